@@ -1,0 +1,2 @@
+export { backend, getBackend, registerBackend, setBackend } from './registry.js';
+export type * from './types.js';

@@ -1,0 +1,83 @@
+/**
+ * The typed kernel interface every backend implements. Kernels work on flat typed arrays and
+ * plain geometry records; ops (one level up) validate arguments, work out output shapes,
+ * allocate the output and call exactly one kernel. Adding a kernel here is a compile error
+ * until every backend has it.
+ */
+export type TypedArray = Float32Array | Int32Array | Uint8Array;
+
+export type BackendName = 'js' | 'wasm';
+
+/** Geometry of a 2-D convolution: input NHWC, filters [kh, kw, inChannels, outChannels], output NHWC. */
+export interface Conv2DInfo {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  /** Zero rows/columns added before the input; the bottom/right padding follows from the output size. */
+  padTop: number;
+  padLeft: number;
+}
+
+/** Geometry of a 2-D pooling window over NHWC input; padded cells never count. */
+export interface Pool2DInfo {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Work a convolution can finish while its output is still in cache. */
+export interface Conv2DEpilogue {
+  bias?: Float32Array;
+  activation?: 'linear' | 'relu';
+}
+
+export type UnaryOp = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'abs' | 'sqrt' | 'square';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** NHWC convolution (cross-correlation, as TensorFlow's conv2d), with optional fused bias and ReLU. */
+  conv2d(x: Float32Array, filters: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue?: Conv2DEpilogue): void;
+  maxPool(x: Float32Array, info: Pool2DInfo, out: Float32Array): void;
+  avgPool(x: Float32Array, info: Pool2DInfo, out: Float32Array): void;
+  /** out[i] = op(x[i]); `out` may be `x`. */
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  /** Element-wise op with NumPy broadcasting of `a` and `b` to `outShape`. */
+  binary(
+    op: BinaryOp,
+    a: TypedArray,
+    aShape: readonly number[],
+    b: TypedArray,
+    bShape: readonly number[],
+    out: TypedArray,
+    outShape: readonly number[],
+  ): void;
+  /** Reduces each contiguous run of `reduceSize` elements of `x` to one element of `out`. */
+  reduce(op: ReduceOp, x: TypedArray, reduceSize: number, out: TypedArray): void;
+  /** out = x with its axes permuted by `perm` (out axis i is x axis perm[i]). */
+  transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
+  /** out[m, n] = a[m, k] · b[k, n], all row-major. */
+  matMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
+  /** Softmax over each contiguous row of `cols` elements, computed stably (max subtracted). */
+  softmax(x: Float32Array, cols: number, out: Float32Array): void;
+}

@@ -1,0 +1,107 @@
+import { ConvlensError } from '../errors.js';
+
+/** How an op is padded: TensorFlow's words (either case) or explicit [before, after] pairs. */
+export type PaddingWord = 'SAME' | 'VALID' | 'same' | 'valid';
+export type ExplicitPadding = [number, number][];
+export type Padding = PaddingWord | ExplicitPadding;
+export type DataFormat = 'NHWC' | 'NCHW';
+/** `n`, `[h, w]`, or the 4-element form with 1 on the batch and channel axes. */
+export type Window2D = number | [number, number] | [number, number, number, number];
+
+export interface AxisGeometry {
+  out: number;
+  padBefore: number;
+  padAfter: number;
+}
+
+export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
+  if (dataFormat === undefined) return 'NHWC';
+  if (dataFormat === 'NHWC' || dataFormat === 'NCHW') return dataFormat;
+  throw new ConvlensError(`${op}: unknown dataFormat ${JSON.stringify(dataFormat)} (expected 'NHWC' or 'NCHW')`);
+}
+
+/**
+ * Reads a stride, dilation or window argument as [h, w]. The 4-element form must carry 1 on
+ * the batch and channel axes, as TensorFlow requires.
+ */
+export function parseWindow(op: string, arg: string, value: unknown, dataFormat: DataFormat): [number, number] {
+  const describe = JSON.stringify(value);
+  let pair: number[];
+  if (typeof value === 'number') pair = [value, value];
+  else if (Array.isArray(value) && value.length === 2) pair = value;
+  else if (Array.isArray(value) && value.length === 4) {
+    const [batchAxis, hAxis, wAxis, channelAxis] = dataFormat === 'NHWC' ? [0, 1, 2, 3] : [0, 2, 3, 1];
+    if (value[batchAxis] !== 1 || value[channelAxis] !== 1) {
+      throw new ConvlensError(`${op}: ${arg} ${describe} must be 1 on the batch and channel axes (${dataFormat})`);
+    }
+    pair = [value[hAxis], value[wAxis]];
+  } else {
+    throw new ConvlensError(`${op}: ${arg} must be a number, [h, w] or a 4-element list, got ${describe}`);
+  }
+  if (!pair.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new ConvlensError(`${op}: ${arg} must be positive integers, got ${describe}`);
+  }
+  return [pair[0], pair[1]];
+}
+
+/**
+ * Parses padding into [[top, bottom], [left, right]] or a word. Explicit padding may be given
+ * as 4 pairs in the data format's axis order (batch and channel pairs must be 0) or as 2 pairs.
+ */
+export function parsePadding(op: string, value: unknown, dataFormat: DataFormat): 'SAME' | 'VALID' | [[number, number], [number, number]] {
+  if (typeof value === 'string') {
+    const word = value.toUpperCase();
+    if (word === 'SAME' || word === 'VALID') return word;
+    throw new ConvlensError(
+      `${op}: unknown padding ${JSON.stringify(value)} (expected 'SAME', 'VALID' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]])`,
+    );
+  }
+  const describe = JSON.stringify(value);
+  const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number');
+  if (!Array.isArray(value) || !(value.length === 4 || value.length === 2) || !value.every(isPair)) {
+    throw new ConvlensError(`${op}: padding must be 'SAME', 'VALID' or a list of [before, after] pairs, got ${describe}`);
+  }
+  let spatial: [number, number][] = value;
+  if (value.length === 4) {
+    const [batchAxis, hAxis, wAxis, channelAxis] = dataFormat === 'NHWC' ? [0, 1, 2, 3] : [0, 2, 3, 1];
+    if (value[batchAxis].some((v) => v !== 0) || value[channelAxis].some((v) => v !== 0)) {
+      throw new ConvlensError(`${op}: explicit padding ${describe} must be [0, 0] on the batch and channel axes (${dataFormat})`);
+    }
+    spatial = [value[hAxis], value[wAxis]];
+  }
+  if (!spatial.flat().every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new ConvlensError(`${op}: explicit padding must be non-negative integers, got ${describe}`);
+  }
+  return [spatial[0], spatial[1]];
+}
+
+/**
+ * Output size and padding along one spatial axis, as TensorFlow computes them:
+ * SAME gives ceil(in / stride) with the odd extra row or column after; VALID gives
+ * ceil((in - effective + 1) / stride); explicit pads the input, then slides the window.
+ */
+export function axisGeometry(
+  op: string,
+  axisName: string,
+  inSize: number,
+  windowSize: number,
+  stride: number,
+  dilation: number,
+  padding: 'SAME' | 'VALID' | [number, number],
+): AxisGeometry {
+  const effective = (windowSize - 1) * dilation + 1;
+  if (padding === 'SAME') {
+    const out = Math.ceil(inSize / stride);
+    const total = Math.max(0, (out - 1) * stride + effective - inSize);
+    const padBefore = Math.floor(total / 2);
+    return { out, padBefore, padAfter: total - padBefore };
+  }
+  const [padBefore, padAfter] = padding === 'VALID' ? [0, 0] : padding;
+  const padded = inSize + padBefore + padAfter;
+  if (effective > padded) {
+    const window = dilation > 1 ? `${windowSize} (${effective} dilated)` : `${windowSize}`;
+    const where = padding === 'VALID' ? 'under VALID padding' : `with padding [${padBefore}, ${padAfter}]`;
+    throw new ConvlensError(`${op}: window ${axisName} ${window} is larger than the input ${axisName} ${padded} ${where}`);
+  }
+  return { out: Math.floor((padded - effective) / stride) + 1, padBefore, padAfter };
+}

@@ -1,0 +1,32 @@
+import { ConvlensError } from '../errors.js';
+import type { TensorLike } from '../tensor/create.js';
+import { tensor } from '../tensor/create.js';
+import type { DType } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** An op argument: a Tensor, or values `tensor()` accepts. */
+export type TensorInput = Tensor | TensorLike;
+
+/** Converts an op's argument to a Tensor, naming the op and argument if it cannot. */
+export function asTensor(op: string, arg: string, value: TensorInput, dtype?: DType): Tensor {
+  if (value instanceof Tensor) return value;
+  if (value === undefined || value === null) throw new ConvlensError(`${op}: argument '${arg}' is missing (expected a tensor)`);
+  if (typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    throw new ConvlensError(`${op}: argument '${arg}' must be a tensor or an array, got an object`);
+  }
+  return tensor(value, undefined, dtype);
+}
+
+export function checkRank(op: string, arg: string, t: Tensor, ranks: number[]): void {
+  if (!ranks.includes(t.rank)) {
+    const expected = ranks.length === 1 ? `rank ${ranks[0]}` : `rank ${ranks.join(' or ')}`;
+    throw new ConvlensError(`${op}: '${arg}' must be ${expected}, got rank ${t.rank} with shape ${formatShape(t.shape)}`);
+  }
+}
+
+export function checkFloat(op: string, arg: string, t: Tensor): asserts t is Tensor<'float32'> {
+  if (t.dtype !== 'float32') {
+    throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (convert it with cast(x, 'float32'))`);
+  }
+}

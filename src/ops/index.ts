@@ -1,0 +1,10 @@
+export { add, div, maximum, minimum, mul, sub } from './arithmetic.js';
+export { cast } from './cast.js';
+export type { DataFormat, ExplicitPadding, Padding, PaddingWord, Window2D } from './conv_util.js';
+export type { TensorInput } from './convert.js';
+export { expandDims } from './expand_dims.js';
+export { type Conv2DArgs, nn, type Pool2DArgs } from './nn/index.js';
+export { max, mean, min, sum } from './reduce.js';
+export { reshape } from './reshape.js';
+export { squeeze } from './squeeze.js';
+export { transpose } from './transpose.js';

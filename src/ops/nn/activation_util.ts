@@ -1,0 +1,14 @@
+import { backend } from '../../backend/registry.js';
+import type { UnaryOp } from '../../backend/types.js';
+import { allocate } from '../../tensor/dtype.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { asTensor, checkFloat, type TensorInput } from '../convert.js';
+
+/** Applies an element-wise function; `floatOnly` ops reject integer tensors as TensorFlow does. */
+export function elementwise(op: string, kernel: UnaryOp, x: TensorInput, floatOnly: boolean): Tensor {
+  const t = asTensor(op, 'x', x, 'float32');
+  if (floatOnly) checkFloat(op, 'x', t);
+  const out = allocate(t.dtype, t.size);
+  backend().unary(kernel, t.data, out);
+  return new Tensor(out, t.shape, t.dtype);
+}

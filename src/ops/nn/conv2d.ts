@@ -1,0 +1,113 @@
+import { backend } from '../../backend/registry.js';
+import type { Conv2DEpilogue, Conv2DInfo } from '../../backend/types.js';
+import { ConvlensError } from '../../errors.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
+import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import { transpose } from '../transpose.js';
+
+export interface Conv2DArgs {
+  /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
+  input: TensorInput;
+  /** [filterHeight, filterWidth, inChannels, outChannels]. */
+  filters: TensorInput;
+  strides?: Window2D;
+  padding: Padding;
+  dilations?: Window2D;
+  dataFormat?: DataFormat;
+}
+
+const OP = 'conv2d';
+
+/** Works out the geometry of a convolution of NHWC `input` with `filters`, validating both. */
+export function conv2dInfo(
+  args: Omit<Conv2DArgs, 'input' | 'filters'>,
+  inShape: number[],
+  filterShape: number[],
+  dataFormat: DataFormat,
+): Conv2DInfo {
+  const [batch, inHeight, inWidth, inChannels] = inShape;
+  const [filterHeight, filterWidth, filterInChannels, outChannels] = filterShape;
+  if (filterShape.some((d) => d === 0)) {
+    throw new ConvlensError(`${OP}: filters must not have a zero-size dimension, got shape [${filterShape.join(', ')}]`);
+  }
+  if (inChannels !== filterInChannels) {
+    throw new ConvlensError(`${OP}: input depth ${inChannels} does not match filters' input depth ${filterInChannels}`);
+  }
+  const [strideHeight, strideWidth] = parseWindow(OP, 'strides', args.strides ?? 1, dataFormat);
+  const [dilationHeight, dilationWidth] = parseWindow(OP, 'dilations', args.dilations ?? 1, dataFormat);
+  const padding = parsePadding(OP, args.padding, dataFormat);
+  const rows = axisGeometry(
+    OP,
+    'height',
+    inHeight,
+    filterHeight,
+    strideHeight,
+    dilationHeight,
+    typeof padding === 'string' ? padding : padding[0],
+  );
+  const cols = axisGeometry(
+    OP,
+    'width',
+    inWidth,
+    filterWidth,
+    strideWidth,
+    dilationWidth,
+    typeof padding === 'string' ? padding : padding[1],
+  );
+  return {
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight: rows.out,
+    outWidth: cols.out,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop: rows.padBefore,
+    padLeft: cols.padBefore,
+  };
+}
+
+/** Runs an NHWC convolution kernel; shared by `conv2d` and layers that fuse a bias and ReLU. */
+export function conv2dNHWC(
+  input: Tensor<'float32'>,
+  filters: Tensor<'float32'>,
+  info: Conv2DInfo,
+  epilogue?: Conv2DEpilogue,
+): Tensor<'float32'> {
+  const { batch, outHeight, outWidth, outChannels } = info;
+  const out = new Float32Array(batch * outHeight * outWidth * outChannels);
+  if (out.length > 0) backend().conv2d(input.data, filters.data, info, out, epilogue);
+  return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
+}
+
+/**
+ * TensorFlow's `tf.nn.conv2d`: slides each filter over the input and sums the products
+ * (cross-correlation), with TensorFlow's SAME/VALID/explicit padding arithmetic.
+ */
+export function conv2d(args: Conv2DArgs): Tensor<'float32'> {
+  if (typeof args !== 'object' || args === null) {
+    throw new ConvlensError(`${OP}: expected one options object { input, filters, strides, padding }, got ${String(args)}`);
+  }
+  const dataFormat = checkDataFormat(OP, args.dataFormat);
+  let input = asTensor(OP, 'input', args.input, 'float32');
+  const filters = asTensor(OP, 'filters', args.filters, 'float32');
+  checkRank(OP, 'input', input, [3, 4]);
+  checkRank(OP, 'filters', filters, [4]);
+  checkFloat(OP, 'input', input);
+  checkFloat(OP, 'filters', filters);
+  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const unbatched = input.rank === 3;
+  if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
+  if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
+  const info = conv2dInfo(args, input.shape, filters.shape, dataFormat);
+  let out: Tensor<'float32'> = conv2dNHWC(input as Tensor<'float32'>, filters, info);
+  if (dataFormat === 'NCHW') out = transpose(out, [0, 3, 1, 2]) as Tensor<'float32'>;
+  return unbatched ? new Tensor(out.data, out.shape.slice(1), 'float32') : out;
+}

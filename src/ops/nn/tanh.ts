@@ -1,0 +1,7 @@
+import type { Tensor } from '../../tensor/tensor.js';
+import type { TensorInput } from '../convert.js';
+import { elementwise } from './activation_util.js';
+
+export function tanh(x: TensorInput): Tensor {
+  return elementwise('tanh', 'tanh', x, true);
+}

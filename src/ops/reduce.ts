@@ -1,0 +1,61 @@
+import { backend } from '../backend/registry.js';
+import type { ReduceOp } from '../backend/types.js';
+import { ConvlensError } from '../errors.js';
+import { allocate, type DType } from '../tensor/dtype.js';
+import { normalizeAxis } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast } from './cast.js';
+import { asTensor, type TensorInput } from './convert.js';
+import { transpose } from './transpose.js';
+
+function reduceOp(
+  op: string,
+  kind: ReduceOp,
+  x: TensorInput,
+  axis: number | number[] | undefined,
+  keepDims: boolean,
+  dtype: (d: DType) => DType,
+): Tensor {
+  let t = asTensor(op, 'x', x);
+  const axes =
+    axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
+  if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
+  const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const reduceSize = axes.reduce((n, a) => n * t.shape[a], 1);
+  if (reduceSize === 0 && kind !== 'sum') throw new ConvlensError(`${op}: cannot reduce an empty axis (shape [${t.shape.join(', ')}])`);
+  const outDType = dtype(t.dtype);
+  t = cast(t, outDType);
+  // Bring the reduced axes last so each reduction is over a contiguous run.
+  const perm = [...kept, ...[...axes].sort((a, b) => a - b)];
+  const moved = perm.every((p, i) => p === i) ? t : transpose(t, perm);
+  const outSize = kept.reduce((n, a) => n * t.shape[a], 1);
+  const out = allocate(outDType, outSize);
+  backend().reduce(kind, moved.data, reduceSize, out);
+  const shape = keepDims ? t.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => t.shape[a]);
+  return new Tensor(out, shape, outDType);
+}
+
+const sumType = (d: DType): DType => (d === 'float32' ? 'float32' : 'int32');
+const sameType = (d: DType): DType => (d === 'bool' ? 'uint8' : d);
+
+/** Sum over `axis` (all axes by default). Integer and bool inputs sum as int32. */
+export function sum(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+  return reduceOp('sum', 'sum', x, axis, keepDims, sumType);
+}
+
+/** Mean over `axis`; the result is float32 whatever the input (as in TensorFlow.js). */
+export function mean(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+  const total = reduceOp('mean', 'sum', x, axis, keepDims, () => 'float32');
+  const count = asTensor('mean', 'x', x).size / Math.max(1, total.size);
+  const out = total.data as Float32Array;
+  for (let i = 0; i < out.length; i++) out[i] /= count;
+  return total;
+}
+
+export function max(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+  return reduceOp('max', 'max', x, axis, keepDims, sameType);
+}
+
+export function min(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+  return reduceOp('min', 'min', x, axis, keepDims, sameType);
+}

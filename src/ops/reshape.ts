@@ -1,0 +1,27 @@
+import { ConvlensError } from '../errors.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { asTensor, type TensorInput } from './convert.js';
+
+/** Same values, new shape; one dimension may be -1 and is then inferred. Shares the data. */
+export function reshape(x: TensorInput, shape: number[]): Tensor {
+  const t = asTensor('reshape', 'x', x);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+    throw new ConvlensError(`reshape: shape ${JSON.stringify(shape)} must be a list of non-negative integers with at most one -1`);
+  }
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new ConvlensError(`reshape: shape ${formatShape(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
+  const known = sizeFromShape(shape.filter((d) => d !== -1));
+  let resolved = shape;
+  if (unknown === 1) {
+    if (known === 0 || t.size % known !== 0) {
+      throw new ConvlensError(`reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)}`);
+    }
+    resolved = shape.map((d) => (d === -1 ? t.size / known : d));
+  } else if (known !== t.size) {
+    throw new ConvlensError(
+      `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)} (${known} values)`,
+    );
+  }
+  return new Tensor(t.data, resolved, t.dtype);
+}

@@ -1,0 +1,24 @@
+import { ConvlensError } from '../errors.js';
+import { formatShape, normalizeAxis } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { asTensor, type TensorInput } from './convert.js';
+
+/** Removes length-1 axes: all of them, or only those in `axis` (which must have length 1). */
+export function squeeze(x: TensorInput, axis?: number | number[]): Tensor {
+  const t = asTensor('squeeze', 'x', x);
+  if (axis === undefined)
+    return new Tensor(
+      t.data,
+      t.shape.filter((d) => d !== 1),
+      t.dtype,
+    );
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis('squeeze', a, t.rank));
+  for (const a of axes) {
+    if (t.shape[a] !== 1) throw new ConvlensError(`squeeze: axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, expected 1`);
+  }
+  return new Tensor(
+    t.data,
+    t.shape.filter((_, i) => !axes.includes(i)),
+    t.dtype,
+  );
+}

@@ -1,0 +1,24 @@
+import { backend } from '../backend/registry.js';
+import { ConvlensError } from '../errors.js';
+import { allocate } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { asTensor, type TensorInput } from './convert.js';
+
+/** Permutes the axes of `x`: output axis i is input axis perm[i] (default: reversed). */
+export function transpose(x: TensorInput, perm?: number[]): Tensor {
+  const t = asTensor('transpose', 'x', x);
+  const order = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
+  const sorted = [...order].sort((a, b) => a - b);
+  if (order.length !== t.rank || !sorted.every((v, i) => v === i)) {
+    throw new ConvlensError(
+      `transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${t.rank} axes of a rank-${t.rank} tensor`,
+    );
+  }
+  const out = allocate(t.dtype, t.size);
+  backend().transpose(t.data, t.shape, order, out);
+  return new Tensor(
+    out,
+    order.map((p) => t.shape[p]),
+    t.dtype,
+  );
+}

@@ -1,0 +1,119 @@
+import { ConvlensError } from '../errors.js';
+import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, isDType, type TypedArray } from './dtype.js';
+import { formatShape, isValidShape, sizeFromShape } from './shape.js';
+import { type NestedArray, Tensor } from './tensor.js';
+
+/** What `tensor` and `constant` accept: a typed array, a number or boolean, or nested arrays of them. */
+export type TensorLike = TypedArray | NestedArray;
+
+function inferShape(op: string, values: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  const checkLevel = (value: NestedArray, axis: number, path: string): void => {
+    if (axis === shape.length) {
+      if (Array.isArray(value)) throw new ConvlensError(`${op}: values are ragged: ${path} is an array where a number was expected`);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[axis]) {
+      const got = Array.isArray(value) ? `length ${value.length}` : 'a number';
+      throw new ConvlensError(`${op}: values are ragged: ${path} has ${got}, expected length ${shape[axis]}`);
+    }
+    for (let i = 0; i < value.length; i++) checkLevel(value[i], axis + 1, `${path}[${i}]`);
+  };
+  checkLevel(values, 0, 'values');
+  return shape;
+}
+
+function flatten(values: NestedArray, out: (number | boolean)[] = []): (number | boolean)[] {
+  if (Array.isArray(values)) for (const v of values) flatten(v, out);
+  else out.push(values);
+  return out;
+}
+
+function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boolean): DType {
+  if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) return 'bool';
+  for (const v of flat) {
+    if (typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new ConvlensError(`${op}: values must be numbers or booleans, got ${typeof v} (${JSON.stringify(v)})`);
+    }
+  }
+  return integersAsInt32 && flat.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31) ? 'int32' : 'float32';
+}
+
+function fromValues(
+  op: string,
+  values: TensorLike,
+  shape: number[] | undefined,
+  dtype: DType | undefined,
+  integersAsInt32: boolean,
+): Tensor {
+  if (dtype !== undefined && !isDType(dtype)) {
+    throw new ConvlensError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
+  }
+  if (shape !== undefined && !isValidShape(shape)) {
+    throw new ConvlensError(`${op}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  let flat: ArrayLike<number | boolean>;
+  let inferredShape: number[];
+  let inferredDType: DType;
+  if (ArrayBuffer.isView(values)) {
+    flat = values;
+    inferredShape = [values.length];
+    inferredDType = dtypeOfTypedArray(values);
+  } else {
+    if (values === null || values === undefined)
+      throw new ConvlensError(`${op}: values are ${values} (expected numbers, nested arrays or a typed array)`);
+    const list = flatten(values);
+    flat = list;
+    inferredShape = inferShape(op, values);
+    inferredDType = inferDType(op, list, integersAsInt32);
+  }
+  const finalShape = shape ?? inferredShape;
+  const finalDType = dtype ?? inferredDType;
+  const size = sizeFromShape(finalShape);
+  if (flat.length !== size) {
+    throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
+  }
+  const data = allocate(finalDType, size);
+  for (let i = 0; i < size; i++) {
+    const v = Number(flat[i]);
+    data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
+  }
+  return new Tensor(data, finalShape, finalDType);
+}
+
+/** A tensor from values; numbers give float32 (as in TensorFlow.js), booleans bool, typed arrays their own type. */
+export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
+  return fromValues('tensor', values, shape, dtype, false);
+}
+
+/** Like `tf.constant`: integers give int32, other numbers float32. */
+export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
+  return fromValues('constant', values, shape, dtype, true);
+}
+
+export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
+  if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
+  const data = allocate(dtype, sizeFromShape(shape));
+  data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  return new Tensor(data, shape, dtype);
+}
+
+export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+
+export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+/** Wraps a typed array already laid out for `shape` (no copy). */
+export function fromData<D extends DType>(data: DataTypeMap[D], shape: readonly number[], dtype: D): Tensor<D> {
+  return new Tensor(data, shape, dtype);
+}

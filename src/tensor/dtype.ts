@@ -1,0 +1,41 @@
+/** Element types, as TensorFlow names them. `bool` is stored as 0/1 bytes. */
+export type DType = 'float32' | 'int32' | 'uint8' | 'bool';
+
+export interface DataTypeMap {
+  float32: Float32Array;
+  int32: Int32Array;
+  uint8: Uint8Array;
+  bool: Uint8Array;
+}
+
+export type TypedArray = Float32Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];
+
+export function isDType(value: unknown): value is DType {
+  return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
+}
+
+export function allocate<D extends DType>(dtype: D, size: number): DataTypeMap[D] {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size) as DataTypeMap[D];
+    case 'int32':
+      return new Int32Array(size) as DataTypeMap[D];
+    default:
+      return new Uint8Array(size) as DataTypeMap[D];
+  }
+}
+
+export function dtypeOfTypedArray(values: TypedArray): DType {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Int32Array) return 'int32';
+  return 'uint8';
+}
+
+const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3 };
+
+/** The dtype two operands are promoted to in element-wise arithmetic (bool < uint8 < int32 < float32). */
+export function upcast(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}

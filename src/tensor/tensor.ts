@@ -1,0 +1,54 @@
+import { ConvlensError } from '../errors.js';
+import type { DataTypeMap, DType } from './dtype.js';
+import { formatTensor } from './format.js';
+import { formatShape, isValidShape, sizeFromShape } from './shape.js';
+
+/** Nested arrays as `array()` returns them: numbers (booleans for `bool`) at the leaves. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * An immutable n-dimensional array: a flat row-major typed array plus a shape.
+ * Its memory belongs to the garbage collector: there is nothing to dispose.
+ */
+export class Tensor<D extends DType = DType> {
+  readonly shape: number[];
+  readonly dtype: D;
+  readonly data: DataTypeMap[D];
+
+  constructor(data: DataTypeMap[D], shape: readonly number[], dtype: D) {
+    if (!isValidShape(shape)) {
+      throw new ConvlensError(`tensor: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    }
+    const size = sizeFromShape(shape);
+    if (data.length !== size) {
+      throw new ConvlensError(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (expected ${size})`);
+    }
+    this.shape = [...shape];
+    this.dtype = dtype;
+    this.data = data;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The values as nested arrays (a number for a scalar), like TensorFlow's `.numpy().tolist()`. */
+  array(): NestedArray {
+    const leaf = this.dtype === 'bool' ? (i: number) => this.data[i] !== 0 : (i: number) => this.data[i];
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === this.shape.length) return leaf(offset);
+      const inner = sizeFromShape(this.shape.slice(axis + 1));
+      return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * inner));
+    };
+    return build(0, 0);
+  }
+
+  /** Aligned matrix text, like NumPy's printing (large tensors are summarised with `...`). */
+  toString(): string {
+    return formatTensor(this);
+  }
+}
