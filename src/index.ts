@@ -8,3 +8,6 @@ export { getBackend, setBackend } from './backend/index.js';
 export { ConvlensError } from './errors.js';
 export * from './ops/index.js';
 export * from './tensor/index.js';
+export * as image from './image/index.js';
+export * as kernels from './kernels/index.js';
+export * as viz from './viz/index.js';

@@ -1,0 +1,28 @@
+import { ConvlensError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { gaussian } from './gaussian.js';
+import { blur, bottomSobel, edge, emboss, sharpen } from './presets.js';
+
+export { type GaussianOptions, gaussian } from './gaussian.js';
+export { blur, bottomSobel, edge, emboss, sharpen } from './presets.js';
+
+/** The preset kernels by name, with the lesson's titles. */
+export const presets: Readonly<Record<string, { kernel: Tensor; title: string }>> = {
+  edge: { kernel: edge, title: 'Edge Detect' },
+  blur: { kernel: blur, title: 'Blur' },
+  bottomSobel: { kernel: bottomSobel, title: 'Bottom Sobel' },
+  emboss: { kernel: emboss, title: 'Emboss' },
+  sharpen: { kernel: sharpen, title: 'Sharpen' },
+  gaussian: { kernel: gaussian(5, 1), title: 'Gaussian 5×5' },
+};
+
+/** The preset names `get` accepts. */
+export const names: readonly string[] = Object.keys(presets);
+
+/** Looks a preset up by name; also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`). */
+export function get(name: string): Tensor {
+  const key = String(name).replace(/[-_](\w)/g, (_, c: string) => c.toUpperCase());
+  const preset = Object.hasOwn(presets, key) ? presets[key] : undefined;
+  if (!preset) throw new ConvlensError(`kernels.get: unknown kernel ${JSON.stringify(name)} (expected one of ${names.join(', ')})`);
+  return preset.kernel;
+}

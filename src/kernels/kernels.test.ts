@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConvlensError } from '../errors.js';
+import { blur, bottomSobel, edge, emboss, gaussian, get, names, sharpen } from './index.js';
+
+describe('preset kernels', () => {
+  it('have the lesson\'s values and tf.constant dtypes', () => {
+    // Values as printed in Kaggle learntools visiontools.py.
+    expect(edge.array()).toEqual([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]);
+    expect(bottomSobel.array()).toEqual([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]);
+    expect(emboss.array()).toEqual([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]);
+    expect(sharpen.array()).toEqual([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]);
+    expect(blur.array()).toEqual([[0.0625, 0.125, 0.0625], [0.125, 0.25, 0.125], [0.0625, 0.125, 0.0625]]);
+    expect(edge.dtype).toBe('int32');
+    expect(blur.dtype).toBe('float32');
+  });
+
+  it('are found by name in camelCase, snake_case and kebab-case', () => {
+    expect(get('bottom_sobel')).toBe(bottomSobel);
+    expect(get('bottom-sobel')).toBe(bottomSobel);
+    expect(get('edge')).toBe(edge);
+    expect(names).toContain('sharpen');
+  });
+
+  it('reject unknown names, including Object.prototype keys', () => {
+    expect(() => get('nope')).toThrow(/kernels.get: unknown kernel "nope" \(expected one of edge, blur/);
+    expect(() => get('toString')).toThrow(ConvlensError);
+  });
+});
+
+describe('gaussian', () => {
+  it('samples exp(-x²/2σ²) and sums to 1 by default', () => {
+    const k = gaussian(3, 1);
+    const a = Math.exp(-0.5);
+    const total = (1 + 2 * a) ** 2;
+    const expected = [a * a, a, a * a, a, 1, a, a * a, a, a * a].map((v) => v / total);
+    Array.from(k.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    expect(k.shape).toEqual([3, 3]);
+  });
+
+  it("normalises by the trapezoid integral like learntools when asked", () => {
+    const a = Math.exp(-0.5);
+    const trapz = (a + 1) / 2 + (1 + a) / 2;
+    const k = gaussian(3, 1, { normalize: 'trapz' });
+    expect(k.data[4]).toBeCloseTo((1 / trapz) ** 2, 6);
+  });
+
+  it('rejects bad sizes and deviations', () => {
+    expect(() => gaussian(0, 1)).toThrow(/gaussian: size must be a positive integer, got 0/);
+    expect(() => gaussian(3, -1)).toThrow(/gaussian: std must be a positive number, got -1/);
+  });
+});

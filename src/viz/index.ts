@@ -1,0 +1,1 @@
+export { type ColorizeOptions, type Colormap, colorize, colormap, colormapNames } from './colormap.js';
