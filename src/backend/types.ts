@@ -76,6 +76,14 @@ export interface Backend {
   reduce(op: ReduceOp, x: TypedArray, reduceSize: number, out: TypedArray): void;
   /** out = x with its axes permuted by `perm` (out axis i is x axis perm[i]). */
   transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
+  /** Gradient of conv2d with respect to its input: dx (NHWC, zero-filled by the caller) from dy and the filters. */
+  conv2dBackpropInput(dy: Float32Array, filters: Float32Array, info: Conv2DInfo, dx: Float32Array): void;
+  /** Gradient of conv2d with respect to its filters: dFilters [kh, kw, inC, outC] from the input and dy. */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dFilters: Float32Array): void;
+  /** Routes each window's gradient to its first maximum (as TensorFlow's CPU MaxPoolGrad); dx zero-filled by the caller. */
+  maxPoolBackprop(x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array): void;
+  /** Spreads each window's gradient evenly over its unpadded cells; dx zero-filled by the caller. */
+  avgPoolBackprop(dy: Float32Array, info: Pool2DInfo, dx: Float32Array): void;
   /** out[m, n] = a[m, k] · b[k, n], all row-major. */
   matMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
   /** Softmax over each contiguous row of `cols` elements, computed stably (max subtracted). */

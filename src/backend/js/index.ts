@@ -1,8 +1,10 @@
 import type { Backend } from '../types.js';
 import { conv2d } from './conv2d.js';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d_backprop.js';
 import { binary, unary } from './elementwise.js';
 import { matMul } from './matmul.js';
 import { avgPool, maxPool } from './pool.js';
+import { avgPoolBackprop, maxPoolBackprop } from './pool_backprop.js';
 import { reduce, softmax } from './reduce.js';
 import { transpose } from './transpose.js';
 
@@ -12,6 +14,10 @@ export const jsBackend: Backend = {
   conv2d,
   maxPool,
   avgPool,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  maxPoolBackprop,
+  avgPoolBackprop,
   unary,
   binary,
   reduce,
