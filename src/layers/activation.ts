@@ -1,0 +1,44 @@
+import { ConvlensError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, activationGrad } from '../train/gradients.js';
+import { activationName, applyActivation } from './activations.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+export interface ActivationLayerArgs extends LayerArgs {
+  activation: ActivationName;
+}
+
+/** Keras' Activation layer: `new Activation('relu')` or `new Activation({ activation: 'relu' })`. */
+export class Activation extends Layer {
+  readonly activation: ActivationName;
+  private output: Tensor<'float32'> | undefined;
+
+  constructor(args: ActivationName | ActivationLayerArgs) {
+    const options = typeof args === 'string' ? { activation: args } : args;
+    super('Activation', 'activation', options);
+    if (!options || options.activation === undefined)
+      throw new ConvlensError(`Activation '${this.name}': an activation name is required (e.g. 'relu')`);
+    this.activation = activationName(`Activation '${this.name}'`, options.activation);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return inputShape;
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const y = applyActivation(this.activation, x);
+    this.output = training ? y : undefined;
+    return y;
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!needInputGrad) return undefined;
+    if (preActivation) return dy;
+    if (!this.output) throw new ConvlensError(`${this.name} (Activation): backward needs a forward pass in training mode first`);
+    return activationGrad(this.activation, this.output, dy);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), activation: this.activation };
+  }
+}

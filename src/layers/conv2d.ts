@@ -1,0 +1,154 @@
+import type { Conv2DInfo } from '../backend/types.js';
+import { ConvlensError } from '../errors.js';
+import type { Padding, Window2D } from '../ops/conv_util.js';
+import { conv2dInfo, conv2dNHWC } from '../ops/nn/conv2d.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, activationGrad, biasGrad, conv2dFilterGrad, conv2dInputGrad } from '../train/gradients.js';
+import { activationName, applyActivation } from './activations.js';
+import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+export interface Conv2DLayerArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  /** Keras' default is 'valid'. */
+  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  dilationRate?: number | [number, number];
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: string;
+  biasInitializer?: string;
+}
+
+function pair(value: number | [number, number]): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
+}
+
+/** Re-throws an op's argument error as this layer's, so the message names the layer. */
+export function asLayerError(layer: Layer, error: unknown): never {
+  if (error instanceof ConvlensError) throw new ConvlensError(`${layer.name} (${layer.className}): ${error.message}`);
+  throw error;
+}
+
+/** Keras' Conv2D: `filters` kernels of `kernelSize` slid over the input, plus a bias, then the activation. */
+export class Conv2D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private kernel: Weight | undefined;
+  private bias: Weight | undefined;
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: Conv2DInfo } | undefined;
+
+  constructor(args: Conv2DLayerArgs) {
+    super('Conv2D', 'conv2d', args);
+    if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
+      throw new ConvlensError(`Conv2D '${this.name}': filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
+    }
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.dilationRate = pair(args.dilationRate ?? 1);
+    for (const [key, value] of [
+      ['kernelSize', this.kernelSize],
+      ['strides', this.strides],
+      ['dilationRate', this.dilationRate],
+    ] as const) {
+      if (!value.every((v) => Number.isInteger(v) && v > 0)) {
+        throw new ConvlensError(`Conv2D '${this.name}': ${key} must be positive integers, got ${JSON.stringify(args[key])}`);
+      }
+    }
+    const padding = String(args.padding ?? 'valid').toLowerCase();
+    if (padding !== 'valid' && padding !== 'same') {
+      throw new ConvlensError(`Conv2D '${this.name}': unknown padding ${JSON.stringify(args.padding)} (expected 'valid' or 'same')`);
+    }
+    this.padding = padding;
+    this.activation = activationName(`Conv2D '${this.name}'`, args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = initializerName(`Conv2D '${this.name}'`, args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(`Conv2D '${this.name}'`, args.biasInitializer ?? 'zeros');
+  }
+
+  private info(batchShape: number[]): Conv2DInfo {
+    const shape = [...this.kernelSize, batchShape[3], this.filters];
+    try {
+      return conv2dInfo(
+        { strides: this.strides as Window2D, dilations: this.dilationRate as Window2D, padding: this.padding as Padding },
+        batchShape,
+        shape,
+        'NHWC',
+      );
+    } catch (error) {
+      return asLayerError(this, error);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (Conv2D): expected inputs of shape (height, width, channels), got ${JSON.stringify(inputShape)}`,
+      );
+    }
+    const info = this.info([1, ...inputShape]);
+    return [info.outHeight, info.outWidth, this.filters];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const [kh, kw] = this.kernelSize;
+    const channels = inputShape[2];
+    const size = kh * kw * channels * this.filters;
+    this.kernel = this.addWeight(
+      'kernel',
+      [kh, kw, channels, this.filters],
+      initialize(this.kernelInitializer, size, kh * kw * channels, kh * kw * this.filters),
+    );
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], initialize(this.biasInitializer, this.filters, 1, 1));
+  }
+
+  private kernelTensor(): Tensor<'float32'> {
+    const kernel = this.kernel!;
+    return new Tensor(kernel.value, kernel.shape, 'float32');
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const info = this.info(x.shape);
+    // ReLU and the bias are fused into the convolution's epilogue; other activations follow it.
+    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    let y = conv2dNHWC(x, this.kernelTensor(), info, { bias: this.bias?.value, activation: fused });
+    if (fused === 'linear') y = applyActivation(this.activation, y);
+    this.cache = training ? { x, y, info } : undefined;
+    return y;
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (Conv2D): backward needs a forward pass in training mode first`);
+    const { x, y, info } = this.cache;
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    this.kernel!.grad.set(conv2dFilterGrad(x, dz, info).data);
+    this.bias?.grad.set(biasGrad(dz));
+    return needInputGrad ? conv2dInputGrad(dz, this.kernelTensor(), info) : undefined;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: this.dilationRate,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: { class_name: kerasInitializerClass(this.kernelInitializer), config: {} },
+      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+    };
+  }
+}

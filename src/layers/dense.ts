@@ -1,0 +1,90 @@
+import { backend } from '../backend/registry.js';
+import { ConvlensError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, activationGrad, biasGrad, matMulGrad } from '../train/gradients.js';
+import { activationName, applyActivation } from './activations.js';
+import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+export interface DenseLayerArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: string;
+  biasInitializer?: string;
+}
+
+/** Keras' Dense: y = activation(x·W + b) over the last axis. */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private kernel: Weight | undefined;
+  private bias: Weight | undefined;
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'> } | undefined;
+
+  constructor(args: DenseLayerArgs) {
+    super('Dense', 'dense', args);
+    if (!args || !Number.isInteger(args.units) || args.units < 1) {
+      throw new ConvlensError(`Dense '${this.name}': units must be a positive integer, got ${JSON.stringify(args?.units)}`);
+    }
+    this.units = args.units;
+    this.activation = activationName(`Dense '${this.name}'`, args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = initializerName(`Dense '${this.name}'`, args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(`Dense '${this.name}'`, args.biasInitializer ?? 'zeros');
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length < 1) throw new ConvlensError(`${this.name} (Dense): expected inputs with at least one axis, got a scalar`);
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const inputs = inputShape[inputShape.length - 1];
+    this.kernel = this.addWeight(
+      'kernel',
+      [inputs, this.units],
+      initialize(this.kernelInitializer, inputs * this.units, inputs, this.units),
+    );
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, this.units, 1, 1));
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const k = x.shape[x.rank - 1];
+    const m = x.size / k;
+    const out = new Float32Array(m * this.units);
+    backend().matMul(x.data, this.kernel!.value, m, k, this.units, out);
+    const z = new Tensor(out, [...x.shape.slice(0, -1), this.units], 'float32');
+    if (this.bias) backend().binary('add', out, z.shape, this.bias.value, [this.units], out, z.shape);
+    const y = applyActivation(this.activation, z);
+    this.cache = training ? { x, y } : undefined;
+    return y;
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (Dense): backward needs a forward pass in training mode first`);
+    const { x, y } = this.cache;
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    const k = x.shape[x.rank - 1];
+    const m = x.size / k;
+    const { dx, dw } = matMulGrad(x.data, this.kernel!.value, dz.data, m, k, this.units, needInputGrad);
+    this.kernel!.grad.set(dw);
+    this.bias?.grad.set(biasGrad(dz));
+    return dx ? new Tensor(dx, x.shape, 'float32') : undefined;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      units: this.units,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: { class_name: kerasInitializerClass(this.kernelInitializer), config: {} },
+      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+    };
+  }
+}

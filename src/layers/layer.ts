@@ -1,0 +1,176 @@
+import { ConvlensError } from '../errors.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Variable } from '../train/optimizers.js';
+
+/** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
+const nameCounts = new Map<string, number>();
+
+export function uniqueName(base: string): string {
+  const count = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, count + 1);
+  return count === 0 ? base : `${base}_${count}`;
+}
+
+/** Restarts automatic names (like Keras' `clear_session`). */
+export function resetNames(): void {
+  nameCounts.clear();
+}
+
+export interface LayerArgs {
+  name?: string;
+  /** Shape of one example, without the batch axis (e.g. [28, 28, 1]); needed on a model's first layer. */
+  inputShape?: number[];
+  trainable?: boolean;
+}
+
+/** A weight of a layer: a variable an optimizer can update in place. */
+export class Weight implements Variable {
+  readonly grad: Float32Array;
+  constructor(
+    readonly name: string,
+    readonly shape: number[],
+    readonly value: Float32Array,
+  ) {
+    this.grad = new Float32Array(value.length);
+  }
+
+  toTensor(): Tensor<'float32'> {
+    return new Tensor(this.value.slice(), this.shape, 'float32');
+  }
+}
+
+/** A shape without its batch axis, as Keras prints it: (None, 28, 28, 16). */
+export function batchShapeText(shape: readonly number[]): string {
+  return `(None, ${shape.join(', ')})`.replace(', )', ')');
+}
+
+/**
+ * A Keras-style layer. `forward` computes a batch's output (remembering what `backward` needs
+ * when training); `backward` takes the gradient of the loss with respect to the output, fills
+ * the weights' gradients and returns the gradient with respect to the input.
+ */
+export abstract class Layer {
+  readonly name: string;
+  readonly className: string;
+  trainable: boolean;
+  inputShape: number[] | undefined;
+  outputShape: number[] | undefined;
+  protected weightList: Weight[] = [];
+
+  constructor(className: string, defaultName: string, args: LayerArgs = {}) {
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
+      throw new ConvlensError(`${className}: name must be a non-empty string, got ${JSON.stringify(args.name)}`);
+    }
+    this.className = className;
+    this.name = args.name ?? uniqueName(defaultName);
+    this.trainable = args.trainable ?? true;
+    if (args.inputShape !== undefined) {
+      if (!Array.isArray(args.inputShape) || !args.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+        throw new ConvlensError(
+          `${className} '${this.name}': inputShape must be a list of positive integers, got ${JSON.stringify(args.inputShape)}`,
+        );
+      }
+      this.inputShape = [...args.inputShape];
+    }
+  }
+
+  get built(): boolean {
+    return this.outputShape !== undefined;
+  }
+
+  /** Creates the weights for inputs of `inputShape` (one example, no batch axis) and fixes the output shape. */
+  build(inputShape: number[]): void {
+    this.inputShape = [...inputShape];
+    this.outputShape = this.computeOutputShape(inputShape);
+  }
+
+  /** Output shape for one example of `inputShape`; throws naming the layer if the input does not fit. */
+  abstract computeOutputShape(inputShape: number[]): number[];
+
+  abstract forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'>;
+
+  /**
+   * Gradient with respect to the input; skipped (returns undefined) when `needInputGrad` is
+   * false. With `preActivation`, `dy` is already the gradient before the layer's activation.
+   */
+  abstract backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation?: boolean): Tensor<'float32'> | undefined;
+
+  /** Keras' layer config (snake_case keys), used when saving. */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** Builds on first use, checks the input shape, then runs `forward` in inference mode. */
+  apply(x: Tensor, training = false): Tensor<'float32'> {
+    if (x.dtype !== 'float32') {
+      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (convert it with cast(x, 'float32'))`);
+    }
+    const exampleShape = x.shape.slice(1);
+    if (!this.built) this.build(exampleShape);
+    this.checkInput(x.shape);
+    return this.forward(x as Tensor<'float32'>, training);
+  }
+
+  checkInput(batchShape: readonly number[]): void {
+    const expected = this.inputShape ?? [];
+    const got = batchShape.slice(1);
+    if (batchShape.length !== expected.length + 1 || got.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): expected input of shape ${batchShapeText(expected)}, got ${formatShape(batchShape)}`,
+      );
+    }
+  }
+
+  /** The weights, for optimizers (empty when frozen). */
+  get trainableWeights(): Weight[] {
+    return this.trainable ? this.weightList : [];
+  }
+
+  get weights(): readonly Weight[] {
+    return this.weightList;
+  }
+
+  countParams(): number {
+    return this.weightList.reduce((n, w) => n + w.value.length, 0);
+  }
+
+  /** Copies of the weights, in Keras' order (kernel, then bias). */
+  getWeights(): Tensor<'float32'>[] {
+    return this.weightList.map((w) => w.toTensor());
+  }
+
+  /** Replaces the weights' values (as Keras' `set_weights`); shapes must match exactly. */
+  setWeights(weights: Tensor[]): void {
+    if (!this.built) {
+      throw new ConvlensError(`${this.name}: setWeights needs a built layer (give the model an inputShape or call predict first)`);
+    }
+    if (!Array.isArray(weights) || weights.length !== this.weightList.length) {
+      throw new ConvlensError(
+        `${this.name}: setWeights got ${Array.isArray(weights) ? weights.length : 'no'} arrays, expected ${this.weightList.length} (${this.weightList.map((w) => w.name).join(', ') || 'none'})`,
+      );
+    }
+    weights.forEach((t, i) => {
+      const target = this.weightList[i];
+      if (
+        !(t instanceof Tensor) ||
+        t.size !== sizeFromShape(target.shape) ||
+        t.shape.some((d, j) => d !== target.shape[j]) ||
+        t.rank !== target.shape.length
+      ) {
+        const got = t instanceof Tensor ? formatShape(t.shape) : typeof t;
+        throw new ConvlensError(`${this.name}: weight ${target.name} has shape ${formatShape(target.shape)}, setWeights got ${got}`);
+      }
+      target.value.set(t.data);
+    });
+  }
+
+  protected addWeight(name: string, shape: number[], values: Float32Array): Weight {
+    const weight = new Weight(`${this.name}/${name}`, shape, values);
+    this.weightList.push(weight);
+    return weight;
+  }
+
+  /** Fields every layer's Keras config has. */
+  protected baseConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, dtype: 'float32' };
+  }
+}

@@ -1,0 +1,94 @@
+import { backend } from '../backend/registry.js';
+import type { Pool2DInfo } from '../backend/types.js';
+import { ConvlensError } from '../errors.js';
+import { pool2dInfo } from '../ops/nn/pool_util.js';
+import { Tensor } from '../tensor/tensor.js';
+import { avgPoolGrad, maxPoolGrad } from '../train/gradients.js';
+import { asLayerError } from './conv2d.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+export interface Pool2DLayerArgs extends LayerArgs {
+  /** Window size; Keras' default is 2. */
+  poolSize?: number | [number, number];
+  /** Defaults to the pool size (non-overlapping windows). */
+  strides?: number | [number, number];
+  /** Keras' default is 'valid'. */
+  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+}
+
+type PoolKind = 'max' | 'avg';
+
+abstract class Pool2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  private cache: { x: Tensor<'float32'>; info: Pool2DInfo } | undefined;
+
+  constructor(
+    className: string,
+    defaultName: string,
+    private readonly kind: PoolKind,
+    args: Pool2DLayerArgs = {},
+  ) {
+    super(className, defaultName, args);
+    const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+    this.poolSize = pair(args.poolSize ?? 2);
+    this.strides = pair(args.strides ?? this.poolSize);
+    const padding = String(args.padding ?? 'valid').toLowerCase();
+    if (padding !== 'valid' && padding !== 'same') {
+      throw new ConvlensError(`${className} '${this.name}': unknown padding ${JSON.stringify(args.padding)} (expected 'valid' or 'same')`);
+    }
+    this.padding = padding;
+  }
+
+  private info(batchShape: number[]): Pool2DInfo {
+    try {
+      return pool2dInfo(this.className, { ksize: this.poolSize, strides: this.strides, padding: this.padding }, batchShape, 'NHWC');
+    } catch (error) {
+      return asLayerError(this, error);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${JSON.stringify(inputShape)}`,
+      );
+    }
+    const info = this.info([1, ...inputShape]);
+    return [info.outHeight, info.outWidth, inputShape[2]];
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const info = this.info(x.shape);
+    const out = new Float32Array(info.batch * info.outHeight * info.outWidth * info.channels);
+    if (out.length > 0) backend()[this.kind === 'max' ? 'maxPool' : 'avgPool'](x.data, info, out);
+    this.cache = training ? { x, info } : undefined;
+    return new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], 'float32');
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
+    if (!needInputGrad) return undefined;
+    const { x, info } = this.cache;
+    return this.kind === 'max' ? maxPoolGrad(x, dy, info) : avgPoolGrad(x.shape, dy, info);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: 'channels_last' };
+  }
+}
+
+/** Keras' MaxPool2D (MaxPooling2D): the largest value in each window. */
+export class MaxPool2D extends Pool2D {
+  constructor(args: Pool2DLayerArgs = {}) {
+    super('MaxPooling2D', 'max_pooling2d', 'max', args);
+  }
+}
+
+/** Keras' AvgPool2D (AveragePooling2D): the mean of each window's unpadded cells. */
+export class AvgPool2D extends Pool2D {
+  constructor(args: Pool2DLayerArgs = {}) {
+    super('AveragePooling2D', 'average_pooling2d', 'avg', args);
+  }
+}

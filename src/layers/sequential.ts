@@ -1,0 +1,378 @@
+import { ConvlensError } from '../errors.js';
+import { globalRandom } from '../tensor/random.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { LOSSES, type LossName, lossName } from '../train/losses.js';
+import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import { Activation } from './activation.js';
+import { Conv2D } from './conv2d.js';
+import { Dense } from './dense.js';
+import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string;
+  metrics?: string[];
+}
+
+/** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
+export type Logs = Record<string, number>;
+
+export interface Callbacks {
+  onTrainBegin?: () => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  onTrainEnd?: (history: History) => void | Promise<void>;
+}
+
+export interface FitArgs {
+  epochs?: number;
+  /** Keras' default is 32. */
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Fraction of the data, taken from the end before shuffling (as Keras does), held out for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor, Tensor];
+  callbacks?: Callbacks;
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: LossName;
+  accuracy: boolean;
+}
+
+/** Takes examples `indices` of `t` (along the batch axis) into a new tensor. */
+function gather(t: Tensor, indices: ArrayLike<number>): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const out = new (t.data.constructor as Float32ArrayConstructor)(indices.length * rowSize);
+  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+  return new Tensor(out as Tensor['data'], [indices.length, ...t.shape.slice(1)], t.dtype);
+}
+
+function range(start: number, end: number): Int32Array {
+  return Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
+}
+
+/** Keras' Sequential model: layers applied in order, trained end to end. */
+export class Sequential {
+  readonly name: string;
+  private readonly layerList: Layer[] = [];
+  private compiled: Compiled | undefined;
+
+  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+    this.name = options.name ?? uniqueName('sequential');
+    if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${typeof layers}`);
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer, building it at once when the shape of its input is known. */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${typeof layer}`);
+    if (this.layerList.some((l) => l.name === layer.name)) {
+      throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
+    }
+    const previous = this.layerList[this.layerList.length - 1];
+    if (previous?.outputShape && !layer.built) layer.build(previous.outputShape);
+    else if (!previous && layer.inputShape && !layer.built) layer.build(layer.inputShape);
+    else if (previous?.outputShape && layer.inputShape && formatShape(layer.inputShape) !== formatShape(previous.outputShape)) {
+      throw new ConvlensError(
+        `${layer.name}: expects input ${batchShapeText(layer.inputShape)} but ${previous.name} outputs ${batchShapeText(previous.outputShape)}`,
+      );
+    }
+    this.layerList.push(layer);
+  }
+
+  get layers(): readonly Layer[] {
+    return this.layerList;
+  }
+
+  get inputShape(): number[] | undefined {
+    return this.layerList[0]?.inputShape;
+  }
+
+  get outputShape(): number[] | undefined {
+    return this.layerList[this.layerList.length - 1]?.outputShape;
+  }
+
+  getLayer(name: string): Layer {
+    const layer = this.layerList.find((l) => l.name === name);
+    if (!layer)
+      throw new ConvlensError(`getLayer: no layer named ${JSON.stringify(name)} (layers: ${this.layerList.map((l) => l.name).join(', ')})`);
+    return layer;
+  }
+
+  private ensureBuilt(op: string, batchShape: readonly number[]): void {
+    if (this.layerList.length === 0) throw new ConvlensError(`${op}: the model has no layers`);
+    let shape = batchShape.slice(1);
+    for (const layer of this.layerList) {
+      if (!layer.built) layer.build(shape);
+      shape = layer.outputShape!;
+    }
+  }
+
+  private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
+    this.ensureBuilt('predict', x.shape);
+    let out = x as Tensor<'float32'>;
+    for (const layer of this.layerList) {
+      out = layer.apply(out, training);
+      visit?.(layer, out);
+    }
+    return out;
+  }
+
+  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
+  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor<'float32'> {
+    if (!(x instanceof Tensor)) throw new ConvlensError(`predict: x must be a Tensor, got ${typeof x}`);
+    const batchSize = options.batchSize ?? 32;
+    if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
+    if (x.shape[0] <= batchSize) return this.run(x, false);
+    const parts: Tensor<'float32'>[] = [];
+    for (let start = 0; start < x.shape[0]; start += batchSize)
+      parts.push(this.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize))), false));
+    const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p.data, offset);
+      offset += p.size;
+    }
+    return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)], 'float32');
+  }
+
+  /** Every layer's output for `x`, in order: the feature maps Keras shows with an activation model. */
+  layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
+    const outputs: { layer: Layer; output: Tensor<'float32'> }[] = [];
+    this.run(x, false, (layer, output) => outputs.push({ layer, output }));
+    return outputs;
+  }
+
+  get weights(): Weight[] {
+    return this.layerList.flatMap((l) => [...l.weights]);
+  }
+
+  getWeights(): Tensor<'float32'>[] {
+    return this.layerList.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
+  setWeights(weights: Tensor[]): void {
+    const expected = this.layerList.reduce((n, l) => n + l.weights.length, 0);
+    if (!Array.isArray(weights) || weights.length !== expected) {
+      throw new ConvlensError(
+        `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+      );
+    }
+    let offset = 0;
+    for (const layer of this.layerList) {
+      layer.setWeights(weights.slice(offset, offset + layer.weights.length));
+      offset += layer.weights.length;
+    }
+  }
+
+  countParams(): number {
+    return this.layerList.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
+  summary(print: ((line: string) => void) | null = console.log): string {
+    const width = 65;
+    const row = (a: string, b: string, c: string) => ` ${a.padEnd(28)}${b.padEnd(26)}${c}`;
+    const lines = [`Model: "${this.name}"`, '_'.repeat(width), row('Layer (type)', 'Output Shape', 'Param #'), '='.repeat(width)];
+    this.layerList.forEach((layer, i) => {
+      const shape = layer.outputShape ? batchShapeText(layer.outputShape) : '?';
+      lines.push(row(`${layer.name} (${layer.className})`, shape, layer.countParams().toLocaleString('en-US')));
+      if (i < this.layerList.length - 1) lines.push('');
+    });
+    const total = this.countParams();
+    const trainable = this.layerList.reduce((n, l) => n + (l.trainable ? l.countParams() : 0), 0);
+    lines.push(
+      '='.repeat(width),
+      `Total params: ${total.toLocaleString('en-US')}`,
+      `Trainable params: ${trainable.toLocaleString('en-US')}`,
+    );
+    lines.push(`Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, '_'.repeat(width));
+    const text = lines.join('\n');
+    print?.(text);
+    return text;
+  }
+
+  compile(args: CompileArgs): void {
+    if (!args || typeof args !== 'object') throw new ConvlensError('compile: expected { optimizer, loss, metrics }');
+    const metrics = args.metrics ?? [];
+    for (const m of metrics) {
+      if (!['accuracy', 'acc'].includes(String(m)))
+        throw new ConvlensError(`compile: unknown metric ${JSON.stringify(m)} (supported: 'accuracy')`);
+    }
+    this.compiled = { optimizer: getOptimizer(args.optimizer), loss: lossName(args.loss), accuracy: metrics.length > 0 };
+  }
+
+  private requireCompiled(op: string): Compiled {
+    if (!this.compiled) throw new ConvlensError(`${op}: compile the model first (model.compile({ optimizer, loss }))`);
+    return this.compiled;
+  }
+
+  /**
+   * Softmax + cross-entropy (and sigmoid + binary cross-entropy) are computed together from the
+   * logits, as Keras does internally: stable for confident predictions, and a simpler gradient.
+   */
+  private fusedActivation(loss: LossName): boolean {
+    const last = this.layerList[this.layerList.length - 1];
+    const activation = last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
+    if (activation === 'softmax') return loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
+    return activation === 'sigmoid' && loss === 'binaryCrossentropy';
+  }
+
+  /** Loss, accuracy count and gradient for one batch; runs the forward pass in training mode when asked. */
+  private lossOf(x: Tensor, y: Tensor, training: boolean): { loss: number; correct: number; grad: Float32Array; fused: boolean } {
+    const { loss } = this.requireCompiled(training ? 'fit' : 'evaluate');
+    const fused = this.fusedActivation(loss);
+    const probabilities = this.run(x, training);
+    // The fused path works from the last layer's pre-activation, recovered stably from its output.
+    const predictions = fused ? preActivation(probabilities, loss === 'binaryCrossentropy' ? 'sigmoid' : 'softmax') : probabilities;
+    const result = LOSSES[loss](y, predictions, { fromLogits: fused });
+    return { loss: result.loss, correct: countCorrect(loss, y, probabilities), grad: result.grad, fused };
+  }
+
+  private checkData(op: string, x: Tensor, y: Tensor): void {
+    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new ConvlensError(`${op}: x and y must be Tensors`);
+    if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
+      throw new ConvlensError(
+        `${op}: x has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but y has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
+      );
+    }
+    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (convert it with cast(x, 'float32'))`);
+  }
+
+  /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    const { optimizer } = this.requireCompiled('fit');
+    this.checkData('fit', x, y);
+    const { epochs = 1, batchSize = 32, shuffle = true, callbacks = {} } = args;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ConvlensError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+    let trainX = x;
+    let trainY = y;
+    let validation = args.validationData;
+    if (args.validationSplit !== undefined) {
+      const split = args.validationSplit;
+      if (!(split > 0 && split < 1)) throw new ConvlensError(`fit: validationSplit must be between 0 and 1, got ${split}`);
+      const cut = Math.floor(x.shape[0] * (1 - split));
+      trainX = gather(x, range(0, cut));
+      trainY = gather(y, range(0, cut));
+      validation = [gather(x, range(cut, x.shape[0])), gather(y, range(cut, x.shape[0]))];
+    }
+    if (validation) this.checkData('fit (validationData)', validation[0], validation[1]);
+    if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
+
+    this.ensureBuilt('fit', trainX.shape);
+    const history: History = { epoch: [], history: {} };
+    const variables = this.layerList.flatMap((l) => l.trainableWeights);
+    await callbacks.onTrainBegin?.();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await callbacks.onEpochBegin?.(epoch);
+      const order = range(0, trainX.shape[0]);
+      if (shuffle) globalRandom().shuffle(order);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
+        const indices = order.subarray(start, Math.min(order.length, start + batchSize));
+        const bx = gather(trainX, indices);
+        const by = gather(trainY, indices);
+        const result = this.lossOf(bx, by, true);
+        if (!Number.isFinite(result.loss)) {
+          throw new ConvlensError(
+            `fit: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${batch + 1} (try a lower learning rate or check the data for NaN)`,
+          );
+        }
+        this.backward(result.grad, result.fused);
+        optimizer.step(variables);
+        lossSum += result.loss * indices.length;
+        correct += result.correct;
+        seen += indices.length;
+        await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, correct / seen));
+      }
+      const logs = this.logs(lossSum / seen, correct / seen);
+      if (validation) {
+        const v = this.evaluate(validation[0], validation[1]);
+        logs.val_loss = v.loss;
+        if (this.compiled?.accuracy) logs.val_accuracy = v.accuracy;
+      }
+      history.epoch.push(epoch);
+      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+      await callbacks.onEpochEnd?.(epoch, logs);
+    }
+    await callbacks.onTrainEnd?.(history);
+    return history;
+  }
+
+  private logs(loss: number, accuracy: number): Logs {
+    return this.compiled?.accuracy ? { loss, accuracy } : { loss };
+  }
+
+  private backward(grad: Float32Array, fused: boolean): void {
+    const outputShape = this.outputShape!;
+    const batch = grad.length / outputShape.reduce((a, b) => a * b, 1);
+    let dy: Tensor<'float32'> | undefined = new Tensor(grad, [batch, ...outputShape], 'float32');
+    for (let i = this.layerList.length - 1; i >= 0 && dy; i--) {
+      dy = this.layerList[i].backward(dy, i > 0, fused && i === this.layerList.length - 1);
+    }
+  }
+
+  /** Mean loss (and accuracy, when compiled with it) over `x`, `batchSize` examples at a time. */
+  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.requireCompiled('evaluate');
+    this.checkData('evaluate', x, y);
+    const batchSize = options.batchSize ?? 32;
+    let lossSum = 0;
+    let correct = 0;
+    const n = x.shape[0];
+    for (let start = 0; start < n; start += batchSize) {
+      const indices = range(start, Math.min(n, start + batchSize));
+      const result = this.lossOf(gather(x, indices), gather(y, indices), false);
+      lossSum += result.loss * indices.length;
+      correct += result.correct;
+    }
+    return { loss: lossSum / Math.max(1, n), accuracy: correct / Math.max(1, n) };
+  }
+}
+
+/** Recovers logits from softmax/sigmoid outputs (log p, or log(p / (1 − p))); float32-safe. */
+function preActivation(p: Tensor<'float32'>, kind: 'softmax' | 'sigmoid'): Tensor<'float32'> {
+  const out = new Float32Array(p.size);
+  for (let i = 0; i < out.length; i++) {
+    const v = Math.min(1 - 1e-7, Math.max(1e-38, p.data[i]));
+    out[i] = kind === 'softmax' ? Math.log(v) : Math.log(v / (1 - v));
+  }
+  return new Tensor(out, p.shape, 'float32');
+}
+
+function countCorrect(loss: LossName, y: Tensor, p: Tensor<'float32'>): number {
+  const classes = p.shape[p.rank - 1];
+  const rows = p.size / classes;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    if (loss === 'binaryCrossentropy' || classes === 1) {
+      for (let j = 0; j < classes; j++) correct += (p.data[i * classes + j] > 0.5 ? 1 : 0) === y.data[i * classes + j] ? 1 / classes : 0;
+      continue;
+    }
+    let best = 0;
+    for (let j = 1; j < classes; j++) if (p.data[i * classes + j] > p.data[i * classes + best]) best = j;
+    const label = loss === 'sparseCategoricalCrossentropy' ? y.data[i] : argmaxRow(y, i, classes);
+    if (best === label) correct++;
+  }
+  return correct;
+}
+
+function argmaxRow(y: Tensor, row: number, classes: number): number {
+  let best = 0;
+  for (let j = 1; j < classes; j++) if (y.data[row * classes + j] > y.data[row * classes + best]) best = j;
+  return best;
+}

@@ -1,0 +1,122 @@
+import { backend } from '../backend/registry.js';
+import type { Conv2DInfo, Pool2DInfo } from '../backend/types.js';
+import { ConvlensError } from '../errors.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+// Reverse-mode gradients of the ops the layers use. Each takes the forward op's inputs (and,
+// where cheaper, its output) with the gradient of the loss with respect to the output `dy`,
+// and returns the gradients with respect to the inputs. All tensors are NHWC float32.
+
+function checkGradShape(op: string, dy: Tensor, expected: number[]): void {
+  if (!shapesEqual(dy.shape, expected)) {
+    throw new ConvlensError(`${op}: gradient dy has shape ${formatShape(dy.shape)}, expected the output shape ${formatShape(expected)}`);
+  }
+}
+
+/** Gradient of conv2d with respect to its input. */
+export function conv2dInputGrad(dy: Tensor<'float32'>, filters: Tensor<'float32'>, info: Conv2DInfo): Tensor<'float32'> {
+  checkGradShape('conv2dInputGrad', dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+  const dx = new Float32Array(info.batch * info.inHeight * info.inWidth * info.inChannels);
+  if (dy.size > 0) backend().conv2dBackpropInput(dy.data, filters.data, info, dx);
+  return new Tensor(dx, [info.batch, info.inHeight, info.inWidth, info.inChannels], 'float32');
+}
+
+/** Gradient of conv2d with respect to its filters. */
+export function conv2dFilterGrad(x: Tensor<'float32'>, dy: Tensor<'float32'>, info: Conv2DInfo): Tensor<'float32'> {
+  checkGradShape('conv2dFilterGrad', dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+  const shape = [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels];
+  const dFilters = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  if (dy.size > 0) backend().conv2dBackpropFilter(x.data, dy.data, info, dFilters);
+  return new Tensor(dFilters, shape, 'float32');
+}
+
+function poolOutputShape(info: Pool2DInfo): number[] {
+  return [info.batch, info.outHeight, info.outWidth, info.channels];
+}
+
+/** Gradient of max pooling: each window's gradient goes to its (first) maximum. */
+export function maxPoolGrad(x: Tensor<'float32'>, dy: Tensor<'float32'>, info: Pool2DInfo): Tensor<'float32'> {
+  checkGradShape('maxPoolGrad', dy, poolOutputShape(info));
+  const dx = new Float32Array(x.size);
+  if (dy.size > 0) backend().maxPoolBackprop(x.data, dy.data, info, dx);
+  return new Tensor(dx, x.shape, 'float32');
+}
+
+/** Gradient of average pooling: each window's gradient is shared by its unpadded cells. */
+export function avgPoolGrad(inputShape: number[], dy: Tensor<'float32'>, info: Pool2DInfo): Tensor<'float32'> {
+  checkGradShape('avgPoolGrad', dy, poolOutputShape(info));
+  const dx = new Float32Array(inputShape.reduce((a, b) => a * b, 1));
+  if (dy.size > 0) backend().avgPoolBackprop(dy.data, info, dx);
+  return new Tensor(dx, inputShape, 'float32');
+}
+
+/** Sums the gradient over every axis but the last: the gradient of a per-channel bias. */
+export function biasGrad(dy: Tensor<'float32'>): Float32Array {
+  const channels = dy.shape[dy.rank - 1];
+  const out = new Float32Array(channels);
+  const acc = new Float64Array(channels);
+  for (let i = 0; i < dy.size; i += channels) for (let c = 0; c < channels; c++) acc[c] += dy.data[i + c];
+  out.set(acc);
+  return out;
+}
+
+/** Row-major transpose of an [rows, cols] matrix. */
+function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  backend().transpose(m, [rows, cols], [1, 0], out);
+  return out;
+}
+
+/** Gradients of y = x·w (x [m, k], w [k, n]): dx = dy·wᵀ (when wanted) and dw = xᵀ·dy. */
+export function matMulGrad(
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  wantInput: boolean,
+): { dx?: Float32Array; dw: Float32Array } {
+  const dw = new Float32Array(k * n);
+  backend().matMul(transposed(x, m, k), dy, k, m, n, dw);
+  if (!wantInput) return { dw };
+  const dx = new Float32Array(m * k);
+  backend().matMul(dy, transposed(w, k, n), m, n, k, dx);
+  return { dx, dw };
+}
+
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+
+/**
+ * Gradient through an activation, from its output y (all four have derivatives that are
+ * functions of the output): relu → dy·[y > 0], sigmoid → dy·y(1−y), tanh → dy(1−y²),
+ * softmax (last axis) → y(dy − Σ dy·y).
+ */
+export function activationGrad(activation: ActivationName, y: Tensor<'float32'>, dy: Tensor<'float32'>): Tensor<'float32'> {
+  if (activation === 'linear') return dy;
+  const out = new Float32Array(y.size);
+  const a = y.data;
+  const g = dy.data;
+  switch (activation) {
+    case 'relu':
+      for (let i = 0; i < out.length; i++) out[i] = a[i] > 0 ? g[i] : 0;
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * a[i] * (1 - a[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - a[i] * a[i]);
+      break;
+    case 'softmax': {
+      const cols = y.shape[y.rank - 1];
+      for (let start = 0; start < out.length; start += cols) {
+        let dot = 0;
+        for (let j = start; j < start + cols; j++) dot += g[j] * a[j];
+        for (let j = start; j < start + cols; j++) out[j] = a[j] * (g[j] - dot);
+      }
+      break;
+    }
+  }
+  return new Tensor(out, y.shape, 'float32');
+}

@@ -1,0 +1,171 @@
+import { ConvlensError } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Keras' clip for probabilities before taking logs. */
+export const EPSILON = 1e-7;
+
+export type LossName = 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
+
+/** The loss value and its gradient with respect to the predictions (or the logits when `fromLogits`). */
+export interface LossResult {
+  loss: number;
+  grad: Float32Array;
+}
+
+export interface LossOptions {
+  /** Predictions are logits (before softmax/sigmoid): the loss applies it itself, stably. */
+  fromLogits?: boolean;
+}
+
+const ALIASES: Record<string, LossName> = {
+  binarycrossentropy: 'binaryCrossentropy',
+  categoricalcrossentropy: 'categoricalCrossentropy',
+  sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy',
+  meansquarederror: 'meanSquaredError',
+  mse: 'meanSquaredError',
+};
+
+/** Accepts Keras' names in snake_case or camelCase (`categorical_crossentropy`, `mse`). */
+export function lossName(name: string): LossName {
+  const key = String(name).replace(/_/g, '').toLowerCase();
+  const resolved = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
+  if (!resolved) {
+    throw new ConvlensError(
+      `compile: unknown loss ${JSON.stringify(name)} (expected binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError)`,
+    );
+  }
+  return resolved;
+}
+
+function rowsOf(op: string, predictions: Tensor): [number, number] {
+  if (predictions.rank < 1) throw new ConvlensError(`${op}: predictions must have a batch axis, got a scalar`);
+  const classes = predictions.rank === 1 ? 1 : predictions.shape[predictions.rank - 1];
+  return [predictions.size / classes, classes];
+}
+
+function checkSameShape(op: string, labels: Tensor, predictions: Tensor): void {
+  const same = labels.size === predictions.size && (labels.rank === predictions.rank || labels.rank + 1 === predictions.rank);
+  if (!same || labels.shape.some((d, i) => d !== predictions.shape[i])) {
+    throw new ConvlensError(
+      `${op}: labels of shape ${formatShape(labels.shape)} do not match predictions of shape ${formatShape(predictions.shape)}`,
+    );
+  }
+}
+
+/** log(softmax(z)) for one row, without overflow. */
+function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Array): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) max = Math.max(max, z[start + j]);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(z[start + j] - max);
+  const logSum = Math.log(sum) + max;
+  for (let j = 0; j < n; j++) out[j] = z[start + j] - logSum;
+}
+
+/**
+ * Cross-entropy for class targets given as one-hot rows (`target(i, j)`), from logits or
+ * probabilities. Probabilities are renormalised and clipped to [ε, 1 − ε] as Keras does.
+ */
+function crossentropy(op: string, predictions: Tensor, target: (row: number, j: number) => number, fromLogits: boolean): LossResult {
+  const [rows, classes] = rowsOf(op, predictions);
+  const p = predictions.data as Float32Array;
+  const grad = new Float32Array(p.length);
+  const logProbs = new Float64Array(classes);
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    const start = i * classes;
+    if (fromLogits) {
+      logSoftmaxRow(p, start, classes, logProbs);
+      for (let j = 0; j < classes; j++) {
+        const t = target(i, j);
+        total -= t * logProbs[j];
+        grad[start + j] = (Math.exp(logProbs[j]) - t) / rows;
+      }
+    } else {
+      let rowSum = 0;
+      for (let j = 0; j < classes; j++) rowSum += p[start + j];
+      for (let j = 0; j < classes; j++) {
+        const t = target(i, j);
+        const q = p[start + j] / rowSum;
+        const clipped = Math.min(1 - EPSILON, Math.max(EPSILON, q));
+        total -= t * Math.log(clipped);
+        grad[start + j] = q === clipped ? -t / (clipped * rowSum * rows) : 0;
+      }
+    }
+  }
+  return { loss: total / rows, grad };
+}
+
+export function categoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
+  const op = 'categoricalCrossentropy';
+  checkSameShape(op, labels, predictions);
+  const [, classes] = rowsOf(op, predictions);
+  const y = labels.data;
+  return crossentropy(op, predictions, (i, j) => y[i * classes + j], options.fromLogits ?? false);
+}
+
+export function sparseCategoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
+  const op = 'sparseCategoricalCrossentropy';
+  const [rows, classes] = rowsOf(op, predictions);
+  if (labels.size !== rows) {
+    throw new ConvlensError(
+      `${op}: ${labels.size} labels (shape ${formatShape(labels.shape)}) for ${rows} predictions of shape ${formatShape(predictions.shape)} (expected one class index per row)`,
+    );
+  }
+  for (let i = 0; i < rows; i++) {
+    const label = labels.data[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ConvlensError(`${op}: label ${label} at index ${i} is not a class index in [0, ${classes - 1}]`);
+    }
+  }
+  return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false);
+}
+
+/** Mean over the last axis of Keras' binary cross-entropy, then mean over the batch. */
+export function binaryCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
+  const op = 'binaryCrossentropy';
+  checkSameShape(op, labels, predictions);
+  const p = predictions.data as Float32Array;
+  const y = labels.data;
+  const n = p.length;
+  const grad = new Float32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const t = y[i];
+    if (options.fromLogits) {
+      // max(z, 0) − z·t + log(1 + exp(−|z|)): no overflow for large |z|.
+      const z = p[i];
+      total += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+      grad[i] = (1 / (1 + Math.exp(-z)) - t) / n;
+    } else {
+      const q = Math.min(1 - EPSILON, Math.max(EPSILON, p[i]));
+      total -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+      grad[i] = q === p[i] ? (q - t) / (q * (1 - q) * n) : 0;
+    }
+  }
+  return { loss: total / n, grad };
+}
+
+/** Mean of the squared differences (over the last axis, then the batch: the same mean overall). */
+export function meanSquaredError(labels: Tensor, predictions: Tensor): LossResult {
+  checkSameShape('meanSquaredError', labels, predictions);
+  const p = predictions.data as Float32Array;
+  const y = labels.data;
+  const n = p.length;
+  const grad = new Float32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const d = p[i] - y[i];
+    total += d * d;
+    grad[i] = (2 * d) / n;
+  }
+  return { loss: total / n, grad };
+}
+
+export const LOSSES: Record<LossName, (labels: Tensor, predictions: Tensor, options?: LossOptions) => LossResult> = {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  meanSquaredError,
+};
