@@ -55,34 +55,34 @@ function truncatedNormal(std: number): number {
 
 /** Fills a weight of `size` values with fan-in/fan-out from the weight's shape, as Keras does. */
 export function initialize(name: InitializerName, size: number, fanIn: number, fanOut: number): Float32Array {
-  const out = new Float32Array(size);
   const random = globalRandom();
-  const uniform = (limit: number) => out.forEach((_, i) => (out[i] = (2 * random.next() - 1) * limit));
+  const sample = sampler(name, fanIn, fanOut, random);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = sample();
+  return out;
+}
+
+/** Keras scales the truncated normal's deviation by this so the truncated spread matches. */
+const TRUNCATION_SCALE = 0.87962566103423978;
+
+function sampler(name: InitializerName, fanIn: number, fanOut: number, random: ReturnType<typeof globalRandom>): () => number {
+  const uniform = (limit: number) => () => (2 * random.next() - 1) * limit;
   switch (name) {
     case 'zeros':
-      break;
+      return () => 0;
     case 'ones':
-      out.fill(1);
-      break;
+      return () => 1;
     case 'glorotUniform':
-      uniform(Math.sqrt(6 / (fanIn + fanOut)));
-      break;
+      return uniform(Math.sqrt(6 / (fanIn + fanOut)));
     case 'heUniform':
-      uniform(Math.sqrt(6 / fanIn));
-      break;
-    // Keras scales the truncated normal's deviation by 0.8796 so the truncated spread matches.
+      return uniform(Math.sqrt(6 / fanIn));
     case 'glorotNormal':
-      out.forEach((_, i) => (out[i] = truncatedNormal(Math.sqrt(2 / (fanIn + fanOut)) / 0.87962566103423978)));
-      break;
+      return () => truncatedNormal(Math.sqrt(2 / (fanIn + fanOut)) / TRUNCATION_SCALE);
     case 'heNormal':
-      out.forEach((_, i) => (out[i] = truncatedNormal(Math.sqrt(2 / fanIn) / 0.87962566103423978)));
-      break;
+      return () => truncatedNormal(Math.sqrt(2 / fanIn) / TRUNCATION_SCALE);
     case 'randomNormal':
-      out.forEach((_, i) => (out[i] = 0.05 * random.normal()));
-      break;
+      return () => 0.05 * random.normal();
     case 'randomUniform':
-      uniform(0.05);
-      break;
+      return uniform(0.05);
   }
-  return out;
 }
