@@ -306,7 +306,7 @@ export class Sequential {
         if (this.compiled?.accuracy) logs.val_accuracy = v.accuracy;
       }
       history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+      for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
       await callbacks.onEpochEnd?.(epoch, logs);
     }
     await callbacks.onTrainEnd?.(history);

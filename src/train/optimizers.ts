@@ -51,8 +51,8 @@ export class SGD implements Optimizer {
         for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
         continue;
       }
-      let v = this.velocity.get(variable);
-      if (!v) this.velocity.set(variable, (v = new Float32Array(w.length)));
+      const v = this.velocity.get(variable) ?? new Float32Array(w.length);
+      this.velocity.set(variable, v);
       for (let i = 0; i < w.length; i++) {
         v[i] = mu * v[i] - lr * g[i];
         w[i] += this.nesterov ? mu * v[i] - lr * g[i] : v[i];
@@ -100,8 +100,8 @@ export class Adam implements Optimizer {
     const stepSize = (this.learningRate * Math.sqrt(1 - b2 ** this.iterations)) / (1 - b1 ** this.iterations);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      let state = this.moments.get(variable);
-      if (!state) this.moments.set(variable, (state = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
+      const state = this.moments.get(variable) ?? { m: new Float32Array(w.length), v: new Float32Array(w.length) };
+      this.moments.set(variable, state);
       const { m, v } = state;
       for (let i = 0; i < w.length; i++) {
         m[i] = b1 * m[i] + (1 - b1) * g[i];
