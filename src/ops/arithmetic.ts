@@ -1,15 +1,31 @@
 import { backend } from '../backend/registry.js';
 import type { BinaryOp } from '../backend/types.js';
+import { fromValues } from '../tensor/create.js';
 import { allocate, type DType, upcast } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { asTensor, type TensorInput } from './convert.js';
 
+const INTEGER_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255] };
+
+/**
+ * Converts an operand. Plain numbers and arrays beside a tensor take that tensor's dtype when
+ * their values fit it, as Python scalars do in TensorFlow (`x * 2` keeps an int32 `x` int32);
+ * values that do not fit (a fraction beside int32) stay float32 and promote the result.
+ */
+function operand(op: BinaryOp, arg: string, value: TensorInput, other: TensorInput): Tensor {
+  if (value instanceof Tensor || ArrayBuffer.isView(value) || value == null || !(other instanceof Tensor)) return asTensor(op, arg, value);
+  const t = fromValues(op, value, undefined, undefined, true, `'${arg}'`); // integers read exactly, as int32
+  const range = INTEGER_RANGE[other.dtype];
+  const fits = other.dtype === 'float32' || (range && t.data.every((v) => Number.isInteger(v) && v >= range[0] && v <= range[1]));
+  return fits ? cast(t, other.dtype) : t;
+}
+
 /** Element-wise binary op with NumPy broadcasting; operands are promoted to a common dtype. */
 function binaryOp(op: BinaryOp, a: TensorInput, b: TensorInput, resultDType?: DType): Tensor {
-  let ta = asTensor(op, 'a', a);
-  let tb = asTensor(op, 'b', b);
+  let ta = operand(op, 'a', a, b);
+  let tb = operand(op, 'b', b, a);
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   let dtype = resultDType ?? upcast(ta.dtype, tb.dtype);
   if (dtype === 'bool') dtype = 'uint8';

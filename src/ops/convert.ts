@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import type { TensorLike } from '../tensor/create.js';
-import { tensor } from '../tensor/create.js';
+import { fromValues } from '../tensor/create.js';
 import type { DType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -15,7 +15,7 @@ export function asTensor(op: string, arg: string, value: TensorInput, dtype?: DT
   if (typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
     throw new ConvlensError(`${op}: argument '${arg}' must be a tensor or an array, got an object`);
   }
-  return tensor(value, undefined, dtype);
+  return fromValues(op, value, undefined, dtype, false, `'${arg}'`);
 }
 
 export function checkRank(op: string, arg: string, t: Tensor, ranks: number[]): void {
@@ -29,4 +29,11 @@ export function checkFloat(op: string, arg: string, t: Tensor): asserts t is Ten
   if (t.dtype !== 'float32') {
     throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (convert it with cast(x, 'float32'))`);
   }
+}
+
+/** Ops that take one options object reject a tensor or array in its place (the positional tfjs style). */
+export function checkOptions(op: string, args: unknown, usage: string): void {
+  if (typeof args === 'object' && args !== null && !(args instanceof Tensor) && !Array.isArray(args) && !ArrayBuffer.isView(args)) return;
+  const got = args instanceof Tensor ? 'a Tensor' : Array.isArray(args) || ArrayBuffer.isView(args) ? 'an array' : String(args);
+  throw new ConvlensError(`${op}: expected one options object ${usage}, got ${got}`);
 }

@@ -3,16 +3,20 @@ import { formatShape, normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
-/** Removes length-1 axes: all of them, or only those in `axis` (which must have length 1). */
+/**
+ * Removes length-1 axes: all of them, or only those in `axis` (which must have length 1).
+ * An empty `axis` list means all, as TensorFlow's default `axis=[]` does.
+ */
 export function squeeze(x: TensorInput, axis?: number | number[]): Tensor {
   const t = asTensor('squeeze', 'x', x);
-  if (axis === undefined)
+  const given = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];
+  if (given.length === 0)
     return new Tensor(
       t.data,
       t.shape.filter((d) => d !== 1),
       t.dtype,
     );
-  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis('squeeze', a, t.rank));
+  const axes = given.map((a) => normalizeAxis('squeeze', a, t.rank));
   for (const a of axes) {
     if (t.shape[a] !== 1) throw new ConvlensError(`squeeze: axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, expected 1`);
   }

@@ -6,7 +6,7 @@ import { type NestedArray, Tensor } from './tensor.js';
 /** What `tensor` and `constant` accept: a typed array, a number or boolean, or nested arrays of them. */
 export type TensorLike = TypedArray | NestedArray;
 
-function inferShape(op: string, values: NestedArray): number[] {
+function inferShape(op: string, values: NestedArray, name: string): number[] {
   const shape: number[] = [];
   let level: NestedArray = values;
   while (Array.isArray(level)) {
@@ -16,16 +16,16 @@ function inferShape(op: string, values: NestedArray): number[] {
   }
   const checkLevel = (value: NestedArray, axis: number, path: string): void => {
     if (axis === shape.length) {
-      if (Array.isArray(value)) throw new ConvlensError(`${op}: values are ragged: ${path} is an array where a number was expected`);
+      if (Array.isArray(value)) throw new ConvlensError(`${op}: ragged ${name}: ${path} is an array where a number was expected`);
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[axis]) {
       const got = Array.isArray(value) ? `length ${value.length}` : 'a number';
-      throw new ConvlensError(`${op}: values are ragged: ${path} has ${got}, expected length ${shape[axis]}`);
+      throw new ConvlensError(`${op}: ragged ${name}: ${path} has ${got}, expected length ${shape[axis]}`);
     }
     for (let i = 0; i < value.length; i++) checkLevel(value[i], axis + 1, `${path}[${i}]`);
   };
-  checkLevel(values, 0, 'values');
+  checkLevel(values, 0, name.replaceAll("'", ''));
   return shape;
 }
 
@@ -35,22 +35,29 @@ function flatten(values: NestedArray, out: (number | boolean)[] = []): (number |
   return out;
 }
 
-function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boolean): DType {
+function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boolean, name: string): DType {
   if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) return 'bool';
   for (const v of flat) {
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new ConvlensError(`${op}: values must be numbers or booleans, got ${typeof v} (${JSON.stringify(v)})`);
+      throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got ${typeof v} (${JSON.stringify(v)})`);
     }
   }
-  return integersAsInt32 && flat.every((v) => Number.isInteger(v) && Math.abs(v as number) < 2 ** 31) ? 'int32' : 'float32';
+  // An empty list is float32 in TensorFlow, even for tf.constant.
+  const int32 = (v: number | boolean) => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
+  return integersAsInt32 && flat.length > 0 && flat.every(int32) ? 'int32' : 'float32';
 }
 
-function fromValues(
+/**
+ * Builds a tensor from user values. `op` and `name` only label errors, so that an op converting
+ * its argument says e.g. `maximum: ragged 'b': b[1] has length 1, expected length 2`.
+ */
+export function fromValues(
   op: string,
   values: TensorLike,
   shape: number[] | undefined,
   dtype: DType | undefined,
   integersAsInt32: boolean,
+  name = 'values',
 ): Tensor {
   if (dtype !== undefined && !isDType(dtype)) {
     throw new ConvlensError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
@@ -67,15 +74,17 @@ function fromValues(
     inferredDType = dtypeOfTypedArray(values);
   } else {
     if (values === null || values === undefined)
-      throw new ConvlensError(`${op}: values are ${values} (expected numbers, nested arrays or a typed array)`);
+      throw new ConvlensError(`${op}: ${name} are ${values} (expected numbers, nested arrays or a typed array)`);
     const list = flatten(values);
     flat = list;
-    inferredShape = inferShape(op, values);
-    inferredDType = inferDType(op, list, integersAsInt32);
+    inferredShape = inferShape(op, values, name);
+    inferredDType = inferDType(op, list, integersAsInt32, name);
   }
   const finalShape = shape ?? inferredShape;
   const finalDType = dtype ?? inferredDType;
   const size = sizeFromShape(finalShape);
+  // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does.
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) flat = new Array(size).fill(values);
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }

@@ -27,10 +27,13 @@ export function allocate<D extends DType>(dtype: D, size: number): DataTypeMap[D
   }
 }
 
-export function dtypeOfTypedArray(values: TypedArray): DType {
-  if (values instanceof Float32Array) return 'float32';
-  if (values instanceof Int32Array) return 'int32';
-  return 'uint8';
+/** The dtype a typed array's values keep; JavaScript callers may pass any typed array, not just the three we store. */
+export function dtypeOfTypedArray(values: ArrayBufferView): DType {
+  if (values instanceof Float32Array || values instanceof Float64Array) return 'float32';
+  if (values instanceof Uint8Array || values instanceof Uint8ClampedArray) return 'uint8';
+  return values instanceof Int32Array || values instanceof Int16Array || values instanceof Int8Array || values instanceof Uint16Array
+    ? 'int32'
+    : 'float32';
 }
 
 const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3 };

@@ -46,6 +46,11 @@ export class Rng {
     return Int32Array.from({ length: n }, () => this.int(lo, hi));
   }
 
+  /** A shape of rank in [minRank, maxRank] with each dimension in [minDim, maxDim]. */
+  shape(minRank: number, maxRank: number, minDim = 1, maxDim = 5): number[] {
+    return Array.from({ length: this.int(minRank, maxRank) }, () => this.int(minDim, maxDim));
+  }
+
   /** A random permutation of 0..n-1. */
   permutation(n: number): number[] {
     const out = Array.from({ length: n }, (_, i) => i);

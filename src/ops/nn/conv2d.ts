@@ -3,7 +3,7 @@ import type { Conv2DEpilogue, Conv2DInfo } from '../../backend/types.js';
 import { ConvlensError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import { asTensor, checkFloat, checkOptions, checkRank, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
 export interface Conv2DArgs {
@@ -92,9 +92,7 @@ export function conv2dNHWC(
  * (cross-correlation), with TensorFlow's SAME/VALID/explicit padding arithmetic.
  */
 export function conv2d(args: Conv2DArgs): Tensor<'float32'> {
-  if (typeof args !== 'object' || args === null) {
-    throw new ConvlensError(`${OP}: expected one options object { input, filters, strides, padding }, got ${String(args)}`);
-  }
+  checkOptions(OP, args, '{ input, filters, strides, padding }');
   const dataFormat = checkDataFormat(OP, args.dataFormat);
   let input = asTensor(OP, 'input', args.input, 'float32');
   const filters = asTensor(OP, 'filters', args.filters, 'float32');

@@ -3,7 +3,7 @@ import type { Pool2DInfo } from '../../backend/types.js';
 import { ConvlensError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import { asTensor, checkFloat, checkOptions, checkRank, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
 export interface Pool2DArgs {
@@ -43,9 +43,7 @@ export function pool2dInfo(op: string, args: Omit<Pool2DArgs, 'input'>, inShape:
 
 /** Validates pooling arguments, handles rank 3 and NCHW, and runs the chosen kernel. */
 export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs): Tensor<'float32'> {
-  if (typeof args !== 'object' || args === null) {
-    throw new ConvlensError(`${op}: expected one options object { input, ksize, strides, padding }, got ${String(args)}`);
-  }
+  checkOptions(op, args, '{ input, ksize, strides, padding }');
   const dataFormat = checkDataFormat(op, args.dataFormat);
   let input = asTensor(op, 'input', args.input, 'float32');
   checkRank(op, 'input', input, [3, 4]);

@@ -1,4 +1,5 @@
 import { backend } from '../../backend/registry.js';
+import { ConvlensError } from '../../errors.js';
 import { normalizeAxis } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { asTensor, checkFloat, type TensorInput } from '../convert.js';
@@ -8,7 +9,8 @@ import { transpose } from '../transpose.js';
 export function softmax(logits: TensorInput, axis = -1): Tensor<'float32'> {
   const t = asTensor('softmax', 'logits', logits, 'float32');
   checkFloat('softmax', 'logits', t);
-  if (t.rank === 0) return new Tensor(new Float32Array([1]), [], 'float32');
+  // TensorFlow refuses a scalar: there is no axis to normalise over.
+  if (t.rank === 0) throw new ConvlensError("softmax: 'logits' must have rank 1 or more, got a scalar");
   const a = normalizeAxis('softmax', axis, t.rank);
   // Move the axis last so each softmax row is contiguous, then move it back.
   const perm = t.shape

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from '../../../test/helpers/backends.js';
+import { expectConvlensError } from '../../../test/helpers/errors.js';
+import { getBackend, setBackend } from '../registry.js';
+import type { BackendName } from '../types.js';
+import { jsBackend } from './index.js';
+
+describe('backend registry', () => {
+  it('always has the js reference backend, and the test suite sees every registered one', () => {
+    expect(jsBackend.name).toBe('js');
+    expect(BACKENDS[0]).toBe('js');
+    expect(BACKENDS).toContain(getBackend());
+  });
+
+  it('rejects an unknown backend name, listing the available ones', () => {
+    const before = getBackend();
+    expectConvlensError(() => setBackend('nope' as BackendName), /^setBackend: unknown or unavailable backend "nope" \(available: js/);
+    expect(getBackend()).toBe(before);
+  });
+
+  it('switches between registered backends', () => {
+    const before = getBackend();
+    for (const name of BACKENDS) {
+      setBackend(name);
+      expect(getBackend()).toBe(name);
+    }
+    setBackend(before);
+  });
+});
+
+describe('js kernels on their own', () => {
+  it('matMul multiplies row-major matrices', () => {
+    const out = new Float32Array(4);
+    jsBackend.matMul(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([1, 0, 0, 1, 1, 1]), 2, 3, 2, out);
+    expect(Array.from(out)).toEqual([4, 5, 10, 11]);
+  });
+
+  it('conv2d fuses the bias and ReLU epilogue', () => {
+    const info = {
+      batch: 1,
+      inHeight: 1,
+      inWidth: 2,
+      inChannels: 1,
+      outHeight: 1,
+      outWidth: 2,
+      outChannels: 1,
+      filterHeight: 1,
+      filterWidth: 1,
+      strideHeight: 1,
+      strideWidth: 1,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      padTop: 0,
+      padLeft: 0,
+    };
+    const out = new Float32Array(2);
+    jsBackend.conv2d(new Float32Array([1, -3]), new Float32Array([2]), info, out, { bias: new Float32Array([1]), activation: 'relu' });
+    expect(Array.from(out)).toEqual([3, 0]);
+  });
+});

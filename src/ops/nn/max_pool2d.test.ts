@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { forEachBackend } from '../../../test/helpers/backends.js';
+import { expectTensor } from '../../../test/helpers/close.js';
+import { expectConvlensError } from '../../../test/helpers/errors.js';
+import { describeRandomPooling } from '../../../test/helpers/pool.js';
+import { constant, tensor } from '../../tensor/create.js';
+import { avgPool2d } from './avg_pool2d.js';
+import { maxPool2d } from './max_pool2d.js';
+
+forEachBackend(() => {
+  describeRandomPooling('max', maxPool2d);
+
+  describe('maxPool2d: known values', () => {
+    it('never lets a padded cell win (all-negative input, SAME)', () => {
+      const x = tensor([-5, -4, -3, -2, -1, -6, -7, -8, -9], [1, 3, 3, 1]);
+      // 2×2 windows, stride 2, SAME: one padded row and column at the bottom/right.
+      expectTensor(maxPool2d({ input: x, ksize: 2, strides: 2, padding: 'SAME' }), [1, 2, 2, 1], [-1, -3, -7, -9]);
+    });
+
+    it('never lets a padded cell win under explicit padding either', () => {
+      const x = tensor([-1, -2, -3, -4], [1, 2, 2, 1]);
+      const out = maxPool2d({
+        input: x,
+        ksize: 2,
+        strides: 1,
+        padding: [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+      });
+      expectTensor(out, [1, 3, 3, 1], [-1, -1, -2, -1, -1, -2, -3, -3, -4]);
+    });
+
+    it('condenses the lesson way: 2×2, stride 2 on a 4×4 map', () => {
+      const x = tensor(
+        Array.from({ length: 16 }, (_, i) => i),
+        [1, 4, 4, 1],
+      );
+      expectTensor(maxPool2d({ input: x, ksize: 2, strides: 2, padding: 'SAME' }), [1, 2, 2, 1], [5, 7, 13, 15]);
+    });
+
+    it('strides default to ksize, as Keras pooling layers do', () => {
+      const x = tensor(
+        Array.from({ length: 36 }, (_, i) => i),
+        [1, 6, 6, 1],
+      );
+      expect(maxPool2d({ input: x, ksize: 3, padding: 'VALID' }).array()).toEqual([
+        [
+          [[14], [17]],
+          [[32], [35]],
+        ],
+      ]);
+    });
+  });
+
+  describe('maxPool2d: properties', () => {
+    const geometry = fc.record({
+      h: fc.integer({ min: 1, max: 10 }),
+      w: fc.integer({ min: 1, max: 10 }),
+      c: fc.integer({ min: 1, max: 3 }),
+      k: fc.integer({ min: 1, max: 4 }),
+      s: fc.integer({ min: 1, max: 3 }),
+      padding: fc.constantFrom('SAME' as const, 'VALID' as const),
+    });
+    const withData = geometry.chain((g) => {
+      const n = g.h * g.w * g.c;
+      const values = fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: n, maxLength: n });
+      const deltas = fc.array(fc.float({ min: 0, max: 10, noNaN: true }), { minLength: n, maxLength: n });
+      return fc.record({ g: fc.constant(g), values, deltas });
+    });
+    const fits = ({ g }: { g: { h: number; w: number; k: number; padding: string } }) => g.padding === 'SAME' || (g.k <= g.h && g.k <= g.w);
+
+    it('is monotone: x ≤ y element-wise ⇒ maxPool(x) ≤ maxPool(y)', () => {
+      fc.assert(
+        fc.property(withData.filter(fits), ({ g, values, deltas }) => {
+          const shape = [1, g.h, g.w, g.c];
+          const x = tensor(values, shape);
+          const y = tensor(
+            values.map((v, i) => v + deltas[i]),
+            shape,
+          );
+          const args = { ksize: g.k, strides: g.s, padding: g.padding };
+          const px = maxPool2d({ input: x, ...args }).data;
+          const py = maxPool2d({ input: y, ...args }).data;
+          for (let i = 0; i < px.length; i++) expect(px[i]).toBeLessThanOrEqual(py[i]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it('is never below average pooling over the same windows', () => {
+      fc.assert(
+        fc.property(withData.filter(fits), ({ g, values }) => {
+          const args = { input: tensor(values, [1, g.h, g.w, g.c]), ksize: g.k, strides: g.s, padding: g.padding };
+          const max = maxPool2d(args).data;
+          const avg = avgPool2d(args).data;
+          for (let i = 0; i < max.length; i++) expect(max[i]).toBeGreaterThanOrEqual(avg[i] - 1e-4 * Math.max(1, Math.abs(avg[i])));
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+
+  describe('maxPool2d: errors', () => {
+    const x = tensor(new Float32Array(2 * 3 * 3), [1, 3, 3, 2]);
+    const cases: [string, () => unknown, RegExp][] = [
+      [
+        'input of rank 2',
+        () => maxPool2d({ input: tensor([[1]]), ksize: 1, padding: 'SAME' }),
+        /^maxPool2d: 'input' must be rank 3 or 4, got rank 2/,
+      ],
+      [
+        'int32 input',
+        () => maxPool2d({ input: constant([[[[1]]]]), ksize: 1, padding: 'SAME' }),
+        /^maxPool2d: 'input' must be float32, got int32 .*cast/,
+      ],
+      ['zero ksize', () => maxPool2d({ input: x, ksize: 0, padding: 'SAME' }), /^maxPool2d: ksize must be positive integers, got 0/],
+      ['negative ksize', () => maxPool2d({ input: x, ksize: [2, -1], padding: 'SAME' }), /^maxPool2d: ksize must be positive integers/],
+      ['fractional ksize', () => maxPool2d({ input: x, ksize: 1.5, padding: 'SAME' }), /^maxPool2d: ksize must be positive integers/],
+      [
+        'ksize over channels',
+        () => maxPool2d({ input: x, ksize: [1, 2, 2, 2], padding: 'SAME' }),
+        /^maxPool2d: ksize \[1,2,2,2\] must be 1 on the batch and channel axes/,
+      ],
+      ['missing ksize', () => maxPool2d({ input: x, padding: 'SAME' } as never), /^maxPool2d: ksize is required/],
+      [
+        'zero stride',
+        () => maxPool2d({ input: x, ksize: 2, strides: 0, padding: 'SAME' }),
+        /^maxPool2d: strides must be positive integers, got 0/,
+      ],
+      [
+        'negative stride',
+        () => maxPool2d({ input: x, ksize: 2, strides: -1, padding: 'SAME' }),
+        /^maxPool2d: strides must be positive integers/,
+      ],
+      ['unknown padding', () => maxPool2d({ input: x, ksize: 2, padding: 'full' as 'SAME' }), /^maxPool2d: unknown padding "full"/],
+      ['missing padding', () => maxPool2d({ input: x, ksize: 2 } as never), /^maxPool2d: padding is required/],
+      [
+        'negative padding',
+        () =>
+          maxPool2d({
+            input: x,
+            ksize: 2,
+            padding: [
+              [0, 0],
+              [0, -1],
+              [0, 0],
+              [0, 0],
+            ],
+          }),
+        /^maxPool2d: explicit padding must be non-negative integers/,
+      ],
+      [
+        'channel padding',
+        () =>
+          maxPool2d({
+            input: x,
+            ksize: 2,
+            padding: [
+              [0, 0],
+              [0, 0],
+              [0, 0],
+              [1, 1],
+            ],
+          }),
+        /^maxPool2d: explicit padding .* must be \[0, 0\] on the batch and channel axes/,
+      ],
+      [
+        'window larger than input (VALID)',
+        () => maxPool2d({ input: x, ksize: [2, 4], padding: 'VALID' }),
+        /^maxPool2d: window width 4 is larger than the input width 3 under VALID padding/,
+      ],
+      [
+        'window larger than padded input',
+        () =>
+          maxPool2d({
+            input: x,
+            ksize: 5,
+            padding: [
+              [0, 0],
+              [1, 0],
+              [0, 0],
+              [0, 0],
+            ],
+          }),
+        /^maxPool2d: window height 5 is larger than the input height 4 with padding \[1, 0\]/,
+      ],
+      [
+        'a tensor instead of options',
+        () => (maxPool2d as (a: unknown) => unknown)(x),
+        /^maxPool2d: expected one options object .*, got a Tensor/,
+      ],
+    ];
+    it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { forEachBackend } from '../../test/helpers/backends.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
+import { constant, tensor } from '../tensor/create.js';
+import { max, mean, min, sum } from './reduce.js';
+
+const OPS = { sum: [sum, tf.sum], mean: [mean, tf.mean], max: [max, tf.max], min: [min, tf.min] } as const;
+type OpName = keyof typeof OPS;
+const CASES = 60;
+
+forEachBackend(() => {
+  for (const name of Object.keys(OPS) as OpName[]) {
+    const [ours, theirs] = OPS[name];
+    describe(`${name}: ${CASES} random shapes, axes and keepDims against tfjs`, () => {
+      for (let i = 0; i < CASES; i++) {
+        const rng = caseRng(`reduce ${name}`, i);
+        const shape = rng.shape(0, 4, 1, 5);
+        const rank = shape.length;
+        // No axis (all), one axis, or a subset, each possibly spelled negatively.
+        const form = rng.int(0, 2);
+        const subset = rng.permutation(rank).slice(0, rng.int(0, rank));
+        const spell = (a: number) => (rng.bool() ? a - rank : a);
+        const axis = form === 0 || rank === 0 ? undefined : form === 1 ? spell(rng.int(0, rank - 1)) : subset.map(spell);
+        const keepDims = rng.bool();
+        const integers = name !== 'mean' && rng.bool(0.3);
+        it(`#${i} ${integers ? 'int32' : 'float32'} [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => {
+          const size = shape.reduce((a, b) => a * b, 1);
+          const x = integers ? tensor(rng.ints(size, -50, 50), shape) : tensor(rng.floats(size, -10, 10), shape);
+          const out = ours(x, axis, keepDims);
+          expect(out.dtype).toBe(x.dtype);
+          expectMatchesTf(out, theirs(toTf(x), axis, keepDims), 1e-5, `${name} #${i} seed ${rng.seed}`);
+        });
+      }
+    });
+  }
+
+  describe('dtypes and edge cases', () => {
+    it('mean of int32 is float32 (as in tfjs; TensorFlow would give a truncated int32)', () => {
+      const out = mean(constant([1, 2]));
+      expect(out.dtype).toBe('float32');
+      expect(out.array()).toBe(1.5);
+    });
+
+    it('sum of bool counts the true values as int32', () => {
+      const out = sum(tensor([true, false, true]));
+      expect(out.dtype).toBe('int32');
+      expect(out.array()).toBe(2);
+    });
+
+    it('sum over an empty axis is 0; over no axes it is the identity', () => {
+      expect(sum(tensor(new Float32Array(0), [2, 0]), 1).array()).toEqual([0, 0]);
+      expect(sum(tensor([[1, 2]]), []).array()).toEqual([[1, 2]]);
+    });
+
+    it('max and min propagate NaN', () => {
+      expect(max(tensor([1, Number.NaN, 3])).array()).toBeNaN();
+      expect(min(tensor([1, Number.NaN, 3])).array()).toBeNaN();
+    });
+  });
+
+  describe('errors', () => {
+    const x = tensor(new Float32Array(6), [2, 3]);
+    it('axis out of range', () =>
+      expectConvlensError(() => sum(x, 2), /^sum: axis 2 is out of range for a tensor of rank 2 \(expected an integer in \[-2, 1\]\)/));
+    it('negative axis out of range', () => expectConvlensError(() => mean(x, [-3]), /^mean: axis -3 is out of range/));
+    it('fractional axis', () => expectConvlensError(() => max(x, 0.5), /^max: axis 0.5 is out of range/));
+    it('repeated axis', () => expectConvlensError(() => sum(x, [1, -1]), /^sum: axis \[1,-1\] repeats an axis/));
+    it('max of an empty axis', () => expectConvlensError(() => max(tensor([])), /^max: cannot reduce an empty axis \(shape \[0\]\)/));
+  });
+});

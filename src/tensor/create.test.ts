@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { tf } from '../../test/helpers/tf.js';
+import { constant, fill, fromData, ones, tensor, zeros } from './create.js';
+import type { DType } from './dtype.js';
+import { Tensor } from './tensor.js';
+
+describe('tensor and constant: dtypes', () => {
+  it('tensor of numbers is float32, as tfjs’s tf.tensor', () => {
+    expect(tensor([1, 2, 3]).dtype).toBe(tf.tensor([1, 2, 3]).dtype);
+    expect(tensor([1, 2, 3]).dtype).toBe('float32');
+    expect(tensor(5).dtype).toBe('float32');
+  });
+
+  it('constant of Python-style ints is int32, of other numbers float32 (tf.constant)', () => {
+    expect(
+      constant([
+        [-1, -1],
+        [8, -1],
+      ]).dtype,
+    ).toBe('int32');
+    expect(
+      constant([
+        [-1, -1],
+        [8, -1],
+      ]).data,
+    ).toBeInstanceOf(Int32Array);
+    expect(constant([1, 2.5]).dtype).toBe('float32');
+    expect(constant(3).dtype).toBe('int32');
+    expect(constant([2 ** 31]).dtype).toBe('float32');
+    expect(constant([-(2 ** 31)]).dtype).toBe('int32');
+  });
+
+  it('an empty list is float32 even for constant (tf.constant([]) is float32)', () => {
+    expect(constant([]).dtype).toBe('float32');
+    expect(tensor([]).shape).toEqual([0]);
+  });
+
+  it('booleans give bool; typed arrays keep their type', () => {
+    expect(tensor([true, false]).dtype).toBe('bool');
+    expect(tensor([true, false]).array()).toEqual([true, false]);
+    expect(tensor(new Int32Array([1])).dtype).toBe('int32');
+    expect(tensor(new Uint8Array([1])).dtype).toBe('uint8');
+    expect(tensor(new Float32Array([1])).dtype).toBe('float32');
+  });
+
+  it('other typed arrays from JavaScript are read by value, not as bytes', () => {
+    expect(tensor(new Float64Array([0.5]) as never).array()).toEqual([0.5]);
+    expect(tensor(new Int16Array([-3]) as never).array()).toEqual([-3]);
+  });
+
+  it('an explicit dtype converts the values (floats truncate into integer types)', () => {
+    expect(tensor([1.9, -1.9], undefined, 'int32').array()).toEqual([1, -1]);
+    expect(tensor([0, 2, -1], undefined, 'bool').array()).toEqual([false, true, true]);
+    expect(constant([1, 2], undefined, 'float32').dtype).toBe('float32');
+  });
+});
+
+describe('tensor and constant: shapes', () => {
+  it('infers nested shapes and reads values row-major', () => {
+    const t = tensor([[[1, 2, 3]], [[4, 5, 6]]]);
+    expect(t.shape).toEqual([2, 1, 3]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.rank).toBe(3);
+    expect(t.size).toBe(6);
+  });
+
+  it('takes a flat list with an explicit shape, and a scalar fills a shape', () => {
+    expect(tensor([1, 2, 3, 4], [2, 2]).array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(constant(7, [2, 3]).array()).toEqual([
+      [7, 7, 7],
+      [7, 7, 7],
+    ]);
+    expect(tensor(5).array()).toBe(5);
+    expect(tensor(5).shape).toEqual([]);
+  });
+
+  it('zeros, ones and fill', () => {
+    expect(zeros([2, 2]).array()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(ones([3], 'int32').data).toEqual(new Int32Array([1, 1, 1]));
+    expect(fill([2], 2.5).array()).toEqual([2.5, 2.5]);
+    expect(fill([1], 3, 'bool').array()).toEqual([true]);
+    expect(zeros([0, 4]).size).toBe(0);
+  });
+
+  it('fromData wraps a typed array without copying', () => {
+    const data = new Float32Array([1, 2]);
+    expect(fromData(data, [2, 1], 'float32').data).toBe(data);
+  });
+
+  it('array() gives nested arrays of the shape', () => {
+    expect(tensor(new Float32Array(0), [2, 0]).array()).toEqual([[], []]);
+    expect(constant([[1], [2]]).array()).toEqual([[1], [2]]);
+  });
+});
+
+describe('tensor and constant: errors', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['ragged rows', () => tensor([[1, 2], [3]]), /^tensor: ragged values: values\[1\] has length 1, expected length 2/],
+    [
+      'number where a row is expected',
+      () => constant([[1, 2], 3] as never),
+      /^constant: ragged values: values\[1\] has a number, expected length 2/,
+    ],
+    [
+      'row where a number is expected',
+      () => tensor([1, [2]] as never),
+      /^tensor: ragged values: values\[1\] is an array where a number was expected/,
+    ],
+    [
+      'deeply ragged',
+      () =>
+        tensor([
+          [[1], [2]],
+          [[3], [4, 5]],
+        ]),
+      /^tensor: ragged values: values\[1\]\[1\] has length 2, expected length 1/,
+    ],
+    ['strings', () => tensor(['a'] as never), /^tensor: values must be numbers or booleans, got string \("a"\)/],
+    ['null', () => tensor(null as never), /^tensor: values are null/],
+    ['size mismatch', () => tensor([1, 2, 3], [2, 2]), /^tensor: 3 values do not fill shape \[2, 2\] \(expected 4\)/],
+    ['bad shape', () => tensor([1, 2], [-1, 2]), /^tensor: shape \[-1,2\] is not a list of non-negative integers/],
+    [
+      'unknown dtype',
+      () => tensor([1], undefined, 'float64' as DType),
+      /^tensor: unknown dtype "float64" \(expected float32, int32, uint8 or bool\)/,
+    ],
+    ['unknown dtype in constant', () => constant([1], undefined, 'string' as DType), /^constant: unknown dtype "string"/],
+    ['unknown dtype in fill', () => fill([1], 0, 'int64' as DType), /^fill: unknown dtype "int64"/],
+    ['bad shape in zeros', () => zeros([2.5]), /^fill: shape \[2.5\] is not a list of non-negative integers/],
+    [
+      'Tensor with too little data',
+      () => new Tensor(new Float32Array(3), [2, 2], 'float32'),
+      /^tensor: 3 values do not fill shape \[2, 2\] \(expected 4\)/,
+    ],
+  ];
+  it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
+});

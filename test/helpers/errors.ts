@@ -1,0 +1,16 @@
+import { expect } from 'vitest';
+import { ConvlensError } from '../../src/errors.js';
+
+/** Asserts `fn` throws a ConvlensError whose message matches `message`. */
+export function expectConvlensError(fn: () => unknown, message: RegExp | string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown, `expected a ConvlensError matching ${message}`).toBeInstanceOf(ConvlensError);
+  const text = (thrown as Error).message;
+  if (typeof message === 'string') expect(text).toBe(message);
+  else expect(text).toMatch(message);
+}
