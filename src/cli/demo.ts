@@ -50,7 +50,7 @@ function indent(text: string): string {
 export async function runDemo(options: DemoOptions): Promise<string[]> {
   const { log } = options;
   const example = workedExample();
-  log('The lesson\'s worked example: a 6×6 image and a 2×2 kernel (stride 1, VALID padding).\n');
+  log("The lesson's worked example: a 6×6 image and a 2×2 kernel (stride 1, VALID padding).\n");
   log(`  image\n${indent(example.image.toString())}\n`);
   log(`  kernel\n${indent(example.kernel.toString())}\n`);
   log(`  filter: conv2d(image, kernel)\n${indent(example.filtered.toString())}\n`);

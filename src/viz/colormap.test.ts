@@ -12,7 +12,10 @@ function rgb(css: string): number[] {
 
 describe('colormap', () => {
   it('matches d3-scale-chromatic at every entry', () => {
-    for (const [name, f] of [['magma', interpolateMagma], ['viridis', interpolateViridis]] as const) {
+    for (const [name, f] of [
+      ['magma', interpolateMagma],
+      ['viridis', interpolateViridis],
+    ] as const) {
       const table = colormap(name);
       for (const i of [0, 1, 100, 254, 255]) expect(Array.from(table.slice(i * 3, i * 3 + 3))).toEqual(rgb(f(i / 255)));
     }
@@ -33,7 +36,13 @@ describe('colormap', () => {
 
 describe('colorize', () => {
   it('maps the minimum to the first colour and the maximum to the last', () => {
-    const out = colorize(tensor([[0, 5], [10, 10]]), { cmap: 'magma' });
+    const out = colorize(
+      tensor([
+        [0, 5],
+        [10, 10],
+      ]),
+      { cmap: 'magma' },
+    );
     expect(out.shape).toEqual([2, 2, 3]);
     expect(Array.from(out.data.slice(0, 3))).toEqual(rgb(interpolateMagma(0)));
     expect(Array.from(out.data.slice(9, 12))).toEqual(rgb(interpolateMagma(1)));

@@ -46,7 +46,9 @@ export function colormap(name = 'magma'): Colormap {
   const base = reversed ? name.slice(0, -2) : name;
   const interpolate = interpolator(base);
   if (!interpolate) {
-    throw new ConvlensError(`colormap: unknown colormap ${JSON.stringify(name)} (expected a d3-scale-chromatic name such as magma, viridis, gray, Blues_r)`);
+    throw new ConvlensError(
+      `colormap: unknown colormap ${JSON.stringify(name)} (expected a d3-scale-chromatic name such as magma, viridis, gray, Blues_r)`,
+    );
   }
   const table = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {

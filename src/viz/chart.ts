@@ -1,0 +1,76 @@
+import { ConvlensError } from '../errors.js';
+
+export interface Series {
+  name: string;
+  values: number[];
+}
+
+export interface LineChartOptions {
+  title?: string;
+  xLabel?: string;
+  width?: number;
+  height?: number;
+}
+
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function niceTicks(lo: number, hi: number, count = 5): number[] {
+  const span = hi - lo || 1;
+  const step = 10 ** Math.floor(Math.log10(span / count));
+  const factor = [1, 2, 5, 10].find((f) => span / (f * step) <= count) ?? 10;
+  const tick = factor * step;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / tick) * tick; v <= hi + tick * 1e-9; v += tick) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** A line chart of one or more series over steps 1..n (e.g. loss and accuracy per epoch), as SVG text. */
+export function lineChart(series: Series[], options: LineChartOptions = {}): string {
+  if (series.length === 0 || series.every((s) => s.values.length === 0)) throw new ConvlensError('lineChart: no values to draw');
+  const { width = 560, height = 320, title = '', xLabel = 'epoch' } = options;
+  const margin = { top: title ? 36 : 16, right: 130, bottom: 44, left: 56 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
+  const lo = Math.min(0, ...all);
+  const hi = Math.max(...all, lo + 1e-9);
+  const steps = Math.max(...series.map((s) => s.values.length));
+  const x = (i: number) => margin.left + (steps <= 1 ? plotW / 2 : (i / (steps - 1)) * plotW);
+  const y = (v: number) => margin.top + plotH - ((v - lo) / (hi - lo)) * plotH;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  if (title)
+    parts.push(
+      `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    );
+  for (const t of niceTicks(lo, hi)) {
+    parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
+  }
+  for (let i = 0; i < steps; i++) {
+    if (steps > 12 && i % Math.ceil(steps / 12) !== 0) continue;
+    parts.push(`<text x="${x(i)}" y="${margin.top + plotH + 18}" text-anchor="middle">${i + 1}</text>`);
+  }
+  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escape(xLabel)}</text>`);
+  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
+  series.forEach((s, k) => {
+    const color = COLORS[k % COLORS.length];
+    const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    for (const [i, v] of s.values.entries())
+      parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    const ly = margin.top + 10 + k * 18;
+    parts.push(
+      `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
+    );
+    parts.push(`<text x="${width - margin.right + 38}" y="${ly + 4}">${escape(s.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
