@@ -86,6 +86,17 @@ export interface Backend {
   avgPoolBackprop(dy: Float32Array, info: Pool2DInfo, dx: Float32Array): void;
   /** out[m, n] = a[m, k] · b[k, n], all row-major. */
   matMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array): void;
+  /** out[m, n] = op(a) · op(b): a is [m, k] (or [k, m] when transposeA), b is [k, n] (or [n, k] when transposeB); for dense-layer gradients. */
+  matMulTransposed(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    out: Float32Array,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
   /** Softmax over each contiguous row of `cols` elements, computed stably (max subtracted). */
   softmax(x: Float32Array, cols: number, out: Float32Array): void;
 }

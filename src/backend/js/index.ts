@@ -3,6 +3,7 @@ import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d_backprop.js';
 import { binary, unary } from './elementwise.js';
 import { matMul } from './matmul.js';
+import { matMulTransposed } from './matmul_transposed.js';
 import { avgPool, maxPool } from './pool.js';
 import { avgPoolBackprop, maxPoolBackprop } from './pool_backprop.js';
 import { reduce, softmax } from './reduce.js';
@@ -23,5 +24,6 @@ export const jsBackend: Backend = {
   reduce,
   transpose,
   matMul,
+  matMulTransposed,
   softmax,
 };

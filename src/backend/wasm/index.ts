@@ -1,0 +1,54 @@
+import { ConvlensError } from '../../errors.js';
+import { jsBackend } from '../js/index.js';
+import { registerBackend, setBackend } from '../registry.js';
+import type { Backend } from '../types.js';
+import { makeKernels } from './kernels.js';
+import { platform } from './platform.js';
+import { Runtime, type WasmFeatures } from './runtime.js';
+
+let runtime: Runtime | undefined;
+let loadError: unknown;
+try {
+  runtime = await Runtime.load();
+} catch (error) {
+  // no WebAssembly SIMD here (or its memory could not be reserved): the js backend stays the default
+  loadError = error;
+}
+
+/**
+ * The `wasm` backend: 128-bit SIMD AssemblyScript kernels on one shared memory, split over worker
+ * threads. Kernels without a wasm version (reduce, transpose, softmax, transcendental element-wise
+ * ops, non-float32 dtypes, small element-wise calls) run the js reference.
+ * Undefined when WebAssembly SIMD is not available.
+ */
+export const wasmBackend: Backend | undefined = runtime ? { ...jsBackend, name: 'wasm', ...makeKernels(runtime) } : undefined;
+
+/** Why the wasm backend is unavailable, if it is. */
+export function wasmLoadError(): unknown {
+  return loadError;
+}
+
+/** Which build of the kernels was loaded (relaxed SIMD or not, shared memory or not), or undefined. */
+export function wasmFeatures(): WasmFeatures | undefined {
+  return runtime?.features;
+}
+
+/**
+ * Sets how many threads the wasm backend's kernels use (the calling thread counts as one).
+ * Defaults to the available cores (`CONVLENS_THREADS` overrides); always 1 where memory cannot be
+ * shared (a browser page without cross-origin isolation).
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new ConvlensError(`setThreads: expected a whole number of threads >= 1, got ${n}`);
+  runtime?.setThreads(n);
+}
+
+/** The number of threads the wasm backend uses (1 when it is unavailable or cannot share memory). */
+export function getThreads(): number {
+  return runtime?.threads() ?? 1;
+}
+
+if (wasmBackend) {
+  registerBackend(wasmBackend);
+  if (platform.env('CONVLENS_BACKEND')?.trim().toLowerCase() !== 'js') setBackend('wasm');
+}

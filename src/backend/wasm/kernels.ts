@@ -1,0 +1,480 @@
+import { jsBackend } from '../js/index.js';
+import type { BinaryOp, Conv2DEpilogue, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
+import { PARAMS, type Runtime } from './runtime.js';
+
+const P = PARAMS >> 2;
+/** Work (in multiply-adds) below which a call stays on the calling thread. */
+const PARALLEL_WORK = 1 << 17;
+
+function params(rt: Runtime, values: readonly number[]): void {
+  rt.i32.set(values, P);
+}
+
+/**
+ * Copies NHWC `src` into a zero-padded buffer at float index `off`: source pixel (r, c) lands at
+ * (r * sy + top, c * sx + left) of a [batch, hp, wp, ch] buffer (sy/sx > 1 insert zeros between
+ * pixels, as a transposed convolution needs; negative offsets crop). Cells no pixel lands on are 0.
+ */
+function copyPadded(
+  dst: Float32Array,
+  off: number,
+  src: Float32Array,
+  batch: number,
+  h: number,
+  w: number,
+  ch: number,
+  sy: number,
+  sx: number,
+  top: number,
+  left: number,
+  hp: number,
+  wp: number,
+): void {
+  const rowLen = wp * ch;
+  const simple = sy === 1 && sx === 1 && top >= 0 && left >= 0;
+  if (!simple) dst.fill(0, off, off + batch * hp * rowLen);
+  for (let n = 0; n < batch; n++) {
+    for (let y = 0; y < hp; y++) {
+      const dRow = off + (n * hp + y) * rowLen;
+      const r = y - top;
+      const sr = r / sy;
+      if (r < 0 || r % sy !== 0 || sr >= h) {
+        if (simple) dst.fill(0, dRow, dRow + rowLen);
+        continue;
+      }
+      const sRow = (n * h + sr) * w * ch;
+      if (sx === 1) {
+        const c0 = Math.max(0, -left);
+        const x0 = left + c0;
+        const count = Math.min(w - c0, wp - x0);
+        if (simple) {
+          dst.fill(0, dRow, dRow + x0 * ch);
+          dst.fill(0, dRow + (x0 + Math.max(0, count)) * ch, dRow + rowLen);
+        }
+        if (count > 0) dst.set(src.subarray(sRow + c0 * ch, sRow + (c0 + count) * ch), dRow + x0 * ch);
+      } else {
+        for (let c = 0; c < w; c++) {
+          const x = c * sx + left;
+          if (x < 0 || x >= wp) continue;
+          const d = dRow + x * ch;
+          const s = sRow + c * ch;
+          for (let k = 0; k < ch; k++) dst[d + k] = src[s + k];
+        }
+      }
+    }
+  }
+}
+
+/** Geometry of a stride-1-in-memory convolution over an already padded buffer. */
+interface ConvCore {
+  batch: number;
+  hp: number;
+  wp: number;
+  cin: number;
+  cout: number;
+  outHeight: number;
+  outWidth: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+}
+
+function tapOffsets(rt: Runtime, g: ConvCore): number {
+  const taps = rt.alloc(g.kh * g.kw * 4);
+  return taps;
+}
+
+function writeTaps(rt: Runtime, taps: number, g: ConvCore): void {
+  let t = taps >> 2;
+  for (let ky = 0; ky < g.kh; ky++) {
+    for (let kx = 0; kx < g.kw; kx++) rt.i32[t++] = (ky * g.dh * g.wp + kx * g.dw) * g.cin * 4;
+  }
+}
+
+function writeBias(rt: Runtime, at: number, cout: number, bias: Float32Array | undefined): void {
+  const nb8 = ((cout + 7) >> 3) * 8;
+  const f = at >> 2;
+  rt.f32.fill(0, f, f + nb8);
+  if (bias) rt.f32.set(bias.subarray(0, cout), f);
+}
+
+/**
+ * Runs the implicit-GEMM kernel on a padded input at `xp` with weights already packed at `wpack`
+ * ([nb][K][8]) and the bias at `bias`; the caller has reset the arena and allocated those.
+ */
+function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: number, out: number, relu: boolean): void {
+  const taps = tapOffsets(rt, g);
+  const threads = rt.threads();
+  const scratchPer = 96 * 4 + 64;
+  const scratch = rt.alloc(scratchPer * threads);
+  rt.commit();
+  writeTaps(rt, taps, g);
+  const m = g.batch * g.outHeight * g.outWidth;
+  params(rt, [
+    xp,
+    wpack,
+    bias,
+    out,
+    taps,
+    g.kh * g.kw,
+    g.cin,
+    g.cout,
+    g.batch,
+    g.outHeight,
+    g.outWidth,
+    g.hp,
+    g.wp,
+    g.sh,
+    g.sw,
+    relu ? 1 : 0,
+    scratch,
+    scratchPer,
+    0,
+  ]);
+  rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK);
+}
+
+/** Packs [K][cout] weights (row k at src[k*rs], column j at + j*cs) into [nb][K][8] at float index `dst`. */
+function packB(
+  f32: Float32Array,
+  dst: number,
+  src: Float32Array,
+  k: number,
+  n: number,
+  rs: number,
+  cs: number,
+  kTotal = k,
+  kOffset = 0,
+): void {
+  const nb = (n + 7) >> 3;
+  for (let b = 0; b < nb; b++) {
+    const j0 = b * 8;
+    const jn = Math.min(8, n - j0);
+    let d = dst + (b * kTotal + kOffset) * 8;
+    for (let r = 0; r < k; r++, d += 8) {
+      const s = r * rs + j0 * cs;
+      for (let j = 0; j < jn; j++) f32[d + j] = src[s + j * cs];
+      for (let j = jn; j < 8; j++) f32[d + j] = 0;
+    }
+  }
+}
+
+export function makeKernels(rt: Runtime) {
+  function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
+    const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+    const m = batch * outHeight * outWidth;
+    if (m === 0 || outChannels === 0) return;
+    if (inChannels === 0 || info.padTop < 0 || info.padLeft < 0) {
+      jsBackend.conv2d(x, w, info, out, epilogue);
+      return;
+    }
+    const relu = epilogue.activation === 'relu';
+    const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
+    const wp = (outWidth - 1) * sw + (kw - 1) * dw + 1;
+    const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw };
+    rt.reset();
+    const xp = rt.alloc(batch * hp * wp * inChannels * 4);
+    const o = rt.alloc(m * outChannels * 4);
+    if (inChannels === 1 && outChannels === 1 && sw === 1) {
+      const wt = rt.alloc(kh * kw * 4);
+      rt.commit();
+      copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, 1, 1, 1, info.padTop, info.padLeft, hp, wp);
+      rt.f32.set(w.subarray(0, kh * kw), wt >> 2);
+      params(rt, [xp, wt, 0, o, batch, outHeight, outWidth, hp, wp, kh, kw, sh, dh, dw, relu ? 1 : 0, 0]);
+      rt.f32[P + 2] = epilogue.bias ? epilogue.bias[0] : 0;
+      rt.run('conv2d_direct1', m * kh * kw >= PARALLEL_WORK);
+    } else {
+      const k = kh * kw * inChannels;
+      const nb = (outChannels + 7) >> 3;
+      const wpack = rt.alloc(nb * k * 32);
+      const bias = rt.alloc(nb * 32);
+      rt.commit();
+      copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+      packB(rt.f32, wpack >> 2, w, k, outChannels, outChannels, 1);
+      writeBias(rt, bias, outChannels, epilogue.bias);
+      runConvGemm(rt, g, xp, wpack, bias, o, relu);
+    }
+    out.set(rt.f32.subarray(o >> 2, (o >> 2) + m * outChannels));
+  }
+
+  function conv2dBackpropInput(dy: Float32Array, w: Float32Array, info: Conv2DInfo, dx: Float32Array): void {
+    const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+    const m = batch * inHeight * inWidth;
+    if (m === 0 || inChannels === 0) return;
+    if (outChannels === 0 || outHeight === 0 || outWidth === 0) {
+      dx.fill(0, 0, m * inChannels);
+      return;
+    }
+    // dx is the stride-1 correlation of dy (zeros inserted between pixels for strides > 1, padded by
+    // the filter's reach minus the forward padding) with the filters flipped and channels swapped.
+    const hp = inHeight + (kh - 1) * dh;
+    const wp = inWidth + (kw - 1) * dw;
+    const g: ConvCore = {
+      batch,
+      hp,
+      wp,
+      cin: outChannels,
+      cout: inChannels,
+      outHeight: inHeight,
+      outWidth: inWidth,
+      kh,
+      kw,
+      sh: 1,
+      sw: 1,
+      dh,
+      dw,
+    };
+    rt.reset();
+    const xp = rt.alloc(batch * hp * wp * outChannels * 4);
+    const o = rt.alloc(m * inChannels * 4);
+    const k = kh * kw * outChannels;
+    const nb = (inChannels + 7) >> 3;
+    const wpack = rt.alloc(nb * k * 32);
+    const bias = rt.alloc(nb * 32);
+    rt.commit();
+    const top = (kh - 1) * dh - info.padTop;
+    const left = (kw - 1) * dw - info.padLeft;
+    copyPadded(rt.f32, xp >> 2, dy, batch, outHeight, outWidth, outChannels, sh, sw, top, left, hp, wp);
+    const taps = kh * kw;
+    for (let t = 0; t < taps; t++) {
+      // flipped tap t' = taps-1-t reads W[t, ci, co] as row co, column ci
+      const src = w.subarray((taps - 1 - t) * inChannels * outChannels);
+      packB(rt.f32, wpack >> 2, src, outChannels, inChannels, 1, outChannels, k, t * outChannels);
+    }
+    writeBias(rt, bias, inChannels, undefined);
+    runConvGemm(rt, g, xp, wpack, bias, o, false);
+    // the interface adds into dx (which callers zero-fill)
+    const f32 = rt.f32;
+    const base = o >> 2;
+    for (let i = 0, len = m * inChannels; i < len; i++) dx[i] += f32[base + i];
+  }
+
+  function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dw: Float32Array): void {
+    const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwd } = info;
+    const size = kh * kw * inChannels * outChannels;
+    if (size === 0) return;
+    const m = batch * outHeight * outWidth;
+    if (m === 0 || info.padTop < 0 || info.padLeft < 0) {
+      if (m === 0) dw.fill(0, 0, size);
+      else jsBackend.conv2dBackpropFilter(x, dy, info, dw);
+      return;
+    }
+    const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
+    const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
+    rt.reset();
+    const xp = rt.alloc(batch * hp * wp * inChannels * 4);
+    const g = rt.alloc(m * outChannels * 4);
+    const o = rt.alloc(size * 4);
+    const taps = rt.alloc(kh * kw * 4);
+    rt.commit();
+    copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    rt.f32.set(dy.subarray(0, m * outChannels), g >> 2);
+    writeTaps(rt, taps, { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd });
+    params(rt, [xp, g, o, taps, kh * kw, inChannels, outChannels, batch, outHeight, outWidth, hp, wp, sh, sw, 0]);
+    rt.run('conv2d_backprop_filter', m * size >= PARALLEL_WORK);
+    dw.set(rt.f32.subarray(o >> 2, (o >> 2) + size));
+  }
+
+  function pool(kernel: 'max_pool' | 'avg_pool', x: Float32Array, info: Pool2DInfo, out: Float32Array): void {
+    const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+    const n = batch * outHeight * outWidth * channels;
+    if (n === 0) return;
+    rt.reset();
+    const xi = rt.alloc(batch * inHeight * inWidth * channels * 4);
+    const o = rt.alloc(n * 4);
+    rt.commit();
+    rt.f32.set(x.subarray(0, batch * inHeight * inWidth * channels), xi >> 2);
+    params(rt, [
+      xi,
+      o,
+      batch,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padTop,
+      info.padLeft,
+      0,
+    ]);
+    rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
+    out.set(rt.f32.subarray(o >> 2, (o >> 2) + n));
+  }
+
+  function poolBackprop(
+    kernel: 'max_pool_backprop' | 'avg_pool_backprop',
+    dy: Float32Array,
+    x: Float32Array | undefined,
+    info: Pool2DInfo,
+    dx: Float32Array,
+  ): void {
+    const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+    const nIn = batch * inHeight * inWidth * channels;
+    if (nIn === 0) return;
+    const nOut = batch * outHeight * outWidth * channels;
+    rt.reset();
+    const g = rt.alloc(nOut * 4);
+    const xi = rt.alloc(x ? nIn * 4 : 0);
+    const o = rt.alloc(nIn * 4);
+    rt.commit();
+    rt.f32.set(dy.subarray(0, nOut), g >> 2);
+    if (x) rt.f32.set(x.subarray(0, nIn), xi >> 2);
+    rt.f32.set(dx.subarray(0, nIn), o >> 2); // the kernel adds into dx, as the interface asks
+    params(rt, [
+      g,
+      o,
+      batch,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padTop,
+      info.padLeft,
+      0,
+      xi,
+    ]);
+    rt.run(kernel, batch > 1 && nOut * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
+    dx.set(rt.f32.subarray(o >> 2, (o >> 2) + nIn));
+  }
+
+  function matMulTransposed(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    out: Float32Array,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void {
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      out.fill(0, 0, m * n);
+      return;
+    }
+    rt.reset();
+    const nb = (n + 7) >> 3;
+    const ai = rt.alloc(m * k * 4);
+    const at = transposeA ? rt.alloc(m * k * 4) : ai;
+    const bp = rt.alloc(nb * k * 32);
+    const bias = rt.alloc(nb * 32);
+    const c = rt.alloc(m * n * 4);
+    const taps = rt.alloc(4);
+    rt.commit();
+    rt.f32.set(a.subarray(0, m * k), ai >> 2);
+    if (transposeA) {
+      params(rt, [ai, at, k, m, 0]);
+      rt.run('transpose2d', m * k >= PARALLEL_WORK * 4);
+    }
+    if (transposeB) packB(rt.f32, bp >> 2, b, k, n, 1, k);
+    else packB(rt.f32, bp >> 2, b, k, n, n, 1);
+    writeBias(rt, bias, n, undefined);
+    rt.i32[taps >> 2] = 0;
+    params(rt, [at, k * 4, bp, c, n * 4, m, k, n, bias, 0, 0, taps, 0]);
+    rt.run('gemm', m * k * n >= PARALLEL_WORK);
+    out.set(rt.f32.subarray(c >> 2, (c >> 2) + m * n));
+  }
+
+  const unaryIds: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4 };
+  const binaryIds: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+  /** Element-wise work below this many elements is not worth the copies into wasm memory. */
+  const ELEMENTWISE_MIN = 1 << 14;
+
+  function unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
+    const id = unaryIds[op];
+    if (id === undefined || !(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < ELEMENTWISE_MIN) {
+      jsBackend.unary(op, x, out);
+      return;
+    }
+    const n = x.length;
+    rt.reset();
+    const xi = rt.alloc(n * 4);
+    rt.commit();
+    rt.f32.set(x, xi >> 2);
+    params(rt, [id, xi, xi, n, 0]);
+    rt.run('unary_f32', n >= PARALLEL_WORK * 4);
+    out.set(rt.f32.subarray(xi >> 2, (xi >> 2) + n));
+  }
+
+  function binary(
+    op: BinaryOp,
+    a: TypedArray,
+    aShape: readonly number[],
+    b: TypedArray,
+    bShape: readonly number[],
+    out: TypedArray,
+    outShape: readonly number[],
+  ): void {
+    const id = binaryIds[op];
+    const n = out.length;
+    const floats = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
+    // supported: equal shapes, or one side a trailing-axes suffix of the output (a scalar, a bias row)
+    let swap = false;
+    let full = a;
+    let part = b;
+    if (a.length !== n) {
+      swap = true;
+      full = b;
+      part = a;
+    }
+    const partShape = swap ? aShape : bShape;
+    const fullShape = swap ? bShape : aShape;
+    const suffix = part.length === 1 || part.length === n || isTrailingSuffix(partShape, outShape);
+    if (id === undefined || !floats || n < ELEMENTWISE_MIN || full.length !== n || !sameShape(fullShape, outShape) || !suffix) {
+      jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
+      return;
+    }
+    rt.reset();
+    const fi = rt.alloc(n * 4);
+    const pi = part === full ? fi : rt.alloc(part.length * 4);
+    rt.commit();
+    rt.f32.set(full as Float32Array, fi >> 2);
+    if (pi !== fi) rt.f32.set(part as Float32Array, pi >> 2);
+    params(rt, [id, fi, pi, fi, n, part.length, swap ? 1 : 0, 0]);
+    rt.run('binary_f32', n >= PARALLEL_WORK * 4);
+    out.set(rt.f32.subarray(fi >> 2, (fi >> 2) + n));
+  }
+
+  return {
+    conv2d,
+    conv2dBackpropInput,
+    conv2dBackpropFilter,
+    maxPool: (x: Float32Array, info: Pool2DInfo, out: Float32Array) => pool('max_pool', x, info, out),
+    avgPool: (x: Float32Array, info: Pool2DInfo, out: Float32Array) => pool('avg_pool', x, info, out),
+    maxPoolBackprop: (x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array) =>
+      poolBackprop('max_pool_backprop', dy, x, info, dx),
+    avgPoolBackprop: (dy: Float32Array, info: Pool2DInfo, dx: Float32Array) => poolBackprop('avg_pool_backprop', dy, undefined, info, dx),
+    matMul: (a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array) =>
+      matMulTransposed(a, b, m, k, n, out, false, false),
+    matMulTransposed,
+    unary,
+    binary,
+  };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Whether `part` (leading 1s allowed) equals the trailing axes of `out`. */
+function isTrailingSuffix(part: readonly number[], out: readonly number[]): boolean {
+  const dims = part.slice(part.findIndex((d) => d !== 1));
+  if (dims.length > out.length) return false;
+  const tail = out.slice(out.length - dims.length);
+  return sameShape(dims, tail);
+}

@@ -1,0 +1,30 @@
+import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import type { Platform, WorkerStart } from './platform_types.js';
+
+/** Node: worker_threads (unref'd, so they never keep the process alive), Atomics.wait allowed. */
+export const platform: Platform = {
+  name: 'node',
+  cores: () => availableParallelism(),
+  canShareMemory: typeof SharedArrayBuffer === 'function',
+  canBlock: true,
+  enableRelaxedSimd() {
+    // Node 20's V8 (11.3) ships relaxed SIMD behind a flag; it applies to modules compiled later.
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // an embedder that forbids flags: the plain SIMD build is used
+    }
+  },
+  spawn(source: string, data: WorkerStart) {
+    const code = `const { workerData } = require('node:worker_threads');\n${source}\nstart(workerData);\n`;
+    const worker = new Worker(code, { eval: true, workerData: data, stdout: false, stderr: false });
+    worker.unref();
+    worker.on('error', () => {
+      // a dead worker shows up as a timeout or an error flag in the main thread
+    });
+    return { terminate: () => void worker.terminate() };
+  },
+  env: (name: string) => process.env[name],
+};

@@ -1,0 +1,226 @@
+import { binaries } from './generated/binaries.js';
+import { platform, type WorkerHandle } from './platform.js';
+import { CTL, SPIN, workerSource } from './worker_source.js';
+
+/** Kernel exports of the module, in the order of their ids. */
+export const KERNELS = [
+  'conv2d_gemm',
+  'conv2d_direct1',
+  'gemm',
+  'max_pool',
+  'avg_pool',
+  'max_pool_backprop',
+  'avg_pool_backprop',
+  'conv2d_backprop_filter',
+  'unary_f32',
+  'binary_f32',
+  'transpose2d',
+] as const;
+export type KernelName = (typeof KERNELS)[number];
+type KernelFn = (params: number, tid: number, nth: number) => void;
+
+const PAGE = 65536;
+/** Parameter records live here (one call at a time); the arena follows. */
+export const PARAMS = 1024;
+const ARENA = 4096;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function envFlag(name: string): string | undefined {
+  const value = platform.env(name);
+  return value === undefined || value === '' ? undefined : value.trim().toLowerCase();
+}
+
+function createMemory(shared: boolean): WebAssembly.Memory {
+  // The module declares a 4 GiB maximum; a smaller one is fine where address space is tight.
+  let lastError: unknown;
+  for (const maximum of platform.name === 'node' ? [65536, 16384] : [16384, 8192, 4096]) {
+    try {
+      return new WebAssembly.Memory({ initial: 64, maximum, shared });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/** How the module was picked, for diagnostics and BENCHMARKS.md. */
+export interface WasmFeatures {
+  relaxedSimd: boolean;
+  sharedMemory: boolean;
+  platform: 'node' | 'browser';
+}
+
+/**
+ * The loaded module, its memory and the thread pool. Memory above ARENA is a bump arena that is
+ * reset at the start of every kernel call: the wasm side never allocates, so nothing leaks and
+ * the memory only grows to the largest call's footprint.
+ */
+export class Runtime {
+  readonly features: WasmFeatures;
+  private readonly module: WebAssembly.Module;
+  private readonly memory: WebAssembly.Memory;
+  private readonly fns: KernelFn[];
+  private readonly control: SharedArrayBuffer | undefined;
+  private readonly ctl: Int32Array | undefined;
+  private workers: WorkerHandle[] = [];
+  private threadCount = 1;
+  private top = ARENA;
+  f32!: Float32Array;
+  i32!: Int32Array;
+  u32!: Uint32Array;
+
+  private constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, features: WasmFeatures) {
+    this.module = module;
+    this.memory = memory;
+    this.features = features;
+    this.fns = KERNELS.map((name) => instance.exports[name] as KernelFn);
+    if (features.sharedMemory) {
+      this.control = new SharedArrayBuffer(CTL.size * 4);
+      this.ctl = new Int32Array(this.control);
+    }
+    this.refresh();
+  }
+
+  static async load(): Promise<Runtime> {
+    let relaxed = false;
+    if (envFlag('CONVLENS_RELAXED_SIMD') !== '0') {
+      platform.enableRelaxedSimd();
+      relaxed = WebAssembly.validate(decode(binaries.relaxed));
+    }
+    const shared = platform.canShareMemory;
+    const name = `${relaxed ? 'relaxed' : 'simd'}${shared ? 'Shared' : ''}` as keyof typeof binaries;
+    const module = await WebAssembly.compile(decode(binaries[name]));
+    const memory = createMemory(shared);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const runtime = new Runtime(module, instance, memory, { relaxedSimd: relaxed, sharedMemory: shared, platform: platform.name });
+    runtime.setThreads(defaultThreads());
+    return runtime;
+  }
+
+  private refresh(): void {
+    const buffer = this.memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+  }
+
+  /** Starts a call: forgets the previous call's arena allocations. */
+  reset(): void {
+    this.top = ARENA;
+  }
+
+  /** Reserves `bytes` (plus slack for kernels that read a vector past the end), 64-byte aligned; returns the address. */
+  alloc(bytes: number): number {
+    const at = (this.top + 63) & ~63;
+    this.top = at + bytes + 64;
+    return at;
+  }
+
+  /** Makes sure every allocation since reset() is backed by memory; growing may move the views. */
+  commit(): void {
+    const have = this.memory.buffer.byteLength;
+    if (this.top > have) {
+      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      this.refresh();
+    } else if (this.f32.buffer.byteLength !== have) {
+      this.refresh();
+    }
+  }
+
+  threads(): number {
+    return this.threadCount;
+  }
+
+  /** Sets how many threads (main included) kernels use; starts or retires workers as needed. */
+  setThreads(n: number): void {
+    const wanted = Math.max(1, Math.floor(n));
+    this.threadCount = this.ctl ? wanted : 1;
+    const workers = this.threadCount - 1;
+    const ctl = this.ctl;
+    if (!ctl || !this.control) return;
+    if (workers < this.workers.length) {
+      Atomics.store(ctl, CTL.live, workers);
+      for (const worker of this.workers.splice(workers)) worker.terminate();
+      Atomics.store(ctl, CTL.ready, this.workers.length);
+    }
+    Atomics.store(ctl, CTL.live, workers);
+    while (this.workers.length < workers) {
+      this.workers.push(
+        platform.spawn(workerSource, {
+          module: this.module,
+          memory: this.memory,
+          control: this.control,
+          kernels: [...KERNELS],
+          tid: this.workers.length + 1,
+          generation: Atomics.load(ctl, CTL.generation),
+        }),
+      );
+    }
+  }
+
+  /** Workers able to take part now (waits for their start-up where the thread may block). */
+  private readyWorkers(): number {
+    const ctl = this.ctl;
+    if (!ctl || this.workers.length === 0) return 0;
+    const want = this.workers.length;
+    let ready = Atomics.load(ctl, CTL.ready);
+    if (ready >= want || !platform.canBlock) return ready >= want ? want : 0;
+    const deadline = Date.now() + 20_000;
+    while (ready < want) {
+      if (Date.now() > deadline) {
+        // workers that cannot start (a locked-down host): carry on single-threaded
+        this.setThreads(1);
+        return 0;
+      }
+      Atomics.wait(ctl, CTL.ready, ready, 100);
+      ready = Atomics.load(ctl, CTL.ready);
+    }
+    return want;
+  }
+
+  /** Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. */
+  run(kernel: KernelName, parallel: boolean): void {
+    const id = KERNELS.indexOf(kernel);
+    const fn = this.fns[id];
+    const workers = parallel ? this.readyWorkers() : 0;
+    const ctl = this.ctl;
+    if (workers === 0 || !ctl) {
+      fn(PARAMS, 0, 1);
+      return;
+    }
+    const nth = workers + 1;
+    ctl[CTL.kernel] = id;
+    ctl[CTL.params] = PARAMS;
+    ctl[CTL.threads] = nth;
+    Atomics.store(ctl, CTL.error, 0);
+    Atomics.store(ctl, CTL.pending, workers);
+    Atomics.add(ctl, CTL.generation, 1);
+    Atomics.notify(ctl, CTL.generation);
+    let failure: unknown;
+    try {
+      fn(PARAMS, 0, nth);
+    } catch (error) {
+      failure = error;
+    }
+    let pending = Atomics.load(ctl, CTL.pending);
+    let spins = 0;
+    while (pending !== 0) {
+      if (platform.canBlock && ++spins > SPIN) Atomics.wait(ctl, CTL.pending, pending, 1000);
+      pending = Atomics.load(ctl, CTL.pending);
+    }
+    if (failure) throw failure;
+    if (Atomics.load(ctl, CTL.error) !== 0) throw new Error(`wasm kernel ${kernel} failed in a worker thread`);
+  }
+}
+
+function defaultThreads(): number {
+  const env = platform.env('CONVLENS_THREADS');
+  const n = env === undefined ? Number.NaN : Number.parseInt(env, 10);
+  return Number.isFinite(n) && n >= 1 ? n : platform.cores();
+}

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '../js/index.js';
+import type { Conv2DInfo, Pool2DInfo } from '../types.js';
+import { getThreads, setThreads, wasmBackend, wasmFeatures } from './index.js';
+
+function random(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+function fill(n: number, rnd: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rnd();
+  return a;
+}
+
+/** Relative agreement: |a - b| <= tol * max(1, |b|) element-wise. */
+function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `worst relative error at ${at}: ${actual[at]} vs ${expected[at]}`).toBeLessThanOrEqual(tol);
+}
+
+type Pad = 'SAME' | 'VALID' | [number, number, number, number];
+
+function axis(inSize: number, k: number, stride: number, dilation: number, pad: Pad, before: number, after: number) {
+  const eff = (k - 1) * dilation + 1;
+  if (pad === 'SAME') {
+    const out = Math.ceil(inSize / stride);
+    const total = Math.max(0, (out - 1) * stride + eff - inSize);
+    return { out, before: Math.floor(total / 2) };
+  }
+  if (pad === 'VALID') return { out: Math.max(0, Math.ceil((inSize - eff + 1) / stride)), before: 0 };
+  return { out: Math.max(0, Math.floor((inSize + before + after - eff) / stride) + 1), before };
+}
+
+function convInfo(
+  [batch, inHeight, inWidth, inChannels]: number[],
+  [filterHeight, filterWidth, outChannels]: number[],
+  [strideHeight, strideWidth] = [1, 1],
+  [dilationHeight, dilationWidth] = [1, 1],
+  pad: Pad = 'SAME',
+): Conv2DInfo {
+  const e = Array.isArray(pad) ? pad : [0, 0, 0, 0];
+  const r = axis(inHeight, filterHeight, strideHeight, dilationHeight, pad, e[0], e[1]);
+  const c = axis(inWidth, filterWidth, strideWidth, dilationWidth, pad, e[2], e[3]);
+  return {
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight: r.out,
+    outWidth: c.out,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop: r.before,
+    padLeft: c.before,
+  };
+}
+
+function poolInfo(
+  [batch, inHeight, inWidth, channels]: number[],
+  [kh, kw]: number[],
+  [sh, sw]: number[],
+  pad: 'SAME' | 'VALID',
+): Pool2DInfo {
+  const r = axis(inHeight, kh, sh, 1, pad, 0, 0);
+  const c = axis(inWidth, kw, sw, 1, pad, 0, 0);
+  return {
+    batch,
+    inHeight,
+    inWidth,
+    channels,
+    outHeight: r.out,
+    outWidth: c.out,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: r.before,
+    padLeft: c.before,
+  };
+}
+
+const convCases: [string, Conv2DInfo][] = [
+  ['lesson 1x20x23x1 -> 1, 3x3 SAME', convInfo([1, 20, 23, 1], [3, 3, 1])],
+  ['1 -> 1 with dilation and VALID', convInfo([2, 17, 19, 1], [3, 2, 1], [2, 1], [2, 3], 'VALID')],
+  ['1 -> 1 stride 2 (gemm path)', convInfo([1, 15, 15, 1], [3, 3, 1], [2, 2])],
+  ['first layer 3 -> 64', convInfo([1, 12, 13, 3], [3, 3, 64])],
+  ['3 -> 5 (partial channel block)', convInfo([2, 9, 7, 3], [3, 3, 5])],
+  ['middle 16 -> 24', convInfo([1, 8, 8, 16], [3, 3, 24])],
+  ['odd channels 7 -> 13 stride [1, 2]', convInfo([3, 11, 10, 7], [2, 3, 13], [1, 2])],
+  ['1x1 kernel', convInfo([2, 5, 6, 9], [1, 1, 11])],
+  ['kernel as large as input VALID', convInfo([1, 5, 5, 2], [5, 5, 3], [1, 1], [1, 1], 'VALID')],
+  ['kernel smaller than stride', convInfo([1, 9, 9, 4], [2, 2, 8], [3, 3])],
+  ['even kernel SAME stride 2', convInfo([1, 10, 10, 3], [4, 4, 6], [2, 2])],
+  ['explicit padding, only bottom/right', convInfo([1, 6, 7, 2], [3, 3, 4], [1, 1], [1, 1], [0, 2, 0, 3])],
+  ['explicit padding, large', convInfo([1, 4, 4, 3], [2, 2, 5], [1, 1], [1, 1], [3, 1, 2, 4])],
+  ['dilated 2x2 in 3 -> 9', convInfo([2, 12, 12, 3], [3, 3, 9], [1, 1], [2, 2])],
+  ['many pixels (threads)', convInfo([2, 40, 40, 8], [3, 3, 16])],
+];
+
+const backend = wasmBackend;
+
+describe.skipIf(!backend)('wasm backend agrees with js', () => {
+  const wasm = backend!;
+
+  it('loads a SIMD build', () => {
+    expect(wasmFeatures()).toBeDefined();
+    expect(getThreads()).toBeGreaterThanOrEqual(1);
+  });
+
+  for (const threads of [1, 3]) {
+    describe(`${threads} thread(s)`, () => {
+      it.each(convCases)('conv2d %s (with bias+relu and without)', (_, info) => {
+        setThreads(threads);
+        const rnd = random(info.inChannels * 31 + info.outChannels);
+        const x = fill(info.batch * info.inHeight * info.inWidth * info.inChannels, rnd);
+        const w = fill(info.filterHeight * info.filterWidth * info.inChannels * info.outChannels, rnd);
+        const bias = fill(info.outChannels, rnd);
+        const n = info.batch * info.outHeight * info.outWidth * info.outChannels;
+        for (const epilogue of [{}, { bias, activation: 'relu' as const }, { activation: 'relu' as const }]) {
+          const expected = new Float32Array(n);
+          const actual = new Float32Array(n).fill(Number.NaN);
+          jsBackend.conv2d(x, w, info, expected, epilogue);
+          wasm.conv2d(x, w, info, actual, epilogue);
+          expectClose(actual, expected);
+        }
+      });
+
+      it.each(convCases)('conv2d backprop input and filter %s', (_, info) => {
+        setThreads(threads);
+        const rnd = random(info.inChannels * 7 + info.outChannels);
+        const x = fill(info.batch * info.inHeight * info.inWidth * info.inChannels, rnd);
+        const w = fill(info.filterHeight * info.filterWidth * info.inChannels * info.outChannels, rnd);
+        const dy = fill(info.batch * info.outHeight * info.outWidth * info.outChannels, rnd);
+        const dxExpected = new Float32Array(x.length);
+        const dxActual = new Float32Array(x.length);
+        jsBackend.conv2dBackpropInput(dy, w, info, dxExpected);
+        wasm.conv2dBackpropInput(dy, w, info, dxActual);
+        expectClose(dxActual, dxExpected);
+        const dwExpected = new Float32Array(w.length);
+        const dwActual = new Float32Array(w.length).fill(Number.NaN);
+        jsBackend.conv2dBackpropFilter(x, dy, info, dwExpected);
+        wasm.conv2dBackpropFilter(x, dy, info, dwActual);
+        expectClose(dwActual, dwExpected);
+      });
+    });
+  }
+
+  const poolCases: [string, Pool2DInfo][] = [
+    ['2x2 stride 2 SAME, 1 channel', poolInfo([1, 9, 11, 1], [2, 2], [2, 2], 'SAME')],
+    ['3x3 stride 2 VALID, 6 channels', poolInfo([2, 13, 12, 6], [3, 3], [2, 2], 'VALID')],
+    ['3x3 stride 1 SAME, 16 channels', poolInfo([2, 8, 8, 16], [3, 3], [1, 1], 'SAME')],
+    ['window larger than stride, 5 channels', poolInfo([1, 10, 7, 5], [4, 3], [2, 3], 'SAME')],
+    ['big (threads)', poolInfo([4, 64, 64, 8], [2, 2], [2, 2], 'SAME')],
+  ];
+
+  it.each(poolCases)('max/avg pool and their gradients %s', (_, info) => {
+    const rnd = random(info.channels + info.inHeight);
+    const x = fill(info.batch * info.inHeight * info.inWidth * info.channels, rnd);
+    x[3] = Number.NaN;
+    const n = info.batch * info.outHeight * info.outWidth * info.channels;
+    for (const op of ['maxPool', 'avgPool'] as const) {
+      const expected = new Float32Array(n);
+      const actual = new Float32Array(n);
+      jsBackend[op](x, info, expected);
+      wasm[op](x, info, actual);
+      expect(Array.from(actual, Number.isNaN)).toEqual(Array.from(expected, Number.isNaN));
+      expectClose(
+        actual.map((v) => (Number.isNaN(v) ? 0 : v)),
+        expected.map((v) => (Number.isNaN(v) ? 0 : v)),
+      );
+    }
+    x[3] = 0.5;
+    const dy = fill(n, rnd);
+    const dxe = new Float32Array(x.length);
+    const dxa = new Float32Array(x.length);
+    jsBackend.maxPoolBackprop(x, dy, info, dxe);
+    wasm.maxPoolBackprop(x, dy, info, dxa);
+    expectClose(dxa, dxe);
+    dxe.fill(0);
+    dxa.fill(0);
+    jsBackend.avgPoolBackprop(dy, info, dxe);
+    wasm.avgPoolBackprop(dy, info, dxa);
+    expectClose(dxa, dxe);
+  });
+
+  it.each([
+    [1, 1, 1],
+    [3, 5, 7],
+    [32, 100, 10],
+    [17, 64, 33],
+    [128, 256, 96],
+  ])('matMul and matMulTransposed %i x %i x %i', (m, k, n) => {
+    const rnd = random(m * k + n);
+    const a = fill(m * k, rnd);
+    const b = fill(k * n, rnd);
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      const expected = new Float32Array(m * n);
+      const actual = new Float32Array(m * n);
+      jsBackend.matMulTransposed(a, b, m, k, n, expected, ta, tb);
+      wasm.matMulTransposed(a, b, m, k, n, actual, ta, tb);
+      expectClose(actual, expected);
+    }
+    const expected = new Float32Array(m * n);
+    const actual = new Float32Array(m * n);
+    jsBackend.matMul(a, b, m, k, n, expected);
+    wasm.matMul(a, b, m, k, n, actual);
+    expectClose(actual, expected);
+  });
+
+  it('element-wise ops on large float32 arrays, with bias-row and scalar broadcasting', () => {
+    const rnd = random(99);
+    const shape = [64, 40, 24];
+    const n = 64 * 40 * 24;
+    const a = fill(n, rnd);
+    const b = fill(n, rnd);
+    const row = fill(24, rnd);
+    const scalar = fill(1, rnd);
+    for (const op of ['relu', 'neg', 'abs', 'square', 'sqrt', 'exp', 'sigmoid'] as const) {
+      const src = op === 'sqrt' ? a.map(Math.abs) : a;
+      const expected = new Float32Array(n);
+      const actual = new Float32Array(n);
+      jsBackend.unary(op, src, expected);
+      wasm.unary(op, src, actual);
+      expectClose(actual, expected);
+    }
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
+      for (const [x, xs, y, ys] of [
+        [a, shape, b, shape],
+        [a, shape, row, [24]],
+        [row, [1, 24], a, shape],
+        [a, shape, scalar, []],
+        [scalar, [], a, shape],
+      ] as const) {
+        const expected = new Float32Array(n);
+        const actual = new Float32Array(n);
+        jsBackend.binary(op, x, xs, y, ys, expected, shape);
+        wasm.binary(op, x, xs, y, ys, actual, shape);
+        expectClose(actual, expected, op === 'div' ? 1e-3 : 1e-4);
+      }
+    }
+  });
+});

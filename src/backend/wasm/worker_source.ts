@@ -1,0 +1,59 @@
+/** Indices into the Int32 control block shared by the main thread and the workers. */
+export const CTL = {
+  /** Incremented by the main thread to post a job. */
+  generation: 0,
+  /** Workers still running the current job. */
+  pending: 1,
+  /** Workers that have instantiated the module. */
+  ready: 2,
+  /** Set when a kernel threw in a worker. */
+  error: 3,
+  /** Kernel id of the current job. */
+  kernel: 4,
+  /** Address of the current job's parameter record. */
+  params: 5,
+  /** Threads taking part in the current job (main thread included). */
+  threads: 6,
+  /** Workers that should stay alive; a worker whose tid is above it exits. */
+  live: 7,
+  size: 8,
+} as const;
+
+/** Busy-wait iterations before sleeping in Atomics.wait (keeps back-to-back calls cheap). */
+export const SPIN = 20000;
+
+/**
+ * The worker's code, as source text so it needs no file of its own (bundlers, vitest and plain
+ * Node all run it). It defines `start(data)`; the platform adds the line that calls it.
+ */
+export const workerSource = `
+function start(d) {
+  const instance = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const ctl = new Int32Array(d.control);
+  const fns = d.kernels.map((name) => instance.exports[name]);
+  let seen = d.generation;
+  Atomics.add(ctl, ${CTL.ready}, 1);
+  Atomics.notify(ctl, ${CTL.ready});
+  for (;;) {
+    let g;
+    let spins = 0;
+    while ((g = Atomics.load(ctl, ${CTL.generation})) === seen) {
+      if (++spins > ${SPIN}) {
+        Atomics.wait(ctl, ${CTL.generation}, seen);
+        spins = 0;
+      }
+    }
+    seen = g;
+    if (d.tid > Atomics.load(ctl, ${CTL.live})) return;
+    const nth = ctl[${CTL.threads}];
+    if (d.tid < nth) {
+      try {
+        fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
+      } catch (e) {
+        Atomics.store(ctl, ${CTL.error}, 1);
+      }
+    }
+    if (Atomics.sub(ctl, ${CTL.pending}, 1) === 1) Atomics.notify(ctl, ${CTL.pending});
+  }
+}
+`;
