@@ -189,6 +189,21 @@ forEachBackend(() => {
         /^maxPool2d: window height 5 is larger than the input height 4 with padding \[1, 0\]/,
       ],
       [
+        'padding as large as the window',
+        () =>
+          maxPool2d({
+            input: x,
+            ksize: 2,
+            padding: [
+              [0, 0],
+              [0, 0],
+              [0, 2],
+              [0, 0],
+            ],
+          }),
+        /^maxPool2d: explicit padding 2 on the width axis must be smaller than the window width 2/,
+      ],
+      [
         'a tensor instead of options',
         () => (maxPool2d as (a: unknown) => unknown)(x),
         /^maxPool2d: expected one options object .*, got a Tensor/,

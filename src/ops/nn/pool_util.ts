@@ -17,12 +17,29 @@ export interface Pool2DArgs {
   dataFormat?: DataFormat;
 }
 
+/**
+ * A window lying wholly in explicit padding has no cells to pool, and the references disagree on
+ * what it gives (TensorFlow has no explicit padding for average pooling; tfjs gives NaN or -inf),
+ * so explicit padding must be smaller than the window, as in PyTorch.
+ */
+function checkPoolPadding(op: string, padding: [[number, number], [number, number]], window: [number, number]): void {
+  ['height', 'width'].forEach((axis, i) => {
+    const largest = Math.max(...padding[i]);
+    if (largest >= window[i]) {
+      throw new ConvlensError(
+        `${op}: explicit padding ${largest} on the ${axis} axis must be smaller than the window ${axis} ${window[i]} (a window would hold only padding)`,
+      );
+    }
+  });
+}
+
 /** Pooling geometry over NHWC input; padded cells are skipped by the kernels. */
 export function pool2dInfo(op: string, args: Omit<Pool2DArgs, 'input'>, inShape: number[], dataFormat: DataFormat): Pool2DInfo {
   const [batch, inHeight, inWidth, channels] = inShape;
   const [filterHeight, filterWidth] = parseWindow(op, 'ksize', args.ksize, dataFormat);
   const [strideHeight, strideWidth] = parseWindow(op, 'strides', args.strides ?? args.ksize, dataFormat);
   const padding = parsePadding(op, args.padding, dataFormat);
+  if (typeof padding !== 'string') checkPoolPadding(op, padding, [filterHeight, filterWidth]);
   const rows = axisGeometry(op, 'height', inHeight, filterHeight, strideHeight, 1, typeof padding === 'string' ? padding : padding[0]);
   const cols = axisGeometry(op, 'width', inWidth, filterWidth, strideWidth, 1, typeof padding === 'string' ? padding : padding[1]);
   return {
