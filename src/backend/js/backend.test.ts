@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../../test/helpers/backends.js';
 import { expectConvlensError } from '../../../test/helpers/errors.js';
+import { tf } from '../../../test/helpers/tf.js';
 import { getBackend, setBackend } from '../registry.js';
 import type { BackendName } from '../types.js';
 import { jsBackend } from './index.js';
@@ -33,6 +34,15 @@ describe('js kernels on their own', () => {
     const out = new Float32Array(4);
     jsBackend.matMul(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([1, 0, 0, 1, 1, 1]), 2, 3, 2, out);
     expect(Array.from(out)).toEqual([4, 5, 10, 11]);
+  });
+
+  it('matMul lets 0 · NaN be NaN, as tfjs', () => {
+    const a = new Float32Array([0, 1]);
+    const b = new Float32Array([Number.NaN, 2]);
+    const out = new Float32Array(1);
+    jsBackend.matMul(a, b, 1, 2, 1, out);
+    expect(out[0]).toBe(tf.matMul(tf.tensor2d(a, [1, 2]), tf.tensor2d(b, [2, 1])).dataSync()[0]);
+    expect(out[0]).toBeNaN();
   });
 
   it('conv2d fuses the bias and ReLU epilogue', () => {

@@ -3,6 +3,8 @@ import type { Conv2DEpilogue, Conv2DInfo } from '../types.js';
 /**
  * Direct NHWC convolution. For each output pixel, accumulates in float64 over the valid taps
  * (padding contributes zeros, so it is skipped), then applies the bias and activation.
+ * Zero inputs are skipped too (ReLU outputs are sparse), but only when every weight is finite:
+ * 0 · NaN and 0 · ∞ are NaN, and a NaN weight must show in the output as it does in TensorFlow.
  */
 export function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
   const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
@@ -10,6 +12,7 @@ export function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: 
   const acc = new Float64Array(outChannels);
   const relu = epilogue.activation === 'relu';
   const bias = epilogue.bias;
+  const skipZeros = w.every(Number.isFinite);
   for (let b = 0; b < batch; b++) {
     const xBatch = b * inHeight * inWidth * inChannels;
     for (let oy = 0; oy < outHeight; oy++) {
@@ -25,7 +28,7 @@ export function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: 
             const wOffset = (ky * filterWidth + kx) * inChannels * outChannels;
             for (let ci = 0; ci < inChannels; ci++) {
               const xv = x[xOffset + ci];
-              if (xv === 0) continue;
+              if (xv === 0 && skipZeros) continue;
               const wRow = wOffset + ci * outChannels;
               for (let co = 0; co < outChannels; co++) acc[co] += xv * w[wRow + co];
             }

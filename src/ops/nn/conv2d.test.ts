@@ -391,6 +391,15 @@ forEachBackend(() => {
       expectTensor(out, [1, 4, 4, 1], [10, 14, 18, 10, 26, 30, 34, 18, 42, 46, 50, 26, 25, 27, 29, 15]);
     });
 
+    it('a NaN or infinite weight reaches every output it touches, even over zero inputs (as tfjs and TF)', () => {
+      const x = tensor([0, 0, 1, 0, 0, 0, 0, 0, 0], [1, 3, 3, 1]);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const k = tensor([bad, 1, 1, 1], [2, 2, 1, 1]);
+        const expected = tf.conv2d(tf.tensor4d(x.data, [1, 3, 3, 1]), tf.tensor4d(k.data, [2, 2, 1, 1]), 1, 'valid');
+        expectMatchesTf(conv2d({ input: x, filters: k, padding: 'VALID' }), expected);
+      }
+    });
+
     it('empty batch gives an empty batch', () => {
       const out = conv2d({
         input: new Tensor(new Float32Array(0), [0, 5, 5, 2], 'float32'),
