@@ -1,0 +1,215 @@
+/**
+ * `npm run bench`: convlens (js and wasm backends) side by side with TensorFlow.js (cpu, wasm),
+ * onnxruntime-node (CPU) and PyTorch (subprocess, when python3-torch is installed) on DESIGN.md
+ * §6's reference shapes, a max-pooling case and a small training step. Prints a table and writes
+ * BENCHMARKS.md. Options: --quick (shorter time budgets), --no-write, --only=<case ids, comma-separated>.
+ */
+import { writeFileSync } from 'node:fs';
+import { machine } from './lib/machine.js';
+import { measure } from './lib/timing.js';
+import * as convlens from './peers/convlens.js';
+import * as ortPeer from './peers/ort.js';
+import * as tfjs from './peers/tfjs.js';
+import * as torch from './peers/torch.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const only = [...args]
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const timing = quick ? { minReps: 3, budgetMs: 300 } : { minReps: 9, budgetMs: 2000 };
+
+/** xorshift32 in [-1, 1). @param {number} n @param {number} seed */
+function random(n, seed) {
+  let s = seed;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+/** @param {string} id @param {string} label @param {number[]} inShape @param {number} cout */
+function convCase(id, label, inShape, cout) {
+  const [n, h, w, ci] = inShape;
+  const wShape = [3, 3, ci, cout];
+  const x = random(n * h * w * ci, 7).map((v) => v + 1);
+  return { id, kind: 'conv', label, inShape, wShape, x, w: random(9 * ci * cout, 11), flops: 2 * n * h * w * cout * 9 * ci };
+}
+
+const allCases = [
+  convCase('lesson', '1×400×400×1→1 (lesson)', [1, 400, 400, 1], 1),
+  convCase('first', '1×224×224×3→64 (first layer)', [1, 224, 224, 3], 64),
+  convCase('middle', '1×56×56×64→64 (middle layer)', [1, 56, 56, 64], 64),
+  convCase('batch', '32×64×64×32→64 (batch)', [32, 64, 64, 32], 64),
+  {
+    id: 'maxpool',
+    kind: 'pool',
+    label: 'max pool 2×2/2, 1×224×224×64',
+    inShape: [1, 224, 224, 64],
+    ksize: 2,
+    stride: 2,
+    x: random(224 * 224 * 64, 5),
+  },
+  (() => {
+    const batch = 32;
+    const classes = 10;
+    const y = new Float32Array(batch * classes);
+    for (let i = 0; i < batch; i++) y[i * classes + (i % classes)] = 1;
+    return {
+      id: 'train',
+      kind: 'train',
+      label: 'train step, 32×28×28×1 conv16-pool-conv32-pool-dense10, SGD',
+      batch,
+      size: 28,
+      classes,
+      x: random(batch * 28 * 28, 3).map((v) => (v + 1) / 2),
+      y,
+    };
+  })(),
+];
+const cases = only ? allCases.filter((c) => only.includes(c.id)) : allCases;
+
+/** Max |a - b| relative to max |b|. @param {ArrayLike<number>} a @param {ArrayLike<number>} b */
+function disagreement(a, b) {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+const api = await convlens.load();
+const peers = [convlens.peer(api, 'js'), convlens.peer(api, 'wasm')];
+const tf = await tfjs.load();
+for (const name of /** @type {const} */ (['cpu', 'wasm'])) {
+  try {
+    peers.push(await tfjs.peer(tf, name));
+  } catch (error) {
+    console.error(`skipping tfjs ${name}: ${error}`);
+  }
+}
+try {
+  peers.push(ortPeer.peer(await ortPeer.load()));
+} catch (error) {
+  console.error(`skipping onnxruntime: ${error}`);
+}
+api.lib.setBackend('wasm');
+const features = api.lib.wasmFeatures?.();
+const threads = api.lib.getThreads?.();
+
+/** @type {Record<string, Record<string, number>>} median ms by case id and peer name */
+const results = {};
+for (const c of cases) {
+  results[c.id] = {};
+  let reference;
+  for (const p of peers) {
+    const kind = /** @type {'conv' | 'pool' | 'train'} */ (c.kind);
+    const make = /** @type {Record<string, ((c: any) => any) | undefined>} */ (p)[kind];
+    if (!make) continue;
+    const job = await make(c);
+    if (!job) continue;
+    if (job.output) {
+      const out = await job.output();
+      if (!reference) reference = out;
+      else {
+        const d = disagreement(out, reference);
+        if (d > 1e-3) console.error(`warning: ${p.name} disagrees with ${peers[0].name} on ${c.id} by ${d.toExponential(2)}`);
+      }
+    }
+    const t = await measure(job.run, timing);
+    results[c.id][p.name] = t.median;
+    console.log(`${c.id.padEnd(8)} ${p.name.padEnd(14)} ${t.median.toFixed(3).padStart(10)} ms  (${t.reps} reps)`);
+  }
+}
+
+let torchVersion;
+if (torch.available()) {
+  const out = torch.run(cases.map(({ x, y, w, ...rest }) => rest));
+  if (out) {
+    torchVersion = out.version;
+    for (const [id, ms] of Object.entries(out.results)) {
+      results[id].PyTorch = ms;
+      console.log(`${id.padEnd(8)} ${'PyTorch'.padEnd(14)} ${ms.toFixed(3).padStart(10)} ms`);
+    }
+  }
+} else {
+  console.log('PyTorch: /usr/bin/python3 cannot import torch (apt-get install python3-torch); skipped');
+}
+
+const columns = ['convlens js', 'convlens wasm', 'tfjs cpu', 'tfjs wasm', 'onnxruntime', 'PyTorch'];
+const native = ['onnxruntime', 'PyTorch'];
+/** @param {number | undefined} a @param {number | undefined} b */
+const ratio = (a, b) => (a && b ? `${(b / a).toFixed(2)}×` : '—');
+
+const lines = [
+  `| case | ${columns.join(' | ')} | wasm vs tfjs wasm | wasm vs best native | js vs tfjs cpu |`,
+  `|---|${columns.map(() => '---:').join('|')}|---:|---:|---:|`,
+];
+for (const c of cases) {
+  const r = results[c.id];
+  const cell = (/** @type {string} */ name) => {
+    const ms = r[name];
+    if (ms === undefined) return '—';
+    const time = ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+    return c.kind === 'conv' ? `**${(c.flops / ms / 1e6).toFixed(1)}** (${time} ms)` : `${time} ms`;
+  };
+  const nativeBest = Math.min(...native.map((n) => r[n] ?? Number.POSITIVE_INFINITY));
+  lines.push(
+    `| ${c.label} | ${columns.map(cell).join(' | ')} | ${ratio(r['convlens wasm'], r['tfjs wasm'])} | ${ratio(r['convlens wasm'], Number.isFinite(nativeBest) ? nativeBest : undefined)} | ${ratio(r['convlens js'], r['tfjs cpu'])} |`,
+  );
+}
+const table = lines.join('\n');
+console.log(`\n${table}\n`);
+
+if (!args.has('--no-write')) {
+  const m = machine();
+  const doc = `# Benchmarks
+
+Written by \`npm run bench\` (bench/run.js) on ${new Date().toISOString().slice(0, 10)}. Conv cells are **GFLOP/s**
+(2·N·Ho·Wo·Cout·kh·kw·Cin / median time) with the median time per call in brackets; pooling and training cells are
+median times. Ratios are speed-ups of convlens (higher is better): wasm against TensorFlow.js' wasm backend and against
+the faster of onnxruntime-node and PyTorch, js against TensorFlow.js' cpu backend.
+
+All convolutions are NHWC (NCHW for onnxruntime and PyTorch, their native layouts; conversion not timed), 3×3, SAME,
+stride 1, followed by ReLU (fused where the library fuses: convlens' epilogue, \`tf.fused.conv2d\`, onnxruntime's
+Conv+Relu fusion). Each peer's conv output is checked against convlens js before timing.
+
+${table}
+
+## Machine
+
+- CPU: ${m.model}, ${m.cores} cores available to the process
+- SIMD flags: ${m.simd.join(' ') || 'unknown'}
+- Node ${m.node} (V8 ${m.v8})
+- convlens wasm: ${threads ?? '?'} thread(s), relaxed SIMD ${features?.relaxedSimd ? 'on' : 'off'}, shared memory ${features?.sharedMemory ? 'on' : 'off'}
+- tfjs-backend-wasm: its SIMD build, single-threaded (it disables threads in Node)
+- onnxruntime-node CPU EP, ${m.cores} intra-op threads${torchVersion ? `; PyTorch ${torchVersion}, ${m.cores} threads` : '; PyTorch not installed (skipped)'}
+
+The machines are shared and noisy: compare ratios from one run, not times across runs.
+
+<details><summary>All CPU flags</summary>
+
+\`${m.flags.join(' ')}\`
+
+</details>
+
+## Rerun
+
+\`\`\`sh
+npm ci
+apt-get install -y python3-torch   # optional: adds the PyTorch column
+npm run bench                      # or: npm run build && node bench/run.js --quick --only=middle,first
+CONVLENS_THREADS=1 npm run bench   # single-threaded wasm
+\`\`\`
+`;
+  writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), doc);
+  console.log('wrote BENCHMARKS.md');
+}
