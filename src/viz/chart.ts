@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import { escapeXml } from './svg.js';
 
 export interface Series {
   name: string;
@@ -13,10 +14,6 @@ export interface LineChartOptions {
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
-
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function niceTicks(lo: number, hi: number, count = 5): number[] {
   const span = hi - lo || 1;
@@ -47,7 +44,7 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   ];
   if (title)
     parts.push(
-      `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escape(title)}</text>`,
+      `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     );
   for (const t of niceTicks(lo, hi)) {
     parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
@@ -57,7 +54,7 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
     if (steps > 12 && i % Math.ceil(steps / 12) !== 0) continue;
     parts.push(`<text x="${x(i)}" y="${margin.top + plotH + 18}" text-anchor="middle">${i + 1}</text>`);
   }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escape(xLabel)}</text>`);
+  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length];
@@ -69,7 +66,7 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
     parts.push(
       `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
     );
-    parts.push(`<text x="${width - margin.right + 38}" y="${ly + 4}">${escape(s.name)}</text>`);
+    parts.push(`<text x="${width - margin.right + 38}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

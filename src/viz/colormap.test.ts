@@ -55,3 +55,24 @@ describe('colorize', () => {
     expect(() => colorize(tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]))).toThrow(/colorize: expected a 2-D tensor/);
   });
 });
+
+describe('colormap tables', () => {
+  it("equal d3-scale-chromatic's interpolators at all 256 entries, reversed ones included", async () => {
+    const d3 = await import('d3-scale-chromatic');
+    const cases: [string, (t: number) => string][] = [
+      ['magma', d3.interpolateMagma],
+      ['viridis', d3.interpolateViridis],
+      ['inferno', d3.interpolateInferno],
+      ['plasma', d3.interpolatePlasma],
+      ['cividis', d3.interpolateCividis],
+      ['Blues', d3.interpolateBlues],
+      ['Blues_r', (t) => d3.interpolateBlues(1 - t)],
+      ['magma_r', (t) => d3.interpolateMagma(1 - t)],
+      ['gray', (t) => d3.interpolateGreys(1 - t)],
+    ];
+    for (const [name, f] of cases) {
+      const table = colormap(name);
+      for (let i = 0; i < 256; i++) expect(Array.from(table.slice(i * 3, i * 3 + 3)), `${name}[${i}]`).toEqual(rgb(f(i / 255)));
+    }
+  });
+});

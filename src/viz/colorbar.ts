@@ -1,0 +1,65 @@
+import { colormap } from './colormap.js';
+import { Figure } from './figure.js';
+import type { Panel } from './kernel.js';
+import { fmt, hex, svgDocument, textElement } from './svg.js';
+
+/** A tick label: up to 3 significant digits, no trailing zeros, plain minus. */
+export function tickLabel(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v === 0 ? 0 : v);
+  const abs = Math.abs(v);
+  if (abs >= 1e5 || abs < 1e-3) return v.toExponential(1).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+export interface ColorbarOptions {
+  cmap?: string;
+  width?: number;
+  height?: number;
+  /** Text under the bar, e.g. `value`. */
+  label?: string;
+}
+
+/** A horizontal colorbar from vmin to vmax with end (and zero, when inside) ticks. */
+export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptions = {}): Panel {
+  const { cmap = 'magma', width = 200, height = 10, label = '' } = options;
+  const table = colormap(cmap);
+  const fontSize = 11;
+  const total = height + 4 + fontSize + (label ? fontSize + 4 : 0) + 2;
+  return {
+    width,
+    height: total,
+    draw(x, y) {
+      const steps = 64;
+      // same colormap, same gradient: a deterministic id keeps outputs byte-identical between runs
+      const id = `colorbar-${cmap.replace(/[^A-Za-z0-9_-]/g, '')}`;
+      const stops = Array.from({ length: steps + 1 }, (_, i) => {
+        const index = Math.min(255, Math.floor((i / steps) * 256)) * 3;
+        return `<stop offset="${fmt(i / steps)}" stop-color="${hex(table[index], table[index + 1], table[index + 2])}"/>`;
+      });
+      const out = [
+        `<defs><linearGradient id="${id}" x1="0" x2="1" y1="0" y2="0">${stops.join('')}</linearGradient></defs>`,
+        `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(width)}" height="${fmt(height)}" fill="url(#${id})" stroke="#999" stroke-width="0.5"/>`,
+      ];
+      const ty = y + height + 3 + fontSize;
+      const tick = (v: number, anchor: 'start' | 'middle' | 'end') => {
+        const tx = vmax > vmin ? x + ((v - vmin) / (vmax - vmin)) * width : x;
+        out.push(`<line x1="${fmt(tx)}" x2="${fmt(tx)}" y1="${fmt(y + height)}" y2="${fmt(y + height + 3)}" stroke="#666"/>`);
+        out.push(textElement(tickLabel(v), tx, ty, { size: fontSize, anchor, fill: '#444' }));
+      };
+      tick(vmin, 'start');
+      if (vmax > vmin) tick(vmax, 'end');
+      if (vmin < 0 && vmax > 0 && Math.min(-vmin, vmax) / (vmax - vmin) > 0.18) tick(0, 'middle');
+      if (label) out.push(textElement(label, x + width / 2, ty + fontSize + 4, { size: fontSize, anchor: 'middle', fill: '#444' }));
+      return out;
+    },
+  };
+}
+
+/** A colorbar alone, as a figure (e.g. to sit beside feature maps in a document). */
+export function colorbar(vmin: number, vmax: number, options: ColorbarOptions = {}): Figure {
+  const panel = colorbarPanel(vmin, vmax, options);
+  const pad = 10;
+  const width = panel.width + 2 * pad;
+  const height = panel.height + 2 * pad;
+  return new Figure(svgDocument(width, height, panel.draw(pad, pad)), width, height, 'colorbar');
+}

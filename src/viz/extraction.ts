@@ -1,0 +1,248 @@
+import { ConvlensError } from '../errors.js';
+import { activationName, applyActivation } from '../layers/activations.js';
+import type { Padding } from '../ops/conv_util.js';
+import type { TensorInput } from '../ops/convert.js';
+import { nn } from '../ops/nn/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { colorbarPanel } from './colorbar.js';
+import { Figure } from './figure.js';
+import { kernel2d, kernelPanel, type Panel } from './kernel.js';
+import { inputImage, mapImage, plane, range } from './maps.js';
+import { fmt, imageElement, svgDocument, textElement, textWidth } from './svg.js';
+
+export interface ExtractionOptions {
+  /** Convolution stride (default 1). */
+  convStride?: number | [number, number];
+  /** Convolution padding, `'valid'` (default, as learntools' show_extraction) or `'same'`. */
+  convPadding?: Padding;
+  /** Detect step: `'relu'` (default), `'linear'`, `'sigmoid'` or `'tanh'`. */
+  activation?: string;
+  /** Max-pooling window (default 2); `0` or `null` skips the condense step. */
+  poolSize?: number | [number, number] | null;
+  /** Pooling stride (default 2). */
+  poolStride?: number | [number, number];
+  /** Pooling padding, `'same'` (default) or `'valid'`. */
+  poolPadding?: Padding;
+}
+
+/** The three stages of one feature extraction, each `[1, H, W, 1]` float32. */
+export interface Extraction {
+  /** The image as the network sees it: float32 `[1, H, W, C]` in 0..1. */
+  input: Tensor<'float32'>;
+  /** The kernel, 2-D. */
+  kernel: Tensor;
+  filter: Tensor<'float32'>;
+  detect: Tensor<'float32'>;
+  /** Undefined when pooling is switched off (`poolSize: 0`). */
+  condense: Tensor<'float32'> | undefined;
+}
+
+/**
+ * An image as float32 `[1, H, W, C]` in 0..1: uint8 is divided by 255 (tf.image.convert_image_dtype);
+ * `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted.
+ */
+export function imageBatch(op: string, image: Tensor): Tensor<'float32'> {
+  if (!(image instanceof Tensor)) throw new ConvlensError(`${op}: image must be a Tensor, got ${typeof image}`);
+  const shape = image.rank === 2 ? [1, ...image.shape, 1] : image.rank === 3 ? [1, ...image.shape] : image.shape;
+  if (shape.length !== 4 || shape[0] !== 1) {
+    throw new ConvlensError(`${op}: image must be [H, W], [H, W, C] or [1, H, W, C], got shape [${image.shape.join(', ')}]`);
+  }
+  if (image.dtype === 'float32') return new Tensor(image.data as Float32Array, shape, 'float32');
+  const out = new Float32Array(image.size);
+  const scale = image.dtype === 'uint8' ? 1 / 255 : 1;
+  for (let i = 0; i < out.length; i++) out[i] = image.data[i] * scale;
+  return new Tensor(out, shape, 'float32');
+}
+
+/** The kernel as conv2d filters `[kh, kw, C, 1]`: a 2-D kernel is applied to each of C channels and summed (one Conv2D filter). */
+export function kernelFilters(kernel: Tensor, channels: number): Tensor<'float32'> {
+  const [kh, kw] = kernel.shape;
+  const out = new Float32Array(kh * kw * channels);
+  for (let i = 0; i < kh * kw; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = kernel.data[i];
+  return new Tensor(out, [kh, kw, channels, 1], 'float32');
+}
+
+function poolWindow(poolSize: ExtractionOptions['poolSize']): number | [number, number] | undefined {
+  if (poolSize === null || poolSize === 0) return undefined;
+  return poolSize ?? 2;
+}
+
+/**
+ * Filter (conv2d with the kernel, no bias) → detect (activation) → condense (max pooling), as
+ * learntools' `show_extraction` builds it from Keras layers. Defaults: stride 1, `'valid'`
+ * padding, ReLU, 2×2 pooling with stride 2 and `'same'` padding.
+ */
+export function extractFeature(image: Tensor, kernel: TensorInput, options: ExtractionOptions = {}): Extraction {
+  const op = 'extractFeature';
+  const input = imageBatch(op, image);
+  const k = kernel2d(op, kernel);
+  const filters = kernelFilters(k, input.shape[3]);
+  const filter = nn.conv2d({
+    input,
+    filters,
+    strides: options.convStride ?? 1,
+    padding: options.convPadding ?? 'valid',
+  }) as Tensor<'float32'>;
+  const detect = applyActivation(activationName(op, options.activation ?? 'relu'), filter);
+  const window = poolWindow(options.poolSize);
+  const condense = window
+    ? (nn.maxPool2d({
+        input: detect,
+        ksize: window,
+        strides: options.poolStride ?? 2,
+        padding: options.poolPadding ?? 'same',
+      }) as Tensor<'float32'>)
+    : undefined;
+  return { input, kernel: k, filter, detect, condense };
+}
+
+export type Stage = 'Input' | 'Filter' | 'Detect' | 'Condense';
+
+export interface ShowExtractionOptions extends ExtractionOptions {
+  /** Applied to Detect and Condense before drawing (learntools: `tf.image.adjust_gamma`); default 1. */
+  gamma?: number;
+  /** Colormap of the feature maps (default magma, the lesson's). */
+  cmap?: string;
+  /** Colormap of a one-channel input (default gray); RGB input is drawn as it is. */
+  inputCmap?: string;
+  /** Which stages to draw, in order (default all four). */
+  ops?: Stage[];
+  /** Longest side of each picture in pixels (default 240). */
+  panelSize?: number;
+  /** A title over the strip, e.g. the file name. */
+  title?: string;
+  /** Colorbars under the feature maps (default true). */
+  colorbar?: boolean;
+  /** The kernel drawn small on the first arrow (default true). */
+  showKernel?: boolean;
+}
+
+function stride(s: number | [number, number] | undefined, fallback: number): string {
+  const v = s ?? fallback;
+  return Array.isArray(v) ? (v[0] === v[1] ? String(v[0]) : `${v[0]}×${v[1]}`) : String(v);
+}
+
+function paddingWord(p: Padding | undefined, fallback: string): string {
+  return typeof p === 'string' ? p.toLowerCase() : p ? 'explicit' : fallback;
+}
+
+function arrow(x1: number, x2: number, y: number): string[] {
+  return [
+    `<line x1="${fmt(x1)}" x2="${fmt(x2 - 9)}" y1="${fmt(y)}" y2="${fmt(y)}" stroke="#777" stroke-width="2.5"/>`,
+    `<path d="M${fmt(x2)} ${fmt(y)} L${fmt(x2 - 11)} ${fmt(y - 6.5)} L${fmt(x2 - 11)} ${fmt(y + 6.5)} Z" fill="#777"/>`,
+  ];
+}
+
+/**
+ * The lesson's Input → Filter → Detect → Condense strip: each stage drawn with its title, its
+ * size and what made it, the feature maps in a colormap with a colorbar of their values.
+ */
+export function showExtraction(image: Tensor, kernel: TensorInput, options: ShowExtractionOptions = {}): Figure {
+  const result = extractFeature(image, kernel, options);
+  return drawExtraction(result, options);
+}
+
+/** Draws an extraction already computed (see `extractFeature`). */
+export function drawExtraction(result: Extraction, options: ShowExtractionOptions = {}): Figure {
+  const { gamma = 1, cmap = 'magma', inputCmap = 'gray', panelSize = 240, colorbar = true, title = '' } = options;
+  if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
+  if (!(panelSize >= 16)) throw new ConvlensError(`showExtraction: panelSize must be at least 16, got ${panelSize}`);
+  const ops = options.ops ?? (result.condense ? ['Input', 'Filter', 'Detect', 'Condense'] : ['Input', 'Filter', 'Detect']);
+  const [kh, kw] = result.kernel.shape;
+  const window = poolWindow(options.poolSize);
+  const act = activationName('showExtraction', options.activation ?? 'relu');
+  const [, ih, iw, ic] = result.input.shape;
+  const stages = ops.map((name) => {
+    if (name === 'Input') {
+      const oneChannel = ic === 1;
+      return {
+        name,
+        tensor: result.input,
+        caption: `${iw}×${ih}${ic === 1 ? '' : ` ×${ic}`}`,
+        uri: oneChannel ? mapImage(plane(result.input), { cmap: inputCmap, display: panelSize }) : inputImage(result.input, panelSize),
+        bar: false,
+        gamma: 1,
+      };
+    }
+    const tensor = name === 'Filter' ? result.filter : name === 'Detect' ? result.detect : result.condense;
+    if (!tensor) throw new ConvlensError(`showExtraction: cannot draw ${name} with pooling switched off (poolSize 0)`);
+    const g = name === 'Detect' || name === 'Condense' ? gamma : 1;
+    const [, h, w] = tensor.shape;
+    const how =
+      name === 'Filter'
+        ? `conv ${kh}×${kw}, stride ${stride(options.convStride, 1)}, ${paddingWord(options.convPadding, 'valid')}`
+        : name === 'Detect'
+          ? act + (g === 1 ? '' : `, gamma ${g}`)
+          : `max pool ${Array.isArray(window) ? window.join('×') : `${window}×${window}`}, stride ${stride(options.poolStride, 2)}, ${paddingWord(options.poolPadding, 'same')}`;
+    return {
+      name,
+      tensor,
+      caption: `${w}×${h} · ${how}`,
+      uri: mapImage(plane(tensor), { cmap, gamma: g, display: panelSize }),
+      bar: colorbar,
+      gamma: g,
+    };
+  });
+
+  const pad = 18;
+  const titleSize = 18;
+  const headerHeight = title ? 30 : 0;
+  const stageTitleHeight = 30;
+  const boxes = stages.map((s) => {
+    const [h, w] = s.tensor.shape.slice(1, 3);
+    const scale = panelSize / Math.max(h, w);
+    return { w: w * scale, h: h * scale };
+  });
+  const boxHeight = Math.max(...boxes.map((b) => b.h));
+  const colWidths = stages.map((s, i) => Math.max(panelSize, textWidth(s.caption, 11) + 4, boxes[i].w));
+  const inset: Panel | undefined =
+    options.showKernel !== false && stages[0]?.name === 'Input' && stages.length > 1
+      ? kernelPanel(result.kernel, {
+          cellSize: Math.max(10, Math.min(26, 80 / Math.max(kh, kw))),
+          label: Math.max(kh, kw) <= 4,
+        })
+      : undefined;
+  const gaps = stages.slice(1).map((_, i) => (i === 0 && inset ? Math.max(60, inset.width + 28) : 56));
+  const width = 2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0);
+  const barPanel = (s: (typeof stages)[number]) => {
+    const [lo, hi] = range(s.tensor);
+    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });
+  };
+  const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
+  const height = 2 * pad + headerHeight + stageTitleHeight + boxHeight + footer;
+  const body: string[] = [];
+  if (title) body.push(textElement(title, pad, pad + 16, { size: 16, weight: 'bold', fill: '#333' }));
+  let x = pad;
+  const top = pad + headerHeight;
+  const imageTop = top + stageTitleHeight;
+  stages.forEach((s, i) => {
+    const colW = colWidths[i];
+    const box = boxes[i];
+    const cx = x + colW / 2;
+    body.push(textElement(s.name, cx, top + titleSize, { size: titleSize, anchor: 'middle', weight: 'bold' }));
+    const bx = cx - box.w / 2;
+    const by = imageTop + (boxHeight - box.h) / 2;
+    body.push(imageElement(s.uri, bx, by, box.w, box.h));
+    body.push(`<rect x="${fmt(bx)}" y="${fmt(by)}" width="${fmt(box.w)}" height="${fmt(box.h)}" fill="none" stroke="#ccc"/>`);
+    const captionY = imageTop + boxHeight + 6 + 11;
+    body.push(textElement(s.caption, cx, captionY, { size: 11, anchor: 'middle', fill: '#555' }));
+    if (s.bar) {
+      const bar = barPanel(s);
+      body.push(...bar.draw(cx - bar.width / 2, captionY + 8));
+    }
+    x += colW;
+    if (i < stages.length - 1) {
+      const gap = gaps[i];
+      const ay = imageTop + boxHeight / 2;
+      if (i === 0 && inset) {
+        const kx = x + (gap - inset.width) / 2;
+        const ky = ay - inset.height - 12;
+        body.push(...inset.draw(kx, ky));
+        body.push(textElement('kernel', x + gap / 2, ay + 22, { size: 11, anchor: 'middle', fill: '#555' }));
+      }
+      body.push(...arrow(x + 8, x + gap - 8, ay));
+      x += gap;
+    }
+  });
+  return new Figure(svgDocument(width, height, body), width, height, title || 'feature extraction');
+}

@@ -1,0 +1,108 @@
+import { ConvlensError } from '../errors.js';
+import type { TensorInput } from '../ops/convert.js';
+import { nn } from '../ops/nn/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { imageBatch, kernelFilters } from './extraction.js';
+import { Figure } from './figure.js';
+import { kernel2d } from './kernel.js';
+import { mapImage, plane } from './maps.js';
+import { fmt, imageElement, svgDocument, textElement, textWidth } from './svg.js';
+
+/** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` has. */
+export interface FeatureModel {
+  layerOutputs(x: Tensor): { layer: { name: string; className?: string }; output: Tensor }[];
+  getLayer(name: string): { name: string };
+}
+
+export interface ShowFeatureMapsOptions {
+  /** Rows of the grid (default 3); `null` gives as many as the channels need. */
+  rows?: number | null;
+  /** Columns (default 3). */
+  cols?: number;
+  /** The first channel drawn (default 0). */
+  offset?: number;
+  /** Applied to each map before drawing (default 0.5, as learntools). */
+  gamma?: number;
+  cmap?: string;
+  /** Side of one tile in pixels (default 160). */
+  tileSize?: number;
+  /** Write the channel number under each tile (default true). */
+  labels?: boolean;
+}
+
+/** A layer's output for one image: a model's layer by name, or (for a list of kernels) conv2d SAME + ReLU with each. */
+function featureMaps(model: FeatureModel | TensorInput[], image: Tensor, layerName: string | undefined): { maps: Tensor; what: string } {
+  const x = imageBatch('showFeatureMaps', image);
+  if (Array.isArray(model)) {
+    if (model.length === 0) throw new ConvlensError('showFeatureMaps: the list of kernels is empty');
+    const kernels = model.map((k) => kernel2d('showFeatureMaps', k as TensorInput));
+    const outs = kernels.map((k) => nn.relu(nn.conv2d({ input: x, filters: kernelFilters(k, x.shape[3]), strides: 1, padding: 'SAME' })));
+    const [, h, w] = outs[0].shape;
+    const c = outs.length;
+    const data = new Float32Array(h * w * c);
+    outs.forEach((o, j) => {
+      for (let i = 0; i < h * w; i++) data[i * c + j] = o.data[i];
+    });
+    return { maps: new Tensor(data, [1, h, w, c], 'float32'), what: `${c} kernels (conv2d SAME + ReLU)` };
+  }
+  if (typeof model?.layerOutputs !== 'function') {
+    throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential (or a list of kernels)');
+  }
+  if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
+  model.getLayer(layerName); // names the layers in its error if there is no such one
+  const found = model.layerOutputs(x).find((o) => o.layer.name === layerName)!;
+  if (found.output.rank !== 4) {
+    throw new ConvlensError(
+      `showFeatureMaps: layer '${layerName}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
+    );
+  }
+  return { maps: found.output, what: `layer ${layerName}${found.layer.className ? ` (${found.layer.className})` : ''}` };
+}
+
+/**
+ * The lesson's `show_feature_maps`: one layer's feature maps for an image, `rows × cols` of them
+ * from channel `offset`, in a grid. `model` is a `layers.Sequential`, or a list of kernels.
+ */
+export function showFeatureMaps(
+  model: FeatureModel | TensorInput[],
+  image: Tensor,
+  layerName?: string,
+  options: ShowFeatureMapsOptions = {},
+): Figure {
+  const { cols = 3, offset = 0, gamma = 0.5, cmap = 'magma', tileSize = 160, labels = true } = options;
+  const { maps, what } = featureMaps(model, image, layerName);
+  const channels = maps.shape[3];
+  if (!(Number.isInteger(cols) && cols >= 1)) throw new ConvlensError(`showFeatureMaps: cols must be a whole number >= 1, got ${cols}`);
+  if (!(Number.isInteger(offset) && offset >= 0 && offset < channels)) {
+    throw new ConvlensError(`showFeatureMaps: offset must be a channel index 0..${channels - 1}, got ${offset}`);
+  }
+  const rows = options.rows === null ? Math.ceil((channels - offset) / cols) : (options.rows ?? 3);
+  if (!(Number.isInteger(rows) && rows >= 1)) throw new ConvlensError(`showFeatureMaps: rows must be a whole number >= 1, got ${rows}`);
+  const count = Math.min(rows * cols, channels - offset);
+  const [, h, w] = maps.shape;
+  const scale = tileSize / Math.max(h, w);
+  const tw = w * scale;
+  const th = h * scale;
+  const gap = 4;
+  const labelHeight = labels ? 16 : 0;
+  const pad = 14;
+  const last = offset + count - 1;
+  const heading = what;
+  const sub = `feature maps ${offset}${count > 1 ? `–${last}` : ''} of ${channels} · ${w}×${h} · gamma ${fmt(gamma)} · ${cmap}`;
+  const header = 44;
+  const width = Math.max(2 * pad + cols * tw + (cols - 1) * gap, 2 * pad + Math.max(textWidth(heading, 14, true), textWidth(sub, 11)));
+  const height = 2 * pad + header + rows * (th + labelHeight) + (rows - 1) * gap;
+  const body = [
+    textElement(heading, pad, pad + 14, { size: 14, weight: 'bold', fill: '#333' }),
+    textElement(sub, pad, pad + 32, { size: 11, fill: '#555' }),
+  ];
+  for (let i = 0; i < count; i++) {
+    const r = Math.floor(i / cols);
+    const c = i % cols;
+    const x = pad + c * (tw + gap);
+    const y = pad + header + r * (th + labelHeight + gap);
+    body.push(imageElement(mapImage(plane(maps, offset + i), { cmap, gamma, display: tileSize }), x, y, tw, th));
+    if (labels) body.push(textElement(`#${offset + i}`, x + tw / 2, y + th + 12, { size: 11, anchor: 'middle', fill: '#555' }));
+  }
+  return new Figure(svgDocument(width, height, body), width, height, 'feature maps');
+}

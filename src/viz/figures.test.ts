@@ -1,0 +1,291 @@
+import { readFileSync } from 'node:fs';
+import { interpolateBlues, interpolateMagma } from 'd3-scale-chromatic';
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import * as kernels from '../kernels/index.js';
+import { Conv2D, MaxPool2D, Sequential } from '../layers/index.js';
+import { nn } from '../ops/nn/index.js';
+import { constant, tensor } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import {
+  colorbar,
+  extractFeature,
+  matrix,
+  report,
+  showExtraction,
+  showFeatureMaps,
+  showKernel,
+  showKernels,
+  terminalPreview,
+} from './index.js';
+
+/** d3 gives '#rrggbb' for some schemes and 'rgb(r, g, b)' for others. */
+function hexOf(css: string): string {
+  if (css.startsWith('#')) return css.toLowerCase();
+  const [r, g, b] = (css.match(/\d+/g) ?? []).map(Number);
+  return `#${((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1)}`;
+}
+
+function texts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+function size(svg: string): [number, number] {
+  const m = /<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
+  return [Number(m[1]), Number(m[2])];
+}
+
+const camera = (() => {
+  const png = decode(readFileSync(new URL('../../assets/images/camera.png', import.meta.url)));
+  return new Tensor(Uint8Array.from(png.data), [png.height, png.width, png.channels], 'uint8');
+})();
+
+/** The lesson's 6×6 image. */
+const six = constant([
+  [0, 1, 0, 0, 0, 0],
+  [0, 1, 0, 0, 0, 0],
+  [0, 1, 0, 0, 0, 0],
+  [0, 1, 0, 0, 0, 0],
+  [0, 1, 0, 1, 1, 1],
+  [0, 1, 0, 0, 0, 0],
+]);
+
+describe('showKernel', () => {
+  it('writes every value of the kernel in its cell, in cells of the given size', () => {
+    const fig = showKernel(kernels.edge, { cellSize: 50 });
+    expect(size(fig.svg)).toEqual([3 * 50 + 24, 3 * 50 + 24]);
+    expect([fig.width, fig.height]).toEqual([174, 174]);
+    const values = texts(fig.svg);
+    expect(values.filter((t) => t === '-1')).toHaveLength(8);
+    expect(values.filter((t) => t === '8')).toHaveLength(1);
+    expect(fig.svg.match(/<rect x=[^>]*width="50" height="50"/g)).toHaveLength(9);
+  });
+
+  it("colours cells with Blues_r and picks learntools' contrasting text colour", () => {
+    const fig = showKernel(kernels.edge);
+    const darkest = hexOf(interpolateBlues(1)); // Blues_r(0)
+    const lightest = hexOf(interpolateBlues(0)); // Blues_r(255)
+    // the 8 is the maximum: the lightest cell, written in the darkest colour; the -1s the other way round
+    expect(fig.svg).toContain(`fill="${lightest}"/>`);
+    expect(fig.svg).toMatch(new RegExp(`fill="${darkest}"[^>]*>8</text>`));
+    expect(fig.svg).toMatch(new RegExp(`fill="${lightest}"[^>]*>-1</text>`));
+  });
+
+  it('prints floats as Python does and rounds with digits (half to even, like numpy)', () => {
+    expect(texts(showKernel(kernels.blur).svg)).toEqual(expect.arrayContaining(['0.0625', '0.125', '0.25']));
+    expect(texts(showKernel(kernels.blur, { digits: 3 }).svg)).toEqual(expect.arrayContaining(['0.062', '0.125', '0.25']));
+    expect(texts(showKernel(tensor([[1, 2]]), {}).svg)).toEqual(['1.0', '2.0']);
+    expect(texts(showKernel(kernels.edge, { label: false }).svg)).toEqual([]);
+  });
+
+  it('takes a title and lays several kernels out in a row', () => {
+    const fig = showKernels([
+      { kernel: kernels.edge, title: 'Edge Detect' },
+      { kernel: kernels.sharpen, title: 'Sharpen' },
+    ]);
+    expect(texts(fig.svg)).toEqual(expect.arrayContaining(['Edge Detect', 'Sharpen', '5']));
+    expect(fig.width).toBeGreaterThan(2 * 3 * 64);
+  });
+
+  it('rejects a kernel that is not 2-D', () => {
+    expect(() => showKernel(tensor([1, 2, 3]))).toThrow(/showKernel: kernel must be 2-D/);
+  });
+
+  it('renders to a PNG of the same size with the text drawn (shipped font)', async () => {
+    const fig = showKernel(constant([[8]]), { cellSize: 80 });
+    const png = decode(await fig.png());
+    expect([png.width, png.height]).toEqual([fig.width, fig.height]);
+    const bare = decode(await showKernel(constant([[8]]), { cellSize: 80, label: false }).png());
+    // the glyph changes pixels in the middle of the cell, and only there
+    let changed = 0;
+    for (let i = 0; i < png.data.length; i++) if (png.data[i] !== bare.data[i]) changed++;
+    expect(changed).toBeGreaterThan(100);
+    const twice = decode(await fig.png({ scale: 2 }));
+    expect([twice.width, twice.height]).toEqual([2 * fig.width, 2 * fig.height]);
+  });
+});
+
+describe('extractFeature and showExtraction', () => {
+  it("reproduces the lesson's worked example with learntools' defaults (valid, relu, 2×2 pool stride 2 same)", () => {
+    const kernel = constant([
+      [1, -1],
+      [1, -1],
+    ]);
+    const r = extractFeature(six, kernel);
+    expect(r.filter.shape).toEqual([1, 5, 5, 1]);
+    expect(Array.from(r.filter.data)).toEqual([-2, 2, 0, 0, 0, -2, 2, 0, 0, 0, -2, 2, 0, 0, 0, -2, 2, -1, 0, 0, -2, 2, -1, 0, 0]);
+    expect(Array.from(r.detect.data)).toEqual([0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0]);
+    expect(r.condense!.shape).toEqual([1, 3, 3, 1]);
+    expect(Array.from(r.condense!.data)).toEqual([2, 0, 0, 2, 0, 0, 2, 0, 0]);
+  });
+
+  it('matches nn ops on a real image, and tiles a 2-D kernel over RGB channels', () => {
+    const r = extractFeature(camera, kernels.edge, { convPadding: 'same', poolSize: 3, poolStride: 3 });
+    const x = new Tensor(
+      Float32Array.from(camera.data, (v) => v / 255),
+      [1, 512, 512, 1],
+      'float32',
+    );
+    const f = nn.conv2d({
+      input: x,
+      filters: new Tensor(Float32Array.from(kernels.edge.data), [3, 3, 1, 1], 'float32'),
+      strides: 1,
+      padding: 'SAME',
+    });
+    expect(r.filter.data).toEqual(f.data);
+    expect(r.condense!.shape).toEqual([1, 171, 171, 1]);
+    const rgb = new Tensor(new Uint8Array(4 * 4 * 3).fill(255), [4, 4, 3], 'uint8');
+    const t = extractFeature(rgb, constant([[1]]), { poolSize: 0 });
+    expect(t.condense).toBeUndefined();
+    expect(Array.from(t.filter.data)).toEqual(new Array(16).fill(3));
+  });
+
+  it('draws the four stages with titles, sizes and colorbars', () => {
+    const fig = showExtraction(camera, kernels.edge, { title: 'camera.png' });
+    const t = texts(fig.svg);
+    for (const title of ['camera.png', 'Input', 'Filter', 'Detect', 'Condense', 'kernel', '512×512']) expect(t).toContain(title);
+    expect(t).toContain('510×510 · conv 3×3, stride 1, valid');
+    expect(t).toContain('255×255 · max pool 2×2, stride 2, same');
+    expect(fig.svg.match(/<image /g)).toHaveLength(4);
+    expect(fig.svg.match(/<linearGradient/g)).toHaveLength(3);
+    expect(fig.width).toBeGreaterThan(4 * 240);
+  });
+
+  it('draws a chosen subset of stages, with gamma noted', () => {
+    const fig = showExtraction(
+      six,
+      [
+        [1, -1],
+        [1, -1],
+      ],
+      { ops: ['Filter', 'Detect'], gamma: 0.5, colorbar: false },
+    );
+    const t = texts(fig.svg);
+    expect(t).toEqual(expect.arrayContaining(['Filter', 'Detect', '5×5 · relu, gamma 0.5']));
+    expect(t).not.toContain('Input');
+    expect(fig.svg.match(/<image /g)).toHaveLength(2);
+  });
+
+  it('renders to PNG', async () => {
+    const fig = showExtraction(
+      six,
+      [
+        [1, -1],
+        [1, -1],
+      ],
+      { panelSize: 120 },
+    );
+    const png = decode(await fig.png());
+    expect([png.width, png.height]).toEqual([Math.round(fig.width), Math.round(fig.height)]);
+  });
+});
+
+describe('showFeatureMaps', () => {
+  function model() {
+    const m = new Sequential([
+      new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', useBias: false, inputShape: [6, 6, 1], name: 'conv' }),
+      new MaxPool2D({ poolSize: 2, name: 'pool' }),
+    ]);
+    const w = new Float32Array(3 * 3 * 1 * 4);
+    for (let i = 0; i < w.length; i++) w[i] = ((i * 7) % 5) - 2;
+    m.getLayer('conv').setWeights([new Tensor(w, [3, 3, 1, 4], 'float32')]);
+    return m;
+  }
+
+  it("draws a layer's maps from offset, rows × cols of them", () => {
+    const fig = showFeatureMaps(model(), six, 'conv', { rows: 1, cols: 2, offset: 1 });
+    expect(fig.svg.match(/<image /g)).toHaveLength(2);
+    expect(texts(fig.svg)).toEqual(expect.arrayContaining(['#1', '#2']));
+    expect(texts(fig.svg)[0]).toBe('layer conv (Conv2D)');
+    const all = showFeatureMaps(model(), six, 'pool', { rows: null, cols: 3 });
+    expect(all.svg.match(/<image /g)).toHaveLength(4);
+  });
+
+  it('also takes a list of kernels, and names what is wrong', () => {
+    expect(showFeatureMaps([kernels.edge, kernels.blur], camera).svg.match(/<image /g)).toHaveLength(2);
+    expect(() => showFeatureMaps(model(), six, 'nope')).toThrow(/no layer named "nope"/);
+    expect(() => showFeatureMaps(model(), six, 'conv', { offset: 4 })).toThrow(/offset must be a channel index 0..3/);
+  });
+});
+
+describe('colorbar', () => {
+  it("uses d3's colours from vmin to vmax", () => {
+    const svg = colorbar(-2, 3, { cmap: 'magma' }).svg;
+    const stops = [...svg.matchAll(/stop-color="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+    expect(stops[0]).toBe(hexOf(interpolateMagma(0)));
+    expect(stops[stops.length - 1]).toBe(hexOf(interpolateMagma(1)));
+    expect(texts(svg)).toEqual(['-2', '3', '0']);
+  });
+});
+
+describe('matrix', () => {
+  it('prints like the lesson (sympy): aligned columns, floats with one decimal, zeros as 0', () => {
+    const r = extractFeature(
+      six,
+      constant([
+        [1, -1],
+        [1, -1],
+      ]),
+    );
+    expect(matrix(r.filter)).toBe(
+      [
+        '⎡-2.0  2.0     0  0  0⎤',
+        '⎢-2.0  2.0     0  0  0⎥',
+        '⎢-2.0  2.0     0  0  0⎥',
+        '⎢-2.0  2.0  -1.0  0  0⎥',
+        '⎣-2.0  2.0  -1.0  0  0⎦',
+      ].join('\n'),
+    );
+    expect(matrix(kernels.edge, { style: 'ascii' })).toBe('[-1  -1  -1]\n[-1   8  -1]\n[-1  -1  -1]');
+    expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.13  0.06⎤');
+    expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
+  });
+});
+
+describe('terminalPreview', () => {
+  it('plain: shading characters only, sized to the width', () => {
+    const text = terminalPreview(camera, { mode: 'plain', width: 40, cmap: 'gray' });
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(20); // square image, characters twice as tall as wide
+    expect(text).not.toContain('\x1b');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
+    expect(text).toMatch(/[@%#]/);
+  });
+
+  it('colour: 24-bit half blocks, two pixel rows per line', () => {
+    const text = terminalPreview(kernels.edge, { width: 6, cmap: 'Blues_r' });
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('\x1b[38;2;');
+    expect(lines[0]).toContain('\x1b[48;2;');
+    expect(lines[0].match(/▀/g)).toHaveLength(6);
+    expect(lines[0].endsWith('\x1b[0m')).toBe(true);
+  });
+});
+
+describe('report', () => {
+  it('is one self-contained HTML file', () => {
+    const html = report({
+      title: 'Run <1>',
+      sections: [
+        {
+          heading: 'Kernel',
+          figures: [{ figure: showKernel(kernels.edge), caption: 'edge' }],
+          table: [
+            ['a', 'b'],
+            ['1', '2'],
+          ],
+        },
+      ],
+    });
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<title>Run &lt;1&gt;</title>');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(html).not.toContain('<script');
+  });
+
+  it('a figure has a page of its own too', () => {
+    expect(showKernel(kernels.edge, { title: 'Edge' }).html()).toContain('<title>Edge</title>');
+  });
+});

@@ -1,0 +1,139 @@
+import { ConvlensError } from '../errors.js';
+import { asTensor, type TensorInput } from '../ops/convert.js';
+import { Tensor } from '../tensor/tensor.js';
+import { colormap } from './colormap.js';
+import { Figure } from './figure.js';
+import { formatValue, roundHalfEven } from './numbers.js';
+import { fmt, hex, svgDocument, textElement, textWidth } from './svg.js';
+
+export interface ShowKernelOptions {
+  /** Round the written values to this many decimals (learntools' `digits`). */
+  digits?: number;
+  /** Write each value in its cell (default true), in the colormap's darkest or lightest colour for contrast. */
+  label?: boolean;
+  /** Colormap (default `Blues_r`, as the lesson). */
+  cmap?: string;
+  /** A title above the kernel, e.g. `Edge Detect`. */
+  title?: string;
+  /** Side of one cell in pixels (default 64). */
+  cellSize?: number;
+  /** Font size of the values; by default as large as fits the cell (at most 40% of it). */
+  textSize?: number;
+}
+
+/** A drawable piece of a figure: its size and its SVG elements placed at (x, y). */
+export interface Panel {
+  width: number;
+  height: number;
+  draw(x: number, y: number): string[];
+}
+
+/** The kernel as a 2-D tensor (length-1 axes dropped: `[3, 3, 1, 1]` is fine). */
+export function kernel2d(op: string, kernel: TensorInput): Tensor {
+  const t = asTensor(op, 'kernel', kernel);
+  const shape = t.shape.filter((d, i) => i < 2 || d !== 1);
+  if (shape.length !== 2 || t.size === 0) {
+    throw new ConvlensError(`${op}: kernel must be 2-D [rows, cols] (length-1 trailing axes allowed), got shape [${t.shape.join(', ')}]`);
+  }
+  return t.shape.length === 2 ? t : new Tensor(t.data, shape, t.dtype);
+}
+
+/** The cells, colours and labels of a kernel heatmap, as a panel (used alone or inside other figures). */
+export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}): Panel {
+  const k = kernel2d('showKernel', kernel);
+  const { label = true, cmap = 'Blues_r', title = '' } = options;
+  const [rows, cols] = k.shape;
+  const cell = options.cellSize ?? 64;
+  if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);
+  if (options.digits !== undefined && !(Number.isInteger(options.digits) && options.digits >= 0)) {
+    throw new ConvlensError(`showKernel: digits must be a whole number >= 0, got ${options.digits}`);
+  }
+  const values = Array.from(k.data as ArrayLike<number>, (v) =>
+    options.digits !== undefined && k.dtype === 'float32' ? roundHalfEven(v, options.digits) : v,
+  );
+  const labels = values.map((v) => formatValue(v, k.dtype, options.digits));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const table = colormap(cmap);
+  const colorAt = (index: number) => hex(table[index * 3], table[index * 3 + 1], table[index * 3 + 2]);
+  // learntools: text in cmap(0) where the value is above the midpoint, cmap(255) elsewhere
+  const threshold = (hi + lo) / 2;
+  const widest = Math.max(...labels.map((s) => textWidth(s, 1)));
+  const textSize = options.textSize ?? Math.min(cell * 0.4, (cell * 0.86) / Math.max(widest, 0.1));
+  const titleSize = Math.max(12, Math.min(18, cell * 0.34 * Math.max(1, cols / 2)));
+  const titleHeight = title ? titleSize + 12 : 0;
+  const gridWidth = cols * cell;
+  const width = Math.max(gridWidth, title ? textWidth(title, titleSize, true) + 8 : 0);
+  const height = titleHeight + rows * cell;
+  return {
+    width,
+    height,
+    draw(x0, y0) {
+      const out: string[] = [];
+      const left = x0 + (width - gridWidth) / 2;
+      const top = y0 + titleHeight;
+      if (title) out.push(textElement(title, x0 + width / 2, y0 + titleSize, { size: titleSize, anchor: 'middle', weight: 'bold' }));
+      out.push(`<g class="kernel" shape-rendering="crispEdges">`);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const v = values[r * cols + c];
+          const t = hi > lo ? (v - lo) / (hi - lo) : 0;
+          const index = Math.min(255, Math.floor(t * 256));
+          out.push(
+            `<rect x="${fmt(left + c * cell)}" y="${fmt(top + r * cell)}" width="${fmt(cell)}" height="${fmt(cell)}" fill="${colorAt(index)}"/>`,
+          );
+        }
+      }
+      out.push('</g>');
+      if (label) {
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            const i = r * cols + c;
+            const fill = values[i] > threshold ? colorAt(0) : colorAt(255);
+            out.push(
+              textElement(labels[i], left + (c + 0.5) * cell, top + (r + 0.5) * cell, {
+                size: textSize,
+                anchor: 'middle',
+                fill,
+                middle: true,
+              }),
+            );
+          }
+        }
+      }
+      out.push(
+        `<rect x="${fmt(left)}" y="${fmt(top)}" width="${fmt(gridWidth)}" height="${fmt(rows * cell)}" fill="none" stroke="#888" stroke-width="1"/>`,
+      );
+      return out;
+    },
+  };
+}
+
+/**
+ * The lesson's `show_kernel`: a kernel as a heatmap (Blues_r by default) with its values written
+ * in the cells, each in the colormap's darkest or lightest colour, whichever contrasts.
+ */
+export function showKernel(kernel: TensorInput, options: ShowKernelOptions = {}): Figure {
+  const panel = kernelPanel(kernel, options);
+  const pad = 12;
+  const width = panel.width + 2 * pad;
+  const height = panel.height + 2 * pad;
+  return new Figure(svgDocument(width, height, panel.draw(pad, pad)), width, height, options.title ?? 'kernel');
+}
+
+/** Several kernels side by side with titles, like the lesson's row of Edge Detect, Bottom Sobel, Emboss, Sharpen. */
+export function showKernels(items: { kernel: TensorInput; title?: string }[], options: Omit<ShowKernelOptions, 'title'> = {}): Figure {
+  if (items.length === 0) throw new ConvlensError('showKernels: no kernels to draw');
+  const panels = items.map(({ kernel, title }) => kernelPanel(kernel, { ...options, title: title ?? '' }));
+  const pad = 16;
+  const gap = 28;
+  const width = panels.reduce((w, p) => w + p.width, 0) + gap * (panels.length - 1) + 2 * pad;
+  const height = Math.max(...panels.map((p) => p.height)) + 2 * pad;
+  const body: string[] = [];
+  let x = pad;
+  for (const p of panels) {
+    body.push(...p.draw(x, pad));
+    x += p.width + gap;
+  }
+  return new Figure(svgDocument(width, height, body), width, height, 'kernels');
+}

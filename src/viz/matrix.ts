@@ -1,0 +1,54 @@
+import { ConvlensError } from '../errors.js';
+import { asTensor, type TensorInput } from '../ops/convert.js';
+import { formatValue } from './numbers.js';
+
+export interface MatrixOptions {
+  /** Decimals for float values; by default the fewest that show them exactly (up to 4), as sympy prints the lesson's matrices. */
+  digits?: number;
+  /** Bracket style: `unicode` (⎡ ⎤, default) or `ascii` ([ ]). */
+  style?: 'unicode' | 'ascii';
+}
+
+function fewestDigits(values: ArrayLike<number>): number {
+  for (let d = 0; d <= 4; d++) {
+    const s = 10 ** d;
+    let ok = true;
+    for (let i = 0; i < values.length && ok; i++) {
+      const v = values[i];
+      ok = !Number.isFinite(v) || Math.abs(Math.round(v * s) - v * s) < 1e-6 * Math.max(1, Math.abs(v * s));
+    }
+    if (ok) return d;
+  }
+  return 4;
+}
+
+/**
+ * A 2-D tensor (length-1 axes dropped) as aligned text with matrix brackets, like the lesson's
+ * `sympy.Matrix` display: columns right-aligned, zeros written `0`, floats with the same decimals.
+ */
+export function matrix(values: TensorInput, options: MatrixOptions = {}): string {
+  const t = asTensor('matrix', 'values', values);
+  const shape = t.shape.filter((d) => d !== 1);
+  if (shape.length > 2) throw new ConvlensError(`matrix: expected a 2-D tensor (length-1 axes allowed), got shape [${t.shape.join(', ')}]`);
+  const [rows, cols] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
+  if (t.size === 0) return options.style === 'ascii' ? '[]' : '[]';
+  const data = t.data as ArrayLike<number>;
+  const digits = t.dtype === 'float32' ? (options.digits ?? fewestDigits(data)) : undefined;
+  const cells = Array.from(data, (v) => {
+    if (t.dtype !== 'float32') return formatValue(v, t.dtype);
+    if (v === 0) return '0';
+    const text = v.toFixed(Math.max(digits ?? 1, 1));
+    return text === `-${(0).toFixed(Math.max(digits ?? 1, 1))}` ? '0' : text;
+  });
+  const widths = Array.from({ length: cols }, (_, c) => Math.max(...Array.from({ length: rows }, (_, r) => cells[r * cols + c].length)));
+  const lines = Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: cols }, (_, c) => cells[r * cols + c].padStart(widths[c])).join('  '),
+  );
+  if (options.style === 'ascii' || rows === 1) return lines.map((l) => `[${l}]`).join('\n');
+  return lines
+    .map((l, r) => {
+      const [open, close] = r === 0 ? ['⎡', '⎤'] : r === rows - 1 ? ['⎣', '⎦'] : ['⎢', '⎥'];
+      return `${open}${l}${close}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,102 @@
+import { ConvlensError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { colorize } from './colormap.js';
+import { gammaValues } from './maps.js';
+
+export interface TerminalPreviewOptions {
+  /** Columns of characters (default 64). */
+  width?: number;
+  /**
+   * `color`: 24-bit colour half blocks (▀, two pixels per character); `plain`: a shading ramp
+   * (` .:-=+*#%@`) with no escape codes, for pipes, logs and NO_COLOR. Default `color`.
+   */
+  mode?: 'color' | 'plain';
+  /** Colormap for one-channel data (default magma; `gray` for photos). */
+  cmap?: string;
+  gamma?: number;
+  vmin?: number;
+  vmax?: number;
+}
+
+const RAMP = ' .:-=+*#%@';
+
+/** Area-average resampling of an `[H, W, C]` float array to `[oh, ow, C]` (nearest when enlarging). */
+function resample(data: ArrayLike<number>, h: number, w: number, c: number, oh: number, ow: number): Float32Array {
+  const out = new Float32Array(oh * ow * c);
+  for (let y = 0; y < oh; y++) {
+    const y0 = Math.floor((y * h) / oh);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h) / oh));
+    for (let x = 0; x < ow; x++) {
+      const x0 = Math.floor((x * w) / ow);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * w) / ow));
+      for (let k = 0; k < c; k++) {
+        let sum = 0;
+        for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += data[(yy * w + xx) * c + k];
+        out[(y * ow + x) * c + k] = sum / ((y1 - y0) * (x1 - x0));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A picture of an image or feature map for the terminal: `[H, W]`, `[H, W, 1]` or `[1, H, W, 1]`
+ * values in a colormap, or a uint8 RGB image `[H, W, 3]`. Returns the text; nothing is printed.
+ */
+export function terminalPreview(values: Tensor, options: TerminalPreviewOptions = {}): string {
+  if (!(values instanceof Tensor)) throw new ConvlensError(`terminalPreview: expected a Tensor, got ${typeof values}`);
+  const { mode = 'color', cmap = 'magma' } = options;
+  const width = options.width ?? 64;
+  if (!(Number.isInteger(width) && width >= 1)) throw new ConvlensError(`terminalPreview: width must be a whole number >= 1, got ${width}`);
+  const shape =
+    values.rank === 4 && values.shape[0] === 1 ? values.shape.slice(1) : values.rank === 2 ? [...values.shape, 1] : values.shape;
+  if (shape.length !== 3 || values.size === 0)
+    throw new ConvlensError(`terminalPreview: expected [H, W], [H, W, C] or [1, H, W, C], got [${values.shape.join(', ')}]`);
+  const [h, w, c] = shape;
+  const rgbInput = c >= 3 && values.dtype === 'uint8';
+  const cols = Math.min(width, Math.max(1, w * 4));
+  // a character cell is about twice as tall as wide: colour packs two pixel rows in one
+  const pixelRows = Math.max(1, Math.round((h * cols) / w / (mode === 'color' ? 1 : 2)));
+  let rgb: Float32Array;
+  let level: Float32Array;
+  if (rgbInput) {
+    rgb = resample(values.data, h, w, c, pixelRows, cols);
+    const stride = c;
+    level = new Float32Array(pixelRows * cols);
+    for (let i = 0; i < level.length; i++) {
+      level[i] = (0.299 * rgb[i * stride] + 0.587 * rgb[i * stride + 1] + 0.114 * rgb[i * stride + 2]) / 255;
+    }
+    if (stride !== 3) rgb = Float32Array.from({ length: level.length * 3 }, (_, i) => rgb[Math.floor(i / 3) * stride + (i % 3)]);
+  } else {
+    const gray = c === 1 ? values.data : Float32Array.from({ length: h * w }, (_, i) => values.data[i * c]);
+    const small = new Tensor(resample(gray, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
+    const shown = gammaValues(small, options.gamma ?? 1);
+    rgb = Float32Array.from(colorize(shown, { cmap, vmin: options.vmin, vmax: options.vmax }).data);
+    let lo = options.vmin ?? Number.POSITIVE_INFINITY;
+    let hi = options.vmax ?? Number.NEGATIVE_INFINITY;
+    if (options.vmin === undefined) for (const v of shown.data) lo = Math.min(lo, v);
+    if (options.vmax === undefined) for (const v of shown.data) hi = Math.max(hi, v);
+    level = Float32Array.from(shown.data, (v) => (hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0));
+  }
+  const lines: string[] = [];
+  if (mode === 'plain') {
+    for (let y = 0; y < pixelRows; y++) {
+      let line = '';
+      for (let x = 0; x < cols; x++) line += RAMP[Math.min(RAMP.length - 1, Math.floor(level[y * cols + x] * RAMP.length))];
+      lines.push(line.replace(/\s+$/, ''));
+    }
+    return lines.join('\n');
+  }
+  const px = (y: number, x: number) => {
+    const i = (y * cols + x) * 3;
+    return `${Math.round(rgb[i])};${Math.round(rgb[i + 1])};${Math.round(rgb[i + 2])}`;
+  };
+  for (let y = 0; y < pixelRows; y += 2) {
+    let line = '';
+    for (let x = 0; x < cols; x++) {
+      line += y + 1 < pixelRows ? `\x1b[38;2;${px(y, x)}m\x1b[48;2;${px(y + 1, x)}m▀` : `\x1b[49m\x1b[38;2;${px(y, x)}m▀`;
+    }
+    lines.push(`${line}\x1b[0m`);
+  }
+  return lines.join('\n');
+}
