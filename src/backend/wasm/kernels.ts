@@ -11,14 +11,14 @@ function params(rt: Runtime, values: readonly number[]): void {
 }
 
 /**
- * Copies NHWC `src` into a zero-padded buffer at float index `off`: source pixel (r, c) lands at
- * (r * sy + top, c * sx + left) of a [batch, hp, wp, ch] buffer (sy/sx > 1 insert zeros between
- * pixels, as a transposed convolution needs; negative offsets crop). Cells no pixel lands on are 0.
+ * Plans an NHWC input [batch, h, w, ch] as a zero-padded [batch, hp, wp, ch] buffer in wasm memory:
+ * source pixel (r, c) lands at (r * sy + top, c * sx + left); sy/sx > 1 insert zeros between pixels
+ * (as a transposed convolution needs), negative offsets crop. Allocates now (before `commit`);
+ * `fill(src)` afterwards does one bulk copy and lets the wasm pad kernel place the rows (row-wise
+ * copies from JS cost about 1 µs each on shared memory).
  */
-function copyPadded(
-  dst: Float32Array,
-  off: number,
-  src: Float32Array,
+function planPadded(
+  rt: Runtime,
   batch: number,
   h: number,
   w: number,
@@ -29,40 +29,19 @@ function copyPadded(
   left: number,
   hp: number,
   wp: number,
-): void {
-  const rowLen = wp * ch;
-  const simple = sy === 1 && sx === 1 && top >= 0 && left >= 0;
-  if (!simple) dst.fill(0, off, off + batch * hp * rowLen);
-  for (let n = 0; n < batch; n++) {
-    for (let y = 0; y < hp; y++) {
-      const dRow = off + (n * hp + y) * rowLen;
-      const r = y - top;
-      const sr = r / sy;
-      if (r < 0 || r % sy !== 0 || sr >= h) {
-        if (simple) dst.fill(0, dRow, dRow + rowLen);
-        continue;
-      }
-      const sRow = (n * h + sr) * w * ch;
-      if (sx === 1) {
-        const c0 = Math.max(0, -left);
-        const x0 = left + c0;
-        const count = Math.min(w - c0, wp - x0);
-        if (simple) {
-          dst.fill(0, dRow, dRow + x0 * ch);
-          dst.fill(0, dRow + (x0 + Math.max(0, count)) * ch, dRow + rowLen);
-        }
-        if (count > 0) dst.set(src.subarray(sRow + c0 * ch, sRow + (c0 + count) * ch), dRow + x0 * ch);
-      } else {
-        for (let c = 0; c < w; c++) {
-          const x = c * sx + left;
-          if (x < 0 || x >= wp) continue;
-          const d = dRow + x * ch;
-          const s = sRow + c * ch;
-          for (let k = 0; k < ch; k++) dst[d + k] = src[s + k];
-        }
-      }
-    }
-  }
+): { at: number; fill(src: Float32Array): void } {
+  const plain = sy === 1 && sx === 1 && top === 0 && left === 0 && hp === h && wp === w;
+  const raw = rt.alloc(batch * h * w * ch * 4);
+  const at = plain ? raw : rt.alloc(batch * hp * wp * ch * 4);
+  return {
+    at,
+    fill(src: Float32Array) {
+      rt.f32.set(src.subarray(0, batch * h * w * ch), raw >> 2);
+      if (plain) return;
+      params(rt, [raw, at, batch, h, w, ch, sy, sx, top, left, hp, wp, 0]);
+      rt.run('pad_nhwc', batch * hp * wp * ch >= PARALLEL_WORK * 8);
+    },
+  };
 }
 
 /** Geometry of a stride-1-in-memory convolution over an already padded buffer. */
@@ -82,15 +61,16 @@ interface ConvCore {
   dw: number;
 }
 
-function tapOffsets(rt: Runtime, g: ConvCore): number {
-  const taps = rt.alloc(g.kh * g.kw * 4);
-  return taps;
+/** Taps of the implicit GEMM: one per filter row when its taps are contiguous in memory (dilationW 1), else one per tap. */
+function tapLayout(g: ConvCore): { count: number; segment: number } {
+  return g.dw === 1 ? { count: g.kh, segment: g.kw * g.cin } : { count: g.kh * g.kw, segment: g.cin };
 }
 
-function writeTaps(rt: Runtime, taps: number, g: ConvCore): void {
+function writeTaps(rt: Runtime, taps: number, g: ConvCore, merged: boolean): void {
   let t = taps >> 2;
   for (let ky = 0; ky < g.kh; ky++) {
-    for (let kx = 0; kx < g.kw; kx++) rt.i32[t++] = (ky * g.dh * g.wp + kx * g.dw) * g.cin * 4;
+    if (merged) rt.i32[t++] = ky * g.dh * g.wp * g.cin * 4;
+    else for (let kx = 0; kx < g.kw; kx++) rt.i32[t++] = (ky * g.dh * g.wp + kx * g.dw) * g.cin * 4;
   }
 }
 
@@ -106,12 +86,13 @@ function writeBias(rt: Runtime, at: number, cout: number, bias: Float32Array | u
  * ([nb][K][8]) and the bias at `bias`; the caller has reset the arena and allocated those.
  */
 function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: number, out: number, relu: boolean): void {
-  const taps = tapOffsets(rt, g);
+  const layout = tapLayout(g);
+  const taps = rt.alloc(layout.count * 4);
   const threads = rt.threads();
   const scratchPer = 96 * 4 + 64;
   const scratch = rt.alloc(scratchPer * threads);
   rt.commit();
-  writeTaps(rt, taps, g);
+  writeTaps(rt, taps, g, g.dw === 1);
   const m = g.batch * g.outHeight * g.outWidth;
   params(rt, [
     xp,
@@ -119,7 +100,7 @@ function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: 
     bias,
     out,
     taps,
-    g.kh * g.kw,
+    layout.count,
     g.cin,
     g.cout,
     g.batch,
@@ -133,6 +114,7 @@ function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: 
     scratch,
     scratchPer,
     0,
+    layout.segment,
   ]);
   rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK);
 }
@@ -177,12 +159,13 @@ export function makeKernels(rt: Runtime) {
     const wp = (outWidth - 1) * sw + (kw - 1) * dw + 1;
     const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw };
     rt.reset();
-    const xp = rt.alloc(batch * hp * wp * inChannels * 4);
+    const input = planPadded(rt, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    const xp = input.at;
     const o = rt.alloc(m * outChannels * 4);
     if (inChannels === 1 && outChannels === 1 && sw === 1) {
       const wt = rt.alloc(kh * kw * 4);
       rt.commit();
-      copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, 1, 1, 1, info.padTop, info.padLeft, hp, wp);
+      input.fill(x);
       rt.f32.set(w.subarray(0, kh * kw), wt >> 2);
       params(rt, [xp, wt, 0, o, batch, outHeight, outWidth, hp, wp, kh, kw, sh, dh, dw, relu ? 1 : 0, 0]);
       rt.f32[P + 2] = epilogue.bias ? epilogue.bias[0] : 0;
@@ -193,7 +176,7 @@ export function makeKernels(rt: Runtime) {
       const wpack = rt.alloc(nb * k * 32);
       const bias = rt.alloc(nb * 32);
       rt.commit();
-      copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+      input.fill(x);
       packB(rt.f32, wpack >> 2, w, k, outChannels, outChannels, 1);
       writeBias(rt, bias, outChannels, epilogue.bias);
       runConvGemm(rt, g, xp, wpack, bias, o, relu);
@@ -230,16 +213,17 @@ export function makeKernels(rt: Runtime) {
       dw,
     };
     rt.reset();
-    const xp = rt.alloc(batch * hp * wp * outChannels * 4);
+    const top = (kh - 1) * dh - info.padTop;
+    const left = (kw - 1) * dw - info.padLeft;
+    const input = planPadded(rt, batch, outHeight, outWidth, outChannels, sh, sw, top, left, hp, wp);
+    const xp = input.at;
     const o = rt.alloc(m * inChannels * 4);
     const k = kh * kw * outChannels;
     const nb = (inChannels + 7) >> 3;
     const wpack = rt.alloc(nb * k * 32);
     const bias = rt.alloc(nb * 32);
     rt.commit();
-    const top = (kh - 1) * dh - info.padTop;
-    const left = (kw - 1) * dw - info.padLeft;
-    copyPadded(rt.f32, xp >> 2, dy, batch, outHeight, outWidth, outChannels, sh, sw, top, left, hp, wp);
+    input.fill(dy);
     const taps = kh * kw;
     for (let t = 0; t < taps; t++) {
       // flipped tap t' = taps-1-t reads W[t, ci, co] as row co, column ci
@@ -268,14 +252,15 @@ export function makeKernels(rt: Runtime) {
     const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
     const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
     rt.reset();
-    const xp = rt.alloc(batch * hp * wp * inChannels * 4);
+    const input = planPadded(rt, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    const xp = input.at;
     const g = rt.alloc(m * outChannels * 4);
     const o = rt.alloc(size * 4);
     const taps = rt.alloc(kh * kw * 4);
     rt.commit();
-    copyPadded(rt.f32, xp >> 2, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    input.fill(x);
     rt.f32.set(dy.subarray(0, m * outChannels), g >> 2);
-    writeTaps(rt, taps, { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd });
+    writeTaps(rt, taps, { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd }, false);
     params(rt, [xp, g, o, taps, kh * kw, inChannels, outChannels, batch, outHeight, outWidth, hp, wp, sh, sw, 0]);
     rt.run('conv2d_backprop_filter', m * size >= PARALLEL_WORK);
     dw.set(rt.f32.subarray(o >> 2, (o >> 2) + size));

@@ -15,6 +15,7 @@ export const KERNELS = [
   'unary_f32',
   'binary_f32',
   'transpose2d',
+  'pad_nhwc',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;

@@ -44,44 +44,7 @@ export function microkernel4x8(
     let p2 = a2 + off;
     let p3 = a3 + off;
     const end = p0 + cinBytes;
-    // two reduction steps per iteration while at least two remain
-    const end2 = end - 4;
-    while (p0 < end2) {
-      let w0 = v128.load(w);
-      let w1 = v128.load(w, 16);
-      let v = v128.load32_splat(p0);
-      x00 = madd(v, w0, x00);
-      x01 = madd(v, w1, x01);
-      v = v128.load32_splat(p1);
-      x10 = madd(v, w0, x10);
-      x11 = madd(v, w1, x11);
-      v = v128.load32_splat(p2);
-      x20 = madd(v, w0, x20);
-      x21 = madd(v, w1, x21);
-      v = v128.load32_splat(p3);
-      x30 = madd(v, w0, x30);
-      x31 = madd(v, w1, x31);
-      w0 = v128.load(w, 32);
-      w1 = v128.load(w, 48);
-      v = v128.load32_splat(p0, 4);
-      x00 = madd(v, w0, x00);
-      x01 = madd(v, w1, x01);
-      v = v128.load32_splat(p1, 4);
-      x10 = madd(v, w0, x10);
-      x11 = madd(v, w1, x11);
-      v = v128.load32_splat(p2, 4);
-      x20 = madd(v, w0, x20);
-      x21 = madd(v, w1, x21);
-      v = v128.load32_splat(p3, 4);
-      x30 = madd(v, w0, x30);
-      x31 = madd(v, w1, x31);
-      p0 += 8;
-      p1 += 8;
-      p2 += 8;
-      p3 += 8;
-      w += 64;
-    }
-    if (p0 < end) {
+    while (p0 < end) {
       const w0 = v128.load(w);
       const w1 = v128.load(w, 16);
       let v = v128.load32_splat(p0);
@@ -96,6 +59,10 @@ export function microkernel4x8(
       v = v128.load32_splat(p3);
       x30 = madd(v, w0, x30);
       x31 = madd(v, w1, x31);
+      p0 += 4;
+      p1 += 4;
+      p2 += 4;
+      p3 += 4;
       w += 32;
     }
   }
@@ -134,7 +101,8 @@ const CONV_MC: i32 = 96;
  * rows = output pixels, columns = output channels, reduction = taps x input channels.
  * Params: 0 xp, 1 packed weights [nb][K][8], 2 bias [nb*8], 3 out, 4 taps (byte offsets),
  * 5 ntaps, 6 cin, 7 cout, 8 batch, 9 outH, 10 outW, 11 padded H, 12 padded W, 13 strideH,
- * 14 strideW, 15 relu, 16 scratch, 17 scratch bytes per thread, 18 counter.
+ * 14 strideW, 15 relu, 16 scratch, 17 scratch bytes per thread, 18 counter, 19 floats per tap
+ * segment (cin, or kw * cin when the taps of a filter row are merged: dilationW 1 makes them contiguous).
  */
 export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
   const xp = pu(p, 0);
@@ -157,9 +125,9 @@ export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
   const counter = p + 18 * 4;
   const plane = ho * wo;
   const m = batch * plane;
-  const kBytes = <usize>(ntaps * cin) << 5;
+  const kBytes = <usize>(ntaps * pi(p, 19)) << 5;
   const nb = (cout + 7) >> 3;
-  const cinBytes = <usize>cin << 2;
+  const cinBytes = <usize>pi(p, 19) << 2;
   const pixStride = <usize>(sw * cin) << 2;
   const rowStride = <usize>(sh * wp * cin) << 2;
   const imgStride = <usize>(hp * wp * cin) << 2;
