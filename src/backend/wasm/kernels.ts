@@ -89,7 +89,8 @@ function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: 
   const layout = tapLayout(g);
   const taps = rt.alloc(layout.count * 4);
   const threads = rt.threads();
-  const scratchPer = 96 * 4 + 64;
+  // row pointers (96) and, for short reductions, a packed [K][4] panel; 64-byte aligned per thread
+  const scratchPer = (96 * 4 + layout.count * layout.segment * 16 + 127) & ~63;
   const scratch = rt.alloc(scratchPer * threads);
   rt.commit();
   writeTaps(rt, taps, g, g.dw === 1);

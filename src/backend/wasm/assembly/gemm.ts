@@ -94,6 +94,73 @@ export function microkernel4x8(
   store8(c0, x00, x01, nc);
 }
 
+/**
+ * The same 4 x 8 tile over an A panel packed as [k][4] (the 4 rows interleaved): one pointer with
+ * constant offsets, no per-tap set-up. Used when the reduction is short (first layers: K = 27),
+ * where the set-up of the tap loop would cost as much as the arithmetic.
+ */
+@inline
+function microkernel4x8Packed(
+  pa: usize,
+  k: i32,
+  w: usize,
+  c0: usize,
+  c1: usize,
+  c2: usize,
+  c3: usize,
+  bias: usize,
+  relu: bool,
+  nc: i32,
+): void {
+  const b0 = v128.load(bias);
+  const b1 = v128.load(bias, 16);
+  let x00 = b0;
+  let x01 = b1;
+  let x10 = b0;
+  let x11 = b1;
+  let x20 = b0;
+  let x21 = b1;
+  let x30 = b0;
+  let x31 = b1;
+  const end = pa + (<usize>k << 4);
+  while (pa < end) {
+    const w0 = v128.load(w);
+    const w1 = v128.load(w, 16);
+    let v = v128.load32_splat(pa);
+    x00 = madd(v, w0, x00);
+    x01 = madd(v, w1, x01);
+    v = v128.load32_splat(pa, 4);
+    x10 = madd(v, w0, x10);
+    x11 = madd(v, w1, x11);
+    v = v128.load32_splat(pa, 8);
+    x20 = madd(v, w0, x20);
+    x21 = madd(v, w1, x21);
+    v = v128.load32_splat(pa, 12);
+    x30 = madd(v, w0, x30);
+    x31 = madd(v, w1, x31);
+    pa += 16;
+    w += 32;
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    x00 = f32x4.max(x00, z);
+    x01 = f32x4.max(x01, z);
+    x10 = f32x4.max(x10, z);
+    x11 = f32x4.max(x11, z);
+    x20 = f32x4.max(x20, z);
+    x21 = f32x4.max(x21, z);
+    x30 = f32x4.max(x30, z);
+    x31 = f32x4.max(x31, z);
+  }
+  store8(c3, x30, x31, nc);
+  store8(c2, x20, x21, nc);
+  store8(c1, x10, x11, nc);
+  store8(c0, x00, x01, nc);
+}
+
+/** Reductions at most this long use the packed-A micro-kernel. */
+export const PACK_K_MAX: i32 = 64;
+
 const CONV_MC: i32 = 96;
 
 /**
@@ -132,6 +199,10 @@ export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
   const rowStride = <usize>(sh * wp * cin) << 2;
   const imgStride = <usize>(hp * wp * cin) << 2;
   const outPix = <usize>cout << 2;
+  const kTotal = ntaps * pi(p, 19);
+  const packA = kTotal <= PACK_K_MAX;
+  // per-thread scratch: CONV_MC row pointers, then (packA) the [K][4] panel
+  const panel = scratch + (<usize>CONV_MC << 2);
   while (true) {
     const start = claim(counter) * CONV_MC;
     if (start >= m) break;
@@ -152,6 +223,39 @@ export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
     }
     const cBase = out + <usize>start * outPix;
     const last = cnt - 1;
+    if (packA) {
+      for (let i = 0; i < cnt; i += MR) {
+        const i1 = min(i + 1, last);
+        const i2 = min(i + 2, last);
+        const i3 = min(i + 3, last);
+        // pack the 4 rows' K values interleaved: pa[k * 4 + r]
+        const s0 = <usize>load<u32>(scratch + (<usize>i << 2));
+        const s1 = <usize>load<u32>(scratch + (<usize>i1 << 2));
+        const s2 = <usize>load<u32>(scratch + (<usize>i2 << 2));
+        const s3 = <usize>load<u32>(scratch + (<usize>i3 << 2));
+        let d = panel;
+        for (let t = 0; t < ntaps; t++) {
+          const off = <usize>load<u32>(taps + (<usize>t << 2));
+          for (let c: usize = 0; c < cinBytes; c += 4) {
+            const o = off + c;
+            store<f32>(d, load<f32>(s0 + o));
+            store<f32>(d, load<f32>(s1 + o), 4);
+            store<f32>(d, load<f32>(s2 + o), 8);
+            store<f32>(d, load<f32>(s3 + o), 12);
+            d += 16;
+          }
+        }
+        const c0 = cBase + <usize>i * outPix;
+        const c1 = cBase + <usize>i1 * outPix;
+        const c2 = cBase + <usize>i2 * outPix;
+        const c3 = cBase + <usize>i3 * outPix;
+        for (let b = 0; b < nb; b++) {
+          const bo = <usize>b << 5;
+          microkernel4x8Packed(panel, kTotal, wpack + <usize>b * kBytes, c0 + bo, c1 + bo, c2 + bo, c3 + bo, bias + bo, relu, min(8, cout - (b << 3)));
+        }
+      }
+      continue;
+    }
     for (let b = 0; b < nb; b++) {
       const w = wpack + <usize>b * kBytes;
       const nc = min(8, cout - (b << 3));
