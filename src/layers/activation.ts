@@ -1,7 +1,7 @@
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { activationName, applyActivation } from './activations.js';
+import { activationName, applyActivation, keepsLogits } from './activations.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface ActivationLayerArgs extends LayerArgs {
@@ -27,6 +27,7 @@ export class Activation extends Layer {
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const y = applyActivation(this.activation, x);
+    this.logits = keepsLogits(this.activation) ? x : undefined;
     this.output = training ? y : undefined;
     return y;
   }

@@ -27,3 +27,8 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
       return nn.softmax(x);
   }
 }
+
+/** Whether training fuses this activation into the loss (and so needs the layer's logits). */
+export function keepsLogits(name: ActivationName): boolean {
+  return name === 'softmax' || name === 'sigmoid';
+}

@@ -4,7 +4,8 @@ import type { Padding, Window2D } from '../ops/conv_util.js';
 import { conv2dInfo, conv2dNHWC } from '../ops/nn/conv2d.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad, conv2dFilterGrad, conv2dInputGrad } from '../train/gradients.js';
-import { activationName, applyActivation } from './activations.js';
+import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { asLayerError, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
@@ -19,16 +20,6 @@ export interface Conv2DLayerArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
-}
-
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
-}
-
-/** Re-throws an op's argument error as this layer's, so the message names the layer. */
-export function asLayerError(layer: Layer, error: unknown): never {
-  if (error instanceof ConvlensError) throw new ConvlensError(`${layer.name} (${layer.className}): ${error.message}`);
-  throw error;
 }
 
 /** Keras' Conv2D: `filters` kernels of `kernelSize` slid over the input, plus a bias, then the activation. */
@@ -52,27 +43,15 @@ export class Conv2D extends Layer {
       throw new ConvlensError(`Conv2D '${this.name}': filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
     }
     this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize);
-    this.strides = pair(args.strides ?? 1);
-    this.dilationRate = pair(args.dilationRate ?? 1);
-    for (const [key, value] of [
-      ['kernelSize', this.kernelSize],
-      ['strides', this.strides],
-      ['dilationRate', this.dilationRate],
-    ] as const) {
-      if (!value.every((v) => Number.isInteger(v) && v > 0)) {
-        throw new ConvlensError(`Conv2D '${this.name}': ${key} must be positive integers, got ${JSON.stringify(args[key])}`);
-      }
-    }
-    const padding = String(args.padding ?? 'valid').toLowerCase();
-    if (padding !== 'valid' && padding !== 'same') {
-      throw new ConvlensError(`Conv2D '${this.name}': unknown padding ${JSON.stringify(args.padding)} (expected 'valid' or 'same')`);
-    }
-    this.padding = padding;
-    this.activation = activationName(`Conv2D '${this.name}'`, args.activation);
+    const where = `Conv2D '${this.name}'`;
+    this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
+    this.strides = positivePair(where, 'strides', args.strides ?? 1);
+    this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
+    this.padding = paddingArg(where, args.padding);
+    this.activation = activationName(where, args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = initializerName(`Conv2D '${this.name}'`, args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(`Conv2D '${this.name}'`, args.biasInitializer ?? 'zeros');
+    this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
   }
 
   private info(batchShape: number[]): Conv2DInfo {
@@ -121,8 +100,9 @@ export class Conv2D extends Layer {
     const info = this.info(x.shape);
     // ReLU and the bias are fused into the convolution's epilogue; other activations follow it.
     const fused = this.activation === 'relu' ? 'relu' : 'linear';
-    let y = conv2dNHWC(x, this.kernelTensor(), info, { bias: this.bias?.value, activation: fused });
-    if (fused === 'linear') y = applyActivation(this.activation, y);
+    const z = conv2dNHWC(x, this.kernelTensor(), info, { bias: this.bias?.value, activation: fused });
+    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
+    this.logits = keepsLogits(this.activation) ? z : undefined;
     this.cache = training ? { x, y, info } : undefined;
     return y;
   }

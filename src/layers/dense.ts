@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad, matMulGrad } from '../train/gradients.js';
-import { activationName, applyActivation } from './activations.js';
+import { activationName, applyActivation, keepsLogits } from './activations.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
@@ -61,6 +61,7 @@ export class Dense extends Layer {
     const z = new Tensor(out, [...x.shape.slice(0, -1), this.units], 'float32');
     if (this.bias) backend().binary('add', out, z.shape, this.bias.value, [this.units], out, z.shape);
     const y = applyActivation(this.activation, z);
+    this.logits = keepsLogits(this.activation) ? z : undefined;
     this.cache = training ? { x, y } : undefined;
     return y;
   }

@@ -57,6 +57,11 @@ export abstract class Layer {
   inputShape: number[] | undefined;
   outputShape: number[] | undefined;
   protected weightList: Weight[] = [];
+  /**
+   * The values before this layer's softmax or sigmoid in its last forward pass (undefined for
+   * other activations). Training computes softmax/sigmoid cross-entropy from these, stably.
+   */
+  logits: Tensor<'float32'> | undefined;
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {

@@ -4,7 +4,7 @@ import { ConvlensError } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad, maxPoolGrad } from '../train/gradients.js';
-import { asLayerError } from './conv2d.js';
+import { asLayerError, paddingArg, positivePair } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface Pool2DLayerArgs extends LayerArgs {
@@ -31,14 +31,10 @@ abstract class Pool2D extends Layer {
     args: Pool2DLayerArgs = {},
   ) {
     super(className, defaultName, args);
-    const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-    this.poolSize = pair(args.poolSize ?? 2);
-    this.strides = pair(args.strides ?? this.poolSize);
-    const padding = String(args.padding ?? 'valid').toLowerCase();
-    if (padding !== 'valid' && padding !== 'same') {
-      throw new ConvlensError(`${className} '${this.name}': unknown padding ${JSON.stringify(args.padding)} (expected 'valid' or 'same')`);
-    }
-    this.padding = padding;
+    const where = `${className} '${this.name}'`;
+    this.poolSize = positivePair(where, 'poolSize', args.poolSize ?? 2);
+    this.strides = positivePair(where, 'strides', args.strides ?? this.poolSize);
+    this.padding = paddingArg(where, args.padding);
   }
 
   private info(batchShape: number[]): Pool2DInfo {

@@ -1,10 +1,11 @@
 import { ConvlensError } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { LOSSES, type LossName, lossName } from '../train/losses.js';
+import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import { Activation } from './activation.js';
+import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
@@ -56,6 +57,13 @@ function gather(t: Tensor, indices: ArrayLike<number>): Tensor {
   return new Tensor(out as Tensor['data'], [indices.length, ...t.shape.slice(1)], t.dtype);
 }
 
+/** Keras' default batch size is 32; anything but a positive integer would never finish a pass. */
+function batchSizeArg(op: string, value: number | undefined): number {
+  if (value === undefined) return 32;
+  if (!Number.isInteger(value) || value < 1) throw new ConvlensError(`${op}: batchSize must be a positive integer, got ${value}`);
+  return value;
+}
+
 function range(start: number, end: number): Int32Array {
   return Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
 }
@@ -79,12 +87,10 @@ export class Sequential {
       throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
     }
     const previous = this.layerList[this.layerList.length - 1];
-    if (previous?.outputShape && !layer.built) layer.build(previous.outputShape);
-    else if (!previous && layer.inputShape && !layer.built) layer.build(layer.inputShape);
-    else if (previous?.outputShape && layer.inputShape && formatShape(layer.inputShape) !== formatShape(previous.outputShape)) {
-      throw new ConvlensError(
-        `${layer.name}: expects input ${batchShapeText(layer.inputShape)} but ${previous.name} outputs ${batchShapeText(previous.outputShape)}`,
-      );
+    if (!previous) {
+      if (layer.inputShape && !layer.built) layer.build(layer.inputShape);
+    } else if (previous.outputShape) {
+      buildAfter(previous, layer);
     }
     this.layerList.push(layer);
   }
@@ -110,11 +116,11 @@ export class Sequential {
 
   private ensureBuilt(op: string, batchShape: readonly number[]): void {
     if (this.layerList.length === 0) throw new ConvlensError(`${op}: the model has no layers`);
-    let shape = batchShape.slice(1);
-    for (const layer of this.layerList) {
-      if (!layer.built) layer.build(shape);
-      shape = layer.outputShape!;
-    }
+    const [first, ...rest] = this.layerList;
+    if (!first.built) first.build(batchShape.slice(1));
+    rest.forEach((layer, i) => {
+      buildAfter(this.layerList[i], layer);
+    });
   }
 
   private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
@@ -130,7 +136,7 @@ export class Sequential {
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor<'float32'> {
     if (!(x instanceof Tensor)) throw new ConvlensError(`predict: x must be a Tensor, got ${typeof x}`);
-    const batchSize = options.batchSize ?? 32;
+    const batchSize = batchSizeArg('predict', options.batchSize);
     if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
     if (x.shape[0] <= batchSize) return this.run(x, false);
     const parts: Tensor<'float32'>[] = [];
@@ -181,13 +187,19 @@ export class Sequential {
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
   summary(print: ((line: string) => void) | null = console.log): string {
-    const width = 65;
-    const row = (a: string, b: string, c: string) => ` ${a.padEnd(28)}${b.padEnd(26)}${c}`;
+    const rows = this.layerList.map((layer) => [
+      `${layer.name} (${layer.className})`,
+      layer.outputShape ? batchShapeText(layer.outputShape) : '?',
+      layer.countParams().toLocaleString('en-US'),
+    ]);
+    // Columns as wide as Keras' (28 and 26) or as the longest entry, so long names never run together.
+    const widths = [0, 1].map((c) => Math.max(c === 0 ? 28 : 26, ...rows.map((r) => r[c].length + 3)));
+    const width = Math.max(65, widths[0] + widths[1] + 12);
+    const row = (a: string, b: string, c: string) => ` ${a.padEnd(widths[0])}${b.padEnd(widths[1])}${c}`;
     const lines = [`Model: "${this.name}"`, '_'.repeat(width), row('Layer (type)', 'Output Shape', 'Param #'), '='.repeat(width)];
-    this.layerList.forEach((layer, i) => {
-      const shape = layer.outputShape ? batchShapeText(layer.outputShape) : '?';
-      lines.push(row(`${layer.name} (${layer.className})`, shape, layer.countParams().toLocaleString('en-US')));
-      if (i < this.layerList.length - 1) lines.push('');
+    rows.forEach((r, i) => {
+      lines.push(row(r[0], r[1], r[2]));
+      if (i < rows.length - 1) lines.push('');
     });
     const total = this.countParams();
     const trainable = this.layerList.reduce((n, l) => n + (l.trainable ? l.countParams() : 0), 0);
@@ -195,11 +207,22 @@ export class Sequential {
       '='.repeat(width),
       `Total params: ${total.toLocaleString('en-US')}`,
       `Trainable params: ${trainable.toLocaleString('en-US')}`,
+      `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
+      '_'.repeat(width),
     );
-    lines.push(`Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`, '_'.repeat(width));
     const text = lines.join('\n');
     print?.(text);
     return text;
+  }
+
+  /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */
+  toArtifacts(): ModelArtifacts {
+    return modelArtifacts(this);
+  }
+
+  /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadModel(dir)` reads them back. */
+  async save(dir: string): Promise<void> {
+    await writeModelDir(dir, this.toArtifacts());
   }
 
   compile(args: CompileArgs): void {
@@ -219,7 +242,7 @@ export class Sequential {
 
   /**
    * Softmax + cross-entropy (and sigmoid + binary cross-entropy) are computed together from the
-   * logits, as Keras does internally: stable for confident predictions, and a simpler gradient.
+   * last layer's logits, as Keras does: stable for confident predictions, and a simpler gradient.
    */
   private fusedActivation(loss: LossName): boolean {
     const last = this.layerList[this.layerList.length - 1];
@@ -233,8 +256,7 @@ export class Sequential {
     const { loss } = this.requireCompiled(training ? 'fit' : 'evaluate');
     const fused = this.fusedActivation(loss);
     const probabilities = this.run(x, training);
-    // The fused path works from the last layer's pre-activation, recovered stably from its output.
-    const predictions = fused ? preActivation(probabilities, loss === 'binaryCrossentropy' ? 'sigmoid' : 'softmax') : probabilities;
+    const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : probabilities;
     const result = LOSSES[loss](y, predictions, { fromLogits: fused });
     return { loss: result.loss, correct: countCorrect(loss, y, probabilities), grad: result.grad, fused };
   }
@@ -251,18 +273,18 @@ export class Sequential {
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const { optimizer } = this.requireCompiled('fit');
+    const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
-    const { epochs = 1, batchSize = 32, shuffle = true, callbacks = {} } = args;
+    const { epochs = 1, shuffle = true, callbacks = {} } = args;
     if (!Number.isInteger(epochs) || epochs < 0) throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${epochs}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new ConvlensError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+    const batchSize = batchSizeArg('fit', args.batchSize);
     let trainX = x;
     let trainY = y;
     let validation = args.validationData;
-    if (args.validationSplit !== undefined) {
-      const split = args.validationSplit;
-      if (!(split > 0 && split < 1)) throw new ConvlensError(`fit: validationSplit must be between 0 and 1, got ${split}`);
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${split}`);
+    // As in Keras: validationData wins; otherwise the last `split` of the examples, before shuffling.
+    if (split > 0 && !validation) {
       const cut = Math.floor(x.shape[0] * (1 - split));
       trainX = gather(x, range(0, cut));
       trainY = gather(y, range(0, cut));
@@ -272,6 +294,9 @@ export class Sequential {
     if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
 
     this.ensureBuilt('fit', trainX.shape);
+    // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
+    checkLabels(loss, trainY, [trainY.shape[0], ...this.outputShape!]);
+    if (validation) checkLabels(loss, validation[1], [validation[1].shape[0], ...this.outputShape!]);
     const history: History = { epoch: [], history: {} };
     const variables = this.layerList.flatMap((l) => l.trainableWeights);
     await callbacks.onTrainBegin?.();
@@ -328,9 +353,11 @@ export class Sequential {
 
   /** Mean loss (and accuracy, when compiled with it) over `x`, `batchSize` examples at a time. */
   evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
-    this.requireCompiled('evaluate');
+    const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);
-    const batchSize = options.batchSize ?? 32;
+    this.ensureBuilt('evaluate', x.shape);
+    checkLabels(loss, y, [y.shape[0], ...this.outputShape!]);
+    const batchSize = batchSizeArg('evaluate', options.batchSize);
     let lossSum = 0;
     let correct = 0;
     const n = x.shape[0];
@@ -344,14 +371,15 @@ export class Sequential {
   }
 }
 
-/** Recovers logits from softmax/sigmoid outputs (log p, or log(p / (1 − p))); float32-safe. */
-function preActivation(p: Tensor<'float32'>, kind: 'softmax' | 'sigmoid'): Tensor<'float32'> {
-  const out = new Float32Array(p.size);
-  for (let i = 0; i < out.length; i++) {
-    const v = Math.min(1 - 1e-7, Math.max(1e-38, p.data[i]));
-    out[i] = kind === 'softmax' ? Math.log(v) : Math.log(v / (1 - v));
+/** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */
+function buildAfter(previous: Layer, layer: Layer): void {
+  const shape = previous.outputShape!;
+  if (layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
+    throw new ConvlensError(
+      `${layer.name} (${layer.className}): expects input ${batchShapeText(layer.inputShape)} but ${previous.name} outputs ${batchShapeText(shape)}`,
+    );
   }
-  return new Tensor(out, p.shape, 'float32');
+  if (!layer.built) layer.build(shape);
 }
 
 function countCorrect(loss: LossName, y: Tensor, p: Tensor<'float32'>): number {

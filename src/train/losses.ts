@@ -1,5 +1,5 @@
 import { ConvlensError } from '../errors.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Keras' clip for probabilities before taking logs. */
@@ -44,13 +44,42 @@ function rowsOf(op: string, predictions: Tensor): [number, number] {
   return [predictions.size / classes, classes];
 }
 
-function checkSameShape(op: string, labels: Tensor, predictions: Tensor): void {
-  const same = labels.size === predictions.size && (labels.rank === predictions.rank || labels.rank + 1 === predictions.rank);
-  if (!same || labels.shape.some((d, i) => d !== predictions.shape[i])) {
+function checkSameShape(op: string, labels: Tensor, predictionsShape: readonly number[]): void {
+  const rank = predictionsShape.length;
+  const same = labels.size === sizeFromShape(predictionsShape) && (labels.rank === rank || labels.rank + 1 === rank);
+  if (!same || labels.shape.some((d, i) => d !== predictionsShape[i])) {
+    const classIds = labels.rank + 1 === rank && labels.shape.every((d, i) => d === predictionsShape[i]);
+    const hint = classIds && op === 'categoricalCrossentropy' ? ' (for class indices use sparseCategoricalCrossentropy)' : '';
     throw new ConvlensError(
-      `${op}: labels of shape ${formatShape(labels.shape)} do not match predictions of shape ${formatShape(predictions.shape)}`,
+      `${op}: labels of shape ${formatShape(labels.shape)} do not match predictions of shape ${formatShape(predictionsShape)}${hint}`,
     );
   }
+}
+
+/** Sparse labels: one class index in [0, classes) per prediction row. */
+function checkClassIds(op: string, labels: Tensor, predictionsShape: readonly number[]): void {
+  const classes = predictionsShape.length === 1 ? 1 : predictionsShape[predictionsShape.length - 1];
+  const rows = sizeFromShape(predictionsShape) / classes;
+  if (labels.size !== rows) {
+    throw new ConvlensError(
+      `${op}: ${labels.size} labels (shape ${formatShape(labels.shape)}) for ${rows} predictions of shape ${formatShape(predictionsShape)} (expected one class index per row)`,
+    );
+  }
+  for (let i = 0; i < rows; i++) {
+    const label = labels.data[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ConvlensError(`${op}: label ${label} at index ${i} is not a class index in [0, ${classes - 1}]`);
+    }
+  }
+}
+
+/**
+ * Checks that `labels` suit the loss for predictions of `predictionsShape`, so a model can
+ * reject bad labels for the whole data set (with indices into it) before training starts.
+ */
+export function checkLabels(loss: LossName, labels: Tensor, predictionsShape: readonly number[]): void {
+  if (loss === 'sparseCategoricalCrossentropy') checkClassIds(loss, labels, predictionsShape);
+  else checkSameShape(loss, labels, predictionsShape);
 }
 
 /** log(softmax(z)) for one row, without overflow. */
@@ -64,8 +93,9 @@ function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Ar
 }
 
 /**
- * Cross-entropy for class targets given as one-hot rows (`target(i, j)`), from logits or
- * probabilities. Probabilities are renormalised and clipped to [ε, 1 − ε] as Keras does.
+ * Cross-entropy for class targets given as rows (`target(i, j)`), from logits or probabilities.
+ * Probabilities are renormalised and clipped to [ε, 1 − ε] as Keras does; the gradient goes
+ * through both (so it is right for rows that do not sum to 1, and zero where clipped).
  */
 function crossentropy(op: string, predictions: Tensor, target: (row: number, j: number) => number, fromLogits: boolean): LossResult {
   const [rows, classes] = rowsOf(op, predictions);
@@ -75,23 +105,31 @@ function crossentropy(op: string, predictions: Tensor, target: (row: number, j: 
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const start = i * classes;
+    let targetSum = 0;
+    for (let j = 0; j < classes; j++) targetSum += target(i, j);
     if (fromLogits) {
+      // d/dz of −Σ t·log softmax(z) is softmax(z)·Σt − t (Σt is 1 for one-hot rows).
       logSoftmaxRow(p, start, classes, logProbs);
       for (let j = 0; j < classes; j++) {
         const t = target(i, j);
         total -= t * logProbs[j];
-        grad[start + j] = (Math.exp(logProbs[j]) - t) / rows;
+        grad[start + j] = (Math.exp(logProbs[j]) * targetSum - t) / rows;
       }
     } else {
+      // With q = p / S: d/dp_j of −Σ_k t_k·log q_k is −t_j / p_j + Σ_k t_k / S over unclipped k.
       let rowSum = 0;
       for (let j = 0; j < classes; j++) rowSum += p[start + j];
+      let shared = 0;
       for (let j = 0; j < classes; j++) {
         const t = target(i, j);
         const q = p[start + j] / rowSum;
         const clipped = Math.min(1 - EPSILON, Math.max(EPSILON, q));
         total -= t * Math.log(clipped);
-        grad[start + j] = q === clipped ? -t / (clipped * rowSum * rows) : 0;
+        const active = q === clipped;
+        if (active) shared += t / rowSum;
+        grad[start + j] = active ? -t / p[start + j] : 0;
       }
+      for (let j = 0; j < classes; j++) grad[start + j] = (grad[start + j] + shared) / rows;
     }
   }
   return { loss: total / rows, grad };
@@ -99,7 +137,7 @@ function crossentropy(op: string, predictions: Tensor, target: (row: number, j: 
 
 export function categoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'categoricalCrossentropy';
-  checkSameShape(op, labels, predictions);
+  checkSameShape(op, labels, predictions.shape);
   const [, classes] = rowsOf(op, predictions);
   const y = labels.data;
   return crossentropy(op, predictions, (i, j) => y[i * classes + j], options.fromLogits ?? false);
@@ -107,25 +145,15 @@ export function categoricalCrossentropy(labels: Tensor, predictions: Tensor, opt
 
 export function sparseCategoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'sparseCategoricalCrossentropy';
-  const [rows, classes] = rowsOf(op, predictions);
-  if (labels.size !== rows) {
-    throw new ConvlensError(
-      `${op}: ${labels.size} labels (shape ${formatShape(labels.shape)}) for ${rows} predictions of shape ${formatShape(predictions.shape)} (expected one class index per row)`,
-    );
-  }
-  for (let i = 0; i < rows; i++) {
-    const label = labels.data[i];
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new ConvlensError(`${op}: label ${label} at index ${i} is not a class index in [0, ${classes - 1}]`);
-    }
-  }
+  rowsOf(op, predictions);
+  checkClassIds(op, labels, predictions.shape);
   return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false);
 }
 
 /** Mean over the last axis of Keras' binary cross-entropy, then mean over the batch. */
 export function binaryCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'binaryCrossentropy';
-  checkSameShape(op, labels, predictions);
+  checkSameShape(op, labels, predictions.shape);
   const p = predictions.data as Float32Array;
   const y = labels.data;
   const n = p.length;
@@ -149,7 +177,7 @@ export function binaryCrossentropy(labels: Tensor, predictions: Tensor, options:
 
 /** Mean of the squared differences (over the last axis, then the batch: the same mean overall). */
 export function meanSquaredError(labels: Tensor, predictions: Tensor): LossResult {
-  checkSameShape('meanSquaredError', labels, predictions);
+  checkSameShape('meanSquaredError', labels, predictions.shape);
   const p = predictions.data as Float32Array;
   const y = labels.data;
   const n = p.length;

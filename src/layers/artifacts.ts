@@ -1,0 +1,152 @@
+import { ConvlensError } from '../errors.js';
+import type { Layer } from './layer.js';
+
+// The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
+// config and a weights manifest; the weights are little-endian float32 in manifest order.
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype?: string;
+  /** Set by tensorflowjs_converter's quantization; we do not read quantized weights. */
+  quantization?: unknown;
+  /** tfjs marks optimizer state saved with the model as group 'optimizer'. */
+  group?: string;
+}
+
+/** One group of weights: the bytes of `paths`, concatenated in order, hold `weights` in order. */
+export interface WeightsGroup {
+  paths: string[];
+  weights: WeightSpec[];
+}
+
+export interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+export interface ModelJson {
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: string | null;
+  modelTopology: {
+    class_name: 'Sequential';
+    config: { name: string; layers: LayerJson[] };
+    keras_version: string;
+    backend: string;
+  };
+  weightsManifest: WeightsGroup[];
+}
+
+export interface ModelArtifacts {
+  modelJson: ModelJson;
+  weightData: ArrayBuffer;
+}
+
+export const WEIGHTS_FILE = 'weights.bin';
+
+/** What saving needs from a model (Sequential passes itself). */
+export interface SavableModel {
+  readonly name: string;
+  readonly layers: readonly Layer[];
+}
+
+/** A model's topology and weights in the TensorFlow.js Layers format, without touching any file. */
+export function modelArtifacts(model: SavableModel): ModelArtifacts {
+  const [first] = model.layers;
+  if (!first?.inputShape || !model.layers.every((l) => l.built)) {
+    throw new ConvlensError(
+      `save: model '${model.name}' is not built (give its first layer an inputShape, or call predict once, before saving)`,
+    );
+  }
+  const layers = model.layers.map((layer, i) => {
+    const config = layer.getConfig();
+    // Keras records the input shape on the first layer, with a null batch size.
+    if (i === 0) config.batch_input_shape = [null, ...first.inputShape!];
+    return { class_name: layer.className, config };
+  });
+  const weights = model.layers.flatMap((l) => [...l.weights]);
+  const total = weights.reduce((n, w) => n + w.value.length, 0);
+  const weightData = new ArrayBuffer(total * 4);
+  const view = new DataView(weightData);
+  let offset = 0;
+  for (const w of weights) {
+    for (let i = 0; i < w.value.length; i++, offset += 4) view.setFloat32(offset, w.value[i], true);
+  }
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy: 'convlens',
+      convertedBy: null,
+      modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'convlens', backend: 'convlens' },
+      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
+    },
+    weightData,
+  };
+}
+
+/**
+ * Writes `artifacts` as `dir/model.json` + `dir/weights.bin`. Everything is written into a
+ * temporary sibling directory first and renamed into place, so a failure (full disk, no
+ * permission) leaves either the old model or nothing, never half a model. An existing `dir` is
+ * replaced only if it holds nothing but a saved model (model.json and .bin files).
+ */
+export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Promise<void> {
+  const { fs, path } = await nodeModules('save');
+  const target = path.resolve(dir);
+  const existing = await fs.lstat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw saveError(target, error);
+  });
+  if (existing && !existing.isDirectory()) throw new ConvlensError(`save: ${target} exists and is not a directory`);
+  if (existing) {
+    const foreign = (await fs.readdir(target)).filter((f) => f !== 'model.json' && !f.endsWith('.bin'));
+    if (foreign.length > 0) {
+      throw new ConvlensError(
+        `save: refusing to replace ${target}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
+      );
+    }
+  }
+  const createdParent = await fs.mkdir(path.dirname(target), { recursive: true }).catch((error: Error) => {
+    throw saveError(target, error);
+  });
+  let temporary: string | undefined;
+  let old: string | undefined;
+  try {
+    temporary = await fs.mkdtemp(`${target}.tmp-`);
+    await fs.writeFile(path.join(temporary, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
+    await fs.writeFile(path.join(temporary, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 2)}\n`);
+    if (existing) {
+      old = `${temporary}-old`;
+      await fs.rename(target, old);
+    }
+    await fs.rename(temporary, target).catch(async (error: Error) => {
+      if (old) await fs.rename(old, target); // put the previous model back
+      old = undefined;
+      throw error;
+    });
+    temporary = undefined;
+  } catch (error) {
+    if (temporary) await fs.rm(temporary, { recursive: true, force: true });
+    if (createdParent) await fs.rm(createdParent, { recursive: true, force: true });
+    // Only if putting the previous model back failed too: say where it is.
+    if (old) throw saveError(target, new Error(`${(error as Error).message}; the previous model is in ${old}`));
+    throw saveError(target, error);
+  }
+  if (old) await fs.rm(old, { recursive: true, force: true });
+}
+
+function saveError(target: string, error: unknown): Error {
+  if (error instanceof ConvlensError) return error;
+  return new ConvlensError(`save: could not write the model to ${target}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Node's fs and path, loaded only when a file is read or written so browser bundles never need them. */
+export async function nodeModules(op: string) {
+  try {
+    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+    return { fs, path };
+  } catch {
+    throw new ConvlensError(`${op}: needs Node.js file access; in the browser use toArtifacts() / fromArtifacts()`);
+  }
+}

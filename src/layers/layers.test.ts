@@ -1,0 +1,369 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { forEachBackend } from '../../test/helpers/backends.js';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { setSeed } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, type Layer, MaxPool2D, resetNames, Sequential } from './index.js';
+
+const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
+  new Tensor(
+    rng.floats(
+      shape.reduce((a, b) => a * b, 1),
+      lo,
+      hi,
+    ),
+    shape,
+    'float32',
+  );
+const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
+
+/** Builds the same single layer in tfjs-layers, gives it our weights and returns its output. */
+function tfLayerOutput(layer: tfl.layers.Layer, ours: Layer, x: Tensor): Float32Array {
+  const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: x.shape.slice(1) }), layer] });
+  layer.setWeights(ours.getWeights().map(tfOf));
+  return (model.predict(tfOf(x)) as tf.Tensor).dataSync() as Float32Array;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+const report = (what: string, worst: number) => {
+  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
+};
+
+beforeEach(() => resetNames());
+
+forEachBackend(() => {
+  describe('forward passes match tfjs-layers with the same weights', () => {
+    it('Conv2D (random kernels, strides, padding, dilation, activations)', () => {
+      let worst = 0;
+      for (let index = 0; index < 25; index++) {
+        const rng = caseRng('conv2d layer', index);
+        const kernelSize: [number, number] = [rng.int(1, 3), rng.int(1, 3)];
+        const dilated = rng.bool(0.3);
+        const strides: [number, number] = dilated ? [1, 1] : [rng.int(1, 2), rng.int(1, 2)];
+        const dilationRate: [number, number] = dilated ? [2, rng.int(1, 2)] : [1, 1];
+        const options = {
+          filters: rng.int(1, 4),
+          kernelSize,
+          strides,
+          dilationRate,
+          padding: rng.pick(['valid', 'same'] as const),
+          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const),
+          useBias: rng.bool(0.8),
+        };
+        const x = f32(rng, [rng.int(1, 2), rng.int(5, 8), rng.int(5, 8), rng.int(1, 3)]);
+        const ours = new Conv2D(options);
+        const got = ours.apply(x);
+        // Random biases, so the comparison covers them too.
+        ours.setWeights(ours.getWeights().map((w) => f32(rng, w.shape)));
+        const expected = tfLayerOutput(tfl.layers.conv2d(options), ours, x);
+        const y = ours.apply(x);
+        expect(y.shape).toEqual(got.shape);
+        expectClose(y, expected, 1e-5, `case ${index}: ${JSON.stringify(options)} input ${JSON.stringify(x.shape)}`);
+        worst = Math.max(worst, maxDiff(y.data, expected));
+      }
+      report('Conv2D forward vs tfjs-layers', worst);
+    });
+
+    it('Dense (2-D and 3-D inputs, activations, with and without bias)', () => {
+      let worst = 0;
+      for (let index = 0; index < 15; index++) {
+        const rng = caseRng('dense layer', index);
+        const options = {
+          units: rng.int(1, 6),
+          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const),
+          useBias: rng.bool(0.8),
+        };
+        const x = f32(rng, index % 3 === 0 ? [2, 3, rng.int(1, 5)] : [rng.int(1, 4), rng.int(1, 8)]);
+        const ours = new Dense(options);
+        ours.apply(x);
+        ours.setWeights(ours.getWeights().map((w) => f32(rng, w.shape)));
+        const expected = tfLayerOutput(tfl.layers.dense(options), ours, x);
+        const y = ours.apply(x);
+        expectClose(y, expected, 1e-5, `case ${index}: ${JSON.stringify(options)}`);
+        worst = Math.max(worst, maxDiff(y.data, expected));
+      }
+      report('Dense forward vs tfjs-layers', worst);
+    });
+
+    it('MaxPool2D, AvgPool2D and Flatten', () => {
+      for (let index = 0; index < 20; index++) {
+        const rng = caseRng('pool layer', index);
+        const poolSize: [number, number] = [rng.int(1, 3), rng.int(1, 3)];
+        const options = {
+          poolSize,
+          strides: rng.bool() ? undefined : ([rng.int(1, 3), rng.int(1, 3)] as [number, number]),
+          padding: rng.pick(['valid', 'same'] as const),
+        };
+        const x = f32(rng, [rng.int(1, 2), rng.int(3, 7), rng.int(3, 7), rng.int(1, 3)]);
+        const context = `case ${index}: ${JSON.stringify(options)} ${JSON.stringify(x.shape)}`;
+        expectClose(new MaxPool2D(options).apply(x), tfLayerOutput(tfl.layers.maxPooling2d(options), new Flatten(), x), 1e-6, context);
+        expectClose(new AvgPool2D(options).apply(x), tfLayerOutput(tfl.layers.averagePooling2d(options), new Flatten(), x), 1e-6, context);
+        const flat = new Flatten().apply(x);
+        expect(flat.shape).toEqual([x.shape[0], x.shape[1] * x.shape[2] * x.shape[3]]);
+        expectClose(flat, tfLayerOutput(tfl.layers.flatten(), new Flatten(), x), 0, context);
+      }
+    });
+
+    it('Activation layers and Dropout at inference', () => {
+      const rng = caseRng('activation layer', 0);
+      const x = f32(rng, [3, 5], -4, 4);
+      for (const name of ['relu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const) {
+        expectClose(
+          new Activation(name).apply(x),
+          tfLayerOutput(tfl.layers.activation({ activation: name }), new Flatten(), x),
+          1e-6,
+          name,
+        );
+      }
+      expect(new Dropout(0.5).apply(x).data).toEqual(x.data);
+    });
+  });
+});
+
+describe('Keras defaults', () => {
+  it('Conv2D pads valid, strides 1, Glorot-uniform kernel within ±√(6 / (fan_in + fan_out)), zero bias', () => {
+    setSeed(1);
+    const conv = new Conv2D({ filters: 64, kernelSize: 3, inputShape: [8, 8, 16] });
+    const model = new Sequential([conv]);
+    expect(conv.padding).toBe('valid');
+    expect(conv.strides).toEqual([1, 1]);
+    expect(model.outputShape).toEqual([6, 6, 64]);
+    const [kernel, bias] = conv.getWeights();
+    expect(kernel.shape).toEqual([3, 3, 16, 64]);
+    const limit = Math.sqrt(6 / (9 * 16 + 9 * 64));
+    const values = Array.from(kernel.data);
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.99 * limit);
+    // Uniform on [−L, L]: mean 0, variance L²/3 (9,216 samples: well within these bounds).
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+    expect(Math.abs(mean)).toBeLessThan(0.02 * limit);
+    expect(variance / ((limit * limit) / 3)).toBeGreaterThan(0.95);
+    expect(variance / ((limit * limit) / 3)).toBeLessThan(1.05);
+    expect(Array.from(bias.data).every((v) => v === 0)).toBe(true);
+  });
+
+  it('Dense kernels use fan_in = inputs, fan_out = units', () => {
+    setSeed(2);
+    const dense = new Dense({ units: 30, inputShape: [50] });
+    new Sequential([dense]);
+    const limit = Math.sqrt(6 / 80);
+    const values = Array.from(dense.getWeights()[0].data);
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.98 * limit);
+  });
+
+  it('MaxPool2D pools 2×2 with strides equal to the pool size, padding valid', () => {
+    const pool = new MaxPool2D();
+    expect(pool.poolSize).toEqual([2, 2]);
+    expect(pool.strides).toEqual([2, 2]);
+    expect(pool.padding).toBe('valid');
+    expect(new MaxPool2D({ poolSize: 3 }).strides).toEqual([3, 3]);
+    expect(new Sequential([new MaxPool2D({ inputShape: [7, 5, 2] })]).outputShape).toEqual([3, 2, 2]);
+  });
+
+  it('names layers as Keras does: conv2d, conv2d_1, ..., one counter per kind', () => {
+    const names = [
+      new Conv2D({ filters: 1, kernelSize: 1 }),
+      new Conv2D({ filters: 1, kernelSize: 1 }),
+      new MaxPool2D(),
+      new Dense({ units: 1 }),
+      new Conv2D({ filters: 1, kernelSize: 1 }),
+      new Flatten(),
+      new AvgPool2D(),
+      new Activation('relu'),
+      new Dropout(0.1),
+      new Dense({ units: 1, name: 'head' }),
+    ].map((l) => l.name);
+    expect(names).toEqual([
+      'conv2d',
+      'conv2d_1',
+      'max_pooling2d',
+      'dense',
+      'conv2d_2',
+      'flatten',
+      'average_pooling2d',
+      'activation',
+      'dropout',
+      'head',
+    ]);
+  });
+
+  it('seeded initialisation is reproducible', () => {
+    setSeed(42);
+    const a = new Sequential([new Conv2D({ filters: 4, kernelSize: 3, inputShape: [5, 5, 2] })]).getWeights()[0];
+    setSeed(42);
+    const b = new Sequential([new Conv2D({ filters: 4, kernelSize: 3, inputShape: [5, 5, 2] })]).getWeights()[0];
+    expect(a.data).toEqual(b.data);
+  });
+});
+
+/** The reference MNIST network of issue 4. */
+function mnistNet(): Sequential {
+  return new Sequential([
+    new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [28, 28, 1] }),
+    new MaxPool2D(),
+    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    new MaxPool2D(),
+    new Flatten(),
+    new Dense({ units: 10, activation: 'softmax' }),
+  ]);
+}
+
+describe('Sequential', () => {
+  it('summary() prints the Keras table: output shapes, parameter counts, totals', () => {
+    const model = mnistNet();
+    const text = model.summary(null);
+    const rows = text.split('\n');
+    const row = (name: string) =>
+      rows
+        .find((r) => r.includes(name))!
+        .trim()
+        .split(/\s{2,}/);
+    expect(rows[0]).toBe('Model: "sequential"');
+    expect(row('conv2d (Conv2D)')).toEqual(['conv2d (Conv2D)', '(None, 28, 28, 16)', '160']);
+    expect(row('max_pooling2d (MaxPooling2D)')).toEqual(['max_pooling2d (MaxPooling2D)', '(None, 14, 14, 16)', '0']);
+    expect(row('conv2d_1 (Conv2D)')).toEqual(['conv2d_1 (Conv2D)', '(None, 14, 14, 32)', '4,640']);
+    expect(row('max_pooling2d_1')).toEqual(['max_pooling2d_1 (MaxPooling2D)', '(None, 7, 7, 32)', '0']);
+    expect(row('flatten (Flatten)')).toEqual(['flatten (Flatten)', '(None, 1568)', '0']);
+    expect(row('dense (Dense)')).toEqual(['dense (Dense)', '(None, 10)', '15,690']);
+    expect(text).toContain('Total params: 20,490');
+    expect(text).toContain('Trainable params: 20,490');
+    expect(text).toContain('Non-trainable params: 0');
+    expect(model.countParams()).toBe(20_490);
+  });
+
+  it('summary() of the same network built in tfjs-layers has the same shapes and counts', () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [28, 28, 1] }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const ours = mnistNet();
+    expect(ours.layers.map((l) => l.outputShape)).toEqual(model.layers.map((l) => (l.outputShape as number[]).slice(1)));
+    expect(ours.layers.map((l) => l.countParams())).toEqual(model.layers.map((l) => l.countParams()));
+  });
+
+  it('getWeights/setWeights round-trip on models and layers (kernel, then bias)', () => {
+    const rng = caseRng('weights', 0);
+    const model = mnistNet();
+    const weights = model.getWeights();
+    expect(weights.map((w) => w.shape)).toEqual([[3, 3, 1, 16], [16], [3, 3, 16, 32], [32], [1568, 10], [10]]);
+    const fresh = weights.map((w) => f32(rng, w.shape));
+    model.setWeights(fresh);
+    expect(model.getWeights().map((w) => w.data)).toEqual(fresh.map((w) => w.data));
+    // getWeights returns copies: changing them does not change the model.
+    model.getWeights()[0].data[0] = 123;
+    expect(model.getWeights()[0].data[0]).toBe(fresh[0].data[0]);
+    // The lesson's layer_filter.set_weights([kernel]) on a bias-free layer.
+    const filter = new Conv2D({ filters: 1, kernelSize: 3, useBias: false, inputShape: [6, 6, 1] });
+    new Sequential([filter]);
+    const kernel = new Tensor(Float32Array.of(-1, -1, -1, -1, 8, -1, -1, -1, -1), [3, 3, 1, 1], 'float32');
+    filter.setWeights([kernel]);
+    expect(filter.getWeights()[0].data).toEqual(kernel.data);
+  });
+
+  it('setWeights errors name the layer, the weight and both shapes', () => {
+    const model = mnistNet();
+    const conv = model.getLayer('conv2d');
+    expectConvlensError(
+      () => conv.setWeights([new Tensor(new Float32Array(9), [3, 3, 1, 1], 'float32'), new Tensor(new Float32Array(16), [16], 'float32')]),
+      'conv2d: weight conv2d/kernel has shape [3, 3, 1, 16], setWeights got [3, 3, 1, 1]',
+    );
+    expectConvlensError(() => conv.setWeights([]), 'conv2d: setWeights got 0 arrays, expected 2 (conv2d/kernel, conv2d/bias)');
+    expectConvlensError(() => model.setWeights(model.getWeights().slice(1)), 'setWeights: the model has 6 weight arrays, got 5');
+    const wrongDense = model.getWeights();
+    wrongDense[4] = new Tensor(new Float32Array(15_680), [10, 1568], 'float32');
+    expectConvlensError(() => model.setWeights(wrongDense), 'dense: weight dense/kernel has shape [1568, 10], setWeights got [10, 1568]');
+  });
+
+  it('getLayer finds layers by name and names the choices when it cannot', () => {
+    const model = mnistNet();
+    expect(model.getLayer('conv2d_1')).toBe(model.layers[2]);
+    expectConvlensError(
+      () => model.getLayer('conv2d_9'),
+      'getLayer: no layer named "conv2d_9" (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
+    );
+  });
+
+  it("layerOutputs gives every layer's feature maps, the last equal to predict", () => {
+    setSeed(3);
+    const model = mnistNet();
+    const x = f32(caseRng('layerOutputs', 0), [2, 28, 28, 1], 0, 1);
+    const outputs = model.layerOutputs(x);
+    expect(outputs.map((o) => o.layer.name)).toEqual(model.layers.map((l) => l.name));
+    expect(outputs.map((o) => o.output.shape)).toEqual(model.layers.map((l) => [2, ...l.outputShape!]));
+    expect(outputs[5].output.data).toEqual(model.predict(x).data);
+    // The first feature maps are the convolution + ReLU of the input, as tfjs computes it.
+    const [kernel, bias] = model.layers[0].getWeights();
+    const expected = tf.relu(tf.add(tf.conv2d(tfOf(x) as tf.Tensor4D, tfOf(kernel) as tf.Tensor4D, 1, 'same'), tfOf(bias)));
+    expectClose(outputs[0].output, expected.dataSync(), 1e-5);
+  });
+
+  it('predict in batches gives the same result as one batch', () => {
+    setSeed(4);
+    const model = mnistNet();
+    const x = f32(caseRng('predict batches', 0), [5, 28, 28, 1], 0, 1);
+    expectClose(model.predict(x, { batchSize: 2 }), model.predict(x, { batchSize: 8 }), 0);
+    // A zero batch size would never finish.
+    expectConvlensError(() => model.predict(x, { batchSize: 0 }), 'predict: batchSize must be a positive integer, got 0');
+  });
+
+  it('shape mismatches name the layer and the shapes', () => {
+    const model = mnistNet();
+    expectConvlensError(
+      () => model.predict(new Tensor(new Float32Array(2 * 28 * 28 * 3), [2, 28, 28, 3], 'float32')),
+      'conv2d (Conv2D): expected input of shape (None, 28, 28, 1), got [2, 28, 28, 3]',
+    );
+    const first = new Dense({ units: 2, inputShape: [4], name: 'first' });
+    expectConvlensError(
+      () => new Sequential([first, new Dense({ units: 3, inputShape: [5], name: 'second' })]),
+      'second (Dense): expects input (None, 5) but first outputs (None, 2)',
+    );
+    // The same check when the model is built by its first input.
+    const deferred = new Sequential([new Dense({ units: 2, name: 'a' }), new Dense({ units: 3, inputShape: [5], name: 'b' })]);
+    expectConvlensError(() => deferred.predict(f32(caseRng('x', 0), [1, 4])), 'b (Dense): expects input (None, 5) but a outputs (None, 2)');
+    expectConvlensError(
+      () => new Conv2D({ filters: 2, kernelSize: 5, name: 'big' }).build([3, 3, 1]),
+      'big (Conv2D): conv2d: window height 5 is larger than the input height 3 under VALID padding',
+    );
+    expectConvlensError(
+      () =>
+        new Sequential([new Dense({ units: 2 }), new Conv2D({ filters: 1, kernelSize: 1, name: 'c' })]).predict(
+          f32(caseRng('x', 1), [1, 4]),
+        ),
+      'c (Conv2D): expected inputs of shape (height, width, channels), got [2]',
+    );
+  });
+
+  it('rejects bad layer arguments with messages that name the layer', () => {
+    expectConvlensError(() => new Conv2D({ filters: 0, kernelSize: 3 }), /Conv2D 'conv2d': filters must be a positive integer, got 0/);
+    expectConvlensError(
+      () => new Conv2D({ filters: 2 } as never),
+      /Conv2D 'conv2d(_\d)?': kernelSize must be positive integers \(n or \[h, w\]\), got undefined/,
+    );
+    expectConvlensError(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), /unknown padding "full"/);
+    expectConvlensError(() => new Dense({ units: 2, activation: 'elu' as never }), /Dense 'dense': unknown activation "elu"/);
+    expectConvlensError(
+      () => new MaxPool2D({ poolSize: 0 }),
+      /MaxPooling2D 'max_pooling2d': poolSize must be positive integers \(n or \[h, w\]\), got 0/,
+    );
+    expectConvlensError(() => new Dropout(1), /rate must be a number in \[0, 1\), got 1/);
+    const model = new Sequential([new Dense({ units: 1, name: 'x', inputShape: [1] })]);
+    expectConvlensError(() => model.add(new Dense({ units: 1, name: 'x' })), /a layer named 'x' is already in the model/);
+  });
+});

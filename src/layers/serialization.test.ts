@@ -1,0 +1,514 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { setSeed } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import {
+  Activation,
+  AvgPool2D,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  fromArtifacts,
+  loadModel,
+  MaxPool2D,
+  type ModelJson,
+  resetNames,
+  Sequential,
+} from './index.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'convlens-serialization-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+beforeEach(() => resetNames());
+
+let dirCount = 0;
+const freshDir = () => join(root, `case-${dirCount++}`);
+const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
+
+function smallConvnet(): Sequential {
+  return new Sequential([
+    new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [8, 8, 2] }),
+    new MaxPool2D(),
+    new Conv2D({ filters: 3, kernelSize: 2, strides: 2, dilationRate: 1, useBias: false }),
+    new AvgPool2D({ poolSize: 1 }),
+    new Activation('tanh'),
+    new Flatten(),
+    new Dropout(0.2),
+    new Dense({ units: 5, activation: 'softmax' }),
+  ]);
+}
+
+const input = (n = 3) => new Tensor(caseRng('serialization input', n).floats(n * 8 * 8 * 2), [n, 8, 8, 2], 'float32');
+
+/** tfjs-layers' own loader, reading artifacts from memory. */
+async function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightData: ArrayBuffer): Promise<tfl.LayersModel> {
+  const json = modelJson as ModelJson;
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as never,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as never,
+      weightData,
+    }),
+  );
+}
+
+/** tfjs-layers' save of `model`: its model.json fields and weight bytes, as tfjs-node would write them. */
+async function tfjsArtifacts(
+  model: tfl.LayersModel,
+): Promise<{ modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return { modelTopology: saved!.modelTopology as object, weightSpecs: saved!.weightSpecs!, weightData: saved!.weightData as ArrayBuffer };
+}
+
+describe('save and load round trip', () => {
+  it('toArtifacts → fromArtifacts gives identical predictions, names and config', () => {
+    setSeed(1);
+    const model = smallConvnet();
+    const { modelJson, weightData } = model.toArtifacts();
+    expect(weightData.byteLength).toBe(model.countParams() * 4);
+    const loaded = fromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData);
+    expect(loaded.name).toBe(model.name);
+    expect(loaded.layers.map((l) => [l.name, l.className, l.outputShape])).toEqual(
+      model.layers.map((l) => [l.name, l.className, l.outputShape]),
+    );
+    expect(loaded.predict(input()).data).toEqual(model.predict(input()).data);
+    expect(loaded.toArtifacts().modelJson).toEqual(modelJson);
+  });
+
+  it('writes the documented TF.js Layers format: model.json + little-endian float32 weights.bin', async () => {
+    setSeed(2);
+    const model = smallConvnet();
+    const dir = freshDir();
+    await model.save(dir);
+    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    expect(json.format).toBe('layers-model');
+    expect(json.modelTopology.class_name).toBe('Sequential');
+    const [first, ...rest] = json.modelTopology.config.layers;
+    expect(first.class_name).toBe('Conv2D');
+    expect(first.config).toMatchObject({
+      name: 'conv2d',
+      filters: 4,
+      kernel_size: [3, 3],
+      strides: [1, 1],
+      padding: 'same',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: 'relu',
+      use_bias: true,
+      batch_input_shape: [null, 8, 8, 2],
+      dtype: 'float32',
+    });
+    expect(rest.map((l: { class_name: string }) => l.class_name)).toEqual([
+      'MaxPooling2D',
+      'Conv2D',
+      'AveragePooling2D',
+      'Activation',
+      'Flatten',
+      'Dropout',
+      'Dense',
+    ]);
+    expect(rest.every((l: { config: object }) => !('batch_input_shape' in l.config))).toBe(true);
+    expect(json.weightsManifest).toEqual([
+      {
+        paths: ['weights.bin'],
+        weights: [
+          { name: 'conv2d/kernel', shape: [3, 3, 2, 4], dtype: 'float32' },
+          { name: 'conv2d/bias', shape: [4], dtype: 'float32' },
+          { name: 'conv2d_1/kernel', shape: [2, 2, 4, 3], dtype: 'float32' },
+          { name: 'dense/kernel', shape: [12, 5], dtype: 'float32' },
+          { name: 'dense/bias', shape: [5], dtype: 'float32' },
+        ],
+      },
+    ]);
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const all = model.getWeights().flatMap((w) => Array.from(w.data));
+    expect(bytes.byteLength).toBe(all.length * 4);
+    expect(Array.from({ length: all.length }, (_, i) => view.getFloat32(i * 4, true))).toEqual(all);
+  });
+
+  it('save(dir) → loadModel(dir) and loadModel(dir/model.json) predict identically; saving again replaces the model', async () => {
+    setSeed(3);
+    const model = smallConvnet();
+    const dir = freshDir();
+    await model.save(dir);
+    const expected = model.predict(input()).data;
+    expect((await loadModel(dir)).predict(input()).data).toEqual(expected);
+    expect((await loadModel(join(dir, 'model.json'))).predict(input()).data).toEqual(expected);
+    // Overwrite with other weights: the new model replaces the old, nothing else is left around.
+    model.setWeights(
+      model.getWeights().map(
+        (w) =>
+          new Tensor(
+            w.data.map((v) => v * 0.5),
+            w.shape,
+            'float32',
+          ),
+      ),
+    );
+    await model.save(dir);
+    expect((await loadModel(dir)).predict(input()).data).toEqual(model.predict(input()).data);
+    expect((await readdir(root)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('our saved model opens in TF.js (tfjs-layers) and predicts the same', async () => {
+    setSeed(4);
+    const model = smallConvnet();
+    const dir = freshDir();
+    await model.save(dir);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    const theirs = await tfjsLoad(json, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    expect(theirs.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+    const expected = (theirs.predict(tfOf(input())) as tf.Tensor).dataSync();
+    expectClose(model.predict(input()), expected, 1e-5);
+  });
+
+  it('saving an unbuilt model says what to do', async () => {
+    const model = new Sequential([new Dense({ units: 2 })]);
+    expectConvlensError(() => model.toArtifacts(), /save: model 'sequential(_\d+)?' is not built \(give its first layer an inputShape/);
+    await expect(model.save(freshDir())).rejects.toThrow(/is not built/);
+  });
+});
+
+describe('loading TF.js Layers models', () => {
+  /** tfjs-layers models covering every layer class we read. */
+  function tfjsModels(): [string, tfl.Sequential][] {
+    const withInputLayer = tfl.sequential();
+    withInputLayer.add(tfl.layers.inputLayer({ inputShape: [8, 8, 2] }));
+    withInputLayer.add(tfl.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, activation: 'sigmoid' }));
+    withInputLayer.add(tfl.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }));
+    withInputLayer.add(tfl.layers.flatten());
+    withInputLayer.add(tfl.layers.dense({ units: 4 }));
+    withInputLayer.add(tfl.layers.activation({ activation: 'softmax' }));
+    return [
+      [
+        'batch_input_shape on the first layer',
+        tfl.sequential({
+          layers: [
+            tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [8, 8, 2] }),
+            tfl.layers.maxPooling2d({ poolSize: 2 }),
+            tfl.layers.conv2d({ filters: 2, kernelSize: [2, 1], strides: [1, 2], useBias: false, activation: 'tanh' }),
+            tfl.layers.flatten(),
+            tfl.layers.dropout({ rate: 0.3 }),
+            tfl.layers.dense({ units: 3, activation: 'softmax' }),
+          ],
+        }),
+      ],
+      ['an InputLayer first', withInputLayer],
+    ];
+  }
+
+  for (const [index, [what, _]] of tfjsModels().entries()) {
+    it(`a model saved by tfjs-layers itself (${what}), split over several weight shards`, async () => {
+      const theirs = tfjsModels()[index][1];
+      const { modelTopology, weightSpecs, weightData } = await tfjsArtifacts(theirs);
+      // tfjs writes shards of at most 4 MB; these cuts exercise the same reassembly.
+      const bytes = new Uint8Array(weightData);
+      const cuts = [0, 10, 77, bytes.length];
+      const paths = cuts.slice(1).map((_, i) => `group1-shard${i + 1}of${cuts.length - 1}.bin`);
+      const dir = freshDir();
+      await mkdir(dir);
+      await Promise.all(paths.map((p, i) => writeFile(join(dir, p), bytes.subarray(cuts[i], cuts[i + 1]))));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
+        convertedBy: null,
+        modelTopology,
+        weightsManifest: [{ paths, weights: weightSpecs }],
+      };
+      await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
+      const ours = await loadModel(dir);
+      expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+      const x = input();
+      const expected = (theirs.predict(tfOf(x)) as tf.Tensor).dataSync();
+      expectClose(ours.predict(x), expected, 1e-5, what);
+      if (process.env.CONVLENS_REPORT) {
+        const got = ours.predict(x).data;
+        console.log(
+          `max |diff| loaded tfjs-layers model (${what}): ${Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i]))).toExponential(2)}`,
+        );
+      }
+    });
+  }
+
+  it("a model from tensorflowjs_converter (Keras 2 config in model_config, 'conv2d/kernel' names, manifest order differing)", async () => {
+    const rng = caseRng('converter', 0);
+    const spec = (name: string, shape: number[]) => ({ name, shape, dtype: 'float32' });
+    // The converter groups weights by layer in its own order: here the dense layer first.
+    const weights = [spec('dense/kernel', [4, 2]), spec('dense/bias', [2]), spec('conv2d/kernel', [3, 3, 1, 1]), spec('conv2d/bias', [1])];
+    const values = weights.map((w) => rng.floats(w.shape.reduce((a, b) => a * b, 1)));
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: 'keras v2.13.1',
+      convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: {
+        keras_version: '2.13.1',
+        backend: 'tensorflow',
+        model_config: {
+          class_name: 'Sequential',
+          config: {
+            name: 'sequential',
+            layers: [
+              {
+                class_name: 'InputLayer',
+                config: { batch_input_shape: [null, 4, 4, 1], dtype: 'float32', sparse: false, ragged: false, name: 'conv2d_input' },
+              },
+              {
+                class_name: 'Conv2D',
+                config: {
+                  name: 'conv2d',
+                  trainable: true,
+                  dtype: 'float32',
+                  filters: 1,
+                  kernel_size: [3, 3],
+                  strides: [1, 1],
+                  padding: 'valid',
+                  data_format: 'channels_last',
+                  dilation_rate: [1, 1],
+                  groups: 1,
+                  activation: 'relu',
+                  use_bias: true,
+                  kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+                  bias_initializer: { class_name: 'Zeros', config: {} },
+                  kernel_regularizer: null,
+                  bias_regularizer: null,
+                  activity_regularizer: null,
+                  kernel_constraint: null,
+                  bias_constraint: null,
+                },
+              },
+              {
+                class_name: 'MaxPooling2D',
+                config: {
+                  name: 'max_pooling2d',
+                  trainable: true,
+                  dtype: 'float32',
+                  pool_size: [1, 1],
+                  padding: 'valid',
+                  strides: [1, 1],
+                  data_format: 'channels_last',
+                },
+              },
+              { class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: 'float32', data_format: 'channels_last' } },
+              {
+                class_name: 'Dense',
+                config: { name: 'dense', trainable: true, dtype: 'float32', units: 2, activation: 'linear', use_bias: true },
+              },
+            ],
+          },
+        },
+      },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }],
+    };
+    const weightData = new Float32Array(values.flatMap((v) => Array.from(v))).buffer;
+    const ours = fromArtifacts(modelJson, weightData);
+    expect(ours.getLayer('conv2d').getWeights()[0].data).toEqual(values[2]);
+    expect(ours.getLayer('dense').getWeights()[1].data).toEqual(values[1]);
+    const x = new Tensor(rng.floats(2 * 16), [2, 4, 4, 1], 'float32');
+    const theirs = await tfjsLoad(modelJson, weightData);
+    expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5);
+  });
+});
+
+describe('load errors', () => {
+  async function savedModelDir(): Promise<string> {
+    setSeed(5);
+    const dir = freshDir();
+    await smallConvnet().save(dir);
+    return dir;
+  }
+
+  it('a truncated or padded weights file names the file and the expected and actual byte counts', async () => {
+    const dir = await savedModelDir();
+    const file = join(dir, 'weights.bin');
+    const bytes = await readFile(file);
+    const expected = bytes.byteLength;
+    await writeFile(file, bytes.subarray(0, 100));
+    await expect(loadModel(dir)).rejects.toThrow(
+      `loadModel: ${join(dir, 'model.json')}: weights file ${file} has 100 bytes, expected ${expected} (corrupt or truncated)`,
+    );
+    await writeFile(file, Buffer.concat([bytes, Buffer.alloc(4)]));
+    await expect(loadModel(dir)).rejects.toThrow(`has ${expected + 4} bytes, expected ${expected}`);
+    const { modelJson } = smallConvnet().toArtifacts();
+    expectConvlensError(
+      () => fromArtifacts(modelJson, new ArrayBuffer(8)),
+      `fromArtifacts: weight data has 8 bytes, expected ${expected} (the weights manifest lists ${expected / 4} float32 values)`,
+    );
+  });
+
+  it('a missing weights file, model.json or directory is named', async () => {
+    const dir = await savedModelDir();
+    await rm(join(dir, 'weights.bin'));
+    await expect(loadModel(dir)).rejects.toThrow(
+      `loadModel: weights file ${join(dir, 'weights.bin')} is missing (listed in ${join(dir, 'model.json')})`,
+    );
+    await expect(loadModel(join(root, 'nowhere'))).rejects.toThrow(`loadModel: ${join(root, 'nowhere')} does not exist`);
+    const empty = freshDir();
+    await mkdir(empty);
+    await expect(loadModel(empty)).rejects.toThrow(`loadModel: cannot read ${join(empty, 'model.json')}`);
+    await writeFile(join(empty, 'model.json'), '{"format": ');
+    await expect(loadModel(empty)).rejects.toThrow(`loadModel: ${join(empty, 'model.json')} is not valid JSON`);
+  });
+
+  it('a manifest may not point outside the model directory', async () => {
+    const dir = await savedModelDir();
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    json.weightsManifest[0].paths = ['../../secret.bin'];
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(
+      `weights path "../../secret.bin" in ${join(dir, 'model.json')} leaves the model's directory`,
+    );
+  });
+
+  /** Our saved artifacts with one layer config (or the topology) edited. */
+  function edited(edit: (json: ModelJson & Record<string, unknown>) => void): [unknown, ArrayBuffer] {
+    setSeed(6);
+    resetNames();
+    const { modelJson, weightData } = smallConvnet().toArtifacts();
+    const json = JSON.parse(JSON.stringify(modelJson));
+    edit(json);
+    return [json, weightData];
+  }
+
+  it('unsupported layers and features are named', () => {
+    const cases: [string, (json: ModelJson & Record<string, unknown>) => void, string][] = [
+      [
+        'BatchNormalization',
+        (j) => {
+          j.modelTopology.config.layers[1] = {
+            class_name: 'BatchNormalization',
+            config: { name: 'batch_normalization', axis: -1, momentum: 0.99 },
+          };
+        },
+        "fromArtifacts: layer 1 'batch_normalization' (BatchNormalization): layer class BatchNormalization is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation)",
+      ],
+      [
+        'channels_first',
+        (j) => {
+          j.modelTopology.config.layers[1].config.data_format = 'channels_first';
+        },
+        'fromArtifacts: layer 1 \'max_pooling2d\' (MaxPooling2D): data_format "channels_first" is not supported (only channels_last)',
+      ],
+      [
+        'unknown activation',
+        (j) => {
+          j.modelTopology.config.layers[7].config.activation = 'elu';
+        },
+        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"elu\" (expected one of linear, relu, sigmoid, tanh, softmax)",
+      ],
+      [
+        'float16 layer',
+        (j) => {
+          j.modelTopology.config.layers[0].config.dtype = 'float16';
+        },
+        'fromArtifacts: layer 0 \'conv2d\' (Conv2D): dtype "float16" is not supported (only float32)',
+      ],
+      [
+        'unknown input dimensions',
+        (j) => {
+          j.modelTopology.config.layers[0].config.batch_input_shape = [null, null, null, 2];
+        },
+        "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null,null,null,2] is not supported (every dimension but the batch must be known)",
+      ],
+      [
+        'functional model',
+        (j) => {
+          (j.modelTopology as { class_name: string }).class_name = 'Functional';
+        },
+        'fromArtifacts: only Sequential models are supported, got a "Functional" model (functional topology)',
+      ],
+      [
+        'graph model',
+        (j) => {
+          (j as { format: string }).format = 'graph-model';
+        },
+        `fromArtifacts: format "graph-model" is not supported (only 'layers-model', TensorFlow.js Layers)`,
+      ],
+      [
+        'quantized weights',
+        (j) => {
+          j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 0.01, min: -1 };
+        },
+        'fromArtifacts: weight conv2d/kernel is quantized; only float32 weights are supported',
+      ],
+      [
+        'int32 weights',
+        (j) => {
+          j.weightsManifest[0].weights[1].dtype = 'int32';
+        },
+        'fromArtifacts: weight conv2d/bias has dtype int32; only float32 weights are supported',
+      ],
+      [
+        'weight shape mismatch',
+        (j) => {
+          j.weightsManifest[0].weights[3].shape = [5, 12];
+        },
+        "fromArtifacts: weight dense/kernel has shape [12, 5], the file's dense/kernel has [5, 12]",
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      const [json, data] = edited(edit);
+      expectConvlensError(() => fromArtifacts(json, data), message);
+      void what;
+    }
+  });
+});
+
+describe('a failed save leaves no partial model', () => {
+  it('when the target is a file: error, the file untouched, no temporary directory', async () => {
+    const target = join(root, 'a-file');
+    await writeFile(target, 'not a model');
+    setSeed(7);
+    await expect(smallConvnet().save(target)).rejects.toThrow(`save: ${target} exists and is not a directory`);
+    expect(await readFile(target, 'utf8')).toBe('not a model');
+    expect((await readdir(root)).filter((f) => f.startsWith('a-file.'))).toEqual([]);
+  });
+
+  it('when the target directory holds other files: refused, untouched', async () => {
+    const dir = freshDir();
+    await mkdir(dir);
+    await writeFile(join(dir, 'notes.txt'), 'keep me');
+    setSeed(8);
+    await expect(smallConvnet().save(dir)).rejects.toThrow(
+      `save: refusing to replace ${dir}: it holds files that are not part of a saved model (notes.txt)`,
+    );
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+  });
+
+  it('when a parent directory cannot be created (a file is in the way): nothing is written', async () => {
+    const blocker = join(root, 'blocker');
+    await writeFile(blocker, '');
+    const target = join(blocker, 'sub', 'model');
+    setSeed(9);
+    await expect(smallConvnet().save(target)).rejects.toThrow(/^save: could not write the model to /);
+    expect(existsSync(join(blocker, 'sub'))).toBe(false);
+  });
+
+  it('creates missing parent directories', async () => {
+    const target = join(freshDir(), 'nested', 'model');
+    setSeed(10);
+    await smallConvnet().save(target);
+    expect((await readdir(target)).sort()).toEqual(['model.json', 'weights.bin']);
+  });
+});

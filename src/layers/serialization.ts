@@ -1,0 +1,305 @@
+import { ConvlensError } from '../errors.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { Activation } from './activation.js';
+import { type LayerJson, type ModelJson, nodeModules, type WeightSpec, type WeightsGroup } from './artifacts.js';
+import { Conv2D } from './conv2d.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { initializerName } from './initializers.js';
+import type { Layer, LayerArgs } from './layer.js';
+import { AvgPool2D, MaxPool2D } from './pooling.js';
+import { Sequential } from './sequential.js';
+
+type Config = Record<string, unknown>;
+
+/** Our layer for each Keras class name we read (both of Keras' names for the pools). */
+const LAYERS: Record<string, (c: Config, base: LayerArgs) => Layer> = {
+  Conv2D: (c, base) => {
+    if (c.groups !== undefined && c.groups !== null && c.groups !== 1) throw unsupported(`groups ${c.groups}`, 'grouped convolution');
+    return new Conv2D({
+      ...base,
+      filters: c.filters as number,
+      kernelSize: c.kernel_size as [number, number],
+      strides: (c.strides ?? 1) as [number, number],
+      padding: (c.padding ?? 'valid') as 'valid',
+      dilationRate: (c.dilation_rate ?? 1) as [number, number],
+      activation: activation(c.activation),
+      useBias: (c.use_bias ?? true) as boolean,
+      ...initializers(c),
+    });
+  },
+  Dense: (c, base) =>
+    new Dense({
+      ...base,
+      units: c.units as number,
+      activation: activation(c.activation),
+      useBias: (c.use_bias ?? true) as boolean,
+      ...initializers(c),
+    }),
+  MaxPooling2D: (c, base) => new MaxPool2D({ ...base, ...poolArgs(c) }),
+  MaxPool2D: (c, base) => new MaxPool2D({ ...base, ...poolArgs(c) }),
+  AveragePooling2D: (c, base) => new AvgPool2D({ ...base, ...poolArgs(c) }),
+  AvgPool2D: (c, base) => new AvgPool2D({ ...base, ...poolArgs(c) }),
+  Flatten: (_, base) => new Flatten(base),
+  Dropout: (c, base) => {
+    if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
+    return new Dropout({ ...base, rate: c.rate as number });
+  },
+  Activation: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }),
+};
+
+/** A problem with one layer's config; buildLayers adds which layer it is. */
+class Unsupported extends Error {}
+const unsupported = (what: string, detail?: string) => new Unsupported(`${what} is not supported${detail ? ` (${detail})` : ''}`);
+
+function activation(value: unknown) {
+  if (value === undefined || value === null || typeof value === 'string') return value as 'linear' | undefined;
+  throw unsupported(`activation ${JSON.stringify(value)}`);
+}
+
+function poolArgs(c: Config) {
+  return {
+    poolSize: (c.pool_size ?? 2) as [number, number],
+    strides: (c.strides ?? undefined) as [number, number] | undefined,
+    padding: (c.padding ?? 'valid') as 'valid',
+  };
+}
+
+/** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults. */
+function initializers(c: Config) {
+  const read = (value: unknown) => {
+    const className = (value as { class_name?: unknown } | null)?.class_name;
+    try {
+      return typeof className === 'string' ? initializerName('', className) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { kernelInitializer: read(c.kernel_initializer), biasInitializer: read(c.bias_initializer) };
+}
+
+/** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */
+function declaredInputShape(c: Config): number[] | undefined {
+  const batchShape = c.batch_input_shape ?? c.batch_shape;
+  if (batchShape === undefined || batchShape === null) return undefined;
+  if (!Array.isArray(batchShape) || !batchShape.slice(1).every((d) => Number.isInteger(d) && d > 0)) {
+    throw unsupported(`input shape ${JSON.stringify(batchShape)}`, 'every dimension but the batch must be known');
+  }
+  return batchShape.slice(1);
+}
+
+function checkFloat32(c: Config): void {
+  // Keras 3 writes a dtype policy object; Keras 2 and tfjs a string.
+  const dtype = typeof c.dtype === 'object' && c.dtype !== null ? (c.dtype as { config?: { name?: unknown } }).config?.name : c.dtype;
+  if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw unsupported(`dtype ${JSON.stringify(dtype)}`, 'only float32');
+  if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last') {
+    throw unsupported(`data_format ${JSON.stringify(c.data_format)}`, 'only channels_last');
+  }
+}
+
+/** The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it. */
+function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown } {
+  const json = modelJson as { format?: unknown; modelTopology?: unknown } | null;
+  if (!json || typeof json !== 'object' || !json.modelTopology) {
+    throw new ConvlensError('fromArtifacts: model.json has no modelTopology (expected a TensorFlow.js Layers model)');
+  }
+  if (json.format !== undefined && json.format !== 'layers-model') {
+    throw new ConvlensError(
+      `fromArtifacts: format ${JSON.stringify(json.format)} is not supported (only 'layers-model', TensorFlow.js Layers)`,
+    );
+  }
+  // tensorflowjs_converter wraps the Keras config in model_config.
+  const raw = json.modelTopology as { model_config?: unknown };
+  const topology = (raw.model_config ?? raw) as { class_name?: unknown; config?: unknown };
+  if (topology.class_name !== 'Sequential') {
+    throw new ConvlensError(
+      `fromArtifacts: only Sequential models are supported, got a ${JSON.stringify(topology.class_name)} model (functional topology)`,
+    );
+  }
+  // Old Keras wrote a Sequential config as the bare list of layers.
+  const config = (Array.isArray(topology.config) ? { layers: topology.config } : topology.config) as {
+    name?: string;
+    layers?: unknown;
+    build_input_shape?: unknown;
+  };
+  if (!config || !Array.isArray(config.layers)) throw new ConvlensError('fromArtifacts: the Sequential config has no list of layers');
+  return { name: config.name, layers: config.layers as LayerJson[], buildInputShape: config.build_input_shape };
+}
+
+/** Builds our layers from Keras layer configs; errors name the layer and what is wrong. */
+function buildLayers(layersJson: LayerJson[], buildInputShape: unknown): Layer[] {
+  // Keras 3 may record the input shape only on the model, as build_input_shape.
+  let inputShape = Array.isArray(buildInputShape) ? declaredInputShape({ batch_shape: buildInputShape }) : undefined;
+  const layers: Layer[] = [];
+  layersJson.forEach((entry, index) => {
+    const className = String(entry?.class_name);
+    const config = (entry?.config ?? {}) as Config;
+    const label = `layer ${index} '${config.name ?? '?'}' (${className})`;
+    try {
+      checkFloat32(config);
+      if (className === 'InputLayer') {
+        if (layers.length > 0) throw unsupported('an InputLayer after other layers');
+        inputShape = declaredInputShape(config);
+        return;
+      }
+      const make = LAYERS[className];
+      if (!make) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
+      const declared = declaredInputShape(config) ?? (layers.length === 0 ? inputShape : undefined);
+      const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
+      if (declared) base.inputShape = declared;
+      layers.push(make(config, base));
+    } catch (error) {
+      if (error instanceof Unsupported || error instanceof ConvlensError) {
+        throw new ConvlensError(`fromArtifacts: ${label}: ${error.message}`);
+      }
+      throw error;
+    }
+  });
+  return layers;
+}
+
+/** Every weight file's bytes in manifest order, checked against the sizes the manifest implies. */
+function weightBytes(manifest: WeightsGroup[], weightData: ArrayBuffer | ArrayBuffer[], names?: string[][]): Uint8Array {
+  const expected = manifest.map((g) => g.weights.reduce((n, w) => n + sizeFromShape(w.shape) * 4, 0));
+  const total = expected.reduce((a, b) => a + b, 0);
+  if (!Array.isArray(weightData)) {
+    if (weightData.byteLength !== total) {
+      throw new ConvlensError(
+        `fromArtifacts: weight data has ${weightData.byteLength} bytes, expected ${total} (the weights manifest lists ${total / 4} float32 values)`,
+      );
+    }
+    return new Uint8Array(weightData);
+  }
+  // One buffer per file (group by group, shard by shard): check each group's files together,
+  // since tfjs cuts shards at a byte size, not at weight boundaries.
+  const files = manifest.reduce((n, g) => n + g.paths.length, 0);
+  if (weightData.length !== files) {
+    throw new ConvlensError(`fromArtifacts: got ${weightData.length} weight buffers, the weights manifest lists ${files} files`);
+  }
+  const parts = weightData.map((b) => new Uint8Array(b));
+  let file = 0;
+  manifest.forEach((group, i) => {
+    const got = parts.slice(file, file + group.paths.length).reduce((n, p) => n + p.length, 0);
+    if (got !== expected[i]) {
+      const which = (names?.[i] ?? group.paths).join(', ');
+      throw new ConvlensError(`fromArtifacts: weights file ${which} has ${got} bytes, expected ${expected[i]} (corrupt or truncated)`);
+    }
+    file += group.paths.length;
+  });
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
+function checkSpec(spec: WeightSpec): void {
+  if (spec.quantization) throw new ConvlensError(`fromArtifacts: weight ${spec.name} is quantized; only float32 weights are supported`);
+  if (spec.dtype !== undefined && spec.dtype !== 'float32') {
+    throw new ConvlensError(`fromArtifacts: weight ${spec.name} has dtype ${spec.dtype}; only float32 weights are supported`);
+  }
+}
+
+/**
+ * A Sequential model from TensorFlow.js Layers artifacts: the parsed model.json and its weights
+ * (one buffer holding every weight file's bytes in manifest order, or one buffer per file).
+ * Works in the browser: no file access.
+ */
+export function fromArtifacts(modelJson: unknown, weightData: ArrayBuffer | ArrayBuffer[], fileNames?: string[][]): Sequential {
+  const { name, layers: layersJson, buildInputShape } = sequentialLayers(modelJson);
+  const model = new Sequential(buildLayers(layersJson, buildInputShape), name ? { name } : {});
+  const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
+  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
+    throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
+  }
+  const bytes = weightBytes(manifest, weightData, fileNames);
+  // Every weight's bytes, in manifest order; optimizer state saved alongside is skipped.
+  let offset = 0;
+  const entries = manifest
+    .flatMap((group) => group.weights)
+    .map((spec) => {
+      checkSpec(spec);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, sizeFromShape(spec.shape) * 4);
+      offset += view.byteLength;
+      return { spec, view };
+    })
+    .filter((e) => e.spec.group !== 'optimizer');
+  const weights = model.weights;
+  if (weights.length > 0 && !model.layers.every((l) => l.built)) {
+    throw new ConvlensError(
+      'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
+    );
+  }
+  if (entries.length !== weights.length) {
+    throw new ConvlensError(
+      `fromArtifacts: the weights manifest lists ${entries.length} weights, the model has ${weights.length} (${weights.map((w) => w.name).join(', ')})`,
+    );
+  }
+  // Match by name (tfjs: 'conv2d_Conv2D1/kernel'; the converter may prefix a scope or add ':0'),
+  // and fall back to manifest order when the names do not all match.
+  const bare = (n: string) => n.replace(/:0$/, '');
+  const byName = weights.map((w) => entries.filter((e) => bare(e.spec.name) === w.name || bare(e.spec.name).endsWith(`/${w.name}`)));
+  const matched = byName.every((m) => m.length === 1) ? byName.map((m) => m[0]) : entries;
+  weights.forEach((w, i) => {
+    const { spec, view } = matched[i];
+    if (spec.shape.length !== w.shape.length || spec.shape.some((d, j) => d !== w.shape[j])) {
+      throw new ConvlensError(
+        `fromArtifacts: weight ${w.name} has shape ${formatShape(w.shape)}, the file's ${spec.name} has ${formatShape(spec.shape)}`,
+      );
+    }
+    for (let j = 0; j < w.value.length; j++) w.value[j] = view.getFloat32(j * 4, true);
+  });
+  return model;
+}
+
+/**
+ * Loads a TensorFlow.js Layers model (ours, tfjs-layers' or tensorflowjs_converter's) from
+ * `model.json` or the directory holding it, with its weight files beside it. Node.js only.
+ */
+export async function loadModel(modelPath: string): Promise<Sequential> {
+  const { fs, path } = await nodeModules('loadModel');
+  let file = path.resolve(modelPath);
+  const stat = await fs.stat(file).catch(() => {
+    throw new ConvlensError(`loadModel: ${file} does not exist`);
+  });
+  if (stat.isDirectory()) file = path.join(file, 'model.json');
+  const text = await fs.readFile(file, 'utf8').catch((error: Error) => {
+    throw new ConvlensError(`loadModel: cannot read ${file}: ${error.message}`);
+  });
+  let json: Partial<ModelJson>;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConvlensError(`loadModel: ${file} is not valid JSON (${(error as Error).message})`);
+  }
+  const manifest = Array.isArray(json?.weightsManifest) ? json.weightsManifest : [];
+  const dir = path.dirname(file);
+  const paths = manifest.map((g) => (Array.isArray(g?.paths) ? g.paths.map(String) : []));
+  const buffers = await Promise.all(
+    paths.flat().map(async (p) => {
+      const weightFile = path.resolve(dir, p);
+      // Weight files live beside model.json: a manifest cannot point elsewhere on the disk.
+      if (path.relative(dir, weightFile).startsWith('..') || path.isAbsolute(p)) {
+        throw new ConvlensError(`loadModel: weights path ${JSON.stringify(p)} in ${file} leaves the model's directory`);
+      }
+      const bytes = await fs.readFile(weightFile).catch((error: NodeJS.ErrnoException) => {
+        const why = error.code === 'ENOENT' ? 'is missing' : `cannot be read (${error.message})`;
+        throw new ConvlensError(`loadModel: weights file ${weightFile} ${why} (listed in ${file})`);
+      });
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    }),
+  );
+  try {
+    return fromArtifacts(
+      json,
+      buffers,
+      paths.map((ps) => ps.map((p) => path.resolve(dir, p))),
+    );
+  } catch (error) {
+    if (error instanceof ConvlensError) throw new ConvlensError(error.message.replace(/^fromArtifacts:/, `loadModel: ${file}:`));
+    throw error;
+  }
+}

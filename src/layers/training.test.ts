@@ -1,0 +1,372 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { forEachBackend } from '../../test/helpers/backends.js';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { ConvlensError } from '../errors.js';
+import { setSeed } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Adam, SGD } from '../train/optimizers.js';
+import { Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
+
+const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
+const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
+  new Tensor(
+    rng.floats(
+      shape.reduce((a, b) => a * b, 1),
+      lo,
+      hi,
+    ),
+    shape,
+    'float32',
+  );
+
+function oneHot(labels: ArrayLike<number>, classes: number): Tensor<'float32'> {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+  return new Tensor(out, [labels.length, classes], 'float32');
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+const report = (what: string, worst: number) => {
+  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
+};
+
+beforeEach(() => resetNames());
+
+/** A small convnet in both libraries, with our (seeded) initial weights copied into tfjs. */
+function twinConvnets(head: { units: number; activation: 'softmax' | 'sigmoid' }): { ours: Sequential; theirs: tfl.Sequential } {
+  const ours = new Sequential([
+    new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [6, 6, 2] }),
+    new MaxPool2D(),
+    new Conv2D({ filters: 3, kernelSize: 2, activation: 'tanh', strides: 1 }),
+    new Flatten(),
+    new Dense(head),
+  ]);
+  const theirs = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [6, 6, 2] }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', strides: 1 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense(head),
+    ],
+  });
+  theirs.setWeights(ours.getWeights().map(tfOf));
+  return { ours, theirs };
+}
+
+async function compareFit(
+  ours: Sequential,
+  theirs: tfl.Sequential,
+  x: Tensor,
+  y: Tensor,
+  epochs: number,
+  context: string,
+): Promise<number> {
+  const n = x.shape[0];
+  const history = await ours.fit(x, y, { epochs, batchSize: n, shuffle: false });
+  const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs, batchSize: n, shuffle: false, verbose: 0 });
+  expectClose(history.history.loss, expected.history.loss as number[], 1e-5, `${context} loss`);
+  let worst = 0;
+  const theirWeights = theirs.getWeights();
+  ours.getWeights().forEach((w, i) => {
+    const want = theirWeights[i].dataSync();
+    expect(w.shape, `${context} weight ${i} shape`).toEqual(theirWeights[i].shape);
+    expectClose(w, want, 1e-4, `${context} weight ${i} (${ours.weights[i].name})`);
+    worst = Math.max(worst, maxDiff(w.data, want));
+  });
+  return worst;
+}
+
+forEachBackend(() => {
+  describe('fit matches tfjs-layers step for step (same initial weights, no shuffle, batch = all)', () => {
+    it('softmax + categorical cross-entropy with Adam: loss and updated weights', async () => {
+      setSeed(11);
+      const rng = caseRng('fit adam', 0);
+      const { ours, theirs } = twinConvnets({ units: 3, activation: 'softmax' });
+      const x = f32(rng, [8, 6, 6, 2]);
+      const y = oneHot(rng.ints(8, 0, 2), 3);
+      ours.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      // tfjs adds ε to √v̂ where Keras adds it to √v; with ε/√(1 − β₂) the first steps are identical.
+      theirs.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'categoricalCrossentropy' });
+      report('fit (1 Adam step) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 1, 'adam'));
+    });
+
+    it('softmax + sparse categorical cross-entropy with SGD momentum, 3 epochs', async () => {
+      setSeed(12);
+      const rng = caseRng('fit momentum', 0);
+      const { ours, theirs } = twinConvnets({ units: 3, activation: 'softmax' });
+      const x = f32(rng, [10, 6, 6, 2]);
+      const labels = rng.ints(10, 0, 2);
+      ours.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), loss: 'sparse_categorical_crossentropy' });
+      // tfjs-layers' sparse loss clips before renormalising; on one-hot labels its categorical
+      // loss is Keras' definition of the sparse one.
+      theirs.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: 'categoricalCrossentropy' });
+      const n = 10;
+      const history = await ours.fit(x, new Tensor(labels, [n], 'int32'), { epochs: 3, batchSize: n, shuffle: false });
+      const expected = await theirs.fit(tfOf(x), tfOf(oneHot(labels, 3)), { epochs: 3, batchSize: n, shuffle: false, verbose: 0 });
+      expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+      let worst = 0;
+      const theirWeights = theirs.getWeights();
+      ours.getWeights().forEach((w, i) => {
+        expectClose(w, theirWeights[i].dataSync(), 1e-4, `weight ${i}`);
+        worst = Math.max(worst, maxDiff(w.data, theirWeights[i].dataSync()));
+      });
+      report('fit (3 momentum steps) weights vs tfjs-layers', worst);
+    });
+
+    it('sigmoid + binary cross-entropy with SGD, 2 epochs, and evaluate', async () => {
+      setSeed(13);
+      const rng = caseRng('fit bce', 0);
+      const { ours, theirs } = twinConvnets({ units: 2, activation: 'sigmoid' });
+      const x = f32(rng, [6, 6, 6, 2]);
+      const y = new Tensor(
+        Float32Array.from({ length: 12 }, () => (rng.bool() ? 1 : 0)),
+        [6, 2],
+        'float32',
+      );
+      ours.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+      theirs.compile({ optimizer: tf.train.sgd(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+      report('fit (2 SGD steps, sigmoid) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 2, 'bce'));
+      const [loss, accuracy] = theirs.evaluate(tfOf(x), tfOf(y)) as tf.Scalar[];
+      const result = ours.evaluate(x, y);
+      expectClose(result.loss, loss.dataSync()[0], 1e-5, 'evaluate loss');
+      expectClose(result.accuracy, accuracy.dataSync()[0], 1e-6, 'evaluate accuracy');
+    });
+
+    it('mean squared error on a linear head with Adam', async () => {
+      setSeed(14);
+      const rng = caseRng('fit mse', 0);
+      const ours = new Sequential([
+        new Flatten({ inputShape: [3, 3, 1] }),
+        new Dense({ units: 4, activation: 'relu' }),
+        new Dense({ units: 2 }),
+      ]);
+      const theirs = tfl.sequential({
+        layers: [
+          tfl.layers.flatten({ inputShape: [3, 3, 1] }),
+          tfl.layers.dense({ units: 4, activation: 'relu' }),
+          tfl.layers.dense({ units: 2 }),
+        ],
+      });
+      theirs.setWeights(ours.getWeights().map(tfOf));
+      ours.compile({ optimizer: 'adam', loss: 'mse' });
+      theirs.compile({ optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'meanSquaredError' });
+      await compareFit(ours, theirs, f32(rng, [5, 3, 3, 1]), f32(rng, [5, 2]), 1, 'mse');
+    });
+  });
+});
+
+/** Two classes a small convnet must tell apart: a bright vertical bar or a bright horizontal bar, in noise. */
+function bars(n: number, rng: Rng): { x: Tensor<'float32'>; labels: Int32Array } {
+  const size = 8;
+  const x = new Float32Array(n * size * size);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    const at = rng.int(1, size - 2);
+    for (let r = 0; r < size; r++)
+      for (let c = 0; c < size; c++) {
+        const onBar = labels[i] === 0 ? c === at : r === at;
+        x[(i * size + r) * size + c] = (onBar ? 1 : 0) + 0.3 * rng.float(0, 1);
+      }
+  }
+  return { x: new Tensor(x, [n, size, size, 1], 'float32'), labels };
+}
+
+function barNet(dropout = false): Sequential {
+  return new Sequential([
+    new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+    new MaxPool2D(),
+    new Flatten(),
+    ...(dropout ? [new Dropout(0.25)] : []),
+    new Dense({ units: 2, activation: 'softmax' }),
+  ]);
+}
+
+describe('fit learns', () => {
+  it('reduces the loss and reaches high accuracy on a separable task (held-out data too)', async () => {
+    setSeed(21);
+    const rng = caseRng('bars', 0);
+    const train = bars(200, rng);
+    const test = bars(100, rng);
+    const model = barNet();
+    model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await model.fit(train.x, new Tensor(train.labels, [200], 'int32'), { epochs: 8, batchSize: 16 });
+    const losses = history.history.loss;
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 4);
+    expect(history.history.accuracy[losses.length - 1]).toBeGreaterThan(0.95);
+    expect(model.evaluate(test.x, new Tensor(test.labels, [100], 'int32')).accuracy).toBeGreaterThan(0.95);
+  });
+
+  it('seeded runs (initial weights, shuffling, dropout) are reproducible', async () => {
+    const run = async () => {
+      resetNames();
+      setSeed(5);
+      const data = bars(40, caseRng('bars seeded', 0));
+      const model = barNet(true);
+      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      const history = await model.fit(data.x, new Tensor(data.labels, [40], 'int32'), { epochs: 2, batchSize: 8 });
+      return { loss: history.history.loss, weights: model.getWeights().map((w) => Array.from(w.data)) };
+    };
+    const [a, b] = [await run(), await run()];
+    expect(a.loss).toEqual(b.loss);
+    expect(a.weights).toEqual(b.weights);
+  });
+});
+
+describe('softmax and sigmoid outputs are trained from their logits, as Keras does', () => {
+  it('a saturated wrong prediction costs its full logit margin, not the −log(1e-7) clip', async () => {
+    // One input of 1 through Dense(2) with kernel [[100, −100]]: logits [100, −100], label 1.
+    const model = new Sequential([new Dense({ units: 2, activation: 'softmax', inputShape: [1] })]);
+    model.setWeights([new Tensor(Float32Array.of(100, -100), [1, 2], 'float32'), new Tensor(new Float32Array(2), [2], 'float32')]);
+    model.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(Float32Array.of(1), [1, 1], 'float32');
+    const y = new Tensor(Int32Array.of(1), [1], 'int32');
+    // −log softmax(z)₁ = log(e¹⁰⁰ + e⁻¹⁰⁰) + 100 = 200 (the probability itself underflows float32).
+    expectClose(model.evaluate(x, y).loss, 200, 1e-6);
+    const history = await model.fit(x, y, { epochs: 1 });
+    expectClose(history.history.loss[0], 200, 1e-6);
+    // The gradient is softmax − onehot = [1, −1] on the logits: the kernel moves by ∓lr.
+    expectClose(model.getWeights()[0], [100 - 0.01, -100 + 0.01], 1e-6);
+  });
+
+  it('binary cross-entropy with a sigmoid output, likewise', () => {
+    const model = new Sequential([new Dense({ units: 1, activation: 'sigmoid', inputShape: [1] })]);
+    model.setWeights([new Tensor(Float32Array.of(50), [1, 1], 'float32'), new Tensor(new Float32Array(1), [1], 'float32')]);
+    model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const result = model.evaluate(
+      new Tensor(Float32Array.of(1, -1), [2, 1], 'float32'),
+      new Tensor(Float32Array.of(0, 1), [2, 1], 'float32'),
+    );
+    // Each example: max(z, 0) − z·t + log(1 + e^−|z|) with |z| = 50 on the wrong side = 50.
+    expectClose(result.loss, 50, 1e-6);
+    expect(result.accuracy).toBe(0);
+  });
+});
+
+describe('fit options and history', () => {
+  it('validationSplit holds out the last fraction (before shuffling), as Keras does', async () => {
+    setSeed(31);
+    const data = bars(10, caseRng('split', 0));
+    const y = oneHot(data.labels, 2);
+    const model = barNet();
+    model.compile({ optimizer: new SGD({ learningRate: 0.05 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const first8 = new Tensor(data.x.data.slice(0, 8 * 64), [8, 8, 8, 1], 'float32');
+    const last2 = new Tensor(data.x.data.slice(8 * 64), [2, 8, 8, 1], 'float32');
+    const y8 = new Tensor(y.data.slice(0, 16), [8, 2], 'float32');
+    const y2 = new Tensor(y.data.slice(16), [2, 2], 'float32');
+    const before = model.evaluate(first8, y8);
+    const history = await model.fit(data.x, y, { epochs: 1, batchSize: 8, validationSplit: 0.2 });
+    expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    expect(history.epoch).toEqual([0]);
+    // One batch of the first 8 examples: its loss is the loss before the update...
+    expectClose(history.history.loss[0], before.loss, 1e-6);
+    expectClose(history.history.accuracy[0], before.accuracy, 0);
+    // ...and validation ran on the last 2 with the updated weights.
+    const after = model.evaluate(last2, y2);
+    expectClose(history.history.val_loss[0], after.loss, 1e-6);
+    expectClose(history.history.val_accuracy[0], after.accuracy, 0);
+  });
+
+  it('validationData gives val_loss; callbacks run in order with the logs', async () => {
+    setSeed(32);
+    const data = bars(12, caseRng('callbacks', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const labels = new Tensor(data.labels, [12], 'int32');
+    const events: string[] = [];
+    const history = await model.fit(data.x, labels, {
+      epochs: 2,
+      batchSize: 5,
+      validationData: [data.x, labels],
+      callbacks: {
+        onTrainBegin: () => {
+          events.push('begin');
+        },
+        onEpochBegin: (e) => {
+          events.push(`epoch ${e}`);
+        },
+        onBatchEnd: (b, logs: Logs) => {
+          events.push(`batch ${b} ${Object.keys(logs).join(',')}`);
+        },
+        onEpochEnd: async (e, logs: Logs) => {
+          events.push(`end ${e} ${Object.keys(logs).join(',')}`);
+        },
+        onTrainEnd: () => {
+          events.push('done');
+        },
+      },
+    });
+    expect(events).toEqual([
+      'begin',
+      'epoch 0',
+      'batch 0 loss',
+      'batch 1 loss',
+      'batch 2 loss',
+      'end 0 loss,val_loss',
+      'epoch 1',
+      'batch 0 loss',
+      'batch 1 loss',
+      'batch 2 loss',
+      'end 1 loss,val_loss',
+      'done',
+    ]);
+    expect(Object.keys(history.history).sort()).toEqual(['loss', 'val_loss']);
+    expectClose(history.history.val_loss[1], model.evaluate(data.x, labels).loss, 1e-6);
+  });
+
+  it('a NaN loss stops training with a clear error', async () => {
+    const data = bars(4, caseRng('nan', 0));
+    data.x.data[5] = Number.NaN;
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    await expect(model.fit(data.x, new Tensor(data.labels, [4], 'int32'), { batchSize: 2, shuffle: false })).rejects.toThrow(
+      'fit: the loss became NaN at epoch 1, batch 1 (try a lower learning rate or check the data for NaN)',
+    );
+  });
+
+  it('labels that do not match the loss or the data are rejected naming the shapes', async () => {
+    const data = bars(4, caseRng('labels', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const classIds = new Tensor(data.labels, [4], 'int32');
+    await expect(model.fit(data.x, classIds)).rejects.toThrow(
+      'categoricalCrossentropy: labels of shape [4] do not match predictions of shape [4, 2] (for class indices use sparseCategoricalCrossentropy)',
+    );
+    await expect(model.fit(data.x, oneHot([0, 1, 0], 2))).rejects.toThrow(
+      'fit: x has 4 examples (shape [4, 8, 8, 1]) but y has 3 (shape [3, 2])',
+    );
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    await expect(model.fit(data.x, oneHot(data.labels, 2))).rejects.toThrow(
+      'sparseCategoricalCrossentropy: 8 labels (shape [4, 2]) for 4 predictions of shape [4, 2] (expected one class index per row)',
+    );
+    const error = await model.fit(data.x, new Tensor(Int32Array.of(0, 1, 2, 0), [4], 'int32')).catch((e) => e);
+    expect(error).toBeInstanceOf(ConvlensError);
+    expect(error.message).toBe('sparseCategoricalCrossentropy: label 2 at index 2 is not a class index in [0, 1]');
+  });
+
+  it('fit and evaluate need compile; options are checked', async () => {
+    const data = bars(2, caseRng('compile', 0));
+    const model = barNet();
+    const y = new Tensor(data.labels, [2], 'int32');
+    await expect(model.fit(data.x, y)).rejects.toThrow('fit: compile the model first (model.compile({ optimizer, loss }))');
+    expectConvlensError(() => model.evaluate(data.x, y), /evaluate: compile the model first/);
+    expectConvlensError(
+      () => model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['auc'] }),
+      /unknown metric "auc"/,
+    );
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await expect(model.fit(data.x, y, { validationSplit: 1 })).rejects.toThrow('fit: validationSplit must be in [0, 1), got 1');
+    await expect(model.fit(data.x, y, { batchSize: 0 })).rejects.toThrow('fit: batchSize must be a positive integer, got 0');
+  });
+});

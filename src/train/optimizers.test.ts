@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { Adam, getOptimizer, type Optimizer, SGD, type Variable } from './optimizers.js';
+
+function variable(name: string, value: Float32Array): Variable {
+  return { name, shape: [value.length], value: value.slice(), grad: new Float32Array(value.length) };
+}
+
+/**
+ * Runs `steps` updates of our optimizer and of a tfjs optimizer from the same start on the same
+ * gradients (a fresh random gradient each step) and returns the largest difference seen.
+ */
+function compareWithTf(ours: Optimizer, theirs: tf.Optimizer, steps: number, seed: string, rtol = 1e-6): number {
+  const rng = caseRng(seed, 0);
+  const start = [rng.floats(7), rng.floats(3)];
+  const vars = start.map((v, i) => variable(`w${i}`, v));
+  const tfVars = start.map((v, i) => tf.variable(tf.tensor1d(v), true, `${seed}/w${i}`));
+  let worst = 0;
+  for (let step = 0; step < steps; step++) {
+    const grads: Record<string, tf.Tensor> = {};
+    vars.forEach((v, i) => {
+      v.grad.set(rng.floats(v.value.length));
+      grads[tfVars[i].name] = tf.tensor1d(v.grad);
+    });
+    ours.step(vars);
+    theirs.applyGradients(grads);
+    vars.forEach((v, i) => {
+      const expected = tfVars[i].dataSync();
+      expectClose(v.value, expected, rtol, `${seed} step ${step + 1} ${v.name}`);
+      for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(v.value[j] - expected[j]));
+    });
+  }
+  return worst;
+}
+
+describe('SGD', () => {
+  it('plain steps match tf.train.sgd', () => {
+    compareWithTf(new SGD({ learningRate: 0.1 }), tf.train.sgd(0.1), 5, 'sgd');
+  });
+
+  it('momentum steps match tf.train.momentum (Keras: v ← μv − ηg, w ← w + v)', () => {
+    const worst = compareWithTf(new SGD({ learningRate: 0.05, momentum: 0.9 }), tf.train.momentum(0.05, 0.9), 6, 'momentum');
+    if (process.env.CONVLENS_REPORT) console.log(`max |diff| SGD momentum vs tf.train.momentum: ${worst.toExponential(2)}`);
+  });
+
+  it('Nesterov momentum matches tf.train.momentum(useNesterov)', () => {
+    compareWithTf(new SGD({ learningRate: 0.05, momentum: 0.8, nesterov: true }), tf.train.momentum(0.05, 0.8, true), 6, 'nesterov');
+  });
+});
+
+describe('Adam', () => {
+  // Keras adds ε to √v and folds the bias corrections into the step size; tfjs adds ε to √v̂.
+  // In tfjs' terms ours uses ε/√(1 − β₂ᵗ) (3.2e-6 at step 1): a difference of about
+  // lr·ε/(√(1 − β₂)·|g|) per step, under 1e-5 for the gradients here (|g| up to 1, lr 0.01).
+  // The formula test below checks Keras' form exactly.
+  it('steps match tf.train.adam(lr, 0.9, 0.999, 1e-7) on the same gradients', () => {
+    const worst = compareWithTf(new Adam({ learningRate: 0.01 }), tf.train.adam(0.01, 0.9, 0.999, 1e-7), 8, 'adam', 1e-5);
+    if (process.env.CONVLENS_REPORT) console.log(`max |diff| Adam vs tf.train.adam: ${worst.toExponential(2)}`);
+  });
+
+  it("follows Keras' documented update exactly (float64 reference, tiny gradients included)", () => {
+    const [lr, b1, b2, eps] = [0.002, 0.8, 0.99, 1e-7];
+    const rng = caseRng('adam formula', 0);
+    const w0 = rng.floats(5);
+    const v = variable('w', w0);
+    const adam = new Adam({ learningRate: lr, beta1: b1, beta2: b2, epsilon: eps });
+    const w = Float64Array.from(w0);
+    const m = new Float64Array(5);
+    const s = new Float64Array(5);
+    for (let t = 1; t <= 10; t++) {
+      v.grad.set(rng.floats(5, -1e-6, 1e-6));
+      adam.step([v]);
+      // keras.optimizers.Adam: α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; w ← w − α·m/(√v + ε).
+      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      for (let i = 0; i < 5; i++) {
+        const g = v.grad[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        s[i] = b2 * s[i] + (1 - b2) * g * g;
+        w[i] -= (alpha * m[i]) / (Math.sqrt(s[i]) + eps);
+      }
+      expectClose(v.value, w, 1e-6, `step ${t}`);
+    }
+  });
+
+  it('keeps separate moments per variable and defaults to Keras (1e-3, 0.9, 0.999, 1e-7)', () => {
+    const adam = getOptimizer('adam') as Adam;
+    expect(adam.getConfig()).toEqual({ learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
+    const a = variable('a', Float32Array.of(1));
+    const b = variable('b', Float32Array.of(1));
+    a.grad[0] = 1;
+    b.grad[0] = -1;
+    adam.step([a, b]);
+    // The first Adam step moves each weight by about the learning rate, against its gradient.
+    expectClose(a.value, [1 - 0.001], 1e-6);
+    expectClose(b.value, [1 + 0.001], 1e-6);
+  });
+});
+
+describe('getOptimizer', () => {
+  it('accepts names and objects, and rejects the rest with a clear message', () => {
+    expect(getOptimizer('SGD')).toBeInstanceOf(SGD);
+    const sgd = new SGD({ learningRate: 0.5 });
+    expect(getOptimizer(sgd)).toBe(sgd);
+    expectConvlensError(() => getOptimizer('rmsprop'), `compile: unknown optimizer "rmsprop" (expected 'adam' or 'sgd')`);
+    expectConvlensError(() => new SGD({ learningRate: -1 }), /sgd: learningRate must be a finite number ≥ 0, got -1/);
+    expectConvlensError(() => new Adam({ beta1: 1 }), /adam: beta1 and beta2 must be below 1/);
+  });
+});
