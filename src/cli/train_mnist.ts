@@ -128,11 +128,12 @@ export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccu
     encodePng(grid(slices(new Tensor(maps.data, maps.shape.slice(1), 'float32'), false, 'magma'), { cols: 8, scale: 4, gap: 4 })),
   );
 
+  await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);
   log(
     `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${options.epochs} epochs; ${median(secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
-  log(`Wrote the learned kernels, one digit's feature maps, the curves and the history to ${out}`);
+  log(`Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`);
   return { testAccuracy: accuracy, secondsPerEpoch };
 }
 
