@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as image from '../image/index.js';
 import * as kernels from '../kernels/index.js';
@@ -11,6 +11,11 @@ import { squeeze } from '../ops/squeeze.js';
 import { constant } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { colorize } from '../viz/colormap.js';
+import { showExtraction } from '../viz/extraction.js';
+import { showKernels } from '../viz/kernel.js';
+import { matrix } from '../viz/matrix.js';
+import { report } from '../viz/report.js';
+import { terminalPreview } from '../viz/terminal.js';
 import { writeFileAtomic } from './files.js';
 
 export const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
@@ -20,6 +25,8 @@ export interface DemoOptions {
   image: string;
   cmap: string;
   log: (line: string) => void;
+  /** A terminal picture of the edge-detect result after the listing (colour or plain shading). */
+  preview?: { mode: 'color' | 'plain'; width: number };
 }
 
 /** The lesson's worked example: a 6×6 image with one vertical and one short horizontal line. */
@@ -51,23 +58,26 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   const { log } = options;
   const example = workedExample();
   log("The lesson's worked example: a 6×6 image and a 2×2 kernel (stride 1, VALID padding).\n");
-  log(`  image\n${indent(example.image.toString())}\n`);
-  log(`  kernel\n${indent(example.kernel.toString())}\n`);
-  log(`  filter: conv2d(image, kernel)\n${indent(example.filtered.toString())}\n`);
-  log(`  detect: relu(filter)\n${indent(example.detected.toString())}\n`);
+  log(`  image\n${indent(matrix(example.image))}\n`);
+  log(`  kernel\n${indent(matrix(example.kernel))}\n`);
+  log(`  filter: conv2d(image, kernel)\n${indent(matrix(example.filtered))}\n`);
+  log(`  detect: relu(filter)\n${indent(matrix(example.detected))}\n`);
 
   const bytes = await readFile(options.image);
   const gray = image.decodeImage(bytes, { channels: 1 });
   const input = expandDims(image.convertImageDtype(gray, 'float32'), 0);
   const outDir = resolve(options.out);
   const written: string[] = [];
-  const save = async (name: string, png: Uint8Array) => {
+  const save = async (name: string, data: Uint8Array | string) => {
     const path = join(outDir, name);
-    await writeFileAtomic(path, png);
+    await writeFileAtomic(path, data);
     written.push(path);
   };
   await save('input.png', image.encodePng(gray));
+  const source = basename(options.image);
   log(`Filter → detect → condense on ${options.image} (${gray.shape[1]}×${gray.shape[0]}), colormap ${options.cmap}:`);
+  const strips = [];
+  let preview: Tensor | undefined;
   for (const name of kernels.names) {
     const kernel = kernels.get(name);
     const filters = cast(reshape(kernel, [...kernel.shape, 1, 1]), 'float32');
@@ -80,8 +90,50 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
       ['condense', condensed],
     ];
     for (const [stage, result] of stages) await save(`${name}-${stage}.png`, image.encodePng(colorize(result, { cmap: options.cmap })));
-    log(`  ${kernels.presets[name].title.padEnd(14)} ${stages.map(([stage, t]) => `${stage} ${t.shape[2]}×${t.shape[1]}`).join(', ')}`);
+    const title = kernels.presets[name].title;
+    const strip = showExtraction(gray, kernel, { convPadding: 'same', cmap: options.cmap, title: `${source} · ${title}` });
+    await save(`${name}-extraction.png`, await strip.png());
+    strips.push({ figure: strip, caption: `${title}: conv2d SAME, ReLU, 2×2 max pool` });
+    if (name === 'edge') preview = detected;
+    log(`  ${title.padEnd(14)} ${stages.map(([stage, t]) => `${stage} ${t.shape[2]}×${t.shape[1]}`).join(', ')}, extraction strip`);
   }
-  log(`\nWrote ${written.length} PNG files to ${outDir}`);
+  const all = showKernels(
+    kernels.names.map((name) => ({ kernel: kernels.presets[name].kernel, title: kernels.presets[name].title })),
+    { digits: 4 },
+  );
+  await save('kernels.png', await all.png());
+  await save(
+    'report.html',
+    report({
+      title: 'convlens demo: filter, detect, condense',
+      meta: `${new Date().toISOString()} · ${options.image}`,
+      sections: [
+        {
+          heading: "The lesson's worked example",
+          text: ['A 6×6 image with a vertical and a short horizontal line, the kernel [[1, -1], [1, -1]], stride 1, VALID padding.'],
+          pre: [
+            'image',
+            matrix(example.image),
+            '',
+            'kernel',
+            matrix(example.kernel),
+            '',
+            'filter',
+            matrix(example.filtered),
+            '',
+            'detect',
+            matrix(example.detected),
+          ].join('\n'),
+        },
+        { heading: 'The preset kernels', figures: [{ figure: all }] },
+        { heading: 'Feature extraction with each kernel', figures: strips },
+      ],
+    }),
+  );
+  if (preview && options.preview) {
+    log(`\nEdge Detect → ReLU on ${source}, in the terminal:`);
+    log(terminalPreview(preview, { mode: options.preview.mode, width: options.preview.width, cmap: options.cmap, gamma: 0.5 }));
+  }
+  log(`\nWrote ${written.length} files to ${outDir} (open report.html for all the figures)`);
   return written;
 }

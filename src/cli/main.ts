@@ -1,49 +1,35 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConvlensError } from '../errors.js';
-import { runDemo, SAMPLE_IMAGE } from './demo.js';
-import { trainMnist } from './train_mnist.js';
+import type { OutputFormat, StageName } from './extract_job.js';
+import type { KernelArg } from './kernel_arg.js';
+import { colorEnabled, columns, errorLine } from './term.js';
+import { UsageError } from './usage.js';
 
-const VERSION = '0.1.0';
+// Commands load the library when they run, so --help, --version and usage errors answer at once.
+const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
 
-/** Exit codes: 0 ok, 1 some inputs failed, 2 usage error. */
+const VERSION: string = createRequire(import.meta.url)('../../package.json').version;
+
+/** Exit codes: 0 ok, 1 some inputs failed (or the work failed), 2 usage error. */
 function fail(error: unknown): never {
+  if (error instanceof UsageError) {
+    process.stderr.write(errorLine(error.message));
+    process.exit(2);
+  }
   if (error instanceof ConvlensError || (error instanceof Error && 'code' in error && typeof error.code === 'string')) {
-    process.stderr.write(`convlens: ${error.message}\n`);
+    process.stderr.write(errorLine(error.message));
     process.exit(1);
   }
   throw error;
 }
 
-const program = new Command()
-  .name('convlens')
-  .description('Convolutional feature extraction: filter (convolution), detect (ReLU), condense (max pooling).')
-  .version(VERSION)
-  .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
-
-program
-  .command('demo')
-  .description('Run the lesson: the 6×6 worked example in the terminal, and every preset kernel on a sample image, written as PNGs')
-  .option('-o, --out <dir>', 'folder for the PNG files', 'out')
-  .option('-i, --image <file>', 'PNG or JPEG to filter', SAMPLE_IMAGE)
-  .option('--cmap <name>', 'colormap for feature maps (d3-scale-chromatic name, _r reverses)', 'magma')
-  .addHelpText('after', '\nExamples:\n  convlens demo\n  convlens demo --image photo.jpg --out figures --cmap viridis')
-  .action(async (options: { out: string; image: string; cmap: string }) => {
-    try {
-      await runDemo({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
-    } catch (error) {
-      fail(error);
-    }
-  });
-
 function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      process.stderr.write(`convlens: ${name} must be a positive integer, got ${JSON.stringify(value)}\n`);
-      process.exit(2);
-    }
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -51,13 +37,240 @@ function positiveInteger(name: string) {
 function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!(n > 0 && Number.isFinite(n))) {
-      process.stderr.write(`convlens: ${name} must be a positive number, got ${JSON.stringify(value)}\n`);
-      process.exit(2);
-    }
+    if (!(n > 0 && Number.isFinite(n))) throw new InvalidArgumentError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
     return n;
   };
 }
+
+function wholeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** Parses a kernel argument (preset, JSON array or .json file); a bad one is a usage error. */
+async function kernelArg(value: string): Promise<KernelArg> {
+  const { parseKernel } = await import('./kernel_arg.js');
+  try {
+    return parseKernel(value);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** An unknown colormap is a usage error. */
+function usage(error: unknown): unknown {
+  return error instanceof ConvlensError && /colormap: unknown colormap/.test(error.message) ? new UsageError(error.message) : error;
+}
+
+function poolOption(value: string): number {
+  if (/^(none|off|0)$/i.test(value)) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--pool must be a window size like 2, or none, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function resizeOption(value: string): [number, number] {
+  const m = /^(\d+)[x×,](\d+)$/i.exec(value.trim());
+  const size = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : undefined;
+  if (!size || size[0] < 1 || size[1] < 1)
+    throw new InvalidArgumentError(`--resize must be HEIGHTxWIDTH like 400x400, got ${JSON.stringify(value)}`);
+  return size;
+}
+
+function shardOption(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!(count >= 1 && index >= 1 && index <= count)) {
+    throw new InvalidArgumentError(`--shard must be i/n with 1 <= i <= n (e.g. 2/8), got ${JSON.stringify(value)}`);
+  }
+  return { index, count };
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+const program = new Command()
+  .name('convlens')
+  .description('Convolutional feature extraction: filter (convolution), detect (ReLU), condense (max pooling).')
+  .version(VERSION, '-V, --version', 'print the version')
+  .helpOption('-h, --help', 'show help')
+  .showHelpAfterError('(add --help for usage and examples)')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .addHelpText(
+    'after',
+    `${examples(
+      'convlens demo',
+      'convlens extract photos/ --kernel edge --out features',
+      'convlens kernels',
+      'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
+    )}
+Exit codes: 0 ok, 1 some inputs failed, 2 usage error.
+Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
+`,
+  );
+
+program
+  .command('demo')
+  .description('Run the lesson: the 6×6 worked example in the terminal, and every preset kernel on a sample image, written as PNGs')
+  .option('-o, --out <dir>', 'folder for the PNG files and report.html', 'out')
+  .option('-i, --image <file>', 'PNG or JPEG to filter', SAMPLE_IMAGE)
+  .option('--cmap <name>', 'colormap for feature maps (d3-scale-chromatic name, _r reverses)', 'magma')
+  .addHelpText('after', examples('convlens demo', 'convlens demo --image photo.jpg --out figures --cmap viridis'))
+  .action(async (options: { out: string; image: string; cmap: string }) => {
+    try {
+      const { runDemo } = await import('./demo.js');
+      await runDemo({
+        ...options,
+        log: (line) => process.stdout.write(`${line}\n`),
+        preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: Math.min(64, columns(process.stdout) - 4) },
+      });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('extract')
+  .description(
+    'Filter → detect → condense every image with one kernel, on a pool of worker threads; write the feature maps (png, json, npy) or the extraction figures (svg, html)',
+  )
+  .argument('<inputs...>', 'image files, folders (searched recursively for .png/.jpg) or quoted globs like "photos/**/*.jpg"')
+  .requiredOption('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
+  .requiredOption('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
+  .addOption(
+    new Option(
+      '-f, --format <format>',
+      'png: the feature map in the colormap; json/npy: its values; svg/html: the Input → Filter → Detect → Condense figure',
+    )
+      .choices(['png', 'svg', 'html', 'json', 'npy'])
+      .default('png'),
+  )
+  .option('--stride <n>', 'convolution stride', positiveInteger('--stride'), 1)
+  .addOption(new Option('--padding <mode>', 'convolution padding').choices(['valid', 'same']).default('valid'))
+  .option('--pool <n>', 'max-pooling window and stride, or none', poolOption, 2)
+  .addOption(
+    new Option('--stage <stage>', 'which map png/json/npy write (default: the last one)').choices(['filter', 'detect', 'condense']),
+  )
+  .option('--cmap <name>', 'colormap (d3-scale-chromatic name; _r reverses)', 'magma')
+  .option('--gamma <x>', 'gamma for drawing the detect/condense maps (learntools: adjust_gamma)', positiveNumber('--gamma'), 1)
+  .addOption(
+    new Option('--channels <n>', '1: decode as gray (the lesson); 3: RGB, the kernel applied to each channel and summed')
+      .choices(['1', '3'])
+      .default('1'),
+  )
+  .option('--resize <HxW>', 'resize each image first (bilinear, as tf.image.resize), e.g. 400x400', resizeOption)
+  .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInteger('--jobs'))
+  .option('--shard <i/n>', 'process only shard i of n (1-based; by a hash of each input name, so machines agree)', shardOption)
+  .option('--resume', 'skip inputs whose output exists and is newer than the input')
+  .option('--json', 'one JSON object per input on stdout, then a summary object')
+  .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal anyway)')
+  .option('--report', 'also write report.html in --out: settings, results, failures and the first figures')
+  .addHelpText(
+    'after',
+    `${examples(
+      'convlens extract assets/images/camera.png --kernel edge --out features',
+      'convlens extract photos/ --kernel bottom_sobel --format npy --out features --jobs 4',
+      'convlens extract "photos/**/*.jpg" --kernel "[[-1,-1,-1],[-1,8,-1],[-1,-1,-1]]" --resize 400x400 --out features --report',
+      'convlens extract photos/ --kernel kernel.json --format html --out figures',
+      'convlens extract photos/ --kernel edge --out features --shard $((JOB_COMPLETION_INDEX+1))/8 --resume',
+      'convlens extract photos/ --kernel edge --out features --json | jq -r \'select(.status=="failed") | .input\'',
+    )}
+Outputs are OUT/<input path without extension>.<format>, written to a temporary name and renamed.
+Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error.
+`,
+  )
+  .action(
+    async (
+      inputs: string[],
+      options: {
+        kernel: string;
+        out: string;
+        format: OutputFormat;
+        stride: number;
+        padding: 'valid' | 'same';
+        pool: number;
+        stage?: StageName;
+        cmap: string;
+        gamma: number;
+        channels: string;
+        resize?: [number, number];
+        jobs?: number;
+        shard?: { index: number; count: number };
+        resume?: boolean;
+        json?: boolean;
+        progress: boolean;
+        report?: boolean;
+      },
+    ) => {
+      try {
+        const { runExtract } = await import('./extract.js');
+        const code = await runExtract({
+          ...options,
+          kernel: await kernelArg(options.kernel),
+          inputs,
+          channels: options.channels === '3' ? 3 : 1,
+          resume: Boolean(options.resume),
+          json: Boolean(options.json),
+          report: Boolean(options.report),
+          command: `convlens ${process.argv.slice(2).join(' ')}`,
+        });
+        process.exitCode = code;
+      } catch (error) {
+        fail(usage(error));
+      }
+    },
+  );
+
+program
+  .command('kernels')
+  .description('List the preset kernels with their values and a small heatmap')
+  .option('--json', 'the presets as JSON (name, title, shape, sum, values)')
+  .option('-o, --out <file>', 'also draw them all in one figure (.png, .svg or .html)')
+  .option('--cmap <name>', 'colormap of the heatmaps', 'Blues_r')
+  .addHelpText('after', examples('convlens kernels', 'convlens kernels --out kernels.png', 'convlens kernels --json | jq ".[].name"'))
+  .action(async (options: { json?: boolean; out?: string; cmap: string }) => {
+    try {
+      const { runKernels } = await import('./kernels_cmd.js');
+      process.exitCode = await runKernels({ json: Boolean(options.json), out: options.out, cmap: options.cmap });
+    } catch (error) {
+      fail(usage(error));
+    }
+  });
+
+program
+  .command('show-kernel')
+  .description("Show one kernel: its values, a heatmap in the terminal, and with --out the lesson's show_kernel figure")
+  .argument('<kernel>', 'a preset name, a JSON array like [[1,-1],[1,-1]], or a .json file')
+  .option('-o, --out <file>', 'write the figure (.png, .svg or .html)')
+  .option('--digits <n>', 'round the values to n decimals', wholeNumber('--digits'))
+  .option('--title <text>', 'title above the kernel (default: its name)')
+  .option('--cmap <name>', 'colormap', 'Blues_r')
+  .option('--no-label', 'no numbers in the cells')
+  .option('--json', 'the kernel as JSON')
+  .addHelpText(
+    'after',
+    examples(
+      'convlens show-kernel edge',
+      'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
+      'convlens show-kernel gaussian --digits 3 --out gaussian.svg',
+    ),
+  )
+  .action(
+    async (kernel: string, options: { out?: string; digits?: number; title?: string; cmap: string; label: boolean; json?: boolean }) => {
+      try {
+        const { runShowKernel } = await import('./kernels_cmd.js');
+        process.exitCode = await runShowKernel(await kernelArg(kernel), { ...options, json: Boolean(options.json) });
+      } catch (error) {
+        fail(usage(error));
+      }
+    },
+  );
 
 program
   .command('train-mnist')
@@ -70,13 +283,20 @@ program
   .option('--per-digit <n>', 'training digits per class (the rest are the test set)', positiveInteger('--per-digit'), 800)
   .option('--seed <n>', 'random seed for weights and shuffling', positiveInteger('--seed'), 1)
   .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/mnist')
-  .addHelpText('after', '\nExamples:\n  convlens train-mnist\n  convlens train-mnist --epochs 3 --out /tmp/mnist')
+  .addHelpText('after', examples('convlens train-mnist', 'convlens train-mnist --epochs 3 --out /tmp/mnist'))
   .action(async (options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) => {
     try {
+      const { trainMnist } = await import('./train_mnist.js');
       await trainMnist({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
     } catch (error) {
       fail(error);
     }
   });
+
+// `convlens kernels | head`: a closed pipe ends the command quietly, as it does for cat
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 await program.parseAsync(process.argv);

@@ -42,3 +42,54 @@ export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.
     },
   };
 }
+
+export interface FileProgress {
+  /** Sets the total once it is known (inputs are counted while the work goes on). */
+  setTotal(total: number): void;
+  tick(failed: number): void;
+  /** Writes a line above the bar (errors, while it is showing). */
+  log(line: string): void;
+  stop(): void;
+}
+
+/**
+ * A progress bar for a batch of files (done/total, images per second, ETA, failures) on a terminal.
+ * `undefined` when the stream is not a terminal or under CI: piped output gets no bar.
+ */
+export function fileProgress(label: string, stream: NodeJS.WriteStream = process.stderr): FileProgress | undefined {
+  if (!stream.isTTY || process.env.CI) return undefined;
+  const started = performance.now();
+  const multi = new cliProgress.MultiBar(
+    {
+      format: `${label} [{bar}] {value}/{total} | {rate} img/s | ETA {eta_formatted} | {failed} failed`,
+      stream,
+      hideCursor: true,
+      barsize: 28,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 8,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bar = multi.create(1, 0, { rate: '0.0', failed: 0 });
+  let done = 0;
+  let total = 0;
+  return {
+    setTotal(n) {
+      total = n;
+      bar.setTotal(Math.max(n, done, 1));
+    },
+    tick(failed) {
+      done++;
+      if (done > total) bar.setTotal(done);
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(done, { rate: (seconds > 0 ? done / seconds : 0).toFixed(1), failed });
+    },
+    log(line) {
+      multi.log(line.endsWith('\n') ? line : `${line}\n`);
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}

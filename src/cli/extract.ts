@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { constant } from '../tensor/create.js';
+import { colormap } from '../viz/colormap.js';
+import { showKernel } from '../viz/kernel.js';
+import { report } from '../viz/report.js';
+import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
+import { writeFileAtomic } from './files.js';
+import { fsReason, type InputFile, inShard, listInputs } from './inputs.js';
+import type { KernelArg } from './kernel_arg.js';
+import { WorkerPool } from './pool.js';
+import { fileProgress } from './progress.js';
+import { errorLine } from './term.js';
+import { UsageError } from './usage.js';
+
+export { UsageError };
+
+export interface ExtractOptions {
+  inputs: string[];
+  out: string;
+  kernel: KernelArg;
+  format: OutputFormat;
+  stride: number;
+  padding: 'valid' | 'same';
+  /** 0: no condense step. */
+  pool: number;
+  cmap: string;
+  gamma: number;
+  channels: 1 | 3;
+  resize?: [number, number];
+  stage?: StageName;
+  jobs?: number;
+  shard?: { index: number; count: number };
+  resume: boolean;
+  json: boolean;
+  progress: boolean;
+  report: boolean;
+  /** The command line, for the report. */
+  command?: string;
+}
+
+export interface ExtractSummary {
+  found: number;
+  written: number;
+  skipped: number;
+  failed: number;
+  seconds: number;
+  imagesPerSecond: number;
+  out: string;
+  jobs: number;
+  maxRssMB: number;
+}
+
+const REPORT_FIGURES = 12;
+const REPORT_FAILURES = 200;
+
+/** Fails before any work if `--out` cannot be created or written. */
+export async function checkWritable(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+    const probe = join(out, `.convlens-probe-${randomBytes(4).toString('hex')}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new UsageError(`cannot write to --out ${out}: ${fsReason(error)}`);
+  }
+}
+
+function outputPath(out: string, name: string, format: OutputFormat): string {
+  return join(out, `${name.replace(/\.[^./]*$/, '')}.${format}`);
+}
+
+async function upToDate(input: string, output: string): Promise<boolean> {
+  try {
+    const [i, o] = await Promise.all([stat(input), stat(output)]);
+    return o.isFile() && o.size > 0 && o.mtimeMs >= i.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/** Counts the inputs (same walk, nothing kept) so the progress bar can show a total and an ETA. */
+async function countInputs(options: ExtractOptions, out: string): Promise<number> {
+  let n = 0;
+  for await (const item of listInputs(options.inputs, { exclude: [out] })) if ('error' in item || inShard(item.name, options.shard)) n++;
+  return n;
+}
+
+/**
+ * `convlens extract`: every input through filter → detect → condense on a pool of worker threads,
+ * outputs written atomically. Streams the inputs with at most `2 × jobs` in flight, so memory does
+ * not grow with their number. Returns the exit code (0 all done, 1 some inputs failed).
+ */
+export async function runExtract(options: ExtractOptions): Promise<number> {
+  const started = performance.now();
+  colormap(options.cmap); // an unknown colormap is a usage error, before any work
+  const out = resolve(options.out);
+  await checkWritable(out);
+  const jobs = options.jobs ?? availableParallelism();
+  const config: ExtractConfig = {
+    kernel: options.kernel.values,
+    kernelName: options.kernel.name,
+    kernelTitle: options.kernel.title,
+    format: options.format,
+    stride: options.stride,
+    padding: options.padding,
+    pool: options.pool,
+    cmap: options.cmap,
+    gamma: options.gamma,
+    channels: options.channels,
+    resize: options.resize,
+    stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
+  };
+  if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
+  const stdoutIsTerminal = Boolean(process.stdout.isTTY);
+  const bar = options.progress ? fileProgress('extract', process.stderr) : undefined;
+  if (bar)
+    void countInputs(options, out).then(
+      (n) => bar.setTotal(n),
+      () => {},
+    );
+  const pool = new WorkerPool<Task, TaskResult>(
+    new URL('./extract_worker.js', import.meta.url),
+    jobs,
+    config,
+    (task, reason) => ({ id: task.id, ok: false, error: reason }),
+    2,
+    // each worker is one thread of work: the wasm backend must not start threads of its own in it
+    { ...process.env, CONVLENS_THREADS: '1' },
+  );
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+
+  let found = 0;
+  let written = 0;
+  let skipped = 0;
+  let failed = 0;
+  const failures: [string, string][] = [];
+  const figures: { name: string; svg: string }[] = [];
+  const names = new Map<number, InputFile>();
+  const running = new Set<Promise<void>>();
+  let nextId = 0;
+
+  const fail = (path: string, reason: string) => {
+    failed++;
+    if (failures.length < REPORT_FAILURES) failures.push([path, reason]);
+    const line = errorLine(`${path}: ${reason}`);
+    if (bar) bar.log(line);
+    else process.stderr.write(line);
+    if (options.json) process.stdout.write(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
+    bar?.tick(failed);
+  };
+  const handle = (result: TaskResult) => {
+    const input = names.get(result.id)!;
+    names.delete(result.id);
+    if (!result.ok) return fail(input.path, result.error);
+    written++;
+    if (result.figure) figures.push({ name: input.name, svg: result.figure });
+    if (options.json) {
+      const line = {
+        input: input.path,
+        status: 'written',
+        output: result.output,
+        shape: result.shape,
+        min: result.min,
+        max: result.max,
+        ms: Math.round(result.ms),
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    } else if (!(bar && stdoutIsTerminal)) {
+      process.stdout.write(`${result.output}\n`);
+    }
+    bar?.tick(failed);
+  };
+
+  try {
+    for await (const item of listInputs(options.inputs, { exclude: [out] })) {
+      if (interrupted) break;
+      if ('error' in item) {
+        found++;
+        fail(item.path, item.error);
+        continue;
+      }
+      if (!inShard(item.name, options.shard)) continue;
+      found++;
+      const output = outputPath(out, item.name, options.format);
+      if (resolve(output) === resolve(item.path)) {
+        fail(item.path, 'the output would overwrite the input (choose another --out)');
+        continue;
+      }
+      if (options.resume && (await upToDate(item.path, output))) {
+        skipped++;
+        if (options.json) process.stdout.write(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
+        bar?.tick(failed);
+        continue;
+      }
+      await pool.whenReady();
+      const id = nextId++;
+      names.set(id, item);
+      const task: Task = { id, input: item.path, output, name: item.name, figure: options.report && id < REPORT_FIGURES };
+      const promise: Promise<void> = pool.run(task).then(handle);
+      running.add(promise);
+      void promise.finally(() => running.delete(promise));
+    }
+    await Promise.all(running);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    bar?.stop();
+    await pool.close();
+  }
+  if (interrupted) {
+    process.stderr.write(errorLine('interrupted: outputs written so far are complete; run again with --resume to finish'));
+    return 130;
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const summary: ExtractSummary = {
+    found,
+    written,
+    skipped,
+    failed,
+    seconds: Math.round(seconds * 1000) / 1000,
+    imagesPerSecond: Math.round((written / Math.max(seconds, 1e-9)) * 10) / 10,
+    out,
+    jobs,
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (options.report) {
+    const path = join(out, 'report.html');
+    await writeFileAtomic(path, extractReport(options, config, summary, failures, figures));
+    if (!options.json) process.stderr.write(`report: ${path}\n`);
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
+  const parts = [`${written} written`];
+  if (skipped) parts.push(`${skipped} skipped (up to date)`);
+  if (failed) parts.push(`${failed} failed`);
+  if (found === 0)
+    process.stderr.write(`extract: no inputs${options.shard ? ` in shard ${options.shard.index}/${options.shard.count}` : ''}\n`);
+  else
+    process.stderr.write(
+      `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
+    );
+  return failed > 0 ? 1 : 0;
+}
+
+function extractReport(
+  options: ExtractOptions,
+  config: ExtractConfig,
+  summary: ExtractSummary,
+  failures: [string, string][],
+  figures: { name: string; svg: string }[],
+): string {
+  const settings = [
+    ['setting', 'value'],
+    ['kernel', `${config.kernelTitle} (${config.kernelName})`],
+    ['convolution', `stride ${config.stride}, ${config.padding} padding`],
+    ['detect', 'relu'],
+    ['condense', config.pool ? `max pool ${config.pool}×${config.pool}, stride ${config.pool}, same padding` : 'none'],
+    ['written stage', config.stage],
+    ['format', config.format],
+    ['channels', String(config.channels)],
+    ['resize', config.resize ? `${config.resize[0]}×${config.resize[1]}` : 'none'],
+    ['colormap', `${config.cmap}, gamma ${config.gamma}`],
+  ];
+  const results = [
+    ['inputs', 'written', 'skipped', 'failed', 'seconds', 'images/s', 'jobs'],
+    [summary.found, summary.written, summary.skipped, summary.failed, summary.seconds, summary.imagesPerSecond, summary.jobs].map(String),
+  ];
+  return report({
+    title: `convlens extract: ${config.kernelTitle}`,
+    meta: `${new Date().toISOString()}${options.command ? ` · ${options.command}` : ''}`,
+    sections: [
+      {
+        heading: 'Settings',
+        table: settings,
+        figures: [{ figure: showKernel(constant(config.kernel), { title: config.kernelTitle, cellSize: 48 }) }],
+      },
+      { heading: 'Results', table: results },
+      ...(failures.length
+        ? [
+            {
+              heading: `Failed inputs${summary.failed > failures.length ? ` (first ${failures.length} of ${summary.failed})` : ''}`,
+              table: [['input', 'reason'], ...failures],
+            },
+          ]
+        : []),
+      {
+        heading: figures.length < summary.written ? `Figures (the first ${figures.length} images)` : 'Figures',
+        figures: figures.sort((a, b) => a.name.localeCompare(b.name)).map((f) => ({ figure: f.svg, caption: f.name })),
+      },
+    ],
+  });
+}

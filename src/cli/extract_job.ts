@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import * as image from '../image/index.js';
+import { constant } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { colorize } from '../viz/colormap.js';
+import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
+import { plane, range } from '../viz/maps.js';
+import { shortestFloat32 } from '../viz/numbers.js';
+import { writeFileAtomic } from './files.js';
+import { fsReason } from './inputs.js';
+import { encodeNpy } from './npy.js';
+
+export type OutputFormat = 'png' | 'svg' | 'html' | 'json' | 'npy';
+export type StageName = 'filter' | 'detect' | 'condense';
+
+/** Everything a worker needs to process any image of the run (sent once, as plain data). */
+export interface ExtractConfig {
+  kernel: number[][];
+  kernelName: string;
+  kernelTitle: string;
+  format: OutputFormat;
+  stride: number;
+  padding: 'valid' | 'same';
+  /** Max-pooling window and stride; 0 = no condense step. */
+  pool: number;
+  cmap: string;
+  gamma: number;
+  channels: 1 | 3;
+  resize?: [number, number];
+  /** The stage written as png/json/npy. */
+  stage: StageName;
+}
+
+export interface Task {
+  id: number;
+  input: string;
+  output: string;
+  name: string;
+  /** Also send back the extraction strip (SVG) for the run's report. */
+  figure: boolean;
+}
+
+export type TaskResult =
+  | { id: number; ok: true; output: string; shape: number[]; min: number; max: number; ms: number; figure?: string }
+  | { id: number; ok: false; error: string };
+
+function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
+  let img: Tensor = image.decodeImage(bytes, { channels: config.channels });
+  img = image.convertImageDtype(img, 'float32');
+  if (config.resize) img = image.resize(img, config.resize);
+  return img;
+}
+
+/** Filter → detect → condense one decoded image with the run's settings. */
+export function runExtraction(config: ExtractConfig, img: Tensor): Extraction {
+  return extractFeature(img, constant(config.kernel), {
+    convStride: config.stride,
+    convPadding: config.padding,
+    activation: 'relu',
+    poolSize: config.pool || null,
+    poolStride: config.pool || undefined,
+    poolPadding: 'same',
+  });
+}
+
+function figureOf(config: ExtractConfig, result: Extraction, title: string) {
+  return drawExtraction(result, {
+    title,
+    cmap: config.cmap,
+    gamma: config.gamma,
+    convStride: config.stride,
+    convPadding: config.padding,
+    poolSize: config.pool || null,
+    poolStride: config.pool || undefined,
+  });
+}
+
+/** The bytes of one output file. */
+export function encodeOutput(
+  config: ExtractConfig,
+  result: Extraction,
+  name: string,
+): { bytes: Uint8Array | string; map: Tensor<'float32'> } {
+  const stage = config.stage === 'condense' && !result.condense ? 'detect' : config.stage;
+  const map = plane(stage === 'filter' ? result.filter : stage === 'detect' ? result.detect : result.condense!);
+  const title = `${name} · ${config.kernelTitle}`;
+  switch (config.format) {
+    case 'png':
+      return { bytes: image.encodePng(colorize(gammaMap(map, config.gamma), { cmap: config.cmap })), map };
+    case 'npy':
+      return { bytes: encodeNpy(map.data, map.shape), map };
+    case 'json': {
+      const [min, max] = range(map);
+      const doc = {
+        source: name,
+        kernel: { name: config.kernelName, values: config.kernel },
+        stage,
+        stride: config.stride,
+        padding: config.padding,
+        pool: config.pool,
+        shape: map.shape,
+        min,
+        max,
+        data: rows(map),
+      };
+      return { bytes: `${JSON.stringify(doc)}\n`, map };
+    }
+    case 'svg':
+      return { bytes: figureOf(config, result, title).svg, map };
+    case 'html':
+      return { bytes: figureOf(config, result, title).html(title), map };
+  }
+}
+
+/** The map's rows with each float32 written in its shortest exact form (0.0823 rather than 0.08235302567481995). */
+function rows(map: Tensor<'float32'>): number[][] {
+  const [h, w] = map.shape;
+  return Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => Number(shortestFloat32(map.data[y * w + x]))));
+}
+
+function gammaMap(map: Tensor<'float32'>, gamma: number): Tensor<'float32'> {
+  if (gamma === 1) return map;
+  const out = Float32Array.from(map.data, (v) => (v < 0 ? -((-v) ** gamma) : v ** gamma));
+  return new Tensor(out, map.shape, 'float32');
+}
+
+/** Reads, decodes, extracts and writes one image; never throws (a failure is a result). */
+export async function processImage(config: ExtractConfig, task: Task): Promise<TaskResult> {
+  const started = performance.now();
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(task.input);
+  } catch (error) {
+    return { id: task.id, ok: false, error: `cannot read: ${fsReason(error)}` };
+  }
+  let result: Extraction;
+  let encoded: ReturnType<typeof encodeOutput>;
+  try {
+    result = runExtraction(config, load(config, bytes));
+    encoded = encodeOutput(config, result, task.name);
+  } catch (error) {
+    return { id: task.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  try {
+    await writeFileAtomic(task.output, encoded.bytes);
+  } catch (error) {
+    return { id: task.id, ok: false, error: `cannot write ${task.output}: ${fsReason(error)}` };
+  }
+  const [min, max] = range(encoded.map);
+  const figure = task.figure
+    ? config.format === 'svg' && typeof encoded.bytes === 'string'
+      ? encoded.bytes
+      : figureOf(config, result, `${task.name} · ${config.kernelTitle}`).svg
+    : undefined;
+  return { id: task.id, ok: true, output: task.output, shape: encoded.map.shape, min, max, ms: performance.now() - started, figure };
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { ConvlensError } from '../errors.js';
+import * as kernels from '../kernels/index.js';
+import { constant } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A kernel named on the command line, with a name for titles and file names. */
+export interface KernelArg {
+  name: string;
+  title: string;
+  kernel: Tensor;
+  /** The values as nested arrays (for a worker thread or JSON output). */
+  values: number[][];
+}
+
+function fromValues(value: unknown, source: string): number[][] {
+  const rows =
+    value && typeof value === 'object' && !Array.isArray(value) && 'kernel' in value ? (value as { kernel: unknown }).kernel : value;
+  if (
+    !Array.isArray(rows) ||
+    rows.length === 0 ||
+    !rows.every(
+      (r) => Array.isArray(r) && r.length === rows[0].length && r.length > 0 && r.every((v) => typeof v === 'number' && Number.isFinite(v)),
+    )
+  ) {
+    throw new ConvlensError(
+      `${source} is not a kernel: expected a non-empty 2-D array of numbers with rows of equal length, like [[1, -1], [1, -1]]`,
+    );
+  }
+  return rows as number[][];
+}
+
+/** A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or `{ "kernel": [[...]] }`). */
+export function parseKernel(text: string): KernelArg {
+  const trimmed = text.trim();
+  let values: number[][];
+  let name: string;
+  let title: string;
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new ConvlensError(`--kernel ${JSON.stringify(text)} is not valid JSON (${(error as Error).message})`);
+    }
+    values = fromValues(parsed, `--kernel ${JSON.stringify(text)}`);
+    name = 'custom';
+    title = 'Custom kernel';
+  } else if (/\.json$/i.test(trimmed)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(trimmed, 'utf8'));
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      throw new ConvlensError(`--kernel file ${trimmed}: ${reason}`);
+    }
+    values = fromValues(parsed, `--kernel file ${trimmed}`);
+    name = trimmed.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
+    title = name;
+  } else {
+    let kernel: Tensor;
+    try {
+      kernel = kernels.get(trimmed);
+    } catch {
+      throw new ConvlensError(
+        `--kernel ${JSON.stringify(text)} is not a preset (${kernels.names.join(', ')}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
+      );
+    }
+    const key = Object.entries(kernels.presets).find(([, p]) => p.kernel === kernel)?.[0] ?? trimmed;
+    return { name: key, title: kernels.presets[key]?.title ?? key, kernel, values: kernel.array() as number[][] };
+  }
+  return { name, title, kernel: constant(values), values };
+}

@@ -1,0 +1,112 @@
+import { extname, resolve } from 'node:path';
+import * as kernels from '../kernels/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Figure } from '../viz/figure.js';
+import { showKernel, showKernels } from '../viz/kernel.js';
+import { matrix } from '../viz/matrix.js';
+import { terminalPreview } from '../viz/terminal.js';
+import { writeFileAtomic } from './files.js';
+import type { KernelArg } from './kernel_arg.js';
+import { colorEnabled } from './term.js';
+import { UsageError } from './usage.js';
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** Two blocks of lines next to each other (escape codes don't count towards the width). */
+export function sideBySide(left: string, right: string, gap = 3): string {
+  const a = left.split('\n');
+  const b = right.split('\n');
+  const width = Math.max(...a.map((l) => l.replace(ANSI, '').length));
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => {
+    const l = a[i] ?? '';
+    const r = b[i] ?? '';
+    return r ? `${l}${' '.repeat(width - l.replace(ANSI, '').length + gap)}${r}` : l;
+  }).join('\n');
+}
+
+/** The kernel's heatmap for the terminal: colour half blocks when colour is on, shading otherwise. */
+export function kernelPreview(kernel: Tensor, cmap: string, stream: NodeJS.WriteStream): string {
+  const cols = kernel.shape[1];
+  // two characters per cell: one line per kernel row in both modes, beside the matrix
+  return terminalPreview(kernel, { mode: colorEnabled(stream) ? 'color' : 'plain', cmap, width: cols * 2 });
+}
+
+function sum(t: Tensor): number {
+  let s = 0;
+  for (const v of t.data) s += v;
+  return Math.round(s * 1e6) / 1e6;
+}
+
+/** Writes a figure as .png, .svg or .html, by the file's extension. */
+export async function writeFigure(path: string, figure: Figure): Promise<string> {
+  const ext = extname(path).toLowerCase();
+  const full = resolve(path);
+  if (ext === '.png') await writeFileAtomic(full, await figure.png({ scale: 2 }));
+  else if (ext === '.svg') await writeFileAtomic(full, figure.svg);
+  else if (ext === '.html' || ext === '.htm') await writeFileAtomic(full, figure.html());
+  else throw new UsageError(`--out ${path}: the file name must end in .png, .svg or .html`);
+  return full;
+}
+
+export interface KernelsOptions {
+  json: boolean;
+  out?: string;
+  cmap: string;
+}
+
+/** `convlens kernels`: every preset with its values and a small heatmap. */
+export async function runKernels(options: KernelsOptions): Promise<number> {
+  if (options.json) {
+    const list = kernels.names.map((name) => {
+      const { kernel, title } = kernels.presets[name];
+      return { name, title, shape: kernel.shape, sum: sum(kernel), values: kernel.array() };
+    });
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  } else {
+    for (const name of kernels.names) {
+      const { kernel, title } = kernels.presets[name];
+      const [rows, cols] = kernel.shape;
+      process.stdout.write(`${name.padEnd(12)} ${title} (${rows}×${cols}, sum ${sum(kernel)})\n`);
+      const text = matrix(kernel, { digits: kernel.dtype === 'float32' ? 4 : undefined });
+      process.stdout.write(`${sideBySide(text.replace(/^/gm, '  '), kernelPreview(kernel, options.cmap, process.stdout))}\n\n`);
+    }
+    process.stdout.write('Use one with: convlens extract IMAGE --kernel NAME --out DIR   (or convlens show-kernel NAME)\n');
+  }
+  if (options.out) {
+    const figure = showKernels(
+      kernels.names.map((name) => ({ kernel: kernels.presets[name].kernel, title: kernels.presets[name].title })),
+      { cmap: options.cmap, digits: 4 },
+    );
+    const path = await writeFigure(options.out, figure);
+    process.stderr.write(`wrote ${path}\n`);
+  }
+  return 0;
+}
+
+export interface ShowKernelCommandOptions {
+  json: boolean;
+  out?: string;
+  cmap: string;
+  digits?: number;
+  title?: string;
+  label: boolean;
+}
+
+/** `convlens show-kernel K`: the kernel as numbers and as a heatmap; with --out, the lesson's figure. */
+export async function runShowKernel(k: KernelArg, options: ShowKernelCommandOptions): Promise<number> {
+  const title = options.title ?? k.title;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);
+  } else {
+    process.stdout.write(`${title} (${k.kernel.shape.join('×')}, sum ${sum(k.kernel)})\n`);
+    process.stdout.write(
+      `${sideBySide(matrix(k.kernel, { digits: options.digits }), kernelPreview(k.kernel, options.cmap, process.stdout))}\n`,
+    );
+  }
+  if (options.out) {
+    const figure = showKernel(k.kernel, { title, cmap: options.cmap, digits: options.digits, label: options.label });
+    const path = await writeFigure(options.out, figure);
+    process.stderr.write(`wrote ${path}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,83 @@
+import { Worker } from 'node:worker_threads';
+
+interface Slot<T, R> {
+  worker: Worker;
+  pending: Map<number, { task: T; resolve: (r: R) => void }>;
+}
+
+/**
+ * A fixed set of worker threads, each running `script` with `workerData`. `run` hands a task to the
+ * least busy worker; `whenReady` waits until fewer than `size × depth` tasks are in flight, which
+ * is what keeps memory bounded however many tasks there are. A worker that dies (out of memory
+ * on a huge image, say) fails its tasks through `onCrash` and is replaced.
+ */
+export class WorkerPool<T extends { id: number }, R extends { id: number }> {
+  private slots: Slot<T, R>[] = [];
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly script: URL,
+    readonly size: number,
+    private readonly workerData: unknown,
+    private readonly onCrash: (task: T, reason: string) => R,
+    private readonly depth = 2,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot<T, R> {
+    const worker = new Worker(this.script, { workerData: this.workerData, env: this.env });
+    const slot: Slot<T, R> = { worker, pending: new Map() };
+    worker.on('message', (result: R) => {
+      const entry = slot.pending.get(result.id);
+      if (!entry) return;
+      slot.pending.delete(result.id);
+      this.finish();
+      entry.resolve(result);
+    });
+    const fail = (reason: string) => {
+      const index = this.slots.indexOf(slot);
+      if (index < 0) return;
+      const lost = [...slot.pending.values()];
+      slot.pending.clear();
+      if (!this.closed) this.slots[index] = this.spawn();
+      else this.slots.splice(index, 1);
+      for (const { task, resolve } of lost) {
+        this.finish();
+        resolve(this.onCrash(task, reason));
+      }
+    };
+    worker.on('error', (error) => fail(`worker crashed: ${error.message}`));
+    worker.on('exit', (code) => fail(`worker exited with code ${code}`));
+    return slot;
+  }
+
+  private finish(): void {
+    this.inFlight--;
+    this.waiters.shift()?.();
+  }
+
+  /** Resolves when another task may be started without exceeding the bound. */
+  async whenReady(): Promise<void> {
+    while (this.inFlight >= this.size * this.depth) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  run(task: T): Promise<R> {
+    const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+    this.inFlight++;
+    return new Promise<R>((resolve) => {
+      slot.pending.set(task.id, { task, resolve });
+      slot.worker.postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

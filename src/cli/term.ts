@@ -1,0 +1,21 @@
+/** Terminal conventions: NO_COLOR (https://no-color.org), TERM=dumb, and whether a stream is a terminal. */
+export function colorEnabled(stream: NodeJS.WriteStream): boolean {
+  const env = process.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+/** Columns available for a preview on this stream (80 when it is not a terminal). */
+export function columns(stream: NodeJS.WriteStream): number {
+  return stream.isTTY && stream.columns ? stream.columns : 80;
+}
+
+export function paint(stream: NodeJS.WriteStream, code: number, text: string): string {
+  return colorEnabled(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+/** Red `convlens:` prefix for errors (plain when colour is off). */
+export function errorLine(message: string): string {
+  return `${paint(process.stderr, 31, 'convlens:')} ${message}\n`;
+}

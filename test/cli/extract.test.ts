@@ -1,0 +1,200 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convlens, IMAGES, jsonLines, pngSize, tempDir, truncatedJpeg } from './helpers.js';
+
+const SAMPLES = ['camera.png', 'chelsea.png', 'rocket.jpg'];
+
+/** A folder with the sample images and a truncated JPEG among them. */
+function inputFolder(): { dir: string; images: string } {
+  const dir = tempDir();
+  const images = join(dir, 'images');
+  mkdirSync(images);
+  for (const f of SAMPLES) copyFileSync(join(IMAGES, f), join(images, f));
+  writeFileSync(join(images, 'broken.jpg'), readFileSync(truncatedJpeg(dir)));
+  writeFileSync(join(images, 'notes.txt'), 'not an image');
+  return { dir, images };
+}
+
+describe('convlens extract', () => {
+  it('writes a feature map per good image, reports the truncated JPEG with its reason, exits 1', () => {
+    const { dir } = inputFolder();
+    const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'features', '--jobs', '2'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/convlens: images\/broken\.jpg: decode(Image|Jpeg): .*(truncated|corrupt|end)/i);
+    expect(run.stderr).toMatch(/4 inputs: 3 written, 1 failed/);
+    const written = run.stdout.trim().split('\n').sort();
+    expect(written.map((p) => p.replace(/^.*[\\/]/, ''))).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
+    // valid 3×3 conv then 2×2 max pool, stride 2, same: 512 → 510 → 255
+    expect(pngSize(join(dir, 'features', 'camera.png'))).toEqual([255, 255]);
+    expect(pngSize(join(dir, 'features', 'chelsea.png'))).toEqual([225, 149]);
+    expect(pngSize(join(dir, 'features', 'rocket.png'))).toEqual([319, 213]);
+    // no temporary files left behind
+    expect(readdirSync(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
+    // the run's stderr has no progress bar: it is not a terminal
+    expect(run.stderr).not.toMatch(/\r|ETA/);
+  });
+
+  it('all good inputs exit 0; files named explicitly and missing ones', () => {
+    const dir = tempDir();
+    const ok = convlens(
+      ['extract', join(IMAGES, 'camera.png'), '--kernel', 'sharpen', '--out', dir, '--pool', 'none', '--padding', 'same'],
+      { cwd: dir },
+    );
+    expect(ok.code).toBe(0);
+    expect(pngSize(join(dir, 'camera.png'))).toEqual([512, 512]);
+    const missing = convlens(['extract', 'nope.png', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', join(dir, 'b')], {
+      cwd: dir,
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('convlens: nope.png: no such file or directory');
+    expect(existsSync(join(dir, 'b', 'camera.png'))).toBe(true);
+  });
+
+  it('--json: one object per input, then a summary', () => {
+    const { dir } = inputFolder();
+    const run = convlens(['extract', 'images', '-k', '[[1,-1],[1,-1]]', '-o', 'out', '--json', '--resize', '100x80'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const lines = jsonLines(run.stdout);
+    const summary = lines.pop()!.summary as Record<string, number>;
+    expect(summary).toMatchObject({ found: 4, written: 3, skipped: 0, failed: 1 });
+    expect(summary.maxRssMB).toBeGreaterThan(0);
+    const byStatus = (s: string) => lines.filter((l) => l.status === s);
+    expect(byStatus('written')).toHaveLength(3);
+    // 100×80 → valid 2×2 conv 99×79 → pool 50×40
+    for (const l of byStatus('written')) expect(l.shape).toEqual([50, 40]);
+    expect(byStatus('failed')[0]).toMatchObject({ input: 'images/broken.jpg' });
+    expect(String(byStatus('failed')[0].error)).toMatch(/decode(Image|Jpeg): .*truncated/);
+  });
+
+  it('--resume skips complete outputs and redoes stale ones', () => {
+    const { dir } = inputFolder();
+    const args = ['extract', 'images', '--kernel', 'edge', '--out', 'out', '--json'];
+    convlens(args, { cwd: dir });
+    const again = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
+    expect(again.filter((l) => l.status === 'skipped')).toHaveLength(3);
+    expect(again.filter((l) => l.status === 'written')).toHaveLength(0);
+    // an input changed after its output was written is done again
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'images', 'camera.png'), future, future);
+    const third = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
+    expect(third.filter((l) => l.status === 'written').map((l) => l.input)).toEqual(['images/camera.png']);
+    expect(statSync(join(dir, 'out', 'camera.png')).size).toBeGreaterThan(0);
+  });
+
+  it('--shard i/n splits the inputs into disjoint parts that cover them all', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 12; i++) {
+      const f = SAMPLES[i % 2];
+      copyFileSync(join(IMAGES, f), join(dir, `img-${i}-${f}`));
+    }
+    const parts = [1, 2, 3].map((i) => {
+      const run = convlens(['extract', '*.png', '--kernel', 'blur', '--out', `out-${i}`, '--shard', `${i}/3`, '--json', '--pool', '4'], {
+        cwd: dir,
+      });
+      expect(run.code).toBe(0);
+      return jsonLines(run.stdout)
+        .filter((l) => l.status === 'written')
+        .map((l) => String(l.input));
+    });
+    const all = parts.flat().sort();
+    expect(all).toHaveLength(12);
+    expect(new Set(all).size).toBe(12);
+    expect(parts.every((p) => p.length > 0)).toBe(true);
+  });
+
+  it('writes json, npy, svg and html outputs, and a report', () => {
+    const dir = tempDir();
+    const input = join(IMAGES, 'chelsea.png');
+    for (const format of ['json', 'npy', 'svg', 'html']) {
+      const run = convlens(['extract', input, '--kernel', 'bottom_sobel', '--format', format, '--out', format, '--report'], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(existsSync(join(dir, format, 'report.html'))).toBe(true);
+    }
+    const doc = JSON.parse(readFileSync(join(dir, 'json', 'chelsea.json'), 'utf8'));
+    expect(doc).toMatchObject({ source: 'chelsea.png', stage: 'condense', shape: [149, 225], kernel: { name: 'bottomSobel' } });
+    expect(doc.data).toHaveLength(149);
+    expect(doc.data[0]).toHaveLength(225);
+    const npy = readFileSync(join(dir, 'npy', 'chelsea.npy'));
+    expect(npy.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+    const headerLength = npy.readUInt16LE(8);
+    expect(npy.subarray(10, 10 + headerLength).toString('latin1')).toContain("'descr': '<f4', 'fortran_order': False, 'shape': (149, 225)");
+    expect(npy.length).toBe(10 + headerLength + 149 * 225 * 4);
+    expect(npy.readFloatLE(10 + headerLength)).toBeCloseTo(doc.data[0][0], 6);
+    const svg = readFileSync(join(dir, 'svg', 'chelsea.svg'), 'utf8');
+    for (const t of ['Input', 'Filter', 'Detect', 'Condense', 'chelsea.png · Bottom Sobel']) expect(svg).toContain(`>${t}</text>`);
+    const html = readFileSync(join(dir, 'html', 'chelsea.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    const report = readFileSync(join(dir, 'html', 'report.html'), 'utf8');
+    expect(report).toContain('convlens extract: Bottom Sobel');
+    expect(report).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it('takes a kernel from a JSON file and RGB input with --channels 3', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'k.json'),
+      JSON.stringify({
+        kernel: [
+          [0, 1, 0],
+          [1, -4, 1],
+          [0, 1, 0],
+        ],
+      }),
+    );
+    const run = convlens(
+      ['extract', join(IMAGES, 'chelsea.png'), '--kernel', 'k.json', '--channels', '3', '--out', 'o', '--json', '--stride', '2'],
+      { cwd: dir },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    // stride 2 valid: (300-3)/2+1 = 149 rows, (451-3)/2+1 = 225 cols; pool 2 same: 75×113
+    expect(jsonLines(run.stdout)[0].shape).toEqual([75, 113]);
+  });
+
+  it('never reads its own outputs when --out is inside the input folder', () => {
+    const { dir } = inputFolder();
+    const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'images/features', '--json'], { cwd: dir });
+    const first = jsonLines(run.stdout).pop()!.summary as Record<string, number>;
+    expect(first.found).toBe(4);
+    const second = jsonLines(
+      convlens(['extract', 'images', '--kernel', 'edge', '--out', 'images/features', '--json'], { cwd: dir }).stdout,
+    ).pop()!.summary as Record<string, number>;
+    expect(second.found).toBe(4);
+  });
+});
+
+describe('convlens extract: usage errors exit 2 before any work', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown preset', ['--kernel', 'nope'], /is not a preset \(edge, blur, bottomSobel/],
+    ['a ragged kernel', ['--kernel', '[[1,2],[3]]'], /not a kernel/],
+    ['a bad shard', ['--kernel', 'edge', '--shard', '3/2'], /--shard must be i\/n/],
+    ['zero jobs', ['--kernel', 'edge', '--jobs', '0'], /--jobs must be a positive integer/],
+    ['a bad resize', ['--kernel', 'edge', '--resize', 'big'], /--resize must be HEIGHTxWIDTH/],
+    ['an unknown format', ['--kernel', 'edge', '--format', 'gif'], /Allowed choices are png, svg, html, json, npy/],
+    ['an unknown colormap', ['--kernel', 'edge', '--cmap', 'rainbowz'], /unknown colormap "rainbowz"/],
+    ['an unknown option', ['--kernel', 'edge', '--frobnicate'], /unknown option '--frobnicate'/],
+    ['no kernel', [], /required option '-k, --kernel <kernel>' not specified/],
+  ];
+  for (const [what, extra, message] of cases) {
+    it(what, () => {
+      const dir = tempDir();
+      const run = convlens(['extract', join(IMAGES, 'camera.png'), '--out', 'out', ...extra], { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+      expect(existsSync(join(dir, 'out', 'camera.png'))).toBe(false);
+    });
+  }
+
+  it('an unwritable --out', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), 'x');
+    const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', join(dir, 'file', 'sub')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot write to --out .*file\/sub: not a folder/);
+  });
+
+  it('no inputs at all', () => {
+    expect(convlens(['extract', '--kernel', 'edge', '--out', tempDir()]).code).toBe(2);
+  });
+});
