@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConvlensError } from '../errors.js';
 import type { OutputFormat, StageName } from './extract_job.js';
 import type { KernelArg } from './kernel_arg.js';
+import { registerServe } from './serve.js';
 import { colorEnabled, columns, errorLine } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -292,6 +293,8 @@ program
       fail(error);
     }
   });
+
+registerServe(program);
 
 // `convlens kernels | head`: a closed pipe ends the command quietly, as it does for cat
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

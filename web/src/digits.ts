@@ -1,0 +1,373 @@
+import { byId, el, formatNumber } from './dom.js';
+import { drawRgb, heatColors } from './draw.js';
+import type { KernelValue } from './kernel_editor.js';
+import { layers, type Tensor, tensor, viz } from './lib.js';
+
+type Model = ReturnType<typeof layers.fromArtifacts>;
+
+const SIDE = 28;
+/** MNIST digits fit a 20×20 box inside the 28×28 field, centred by their centre of mass. */
+const BOX = 20;
+const KEY_STEP = 10;
+
+interface WeightsGroupLike {
+  paths?: unknown;
+}
+
+/** Fetches model.json and its weight files (paths relative to model.json) and builds the model with `layers.fromArtifacts`. */
+export async function loadShippedModel(url: string): Promise<Model> {
+  const base = new URL(url, document.baseURI);
+  const response = await fetch(base);
+  if (!response.ok) throw new Error(`${base.pathname} answered ${response.status} ${response.statusText}`);
+  const json = (await response.json()) as { weightsManifest?: WeightsGroupLike[] };
+  const paths = (json.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths.map(String) : []));
+  const buffers = await Promise.all(
+    paths.map(async (p) => {
+      const weightsUrl = new URL(p, base);
+      if (weightsUrl.origin !== base.origin) throw new Error(`weights path ${p} is not on this site`);
+      const r = await fetch(weightsUrl);
+      if (!r.ok) throw new Error(`${weightsUrl.pathname} answered ${r.status} ${r.statusText}`);
+      return r.arrayBuffer();
+    }),
+  );
+  return layers.fromArtifacts(json, buffers);
+}
+
+/**
+ * The drawn digit as MNIST presents digits: white on black, the ink's bounding box scaled to fit
+ * 20×20 (the browser's smoothing does the shrinking), then moved so its centre of mass sits at
+ * the centre of the 28×28 field. Undefined when nothing is drawn.
+ */
+export function mnistInput(pad: HTMLCanvasElement): Float32Array | undefined {
+  const ctx = pad.getContext('2d', { willReadFrequently: true });
+  if (!ctx) return undefined;
+  const { data, width, height } = ctx.getImageData(0, 0, pad.width, pad.height);
+  let top = height;
+  let bottom = -1;
+  let left = width;
+  let right = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (data[(y * width + x) * 4] > 24) {
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+  }
+  if (bottom < 0) return undefined;
+  const bw = right - left + 1;
+  const bh = bottom - top + 1;
+  const scale = BOX / Math.max(bw, bh);
+  const small = document.createElement('canvas');
+  small.width = SIDE;
+  small.height = SIDE;
+  const sctx = small.getContext('2d', { willReadFrequently: true });
+  if (!sctx) return undefined;
+  sctx.fillStyle = '#000';
+  sctx.fillRect(0, 0, SIDE, SIDE);
+  sctx.imageSmoothingEnabled = true;
+  sctx.imageSmoothingQuality = 'high';
+  const dw = bw * scale;
+  const dh = bh * scale;
+  sctx.drawImage(pad, left, top, bw, bh, (SIDE - dw) / 2, (SIDE - dh) / 2, dw, dh);
+  const pixels = sctx.getImageData(0, 0, SIDE, SIDE).data;
+  const gray = new Float32Array(SIDE * SIDE);
+  let mass = 0;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < gray.length; i++) {
+    const v = pixels[i * 4] / 255;
+    gray[i] = v;
+    mass += v;
+    mx += v * (i % SIDE);
+    my += v * Math.floor(i / SIDE);
+  }
+  if (mass === 0) return undefined;
+  const sx = Math.round((SIDE - 1) / 2 - mx / mass);
+  const sy = Math.round((SIDE - 1) / 2 - my / mass);
+  const out = new Float32Array(SIDE * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const fx = x - sx;
+      const fy = y - sy;
+      if (fx >= 0 && fx < SIDE && fy >= 0 && fy < SIDE) out[y * SIDE + x] = gray[fy * SIDE + fx];
+    }
+  }
+  return out;
+}
+
+/** One colour image per channel of `[1, H, W, C]` feature maps, each in its own value range (like the lesson's imshow). */
+function mapTiles(output: Tensor, cmap: string): Tensor<'uint8'>[] {
+  const [, h, w, c] = output.shape;
+  const data = output.data as ArrayLike<number>;
+  return Array.from({ length: c }, (_, k) => {
+    const plane = new Float32Array(h * w);
+    for (let i = 0; i < h * w; i++) plane[i] = data[i * c + k];
+    return viz.colorize(tensor(plane, [h, w], 'float32'), { cmap });
+  });
+}
+
+/** Section 3: the drawing pad, the shipped MNIST model's prediction, its feature maps and its learned kernels. */
+export class DigitSection {
+  private model: Model | undefined;
+  private drawing = false;
+  private last: [number, number] | undefined;
+  private pen: [number, number] = [140, 140];
+  private penDown = false;
+  private pending = false;
+  private readonly pad = byId<HTMLCanvasElement>('digit-pad');
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly width = byId<HTMLSelectElement>('digit-width');
+  private readonly prediction = byId('prediction');
+  private readonly probabilities = byId<HTMLOListElement>('probabilities');
+  private readonly modelInput = byId<HTMLCanvasElement>('digit-input');
+  private readonly maps = byId('feature-maps');
+  private readonly error = byId('model-error');
+  private readonly bars: { item: HTMLLIElement; bar: HTMLElement; value: HTMLElement }[] = [];
+  /** Predictions made so far (tests read the last one). */
+  readonly predictions: { digit: number; probability: number; probabilities: number[] }[] = [];
+
+  constructor(
+    modelUrl: string,
+    private readonly useKernel: (kernel: KernelValue, event: Event) => void,
+  ) {
+    const ctx = this.pad.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('playground: no 2D canvas context');
+    this.ctx = ctx;
+    this.clear();
+    for (let d = 0; d < 10; d++) {
+      const bar = el('span', { class: 'bar-fill' });
+      const value = el('span', { class: 'pct' }, '–');
+      const item = el('li', {}, el('span', { class: 'digit' }, String(d)), el('span', { class: 'bar', 'aria-hidden': 'true' }, bar), value);
+      this.bars.push({ item, bar, value });
+      this.probabilities.append(item);
+    }
+    this.setupPointer();
+    this.setupKeyboard();
+    byId('digit-clear').addEventListener('click', () => {
+      this.clear();
+      this.update();
+    });
+    void this.load(modelUrl);
+  }
+
+  private async load(url: string): Promise<void> {
+    try {
+      this.model = await loadShippedModel(url);
+    } catch (error) {
+      this.error.textContent = `The MNIST model could not be loaded, so drawn digits cannot be read: ${(error as Error).message}`;
+      this.prediction.textContent = 'No model loaded.';
+      return;
+    }
+    this.showKernels();
+    this.update();
+  }
+
+  private clear(): void {
+    this.ctx.fillStyle = '#000';
+    this.ctx.fillRect(0, 0, this.pad.width, this.pad.height);
+  }
+
+  private stroke(from: [number, number], to: [number, number]): void {
+    const ctx = this.ctx;
+    ctx.strokeStyle = '#fff';
+    ctx.fillStyle = '#fff';
+    ctx.lineWidth = Number(this.width.value);
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(from[0], from[1]);
+    ctx.lineTo(to[0], to[1]);
+    ctx.stroke();
+  }
+
+  private point(event: PointerEvent): [number, number] {
+    const rect = this.pad.getBoundingClientRect();
+    return [((event.clientX - rect.left) / rect.width) * this.pad.width, ((event.clientY - rect.top) / rect.height) * this.pad.height];
+  }
+
+  private setupPointer(): void {
+    this.pad.addEventListener('pointerdown', (event) => {
+      if (event.button !== 0) return;
+      event.preventDefault();
+      this.pad.setPointerCapture(event.pointerId);
+      this.drawing = true;
+      this.last = this.point(event);
+      this.stroke(this.last, this.last);
+      this.schedule();
+    });
+    this.pad.addEventListener('pointermove', (event) => {
+      if (!this.drawing || !this.last) return;
+      const points = event.getCoalescedEvents?.() ?? [event];
+      for (const e of points.length ? points : [event]) {
+        const p = this.point(e);
+        this.stroke(this.last, p);
+        this.last = p;
+      }
+      this.schedule();
+    });
+    const end = () => {
+      if (!this.drawing) return;
+      this.drawing = false;
+      this.last = undefined;
+      this.update();
+    };
+    this.pad.addEventListener('pointerup', end);
+    this.pad.addEventListener('pointercancel', end);
+  }
+
+  /** Arrow keys move the pen by a tenth of the pad, drawing while it is down; Space or Enter lifts or lowers it; Delete clears. */
+  private setupKeyboard(): void {
+    const cursor = el('span', { class: 'pen-cursor', 'aria-hidden': 'true' });
+    this.pad.parentElement?.append(cursor);
+    const place = () => {
+      cursor.style.left = `${(this.pen[0] / this.pad.width) * 100}%`;
+      cursor.style.top = `${(this.pen[1] / this.pad.height) * 100}%`;
+      cursor.classList.toggle('down', this.penDown);
+    };
+    place();
+    this.pad.addEventListener('keydown', (event) => {
+      const moves: Record<string, [number, number]> = {
+        ArrowLeft: [-KEY_STEP, 0],
+        ArrowRight: [KEY_STEP, 0],
+        ArrowUp: [0, -KEY_STEP],
+        ArrowDown: [0, KEY_STEP],
+      };
+      const move = moves[event.key];
+      if (move) {
+        const from = this.pen;
+        this.pen = [
+          Math.min(this.pad.width - 10, Math.max(10, from[0] + move[0])),
+          Math.min(this.pad.height - 10, Math.max(10, from[1] + move[1])),
+        ];
+        if (this.penDown) {
+          this.stroke(from, this.pen);
+          this.update();
+        }
+      } else if (event.key === ' ' || event.key === 'Enter') {
+        this.penDown = !this.penDown;
+        if (this.penDown) {
+          this.stroke(this.pen, this.pen);
+          this.update();
+        }
+      } else if (event.key === 'Delete' || event.key === 'Backspace') {
+        this.clear();
+        this.update();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      place();
+    });
+  }
+
+  /** Predicts at most once per frame while a stroke is drawn. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.update();
+    });
+  }
+
+  private update(): void {
+    const pixels = mnistInput(this.pad);
+    drawRgb(
+      this.modelInput,
+      viz.colorize(tensor(pixels ?? new Float32Array(SIDE * SIDE), [SIDE, SIDE], 'float32'), { cmap: 'gray', vmin: 0, vmax: 1 }),
+    );
+    if (!pixels) {
+      this.prediction.textContent = this.model ? 'Draw a digit to see what the model reads.' : this.prediction.textContent;
+      for (const b of this.bars) {
+        b.bar.style.width = '0';
+        b.value.textContent = '–';
+        b.item.classList.remove('top');
+      }
+      this.maps.replaceChildren();
+      return;
+    }
+    if (!this.model) return;
+    const x = tensor(pixels, [1, SIDE, SIDE, 1], 'float32');
+    const outputs = this.model.layerOutputs(x);
+    const probabilities = Array.from(outputs[outputs.length - 1].output.data as ArrayLike<number>);
+    const digit = probabilities.indexOf(Math.max(...probabilities));
+    this.predictions.push({ digit, probability: probabilities[digit], probabilities });
+    if (this.predictions.length > 100) this.predictions.shift();
+    this.prediction.replaceChildren(
+      'The model reads ',
+      el('strong', { class: 'digit-big' }, String(digit)),
+      ` (${(probabilities[digit] * 100).toFixed(1)}% sure)`,
+    );
+    this.bars.forEach((b, d) => {
+      b.bar.style.width = `${(probabilities[d] * 100).toFixed(1)}%`;
+      b.value.textContent = `${(probabilities[d] * 100).toFixed(1)}%`;
+      b.item.classList.toggle('top', d === digit);
+    });
+    this.showMaps(outputs);
+  }
+
+  private showMaps(outputs: ReturnType<Model['layerOutputs']>): void {
+    const figures: HTMLElement[] = [];
+    for (const { layer, output } of outputs) {
+      if (output.rank !== 4) continue;
+      const [, h, w, c] = output.shape;
+      const scale = Math.max(1, Math.round(56 / h));
+      const image = viz.grid(mapTiles(output, 'magma'), { cols: 8, scale, gap: 2, background: [255, 255, 255] });
+      const canvas = el('canvas', { role: 'img', 'aria-label': `Feature maps of ${layer.name}` });
+      drawRgb(canvas, image);
+      const what =
+        layer.className === 'Conv2D'
+          ? 'convolution + ReLU'
+          : layer.className === 'MaxPool2D' || layer.className === 'MaxPooling2D'
+            ? 'max pooling'
+            : layer.className;
+      figures.push(
+        el(
+          'figure',
+          { class: 'layer-maps' },
+          canvas,
+          el('figcaption', {}, el('strong', {}, layer.name), ` ${what} · ${c} maps of ${w}×${h}`),
+        ),
+      );
+    }
+    this.maps.replaceChildren(...figures);
+  }
+
+  private showKernels(): void {
+    const model = this.model;
+    if (!model) return;
+    const weights = model.layers[0]?.getWeights()[0];
+    if (weights?.rank !== 4) return;
+    const [kh, kw, cin, count] = weights.shape;
+    const data = weights.data as ArrayLike<number>;
+    const items: HTMLElement[] = [];
+    for (let k = 0; k < count; k++) {
+      const values: number[] = [];
+      for (let i = 0; i < kh * kw; i++) values.push(data[i * cin * count + k]);
+      const colors = heatColors(values);
+      const cells = values.map((v, i) => {
+        const cell = el('span', { class: 'cell' }, formatNumber(v, 2));
+        cell.style.backgroundColor = colors[i].background;
+        cell.style.color = colors[i].color;
+        return cell;
+      });
+      const grid = el('span', { class: 'mini-kernel' }, ...cells);
+      grid.style.setProperty('--cols', String(kw));
+      const button = el(
+        'button',
+        { type: 'button', class: 'learned-kernel', 'aria-label': `Learned kernel ${k + 1}: use it in the Filter panel` },
+        grid,
+        el('span', { class: 'label' }, `#${k + 1}`),
+      );
+      button.addEventListener('click', (event) => {
+        this.useKernel({ rows: kh, cols: kw, values: values.map((v) => Number(v.toPrecision(4))) }, event);
+        byId('extract').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      });
+      items.push(button);
+    }
+    byId('learned-kernels').replaceChildren(...items);
+  }
+}

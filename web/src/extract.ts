@@ -1,0 +1,295 @@
+import { byId, el, formatNumber } from './dom.js';
+import { drawImageData, drawRgb, toImageData } from './draw.js';
+import { type LoadedImage, prepareImage } from './images.js';
+import { KernelEditor, type KernelValue } from './kernel_editor.js';
+import { ConvlensError, getBackend, kernels, type Tensor, tensor, viz } from './lib.js';
+
+/** One redraw of the four panels, as `window.__convlensTimings.redraws` lists them. */
+export interface RedrawTiming {
+  /** What caused it: `kernel-edit` (a cell typed), `kernel-preset`, `image`, `settings`, `backend`. */
+  cause: string;
+  /** From the event (its timeStamp) until all four canvases hold their new pixels, in ms. */
+  ms: number;
+  /** conv2d + relu + maxPool2d (`viz.extractFeature`), in ms. */
+  computeMs: number;
+  /** Colouring (`viz.colorize`) and drawing the four canvases, in ms. */
+  drawMs: number;
+  /** From the event until the next animation frame (the browser paints right after it), in ms. */
+  frameMs?: number;
+  height: number;
+  width: number;
+  kernel: string;
+  backend: string;
+}
+
+const LESSON_KERNEL: KernelValue = { rows: 2, cols: 2, values: [1, -1, 1, -1] };
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+function kernelValue(t: Tensor): KernelValue {
+  return { rows: t.shape[0], cols: t.shape[1], values: Array.from(t.data as ArrayLike<number>) };
+}
+
+function range(data: ArrayLike<number>): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/** Smallest and largest value, and how many are negative (what ReLU will set to 0). */
+function filterStats(data: ArrayLike<number>): { lo: number; hi: number; negatives: number } {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  let negatives = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v < 0) negatives++;
+  }
+  return { lo, hi, negatives };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Section 1: the image, the kernel, the settings and the Input → Filter → Detect → Condense panels. */
+export class ExtractSection {
+  readonly timings: RedrawTiming[] = [];
+  private image: LoadedImage | undefined;
+  private inputPixels: ImageData | undefined;
+  private kernel: KernelValue | undefined;
+  private kernelName = 'edge';
+  private readonly editor: KernelEditor;
+  private readonly kernelSelect = byId<HTMLSelectElement>('kernel-select');
+  private readonly imageSelect = byId<HTMLSelectElement>('image-select');
+  private readonly fileInput = byId<HTMLInputElement>('file-input');
+  private readonly imageError = byId('image-error');
+  private readonly kernelError = byId('kernel-error');
+  private readonly settings = {
+    stride: byId<HTMLSelectElement>('stride'),
+    padding: byId<HTMLSelectElement>('padding'),
+    pool: byId<HTMLSelectElement>('pool'),
+    cmap: byId<HTMLSelectElement>('cmap'),
+  };
+  private readonly canvases = {
+    input: byId<HTMLCanvasElement>('panel-input'),
+    filter: byId<HTMLCanvasElement>('panel-filter'),
+    detect: byId<HTMLCanvasElement>('panel-detect'),
+    condense: byId<HTMLCanvasElement>('panel-condense'),
+  };
+  private readonly captions = {
+    input: byId('cap-input'),
+    filter: byId('cap-filter'),
+    detect: byId('cap-detect'),
+    condense: byId('cap-condense'),
+  };
+
+  constructor(private readonly onRedraw: (timing: RedrawTiming) => void = () => {}) {
+    for (const [name, preset] of Object.entries(kernels.presets)) {
+      const [rows, cols] = preset.kernel.shape;
+      this.kernelSelect.append(el('option', { value: name }, `${preset.title} (${rows}×${cols})`));
+    }
+    this.kernelSelect.append(
+      el('option', { value: 'lesson' }, 'Vertical lines [[1, −1], [1, −1]] (2×2)'),
+      el('option', { value: 'custom' }, 'Custom (your numbers)'),
+    );
+    this.editor = new KernelEditor(
+      byId('kernel-grid'),
+      byId<HTMLSelectElement>('kernel-rows'),
+      byId<HTMLSelectElement>('kernel-cols'),
+      byId<HTMLOutputElement>('kernel-sum'),
+      this.kernelError,
+      (event, edited) => this.kernelChanged(event, edited),
+    );
+    this.kernelSelect.addEventListener('change', (event) => this.choosePreset(this.kernelSelect.value, event));
+    this.imageSelect.addEventListener('change', () => void this.loadSample(this.imageSelect.value));
+    this.fileInput.addEventListener('change', () => {
+      const file = this.fileInput.files?.[0];
+      if (file) void this.openFile(file);
+    });
+    for (const select of Object.values(this.settings)) select.addEventListener('change', (event) => this.render('settings', event));
+    this.setupDrop(byId('extract'));
+    this.choosePreset('edge');
+  }
+
+  /** Selects a preset kernel by name (`edge`, `blur`, ..., `lesson`). */
+  choosePreset(name: string, event?: Event): void {
+    if (name === 'custom') {
+      this.kernelName = 'custom';
+      return;
+    }
+    const value = name === 'lesson' ? LESSON_KERNEL : kernelValue(kernels.presets[name].kernel);
+    this.kernelName = name;
+    this.kernelSelect.value = name;
+    this.editor.set(value, event);
+  }
+
+  /** Puts any kernel (a learned one) in the editor, as a custom kernel. */
+  useKernel(kernel: KernelValue, event?: Event): void {
+    this.kernelName = 'custom';
+    this.kernelSelect.value = 'custom';
+    this.editor.set(kernel, event);
+  }
+
+  async loadSample(file: string): Promise<void> {
+    try {
+      const response = await fetch(`./samples/${encodeURIComponent(file)}`);
+      if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`);
+      this.open(new Uint8Array(await response.arrayBuffer()), file, 'sample');
+    } catch (error) {
+      this.imageError.textContent = `The sample image ${file} could not be loaded: ${describeError(error)}`;
+    }
+  }
+
+  async openFile(file: File): Promise<void> {
+    if (file.size > MAX_FILE_BYTES) {
+      this.imageError.textContent = `“${file.name}” is ${(file.size / 1048576).toFixed(0)} MB; the playground opens images up to ${MAX_FILE_BYTES / 1048576} MB.`;
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (error) {
+      this.imageError.textContent = `“${file.name}” could not be read: ${describeError(error)}`;
+      return;
+    }
+    this.open(bytes, file.name, 'file');
+  }
+
+  /** Decodes and shows an image; a file that cannot be decoded leaves the current image and says why. */
+  open(bytes: Uint8Array, name: string, source: 'sample' | 'file'): void {
+    let loaded: LoadedImage;
+    try {
+      loaded = prepareImage(bytes, name);
+    } catch (error) {
+      const reason = error instanceof ConvlensError ? error.message : `unexpected error: ${describeError(error)}`;
+      this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image. ${reason}`;
+      return;
+    }
+    this.imageError.textContent = '';
+    this.image = loaded;
+    const input = loaded.input;
+    this.inputPixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
+    const [, h, w] = input.shape;
+    const [oh, ow] = loaded.original;
+    const shrunk = oh !== h || ow !== w ? `, shrunk from ${ow}×${oh}` : '';
+    this.captions.input.textContent = `${w}×${h} gray${shrunk} · ${name}`;
+    if (source === 'file') {
+      if (![...this.imageSelect.options].some((o) => o.value === '')) {
+        this.imageSelect.append(el('option', { value: '' }, 'Your image'));
+      }
+      this.imageSelect.value = '';
+      this.imageSelect.options[this.imageSelect.selectedIndex].textContent = `Your image: ${name}`;
+    }
+    this.render('image');
+  }
+
+  private kernelChanged(event: Event | undefined, edited: boolean): void {
+    const value = this.editor.value();
+    if (!value) return;
+    this.kernel = value;
+    if (edited) {
+      this.kernelName = 'custom';
+      this.kernelSelect.value = 'custom';
+    }
+    this.render(edited ? 'kernel-edit' : 'kernel-preset', event);
+  }
+
+  /** Runs filter → detect → condense with the library and redraws the four panels. */
+  render(cause: string, event?: Event): void {
+    const image = this.image;
+    const kernel = this.kernel;
+    if (!image || !kernel || !this.inputPixels) return;
+    const start = event && event.timeStamp > 0 ? event.timeStamp : performance.now();
+    const t0 = performance.now();
+    const stride = Number(this.settings.stride.value);
+    const padding = this.settings.padding.value as 'same' | 'valid';
+    const pool = Number(this.settings.pool.value);
+    const cmap = this.settings.cmap.value;
+    let result: ReturnType<typeof viz.extractFeature>;
+    try {
+      const k = tensor(Float32Array.from(kernel.values), [kernel.rows, kernel.cols], 'float32');
+      result = viz.extractFeature(image.input, k, {
+        convStride: stride,
+        convPadding: padding,
+        poolSize: pool || 0,
+        poolStride: pool || 1,
+        poolPadding: 'same',
+      });
+    } catch (error) {
+      this.kernelError.textContent = `These settings do not fit this image: ${describeError(error)}`;
+      return;
+    }
+    if (this.kernelError.textContent?.startsWith('These settings')) this.kernelError.textContent = '';
+    const t1 = performance.now();
+
+    // Each map in its own value range, as the lesson's imshow draws it. One pass over the filter
+    // output gives its range and its negatives; ReLU's range follows from it (max(0, ·) of each end).
+    const stats = filterStats(result.filter.data);
+    const condensed = result.condense ?? result.detect;
+    const [clo, chi] = result.condense ? range(condensed.data) : [Math.max(0, stats.lo), Math.max(0, stats.hi)];
+    drawImageData(this.canvases.input, this.inputPixels);
+    drawRgb(this.canvases.filter, viz.colorize(result.filter, { cmap, vmin: stats.lo, vmax: stats.hi }));
+    drawRgb(this.canvases.detect, viz.colorize(result.detect, { cmap, vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi) }));
+    drawRgb(this.canvases.condense, viz.colorize(condensed, { cmap, vmin: clo, vmax: chi }));
+    const t2 = performance.now();
+
+    const [, fh, fw] = result.filter.shape;
+    const [, ch, cw] = condensed.shape;
+    this.captions.filter.textContent = `${fw}×${fh} · ${formatNumber(stats.lo, 2)} to ${formatNumber(stats.hi, 2)}`;
+    this.captions.detect.textContent = `${fw}×${fh} · ${formatNumber(Math.max(0, stats.lo), 2)} to ${formatNumber(Math.max(0, stats.hi), 2)} · ${Math.round((stats.negatives / result.filter.size) * 100)}% set to 0`;
+    this.captions.condense.textContent = result.condense ? `${cw}×${ch} · ${pool}×${pool} windows` : `${cw}×${ch} · pooling off`;
+
+    const [, height, width] = image.input.shape;
+    const timing: RedrawTiming = {
+      cause,
+      ms: t2 - start,
+      computeMs: t1 - t0,
+      drawMs: t2 - t1,
+      height,
+      width,
+      kernel: this.kernelName,
+      backend: getBackend(),
+    };
+    this.timings.push(timing);
+    if (this.timings.length > 500) this.timings.shift();
+    requestAnimationFrame(() => {
+      timing.frameMs = performance.now() - start;
+    });
+    this.onRedraw(timing);
+  }
+
+  private setupDrop(zone: HTMLElement): void {
+    let depth = 0;
+    const hasFiles = (event: DragEvent) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+    zone.addEventListener('dragenter', (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      depth++;
+      zone.classList.add('dropping');
+    });
+    zone.addEventListener('dragover', (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    });
+    zone.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) zone.classList.remove('dropping');
+    });
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      depth = 0;
+      zone.classList.remove('dropping');
+      const file = event.dataTransfer?.files?.[0];
+      if (file) void this.openFile(file);
+    });
+  }
+}
