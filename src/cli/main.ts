@@ -118,7 +118,9 @@ Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 
 program
   .command('demo')
-  .description('Run the lesson: the 6×6 worked example in the terminal, and every preset kernel on a sample image, written as PNGs')
+  .description(
+    'Run the lesson: the 6×6 worked example in the terminal, then every preset kernel on a sample image (feature maps, extraction figures, report.html)',
+  )
   .option('-o, --out <dir>', 'folder for the PNG files and report.html', 'out')
   .option('-i, --image <file>', 'PNG or JPEG to filter', SAMPLE_IMAGE)
   .option('--cmap <name>', 'colormap for feature maps (d3-scale-chromatic name, _r reverses)', 'magma')

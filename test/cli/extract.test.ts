@@ -16,7 +16,7 @@ function inputFolder(): { dir: string; images: string } {
   return { dir, images };
 }
 
-describe('convlens extract', () => {
+describe('convlens extract', { timeout: 180_000 }, () => {
   it('writes a feature map per good image, reports the truncated JPEG with its reason, exits 1', () => {
     const { dir } = inputFolder();
     const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'features', '--jobs', '2'], { cwd: dir });
@@ -163,7 +163,7 @@ describe('convlens extract', () => {
   });
 });
 
-describe('convlens extract: usage errors exit 2 before any work', () => {
+describe('convlens extract: usage errors exit 2 before any work', { timeout: 180_000 }, () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown preset', ['--kernel', 'nope'], /is not a preset \(edge, blur, bottomSobel/],
     ['a ragged kernel', ['--kernel', '[[1,2],[3]]'], /not a kernel/],

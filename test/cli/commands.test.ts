@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convlens, pngSize, ROOT, tempDir } from './helpers.js';
+
+const ESC = String.fromCharCode(27);
+
+describe('convlens --help and --version', { timeout: 180_000 }, () => {
+  it('prints the version from package.json, exit 0', () => {
+    const run = convlens(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('every command has help with examples, exit 0', () => {
+    const top = convlens(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist']) {
+      expect(top.stdout).toContain(command);
+      const run = convlens([command, '--help']);
+      expect(run.code, command).toBe(0);
+      expect(run.stdout, command).toContain('Examples:');
+    }
+  });
+
+  it('an unknown command is a usage error (exit 2) on stderr', () => {
+    const run = convlens(['frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('convlens kernels', { timeout: 180_000 }, () => {
+  it('lists every preset with its values; plain text when piped', () => {
+    const run = convlens(['kernels']);
+    expect(run.code).toBe(0);
+    for (const name of ['edge', 'blur', 'bottomSobel', 'emboss', 'sharpen', 'gaussian'])
+      expect(run.stdout).toMatch(new RegExp(`^${name} `, 'm'));
+    expect(run.stdout).toContain('⎢-1   8  -1⎥');
+    expect(run.stdout).not.toContain(ESC);
+  });
+
+  it('24-bit colour previews with FORCE_COLOR, none when NO_COLOR is set too', () => {
+    expect(convlens(['kernels'], { env: { FORCE_COLOR: '1' } }).stdout).toContain(`${ESC}[48;2;`);
+    expect(convlens(['kernels'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toContain(ESC);
+  });
+
+  it('--json and --out', () => {
+    const dir = tempDir();
+    const run = convlens(['kernels', '--json', '--out', join(dir, 'kernels.svg')]);
+    expect(run.code).toBe(0);
+    const list = JSON.parse(run.stdout);
+    expect(list.find((k: { name: string }) => k.name === 'sharpen')).toMatchObject({ title: 'Sharpen', shape: [3, 3], sum: 1 });
+    const svg = readFileSync(join(dir, 'kernels.svg'), 'utf8');
+    for (const title of ['Edge Detect', 'Bottom Sobel', 'Emboss', 'Sharpen']) expect(svg).toContain(`>${title}</text>`);
+  });
+});
+
+describe('convlens show-kernel', { timeout: 180_000 }, () => {
+  it('prints a JSON kernel as a matrix and writes the figure as PNG', () => {
+    const dir = tempDir();
+    const run = convlens(['show-kernel', '[[1,-1],[1,-1]]', '--out', 'k.png', '--title', 'Vertical'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Vertical (2×2, sum 0)');
+    expect(run.stdout).toContain('⎡1  -1⎤');
+    expect(run.stderr).toContain('k.png');
+    // two cells of 64 px plus padding and a title, drawn at scale 2
+    const [w, h] = pngSize(join(dir, 'k.png'));
+    expect(w).toBe(2 * (2 * 64 + 24));
+    expect(h).toBeGreaterThan(w);
+  });
+
+  it('--json, --digits, and errors', () => {
+    const run = convlens(['show-kernel', 'gaussian', '--json']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ name: 'gaussian', shape: [5, 5] });
+    expect(convlens(['show-kernel', 'blur', '--digits', '2']).stdout).toContain('0.06');
+    const bad = convlens(['show-kernel', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"nope" is not a preset/);
+    expect(convlens(['show-kernel', 'edge', '--out', join(tempDir(), 'k.gif')]).code).toBe(2);
+  });
+});
+
+describe('convlens demo', { timeout: 180_000 }, () => {
+  it("prints the lesson's worked example and writes the figures and a report", () => {
+    const dir = tempDir();
+    const run = convlens(['demo', '--out', 'figs'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    // the lesson's filter and ReLU outputs, as sympy shows them
+    expect(run.stdout).toContain('⎢-2.0  2.0  -1.0  0  0⎥');
+    expect(run.stdout).toContain('⎣0  2.0  0  0  0⎦');
+    for (const f of [
+      'input.png',
+      'edge-filter.png',
+      'edge-detect.png',
+      'edge-condense.png',
+      'edge-extraction.png',
+      'kernels.png',
+      'report.html',
+    ]) {
+      expect(existsSync(join(dir, 'figs', f)), f).toBe(true);
+    }
+    expect(pngSize(join(dir, 'figs', 'edge-condense.png'))).toEqual([256, 256]);
+    expect(readFileSync(join(dir, 'figs', 'report.html'), 'utf8')).toContain('Feature extraction with each kernel');
+  });
+});
