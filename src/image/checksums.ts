@@ -1,0 +1,37 @@
+let crcTable: Uint32Array | undefined;
+
+function table(): Uint32Array {
+  if (crcTable) return crcTable;
+  crcTable = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crcTable[n] = c >>> 0;
+  }
+  return crcTable;
+}
+
+/** CRC-32 (ISO 3309, as PNG chunks and zlib use it) of bytes[start, end). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const t = table();
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Adler-32 (zlib's checksum) of bytes[start, end). */
+export function adler32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let a = 1;
+  let b = 0;
+  let i = start;
+  while (i < end) {
+    const stop = Math.min(end, i + 3800); // keeps b below 2^31 before the modulo
+    for (; i < stop; i++) {
+      a += bytes[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}

@@ -1,0 +1,72 @@
+import { ConvlensError } from '../errors.js';
+import { asTensor, type TensorInput } from '../ops/convert.js';
+import { allocate, type DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export type ImageDType = 'float32' | 'int32' | 'uint8';
+
+/** The largest value of an integer image dtype: images of that dtype span 0..max. */
+const MAX: Record<'int32' | 'uint8', number> = { uint8: 255, int32: 2147483647 };
+const IMAGE_DTYPES = ['float32', 'int32', 'uint8'];
+
+export function checkImageDType(op: string, arg: string, dtype: unknown): asserts dtype is ImageDType {
+  if (!IMAGE_DTYPES.includes(dtype as string)) {
+    const got = typeof dtype === 'string' ? dtype : typeof dtype;
+    throw new ConvlensError(`${op}: ${arg} must be float32, int32 or uint8, got ${got}`);
+  }
+}
+
+/**
+ * Converts an image to another dtype, scaling its values, exactly as TensorFlow's
+ * `tf.image.convert_image_dtype(image, dtype, saturate)`: floats hold 0..1, integers 0..MAX
+ * (255 for uint8, 2^31 − 1 for int32). All arithmetic is float32, as in TensorFlow.
+ *
+ * - Same dtype: the image itself, unchanged (no clipping or rescaling even for floats outside 0..1).
+ * - Integer → float32: `x * float32(1 / MAX)` (for uint8 that is x × 0.003921569, which gives
+ *   exactly 1 for 255).
+ * - float32 → integer: `x * (MAX + 0.5)` (255.5 for uint8; 2^31 in float32 for int32), truncated
+ *   toward zero. Without `saturate`, values outside 0..1 then wrap like `cast` (−0.1 → −25 → 231 as
+ *   uint8); with `saturate` the scaled value is clipped to the output range first (for int32 to
+ *   [−2^31, 2147483520], the largest float32 below 2^31, as TF's saturate_cast does).
+ * - uint8 → int32: `x * 2^23` (so 255 → 2139095040, not 2^31 − 1; converting back is exact).
+ * - int32 → uint8: floor division by 2^23, then cast (wrapping) or, with `saturate`, clipping to 0..255.
+ */
+export function convertImageDtype<D extends ImageDType>(image: TensorInput, dtype: D, saturate = false): Tensor<D> {
+  const op = 'convertImageDtype';
+  const t = asTensor(op, 'image', image);
+  checkImageDType(op, 'dtype', dtype);
+  if (t.dtype === 'bool') throw new ConvlensError(`${op}: image must be float32, int32 or uint8, got bool`);
+  if (typeof saturate !== 'boolean') throw new ConvlensError(`${op}: saturate must be true or false, got ${typeof saturate}`);
+  return convertImage(t, dtype, saturate);
+}
+
+/** convertImageDtype without argument checks, for the other image ops. */
+export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate: boolean): Tensor<D> {
+  if (t.dtype === dtype) return t as Tensor<D>;
+  const from = t.dtype as ImageDType;
+  const src = t.data;
+  const n = src.length;
+  const out = allocate(dtype as DType, n) as Tensor<D>['data'];
+  if (from !== 'float32' && dtype !== 'float32') {
+    if (from === 'uint8') {
+      for (let i = 0; i < n; i++) out[i] = src[i] * 8388608;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const scaled = Math.floor(src[i] / 8388608);
+        out[i] = saturate ? Math.min(255, Math.max(0, scaled)) : scaled;
+      }
+    }
+  } else if (dtype === 'float32') {
+    const scale = Math.fround(1 / MAX[from as 'int32' | 'uint8']);
+    for (let i = 0; i < n; i++) out[i] = Math.fround(src[i]) * scale;
+  } else {
+    const scale = Math.fround(MAX[dtype as 'int32' | 'uint8'] + 0.5);
+    const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-2147483648, 2147483520];
+    for (let i = 0; i < n; i++) {
+      let v = Math.fround(src[i] * scale);
+      if (saturate) v = Math.min(hi, Math.max(lo, v));
+      out[i] = Math.trunc(v);
+    }
+  }
+  return new Tensor(out, t.shape, dtype);
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConvlensError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { decodeImage } from './decode_image.js';
+import { decodeJpeg } from './decode_jpeg.js';
+import { decodePng } from './decode_png.js';
+import { encodePng } from './encode_png.js';
+import * as image from './index.js';
+import { DEFAULT_PIXEL_LIMIT, getPixelLimit, setPixelLimit } from './pixel_limit.js';
+
+const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
+
+function expectError(fn: () => unknown, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConvlensError);
+  expect((thrown as Error).message).toMatch(message);
+}
+
+describe('decodeImage', () => {
+  it('tells PNG from JPEG by the first bytes', () => {
+    for (const [name, decode] of [
+      ['camera.png', decodePng],
+      ['chelsea.png', decodePng],
+      ['rocket.jpg', decodeJpeg],
+    ] as const) {
+      for (const channels of [0, 1, 3, 4] as const) {
+        const got = decodeImage(asset(name), { channels });
+        const want = decode(asset(name), { channels });
+        expect(got.shape).toEqual(want.shape);
+        expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true);
+      }
+    }
+  });
+
+  it('accepts an ArrayBuffer (as fetch gives in the browser) and a Node Buffer', () => {
+    const bytes = asset('camera.png');
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    expect(decodeImage(buffer as ArrayBuffer).shape).toEqual([512, 512, 1]);
+    expect(decodeImage(readFileSync(new URL('../../assets/images/rocket.jpg', import.meta.url))).shape).toEqual([427, 640, 3]);
+  });
+
+  it('is exported for `import { image } from "convlens"` with the documented names', () => {
+    expect(Object.keys(image).sort()).toEqual(
+      [
+        'DEFAULT_PIXEL_LIMIT',
+        'adjustGamma',
+        'convertImageDtype',
+        'decodeImage',
+        'decodeJpeg',
+        'decodePng',
+        'encodePng',
+        'getPixelLimit',
+        'grayscaleToRgb',
+        'resize',
+        'rgbToGrayscale',
+        'setPixelLimit',
+      ].sort(),
+    );
+  });
+
+  it('names what unknown or unsupported bytes look like', () => {
+    expectError(() => decodeImage(new Uint8Array(0)), /^decodeImage: data is empty \(expected PNG or JPEG bytes\)$/);
+    expectError(
+      () => decodeImage(new TextEncoder().encode('GIF89a......')),
+      /^decodeImage: data is GIF data \(it starts with 47 49 46 38 39 61 2e 2e …; expected PNG or JPEG bytes\)$/,
+    );
+    expectError(() => decodeImage(Uint8Array.from([0x42, 0x4d, 0, 0])), /data is BMP data/);
+    expectError(() => decodeImage(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ')), /data is WebP data/);
+    expectError(
+      () => decodeImage(Uint8Array.from([1, 2, 3])),
+      /^decodeImage: data is not a known image format \(it starts with 01 02 03; expected PNG or JPEG bytes\)$/,
+    );
+    expectError(
+      () => decodeImage(new Uint16Array(4) as never),
+      /^decodeImage: data must be a Uint8Array or ArrayBuffer of PNG or JPEG bytes, got a Uint16Array$/,
+    );
+    expectError(() => decodeImage({} as never), /got an object \(Object\)/);
+  });
+
+  it('reports the truncated JPEG under its own name', () => {
+    const truncated = new Uint8Array(readFileSync(new URL('../../test/fixtures/truncated.jpg', import.meta.url)));
+    expectError(
+      () => decodeImage(truncated),
+      /^decodeImage: data is truncated or corrupt: .* before the JPEG end-of-image marker \(EOI\)$/,
+    );
+  });
+
+  it('throws only ConvlensErrors on random bytes and on corrupted real files (fuzz)', () => {
+    const small = encodePng(
+      new Tensor(
+        Uint8Array.from({ length: 24 * 16 * 3 }, (_, i) => (i * 7) % 256),
+        [16, 24, 3],
+        'uint8',
+      ),
+    );
+    const rocket = asset('rocket.jpg').subarray(0);
+    const seeds = [small, rocket];
+    const outcome = (bytes: Uint8Array) => {
+      try {
+        decodeImage(bytes, { maxPixels: 1_000_000 });
+        return 'decoded';
+      } catch (error) {
+        if (!(error instanceof ConvlensError)) throw error;
+        expect(error.message).toMatch(/^decodeImage: /);
+        return 'error';
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), (bytes, asPng) => {
+        const header = asPng ? [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] : [0xff, 0xd8, 0xff];
+        outcome(Uint8Array.from([...header, ...bytes]));
+        outcome(bytes);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat()),
+        (which, edits, cut) => {
+          const bytes = seeds[which].slice();
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          outcome(cut === null ? bytes : bytes.subarray(0, cut % bytes.length));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('pixel limit', () => {
+  it('defaults to sharp’s 268402689 and can be changed globally, and per call with maxPixels', () => {
+    expect(getPixelLimit()).toBe(DEFAULT_PIXEL_LIMIT);
+    expect(DEFAULT_PIXEL_LIMIT).toBe(268_402_689);
+    const camera = asset('camera.png');
+    const previous = setPixelLimit(100_000);
+    try {
+      expect(previous).toBe(DEFAULT_PIXEL_LIMIT);
+      expectError(
+        () => decodeImage(camera),
+        /^decodeImage: image is 512×512 = 262144 pixels, above the limit of 100000 \(set maxPixels or setPixelLimit to allow it\)$/,
+      );
+      expectError(() => decodeImage(asset('rocket.jpg')), /image is 640×427 = 273280 pixels, above the limit of 100000/);
+      expect(decodeImage(camera, { maxPixels: 512 * 512 }).shape).toEqual([512, 512, 1]);
+      setPixelLimit(Number.POSITIVE_INFINITY);
+      expect(decodeImage(camera).shape).toEqual([512, 512, 1]);
+    } finally {
+      setPixelLimit(previous);
+    }
+    expect(getPixelLimit()).toBe(DEFAULT_PIXEL_LIMIT);
+  });
+
+  it('rejects limits that are not positive integers', () => {
+    expectError(() => setPixelLimit(0), /^setPixelLimit: limit must be a positive integer or Infinity, got 0$/);
+    expectError(() => setPixelLimit(1.5), /got 1.5/);
+    expectError(() => setPixelLimit('1' as never), /got string/);
+    expectError(
+      () => decodeImage(asset('camera.png'), { maxPixels: Number.NaN }),
+      /^decodeImage: maxPixels must be a positive integer or Infinity, got NaN$/,
+    );
+    expect(getPixelLimit()).toBe(DEFAULT_PIXEL_LIMIT);
+  });
+});

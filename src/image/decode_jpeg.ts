@@ -1,0 +1,185 @@
+import jpegJs from 'jpeg-js';
+import { ConvlensError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { rgbToGray, upsample, yccToRgb } from './jpeg_color.js';
+import { checkJpegComplete, type JpegInfo, readJpegHeader } from './jpeg_info.js';
+import { checkPixelCount } from './pixel_limit.js';
+
+type ColorSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
+
+/**
+ * Decodes JPEG bytes to a uint8 tensor `[height, width, channels]`, following TensorFlow's
+ * `tf.io.decode_jpeg(contents, channels)` (libjpeg-turbo with its defaults: fancy upsampling,
+ * the accurate integer IDCT):
+ *
+ * - `channels: 0` gives the file's channels: 1 for a grayscale JPEG, 3 otherwise (CMYK → RGB).
+ * - `channels: 1` from colour is libjpeg's own conversion: the luma (Y) plane of a YCbCr JPEG
+ *   as stored (no weights applied: the encoder already computed 0.299 R + 0.587 G + 0.114 B),
+ *   or the rounded 0.299/0.587/0.114 sum for an RGB-coded JPEG. A CMYK JPEG cannot be decoded
+ *   to gray (as in TensorFlow): decode it to RGB and use rgbToGrayscale.
+ * - `channels: 3` upsamples chroma with libjpeg's triangle filters and converts YCbCr to RGB in
+ *   libjpeg's fixed-point arithmetic; `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
+ *
+ * The coefficients and IDCT come from jpeg-js (pure JS), whose IDCT rounds differently from
+ * libjpeg's: expect differences of a level or two from TensorFlow on some pixels (measured on
+ * rocket.jpg: see decode_jpeg.test.ts). CMYK/YCCK colour conversion and chroma subsampled by
+ * factors other than 1 or 2 use jpeg-js's own (floating-point, nearest-neighbour) conversion.
+ *
+ * Data that ends before the end-of-image marker is reported as truncated, as TensorFlow does;
+ * unsupported codings (arithmetic, lossless, 12-bit) and images above the pixel limit (checked
+ * from the frame header, before decoding) throw a ConvlensError too.
+ */
+export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor<'uint8'> {
+  const op = 'decodeJpeg';
+  const bytes = checkBytes(op, data, 'JPEG');
+  const { channels, maxPixels } = resolveDecodeOptions(op, options);
+  const { format } = sniffFormat(bytes);
+  if (format !== 'jpeg' && !(bytes.length < 3 && bytes[0] === 0xff && (bytes.length === 1 || bytes[1] === 0xd8))) {
+    throw wrongFormat(op, bytes, 'JPEG', format === 'png' ? ' (use decodePng or decodeImage)' : '');
+  }
+  return decodeJpegBytes(op, bytes, channels, maxPixels);
+}
+
+export function decodeJpegBytes(op: string, bytes: Uint8Array, channels: number, maxPixels: number | undefined): Tensor<'uint8'> {
+  if (bytes.length < 4)
+    throw new ConvlensError(`${op}: data is truncated: ${bytes.length} bytes end inside the JPEG start-of-image marker`);
+  const info = readJpegHeader(op, bytes);
+  checkPixelCount(op, info.width, info.height, maxPixels);
+  checkJpegComplete(op, bytes);
+  const space = colorSpace(op, info);
+  const outChannels = channels === 0 ? (space === 'gray' ? 1 : 3) : channels;
+  if (outChannels === 1 && (space === 'cmyk' || space === 'ycck')) {
+    throw new ConvlensError(
+      `${op}: cannot decode a ${space.toUpperCase()} JPEG to 1 channel (as in TensorFlow); decode it with channels 3 and use rgbToGrayscale`,
+    );
+  }
+  try {
+    return convertJpeg(op, bytes, info, space, outChannels);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} JPEG (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+function convertJpeg(op: string, bytes: Uint8Array, info: JpegInfo, space: ColorSpace, outChannels: number): Tensor<'uint8'> {
+  const { width, height } = info;
+  const n = width * height;
+  const out = new Uint8Array(n * outChannels);
+
+  if (space === 'cmyk' || space === 'ycck') {
+    // jpeg-js converts CMYK/YCCK to RGB itself (floating point, nearest-neighbour chroma).
+    const rgb = runJpegJs(op, bytes, info, true);
+    for (let p = 0; p < n; p++) {
+      out.set(rgb.subarray(3 * p, 3 * p + 3), p * outChannels);
+      if (outChannels === 4) out[4 * p + 3] = 255;
+    }
+    return new Tensor(out, [height, width, outChannels], 'uint8');
+  }
+
+  // Raw component samples, upsampled by jpeg-js by repetition; libjpeg's upsampling and colour
+  // conversion are then redone from each component's own samples.
+  const raw = runJpegJs(op, bytes, info, false);
+  const maxH = Math.max(...info.components.map((c) => c.h));
+  const maxV = Math.max(...info.components.map((c) => c.v));
+  const needed = outChannels === 1 && space !== 'rgb' ? 1 : info.components.length;
+  const planes: Uint8Array[] = [];
+  for (let c = 0; c < needed; c++) {
+    const { h, v } = info.components[c];
+    if (maxH % h !== 0 || maxV % v !== 0) {
+      throw new ConvlensError(`${op}: unsupported JPEG: component ${c} is sampled ${h}×${v} of ${maxH}×${maxV} (not an integer ratio)`);
+    }
+    planes.push(componentPlane(raw, info.components.length === 1 ? 3 : info.components.length, c, width, height, maxH / h, maxV / v));
+  }
+
+  if (outChannels === 1) {
+    out.set(space === 'rgb' ? rgbToGray(planes[0], planes[1], planes[2]) : planes[0]);
+  } else if (space === 'gray') {
+    for (let p = 0, o = 0; p < n; p++, o += outChannels) {
+      out[o] = out[o + 1] = out[o + 2] = planes[0][p];
+      if (outChannels === 4) out[o + 3] = 255;
+    }
+  } else if (space === 'ycc') {
+    yccToRgb(planes[0], planes[1], planes[2], out, outChannels as 3 | 4);
+  } else {
+    for (let p = 0, o = 0; p < n; p++, o += outChannels) {
+      out[o] = planes[0][p];
+      out[o + 1] = planes[1][p];
+      out[o + 2] = planes[2][p];
+      if (outChannels === 4) out[o + 3] = 255;
+    }
+  }
+  return new Tensor(out, [height, width, outChannels], 'uint8');
+}
+
+/** libjpeg-turbo's default_decompress_parms: what the components hold. */
+function colorSpace(op: string, info: JpegInfo): ColorSpace {
+  const count = info.components.length;
+  if (count === 1) return 'gray';
+  if (count === 3) {
+    if (info.jfif) return 'ycc';
+    if (info.adobeTransform !== undefined) return info.adobeTransform === 0 ? 'rgb' : 'ycc';
+    const [a, b, c] = info.components.map((x) => x.id);
+    return a === 82 && b === 71 && c === 66 ? 'rgb' : 'ycc';
+  }
+  if (count === 4) {
+    if (info.adobeTransform === undefined) {
+      throw new ConvlensError(`${op}: unsupported JPEG: 4 components (CMYK) without an Adobe marker`);
+    }
+    return info.adobeTransform === 0 ? 'cmyk' : 'ycck';
+  }
+  throw new ConvlensError(`${op}: unsupported JPEG: ${count} components (expected 1 gray, 3 colour or 4 CMYK)`);
+}
+
+function runJpegJs(op: string, bytes: Uint8Array, info: JpegInfo, convert: boolean): Uint8Array {
+  let input = bytes;
+  if (!convert && info.adobeTransformOffset !== undefined && info.adobeTransform !== 0) {
+    // jpeg-js applies its own YCbCr conversion whenever the Adobe marker asks for one; clear the
+    // flag in a copy so it hands over the raw components.
+    input = bytes.slice();
+    input[info.adobeTransformOffset] = 0;
+  }
+  try {
+    const decoded = jpegJs.decode(input, {
+      useTArray: true,
+      formatAsRGBA: false,
+      colorTransform: convert ? undefined : false,
+      maxResolutionInMP: Number.POSITIVE_INFINITY, // our pixel limit is already checked
+      maxMemoryUsageInMB: Number.POSITIVE_INFINITY,
+    });
+    if (decoded.width !== info.width || decoded.height !== info.height) {
+      throw new Error(`decoded a ${decoded.width}×${decoded.height} image from a ${info.width}×${info.height} header`);
+    }
+    return decoded.data;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} JPEG (${error.message})`);
+    }
+    throw new ConvlensError(`${op}: data is corrupt: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Recovers component c at its own resolution from jpeg-js's repeated samples (it puts sample
+ * (x, y) of a component sampled rx × ry below full resolution at pixels x·rx .. and y·ry ..), and
+ * upsamples it to the image size the way libjpeg does.
+ */
+function componentPlane(raw: Uint8Array, stride: number, c: number, width: number, height: number, rx: number, ry: number): Uint8Array {
+  const exact = (rx === 1 || rx === 2 || rx === 4) && (ry === 1 || ry === 2 || ry === 4);
+  if (!exact) {
+    // jpeg-js's own repetition (libjpeg replicates too for these factors).
+    const out = new Uint8Array(width * height);
+    for (let p = 0; p < out.length; p++) out[p] = raw[p * stride + c];
+    return out;
+  }
+  const pw = Math.ceil(width / rx);
+  const ph = Math.ceil(height / ry);
+  const data = new Uint8Array(pw * ph);
+  for (let y = 0; y < ph; y++) {
+    const row = y * ry * width;
+    for (let x = 0; x < pw; x++) data[y * pw + x] = raw[(row + x * rx) * stride + c];
+  }
+  return upsample({ data, width: pw, height: ph }, rx, ry, width, height);
+}

@@ -1,0 +1,94 @@
+import { ConvlensError } from '../errors.js';
+import { checkLimitValue } from './pixel_limit.js';
+
+/** Channels a decoder returns: 0 = the file's own count, 1 = gray, 3 = RGB, 4 = RGBA. */
+export type DecodeChannels = 0 | 1 | 3 | 4;
+
+export interface DecodeOptions {
+  /**
+   * 0 (default) keeps the file's channels (a gray+alpha PNG gives 2, a palette PNG 3, or 4 if it
+   * has transparency; a JPEG 1 or 3), 1 converts to gray, 3 to RGB, 4 to RGBA.
+   */
+  channels?: DecodeChannels;
+  /** Largest width × height accepted for this call (default: the global limit, see setPixelLimit). */
+  maxPixels?: number;
+}
+
+export interface ResolvedDecodeOptions {
+  channels: DecodeChannels;
+  maxPixels: number | undefined;
+}
+
+const OPTION_NAMES = ['channels', 'maxPixels'];
+
+export function resolveDecodeOptions(op: string, options: unknown): ResolvedDecodeOptions {
+  if (options === undefined || options === null) return { channels: 0, maxPixels: undefined };
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConvlensError(`${op}: options must be an object like { channels: 3 }, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new ConvlensError(`${op}: unknown option '${key}' (expected ${OPTION_NAMES.join(' or ')})`);
+    }
+  }
+  const { channels = 0, maxPixels } = options as DecodeOptions;
+  if (channels !== 0 && channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new ConvlensError(`${op}: channels must be 0, 1, 3 or 4, got ${describeValue(channels)}`);
+  }
+  return { channels, maxPixels: maxPixels === undefined ? undefined : checkLimitValue(op, 'maxPixels', maxPixels) };
+}
+
+/** Accepts a Uint8Array (a Node Buffer is one) or an ArrayBuffer; rejects empty data. */
+export function checkBytes(op: string, data: unknown, what: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (data instanceof Uint8Array) bytes = data;
+  else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else throw new ConvlensError(`${op}: data must be a Uint8Array or ArrayBuffer of ${what} bytes, got ${describeValue(data)}`);
+  if (bytes.length === 0) throw new ConvlensError(`${op}: data is empty (expected ${what} bytes)`);
+  return bytes;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'string') return `a string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : typeof value;
+}
+
+export type ImageFormat = 'png' | 'jpeg';
+
+const SIGNATURES: { name: string; format?: ImageFormat; test: (b: Uint8Array) => boolean }[] = [
+  { name: 'PNG', format: 'png', test: (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  { name: 'JPEG', format: 'jpeg', test: (b) => startsWith(b, [0xff, 0xd8, 0xff]) },
+  { name: 'GIF', test: (b) => startsWith(b, [0x47, 0x49, 0x46, 0x38]) },
+  { name: 'BMP', test: (b) => startsWith(b, [0x42, 0x4d]) },
+  { name: 'WebP', test: (b) => startsWith(b, [0x52, 0x49, 0x46, 0x46]) && startsWith(b.subarray(8), [0x57, 0x45, 0x42, 0x50]) },
+  { name: 'TIFF', test: (b) => startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) },
+  { name: 'ICO', test: (b) => startsWith(b, [0x00, 0x00, 0x01, 0x00]) },
+  { name: 'AVIF/HEIF', test: (b) => startsWith(b.subarray(4), [0x66, 0x74, 0x79, 0x70]) },
+];
+
+function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
+  return bytes.length >= prefix.length && prefix.every((v, i) => bytes[i] === v);
+}
+
+/** The format the magic bytes announce: 'png', 'jpeg', the name of another known format, or undefined. */
+export function sniffFormat(bytes: Uint8Array): { format?: ImageFormat; name?: string } {
+  const match = SIGNATURES.find((s) => s.test(bytes));
+  return match ? { format: match.format, name: match.name } : {};
+}
+
+/** "89 50 4e 47 …" for the first few bytes, to put in error messages. */
+export function firstBytes(bytes: Uint8Array, count = 8): string {
+  const shown = Array.from(bytes.subarray(0, count), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length > count ? `${shown} …` : shown;
+}
+
+/** The error for bytes that are not the format an op expects. */
+export function wrongFormat(op: string, bytes: Uint8Array, expected: string, hint: string): ConvlensError {
+  const { name } = sniffFormat(bytes);
+  const what = name ? `${name} data` : 'not a known image format';
+  return new ConvlensError(`${op}: data is ${what} (it starts with ${firstBytes(bytes)}; expected ${expected} bytes${hint})`);
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ConvlensError } from '../errors.js';
+import { decodePng } from './decode_png.js';
+import { encodePng } from './encode_png.js';
+
+const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
+const suiteFile = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/png-suite/${name}`, import.meta.url)));
+
+type Expected = Record<string, Record<string, { shape?: number[]; data?: string; error?: string }>>;
+const expected: Expected = JSON.parse(new TextDecoder().decode(suiteFile('expected.json')));
+const referenceHashes: Record<string, Record<string, { shape: number[]; sha256: string }>> = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/tf-reference/sample-pngs.json', import.meta.url), 'utf8'),
+);
+
+function expectError(fn: () => unknown, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConvlensError);
+  expect((thrown as Error).message).toMatch(message);
+}
+
+describe('decodePng against TensorFlow (libpng with the calls of TF png_io.cc, test/fixtures/tf-reference)', () => {
+  for (const [name, byChannels] of Object.entries(expected)) {
+    it(name, () => {
+      const bytes = suiteFile(`${name}.png`);
+      for (const [channels, want] of Object.entries(byChannels)) {
+        const got = decodePng(bytes, { channels: Number(channels) as 0 | 1 | 3 | 4 });
+        expect(got.shape, `${name} channels ${channels}`).toEqual(want.shape);
+        const wantData = Uint8Array.from(Buffer.from(want.data!, 'base64'));
+        // Documented deviation: libpng fills the alpha TF asks for with 2^depth - 1 for 1/2/4-bit
+        // gray and palette images (alpha 1, 3 or 15); convlens makes such pixels opaque (255).
+        const [, , c] = want.shape!;
+        const depth = Number(/(?:gray|palette)(\d+)/.exec(name)?.[1] ?? 8);
+        if (c % 2 === 0 && depth < 8 && !name.includes('trns')) {
+          for (let i = c - 1; i < wantData.length; i += c) {
+            expect(wantData[i]).toBe(2 ** depth - 1);
+            wantData[i] = 255;
+          }
+        }
+        expect(Buffer.from(got.data).equals(Buffer.from(wantData)), `${name} channels ${channels}`).toBe(true);
+      }
+    });
+  }
+});
+
+describe('decodePng on the sample images', () => {
+  it.each(['camera.png', 'chelsea.png'])('%s matches sharp (libvips + libpng) exactly', async (name) => {
+    const bytes = asset(name);
+    const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    // sharp gives the gray camera as 3 equal channels: ask for the same count.
+    const got = decodePng(bytes, { channels: info.channels as 1 | 3 | 4 });
+    expect(got.shape).toEqual([info.height, info.width, info.channels]);
+    expect(got.dtype).toBe('uint8');
+    expect(Buffer.from(got.data).equals(data)).toBe(true);
+  });
+
+  it('gives 1, 3 and 4 channels of the gray camera', () => {
+    const bytes = asset('camera.png');
+    const gray = decodePng(bytes);
+    expect(gray.shape).toEqual([512, 512, 1]);
+    const rgb = decodePng(bytes, { channels: 3 });
+    const rgba = decodePng(bytes, { channels: 4 });
+    for (let p = 0; p < 512 * 512; p += 997) {
+      expect([rgb.data[3 * p], rgb.data[3 * p + 1], rgb.data[3 * p + 2]]).toEqual([gray.data[p], gray.data[p], gray.data[p]]);
+      expect([rgba.data[4 * p], rgba.data[4 * p + 3]]).toEqual([gray.data[p], 255]);
+    }
+  });
+
+  it.each(['camera.png', 'chelsea.png'])('%s decodes bit-exactly as TF for channels 0, 1, 3 and 4', (name) => {
+    // SHA-256 of tfdecode's output (test/fixtures/tf-reference); chelsea's iCCP profile is one libpng
+    // recognises as sRGB, so its gray conversion goes through libpng's gamma tables.
+    const want = referenceHashes[name];
+    for (const [channels, { shape, sha256 }] of Object.entries(want)) {
+      const got = decodePng(asset(name), { channels: Number(channels) as 0 | 1 | 3 | 4 });
+      expect(got.shape).toEqual(shape);
+      expect(createHash('sha256').update(got.data).digest('hex'), `${name} channels ${channels}`).toBe(sha256);
+    }
+  });
+});
+
+describe('decodePng bad input', () => {
+  const good = encodePng(decodePng(asset('camera.png')));
+
+  it('rejects empty data, non-bytes and other formats', () => {
+    expectError(() => decodePng(new Uint8Array(0)), /^decodePng: data is empty \(expected PNG bytes\)$/);
+    expectError(() => decodePng('camera.png' as never), /^decodePng: data must be a Uint8Array or ArrayBuffer of PNG bytes, got a string/);
+    expectError(() => decodePng([137, 80] as never), /got an array/);
+    expectError(
+      () => decodePng(asset('rocket.jpg')),
+      /^decodePng: data is JPEG data \(it starts with ff d8 ff .*use decodeJpeg or decodeImage/,
+    );
+    expectError(() => decodePng(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])), /data is not a known image format \(it starts with 01 02 03/);
+  });
+
+  it('rejects bad options', () => {
+    expectError(() => decodePng(good, { channels: 2 as never }), /^decodePng: channels must be 0, 1, 3 or 4, got 2$/);
+    expectError(() => decodePng(good, { channels: '3' as never }), /channels must be 0, 1, 3 or 4, got a string "3"/);
+    expectError(() => decodePng(good, { channel: 3 } as never), /^decodePng: unknown option 'channel' \(expected channels or maxPixels\)$/);
+    expectError(() => decodePng(good, { maxPixels: -1 }), /maxPixels must be a positive integer or Infinity, got -1/);
+    expectError(() => decodePng(good, 3 as never), /options must be an object/);
+  });
+
+  it('reports truncation at every cut through a small PNG', () => {
+    for (let cut = 1; cut < good.length; cut += Math.max(1, Math.floor(good.length / 97))) {
+      expectError(() => decodePng(good.subarray(0, cut)), /^decodePng: data is (truncated|not a PNG)/);
+    }
+    expectError(() => decodePng(good.subarray(0, good.length - 12)), /truncated: it ends at byte \d+ before the PNG end marker \(IEND\)/);
+  });
+
+  it('reports corrupt chunks', () => {
+    const flipped = good.slice();
+    flipped[60] ^= 0xff; // inside IDAT: its CRC fails
+    expectError(() => decodePng(flipped), /^decodePng: data is corrupt: PNG chunk "IDAT" at byte \d+ fails its CRC check$/);
+    const header = good.slice();
+    header[20] ^= 1;
+    expectError(() => decodePng(header), /corrupt: the PNG header \(IHDR\) fails its CRC check/);
+  });
+
+  it('checks a header declaring 100000×100000 against the pixel limit before allocating', () => {
+    const bomb = pngHeaderOnly(100_000, 100_000);
+    expectError(
+      () => decodePng(bomb),
+      /^decodePng: image is 100000×100000 = 10000000000 pixels, above the limit of 268402689 \(set maxPixels or setPixelLimit to allow it\)$/,
+    );
+    expectError(() => decodePng(good, { maxPixels: 1000 }), /image is 512×512 = 262144 pixels, above the limit of 1000 \(raise maxPixels/);
+    // Allowed through the limit, the same header is then reported as truncated (no pixel memory yet).
+    expectError(() => decodePng(bomb, { maxPixels: Number.POSITIVE_INFINITY }), /truncated/);
+  });
+});
+
+/** Signature + a valid IHDR chunk, nothing else. */
+function pngHeaderOnly(width: number, height: number): Uint8Array {
+  const bytes = new Uint8Array(33);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  bytes.set([8, 2, 0, 0, 0], 24);
+  let c = 0xffffffff;
+  for (let i = 12; i < 29; i++) {
+    c ^= bytes[i];
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  view.setUint32(29, (c ^ 0xffffffff) >>> 0);
+  return bytes;
+}

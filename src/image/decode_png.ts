@@ -1,0 +1,290 @@
+import { unzlibSync } from 'fflate';
+import { ConvlensError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { checkPixelCount } from './pixel_limit.js';
+import { pngFileGamma, rgbToGray8, rgbToGray16 } from './png_gray.js';
+import { type PngInfo, readPngChunks, readPngHeader } from './png_info.js';
+
+/**
+ * Decodes PNG bytes to a uint8 tensor `[height, width, channels]`, with the pixel values
+ * TensorFlow's `tf.io.decode_png(contents, channels)` (dtype uint8) gives (libpng 1.6 with the
+ * transformations TF's png_io.cc asks for; checked bit for bit on a suite of every colour type,
+ * bit depth, tRNS, gamma and interlacing, see test/fixtures/tf-reference):
+ *
+ * - `channels: 0` keeps the file's channels: gray 1, gray+alpha 2, RGB 3, RGBA 4; a palette
+ *   image is expanded to RGB, or RGBA when it has a tRNS chunk.
+ * - 16-bit samples keep their high byte (`v >> 8`, libpng's strip_16, as TensorFlow asks).
+ * - 1-, 2- and 4-bit gray is scaled to 0..255 (1 bit: 0/255; 2 bits: ×85; 4 bits: ×17).
+ * - Asking for alpha uses the file's alpha, else its tRNS (palette alphas, or the gray/RGB colour
+ *   key: matching pixels get 0), else 255. (One deviation: for 1/2/4-bit gray and palette images
+ *   without tRNS, libpng as TF calls it fills alpha with 2^depth − 1, i.e. 1, 3 or 15; convlens
+ *   gives 255, opaque.) Asking for no alpha drops it, without compositing.
+ * - `channels: 1` from colour uses libpng's integer luma (weights 0.299, 0.587, 0.114 as
+ *   9797/19234/3737 of 32768, truncated), in linear light through libpng's gamma tables when a
+ *   non-palette file carries gamma information (gAMA, sRGB, or an iCCP profile libpng knows as
+ *   sRGB), see png_gray.ts. Gray to RGB repeats the value.
+ *
+ * Bad, truncated or corrupt data throw a ConvlensError, and so do images above the pixel limit
+ * (checked from the header, before any pixel memory is allocated).
+ */
+export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor<'uint8'> {
+  const op = 'decodePng';
+  const bytes = checkBytes(op, data, 'PNG');
+  const { channels, maxPixels } = resolveDecodeOptions(op, options);
+  const { format } = sniffFormat(bytes);
+  if (format !== 'png' && !isSignaturePrefix(bytes)) {
+    throw wrongFormat(op, bytes, 'PNG', format === 'jpeg' ? ' (use decodeJpeg or decodeImage)' : '');
+  }
+  return decodePngBytes(op, bytes, channels, maxPixels);
+}
+
+function isSignaturePrefix(bytes: Uint8Array): boolean {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return bytes.length < 8 && Array.from(bytes).every((b, i) => b === signature[i]);
+}
+
+export function decodePngBytes(op: string, bytes: Uint8Array, channels: number, maxPixels: number | undefined): Tensor<'uint8'> {
+  const info = readPngHeader(op, bytes);
+  checkPixelCount(op, info.width, info.height, maxPixels);
+  readPngChunks(op, bytes, info);
+  try {
+    const samples = reconstruct(op, info, inflate(op, info));
+    return convert(info, samples, channels);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} PNG (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+const SAMPLES_PER_PIXEL: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+function passes(info: PngInfo): { x0: number; y0: number; dx: number; dy: number; width: number; height: number }[] {
+  const list = info.interlace ? ADAM7 : [[0, 0, 1, 1]];
+  return list
+    .map(([x0, y0, dx, dy]) => ({
+      x0,
+      y0,
+      dx,
+      dy,
+      width: Math.ceil((info.width - x0) / dx),
+      height: Math.ceil((info.height - y0) / dy),
+    }))
+    .filter((p) => p.width > 0 && p.height > 0);
+}
+
+/** Inflates the IDAT stream into a buffer sized for the image (extra data is ignored, as libpng does). */
+function inflate(op: string, info: PngInfo): Uint8Array {
+  const channels = SAMPLES_PER_PIXEL[info.colorType];
+  let expected = 0;
+  for (const p of passes(info)) expected += p.height * (1 + Math.ceil((p.width * channels * info.bitDepth) / 8));
+  let total = 0;
+  for (const chunk of info.idat) total += chunk.length;
+  const stream = info.idat.length === 1 ? info.idat[0] : new Uint8Array(total);
+  if (info.idat.length > 1) {
+    let at = 0;
+    for (const chunk of info.idat) {
+      stream.set(chunk, at);
+      at += chunk.length;
+    }
+  }
+  let raw: Uint8Array;
+  try {
+    raw = unzlibSync(stream, { out: new Uint8Array(expected) });
+  } catch (error) {
+    throw new ConvlensError(`${op}: data is corrupt: the PNG image data does not decompress (${(error as Error).message})`);
+  }
+  if (raw.length < expected) {
+    throw new ConvlensError(`${op}: data is truncated or corrupt: the PNG image data holds ${raw.length} bytes, expected ${expected}`);
+  }
+  return raw;
+}
+
+/** Undoes the row filters and the interlacing: one number per sample, at the file's bit depth. */
+function reconstruct(op: string, info: PngInfo, raw: Uint8Array): Uint8Array | Uint16Array {
+  const { width, height, bitDepth: depth } = info;
+  const channels = SAMPLES_PER_PIXEL[info.colorType];
+  const out = depth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  const bpp = Math.max(1, (channels * depth) >> 3);
+  const mask = (1 << depth) - 1;
+  let pos = 0;
+  for (const pass of passes(info)) {
+    const rowBytes = Math.ceil((pass.width * channels * depth) / 8);
+    let prev = new Uint8Array(rowBytes);
+    let cur = new Uint8Array(rowBytes);
+    for (let r = 0; r < pass.height; r++) {
+      const filter = raw[pos];
+      unfilter(op, filter, raw.subarray(pos + 1, pos + 1 + rowBytes), prev, cur, bpp);
+      pos += 1 + rowBytes;
+      const y = pass.y0 + r * pass.dy;
+      if (depth === 8 && pass.dx === 1) {
+        out.set(cur, y * width * channels);
+        [prev, cur] = [cur, prev];
+        continue;
+      }
+      for (let i = 0; i < pass.width; i++) {
+        const base = (y * width + pass.x0 + i * pass.dx) * channels;
+        for (let c = 0; c < channels; c++) {
+          const k = i * channels + c;
+          if (depth === 16) out[base + c] = (cur[2 * k] << 8) | cur[2 * k + 1];
+          else if (depth === 8) out[base + c] = cur[k];
+          else out[base + c] = (cur[(k * depth) >> 3] >> (8 - depth - ((k * depth) & 7))) & mask;
+        }
+      }
+      [prev, cur] = [cur, prev];
+    }
+  }
+  return out;
+}
+
+function unfilter(op: string, filter: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
+  const n = line.length;
+  switch (filter) {
+    case 0:
+      cur.set(line);
+      break;
+    case 1:
+      for (let i = 0; i < n; i++) cur[i] = line[i] + (i >= bpp ? cur[i - bpp] : 0);
+      break;
+    case 2:
+      for (let i = 0; i < n; i++) cur[i] = line[i] + prev[i];
+      break;
+    case 3:
+      for (let i = 0; i < n; i++) cur[i] = line[i] + (((i >= bpp ? cur[i - bpp] : 0) + prev[i]) >> 1);
+      break;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const a = i >= bpp ? cur[i - bpp] : 0;
+        const b = prev[i];
+        const c = i >= bpp ? prev[i - bpp] : 0;
+        const pa = Math.abs(b - c);
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - 2 * c);
+        cur[i] = line[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+      }
+      break;
+    default:
+      throw new ConvlensError(`${op}: data is corrupt: unknown PNG row filter ${filter} (expected 0 to 4)`);
+  }
+}
+
+/** The palette as 256 RGBA entries; indices past its end are black and opaque, as in libpng. */
+function paletteTable(info: PngInfo): Uint8Array {
+  const table = new Uint8Array(256 * 4);
+  const palette = info.palette!;
+  for (let i = 0; i < 256; i++) {
+    if (3 * i < palette.length) table.set(palette.subarray(3 * i, 3 * i + 3), 4 * i);
+    table[4 * i + 3] = info.trns && i < info.trns.length ? info.trns[i] : 255;
+  }
+  return table;
+}
+
+function iccProfile(info: PngInfo): Uint8Array | undefined {
+  const data = info.iccpData!;
+  const nul = data.indexOf(0);
+  if (nul < 1 || nul > 79 || data[nul + 1] !== 0) return undefined;
+  try {
+    return unzlibSync(data.subarray(nul + 2));
+  } catch {
+    return undefined; // libpng ignores a bad profile (with a warning)
+  }
+}
+
+function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: number): Tensor<'uint8'> {
+  const { width, height, bitDepth, colorType } = info;
+  const palette = colorType === 3;
+  const fileChannels = SAMPLES_PER_PIXEL[colorType];
+  const outChannels = requested !== 0 ? requested : palette ? (info.trns ? 4 : 3) : fileChannels;
+  const n = width * height;
+  if (!palette && bitDepth === 8 && outChannels === fileChannels)
+    return new Tensor(sample as Uint8Array, [height, width, outChannels], 'uint8');
+
+  const isColor = (colorType & 2) !== 0;
+  const fileAlpha = (colorType & 4) !== 0;
+  const wantAlpha = outChannels % 2 === 0;
+  const wantGray = outChannels < 3;
+  const sixteen = bitDepth === 16;
+  const key =
+    wantAlpha && !palette && info.trns
+      ? Array.from({ length: info.trns.length / 2 }, (_, i) => (info.trns![2 * i] << 8) | info.trns![2 * i + 1])
+      : undefined;
+  const table = palette ? paletteTable(info) : undefined;
+  const grayScale = !isColor && bitDepth < 8 ? 255 / (2 ** bitDepth - 1) : 1;
+  let toGray: ((r: number, g: number, b: number) => number) | undefined;
+  if (wantGray && isColor) {
+    // libpng skips its gamma tables for palette images: plain integer luma there.
+    const gamma = palette ? 0 : pngFileGamma(info, () => iccProfile(info));
+    toGray = sixteen ? rgbToGray16(gamma, info.significantBits) : rgbToGray8(gamma);
+  }
+  const shift = sixteen ? 8 : 0;
+  if (
+    !isColor &&
+    table === undefined &&
+    key === undefined &&
+    !toGray &&
+    !fileAlpha &&
+    !wantAlpha &&
+    grayScale === 1 &&
+    !sixteen &&
+    outChannels === 3
+  ) {
+    // gray → RGB, the common case, without the general loop.
+    const out = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = sample[p];
+    return new Tensor(out, [height, width, 3], 'uint8');
+  }
+
+  const out = new Uint8Array(n * outChannels);
+  let o = 0;
+  for (let p = 0, i = 0; p < n; p++, i += fileChannels) {
+    let r: number;
+    let g: number;
+    let b: number;
+    let a = 255;
+    if (table) {
+      const entry = sample[i] * 4;
+      r = table[entry];
+      g = table[entry + 1];
+      b = table[entry + 2];
+      a = table[entry + 3];
+    } else if (isColor) {
+      r = sample[i];
+      g = sample[i + 1];
+      b = sample[i + 2];
+      if (fileAlpha) a = sample[i + 3] >> shift;
+      else if (key) a = r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
+    } else {
+      r = sample[i];
+      if (fileAlpha) a = sample[i + 1] >> shift;
+      else if (key) a = r === key[0] ? 0 : 255;
+      r *= grayScale;
+      g = r;
+      b = r;
+    }
+    if (toGray) {
+      r = toGray(r, g, b);
+      g = r;
+      b = r;
+    }
+    if (wantGray) {
+      out[o++] = r >> shift;
+    } else {
+      out[o++] = r >> shift;
+      out[o++] = g >> shift;
+      out[o++] = b >> shift;
+    }
+    if (wantAlpha) out[o++] = a;
+  }
+  return new Tensor(out, [height, width, outChannels], 'uint8');
+}

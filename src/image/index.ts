@@ -1,0 +1,16 @@
+/**
+ * Image input/output and the image ops of TensorFlow's `tf.image` / `tf.io` that the lesson uses:
+ * decode (PNG, JPEG) with a guard against decompression bombs, encode PNG, dtype conversion,
+ * grayscale, resize and gamma. Pure JavaScript: runs in Node and in the browser.
+ */
+export { adjustGamma } from './adjust_gamma.js';
+export { convertImageDtype, type ImageDType } from './convert_image_dtype.js';
+export { decodeImage } from './decode_image.js';
+export { decodeJpeg } from './decode_jpeg.js';
+export type { DecodeChannels, DecodeOptions } from './decode_options.js';
+export { decodePng } from './decode_png.js';
+export { encodePng } from './encode_png.js';
+export { grayscaleToRgb } from './grayscale_to_rgb.js';
+export { DEFAULT_PIXEL_LIMIT, getPixelLimit, setPixelLimit } from './pixel_limit.js';
+export { type ResizeMethod, type ResizeOptions, resize } from './resize.js';
+export { rgbToGrayscale } from './rgb_to_grayscale.js';

@@ -1,0 +1,135 @@
+import { ConvlensError } from '../errors.js';
+import { asTensor, type TensorInput } from '../ops/convert.js';
+import { allocate } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describeValue } from './decode_options.js';
+
+export type ResizeMethod = 'bilinear' | 'nearest';
+
+export interface ResizeOptions {
+  /** 'bilinear' (default) or 'nearest'. */
+  method?: ResizeMethod;
+}
+
+const f32 = Math.fround;
+
+/**
+ * Resizes images `[H, W, C]` or a batch `[N, H, W, C]` to `[height, width]` with TensorFlow 2's
+ * `tf.image.resize` semantics: half-pixel centres, no antialiasing, the same float32 arithmetic
+ * as TensorFlow's CPU kernels.
+ *
+ * - 'bilinear' (default): source coordinate `(x + 0.5) · in/out − 0.5`, clamped to the edge
+ *   pixels, linear in x then y. Returns float32 whatever the input dtype (values are not
+ *   rescaled: a uint8 image gives floats in 0..255).
+ * - 'nearest': source pixel `floor((x + 0.5) · in/out)`, clamped. Keeps the input dtype.
+ */
+export function resize(images: TensorInput, size: [number, number], options?: ResizeOptions): Tensor {
+  const op = 'resize';
+  const t = asTensor(op, 'images', images);
+  const method = resizeMethod(op, options);
+  if (t.rank !== 3 && t.rank !== 4) {
+    throw new ConvlensError(
+      `${op}: images must be rank 3 [height, width, channels] or rank 4 [batch, height, width, channels], got shape ${formatShape(t.shape)}`,
+    );
+  }
+  if (t.dtype === 'bool') throw new ConvlensError(`${op}: images must be float32, int32 or uint8, got bool`);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ConvlensError(
+      `${op}: size must be [height, width] with two positive integers, got ${Array.isArray(size) ? JSON.stringify(size) : describeValue(size)}`,
+    );
+  }
+  const [batch, inH, inW, channels] = t.rank === 4 ? t.shape : [1, ...t.shape];
+  if (inH === 0 || inW === 0) throw new ConvlensError(`${op}: images must not be empty, got shape ${formatShape(t.shape)}`);
+  if (channels === 0) throw new ConvlensError(`${op}: images must have at least one channel, got shape ${formatShape(t.shape)}`);
+  const [outH, outW] = size;
+  const shape = t.rank === 4 ? [batch, outH, outW, channels] : [outH, outW, channels];
+  const scaleY = f32(inH / outH);
+  const scaleX = f32(inW / outW);
+  const src = t.data;
+  const inImage = inH * inW * channels;
+  const outImage = outH * outW * channels;
+
+  if (method === 'nearest') {
+    const out = allocate(t.dtype, batch * outImage);
+    const ys = nearestIndices(outH, inH, scaleY);
+    const xs = nearestIndices(outW, inW, scaleX);
+    let o = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let y = 0; y < outH; y++) {
+        const row = b * inImage + ys[y] * inW * channels;
+        for (let x = 0; x < outW; x++) {
+          const from = row + xs[x] * channels;
+          for (let c = 0; c < channels; c++) out[o++] = src[from + c];
+        }
+      }
+    }
+    return new Tensor(out, shape, t.dtype);
+  }
+
+  const out = new Float32Array(batch * outImage);
+  const ys = bilinearWeights(outH, inH, scaleY);
+  const xs = bilinearWeights(outW, inW, scaleX);
+  // Pixels are read as float32, as the kernel does (only int32 beyond 2^24 changes: copy those).
+  const input = t.dtype === 'int32' ? Float32Array.from(src) : src;
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outH; y++) {
+      const top = b * inImage + ys.lower[y] * inW * channels;
+      const bottom = b * inImage + ys.upper[y] * inW * channels;
+      const dy = ys.lerp[y];
+      for (let x = 0; x < outW; x++) {
+        const left = xs.lower[x] * channels;
+        const right = xs.upper[x] * channels;
+        const dx = xs.lerp[x];
+        for (let c = 0; c < channels; c++) {
+          const tl = input[top + left + c];
+          const tr = input[top + right + c];
+          const bl = input[bottom + left + c];
+          const br = input[bottom + right + c];
+          const upper = f32(tl + f32(f32(tr - tl) * dx));
+          const lower = f32(bl + f32(f32(br - bl) * dx));
+          out[o++] = upper + f32(f32(lower - upper) * dy);
+        }
+      }
+    }
+  }
+  return new Tensor(out, shape, 'float32');
+}
+
+function resizeMethod(op: string, options: unknown): ResizeMethod {
+  if (options === undefined || options === null) return 'bilinear';
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConvlensError(`${op}: options must be an object like { method: 'nearest' }, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'method') throw new ConvlensError(`${op}: unknown option '${key}' (expected method)`);
+  }
+  const { method = 'bilinear' } = options as ResizeOptions;
+  if (method !== 'bilinear' && method !== 'nearest') {
+    throw new ConvlensError(`${op}: method must be 'bilinear' or 'nearest', got ${describeValue(method)}`);
+  }
+  return method;
+}
+
+/** resize_nearest_neighbor_op.cc with half_pixel_centers: floor((x + 0.5) · scale) in float32. */
+function nearestIndices(outSize: number, inSize: number, scale: number): Int32Array {
+  const index = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) index[i] = Math.max(0, Math.min(inSize - 1, Math.floor(f32((i + 0.5) * scale))));
+  return index;
+}
+
+/** resize_bilinear_op.cc compute_interpolation_weights with the half-pixel scaler, in float32. */
+function bilinearWeights(outSize: number, inSize: number, scale: number): { lower: Int32Array; upper: Int32Array; lerp: Float32Array } {
+  const lower = new Int32Array(outSize);
+  const upper = new Int32Array(outSize);
+  const lerp = new Float32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const source = f32(f32((i + 0.5) * scale) - 0.5);
+    const floor = Math.floor(source);
+    lower[i] = Math.max(floor, 0);
+    upper[i] = Math.min(Math.ceil(source), inSize - 1);
+    lerp[i] = source - floor;
+  }
+  return { lower, upper, lerp };
+}
