@@ -9,6 +9,8 @@ export interface WorkerStart {
   kernels: string[];
   /** This worker's thread index (the main thread is 0). */
   tid: number;
+  /** Unique per spawned worker: the worker takes part only while its slot holds this number. */
+  serial: number;
   /** The job generation current when the worker was spawned. */
   generation: number;
 }

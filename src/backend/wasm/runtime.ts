@@ -1,6 +1,6 @@
 import { binaries } from './generated/binaries.js';
 import { platform, type WorkerHandle } from './platform.js';
-import { CTL, SPIN, workerSource } from './worker_source.js';
+import { CTL, MAX_THREADS, SPIN, workerSource } from './worker_source.js';
 
 /** Kernel exports of the module, in the order of their ids. */
 export const KERNELS = [
@@ -70,6 +70,7 @@ export class Runtime {
   private readonly control: SharedArrayBuffer | undefined;
   private readonly ctl: Int32Array | undefined;
   private workers: WorkerHandle[] = [];
+  private serial = 0;
   private threadCount = 1;
   private top = ARENA;
   f32!: Float32Array;
@@ -140,25 +141,29 @@ export class Runtime {
 
   /** Sets how many threads (main included) kernels use; starts or retires workers as needed. */
   setThreads(n: number): void {
-    const wanted = Math.max(1, Math.floor(n));
+    const wanted = Math.min(MAX_THREADS, Math.max(1, Math.floor(n)));
     this.threadCount = this.ctl ? wanted : 1;
     const workers = this.threadCount - 1;
     const ctl = this.ctl;
     if (!ctl || !this.control) return;
     if (workers < this.workers.length) {
-      Atomics.store(ctl, CTL.live, workers);
+      // clear the slots first: a retired worker that wakes up late sees it no longer owns one
+      for (let tid = workers + 1; tid <= this.workers.length; tid++) Atomics.store(ctl, CTL.slots + tid, 0);
       for (const worker of this.workers.splice(workers)) worker.terminate();
       Atomics.store(ctl, CTL.ready, this.workers.length);
     }
-    Atomics.store(ctl, CTL.live, workers);
     while (this.workers.length < workers) {
+      const tid = this.workers.length + 1;
+      const serial = ++this.serial;
+      Atomics.store(ctl, CTL.slots + tid, serial);
       this.workers.push(
         platform.spawn(workerSource, {
           module: this.module,
           memory: this.memory,
           control: this.control,
           kernels: [...KERNELS],
-          tid: this.workers.length + 1,
+          tid,
+          serial,
           generation: Atomics.load(ctl, CTL.generation),
         }),
       );
@@ -211,7 +216,7 @@ export class Runtime {
     }
     let pending = Atomics.load(ctl, CTL.pending);
     let spins = 0;
-    while (pending !== 0) {
+    while (pending > 0) {
       if (platform.canBlock && ++spins > SPIN) Atomics.wait(ctl, CTL.pending, pending, 1000);
       pending = Atomics.load(ctl, CTL.pending);
     }

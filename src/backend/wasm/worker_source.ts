@@ -14,10 +14,15 @@ export const CTL = {
   params: 5,
   /** Threads taking part in the current job (main thread included). */
   threads: 6,
-  /** Workers that should stay alive; a worker whose tid is above it exits. */
+  /** Spare. */
   live: 7,
-  size: 8,
+  /** slots + tid holds the serial number of the worker that owns thread index tid; any other exits. */
+  slots: 8,
+  size: 8 + 256,
 } as const;
+
+/** Most threads a pool may have (the control block has a slot per thread). */
+export const MAX_THREADS = 256;
 
 /** Busy-wait iterations before sleeping in Atomics.wait (keeps back-to-back calls cheap). */
 export const SPIN = 20000;
@@ -44,7 +49,8 @@ function start(d) {
       }
     }
     seen = g;
-    if (d.tid > Atomics.load(ctl, ${CTL.live})) return;
+    // a retired worker (its slot reassigned or cleared) leaves without touching the job
+    if (Atomics.load(ctl, ${CTL.slots} + d.tid) !== d.serial) return;
     const nth = ctl[${CTL.threads}];
     if (d.tid < nth) {
       try {
