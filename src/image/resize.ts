@@ -12,12 +12,12 @@ export interface ResizeOptions {
   method?: ResizeMethod;
 }
 
-const f32 = Math.fround;
-
 /**
  * Resizes images `[H, W, C]` or a batch `[N, H, W, C]` to `[height, width]` with TensorFlow 2's
- * `tf.image.resize` semantics: half-pixel centres, no antialiasing, the same float32 arithmetic
- * as TensorFlow's CPU kernels.
+ * `tf.image.resize` semantics: half-pixel centres, no antialiasing. Source positions and
+ * interpolation are computed in float64, as TensorFlow.js does; TensorFlow's CPU kernels use
+ * float32 there, which can differ by one float32 rounding step (bilinear) or, where a source
+ * position lands exactly on a pixel edge, pick the neighbouring pixel (nearest).
  *
  * - 'bilinear' (default): source coordinate `(x + 0.5) · in/out − 0.5`, clamped to the edge
  *   pixels, linear in x then y. Returns float32 whatever the input dtype (values are not
@@ -44,8 +44,8 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
   if (channels === 0) throw new ConvlensError(`${op}: images must have at least one channel, got shape ${formatShape(t.shape)}`);
   const [outH, outW] = size;
   const shape = t.rank === 4 ? [batch, outH, outW, channels] : [outH, outW, channels];
-  const scaleY = f32(inH / outH);
-  const scaleX = f32(inW / outW);
+  const scaleY = inH / outH;
+  const scaleX = inW / outW;
   const src = t.data;
   const inImage = inH * inW * channels;
   const outImage = outH * outW * channels;
@@ -87,9 +87,9 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
           const tr = input[top + right + c];
           const bl = input[bottom + left + c];
           const br = input[bottom + right + c];
-          const upper = f32(tl + f32(f32(tr - tl) * dx));
-          const lower = f32(bl + f32(f32(br - bl) * dx));
-          out[o++] = upper + f32(f32(lower - upper) * dy);
+          const upper = tl + (tr - tl) * dx;
+          const lower = bl + (br - bl) * dx;
+          out[o++] = upper + (lower - upper) * dy;
         }
       }
     }
@@ -112,20 +112,20 @@ function resizeMethod(op: string, options: unknown): ResizeMethod {
   return method;
 }
 
-/** resize_nearest_neighbor_op.cc with half_pixel_centers: floor((x + 0.5) · scale) in float32. */
+/** Nearest neighbour with half-pixel centres: floor((x + 0.5) · scale), clamped. */
 function nearestIndices(outSize: number, inSize: number, scale: number): Int32Array {
   const index = new Int32Array(outSize);
-  for (let i = 0; i < outSize; i++) index[i] = Math.max(0, Math.min(inSize - 1, Math.floor(f32((i + 0.5) * scale))));
+  for (let i = 0; i < outSize; i++) index[i] = Math.max(0, Math.min(inSize - 1, Math.floor((i + 0.5) * scale)));
   return index;
 }
 
-/** resize_bilinear_op.cc compute_interpolation_weights with the half-pixel scaler, in float32. */
-function bilinearWeights(outSize: number, inSize: number, scale: number): { lower: Int32Array; upper: Int32Array; lerp: Float32Array } {
+/** Bilinear source rows/columns and weights with the half-pixel scaler (TF's compute_interpolation_weights). */
+function bilinearWeights(outSize: number, inSize: number, scale: number): { lower: Int32Array; upper: Int32Array; lerp: Float64Array } {
   const lower = new Int32Array(outSize);
   const upper = new Int32Array(outSize);
-  const lerp = new Float32Array(outSize);
+  const lerp = new Float64Array(outSize);
   for (let i = 0; i < outSize; i++) {
-    const source = f32(f32((i + 0.5) * scale) - 0.5);
+    const source = (i + 0.5) * scale - 0.5;
     const floor = Math.floor(source);
     lower[i] = Math.max(floor, 0);
     upper[i] = Math.min(Math.ceil(source), inSize - 1);
