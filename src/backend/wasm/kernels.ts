@@ -4,7 +4,7 @@ import { PARAMS, type Runtime } from './runtime.js';
 
 const P = PARAMS >> 2;
 /** Work (in multiply-adds) below which a call stays on the calling thread. */
-const PARALLEL_WORK = 1 << 17;
+const PARALLEL_WORK = 1 << 19;
 
 function params(rt: Runtime, values: readonly number[]): void {
   rt.i32.set(values, P);
