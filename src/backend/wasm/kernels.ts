@@ -145,13 +145,23 @@ function packB(
   }
 }
 
+/**
+ * Whether every value is finite. The wasm kernels multiply padding zeros by the weights, so a NaN
+ * or infinite weight would turn border outputs into NaN where the js reference (like tfjs) skips
+ * padded taps; such filters go to the reference.
+ */
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] - a[i] !== 0) return false;
+  return true;
+}
+
 export function makeKernels(rt: Runtime) {
   function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
     const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const m = batch * outHeight * outWidth;
     if (m === 0 || outChannels === 0) return;
-    if (inChannels === 0 || info.padTop < 0 || info.padLeft < 0) {
+    if (inChannels === 0 || info.padTop < 0 || info.padLeft < 0 || !allFinite(w)) {
       jsBackend.conv2d(x, w, info, out, epilogue);
       return;
     }
@@ -190,8 +200,9 @@ export function makeKernels(rt: Runtime) {
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const m = batch * inHeight * inWidth;
     if (m === 0 || inChannels === 0) return;
-    if (outChannels === 0 || outHeight === 0 || outWidth === 0) {
-      dx.fill(0, 0, m * inChannels);
+    if (outChannels === 0 || outHeight === 0 || outWidth === 0) return; // nothing to add
+    if (!allFinite(w)) {
+      jsBackend.conv2dBackpropInput(dy, w, info, dx);
       return;
     }
     // dx is the stride-1 correlation of dy (zeros inserted between pixels for strides > 1, padded by
