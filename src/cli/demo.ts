@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+// loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
+import '../backend/index.js';
 import { fileURLToPath } from 'node:url';
 import * as image from '../image/index.js';
 import * as kernels from '../kernels/index.js';

@@ -50,7 +50,10 @@ export interface ExtractSummary {
   imagesPerSecond: number;
   out: string;
   jobs: number;
+  /** Peak resident memory of the whole process (main thread and workers). */
   maxRssMB: number;
+  /** CPU time of the whole process (user + system, all threads). */
+  cpuSeconds: number;
 }
 
 const REPORT_FIGURES = 12;
@@ -229,6 +232,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     out,
     jobs,
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 1000) / 1000,
   };
   if (options.report) {
     const path = join(out, 'report.html');

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+// loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
+import '../backend/index.js';
 import * as image from '../image/index.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -74,7 +74,8 @@ describe('showKernel', () => {
   it('prints floats as Python does and rounds with digits (half to even, like numpy)', () => {
     expect(texts(showKernel(kernels.blur).svg)).toEqual(expect.arrayContaining(['0.0625', '0.125', '0.25']));
     expect(texts(showKernel(kernels.blur, { digits: 3 }).svg)).toEqual(expect.arrayContaining(['0.062', '0.125', '0.25']));
-    expect(texts(showKernel(tensor([[1, 2]]), {}).svg)).toEqual(['1.0', '2.0']);
+    expect(texts(showKernel(tensor([[1, 2]]), {}).svg)).toEqual(['1.0', '2.0']); // a float32 tensor, as numpy prints it
+    expect(texts(showKernel([[1, -1]]).svg)).toEqual(['1', '-1']); // nested arrays read like tf.constant
     expect(texts(showKernel(kernels.edge, { label: false }).svg)).toEqual([]);
   });
 

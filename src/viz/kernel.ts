@@ -1,5 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
+import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colormap } from './colormap.js';
 import { Figure } from './figure.js';
@@ -30,7 +31,8 @@ export interface Panel {
 
 /** The kernel as a 2-D tensor (length-1 axes dropped: `[3, 3, 1, 1]` is fine). */
 export function kernel2d(op: string, kernel: TensorInput): Tensor {
-  const t = asTensor(op, 'kernel', kernel);
+  // nested arrays read like tf.constant: whole numbers stay integers (written `-1`, not `-1.0`)
+  const t = kernel instanceof Tensor || !Array.isArray(kernel) ? asTensor(op, 'kernel', kernel) : constant(kernel);
   const shape = t.shape.filter((d, i) => i < 2 || d !== 1);
   if (shape.length !== 2 || t.size === 0) {
     throw new ConvlensError(`${op}: kernel must be 2-D [rows, cols] (length-1 trailing axes allowed), got shape [${t.shape.join(', ')}]`);
