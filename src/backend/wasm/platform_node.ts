@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import type { Platform, WorkerStart } from './platform_types.js';
 
 /** Node: worker_threads (unref'd, so they never keep the process alive), Atomics.wait allowed. */
 export const platform: Platform = {
   name: 'node',
-  cores: () => availableParallelism(),
+  // inside a worker thread the application is already parallel (e.g. `convlens extract --jobs`):
+  // one thread per worker avoids jobs x cores threads; setThreads / CONVLENS_THREADS still apply
+  cores: () => (isMainThread ? availableParallelism() : 1),
   canShareMemory: typeof SharedArrayBuffer === 'function',
   canBlock: true,
   enableRelaxedSimd() {
