@@ -6,10 +6,11 @@ interface Slot<T, R> {
 }
 
 /**
- * A fixed set of worker threads, each running `script` with `workerData`. `run` hands a task to the
- * least busy worker; `whenReady` waits until fewer than `size × depth` tasks are in flight, which
- * is what keeps memory bounded however many tasks there are. A worker that dies (out of memory
- * on a huge image, say) fails its tasks through `onCrash` and is replaced.
+ * Up to `size` worker threads, each running `script` with `workerData`, started as work arrives
+ * (one image starts one worker). `run` hands a task to an idle worker, or the least busy one;
+ * `whenReady` waits until fewer than `size × depth` tasks are in flight, which is what keeps memory
+ * bounded however many tasks there are. A worker that dies (out of memory on a huge image, say)
+ * fails its tasks through `onCrash` and is replaced.
  */
 export class WorkerPool<T extends { id: number }, R extends { id: number }> {
   private slots: Slot<T, R>[] = [];
@@ -24,9 +25,7 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
     private readonly onCrash: (task: T, reason: string) => R,
     private readonly depth = 2,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
-  }
+  ) {}
 
   private spawn(): Slot<T, R> {
     const worker = new Worker(this.script, { workerData: this.workerData, env: this.env });
@@ -66,7 +65,12 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
   }
 
   run(task: T): Promise<R> {
-    const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+    let slot = this.slots.find((s) => s.pending.size === 0);
+    if (!slot && this.slots.length < this.size) {
+      slot = this.spawn();
+      this.slots.push(slot);
+    }
+    slot ??= this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     this.inFlight++;
     return new Promise<R>((resolve) => {
       slot.pending.set(task.id, { task, resolve });
