@@ -199,7 +199,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     options.showKernel !== false && stages[0]?.name === 'Input' && stages.length > 1
       ? kernelPanel(result.kernel, {
           cellSize: Math.max(10, Math.min(26, 80 / Math.max(kh, kw))),
-          label: Math.max(kh, kw) <= 4,
+          minTextSize: 7,
         })
       : undefined;
   const gaps = stages.slice(1).map((_, i) => (i === 0 && inset ? Math.max(60, inset.width + 28) : 56));

@@ -20,6 +20,8 @@ export interface ShowKernelOptions {
   cellSize?: number;
   /** Font size of the values; by default as large as fits the cell (at most 40% of it). */
   textSize?: number;
+  /** Leave the values out when they would have to be smaller than this to fit (default 0: never). */
+  minTextSize?: number;
 }
 
 /** A drawable piece of a figure: its size and its SVG elements placed at (x, y). */
@@ -43,7 +45,7 @@ export function kernel2d(op: string, kernel: TensorInput): Tensor {
 /** The cells, colours and labels of a kernel heatmap, as a panel (used alone or inside other figures). */
 export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}): Panel {
   const k = kernel2d('showKernel', kernel);
-  const { label = true, cmap = 'Blues_r', title = '' } = options;
+  const { cmap = 'Blues_r', title = '' } = options;
   const [rows, cols] = k.shape;
   const cell = options.cellSize ?? 64;
   if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);
@@ -62,6 +64,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   const threshold = (hi + lo) / 2;
   const widest = Math.max(...labels.map((s) => textWidth(s, 1)));
   const textSize = options.textSize ?? Math.min(cell * 0.4, (cell * 0.86) / Math.max(widest, 0.1));
+  const label = (options.label ?? true) && textSize >= (options.minTextSize ?? 0);
   const titleSize = Math.max(12, Math.min(18, cell * 0.34 * Math.max(1, cols / 2)));
   const titleHeight = title ? titleSize + 12 : 0;
   const gridWidth = cols * cell;
