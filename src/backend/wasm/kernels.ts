@@ -263,19 +263,49 @@ export function makeKernels(rt: Runtime) {
     }
     const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
     const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
+    const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd };
+    const layout = tapLayout(g);
+    const parallel = m * size >= PARALLEL_WORK;
+    const threads = parallel ? rt.threads() : 1;
     rt.reset();
     const input = planPadded(rt, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
-    const xp = input.at;
-    const g = rt.alloc(m * outChannels * 4);
-    const o = rt.alloc(size * 4);
-    const taps = rt.alloc(kh * kw * 4);
+    const grad = rt.alloc(m * outChannels * 4);
+    // per-thread partial sums; rows padded by 4 (a k block may run past the last row) and to whole vectors
+    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
+    const partials = rt.alloc(partialFloats * 4 * threads);
+    const taps = rt.alloc(layout.count * 4);
     rt.commit();
     input.fill(x);
-    rt.f32.set(dy.subarray(0, m * outChannels), g >> 2);
-    writeTaps(rt, taps, { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd }, false);
-    params(rt, [xp, g, o, taps, kh * kw, inChannels, outChannels, batch, outHeight, outWidth, hp, wp, sh, sw, 0]);
-    rt.run('conv2d_backprop_filter', m * size >= PARALLEL_WORK);
-    dw.set(rt.f32.subarray(o >> 2, (o >> 2) + size));
+    rt.f32.set(dy.subarray(0, m * outChannels), grad >> 2);
+    rt.f32.fill(0, partials >> 2, (partials >> 2) + partialFloats * threads);
+    writeTaps(rt, taps, g, g.dw === 1);
+    params(rt, [
+      input.at,
+      grad,
+      partials,
+      taps,
+      layout.count,
+      inChannels,
+      outChannels,
+      batch,
+      outHeight,
+      outWidth,
+      hp,
+      wp,
+      sh,
+      sw,
+      0,
+      layout.segment,
+      partialFloats * 4,
+    ]);
+    rt.run('conv2d_backprop_filter', parallel);
+    const f32 = rt.f32;
+    const base = partials >> 2;
+    dw.set(f32.subarray(base, base + size));
+    for (let t = 1; t < threads; t++) {
+      const o = base + t * partialFloats;
+      for (let i = 0; i < size; i++) dw[i] += f32[o + i];
+    }
   }
 
   function pool(kernel: 'max_pool' | 'avg_pool', x: Float32Array, info: Pool2DInfo, out: Float32Array): void {
