@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convlens, IMAGES, jsonLines, pngSize, tempDir, truncatedJpeg } from './helpers.js';
+import { CLI, convlens, IMAGES, jsonLines, pngSize, tempDir, truncatedJpeg } from './helpers.js';
 
 const SAMPLES = ['camera.png', 'chelsea.png', 'rocket.jpg'];
 
@@ -196,5 +197,18 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
 
   it('no inputs at all', () => {
     expect(convlens(['extract', '--kernel', 'edge', '--out', tempDir()]).code).toBe(2);
+  });
+});
+
+describe('convlens extract on a terminal', { timeout: 180_000 }, () => {
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasScript)('draws a progress bar with rate and ETA on stderr (run under a pseudo-terminal by script(1))', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 6; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
+    const command = `CI= NO_COLOR= '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/extract \[.*\] \d+\/6 \| [\d.]+ img\/s \| ETA/);
+    expect(run.stdout).toContain('6 inputs: 6 written');
   });
 });
