@@ -3,6 +3,7 @@ import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
+import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorbarPanel } from './colorbar.js';
 import { Figure } from './figure.js';
@@ -41,8 +42,10 @@ export interface Extraction {
  * An image as float32 `[1, H, W, C]` in 0..1: uint8 is divided by 255 (tf.image.convert_image_dtype);
  * `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted.
  */
-export function imageBatch(op: string, image: Tensor): Tensor<'float32'> {
-  if (!(image instanceof Tensor)) throw new ConvlensError(`${op}: image must be a Tensor, got ${typeof image}`);
+export function imageBatch(op: string, input: Tensor | TensorInput): Tensor<'float32'> {
+  // nested arrays (the lesson's 6×6 matrix) read like tf.constant
+  const image = input instanceof Tensor ? input : Array.isArray(input) ? constant(input) : undefined;
+  if (!image) throw new ConvlensError(`${op}: image must be a Tensor or nested arrays, got ${typeof input}`);
   const shape = image.rank === 2 ? [1, ...image.shape, 1] : image.rank === 3 ? [1, ...image.shape] : image.shape;
   if (shape.length !== 4 || shape[0] !== 1) {
     throw new ConvlensError(`${op}: image must be [H, W], [H, W, C] or [1, H, W, C], got shape [${image.shape.join(', ')}]`);
@@ -72,7 +75,7 @@ function poolWindow(poolSize: ExtractionOptions['poolSize']): number | [number, 
  * learntools' `show_extraction` builds it from Keras layers. Defaults: stride 1, `'valid'`
  * padding, ReLU, 2×2 pooling with stride 2 and `'same'` padding.
  */
-export function extractFeature(image: Tensor, kernel: TensorInput, options: ExtractionOptions = {}): Extraction {
+export function extractFeature(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions = {}): Extraction {
   const op = 'extractFeature';
   const input = imageBatch(op, image);
   const k = kernel2d(op, kernel);
@@ -137,7 +140,7 @@ function arrow(x1: number, x2: number, y: number): string[] {
  * The lesson's Input → Filter → Detect → Condense strip: each stage drawn with its title, its
  * size and what made it, the feature maps in a colormap with a colorbar of their values.
  */
-export function showExtraction(image: Tensor, kernel: TensorInput, options: ShowExtractionOptions = {}): Figure {
+export function showExtraction(image: Tensor | TensorInput, kernel: TensorInput, options: ShowExtractionOptions = {}): Figure {
   const result = extractFeature(image, kernel, options);
   return drawExtraction(result, options);
 }
