@@ -100,7 +100,6 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   const started = performance.now();
   colormap(options.cmap); // an unknown colormap is a usage error, before any work
   const out = resolve(options.out);
-  await checkWritable(out);
   const jobs = options.jobs ?? availableParallelism();
   const config: ExtractConfig = {
     kernel: options.kernel.values,
@@ -117,6 +116,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
+  await checkWritable(out);
   const stdoutIsTerminal = Boolean(process.stdout.isTTY);
   const bar = options.progress ? fileProgress('extract', process.stderr) : undefined;
   if (bar)

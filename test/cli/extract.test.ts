@@ -175,6 +175,7 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     ['an unknown colormap', ['--kernel', 'edge', '--cmap', 'rainbowz'], /unknown colormap "rainbowz"/],
     ['an unknown option', ['--kernel', 'edge', '--frobnicate'], /unknown option '--frobnicate'/],
     ['no kernel', [], /required option '-k, --kernel <kernel>' not specified/],
+    ['condense without pooling', ['--kernel', 'edge', '--pool', 'none', '--stage', 'condense'], /--stage condense needs pooling/],
   ];
   for (const [what, extra, message] of cases) {
     it(what, () => {
