@@ -88,7 +88,7 @@ export class WorkedExample {
     const imageTable = table('Image (6×6)', 6, 6, 'image', false);
     const kernelTable = table('Kernel (2×2)', 2, 2, 'kernel', false);
     const filterTable = table(`Filter: conv2d (${this.outRows}×${this.outCols})`, this.outRows, this.outCols, 'output', true);
-    const detectTable = table(`Detect: relu (${this.outRows}×${this.outCols})`, this.outRows, this.outCols, 'output detect', false);
+    const detectTable = table(`Detect: relu (${this.outRows}×${this.outCols})`, this.outRows, this.outCols, 'output detect', true);
     this.imageCells = imageTable.cells;
     this.filterCells = filterTable.cells;
     this.detectCells = detectTable.cells;
@@ -178,8 +178,12 @@ export class WorkedExample {
       cell.td.title = done ? this.expression(i) : '';
     });
     this.detectCells.forEach((cell, i) => {
+      const zeroed = reluDone && this.filter[i] < 0;
       cell.value.textContent = reluDone ? formatNumber(this.detect[i]) : '';
-      cell.td.classList.toggle('zeroed', reluDone && this.filter[i] < 0);
+      // A negative that ReLU set to 0 shows what it was, struck through.
+      if (cell.extra) cell.extra.textContent = zeroed ? formatNumber(this.filter[i]) : '';
+      cell.td.classList.toggle('zeroed', zeroed);
+      cell.td.title = zeroed ? `max(0, ${formatNumber(this.filter[i])}) = 0` : '';
       cell.td.classList.toggle('positive', reluDone && this.detect[i] > 0);
     });
 
