@@ -205,8 +205,7 @@ export class Runtime {
     ctl[CTL.params] = PARAMS;
     ctl[CTL.threads] = nth;
     Atomics.store(ctl, CTL.error, 0);
-    Atomics.store(ctl, CTL.pending, workers);
-    Atomics.add(ctl, CTL.generation, 1);
+    const generation = Atomics.add(ctl, CTL.generation, 1) + 1;
     Atomics.notify(ctl, CTL.generation);
     let failure: unknown;
     try {
@@ -214,11 +213,13 @@ export class Runtime {
     } catch (error) {
       failure = error;
     }
-    let pending = Atomics.load(ctl, CTL.pending);
+    // all work is claimed: close the job to late workers, wait for those inside it
+    Atomics.store(ctl, CTL.closed, generation);
+    let active = Atomics.load(ctl, CTL.active);
     let spins = 0;
-    while (pending > 0) {
-      if (platform.canBlock && ++spins > SPIN) Atomics.wait(ctl, CTL.pending, pending, 1000);
-      pending = Atomics.load(ctl, CTL.pending);
+    while (active > 0) {
+      if (platform.canBlock && ++spins > SPIN) Atomics.wait(ctl, CTL.active, active, 1000);
+      active = Atomics.load(ctl, CTL.active);
     }
     if (failure) throw failure;
     if (Atomics.load(ctl, CTL.error) !== 0) throw new Error(`wasm kernel ${kernel} failed in a worker thread`);

@@ -1,9 +1,18 @@
-/** Indices into the Int32 control block shared by the main thread and the workers. */
+/**
+ * Indices into the Int32 control block shared by the main thread and the workers.
+ *
+ * A job: the main thread writes kernel/params/threads, bumps `generation` and runs its own share.
+ * Kernels claim work in chunks, so the main thread's share ends when no work is left; it then
+ * stores the generation in `closed` and waits while `active` > 0. A worker that wakes up adds
+ * itself to `active` and only then reads `closed`: with sequentially consistent atomics either
+ * the main thread sees it in `active` (and waits for it) or it sees the job closed (and leaves it
+ * alone). So a worker the OS has not scheduled never delays a call.
+ */
 export const CTL = {
   /** Incremented by the main thread to post a job. */
   generation: 0,
-  /** Workers still running the current job. */
-  pending: 1,
+  /** Workers inside the current job. */
+  active: 1,
   /** Workers that have instantiated the module. */
   ready: 2,
   /** Set when a kernel threw in a worker. */
@@ -12,10 +21,10 @@ export const CTL = {
   kernel: 4,
   /** Address of the current job's parameter record. */
   params: 5,
-  /** Threads taking part in the current job (main thread included). */
+  /** Threads the current job may use (main thread included). */
   threads: 6,
-  /** Spare. */
-  live: 7,
+  /** The last generation whose work is all claimed: late workers must not join it. */
+  closed: 7,
   /** slots + tid holds the serial number of the worker that owns thread index tid; any other exits. */
   slots: 8,
   size: 8 + 256,
@@ -51,15 +60,18 @@ function start(d) {
     seen = g;
     // a retired worker (its slot reassigned or cleared) leaves without touching the job
     if (Atomics.load(ctl, ${CTL.slots} + d.tid) !== d.serial) return;
-    const nth = ctl[${CTL.threads}];
-    if (d.tid < nth) {
-      try {
-        fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
-      } catch (e) {
-        Atomics.store(ctl, ${CTL.error}, 1);
+    Atomics.add(ctl, ${CTL.active}, 1);
+    if (((Atomics.load(ctl, ${CTL.closed}) - g) | 0) < 0) {
+      const nth = ctl[${CTL.threads}];
+      if (d.tid < nth) {
+        try {
+          fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
+        } catch (e) {
+          Atomics.store(ctl, ${CTL.error}, 1);
+        }
       }
     }
-    if (Atomics.sub(ctl, ${CTL.pending}, 1) === 1) Atomics.notify(ctl, ${CTL.pending});
+    if (Atomics.sub(ctl, ${CTL.active}, 1) === 1) Atomics.notify(ctl, ${CTL.active});
   }
 }
 `;
