@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { convlens, pngSize, ROOT, tempDir } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 const ESC = String.fromCharCode(27);
 

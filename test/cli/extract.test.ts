@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI, convlens, IMAGES, jsonLines, pngSize, tempDir, truncatedJpeg } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, convlens, IMAGES, jsonLines, pngSize, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 const SAMPLES = ['camera.png', 'chelsea.png', 'rocket.jpg'];
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,17 @@ export function convlens(args: string[], options: { cwd?: string; env?: Record<s
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const made: string[] = [];
+
+/** A new empty folder under the system's temporary folder, removed by `removeTempDirs`. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'convlens-cli-'));
+  const dir = mkdtempSync(join(tmpdir(), 'convlens-cli-'));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /**
