@@ -4,7 +4,7 @@ import { registerBackend, setBackend } from '../registry.js';
 import type { Backend } from '../types.js';
 import { makeKernels } from './kernels.js';
 import { platform } from './platform.js';
-import { Runtime, type WasmFeatures } from './runtime.js';
+import { Runtime, type ThreadStats, type WasmFeatures } from './runtime.js';
 
 let runtime: Runtime | undefined;
 let loadError: unknown;
@@ -31,6 +31,11 @@ export function wasmLoadError(): unknown {
 /** Which build of the kernels was loaded (relaxed SIMD or not, shared memory or not), or undefined. */
 export function wasmFeatures(): WasmFeatures | undefined {
   return runtime?.features;
+}
+
+/** Thread pool counters (workers started, up, jobs they took part in), for diagnostics. */
+export function wasmThreadStats(): ThreadStats | undefined {
+  return runtime?.stats();
 }
 
 /**

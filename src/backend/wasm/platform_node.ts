@@ -20,7 +20,8 @@ export const platform: Platform = {
     }
   },
   spawn(source: string, data: WorkerStart) {
-    const code = `const { workerData } = require('node:worker_threads');\n${source}\nstart(workerData);\n`;
+    // import() rather than require: eval workers are ES modules when the process runs with --input-type=module
+    const code = `${source}\nimport('node:worker_threads').then(({ workerData }) => start(workerData));\n`;
     const worker = new Worker(code, { eval: true, workerData: data, stdout: false, stderr: false });
     worker.unref();
     worker.on('error', () => {

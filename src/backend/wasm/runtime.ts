@@ -50,6 +50,14 @@ function createMemory(shared: boolean): WebAssembly.Memory {
   throw lastError;
 }
 
+/** See Runtime.stats. `ready` counts every worker ever started, retired ones included. */
+export interface ThreadStats {
+  threads: number;
+  workers: number;
+  ready: number;
+  joined: number;
+}
+
 /** How the module was picked, for diagnostics and BENCHMARKS.md. */
 export interface WasmFeatures {
   relaxedSimd: boolean;
@@ -139,20 +147,26 @@ export class Runtime {
     return this.threadCount;
   }
 
-  /** Sets how many threads (main included) kernels use; starts or retires workers as needed. */
+  /**
+   * Sets how many threads (main included) kernels use. Extra workers are retired at once; missing
+   * ones are started by the next call that has enough work (so importing convlens starts none).
+   */
   setThreads(n: number): void {
     const wanted = Math.min(MAX_THREADS, Math.max(1, Math.floor(n)));
     this.threadCount = this.ctl ? wanted : 1;
     const workers = this.threadCount - 1;
     const ctl = this.ctl;
+    if (!ctl || workers >= this.workers.length) return;
+    // clear the slots first: a retired worker that wakes up late sees it no longer owns one
+    for (let tid = workers + 1; tid <= this.workers.length; tid++) Atomics.store(ctl, CTL.slots + tid, 0);
+    for (const worker of this.workers.splice(workers)) worker.terminate();
+  }
+
+  /** Starts the workers setThreads asked for; they join jobs as soon as they are up. */
+  private spawnWorkers(): void {
+    const ctl = this.ctl;
     if (!ctl || !this.control) return;
-    if (workers < this.workers.length) {
-      // clear the slots first: a retired worker that wakes up late sees it no longer owns one
-      for (let tid = workers + 1; tid <= this.workers.length; tid++) Atomics.store(ctl, CTL.slots + tid, 0);
-      for (const worker of this.workers.splice(workers)) worker.terminate();
-      Atomics.store(ctl, CTL.ready, this.workers.length);
-    }
-    while (this.workers.length < workers) {
+    while (this.workers.length < this.threadCount - 1) {
       const tid = this.workers.length + 1;
       const serial = ++this.serial;
       Atomics.store(ctl, CTL.slots + tid, serial);
@@ -170,32 +184,25 @@ export class Runtime {
     }
   }
 
-  /** Workers able to take part now (waits for their start-up where the thread may block). */
-  private readyWorkers(): number {
+  /** Thread pool counters: workers started and up, and how many jobs workers have taken part in. */
+  stats(): ThreadStats {
     const ctl = this.ctl;
-    if (!ctl || this.workers.length === 0) return 0;
-    const want = this.workers.length;
-    let ready = Atomics.load(ctl, CTL.ready);
-    if (ready >= want || !platform.canBlock) return ready >= want ? want : 0;
-    const deadline = Date.now() + 20_000;
-    while (ready < want) {
-      if (Date.now() > deadline) {
-        // workers that cannot start (a locked-down host): carry on single-threaded
-        this.setThreads(1);
-        return 0;
-      }
-      Atomics.wait(ctl, CTL.ready, ready, 100);
-      ready = Atomics.load(ctl, CTL.ready);
-    }
-    return want;
+    return {
+      threads: this.threadCount,
+      workers: this.workers.length,
+      ready: ctl ? Atomics.load(ctl, CTL.ready) : 0,
+      joined: ctl ? Atomics.load(ctl, CTL.joined) : 0,
+    };
   }
 
   /** Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. */
   run(kernel: KernelName, parallel: boolean): void {
     const id = KERNELS.indexOf(kernel);
     const fn = this.fns[id];
-    const workers = parallel ? this.readyWorkers() : 0;
     const ctl = this.ctl;
+    if (parallel && ctl && this.workers.length < this.threadCount - 1) this.spawnWorkers();
+    // every started worker may join (one still starting up joins a later call): nobody waits for start-up
+    const workers = parallel ? this.workers.length : 0;
     if (workers === 0 || !ctl) {
       fn(PARAMS, 0, 1);
       return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../js/index.js';
 import type { Conv2DInfo, Pool2DInfo } from '../types.js';
-import { getThreads, setThreads, wasmBackend, wasmFeatures } from './index.js';
+import { getThreads, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
 
 function random(seed: number) {
   let s = seed >>> 0 || 1;
@@ -126,6 +126,24 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
   it('loads a SIMD build', () => {
     expect(wasmFeatures()).toBeDefined();
     expect(getThreads()).toBeGreaterThanOrEqual(1);
+  });
+
+  it.skipIf(!wasmFeatures()?.sharedMemory)('starts workers lazily and they take part in jobs', async () => {
+    setThreads(2);
+    const info = convInfo([2, 48, 48, 16], [3, 3, 32]);
+    const x = fill(2 * 48 * 48 * 16, random(1));
+    const w = fill(9 * 16 * 32, random(2));
+    const out = new Float32Array(2 * 48 * 48 * 32);
+    const before = wasmThreadStats()!.joined;
+    const deadline = Date.now() + 30_000;
+    // workers join when the OS runs them: keep posting jobs until one has
+    while (wasmThreadStats()!.joined === before && Date.now() < deadline) {
+      wasm.conv2d(x, w, info, out);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const stats = wasmThreadStats()!;
+    expect(stats.workers).toBe(1);
+    expect(stats.joined).toBeGreaterThan(before);
   });
 
   for (const threads of [1, 3]) {

@@ -25,9 +25,11 @@ export const CTL = {
   threads: 6,
   /** The last generation whose work is all claimed: late workers must not join it. */
   closed: 7,
+  /** Jobs workers have taken part in (diagnostics). */
+  joined: 8,
   /** slots + tid holds the serial number of the worker that owns thread index tid; any other exits. */
-  slots: 8,
-  size: 8 + 256,
+  slots: 16,
+  size: 16 + 256,
 } as const;
 
 /** Most threads a pool may have (the control block has a slot per thread). */
@@ -64,6 +66,7 @@ function start(d) {
     if (((Atomics.load(ctl, ${CTL.closed}) - g) | 0) < 0) {
       const nth = ctl[${CTL.threads}];
       if (d.tid < nth) {
+        Atomics.add(ctl, ${CTL.joined}, 1);
         try {
           fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
         } catch (e) {
