@@ -87,7 +87,7 @@ export function microkernel4x8(
     x30 = f32x4.max(x30, z);
     x31 = f32x4.max(x31, z);
   }
-  // rows are written last to first so that clamped duplicate rows (tails) end with row 0's value
+  // tail tiles repeat the last row (clamped pointers): duplicates store identical values
   store8(c3, x30, x31, nc);
   store8(c2, x20, x21, nc);
   store8(c1, x10, x11, nc);
