@@ -32,7 +32,7 @@ try {
   await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption('bottomSobel');
   await page.locator('#extract').screenshot({ path: join(out, 'filter-detect-condense.jpg'), quality: 82 });
 
-  const step = page.getByRole('button', { name: 'Step ▶' });
+  const step = page.getByRole('button', { name: 'Step', exact: true });
   for (let i = 0; i < 18; i++) await step.click();
   await page.locator('#numbers').screenshot({ path: join(out, 'worked-example.jpg'), quality: 85 });
 

@@ -14,11 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mimeType, startServer } from '../../src/cli/serve.js';
+import { encodePng } from '../../src/image/index.js';
+import { Tensor } from '../../src/tensor/index.js';
 
 declare global {
   interface Window {
     __convlensReady?: boolean;
-    __convlensPredictions?: { digit: number; probability: number; probabilities: number[] }[];
+    __convlensPredictions?: { digit: number; probability: number; probabilities: number[]; predictMs: number }[];
     __convlensTimings?: { redraws: { cause: string; ms: number; width: number; height: number }[] };
   }
 }
@@ -137,12 +139,14 @@ async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<v
   for (const stroke of strokes) {
     await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
     await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 10 });
+    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 4 });
     await page.mouse.up();
   }
 }
 
-async function lastPrediction(page: Page): Promise<{ digit: number; probability: number; probabilities: number[] } | undefined> {
+async function lastPrediction(
+  page: Page,
+): Promise<{ digit: number; probability: number; probabilities: number[]; predictMs: number } | undefined> {
   return page.evaluate(() => window.__convlensPredictions?.at(-1));
 }
 
@@ -327,6 +331,14 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
     await expect.poll(() => canvasHash(page, 'Filter')).toMatch(/^640x427:/);
 
+    // A large image is shrunk to 800 pixels on its longest side before filtering.
+    const big = new Uint8Array(1000 * 2000);
+    for (let y = 0; y < 1000; y++) for (let x = 0; x < 2000; x++) big[y * 2000 + x] = (x >> 4) % 2 ? 230 : 20;
+    const png = encodePng(new Tensor(big, [1000, 2000, 1], 'uint8'));
+    await page.getByLabel('Open image').setInputFiles({ name: 'stripes.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^800x400:/);
+    expect(await page.locator('#cap-input').textContent()).toBe('800×400 gray, shrunk from 2000×1000 · stripes.png');
+
     const base64 = readFileSync(join(repo, 'assets', 'images', 'camera.png')).toString('base64');
     const transfer = await page.evaluateHandle((b64) => {
       const dt = new DataTransfer();
@@ -362,7 +374,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
   });
 
   it("steps the lesson's 6×6 example: every product, then ReLU", async () => {
-    const step = page.getByRole('button', { name: 'Step ▶' });
+    const step = page.getByRole('button', { name: 'Step', exact: true });
     await step.scrollIntoViewIfNeeded();
     await step.click();
     await expect.poll(() => page.locator('#step-explain').textContent()).toBe('Row 1, column 1: 0×1 + 1×(−1) + 0×1 + 1×(−1) = −2');
@@ -378,7 +390,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(() => page.locator('#step-explain').textContent()).toContain('sets the 7 negative ones to 0');
     expect(await step.isDisabled()).toBe(true);
     await page.locator('#numbers').screenshot({ path: join(shots, 'worked-example-relu.png') });
-    await page.getByRole('button', { name: '◀ Back' }).click();
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
     expect((await tableValues(page, /^Detect: relu/)).flat().every((v) => v === '')).toBe(true);
     // Play runs on by itself; Pause stops it.
     await page.getByRole('button', { name: 'Reset' }).click();
@@ -414,9 +426,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       ],
     ]);
     await expect.poll(async () => (await lastPrediction(page))?.digit).toBe(1);
-    const zero = Array.from({ length: 33 }, (_, i) => [
-      0.5 + 0.22 * Math.sin((i / 32) * 2 * Math.PI),
-      0.5 - 0.32 * Math.cos((i / 32) * 2 * Math.PI),
+    const zero = Array.from({ length: 17 }, (_, i) => [
+      0.5 + 0.22 * Math.sin((i / 16) * 2 * Math.PI),
+      0.5 - 0.32 * Math.cos((i / 16) * 2 * Math.PI),
     ]) as [number, number][];
     await drawStrokes(page, [zero]);
     await expect.poll(async () => (await lastPrediction(page))?.digit).toBe(0);

@@ -127,7 +127,7 @@ export class DigitSection {
   private readonly error = byId('model-error');
   private readonly bars: { item: HTMLLIElement; bar: HTMLElement; value: HTMLElement }[] = [];
   /** Predictions made so far (tests read the last one). */
-  readonly predictions: { digit: number; probability: number; probabilities: number[] }[] = [];
+  readonly predictions: { digit: number; probability: number; probabilities: number[]; predictMs: number }[] = [];
 
   constructor(
     modelUrl: string,
@@ -263,17 +263,21 @@ export class DigitSection {
     });
   }
 
-  /** Predicts at most once per frame while a stroke is drawn. */
+  /**
+   * While a stroke is drawn: the prediction at most once per frame, the feature maps (the costly
+   * part to draw) only when the stroke ends, so drawing stays smooth on slow machines.
+   */
   private schedule(): void {
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
-      this.update();
+      this.update(false);
     });
   }
 
-  private update(): void {
+  private update(withMaps = true): void {
+    const start = performance.now();
     const pixels = mnistInput(this.pad);
     drawRgb(
       this.modelInput,
@@ -294,7 +298,8 @@ export class DigitSection {
     const outputs = this.model.layerOutputs(x);
     const probabilities = Array.from(outputs[outputs.length - 1].output.data as ArrayLike<number>);
     const digit = probabilities.indexOf(Math.max(...probabilities));
-    this.predictions.push({ digit, probability: probabilities[digit], probabilities });
+    const predictMs = performance.now() - start;
+    this.predictions.push({ digit, probability: probabilities[digit], probabilities, predictMs });
     if (this.predictions.length > 100) this.predictions.shift();
     this.prediction.replaceChildren(
       'The model reads ',
@@ -306,7 +311,7 @@ export class DigitSection {
       b.value.textContent = `${(probabilities[d] * 100).toFixed(1)}%`;
       b.item.classList.toggle('top', d === digit);
     });
-    this.showMaps(outputs);
+    if (withMaps) this.showMaps(outputs);
   }
 
   private showMaps(outputs: ReturnType<Model['layerOutputs']>): void {
@@ -364,7 +369,8 @@ export class DigitSection {
       );
       button.addEventListener('click', (event) => {
         this.useKernel({ rows: kh, cols: kw, values: values.map((v) => Number(v.toPrecision(4))) }, event);
-        byId('extract').scrollIntoView({ behavior: 'smooth', block: 'start' });
+        const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+        byId('extract').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
       });
       items.push(button);
     }

@@ -1,7 +1,7 @@
 import { expandDims, image, nn, type Tensor } from './lib.js';
 
 /** Longest side the page works at; larger images are shrunk first (the lesson uses 400×400). */
-export const MAX_SIDE = 1024;
+export const MAX_SIDE = 800;
 
 export interface LoadedImage {
   /** float32 `[1, H, W, 1]` in 0..1, gray, as the lesson feeds conv2d. */
