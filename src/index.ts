@@ -6,11 +6,11 @@
 export type { BackendName } from './backend/index.js';
 export { getBackend, getThreads, setBackend, setThreads } from './backend/index.js';
 export { ConvlensError } from './errors.js';
-export * from './ops/index.js';
-export * from './tensor/index.js';
 export * as image from './image/index.js';
 export * as kernels from './kernels/index.js';
 export * as layers from './layers/index.js';
+export * from './ops/index.js';
+export * from './tensor/index.js';
 export { Random, randomNormal, randomUniform, setSeed } from './tensor/random.js';
 export * as train from './train/index.js';
 export * as viz from './viz/index.js';

@@ -133,7 +133,9 @@ export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccu
   log(
     `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${options.epochs} epochs; ${median(secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
-  log(`Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`);
+  log(
+    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`,
+  );
   return { testAccuracy: accuracy, secondsPerEpoch };
 }
 

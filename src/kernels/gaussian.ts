@@ -25,9 +25,5 @@ export function gaussian(size = 3, std = 1, options: GaussianOptions = {}): Tens
   const oneD = profile.map((v) => v / scale);
   const values = oneD.flatMap((a) => oneD.map((b) => a * b));
   const total = values.reduce((a, b) => a + b, 0);
-  return tensor(
-    normalize === 'sum' ? values.map((v) => v / total) : values,
-    [size, size],
-    'float32',
-  );
+  return tensor(normalize === 'sum' ? values.map((v) => v / total) : values, [size, size], 'float32');
 }

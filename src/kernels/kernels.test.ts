@@ -3,13 +3,33 @@ import { ConvlensError } from '../errors.js';
 import { blur, bottomSobel, edge, emboss, gaussian, get, names, sharpen } from './index.js';
 
 describe('preset kernels', () => {
-  it('have the lesson\'s values and tf.constant dtypes', () => {
+  it("have the lesson's values and tf.constant dtypes", () => {
     // Values as printed in Kaggle learntools visiontools.py.
-    expect(edge.array()).toEqual([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]);
-    expect(bottomSobel.array()).toEqual([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]);
-    expect(emboss.array()).toEqual([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]);
-    expect(sharpen.array()).toEqual([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]);
-    expect(blur.array()).toEqual([[0.0625, 0.125, 0.0625], [0.125, 0.25, 0.125], [0.0625, 0.125, 0.0625]]);
+    expect(edge.array()).toEqual([
+      [-1, -1, -1],
+      [-1, 8, -1],
+      [-1, -1, -1],
+    ]);
+    expect(bottomSobel.array()).toEqual([
+      [-1, -2, -1],
+      [0, 0, 0],
+      [1, 2, 1],
+    ]);
+    expect(emboss.array()).toEqual([
+      [-2, -1, 0],
+      [-1, 1, 1],
+      [0, 1, 2],
+    ]);
+    expect(sharpen.array()).toEqual([
+      [0, -1, 0],
+      [-1, 5, -1],
+      [0, -1, 0],
+    ]);
+    expect(blur.array()).toEqual([
+      [0.0625, 0.125, 0.0625],
+      [0.125, 0.25, 0.125],
+      [0.0625, 0.125, 0.0625],
+    ]);
     expect(edge.dtype).toBe('int32');
     expect(blur.dtype).toBe('float32');
   });
@@ -33,11 +53,11 @@ describe('gaussian', () => {
     const a = Math.exp(-0.5);
     const total = (1 + 2 * a) ** 2;
     const expected = [a * a, a, a * a, a, 1, a, a * a, a, a * a].map((v) => v / total);
-    Array.from(k.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    for (const [i, v] of k.data.entries()) expect(v).toBeCloseTo(expected[i], 6);
     expect(k.shape).toEqual([3, 3]);
   });
 
-  it("normalises by the trapezoid integral like learntools when asked", () => {
+  it('normalises by the trapezoid integral like learntools when asked', () => {
     const a = Math.exp(-0.5);
     const trapz = (a + 1) / 2 + (1 + a) / 2;
     const k = gaussian(3, 1, { normalize: 'trapz' });
