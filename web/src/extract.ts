@@ -77,6 +77,7 @@ export class ExtractSection {
     padding: byId<HTMLSelectElement>('padding'),
     pool: byId<HTMLSelectElement>('pool'),
     cmap: byId<HTMLSelectElement>('cmap'),
+    gamma: byId<HTMLSelectElement>('gamma'),
   };
   private readonly canvases = {
     input: byId<HTMLCanvasElement>('panel-input'),
@@ -169,8 +170,9 @@ export class ExtractSection {
     try {
       loaded = prepareImage(bytes, name);
     } catch (error) {
-      const reason = error instanceof ConvlensError ? error.message : `unexpected error: ${describeError(error)}`;
-      this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image. ${reason}`;
+      // The library's message names the op ("decodeImage: ..."); the person needs only the reason.
+      const reason = error instanceof ConvlensError ? error.message.replace(/^\w+: /, '') : `unexpected error: ${describeError(error)}`;
+      this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image: ${reason}.`;
       return;
     }
     this.imageError.textContent = '';
@@ -213,6 +215,7 @@ export class ExtractSection {
     const padding = this.settings.padding.value as 'same' | 'valid';
     const pool = Number(this.settings.pool.value);
     const cmap = this.settings.cmap.value;
+    const gamma = Number(this.settings.gamma.value);
     let result: ReturnType<typeof viz.extractFeature>;
     try {
       const k = tensor(Float32Array.from(kernel.values), [kernel.rows, kernel.cols], 'float32');
@@ -237,8 +240,8 @@ export class ExtractSection {
     const [clo, chi] = result.condense ? range(condensed.data) : [Math.max(0, stats.lo), Math.max(0, stats.hi)];
     drawImageData(this.canvases.input, this.inputPixels);
     drawRgb(this.canvases.filter, viz.colorize(result.filter, { cmap, vmin: stats.lo, vmax: stats.hi }));
-    drawRgb(this.canvases.detect, viz.colorize(result.detect, { cmap, vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi) }));
-    drawRgb(this.canvases.condense, viz.colorize(condensed, { cmap, vmin: clo, vmax: chi }));
+    drawRgb(this.canvases.detect, viz.colorize(result.detect, { cmap, vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi), gamma }));
+    drawRgb(this.canvases.condense, viz.colorize(condensed, { cmap, vmin: clo, vmax: chi, gamma }));
     const t2 = performance.now();
 
     const [, fh, fw] = result.filter.shape;
