@@ -162,41 +162,15 @@ function parseShown(text: string): number {
   return Number(text.replace('−', '-'));
 }
 
-describe.skipIf(!hasChromium)('playground in Chromium', () => {
+describe('convlens serve', () => {
   let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const blocked: string[] = [];
-  const problems: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(built, 'index.html'))) throw new Error('dist/web is not built: run npm run build first');
-    mkdirSync(shots, { recursive: true });
     served = await serveCli();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
-    // No network beyond loopback: anything else is refused and reported.
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-      blocked.push(url.href);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
-    await page.goto(served.url);
-    await page.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
-  }, 90_000);
+  }, 30_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    served?.stop();
-  });
+  afterAll(() => served?.stop());
 
   it('serves the page with a content-security policy, cross-origin isolation and the right MIME types', async () => {
     const index = await rawGet(served.url, '/');
@@ -267,6 +241,43 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!hasChromium)('playground in Chromium', () => {
+  let served: Served;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const blocked: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(built, 'index.html'))) throw new Error('dist/web is not built: run npm run build first');
+    mkdirSync(shots, { recursive: true });
+    served = await serveCli();
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+    // No network beyond loopback: anything else is refused and reported.
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+      blocked.push(url.href);
+      return route.abort();
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(served.url);
+    await page.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    served?.stop();
   });
 
   it('loads with no network beyond loopback, cross-origin isolated, on the wasm backend', async () => {
@@ -364,7 +375,11 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       const alert = page.getByRole('alert').filter({ hasText: file.name });
       await expect
         .poll(() => alert.textContent())
-        .toMatch(new RegExp(`“${file.name.replace('.', '\\.')}” could not be opened as a PNG or JPEG image: (data is truncated|data is not a known image format)`));
+        .toMatch(
+          new RegExp(
+            `“${file.name.replace('.', '\\.')}” could not be opened as a PNG or JPEG image: (data is truncated|data is not a known image format)`,
+          ),
+        );
     }
     await page.screenshot({ path: join(shots, 'corrupt-file.png') });
     expect(await canvasHash(page, 'Input')).toBe(before);
