@@ -5,6 +5,7 @@
  * BENCHMARKS.md. Options: --quick (shorter time budgets), --no-write, --only=<case ids, comma-separated>.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { machine } from './lib/machine.js';
 import { measure } from './lib/timing.js';
 import * as convlens from './peers/convlens.js';
@@ -86,6 +87,7 @@ function disagreement(a, b) {
   return diff / scale;
 }
 
+const loadBefore = loadavg()[0];
 const api = await convlens.load();
 const peers = [convlens.peer(api, 'js'), convlens.peer(api, 'wasm')];
 const tf = await tfjs.load();
@@ -167,6 +169,30 @@ for (const c of cases) {
   );
 }
 const table = lines.join('\n');
+
+/** The issue's targets, checked on this run. */
+function targets() {
+  const out = [];
+  const check = (/** @type {boolean} */ ok, /** @type {string} */ text) => out.push(`- ${ok ? 'met' : '**not met**'}: ${text}`);
+  const gflops = (/** @type {any} */ c, /** @type {string} */ peer) =>
+    results[c.id]?.[peer] ? c.flops / results[c.id][peer] / 1e6 : Number.NaN;
+  for (const c of cases.filter((k) => k.kind === 'conv')) {
+    const r = results[c.id];
+    const vsTfjs = r['tfjs wasm'] / r['convlens wasm'];
+    check(vsTfjs >= 2, `${c.label}: wasm ≥ 2× tfjs wasm (${vsTfjs.toFixed(2)}×)`);
+    if (c.id === 'lesson' || c.id === 'first') {
+      const best = Math.min(...native.map((n) => r[n] ?? Number.POSITIVE_INFINITY));
+      if (Number.isFinite(best))
+        check(best / r['convlens wasm'] >= 1, `${c.label}: wasm ≥ 1× best native peer (${(best / r['convlens wasm']).toFixed(2)}×)`);
+    }
+    if (c.id === 'middle')
+      check(gflops(c, 'convlens wasm') >= 60, `${c.label}: wasm ≥ 60 GFLOP/s (${gflops(c, 'convlens wasm').toFixed(1)})`);
+    const vsCpu = r['tfjs cpu'] / r['convlens js'];
+    check(vsCpu >= 3, `${c.label}: js ≥ 3× tfjs cpu (${vsCpu.toFixed(2)}×)`);
+  }
+  return out.join('\n');
+}
+const loadAfter = loadavg()[0];
 console.log(`\n${table}\n`);
 
 if (!args.has('--no-write')) {
@@ -184,11 +210,16 @@ Conv+Relu fusion). Each peer's conv output is checked against convlens js before
 
 ${table}
 
+## Targets (issue 3), on this run
+
+${targets()}
+
 ## Machine
 
 - CPU: ${m.model}, ${m.cores} cores available to the process
 - SIMD flags: ${m.simd.join(' ') || 'unknown'}
 - Node ${m.node} (V8 ${m.v8})
+- load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadAfter.toFixed(2)} after, on ${m.cores} cores
 - convlens wasm: ${threads ?? '?'} thread(s), relaxed SIMD ${features?.relaxedSimd ? 'on' : 'off'}, shared memory ${features?.sharedMemory ? 'on' : 'off'}
 - tfjs-backend-wasm: its SIMD build, single-threaded (it disables threads in Node)
 - onnxruntime-node CPU EP, ${m.cores} intra-op threads${torchVersion ? `; PyTorch ${torchVersion}, ${m.cores} threads` : '; PyTorch not installed (skipped)'}
