@@ -107,6 +107,10 @@ try {
         measured.map((t) => t.drawMs),
         0.5,
       ),
+      medianColorizeMs: quantile(
+        measured.map((t) => t.colorizeMs),
+        0.5,
+      ),
       medianFrameMs: quantile(
         measured.filter((t) => t.frameMs !== undefined).map((t) => t.frameMs),
         0.5,
@@ -119,11 +123,11 @@ try {
   } else {
     console.log(`Playground: redraw of the four panels after a kernel edit (headless Chromium, ${status?.replace(/^Ready\. /, '')})`);
     console.log(`cross-origin isolated: ${isolated}; load average ${load.join(' ')}; ${edits} edits per backend after 10 warm-up edits\n`);
-    console.log('backend  image    kernel  median   p90      conv+relu+pool  colour+draw  to next frame');
+    console.log('backend  image    kernel  median   p90      conv+relu+pool  colour+draw (viz.colorize)  to next frame');
     for (const r of results) {
       const ms = (v) => `${v.toFixed(1)} ms`.padEnd(9);
       console.log(
-        `${r.backend.padEnd(9)}${r.image.padEnd(9)}${r.kernel.padEnd(8)}${ms(r.medianMs)}${ms(r.p90Ms)}${ms(r.medianComputeMs).padEnd(16)}${ms(r.medianDrawMs).padEnd(13)}${ms(r.medianFrameMs)}`,
+        `${r.backend.padEnd(9)}${r.image.padEnd(9)}${r.kernel.padEnd(8)}${ms(r.medianMs)}${ms(r.p90Ms)}${ms(r.medianComputeMs).padEnd(16)}${`${r.medianDrawMs.toFixed(1)} (${r.medianColorizeMs.toFixed(1)}) ms`.padEnd(28)}${ms(r.medianFrameMs)}`,
       );
     }
     const wasm = results.find((r) => r.backend === 'wasm');

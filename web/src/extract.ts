@@ -14,6 +14,8 @@ export interface RedrawTiming {
   computeMs: number;
   /** Colouring (`viz.colorize`) and drawing the four canvases, in ms. */
   drawMs: number;
+  /** The `viz.colorize` part of drawMs. */
+  colorizeMs: number;
   /** From the event until the next animation frame (the browser paints right after it), in ms. */
   frameMs?: number;
   height: number;
@@ -238,10 +240,17 @@ export class ExtractSection {
     const stats = filterStats(result.filter.data);
     const condensed = result.condense ?? result.detect;
     const [clo, chi] = result.condense ? range(condensed.data) : [Math.max(0, stats.lo), Math.max(0, stats.hi)];
+    let colorizeMs = 0;
+    const colorize = (t: Tensor, options: viz.ColorizeOptions) => {
+      const c0 = performance.now();
+      const rgb = viz.colorize(t, { cmap, ...options });
+      colorizeMs += performance.now() - c0;
+      return rgb;
+    };
     drawImageData(this.canvases.input, this.inputPixels);
-    drawRgb(this.canvases.filter, viz.colorize(result.filter, { cmap, vmin: stats.lo, vmax: stats.hi }));
-    drawRgb(this.canvases.detect, viz.colorize(result.detect, { cmap, vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi), gamma }));
-    drawRgb(this.canvases.condense, viz.colorize(condensed, { cmap, vmin: clo, vmax: chi, gamma }));
+    drawRgb(this.canvases.filter, colorize(result.filter, { vmin: stats.lo, vmax: stats.hi }));
+    drawRgb(this.canvases.detect, colorize(result.detect, { vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi), gamma }));
+    drawRgb(this.canvases.condense, colorize(condensed, { vmin: clo, vmax: chi, gamma }));
     const t2 = performance.now();
 
     const [, fh, fw] = result.filter.shape;
@@ -256,6 +265,7 @@ export class ExtractSection {
       ms: t2 - start,
       computeMs: t1 - t0,
       drawMs: t2 - t1,
+      colorizeMs,
       height,
       width,
       kernel: this.kernelName,
