@@ -368,7 +368,7 @@ export class DigitSection {
         el('span', { class: 'label' }, `#${k + 1}`),
       );
       button.addEventListener('click', (event) => {
-        this.useKernel({ rows: kh, cols: kw, values: values.map((v) => Number(v.toPrecision(4))) }, event);
+        this.useKernel({ rows: kh, cols: kw, values }, event);
         const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
         byId('extract').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
       });
