@@ -1,21 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { adjustGamma } from './adjust_gamma.js';
 
 const f32 = Math.fround;
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 /** TF adjust_gamma on uint8, written out: x · float32(1/255), gain · x^gamma in float32, × 255.5 clipped to 0..255, truncated. */
 function tfGammaU8(v: number, gamma: number, gain: number): number {
@@ -93,10 +82,10 @@ describe('adjustGamma', () => {
 
   it('rejects a negative gamma and other bad arguments', () => {
     const img = new Tensor(Float32Array.from([0.5]), [1], 'float32');
-    expectError(() => adjustGamma(img, -1), /^adjustGamma: gamma must be a non-negative number, got -1$/);
-    expectError(() => adjustGamma(img, Number.NaN), /gamma must be a non-negative number, got NaN/);
-    expectError(() => adjustGamma(img, '2' as never), /gamma must be a non-negative number, got string/);
-    expectError(() => adjustGamma(img, 1, Number.NaN), /gain must be a number, got NaN/);
-    expectError(() => adjustGamma(new Tensor(Uint8Array.from([1]), [1], 'bool')), /got bool/);
+    expectConvlensError(() => adjustGamma(img, -1), /^adjustGamma: gamma must be a non-negative number, got -1$/);
+    expectConvlensError(() => adjustGamma(img, Number.NaN), /gamma must be a non-negative number, got NaN/);
+    expectConvlensError(() => adjustGamma(img, '2' as never), /gamma must be a non-negative number, got string/);
+    expectConvlensError(() => adjustGamma(img, 1, Number.NaN), /gain must be a number, got NaN/);
+    expectConvlensError(() => adjustGamma(new Tensor(Uint8Array.from([1]), [1], 'bool')), /got bool/);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { convertImageDtype } from './convert_image_dtype.js';
 
@@ -8,17 +8,6 @@ const f32 = Math.fround;
 const u8 = (values: number[]) => new Tensor(Uint8Array.from(values), [values.length], 'uint8');
 const i32 = (values: number[]) => new Tensor(Int32Array.from(values), [values.length], 'int32');
 const fl = (values: number[]) => new Tensor(Float32Array.from(values), [values.length], 'float32');
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 describe('convertImageDtype (TF convert_image_dtype)', () => {
   it('uint8 → float32 multiplies by float32(1/255): every level, 255 → exactly 1, within an ulp of x/255', () => {
@@ -96,16 +85,16 @@ describe('convertImageDtype (TF convert_image_dtype)', () => {
   });
 
   it('rejects bad arguments', () => {
-    expectError(
+    expectConvlensError(
       () => convertImageDtype(fl([1]), 'float64' as never),
       /^convertImageDtype: dtype must be float32, int32 or uint8, got float64$/,
     );
-    expectError(() => convertImageDtype(fl([1]), 'bool' as never), /dtype must be float32, int32 or uint8, got bool/);
-    expectError(
+    expectConvlensError(() => convertImageDtype(fl([1]), 'bool' as never), /dtype must be float32, int32 or uint8, got bool/);
+    expectConvlensError(
       () => convertImageDtype(new Tensor(Uint8Array.from([1]), [1], 'bool'), 'float32'),
       /image must be float32, int32 or uint8, got bool/,
     );
-    expectError(() => convertImageDtype(fl([1]), 'uint8', 'yes' as never), /saturate must be true or false, got string/);
-    expectError(() => convertImageDtype(undefined as never, 'uint8'), /argument 'image' is missing/);
+    expectConvlensError(() => convertImageDtype(fl([1]), 'uint8', 'yes' as never), /saturate must be true or false, got string/);
+    expectConvlensError(() => convertImageDtype(undefined as never, 'uint8'), /argument 'image' is missing/);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeImage } from './decode_image.js';
@@ -11,17 +12,6 @@ import * as image from './index.js';
 import { DEFAULT_PIXEL_LIMIT, getPixelLimit, setPixelLimit } from './pixel_limit.js';
 
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 describe('decodeImage', () => {
   it('tells PNG from JPEG by the first bytes', () => {
@@ -66,27 +56,27 @@ describe('decodeImage', () => {
   });
 
   it('names what unknown or unsupported bytes look like', () => {
-    expectError(() => decodeImage(new Uint8Array(0)), /^decodeImage: data is empty \(expected PNG or JPEG bytes\)$/);
-    expectError(
+    expectConvlensError(() => decodeImage(new Uint8Array(0)), /^decodeImage: data is empty \(expected PNG or JPEG bytes\)$/);
+    expectConvlensError(
       () => decodeImage(new TextEncoder().encode('GIF89a......')),
       /^decodeImage: data is GIF data \(it starts with 47 49 46 38 39 61 2e 2e …; expected PNG or JPEG bytes\)$/,
     );
-    expectError(() => decodeImage(Uint8Array.from([0x42, 0x4d, 0, 0])), /data is BMP data/);
-    expectError(() => decodeImage(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ')), /data is WebP data/);
-    expectError(
+    expectConvlensError(() => decodeImage(Uint8Array.from([0x42, 0x4d, 0, 0])), /data is BMP data/);
+    expectConvlensError(() => decodeImage(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ')), /data is WebP data/);
+    expectConvlensError(
       () => decodeImage(Uint8Array.from([1, 2, 3])),
       /^decodeImage: data is not a known image format \(it starts with 01 02 03; expected PNG or JPEG bytes\)$/,
     );
-    expectError(
+    expectConvlensError(
       () => decodeImage(new Uint16Array(4) as never),
       /^decodeImage: data must be a Uint8Array or ArrayBuffer of PNG or JPEG bytes, got a Uint16Array$/,
     );
-    expectError(() => decodeImage({} as never), /got an object \(Object\)/);
+    expectConvlensError(() => decodeImage({} as never), /got an object \(Object\)/);
   });
 
   it('reports the truncated JPEG under its own name', () => {
     const truncated = new Uint8Array(readFileSync(new URL('../../test/fixtures/truncated.jpg', import.meta.url)));
-    expectError(
+    expectConvlensError(
       () => decodeImage(truncated),
       /^decodeImage: data is truncated or corrupt: .* before the JPEG end-of-image marker \(EOI\)$/,
     );
@@ -144,11 +134,11 @@ describe('pixel limit', () => {
     const previous = setPixelLimit(100_000);
     try {
       expect(previous).toBe(DEFAULT_PIXEL_LIMIT);
-      expectError(
+      expectConvlensError(
         () => decodeImage(camera),
         /^decodeImage: image is 512×512 = 262144 pixels, above the limit of 100000 \(set maxPixels or setPixelLimit to allow it\)$/,
       );
-      expectError(() => decodeImage(asset('rocket.jpg')), /image is 640×427 = 273280 pixels, above the limit of 100000/);
+      expectConvlensError(() => decodeImage(asset('rocket.jpg')), /image is 640×427 = 273280 pixels, above the limit of 100000/);
       expect(decodeImage(camera, { maxPixels: 512 * 512 }).shape).toEqual([512, 512, 1]);
       setPixelLimit(Number.POSITIVE_INFINITY);
       expect(decodeImage(camera).shape).toEqual([512, 512, 1]);
@@ -159,10 +149,10 @@ describe('pixel limit', () => {
   });
 
   it('rejects limits that are not positive integers', () => {
-    expectError(() => setPixelLimit(0), /^setPixelLimit: limit must be a positive integer or Infinity, got 0$/);
-    expectError(() => setPixelLimit(1.5), /got 1.5/);
-    expectError(() => setPixelLimit('1' as never), /got string/);
-    expectError(
+    expectConvlensError(() => setPixelLimit(0), /^setPixelLimit: limit must be a positive integer or Infinity, got 0$/);
+    expectConvlensError(() => setPixelLimit(1.5), /got 1.5/);
+    expectConvlensError(() => setPixelLimit('1' as never), /got string/);
+    expectConvlensError(
       () => decodeImage(asset('camera.png'), { maxPixels: Number.NaN }),
       /^decodeImage: maxPixels must be a positive integer or Infinity, got NaN$/,
     );

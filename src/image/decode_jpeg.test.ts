@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { decodeJpeg } from './decode_jpeg.js';
 
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
@@ -9,17 +9,6 @@ const fixture = (path: string) => new Uint8Array(readFileSync(new URL(`../../tes
 
 type Expected = Record<string, Record<string, { shape?: number[]; data?: string; error?: string }>>;
 const expected: Expected = JSON.parse(new TextDecoder().decode(fixture('jpeg-suite/expected.json')));
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 function differences(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; mean: number; over2: number } {
   expect(a.length).toBe(b.length);
@@ -56,7 +45,7 @@ describe('decodeJpeg against TensorFlow (libjpeg-turbo with the calls of TF jpeg
       for (const [channels, want] of Object.entries(byChannels)) {
         const options = { channels: Number(channels) as 0 | 1 | 3 };
         if (want.error) {
-          expectError(() => decodeJpeg(bytes, options), /cannot decode a (CMYK|YCCK) JPEG to 1 channel/);
+          expectConvlensError(() => decodeJpeg(bytes, options), /cannot decode a (CMYK|YCCK) JPEG to 1 channel/);
           continue;
         }
         const got = decodeJpeg(bytes, options);
@@ -115,7 +104,7 @@ describe('decodeJpeg bad input', () => {
   const rocket = asset('rocket.jpg');
 
   it('reports the truncated JPEG from scikit-image', () => {
-    expectError(
+    expectConvlensError(
       () => decodeJpeg(fixture('truncated.jpg')),
       /^decodeJpeg: data is truncated or corrupt: it ends at byte 400 inside a \d+-byte marker segment, before the JPEG end-of-image marker \(EOI\)$/,
     );
@@ -123,25 +112,28 @@ describe('decodeJpeg bad input', () => {
 
   it('reports truncation at every cut through rocket.jpg', () => {
     for (let cut = 1; cut < rocket.length; cut += 997) {
-      expectError(() => decodeJpeg(rocket.subarray(0, cut)), /^decodeJpeg: data is truncated/);
+      expectConvlensError(() => decodeJpeg(rocket.subarray(0, cut)), /^decodeJpeg: data is truncated/);
     }
-    expectError(() => decodeJpeg(rocket.subarray(0, rocket.length - 2)), /truncated or corrupt: it ends at byte \d+ inside the image data/);
+    expectConvlensError(
+      () => decodeJpeg(rocket.subarray(0, rocket.length - 2)),
+      /truncated or corrupt: it ends at byte \d+ inside the image data/,
+    );
   });
 
   it('reports corrupt data', () => {
     const broken = rocket.slice();
     broken[2] = 0x12; // not a marker after SOI
-    expectError(() => decodeJpeg(broken), /^decodeJpeg: data is (corrupt|not a known)/);
+    expectConvlensError(() => decodeJpeg(broken), /^decodeJpeg: data is (corrupt|not a known)/);
   });
 
   it('rejects empty data, non-bytes, PNG bytes and bad channels', () => {
-    expectError(() => decodeJpeg(new Uint8Array(0)), /^decodeJpeg: data is empty \(expected JPEG bytes\)$/);
-    expectError(() => decodeJpeg(null as never), /^decodeJpeg: data must be a Uint8Array or ArrayBuffer of JPEG bytes, got null$/);
-    expectError(
+    expectConvlensError(() => decodeJpeg(new Uint8Array(0)), /^decodeJpeg: data is empty \(expected JPEG bytes\)$/);
+    expectConvlensError(() => decodeJpeg(null as never), /^decodeJpeg: data must be a Uint8Array or ArrayBuffer of JPEG bytes, got null$/);
+    expectConvlensError(
       () => decodeJpeg(asset('camera.png')),
       /^decodeJpeg: data is PNG data \(it starts with 89 50 4e 47 .*use decodePng or decodeImage\)/,
     );
-    expectError(() => decodeJpeg(rocket, { channels: 2 as never }), /^decodeJpeg: channels must be 0, 1, 3 or 4, got 2$/);
+    expectConvlensError(() => decodeJpeg(rocket, { channels: 2 as never }), /^decodeJpeg: channels must be 0, 1, 3 or 4, got 2$/);
   });
 
   it('checks a frame header declaring 60000×60000 against the pixel limit before decoding', () => {
@@ -149,8 +141,11 @@ describe('decodeJpeg bad input', () => {
     const sof = bomb.findIndex((b, i) => b === 0xff && bomb[i + 1] === 0xc0);
     new DataView(bomb.buffer).setUint16(sof + 5, 60000);
     new DataView(bomb.buffer).setUint16(sof + 7, 60000);
-    expectError(() => decodeJpeg(bomb), /^decodeJpeg: image is 60000×60000 = 3600000000 pixels, above the limit of 268402689/);
-    expectError(() => decodeJpeg(rocket, { maxPixels: 640 * 427 - 1 }), /image is 640×427 = 273280 pixels, above the limit of 273279/);
+    expectConvlensError(() => decodeJpeg(bomb), /^decodeJpeg: image is 60000×60000 = 3600000000 pixels, above the limit of 268402689/);
+    expectConvlensError(
+      () => decodeJpeg(rocket, { maxPixels: 640 * 427 - 1 }),
+      /image is 640×427 = 273280 pixels, above the limit of 273279/,
+    );
     expect(decodeJpeg(rocket, { maxPixels: 640 * 427 }).shape).toEqual([427, 640, 3]);
   });
 });

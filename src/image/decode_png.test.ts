@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { decodePng } from './decode_png.js';
 import { encodePng } from './encode_png.js';
 
@@ -14,17 +14,6 @@ const expected: Expected = JSON.parse(new TextDecoder().decode(suiteFile('expect
 const referenceHashes: Record<string, Record<string, { shape: number[]; sha256: string }>> = JSON.parse(
   readFileSync(new URL('../../test/fixtures/tf-reference/sample-pngs.json', import.meta.url), 'utf8'),
 );
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 describe('decodePng against TensorFlow (libpng with the calls of TF png_io.cc, test/fixtures/tf-reference)', () => {
   for (const [name, byChannels] of Object.entries(expected)) {
@@ -89,49 +78,64 @@ describe('decodePng bad input', () => {
   const good = encodePng(decodePng(asset('camera.png')));
 
   it('rejects empty data, non-bytes and other formats', () => {
-    expectError(() => decodePng(new Uint8Array(0)), /^decodePng: data is empty \(expected PNG bytes\)$/);
-    expectError(() => decodePng('camera.png' as never), /^decodePng: data must be a Uint8Array or ArrayBuffer of PNG bytes, got a string/);
-    expectError(() => decodePng([137, 80] as never), /got an array/);
-    expectError(
+    expectConvlensError(() => decodePng(new Uint8Array(0)), /^decodePng: data is empty \(expected PNG bytes\)$/);
+    expectConvlensError(
+      () => decodePng('camera.png' as never),
+      /^decodePng: data must be a Uint8Array or ArrayBuffer of PNG bytes, got a string/,
+    );
+    expectConvlensError(() => decodePng([137, 80] as never), /got an array/);
+    expectConvlensError(
       () => decodePng(asset('rocket.jpg')),
       /^decodePng: data is JPEG data \(it starts with ff d8 ff .*use decodeJpeg or decodeImage/,
     );
-    expectError(() => decodePng(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])), /data is not a known image format \(it starts with 01 02 03/);
+    expectConvlensError(
+      () => decodePng(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+      /data is not a known image format \(it starts with 01 02 03/,
+    );
   });
 
   it('rejects bad options', () => {
-    expectError(() => decodePng(good, { channels: 2 as never }), /^decodePng: channels must be 0, 1, 3 or 4, got 2$/);
-    expectError(() => decodePng(good, { channels: '3' as never }), /channels must be 0, 1, 3 or 4, got a string "3"/);
-    expectError(() => decodePng(good, { channel: 3 } as never), /^decodePng: unknown option 'channel' \(expected channels or maxPixels\)$/);
-    expectError(() => decodePng(good, { maxPixels: -1 }), /maxPixels must be a positive integer or Infinity, got -1/);
-    expectError(() => decodePng(good, 3 as never), /options must be an object/);
+    expectConvlensError(() => decodePng(good, { channels: 2 as never }), /^decodePng: channels must be 0, 1, 3 or 4, got 2$/);
+    expectConvlensError(() => decodePng(good, { channels: '3' as never }), /channels must be 0, 1, 3 or 4, got a string "3"/);
+    expectConvlensError(
+      () => decodePng(good, { channel: 3 } as never),
+      /^decodePng: unknown option 'channel' \(expected channels or maxPixels\)$/,
+    );
+    expectConvlensError(() => decodePng(good, { maxPixels: -1 }), /maxPixels must be a positive integer or Infinity, got -1/);
+    expectConvlensError(() => decodePng(good, 3 as never), /options must be an object/);
   });
 
   it('reports truncation at every cut through a small PNG', () => {
     for (let cut = 1; cut < good.length; cut += Math.max(1, Math.floor(good.length / 97))) {
-      expectError(() => decodePng(good.subarray(0, cut)), /^decodePng: data is (truncated|not a PNG)/);
+      expectConvlensError(() => decodePng(good.subarray(0, cut)), /^decodePng: data is (truncated|not a PNG)/);
     }
-    expectError(() => decodePng(good.subarray(0, good.length - 12)), /truncated: it ends at byte \d+ before the PNG end marker \(IEND\)/);
+    expectConvlensError(
+      () => decodePng(good.subarray(0, good.length - 12)),
+      /truncated: it ends at byte \d+ before the PNG end marker \(IEND\)/,
+    );
   });
 
   it('reports corrupt chunks', () => {
     const flipped = good.slice();
     flipped[60] ^= 0xff; // inside IDAT: its CRC fails
-    expectError(() => decodePng(flipped), /^decodePng: data is corrupt: PNG chunk "IDAT" at byte \d+ fails its CRC check$/);
+    expectConvlensError(() => decodePng(flipped), /^decodePng: data is corrupt: PNG chunk "IDAT" at byte \d+ fails its CRC check$/);
     const header = good.slice();
     header[20] ^= 1;
-    expectError(() => decodePng(header), /corrupt: the PNG header \(IHDR\) fails its CRC check/);
+    expectConvlensError(() => decodePng(header), /corrupt: the PNG header \(IHDR\) fails its CRC check/);
   });
 
   it('checks a header declaring 100000×100000 against the pixel limit before allocating', () => {
     const bomb = pngHeaderOnly(100_000, 100_000);
-    expectError(
+    expectConvlensError(
       () => decodePng(bomb),
       /^decodePng: image is 100000×100000 = 10000000000 pixels, above the limit of 268402689 \(set maxPixels or setPixelLimit to allow it\)$/,
     );
-    expectError(() => decodePng(good, { maxPixels: 1000 }), /image is 512×512 = 262144 pixels, above the limit of 1000 \(raise maxPixels/);
+    expectConvlensError(
+      () => decodePng(good, { maxPixels: 1000 }),
+      /image is 512×512 = 262144 pixels, above the limit of 1000 \(raise maxPixels/,
+    );
     // Allowed through the limit, the same header is then reported as truncated (no pixel memory yet).
-    expectError(() => decodePng(bomb, { maxPixels: Number.POSITIVE_INFINITY }), /truncated/);
+    expectConvlensError(() => decodePng(bomb, { maxPixels: Number.POSITIVE_INFINITY }), /truncated/);
   });
 });
 

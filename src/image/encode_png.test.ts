@@ -1,21 +1,10 @@
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodePng } from './decode_png.js';
 import { encodePng } from './encode_png.js';
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 const imageArb = fc
   .record({ h: fc.integer({ min: 1, max: 24 }), w: fc.integer({ min: 1, max: 24 }), c: fc.integer({ min: 1, max: 4 }) })
@@ -59,16 +48,16 @@ describe('encodePng', () => {
   });
 
   it('rejects what PNG cannot hold', () => {
-    expectError(
+    expectConvlensError(
       () => encodePng(new Tensor(new Float32Array(4), [2, 2, 1], 'float32')),
       /^encodePng: image must be uint8, got float32 \(convert it with convertImageDtype/,
     );
-    expectError(
+    expectConvlensError(
       () => encodePng(new Tensor(new Uint8Array(4), [4], 'uint8')),
       /^encodePng: image must be rank 3 \[height, width, channels\] or rank 2 \[height, width\], got shape \[4\]$/,
     );
-    expectError(() => encodePng(new Tensor(new Uint8Array(10), [1, 2, 5], 'uint8')), /must have 1 to 4 channels .* got 5/);
-    expectError(() => encodePng(new Tensor(new Uint8Array(0), [0, 2, 3], 'uint8')), /image is empty/);
-    expectError(() => encodePng([[1, 2]] as never), /image must be a uint8 Tensor/);
+    expectConvlensError(() => encodePng(new Tensor(new Uint8Array(10), [1, 2, 5], 'uint8')), /must have 1 to 4 channels .* got 5/);
+    expectConvlensError(() => encodePng(new Tensor(new Uint8Array(0), [0, 2, 3], 'uint8')), /image is empty/);
+    expectConvlensError(() => encodePng([[1, 2]] as never), /image must be a uint8 Tensor/);
   });
 });

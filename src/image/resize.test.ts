@@ -2,23 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ResizeMethod, resize } from './resize.js';
 
 tf.env().set('IS_TEST', true);
 await tf.setBackend('cpu');
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 interface Case {
   batch: number | null; // null: a single rank-3 image
@@ -217,24 +206,30 @@ describe('resize', () => {
 
   it('rejects bad arguments', () => {
     const img = new Tensor(new Float32Array(12), [2, 2, 3], 'float32');
-    expectError(() => resize(img, [0, 4]), /^resize: size must be \[height, width\] with two positive integers, got \[0,4\]$/);
-    expectError(() => resize(img, [2.5, 4]), /size must be \[height, width\] with two positive integers, got \[2.5,4\]/);
-    expectError(() => resize(img, [4] as never), /got \[4\]/);
-    expectError(() => resize(img, 4 as never), /got 4/);
-    expectError(
+    expectConvlensError(() => resize(img, [0, 4]), /^resize: size must be \[height, width\] with two positive integers, got \[0,4\]$/);
+    expectConvlensError(() => resize(img, [2.5, 4]), /size must be \[height, width\] with two positive integers, got \[2.5,4\]/);
+    expectConvlensError(() => resize(img, [4] as never), /got \[4\]/);
+    expectConvlensError(() => resize(img, 4 as never), /got 4/);
+    expectConvlensError(
       () => resize(img, [4, 4], { method: 'bicubic' as never }),
       /^resize: method must be 'bilinear' or 'nearest', got a string "bicubic"$/,
     );
-    expectError(() => resize(img, [4, 4], { antialias: true } as never), /^resize: unknown option 'antialias' \(expected method\)$/);
-    expectError(
+    expectConvlensError(
+      () => resize(img, [4, 4], { antialias: true } as never),
+      /^resize: unknown option 'antialias' \(expected method\)$/,
+    );
+    expectConvlensError(
       () => resize(new Tensor(new Float32Array(4), [2, 2], 'float32'), [4, 4]),
       /^resize: images must be rank 3 \[height, width, channels\] or rank 4 \[batch, height, width, channels\], got shape \[2, 2\]$/,
     );
-    expectError(
+    expectConvlensError(
       () => resize(new Tensor(new Float32Array(0), [0, 2, 3], 'float32'), [4, 4]),
       /images must not be empty, got shape \[0, 2, 3\]/,
     );
-    expectError(() => resize(new Tensor(new Float32Array(0), [2, 2, 0], 'float32'), [4, 4]), /at least one channel/);
-    expectError(() => resize(new Tensor(new Uint8Array(4), [2, 2, 1], 'bool'), [4, 4]), /images must be float32, int32 or uint8, got bool/);
+    expectConvlensError(() => resize(new Tensor(new Float32Array(0), [2, 2, 0], 'float32'), [4, 4]), /at least one channel/);
+    expectConvlensError(
+      () => resize(new Tensor(new Uint8Array(4), [2, 2, 1], 'bool'), [4, 4]),
+      /images must be float32, int32 or uint8, got bool/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConvlensError } from '../errors.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grayscaleToRgb } from './grayscale_to_rgb.js';
 import { rgbToGrayscale } from './rgb_to_grayscale.js';
@@ -12,17 +12,6 @@ await tf.setBackend('cpu');
 
 const f32 = Math.fround;
 const W = [f32(0.2989), f32(0.587), f32(0.114)];
-
-function expectError(fn: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ConvlensError);
-  expect((thrown as Error).message).toMatch(message);
-}
 
 /** TF's rgb_to_grayscale for uint8, written out: to float32 (× float32(1/255)), weigh, back (× 255.5, truncate). */
 function tfGrayU8(r: number, g: number, b: number): number {
@@ -96,12 +85,12 @@ describe('rgbToGrayscale', () => {
   });
 
   it('rejects images without 3 channels', () => {
-    expectError(
+    expectConvlensError(
       () => rgbToGrayscale(new Tensor(new Float32Array(8), [2, 4], 'float32')),
       /^rgbToGrayscale: images must have 3 channels \(RGB\) on the last axis, got shape \[2, 4\]$/,
     );
-    expectError(() => rgbToGrayscale(new Tensor(new Float32Array(1), [], 'float32')), /got shape \[\]/);
-    expectError(() => rgbToGrayscale(new Tensor(new Uint8Array(3), [3], 'bool')), /got bool/);
+    expectConvlensError(() => rgbToGrayscale(new Tensor(new Float32Array(1), [], 'float32')), /got shape \[\]/);
+    expectConvlensError(() => rgbToGrayscale(new Tensor(new Uint8Array(3), [3], 'bool')), /got bool/);
   });
 });
 
@@ -123,10 +112,10 @@ describe('grayscaleToRgb', () => {
   });
 
   it('rejects images without 1 channel', () => {
-    expectError(
+    expectConvlensError(
       () => grayscaleToRgb(new Tensor(new Float32Array(6), [2, 3], 'float32')),
       /^grayscaleToRgb: images must be at least rank 2 with 1 channel on the last axis, got shape \[2, 3\]$/,
     );
-    expectError(() => grayscaleToRgb(new Tensor(new Float32Array(1), [1], 'float32')), /got shape \[1\]/);
+    expectConvlensError(() => grayscaleToRgb(new Tensor(new Float32Array(1), [1], 'float32')), /got shape \[1\]/);
   });
 });
