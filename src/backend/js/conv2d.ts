@@ -1,4 +1,14 @@
 import type { Conv2DEpilogue, Conv2DInfo } from '../types.js';
+import { conv2dFast } from './conv2d_fast.js';
+
+/**
+ * NHWC convolution (cross-correlation, as TensorFlow's conv2d) with the fused bias and ReLU.
+ * The register-blocked path in conv2d_fast.ts does the work; the direct loop below is the
+ * reference it is tested against, and runs when a weight is NaN or infinite.
+ */
+export function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
+  if (!conv2dFast(x, w, info, out, epilogue)) conv2dDirect(x, w, info, out, epilogue);
+}
 
 /**
  * Direct NHWC convolution. For each output pixel, accumulates in float64 over the valid taps
@@ -6,7 +16,7 @@ import type { Conv2DEpilogue, Conv2DInfo } from '../types.js';
  * Zero inputs are skipped too (ReLU outputs are sparse), but only when every weight is finite:
  * 0 · NaN and 0 · ∞ are NaN, and a NaN weight must show in the output as it does in TensorFlow.
  */
-export function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
+export function conv2dDirect(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
   const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft } = info;
   const acc = new Float64Array(outChannels);
