@@ -1,4 +1,6 @@
 import { join, resolve } from 'node:path';
+// Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
+import '../backend/index.js';
 import { encodePng } from '../image/index.js';
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.js';
 import { setSeed } from '../tensor/random.js';
