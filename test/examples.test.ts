@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The examples import 'convlens' by name (the package refers to itself), so they run on dist/.
+const run = (name: string) =>
+  execFileSync(process.execPath, [fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], { encoding: 'utf8' });
+
+describe('examples', () => {
+  it("lesson.mjs prints the lesson's filter and ReLU matrices", () => {
+    const out = run('lesson.mjs');
+    expect(out).toContain('condense [ 1, 200, 200, 1 ]');
+    expect(out).toContain('[-2.0,  2.0, -1.0,  0.0,  0.0]]');
+    expect(out).toContain('[[0.0, 2.0, 0.0, 0.0, 0.0],');
+  });
+
+  it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
+    const out = run('layers.mjs');
+    expect(out).toContain('Total params: 9');
+    expect(out).toMatch(/accuracy: 1 \}/);
+  });
+});
