@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 // loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
 import '../backend/index.js';
 import * as image from '../image/index.js';
@@ -8,9 +8,10 @@ import { colorize } from '../viz/colormap.js';
 import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
 import { plane, range } from '../viz/maps.js';
 import { shortestFloat32 } from '../viz/numbers.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
 import { encodeNpy } from './npy.js';
+import { encodePngNode } from './png_node.js';
 
 export type OutputFormat = 'png' | 'svg' | 'html' | 'json' | 'npy';
 export type StageName = 'filter' | 'detect' | 'condense';
@@ -88,7 +89,7 @@ export function encodeOutput(
   const title = `${name} · ${config.kernelTitle}`;
   switch (config.format) {
     case 'png':
-      return { bytes: image.encodePng(colorize(gammaMap(map, config.gamma), { cmap: config.cmap })), map };
+      return { bytes: encodePngNode(colorize(gammaMap(map, config.gamma), { cmap: config.cmap })), map };
     case 'npy':
       return { bytes: encodeNpy(map.data, map.shape), map };
     case 'json': {
@@ -126,12 +127,15 @@ function gammaMap(map: Tensor<'float32'>, gamma: number): Tensor<'float32'> {
   return new Tensor(out, map.shape, 'float32');
 }
 
-/** Reads, decodes, extracts and writes one image; never throws (a failure is a result). */
-export async function processImage(config: ExtractConfig, task: Task): Promise<TaskResult> {
+/**
+ * Reads, decodes, extracts and writes one image; never throws (a failure is a result). Blocking
+ * file calls on purpose: it runs in a worker thread that has nothing else to do meanwhile.
+ */
+export function processImage(config: ExtractConfig, task: Task): TaskResult {
   const started = performance.now();
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(task.input);
+    bytes = readFileSync(task.input);
   } catch (error) {
     return { id: task.id, ok: false, error: `cannot read: ${fsReason(error)}` };
   }
@@ -144,7 +148,7 @@ export async function processImage(config: ExtractConfig, task: Task): Promise<T
     return { id: task.id, ok: false, error: error instanceof Error ? error.message : String(error) };
   }
   try {
-    await writeFileAtomic(task.output, encoded.bytes);
+    writeFileAtomicSync(task.output, encoded.bytes);
   } catch (error) {
     return { id: task.id, ok: false, error: `cannot write ${task.output}: ${fsReason(error)}` };
   }

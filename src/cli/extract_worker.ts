@@ -4,7 +4,4 @@ import { type ExtractConfig, processImage, type Task } from './extract_job.js';
 /** A worker of `convlens extract`: takes one task at a time from the main thread, answers with its result. */
 const config = workerData as ExtractConfig;
 const port = parentPort!;
-let queue = Promise.resolve();
-port.on('message', (task: Task) => {
-  queue = queue.then(async () => port.postMessage(await processImage(config, task)));
-});
+port.on('message', (task: Task) => port.postMessage(processImage(config, task)));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -14,6 +15,29 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+const madeDirs = new Set<string>();
+
+/**
+ * `writeFileAtomic` for a worker thread that does one thing at a time: blocking calls, no thread
+ * pool round trips, and each folder created once.
+ */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  const dir = dirname(path);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    if (madeDirs.size > 10_000) madeDirs.clear();
+    madeDirs.add(dir);
+  }
+  const temporary = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
@@ -32,6 +33,8 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect(pngSize(join(dir, 'features', 'camera.png'))).toEqual([255, 255]);
     expect(pngSize(join(dir, 'features', 'chelsea.png'))).toEqual([225, 149]);
     expect(pngSize(join(dir, 'features', 'rocket.png'))).toEqual([319, 213]);
+    const png = decode(readFileSync(join(dir, 'features', 'camera.png')));
+    expect([png.width, png.height, png.channels]).toEqual([255, 255, 3]);
     // no temporary files left behind
     expect(readdirSync(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
     // the run's stderr has no progress bar: it is not a terminal
