@@ -50,6 +50,18 @@ export interface Conv2DEpilogue {
   activation?: 'linear' | 'relu';
 }
 
+/** What a conv2d layer's backward pass asks of `Backend.conv2dBackward`, in one call. */
+export interface Conv2DGrads {
+  /** Overwritten with the filter gradient [kh, kw, inChannels, outChannels]. */
+  dFilters: Float32Array;
+  /** When given, overwritten with the bias gradient: dy summed over batch, rows and columns [outChannels]. */
+  dBias?: Float32Array;
+  /** When given, overwritten (not added to) with the input gradient, NHWC. */
+  dx?: Float32Array;
+  /** The layer's ReLU output: when given, dy is first multiplied by [reluOutput > 0] (the gradient through the ReLU). */
+  reluOutput?: Float32Array;
+}
+
 export type UnaryOp = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'abs' | 'sqrt' | 'square';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -99,4 +111,20 @@ export interface Backend {
   ): void;
   /** Softmax over each contiguous row of `cols` elements, computed stably (max subtracted). */
   softmax(x: Float32Array, cols: number, out: Float32Array): void;
+  /**
+   * A conv2d layer's gradients from its input `x`, `filters` and the gradient `dy` of its output:
+   * filter, bias and input gradients (each when asked for), optionally through its ReLU first.
+   */
+  conv2dBackward(x: Float32Array, filters: Float32Array, dy: Float32Array, info: Conv2DInfo, grads: Conv2DGrads): void;
+  /**
+   * Max pooling's gradient written over all of dx (no zero-fill needed): each window's gradient to
+   * its first maximum; with `reluMask`, zero where x <= 0 (the gradient through the ReLU that produced x).
+   */
+  maxPoolBackward(x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array, reluMask: boolean): void;
+  /**
+   * A float32 array (contents undefined) that this backend's kernels read and write in place, without
+   * copying in and out: for data that lives across calls, such as a training step's activations and
+   * gradients. The wasm backend gives a view of its memory; the js backend a plain array.
+   */
+  residentBuffer(length: number): Float32Array;
 }

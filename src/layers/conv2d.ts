@@ -1,9 +1,10 @@
+import { backend } from '../backend/registry.js';
 import type { Conv2DInfo } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import type { Padding, Window2D } from '../ops/conv_util.js';
-import { conv2dInfo, conv2dNHWC } from '../ops/nn/conv2d.js';
+import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad, biasGrad, conv2dFilterGrad, conv2dInputGrad } from '../train/gradients.js';
+import { type ActivationName, activationGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
 import { asLayerError, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
@@ -91,16 +92,14 @@ export class Conv2D extends Layer {
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], initialize(this.biasInitializer, this.filters, 1, 1));
   }
 
-  private kernelTensor(): Tensor<'float32'> {
-    const kernel = this.kernel!;
-    return new Tensor(kernel.value, kernel.shape, 'float32');
-  }
-
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     // ReLU and the bias are fused into the convolution's epilogue; other activations follow it.
     const fused = this.activation === 'relu' ? 'relu' : 'linear';
-    const z = conv2dNHWC(x, this.kernelTensor(), info, { bias: this.bias?.value, activation: fused });
+    const { batch, outHeight, outWidth, outChannels } = info;
+    const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
+    if (out.length > 0) backend().conv2d(x.data, this.kernel!.value, info, out, { bias: this.bias?.value, activation: fused });
+    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
     const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
     this.logits = keepsLogits(this.activation) ? z : undefined;
     this.cache = training ? { x, y, info } : undefined;
@@ -110,10 +109,21 @@ export class Conv2D extends Layer {
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2D): backward needs a forward pass in training mode first`);
     const { x, y, info } = this.cache;
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
-    this.kernel!.grad.set(conv2dFilterGrad(x, dz, info).data);
-    this.bias?.grad.set(biasGrad(dz));
-    return needInputGrad ? conv2dInputGrad(dz, this.kernelTensor(), info) : undefined;
+    const expected = [info.batch, info.outHeight, info.outWidth, info.outChannels];
+    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (Conv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+    // ReLU's gradient is applied by the backend on the way (one pass in wasm); others here
+    const relu = !preActivation && this.activation === 'relu';
+    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy);
+    const dx = needInputGrad ? this.buffer('dx', x.size) : undefined;
+    backend().conv2dBackward(x.data, this.kernel!.value, dz.data, info, {
+      dFilters: this.kernel!.grad,
+      dBias: this.bias?.grad,
+      dx,
+      reluOutput: relu ? y.data : undefined,
+    });
+    return dx ? new Tensor(dx, x.shape, 'float32') : undefined;
   }
 
   getConfig(): Record<string, unknown> {

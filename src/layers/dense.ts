@@ -1,7 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad, biasGrad, matMulGrad } from '../train/gradients.js';
+import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
@@ -56,7 +56,7 @@ export class Dense extends Layer {
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const k = x.shape[x.rank - 1];
     const m = x.size / k;
-    const out = new Float32Array(m * this.units);
+    const out = this.buffer('out', m * this.units);
     backend().matMul(x.data, this.kernel!.value, m, k, this.units, out);
     const z = new Tensor(out, [...x.shape.slice(0, -1), this.units], 'float32');
     if (this.bias) backend().binary('add', out, z.shape, this.bias.value, [this.units], out, z.shape);
@@ -72,10 +72,13 @@ export class Dense extends Layer {
     const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
     const k = x.shape[x.rank - 1];
     const m = x.size / k;
-    const { dx, dw } = matMulGrad(x.data, this.kernel!.value, dz.data, m, k, this.units, needInputGrad);
-    this.kernel!.grad.set(dw);
+    // dw = xᵀ·dz and dx = dz·wᵀ, without materialising the transposes
+    backend().matMulTransposed(x.data, dz.data, k, m, this.units, this.kernel!.grad, true, false);
     this.bias?.grad.set(biasGrad(dz));
-    return dx ? new Tensor(dx, x.shape, 'float32') : undefined;
+    if (!needInputGrad) return undefined;
+    const dx = this.buffer('dx', m * k);
+    backend().matMulTransposed(dz.data, this.kernel!.value, m, this.units, k, dx, false, true);
+    return new Tensor(dx, x.shape, 'float32');
   }
 
   getConfig(): Record<string, unknown> {

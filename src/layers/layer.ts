@@ -1,3 +1,4 @@
+import { backend } from '../backend/registry.js';
 import { ConvlensError } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -40,6 +41,35 @@ export class Weight implements Variable {
   }
 }
 
+/**
+ * A model's reusable buffers for the activations and gradients of training and evaluation: the
+ * backend's resident buffers (the wasm backend's kernels use them in place, with no copies in and
+ * out of its memory), allocated once and reused batch after batch. Only `fit` and `evaluate` turn
+ * it on (`active`); what they compute in it never reaches the caller.
+ */
+export class Workspace {
+  active = false;
+  private readonly slots = new Map<object, Map<string, Float32Array>>();
+  /** Outgrown buffers stay referenced: cached tensors may still view them until the next batch. */
+  private readonly retired: Float32Array[] = [];
+
+  /** `length` floats (contents undefined) for `owner`'s buffer `key`. */
+  get(owner: object, key: string, length: number): Float32Array {
+    let slots = this.slots.get(owner);
+    if (!slots) {
+      slots = new Map();
+      this.slots.set(owner, slots);
+    }
+    let buffer = slots.get(key);
+    if (!buffer || buffer.length < length) {
+      if (buffer) this.retired.push(buffer);
+      buffer = backend().residentBuffer(length);
+      slots.set(key, buffer);
+    }
+    return buffer.length === length ? buffer : buffer.subarray(0, length);
+  }
+}
+
 /** A shape without its batch axis, as Keras prints it: (None, 28, 28, 16). */
 export function batchShapeText(shape: readonly number[]): string {
   return `(None, ${shape.join(', ')})`.replace(', )', ')');
@@ -62,6 +92,8 @@ export abstract class Layer {
    * other activations). Training computes softmax/sigmoid cross-entropy from these, stably.
    */
   logits: Tensor<'float32'> | undefined;
+  /** Set by the model that trains or evaluates this layer (see Workspace). */
+  workspace: Workspace | undefined;
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
@@ -166,6 +198,15 @@ export abstract class Layer {
       }
       target.value.set(t.data);
     });
+  }
+
+  /**
+   * `length` floats for this layer's output or gradient `key`: a reused buffer (contents undefined)
+   * while its model trains or evaluates, else a fresh zeroed array.
+   */
+  protected buffer(key: string, length: number): Float32Array {
+    const ws = this.workspace;
+    return ws?.active ? ws.get(this, key, length) : new Float32Array(length);
   }
 
   protected addWeight(name: string, shape: number[], values: Float32Array): Weight {

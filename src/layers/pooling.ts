@@ -3,7 +3,7 @@ import type { Pool2DInfo } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
-import { avgPoolGrad, maxPoolGrad } from '../train/gradients.js';
+import { avgPoolGrad } from '../train/gradients.js';
 import { asLayerError, paddingArg, positivePair } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
@@ -57,7 +57,7 @@ abstract class Pool2D extends Layer {
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
-    const out = new Float32Array(info.batch * info.outHeight * info.outWidth * info.channels);
+    const out = this.buffer('out', info.batch * info.outHeight * info.outWidth * info.channels);
     if (out.length > 0) backend()[this.kind === 'max' ? 'maxPool' : 'avgPool'](x.data, info, out);
     this.cache = training ? { x, info } : undefined;
     return new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], 'float32');
@@ -67,7 +67,29 @@ abstract class Pool2D extends Layer {
     if (!this.cache) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
     if (!needInputGrad) return undefined;
     const { x, info } = this.cache;
-    return this.kind === 'max' ? maxPoolGrad(x, dy, info) : avgPoolGrad(x.shape, dy, info);
+    return this.kind === 'max' ? this.maxPoolBackward(dy, false) : avgPoolGrad(x.shape, dy, info);
+  }
+
+  /**
+   * The gradient with respect to the input of the ReLU that produced this layer's input (max
+   * pooling only): max pooling's gradient masked where the input is not positive, in one pass.
+   * The model uses it when a ReLU layer feeds this one, and skips that layer's own ReLU gradient.
+   */
+  backwardThroughRelu(dy: Tensor<'float32'>): Tensor<'float32'> {
+    if (this.kind !== 'max') throw new ConvlensError(`${this.name} (${this.className}): backwardThroughRelu is for max pooling`);
+    return this.maxPoolBackward(dy, true);
+  }
+
+  private maxPoolBackward(dy: Tensor<'float32'>, reluMask: boolean): Tensor<'float32'> {
+    if (!this.cache) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
+    const { x, info } = this.cache;
+    const expected = [info.batch, info.outHeight, info.outWidth, info.channels];
+    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+    const dx = this.buffer('dx', x.size);
+    backend().maxPoolBackward(x.data, dy.data, info, dx, reluMask);
+    return new Tensor(dx, x.shape, 'float32');
   }
 
   getConfig(): Record<string, unknown> {

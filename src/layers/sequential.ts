@@ -8,7 +8,8 @@ import { Activation } from './activation.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
-import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
+import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
+import { MaxPool2D } from './pooling.js';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
@@ -49,10 +50,10 @@ interface Compiled {
   accuracy: boolean;
 }
 
-/** Takes examples `indices` of `t` (along the batch axis) into a new tensor. */
-function gather(t: Tensor, indices: ArrayLike<number>): Tensor {
+/** Takes examples `indices` of `t` (along the batch axis) into a new tensor (into `into` when given: float32, the right size). */
+function gather(t: Tensor, indices: ArrayLike<number>, into?: Float32Array): Tensor {
   const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  const out = new (t.data.constructor as Float32ArrayConstructor)(indices.length * rowSize);
+  const out = into && t.dtype === 'float32' ? into : new (t.data.constructor as Float32ArrayConstructor)(indices.length * rowSize);
   for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
   return new Tensor(out as Tensor['data'], [indices.length, ...t.shape.slice(1)], t.dtype);
 }
@@ -73,6 +74,7 @@ export class Sequential {
   readonly name: string;
   private readonly layerList: Layer[] = [];
   private compiled: Compiled | undefined;
+  private readonly workspace = new Workspace();
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     this.name = options.name ?? uniqueName('sequential');
@@ -309,15 +311,18 @@ export class Sequential {
       let seen = 0;
       for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
         const indices = order.subarray(start, Math.min(order.length, start + batchSize));
-        const bx = gather(trainX, indices);
-        const by = gather(trainY, indices);
-        const result = this.lossOf(bx, by, true);
-        if (!Number.isFinite(result.loss)) {
-          throw new ConvlensError(
-            `fit: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${batch + 1} (try a lower learning rate or check the data for NaN)`,
-          );
-        }
-        this.backward(result.grad, result.fused);
+        const result = this.withWorkspace(() => {
+          const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * (trainX.size / trainX.shape[0])));
+          const by = gather(trainY, indices);
+          const r = this.lossOf(bx, by, true);
+          if (!Number.isFinite(r.loss)) {
+            throw new ConvlensError(
+              `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1} (try a lower learning rate or check the data for NaN)`,
+            );
+          }
+          this.backward(r.grad, r.fused);
+          return r;
+        });
         optimizer.step(variables);
         lossSum += result.loss * indices.length;
         correct += result.correct;
@@ -338,6 +343,20 @@ export class Sequential {
     return history;
   }
 
+  /**
+   * Runs `fn` (synchronous: nothing else runs meanwhile) with the layers computing in this model's
+   * workspace; callbacks and anything the caller gets back stay outside it.
+   */
+  private withWorkspace<T>(fn: () => T): T {
+    for (const layer of this.layerList) layer.workspace = this.workspace;
+    this.workspace.active = true;
+    try {
+      return fn();
+    } finally {
+      this.workspace.active = false;
+    }
+  }
+
   private logs(loss: number, accuracy: number): Logs {
     return this.compiled?.accuracy ? { loss, accuracy } : { loss };
   }
@@ -346,8 +365,14 @@ export class Sequential {
     const outputShape = this.outputShape!;
     const batch = grad.length / outputShape.reduce((a, b) => a * b, 1);
     let dy: Tensor<'float32'> | undefined = new Tensor(grad, [batch, ...outputShape], 'float32');
+    // the top layer's softmax/sigmoid is already in the loss's gradient
+    let preActivation = fused;
     for (let i = this.layerList.length - 1; i >= 0 && dy; i--) {
-      dy = this.layerList[i].backward(dy, i > 0, fused && i === this.layerList.length - 1);
+      const layer = this.layerList[i];
+      // max pooling over a ReLU's output passes the gradient through that ReLU too (one pass)
+      const throughRelu = i > 0 && layer instanceof MaxPool2D && reluOutput(this.layerList[i - 1]);
+      dy = throughRelu ? (layer as MaxPool2D).backwardThroughRelu(dy) : layer.backward(dy, i > 0, preActivation);
+      preActivation = throughRelu;
     }
   }
 
@@ -363,12 +388,20 @@ export class Sequential {
     const n = x.shape[0];
     for (let start = 0; start < n; start += batchSize) {
       const indices = range(start, Math.min(n, start + batchSize));
-      const result = this.lossOf(gather(x, indices), gather(y, indices), false);
+      const result = this.withWorkspace(() => {
+        const bx = gather(x, indices, this.workspace.get(this, 'x', indices.length * (x.size / x.shape[0])));
+        return this.lossOf(bx, gather(y, indices), false);
+      });
       lossSum += result.loss * indices.length;
       correct += result.correct;
     }
     return { loss: lossSum / Math.max(1, n), accuracy: correct / Math.max(1, n) };
   }
+}
+
+/** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
+function reluOutput(layer: Layer): boolean {
+  return (layer instanceof Conv2D || layer instanceof Dense || layer instanceof Activation) && layer.activation === 'relu';
 }
 
 /** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */

@@ -54,21 +54,13 @@ export function avgPoolGrad(inputShape: number[], dy: Tensor<'float32'>, info: P
 /** Sums the gradient over every axis but the last: the gradient of a per-channel bias. */
 export function biasGrad(dy: Tensor<'float32'>): Float32Array {
   const channels = dy.shape[dy.rank - 1];
-  const out = new Float32Array(channels);
+  const data: Float32Array = dy.data;
   const acc = new Float64Array(channels);
-  for (let i = 0; i < dy.size; i += channels) for (let c = 0; c < channels; c++) acc[c] += dy.data[i + c];
-  out.set(acc);
-  return out;
+  for (let i = 0, n = data.length; i < n; i += channels) for (let c = 0; c < channels; c++) acc[c] += data[i + c];
+  return Float32Array.from(acc);
 }
 
-/** Row-major transpose of an [rows, cols] matrix. */
-function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(m.length);
-  backend().transpose(m, [rows, cols], [1, 0], out);
-  return out;
-}
-
-/** Gradients of y = x·w (x [m, k], w [k, n]): dx = dy·wᵀ (when wanted) and dw = xᵀ·dy. */
+/** Gradients of y = x·w (x [m, k], w [k, n]): dx = dy·wᵀ (when wanted) and dw = xᵀ·dy, without materialising transposes. */
 export function matMulGrad(
   x: Float32Array,
   w: Float32Array,
@@ -79,10 +71,10 @@ export function matMulGrad(
   wantInput: boolean,
 ): { dx?: Float32Array; dw: Float32Array } {
   const dw = new Float32Array(k * n);
-  backend().matMul(transposed(x, m, k), dy, k, m, n, dw);
+  backend().matMulTransposed(x, dy, k, m, n, dw, true, false);
   if (!wantInput) return { dw };
   const dx = new Float32Array(m * k);
-  backend().matMul(dy, transposed(w, k, n), m, n, k, dx);
+  backend().matMulTransposed(dy, w, m, n, k, dx, false, true);
   return { dx, dw };
 }
 
@@ -96,8 +88,8 @@ export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 export function activationGrad(activation: ActivationName, y: Tensor<'float32'>, dy: Tensor<'float32'>): Tensor<'float32'> {
   if (activation === 'linear') return dy;
   const out = new Float32Array(y.size);
-  const a = y.data;
-  const g = dy.data;
+  const a: Float32Array = y.data;
+  const g: Float32Array = dy.data;
   switch (activation) {
     case 'relu':
       for (let i = 0; i < out.length; i++) out[i] = a[i] > 0 ? g[i] : 0;

@@ -2,6 +2,7 @@ import type { Backend } from '../types.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d_backprop.js';
 import { binary, unary } from './elementwise.js';
+import { conv2dBackward, maxPoolBackward, residentBuffer } from './layer_grads.js';
 import { matMul } from './matmul.js';
 import { matMulTransposed } from './matmul_transposed.js';
 import { avgPool, maxPool } from './pool.js';
@@ -26,4 +27,7 @@ export const jsBackend: Backend = {
   matMul,
   matMulTransposed,
   softmax,
+  conv2dBackward,
+  maxPoolBackward,
+  residentBuffer,
 };

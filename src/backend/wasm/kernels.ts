@@ -1,5 +1,5 @@
 import { jsBackend } from '../js/index.js';
-import type { BinaryOp, Conv2DEpilogue, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
+import type { BinaryOp, Conv2DEpilogue, Conv2DGrads, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
 import { PARAMS, type Runtime } from './runtime.js';
 
 const P = PARAMS >> 2;
@@ -10,15 +10,38 @@ function params(rt: Runtime, values: readonly number[]): void {
   rt.i32.set(values, P);
 }
 
+const noop = () => {};
+
+/**
+ * Where a kernel finds input `a` (its first `n` floats): in place when it already lives in wasm
+ * memory (a resident buffer), else in an arena block that `fill()` copies it into after `commit`.
+ */
+function place(rt: Runtime, a: Float32Array, n: number): { at: number; fill(): void } {
+  const resident = rt.addressOf(a);
+  if (resident >= 0) return { at: resident, fill: noop };
+  const at = rt.alloc(n * 4);
+  return { at, fill: () => rt.f32.set(a.subarray(0, n), at >> 2) };
+}
+
+/** Where a kernel writes output `out` (`n` floats): in place when resident, else an arena block `flush()` copies out. */
+function target(rt: Runtime, out: Float32Array, n: number): { at: number; flush(): void } {
+  const resident = rt.addressOf(out);
+  if (resident >= 0) return { at: resident, flush: noop };
+  const at = rt.alloc(n * 4);
+  return { at, flush: () => out.set(rt.f32.subarray(at >> 2, (at >> 2) + n)) };
+}
+
 /**
  * Plans an NHWC input [batch, h, w, ch] as a zero-padded [batch, hp, wp, ch] buffer in wasm memory:
  * source pixel (r, c) lands at (r * sy + top, c * sx + left); sy/sx > 1 insert zeros between pixels
- * (as a transposed convolution needs), negative offsets crop. Allocates now (before `commit`);
- * `fill(src)` afterwards does one bulk copy and lets the wasm pad kernel place the rows (row-wise
+ * (as a transposed convolution needs), negative offsets crop. The source is a JS array (placed:
+ * copied in with one bulk copy unless resident) or an address already in wasm memory. Allocates
+ * now (before `commit`); `fill()` afterwards lets the wasm pad kernel place the rows (row-wise
  * copies from JS cost about 1 µs each on shared memory).
  */
 function planPadded(
   rt: Runtime,
+  src: Float32Array | number,
   batch: number,
   h: number,
   w: number,
@@ -29,16 +52,16 @@ function planPadded(
   left: number,
   hp: number,
   wp: number,
-): { at: number; fill(src: Float32Array): void } {
+): { at: number; fill(): void } {
   const plain = sy === 1 && sx === 1 && top === 0 && left === 0 && hp === h && wp === w;
-  const raw = rt.alloc(batch * h * w * ch * 4);
-  const at = plain ? raw : rt.alloc(batch * hp * wp * ch * 4);
+  const raw = typeof src === 'number' ? { at: src, fill: noop } : place(rt, src, batch * h * w * ch);
+  const at = plain ? raw.at : rt.alloc(batch * hp * wp * ch * 4);
   return {
     at,
-    fill(src: Float32Array) {
-      rt.f32.set(src.subarray(0, batch * h * w * ch), raw >> 2);
+    fill() {
+      raw.fill();
       if (plain) return;
-      params(rt, [raw, at, batch, h, w, ch, sy, sx, top, left, hp, wp, 0]);
+      params(rt, [raw.at, at, batch, h, w, ch, sy, sx, top, left, hp, wp, 0]);
       rt.run('pad_nhwc', batch * hp * wp * ch >= PARALLEL_WORK * 8);
     },
   };
@@ -82,42 +105,46 @@ function writeBias(rt: Runtime, at: number, cout: number, bias: Float32Array | u
 }
 
 /**
- * Runs the implicit-GEMM kernel on a padded input at `xp` with weights already packed at `wpack`
- * ([nb][K][8]) and the bias at `bias`; the caller has reset the arena and allocated those.
+ * Allocates what the implicit-GEMM kernel needs besides its operands (taps, per-thread scratch);
+ * `run` then writes the taps and runs it on a padded input at `xp` with weights packed at `wpack`
+ * ([nb][K][8]) and the bias at `bias`, writing `out`.
  */
-function runConvGemm(rt: Runtime, g: ConvCore, xp: number, wpack: number, bias: number, out: number, relu: boolean): void {
+function planConvGemm(rt: Runtime, g: ConvCore): { run(xp: number, wpack: number, bias: number, out: number, relu: boolean): void } {
   const layout = tapLayout(g);
   const taps = rt.alloc(layout.count * 4);
   const threads = rt.threads();
   // row pointers (96) and, for short reductions, a packed [K][4] panel; 64-byte aligned per thread
   const scratchPer = (96 * 4 + layout.count * layout.segment * 16 + 127) & ~63;
   const scratch = rt.alloc(scratchPer * threads);
-  rt.commit();
-  writeTaps(rt, taps, g, g.dw === 1);
-  const m = g.batch * g.outHeight * g.outWidth;
-  params(rt, [
-    xp,
-    wpack,
-    bias,
-    out,
-    taps,
-    layout.count,
-    g.cin,
-    g.cout,
-    g.batch,
-    g.outHeight,
-    g.outWidth,
-    g.hp,
-    g.wp,
-    g.sh,
-    g.sw,
-    relu ? 1 : 0,
-    scratch,
-    scratchPer,
-    0,
-    layout.segment,
-  ]);
-  rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK);
+  return {
+    run(xp, wpack, bias, out, relu) {
+      writeTaps(rt, taps, g, g.dw === 1);
+      const m = g.batch * g.outHeight * g.outWidth;
+      params(rt, [
+        xp,
+        wpack,
+        bias,
+        out,
+        taps,
+        layout.count,
+        g.cin,
+        g.cout,
+        g.batch,
+        g.outHeight,
+        g.outWidth,
+        g.hp,
+        g.wp,
+        g.sh,
+        g.sw,
+        relu ? 1 : 0,
+        scratch,
+        scratchPer,
+        0,
+        layout.segment,
+      ]);
+      rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK);
+    },
+  };
 }
 
 /** Packs [K][cout] weights (row k at src[k*rs], column j at + j*cs) into [nb][K][8] at float index `dst`. */
@@ -170,15 +197,15 @@ export function makeKernels(rt: Runtime) {
     const wp = (outWidth - 1) * sw + (kw - 1) * dw + 1;
     const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw };
     rt.reset();
-    const input = planPadded(rt, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    const input = planPadded(rt, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
     const xp = input.at;
-    const o = rt.alloc(m * outChannels * 4);
+    const o = target(rt, out, m * outChannels);
     if (inChannels === 1 && outChannels === 1 && sw === 1) {
       const wt = rt.alloc(kh * kw * 4);
       rt.commit();
-      input.fill(x);
+      input.fill();
       rt.f32.set(w.subarray(0, kh * kw), wt >> 2);
-      params(rt, [xp, wt, 0, o, batch, outHeight, outWidth, hp, wp, kh, kw, sh, dh, dw, relu ? 1 : 0, 0]);
+      params(rt, [xp, wt, 0, o.at, batch, outHeight, outWidth, hp, wp, kh, kw, sh, dh, dw, relu ? 1 : 0, 0]);
       rt.f32[P + 2] = epilogue.bias ? epilogue.bias[0] : 0;
       rt.run('conv2d_direct1', m * kh * kw >= PARALLEL_WORK);
     } else {
@@ -186,27 +213,24 @@ export function makeKernels(rt: Runtime) {
       const nb = (outChannels + 7) >> 3;
       const wpack = rt.alloc(nb * k * 32);
       const bias = rt.alloc(nb * 32);
+      const gemm = planConvGemm(rt, g);
       rt.commit();
-      input.fill(x);
+      input.fill();
       packB(rt.f32, wpack >> 2, w, k, outChannels, outChannels, 1);
       writeBias(rt, bias, outChannels, epilogue.bias);
-      runConvGemm(rt, g, xp, wpack, bias, o, relu);
+      gemm.run(xp, wpack, bias, o.at, relu);
     }
-    out.set(rt.f32.subarray(o >> 2, (o >> 2) + m * outChannels));
+    o.flush();
   }
 
-  function conv2dBackpropInput(dy: Float32Array, w: Float32Array, info: Conv2DInfo, dx: Float32Array): void {
+  /**
+   * Plans dx = the stride-1 correlation of dy (at `dySrc`: a JS array or an address in memory;
+   * zeros inserted between pixels for strides > 1, padded by the filter's reach minus the forward
+   * padding) with the filters flipped and channels swapped, written to `out` (an address).
+   */
+  function planInputGrad(dySrc: Float32Array | number, info: Conv2DInfo): { run(w: Float32Array, out: number): void } {
     const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-    const m = batch * inHeight * inWidth;
-    if (m === 0 || inChannels === 0) return;
-    if (outChannels === 0 || outHeight === 0 || outWidth === 0) return; // nothing to add
-    if (!allFinite(w)) {
-      jsBackend.conv2dBackpropInput(dy, w, info, dx);
-      return;
-    }
-    // dx is the stride-1 correlation of dy (zeros inserted between pixels for strides > 1, padded by
-    // the filter's reach minus the forward padding) with the filters flipped and channels swapped.
     const hp = inHeight + (kh - 1) * dh;
     const wp = inWidth + (kw - 1) * dw;
     const g: ConvCore = {
@@ -224,36 +248,116 @@ export function makeKernels(rt: Runtime) {
       dh,
       dw,
     };
-    rt.reset();
     const top = (kh - 1) * dh - info.padTop;
     const left = (kw - 1) * dw - info.padLeft;
-    const input = planPadded(rt, batch, outHeight, outWidth, outChannels, sh, sw, top, left, hp, wp);
-    const xp = input.at;
-    const o = rt.alloc(m * inChannels * 4);
+    const input = planPadded(rt, dySrc, batch, outHeight, outWidth, outChannels, sh, sw, top, left, hp, wp);
     const k = kh * kw * outChannels;
     const nb = (inChannels + 7) >> 3;
     const wpack = rt.alloc(nb * k * 32);
     const bias = rt.alloc(nb * 32);
-    rt.commit();
-    input.fill(dy);
-    const taps = kh * kw;
-    for (let t = 0; t < taps; t++) {
-      // flipped tap t' = taps-1-t reads W[t, ci, co] as row co, column ci
-      const src = w.subarray((taps - 1 - t) * inChannels * outChannels);
-      packB(rt.f32, wpack >> 2, src, outChannels, inChannels, 1, outChannels, k, t * outChannels);
+    const gemm = planConvGemm(rt, g);
+    return {
+      run(w, out) {
+        input.fill();
+        const taps = kh * kw;
+        for (let t = 0; t < taps; t++) {
+          // flipped tap t' = taps-1-t reads W[t, ci, co] as row co, column ci
+          const src = w.subarray((taps - 1 - t) * inChannels * outChannels);
+          packB(rt.f32, wpack >> 2, src, outChannels, inChannels, 1, outChannels, k, t * outChannels);
+        }
+        writeBias(rt, bias, inChannels, undefined);
+        gemm.run(input.at, wpack, bias, out, false);
+      },
+    };
+  }
+
+  function conv2dBackpropInput(dy: Float32Array, w: Float32Array, info: Conv2DInfo, dx: Float32Array): void {
+    const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const m = batch * inHeight * inWidth;
+    if (m === 0 || inChannels === 0) return;
+    if (outChannels === 0 || outHeight === 0 || outWidth === 0) return; // nothing to add
+    if (!allFinite(w)) {
+      jsBackend.conv2dBackpropInput(dy, w, info, dx);
+      return;
     }
-    writeBias(rt, bias, inChannels, undefined);
-    runConvGemm(rt, g, xp, wpack, bias, o, false);
+    rt.reset();
+    const plan = planInputGrad(dy, info);
+    const o = rt.alloc(m * inChannels * 4);
+    rt.commit();
+    plan.run(w, o);
     // the interface adds into dx (which callers zero-fill)
     const f32 = rt.f32;
     const base = o >> 2;
     for (let i = 0, len = m * inChannels; i < len; i++) dx[i] += f32[base + i];
   }
 
-  function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dw: Float32Array): void {
+  /**
+   * Plans the filter gradient (and, with `withBias`, the bias gradient) of a convolution of x
+   * (a JS array, placed) with dy at address `dyAt`; `run` writes dw (and db).
+   */
+  function planFilterGrad(
+    x: Float32Array,
+    info: Conv2DInfo,
+    withBias: boolean,
+  ): { run(dyAt: number, dw: Float32Array, db?: Float32Array): void } {
     const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwd } = info;
     const size = kh * kw * inChannels * outChannels;
+    const m = batch * outHeight * outWidth;
+    const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
+    const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
+    const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd };
+    const layout = tapLayout(g);
+    const parallel = m * size >= PARALLEL_WORK;
+    const threads = parallel ? rt.threads() : 1;
+    const input = planPadded(rt, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    // per-thread partial sums; rows padded by 4 (a k block may run past the last row) and to whole vectors
+    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
+    const partials = rt.alloc(partialFloats * 4 * threads);
+    const biasFloats = ((outChannels + 15) >> 4) << 4;
+    const biasPartials = withBias ? rt.alloc(biasFloats * 4 * threads) : 0;
+    const taps = rt.alloc(layout.count * 4);
+    // chunks of whole output rows with about 128 pixels: a task's set-up is amortised and the chunk stays in L1
+    const rowsPer = Math.max(1, Math.min(Math.round(128 / Math.max(1, outWidth)), Math.ceil((batch * outHeight) / (threads * 4))));
+    return {
+      run(dyAt, dw, db) {
+        input.fill();
+        rt.f32.fill(0, partials >> 2, (partials >> 2) + partialFloats * threads);
+        if (withBias) rt.f32.fill(0, biasPartials >> 2, (biasPartials >> 2) + biasFloats * threads);
+        writeTaps(rt, taps, g, g.dw === 1);
+        params(rt, [
+          input.at,
+          dyAt,
+          partials,
+          taps,
+          layout.count,
+          inChannels,
+          outChannels,
+          batch,
+          outHeight,
+          outWidth,
+          hp,
+          wp,
+          sh,
+          sw,
+          0,
+          layout.segment,
+          partialFloats * 4,
+          rowsPer,
+          biasPartials,
+          biasFloats * 4,
+        ]);
+        rt.run('conv2d_backprop_filter', parallel);
+        const f32 = rt.f32;
+        sumPartials(f32, partials >> 2, partialFloats, threads, dw, size);
+        if (db && withBias) sumPartials(f32, biasPartials >> 2, biasFloats, threads, db, outChannels);
+      },
+    };
+  }
+
+  function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dw: Float32Array): void {
+    const { outChannels, batch, outHeight, outWidth } = info;
+    const size = info.filterHeight * info.filterWidth * info.inChannels * outChannels;
     if (size === 0) return;
     const m = batch * outHeight * outWidth;
     if (m === 0 || info.padTop < 0 || info.padLeft < 0) {
@@ -261,50 +365,42 @@ export function makeKernels(rt: Runtime) {
       else jsBackend.conv2dBackpropFilter(x, dy, info, dw);
       return;
     }
-    const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
-    const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
-    const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd };
-    const layout = tapLayout(g);
-    const parallel = m * size >= PARALLEL_WORK;
-    const threads = parallel ? rt.threads() : 1;
     rt.reset();
-    const input = planPadded(rt, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
-    const grad = rt.alloc(m * outChannels * 4);
-    // per-thread partial sums; rows padded by 4 (a k block may run past the last row) and to whole vectors
-    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
-    const partials = rt.alloc(partialFloats * 4 * threads);
-    const taps = rt.alloc(layout.count * 4);
+    const grad = place(rt, dy, m * outChannels);
+    const plan = planFilterGrad(x, info, false);
     rt.commit();
-    input.fill(x);
-    rt.f32.set(dy.subarray(0, m * outChannels), grad >> 2);
-    rt.f32.fill(0, partials >> 2, (partials >> 2) + partialFloats * threads);
-    writeTaps(rt, taps, g, g.dw === 1);
-    params(rt, [
-      input.at,
-      grad,
-      partials,
-      taps,
-      layout.count,
-      inChannels,
-      outChannels,
-      batch,
-      outHeight,
-      outWidth,
-      hp,
-      wp,
-      sh,
-      sw,
-      0,
-      layout.segment,
-      partialFloats * 4,
-    ]);
-    rt.run('conv2d_backprop_filter', parallel);
-    const f32 = rt.f32;
-    const base = partials >> 2;
-    dw.set(f32.subarray(base, base + size));
-    for (let t = 1; t < threads; t++) {
-      const o = base + t * partialFloats;
-      for (let i = 0; i < size; i++) dw[i] += f32[o + i];
+    grad.fill();
+    plan.run(grad.at, dw);
+  }
+
+  function conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, info: Conv2DInfo, grads: Conv2DGrads): void {
+    const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const m = batch * outHeight * outWidth;
+    const size = info.filterHeight * info.filterWidth * inChannels * outChannels;
+    const nIn = batch * inHeight * inWidth * inChannels;
+    if (m === 0 || size === 0 || nIn === 0 || info.padTop < 0 || info.padLeft < 0 || !allFinite(w)) {
+      jsBackend.conv2dBackward(x, w, dy, info, grads);
+      return;
+    }
+    const n = m * outChannels;
+    rt.reset();
+    const grad = place(rt, dy, n);
+    const relu = grads.reluOutput ? place(rt, grads.reluOutput, n) : undefined;
+    const dz = relu ? rt.alloc(n * 4) : grad.at;
+    const filter = planFilterGrad(x, info, grads.dBias !== undefined);
+    const input = grads.dx ? planInputGrad(dz, info) : undefined;
+    const dx = grads.dx ? target(rt, grads.dx, nIn) : undefined;
+    rt.commit();
+    grad.fill();
+    if (relu) {
+      relu.fill();
+      params(rt, [6, grad.at, relu.at, dz, n, n, 0, 0]);
+      rt.run('binary_f32', n >= PARALLEL_WORK * 4);
+    }
+    filter.run(dz, grads.dFilters, grads.dBias);
+    if (input && dx) {
+      input.run(w, dx.at);
+      dx.flush();
     }
   }
 
@@ -313,13 +409,13 @@ export function makeKernels(rt: Runtime) {
     const n = batch * outHeight * outWidth * channels;
     if (n === 0) return;
     rt.reset();
-    const xi = rt.alloc(batch * inHeight * inWidth * channels * 4);
-    const o = rt.alloc(n * 4);
+    const xi = place(rt, x, batch * inHeight * inWidth * channels);
+    const o = target(rt, out, n);
     rt.commit();
-    rt.f32.set(x.subarray(0, batch * inHeight * inWidth * channels), xi >> 2);
+    xi.fill();
     params(rt, [
-      xi,
-      o,
+      xi.at,
+      o.at,
       batch,
       inHeight,
       inWidth,
@@ -335,7 +431,7 @@ export function makeKernels(rt: Runtime) {
       0,
     ]);
     rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
-    out.set(rt.f32.subarray(o >> 2, (o >> 2) + n));
+    o.flush();
   }
 
   function poolBackprop(
@@ -350,15 +446,15 @@ export function makeKernels(rt: Runtime) {
     if (nIn === 0) return;
     const nOut = batch * outHeight * outWidth * channels;
     rt.reset();
-    const g = rt.alloc(nOut * 4);
-    const xi = rt.alloc(x ? nIn * 4 : 0);
+    const g = place(rt, dy, nOut);
+    const xi = x ? place(rt, x, nIn) : { at: 0, fill: noop };
     const o = rt.alloc(nIn * 4);
     rt.commit();
-    rt.f32.set(dy.subarray(0, nOut), g >> 2);
-    if (x) rt.f32.set(x.subarray(0, nIn), xi >> 2);
+    g.fill();
+    xi.fill();
     rt.f32.set(dx.subarray(0, nIn), o >> 2); // the kernel adds into dx, as the interface asks
     params(rt, [
-      g,
+      g.at,
       o,
       batch,
       inHeight,
@@ -373,10 +469,45 @@ export function makeKernels(rt: Runtime) {
       info.padTop,
       info.padLeft,
       0,
-      xi,
+      xi.at,
     ]);
     rt.run(kernel, batch > 1 && nOut * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
     dx.set(rt.f32.subarray(o >> 2, (o >> 2) + nIn));
+  }
+
+  function maxPoolBackward(x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array, reluMask: boolean): void {
+    const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+    const nIn = batch * inHeight * inWidth * channels;
+    if (nIn === 0) return;
+    const nOut = batch * outHeight * outWidth * channels;
+    rt.reset();
+    const g = place(rt, dy, nOut);
+    const xi = place(rt, x, nIn);
+    const o = target(rt, dx, nIn);
+    rt.commit();
+    g.fill();
+    xi.fill();
+    params(rt, [
+      xi.at,
+      g.at,
+      o.at,
+      batch,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padTop,
+      info.padLeft,
+      reluMask ? 1 : 0,
+      0,
+    ]);
+    rt.run('max_pool_grad', nIn >= PARALLEL_WORK / 2);
+    o.flush();
   }
 
   function matMulTransposed(
@@ -396,46 +527,49 @@ export function makeKernels(rt: Runtime) {
     }
     rt.reset();
     const nb = (n + 7) >> 3;
-    const ai = rt.alloc(m * k * 4);
-    const at = transposeA ? rt.alloc(m * k * 4) : ai;
+    const ai = place(rt, a, m * k);
+    const at = transposeA ? rt.alloc(m * k * 4) : ai.at;
     const bp = rt.alloc(nb * k * 32);
     const bias = rt.alloc(nb * 32);
-    const c = rt.alloc(m * n * 4);
+    const c = target(rt, out, m * n);
     const taps = rt.alloc(4);
     rt.commit();
-    rt.f32.set(a.subarray(0, m * k), ai >> 2);
+    ai.fill();
     if (transposeA) {
-      params(rt, [ai, at, k, m, 0]);
+      params(rt, [ai.at, at, k, m, 0]);
       rt.run('transpose2d', m * k >= PARALLEL_WORK * 4);
     }
     if (transposeB) packB(rt.f32, bp >> 2, b, k, n, 1, k);
     else packB(rt.f32, bp >> 2, b, k, n, n, 1);
     writeBias(rt, bias, n, undefined);
     rt.i32[taps >> 2] = 0;
-    params(rt, [at, k * 4, bp, c, n * 4, m, k, n, bias, 0, 0, taps, 0]);
+    params(rt, [at, k * 4, bp, c.at, n * 4, m, k, n, bias, 0, 0, taps, 0]);
     rt.run('gemm', m * k * n >= PARALLEL_WORK);
-    out.set(rt.f32.subarray(c >> 2, (c >> 2) + m * n));
+    c.flush();
   }
 
   const unaryIds: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4 };
   const binaryIds: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
   /** Element-wise work below this many elements is not worth the copies into wasm memory. */
   const ELEMENTWISE_MIN = 1 << 14;
+  const resident = (a: TypedArray) => a instanceof Float32Array && rt.addressOf(a) >= 0;
 
   function unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
     const id = unaryIds[op];
-    if (id === undefined || !(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < ELEMENTWISE_MIN) {
+    const small = x.length < ELEMENTWISE_MIN && !(resident(x) && resident(out));
+    if (id === undefined || !(x instanceof Float32Array) || !(out instanceof Float32Array) || small) {
       jsBackend.unary(op, x, out);
       return;
     }
     const n = x.length;
     rt.reset();
-    const xi = rt.alloc(n * 4);
+    const xi = place(rt, x, n);
+    const o = target(rt, out, n);
     rt.commit();
-    rt.f32.set(x, xi >> 2);
-    params(rt, [id, xi, xi, n, 0]);
+    xi.fill();
+    params(rt, [id, xi.at, o.at, n, 0]);
     rt.run('unary_f32', n >= PARALLEL_WORK * 4);
-    out.set(rt.f32.subarray(xi >> 2, (xi >> 2) + n));
+    o.flush();
   }
 
   function binary(
@@ -467,31 +601,44 @@ export function makeKernels(rt: Runtime) {
       return;
     }
     rt.reset();
-    const fi = rt.alloc(n * 4);
-    const pi = part === full ? fi : rt.alloc(part.length * 4);
+    const fi = place(rt, full as Float32Array, n);
+    const pi = part === full ? fi : place(rt, part as Float32Array, part.length);
+    const o = target(rt, out as Float32Array, n);
     rt.commit();
-    rt.f32.set(full as Float32Array, fi >> 2);
-    if (pi !== fi) rt.f32.set(part as Float32Array, pi >> 2);
-    params(rt, [id, fi, pi, fi, n, part.length, swap ? 1 : 0, 0]);
+    fi.fill();
+    if (pi !== fi) pi.fill();
+    params(rt, [id, fi.at, pi.at, o.at, n, part.length, swap ? 1 : 0, 0]);
     rt.run('binary_f32', n >= PARALLEL_WORK * 4);
-    out.set(rt.f32.subarray(fi >> 2, (fi >> 2) + n));
+    o.flush();
   }
 
   return {
     conv2d,
     conv2dBackpropInput,
     conv2dBackpropFilter,
+    conv2dBackward,
     maxPool: (x: Float32Array, info: Pool2DInfo, out: Float32Array) => pool('max_pool', x, info, out),
     avgPool: (x: Float32Array, info: Pool2DInfo, out: Float32Array) => pool('avg_pool', x, info, out),
     maxPoolBackprop: (x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array) =>
       poolBackprop('max_pool_backprop', dy, x, info, dx),
     avgPoolBackprop: (dy: Float32Array, info: Pool2DInfo, dx: Float32Array) => poolBackprop('avg_pool_backprop', dy, undefined, info, dx),
+    maxPoolBackward,
     matMul: (a: Float32Array, b: Float32Array, m: number, k: number, n: number, out: Float32Array) =>
       matMulTransposed(a, b, m, k, n, out, false, false),
     matMulTransposed,
     unary,
     binary,
+    residentBuffer: (length: number) => rt.resident(length),
   };
+}
+
+/** out[0..n) = the sum of `threads` partial arrays of `stride` floats starting at float index `base`. */
+function sumPartials(f32: Float32Array, base: number, stride: number, threads: number, out: Float32Array, n: number): void {
+  out.set(f32.subarray(base, base + n));
+  for (let t = 1; t < threads; t++) {
+    const o = base + t * stride;
+    for (let i = 0; i < n; i++) out[i] += f32[o + i];
+  }
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -16,6 +16,7 @@ export const KERNELS = [
   'binary_f32',
   'transpose2d',
   'pad_nhwc',
+  'max_pool_grad',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;
@@ -66,9 +67,10 @@ export interface WasmFeatures {
 }
 
 /**
- * The loaded module, its memory and the thread pool. Memory above ARENA is a bump arena that is
- * reset at the start of every kernel call: the wasm side never allocates, so nothing leaks and
- * the memory only grows to the largest call's footprint.
+ * The loaded module, its memory and the thread pool. Memory from ARENA up holds resident buffers
+ * (pinned blocks that outlive calls, see `resident`), then a bump arena that is reset at the start
+ * of every kernel call: the wasm side never allocates, so nothing leaks and the memory only grows
+ * to the largest footprint.
  */
 export class Runtime {
   readonly features: WasmFeatures;
@@ -81,6 +83,13 @@ export class Runtime {
   private serial = 0;
   private threadCount = 1;
   private top = ARENA;
+  /** Pinned blocks live in [ARENA, pinTop); the arena starts at pinTop. */
+  private pinTop = ARENA;
+  private readonly pinned = new Map<number, number>();
+  private free: { at: number; bytes: number }[] = [];
+  /** Every ArrayBuffer this memory has had (a shared memory's old buffers stay valid after growing). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly reclaim = new FinalizationRegistry<number>((at) => this.unpin(at));
   f32!: Float32Array;
   i32!: Int32Array;
   u32!: Uint32Array;
@@ -115,6 +124,7 @@ export class Runtime {
 
   private refresh(): void {
     const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
@@ -122,7 +132,66 @@ export class Runtime {
 
   /** Starts a call: forgets the previous call's arena allocations. */
   reset(): void {
-    this.top = ARENA;
+    this.top = this.pinTop;
+  }
+
+  /**
+   * A float32 array in wasm memory that kernels read and write in place (no copy in or out), for
+   * data that lives across calls (a training step's activations and gradients). Its block is given
+   * back when the array is garbage collected. Only with shared memory: a private memory's buffer is
+   * detached when it grows, so there this is a plain array. Call between kernel calls only.
+   */
+  resident(length: number): Float32Array {
+    if (!this.features.sharedMemory || length === 0) return new Float32Array(length);
+    const at = this.pin(length * 4);
+    const view = new Float32Array(this.memory.buffer, at, length);
+    this.buffers.add(view.buffer);
+    this.reclaim.register(view, at);
+    return view;
+  }
+
+  /** The byte address of `a`'s first element when it lives in this memory, else -1. */
+  addressOf(a: ArrayBufferView): number {
+    return this.buffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** Reserves a block that outlives calls (64-byte aligned, with slack for kernels that read a vector past the end). */
+  private pin(bytes: number): number {
+    const size = (bytes + 64 + 63) & ~63;
+    let at = -1;
+    const fit = this.free.findIndex((f) => f.bytes >= size);
+    if (fit >= 0) {
+      const block = this.free[fit];
+      at = block.at;
+      if (block.bytes > size) this.free[fit] = { at: at + size, bytes: block.bytes - size };
+      else this.free.splice(fit, 1);
+    } else {
+      at = this.pinTop;
+      this.pinTop += size;
+      this.top = Math.max(this.top, this.pinTop);
+      this.commit();
+    }
+    this.pinned.set(at, size);
+    return at;
+  }
+
+  private unpin(at: number): void {
+    const size = this.pinned.get(at);
+    if (size === undefined) return;
+    this.pinned.delete(at);
+    const free = [...this.free, { at, bytes: size }].sort((a, b) => a.at - b.at);
+    const merged: { at: number; bytes: number }[] = [];
+    for (const f of free) {
+      const last = merged[merged.length - 1];
+      if (last && last.at + last.bytes === f.at) last.bytes += f.bytes;
+      else merged.push({ ...f });
+    }
+    const last = merged[merged.length - 1];
+    if (last && last.at + last.bytes === this.pinTop) {
+      this.pinTop = last.at;
+      merged.pop();
+    }
+    this.free = merged;
   }
 
   /** Reserves `bytes` (plus slack for kernels that read a vector past the end), 64-byte aligned; returns the address. */

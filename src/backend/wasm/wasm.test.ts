@@ -184,6 +184,133 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     });
   }
 
+  describe('layer gradients in one call (conv2dBackward, maxPoolBackward) and resident buffers', () => {
+    const resident = (a: Float32Array) => {
+      const r = wasm.residentBuffer(a.length);
+      r.set(a);
+      return r;
+    };
+    for (const threads of [1, 2]) {
+      it.each(convCases)(`conv2dBackward %s, ${threads} thread(s), plain and resident arrays`, (_, info) => {
+        setThreads(threads);
+        const rnd = random(info.inChannels * 13 + info.outChannels);
+        const x = fill(info.batch * info.inHeight * info.inWidth * info.inChannels, rnd);
+        const w = fill(info.filterHeight * info.filterWidth * info.inChannels * info.outChannels, rnd);
+        const dy = fill(info.batch * info.outHeight * info.outWidth * info.outChannels, rnd);
+        const y = fill(dy.length, rnd);
+        for (const relu of [false, true]) {
+          const expected = {
+            dFilters: new Float32Array(w.length),
+            dBias: new Float32Array(info.outChannels),
+            dx: new Float32Array(x.length),
+          };
+          jsBackend.conv2dBackward(x, w, dy, info, { ...expected, reluOutput: relu ? y : undefined });
+          for (const inPlace of [false, true]) {
+            const wrap = inPlace ? resident : (a: Float32Array) => a;
+            const dx = wrap(new Float32Array(x.length).fill(Number.NaN));
+            const actual = { dFilters: new Float32Array(w.length).fill(Number.NaN), dBias: new Float32Array(info.outChannels), dx };
+            wasm.conv2dBackward(wrap(x), w, wrap(dy), info, { ...actual, reluOutput: relu ? wrap(y) : undefined });
+            expectClose(actual.dFilters, expected.dFilters);
+            expectClose(actual.dBias, expected.dBias);
+            expectClose(actual.dx, expected.dx);
+          }
+        }
+        // without the optional outputs
+        const dFilters = new Float32Array(w.length);
+        wasm.conv2dBackward(x, w, dy, info, { dFilters });
+        const reference = new Float32Array(w.length);
+        jsBackend.conv2dBackpropFilter(x, dy, info, reference);
+        expectClose(dFilters, reference);
+      });
+    }
+
+    it('the js reference: the bias gradient sums dy per channel, the ReLU mask zeroes where the output is not positive', () => {
+      const info = convInfo([1, 2, 2, 1], [1, 1, 2]);
+      const x = Float32Array.of(1, 2, 3, 4);
+      const w = Float32Array.of(1, -1);
+      const dy = Float32Array.of(1, 10, 2, 20, 3, 30, 4, 40);
+      const y = Float32Array.of(1, 1, 0, 1, 1, -1, 1, 1);
+      const grads = { dFilters: new Float32Array(2), dBias: new Float32Array(2), dx: new Float32Array(4).fill(7) };
+      jsBackend.conv2dBackward(x, w, dy, info, { ...grads, reluOutput: y });
+      expect(Array.from(grads.dBias)).toEqual([1 + 3 + 4, 10 + 20 + 40]);
+      expect(Array.from(grads.dFilters)).toEqual([1 + 9 + 16, 10 + 40 + 160]);
+      expect(Array.from(grads.dx)).toEqual([1 - 10, -20, 3, 4 - 40]);
+    });
+
+    const poolCases: [string, Pool2DInfo][] = [
+      ['2x2/2 VALID tiled, 16 channels', poolInfo([3, 8, 10, 16], [2, 2], [2, 2], 'VALID')],
+      ['2x2/2 VALID odd size (uncovered row and column), 6 channels', poolInfo([2, 9, 7, 6], [2, 2], [2, 2], 'VALID')],
+      ['2x2/2 SAME odd size, 5 channels', poolInfo([2, 9, 11, 5], [2, 2], [2, 2], 'SAME')],
+      ['2x2/3 gaps between windows, 4 channels', poolInfo([1, 10, 10, 4], [2, 2], [3, 3], 'VALID')],
+      ['3x3/2 overlapping SAME, 8 channels', poolInfo([2, 13, 12, 8], [3, 3], [2, 2], 'SAME')],
+      ['3x3/1 overlapping, 3 channels', poolInfo([2, 8, 8, 3], [3, 3], [1, 1], 'SAME')],
+      ['big tiled (threads)', poolInfo([16, 28, 28, 16], [2, 2], [2, 2], 'VALID')],
+    ];
+    it.each(poolCases)('maxPoolBackward %s, with and without the ReLU mask, plain and resident arrays', (_, info) => {
+      setThreads(2);
+      const rnd = random(info.channels * 3 + info.inWidth);
+      const nIn = info.batch * info.inHeight * info.inWidth * info.channels;
+      // ties (the first maximum wins), non-positive windows (masked by the ReLU) and a NaN
+      const x = fill(nIn, rnd).map((v, i) => (i % 7 === 0 ? 0.25 : i % 11 === 0 ? -v * v : Math.round(v * 4) / 4));
+      x[5] = Number.NaN;
+      const dy = fill(info.batch * info.outHeight * info.outWidth * info.channels, rnd);
+      for (const relu of [false, true]) {
+        const expected = new Float32Array(nIn);
+        jsBackend.maxPoolBackward(x, dy, info, expected, relu);
+        for (const inPlace of [false, true]) {
+          const wrap = inPlace ? resident : (a: Float32Array) => a;
+          const actual = wrap(new Float32Array(nIn).fill(Number.NaN));
+          wasm.maxPoolBackward(wrap(x), wrap(dy), info, actual, relu);
+          expect(Array.from(actual)).toEqual(Array.from(expected));
+        }
+        if (!relu) {
+          const added = new Float32Array(nIn);
+          jsBackend.maxPoolBackprop(x, dy, info, added);
+          expect(Array.from(expected)).toEqual(Array.from(added));
+        }
+      }
+    });
+
+    it('resident buffers are used in place by every kernel (conv2d, pooling, matMul, element-wise)', () => {
+      setThreads(2);
+      const info = convInfo([2, 12, 12, 8], [3, 3, 16]);
+      const rnd = random(3);
+      const x = fill(2 * 12 * 12 * 8, rnd);
+      const w = fill(9 * 8 * 16, rnd);
+      const expected = new Float32Array(2 * 12 * 12 * 16);
+      jsBackend.conv2d(x, w, info, expected, { activation: 'relu' });
+      const out = wasm.residentBuffer(expected.length);
+      // with shared memory a resident buffer is a view of the wasm memory itself
+      if (wasmFeatures()?.sharedMemory) expect(out.buffer).toBeInstanceOf(SharedArrayBuffer);
+      wasm.conv2d(resident(x), w, info, out, { activation: 'relu' });
+      expectClose(out, expected);
+      const pinfo = poolInfo([2, 12, 12, 16], [2, 2], [2, 2], 'VALID');
+      const pooled = wasm.residentBuffer(2 * 6 * 6 * 16);
+      const pooledJs = new Float32Array(pooled.length);
+      wasm.maxPool(out, pinfo, pooled);
+      jsBackend.maxPool(expected, pinfo, pooledJs);
+      expectClose(pooled, pooledJs);
+      const m = 2 * 6 * 6;
+      const b = fill(16 * 10, rnd);
+      const product = wasm.residentBuffer(m * 10);
+      const productJs = new Float32Array(m * 10);
+      wasm.matMulTransposed(pooled, b, m, 16, 10, product, false, false);
+      jsBackend.matMulTransposed(pooledJs, b, m, 16, 10, productJs, false, false);
+      expectClose(product, productJs);
+      const big = resident(fill(1 << 15, rnd));
+      const sq = wasm.residentBuffer(1 << 15);
+      wasm.unary('square', big, sq);
+      expectClose(
+        sq,
+        big.map((v) => v * v),
+      );
+      // buffers that are garbage collected give their memory back; live ones keep their values
+      const keep = resident(Float32Array.of(1, 2, 3));
+      for (let i = 0; i < 50; i++) wasm.residentBuffer(100_000);
+      expect(Array.from(keep)).toEqual([1, 2, 3]);
+    });
+  });
+
   it('a non-finite filter gives what the js reference gives (padded taps are skipped there)', () => {
     const info = convInfo([1, 6, 6, 2], [3, 3, 3]);
     const rnd = random(5);

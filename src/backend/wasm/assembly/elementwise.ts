@@ -48,6 +48,7 @@ function apply4(op: i32, a: v128, b: v128): v128 {
   if (op == 2) return f32x4.mul(a, b);
   if (op == 3) return f32x4.div(a, b);
   if (op == 4) return f32x4.max(a, b);
+  if (op == 6) return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
   return f32x4.min(a, b);
 }
 
@@ -58,6 +59,7 @@ function apply1(op: i32, a: f32, b: f32): f32 {
   if (op == 2) return a * b;
   if (op == 3) return a / b;
   if (op == 4) return max(a, b);
+  if (op == 6) return b > 0 ? a : 0;
   return min(a, b);
 }
 
@@ -65,7 +67,7 @@ function apply1(op: i32, a: f32, b: f32): f32 {
 // trailing-axes broadcast such as a bias row, bn a multiple of 4 for the vector path) and `a`
 // has n elements; `swap` computes op(b, a) instead.
 // Params: 0 op, 1 a, 2 b, 3 out, 4 n, 5 bn, 6 swap, 7 counter.
-// op: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum.
+// op: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum, 6 relu gradient (a where b > 0, else 0).
 export function binary_f32(p: usize, tid: i32, nth: i32): void {
   const op = pi(p, 0);
   const a = pu(p, 1);

@@ -162,3 +162,132 @@ export function max_pool_backprop(p: usize, tid: i32, nth: i32): void {
 export function avg_pool_backprop(p: usize, tid: i32, nth: i32): void {
   poolBackprop(p, false);
 }
+
+/**
+ * Gradient of max pooling written over all of dx (no zero-fill needed): each window's gradient
+ * goes to its first maximum (row-major order, as TensorFlow's CPU MaxPoolGrad); with `relu`, only
+ * where that maximum is > 0 (the gradient also passes through the ReLU that produced x). When
+ * windows do not overlap (stride >= window), threads claim output rows and own the band of input
+ * rows under each (zeroed unless the windows tile the input exactly) and the window cells are
+ * stored; otherwise threads claim whole images, zero them and add.
+ * Params: 0 x, 1 dy, 2 dx, 3 batch, 4 H, 5 W, 6 C, 7 outH, 8 outW, 9 kh, 10 kw, 11 strideH,
+ * 12 strideW, 13 padTop, 14 padLeft, 15 relu, 16 counter.
+ */
+export function max_pool_grad(p: usize, tid: i32, nth: i32): void {
+  const x = pu(p, 0);
+  const dy = pu(p, 1);
+  const dx = pu(p, 2);
+  const batch = pi(p, 3);
+  const h = pi(p, 4);
+  const w = pi(p, 5);
+  const c = pi(p, 6);
+  const ho = pi(p, 7);
+  const wo = pi(p, 8);
+  const kh = pi(p, 9);
+  const kw = pi(p, 10);
+  const sh = pi(p, 11);
+  const sw = pi(p, 12);
+  const pt = pi(p, 13);
+  const pl = pi(p, 14);
+  const relu = pi(p, 15) != 0;
+  const counter = p + 16 * 4;
+  const disjoint = sh >= kh && sw >= kw;
+  const tiled = disjoint && sh == kh && sw == kw && pt == 0 && pl == 0 && ho * sh == h && wo * sw == w;
+  const units = disjoint ? batch * ho : batch;
+  const pixBytes = <usize>c << 2;
+  const rowBytes = <usize>w * pixBytes;
+  const c4 = c & ~3;
+  const z = f32x4.splat(0);
+  while (true) {
+    const u = claim(counter);
+    if (u >= units) break;
+    let n = u;
+    let oy0 = 0;
+    let oy1 = ho;
+    let ys = 0;
+    let ye = h;
+    if (disjoint) {
+      n = u / ho;
+      oy0 = u - n * ho;
+      oy1 = oy0 + 1;
+      ys = max(0, oy0 * sh - pt);
+      ye = oy0 == ho - 1 ? h : min(h, (oy0 + 1) * sh - pt);
+    }
+    const image = <usize>(n * h) * rowBytes;
+    if (!tiled && ye > ys) memory.fill(dx + image + <usize>ys * rowBytes, 0, <usize>(ye - ys) * rowBytes);
+    for (let oy = oy0; oy < oy1; oy++) {
+      const wy = oy * sh - pt;
+      const ry0 = max(0, wy);
+      const ry1 = min(h, wy + kh);
+      if (ry1 <= ry0) continue;
+      for (let ox = 0; ox < wo; ox++) {
+        const wx = ox * sw - pl;
+        const rx0 = max(0, wx);
+        const rx1 = min(w, wx + kw);
+        if (rx1 <= rx0) continue;
+        const g = dy + <usize>((n * ho + oy) * wo + ox) * pixBytes;
+        const offset = image + <usize>ry0 * rowBytes + <usize>rx0 * pixBytes;
+        let ch = 0;
+        for (; ch < c4; ch += 4) {
+          const o = offset + (<usize>ch << 2);
+          let best = v128.load(x + o);
+          let idx = i32x4.splat(0);
+          let j = 0;
+          for (let iy = ry0; iy < ry1; iy++) {
+            let q = x + o + <usize>(iy - ry0) * rowBytes;
+            for (let ix = rx0; ix < rx1; ix++) {
+              if (j > 0) {
+                const v = v128.load(q);
+                const m = f32x4.gt(v, best);
+                best = v128.bitselect(v, best, m);
+                idx = v128.bitselect(i32x4.splat(j), idx, m);
+              }
+              j++;
+              q += pixBytes;
+            }
+          }
+          let gv = v128.load(g + (<usize>ch << 2));
+          if (relu) gv = v128.and(gv, f32x4.gt(best, z));
+          j = 0;
+          for (let iy = ry0; iy < ry1; iy++) {
+            let d = dx + o + <usize>(iy - ry0) * rowBytes;
+            for (let ix = rx0; ix < rx1; ix++) {
+              const val = v128.and(gv, i32x4.eq(idx, i32x4.splat(j)));
+              if (disjoint) v128.store(d, val);
+              else v128.store(d, f32x4.add(v128.load(d), val));
+              j++;
+              d += pixBytes;
+            }
+          }
+        }
+        for (; ch < c; ch++) {
+          const o = offset + (<usize>ch << 2);
+          let best = load<f32>(x + o);
+          let at: usize = o;
+          for (let iy = ry0; iy < ry1; iy++) {
+            let q = o + <usize>(iy - ry0) * rowBytes;
+            for (let ix = rx0; ix < rx1; ix++) {
+              const v = load<f32>(x + q);
+              if (v > best) {
+                best = v;
+                at = q;
+              }
+              q += pixBytes;
+            }
+          }
+          let gv = load<f32>(g + (<usize>ch << 2));
+          if (relu && !(best > 0)) gv = 0;
+          for (let iy = ry0; iy < ry1; iy++) {
+            let q = o + <usize>(iy - ry0) * rowBytes;
+            for (let ix = rx0; ix < rx1; ix++) {
+              const val: f32 = q == at ? gv : 0;
+              if (disjoint) store<f32>(dx + q, val);
+              else store<f32>(dx + q, load<f32>(dx + q) + val);
+              q += pixBytes;
+            }
+          }
+        }
+      }
+    }
+  }
+}
