@@ -1,11 +1,15 @@
 import type { Pool2DInfo } from '../types.js';
 
-type Reducer = 'max' | 'avg';
-
-/** Shared window walk for max and average pooling; padded cells are skipped, never counted. */
-function pool(x: Float32Array, info: Pool2DInfo, out: Float32Array, reducer: Reducer): void {
+/**
+ * Max and average pooling over NHWC input; padded cells are skipped, never counted. For each output
+ * pixel the window's cells inside the image are listed once (as offsets into `x`), then every
+ * channel reduces over that list with its running value in a local: one read per cell and one
+ * write per output, instead of re-deriving the window bounds per channel.
+ */
+function pool(x: Float32Array, info: Pool2DInfo, out: Float32Array, max: boolean): void {
   const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft } = info;
+  const cells = new Int32Array(filterHeight * filterWidth);
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       const y0 = oy * strideHeight - padTop;
@@ -15,29 +19,50 @@ function pool(x: Float32Array, info: Pool2DInfo, out: Float32Array, reducer: Red
         const x0 = ox * strideWidth - padLeft;
         const xStart = Math.max(0, x0);
         const xEnd = Math.min(inWidth, x0 + filterWidth);
-        const count = (yEnd - yStart) * (xEnd - xStart);
-        const outOffset = ((b * outHeight + oy) * outWidth + ox) * channels;
-        for (let c = 0; c < channels; c++) {
-          let acc = reducer === 'max' ? Number.NEGATIVE_INFINITY : 0;
-          for (let iy = yStart; iy < yEnd; iy++) {
-            let offset = ((b * inHeight + iy) * inWidth + xStart) * channels + c;
-            for (let ix = xStart; ix < xEnd; ix++, offset += channels) {
-              const v = x[offset];
-              if (reducer === 'avg') acc += v;
-              else if (v > acc || Number.isNaN(v)) acc = v;
-            }
-          }
-          out[outOffset + c] = reducer === 'avg' ? (count > 0 ? acc / count : 0) : acc;
+        let count = 0;
+        for (let iy = yStart; iy < yEnd; iy++) {
+          for (let ix = xStart; ix < xEnd; ix++) cells[count++] = ((b * inHeight + iy) * inWidth + ix) * channels;
         }
+        const at = ((b * outHeight + oy) * outWidth + ox) * channels;
+        if (max) maxOver(x, cells, count, channels, out, at);
+        else avgOver(x, cells, count, channels, out, at);
       }
     }
   }
 }
 
+/** out[at + c] = max of x[cell + c] over the cells; a NaN anywhere wins; -∞ for an empty window. */
+function maxOver(x: Float32Array, cells: Int32Array, count: number, channels: number, out: Float32Array, at: number): void {
+  if (count === 4) {
+    // the common 2×2 window without its inner loop
+    const a = cells[0];
+    const b = cells[1];
+    const d = cells[2];
+    const e = cells[3];
+    for (let c = 0; c < channels; c++) out[at + c] = Math.max(Math.max(x[a + c], x[b + c]), Math.max(x[d + c], x[e + c]));
+    return;
+  }
+  for (let c = 0; c < channels; c++) {
+    let m = Number.NEGATIVE_INFINITY;
+    // Math.max returns NaN if either argument is NaN, as TensorFlow's max pooling does
+    for (let k = 0; k < count; k++) m = Math.max(m, x[cells[k] + c]);
+    out[at + c] = m;
+  }
+}
+
+/** out[at + c] = mean of x[cell + c] over the cells (summed in float64); 0 for an empty window. */
+function avgOver(x: Float32Array, cells: Int32Array, count: number, channels: number, out: Float32Array, at: number): void {
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let k = 0; k < count; k++) sum += x[cells[k] + c];
+    out[at + c] = count > 0 ? sum / count : 0;
+  }
+}
+
 export function maxPool(x: Float32Array, info: Pool2DInfo, out: Float32Array): void {
-  pool(x, info, out, 'max');
+  pool(x, info, out, true);
 }
 
 export function avgPool(x: Float32Array, info: Pool2DInfo, out: Float32Array): void {
-  pool(x, info, out, 'avg');
+  pool(x, info, out, false);
 }
