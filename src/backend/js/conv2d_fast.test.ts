@@ -101,6 +101,10 @@ describe('js conv2d fast paths agree with the direct loop', () => {
     expectSameAsDirect({ inHeight: 3, inWidth: 5, inChannels: 2, outChannels: 2, filter: [3, 5], pad: [0, 0, 0, 0] });
   });
 
+  it('im2col: a row wider than one chunk of patches (56 pixels of 3 × 3 × 64 taps), with an odd remainder', () => {
+    expectSameAsDirect({ inHeight: 2, inWidth: 61, inChannels: 64, outChannels: 5 });
+  });
+
   it('im2col: explicit padding, including windows that stop short of the last rows and columns', () => {
     expectSameAsDirect({ inHeight: 5, inWidth: 6, inChannels: 2, outChannels: 4, pad: [0, 3, 4, 0] });
     expectSameAsDirect({ inHeight: 5, inWidth: 6, inChannels: 2, outChannels: 3, pad: [7, 6, 5, 8] });

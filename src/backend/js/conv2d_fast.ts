@@ -30,19 +30,27 @@ export function conv2dFast(x: Float32Array, w: Float32Array, info: Conv2DInfo, o
 
 // ---- many channels: im2col rows × packed filters ----
 
+/** Patches are made for at most this many float64 values at a time (256 KB, half a typical L2 cache). */
+const PATCH_BUDGET = 32768;
+
 function im2colGemm(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue): void {
   const { batch, outHeight, outWidth, outChannels } = info;
   const taps = w.length / outChannels; // kh · kw · inC, the length of one patch
   const packed = packFilters(w, outChannels);
-  const patches = new Float64Array(outWidth * taps);
+  // a wide row is done in chunks of pixels, so its patches stay in cache while each block of channels reads them
+  const chunk = Math.min(outWidth, Math.max(2, Math.floor(PATCH_BUDGET / taps)));
+  const patches = new Float64Array(chunk * taps);
   // bias padded to whole blocks so the store reads 4 entries unconditionally
   const bias = new Float64Array(Math.ceil(outChannels / BLOCK) * BLOCK);
   if (epilogue.bias) bias.set(epilogue.bias);
   const relu = epilogue.activation === 'relu';
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
-      fillPatches(x, b, oy, info, patches);
-      gemmRow(patches, taps, packed, out, (b * outHeight + oy) * outWidth * outChannels, outWidth, outChannels, bias, relu);
+      for (let ox = 0; ox < outWidth; ox += chunk) {
+        const pixels = Math.min(chunk, outWidth - ox);
+        fillPatches(x, b, oy, ox, pixels, info, patches);
+        gemmRow(patches, taps, packed, out, ((b * outHeight + oy) * outWidth + ox) * outChannels, pixels, outChannels, bias, relu);
+      }
     }
   }
 }
@@ -65,15 +73,15 @@ function packFilters(w: Float32Array, outChannels: number): Float64Array {
 }
 
 /**
- * im2col for output row `oy` of image `b`: patches[ox] is the window of pixel (oy, ox) flattened in
- * the filters' [kh, kw, inC] order, zeros where it reads padding. Cheap next to the GEMM: each
- * patch value is written once and read once per block of 4 output channels.
+ * im2col for `pixels` output pixels from (oy, ox0) of image `b`: patches[i] is the window of pixel
+ * (oy, ox0 + i) flattened in the filters' [kh, kw, inC] order, zeros where it reads padding. Cheap
+ * next to the GEMM: each patch value is written once and read once per block of 4 output channels.
  */
-function fillPatches(x: Float32Array, b: number, oy: number, info: Conv2DInfo, patches: Float64Array): void {
-  const { inHeight, inWidth, inChannels, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+function fillPatches(x: Float32Array, b: number, oy: number, ox0: number, pixels: number, info: Conv2DInfo, patches: Float64Array): void {
+  const { inHeight, inWidth, inChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const { dilationHeight, dilationWidth, padTop, padLeft } = info;
   let p = 0;
-  for (let ox = 0; ox < outWidth; ox++) {
+  for (let ox = ox0; ox < ox0 + pixels; ox++) {
     for (let ky = 0; ky < filterHeight; ky++) {
       const iy = oy * strideHeight - padTop + ky * dilationHeight;
       for (let kx = 0; kx < filterWidth; kx++) {
@@ -90,8 +98,8 @@ function fillPatches(x: Float32Array, b: number, oy: number, info: Conv2DInfo, p
 }
 
 /**
- * out[row + ox · outC + co] = patches[ox] · filters[:, co] for one output row. Block by block of
- * 4 channels (that block's packed weights stay in L1 cache), two pixels at a time.
+ * out[row + i · outC + co] = patches[i] · filters[:, co] for a run of pixels of one output row.
+ * Block by block of 4 channels (that block's packed weights stay in L1 cache), two pixels at a time.
  */
 function gemmRow(
   patches: Float64Array,
@@ -99,7 +107,7 @@ function gemmRow(
   packed: Float64Array,
   out: Float32Array,
   row: number,
-  outWidth: number,
+  pixels: number,
   outChannels: number,
   bias: Float64Array,
   relu: boolean,
@@ -108,16 +116,16 @@ function gemmRow(
   for (let co = 0; co < outChannels; co += BLOCK) {
     const count = Math.min(BLOCK, outChannels - co);
     const weights = co * taps; // start of this block in `packed`
-    let ox = 0;
-    for (; ox + 1 < outWidth; ox += 2) {
-      kernel2x4(patches, ox * taps, (ox + 1) * taps, packed, weights, taps, sums);
-      const at = row + ox * outChannels + co;
+    let i = 0;
+    for (; i + 1 < pixels; i += 2) {
+      kernel2x4(patches, i * taps, (i + 1) * taps, packed, weights, taps, sums);
+      const at = row + i * outChannels + co;
       store(sums, 0, out, at, co, count, bias, relu);
       store(sums, BLOCK, out, at + outChannels, co, count, bias, relu);
     }
-    if (ox < outWidth) {
-      kernel1x4(patches, ox * taps, packed, weights, taps, sums);
-      store(sums, 0, out, row + ox * outChannels + co, co, count, bias, relu);
+    if (i < pixels) {
+      kernel1x4(patches, i * taps, packed, weights, taps, sums);
+      store(sums, 0, out, row + i * outChannels + co, co, count, bias, relu);
     }
   }
 }
