@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: convlens (js and wasm backends) side by side with TensorFlow.js (cpu, wasm),
  * onnxruntime-node (CPU) and PyTorch (subprocess, when python3-torch is installed) on DESIGN.md
- * §6's reference shapes, a max-pooling case and a small training step. Prints a table and writes
- * BENCHMARKS.md. Options: --quick (shorter time budgets), --no-write, --only=<case ids, comma-separated>.
+ * §6's reference shapes, a max-pooling case, a small training step and whole MNIST training
+ * epochs (issue 4's reference network on the 8,000 digits `convlens train-mnist` uses). Prints a
+ * table and writes BENCHMARKS.md. Options: --quick (shorter time budgets, fewer epochs),
+ * --no-write, --only=<case ids, comma-separated> (conv: lesson, first, middle, batch; maxpool, train, mnist).
  */
-import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { machine } from './lib/machine.js';
-import { measure } from './lib/timing.js';
+import { measure, median } from './lib/timing.js';
 import * as convlens from './peers/convlens.js';
 import * as ortPeer from './peers/ort.js';
 import * as tfjs from './peers/tfjs.js';
@@ -72,8 +75,31 @@ const allCases = [
       y,
     };
   })(),
+  {
+    id: 'mnist',
+    kind: 'mnist',
+    label: 'MNIST epoch: 8,000 digits, batch 64, Adam 1e-3, reference network (s per epoch)',
+    size: 28,
+    batchSize: 64,
+    learningRate: 1e-3,
+    epochs: quick ? 2 : 3,
+  },
 ];
 const cases = only ? allCases.filter((c) => only.includes(c.id)) : allCases;
+
+// the MNIST digits of `convlens train-mnist` (the first 800 of each digit), shared with PyTorch through a temporary file
+const mnistCase = /** @type {any} */ (cases.find((c) => c.kind === 'mnist'));
+let scratch;
+if (mnistCase) {
+  const { loadMnist } = await import(new URL('../dist/cli/mnist_data.js', import.meta.url).href);
+  const { train } = await loadMnist(800);
+  mnistCase.count = train.x.shape[0];
+  mnistCase.x = train.x.data;
+  mnistCase.y = train.y.data;
+  scratch = mkdtempSync(join(tmpdir(), 'convlens-bench-'));
+  mnistCase.data = join(scratch, 'mnist.bin');
+  writeFileSync(mnistCase.data, Buffer.concat([Buffer.from(train.x.data.buffer), Buffer.from(train.y.data.buffer)]));
+}
 
 /** Max |a - b| relative to max |b|. @param {ArrayLike<number>} a @param {ArrayLike<number>} b */
 function disagreement(a, b) {
@@ -109,15 +135,31 @@ const threads = api.lib.getThreads?.();
 
 /** @type {Record<string, Record<string, number>>} median ms by case id and peer name */
 const results = {};
+/** @type {Record<string, { seconds: number[], accuracy?: number[], trainAccuracy?: number }>} MNIST epochs by peer (and PyTorch setting) */
+const mnistRuns = {};
 for (const c of cases) {
   results[c.id] = {};
   let reference;
   for (const p of peers) {
-    const kind = /** @type {'conv' | 'pool' | 'train'} */ (c.kind);
+    const kind = /** @type {'conv' | 'pool' | 'train' | 'mnist'} */ (c.kind);
     const make = /** @type {Record<string, ((c: any) => any) | undefined>} */ (p)[kind];
     if (!make) continue;
     const job = await make(c);
     if (!job) continue;
+    if (job.epoch) {
+      // one warm-up epoch, then the timed ones
+      await job.epoch();
+      const seconds = [];
+      for (let i = 0; i < c.epochs; i++) {
+        const t0 = performance.now();
+        await job.epoch();
+        seconds.push((performance.now() - t0) / 1000);
+      }
+      mnistRuns[p.name] = { seconds, accuracy: job.accuracy };
+      results[c.id][p.name] = median(seconds) * 1000;
+      console.log(`${c.id.padEnd(8)} ${p.name.padEnd(14)} ${seconds.map((v) => v.toFixed(2)).join(' ')} s per epoch`);
+      continue;
+    }
     if (job.output) {
       const out = await job.output();
       if (!reference) reference = out;
@@ -133,18 +175,34 @@ for (const c of cases) {
 }
 
 let torchVersion;
+/** @type {Record<string, Record<string, number>>} PyTorch's median ms by case id and setting */
+const torchBySetting = {};
 if (torch.available()) {
-  const out = torch.run(cases.map(({ x, y, w, ...rest }) => rest));
-  if (out) {
-    torchVersion = out.version;
-    for (const [id, ms] of Object.entries(out.results)) {
-      results[id].PyTorch = ms;
-      console.log(`${id.padEnd(8)} ${'PyTorch'.padEnd(14)} ${ms.toFixed(3).padStart(10)} ms`);
+  const strip = (/** @type {any[]} */ list) => list.map(({ x, y, w, ...rest }) => rest);
+  // training first (right after convlens' MNIST epochs), in every setting; the kernels in the multi-threaded ones
+  const training = strip(cases.filter((c) => c.kind === 'train' || c.kind === 'mnist'));
+  const kernels = strip(cases.filter((c) => c.kind === 'conv' || c.kind === 'pool'));
+  const settings = torch.configs();
+  for (const [i, setting] of settings.entries()) {
+    for (const list of [training, i < 2 ? kernels : []]) {
+      if (list.length === 0) continue;
+      const out = torch.run(list, setting);
+      if (!out) continue;
+      torchVersion = out.version;
+      for (const [id, ms] of Object.entries(out.results)) {
+        torchBySetting[id] = { ...torchBySetting[id], [setting.name]: ms };
+        results[id].PyTorch = Math.min(results[id].PyTorch ?? Number.POSITIVE_INFINITY, ms);
+        const detail =
+          id === 'mnist' ? `${out.epochs.mnist.seconds.map((v) => v.toFixed(2)).join(' ')} s per epoch` : `${ms.toFixed(3)} ms`;
+        console.log(`${id.padEnd(8)} ${'PyTorch'.padEnd(14)} ${detail.padStart(10)}  (${setting.name})`);
+      }
+      if (out.epochs?.mnist) mnistRuns[`PyTorch, ${setting.name}`] = out.epochs.mnist;
     }
   }
 } else {
   console.log('PyTorch: /usr/bin/python3 cannot import torch (apt-get install python3-torch); skipped');
 }
+if (scratch) rmSync(scratch, { recursive: true, force: true });
 
 const columns = ['convlens js', 'convlens wasm', 'tfjs cpu', 'tfjs wasm', 'onnxruntime', 'PyTorch'];
 const native = ['onnxruntime', 'PyTorch'];
@@ -161,6 +219,7 @@ for (const c of cases) {
     const ms = r[name];
     if (ms === undefined) return '—';
     const time = ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+    if (c.kind === 'mnist') return `${(ms / 1000).toFixed(2)} s`;
     return c.kind === 'conv' ? `**${(c.flops / ms / 1e6).toFixed(1)}** (${time} ms)` : `${time} ms`;
   };
   const nativeBest = Math.min(...native.map((n) => r[n] ?? Number.POSITIVE_INFINITY));
@@ -192,8 +251,37 @@ function targets() {
   }
   return out.join('\n');
 }
+/** The MNIST epoch comparison of issue 4: every run's epochs, medians and the ratio to convlens. */
+function training() {
+  const ours = mnistRuns['convlens wasm'];
+  if (!ours) return 'Not run (`--only` without `mnist`, or the layers are not built).';
+  const mine = median(ours.seconds);
+  const rows = Object.entries(mnistRuns).map(([name, run]) => {
+    const med = median(run.seconds);
+    const ratio = name === 'convlens wasm' ? '1' : `${(mine / med).toFixed(2)}×`;
+    return `| ${name} | ${run.seconds.map((v) => v.toFixed(2)).join(', ')} | **${med.toFixed(2)}** | ${ratio} |`;
+  });
+  const torchMedians = Object.entries(mnistRuns)
+    .filter(([name]) => name.startsWith('PyTorch'))
+    .map(([name, run]) => ({ name, med: median(run.seconds) }));
+  const lines = ['| run | seconds per timed epoch | median | convlens time ÷ this |', '|---|---|---:|---:|', ...rows, ''];
+  if (torchMedians.length > 0) {
+    const best = torchMedians.reduce((a, b) => (b.med < a.med ? b : a));
+    const ratio = mine / best.med;
+    const first = torchMedians[0];
+    lines.push(
+      `- ${ratio <= 2 ? 'met' : '**not met**'}: convlens wasm at most 2× PyTorch's best setting (${best.name}): ${ratio.toFixed(2)}×`,
+      `- against PyTorch's default (${first.name.replace('PyTorch, ', '')}): ${(mine / first.med).toFixed(2)}×`,
+    );
+  }
+  if (ours.accuracy?.length)
+    lines.push(`- convlens training accuracy after each epoch: ${ours.accuracy.map((a) => a.toFixed(4)).join(', ')}`);
+  return lines.join('\n');
+}
+
 const loadAfter = loadavg()[0];
 console.log(`\n${table}\n`);
+console.log(`${training()}\n`);
 
 if (!args.has('--no-write')) {
   const m = machine();
@@ -214,6 +302,19 @@ ${table}
 
 ${targets()}
 
+## Training (issue 4), on this run
+
+Whole epochs of the reference network (Conv2D(16, 3, relu, same) → MaxPool2D(2) → Conv2D(32, 3, relu, same) →
+MaxPool2D(2) → Flatten → Dense(10, softmax)) on the 8,000 training digits of \`convlens train-mnist\` (the first 800 of
+each digit of the \`mnist\` package, handed to PyTorch in a temporary file), batch 64, Adam 1e-3, reshuffled every epoch;
+one warm-up epoch, then ${mnistCase?.epochs ?? 3} timed. PyTorch builds the same network (\`torch.nn\`, \`F.cross_entropy\`,
+plain tensor indexing, no DataLoader) and is measured in each setting below; the table's PyTorch cell is its best.
+TensorFlow.js is not run: its wasm backend cannot train a convnet (no \`Conv2DBackpropFilter\` kernel) and tfjs-layers on
+its cpu backend takes about 28 minutes per epoch here. convlens' js backend (the reference) is not run either (minutes
+per epoch).
+
+${training()}
+
 ## Machine
 
 - CPU: ${m.model}, ${m.cores} cores available to the process
@@ -222,7 +323,16 @@ ${targets()}
 - load average (1 min) ${loadBefore.toFixed(2)} before the run, ${loadAfter.toFixed(2)} after, on ${m.cores} cores
 - convlens wasm: ${threads ?? '?'} thread(s), relaxed SIMD ${features?.relaxedSimd ? 'on' : 'off'}, shared memory ${features?.sharedMemory ? 'on' : 'off'}
 - tfjs-backend-wasm: its SIMD build, single-threaded (it disables threads in Node)
-- onnxruntime-node CPU EP, ${m.cores} intra-op threads${torchVersion ? `; PyTorch ${torchVersion}, ${m.cores} threads` : '; PyTorch not installed (skipped)'}
+- onnxruntime-node CPU EP, ${m.cores} intra-op threads${
+    torchVersion
+      ? `; PyTorch ${torchVersion}: each cell its best of ${torch
+          .configs()
+          .map((c) => c.name)
+          .join(
+            ' / ',
+          )} (conv and pooling: the first two), since OpenMP's spinning threads slow it badly when other processes want the cores`
+      : '; PyTorch not installed (skipped)'
+  }
 
 The machines are shared and noisy: compare ratios from one run, not times across runs.
 

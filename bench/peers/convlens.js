@@ -13,7 +13,9 @@ export async function load() {
   const hasLayers = existsSync(new URL('layers/index.js', dist));
   const layers = hasLayers ? await mod('layers/index.js') : undefined;
   const random = existsSync(new URL('tensor/random.js', dist)) ? await mod('tensor/random.js') : {};
-  const lib = { ...backend, tensor, nn, layers, setSeed: random.setSeed };
+  const train = existsSync(new URL('train/index.js', dist)) ? await mod('train/index.js') : undefined;
+  const mnist = existsSync(new URL('cli/train_mnist.js', dist)) ? await mod('cli/train_mnist.js') : undefined;
+  const lib = { ...backend, tensor, nn, layers, train, setSeed: random.setSeed, referenceNetwork: mnist?.referenceNetwork };
   return { lib, conv2dInfo, conv2dNHWC, hasLayers };
 }
 
@@ -67,6 +69,32 @@ export function peer(api, name) {
           await model.fit(x, y, { epochs: 1, batchSize: c.batch, shuffle: false });
         },
       };
+    },
+    /**
+     * Whole epochs of issue 4's reference network (`convlens train-mnist`'s) on the MNIST digits,
+     * Adam, reshuffled every epoch. The js backend would take minutes per epoch: wasm only.
+     * @param {{ x: Float32Array, y: Int32Array, count: number, size: number, batchSize: number, learningRate: number }} c
+     */
+    mnist(c) {
+      if (name !== 'wasm' || !lib.referenceNetwork || !lib.train) return undefined;
+      use();
+      lib.setSeed?.(1);
+      const model = lib.referenceNetwork();
+      model.compile({
+        optimizer: new lib.train.Adam({ learningRate: c.learningRate }),
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
+      const x = lib.tensor(c.x, [c.count, c.size, c.size, 1], 'float32');
+      const y = lib.tensor(c.y, [c.count], 'int32');
+      /** @type {number[]} */
+      const accuracy = [];
+      const epoch = async () => {
+        use();
+        const history = await model.fit(x, y, { epochs: 1, batchSize: c.batchSize, shuffle: true });
+        accuracy.push(history.history.accuracy[0]);
+      };
+      return { epoch, accuracy };
     },
   };
 }
