@@ -5,11 +5,12 @@ import type { Conv2DEpilogue, Conv2DInfo } from '../types.js';
  * about six instructions (index arithmetic, bounds check, reloading the array's base pointer), so
  * the only big lever is to read less per multiply-add and keep sums in registers.
  *
- * - Many channels: im2col one output row at a time (each pixel's window copied into a contiguous
- *   float64 patch, zeros where it reads padding), then a small GEMM against the filters packed in
- *   blocks of 4 output channels. The GEMM keeps 2 pixels × 4 channels of sums in locals, so each
- *   value read feeds 2 or 4 multiply-adds and nothing is written until the block is done.
- *   (4 × 4 spills registers in V8 and is no faster; neither is unrolling the tap loop.)
+ * - Many channels: im2col one output row (or a chunk of a wide one) at a time, each pixel's window
+ *   copied into a contiguous float64 patch with zeros where it reads padding, then a small GEMM
+ *   against the filters packed in blocks of 4 output channels. The GEMM keeps 2 pixels × 4 channels
+ *   of sums in locals, so each value read feeds 2 or 4 multiply-adds and nothing is written until
+ *   the block is done. (3 × 4 and 4 × 4 blocks spill registers in V8 and were no faster; neither
+ *   was unrolling the tap loop.)
  * - One input and one output channel with a 3×3 stride-1 window (the lesson's filtering): the
  *   window slides along a zero-padded copy of the image in locals, one new column per pixel.
  *
