@@ -208,6 +208,23 @@ export function makeKernels(rt: Runtime) {
       params(rt, [xp, wt, 0, o.at, batch, outHeight, outWidth, hp, wp, kh, kw, sh, dh, dw, relu ? 1 : 0, 0]);
       rt.f32[P + 2] = epilogue.bias ? epilogue.bias[0] : 0;
       rt.run('conv2d_direct1', m * kh * kw >= PARALLEL_WORK);
+    } else if (inChannels === 1 && outChannels >= 8) {
+      // one input channel (a first layer on gray images): broadcast pixels against 16 channels of weights, no packing
+      const taps = kh * kw;
+      const nb = (outChannels + 15) >> 4;
+      const wpack = rt.alloc(nb * taps * 64);
+      const bias = rt.alloc(nb * 64);
+      rt.commit();
+      input.fill();
+      const f32 = rt.f32;
+      f32.fill(0, wpack >> 2, (wpack >> 2) + nb * taps * 16);
+      f32.fill(0, bias >> 2, (bias >> 2) + nb * 16);
+      for (let t = 0; t < taps; t++) {
+        for (let co = 0; co < outChannels; co++) f32[(wpack >> 2) + ((co >> 4) * taps + t) * 16 + (co & 15)] = w[t * outChannels + co];
+      }
+      if (epilogue.bias) f32.set(epilogue.bias.subarray(0, outChannels), bias >> 2);
+      params(rt, [xp, wpack, bias, o.at, batch, outHeight, outWidth, hp, wp, kh, kw, sh, sw, dh, dw, outChannels, relu ? 1 : 0, 0]);
+      rt.run('conv2d_cin1', m * taps * outChannels >= PARALLEL_WORK);
     } else {
       const k = kh * kw * inChannels;
       const nb = (outChannels + 7) >> 3;

@@ -17,6 +17,7 @@ export const KERNELS = [
   'transpose2d',
   'pad_nhwc',
   'max_pool_grad',
+  'conv2d_cin1',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;

@@ -2,7 +2,7 @@
 // Memory is imported (shared between threads in the threaded build) and managed from JS.
 export { conv2d_backprop_filter } from './backprop';
 export { pad_nhwc } from './pad';
-export { conv2d_direct1 } from './direct';
+export { conv2d_cin1, conv2d_direct1 } from './direct';
 export { binary_f32, transpose2d, unary_f32 } from './elementwise';
 export { conv2d_gemm, gemm } from './gemm';
 export { avg_pool, avg_pool_backprop, max_pool, max_pool_backprop, max_pool_grad } from './pool';

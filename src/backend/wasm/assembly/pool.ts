@@ -43,6 +43,15 @@ function pool(p: usize, isMax: bool): void {
       const base = x + (<usize>((n * h + ys) * w + xs)) * pixBytes;
       const rowBytes = <usize>w * pixBytes;
       let ch = 0;
+      if (isMax && ye - ys == 2 && xe - xs == 2) {
+        // the common 2 x 2 window, whole: four loads and three maxima (max is order-independent, NaN included)
+        for (; ch < c4; ch += 4) {
+          const q = base + (<usize>ch << 2);
+          const top = f32x4.max(v128.load(q), v128.load(q + pixBytes));
+          const bottom = f32x4.max(v128.load(q + rowBytes), v128.load(q + rowBytes + pixBytes));
+          v128.store(dst + (<usize>ch << 2), f32x4.max(top, bottom));
+        }
+      }
       for (; ch < c4; ch += 4) {
         let acc = f32x4.splat(init);
         let row = base + (<usize>ch << 2);
@@ -228,6 +237,33 @@ export function max_pool_grad(p: usize, tid: i32, nth: i32): void {
         const g = dy + <usize>((n * ho + oy) * wo + ox) * pixBytes;
         const offset = image + <usize>ry0 * rowBytes + <usize>rx0 * pixBytes;
         let ch = 0;
+        if (disjoint && ry1 - ry0 == 2 && rx1 - rx0 == 2) {
+          // the common whole 2 x 2 window: the first maximum in row-major order gets the gradient
+          for (; ch < c4; ch += 4) {
+            const o = offset + (<usize>ch << 2);
+            const v0 = v128.load(x + o);
+            const v1 = v128.load(x + o + pixBytes);
+            const v2 = v128.load(x + o + rowBytes);
+            const v3 = v128.load(x + o + rowBytes + pixBytes);
+            // m_j: cell j beats the best of the cells before it
+            const m1 = f32x4.gt(v1, v0);
+            let best = v128.bitselect(v1, v0, m1);
+            const m2 = f32x4.gt(v2, best);
+            best = v128.bitselect(v2, best, m2);
+            const m3 = f32x4.gt(v3, best);
+            best = v128.bitselect(v3, best, m3);
+            let gv = v128.load(g + (<usize>ch << 2));
+            if (relu) gv = v128.and(gv, f32x4.gt(best, z));
+            // cell j is the argmax when it beat its predecessors and no later cell beat it
+            const after3 = m3;
+            const after2 = v128.or(m3, m2);
+            const after1 = v128.or(after2, m1);
+            v128.store(dx + o, v128.andnot(gv, after1));
+            v128.store(dx + o + pixBytes, v128.andnot(v128.and(gv, m1), after2));
+            v128.store(dx + o + rowBytes, v128.andnot(v128.and(gv, m2), after3));
+            v128.store(dx + o + rowBytes + pixBytes, v128.and(gv, m3));
+          }
+        }
         for (; ch < c4; ch += 4) {
           const o = offset + (<usize>ch << 2);
           let best = v128.load(x + o);
