@@ -119,7 +119,12 @@ describe('extractFeature and showExtraction', () => {
     expect(r.condense!.shape).toEqual([1, 3, 3, 1]);
     expect(Array.from(r.condense!.data)).toEqual([2, 0, 0, 2, 0, 0, 2, 0, 0]);
     // nested arrays work as well as tensors
-    expect(extractFeature(six.array() as number[][], [[1, -1], [1, -1]]).detect.data).toEqual(r.detect.data);
+    expect(
+      extractFeature(six.array() as number[][], [
+        [1, -1],
+        [1, -1],
+      ]).detect.data,
+    ).toEqual(r.detect.data);
   });
 
   it('matches nn ops on a real image, and tiles a 2-D kernel over RGB channels', () => {
