@@ -30,4 +30,8 @@ export const platform: Platform = {
     return { terminate: () => void worker.terminate() };
   },
   env: (name: string) => process.env[name],
+  cpuTime() {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
 };

@@ -33,4 +33,6 @@ export interface Platform {
   spawn(source: string, data: WorkerStart): WorkerHandle;
   /** A configuration variable (environment variable in Node). */
   env(name: string): string | undefined;
+  /** CPU time the process has used so far (all its threads), in milliseconds, where the host tells (Node); else undefined. */
+  cpuTime?(): number;
 }

@@ -58,7 +58,14 @@ export interface ThreadStats {
   workers: number;
   ready: number;
   joined: number;
+  /** Parallel calls run on the calling thread alone because the workers were not getting CPU time (see Runtime.run). */
+  serialized: number;
 }
+
+/** Wall time (ms) of parallel calls over which the workers' usefulness is judged. */
+const JUDGE_MS = 30;
+/** How long (ms) calls stay on the calling thread after the workers were judged idle, at first and at most. */
+const BACKOFF_MS = [250, 4000];
 
 /** How the module was picked, for diagnostics and BENCHMARKS.md. */
 export interface WasmFeatures {
@@ -91,6 +98,8 @@ export class Runtime {
   /** Every ArrayBuffer this memory has had (a shared memory's old buffers stay valid after growing). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly reclaim = new FinalizationRegistry<number>((at) => this.unpin(at));
+  /** Process CPU time and wall time of the parallel calls being judged, and the current verdict. */
+  private judged = { cpu: 0, wall: 0, serialUntil: 0, backoff: BACKOFF_MS[0], serialized: 0 };
   f32!: Float32Array;
   i32!: Int32Array;
   u32!: Uint32Array;
@@ -262,7 +271,32 @@ export class Runtime {
       workers: this.workers.length,
       ready: ctl ? Atomics.load(ctl, CTL.ready) : 0,
       joined: ctl ? Atomics.load(ctl, CTL.joined) : 0,
+      serialized: this.judged.serialized,
     };
+  }
+
+  /**
+   * Judges, over every JUDGE_MS of parallel calls, whether the workers actually ran alongside the
+   * calling thread: the process's CPU time over the calls' wall time is near the thread count when
+   * they did and near 1 when the cores are busy with other processes (the workers then only wait
+   * for CPU, or take it from the calling thread, and every call waits for them). In that case calls
+   * run on the calling thread alone for a while (250 ms, doubling up to 4 s while it lasts), then
+   * the workers are tried again.
+   */
+  private judge(cpu: number, wall: number, threads: number, now: number): void {
+    const j = this.judged;
+    j.cpu += cpu;
+    j.wall += wall;
+    if (j.wall < JUDGE_MS) return;
+    const gain = j.cpu / j.wall;
+    j.cpu = 0;
+    j.wall = 0;
+    if (gain < 1 + 0.3 * (threads - 1)) {
+      j.serialUntil = now + j.backoff;
+      j.backoff = Math.min(BACKOFF_MS[1], j.backoff * 2);
+    } else {
+      j.backoff = BACKOFF_MS[0];
+    }
   }
 
   /** Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. */
@@ -272,11 +306,18 @@ export class Runtime {
     const ctl = this.ctl;
     if (parallel && ctl && this.workers.length < this.threadCount - 1) this.spawnWorkers();
     // every started worker may join (one still starting up joins a later call): nobody waits for start-up
-    const workers = parallel ? this.workers.length : 0;
+    let workers = parallel ? this.workers.length : 0;
+    const cpuTime = platform.cpuTime;
+    const start = workers > 0 && cpuTime ? performance.now() : 0;
+    if (workers > 0 && start < this.judged.serialUntil) {
+      workers = 0;
+      this.judged.serialized++;
+    }
     if (workers === 0 || !ctl) {
       fn(PARAMS, 0, 1);
       return;
     }
+    const cpuStart = cpuTime ? cpuTime() : 0;
     const nth = workers + 1;
     ctl[CTL.kernel] = id;
     ctl[CTL.params] = PARAMS;
@@ -297,6 +338,11 @@ export class Runtime {
     while (active > 0) {
       if (platform.canBlock && ++spins > SPIN) Atomics.wait(ctl, CTL.active, active, 1000);
       active = Atomics.load(ctl, CTL.active);
+    }
+    // judged once every worker ever started is up (one still compiling the module cannot help yet)
+    if (cpuTime && Atomics.load(ctl, CTL.ready) >= this.serial) {
+      const end = performance.now();
+      this.judge(cpuTime() - cpuStart, end - start, nth, end);
     }
     if (failure) throw failure;
     if (Atomics.load(ctl, CTL.error) !== 0) throw new Error(`wasm kernel ${kernel} failed in a worker thread`);

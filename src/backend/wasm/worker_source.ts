@@ -35,8 +35,16 @@ export const CTL = {
 /** Most threads a pool may have (the control block has a slot per thread). */
 export const MAX_THREADS = 256;
 
-/** Busy-wait iterations before sleeping in Atomics.wait (keeps back-to-back calls cheap). */
+/** Busy-wait iterations of the calling thread, waiting for workers, before it sleeps in Atomics.wait. */
 export const SPIN = 20000;
+
+/**
+ * Milliseconds an idle worker keeps polling for the next job before it sleeps in Atomics.wait.
+ * Waking a sleeping worker costs the posting thread about half a millisecond on a busy virtual
+ * machine (the futex wake and the reschedule it triggers), which a training step of a dozen
+ * kernels would pay again and again; a few milliseconds of polling after the last job avoids it.
+ */
+export const IDLE_SPIN_MS = 10;
 
 /**
  * The worker's code, as source text so it needs no file of its own (bundlers, vitest and plain
@@ -53,10 +61,15 @@ function start(d) {
   for (;;) {
     let g;
     let spins = 0;
+    let since = 0;
     while ((g = Atomics.load(ctl, ${CTL.generation})) === seen) {
-      if (++spins > ${SPIN}) {
-        Atomics.wait(ctl, ${CTL.generation}, seen);
-        spins = 0;
+      if ((++spins & 255) === 0) {
+        const now = performance.now();
+        if (since === 0) since = now;
+        else if (now - since > ${IDLE_SPIN_MS}) {
+          Atomics.wait(ctl, ${CTL.generation}, seen);
+          since = 0;
+        }
       }
     }
     seen = g;
