@@ -331,7 +331,8 @@ export class Sequential {
       }
       const logs = this.logs(lossSum / seen, correct / seen);
       if (validation) {
-        const v = this.evaluate(validation[0], validation[1]);
+        // Keras' validation_batch_size defaults to the batch size
+        const v = this.evaluate(validation[0], validation[1], { batchSize });
         logs.val_loss = v.loss;
         if (this.compiled?.accuracy) logs.val_accuracy = v.accuracy;
       }

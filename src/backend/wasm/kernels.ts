@@ -62,7 +62,7 @@ function planPadded(
       raw.fill();
       if (plain) return;
       params(rt, [raw.at, at, batch, h, w, ch, sy, sx, top, left, hp, wp, 0]);
-      rt.run('pad_nhwc', batch * hp * wp * ch >= PARALLEL_WORK * 8);
+      rt.run('pad_nhwc', batch * hp * wp * ch >= PARALLEL_WORK / 2);
     },
   };
 }

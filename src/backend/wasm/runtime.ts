@@ -99,7 +99,7 @@ export class Runtime {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly reclaim = new FinalizationRegistry<number>((at) => this.unpin(at));
   /** Process CPU time and wall time of the parallel calls being judged, and the current verdict. */
-  private judged = { cpu: 0, wall: 0, serialUntil: 0, backoff: BACKOFF_MS[0], serialized: 0 };
+  private judged = { cpu: 0, wall: 0, serialUntil: 0, backoff: BACKOFF_MS[0], serialized: 0, calls: 0 };
   f32!: Float32Array;
   i32!: Int32Array;
   u32!: Uint32Array;
@@ -276,7 +276,7 @@ export class Runtime {
   }
 
   /**
-   * Judges, over every JUDGE_MS of parallel calls, whether the workers actually ran alongside the
+   * Judges, over every JUDGE_MS of (sampled) parallel calls, whether the workers actually ran alongside the
    * calling thread: the process's CPU time over the calls' wall time is near the thread count when
    * they did and near 1 when the cores are busy with other processes (the workers then only wait
    * for CPU, or take it from the calling thread, and every call waits for them). In that case calls
@@ -307,8 +307,9 @@ export class Runtime {
     if (parallel && ctl && this.workers.length < this.threadCount - 1) this.spawnWorkers();
     // every started worker may join (one still starting up joins a later call): nobody waits for start-up
     let workers = parallel ? this.workers.length : 0;
-    const cpuTime = platform.cpuTime;
-    const start = workers > 0 && cpuTime ? performance.now() : 0;
+    // every fourth parallel call is measured (reading the process's CPU time costs a system call)
+    const cpuTime = workers > 0 && (this.judged.calls++ & 3) === 0 ? platform.cpuTime : undefined;
+    const start = workers > 0 ? performance.now() : 0;
     if (workers > 0 && start < this.judged.serialUntil) {
       workers = 0;
       this.judged.serialized++;
