@@ -10,7 +10,7 @@ import { ConvlensError } from '../errors.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam, SGD } from '../train/optimizers.js';
-import { Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
+import { Activation, Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
 
 const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
 const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
@@ -141,6 +141,77 @@ forEachBackend(() => {
       const result = ours.evaluate(x, y);
       expectClose(result.loss, loss.dataSync()[0], 1e-5, 'evaluate loss');
       expectClose(result.accuracy, accuracy.dataSync()[0], 1e-6, 'evaluate accuracy');
+    });
+
+    it('ReLU layers under max pooling (an Activation layer, overlapping SAME windows, a conv after a conv), with Adam', async () => {
+      // the model takes the ReLU's gradient inside max pooling's: this checks that path against tfjs' separate ops
+      setSeed(15);
+      const rng = caseRng('fit relu pool', 0);
+      const ours = new Sequential([
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', inputShape: [9, 9, 2] }),
+        new Activation('relu'),
+        new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }),
+        new Conv2D({ filters: 5, kernelSize: 2, activation: 'relu' }),
+        new Conv2D({ filters: 3, kernelSize: 2, activation: 'relu', padding: 'same' }),
+        new MaxPool2D({ poolSize: 2 }),
+        new Flatten(),
+        new Dense({ units: 3, activation: 'softmax' }),
+      ]);
+      const theirs = tfl.sequential({
+        layers: [
+          tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', inputShape: [9, 9, 2] }),
+          tfl.layers.activation({ activation: 'relu' }),
+          tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+          tfl.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'relu' }),
+          tfl.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', padding: 'same' }),
+          tfl.layers.maxPooling2d({ poolSize: 2 }),
+          tfl.layers.flatten(),
+          tfl.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      theirs.setWeights(ours.getWeights().map(tfOf));
+      ours.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+      theirs.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'categoricalCrossentropy' });
+      const x = f32(rng, [6, 9, 9, 2]);
+      report(
+        'fit (ReLU under pooling) weights vs tfjs-layers',
+        await compareFit(ours, theirs, x, oneHot(rng.ints(6, 0, 2), 3), 1, 'relu pool'),
+      );
+    });
+
+    it('what fit and evaluate compute in their reused buffers never reaches the caller', async () => {
+      setSeed(16);
+      const rng = caseRng('fit workspace', 0);
+      const model = barNet();
+      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const data = bars(24, rng);
+      const probe = new Tensor(data.x.data.slice(0, 2 * 64), [2, 8, 8, 1], 'float32');
+      const seen: { output: Tensor<'float32'>; copy: number[] }[] = [];
+      await model.fit(data.x, new Tensor(data.labels, [24], 'int32'), {
+        epochs: 2,
+        batchSize: 8,
+        callbacks: {
+          onBatchEnd: () => {
+            const output = model.predict(probe);
+            seen.push({ output, copy: Array.from(output.data) });
+          },
+        },
+      });
+      model.evaluate(data.x, new Tensor(data.labels, [24], 'int32'), { batchSize: 5 });
+      // predictions made between batches keep their values while training goes on
+      for (const { output, copy } of seen) expect(Array.from(output.data)).toEqual(copy);
+      // layers used on their own (outside fit and evaluate) return fresh arrays
+      const a = model.layers[0].apply(probe, true);
+      const before = Array.from(a.data);
+      model.layers[0].apply(
+        new Tensor(
+          probe.data.map((v) => v * 2),
+          probe.shape,
+          'float32',
+        ),
+        true,
+      );
+      expect(Array.from(a.data)).toEqual(before);
     });
 
     it('mean squared error on a linear head with Adam', async () => {
