@@ -275,7 +275,7 @@ function training() {
     );
   }
   if (ours.accuracy?.length)
-    lines.push(`- convlens training accuracy after each epoch: ${ours.accuracy.map((a) => a.toFixed(4)).join(', ')}`);
+    lines.push(`- convlens training accuracy after each epoch (the warm-up first): ${ours.accuracy.map((a) => a.toFixed(4)).join(', ')}`);
   return lines.join('\n');
 }
 
