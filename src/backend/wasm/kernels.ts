@@ -5,6 +5,8 @@ import { PARAMS, type Runtime } from './runtime.js';
 const P = PARAMS >> 2;
 /** Work (in multiply-adds) below which a call stays on the calling thread. */
 const PARALLEL_WORK = 1 << 19;
+/** Runs of row chunks with their own partial sums in a filter gradient (see conv2d_backprop_filter). */
+const FILTER_GRAD_GROUPS = 16;
 
 function params(rt: Runtime, values: readonly number[]): void {
   rt.i32.set(values, P);
@@ -326,21 +328,21 @@ export function makeKernels(rt: Runtime) {
     const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd };
     const layout = tapLayout(g);
     const parallel = m * size >= PARALLEL_WORK;
-    const threads = parallel ? rt.threads() : 1;
     const input = planPadded(rt, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
-    // per-thread partial sums; rows padded by 4 (a k block may run past the last row) and to whole vectors
-    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
-    const partials = rt.alloc(partialFloats * 4 * threads);
-    const biasFloats = ((outChannels + 15) >> 4) << 4;
-    const biasPartials = withBias ? rt.alloc(biasFloats * 4 * threads) : 0;
-    const taps = rt.alloc(layout.count * 4);
     // chunks of whole output rows with about 128 pixels: a task's set-up is amortised and the chunk stays in L1
-    const rowsPer = Math.max(1, Math.min(Math.round(128 / Math.max(1, outWidth)), Math.ceil((batch * outHeight) / (threads * 4))));
+    const rows = batch * outHeight;
+    const rowsPer = Math.max(1, Math.min(Math.round(128 / Math.max(1, outWidth)), Math.ceil(rows / 64)));
+    // runs of chunks with their own partial sums, summed in order: the same result on any number of threads
+    const groups = Math.min(FILTER_GRAD_GROUPS, Math.ceil(rows / rowsPer));
+    // partial rows padded by 4 (a k block may run past the last row) and to whole vectors
+    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
+    const partials = rt.alloc(partialFloats * 4 * groups);
+    const biasFloats = ((outChannels + 15) >> 4) << 4;
+    const biasPartials = withBias ? rt.alloc(biasFloats * 4 * groups) : 0;
+    const taps = rt.alloc(layout.count * 4);
     return {
       run(dyAt, dw, db) {
         input.fill();
-        rt.f32.fill(0, partials >> 2, (partials >> 2) + partialFloats * threads);
-        if (withBias) rt.f32.fill(0, biasPartials >> 2, (biasPartials >> 2) + biasFloats * threads);
         writeTaps(rt, taps, g, g.dw === 1);
         params(rt, [
           input.at,
@@ -363,11 +365,12 @@ export function makeKernels(rt: Runtime) {
           rowsPer,
           biasPartials,
           biasFloats * 4,
+          groups,
         ]);
         rt.run('conv2d_backprop_filter', parallel);
         const f32 = rt.f32;
-        sumPartials(f32, partials >> 2, partialFloats, threads, dw, size);
-        if (db && withBias) sumPartials(f32, biasPartials >> 2, biasFloats, threads, db, outChannels);
+        sumPartials(f32, partials >> 2, partialFloats, groups, dw, size);
+        if (db && withBias) sumPartials(f32, biasPartials >> 2, biasFloats, groups, db, outChannels);
       },
     };
   }
@@ -649,10 +652,10 @@ export function makeKernels(rt: Runtime) {
   };
 }
 
-/** out[0..n) = the sum of `threads` partial arrays of `stride` floats starting at float index `base`. */
-function sumPartials(f32: Float32Array, base: number, stride: number, threads: number, out: Float32Array, n: number): void {
+/** out[0..n) = the sum, in order, of `count` partial arrays of `stride` floats starting at float index `base`. */
+function sumPartials(f32: Float32Array, base: number, stride: number, count: number, out: Float32Array, n: number): void {
   out.set(f32.subarray(base, base + n));
-  for (let t = 1; t < threads; t++) {
+  for (let t = 1; t < count; t++) {
     const o = base + t * stride;
     for (let i = 0; i < n; i++) out[i] += f32[o + i];
   }

@@ -227,6 +227,21 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
       });
     }
 
+    it('filter and bias gradients are the same to the bit on any number of threads (reproducible training)', () => {
+      const info = convInfo([16, 14, 14, 16], [3, 3, 32]);
+      const rnd = random(77);
+      const x = fill(16 * 14 * 14 * 16, rnd);
+      const w = fill(9 * 16 * 32, rnd);
+      const dy = fill(16 * 14 * 14 * 32, rnd);
+      const results = [1, 2, 3, 2, 1].map((threads) => {
+        setThreads(threads);
+        const grads = { dFilters: new Float32Array(w.length), dBias: new Float32Array(32) };
+        wasm.conv2dBackward(x, w, dy, info, grads);
+        return [...grads.dFilters, ...grads.dBias];
+      });
+      for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+    });
+
     it('the js reference: the bias gradient sums dy per channel, the ReLU mask zeroes where the output is not positive', () => {
       const info = convInfo([1, 2, 2, 1], [1, 1, 2]);
       const x = Float32Array.of(1, 2, 3, 4);

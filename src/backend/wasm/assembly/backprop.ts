@@ -5,19 +5,23 @@ import { claim, madd, pi, pu, store8 } from './common';
  *   dw[t, k, co] = sum over (n, oy, ox) of xp[pixel (n, oy, ox) + tap t][k] * dy[n, oy, ox, co],
  * where a tap is a filter row (taps merged, `seg` = kw * cin contiguous floats) or a single filter
  * cell (`seg` = cin); optionally also the bias gradient db[co] = sum of dy[.., co].
- * Threads claim chunks of consecutive output rows (enough pixels to amortise a task's set-up, few
- * enough to stay in L1); for each chunk every task (tap, 4 consecutive k, 8 output channels) runs
- * 4 x 8 accumulators over the chunk's pixels and adds them into the thread's own partial dw
- * (zeroed by the caller, summed by the caller after); the bias sums likewise.
+ * The output rows are cut into chunks (enough pixels to amortise a task's set-up, few enough to
+ * stay in L1) and the chunks into `groups` runs of consecutive chunks; threads claim groups, and
+ * each group has its own partial dw (and db), zeroed and filled in a fixed order by whichever
+ * thread claims it, which the caller sums in group order: the result does not depend on the
+ * number of threads or on which thread took what (a seeded training run is reproducible).
+ * For each chunk every task (tap, 4 consecutive k, 8 output channels) runs 4 x 8 accumulators
+ * over the chunk's pixels and adds them into the group's partial.
  * Params: 0 xp, 1 dy, 2 partials, 3 taps (byte offsets), 4 ntaps, 5 cin, 6 cout, 7 batch, 8 outH,
  * 9 outW, 10 padded H, 11 padded W, 12 strideH, 13 strideW, 14 counter, 15 seg, 16 bytes per
- * partial, 17 rows per chunk, 18 bias partials (0: none), 19 bytes per bias partial.
+ * partial, 17 rows per chunk, 18 bias partials (0: none), 19 bytes per bias partial, 20 groups.
  * Reads up to 3 floats past a segment and 7 past a dy pixel: the caller leaves slack.
  */
 export function conv2d_backprop_filter(p: usize, tid: i32, nth: i32): void {
   const xp = pu(p, 0);
   const dy = pu(p, 1);
-  const dw = pu(p, 2) + <usize>tid * pu(p, 16);
+  const partials = pu(p, 2);
+  const partialBytes = pu(p, 16);
   const taps = pu(p, 3);
   const ntaps = pi(p, 4);
   const cin = pi(p, 5);
@@ -33,7 +37,8 @@ export function conv2d_backprop_filter(p: usize, tid: i32, nth: i32): void {
   const seg = pi(p, 15);
   const rowsPer = max(1, pi(p, 17));
   const biasOut = pu(p, 18);
-  const db = biasOut + <usize>tid * pu(p, 19);
+  const biasBytes = pu(p, 19);
+  const groups = pi(p, 20);
   const kb = (seg + 3) >> 2;
   const nb = (cout + 7) >> 3;
   const pixStride = <usize>(sw * cin) << 2;
@@ -44,78 +49,85 @@ export function conv2d_backprop_filter(p: usize, tid: i32, nth: i32): void {
   const rows = batch * ho;
   const chunks = (rows + rowsPer - 1) / rowsPer;
   while (true) {
-    const chunk = claim(counter);
-    if (chunk >= chunks) break;
-    const r0 = chunk * rowsPer;
-    const r1 = min(rows, r0 + rowsPer);
-    const n0 = r0 / ho;
-    const oy0 = r0 - n0 * ho;
-    const gChunk = dy + <usize>(r0 * wo) * dyPix;
-    for (let t = 0; t < ntaps; t++) {
-      const tapOff = <usize>load<u32>(taps + (<usize>t << 2));
-      for (let q = 0; q < kb; q++) {
-        const k = q << 2;
-        const krows = min(4, seg - k);
-        const d = dw + (<usize>((t * seg + k) * cout) << 2);
-        const kOff = tapOff + (<usize>k << 2);
-        for (let b = 0; b < nb; b++) {
-          let x00 = f32x4.splat(0);
-          let x01 = x00;
-          let x10 = x00;
-          let x11 = x00;
-          let x20 = x00;
-          let x21 = x00;
-          let x30 = x00;
-          let x31 = x00;
-          let g = gChunk + (<usize>b << 5);
-          let n = n0;
-          let oy = oy0;
-          for (let r = r0; r < r1; r++) {
-            let a = xp + <usize>n * imgStride + <usize>oy * rowStride + kOff;
-            for (let ox = 0; ox < wo; ox++) {
-              const g0 = v128.load(g);
-              const g1 = v128.load(g, 16);
-              let v = v128.load32_splat(a);
-              x00 = madd(v, g0, x00);
-              x01 = madd(v, g1, x01);
-              v = v128.load32_splat(a, 4);
-              x10 = madd(v, g0, x10);
-              x11 = madd(v, g1, x11);
-              v = v128.load32_splat(a, 8);
-              x20 = madd(v, g0, x20);
-              x21 = madd(v, g1, x21);
-              v = v128.load32_splat(a, 12);
-              x30 = madd(v, g0, x30);
-              x31 = madd(v, g1, x31);
-              a += pixStride;
-              g += dyPix;
+    const group = claim(counter);
+    if (group >= groups) break;
+    const dw = partials + <usize>group * partialBytes;
+    const db = biasOut + <usize>group * biasBytes;
+    memory.fill(dw, 0, partialBytes);
+    if (biasOut != 0) memory.fill(db, 0, biasBytes);
+    const chunkEnd = <i32>((<i64>(group + 1) * <i64>chunks) / <i64>groups);
+    for (let chunk = <i32>((<i64>group * <i64>chunks) / <i64>groups); chunk < chunkEnd; chunk++) {
+      const r0 = chunk * rowsPer;
+      const r1 = min(rows, r0 + rowsPer);
+      const n0 = r0 / ho;
+      const oy0 = r0 - n0 * ho;
+      const gChunk = dy + <usize>(r0 * wo) * dyPix;
+      for (let t = 0; t < ntaps; t++) {
+        const tapOff = <usize>load<u32>(taps + (<usize>t << 2));
+        for (let q = 0; q < kb; q++) {
+          const k = q << 2;
+          const krows = min(4, seg - k);
+          const d = dw + (<usize>((t * seg + k) * cout) << 2);
+          const kOff = tapOff + (<usize>k << 2);
+          for (let b = 0; b < nb; b++) {
+            let x00 = f32x4.splat(0);
+            let x01 = x00;
+            let x10 = x00;
+            let x11 = x00;
+            let x20 = x00;
+            let x21 = x00;
+            let x30 = x00;
+            let x31 = x00;
+            let g = gChunk + (<usize>b << 5);
+            let n = n0;
+            let oy = oy0;
+            for (let r = r0; r < r1; r++) {
+              let a = xp + <usize>n * imgStride + <usize>oy * rowStride + kOff;
+              for (let ox = 0; ox < wo; ox++) {
+                const g0 = v128.load(g);
+                const g1 = v128.load(g, 16);
+                let v = v128.load32_splat(a);
+                x00 = madd(v, g0, x00);
+                x01 = madd(v, g1, x01);
+                v = v128.load32_splat(a, 4);
+                x10 = madd(v, g0, x10);
+                x11 = madd(v, g1, x11);
+                v = v128.load32_splat(a, 8);
+                x20 = madd(v, g0, x20);
+                x21 = madd(v, g1, x21);
+                v = v128.load32_splat(a, 12);
+                x30 = madd(v, g0, x30);
+                x31 = madd(v, g1, x31);
+                a += pixStride;
+                g += dyPix;
+              }
+              if (++oy == ho) {
+                oy = 0;
+                n++;
+              }
             }
-            if (++oy == ho) {
-              oy = 0;
-              n++;
-            }
+            const nc = min(8, cout - (b << 3));
+            const c = d + (<usize>b << 5);
+            add8(c, x00, x01, nc);
+            if (krows > 1) add8(c + rowBytes, x10, x11, nc);
+            if (krows > 2) add8(c + 2 * rowBytes, x20, x21, nc);
+            if (krows > 3) add8(c + 3 * rowBytes, x30, x31, nc);
           }
-          const nc = min(8, cout - (b << 3));
-          const c = d + (<usize>b << 5);
-          add8(c, x00, x01, nc);
-          if (krows > 1) add8(c + rowBytes, x10, x11, nc);
-          if (krows > 2) add8(c + 2 * rowBytes, x20, x21, nc);
-          if (krows > 3) add8(c + 3 * rowBytes, x30, x31, nc);
         }
       }
-    }
-    if (biasOut != 0) {
-      const pixels = (r1 - r0) * wo;
-      for (let b = 0; b < nb; b++) {
-        let s0 = f32x4.splat(0);
-        let s1 = s0;
-        let g = gChunk + (<usize>b << 5);
-        for (let i = 0; i < pixels; i++) {
-          s0 = f32x4.add(s0, v128.load(g));
-          s1 = f32x4.add(s1, v128.load(g, 16));
-          g += dyPix;
+      if (biasOut != 0) {
+        const pixels = (r1 - r0) * wo;
+        for (let b = 0; b < nb; b++) {
+          let s0 = f32x4.splat(0);
+          let s1 = s0;
+          let g = gChunk + (<usize>b << 5);
+          for (let i = 0; i < pixels; i++) {
+            s0 = f32x4.add(s0, v128.load(g));
+            s1 = f32x4.add(s1, v128.load(g, 16));
+            g += dyPix;
+          }
+          add8(db + (<usize>b << 5), s0, s1, min(8, cout - (b << 3)));
         }
-        add8(db + (<usize>b << 5), s0, s1, min(8, cout - (b << 3)));
       }
     }
   }
