@@ -53,8 +53,17 @@ export class Workspace {
   /** Outgrown buffers stay referenced: cached tensors may still view them until the next batch. */
   private readonly retired: Float32Array[] = [];
 
+  /** The backend the buffers were made for (another backend's would work, but with copies). */
+  private backendName: string | undefined;
+
   /** `length` floats (contents undefined) for `owner`'s buffer `key`. */
   get(owner: object, key: string, length: number): Float32Array {
+    const current = backend();
+    if (current.name !== this.backendName) {
+      for (const slots of this.slots.values()) this.retired.push(...slots.values());
+      this.slots.clear();
+      this.backendName = current.name;
+    }
     let slots = this.slots.get(owner);
     if (!slots) {
       slots = new Map();
@@ -63,7 +72,7 @@ export class Workspace {
     let buffer = slots.get(key);
     if (!buffer || buffer.length < length) {
       if (buffer) this.retired.push(buffer);
-      buffer = backend().residentBuffer(length);
+      buffer = current.residentBuffer(length);
       slots.set(key, buffer);
     }
     return buffer.length === length ? buffer : buffer.subarray(0, length);
