@@ -1,11 +1,11 @@
 """PyTorch peer for bench/run.js: reads cases as JSON on stdin, prints median milliseconds as JSON.
 
 Conv + ReLU in NCHW (PyTorch's default layout), max pooling, one SGD step of the same small
-convnet as the other peers (random inputs: only the timings are compared), and whole MNIST
-epochs of the reference network on the same 8,000 digits convlens trains on (read from the
+convnet as the other peers (random inputs: only the timings are compared). With --serve, whole
+MNIST epochs of the reference network on the same 8,000 digits convlens trains on (read from the
 binary file the case names: float32 pixels, then int32 labels), Adam 1e-3, batch 64, reshuffled
-every epoch. The thread count comes from the spec; bench/run.js also runs this with
-OMP_WAIT_POLICY=PASSIVE and with one thread, and keeps each case's best.
+every epoch, one per request. The thread count comes from the spec; bench/run.js also runs this
+with OMP_WAIT_POLICY=PASSIVE and with one thread, and keeps each case's best.
 """
 import json
 import statistics
@@ -44,8 +44,8 @@ def reference_network(size, classes):
     )
 
 
-def mnist_epochs(case):
-    """Seconds per epoch: one warm-up epoch, then `epochs` timed ones; returns (times, test accuracy)."""
+def mnist_trainer(case):
+    """The reference network with Adam on the case's digits: returns (one epoch, accuracy on those digits)."""
     n, size = case["count"], case["size"]
     raw = np.fromfile(case["data"], dtype=np.uint8)
     x = torch.from_numpy(raw[: n * size * size * 4].view(np.float32).copy()).reshape(n, 1, size, size)
@@ -63,15 +63,32 @@ def mnist_epochs(case):
             loss.backward()
             opt.step()
 
+    def accuracy():
+        with torch.no_grad():
+            return (model(x).argmax(1) == y).float().mean().item()
+
+    return epoch, accuracy
+
+
+def serve():
+    """--serve: MNIST epochs on request, so bench/run.js can interleave them with convlens' epochs.
+    Reads a JSON line {threads, case}, runs a warm-up epoch and answers {ready, version}; then each
+    line "epoch" is answered with {seconds} and "quit" with {trainAccuracy}."""
+    spec = json.loads(sys.stdin.readline())
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    epoch, accuracy = mnist_trainer(spec["case"])
     epoch()
-    times = []
-    for _ in range(case["epochs"]):
-        t = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - t)
-    with torch.no_grad():
-        accuracy = (model(x).argmax(1) == y).float().mean().item()
-    return times, accuracy
+    print(json.dumps({"ready": True, "version": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "epoch":
+            t = time.perf_counter()
+            epoch()
+            print(json.dumps({"seconds": time.perf_counter() - t}), flush=True)
+        elif command == "quit":
+            print(json.dumps({"trainAccuracy": accuracy()}), flush=True)
+            return
 
 
 def main():
@@ -93,13 +110,7 @@ def main():
                 x = torch.rand(n, c, h, w)
                 k, s = case["ksize"], case["stride"]
                 results[case["id"]] = measure(lambda: F.max_pool2d(x, k, s, ceil_mode=True))
-    epochs = {}
     for case in spec["cases"]:
-        if case["kind"] == "mnist":
-            times, accuracy = mnist_epochs(case)
-            epochs[case["id"]] = {"seconds": times, "trainAccuracy": accuracy}
-            results[case["id"]] = statistics.median(times) * 1000
-            continue
         if case["kind"] != "train":
             continue
         b, size, classes = case["batch"], case["size"], case["classes"]
@@ -115,7 +126,10 @@ def main():
             opt.step()
 
         results[case["id"]] = measure(step)
-    json.dump({"version": torch.__version__, "threads": torch.get_num_threads(), "results": results, "epochs": epochs}, sys.stdout)
+    json.dump({"version": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
 
 
-main()
+if "--serve" in sys.argv:
+    serve()
+else:
+    main()

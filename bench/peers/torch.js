@@ -1,6 +1,7 @@
 /** PyTorch (Debian's python3-torch) in a subprocess, when `import torch` works. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 
 const python = '/usr/bin/python3';
 const script = new URL('../torch_bench.py', import.meta.url).pathname;
@@ -26,11 +27,53 @@ export function configs() {
 }
 
 /**
- * Runs every case in one subprocess; returns median milliseconds by case id (and, for MNIST
- * epochs, each epoch's seconds).
+ * A PyTorch subprocess that trains the reference network on the MNIST case's digits one epoch per
+ * request (after its own warm-up epoch), so that bench/run.js can interleave its epochs with
+ * convlens' on a machine whose load changes by the minute.
+ * @param {object} c the MNIST case (without its arrays)
+ * @param {{ threads: number, env: Record<string, string> }} config
+ * @returns {Promise<{ version: string, epoch(): Promise<number>, close(): Promise<number> } | undefined>} seconds per epoch; close gives the training accuracy
+ */
+export async function mnistTrainer(c, config) {
+  const child = spawn(python, [script, '--serve'], { env: { ...process.env, ...config.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const reply = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`PyTorch trainer exited: ${stderr}`);
+    return JSON.parse(value);
+  };
+  try {
+    child.stdin.write(`${JSON.stringify({ threads: config.threads, case: c })}\n`);
+    const ready = await reply();
+    return {
+      version: ready.version,
+      async epoch() {
+        child.stdin.write('epoch\n');
+        return (await reply()).seconds;
+      },
+      async close() {
+        child.stdin.write('quit\n');
+        const { trainAccuracy } = await reply();
+        child.stdin.end();
+        return trainAccuracy;
+      },
+    };
+  } catch (error) {
+    console.error(`PyTorch trainer failed: ${error}`);
+    child.kill();
+    return undefined;
+  }
+}
+
+/**
+ * Runs every case (conv, pool, train) in one subprocess; returns median milliseconds by case id.
  * @param {object[]} cases
  * @param {{ threads: number, env: Record<string, string> }} [config]
- * @returns {{ version: string, threads: number, results: Record<string, number>, epochs: Record<string, { seconds: number[], trainAccuracy: number }> } | undefined}
+ * @returns {{ version: string, threads: number, results: Record<string, number> } | undefined}
  */
 export function run(cases, config = configs()[0]) {
   const result = spawnSync(python, [script], {
