@@ -33,6 +33,52 @@ function target(rt: Runtime, out: Float32Array, n: number): { at: number; flush(
   return { at, flush: () => out.set(rt.f32.subarray(at >> 2, (at >> 2) + n)) };
 }
 
+/** Output rows per work chunk of conv2d_gemm (CONV_MC in assembly/gemm.ts), and its chunk counter's parameter index. */
+const CONV_MC = 96;
+const GEMM_COUNTER = 18;
+
+/**
+ * Copies a conv2d_gemm output (`rows` rows of `rowFloats` at `at` in wasm memory) out to `out`
+ * chunk by chunk as the kernel flags chunks done, so the copy into a fresh array (page faults
+ * and all: about 2 ms for a 224×224×64 map) runs on the calling thread while the workers still
+ * compute. `flags` (one i32 per chunk, zeroed) is allocated now; `drive` is run()'s `main`,
+ * `finish` copies what the workers completed after the calling thread stopped.
+ */
+function planStreamOut(rt: Runtime, out: Float32Array, at: number, rows: number, rowFloats: number) {
+  const chunks = Math.ceil(rows / CONV_MC);
+  const flags = rt.alloc(chunks * 4);
+  const chunkFloats = CONV_MC * rowFloats;
+  const total = rows * rowFloats;
+  let next = 0;
+  const copyReady = (all: boolean) => {
+    const i32 = rt.i32;
+    const base = flags >> 2;
+    while (next < chunks && (all || Atomics.load(i32, base + next) === 1)) {
+      const from = next * chunkFloats;
+      const to = Math.min(total, from + chunkFloats);
+      out.set(rt.f32.subarray((at >> 2) + from, (at >> 2) + to), from);
+      next++;
+    }
+  };
+  return {
+    flags,
+    /** Call after commit: clears the flags. */
+    reset() {
+      rt.i32.fill(0, flags >> 2, (flags >> 2) + chunks);
+      next = 0;
+    },
+    drive(step: () => void) {
+      while (Atomics.load(rt.i32, P + GEMM_COUNTER) < chunks) {
+        step();
+        copyReady(false);
+      }
+    },
+    finish() {
+      copyReady(true);
+    },
+  };
+}
+
 /**
  * Plans an NHWC input [batch, h, w, ch] as a zero-padded [batch, hp, wp, ch] buffer in wasm memory:
  * source pixel (r, c) lands at (r * sy + top, c * sx + left); sy/sx > 1 insert zeros between pixels
@@ -111,7 +157,10 @@ function writeBias(rt: Runtime, at: number, cout: number, bias: Float32Array | u
  * `run` then writes the taps and runs it on a padded input at `xp` with weights packed at `wpack`
  * ([nb][K][8]) and the bias at `bias`, writing `out`.
  */
-function planConvGemm(rt: Runtime, g: ConvCore): { run(xp: number, wpack: number, bias: number, out: number, relu: boolean): void } {
+function planConvGemm(
+  rt: Runtime,
+  g: ConvCore,
+): { run(xp: number, wpack: number, bias: number, out: number, relu: boolean, stream?: ReturnType<typeof planStreamOut>): void } {
   const layout = tapLayout(g);
   const taps = rt.alloc(layout.count * 4);
   const threads = rt.threads();
@@ -119,8 +168,9 @@ function planConvGemm(rt: Runtime, g: ConvCore): { run(xp: number, wpack: number
   const scratchPer = (96 * 4 + layout.count * layout.segment * 16 + 127) & ~63;
   const scratch = rt.alloc(scratchPer * threads);
   return {
-    run(xp, wpack, bias, out, relu) {
+    run(xp, wpack, bias, out, relu, stream) {
       writeTaps(rt, taps, g, g.dw === 1);
+      stream?.reset();
       const m = g.batch * g.outHeight * g.outWidth;
       params(rt, [
         xp,
@@ -143,8 +193,11 @@ function planConvGemm(rt: Runtime, g: ConvCore): { run(xp: number, wpack: number
         scratchPer,
         0,
         layout.segment,
+        stream ? stream.flags : 0,
+        stream ? 1 : 0,
       ]);
-      rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK);
+      rt.run('conv2d_gemm', m * g.kh * g.kw * g.cin * g.cout >= PARALLEL_WORK, stream?.drive);
+      stream?.finish();
     },
   };
 }
@@ -233,11 +286,14 @@ export function makeKernels(rt: Runtime) {
       const wpack = rt.alloc(nb * k * 32);
       const bias = rt.alloc(nb * 32);
       const gemm = planConvGemm(rt, g);
+      // a JS output array is filled chunk by chunk while the kernel runs (see planStreamOut)
+      const stream = rt.addressOf(out) < 0 ? planStreamOut(rt, out, o.at, m, outChannels) : undefined;
       rt.commit();
       input.fill();
       packB(rt.f32, wpack >> 2, w, k, outChannels, outChannels, 1);
       writeBias(rt, bias, outChannels, epilogue.bias);
-      gemm.run(xp, wpack, bias, o.at, relu);
+      gemm.run(xp, wpack, bias, o.at, relu, stream);
+      if (stream) return;
     }
     o.flush();
   }

@@ -299,8 +299,12 @@ export class Runtime {
     }
   }
 
-  /** Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. */
-  run(kernel: KernelName, parallel: boolean): void {
+  /**
+   * Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. `main`, if
+   * given, drives the calling thread's share: it calls `step` (one run of the kernel on this thread)
+   * until the work is claimed, doing its own work between steps; workers are waited for after it.
+   */
+  run(kernel: KernelName, parallel: boolean, main?: (step: () => void) => void): void {
     const id = KERNELS.indexOf(kernel);
     const fn = this.fns[id];
     const ctl = this.ctl;
@@ -315,7 +319,8 @@ export class Runtime {
       this.judged.serialized++;
     }
     if (workers === 0 || !ctl) {
-      fn(PARAMS, 0, 1);
+      if (main) main(() => fn(PARAMS, 0, 1));
+      else fn(PARAMS, 0, 1);
       return;
     }
     const cpuStart = cpuTime ? cpuTime() : 0;
@@ -328,7 +333,8 @@ export class Runtime {
     Atomics.notify(ctl, CTL.generation);
     let failure: unknown;
     try {
-      fn(PARAMS, 0, nth);
+      if (main) main(() => fn(PARAMS, 0, nth));
+      else fn(PARAMS, 0, nth);
     } catch (error) {
       failure = error;
     }

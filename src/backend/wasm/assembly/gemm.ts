@@ -169,7 +169,10 @@ const CONV_MC: i32 = 96;
  * Params: 0 xp, 1 packed weights [nb][K][8], 2 bias [nb*8], 3 out, 4 taps (byte offsets),
  * 5 ntaps, 6 cin, 7 cout, 8 batch, 9 outH, 10 outW, 11 padded H, 12 padded W, 13 strideH,
  * 14 strideW, 15 relu, 16 scratch, 17 scratch bytes per thread, 18 counter, 19 floats per tap
- * segment (cin, or kw * cin when the taps of a filter row are merged: dilationW 1 makes them contiguous).
+ * segment (cin, or kw * cin when the taps of a filter row are merged: dilationW 1 makes them contiguous),
+ * 20 address of one i32 flag per chunk of CONV_MC rows, set when the chunk is written (0: none),
+ * 21 whether the calling thread (tid 0) returns after each chunk it computes (to copy finished
+ * chunks out between them; it calls again until every chunk is claimed).
  */
 export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
   const xp = pu(p, 0);
@@ -203,8 +206,11 @@ export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
   const packA = kTotal <= PACK_K_MAX;
   // per-thread scratch: CONV_MC row pointers, then (packA) the [K][4] panel
   const panel = scratch + (<usize>CONV_MC << 2);
+  const done = pu(p, 20);
+  const mainSteps = tid == 0 && pi(p, 21) != 0;
   while (true) {
-    const start = claim(counter) * CONV_MC;
+    const chunk = claim(counter);
+    const start = chunk * CONV_MC;
     if (start >= m) break;
     const cnt = min(CONV_MC, m - start);
     let n = start / plane;
@@ -254,36 +260,60 @@ export function conv2d_gemm(p: usize, tid: i32, nth: i32): void {
           microkernel4x8Packed(panel, kTotal, wpack + <usize>b * kBytes, c0 + bo, c1 + bo, c2 + bo, c3 + bo, bias + bo, relu, min(8, cout - (b << 3)));
         }
       }
-      continue;
+    } else {
+      convChunkTaps(scratch, cnt, nb, wpack, kBytes, cout, bias, cBase, outPix, taps, ntaps, cinBytes, relu);
     }
-    for (let b = 0; b < nb; b++) {
-      const w = wpack + <usize>b * kBytes;
-      const nc = min(8, cout - (b << 3));
-      const bb = bias + (<usize>b << 5);
-      const cb = cBase + (<usize>b << 5);
-      for (let i = 0; i < cnt; i += MR) {
-        const i1 = min(i + 1, last);
-        const i2 = min(i + 2, last);
-        const i3 = min(i + 3, last);
-        microkernel4x8(
-          load<u32>(scratch + (<usize>i << 2)),
-          load<u32>(scratch + (<usize>i1 << 2)),
-          load<u32>(scratch + (<usize>i2 << 2)),
-          load<u32>(scratch + (<usize>i3 << 2)),
-          taps,
-          ntaps,
-          cinBytes,
-          w,
-          cb + <usize>i * outPix,
-          cb + <usize>i1 * outPix,
-          cb + <usize>i2 * outPix,
-          cb + <usize>i3 * outPix,
-          bb,
-          relu,
-          false,
-          nc,
-        );
-      }
+    // a finished chunk is flagged for the calling thread, which copies it out while the rest runs
+    if (done) atomic.store<i32>(done + (<usize>chunk << 2), 1);
+    if (mainSteps) return;
+  }
+}
+
+/** One chunk of `cnt` rows (pointers at `rows`) of the implicit GEMM with the tap-walking micro-kernel. */
+@inline
+function convChunkTaps(
+  rows: usize,
+  cnt: i32,
+  nb: i32,
+  wpack: usize,
+  kBytes: usize,
+  cout: i32,
+  bias: usize,
+  cBase: usize,
+  outPix: usize,
+  taps: usize,
+  ntaps: i32,
+  cinBytes: usize,
+  relu: bool,
+): void {
+  const last = cnt - 1;
+  for (let b = 0; b < nb; b++) {
+    const w = wpack + <usize>b * kBytes;
+    const nc = min(8, cout - (b << 3));
+    const bb = bias + (<usize>b << 5);
+    const cb = cBase + (<usize>b << 5);
+    for (let i = 0; i < cnt; i += MR) {
+      const i1 = min(i + 1, last);
+      const i2 = min(i + 2, last);
+      const i3 = min(i + 3, last);
+      microkernel4x8(
+        load<u32>(rows + (<usize>i << 2)),
+        load<u32>(rows + (<usize>i1 << 2)),
+        load<u32>(rows + (<usize>i2 << 2)),
+        load<u32>(rows + (<usize>i3 << 2)),
+        taps,
+        ntaps,
+        cinBytes,
+        w,
+        cb + <usize>i * outPix,
+        cb + <usize>i1 * outPix,
+        cb + <usize>i2 * outPix,
+        cb + <usize>i3 * outPix,
+        bb,
+        relu,
+        false,
+        nc,
+      );
     }
   }
 }
