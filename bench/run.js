@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine } from './lib/machine.js';
-import { measure, median } from './lib/timing.js';
+import { measureInterleaved, median } from './lib/timing.js';
 import * as convlens from './peers/convlens.js';
 import * as ortPeer from './peers/ort.js';
 import * as tfjs from './peers/tfjs.js';
@@ -22,7 +22,7 @@ const only = [...args]
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
   .split(',');
-const timing = quick ? { minReps: 3, budgetMs: 300 } : { minReps: 9, budgetMs: 2000 };
+const timing = quick ? { minReps: 3, budgetMs: 300, rounds: 2 } : { minReps: 10, budgetMs: 2500, rounds: 5 };
 
 /** xorshift32 in [-1, 1). @param {number} n @param {number} seed */
 function random(n, seed) {
@@ -182,6 +182,8 @@ const mnistRuns = {};
 for (const c of cases) {
   results[c.id] = {};
   let reference;
+  /** @type {Record<string, () => unknown>} */
+  const timed = {};
   for (const p of peers) {
     const kind = /** @type {'conv' | 'pool' | 'train' | 'mnist'} */ (c.kind);
     const make = /** @type {Record<string, ((c: any) => any) | undefined>} */ (p)[kind];
@@ -200,9 +202,11 @@ for (const c of cases) {
         if (d > 1e-3) console.error(`warning: ${p.name} disagrees with ${peers[0].name} on ${c.id} by ${d.toExponential(2)}`);
       }
     }
-    const t = await measure(job.run, timing);
-    results[c.id][p.name] = t.median;
-    console.log(`${c.id.padEnd(8)} ${p.name.padEnd(14)} ${t.median.toFixed(3).padStart(10)} ms  (${t.reps} reps)`);
+    timed[p.name] = job.run;
+  }
+  for (const [name, t] of Object.entries(await measureInterleaved(timed, timing))) {
+    results[c.id][name] = t.median;
+    console.log(`${c.id.padEnd(8)} ${name.padEnd(14)} ${t.median.toFixed(3).padStart(10)} ms  (${t.reps} reps)`);
   }
 }
 

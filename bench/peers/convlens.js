@@ -34,16 +34,21 @@ export function peer(api, name) {
       const input = lib.tensor(c.x, c.inShape, 'float32');
       const filters = lib.tensor(c.w, c.wShape, 'float32');
       const info = conv2dInfo({ strides: 1, padding: 'SAME' }, c.inShape, c.wShape, 'NHWC');
-      return {
-        run: () => conv2dNHWC(input, filters, info, { activation: 'relu' }),
-        output: () => conv2dNHWC(input, filters, info, { activation: 'relu' }).data,
+      // each call selects the backend: the bench interleaves peers, and the backend is global
+      const run = () => {
+        use();
+        return conv2dNHWC(input, filters, info, { activation: 'relu' });
       };
+      return { run, output: () => run().data };
     },
     /** @param {{ x: Float32Array, inShape: number[], ksize: number, stride: number }} c */
     pool(c) {
       use();
       const input = lib.tensor(c.x, c.inShape, 'float32');
-      const run = () => lib.nn.maxPool2d({ input, ksize: c.ksize, strides: c.stride, padding: 'SAME' });
+      const run = () => {
+        use();
+        return lib.nn.maxPool2d({ input, ksize: c.ksize, strides: c.stride, padding: 'SAME' });
+      };
       return { run, output: () => run().data };
     },
     /** @param {{ x: Float32Array, y: Float32Array, batch: number, size: number, classes: number }} c */
