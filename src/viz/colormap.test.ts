@@ -76,3 +76,123 @@ describe('colormap tables', () => {
     }
   });
 });
+
+/** `colorize` as it was before its fast paths: the definition the fast paths must reproduce byte for byte. */
+function colorizeReference(data: ArrayLike<number>, options: { cmap: string; vmin?: number; vmax?: number; gamma?: number }): Uint8Array {
+  const table = colormap(options.cmap);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < lo) lo = data[i];
+    if (data[i] > hi) hi = data[i];
+  }
+  if (!(lo <= hi)) [lo, hi] = [0, 1];
+  const vmin = options.vmin ?? lo;
+  const vmax = options.vmax ?? hi;
+  const gamma = options.gamma ?? 1;
+  const span = vmax - vmin;
+  const out = new Uint8Array(data.length * 3);
+  for (let i = 0; i < data.length; i++) {
+    let t = span > 0 ? (data[i] - vmin) / span : 0;
+    t = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) ** gamma;
+    const index = Math.min(255, Math.floor(t * 256)) * 3;
+    out.set(table.subarray(index, index + 3), i * 3);
+  }
+  return out;
+}
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Values that sit on the edges: where t * 256 or t ** gamma * 256 is (next to) an integer, and the bins' ends. */
+function edgeValues(vmin: number, vmax: number, gamma: number): number[] {
+  const span = vmax - vmin;
+  const ts: number[] = [0, -0, 1, -1e-300, 1e-300, 0.5, 1 - 2 ** -53];
+  for (let k = 0; k <= 256; k++) ts.push((k / 256) ** (1 / gamma), k / 256);
+  for (let j = 0; j <= 4096; j += 7) ts.push(j / 4096);
+  // far below vmin: t * 256 or t * 4096 just above -2^32, where a 32-bit truncation would wrap to a small positive number
+  ts.push(-(2 ** 32 - 512) / 256, -(2 ** 32 - 8192) / 4096);
+  const values: number[] = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -3e38,
+    3e38,
+    vmin - 1e12 * span,
+    vmax + 1e12 * span,
+  ];
+  for (const t of ts) {
+    const v = vmin + t * span;
+    // the value and its float32 neighbours (the tensors below are float32)
+    const f = new Float32Array([v]);
+    const bits = new Int32Array(f.buffer);
+    for (const step of [-2, -1, 0, 1, 2]) {
+      const g = new Float32Array(1);
+      new Int32Array(g.buffer)[0] = bits[0] + step;
+      values.push(g[0]);
+    }
+  }
+  return values;
+}
+
+describe('colorize fast paths', () => {
+  it('give the same bytes as the definition on random data, edge values, several colormaps, ranges and gammas', () => {
+    const next = random(20240601);
+    const cmaps = ['magma', 'viridis', 'gray', 'Blues_r', 'inferno'];
+    const gammas = [1, 0.5, 0.3, 2, 0.01, 3.7, 100, 0, -1, Number.NaN, Number.POSITIVE_INFINITY];
+    const ranges: [number | undefined, number | undefined][] = [
+      [undefined, undefined],
+      [0, 1],
+      [0, 7],
+      [-2.5, 3.25],
+      [1, 1],
+      [5, -5],
+      [0, 1e-30],
+      [-1e30, 1e30],
+      [Number.NaN, 1],
+      [0, Number.POSITIVE_INFINITY],
+    ];
+    let cases = 0;
+    for (const cmap of cmaps) {
+      for (const gamma of gammas) {
+        for (const [vmin, vmax] of ranges) {
+          const n = 4000;
+          const data = new Float32Array(n);
+          const scale = 10 ** Math.floor(next() * 6 - 3);
+          for (let i = 0; i < n; i++) data[i] = next() < 0.2 ? 0 : (next() * 10 - 3) * scale;
+          const lo = vmin ?? -3 * scale;
+          const hi = vmax ?? 7 * scale;
+          const edges = Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? edgeValues(lo, hi, gamma > 0 ? gamma : 1) : [];
+          const all = Float32Array.from([...data, ...edges]);
+          const options = { cmap, vmin, vmax, gamma };
+          const got = colorize(tensor(all, [all.length], 'float32'), options).data;
+          const want = colorizeReference(all, options);
+          const first = got.findIndex((b, i) => b !== want[i]);
+          expect(first, `${JSON.stringify(options)}: value ${all[Math.floor(first / 3)]}`).toBe(-1);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(cmaps.length * gammas.length * ranges.length);
+  });
+
+  it('give the same bytes for int32 data', () => {
+    const ints = tensor(
+      Int32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 523),
+      [1000],
+      'int32',
+    );
+    for (const gamma of [1, 0.5]) {
+      expect(Array.from(colorize(ints, { cmap: 'viridis', gamma }).data)).toEqual(
+        Array.from(colorizeReference(ints.data, { cmap: 'viridis', gamma })),
+      );
+    }
+  });
+});

@@ -83,6 +83,9 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
 /**
  * Maps a 2-D tensor (or one with leading/trailing length-1 axes) to an RGB uint8 image
  * `[H, W, 3]`, like matplotlib's `imshow(x, cmap)`.
+ *
+ * Each value becomes the table entry `min(255, floor(t ** gamma * 256))` with
+ * `t = clamp((v - vmin) / (vmax - vmin), 0, 1)` (NaN → 0).
  */
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
   const shape = values.shape.filter((d) => d !== 1);
@@ -91,19 +94,103 @@ export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<
   }
   const [height, width] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
   const table = colormap(options.cmap ?? 'magma');
-  const [lo, hi] = finiteRange(values.data);
+  const data = values.data;
+  const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
   const vmin = options.vmin ?? lo;
   const vmax = options.vmax ?? hi;
   const gamma = options.gamma ?? 1;
   const span = vmax - vmin;
   const out = new Uint8Array(height * width * 3);
-  for (let i = 0; i < values.size; i++) {
-    let t = span > 0 ? (values.data[i] - vmin) / span : 0;
+  if (span > 0 && gamma === 1) colorizeLinear(data, out, table, vmin, span);
+  else if (span > 0 && gamma > 0 && gamma < Number.POSITIVE_INFINITY) colorizeGamma(data, out, table, vmin, span, gamma);
+  else colorizeExact(data, out, table, vmin, span, gamma);
+  return new Tensor(out, [height, width, 3], 'uint8');
+}
+
+/*
+ * The three loops below give the same bytes: `colorizeExact` is the definition (see `colorize`),
+ * the other two are faster ways to the same table entry. They avoid most branches that depend on
+ * the value (random data would mispredict them): the clamping is done with integer operations.
+ */
+
+/** Below -2^31, `x | 0` wraps around (ToInt32); such values are clamped to 0 separately. */
+const INT32_MIN = -2147483648;
+
+/**
+ * `gamma` 1 and a positive span: `t ** 1` is `t`, so the entry is `floor(t * 256)` clamped to
+ * 0..255 (t * 256 is exact, so `floor(clamp(t) * 256)` and `clamp(floor(t * 256))` agree; NaN → 0).
+ */
+function colorizeLinear(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number): void {
+  const n = data.length;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const x = ((data[i] - vmin) / span) * 256;
+    let k = Math.min(256, x) | 0; // truncation: floor for x >= 0, 0 for -1 < x < 0 and NaN
+    if (x < INT32_MIN) k = 0;
+    k &= ~(k >> 31); // negative → 0
+    k = ((k | ((255 - k) >> 31)) & 255) * 3; // 256 → 255
+    out[o] = table[k];
+    out[o + 1] = table[k + 1];
+    out[o + 2] = table[k + 2];
+  }
+}
+
+/** Bins of t for `gammaBins`: bin j holds j / GAMMA_BINS < t <= (j + 1) / GAMMA_BINS. */
+const GAMMA_BINS = 4096;
+const gammaCache = new Map<number, Int16Array>();
+
+/**
+ * For each bin of t, the table offset (entry × 3) that every t in the bin gets from
+ * `min(255, floor(t ** gamma * 256))`, or -1 when the bin straddles a change of entry and each
+ * value must be computed. Slot 0 is t <= 0 and NaN (entry 0: `0 ** gamma` is 0), slot j + 1 is
+ * bin j (the last one takes t >= 1 too, clamped to 1: entry 255). A bin is only trusted when its
+ * ends are more than 1e-9 from an entry boundary: `**` is increasing in t and within an ulp or so
+ * of exact (~1e-13 at this scale), so no value inside can land in another entry.
+ */
+function gammaBins(gamma: number): Int16Array {
+  const cached = gammaCache.get(gamma);
+  if (cached) return cached;
+  const bins = new Int16Array(GAMMA_BINS + 1);
+  const margin = 1e-9;
+  let below = 0; // 0 ** gamma * 256
+  for (let j = 0; j < GAMMA_BINS; j++) {
+    const above = ((j + 1) / GAMMA_BINS) ** gamma * 256;
+    const first = Math.max(0, Math.min(255, Math.floor(below - margin)));
+    const last = Math.min(255, Math.floor(above + margin));
+    bins[j + 1] = first === last ? first * 3 : -1;
+    below = above;
+  }
+  if (gammaCache.size >= 8) gammaCache.delete(gammaCache.keys().next().value!);
+  gammaCache.set(gamma, bins);
+  return bins;
+}
+
+/** A positive span and a finite gamma > 0: the entry from `gammaBins`, or computed where a bin is not uniform. */
+function colorizeGamma(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number, gamma: number): void {
+  const bins = gammaBins(gamma);
+  const n = data.length;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const t = (data[i] - vmin) / span;
+    const x = t * GAMMA_BINS; // exact: a power of two
+    let j = (Math.ceil(Math.min(GAMMA_BINS, x)) | 0) - 1; // NaN and -1 < x <= 0 → -1
+    if (x < INT32_MIN) j = -1;
+    j |= j >> 31; // negative → -1: slot 0
+    let k = bins[j + 1];
+    if (k < 0) k = Math.min(255, Math.floor(Math.min(1, t) ** gamma * 256)) * 3; // here 0 < t, not NaN
+    out[o] = table[k];
+    out[o + 1] = table[k + 1];
+    out[o + 2] = table[k + 2];
+  }
+}
+
+/** Any gamma and span, exactly as documented on `colorize`. */
+function colorizeExact(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number, gamma: number): void {
+  const n = data.length;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    let t = span > 0 ? (data[i] - vmin) / span : 0;
     t = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) ** gamma;
     const index = Math.min(255, Math.floor(t * 256)) * 3;
-    out[i * 3] = table[index];
-    out[i * 3 + 1] = table[index + 1];
-    out[i * 3 + 2] = table[index + 2];
+    out[o] = table[index];
+    out[o + 1] = table[index + 1];
+    out[o + 2] = table[index + 2];
   }
-  return new Tensor(out, [height, width, 3], 'uint8');
 }
