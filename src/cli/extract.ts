@@ -8,7 +8,7 @@ import { showKernel } from '../viz/kernel.js';
 import { report } from '../viz/report.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { writeFileAtomic } from './files.js';
-import { fsReason, type InputFile, inShard, listInputs } from './inputs.js';
+import { fsReason, type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
 import { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
@@ -71,8 +71,14 @@ export async function checkWritable(out: string): Promise<void> {
   }
 }
 
-function outputPath(out: string, name: string, format: OutputFormat): string {
-  return join(out, `${name.replace(/\.[^./]*$/, '')}.${format}`);
+/** `OUT/<output name>.<format>`: the output name comes from `listInputs` (see `outputNames`). */
+function outputPath(out: string, item: InputFile, format: OutputFormat): string {
+  return join(out, `${item.output}.${format}`);
+}
+
+/** Whether this run reports an input problem: a whole argument's in every shard, an input's in its own shard only. */
+function reported(item: InputProblem, shard: ExtractOptions['shard']): boolean {
+  return item.name === undefined || inShard(item.name, shard);
 }
 
 async function upToDate(input: string, output: string): Promise<boolean> {
@@ -87,7 +93,8 @@ async function upToDate(input: string, output: string): Promise<boolean> {
 /** Counts the inputs (same walk, nothing kept) so the progress bar can show a total and an ETA. */
 async function countInputs(options: ExtractOptions, out: string): Promise<number> {
   let n = 0;
-  for await (const item of listInputs(options.inputs, { exclude: [out] })) if ('error' in item || inShard(item.name, options.shard)) n++;
+  for await (const item of listInputs(options.inputs, { exclude: [out], extension: options.format }))
+    if ('error' in item ? reported(item, options.shard) : inShard(item.name, options.shard)) n++;
   return n;
 }
 
@@ -182,16 +189,17 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   };
 
   try {
-    for await (const item of listInputs(options.inputs, { exclude: [out] })) {
+    for await (const item of listInputs(options.inputs, { exclude: [out], extension: options.format })) {
       if (interrupted) break;
       if ('error' in item) {
+        if (!reported(item, options.shard)) continue;
         found++;
         fail(item.path, item.error);
         continue;
       }
       if (!inShard(item.name, options.shard)) continue;
       found++;
-      const output = outputPath(out, item.name, options.format);
+      const output = outputPath(out, item, options.format);
       if (resolve(output) === resolve(item.path)) {
         fail(item.path, 'the output would overwrite the input (choose another --out)');
         continue;

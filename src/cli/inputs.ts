@@ -1,18 +1,26 @@
 import type { Dirent } from 'node:fs';
-import { opendir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { lstat, opendir, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
-/** One input: where it is, and the name its outputs get (relative to the folder or glob base it came from). */
+/**
+ * One input: where it is, its name (its path relative to the folder or glob base it came from, or
+ * its file name), and its output's path under `--out` without the format's extension.
+ */
 export interface InputFile {
   path: string;
   name: string;
+  output: string;
 }
 
-/** An argument that named nothing readable. */
+/**
+ * An argument that named nothing readable, or an input whose output would overwrite another
+ * input's. The latter has its `name`, so that only the shard of that name reports it.
+ */
 export interface InputProblem {
   path: string;
   error: string;
+  name?: string;
 }
 
 /** File extensions taken from folders and globs (a file named on the command line is always tried). */
@@ -39,77 +47,284 @@ function isInside(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
 
+/** A name without its last extension: `a.png` → `a`, `x.tar.png` → `x.tar`, `a` → `a`. */
+function stem(name: string): string {
+  return name.replace(/\.[^.]*$/, '');
+}
+
 /**
- * Walks a folder lazily (one open directory handle per level, entries read as they come), so a
- * folder of millions of files costs no memory up front. Hidden entries (starting with `.`) and
- * `exclude`d folders are skipped; symbolic links to folders are not followed (no cycles).
+ * The output names (without the format's extension) of distinct file names that go to the same
+ * output folder: each name without its extension (`a.png` → `a`), except where two names have the
+ * same stem (`a.png`, `a.jpg`): those keep their extension (`a.png`, `a.jpg`), and so does a name
+ * whose stem is one of the names kept whole (`a.png.jpg`), and so on. Different names always get
+ * different outputs, and a name's output depends only on the set of names, not on their order.
  */
-async function* walk(root: string, maxDepth: number, exclude: string[], depth = 1): AsyncGenerator<string> {
-  let dir: AsyncIterable<Dirent>;
-  try {
-    dir = await opendir(root);
-  } catch {
-    return;
+export function outputNames(names: readonly string[]): string[] {
+  const stems = names.map(stem);
+  const count = new Map<string, number>();
+  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
+  const whole = new Set<string>();
+  const queue: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (count.get(stems[i])! > 1) {
+      whole.add(names[i]);
+      queue.push(names[i]);
+    }
   }
-  for await (const entry of dir) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(root, entry.name);
-    if (entry.isDirectory()) {
-      if (depth < maxDepth && !exclude.some((e) => isInside(resolve(path), e))) yield* walk(path, maxDepth, exclude, depth + 1);
-    } else if (entry.isFile()) {
-      yield path;
-    } else if (entry.isSymbolicLink()) {
-      try {
-        if ((await stat(path)).isFile()) yield path;
-      } catch {
-        // a dangling link: nothing to read
+  if (queue.length > 0) {
+    // a name kept whole may equal another name's stem (a.png and a.png.jpg): that one is kept whole too
+    const byStem = new Map<string, number[]>();
+    for (let i = 0; i < names.length; i++) {
+      const list = byStem.get(stems[i]);
+      if (list) list.push(i);
+      else byStem.set(stems[i], [i]);
+    }
+    for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+      for (const i of byStem.get(name) ?? []) {
+        if (!whole.has(names[i])) {
+          whole.add(names[i]);
+          queue.push(names[i]);
+        }
       }
     }
   }
+  return names.map((name, i) => (whole.has(name) ? name : stems[i]));
+}
+
+/** What one command-line argument names. */
+type Source =
+  | { kind: 'problem'; index: number; arg: string; error: string }
+  | { kind: 'file'; index: number; arg: string; name: string }
+  | Tree;
+
+/** A folder or a glob: a walk from a base folder. */
+interface Tree {
+  kind: 'tree';
+  index: number;
+  arg: string;
+  /** The folder walked; names are relative to it. */
+  base: string;
+  /** Whether a file (by its name relative to `base`, `/`-separated) is an input. */
+  accepts: (name: string) => boolean;
+  /** Folder levels walked: files of `base` are at depth 1. */
+  maxDepth: number;
+  /** The problem when the walk finds no input. */
+  none: string;
+}
+
+/** A folder's inputs (sorted) and the subfolders the walk enters (sorted). */
+interface Listing {
+  files: string[];
+  dirs: string[];
+}
+
+/** Files and folders of one folder of a walk, as the walk sees them. */
+async function listFolder(source: Tree, dir: string, depth: number, exclude: string[]): Promise<Listing> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const folder = dir ? join(source.base, dir) : source.base;
+  let handle: AsyncIterable<Dirent>;
+  try {
+    handle = await opendir(folder);
+  } catch {
+    return { files, dirs };
+  }
+  try {
+    for await (const entry of handle) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      const type = await entryType(entry, path);
+      if (type === 'dir') {
+        if (depth < source.maxDepth && !exclude.some((e) => isInside(resolve(path), e))) dirs.push(entry.name);
+      } else if (type === 'file') {
+        if (source.accepts(dir ? `${dir}/${entry.name}` : entry.name)) files.push(entry.name);
+      }
+    }
+  } catch {
+    // a folder that cannot be read to the end: what was read
+  }
+  files.sort();
+  dirs.sort();
+  return { files, dirs };
+}
+
+/**
+ * A folder entry as the walk takes it: a folder (never through a symbolic link, so no cycles), a
+ * file (or a link to one), or something else. File systems that do not report types are asked.
+ */
+async function entryType(entry: Dirent, path: string): Promise<'dir' | 'file' | 'other'> {
+  if (entry.isDirectory()) return 'dir';
+  if (entry.isFile()) return 'file';
+  try {
+    if (entry.isSymbolicLink()) return (await stat(path)).isFile() ? 'file' : 'other';
+    if (entry.isBlockDevice() || entry.isCharacterDevice() || entry.isFIFO() || entry.isSocket()) return 'other';
+    const info = await lstat(path);
+    if (info.isDirectory()) return 'dir';
+    if (info.isFile()) return 'file';
+    return info.isSymbolicLink() && (await stat(path)).isFile() ? 'file' : 'other';
+  } catch {
+    return 'other'; // a dangling link, or gone meanwhile: nothing to read
+  }
+}
+
+/** Whether a walk of `source` enters `dir` (a `/`-separated path under its base): no hidden, linked, excluded or too deep folder on the way. */
+async function reaches(source: Tree, dir: string, exclude: string[]): Promise<boolean> {
+  if (!dir) return true;
+  const parts = dir.split('/');
+  if (parts.length >= source.maxDepth) return false;
+  let path = source.base;
+  for (const part of parts) {
+    if (part.startsWith('.')) return false;
+    path = join(path, part);
+    try {
+      if (!(await lstat(path)).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+    if (exclude.some((e) => isInside(resolve(path), e))) return false;
+  }
+  return true;
+}
+
+/** The inputs that go to one output folder: each name's first argument (in command-line order), and each name's output name. */
+interface Group {
+  owners: Map<string, { index: number; path: string }>;
+  outputs: Map<string, string>;
 }
 
 /**
  * The inputs named by command-line arguments, streamed: a file is itself; a folder gives its
  * images (recursively); a quoted glob (`'photos/**\/*.jpg'`) gives the files that match it.
  * Problems (a missing path, a glob that matches nothing) come out as `InputProblem`s.
+ *
+ * Outputs: an input's output is its name with the extension dropped (`sub/a.png` → `sub/a`),
+ * except where inputs going to the same output folder share a name without extension: see
+ * `outputNames` (`a.png` and `a.jpg` → `a.png`, `a.jpg`). This is decided from the whole folder
+ * (and from every argument that puts inputs there), never from what a shard or a `--resume` run
+ * does, so every run and every machine gives an input the same output. An input whose name is
+ * taken by an earlier argument (`x/a.png y/a.png`, or two folders that both hold `a.png`) would
+ * overwrite that one's output: it comes out as a problem naming both; the same file given twice
+ * is listed once.
+ *
+ * Memory: folders are walked one at a time and each one's names are listed (and sorted) before its
+ * inputs come out; nothing else is kept, except the names of files given as arguments.
  */
-export async function* listInputs(args: string[], options: { exclude?: string[] } = {}): AsyncGenerator<InputFile | InputProblem> {
+export async function* listInputs(
+  args: string[],
+  options: { exclude?: string[]; extension?: string } = {},
+): AsyncGenerator<InputFile | InputProblem> {
   const exclude = (options.exclude ?? []).map((e) => resolve(e));
-  for (const arg of args) {
-    let info: Awaited<ReturnType<typeof stat>> | undefined;
-    try {
-      info = await stat(arg);
-    } catch (error) {
-      const scan = picomatch.scan(arg);
-      if (!scan.isGlob) {
-        yield { path: arg, error: fsReason(error) };
-        continue;
-      }
-      const base = scan.base || '.';
-      const isMatch = picomatch(scan.glob, { dot: false });
-      const maxDepth = scan.glob.includes('**') ? Number.POSITIVE_INFINITY : scan.glob.split('/').length;
-      let found = false;
-      for await (const path of walk(base, maxDepth, exclude)) {
-        const rel = relative(base, path).split(sep).join('/');
-        if (!isMatch(rel)) continue;
-        found = true;
-        yield { path, name: rel };
-      }
-      if (!found) yield { path: arg, error: 'no files match this pattern' };
-      continue;
+  const sources: Source[] = [];
+  for (const [index, arg] of args.entries()) sources.push(await sourceOf(arg, index));
+  const trees = sources.filter((s) => s.kind === 'tree');
+  // the top output folder's group is kept while files named on the command line may need it
+  const keepTop = sources.some((s) => s.kind === 'file');
+  const groups = new Map<string, Group>();
+
+  /** The group of output folder `dir`, listing `own` (already read) for its own source. */
+  const groupOf = async (dir: string, own?: { index: number; files: string[] }): Promise<Group> => {
+    const cached = groups.get(dir);
+    // (a file that appeared since the group was made is not in it: then it is made again)
+    if (cached && (!own || own.files.every((f) => cached.owners.has(f)))) return cached;
+    const owners = new Map<string, { index: number; path: string }>();
+    const add = (name: string, index: number, path: string) => {
+      if (!owners.has(name)) owners.set(name, { index, path });
+    };
+    const candidates = dir ? trees : sources;
+    for (const source of candidates) {
+      if (source.kind === 'file') add(source.name, source.index, source.arg);
+      if (source.kind !== 'tree') continue;
+      const files =
+        own?.index === source.index
+          ? own.files
+          : (await reaches(source, dir, exclude))
+            ? (await listFolder(source, dir, Number.POSITIVE_INFINITY, exclude)).files
+            : [];
+      for (const name of files) add(name, source.index, join(source.base, dir, name));
     }
-    if (info.isDirectory()) {
-      let found = false;
-      for await (const path of walk(arg, Number.POSITIVE_INFINITY, exclude)) {
-        if (!IMAGE_EXTENSIONS.test(path)) continue;
-        found = true;
-        yield { path, name: relative(arg, path).split(sep).join('/') };
-      }
-      if (!found) yield { path: arg, error: 'no PNG or JPEG files in this folder' };
+    const names = [...owners.keys()];
+    const outputs = outputNames(names);
+    const group: Group = { owners, outputs: new Map(names.map((n, i) => [n, outputs[i]])) };
+    // the folder being walked, and the top folder (where files named on the command line go)
+    for (const key of groups.keys()) if (!(key === '' && keepTop)) groups.delete(key);
+    groups.set(dir, group);
+    return group;
+  };
+
+  /** The input, nothing (the same file listed earlier), or the problem of an output already taken. */
+  const resolveInput = (group: Group, index: number, dir: string, file: string, path: string): InputFile | InputProblem | undefined => {
+    const name = dir ? `${dir}/${file}` : file;
+    const owner = group.owners.get(file)!;
+    const output = dir ? `${dir}/${group.outputs.get(file)!}` : group.outputs.get(file)!;
+    if (owner.index === index) return { path, name, output };
+    if (resolve(owner.path) === resolve(path)) return undefined;
+    const written = `${output}${options.extension ? `.${options.extension}` : ''}`;
+    return {
+      path,
+      name,
+      error: `same output as ${owner.path} (${written} in --out): not extracted, so as not to overwrite it (rename one of them, or extract them to separate --out folders)`,
+    };
+  };
+
+  for (const source of sources) {
+    if (source.kind === 'problem') {
+      yield { path: source.arg, error: source.error };
+    } else if (source.kind === 'file') {
+      const item = resolveInput(await groupOf(''), source.index, '', source.name, source.arg);
+      if (item) yield item;
     } else {
-      yield { path: arg, name: basename(arg) };
+      let found = false;
+      for await (const { dir, files } of walk(source, exclude)) {
+        found ||= files.length > 0;
+        const group = await groupOf(dir, { index: source.index, files });
+        for (const file of files) {
+          const item = resolveInput(group, source.index, dir, file, join(source.base, dir, file));
+          if (item) yield item;
+        }
+      }
+      if (!found) yield { path: source.arg, error: source.none };
     }
   }
+}
+
+/** Folder by folder (each one's inputs, then its subfolders in name order), from the top. */
+async function* walk(source: Tree, exclude: string[], dir = '', depth = 1): AsyncGenerator<{ dir: string; files: string[] }> {
+  const { files, dirs } = await listFolder(source, dir, depth, exclude);
+  yield { dir, files };
+  for (const sub of dirs) yield* walk(source, exclude, dir ? `${dir}/${sub}` : sub, depth + 1);
+}
+
+/** What an argument names: a file, a folder, a glob, or nothing. */
+async function sourceOf(arg: string, index: number): Promise<Source> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(arg);
+  } catch (error) {
+    const scan = picomatch.scan(arg);
+    if (!scan.isGlob) return { kind: 'problem', index, arg, error: fsReason(error) };
+    const isMatch = picomatch(scan.glob, { dot: false });
+    return {
+      kind: 'tree',
+      index,
+      arg,
+      base: scan.base || '.',
+      accepts: isMatch,
+      maxDepth: scan.glob.includes('**') ? Number.POSITIVE_INFINITY : scan.glob.split('/').length,
+      none: 'no files match this pattern',
+    };
+  }
+  if (info.isDirectory()) {
+    return {
+      kind: 'tree',
+      index,
+      arg,
+      base: arg,
+      accepts: (name) => IMAGE_EXTENSIONS.test(name),
+      maxDepth: Number.POSITIVE_INFINITY,
+      none: 'no PNG or JPEG files in this folder',
+    };
+  }
+  return { kind: 'file', index, arg, name: basename(arg) };
 }
 
 /** FNV-1a, 32 bits: a stable hash of an input's name for `--shard`. */

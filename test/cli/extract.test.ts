@@ -169,6 +169,95 @@ describe('convlens extract', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens extract: no output is overwritten by another input of the run', { timeout: 180_000 }, () => {
+  /** A folder holding a.png (camera, 512×512), a.jpg (rocket, 427×640) and b.png (chelsea, 451×300). */
+  function sameStems(): { dir: string; images: string } {
+    const dir = tempDir();
+    const images = join(dir, 'images');
+    mkdirSync(images);
+    copyFileSync(join(IMAGES, 'camera.png'), join(images, 'a.png'));
+    copyFileSync(join(IMAGES, 'rocket.jpg'), join(images, 'a.jpg'));
+    copyFileSync(join(IMAGES, 'chelsea.png'), join(images, 'b.png'));
+    return { dir, images };
+  }
+
+  it('images of one folder with the same name but another extension keep their extension: a.png → a.png.png, a.jpg → a.jpg.png', () => {
+    const { dir } = sameStems();
+    const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'out', '--jobs', '2'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/3 inputs: 3 written/);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a.jpg.png', 'a.png.png', 'b.png']);
+    // each output is its own input's map: valid 3×3 conv then 2×2 pool
+    expect(pngSize(join(dir, 'out', 'a.png.png'))).toEqual([255, 255]);
+    expect(pngSize(join(dir, 'out', 'a.jpg.png'))).toEqual([319, 213]);
+    expect(pngSize(join(dir, 'out', 'b.png'))).toEqual([225, 149]);
+    // the same rule for every format, and the same names when the files are named one by one (as a shell glob does)
+    const json = convlens(['extract', 'images/a.jpg', 'images/a.png', 'images/b.png', '-k', 'edge', '-o', 'json', '-f', 'json'], {
+      cwd: dir,
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'json')).sort()).toEqual(['a.jpg.json', 'a.png.json', 'b.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'json', 'a.jpg.json'), 'utf8'))).toMatchObject({ source: 'a.jpg', shape: [213, 319] });
+    expect(JSON.parse(readFileSync(join(dir, 'json', 'a.png.json'), 'utf8'))).toMatchObject({ source: 'a.png', shape: [255, 255] });
+  });
+
+  it('files named explicitly with the same name from two folders: the later one fails, naming both, and the first is kept', () => {
+    const dir = tempDir();
+    for (const [sub, sample] of [
+      ['x', 'camera.png'],
+      ['y', 'chelsea.png'],
+    ]) {
+      mkdirSync(join(dir, sub));
+      copyFileSync(join(IMAGES, sample), join(dir, sub, 'a.png'));
+    }
+    const run = convlens(['extract', 'x/a.png', 'y/a.png', '--kernel', 'edge', '--out', 'out'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/convlens: y\/a\.png: .*x\/a\.png/);
+    expect(run.stderr).toMatch(/2 inputs: 1 written, 1 failed/);
+    expect(readdirSync(join(dir, 'out'))).toEqual(['a.png']);
+    expect(pngSize(join(dir, 'out', 'a.png'))).toEqual([255, 255]);
+    // folders given together whose images share a relative path: the same
+    const folders = convlens(['extract', 'x', 'y', '--kernel', 'edge', '--out', 'out2', '--json'], { cwd: dir });
+    expect(folders.code).toBe(1);
+    const lines = jsonLines(folders.stdout);
+    expect(lines.filter((l) => l.status === 'written').map((l) => l.input)).toEqual(['x/a.png']);
+    const failed = lines.filter((l) => l.status === 'failed');
+    expect(failed.map((l) => l.input)).toEqual(['y/a.png']);
+    expect(String(failed[0].error)).toContain('x/a.png');
+    expect(pngSize(join(dir, 'out2', 'a.png'))).toEqual([255, 255]);
+    // each shard agrees: the failure is reported once, by the shard of its name
+    const shards = [1, 2].map((i) =>
+      jsonLines(convlens(['extract', 'x', 'y', '-k', 'edge', '-o', `s${i}`, '--json', '--shard', `${i}/2`], { cwd: dir }).stdout),
+    );
+    const summaries = shards.map((lines) => lines.pop()!.summary as Record<string, number>);
+    expect(summaries.reduce((n, s) => n + s.written, 0)).toBe(1);
+    expect(summaries.reduce((n, s) => n + s.failed, 0)).toBe(1);
+  });
+
+  it('an image given twice (a folder and a file in it) is done once', () => {
+    const { dir } = sameStems();
+    const run = convlens(['extract', 'images', 'images/b.png', '--kernel', 'edge', '--out', 'out', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(jsonLines(run.stdout).pop()!.summary).toMatchObject({ found: 3, written: 3, failed: 0 });
+  });
+
+  it('--resume skips complete outputs under the new names and redoes only the changed input', () => {
+    const { dir } = sameStems();
+    const args = ['extract', 'images', '--kernel', 'edge', '--out', 'out', '--json'];
+    expect(convlens(args, { cwd: dir }).code).toBe(0);
+    const again = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
+    const skipped = again.filter((l) => l.status === 'skipped');
+    expect(skipped.map((l) => String(l.output).replace(/^.*[\\/]/, '')).sort()).toEqual(['a.jpg.png', 'a.png.png', 'b.png']);
+    expect(again.filter((l) => l.status === 'written')).toHaveLength(0);
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'images', 'a.jpg'), future, future);
+    const third = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
+    expect(third.filter((l) => l.status === 'written').map((l) => [l.input, String(l.output).replace(/^.*[\\/]/, '')])).toEqual([
+      ['images/a.jpg', 'a.jpg.png'],
+    ]);
+  });
+});
+
 describe('convlens extract: usage errors exit 2 before any work', { timeout: 180_000 }, () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown preset', ['--kernel', 'nope'], /is not a preset \(edge, blur, bottomSobel/],
