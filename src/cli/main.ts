@@ -184,7 +184,12 @@ program
       'convlens extract photos/ --kernel edge --out features --shard $((JOB_COMPLETION_INDEX+1))/8 --resume',
       'convlens extract photos/ --kernel edge --out features --json | jq -r \'select(.status=="failed") | .input\'',
     )}
-Outputs are OUT/<input path without extension>.<format>, written to a temporary name and renamed.
+Outputs are OUT/<name>.<format>, <name> being the input's path under its folder or glob base (a file argument's
+file name) without extension, written to a temporary name and renamed. Inputs going to the same output folder
+that share a name without extension keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
+from the whole listing, so every run, shard and --resume agrees). An input whose name an earlier argument
+already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
+instead of overwriting its output. A file given twice is done once.
 Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error.
 `,
   )
