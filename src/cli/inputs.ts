@@ -133,7 +133,7 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
     for await (const entry of handle) {
       if (entry.name.startsWith('.')) continue;
       const path = join(folder, entry.name);
-      const type = await entryType(entry, path);
+      const type = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : await entryType(entry, path);
       if (type === 'dir') {
         if (depth < source.maxDepth && !exclude.some((e) => isInside(resolve(path), e))) dirs.push(entry.name);
       } else if (type === 'file') {
@@ -149,12 +149,11 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
 }
 
 /**
- * A folder entry as the walk takes it: a folder (never through a symbolic link, so no cycles), a
- * file (or a link to one), or something else. File systems that do not report types are asked.
+ * A folder entry that is neither a folder nor a file as the walk takes it: a link to a file counts
+ * as a file (links to folders are not followed, so no cycles); file systems that do not report
+ * entry types are asked.
  */
 async function entryType(entry: Dirent, path: string): Promise<'dir' | 'file' | 'other'> {
-  if (entry.isDirectory()) return 'dir';
-  if (entry.isFile()) return 'file';
   try {
     if (entry.isSymbolicLink()) return (await stat(path)).isFile() ? 'file' : 'other';
     if (entry.isBlockDevice() || entry.isCharacterDevice() || entry.isFIFO() || entry.isSocket()) return 'other';
