@@ -326,7 +326,9 @@ the faster of onnxruntime-node and PyTorch, js against TensorFlow.js' cpu backen
 
 All convolutions are NHWC (NCHW for onnxruntime and PyTorch, their native layouts; conversion not timed), 3×3, SAME,
 stride 1, followed by ReLU (fused where the library fuses: convlens' epilogue, \`tf.fused.conv2d\`, onnxruntime's
-Conv+Relu fusion). Each peer's conv output is checked against convlens js before timing.
+Conv+Relu fusion). Each peer's conv output is checked against convlens js before timing. The peers running in this
+process are timed in 5 interleaved rounds (each its share of repetitions in turn; medians over all of them), so load
+changes on the shared machine hit them alike; PyTorch runs in a subprocess afterwards.
 
 ${table}
 
