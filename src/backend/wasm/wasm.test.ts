@@ -258,6 +258,29 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
       expect(Array.from(grads.dx)).toEqual([1 - 10, -20, 3, 4 - 40]);
     });
 
+    it.each([
+      ['one channel (direct kernel)', convInfo([1, 20, 23, 1], [3, 3, 1])],
+      ['gray first layer (1 -> 16)', convInfo([1, 12, 11, 1], [3, 3, 16])],
+      ['first layer (3 -> 8, packed panel)', convInfo([1, 12, 13, 3], [3, 3, 8])],
+      ['many channels (16 -> 24, taps)', convInfo([1, 8, 8, 16], [3, 3, 24])],
+    ])('a NaN pixel stays NaN through the fused ReLU, as in the js reference and TensorFlow: %s', (_, info) => {
+      const rnd = random(11);
+      const x = fill(info.batch * info.inHeight * info.inWidth * info.inChannels, rnd);
+      x[info.inWidth * info.inChannels * 4 + 5 * info.inChannels] = Number.NaN;
+      const w = fill(info.filterHeight * info.filterWidth * info.inChannels * info.outChannels, rnd);
+      const n = info.batch * info.outHeight * info.outWidth * info.outChannels;
+      const expected = new Float32Array(n);
+      const actual = new Float32Array(n);
+      jsBackend.conv2d(x, w, info, expected, { activation: 'relu' });
+      wasm.conv2d(x, w, info, actual, { activation: 'relu' });
+      const nans = (a: Float32Array) => Array.from(a.keys()).filter((i) => Number.isNaN(a[i]));
+      expect(nans(expected).length).toBeGreaterThan(0);
+      expect(nans(actual)).toEqual(nans(expected));
+      for (let i = 0; i < n; i++)
+        if (!Number.isNaN(expected[i]))
+          expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(expected[i])));
+    });
+
     const poolCases: [string, Pool2DInfo][] = [
       ['2x2/2 VALID tiled, 16 channels', poolInfo([3, 8, 10, 16], [2, 2], [2, 2], 'VALID')],
       ['2x2/2 VALID odd size (uncovered row and column), 6 channels', poolInfo([2, 9, 7, 6], [2, 2], [2, 2], 'VALID')],

@@ -63,10 +63,10 @@ export function conv2d_direct1(p: usize, tid: i32, nth: i32): void {
           row += dhBytes;
         }
         if (relu) {
-          a0 = f32x4.max(a0, z);
-          a1 = f32x4.max(a1, z);
-          a2 = f32x4.max(a2, z);
-          a3 = f32x4.max(a3, z);
+          a0 = f32x4.pmax(a0, z);
+          a1 = f32x4.pmax(a1, z);
+          a2 = f32x4.pmax(a2, z);
+          a3 = f32x4.pmax(a3, z);
         }
         const d = dst + (<usize>ox << 2);
         v128.store(d, a0);
@@ -87,7 +87,7 @@ export function conv2d_direct1(p: usize, tid: i32, nth: i32): void {
           }
           row += dhBytes;
         }
-        if (relu) a0 = f32x4.max(a0, z);
+        if (relu) a0 = f32x4.pmax(a0, z);
         v128.store(dst + (<usize>ox << 2), a0);
       }
       for (; ox < wo; ox++) {
@@ -200,14 +200,14 @@ export function conv2d_cin1(p: usize, tid: i32, nth: i32): void {
             row1 += dhBytes;
           }
           if (relu) {
-            a0 = f32x4.max(a0, z);
-            a1 = f32x4.max(a1, z);
-            a2 = f32x4.max(a2, z);
-            a3 = f32x4.max(a3, z);
-            c0 = f32x4.max(c0, z);
-            c1 = f32x4.max(c1, z);
-            c2 = f32x4.max(c2, z);
-            c3 = f32x4.max(c3, z);
+            a0 = f32x4.pmax(a0, z);
+            a1 = f32x4.pmax(a1, z);
+            a2 = f32x4.pmax(a2, z);
+            a3 = f32x4.pmax(a3, z);
+            c0 = f32x4.pmax(c0, z);
+            c1 = f32x4.pmax(c1, z);
+            c2 = f32x4.pmax(c2, z);
+            c3 = f32x4.pmax(c3, z);
           }
           const d0 = dst + <usize>ox * outPix + (<usize>b << 6);
           store16(d0, a0, a1, a2, a3, nc);

@@ -78,14 +78,14 @@ export function microkernel4x8(
   }
   if (relu) {
     const z = f32x4.splat(0);
-    x00 = f32x4.max(x00, z);
-    x01 = f32x4.max(x01, z);
-    x10 = f32x4.max(x10, z);
-    x11 = f32x4.max(x11, z);
-    x20 = f32x4.max(x20, z);
-    x21 = f32x4.max(x21, z);
-    x30 = f32x4.max(x30, z);
-    x31 = f32x4.max(x31, z);
+    x00 = f32x4.pmax(x00, z);
+    x01 = f32x4.pmax(x01, z);
+    x10 = f32x4.pmax(x10, z);
+    x11 = f32x4.pmax(x11, z);
+    x20 = f32x4.pmax(x20, z);
+    x21 = f32x4.pmax(x21, z);
+    x30 = f32x4.pmax(x30, z);
+    x31 = f32x4.pmax(x31, z);
   }
   // tail tiles repeat the last row (clamped pointers): duplicates store identical values
   store8(c3, x30, x31, nc);
@@ -143,14 +143,14 @@ function microkernel4x8Packed(
   }
   if (relu) {
     const z = f32x4.splat(0);
-    x00 = f32x4.max(x00, z);
-    x01 = f32x4.max(x01, z);
-    x10 = f32x4.max(x10, z);
-    x11 = f32x4.max(x11, z);
-    x20 = f32x4.max(x20, z);
-    x21 = f32x4.max(x21, z);
-    x30 = f32x4.max(x30, z);
-    x31 = f32x4.max(x31, z);
+    x00 = f32x4.pmax(x00, z);
+    x01 = f32x4.pmax(x01, z);
+    x10 = f32x4.pmax(x10, z);
+    x11 = f32x4.pmax(x11, z);
+    x20 = f32x4.pmax(x20, z);
+    x21 = f32x4.pmax(x21, z);
+    x30 = f32x4.pmax(x30, z);
+    x31 = f32x4.pmax(x31, z);
   }
   store8(c3, x30, x31, nc);
   store8(c2, x20, x21, nc);
