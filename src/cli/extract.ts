@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { constant } from '../tensor/create.js';
 import { colormap } from '../viz/colormap.js';
-import { showKernel } from '../viz/kernel.js';
-import { report } from '../viz/report.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { writeFileAtomic } from './files.js';
 import { fsReason, type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
@@ -244,7 +241,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   };
   if (options.report) {
     const path = join(out, 'report.html');
-    await writeFileAtomic(path, extractReport(options, config, summary, failures, figures));
+    await writeFileAtomic(path, await extractReport(options, config, summary, failures, figures));
     if (!options.json) process.stderr.write(`report: ${path}\n`);
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
@@ -260,13 +257,19 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-function extractReport(
+/** The run's report page. Its figure modules are loaded only here: most runs write no report, and the workers start sooner. */
+async function extractReport(
   options: ExtractOptions,
   config: ExtractConfig,
   summary: ExtractSummary,
   failures: [string, string][],
   figures: { name: string; svg: string }[],
-): string {
+): Promise<string> {
+  const [{ constant }, { showKernel }, { report }] = await Promise.all([
+    import('../tensor/create.js'),
+    import('../viz/kernel.js'),
+    import('../viz/report.js'),
+  ]);
   const settings = [
     ['setting', 'value'],
     ['kernel', `${config.kernelTitle} (${config.kernelName})`],
