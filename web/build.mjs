@@ -21,15 +21,19 @@ if (!existsSync(join(repo, 'src', 'backend', 'wasm', 'generated', 'binaries.ts')
 }
 
 /**
- * The browser has no worker_threads, os or v8: the wasm backend picks its browser platform at run
- * time, so its Node platform module is replaced by an empty one instead of being bundled.
+ * The browser has no worker_threads, os, v8 or zlib: the wasm backend picks its browser platform
+ * and the PNG decoder its JavaScript inflate at run time, so their Node modules are replaced by
+ * empty ones instead of being bundled.
  */
 const browserOnly = {
   name: 'convlens-browser-only',
   setup(build) {
-    build.onResolve({ filter: /platform_node\.js$/ }, () => ({ path: 'platform_node', namespace: 'convlens-stub' }));
-    build.onLoad({ filter: /.*/, namespace: 'convlens-stub' }, () => ({
-      contents: 'export const platform = undefined;',
+    build.onResolve({ filter: /(platform_node|inflate_node)\.js$/ }, (args) => ({
+      path: args.path.includes('inflate_node') ? 'inflate_node' : 'platform_node',
+      namespace: 'convlens-stub',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'convlens-stub' }, (args) => ({
+      contents: args.path === 'inflate_node' ? 'export const inflateNode = undefined;' : 'export const platform = undefined;',
       loader: 'js',
     }));
   },

@@ -2,6 +2,7 @@ import { unzlibSync } from 'fflate';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { inflateZlib } from './inflate.js';
 import { checkPixelCount } from './pixel_limit.js';
 import { pngFileGamma, rgbToGray8, rgbToGray16 } from './png_gray.js';
 import { type PngInfo, readPngChunks, readPngHeader } from './png_info.js';
@@ -101,7 +102,7 @@ function inflate(op: string, info: PngInfo): Uint8Array {
   }
   let raw: Uint8Array;
   try {
-    raw = unzlibSync(stream, { out: new Uint8Array(expected) });
+    raw = inflateZlib(stream, expected);
   } catch (error) {
     throw new ConvlensError(`${op}: data is corrupt: the PNG image data does not decompress (${(error as Error).message})`);
   }

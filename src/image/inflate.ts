@@ -1,0 +1,14 @@
+import { unzlibSync } from 'fflate';
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** Node's native inflate where there is one (the browser bundle replaces its module with an empty one). */
+const native = isNode ? (await import('./inflate_node.js')).inflateNode : undefined;
+
+/**
+ * Inflates the zlib stream `data` into at most `expected` bytes (extra data is ignored): natively
+ * in Node, with fflate elsewhere. A truncated stream gives the bytes it holds, or throws.
+ */
+export function inflateZlib(data: Uint8Array, expected: number): Uint8Array {
+  return native?.(data, expected) ?? unzlibSync(data, { out: new Uint8Array(expected) });
+}
