@@ -1,5 +1,6 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { decodePng } from '../image/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { encodeNpy } from './npy.js';
 import { encodePngNode } from './png_node.js';
@@ -13,9 +14,12 @@ describe('encodePngNode', () => {
       [20, 64, 1],
     ]) {
       const data = Uint8Array.from({ length: h * w * c }, (_, i) => (i * 2654435761) >>> 24);
-      const png = decode(encodePngNode(new Tensor(data, [h, w, c], 'uint8')));
+      const bytes = encodePngNode(new Tensor(data, [h, w, c], 'uint8'));
+      const png = decode(bytes, { checkCrc: true });
       expect([png.width, png.height, png.channels, png.depth]).toEqual([w, h, c, 8]);
       expect(Array.from(png.data)).toEqual(Array.from(data));
+      // convlens' own decoder checks every chunk's CRC too
+      expect(Array.from(decodePng(bytes, { channels: c as 1 | 3 | 4 }).data)).toEqual(Array.from(data));
     }
   });
 });

@@ -1,21 +1,6 @@
 import { deflateSync } from 'node:zlib';
+import { crc32 } from '../image/checksums.js';
 import type { Tensor } from '../tensor/tensor.js';
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -28,6 +13,22 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /**
+ * The rows of `data` (`height` rows of `stride` bytes), each behind its filter byte, Sub-filtered.
+ * A function of its own so that V8 optimises this loop alone (on the first image of a run).
+ */
+function subFiltered(data: Uint8Array, height: number, stride: number, channels: number): Uint8Array {
+  const raw = new Uint8Array(height * (stride + 1));
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1);
+    const row = y * stride;
+    raw[o] = 1; // Sub
+    for (let x = 0; x < channels && x < stride; x++) raw[o + 1 + x] = data[row + x];
+    for (let x = channels; x < stride; x++) raw[o + 1 + x] = (data[row + x] - data[row + x - channels]) & 0xff;
+  }
+  return raw;
+}
+
+/**
  * An 8-bit PNG of a uint8 image `[H, W, C]` (C = 1, 3 or 4) compressed by Node's native zlib:
  * several times faster than a JavaScript deflate, which matters when a batch writes thousands.
  * Each row uses the Sub filter (neighbouring pixels of a feature map are alike).
@@ -36,16 +37,7 @@ export function encodePngNode(image: Tensor<'uint8'>): Uint8Array {
   const [height, width, channels = 1] = image.shape;
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : channels === 4 ? 6 : -1;
   if (colorType < 0) throw new Error(`encodePngNode: expected 1, 3 or 4 channels, got ${channels}`);
-  const stride = width * channels;
-  const raw = new Uint8Array(height * (stride + 1));
-  const data = image.data as Uint8Array;
-  for (let y = 0; y < height; y++) {
-    const o = y * (stride + 1);
-    const row = y * stride;
-    raw[o] = 1; // Sub
-    for (let x = 0; x < channels && x < stride; x++) raw[o + 1 + x] = data[row + x];
-    for (let x = channels; x < stride; x++) raw[o + 1 + x] = (data[row + x] - data[row + x - channels]) & 0xff;
-  }
+  const raw = subFiltered(image.data as Uint8Array, height, width * channels, channels);
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);

@@ -1,22 +1,26 @@
-let crcTable: Uint32Array | undefined;
+let crcTable: Int32Array | undefined;
 
-function table(): Uint32Array {
+function table(): Int32Array {
   if (crcTable) return crcTable;
-  crcTable = new Uint32Array(256);
+  crcTable = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    crcTable[n] = c >>> 0;
+    crcTable[n] = c;
   }
   return crcTable;
 }
 
-/** CRC-32 (ISO 3309, as PNG chunks and zlib use it) of bytes[start, end). */
+/**
+ * CRC-32 (ISO 3309, as PNG chunks and zlib use it) of bytes[start, end), as a signed 32-bit
+ * integer (`>>> 0` gives the unsigned value; DataView.setUint32 takes either). Signed throughout,
+ * because values above 2^31 make V8 drop its optimised code for this loop ("lost precision").
+ */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const t = table();
-  let c = 0xffffffff;
+  let c = -1;
   for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return c ^ -1;
 }
 
 /** Adler-32 (zlib's checksum) of bytes[start, end). */

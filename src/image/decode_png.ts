@@ -1,4 +1,3 @@
-import { unzlibSync } from 'fflate';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
@@ -196,7 +195,7 @@ function iccProfile(info: PngInfo): Uint8Array | undefined {
   const nul = data.indexOf(0);
   if (nul < 1 || nul > 79 || data[nul + 1] !== 0) return undefined;
   try {
-    return unzlibSync(data.subarray(nul + 2));
+    return inflateZlib(data.subarray(nul + 2));
   } catch {
     return undefined; // libpng ignores a bad profile (with a warning)
   }

@@ -30,6 +30,11 @@ describe('inflateZlib (Node: native zlib; elsewhere fflate)', () => {
     expect(inflateZlib(z, 20_000)).toEqual(raw.subarray(0, 20_000));
   });
 
+  it('without a size, inflates the whole stream (an ICC profile)', () => {
+    const raw = sample(30_000);
+    expect(inflateZlib(zlibSync(raw))).toEqual(raw);
+  });
+
   it('gives what a truncated stream holds, and throws on a corrupt one', () => {
     const raw = sample(100_000);
     const z = zlibSync(raw);

@@ -6,9 +6,14 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 const native = isNode ? (await import('./inflate_node.js')).inflateNode : undefined;
 
 /**
- * Inflates the zlib stream `data` into at most `expected` bytes (extra data is ignored): natively
- * in Node, with fflate elsewhere. A truncated stream gives the bytes it holds, or throws.
+ * Inflates the zlib stream `data` into at most `expected` bytes (extra data is ignored), or all of
+ * it when no size is given: natively in Node, with fflate elsewhere. A truncated stream gives the
+ * bytes it holds, or throws.
  */
-export function inflateZlib(data: Uint8Array, expected: number): Uint8Array {
+export function inflateZlib(data: Uint8Array, expected?: number): Uint8Array {
+  if (expected === undefined) return native?.(data, MAX_UNSIZED) ?? unzlibSync(data);
   return native?.(data, expected) ?? unzlibSync(data, { out: new Uint8Array(expected) });
 }
+
+/** Natively inflated at most (larger goes to fflate): an ICC profile is a few kB, rarely a few MB. */
+const MAX_UNSIZED = 1 << 24;

@@ -133,7 +133,7 @@ export function isKnownSrgbProfile(profile: Uint8Array): boolean {
   for (const [adler, crc, knownLength, intent, md5] of KNOWN_SRGB_PROFILES) {
     if (md5.every((word, i) => u32(profile, 84 + 4 * i) === word) && length === knownLength && u32(profile, 64) === intent) {
       // Signature, length and intent match: both checksums must match too, else libpng stops looking.
-      return adler32(profile) === adler && crc32(profile) === crc;
+      return adler32(profile) === adler && crc32(profile) >>> 0 === crc;
     }
   }
   return false;

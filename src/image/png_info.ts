@@ -35,7 +35,12 @@ const COLOR_TYPES: Record<number, { name: string; depths: number[]; channels: nu
 };
 
 function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+  return i32(b, at) >>> 0;
+}
+
+/** The big-endian 32 bits at `at` as a signed integer (how crc32 gives a CRC). */
+function i32(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 function chunkName(b: Uint8Array, at: number): string {
@@ -56,7 +61,7 @@ export function readPngHeader(op: string, bytes: Uint8Array): PngInfo {
       `${op}: data is corrupt: the first PNG chunk is ${JSON.stringify(chunkName(bytes, 12))}, expected a 13-byte IHDR`,
     );
   }
-  if (crc32(bytes, 12, 29) !== u32(bytes, 29)) throw new ConvlensError(`${op}: data is corrupt: the PNG header (IHDR) fails its CRC check`);
+  if (crc32(bytes, 12, 29) !== i32(bytes, 29)) throw new ConvlensError(`${op}: data is corrupt: the PNG header (IHDR) fails its CRC check`);
   const width = u32(bytes, 16);
   const height = u32(bytes, 20);
   const bitDepth = bytes[24];
@@ -102,7 +107,7 @@ export function readPngChunks(op: string, bytes: Uint8Array, info: PngInfo): voi
       );
     }
     const critical = (bytes[at + 4] & 0x20) === 0;
-    const crcOk = crc32(bytes, at + 4, dataStart + length) === u32(bytes, dataStart + length);
+    const crcOk = crc32(bytes, at + 4, dataStart + length) === i32(bytes, dataStart + length);
     if (!crcOk && critical)
       throw new ConvlensError(`${op}: data is corrupt: PNG chunk ${JSON.stringify(name)} at byte ${at} fails its CRC check`);
     const data = bytes.subarray(dataStart, dataStart + length);

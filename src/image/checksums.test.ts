@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { adler32, crc32 } from './checksums.js';
+
+const ascii = (text: string) => new TextEncoder().encode(text);
+
+describe('checksums', () => {
+  it("crc32 gives the standard check value of '123456789' (0xCBF43926), signed; ranges work", () => {
+    expect(crc32(ascii('123456789')) >>> 0).toBe(0xcbf43926);
+    expect(crc32(ascii('123456789'))).toBe(0xcbf43926 | 0);
+    expect(crc32(ascii('xx123456789yy'), 2, 11) >>> 0).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it("adler32 gives zlib's value for 'Wikipedia' (0x11E60398)", () => {
+    expect(adler32(ascii('Wikipedia'))).toBe(0x11e60398);
+  });
+});
