@@ -80,6 +80,20 @@ export function pngFileGamma(info: PngInfo, iccProfile: () => Uint8Array | undef
 
 /** The 8-bit converter for a file gamma (0 = none). */
 export function rgbToGray8(fileGamma: number): RgbToGray {
+  // one converter per gamma for the process: the pixel loop that calls it then always sees the
+  // same function (a new one per image makes V8 throw away the loop's optimised code)
+  let converter = gray8Converters.get(fileGamma);
+  if (!converter) {
+    converter = makeRgbToGray8(fileGamma);
+    if (gray8Converters.size >= 64) gray8Converters.clear(); // files rarely differ in gamma; stay small if they do
+    gray8Converters.set(fileGamma, converter);
+  }
+  return converter;
+}
+
+const gray8Converters = new Map<number, RgbToGray>();
+
+function makeRgbToGray8(fileGamma: number): RgbToGray {
   if (fileGamma === 0 || !(significant(fileGamma) || significant(reciprocal(fileGamma)))) {
     return (r, g, b) => (r === g && r === b ? r : (RED * r + GREEN * g + BLUE * b) >> 15);
   }
