@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
@@ -106,10 +105,6 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   colormap(options.cmap); // an unknown colormap is a usage error, before any work
   const out = resolve(options.out);
   const jobs = options.jobs ?? availableParallelism();
-  // With a worker on every core, V8's helper threads for concurrent garbage collection find no idle
-  // core: they only take time from the workers (about 5% more CPU per image). Collecting on each
-  // isolate's own thread is then faster; with a core to spare, the helpers are kept.
-  if (jobs >= availableParallelism()) setFlagsFromString('--single-threaded-gc');
   const config: ExtractConfig = {
     kernel: options.kernel.values,
     kernelName: options.kernel.name,
