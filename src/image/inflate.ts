@@ -5,6 +5,9 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 /** Node's native inflate where there is one (the browser bundle replaces its module with an empty one). */
 const native = isNode ? (await import('./inflate_node.js')).inflateNode : undefined;
 
+/** Natively inflated at most, without a size (larger goes to fflate): an ICC profile is a few kB, rarely a few MB. */
+const MAX_UNSIZED = 1 << 24;
+
 /**
  * Inflates the zlib stream `data` into at most `expected` bytes (extra data is ignored), or all of
  * it when no size is given: natively in Node, with fflate elsewhere. A truncated stream gives the
@@ -14,6 +17,3 @@ export function inflateZlib(data: Uint8Array, expected?: number): Uint8Array {
   if (expected === undefined) return native?.(data, MAX_UNSIZED) ?? unzlibSync(data);
   return native?.(data, expected) ?? unzlibSync(data, { out: new Uint8Array(expected) });
 }
-
-/** Natively inflated at most (larger goes to fflate): an ICC profile is a few kB, rarely a few MB. */
-const MAX_UNSIZED = 1 << 24;
