@@ -1,8 +1,8 @@
-import jpegJs from 'jpeg-js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
-import { rgbToGray, upsample, yccToRgb } from './jpeg_color.js';
+import { adobeCmykToRgb, rgbToGray, upsample, ycckToCmyk, yccToRgb } from './jpeg_color.js';
+import { decodeJpegPlanes } from './jpeg_decoder.js';
 import { checkJpegComplete, type JpegInfo, readJpegHeader } from './jpeg_info.js';
 import { checkPixelCount } from './pixel_limit.js';
 
@@ -19,12 +19,11 @@ type ColorSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
  *   or the rounded 0.299/0.587/0.114 sum for an RGB-coded JPEG. A CMYK JPEG cannot be decoded
  *   to gray (as in TensorFlow): decode it to RGB and use rgbToGrayscale.
  * - `channels: 3` upsamples chroma with libjpeg's triangle filters and converts YCbCr to RGB in
- *   libjpeg's fixed-point arithmetic; `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
+ *   libjpeg's fixed-point arithmetic; Adobe CMYK/YCCK become RGB as TensorFlow computes it
+ *   (R = K·C / 255, …). `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
  *
- * The coefficients and IDCT come from jpeg-js (pure JS), whose IDCT rounds differently from
- * libjpeg's: expect differences of a level or two from TensorFlow on some pixels (measured on
- * rocket.jpg: see decode_jpeg.test.ts). CMYK/YCCK colour conversion and chroma subsampled by
- * factors other than 1 or 2 use jpeg-js's own (floating-point, nearest-neighbour) conversion.
+ * Decoding is convlens's own (jpeg_decoder.ts: libjpeg's entropy decoding and accurate integer
+ * IDCT), so the output equals TensorFlow's value for value (see decode_jpeg.test.ts).
  *
  * Data that ends before the end-of-image marker is reported as truncated, as TensorFlow does;
  * unsupported codings (arithmetic, lossless, 12-bit) and images above the pixel limit (checked
@@ -69,30 +68,8 @@ function convertJpeg(op: string, bytes: Uint8Array, info: JpegInfo, space: Color
   const n = width * height;
   const out = new Uint8Array(n * outChannels);
 
-  if (space === 'cmyk' || space === 'ycck') {
-    // jpeg-js converts CMYK/YCCK to RGB itself (floating point, nearest-neighbour chroma).
-    const rgb = runJpegJs(op, bytes, info, true);
-    for (let p = 0; p < n; p++) {
-      out.set(rgb.subarray(3 * p, 3 * p + 3), p * outChannels);
-      if (outChannels === 4) out[4 * p + 3] = 255;
-    }
-    return new Tensor(out, [height, width, outChannels], 'uint8');
-  }
-
-  // Raw component samples, upsampled by jpeg-js by repetition; libjpeg's upsampling and colour
-  // conversion are then redone from each component's own samples.
-  const raw = runJpegJs(op, bytes, info, false);
-  const maxH = Math.max(...info.components.map((c) => c.h));
-  const maxV = Math.max(...info.components.map((c) => c.v));
   const needed = outChannels === 1 && space !== 'rgb' ? 1 : info.components.length;
-  const planes: Uint8Array[] = [];
-  for (let c = 0; c < needed; c++) {
-    const { h, v } = info.components[c];
-    if (maxH % h !== 0 || maxV % v !== 0) {
-      throw new ConvlensError(`${op}: unsupported JPEG: component ${c} is sampled ${h}×${v} of ${maxH}×${maxV} (not an integer ratio)`);
-    }
-    planes.push(componentPlane(raw, info.components.length === 1 ? 3 : info.components.length, c, width, height, maxH / h, maxV / v));
-  }
+  const planes = upsampledPlanes(op, bytes, info, needed);
 
   if (outChannels === 1) {
     out.set(space === 'rgb' ? rgbToGray(planes[0], planes[1], planes[2]) : planes[0]);
@@ -103,6 +80,9 @@ function convertJpeg(op: string, bytes: Uint8Array, info: JpegInfo, space: Color
     }
   } else if (space === 'ycc') {
     yccToRgb(planes[0], planes[1], planes[2], out, outChannels as 3 | 4);
+  } else if (space === 'cmyk' || space === 'ycck') {
+    if (space === 'ycck') ycckToCmyk(planes[0], planes[1], planes[2]);
+    adobeCmykToRgb(planes[0], planes[1], planes[2], planes[3], out, outChannels as 3 | 4);
   } else {
     for (let p = 0, o = 0; p < n; p++, o += outChannels) {
       out[o] = planes[0][p];
@@ -133,53 +113,22 @@ function colorSpace(op: string, info: JpegInfo): ColorSpace {
   throw new ConvlensError(`${op}: unsupported JPEG: ${count} components (expected 1 gray, 3 colour or 4 CMYK)`);
 }
 
-function runJpegJs(op: string, bytes: Uint8Array, info: JpegInfo, convert: boolean): Uint8Array {
-  let input = bytes;
-  if (!convert && info.adobeTransformOffset !== undefined && info.adobeTransform !== 0) {
-    // jpeg-js applies its own YCbCr conversion whenever the Adobe marker asks for one; clear the
-    // flag in a copy so it hands over the raw components.
-    input = bytes.slice();
-    input[info.adobeTransformOffset] = 0;
-  }
-  try {
-    const decoded = jpegJs.decode(input, {
-      useTArray: true,
-      formatAsRGBA: false,
-      colorTransform: convert ? undefined : false,
-      maxResolutionInMP: Number.POSITIVE_INFINITY, // our pixel limit is already checked
-      maxMemoryUsageInMB: Number.POSITIVE_INFINITY,
-    });
-    if (decoded.width !== info.width || decoded.height !== info.height) {
-      throw new Error(`decoded a ${decoded.width}×${decoded.height} image from a ${info.width}×${info.height} header`);
+/** The first `needed` components decoded and upsampled to the image size as libjpeg does. */
+function upsampledPlanes(op: string, bytes: Uint8Array, info: JpegInfo, needed: number): Uint8Array[] {
+  const { width, height, components } = info;
+  const maxH = Math.max(...components.map((c) => c.h));
+  const maxV = Math.max(...components.map((c) => c.v));
+  for (let c = 0; c < needed; c++) {
+    const { h, v } = components[c];
+    if (maxH % h !== 0 || maxV % v !== 0) {
+      throw new ConvlensError(`${op}: unsupported JPEG: component ${c} is sampled ${h}×${v} of ${maxH}×${maxV} (not an integer ratio)`);
     }
-    return decoded.data;
-  } catch (error) {
-    if (error instanceof RangeError) {
-      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} JPEG (${error.message})`);
-    }
-    throw new ConvlensError(`${op}: data is corrupt: ${(error as Error).message}`);
   }
-}
-
-/**
- * Recovers component c at its own resolution from jpeg-js's repeated samples (it puts sample
- * (x, y) of a component sampled rx × ry below full resolution at pixels x·rx .. and y·ry ..), and
- * upsamples it to the image size the way libjpeg does.
- */
-function componentPlane(raw: Uint8Array, stride: number, c: number, width: number, height: number, rx: number, ry: number): Uint8Array {
-  const exact = (rx === 1 || rx === 2 || rx === 4) && (ry === 1 || ry === 2 || ry === 4);
-  if (!exact) {
-    // jpeg-js's own repetition (libjpeg replicates too for these factors).
-    const out = new Uint8Array(width * height);
-    for (let p = 0; p < out.length; p++) out[p] = raw[p * stride + c];
-    return out;
+  const planes = decodeJpegPlanes(op, bytes, needed);
+  const out: Uint8Array[] = [];
+  for (let c = 0; c < needed; c++) {
+    const { h, v } = components[c];
+    out.push(h === maxH && v === maxV ? planes[c].data : upsample(planes[c], maxH / h, maxV / v, width, height));
   }
-  const pw = Math.ceil(width / rx);
-  const ph = Math.ceil(height / ry);
-  const data = new Uint8Array(pw * ph);
-  for (let y = 0; y < ph; y++) {
-    const row = y * ry * width;
-    for (let x = 0; x < pw; x++) data[y * pw + x] = raw[(row + x * rx) * stride + c];
-  }
-  return upsample({ data, width: pw, height: ph }, rx, ry, width, height);
+  return out;
 }

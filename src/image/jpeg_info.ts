@@ -16,8 +16,6 @@ export interface JpegInfo {
   jfif: boolean;
   /** The Adobe APP14 transform code, if that marker is present. */
   adobeTransform?: number;
-  /** Offset of the Adobe transform byte, so a copy of the data can be patched for the decoder. */
-  adobeTransformOffset?: number;
 }
 
 const SOF_NAMES: Record<number, string> = {
@@ -53,7 +51,6 @@ function walk(op: string, bytes: Uint8Array, headerOnly: boolean): JpegInfo | un
   let info: JpegInfo | undefined;
   let jfif = false;
   let adobeTransform: number | undefined;
-  let adobeTransformOffset: number | undefined;
   let scans = 0;
   let at = 2;
   const truncated = (where: string) =>
@@ -84,7 +81,6 @@ function walk(op: string, bytes: Uint8Array, headerOnly: boolean): JpegInfo | un
       jfif = true;
     } else if (marker === 0xee && seg.length >= 12 && String.fromCharCode(...seg.subarray(0, 5)) === 'Adobe') {
       adobeTransform = seg[11];
-      adobeTransformOffset = at + 2 + 11;
     } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (info) throw new ConvlensError(`${op}: data is corrupt: more than one JPEG frame header (SOF)`);
       if (SOF_NAMES[marker])
@@ -96,7 +92,6 @@ function walk(op: string, bytes: Uint8Array, headerOnly: boolean): JpegInfo | un
       if (!info) throw new ConvlensError(`${op}: data is corrupt: JPEG image data (SOS) before the frame header (SOF)`);
       info.jfif = jfif;
       info.adobeTransform = adobeTransform;
-      info.adobeTransformOffset = adobeTransformOffset;
       if (headerOnly) return info;
       scans++;
       at = skipScan(bytes, at + length);
