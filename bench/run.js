@@ -4,11 +4,14 @@
  * §6's reference shapes, a max-pooling case, a small training step and whole MNIST training
  * epochs (issue 4's reference network on the 8,000 digits `convlens train-mnist` uses). Prints a
  * table and writes BENCHMARKS.md. Options: --quick (shorter time budgets, fewer epochs),
- * --no-write, --only=<case ids, comma-separated> (conv: lesson, first, middle, batch; maxpool, train, mnist).
+ * --no-write, --only=<case ids, comma-separated> (conv: lesson, first, middle, batch; maxpool, train, mnist; cli).
+ * The last case, cli, is bench/cli.js run as a subprocess (`convlens extract` on 200 images, --jobs 1 against 2).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { machine } from './lib/machine.js';
 import { measureInterleaved, median } from './lib/timing.js';
 import * as convlens from './peers/convlens.js';
@@ -311,9 +314,18 @@ function training() {
   return lines.join('\n');
 }
 
+/** bench/cli.js in a subprocess after the in-process cases, so their threads and heaps do not share its cores. */
+function manyImages() {
+  if (only && !only.includes('cli')) return 'Not run (`--only` without `cli`).';
+  const script = fileURLToPath(new URL('./cli.js', import.meta.url));
+  return execFileSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' }).trim();
+}
+const cliReport = manyImages();
+
 const loadAfter = loadavg()[0];
 console.log(`\n${table}\n`);
 console.log(`${training()}\n`);
+console.log(`${cliReport}\n`);
 
 if (!args.has('--no-write')) {
   const m = machine();
@@ -349,6 +361,14 @@ its cpu backend takes about 28 minutes per epoch here. convlens' js backend (the
 per epoch).
 
 ${training()}
+
+## Many images (issue 5), on this run
+
+\`node bench/cli.js\`: \`convlens extract <folder> --kernel edge --out <dir> --jobs 1|2 --json\` on a folder of copies of the
+three sample images (512×512 gray PNG, 451×300 RGB PNG, 640×427 JPEG), whole-process wall time, 5 interleaved runs
+per setting; then the peak RSS of one run for 50, 200 and 400 images.
+
+${cliReport}
 
 ## Machine
 
