@@ -149,33 +149,55 @@ function reconstruct(op: string, info: PngInfo, raw: Uint8Array): Uint8Array | U
 }
 
 function unfilter(op: string, filter: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
-  const n = line.length;
   switch (filter) {
     case 0:
       cur.set(line);
-      break;
+      return;
     case 1:
-      for (let i = 0; i < n; i++) cur[i] = line[i] + (i >= bpp ? cur[i - bpp] : 0);
-      break;
+      return unfilterSub(line, cur, bpp);
     case 2:
-      for (let i = 0; i < n; i++) cur[i] = line[i] + prev[i];
-      break;
+      return unfilterUp(line, prev, cur);
     case 3:
-      for (let i = 0; i < n; i++) cur[i] = line[i] + (((i >= bpp ? cur[i - bpp] : 0) + prev[i]) >> 1);
-      break;
+      return unfilterAverage(line, prev, cur, bpp);
     case 4:
-      for (let i = 0; i < n; i++) {
-        const a = i >= bpp ? cur[i - bpp] : 0;
-        const b = prev[i];
-        const c = i >= bpp ? prev[i - bpp] : 0;
-        const pa = Math.abs(b - c);
-        const pb = Math.abs(a - c);
-        const pc = Math.abs(a + b - 2 * c);
-        cur[i] = line[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-      }
-      break;
+      return unfilterPaeth(line, prev, cur, bpp);
     default:
       throw new ConvlensError(`${op}: data is corrupt: unknown PNG row filter ${filter} (expected 0 to 4)`);
+  }
+}
+
+// One function per filter, the row's first pixel (no left neighbour) apart: each loop is then
+// optimised by V8 on its own, and a filter first met on a later row does not deoptimise the others.
+
+function unfilterSub(line: Uint8Array, cur: Uint8Array, bpp: number): void {
+  const n = line.length;
+  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i];
+  for (let i = bpp; i < n; i++) cur[i] = line[i] + cur[i - bpp];
+}
+
+function unfilterUp(line: Uint8Array, prev: Uint8Array, cur: Uint8Array): void {
+  const n = line.length;
+  for (let i = 0; i < n; i++) cur[i] = line[i] + prev[i];
+}
+
+function unfilterAverage(line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
+  const n = line.length;
+  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i] + (prev[i] >> 1);
+  for (let i = bpp; i < n; i++) cur[i] = line[i] + ((cur[i - bpp] + prev[i]) >> 1);
+}
+
+function unfilterPaeth(line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
+  const n = line.length;
+  // with no left neighbour (a = c = 0) the Paeth predictor is the pixel above
+  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i] + prev[i];
+  for (let i = bpp; i < n; i++) {
+    const a = cur[i - bpp];
+    const b = prev[i];
+    const c = prev[i - bpp];
+    const pa = Math.abs(b - c);
+    const pb = Math.abs(a - c);
+    const pc = Math.abs(a + b - 2 * c);
+    cur[i] = line[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
   }
 }
 
