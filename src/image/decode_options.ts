@@ -44,7 +44,8 @@ export function checkBytes(op: string, data: unknown, what: string): Uint8Array 
   // A Node Buffer becomes a plain Uint8Array view of the same memory: the decoders then see one
   // kind of array whatever the caller passes, and V8 keeps their optimised code (a second kind
   // of typed array would deoptimise it).
-  if (data instanceof Uint8Array) bytes = data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof Uint8Array)
+    bytes = data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
   else throw new ConvlensError(`${op}: data must be a Uint8Array or ArrayBuffer of ${what} bytes, got ${describeValue(data)}`);
   if (bytes.length === 0) throw new ConvlensError(`${op}: data is empty (expected ${what} bytes)`);

@@ -154,13 +154,17 @@ function unfilter(op: string, filter: number, line: Uint8Array, prev: Uint8Array
       cur.set(line);
       return;
     case 1:
-      return unfilterSub(line, cur, bpp);
+      unfilterSub(line, cur, bpp);
+      return;
     case 2:
-      return unfilterUp(line, prev, cur);
+      unfilterUp(line, prev, cur);
+      return;
     case 3:
-      return unfilterAverage(line, prev, cur, bpp);
+      unfilterAverage(line, prev, cur, bpp);
+      return;
     case 4:
-      return unfilterPaeth(line, prev, cur, bpp);
+      unfilterPaeth(line, prev, cur, bpp);
+      return;
     default:
       throw new ConvlensError(`${op}: data is corrupt: unknown PNG row filter ${filter} (expected 0 to 4)`);
   }
