@@ -74,12 +74,19 @@ export class EntropyDecoder {
   atMarker = false;
   /** Remaining end-of-band run of a progressive AC scan. */
   eobRun = 0;
-  readonly op: string;
+  op: string;
 
   constructor(op: string, data: Uint8Array, pos: number) {
     this.op = op;
     this.data = data;
     this.pos = pos;
+  }
+
+  /** Aims the decoder at another file (its first segment is set by reset). */
+  start(op: string, data: Uint8Array): void {
+    this.op = op;
+    this.data = data;
+    this.reset(0);
   }
 
   /** Starts a new entropy-coded segment at pos (a scan or a restart interval). */
