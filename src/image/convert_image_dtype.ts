@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
-import { allocate, type DType } from '../tensor/dtype.js';
+import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export type ImageDType = 'float32' | 'int32' | 'uint8';
@@ -48,25 +48,40 @@ export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate
   const n = src.length;
   const out = allocate(dtype as DType, n) as Tensor<D>['data'];
   if (from !== 'float32' && dtype !== 'float32') {
-    if (from === 'uint8') {
-      for (let i = 0; i < n; i++) out[i] = src[i] * 8388608;
-    } else {
-      for (let i = 0; i < n; i++) {
-        const scaled = Math.floor(src[i] / 8388608);
-        out[i] = saturate ? Math.min(255, Math.max(0, scaled)) : scaled;
-      }
-    }
+    if (from === 'uint8') uint8ToInt32(src, out);
+    else int32ToUint8(src, out, saturate);
   } else if (dtype === 'float32') {
-    const scale = Math.fround(1 / MAX[from as 'int32' | 'uint8']);
-    for (let i = 0; i < n; i++) out[i] = Math.fround(src[i]) * scale;
+    intToFloat(src, out, Math.fround(1 / MAX[from as 'int32' | 'uint8']));
   } else {
-    const scale = Math.fround(MAX[dtype as 'int32' | 'uint8'] + 0.5);
-    const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-2147483648, 2147483520];
-    for (let i = 0; i < n; i++) {
-      let v = Math.fround(src[i] * scale);
-      if (saturate) v = Math.min(hi, Math.max(lo, v));
-      out[i] = Math.trunc(v);
-    }
+    floatToInt(src, out, Math.fround(MAX[dtype as 'int32' | 'uint8'] + 0.5), dtype === 'uint8', saturate);
   }
   return new Tensor(out, t.shape, dtype);
+}
+
+// Each conversion loop is a function of its own that ends with the loop: V8 compiles a long loop
+// while it runs (OSR), and code after it that has never run would throw that compiled code away.
+
+function uint8ToInt32(src: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] * 8388608;
+}
+
+function int32ToUint8(src: TypedArray, out: TypedArray, saturate: boolean): void {
+  for (let i = 0; i < src.length; i++) {
+    const scaled = Math.floor(src[i] / 8388608);
+    out[i] = saturate ? Math.min(255, Math.max(0, scaled)) : scaled;
+  }
+}
+
+function intToFloat(src: TypedArray, out: TypedArray, scale: number): void {
+  for (let i = 0; i < src.length; i++) out[i] = Math.fround(src[i]) * scale;
+}
+
+function floatToInt(src: TypedArray, out: TypedArray, scale: number, toUint8: boolean, saturate: boolean): void {
+  const lo = toUint8 ? 0 : -2147483648;
+  const hi = toUint8 ? 255 : 2147483520;
+  for (let i = 0; i < src.length; i++) {
+    let v = Math.fround(src[i] * scale);
+    if (saturate) v = Math.min(hi, Math.max(lo, v));
+    out[i] = Math.trunc(v);
+  }
 }

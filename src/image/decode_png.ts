@@ -3,7 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
 import { inflateZlib } from './inflate.js';
 import { checkPixelCount } from './pixel_limit.js';
-import { pngFileGamma, rgbToGray8, rgbToGray16 } from './png_gray.js';
+import { pngFileGamma, type RgbToGray, rgbToGray8, rgbToGray16 } from './png_gray.js';
 import { type PngInfo, readPngChunks, readPngHeader } from './png_info.js';
 
 /**
@@ -205,6 +205,10 @@ function unfilterPaeth(line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp:
   }
 }
 
+function colorToGray8(sample: Uint8Array, fileChannels: number, toGray: RgbToGray, out: Uint8Array): void {
+  for (let p = 0, i = 0; p < out.length; p++, i += fileChannels) out[p] = toGray(sample[i], sample[i + 1], sample[i + 2]);
+}
+
 /** The palette as 256 RGBA entries; indices past its end are black and opaque, as in libpng. */
 function paletteTable(info: PngInfo): Uint8Array {
   const table = new Uint8Array(256 * 4);
@@ -269,6 +273,13 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
     const out = new Uint8Array(n * 3);
     for (let p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = sample[p];
     return new Tensor(out, [height, width, 3], 'uint8');
+  }
+
+  if (toGray && !sixteen && !palette && outChannels === 1) {
+    // 8-bit colour → gray, the common case for photos, in a loop of its own.
+    const out = new Uint8Array(n);
+    colorToGray8(sample as Uint8Array, fileChannels, toGray, out);
+    return new Tensor(out, [height, width, 1], 'uint8');
   }
 
   const out = new Uint8Array(n * outChannels);

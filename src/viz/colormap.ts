@@ -1,6 +1,7 @@
 import * as chromatic from 'd3-scale-chromatic';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { dataMax, dataMin } from './extent.js';
 
 /** A colormap as a 256-entry RGB lookup table. */
 export type Colormap = Uint8Array;
@@ -70,13 +71,8 @@ export interface ColorizeOptions {
 }
 
 function finiteRange(data: ArrayLike<number>): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const lo = dataMin(data);
+  const hi = dataMax(data);
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 

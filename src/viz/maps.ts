@@ -1,6 +1,7 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
+import { dataMax, dataMin } from './extent.js';
 import { upscale } from './grid.js';
 import { pngDataUri } from './svg.js';
 
@@ -13,8 +14,13 @@ export function plane(t: Tensor, channel = 0): Tensor<'float32'> {
   const [h, w, c] = shape;
   if (channel < 0 || channel >= c) throw new ConvlensError(`plane: channel ${channel} is out of range (the tensor has ${c})`);
   const out = new Float32Array(h * w);
-  for (let i = 0; i < h * w; i++) out[i] = t.data[i * c + channel];
+  copyChannel(t.data, c, channel, out);
   return new Tensor(out, [h, w], 'float32');
+}
+
+/** A loop in a function of its own (see extent.ts for why). */
+function copyChannel(data: ArrayLike<number>, channels: number, channel: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = data[i * channels + channel];
 }
 
 /** Averages f×f blocks (a partial block at the edge averages what it has): for drawing a big map small. */
@@ -50,13 +56,8 @@ export function gammaValues(t: Tensor<'float32'>, gamma: number): Tensor<'float3
 }
 
 export function range(t: Tensor): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const lo = dataMin(t.data);
+  const hi = dataMax(t.data);
   return lo <= hi ? [lo, hi] : [0, 0];
 }
 
