@@ -43,6 +43,10 @@ for (let i = 0; i < 1024; i++) RANGE_LIMIT[i] = Math.min(255, Math.max(0, ((i <<
 /**
  * Dequantises the 64 coefficients at coefs[offset..] (natural order) with quant (natural order)
  * and writes the 8×8 samples to out at outOffset, rows stride apart.
+ *
+ * The 1-D butterfly is written out in both passes, as in jidctint.c: the passes load and store
+ * differently (dequantise and keep 2 extra bits, then descale and range-limit), and written out
+ * the hot loops need no call and no scratch array for the eight terms.
  */
 export function idctBlock(coefs: Int16Array, offset: number, quant: Uint16Array, out: Uint8Array, outOffset: number, stride: number): void {
   const ws = workspace;
