@@ -3,8 +3,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
 import { inflateZlib } from './inflate.js';
 import { checkPixelCount } from './pixel_limit.js';
-import { pngFileGamma, type RgbToGray, rgbToGray8, rgbToGray16 } from './png_gray.js';
+import { gray8Tables, pngFileGamma, type RgbToGray, rgbToGray8, rgbToGray16 } from './png_gray.js';
 import { type PngInfo, readPngChunks, readPngHeader } from './png_info.js';
+import { bytes, codec, layout } from './wasm/codec.js';
 
 /**
  * Decodes PNG bytes to a uint8 tensor `[height, width, channels]`, with the pixel values
@@ -111,102 +112,68 @@ function inflate(op: string, info: PngInfo): Uint8Array {
   return raw;
 }
 
-/** Undoes the row filters and the interlacing: one number per sample, at the file's bit depth. */
+/**
+ * Undoes the row filters (in Wasm) and the interlacing: one number per sample, at the file's bit
+ * depth. An 8-bit image that is not interlaced comes back as a view into the codec's memory, valid
+ * until its next call.
+ */
 function reconstruct(op: string, info: PngInfo, raw: Uint8Array): Uint8Array | Uint16Array {
   const { width, height, bitDepth: depth } = info;
   const channels = SAMPLES_PER_PIXEL[info.colorType];
-  const out = depth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
   const bpp = Math.max(1, (channels * depth) >> 3);
+  const list = passes(info).map((p) => ({ ...p, rowBytes: Math.ceil((p.width * channels * depth) / 8) }));
+  // the filtered data, then per pass a zero row (the one above its first row) and its rows
+  const [src, ...blocks] = layout([raw.length, ...list.map((p) => (p.height + 1) * p.rowBytes)]);
+  const memory = bytes();
+  memory.set(raw, src);
+  let from = src;
+  const rows = list.map((p, i) => {
+    const dst = blocks[i] + p.rowBytes;
+    memory.fill(0, blocks[i], dst);
+    const bad = codec().png_unfilter(from, dst, p.height, p.rowBytes, bpp);
+    if (bad >= 0) {
+      const filter = memory[from + bad * (p.rowBytes + 1)];
+      throw new ConvlensError(`${op}: data is corrupt: unknown PNG row filter ${filter} (expected 0 to 4)`);
+    }
+    from += p.height * (p.rowBytes + 1);
+    return memory.subarray(dst, dst + p.height * p.rowBytes);
+  });
+  if (depth === 8 && list.length === 1) return rows[0];
+
+  const out = depth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
   const mask = (1 << depth) - 1;
-  let pos = 0;
-  for (const pass of passes(info)) {
-    const rowBytes = Math.ceil((pass.width * channels * depth) / 8);
-    let prev = new Uint8Array(rowBytes);
-    let cur = new Uint8Array(rowBytes);
+  list.forEach((pass, i) => {
     for (let r = 0; r < pass.height; r++) {
-      const filter = raw[pos];
-      unfilter(op, filter, raw.subarray(pos + 1, pos + 1 + rowBytes), prev, cur, bpp);
-      pos += 1 + rowBytes;
+      const cur = rows[i].subarray(r * pass.rowBytes, (r + 1) * pass.rowBytes);
       const y = pass.y0 + r * pass.dy;
       if (depth === 8 && pass.dx === 1) {
         out.set(cur, y * width * channels);
-        [prev, cur] = [cur, prev];
         continue;
       }
-      for (let i = 0; i < pass.width; i++) {
-        const base = (y * width + pass.x0 + i * pass.dx) * channels;
+      for (let x = 0; x < pass.width; x++) {
+        const base = (y * width + pass.x0 + x * pass.dx) * channels;
         for (let c = 0; c < channels; c++) {
-          const k = i * channels + c;
+          const k = x * channels + c;
           if (depth === 16) out[base + c] = (cur[2 * k] << 8) | cur[2 * k + 1];
           else if (depth === 8) out[base + c] = cur[k];
           else out[base + c] = (cur[(k * depth) >> 3] >> (8 - depth - ((k * depth) & 7))) & mask;
         }
       }
-      [prev, cur] = [cur, prev];
     }
-  }
+  });
   return out;
 }
 
-function unfilter(op: string, filter: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
-  switch (filter) {
-    case 0:
-      cur.set(line);
-      return;
-    case 1:
-      unfilterSub(line, cur, bpp);
-      return;
-    case 2:
-      unfilterUp(line, prev, cur);
-      return;
-    case 3:
-      unfilterAverage(line, prev, cur, bpp);
-      return;
-    case 4:
-      unfilterPaeth(line, prev, cur, bpp);
-      return;
-    default:
-      throw new ConvlensError(`${op}: data is corrupt: unknown PNG row filter ${filter} (expected 0 to 4)`);
-  }
-}
-
-// One function per filter, the row's first pixel (no left neighbour) apart: each loop is then
-// optimised by V8 on its own, and a filter first met on a later row does not deoptimise the others.
-
-function unfilterSub(line: Uint8Array, cur: Uint8Array, bpp: number): void {
-  const n = line.length;
-  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i];
-  for (let i = bpp; i < n; i++) cur[i] = line[i] + cur[i - bpp];
-}
-
-function unfilterUp(line: Uint8Array, prev: Uint8Array, cur: Uint8Array): void {
-  const n = line.length;
-  for (let i = 0; i < n; i++) cur[i] = line[i] + prev[i];
-}
-
-function unfilterAverage(line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
-  const n = line.length;
-  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i] + (prev[i] >> 1);
-  for (let i = bpp; i < n; i++) cur[i] = line[i] + ((cur[i - bpp] + prev[i]) >> 1);
-}
-
-function unfilterPaeth(line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): void {
-  const n = line.length;
-  // with no left neighbour (a = c = 0) the Paeth predictor is the pixel above
-  for (let i = 0; i < bpp && i < n; i++) cur[i] = line[i] + prev[i];
-  for (let i = bpp; i < n; i++) {
-    const a = cur[i - bpp];
-    const b = prev[i];
-    const c = prev[i - bpp];
-    const pa = Math.abs(b - c);
-    const pb = Math.abs(a - c);
-    const pc = Math.abs(a + b - 2 * c);
-    cur[i] = line[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-  }
-}
-
-function colorToGray8(sample: Uint8Array, fileChannels: number, toGray: RgbToGray, out: Uint8Array): void {
-  for (let p = 0, i = 0; p < out.length; p++, i += fileChannels) out[p] = toGray(sample[i], sample[i + 1], sample[i + 2]);
+/** 8-bit colour samples to gray in Wasm; `sample` may be a view into the codec's memory (reconstruct's result). */
+function colorToGray8(sample: Uint8Array, n: number, fileChannels: number, tables: Uint8Array | undefined): Uint8Array {
+  const inCodec = sample.buffer === codec().memory.buffer;
+  const { byteOffset, length } = sample; // read now: growing the memory detaches views into it
+  const [copy, out, table] = layout([inCodec ? 0 : length, n, 768], inCodec ? byteOffset + length : undefined);
+  const memory = bytes();
+  if (!inCodec) memory.set(sample, copy);
+  if (tables) memory.set(tables, table);
+  codec().png_rgb_to_gray8(inCodec ? byteOffset : copy, out, n, fileChannels, tables ? table : 0);
+  return memory.slice(out, out + n);
 }
 
 /** The palette as 256 RGBA entries; indices past its end are black and opaque, as in libpng. */
@@ -238,7 +205,7 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
   const outChannels = requested !== 0 ? requested : palette ? (info.trns ? 4 : 3) : fileChannels;
   const n = width * height;
   if (!palette && bitDepth === 8 && outChannels === fileChannels)
-    return new Tensor(sample as Uint8Array, [height, width, outChannels], 'uint8');
+    return new Tensor((sample as Uint8Array).slice(), [height, width, outChannels], 'uint8');
 
   const isColor = (colorType & 2) !== 0;
   const fileAlpha = (colorType & 4) !== 0;
@@ -251,12 +218,14 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
       : undefined;
   const table = palette ? paletteTable(info) : undefined;
   const grayScale = !isColor && bitDepth < 8 ? 255 / (2 ** bitDepth - 1) : 1;
-  let toGray: ((r: number, g: number, b: number) => number) | undefined;
-  if (wantGray && isColor) {
-    // libpng skips its gamma tables for palette images: plain integer luma there.
-    const gamma = palette ? 0 : pngFileGamma(info, () => iccProfile(info));
-    toGray = sixteen ? rgbToGray16(gamma, info.significantBits) : rgbToGray8(gamma);
+  let toGray: RgbToGray | undefined;
+  // libpng skips its gamma tables for palette images: plain integer luma there.
+  const gamma = wantGray && isColor && !palette ? pngFileGamma(info, () => iccProfile(info)) : 0;
+  if (wantGray && isColor && !sixteen && !palette && outChannels === 1) {
+    // 8-bit colour → gray, the common case for photos
+    return new Tensor(colorToGray8(sample as Uint8Array, n, fileChannels, gray8Tables(gamma)), [height, width, 1], 'uint8');
   }
+  if (wantGray && isColor) toGray = sixteen ? rgbToGray16(gamma, info.significantBits) : rgbToGray8(gamma);
   const shift = sixteen ? 8 : 0;
   if (
     !isColor &&
@@ -273,13 +242,6 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
     const out = new Uint8Array(n * 3);
     for (let p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = sample[p];
     return new Tensor(out, [height, width, 3], 'uint8');
-  }
-
-  if (toGray && !sixteen && !palette && outChannels === 1) {
-    // 8-bit colour → gray, the common case for photos, in a loop of its own.
-    const out = new Uint8Array(n);
-    colorToGray8(sample as Uint8Array, fileChannels, toGray, out);
-    return new Tensor(out, [height, width, 1], 'uint8');
   }
 
   const out = new Uint8Array(n * outChannels);

@@ -78,31 +78,34 @@ export function pngFileGamma(info: PngInfo, iccProfile: () => Uint8Array | undef
   return info.gamma ?? 0;
 }
 
-/** The 8-bit converter for a file gamma (0 = none). */
-export function rgbToGray8(fileGamma: number): RgbToGray {
-  // one converter per gamma for the process: the pixel loop that calls it then always sees the
-  // same function (a new one per image makes V8 throw away the loop's optimised code)
-  let converter = gray8Converters.get(fileGamma);
-  if (!converter) {
-    converter = makeRgbToGray8(fileGamma);
-    if (gray8Converters.size >= 64) gray8Converters.clear(); // files rarely differ in gamma; stay small if they do
-    gray8Converters.set(fileGamma, converter);
+/**
+ * The 8-bit gamma tables for a file gamma, as the Wasm conversion (png_rgb_to_gray8) takes them:
+ * to linear light, back from it, and for gray pixels, 256 bytes each; undefined when libpng
+ * would use none (no gamma, or one too close to 1). Cached: files rarely differ in gamma.
+ */
+export function gray8Tables(fileGamma: number): Uint8Array | undefined {
+  if (fileGamma === 0 || !(significant(fileGamma) || significant(reciprocal(fileGamma)))) return undefined;
+  let tables = gray8TableCache.get(fileGamma);
+  if (!tables) {
+    const screen = reciprocal(fileGamma);
+    tables = new Uint8Array(768);
+    tables.set(table8(reciprocal(fileGamma)), 0);
+    tables.set(table8(reciprocal(screen)), 256);
+    tables.set(table8(reciprocal2(fileGamma, screen)), 512);
+    if (gray8TableCache.size >= 64) gray8TableCache.clear();
+    gray8TableCache.set(fileGamma, tables);
   }
-  return converter;
+  return tables;
 }
 
-const gray8Converters = new Map<number, RgbToGray>();
+const gray8TableCache = new Map<number, Uint8Array>();
 
-function makeRgbToGray8(fileGamma: number): RgbToGray {
-  if (fileGamma === 0 || !(significant(fileGamma) || significant(reciprocal(fileGamma)))) {
-    return (r, g, b) => (r === g && r === b ? r : (RED * r + GREEN * g + BLUE * b) >> 15);
-  }
-  const screen = reciprocal(fileGamma);
-  const toLinear = table8(reciprocal(fileGamma));
-  const fromLinear = table8(reciprocal(screen));
-  const same = table8(reciprocal2(fileGamma, screen));
+/** The 8-bit converter for a file gamma (0 = none), for the pixel loops that are not in Wasm (palettes, alpha kept). */
+export function rgbToGray8(fileGamma: number): RgbToGray {
+  const tables = gray8Tables(fileGamma);
+  if (!tables) return (r, g, b) => (r === g && r === b ? r : (RED * r + GREEN * g + BLUE * b) >> 15);
   return (r, g, b) =>
-    r === g && r === b ? same[r] : fromLinear[(RED * toLinear[r] + GREEN * toLinear[g] + BLUE * toLinear[b] + 16384) >> 15];
+    r === g && r === b ? tables[512 + r] : tables[256 + ((RED * tables[r] + GREEN * tables[g] + BLUE * tables[b] + 16384) >> 15)];
 }
 
 /** The 16-bit converter (result still 16-bit) for a file gamma and the file's sBIT values. */

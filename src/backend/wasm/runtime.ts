@@ -1,3 +1,4 @@
+import { decodeBase64 } from './base64.js';
 import { binaries } from './generated/binaries.js';
 import { platform, type WorkerHandle } from './platform.js';
 import { CTL, MAX_THREADS, SPIN, workerSource } from './worker_source.js';
@@ -26,13 +27,6 @@ const PAGE = 65536;
 /** Parameter records live here (one call at a time); the arena follows. */
 export const PARAMS = 1024;
 const ARENA = 4096;
-
-function decode(base64: string): Uint8Array<ArrayBuffer> {
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
 
 function envFlag(name: string): string | undefined {
   const value = platform.env(name);
@@ -120,11 +114,11 @@ export class Runtime {
     let relaxed = false;
     if (envFlag('CONVLENS_RELAXED_SIMD') !== '0') {
       platform.enableRelaxedSimd();
-      relaxed = WebAssembly.validate(decode(binaries.relaxed));
+      relaxed = WebAssembly.validate(decodeBase64(binaries.relaxed));
     }
     const shared = platform.canShareMemory;
     const name = `${relaxed ? 'relaxed' : 'simd'}${shared ? 'Shared' : ''}` as keyof typeof binaries;
-    const module = await WebAssembly.compile(decode(binaries[name]));
+    const module = await WebAssembly.compile(decodeBase64(binaries[name]));
     const memory = createMemory(shared);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const runtime = new Runtime(module, instance, memory, { relaxedSimd: relaxed, sharedMemory: shared, platform: platform.name });
