@@ -28,12 +28,15 @@ if (!existsSync(join(repo, 'src', 'backend', 'wasm', 'generated', 'binaries.ts')
 const browserOnly = {
   name: 'convlens-browser-only',
   setup(build) {
-    build.onResolve({ filter: /(platform_node|inflate_node)\.js$/ }, (args) => ({
-      path: args.path.includes('inflate_node') ? 'inflate_node' : 'platform_node',
+    build.onResolve({ filter: /(platform_node|zlib_node)\.js$/ }, (args) => ({
+      path: args.path.includes('zlib_node') ? 'zlib_node' : 'platform_node',
       namespace: 'convlens-stub',
     }));
     build.onLoad({ filter: /.*/, namespace: 'convlens-stub' }, (args) => ({
-      contents: args.path === 'inflate_node' ? 'export const inflateNode = undefined;' : 'export const platform = undefined;',
+      contents:
+        args.path === 'zlib_node'
+          ? 'export const inflateNode = undefined; export const crc32Node = undefined;'
+          : 'export const platform = undefined;',
       loader: 'js',
     }));
   },

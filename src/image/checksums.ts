@@ -1,3 +1,8 @@
+import { nodeZlib } from './zlib_native.js';
+
+/** Node's native CRC-32 where there is one (about 20 times faster than the table loop below). */
+const native = nodeZlib?.crc32Node;
+
 let crcTable: Int32Array | undefined;
 
 function table(): Int32Array {
@@ -13,10 +18,18 @@ function table(): Int32Array {
 
 /**
  * CRC-32 (ISO 3309, as PNG chunks and zlib use it) of bytes[start, end), as a signed 32-bit
- * integer (`>>> 0` gives the unsigned value; DataView.setUint32 takes either). Signed throughout,
- * because values above 2^31 make V8 drop its optimised code for this loop ("lost precision").
+ * integer (`>>> 0` gives the unsigned value; DataView.setUint32 takes either): Node's where there
+ * is one, else the table loop.
  */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  return native ? native(bytes.subarray(start, end)) | 0 : crc32Table(bytes, start, end);
+}
+
+/**
+ * CRC-32 by the byte-wise table loop (browsers, Node before 20.15). Signed throughout, because
+ * values above 2^31 make V8 drop its optimised code for this loop ("lost precision").
+ */
+export function crc32Table(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const t = table();
   let c = -1;
   for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);

@@ -1,7 +1,7 @@
 import { unzlibSync, zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { inflateZlib } from './inflate.js';
-import { inflateNode } from './inflate_node.js';
+import { inflateNode } from './zlib_node.js';
 
 function sample(n: number): Uint8Array {
   const a = new Uint8Array(n);

@@ -1,9 +1,8 @@
 import { unzlibSync } from 'fflate';
+import { nodeZlib } from './zlib_native.js';
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-
-/** Node's native inflate where there is one (the browser bundle replaces its module with an empty one). */
-const native = isNode ? (await import('./inflate_node.js')).inflateNode : undefined;
+/** Node's native inflate where there is one. */
+const native = nodeZlib?.inflateNode;
 
 /** Natively inflated at most, without a size (larger goes to fflate): an ICC profile is a few kB, rarely a few MB. */
 const MAX_UNSIZED = 1 << 24;

@@ -6,6 +6,7 @@ interface CodecExports {
   memory: WebAssembly.Memory;
   png_unfilter(src: number, dst: number, rows: number, rowBytes: number, bpp: number): number;
   png_rgb_to_gray8(src: number, dst: number, n: number, channels: number, tables: number): void;
+  png_filter_sub(src: number, dst: number, rows: number, rowBytes: number, bpp: number): void;
 }
 
 const PAGE = 65536;

@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { constants, inflateSync } from 'node:zlib';
 
 /**
@@ -15,3 +16,6 @@ export function inflateNode(data: Uint8Array, expected: number): Uint8Array | un
     throw error;
   }
 }
+
+/** Node's native CRC-32 (Node 20.15 and later; hardware-assisted), or undefined before. */
+export const crc32Node: ((data: Uint8Array) => number) | undefined = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
