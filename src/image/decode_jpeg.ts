@@ -1,12 +1,9 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
-import { adobeCmykToRgb, rgbToGray, upsample, ycckToCmyk, yccToRgb } from './jpeg_color.js';
-import { decodeJpegPlanes } from './jpeg_decoder.js';
+import { type ColorSpace, decodeJpegPixels } from './jpeg_decoder.js';
 import { checkJpegComplete, type JpegInfo, readJpegHeader } from './jpeg_info.js';
 import { checkPixelCount } from './pixel_limit.js';
-
-type ColorSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
 
 /**
  * Decodes JPEG bytes to a uint8 tensor `[height, width, channels]`, following TensorFlow's
@@ -22,8 +19,9 @@ type ColorSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
  *   libjpeg's fixed-point arithmetic; Adobe CMYK/YCCK become RGB as TensorFlow computes it
  *   (R = K·C / 255, …). `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
  *
- * Decoding is convlens's own (jpeg_decoder.ts: libjpeg's entropy decoding and accurate integer
- * IDCT), so the output equals TensorFlow's value for value (see decode_jpeg.test.ts).
+ * Decoding is convlens's own (jpeg_decoder.ts, with its pixel loops in Wasm: libjpeg's entropy
+ * decoding, accurate integer IDCT, upsampling and colour conversion), so the output equals
+ * TensorFlow's value for value (see decode_jpeg.test.ts).
  *
  * Data that ends before the end-of-image marker is reported as truncated, as TensorFlow does;
  * unsupported codings (arithmetic, lossless, 12-bit) and images above the pixel limit (checked
@@ -64,34 +62,8 @@ export function decodeJpegBytes(op: string, bytes: Uint8Array, channels: number,
 }
 
 function convertJpeg(op: string, bytes: Uint8Array, info: JpegInfo, space: ColorSpace, outChannels: number): Tensor<'uint8'> {
-  const { width, height } = info;
-  const n = width * height;
-  const out = new Uint8Array(n * outChannels);
-
-  const needed = outChannels === 1 && space !== 'rgb' ? 1 : info.components.length;
-  const planes = upsampledPlanes(op, bytes, info, needed);
-
-  if (outChannels === 1) {
-    out.set(space === 'rgb' ? rgbToGray(planes[0], planes[1], planes[2]) : planes[0]);
-  } else if (space === 'gray') {
-    for (let p = 0, o = 0; p < n; p++, o += outChannels) {
-      out[o] = out[o + 1] = out[o + 2] = planes[0][p];
-      if (outChannels === 4) out[o + 3] = 255;
-    }
-  } else if (space === 'ycc') {
-    yccToRgb(planes[0], planes[1], planes[2], out, outChannels as 3 | 4);
-  } else if (space === 'cmyk' || space === 'ycck') {
-    if (space === 'ycck') ycckToCmyk(planes[0], planes[1], planes[2]);
-    adobeCmykToRgb(planes[0], planes[1], planes[2], planes[3], out, outChannels as 3 | 4);
-  } else {
-    for (let p = 0, o = 0; p < n; p++, o += outChannels) {
-      out[o] = planes[0][p];
-      out[o + 1] = planes[1][p];
-      out[o + 2] = planes[2][p];
-      if (outChannels === 4) out[o + 3] = 255;
-    }
-  }
-  return new Tensor(out, [height, width, outChannels], 'uint8');
+  checkSampling(op, info, outChannels === 1 && space !== 'rgb' ? 1 : info.components.length);
+  return new Tensor(decodeJpegPixels(op, bytes, space, outChannels), [info.height, info.width, outChannels], 'uint8');
 }
 
 /** libjpeg-turbo's default_decompress_parms: what the components hold. */
@@ -113,9 +85,9 @@ function colorSpace(op: string, info: JpegInfo): ColorSpace {
   throw new ConvlensError(`${op}: unsupported JPEG: ${count} components (expected 1 gray, 3 colour or 4 CMYK)`);
 }
 
-/** The first `needed` components decoded and upsampled to the image size as libjpeg does. */
-function upsampledPlanes(op: string, bytes: Uint8Array, info: JpegInfo, needed: number): Uint8Array[] {
-  const { width, height, components } = info;
+/** The first `needed` components must upsample to the image size by integer factors, as libjpeg's do. */
+function checkSampling(op: string, info: JpegInfo, needed: number): void {
+  const { components } = info;
   const maxH = Math.max(...components.map((c) => c.h));
   const maxV = Math.max(...components.map((c) => c.v));
   for (let c = 0; c < needed; c++) {
@@ -124,11 +96,4 @@ function upsampledPlanes(op: string, bytes: Uint8Array, info: JpegInfo, needed: 
       throw new ConvlensError(`${op}: unsupported JPEG: component ${c} is sampled ${h}×${v} of ${maxH}×${maxV} (not an integer ratio)`);
     }
   }
-  const planes = decodeJpegPlanes(op, bytes, needed);
-  const out: Uint8Array[] = [];
-  for (let c = 0; c < needed; c++) {
-    const { h, v } = components[c];
-    out.push(h === maxH && v === maxV ? planes[c].data : upsample(planes[c], maxH / h, maxV / v, width, height));
-  }
-  return out;
 }

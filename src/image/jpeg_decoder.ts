@@ -1,14 +1,84 @@
 /**
  * convlens's JPEG decoder (8-bit Huffman: baseline, extended and progressive), bit-exact to
- * libjpeg-turbo's defaults up to the component planes: it entropy-decodes every scan into
- * coefficient blocks, then runs libjpeg's accurate integer IDCT on the components asked for.
- * Upsampling and colour conversion are in jpeg_color.ts. Plain TypeScript, no Node APIs.
+ * libjpeg-turbo's defaults as TensorFlow's decode_jpeg runs it. This file reads the markers and
+ * tables, checks them and reports errors; the pixel loops run in the image codecs' Wasm module
+ * (src/image/wasm/assembly/jpeg.ts), whose compiled code every thread of a process shares: the
+ * entropy decoding of each scan into coefficient blocks, libjpeg's accurate integer IDCT on the
+ * components asked for, chroma upsampling and colour conversion. Plain TypeScript, no Node APIs.
  */
 
 import { ConvlensError } from '../errors.js';
-import type { Plane } from './jpeg_color.js';
-import { buildHuffmanTable, EntropyDecoder, type HuffmanTable, ZIGZAG } from './jpeg_entropy.js';
-import { idctBlock } from './jpeg_idct.js';
+import { codec, bytes as codecBytes, layout } from './wasm/codec.js';
+
+/** What a JPEG's components hold (libjpeg-turbo's default_decompress_parms). */
+export type ColorSpace = 'gray' | 'ycc' | 'rgb' | 'cmyk' | 'ycck';
+
+/** Zigzag position → natural position, with 16 extra entries of 63 (as libjpeg's
+ * jpeg_natural_order) so a corrupt run past the end of a block stays inside it. */
+const ZIGZAG = Uint8Array.from([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
+  50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63,
+  63, 63, 63, 63, 63, 63, 63, 63, 63,
+]);
+
+// The Wasm side's memory formats (src/image/wasm/assembly/jpeg.ts): keep the two in step.
+/** A Huffman table slot: JS writes the counts and symbols, jpeg_huffman_table derives the lookup. */
+const HUFFMAN_SIZE = 1440;
+const HUFFMAN_VALUES = 1168;
+const HUFFMAN_COUNTS = 1424;
+/** Scan kinds and the scan descriptor's i32 fields (jpeg_decode_scan). */
+enum ScanKind {
+  Baseline,
+  DcFirst,
+  DcRefine,
+  AcFirst,
+  AcRefine,
+}
+const SCAN_KIND = 0;
+const SCAN_SS = 1;
+const SCAN_SE = 2;
+const SCAN_AL = 3;
+const SCAN_RESTART = 4;
+const SCAN_MCUS_WIDE = 5;
+const SCAN_MCUS_HIGH = 6;
+const SCAN_COUNT = 7;
+const SCAN_DATA = 8;
+const SCAN_LENGTH = 9;
+const SCAN_POS = 10;
+const SCAN_ZIGZAG = 11;
+const SCAN_COMPONENTS = 12;
+/** Per scan component: coefficients, blocks per stored row, h, v, DC table, AC table, predictor, spare. */
+const COMP_FIELDS = 8;
+const SCAN_FIELDS = SCAN_COMPONENTS + 4 * COMP_FIELDS;
+/** jpeg_decode_scan's results besides 0. */
+const BAD_HUFFMAN_CODE = 1;
+const NO_RESTART_MARKER = 2;
+/** What the output's pixels are made of, and the output descriptor's i32 fields (jpeg_output). */
+enum OutputMode {
+  Gray,
+  RgbToGray,
+  Ycc,
+  Rgb,
+  Cmyk,
+  Ycck,
+}
+const OUT_MODE = 0;
+const OUT_CHANNELS = 1;
+const OUT_WIDTH = 2;
+const OUT_HEIGHT = 3;
+const OUT_PIXELS = 4;
+const OUT_SUMS = 5;
+const OUT_PLANES = 6;
+const OUT_PLANE_LIST = 7;
+/** Per plane: samples, stride, width, height, upsampling factors x and y, row buffer, spare. */
+const PLANE_FIELDS = 8;
+const OUT_FIELDS = OUT_PLANE_LIST + 4 * PLANE_FIELDS;
+
+/** A DHT table as the file gives it (checked): code counts per length 1..16, and the symbols. */
+interface HuffmanCodes {
+  counts: Uint8Array;
+  values: Uint8Array;
+}
 
 interface FrameComponent {
   id: number;
@@ -25,56 +95,68 @@ interface FrameComponent {
   blocksHigh: number;
   /** Blocks per stored row: the MCU grid's width, so interleaved scans' padding blocks fit. */
   blocksPerLine: number;
-  coefs: Int16Array;
-  predictor: number;
-  dcTable?: HuffmanTable;
-  acTable?: HuffmanTable;
+  /** Where its coefficient blocks are in the codec's memory, for the whole file: progressive scans refine them. */
+  coefs: number;
+  /** Its samples after the IDCT (rows blocksWide × 8 apart), and a row buffer for upsampling. */
+  plane: number;
+  row: number;
+}
+
+/** Where a file's data lives in the codec's memory: laid out once, at the frame header. */
+interface Memory {
+  /** The file's bytes. */
+  data: number;
+  length: number;
+  zigzag: number;
+  scan: number;
+  huffman: number;
+  quant: number;
+  workspace: number;
+  output: number;
+  sums: number;
+  pixels: number;
 }
 
 interface Frame {
   progressive: boolean;
+  width: number;
+  height: number;
   /** MCUs of an interleaved scan (each maxH × maxV blocks of 8×8 samples). */
   mcusWide: number;
   mcusHigh: number;
+  maxH: number;
+  maxV: number;
   components: FrameComponent[];
+  memory: Memory;
 }
 
-enum ScanKind {
-  Baseline,
-  DcFirst,
-  DcRefine,
-  AcFirst,
-  AcRefine,
+/** What the caller wants: the pixels' make-up, channels (1, 3 or 4) and the components it needs. */
+interface Output {
+  mode: OutputMode;
+  channels: number;
+  planes: number;
 }
-
-const NO_DATA = new Uint8Array(0);
 
 /**
- * One entropy decoder for every file, aimed at each in turn (decoding is synchronous, so no two
- * files share it at once). With a new decoder object per file, V8 threw away and recompiled the
- * optimised scan code on each of a thread's first several JPEGs: about 190 ms of compiling per
- * thread in `convlens extract` against about 80 ms now (measured with node --trace-opt).
+ * Decodes the JPEG in bytes (already checked complete by jpeg_info.ts) to interleaved 8-bit
+ * pixels of `channels` channels (alpha 255), from components that hold `space`: libjpeg's gray
+ * output is the first component (luma) as stored, or the rounded 0.299/0.587/0.114 sum of RGB.
  */
-const sharedEntropy = new EntropyDecoder('', NO_DATA, 0);
-
-/**
- * Decodes the JPEG in bytes (already checked complete by jpeg_info.ts) to one plane per
- * component, each at the component's own resolution. Only components below `needed` go through
- * the IDCT; the others come back empty (0×0).
- */
-export function decodeJpegPlanes(op: string, bytes: Uint8Array, needed: number): Plane[] {
-  sharedEntropy.start(op, bytes);
-  try {
-    return decodeFile(op, bytes, needed, sharedEntropy);
-  } finally {
-    sharedEntropy.start('', NO_DATA); // not keeping the file's bytes alive
-  }
+export function decodeJpegPixels(op: string, bytes: Uint8Array, space: ColorSpace, channels: number): Uint8Array {
+  const mode =
+    channels === 1
+      ? space === 'rgb'
+        ? OutputMode.RgbToGray
+        : OutputMode.Gray
+      : { gray: OutputMode.Gray, ycc: OutputMode.Ycc, rgb: OutputMode.Rgb, cmyk: OutputMode.Cmyk, ycck: OutputMode.Ycck }[space];
+  const planes = mode === OutputMode.Gray ? 1 : mode === OutputMode.Cmyk || mode === OutputMode.Ycck ? 4 : 3;
+  return decodeFile(op, bytes, { mode, channels, planes });
 }
 
-function decodeFile(op: string, bytes: Uint8Array, needed: number, entropy: EntropyDecoder): Plane[] {
+function decodeFile(op: string, bytes: Uint8Array, output: Output): Uint8Array {
   const quantTables: (Uint16Array | undefined)[] = [];
-  const dcTables: (HuffmanTable | undefined)[] = [];
-  const acTables: (HuffmanTable | undefined)[] = [];
+  const dcTables: (HuffmanCodes | undefined)[] = [];
+  const acTables: (HuffmanCodes | undefined)[] = [];
   let frame: Frame | undefined;
   let restartInterval = 0;
   let at = 2;
@@ -97,16 +179,14 @@ function decodeFile(op: string, bytes: Uint8Array, needed: number, entropy: Entr
       restartInterval = (seg[0] << 8) | seg[1];
     } else if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
       if (frame) throw corrupt(op, 'more than one JPEG frame header (SOF)');
-      frame = readFrame(seg, marker === 0xc2);
+      frame = readFrame(seg, marker === 0xc2, bytes, output);
     } else if (marker === 0xda) {
       if (!frame) throw corrupt(op, 'JPEG image data (SOS) before the frame header (SOF)');
-      entropy.reset(at);
-      decodeScan(op, frame, seg, quantTables, dcTables, acTables, restartInterval, entropy);
-      at = nextMarker(bytes, entropy.pos);
+      at = decodeScan(op, frame, seg, at, quantTables, dcTables, acTables, restartInterval);
     }
   }
   if (!frame) throw corrupt(op, 'no JPEG frame header (SOF)');
-  return frame.components.map((c, i) => (i < needed ? componentPlane(c) : { data: new Uint8Array(0), width: 0, height: 0 }));
+  return pixels(frame, output);
 }
 
 function corrupt(op: string, what: string): ConvlensError {
@@ -131,25 +211,43 @@ function readQuantTables(op: string, seg: Uint8Array, tables: (Uint16Array | und
 function readHuffmanTables(
   op: string,
   seg: Uint8Array,
-  dcTables: (HuffmanTable | undefined)[],
-  acTables: (HuffmanTable | undefined)[],
+  dcTables: (HuffmanCodes | undefined)[],
+  acTables: (HuffmanCodes | undefined)[],
 ): void {
   for (let i = 0; i < seg.length; ) {
     const kind = seg[i] >> 4;
     const index = seg[i] & 15;
     if (kind > 1 || index > 3 || i + 17 > seg.length) throw corrupt(op, 'bad Huffman table (DHT) segment');
-    const counts = seg.subarray(i + 1, i + 17);
+    const counts = seg.slice(i + 1, i + 17);
     let total = 0;
     for (let k = 0; k < 16; k++) total += counts[k];
     if (total > 256 || i + 17 + total > seg.length) throw corrupt(op, `a Huffman table (DHT) declares ${total} codes, more than it holds`);
-    const table = buildHuffmanTable(counts, seg.slice(i + 17, i + 17 + total), kind === 0);
-    if (typeof table === 'string') throw corrupt(op, `bad Huffman table (DHT): ${table}`);
-    (kind === 0 ? dcTables : acTables)[index] = table;
+    const values = seg.slice(i + 17, i + 17 + total);
+    const problem = huffmanProblem(counts, values, kind === 0);
+    if (problem) throw corrupt(op, `bad Huffman table (DHT): ${problem}`);
+    (kind === 0 ? dcTables : acTables)[index] = { counts, values };
     i += 17 + total;
   }
 }
 
-function readFrame(seg: Uint8Array, progressive: boolean): Frame {
+/** What makes a DHT table unusable, if anything. */
+function huffmanProblem(counts: Uint8Array, values: Uint8Array, isDc: boolean): string | undefined {
+  // libjpeg's "bad Huffman table" check: the codes of each length must fit in that many bits
+  // without taking the all-ones code.
+  for (let length = 1, code = 0; length <= 16; length++, code <<= 1) {
+    code += counts[length - 1];
+    if (code >= 1 << length) return `impossible code counts (more codes of up to ${length} bits than ${length} bits can hold)`;
+  }
+  if (isDc) {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] > 15) return `a DC Huffman table has symbol ${values[i]} (at most 15)`;
+    }
+  }
+  return undefined;
+}
+
+/** Reads the frame header and lays out the file's memory in the codec: the decode's only layout. */
+function readFrame(seg: Uint8Array, progressive: boolean, bytes: Uint8Array, output: Output): Frame {
   const height = (seg[1] << 8) | seg[2];
   const width = (seg[3] << 8) | seg[4];
   const count = seg[5];
@@ -167,7 +265,6 @@ function readFrame(seg: Uint8Array, progressive: boolean): Frame {
     const v = seg[7 + 3 * i] & 15;
     const compWidth = Math.ceil((width * h) / maxH);
     const compHeight = Math.ceil((height * v) / maxV);
-    const blocksPerLine = mcusWide * h;
     components.push({
       id: seg[6 + 3 * i],
       h,
@@ -177,24 +274,62 @@ function readFrame(seg: Uint8Array, progressive: boolean): Frame {
       height: compHeight,
       blocksWide: Math.ceil(compWidth / 8),
       blocksHigh: Math.ceil(compHeight / 8),
-      blocksPerLine,
-      coefs: new Int16Array(blocksPerLine * mcusHigh * v * 64),
-      predictor: 0,
+      blocksPerLine: mcusWide * h,
+      coefs: 0,
+      plane: 0,
+      row: 0,
     });
   }
-  return { progressive, mcusWide, mcusHigh, components };
+  const planes = components.slice(0, output.planes);
+  const coefSizes = components.map((c) => c.blocksPerLine * mcusHigh * c.v * 128);
+  const [data, zigzag, scan, huffman, quant, workspace, out, sums, pixels, ...blocks] = layout([
+    bytes.length,
+    ZIGZAG.length,
+    4 * SCAN_FIELDS,
+    8 * HUFFMAN_SIZE,
+    2 * 64,
+    4 * 64,
+    4 * OUT_FIELDS,
+    4 * width,
+    width * height * output.channels,
+    ...coefSizes,
+    ...planes.flatMap((c) => [c.blocksWide * c.blocksHigh * 64, width + 16]),
+  ]);
+  components.forEach((c, i) => {
+    c.coefs = blocks[i];
+  });
+  planes.forEach((c, i) => {
+    c.plane = blocks[count + 2 * i];
+    c.row = blocks[count + 2 * i + 1];
+  });
+  const memory = codecBytes();
+  memory.set(bytes, data);
+  memory.set(ZIGZAG, zigzag);
+  memory.fill(0, blocks[0], blocks[count - 1] + coefSizes[count - 1]); // the coefficients start at zero
+  return {
+    progressive,
+    width,
+    height,
+    mcusWide,
+    mcusHigh,
+    maxH,
+    maxV,
+    components,
+    memory: { data, length: bytes.length, zigzag, scan, huffman, quant, workspace, output: out, sums, pixels },
+  };
 }
 
+/** Decodes the scan whose header is seg and whose data starts at `at`; returns the offset of the marker after it. */
 function decodeScan(
   op: string,
   frame: Frame,
   seg: Uint8Array,
+  at: number,
   quantTables: (Uint16Array | undefined)[],
-  dcTables: (HuffmanTable | undefined)[],
-  acTables: (HuffmanTable | undefined)[],
+  dcTables: (HuffmanCodes | undefined)[],
+  acTables: (HuffmanCodes | undefined)[],
   restartInterval: number,
-  entropy: EntropyDecoder,
-): void {
+): number {
   const count = seg[0];
   if (count < 1 || count > 4 || seg.length < 4 + 2 * count) throw corrupt(op, 'bad scan header (SOS)');
   const ss = seg[1 + 2 * count];
@@ -213,7 +348,9 @@ function decodeScan(
   }
   if (al > 13) throw corrupt(op, `a progressive scan shifts by ${al} bits`);
 
-  const scanComponents: FrameComponent[] = [];
+  const { memory } = frame;
+  const fields = new Int32Array(codec().memory.buffer, memory.scan, SCAN_FIELDS);
+  let first: FrameComponent | undefined;
   for (let i = 0; i < count; i++) {
     const id = seg[1 + 2 * i];
     const component = frame.components.find((c) => c.id === id);
@@ -226,84 +363,76 @@ function decodeScan(
     const tables = seg[2 + 2 * i];
     const needsDc = kind === ScanKind.Baseline || kind === ScanKind.DcFirst;
     const needsAc = kind === ScanKind.Baseline || kind === ScanKind.AcFirst || kind === ScanKind.AcRefine;
-    component.dcTable = dcTables[tables >> 4];
-    component.acTable = acTables[tables & 15];
-    if (needsDc && !component.dcTable) throw corrupt(op, `a scan uses DC Huffman table ${tables >> 4}, which is not defined`);
-    if (needsAc && !component.acTable) throw corrupt(op, `a scan uses AC Huffman table ${tables & 15}, which is not defined`);
-    component.predictor = 0;
-    scanComponents.push(component);
+    const dc = dcTables[tables >> 4];
+    const ac = acTables[tables & 15];
+    if (needsDc && !dc) throw corrupt(op, `a scan uses DC Huffman table ${tables >> 4}, which is not defined`);
+    if (needsAc && !ac) throw corrupt(op, `a scan uses AC Huffman table ${tables & 15}, which is not defined`);
+    const f = SCAN_COMPONENTS + i * COMP_FIELDS;
+    fields[f] = component.coefs;
+    fields[f + 1] = component.blocksPerLine;
+    fields[f + 2] = component.h;
+    fields[f + 3] = component.v;
+    fields[f + 4] = needsDc ? huffmanTable(memory.huffman + (tables >> 4) * HUFFMAN_SIZE, dc!) : 0;
+    fields[f + 5] = needsAc ? huffmanTable(memory.huffman + (4 + (tables & 15)) * HUFFMAN_SIZE, ac!) : 0;
+    first ??= component;
   }
-
   const single = count === 1;
-  const mcusWide = single ? scanComponents[0].blocksWide : frame.mcusWide;
-  const mcusHigh = single ? scanComponents[0].blocksHigh : frame.mcusHigh;
-  const total = mcusWide * mcusHigh;
-  for (let mcu = 0; mcu < total; mcu++) {
-    if (restartInterval > 0 && mcu > 0 && mcu % restartInterval === 0) {
-      const rst = nextMarker(entropy.data, entropy.pos);
-      const marker = entropy.data[rst + 1];
-      if (!(marker >= 0xd0 && marker <= 0xd7)) throw corrupt(op, `expected a restart marker (RSTn) at byte ${rst}`);
-      entropy.reset(rst + 2);
-      for (const c of scanComponents) c.predictor = 0;
-    }
-    const mcuRow = (mcu / mcusWide) | 0;
-    const mcuCol = mcu - mcuRow * mcusWide;
-    if (single) {
-      const c = scanComponents[0];
-      decodeBlock(kind, entropy, c, (mcuRow * c.blocksPerLine + mcuCol) * 64, ss, se, al);
-      continue;
-    }
-    for (const c of scanComponents) {
-      for (let y = 0; y < c.v; y++) {
-        const row = mcuRow * c.v + y;
-        for (let x = 0; x < c.h; x++) decodeBlock(kind, entropy, c, (row * c.blocksPerLine + mcuCol * c.h + x) * 64, ss, se, al);
-      }
-    }
-  }
+  fields[SCAN_KIND] = kind;
+  fields[SCAN_SS] = ss;
+  fields[SCAN_SE] = se;
+  fields[SCAN_AL] = al;
+  fields[SCAN_RESTART] = restartInterval;
+  fields[SCAN_MCUS_WIDE] = single ? first!.blocksWide : frame.mcusWide;
+  fields[SCAN_MCUS_HIGH] = single ? first!.blocksHigh : frame.mcusHigh;
+  fields[SCAN_COUNT] = count;
+  fields[SCAN_DATA] = memory.data;
+  fields[SCAN_LENGTH] = memory.length;
+  fields[SCAN_POS] = at;
+  fields[SCAN_ZIGZAG] = memory.zigzag;
+  const result = codec().jpeg_decode_scan(memory.scan);
+  if (result === BAD_HUFFMAN_CODE) throw corrupt(op, `bad Huffman code in the image data before byte ${fields[SCAN_POS]}`);
+  if (result === NO_RESTART_MARKER) throw corrupt(op, `expected a restart marker (RSTn) at byte ${fields[SCAN_POS]}`);
+  return fields[SCAN_POS];
 }
 
-function decodeBlock(kind: ScanKind, entropy: EntropyDecoder, c: FrameComponent, offset: number, ss: number, se: number, al: number): void {
-  switch (kind) {
-    case ScanKind.Baseline:
-      c.predictor = entropy.decodeBaseline(c.coefs, offset, c.dcTable as HuffmanTable, c.acTable as HuffmanTable, c.predictor);
-      break;
-    case ScanKind.DcFirst:
-      c.predictor = entropy.decodeDcFirst(c.coefs, offset, c.dcTable as HuffmanTable, c.predictor, al);
-      break;
-    case ScanKind.DcRefine:
-      entropy.decodeDcRefine(c.coefs, offset, al);
-      break;
-    case ScanKind.AcFirst:
-      entropy.decodeAcFirst(c.coefs, offset, c.acTable as HuffmanTable, ss, se, al);
-      break;
-    case ScanKind.AcRefine:
-      entropy.decodeAcRefine(c.coefs, offset, c.acTable as HuffmanTable, ss, se, al);
-      break;
-  }
+/** Writes a DHT table to its slot in the codec's memory and derives its lookup there; returns the slot. */
+function huffmanTable(slot: number, codes: HuffmanCodes): number {
+  const memory = codecBytes();
+  memory.set(codes.counts, slot + HUFFMAN_COUNTS);
+  memory.set(codes.values, slot + HUFFMAN_VALUES);
+  codec().jpeg_huffman_table(slot);
+  return slot;
 }
 
-/** Offset of the 0xFF starting the next marker at or after pos (past stuffed 0xFF00 and fill bytes). */
-function nextMarker(bytes: Uint8Array, pos: number): number {
-  for (let i = bytes.indexOf(0xff, pos); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0xff, i + 1)) {
-    const next = bytes[i + 1];
-    if (next !== 0 && next !== 0xff) return i;
+/** The IDCT of the components asked for, upsampled and converted to the output's pixels. */
+function pixels(frame: Frame, output: Output): Uint8Array {
+  const { memory, width, height } = frame;
+  const wasm = codec();
+  const fields = new Int32Array(wasm.memory.buffer, memory.output, OUT_FIELDS);
+  const quant = new Uint16Array(wasm.memory.buffer, memory.quant, 64);
+  for (let i = 0; i < output.planes; i++) {
+    const c = frame.components[i];
+    // A component no scan covered has no quantisation table latched: libjpeg's IDCT then
+    // multiplies by zeros, giving mid-grey.
+    if (c.quant) quant.set(c.quant);
+    else quant.fill(0);
+    wasm.jpeg_idct(c.coefs, c.blocksPerLine, c.blocksWide, c.blocksHigh, memory.quant, c.plane, memory.workspace);
+    const f = OUT_PLANE_LIST + i * PLANE_FIELDS;
+    fields[f] = c.plane;
+    fields[f + 1] = c.blocksWide * 8;
+    fields[f + 2] = c.width;
+    fields[f + 3] = c.height;
+    fields[f + 4] = frame.maxH / c.h;
+    fields[f + 5] = frame.maxV / c.v;
+    fields[f + 6] = c.row;
   }
-  return bytes.length;
-}
-
-function componentPlane(c: FrameComponent): Plane {
-  // A component no scan covered has no quantisation table latched: libjpeg's IDCT then
-  // multiplies by zeros, giving mid-grey.
-  const quant = c.quant ?? new Uint16Array(64);
-  const stride = c.blocksWide * 8;
-  const padded = new Uint8Array(stride * c.blocksHigh * 8);
-  for (let row = 0; row < c.blocksHigh; row++) {
-    for (let col = 0; col < c.blocksWide; col++) {
-      idctBlock(c.coefs, (row * c.blocksPerLine + col) * 64, quant, padded, row * 8 * stride + col * 8, stride);
-    }
-  }
-  if (stride === c.width) return { data: padded.subarray(0, c.width * c.height), width: c.width, height: c.height };
-  const data = new Uint8Array(c.width * c.height);
-  for (let y = 0; y < c.height; y++) data.set(padded.subarray(y * stride, y * stride + c.width), y * c.width);
-  return { data, width: c.width, height: c.height };
+  fields[OUT_MODE] = output.mode;
+  fields[OUT_CHANNELS] = output.channels;
+  fields[OUT_WIDTH] = width;
+  fields[OUT_HEIGHT] = height;
+  fields[OUT_PIXELS] = memory.pixels;
+  fields[OUT_SUMS] = memory.sums;
+  fields[OUT_PLANES] = output.planes;
+  wasm.jpeg_output(memory.output);
+  return codecBytes().slice(memory.pixels, memory.pixels + width * height * output.channels);
 }

@@ -7,6 +7,18 @@ interface CodecExports {
   png_unfilter(src: number, dst: number, rows: number, rowBytes: number, bpp: number): number;
   png_rgb_to_gray8(src: number, dst: number, n: number, channels: number, tables: number): void;
   png_filter_sub(src: number, dst: number, rows: number, rowBytes: number, bpp: number): void;
+  jpeg_huffman_table(table: number): void;
+  jpeg_decode_scan(scan: number): number;
+  jpeg_idct(
+    coefs: number,
+    blocksPerLine: number,
+    blocksWide: number,
+    blocksHigh: number,
+    quant: number,
+    plane: number,
+    workspace: number,
+  ): void;
+  jpeg_output(output: number): void;
 }
 
 const PAGE = 65536;
