@@ -137,6 +137,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     // each worker is one thread of work: the wasm backend must not start threads of its own in it
     { ...process.env, CONVLENS_THREADS: '1' },
   );
+  pool.start(); // the workers boot (~0.1 s each) while the inputs are listed
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;

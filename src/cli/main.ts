@@ -217,10 +217,10 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
       },
     ) => {
       try {
-        const { runExtract } = await import('./extract.js');
+        const [{ runExtract }, kernel] = await Promise.all([import('./extract.js'), kernelArg(options.kernel)]);
         const code = await runExtract({
           ...options,
-          kernel: await kernelArg(options.kernel),
+          kernel,
           inputs,
           channels: options.channels === '3' ? 3 : 1,
           resume: Boolean(options.resume),

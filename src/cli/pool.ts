@@ -7,7 +7,7 @@ interface Slot<T, R> {
 
 /**
  * Up to `size` worker threads, each running `script` with `workerData`, started as work arrives
- * (one image starts one worker). `run` hands a task to an idle worker, or the least busy one;
+ * (one image starts one worker) or all at once by `start`. `run` hands a task to an idle worker, or the least busy one;
  * `whenReady` waits until fewer than `size × depth` tasks are in flight, which is what keeps memory
  * bounded however many tasks there are. A worker that dies (out of memory on a huge image, say)
  * fails its tasks through `onCrash` and is replaced.
@@ -57,6 +57,11 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
   private finish(): void {
     this.inFlight--;
     this.waiters.shift()?.();
+  }
+
+  /** Starts every worker now rather than as tasks arrive: a worker needs some time before its first task. */
+  start(): void {
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
   }
 
   /** Resolves when another task may be started without exceeding the bound. */
