@@ -4,14 +4,14 @@ import '../backend/index.js';
 import * as image from '../image/index.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
-import { colorize } from '../viz/colormap.js';
+import { colorIndices, colormap } from '../viz/colormap.js';
 import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
 import { plane, range } from '../viz/maps.js';
 import { shortestFloat32 } from '../viz/numbers.js';
 import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
 import { encodeNpy } from './npy.js';
-import { encodePngNode } from './png_node.js';
+import { encodeIndexedPngNode } from './png_node.js';
 
 export type OutputFormat = 'png' | 'svg' | 'html' | 'json' | 'npy';
 export type StageName = 'filter' | 'detect' | 'condense';
@@ -89,7 +89,7 @@ export function encodeOutput(
   const title = `${name} · ${config.kernelTitle}`;
   switch (config.format) {
     case 'png':
-      return { bytes: encodePngNode(colorize(gammaMap(map, config.gamma), { cmap: config.cmap })), map };
+      return { bytes: encodeIndexedPngNode(colorIndices(gammaMap(map, config.gamma)), colormap(config.cmap)), map };
     case 'npy':
       return { bytes: encodeNpy(map.data, map.shape), map };
     case 'json': {

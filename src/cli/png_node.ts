@@ -1,6 +1,5 @@
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../image/checksums.js';
-import { bytes, codec, layout } from '../image/wasm/codec.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
@@ -14,14 +13,30 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /**
- * An 8-bit PNG of a uint8 image `[H, W, C]` (C = 1, 3 or 4) compressed by Node's native zlib:
- * several times faster than a JavaScript deflate, which matters when a batch writes thousands.
- * Each row uses the Sub filter (neighbouring pixels of a feature map are alike).
+ * An 8-bit indexed-colour PNG, compressed by Node's native zlib (several times faster than a
+ * JavaScript deflate, which matters when a batch writes thousands): `indices` `[H, W]` into
+ * `palette` (RGB triples, at most 256), as `colorIndices` and `colormap` give them for a feature
+ * map. A third of the samples of the RGB image, so it deflates about twice as fast into a file
+ * about half the size, with the same pixels. Rows are unfiltered, as the PNG specification
+ * advises for palette images.
  */
-export function encodePngNode(image: Tensor<'uint8'>): Uint8Array {
-  const [height, width, channels = 1] = image.shape;
-  const colorType = channels === 1 ? 0 : channels === 3 ? 2 : channels === 4 ? 6 : -1;
-  if (colorType < 0) throw new Error(`encodePngNode: expected 1, 3 or 4 channels, got ${channels}`);
+export function encodeIndexedPngNode(indices: Tensor<'uint8'>, palette: Uint8Array): Uint8Array {
+  const [height, width] = indices.shape;
+  if (indices.rank !== 2 || palette.length % 3 !== 0 || palette.length > 768) {
+    throw new Error(
+      `encodeIndexedPngNode: expected indices [H, W] and at most 256 RGB entries, got [${indices.shape}] and ${palette.length} bytes`,
+    );
+  }
+  const rows = new Uint8Array(height * (width + 1)); // filter byte 0 (none) before each row
+  for (let y = 0; y < height; y++) rows.set(indices.data.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  return pngFile(width, height, 3, [
+    ['PLTE', palette],
+    ['IDAT', deflateSync(rows, { level: 6 })],
+  ]);
+}
+
+/** The PNG signature, an 8-bit IHDR, the given chunks and IEND, in one array. */
+function pngFile(width: number, height: number, colorType: number, chunks: [string, Uint8Array][]): Uint8Array {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
@@ -30,7 +45,7 @@ export function encodePngNode(image: Tensor<'uint8'>): Uint8Array {
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(subFiltered(image.data as Uint8Array, height, width * channels, channels), { level: 6 })),
+    ...chunks.map(([type, data]) => chunk(type, data)),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -40,13 +55,4 @@ export function encodePngNode(image: Tensor<'uint8'>): Uint8Array {
     offset += p.length;
   }
   return out;
-}
-
-/** The rows of `data` (`height` rows of `stride` bytes), each behind its filter byte, Sub-filtered in Wasm: a view into the codec's memory. */
-function subFiltered(data: Uint8Array, height: number, stride: number, channels: number): Uint8Array {
-  const [src, dst] = layout([data.length, height * (stride + 1)]);
-  const memory = bytes();
-  memory.set(data, src);
-  codec().png_filter_sub(src, dst, height, stride, channels);
-  return memory.subarray(dst, dst + height * (stride + 1));
 }

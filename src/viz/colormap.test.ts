@@ -1,7 +1,7 @@
 import { interpolateBlues, interpolateGreys, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../tensor/create.js';
-import { colorize, colormap } from './colormap.js';
+import { colorIndices, colorize, colormap } from './colormap.js';
 
 /** d3 gives '#rrggbb' for some schemes and 'rgb(r, g, b)' for others. */
 function rgb(css: string): number[] {
@@ -146,7 +146,7 @@ describe('colorize fast paths', () => {
   it('give the same bytes as the definition on random data, edge values, several colormaps, ranges and gammas', () => {
     const next = random(20240601);
     const cmaps = ['magma', 'viridis', 'gray', 'Blues_r', 'inferno'];
-    const gammas = [1, 0.5, 0.3, 2, 0.01, 3.7, 100, 0, -1, Number.NaN, Number.POSITIVE_INFINITY];
+    const gammas = [1, 0.5, 0.3, 2, 0.01, 3.7, 100, 1e-300, 1e300];
     const ranges: [number | undefined, number | undefined][] = [
       [undefined, undefined],
       [0, 1],
@@ -181,6 +181,25 @@ describe('colorize fast paths', () => {
       }
     }
     expect(cases).toBe(cmaps.length * gammas.length * ranges.length);
+  });
+
+  it('colorIndices gives the entries whose colours colorize draws; a gamma that is not finite and > 0 is an error', () => {
+    const values = tensor([
+      [0, 0.25, Number.NaN],
+      [0.5, 2, -1],
+    ]);
+    for (const options of [{}, { gamma: 0.5 }, { vmin: 0, vmax: 1 }]) {
+      const table = colormap('viridis');
+      const entries = colorIndices(values, options);
+      expect(entries.shape).toEqual([2, 3]);
+      const drawn = Array.from(entries.data).flatMap((k) => Array.from(table.subarray(3 * k, 3 * k + 3)));
+      expect(drawn).toEqual(Array.from(colorize(values, { ...options, cmap: 'viridis' }).data));
+    }
+    expect(Array.from(colorIndices(tensor([0, 1, 2, 4])).data)).toEqual([0, 64, 128, 255]);
+    for (const gamma of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => colorize(values, { gamma })).toThrow(`colorize: gamma must be a finite number > 0 (1 for none), got ${gamma}`);
+      expect(() => colorIndices(values, { gamma })).toThrow(`colorIndices: gamma must be a finite number > 0`);
+    }
   });
 
   it('give the same bytes for int32 data', () => {

@@ -66,7 +66,7 @@ export interface ColorizeOptions {
   vmin?: number;
   /** Value drawn with the colormap's last colour; the data's maximum by default. */
   vmax?: number;
-  /** Applied to the normalised value (`t ** gamma`), like `adjust_gamma` before `imshow`. */
+  /** Applied to the normalised value (`t ** gamma`), like `adjust_gamma` before `imshow`; a finite number > 0. */
   gamma?: number;
 }
 
@@ -74,6 +74,15 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
   const lo = dataMin(data);
   const hi = dataMax(data);
   return lo <= hi ? [lo, hi] : [0, 1];
+}
+
+/** A 2-D tensor's height and width (length-1 axes ignored), or an error naming the shape. */
+function planeShape(op: string, values: Tensor): [number, number] {
+  const shape = values.shape.filter((d) => d !== 1);
+  if (shape.length > 2 || values.size === 0) {
+    throw new ConvlensError(`${op}: expected a 2-D tensor (length-1 axes allowed), got shape [${values.shape.join(', ')}]`);
+  }
+  return shape.length === 2 ? [shape[0], shape[1]] : shape.length === 1 ? [1, shape[0]] : [1, 1];
 }
 
 /**
@@ -84,29 +93,48 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
  * `t = clamp((v - vmin) / (vmax - vmin), 0, 1)` (NaN → 0).
  */
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
-  const shape = values.shape.filter((d) => d !== 1);
-  if (shape.length > 2 || values.size === 0) {
-    throw new ConvlensError(`colorize: expected a 2-D tensor (length-1 axes allowed), got shape [${values.shape.join(', ')}]`);
-  }
-  const [height, width] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
+  const [height, width] = planeShape('colorize', values);
   const table = colormap(options.cmap ?? 'magma');
-  const data = values.data;
-  const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
-  const vmin = options.vmin ?? lo;
-  const vmax = options.vmax ?? hi;
-  const gamma = options.gamma ?? 1;
-  const span = vmax - vmin;
+  const entries = entryIndices('colorize', values.data, options);
   const out = new Uint8Array(height * width * 3);
-  if (span > 0 && gamma === 1) colorizeLinear(data, out, table, vmin, span);
-  else if (span > 0 && gamma > 0 && gamma < Number.POSITIVE_INFINITY) colorizeGamma(data, out, table, vmin, span, gamma);
-  else colorizeExact(data, out, table, vmin, span, gamma);
+  for (let i = 0, o = 0; i < entries.length; i++, o += 3) {
+    const k = entries[i] * 3;
+    out[o] = table[k];
+    out[o + 1] = table[k + 1];
+    out[o + 2] = table[k + 2];
+  }
   return new Tensor(out, [height, width, 3], 'uint8');
 }
 
+/**
+ * The colormap entry (0 to 255) `colorize` gives each value, as a uint8 `[H, W]`: with the table of
+ * `colormap(name)` as its palette, an indexed-colour image of the same pixels, a third of the size.
+ */
+export function colorIndices(values: Tensor, options: Omit<ColorizeOptions, 'cmap'> = {}): Tensor<'uint8'> {
+  const [height, width] = planeShape('colorIndices', values);
+  return new Tensor(entryIndices('colorIndices', values.data, options), [height, width], 'uint8');
+}
+
+function entryIndices(op: string, data: ArrayLike<number>, options: Omit<ColorizeOptions, 'cmap'>): Uint8Array {
+  const gamma = options.gamma ?? 1;
+  if (!(gamma > 0 && gamma < Number.POSITIVE_INFINITY)) {
+    throw new ConvlensError(`${op}: gamma must be a finite number > 0 (1 for none), got ${gamma}`);
+  }
+  const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
+  const vmin = options.vmin ?? lo;
+  const vmax = options.vmax ?? hi;
+  const span = vmax - vmin;
+  const out = new Uint8Array(data.length);
+  if (span > 0 && gamma === 1) indicesLinear(data, out, vmin, span);
+  else if (span > 0) indicesGamma(data, out, vmin, span, gamma);
+  else indicesExact(data, out, vmin, span, gamma);
+  return out;
+}
+
 /*
- * The three loops below give the same bytes: `colorizeExact` is the definition (see `colorize`),
- * the other two are faster ways to the same table entry. They avoid most branches that depend on
- * the value (random data would mispredict them): the clamping is done with integer operations.
+ * The three loops below give the same entries: `indicesExact` is the definition (see `colorize`),
+ * the other two are faster ways to the same entry. They avoid most branches that depend on the
+ * value (random data would mispredict them): the clamping is done with integer operations.
  */
 
 /** Below -2^31, `x | 0` wraps around (ToInt32); such values are clamped to 0 separately. */
@@ -116,17 +144,14 @@ const INT32_MIN = -2147483648;
  * `gamma` 1 and a positive span: `t ** 1` is `t`, so the entry is `floor(t * 256)` clamped to
  * 0..255 (t * 256 is exact, so `floor(clamp(t) * 256)` and `clamp(floor(t * 256))` agree; NaN → 0).
  */
-function colorizeLinear(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number): void {
+function indicesLinear(data: ArrayLike<number>, out: Uint8Array, vmin: number, span: number): void {
   const n = data.length;
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
+  for (let i = 0; i < n; i++) {
     const x = ((data[i] - vmin) / span) * 256;
     let k = Math.min(256, x) | 0; // truncation: floor for x >= 0, 0 for -1 < x < 0 and NaN
     if (x < INT32_MIN) k = 0;
     k &= ~(k >> 31); // negative → 0
-    k = ((k | ((255 - k) >> 31)) & 255) * 3; // 256 → 255
-    out[o] = table[k];
-    out[o + 1] = table[k + 1];
-    out[o + 2] = table[k + 2];
+    out[i] = (k | ((255 - k) >> 31)) & 255; // 256 → 255
   }
 }
 
@@ -135,12 +160,12 @@ const GAMMA_BINS = 4096;
 const gammaCache = new Map<number, Int16Array>();
 
 /**
- * For each bin of t, the table offset (entry × 3) that every t in the bin gets from
- * `min(255, floor(t ** gamma * 256))`, or -1 when the bin straddles a change of entry and each
- * value must be computed. Slot 0 is t <= 0 and NaN (entry 0: `0 ** gamma` is 0), slot j + 1 is
- * bin j (the last one takes t >= 1 too, clamped to 1: entry 255). A bin is only trusted when its
- * ends are more than 1e-9 from an entry boundary: `**` is increasing in t and within an ulp or so
- * of exact (~1e-13 at this scale), so no value inside can land in another entry.
+ * For each bin of t, the entry that every t in the bin gets from `min(255, floor(t ** gamma *
+ * 256))`, or -1 when the bin straddles a change of entry and each value must be computed. Slot 0
+ * is t <= 0 and NaN (entry 0: `0 ** gamma` is 0), slot j + 1 is bin j (the last one takes t >= 1
+ * too, clamped to 1: entry 255). A bin is only trusted when its ends are more than 1e-9 from an
+ * entry boundary: `**` is increasing in t and within an ulp or so of exact (~1e-13 at this
+ * scale), so no value inside can land in another entry.
  */
 function gammaBins(gamma: number): Int16Array {
   const cached = gammaCache.get(gamma);
@@ -152,7 +177,7 @@ function gammaBins(gamma: number): Int16Array {
     const above = ((j + 1) / GAMMA_BINS) ** gamma * 256;
     const first = Math.max(0, Math.min(255, Math.floor(below - margin)));
     const last = Math.min(255, Math.floor(above + margin));
-    bins[j + 1] = first === last ? first * 3 : -1;
+    bins[j + 1] = first === last ? first : -1;
     below = above;
   }
   if (gammaCache.size >= 8) gammaCache.delete(gammaCache.keys().next().value!);
@@ -160,33 +185,27 @@ function gammaBins(gamma: number): Int16Array {
   return bins;
 }
 
-/** A positive span and a finite gamma > 0: the entry from `gammaBins`, or computed where a bin is not uniform. */
-function colorizeGamma(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number, gamma: number): void {
+/** A positive span: the entry from `gammaBins`, or computed where a bin is not uniform. */
+function indicesGamma(data: ArrayLike<number>, out: Uint8Array, vmin: number, span: number, gamma: number): void {
   const bins = gammaBins(gamma);
   const n = data.length;
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
+  for (let i = 0; i < n; i++) {
     const t = (data[i] - vmin) / span;
     const x = t * GAMMA_BINS; // exact: a power of two
     let j = (Math.ceil(Math.min(GAMMA_BINS, x)) | 0) - 1; // NaN and -1 < x <= 0 → -1
     if (x < INT32_MIN) j = -1;
     j |= j >> 31; // negative → -1: slot 0
-    let k = bins[j + 1];
-    if (k < 0) k = Math.min(255, Math.floor(Math.min(1, t) ** gamma * 256)) * 3; // here 0 < t, not NaN
-    out[o] = table[k];
-    out[o + 1] = table[k + 1];
-    out[o + 2] = table[k + 2];
+    const k = bins[j + 1];
+    out[i] = k >= 0 ? k : Math.min(255, Math.floor(Math.min(1, t) ** gamma * 256)); // here 0 < t, not NaN
   }
 }
 
-/** Any gamma and span, exactly as documented on `colorize`. */
-function colorizeExact(data: ArrayLike<number>, out: Uint8Array, table: Colormap, vmin: number, span: number, gamma: number): void {
+/** Any span, exactly as documented on `colorize`. */
+function indicesExact(data: ArrayLike<number>, out: Uint8Array, vmin: number, span: number, gamma: number): void {
   const n = data.length;
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
+  for (let i = 0; i < n; i++) {
     let t = span > 0 ? (data[i] - vmin) / span : 0;
     t = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) ** gamma;
-    const index = Math.min(255, Math.floor(t * 256)) * 3;
-    out[o] = table[index];
-    out[o + 1] = table[index + 1];
-    out[o + 2] = table[index + 2];
+    out[i] = Math.min(255, Math.floor(t * 256));
   }
 }

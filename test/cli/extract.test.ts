@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
@@ -20,6 +21,9 @@ function inputFolder(): { dir: string; images: string } {
   return { dir, images };
 }
 
+/** '#rrggbb' (how d3's colormaps give colours) as 'r,g,b'. */
+const hexToRgb = (css: string) => [1, 3, 5].map((i) => Number.parseInt(css.slice(i, i + 2), 16)).join(',');
+
 describe('convlens extract', { timeout: 180_000 }, () => {
   it('writes a feature map per good image, reports the truncated JPEG with its reason, exits 1', () => {
     const { dir } = inputFolder();
@@ -33,8 +37,10 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect(pngSize(join(dir, 'features', 'camera.png'))).toEqual([255, 255]);
     expect(pngSize(join(dir, 'features', 'chelsea.png'))).toEqual([225, 149]);
     expect(pngSize(join(dir, 'features', 'rocket.png'))).toEqual([319, 213]);
+    // an indexed-colour PNG whose palette is the colormap (magma by default, as d3 gives it)
     const png = decode(readFileSync(join(dir, 'features', 'camera.png')));
-    expect([png.width, png.height, png.channels]).toEqual([255, 255, 3]);
+    expect([png.width, png.height, png.channels]).toEqual([255, 255, 1]);
+    expect(png.palette!.map((rgb) => rgb.join(','))).toEqual(Array.from({ length: 256 }, (_, i) => hexToRgb(interpolateMagma(i / 255))));
     // no temporary files left behind
     expect(readdirSync(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
     // the run's stderr has no progress bar: it is not a terminal

@@ -6,7 +6,6 @@ interface CodecExports {
   memory: WebAssembly.Memory;
   png_unfilter(src: number, dst: number, rows: number, rowBytes: number, bpp: number): number;
   png_rgb_to_gray8(src: number, dst: number, n: number, channels: number, tables: number): void;
-  png_filter_sub(src: number, dst: number, rows: number, rowBytes: number, bpp: number): void;
   jpeg_huffman_table(table: number): void;
   jpeg_decode_scan(scan: number): number;
   jpeg_idct(

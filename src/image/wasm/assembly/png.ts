@@ -71,22 +71,6 @@ function unfilterPaeth(line: usize, prev: usize, cur: usize, n: usize, bpp: usiz
   }
 }
 
-/**
- * The encoder's side: `rows` rows of `rowBytes` bytes at `src` written to `dst` each behind its
- * filter-type byte, with the Sub filter (each byte minus the one `bpp` bytes to its left).
- */
-export function png_filter_sub(src: usize, dst: usize, rows: i32, rowBytes: i32, bpp: i32): void {
-  const n = <usize>rowBytes;
-  const left = <usize>min(bpp, rowBytes);
-  for (let r = 0; r < rows; r++) {
-    store<u8>(dst, 1);
-    memory.copy(dst + 1, src, left);
-    for (let i = left; i < n; i++) store<u8>(dst + 1 + i, load<u8>(src + i) - load<u8>(src + i - left));
-    src += n;
-    dst += n + 1;
-  }
-}
-
 // libpng's luma weights (png_set_rgb_to_gray_fixed with its defaults), summing to 32768
 const RED: u32 = 9797;
 const GREEN: u32 = 19234;
