@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
-import { writeFileAtomic } from './files.js';
+import { makeDirectory, writeFileAtomic } from './files.js';
 import { fsReason, type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
-import { WorkerPool } from './pool.js';
+import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
 import { errorLine } from './term.js';
 import { UsageError } from './usage.js';
@@ -28,7 +27,8 @@ export interface ExtractOptions {
   channels: 1 | 3;
   resize?: [number, number];
   stage?: StageName;
-  jobs?: number;
+  /** The worker threads, started early (see startExtractWorkers); the run closes them. */
+  workers: WorkerPool<Task, TaskResult>;
   shard?: { index: number; count: number };
   resume: boolean;
   json: boolean;
@@ -59,7 +59,7 @@ const REPORT_FAILURES = 200;
 /** Fails before any work if `--out` cannot be created or written. */
 export async function checkWritable(out: string): Promise<void> {
   try {
-    await mkdir(out, { recursive: true });
+    await makeDirectory(out);
     const probe = join(out, `.convlens-probe-${randomBytes(4).toString('hex')}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });
@@ -104,7 +104,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   const started = performance.now();
   colormap(options.cmap); // an unknown colormap is a usage error, before any work
   const out = resolve(options.out);
-  const jobs = options.jobs ?? availableParallelism();
+  const jobs = options.workers.size;
   const config: ExtractConfig = {
     kernel: options.kernel.values,
     kernelName: options.kernel.name,
@@ -128,16 +128,8 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       (n) => bar.setTotal(n),
       () => {},
     );
-  const pool = new WorkerPool<Task, TaskResult>(
-    new URL('./extract_worker.js', import.meta.url),
-    jobs,
-    config,
-    (task, reason) => ({ id: task.id, ok: false, error: reason }),
-    2,
-    // each worker is one thread of work: the wasm backend must not start threads of its own in it
-    { ...process.env, CONVLENS_THREADS: '1' },
-  );
-  pool.start(); // the workers boot (~0.1 s each) while the inputs are listed
+  const pool = options.workers;
+  pool.configure(config);
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;

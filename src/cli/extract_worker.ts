@@ -1,7 +1,13 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { type ExtractConfig, processImage, type Task } from './extract_job.js';
 
-/** A worker of `convlens extract`: takes one task at a time from the main thread, answers with its result. */
-const config = workerData as ExtractConfig;
+/**
+ * A worker of `convlens extract`: its first message is the run's settings, then it takes one task
+ * at a time from the main thread and answers with its result.
+ */
 const port = parentPort!;
-port.on('message', (task: Task) => port.postMessage(processImage(config, task)));
+let config: ExtractConfig | undefined;
+port.on('message', (message: ExtractConfig | Task) => {
+  if (config) port.postMessage(processImage(config, message as Task));
+  else config = message as ExtractConfig;
+});

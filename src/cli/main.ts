@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConvlensError } from '../errors.js';
 import type { OutputFormat, StageName } from './extract_job.js';
+import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
 import { registerServe } from './serve.js';
 import { colorEnabled, columns, errorLine } from './term.js';
@@ -216,10 +217,12 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
         report?: boolean;
       },
     ) => {
+      const workers = startExtractWorkers(options.jobs);
       try {
         const [{ runExtract }, kernel] = await Promise.all([import('./extract.js'), kernelArg(options.kernel)]);
         const code = await runExtract({
           ...options,
+          workers,
           kernel,
           inputs,
           channels: options.channels === '3' ? 3 : 1,
@@ -231,6 +234,8 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
         process.exitCode = code;
       } catch (error) {
         fail(usage(error));
+      } finally {
+        await workers.close(); // also on the way out of a usage error
       }
     },
   );

@@ -6,8 +6,9 @@ interface Slot<T, R> {
 }
 
 /**
- * Up to `size` worker threads, each running `script` with `workerData`, started as work arrives
- * (one image starts one worker) or all at once by `start`. `run` hands a task to an idle worker, or the least busy one;
+ * Up to `size` worker threads, each running `script`, started as work arrives (one image starts
+ * one worker) or all at once by `start`, before the run's settings are known: each worker's first
+ * message is the `setup` given to `configure`, then come its tasks. `run` hands a task to an idle worker, or the least busy one;
  * `whenReady` waits until fewer than `size × depth` tasks are in flight, which is what keeps memory
  * bounded however many tasks there are. A worker that dies (out of memory on a huge image, say)
  * fails its tasks through `onCrash` and is replaced.
@@ -17,18 +18,19 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
+  private setup: unknown;
 
   constructor(
     private readonly script: URL,
     readonly size: number,
-    private readonly workerData: unknown,
     private readonly onCrash: (task: T, reason: string) => R,
     private readonly depth = 2,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   private spawn(): Slot<T, R> {
-    const worker = new Worker(this.script, { workerData: this.workerData, env: this.env });
+    const worker = new Worker(this.script, { env: this.env });
+    if (this.setup !== undefined) worker.postMessage(this.setup);
     const slot: Slot<T, R> = { worker, pending: new Map() };
     worker.on('message', (result: R) => {
       const entry = slot.pending.get(result.id);
@@ -59,6 +61,12 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
     this.waiters.shift()?.();
   }
 
+  /** Sends every worker, now and later, `setup` as its first message; before any task. */
+  configure(setup: unknown): void {
+    this.setup = setup;
+    for (const slot of this.slots) slot.worker.postMessage(setup);
+  }
+
   /** Starts every worker now rather than as tasks arrive: a worker needs some time before its first task. */
   start(): void {
     while (this.slots.length < this.size) this.slots.push(this.spawn());
@@ -70,6 +78,7 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
   }
 
   run(task: T): Promise<R> {
+    if (this.setup === undefined) throw new Error('WorkerPool: configure() comes before run()');
     let slot = this.slots.find((s) => s.pending.size === 0);
     if (!slot && this.slots.length < this.size) {
       slot = this.spawn();

@@ -296,6 +296,13 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     expect(run.stderr).toMatch(/cannot write to --out .*file\/sub: not a folder/);
   });
 
+  // Node's mkdir -p never returns for a path under /proc (it keeps retrying): this must fail, not hang
+  it.runIf(existsSync('/proc/self'))('an --out under /proc', () => {
+    const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '/proc/convlens-test/out']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot write to --out \/proc\/convlens-test\/out: /);
+  });
+
   it('no inputs at all', () => {
     expect(convlens(['extract', '--kernel', 'edge', '--out', tempDir()]).code).toBe(2);
   });
