@@ -2,24 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirectories } from '../make_directories.js';
 
-/**
- * `mkdir -p`, made level by level: Node's own (`recursive: true`) never returns for a path under
- * /proc, whose missing entries cannot be created (it keeps retrying; Node 20).
- */
+/** `mkdir -p` that also fails, rather than hangs, under /proc (see makeDirectories). */
 export async function makeDirectory(path: string): Promise<void> {
-  try {
-    await mkdir(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    const parent = dirname(path);
-    if (code !== 'ENOENT' || parent === path) throw error;
-    await makeDirectory(parent);
-    await mkdir(path).catch((again: NodeJS.ErrnoException) => {
-      if (again.code !== 'EEXIST') throw again;
-    });
-  }
+  await makeDirectories(mkdir, dirname, path);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
@@ -107,7 +108,7 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
       );
     }
   }
-  const createdParent = await fs.mkdir(path.dirname(target), { recursive: true }).catch((error: Error) => {
+  const createdParent = await makeDirectories(fs.mkdir, path.dirname, path.dirname(target)).catch((error: Error) => {
     throw saveError(target, error);
   });
   let temporary: string | undefined;
