@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ConvlensError } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
+import { fsReason } from './inputs.js';
 
 /** `mkdir -p` that also fails, rather than hangs, under /proc (see makeDirectories). */
 export async function makeDirectory(path: string): Promise<void> {
@@ -11,17 +13,18 @@ export async function makeDirectory(path: string): Promise<void> {
 
 /**
  * Writes a file under a temporary name in the same folder, then renames it into place, so a
- * reader never sees a half-written file even if the process dies mid-write.
+ * reader never sees a half-written file even if the process dies mid-write. A failure is a
+ * ConvlensError that names the file and the reason.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await makeDirectory(dirname(path));
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    await makeDirectory(dirname(path));
     await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => {}); // there may be no folder to look in
+    throw new ConvlensError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
   }
 }
 

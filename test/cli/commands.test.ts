@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
@@ -56,6 +56,15 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
     expect(list.find((k: { name: string }) => k.name === 'sharpen')).toMatchObject({ title: 'Sharpen', shape: [3, 3], sum: 1 });
     const svg = readFileSync(join(dir, 'kernels.svg'), 'utf8');
     for (const title of ['Edge Detect', 'Bottom Sobel', 'Emboss', 'Sharpen']) expect(svg).toContain(`>${title}</text>`);
+  });
+
+  it('an --out that cannot be written names the file and the reason, exit 1, nothing left behind', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), 'x');
+    const run = convlens(['kernels', '--out', join(dir, 'file', 'kernels.png')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`convlens: cannot write ${join(dir, 'file', 'kernels.png')}: not a folder\n`);
+    expect(readdirSync(dir)).toEqual(['file']);
   });
 });
 
