@@ -311,12 +311,13 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
 describe('convlens extract on a terminal', { timeout: 180_000 }, () => {
   const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
   it.skipIf(!hasScript)('draws a progress bar with rate and ETA on stderr (run under a pseudo-terminal by script(1))', () => {
+    // enough work to outlast the bar's first redraw (125 ms): small images are done before it
     const dir = tempDir();
-    for (let i = 0; i < 6; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
-    const command = `CI= NO_COLOR= '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
+    for (let i = 0; i < 24; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
+    const command = `CI= NO_COLOR= '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --resize 1024x1024 --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
     const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/extract \[.*\] \d+\/6 \| [\d.]+ img\/s \| ETA/);
-    expect(run.stdout).toContain('6 inputs: 6 written');
+    expect(run.stdout).toMatch(/extract \[.*\] \d+\/24 \| [\d.]+ img\/s \| ETA/);
+    expect(run.stdout).toContain('24 inputs: 24 written');
   });
 });
