@@ -80,10 +80,11 @@ function poolInfo(
   [batch, inHeight, inWidth, channels]: number[],
   [kh, kw]: number[],
   [sh, sw]: number[],
-  pad: 'SAME' | 'VALID',
+  pad: Pad,
 ): Pool2DInfo {
-  const r = axis(inHeight, kh, sh, 1, pad, 0, 0);
-  const c = axis(inWidth, kw, sw, 1, pad, 0, 0);
+  const e = Array.isArray(pad) ? pad : [0, 0, 0, 0];
+  const r = axis(inHeight, kh, sh, 1, pad, e[0], e[1]);
+  const c = axis(inWidth, kw, sw, 1, pad, e[2], e[3]);
   return {
     batch,
     inHeight,
@@ -372,6 +373,10 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
 
   const poolCases: [string, Pool2DInfo][] = [
     ['2x2 stride 2 SAME, 1 channel', poolInfo([1, 9, 11, 1], [2, 2], [2, 2], 'SAME')],
+    // one channel, 2x2/2: four windows at a time, then the rest (a whole window, a padded one) one by one
+    ['2x2 stride 2 SAME, 1 channel, wide and odd', poolInfo([2, 9, 19, 1], [2, 2], [2, 2], 'SAME')],
+    ['2x2 stride 2 VALID, 1 channel, whole rows', poolInfo([1, 8, 24, 1], [2, 2], [2, 2], 'VALID')],
+    ['2x2 stride 2, 1 channel, padded on the left', poolInfo([1, 8, 20, 1], [2, 2], [2, 2], [1, 0, 1, 0])],
     ['3x3 stride 2 VALID, 6 channels', poolInfo([2, 13, 12, 6], [3, 3], [2, 2], 'VALID')],
     ['3x3 stride 1 SAME, 16 channels', poolInfo([2, 8, 8, 16], [3, 3], [1, 1], 'SAME')],
     ['window larger than stride, 5 channels', poolInfo([1, 10, 7, 5], [4, 3], [2, 3], 'SAME')],

@@ -34,7 +34,24 @@ function pool(p: usize, isMax: bool): void {
     const ys = max(0, y0);
     const ye = min(h, y0 + kh);
     let dst = out + <usize>r * <usize>wo * pixBytes;
-    for (let ox = 0; ox < wo; ox++) {
+    let ox = 0;
+    if (isMax && c == 1 && kw == 2 && sw == 2 && pl == 0 && ye - ys == 2) {
+      // one channel, 2 x 2 windows with stride 2 (a gray image's condense step): four windows at a
+      // time from eight columns of two rows, instead of one scalar window at a time
+      const whole = min(wo, w >> 1) & ~3;
+      const top = x + (<usize>((n * h + ys) * w)) * 4;
+      const bottom = top + (<usize>w << 2);
+      for (; ox < whole; ox += 4) {
+        const q = <usize>ox << 3;
+        const left = f32x4.max(v128.load(top + q), v128.load(bottom + q));
+        const right = f32x4.max(v128.load(top + q + 16), v128.load(bottom + q + 16));
+        const even = v128.shuffle<f32>(left, right, 0, 2, 4, 6);
+        const odd = v128.shuffle<f32>(left, right, 1, 3, 5, 7);
+        v128.store(dst, f32x4.max(even, odd));
+        dst += 16;
+      }
+    }
+    for (; ox < wo; ox++) {
       const x0 = ox * sw - pl;
       const xs = max(0, x0);
       const xe = min(w, x0 + kw);
