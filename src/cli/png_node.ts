@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
 import { crc32 } from '../image/checksums.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -18,7 +18,9 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * `palette` (RGB triples, at most 256), as `colorIndices` and `colormap` give them for a feature
  * map. A third of the samples of the RGB image, so it deflates about twice as fast into a file
  * about half the size, with the same pixels. Rows are unfiltered, as the PNG specification
- * advises for palette images.
+ * advises for palette images. zlib's run-length strategy: on the sample photos' feature maps it
+ * deflates about 6× faster than level 6 into files 7% larger overall (smaller for sparse maps such
+ * as edges, up to a quarter larger for smooth ones such as blur).
  */
 export function encodeIndexedPngNode(indices: Tensor<'uint8'>, palette: Uint8Array): Uint8Array {
   const [height, width] = indices.shape;
@@ -31,7 +33,7 @@ export function encodeIndexedPngNode(indices: Tensor<'uint8'>, palette: Uint8Arr
   for (let y = 0; y < height; y++) rows.set(indices.data.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
   return pngFile(width, height, 3, [
     ['PLTE', palette],
-    ['IDAT', deflateSync(rows, { level: 6 })],
+    ['IDAT', deflateSync(rows, { strategy: constants.Z_RLE })],
   ]);
 }
 
