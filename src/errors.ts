@@ -11,3 +11,42 @@ export class ConvlensError extends Error {
 export function check(condition: unknown, op: string, message: string): asserts condition {
   if (!condition) throw new ConvlensError(`${op}: ${message}`);
 }
+
+/**
+ * A value as a message shows it: numbers as JavaScript writes them (NaN and Infinity included,
+ * which JSON would turn into null), strings quoted, arrays and plain objects written out.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return `a ${proto.constructor?.name ?? 'object'}`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${describeValue(v)}`);
+  return `{ ${entries.join(', ')} }`;
+}
+
+/** `use_bias` → `useBias`: Keras' Python names, which a user may bring from the lesson. */
+function camelCase(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Checks that `options` is a plain object whose keys are all in `allowed`, so that a misspelt or
+ * Python-style option (`stride`, `use_bias`) is an error rather than silently ignored, as Keras
+ * rejects unknown keyword arguments. The message suggests the intended name when it can tell.
+ */
+export function checkOptions(op: string, options: unknown, allowed: readonly string[]): asserts options is Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw new ConvlensError(`${op}: expected an options object ({ ${allowed.join(', ')} }), got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const guess = [camelCase(key), `${key}s`, key.replace(/s$/, '')].find((k) => k !== key && allowed.includes(k));
+    const hint = guess ? `did you mean '${guess}'?` : `expected one of ${allowed.join(', ')}`;
+    throw new ConvlensError(`${op}: unknown option '${key}' (${hint})`);
+  }
+}

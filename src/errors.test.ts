@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConvlensError, checkOptions, describeValue } from './errors.js';
+
+describe('describeValue', () => {
+  it('writes numbers as JavaScript does, NaN and Infinity included, and strings quoted', () => {
+    expect(describeValue(Number.NaN)).toBe('NaN');
+    expect(describeValue([1, Number.POSITIVE_INFINITY, -0.5])).toBe('[1, Infinity, -0.5]');
+    expect(describeValue('same')).toBe('"same"');
+    expect(describeValue(undefined)).toBe('undefined');
+    expect(describeValue(null)).toBe('null');
+    expect(describeValue({ a: [2, Number.NaN] })).toBe('{ a: [2, NaN] }');
+    expect(describeValue(new Float32Array(3))).toBe('a Float32Array of 3 elements');
+    expect(describeValue(new Map())).toBe('a Map');
+  });
+});
+
+describe('checkOptions', () => {
+  const allowed = ['input', 'strides', 'useBias'];
+  const message = (options: unknown) => {
+    try {
+      checkOptions('op', options, allowed);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConvlensError);
+      return (error as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('accepts known keys', () => {
+    expect(message({ input: 1, strides: 2 })).toBe('no error');
+    expect(message({})).toBe('no error');
+  });
+
+  it("names an unknown key and suggests the intended one: Python's snake_case, singular for plural", () => {
+    expect(message({ use_bias: false })).toBe("op: unknown option 'use_bias' (did you mean 'useBias'?)");
+    expect(message({ stride: 2 })).toBe("op: unknown option 'stride' (did you mean 'strides'?)");
+    expect(message({ inputs: 2 })).toBe("op: unknown option 'inputs' (did you mean 'input'?)");
+    expect(message({ colour: 2 })).toBe("op: unknown option 'colour' (expected one of input, strides, useBias)");
+  });
+
+  it('refuses what is not an options object', () => {
+    for (const value of [null, undefined, 3, 'x', [1], new Float32Array(1)]) {
+      expect(message(value)).toMatch(/^op: expected an options object \(\{ input, strides, useBias \}\), got /);
+    }
+  });
+});
