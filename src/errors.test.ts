@@ -39,7 +39,7 @@ describe('checkOptions', () => {
   });
 
   it('refuses what is not an options object', () => {
-    for (const value of [null, undefined, 3, 'x', [1], new Float32Array(1)]) {
+    for (const value of [null, undefined, 3, 'x', [1], new Float32Array(1), new Map()]) {
       expect(message(value)).toMatch(/^op: expected an options object \(\{ input, strides, useBias \}\), got /);
     }
   });

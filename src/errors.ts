@@ -40,7 +40,8 @@ function camelCase(key: string): string {
  * rejects unknown keyword arguments. The message suggests the intended name when it can tell.
  */
 export function checkOptions(op: string, options: unknown, allowed: readonly string[]): asserts options is Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
+  const plain = typeof options === 'object' && options !== null && [Object.prototype, null].includes(Object.getPrototypeOf(options));
+  if (!plain) {
     throw new ConvlensError(`${op}: expected an options object ({ ${allowed.join(', ')} }), got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {

@@ -51,7 +51,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
   const outImage = outH * outW * channels;
 
   if (method === 'nearest') {
-    const out = allocate(t.dtype, batch * outImage);
+    const out = allocate(t.dtype, batch * outImage, op);
     const ys = nearestIndices(outH, inH, scaleY);
     const xs = nearestIndices(outW, inW, scaleX);
     let o = 0;
@@ -67,7 +67,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
     return new Tensor(out, shape, t.dtype);
   }
 
-  const out = new Float32Array(batch * outImage);
+  const out = allocate('float32', batch * outImage, op);
   const ys = bilinearWeights(outH, inH, scaleY);
   const xs = bilinearWeights(outW, inW, scaleX);
   // Pixels are read as float32, as the kernel does (only int32 beyond 2^24 changes: copy those).

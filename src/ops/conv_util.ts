@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 
 /** How an op is padded: TensorFlow's words (either case) or explicit [before, after] pairs. */
 export type PaddingWord = 'SAME' | 'VALID' | 'same' | 'valid';
@@ -17,7 +17,7 @@ export interface AxisGeometry {
 export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
   if (dataFormat === undefined) return 'NHWC';
   if (dataFormat === 'NHWC' || dataFormat === 'NCHW') return dataFormat;
-  throw new ConvlensError(`${op}: unknown dataFormat ${JSON.stringify(dataFormat)} (expected 'NHWC' or 'NCHW')`);
+  throw new ConvlensError(`${op}: unknown dataFormat ${describeValue(dataFormat)} (expected 'NHWC' or 'NCHW')`);
 }
 
 /**
@@ -25,7 +25,7 @@ export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
  * the batch and channel axes, as TensorFlow requires.
  */
 export function parseWindow(op: string, arg: string, value: unknown, dataFormat: DataFormat): [number, number] {
-  const describe = JSON.stringify(value);
+  const describe = describeValue(value);
   let pair: number[];
   if (typeof value === 'number') pair = [value, value];
   else if (Array.isArray(value) && value.length === 2) pair = value;
@@ -53,10 +53,10 @@ export function parsePadding(op: string, value: unknown, dataFormat: DataFormat)
     const word = value.toUpperCase();
     if (word === 'SAME' || word === 'VALID') return word;
     throw new ConvlensError(
-      `${op}: unknown padding ${JSON.stringify(value)} (expected 'SAME', 'VALID' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]])`,
+      `${op}: unknown padding ${describeValue(value)} (expected 'SAME', 'VALID' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]])`,
     );
   }
-  const describe = JSON.stringify(value);
+  const describe = describeValue(value);
   const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number');
   if (!Array.isArray(value) || !(value.length === 4 || value.length === 2) || !value.every(isPair)) {
     throw new ConvlensError(`${op}: padding must be 'SAME', 'VALID' or a list of [before, after] pairs, got ${describe}`);

@@ -30,10 +30,3 @@ export function checkFloat(op: string, arg: string, t: Tensor): asserts t is Ten
     throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (convert it with cast(x, 'float32'))`);
   }
 }
-
-/** Ops that take one options object reject a tensor or array in its place (the positional tfjs style). */
-export function checkOptions(op: string, args: unknown, usage: string): void {
-  if (typeof args === 'object' && args !== null && !(args instanceof Tensor) && !Array.isArray(args) && !ArrayBuffer.isView(args)) return;
-  const got = args instanceof Tensor ? 'a Tensor' : Array.isArray(args) || ArrayBuffer.isView(args) ? 'an array' : String(args);
-  throw new ConvlensError(`${op}: expected one options object ${usage}, got ${got}`);
-}

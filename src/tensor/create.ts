@@ -88,7 +88,7 @@ export function fromValues(
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
-  const data = allocate(finalDType, size);
+  const data = allocate(finalDType, size, op);
   for (let i = 0; i < size; i++) {
     const v = Number(flat[i]);
     data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
@@ -109,7 +109,7 @@ export function constant(values: TensorLike, shape?: number[], dtype?: DType): T
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
   if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
   if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
-  const data = allocate(dtype, sizeFromShape(shape));
+  const data = allocate(dtype, sizeFromShape(shape), 'fill');
   data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(data, shape, dtype);
 }

@@ -1,3 +1,5 @@
+import { ConvlensError } from '../errors.js';
+
 /** Element types, as TensorFlow names them. `bool` is stored as 0/1 bytes. */
 export type DType = 'float32' | 'int32' | 'uint8' | 'bool';
 
@@ -16,14 +18,31 @@ export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
 }
 
-export function allocate<D extends DType>(dtype: D, size: number): DataTypeMap[D] {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size) as DataTypeMap[D];
-    case 'int32':
-      return new Int32Array(size) as DataTypeMap[D];
-    default:
-      return new Uint8Array(size) as DataTypeMap[D];
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, uint8: 1, bool: 1 };
+
+/**
+ * A zeroed array for `size` values of `dtype`. A size no array can hold (a huge shape from absurd
+ * padding or a typo) is a ConvlensError naming `op`, not the engine's RangeError.
+ */
+export function allocate<D extends DType>(dtype: D, size: number, op = 'tensor'): DataTypeMap[D] {
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size) as DataTypeMap[D];
+      case 'int32':
+        return new Int32Array(size) as DataTypeMap[D];
+      default:
+        return new Uint8Array(size) as DataTypeMap[D];
+    }
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const gigabytes = (size * BYTES[dtype]) / 2 ** 30;
+    throw new ConvlensError(
+      `${op}: cannot allocate ${size.toExponential(2)} ${dtype} values (${gigabytes.toPrecision(3)} GiB): the result is too large`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

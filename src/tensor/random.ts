@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import { allocate } from './dtype.js';
 import { isValidShape, sizeFromShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -90,7 +91,7 @@ function checkShape(op: string, shape: number[]): void {
 export function randomUniform(shape: number[], minval = 0, maxval = 1, random: Random = global): Tensor<'float32'> {
   checkShape('randomUniform', shape);
   if (!(maxval > minval)) throw new ConvlensError(`randomUniform: maxval ${maxval} must be greater than minval ${minval}`);
-  const data = new Float32Array(sizeFromShape(shape));
+  const data = allocate('float32', sizeFromShape(shape), 'randomUniform');
   for (let i = 0; i < data.length; i++) data[i] = minval + (maxval - minval) * random.next();
   return new Tensor(data, shape, 'float32');
 }
@@ -99,7 +100,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, random: R
 export function randomNormal(shape: number[], mean = 0, stddev = 1, random: Random = global): Tensor<'float32'> {
   checkShape('randomNormal', shape);
   if (!(stddev >= 0)) throw new ConvlensError(`randomNormal: stddev must be non-negative, got ${stddev}`);
-  const data = new Float32Array(sizeFromShape(shape));
+  const data = allocate('float32', sizeFromShape(shape), 'randomNormal');
   for (let i = 0; i < data.length; i++) data[i] = mean + stddev * random.normal();
   return new Tensor(data, shape, 'float32');
 }

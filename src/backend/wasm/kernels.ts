@@ -237,13 +237,26 @@ function allFinite(a: Float32Array): boolean {
   return true;
 }
 
+/**
+ * Whether the zero-padded copy of the input the wasm kernels work on would dwarf the input and
+ * output (a dilation or explicit padding far larger than the image: gigabytes for a 4×4 input
+ * dilated by 30,000). The js reference skips padded taps instead of storing them.
+ */
+function paddingDominates(info: Conv2DInfo): boolean {
+  const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const hp = (outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
+  const wp = (outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;
+  const data = batch * (inHeight * inWidth * inChannels + outHeight * outWidth * outChannels);
+  return batch * hp * wp * inChannels > 4 * data + (1 << 20);
+}
+
 export function makeKernels(rt: Runtime) {
   function conv2d(x: Float32Array, w: Float32Array, info: Conv2DInfo, out: Float32Array, epilogue: Conv2DEpilogue = {}): void {
     const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const m = batch * outHeight * outWidth;
     if (m === 0 || outChannels === 0) return;
-    if (inChannels === 0 || info.padTop < 0 || info.padLeft < 0 || !allFinite(w)) {
+    if (inChannels === 0 || info.padTop < 0 || info.padLeft < 0 || paddingDominates(info) || !allFinite(w)) {
       jsBackend.conv2d(x, w, info, out, epilogue);
       return;
     }
@@ -351,7 +364,7 @@ export function makeKernels(rt: Runtime) {
     const m = batch * inHeight * inWidth;
     if (m === 0 || inChannels === 0) return;
     if (outChannels === 0 || outHeight === 0 || outWidth === 0) return; // nothing to add
-    if (!allFinite(w)) {
+    if (paddingDominates(info) || !allFinite(w)) {
       jsBackend.conv2dBackpropInput(dy, w, info, dx);
       return;
     }
@@ -436,7 +449,7 @@ export function makeKernels(rt: Runtime) {
     const size = info.filterHeight * info.filterWidth * info.inChannels * outChannels;
     if (size === 0) return;
     const m = batch * outHeight * outWidth;
-    if (m === 0 || info.padTop < 0 || info.padLeft < 0) {
+    if (m === 0 || info.padTop < 0 || info.padLeft < 0 || paddingDominates(info)) {
       if (m === 0) dw.fill(0, 0, size);
       else jsBackend.conv2dBackpropFilter(x, dy, info, dw);
       return;
@@ -454,7 +467,7 @@ export function makeKernels(rt: Runtime) {
     const m = batch * outHeight * outWidth;
     const size = info.filterHeight * info.filterWidth * inChannels * outChannels;
     const nIn = batch * inHeight * inWidth * inChannels;
-    if (m === 0 || size === 0 || nIn === 0 || info.padTop < 0 || info.padLeft < 0 || !allFinite(w)) {
+    if (m === 0 || size === 0 || nIn === 0 || info.padTop < 0 || info.padLeft < 0 || paddingDominates(info) || !allFinite(w)) {
       jsBackend.conv2dBackward(x, w, dy, info, grads);
       return;
     }

@@ -76,12 +76,7 @@ function convInfo(
   };
 }
 
-function poolInfo(
-  [batch, inHeight, inWidth, channels]: number[],
-  [kh, kw]: number[],
-  [sh, sw]: number[],
-  pad: Pad,
-): Pool2DInfo {
+function poolInfo([batch, inHeight, inWidth, channels]: number[], [kh, kw]: number[], [sh, sw]: number[], pad: Pad): Pool2DInfo {
   const e = Array.isArray(pad) ? pad : [0, 0, 0, 0];
   const r = axis(inHeight, kh, sh, 1, pad, e[0], e[1]);
   const c = axis(inWidth, kw, sw, 1, pad, e[2], e[3]);

@@ -244,54 +244,6 @@ function paddingArg(rng: Rng, pad: ConvCase['pad'], dataFormat: 'NHWC' | 'NCHW')
   return dataFormat === 'NHWC' ? [[0, 0], pad[0], pad[1], [0, 0]] : [[0, 0], [0, 0], pad[0], pad[1]];
 }
 
-/**
- * TensorFlow's definition, written out independently of the library:
- * out[b, i, j, k] = Σ in[b, s·i + d·di − padTop, s·j + d·dj − padLeft, q] · filter[di, dj, q, k],
- * with SAME padding total = max(0, (ceil(in / s) − 1)·s + (k − 1)·d + 1 − in), top = floor(total / 2).
- */
-function naiveConv2d(x: Float32Array, w: Float32Array, c: ConvCase): { shape: number[]; values: number[] } {
-  const { batch, inHeight: H, inWidth: W, inChannels: C, outChannels: K, filterHeight: FH, filterWidth: FW } = c;
-  const [sh, sw] = c.stride;
-  const [dh, dw] = c.dilation;
-  const effH = (FH - 1) * dh + 1;
-  const effW = (FW - 1) * dw + 1;
-  let padTop = 0;
-  let padLeft = 0;
-  let outH: number;
-  let outW: number;
-  if (c.pad === 'SAME') {
-    outH = Math.ceil(H / sh);
-    outW = Math.ceil(W / sw);
-    padTop = Math.floor(Math.max(0, (outH - 1) * sh + effH - H) / 2);
-    padLeft = Math.floor(Math.max(0, (outW - 1) * sw + effW - W) / 2);
-  } else if (c.pad === 'VALID') {
-    outH = Math.ceil((H - effH + 1) / sh);
-    outW = Math.ceil((W - effW + 1) / sw);
-  } else {
-    const [[t, b], [l, r]] = c.pad;
-    [padTop, padLeft] = [t, l];
-    outH = Math.floor((H + t + b - effH) / sh) + 1;
-    outW = Math.floor((W + l + r - effW) / sw) + 1;
-  }
-  const values: number[] = [];
-  for (let n = 0; n < batch; n++)
-    for (let i = 0; i < outH; i++)
-      for (let j = 0; j < outW; j++)
-        for (let k = 0; k < K; k++) {
-          let s = 0;
-          for (let di = 0; di < FH; di++)
-            for (let dj = 0; dj < FW; dj++)
-              for (let q = 0; q < C; q++) {
-                const y = sh * i + dh * di - padTop;
-                const xx = sw * j + dw * dj - padLeft;
-                if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
-                s += x[((n * H + y) * W + xx) * C + q] * w[((di * FW + dj) * C + q) * K + k];
-              }
-          values.push(s);
-        }
-  return { shape: [batch, outH, outW, K], values };
-}
-
 function randomValues(rng: Rng, n: number, integers: boolean): Float32Array {
   return integers ? Float32Array.from(rng.ints(n, -3, 3)) : rng.floats(n, -1, 1);
 }
@@ -310,31 +262,25 @@ function runCase(c: ConvCase, rng: Rng, context: string): void {
   const xOurs = c.dataFormat === 'NHWC' ? x : (tf.transpose(xNHWC, [0, 3, 1, 2]).dataSync() as Float32Array);
   let ourShape = c.dataFormat === 'NHWC' ? nhwc : [c.batch, c.inChannels, c.inHeight, c.inWidth];
   if (c.rank3) ourShape = ourShape.slice(1);
-  const actual = conv2d({
+  const args = {
     input: new Tensor(xOurs, ourShape, 'float32'),
     filters: new Tensor(w, filterShape, 'float32'),
     strides: windowArg(rng, c.stride, c.dataFormat),
     padding: paddingArg(rng, c.pad, c.dataFormat),
     dilations: c.dilation[0] === 1 && c.dilation[1] === 1 && rng.bool() ? undefined : windowArg(rng, c.dilation, c.dataFormat),
     dataFormat: c.dataFormat === 'NHWC' && rng.bool() ? undefined : c.dataFormat,
-  });
-
-  // The expected NHWC result: tfjs where it supports the combination, the naive reference otherwise.
-  let expected: tf.Tensor;
+  };
+  const tfPad = typeof c.pad === 'string' ? (c.pad.toLowerCase() as 'same' | 'valid') : [[0, 0], c.pad[0], c.pad[1], [0, 0]];
+  const tfConv = () =>
+    tf.conv2d(xNHWC, tf.tensor4d(w, filterShape as [number, number, number, number]), c.stride, tfPad as 'same', 'NHWC', c.dilation);
   if (c.stride.some((s) => s > 1) && c.dilation.some((d) => d > 1)) {
-    const { shape, values } = naiveConv2d(x, w, c);
-    expected = tf.tensor(values, shape);
-  } else {
-    const tfPad = typeof c.pad === 'string' ? (c.pad.toLowerCase() as 'same' | 'valid') : [[0, 0], c.pad[0], c.pad[1], [0, 0]];
-    expected = tf.conv2d(
-      xNHWC,
-      tf.tensor4d(w, filterShape as [number, number, number, number]),
-      c.stride,
-      tfPad as 'same',
-      'NHWC',
-      c.dilation,
-    );
+    // TensorFlow refuses a strided atrous convolution (tf.nn.convolution, Keras, tfjs): so do we, clearly
+    expect(tfConv, context).toThrow(/strides or dilations must be 1/);
+    expectConvlensError(() => conv2d(args), /^conv2d: strides .* and dilations .* cannot both be greater than 1/);
+    return;
   }
+  const actual = conv2d(args);
+  let expected = tfConv();
   if (c.dataFormat === 'NCHW') expected = tf.transpose(expected, [0, 3, 1, 2]);
   if (c.rank3) expected = tf.squeeze(expected, [0]);
   expectMatchesTf(actual, expected, 1e-4, context);
@@ -422,6 +368,25 @@ forEachBackend(() => {
         padding: 'valid',
       });
       expectTensor(out, [1, 1, 1], [10]);
+    });
+
+    it('a dilation far beyond the image reaches only padding: zeros, as in tfjs, without a padded copy of gigabytes', () => {
+      const x = tf.randomUniform([1, 4, 5, 2]);
+      const w = tf.randomUniform([2, 3, 2, 3]);
+      for (const dilations of [30000, [3, 40000] as [number, number]]) {
+        const actual = conv2d({
+          input: new Tensor(x.dataSync() as Float32Array, x.shape, 'float32'),
+          filters: new Tensor(w.dataSync() as Float32Array, w.shape, 'float32'),
+          padding: 'SAME',
+          dilations,
+        });
+        expectMatchesTf(
+          actual,
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', dilations),
+          1e-5,
+          `dilations ${dilations}`,
+        );
+      }
     });
   });
 
@@ -564,9 +529,22 @@ forEachBackend(() => {
         /^conv2d: strides must be positive integers, got 0/,
       ],
       [
+        'explicit padding too large to allocate',
+        () =>
+          conv2d({
+            input: x,
+            filters: k,
+            padding: [
+              [1e9, 1e9],
+              [1e9, 1e9],
+            ],
+          }),
+        /^conv2d: cannot allocate .* float32 values .*: the result is too large/,
+      ],
+      [
         'negative stride',
         () => conv2d({ input: x, filters: k, strides: [1, -2], padding: 'SAME' }),
-        /^conv2d: strides must be positive integers, got \[1,-2\]/,
+        /^conv2d: strides must be positive integers, got \[1, -2\]/,
       ],
       [
         'fractional stride',
@@ -576,7 +554,7 @@ forEachBackend(() => {
       [
         'stride on the batch axis',
         () => conv2d({ input: x, filters: k, strides: [2, 1, 1, 1], padding: 'SAME' }),
-        /^conv2d: strides \[2,1,1,1\] must be 1 on the batch and channel axes/,
+        /^conv2d: strides \[2, 1, 1, 1\] must be 1 on the batch and channel axes/,
       ],
       [
         'stride of 3 elements',
@@ -633,7 +611,7 @@ forEachBackend(() => {
         () => conv2d({ input: x, filters: k, padding: 'SAME', dataFormat: 'NWHC' as 'NHWC' }),
         /^conv2d: unknown dataFormat "NWHC"/,
       ],
-      ['not an options object', () => (conv2d as (a: unknown) => unknown)(x), /^conv2d: expected one options object/],
+      ['not an options object', () => (conv2d as (a: unknown) => unknown)(x), /^conv2d: expected an options object .*, got a Tensor/],
       ['missing input', () => conv2d({ filters: k, padding: 'SAME' } as never), /^conv2d: argument 'input' is missing/],
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));

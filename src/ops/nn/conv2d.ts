@@ -1,9 +1,10 @@
 import { backend } from '../../backend/registry.js';
 import type { Conv2DEpilogue, Conv2DInfo } from '../../backend/types.js';
-import { ConvlensError } from '../../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../../errors.js';
+import { allocate } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkOptions, checkRank, type TensorInput } from '../convert.js';
+import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
 export interface Conv2DArgs {
@@ -36,6 +37,12 @@ export function conv2dInfo(
   }
   const [strideHeight, strideWidth] = parseWindow(OP, 'strides', args.strides ?? 1, dataFormat);
   const [dilationHeight, dilationWidth] = parseWindow(OP, 'dilations', args.dilations ?? 1, dataFormat);
+  if (Math.max(strideHeight, strideWidth) > 1 && Math.max(dilationHeight, dilationWidth) > 1) {
+    // TensorFlow's rule (tf.nn.convolution, Keras' Conv2D): a strided atrous convolution is refused, not guessed at
+    throw new ConvlensError(
+      `${OP}: strides ${describeValue(args.strides)} and dilations ${describeValue(args.dilations)} cannot both be greater than 1 (one of them must be 1)`,
+    );
+  }
   const padding = parsePadding(OP, args.padding, dataFormat);
   const rows = axisGeometry(
     OP,
@@ -82,7 +89,7 @@ export function conv2dNHWC(
   epilogue?: Conv2DEpilogue,
 ): Tensor<'float32'> {
   const { batch, outHeight, outWidth, outChannels } = info;
-  const out = new Float32Array(batch * outHeight * outWidth * outChannels);
+  const out = allocate('float32', batch * outHeight * outWidth * outChannels, OP);
   if (out.length > 0) backend().conv2d(input.data, filters.data, info, out, epilogue);
   return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
 }
@@ -92,7 +99,7 @@ export function conv2dNHWC(
  * (cross-correlation), with TensorFlow's SAME/VALID/explicit padding arithmetic.
  */
 export function conv2d(args: Conv2DArgs): Tensor<'float32'> {
-  checkOptions(OP, args, '{ input, filters, strides, padding }');
+  checkOptions(OP, args, ['input', 'filters', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
   let input = asTensor(OP, 'input', args.input, 'float32');
   const filters = asTensor(OP, 'filters', args.filters, 'float32');

@@ -4,7 +4,10 @@ import { forEachBackend } from '../../../test/helpers/backends.js';
 import { expectTensor } from '../../../test/helpers/close.js';
 import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { describeRandomPooling } from '../../../test/helpers/pool.js';
+import { caseRng } from '../../../test/helpers/random.js';
+import { tf } from '../../../test/helpers/tf.js';
 import { constant, tensor } from '../../tensor/create.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { avgPool2d } from './avg_pool2d.js';
 import { maxPool2d } from './max_pool2d.js';
 
@@ -53,6 +56,48 @@ forEachBackend(() => {
           [[32], [35]],
         ],
       ]);
+    });
+  });
+
+  describe('maxPool2d: int32 input, as TensorFlow pools it', () => {
+    it('gives int32 maxima equal to tfjs, exact beyond float32 integers (2^24)', () => {
+      for (let i = 0; i < 40; i++) {
+        const rng = caseRng('maxPool2d int32', i);
+        const shape = [rng.int(1, 2), rng.int(1, 9), rng.int(1, 9), rng.int(1, 3)];
+        const [k, s] = [rng.int(1, 3), rng.int(1, 3)];
+        const padding = rng.pick(['SAME', 'VALID'] as const);
+        if (padding === 'VALID' && (k > shape[1] || k > shape[2])) continue;
+        const big = rng.bool();
+        const values = rng.ints(
+          shape.reduce((a, b) => a * b, 1),
+          big ? -2147483648 : -50,
+          big ? 2147483647 : 50,
+        );
+        const out = maxPool2d({ input: new Tensor(values, shape, 'int32'), ksize: k, strides: s, padding });
+        const expected = tf.maxPool(
+          tf.tensor4d(values, shape as [number, number, number, number], 'int32'),
+          k,
+          s,
+          padding === 'SAME' ? 'same' : 'valid',
+        );
+        expect(out.dtype).toBe('int32');
+        expect(out.shape).toEqual(expected.shape);
+        expect(Array.from(out.data)).toEqual(Array.from(expected.dataSync()));
+      }
+    });
+
+    it('keeps int32 through rank 3 and NCHW', () => {
+      const x = constant([
+        [
+          [16777217, 1],
+          [2, 3],
+        ],
+      ]); // [1, 2, 2] NCHW: one channel
+      const nchw = maxPool2d({ input: constant([x.array() as number[][][]]), ksize: 2, padding: 'VALID', dataFormat: 'NCHW' });
+      expectTensor(nchw, [1, 1, 1, 1], [16777217]);
+      expect(nchw.dtype).toBe('int32');
+      const rank3 = maxPool2d({ input: constant([[[5], [-7]]]), ksize: [1, 2], padding: 'VALID' });
+      expect([rank3.dtype, rank3.shape, Array.from(rank3.data)]).toEqual(['int32', [1, 1, 1], [5]]);
     });
   });
 
@@ -113,9 +158,9 @@ forEachBackend(() => {
         /^maxPool2d: 'input' must be rank 3 or 4, got rank 2/,
       ],
       [
-        'int32 input',
-        () => maxPool2d({ input: constant([[[[1]]]]), ksize: 1, padding: 'SAME' }),
-        /^maxPool2d: 'input' must be float32, got int32 .*cast/,
+        'uint8 input',
+        () => maxPool2d({ input: tensor(new Uint8Array(4), [1, 2, 2, 1]), ksize: 1, padding: 'SAME' }),
+        /^maxPool2d: 'input' must be float32, got uint8 .*cast/,
       ],
       ['zero ksize', () => maxPool2d({ input: x, ksize: 0, padding: 'SAME' }), /^maxPool2d: ksize must be positive integers, got 0/],
       ['negative ksize', () => maxPool2d({ input: x, ksize: [2, -1], padding: 'SAME' }), /^maxPool2d: ksize must be positive integers/],
@@ -123,7 +168,7 @@ forEachBackend(() => {
       [
         'ksize over channels',
         () => maxPool2d({ input: x, ksize: [1, 2, 2, 2], padding: 'SAME' }),
-        /^maxPool2d: ksize \[1,2,2,2\] must be 1 on the batch and channel axes/,
+        /^maxPool2d: ksize \[1, 2, 2, 2\] must be 1 on the batch and channel axes/,
       ],
       ['missing ksize', () => maxPool2d({ input: x, padding: 'SAME' } as never), /^maxPool2d: ksize is required/],
       [
@@ -206,7 +251,7 @@ forEachBackend(() => {
       [
         'a tensor instead of options',
         () => (maxPool2d as (a: unknown) => unknown)(x),
-        /^maxPool2d: expected one options object .*, got a Tensor/,
+        /^maxPool2d: expected an options object .*, got a Tensor/,
       ],
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));

@@ -1,9 +1,10 @@
 import { backend } from '../../backend/registry.js';
 import type { Pool2DInfo } from '../../backend/types.js';
-import { ConvlensError } from '../../errors.js';
+import { ConvlensError, checkOptions } from '../../errors.js';
+import { allocate } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkOptions, checkRank, type TensorInput } from '../convert.js';
+import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
 export interface Pool2DArgs {
@@ -58,22 +59,53 @@ export function pool2dInfo(op: string, args: Omit<Pool2DArgs, 'input'>, inShape:
   };
 }
 
-/** Validates pooling arguments, handles rank 3 and NCHW, and runs the chosen kernel. */
-export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs): Tensor<'float32'> {
-  checkOptions(op, args, '{ input, ksize, strides, padding }');
+/**
+ * Max pooling of int32 values, exact at any magnitude (the kernels compute in float32, which holds
+ * integers only up to 2^24). Windows always hold a cell: padding is smaller than the window.
+ */
+function maxPoolInt32(x: Int32Array, info: Pool2DInfo, out: Int32Array): void {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const top = oy * info.strideHeight - info.padTop;
+      const [y0, y1] = [Math.max(0, top), Math.min(inHeight, top + info.filterHeight)];
+      for (let ox = 0; ox < outWidth; ox++) {
+        const left = ox * info.strideWidth - info.padLeft;
+        const [x0, x1] = [Math.max(0, left), Math.min(inWidth, left + info.filterWidth)];
+        for (let c = 0; c < channels; c++) {
+          let best = -2147483648;
+          for (let y = y0; y < y1; y++) {
+            for (let xi = x0; xi < x1; xi++) best = Math.max(best, x[((n * inHeight + y) * inWidth + xi) * channels + c]);
+          }
+          out[o++] = best;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Validates pooling arguments, handles rank 3 and NCHW, and runs the chosen kernel. Max pooling
+ * also takes int32 input, as TensorFlow's does; average pooling is float32 only, as there.
+ */
+export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs): Tensor<'float32' | 'int32'> {
+  checkOptions(op, args, ['input', 'ksize', 'strides', 'padding', 'dataFormat']);
   const dataFormat = checkDataFormat(op, args.dataFormat);
   let input = asTensor(op, 'input', args.input, 'float32');
   checkRank(op, 'input', input, [3, 4]);
-  checkFloat(op, 'input', input);
+  if (!(kind === 'maxPool' && input.dtype === 'int32')) checkFloat(op, 'input', input);
+  const dtype = input.dtype as 'float32' | 'int32';
   if (args.ksize === undefined) throw new ConvlensError(`${op}: ksize is required (a number, [h, w] or [1, h, w, 1])`);
   if (args.padding === undefined) throw new ConvlensError(`${op}: padding is required ('SAME', 'VALID' or explicit pairs)`);
   const unbatched = input.rank === 3;
-  if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
+  if (unbatched) input = new Tensor(input.data as Float32Array | Int32Array, [1, ...input.shape], dtype);
   if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
   const info = pool2dInfo(op, args, input.shape, dataFormat);
-  const out = new Float32Array(info.batch * info.outHeight * info.outWidth * info.channels);
-  if (out.length > 0) backend()[kind](input.data as Float32Array, info, out);
-  let result = new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], 'float32');
-  if (dataFormat === 'NCHW') result = transpose(result, [0, 3, 1, 2]) as Tensor<'float32'>;
-  return unbatched ? new Tensor(result.data, result.shape.slice(1), 'float32') : result;
+  const out = allocate(dtype, info.batch * info.outHeight * info.outWidth * info.channels, op);
+  if (out.length > 0 && dtype === 'int32') maxPoolInt32(input.data as Int32Array, info, out as Int32Array);
+  else if (out.length > 0) backend()[kind](input.data as Float32Array, info, out as Float32Array);
+  let result: Tensor<'float32' | 'int32'> = new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], dtype);
+  if (dataFormat === 'NCHW') result = transpose(result, [0, 3, 1, 2]) as Tensor<'float32' | 'int32'>;
+  return unbatched ? new Tensor(result.data, result.shape.slice(1), dtype) : result;
 }
