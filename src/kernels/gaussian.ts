@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { tensor } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -13,11 +13,15 @@ export interface GaussianOptions {
 
 /** A size×size Gaussian kernel (float32), the outer product of a sampled 1-D Gaussian. */
 export function gaussian(size = 3, std = 1, options: GaussianOptions = {}): Tensor {
-  if (!Number.isInteger(size) || size < 1) throw new ConvlensError(`gaussian: size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) throw new ConvlensError(`gaussian: size must be a positive integer, got ${describeValue(size)}`);
   if (!(typeof std === 'number' && std > 0 && Number.isFinite(std))) {
-    throw new ConvlensError(`gaussian: std must be a positive number, got ${std}`);
+    throw new ConvlensError(`gaussian: std must be a positive number, got ${describeValue(std)}`);
   }
+  checkOptions('gaussian', options, ['normalize']);
   const { normalize = 'sum' } = options;
+  if (normalize !== 'sum' && normalize !== 'trapz' && normalize !== false) {
+    throw new ConvlensError(`gaussian: normalize must be 'sum', 'trapz' or false, got ${describeValue(normalize)}`);
+  }
   const centre = (size - 1) / 2;
   const profile = Array.from({ length: size }, (_, n) => Math.exp(-0.5 * ((n - centre) / std) ** 2));
   let scale = 1;

@@ -1,5 +1,5 @@
-import { ConvlensError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { ConvlensError, describeValue } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
 import { gaussian } from './gaussian.js';
 import { blur, bottomSobel, edge, emboss, sharpen } from './presets.js';
 
@@ -19,10 +19,14 @@ export const presets: Readonly<Record<string, { kernel: Tensor; title: string }>
 /** The preset names `get` accepts. */
 export const names: readonly string[] = Object.keys(presets);
 
-/** Looks a preset up by name; also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`). */
+/**
+ * A preset by name, as a fresh tensor: changing its values cannot change the preset for later
+ * lookups. Also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
+ */
 export function get(name: string): Tensor {
   const key = String(name).replace(/[-_](\w)/g, (_, c: string) => c.toUpperCase());
   const preset = Object.hasOwn(presets, key) ? presets[key] : undefined;
-  if (!preset) throw new ConvlensError(`kernels.get: unknown kernel ${JSON.stringify(name)} (expected one of ${names.join(', ')})`);
-  return preset.kernel;
+  if (!preset) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (expected one of ${names.join(', ')})`);
+  const { data, shape, dtype } = preset.kernel;
+  return new Tensor(data.slice(), shape, dtype);
 }

@@ -35,10 +35,17 @@ describe('preset kernels', () => {
   });
 
   it('are found by name in camelCase, snake_case and kebab-case', () => {
-    expect(get('bottom_sobel')).toBe(bottomSobel);
-    expect(get('bottom-sobel')).toBe(bottomSobel);
-    expect(get('edge')).toBe(edge);
+    expect(get('bottom_sobel').array()).toEqual(bottomSobel.array());
+    expect(get('bottom-sobel').array()).toEqual(bottomSobel.array());
+    expect([get('edge').dtype, get('edge').array()]).toEqual([edge.dtype, edge.array()]);
     expect(names).toContain('sharpen');
+  });
+
+  it('are handed out as copies: changing one does not change the preset', () => {
+    const mine = get('edge');
+    mine.data[4] = 0;
+    expect(get('edge').data[4]).toBe(8);
+    expect(edge.data[4]).toBe(8);
   });
 
   it('reject unknown names, including Object.prototype keys', () => {
@@ -67,5 +74,15 @@ describe('gaussian', () => {
   it('rejects bad sizes and deviations', () => {
     expect(() => gaussian(0, 1)).toThrow(/gaussian: size must be a positive integer, got 0/);
     expect(() => gaussian(3, -1)).toThrow(/gaussian: std must be a positive number, got -1/);
+    expect(() => gaussian('3' as never, 1)).toThrow(/gaussian: size must be a positive integer, got "3"/);
+    expect(() => gaussian(3, Number.NaN)).toThrow(/gaussian: std must be a positive number, got NaN/);
+  });
+
+  it('rejects options it does not know, and null', () => {
+    expect(() => gaussian(3, 1, { normalize: 'bogus' as never })).toThrow(
+      /gaussian: normalize must be 'sum', 'trapz' or false, got "bogus"/,
+    );
+    expect(() => gaussian(3, 1, { normalise: 'sum' } as never)).toThrow(/gaussian: unknown option 'normalise'/);
+    expect(() => gaussian(3, 1, null as never)).toThrow(/gaussian: expected an options object/);
   });
 });

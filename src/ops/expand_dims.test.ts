@@ -31,7 +31,7 @@ forEachBackend(() => {
   it('rejects an axis outside [-rank-1, rank]', () => {
     expectConvlensError(
       () => expandDims(tensor([1, 2]), 2),
-      /^expandDims: axis 2 is out of range for a tensor of rank 2 \(expected an integer in \[-2, 1\]\)/,
+      /^expandDims: axis 2 is out of range for a tensor of rank 1 \(expected an integer in \[-2, 1\]\)/,
     );
     expectConvlensError(() => expandDims(tensor([1, 2]), -3), /^expandDims: axis -3 is out of range/);
     expectConvlensError(() => expandDims(tensor([1, 2]), 0.5), /^expandDims: axis 0.5 is out of range/);

@@ -5,7 +5,7 @@ import { asTensor, type TensorInput } from './convert.js';
 /** Inserts a length-1 axis at `axis` (negative counts from the end, -1 appends). */
 export function expandDims(x: TensorInput, axis = 0): Tensor {
   const t = asTensor('expandDims', 'x', x);
-  const a = normalizeAxis('expandDims', axis, t.rank + 1);
+  const a = normalizeAxis('expandDims', axis, t.rank + 1, t.rank);
   const shape = [...t.shape];
   shape.splice(a, 0, 1);
   return new Tensor(t.data, shape, t.dtype);

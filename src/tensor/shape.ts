@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 
 export function sizeFromShape(shape: readonly number[]): number {
   let size = 1;
@@ -43,10 +43,14 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 }
 
 /** Resolves a possibly negative axis against a rank, or throws naming the op. */
-export function normalizeAxis(op: string, axis: number, rank: number): number {
+/**
+ * `axis` as an index below `rank`, negative counting from the end. `tensorRank` is the rank the
+ * message names when it differs (expandDims indexes the rank-plus-one result).
+ */
+export function normalizeAxis(op: string, axis: number, rank: number, tensorRank = rank): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new ConvlensError(
-      `${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected an integer in [${-rank}, ${rank - 1}])`,
+      `${op}: axis ${describeValue(axis)} is out of range for a tensor of rank ${tensorRank} (expected an integer in [${-rank}, ${rank - 1}])`,
     );
   }
   return axis < 0 ? axis + rank : axis;
