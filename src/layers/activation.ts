@@ -2,6 +2,7 @@ import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface ActivationLayerArgs extends LayerArgs {
@@ -15,8 +16,8 @@ export class Activation extends Layer {
 
   constructor(args: ActivationName | ActivationLayerArgs) {
     const options = typeof args === 'string' ? { activation: args } : args;
-    super('Activation', 'activation', options);
-    if (!options || options.activation === undefined)
+    super('Activation', 'activation', layerOptions('Activation', options, ['activation'], { shorthand: 'an activation name' }));
+    if (options.activation === undefined)
       throw new ConvlensError(`Activation '${this.name}': an activation name is required (e.g. 'relu')`);
     this.activation = activationName(`Activation '${this.name}'`, options.activation);
   }

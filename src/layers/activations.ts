@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { nn } from '../ops/nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
@@ -9,7 +9,7 @@ const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'ta
 export function activationName(op: string, name: string | null | undefined): ActivationName {
   if (name === undefined || name === null) return 'linear';
   const found = ACTIVATIONS.find((a) => a === String(name).toLowerCase());
-  if (!found) throw new ConvlensError(`${op}: unknown activation ${JSON.stringify(name)} (expected one of ${ACTIVATIONS.join(', ')})`);
+  if (!found) throw new ConvlensError(`${op}: unknown activation ${describeValue(name)} (expected one of ${ACTIVATIONS.join(', ')})`);
   return found;
 }
 

@@ -1,11 +1,38 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Layer } from './layer.js';
+
+/** The options every layer takes (Layer's own), after the layer's. */
+const BASE_KEYS = ['name', 'inputShape', 'trainable'] as const;
+
+/** How a layer may be called besides with an options object, for the error when it is not. */
+export interface OptionsForm {
+  /** The shorthand first argument, e.g. 'an activation name' for `new Activation('relu')`. */
+  shorthand?: string;
+  /** Added when the argument is a number: how to write Keras' positional call here. */
+  positional?: string;
+}
+
+/**
+ * Checks a layer's options before the layer is made: an object (not null, a number or a
+ * string) with no unknown or misspelt keys, which would otherwise be silently ignored.
+ */
+export function layerOptions<T>(className: string, args: T, keys: readonly string[], form: OptionsForm = {}): T {
+  const allowed = [...keys, ...BASE_KEYS];
+  const plain = typeof args === 'object' && args !== null && [Object.prototype, null].includes(Object.getPrototypeOf(args));
+  if (!plain) {
+    const expected = `${form.shorthand ? `${form.shorthand} or ` : ''}an options object ({ ${allowed.join(', ')} })`;
+    const hint = typeof args === 'number' && form.positional ? ` (${form.positional})` : '';
+    throw new ConvlensError(`${className}: expected ${expected}, got ${describeValue(args)}${hint}`);
+  }
+  checkOptions(className, args, allowed);
+  return args;
+}
 
 /** Reads `n` or `[h, w]` as `[h, w]` of positive integers, or throws naming the layer and argument. */
 export function positivePair(where: string, key: string, value: unknown): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [];
   if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v > 0)) {
-    throw new ConvlensError(`${where}: ${key} must be positive integers (n or [h, w]), got ${JSON.stringify(value)}`);
+    throw new ConvlensError(`${where}: ${key} must be positive integers (n or [h, w]), got ${describeValue(value)}`);
   }
   return [pair[0], pair[1]];
 }
@@ -14,9 +41,26 @@ export function positivePair(where: string, key: string, value: unknown): [numbe
 export function paddingArg(where: string, value: unknown): 'valid' | 'same' {
   const padding = String(value ?? 'valid').toLowerCase();
   if (padding !== 'valid' && padding !== 'same') {
-    throw new ConvlensError(`${where}: unknown padding ${JSON.stringify(value)} (expected 'valid' or 'same')`);
+    throw new ConvlensError(`${where}: unknown padding ${describeValue(value)} (expected 'valid' or 'same')`);
   }
   return padding;
+}
+
+/** Keras' (and tfjs') data formats; only channels-last is computed, so the other is an error, not ignored. */
+export type DataFormat = 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
+
+export function checkDataFormat(where: string, value: unknown): void {
+  if (value === undefined || value === null || value === 'channels_last' || value === 'channelsLast') return;
+  throw new ConvlensError(
+    `${where}: dataFormat ${describeValue(value)} is not supported (only 'channels_last': inputs are [batch, height, width, channels])`,
+  );
+}
+
+/** An optional boolean option: `'false'` or 0 would otherwise be read as truthy or falsy by accident. */
+export function booleanArg(where: string, key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConvlensError(`${where}: ${key} must be true or false, got ${describeValue(value)}`);
+  return value;
 }
 
 /** Re-throws an op's argument error as this layer's, so the message names the layer. */

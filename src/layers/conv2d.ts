@@ -1,12 +1,12 @@
 import { backend } from '../backend/registry.js';
 import type { Conv2DInfo } from '../backend/types.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import type { Padding, Window2D } from '../ops/conv_util.js';
 import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
-import { asLayerError, paddingArg, positivePair } from './args.js';
+import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
@@ -16,12 +16,27 @@ export interface Conv2DLayerArgs extends LayerArgs {
   strides?: number | [number, number];
   /** Keras' default is 'valid'. */
   padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  dataFormat?: DataFormat;
   dilationRate?: number | [number, number];
   activation?: ActivationName | null;
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
 }
+
+const KEYS = [
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+];
 
 /** Keras' Conv2D: `filters` kernels of `kernelSize` slid over the input, plus a bias, then the activation. */
 export class Conv2D extends Layer {
@@ -39,18 +54,23 @@ export class Conv2D extends Layer {
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: Conv2DInfo } | undefined;
 
   constructor(args: Conv2DLayerArgs) {
-    super('Conv2D', 'conv2d', args);
-    if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
-      throw new ConvlensError(`Conv2D '${this.name}': filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
+    super(
+      'Conv2D',
+      'conv2d',
+      layerOptions('Conv2D', args, KEYS, { positional: "Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 })" }),
+    );
+    const where = `Conv2D '${this.name}'`;
+    if (!Number.isInteger(args.filters) || args.filters < 1) {
+      throw new ConvlensError(`${where}: filters must be a positive integer, got ${describeValue(args.filters)}`);
     }
     this.filters = args.filters;
-    const where = `Conv2D '${this.name}'`;
     this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
     this.strides = positivePair(where, 'strides', args.strides ?? 1);
     this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
     this.padding = paddingArg(where, args.padding);
+    checkDataFormat(where, args.dataFormat);
     this.activation = activationName(where, args.activation);
-    this.useBias = args.useBias ?? true;
+    this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
   }
@@ -72,7 +92,7 @@ export class Conv2D extends Layer {
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
       throw new ConvlensError(
-        `${this.name} (Conv2D): expected inputs of shape (height, width, channels), got ${JSON.stringify(inputShape)}`,
+        `${this.name} (Conv2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
       );
     }
     const info = this.info([1, ...inputShape]);

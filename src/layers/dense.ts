@@ -1,8 +1,9 @@
 import { backend } from '../backend/registry.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { booleanArg, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
@@ -13,6 +14,8 @@ export interface DenseLayerArgs extends LayerArgs {
   kernelInitializer?: string;
   biasInitializer?: string;
 }
+
+const KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
 
 /** Keras' Dense: y = activation(x·W + b) over the last axis. */
 export class Dense extends Layer {
@@ -26,15 +29,16 @@ export class Dense extends Layer {
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'> } | undefined;
 
   constructor(args: DenseLayerArgs) {
-    super('Dense', 'dense', args);
-    if (!args || !Number.isInteger(args.units) || args.units < 1) {
-      throw new ConvlensError(`Dense '${this.name}': units must be a positive integer, got ${JSON.stringify(args?.units)}`);
+    super('Dense', 'dense', layerOptions('Dense', args, KEYS, { positional: "Keras' Dense(10) is new Dense({ units: 10 })" }));
+    const where = `Dense '${this.name}'`;
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new ConvlensError(`${where}: units must be a positive integer, got ${describeValue(args.units)}`);
     }
     this.units = args.units;
-    this.activation = activationName(`Dense '${this.name}'`, args.activation);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = initializerName(`Dense '${this.name}'`, args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(`Dense '${this.name}'`, args.biasInitializer ?? 'zeros');
+    this.activation = activationName(where, args.activation);
+    this.useBias = booleanArg(where, 'useBias', args.useBias, true);
+    this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
   }
 
   computeOutputShape(inputShape: number[]): number[] {

@@ -1,6 +1,7 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface DropoutLayerArgs extends LayerArgs {
@@ -17,9 +18,9 @@ export class Dropout extends Layer {
 
   constructor(args: number | DropoutLayerArgs) {
     const options = typeof args === 'number' ? { rate: args } : args;
-    super('Dropout', 'dropout', options);
-    if (!options || !(typeof options.rate === 'number' && options.rate >= 0 && options.rate < 1)) {
-      throw new ConvlensError(`Dropout '${this.name}': rate must be a number in [0, 1), got ${JSON.stringify(options?.rate)}`);
+    super('Dropout', 'dropout', layerOptions('Dropout', options, ['rate'], { shorthand: 'a rate' }));
+    if (!(typeof options.rate === 'number' && options.rate >= 0 && options.rate < 1)) {
+      throw new ConvlensError(`Dropout '${this.name}': rate must be a number in [0, 1), got ${describeValue(options.rate)}`);
     }
     this.rate = options.rate;
   }

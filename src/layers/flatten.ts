@@ -1,10 +1,17 @@
 import { Tensor } from '../tensor/tensor.js';
+import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+
+export interface FlattenLayerArgs extends LayerArgs {
+  /** Only 'channels_last' (the default): channels-first would flatten in another order. */
+  dataFormat?: DataFormat;
+}
 
 /** Keras' Flatten: each example becomes one vector (the batch axis stays). */
 export class Flatten extends Layer {
-  constructor(args: LayerArgs = {}) {
-    super('Flatten', 'flatten', args);
+  constructor(args: FlattenLayerArgs = {}) {
+    super('Flatten', 'flatten', layerOptions('Flatten', args, ['dataFormat']));
+    checkDataFormat(`Flatten '${this.name}'`, args.dataFormat);
   }
 
   computeOutputShape(inputShape: number[]): number[] {

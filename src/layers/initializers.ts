@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 
 export type InitializerName =
@@ -26,7 +26,7 @@ const NAMES: readonly InitializerName[] = [
 export function initializerName(op: string, name: string): InitializerName {
   const key = String(name).replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   const found = NAMES.find((n) => n.toLowerCase() === key.toLowerCase());
-  if (!found) throw new ConvlensError(`${op}: unknown initializer ${JSON.stringify(name)} (expected one of ${NAMES.join(', ')})`);
+  if (!found) throw new ConvlensError(`${op}: unknown initializer ${describeValue(name)} (expected one of ${NAMES.join(', ')})`);
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../train/optimizers.js';
@@ -106,7 +106,10 @@ export abstract class Layer {
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
-      throw new ConvlensError(`${className}: name must be a non-empty string, got ${JSON.stringify(args.name)}`);
+      throw new ConvlensError(`${className}: name must be a non-empty string, got ${describeValue(args.name)}`);
+    }
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
+      throw new ConvlensError(`${className}: trainable must be true or false, got ${describeValue(args.trainable)}`);
     }
     this.className = className;
     this.name = args.name ?? uniqueName(defaultName);
@@ -114,7 +117,7 @@ export abstract class Layer {
     if (args.inputShape !== undefined) {
       if (!Array.isArray(args.inputShape) || !args.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
         throw new ConvlensError(
-          `${className} '${this.name}': inputShape must be a list of positive integers, got ${JSON.stringify(args.inputShape)}`,
+          `${className} '${this.name}': inputShape must be a list of positive integers, got ${describeValue(args.inputShape)}`,
         );
       }
       this.inputShape = [...args.inputShape];

@@ -367,3 +367,125 @@ describe('Sequential', () => {
     expectConvlensError(() => model.add(new Dense({ units: 1, name: 'x' })), /a layer named 'x' is already in the model/);
   });
 });
+
+describe('layer options are checked, never silently ignored', () => {
+  it('a pool size alone stands for the options, as in Keras; other non-objects are errors', () => {
+    expect(new MaxPool2D(3).poolSize).toEqual([3, 3]);
+    expect(new MaxPool2D(3).strides).toEqual([3, 3]);
+    expect(new MaxPool2D([3, 2]).poolSize).toEqual([3, 2]);
+    expect(new AvgPool2D(3).poolSize).toEqual([3, 3]);
+    const model = new Sequential([new Conv2D({ filters: 1, kernelSize: 1, inputShape: [6, 6, 1] }), new AvgPool2D(3)]);
+    expect(model.outputShape).toEqual([2, 2, 1]);
+    expectConvlensError(
+      () => new MaxPool2D('same' as never),
+      'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ({ poolSize, strides, padding, dataFormat, name, inputShape, trainable }), got "same"',
+    );
+    expectConvlensError(
+      () => new MaxPool2D([3, 0]),
+      /MaxPooling2D 'max_pooling2d(_\d+)?': poolSize must be positive integers \(n or \[h, w\]\), got \[3, 0\]/,
+    );
+    expectConvlensError(() => new MaxPool2D(Number.NaN), /poolSize must be positive integers \(n or \[h, w\]\), got NaN/);
+    expectConvlensError(
+      () => new Flatten('x' as never),
+      'Flatten: expected an options object ({ dataFormat, name, inputShape, trainable }), got "x"',
+    );
+  });
+
+  it("Keras' positional Conv2D(16, 3) and Dense(10) say how to write them", () => {
+    expectConvlensError(
+      () => new (Conv2D as unknown as new (...args: unknown[]) => Conv2D)(16, 3),
+      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, name, inputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
+    );
+    expectConvlensError(
+      () => new Dense(10 as never),
+      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, name, inputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
+    );
+  });
+
+  it('null (or another non-object) is a ConvlensError naming the layer, never a TypeError', () => {
+    const cases: [string, () => unknown, string][] = [
+      ['Conv2D', () => new Conv2D(null as never), 'Conv2D: expected an options object ({ filters, '],
+      ['Dense', () => new Dense(null as never), 'Dense: expected an options object ({ units, '],
+      ['MaxPool2D', () => new MaxPool2D(null as never), 'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ('],
+      ['AvgPool2D', () => new AvgPool2D(null as never), 'AveragePooling2D: expected a pool size (n or [h, w]) or an options object ('],
+      ['Flatten', () => new Flatten(null as never), 'Flatten: expected an options object ('],
+      ['Activation', () => new Activation(null as never), 'Activation: expected an activation name or an options object ({ activation, '],
+      ['Dropout', () => new Dropout(null as never), 'Dropout: expected a rate or an options object ({ rate, '],
+      ['Sequential options', () => new Sequential([], null as never), 'Sequential: expected an options object ({ name }), '],
+      ['Sequential layers', () => new Sequential(null as never), 'Sequential: expected an array of layers, '],
+    ];
+    for (const [what, make, start] of cases) {
+      // the message's start, then the value given
+      expectConvlensError(make, new RegExp(`^${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*got null$`));
+      void what;
+    }
+    expectConvlensError(() => new Dropout(true as never), /^Dropout: expected a rate or an options object .*, got true$/);
+  });
+
+  it('unknown or misspelt keys are errors that suggest the intended name', () => {
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 3, use_bias: false } as never),
+      "Conv2D: unknown option 'use_bias' (did you mean 'useBias'?)",
+    );
+    expectConvlensError(
+      () => new MaxPool2D({ pool_size: 3 } as never),
+      "MaxPooling2D: unknown option 'pool_size' (did you mean 'poolSize'?)",
+    );
+    expectConvlensError(() => new AvgPool2D({ stride: 1 } as never), "AveragePooling2D: unknown option 'stride' (did you mean 'strides'?)");
+    expectConvlensError(() => new Dense({ unit: 3 } as never), "Dense: unknown option 'unit' (did you mean 'units'?)");
+    expectConvlensError(
+      () => new Dense({ units: 3, input_shape: [4] } as never),
+      "Dense: unknown option 'input_shape' (did you mean 'inputShape'?)",
+    );
+    expectConvlensError(
+      () => new Activation({ activation: 'relu', alpha: 0.1 } as never),
+      /^Activation: unknown option 'alpha' \(expected one of /,
+    );
+    expectConvlensError(
+      () => new Dropout({ rate: 0.5, seed: 1 } as never),
+      /^Dropout: unknown option 'seed' \(expected one of rate, name, /,
+    );
+    expectConvlensError(
+      () => new Flatten({ data_format: 'channels_last' } as never),
+      "Flatten: unknown option 'data_format' (did you mean 'dataFormat'?)",
+    );
+    expectConvlensError(() => new Sequential([], { nmae: 'm' } as never), "Sequential: unknown option 'nmae' (expected one of name)");
+    // An unknown key consumes no automatic name.
+    expect(new Conv2D({ filters: 1, kernelSize: 1 }).name).toBe('conv2d');
+  });
+
+  it('dataFormat is honoured for channels_last and rejected, naming the layer, for channels_first', () => {
+    expect(new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'channels_last' }).kernelSize).toEqual([3, 3]);
+    expect(new MaxPool2D({ dataFormat: 'channelsLast' }).poolSize).toEqual([2, 2]);
+    expect(new Flatten({ dataFormat: 'channels_last' }).name).toBe('flatten');
+    const message = (layer: string) =>
+      `${layer}: dataFormat "channels_first" is not supported (only 'channels_last': inputs are [batch, height, width, channels])`;
+    expectConvlensError(() => new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'channels_first', name: 'c' }), message("Conv2D 'c'"));
+    expectConvlensError(() => new MaxPool2D({ dataFormat: 'channels_first', name: 'p' }), message("MaxPooling2D 'p'"));
+    expectConvlensError(() => new AvgPool2D({ dataFormat: 'channels_first', name: 'a' }), message("AveragePooling2D 'a'"));
+    expectConvlensError(() => new Flatten({ dataFormat: 'channels_first', name: 'f' }), message("Flatten 'f'"));
+  });
+
+  it('booleans must be booleans, and NaN or Infinity show as themselves (not null)', () => {
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 3, useBias: 'false' as never, name: 'c' }),
+      'Conv2D \'c\': useBias must be true or false, got "false"',
+    );
+    expectConvlensError(() => new Dense({ units: 1, useBias: 0 as never, name: 'd' }), "Dense 'd': useBias must be true or false, got 0");
+    expectConvlensError(() => new Dense({ units: 1, trainable: 'no' as never }), 'Dense: trainable must be true or false, got "no"');
+    expectConvlensError(
+      () => new Conv2D({ filters: Number.POSITIVE_INFINITY, kernelSize: 3, name: 'c' }),
+      "Conv2D 'c': filters must be a positive integer, got Infinity",
+    );
+    expectConvlensError(() => new Dense({ units: Number.NaN, name: 'd' }), "Dense 'd': units must be a positive integer, got NaN");
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: [3, Number.NaN], name: 'c' }),
+      "Conv2D 'c': kernelSize must be positive integers (n or [h, w]), got [3, NaN]",
+    );
+    expectConvlensError(() => new Dropout(Number.NaN), /Dropout 'dropout': rate must be a number in \[0, 1\), got NaN/);
+    expectConvlensError(
+      () => new Dense({ units: 1, inputShape: [Number.POSITIVE_INFINITY], name: 'd' }),
+      "Dense 'd': inputShape must be a list of positive integers, got [Infinity]",
+    );
+  });
+});

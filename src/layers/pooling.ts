@@ -1,10 +1,10 @@
 import { backend } from '../backend/registry.js';
 import type { Pool2DInfo } from '../backend/types.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad } from '../train/gradients.js';
-import { asLayerError, paddingArg, positivePair } from './args.js';
+import { asLayerError, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface Pool2DLayerArgs extends LayerArgs {
@@ -14,9 +14,19 @@ export interface Pool2DLayerArgs extends LayerArgs {
   strides?: number | [number, number];
   /** Keras' default is 'valid'. */
   padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  dataFormat?: DataFormat;
 }
 
 type PoolKind = 'max' | 'avg';
+
+const KEYS = ['poolSize', 'strides', 'padding', 'dataFormat'];
+
+/** A pool size alone (Keras' `MaxPool2D(3)`) as the options it stands for; anything else must be an options object. */
+function poolOptions(className: string, args: number | [number, number] | Pool2DLayerArgs): Pool2DLayerArgs {
+  if (typeof args === 'number' || Array.isArray(args)) return { poolSize: args };
+  return layerOptions(className, args, KEYS, { shorthand: 'a pool size (n or [h, w])' });
+}
 
 abstract class Pool2D extends Layer {
   readonly poolSize: [number, number];
@@ -28,13 +38,15 @@ abstract class Pool2D extends Layer {
     className: string,
     defaultName: string,
     private readonly kind: PoolKind,
-    args: Pool2DLayerArgs = {},
+    args: number | [number, number] | Pool2DLayerArgs,
   ) {
-    super(className, defaultName, args);
+    const options = poolOptions(className, args);
+    super(className, defaultName, options);
     const where = `${className} '${this.name}'`;
-    this.poolSize = positivePair(where, 'poolSize', args.poolSize ?? 2);
-    this.strides = positivePair(where, 'strides', args.strides ?? this.poolSize);
-    this.padding = paddingArg(where, args.padding);
+    this.poolSize = positivePair(where, 'poolSize', options.poolSize ?? 2);
+    this.strides = positivePair(where, 'strides', options.strides ?? this.poolSize);
+    this.padding = paddingArg(where, options.padding);
+    checkDataFormat(where, options.dataFormat);
   }
 
   private info(batchShape: number[]): Pool2DInfo {
@@ -48,7 +60,7 @@ abstract class Pool2D extends Layer {
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
       throw new ConvlensError(
-        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${JSON.stringify(inputShape)}`,
+        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
       );
     }
     const info = this.info([1, ...inputShape]);
@@ -97,16 +109,23 @@ abstract class Pool2D extends Layer {
   }
 }
 
-/** Keras' MaxPool2D (MaxPooling2D): the largest value in each window. */
+/**
+ * Keras' MaxPool2D (MaxPooling2D): the largest value in each window. As in Keras, a pool size
+ * alone may stand for the options: `new MaxPool2D(3)` or `new MaxPool2D([3, 2])` is
+ * `new MaxPool2D({ poolSize: 3 })` (or `[3, 2]`).
+ */
 export class MaxPool2D extends Pool2D {
-  constructor(args: Pool2DLayerArgs = {}) {
+  constructor(args: number | [number, number] | Pool2DLayerArgs = {}) {
     super('MaxPooling2D', 'max_pooling2d', 'max', args);
   }
 }
 
-/** Keras' AvgPool2D (AveragePooling2D): the mean of each window's unpadded cells. */
+/**
+ * Keras' AvgPool2D (AveragePooling2D): the mean of each window's unpadded cells. As in Keras, a
+ * pool size alone may stand for the options: `new AvgPool2D(3)` is `new AvgPool2D({ poolSize: 3 })`.
+ */
 export class AvgPool2D extends Pool2D {
-  constructor(args: Pool2DLayerArgs = {}) {
+  constructor(args: number | [number, number] | Pool2DLayerArgs = {}) {
     super('AveragePooling2D', 'average_pooling2d', 'avg', args);
   }
 }

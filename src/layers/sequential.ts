@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -14,7 +14,8 @@ import { MaxPool2D } from './pooling.js';
 export interface CompileArgs {
   optimizer: string | Optimizer;
   loss: string;
-  metrics?: string[];
+  /** `['accuracy']`, or the one name alone (as tfjs accepts). */
+  metrics?: string | string[];
 }
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
@@ -39,6 +40,9 @@ export interface FitArgs {
   callbacks?: Callbacks;
 }
 
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks'];
+const CALLBACK_KEYS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+
 export interface History {
   epoch: number[];
   history: Record<string, number[]>;
@@ -61,8 +65,48 @@ function gather(t: Tensor, indices: ArrayLike<number>, into?: Float32Array): Ten
 /** Keras' default batch size is 32; anything but a positive integer would never finish a pass. */
 function batchSizeArg(op: string, value: number | undefined): number {
   if (value === undefined) return 32;
-  if (!Number.isInteger(value) || value < 1) throw new ConvlensError(`${op}: batchSize must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConvlensError(`${op}: batchSize must be a positive integer, got ${describeValue(value)}`);
+  }
   return value;
+}
+
+/** `predict` and `evaluate` take only a batch size. */
+function batchSizeOption(op: string, options: { batchSize?: number }): number {
+  checkOptions(op, options, ['batchSize']);
+  return batchSizeArg(op, options.batchSize);
+}
+
+/** Checks fit's callbacks: an object of known hooks, each a function (a misspelt hook would never run). */
+function checkCallbacks(callbacks: unknown): asserts callbacks is Callbacks {
+  checkOptions('fit (callbacks)', callbacks, CALLBACK_KEYS);
+  for (const [key, value] of Object.entries(callbacks)) {
+    if (value !== undefined && typeof value !== 'function') {
+      throw new ConvlensError(`fit (callbacks): ${key} must be a function, got ${describeValue(value)}`);
+    }
+  }
+}
+
+/** `validationData` as Keras takes it: a pair [x, y]. */
+function validationPair(value: unknown): [Tensor, Tensor] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new ConvlensError(`fit: validationData must be a pair [x, y] of Tensors, got ${describeValue(value)}`);
+  }
+  return [value[0], value[1]];
+}
+
+/** The metric names compile accepts: a list, or one name alone. */
+function metricsArg(metrics: unknown): string[] {
+  if (metrics === undefined) return [];
+  const list = typeof metrics === 'string' ? [metrics] : metrics;
+  if (!Array.isArray(list)) {
+    throw new ConvlensError(`compile: metrics must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
+  }
+  for (const m of list) {
+    if (m !== 'accuracy' && m !== 'acc') throw new ConvlensError(`compile: unknown metric ${describeValue(m)} (supported: 'accuracy')`);
+  }
+  return list;
 }
 
 function range(start: number, end: number): Int32Array {
@@ -77,14 +121,18 @@ export class Sequential {
   private readonly workspace = new Workspace();
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+    if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
+    checkOptions('Sequential', options, ['name']);
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new ConvlensError(`Sequential: name must be a non-empty string, got ${describeValue(options.name)}`);
+    }
     this.name = options.name ?? uniqueName('sequential');
-    if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${typeof layers}`);
     for (const layer of layers) this.add(layer);
   }
 
   /** Appends a layer, building it at once when the shape of its input is known. */
   add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${typeof layer}`);
+    if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
     if (this.layerList.some((l) => l.name === layer.name)) {
       throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
     }
@@ -112,7 +160,7 @@ export class Sequential {
   getLayer(name: string): Layer {
     const layer = this.layerList.find((l) => l.name === name);
     if (!layer)
-      throw new ConvlensError(`getLayer: no layer named ${JSON.stringify(name)} (layers: ${this.layerList.map((l) => l.name).join(', ')})`);
+      throw new ConvlensError(`getLayer: no layer named ${describeValue(name)} (layers: ${this.layerList.map((l) => l.name).join(', ')})`);
     return layer;
   }
 
@@ -123,6 +171,19 @@ export class Sequential {
     rest.forEach((layer, i) => {
       buildAfter(this.layerList[i], layer);
     });
+  }
+
+  /**
+   * Checks all of `x` against the model's input before it is cut into batches, so a mismatch
+   * reports the data's shape rather than a batch's; `op` prefixes the message when given.
+   */
+  private checkInputData(x: Tensor, op?: string): void {
+    try {
+      this.layerList[0].checkInput(x.shape);
+    } catch (error) {
+      if (op && error instanceof ConvlensError) throw new ConvlensError(`${op}: ${error.message}`);
+      throw error;
+    }
   }
 
   private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
@@ -137,10 +198,12 @@ export class Sequential {
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor<'float32'> {
-    if (!(x instanceof Tensor)) throw new ConvlensError(`predict: x must be a Tensor, got ${typeof x}`);
-    const batchSize = batchSizeArg('predict', options.batchSize);
+    if (!(x instanceof Tensor)) throw new ConvlensError(`predict: x must be a Tensor, got ${describeValue(x)}`);
+    const batchSize = batchSizeOption('predict', options);
     if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
     if (x.shape[0] <= batchSize) return this.run(x, false);
+    this.ensureBuilt('predict', x.shape);
+    this.checkInputData(x);
     const parts: Tensor<'float32'>[] = [];
     for (let start = 0; start < x.shape[0]; start += batchSize)
       parts.push(this.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize))), false));
@@ -155,6 +218,7 @@ export class Sequential {
 
   /** Every layer's output for `x`, in order: the feature maps Keras shows with an activation model. */
   layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
+    if (!(x instanceof Tensor)) throw new ConvlensError(`layerOutputs: x must be a Tensor, got ${describeValue(x)}`);
     const outputs: { layer: Layer; output: Tensor<'float32'> }[] = [];
     this.run(x, false, (layer, output) => outputs.push({ layer, output }));
     return outputs;
@@ -228,12 +292,8 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
-    if (!args || typeof args !== 'object') throw new ConvlensError('compile: expected { optimizer, loss, metrics }');
-    const metrics = args.metrics ?? [];
-    for (const m of metrics) {
-      if (!['accuracy', 'acc'].includes(String(m)))
-        throw new ConvlensError(`compile: unknown metric ${JSON.stringify(m)} (supported: 'accuracy')`);
-    }
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
+    const metrics = metricsArg(args.metrics);
     this.compiled = { optimizer: getOptimizer(args.optimizer), loss: lossName(args.loss), accuracy: metrics.length > 0 };
   }
 
@@ -277,14 +337,22 @@ export class Sequential {
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
+    // (as unknown: asserting a plain record here would erase FitArgs' property types)
+    checkOptions('fit', args as unknown, FIT_KEYS);
     const { epochs = 1, shuffle = true, callbacks = {} } = args;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(epochs) || epochs < 0) {
+      throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
+    }
+    if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
+    checkCallbacks(callbacks);
     const batchSize = batchSizeArg('fit', args.batchSize);
     let trainX = x;
     let trainY = y;
-    let validation = args.validationData;
+    let validation = validationPair(args.validationData);
     const split = args.validationSplit ?? 0;
-    if (!(split >= 0 && split < 1)) throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${split}`);
+    if (!(typeof split === 'number' && split >= 0 && split < 1)) {
+      throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(split)}`);
+    }
     // As in Keras: validationData wins; otherwise the last `split` of the examples, before shuffling.
     if (split > 0 && !validation) {
       const cut = Math.floor(x.shape[0] * (1 - split));
@@ -294,8 +362,11 @@ export class Sequential {
     }
     if (validation) this.checkData('fit (validationData)', validation[0], validation[1]);
     if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
+    if (validation?.[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
 
     this.ensureBuilt('fit', trainX.shape);
+    this.checkInputData(trainX);
+    if (validation) this.checkInputData(validation[0], 'fit (validationData)');
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
     checkLabels(loss, trainY, [trainY.shape[0], ...this.outputShape!]);
     if (validation) checkLabels(loss, validation[1], [validation[1].shape[0], ...this.outputShape!]);
@@ -381,9 +452,12 @@ export class Sequential {
   evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);
+    const batchSize = batchSizeOption('evaluate', options);
+    // A mean over no examples is undefined (fit refuses empty data likewise).
+    if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
     this.ensureBuilt('evaluate', x.shape);
+    this.checkInputData(x);
     checkLabels(loss, y, [y.shape[0], ...this.outputShape!]);
-    const batchSize = batchSizeArg('evaluate', options.batchSize);
     let lossSum = 0;
     let correct = 0;
     const n = x.shape[0];
@@ -396,7 +470,7 @@ export class Sequential {
       lossSum += result.loss * indices.length;
       correct += result.correct;
     }
-    return { loss: lossSum / Math.max(1, n), accuracy: correct / Math.max(1, n) };
+    return { loss: lossSum / n, accuracy: correct / n };
   }
 }
 

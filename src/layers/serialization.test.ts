@@ -331,6 +331,95 @@ describe('loading TF.js Layers models', () => {
   });
 });
 
+describe('Keras config keys the loader does not map', () => {
+  it('training-only settings (regularizers, constraints, a dropout seed) and the common keys load; the model predicts the same', async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          filters: 3,
+          kernelSize: 3,
+          inputShape: [8, 8, 2],
+          dataFormat: 'channelsLast',
+          kernelRegularizer: 'l1l2',
+          biasRegularizer: 'l1l2',
+          kernelConstraint: 'maxNorm',
+          biasConstraint: 'nonNeg',
+          trainable: false,
+        }),
+        tfl.layers.maxPooling2d({ poolSize: 2, dataFormat: 'channelsLast' }),
+        tfl.layers.flatten(),
+        tfl.layers.dropout({ rate: 0.5, seed: 7 }),
+        tfl.layers.dense({ units: 2, kernelRegularizer: tfl.regularizers.l2(), kernelConstraint: 'unitNorm', dtype: 'float32' }),
+      ],
+    });
+    const { modelTopology, weightSpecs, weightData } = await tfjsArtifacts(theirs);
+    const config = (modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config;
+    // what tfjs wrote: the keys are there, with values
+    expect(config.layers[0].config).toMatchObject({ trainable: false, dtype: 'float32', data_format: 'channels_last' });
+    expect(config.layers[0].config.kernel_regularizer).not.toBeNull();
+    expect(config.layers[3].config.seed).toBe(7);
+    // Keras writes this too; tfjs-layers cannot run a layer with one, so it is added here
+    config.layers[0].config.activity_regularizer = { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } };
+    const ours = fromArtifacts(
+      { format: 'layers-model', modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: weightSpecs }] },
+      weightData,
+    );
+    expect(ours.layers[0].trainable).toBe(false);
+    const x = input();
+    expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5);
+  });
+
+  /** Our saved artifacts with layer `index`'s config edited. */
+  function withConfig(index: number, edit: (config: Record<string, unknown>) => void): [unknown, ArrayBuffer] {
+    setSeed(7);
+    resetNames();
+    const { modelJson, weightData } = smallConvnet().toArtifacts();
+    const json = JSON.parse(JSON.stringify(modelJson));
+    edit(json.modelTopology.config.layers[index].config);
+    return [json, weightData];
+  }
+
+  it('an unknown key is an error naming the layer when it has a value, and ignored when null (a feature not in use)', () => {
+    const [rank, rankData] = withConfig(7, (c) => {
+      c.lora_rank = 4;
+    });
+    expectConvlensError(
+      () => fromArtifacts(rank, rankData),
+      "fromArtifacts: layer 7 'dense' (Dense): lora_rank 4 is not supported (not a Dense setting convlens reads)",
+    );
+    const [pool, poolData] = withConfig(1, (c) => {
+      c.pool_mode = 'median';
+    });
+    expectConvlensError(
+      () => fromArtifacts(pool, poolData),
+      'fromArtifacts: layer 1 \'max_pooling2d\' (MaxPooling2D): pool_mode "median" is not supported (not a MaxPooling2D setting convlens reads)',
+    );
+    const [unused, unusedData] = withConfig(7, (c) => {
+      c.quantization_config = null;
+    });
+    expect(fromArtifacts(unused, unusedData).layers.map((l) => l.name)).toContain('dense');
+  });
+
+  it('bad values of mapped keys are ConvlensErrors naming the layer (never a TypeError)', () => {
+    const cases: [number, Record<string, unknown>, string][] = [
+      [0, { trainable: 'yes' }, 'fromArtifacts: layer 0 \'conv2d\' (Conv2D): Conv2D: trainable must be true or false, got "yes"'],
+      [0, { use_bias: 'false' }, "fromArtifacts: layer 0 'conv2d' (Conv2D): Conv2D 'conv2d': useBias must be true or false, got \"false\""],
+      [6, { rate: 'half' }, "fromArtifacts: layer 6 'dropout' (Dropout): Dropout 'dropout': rate must be a number in [0, 1), got \"half\""],
+      [2, { groups: 3 }, "fromArtifacts: layer 2 'conv2d_1' (Conv2D): groups 3 is not supported (grouped convolution)"],
+    ];
+    for (const [index, patch, message] of cases) {
+      const [json, data] = withConfig(index, (c) => Object.assign(c, patch));
+      expectConvlensError(() => fromArtifacts(json, data), message);
+    }
+    const [json, data] = withConfig(0, () => {});
+    (json as ModelJson).modelTopology.config.layers[3].class_name = 'toString';
+    expectConvlensError(
+      () => fromArtifacts(json, data),
+      /^fromArtifacts: layer 3 'average_pooling2d' \(toString\): layer class toString is not supported/,
+    );
+  });
+});
+
 describe('load errors', () => {
   async function savedModelDir(): Promise<string> {
     setSeed(5);
@@ -429,7 +518,7 @@ describe('load errors', () => {
         (j) => {
           j.modelTopology.config.layers[0].config.batch_input_shape = [null, null, null, 2];
         },
-        "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null,null,null,2] is not supported (every dimension but the batch must be known)",
+        "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null, null, null, 2] is not supported (every dimension but the batch must be known)",
       ],
       [
         'functional model',

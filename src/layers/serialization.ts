@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
 import { type LayerJson, type ModelJson, nodeModules, type WeightSpec, type WeightsGroup } from './artifacts.js';
@@ -13,41 +13,85 @@ import { Sequential } from './sequential.js';
 
 type Config = Record<string, unknown>;
 
+/** How to read one Keras layer class: the config keys it knows, and our layer from them. */
+interface LayerReader {
+  keys: readonly string[];
+  make: (c: Config, base: LayerArgs) => Layer;
+}
+
+/** Keys any layer's config may have; buildLayers reads them (or checks them, for dtype and data_format). */
+const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'data_format'];
+
+/**
+ * Known keys ignored on purpose: penalties and constraints only shape training, so the loaded
+ * model predicts the same without them (fit on it trains without them), and a dropout seed
+ * only picks which values drop.
+ */
+const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...TRAINING_ONLY];
+const POOL_KEYS = ['pool_size', 'strides', 'padding'];
+
+const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
+  keys: POOL_KEYS,
+  make: (c, base) => new Pool({ ...base, ...poolArgs(c) }),
+});
+
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
-const LAYERS: Record<string, (c: Config, base: LayerArgs) => Layer> = {
-  Conv2D: (c, base) => {
-    if (c.groups !== undefined && c.groups !== null && c.groups !== 1) throw unsupported(`groups ${c.groups}`, 'grouped convolution');
-    return new Conv2D({
-      ...base,
-      filters: c.filters as number,
-      kernelSize: c.kernel_size as [number, number],
-      strides: (c.strides ?? 1) as [number, number],
-      padding: (c.padding ?? 'valid') as 'valid',
-      dilationRate: (c.dilation_rate ?? 1) as [number, number],
-      activation: activation(c.activation),
-      useBias: (c.use_bias ?? true) as boolean,
-      ...initializers(c),
-    });
+const LAYERS: Record<string, LayerReader> = {
+  Conv2D: { keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', ...WEIGHTS_KEYS], make: conv2d },
+  Dense: {
+    keys: ['units', ...WEIGHTS_KEYS],
+    make: (c, base) =>
+      new Dense({
+        ...base,
+        units: c.units as number,
+        activation: activation(c.activation),
+        useBias: (c.use_bias ?? true) as boolean,
+        ...initializers(c),
+      }),
   },
-  Dense: (c, base) =>
-    new Dense({
-      ...base,
-      units: c.units as number,
-      activation: activation(c.activation),
-      useBias: (c.use_bias ?? true) as boolean,
-      ...initializers(c),
-    }),
-  MaxPooling2D: (c, base) => new MaxPool2D({ ...base, ...poolArgs(c) }),
-  MaxPool2D: (c, base) => new MaxPool2D({ ...base, ...poolArgs(c) }),
-  AveragePooling2D: (c, base) => new AvgPool2D({ ...base, ...poolArgs(c) }),
-  AvgPool2D: (c, base) => new AvgPool2D({ ...base, ...poolArgs(c) }),
-  Flatten: (_, base) => new Flatten(base),
-  Dropout: (c, base) => {
-    if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
-    return new Dropout({ ...base, rate: c.rate as number });
+  MaxPooling2D: pool(MaxPool2D),
+  MaxPool2D: pool(MaxPool2D),
+  AveragePooling2D: pool(AvgPool2D),
+  AvgPool2D: pool(AvgPool2D),
+  Flatten: { keys: [], make: (_, base) => new Flatten(base) },
+  Dropout: {
+    keys: ['rate', 'noise_shape', 'seed'],
+    make: (c, base) => {
+      if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
+      return new Dropout({ ...base, rate: c.rate as number });
+    },
   },
-  Activation: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }),
+  Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
 };
+
+function conv2d(c: Config, base: LayerArgs): Layer {
+  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
+    throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
+  }
+  return new Conv2D({
+    ...base,
+    filters: c.filters as number,
+    kernelSize: c.kernel_size as [number, number],
+    strides: (c.strides ?? 1) as [number, number],
+    padding: (c.padding ?? 'valid') as 'valid',
+    dilationRate: (c.dilation_rate ?? 1) as [number, number],
+    activation: activation(c.activation),
+    useBias: (c.use_bias ?? true) as boolean,
+    ...initializers(c),
+  });
+}
+
+/**
+ * A key the reader does not know is an error when it has a value (it may change what the layer
+ * computes, e.g. a newer Keras feature); null is how Keras writes a feature that is not in use.
+ */
+function checkKeys(className: string, c: Config, reader: LayerReader): void {
+  for (const [key, value] of Object.entries(c)) {
+    if (value === null || COMMON_KEYS.includes(key) || reader.keys.includes(key)) continue;
+    throw unsupported(`${key} ${describeValue(value)}`, `not a ${className} setting convlens reads`);
+  }
+}
 
 /** A problem with one layer's config; buildLayers adds which layer it is. */
 class Unsupported extends Error {}
@@ -55,7 +99,7 @@ const unsupported = (what: string, detail?: string) => new Unsupported(`${what} 
 
 function activation(value: unknown) {
   if (value === undefined || value === null || typeof value === 'string') return value as 'linear' | undefined;
-  throw unsupported(`activation ${JSON.stringify(value)}`);
+  throw unsupported(`activation ${describeValue(value)}`);
 }
 
 function poolArgs(c: Config) {
@@ -84,7 +128,7 @@ function declaredInputShape(c: Config): number[] | undefined {
   const batchShape = c.batch_input_shape ?? c.batch_shape;
   if (batchShape === undefined || batchShape === null) return undefined;
   if (!Array.isArray(batchShape) || !batchShape.slice(1).every((d) => Number.isInteger(d) && d > 0)) {
-    throw unsupported(`input shape ${JSON.stringify(batchShape)}`, 'every dimension but the batch must be known');
+    throw unsupported(`input shape ${describeValue(batchShape)}`, 'every dimension but the batch must be known');
   }
   return batchShape.slice(1);
 }
@@ -92,9 +136,9 @@ function declaredInputShape(c: Config): number[] | undefined {
 function checkFloat32(c: Config): void {
   // Keras 3 writes a dtype policy object; Keras 2 and tfjs a string.
   const dtype = typeof c.dtype === 'object' && c.dtype !== null ? (c.dtype as { config?: { name?: unknown } }).config?.name : c.dtype;
-  if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw unsupported(`dtype ${JSON.stringify(dtype)}`, 'only float32');
+  if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw unsupported(`dtype ${describeValue(dtype)}`, 'only float32');
   if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last') {
-    throw unsupported(`data_format ${JSON.stringify(c.data_format)}`, 'only channels_last');
+    throw unsupported(`data_format ${describeValue(c.data_format)}`, 'only channels_last');
   }
 }
 
@@ -106,7 +150,7 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
   }
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new ConvlensError(
-      `fromArtifacts: format ${JSON.stringify(json.format)} is not supported (only 'layers-model', TensorFlow.js Layers)`,
+      `fromArtifacts: format ${describeValue(json.format)} is not supported (only 'layers-model', TensorFlow.js Layers)`,
     );
   }
   // tensorflowjs_converter wraps the Keras config in model_config.
@@ -114,7 +158,7 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
   const topology = (raw.model_config ?? raw) as { class_name?: unknown; config?: unknown };
   if (topology.class_name !== 'Sequential') {
     throw new ConvlensError(
-      `fromArtifacts: only Sequential models are supported, got a ${JSON.stringify(topology.class_name)} model (functional topology)`,
+      `fromArtifacts: only Sequential models are supported, got a ${describeValue(topology.class_name)} model (functional topology)`,
     );
   }
   // Old Keras wrote a Sequential config as the bare list of layers.
@@ -143,12 +187,13 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown): Layer[]
         inputShape = declaredInputShape(config);
         return;
       }
-      const make = LAYERS[className];
-      if (!make) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
+      const reader = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
+      if (!reader) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
       const declared = declaredInputShape(config) ?? (layers.length === 0 ? inputShape : undefined);
       const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
       if (declared) base.inputShape = declared;
-      layers.push(make(config, base));
+      checkKeys(className, config, reader);
+      layers.push(reader.make(config, base));
     } catch (error) {
       if (error instanceof Unsupported || error instanceof ConvlensError) {
         throw new ConvlensError(`fromArtifacts: ${label}: ${error.message}`);
@@ -283,7 +328,7 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
       const weightFile = path.resolve(dir, p);
       // Weight files live beside model.json: a manifest cannot point elsewhere on the disk.
       if (path.relative(dir, weightFile).startsWith('..') || path.isAbsolute(p)) {
-        throw new ConvlensError(`loadModel: weights path ${JSON.stringify(p)} in ${file} leaves the model's directory`);
+        throw new ConvlensError(`loadModel: weights path ${describeValue(p)} in ${file} leaves the model's directory`);
       }
       const bytes = await fs.readFile(weightFile).catch((error: NodeJS.ErrnoException) => {
         const why = error.code === 'ENOENT' ? 'is missing' : `cannot be read (${error.message})`;

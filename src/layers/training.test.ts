@@ -441,3 +441,123 @@ describe('fit options and history', () => {
     await expect(model.fit(data.x, y, { batchSize: 0 })).rejects.toThrow('fit: batchSize must be a positive integer, got 0');
   });
 });
+
+describe('compile, fit, evaluate and predict check their options', () => {
+  const data = () => bars(40, caseRng('options', 0));
+
+  it('unknown or misspelt option keys are errors, not silently ignored', async () => {
+    const { x, labels } = data();
+    const y = new Tensor(labels, [40], 'int32');
+    const model = barNet();
+    expectConvlensError(
+      () => model.compile({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] } as never),
+      "compile: unknown option 'metric' (did you mean 'metrics'?)",
+    );
+    expectConvlensError(() => model.compile(null as never), 'compile: expected an options object ({ optimizer, loss, metrics }), got null');
+    expectConvlensError(
+      () => model.compile({ optimizer: 'adam' } as never),
+      "compile: loss is required (e.g. 'sparseCategoricalCrossentropy')",
+    );
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await expect(model.fit(x, y, { epoch: 5, batch_size: 8 } as never)).rejects.toThrow(
+      "fit: unknown option 'epoch' (did you mean 'epochs'?)",
+    );
+    await expect(model.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow(
+      "fit: unknown option 'batch_size' (did you mean 'batchSize'?)",
+    );
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0 } as never)).rejects.toThrow(
+      "fit: unknown option 'verbose' (expected one of epochs, batchSize, shuffle, validationSplit, validationData, callbacks)",
+    );
+    await expect(model.fit(x, y, null as never)).rejects.toThrow('fit: expected an options object');
+    await expect(model.fit(x, y, { callbacks: { onEpochEnds: () => {} } } as never)).rejects.toThrow(
+      "fit (callbacks): unknown option 'onEpochEnds' (did you mean 'onEpochEnd'?)",
+    );
+    await expect(model.fit(x, y, { callbacks: { onBatchEnd: 'log' } } as never)).rejects.toThrow(
+      'fit (callbacks): onBatchEnd must be a function, got "log"',
+    );
+    await expect(model.fit(x, y, { shuffle: 'no' } as never)).rejects.toThrow('fit: shuffle must be true or false, got "no"');
+    await expect(model.fit(x, y, { validationData: x } as never)).rejects.toThrow(
+      'fit: validationData must be a pair [x, y] of Tensors, got a Tensor',
+    );
+    await expect(model.fit(x, y, { epochs: Number.NaN })).rejects.toThrow('fit: epochs must be a non-negative integer, got NaN');
+    await expect(model.fit(x, y, { batchSize: Number.POSITIVE_INFINITY })).rejects.toThrow(
+      'fit: batchSize must be a positive integer, got Infinity',
+    );
+    expectConvlensError(
+      () => model.evaluate(x, y, { batch_size: 8 } as never),
+      "evaluate: unknown option 'batch_size' (did you mean 'batchSize'?)",
+    );
+    expectConvlensError(() => model.evaluate(x, y, null as never), 'evaluate: expected an options object ({ batchSize }), got null');
+    expectConvlensError(
+      () => model.predict(x, { batch_size: 8 } as never),
+      "predict: unknown option 'batch_size' (did you mean 'batchSize'?)",
+    );
+  });
+
+  it('fit runs the epochs and batch size it is given (checked through the callbacks)', async () => {
+    setSeed(41);
+    const { x, labels } = data();
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    let batches = 0;
+    const history = await model.fit(x, new Tensor(labels, [40], 'int32'), {
+      epochs: 3,
+      batchSize: 8,
+      callbacks: {
+        onBatchEnd: () => {
+          batches++;
+        },
+      },
+    });
+    expect(history.epoch).toEqual([0, 1, 2]);
+    expect(batches).toBe(3 * 5);
+  });
+
+  it('metrics may be one name; anything else is a clear error (not \'unknown metric "a"\')', async () => {
+    setSeed(42);
+    const { x, labels } = data();
+    const y = new Tensor(labels, [40], 'int32');
+    const model = barNet();
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: 'accuracy' });
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 20 });
+    expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss']);
+    expectConvlensError(
+      () => model.compile({ optimizer: 'adam', loss: 'mse', metrics: 'auc' }),
+      'compile: unknown metric "auc" (supported: \'accuracy\')',
+    );
+    expectConvlensError(
+      () => model.compile({ optimizer: 'adam', loss: 'mse', metrics: { accuracy: true } as never }),
+      "compile: metrics must be a list of metric names (e.g. ['accuracy']), got { accuracy: true }",
+    );
+  });
+
+  it("a wrong input shape reports the data's shape, not a mini-batch's", async () => {
+    const x = new Tensor(new Float32Array(40 * 5 * 5), [40, 5, 5, 1], 'float32');
+    const y = new Tensor(new Int32Array(40), [40], 'int32');
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const message = 'conv2d (Conv2D): expected input of shape (None, 8, 8, 1), got [40, 5, 5, 1]';
+    await expect(model.fit(x, y)).rejects.toThrow(message);
+    await expect(model.fit(x, y, { batchSize: 8 })).rejects.toThrow(message);
+    expectConvlensError(() => model.evaluate(x, y, { batchSize: 8 }), message);
+    expectConvlensError(() => model.predict(x, { batchSize: 8 }), message);
+    const good = bars(40, caseRng('options', 1));
+    await expect(model.fit(good.x, new Tensor(good.labels, [40], 'int32'), { validationData: [x, y] })).rejects.toThrow(
+      `fit (validationData): ${message}`,
+    );
+  });
+
+  it('evaluate on no examples is an error, as fit is (not a loss of 0)', async () => {
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = new Tensor(new Float32Array(0), [0, 8, 8, 1], 'float32');
+    const y = new Tensor(new Int32Array(0), [0], 'int32');
+    expectConvlensError(() => model.evaluate(x, y), 'evaluate: no examples (x has shape [0, 8, 8, 1])');
+    await expect(model.fit(x, y)).rejects.toThrow('fit: no training examples');
+    const { x: trainX, labels } = data();
+    // caught before training rather than by evaluate after the first epoch
+    await expect(model.fit(trainX, new Tensor(labels, [40], 'int32'), { validationData: [x, y] })).rejects.toThrow(
+      'fit: the validation data has no examples',
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -28,11 +28,12 @@ const ALIASES: Record<string, LossName> = {
 
 /** Accepts Keras' names in snake_case or camelCase (`categorical_crossentropy`, `mse`). */
 export function lossName(name: string): LossName {
+  if (name === undefined) throw new ConvlensError(`compile: loss is required (e.g. 'sparseCategoricalCrossentropy')`);
   const key = String(name).replace(/_/g, '').toLowerCase();
   const resolved = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
   if (!resolved) {
     throw new ConvlensError(
-      `compile: unknown loss ${JSON.stringify(name)} (expected binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError)`,
+      `compile: unknown loss ${describeValue(name)} (expected binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError)`,
     );
   }
   return resolved;

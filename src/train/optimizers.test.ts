@@ -109,3 +109,32 @@ describe('getOptimizer', () => {
     expectConvlensError(() => new Adam({ beta1: 1 }), /adam: beta1 and beta2 must be below 1/);
   });
 });
+
+describe('optimizer options', () => {
+  it('unknown or misspelt keys, null and non-boolean flags are clear errors', () => {
+    expectConvlensError(
+      () => new SGD({ learning_rate: 0.1 } as never),
+      "sgd: unknown option 'learning_rate' (did you mean 'learningRate'?)",
+    );
+    expectConvlensError(
+      () => new Adam({ lr: 0.1 } as never),
+      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon)",
+    );
+    expectConvlensError(() => new SGD(null as never), 'sgd: expected an options object ({ learningRate, momentum, nesterov }), got null');
+    expectConvlensError(
+      () => new Adam(null as never),
+      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon }), got null',
+    );
+    expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
+    expectConvlensError(() => new Adam({ learningRate: Number.NaN }), 'adam: learningRate must be a finite number ≥ 0, got NaN');
+    expectConvlensError(
+      () => getOptimizer({ name: 'adam' } as never),
+      "compile: optimizer must be 'adam', 'sgd' or an optimizer object, got { name: \"adam\" }",
+    );
+    expect(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }).getConfig()).toEqual({
+      learning_rate: 0.1,
+      momentum: 0.9,
+      nesterov: true,
+    });
+  });
+});

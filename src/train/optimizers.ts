@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 
 /** A trainable variable: its values and the gradient the last backward pass left in it. */
 export interface Variable {
@@ -17,9 +17,12 @@ export interface Optimizer {
 
 function checkRate(op: string, value: number, name: string, min = 0): void {
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= min)) {
-    throw new ConvlensError(`${op}: ${name} must be a finite number ≥ ${min}, got ${value}`);
+    throw new ConvlensError(`${op}: ${name} must be a finite number ≥ ${min}, got ${describeValue(value)}`);
   }
 }
+
+const SGD_KEYS = ['learningRate', 'momentum', 'nesterov'];
+const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon'];
 
 export interface SgdOptions {
   learningRate?: number;
@@ -35,9 +38,13 @@ export class SGD implements Optimizer {
   readonly nesterov: boolean;
   private readonly velocity = new Map<Variable, Float32Array>();
 
-  constructor({ learningRate = 0.01, momentum = 0, nesterov = false }: SgdOptions = {}) {
+  constructor(options: SgdOptions = {}) {
+    // (as unknown: asserting a plain record here would erase the options' property types)
+    checkOptions('sgd', options as unknown, SGD_KEYS);
+    const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
     checkRate('sgd', learningRate, 'learningRate');
     checkRate('sgd', momentum, 'momentum');
+    if (typeof nesterov !== 'boolean') throw new ConvlensError(`sgd: nesterov must be true or false, got ${describeValue(nesterov)}`);
     this.learningRate = learningRate;
     this.momentum = momentum;
     this.nesterov = nesterov;
@@ -82,7 +89,9 @@ export class Adam implements Optimizer {
   private iterations = 0;
   private readonly moments = new Map<Variable, { m: Float32Array; v: Float32Array }>();
 
-  constructor({ learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 }: AdamOptions = {}) {
+  constructor(options: AdamOptions = {}) {
+    checkOptions('adam', options as unknown, ADAM_KEYS);
+    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
     checkRate('adam', learningRate, 'learningRate');
     checkRate('adam', beta1, 'beta1');
     checkRate('adam', beta2, 'beta2');
@@ -129,7 +138,7 @@ export function adam(options?: AdamOptions): Adam {
 export function getOptimizer(optimizer: string | Optimizer): Optimizer {
   if (typeof optimizer !== 'string') {
     if (optimizer && typeof optimizer.step === 'function') return optimizer;
-    throw new ConvlensError(`compile: optimizer must be 'adam', 'sgd' or an optimizer object, got ${JSON.stringify(optimizer)}`);
+    throw new ConvlensError(`compile: optimizer must be 'adam', 'sgd' or an optimizer object, got ${describeValue(optimizer)}`);
   }
   switch (optimizer.toLowerCase()) {
     case 'adam':
@@ -137,6 +146,6 @@ export function getOptimizer(optimizer: string | Optimizer): Optimizer {
     case 'sgd':
       return new SGD();
     default:
-      throw new ConvlensError(`compile: unknown optimizer ${JSON.stringify(optimizer)} (expected 'adam' or 'sgd')`);
+      throw new ConvlensError(`compile: unknown optimizer ${describeValue(optimizer)} (expected 'adam' or 'sgd')`);
   }
 }
