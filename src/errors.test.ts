@@ -11,6 +11,8 @@ describe('describeValue', () => {
     expect(describeValue({ a: [2, Number.NaN] })).toBe('{ a: [2, NaN] }');
     expect(describeValue(new Float32Array(3))).toBe('a Float32Array of 3 elements');
     expect(describeValue(new Map())).toBe('a Map');
+    expect(describeValue({})).toBe('{}');
+    expect(describeValue('x'.repeat(50))).toBe(`"${'x'.repeat(40)}…"`);
   });
 });
 

@@ -18,7 +18,7 @@ export function check(condition: unknown, op: string, message: string): asserts 
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === undefined || value === null) return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
@@ -26,7 +26,7 @@ export function describeValue(value: unknown): string {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return `a ${proto.constructor?.name ?? 'object'}`;
   const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${describeValue(v)}`);
-  return `{ ${entries.join(', ')} }`;
+  return entries.length ? `{ ${entries.join(', ')} }` : '{}';
 }
 
 /** `use_bias` → `useBias`: Keras' Python names, which a user may bring from the lesson. */

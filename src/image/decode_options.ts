@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { checkLimitValue } from './pixel_limit.js';
 
 /** Channels a decoder returns: 0 = the file's own count, 1 = gray, 3 = RGB, 4 = RGBA. */
@@ -23,14 +23,7 @@ const OPTION_NAMES = ['channels', 'maxPixels'];
 
 export function resolveDecodeOptions(op: string, options: unknown): ResolvedDecodeOptions {
   if (options === undefined || options === null) return { channels: 0, maxPixels: undefined };
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConvlensError(`${op}: options must be an object like { channels: 3 }, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new ConvlensError(`${op}: unknown option '${key}' (expected ${OPTION_NAMES.join(' or ')})`);
-    }
-  }
+  checkOptions(op, options, OPTION_NAMES);
   const { channels = 0, maxPixels } = options as DecodeOptions;
   if (channels !== 0 && channels !== 1 && channels !== 3 && channels !== 4) {
     throw new ConvlensError(`${op}: channels must be 0, 1, 3 or 4, got ${describeValue(channels)}`);
@@ -50,15 +43,6 @@ export function checkBytes(op: string, data: unknown, what: string): Uint8Array 
   else throw new ConvlensError(`${op}: data must be a Uint8Array or ArrayBuffer of ${what} bytes, got ${describeValue(data)}`);
   if (bytes.length === 0) throw new ConvlensError(`${op}: data is empty (expected ${what} bytes)`);
   return bytes;
-}
-
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'string') return `a string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value === 'object' ? `an object (${Object.prototype.toString.call(value).slice(8, -1)})` : typeof value;
 }
 
 export type ImageFormat = 'png' | 'jpeg';

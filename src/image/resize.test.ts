@@ -206,17 +206,17 @@ describe('resize', () => {
 
   it('rejects bad arguments', () => {
     const img = new Tensor(new Float32Array(12), [2, 2, 3], 'float32');
-    expectConvlensError(() => resize(img, [0, 4]), /^resize: size must be \[height, width\] with two positive integers, got \[0,4\]$/);
-    expectConvlensError(() => resize(img, [2.5, 4]), /size must be \[height, width\] with two positive integers, got \[2.5,4\]/);
+    expectConvlensError(() => resize(img, [0, 4]), /^resize: size must be \[height, width\] with two positive integers, got \[0, 4\]$/);
+    expectConvlensError(() => resize(img, [2.5, 4]), /size must be \[height, width\] with two positive integers, got \[2.5, 4\]/);
     expectConvlensError(() => resize(img, [4] as never), /got \[4\]/);
     expectConvlensError(() => resize(img, 4 as never), /got 4/);
     expectConvlensError(
       () => resize(img, [4, 4], { method: 'bicubic' as never }),
-      /^resize: method must be 'bilinear' or 'nearest', got a string "bicubic"$/,
+      /^resize: method must be 'bilinear' or 'nearest', got "bicubic"$/,
     );
     expectConvlensError(
       () => resize(img, [4, 4], { antialias: true } as never),
-      /^resize: unknown option 'antialias' \(expected method\)$/,
+      /^resize: unknown option 'antialias' \(expected one of method\)$/,
     );
     expectConvlensError(
       () => resize(new Tensor(new Float32Array(4), [2, 2], 'float32'), [4, 4]),

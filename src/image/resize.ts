@@ -1,9 +1,8 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { allocate } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { describeValue } from './decode_options.js';
 
 export type ResizeMethod = 'bilinear' | 'nearest';
 
@@ -35,9 +34,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
   }
   if (t.dtype === 'bool') throw new ConvlensError(`${op}: images must be float32, int32 or uint8, got bool`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ConvlensError(
-      `${op}: size must be [height, width] with two positive integers, got ${Array.isArray(size) ? JSON.stringify(size) : describeValue(size)}`,
-    );
+    throw new ConvlensError(`${op}: size must be [height, width] with two positive integers, got ${describeValue(size)}`);
   }
   const [batch, inH, inW, channels] = t.rank === 4 ? t.shape : [1, ...t.shape];
   if (inH === 0 || inW === 0) throw new ConvlensError(`${op}: images must not be empty, got shape ${formatShape(t.shape)}`);
@@ -99,12 +96,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
 
 function resizeMethod(op: string, options: unknown): ResizeMethod {
   if (options === undefined || options === null) return 'bilinear';
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConvlensError(`${op}: options must be an object like { method: 'nearest' }, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'method') throw new ConvlensError(`${op}: unknown option '${key}' (expected method)`);
-  }
+  checkOptions(op, options, ['method']);
   const { method = 'bilinear' } = options as ResizeOptions;
   if (method !== 'bilinear' && method !== 'nearest') {
     throw new ConvlensError(`${op}: method must be 'bilinear' or 'nearest', got ${describeValue(method)}`);
