@@ -39,7 +39,7 @@ function camelCase(key: string): string {
  * Python-style option (`stride`, `use_bias`) is an error rather than silently ignored, as Keras
  * rejects unknown keyword arguments. The message suggests the intended name when it can tell.
  */
-export function checkOptions(op: string, options: unknown, allowed: readonly string[]): asserts options is Record<string, unknown> {
+export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
   const plain = typeof options === 'object' && options !== null && [Object.prototype, null].includes(Object.getPrototypeOf(options));
   if (!plain) {
     throw new ConvlensError(`${op}: expected an options object ({ ${allowed.join(', ')} }), got ${describeValue(options)}`);

@@ -80,7 +80,7 @@ function batchSizeOption(op: string, options: { batchSize?: number }): number {
 /** Checks fit's callbacks: an object of known hooks, each a function (a misspelt hook would never run). */
 function checkCallbacks(callbacks: unknown): asserts callbacks is Callbacks {
   checkOptions('fit (callbacks)', callbacks, CALLBACK_KEYS);
-  for (const [key, value] of Object.entries(callbacks)) {
+  for (const [key, value] of Object.entries(callbacks as Record<string, unknown>)) {
     if (value !== undefined && typeof value !== 'function') {
       throw new ConvlensError(`fit (callbacks): ${key} must be a function, got ${describeValue(value)}`);
     }

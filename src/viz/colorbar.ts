@@ -1,3 +1,4 @@
+import { checkOptions } from '../errors.js';
 import { colormap } from './colormap.js';
 import { Figure } from './figure.js';
 import type { Panel } from './kernel.js';
@@ -57,6 +58,7 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
 
 /** A colorbar alone, as a figure (e.g. to sit beside feature maps in a document). */
 export function colorbar(vmin: number, vmax: number, options: ColorbarOptions = {}): Figure {
+  checkOptions('colorbar', options, ['cmap', 'width', 'height', 'label']);
   const panel = colorbarPanel(vmin, vmax, options);
   const pad = 10;
   const width = panel.width + 2 * pad;

@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dataMax, dataMin } from './extent.js';
 
@@ -93,6 +93,7 @@ function planeShape(op: string, values: Tensor): [number, number] {
  * `t = clamp((v - vmin) / (vmax - vmin), 0, 1)` (NaN → 0).
  */
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
+  checkOptions('colorize', options, ['cmap', 'vmin', 'vmax', 'gamma']);
   const [height, width] = planeShape('colorize', values);
   const table = colormap(options.cmap ?? 'magma');
   const entries = entryIndices('colorize', values.data, options);
@@ -111,6 +112,7 @@ export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<
  * `colormap(name)` as its palette, an indexed-colour image of the same pixels, a third of the size.
  */
 export function colorIndices(values: Tensor, options: Omit<ColorizeOptions, 'cmap'> = {}): Tensor<'uint8'> {
+  checkOptions('colorIndices', options, ['vmin', 'vmax', 'gamma']);
   const [height, width] = planeShape('colorIndices', values);
   return new Tensor(entryIndices('colorIndices', values.data, options), [height, width], 'uint8');
 }

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -76,6 +76,11 @@ function poolWindow(poolSize: ExtractionOptions['poolSize']): number | [number, 
  * padding, ReLU, 2×2 pooling with stride 2 and `'same'` padding.
  */
 export function extractFeature(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions = {}): Extraction {
+  checkOptions('extractFeature', options, EXTRACTION_OPTIONS);
+  return extract(image, kernel, options);
+}
+
+function extract(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions): Extraction {
   const op = 'extractFeature';
   const input = imageBatch(op, image);
   const k = kernel2d(op, kernel);
@@ -100,6 +105,19 @@ export function extractFeature(image: Tensor | TensorInput, kernel: TensorInput,
 }
 
 export type Stage = 'Input' | 'Filter' | 'Detect' | 'Condense';
+
+const EXTRACTION_OPTIONS = ['convStride', 'convPadding', 'activation', 'poolSize', 'poolStride', 'poolPadding'];
+const SHOW_EXTRACTION_OPTIONS = [
+  ...EXTRACTION_OPTIONS,
+  'gamma',
+  'cmap',
+  'inputCmap',
+  'ops',
+  'panelSize',
+  'title',
+  'colorbar',
+  'showKernel',
+];
 
 export interface ShowExtractionOptions extends ExtractionOptions {
   /** Applied to Detect and Condense before drawing (learntools: `tf.image.adjust_gamma`); default 1. */
@@ -141,12 +159,13 @@ function arrow(x1: number, x2: number, y: number): string[] {
  * size and what made it, the feature maps in a colormap with a colorbar of their values.
  */
 export function showExtraction(image: Tensor | TensorInput, kernel: TensorInput, options: ShowExtractionOptions = {}): Figure {
-  const result = extractFeature(image, kernel, options);
-  return drawExtraction(result, options);
+  checkOptions('showExtraction', options, SHOW_EXTRACTION_OPTIONS);
+  return drawExtraction(extract(image, kernel, options), options);
 }
 
 /** Draws an extraction already computed (see `extractFeature`). */
 export function drawExtraction(result: Extraction, options: ShowExtractionOptions = {}): Figure {
+  checkOptions('drawExtraction', options, SHOW_EXTRACTION_OPTIONS);
   const { gamma = 1, cmap = 'magma', inputCmap = 'gray', panelSize = 240, colorbar = true, title = '' } = options;
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
   if (!(panelSize >= 16)) throw new ConvlensError(`showExtraction: panelSize must be at least 16, got ${panelSize}`);

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -69,6 +69,7 @@ export function showFeatureMaps(
   layerName?: string,
   options: ShowFeatureMapsOptions = {},
 ): Figure {
+  checkOptions('showFeatureMaps', options, ['rows', 'cols', 'offset', 'gamma', 'cmap', 'tileSize', 'labels']);
   const { cols = 3, offset = 0, gamma = 0.5, cmap = 'magma', tileSize = 160, labels = true } = options;
   const { maps, what } = featureMaps(model, image, layerName);
   const channels = maps.shape[3];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { interpolateBlues, interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import * as kernels from '../kernels/index.js';
 import { Conv2D, MaxPool2D, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
@@ -9,6 +10,8 @@ import { constant, tensor } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
   colorbar,
+  colorIndices,
+  colorize,
   extractFeature,
   matrix,
   report,
@@ -296,4 +299,29 @@ describe('report', () => {
   it('a figure has a page of its own too', () => {
     expect(showKernel(kernels.edge, { title: 'Edge' }).html()).toContain('<title>Edge</title>');
   });
+});
+
+describe('figure options are checked, never silently ignored', () => {
+  const map = tensor([
+    [0, 1],
+    [2, 3],
+  ]);
+  const cases: [string, () => unknown, RegExp][] = [
+    ['a misspelt colormap option', () => showKernel(kernels.edge, { cmpa: 'magma' } as never), /^showKernel: unknown option 'cmpa'/],
+    [
+      "the lesson's Python name",
+      () => showExtraction(map, kernels.edge, { pool_size: 2 } as never),
+      /^showExtraction: unknown option 'pool_size' \(did you mean 'poolSize'\?\)$/,
+    ],
+    [
+      'a drawing option given to extractFeature',
+      () => extractFeature(map, kernels.edge, { cmap: 'magma' } as never),
+      /^extractFeature: unknown option 'cmap'/,
+    ],
+    ['colorize', () => colorize(map, { colormap: 'gray' } as never), /^colorize: unknown option 'colormap'/],
+    ['colorIndices, which has no cmap', () => colorIndices(map, { cmap: 'gray' } as never), /^colorIndices: unknown option 'cmap'/],
+    ['matrix given null', () => matrix(map, null as never), /^matrix: expected an options object \(\{ digits, style \}\), got null$/],
+    ['terminalPreview', () => terminalPreview(map, { colour: true } as never), /^terminalPreview: unknown option 'colour'/],
+  ];
+  it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
 });

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface GridOptions {
@@ -29,6 +29,7 @@ export function upscale(image: Tensor<'uint8'>, factor: number): Tensor<'uint8'>
 
 /** Lays equally sized RGB images `[H, W, 3]` out in a grid, as one image. */
 export function grid(images: Tensor<'uint8'>[], options: GridOptions = {}): Tensor<'uint8'> {
+  checkOptions('grid', options, ['cols', 'gap', 'scale', 'background']);
   if (images.length === 0) throw new ConvlensError('grid: no images to lay out');
   const scaled = images.map((im) => upscale(im, options.scale ?? 1));
   const [h, w, c] = scaled[0].shape;

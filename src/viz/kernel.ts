@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -23,6 +23,8 @@ export interface ShowKernelOptions {
   /** Leave the values out when they would have to be smaller than this to fit (default 0: never). */
   minTextSize?: number;
 }
+
+const KERNEL_OPTIONS = ['digits', 'label', 'cmap', 'title', 'cellSize', 'textSize', 'minTextSize'];
 
 /** A drawable piece of a figure: its size and its SVG elements placed at (x, y). */
 export interface Panel {
@@ -119,6 +121,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
  * in the cells, each in the colormap's darkest or lightest colour, whichever contrasts.
  */
 export function showKernel(kernel: TensorInput, options: ShowKernelOptions = {}): Figure {
+  checkOptions('showKernel', options, KERNEL_OPTIONS);
   const panel = kernelPanel(kernel, options);
   const pad = 12;
   const width = panel.width + 2 * pad;
@@ -128,6 +131,11 @@ export function showKernel(kernel: TensorInput, options: ShowKernelOptions = {})
 
 /** Several kernels side by side with titles, like the lesson's row of Edge Detect, Bottom Sobel, Emboss, Sharpen. */
 export function showKernels(items: { kernel: TensorInput; title?: string }[], options: Omit<ShowKernelOptions, 'title'> = {}): Figure {
+  checkOptions(
+    'showKernels',
+    options,
+    KERNEL_OPTIONS.filter((k) => k !== 'title'),
+  );
   if (items.length === 0) throw new ConvlensError('showKernels: no kernels to draw');
   const panels = items.map(({ kernel, title }) => kernelPanel(kernel, { ...options, title: title ?? '' }));
   const pad = 16;

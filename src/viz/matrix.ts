@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { formatValue } from './numbers.js';
 
@@ -27,6 +27,7 @@ function fewestDigits(values: ArrayLike<number>): number {
  * `sympy.Matrix` display: columns right-aligned, zeros written `0`, floats with the same decimals.
  */
 export function matrix(values: TensorInput, options: MatrixOptions = {}): string {
+  checkOptions('matrix', options, ['digits', 'style']);
   const t = asTensor('matrix', 'values', values);
   const shape = t.shape.filter((d) => d !== 1);
   if (shape.length > 2) throw new ConvlensError(`matrix: expected a 2-D tensor (length-1 axes allowed), got shape [${t.shape.join(', ')}]`);

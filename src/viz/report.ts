@@ -1,3 +1,4 @@
+import { checkOptions } from '../errors.js';
 import type { Figure } from './figure.js';
 import { htmlPage } from './figure.js';
 import { escapeXml } from './svg.js';
@@ -25,6 +26,7 @@ export interface ReportOptions {
  * scripts, no external requests): open it offline, mail it, attach it to a ticket.
  */
 export function report(options: ReportOptions): string {
+  checkOptions('report', options, ['title', 'meta', 'sections']);
   const body = [`<h1>${escapeXml(options.title)}</h1>`];
   if (options.meta) body.push(`<p class="meta">${escapeXml(options.meta)}</p>`);
   for (const section of options.sections) {

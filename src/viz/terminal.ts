@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, checkOptions } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
 import { gammaValues } from './maps.js';
@@ -44,6 +44,7 @@ function resample(data: ArrayLike<number>, h: number, w: number, c: number, oh: 
  * values in a colormap, or a uint8 RGB image `[H, W, 3]`. Returns the text; nothing is printed.
  */
 export function terminalPreview(values: Tensor, options: TerminalPreviewOptions = {}): string {
+  checkOptions('terminalPreview', options, ['width', 'mode', 'cmap', 'gamma', 'vmin', 'vmax']);
   if (!(values instanceof Tensor)) throw new ConvlensError(`terminalPreview: expected a Tensor, got ${typeof values}`);
   const { mode = 'color', cmap = 'magma' } = options;
   const width = options.width ?? 64;
