@@ -58,16 +58,14 @@ export function parseKernel(text: string): KernelArg {
     name = trimmed.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
     title = name;
   } else {
-    let kernel: Tensor;
-    try {
-      kernel = kernels.get(trimmed);
-    } catch {
+    const key = kernels.presetName(trimmed);
+    if (!key) {
       throw new ConvlensError(
         `--kernel ${JSON.stringify(text)} is not a preset (${kernels.names.join(', ')}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
       );
     }
-    const key = Object.entries(kernels.presets).find(([, p]) => p.kernel === kernel)?.[0] ?? trimmed;
-    return { name: key, title: kernels.presets[key]?.title ?? key, kernel, values: kernel.array() as number[][] };
+    const kernel = kernels.get(key);
+    return { name: key, title: kernels.presets[key].title, kernel, values: kernel.array() as number[][] };
   }
   return { name, title, kernel: constant(values), values };
 }

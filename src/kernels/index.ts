@@ -19,14 +19,19 @@ export const presets: Readonly<Record<string, { kernel: Tensor; title: string }>
 /** The preset names `get` accepts. */
 export const names: readonly string[] = Object.keys(presets);
 
+/** A preset's own name (`bottomSobel`) for any spelling `get` accepts, or undefined if there is none. */
+export function presetName(name: string): string | undefined {
+  const key = String(name).replace(/[-_](\w)/g, (_, c: string) => c.toUpperCase());
+  return Object.hasOwn(presets, key) ? key : undefined;
+}
+
 /**
  * A preset by name, as a fresh tensor: changing its values cannot change the preset for later
  * lookups. Also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
  */
 export function get(name: string): Tensor {
-  const key = String(name).replace(/[-_](\w)/g, (_, c: string) => c.toUpperCase());
-  const preset = Object.hasOwn(presets, key) ? presets[key] : undefined;
-  if (!preset) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (expected one of ${names.join(', ')})`);
-  const { data, shape, dtype } = preset.kernel;
+  const key = presetName(name);
+  if (!key) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (expected one of ${names.join(', ')})`);
+  const { data, shape, dtype } = presets[key].kernel;
   return new Tensor(data.slice(), shape, dtype);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConvlensError } from '../errors.js';
-import { blur, bottomSobel, edge, emboss, gaussian, get, names, sharpen } from './index.js';
+import { blur, bottomSobel, edge, emboss, gaussian, get, names, presetName, sharpen } from './index.js';
 
 describe('preset kernels', () => {
   it("have the lesson's values and tf.constant dtypes", () => {
@@ -39,6 +39,12 @@ describe('preset kernels', () => {
     expect(get('bottom-sobel').array()).toEqual(bottomSobel.array());
     expect([get('edge').dtype, get('edge').array()]).toEqual([edge.dtype, edge.array()]);
     expect(names).toContain('sharpen');
+    expect([presetName('bottom-sobel'), presetName('edge'), presetName('nope'), presetName('toString')]).toEqual([
+      'bottomSobel',
+      'edge',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('are handed out as copies: changing one does not change the preset', () => {
