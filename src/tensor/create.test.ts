@@ -133,6 +133,7 @@ describe('tensor and constant: errors', () => {
     ],
     ['unknown dtype in constant', () => constant([1], undefined, 'string' as DType), /^constant: unknown dtype "string"/],
     ['unknown dtype in fill', () => fill([1], 0, 'int64' as DType), /^fill: unknown dtype "int64"/],
+    ['a fill value that is not a number', () => fill([2], 'a' as never), /^fill: value must be a number, got "a"$/],
     ['bad shape in zeros', () => zeros([2.5]), /^fill: shape \[2.5\] is not a list of non-negative integers/],
     [
       'Tensor with too little data',

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, isDType, type TypedArray } from './dtype.js';
 import { formatShape, isValidShape, sizeFromShape } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
@@ -107,8 +107,10 @@ export function constant(values: TensorLike, shape?: number[], dtype?: DType): T
 }
 
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
-  if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-  if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
+  if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new ConvlensError(`fill: value must be a number, got ${describeValue(value)}`);
   const data = allocate(dtype, sizeFromShape(shape), 'fill');
   data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return new Tensor(data, shape, dtype);
