@@ -337,8 +337,7 @@ export class Sequential {
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
-    // (as unknown: asserting a plain record here would erase FitArgs' property types)
-    checkOptions('fit', args as unknown, FIT_KEYS);
+    checkOptions('fit', args, FIT_KEYS);
     const { epochs = 1, shuffle = true, callbacks = {} } = args;
     if (!Number.isInteger(epochs) || epochs < 0) {
       throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);

@@ -39,8 +39,7 @@ export class SGD implements Optimizer {
   private readonly velocity = new Map<Variable, Float32Array>();
 
   constructor(options: SgdOptions = {}) {
-    // (as unknown: asserting a plain record here would erase the options' property types)
-    checkOptions('sgd', options as unknown, SGD_KEYS);
+    checkOptions('sgd', options, SGD_KEYS);
     const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
     checkRate('sgd', learningRate, 'learningRate');
     checkRate('sgd', momentum, 'momentum');
@@ -90,7 +89,7 @@ export class Adam implements Optimizer {
   private readonly moments = new Map<Variable, { m: Float32Array; v: Float32Array }>();
 
   constructor(options: AdamOptions = {}) {
-    checkOptions('adam', options as unknown, ADAM_KEYS);
+    checkOptions('adam', options, ADAM_KEYS);
     const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
     checkRate('adam', learningRate, 'learningRate');
     checkRate('adam', beta1, 'beta1');
