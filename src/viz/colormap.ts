@@ -1,7 +1,7 @@
 import * as chromatic from 'd3-scale-chromatic';
 import { ConvlensError, checkOptions } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { dataMax, dataMin } from './extent.js';
+import { dataExtent } from './extent.js';
 
 /** A colormap as a 256-entry RGB lookup table. */
 export type Colormap = Uint8Array;
@@ -71,8 +71,7 @@ export interface ColorizeOptions {
 }
 
 function finiteRange(data: ArrayLike<number>): [number, number] {
-  const lo = dataMin(data);
-  const hi = dataMax(data);
+  const [lo, hi] = dataExtent(data);
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 

@@ -1,7 +1,7 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
-import { dataMax, dataMin } from './extent.js';
+import { dataExtent } from './extent.js';
 import { upscale } from './grid.js';
 import { pngDataUri } from './svg.js';
 
@@ -13,6 +13,8 @@ export function plane(t: Tensor, channel = 0): Tensor<'float32'> {
   }
   const [h, w, c] = shape;
   if (channel < 0 || channel >= c) throw new ConvlensError(`plane: channel ${channel} is out of range (the tensor has ${c})`);
+  // one float32 channel already is the plane: share it, as reshape shares data
+  if (c === 1 && t.data instanceof Float32Array) return new Tensor(t.data, [h, w], 'float32');
   const out = new Float32Array(h * w);
   copyChannel(t.data, c, channel, out);
   return new Tensor(out, [h, w], 'float32');
@@ -56,8 +58,7 @@ export function gammaValues(t: Tensor<'float32'>, gamma: number): Tensor<'float3
 }
 
 export function range(t: Tensor): [number, number] {
-  const lo = dataMin(t.data);
-  const hi = dataMax(t.data);
+  const [lo, hi] = dataExtent(t.data);
   return lo <= hi ? [lo, hi] : [0, 0];
 }
 
