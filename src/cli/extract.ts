@@ -8,6 +8,7 @@ import { fsReason, type InputFile, type InputProblem, inShard, listInputs } from
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
+import { type StdoutLoss, whenStdoutLost } from './stdout.js';
 import { errorLine } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -135,6 +136,15 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     interrupted = true;
   };
   process.once('SIGINT', onSignal);
+  // a lost stdout (the reader quit, or a full disk) stops the run like Ctrl-C, but says so and exits non-zero
+  let stdoutLoss: StdoutLoss | undefined;
+  whenStdoutLost((loss) => {
+    stdoutLoss ??= loss;
+    interrupted = true;
+  });
+  const emit = (text: string) => {
+    if (!stdoutLoss) process.stdout.write(text);
+  };
 
   let found = 0;
   let written = 0;
@@ -152,7 +162,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     const line = errorLine(`${path}: ${reason}`);
     if (bar) bar.log(line);
     else process.stderr.write(line);
-    if (options.json) process.stdout.write(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
+    if (options.json) emit(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
     bar?.tick(failed);
   };
   const handle = (result: TaskResult) => {
@@ -171,9 +181,9 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
         max: result.max,
         ms: Math.round(result.ms),
       };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      emit(`${JSON.stringify(line)}\n`);
     } else if (!(bar && stdoutIsTerminal)) {
-      process.stdout.write(`${result.output}\n`);
+      emit(`${result.output}\n`);
     }
     bar?.tick(failed);
   };
@@ -196,7 +206,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       }
       if (options.resume && (await upToDate(item.path, output))) {
         skipped++;
-        if (options.json) process.stdout.write(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
+        if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
         bar?.tick(failed);
         continue;
       }
@@ -211,8 +221,14 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     await Promise.all(running);
   } finally {
     process.removeListener('SIGINT', onSignal);
+    whenStdoutLost(undefined);
     bar?.stop();
     await pool.close();
+  }
+  if (stdoutLoss) {
+    const why = stdoutLoss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${stdoutLoss.reason}`;
+    process.stderr.write(errorLine(`${why}: stopped; outputs written so far are complete; run again with --resume to finish`));
+    return stdoutLoss.closed ? 141 : 1;
   }
   if (interrupted) {
     process.stderr.write(errorLine('interrupted: outputs written so far are complete; run again with --resume to finish'));
@@ -237,7 +253,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     await writeFileAtomic(path, await extractReport(options, config, summary, failures, figures));
     if (!options.json) process.stderr.write(`report: ${path}\n`);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
+  if (options.json) emit(`${JSON.stringify({ summary })}\n`);
   const parts = [`${written} written`];
   if (skipped) parts.push(`${skipped} skipped (up to date)`);
   if (failed) parts.push(`${failed} failed`);

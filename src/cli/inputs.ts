@@ -112,10 +112,11 @@ interface Tree {
   none: string;
 }
 
-/** A folder's inputs (sorted) and the subfolders the walk enters (sorted). */
+/** A folder's inputs (sorted) and the subfolders the walk enters (sorted); `error` if it could not be read (to the end). */
 interface Listing {
   files: string[];
   dirs: string[];
+  error?: string;
 }
 
 /** Files and folders of one folder of a walk, as the walk sees them. */
@@ -126,9 +127,10 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
   let handle: AsyncIterable<Dirent>;
   try {
     handle = await opendir(folder);
-  } catch {
-    return { files, dirs };
+  } catch (error) {
+    return { files, dirs, error: fsReason(error) };
   }
+  let error: string | undefined;
   try {
     for await (const entry of handle) {
       if (entry.name.startsWith('.')) continue;
@@ -140,12 +142,12 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
         if (source.accepts(dir ? `${dir}/${entry.name}` : entry.name)) files.push(entry.name);
       }
     }
-  } catch {
-    // a folder that cannot be read to the end: what was read
+  } catch (failure) {
+    error = fsReason(failure); // a folder that cannot be read to the end: what was read, and why not the rest
   }
   files.sort();
   dirs.sort();
-  return { files, dirs };
+  return { files, dirs, error };
 }
 
 /**
@@ -273,8 +275,10 @@ export async function* listInputs(
       if (item) yield item;
     } else {
       let found = false;
-      for await (const { dir, files } of walk(source, exclude)) {
-        found ||= files.length > 0;
+      for await (const { dir, files, error } of walk(source, exclude)) {
+        found ||= files.length > 0 || error !== undefined;
+        // an unreadable subfolder is its own shard's problem (by its name); the argument's own, every shard's
+        if (error) yield { path: join(source.base, dir), name: dir || undefined, error: `cannot read this folder: ${error}` };
         const group = await groupOf(dir, { index: source.index, files });
         for (const file of files) {
           const item = resolveInput(group, source.index, dir, file, join(source.base, dir, file));
@@ -287,9 +291,14 @@ export async function* listInputs(
 }
 
 /** Folder by folder (each one's inputs, then its subfolders in name order), from the top. */
-async function* walk(source: Tree, exclude: string[], dir = '', depth = 1): AsyncGenerator<{ dir: string; files: string[] }> {
-  const { files, dirs } = await listFolder(source, dir, depth, exclude);
-  yield { dir, files };
+async function* walk(
+  source: Tree,
+  exclude: string[],
+  dir = '',
+  depth = 1,
+): AsyncGenerator<{ dir: string; files: string[]; error?: string }> {
+  const { files, dirs, error } = await listFolder(source, dir, depth, exclude);
+  yield { dir, files, error };
   for (const sub of dirs) yield* walk(source, exclude, dir ? `${dir}/${sub}` : sub, depth + 1);
 }
 

@@ -7,6 +7,7 @@ import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
 import { registerServe } from './serve.js';
+import { watchStdout } from './stdout.js';
 import { colorEnabled, columns, errorLine } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -308,10 +309,6 @@ program
 
 registerServe(program);
 
-// `convlens kernels | head`: a closed pipe ends the command quietly, as it does for cat
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+watchStdout();
 
 await program.parseAsync(process.argv);

@@ -86,7 +86,10 @@ export function fileProgress(label: string, stream: NodeJS.WriteStream = process
       bar.update(done, { rate: (seconds > 0 ? done / seconds : 0).toFixed(1), failed });
     },
     log(line) {
+      // cli-progress holds logged lines until its next redraw, and stop() drops what it still holds:
+      // redraw now, so a failure is shown at once and never lost
       multi.log(line.endsWith('\n') ? line : `${line}\n`);
+      multi.update();
     },
     stop() {
       multi.stop();

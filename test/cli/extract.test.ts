@@ -314,10 +314,58 @@ describe('convlens extract on a terminal', { timeout: 180_000 }, () => {
     // enough work to outlast the bar's first redraw (125 ms): small images are done before it
     const dir = tempDir();
     for (let i = 0; i < 24; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
+    // a failure near the end, and one first: each is reported above the bar, none lost when it is cleared
+    writeFileSync(join(dir, 'a-broken.jpg'), readFileSync(truncatedJpeg(tempDir())));
+    writeFileSync(join(dir, 'z-broken.jpg'), readFileSync(truncatedJpeg(tempDir())));
     const command = `CI= NO_COLOR= '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --resize 1024x1024 --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
     const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/extract \[.*\] \d+\/24 \| [\d.]+ img\/s \| ETA/);
-    expect(run.stdout).toContain('24 inputs: 24 written');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/extract \[.*\] \d+\/26 \| [\d.]+ img\/s \| ETA/);
+    expect(run.stdout).toMatch(/a-broken\.jpg: decode/);
+    expect(run.stdout).toMatch(/z-broken\.jpg: decode/);
+    expect(run.stdout).toContain('26 inputs: 24 written, 2 failed');
+  });
+});
+
+describe('convlens extract when stdout is lost', { timeout: 180_000 }, () => {
+  /** A folder of `n` small images. */
+  function many(n: number): string {
+    const dir = tempDir();
+    for (let i = 0; i < n; i++) copyFileSync(join(IMAGES, 'camera.png'), join(dir, `c${String(i).padStart(3, '0')}.png`));
+    return dir;
+  }
+  const leftovers = (out: string) => readdirSync(out).filter((f) => f.endsWith('.tmp'));
+
+  it('its reader quits (| head -1): stops, says so and exits 141, with no half-written file', async () => {
+    const dir = many(40);
+    const out = join(dir, 'out');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'extract', dir, '--kernel', 'edge', '--out', out, '--jobs', '2']);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.once('data', () => child.stdout.destroy()); // what head does after its first line
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(141);
+    expect(stderr).toMatch(/stdout was closed \(its reader quit\): stopped; outputs written so far are complete; run again with --resume/);
+    expect(leftovers(out)).toEqual([]);
+    expect(readdirSync(out).length).toBeLessThan(40);
+    // --resume finishes the rest
+    expect(convlens(['extract', dir, '--kernel', 'edge', '--out', out, '--resume']).code).toBe(0);
+    expect(readdirSync(out).length).toBe(40);
+  });
+
+  it.runIf(existsSync('/dev/full'))('a write fails (> /dev/full): one line with the reason, exit 1, no stack trace', () => {
+    const dir = many(6);
+    const command = `'${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --out '${join(dir, 'out')}' > /dev/full`;
+    const run = spawnSync('sh', ['-c', command], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(1);
+    // (the run may end before the failed write is reported: then the message has no "stopped")
+    expect(run.stderr).toMatch(/^convlens: cannot write to stdout: no space left on the device/m);
+    expect(run.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(leftovers(join(dir, 'out'))).toEqual([]);
+    const kernels = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' kernels --json > /dev/full`], { encoding: 'utf8' });
+    expect([kernels.status, kernels.stderr.trim()]).toEqual([1, 'convlens: cannot write to stdout: no space left on the device']);
   });
 });

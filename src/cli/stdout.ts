@@ -1,0 +1,33 @@
+import { fsReason } from './inputs.js';
+import { errorLine } from './term.js';
+
+/** Why stdout can no longer be written: the reader quit (`| head`), or the write failed (a full disk). */
+export interface StdoutLoss {
+  closed: boolean;
+  reason: string;
+}
+
+let onLoss: ((loss: StdoutLoss) => void) | undefined;
+
+/**
+ * While a command has work in flight (extract), a lost stdout is handed to `handler`, which
+ * stops the work cleanly and exits non-zero: outputs must never be reported complete when they
+ * are not. `undefined` restores the default.
+ */
+export function whenStdoutLost(handler: ((loss: StdoutLoss) => void) | undefined): void {
+  onLoss = handler;
+}
+
+/**
+ * Default handling: `convlens kernels | head` ends quietly when the reader quits, as cat does; any
+ * other write failure is reported in one line (exit 1), not as a stack trace.
+ */
+export function watchStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    const loss = { closed: error.code === 'EPIPE', reason: fsReason(error) };
+    if (onLoss) return onLoss(loss);
+    if (loss.closed) process.exit(0);
+    process.stderr.write(errorLine(`cannot write to stdout: ${loss.reason}`));
+    process.exit(1);
+  });
+}
