@@ -4,7 +4,7 @@ import { registerBackend, setBackend } from '../registry.js';
 import type { Backend } from '../types.js';
 import { makeKernels } from './kernels.js';
 import { platform } from './platform.js';
-import { Runtime, type ThreadStats, type WasmFeatures } from './runtime.js';
+import { Runtime, type ThreadStats, type WasmFeatures, WasmMemoryFull } from './runtime.js';
 
 let runtime: Runtime | undefined;
 let loadError: unknown;
@@ -21,7 +21,29 @@ try {
  * ops, non-float32 dtypes, small element-wise calls) run the js reference.
  * Undefined when WebAssembly SIMD is not available.
  */
-export const wasmBackend: Backend | undefined = runtime ? { ...jsBackend, name: 'wasm', ...makeKernels(runtime) } : undefined;
+export const wasmBackend: Backend | undefined = runtime ? { ...jsBackend, name: 'wasm', ...orReference(makeKernels(runtime)) } : undefined;
+
+/**
+ * Each kernel, falling back to the js reference for a call too large for wasm memory (a photo of
+ * hundreds of megapixels): slower, but right, where the wasm arena would otherwise overflow.
+ */
+export function orReference<K extends Partial<Backend>>(kernels: K): K {
+  const wrapped: Record<string, unknown> = { ...kernels };
+  for (const [name, kernel] of Object.entries(kernels)) {
+    type Kernel = (...args: unknown[]) => unknown;
+    const reference = (jsBackend as unknown as Record<string, Kernel | undefined>)[name];
+    if (typeof kernel !== 'function' || typeof reference !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return (kernel as Kernel)(...args);
+      } catch (error) {
+        if (error instanceof WasmMemoryFull) return reference(...args);
+        throw error;
+      }
+    };
+  }
+  return wrapped as K;
+}
 
 /** Why the wasm backend is unavailable, if it is. */
 export function wasmLoadError(): unknown {

@@ -24,6 +24,19 @@ export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;
 
 const PAGE = 65536;
+
+/**
+ * The wasm memory the kernels' arena may use: addresses stay below 2^31, as the JavaScript side
+ * indexes it with 32-bit integer arithmetic (`at >> 2`).
+ */
+const ARENA_LIMIT = 2 ** 31 - PAGE;
+
+/** A call needs more wasm memory than there is; the backend runs that call on the js reference instead. */
+export class WasmMemoryFull extends Error {
+  constructor(bytes: number) {
+    super(`wasm: ${bytes} bytes of memory needed, more than the wasm backend can address`);
+  }
+}
 /** Parameter records live here (one call at a time); the arena follows. */
 export const PARAMS = 1024;
 const ARENA = 4096;
@@ -200,7 +213,8 @@ export class Runtime {
 
   /** Reserves `bytes` (plus slack for kernels that read a vector past the end), 64-byte aligned; returns the address. */
   alloc(bytes: number): number {
-    const at = (this.top + 63) & ~63;
+    const at = Math.ceil(this.top / 64) * 64;
+    if (at + bytes + 64 > ARENA_LIMIT) throw new WasmMemoryFull(at + bytes);
     this.top = at + bytes + 64;
     return at;
   }
@@ -209,7 +223,11 @@ export class Runtime {
   commit(): void {
     const have = this.memory.buffer.byteLength;
     if (this.top > have) {
-      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      try {
+        this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      } catch {
+        throw new WasmMemoryFull(this.top); // the memory's maximum, or the machine's, is reached
+      }
       this.refresh();
     } else if (this.f32.buffer.byteLength !== have) {
       this.refresh();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../js/index.js';
-import type { Conv2DInfo, Pool2DInfo } from '../types.js';
-import { getThreads, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
+import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
+import { getThreads, orReference, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
+import { Runtime, WasmMemoryFull } from './runtime.js';
 
 function random(seed: number) {
   let s = seed >>> 0 || 1;
@@ -468,5 +469,37 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
         expectClose(actual, expected, op === 'div' ? 1e-3 : 1e-4);
       }
     }
+  });
+});
+
+describe('calls too large for wasm memory', () => {
+  it('the arena refuses addresses beyond 2^31 (JavaScript indexes it with 32-bit integers)', async () => {
+    const rt = await Runtime.load();
+    expect(() => rt.alloc(2 ** 31)).toThrow(WasmMemoryFull);
+    rt.reset();
+    expect(rt.alloc(64)).toBeGreaterThanOrEqual(0); // still usable afterwards
+  });
+
+  it('such a call runs on the js reference instead, with the same result', () => {
+    const info = convInfo([1, 6, 7, 2], [3, 3, 4]);
+    const rnd = random(7);
+    const x = fill(6 * 7 * 2, rnd);
+    const w = fill(3 * 3 * 2 * 4, rnd);
+    const expected = new Float32Array(6 * 7 * 4);
+    jsBackend.conv2d(x, w, info, expected);
+    const full = orReference<Pick<Backend, 'conv2d'>>({
+      conv2d: () => {
+        throw new WasmMemoryFull(2 ** 32);
+      },
+    });
+    const actual = new Float32Array(expected.length);
+    full.conv2d(x, w, info, actual);
+    expect(Array.from(actual)).toEqual(Array.from(expected));
+    const broken = orReference<Pick<Backend, 'conv2d'>>({
+      conv2d: () => {
+        throw new RangeError('another failure');
+      },
+    });
+    expect(() => broken.conv2d(x, w, info, actual)).toThrow('another failure');
   });
 });
