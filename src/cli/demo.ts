@@ -12,13 +12,15 @@ import { reshape } from '../ops/reshape.js';
 import { squeeze } from '../ops/squeeze.js';
 import { constant } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { colorize } from '../viz/colormap.js';
+import { colorize, colormap } from '../viz/colormap.js';
 import { showExtraction } from '../viz/extraction.js';
 import { showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
 import { terminalPreview } from '../viz/terminal.js';
-import { writeFileAtomic } from './files.js';
+import { checkWritable, writeFileAtomic } from './files.js';
+import { fsReason } from './inputs.js';
+import { UsageError } from './usage.js';
 
 export const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
 
@@ -58,6 +60,16 @@ function indent(text: string): string {
 /** Filter → detect → condense with every preset kernel, written as PNGs; the 6×6 example printed. */
 export async function runDemo(options: DemoOptions): Promise<string[]> {
   const { log } = options;
+  // bad settings are usage errors (exit 2), found before anything is printed or written
+  try {
+    colormap(options.cmap);
+  } catch (error) {
+    throw new UsageError(`--cmap: ${(error as Error).message}`);
+  }
+  const bytes = await readFile(options.image).catch((error) => {
+    throw new UsageError(`cannot read --image ${options.image}: ${fsReason(error)}`);
+  });
+  await checkWritable(options.out);
   const example = workedExample();
   log("The lesson's worked example: a 6×6 image and a 2×2 kernel (stride 1, VALID padding).\n");
   log(`  image\n${indent(matrix(example.image))}\n`);
@@ -65,7 +77,6 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   log(`  filter: conv2d(image, kernel)\n${indent(matrix(example.filtered))}\n`);
   log(`  detect: relu(filter)\n${indent(matrix(example.detected))}\n`);
 
-  const bytes = await readFile(options.image);
   const gray = image.decodeImage(bytes, { channels: 1 });
   const input = expandDims(image.convertImageDtype(gray, 'float32'), 0);
   const outDir = resolve(options.out);

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
-import { makeDirectory, writeFileAtomic } from './files.js';
-import { fsReason, type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
+import { checkWritable, writeFileAtomic } from './files.js';
+import { type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
@@ -56,18 +55,6 @@ export interface ExtractSummary {
 
 const REPORT_FIGURES = 12;
 const REPORT_FAILURES = 200;
-
-/** Fails before any work if `--out` cannot be created or written. */
-export async function checkWritable(out: string): Promise<void> {
-  try {
-    await makeDirectory(out);
-    const probe = join(out, `.convlens-probe-${randomBytes(4).toString('hex')}`);
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
-  } catch (error) {
-    throw new UsageError(`cannot write to --out ${out}: ${fsReason(error)}`);
-  }
-}
 
 /** `OUT/<output name>.<format>`: the output name comes from `listInputs` (see `outputNames`). */
 function outputPath(out: string, item: InputFile, format: OutputFormat): string {

@@ -5,6 +5,19 @@ import { dirname, join } from 'node:path';
 import { ConvlensError } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import { fsReason } from './inputs.js';
+import { UsageError } from './usage.js';
+
+/** Fails before any work (a usage error, exit 2) if the folder `--out` names cannot be created or written. */
+export async function checkWritable(out: string): Promise<void> {
+  try {
+    await makeDirectory(out);
+    const probe = join(out, `.convlens-probe-${randomBytes(4).toString('hex')}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new UsageError(`cannot write to --out ${out}: ${fsReason(error)}`);
+  }
+}
 
 /** `mkdir -p` that also fails, rather than hangs, under /proc (see makeDirectories). */
 export async function makeDirectory(path: string): Promise<void> {

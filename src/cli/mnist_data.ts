@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { UsageError } from './usage.js';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -47,7 +48,13 @@ export async function loadMnist(perDigit = 800): Promise<{ train: DigitSplit; te
   const test: { pixels: Float32Array; label: number }[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const pixels = await readDigit(digit);
-    const cut = Math.min(perDigit, pixels.length / PIXELS) * PIXELS;
+    const count = pixels.length / PIXELS;
+    if (perDigit >= count) {
+      throw new UsageError(
+        `--per-digit ${perDigit} leaves no ${digit}s for testing: the package has ${count} of them (use fewer than that)`,
+      );
+    }
+    const cut = perDigit * PIXELS;
     train.push({ pixels: pixels.subarray(0, cut), label: digit });
     test.push({ pixels: pixels.subarray(cut), label: digit });
   }

@@ -9,7 +9,7 @@ import { Adam } from '../train/optimizers.js';
 import { lineChart } from '../viz/chart.js';
 import { colorize } from '../viz/colormap.js';
 import { grid } from '../viz/grid.js';
-import { writeFileAtomic } from './files.js';
+import { checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochProgress } from './progress.js';
 
@@ -51,6 +51,7 @@ function slices(t: Tensor, symmetric: boolean, cmap: string): Tensor<'uint8'>[] 
 
 export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccuracy: number; secondsPerEpoch: number[] }> {
   const { log } = options;
+  await checkWritable(options.out); // before minutes of training, not after
   setSeed(options.seed);
   const { train, test } = await loadMnist(options.perDigit);
   log(

@@ -116,3 +116,34 @@ describe('convlens demo', { timeout: 180_000 }, () => {
     expect(readFileSync(join(dir, 'figs', 'report.html'), 'utf8')).toContain('Feature extraction with each kernel');
   });
 });
+
+describe('settings that cannot work are usage errors (exit 2), found before any work', { timeout: 180_000 }, () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'afile'), '');
+  const cases: [string, string[], RegExp][] = [
+    ['demo: an unknown colormap', ['demo', '--cmap', 'nope', '--out', 'd1'], /--cmap: colormap: unknown colormap "nope"/],
+    ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd2'], /cannot read --image \.: is a folder/],
+    [
+      'demo: a missing --image',
+      ['demo', '--image', 'missing.png', '--out', 'd3'],
+      /cannot read --image missing\.png: no such file or directory/,
+    ],
+    ['demo: an --out under a file', ['demo', '--out', 'afile/x'], /cannot write to --out afile\/x: not a folder/],
+    [
+      'train-mnist: an --out under a file (not after training)',
+      ['train-mnist', '--out', 'afile/x'],
+      /cannot write to --out afile\/x: not a folder/,
+    ],
+    [
+      'train-mnist: --per-digit leaving no test digits',
+      ['train-mnist', '--per-digit', '100000', '--out', 't'],
+      /--per-digit 100000 leaves no 0s for testing/,
+    ],
+  ];
+  it.each(cases)('%s', (_, args, message) => {
+    const run = convlens(args, { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+});
