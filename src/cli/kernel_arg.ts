@@ -27,8 +27,14 @@ function fromValues(value: unknown, source: string): number[][] {
       `${source} is not a kernel: expected a non-empty 2-D array of numbers with rows of equal length, like [[1, -1], [1, -1]]`,
     );
   }
+  const huge = (rows as number[][]).flat().find((v) => Math.abs(v) > FLOAT32_MAX);
+  if (huge !== undefined)
+    throw new ConvlensError(`${source}: ${huge} is beyond float32's range (±3.4e38), which the kernel is computed in`);
   return rows as number[][];
 }
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or `{ "kernel": [[...]] }`). */
 export function parseKernel(text: string): KernelArg {

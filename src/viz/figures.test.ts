@@ -251,6 +251,13 @@ describe('matrix', () => {
     expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.13  0.06⎤');
     expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
   });
+
+  it('digits: 0 writes no decimals; digits must be a whole number from 0 to 20', () => {
+    expect(matrix([[1.26, -0.4, 2.5]], { digits: 0 })).toBe('[1  0  3]');
+    expect(matrix([[1.26]], { digits: 1 })).toBe('[1.3]');
+    expect(() => matrix([[1]], { digits: -1 })).toThrow(/^matrix: digits must be a whole number from 0 to 20, got -1$/);
+    expect(() => matrix([[1]], { digits: 1.5 })).toThrow(/got 1\.5$/);
+  });
 });
 
 describe('terminalPreview', () => {

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { formatValue } from './numbers.js';
 
@@ -34,12 +34,16 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
   const [rows, cols] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
   if (t.size === 0) return options.style === 'ascii' ? '[]' : '[]';
   const data = t.data as ArrayLike<number>;
-  const digits = t.dtype === 'float32' ? (options.digits ?? fewestDigits(data)) : undefined;
+  if (options.digits !== undefined && !(Number.isInteger(options.digits) && options.digits >= 0 && options.digits <= 20)) {
+    throw new ConvlensError(`matrix: digits must be a whole number from 0 to 20, got ${describeValue(options.digits)}`);
+  }
+  // floats keep a decimal point unless digits: 0 asks for none (sympy's style: 2.0, not 2)
+  const places = options.digits ?? Math.max(fewestDigits(data), 1);
   const cells = Array.from(data, (v) => {
     if (t.dtype !== 'float32') return formatValue(v, t.dtype);
     if (v === 0) return '0';
-    const text = v.toFixed(Math.max(digits ?? 1, 1));
-    return text === `-${(0).toFixed(Math.max(digits ?? 1, 1))}` ? '0' : text;
+    const text = v.toFixed(places);
+    return text === `-${(0).toFixed(places)}` ? '0' : text;
   });
   const widths = Array.from({ length: cols }, (_, c) => Math.max(...Array.from({ length: rows }, (_, r) => cells[r * cols + c].length)));
   const lines = Array.from({ length: rows }, (_, r) =>

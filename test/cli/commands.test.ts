@@ -139,6 +139,11 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       ['train-mnist', '--per-digit', '100000', '--out', 't'],
       /--per-digit 100000 leaves no 0s for testing/,
     ],
+    [
+      'extract: a kernel value beyond float32',
+      ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
+      /1e\+39 is beyond float32's range/,
+    ],
   ];
   it.each(cases)('%s', (_, args, message) => {
     const run = convlens(args, { cwd: dir });
