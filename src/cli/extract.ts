@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
@@ -109,6 +109,8 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
   await checkWritable(out);
+  // each shard of a batch writes its own report into a shared --out
+  const reportPath = join(out, options.shard ? `report-${options.shard.index}-of-${options.shard.count}.html` : 'report.html');
   const stdoutIsTerminal = Boolean(process.stdout.isTTY);
   const bar = options.progress ? fileProgress('extract', process.stderr) : undefined;
   if (bar)
@@ -191,6 +193,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
         fail(item.path, 'the output would overwrite the input (choose another --out)');
         continue;
       }
+      if (options.report && resolve(output) === reportPath) {
+        fail(
+          item.path,
+          `the output would be overwritten by --report's ${basename(reportPath)} (choose another --out, or rename the input)`,
+        );
+        continue;
+      }
       if (options.resume && (await upToDate(item.path, output))) {
         skipped++;
         if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
@@ -236,7 +245,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 1000) / 1000,
   };
   if (options.report) {
-    const path = join(out, 'report.html');
+    const path = reportPath;
     await writeFileAtomic(path, await extractReport(options, config, summary, failures, figures));
     if (!options.json) process.stderr.write(`report: ${path}\n`);
   }

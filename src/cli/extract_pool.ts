@@ -16,6 +16,7 @@ export function startExtractWorkers(jobs = availableParallelism()): WorkerPool<T
     // each worker is one thread of work: the wasm backend must not start threads of its own in it
     { ...process.env, CONVLENS_THREADS: '1' },
   );
-  pool.start();
+  // more jobs than cores start as work waits for them: --jobs 300 for one image must not boot 300 threads
+  pool.start(availableParallelism());
   return pool;
 }

@@ -332,6 +332,8 @@ async function sourceOf(arg: string, index: number): Promise<Source> {
       none: 'no PNG or JPEG files in this folder',
     };
   }
+  // a device or a pipe (/dev/zero) would be read without end
+  if (!info.isFile()) return { kind: 'problem', index, arg, error: 'not a regular file' };
   return { kind: 'file', index, arg, name: basename(arg) };
 }
 

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
 import { constant } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { fsReason } from './inputs.js';
 
 /** A kernel named on the command line, with a name for titles and file names. */
 export interface KernelArg {
@@ -55,9 +56,10 @@ export function parseKernel(text: string): KernelArg {
   } else if (/\.json$/i.test(trimmed)) {
     let parsed: unknown;
     try {
+      if (!statSync(trimmed).isFile()) throw new ConvlensError('not a regular file'); // a folder, or /dev/zero, read without end
       parsed = JSON.parse(readFileSync(trimmed, 'utf8'));
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
       throw new ConvlensError(`--kernel file ${trimmed}: ${reason}`);
     }
     values = fromValues(parsed, `--kernel file ${trimmed}`);

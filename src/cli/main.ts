@@ -175,7 +175,10 @@ program
   .option('--resume', 'skip inputs whose output exists and is newer than the input')
   .option('--json', 'one JSON object per input on stdout, then a summary object')
   .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal anyway)')
-  .option('--report', 'also write report.html in --out: settings, results, failures and the first figures')
+  .option(
+    '--report',
+    'also write report.html in --out (report-I-of-N.html with --shard): settings, results, failures and the first figures',
+  )
   .addHelpText(
     'after',
     `${examples(

@@ -67,9 +67,12 @@ export class WorkerPool<T extends { id: number }, R extends { id: number }> {
     for (const slot of this.slots) slot.worker.postMessage(setup);
   }
 
-  /** Starts every worker now rather than as tasks arrive: a worker needs some time before its first task. */
-  start(): void {
-    while (this.slots.length < this.size) this.slots.push(this.spawn());
+  /**
+   * Starts `count` workers now rather than as tasks arrive (a worker needs some time before its
+   * first task); the others start when work is waiting for them.
+   */
+  start(count = this.size): void {
+    while (this.slots.length < Math.min(count, this.size)) this.slots.push(this.spawn());
   }
 
   /** Resolves when another task may be started without exceeding the bound. */

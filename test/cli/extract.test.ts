@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
@@ -367,5 +367,60 @@ describe('convlens extract when stdout is lost', { timeout: 180_000 }, () => {
     expect(leftovers(join(dir, 'out'))).toEqual([]);
     const kernels = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' kernels --json > /dev/full`], { encoding: 'utf8' });
     expect([kernels.status, kernels.stderr.trim()]).toEqual([1, 'convlens: cannot write to stdout: no space left on the device']);
+  });
+});
+
+describe('convlens extract: inputs and settings found by an audit', { timeout: 180_000 }, () => {
+  it.runIf(existsSync('/dev/zero'))('a device named as an input is refused, not read without end', () => {
+    const run = convlens(['extract', '/dev/zero', '--kernel', 'edge', '--out', join(tempDir(), 'out')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('convlens: /dev/zero: not a regular file');
+  });
+
+  it.runIf(existsSync('/dev/zero'))('a --kernel file that is a device is refused', () => {
+    const dir = tempDir();
+    symlinkSync('/dev/zero', join(dir, 'zero.json'));
+    const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', join(dir, 'zero.json'), '--out', join(dir, 'out')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--kernel file .*zero\.json: not a regular file/);
+  });
+
+  it('more jobs than images starts no more threads than the cores (memory stays that of a few workers)', () => {
+    const run = convlens([
+      'extract',
+      join(IMAGES, 'camera.png'),
+      '--kernel',
+      'edge',
+      '--out',
+      join(tempDir(), 'out'),
+      '--jobs',
+      '300',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const { summary } = jsonLines(run.stdout).at(-1) as { summary: { written: number; maxRssMB: number } };
+    expect(summary.written).toBe(1);
+    expect(summary.maxRssMB).toBeLessThan(1000); // 300 booted workers took 3.2 GB
+  });
+
+  it("an input whose output would be --report's page is refused rather than overwritten; shards write their own reports", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'report.png'));
+    copyFileSync(join(IMAGES, 'rocket.jpg'), join(dir, 'in', 'x.jpg'));
+    const run = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'out', '--format', 'html', '--report'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/in\/report\.png: the output would be overwritten by --report's report\.html/);
+    expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toContain('<html');
+    for (const shard of ['1/2', '2/2']) {
+      expect(
+        convlens(['extract', 'in/x.jpg', '--kernel', 'edge', '--out', 'shared', '--report', '--shard', shard], { cwd: dir }).code,
+      ).toBe(0);
+    }
+    expect(
+      readdirSync(join(dir, 'shared'))
+        .filter((f) => f.startsWith('report'))
+        .sort(),
+    ).toEqual(['report-1-of-2.html', 'report-2-of-2.html']);
   });
 });
