@@ -91,6 +91,7 @@ async function countInputs(options: ExtractOptions, out: string): Promise<number
 export async function runExtract(options: ExtractOptions): Promise<number> {
   const started = performance.now();
   colormap(options.cmap); // an unknown colormap is a usage error, before any work
+  if (options.out.trim() === '') throw new UsageError('--out is empty (name a folder)');
   const out = resolve(options.out);
   const jobs = options.workers.size;
   const config: ExtractConfig = {
@@ -221,16 +222,6 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     bar?.stop();
     await pool.close();
   }
-  if (stdoutLoss) {
-    const why = stdoutLoss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${stdoutLoss.reason}`;
-    process.stderr.write(errorLine(`${why}: stopped; outputs written so far are complete; run again with --resume to finish`));
-    return stdoutLoss.closed ? 141 : 1;
-  }
-  if (interrupted) {
-    process.stderr.write(errorLine('interrupted: outputs written so far are complete; run again with --resume to finish'));
-    return 130;
-  }
-
   const seconds = (performance.now() - started) / 1000;
   const summary: ExtractSummary = {
     found,
@@ -244,6 +235,17 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 1000) / 1000,
   };
+  if (stdoutLoss) {
+    const why = stdoutLoss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${stdoutLoss.reason}`;
+    process.stderr.write(errorLine(`${why}: stopped; outputs written so far are complete; run again with --resume to finish`));
+    return stdoutLoss.closed ? 141 : 1;
+  }
+  if (interrupted) {
+    // --json still ends with its summary, marked as such
+    if (options.json) emit(`${JSON.stringify({ summary: { ...summary, interrupted: true } })}\n`);
+    process.stderr.write(errorLine('interrupted: outputs written so far are complete; run again with --resume to finish'));
+    return 130;
+  }
   if (options.report) {
     const path = reportPath;
     await writeFileAtomic(path, await extractReport(options, config, summary, failures, figures));

@@ -39,6 +39,8 @@ export function fsReason(error: unknown): string {
     ENOSPC: 'no space left on the device',
     EROFS: 'read-only file system',
     ELOOP: 'too many symbolic links',
+    // a folder to make where a file of that name is (k.png/inner.png beside k.jpg's output k.png)
+    EEXIST: 'a file of that name is in the way',
   };
   return (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
 }

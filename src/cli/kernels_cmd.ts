@@ -1,11 +1,12 @@
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import * as kernels from '../kernels/index.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { colormap } from '../viz/colormap.js';
 import type { Figure } from '../viz/figure.js';
 import { showKernel, showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { terminalPreview } from '../viz/terminal.js';
-import { writeFileAtomic } from './files.js';
+import { checkWritable, writeFileAtomic } from './files.js';
 import type { KernelArg } from './kernel_arg.js';
 import { colorEnabled } from './term.js';
 import { UsageError } from './usage.js';
@@ -37,14 +38,32 @@ function sum(t: Tensor): number {
   return Math.round(s * 1e6) / 1e6;
 }
 
-/** Writes a figure as .png, .svg or .html, by the file's extension. */
+const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
+
+/**
+ * Usage errors (exit 2) before anything is printed: an unknown colormap, a figure file name that
+ * is not .png/.svg/.html, a folder for it that cannot be written.
+ */
+async function checkSettings(options: { out?: string; cmap: string }): Promise<void> {
+  try {
+    colormap(options.cmap);
+  } catch (error) {
+    throw new UsageError(`--cmap: ${(error as Error).message}`);
+  }
+  if (options.out === undefined) return;
+  if (!FIGURE_EXTENSIONS.includes(extname(options.out).toLowerCase())) {
+    throw new UsageError(`--out ${options.out}: the file name must end in .png, .svg or .html`);
+  }
+  await checkWritable(dirname(resolve(options.out)));
+}
+
+/** Writes a figure as .png, .svg or .html, by the file's extension (checked by checkSettings). */
 export async function writeFigure(path: string, figure: Figure): Promise<string> {
   const ext = extname(path).toLowerCase();
   const full = resolve(path);
   if (ext === '.png') await writeFileAtomic(full, await figure.png({ scale: 2 }));
   else if (ext === '.svg') await writeFileAtomic(full, figure.svg);
-  else if (ext === '.html' || ext === '.htm') await writeFileAtomic(full, figure.html());
-  else throw new UsageError(`--out ${path}: the file name must end in .png, .svg or .html`);
+  else await writeFileAtomic(full, figure.html());
   return full;
 }
 
@@ -56,6 +75,7 @@ export interface KernelsOptions {
 
 /** `convlens kernels`: every preset with its values and a small heatmap. */
 export async function runKernels(options: KernelsOptions): Promise<number> {
+  await checkSettings(options);
   if (options.json) {
     const list = kernels.names.map((name) => {
       const { kernel, title } = kernels.presets[name];
@@ -94,6 +114,7 @@ export interface ShowKernelCommandOptions {
 
 /** `convlens show-kernel K`: the kernel as numbers and as a heatmap; with --out, the lesson's figure. */
 export async function runShowKernel(k: KernelArg, options: ShowKernelCommandOptions): Promise<number> {
+  await checkSettings(options);
   const title = options.title ?? k.title;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);

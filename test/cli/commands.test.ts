@@ -58,13 +58,21 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
     for (const title of ['Edge Detect', 'Bottom Sobel', 'Emboss', 'Sharpen']) expect(svg).toContain(`>${title}</text>`);
   });
 
-  it('an --out that cannot be written names the file and the reason, exit 1, nothing left behind', () => {
+  it('an --out that cannot be written, a figure type or colormap it does not know: usage errors before anything is printed, nothing left behind', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), 'x');
     const run = convlens(['kernels', '--out', join(dir, 'file', 'kernels.png')]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`convlens: cannot write ${join(dir, 'file', 'kernels.png')}: not a folder\n`);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toBe(`convlens: cannot write to --out ${join(dir, 'file')}: not a folder\n`);
     expect(readdirSync(dir)).toEqual(['file']);
+    for (const args of [
+      ['kernels', '--out', join(dir, 'k.gif')],
+      ['kernels', '--cmap', 'nope'],
+      ['show-kernel', 'edge', '--cmap', 'nope'],
+    ]) {
+      const bad = convlens(args);
+      expect([bad.code, bad.stdout], args.join(' ')).toEqual([2, '']);
+    }
   });
 });
 

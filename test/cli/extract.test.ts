@@ -423,4 +423,29 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
         .sort(),
     ).toEqual(['report-1-of-2.html', 'report-2-of-2.html']);
   });
+
+  it('Ctrl-C: exit 130, complete files only, and --json still ends with its summary, marked interrupted', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 60; i++) copyFileSync(join(IMAGES, 'camera.png'), join(dir, `c${String(i).padStart(3, '0')}.png`));
+    const out = join(dir, 'out');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'extract', dir, '--kernel', 'edge', '--out', out, '--json', '--jobs', '1']);
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      if (!stdout) child.kill('SIGINT');
+      stdout += d;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    const last = jsonLines(stdout).at(-1) as { summary: { interrupted: boolean; written: number } };
+    expect(last.summary.interrupted).toBe(true);
+    expect(last.summary.written).toBeLessThan(60);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('an empty --out is a usage error, not the current folder', () => {
+    const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--out is empty');
+  });
 });
