@@ -29,10 +29,13 @@ function fail(error: unknown): never {
   throw error;
 }
 
+/** Digits only: Number() would also take 0x2, 1e3 and ' 2', which a count is not written as. */
+const DIGITS = /^\d+$/;
+
 function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    if (!DIGITS.test(value) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -48,7 +51,7 @@ function positiveNumber(name: string) {
 function wholeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+    if (!DIGITS.test(value)) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -71,7 +74,7 @@ function usage(error: unknown): unknown {
 function poolOption(value: string): number {
   if (/^(none|off|0)$/i.test(value)) return 0;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  if (!DIGITS.test(value) || n < 1)
     throw new InvalidArgumentError(`--pool must be a window size like 2, or none, got ${JSON.stringify(value)}`);
   return n;
 }

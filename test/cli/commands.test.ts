@@ -152,6 +152,16 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
     ],
+    [
+      'extract: a count in hexadecimal',
+      ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--stride', '0x2'],
+      /--stride must be a positive integer, got "0x2"/,
+    ],
+    [
+      'extract: a count in exponent form',
+      ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--jobs', '1e3'],
+      /--jobs must be a positive integer, got "1e3"/,
+    ],
   ];
   it.each(cases)('%s', (_, args, message) => {
     const run = convlens(args, { cwd: dir });
