@@ -26,6 +26,8 @@ export interface ExtractOptions {
   gamma: number;
   channels: 1 | 3;
   resize?: [number, number];
+  /** Largest width × height decoded (the library's pixel limit by default). */
+  maxPixels?: number;
   stage?: StageName;
   /** The worker threads, started early (see startExtractWorkers); the run closes them. */
   workers: WorkerPool<Task, TaskResult>;
@@ -106,6 +108,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     gamma: options.gamma,
     channels: options.channels,
     resize: options.resize,
+    maxPixels: options.maxPixels,
     stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');

@@ -30,6 +30,8 @@ export interface ExtractConfig {
   gamma: number;
   channels: 1 | 3;
   resize?: [number, number];
+  /** Largest width × height decoded; undefined: the library's pixel limit. */
+  maxPixels?: number;
   /** The stage written as png/json/npy. */
   stage: StageName;
 }
@@ -48,7 +50,7 @@ export type TaskResult =
   | { id: number; ok: false; error: string };
 
 function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
-  let img: Tensor = image.decodeImage(bytes, { channels: config.channels });
+  let img: Tensor = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels });
   img = image.convertImageDtype(img, 'float32');
   if (config.resize) img = image.resize(img, config.resize);
   return img;
@@ -127,6 +129,13 @@ function gammaMap(map: Tensor<'float32'>, gamma: number): Tensor<'float32'> {
   return new Tensor(out, map.shape, 'float32');
 }
 
+/** The library's advice, as the command's options give it (`--max-pixels`, not `setPixelLimit`). */
+function inCommandTerms(message: string): string {
+  return message
+    .replace(/\((set maxPixels or setPixelLimit|raise maxPixels) to allow it\)/, '(--max-pixels allows it)')
+    .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3');
+}
+
 /**
  * Reads, decodes, extracts and writes one image; never throws (a failure is a result). Blocking
  * file calls on purpose: it runs in a worker thread that has nothing else to do meanwhile.
@@ -145,7 +154,7 @@ export function processImage(config: ExtractConfig, task: Task): TaskResult {
     result = runExtraction(config, load(config, bytes));
     encoded = encodeOutput(config, result, task.name);
   } catch (error) {
-    return { id: task.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { id: task.id, ok: false, error: inCommandTerms(error instanceof Error ? error.message : String(error)) };
   }
   try {
     writeFileAtomicSync(task.output, encoded.bytes);

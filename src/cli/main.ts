@@ -173,6 +173,11 @@ program
       .default('1'),
   )
   .option('--resize <HxW>', 'resize each image first (bilinear, as tf.image.resize), e.g. 400x400', resizeOption)
+  .option(
+    '--max-pixels <n>',
+    'largest image (width × height) decoded; larger ones fail (default 268402689, as sharp)',
+    positiveInteger('--max-pixels'),
+  )
   .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInteger('--jobs'))
   .option('--shard <i/n>', 'process only shard i of n (1-based; by a hash of each input name, so machines agree)', shardOption)
   .option('--resume', 'skip inputs whose output exists and is newer than the input')
@@ -198,7 +203,8 @@ that share a name without extension keep their extensions: a.png and a.jpg give 
 from the whole listing, so every run, shard and --resume agrees). An input whose name an earlier argument
 already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
 instead of overwriting its output. A file given twice is done once.
-Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error.
+Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error,
+130 interrupted (Ctrl-C), 141 stdout closed by its reader; --resume finishes an interrupted run.
 `,
   )
   .action(
@@ -216,6 +222,7 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
         gamma: number;
         channels: string;
         resize?: [number, number];
+        maxPixels?: number;
         jobs?: number;
         shard?: { index: number; count: number };
         resume?: boolean;

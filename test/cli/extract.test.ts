@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, convlens, IMAGES, jsonLines, pngSize, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
+import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -447,5 +447,19 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--out is empty');
+  });
+
+  it("--max-pixels: larger images fail with advice in the command's terms, smaller ones are extracted", () => {
+    const out = join(tempDir(), 'out');
+    const small = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', out, '--max-pixels', '1000']);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(
+      /camera\.png: decode(Image|Png): image is 512×512 = 262144 pixels, above the limit of 1000 \(--max-pixels allows it\)/,
+    );
+    expect(convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', out, '--max-pixels', '262144']).code).toBe(0);
+    const cmyk = join(ROOT, 'test', 'fixtures', 'jpeg-suite', 'cmyk.jpg');
+    expect(convlens(['extract', cmyk, '--kernel', 'edge', '--out', out]).stderr).toMatch(
+      /CMYK JPEG to 1 channel .*; extract it with --channels 3/,
+    );
   });
 });
