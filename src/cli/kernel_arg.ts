@@ -37,8 +37,11 @@ function fromValues(value: unknown, source: string): number[][] {
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or `{ "kernel": [[...]] }`). */
-export function parseKernel(text: string): KernelArg {
+/**
+ * A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or
+ * `{ "kernel": [[...]] }`); `label` is how messages name the argument (`--kernel`, or show-kernel's `kernel`).
+ */
+export function parseKernel(text: string, label = '--kernel'): KernelArg {
   const trimmed = text.trim();
   let values: number[][];
   let name: string;
@@ -48,9 +51,9 @@ export function parseKernel(text: string): KernelArg {
     try {
       parsed = JSON.parse(trimmed);
     } catch (error) {
-      throw new ConvlensError(`--kernel ${JSON.stringify(text)} is not valid JSON (${(error as Error).message})`);
+      throw new ConvlensError(`${label} ${JSON.stringify(text)} is not valid JSON (${(error as Error).message})`);
     }
-    values = fromValues(parsed, `--kernel ${JSON.stringify(text)}`);
+    values = fromValues(parsed, `${label} ${JSON.stringify(text)}`);
     name = 'custom';
     title = 'Custom kernel';
   } else if (/\.json$/i.test(trimmed)) {
@@ -60,16 +63,16 @@ export function parseKernel(text: string): KernelArg {
       parsed = JSON.parse(readFileSync(trimmed, 'utf8'));
     } catch (error) {
       const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
-      throw new ConvlensError(`--kernel file ${trimmed}: ${reason}`);
+      throw new ConvlensError(`${label} file ${trimmed}: ${reason}`);
     }
-    values = fromValues(parsed, `--kernel file ${trimmed}`);
+    values = fromValues(parsed, `${label} file ${trimmed}`);
     name = trimmed.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
     title = name;
   } else {
     const key = kernels.presetName(trimmed);
     if (!key) {
       throw new ConvlensError(
-        `--kernel ${JSON.stringify(text)} is not a preset (${kernels.names.join(', ')}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
+        `${label} ${JSON.stringify(text)} is not a preset (${kernels.names.join(', ')}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
       );
     }
     const kernel = kernels.get(key);

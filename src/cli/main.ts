@@ -57,10 +57,10 @@ function wholeNumber(name: string) {
 }
 
 /** Parses a kernel argument (preset, JSON array or .json file); a bad one is a usage error. */
-async function kernelArg(value: string): Promise<KernelArg> {
+async function kernelArg(value: string, label?: string): Promise<KernelArg> {
   const { parseKernel } = await import('./kernel_arg.js');
   try {
-    return parseKernel(value);
+    return parseKernel(value, label);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -292,7 +292,7 @@ program
     async (kernel: string, options: { out?: string; digits?: number; title?: string; cmap: string; label: boolean; json?: boolean }) => {
       try {
         const { runShowKernel } = await import('./kernels_cmd.js');
-        process.exitCode = await runShowKernel(await kernelArg(kernel), { ...options, json: Boolean(options.json) });
+        process.exitCode = await runShowKernel(await kernelArg(kernel, 'kernel'), { ...options, json: Boolean(options.json) });
       } catch (error) {
         fail(usage(error));
       }

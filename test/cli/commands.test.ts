@@ -96,7 +96,7 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     expect(convlens(['show-kernel', 'blur', '--digits', '2']).stdout).toContain('0.06');
     const bad = convlens(['show-kernel', 'nope']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/"nope" is not a preset/);
+    expect(bad.stderr).toMatch(/^convlens: kernel "nope" is not a preset/);
     expect(convlens(['show-kernel', 'edge', '--out', join(tempDir(), 'k.gif')]).code).toBe(2);
   });
 });
