@@ -277,14 +277,15 @@ export async function* listInputs(
       if (item) yield item;
     } else {
       let found = false;
-      for await (const { dir, files, error } of walk(source, exclude)) {
+      for await (const { dir, files, dirs, error } of walk(source, exclude)) {
         found ||= files.length > 0 || error !== undefined;
         // an unreadable subfolder is its own shard's problem (by its name); the argument's own, every shard's
         if (error) yield { path: join(source.base, dir), name: dir || undefined, error: `cannot read this folder: ${error}` };
         const group = await groupOf(dir, { index: source.index, files });
         for (const file of files) {
           const item = resolveInput(group, source.index, dir, file, join(source.base, dir, file));
-          if (item) yield item;
+          if (item && !('error' in item)) yield blockedByFolder(item, dirs, join(source.base, dir), options.extension) ?? item;
+          else if (item) yield item;
         }
       }
       if (!found) yield { path: source.arg, error: source.none };
@@ -292,15 +293,25 @@ export async function* listInputs(
   }
 }
 
+/**
+ * The problem of an input whose output file would have the name of a subfolder's output folder
+ * (`k.jpg` → `k.png` beside `k.png/`): one of the two would fail to be written, whichever came
+ * second; the file is refused, always, so every run agrees.
+ */
+function blockedByFolder(item: InputFile, dirs: string[], folder: string, extension: string | undefined): InputProblem | undefined {
+  const written = `${basename(item.output)}${extension ? `.${extension}` : ''}`;
+  if (!dirs.includes(written)) return undefined;
+  return {
+    path: item.path,
+    name: item.name,
+    error: `its output ${written} would have the name of the output folder of ${join(folder, written)}${sep} (rename one of them)`,
+  };
+}
+
 /** Folder by folder (each one's inputs, then its subfolders in name order), from the top. */
-async function* walk(
-  source: Tree,
-  exclude: string[],
-  dir = '',
-  depth = 1,
-): AsyncGenerator<{ dir: string; files: string[]; error?: string }> {
+async function* walk(source: Tree, exclude: string[], dir = '', depth = 1): AsyncGenerator<Listing & { dir: string }> {
   const { files, dirs, error } = await listFolder(source, dir, depth, exclude);
-  yield { dir, files, error };
+  yield { dir, files, dirs, error };
   for (const sub of dirs) yield* walk(source, exclude, dir ? `${dir}/${sub}` : sub, depth + 1);
 }
 

@@ -177,3 +177,21 @@ describe('listInputs: output names', () => {
     ]);
   });
 });
+
+describe('listInputs: an output file that would take a subfolder output folder name', () => {
+  it('refuses the file (always the file, so every run agrees); the folder goes on', async () => {
+    const dir = tempDir();
+    files(dir, ['in/k.jpg', 'in/k.png/inner.png', 'in/other.png']);
+    const items: (InputFile | InputProblem)[] = [];
+    for await (const item of listInputs([join(dir, 'in')], { extension: 'png' })) items.push(item);
+    expect(show(items)).toEqual([
+      `${join(dir, 'in', 'k.jpg')}: its output k.png would have the name of the output folder of ${join(dir, 'in', 'k.png')}/ (rename one of them)`,
+      `${join(dir, 'in', 'other.png')} → other`,
+      `${join(dir, 'in', 'k.png', 'inner.png')} → k.png/inner`,
+    ]);
+    // with another output format there is no clash
+    const npy: (InputFile | InputProblem)[] = [];
+    for await (const item of listInputs([join(dir, 'in')], { extension: 'npy' })) npy.push(item);
+    expect(npy.filter((i) => 'error' in i)).toEqual([]);
+  });
+});
