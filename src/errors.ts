@@ -34,15 +34,25 @@ function camelCase(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** Where an options object may also be written another way, for the error when it is neither. */
+export interface OptionsForm {
+  /** The shorthand first argument, e.g. 'an activation name' for `new Activation('relu')`. */
+  shorthand?: string;
+  /** Added when the argument is a number: how to write Keras' positional call here. */
+  positional?: string;
+}
+
 /**
  * Checks that `options` is a plain object whose keys are all in `allowed`, so that a misspelt or
  * Python-style option (`stride`, `use_bias`) is an error rather than silently ignored, as Keras
  * rejects unknown keyword arguments. The message suggests the intended name when it can tell.
  */
-export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
+export function checkOptions(op: string, options: unknown, allowed: readonly string[], form: OptionsForm = {}): void {
   const plain = typeof options === 'object' && options !== null && [Object.prototype, null].includes(Object.getPrototypeOf(options));
   if (!plain) {
-    throw new ConvlensError(`${op}: expected an options object ({ ${allowed.join(', ')} }), got ${describeValue(options)}`);
+    const expected = `${form.shorthand ? `${form.shorthand} or ` : ''}an options object ({ ${allowed.join(', ')} })`;
+    const hint = typeof options === 'number' && form.positional ? ` (${form.positional})` : '';
+    throw new ConvlensError(`${op}: expected ${expected}, got ${describeValue(options)}${hint}`);
   }
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;

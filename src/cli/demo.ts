@@ -12,12 +12,13 @@ import { reshape } from '../ops/reshape.js';
 import { squeeze } from '../ops/squeeze.js';
 import { constant } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { colorize, colormap } from '../viz/colormap.js';
+import { colorize } from '../viz/colormap.js';
 import { showExtraction } from '../viz/extraction.js';
 import { showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
 import { terminalPreview } from '../viz/terminal.js';
+import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { UsageError } from './usage.js';
@@ -61,11 +62,7 @@ function indent(text: string): string {
 export async function runDemo(options: DemoOptions): Promise<string[]> {
   const { log } = options;
   // bad settings are usage errors (exit 2), found before anything is printed or written
-  try {
-    colormap(options.cmap);
-  } catch (error) {
-    throw new UsageError(`--cmap: ${(error as Error).message}`);
-  }
+  checkCmap(options.cmap);
   const bytes = await readFile(options.image).catch((error) => {
     throw new UsageError(`cannot read --image ${options.image}: ${fsReason(error)}`);
   });

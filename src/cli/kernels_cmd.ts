@@ -1,11 +1,11 @@
 import { dirname, extname, resolve } from 'node:path';
 import * as kernels from '../kernels/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { colormap } from '../viz/colormap.js';
 import type { Figure } from '../viz/figure.js';
 import { showKernel, showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { terminalPreview } from '../viz/terminal.js';
+import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import type { KernelArg } from './kernel_arg.js';
 import { colorEnabled } from './term.js';
@@ -45,11 +45,7 @@ const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
  * is not .png/.svg/.html, a folder for it that cannot be written.
  */
 async function checkSettings(options: { out?: string; cmap: string }): Promise<void> {
-  try {
-    colormap(options.cmap);
-  } catch (error) {
-    throw new UsageError(`--cmap: ${(error as Error).message}`);
-  }
+  checkCmap(options.cmap);
   if (options.out === undefined) return;
   if (!FIGURE_EXTENSIONS.includes(extname(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: the file name must end in .png, .svg or .html`);

@@ -1,30 +1,15 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue, type OptionsForm } from '../errors.js';
 import type { Layer } from './layer.js';
 
 /** The options every layer takes (Layer's own), after the layer's. */
 const BASE_KEYS = ['name', 'inputShape', 'trainable'] as const;
-
-/** How a layer may be called besides with an options object, for the error when it is not. */
-export interface OptionsForm {
-  /** The shorthand first argument, e.g. 'an activation name' for `new Activation('relu')`. */
-  shorthand?: string;
-  /** Added when the argument is a number: how to write Keras' positional call here. */
-  positional?: string;
-}
 
 /**
  * Checks a layer's options before the layer is made: an object (not null, a number or a
  * string) with no unknown or misspelt keys, which would otherwise be silently ignored.
  */
 export function layerOptions<T>(className: string, args: T, keys: readonly string[], form: OptionsForm = {}): T {
-  const allowed = [...keys, ...BASE_KEYS];
-  const plain = typeof args === 'object' && args !== null && [Object.prototype, null].includes(Object.getPrototypeOf(args));
-  if (!plain) {
-    const expected = `${form.shorthand ? `${form.shorthand} or ` : ''}an options object ({ ${allowed.join(', ')} })`;
-    const hint = typeof args === 'number' && form.positional ? ` (${form.positional})` : '';
-    throw new ConvlensError(`${className}: expected ${expected}, got ${describeValue(args)}${hint}`);
-  }
-  checkOptions(className, args, allowed);
+  checkOptions(className, args, [...keys, ...BASE_KEYS], form);
   return args;
 }
 
