@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import '../backend/index.js';
 import * as image from '../image/index.js';
 import { constant } from '../tensor/create.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { colorIndices, colormap } from '../viz/colormap.js';
+import { dataExtent } from '../viz/extent.js';
 import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
-import { plane, range } from '../viz/maps.js';
+import { gammaValues, plane } from '../viz/maps.js';
 import { shortestFloat32 } from '../viz/numbers.js';
 import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
@@ -80,22 +81,28 @@ function figureOf(config: ExtractConfig, result: Extraction, title: string) {
   });
 }
 
-/** The bytes of one output file. */
+/** The bytes of one output file, the map they show and its range (one pass over the map for both). */
 export function encodeOutput(
   config: ExtractConfig,
   result: Extraction,
   name: string,
-): { bytes: Uint8Array | string; map: Tensor<'float32'> } {
+): { bytes: Uint8Array | string; map: Tensor<'float32'>; min: number; max: number } {
   const stage = config.stage === 'condense' && !result.condense ? 'detect' : config.stage;
   const map = plane(stage === 'filter' ? result.filter : stage === 'detect' ? result.detect : result.condense!);
+  const [lo, hi] = dataExtent(map.data);
+  const [min, max] = lo <= hi ? [lo, hi] : [0, 0]; // as range() reports a map with no number
   const title = `${name} · ${config.kernelTitle}`;
   switch (config.format) {
-    case 'png':
-      return { bytes: encodeIndexedPngNode(colorIndices(gammaMap(map, config.gamma)), colormap(config.cmap)), map };
+    case 'png': {
+      // the extent just found is the colour scale colorIndices would look for again; with a gamma,
+      // or no number in the map, it finds its own
+      const scale = config.gamma === 1 && lo <= hi ? { vmin: lo, vmax: hi } : {};
+      const indices = colorIndices(gammaValues(map, config.gamma), scale);
+      return { bytes: encodeIndexedPngNode(indices, colormap(config.cmap)), map, min, max };
+    }
     case 'npy':
-      return { bytes: encodeNpy(map.data, map.shape), map };
+      return { bytes: encodeNpy(map.data, map.shape), map, min, max };
     case 'json': {
-      const [min, max] = range(map);
       const doc = {
         source: name,
         kernel: { name: config.kernelName, values: config.kernel },
@@ -108,12 +115,12 @@ export function encodeOutput(
         max,
         data: rows(map),
       };
-      return { bytes: `${JSON.stringify(doc)}\n`, map };
+      return { bytes: `${JSON.stringify(doc)}\n`, map, min, max };
     }
     case 'svg':
-      return { bytes: figureOf(config, result, title).svg, map };
+      return { bytes: figureOf(config, result, title).svg, map, min, max };
     case 'html':
-      return { bytes: figureOf(config, result, title).html(title), map };
+      return { bytes: figureOf(config, result, title).html(title), map, min, max };
   }
 }
 
@@ -121,12 +128,6 @@ export function encodeOutput(
 function rows(map: Tensor<'float32'>): number[][] {
   const [h, w] = map.shape;
   return Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => Number(shortestFloat32(map.data[y * w + x]))));
-}
-
-function gammaMap(map: Tensor<'float32'>, gamma: number): Tensor<'float32'> {
-  if (gamma === 1) return map;
-  const out = Float32Array.from(map.data, (v) => (v < 0 ? -((-v) ** gamma) : v ** gamma));
-  return new Tensor(out, map.shape, 'float32');
 }
 
 /** The library's advice, as the command's options give it (`--max-pixels`, not `setPixelLimit`). */
@@ -161,7 +162,7 @@ export function processImage(config: ExtractConfig, task: Task): TaskResult {
   } catch (error) {
     return { id: task.id, ok: false, error: `cannot write ${task.output}: ${fsReason(error)}` };
   }
-  const [min, max] = range(encoded.map);
+  const { min, max } = encoded;
   const figure = task.figure
     ? config.format === 'svg' && typeof encoded.bytes === 'string'
       ? encoded.bytes

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
+import { image, kernels, viz } from '../../src/index.js';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -45,6 +46,44 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect(readdirSync(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
     // the run's stderr has no progress bar: it is not a terminal
     expect(run.stderr).not.toMatch(/\r|ETA/);
+  });
+
+  it("png pixels are the library's feature map on the colour scale: default settings, a gamma, and a stage", () => {
+    const dir = tempDir();
+    const settings: { args: string[]; stage: 'detect' | 'condense'; gamma: number }[] = [
+      { args: [], stage: 'condense', gamma: 1 },
+      { args: ['--gamma', '0.5', '--stage', 'detect'], stage: 'detect', gamma: 0.5 },
+    ];
+    for (const [n, { args, stage, gamma }] of settings.entries()) {
+      const out = `o${n}`;
+      const run = convlens(['extract', join(IMAGES, 'camera.png'), join(IMAGES, 'rocket.jpg'), '--kernel', 'edge', '--out', out, ...args], {
+        cwd: dir,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      for (const [file, output] of [
+        ['camera.png', 'camera.png'],
+        ['rocket.jpg', 'rocket.png'],
+      ]) {
+        // the library's map with the command's defaults (valid conv, relu, 2×2 max pool, same)
+        const img = image.convertImageDtype(image.decodeImage(readFileSync(join(IMAGES, file)), { channels: 1 }), 'float32');
+        const result = viz.extractFeature(img, kernels.get('edge'), {
+          convPadding: 'valid',
+          poolSize: 2,
+          poolStride: 2,
+          poolPadding: 'same',
+        });
+        // adjust_gamma's float32 map, then matplotlib's rule written out: min(255, floor((v − min) / (max − min) · 256))
+        const values = Array.from(result[stage]!.data, (v) => Math.fround(Math.sign(v) * Math.abs(v) ** gamma));
+        const lo = values.reduce((a, b) => Math.min(a, b));
+        const hi = values.reduce((a, b) => Math.max(a, b));
+        const expected = values.map((v) => Math.min(255, Math.floor(((v - lo) / (hi - lo)) * 256)));
+        const png = decode(readFileSync(join(dir, out, output)));
+        expect(png.channels).toBe(1);
+        expect(png.width * png.height).toBe(expected.length);
+        const mismatches = expected.filter((e, i) => png.data[i] !== e).length;
+        expect(mismatches, `${file} ${args.join(' ')}`).toBe(0);
+      }
+    }
   });
 
   it('all good inputs exit 0; files named explicitly and missing ones', () => {
