@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
-import { allocate, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocateOutput, type DType, type TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export type ImageDType = 'float32' | 'int32' | 'uint8';
@@ -46,7 +46,7 @@ export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate
   const from = t.dtype as ImageDType;
   const src = t.data;
   const n = src.length;
-  const out = allocate(dtype as DType, n) as Tensor<D>['data'];
+  const out = allocateOutput(dtype as DType, n, 'convertImageDtype') as Tensor<D>['data'];
   if (from !== 'float32' && dtype !== 'float32') {
     if (from === 'uint8') uint8ToInt32(src, out);
     else int32ToUint8(src, out, saturate);

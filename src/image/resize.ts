@@ -1,6 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocateOutput } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -48,7 +48,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
   const outImage = outH * outW * channels;
 
   if (method === 'nearest') {
-    const out = allocate(t.dtype, batch * outImage, op);
+    const out = allocateOutput(t.dtype, batch * outImage, op);
     const ys = nearestIndices(outH, inH, scaleY);
     const xs = nearestIndices(outW, inW, scaleX);
     let o = 0;
@@ -64,7 +64,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
     return new Tensor(out, shape, t.dtype);
   }
 
-  const out = allocate('float32', batch * outImage, op);
+  const out = allocateOutput('float32', batch * outImage, op);
   const ys = bilinearWeights(outH, inH, scaleY);
   const xs = bilinearWeights(outW, inW, scaleX);
   // Pixels are read as float32, as the kernel does (only int32 beyond 2^24 changes: copy those).

@@ -1,6 +1,6 @@
 import { backend } from '../../backend/registry.js';
 import type { UnaryOp } from '../../backend/types.js';
-import { allocate } from '../../tensor/dtype.js';
+import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { asTensor, checkFloat, type TensorInput } from '../convert.js';
 
@@ -8,7 +8,7 @@ import { asTensor, checkFloat, type TensorInput } from '../convert.js';
 export function elementwise(op: string, kernel: UnaryOp, x: TensorInput, floatOnly: boolean): Tensor {
   const t = asTensor(op, 'x', x, 'float32');
   if (floatOnly) checkFloat(op, 'x', t);
-  const out = allocate(t.dtype, t.size);
+  const out = allocateOutput(t.dtype, t.size, op);
   backend().unary(kernel, t.data, out);
   return new Tensor(out, t.shape, t.dtype);
 }

@@ -1,7 +1,7 @@
 import { backend } from '../../backend/registry.js';
 import type { Conv2DEpilogue, Conv2DInfo } from '../../backend/types.js';
 import { ConvlensError, checkOptions, describeValue } from '../../errors.js';
-import { allocate } from '../../tensor/dtype.js';
+import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
 import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
@@ -89,7 +89,7 @@ export function conv2dNHWC(
   epilogue?: Conv2DEpilogue,
 ): Tensor<'float32'> {
   const { batch, outHeight, outWidth, outChannels } = info;
-  const out = allocate('float32', batch * outHeight * outWidth * outChannels, OP);
+  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, OP);
   if (out.length > 0) backend().conv2d(input.data, filters.data, info, out, epilogue);
   return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
 }

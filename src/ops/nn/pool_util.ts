@@ -1,7 +1,7 @@
 import { backend } from '../../backend/registry.js';
 import type { Pool2DInfo } from '../../backend/types.js';
 import { ConvlensError, checkOptions } from '../../errors.js';
-import { allocate } from '../../tensor/dtype.js';
+import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
 import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
@@ -102,7 +102,7 @@ export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs
   if (unbatched) input = new Tensor(input.data as Float32Array | Int32Array, [1, ...input.shape], dtype);
   if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
   const info = pool2dInfo(op, args, input.shape, dataFormat);
-  const out = allocate(dtype, info.batch * info.outHeight * info.outWidth * info.channels, op);
+  const out = allocateOutput(dtype, info.batch * info.outHeight * info.outWidth * info.channels, op);
   if (out.length > 0 && dtype === 'int32') maxPoolInt32(input.data as Int32Array, info, out as Int32Array);
   else if (out.length > 0) backend()[kind](input.data as Float32Array, info, out as Float32Array);
   let result: Tensor<'float32' | 'int32'> = new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], dtype);
