@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
@@ -136,6 +138,80 @@ describe('decodePng bad input', () => {
     );
     // Allowed through the limit, the same header is then reported as truncated (no pixel memory yet).
     expectConvlensError(() => decodePng(bomb, { maxPixels: Number.POSITIVE_INFINITY }), /truncated/);
+  });
+});
+
+describe('decodePng undoes every row filter at every pixel size (round trip through the PNG specification)', () => {
+  /** The five filters written from the PNG specification (section 9): row `cur` against `prev`, `bpp` bytes per pixel. */
+  function filterRow(type: number, cur: Uint8Array, prev: Uint8Array, bpp: number): Uint8Array {
+    const out = new Uint8Array(cur.length + 1);
+    out[0] = type;
+    for (let i = 0; i < cur.length; i++) {
+      const a = i >= bpp ? cur[i - bpp] : 0;
+      const b = prev[i];
+      const c = i >= bpp ? prev[i - bpp] : 0;
+      const p = a + b - c;
+      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      const predictor = [0, a, b, Math.floor((a + b) / 2), paeth][type];
+      out[i + 1] = (cur[i] - predictor) & 0xff;
+    }
+    return out;
+  }
+
+  function chunk(type: string, data: Uint8Array): Buffer {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  }
+
+  const COLOR_TYPES = [
+    { colorType: 0, channels: 1 },
+    { colorType: 4, channels: 2 },
+    { colorType: 2, channels: 3 },
+    { colorType: 6, channels: 4 },
+  ];
+
+  it('8- and 16-bit gray, gray+alpha, RGB and RGBA (1 to 8 bytes per pixel), each row with a filter of its own', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...COLOR_TYPES),
+        fc.constantFrom(8, 16),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        ({ colorType, channels }, depth, width, height, seed) => {
+          const bpp = (channels * depth) / 8;
+          const rowBytes = width * bpp;
+          let state = seed;
+          const next = () => {
+            state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+            return state >> 16;
+          };
+          const rows = Array.from({ length: height }, () => Uint8Array.from({ length: rowBytes }, () => next() & 0xff));
+          const filtered = rows.map((row, y) => filterRow(next() % 5, row, y > 0 ? rows[y - 1] : new Uint8Array(rowBytes), bpp));
+          const header = Buffer.alloc(13);
+          header.writeUInt32BE(width, 0);
+          header.writeUInt32BE(height, 4);
+          header.set([depth, colorType, 0, 0, 0], 8);
+          const png = Buffer.concat([
+            Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+            chunk('IHDR', header),
+            chunk('IDAT', zlib.deflateSync(Buffer.concat(filtered))),
+            chunk('IEND', new Uint8Array(0)),
+          ]);
+          // 16-bit samples come out as their high byte, the first of the two
+          const samples = rows.flatMap((row) => Array.from(depth === 8 ? row : row.filter((_, i) => i % 2 === 0)));
+          const decoded = decodePng(png, { channels: 0 });
+          expect(decoded.shape).toEqual([height, width, channels]);
+          expect(Array.from(decoded.data)).toEqual(samples);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
 
