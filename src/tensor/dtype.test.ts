@@ -28,6 +28,13 @@ describe('allocateOutput', () => {
       expect(allocateOutput('uint8', size).length).toBe(size);
       expect(allocateOutput('bool', size)).toBeInstanceOf(Uint8Array);
     }
+    // plain typed arrays, not Node Buffers (whose slice() would share memory)
+    const bytes = allocateOutput('uint8', 1 << 20);
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    bytes[0] = 7;
+    const copy = bytes.slice(0, 1);
+    copy[0] = 9;
+    expect(bytes[0]).toBe(7);
     // small arrays are zeroed as allocate's are (only large ones skip it)
     expect(Array.from(allocateOutput('float32', 100))).toEqual(new Array(100).fill(0));
   });

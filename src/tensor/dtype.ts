@@ -74,13 +74,14 @@ export function allocateOutput<D extends DType>(dtype: D, size: number, op = 'te
   } catch {
     return allocate(dtype, size, op); // too large: allocate's error names the op
   }
+  // a plain view, never the Buffer itself: Buffer's slice() shares memory where Uint8Array's copies
   switch (dtype) {
     case 'float32':
       return new Float32Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
     case 'int32':
       return new Int32Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
     default:
-      return memory as DataTypeMap[D];
+      return new Uint8Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
   }
 }
 
