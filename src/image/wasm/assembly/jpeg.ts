@@ -600,7 +600,7 @@ const OUT_CHANNELS = 4;
 const OUT_WIDTH = 8;
 const OUT_HEIGHT = 12;
 const OUT_PIXELS = 16;
-/** i32 × (widest plane's width): column sums of the 2×2 filter. */
+/** u16 × (widest plane's width): column sums of the 2×2 filter. */
 const OUT_SUMS = 20;
 const OUT_PLANES = 24;
 /** Then per plane (8 i32 each): samples, stride, width, height, upsampling factors, a row buffer. */
@@ -682,7 +682,7 @@ function upsampleRow(p: usize, y: i32, width: i32, sums: usize): usize {
       store<u8>(row + x, (3 * <u32>load<u8>(near + x) + <u32>load<u8>(far + x) + bias) >> 2);
     }
   } else if (rx == 2 && ry == 2 && fancyH) {
-    for (let x: usize = 0; x < <usize>pw; x++) store<i32>(sums + (x << 2), 3 * <i32>load<u8>(near + x) + <i32>load<u8>(far + x));
+    columnSums(near, far, sums, <usize>pw);
     h2v2Row(sums, row, pw);
   } else {
     const src = samples + <usize>(y / ry) * stride;
@@ -691,12 +691,20 @@ function upsampleRow(p: usize, y: i32, width: i32, sums: usize): usize {
   return row;
 }
 
-/** jdsample.c h2v1_fancy_upsample: 3/4 nearer + 1/4 further, alternating rounding. */
+/** jdsample.c h2v1_fancy_upsample: 3/4 nearer + 1/4 further, alternating rounding; 8 samples at a time in SIMD. */
 function h2v1Row(input: usize, out: usize, n: i32): void {
   const first = <u32>load<u8>(input);
   store<u8>(out, first);
   store<u8>(out + 1, (first * 3 + <u32>load<u8>(input + 1) + 2) >> 2);
-  for (let i: usize = 1; i < <usize>(n - 1); i++) {
+  let i: usize = 1;
+  for (; i + 9 <= <usize>n; i += 8) {
+    const left = v128.load64_zero(input + i - 1);
+    const v = i16x8.mul(i16x8.extend_low_i8x16_u(v128.load64_zero(input + i)), i16x8.splat(3));
+    const even = i16x8.shr_u(i16x8.add(i16x8.add(v, i16x8.extend_low_i8x16_u(left)), i16x8.splat(1)), 2);
+    const odd = i16x8.shr_u(i16x8.add(i16x8.add(v, i16x8.extend_low_i8x16_u(v128.load64_zero(input + i + 1))), i16x8.splat(2)), 2);
+    v128.store(out + 2 * i, interleaveBytes(even, odd));
+  }
+  for (; i < <usize>(n - 1); i++) {
     const v = <u32>load<u8>(input + i) * 3;
     store<u8>(out + 2 * i, (v + <u32>load<u8>(input + i - 1) + 1) >> 2);
     store<u8>(out + 2 * i + 1, (v + <u32>load<u8>(input + i + 1) + 2) >> 2);
@@ -706,19 +714,44 @@ function h2v1Row(input: usize, out: usize, n: i32): void {
   store<u8>(out + 2 * last + 1, load<u8>(input + last));
 }
 
-/** jdsample.c h2v2_fancy_upsample on column sums (3 × nearer row + further row). */
+/** The 8 16-bit lanes of `even` and of `odd` (each below 256) as 16 bytes e0 o0 e1 o1 …. */
+// @ts-ignore: decorator
+@inline
+function interleaveBytes(even: v128, odd: v128): v128 {
+  return i8x16.shuffle(even, odd, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+}
+
+/** 3 × the nearer row + the further one, per column, as u16 (at most 1020), 8 columns at a time. */
+function columnSums(near: usize, far: usize, sums: usize, n: usize): void {
+  let x: usize = 0;
+  for (; x + 8 <= n; x += 8) {
+    const a = i16x8.extend_low_i8x16_u(v128.load64_zero(near + x));
+    const b = i16x8.extend_low_i8x16_u(v128.load64_zero(far + x));
+    v128.store(sums + (x << 1), i16x8.add(i16x8.mul(a, i16x8.splat(3)), b));
+  }
+  for (; x < n; x++) store<u16>(sums + (x << 1), 3 * <u32>load<u8>(near + x) + <u32>load<u8>(far + x));
+}
+
+/** jdsample.c h2v2_fancy_upsample on column sums (u16, see columnSums), 8 at a time in SIMD. */
 function h2v2Row(sums: usize, out: usize, n: i32): void {
-  const first = load<i32>(sums);
+  const first = <u32>load<u16>(sums);
   store<u8>(out, (first * 4 + 8) >> 4);
-  store<u8>(out + 1, (first * 3 + load<i32>(sums + 4) + 7) >> 4);
-  for (let i: usize = 1; i < <usize>(n - 1); i++) {
-    const v = load<i32>(sums + (i << 2)) * 3;
-    store<u8>(out + 2 * i, (v + load<i32>(sums + ((i - 1) << 2)) + 8) >> 4);
-    store<u8>(out + 2 * i + 1, (v + load<i32>(sums + ((i + 1) << 2)) + 7) >> 4);
+  store<u8>(out + 1, (first * 3 + <u32>load<u16>(sums + 2) + 7) >> 4);
+  let i: usize = 1;
+  for (; i + 9 <= <usize>n; i += 8) {
+    const v = i16x8.mul(v128.load(sums + (i << 1)), i16x8.splat(3));
+    const even = i16x8.shr_u(i16x8.add(i16x8.add(v, v128.load(sums + (i << 1) - 2)), i16x8.splat(8)), 4);
+    const odd = i16x8.shr_u(i16x8.add(i16x8.add(v, v128.load(sums + (i << 1) + 2)), i16x8.splat(7)), 4);
+    v128.store(out + 2 * i, interleaveBytes(even, odd));
+  }
+  for (; i < <usize>(n - 1); i++) {
+    const v = <u32>load<u16>(sums + (i << 1)) * 3;
+    store<u8>(out + 2 * i, (v + <u32>load<u16>(sums + ((i - 1) << 1)) + 8) >> 4);
+    store<u8>(out + 2 * i + 1, (v + <u32>load<u16>(sums + ((i + 1) << 1)) + 7) >> 4);
   }
   const last = <usize>(n - 1);
-  const v = load<i32>(sums + (last << 2));
-  store<u8>(out + 2 * last, (v * 3 + load<i32>(sums + ((last - 1) << 2)) + 8) >> 4);
+  const v = <u32>load<u16>(sums + (last << 1));
+  store<u8>(out + 2 * last, (v * 3 + <u32>load<u16>(sums + ((last - 1) << 1)) + 8) >> 4);
   store<u8>(out + 2 * last + 1, (v * 4 + 7) >> 4);
 }
 
@@ -761,8 +794,77 @@ function rgbToGrayRow(r: usize, g: usize, b: usize, dst: usize, width: i32): voi
 }
 
 /** jdcolor.c ycc_rgb_convert (its build_ycc_rgb_table terms computed in place). */
+/** 16 pixels' red, green and blue bytes interleaved as RGB at `dst` (48 bytes). */
+// @ts-ignore: decorator
+@inline
+function storeRgb16(dst: usize, r: v128, g: v128, b: v128): void {
+  // each output vector takes red and green by one shuffle, then blue by a second
+  const rg0 = i8x16.shuffle(r, g, 0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5);
+  v128.store(dst, i8x16.shuffle(rg0, b, 0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15));
+  const rg1 = i8x16.shuffle(r, g, 21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26);
+  v128.store(dst, i8x16.shuffle(rg1, b, 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15), 16);
+  const rg2 = i8x16.shuffle(r, g, 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0);
+  v128.store(dst, i8x16.shuffle(rg2, b, 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31), 32);
+}
+
+/** 16 pixels interleaved as RGBA with opaque alpha at `dst` (64 bytes). */
+// @ts-ignore: decorator
+@inline
+function storeRgba16(dst: usize, r: v128, g: v128, b: v128): void {
+  const a = i8x16.splat(-1);
+  const rgLow = i8x16.shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const rgHigh = i8x16.shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const baLow = i8x16.shuffle(b, a, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const baHigh = i8x16.shuffle(b, a, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(dst, i16x8.shuffle(rgLow, baLow, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(dst, i16x8.shuffle(rgLow, baLow, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+  v128.store(dst, i16x8.shuffle(rgHigh, baHigh, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+  v128.store(dst, i16x8.shuffle(rgHigh, baHigh, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+}
+
+/** One colour of 4 pixels: luma + ((products of cb and cr) + ONE_HALF) >> 16, in i32 lanes. */
+// @ts-ignore: decorator
+@inline
+function yccTerm(luma: v128, blue: v128, red: v128, kBlue: i32, kRed: i32): v128 {
+  const sum = i32x4.add(i32x4.add(i32x4.mul(blue, i32x4.splat(kBlue)), i32x4.mul(red, i32x4.splat(kRed))), i32x4.splat(ONE_HALF));
+  return i32x4.add(luma, i32x4.shr_s(sum, 16));
+}
+
+/**
+ * One colour of 16 pixels, as bytes: the i32 lanes' values lie in −227..482, so the saturating
+ * narrowings clamp them to 0..255 as `clamp` does.
+ */
+// @ts-ignore: decorator
+@inline
+function yccColor(y: v128, cb: v128, cr: v128, kBlue: i32, kRed: i32): v128 {
+  const y0 = i16x8.extend_low_i8x16_u(y);
+  const y1 = i16x8.extend_high_i8x16_u(y);
+  const b0 = i16x8.sub(i16x8.extend_low_i8x16_u(cb), i16x8.splat(128));
+  const b1 = i16x8.sub(i16x8.extend_high_i8x16_u(cb), i16x8.splat(128));
+  const r0 = i16x8.sub(i16x8.extend_low_i8x16_u(cr), i16x8.splat(128));
+  const r1 = i16x8.sub(i16x8.extend_high_i8x16_u(cr), i16x8.splat(128));
+  const q0 = yccTerm(i32x4.extend_low_i16x8_s(y0), i32x4.extend_low_i16x8_s(b0), i32x4.extend_low_i16x8_s(r0), kBlue, kRed);
+  const q1 = yccTerm(i32x4.extend_high_i16x8_s(y0), i32x4.extend_high_i16x8_s(b0), i32x4.extend_high_i16x8_s(r0), kBlue, kRed);
+  const q2 = yccTerm(i32x4.extend_low_i16x8_s(y1), i32x4.extend_low_i16x8_s(b1), i32x4.extend_low_i16x8_s(r1), kBlue, kRed);
+  const q3 = yccTerm(i32x4.extend_high_i16x8_s(y1), i32x4.extend_high_i16x8_s(b1), i32x4.extend_high_i16x8_s(r1), kBlue, kRed);
+  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
+}
+
+/** jdcolor.c ycc_rgb_convert: 16 pixels at a time in SIMD (same integer arithmetic), the rest one by one. */
 function yccRow(y: usize, cb: usize, cr: usize, dst: usize, width: i32, channels: usize): void {
-  for (let x: usize = 0; x < <usize>width; x++, dst += channels) {
+  const n = <usize>width;
+  let x: usize = 0;
+  for (; x + 16 <= n; x += 16, dst += channels << 4) {
+    const vy = v128.load(y + x);
+    const vb = v128.load(cb + x);
+    const vr = v128.load(cr + x);
+    const red = yccColor(vy, vb, vr, 0, FIX_1_40200);
+    const green = yccColor(vy, vb, vr, -FIX_0_34414, -FIX_0_71414);
+    const blue = yccColor(vy, vb, vr, FIX_1_77200, 0);
+    if (channels == 4) storeRgba16(dst, red, green, blue);
+    else storeRgb16(dst, red, green, blue);
+  }
+  for (; x < n; x++, dst += channels) {
     const luma = <i32>load<u8>(y + x);
     const blue = <i32>load<u8>(cb + x) - 128;
     const red = <i32>load<u8>(cr + x) - 128;
