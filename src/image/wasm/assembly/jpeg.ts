@@ -43,15 +43,15 @@ export function jpeg_huffman_table(table: usize): void {
 
 // ---- Bit reader -----------------------------------------------------------------------------
 
-// One entropy-coded segment: a bit buffer of up to 32 bits, filled a byte at a time with 0xFF00
-// unstuffed; at a marker it feeds zeros, as libjpeg does, and leaves `pos` at the marker. Kept
-// to 32 bits filled bytewise, so the byte an error message names stays what it has been.
+// One entropy-coded segment: a bit buffer of up to 63 bits, with 0xFF00 unstuffed; at a marker it
+// feeds zeros, as libjpeg does, and leaves `pos` at the marker. Filled 7 bytes at once where none
+// of them is 0xFF (almost everywhere: a 0xFF data byte is rare), else a byte at a time.
 let data: usize = 0;
 let length: i32 = 0;
 /** Next byte to read into the buffer. */
 let pos: i32 = 0;
 /** The bit buffer: its low `count` bits are the next unread bits, most significant first. */
-let bits: u32 = 0;
+let bits: u64 = 0;
 let count: i32 = 0;
 /** Set once the segment's closing marker is reached: from then on zeros are fed. */
 let atMarker = false;
@@ -71,10 +71,25 @@ function resetReader(at: i32): void {
   eobRun = 0;
 }
 
-/** Tops the buffer up to more than 24 bits. */
+/** Tops the buffer up to at least 56 bits. */
 function fill(): void {
-  while (count <= 24) {
-    let byte: u32 = 0;
+  if (!atMarker && pos + 8 <= length) {
+    const need = (63 - count) >> 3;
+    // the next 8 bytes, the first in the top byte; flags a byte's top bit where it may be 0xFF
+    // (never missing one: the zero-byte test of ~word, exact up to its lowest zero byte, whose
+    // borrow can only flag bytes above it, which are earlier in the data)
+    const word = bswap<u64>(load<u64>(data + pos));
+    const inverted = ~word;
+    const maybeFF = (inverted - 0x0101010101010101) & ~inverted & 0x8080808080808080;
+    if ((maybeFF >> (<u64>(8 - need) << 3)) == 0) {
+      bits = (bits << (<u64>need << 3)) | (word >> (<u64>(8 - need) << 3));
+      pos += need;
+      count += need << 3;
+      return;
+    }
+  }
+  while (count <= 55) {
+    let byte: u64 = 0;
     if (!atMarker && pos < length) {
       byte = load<u8>(data + pos);
       if (byte != 0xff) pos++;
@@ -94,7 +109,7 @@ function fill(): void {
 @inline
 function decodeHuffman(table: usize): i32 {
   if (count < 16) fill();
-  const entry = <i32>load<u16>(table + LOOKUP + (((bits >>> (count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
+  const entry = <i32>load<u16>(table + LOOKUP + ((<i32>(bits >> <u64>(count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
   if (entry == 0) return decodeLongCode(table);
   count -= entry >> 8;
   return entry & 0xff;
@@ -103,7 +118,7 @@ function decodeHuffman(table: usize): i32 {
 /** decodeHuffman for codes longer than the lookup's 9 bits (rare: kept out of line). */
 function decodeLongCode(table: usize): i32 {
   for (let length = LOOKUP_BITS + 1; length <= 16; length++) {
-    const code = <i32>((bits >>> (count - length)) & ((1 << length) - 1));
+    const code = <i32>(bits >> <u64>(count - length)) & ((1 << length) - 1);
     if (code <= load<i32>(table + MAX_CODE + (length << 2))) {
       count -= length;
       return load<u8>(table + VALUES + code + load<i32>(table + VALUE_OFFSET + (length << 2)));
@@ -118,7 +133,7 @@ function decodeLongCode(table: usize): i32 {
 function readBits(n: i32): i32 {
   if (count < n) fill();
   count -= n;
-  return <i32>((bits >>> count) & ((1 << n) - 1));
+  return <i32>(bits >> <u64>count) & ((1 << n) - 1);
 }
 
 /** An n-bit magnitude category value, sign-extended (JPEG's EXTEND). */
@@ -150,8 +165,29 @@ function decodeBaseline(block: usize, dc: usize, ac: usize, predictor: i32): i32
   const size = decodeHuffman(dc);
   const value = size == 0 ? predictor : predictor + receiveExtend(size);
   store<i16>(block, <i16>value);
+  // The AC terms are most of the work: the bit buffer is kept in locals here (wasm engines keep
+  // locals in registers, globals in memory), topped up to 56+ bits whenever fewer than 32 are
+  // left, enough for the longest code (16 bits) and its value (at most 15) without another check.
+  let b = bits;
+  let c = count;
   for (let k = 1; k < 64; k++) {
-    const rs = decodeHuffman(ac);
+    if (c < 32) {
+      bits = b;
+      count = c;
+      fill();
+      b = bits;
+      c = count;
+    }
+    const entry = <i32>load<u16>(ac + LOOKUP + ((<i32>(b >> <u64>(c - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
+    let rs = entry & 0xff;
+    if (entry != 0) c -= entry >> 8;
+    else {
+      bits = b;
+      count = c;
+      rs = decodeLongCode(ac);
+      b = bits;
+      c = count;
+    }
     const s = rs & 15;
     const r = rs >> 4;
     if (s == 0) {
@@ -160,8 +196,13 @@ function decodeBaseline(block: usize, dc: usize, ac: usize, predictor: i32): i32
       continue;
     }
     k += r;
-    store<i16>(block + natural(k), <i16>receiveExtend(s));
+    c -= s;
+    const v = <i32>(b >> <u64>c) & ((1 << s) - 1);
+    // EXTEND without a branch (libjpeg-turbo's HUFF_EXTEND)
+    store<i16>(block + natural(k), <i16>(v + (((v - (1 << (s - 1))) >> 31) & ((-1 << s) + 1))));
   }
+  bits = b;
+  count = c;
   return value;
 }
 
