@@ -22,6 +22,16 @@ describe('convertImageDtype (TF convert_image_dtype)', () => {
     expect(got.data[255]).toBe(1);
   });
 
+  it('uint8 → float32 gives the same values for photo-sized images (converted in Wasm, in chunks) as for small ones', () => {
+    // 600×601 samples: more than one chunk of 2^18, and not a multiple of 16
+    const n = 600 * 601;
+    const values = Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 9)) & 255);
+    const got = convertImageDtype(new Tensor(Uint8Array.from(values), [600, 601, 1], 'uint8'), 'float32');
+    const scale = f32(1 / 255);
+    const wrong = values.filter((v, i) => got.data[i] !== f32(v * scale)).length;
+    expect(wrong).toBe(0);
+  });
+
   it('int32 → float32 divides by 2^31 - 1 (TF docs: 1, 2, 3, 4 → 4.6566129e-10 ...)', () => {
     const got = convertImageDtype(i32([1, 2, 3, 4, 2147483647, -2147483648]), 'float32');
     expect(Array.from(got.data.slice(0, 4)).map((v) => Number(v.toPrecision(8)))).toEqual([

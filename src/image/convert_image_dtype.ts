@@ -2,12 +2,16 @@ import { ConvlensError } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { allocateOutput, type DType, type TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { bytes, codec, layout } from './wasm/codec.js';
 
 export type ImageDType = 'float32' | 'int32' | 'uint8';
 
 /** The largest value of an integer image dtype: images of that dtype span 0..max. */
 const MAX: Record<'int32' | 'uint8', number> = { uint8: 255, int32: 2147483647 };
 const IMAGE_DTYPES = ['float32', 'int32', 'uint8'];
+/** uint8 → float32 of at least this many samples runs in Wasm, CHUNK samples per call. */
+const WASM_MIN = 4096;
+const CHUNK = 1 << 18;
 
 export function checkImageDType(op: string, arg: string, dtype: unknown): asserts dtype is ImageDType {
   if (!IMAGE_DTYPES.includes(dtype as string)) {
@@ -79,7 +83,18 @@ function int32ToUint8(src: TypedArray, out: TypedArray, saturate: boolean): void
  * tight loop, about twice as fast as the shared one below, which sees several array types.
  */
 function uint8ToFloat(src: Uint8Array, out: Float32Array, scale: number): void {
-  for (let i = 0; i < src.length; i++) out[i] = src[i] * scale;
+  if (src.length < WASM_MIN) {
+    for (let i = 0; i < src.length; i++) out[i] = src[i] * scale;
+    return;
+  }
+  // in Wasm SIMD, a chunk at a time so that the codec's memory stays small
+  for (let at = 0; at < src.length; at += CHUNK) {
+    const n = Math.min(CHUNK, src.length - at);
+    const [from, to] = layout([n, 4 * n]);
+    bytes().set(src.subarray(at, at + n), from);
+    codec().u8_to_f32(from, to, n, scale);
+    out.set(new Float32Array(codec().memory.buffer, to, n), at);
+  }
 }
 
 function intToFloat(src: TypedArray, out: TypedArray, scale: number): void {

@@ -18,6 +18,7 @@ interface CodecExports {
     workspace: number,
   ): void;
   jpeg_output(output: number): void;
+  u8_to_f32(src: number, dst: number, n: number, scale: number): void;
 }
 
 const PAGE = 65536;
