@@ -242,28 +242,62 @@ function decodeAcFirst(block: usize, ac: usize, ss: i32, se: i32, al: i32): void
   }
 }
 
-/** Progressive AC refinement (jdphuff.c decode_mcu_AC_refine): correction bits for nonzero
- * terms, new terms of magnitude 1 << al placed after skipping r zero-history terms. */
+/**
+ * Progressive AC refinement (jdphuff.c decode_mcu_AC_refine): correction bits for nonzero terms,
+ * new terms of magnitude 1 << al placed after skipping r zero-history terms. Most of a progressive
+ * file's decoding time is spent here, a bit at a time: the bit buffer and the end-of-band run are
+ * kept in locals (see decodeBaseline), topped up whenever a read could run short.
+ */
 function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): void {
   const p1 = 1 << al;
   const m1 = -1 << al;
   let k = ss;
-  if (eobRun == 0) {
+  let b = bits;
+  let c = count;
+  let run = eobRun;
+  if (run == 0) {
     for (; k <= se; k++) {
-      const rs = decodeHuffman(ac);
+      // 32 bits cover a code (16), an end-of-band length (14) or a sign bit
+      if (c < 32) {
+        bits = b;
+        count = c;
+        fill();
+        b = bits;
+        c = count;
+      }
+      const entry = <i32>load<u16>(ac + LOOKUP + ((<i32>(b >> <u64>(c - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
+      let rs = entry & 0xff;
+      if (entry != 0) c -= entry >> 8;
+      else {
+        bits = b;
+        count = c;
+        rs = decodeLongCode(ac);
+        b = bits;
+        c = count;
+      }
       let r = rs >> 4;
       let s = rs & 15;
       if (s != 0) {
-        s = readBits(1) != 0 ? p1 : m1;
+        c -= 1;
+        s = <i32>(b >> <u64>c) & 1 ? p1 : m1;
       } else if (r != 15) {
-        eobRun = (1 << r) + (r > 0 ? readBits(r) : 0);
+        c -= r;
+        run = (1 << r) + (<i32>(b >> <u64>c) & ((1 << r) - 1));
         break;
       }
       do {
         const at = block + natural(k);
         const coef = <i32>load<i16>(at);
         if (coef != 0) {
-          if (readBits(1) != 0 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
+          if (c < 1) {
+            bits = b;
+            count = c;
+            fill();
+            b = bits;
+            c = count;
+          }
+          c -= 1;
+          if (<i32>(b >> <u64>c) & 1 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
         } else if (--r < 0) {
           break;
         }
@@ -272,14 +306,26 @@ function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): voi
       if (s != 0) store<i16>(block + natural(k), <i16>s);
     }
   }
-  if (eobRun > 0) {
+  if (run > 0) {
     for (; k <= se; k++) {
       const at = block + natural(k);
       const coef = <i32>load<i16>(at);
-      if (coef != 0 && readBits(1) != 0 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
+      if (coef == 0) continue;
+      if (c < 1) {
+        bits = b;
+        count = c;
+        fill();
+        b = bits;
+        c = count;
+      }
+      c -= 1;
+      if (<i32>(b >> <u64>c) & 1 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
     }
-    eobRun--;
+    run--;
   }
+  bits = b;
+  count = c;
+  eobRun = run;
 }
 
 // ---- Scans ----------------------------------------------------------------------------------
