@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
-import { type InputFile, type InputProblem, inShard, listInputs } from './inputs.js';
+import { type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
@@ -45,6 +45,8 @@ export interface ExtractSummary {
   written: number;
   skipped: number;
   failed: number;
+  /** Images in folders in formats convlens does not decode (GIF, WebP...), left out. */
+  ignored: number;
   seconds: number;
   imagesPerSecond: number;
   out: string;
@@ -80,8 +82,10 @@ async function upToDate(input: string, output: string): Promise<boolean> {
 /** Counts the inputs (same walk, nothing kept) so the progress bar can show a total and an ETA. */
 async function countInputs(options: ExtractOptions, out: string): Promise<number> {
   let n = 0;
-  for await (const item of listInputs(options.inputs, { exclude: [out], extension: options.format }))
+  for await (const item of listInputs(options.inputs, { exclude: [out], extension: options.format })) {
+    if ('format' in item) continue;
     if ('error' in item ? reported(item, options.shard) : inShard(item.name, options.shard)) n++;
+  }
   return n;
 }
 
@@ -144,6 +148,14 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   let skipped = 0;
   let failed = 0;
   const failures: [string, string][] = [];
+  // images in folders in formats not decoded (GIF, WebP...): counted and named, not inputs
+  const ignored = { count: 0, formats: new Set<string>(), first: '' };
+  const ignore = (item: InputUnread) => {
+    ignored.count++;
+    ignored.formats.add(item.format);
+    ignored.first ||= item.path;
+    if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'ignored', reason: ignoredReason(item.format) })}\n`);
+  };
   const figures: { name: string; svg: string }[] = [];
   const names = new Map<number, InputFile>();
   const running = new Set<Promise<void>>();
@@ -184,6 +196,10 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   try {
     for await (const item of listInputs(options.inputs, { exclude: [out], extension: options.format })) {
       if (interrupted) break;
+      if ('format' in item) {
+        if (inShard(item.name, options.shard)) ignore(item);
+        continue;
+      }
       if ('error' in item) {
         if (!reported(item, options.shard)) continue;
         found++;
@@ -231,6 +247,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     written,
     skipped,
     failed,
+    ignored: ignored.count,
     seconds: Math.round(seconds * 1000) / 1000,
     imagesPerSecond: Math.round((written / Math.max(seconds, 1e-9)) * 10) / 10,
     out,
@@ -258,6 +275,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   const parts = [`${written} written`];
   if (skipped) parts.push(`${skipped} skipped (up to date)`);
   if (failed) parts.push(`${failed} failed`);
+  if (ignored.count) {
+    const formats = [...ignored.formats].join(', ');
+    const more = ignored.count > 1 ? ` and ${ignored.count - 1} more` : '';
+    process.stderr.write(
+      `extract: left out ${ignored.count} image${ignored.count === 1 ? '' : 's'} in formats convlens does not read (${formats}; it reads PNG and JPEG): ${ignored.first}${more}\n`,
+    );
+  }
   if (found === 0)
     process.stderr.write(`extract: no inputs${options.shard ? ` in shard ${options.shard.index}/${options.shard.count}` : ''}\n`);
   else
@@ -265,6 +289,10 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
     );
   return failed > 0 ? 1 : 0;
+}
+
+function ignoredReason(format: string): string {
+  return `${format} images are not read (PNG and JPEG are)`;
 }
 
 /** The run's report page. Its figure modules are loaded only here: most runs write no report, and the workers start sooner. */

@@ -26,6 +26,32 @@ export interface InputProblem {
 /** File extensions taken from folders and globs (a file named on the command line is always tried). */
 export const IMAGE_EXTENSIONS = /\.(png|jpe?g|jpe|jfif)$/i;
 
+/** Image formats a folder may hold that convlens does not decode, by extension: left out, and said so. */
+const UNREAD_FORMATS: [RegExp, string][] = [
+  [/\.gif$/i, 'GIF'],
+  [/\.webp$/i, 'WebP'],
+  [/\.bmp$/i, 'BMP'],
+  [/\.tiff?$/i, 'TIFF'],
+  [/\.(heic|heif)$/i, 'HEIF'],
+  [/\.avif$/i, 'AVIF'],
+];
+
+/** The name of the image format of a file convlens does not decode (`x.gif` → GIF), by its extension. */
+export function unreadFormat(name: string): string | undefined {
+  return UNREAD_FORMATS.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+/**
+ * An image in a folder that is in a format convlens does not decode (GIF, WebP...): not an input,
+ * but reported, so that a folder of them does not look like an empty one. Has its `name`, so that
+ * only the shard of that name reports it.
+ */
+export interface InputUnread {
+  path: string;
+  name: string;
+  format: string;
+}
+
 /** A short reason for a file-system error (`no such file or directory`, `permission denied`...). */
 export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
@@ -108,6 +134,8 @@ interface Tree {
   base: string;
   /** Whether a file (by its name relative to `base`, `/`-separated) is an input. */
   accepts: (name: string) => boolean;
+  /** A folder argument (not a glob): its images in formats convlens does not decode are reported. */
+  isFolder: boolean;
   /** Folder levels walked: files of `base` are at depth 1. */
   maxDepth: number;
   /** The problem when the walk finds no input. */
@@ -118,6 +146,8 @@ interface Tree {
 interface Listing {
   files: string[];
   dirs: string[];
+  /** Images in formats convlens does not decode (folders only: a glob's pattern decides itself). */
+  unread: string[];
   error?: string;
 }
 
@@ -125,12 +155,13 @@ interface Listing {
 async function listFolder(source: Tree, dir: string, depth: number, exclude: string[]): Promise<Listing> {
   const files: string[] = [];
   const dirs: string[] = [];
+  const unread: string[] = [];
   const folder = dir ? join(source.base, dir) : source.base;
   let handle: AsyncIterable<Dirent>;
   try {
     handle = await opendir(folder);
   } catch (error) {
-    return { files, dirs, error: fsReason(error) };
+    return { files, dirs, unread, error: fsReason(error) };
   }
   let error: string | undefined;
   try {
@@ -142,6 +173,7 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
         if (depth < source.maxDepth && !exclude.some((e) => isInside(resolve(path), e))) dirs.push(entry.name);
       } else if (type === 'file') {
         if (source.accepts(dir ? `${dir}/${entry.name}` : entry.name)) files.push(entry.name);
+        else if (source.isFolder && unreadFormat(entry.name)) unread.push(entry.name);
       }
     }
   } catch (failure) {
@@ -149,7 +181,8 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
   }
   files.sort();
   dirs.sort();
-  return { files, dirs, error };
+  unread.sort();
+  return { files, dirs, unread, error };
 }
 
 /**
@@ -215,7 +248,7 @@ interface Group {
 export async function* listInputs(
   args: string[],
   options: { exclude?: string[]; extension?: string } = {},
-): AsyncGenerator<InputFile | InputProblem> {
+): AsyncGenerator<InputFile | InputProblem | InputUnread> {
   const exclude = (options.exclude ?? []).map((e) => resolve(e));
   const sources: Source[] = [];
   for (const [index, arg] of args.entries()) sources.push(await sourceOf(arg, index));
@@ -277,8 +310,12 @@ export async function* listInputs(
       if (item) yield item;
     } else {
       let found = false;
-      for await (const { dir, files, dirs, error } of walk(source, exclude)) {
+      for await (const { dir, files, dirs, unread, error } of walk(source, exclude)) {
         found ||= files.length > 0 || error !== undefined;
+        for (const file of unread) {
+          const name = dir ? `${dir}/${file}` : file;
+          yield { path: join(source.base, dir, file), name, format: unreadFormat(file)! };
+        }
         // an unreadable subfolder is its own shard's problem (by its name); the argument's own, every shard's
         if (error) yield { path: join(source.base, dir), name: dir || undefined, error: `cannot read this folder: ${error}` };
         const group = await groupOf(dir, { index: source.index, files });
@@ -310,9 +347,9 @@ function blockedByFolder(item: InputFile, dirs: string[], folder: string, extens
 
 /** Folder by folder (each one's inputs, then its subfolders in name order), from the top. */
 async function* walk(source: Tree, exclude: string[], dir = '', depth = 1): AsyncGenerator<Listing & { dir: string }> {
-  const { files, dirs, error } = await listFolder(source, dir, depth, exclude);
-  yield { dir, files, dirs, error };
-  for (const sub of dirs) yield* walk(source, exclude, dir ? `${dir}/${sub}` : sub, depth + 1);
+  const listing = await listFolder(source, dir, depth, exclude);
+  yield { dir, ...listing };
+  for (const sub of listing.dirs) yield* walk(source, exclude, dir ? `${dir}/${sub}` : sub, depth + 1);
 }
 
 /** What an argument names: a file, a folder, a glob, or nothing. */
@@ -330,6 +367,7 @@ async function sourceOf(arg: string, index: number): Promise<Source> {
       arg,
       base: scan.base || '.',
       accepts: isMatch,
+      isFolder: false,
       maxDepth: scan.glob.includes('**') ? Number.POSITIVE_INFINITY : scan.glob.split('/').length,
       none: 'no files match this pattern',
     };
@@ -341,6 +379,7 @@ async function sourceOf(arg: string, index: number): Promise<Source> {
       arg,
       base: arg,
       accepts: (name) => IMAGE_EXTENSIONS.test(name),
+      isFolder: true,
       maxDepth: Number.POSITIVE_INFINITY,
       none: 'no PNG or JPEG files in this folder',
     };

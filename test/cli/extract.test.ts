@@ -86,6 +86,26 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     }
   });
 
+  it('says which images of a folder it left out for their format (GIF, WebP...), in its summary and in --json; exit 0', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'camera.png'));
+    writeFileSync(join(dir, 'in', 'anim.gif'), 'GIF89a');
+    writeFileSync(join(dir, 'in', 'photo.webp'), 'RIFF');
+    const run = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      `extract: left out 2 images in formats convlens does not read (GIF, WebP; it reads PNG and JPEG): ${join('in', 'anim.gif')} and 1 more`,
+    );
+    expect(run.stderr).toMatch(/extract: 1 input: 1 written/);
+    const json = jsonLines(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o2', '--json'], { cwd: dir }).stdout);
+    expect(json.filter((l) => l.status === 'ignored')).toEqual([
+      { input: join('in', 'anim.gif'), status: 'ignored', reason: 'GIF images are not read (PNG and JPEG are)' },
+      { input: join('in', 'photo.webp'), status: 'ignored', reason: 'WebP images are not read (PNG and JPEG are)' },
+    ]);
+    expect(json.at(-1)?.summary).toMatchObject({ found: 1, written: 1, failed: 0, ignored: 2 });
+  });
+
   it('all good inputs exit 0; files named explicitly and missing ones', () => {
     const dir = tempDir();
     const ok = convlens(

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type InputFile, type InputProblem, listInputs, outputNames } from '../../src/cli/inputs.js';
+import { type InputFile, type InputProblem, type InputUnread, listInputs, outputNames } from '../../src/cli/inputs.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -14,8 +14,8 @@ function files(dir: string, paths: string[]): void {
   }
 }
 
-async function list(args: string[], cwd: string, options: { exclude?: string[] } = {}): Promise<(InputFile | InputProblem)[]> {
-  const items: (InputFile | InputProblem)[] = [];
+async function list(args: string[], cwd: string, options: { exclude?: string[] } = {}): Promise<Item[]> {
+  const items: Item[] = [];
   const previous = process.cwd();
   process.chdir(cwd);
   try {
@@ -27,8 +27,13 @@ async function list(args: string[], cwd: string, options: { exclude?: string[] }
 }
 
 /** `input → output` for the inputs, `input: error` for the problems. */
-function show(items: (InputFile | InputProblem)[]): string[] {
-  return items.map((i) => ('error' in i ? `${i.path}: ${i.error}` : `${i.path} → ${i.output}`));
+type Item = InputFile | InputProblem | InputUnread;
+
+/** `input → output` for the inputs, `input: error` for the problems, `input: not read (FORMAT)` for images left out. */
+function show(items: Item[]): string[] {
+  return items.map((i) =>
+    'error' in i ? `${i.path}: ${i.error}` : 'format' in i ? `${i.path}: not read (${i.format})` : `${i.path} → ${i.output}`,
+  );
 }
 
 describe('outputNames', () => {
@@ -182,7 +187,7 @@ describe('listInputs: an output file that would take a subfolder output folder n
   it('refuses the file (always the file, so every run agrees); the folder goes on', async () => {
     const dir = tempDir();
     files(dir, ['in/k.jpg', 'in/k.png/inner.png', 'in/other.png']);
-    const items: (InputFile | InputProblem)[] = [];
+    const items: Item[] = [];
     for await (const item of listInputs([join(dir, 'in')], { extension: 'png' })) items.push(item);
     expect(show(items)).toEqual([
       `${join(dir, 'in', 'k.jpg')}: its output k.png would have the name of the output folder of ${join(dir, 'in', 'k.png')}/ (rename one of them)`,
@@ -190,8 +195,39 @@ describe('listInputs: an output file that would take a subfolder output folder n
       `${join(dir, 'in', 'k.png', 'inner.png')} → k.png/inner`,
     ]);
     // with another output format there is no clash
-    const npy: (InputFile | InputProblem)[] = [];
+    const npy: Item[] = [];
     for await (const item of listInputs([join(dir, 'in')], { extension: 'npy' })) npy.push(item);
     expect(npy.filter((i) => 'error' in i)).toEqual([]);
+  });
+});
+
+describe('listInputs: images in formats convlens does not read', () => {
+  it("a folder's GIF, WebP, BMP, TIFF, HEIF and AVIF files are named as not read; other files and globs' matches are not", async () => {
+    const dir = tempDir();
+    files(dir, [
+      'in/a.png',
+      'in/b.GIF',
+      'in/c.webp',
+      'in/sub/d.bmp',
+      'in/sub/e.tif',
+      'in/f.heic',
+      'in/g.avif',
+      'in/notes.txt',
+      'in/.h.gif',
+    ]);
+    expect(show(await list(['in'], dir))).toEqual([
+      'in/b.GIF: not read (GIF)',
+      'in/c.webp: not read (WebP)',
+      'in/f.heic: not read (HEIF)',
+      'in/g.avif: not read (AVIF)',
+      'in/a.png → a',
+      'in/sub/d.bmp: not read (BMP)',
+      'in/sub/e.tif: not read (TIFF)',
+    ]);
+    // a glob's pattern says what it wants: a matching GIF is an input (that will fail to decode, saying why)
+    expect(show(await list(['in/*.GIF'], dir))).toEqual(['in/b.GIF → b']);
+    // a folder with no PNG or JPEG is still reported as such
+    files(dir, ['gifs/x.gif']);
+    expect(show(await list(['gifs'], dir))).toEqual(['gifs/x.gif: not read (GIF)', 'gifs: no PNG or JPEG files in this folder']);
   });
 });
