@@ -154,7 +154,8 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     ignored.count++;
     ignored.formats.add(item.format);
     ignored.first ||= item.path;
-    if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'ignored', reason: ignoredReason(item.format) })}\n`);
+    const reason = `${item.format} images are not read (PNG and JPEG are)`;
+    if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'ignored', reason })}\n`);
   };
   const figures: { name: string; svg: string }[] = [];
   const names = new Map<number, InputFile>();
@@ -289,10 +290,6 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
     );
   return failed > 0 ? 1 : 0;
-}
-
-function ignoredReason(format: string): string {
-  return `${format} images are not read (PNG and JPEG are)`;
 }
 
 /** The run's report page. Its figure modules are loaded only here: most runs write no report, and the workers start sooner. */

@@ -136,6 +136,32 @@ function readBits(n: i32): i32 {
   return <i32>(bits >> <u64>count) & ((1 << n) - 1);
 }
 
+// The hot loops (decodeBaseline's AC terms, decodeAcRefine) keep the bit buffer in locals `b`
+// and `c` (wasm engines keep locals in registers, globals in memory) and use these two:
+
+/** Tops up the buffer held in locals (b, c) through the globals: returns the new count, `bits` holds the bits. */
+function refill(b: u64, c: i32): i32 {
+  bits = b;
+  count = c;
+  fill();
+  return count;
+}
+
+/**
+ * The next symbol of `table` at the top of the buffer (b, c), which must hold at least 16 bits:
+ * (code length << 8) | symbol. A bad code reads as symbol 0 of length 0 (see decodeLongCode).
+ */
+// @ts-ignore: decorator
+@inline
+function nextSymbol(table: usize, b: u64, c: i32): i32 {
+  const entry = <i32>load<u16>(table + LOOKUP + ((<i32>(b >> <u64>(c - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
+  if (entry != 0) return entry;
+  bits = b;
+  count = c;
+  const symbol = decodeLongCode(table);
+  return ((c - count) << 8) | symbol;
+}
+
 /** An n-bit magnitude category value, sign-extended (JPEG's EXTEND). */
 // @ts-ignore: decorator
 @inline
@@ -165,29 +191,18 @@ function decodeBaseline(block: usize, dc: usize, ac: usize, predictor: i32): i32
   const size = decodeHuffman(dc);
   const value = size == 0 ? predictor : predictor + receiveExtend(size);
   store<i16>(block, <i16>value);
-  // The AC terms are most of the work: the bit buffer is kept in locals here (wasm engines keep
-  // locals in registers, globals in memory), topped up to 56+ bits whenever fewer than 32 are
-  // left, enough for the longest code (16 bits) and its value (at most 15) without another check.
+  // The AC terms are most of the work: the buffer in locals, topped up to 56+ bits whenever fewer
+  // than 32 are left, enough for the longest code (16 bits) and its value (at most 15).
   let b = bits;
   let c = count;
   for (let k = 1; k < 64; k++) {
     if (c < 32) {
-      bits = b;
-      count = c;
-      fill();
+      c = refill(b, c);
       b = bits;
-      c = count;
     }
-    const entry = <i32>load<u16>(ac + LOOKUP + ((<i32>(b >> <u64>(c - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
-    let rs = entry & 0xff;
-    if (entry != 0) c -= entry >> 8;
-    else {
-      bits = b;
-      count = c;
-      rs = decodeLongCode(ac);
-      b = bits;
-      c = count;
-    }
+    const symbol = nextSymbol(ac, b, c);
+    c -= symbol >> 8;
+    const rs = symbol & 0xff;
     const s = rs & 15;
     const r = rs >> 4;
     if (s == 0) {
@@ -246,7 +261,7 @@ function decodeAcFirst(block: usize, ac: usize, ss: i32, se: i32, al: i32): void
  * Progressive AC refinement (jdphuff.c decode_mcu_AC_refine): correction bits for nonzero terms,
  * new terms of magnitude 1 << al placed after skipping r zero-history terms. Most of a progressive
  * file's decoding time is spent here, a bit at a time: the bit buffer and the end-of-band run are
- * kept in locals (see decodeBaseline), topped up whenever a read could run short.
+ * kept in locals, topped up whenever a read could run short.
  */
 function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): void {
   const p1 = 1 << al;
@@ -259,22 +274,12 @@ function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): voi
     for (; k <= se; k++) {
       // 32 bits cover a code (16), an end-of-band length (14) or a sign bit
       if (c < 32) {
-        bits = b;
-        count = c;
-        fill();
+        c = refill(b, c);
         b = bits;
-        c = count;
       }
-      const entry = <i32>load<u16>(ac + LOOKUP + ((<i32>(b >> <u64>(c - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)) << 1));
-      let rs = entry & 0xff;
-      if (entry != 0) c -= entry >> 8;
-      else {
-        bits = b;
-        count = c;
-        rs = decodeLongCode(ac);
-        b = bits;
-        c = count;
-      }
+      const symbol = nextSymbol(ac, b, c);
+      c -= symbol >> 8;
+      const rs = symbol & 0xff;
       let r = rs >> 4;
       let s = rs & 15;
       if (s != 0) {
@@ -290,11 +295,8 @@ function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): voi
         const coef = <i32>load<i16>(at);
         if (coef != 0) {
           if (c < 1) {
-            bits = b;
-            count = c;
-            fill();
+            c = refill(b, c);
             b = bits;
-            c = count;
           }
           c -= 1;
           if (<i32>(b >> <u64>c) & 1 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
@@ -312,11 +314,8 @@ function decodeAcRefine(block: usize, ac: usize, ss: i32, se: i32, al: i32): voi
       const coef = <i32>load<i16>(at);
       if (coef == 0) continue;
       if (c < 1) {
-        bits = b;
-        count = c;
-        fill();
+        c = refill(b, c);
         b = bits;
-        c = count;
       }
       c -= 1;
       if (<i32>(b >> <u64>c) & 1 && (coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef + m1));
