@@ -20,20 +20,23 @@ export function isDType(value: unknown): value is DType {
 
 const BYTES: Record<DType, number> = { float32: 4, int32: 4, uint8: 1, bool: 1 };
 
+/** The typed array each dtype's values live in. */
+export const STORAGE: {
+  [D in DType]: { new (size: number): DataTypeMap[D]; new (buffer: ArrayBufferLike, offset: number, size: number): DataTypeMap[D] };
+} = {
+  float32: Float32Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
 /**
  * A zeroed array for `size` values of `dtype`. A size no array can hold (a huge shape from absurd
  * padding or a typo) is a ConvlensError naming `op`, not the engine's RangeError.
  */
 export function allocate<D extends DType>(dtype: D, size: number, op = 'tensor'): DataTypeMap[D] {
   try {
-    switch (dtype) {
-      case 'float32':
-        return new Float32Array(size) as DataTypeMap[D];
-      case 'int32':
-        return new Int32Array(size) as DataTypeMap[D];
-      default:
-        return new Uint8Array(size) as DataTypeMap[D];
-    }
+    return new STORAGE[dtype](size);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const gigabytes = (size * BYTES[dtype]) / 2 ** 30;
@@ -75,14 +78,7 @@ export function allocateOutput<D extends DType>(dtype: D, size: number, op = 'te
     return allocate(dtype, size, op); // too large: allocate's error names the op
   }
   // a plain view, never the Buffer itself: Buffer's slice() shares memory where Uint8Array's copies
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
-    case 'int32':
-      return new Int32Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
-    default:
-      return new Uint8Array(memory.buffer, memory.byteOffset, size) as DataTypeMap[D];
-  }
+  return new STORAGE[dtype](memory.buffer, memory.byteOffset, size);
 }
 
 /** The dtype a typed array's values keep; JavaScript callers may pass any typed array, not just the three we store. */

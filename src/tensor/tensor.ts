@@ -1,18 +1,10 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import type { DataTypeMap, DType } from './dtype.js';
+import { type DataTypeMap, type DType, STORAGE } from './dtype.js';
 import { formatTensor } from './format.js';
 import { formatShape, isValidShape, sizeFromShape } from './shape.js';
 
 /** Nested arrays as `array()` returns them: numbers (booleans for `bool`) at the leaves. */
 export type NestedArray = number | boolean | NestedArray[];
-
-/** The typed array each dtype's values live in. */
-const STORAGE: Record<DType, Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor> = {
-  float32: Float32Array,
-  int32: Int32Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-};
 
 /**
  * An immutable n-dimensional array: a flat row-major typed array plus a shape.
@@ -27,7 +19,7 @@ export class Tensor<D extends DType = DType> {
     if (!isValidShape(shape)) {
       throw new ConvlensError(`tensor: shape ${describeValue(shape)} is not a list of non-negative integers`);
     }
-    const storage = STORAGE[dtype];
+    const storage = Object.hasOwn(STORAGE, dtype) ? STORAGE[dtype] : undefined;
     if (!storage) throw new ConvlensError(`tensor: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
     if (!(data instanceof storage)) {
       throw new ConvlensError(`tensor: ${dtype} values must be held in a ${storage.name}, got ${describeValue(data)}`);
