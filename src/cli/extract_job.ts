@@ -57,9 +57,20 @@ function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
   return img;
 }
 
+/** The run's kernel as a tensor, made once per worker rather than once per image. */
+const kernels = new WeakMap<ExtractConfig, Tensor>();
+function kernelOf(config: ExtractConfig): Tensor {
+  let kernel = kernels.get(config);
+  if (!kernel) {
+    kernel = constant(config.kernel);
+    kernels.set(config, kernel);
+  }
+  return kernel;
+}
+
 /** Filter → detect → condense one decoded image with the run's settings. */
 export function runExtraction(config: ExtractConfig, img: Tensor): Extraction {
-  return extractFeature(img, constant(config.kernel), {
+  return extractFeature(img, kernelOf(config), {
     convStride: config.stride,
     convPadding: config.padding,
     activation: 'relu',

@@ -1,17 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ConvlensError } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import { fsReason } from './inputs.js';
 import { UsageError } from './usage.js';
 
+let written = 0;
+/**
+ * A file name part no other writer picks: the process, the thread, a count and a random part (for
+ * processes of other machines writing to the same shared folder). Not node:crypto, whose ~15
+ * modules every extract worker would load before its first image.
+ */
+function uniqueSuffix(): string {
+  return `${process.pid}-${threadId}-${written++}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 /** Fails before any work (a usage error, exit 2) if the folder `--out` names cannot be created or written. */
 export async function checkWritable(out: string): Promise<void> {
   try {
     await makeDirectory(out);
-    const probe = join(out, `.convlens-probe-${randomBytes(4).toString('hex')}`);
+    const probe = join(out, `.convlens-probe-${uniqueSuffix()}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
@@ -30,7 +40,7 @@ export async function makeDirectory(path: string): Promise<void> {
  * ConvlensError that names the file and the reason.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = join(dirname(path), `.${uniqueSuffix()}.tmp`);
   try {
     await makeDirectory(dirname(path));
     await writeFile(temporary, data);
@@ -54,7 +64,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     if (madeDirs.size > 10_000) madeDirs.clear();
     madeDirs.add(dir);
   }
-  const temporary = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = join(dir, `.${uniqueSuffix()}.tmp`);
   try {
     writeFileSync(temporary, data);
     renameSync(temporary, path);
