@@ -9,7 +9,8 @@ import type { Pool2DInfo } from '../types.js';
 function pool(x: Float32Array, info: Pool2DInfo, out: Float32Array, max: boolean): void {
   const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft } = info;
-  const cells = new Int32Array(filterHeight * filterWidth);
+  // a window's cells inside the image: never more than the image has (a SAME window may be far larger)
+  const cells = new Int32Array(Math.min(filterHeight, inHeight) * Math.min(filterWidth, inWidth));
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       const y0 = oy * strideHeight - padTop;

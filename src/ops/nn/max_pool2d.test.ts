@@ -45,6 +45,14 @@ forEachBackend(() => {
       expectTensor(maxPool2d({ input: x, ksize: 2, strides: 2, padding: 'SAME' }), [1, 2, 2, 1], [5, 7, 13, 15]);
     });
 
+    it('a SAME window far larger than the image pools the whole image (no window-sized buffer)', () => {
+      const values = [3, -1, 4, 1, -5, 9, 2, -6, 5, 3, 5, -8];
+      const x = tensor(values, [1, 3, 4, 1]);
+      const huge = { input: x, ksize: 1e6, strides: 1e6, padding: 'SAME' as const };
+      expectTensor(maxPool2d(huge), [1, 1, 1, 1], [Math.max(...values)]);
+      expectTensor(avgPool2d(huge), [1, 1, 1, 1], [values.reduce((a, b) => a + b) / values.length]);
+    });
+
     it('strides default to ksize, as Keras pooling layers do', () => {
       const x = tensor(
         Array.from({ length: 36 }, (_, i) => i),
