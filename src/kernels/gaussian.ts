@@ -11,9 +11,13 @@ export interface GaussianOptions {
   normalize?: 'sum' | 'trapz' | false;
 }
 
+/** The largest size: a 4096×4096 kernel (16.8M values, 64 MB) is far beyond any use as a filter. */
+const MAX_SIZE = 4096;
+
 /** A size×size Gaussian kernel (float32), the outer product of a sampled 1-D Gaussian. */
 export function gaussian(size = 3, std = 1, options: GaussianOptions = {}): Tensor {
   if (!Number.isInteger(size) || size < 1) throw new ConvlensError(`gaussian: size must be a positive integer, got ${describeValue(size)}`);
+  if (size > MAX_SIZE) throw new ConvlensError(`gaussian: size must be at most ${MAX_SIZE}, got ${size}`);
   if (!(typeof std === 'number' && std > 0 && Number.isFinite(std))) {
     throw new ConvlensError(`gaussian: std must be a positive number, got ${describeValue(std)}`);
   }
@@ -23,11 +27,18 @@ export function gaussian(size = 3, std = 1, options: GaussianOptions = {}): Tens
     throw new ConvlensError(`gaussian: normalize must be 'sum', 'trapz' or false, got ${describeValue(normalize)}`);
   }
   const centre = (size - 1) / 2;
-  const profile = Array.from({ length: size }, (_, n) => Math.exp(-0.5 * ((n - centre) / std) ** 2));
-  let scale = 1;
-  if (normalize === 'trapz') scale = size === 1 ? 1 : profile.reduce((a, b) => a + b, 0) - (profile[0] + profile[size - 1]) / 2;
-  const oneD = profile.map((v) => v / scale);
-  const values = oneD.flatMap((a) => oneD.map((b) => a * b));
-  const total = values.reduce((a, b) => a + b, 0);
-  return tensor(normalize === 'sum' ? values.map((v) => v / total) : values, [size, size], 'float32');
+  const oneD = Float64Array.from({ length: size }, (_, n) => Math.exp(-0.5 * ((n - centre) / std) ** 2));
+  if (normalize === 'trapz' && size > 1) {
+    const integral = oneD.reduce((a, b) => a + b, 0) - (oneD[0] + oneD[size - 1]) / 2;
+    for (let n = 0; n < size; n++) oneD[n] /= integral;
+  }
+  // in float64, summed row by row, then rounded once to float32
+  let total = 1;
+  if (normalize === 'sum') {
+    total = 0;
+    for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) total += oneD[a] * oneD[b];
+  }
+  const values = new Float32Array(size * size);
+  for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) values[a * size + b] = (oneD[a] * oneD[b]) / total;
+  return tensor(values, [size, size], 'float32');
 }

@@ -79,6 +79,9 @@ describe('gaussian', () => {
 
   it('rejects bad sizes and deviations', () => {
     expect(() => gaussian(0, 1)).toThrow(/gaussian: size must be a positive integer, got 0/);
+    // a clear error at once, not minutes of work and an out-of-memory crash
+    expect(() => gaussian(50_000, 1)).toThrow(/gaussian: size must be at most 4096, got 50000/);
+    expect(() => gaussian(1e9, 1)).toThrow(/gaussian: size must be at most 4096, got 1000000000/);
     expect(() => gaussian(3, -1)).toThrow(/gaussian: std must be a positive number, got -1/);
     expect(() => gaussian('3' as never, 1)).toThrow(/gaussian: size must be a positive integer, got "3"/);
     expect(() => gaussian(3, Number.NaN)).toThrow(/gaussian: std must be a positive number, got NaN/);
