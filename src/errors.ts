@@ -17,7 +17,8 @@ export function check(condition: unknown, op: string, message: string): asserts 
  * which JSON would turn into null), strings quoted, arrays and plain objects written out.
  */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === undefined || value === null) return String(value);
   if (typeof value === 'function') return 'a function';

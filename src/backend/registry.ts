@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { jsBackend } from './js/index.js';
 import type { Backend, BackendName } from './types.js';
 
@@ -15,7 +15,7 @@ export function setBackend(name: BackendName): void {
   const backend = backends.get(name);
   if (!backend) {
     const known = [...backends.keys()].join(', ');
-    throw new ConvlensError(`setBackend: unknown or unavailable backend ${JSON.stringify(name)} (available: ${known})`);
+    throw new ConvlensError(`setBackend: unknown or unavailable backend ${describeValue(name)} (available: ${known})`);
   }
   current = backend;
 }

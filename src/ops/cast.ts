@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { allocate, type DType, isDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
@@ -9,7 +9,7 @@ import { asTensor, type TensorInput } from './convert.js';
  */
 export function cast<D extends DType>(x: TensorInput, dtype: D): Tensor<D> {
   const t = asTensor('cast', 'x', x);
-  if (!isDType(dtype)) throw new ConvlensError(`cast: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
+  if (!isDType(dtype)) throw new ConvlensError(`cast: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
   if (t.dtype === dtype) return t as Tensor<D>;
   const out = allocate(dtype, t.size);
   if (dtype === 'bool') for (let i = 0; i < t.size; i++) out[i] = t.data[i] !== 0 ? 1 : 0;

@@ -66,7 +66,7 @@ forEachBackend(() => {
       expectConvlensError(() => sum(x, 2), /^sum: axis 2 is out of range for a tensor of rank 2 \(expected an integer in \[-2, 1\]\)/));
     it('negative axis out of range', () => expectConvlensError(() => mean(x, [-3]), /^mean: axis -3 is out of range/));
     it('fractional axis', () => expectConvlensError(() => max(x, 0.5), /^max: axis 0.5 is out of range/));
-    it('repeated axis', () => expectConvlensError(() => sum(x, [1, -1]), /^sum: axis \[1,-1\] repeats an axis/));
+    it('repeated axis', () => expectConvlensError(() => sum(x, [1, -1]), /^sum: axis \[1, -1\] repeats an axis/));
     it('max of an empty axis', () => expectConvlensError(() => max(tensor([])), /^max: cannot reduce an empty axis \(shape \[0\]\)/));
   });
 });

@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry.js';
 import type { ReduceOp } from '../backend/types.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { allocate, type DType } from '../tensor/dtype.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -19,7 +19,7 @@ function reduceOp(
   let t = asTensor(op, 'x', x);
   const axes =
     axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
-  if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
+  if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
   const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const reduceSize = axes.reduce((n, a) => n * t.shape[a], 1);
   if (reduceSize === 0 && kind !== 'sum') throw new ConvlensError(`${op}: cannot reduce an empty axis (shape [${t.shape.join(', ')}])`);

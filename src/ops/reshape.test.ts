@@ -54,8 +54,8 @@ forEachBackend(() => {
       ['size mismatch', () => reshape(x, [4, 2]), /^reshape: cannot reshape 6 values of shape \[2, 3\] into \[4, 2\] \(8 values\)/],
       ['size mismatch with -1', () => reshape(x, [4, -1]), /^reshape: cannot reshape 6 values of shape \[2, 3\] into \[4, -1\]/],
       ['two -1s', () => reshape(x, [-1, -1]), /^reshape: shape \[-1, -1\] has 2 -1 entries \(at most one can be inferred\)/],
-      ['-2', () => reshape(x, [-2, -3]), /^reshape: shape \[-2,-3\] must be a list of non-negative integers with at most one -1/],
-      ['fraction', () => reshape(x, [1.5, 4]), /^reshape: shape \[1.5,4\] must be a list/],
+      ['-2', () => reshape(x, [-2, -3]), /^reshape: shape \[-2, -3\] must be a list of non-negative integers with at most one -1/],
+      ['fraction', () => reshape(x, [1.5, 4]), /^reshape: shape \[1.5, 4\] must be a list/],
       ['not a list', () => reshape(x, 6 as never), /^reshape: shape 6 must be a list/],
       ['-1 beside a zero', () => reshape(tensor([]), [0, -1]), /^reshape: cannot reshape 0 values of shape \[0\] into \[0, -1\]/],
     ];

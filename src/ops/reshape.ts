@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
@@ -7,7 +7,7 @@ import { asTensor, type TensorInput } from './convert.js';
 export function reshape(x: TensorInput, shape: number[]): Tensor {
   const t = asTensor('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
-    throw new ConvlensError(`reshape: shape ${JSON.stringify(shape)} must be a list of non-negative integers with at most one -1`);
+    throw new ConvlensError(`reshape: shape ${describeValue(shape)} must be a list of non-negative integers with at most one -1`);
   }
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new ConvlensError(`reshape: shape ${formatShape(shape)} has ${unknown} -1 entries (at most one can be inferred)`);

@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry.js';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
@@ -10,9 +10,7 @@ export function transpose(x: TensorInput, perm?: number[]): Tensor {
   const order = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
   const sorted = [...order].sort((a, b) => a - b);
   if (order.length !== t.rank || !sorted.every((v, i) => v === i)) {
-    throw new ConvlensError(
-      `transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${t.rank} axes of a rank-${t.rank} tensor`,
-    );
+    throw new ConvlensError(`transpose: perm ${describeValue(perm)} is not a permutation of the ${t.rank} axes of a rank-${t.rank} tensor`);
   }
   const out = allocate(t.dtype, t.size);
   backend().transpose(t.data, t.shape, order, out);

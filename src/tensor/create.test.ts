@@ -125,7 +125,17 @@ describe('tensor and constant: errors', () => {
     ['strings', () => tensor(['a'] as never), /^tensor: values must be numbers or booleans, got string \("a"\)/],
     ['null', () => tensor(null as never), /^tensor: values are null/],
     ['size mismatch', () => tensor([1, 2, 3], [2, 2]), /^tensor: 3 values do not fill shape \[2, 2\] \(expected 4\)/],
-    ['bad shape', () => tensor([1, 2], [-1, 2]), /^tensor: shape \[-1,2\] is not a list of non-negative integers/],
+    ['bad shape', () => tensor([1, 2], [-1, 2]), /^tensor: shape \[-1, 2\] is not a list of non-negative integers/],
+    // JSON would show these as null
+    ['NaN in a shape', () => tensor([1, 2], [Number.NaN]), /^tensor: shape \[NaN\] is not a list of non-negative integers/],
+    ['Infinity in a shape', () => tensor([1, 2], [Number.POSITIVE_INFINITY]), /^tensor: shape \[Infinity\] is not/],
+    ['a BigInt value', () => tensor([1n] as never), /^tensor: values must be numbers or booleans, got bigint \(1n\)$/],
+    [
+      'a BigInt64Array',
+      () => tensor(new BigInt64Array([5n]) as never),
+      /^tensor: values are a BigInt64Array of 1 elements \(expected numbers/,
+    ],
+    ['a DataView', () => tensor(new DataView(new ArrayBuffer(4)) as never), /^tensor: values are a DataView/],
     [
       'unknown dtype',
       () => tensor([1], undefined, 'float64' as DType),

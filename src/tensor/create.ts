@@ -39,7 +39,7 @@ function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boo
   if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) return 'bool';
   for (const v of flat) {
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got ${typeof v} (${JSON.stringify(v)})`);
+      throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got ${typeof v} (${describeValue(v)})`);
     }
   }
   // An empty list is float32 in TensorFlow, even for tf.constant.
@@ -60,15 +60,18 @@ export function fromValues(
   name = 'values',
 ): Tensor {
   if (dtype !== undefined && !isDType(dtype)) {
-    throw new ConvlensError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected float32, int32, uint8 or bool)`);
+    throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
   }
   if (shape !== undefined && !isValidShape(shape)) {
-    throw new ConvlensError(`${op}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
   }
   let flat: ArrayLike<number | boolean>;
   let inferredShape: number[];
   let inferredDType: DType;
   if (ArrayBuffer.isView(values)) {
+    if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      throw new ConvlensError(`${op}: ${name} are ${describeValue(values)} (expected numbers, nested arrays or a typed array of numbers)`);
+    }
     flat = values;
     inferredShape = [values.length];
     inferredDType = dtypeOfTypedArray(values);

@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { allocate } from './dtype.js';
 import { isValidShape, sizeFromShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -84,7 +84,7 @@ export function globalRandom(): Random {
 }
 
 function checkShape(op: string, shape: number[]): void {
-  if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
 }
 
 /** Uniform float32 values in [minval, maxval). */
