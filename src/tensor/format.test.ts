@@ -46,11 +46,26 @@ describe('toString: aligned matrix text', () => {
     const lines = text.split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[3]).toBe(' ...,');
-    expect(lines[0]).toBe('[[   0.0,    1.0,    2.0, ...,   97.0,   98.0,   99.0],');
-    expect(lines[6]).toBe(' [9900.0, 9901.0, 9902.0, ..., 9997.0, 9998.0, 9999.0]]');
+    // scientific, as NumPy prints np.arange(10000.).reshape(100, 100): 9999 / 1 is over 1000
+    expect(lines[0]).toBe('[[0.000e+00, 1.000e+00, 2.000e+00, ..., 9.700e+01, 9.800e+01, 9.900e+01],');
+    expect(lines[6]).toBe(' [9.900e+03, 9.901e+03, 9.902e+03, ..., 9.997e+03, 9.998e+03, 9.999e+03]]');
     // Every number column lines up.
     const ends = lines.filter((l) => l.includes('0.0')).map((l) => [...l.matchAll(/\d\.\d/g)].map((m) => m.index));
     for (const row of ends) expect(row).toEqual(ends[0]);
+  });
+
+  it('switches to scientific notation where NumPy does, so small values do not print as 0', () => {
+    // NumPy 2.4 prints these float32 arrays as [1.e-08 2.e-07], [1.5e-07 2.0e-07], [1.e-05 1.e+03],
+    // [1.e-04 1.e+00], [1.2345679e+08 1.0000000e+00] and [ 0.  1. 99.]
+    expect(tensor([1e-8, 2e-7]).toString()).toBe('[1.0e-08, 2.0e-07]');
+    expect(tensor([1.5e-7, 2e-7]).toString()).toBe('[1.5e-07, 2.0e-07]');
+    expect(tensor([1e-5, 1000]).toString()).toBe('[1.0e-05, 1.0e+03]');
+    expect(tensor([0.0001, 1]).toString()).toBe('[1.0e-04, 1.0e+00]');
+    expect(tensor([123456789, 1]).toString()).toBe('[1.2346e+08, 1.0000e+00]');
+    expect(tensor([0, 1, 99]).toString()).toBe('[ 0.0,  1.0, 99.0]');
+    expect(tensor([-1e-8, 0]).toString()).toBe('[-1.0e-08,  0.0e+00]');
+    // asked-for digits keep fixed notation
+    expect(formatTensor(tensor([1e-8, 1]), { digits: 4 })).toBe('[0.0000, 1.0000]');
   });
 
   it('takes decimals and width from the values shown, not the hidden ones', () => {

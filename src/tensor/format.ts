@@ -7,28 +7,64 @@ interface Formattable {
 }
 
 export interface FormatOptions {
-  /** Digits after the decimal point for float tensors; by default the fewest (up to 4) that show the values. */
+  /**
+   * Digits after the decimal point for float tensors, in fixed notation. By default the fewest
+   * (up to 4) that show the values, in scientific notation where NumPy would use it (1.0e-08).
+   */
   digits?: number;
   /** Above this many elements, only `edgeItems` at each end of an axis are shown. */
   threshold?: number;
   edgeItems?: number;
 }
 
-function defaultDigits(values: number[]): number {
+/** The fewest digits (1 to 4) after the point at which `written(v, digits)` gives back every value. */
+function fewestDigits(values: number[], written: (v: number, digits: number) => number): number {
   for (let digits = 0; digits < 4; digits++) {
-    const scale = 10 ** digits;
-    if (values.every((v) => !Number.isFinite(v) || Math.abs(Math.round(v * scale) - v * scale) < 1e-6 * Math.max(1, Math.abs(v * scale)))) {
-      return Math.max(digits, 1);
-    }
+    if (values.every((v) => !Number.isFinite(v) || Math.abs(written(v, digits) - v) <= 1e-6 * Math.abs(v))) return Math.max(digits, 1);
   }
   return 4;
 }
 
-function formatNumber(value: number, dtype: DType, digits: number): string {
+/**
+ * NumPy's rule for printing floats in scientific notation: some finite non-zero magnitude is
+ * below 1e-4 or at least 1e8, or the largest is over 1000 times the smallest. Fixed notation
+ * would show 1e-8 as 0.0, or bury 1e-5 beside 1000.
+ */
+function needsScientific(values: number[]): boolean {
+  let smallest = Number.POSITIVE_INFINITY;
+  let largest = 0;
+  for (const v of values) {
+    const magnitude = Math.abs(v);
+    if (magnitude === 0 || magnitude === Number.POSITIVE_INFINITY || Number.isNaN(magnitude)) continue;
+    smallest = Math.min(smallest, magnitude);
+    largest = Math.max(largest, magnitude);
+  }
+  return largest > 0 && (smallest < 1e-4 || largest >= 1e8 || largest / smallest > 1e3);
+}
+
+interface Notation {
+  scientific: boolean;
+  digits: number;
+}
+
+function floatNotation(values: number[], digits: number | undefined): Notation {
+  // digits asked for: fixed notation with them, as the lesson's matrices are printed
+  if (digits !== undefined) return { scientific: false, digits };
+  if (needsScientific(values)) return { scientific: true, digits: fewestDigits(values, (v, d) => Number(v.toExponential(d))) };
+  return { scientific: false, digits: fewestDigits(values, (v, d) => Math.round(v * 10 ** d) / 10 ** d) };
+}
+
+function formatNumber(value: number, dtype: DType, notation: Notation): string {
   if (dtype === 'bool') return value ? 'true' : 'false';
   if (dtype !== 'float32') return String(value);
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  const { scientific, digits } = notation;
+  if (scientific) {
+    // NumPy's form: at least two exponent digits (1.5e-07)
+    const [mantissa, exponent] = (value === 0 ? 0 : value).toExponential(digits).split('e');
+    return `${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, '0')}`;
+  }
   const text = value.toFixed(digits);
   return text === `-${(0).toFixed(digits)}` ? text.slice(1) : text;
 }
@@ -55,8 +91,8 @@ export function formatTensor(t: Formattable, options: FormatOptions = {}): strin
   };
   collect(0, 0);
 
-  const digits = options.digits ?? (t.dtype === 'float32' ? defaultDigits(visible.map((i) => t.data[i])) : 0);
-  const cells = new Map(visible.map((i) => [i, formatNumber(t.data[i], t.dtype, digits)]));
+  const notation = t.dtype === 'float32' ? floatNotation(visible.map((i) => t.data[i]), options.digits) : { scientific: false, digits: 0 };
+  const cells = new Map(visible.map((i) => [i, formatNumber(t.data[i], t.dtype, notation)]));
   const width = Math.max(0, ...Array.from(cells.values(), (c) => c.length));
   if (rank === 0) return cells.get(0) ?? '';
 
