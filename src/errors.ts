@@ -30,6 +30,11 @@ export function describeValue(value: unknown): string {
   return entries.length ? `{ ${entries.join(', ')} }` : '{}';
 }
 
+/** Throws unless `value` is an array: a list argument (`what` names its items in the message). */
+export function checkArray(op: string, arg: string, value: unknown, what: string): asserts value is unknown[] {
+  if (!Array.isArray(value)) throw new ConvlensError(`${op}: ${arg} must be an array of ${what}, got ${describeValue(value)}`);
+}
+
 /** `use_bias` → `useBias`: Keras' Python names, which a user may bring from the lesson. */
 function camelCase(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -220,6 +220,13 @@ function mnistNet(): Sequential {
 }
 
 describe('Sequential', () => {
+  it('summary() takes a print function or null, nothing else', () => {
+    expectConvlensError(
+      () => mnistNet().summary(42 as never),
+      /^summary: print must be a function \(console.log by default\) or null, got 42$/,
+    );
+  });
+
   it('summary() prints the Keras table: output shapes, parameter counts, totals', () => {
     const model = mnistNet();
     const text = model.summary(null);

@@ -253,6 +253,9 @@ export class Sequential {
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
   summary(print: ((line: string) => void) | null = console.log): string {
+    if (print !== null && typeof print !== 'function') {
+      throw new ConvlensError(`summary: print must be a function (console.log by default) or null, got ${describeValue(print)}`);
+    }
     const rows = this.layerList.map((layer) => [
       `${layer.name} (${layer.className})`,
       layer.outputShape ? batchShapeText(layer.outputShape) : '?',

@@ -91,7 +91,13 @@ export function formatTensor(t: Formattable, options: FormatOptions = {}): strin
   };
   collect(0, 0);
 
-  const notation = t.dtype === 'float32' ? floatNotation(visible.map((i) => t.data[i]), options.digits) : { scientific: false, digits: 0 };
+  const notation =
+    t.dtype === 'float32'
+      ? floatNotation(
+          visible.map((i) => t.data[i]),
+          options.digits,
+        )
+      : { scientific: false, digits: 0 };
   const cells = new Map(visible.map((i) => [i, formatNumber(t.data[i], t.dtype, notation)]));
   const width = Math.max(0, ...Array.from(cells.values(), (c) => c.length));
   if (rank === 0) return cells.get(0) ?? '';

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
 import { escapeXml } from './svg.js';
 
 export interface Series {
@@ -28,6 +28,9 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 /** A line chart of one or more series over steps 1..n (e.g. loss and accuracy per epoch), as SVG text. */
 export function lineChart(series: Series[], options: LineChartOptions = {}): string {
   checkOptions('lineChart', options, ['title', 'xLabel', 'width', 'height']);
+  checkArray('lineChart', 'series', series, '{ name, values } objects');
+  const bad = series.find((s) => typeof s !== 'object' || s === null || !Array.isArray(s.values));
+  if (bad !== undefined) throw new ConvlensError(`lineChart: each series must be { name, values: number[] }, got ${describeValue(bad)}`);
   if (series.length === 0 || series.every((s) => s.values.length === 0)) throw new ConvlensError('lineChart: no values to draw');
   const { width = 560, height = 320, title = '', xLabel = 'epoch' } = options;
   const margin = { top: title ? 36 : 16, right: 130, bottom: 44, left: 56 };

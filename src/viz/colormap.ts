@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from './extent.js';
 
@@ -41,6 +41,8 @@ export function colormapNames(): string[] {
  * `_r` reverses it, as in matplotlib).
  */
 export function colormap(name = 'magma'): Colormap {
+  if (typeof name !== 'string')
+    throw new ConvlensError(`colormap: name must be a string such as 'magma' or 'gray_r', got ${describeValue(name)}`);
   const cached = cache.get(name);
   if (cached) return cached;
   const reversed = name.endsWith('_r');
@@ -77,6 +79,7 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
 
 /** A 2-D tensor's height and width (length-1 axes ignored), or an error naming the shape. */
 function planeShape(op: string, values: Tensor): [number, number] {
+  if (!(values instanceof Tensor)) throw new ConvlensError(`${op}: values must be a Tensor, got ${describeValue(values)}`);
   const shape = values.shape.filter((d) => d !== 1);
   if (shape.length > 2 || values.size === 0) {
     throw new ConvlensError(`${op}: expected a 2-D tensor (length-1 axes allowed), got shape [${values.shape.join(', ')}]`);

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -166,6 +166,12 @@ export function showExtraction(image: Tensor | TensorInput, kernel: TensorInput,
 /** Draws an extraction already computed (see `extractFeature`). */
 export function drawExtraction(result: Extraction, options: ShowExtractionOptions = {}): Figure {
   checkOptions('drawExtraction', options, SHOW_EXTRACTION_OPTIONS);
+  const given = result as Partial<Extraction> | null | undefined;
+  if (
+    !(given?.input instanceof Tensor && given.kernel instanceof Tensor && given.filter instanceof Tensor && given.detect instanceof Tensor)
+  ) {
+    throw new ConvlensError(`drawExtraction: result must be what extractFeature returns, got ${describeValue(result)}`);
+  }
   const { gamma = 1, cmap = 'magma', inputCmap = 'gray', panelSize = 240, colorbar = true, title = '' } = options;
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
   if (!(panelSize >= 16)) throw new ConvlensError(`showExtraction: panelSize must be at least 16, got ${panelSize}`);

@@ -3,6 +3,7 @@ import { interpolateBlues, interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
 import { Conv2D, MaxPool2D, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
@@ -12,7 +13,11 @@ import {
   colorbar,
   colorIndices,
   colorize,
+  colormap,
+  drawExtraction,
   extractFeature,
+  grid,
+  lineChart,
   matrix,
   report,
   showExtraction,
@@ -20,6 +25,7 @@ import {
   showKernel,
   showKernels,
   terminalPreview,
+  toPng,
 } from './index.js';
 
 /** d3 gives '#rrggbb' for some schemes and 'rgb(r, g, b)' for others. */
@@ -331,4 +337,38 @@ describe('figure options are checked, never silently ignored', () => {
     ['terminalPreview', () => terminalPreview(map, { colour: true } as never), /^terminalPreview: unknown option 'colour'/],
   ];
   it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
+});
+
+describe('figure functions name a missing or wrong argument (not a TypeError from inside)', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['colorize(null)', () => colorize(null as never), /^colorize: values must be a Tensor, got null$/],
+    ['colorIndices()', () => colorIndices(undefined as never), /^colorIndices: values must be a Tensor, got undefined$/],
+    ['colormap(null)', () => colormap(null as never), /^colormap: name must be a string such as 'magma' or 'gray_r', got null$/],
+    ['grid(null)', () => grid(null as never), /^grid: images must be an array of RGB images, got null$/],
+    ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be Tensors, got \{\}$/],
+    [
+      'lineChart()',
+      () => lineChart(undefined as never),
+      /^lineChart: series must be an array of \{ name, values \} objects, got undefined$/,
+    ],
+    ['lineChart([null])', () => lineChart([null] as never), /^lineChart: each series must be \{ name, values: number\[\] \}, got null$/],
+    [
+      'showKernels(null)',
+      () => showKernels(null as never),
+      /^showKernels: items must be an array of \{ kernel, title \} objects, got null$/,
+    ],
+    ['showKernels([null])', () => showKernels([null] as never), /^showKernels: each item must be \{ kernel, title\? \}, got null$/],
+    [
+      'drawExtraction()',
+      () => drawExtraction(undefined as never),
+      /^drawExtraction: result must be what extractFeature returns, got undefined$/,
+    ],
+  ];
+  it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
+
+  it('toPng(null) rejects with a ConvlensError', async () => {
+    const rejection = toPng(null as never);
+    await expect(rejection).rejects.toBeInstanceOf(ConvlensError);
+    await expect(rejection).rejects.toThrow(/^toPng: svg must be SVG text \(a string\), got null$/);
+  });
 });

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface GridOptions {
@@ -30,7 +30,10 @@ export function upscale(image: Tensor<'uint8'>, factor: number): Tensor<'uint8'>
 /** Lays equally sized RGB images `[H, W, 3]` out in a grid, as one image. */
 export function grid(images: Tensor<'uint8'>[], options: GridOptions = {}): Tensor<'uint8'> {
   checkOptions('grid', options, ['cols', 'gap', 'scale', 'background']);
+  checkArray('grid', 'images', images, 'RGB images');
   if (images.length === 0) throw new ConvlensError('grid: no images to lay out');
+  const notImage = images.find((im) => !(im instanceof Tensor));
+  if (notImage !== undefined) throw new ConvlensError(`grid: images must be Tensors, got ${describeValue(notImage)}`);
   const scaled = images.map((im) => upscale(im, options.scale ?? 1));
   const [h, w, c] = scaled[0].shape;
   if (scaled.some((im) => im.shape[0] !== h || im.shape[1] !== w || im.shape[2] !== c)) {

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -136,7 +136,10 @@ export function showKernels(items: { kernel: TensorInput; title?: string }[], op
     options,
     KERNEL_OPTIONS.filter((k) => k !== 'title'),
   );
+  checkArray('showKernels', 'items', items, '{ kernel, title } objects');
   if (items.length === 0) throw new ConvlensError('showKernels: no kernels to draw');
+  const bad = items.find((item) => typeof item !== 'object' || item === null);
+  if (bad !== undefined) throw new ConvlensError(`showKernels: each item must be { kernel, title? }, got ${describeValue(bad)}`);
   const panels = items.map(({ kernel, title }) => kernelPanel(kernel, { ...options, title: title ?? '' }));
   const pad = 16;
   const gap = 28;

@@ -1,5 +1,5 @@
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 
 /** What the rasteriser needs: resvg's .wasm and the font files for text. */
 export interface RasterSetup {
@@ -64,6 +64,7 @@ export interface PngOptions {
  * looks the same on every machine.
  */
 export async function toPng(svg: string, options: PngOptions = {}): Promise<Uint8Array> {
+  if (typeof svg !== 'string') throw new ConvlensError(`toPng: svg must be SVG text (a string), got ${describeValue(svg)}`);
   const { scale = 1 } = options;
   if (!(scale > 0 && scale <= 16)) throw new ConvlensError(`toPng: scale must be in (0, 16], got ${scale}`);
   await initRaster();
