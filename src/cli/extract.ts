@@ -58,6 +58,8 @@ export interface ExtractSummary {
 }
 
 const REPORT_FIGURES = 12;
+/** The signals that stop a run cleanly. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const REPORT_FAILURES = 200;
 
 /** `OUT/<output name>.<format>`: the output name comes from `listInputs` (see `outputNames`). */
@@ -128,11 +130,15 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     );
   const pool = options.workers;
   pool.configure(config);
+  // Ctrl-C, or the SIGTERM with which Kubernetes, Slurm and systemd stop a job: the images in
+  // progress are finished (no temporary file is left), no new one is started
   let interrupted = false;
-  const onSignal = () => {
+  let stopSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopSignal ??= signal;
     interrupted = true;
   };
-  process.once('SIGINT', onSignal);
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
   // a lost stdout (the reader quit, or a full disk) stops the run like Ctrl-C, but says so and exits non-zero
   let stdoutLoss: StdoutLoss | undefined;
   whenStdoutLost((loss) => {
@@ -237,7 +243,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     }
     await Promise.all(running);
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
     whenStdoutLost(undefined);
     bar?.stop();
     await pool.close();
@@ -264,8 +270,9 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   if (interrupted) {
     // --json still ends with its summary, marked as such
     if (options.json) emit(`${JSON.stringify({ summary: { ...summary, interrupted: true } })}\n`);
-    process.stderr.write(errorLine('interrupted: outputs written so far are complete; run again with --resume to finish'));
-    return 130;
+    const by = stopSignal === 'SIGTERM' ? ' by SIGTERM' : '';
+    process.stderr.write(errorLine(`interrupted${by}: outputs written so far are complete; run again with --resume to finish`));
+    return stopSignal === 'SIGTERM' ? 143 : 130; // 128 + the signal's number, as a shell reports it
   }
   if (options.report) {
     const path = reportPath;

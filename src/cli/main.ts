@@ -204,7 +204,7 @@ from the whole listing, so every run, shard and --resume agrees). An input whose
 already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
 instead of overwriting its output. A file given twice is done once.
 Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error,
-130 interrupted (Ctrl-C), 141 stdout closed by its reader; --resume finishes an interrupted run.
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 141 stdout closed by its reader; --resume finishes an interrupted run.
 `,
   )
   .action(

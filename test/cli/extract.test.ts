@@ -483,19 +483,28 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     ).toEqual(['report-1-of-2.html', 'report-2-of-2.html']);
   });
 
-  it('Ctrl-C: exit 130, complete files only, and --json still ends with its summary, marked interrupted', async () => {
+  // Ctrl-C, and the SIGTERM with which Kubernetes, Slurm and systemd stop a job
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: exit %i, complete files only, and --json still ends with its summary, marked interrupted', async (signal, exit) => {
     const dir = tempDir();
     for (let i = 0; i < 60; i++) copyFileSync(join(IMAGES, 'camera.png'), join(dir, `c${String(i).padStart(3, '0')}.png`));
     const out = join(dir, 'out');
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [CLI, 'extract', dir, '--kernel', 'edge', '--out', out, '--json', '--jobs', '1']);
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => {
-      if (!stdout) child.kill('SIGINT');
+      if (!stdout) child.kill(signal);
       stdout += d;
     });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const code = await new Promise((resolve) => child.on('close', resolve));
-    expect(code).toBe(130);
+    expect(code).toBe(exit);
+    expect(stderr).toContain('interrupted');
     const last = jsonLines(stdout).at(-1) as { summary: { interrupted: boolean; written: number } };
     expect(last.summary.interrupted).toBe(true);
     expect(last.summary.written).toBeLessThan(60);
