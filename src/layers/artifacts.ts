@@ -114,7 +114,10 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
   let temporary: string | undefined;
   let old: string | undefined;
   try {
-    temporary = await fs.mkdtemp(`${target}.tmp-`);
+    // not mkdtemp, whose folder is private (0700): the model gets the umask's mode, as any folder
+    // the user makes, so a web server running as another user can serve it
+    temporary = `${target}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    await fs.mkdir(temporary);
     await fs.writeFile(path.join(temporary, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
     await fs.writeFile(path.join(temporary, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 2)}\n`);
     if (existing) {

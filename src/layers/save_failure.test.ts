@@ -13,7 +13,7 @@ const failure = vi.hoisted(() => ({ on: undefined as undefined | ((op: string, t
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const wrap =
-    (op: 'writeFile' | 'rename' | 'mkdtemp') =>
+    (op: 'writeFile' | 'rename' | 'mkdir') =>
     // biome-ignore lint/suspicious/noExplicitAny: a pass-through wrapper for any fs signature
     async (...args: any[]) => {
       if (failure.on?.(op, String(args[op === 'rename' ? 1 : 0]))) {
@@ -22,7 +22,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       // biome-ignore lint/suspicious/noExplicitAny: see above
       return (real[op] as any)(...args);
     };
-  const mocked = { ...real, writeFile: wrap('writeFile'), rename: wrap('rename'), mkdtemp: wrap('mkdtemp') };
+  const mocked = { ...real, writeFile: wrap('writeFile'), rename: wrap('rename'), mkdir: wrap('mkdir') };
   return { ...mocked, default: mocked };
 });
 
@@ -84,8 +84,8 @@ describe('a save that fails midway', () => {
 
   it('the temporary directory cannot be created (permissions): a clear error and nothing written', async () => {
     const target = join(root, 'denied');
-    failure.on = (op) => op === 'mkdtemp';
-    await expect(model().save(target)).rejects.toThrow(`save: could not write the model to ${target}: mkdtemp failed`);
+    failure.on = (op, path) => op === 'mkdir' && path.includes('.tmp-');
+    await expect(model().save(target)).rejects.toThrow(`save: could not write the model to ${target}: mkdir failed`);
     expect(await readdir(root)).not.toContain('denied');
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -592,6 +592,16 @@ describe('a failed save leaves no partial model', () => {
     setSeed(9);
     await expect(smallConvnet().save(target)).rejects.toThrow(/^save: could not write the model to /);
     expect(existsSync(join(blocker, 'sub'))).toBe(false);
+  });
+
+  it('the model folder gets the mode of any folder made here (not mkdtemp\'s private 0700)', async () => {
+    const root = freshDir();
+    const reference = join(root, 'reference');
+    await mkdir(reference, { recursive: true });
+    const target = join(root, 'model');
+    setSeed(11);
+    await smallConvnet().save(target);
+    expect((await stat(target)).mode & 0o777).toBe((await stat(reference)).mode & 0o777);
   });
 
   it('creates missing parent directories', async () => {
