@@ -148,6 +148,8 @@ interface Listing {
   dirs: string[];
   /** Images in formats convlens does not decode (folders only: a glob's pattern decides itself). */
   unread: string[];
+  /** Entries named as inputs that are no file to read: a dangling link, a FIFO... */
+  unusable: { name: string; error: string }[];
   error?: string;
 }
 
@@ -156,12 +158,13 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
   const files: string[] = [];
   const dirs: string[] = [];
   const unread: string[] = [];
+  const unusable: Listing['unusable'] = [];
   const folder = dir ? join(source.base, dir) : source.base;
   let handle: AsyncIterable<Dirent>;
   try {
     handle = await opendir(folder);
   } catch (error) {
-    return { files, dirs, unread, error: fsReason(error) };
+    return { files, dirs, unread, unusable, error: fsReason(error) };
   }
   let error: string | undefined;
   try {
@@ -169,11 +172,14 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
       if (entry.name.startsWith('.')) continue;
       const path = join(folder, entry.name);
       const type = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : await entryType(entry, path);
+      const accepted = () => source.accepts(dir ? `${dir}/${entry.name}` : entry.name);
       if (type === 'dir') {
         if (depth < source.maxDepth && !exclude.some((e) => isInside(resolve(path), e))) dirs.push(entry.name);
       } else if (type === 'file') {
-        if (source.accepts(dir ? `${dir}/${entry.name}` : entry.name)) files.push(entry.name);
+        if (accepted()) files.push(entry.name);
         else if (source.isFolder && unreadFormat(entry.name)) unread.push(entry.name);
+      } else if (accepted()) {
+        unusable.push({ name: entry.name, error: type.problem });
       }
     }
   } catch (failure) {
@@ -182,24 +188,26 @@ async function listFolder(source: Tree, dir: string, depth: number, exclude: str
   files.sort();
   dirs.sort();
   unread.sort();
-  return { files, dirs, unread, error };
+  unusable.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { files, dirs, unread, unusable, error };
 }
 
 /**
- * A folder entry that is neither a folder nor a file as the walk takes it: a link to a file counts
- * as a file (links to folders are not followed, so no cycles); file systems that do not report
- * entry types are asked.
+ * A folder entry that is neither a folder nor a file as the walk takes it, or why it is no file to
+ * read: a link to a file counts as a file (links to folders are not followed, so no cycles); file
+ * systems that do not report entry types are asked.
  */
-async function entryType(entry: Dirent, path: string): Promise<'dir' | 'file' | 'other'> {
+async function entryType(entry: Dirent, path: string): Promise<'dir' | 'file' | { problem: string }> {
+  const notFile = { problem: 'not a regular file' };
   try {
-    if (entry.isSymbolicLink()) return (await stat(path)).isFile() ? 'file' : 'other';
-    if (entry.isBlockDevice() || entry.isCharacterDevice() || entry.isFIFO() || entry.isSocket()) return 'other';
+    if (entry.isSymbolicLink()) return (await stat(path)).isFile() ? 'file' : notFile;
+    if (entry.isBlockDevice() || entry.isCharacterDevice() || entry.isFIFO() || entry.isSocket()) return notFile;
     const info = await lstat(path);
     if (info.isDirectory()) return 'dir';
     if (info.isFile()) return 'file';
-    return info.isSymbolicLink() && (await stat(path)).isFile() ? 'file' : 'other';
-  } catch {
-    return 'other'; // a dangling link, or gone meanwhile: nothing to read
+    return info.isSymbolicLink() && (await stat(path)).isFile() ? 'file' : notFile;
+  } catch (error) {
+    return { problem: fsReason(error) }; // a dangling link, a link loop, or gone meanwhile
   }
 }
 
@@ -310,11 +318,14 @@ export async function* listInputs(
       if (item) yield item;
     } else {
       let found = false;
-      for await (const { dir, files, dirs, unread, error } of walk(source, exclude)) {
-        found ||= files.length > 0 || error !== undefined;
+      for await (const { dir, files, dirs, unread, unusable, error } of walk(source, exclude)) {
+        found ||= files.length > 0 || unusable.length > 0 || error !== undefined;
         for (const file of unread) {
           const name = dir ? `${dir}/${file}` : file;
           yield { path: join(source.base, dir, file), name, format: unreadFormat(file)! };
+        }
+        for (const { name: file, error: problem } of unusable) {
+          yield { path: join(source.base, dir, file), name: dir ? `${dir}/${file}` : file, error: problem };
         }
         // an unreadable subfolder is its own shard's problem (by its name); the argument's own, every shard's
         if (error) yield { path: join(source.base, dir), name: dir || undefined, error: `cannot read this folder: ${error}` };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,25 @@ describe('listInputs: output names', () => {
       'r/out/sub/a.png → out/sub/a',
       expect.stringMatching(/^r\/sub\/a\.png: .*p\/sub\/a\.png/) as unknown as string,
     ]);
+  });
+
+  it('images of a folder that are no file to read are reported, as when named: a dangling link, a link loop, a FIFO', async () => {
+    const dir = tempDir();
+    files(dir, ['p/good.png', 'p/notes.txt']);
+    symlinkSync(join(dir, 'p', 'missing.png'), join(dir, 'p', 'dangling.png'));
+    symlinkSync(join(dir, 'p', 'loop.png'), join(dir, 'p', 'loop.png'));
+    symlinkSync(join(dir, 'p', 'good.png'), join(dir, 'p', 'linked.png'));
+    symlinkSync(join(dir, 'p', 'missing.txt'), join(dir, 'p', 'dangling.txt')); // not an image name: not an input
+    execFileSync('mkfifo', [join(dir, 'p', 'fifo.png')]);
+    const expected = [
+      'p/dangling.png: no such file or directory',
+      'p/fifo.png: not a regular file',
+      'p/loop.png: too many symbolic links',
+      'p/good.png → good',
+      'p/linked.png → linked',
+    ];
+    expect(show(await list(['p'], dir))).toEqual(expected);
+    expect(show(await list(['p/*.png'], dir))).toEqual(expected);
   });
 
   it('keeps the old problems: a missing path, an empty folder, a glob that matches nothing', async () => {
