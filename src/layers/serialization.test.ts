@@ -594,7 +594,7 @@ describe('a failed save leaves no partial model', () => {
     expect(existsSync(join(blocker, 'sub'))).toBe(false);
   });
 
-  it('the model folder gets the mode of any folder made here (not mkdtemp\'s private 0700)', async () => {
+  it("the model folder gets the mode of any folder made here (not mkdtemp's private 0700)", async () => {
     const root = freshDir();
     const reference = join(root, 'reference');
     await mkdir(reference, { recursive: true });
