@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
-import { type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
+import { argumentWalking, type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
@@ -118,6 +118,12 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
+  const walked = await argumentWalking(out, options.inputs);
+  if (walked !== undefined) {
+    throw new UsageError(
+      `--out is the folder of the input ${walked}: the next run would take its outputs as inputs (choose another folder, or a subfolder such as ${join(options.out, 'out')})`,
+    );
+  }
   await checkWritable(out);
   // each shard of a batch writes its own report into a shared --out
   const reportPath = join(out, options.shard ? `report-${options.shard.index}-of-${options.shard.count}.html` : 'report.html');

@@ -400,6 +400,19 @@ async function sourceOf(arg: string, index: number): Promise<Source> {
   return { kind: 'file', index, arg, name: basename(arg) };
 }
 
+/**
+ * The first argument that walks the folder `out` itself (a folder argument, or a glob's base
+ * folder), if any: outputs written there would be inputs of the next run. A subfolder of an
+ * input folder is fine: walks leave the output folder out.
+ */
+export async function argumentWalking(out: string, args: string[]): Promise<string | undefined> {
+  for (const [index, arg] of args.entries()) {
+    const source = await sourceOf(arg, index);
+    if (source.kind === 'tree' && resolve(source.base) === out) return arg;
+  }
+  return undefined;
+}
+
 /** FNV-1a, 32 bits: a stable hash of an input's name for `--shard`. */
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;

@@ -511,6 +511,21 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it("--out may not be an input folder (or a glob's folder): the next run would take the outputs as inputs", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    copyFileSync(join(IMAGES, 'rocket.jpg'), join(dir, 'in', 'rocket.jpg'));
+    for (const input of ['in', 'in/', 'in/*.jpg']) {
+      const run = convlens(['extract', input, '--kernel', 'edge', '--out', 'in'], { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`--out is the folder of the input ${input}: the next run would take its outputs as inputs`);
+    }
+    expect(readdirSync(join(dir, 'in'))).toEqual(['rocket.jpg']);
+    // a subfolder is fine: walks leave --out out, so a second run sees the same inputs
+    for (let run = 0; run < 2; run++) expect(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'in/out'], { cwd: dir }).code).toBe(0);
+    expect(readdirSync(join(dir, 'in', 'out'))).toEqual(['rocket.png']);
+  });
+
   it('an empty --out is a usage error, not the current folder', () => {
     const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '']);
     expect(run.code).toBe(2);
