@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { DEFAULT_PIXEL_LIMIT } from '../image/pixel_limit.js';
 import { colormap } from '../viz/colormap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
@@ -118,6 +119,16 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
+  if (config.resize) {
+    // a resized image is held like a decoded one: the same limit, checked before any work
+    const [height, width] = config.resize;
+    const limit = config.maxPixels ?? DEFAULT_PIXEL_LIMIT;
+    if (height * width > limit) {
+      throw new UsageError(
+        `--resize ${height}x${width} is ${(height * width).toLocaleString('en-US')} pixels, more than the limit of ${limit.toLocaleString('en-US')} (--max-pixels allows more)`,
+      );
+    }
+  }
   const walked = await argumentWalking(out, options.inputs);
   if (walked !== undefined) {
     throw new UsageError(

@@ -175,7 +175,7 @@ program
   .option('--resize <HxW>', 'resize each image first (bilinear, as tf.image.resize), e.g. 400x400', resizeOption)
   .option(
     '--max-pixels <n>',
-    'largest image (width × height) decoded; larger ones fail (default 268402689, as sharp)',
+    'largest image (width × height) decoded or made by --resize; larger ones fail (default 268402689, as sharp)',
     positiveInteger('--max-pixels'),
   )
   .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInteger('--jobs'))

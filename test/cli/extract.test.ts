@@ -526,6 +526,30 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(readdirSync(join(dir, 'in', 'out'))).toEqual(['rocket.png']);
   });
 
+  it('a --resize beyond the pixel limit is a usage error before any work (it ran for minutes, then ran out of memory)', () => {
+    const out = join(tempDir(), 'out');
+    const huge = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', out, '--resize', '65536x65536']);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain(
+      '--resize 65536x65536 is 4,294,967,296 pixels, more than the limit of 268,402,689 (--max-pixels allows more)',
+    );
+    const small = convlens([
+      'extract',
+      join(IMAGES, 'camera.png'),
+      '--kernel',
+      'edge',
+      '--out',
+      out,
+      '--resize',
+      '30x40',
+      '--max-pixels',
+      '1000',
+    ]);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toContain('--resize 30x40 is 1,200 pixels, more than the limit of 1,000');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('an empty --out is a usage error, not the current folder', () => {
     const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '']);
     expect(run.code).toBe(2);
