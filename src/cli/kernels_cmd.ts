@@ -1,4 +1,5 @@
-import { dirname, extname, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
 import * as kernels from '../kernels/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Figure } from '../viz/figure.js';
@@ -42,7 +43,7 @@ const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
 
 /**
  * Usage errors (exit 2) before anything is printed: an unknown colormap, a figure file name that
- * is not .png/.svg/.html, a folder for it that cannot be written.
+ * is not .png/.svg/.html or is a folder, a folder for it that cannot be written.
  */
 async function checkSettings(options: { out?: string; cmap: string }): Promise<void> {
   checkCmap(options.cmap);
@@ -51,6 +52,9 @@ async function checkSettings(options: { out?: string; cmap: string }): Promise<v
     throw new UsageError(`--out ${options.out}: the file name must end in .png, .svg or .html`);
   }
   await checkWritable(dirname(resolve(options.out)));
+  const existing = await stat(options.out).catch(() => undefined);
+  if (existing?.isDirectory())
+    throw new UsageError(`--out ${options.out} is a folder (name the figure's file, e.g. ${join(options.out, 'kernel.png')})`);
 }
 
 /** Writes a figure as .png, .svg or .html, by the file's extension (checked by checkSettings). */

@@ -48,10 +48,13 @@ function positiveNumber(name: string) {
   };
 }
 
-function wholeNumber(name: string) {
+function wholeNumber(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!DIGITS.test(value)) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+    if (!DIGITS.test(value) || n > max) {
+      const range = max < Number.MAX_SAFE_INTEGER ? `from 0 to ${max}` : '>= 0';
+      throw new InvalidArgumentError(`${name} must be a whole number ${range}, got ${JSON.stringify(value)}`);
+    }
     return n;
   };
 }
@@ -275,7 +278,7 @@ program
   .description("Show one kernel: its values, a heatmap in the terminal, and with --out the lesson's show_kernel figure")
   .argument('<kernel>', 'a preset name, a JSON array like [[1,-1],[1,-1]], or a .json file')
   .option('-o, --out <file>', 'write the figure (.png, .svg or .html)')
-  .option('--digits <n>', 'round the values to n decimals', wholeNumber('--digits'))
+  .option('--digits <n>', 'round the values to n decimals (0 to 20)', wholeNumber('--digits', 20))
   .option('--title <text>', 'title above the kernel (default: its name)')
   .option('--cmap <name>', 'colormap', 'Blues_r')
   .option('--no-label', 'no numbers in the cells')

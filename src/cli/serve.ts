@@ -203,9 +203,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
 function portNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free one)');
+  // Number('') and Number(' ') are 0: an empty value is no port
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free one)');
   return n;
+}
+
+/** An address to listen on; an empty one would have Node listen on every interface. */
+function hostAddress(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected an address such as 127.0.0.1, or 0.0.0.0 for every interface');
+  return value;
 }
 
 /** Adds `convlens serve` to the command line. */
@@ -214,7 +220,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('Serve the playground (filter, detect, condense live in the browser, and a digit you draw) on this machine')
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', portNumber, 8080)
-    .option('--host <address>', 'address to listen on; the default only accepts connections from this machine', '127.0.0.1')
+    .option('--host <address>', 'address to listen on; the default only accepts connections from this machine', hostAddress, '127.0.0.1')
     .addHelpText(
       'after',
       '\nImages you open in the page stay in your browser: this server only sends the page.\n\nExamples:\n  convlens serve\n  convlens serve --port 0',

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
@@ -128,6 +128,7 @@ describe('convlens demo', { timeout: 180_000 }, () => {
 describe('settings that cannot work are usage errors (exit 2), found before any work', { timeout: 180_000 }, () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'afile'), '');
+  mkdirSync(join(dir, 'folder.png'));
   const cases: [string, string[], RegExp][] = [
     ['demo: an unknown colormap', ['demo', '--cmap', 'nope', '--out', 'd1'], /--cmap: colormap: unknown colormap "nope"/],
     ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd2'], /cannot read --image \.: is a folder/],
@@ -152,6 +153,19 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
     ],
+    ['kernels: an --out that is a folder', ['kernels', '--out', 'folder.png'], /--out folder\.png is a folder \(name the figure's file/],
+    ['show-kernel: an --out that is a folder', ['show-kernel', 'edge', '--out', 'folder.png'], /--out folder\.png is a folder/],
+    [
+      'show-kernel: more --digits than numbers have',
+      ['show-kernel', 'edge', '--digits', '100'],
+      /--digits must be a whole number from 0 to 20, got "100"/,
+    ],
+    [
+      'serve: an empty --host (Node would listen on every interface)',
+      ['serve', '--host', ''],
+      /--host.*expected an address such as 127\.0\.0\.1/,
+    ],
+    ['serve: an empty --port', ['serve', '--port', ''], /--port.*expected a port number from 0 to 65535/],
     [
       'extract: a count in hexadecimal',
       ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--stride', '0x2'],
