@@ -66,6 +66,12 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   const bytes = await readFile(options.image).catch((error) => {
     throw new UsageError(`cannot read --image ${options.image}: ${fsReason(error)}`);
   });
+  let gray: Tensor;
+  try {
+    gray = image.decodeImage(bytes, { channels: 1 });
+  } catch (error) {
+    throw new UsageError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
+  }
   await checkWritable(options.out);
   const example = workedExample();
   log("The lesson's worked example: a 6×6 image and a 2×2 kernel (stride 1, VALID padding).\n");
@@ -74,7 +80,6 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   log(`  filter: conv2d(image, kernel)\n${indent(matrix(example.filtered))}\n`);
   log(`  detect: relu(filter)\n${indent(matrix(example.detected))}\n`);
 
-  const gray = image.decodeImage(bytes, { channels: 1 });
   const input = expandDims(image.convertImageDtype(gray, 'float32'), 0);
   const outDir = resolve(options.out);
   const written: string[] = [];

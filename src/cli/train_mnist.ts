@@ -51,9 +51,9 @@ function slices(t: Tensor, symmetric: boolean, cmap: string): Tensor<'uint8'>[] 
 
 export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccuracy: number; secondsPerEpoch: number[] }> {
   const { log } = options;
-  await checkWritable(options.out); // before minutes of training, not after
   setSeed(options.seed);
-  const { train, test } = await loadMnist(options.perDigit);
+  const { train, test } = await loadMnist(options.perDigit); // a bad --per-digit is found here, before --out is made
+  await checkWritable(options.out); // before minutes of training, not after
   log(
     `MNIST digits from the 'mnist' package: ${train.x.shape[0]} for training (the first ${options.perDigit} of each digit), ${test.x.shape[0]} for testing`,
   );

@@ -139,6 +139,11 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
     ],
     ['demo: an --out under a file', ['demo', '--out', 'afile/x'], /cannot write to --out afile\/x: not a folder/],
     [
+      'demo: an --image that is no image (named, and no --out folder made)',
+      ['demo', '--image', 'afile', '--out', 'd4'],
+      /^convlens: cannot decode --image afile: decodeImage: /,
+    ],
+    [
       'train-mnist: an --out under a file (not after training)',
       ['train-mnist', '--out', 'afile/x'],
       /cannot write to --out afile\/x: not a folder/,
@@ -182,5 +187,6 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
+    expect(readdirSync(dir).sort()).toEqual(['afile', 'folder.png']);
   });
 });
