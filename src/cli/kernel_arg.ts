@@ -72,7 +72,7 @@ export function parseKernel(text: string, label = '--kernel'): KernelArg {
     const key = kernels.presetName(trimmed);
     if (!key) {
       throw new ConvlensError(
-        `${label} ${JSON.stringify(text)} is not a preset (${kernels.names.join(', ')}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
+        `${label} ${JSON.stringify(text)} is not a preset (${kernels.suggestion(trimmed)}), a JSON array like [[1,-1],[1,-1]] or a .json file`,
       );
     }
     const kernel = kernels.get(key);

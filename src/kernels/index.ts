@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, closestName, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { gaussian } from './gaussian.js';
 import { blur, bottomSobel, edge, emboss, sharpen } from './presets.js';
@@ -25,13 +25,19 @@ export function presetName(name: string): string | undefined {
   return Object.hasOwn(presets, key) ? key : undefined;
 }
 
+/** 'did you mean …?' for a misspelt preset name, else the list of presets. */
+export function suggestion(name: unknown): string {
+  const guess = typeof name === 'string' ? closestName(name.replace(/[-_]/g, ''), names) : undefined;
+  return guess ? `did you mean '${guess}'?` : `expected one of ${names.join(', ')}`;
+}
+
 /**
  * A preset by name, as a fresh tensor: changing its values cannot change the preset for later
  * lookups. Also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
  */
 export function get(name: string): Tensor {
   const key = presetName(name);
-  if (!key) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (expected one of ${names.join(', ')})`);
+  if (!key) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (${suggestion(name)})`);
   const { data, shape, dtype } = presets[key].kernel;
   return new Tensor(data.slice(), shape, dtype);
 }

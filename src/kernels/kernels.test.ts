@@ -56,6 +56,7 @@ describe('preset kernels', () => {
 
   it('reject unknown names, including Object.prototype keys', () => {
     expect(() => get('nope')).toThrow(/kernels.get: unknown kernel "nope" \(expected one of edge, blur/);
+    expect(() => get('sharp')).toThrow(/kernels.get: unknown kernel "sharp" \(did you mean 'sharpen'\?\)/);
     expect(() => get('toString')).toThrow(ConvlensError);
   });
 });

@@ -30,7 +30,9 @@ describe('colormap', () => {
   });
 
   it('rejects unknown names', () => {
-    expect(() => colormap('nope')).toThrow(/colormap: unknown colormap "nope"/);
+    expect(() => colormap('nope')).toThrow(/colormap: unknown colormap "nope" \(expected a d3-scale-chromatic name/);
+    expect(() => colormap('Bleus_r')).toThrow(/colormap: unknown colormap "Bleus_r" \(did you mean 'Blues_r'\?\)/);
+    expect(() => colormap('infern')).toThrow(/colormap: unknown colormap "infern" \(did you mean 'inferno'\?\)/);
   });
 });
 
@@ -68,6 +70,7 @@ describe('colormap tables', () => {
       ['Blues', d3.interpolateBlues],
       ['Blues_r', (t) => d3.interpolateBlues(1 - t)],
       ['magma_r', (t) => d3.interpolateMagma(1 - t)],
+      ['Viridis_R', (t) => d3.interpolateViridis(1 - t)], // names are case-insensitive, _r too
       ['gray', (t) => d3.interpolateGreys(1 - t)],
     ];
     for (const [name, f] of cases) {

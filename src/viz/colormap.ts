@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, closestName, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from './extent.js';
 
@@ -45,13 +45,17 @@ export function colormap(name = 'magma'): Colormap {
     throw new ConvlensError(`colormap: name must be a string such as 'magma' or 'gray_r', got ${describeValue(name)}`);
   const cached = cache.get(name);
   if (cached) return cached;
-  const reversed = name.endsWith('_r');
+  const reversed = /_r$/i.test(name);
   const base = reversed ? name.slice(0, -2) : name;
   const interpolate = interpolator(base);
   if (!interpolate) {
-    throw new ConvlensError(
-      `colormap: unknown colormap ${JSON.stringify(name)} (expected a d3-scale-chromatic name such as magma, viridis, gray, Blues_r)`,
-    );
+    const found = closestName(base, colormapNames());
+    // in the user's case: 'magma' for 'magam', 'Blues' for 'Bleus'
+    const guess = found && base === base.toLowerCase() ? found.toLowerCase() : found;
+    const hint = guess
+      ? `did you mean '${guess}${reversed ? '_r' : ''}'?`
+      : 'expected a d3-scale-chromatic name such as magma, viridis, gray, Blues_r';
+    throw new ConvlensError(`colormap: unknown colormap ${JSON.stringify(name)} (${hint})`);
   }
   const table = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {

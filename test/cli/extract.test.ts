@@ -325,7 +325,9 @@ describe('convlens extract: no output is overwritten by another input of the run
 
 describe('convlens extract: usage errors exit 2 before any work', { timeout: 180_000 }, () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown preset', ['--kernel', 'nope'], /is not a preset \(edge, blur, bottomSobel/],
+    ['an unknown preset', ['--kernel', 'nope'], /is not a preset \(expected one of edge, blur, bottomSobel/],
+    ['a misspelt preset', ['--kernel', 'bottom_sobl'], /kernel "bottom_sobl" is not a preset \(did you mean 'bottomSobel'\?\)/],
+    ['a misspelt colormap', ['--kernel', 'edge', '--cmap', 'magam'], /unknown colormap "magam" \(did you mean 'magma'\?\)/],
     ['a ragged kernel', ['--kernel', '[[1,2],[3]]'], /not a kernel/],
     ['a bad shard', ['--kernel', 'edge', '--shard', '3/2'], /--shard must be i\/n/],
     ['zero jobs', ['--kernel', 'edge', '--jobs', '0'], /--jobs must be a positive integer/],
