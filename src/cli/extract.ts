@@ -9,7 +9,7 @@ import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
 import { type StdoutLoss, whenStdoutLost } from './stdout.js';
-import { errorLine } from './term.js';
+import { errorLine, printable } from './term.js';
 import { UsageError } from './usage.js';
 
 export { UsageError };
@@ -188,7 +188,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   const fail = (path: string, reason: string) => {
     failed++;
     if (failures.length < REPORT_FAILURES) failures.push([path, reason]);
-    const line = errorLine(`${path}: ${reason}`);
+    const line = errorLine(`${printable(path)}: ${reason}`);
     if (bar) bar.log(line);
     else process.stderr.write(line);
     if (options.json) emit(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
@@ -212,7 +212,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       };
       emit(`${JSON.stringify(line)}\n`);
     } else if (!(bar && stdoutIsTerminal)) {
-      emit(`${result.output}\n`);
+      emit(`${printable(result.output)}\n`);
     }
     bar?.tick(failed);
   };

@@ -15,6 +15,14 @@ export function paint(stream: NodeJS.WriteStream, code: number, text: string): s
   return colorEnabled(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
+/**
+ * A file name as a line of text: control characters (a newline, an escape that would drive the
+ * terminal) written as \n, \t or \xNN, so one name stays one line. `--json` has the exact names.
+ */
+export function printable(path: string): string {
+  return path.replace(/\p{Cc}/gu, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** Red `convlens:` prefix for errors (plain when colour is off). */
 export function errorLine(message: string): string {
   return `${paint(process.stderr, 31, 'convlens:')} ${message}\n`;

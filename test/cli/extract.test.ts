@@ -552,6 +552,19 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a file name with a newline or an escape stays one line of plain output; --json has it exactly', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    const names = ['a\nb.png', 'e\u001b[31mred.png'];
+    for (const name of names) copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', name));
+    const plain = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o'], { cwd: dir });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.split('\n').filter(Boolean).sort()).toEqual([join(dir, 'o', 'a\\nb.png'), join(dir, 'o', 'e\\x1b[31mred.png')]);
+    const json = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o2', '--json'], { cwd: dir });
+    const inputs = jsonLines(json.stdout).flatMap((line) => ('input' in line ? [line.input] : []));
+    expect(inputs.sort()).toEqual(names.map((n) => join('in', n)).sort());
+  });
+
   it('an empty --out is a usage error, not the current folder', () => {
     const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', '']);
     expect(run.code).toBe(2);
