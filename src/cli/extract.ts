@@ -8,6 +8,7 @@ import { argumentWalking, type InputFile, type InputProblem, type InputUnread, i
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
+import { STOP_SIGNALS, signalExitCode } from './signals.js';
 import { type StdoutLoss, whenStdoutLost } from './stdout.js';
 import { errorLine, printable } from './term.js';
 import { UsageError } from './usage.js';
@@ -59,8 +60,6 @@ export interface ExtractSummary {
 }
 
 const REPORT_FIGURES = 12;
-/** The signals that stop a run cleanly. */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const REPORT_FAILURES = 200;
 
 /** `OUT/<output name>.<format>`: the output name comes from `listInputs` (see `outputNames`). */
@@ -289,7 +288,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     if (options.json) emit(`${JSON.stringify({ summary: { ...summary, interrupted: true } })}\n`);
     const by = stopSignal === 'SIGTERM' ? ' by SIGTERM' : '';
     process.stderr.write(errorLine(`interrupted${by}: outputs written so far are complete; run again with --resume to finish`));
-    return stopSignal === 'SIGTERM' ? 143 : 130; // 128 + the signal's number, as a shell reports it
+    return signalExitCode(stopSignal ?? 'SIGINT');
   }
   if (options.report) {
     const path = reportPath;

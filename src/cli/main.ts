@@ -317,7 +317,9 @@ program
   .action(async (options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) => {
     try {
       const { trainMnist } = await import('./train_mnist.js');
-      await trainMnist({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
+      const { signalExitCode } = await import('./signals.js');
+      const { stoppedBy } = await trainMnist({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
+      if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
     } catch (error) {
       fail(error);
     }

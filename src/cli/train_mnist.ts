@@ -12,6 +12,7 @@ import { grid } from '../viz/grid.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochProgress } from './progress.js';
+import { STOP_SIGNALS } from './signals.js';
 
 export interface TrainMnistOptions {
   epochs: number;
@@ -49,7 +50,9 @@ function slices(t: Tensor, symmetric: boolean, cmap: string): Tensor<'uint8'>[] 
   });
 }
 
-export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccuracy: number; secondsPerEpoch: number[] }> {
+export async function trainMnist(
+  options: TrainMnistOptions,
+): Promise<{ testAccuracy: number; secondsPerEpoch: number[]; stoppedBy?: NodeJS.Signals }> {
   const { log } = options;
   setSeed(options.seed);
   const { train, test } = await loadMnist(options.perDigit); // a bad --per-digit is found here, before --out is made
@@ -69,6 +72,14 @@ export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccu
   const progress = epochProgress(options.epochs, options.batchSize);
   const secondsPerEpoch: number[] = [];
   let epochStart = 0;
+  // Ctrl-C, or the SIGTERM of a scheduler: training ends after the current batch and what it
+  // learned so far is written as usual; a second signal quits at once
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    model.stopTraining = true;
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, stop);
   const history = await model.fit(train.x, train.y, {
     epochs: options.epochs,
     batchSize: options.batchSize,
@@ -94,6 +105,8 @@ export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccu
     },
   });
 
+  for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
+  if (stoppedBy) log(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far`);
   const out = resolve(options.out);
   const h = history.history;
   await writeFileAtomic(join(out, 'history.json'), `${JSON.stringify({ ...history, secondsPerEpoch }, null, 2)}\n`);
@@ -134,12 +147,17 @@ export async function trainMnist(options: TrainMnistOptions): Promise<{ testAccu
   await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);
   log(
-    `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${options.epochs} epochs; ${median(secondsPerEpoch).toFixed(2)} s per epoch (median)`,
+    `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(history.epoch.length, stoppedBy)}; ${median(secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
   log(
     `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`,
   );
-  return { testAccuracy: accuracy, secondsPerEpoch };
+  return { testAccuracy: accuracy, secondsPerEpoch, stoppedBy };
+}
+
+function epochsDone(epochs: number, stoppedBy: NodeJS.Signals | undefined): string {
+  const count = `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  return stoppedBy ? `${count} (the last one cut short)` : count;
 }
 
 function median(values: number[]): number {

@@ -119,6 +119,11 @@ export class Sequential {
   private readonly layerList: Layer[] = [];
   private compiled: Compiled | undefined;
   private readonly workspace = new Workspace();
+  /**
+   * Keras' `stop_training`: set it (in a callback, or on Ctrl-C) and `fit` ends after the current
+   * batch; that epoch is finished with the batches done (its logs, validation and onEpochEnd).
+   */
+  stopTraining = false;
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
@@ -374,6 +379,7 @@ export class Sequential {
     if (validation) checkLabels(loss, validation[1], [validation[1].shape[0], ...this.outputShape!]);
     const history: History = { epoch: [], history: {} };
     const variables = this.layerList.flatMap((l) => l.trainableWeights);
+    this.stopTraining = false;
     await callbacks.onTrainBegin?.();
     for (let epoch = 0; epoch < epochs; epoch++) {
       await callbacks.onEpochBegin?.(epoch);
@@ -401,6 +407,7 @@ export class Sequential {
         correct += result.correct;
         seen += indices.length;
         await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, correct / seen));
+        if (this.stopTraining) break;
       }
       const logs = this.logs(lossSum / seen, correct / seen);
       if (validation) {
@@ -412,6 +419,7 @@ export class Sequential {
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
       await callbacks.onEpochEnd?.(epoch, logs);
+      if (this.stopTraining) break;
     }
     await callbacks.onTrainEnd?.(history);
     return history;

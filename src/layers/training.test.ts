@@ -396,6 +396,37 @@ describe('fit options and history', () => {
     expectClose(history.history.val_loss[1], model.evaluate(data.x, labels).loss, 1e-6);
   });
 
+  it("stopTraining (Keras' stop_training) ends fit after the current batch; that epoch still ends with its logs", async () => {
+    setSeed(33);
+    const data = bars(12, caseRng('stop', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const labels = new Tensor(data.labels, [12], 'int32');
+    const events: string[] = [];
+    const history = await model.fit(data.x, labels, {
+      epochs: 5,
+      batchSize: 4,
+      validationData: [data.x, labels],
+      callbacks: {
+        onBatchEnd: (b) => {
+          events.push(`batch ${b}`);
+          if (b === 1) model.stopTraining = true;
+        },
+        onEpochEnd: (e, logs: Logs) => {
+          events.push(`end ${e} ${Object.keys(logs).join(',')}`);
+        },
+        onTrainEnd: () => {
+          events.push('done');
+        },
+      },
+    });
+    expect(events).toEqual(['batch 0', 'batch 1', 'end 0 loss,val_loss', 'done']);
+    expect(history.epoch).toEqual([0]);
+    // the next fit starts afresh
+    const again = await model.fit(data.x, labels, { epochs: 2, batchSize: 4 });
+    expect(again.epoch).toEqual([0, 1]);
+  });
+
   it('a NaN loss stops training with a clear error', async () => {
     const data = bars(4, caseRng('nan', 0));
     data.x.data[5] = Number.NaN;

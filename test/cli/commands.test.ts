@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -122,6 +122,34 @@ describe('convlens demo', { timeout: 180_000 }, () => {
     }
     expect(pngSize(join(dir, 'figs', 'edge-condense.png'))).toEqual([256, 256]);
     expect(readFileSync(join(dir, 'figs', 'report.html'), 'utf8')).toContain('Feature extraction with each kernel');
+  });
+});
+
+describe('convlens train-mnist', { timeout: 180_000 }, () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s ends training after the current batch, writes what was learned, exit %i', async (signal, exit) => {
+    const dir = tempDir();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'train-mnist', '--epochs', '1000', '--per-digit', '30', '--out', 'm'], { cwd: dir });
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // once, after training has started (a second signal quits at once)
+      if (!sent && stdout.includes('Non-trainable params')) {
+        sent = true;
+        setTimeout(() => child.kill(signal), 300);
+      }
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(exit);
+    expect(stdout).toMatch(new RegExp(`Stopped by ${signal} during epoch \\d+: writing what the model learned so far`));
+    expect(stdout).toMatch(/Test accuracy [\d.]+% after \d+ epochs? \(the last one cut short\)/);
+    expect(readdirSync(join(dir, 'm', 'model')).sort()).toEqual(['model.json', 'weights.bin']);
+    const history = JSON.parse(readFileSync(join(dir, 'm', 'history.json'), 'utf8')) as { epoch: number[] };
+    expect(history.epoch.length).toBeLessThan(1000);
   });
 });
 
