@@ -157,7 +157,7 @@ export async function trainMnist(
 
 function epochsDone(epochs: number, stoppedBy: NodeJS.Signals | undefined): string {
   const count = `${epochs} epoch${epochs === 1 ? '' : 's'}`;
-  return stoppedBy ? `${count} (the last one cut short)` : count;
+  return stoppedBy ? `${count} (stopped early)` : count;
 }
 
 function median(values: number[]): number {
