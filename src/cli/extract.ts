@@ -188,10 +188,10 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     failed++;
     if (failures.length < REPORT_FAILURES) failures.push([path, reason]);
     const line = errorLine(`${printable(path)}: ${reason}`);
+    bar?.tick(failed); // first: the redraw that shows the line shows the new count too
     if (bar) bar.log(line);
     else process.stderr.write(line);
     if (options.json) emit(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
-    bar?.tick(failed);
   };
   const handle = (result: TaskResult) => {
     const input = names.get(result.id)!;
