@@ -49,6 +49,23 @@ forEachBackend(() => {
       expect(out.array()).toBe(2);
     });
 
+    it('max and min of bool are bool (any and all), as tfjs gives them', () => {
+      const b = tensor([
+        [true, false],
+        [false, false],
+      ]);
+      const tb = tf.tensor([true, false, false, false], [2, 2], 'bool');
+      for (const [ours, theirs] of [
+        [max(b, 1), tf.max(tb, 1)],
+        [min(b, 0), tf.min(tb, 0)],
+        [max(b), tf.max(tb)],
+      ] as const) {
+        expect(ours.dtype).toBe(theirs.dtype);
+        expect(ours.shape).toEqual(theirs.shape);
+        expect(Array.from(ours.data)).toEqual(Array.from(theirs.dataSync()));
+      }
+    });
+
     it('sum over an empty axis is 0; over no axes it is the identity', () => {
       expect(sum(tensor(new Float32Array(0), [2, 0]), 1).array()).toEqual([0, 0]);
       expect(sum(tensor([[1, 2]]), []).array()).toEqual([[1, 2]]);

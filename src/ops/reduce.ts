@@ -36,7 +36,8 @@ function reduceOp(
 }
 
 const sumType = (d: DType): DType => (d === 'float32' ? 'float32' : 'int32');
-const sameType = (d: DType): DType => (d === 'bool' ? 'uint8' : d);
+// max and min of bool stay bool (any and all), as in TensorFlow.js
+const sameType = (d: DType): DType => d;
 
 /** Sum over `axis` (all axes by default). Integer and bool inputs sum as int32. */
 export function sum(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
