@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
 
@@ -93,6 +93,7 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
  * replaced only if it holds nothing but a saved model (model.json and .bin files).
  */
 export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') throw new ConvlensError(`save: expected a folder path, got ${describeValue(dir)}`);
   const { fs, path } = await nodeModules('save');
   const target = path.resolve(dir);
   const existing = await fs.lstat(target).catch((error: NodeJS.ErrnoException) => {
@@ -121,8 +122,8 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
     await fs.writeFile(path.join(temporary, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
     await fs.writeFile(path.join(temporary, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 2)}\n`);
     if (existing) {
-      old = `${temporary}-old`;
-      await fs.rename(target, old);
+      await fs.rename(target, `${temporary}-old`);
+      old = `${temporary}-old`; // only once it holds the previous model
     }
     await fs.rename(temporary, target).catch(async (error: Error) => {
       if (old) await fs.rename(old, target); // put the previous model back
@@ -137,7 +138,13 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
     if (old) throw saveError(target, new Error(`${(error as Error).message}; the previous model is in ${old}`));
     throw saveError(target, error);
   }
-  if (old) await fs.rm(old, { recursive: true, force: true });
+  // the new model is in place: a previous one that cannot be removed does not make the save fail
+  const previous = old;
+  if (previous) {
+    await fs.rm(previous, { recursive: true, force: true }).catch((error: Error) => {
+      console.warn(`save: the model is saved; its previous version could not be removed from ${previous}: ${error.message}`);
+    });
+  }
 }
 
 function saveError(target: string, error: unknown): Error {

@@ -3,6 +3,7 @@ import type { Conv2DInfo } from '../backend/types.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Padding, Window2D } from '../ops/conv_util.js';
 import { conv2dInfo } from '../ops/nn/conv2d.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import { activationName, applyActivation, keepsLogits } from './activations.js';
@@ -107,9 +108,21 @@ export class Conv2D extends Layer {
     this.kernel = this.addWeight(
       'kernel',
       [kh, kw, channels, this.filters],
-      initialize(this.kernelInitializer, size, kh * kw * channels, kh * kw * this.filters),
+      initialize(
+        this.kernelInitializer,
+        size,
+        kh * kw * channels,
+        kh * kw * this.filters,
+        `${this.name}: kernel ${formatShape([kh, kw, channels, this.filters])}`,
+      ),
     );
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], initialize(this.biasInitializer, this.filters, 1, 1));
+    if (this.useBias) {
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`),
+      );
+    }
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {

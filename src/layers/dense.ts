@@ -52,9 +52,15 @@ export class Dense extends Layer {
     this.kernel = this.addWeight(
       'kernel',
       [inputs, this.units],
-      initialize(this.kernelInitializer, inputs * this.units, inputs, this.units),
+      initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, `${this.name}: kernel [${inputs}, ${this.units}]`),
     );
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], initialize(this.biasInitializer, this.units, 1, 1));
+    if (this.useBias) {
+      this.bias = this.addWeight(
+        'bias',
+        [this.units],
+        initialize(this.biasInitializer, this.units, 1, 1, `${this.name}: bias [${this.units}]`),
+      );
+    }
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {

@@ -7,4 +7,4 @@ export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export { type Callbacks, type CompileArgs, type FitArgs, type History, type Logs, Sequential } from './sequential.js';
-export { fromArtifacts, loadModel } from './serialization.js';
+export { fromArtifacts, loadModel, type WeightData } from './serialization.js';

@@ -1,4 +1,5 @@
 import { ConvlensError, describeValue } from '../errors.js';
+import { allocate } from '../tensor/dtype.js';
 import { globalRandom } from '../tensor/random.js';
 
 export type InitializerName =
@@ -53,11 +54,14 @@ function truncatedNormal(std: number): number {
   }
 }
 
-/** Fills a weight of `size` values with fan-in/fan-out from the weight's shape, as Keras does. */
-export function initialize(name: InitializerName, size: number, fanIn: number, fanOut: number): Float32Array {
+/**
+ * Fills a weight of `size` values with fan-in/fan-out from the weight's shape, as Keras does.
+ * `weight` names it in the error when no array can hold it (`Dense({ units: 1e9 })`).
+ */
+export function initialize(name: InitializerName, size: number, fanIn: number, fanOut: number, weight: string): Float32Array {
   const random = globalRandom();
   const sample = sampler(name, fanIn, fanOut, random);
-  const out = new Float32Array(size);
+  const out = allocate('float32', size, weight);
   for (let i = 0; i < size; i++) out[i] = sample();
   return out;
 }

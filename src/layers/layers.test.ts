@@ -220,6 +220,13 @@ function mnistNet(): Sequential {
 }
 
 describe('Sequential', () => {
+  it('a layer too large for any array is a ConvlensError naming the layer and the weight', () => {
+    expectConvlensError(
+      () => new Sequential([new Dense({ units: 1e9, inputShape: [12] })]),
+      /^dense(_\d+)?: kernel \[12, 1000000000\]: cannot allocate 1\.20e\+10 float32 values \(44\.7 GiB\): the result is too large$/,
+    );
+  });
+
   it('summary() takes a print function or null, nothing else', () => {
     expectConvlensError(
       () => mnistNet().summary(42 as never),

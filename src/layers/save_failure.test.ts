@@ -13,7 +13,7 @@ const failure = vi.hoisted(() => ({ on: undefined as undefined | ((op: string, t
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const wrap =
-    (op: 'writeFile' | 'rename' | 'mkdir') =>
+    (op: 'writeFile' | 'rename' | 'mkdir' | 'rm') =>
     // biome-ignore lint/suspicious/noExplicitAny: a pass-through wrapper for any fs signature
     async (...args: any[]) => {
       if (failure.on?.(op, String(args[op === 'rename' ? 1 : 0]))) {
@@ -22,7 +22,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       // biome-ignore lint/suspicious/noExplicitAny: see above
       return (real[op] as any)(...args);
     };
-  const mocked = { ...real, writeFile: wrap('writeFile'), rename: wrap('rename'), mkdir: wrap('mkdir') };
+  const mocked = { ...real, writeFile: wrap('writeFile'), rename: wrap('rename'), mkdir: wrap('mkdir'), rm: wrap('rm') };
   return { ...mocked, default: mocked };
 });
 
@@ -61,6 +61,37 @@ const x = new Tensor(
 const leftovers = async () => (await readdir(root)).filter((f) => f.includes('.tmp-'));
 
 describe('a save that fails midway', () => {
+  it('the previous model cannot be moved aside: it stays, and the error does not claim it moved', async () => {
+    const target = join(root, 'busy');
+    await model(1).save(target);
+    const before = await readFile(join(target, 'weights.bin'));
+    failure.on = (op, to) => op === 'rename' && to.endsWith('-old');
+    const error = await model(2)
+      .save(target)
+      .then(() => undefined)
+      .catch((e: Error) => e);
+    expect(error?.message).toMatch(/^save: could not write the model to .*busy: rename failed/);
+    expect(error?.message).not.toContain('previous model is in');
+    failure.on = undefined;
+    expect(await readFile(join(target, 'weights.bin'))).toEqual(before);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('the previous model cannot be removed after the swap: the save succeeds and says where it was left', async () => {
+    const target = join(root, 'sticky');
+    await model(1).save(target);
+    failure.on = (op, path) => op === 'rm' && path.endsWith('-old');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await model(2).save(target);
+    failure.on = undefined;
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^save: the model is saved; its previous version could not be removed from .*sticky\.tmp-.*-old: rm failed/),
+    );
+    warn.mockRestore();
+    expect((await loadModel(target)).predict(x).data).toEqual(model(2).predict(x).data);
+    for (const left of await leftovers()) await rm(join(root, left), { recursive: true });
+  });
+
   it('writing model.json fails after weights.bin was written: no model directory, no temporary files', async () => {
     const target = join(root, 'fresh');
     failure.on = (op, file) => op === 'writeFile' && basename(file) === 'model.json';

@@ -114,6 +114,22 @@ function range(start: number, end: number): Int32Array {
 }
 
 /** Keras' Sequential model: layers applied in order, trained end to end. */
+/**
+ * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
+ * a browser (setTimeout would wait at least 4 ms once nested).
+ */
+function nextTask(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export class Sequential {
   readonly name: string;
   private readonly layerList: Layer[] = [];
@@ -124,6 +140,7 @@ export class Sequential {
    * batch; that epoch is finished with the batches done (its logs, validation and onEpochEnd).
    */
   stopTraining = false;
+  private fitting = false;
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
@@ -343,6 +360,16 @@ export class Sequential {
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    if (this.fitting) throw new ConvlensError('fit: this model is already training (await the running fit before starting another)');
+    this.fitting = true;
+    try {
+      return await this.train(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     checkOptions('fit', args, FIT_KEYS);
@@ -407,6 +434,7 @@ export class Sequential {
         correct += result.correct;
         seen += indices.length;
         await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, correct / seen));
+        await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
         if (this.stopTraining) break;
       }
       const logs = this.logs(lossSum / seen, correct / seen);

@@ -446,6 +446,47 @@ describe('load errors', () => {
     );
   });
 
+  it('weight data may be any view of the bytes (a Float32Array, a Buffer at an offset, a DataView); anything else is named', () => {
+    setSeed(12);
+    const model = smallConvnet();
+    const { modelJson, weightData } = model.toArtifacts();
+    const x = new Tensor(
+      Float32Array.from({ length: 128 }, (_, i) => i / 128),
+      [1, 8, 8, 2],
+      'float32',
+    );
+    const padded = Buffer.alloc(weightData.byteLength + 3);
+    Buffer.from(weightData).copy(padded, 3);
+    for (const data of [new Float32Array(weightData), new DataView(weightData), padded.subarray(3), [new Uint8Array(weightData)]]) {
+      expect(fromArtifacts(modelJson, data).predict(x).data).toEqual(model.predict(x).data);
+    }
+    expectConvlensError(
+      () => fromArtifacts(modelJson, undefined as never),
+      'fromArtifacts: weight data must be an ArrayBuffer or a typed array (or a list of them, one per weight file), got undefined',
+    );
+  });
+
+  it('a path that is not a string is named (not a TypeError from node:path)', async () => {
+    await expect(loadModel(undefined as never)).rejects.toThrow(
+      /^loadModel: expected the path of model.json or of its folder, got undefined$/,
+    );
+    await expect(smallConvnet().save(42 as never)).rejects.toThrow(/^save: expected a folder path, got 42$/);
+  });
+
+  it('a weight shape that is not a list of integers, and a model without an input shape, are named as such', () => {
+    setSeed(13);
+    const { modelJson, weightData } = smallConvnet().toArtifacts();
+    const json = structuredClone(modelJson) as { weightsManifest: { weights: { shape: unknown[] }[] }[]; modelTopology: unknown };
+    json.weightsManifest[0].weights[0].shape[0] = '3';
+    expectConvlensError(
+      () => fromArtifacts(json, weightData),
+      /^fromArtifacts: weight .* has shape \["3", 3, 2, 4\] \(expected a list of non-negative integers\)$/,
+    );
+    const shapeless = structuredClone(modelJson) as { modelTopology: { config: { layers: { config: Record<string, unknown> }[] } } };
+    delete shapeless.modelTopology.config.layers[0].config.batch_input_shape;
+    expectConvlensError(() => fromArtifacts(shapeless, weightData), /^fromArtifacts: the model has no input shape/);
+  });
+
   it('a missing weights file, model.json or directory is named', async () => {
     const dir = await savedModelDir();
     await rm(join(dir, 'weights.bin'));

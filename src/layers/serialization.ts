@@ -204,17 +204,28 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown): Layer[]
   return layers;
 }
 
+/** The bytes of one weight buffer: an ArrayBuffer or any view of one (a Node Buffer, a Float32Array...). */
+function bytesOf(data: unknown): Uint8Array {
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer))
+    return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new ConvlensError(
+    `fromArtifacts: weight data must be an ArrayBuffer or a typed array (or a list of them, one per weight file), got ${describeValue(data)}`,
+  );
+}
+
 /** Every weight file's bytes in manifest order, checked against the sizes the manifest implies. */
-function weightBytes(manifest: WeightsGroup[], weightData: ArrayBuffer | ArrayBuffer[], names?: string[][]): Uint8Array {
+function weightBytes(manifest: WeightsGroup[], weightData: WeightData, names?: string[][]): Uint8Array {
   const expected = manifest.map((g) => g.weights.reduce((n, w) => n + sizeFromShape(w.shape) * 4, 0));
   const total = expected.reduce((a, b) => a + b, 0);
   if (!Array.isArray(weightData)) {
-    if (weightData.byteLength !== total) {
+    const bytes = bytesOf(weightData);
+    if (bytes.byteLength !== total) {
       throw new ConvlensError(
-        `fromArtifacts: weight data has ${weightData.byteLength} bytes, expected ${total} (the weights manifest lists ${total / 4} float32 values)`,
+        `fromArtifacts: weight data has ${bytes.byteLength} bytes, expected ${total} (the weights manifest lists ${total / 4} float32 values)`,
       );
     }
-    return new Uint8Array(weightData);
+    return bytes;
   }
   // One buffer per file (group by group, shard by shard): check each group's files together,
   // since tfjs cuts shards at a byte size, not at weight boundaries.
@@ -222,7 +233,7 @@ function weightBytes(manifest: WeightsGroup[], weightData: ArrayBuffer | ArrayBu
   if (weightData.length !== files) {
     throw new ConvlensError(`fromArtifacts: got ${weightData.length} weight buffers, the weights manifest lists ${files} files`);
   }
-  const parts = weightData.map((b) => new Uint8Array(b));
+  const parts = weightData.map(bytesOf);
   let file = 0;
   manifest.forEach((group, i) => {
     const got = parts.slice(file, file + group.paths.length).reduce((n, p) => n + p.length, 0);
@@ -242,18 +253,26 @@ function weightBytes(manifest: WeightsGroup[], weightData: ArrayBuffer | ArrayBu
 }
 
 function checkSpec(spec: WeightSpec): void {
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ConvlensError(
+      `fromArtifacts: weight ${spec.name} has shape ${describeValue(spec.shape)} (expected a list of non-negative integers)`,
+    );
+  }
   if (spec.quantization) throw new ConvlensError(`fromArtifacts: weight ${spec.name} is quantized; only float32 weights are supported`);
   if (spec.dtype !== undefined && spec.dtype !== 'float32') {
     throw new ConvlensError(`fromArtifacts: weight ${spec.name} has dtype ${spec.dtype}; only float32 weights are supported`);
   }
 }
 
+/** Weights as `fromArtifacts` takes them: all the bytes in one buffer, or one buffer per weight file. */
+export type WeightData = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[];
+
 /**
  * A Sequential model from TensorFlow.js Layers artifacts: the parsed model.json and its weights
  * (one buffer holding every weight file's bytes in manifest order, or one buffer per file).
  * Works in the browser: no file access.
  */
-export function fromArtifacts(modelJson: unknown, weightData: ArrayBuffer | ArrayBuffer[], fileNames?: string[][]): Sequential {
+export function fromArtifacts(modelJson: unknown, weightData: WeightData, fileNames?: string[][]): Sequential {
   const { name, layers: layersJson, buildInputShape } = sequentialLayers(modelJson);
   const model = new Sequential(buildLayers(layersJson, buildInputShape), name ? { name } : {});
   const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
@@ -273,7 +292,7 @@ export function fromArtifacts(modelJson: unknown, weightData: ArrayBuffer | Arra
     })
     .filter((e) => e.spec.group !== 'optimizer');
   const weights = model.weights;
-  if (weights.length > 0 && !model.layers.every((l) => l.built)) {
+  if (entries.length > 0 && !model.layers.every((l) => l.built)) {
     throw new ConvlensError(
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
@@ -305,6 +324,9 @@ export function fromArtifacts(modelJson: unknown, weightData: ArrayBuffer | Arra
  * `model.json` or the directory holding it, with its weight files beside it. Node.js only.
  */
 export async function loadModel(modelPath: string): Promise<Sequential> {
+  if (typeof modelPath !== 'string' || modelPath === '') {
+    throw new ConvlensError(`loadModel: expected the path of model.json or of its folder, got ${describeValue(modelPath)}`);
+  }
   const { fs, path } = await nodeModules('loadModel');
   let file = path.resolve(modelPath);
   const stat = await fs.stat(file).catch(() => {

@@ -427,6 +427,31 @@ describe('fit options and history', () => {
     expect(again.epoch).toEqual([0, 1]);
   });
 
+  it('fit lets timers run between batches, so a timer can stop it; a second fit at once is refused', async () => {
+    setSeed(34);
+    const data = bars(64, caseRng('yield', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const labels = new Tensor(data.labels, [64], 'int32');
+    let batches = 0;
+    setTimeout(() => {
+      model.stopTraining = true;
+    }, 0);
+    const running = model.fit(data.x, labels, {
+      epochs: 1000,
+      batchSize: 1,
+      callbacks: {
+        onBatchEnd: () => {
+          batches++;
+        },
+      },
+    });
+    await expect(model.fit(data.x, labels)).rejects.toThrow(/^fit: this model is already training/);
+    const history = await running;
+    expect(history.epoch).toEqual([0]);
+    expect(batches).toBeLessThan(64);
+  });
+
   it('a NaN loss stops training with a clear error', async () => {
     const data = bars(4, caseRng('nan', 0));
     data.x.data[5] = Number.NaN;
