@@ -13,6 +13,9 @@ export function uniqueName(base: string): string {
   return count === 0 ? base : `${base}_${count}`;
 }
 
+/** TensorFlow's rule for names (weights are named after their layer): a saved model with others does not open in TensorFlow.js. */
+const VALID_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
+
 /** Restarts automatic names (like Keras' `clear_session`). */
 export function resetNames(): void {
   nameCounts.clear();
@@ -105,8 +108,10 @@ export abstract class Layer {
   workspace: Workspace | undefined;
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
-      throw new ConvlensError(`${className}: name must be a non-empty string, got ${describeValue(args.name)}`);
+    if (args.name !== undefined && (typeof args.name !== 'string' || !VALID_NAME.test(args.name))) {
+      throw new ConvlensError(
+        `${className}: name must be a letter or digit, then letters, digits, '-', '.', '_' or '/' (as TensorFlow names weights), got ${describeValue(args.name)}`,
+      );
     }
     if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
       throw new ConvlensError(`${className}: trainable must be true or false, got ${describeValue(args.trainable)}`);

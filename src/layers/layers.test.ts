@@ -220,6 +220,13 @@ function mnistNet(): Sequential {
 }
 
 describe('Sequential', () => {
+  it('a layer name TensorFlow would refuse for its weights is refused (the saved model would not open in TensorFlow.js)', () => {
+    for (const name of ['', 'dénse', 'has space', '_lead', 'a:b']) {
+      expectConvlensError(() => new Dense({ units: 1, name }), /^Dense: name must be a letter or digit, then letters, digits/);
+    }
+    for (const name of ['dense', 'block1/conv-2.a_b', '3x3']) expect(new Dense({ units: 1, name }).name).toBe(name);
+  });
+
   it('a layer too large for any array is a ConvlensError naming the layer and the weight', () => {
     expectConvlensError(
       () => new Sequential([new Dense({ units: 1e9, inputShape: [12] })]),
