@@ -227,6 +227,15 @@ describe('Sequential', () => {
     for (const name of ['dense', 'block1/conv-2.a_b', '3x3']) expect(new Dense({ units: 1, name }).name).toBe(name);
   });
 
+  it('predict names what it got instead of a Tensor, a TensorFlow.js tensor included', () => {
+    const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);
+    expectConvlensError(() => model.predict([[1, 2]] as never), /^predict: x must be a convlens Tensor, got \[\[1, 2\]\]$/);
+    expectConvlensError(
+      () => model.predict(tf.tensor([[1, 2]]) as never),
+      /^predict: x must be a convlens Tensor, got a Tensor of another library \(or another copy of convlens\): make one with tensor\(data, shape\)$/,
+    );
+  });
+
   it('a layer too large for any array is a ConvlensError naming the layer and the weight', () => {
     expectConvlensError(
       () => new Sequential([new Dense({ units: 1e9, inputShape: [12] })]),

@@ -114,6 +114,14 @@ function range(start: number, end: number): Int32Array {
 }
 
 /** Keras' Sequential model: layers applied in order, trained end to end. */
+/** Throws unless `value` is a convlens Tensor; one of another library (TensorFlow.js) is named as such. */
+function checkTensorArg(op: string, arg: string, value: unknown): asserts value is Tensor {
+  if (value instanceof Tensor) return;
+  const foreign = value?.constructor?.name === 'Tensor';
+  const got = foreign ? 'a Tensor of another library (or another copy of convlens)' : describeValue(value);
+  throw new ConvlensError(`${op}: ${arg} must be a convlens Tensor, got ${got}${foreign ? ': make one with tensor(data, shape)' : ''}`);
+}
+
 /**
  * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
  * a browser (setTimeout would wait at least 4 ms once nested).
@@ -220,7 +228,7 @@ export class Sequential {
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor<'float32'> {
-    if (!(x instanceof Tensor)) throw new ConvlensError(`predict: x must be a Tensor, got ${describeValue(x)}`);
+    checkTensorArg('predict', 'x', x);
     const batchSize = batchSizeOption('predict', options);
     if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
     if (x.shape[0] <= batchSize) return this.run(x, false);
@@ -240,7 +248,7 @@ export class Sequential {
 
   /** Every layer's output for `x`, in order: the feature maps Keras shows with an activation model. */
   layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
-    if (!(x instanceof Tensor)) throw new ConvlensError(`layerOutputs: x must be a Tensor, got ${describeValue(x)}`);
+    checkTensorArg('layerOutputs', 'x', x);
     const outputs: { layer: Layer; output: Tensor<'float32'> }[] = [];
     this.run(x, false, (layer, output) => outputs.push({ layer, output }));
     return outputs;
@@ -349,7 +357,8 @@ export class Sequential {
   }
 
   private checkData(op: string, x: Tensor, y: Tensor): void {
-    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new ConvlensError(`${op}: x and y must be Tensors`);
+    checkTensorArg(op, 'x', x);
+    checkTensorArg(op, 'y', y);
     if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
       throw new ConvlensError(
         `${op}: x has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but y has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
