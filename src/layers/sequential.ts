@@ -162,6 +162,7 @@ export class Sequential {
 
   /** Appends a layer, building it at once when the shape of its input is known. */
   add(layer: Layer): void {
+    this.checkNotFitting('add');
     if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
     if (this.layerList.some((l) => l.name === layer.name)) {
       throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
@@ -325,6 +326,7 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    this.checkNotFitting('compile');
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     this.compiled = { optimizer: getOptimizer(args.optimizer), loss: lossName(args.loss), accuracy: metrics.length > 0 };
@@ -369,13 +371,18 @@ export class Sequential {
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    if (this.fitting) throw new ConvlensError('fit: this model is already training (await the running fit before starting another)');
+    this.checkNotFitting('fit');
     this.fitting = true;
     try {
       return await this.train(x, y, args);
     } finally {
       this.fitting = false;
     }
+  }
+
+  /** A model that is training keeps its layers, loss and optimizer until fit returns. */
+  private checkNotFitting(op: string): void {
+    if (this.fitting) throw new ConvlensError(`${op}: this model is training (await the running fit first)`);
   }
 
   private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {

@@ -446,7 +446,9 @@ describe('fit options and history', () => {
         },
       },
     });
-    await expect(model.fit(data.x, labels)).rejects.toThrow(/^fit: this model is already training/);
+    await expect(model.fit(data.x, labels)).rejects.toThrow(/^fit: this model is training \(await the running fit first\)$/);
+    expectConvlensError(() => model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }), /^compile: this model is training/);
+    expectConvlensError(() => model.add(new Dense({ units: 2 })), /^add: this model is training/);
     const history = await running;
     expect(history.epoch).toEqual([0]);
     expect(batches).toBeLessThan(64);
