@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
@@ -452,6 +452,21 @@ describe('fit options and history', () => {
     const history = await running;
     expect(history.epoch).toEqual([0]);
     expect(batches).toBeLessThan(64);
+  });
+
+  it('without setImmediate (a browser), fit yields through a MessageChannel and still trains', async () => {
+    setSeed(35);
+    const data = bars(12, caseRng('yield-browser', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const labels = new Tensor(data.labels, [12], 'int32');
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      const history = await model.fit(data.x, labels, { epochs: 2, batchSize: 4 });
+      expect(history.epoch).toEqual([0, 1]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('a NaN loss stops training with a clear error', async () => {
