@@ -8,6 +8,12 @@ import { cast } from './cast.js';
 import { asTensor, type TensorInput } from './convert.js';
 import { transpose } from './transpose.js';
 
+/** What max and min of an empty axis are, per dtype, as in TensorFlow (tf.reduce_max([]) is -inf). */
+const EMPTY: Record<'max' | 'min', Record<DType, number>> = {
+  max: { float32: Number.NEGATIVE_INFINITY, int32: -(2 ** 31), uint8: 0, bool: 0 },
+  min: { float32: Number.POSITIVE_INFINITY, int32: 2 ** 31 - 1, uint8: 255, bool: 1 },
+};
+
 function reduceOp(
   op: string,
   kind: ReduceOp,
@@ -22,7 +28,6 @@ function reduceOp(
   if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
   const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const reduceSize = axes.reduce((n, a) => n * t.shape[a], 1);
-  if (reduceSize === 0 && kind !== 'sum') throw new ConvlensError(`${op}: cannot reduce an empty axis (shape [${t.shape.join(', ')}])`);
   const outDType = dtype(t.dtype);
   t = cast(t, outDType);
   // Bring the reduced axes last so each reduction is over a contiguous run.
@@ -30,7 +35,9 @@ function reduceOp(
   const moved = perm.every((p, i) => p === i) ? t : transpose(t, perm);
   const outSize = kept.reduce((n, a) => n * t.shape[a], 1);
   const out = allocate(outDType, outSize);
-  backend().reduce(kind, moved.data, reduceSize, out);
+  // over nothing, TensorFlow gives the reduction's identity: -inf for max, the dtype's lowest for integers
+  if (reduceSize === 0 && kind !== 'sum') out.fill(EMPTY[kind as 'max' | 'min'][outDType]);
+  else backend().reduce(kind, moved.data, reduceSize, out);
   const shape = keepDims ? t.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => t.shape[a]);
   return new Tensor(out, shape, outDType);
 }
