@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, closestName } from '../errors.js';
 import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
@@ -326,6 +326,20 @@ program
   });
 
 registerServe(program);
+
+// commander's own help command prints the main help for a command it does not know; name the mistake instead
+program.helpCommand(false);
+program
+  .command('help [command]')
+  .description('show help for a command')
+  .action((name?: string) => {
+    if (name === undefined) return program.help();
+    const command = program.commands.find((c) => c.name() === name);
+    if (command) return command.help();
+    const names = program.commands.map((c) => c.name()).filter((n) => n !== 'help');
+    const suggestion = closestName(name, names);
+    program.error(`error: unknown command '${name}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ''}`);
+  });
 
 watchStdout();
 

@@ -31,6 +31,17 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
     expect(run.stderr).toMatch(/unknown command 'frobnicate'/);
     expect(run.stdout).toBe('');
   });
+
+  it('help <command> shows that command; help of an unknown one is a usage error with a suggestion', () => {
+    const known = convlens(['help', 'extract']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toContain('Usage: convlens extract');
+    const unknown = convlens(['help', 'extrct']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'extrct'/);
+    expect(unknown.stderr).toContain('Did you mean extract?');
+    expect(unknown.stdout).toBe('');
+  });
 });
 
 describe('convlens kernels', { timeout: 180_000 }, () => {
