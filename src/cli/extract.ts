@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DEFAULT_PIXEL_LIMIT } from '../image/pixel_limit.js';
 import { colormap } from '../viz/colormap.js';
+import { jsonFloat32 } from '../viz/numbers.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { argumentWalking, type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
@@ -205,8 +206,8 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
         status: 'written',
         output: result.output,
         shape: result.shape,
-        min: result.min,
-        max: result.max,
+        min: jsonFloat32(result.min),
+        max: jsonFloat32(result.max),
         ms: Math.round(result.ms),
       };
       emit(`${JSON.stringify(line)}\n`);

@@ -8,7 +8,7 @@ import { colorIndices, colormap } from '../viz/colormap.js';
 import { dataExtent } from '../viz/extent.js';
 import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
 import { gammaValues, plane } from '../viz/maps.js';
-import { shortestFloat32 } from '../viz/numbers.js';
+import { jsonFloat32 } from '../viz/numbers.js';
 import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
 import { encodeNpy } from './npy.js';
@@ -122,8 +122,8 @@ export function encodeOutput(
         padding: config.padding,
         pool: config.pool,
         shape: map.shape,
-        min,
-        max,
+        min: jsonFloat32(min),
+        max: jsonFloat32(max),
         data: rows(map),
       };
       return { bytes: `${JSON.stringify(doc)}\n`, map, min, max };
@@ -136,9 +136,9 @@ export function encodeOutput(
 }
 
 /** The map's rows with each float32 written in its shortest exact form (0.0823 rather than 0.08235302567481995). */
-function rows(map: Tensor<'float32'>): number[][] {
+function rows(map: Tensor<'float32'>): (number | string)[][] {
   const [h, w] = map.shape;
-  return Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => Number(shortestFloat32(map.data[y * w + x]))));
+  return Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => jsonFloat32(map.data[y * w + x])));
 }
 
 /** The library's advice, as the command's options give it (`--max-pixels`, not `setPixelLimit`). */

@@ -12,6 +12,15 @@ export function shortestFloat32(value: number): string {
 }
 
 /**
+ * A float32 for a JSON document: a number in its shortest form, or for ±Infinity and NaN, which
+ * JSON cannot hold, their JavaScript names as strings (`Number("Infinity")` and Python's
+ * `float("Infinity")` read them back), rather than the `null` JSON.stringify would write.
+ */
+export function jsonFloat32(value: number): number | string {
+  return Number.isFinite(value) ? Number(shortestFloat32(value)) : String(value);
+}
+
+/**
  * A value as Python prints it in the lesson's figures: integers plainly (`-1`, `8`), floats in
  * their shortest form with a decimal point (`0.0625`, `8.0`); `digits` rounds first, as
  * `kernel.round(digits)` does in learntools' `show_kernel`.

@@ -174,6 +174,25 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect(parts.every((p) => p.length > 0)).toBe(true);
   });
 
+  it('json writes float32 overflow as "Infinity" and "-Infinity" (JSON has no such numbers), in the file and in --json', () => {
+    const dir = tempDir();
+    // 3e38 × four bright pixels is beyond float32's largest value; on the black border the sum stays finite
+    const common = ['extract', join(IMAGES, 'camera.png'), '--format', 'json', '--pool', 'none', '--stage', 'filter', '--json'];
+    const run = convlens([...common, '--kernel', '[[3e38,3e38],[3e38,3e38]]', '--out', 'inf'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const line = JSON.parse(run.stdout.split('\n')[0]);
+    expect(line.max).toBe('Infinity');
+    const doc = JSON.parse(readFileSync(join(dir, 'inf', 'camera.json'), 'utf8'));
+    expect(doc.max).toBe('Infinity');
+    const values = doc.data.flat();
+    expect(values).toContain('Infinity');
+    expect(values.every((v: unknown) => v === 'Infinity' || (typeof v === 'number' && v >= 0))).toBe(true);
+    const negative = convlens([...common, '--kernel', '[[-3e38,-3e38],[-3e38,-3e38]]', '--out', 'negative'], { cwd: dir });
+    expect(negative.code, negative.stderr).toBe(0);
+    expect(JSON.parse(negative.stdout.split('\n')[0]).min).toBe('-Infinity');
+    expect(JSON.parse(readFileSync(join(dir, 'negative', 'camera.json'), 'utf8')).data.flat()).toContain('-Infinity');
+  });
+
   it('writes json, npy, svg and html outputs, and a report', () => {
     const dir = tempDir();
     const input = join(IMAGES, 'chelsea.png');
