@@ -32,6 +32,21 @@ export async function peer(api, name) {
   const use = async () => {
     if (tf.getBackend() !== name) await tf.setBackend(name);
   };
+  /**
+   * The benchmark's two views of one op: `run` waits for the result as a user would, `output` also
+   * returns it for the comparison with convlens.
+   * @param {() => import('@tensorflow/tfjs-core').Tensor} once
+   */
+  const timed = (once) => {
+    const result = async () => {
+      await use();
+      const y = once();
+      const data = /** @type {Float32Array} */ (await y.data());
+      y.dispose();
+      return data;
+    };
+    return { run: async () => void (await result()), output: result };
+  };
   return {
     name: `tfjs ${name}`,
     /** @param {{ x: Float32Array, inShape: number[], w: Float32Array, wShape: number[] }} c */
@@ -40,42 +55,14 @@ export async function peer(api, name) {
       const x = tf.tensor4d(c.x, /** @type {[number, number, number, number]} */ (c.inShape));
       const filter = tf.tensor4d(c.w, /** @type {[number, number, number, number]} */ (c.wShape));
       const once = () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', activation: 'relu' });
-      return {
-        run: async () => {
-          await use();
-          const y = once();
-          await y.data();
-          y.dispose();
-        },
-        output: async () => {
-          await use();
-          const y = once();
-          const data = /** @type {Float32Array} */ (await y.data());
-          y.dispose();
-          return data;
-        },
-      };
+      return timed(once);
     },
     /** @param {{ x: Float32Array, inShape: number[], ksize: number, stride: number }} c */
     async pool(c) {
       await use();
       const x = tf.tensor4d(c.x, /** @type {[number, number, number, number]} */ (c.inShape));
       const once = () => tf.maxPool(x, c.ksize, c.stride, 'same');
-      return {
-        run: async () => {
-          await use();
-          const y = once();
-          await y.data();
-          y.dispose();
-        },
-        output: async () => {
-          await use();
-          const y = once();
-          const data = /** @type {Float32Array} */ (await y.data());
-          y.dispose();
-          return data;
-        },
-      };
+      return timed(once);
     },
     /** @param {{ x: Float32Array, y: Float32Array, batch: number, size: number, classes: number }} c */
     async train(c) {

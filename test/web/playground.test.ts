@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mimeType, startServer } from '../../src/cli/serve.js';
 import { encodePng } from '../../src/image/index.js';
 import { Tensor } from '../../src/tensor/index.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 
 declare global {
   interface Window {
@@ -25,17 +26,6 @@ declare global {
   }
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const built = join(repo, 'dist', 'web');
 const shots = process.env.CONVLENS_SCREENSHOTS ?? join(tmpdir(), 'convlens-playground');
@@ -257,7 +247,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     served = await serveCli();
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
     // No network beyond loopback: anything else is refused and reported.
     await context.route('**/*', (route) => {
@@ -530,7 +520,7 @@ describe.skipIf(!hasChromium)('playground as a static build on another web serve
   it('works without the serve command: no isolation, so the wasm backend runs on one thread', async () => {
     const server = await plainStaticServer(built);
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
