@@ -8,6 +8,25 @@ const PARALLEL_WORK = 1 << 19;
 /** Runs of row chunks with their own partial sums in a filter gradient (see conv2d_backprop_filter). */
 const FILTER_GRAD_GROUPS = 16;
 
+/** A pooling's sizes in the order the pooling kernels read them after their pointers. */
+function poolGeometry(info: Pool2DInfo): number[] {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+  return [
+    batch,
+    inHeight,
+    inWidth,
+    channels,
+    outHeight,
+    outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padTop,
+    info.padLeft,
+  ];
+}
+
 function params(rt: Runtime, values: readonly number[]): void {
   rt.i32.set(values, P);
 }
@@ -502,23 +521,7 @@ export function makeKernels(rt: Runtime) {
     const o = target(rt, out, n);
     rt.commit();
     xi.fill();
-    params(rt, [
-      xi.at,
-      o.at,
-      batch,
-      inHeight,
-      inWidth,
-      channels,
-      outHeight,
-      outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padTop,
-      info.padLeft,
-      0,
-    ]);
+    params(rt, [xi.at, o.at, ...poolGeometry(info), 0]);
     rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
     o.flush();
   }
@@ -542,24 +545,7 @@ export function makeKernels(rt: Runtime) {
     g.fill();
     xi.fill();
     rt.f32.set(dx.subarray(0, nIn), o >> 2); // the kernel adds into dx, as the interface asks
-    params(rt, [
-      g.at,
-      o,
-      batch,
-      inHeight,
-      inWidth,
-      channels,
-      outHeight,
-      outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padTop,
-      info.padLeft,
-      0,
-      xi.at,
-    ]);
+    params(rt, [g.at, o, ...poolGeometry(info), 0, xi.at]);
     rt.run(kernel, batch > 1 && nOut * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
     dx.set(rt.f32.subarray(o >> 2, (o >> 2) + nIn));
   }
@@ -576,25 +562,7 @@ export function makeKernels(rt: Runtime) {
     rt.commit();
     g.fill();
     xi.fill();
-    params(rt, [
-      xi.at,
-      g.at,
-      o.at,
-      batch,
-      inHeight,
-      inWidth,
-      channels,
-      outHeight,
-      outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padTop,
-      info.padLeft,
-      reluMask ? 1 : 0,
-      0,
-    ]);
+    params(rt, [xi.at, g.at, o.at, ...poolGeometry(info), reluMask ? 1 : 0, 0]);
     rt.run('max_pool_grad', nIn >= PARALLEL_WORK / 2);
     o.flush();
   }
