@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectClose } from '../../test/helpers/close.js';
+import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
@@ -27,16 +27,6 @@ function tfLayerOutput(layer: tfl.layers.Layer, ours: Layer, x: Tensor): Float32
   layer.setWeights(ours.getWeights().map(tfOf));
   return (model.predict(tfOf(x)) as tf.Tensor).dataSync() as Float32Array;
 }
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-const report = (what: string, worst: number) => {
-  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
-};
 
 beforeEach(() => resetNames());
 
@@ -70,7 +60,7 @@ forEachBackend(() => {
         expectClose(y, expected, 1e-5, `case ${index}: ${JSON.stringify(options)} input ${JSON.stringify(x.shape)}`);
         worst = Math.max(worst, maxDiff(y.data, expected));
       }
-      report('Conv2D forward vs tfjs-layers', worst);
+      reportDiff('Conv2D forward vs tfjs-layers', worst);
     });
 
     it('Dense (2-D and 3-D inputs, activations, with and without bias)', () => {
@@ -91,7 +81,7 @@ forEachBackend(() => {
         expectClose(y, expected, 1e-5, `case ${index}: ${JSON.stringify(options)}`);
         worst = Math.max(worst, maxDiff(y.data, expected));
       }
-      report('Dense forward vs tfjs-layers', worst);
+      reportDiff('Dense forward vs tfjs-layers', worst);
     });
 
     it('MaxPool2D, AvgPool2D and Flatten', () => {

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectClose } from '../../test/helpers/close.js';
+import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
@@ -29,16 +29,6 @@ function oneHot(labels: ArrayLike<number>, classes: number): Tensor<'float32'> {
   for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
   return new Tensor(out, [labels.length, classes], 'float32');
 }
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-const report = (what: string, worst: number) => {
-  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
-};
 
 beforeEach(() => resetNames());
 
@@ -98,7 +88,7 @@ forEachBackend(() => {
       ours.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
       // tfjs adds ε to √v̂ where Keras adds it to √v; with ε/√(1 − β₂) the first steps are identical.
       theirs.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'categoricalCrossentropy' });
-      report('fit (1 Adam step) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 1, 'adam'));
+      reportDiff('fit (1 Adam step) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 1, 'adam'));
     });
 
     it('softmax + sparse categorical cross-entropy with SGD momentum, 3 epochs', async () => {
@@ -121,7 +111,7 @@ forEachBackend(() => {
         expectClose(w, theirWeights[i].dataSync(), 1e-4, `weight ${i}`);
         worst = Math.max(worst, maxDiff(w.data, theirWeights[i].dataSync()));
       });
-      report('fit (3 momentum steps) weights vs tfjs-layers', worst);
+      reportDiff('fit (3 momentum steps) weights vs tfjs-layers', worst);
     });
 
     it('sigmoid + binary cross-entropy with SGD, 2 epochs, and evaluate', async () => {
@@ -136,7 +126,7 @@ forEachBackend(() => {
       );
       ours.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
       theirs.compile({ optimizer: tf.train.sgd(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-      report('fit (2 SGD steps, sigmoid) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 2, 'bce'));
+      reportDiff('fit (2 SGD steps, sigmoid) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 2, 'bce'));
       const [loss, accuracy] = theirs.evaluate(tfOf(x), tfOf(y)) as tf.Scalar[];
       const result = ours.evaluate(x, y);
       expectClose(result.loss, loss.dataSync()[0], 1e-5, 'evaluate loss');
@@ -173,7 +163,7 @@ forEachBackend(() => {
       ours.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
       theirs.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'categoricalCrossentropy' });
       const x = f32(rng, [6, 9, 9, 2]);
-      report(
+      reportDiff(
         'fit (ReLU under pooling) weights vs tfjs-layers',
         await compareFit(ours, theirs, x, oneHot(rng.ints(6, 0, 2), 3), 1, 'relu pool'),
       );

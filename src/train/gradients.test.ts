@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectClose } from '../../test/helpers/close.js';
+import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 // tfjs-core registers its gradients only through this side-effect module (the union package imports it).
@@ -178,7 +178,7 @@ forEachBackend(() => {
         expectClose(df, dfTf, 1e-5, `${context} dfilter`);
         worst = Math.max(worst, maxDiff(dx.data, values(dxTf)), maxDiff(df.data, dfTf));
       }
-      report('conv2d input/filter gradients vs tf.grads', worst);
+      reportDiff('conv2d input/filter gradients vs tf.grads', worst);
     });
 
     it('match central finite differences of a float64 convolution on tiny cases', () => {
@@ -224,7 +224,7 @@ forEachBackend(() => {
         expectClose(dx, values(dxTf), 1e-6, context);
         worst = Math.max(worst, maxDiff(dx.data, values(dxTf)));
       }
-      report('max pooling gradient vs tf.grads', worst);
+      reportDiff('max pooling gradient vs tf.grads', worst);
     });
 
     it('average pooling matches tf.grads of tf.avgPool (VALID, strides)', () => {
@@ -241,7 +241,7 @@ forEachBackend(() => {
         expectClose(dx, values(dxTf), 1e-6, context);
         worst = Math.max(worst, maxDiff(dx.data, values(dxTf)));
       }
-      report('average pooling gradient (VALID) vs tf.grads', worst);
+      reportDiff('average pooling gradient (VALID) vs tf.grads', worst);
     });
 
     // tfjs's AvgPoolGrad divides by the whole window even where its forward pass skipped padded
@@ -286,7 +286,7 @@ forEachBackend(() => {
         expect(matMulGrad(x.data, w.data, dy.data, m, k, n, false).dx).toBeUndefined();
         worst = Math.max(worst, maxDiff(dx!, values(dxTf)), maxDiff(dw, values(dwTf)), maxDiff(db, values(dbTf)));
       }
-      report('dense (matmul + bias) gradients vs tf.grads', worst);
+      reportDiff('dense (matmul + bias) gradients vs tf.grads', worst);
     });
   });
 
@@ -311,7 +311,7 @@ forEachBackend(() => {
           expectClose(got, values(expected), 1e-5, `case ${index} ${JSON.stringify(shape)}`);
           worst = Math.max(worst, maxDiff(got.data, values(expected)));
         }
-        report(`${name} gradient vs tf.grads`, worst);
+        reportDiff(`${name} gradient vs tf.grads`, worst);
       });
     }
 
@@ -321,14 +321,3 @@ forEachBackend(() => {
     });
   });
 });
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-/** Prints the largest absolute difference seen, for the record (CONVLENS_REPORT=1). */
-function report(what: string, worst: number): void {
-  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
-}

@@ -30,3 +30,15 @@ export function expectTensor(actual: Tensor, shape: readonly number[], expected:
   expect(actual.shape, `${context} shape`).toEqual([...shape]);
   expectClose(actual, expected, rtol, context);
 }
+
+/** The largest absolute difference between two equally long arrays. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+/** Prints the largest absolute difference seen, for the record (CONVLENS_REPORT=1). */
+export function reportDiff(what: string, worst: number): void {
+  if (process.env.CONVLENS_REPORT) console.log(`max |diff| ${what}: ${worst.toExponential(2)}`);
+}
