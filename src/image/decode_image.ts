@@ -8,8 +8,12 @@ import { decodePngBytes } from './decode_png.js';
  * uint8 tensor `[height, width, channels]`. Options and results are those of decodePng and
  * decodeJpeg; other formats (GIF, BMP, WebP, ...) and unknown data throw a ConvlensError that
  * names what the bytes look like.
+ *
+ * Typed as a `Tensor` of any dtype (its dtype is `'uint8'`) so that the lesson's code type-checks
+ * as written: `let img = image.decodeImage(...)` then `img = expandDims(convertImageDtype(img,
+ * 'float32'), 0)` reuses the variable for the float32 image.
  */
-export function decodeImage(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor<'uint8'> {
+export function decodeImage(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor {
   const op = 'decodeImage';
   const bytes = checkBytes(op, data, 'PNG or JPEG');
   const { channels, maxPixels } = resolveDecodeOptions(op, options);

@@ -26,8 +26,12 @@ import { checkPixelCount } from './pixel_limit.js';
  * Data that ends before the end-of-image marker is reported as truncated, as TensorFlow does;
  * unsupported codings (arithmetic, lossless, 12-bit) and images above the pixel limit (checked
  * from the frame header, before decoding) throw a ConvlensError too.
+ *
+ * Typed as a `Tensor` of any dtype (its dtype is `'uint8'`) so that the lesson's code type-checks
+ * as written: `let img = image.decodeImage(...)` then `img = expandDims(convertImageDtype(img,
+ * 'float32'), 0)` reuses the variable for the float32 image.
  */
-export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor<'uint8'> {
+export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor {
   const op = 'decodeJpeg';
   const bytes = checkBytes(op, data, 'JPEG');
   const { channels, maxPixels } = resolveDecodeOptions(op, options);

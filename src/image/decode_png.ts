@@ -28,8 +28,12 @@ import { bytes, codec, layout } from './wasm/codec.js';
  *
  * Bad, truncated or corrupt data throw a ConvlensError, and so do images above the pixel limit
  * (checked from the header, before any pixel memory is allocated).
+ *
+ * Typed as a `Tensor` of any dtype (its dtype is `'uint8'`) so that the lesson's code type-checks
+ * as written: `let img = image.decodeImage(...)` then `img = expandDims(convertImageDtype(img,
+ * 'float32'), 0)` reuses the variable for the float32 image.
  */
-export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor<'uint8'> {
+export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor {
   const op = 'decodePng';
   const bytes = checkBytes(op, data, 'PNG');
   const { channels, maxPixels } = resolveDecodeOptions(op, options);

@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
+import { nodeModules } from './node_files.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
 // config and a weights manifest; the weights are little-endian float32 in manifest order.
@@ -150,14 +151,4 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
 function saveError(target: string, error: unknown): Error {
   if (error instanceof ConvlensError) return error;
   return new ConvlensError(`save: could not write the model to ${target}: ${(error as Error).message}`, { cause: error });
-}
-
-/** Node's fs and path, loaded only when a file is read or written so browser bundles never need them. */
-export async function nodeModules(op: string) {
-  try {
-    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-    return { fs, path };
-  } catch {
-    throw new ConvlensError(`${op}: needs Node.js file access; in the browser use toArtifacts() / fromArtifacts()`);
-  }
 }

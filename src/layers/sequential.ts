@@ -502,7 +502,7 @@ export class Sequential {
     }
   }
 
-  /** Mean loss (and accuracy, when compiled with it) over `x`, `batchSize` examples at a time. */
+  /** Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples at a time. */
   evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);

@@ -1,13 +1,14 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
-import { type LayerJson, type ModelJson, nodeModules, type WeightSpec, type WeightsGroup } from './artifacts.js';
+import type { LayerJson, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
+import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Sequential } from './sequential.js';
 
