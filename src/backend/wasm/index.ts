@@ -75,7 +75,11 @@ export function getThreads(): number {
   return runtime?.threads() ?? 1;
 }
 
+const requested = platform.env('CONVLENS_BACKEND')?.trim().toLowerCase();
+if (requested && requested !== 'js' && requested !== 'wasm') {
+  console.warn(`convlens: CONVLENS_BACKEND=${requested} is not a backend (js or wasm); using ${wasmBackend ? 'wasm' : 'js'}`);
+}
 if (wasmBackend) {
   registerBackend(wasmBackend);
-  if (platform.env('CONVLENS_BACKEND')?.trim().toLowerCase() !== 'js') setBackend('wasm');
+  if (requested !== 'js') setBackend('wasm');
 }

@@ -369,7 +369,10 @@ export class Runtime {
 }
 
 function defaultThreads(): number {
-  const env = platform.env('CONVLENS_THREADS');
-  const n = env === undefined ? Number.NaN : Number.parseInt(env, 10);
-  return Number.isFinite(n) && n >= 1 ? n : platform.cores();
+  const env = platform.env('CONVLENS_THREADS')?.trim();
+  if (env === undefined || env === '') return platform.cores();
+  const n = Number(env);
+  if (/^\d+$/.test(env) && n >= 1) return n;
+  console.warn(`convlens: CONVLENS_THREADS=${env} is not a positive whole number; using ${platform.cores()} threads (the cores)`);
+  return platform.cores();
 }

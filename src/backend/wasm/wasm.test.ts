@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
@@ -502,4 +503,28 @@ describe('calls too large for wasm memory', () => {
     });
     expect(() => broken.conv2d(x, w, info, actual)).toThrow('another failure');
   });
+});
+
+describe('configuration from the environment', () => {
+  /** getBackend() and getThreads() of a fresh process (the built package) with `env`, and what it warned. */
+  function freshProcess(env: Record<string, string>) {
+    const script = "import('./dist/index.js').then((c) => console.log(JSON.stringify([c.getBackend(), c.getThreads()])))";
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: new URL('../../../', import.meta.url),
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    const [backend, threads] = JSON.parse(run.stdout) as [string, number];
+    return { backend, threads, warnings: run.stderr };
+  }
+
+  it('CONVLENS_BACKEND and CONVLENS_THREADS are obeyed; values that mean nothing are named in a warning, not ignored silently', () => {
+    expect(freshProcess({ CONVLENS_BACKEND: 'js' })).toMatchObject({ backend: 'js', warnings: '' });
+    expect(freshProcess({ CONVLENS_THREADS: '1' })).toMatchObject({ backend: 'wasm', threads: 1, warnings: '' });
+    const backend = freshProcess({ CONVLENS_BACKEND: 'webgl' });
+    expect(backend.backend).toBe('wasm');
+    expect(backend.warnings).toContain('convlens: CONVLENS_BACKEND=webgl is not a backend (js or wasm); using wasm');
+    const threads = freshProcess({ CONVLENS_THREADS: 'two' });
+    expect(threads.warnings).toMatch(/convlens: CONVLENS_THREADS=two is not a positive whole number; using \d+ threads \(the cores\)/);
+  }, 60_000);
 });
