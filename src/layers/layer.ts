@@ -1,5 +1,6 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
+import { toFloatHint } from '../ops/convert.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../train/optimizers.js';
@@ -156,7 +157,7 @@ export abstract class Layer {
   /** Builds on first use, checks the input shape, then runs `forward` in inference mode. */
   apply(x: Tensor, training = false): Tensor<'float32'> {
     if (x.dtype !== 'float32') {
-      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (convert it with cast(x, 'float32'))`);
+      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     }
     const exampleShape = x.shape.slice(1);
     if (!this.built) this.build(exampleShape);

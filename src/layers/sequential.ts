@@ -1,4 +1,5 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { toFloatHint } from '../ops/convert.js';
 import { globalRandom } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -366,7 +367,7 @@ export class Sequential {
         `${op}: x has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but y has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
       );
     }
-    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (convert it with cast(x, 'float32'))`);
+    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
   }
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */

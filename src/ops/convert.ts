@@ -26,7 +26,12 @@ export function checkRank(op: string, arg: string, t: Tensor, ranks: number[]): 
 }
 
 export function checkFloat(op: string, arg: string, t: Tensor): asserts t is Tensor<'float32'> {
-  if (t.dtype !== 'float32') {
-    throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (convert it with cast(x, 'float32'))`);
-  }
+  if (t.dtype !== 'float32') throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (${toFloatHint(t.dtype)})`);
+}
+
+/** How to make float32 from `dtype`: an image's uint8 the lesson's way (0..1), other types by cast. */
+export function toFloatHint(dtype: DType): string {
+  return dtype === 'uint8'
+    ? "an image: convert it with image.convertImageDtype(x, 'float32'), to 0..1 as the lesson does"
+    : "convert it with cast(x, 'float32')";
 }

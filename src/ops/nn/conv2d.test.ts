@@ -602,6 +602,11 @@ forEachBackend(() => {
         /^conv2d: 'input' must be float32, got int32 \(convert it with cast\(x, 'float32'\)\)/,
       ],
       [
+        'a uint8 image, not converted',
+        () => conv2d({ input: tensor(new Uint8Array(4), [1, 2, 2, 1], 'uint8'), filters: tensor([[[[1]]]]), padding: 'SAME' }),
+        /^conv2d: 'input' must be float32, got uint8 \(an image: convert it with image\.convertImageDtype\(x, 'float32'\), to 0\.\.1 as the lesson does\)/,
+      ],
+      [
         'int32 filters',
         () => conv2d({ input: tensor([[[[1]]]]), filters: constant([[[[1]]]]), padding: 'SAME' }),
         /^conv2d: 'filters' must be float32, got int32 .*cast/,
