@@ -352,6 +352,57 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     expect(await page.locator('#cap-input').textContent()).toContain('dropped.png');
   });
 
+  it('brings your image back from the Image menu, opens the same file again, shrinks a long strip, and blanks results that do not fit', async () => {
+    const imageMenu = page.getByRole('combobox', { name: 'Image', exact: true });
+    const choose = async (file: string | { name: string; mimeType: string; buffer: Buffer }) => {
+      // through the file chooser, as a person does: the input keeps its file unless the page clears it
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByLabel('Open image').click()]);
+      await chooser.setFiles(file);
+    };
+    await choose(join(repo, 'assets', 'images', 'rocket.jpg'));
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
+    await imageMenu.selectOption('chelsea.png');
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^451x300:/);
+    await imageMenu.selectOption('');
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
+    expect(await page.locator('#cap-input').textContent()).toContain('rocket.jpg');
+    await imageMenu.selectOption('chelsea.png');
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^451x300:/);
+    await choose(join(repo, 'assets', 'images', 'rocket.jpg'));
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
+
+    // 2000×1: shrunk by 2 along its length only
+    const strip = encodePng(
+      new Tensor(
+        new Uint8Array(2000).map((_, x) => ((x >> 3) % 2 ? 230 : 20)),
+        [1, 2000, 1],
+        'uint8',
+      ),
+    );
+    await choose({ name: 'strip.png', mimeType: 'image/png', buffer: Buffer.from(strip) });
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^800x1:/);
+    expect(await page.locator('#image-error').textContent()).toBe('');
+
+    // 3×2 under VALID padding and a 3×3 kernel: the new image shows; the results are blanked, not the old image's
+    await page.getByRole('combobox', { name: 'Padding' }).selectOption('valid');
+    const tiny = encodePng(new Tensor(new Uint8Array(6).fill(128), [2, 3, 1], 'uint8'));
+    await choose({ name: 'tiny.png', mimeType: 'image/png', buffer: Buffer.from(tiny) });
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^3x2:/);
+    expect(await page.locator('#cap-input').textContent()).toContain('tiny.png');
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toMatch(/^These settings do not fit this image/);
+    expect(await page.locator('#cap-filter').textContent()).toBe('—');
+    await page.getByRole('combobox', { name: 'Padding' }).selectOption('same');
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toBe('');
+
+    // a kernel value float32 cannot hold is named as such
+    const cell = page.getByRole('textbox', { name: 'Kernel row 1, column 1' });
+    await cell.fill('1e39');
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toMatch(/“1e39” is beyond float32’s range/);
+    await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption('edge');
+    await imageMenu.selectOption('camera.png');
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^512x512:/);
+  });
+
   it('says clearly when a file cannot be opened, and keeps the current image', async () => {
     const before = await canvasHash(page, 'Input');
     const camera = readFileSync(join(repo, 'assets', 'images', 'camera.png'));

@@ -57,5 +57,8 @@ export function parseNumber(text: string): number | undefined {
   }
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
   const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
+  return Number.isFinite(n) && Math.abs(n) <= FLOAT32_MAX ? n : undefined;
 }
+
+/** The largest float32: kernels are computed in float32, so a larger number would be Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;

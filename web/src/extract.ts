@@ -65,7 +65,10 @@ function describeError(error: unknown): string {
 export class ExtractSection {
   readonly timings: RedrawTiming[] = [];
   private image: LoadedImage | undefined;
-  private inputPixels: ImageData | undefined;
+  /** The image the person opened last, for the Image menu's "Your image" entry. */
+  private userImage: LoadedImage | undefined;
+  /** Counts image requests: an answer that arrives after a newer choice is dropped. */
+  private imageRequest = 0;
   private kernel: KernelValue | undefined;
   private kernelName = 'edge';
   private readonly editor: KernelEditor;
@@ -112,9 +115,16 @@ export class ExtractSection {
       (event, edited) => this.kernelChanged(event, edited),
     );
     this.kernelSelect.addEventListener('change', (event) => this.choosePreset(this.kernelSelect.value, event));
-    this.imageSelect.addEventListener('change', () => void this.loadSample(this.imageSelect.value));
+    this.imageSelect.addEventListener('change', () => {
+      if (this.imageSelect.value === '' && this.userImage) {
+        this.imageRequest++;
+        this.show(this.userImage, 'file');
+      } else void this.loadSample(this.imageSelect.value);
+    });
     this.fileInput.addEventListener('change', () => {
       const file = this.fileInput.files?.[0];
+      // cleared, so that choosing the same file again is a change too
+      this.fileInput.value = '';
       if (file) void this.openFile(file);
     });
     for (const select of Object.values(this.settings)) select.addEventListener('change', (event) => this.render('settings', event));
@@ -142,16 +152,20 @@ export class ExtractSection {
   }
 
   async loadSample(file: string): Promise<void> {
+    const request = ++this.imageRequest;
     try {
       const response = await fetch(`./samples/${encodeURIComponent(file)}`);
       if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`);
-      this.open(new Uint8Array(await response.arrayBuffer()), file, 'sample');
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (request === this.imageRequest) this.open(bytes, file, 'sample');
     } catch (error) {
-      this.imageError.textContent = `The sample image ${file} could not be loaded: ${describeError(error)}`;
+      if (request === this.imageRequest)
+        this.imageError.textContent = `The sample image ${file} could not be loaded: ${describeError(error)}`;
     }
   }
 
   async openFile(file: File): Promise<void> {
+    const request = ++this.imageRequest;
     if (file.size > MAX_FILE_BYTES) {
       this.imageError.textContent = `“${file.name}” is ${(file.size / 1048576).toFixed(0)} MB; the playground opens images up to ${MAX_FILE_BYTES / 1048576} MB.`;
       return;
@@ -163,7 +177,7 @@ export class ExtractSection {
       this.imageError.textContent = `“${file.name}” could not be read: ${describeError(error)}`;
       return;
     }
-    this.open(bytes, file.name, 'file');
+    if (request === this.imageRequest) this.open(bytes, file.name, 'file');
   }
 
   /** Decodes and shows an image; a file that cannot be decoded leaves the current image and says why. */
@@ -177,20 +191,27 @@ export class ExtractSection {
       this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image: ${reason}.`;
       return;
     }
+    if (source === 'file') this.userImage = loaded;
+    this.show(loaded, source);
+  }
+
+  /** Makes `loaded` the image of the panels: its Input panel and caption at once, then the rest. */
+  private show(loaded: LoadedImage, source: 'sample' | 'file'): void {
     this.imageError.textContent = '';
     this.image = loaded;
     const input = loaded.input;
-    this.inputPixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
+    const pixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
     const [, h, w] = input.shape;
     const [oh, ow] = loaded.original;
     const shrunk = oh !== h || ow !== w ? `, shrunk from ${ow}×${oh}` : '';
-    this.captions.input.textContent = `${w}×${h} gray${shrunk} · ${name}`;
+    this.captions.input.textContent = `${w}×${h} gray${shrunk} · ${loaded.name}`;
+    drawImageData(this.canvases.input, pixels);
     if (source === 'file') {
       if (![...this.imageSelect.options].some((o) => o.value === '')) {
         this.imageSelect.append(el('option', { value: '' }, 'Your image'));
       }
       this.imageSelect.value = '';
-      this.imageSelect.options[this.imageSelect.selectedIndex].textContent = `Your image: ${name}`;
+      this.imageSelect.options[this.imageSelect.selectedIndex].textContent = `Your image: ${loaded.name}`;
     }
     this.render('image');
   }
@@ -210,7 +231,7 @@ export class ExtractSection {
   render(cause: string, event?: Event): void {
     const image = this.image;
     const kernel = this.kernel;
-    if (!image || !kernel || !this.inputPixels) return;
+    if (!image || !kernel) return;
     const start = event && event.timeStamp > 0 ? event.timeStamp : performance.now();
     const t0 = performance.now();
     const stride = Number(this.settings.stride.value);
@@ -230,14 +251,21 @@ export class ExtractSection {
       });
     } catch (error) {
       this.kernelError.textContent = `These settings do not fit this image: ${describeError(error)}`;
+      this.clearResults();
       return;
     }
-    if (this.kernelError.textContent?.startsWith('These settings')) this.kernelError.textContent = '';
+    if (this.kernelError.textContent?.startsWith('These settings') || this.kernelError.textContent?.startsWith('The filter')) {
+      this.kernelError.textContent = '';
+    }
     const t1 = performance.now();
 
     // Each map in its own value range, as the lesson's imshow draws it. One pass over the filter
     // output gives its range and its negatives; ReLU's range follows from it (max(0, ·) of each end).
     const stats = filterStats(result.filter.data);
+    if (!Number.isFinite(stats.lo) || !Number.isFinite(stats.hi)) {
+      this.kernelError.textContent =
+        'The filter’s sums overflow float32 (they reach ±∞), so the maps cannot be drawn in a colour range: use smaller kernel values.';
+    }
     const condensed = result.condense ?? result.detect;
     const [clo, chi] = result.condense ? range(condensed.data) : [Math.max(0, stats.lo), Math.max(0, stats.hi)];
     let colorizeMs = 0;
@@ -247,7 +275,6 @@ export class ExtractSection {
       colorizeMs += performance.now() - c0;
       return rgb;
     };
-    drawImageData(this.canvases.input, this.inputPixels);
     drawRgb(this.canvases.filter, colorize(result.filter, { vmin: stats.lo, vmax: stats.hi }));
     drawRgb(this.canvases.detect, colorize(result.detect, { vmin: Math.max(0, stats.lo), vmax: Math.max(0, stats.hi), gamma }));
     drawRgb(this.canvases.condense, colorize(condensed, { vmin: clo, vmax: chi, gamma }));
@@ -277,6 +304,15 @@ export class ExtractSection {
       timing.frameMs = performance.now() - start;
     });
     this.onRedraw(timing);
+  }
+
+  /** Blank Filter, Detect and Condense panels: the settings gave no result for this image. */
+  private clearResults(): void {
+    for (const name of ['filter', 'detect', 'condense'] as const) {
+      const canvas = this.canvases[name];
+      canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+      this.captions[name].textContent = '—';
+    }
   }
 
   private setupDrop(zone: HTMLElement): void {

@@ -25,8 +25,10 @@ export function prepareImage(bytes: Uint8Array, name: string): LoadedImage {
   if (longest > MAX_SIDE) {
     const scale = MAX_SIDE / longest;
     const target: [number, number] = [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+    // the whole factor, but never more than a side has (a 2000×1 strip pools 2×1)
     const factor = Math.floor(longest / MAX_SIDE);
-    if (factor >= 2) input = nn.avgPool2d({ input, ksize: factor, strides: factor, padding: 'VALID' }) as Tensor<'float32'>;
+    const window: [number, number] = [Math.min(factor, height), Math.min(factor, width)];
+    if (factor >= 2) input = nn.avgPool2d({ input, ksize: window, strides: window, padding: 'VALID' }) as Tensor<'float32'>;
     input = image.resize(input, target) as Tensor<'float32'>;
   }
   return { input, original: [height, width], name };

@@ -1,4 +1,4 @@
-import { editableNumber, el, formatNumber, parseNumber } from './dom.js';
+import { editableNumber, el, FLOAT32_MAX, formatNumber, parseNumber } from './dom.js';
 import { heatColors } from './draw.js';
 
 export const MIN_SIZE = 1;
@@ -12,6 +12,12 @@ export interface KernelValue {
 }
 
 /** How a value is written in a cell: integers as they are, fractions to 3 significant digits. */
+/** A number JavaScript reads that float32 cannot hold (1e39): named as such rather than as "not a number". */
+function beyondFloat32(text: string): boolean {
+  const n = Number(text.trim().replace(/[−–]/g, '-').replace(',', '.'));
+  return !Number.isNaN(n) && Math.abs(n) > FLOAT32_MAX;
+}
+
 function shortNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
 }
@@ -152,7 +158,7 @@ export class KernelEditor {
       // A cell being typed (empty, a lone minus) is not an error yet; anything else is.
       const wrong = this.texts.map((t) => t.trim()).find((t, i) => parsed[i] === undefined && !/^[-−+]?$/.test(t));
       this.errorBox.textContent = wrong
-        ? `Kernel ${bad.length === 1 ? 'cell' : 'cells'} ${bad.join('; ')}: “${wrong}” is not a number. The panels show the last complete kernel.`
+        ? `Kernel ${bad.length === 1 ? 'cell' : 'cells'} ${bad.join('; ')}: “${wrong}” ${beyondFloat32(wrong) ? 'is beyond float32’s range (±3.4e38), which the kernel is computed in' : 'is not a number'}. The panels show the last complete kernel.`
         : '';
       this.sumOutput.value = 'Sum —';
       return;
