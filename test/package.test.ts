@@ -59,14 +59,19 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'tour.mts': tour! }, nodeProject)).toBe('');
   });
 
-  it('its declarations need no Node types: a browser project (lib DOM, types []) type-checks them', () => {
+  it('its declarations need no Node types (a browser project type-checks them) and carry dtypes through the ops', () => {
     const page = [
-      "import { image, layers, nn, tensor, viz } from 'convlens';",
+      "import { cast, constant, expandDims, image, layers, nn, ones, reshape, squeeze, tensor, transpose, viz, zeros } from 'convlens';",
       'const x = tensor(new Float32Array(16), [1, 4, 4, 1]);',
       'const y = nn.maxPool2d({ input: nn.relu(x), ksize: 2, strides: 2, padding: "SAME" });',
       'const model = new layers.Sequential([new layers.Flatten({ inputShape: [2, 2, 1] })]);',
       'export const shapes: number[][] = [y.shape, model.predict(y).shape, image.resize(x, [2, 2]).shape];',
       'export const svg: string = viz.showKernel(tensor([[1, -1]])).svg;',
+      // dtypes carried through the lesson's ops, so typed data needs no casts
+      "const k = reshape(cast(constant([[1, -1], [1, -1]]), 'float32'), [2, 2, 1, 1]);",
+      "export const detected: Float32Array = squeeze(nn.relu(nn.conv2d({ input: expandDims(zeros([4, 4, 1]), 0), filters: k, padding: 'VALID' }))).data;",
+      "export const counts: Int32Array = transpose(tensor([[1, 2]], [1, 2], 'int32')).data;",
+      'export const sigmoids: Float32Array = nn.sigmoid(ones([2])).data;',
     ].join('\n');
     const browserProject = { module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: [] };
     expect(typeCheck({ 'page.ts': page }, browserProject)).toBe('');

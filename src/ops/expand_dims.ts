@@ -1,8 +1,11 @@
+import type { DType } from '../tensor/dtype.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
 /** Inserts a length-1 axis at `axis` (negative counts from the end, -1 appends). */
+export function expandDims<D extends DType>(x: Tensor<D>, axis?: number): Tensor<D>;
+export function expandDims(x: TensorInput, axis?: number): Tensor;
 export function expandDims(x: TensorInput, axis = 0): Tensor {
   const t = asTensor('expandDims', 'x', x);
   const a = normalizeAxis('expandDims', axis, t.rank + 1, t.rank);

@@ -1,9 +1,12 @@
 import { ConvlensError, describeValue } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
 /** Same values, new shape; one dimension may be -1 and is then inferred. Shares the data. */
+export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D>;
+export function reshape(x: TensorInput, shape: number[]): Tensor;
 export function reshape(x: TensorInput, shape: number[]): Tensor {
   const t = asTensor('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {

@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
 import { formatShape, normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
@@ -7,6 +8,8 @@ import { asTensor, type TensorInput } from './convert.js';
  * Removes length-1 axes: all of them, or only those in `axis` (which must have length 1).
  * An empty `axis` list means all, as TensorFlow's default `axis=[]` does.
  */
+export function squeeze<D extends DType>(x: Tensor<D>, axis?: number | number[]): Tensor<D>;
+export function squeeze(x: TensorInput, axis?: number | number[]): Tensor;
 export function squeeze(x: TensorInput, axis?: number | number[]): Tensor {
   const t = asTensor('squeeze', 'x', x);
   const given = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];

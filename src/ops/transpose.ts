@@ -1,10 +1,13 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
 /** Permutes the axes of `x`: output axis i is input axis perm[i] (default: reversed). */
+export function transpose<D extends DType>(x: Tensor<D>, perm?: number[]): Tensor<D>;
+export function transpose(x: TensorInput, perm?: number[]): Tensor;
 export function transpose(x: TensorInput, perm?: number[]): Tensor {
   const t = asTensor('transpose', 'x', x);
   const order = perm ?? t.shape.map((_, i) => t.rank - 1 - i);

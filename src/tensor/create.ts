@@ -100,15 +100,20 @@ export function fromValues(
 }
 
 /** A tensor from values; numbers give float32 (as in TensorFlow.js), booleans bool, typed arrays their own type. */
+export function tensor<D extends DType>(values: TensorLike, shape: number[] | undefined, dtype: D): Tensor<D>;
+export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor;
 export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
   return fromValues('tensor', values, shape, dtype, false);
 }
 
 /** Like `tf.constant`: integers give int32, other numbers float32. */
+export function constant<D extends DType>(values: TensorLike, shape: number[] | undefined, dtype: D): Tensor<D>;
+export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor;
 export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
   return fromValues('constant', values, shape, dtype, true);
 }
 
+export function fill<D extends DType = 'float32'>(shape: number[], value: number, dtype?: D): Tensor<D>;
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
   if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${describeValue(shape)} is not a list of non-negative integers`);
   if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
@@ -119,12 +124,12 @@ export function fill(shape: number[], value: number, dtype: DType = 'float32'): 
   return new Tensor(data, shape, dtype);
 }
 
-export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+export function zeros<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
+  return fill(shape, 0, dtype) as Tensor<D>;
 }
 
-export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+export function ones<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
+  return fill(shape, 1, dtype) as Tensor<D>;
 }
 
 /** Wraps a typed array already laid out for `shape` (no copy). */
