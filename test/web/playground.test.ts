@@ -112,6 +112,19 @@ function plainStaticServer(root: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** WCAG's contrast ratio of two CSS rgb() colours. */
+function contrastRatio(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [la, lb] = [luminance(a), luminance(b)];
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
 async function canvasHash(page: Page, name: string): Promise<string> {
   return page.getByRole('img', { name, exact: true }).evaluate((canvas: HTMLCanvasElement) => {
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
@@ -533,6 +546,22 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
         .map((e) => e.outerHTML.slice(0, 80)),
     );
     expect(unnamed).toEqual([]);
+
+    // every number in the kernel editor reads against its cell: WCAG's 4.5:1, for every preset
+    const kernelMenu = page.getByRole('combobox', { name: 'Kernel', exact: true });
+    const presets = await kernelMenu
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== 'custom'));
+    expect(presets.length).toBeGreaterThanOrEqual(6);
+    for (const preset of presets) {
+      await kernelMenu.selectOption(preset);
+      const pairs = await page
+        .getByRole('textbox', { name: /^Kernel row \d, column \d$/ })
+        .evaluateAll((cells) => cells.map((c) => [getComputedStyle(c).color, getComputedStyle(c).backgroundColor]));
+      const worst = Math.min(...pairs.map(([text, cell]) => contrastRatio(text, cell)));
+      expect(worst, preset).toBeGreaterThanOrEqual(4.5);
+    }
+    await kernelMenu.selectOption('edge');
 
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });

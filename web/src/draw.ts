@@ -28,20 +28,30 @@ function entry(table: Uint8Array, index: number): string {
   return `rgb(${table[index * 3]}, ${table[index * 3 + 1]}, ${table[index * 3 + 2]})`;
 }
 
+/** WCAG relative luminance of entry `index` of a colormap lookup table. */
+function luminance(table: Uint8Array, index: number): number {
+  const linear = (c: number) => (c <= 10.31475 ? c / 3294.6 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * linear(table[index * 3]) + 0.7152 * linear(table[index * 3 + 1]) + 0.0722 * linear(table[index * 3 + 2]);
+}
+
 /**
  * The lesson's `show_kernel` colours: each cell in the colormap (Blues_r) from the smallest to the
- * largest value, the number written in the colormap's first colour where the value is above the
- * midpoint and in its last colour elsewhere (learntools' rule, as `viz.showKernel` draws it).
+ * largest value. The number is written in black or white, whichever contrasts more with its cell
+ * (WCAG's ratio, never below 4.58:1). learntools, and `viz.showKernel` after it, write in the
+ * colormap's two ends split at the midpoint value, which leaves mid-blue cells below 3:1; a page
+ * is read, so it goes by the contrast.
  */
 export function heatColors(values: readonly number[], cmap = 'Blues_r'): { background: string; color: string }[] {
   const table = viz.colormap(cmap);
   const finite = values.filter(Number.isFinite);
   const lo = finite.length ? Math.min(...finite) : 0;
   const hi = finite.length ? Math.max(...finite) : 0;
-  const threshold = (hi + lo) / 2;
   return values.map((v) => {
     const t = hi > lo && Number.isFinite(v) ? (v - lo) / (hi - lo) : 0;
     const index = Math.min(255, Math.max(0, Math.floor(t * 256)));
-    return { background: entry(table, index), color: v > threshold ? entry(table, 0) : entry(table, 255) };
+    const cell = luminance(table, index);
+    // white's ratio (1.05 / (L + 0.05)) against black's ((L + 0.05) / 0.05)
+    const color = 1.05 / (cell + 0.05) >= (cell + 0.05) / 0.05 ? '#fff' : '#000';
+    return { background: entry(table, index), color };
   });
 }
