@@ -107,8 +107,9 @@ function sendError(res: ServerResponse, status: number, message: string, head: b
 
 /**
  * Maps a request target to a file under `root`, or says why not: 400 for malformed paths, 403
- * for any attempt to leave the folder (`..`, encoded `%2e%2e`, `%2f`, backslashes, NUL bytes,
- * symbolic links pointing outside), 404 for what is not there (and for dot-files).
+ * for any attempt to leave the folder (`..`, also encoded as `%2e%2e` or with `%2f` between,
+ * backslashes, NUL bytes, symbolic links pointing outside), 404 for what is not there (dot-files,
+ * and a file asked for as a folder: `/app.js/`, whose relative links would resolve elsewhere).
  */
 export async function resolveRequestPath(root: string, target: string): Promise<{ file: string } | { status: number; message: string }> {
   const rawPath = target.split(/[?#]/, 1)[0];
@@ -131,6 +132,8 @@ export async function resolveRequestPath(root: string, target: string): Promise<
     if ((await stat(file)).isDirectory()) {
       file = join(file, 'index.html');
       if (!(await stat(file)).isFile()) return { status: 404, message: 'Not Found' };
+    } else if (decoded.endsWith('/')) {
+      return { status: 404, message: 'Not Found' };
     }
   } catch {
     return { status: 404, message: 'Not Found' };

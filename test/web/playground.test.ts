@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mimeType, startServer } from '../../src/cli/serve.js';
+import { crc32 } from '../../src/image/checksums.js';
 import { encodePng } from '../../src/image/index.js';
 import { Tensor } from '../../src/tensor/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
@@ -238,6 +239,8 @@ describe('convlens serve', () => {
       try {
         expect((await rawGet(server.url, '/escape.json')).status).toBe(403);
         expect((await rawGet(server.url, '/index.html')).status).toBe(200);
+        // a file asked for as a folder is not there (its page's relative links would break)
+        expect((await rawGet(server.url, '/index.html/')).status).toBe(404);
       } finally {
         await server.close();
       }
@@ -435,6 +438,14 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
           ),
         );
     }
+    // a header claiming 20000×20000 (a decompression bomb): refused, in words for the page, not for code
+    const bomb = Buffer.from(encodePng(new Tensor(new Uint8Array(1), [1, 1, 1], 'uint8')));
+    bomb.writeUInt32BE(20_000, 16);
+    bomb.writeUInt32BE(20_000, 20);
+    bomb.writeUInt32BE(crc32(bomb, 12, 29) >>> 0, 29);
+    await page.getByLabel('Open image').setInputFiles({ name: 'bomb.png', mimeType: 'image/png', buffer: bomb });
+    const refused = page.getByRole('alert').filter({ hasText: 'bomb.png' });
+    await expect.poll(() => refused.textContent()).toMatch(/image is 20000×20000 = 400000000 pixels, above the limit of \d+\.$/);
     await page.screenshot({ path: join(shots, 'corrupt-file.png') });
     expect(await canvasHash(page, 'Input')).toBe(before);
     // A good file clears the message.

@@ -187,7 +187,11 @@ export class ExtractSection {
       loaded = prepareImage(bytes, name);
     } catch (error) {
       // The library's message names the op ("decodeImage: ..."); the person needs only the reason.
-      const reason = error instanceof ConvlensError ? error.message.replace(/^\w+: /, '') : `unexpected error: ${describeError(error)}`;
+      // ... and not the library's advice for code (maxPixels, setPixelLimit), which a page cannot take
+      const reason =
+        error instanceof ConvlensError
+          ? error.message.replace(/^\w+: /, '').replace(/ \(set maxPixels or setPixelLimit to allow it\)/, '')
+          : `unexpected error: ${describeError(error)}`;
       this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image: ${reason}.`;
       return;
     }
