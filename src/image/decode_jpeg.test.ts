@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,8 @@ import { decodeJpeg } from './decode_jpeg.js';
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
 const fixture = (path: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url)));
 
-type Expected = Record<string, Record<string, { shape?: number[]; data?: string; error?: string }>>;
+/** expected[file][IDCT method][channels]: TF's output, or its error. */
+type Expected = Record<string, Record<'fast' | 'accurate', Record<string, { shape?: number[]; data?: string; error?: string }>>>;
 const expected: Expected = JSON.parse(new TextDecoder().decode(fixture('jpeg-suite/expected.json')));
 
 function differences(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; mean: number; over2: number } {
@@ -34,41 +36,75 @@ function luma(rgb: Uint8Array): Uint8Array {
   return out;
 }
 
-// convlens decodes as libjpeg-turbo does (accurate integer IDCT, fancy upsampling, its colour
-// conversions): every fixture and channel count matches TensorFlow exactly.
+// convlens decodes as libjpeg-turbo does (its fast and accurate integer IDCTs, fancy upsampling,
+// its colour conversions): every fixture, method and channel count matches TensorFlow exactly.
 const TOLERANCE = { max: 0, mean: 0 };
+const DCT_METHODS = { fast: 'INTEGER_FAST', accurate: 'INTEGER_ACCURATE' } as const;
 
 describe('decodeJpeg against TensorFlow (libjpeg-turbo with the calls of TF jpeg_mem.cc, test/fixtures/tf-reference)', () => {
   const stats: string[] = [];
-  for (const [name, byChannels] of Object.entries(expected)) {
+  for (const [name, byMethod] of Object.entries(expected)) {
     it(name, () => {
       const bytes = fixture(`jpeg-suite/${name}.jpg`);
-      for (const [channels, want] of Object.entries(byChannels)) {
-        const options = { channels: Number(channels) as 0 | 1 | 3 };
-        if (want.error) {
-          expectConvlensError(() => decodeJpeg(bytes, options), /cannot decode a (CMYK|YCCK) JPEG to 1 channel/);
-          continue;
+      for (const [method, byChannels] of Object.entries(byMethod) as ['fast' | 'accurate', (typeof byMethod)['fast']][]) {
+        for (const [channels, want] of Object.entries(byChannels)) {
+          const options = { channels: Number(channels) as 0 | 1 | 3, dctMethod: DCT_METHODS[method] };
+          if (want.error) {
+            expectConvlensError(() => decodeJpeg(bytes, options), /cannot decode a (CMYK|YCCK) JPEG to 1 channel/);
+            continue;
+          }
+          const got = decodeJpeg(bytes, options);
+          const what = `${name} ${method} channels ${channels}`;
+          expect(got.shape, what).toEqual(want.shape);
+          const d = differences(got.data, Buffer.from(want.data!, 'base64'));
+          stats.push(`${what}: max ${d.max} mean ${d.mean.toFixed(3)}`);
+          expect(d.max, `${what} max`).toBeLessThanOrEqual(TOLERANCE.max);
+          expect(d.mean, `${what} mean`).toBeLessThanOrEqual(TOLERANCE.mean);
         }
-        const got = decodeJpeg(bytes, options);
-        expect(got.shape, `${name} channels ${channels}`).toEqual(want.shape);
-        const d = differences(got.data, Buffer.from(want.data!, 'base64'));
-        stats.push(`${name} c${channels}: max ${d.max} mean ${d.mean.toFixed(3)}`);
-        expect(d.max, `${name} channels ${channels} max`).toBeLessThanOrEqual(TOLERANCE.max);
-        expect(d.mean, `${name} channels ${channels} mean`).toBeLessThanOrEqual(TOLERANCE.mean);
       }
     });
   }
+  it("decodes with TensorFlow's default, the fast IDCT, unless asked for the accurate one", () => {
+    const bytes = fixture('jpeg-suite/ycc420-q100.jpg');
+    const fast = decodeJpeg(bytes, { dctMethod: 'INTEGER_FAST' }).data;
+    expect(decodeJpeg(bytes).data).toEqual(fast);
+    expect(decodeJpeg(bytes, { dctMethod: '' }).data).toEqual(fast);
+    expect(decodeJpeg(bytes, { dctMethod: 'INTEGER_ACCURATE' }).data).not.toEqual(fast);
+    expectConvlensError(
+      () => decodeJpeg(bytes, { dctMethod: 'islow' as 'INTEGER_FAST' }),
+      "decodeJpeg: dctMethod must be '', 'INTEGER_FAST' or 'INTEGER_ACCURATE' (as TensorFlow's dct_method), got \"islow\"",
+    );
+  });
   it('summary', () => {
     console.log(stats.join('\n'));
   });
 });
+
+describe('decodeJpeg on the sample photo against TensorFlow (SHA-256 of tf-reference/tfdecode output)', () => {
+  const digests: Record<string, Record<'fast' | 'accurate', Record<string, string>>> = JSON.parse(
+    new TextDecoder().decode(fixture('jpeg-suite/assets-sha256.json')),
+  );
+  for (const [name, byMethod] of Object.entries(digests)) {
+    it(`${name}: every pixel, both IDCTs, gray and RGB`, () => {
+      for (const method of ['fast', 'accurate'] as const) {
+        for (const [channels, sha] of Object.entries(byMethod[method])) {
+          const got = decodeJpeg(asset(name), { channels: Number(channels) as 1 | 3, dctMethod: DCT_METHODS[method] });
+          expect(createHash('sha256').update(got.data).digest('hex'), `${name} ${method} channels ${channels}`).toBe(sha);
+        }
+      }
+    });
+  }
+});
+
+// sharp (libvips) decodes with libjpeg-turbo's accurate IDCT: compared with dctMethod INTEGER_ACCURATE.
+const ACCURATE = { dctMethod: 'INTEGER_ACCURATE' } as const;
 
 describe('decodeJpeg on rocket.jpg against sharp (libvips + libjpeg-turbo, ICC profile ignored as TF does)', () => {
   const bytes = asset('rocket.jpg');
 
   it('RGB equal to sharp’s', async () => {
     const { data, info } = await sharp(bytes, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
-    const got = decodeJpeg(bytes);
+    const got = decodeJpeg(bytes, ACCURATE);
     expect(got.shape).toEqual([427, 640, 3]);
     expect([info.height, info.width, info.channels]).toEqual([427, 640, 3]);
     const d = differences(got.data, data);
@@ -80,7 +116,7 @@ describe('decodeJpeg on rocket.jpg against sharp (libvips + libjpeg-turbo, ICC p
     // Luma recomputed from RGB is not exactly the stored Y (RGB was rounded and clipped): a few
     // saturated pixels differ by up to 5 (measured: max 5, mean 0.0025).
     const { data } = await sharp(bytes, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
-    const got = decodeJpeg(bytes, { channels: 1 });
+    const got = decodeJpeg(bytes, { channels: 1, ...ACCURATE });
     expect(got.shape).toEqual([427, 640, 1]);
     const d = differences(got.data, luma(data));
     console.log(`rocket.jpg channels 1 vs luma of sharp's RGB: max ${d.max}, mean ${d.mean.toFixed(4)}`);
@@ -122,7 +158,7 @@ describe('decodeJpeg against sharp on JPEGs sharp encodes (libjpeg-turbo decodin
       if (trial % 4 === 3) image = image.toColourspace('b-w');
       const jpeg = await image.jpeg(options).toBuffer();
       const want = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
-      const got = decodeJpeg(new Uint8Array(jpeg), { channels: want.info.channels as 1 | 3 });
+      const got = decodeJpeg(new Uint8Array(jpeg), { channels: want.info.channels as 1 | 3, ...ACCURATE });
       expect(got.shape).toEqual([height, width, want.info.channels]);
       expect(differences(got.data, want.data).max, `${width}×${height} ${JSON.stringify(options)}`).toBe(0);
     }

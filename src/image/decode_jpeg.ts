@@ -1,14 +1,14 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
-import { type ColorSpace, decodeJpegPixels } from './jpeg_decoder.js';
+import { checkBytes, type DecodeJpegOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { type ColorSpace, decodeJpegPixels, type IdctMethod } from './jpeg_decoder.js';
 import { checkJpegComplete, type JpegInfo, readJpegHeader } from './jpeg_info.js';
 import { checkPixelCount } from './pixel_limit.js';
 
 /**
  * Decodes JPEG bytes to a uint8 tensor `[height, width, channels]`, following TensorFlow's
- * `tf.io.decode_jpeg(contents, channels)` (libjpeg-turbo with its defaults: fancy upsampling,
- * the accurate integer IDCT):
+ * `tf.io.decode_jpeg(contents, channels, dct_method)` (libjpeg-turbo with TensorFlow's settings:
+ * fancy upsampling, and the fast integer IDCT unless `dctMethod: 'INTEGER_ACCURATE'`):
  *
  * - `channels: 0` gives the file's channels: 1 for a grayscale JPEG, 3 otherwise (CMYK → RGB).
  * - `channels: 1` from colour is libjpeg's own conversion: the luma (Y) plane of a YCbCr JPEG
@@ -20,8 +20,8 @@ import { checkPixelCount } from './pixel_limit.js';
  *   (R = K·C / 255, …). `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
  *
  * Decoding is convlens's own (jpeg_decoder.ts, with its pixel loops in Wasm: libjpeg's entropy
- * decoding, accurate integer IDCT, upsampling and colour conversion), so the output equals
- * TensorFlow's value for value (see decode_jpeg.test.ts).
+ * decoding, fast and accurate integer IDCTs, upsampling and colour conversion), so the output
+ * equals TensorFlow's value for value (see decode_jpeg.test.ts).
  *
  * Data that ends before the end-of-image marker is reported as truncated, as TensorFlow does;
  * unsupported codings (arithmetic, lossless, 12-bit) and images above the pixel limit (checked
@@ -31,18 +31,35 @@ import { checkPixelCount } from './pixel_limit.js';
  * as written: `let img = image.decodeImage(...)` then `img = expandDims(convertImageDtype(img,
  * 'float32'), 0)` reuses the variable for the float32 image.
  */
-export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor {
+export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeJpegOptions): Tensor {
   const op = 'decodeJpeg';
   const bytes = checkBytes(op, data, 'JPEG');
-  const { channels, maxPixels } = resolveDecodeOptions(op, options);
+  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dctMethod']);
+  const idct = idctMethod(op, options?.dctMethod);
   const { format } = sniffFormat(bytes);
   if (format !== 'jpeg' && !(bytes.length < 3 && bytes[0] === 0xff && (bytes.length === 1 || bytes[1] === 0xd8))) {
     throw wrongFormat(op, bytes, 'JPEG', format === 'png' ? ' (use decodePng or decodeImage)' : '');
   }
-  return decodeJpegBytes(op, bytes, channels, maxPixels);
+  return decodeJpegBytes(op, bytes, channels, maxPixels, idct);
 }
 
-export function decodeJpegBytes(op: string, bytes: Uint8Array, channels: number, maxPixels: number | undefined): Tensor<'uint8'> {
+/** TensorFlow's dct_method names: '' and 'INTEGER_FAST' are its default, the fast IDCT. */
+function idctMethod(op: string, dctMethod: unknown): IdctMethod {
+  if (dctMethod === undefined || dctMethod === '' || dctMethod === 'INTEGER_FAST') return 'fast';
+  if (dctMethod === 'INTEGER_ACCURATE') return 'accurate';
+  throw new ConvlensError(
+    `${op}: dctMethod must be '', 'INTEGER_FAST' or 'INTEGER_ACCURATE' (as TensorFlow's dct_method), got ${describeValue(dctMethod)}`,
+  );
+}
+
+/** decodeJpeg after its checks; decodeImage comes here too, with TensorFlow's decode_image IDCT, the fast one. */
+export function decodeJpegBytes(
+  op: string,
+  bytes: Uint8Array,
+  channels: number,
+  maxPixels: number | undefined,
+  idct: IdctMethod = 'fast',
+): Tensor<'uint8'> {
   if (bytes.length < 4)
     throw new ConvlensError(`${op}: data is truncated: ${bytes.length} bytes end inside the JPEG start-of-image marker`);
   const info = readJpegHeader(op, bytes);
@@ -56,7 +73,7 @@ export function decodeJpegBytes(op: string, bytes: Uint8Array, channels: number,
     );
   }
   try {
-    return convertJpeg(op, bytes, info, space, outChannels);
+    return convertJpeg(op, bytes, info, space, outChannels, idct);
   } catch (error) {
     if (error instanceof RangeError) {
       throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} JPEG (${error.message})`);
@@ -65,9 +82,16 @@ export function decodeJpegBytes(op: string, bytes: Uint8Array, channels: number,
   }
 }
 
-function convertJpeg(op: string, bytes: Uint8Array, info: JpegInfo, space: ColorSpace, outChannels: number): Tensor<'uint8'> {
+function convertJpeg(
+  op: string,
+  bytes: Uint8Array,
+  info: JpegInfo,
+  space: ColorSpace,
+  outChannels: number,
+  idct: IdctMethod,
+): Tensor<'uint8'> {
   checkSampling(op, info, outChannels === 1 && space !== 'rgb' ? 1 : info.components.length);
-  return new Tensor(decodeJpegPixels(op, bytes, space, outChannels), [info.height, info.width, outChannels], 'uint8');
+  return new Tensor(decodeJpegPixels(op, bytes, space, outChannels, idct), [info.height, info.width, outChannels], 'uint8');
 }
 
 /** libjpeg-turbo's default_decompress_parms: what the components hold. */

@@ -14,6 +14,16 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
+/** decodeJpeg's options: DecodeOptions and TensorFlow's `dct_method`. */
+export interface DecodeJpegOptions extends DecodeOptions {
+  /**
+   * The inverse DCT, by TensorFlow's names: `''` or `'INTEGER_FAST'` (the default, libjpeg's fast
+   * integer IDCT, as TensorFlow decodes by default) or `'INTEGER_ACCURATE'` (its accurate one,
+   * what most other decoders use).
+   */
+  dctMethod?: '' | 'INTEGER_FAST' | 'INTEGER_ACCURATE';
+}
+
 export interface ResolvedDecodeOptions {
   channels: DecodeChannels;
   maxPixels: number | undefined;
@@ -21,9 +31,10 @@ export interface ResolvedDecodeOptions {
 
 const OPTION_NAMES = ['channels', 'maxPixels'];
 
-export function resolveDecodeOptions(op: string, options: unknown): ResolvedDecodeOptions {
+/** `names`: the options the op takes (decodeJpeg adds dctMethod, which it reads itself). */
+export function resolveDecodeOptions(op: string, options: unknown, names = OPTION_NAMES): ResolvedDecodeOptions {
   if (options === undefined || options === null) return { channels: 0, maxPixels: undefined };
-  checkOptions(op, options, OPTION_NAMES);
+  checkOptions(op, options, names);
   const { channels = 0, maxPixels } = options as DecodeOptions;
   if (channels !== 0 && channels !== 1 && channels !== 3 && channels !== 4) {
     throw new ConvlensError(`${op}: channels must be 0, 1, 3 or 4, got ${describeValue(channels)}`);

@@ -7,7 +7,7 @@ export { adjustGamma } from './adjust_gamma.js';
 export { convertImageDtype, type ImageDType } from './convert_image_dtype.js';
 export { decodeImage } from './decode_image.js';
 export { decodeJpeg } from './decode_jpeg.js';
-export type { DecodeChannels, DecodeOptions } from './decode_options.js';
+export type { DecodeChannels, DecodeJpegOptions, DecodeOptions } from './decode_options.js';
 export { decodePng } from './decode_png.js';
 export { encodePng } from './encode_png.js';
 export { grayscaleToRgb } from './grayscale_to_rgb.js';

@@ -135,6 +135,37 @@ interface Output {
   mode: OutputMode;
   channels: number;
   planes: number;
+  idct: IdctMethod;
+}
+
+/**
+ * libjpeg's inverse DCT: 'fast' (JDCT_IFAST), what TensorFlow's decode_jpeg uses by default and
+ * decode_image always, or 'accurate' (JDCT_ISLOW), decode_jpeg's dct_method 'INTEGER_ACCURATE'.
+ */
+export type IdctMethod = 'fast' | 'accurate';
+
+/**
+ * jddctmgr.c's aanscales: the AAN IDCT's scale factors, times 2^14, in natural order. The fast
+ * IDCT's dequantisation multipliers are the quantisation table times these.
+ */
+// biome-ignore format: an 8×8 table
+const AAN_SCALES = [
+  16384, 22725, 21407, 19266, 16384, 12873, 8867, 4520,
+  22725, 31521, 29692, 26722, 22725, 17855, 12299, 6270,
+  21407, 29692, 27969, 25172, 21407, 16819, 11585, 5906,
+  19266, 26722, 25172, 22654, 19266, 15137, 10426, 5315,
+  16384, 22725, 21407, 19266, 16384, 12873, 8867, 4520,
+  12873, 17855, 16819, 15137, 12873, 10114, 6967, 3552,
+  8867, 12299, 11585, 10426, 8867, 6967, 4799, 2446,
+  4520, 6270, 5906, 5315, 4520, 3552, 2446, 1247,
+];
+
+/**
+ * The fast IDCT's multipliers (jddctmgr.c for JDCT_IFAST): quant × aanscale rounded to 2
+ * fractional bits, kept as libjpeg's 16-bit IFAST_MULT_TYPE (an Int16Array wraps as it does).
+ */
+function fastMultipliers(quant: Uint16Array, out: Int16Array): void {
+  for (let i = 0; i < 64; i++) out[i] = (quant[i] * AAN_SCALES[i] + 2048) >> 12;
 }
 
 /**
@@ -142,7 +173,7 @@ interface Output {
  * pixels of `channels` channels (alpha 255), from components that hold `space`: libjpeg's gray
  * output is the first component (luma) as stored, or the rounded 0.299/0.587/0.114 sum of RGB.
  */
-export function decodeJpegPixels(op: string, bytes: Uint8Array, space: ColorSpace, channels: number): Uint8Array {
+export function decodeJpegPixels(op: string, bytes: Uint8Array, space: ColorSpace, channels: number, idct: IdctMethod): Uint8Array {
   const mode =
     channels === 1
       ? space === 'rgb'
@@ -150,7 +181,7 @@ export function decodeJpegPixels(op: string, bytes: Uint8Array, space: ColorSpac
         : OutputMode.Gray
       : { gray: OutputMode.Gray, ycc: OutputMode.Ycc, rgb: OutputMode.Rgb, cmyk: OutputMode.Cmyk, ycck: OutputMode.Ycck }[space];
   const planes = mode === OutputMode.Gray ? 1 : mode === OutputMode.Cmyk || mode === OutputMode.Ycck ? 4 : 3;
-  return decodeFile(op, bytes, { mode, channels, planes });
+  return decodeFile(op, bytes, { mode, channels, planes, idct });
 }
 
 function decodeFile(op: string, bytes: Uint8Array, output: Output): Uint8Array {
@@ -288,7 +319,8 @@ function readFrame(seg: Uint8Array, progressive: boolean, bytes: Uint8Array, out
     4 * SCAN_FIELDS,
     8 * HUFFMAN_SIZE,
     2 * 64,
-    4 * 64,
+    // 64 i32 between the IDCT's passes, and 8 vectors the fast one keeps its butterfly's results in
+    4 * 64 + 8 * 16,
     4 * OUT_FIELDS,
     4 * width,
     width * height * output.channels,
@@ -410,13 +442,16 @@ function pixels(frame: Frame, output: Output): Uint8Array {
   const wasm = codec();
   const fields = new Int32Array(wasm.memory.buffer, memory.output, OUT_FIELDS);
   const quant = new Uint16Array(wasm.memory.buffer, memory.quant, 64);
+  const multipliers = new Int16Array(wasm.memory.buffer, memory.quant, 64);
+  const idct = output.idct === 'fast' ? wasm.jpeg_idct_fast : wasm.jpeg_idct;
   for (let i = 0; i < output.planes; i++) {
     const c = frame.components[i];
     // A component no scan covered has no quantisation table latched: libjpeg's IDCT then
     // multiplies by zeros, giving mid-grey.
-    if (c.quant) quant.set(c.quant);
-    else quant.fill(0);
-    wasm.jpeg_idct(c.coefs, c.blocksPerLine, c.blocksWide, c.blocksHigh, memory.quant, c.plane, memory.workspace);
+    if (!c.quant) quant.fill(0);
+    else if (output.idct === 'fast') fastMultipliers(c.quant, multipliers);
+    else quant.set(c.quant);
+    idct(c.coefs, c.blocksPerLine, c.blocksWide, c.blocksHigh, memory.quant, c.plane, memory.workspace);
     const f = OUT_PLANE_LIST + i * PLANE_FIELDS;
     fields[f] = c.plane;
     fields[f + 1] = c.blocksWide * 8;

@@ -17,6 +17,16 @@ interface CodecExports {
     plane: number,
     workspace: number,
   ): void;
+  /** jpeg_idct with libjpeg's fast method: `mult` holds its 64 i16 dequantisation multipliers. */
+  jpeg_idct_fast(
+    coefs: number,
+    blocksPerLine: number,
+    blocksWide: number,
+    blocksHigh: number,
+    mult: number,
+    plane: number,
+    workspace: number,
+  ): void;
   jpeg_output(output: number): void;
   u8_to_f32(src: number, dst: number, n: number, scale: number): void;
 }

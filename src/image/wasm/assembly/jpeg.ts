@@ -657,14 +657,185 @@ function idctBlock(block: usize, quant: usize, ws: usize, out: usize, stride: us
     const s5 = rangeLimit(v128.bitselect(dc, descale(i32x4.sub(tmp12, tmp1), PASS2_ROUND, PASS2_SHIFT), shortcut));
     const s3 = rangeLimit(v128.bitselect(dc, descale(i32x4.add(tmp13, tmp0), PASS2_ROUND, PASS2_SHIFT), shortcut));
     const s4 = rangeLimit(v128.bitselect(dc, descale(i32x4.sub(tmp13, tmp0), PASS2_ROUND, PASS2_SHIFT), shortcut));
-    const low = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(s0, s1), i16x8.narrow_i32x4_s(s2, s3));
-    const high = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(s4, s5), i16x8.narrow_i32x4_s(s6, s7));
-    const rows01 = i8x16.shuffle(low, high, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-    const rows23 = i8x16.shuffle(low, high, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-    v128.store64_lane(out, rows01, 0);
-    v128.store64_lane(out + stride, rows01, 1);
-    v128.store64_lane(out + 2 * stride, rows23, 0);
-    v128.store64_lane(out + 3 * stride, rows23, 1);
+    storeRows(s0, s1, s2, s3, s4, s5, s6, s7, out, stride);
+  }
+}
+
+/** Columns 0..7 of four rows (samples in i32 lanes) packed to bytes and stored as four rows of 8. */
+// @ts-ignore: decorator
+@inline
+function storeRows(s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128, s6: v128, s7: v128, out: usize, stride: usize): void {
+  const low = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(s0, s1), i16x8.narrow_i32x4_s(s2, s3));
+  const high = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(s4, s5), i16x8.narrow_i32x4_s(s6, s7));
+  const rows01 = i8x16.shuffle(low, high, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+  const rows23 = i8x16.shuffle(low, high, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+  v128.store64_lane(out, rows01, 0);
+  v128.store64_lane(out + stride, rows01, 1);
+  v128.store64_lane(out + 2 * stride, rows23, 0);
+  v128.store64_lane(out + 3 * stride, rows23, 1);
+}
+
+// ---- Fast inverse DCT ----------------------------------------------------------------------
+
+// libjpeg-turbo's fast integer inverse DCT (jidctfst.c, jpeg_idct_ifast), what TensorFlow's
+// decode_jpeg uses by default ("The TensorFlow-chosen default for jpeg decoding is IFAST", its
+// dct_method '' or 'INTEGER_FAST') and decode_image always: Arai, Agui and Nakajima's IDCT with
+// 8-bit constants, products truncated rather than rounded, and the AAN scale folded into the
+// dequantisation multipliers (see jpeg_decoder.ts). libjpeg-turbo keeps its values in 16-bit
+// DCTELEMs (its SIMD build, what TensorFlow ships, and its SSE2 code agree): each value the C
+// code stores in a DCTELEM is wrapped to 16 bits here, lane for lane in i32x4.
+
+const IFAST_BITS = 8;
+const IFAST_1_082392200 = 277;
+const IFAST_1_414213562 = 362;
+const IFAST_1_847759065 = 473;
+const IFAST_2_613125930 = 669;
+/** Pass 2 descales by 8 (the 2-D IDCT's scale) and the 2 bits kept by the multipliers. */
+const IFAST_SHIFT = 5;
+
+/** A value stored in a 16-bit DCTELEM. */
+// @ts-ignore: decorator
+@inline
+function short(v: v128): v128 {
+  return i32x4.shr_s(i32x4.shl(v, 16), 16);
+}
+
+/** jidctfst.c's MULTIPLY: the product shifted down 8 bits (no rounding), as a DCTELEM. */
+// @ts-ignore: decorator
+@inline
+function fastMul(v: v128, c: i32): v128 {
+  return short(i32x4.shr_s(i32x4.mul(v, i32x4.splat(c)), IFAST_BITS));
+}
+
+/** The jpeg_idct of the fast method: `mult` holds the 64 i16 dequantisation multipliers. */
+export function jpeg_idct_fast(coefs: usize, blocksPerLine: i32, blocksWide: i32, blocksHigh: i32, mult: usize, plane: usize, workspace: usize): void {
+  const stride = <usize>blocksWide << 3;
+  for (let row = 0; row < blocksHigh; row++) {
+    for (let col = 0; col < blocksWide; col++) {
+      const block = coefs + ((<usize>(row * blocksPerLine + col)) << 7);
+      idctFastBlock(block, mult, workspace, plane + <usize>row * 8 * stride + (<usize>col << 3), stride);
+    }
+  }
+}
+
+/**
+ * The 1-D AAN butterfly on eight DCTELEMs: returns them in `out` (8 vectors 16 bytes apart) in
+ * the order jidctfst.c pairs them for its outputs: tmp0, tmp1, tmp2, tmp3, tmp4, tmp5, tmp6, tmp7.
+ */
+// @ts-ignore: decorator
+@inline
+function fastButterfly(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128, out: usize): void {
+  // Even part.
+  const tmp10 = short(i32x4.add(x0, x4));
+  const tmp11 = short(i32x4.sub(x0, x4));
+  const tmp13 = short(i32x4.add(x2, x6));
+  const tmp12 = short(i32x4.sub(fastMul(i32x4.sub(x2, x6), IFAST_1_414213562), tmp13));
+  v128.store(out, short(i32x4.add(tmp10, tmp13)));
+  v128.store(out, short(i32x4.add(tmp11, tmp12)), 16);
+  v128.store(out, short(i32x4.sub(tmp11, tmp12)), 32);
+  v128.store(out, short(i32x4.sub(tmp10, tmp13)), 48);
+  // Odd part.
+  const z13 = short(i32x4.add(x5, x3));
+  const z10 = short(i32x4.sub(x5, x3));
+  const z11 = short(i32x4.add(x1, x7));
+  const z12 = short(i32x4.sub(x1, x7));
+  const tmp7 = short(i32x4.add(z11, z13));
+  const tmp11o = fastMul(i32x4.sub(z11, z13), IFAST_1_414213562);
+  const z5 = fastMul(i32x4.add(z10, z12), IFAST_1_847759065);
+  const tmp10o = short(i32x4.sub(fastMul(z12, IFAST_1_082392200), z5));
+  const tmp12o = short(i32x4.add(fastMul(z10, -IFAST_2_613125930), z5));
+  const tmp6 = short(i32x4.sub(tmp12o, tmp7));
+  const tmp5 = short(i32x4.sub(tmp11o, tmp6));
+  v128.store(out, short(i32x4.add(tmp10o, tmp5)), 64);
+  v128.store(out, tmp5, 80);
+  v128.store(out, tmp6, 96);
+  v128.store(out, tmp7, 112);
+}
+
+/**
+ * One block, fast method: columns then rows, four at a time, with jidctfst.c's shortcuts for a
+ * column whose AC terms are zero (its DC product, unwrapped) and a row whose AC terms are zero.
+ * `ws` holds 64 i32 between the passes and 8 more vectors for the butterfly's results.
+ */
+function idctFastBlock(block: usize, mult: usize, ws: usize, out: usize, stride: usize): void {
+  const t = ws + 256;
+  const ac = v128.or(
+    v128.or(v128.or(v128.load(block, 16), v128.load(block, 32)), v128.or(v128.load(block, 48), v128.load(block, 64))),
+    v128.or(v128.or(v128.load(block, 80), v128.load(block, 96)), v128.load(block, 112)),
+  );
+  const dcOnly = i16x8.eq(ac, i16x8.splat(0));
+  for (let half: usize = 0; half < 2; half++) {
+    const c = block + (half << 3);
+    const q = mult + (half << 3);
+    const shortcut = half == 0 ? i32x4.extend_low_i16x8_s(dcOnly) : i32x4.extend_high_i16x8_s(dcOnly);
+    const dc = i32x4.mul(v128.load16x4_s(c), v128.load16x4_s(q));
+    fastButterfly(
+      short(dc),
+      short(i32x4.mul(v128.load16x4_s(c, 16), v128.load16x4_s(q, 16))),
+      short(i32x4.mul(v128.load16x4_s(c, 32), v128.load16x4_s(q, 32))),
+      short(i32x4.mul(v128.load16x4_s(c, 48), v128.load16x4_s(q, 48))),
+      short(i32x4.mul(v128.load16x4_s(c, 64), v128.load16x4_s(q, 64))),
+      short(i32x4.mul(v128.load16x4_s(c, 80), v128.load16x4_s(q, 80))),
+      short(i32x4.mul(v128.load16x4_s(c, 96), v128.load16x4_s(q, 96))),
+      short(i32x4.mul(v128.load16x4_s(c, 112), v128.load16x4_s(q, 112))),
+      t,
+    );
+    const tmp0 = v128.load(t);
+    const tmp1 = v128.load(t, 16);
+    const tmp2 = v128.load(t, 32);
+    const tmp3 = v128.load(t, 48);
+    const tmp4 = v128.load(t, 64);
+    const tmp5 = v128.load(t, 80);
+    const tmp6 = v128.load(t, 96);
+    const tmp7 = v128.load(t, 112);
+    const w = ws + (half << 7);
+    storeTransposed(
+      v128.bitselect(dc, i32x4.add(tmp0, tmp7), shortcut),
+      v128.bitselect(dc, i32x4.add(tmp1, tmp6), shortcut),
+      v128.bitselect(dc, i32x4.add(tmp2, tmp5), shortcut),
+      v128.bitselect(dc, i32x4.sub(tmp3, tmp4), shortcut),
+      w,
+    );
+    storeTransposed(
+      v128.bitselect(dc, i32x4.add(tmp3, tmp4), shortcut),
+      v128.bitselect(dc, i32x4.sub(tmp2, tmp5), shortcut),
+      v128.bitselect(dc, i32x4.sub(tmp1, tmp6), shortcut),
+      v128.bitselect(dc, i32x4.sub(tmp0, tmp7), shortcut),
+      w + 16,
+    );
+  }
+
+  for (let group: usize = 0; group < 2; group++, out += stride << 2) {
+    const w = ws + (group << 4);
+    const in0 = v128.load(w);
+    const in1 = v128.load(w, 32);
+    const in2 = v128.load(w, 64);
+    const in3 = v128.load(w, 96);
+    const in4 = v128.load(w, 128);
+    const in5 = v128.load(w, 160);
+    const in6 = v128.load(w, 192);
+    const in7 = v128.load(w, 224);
+    const ac = v128.or(v128.or(v128.or(in1, in2), v128.or(in3, in4)), v128.or(v128.or(in5, in6), in7));
+    const shortcut = i32x4.eq(ac, i32x4.splat(0));
+    const dc = i32x4.shr_s(in0, IFAST_SHIFT);
+    fastButterfly(short(in0), short(in1), short(in2), short(in3), short(in4), short(in5), short(in6), short(in7), t);
+    const tmp0 = v128.load(t);
+    const tmp1 = v128.load(t, 16);
+    const tmp2 = v128.load(t, 32);
+    const tmp3 = v128.load(t, 48);
+    const tmp4 = v128.load(t, 64);
+    const tmp5 = v128.load(t, 80);
+    const tmp6 = v128.load(t, 96);
+    const tmp7 = v128.load(t, 112);
+    const s0 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp0, tmp7), IFAST_SHIFT), shortcut));
+    const s7 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp0, tmp7), IFAST_SHIFT), shortcut));
+    const s1 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp1, tmp6), IFAST_SHIFT), shortcut));
+    const s6 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp1, tmp6), IFAST_SHIFT), shortcut));
+    const s2 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp2, tmp5), IFAST_SHIFT), shortcut));
+    const s5 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp2, tmp5), IFAST_SHIFT), shortcut));
+    const s4 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp3, tmp4), IFAST_SHIFT), shortcut));
+    const s3 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp3, tmp4), IFAST_SHIFT), shortcut));
+    storeRows(s0, s1, s2, s3, s4, s5, s6, s7, out, stride);
   }
 }
 
