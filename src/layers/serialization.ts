@@ -216,14 +216,14 @@ function bytesOf(data: unknown): Uint8Array {
 }
 
 /** Every weight file's bytes in manifest order, checked against the sizes the manifest implies. */
-function weightBytes(manifest: WeightsGroup[], weightData: WeightData, names?: string[][]): Uint8Array {
-  const expected = manifest.map((g) => g.weights.reduce((n, w) => n + sizeFromShape(w.shape) * 4, 0));
+function weightBytes(manifest: WeightsGroup[], lengths: number[][], weightData: WeightData, names?: string[][]): Uint8Array {
+  const expected = lengths.map((group) => group.reduce((a, b) => a + b, 0));
   const total = expected.reduce((a, b) => a + b, 0);
   if (!Array.isArray(weightData)) {
     const bytes = bytesOf(weightData);
     if (bytes.byteLength !== total) {
       throw new ConvlensError(
-        `fromArtifacts: weight data has ${bytes.byteLength} bytes, expected ${total} (the weights manifest lists ${total / 4} float32 values)`,
+        `fromArtifacts: weight data has ${bytes.byteLength} bytes, expected ${total} (the sizes the weights manifest lists)`,
       );
     }
     return bytes;
@@ -253,16 +253,27 @@ function weightBytes(manifest: WeightsGroup[], weightData: WeightData, names?: s
   return bytes;
 }
 
-function checkSpec(spec: WeightSpec): void {
+/** Bytes per value of the dtypes tfjs writes (its optimizer state has an int32 step count). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+/**
+ * Checks a manifest entry and returns its byte length. A model weight must be float32; optimizer
+ * state (group 'optimizer', which the model skips) only needs a size, so it can be stepped over.
+ */
+function checkSpec(spec: WeightSpec): number {
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ConvlensError(
       `fromArtifacts: weight ${spec.name} has shape ${describeValue(spec.shape)} (expected a list of non-negative integers)`,
     );
   }
+  const dtype = spec.dtype ?? 'float32';
+  if (spec.group === 'optimizer' && !spec.quantization && DTYPE_BYTES[dtype] !== undefined)
+    return sizeFromShape(spec.shape) * DTYPE_BYTES[dtype];
   if (spec.quantization) throw new ConvlensError(`fromArtifacts: weight ${spec.name} is quantized; only float32 weights are supported`);
-  if (spec.dtype !== undefined && spec.dtype !== 'float32') {
-    throw new ConvlensError(`fromArtifacts: weight ${spec.name} has dtype ${spec.dtype}; only float32 weights are supported`);
+  if (dtype !== 'float32') {
+    throw new ConvlensError(`fromArtifacts: weight ${spec.name} has dtype ${dtype}; only float32 weights are supported`);
   }
+  return sizeFromShape(spec.shape) * 4;
 }
 
 /** Weights as `fromArtifacts` takes them: all the bytes in one buffer, or one buffer per weight file. */
@@ -280,15 +291,15 @@ export function fromArtifacts(modelJson: unknown, weightData: WeightData, fileNa
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
     throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
   }
-  const bytes = weightBytes(manifest, weightData, fileNames);
+  const lengths = manifest.map((group) => group.weights.map(checkSpec));
+  const bytes = weightBytes(manifest, lengths, weightData, fileNames);
   // Every weight's bytes, in manifest order; optimizer state saved alongside is skipped.
   let offset = 0;
   const entries = manifest
-    .flatMap((group) => group.weights)
-    .map((spec) => {
-      checkSpec(spec);
-      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, sizeFromShape(spec.shape) * 4);
-      offset += view.byteLength;
+    .flatMap((group, g) => group.weights.map((spec, w) => ({ spec, length: lengths[g][w] })))
+    .map(({ spec, length }) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
+      offset += length;
       return { spec, view };
     })
     .filter((e) => e.spec.group !== 'optimizer');
