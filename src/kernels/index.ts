@@ -31,13 +31,19 @@ export function suggestion(name: unknown): string {
   return guess ? `did you mean '${guess}'?` : `expected one of ${names.join(', ')}`;
 }
 
+/** The presets' values as loaded: `get` copies these, so writing into `kernels.edge.data` cannot change them. */
+const originals = new Map(
+  Object.entries(presets).map(([name, { kernel }]) => [name, new Tensor(kernel.data.slice(), kernel.shape, kernel.dtype)]),
+);
+
 /**
- * A preset by name, as a fresh tensor: changing its values cannot change the preset for later
- * lookups. Also accepts snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
+ * A preset by name, as a fresh tensor with the lesson's values: changing its values, or those of
+ * the exported `kernels.edge` and the rest, cannot change what later lookups give. Also accepts
+ * snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
  */
 export function get(name: string): Tensor {
   const key = presetName(name);
   if (!key) throw new ConvlensError(`kernels.get: unknown kernel ${describeValue(name)} (${suggestion(name)})`);
-  const { data, shape, dtype } = presets[key].kernel;
+  const { data, shape, dtype } = originals.get(key)!;
   return new Tensor(data.slice(), shape, dtype);
 }

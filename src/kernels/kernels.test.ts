@@ -51,6 +51,14 @@ describe('preset kernels', () => {
     const mine = get('edge');
     mine.data[4] = 0;
     expect(get('edge').data[4]).toBe(8);
+    // nor can writing into the exported preset
+    const saved = edge.data[0];
+    edge.data[0] = 5;
+    try {
+      expect(get('edge').data[0]).toBe(-1);
+    } finally {
+      edge.data[0] = saved;
+    }
     expect(edge.data[4]).toBe(8);
   });
 
