@@ -38,7 +38,8 @@ export interface FitArgs {
   /** Fraction of the data, taken from the end before shuffling (as Keras does), held out for validation. */
   validationSplit?: number;
   validationData?: [Tensor, Tensor];
-  callbacks?: Callbacks;
+  /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
+  callbacks?: Callbacks | Callbacks[];
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks'];
@@ -78,14 +79,41 @@ function batchSizeOption(op: string, options: { batchSize?: number }): number {
   return batchSizeArg(op, options.batchSize);
 }
 
-/** Checks fit's callbacks: an object of known hooks, each a function (a misspelt hook would never run). */
-function checkCallbacks(callbacks: unknown): asserts callbacks is Callbacks {
-  checkOptions('fit (callbacks)', callbacks, CALLBACK_KEYS);
+/** Checks one object of fit's hooks: known names, each a function (a misspelt hook would never run). */
+function checkCallbacks(where: string, callbacks: unknown): asserts callbacks is Callbacks {
+  checkOptions(where, callbacks, CALLBACK_KEYS);
   for (const [key, value] of Object.entries(callbacks as Record<string, unknown>)) {
     if (value !== undefined && typeof value !== 'function') {
-      throw new ConvlensError(`fit (callbacks): ${key} must be a function, got ${describeValue(value)}`);
+      throw new ConvlensError(`${where}: ${key} must be a function, got ${describeValue(value)}`);
     }
   }
+}
+
+/** fit's callbacks, one object or a list, checked and made into one object that calls each in turn. */
+function callbackHooks(callbacks: unknown): Callbacks {
+  if (!Array.isArray(callbacks)) {
+    checkCallbacks('fit (callbacks)', callbacks);
+    return callbacks;
+  }
+  callbacks.forEach((c, i) => checkCallbacks(`fit (callbacks[${i}])`, c));
+  const list = callbacks as Callbacks[];
+  return {
+    onTrainBegin: async () => {
+      for (const c of list) await c.onTrainBegin?.();
+    },
+    onEpochBegin: async (epoch) => {
+      for (const c of list) await c.onEpochBegin?.(epoch);
+    },
+    onBatchEnd: async (batch, logs) => {
+      for (const c of list) await c.onBatchEnd?.(batch, logs);
+    },
+    onEpochEnd: async (epoch, logs) => {
+      for (const c of list) await c.onEpochEnd?.(epoch, logs);
+    },
+    onTrainEnd: async (history) => {
+      for (const c of list) await c.onTrainEnd?.(history);
+    },
+  };
 }
 
 /** `validationData` as Keras takes it: a pair [x, y]. */
@@ -390,12 +418,12 @@ export class Sequential {
     const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     checkOptions('fit', args, FIT_KEYS);
-    const { epochs = 1, shuffle = true, callbacks = {} } = args;
+    const { epochs = 1, shuffle = true } = args;
     if (!Number.isInteger(epochs) || epochs < 0) {
       throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
     }
     if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-    checkCallbacks(callbacks);
+    const callbacks = callbackHooks(args.callbacks ?? {});
     const batchSize = batchSizeArg('fit', args.batchSize);
     let trainX = x;
     let trainY = y;

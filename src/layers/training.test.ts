@@ -386,6 +386,27 @@ describe('fit options and history', () => {
     expectClose(history.history.val_loss[1], model.evaluate(data.x, labels).loss, 1e-6);
   });
 
+  it('callbacks may be a list of hook objects (as tfjs and Keras take), called in order; a bad one is named by its index', async () => {
+    setSeed(34);
+    const data = bars(8, caseRng('callback list', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const labels = new Tensor(data.labels, [8], 'int32');
+    const events: string[] = [];
+    await model.fit(data.x, labels, {
+      epochs: 2,
+      batchSize: 8,
+      callbacks: [
+        { onEpochEnd: (e) => void events.push(`a ${e}`) },
+        { onEpochBegin: (e) => void events.push(`b begins ${e}`), onEpochEnd: async (e) => void events.push(`b ${e}`) },
+      ],
+    });
+    expect(events).toEqual(['b begins 0', 'a 0', 'b 0', 'b begins 1', 'a 1', 'b 1']);
+    await expect(model.fit(data.x, labels, { callbacks: [{}, { onEpochEnds: () => {} } as never] })).rejects.toThrow(
+      /^fit \(callbacks\[1\]\): unknown option 'onEpochEnds' \(did you mean 'onEpochEnd'\?\)/,
+    );
+  });
+
   it("stopTraining (Keras' stop_training) ends fit after the current batch; that epoch still ends with its logs", async () => {
     setSeed(33);
     const data = bars(12, caseRng('stop', 0));
