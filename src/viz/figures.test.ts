@@ -254,12 +254,13 @@ describe('matrix', () => {
       ].join('\n'),
     );
     expect(matrix(kernels.edge, { style: 'ascii' })).toBe('[-1  -1  -1]\n[-1   8  -1]\n[-1  -1  -1]');
-    expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.13  0.06⎤');
+    // NumPy's rounding, as showKernel's digits: np.round([0.0625, 0.125], 2) is [0.06, 0.12]
+    expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.12  0.06⎤');
     expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
   });
 
   it('digits: 0 writes no decimals; digits must be a whole number from 0 to 20', () => {
-    expect(matrix([[1.26, -0.4, 2.5]], { digits: 0 })).toBe('[1  0  3]');
+    expect(matrix([[1.26, -0.4, 2.5]], { digits: 0 })).toBe('[1  0  2]'); // np.round([1.26, -0.4, 2.5]) is [1, -0, 2]
     expect(matrix([[1.26]], { digits: 1 })).toBe('[1.3]');
     expect(() => matrix([[1]], { digits: -1 })).toThrow(/^matrix: digits must be a whole number from 0 to 20, got -1$/);
     expect(() => matrix([[1]], { digits: 1.5 })).toThrow(/got 1\.5$/);

@@ -1,6 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
-import { formatValue } from './numbers.js';
+import { formatValue, roundHalfEven } from './numbers.js';
 
 export interface MatrixOptions {
   /** Decimals for float values; by default the fewest that show them exactly (up to 4), as sympy prints the lesson's matrices. */
@@ -42,7 +42,8 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
   const cells = Array.from(data, (v) => {
     if (t.dtype !== 'float32') return formatValue(v, t.dtype);
     if (v === 0) return '0';
-    const text = v.toFixed(places);
+    // NumPy's rounding (halves to even: 0.125 → 0.12), as showKernel's digits round
+    const text = roundHalfEven(v, places).toFixed(places);
     return text === `-${(0).toFixed(places)}` ? '0' : text;
   });
   const widths = Array.from({ length: cols }, (_, c) => Math.max(...Array.from({ length: rows }, (_, r) => cells[r * cols + c].length)));
