@@ -106,8 +106,8 @@ export function encodeOutput(
   switch (config.format) {
     case 'png': {
       // the extent just found is the colour scale colorIndices would look for again; with a gamma,
-      // or no number in the map, it finds its own
-      const scale = config.gamma === 1 && lo <= hi ? { vmin: lo, vmax: hi } : {};
+      // or a value that is not finite in the map (its scale leaves those out), it finds its own
+      const scale = config.gamma === 1 && Number.isFinite(lo) && Number.isFinite(hi) ? { vmin: lo, vmax: hi } : {};
       const indices = colorIndices(gammaValues(map, config.gamma), scale);
       return { bytes: encodeIndexedPngNode(indices, colormap(config.cmap)), map, min, max };
     }

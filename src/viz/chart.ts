@@ -25,6 +25,21 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** The indices of `values` in runs of consecutive finite values. */
+function finiteRuns(values: number[]): number[][] {
+  const runs: number[][] = [];
+  let run: number[] = [];
+  values.forEach((v, i) => {
+    if (Number.isFinite(v)) run.push(i);
+    else if (run.length > 0) {
+      runs.push(run);
+      run = [];
+    }
+  });
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 /** A line chart of one or more series over steps 1..n (e.g. loss and accuracy per epoch), as SVG text. */
 export function lineChart(series: Series[], options: LineChartOptions = {}): string {
   checkOptions('lineChart', options, ['title', 'xLabel', 'width', 'height']);
@@ -62,10 +77,12 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length];
-    const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-    parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const [i, v] of s.values.entries())
-      parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    // a value that is not finite (a loss gone NaN) is a gap in the line, not a point
+    for (const run of finiteRuns(s.values)) {
+      const points = run.map((i) => `${x(i).toFixed(1)},${y(s.values[i]).toFixed(1)}`).join(' ');
+      parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      for (const i of run) parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(s.values[i]).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    }
     const ly = margin.top + 10 + k * 18;
     parts.push(
       `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,

@@ -85,7 +85,9 @@ function colorizeReference(data: ArrayLike<number>, options: { cmap: string; vmi
   const table = colormap(options.cmap);
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  // the default range spans the finite values, as matplotlib's imshow masks the others before autoscaling
   for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) continue;
     if (data[i] < lo) lo = data[i];
     if (data[i] > hi) hi = data[i];
   }

@@ -1,7 +1,7 @@
 import * as chromatic from 'd3-scale-chromatic';
 import { ConvlensError, checkOptions, closestName, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { dataExtent } from './extent.js';
+import { finiteExtent } from './extent.js';
 
 /** A colormap as a 256-entry RGB lookup table. */
 export type Colormap = Uint8Array;
@@ -77,7 +77,7 @@ export interface ColorizeOptions {
 }
 
 function finiteRange(data: ArrayLike<number>): [number, number] {
-  const [lo, hi] = dataExtent(data);
+  const [lo, hi] = finiteExtent(data);
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
@@ -96,7 +96,8 @@ function planeShape(op: string, values: Tensor): [number, number] {
  * `[H, W, 3]`, like matplotlib's `imshow(x, cmap)`.
  *
  * Each value becomes the table entry `min(255, floor(t ** gamma * 256))` with
- * `t = clamp((v - vmin) / (vmax - vmin), 0, 1)` (NaN → 0).
+ * `t = clamp((v - vmin) / (vmax - vmin), 0, 1)` (NaN → 0). vmin and vmax default to the smallest
+ * and largest finite value: +Infinity then takes the last colour and -Infinity the first.
  */
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
   checkOptions('colorize', options, ['cmap', 'vmin', 'vmax', 'gamma']);

@@ -13,3 +13,25 @@ export function dataExtent(data: ArrayLike<number>): [number, number] {
   }
   return [lo, hi];
 }
+
+/**
+ * The smallest and largest finite value ([+Infinity, -Infinity] when there is none): what a
+ * colour scale spans, so that one overflowed value (±Infinity) does not flatten the rest, as
+ * matplotlib leaves non-finite values out of imshow's scale. One pass unless there are any.
+ */
+export function finiteExtent(data: ArrayLike<number>): [number, number] {
+  const [lo, hi] = dataExtent(data);
+  return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : finiteOnly(data);
+}
+
+function finiteOnly(data: ArrayLike<number>): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}

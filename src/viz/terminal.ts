@@ -1,6 +1,7 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
+import { finiteExtent } from './extent.js';
 import { gammaValues } from './maps.js';
 
 export interface TerminalPreviewOptions {
@@ -47,6 +48,8 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   checkOptions('terminalPreview', options, ['width', 'mode', 'cmap', 'gamma', 'vmin', 'vmax']);
   if (!(values instanceof Tensor)) throw new ConvlensError(`terminalPreview: expected a Tensor, got ${typeof values}`);
   const { mode = 'color', cmap = 'magma' } = options;
+  if (mode !== 'color' && mode !== 'plain')
+    throw new ConvlensError(`terminalPreview: mode must be 'color' or 'plain', got ${describeValue(mode)}`);
   const width = options.width ?? 64;
   if (!(Number.isInteger(width) && width >= 1)) throw new ConvlensError(`terminalPreview: width must be a whole number >= 1, got ${width}`);
   const shape =
@@ -73,11 +76,11 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
     const small = new Tensor(resample(gray, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
     const shown = gammaValues(small, options.gamma ?? 1);
     rgb = Float32Array.from(colorize(shown, { cmap, vmin: options.vmin, vmax: options.vmax }).data);
-    let lo = options.vmin ?? Number.POSITIVE_INFINITY;
-    let hi = options.vmax ?? Number.NEGATIVE_INFINITY;
-    if (options.vmin === undefined) for (const v of shown.data) lo = Math.min(lo, v);
-    if (options.vmax === undefined) for (const v of shown.data) hi = Math.max(hi, v);
-    level = Float32Array.from(shown.data, (v) => (hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0));
+    // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0
+    const [flo, fhi] = finiteExtent(shown.data);
+    const lo = options.vmin ?? flo;
+    const hi = options.vmax ?? fhi;
+    level = Float32Array.from(shown.data, (v) => (hi > lo && !Number.isNaN(v) ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0));
   }
   const lines: string[] = [];
   if (mode === 'plain') {
