@@ -95,7 +95,7 @@ function callbackHooks(callbacks: unknown): Callbacks {
     checkCallbacks('fit (callbacks)', callbacks);
     return callbacks;
   }
-  callbacks.forEach((c, i) => checkCallbacks(`fit (callbacks[${i}])`, c));
+  for (const [i, c] of callbacks.entries()) checkCallbacks(`fit (callbacks[${i}])`, c);
   const list = callbacks as Callbacks[];
   return {
     onTrainBegin: async () => {
