@@ -119,7 +119,7 @@ const program = new Command()
       'convlens kernels',
       'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
     )}
-Exit codes: 0 ok, 1 some inputs failed, 2 usage error.
+Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when stdout closes.
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
@@ -151,7 +151,10 @@ program
   .description(
     'Filter → detect → condense every image with one kernel, on a pool of worker threads; write the feature maps (png, json, npy) or the extraction figures (svg, html)',
   )
-  .argument('<inputs...>', 'image files, folders (searched recursively for .png/.jpg) or quoted globs like "photos/**/*.jpg"')
+  .argument(
+    '<inputs...>',
+    'image files, folders (searched recursively for .png/.jpg/.jpeg, any case) or quoted globs like "photos/**/*.jpg"',
+  )
   .requiredOption('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
   .requiredOption('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
   .addOption(
@@ -164,12 +167,17 @@ program
   )
   .option('--stride <n>', 'convolution stride', positiveInteger('--stride'), 1)
   .addOption(new Option('--padding <mode>', 'convolution padding').choices(['valid', 'same']).default('valid'))
-  .option('--pool <n>', 'max-pooling window and stride, or none', poolOption, 2)
+  .option('--pool <n>', 'max-pooling window and stride, or none (also 0 or off)', poolOption, 2)
   .addOption(
     new Option('--stage <stage>', 'which map png/json/npy write (default: the last one)').choices(['filter', 'detect', 'condense']),
   )
   .option('--cmap <name>', 'colormap (d3-scale-chromatic name; _r reverses)', 'magma')
-  .option('--gamma <x>', 'gamma for drawing the detect/condense maps (learntools: adjust_gamma)', positiveNumber('--gamma'), 1)
+  .option(
+    '--gamma <x>',
+    'gamma for drawing the maps (learntools: adjust_gamma); the values written to json/npy are not changed',
+    positiveNumber('--gamma'),
+    1,
+  )
   .addOption(
     new Option('--channels <n>', '1: decode as gray (the lesson); 3: RGB, the kernel applied to each channel and summed')
       .choices(['1', '3'])

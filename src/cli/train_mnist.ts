@@ -155,7 +155,7 @@ export async function trainMnist(
 
 function epochsDone(epochs: number, stoppedBy: NodeJS.Signals | undefined): string {
   const count = `${epochs} epoch${epochs === 1 ? '' : 's'}`;
-  return stoppedBy ? `${count} (stopped early)` : count;
+  return stoppedBy ? `${count} (the last one cut short by ${stoppedBy})` : count;
 }
 
 function median(values: number[]): number {
