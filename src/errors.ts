@@ -35,6 +35,27 @@ export function checkArray(op: string, arg: string, value: unknown, what: string
   if (!Array.isArray(value)) throw new ConvlensError(`${op}: ${arg} must be an array of ${what}, got ${describeValue(value)}`);
 }
 
+/**
+ * Throws unless `value` is a number from `min` to `max` (whole when `integer`): for sizes and
+ * counts in options, which would otherwise fail deep inside (a RangeError, NaN coordinates).
+ */
+export function checkNumber(
+  op: string,
+  arg: string,
+  value: unknown,
+  { min = -Infinity, max = Infinity, integer = false } = {},
+): asserts value is number {
+  if (typeof value === 'number' && value >= min && value <= max && (integer ? Number.isInteger(value) : Number.isFinite(value))) return;
+  const kind = integer ? 'a whole number' : 'a number';
+  const bounds = max < Infinity ? `from ${min} to ${max}` : min > -Infinity ? `>= ${min}` : '(finite)';
+  throw new ConvlensError(`${op}: ${arg} must be ${kind} ${bounds}, got ${describeValue(value)}`);
+}
+
+/** Throws unless `value` is a string (a title, a label, a table cell). */
+export function checkString(op: string, arg: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new ConvlensError(`${op}: ${arg} must be a string, got ${describeValue(value)}`);
+}
+
 /** Edit distance (insertions, deletions, substitutions), case-insensitive. */
 function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();

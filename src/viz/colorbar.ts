@@ -1,4 +1,4 @@
-import { checkOptions } from '../errors.js';
+import { ConvlensError, checkNumber, checkOptions, checkString } from '../errors.js';
 import { colormap } from './colormap.js';
 import { Figure } from './figure.js';
 import type { Panel } from './kernel.js';
@@ -59,6 +59,12 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
 /** A colorbar alone, as a figure (e.g. to sit beside feature maps in a document). */
 export function colorbar(vmin: number, vmax: number, options: ColorbarOptions = {}): Figure {
   checkOptions('colorbar', options, ['cmap', 'width', 'height', 'label']);
+  checkNumber('colorbar', 'vmin', vmin);
+  checkNumber('colorbar', 'vmax', vmax);
+  if (vmin > vmax) throw new ConvlensError(`colorbar: vmin (${vmin}) must not exceed vmax (${vmax})`);
+  if (options.width !== undefined) checkNumber('colorbar', 'width', options.width, { min: 20, max: 4096 });
+  if (options.height !== undefined) checkNumber('colorbar', 'height', options.height, { min: 1, max: 4096 });
+  if (options.label !== undefined) checkString('colorbar', 'label', options.label);
   const panel = colorbarPanel(vmin, vmax, options);
   const pad = 10;
   const width = panel.width + 2 * pad;

@@ -158,11 +158,9 @@ describe('colorize fast paths', () => {
       [0, 7],
       [-2.5, 3.25],
       [1, 1],
-      [5, -5],
       [0, 1e-30],
       [-1e30, 1e30],
-      [Number.NaN, 1],
-      [0, Number.POSITIVE_INFINITY],
+      [undefined, -1e30], // a vmax below every value: auto vmin above it, no span
     ];
     let cases = 0;
     for (const cmap of cmaps) {

@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { ConvlensError, checkOptions, closestName, describeValue } from '../errors.js';
+import { ConvlensError, checkNumber, checkOptions, closestName, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { finiteExtent } from './extent.js';
 
@@ -128,6 +128,11 @@ function entryIndices(op: string, data: ArrayLike<number>, options: Omit<Coloriz
   const gamma = options.gamma ?? 1;
   if (!(gamma > 0 && gamma < Number.POSITIVE_INFINITY)) {
     throw new ConvlensError(`${op}: gamma must be a finite number > 0 (1 for none), got ${gamma}`);
+  }
+  if (options.vmin !== undefined) checkNumber(op, 'vmin', options.vmin);
+  if (options.vmax !== undefined) checkNumber(op, 'vmax', options.vmax);
+  if (options.vmin !== undefined && options.vmax !== undefined && options.vmin > options.vmax) {
+    throw new ConvlensError(`${op}: vmin (${options.vmin}) must not exceed vmax (${options.vmax})`);
   }
   const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
   const vmin = options.vmin ?? lo;

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -163,6 +163,24 @@ export function showExtraction(image: Tensor | TensorInput, kernel: TensorInput,
   return drawExtraction(extract(image, kernel, options), options);
 }
 
+const STAGES: readonly Stage[] = ['Input', 'Filter', 'Detect', 'Condense'];
+
+/** `ops` checked: a non-empty list of the four stages' names. */
+function stageList(ops: unknown): Stage[] {
+  if (!Array.isArray(ops) || ops.length === 0) {
+    throw new ConvlensError(`showExtraction: ops must be a non-empty list of ${STAGES.join(', ')}, got ${describeValue(ops)}`);
+  }
+  for (const name of ops) {
+    if (!STAGES.includes(name)) {
+      const guess = typeof name === 'string' ? closestName(name, STAGES) : undefined;
+      throw new ConvlensError(
+        `showExtraction: unknown stage ${describeValue(name)} in ops (${guess ? `did you mean '${guess}'?` : `expected ${STAGES.join(', ')}`})`,
+      );
+    }
+  }
+  return ops;
+}
+
 /** Draws an extraction already computed (see `extractFeature`). */
 export function drawExtraction(result: Extraction, options: ShowExtractionOptions = {}): Figure {
   checkOptions('drawExtraction', options, SHOW_EXTRACTION_OPTIONS);
@@ -174,8 +192,9 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   }
   const { gamma = 1, cmap = 'magma', inputCmap = 'gray', panelSize = 240, colorbar = true, title = '' } = options;
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
-  if (!(panelSize >= 16)) throw new ConvlensError(`showExtraction: panelSize must be at least 16, got ${panelSize}`);
-  const ops = options.ops ?? (result.condense ? ['Input', 'Filter', 'Detect', 'Condense'] : ['Input', 'Filter', 'Detect']);
+  checkNumber('showExtraction', 'panelSize', panelSize, { min: 16, max: 4096 });
+  checkString('showExtraction', 'title', title);
+  const ops = stageList(options.ops ?? (result.condense ? ['Input', 'Filter', 'Detect', 'Condense'] : ['Input', 'Filter', 'Detect']));
   const [kh, kw] = result.kernel.shape;
   const window = poolWindow(options.poolSize);
   const act = activationName('showExtraction', options.activation ?? 'relu');
@@ -218,20 +237,22 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   const stageTitleHeight = 30;
   const boxes = stages.map((s) => {
     const [h, w] = s.tensor.shape.slice(1, 3);
+    // a long strip (1×2000) keeps a few pixels across, so it can be seen
     const scale = panelSize / Math.max(h, w);
-    return { w: w * scale, h: h * scale };
+    return { w: Math.max(w * scale, 6), h: Math.max(h * scale, 6) };
   });
   const boxHeight = Math.max(...boxes.map((b) => b.h));
   const colWidths = stages.map((s, i) => Math.max(panelSize, textWidth(s.caption, 11) + 4, boxes[i].w));
   const inset: Panel | undefined =
     options.showKernel !== false && stages[0]?.name === 'Input' && stages.length > 1
       ? kernelPanel(result.kernel, {
-          cellSize: Math.max(10, Math.min(26, 80 / Math.max(kh, kw))),
+          // at most about 80 px across, so a large kernel (31×31) fits beside the arrow; its numbers go when they cannot be read
+          cellSize: Math.max(2, Math.min(26, 80 / Math.max(kh, kw))),
           minTextSize: 7,
         })
       : undefined;
   const gaps = stages.slice(1).map((_, i) => (i === 0 && inset ? Math.max(60, inset.width + 28) : 56));
-  const width = 2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0);
+  const width = Math.max(2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0), 2 * pad + textWidth(title, 16));
   const barPanel = (s: (typeof stages)[number]) => {
     const [lo, hi] = range(s.tensor);
     return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions } from '../errors.js';
+import { ConvlensError, checkNumber, checkOptions, describeValue } from '../errors.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -79,7 +79,13 @@ export function showFeatureMaps(
   }
   const rows = options.rows === null ? Math.ceil((channels - offset) / cols) : (options.rows ?? 3);
   if (!(Number.isInteger(rows) && rows >= 1)) throw new ConvlensError(`showFeatureMaps: rows must be a whole number >= 1, got ${rows}`);
+  if (!(gamma > 0 && Number.isFinite(gamma)))
+    throw new ConvlensError(`showFeatureMaps: gamma must be a positive number, got ${describeValue(gamma)}`);
+  checkNumber('showFeatureMaps', 'tileSize', tileSize, { min: 8, max: 2048 });
   const count = Math.min(rows * cols, channels - offset);
+  // the grid the maps fill: no empty rows or columns when there are fewer maps than cells
+  const usedCols = Math.min(cols, count);
+  const usedRows = Math.ceil(count / cols);
   const [, h, w] = maps.shape;
   const scale = tileSize / Math.max(h, w);
   const tw = w * scale;
@@ -91,8 +97,11 @@ export function showFeatureMaps(
   const heading = what;
   const sub = `feature maps ${offset}${count > 1 ? `–${last}` : ''} of ${channels} · ${w}×${h} · gamma ${fmt(gamma)} · ${cmap}`;
   const header = 44;
-  const width = Math.max(2 * pad + cols * tw + (cols - 1) * gap, 2 * pad + Math.max(textWidth(heading, 14, true), textWidth(sub, 11)));
-  const height = 2 * pad + header + rows * (th + labelHeight) + (rows - 1) * gap;
+  const width = Math.max(
+    2 * pad + usedCols * tw + (usedCols - 1) * gap,
+    2 * pad + Math.max(textWidth(heading, 14, true), textWidth(sub, 11)),
+  );
+  const height = 2 * pad + header + usedRows * (th + labelHeight) + (usedRows - 1) * gap;
   const body = [
     textElement(heading, pad, pad + 14, { size: 14, weight: 'bold', fill: '#333' }),
     textElement(sub, pad, pad + 32, { size: 11, fill: '#555' }),

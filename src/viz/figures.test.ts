@@ -346,7 +346,111 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ['colorIndices()', () => colorIndices(undefined as never), /^colorIndices: values must be a Tensor, got undefined$/],
     ['colormap(null)', () => colormap(null as never), /^colormap: name must be a string such as 'magma' or 'gray_r', got null$/],
     ['grid(null)', () => grid(null as never), /^grid: images must be an array of RGB images, got null$/],
-    ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be Tensors, got \{\}$/],
+    ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got \{\}$/],
+    [
+      'grid of a 2-D tensor',
+      () => grid([tensor([[1, 2]])] as never),
+      /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got a float32 tensor of shape \[1, 2\]$/,
+    ],
+    ['grid with no columns', () => grid([colorize(tensor([[1, 2]]))], { cols: 0 }), /^grid: cols must be a whole number >= 1, got 0$/],
+    [
+      'grid with a negative gap',
+      () => grid([colorize(tensor([[1, 2]]))], { gap: -1 }),
+      /^grid: gap must be a whole number from 0 to 1000, got -1$/,
+    ],
+    ['a colorbar with no range', () => colorbar(undefined as never, 1), /^colorbar: vmin must be a number \(finite\), got undefined$/],
+    ['a colorbar upside down', () => colorbar(5, -5), /^colorbar: vmin \(5\) must not exceed vmax \(-5\)$/],
+    [
+      'colorize with vmin above vmax',
+      () => colorize(tensor([[1, 2]]), { vmin: 5, vmax: -5 }),
+      /^colorize: vmin \(5\) must not exceed vmax \(-5\)$/,
+    ],
+    [
+      'colorize with a text vmin',
+      () => colorize(tensor([[1, 2]]), { vmin: '0.2' as never }),
+      /^colorize: vmin must be a number \(finite\), got "0.2"$/,
+    ],
+    [
+      'showKernel with a number title',
+      () => showKernel(kernels.edge, { title: 42 as never }),
+      /^showKernel: title must be a string, got 42$/,
+    ],
+    [
+      'showExtraction with a number title',
+      () =>
+        showExtraction(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          [[1]],
+          { title: 5 as never },
+        ),
+      /^showExtraction: title must be a string, got 5$/,
+    ],
+    [
+      'showExtraction with ops a string',
+      () =>
+        showExtraction(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          [[1]],
+          { ops: 'Filter' as never },
+        ),
+      /^showExtraction: ops must be a non-empty list of Input, Filter, Detect, Condense, got "Filter"$/,
+    ],
+    [
+      'showExtraction with an unknown stage',
+      () =>
+        showExtraction(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          [[1]],
+          { ops: ['Input', 'Filtr' as never] },
+        ),
+      /^showExtraction: unknown stage "Filtr" in ops \(did you mean 'Filter'\?\)$/,
+    ],
+    [
+      'showExtraction with no stages',
+      () =>
+        showExtraction(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          [[1]],
+          { ops: [] },
+        ),
+      /^showExtraction: ops must be a non-empty list/,
+    ],
+    [
+      'showExtraction with a huge panel',
+      () =>
+        showExtraction(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          [[1]],
+          { panelSize: 1e5 },
+        ),
+      /^showExtraction: panelSize must be a number from 16 to 4096, got 100000$/,
+    ],
+    ['report without sections', () => report({ title: 't' } as never), /^report: sections must be an array of/],
+    [
+      'report with a section without heading',
+      () => report({ title: 't', sections: [{} as never] }),
+      /^report: sections\[0\]\.heading must be a string, got undefined$/,
+    ],
+    [
+      'report with a figure that is not one',
+      () => report({ title: 't', sections: [{ heading: 'h', figures: [{ figure: 42 as never }] }] }),
+      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text, got 42$/,
+    ],
     [
       'lineChart()',
       () => lineChart(undefined as never),

@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkNumber, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface GridOptions {
@@ -32,8 +32,15 @@ export function grid(images: Tensor<'uint8'>[], options: GridOptions = {}): Tens
   checkOptions('grid', options, ['cols', 'gap', 'scale', 'background']);
   checkArray('grid', 'images', images, 'RGB images');
   if (images.length === 0) throw new ConvlensError('grid: no images to lay out');
-  const notImage = images.find((im) => !(im instanceof Tensor));
-  if (notImage !== undefined) throw new ConvlensError(`grid: images must be Tensors, got ${describeValue(notImage)}`);
+  const notImage = images.find((im) => !(im instanceof Tensor) || im.rank !== 3 || im.dtype !== 'uint8');
+  if (notImage !== undefined) {
+    throw new ConvlensError(
+      `grid: images must be uint8 images [H, W, C] (what colorize gives), got ${notImage instanceof Tensor ? `a ${notImage.dtype} tensor of shape [${notImage.shape.join(', ')}]` : describeValue(notImage)}`,
+    );
+  }
+  if (options.cols !== undefined) checkNumber('grid', 'cols', options.cols, { min: 1, integer: true });
+  if (options.gap !== undefined) checkNumber('grid', 'gap', options.gap, { min: 0, max: 1000, integer: true });
+  if (options.scale !== undefined) checkNumber('grid', 'scale', options.scale, { min: 1, max: 64, integer: true });
   const scaled = images.map((im) => upscale(im, options.scale ?? 1));
   const [h, w, c] = scaled[0].shape;
   if (scaled.some((im) => im.shape[0] !== h || im.shape[1] !== w || im.shape[2] !== c)) {

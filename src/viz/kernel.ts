@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -48,6 +48,7 @@ export function kernel2d(op: string, kernel: TensorInput): Tensor {
 export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}): Panel {
   const k = kernel2d('showKernel', kernel);
   const { cmap = 'Blues_r', title = '' } = options;
+  checkString('showKernel', 'title', title);
   const [rows, cols] = k.shape;
   const cell = options.cellSize ?? 64;
   if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);

@@ -1,17 +1,16 @@
-import { checkOptions } from '../errors.js';
-import type { Figure } from './figure.js';
-import { htmlPage } from './figure.js';
+import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
+import { Figure, htmlPage } from './figure.js';
 import { escapeXml } from './svg.js';
 
 export interface ReportSection {
   heading: string;
   /** Paragraphs of plain text. */
-  text?: string[];
+  text?: string[] | string;
   /** Preformatted text, e.g. a matrix or the command that made the run. */
   pre?: string;
   figures?: { figure: Figure | string; caption?: string }[];
   /** A table: the first row is the header. */
-  table?: string[][];
+  table?: (string | number)[][];
 }
 
 export interface ReportOptions {
@@ -27,24 +26,65 @@ export interface ReportOptions {
  */
 export function report(options: ReportOptions): string {
   checkOptions('report', options, ['title', 'meta', 'sections']);
+  checkString('report', 'title', options.title);
+  if (options.meta !== undefined) checkString('report', 'meta', options.meta);
+  checkArray('report', 'sections', options.sections, '{ heading, text?, pre?, table?, figures? } objects');
   const body = [`<h1>${escapeXml(options.title)}</h1>`];
   if (options.meta) body.push(`<p class="meta">${escapeXml(options.meta)}</p>`);
-  for (const section of options.sections) {
-    body.push(`<section><h2>${escapeXml(section.heading)}</h2>`);
-    for (const p of section.text ?? []) body.push(`<p>${escapeXml(p)}</p>`);
-    if (section.pre) body.push(`<pre>${escapeXml(section.pre)}</pre>`);
-    if (section.table && section.table.length > 0) {
-      const [head, ...rows] = section.table;
-      body.push('<table>');
-      body.push(`<tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`);
-      for (const row of rows) body.push(`<tr>${row.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`);
-      body.push('</table>');
-    }
-    for (const { figure, caption } of section.figures ?? []) {
-      const svg = typeof figure === 'string' ? figure : figure.svg;
-      body.push(`<figure>${svg}${caption ? `<figcaption>${escapeXml(caption)}</figcaption>` : ''}</figure>`);
-    }
-    body.push('</section>');
-  }
+  for (const [i, section] of options.sections.entries()) body.push(...sectionHtml(section, `sections[${i}]`));
   return htmlPage(options.title, body);
+}
+
+function sectionHtml(section: ReportSection, where: string): string[] {
+  checkOptions(`report (${where})`, section, ['heading', 'text', 'pre', 'table', 'figures']);
+  checkString('report', `${where}.heading`, section.heading);
+  const out = [`<section><h2>${escapeXml(section.heading)}</h2>`];
+  // one paragraph may be given as a string
+  const text = typeof section.text === 'string' ? [section.text] : (section.text ?? []);
+  checkArray('report', `${where}.text`, text, 'paragraphs');
+  for (const [k, p] of text.entries()) {
+    checkString('report', `${where}.text[${k}]`, p);
+    out.push(`<p>${escapeXml(p)}</p>`);
+  }
+  if (section.pre !== undefined) {
+    checkString('report', `${where}.pre`, section.pre);
+    out.push(`<pre>${escapeXml(section.pre)}</pre>`);
+  }
+  if (section.table !== undefined) out.push(...tableHtml(section.table, `${where}.table`));
+  const figures = section.figures ?? [];
+  checkArray('report', `${where}.figures`, figures, '{ figure, caption? } objects');
+  for (const [k, item] of figures.entries()) {
+    const figure = (item as { figure?: unknown } | null)?.figure;
+    if (!(figure instanceof Figure) && typeof figure !== 'string') {
+      throw new ConvlensError(`report: ${where}.figures[${k}].figure must be a Figure or SVG text, got ${describeValue(figure)}`);
+    }
+    const caption = item.caption;
+    if (caption !== undefined) checkString('report', `${where}.figures[${k}].caption`, caption);
+    const svg = typeof figure === 'string' ? figure : figure.svg;
+    out.push(`<figure>${svg}${caption ? `<figcaption>${escapeXml(caption)}</figcaption>` : ''}</figure>`);
+  }
+  out.push('</section>');
+  return out;
+}
+
+/** A table whose first row is the header; cells are text or numbers. */
+function tableHtml(table: unknown, where: string): string[] {
+  checkArray('report', where, table, 'rows');
+  if (table.length === 0) return [];
+  const cells = table.map((row, r) => {
+    checkArray('report', `${where}[${r}]`, row, 'cells');
+    return row.map((cell, c) => {
+      if (typeof cell !== 'string' && typeof cell !== 'number') {
+        throw new ConvlensError(`report: ${where}[${r}][${c}] must be text or a number, got ${describeValue(cell)}`);
+      }
+      return escapeXml(String(cell));
+    });
+  });
+  const [head, ...rows] = cells;
+  return [
+    '<table>',
+    `<tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>`,
+    ...rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`),
+    '</table>',
+  ];
 }
