@@ -220,7 +220,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
         ? `conv ${kh}×${kw}, stride ${stride(options.convStride, 1)}, ${paddingWord(options.convPadding, 'valid')}`
         : name === 'Detect'
           ? act + (g === 1 ? '' : `, gamma ${g}`)
-          : `max pool ${Array.isArray(window) ? window.join('×') : `${window}×${window}`}, stride ${stride(options.poolStride, 2)}, ${paddingWord(options.poolPadding, 'same')}`;
+          : `max pool ${Array.isArray(window) ? window.join('×') : `${window}×${window}`}, stride ${stride(options.poolStride, 2)}, ${paddingWord(options.poolPadding, 'same')}${g === 1 ? '' : `, gamma ${g}`}`;
     return {
       name,
       tensor,

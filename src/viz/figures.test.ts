@@ -166,6 +166,10 @@ describe('extractFeature and showExtraction', () => {
     expect(fig.svg.match(/<image /g)).toHaveLength(4);
     expect(fig.svg.match(/<linearGradient/g)).toHaveLength(3);
     expect(fig.width).toBeGreaterThan(4 * 240);
+    // a gamma is drawn on detect and condense, and both captions say so
+    const gamma = texts(showExtraction(camera, kernels.edge, { gamma: 0.5 }).svg);
+    expect(gamma).toContain('510×510 · relu, gamma 0.5');
+    expect(gamma).toContain('255×255 · max pool 2×2, stride 2, same, gamma 0.5');
   });
 
   it('draws a chosen subset of stages, with gamma noted', () => {
