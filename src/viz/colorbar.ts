@@ -31,8 +31,9 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
     height: total,
     draw(x, y) {
       const steps = 64;
-      // same colormap, same gradient: a deterministic id keeps outputs byte-identical between runs
-      const id = `colorbar-${cmap.replace(/[^A-Za-z0-9_-]/g, '')}`;
+      // an id of its own for each bar of a figure (ids must not repeat in one document), and a
+      // deterministic one, so that outputs stay byte-identical between runs
+      const id = `colorbar-${cmap}-${fmt(x)}-${fmt(y)}`.replace(/[^A-Za-z0-9_-]/g, '_');
       const stops = Array.from({ length: steps + 1 }, (_, i) => {
         const index = Math.min(255, Math.floor((i / steps) * 256)) * 3;
         return `<stop offset="${fmt(i / steps)}" stop-color="${hex(table[index], table[index + 1], table[index + 2])}"/>`;

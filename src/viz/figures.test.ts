@@ -314,6 +314,30 @@ describe('report', () => {
     expect(html).not.toContain('<script');
   });
 
+  it('figures inlined in one page keep their ids apart (two colorbars of one colormap), and numbers may fill a table', () => {
+    const strip = showExtraction(camera, kernels.edge);
+    const html = report({
+      title: 'Run',
+      sections: [
+        {
+          heading: 'A',
+          figures: [{ figure: strip }],
+          table: [
+            ['images', 'seconds'],
+            [200, 1.3],
+          ],
+        },
+        { heading: 'B', text: 'one paragraph', figures: [{ figure: strip.svg }] },
+      ],
+    });
+    const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(html).toContain(`url(#${id})`);
+    expect(html).toContain('<td>200</td><td>1.3</td>');
+    expect(html).toContain('<p>one paragraph</p>');
+  });
+
   it('a figure has a page of its own too', () => {
     expect(showKernel(kernels.edge, { title: 'Edge' }).html()).toContain('<title>Edge</title>');
   });

@@ -31,11 +31,20 @@ export function report(options: ReportOptions): string {
   checkArray('report', 'sections', options.sections, '{ heading, text?, pre?, table?, figures? } objects');
   const body = [`<h1>${escapeXml(options.title)}</h1>`];
   if (options.meta) body.push(`<p class="meta">${escapeXml(options.meta)}</p>`);
-  for (const [i, section] of options.sections.entries()) body.push(...sectionHtml(section, `sections[${i}]`));
+  const figureCount = { n: 0 };
+  for (const [i, section] of options.sections.entries()) body.push(...sectionHtml(section, `sections[${i}]`, figureCount));
   return htmlPage(options.title, body);
 }
 
-function sectionHtml(section: ReportSection, where: string): string[] {
+/**
+ * An SVG's ids (a colorbar's gradient) and the references to them, prefixed with the figure's
+ * number: each figure is a document of its own, but inlined in one page their ids must differ.
+ */
+function ownIds(svg: string, figure: number): string {
+  return svg.replace(/(\bid="|url\(#|href="#)([^"')]+)/g, (_, before: string, id: string) => `${before}f${figure}-${id}`);
+}
+
+function sectionHtml(section: ReportSection, where: string, figureCount: { n: number }): string[] {
   checkOptions(`report (${where})`, section, ['heading', 'text', 'pre', 'table', 'figures']);
   checkString('report', `${where}.heading`, section.heading);
   const out = [`<section><h2>${escapeXml(section.heading)}</h2>`];
@@ -60,7 +69,7 @@ function sectionHtml(section: ReportSection, where: string): string[] {
     }
     const caption = item.caption;
     if (caption !== undefined) checkString('report', `${where}.figures[${k}].caption`, caption);
-    const svg = typeof figure === 'string' ? figure : figure.svg;
+    const svg = ownIds(typeof figure === 'string' ? figure : figure.svg, ++figureCount.n);
     out.push(`<figure>${svg}${caption ? `<figcaption>${escapeXml(caption)}</figcaption>` : ''}</figure>`);
   }
   out.push('</section>');
