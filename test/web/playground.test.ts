@@ -518,6 +518,8 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await page.getByRole('button', { name: 'Learned kernel 3: use it in the Filter panel' }).click();
     await expect.poll(() => canvasHash(page, 'Filter')).not.toBe(before);
     expect(await page.getByRole('combobox', { name: 'Kernel', exact: true }).inputValue()).toBe('custom');
+    // keyboard focus moves up with the view, to the kernel now in use
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('kernel-select');
     await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption('edge');
   });
 

@@ -371,6 +371,8 @@ export class DigitSection {
         this.useKernel({ rows: kh, cols: kw, values }, event);
         const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
         byId('extract').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
+        // keyboard focus follows the view: to the kernel now in use, not left at the bottom of the page
+        byId('kernel-select').focus({ preventScroll: true });
       });
       items.push(button);
     }
