@@ -95,6 +95,16 @@ describe('showKernel', () => {
     ]);
     expect(texts(fig.svg)).toEqual(expect.arrayContaining(['Edge Detect', 'Sharpen', '5']));
     expect(fig.width).toBeGreaterThan(2 * 3 * 64);
+    // with and without a title, and of two sizes, the grids start on one line
+    const mixed = showKernels([
+      { kernel: kernels.edge, title: 'Edge Detect' },
+      { kernel: kernels.sharpen },
+      { kernel: [[1, -1]], title: 'Two' },
+    ]);
+    const cellTops = [...mixed.svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="64" height="64"/g)].map((m) => Number(m[1]));
+    expect(cellTops.length).toBe(9 + 9 + 2);
+    const firstRows = [cellTops[0], cellTops[9], cellTops[18]];
+    expect(new Set(firstRows).size).toBe(1);
   });
 
   it('rejects a kernel that is not 2-D', () => {

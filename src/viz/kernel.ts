@@ -30,6 +30,8 @@ const KERNEL_OPTIONS = ['digits', 'label', 'cmap', 'title', 'cellSize', 'textSiz
 export interface Panel {
   width: number;
   height: number;
+  /** How far below the panel's top its picture starts (a kernel's grid, under its title). */
+  top?: number;
   draw(x: number, y: number): string[];
 }
 
@@ -76,6 +78,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   return {
     width,
     height,
+    top: titleHeight,
     draw(x0, y0) {
       const out: string[] = [];
       const left = x0 + (width - gridWidth) / 2;
@@ -145,11 +148,13 @@ export function showKernels(items: { kernel: TensorInput; title?: string }[], op
   const pad = 16;
   const gap = 28;
   const width = panels.reduce((w, p) => w + p.width, 0) + gap * (panels.length - 1) + 2 * pad;
-  const height = Math.max(...panels.map((p) => p.height)) + 2 * pad;
+  // the grids start on one line, whatever each title's height (or none)
+  const gridTop = Math.max(...panels.map((p) => p.top ?? 0));
+  const height = Math.max(...panels.map((p) => p.height - (p.top ?? 0))) + gridTop + 2 * pad;
   const body: string[] = [];
   let x = pad;
   for (const p of panels) {
-    body.push(...p.draw(x, pad));
+    body.push(...p.draw(x, pad + gridTop - (p.top ?? 0)));
     x += p.width + gap;
   }
   return new Figure(svgDocument(width, height, body), width, height, 'kernels');
