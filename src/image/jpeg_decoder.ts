@@ -1,10 +1,10 @@
 /**
  * convlens's JPEG decoder (8-bit Huffman: baseline, extended and progressive), bit-exact to
- * libjpeg-turbo's defaults as TensorFlow's decode_jpeg runs it. This file reads the markers and
+ * libjpeg-turbo as TensorFlow's decode_jpeg runs it. This file reads the markers and
  * tables, checks them and reports errors; the pixel loops run in the image codecs' Wasm module
  * (src/image/wasm/assembly/jpeg.ts), whose compiled code every thread of a process shares: the
- * entropy decoding of each scan into coefficient blocks, libjpeg's accurate integer IDCT on the
- * components asked for, chroma upsampling and colour conversion. Plain TypeScript, no Node APIs.
+ * entropy decoding of each scan into coefficient blocks, libjpeg's fast (TensorFlow's default)
+ * or accurate integer IDCT on the components asked for, chroma upsampling and colour conversion. Plain TypeScript, no Node APIs.
  */
 
 import { ConvlensError } from '../errors.js';
@@ -443,7 +443,6 @@ function pixels(frame: Frame, output: Output): Uint8Array {
   const fields = new Int32Array(wasm.memory.buffer, memory.output, OUT_FIELDS);
   const quant = new Uint16Array(wasm.memory.buffer, memory.quant, 64);
   const multipliers = new Int16Array(wasm.memory.buffer, memory.quant, 64);
-  const idct = output.idct === 'fast' ? wasm.jpeg_idct_fast : wasm.jpeg_idct;
   for (let i = 0; i < output.planes; i++) {
     const c = frame.components[i];
     // A component no scan covered has no quantisation table latched: libjpeg's IDCT then
@@ -451,7 +450,7 @@ function pixels(frame: Frame, output: Output): Uint8Array {
     if (!c.quant) quant.fill(0);
     else if (output.idct === 'fast') fastMultipliers(c.quant, multipliers);
     else quant.set(c.quant);
-    idct(c.coefs, c.blocksPerLine, c.blocksWide, c.blocksHigh, memory.quant, c.plane, memory.workspace);
+    wasm.jpeg_idct(c.coefs, c.blocksPerLine, c.blocksWide, c.blocksHigh, memory.quant, c.plane, memory.workspace, output.idct === 'fast');
     const f = OUT_PLANE_LIST + i * PLANE_FIELDS;
     fields[f] = c.plane;
     fields[f + 1] = c.blocksWide * 8;

@@ -379,6 +379,10 @@ describe('figure options are checked, never silently ignored', () => {
 });
 
 describe('figure functions name a missing or wrong argument (not a TypeError from inside)', () => {
+  const square = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   const cases: [string, () => unknown, RegExp][] = [
     ['colorize(null)', () => colorize(null as never), /^colorize: values must be a Tensor, got null$/],
     ['colorIndices()', () => colorIndices(undefined as never), /^colorIndices: values must be a Tensor, got undefined$/],
@@ -415,67 +419,23 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ],
     [
       'showExtraction with a number title',
-      () =>
-        showExtraction(
-          tensor([
-            [1, 2],
-            [3, 4],
-          ]),
-          [[1]],
-          { title: 5 as never },
-        ),
+      () => showExtraction(square, [[1]], { title: 5 as never }),
       /^showExtraction: title must be a string, got 5$/,
     ],
     [
       'showExtraction with ops a string',
-      () =>
-        showExtraction(
-          tensor([
-            [1, 2],
-            [3, 4],
-          ]),
-          [[1]],
-          { ops: 'Filter' as never },
-        ),
+      () => showExtraction(square, [[1]], { ops: 'Filter' as never }),
       /^showExtraction: ops must be a non-empty list of Input, Filter, Detect, Condense, got "Filter"$/,
     ],
     [
       'showExtraction with an unknown stage',
-      () =>
-        showExtraction(
-          tensor([
-            [1, 2],
-            [3, 4],
-          ]),
-          [[1]],
-          { ops: ['Input', 'Filtr' as never] },
-        ),
+      () => showExtraction(square, [[1]], { ops: ['Input', 'Filtr' as never] }),
       /^showExtraction: unknown stage "Filtr" in ops \(did you mean 'Filter'\?\)$/,
     ],
-    [
-      'showExtraction with no stages',
-      () =>
-        showExtraction(
-          tensor([
-            [1, 2],
-            [3, 4],
-          ]),
-          [[1]],
-          { ops: [] },
-        ),
-      /^showExtraction: ops must be a non-empty list/,
-    ],
+    ['showExtraction with no stages', () => showExtraction(square, [[1]], { ops: [] }), /^showExtraction: ops must be a non-empty list/],
     [
       'showExtraction with a huge panel',
-      () =>
-        showExtraction(
-          tensor([
-            [1, 2],
-            [3, 4],
-          ]),
-          [[1]],
-          { panelSize: 1e5 },
-        ),
+      () => showExtraction(square, [[1]], { panelSize: 1e5 }),
       /^showExtraction: panelSize must be a number from 16 to 4096, got 100000$/,
     ],
     ['report without sections', () => report({ title: 't' } as never), /^report: sections must be an array of/],

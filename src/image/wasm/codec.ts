@@ -8,6 +8,7 @@ interface CodecExports {
   png_rgb_to_gray8(src: number, dst: number, n: number, channels: number, tables: number): void;
   jpeg_huffman_table(table: number): void;
   jpeg_decode_scan(scan: number): number;
+  /** `fast`: libjpeg's fast IDCT, `quant` then holding its 64 i16 multipliers; else the accurate one. */
   jpeg_idct(
     coefs: number,
     blocksPerLine: number,
@@ -16,16 +17,7 @@ interface CodecExports {
     quant: number,
     plane: number,
     workspace: number,
-  ): void;
-  /** jpeg_idct with libjpeg's fast method: `mult` holds its 64 i16 dequantisation multipliers. */
-  jpeg_idct_fast(
-    coefs: number,
-    blocksPerLine: number,
-    blocksWide: number,
-    blocksHigh: number,
-    mult: number,
-    plane: number,
-    workspace: number,
+    fast: boolean,
   ): void;
   jpeg_output(output: number): void;
   u8_to_f32(src: number, dst: number, n: number, scale: number): void;

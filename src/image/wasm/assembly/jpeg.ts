@@ -1,6 +1,6 @@
 // JPEG pixel loops, bit-exact to libjpeg-turbo with TensorFlow's defaults: Huffman decoding of
 // scans (jdhuff.c, jdphuff.c) into coefficient blocks kept in natural (row-major) order, the
-// accurate integer IDCT (jidctint.c), fancy upsampling (jdsample.c) and colour conversion
+// fast and accurate integer IDCTs (jidctfst.c, jidctint.c), fancy upsampling (jdsample.c) and colour conversion
 // (jdcolor.c, plus TensorFlow's CMYK → RGB). src/image/jpeg_decoder.ts parses the markers, lays
 // out the memory and fills the descriptors read here; errors come back as codes.
 
@@ -451,7 +451,7 @@ function decodeBlock(kind: i32, c: usize, index: i32, ss: i32, se: i32, al: i32)
 // ---- Inverse DCT ----------------------------------------------------------------------------
 
 // libjpeg-turbo's accurate integer inverse DCT (jidctint.c, jpeg_idct_islow), the one
-// TensorFlow's decode_jpeg uses: a separable Loeffler–Ligtenberg–Moschytz IDCT in 13-bit fixed
+// TensorFlow's decode_jpeg uses with dct_method 'INTEGER_ACCURATE': a separable Loeffler–Ligtenberg–Moschytz IDCT in 13-bit fixed
 // point, columns first with 2 extra bits of precision kept between the passes, then rows, then
 // libjpeg's range limit. Products and sums are i32 and wrap; they do only for coefficients far
 // beyond what 8-bit samples can encode.
@@ -482,15 +482,27 @@ const DC_ROUND = 1 << (DC_SHIFT - 1);
 
 /**
  * Runs the IDCT on a component's `blocksWide` × `blocksHigh` blocks (rows of `blocksPerLine`
- * blocks from `coefs`, dequantised with the natural-order u16 table `quant`) into the plane at
- * `plane`, rows `blocksWide` × 8 samples apart. `workspace` holds 64 i32 between the passes.
+ * blocks from `coefs`) into the plane at `plane`, rows `blocksWide` × 8 samples apart: the
+ * accurate one with `quant` the natural-order u16 quantisation table, or with `fast` the fast one
+ * (below) with `quant` its 64 i16 multipliers. `workspace` holds what the passes share.
  */
-export function jpeg_idct(coefs: usize, blocksPerLine: i32, blocksWide: i32, blocksHigh: i32, quant: usize, plane: usize, workspace: usize): void {
+export function jpeg_idct(
+  coefs: usize,
+  blocksPerLine: i32,
+  blocksWide: i32,
+  blocksHigh: i32,
+  quant: usize,
+  plane: usize,
+  workspace: usize,
+  fast: bool,
+): void {
   const stride = <usize>blocksWide << 3;
   for (let row = 0; row < blocksHigh; row++) {
     for (let col = 0; col < blocksWide; col++) {
       const block = coefs + ((<usize>(row * blocksPerLine + col)) << 7);
-      idctBlock(block, quant, workspace, plane + <usize>row * 8 * stride + (<usize>col << 3), stride);
+      const out = plane + <usize>row * 8 * stride + (<usize>col << 3);
+      if (fast) idctFastBlock(block, quant, workspace, out, stride);
+      else idctBlock(block, quant, workspace, out, stride);
     }
   }
 }
@@ -705,17 +717,6 @@ function short(v: v128): v128 {
 @inline
 function fastMul(v: v128, c: i32): v128 {
   return short(i32x4.shr_s(i32x4.mul(v, i32x4.splat(c)), IFAST_BITS));
-}
-
-/** The jpeg_idct of the fast method: `mult` holds the 64 i16 dequantisation multipliers. */
-export function jpeg_idct_fast(coefs: usize, blocksPerLine: i32, blocksWide: i32, blocksHigh: i32, mult: usize, plane: usize, workspace: usize): void {
-  const stride = <usize>blocksWide << 3;
-  for (let row = 0; row < blocksHigh; row++) {
-    for (let col = 0; col < blocksWide; col++) {
-      const block = coefs + ((<usize>(row * blocksPerLine + col)) << 7);
-      idctFastBlock(block, mult, workspace, plane + <usize>row * 8 * stride + (<usize>col << 3), stride);
-    }
-  }
 }
 
 /**
