@@ -319,8 +319,7 @@ function readFrame(seg: Uint8Array, progressive: boolean, bytes: Uint8Array, out
     4 * SCAN_FIELDS,
     8 * HUFFMAN_SIZE,
     2 * 64,
-    // 64 i32 between the IDCT's passes, and 8 vectors the fast one keeps its butterfly's results in
-    4 * 64 + 8 * 16,
+    4 * 64,
     4 * OUT_FIELDS,
     4 * width,
     width * height * output.channels,

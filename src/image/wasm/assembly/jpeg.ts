@@ -689,154 +689,141 @@ function storeRows(s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128, s
 
 // ---- Fast inverse DCT ----------------------------------------------------------------------
 
-// libjpeg-turbo's fast integer inverse DCT (jidctfst.c, jpeg_idct_ifast), what TensorFlow's
-// decode_jpeg uses by default ("The TensorFlow-chosen default for jpeg decoding is IFAST", its
-// dct_method '' or 'INTEGER_FAST') and decode_image always: Arai, Agui and Nakajima's IDCT with
-// 8-bit constants, products truncated rather than rounded, and the AAN scale folded into the
-// dequantisation multipliers (see jpeg_decoder.ts). libjpeg-turbo keeps its values in 16-bit
-// DCTELEMs (its SIMD build, what TensorFlow ships, and its SSE2 code agree): each value the C
-// code stores in a DCTELEM is wrapped to 16 bits here, lane for lane in i32x4.
+// libjpeg-turbo's fast integer inverse DCT, what TensorFlow's decode_jpeg uses by default
+// ("The TensorFlow-chosen default for jpeg decoding is IFAST", its dct_method '' or
+// 'INTEGER_FAST') and decode_image always: Arai, Agui and Nakajima's IDCT with 8-bit constants and
+// products truncated, the AAN scale folded into the dequantisation multipliers (see
+// jpeg_decoder.ts). This is the arithmetic of libjpeg-turbo's SSE2 code (jidctfst-sse2.asm), the
+// one TensorFlow runs on x86-64: every value is a 16-bit lane that wraps, a product is the high
+// half of a 16 × 16-bit multiply of the value times 4 by the constant times 64 (pmulhw), there are
+// no shortcuts for zero coefficients, and a sample is the descaled sum saturated to a signed byte
+// plus 128. It differs from the C code (jidctfst.c) only where values overflow 16 bits, with
+// quantisation steps large enough to saturate: low qualities and strong colours.
 
-const IFAST_BITS = 8;
-const IFAST_1_082392200 = 277;
-const IFAST_1_414213562 = 362;
-const IFAST_1_847759065 = 473;
-const IFAST_2_613125930 = 669;
-/** Pass 2 descales by 8 (the 2-D IDCT's scale) and the 2 bits kept by the multipliers. */
+/** The constants as pmulhw takes them: FIX(x) × 64 (with the value × 4, a product is (v × FIX(x)) >> 8). */
+const IFAST_1_414: i16 = 362 << 6;
+const IFAST_1_847: i16 = 473 << 6;
+const IFAST_M1_613: i16 = -(669 - 256) << 6;
+const IFAST_1_082: i16 = 277 << 6;
+/** Pass 2 descales by 8 (the 2-D IDCT's scale) and the 2 bits the multipliers carry. */
 const IFAST_SHIFT = 5;
 
-/** A value stored in a 16-bit DCTELEM. */
+/** pmulhw: the high 16 bits of each lane's signed 16 × 16-bit product. */
 // @ts-ignore: decorator
 @inline
-function short(v: v128): v128 {
-  return i32x4.shr_s(i32x4.shl(v, 16), 16);
+function mulhi(a: v128, c: i16): v128 {
+  const b = i16x8.splat(c);
+  const low = i32x4.shr_s(i32x4.extmul_low_i16x8_s(a, b), 16);
+  const high = i32x4.shr_s(i32x4.extmul_high_i16x8_s(a, b), 16);
+  return i16x8.narrow_i32x4_s(low, high);
 }
 
-/** jidctfst.c's MULTIPLY: the product shifted down 8 bits (no rounding), as a DCTELEM. */
+/** `v` × 4 in 16-bit lanes (psllw 2, which wraps), times a constant above, high half. */
 // @ts-ignore: decorator
 @inline
-function fastMul(v: v128, c: i32): v128 {
-  return short(i32x4.shr_s(i32x4.mul(v, i32x4.splat(c)), IFAST_BITS));
+function fastMul(v: v128, c: i16): v128 {
+  return mulhi(i16x8.shl(v, 2), c);
 }
 
 /**
- * The 1-D AAN butterfly on eight DCTELEMs: returns them in `out` (8 vectors 16 bytes apart) in
- * the order jidctfst.c pairs them for its outputs: tmp0, tmp1, tmp2, tmp3, tmp4, tmp5, tmp6, tmp7.
+ * The 1-D AAN IDCT of eight vectors of i16 lanes at `io` (16 bytes apart), in place: lane j of
+ * vector k is input k of the j-th transform; the outputs replace them in order 0..7.
  */
-// @ts-ignore: decorator
-@inline
-function fastButterfly(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128, out: usize): void {
+function fastIdct8(io: usize): void {
+  const x0 = v128.load(io);
+  const x1 = v128.load(io, 16);
+  const x2 = v128.load(io, 32);
+  const x3 = v128.load(io, 48);
+  const x4 = v128.load(io, 64);
+  const x5 = v128.load(io, 80);
+  const x6 = v128.load(io, 96);
+  const x7 = v128.load(io, 112);
   // Even part.
-  const tmp10 = short(i32x4.add(x0, x4));
-  const tmp11 = short(i32x4.sub(x0, x4));
-  const tmp13 = short(i32x4.add(x2, x6));
-  const tmp12 = short(i32x4.sub(fastMul(i32x4.sub(x2, x6), IFAST_1_414213562), tmp13));
-  v128.store(out, short(i32x4.add(tmp10, tmp13)));
-  v128.store(out, short(i32x4.add(tmp11, tmp12)), 16);
-  v128.store(out, short(i32x4.sub(tmp11, tmp12)), 32);
-  v128.store(out, short(i32x4.sub(tmp10, tmp13)), 48);
-  // Odd part.
-  const z13 = short(i32x4.add(x5, x3));
-  const z10 = short(i32x4.sub(x5, x3));
-  const z11 = short(i32x4.add(x1, x7));
-  const z12 = short(i32x4.sub(x1, x7));
-  const tmp7 = short(i32x4.add(z11, z13));
-  const tmp11o = fastMul(i32x4.sub(z11, z13), IFAST_1_414213562);
-  const z5 = fastMul(i32x4.add(z10, z12), IFAST_1_847759065);
-  const tmp10o = short(i32x4.sub(fastMul(z12, IFAST_1_082392200), z5));
-  const tmp12o = short(i32x4.add(fastMul(z10, -IFAST_2_613125930), z5));
-  const tmp6 = short(i32x4.sub(tmp12o, tmp7));
-  const tmp5 = short(i32x4.sub(tmp11o, tmp6));
-  v128.store(out, short(i32x4.add(tmp10o, tmp5)), 64);
-  v128.store(out, tmp5, 80);
-  v128.store(out, tmp6, 96);
-  v128.store(out, tmp7, 112);
+  const tmp10 = i16x8.add(x0, x4);
+  const tmp11 = i16x8.sub(x0, x4);
+  const tmp13 = i16x8.add(x2, x6);
+  const tmp12 = i16x8.sub(fastMul(i16x8.sub(x2, x6), IFAST_1_414), tmp13);
+  const tmp0 = i16x8.add(tmp10, tmp13);
+  const tmp3 = i16x8.sub(tmp10, tmp13);
+  const tmp1 = i16x8.add(tmp11, tmp12);
+  const tmp2 = i16x8.sub(tmp11, tmp12);
+  // Odd part; -2.613 × z10 as -1.613 × z10 - z10, as the SSE2 code does to stay in range.
+  const z13 = i16x8.add(x5, x3);
+  const z10 = i16x8.sub(x5, x3);
+  const z11 = i16x8.add(x1, x7);
+  const z12 = i16x8.sub(x1, x7);
+  const tmp7 = i16x8.add(z11, z13);
+  const tmp11o = fastMul(i16x8.sub(z11, z13), IFAST_1_414);
+  const z5 = mulhi(i16x8.add(i16x8.shl(z10, 2), i16x8.shl(z12, 2)), IFAST_1_847);
+  const tmp10o = i16x8.sub(fastMul(z12, IFAST_1_082), z5);
+  const tmp12o = i16x8.add(i16x8.sub(fastMul(z10, IFAST_M1_613), z10), z5);
+  const tmp6 = i16x8.sub(tmp12o, tmp7);
+  const tmp5 = i16x8.sub(tmp11o, tmp6);
+  const tmp4 = i16x8.add(tmp10o, tmp5);
+  v128.store(io, i16x8.add(tmp0, tmp7));
+  v128.store(io, i16x8.add(tmp1, tmp6), 16);
+  v128.store(io, i16x8.add(tmp2, tmp5), 32);
+  v128.store(io, i16x8.sub(tmp3, tmp4), 48);
+  v128.store(io, i16x8.add(tmp3, tmp4), 64);
+  v128.store(io, i16x8.sub(tmp2, tmp5), 80);
+  v128.store(io, i16x8.sub(tmp1, tmp6), 96);
+  v128.store(io, i16x8.sub(tmp0, tmp7), 112);
+}
+
+/** Transposes the 8 × 8 i16 matrix at `m` (rows 16 bytes apart) in place. */
+function transpose16(m: usize): void {
+  const r0 = v128.load(m);
+  const r1 = v128.load(m, 16);
+  const r2 = v128.load(m, 32);
+  const r3 = v128.load(m, 48);
+  const r4 = v128.load(m, 64);
+  const r5 = v128.load(m, 80);
+  const r6 = v128.load(m, 96);
+  const r7 = v128.load(m, 112);
+  // pairs of rows interleaved, then pairs of pairs, then halves: as the SSE2 code's unpacks
+  const a0 = v128.shuffle<i16>(r0, r1, 0, 8, 1, 9, 2, 10, 3, 11);
+  const a1 = v128.shuffle<i16>(r0, r1, 4, 12, 5, 13, 6, 14, 7, 15);
+  const a2 = v128.shuffle<i16>(r2, r3, 0, 8, 1, 9, 2, 10, 3, 11);
+  const a3 = v128.shuffle<i16>(r2, r3, 4, 12, 5, 13, 6, 14, 7, 15);
+  const a4 = v128.shuffle<i16>(r4, r5, 0, 8, 1, 9, 2, 10, 3, 11);
+  const a5 = v128.shuffle<i16>(r4, r5, 4, 12, 5, 13, 6, 14, 7, 15);
+  const a6 = v128.shuffle<i16>(r6, r7, 0, 8, 1, 9, 2, 10, 3, 11);
+  const a7 = v128.shuffle<i16>(r6, r7, 4, 12, 5, 13, 6, 14, 7, 15);
+  const b0 = v128.shuffle<i32>(a0, a2, 0, 4, 1, 5);
+  const b1 = v128.shuffle<i32>(a0, a2, 2, 6, 3, 7);
+  const b2 = v128.shuffle<i32>(a1, a3, 0, 4, 1, 5);
+  const b3 = v128.shuffle<i32>(a1, a3, 2, 6, 3, 7);
+  const b4 = v128.shuffle<i32>(a4, a6, 0, 4, 1, 5);
+  const b5 = v128.shuffle<i32>(a4, a6, 2, 6, 3, 7);
+  const b6 = v128.shuffle<i32>(a5, a7, 0, 4, 1, 5);
+  const b7 = v128.shuffle<i32>(a5, a7, 2, 6, 3, 7);
+  v128.store(m, v128.shuffle<i64>(b0, b4, 0, 2));
+  v128.store(m, v128.shuffle<i64>(b0, b4, 1, 3), 16);
+  v128.store(m, v128.shuffle<i64>(b1, b5, 0, 2), 32);
+  v128.store(m, v128.shuffle<i64>(b1, b5, 1, 3), 48);
+  v128.store(m, v128.shuffle<i64>(b2, b6, 0, 2), 64);
+  v128.store(m, v128.shuffle<i64>(b2, b6, 1, 3), 80);
+  v128.store(m, v128.shuffle<i64>(b3, b7, 0, 2), 96);
+  v128.store(m, v128.shuffle<i64>(b3, b7, 1, 3), 112);
 }
 
 /**
- * One block, fast method: columns then rows, four at a time, with jidctfst.c's shortcuts for a
- * column whose AC terms are zero (its DC product, unwrapped) and a row whose AC terms are zero.
- * `ws` holds 64 i32 between the passes and 8 more vectors for the butterfly's results.
+ * One block, fast method: the coefficient rows times the multiplier rows (pmullw: the low 16
+ * bits), the columns' IDCT eight at a time, a transpose, the rows' IDCT, a transpose back; then
+ * each sample is its value >> 5 saturated to a signed byte, plus 128 (packsswb, paddb).
  */
 function idctFastBlock(block: usize, mult: usize, ws: usize, out: usize, stride: usize): void {
-  const t = ws + 256;
-  const ac = v128.or(
-    v128.or(v128.or(v128.load(block, 16), v128.load(block, 32)), v128.or(v128.load(block, 48), v128.load(block, 64))),
-    v128.or(v128.or(v128.load(block, 80), v128.load(block, 96)), v128.load(block, 112)),
-  );
-  const dcOnly = i16x8.eq(ac, i16x8.splat(0));
-  for (let half: usize = 0; half < 2; half++) {
-    const c = block + (half << 3);
-    const q = mult + (half << 3);
-    const shortcut = half == 0 ? i32x4.extend_low_i16x8_s(dcOnly) : i32x4.extend_high_i16x8_s(dcOnly);
-    const dc = i32x4.mul(v128.load16x4_s(c), v128.load16x4_s(q));
-    fastButterfly(
-      short(dc),
-      short(i32x4.mul(v128.load16x4_s(c, 16), v128.load16x4_s(q, 16))),
-      short(i32x4.mul(v128.load16x4_s(c, 32), v128.load16x4_s(q, 32))),
-      short(i32x4.mul(v128.load16x4_s(c, 48), v128.load16x4_s(q, 48))),
-      short(i32x4.mul(v128.load16x4_s(c, 64), v128.load16x4_s(q, 64))),
-      short(i32x4.mul(v128.load16x4_s(c, 80), v128.load16x4_s(q, 80))),
-      short(i32x4.mul(v128.load16x4_s(c, 96), v128.load16x4_s(q, 96))),
-      short(i32x4.mul(v128.load16x4_s(c, 112), v128.load16x4_s(q, 112))),
-      t,
-    );
-    const tmp0 = v128.load(t);
-    const tmp1 = v128.load(t, 16);
-    const tmp2 = v128.load(t, 32);
-    const tmp3 = v128.load(t, 48);
-    const tmp4 = v128.load(t, 64);
-    const tmp5 = v128.load(t, 80);
-    const tmp6 = v128.load(t, 96);
-    const tmp7 = v128.load(t, 112);
-    const w = ws + (half << 7);
-    storeTransposed(
-      v128.bitselect(dc, i32x4.add(tmp0, tmp7), shortcut),
-      v128.bitselect(dc, i32x4.add(tmp1, tmp6), shortcut),
-      v128.bitselect(dc, i32x4.add(tmp2, tmp5), shortcut),
-      v128.bitselect(dc, i32x4.sub(tmp3, tmp4), shortcut),
-      w,
-    );
-    storeTransposed(
-      v128.bitselect(dc, i32x4.add(tmp3, tmp4), shortcut),
-      v128.bitselect(dc, i32x4.sub(tmp2, tmp5), shortcut),
-      v128.bitselect(dc, i32x4.sub(tmp1, tmp6), shortcut),
-      v128.bitselect(dc, i32x4.sub(tmp0, tmp7), shortcut),
-      w + 16,
-    );
-  }
-
-  for (let group: usize = 0; group < 2; group++, out += stride << 2) {
-    const w = ws + (group << 4);
-    const in0 = v128.load(w);
-    const in1 = v128.load(w, 32);
-    const in2 = v128.load(w, 64);
-    const in3 = v128.load(w, 96);
-    const in4 = v128.load(w, 128);
-    const in5 = v128.load(w, 160);
-    const in6 = v128.load(w, 192);
-    const in7 = v128.load(w, 224);
-    const ac = v128.or(v128.or(v128.or(in1, in2), v128.or(in3, in4)), v128.or(v128.or(in5, in6), in7));
-    const shortcut = i32x4.eq(ac, i32x4.splat(0));
-    const dc = i32x4.shr_s(in0, IFAST_SHIFT);
-    fastButterfly(short(in0), short(in1), short(in2), short(in3), short(in4), short(in5), short(in6), short(in7), t);
-    const tmp0 = v128.load(t);
-    const tmp1 = v128.load(t, 16);
-    const tmp2 = v128.load(t, 32);
-    const tmp3 = v128.load(t, 48);
-    const tmp4 = v128.load(t, 64);
-    const tmp5 = v128.load(t, 80);
-    const tmp6 = v128.load(t, 96);
-    const tmp7 = v128.load(t, 112);
-    const s0 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp0, tmp7), IFAST_SHIFT), shortcut));
-    const s7 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp0, tmp7), IFAST_SHIFT), shortcut));
-    const s1 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp1, tmp6), IFAST_SHIFT), shortcut));
-    const s6 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp1, tmp6), IFAST_SHIFT), shortcut));
-    const s2 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp2, tmp5), IFAST_SHIFT), shortcut));
-    const s5 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp2, tmp5), IFAST_SHIFT), shortcut));
-    const s4 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.add(tmp3, tmp4), IFAST_SHIFT), shortcut));
-    const s3 = rangeLimit(v128.bitselect(dc, i32x4.shr_s(i32x4.sub(tmp3, tmp4), IFAST_SHIFT), shortcut));
-    storeRows(s0, s1, s2, s3, s4, s5, s6, s7, out, stride);
+  for (let k: usize = 0; k < 128; k += 16) v128.store(ws + k, i16x8.mul(v128.load(block + k), v128.load(mult + k)));
+  fastIdct8(ws);
+  transpose16(ws);
+  fastIdct8(ws);
+  transpose16(ws);
+  const center = i8x16.splat(-128);
+  for (let row: usize = 0; row < 8; row += 2, out += stride << 1) {
+    const pair = i8x16.narrow_i16x8_s(i16x8.shr_s(v128.load(ws + (row << 4)), IFAST_SHIFT), i16x8.shr_s(v128.load(ws + (row << 4), 16), IFAST_SHIFT));
+    const samples = i8x16.sub(pair, center);
+    v128.store64_lane(out, samples, 0);
+    v128.store64_lane(out + stride, samples, 1);
   }
 }
 
