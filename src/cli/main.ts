@@ -189,7 +189,7 @@ program
     'largest image (width × height) decoded or made by --resize; larger ones fail (default 268402689, as sharp)',
     positiveInteger('--max-pixels'),
   )
-  .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', positiveInteger('--jobs'))
+  .option('-j, --jobs <n>', 'worker threads (default: the number of cores; at most 4 per core)', positiveInteger('--jobs'))
   .option('--shard <i/n>', 'process only shard i of n (1-based; by a hash of each input name, so machines agree)', shardOption)
   .option('--resume', 'skip inputs whose output exists and is newer than the input')
   .option('--json', 'one JSON object per input on stdout, then a summary object')

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
@@ -465,7 +466,7 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(run.stderr).toMatch(/--kernel file .*zero\.json: not a regular file/);
   });
 
-  it('more jobs than images starts no more threads than the cores (memory stays that of a few workers)', () => {
+  it('more jobs than images starts no more threads than the cores, and --jobs is capped at 4 per core', () => {
     const run = convlens([
       'extract',
       join(IMAGES, 'camera.png'),
@@ -478,9 +479,13 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
       '--json',
     ]);
     expect(run.code).toBe(0);
-    const { summary } = jsonLines(run.stdout).at(-1) as { summary: { written: number; maxRssMB: number } };
+    const { summary } = jsonLines(run.stdout).at(-1) as { summary: { written: number; maxRssMB: number; jobs: number } };
     expect(summary.written).toBe(1);
     expect(summary.maxRssMB).toBeLessThan(1000); // 300 booted workers took 3.2 GB
+    // and a folder of many images gets at most 4 per core, with a word on stderr
+    const cores = availableParallelism();
+    expect(summary.jobs).toBe(4 * cores);
+    expect(run.stderr).toContain(`--jobs 300 is capped at ${4 * cores} worker threads (4 per core on ${cores} cores)`);
   });
 
   it("an input whose output would be --report's page is refused rather than overwritten; shards write their own reports", () => {
