@@ -297,6 +297,17 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
   });
 
   it('changing the Kernel redraws the Filter panel', async () => {
+    // each menu entry names the kernel's size once
+    expect(await page.locator('#kernel-select option').allTextContents()).toEqual([
+      'Edge Detect (3×3)',
+      'Blur (3×3)',
+      'Bottom Sobel (3×3)',
+      'Emboss (3×3)',
+      'Sharpen (3×3)',
+      'Gaussian 5×5',
+      'Vertical lines [[1, −1], [1, −1]] (2×2)',
+      'Your numbers',
+    ]);
     const before = await canvasHash(page, 'Filter');
     await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption({ label: 'Bottom Sobel (3×3)' });
     await expect.poll(() => canvasHash(page, 'Filter')).not.toBe(before);

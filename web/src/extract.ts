@@ -100,11 +100,13 @@ export class ExtractSection {
   constructor(private readonly onRedraw: (timing: RedrawTiming) => void = () => {}) {
     for (const [name, preset] of Object.entries(kernels.presets)) {
       const [rows, cols] = preset.kernel.shape;
-      this.kernelSelect.append(el('option', { value: name }, `${preset.title} (${rows}×${cols})`));
+      const size = `${rows}×${cols}`;
+      // 'Gaussian 5×5' names its size already
+      this.kernelSelect.append(el('option', { value: name }, preset.title.endsWith(size) ? preset.title : `${preset.title} (${size})`));
     }
     this.kernelSelect.append(
       el('option', { value: 'lesson' }, 'Vertical lines [[1, −1], [1, −1]] (2×2)'),
-      el('option', { value: 'custom' }, 'Custom (your numbers)'),
+      el('option', { value: 'custom' }, 'Your numbers'),
     );
     this.editor = new KernelEditor(
       byId('kernel-grid'),
