@@ -22,9 +22,9 @@ import { bytes, codec, layout } from './wasm/codec.js';
  *   without tRNS, libpng as TF calls it fills alpha with 2^depth − 1, i.e. 1, 3 or 15; convlens
  *   gives 255, opaque.) Asking for no alpha drops it, without compositing.
  * - `channels: 1` from colour uses libpng's integer luma (weights 0.299, 0.587, 0.114 as
- *   9797/19234/3737 of 32768, truncated), in linear light through libpng's gamma tables when a
- *   non-palette file carries gamma information (gAMA, sRGB, or an iCCP profile libpng knows as
- *   sRGB), see png_gray.ts. Gray to RGB repeats the value.
+ *   9797/19234/3737 of 32768, truncated), in linear light through libpng's gamma tables when the
+ *   file carries gamma information before its palette (gAMA, sRGB, or an iCCP profile libpng
+ *   knows as sRGB; after PLTE libpng ignores them), see png_gray.ts. Gray to RGB repeats the value.
  *
  * Bad, truncated or corrupt data throw a ConvlensError, and so do images above the pixel limit
  * (checked from the header, before any pixel memory is allocated).
@@ -223,8 +223,8 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
   const table = palette ? paletteTable(info) : undefined;
   const grayScale = !isColor && bitDepth < 8 ? 255 / (2 ** bitDepth - 1) : 1;
   let toGray: RgbToGray | undefined;
-  // libpng skips its gamma tables for palette images: plain integer luma there.
-  const gamma = wantGray && isColor && !palette ? pngFileGamma(info, () => iccProfile(info)) : 0;
+  // a palette's colours go to gray as RGB pixels do, through the gamma tables when the file has gamma information
+  const gamma = wantGray && isColor ? pngFileGamma(info, () => iccProfile(info)) : 0;
   if (wantGray && isColor && !sixteen && !palette && outChannels === 1) {
     // 8-bit colour → gray, the common case for photos
     return new Tensor(colorToGray8(sample as Uint8Array, n, fileChannels, gray8Tables(gamma)), [height, width, 1], 'uint8');

@@ -9,17 +9,17 @@ export interface PngInfo {
   /** 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA. */
   colorType: number;
   interlace: number;
-  /** gAMA before the first IDAT, in libpng's fixed point (100000 = 1.0), if present and valid. */
+  /** gAMA before PLTE and the first IDAT, in libpng's fixed point (100000 = 1.0), if present and valid. */
   gamma?: number;
-  /** An sRGB chunk before the first IDAT. */
+  /** An sRGB chunk before PLTE and the first IDAT. */
   srgb: boolean;
-  /** sBIT values before the first IDAT, if present and valid. */
+  /** sBIT values before PLTE and the first IDAT, if present and valid. */
   significantBits?: number[];
   /** PLTE entries as RGB bytes (palette images). */
   palette?: Uint8Array;
   /** A valid tRNS chunk's data: palette alphas, or the gray / RGB colour key as 16-bit values. */
   trns?: Uint8Array;
-  /** The iCCP chunk's data (name, method, compressed profile). */
+  /** The iCCP chunk's data (name, method, compressed profile), before PLTE and the first IDAT. */
   iccpData?: Uint8Array;
   /** The IDAT chunks' data, in order. */
   idat: Uint8Array[];
@@ -91,6 +91,7 @@ export function readPngHeader(op: string, bytes: Uint8Array): PngInfo {
 export function readPngChunks(op: string, bytes: Uint8Array, info: PngInfo): void {
   let at = 33;
   let seenIdat = false;
+  let seenPlte = false;
   for (;;) {
     if (at + 8 > bytes.length) {
       throw new ConvlensError(
@@ -124,8 +125,10 @@ export function readPngChunks(op: string, bytes: Uint8Array, info: PngInfo): voi
       throw new ConvlensError(`${op}: data is corrupt: a second PNG header (IHDR) at byte ${at}`);
     } else if (name === 'PLTE' && !seenIdat) {
       readPalette(op, info, data);
+      // libpng's mode bit: a colour image's palette, used or only suggested
+      if (info.colorType & 2) seenPlte = true;
     } else if (crcOk && !seenIdat) {
-      readAncillary(info, name, data);
+      readAncillary(info, name, data, seenPlte);
     }
     at = end;
   }
@@ -149,7 +152,11 @@ function validTrns(info: PngInfo, data: Uint8Array): boolean {
   return false;
 }
 
-function readAncillary(info: PngInfo, name: string, data: Uint8Array): void {
+/** Chunks libpng reads only before PLTE; after it, it ignores them as out of place. */
+const BEFORE_PLTE = new Set(['gAMA', 'sRGB', 'iCCP', 'sBIT']);
+
+function readAncillary(info: PngInfo, name: string, data: Uint8Array, seenPlte: boolean): void {
+  if (seenPlte && BEFORE_PLTE.has(name)) return;
   switch (name) {
     case 'tRNS':
       if (validTrns(info, data)) info.trns = data;
