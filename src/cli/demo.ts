@@ -90,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   };
   await save('input.png', image.encodePng(gray));
   const source = basename(options.image);
-  log(`Filter → detect → condense on ${options.image} (${gray.shape[1]}×${gray.shape[0]}), colormap ${options.cmap}:`);
+  log(`Filter → detect → condense on ${options.image} (${gray.shape[0]}×${gray.shape[1]}), colormap ${options.cmap}:`);
   const strips = [];
   let preview: Tensor | undefined;
   for (const name of kernels.names) {
@@ -110,7 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
     await save(`${name}-extraction.png`, await strip.png());
     strips.push({ figure: strip, caption: `${title}: conv2d SAME, ReLU, 2×2 max pool` });
     if (name === 'edge') preview = detected;
-    log(`  ${title.padEnd(14)} ${stages.map(([stage, t]) => `${stage} ${t.shape[2]}×${t.shape[1]}`).join(', ')}, extraction strip`);
+    log(`  ${title.padEnd(14)} ${stages.map(([stage, t]) => `${stage} ${t.shape[1]}×${t.shape[2]}`).join(', ')}, extraction strip`);
   }
   const all = showKernels(
     kernels.names.map((name) => ({ kernel: kernels.presets[name].kernel, title: kernels.presets[name].title })),

@@ -205,7 +205,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
       return {
         name,
         tensor: result.input,
-        caption: `${iw}×${ih}${ic === 1 ? '' : ` ×${ic}`}`,
+        caption: `${ih}×${iw}${ic === 1 ? '' : ` ×${ic}`}`,
         uri: oneChannel ? mapImage(plane(result.input), { cmap: inputCmap, display: panelSize }) : inputImage(result.input, panelSize),
         bar: false,
         gamma: 1,
@@ -224,7 +224,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     return {
       name,
       tensor,
-      caption: `${w}×${h} · ${how}`,
+      caption: `${h}×${w} · ${how}`,
       uri: mapImage(plane(tensor), { cmap, gamma: g, display: panelSize }),
       bar: colorbar,
       gamma: g,

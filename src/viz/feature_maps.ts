@@ -95,7 +95,7 @@ export function showFeatureMaps(
   const pad = 14;
   const last = offset + count - 1;
   const heading = what;
-  const sub = `feature maps ${offset}${count > 1 ? `–${last}` : ''} of ${channels} · ${w}×${h} · gamma ${fmt(gamma)} · ${cmap}`;
+  const sub = `feature maps ${offset}${count > 1 ? `–${last}` : ''} of ${channels} · ${h}×${w} · gamma ${fmt(gamma)} · ${cmap}`;
   const header = 44;
   const width = Math.max(
     2 * pad + usedCols * tw + (usedCols - 1) * gap,

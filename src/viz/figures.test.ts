@@ -182,6 +182,18 @@ describe('extractFeature and showExtraction', () => {
     expect(gamma).toContain('255×255 · max pool 2×2, stride 2, same, gamma 0.5');
   });
 
+  it('writes sizes height×width, the order of tensor shapes and --resize', () => {
+    const wide = new Tensor(
+      new Float32Array(6 * 20).map((_, i) => i % 7),
+      [6, 20, 1],
+      'float32',
+    );
+    const t = texts(showExtraction(wide, constant([[1, 0, -1]]), {}).svg);
+    expect(t).toContain('6×20');
+    expect(t).toContain('6×18 · conv 1×3, stride 1, valid');
+    expect(t).toContain('3×9 · max pool 2×2, stride 2, same');
+  });
+
   it('draws a chosen subset of stages, with gamma noted', () => {
     const fig = showExtraction(
       six,

@@ -365,7 +365,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const png = encodePng(new Tensor(big, [1000, 2000, 1], 'uint8'));
     await page.getByLabel('Open image').setInputFiles({ name: 'stripes.png', mimeType: 'image/png', buffer: Buffer.from(png) });
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^800x400:/);
-    expect(await page.locator('#cap-input').textContent()).toBe('800×400 gray, shrunk from 2000×1000 · stripes.png');
+    expect(await page.locator('#cap-input').textContent()).toBe('400×800 gray, shrunk from 1000×2000 · stripes.png');
 
     const base64 = readFileSync(join(repo, 'assets', 'images', 'camera.png')).toString('base64');
     const transfer = await page.evaluateHandle((b64) => {
@@ -398,7 +398,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await choose(join(repo, 'assets', 'images', 'rocket.jpg'));
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
 
-    // 2000×1: shrunk by 2 along its length only
+    // 1×2000: shrunk by 2 along its length only
     const strip = encodePng(
       new Tensor(
         new Uint8Array(2000).map((_, x) => ((x >> 3) % 2 ? 230 : 20)),
@@ -410,7 +410,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^800x1:/);
     expect(await page.locator('#image-error').textContent()).toBe('');
 
-    // 3×2 under VALID padding and a 3×3 kernel: the new image shows; the results are blanked, not the old image's
+    // 2×3 under VALID padding and a 3×3 kernel: the new image shows; the results are blanked, not the old image's
     await page.getByRole('combobox', { name: 'Padding' }).selectOption('valid');
     const tiny = encodePng(new Tensor(new Uint8Array(6).fill(128), [2, 3, 1], 'uint8'));
     await choose({ name: 'tiny.png', mimeType: 'image/png', buffer: Buffer.from(tiny) });

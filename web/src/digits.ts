@@ -334,7 +334,7 @@ export class DigitSection {
           'figure',
           { class: 'layer-maps' },
           canvas,
-          el('figcaption', {}, el('strong', {}, layer.name), ` ${what} · ${c} maps of ${w}×${h}`),
+          el('figcaption', {}, el('strong', {}, layer.name), ` ${what} · ${c} maps of ${h}×${w}`),
         ),
       );
     }

@@ -209,8 +209,8 @@ export class ExtractSection {
     const pixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
     const [, h, w] = input.shape;
     const [oh, ow] = loaded.original;
-    const shrunk = oh !== h || ow !== w ? `, shrunk from ${ow}×${oh}` : '';
-    this.captions.input.textContent = `${w}×${h} gray${shrunk} · ${loaded.name}`;
+    const shrunk = oh !== h || ow !== w ? `, shrunk from ${oh}×${ow}` : '';
+    this.captions.input.textContent = `${h}×${w} gray${shrunk} · ${loaded.name}`;
     drawImageData(this.canvases.input, pixels);
     if (source === 'file') {
       if (![...this.imageSelect.options].some((o) => o.value === '')) {
@@ -288,9 +288,9 @@ export class ExtractSection {
 
     const [, fh, fw] = result.filter.shape;
     const [, ch, cw] = condensed.shape;
-    this.captions.filter.textContent = `${fw}×${fh} · ${formatNumber(stats.lo, 2)} to ${formatNumber(stats.hi, 2)}`;
-    this.captions.detect.textContent = `${fw}×${fh} · ${formatNumber(Math.max(0, stats.lo), 2)} to ${formatNumber(Math.max(0, stats.hi), 2)} · ${Math.round((stats.negatives / result.filter.size) * 100)}% set to 0`;
-    this.captions.condense.textContent = result.condense ? `${cw}×${ch} · ${pool}×${pool} windows` : `${cw}×${ch} · pooling off`;
+    this.captions.filter.textContent = `${fh}×${fw} · ${formatNumber(stats.lo, 2)} to ${formatNumber(stats.hi, 2)}`;
+    this.captions.detect.textContent = `${fh}×${fw} · ${formatNumber(Math.max(0, stats.lo), 2)} to ${formatNumber(Math.max(0, stats.hi), 2)} · ${Math.round((stats.negatives / result.filter.size) * 100)}% set to 0`;
+    this.captions.condense.textContent = result.condense ? `${ch}×${cw} · ${pool}×${pool} windows` : `${ch}×${cw} · pooling off`;
 
     const [, height, width] = image.input.shape;
     const timing: RedrawTiming = {

@@ -40,7 +40,7 @@ function start(): void {
   const backendInfo = byId('backend-info');
 
   const extract = new ExtractSection((t) => {
-    timing.textContent = `Last redraw of the four panels (${t.width}×${t.height}): ${t.ms.toFixed(1)} ms (conv2d + relu + maxPool2d ${t.computeMs.toFixed(1)} ms, colouring and drawing ${t.drawMs.toFixed(1)} ms) on ${t.backend}.`;
+    timing.textContent = `Last redraw of the four panels (${t.height}×${t.width}): ${t.ms.toFixed(1)} ms (conv2d + relu + maxPool2d ${t.computeMs.toFixed(1)} ms, colouring and drawing ${t.drawMs.toFixed(1)} ms) on ${t.backend}.`;
   });
   window.__convlensTimings = {
     redraws: extract.timings,
