@@ -36,7 +36,7 @@ export function kernelPreview(kernel: Tensor, cmap: string, stream: NodeJS.Write
 function sum(t: Tensor): number {
   let s = 0;
   for (const v of t.data) s += v;
-  return Math.round(s * 1e6) / 1e6;
+  return Number(s.toPrecision(6)); // six significant digits: a blur's float32 ninths sum to 1, and 1.2e-7 stays
 }
 
 const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];

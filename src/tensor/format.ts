@@ -42,19 +42,19 @@ function needsScientific(values: number[]): boolean {
   return largest > 0 && (smallest < 1e-4 || largest >= 1e8 || largest / smallest > 1e3);
 }
 
-interface Notation {
+export interface Notation {
   scientific: boolean;
   digits: number;
 }
 
-function floatNotation(values: number[], digits: number | undefined): Notation {
+export function floatNotation(values: number[], digits: number | undefined): Notation {
   // digits asked for: fixed notation with them, as the lesson's matrices are printed
   if (digits !== undefined) return { scientific: false, digits };
   if (needsScientific(values)) return { scientific: true, digits: fewestDigits(values, (v, d) => Number(v.toExponential(d))) };
   return { scientific: false, digits: fewestDigits(values, (v, d) => Math.round(v * 10 ** d) / 10 ** d) };
 }
 
-function formatNumber(value: number, dtype: DType, notation: Notation): string {
+export function formatNumber(value: number, dtype: DType, notation: Notation): string {
   if (dtype === 'bool') return value ? 'true' : 'false';
   if (dtype !== 'float32') return String(value);
   if (Number.isNaN(value)) return 'nan';

@@ -285,6 +285,17 @@ describe('matrix', () => {
     expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
   });
 
+  it('writes values fixed notation would hide in scientific notation, as NumPy prints them', () => {
+    // np.array([[1.2e-7, -3e-7], [1e-7, 2e-7]], dtype=np.float32) prints 1.2e-07 -3.0e-07 / 1.0e-07 2.0e-07
+    expect(
+      matrix([
+        [1.2e-7, -3e-7],
+        [1e-7, 2e-7],
+      ]),
+    ).toBe('⎡1.2e-07  -3.0e-07⎤\n⎣1.0e-07   2.0e-07⎦');
+    expect(matrix([[1.2e-7, 0]], { digits: 3 })).toBe('[0.000  0]'); // digits asked for: fixed
+  });
+
   it('digits: 0 writes no decimals; digits must be a whole number from 0 to 20', () => {
     expect(matrix([[1.26, -0.4, 2.5]], { digits: 0 })).toBe('[1  0  2]'); // np.round([1.26, -0.4, 2.5]) is [1, -0, 2]
     expect(matrix([[1.26]], { digits: 1 })).toBe('[1.3]');

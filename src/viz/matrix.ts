@@ -1,5 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
+import { floatNotation, formatNumber } from '../tensor/format.js';
 import { formatValue, roundHalfEven } from './numbers.js';
 
 export interface MatrixOptions {
@@ -24,7 +25,8 @@ function fewestDigits(values: ArrayLike<number>): number {
 
 /**
  * A 2-D tensor (length-1 axes dropped) as aligned text with matrix brackets, like the lesson's
- * `sympy.Matrix` display: columns right-aligned, zeros written `0`, floats with the same decimals.
+ * `sympy.Matrix` display: columns right-aligned, zeros written `0`, floats with the same decimals
+ * (in scientific notation where NumPy would print them so, unless `digits` is given).
  */
 export function matrix(values: TensorInput, options: MatrixOptions = {}): string {
   checkOptions('matrix', options, ['digits', 'style']);
@@ -39,9 +41,13 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
   }
   // floats keep a decimal point unless digits: 0 asks for none (sympy's style: 2.0, not 2)
   const places = options.digits ?? Math.max(fewestDigits(data), 1);
+  // without digits, values fixed notation would show as 0.0 (1e-7) or bury (1e-5 beside 1000)
+  // are written as NumPy prints them: 1.2e-07
+  const notation = options.digits === undefined && t.dtype === 'float32' ? floatNotation(Array.from(data), undefined) : undefined;
   const cells = Array.from(data, (v) => {
     if (t.dtype !== 'float32') return formatValue(v, t.dtype);
     if (v === 0) return '0';
+    if (notation?.scientific && Number.isFinite(v)) return formatNumber(v, 'float32', notation);
     // NumPy's rounding (halves to even: 0.125 → 0.12), as showKernel's digits round
     const text = roundHalfEven(v, places).toFixed(places);
     return text === `-${(0).toFixed(places)}` ? '0' : text;
