@@ -118,6 +118,8 @@ export function encodeOutput(
         source: name,
         kernel: { name: config.kernelName, values: config.kernel },
         stage,
+        channels: config.channels,
+        resize: config.resize ?? null,
         stride: config.stride,
         padding: config.padding,
         pool: config.pool,
@@ -145,7 +147,8 @@ function rows(map: Tensor<'float32'>): (number | string)[][] {
 function inCommandTerms(message: string): string {
   return message
     .replace(/\((set maxPixels or setPixelLimit|raise maxPixels) to allow it\)/, '(--max-pixels allows it)')
-    .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3');
+    .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3')
+    .replace(/^(conv2d: window (height|width) \d+ is larger than the input \2 \d+ under VALID padding)$/, '$1 (--padding same allows it)');
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
-import { image, kernels, viz } from '../../src/index.js';
+import { image, kernels, tensor, viz } from '../../src/index.js';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -175,6 +175,17 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect(parts.every((p) => p.length > 0)).toBe(true);
   });
 
+  it('an image smaller than the kernel under valid padding fails, pointing to --padding same, which extracts it', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'tiny.png'), image.encodePng(tensor(new Uint8Array([128, 128]), [1, 2, 1], 'uint8')));
+    const run = convlens(['extract', 'tiny.png', '--kernel', 'edge', '--out', 'out'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'tiny.png: conv2d: window height 3 is larger than the input height 1 under VALID padding (--padding same allows it)',
+    );
+    expect(convlens(['extract', 'tiny.png', '--kernel', 'edge', '--out', 'out', '--padding', 'same'], { cwd: dir }).code).toBe(0);
+  });
+
   it('json writes float32 overflow as "Infinity" and "-Infinity" (JSON has no such numbers), in the file and in --json', () => {
     const dir = tempDir();
     // 3e38 × four bright pixels is beyond float32's largest value; on the black border the sum stays finite
@@ -203,8 +214,26 @@ describe('convlens extract', { timeout: 180_000 }, () => {
       expect(existsSync(join(dir, format, 'report.html'))).toBe(true);
     }
     const doc = JSON.parse(readFileSync(join(dir, 'json', 'chelsea.json'), 'utf8'));
-    expect(doc).toMatchObject({ source: 'chelsea.png', stage: 'condense', shape: [149, 225], kernel: { name: 'bottomSobel' } });
+    expect(doc).toMatchObject({
+      source: 'chelsea.png',
+      stage: 'condense',
+      channels: 1,
+      resize: null,
+      shape: [149, 225],
+      kernel: { name: 'bottomSobel' },
+    });
     expect(doc.data).toHaveLength(149);
+    // how the map was made is in the file: channels and resize too
+    const rgb = convlens(
+      ['extract', input, '--kernel', 'edge', '--format', 'json', '--channels', '3', '--resize', '50x60', '--out', 'rgb'],
+      { cwd: dir },
+    );
+    expect(rgb.code, rgb.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'rgb', 'chelsea.json'), 'utf8'))).toMatchObject({
+      channels: 3,
+      resize: [50, 60],
+      shape: [24, 29],
+    });
     expect(doc.data[0]).toHaveLength(225);
     const npy = readFileSync(join(dir, 'npy', 'chelsea.npy'));
     expect(npy.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
