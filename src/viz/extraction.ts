@@ -241,7 +241,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     const scale = panelSize / Math.max(h, w);
     return { w: Math.max(w * scale, 6), h: Math.max(h * scale, 6) };
   });
-  const boxHeight = Math.max(...boxes.map((b) => b.h));
+  const tallestBox = Math.max(...boxes.map((b) => b.h));
   const colWidths = stages.map((s, i) => Math.max(panelSize, textWidth(s.caption, 11) + 4, boxes[i].w));
   const inset: Panel | undefined =
     options.showKernel !== false && stages[0]?.name === 'Input' && stages.length > 1
@@ -251,6 +251,9 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
           minTextSize: 7,
         })
       : undefined;
+  // the kernel sits above the first arrow, in the middle of the row: a short row (a panorama)
+  // grows so that the kernel stays below the figure's title
+  const boxHeight = Math.max(tallestBox, inset ? 2 * (inset.height + 12 - stageTitleHeight) : 0);
   const gaps = stages.slice(1).map((_, i) => (i === 0 && inset ? Math.max(60, inset.width + 28) : 56));
   const width = Math.max(2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0), 2 * pad + textWidth(title, 16));
   const barPanel = (s: (typeof stages)[number]) => {
@@ -258,7 +261,8 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });
   };
   const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
-  const height = 2 * pad + headerHeight + stageTitleHeight + boxHeight + footer;
+  // below the lowest picture its caption and colorbar; below the arrow the kernel's label
+  const height = 2 * pad + headerHeight + stageTitleHeight + Math.max((boxHeight + tallestBox) / 2 + footer, boxHeight / 2 + 26);
   const body: string[] = [];
   if (title) body.push(textElement(title, pad, pad + 16, { size: 16, weight: 'bold', fill: '#333' }));
   let x = pad;
@@ -273,7 +277,8 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     const by = imageTop + (boxHeight - box.h) / 2;
     body.push(imageElement(s.uri, bx, by, box.w, box.h));
     body.push(`<rect x="${fmt(bx)}" y="${fmt(by)}" width="${fmt(box.w)}" height="${fmt(box.h)}" fill="none" stroke="#ccc"/>`);
-    const captionY = imageTop + boxHeight + 6 + 11;
+    // under its own picture: in a row grown for the kernel, a panorama's caption stays beside it
+    const captionY = by + box.h + 6 + 11;
     body.push(textElement(s.caption, cx, captionY, { size: 11, anchor: 'middle', fill: '#555' }));
     if (s.bar) {
       const bar = barPanel(s);

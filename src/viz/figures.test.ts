@@ -182,6 +182,24 @@ describe('extractFeature and showExtraction', () => {
     expect(gamma).toContain('255×255 · max pool 2×2, stride 2, same, gamma 0.5');
   });
 
+  it('keeps the kernel of a panorama below the title and every shape inside the figure', () => {
+    const wide = new Tensor(
+      new Float32Array(10 * 400).map((_, i) => (i % 13) / 13),
+      [10, 400, 1],
+      'float32',
+    );
+    const fig = showExtraction(wide, kernels.edge, { title: 'wide' });
+    const rects = [...fig.svg.matchAll(/<rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) =>
+      m.slice(1).map(Number),
+    );
+    expect(rects.length).toBeGreaterThan(9); // the pictures' frames and the kernel's 9 cells
+    for (const [, y, , h] of rects) {
+      expect(y).toBeGreaterThanOrEqual(30); // below the title's line
+      expect(y + h).toBeLessThanOrEqual(fig.height);
+    }
+    expect(texts(fig.svg)).toContain('10×400');
+  });
+
   it('writes sizes height×width, the order of tensor shapes and --resize', () => {
     const wide = new Tensor(
       new Float32Array(6 * 20).map((_, i) => i % 7),
