@@ -172,12 +172,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   let failed = 0;
   const failures: [string, string][] = [];
   // images in folders in formats not decoded (GIF, WebP...): counted and named, not inputs
-  const ignored = { count: 0, formats: new Set<string>(), first: '' };
+  const ignored = { count: 0, formats: new Set<string>(), first: '', listed: [] as [string, string][] };
   const ignore = (item: InputUnread) => {
     ignored.count++;
     ignored.formats.add(item.format);
     ignored.first ||= item.path;
     const reason = `${item.format} images are not read (PNG and JPEG are)`;
+    if (ignored.listed.length < REPORT_FAILURES) ignored.listed.push([item.path, reason]);
     if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'ignored', reason })}\n`);
   };
   const figures: { name: string; svg: string }[] = [];
@@ -293,7 +294,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   }
   if (options.report) {
     const path = reportPath;
-    await writeFileAtomic(path, await extractReport(options, config, summary, failures, figures));
+    await writeFileAtomic(path, await extractReport(options, config, summary, { failures, leftOut: ignored.listed }, figures));
     if (!options.json) process.stderr.write(`report: ${path}\n`);
   }
   if (options.json) emit(`${JSON.stringify({ summary })}\n`);
@@ -321,7 +322,7 @@ async function extractReport(
   options: ExtractOptions,
   config: ExtractConfig,
   summary: ExtractSummary,
-  failures: [string, string][],
+  { failures, leftOut }: { failures: [string, string][]; leftOut: [string, string][] },
   figures: { name: string; svg: string }[],
 ): Promise<string> {
   const [{ constant }, { showKernel }, { report }] = await Promise.all([
@@ -342,9 +343,27 @@ async function extractReport(
     ['colormap', `${config.cmap}, gamma ${config.gamma}`],
   ];
   const results = [
-    ['inputs', 'written', 'skipped', 'failed', 'seconds', 'images/s', 'jobs'],
-    [summary.found, summary.written, summary.skipped, summary.failed, summary.seconds, summary.imagesPerSecond, summary.jobs].map(String),
+    ['inputs', 'written', 'skipped', 'failed', 'left out (format)', 'seconds', 'images/s', 'jobs'],
+    [
+      summary.found,
+      summary.written,
+      summary.skipped,
+      summary.failed,
+      summary.ignored,
+      summary.seconds,
+      summary.imagesPerSecond,
+      summary.jobs,
+    ].map(String),
   ];
+  const listed = (heading: string, rows: [string, string][], count: number) =>
+    rows.length
+      ? [
+          {
+            heading: `${heading}${count > rows.length ? ` (first ${rows.length} of ${count})` : ''}`,
+            table: [['input', 'reason'], ...rows],
+          },
+        ]
+      : [];
   return report({
     title: `convlens extract: ${config.kernelTitle}`,
     meta: `${new Date().toISOString()}${options.command ? ` · ${options.command}` : ''}`,
@@ -355,14 +374,8 @@ async function extractReport(
         figures: [{ figure: showKernel(constant(config.kernel), { title: config.kernelTitle, cellSize: 48 }) }],
       },
       { heading: 'Results', table: results },
-      ...(failures.length
-        ? [
-            {
-              heading: `Failed inputs${summary.failed > failures.length ? ` (first ${failures.length} of ${summary.failed})` : ''}`,
-              table: [['input', 'reason'], ...failures],
-            },
-          ]
-        : []),
+      ...listed('Failed inputs', failures, summary.failed),
+      ...listed('Left out for their format', leftOut, summary.ignored),
       {
         heading: figures.length < summary.written ? `Figures (the first ${figures.length} images)` : 'Figures',
         figures: figures.sort((a, b) => a.name.localeCompare(b.name)).map((f) => ({ figure: f.svg, caption: f.name })),

@@ -87,7 +87,7 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     }
   });
 
-  it('says which images of a folder it left out for their format (GIF, WebP...), in its summary and in --json; exit 0', () => {
+  it('says which images of a folder it left out for their format (GIF, WebP...), in its summary, --json and the report; exit 0', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'in'));
     copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'camera.png'));
@@ -105,6 +105,11 @@ describe('convlens extract', { timeout: 180_000 }, () => {
       { input: join('in', 'photo.webp'), status: 'ignored', reason: 'WebP images are not read (PNG and JPEG are)' },
     ]);
     expect(json.at(-1)?.summary).toMatchObject({ found: 1, written: 1, failed: 0, ignored: 2 });
+    // and in the report, which is the run's record
+    expect(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o3', '--report'], { cwd: dir }).code).toBe(0);
+    const page = readFileSync(join(dir, 'o3', 'report.html'), 'utf8');
+    expect(page).toContain('Left out for their format');
+    expect(page).toContain(`<td>${join('in', 'photo.webp')}</td><td>WebP images are not read (PNG and JPEG are)</td>`);
   });
 
   it('all good inputs exit 0; files named explicitly and missing ones', () => {
