@@ -1,14 +1,14 @@
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
-import { encodePng } from '../image/index.js';
+import { convertImageDtype, encodePng } from '../image/index.js';
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { lineChart } from '../viz/chart.js';
-import { colorize } from '../viz/colormap.js';
-import { grid } from '../viz/grid.js';
+import { showFeatureMaps } from '../viz/feature_maps.js';
+import { showKernels } from '../viz/kernel.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochProgress } from './progress.js';
@@ -34,20 +34,6 @@ export function referenceNetwork(): Sequential {
     new Flatten(),
     new Dense({ units: 10, activation: 'softmax' }),
   ]);
-}
-
-/** One picture per slice along the last axis of `t` ([H, W, C] or [kh, kw, 1, C]). */
-function slices(t: Tensor, symmetric: boolean, cmap: string): Tensor<'uint8'>[] {
-  const channels = t.shape[t.rank - 1];
-  const [h, w] = t.shape;
-  let bound = 0;
-  for (const v of t.data) bound = Math.max(bound, Math.abs(v));
-  return Array.from({ length: channels }, (_, c) => {
-    const plane = new Float32Array(h * w);
-    for (let i = 0; i < h * w; i++) plane[i] = t.data[i * channels + c];
-    const range = symmetric ? { vmin: -bound, vmax: bound } : {};
-    return colorize(new Tensor(plane, [h, w], 'float32'), { cmap, ...range });
-  });
 }
 
 export async function trainMnist(
@@ -108,39 +94,34 @@ export async function trainMnist(
   const out = resolve(options.out);
   const h = history.history;
   await writeFileAtomic(join(out, 'history.json'), `${JSON.stringify({ ...history, secondsPerEpoch }, null, 2)}\n`);
-  await writeFileAtomic(
-    join(out, 'loss.svg'),
+  const curves = (metric: 'loss' | 'accuracy', title: string) =>
     lineChart(
       [
-        { name: 'loss', values: h.loss },
-        { name: 'val_loss', values: h.val_loss ?? [] },
+        { name: 'training', values: h[metric] },
+        { name: 'test', values: h[`val_${metric}`] ?? [] },
       ],
-      { title: 'Loss' },
-    ),
-  );
-  await writeFileAtomic(
-    join(out, 'accuracy.svg'),
-    lineChart(
-      [
-        { name: 'accuracy', values: h.accuracy },
-        { name: 'val_accuracy', values: h.val_accuracy ?? [] },
-      ],
-      { title: 'Accuracy' },
-    ),
-  );
+      { title: `${title} (test: ${test.x.shape[0]} digits)`, yMax: metric === 'accuracy' ? 1 : undefined },
+    );
+  await writeFileAtomic(join(out, 'loss.svg'), curves('loss', 'Loss'));
+  await writeFileAtomic(join(out, 'accuracy.svg'), curves('accuracy', 'Accuracy'));
 
+  // the learned kernels drawn as the lesson draws one, and what the first layer makes of one test digit
   const [kernel] = model.layers[0].getWeights();
-  await writeFileAtomic(join(out, 'kernels.png'), encodePng(grid(slices(kernel, true, 'RdBu_r'), { cols: 8, scale: 16, gap: 4 })));
+  const [kh, kw, , count] = kernel.shape;
+  const learned = Array.from({ length: count }, (_, k) => ({
+    kernel: new Tensor(
+      Float32Array.from({ length: kh * kw }, (_, i) => kernel.data[i * count + k]),
+      [kh, kw],
+      'float32',
+    ),
+    title: `kernel ${k}`,
+  }));
+  await writeFileAtomic(join(out, 'kernels.png'), await showKernels(learned, { digits: 2, cellSize: 34 }).png());
   const digit = new Tensor(test.x.data.slice(0, 28 * 28), [1, 28, 28, 1], 'float32');
-  const maps = model.layerOutputs(digit)[0].output;
-  await writeFileAtomic(
-    join(out, 'digit.png'),
-    encodePng(grid(slices(new Tensor(digit.data, [28, 28, 1], 'float32'), false, 'gray'), { scale: 8, gap: 0 })),
-  );
-  await writeFileAtomic(
-    join(out, 'feature-maps.png'),
-    encodePng(grid(slices(new Tensor(maps.data, maps.shape.slice(1), 'float32'), false, 'magma'), { cols: 8, scale: 4, gap: 4 })),
-  );
+  await writeFileAtomic(join(out, 'digit.png'), encodePng(convertImageDtype(new Tensor(digit.data, [28, 28, 1], 'float32'), 'uint8')));
+  const firstLayer = model.layers[0].name;
+  const maps = showFeatureMaps(model, digit, firstLayer, { rows: 2, cols: Math.ceil(count / 2), tileSize: 112 });
+  await writeFileAtomic(join(out, 'feature-maps.png'), await maps.png());
 
   await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);

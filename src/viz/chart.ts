@@ -11,6 +11,8 @@ export interface LineChartOptions {
   xLabel?: string;
   width?: number;
   height?: number;
+  /** The y axis reaches at least this value (1 for an accuracy), higher if the data go higher. */
+  yMax?: number;
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
@@ -42,7 +44,10 @@ function finiteRuns(values: number[]): number[][] {
 
 /** A line chart of one or more series over steps 1..n (e.g. loss and accuracy per epoch), as SVG text. */
 export function lineChart(series: Series[], options: LineChartOptions = {}): string {
-  checkOptions('lineChart', options, ['title', 'xLabel', 'width', 'height']);
+  checkOptions('lineChart', options, ['title', 'xLabel', 'width', 'height', 'yMax']);
+  if (options.yMax !== undefined && !Number.isFinite(options.yMax)) {
+    throw new ConvlensError(`lineChart: yMax must be a finite number, got ${describeValue(options.yMax)}`);
+  }
   checkArray('lineChart', 'series', series, '{ name, values } objects');
   const bad = series.find((s) => typeof s !== 'object' || s === null || !Array.isArray(s.values));
   if (bad !== undefined) throw new ConvlensError(`lineChart: each series must be { name, values: number[] }, got ${describeValue(bad)}`);
@@ -53,7 +58,7 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   const plotH = height - margin.top - margin.bottom;
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const lo = Math.min(0, ...all);
-  const hi = Math.max(...all, lo + 1e-9);
+  const hi = Math.max(...all, lo + 1e-9, options.yMax ?? lo);
   const steps = Math.max(...series.map((s) => s.values.length));
   const x = (i: number) => margin.left + (steps <= 1 ? plotW / 2 : (i / (steps - 1)) * plotW);
   const y = (v: number) => margin.top + plotH - ((v - lo) / (hi - lo)) * plotH;

@@ -322,6 +322,23 @@ describe('matrix', () => {
   });
 });
 
+describe('lineChart', () => {
+  const ticks = (svg: string) => [...svg.matchAll(/text-anchor="end">([\d.-]+)<\/text>/g)].map((m) => Number(m[1]));
+  it('draws each series with a legend; the y axis starts at 0 and reaches yMax when given', () => {
+    const series = [
+      { name: 'training', values: [0.5, 0.8, 0.9] },
+      { name: 'test', values: [0.6, 0.85, 0.88] },
+    ];
+    const svg = lineChart(series, { title: 'Accuracy', yMax: 1 });
+    expect(texts(svg)).toEqual(expect.arrayContaining(['Accuracy', 'training', 'test', 'epoch']));
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(Math.min(...ticks(svg))).toBe(0);
+    expect(Math.max(...ticks(svg))).toBe(1);
+    expect(Math.max(...ticks(lineChart(series)))).toBeLessThan(1); // the data's own top
+    expect(() => lineChart(series, { yMax: Number.NaN })).toThrow(/^lineChart: yMax must be a finite number, got NaN$/);
+  });
+});
+
 describe('terminalPreview', () => {
   it('plain: shading characters only, sized to the width', () => {
     const text = terminalPreview(camera, { mode: 'plain', width: 40, cmap: 'gray' });

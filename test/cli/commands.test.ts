@@ -137,6 +137,21 @@ describe('convlens demo', { timeout: 180_000 }, () => {
 });
 
 describe('convlens train-mnist', { timeout: 180_000 }, () => {
+  it('writes the model, the history and titled pictures: the learned kernels, one digit through the first layer, the curves', () => {
+    const dir = tempDir();
+    const run = convlens(['train-mnist', '--epochs', '2', '--per-digit', '30', '--out', 'm'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Test accuracy [\d.]+% after 2 epochs/);
+    const [kw, kh] = pngSize(join(dir, 'm', 'kernels.png'));
+    expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
+    expect(pngSize(join(dir, 'm', 'digit.png'))).toEqual([28, 28]);
+    expect(pngSize(join(dir, 'm', 'feature-maps.png'))[0]).toBeGreaterThan(8 * 112);
+    const accuracy = readFileSync(join(dir, 'm', 'accuracy.svg'), 'utf8');
+    expect(accuracy).toContain('Accuracy (test: 9700 digits)');
+    expect(accuracy).toMatch(/>training<.*>test</s);
+    expect(accuracy).toMatch(/text-anchor="end">1<\/text>/); // the axis reaches 1
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
