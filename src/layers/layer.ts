@@ -54,11 +54,20 @@ export class Weight implements Variable {
 export class Workspace {
   active = false;
   private readonly slots = new Map<object, Map<string, Float32Array>>();
-  /** Outgrown buffers stay referenced: cached tensors may still view them until the next batch. */
-  private readonly retired: Float32Array[] = [];
+  /**
+   * Buffers outgrown in this batch (a larger batch, another backend) stay referenced until the
+   * next one: tensors of this batch may still view them, and a resident buffer's memory goes back
+   * to the backend when its array is collected. Kept longer, they added up to gigabytes.
+   */
+  private retired: Float32Array[] = [];
 
   /** The backend the buffers were made for (another backend's would work, but with copies). */
   private backendName: string | undefined;
+
+  /** A batch starts: nothing of the last one views the buffers it outgrew any more. */
+  startBatch(): void {
+    this.retired = [];
+  }
 
   /** `length` floats (contents undefined) for `owner`'s buffer `key`. */
   get(owner: object, key: string, length: number): Float32Array {

@@ -504,6 +504,7 @@ export class Sequential {
    */
   private withWorkspace<T>(fn: () => T): T {
     for (const layer of this.layerList) layer.workspace = this.workspace;
+    this.workspace.startBatch();
     this.workspace.active = true;
     try {
       return fn();
