@@ -116,7 +116,7 @@ export async function trainMnist(
     ),
     title: `kernel ${k}`,
   }));
-  await writeFileAtomic(join(out, 'kernels.png'), await showKernels(learned, { digits: 2, cellSize: 34 }).png());
+  await writeFileAtomic(join(out, 'kernels.png'), await showKernels(learned, { digits: 2, cellSize: 40, textSize: 11 }).png());
   const digit = new Tensor(test.x.data.slice(0, 28 * 28), [1, 28, 28, 1], 'float32');
   await writeFileAtomic(join(out, 'digit.png'), encodePng(convertImageDtype(new Tensor(digit.data, [28, 28, 1], 'float32'), 'uint8')));
   const firstLayer = model.layers[0].name;

@@ -271,7 +271,7 @@ describe('decodeJpeg bad input', () => {
     expectConvlensError(() => decodeJpeg(bomb), /^decodeJpeg: image is 60000×60000 = 3600000000 pixels, above the limit of 268402689/);
     expectConvlensError(
       () => decodeJpeg(rocket, { maxPixels: 640 * 427 - 1 }),
-      /image is 640×427 = 273280 pixels, above the limit of 273279/,
+      /image is 427×640 = 273280 pixels, above the limit of 273279/,
     );
     expect(decodeJpeg(rocket, { maxPixels: 640 * 427 }).shape).toEqual([427, 640, 3]);
   });

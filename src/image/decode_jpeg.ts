@@ -76,7 +76,7 @@ export function decodeJpegBytes(
     return convertJpeg(op, bytes, info, space, outChannels, idct);
   } catch (error) {
     if (error instanceof RangeError) {
-      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} JPEG (${error.message})`);
+      throw new ConvlensError(`${op}: not enough memory to decode a ${info.height}×${info.width} JPEG (${error.message})`);
     }
     throw error;
   }

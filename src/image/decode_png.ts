@@ -58,7 +58,7 @@ export function decodePngBytes(op: string, bytes: Uint8Array, channels: number, 
     return convert(info, samples, channels);
   } catch (error) {
     if (error instanceof RangeError) {
-      throw new ConvlensError(`${op}: not enough memory to decode a ${info.width}×${info.height} PNG (${error.message})`);
+      throw new ConvlensError(`${op}: not enough memory to decode a ${info.height}×${info.width} PNG (${error.message})`);
     }
     throw error;
   }

@@ -127,7 +127,7 @@ function readFrame(op: string, seg: Uint8Array, progressive: boolean): JpegInfo 
   if (precision !== 8) throw new ConvlensError(`${op}: unsupported JPEG: ${precision}-bit samples (only 8-bit JPEGs are supported)`);
   if (width === 0 || height === 0) {
     throw new ConvlensError(
-      `${op}: unsupported JPEG: the frame header gives size ${width}×${height} (a height set later by a DNL marker is not supported)`,
+      `${op}: unsupported JPEG: the frame header gives size ${height}×${width} (a height set later by a DNL marker is not supported)`,
     );
   }
   const components: JpegComponent[] = [];

@@ -36,6 +36,6 @@ export function checkPixelCount(op: string, width: number, height: number, maxPi
   const pixels = width * height;
   if (pixels > limit) {
     const how = maxPixels === undefined ? 'set maxPixels or setPixelLimit to allow it' : 'raise maxPixels to allow it';
-    throw new ConvlensError(`${op}: image is ${width}×${height} = ${pixels} pixels, above the limit of ${limit} (${how})`);
+    throw new ConvlensError(`${op}: image is ${height}×${width} = ${pixels} pixels, above the limit of ${limit} (${how})`);
   }
 }

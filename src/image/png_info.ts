@@ -68,7 +68,7 @@ export function readPngHeader(op: string, bytes: Uint8Array): PngInfo {
   const colorType = bytes[25];
   const interlace = bytes[28];
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
-    throw new ConvlensError(`${op}: data is corrupt: the PNG header gives an invalid size ${width}×${height}`);
+    throw new ConvlensError(`${op}: data is corrupt: the PNG header gives an invalid size ${height}×${width} (height×width)`);
   }
   const type = COLOR_TYPES[colorType];
   if (!type) throw new ConvlensError(`${op}: data is corrupt: unknown PNG color type ${colorType} (expected 0, 2, 3, 4 or 6)`);

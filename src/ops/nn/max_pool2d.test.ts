@@ -168,7 +168,7 @@ forEachBackend(() => {
       [
         'uint8 input',
         () => maxPool2d({ input: tensor(new Uint8Array(4), [1, 2, 2, 1]), ksize: 1, padding: 'SAME' }),
-        /^maxPool2d: 'input' must be float32, got uint8 \(an image: convert it with image\.convertImageDtype\(x, 'float32'\)/,
+        /^maxPool2d: 'input' must be float32 or int32, got uint8 \(an image: convert it with image\.convertImageDtype\(x, 'float32'\)/,
       ],
       ['zero ksize', () => maxPool2d({ input: x, ksize: 0, padding: 'SAME' }), /^maxPool2d: ksize must be positive integers, got 0/],
       ['negative ksize', () => maxPool2d({ input: x, ksize: [2, -1], padding: 'SAME' }), /^maxPool2d: ksize must be positive integers/],

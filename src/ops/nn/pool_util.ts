@@ -4,7 +4,7 @@ import { ConvlensError, checkOptions } from '../../errors.js';
 import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import { asTensor, checkFloat, checkRank, type TensorInput, toFloatHint } from '../convert.js';
 import { transpose } from '../transpose.js';
 
 export interface Pool2DArgs {
@@ -94,7 +94,10 @@ export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs
   const dataFormat = checkDataFormat(op, args.dataFormat);
   let input = asTensor(op, 'input', args.input, 'float32');
   checkRank(op, 'input', input, [3, 4]);
-  if (!(kind === 'maxPool' && input.dtype === 'int32')) checkFloat(op, 'input', input);
+  if (kind === 'maxPool' && input.dtype !== 'int32' && input.dtype !== 'float32') {
+    throw new ConvlensError(`${op}: 'input' must be float32 or int32, got ${input.dtype} (${toFloatHint(input.dtype)})`);
+  }
+  if (kind === 'avgPool') checkFloat(op, 'input', input);
   const dtype = input.dtype as 'float32' | 'int32';
   if (args.ksize === undefined) throw new ConvlensError(`${op}: ksize is required (a number, [h, w] or [1, h, w, 1])`);
   if (args.padding === undefined) throw new ConvlensError(`${op}: padding is required ('SAME', 'VALID' or explicit pairs)`);
