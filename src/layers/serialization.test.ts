@@ -92,6 +92,11 @@ describe('save and load round trip', () => {
     );
     expect(loaded.predict(input()).data).toEqual(model.predict(input()).data);
     expect(loaded.toArtifacts().modelJson).toEqual(modelJson);
+    // or the artifacts as toArtifacts() gives them, in one object
+    expect(fromArtifacts(model.toArtifacts()).predict(input()).data).toEqual(model.predict(input()).data);
+    expect(() => fromArtifacts(modelJson as never)).toThrow(
+      /^fromArtifacts: weight data must be an ArrayBuffer or a typed array .*, got undefined$/,
+    );
   });
 
   it('writes the documented TF.js Layers format: model.json + little-endian float32 weights.bin', async () => {

@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
-import type { LayerJson, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
@@ -216,7 +216,7 @@ function bytesOf(data: unknown): Uint8Array {
 }
 
 /** Every weight file's bytes in manifest order, checked against the sizes the manifest implies. */
-function weightBytes(manifest: WeightsGroup[], lengths: number[][], weightData: WeightData, names?: string[][]): Uint8Array {
+function weightBytes(manifest: WeightsGroup[], lengths: number[][], weightData: WeightData | undefined, names?: string[][]): Uint8Array {
   const expected = lengths.map((group) => group.reduce((a, b) => a + b, 0));
   const total = expected.reduce((a, b) => a + b, 0);
   if (!Array.isArray(weightData)) {
@@ -276,6 +276,10 @@ function checkSpec(spec: WeightSpec): number {
   return sizeFromShape(spec.shape) * 4;
 }
 
+function isArtifacts(value: unknown): value is ModelArtifacts {
+  return typeof value === 'object' && value !== null && 'modelJson' in value && 'weightData' in value;
+}
+
 /** Weights as `fromArtifacts` takes them: all the bytes in one buffer, or one buffer per weight file. */
 export type WeightData = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[];
 
@@ -284,7 +288,11 @@ export type WeightData = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBuf
  * (one buffer holding every weight file's bytes in manifest order, or one buffer per file).
  * Works in the browser: no file access.
  */
-export function fromArtifacts(modelJson: unknown, weightData: WeightData, fileNames?: string[][]): Sequential {
+export function fromArtifacts(artifacts: ModelArtifacts): Sequential;
+export function fromArtifacts(modelJson: unknown, weightData: WeightData, fileNames?: string[][]): Sequential;
+export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileNames?: string[][]): Sequential {
+  // what model.toArtifacts() gives, as one object
+  if (weightData === undefined && isArtifacts(modelJson)) return fromArtifacts(modelJson.modelJson, modelJson.weightData);
   const { name, layers: layersJson, buildInputShape } = sequentialLayers(modelJson);
   const model = new Sequential(buildLayers(layersJson, buildInputShape), name ? { name } : {});
   const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
