@@ -416,7 +416,9 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await choose({ name: 'tiny.png', mimeType: 'image/png', buffer: Buffer.from(tiny) });
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^3x2:/);
     expect(await page.locator('#cap-input').textContent()).toContain('tiny.png');
-    await expect.poll(() => page.locator('#kernel-error').textContent()).toMatch(/^These settings do not fit this image/);
+    await expect
+      .poll(() => page.locator('#kernel-error').textContent())
+      .toBe('These settings do not fit this image: window height 3 is larger than the input height 2 under VALID padding.');
     expect(await page.locator('#cap-filter').textContent()).toBe('—');
     await page.getByRole('combobox', { name: 'Padding' }).selectOption('same');
     await expect.poll(() => page.locator('#kernel-error').textContent()).toBe('');
@@ -586,6 +588,20 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       expect(worst, preset).toBeGreaterThanOrEqual(4.5);
     }
     await kernelMenu.selectOption('edge');
+
+    // in forced colours (Windows high contrast) the kernel grid and the worked example keep their
+    // colours: they are what the lesson shows
+    const colours = () =>
+      page.evaluate(() =>
+        ['.kernel-cell', '.matrix td'].map((selector) => getComputedStyle(document.querySelector(selector)!).backgroundColor),
+      );
+    const normal = await colours();
+    await page.emulateMedia({ forcedColors: 'active' });
+    try {
+      expect(await colours()).toEqual(normal);
+    } finally {
+      await page.emulateMedia({ forcedColors: 'none' });
+    }
 
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });

@@ -256,7 +256,8 @@ export class ExtractSection {
         poolPadding: 'same',
       });
     } catch (error) {
-      this.kernelError.textContent = `These settings do not fit this image: ${describeError(error)}`;
+      // the library's message without its op name ('conv2d: '), as a sentence
+      this.kernelError.textContent = `These settings do not fit this image: ${describeError(error).replace(/^\w+: /, '')}.`;
       this.clearResults();
       return;
     }
