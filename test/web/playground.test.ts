@@ -614,6 +614,19 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await phone.close();
   });
 
+  it('shows the kernel grid and the Filter panel on one screen at 125% zoom (1280×800 seen as 1024×640)', async () => {
+    const zoomed = await context.newPage();
+    await zoomed.setViewportSize({ width: 1024, height: 640 });
+    await zoomed.goto(served.url);
+    await zoomed.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
+    const [top, bottom] = await zoomed.evaluate(() => [
+      document.querySelector('#kernel-grid')!.getBoundingClientRect().top,
+      document.querySelector('#panel-filter')!.getBoundingClientRect().bottom,
+    ]);
+    expect(bottom - top).toBeLessThanOrEqual(640);
+    await zoomed.close();
+  });
+
   it('redraws the four panels of a 512×512 image quickly after a kernel edit', async () => {
     await page.getByRole('combobox', { name: 'Image', exact: true }).selectOption('camera.png');
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^512x512:/);
