@@ -475,6 +475,13 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     for (let i = 1; i < 9; i++) await step.click();
     await expect.poll(() => page.locator('#step-explain').textContent()).toBe('Row 2, column 4: 0×1 + 0×(−1) + 0×1 + 0×(−1) = 0');
     await page.locator('#numbers').screenshot({ path: join(shots, 'worked-example-step9.png') });
+    // the window's weights read from a distance, and its rows keep their height as it moves
+    const image = await page.evaluate(() => ({
+      rows: Array.from(document.querySelectorAll('.matrix.image tr'), (r) => r.getBoundingClientRect().height),
+      label: Number.parseFloat(getComputedStyle(document.querySelector('.matrix.image td.window')!, '::after').fontSize),
+    }));
+    expect(new Set(image.rows).size).toBe(1);
+    expect(image.label).toBeGreaterThanOrEqual(11);
     for (let i = 9; i < 25; i++) await step.click();
     expect((await tableValues(page, /^Filter: conv2d/)).map((r) => r.map(parseShown))).toEqual(LESSON_FILTER);
     expect((await tableValues(page, /^Detect: relu/)).flat().every((v) => v === '')).toBe(true);
