@@ -482,6 +482,18 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     }));
     expect(new Set(image.rows).size).toBe(1);
     expect(image.label).toBeGreaterThanOrEqual(11);
+    // each output cell's four products sit as the 2×2 window they come from, large enough to read
+    const output = await page.evaluate(() => {
+      const cells = Array.from(document.querySelectorAll('.matrix.output')[0].querySelectorAll('td'));
+      return {
+        rows: Array.from(document.querySelectorAll('.matrix.output')[0].querySelectorAll('tr'), (r) => r.getBoundingClientRect().height),
+        first: (cells[0].querySelector('.products') as HTMLElement).innerText,
+        size: Number.parseFloat(getComputedStyle(cells[0].querySelector('.products')!).fontSize),
+      };
+    });
+    expect(output.first).toBe('0 −1\n0 −1');
+    expect(output.size).toBeGreaterThanOrEqual(10);
+    expect(new Set(output.rows).size).toBe(1);
     for (let i = 9; i < 25; i++) await step.click();
     expect((await tableValues(page, /^Filter: conv2d/)).map((r) => r.map(parseShown))).toEqual(LESSON_FILTER);
     expect((await tableValues(page, /^Detect: relu/)).flat().every((v) => v === '')).toBe(true);
@@ -631,6 +643,27 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       document.querySelector('#panel-filter')!.getBoundingClientRect().bottom,
     ]);
     expect(bottom - top).toBeLessThanOrEqual(640);
+    await zoomed.close();
+  });
+
+  it("shows every menu's chosen entry whole at 200% zoom (1280×800 seen as 640×400)", async () => {
+    const zoomed = await context.newPage();
+    await zoomed.setViewportSize({ width: 640, height: 400 });
+    await zoomed.goto(served.url);
+    await zoomed.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
+    // the text's width in the menu's font against the room left of the menu's arrow
+    const clipped = await zoomed.evaluate(() => {
+      const context = document.createElement('canvas').getContext('2d')!;
+      return Array.from(document.querySelectorAll('select'))
+        .filter((select) => {
+          const style = getComputedStyle(select);
+          context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const room = select.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight) - 20;
+          return context.measureText(select.options[select.selectedIndex].text).width > room;
+        })
+        .map((select) => select.id);
+    });
+    expect(clipped).toEqual([]);
     await zoomed.close();
   });
 

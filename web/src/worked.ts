@@ -171,7 +171,7 @@ export class WorkedExample {
     this.filterCells.forEach((cell, i) => {
       const done = i < cellsDone;
       cell.value.textContent = done ? formatNumber(this.filter[i]) : '';
-      if (cell.extra) cell.extra.textContent = done ? this.products[i].map((p) => formatNumber(p)).join(' ') : '';
+      if (cell.extra) cell.extra.textContent = done ? productRows(this.products[i]) : '';
       cell.td.classList.toggle('current', i === current);
       cell.td.classList.toggle('negative', done && this.filter[i] < 0);
       cell.td.classList.toggle('positive', done && this.filter[i] > 0);
@@ -213,4 +213,10 @@ export class WorkedExample {
     }
     return `Row ${r + 1}, column ${c + 1}: ${terms.join(' + ')} = ${formatNumber(this.filter[i])}`;
   }
+}
+
+/** The four products laid out as the 2×2 window they come from: one line per kernel row. */
+function productRows(products: number[]): string {
+  const text = products.map((p) => formatNumber(p));
+  return `${text[0]} ${text[1]}\n${text[2]} ${text[3]}`;
 }
