@@ -487,12 +487,14 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       const cells = Array.from(document.querySelectorAll('.matrix.output')[0].querySelectorAll('td'));
       return {
         rows: Array.from(document.querySelectorAll('.matrix.output')[0].querySelectorAll('tr'), (r) => r.getBoundingClientRect().height),
-        first: (cells[0].querySelector('.products') as HTMLElement).innerText,
+        first: cells[0].querySelector('.products')!.textContent,
+        lines: cells[0].querySelector('.products')!.getClientRects()[0].height,
         size: Number.parseFloat(getComputedStyle(cells[0].querySelector('.products')!).fontSize),
       };
     });
     expect(output.first).toBe('0 −1\n0 −1');
     expect(output.size).toBeGreaterThanOrEqual(10);
+    expect(output.lines).toBeGreaterThan(1.8 * output.size); // drawn on two lines
     expect(new Set(output.rows).size).toBe(1);
     for (let i = 9; i < 25; i++) await step.click();
     expect((await tableValues(page, /^Filter: conv2d/)).map((r) => r.map(parseShown))).toEqual(LESSON_FILTER);
