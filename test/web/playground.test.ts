@@ -635,16 +635,23 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await phone.close();
   });
 
-  it('shows the kernel grid and the Filter panel on one screen at 125% zoom (1280×800 seen as 1024×640)', async () => {
+  it('shows the kernel grid and the four panels on one screen at 125%, 150% and 200% zoom of a 1280×800 screen', async () => {
     const zoomed = await context.newPage();
-    await zoomed.setViewportSize({ width: 1024, height: 640 });
-    await zoomed.goto(served.url);
-    await zoomed.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
-    const [top, bottom] = await zoomed.evaluate(() => [
-      document.querySelector('#kernel-grid')!.getBoundingClientRect().top,
-      document.querySelector('#panel-filter')!.getBoundingClientRect().bottom,
-    ]);
-    expect(bottom - top).toBeLessThanOrEqual(640);
+    for (const [width, height] of [
+      [1024, 640],
+      [853, 533],
+      [640, 400],
+    ]) {
+      await zoomed.setViewportSize({ width, height });
+      await zoomed.goto(served.url);
+      await zoomed.waitForFunction(() => window.__convlensReady === true, null, { timeout: 30_000 });
+      // from the highest to the lowest of the grid and the four pictures, whichever comes first
+      const span = await zoomed.evaluate(() => {
+        const boxes = Array.from(document.querySelectorAll('#kernel-grid, .panel canvas'), (e) => e.getBoundingClientRect());
+        return Math.max(...boxes.map((b) => b.bottom)) - Math.min(...boxes.map((b) => b.top));
+      });
+      expect(span, `${width}×${height}`).toBeLessThanOrEqual(height);
+    }
     await zoomed.close();
   });
 
