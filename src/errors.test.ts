@@ -14,6 +14,11 @@ describe('describeValue', () => {
     expect(describeValue({})).toBe('{}');
     expect(describeValue('x'.repeat(50))).toBe(`"${'x'.repeat(40)}…"`);
   });
+
+  it('shows a long list by its start and length, so that a message stays short', () => {
+    expect(describeValue(Array.from({ length: 8 }, (_, i) => i))).toBe('[0, 1, 2, 3, 4, 5, 6, 7]');
+    expect(describeValue(new Array(100_000).fill(1))).toBe('[1, 1, 1, 1, 1, 1, 1, 1, … (100000 items)]');
+  });
 });
 
 describe('checkOptions', () => {

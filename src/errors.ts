@@ -22,7 +22,11 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === undefined || value === null) return String(value);
   if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (Array.isArray(value)) {
+    // a long list is shown by its start and length: an error message is read, not scrolled
+    const shown = value.slice(0, 8).map(describeValue).join(', ');
+    return value.length > 8 ? `[${shown}, … (${value.length} items)]` : `[${shown}]`;
+  }
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return `a ${proto.constructor?.name ?? 'object'}`;

@@ -89,6 +89,26 @@ forEachBackend(() => {
       expect(add(cast(constant([250]), 'uint8'), cast(constant([10]), 'uint8')).array()).toEqual([4]);
     });
 
+    it('int32 products wrap modulo 2^32 exactly, as NumPy’s and TensorFlow’s do, on large tensors too', () => {
+      const rng = caseRng('int32 mul wrap', 0);
+      for (const n of [3, 40_000]) {
+        const a = Int32Array.from({ length: n }, () => rng.int(-(2 ** 31), 2 ** 31 - 1));
+        const b = Int32Array.from({ length: n }, () => rng.int(-(2 ** 31), 2 ** 31 - 1));
+        const expected = Array.from(a, (x, i) => Number(BigInt.asIntN(32, BigInt(x) * BigInt(b[i]))));
+        expect(Array.from(mul(tensor(a, [n], 'int32'), tensor(b, [n], 'int32')).data)).toEqual(expected);
+      }
+      expect(mul(constant([2147483647, 123456789]), constant([2147483647, 987654321])).array()).toEqual([1, -67153019]);
+    });
+
+    it('int32 division is rounded once to float32, from the exact quotient', () => {
+      const rng = caseRng('int32 div rounding', 0);
+      const a = Int32Array.from({ length: 500 }, () => rng.int(-(2 ** 31), 2 ** 31 - 1));
+      const b = Int32Array.from({ length: 500 }, () => rng.int(1, 5000) * (rng.bool() ? 1 : -1));
+      const expected = Array.from(a, (x, i) => Math.fround(x / b[i]));
+      expect(Array.from(div(tensor(a, [500], 'int32'), tensor(b, [500], 'int32')).data)).toEqual(expected);
+      expect(div(constant([-1833939238]), constant([-1668])).array()).toEqual([1099484]);
+    });
+
     it('div is true division: integer operands give float32 (TensorFlow gives float64)', () => {
       const out = div(constant([7, -7]), constant([2, 2]));
       expect(out.dtype).toBe('float32');
@@ -124,6 +144,12 @@ forEachBackend(() => {
       ['sub [0] − [2]', () => sub(tensor([]), tensor([1, 2])), /^sub: shapes \[0\] and \[2\] cannot be broadcast/],
       ['maximum of a string', () => maximum(tensor([1]), ['a'] as never), /^maximum: 'b' must be numbers or booleans, got string/],
       ['div by undefined', () => div(tensor([1]), undefined as never), /^div: argument 'b' is missing/],
+      [
+        'bool arithmetic',
+        () => sub(constant([false]), constant([true])),
+        /^sub: 'a' is bool, which has no arithmetic, as in TensorFlow \(cast it to int32 or float32 first\)$/,
+      ],
+      ['bool beside a number', () => add(2, constant([true])), /^add: 'b' is bool/],
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
   });

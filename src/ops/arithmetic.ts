@@ -1,5 +1,6 @@
 import { backend } from '../backend/registry.js';
 import type { BinaryOp } from '../backend/types.js';
+import { ConvlensError } from '../errors.js';
 import { fromValues } from '../tensor/create.js';
 import { allocate, type DType, upcast } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
@@ -26,11 +27,17 @@ function operand(op: BinaryOp, arg: string, value: TensorInput, other: TensorInp
 function binaryOp(op: BinaryOp, a: TensorInput, b: TensorInput, resultDType?: DType): Tensor {
   let ta = operand(op, 'a', a, b);
   let tb = operand(op, 'b', b, a);
+  if (ta.dtype === 'bool' || tb.dtype === 'bool') {
+    const arg = ta.dtype === 'bool' ? 'a' : 'b';
+    throw new ConvlensError(`${op}: '${arg}' is bool, which has no arithmetic, as in TensorFlow (cast it to int32 or float32 first)`);
+  }
   const shape = broadcastShapes(op, ta.shape, tb.shape);
-  let dtype = resultDType ?? upcast(ta.dtype, tb.dtype);
-  if (dtype === 'bool') dtype = 'uint8';
-  ta = cast(ta, dtype);
-  tb = cast(tb, dtype);
+  const common = upcast(ta.dtype, tb.dtype);
+  const dtype = resultDType ?? common;
+  // integer operands of a float32 result (int32 / int32) are read exactly, and the quotient is
+  // rounded once, from a double, as TensorFlow divides them in float64
+  ta = cast(ta, common);
+  tb = cast(tb, common);
   const out = allocate(
     dtype,
     shape.reduce((n, d) => n * d, 1),

@@ -93,5 +93,7 @@ forEachBackend(() => {
     it('negative axis out of range', () => expectConvlensError(() => mean(x, [-3]), /^mean: axis -3 is out of range/));
     it('fractional axis', () => expectConvlensError(() => max(x, 0.5), /^max: axis 0.5 is out of range/));
     it('repeated axis', () => expectConvlensError(() => sum(x, [1, -1]), /^sum: axis \[1, -1\] repeats an axis/));
+    it('keepDims that is not a boolean', () =>
+      expectConvlensError(() => sum(x, 0, 'false' as never), /^sum: keepDims must be true or false, got "false"$/));
   });
 });

@@ -23,6 +23,7 @@ function reduceOp(
   dtype: (d: DType) => DType,
 ): Tensor {
   let t = asTensor(op, 'x', x);
+  if (typeof keepDims !== 'boolean') throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
   const axes =
     axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
   if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);

@@ -33,5 +33,6 @@ forEachBackend(() => {
     const x = tensor(new Float32Array(6), [2, 3]);
     expectConvlensError(() => transpose(x, [0, 0]), /^transpose: perm \[0, 0\] is not a permutation of the 2 axes/);
     expectConvlensError(() => transpose(x, [1, 0, 2]), /^transpose: perm \[1, 0, 2\] is not a permutation/);
+    expectConvlensError(() => transpose(x, 1 as never), /^transpose: perm must be an array of axes, got 1$/);
   });
 });

@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry.js';
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, describeValue } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -10,6 +10,7 @@ export function transpose<D extends DType>(x: Tensor<D>, perm?: number[]): Tenso
 export function transpose(x: TensorInput, perm?: number[]): Tensor;
 export function transpose(x: TensorInput, perm?: number[]): Tensor {
   const t = asTensor('transpose', 'x', x);
+  if (perm !== undefined) checkArray('transpose', 'perm', perm, 'axes');
   const order = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
   const sorted = [...order].sort((a, b) => a - b);
   if (order.length !== t.rank || !sorted.every((v, i) => v === i)) {

@@ -49,10 +49,23 @@ describe('tensor and constant: dtypes', () => {
     expect(tensor(new Int16Array([-3]) as never).array()).toEqual([-3]);
   });
 
-  it('an explicit dtype converts the values (floats truncate into integer types)', () => {
+  it('an explicit dtype converts the values (floats truncate into integer types, as tfjs’s tf.tensor)', () => {
     expect(tensor([1.9, -1.9], undefined, 'int32').array()).toEqual([1, -1]);
     expect(tensor([0, 2, -1], undefined, 'bool').array()).toEqual([false, true, true]);
     expect(constant([1, 2], undefined, 'float32').dtype).toBe('float32');
+    expect(constant([0, 255], undefined, 'uint8').array()).toEqual([0, 255]);
+  });
+
+  it('constant refuses values its integer dtype cannot hold, as tf.constant does', () => {
+    expectConvlensError(
+      () => constant([1.5, -2.7], undefined, 'int32'),
+      /^constant: value 1.5 cannot be int32 \(a whole number from -2147483648 to 2147483647\), as in TensorFlow; to truncate or wrap it, make the tensor and cast it$/,
+    );
+    expectConvlensError(
+      () => constant([3, 300], undefined, 'uint8'),
+      /^constant: value 300 cannot be uint8 \(a whole number from 0 to 255\)/,
+    );
+    expectConvlensError(() => constant(new Float32Array([Number.NaN]), undefined, 'int32'), /^constant: value NaN cannot be int32/);
   });
 });
 
@@ -86,6 +99,8 @@ describe('tensor and constant: shapes', () => {
     expect(ones([3], 'int32').data).toEqual(new Int32Array([1, 1, 1]));
     expect(fill([2], 2.5).array()).toEqual([2.5, 2.5]);
     expect(fill([1], 3, 'bool').array()).toEqual([true]);
+    expect(fill([1], Number.NaN, 'bool').array()).toEqual([true]); // as cast(NaN, 'bool') and TensorFlow
+    expectConvlensError(() => ones([-1]), /^ones: shape \[-1\] is not a list of non-negative integers/);
     expect(zeros([0, 4]).size).toBe(0);
   });
 
@@ -144,7 +159,7 @@ describe('tensor and constant: errors', () => {
     ['unknown dtype in constant', () => constant([1], undefined, 'string' as DType), /^constant: unknown dtype "string"/],
     ['unknown dtype in fill', () => fill([1], 0, 'int64' as DType), /^fill: unknown dtype "int64"/],
     ['a fill value that is not a number', () => fill([2], 'a' as never), /^fill: value must be a number, got "a"$/],
-    ['bad shape in zeros', () => zeros([2.5]), /^fill: shape \[2.5\] is not a list of non-negative integers/],
+    ['bad shape in zeros', () => zeros([2.5]), /^zeros: shape \[2.5\] is not a list of non-negative integers/],
     [
       'Tensor with too little data',
       () => new Tensor(new Float32Array(3), [2, 2], 'float32'),

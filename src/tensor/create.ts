@@ -91,12 +91,31 @@ export function fromValues(
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
+  if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8')) checkRepresentable(op, flat, dtype);
   const data = allocate(finalDType, size, op);
   for (let i = 0; i < size; i++) {
     const v = Number(flat[i]);
     data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
   }
   return new Tensor(data, finalShape, finalDType);
+}
+
+const INTEGER_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255] } as const;
+
+/**
+ * `tf.constant` refuses a value its integer dtype cannot hold (1.5 or 300 as uint8) rather than
+ * truncate or wrap it; `cast` is the way to do that on purpose.
+ */
+function checkRepresentable(op: string, flat: ArrayLike<number | boolean>, dtype: 'int32' | 'uint8'): void {
+  const [lo, hi] = INTEGER_RANGE[dtype];
+  for (let i = 0; i < flat.length; i++) {
+    const v = Number(flat[i]);
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new ConvlensError(
+        `${op}: value ${describeValue(flat[i])} cannot be ${dtype} (a whole number from ${lo} to ${hi}), as in TensorFlow; to truncate or wrap it, make the tensor and cast it`,
+      );
+    }
+  }
 }
 
 /** A tensor from values; numbers give float32 (as in TensorFlow.js), booleans bool, typed arrays their own type. */
@@ -115,21 +134,26 @@ export function constant(values: TensorLike, shape?: number[], dtype?: DType): T
 
 export function fill<D extends DType = 'float32'>(shape: number[], value: number, dtype?: D): Tensor<D>;
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
-  if (!isValidShape(shape)) throw new ConvlensError(`fill: shape ${describeValue(shape)} is not a list of non-negative integers`);
-  if (!isDType(dtype)) throw new ConvlensError(`fill: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
+  return filled('fill', shape, value, dtype);
+}
+
+/** `fill`, with errors naming the op the user called. */
+function filled(op: string, shape: number[], value: number, dtype: DType): Tensor {
+  if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  if (!isDType(dtype)) throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
   if (typeof value !== 'number' && typeof value !== 'boolean')
-    throw new ConvlensError(`fill: value must be a number, got ${describeValue(value)}`);
-  const data = allocate(dtype, sizeFromShape(shape), 'fill');
-  data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+    throw new ConvlensError(`${op}: value must be a number, got ${describeValue(value)}`);
+  const data = allocate(dtype, sizeFromShape(shape), op);
+  data.fill(dtype === 'bool' ? (Number(value) !== 0 ? 1 : 0) : value); // NaN is true, as TensorFlow casts it
   return new Tensor(data, shape, dtype);
 }
 
 export function zeros<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
-  return fill(shape, 0, dtype) as Tensor<D>;
+  return filled('zeros', shape, 0, dtype ?? 'float32') as Tensor<D>;
 }
 
 export function ones<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
-  return fill(shape, 1, dtype) as Tensor<D>;
+  return filled('ones', shape, 1, dtype ?? 'float32') as Tensor<D>;
 }
 
 /** Wraps a typed array already laid out for `shape` (no copy). */

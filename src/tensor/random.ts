@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkNumber, describeValue } from '../errors.js';
 import { allocate } from './dtype.js';
 import { isValidShape, sizeFromShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -83,13 +83,16 @@ export function globalRandom(): Random {
   return global;
 }
 
-function checkShape(op: string, shape: number[]): void {
+function checkArguments(op: string, shape: number[], numbers: Record<string, number>, random: Random): void {
   if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  for (const [name, value] of Object.entries(numbers)) checkNumber(op, name, value);
+  if (!(random instanceof Random))
+    throw new ConvlensError(`${op}: random must be a Random (new Random(seed)), got ${describeValue(random)}`);
 }
 
 /** Uniform float32 values in [minval, maxval). */
 export function randomUniform(shape: number[], minval = 0, maxval = 1, random: Random = global): Tensor<'float32'> {
-  checkShape('randomUniform', shape);
+  checkArguments('randomUniform', shape, { minval, maxval }, random);
   if (!(maxval > minval)) throw new ConvlensError(`randomUniform: maxval ${maxval} must be greater than minval ${minval}`);
   const data = allocate('float32', sizeFromShape(shape), 'randomUniform');
   for (let i = 0; i < data.length; i++) data[i] = minval + (maxval - minval) * random.next();
@@ -98,7 +101,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, random: R
 
 /** Normal float32 values with the given mean and standard deviation. */
 export function randomNormal(shape: number[], mean = 0, stddev = 1, random: Random = global): Tensor<'float32'> {
-  checkShape('randomNormal', shape);
+  checkArguments('randomNormal', shape, { mean, stddev }, random);
   if (!(stddev >= 0)) throw new ConvlensError(`randomNormal: stddev must be non-negative, got ${stddev}`);
   const data = allocate('float32', sizeFromShape(shape), 'randomNormal');
   for (let i = 0; i < data.length; i++) data[i] = mean + stddev * random.normal();

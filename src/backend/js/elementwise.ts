@@ -38,6 +38,9 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
+/** int32 products wrap modulo 2^32, as TensorFlow's and NumPy's do; a double would lose their low bits beyond 2^53. */
+const INT32_MUL = (a: number, b: number) => Math.imul(a, b);
+
 export function binary(
   op: BinaryOp,
   a: TypedArray,
@@ -47,7 +50,7 @@ export function binary(
   out: TypedArray,
   outShape: readonly number[],
 ): void {
-  const f = BINARY[op];
+  const f = op === 'mul' && out instanceof Int32Array ? INT32_MUL : BINARY[op];
   if (a.length === out.length && b.length === out.length) {
     for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
     return;

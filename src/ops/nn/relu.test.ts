@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../../test/helpers/backends.js';
+import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { caseRng } from '../../../test/helpers/random.js';
 import { expectMatchesTf, tf, toTf } from '../../../test/helpers/tf.js';
 import { constant, tensor } from '../../tensor/create.js';
@@ -32,6 +33,13 @@ forEachBackend(() => {
   it('works on nested arrays and int32 constants', () => {
     expect(relu([[-1, 2]]).array()).toEqual([[0, 2]]);
     expect(relu(constant([-1, 2])).dtype).toBe('int32');
+  });
+
+  it('refuses bool, which TensorFlow’s Relu has no kernel for', () => {
+    expectConvlensError(
+      () => relu(constant([true])),
+      /^relu: 'x' is bool, which relu does not take, as in TensorFlow \(cast it to float32 first\)$/,
+    );
   });
 
   describe('relu: properties', () => {
