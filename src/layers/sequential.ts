@@ -14,7 +14,12 @@ import { MaxPool2D } from './pooling.js';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
-  loss: string;
+  /**
+   * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
+   * logits (no softmax or sigmoid): the loss applies it itself, as Keras'
+   * `SparseCategoricalCrossentropy(from_logits=True)` does.
+   */
+  loss: string | { name: string; fromLogits?: boolean };
   /** `['accuracy']`, or the one name alone (as tfjs accepts). */
   metrics?: string | string[];
 }
@@ -53,6 +58,8 @@ export interface History {
 interface Compiled {
   optimizer: Optimizer;
   loss: LossName;
+  /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
+  fromLogits: boolean;
   accuracy: boolean;
 }
 
@@ -358,7 +365,8 @@ export class Sequential {
     this.checkNotFitting('compile');
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
-    this.compiled = { optimizer: getOptimizer(args.optimizer), loss: lossName(args.loss), accuracy: metrics.length > 0 };
+    const { loss, fromLogits } = lossArg(args.loss);
+    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: metrics.length > 0 };
   }
 
   private requireCompiled(op: string): Compiled {
@@ -371,20 +379,30 @@ export class Sequential {
    * last layer's logits, as Keras does: stable for confident predictions, and a simpler gradient.
    */
   private fusedActivation(loss: LossName): boolean {
-    const last = this.layerList[this.layerList.length - 1];
-    const activation = last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
+    const activation = this.lastActivation();
     if (activation === 'softmax') return loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
     return activation === 'sigmoid' && loss === 'binaryCrossentropy';
   }
 
+  private lastActivation(): string | undefined {
+    const last = this.layerList[this.layerList.length - 1];
+    return last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
+  }
+
   /** Loss, accuracy count and gradient for one batch; runs the forward pass in training mode when asked. */
   private lossOf(x: Tensor, y: Tensor, training: boolean): { loss: number; correct: number; grad: Float32Array; fused: boolean } {
-    const { loss } = this.requireCompiled(training ? 'fit' : 'evaluate');
+    const op = training ? 'fit' : 'evaluate';
+    const { loss, fromLogits } = this.requireCompiled(op);
     const fused = this.fusedActivation(loss);
-    const probabilities = this.run(x, training);
-    const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : probabilities;
-    const result = LOSSES[loss](y, predictions, { fromLogits: fused });
-    return { loss: result.loss, correct: countCorrect(loss, y, probabilities), grad: result.grad, fused };
+    if (fromLogits && fused) {
+      throw new ConvlensError(
+        `${op}: the loss takes logits (fromLogits), but the last layer already applies ${this.lastActivation()}: make it linear, or compile without fromLogits`,
+      );
+    }
+    const outputs = this.run(x, training);
+    const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : outputs;
+    const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
+    return { loss: result.loss, correct: countCorrect(loss, y, outputs, fromLogits), grad: result.grad, fused };
   }
 
   private checkData(op: string, x: Tensor, y: Tensor): void {
@@ -466,12 +484,19 @@ export class Sequential {
           const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * (trainX.size / trainX.shape[0])));
           const by = gather(trainY, indices);
           const r = this.lossOf(bx, by, true);
-          if (!Number.isFinite(r.loss)) {
+          const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
+          // a float32 loss, as TensorFlow's: one beyond 3.4e38 has already diverged
+          if (!Number.isFinite(Math.fround(r.loss))) {
             throw new ConvlensError(
-              `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1} (try a lower learning rate or check the data for NaN)`,
+              `fit: the loss became ${Math.fround(r.loss)} ${where} (try a lower learning rate or check the data for NaN)`,
             );
           }
           this.backward(r.grad, r.fused);
+          if (!variables.every((v) => allFinite(v.grad))) {
+            throw new ConvlensError(
+              `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
+            );
+          }
           return r;
         });
         optimizer.step(variables);
@@ -574,13 +599,16 @@ function buildAfter(previous: Layer, layer: Layer): void {
   if (!layer.built) layer.build(shape);
 }
 
-function countCorrect(loss: LossName, y: Tensor, p: Tensor<'float32'>): number {
+/** Correct predictions in `p` (probabilities, or logits: a sigmoid's 0.5 is a logit's 0; argmax is the same for both). */
+function countCorrect(loss: LossName, y: Tensor, p: Tensor<'float32'>, logits: boolean): number {
   const classes = p.shape[p.rank - 1];
   const rows = p.size / classes;
+  const threshold = logits ? 0 : 0.5;
   let correct = 0;
   for (let i = 0; i < rows; i++) {
     if (loss === 'binaryCrossentropy' || classes === 1) {
-      for (let j = 0; j < classes; j++) correct += (p.data[i * classes + j] > 0.5 ? 1 : 0) === y.data[i * classes + j] ? 1 / classes : 0;
+      for (let j = 0; j < classes; j++)
+        correct += (p.data[i * classes + j] > threshold ? 1 : 0) === y.data[i * classes + j] ? 1 / classes : 0;
       continue;
     }
     let best = 0;
@@ -595,4 +623,22 @@ function argmaxRow(y: Tensor, row: number, classes: number): number {
   let best = 0;
   for (let j = 1; j < classes; j++) if (y.data[row * classes + j] > y.data[row * classes + best]) best = j;
   return best;
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
+/** compile's `loss`: a name, or `{ name, fromLogits }` for the cross-entropies. */
+function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
+  if (typeof arg !== 'object' || arg === null) return { loss: lossName(arg), fromLogits: false };
+  checkOptions('compile (loss)', arg, ['name', 'fromLogits']);
+  const loss = lossName(arg.name);
+  const fromLogits = arg.fromLogits ?? false;
+  if (typeof fromLogits !== 'boolean')
+    throw new ConvlensError(`compile: loss.fromLogits must be true or false, got ${describeValue(fromLogits)}`);
+  if (fromLogits && loss === 'meanSquaredError')
+    throw new ConvlensError('compile: fromLogits is for the cross-entropy losses, not meanSquaredError');
+  return { loss, fromLogits };
 }

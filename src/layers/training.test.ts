@@ -33,7 +33,7 @@ function oneHot(labels: ArrayLike<number>, classes: number): Tensor<'float32'> {
 beforeEach(() => resetNames());
 
 /** A small convnet in both libraries, with our (seeded) initial weights copied into tfjs. */
-function twinConvnets(head: { units: number; activation: 'softmax' | 'sigmoid' }): { ours: Sequential; theirs: tfl.Sequential } {
+function twinConvnets(head: { units: number; activation: 'softmax' | 'sigmoid' | 'linear' }): { ours: Sequential; theirs: tfl.Sequential } {
   const ours = new Sequential([
     new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same', inputShape: [6, 6, 2] }),
     new MaxPool2D(),
@@ -112,6 +112,41 @@ forEachBackend(() => {
         worst = Math.max(worst, maxDiff(w.data, theirWeights[i].dataSync()));
       });
       reportDiff('fit (3 momentum steps) weights vs tfjs-layers', worst);
+    });
+
+    it('a linear head with the loss from logits (Keras from_logits=True): sparse and binary cross-entropy', async () => {
+      setSeed(16);
+      const rng = caseRng('fit from logits', 0);
+      const sparse = twinConvnets({ units: 3, activation: 'linear' });
+      const x = f32(rng, [10, 6, 6, 2]);
+      const labels = rng.ints(10, 0, 2);
+      sparse.ours.compile({
+        optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+        loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true },
+      });
+      sparse.theirs.compile({
+        optimizer: tf.train.momentum(0.1, 0.9),
+        loss: (yTrue, logits) => tf.neg(tf.mean(tf.sum(tf.mul(yTrue, tf.logSoftmax(logits)), -1))),
+      });
+      const history = await sparse.ours.fit(x, new Tensor(labels, [10], 'int32'), { epochs: 3, batchSize: 10, shuffle: false });
+      const expected = await sparse.theirs.fit(tfOf(x), tfOf(oneHot(labels, 3)), { epochs: 3, batchSize: 10, shuffle: false, verbose: 0 });
+      expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'sparse loss');
+      const theirWeights = sparse.theirs.getWeights();
+      sparse.ours.getWeights().forEach((w, i) => expectClose(w, theirWeights[i].dataSync(), 1e-4, `sparse weight ${i}`));
+
+      const binary = twinConvnets({ units: 2, activation: 'linear' });
+      const y = new Tensor(
+        Float32Array.from({ length: 20 }, () => (rng.bool() ? 1 : 0)),
+        [10, 2],
+        'float32',
+      );
+      binary.ours.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: true }, metrics: ['accuracy'] });
+      binary.theirs.compile({ optimizer: tf.train.sgd(0.01), loss: (yTrue, logits) => tf.losses.sigmoidCrossEntropy(yTrue, logits) });
+      await compareFit(binary.ours, binary.theirs, x, y, 2, 'binary from logits');
+      // accuracy thresholds a logit at 0, where a sigmoid is 0.5
+      const logits = binary.ours.predict(x).data;
+      const right = Array.from(logits).filter((z, i) => (z > 0 ? 1 : 0) === y.data[i]).length;
+      expectClose(binary.ours.evaluate(x, y).accuracy, right / 20, 1e-6, 'binary accuracy from logits');
     });
 
     it('sigmoid + binary cross-entropy with SGD, 2 epochs, and evaluate', async () => {
@@ -490,6 +525,19 @@ describe('fit options and history', () => {
     );
   });
 
+  it('a diverging fit stops while its loss is still a float32, and leaves the weights finite', async () => {
+    // w·x with x = 1, 2 against 100, −50 at learning rate 1e6: the loss grows ~1e13 a step
+    const model = new Sequential([new Dense({ units: 1, inputShape: [1] })]);
+    model.setWeights([new Tensor(new Float32Array([1]), [1, 1], 'float32'), new Tensor(new Float32Array([0]), [1], 'float32')]);
+    model.compile({ optimizer: new SGD({ learningRate: 1e6 }), loss: 'meanSquaredError' });
+    const x = new Tensor(new Float32Array([1, 2]), [2, 1], 'float32');
+    const y = new Tensor(new Float32Array([100, -50]), [2, 1], 'float32');
+    await expect(model.fit(x, y, { epochs: 20, batchSize: 1, shuffle: false })).rejects.toThrow(
+      /^fit: the loss became Infinity at epoch \d+, batch \d+ \(try a lower learning rate/,
+    );
+    expect(model.getWeights().every((w) => w.data.every(Number.isFinite))).toBe(true);
+  });
+
   it('labels that do not match the loss or the data are rejected naming the shapes', async () => {
     const data = bars(4, caseRng('labels', 0));
     const model = barNet();
@@ -508,6 +556,41 @@ describe('fit options and history', () => {
     const error = await model.fit(data.x, new Tensor(Int32Array.of(0, 1, 2, 0), [4], 'int32')).catch((e) => e);
     expect(error).toBeInstanceOf(ConvlensError);
     expect(error.message).toBe('sparseCategoricalCrossentropy: label 2 at index 2 is not a class index in [0, 1]');
+    // cross-entropy labels are probabilities: Keras would train towards a negative or zero loss
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const soft = new Tensor(Float32Array.of(1, 0, 0.3, 0.7, 0, 0, 0, 1), [4, 2], 'float32');
+    await expect(model.fit(data.x, soft)).rejects.toThrow(
+      'categoricalCrossentropy: the labels of example 2 sum to 0, not 1 (expected one-hot rows or probabilities)',
+    );
+    soft.data.set([-1, 2], 4);
+    await expect(model.fit(data.x, soft)).rejects.toThrow('categoricalCrossentropy: label -1 at index 4 is not a probability in [0, 1]');
+    const binary = new Sequential([new Flatten({ inputShape: [8, 8, 1] }), new Dense({ units: 1, activation: 'sigmoid' })]);
+    binary.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    await expect(binary.fit(data.x, new Tensor(Float32Array.of(0, 1, 2, 1), [4, 1], 'float32'))).rejects.toThrow(
+      'binaryCrossentropy: label 2 at index 2 is not a probability in [0, 1]',
+    );
+  });
+
+  it('a loss from logits is refused after a softmax, for meanSquaredError, and with a bad flag', async () => {
+    const data = bars(2, caseRng('from logits errors', 0));
+    const y = new Tensor(data.labels, [2], 'int32');
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
+    await expect(model.fit(data.x, y)).rejects.toThrow(
+      'fit: the loss takes logits (fromLogits), but the last layer already applies softmax: make it linear, or compile without fromLogits',
+    );
+    expectConvlensError(
+      () => model.compile({ optimizer: 'sgd', loss: { name: 'mse', fromLogits: true } }),
+      /^compile: fromLogits is for the cross-entropy losses, not meanSquaredError$/,
+    );
+    expectConvlensError(
+      () => model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: 'yes' as never } }),
+      /^compile: loss.fromLogits must be true or false, got "yes"$/,
+    );
+    expectConvlensError(
+      () => model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', from_logits: true } as never }),
+      /from_logits/,
+    );
   });
 
   it('fit and evaluate need compile; options are checked', async () => {

@@ -95,6 +95,25 @@ describe('losses against tfjs', () => {
     }
   });
 
+  it("sparseCategoricalCrossentropy from outputs that are not probabilities (a ReLU's, rows of zeros) follows Keras: clip, log, softmax", () => {
+    for (let index = 0; index < 20; index++) {
+      const rng = caseRng('scce relu', index);
+      const [rows, classes] = [rng.int(1, 6), rng.int(2, 6)];
+      const data = Float32Array.from(rng.floats(rows * classes, -2, 3), (v) => Math.max(v, 0));
+      if (index % 4 === 0) data.fill(0, 0, classes); // a dead row
+      const predictions = f32(data, [rows, classes]);
+      const classIds = rng.ints(rows, 0, classes - 1);
+      // keras/backend.py sparse_categorical_crossentropy, written with tfjs ops: the loss and, by tfjs' autodiff, its gradient
+      const expected = tfLoss((p) => {
+        const logits = tf.log(tf.clipByValue(p, EPSILON, 1 - EPSILON));
+        return tf.losses.softmaxCrossEntropy(tfOf(oneHot(classIds, classes)), logits) as tf.Scalar;
+      }, predictions);
+      const got = sparseCategoricalCrossentropy(new Tensor(classIds, [rows], 'int32'), predictions);
+      expect(Number.isFinite(got.loss)).toBe(true);
+      expectLoss(got, expected, `case ${index}`, 2e-5);
+    }
+  });
+
   it('binaryCrossentropy from logits matches tf.losses.sigmoidCrossEntropy, from probabilities tfjs-layers', () => {
     for (let index = 0; index < 20; index++) {
       const rng = caseRng('bce', index);

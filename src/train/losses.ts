@@ -79,9 +79,34 @@ function checkClassIds(op: string, labels: Tensor, predictionsShape: readonly nu
  * reject bad labels for the whole data set (with indices into it) before training starts.
  */
 export function checkLabels(loss: LossName, labels: Tensor, predictionsShape: readonly number[]): void {
-  if (loss === 'sparseCategoricalCrossentropy') checkClassIds(loss, labels, predictionsShape);
-  else checkSameShape(loss, labels, predictionsShape);
+  if (loss === 'sparseCategoricalCrossentropy') return checkClassIds(loss, labels, predictionsShape);
+  checkSameShape(loss, labels, predictionsShape);
+  if (loss === 'binaryCrossentropy') checkProbabilities(loss, labels, 1);
+  if (loss === 'categoricalCrossentropy')
+    checkProbabilities(loss, labels, predictionsShape.length > 1 ? predictionsShape[predictionsShape.length - 1] : 1);
 }
+
+/**
+ * Cross-entropy labels are probabilities: each in [0, 1], and for categorical each row a
+ * distribution (one-hot, or soft labels summing to 1). Keras trains on others without a word,
+ * towards a loss that means nothing (negative, or 0 for a row of zeros).
+ */
+function checkProbabilities(op: LossName, labels: Tensor, rowLength: number): void {
+  const y = labels.data;
+  for (let i = 0; i < y.length; i++) {
+    if (!(y[i] >= 0 && y[i] <= 1)) throw new ConvlensError(`${op}: label ${y[i]} at index ${i} is not a probability in [0, 1]`);
+  }
+  if (rowLength === 1) return;
+  for (let row = 0; row < y.length / rowLength; row++) {
+    let sum = 0;
+    for (let j = 0; j < rowLength; j++) sum += y[row * rowLength + j];
+    if (Math.abs(sum - 1) > 1e-3) {
+      throw new ConvlensError(`${op}: the labels of example ${row} sum to ${sum}, not 1 (expected one-hot rows or probabilities)`);
+    }
+  }
+}
+
+const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
 
 /** log(softmax(z)) for one row, without overflow. */
 function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Array): void {
@@ -95,10 +120,18 @@ function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Ar
 
 /**
  * Cross-entropy for class targets given as rows (`target(i, j)`), from logits or probabilities.
- * Probabilities are renormalised and clipped to [ε, 1 − ε] as Keras does; the gradient goes
- * through both (so it is right for rows that do not sum to 1, and zero where clipped).
+ * Probabilities are renormalised and clipped to [ε, 1 − ε] in Keras' order: categorical
+ * renormalises then clips; sparse (`clipFirst`) clips then renormalises, so a row of zeros (a
+ * ReLU output) still has a loss. The gradient goes through both (right for rows that do not sum
+ * to 1, and zero where clipped).
  */
-function crossentropy(op: string, predictions: Tensor, target: (row: number, j: number) => number, fromLogits: boolean): LossResult {
+function crossentropy(
+  op: string,
+  predictions: Tensor,
+  target: (row: number, j: number) => number,
+  fromLogits: boolean,
+  clipFirst = false,
+): LossResult {
   const [rows, classes] = rowsOf(op, predictions);
   const p = predictions.data as Float32Array;
   const grad = new Float32Array(p.length);
@@ -116,6 +149,16 @@ function crossentropy(op: string, predictions: Tensor, target: (row: number, j: 
         total -= t * logProbs[j];
         grad[start + j] = (Math.exp(logProbs[j]) * targetSum - t) / rows;
       }
+    } else if (clipFirst) {
+      // With c = clip(p) and q = c / S, S = Σc: d/dp_j of −Σ_k t_k·log q_k is −t_j / c_j + Σt / S where p_j is not clipped.
+      let clippedSum = 0;
+      for (let j = 0; j < classes; j++) clippedSum += clip(p[start + j]);
+      for (let j = 0; j < classes; j++) {
+        const t = target(i, j);
+        const c = clip(p[start + j]);
+        total -= t * Math.log(c / clippedSum);
+        grad[start + j] = c === p[start + j] ? (-t / c + targetSum / clippedSum) / rows : 0;
+      }
     } else {
       // With q = p / S: d/dp_j of −Σ_k t_k·log q_k is −t_j / p_j + Σ_k t_k / S over unclipped k.
       let rowSum = 0;
@@ -124,7 +167,7 @@ function crossentropy(op: string, predictions: Tensor, target: (row: number, j: 
       for (let j = 0; j < classes; j++) {
         const t = target(i, j);
         const q = p[start + j] / rowSum;
-        const clipped = Math.min(1 - EPSILON, Math.max(EPSILON, q));
+        const clipped = clip(q);
         total -= t * Math.log(clipped);
         const active = q === clipped;
         if (active) shared += t / rowSum;
@@ -148,7 +191,7 @@ export function sparseCategoricalCrossentropy(labels: Tensor, predictions: Tenso
   const op = 'sparseCategoricalCrossentropy';
   rowsOf(op, predictions);
   checkClassIds(op, labels, predictions.shape);
-  return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false);
+  return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false, true);
 }
 
 /** Mean over the last axis of Keras' binary cross-entropy, then mean over the batch. */
@@ -168,7 +211,7 @@ export function binaryCrossentropy(labels: Tensor, predictions: Tensor, options:
       total += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
       grad[i] = (1 / (1 + Math.exp(-z)) - t) / n;
     } else {
-      const q = Math.min(1 - EPSILON, Math.max(EPSILON, p[i]));
+      const q = clip(p[i]);
       total -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
       grad[i] = q === p[i] ? (q - t) / (q * (1 - q) * n) : 0;
     }
