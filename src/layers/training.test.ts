@@ -132,7 +132,9 @@ forEachBackend(() => {
       const expected = await sparse.theirs.fit(tfOf(x), tfOf(oneHot(labels, 3)), { epochs: 3, batchSize: 10, shuffle: false, verbose: 0 });
       expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'sparse loss');
       const theirWeights = sparse.theirs.getWeights();
-      sparse.ours.getWeights().forEach((w, i) => expectClose(w, theirWeights[i].dataSync(), 1e-4, `sparse weight ${i}`));
+      sparse.ours.getWeights().forEach((w, i) => {
+        expectClose(w, theirWeights[i].dataSync(), 1e-4, `sparse weight ${i}`);
+      });
 
       const binary = twinConvnets({ units: 2, activation: 'linear' });
       const y = new Tensor(

@@ -79,11 +79,13 @@ function checkClassIds(op: string, labels: Tensor, predictionsShape: readonly nu
  * reject bad labels for the whole data set (with indices into it) before training starts.
  */
 export function checkLabels(loss: LossName, labels: Tensor, predictionsShape: readonly number[]): void {
-  if (loss === 'sparseCategoricalCrossentropy') return checkClassIds(loss, labels, predictionsShape);
+  if (loss === 'sparseCategoricalCrossentropy') {
+    checkClassIds(loss, labels, predictionsShape);
+    return;
+  }
   checkSameShape(loss, labels, predictionsShape);
   if (loss === 'binaryCrossentropy') checkProbabilities(loss, labels, 1);
-  if (loss === 'categoricalCrossentropy')
-    checkProbabilities(loss, labels, predictionsShape.length > 1 ? predictionsShape[predictionsShape.length - 1] : 1);
+  if (loss === 'categoricalCrossentropy') checkProbabilities(loss, labels, predictionsShape.at(-1) ?? 1);
 }
 
 /**
