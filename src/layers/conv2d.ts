@@ -68,6 +68,11 @@ export class Conv2D extends Layer {
     this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
     this.strides = positivePair(where, 'strides', args.strides ?? 1);
     this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw new ConvlensError(
+        `${where}: strides ${describeValue(this.strides)} and dilationRate ${describeValue(this.dilationRate)} cannot both be above 1, as in Keras (one of them must be 1)`,
+      );
+    }
     this.padding = paddingArg(where, args.padding);
     checkDataFormat(where, args.dataFormat);
     this.activation = activationName(where, args.activation);

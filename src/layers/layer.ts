@@ -169,7 +169,17 @@ export abstract class Layer {
       throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     }
     const exampleShape = x.shape.slice(1);
-    if (!this.built) this.build(exampleShape);
+    if (!this.built) {
+      try {
+        this.build(exampleShape);
+      } catch (error) {
+        // build sees one example's shape; say what apply was given
+        if (!(error instanceof ConvlensError)) throw error;
+        throw new ConvlensError(
+          `${error.message} (apply's input ${formatShape(x.shape)} is a batch: its first axis counts the examples; expandDims(x, 0) makes a batch of one)`,
+        );
+      }
+    }
     this.checkInput(x.shape);
     return this.forward(x as Tensor<'float32'>, training);
   }

@@ -311,9 +311,11 @@ describe('Sequential', () => {
     expectConvlensError(() => model.setWeights(wrongDense), 'dense: weight dense/kernel has shape [1568, 10], setWeights got [10, 1568]');
   });
 
-  it('getLayer finds layers by name and names the choices when it cannot', () => {
+  it('getLayer finds layers by name or index and names the choices when it cannot', () => {
     const model = mnistNet();
     expect(model.getLayer('conv2d_1')).toBe(model.layers[2]);
+    expect(model.getLayer(2)).toBe(model.layers[2]);
+    expectConvlensError(() => model.getLayer(6), 'getLayer: no layer at index 6 (the model has 6, from 0)');
     expectConvlensError(
       () => model.getLayer('conv2d_9'),
       'getLayer: no layer named "conv2d_9" (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
@@ -368,6 +370,11 @@ describe('Sequential', () => {
         ),
       'c (Conv2D): expected inputs of shape (height, width, channels), got [2]',
     );
+    // one image without its batch axis, given straight to a layer
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 2, name: 'one' }).apply(f32(caseRng('x', 2), [5, 5, 1])),
+      "one (Conv2D): expected inputs of shape (height, width, channels), got [5, 1] (apply's input [5, 5, 1] is a batch: its first axis counts the examples; expandDims(x, 0) makes a batch of one)",
+    );
   });
 
   it('rejects bad layer arguments with messages that name the layer', () => {
@@ -385,6 +392,10 @@ describe('Sequential', () => {
     expectConvlensError(() => new Dropout(1), /rate must be a number in \[0, 1\), got 1/);
     const model = new Sequential([new Dense({ units: 1, name: 'x', inputShape: [1] })]);
     expectConvlensError(() => model.add(new Dense({ units: 1, name: 'x' })), /a layer named 'x' is already in the model/);
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 3, strides: 2, dilationRate: 2 }),
+      /^Conv2D 'conv2d(_\d+)?': strides \[2, 2\] and dilationRate \[2, 2\] cannot both be above 1, as in Keras \(one of them must be 1\)$/,
+    );
   });
 });
 

@@ -60,7 +60,8 @@ interface Compiled {
   loss: LossName;
   /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
   fromLogits: boolean;
-  accuracy: boolean;
+  /** The accuracy's key in logs and history, as compile's metrics name it (`accuracy` or `acc`), if asked for. */
+  accuracy: 'accuracy' | 'acc' | undefined;
 }
 
 /** Takes examples `indices` of `t` (along the batch axis) into a new tensor (into `into` when given: float32, the right size). */
@@ -133,7 +134,7 @@ function validationPair(value: unknown): [Tensor, Tensor] | undefined {
 }
 
 /** The metric names compile accepts: a list, or one name alone. */
-function metricsArg(metrics: unknown): string[] {
+function metricsArg(metrics: unknown): ('accuracy' | 'acc')[] {
   if (metrics === undefined) return [];
   const list = typeof metrics === 'string' ? [metrics] : metrics;
   if (!Array.isArray(list)) {
@@ -142,7 +143,7 @@ function metricsArg(metrics: unknown): string[] {
   for (const m of list) {
     if (m !== 'accuracy' && m !== 'acc') throw new ConvlensError(`compile: unknown metric ${describeValue(m)} (supported: 'accuracy')`);
   }
-  return list;
+  return list as ('accuracy' | 'acc')[];
 }
 
 function range(start: number, end: number): Int32Array {
@@ -224,7 +225,16 @@ export class Sequential {
     return this.layerList[this.layerList.length - 1]?.outputShape;
   }
 
-  getLayer(name: string): Layer {
+  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
+  getLayer(nameOrIndex: string | number): Layer {
+    if (typeof nameOrIndex === 'number') {
+      const layer = this.layerList[nameOrIndex];
+      if (!Number.isInteger(nameOrIndex) || !layer) {
+        throw new ConvlensError(`getLayer: no layer at index ${nameOrIndex} (the model has ${this.layerList.length}, from 0)`);
+      }
+      return layer;
+    }
+    const name = nameOrIndex;
     const layer = this.layerList.find((l) => l.name === name);
     if (!layer)
       throw new ConvlensError(`getLayer: no layer named ${describeValue(name)} (layers: ${this.layerList.map((l) => l.name).join(', ')})`);
@@ -366,7 +376,7 @@ export class Sequential {
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: metrics.length > 0 };
+    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: metrics[0] };
   }
 
   private requireCompiled(op: string): Compiled {
@@ -512,7 +522,8 @@ export class Sequential {
         // Keras' validation_batch_size defaults to the batch size
         const v = this.evaluate(validation[0], validation[1], { batchSize });
         logs.val_loss = v.loss;
-        if (this.compiled?.accuracy) logs.val_accuracy = v.accuracy;
+        const key = this.compiled?.accuracy;
+        if (key) logs[`val_${key}`] = v.accuracy;
       }
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
@@ -539,7 +550,8 @@ export class Sequential {
   }
 
   private logs(loss: number, accuracy: number): Logs {
-    return this.compiled?.accuracy ? { loss, accuracy } : { loss };
+    const key = this.compiled?.accuracy;
+    return key ? { loss, [key]: accuracy } : { loss };
   }
 
   private backward(grad: Float32Array, fused: boolean): void {

@@ -376,6 +376,16 @@ describe('fit options and history', () => {
     expectClose(history.history.val_accuracy[0], after.accuracy, 0);
   });
 
+  it("metrics: ['acc'] names the accuracy acc in logs and history, as Keras and tfjs do", async () => {
+    const data = bars(4, caseRng('acc key', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['acc'] });
+    const y = new Tensor(data.labels, [4], 'int32');
+    const history = await model.fit(data.x, y, { validationData: [data.x, y] });
+    expect(Object.keys(history.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
+    expect(model.evaluate(data.x, y).accuracy).toBe(history.history.val_acc[0]);
+  });
+
   it('validationData gives val_loss; callbacks run in order with the logs', async () => {
     setSeed(32);
     const data = bars(12, caseRng('callbacks', 0));

@@ -107,6 +107,7 @@ describe('getOptimizer', () => {
     expectConvlensError(() => getOptimizer('rmsprop'), `compile: unknown optimizer "rmsprop" (expected 'adam' or 'sgd')`);
     expectConvlensError(() => new SGD({ learningRate: -1 }), /sgd: learningRate must be a finite number ≥ 0, got -1/);
     expectConvlensError(() => new Adam({ beta1: 1 }), /adam: beta1 and beta2 must be below 1/);
+    expectConvlensError(() => new SGD({ momentum: 1.5 }), /^sgd: momentum must be from 0 to 1, as in Keras, got 1.5$/);
   });
 });
 

@@ -43,6 +43,7 @@ export class SGD implements Optimizer {
     const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
     checkRate('sgd', learningRate, 'learningRate');
     checkRate('sgd', momentum, 'momentum');
+    if (momentum > 1) throw new ConvlensError(`sgd: momentum must be from 0 to 1, as in Keras, got ${momentum}`);
     if (typeof nesterov !== 'boolean') throw new ConvlensError(`sgd: nesterov must be true or false, got ${describeValue(nesterov)}`);
     this.learningRate = learningRate;
     this.momentum = momentum;
