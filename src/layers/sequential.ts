@@ -424,6 +424,19 @@ export class Sequential {
       );
     }
     if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
+    for (const [arg, t] of [
+      ['x', x],
+      ['y', y],
+    ] as const) {
+      const i = firstNonFinite(t.data);
+      if (i >= 0) {
+        const example = Math.floor(i / (t.size / t.shape[0]));
+        throw new ConvlensError(
+          `${op}: ${arg} holds ${t.data[i]} in example ${example} (at flat index ${i}); the data must be finite numbers`,
+        );
+      }
+    }
   }
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
@@ -502,7 +515,7 @@ export class Sequential {
             );
           }
           this.backward(r.grad, r.fused);
-          if (!variables.every((v) => allFinite(v.grad))) {
+          if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
             throw new ConvlensError(
               `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
             );
@@ -637,9 +650,9 @@ function argmaxRow(y: Tensor, row: number, classes: number): number {
   return best;
 }
 
-function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-  return true;
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }
 
 /** compile's `loss`: a name, or `{ name, fromLogits }` for the cross-entropies. */

@@ -527,13 +527,24 @@ describe('fit options and history', () => {
     }
   });
 
-  it('a NaN loss stops training with a clear error', async () => {
+  it('NaN in the data is refused before training, naming the example', async () => {
     const data = bars(4, caseRng('nan', 0));
-    data.x.data[5] = Number.NaN;
+    data.x.data[64 * 2 + 5] = Number.NaN;
     const model = barNet();
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(model.fit(data.x, new Tensor(data.labels, [4], 'int32'), { batchSize: 2, shuffle: false })).rejects.toThrow(
-      'fit: the loss became NaN at epoch 1, batch 1 (try a lower learning rate or check the data for NaN)',
+    const y = new Tensor(data.labels, [4], 'int32');
+    await expect(model.fit(data.x, y, { batchSize: 2, shuffle: false })).rejects.toThrow(
+      'fit: x holds NaN in example 2 (at flat index 133); the data must be finite numbers',
+    );
+    const clean = bars(4, caseRng('nan', 0));
+    const soft = new Tensor(Float32Array.of(1, 0, Number.POSITIVE_INFINITY, 0, 0, 1, 1, 0), [4, 2], 'float32');
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    expectConvlensError(
+      () => model.evaluate(clean.x, soft),
+      'evaluate: y holds Infinity in example 1 (at flat index 2); the data must be finite numbers',
+    );
+    await expect(model.fit(clean.x, y, { validationData: [data.x, y] })).rejects.toThrow(
+      /^fit \(validationData\): x holds NaN in example 2/,
     );
   });
 
