@@ -2,13 +2,11 @@ import { backend } from '../backend/registry.js';
 import type { BinaryOp } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import { fromValues } from '../tensor/create.js';
-import { allocate, type DType, upcast } from '../tensor/dtype.js';
+import { allocate, type DType, INTEGER_RANGE, upcast } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { asTensor, type TensorInput } from './convert.js';
-
-const INTEGER_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255] };
 
 /**
  * Converts an operand. Plain numbers and arrays beside a tensor take that tensor's dtype when
@@ -18,7 +16,7 @@ const INTEGER_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-(2 **
 function operand(op: BinaryOp, arg: string, value: TensorInput, other: TensorInput): Tensor {
   if (value instanceof Tensor || ArrayBuffer.isView(value) || value == null || !(other instanceof Tensor)) return asTensor(op, arg, value);
   const t = fromValues(op, value, undefined, undefined, true, `'${arg}'`); // integers read exactly, as int32
-  const range = INTEGER_RANGE[other.dtype];
+  const range = other.dtype === 'int32' || other.dtype === 'uint8' ? INTEGER_RANGE[other.dtype] : undefined;
   const fits = other.dtype === 'float32' || (range && t.data.every((v) => Number.isInteger(v) && v >= range[0] && v <= range[1]));
   return fits ? cast(t, other.dtype) : t;
 }

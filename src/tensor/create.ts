@@ -1,5 +1,5 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, isDType, type TypedArray } from './dtype.js';
+import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, INTEGER_RANGE, isDType, type TypedArray } from './dtype.js';
 import { formatShape, isValidShape, sizeFromShape } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
@@ -99,8 +99,6 @@ export function fromValues(
   }
   return new Tensor(data, finalShape, finalDType);
 }
-
-const INTEGER_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255] } as const;
 
 /**
  * `tf.constant` refuses a value its integer dtype cannot hold (1.5 or 300 as uint8) rather than

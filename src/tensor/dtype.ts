@@ -96,3 +96,6 @@ const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3 };
 export function upcast(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
+
+/** The values each integer dtype holds. */
+export const INTEGER_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255] } as const;
