@@ -53,6 +53,7 @@ export class Conv2D extends Layer {
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: Conv2DInfo } | undefined;
+  protected override readonly exampleRank = 3;
 
   constructor(args: Conv2DLayerArgs) {
     super(

@@ -116,6 +116,8 @@ export abstract class Layer {
   logits: Tensor<'float32'> | undefined;
   /** Set by the model that trains or evaluates this layer (see Workspace). */
   workspace: Workspace | undefined;
+  /** The rank of one example, for layers that take images (height, width, channels). */
+  protected readonly exampleRank: number | undefined = undefined;
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || !VALID_NAME.test(args.name))) {
@@ -168,18 +170,12 @@ export abstract class Layer {
     if (x.dtype !== 'float32') {
       throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     }
-    const exampleShape = x.shape.slice(1);
-    if (!this.built) {
-      try {
-        this.build(exampleShape);
-      } catch (error) {
-        // build sees one example's shape; say what apply was given
-        if (!(error instanceof ConvlensError)) throw error;
-        throw new ConvlensError(
-          `${error.message} (apply's input ${formatShape(x.shape)} is a batch: its first axis counts the examples; expandDims(x, 0) makes a batch of one)`,
-        );
-      }
+    if (x.rank === this.exampleRank) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): apply takes a batch [batch, height, width, channels], got one example of shape ${formatShape(x.shape)} (expandDims(x, 0) makes a batch of one)`,
+      );
     }
+    if (!this.built) this.build(x.shape.slice(1));
     this.checkInput(x.shape);
     return this.forward(x as Tensor<'float32'>, training);
   }

@@ -373,7 +373,12 @@ describe('Sequential', () => {
     // one image without its batch axis, given straight to a layer
     expectConvlensError(
       () => new Conv2D({ filters: 1, kernelSize: 2, name: 'one' }).apply(f32(caseRng('x', 2), [5, 5, 1])),
-      "one (Conv2D): expected inputs of shape (height, width, channels), got [5, 1] (apply's input [5, 5, 1] is a batch: its first axis counts the examples; expandDims(x, 0) makes a batch of one)",
+      'one (Conv2D): apply takes a batch [batch, height, width, channels], got one example of shape [5, 5, 1] (expandDims(x, 0) makes a batch of one)',
+    );
+    // a batch whose images are too small is told just that
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 9, name: 'wide' }).apply(f32(caseRng('x', 3), [1, 5, 5, 1])),
+      'wide (Conv2D): conv2d: window height 9 is larger than the input height 5 under VALID padding',
     );
   });
 

@@ -33,6 +33,7 @@ abstract class Pool2D extends Layer {
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
   private cache: { x: Tensor<'float32'>; info: Pool2DInfo } | undefined;
+  protected override readonly exampleRank = 3;
 
   constructor(
     className: string,

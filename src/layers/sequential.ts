@@ -60,8 +60,10 @@ interface Compiled {
   loss: LossName;
   /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
   fromLogits: boolean;
-  /** The accuracy's key in logs and history, as compile's metrics name it (`accuracy` or `acc`), if asked for. */
-  accuracy: 'accuracy' | 'acc' | undefined;
+  /** The accuracy's keys in logs and history, as compile's metrics name it (`accuracy`, `acc`, or both). */
+  accuracy: ('accuracy' | 'acc')[];
+  /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
+  warnedLogits?: boolean;
 }
 
 /** Takes examples `indices` of `t` (along the batch axis) into a new tensor (into `into` when given: float32, the right size). */
@@ -376,7 +378,7 @@ export class Sequential {
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: metrics[0] };
+    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: [...new Set(metrics)] };
   }
 
   private requireCompiled(op: string): Compiled {
@@ -399,16 +401,42 @@ export class Sequential {
     return last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
   }
 
-  /** Loss, accuracy count and gradient for one batch; runs the forward pass in training mode when asked. */
-  private lossOf(x: Tensor, y: Tensor, training: boolean): { loss: number; correct: number; grad: Float32Array; fused: boolean } {
-    const op = training ? 'fit' : 'evaluate';
-    const { loss, fromLogits } = this.requireCompiled(op);
-    const fused = this.fusedActivation(loss);
-    if (fromLogits && fused) {
+  /**
+   * How the loss reads the model's outputs, checked once per fit or evaluate, before any work: from
+   * the last layer's logits when it applies the loss's softmax/sigmoid (`fused`), or from outputs
+   * that are logits (`fromLogits`). A `fromLogits` loss after its own softmax/sigmoid is what Keras
+   * warns of and then computes from the logits; after the other one, it is refused.
+   */
+  private lossMode(op: string): { fused: boolean; fromLogits: boolean } {
+    const compiled = this.requireCompiled(op);
+    const fused = this.fusedActivation(compiled.loss);
+    const activation = this.lastActivation();
+    if (!compiled.fromLogits) return { fused, fromLogits: false };
+    if (fused) {
+      if (!compiled.warnedLogits) {
+        compiled.warnedLogits = true;
+        console.warn(
+          `convlens: ${compiled.loss} was compiled with fromLogits, but the last layer applies ${activation} and so gives probabilities; the loss uses its logits, as Keras does`,
+        );
+      }
+      return { fused, fromLogits: false };
+    }
+    if (activation === 'softmax' || activation === 'sigmoid') {
       throw new ConvlensError(
-        `${op}: the loss takes logits (fromLogits), but the last layer already applies ${this.lastActivation()}: make it linear, or compile without fromLogits`,
+        `${op}: ${compiled.loss} takes logits (fromLogits), but the last layer applies ${activation}: make it linear, or compile without fromLogits`,
       );
     }
+    return { fused, fromLogits: true };
+  }
+
+  /** Loss, accuracy count and gradient for one batch; runs the forward pass in training mode when asked. */
+  private lossOf(
+    x: Tensor,
+    y: Tensor,
+    training: boolean,
+    { fused, fromLogits }: { fused: boolean; fromLogits: boolean },
+  ): { loss: number; correct: number; grad: Float32Array; fused: boolean } {
+    const { loss } = this.requireCompiled(training ? 'fit' : 'evaluate');
     const outputs = this.run(x, training);
     const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : outputs;
     const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
@@ -493,6 +521,7 @@ export class Sequential {
     const history: History = { epoch: [], history: {} };
     const variables = this.layerList.flatMap((l) => l.trainableWeights);
     this.stopTraining = false;
+    const mode = this.lossMode('fit');
     await callbacks.onTrainBegin?.();
     for (let epoch = 0; epoch < epochs; epoch++) {
       await callbacks.onEpochBegin?.(epoch);
@@ -506,7 +535,7 @@ export class Sequential {
         const result = this.withWorkspace(() => {
           const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * (trainX.size / trainX.shape[0])));
           const by = gather(trainY, indices);
-          const r = this.lossOf(bx, by, true);
+          const r = this.lossOf(bx, by, true, mode);
           const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
           // a float32 loss, as TensorFlow's: one beyond 3.4e38 has already diverged
           if (!Number.isFinite(Math.fround(r.loss))) {
@@ -535,8 +564,7 @@ export class Sequential {
         // Keras' validation_batch_size defaults to the batch size
         const v = this.evaluate(validation[0], validation[1], { batchSize });
         logs.val_loss = v.loss;
-        const key = this.compiled?.accuracy;
-        if (key) logs[`val_${key}`] = v.accuracy;
+        for (const key of this.compiled?.accuracy ?? []) logs[`val_${key}`] = v.accuracy;
       }
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
@@ -563,8 +591,9 @@ export class Sequential {
   }
 
   private logs(loss: number, accuracy: number): Logs {
-    const key = this.compiled?.accuracy;
-    return key ? { loss, [key]: accuracy } : { loss };
+    const logs: Logs = { loss };
+    for (const key of this.compiled?.accuracy ?? []) logs[key] = accuracy;
+    return logs;
   }
 
   private backward(grad: Float32Array, fused: boolean): void {
@@ -592,6 +621,7 @@ export class Sequential {
     this.ensureBuilt('evaluate', x.shape);
     this.checkInputData(x);
     checkLabels(loss, y, [y.shape[0], ...this.outputShape!]);
+    const mode = this.lossMode('evaluate');
     let lossSum = 0;
     let correct = 0;
     const n = x.shape[0];
@@ -599,7 +629,7 @@ export class Sequential {
       const indices = range(start, Math.min(n, start + batchSize));
       const result = this.withWorkspace(() => {
         const bx = gather(x, indices, this.workspace.get(this, 'x', indices.length * (x.size / x.shape[0])));
-        return this.lossOf(bx, gather(y, indices), false);
+        return this.lossOf(bx, gather(y, indices), false, mode);
       });
       lossSum += result.loss * indices.length;
       correct += result.correct;
@@ -659,6 +689,8 @@ function firstNonFinite(values: ArrayLike<number>): number {
 function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
   if (typeof arg !== 'object' || arg === null) return { loss: lossName(arg), fromLogits: false };
   checkOptions('compile (loss)', arg, ['name', 'fromLogits']);
+  if (arg.name === undefined)
+    throw new ConvlensError(`compile: loss.name is required (e.g. { name: 'sparseCategoricalCrossentropy', fromLogits: true })`);
   const loss = lossName(arg.name);
   const fromLogits = arg.fromLogits ?? false;
   if (typeof fromLogits !== 'boolean')

@@ -384,6 +384,9 @@ describe('fit options and history', () => {
     const history = await model.fit(data.x, y, { validationData: [data.x, y] });
     expect(Object.keys(history.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
     expect(model.evaluate(data.x, y).accuracy).toBe(history.history.val_acc[0]);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['acc', 'accuracy'] });
+    const both = await model.fit(data.x, y);
+    expect(Object.keys(both.history).sort()).toEqual(['acc', 'accuracy', 'loss']);
   });
 
   it('validationData gives val_loss; callbacks run in order with the logs', async () => {
@@ -581,9 +584,12 @@ describe('fit options and history', () => {
     expect(error.message).toBe('sparseCategoricalCrossentropy: label 2 at index 2 is not a class index in [0, 1]');
     // cross-entropy labels are probabilities: Keras would train towards a negative or zero loss
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    // soft labels, and a row of zeros (left out, as Keras users mask rows), train
     const soft = new Tensor(Float32Array.of(1, 0, 0.3, 0.7, 0, 0, 0, 1), [4, 2], 'float32');
+    await model.fit(data.x, soft);
+    soft.data.set([0.5, 0.4], 4);
     await expect(model.fit(data.x, soft)).rejects.toThrow(
-      'categoricalCrossentropy: the labels of example 2 sum to 0, not 1 (expected one-hot rows or probabilities)',
+      'categoricalCrossentropy: the labels of row 2 sum to 0.9, not 1 (expected one-hot rows, probabilities, or zeros to leave a row out)',
     );
     soft.data.set([-1, 2], 4);
     await expect(model.fit(data.x, soft)).rejects.toThrow('categoricalCrossentropy: label -1 at index 4 is not a probability in [0, 1]');
@@ -594,14 +600,34 @@ describe('fit options and history', () => {
     );
   });
 
-  it('a loss from logits is refused after a softmax, for meanSquaredError, and with a bad flag', async () => {
+  it('a loss from logits after its own softmax warns and uses the logits, as Keras; after another activation, and for mse, it is refused', async () => {
     const data = bars(2, caseRng('from logits errors', 0));
     const y = new Tensor(data.labels, [2], 'int32');
+    setSeed(5);
+    const plain = barNet();
+    setSeed(5);
     const model = barNet();
+    plain.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     model.compile({ optimizer: 'sgd', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } });
-    await expect(model.fit(data.x, y)).rejects.toThrow(
-      'fit: the loss takes logits (fromLogits), but the last layer already applies softmax: make it linear, or compile without fromLogits',
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const expected = await plain.fit(data.x, y, { epochs: 2, shuffle: false });
+      const history = await model.fit(data.x, y, { epochs: 2, shuffle: false });
+      expect(history.history.loss).toEqual(expected.history.loss);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(
+        /^convlens: sparseCategoricalCrossentropy was compiled with fromLogits, but the last layer applies softmax/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    // before any callback runs
+    const begun = vi.fn();
+    model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: true } });
+    await expect(model.fit(data.x, oneHot(data.labels, 2), { callbacks: { onTrainBegin: begun } })).rejects.toThrow(
+      'fit: binaryCrossentropy takes logits (fromLogits), but the last layer applies softmax: make it linear, or compile without fromLogits',
     );
+    expect(begun).not.toHaveBeenCalled();
     expectConvlensError(
       () => model.compile({ optimizer: 'sgd', loss: { name: 'mse', fromLogits: true } }),
       /^compile: fromLogits is for the cross-entropy losses, not meanSquaredError$/,
@@ -610,6 +636,7 @@ describe('fit options and history', () => {
       () => model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: 'yes' as never } }),
       /^compile: loss.fromLogits must be true or false, got "yes"$/,
     );
+    expectConvlensError(() => model.compile({ optimizer: 'sgd', loss: { fromLogits: true } as never }), /^compile: loss.name is required/);
     expectConvlensError(
       () => model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', from_logits: true } as never }),
       /from_logits/,

@@ -56,16 +56,17 @@ describe('tensor and constant: dtypes', () => {
     expect(constant([0, 255], undefined, 'uint8').array()).toEqual([0, 255]);
   });
 
-  it('constant refuses values its integer dtype cannot hold, as tf.constant does', () => {
+  it('constant refuses a fraction for an integer dtype, as eager tf.constant does; whole numbers wrap, typed arrays are cast', () => {
     expectConvlensError(
       () => constant([1.5, -2.7], undefined, 'int32'),
-      /^constant: value 1.5 cannot be int32 \(a whole number from -2147483648 to 2147483647\), as in TensorFlow; to truncate or wrap it, make the tensor and cast it$/,
+      /^constant: value 1.5 cannot be int32: tf.constant refuses a fraction for an integer dtype \(cast truncates it: cast\(tensor\(values\), 'int32'\)\)$/,
     );
-    expectConvlensError(
-      () => constant([3, 300], undefined, 'uint8'),
-      /^constant: value 300 cannot be uint8 \(a whole number from 0 to 255\)/,
-    );
-    expectConvlensError(() => constant(new Float32Array([Number.NaN]), undefined, 'int32'), /^constant: value NaN cannot be int32/);
+    expectConvlensError(() => constant(Number.NaN, [1], 'uint8'), /^constant: value NaN cannot be uint8/);
+    // tf.constant(300, dtype=tf.uint8) is 44, and 2**31 as int32 wraps (an int64 cast); a NumPy array is cast
+    expect(constant([300, -1], undefined, 'uint8').array()).toEqual([44, 255]);
+    expect(constant([2 ** 31], undefined, 'int32').array()).toEqual([-(2 ** 31)]);
+    expect(constant(new Float32Array([1.5, -2.7]), undefined, 'int32').array()).toEqual([1, -2]);
+    expect(constant([true, false], undefined, 'int32').array()).toEqual([1, 0]);
   });
 });
 

@@ -43,7 +43,8 @@ function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boo
     }
   }
   // An empty list is float32 in TensorFlow, even for tf.constant.
-  const int32 = (v: number | boolean) => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
+  const [lo, hi] = INTEGER_RANGE.int32;
+  const int32 = (v: number | boolean) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
   return integersAsInt32 && flat.length > 0 && flat.every(int32) ? 'int32' : 'float32';
 }
 
@@ -91,7 +92,7 @@ export function fromValues(
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
-  if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8')) checkRepresentable(op, flat, dtype);
+  if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8') && !ArrayBuffer.isView(values)) checkWhole(op, flat, dtype);
   const data = allocate(finalDType, size, op);
   for (let i = 0; i < size; i++) {
     const v = Number(flat[i]);
@@ -101,16 +102,15 @@ export function fromValues(
 }
 
 /**
- * `tf.constant` refuses a value its integer dtype cannot hold (1.5 or 300 as uint8) rather than
- * truncate or wrap it; `cast` is the way to do that on purpose.
+ * TensorFlow's eager `tf.constant` refuses a Python float for an integer dtype (1.5 as int32),
+ * while whole numbers out of range wrap (300 as uint8 is 44) and NumPy arrays are cast: so
+ * here for numbers and lists, while typed arrays are cast.
  */
-function checkRepresentable(op: string, flat: ArrayLike<number | boolean>, dtype: 'int32' | 'uint8'): void {
-  const [lo, hi] = INTEGER_RANGE[dtype];
+function checkWhole(op: string, flat: ArrayLike<number | boolean>, dtype: 'int32' | 'uint8'): void {
   for (let i = 0; i < flat.length; i++) {
-    const v = Number(flat[i]);
-    if (!Number.isInteger(v) || v < lo || v > hi) {
+    if (typeof flat[i] === 'number' && !Number.isInteger(flat[i])) {
       throw new ConvlensError(
-        `${op}: value ${describeValue(flat[i])} cannot be ${dtype} (a whole number from ${lo} to ${hi}), as in TensorFlow; to truncate or wrap it, make the tensor and cast it`,
+        `${op}: value ${describeValue(flat[i])} cannot be ${dtype}: tf.constant refuses a fraction for an integer dtype (cast truncates it: cast(tensor(values), '${dtype}'))`,
       );
     }
   }

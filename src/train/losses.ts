@@ -90,8 +90,9 @@ export function checkLabels(loss: LossName, labels: Tensor, predictionsShape: re
 
 /**
  * Cross-entropy labels are probabilities: each in [0, 1], and for categorical each row a
- * distribution (one-hot, or soft labels summing to 1). Keras trains on others without a word,
- * towards a loss that means nothing (negative, or 0 for a row of zeros).
+ * distribution (one-hot, or soft labels summing to 1), or all zeros, which Keras users write to
+ * leave a row out (its loss is 0). Keras trains on others without a word, towards a loss that
+ * means nothing (a label of −1 makes it negative).
  */
 function checkProbabilities(op: LossName, labels: Tensor, rowLength: number): void {
   const y = labels.data;
@@ -102,8 +103,10 @@ function checkProbabilities(op: LossName, labels: Tensor, rowLength: number): vo
   for (let row = 0; row < y.length / rowLength; row++) {
     let sum = 0;
     for (let j = 0; j < rowLength; j++) sum += y[row * rowLength + j];
-    if (Math.abs(sum - 1) > 1e-3) {
-      throw new ConvlensError(`${op}: the labels of example ${row} sum to ${sum}, not 1 (expected one-hot rows or probabilities)`);
+    if (Math.abs(sum - 1) > 1e-3 && sum !== 0) {
+      throw new ConvlensError(
+        `${op}: the labels of row ${row} sum to ${Number(sum.toPrecision(6))}, not 1 (expected one-hot rows, probabilities, or zeros to leave a row out)`,
+      );
     }
   }
 }
@@ -122,9 +125,10 @@ function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Ar
 
 /**
  * Cross-entropy for class targets given as rows (`target(i, j)`), from logits or probabilities.
- * Probabilities are renormalised and clipped to [ε, 1 − ε] in Keras' order: categorical
- * renormalises then clips; sparse (`clipFirst`) clips then renormalises, so a row of zeros (a
- * ReLU output) still has a loss. The gradient goes through both (right for rows that do not sum
+ * Probabilities are renormalised and clipped to [ε, 1 − ε] in the order of tf.keras (Keras'
+ * TensorFlow backend): categorical renormalises then clips; sparse (`clipFirst`) clips, takes
+ * logs and a softmax, so a row of zeros (a ReLU output) still has a loss (Keras' other backends
+ * and tfjs renormalise first, and give NaN). The gradient goes through both (right for rows that do not sum
  * to 1, and zero where clipped).
  */
 function crossentropy(
