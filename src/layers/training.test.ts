@@ -562,6 +562,13 @@ describe('fit options and history', () => {
       /^fit: the loss became Infinity at epoch \d+, batch \d+ \(try a lower learning rate/,
     );
     expect(model.getWeights().every((w) => w.data.every(Number.isFinite))).toBe(true);
+    // a finite loss (1e20) whose gradient (2e40) overflows: the update is not applied
+    model.setWeights([new Tensor(new Float32Array([1e-20]), [1, 1], 'float32'), new Tensor(new Float32Array([0]), [1], 'float32')]);
+    const huge = new Tensor(new Float32Array([1e30]), [1, 1], 'float32');
+    await expect(model.fit(huge, new Tensor(new Float32Array([0]), [1, 1], 'float32'))).rejects.toThrow(
+      'fit: the gradients overflowed at epoch 1, batch 1; the weights are left as they were before this batch (try a lower learning rate)',
+    );
+    expect(Array.from(model.getWeights()[0].data)).toEqual([Math.fround(1e-20)]);
   });
 
   it('labels that do not match the loss or the data are rejected naming the shapes', async () => {
