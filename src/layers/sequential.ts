@@ -16,7 +16,7 @@ export interface CompileArgs {
   optimizer: string | Optimizer;
   /**
    * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
-   * logits (no softmax or sigmoid): the loss applies it itself, as Keras'
+   * logits (a linear layer): the loss applies the softmax or sigmoid itself, as Keras'
    * `SparseCategoricalCrossentropy(from_logits=True)` does.
    */
   loss: string | { name: string; fromLogits?: boolean };
