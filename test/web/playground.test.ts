@@ -635,12 +635,13 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await phone.close();
   });
 
-  it('shows the kernel grid and the four panels on one screen at 125%, 150% and 200% zoom of a 1280×800 screen', async () => {
+  it('shows the kernel grid and the four panels on one screen at 125%, 150% and 200% zoom of a 1280×800 screen, and on a phone turned sideways', async () => {
     const zoomed = await context.newPage();
     for (const [width, height] of [
       [1024, 640],
       [853, 533],
       [640, 400],
+      [844, 390],
     ]) {
       await zoomed.setViewportSize({ width, height });
       await zoomed.goto(served.url);
