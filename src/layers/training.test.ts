@@ -376,6 +376,36 @@ describe('fit options and history', () => {
     expectClose(history.history.val_accuracy[0], after.accuracy, 0);
   });
 
+  it("verbose prints Keras' verbose=2 line per epoch (and one for evaluate); 0, the default, prints nothing", async () => {
+    const data = bars(10, caseRng('verbose', 0));
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const y = new Tensor(data.labels, [10], 'int32');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await model.fit(data.x, y, { epochs: 2, batchSize: 4 });
+      model.evaluate(data.x, y);
+      expect(log).not.toHaveBeenCalled();
+      const history = await model.fit(data.x, y, { epochs: 2, batchSize: 4, verbose: 2, validationSplit: 0.2 });
+      const { loss } = model.evaluate(data.x, y, { verbose: 1 });
+      const lines = log.mock.calls.map((call) => String(call[0]));
+      expect(lines).toHaveLength(5);
+      expect(lines[0]).toBe('Epoch 1/2');
+      expect(lines[2]).toBe('Epoch 2/2');
+      const number = (x: number) => x.toFixed(4).replace('.', '\\.');
+      const h = history.history;
+      expect(lines[3]).toMatch(
+        new RegExp(
+          `^2/2 - \\d+\\.\\ds - loss: ${number(h.loss[1])} - accuracy: ${number(h.accuracy[1])} - val_loss: ${number(h.val_loss[1])} - val_accuracy: ${number(h.val_accuracy[1])} - \\d+ms/step$`,
+        ),
+      );
+      expect(lines[4]).toMatch(new RegExp(`^1/1 - \\d+\\.\\ds - loss: ${number(loss)} - accuracy: \\d\\.\\d{4} - \\d+ms/step$`));
+    } finally {
+      log.mockRestore();
+    }
+    await expect(model.fit(data.x, y, { verbose: 3 as never })).rejects.toThrow('fit: verbose must be 0, 1 or 2, got 3');
+  });
+
   it("metrics: ['acc'] names the accuracy acc in logs and history, as Keras and tfjs do", async () => {
     const data = bars(4, caseRng('acc key', 0));
     const model = barNet();
@@ -689,8 +719,8 @@ describe('compile, fit, evaluate and predict check their options', () => {
     await expect(model.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow(
       "fit: unknown option 'batch_size' (did you mean 'batchSize'?)",
     );
-    await expect(model.fit(x, y, { epochs: 1, verbose: 0 } as never)).rejects.toThrow(
-      "fit: unknown option 'verbose' (expected one of epochs, batchSize, shuffle, validationSplit, validationData, callbacks)",
+    await expect(model.fit(x, y, { epochs: 1, verbos: 0 } as never)).rejects.toThrow(
+      "fit: unknown option 'verbos' (expected one of epochs, batchSize, shuffle, validationSplit, validationData, callbacks, verbose)",
     );
     await expect(model.fit(x, y, null as never)).rejects.toThrow('fit: expected an options object');
     await expect(model.fit(x, y, { callbacks: { onEpochEnds: () => {} } } as never)).rejects.toThrow(
@@ -711,7 +741,7 @@ describe('compile, fit, evaluate and predict check their options', () => {
       () => model.evaluate(x, y, { batch_size: 8 } as never),
       "evaluate: unknown option 'batch_size' (did you mean 'batchSize'?)",
     );
-    expectConvlensError(() => model.evaluate(x, y, null as never), 'evaluate: expected an options object ({ batchSize }), got null');
+    expectConvlensError(() => model.evaluate(x, y, null as never), 'evaluate: expected an options object ({ batchSize, verbose }), got null');
     expectConvlensError(
       () => model.predict(x, { batch_size: 8 } as never),
       "predict: unknown option 'batch_size' (did you mean 'batchSize'?)",
