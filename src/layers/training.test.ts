@@ -741,7 +741,10 @@ describe('compile, fit, evaluate and predict check their options', () => {
       () => model.evaluate(x, y, { batch_size: 8 } as never),
       "evaluate: unknown option 'batch_size' (did you mean 'batchSize'?)",
     );
-    expectConvlensError(() => model.evaluate(x, y, null as never), 'evaluate: expected an options object ({ batchSize, verbose }), got null');
+    expectConvlensError(
+      () => model.evaluate(x, y, null as never),
+      'evaluate: expected an options object ({ batchSize, verbose }), got null',
+    );
     expectConvlensError(
       () => model.predict(x, { batch_size: 8 } as never),
       "predict: unknown option 'batch_size' (did you mean 'batchSize'?)",
