@@ -95,6 +95,13 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
  */
 export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new ConvlensError(`save: expected a folder path, got ${describeValue(dir)}`);
+  // a Keras user's save('model.keras') would otherwise make a folder of that name holding TF.js files
+  const file = /\.(keras|h5|hdf5|json)$/i.exec(dir);
+  if (file) {
+    throw new ConvlensError(
+      `save: ${dir} names a .${file[1]} file, but a model is saved as a folder in the TensorFlow.js Layers format (model.json and weights.bin): give a folder path, such as '${dir.slice(0, -file[0].length)}'`,
+    );
+  }
   const { fs, path } = await nodeModules('save');
   const target = path.resolve(dir);
   const existing = await fs.lstat(target).catch((error: NodeJS.ErrnoException) => {

@@ -85,12 +85,6 @@ function batchSizeArg(op: string, value: number | undefined): number {
   return value;
 }
 
-/** `predict` takes only a batch size. */
-function batchSizeOption(op: string, options: { batchSize?: number }): number {
-  checkOptions(op, options, ['batchSize']);
-  return batchSizeArg(op, options.batchSize);
-}
-
 function verboseArg(op: string, value: unknown): 0 | 1 | 2 {
   if (value === undefined) return 0;
   if (value === 0 || value === 1 || value === 2) return value;
@@ -235,6 +229,12 @@ export class Sequential {
   /** Appends a layer, building it at once when the shape of its input is known. */
   add(layer: Layer): void {
     this.checkNotFitting('add');
+    const given: unknown = layer;
+    if (given instanceof Sequential) {
+      throw new ConvlensError(
+        `Sequential '${this.name}': add expects a layer, got the model '${given.name}'; to stack on a model, spread its layers (they keep their weights): new Sequential([...model.layers, new Activation('softmax')])`,
+      );
+    }
     if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
     if (this.layerList.some((l) => l.name === layer.name)) {
       throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
@@ -309,9 +309,12 @@ export class Sequential {
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor<'float32'> {
+  /** `verbose` is taken, as Keras' and tfjs' predict take it, and prints nothing. */
+  predict(x: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): Tensor<'float32'> {
     checkTensorArg('predict', 'x', x);
-    const batchSize = batchSizeOption('predict', options);
+    checkOptions('predict', options, ['batchSize', 'verbose']);
+    verboseArg('predict', options.verbose);
+    const batchSize = batchSizeArg('predict', options.batchSize);
     if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
     if (x.shape[0] <= batchSize) return this.run(x, false);
     this.ensureBuilt('predict', x.shape);

@@ -502,6 +502,19 @@ describe('load errors', () => {
     await expect(smallConvnet().save(42 as never)).rejects.toThrow(/^save: expected a folder path, got 42$/);
   });
 
+  it('a Keras file name (model.keras, .h5) is refused before anything is written, naming the folder to give instead', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'convlens-keras-name-'));
+    try {
+      await expect(smallConvnet().save(join(dir, 'model.keras'))).rejects.toThrow(
+        `save: ${join(dir, 'model.keras')} names a .keras file, but a model is saved as a folder in the TensorFlow.js Layers format (model.json and weights.bin): give a folder path, such as '${join(dir, 'model')}'`,
+      );
+      await expect(smallConvnet().save(join(dir, 'm.h5'))).rejects.toThrow(/names a \.h5 file/);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a weight shape that is not a list of integers, and a model without an input shape, are named as such', () => {
     setSeed(13);
     const { modelJson, weightData } = smallConvnet().toArtifacts();

@@ -95,13 +95,13 @@ export function showFeatureMaps(
   const pad = 14;
   const last = offset + count - 1;
   const heading = what;
-  const sub = `feature maps ${offset}${count > 1 ? `–${last}` : ''} of ${channels} · ${h}×${w} · gamma ${fmt(gamma)} · ${cmap}`;
+  const sub = `${count > 1 ? `feature maps ${offset}–${last}` : `feature map ${offset}`} of ${channels} · ${h}×${w} · gamma ${fmt(gamma)} · ${cmap}`;
   const header = 44;
-  const width = Math.max(
-    2 * pad + usedCols * tw + (usedCols - 1) * gap,
-    2 * pad + Math.max(textWidth(heading, 14, true), textWidth(sub, 11)),
+  // whole pixels, as the PNG has
+  const width = Math.ceil(
+    Math.max(2 * pad + usedCols * tw + (usedCols - 1) * gap, 2 * pad + Math.max(textWidth(heading, 14, true), textWidth(sub, 11))),
   );
-  const height = 2 * pad + header + usedRows * (th + labelHeight) + (usedRows - 1) * gap;
+  const height = Math.ceil(2 * pad + header + usedRows * (th + labelHeight) + (usedRows - 1) * gap);
   const body = [
     textElement(heading, pad, pad + 14, { size: 14, weight: 'bold', fill: '#333' }),
     textElement(sub, pad, pad + 32, { size: 11, fill: '#555' }),

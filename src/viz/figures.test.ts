@@ -260,6 +260,11 @@ describe('showFeatureMaps', () => {
     expect(texts(fig.svg)[0]).toBe('layer conv (Conv2D)');
     const all = showFeatureMaps(model(), six, 'pool', { rows: null, cols: 3 });
     expect(all.svg.match(/<image /g)).toHaveLength(4);
+    expect(texts(all.svg)[1]).toMatch(/^feature maps 0–3 of 4 · /);
+    // one map is "feature map", and the figure's size is whole pixels, as its PNG's
+    const one = showFeatureMaps(model(), six, 'conv', { offset: 2, rows: 1, cols: 1 });
+    expect(texts(one.svg)[1]).toMatch(/^feature map 2 of 4 · /);
+    expect(Number.isInteger(one.width) && Number.isInteger(one.height)).toBe(true);
   });
 
   it('also takes a list of kernels, and names what is wrong', () => {
