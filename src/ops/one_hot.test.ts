@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
+import { tensor } from '../tensor/create.js';
+import { oneHot } from './one_hot.js';
+
+const CASES = 40;
+
+describe(`oneHot: ${CASES} random index tensors against tfjs (out-of-range indices included)`, () => {
+  for (let i = 0; i < CASES; i++) {
+    const rng = caseRng('oneHot', i);
+    const shape = rng.shape(0, 3, 0, 5);
+    const depth = rng.int(2, 6); // tfjs refuses depths 0 and 1, which TensorFlow takes (tested below)
+    const [on, off] = rng.bool() ? [1, 0] : [rng.float(-2, 2), rng.float(-2, 2)];
+    it(`#${i} [${shape}] depth ${depth} on ${on} off ${off}`, () => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const indices = tensor(rng.ints(size, -2, depth + 1), shape, 'int32');
+      expectMatchesTf(
+        oneHot(indices, depth, on, off),
+        tf.oneHot(toTf(indices), depth, on, off, 'float32'),
+        1e-7,
+        `oneHot #${i} seed ${rng.seed}`,
+      );
+    });
+  }
+
+  it("is Keras' to_categorical for a list of class indices", () => {
+    expect(oneHot([0, 2, 1], 3).array()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ]);
+    expect(oneHot(tensor(Uint8Array.of(1), [1], 'uint8'), 2).dtype).toBe('float32');
+  });
+
+  it('takes depth 1 and 0, as tf.one_hot does', () => {
+    expect(oneHot([0, 1, -1], 1).array()).toEqual([[1], [0], [0]]);
+    expect(oneHot([0, 1], 0).shape).toEqual([2, 0]);
+  });
+
+  it('names what is wrong', () => {
+    expectConvlensError(
+      () => oneHot([0.5], 2),
+      "oneHot: indices must be int32 or uint8 class indices, got float32 (cast(indices, 'int32') truncates them)",
+    );
+    expectConvlensError(() => oneHot([1], -1), 'oneHot: depth must be a whole number >= 0, got -1');
+    expectConvlensError(() => oneHot([1], 2, Number.NaN), /^oneHot: onValue must be a number/);
+  });
+});
