@@ -1,7 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
-import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../train/optimizers.js';
 
@@ -170,9 +170,10 @@ export abstract class Layer {
     if (x.dtype !== 'float32') {
       throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     }
-    if (x.rank === this.exampleRank) {
+    // a batch one axis short, before the layer knows its input: one image, or gray images without their channel axis
+    if (x.rank === this.exampleRank && !this.inputShape) {
       throw new ConvlensError(
-        `${this.name} (${this.className}): apply takes a batch [batch, height, width, channels], got one example of shape ${formatShape(x.shape)} (expandDims(x, 0) makes a batch of one)`,
+        `${this.name} (${this.className}): apply takes a batch [batch, height, width, channels], got shape ${formatShape(x.shape)} (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, -1) adds it)`,
       );
     }
     if (!this.built) this.build(x.shape.slice(1));
@@ -184,8 +185,16 @@ export abstract class Layer {
     const expected = this.inputShape ?? [];
     const got = batchShape.slice(1);
     if (batchShape.length !== expected.length + 1 || got.some((d, i) => d !== expected[i])) {
+      // one example without its batch axis, or gray images without their channel axis (MNIST's [N, 28, 28])
+      const oneExample = shapesEqual(batchShape, expected);
+      const noChannels = expected.at(-1) === 1 && got.length === expected.length - 1 && got.every((d, i) => d === expected[i]);
+      const hint = oneExample
+        ? ' (one example: expandDims(x, 0) makes a batch of one)'
+        : noChannels
+          ? ' (expandDims(x, -1) adds the channel axis)'
+          : '';
       throw new ConvlensError(
-        `${this.name} (${this.className}): expected input of shape ${batchShapeText(expected)}, got ${formatShape(batchShape)}`,
+        `${this.name} (${this.className}): expected input of shape ${batchShapeText(expected)}, got ${formatShape(batchShape)}${hint}`,
       );
     }
   }
