@@ -398,11 +398,9 @@ describe('Sequential', () => {
       () => new Conv2D({ filters: 1, kernelSize: 2, name: 'one' }).apply(f32(caseRng('x', 2), [5, 5, 1])),
       'one (Conv2D): apply takes a batch [batch, height, width, channels], got shape [5, 5, 1] (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, -1) adds it)',
     );
+    const grayNet = (name: string) => new Sequential([new Conv2D({ filters: 1, kernelSize: 2, inputShape: [5, 5, 1], name })]);
     expectConvlensError(
-      () =>
-        new Sequential([new Conv2D({ filters: 1, kernelSize: 2, inputShape: [5, 5, 1], name: 'known' })]).predict(
-          f32(caseRng('x', 5), [5, 5, 1]),
-        ),
+      () => grayNet('known').predict(f32(caseRng('x', 5), [5, 5, 1])),
       'known (Conv2D): expected input of shape (None, 5, 5, 1), got [5, 5, 1] (one example: expandDims(x, 0) makes a batch of one)',
     );
     // the same for a large one, which predict checks before splitting it into batches
@@ -412,10 +410,7 @@ describe('Sequential', () => {
     );
     // gray images without their channel axis are told how to add it
     expectConvlensError(
-      () =>
-        new Sequential([new Conv2D({ filters: 1, kernelSize: 2, inputShape: [5, 5, 1], name: 'gray' })]).predict(
-          f32(caseRng('x', 4), [3, 5, 5]),
-        ),
+      () => grayNet('gray').predict(f32(caseRng('x', 4), [3, 5, 5])),
       'gray (Conv2D): expected input of shape (None, 5, 5, 1), got [3, 5, 5] (expandDims(x, -1) adds the channel axis)',
     );
     // a batch whose images are too small is told just that
