@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
 import { nodeModules } from './node_files.js';
+import type { TrainingConfig } from './training_config.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
 // config and a weights manifest; the weights are little-endian float32 in manifest order.
@@ -38,6 +39,8 @@ export interface ModelJson {
     backend: string;
   };
   weightsManifest: WeightsGroup[];
+  /** compile's settings, when the model was compiled (tfjs writes and reads this key). */
+  trainingConfig?: TrainingConfig;
 }
 
 export interface ModelArtifacts {
@@ -51,6 +54,7 @@ export const WEIGHTS_FILE = 'weights.bin';
 export interface SavableModel {
   readonly name: string;
   readonly layers: readonly Layer[];
+  trainingConfig(): TrainingConfig | undefined;
 }
 
 /** A model's topology and weights in the TensorFlow.js Layers format, without touching any file. */
@@ -68,6 +72,7 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
     return { class_name: layer.className, config };
   });
   const weights = model.layers.flatMap((l) => [...l.weights]);
+  const trainingConfig = model.trainingConfig();
   const total = weights.reduce((n, w) => n + w.value.length, 0);
   const weightData = new ArrayBuffer(total * 4);
   const view = new DataView(weightData);
@@ -82,6 +87,7 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
       convertedBy: null,
       modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'convlens', backend: 'convlens' },
       weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
+      ...(trainingConfig ? { trainingConfig } : {}),
     },
     weightData,
   };

@@ -11,6 +11,7 @@ import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
+import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
 export interface CompileArgs {
   optimizer: string | Optimizer;
@@ -397,6 +398,13 @@ export class Sequential {
     const text = lines.join('\n');
     print?.(text);
     return text;
+  }
+
+  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
+  trainingConfig(): TrainingConfig | undefined {
+    if (!this.compiled) return undefined;
+    const { optimizer, loss, fromLogits, accuracy } = this.compiled;
+    return trainingConfigOf({ optimizer, loss, fromLogits, metrics: accuracy });
   }
 
   /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */

@@ -3,13 +3,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { Adam, SGD } from '../train/optimizers.js';
 import {
   Activation,
   AvgPool2D,
@@ -187,6 +188,100 @@ describe('save and load round trip', () => {
     expect(theirs.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
     const expected = (theirs.predict(tfOf(input())) as tf.Tensor).dataSync();
     expectClose(model.predict(input()), expected, 1e-5);
+  });
+
+  it("a compiled model is loaded compiled (Keras' load_model), in convlens and in TF.js, with its loss, metrics and optimizer", async () => {
+    setSeed(5);
+    const model = smallConvnet();
+    model.compile({
+      optimizer: new Adam({ learningRate: 0.005, beta2: 0.99 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const labels = new Tensor(Int32Array.of(0, 3, 1), [3], 'int32');
+    const { modelJson, weightData } = model.toArtifacts();
+    expect(modelJson.trainingConfig).toEqual({
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+      optimizer_config: { class_name: 'Adam', config: { learningRate: 0.005, beta1: 0.9, beta2: 0.99, epsilon: 1e-7 } },
+    });
+    const loaded = fromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData);
+    expect(loaded.evaluate(input(), labels)).toEqual(model.evaluate(input(), labels));
+    expect(loaded.trainingConfig()).toEqual(modelJson.trainingConfig);
+    // tfjs-layers compiles from the same keys: its evaluate gives the same loss
+    const theirs = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology as never,
+        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
+        weightData,
+        trainingConfig: modelJson.trainingConfig as never,
+      }),
+    );
+    expect(theirs.optimizer.getConfig()).toMatchObject({ learningRate: 0.005, beta2: 0.99 });
+    const [loss] = theirs.evaluate(tfOf(input()), tf.tensor2d([[0], [3], [1]])) as tf.Scalar[];
+    expectClose(model.evaluate(input(), labels).loss, loss.dataSync()[0], 1e-5, 'loss');
+    // momentum SGD is tfjs' Momentum; a loss from logits, which tfjs cannot read back, is not saved
+    model.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+    expect(fromArtifacts(model.toArtifacts()).trainingConfig()?.optimizer_config).toEqual({
+      class_name: 'Momentum',
+      config: { learningRate: 0.1, momentum: 0.9, useNesterov: true },
+    });
+    model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: true } });
+    expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
+  });
+
+  it("a tfjs-layers or Keras model's compile settings are restored; ones convlens lacks leave it uncompiled, with a warning", async () => {
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    theirs.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    let saved: tf.io.ModelArtifacts | undefined;
+    // tfjs writes its trainingConfig with the optimizer's state (whose weights the loader skips)
+    await theirs.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+      { includeOptimizer: true },
+    );
+    const json = {
+      modelTopology: saved!.modelTopology,
+      weightsManifest: [{ paths: [], weights: saved!.weightSpecs }],
+      trainingConfig: saved!.trainingConfig,
+    };
+    const ours = fromArtifacts(json, saved!.weightData as ArrayBuffer);
+    const x = new Tensor(caseRng('tfjs compiled', 0).floats(8), [2, 4], 'float32');
+    const y = new Tensor(Float32Array.of(1, 0, 0, 0, 0, 1), [2, 3], 'float32');
+    const [loss, accuracy] = theirs.evaluate(tfOf(x), tfOf(y)) as tf.Scalar[];
+    const result = ours.evaluate(x, y);
+    expectClose(result.loss, loss.dataSync()[0], 1e-5, 'loss');
+    expectClose(result.accuracy, accuracy.dataSync()[0], 0, 'accuracy');
+    expect(ours.trainingConfig()?.optimizer_config.config).toMatchObject({ learningRate: 0.02 });
+    // Keras' own form (tensorflowjs_converter): snake_case keys and a loss object with from_logits
+    const keras = structuredClone(json) as Record<string, unknown>;
+    delete keras.trainingConfig;
+    (keras.modelTopology as Record<string, unknown>).training_config = {
+      loss: { class_name: 'CategoricalCrossentropy', config: { from_logits: false } },
+      metrics: ['accuracy'],
+      optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.03, beta_1: 0.8 } },
+    };
+    expect(fromArtifacts(keras, saved!.weightData as ArrayBuffer).trainingConfig()?.optimizer_config.config).toMatchObject({
+      learningRate: 0.03,
+      beta1: 0.8,
+    });
+    // an optimizer convlens lacks: loaded all the same, uncompiled, and said so
+    (keras.modelTopology as { training_config: { optimizer_config: unknown } }).training_config.optimizer_config = {
+      class_name: 'RMSprop',
+      config: {},
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const plain = fromArtifacts(keras, saved!.weightData as ArrayBuffer);
+      expect(plain.trainingConfig()).toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(
+        `convlens: the model's saved compile settings are not restored (optimizer "RMSprop"); compile it before fit or evaluate`,
+      );
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('saving an unbuilt model says what to do', async () => {

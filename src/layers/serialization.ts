@@ -11,6 +11,7 @@ import type { Layer, LayerArgs } from './layer.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Sequential } from './sequential.js';
+import { compileSettingsFrom } from './training_config.js';
 
 type Config = Record<string, unknown>;
 
@@ -336,7 +337,30 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
     }
     for (let j = 0; j < w.value.length; j++) w.value[j] = view.getFloat32(j * 4, true);
   });
+  restoreCompile(model, modelJson);
   return model;
+}
+
+/**
+ * Compiles a loaded model as it was saved (tfjs' `trainingConfig`, Keras' `training_config`), as
+ * Keras' load_model does; settings convlens lacks leave it uncompiled, with a warning, as the
+ * model still predicts.
+ */
+function restoreCompile(model: Sequential, modelJson: unknown): void {
+  const json = modelJson as { trainingConfig?: unknown; modelTopology?: { training_config?: unknown } };
+  const saved = json.trainingConfig ?? json.modelTopology?.training_config;
+  if (saved === undefined || saved === null) return;
+  const settings = compileSettingsFrom(saved);
+  let reason = typeof settings === 'string' ? settings : '';
+  if (typeof settings !== 'string') {
+    try {
+      model.compile(settings);
+    } catch (error) {
+      if (!(error instanceof ConvlensError)) throw error;
+      reason = error.message;
+    }
+  }
+  if (reason) console.warn(`convlens: the model's saved compile settings are not restored (${reason}); compile it before fit or evaluate`);
 }
 
 /**
