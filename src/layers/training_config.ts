@@ -74,6 +74,7 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
   let optimizer: Optimizer;
   switch (optimizerConfig.class_name) {
     case 'Adam':
+      if (c.amsgrad === true) return 'Adam with amsgrad';
       optimizer = new Adam({
         learningRate,
         beta1: numberOf(c, 'beta1', 'beta_1'),
