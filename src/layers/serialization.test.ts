@@ -66,18 +66,24 @@ async function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightDa
   );
 }
 
-/** tfjs-layers' save of `model`: its model.json fields and weight bytes, as tfjs-node would write them. */
+/**
+ * tfjs-layers' save of `model`: its model.json fields and weight bytes, as tfjs-node would write
+ * them (with `includeOptimizer`, also the optimizer's state and the training configuration).
+ */
 async function tfjsArtifacts(
   model: tfl.LayersModel,
-): Promise<{ modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+  config?: tf.io.SaveConfig,
+): Promise<{ modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer; trainingConfig?: unknown }> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       saved = artifacts;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
+    config,
   );
-  return { modelTopology: saved!.modelTopology as object, weightSpecs: saved!.weightSpecs!, weightData: saved!.weightData as ArrayBuffer };
+  const { modelTopology, weightSpecs, weightData, trainingConfig } = saved!;
+  return { modelTopology: modelTopology as object, weightSpecs: weightSpecs!, weightData: weightData as ArrayBuffer, trainingConfig };
 }
 
 describe('save and load round trip', () => {
@@ -233,21 +239,14 @@ describe('save and load round trip', () => {
   it("a tfjs-layers or Keras model's compile settings are restored; ones convlens lacks leave it uncompiled, with a warning", async () => {
     const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
     theirs.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    let saved: tf.io.ModelArtifacts | undefined;
     // tfjs writes its trainingConfig with the optimizer's state (whose weights the loader skips)
-    await theirs.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-      { includeOptimizer: true },
-    );
+    const saved = await tfjsArtifacts(theirs, { includeOptimizer: true });
     const json = {
-      modelTopology: saved!.modelTopology,
-      weightsManifest: [{ paths: [], weights: saved!.weightSpecs }],
-      trainingConfig: saved!.trainingConfig,
+      modelTopology: saved.modelTopology,
+      weightsManifest: [{ paths: [], weights: saved.weightSpecs }],
+      trainingConfig: saved.trainingConfig,
     };
-    const ours = fromArtifacts(json, saved!.weightData as ArrayBuffer);
+    const ours = fromArtifacts(json, saved.weightData);
     const x = new Tensor(caseRng('tfjs compiled', 0).floats(8), [2, 4], 'float32');
     const y = new Tensor(Float32Array.of(1, 0, 0, 0, 0, 1), [2, 3], 'float32');
     const [loss, accuracy] = theirs.evaluate(tfOf(x), tfOf(y)) as tf.Scalar[];
@@ -263,7 +262,7 @@ describe('save and load round trip', () => {
       metrics: ['accuracy'],
       optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.03, beta_1: 0.8 } },
     };
-    expect(fromArtifacts(keras, saved!.weightData as ArrayBuffer).trainingConfig()?.optimizer_config.config).toMatchObject({
+    expect(fromArtifacts(keras, saved.weightData).trainingConfig()?.optimizer_config.config).toMatchObject({
       learningRate: 0.03,
       beta1: 0.8,
     });
@@ -274,7 +273,7 @@ describe('save and load round trip', () => {
     };
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const plain = fromArtifacts(keras, saved!.weightData as ArrayBuffer);
+      const plain = fromArtifacts(keras, saved.weightData);
       expect(plain.trainingConfig()).toBeUndefined();
       expect(warn).toHaveBeenCalledWith(
         `convlens: the model's saved compile settings are not restored (optimizer "RMSprop"); compile it before fit or evaluate`,
@@ -357,22 +356,15 @@ describe('loading TF.js Layers models', () => {
     theirs.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const x = input();
     await theirs.fit(tfOf(x), tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 3), { epochs: 1, verbose: 0 });
-    let saved: tf.io.ModelArtifacts | undefined;
-    await theirs.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-      { includeOptimizer: true },
-    );
-    const specs = saved!.weightSpecs!;
+    const saved = await tfjsArtifacts(theirs, { includeOptimizer: true });
+    const specs = saved.weightSpecs;
     expect(specs.some((w) => w.group === 'optimizer' && w.dtype === 'int32')).toBe(true);
     const modelJson = {
       format: 'layers-model',
-      modelTopology: saved!.modelTopology,
+      modelTopology: saved.modelTopology,
       weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
     };
-    const ours = fromArtifacts(modelJson, saved!.weightData as ArrayBuffer);
+    const ours = fromArtifacts(modelJson, saved.weightData);
     expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5);
   });
 
