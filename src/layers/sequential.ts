@@ -607,7 +607,8 @@ export class Sequential {
       const logs = this.logs(lossSum / seen, correct / seen);
       if (validation) {
         // Keras' validation_batch_size defaults to the batch size
-        const v = this.evaluate(validation[0], validation[1], { batchSize });
+        // checked with the training data before the first epoch
+        const v = this.meanLoss(validation[0], validation[1], batchSize, mode);
         logs.val_loss = v.loss;
         for (const key of this.compiled?.accuracy ?? []) logs[`val_${key}`] = v.accuracy;
       }
@@ -669,7 +670,19 @@ export class Sequential {
     this.ensureBuilt('evaluate', x.shape);
     this.checkInputData(x);
     checkLabels(loss, y, [y.shape[0], ...this.outputShape!]);
-    const mode = this.lossMode('evaluate');
+    const result = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
+    if (verbose)
+      console.log(progressLine(Math.ceil(x.shape[0] / batchSize), performance.now() - started, this.logs(result.loss, result.accuracy)));
+    return result;
+  }
+
+  /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
+  private meanLoss(
+    x: Tensor,
+    y: Tensor,
+    batchSize: number,
+    mode: { fused: boolean; fromLogits: boolean },
+  ): { loss: number; accuracy: number } {
     let lossSum = 0;
     let correct = 0;
     const n = x.shape[0];
@@ -682,9 +695,7 @@ export class Sequential {
       lossSum += result.loss * indices.length;
       correct += result.correct;
     }
-    const result = { loss: lossSum / n, accuracy: correct / n };
-    if (verbose) console.log(progressLine(Math.ceil(n / batchSize), performance.now() - started, this.logs(result.loss, result.accuracy)));
-    return result;
+    return { loss: lossSum / n, accuracy: correct / n };
   }
 }
 
