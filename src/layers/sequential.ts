@@ -14,7 +14,8 @@ import { MaxPool2D } from './pooling.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
 export interface CompileArgs {
-  optimizer: string | Optimizer;
+  /** `'adam'`, `'sgd'`, `'rmsprop'` or an optimizer object; Keras' default is `'rmsprop'`. */
+  optimizer?: string | Optimizer;
   /**
    * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
    * logits (a linear layer): the loss applies the softmax or sigmoid itself, as Keras'
@@ -422,7 +423,7 @@ export class Sequential {
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer), loss, fromLogits, accuracy: [...new Set(metrics)] };
+    this.compiled = { optimizer: getOptimizer(args.optimizer ?? 'rmsprop'), loss, fromLogits, accuracy: [...new Set(metrics)] };
   }
 
   private requireCompiled(op: string): Compiled {

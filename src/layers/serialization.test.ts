@@ -10,7 +10,7 @@ import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Adam, SGD } from '../train/optimizers.js';
+import { Adam, RMSprop, SGD } from '../train/optimizers.js';
 import {
   Activation,
   AvgPool2D,
@@ -236,6 +236,51 @@ describe('save and load round trip', () => {
     expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
   });
 
+  it('RMSprop settings go both ways: convlens → tfjs (its RMSProp) and tfjs or Keras → convlens', async () => {
+    setSeed(6);
+    const model = smallConvnet();
+    model.compile({
+      optimizer: new RMSprop({ learningRate: 0.002, rho: 0.8, momentum: 0.5, centered: true }),
+      loss: 'sparseCategoricalCrossentropy',
+    });
+    const { modelJson, weightData } = model.toArtifacts();
+    const theirs = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology as never,
+        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
+        weightData,
+        trainingConfig: modelJson.trainingConfig as never,
+      }),
+    );
+    expect(theirs.optimizer.getConfig()).toEqual({ learningRate: 0.002, decay: 0.8, momentum: 0.5, epsilon: 1e-7, centered: true });
+    const back = fromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData).trainingConfig();
+    expect(back).toEqual(modelJson.trainingConfig);
+    // tfjs writes its own model's rmsprop; Keras writes RMSprop with snake_case keys
+    const dense = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    dense.compile({ optimizer: tf.train.rmsprop(0.01, 0.95, 0.1), loss: 'categoricalCrossentropy' });
+    const saved = await tfjsArtifacts(dense, { includeOptimizer: true });
+    const json = {
+      modelTopology: saved.modelTopology,
+      weightsManifest: [{ paths: [], weights: saved.weightSpecs }],
+      trainingConfig: saved.trainingConfig,
+    };
+    expect(fromArtifacts(json, saved.weightData).trainingConfig()?.optimizer_config).toEqual({
+      class_name: 'RMSProp',
+      config: { learningRate: 0.01, decay: 0.95, momentum: 0.1, epsilon: 1e-7, centered: false },
+    });
+    const keras = {
+      ...json,
+      trainingConfig: { loss: 'mse', optimizer_config: { class_name: 'RMSprop', config: { learning_rate: 0.004, rho: 0.7 } } },
+    };
+    expect(fromArtifacts(keras, saved.weightData).trainingConfig()?.optimizer_config.config).toEqual({
+      learningRate: 0.004,
+      decay: 0.7,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    });
+  });
+
   it("a tfjs-layers or Keras model's compile settings are restored; ones convlens lacks leave it uncompiled, with a warning", async () => {
     const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
     theirs.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -268,7 +313,7 @@ describe('save and load round trip', () => {
     });
     // an optimizer convlens lacks: loaded all the same, uncompiled, and said so
     (keras.modelTopology as { training_config: { optimizer_config: unknown } }).training_config.optimizer_config = {
-      class_name: 'RMSprop',
+      class_name: 'Adagrad',
       config: {},
     };
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -276,7 +321,7 @@ describe('save and load round trip', () => {
       const plain = fromArtifacts(keras, saved.weightData);
       expect(plain.trainingConfig()).toBeUndefined();
       expect(warn).toHaveBeenCalledWith(
-        `convlens: the model's saved compile settings are not restored (optimizer "RMSprop"); compile it before fit or evaluate`,
+        `convlens: the model's saved compile settings are not restored (optimizer "Adagrad"); compile it before fit or evaluate`,
       );
     } finally {
       warn.mockRestore();

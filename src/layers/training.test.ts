@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ConvlensError } from '../errors.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Adam, SGD } from '../train/optimizers.js';
+import { Adam, RMSprop, SGD } from '../train/optimizers.js';
 import { Activation, Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
 
 const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
@@ -89,6 +89,17 @@ forEachBackend(() => {
       // tfjs adds ε to √v̂ where Keras adds it to √v; with ε/√(1 − β₂) the first steps are identical.
       theirs.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'categoricalCrossentropy' });
       reportDiff('fit (1 Adam step) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 1, 'adam'));
+    });
+
+    it("mean squared error with RMSprop (Keras' and tfjs' update), 3 epochs", async () => {
+      setSeed(13);
+      const rng = caseRng('fit rmsprop', 0);
+      const { ours, theirs } = twinConvnets({ units: 2, activation: 'linear' });
+      const x = f32(rng, [6, 6, 6, 2]);
+      const y = f32(rng, [6, 2]);
+      ours.compile({ optimizer: new RMSprop({ learningRate: 0.01, momentum: 0.5 }), loss: 'meanSquaredError' });
+      theirs.compile({ optimizer: tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7), loss: 'meanSquaredError' });
+      reportDiff('fit (3 RMSprop steps) weights vs tfjs-layers', await compareFit(ours, theirs, x, y, 3, 'rmsprop'));
     });
 
     it('softmax + sparse categorical cross-entropy with SGD momentum, 3 epochs', async () => {
@@ -417,6 +428,15 @@ describe('fit options and history', () => {
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['acc', 'accuracy'] });
     const both = await model.fit(data.x, y);
     expect(Object.keys(both.history).sort()).toEqual(['acc', 'accuracy', 'loss']);
+  });
+
+  it("compile without an optimizer takes Keras' default, RMSprop", () => {
+    const model = barNet();
+    model.compile({ loss: 'sparseCategoricalCrossentropy' });
+    expect(model.trainingConfig()?.optimizer_config).toEqual({
+      class_name: 'RMSProp',
+      config: { learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+    });
   });
 
   it('validationData gives val_loss; callbacks run in order with the logs', async () => {

@@ -1,6 +1,6 @@
 import { describeValue } from '../errors.js';
 import type { LossName } from '../train/losses.js';
-import { Adam, type Optimizer, SGD } from '../train/optimizers.js';
+import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 
 /**
  * The compile settings a saved model carries, as tfjs-layers writes them in model.json
@@ -49,6 +49,9 @@ export function trainingConfigOf(settings: {
       momentum === 0 && !nesterov
         ? { class_name: 'SGD', config: { learningRate } }
         : { class_name: 'Momentum', config: { learningRate, momentum, useNesterov: nesterov } };
+  } else if (optimizer instanceof RMSprop) {
+    const { learningRate, rho, momentum, epsilon, centered } = optimizer;
+    optimizerConfig = { class_name: 'RMSProp', config: { learningRate, decay: rho, momentum, epsilon, centered } };
   } else {
     return undefined;
   }
@@ -88,6 +91,16 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
         learningRate,
         momentum: numberOf(c, 'momentum'),
         nesterov: c.useNesterov === true || c.nesterov === true,
+      });
+      break;
+    case 'RMSProp': // tfjs' name
+    case 'RMSprop': // Keras'
+      optimizer = new RMSprop({
+        learningRate,
+        rho: numberOf(c, 'decay', 'rho'),
+        momentum: numberOf(c, 'momentum'),
+        epsilon: numberOf(c, 'epsilon'),
+        centered: c.centered === true,
       });
       break;
     default:

@@ -3,7 +3,7 @@ import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
-import { Adam, getOptimizer, type Optimizer, SGD, type Variable } from './optimizers.js';
+import { Adam, getOptimizer, type Optimizer, RMSprop, SGD, type Variable } from './optimizers.js';
 
 function variable(name: string, value: Float32Array): Variable {
   return { name, shape: [value.length], value: value.slice(), grad: new Float32Array(value.length) };
@@ -99,12 +99,79 @@ describe('Adam', () => {
   });
 });
 
+describe('RMSprop', () => {
+  // Keras 3's RMSprop and tfjs' rmsprop both put ε inside the square root. Centered, tfjs takes
+  // √(s − (ḡ² + ε)) where Keras takes √(s − ḡ² + ε): the same at the default ε 1e-7 within these
+  // tolerances, so the comparison keeps it; the formula test below checks Keras' form at a larger ε.
+  it('steps match tf.train.rmsprop: plain, with momentum, centered, and both', () => {
+    compareWithTf(new RMSprop({ learningRate: 0.01 }), tf.train.rmsprop(0.01, 0.9, 0, 1e-7), 8, 'rmsprop', 1e-5);
+    compareWithTf(new RMSprop({ learningRate: 0.01, momentum: 0.8 }), tf.train.rmsprop(0.01, 0.9, 0.8, 1e-7), 8, 'rmsprop momentum', 1e-5);
+    compareWithTf(
+      new RMSprop({ learningRate: 0.01, rho: 0.7, centered: true }),
+      tf.train.rmsprop(0.01, 0.7, 0, 1e-7, true),
+      8,
+      'rmsprop centered',
+      1e-5,
+    );
+    compareWithTf(
+      new RMSprop({ learningRate: 0.005, rho: 0.8, momentum: 0.5, centered: true }),
+      tf.train.rmsprop(0.005, 0.8, 0.5, 1e-7, true),
+      8,
+      'rmsprop centered momentum',
+      1e-5,
+    );
+  });
+
+  it("follows Keras' documented update exactly (float64 reference)", () => {
+    const [lr, rho, mu, eps] = [0.003, 0.85, 0.6, 1e-6];
+    const rng = caseRng('rmsprop formula', 0);
+    const w0 = rng.floats(6);
+    const v = variable('w', w0);
+    const rmsprop = new RMSprop({ learningRate: lr, rho, momentum: mu, epsilon: eps, centered: true });
+    const w = Float64Array.from(w0);
+    const [velocity, average, momentum] = [new Float64Array(6), new Float64Array(6), new Float64Array(6)];
+    for (let t = 1; t <= 10; t++) {
+      // gradients so small that ε weighs in the denominator
+      v.grad.set(rng.floats(6, -1e-3, 1e-3));
+      rmsprop.step([v]);
+      // keras.optimizers.RMSprop: s ← ρs + (1 − ρ)g²; ḡ ← ρḡ + (1 − ρ)g; Δ = lr·g/√(s − ḡ² + ε); m ← μm + Δ; w ← w − m.
+      for (let i = 0; i < 6; i++) {
+        const g = v.grad[i];
+        velocity[i] = rho * velocity[i] + (1 - rho) * g * g;
+        average[i] = rho * average[i] + (1 - rho) * g;
+        momentum[i] = mu * momentum[i] + (lr * g) / Math.sqrt(velocity[i] - average[i] ** 2 + eps);
+        w[i] -= momentum[i];
+      }
+      expectClose(v.value, w, 1e-5, `step ${t}`);
+    }
+  });
+
+  it("defaults to Keras' (1e-3, ρ 0.9, no momentum, ε 1e-7) and by name", () => {
+    const rmsprop = getOptimizer('rmsprop') as RMSprop;
+    expect(rmsprop).toBeInstanceOf(RMSprop);
+    expect(rmsprop.getConfig()).toEqual({ learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+    // the first step moves a weight by lr/√(1 − ρ) against its gradient, whatever its size
+    const a = variable('a', Float32Array.of(1));
+    a.grad[0] = 5;
+    rmsprop.step([a]);
+    expectClose(a.value, [1 - 0.001 / Math.sqrt(0.1)], 1e-6);
+  });
+
+  it('refuses bad settings with clear messages', () => {
+    expectConvlensError(() => new RMSprop({ rho: 1.5 }), 'rmsprop: rho and momentum must be from 0 to 1, got 1.5 and 0');
+    expectConvlensError(() => new RMSprop({ epsilon: -1 }), 'rmsprop: epsilon must be a finite number ≥ 0, got -1');
+    expectConvlensError(() => new RMSprop({ centered: 1 as never }), 'rmsprop: centered must be true or false, got 1');
+    expectConvlensError(() => new RMSprop({ decay: 0.9 } as never), /^rmsprop: unknown option 'decay'/);
+  });
+});
+
 describe('getOptimizer', () => {
   it('accepts names and objects, and rejects the rest with a clear message', () => {
     expect(getOptimizer('SGD')).toBeInstanceOf(SGD);
     const sgd = new SGD({ learningRate: 0.5 });
     expect(getOptimizer(sgd)).toBe(sgd);
-    expectConvlensError(() => getOptimizer('rmsprop'), `compile: unknown optimizer "rmsprop" (expected 'adam' or 'sgd')`);
+    expect(getOptimizer('RMSprop')).toBeInstanceOf(RMSprop);
+    expectConvlensError(() => getOptimizer('adagrad'), `compile: unknown optimizer "adagrad" (expected 'adam', 'sgd' or 'rmsprop')`);
     expectConvlensError(() => new SGD({ learningRate: -1 }), /sgd: learningRate must be a finite number ≥ 0, got -1/);
     expectConvlensError(() => new Adam({ beta1: 1 }), /adam: beta1 and beta2 must be below 1/);
     expectConvlensError(() => new SGD({ momentum: 1.5 }), /^sgd: momentum must be from 0 to 1, as in Keras, got 1.5$/);
@@ -130,7 +197,7 @@ describe('optimizer options', () => {
     expectConvlensError(() => new Adam({ learningRate: Number.NaN }), 'adam: learningRate must be a finite number ≥ 0, got NaN');
     expectConvlensError(
       () => getOptimizer({ name: 'adam' } as never),
-      "compile: optimizer must be 'adam', 'sgd' or an optimizer object, got { name: \"adam\" }",
+      "compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got { name: \"adam\" }",
     );
     expect(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }).getConfig()).toEqual({
       learning_rate: 0.1,

@@ -23,6 +23,7 @@ function checkRate(op: string, value: number, name: string, min = 0): void {
 
 const SGD_KEYS = ['learningRate', 'momentum', 'nesterov'];
 const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon'];
+const RMSPROP_KEYS = ['learningRate', 'rho', 'momentum', 'epsilon', 'centered'];
 
 export interface SgdOptions {
   learningRate?: number;
@@ -125,6 +126,88 @@ export class Adam implements Optimizer {
   }
 }
 
+export interface RmspropOptions {
+  learningRate?: number;
+  /** Discount of the running mean of squared gradients (tfjs calls it `decay`). */
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  /** Divide by the gradients' estimated variance rather than their mean square. */
+  centered?: boolean;
+}
+
+/**
+ * Keras' RMSprop (defaults 1e-3, ρ 0.9, no momentum, ε 1e-7): s ← ρs + (1 − ρ)g²; Δ = η·g/√(s + ε)
+ * (centered: √(s − ḡ² + ε), with ḡ ← ρḡ + (1 − ρ)g); with momentum, v ← μv + Δ and w ← w − v,
+ * else w ← w − Δ. tfjs' rmsprop is the same update.
+ */
+export class RMSprop implements Optimizer {
+  readonly name = 'rmsprop';
+  readonly learningRate: number;
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  private readonly slots = new Map<Variable, { meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array }>();
+
+  constructor(options: RmspropOptions = {}) {
+    checkOptions('rmsprop', options, RMSPROP_KEYS);
+    const { learningRate = 0.001, rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = options;
+    checkRate('rmsprop', learningRate, 'learningRate');
+    checkRate('rmsprop', rho, 'rho');
+    checkRate('rmsprop', momentum, 'momentum');
+    checkRate('rmsprop', epsilon, 'epsilon');
+    if (rho > 1 || momentum > 1) throw new ConvlensError(`rmsprop: rho and momentum must be from 0 to 1, got ${rho} and ${momentum}`);
+    if (typeof centered !== 'boolean') throw new ConvlensError(`rmsprop: centered must be true or false, got ${describeValue(centered)}`);
+    this.learningRate = learningRate;
+    this.rho = rho;
+    this.momentum = momentum;
+    this.epsilon = epsilon;
+    this.centered = centered;
+  }
+
+  private slotsOf(variable: Variable) {
+    let slots = this.slots.get(variable);
+    if (!slots) {
+      const n = variable.value.length;
+      slots = {
+        meanSquare: new Float32Array(n),
+        meanGrad: this.centered ? new Float32Array(n) : undefined,
+        velocity: this.momentum > 0 ? new Float32Array(n) : undefined,
+      };
+      this.slots.set(variable, slots);
+    }
+    return slots;
+  }
+
+  step(variables: readonly Variable[]): void {
+    const { learningRate: lr, rho, momentum: mu, epsilon } = this;
+    for (const variable of variables) {
+      const { value: w, grad: g } = variable;
+      const { meanSquare: s, meanGrad: gBar, velocity: v } = this.slotsOf(variable);
+      for (let i = 0; i < w.length; i++) {
+        s[i] = rho * s[i] + (1 - rho) * g[i] * g[i];
+        let denominator = s[i] + epsilon;
+        if (gBar) {
+          gBar[i] = rho * gBar[i] + (1 - rho) * g[i];
+          denominator -= gBar[i] * gBar[i];
+        }
+        const increment = (lr * g[i]) / Math.sqrt(denominator);
+        if (v) {
+          v[i] = mu * v[i] + increment;
+          w[i] -= v[i];
+        } else {
+          w[i] -= increment;
+        }
+      }
+    }
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    return { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+}
+
 /** Keras-style factories: `train.sgd({ learningRate, momentum })`, `train.adam({ learningRate })`. */
 export function sgd(options?: SgdOptions): SGD {
   return new SGD(options);
@@ -134,18 +217,24 @@ export function adam(options?: AdamOptions): Adam {
   return new Adam(options);
 }
 
-/** An optimizer from a name (`'adam'`, `'sgd'`, with Keras' defaults) or the object itself. */
+export function rmsprop(options?: RmspropOptions): RMSprop {
+  return new RMSprop(options);
+}
+
+/** An optimizer from a name (`'adam'`, `'sgd'`, `'rmsprop'`, with Keras' defaults) or the object itself. */
 export function getOptimizer(optimizer: string | Optimizer): Optimizer {
   if (typeof optimizer !== 'string') {
     if (optimizer && typeof optimizer.step === 'function') return optimizer;
-    throw new ConvlensError(`compile: optimizer must be 'adam', 'sgd' or an optimizer object, got ${describeValue(optimizer)}`);
+    throw new ConvlensError(`compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got ${describeValue(optimizer)}`);
   }
   switch (optimizer.toLowerCase()) {
     case 'adam':
       return new Adam();
     case 'sgd':
       return new SGD();
+    case 'rmsprop':
+      return new RMSprop();
     default:
-      throw new ConvlensError(`compile: unknown optimizer ${describeValue(optimizer)} (expected 'adam' or 'sgd')`);
+      throw new ConvlensError(`compile: unknown optimizer ${describeValue(optimizer)} (expected 'adam', 'sgd' or 'rmsprop')`);
   }
 }
