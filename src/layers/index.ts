@@ -6,5 +6,5 @@ export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
-export { type Callbacks, type CompileArgs, type FitArgs, type History, type Logs, Sequential } from './sequential.js';
+export { type Callbacks, type CompileArgs, type EvaluateResult, type FitArgs, type History, type Logs, Sequential } from './sequential.js';
 export { fromArtifacts, loadModel, type WeightData } from './serialization.js';

@@ -4,6 +4,7 @@ import { globalRandom } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
+import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import { Activation } from './activation.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
@@ -28,6 +29,12 @@ export interface CompileArgs {
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
 export type Logs = Record<string, number>;
+
+/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
+export type EvaluateResult = { loss: number; accuracy: number } & Logs;
+
+/** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
+const ACCURACY: Metric = { key: 'accuracy', kind: 'accuracy' };
 
 export interface Callbacks {
   onTrainBegin?: () => void | Promise<void>;
@@ -64,8 +71,8 @@ interface Compiled {
   loss: LossName;
   /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
   fromLogits: boolean;
-  /** The accuracy's keys in logs and history, as compile's metrics name it (`accuracy`, `acc`, or both). */
-  accuracy: ('accuracy' | 'acc')[];
+  /** compile's metrics, keyed in logs and history as it named them (`accuracy`, `acc`, `mse`...). */
+  metrics: Metric[];
   /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
   warnedLogits?: boolean;
 }
@@ -162,19 +169,6 @@ function validationPair(value: unknown): [Tensor, Tensor] | undefined {
     throw new ConvlensError(`fit: validationData must be a pair [x, y] of Tensors, got ${describeValue(value)}`);
   }
   return [value[0], value[1]];
-}
-
-/** The metric names compile accepts: a list, or one name alone. */
-function metricsArg(metrics: unknown): ('accuracy' | 'acc')[] {
-  if (metrics === undefined) return [];
-  const list = typeof metrics === 'string' ? [metrics] : metrics;
-  if (!Array.isArray(list)) {
-    throw new ConvlensError(`compile: metrics must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
-  }
-  for (const m of list) {
-    if (m !== 'accuracy' && m !== 'acc') throw new ConvlensError(`compile: unknown metric ${describeValue(m)} (supported: 'accuracy')`);
-  }
-  return list as ('accuracy' | 'acc')[];
 }
 
 function range(start: number, end: number): Int32Array {
@@ -404,8 +398,11 @@ export class Sequential {
   /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
   trainingConfig(): TrainingConfig | undefined {
     if (!this.compiled) return undefined;
-    const { optimizer, loss, fromLogits, accuracy } = this.compiled;
-    return trainingConfigOf({ optimizer, loss, fromLogits, metrics: accuracy });
+    const { optimizer, loss, fromLogits, metrics } = this.compiled;
+    const names = metrics.map(tfjsMetricName);
+    // a metric tfjs lacks would make the saved model fail to load there
+    if (names.some((name) => name === undefined)) return undefined;
+    return trainingConfigOf({ optimizer, loss, fromLogits, metrics: names as string[] });
   }
 
   /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */
@@ -423,7 +420,7 @@ export class Sequential {
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer ?? 'rmsprop'), loss, fromLogits, accuracy: [...new Set(metrics)] };
+    this.compiled = { optimizer: getOptimizer(args.optimizer ?? 'rmsprop'), loss, fromLogits, metrics };
   }
 
   private requireCompiled(op: string): Compiled {
@@ -474,18 +471,29 @@ export class Sequential {
     return { fused, fromLogits: true };
   }
 
-  /** Loss, accuracy count and gradient for one batch; runs the forward pass in training mode when asked. */
+  /**
+   * Loss, gradient and metric sums for one batch (evaluate's accuracy first, then compile's
+   * metrics); runs the forward pass in training mode when asked.
+   */
   private lossOf(
     x: Tensor,
     y: Tensor,
     training: boolean,
     { fused, fromLogits }: { fused: boolean; fromLogits: boolean },
-  ): { loss: number; correct: number; grad: Float32Array; fused: boolean } {
-    const { loss } = this.requireCompiled(training ? 'fit' : 'evaluate');
+  ): { loss: number; metricSums: number[]; grad: Float32Array; fused: boolean } {
+    const { loss, metrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
     const outputs = this.run(x, training);
     const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : outputs;
     const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
-    return { loss: result.loss, correct: countCorrect(loss, y, outputs, fromLogits), grad: result.grad, fused };
+    const metricSums = [ACCURACY, ...metrics].map((metric) => metricSum(metric, loss, y, outputs, fromLogits));
+    return { loss: result.loss, metricSums, grad: result.grad, fused };
+  }
+
+  /** Checks `y` against the loss and every metric, for outputs of the model's shape. */
+  private checkLabelsFor(op: string, loss: LossName, y: Tensor): void {
+    const outputShape = [y.shape[0], ...this.outputShape!];
+    checkLabels(loss, y, outputShape);
+    for (const metric of this.compiled?.metrics ?? []) checkMetricLabels(op, metric, loss, y, outputShape);
   }
 
   private checkData(op: string, x: Tensor, y: Tensor): void {
@@ -562,8 +570,8 @@ export class Sequential {
     this.checkInputData(trainX);
     if (validation) this.checkInputData(validation[0], 'fit (validationData)');
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
-    checkLabels(loss, trainY, [trainY.shape[0], ...this.outputShape!]);
-    if (validation) checkLabels(loss, validation[1], [validation[1].shape[0], ...this.outputShape!]);
+    this.checkLabelsFor('fit', loss, trainY);
+    if (validation) this.checkLabelsFor('fit (validationData)', loss, validation[1]);
     const history: History = { epoch: [], history: {} };
     const variables = this.layerList.flatMap((l) => l.trainableWeights);
     this.stopTraining = false;
@@ -574,7 +582,7 @@ export class Sequential {
       const order = range(0, trainX.shape[0]);
       if (shuffle) globalRandom().shuffle(order);
       let lossSum = 0;
-      let correct = 0;
+      const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
       let seen = 0;
       for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
         const indices = order.subarray(start, Math.min(order.length, start + batchSize));
@@ -599,19 +607,20 @@ export class Sequential {
         });
         optimizer.step(variables);
         lossSum += result.loss * indices.length;
-        correct += result.correct;
+        result.metricSums.forEach((sum, i) => {
+          metricSums[i] += sum;
+        });
         seen += indices.length;
-        await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, correct / seen));
+        await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, metricSums, seen));
         await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
         if (this.stopTraining) break;
       }
-      const logs = this.logs(lossSum / seen, correct / seen);
+      const logs = this.logs(lossSum / seen, metricSums, seen);
       if (validation) {
         // Keras' validation_batch_size defaults to the batch size
         // checked with the training data before the first epoch
         const v = this.meanLoss(validation[0], validation[1], batchSize, mode);
-        logs.val_loss = v.loss;
-        for (const key of this.compiled?.accuracy ?? []) logs[`val_${key}`] = v.accuracy;
+        for (const [key, value] of Object.entries(this.logs(v.loss, v.metricSums, validation[0].shape[0]))) logs[`val_${key}`] = value;
       }
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
@@ -637,9 +646,12 @@ export class Sequential {
     }
   }
 
-  private logs(loss: number, accuracy: number): Logs {
+  /** Logs from sums over `count` examples: the loss, then compile's metrics by their keys (not evaluate's accuracy, `sums[0]`). */
+  private logs(loss: number, sums: ArrayLike<number>, count: number): Logs {
     const logs: Logs = { loss };
-    for (const key of this.compiled?.accuracy ?? []) logs[key] = accuracy;
+    this.compiled?.metrics.forEach((metric, i) => {
+      logs[metric.key] = sums[i + 1] / count;
+    });
     return logs;
   }
 
@@ -658,8 +670,11 @@ export class Sequential {
     }
   }
 
-  /** Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples at a time. */
-  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): { loss: number; accuracy: number } {
+  /**
+   * Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples
+   * at a time, and compile's other metrics by their keys.
+   */
+  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
     const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);
     checkOptions('evaluate', options, ['batchSize', 'verbose']);
@@ -670,11 +685,11 @@ export class Sequential {
     if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
     this.ensureBuilt('evaluate', x.shape);
     this.checkInputData(x);
-    checkLabels(loss, y, [y.shape[0], ...this.outputShape!]);
-    const result = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
-    if (verbose)
-      console.log(progressLine(Math.ceil(x.shape[0] / batchSize), performance.now() - started, this.logs(result.loss, result.accuracy)));
-    return result;
+    this.checkLabelsFor('evaluate', loss, y);
+    const { loss: meanLoss, metricSums } = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
+    const logs = this.logs(meanLoss, metricSums, x.shape[0]);
+    if (verbose) console.log(progressLine(Math.ceil(x.shape[0] / batchSize), performance.now() - started, logs));
+    return { ...logs, loss: meanLoss, accuracy: metricSums[0] / x.shape[0] };
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
@@ -683,9 +698,9 @@ export class Sequential {
     y: Tensor,
     batchSize: number,
     mode: { fused: boolean; fromLogits: boolean },
-  ): { loss: number; accuracy: number } {
+  ): { loss: number; metricSums: Float64Array } {
     let lossSum = 0;
-    let correct = 0;
+    const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
     const n = x.shape[0];
     for (let start = 0; start < n; start += batchSize) {
       const indices = range(start, Math.min(n, start + batchSize));
@@ -694,9 +709,11 @@ export class Sequential {
         return this.lossOf(bx, gather(y, indices), false, mode);
       });
       lossSum += result.loss * indices.length;
-      correct += result.correct;
+      result.metricSums.forEach((sum, i) => {
+        metricSums[i] += sum;
+      });
     }
-    return { loss: lossSum / n, accuracy: correct / n };
+    return { loss: lossSum / n, metricSums };
   }
 }
 
@@ -714,32 +731,6 @@ function buildAfter(previous: Layer, layer: Layer): void {
     );
   }
   if (!layer.built) layer.build(shape);
-}
-
-/** Correct predictions in `p` (probabilities, or logits: a sigmoid's 0.5 is a logit's 0; argmax is the same for both). */
-function countCorrect(loss: LossName, y: Tensor, p: Tensor<'float32'>, logits: boolean): number {
-  const classes = p.shape[p.rank - 1];
-  const rows = p.size / classes;
-  const threshold = logits ? 0 : 0.5;
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    if (loss === 'binaryCrossentropy' || classes === 1) {
-      for (let j = 0; j < classes; j++)
-        correct += (p.data[i * classes + j] > threshold ? 1 : 0) === y.data[i * classes + j] ? 1 / classes : 0;
-      continue;
-    }
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (p.data[i * classes + j] > p.data[i * classes + best]) best = j;
-    const label = loss === 'sparseCategoricalCrossentropy' ? y.data[i] : argmaxRow(y, i, classes);
-    if (best === label) correct++;
-  }
-  return correct;
-}
-
-function argmaxRow(y: Tensor, row: number, classes: number): number {
-  let best = 0;
-  for (let j = 1; j < classes; j++) if (y.data[row * classes + j] > y.data[row * classes + best]) best = j;
-  return best;
 }
 
 function firstNonFinite(values: ArrayLike<number>): number {

@@ -234,6 +234,19 @@ describe('save and load round trip', () => {
     });
     model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: true } });
     expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
+    // metrics in the names tfjs compiles with; one tfjs lacks (sparse accuracy by name) is not saved
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'categorical_accuracy', 'mean_squared_error'] });
+    const saved = model.toArtifacts();
+    expect(saved.modelJson.trainingConfig?.metrics).toEqual(['acc', 'categoricalAccuracy', 'mse']);
+    const withMetrics = fromArtifacts(JSON.parse(JSON.stringify(saved.modelJson)), saved.weightData);
+    const y = new Tensor(
+      Float32Array.from({ length: 15 }, (_, i) => (i % 5 === 1 ? 1 : 0)),
+      [3, 5],
+      'float32',
+    );
+    expect(Object.keys(withMetrics.evaluate(input(), y)).sort()).toEqual(['acc', 'accuracy', 'categoricalAccuracy', 'loss', 'mse']);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
   });
 
   it('RMSprop settings go both ways: convlens → tfjs (its RMSProp) and tfjs or Keras → convlens', async () => {

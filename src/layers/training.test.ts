@@ -417,6 +417,91 @@ describe('fit options and history', () => {
     await expect(model.fit(data.x, y, { verbose: 3 as never })).rejects.toThrow('fit: verbose must be 0, 1 or 2, got 3');
   });
 
+  it("compile's metrics (accuracies, mse, mae) match tfjs-layers' evaluate, and fit logs them with val_ twins", async () => {
+    setSeed(33);
+    const rng = caseRng('metrics', 0);
+    const x = f32(rng, [12, 6, 6, 2]);
+    // softmax + categorical cross-entropy, with soft labels, so the accuracies and errors differ
+    const soft = twinConvnets({ units: 3, activation: 'softmax' });
+    const y = oneHot(rng.ints(12, 0, 2), 3);
+    soft.ours.compile({
+      optimizer: 'sgd',
+      loss: 'categoricalCrossentropy',
+      metrics: ['categorical_accuracy', 'mse', 'mean_absolute_error'],
+    });
+    soft.theirs.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['categoricalAccuracy', 'mse', 'mae'] });
+    const ours = soft.ours.evaluate(x, y, { batchSize: 5 });
+    const theirs = (soft.theirs.evaluate(tfOf(x), tfOf(y), { batchSize: 5 }) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+    expectClose([ours.loss, ours.categorical_accuracy, ours.mse, ours.mean_absolute_error], theirs, 1e-5, 'categorical');
+    expect(ours.accuracy).toBe(ours.categorical_accuracy);
+    // three sigmoid outputs: binary accuracy is the mean over each example's outputs
+    const multi = twinConvnets({ units: 3, activation: 'sigmoid' });
+    const bits = new Tensor(Float32Array.from(rng.ints(36, 0, 1)), [12, 3], 'float32');
+    multi.ours.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['binary_accuracy', 'mae'] });
+    multi.theirs.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['binaryAccuracy', 'mae'] });
+    const b = multi.ours.evaluate(x, bits);
+    const tb = (multi.theirs.evaluate(tfOf(x), tfOf(bits)) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+    expectClose([b.loss, b.binary_accuracy, b.mae], tb, 1e-5, 'binary');
+    // class indices: tfjs takes sparse accuracy as a function, with labels shaped [N, 1]
+    const sparse = twinConvnets({ units: 3, activation: 'softmax' });
+    const labels = rng.ints(12, 0, 2);
+    sparse.ours.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    sparse.theirs.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: [tfl.metrics.sparseCategoricalAccuracy] });
+    const sp = sparse.ours.evaluate(x, new Tensor(labels, [12], 'int32'));
+    const tsp = (sparse.theirs.evaluate(tfOf(x), tf.tensor2d(Array.from(labels), [12, 1])) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+    expectClose([sp.loss, sp.sparse_categorical_accuracy], tsp, 1e-5, 'sparse');
+    // fit: each metric under its key, and val_ for the validation data, which equals evaluate after the epoch
+    const history = await soft.ours.fit(x, y, { epochs: 2, batchSize: 4, validationData: [x, y] });
+    expect(Object.keys(history.history).sort()).toEqual([
+      'categorical_accuracy',
+      'loss',
+      'mean_absolute_error',
+      'mse',
+      'val_categorical_accuracy',
+      'val_loss',
+      'val_mean_absolute_error',
+      'val_mse',
+    ]);
+    const after = soft.ours.evaluate(x, y);
+    expect(history.history.val_mse[1]).toBeCloseTo(after.mse, 12);
+    expect(history.history.val_categorical_accuracy[1]).toBe(after.categorical_accuracy);
+  });
+
+  it('accuracy of a convolutional output ([N, H, W, classes]) is the mean over its pixels, as in tfjs-layers', () => {
+    setSeed(34);
+    const rng = caseRng('pixel accuracy', 0);
+    const ours = new Sequential([new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'softmax', inputShape: [5, 4, 2] })]);
+    const theirs = tfl.sequential({
+      layers: [tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'softmax', inputShape: [5, 4, 2] })],
+    });
+    theirs.setWeights(ours.getWeights().map(tfOf));
+    const x = f32(rng, [3, 5, 4, 2]);
+    const y = new Tensor(oneHot(rng.ints(60, 0, 2), 3).data, [3, 5, 4, 3], 'float32');
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    theirs.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    const result = ours.evaluate(x, y);
+    const expected = (theirs.evaluate(tfOf(x), tfOf(y)) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+    expectClose([result.loss, result.accuracy, result.mse], expected, 1e-5, 'pixels');
+    expect(result.accuracy).toBeLessThanOrEqual(1);
+  });
+
+  it('labels that do not suit a metric are refused before training, naming it', async () => {
+    const data = bars(4, caseRng('metric labels', 0));
+    const model = barNet();
+    const y = new Tensor(data.labels, [4], 'int32');
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['mse'] });
+    await expect(model.fit(data.x, y)).rejects.toThrow(
+      /^fit: metric mse compares y with the output, so y must have shape \[4, \d+\], got \[4\]$/,
+    );
+    expectConvlensError(() => model.evaluate(data.x, y), /^evaluate: metric mse compares y with the output/);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    const oneHotY = oneHot(data.labels, model.outputShape![0]);
+    expectConvlensError(
+      () => model.evaluate(data.x, oneHotY),
+      /^evaluate: metric sparse_categorical_accuracy takes one class index per example, but y has shape \[4, \d+\]/,
+    );
+  });
+
   it("metrics: ['acc'] names the accuracy acc in logs and history, as Keras and tfjs do", async () => {
     const data = bars(4, caseRng('acc key', 0));
     const model = barNet();
@@ -800,7 +885,11 @@ describe('compile, fit, evaluate and predict check their options', () => {
     expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss']);
     expectConvlensError(
       () => model.compile({ optimizer: 'adam', loss: 'mse', metrics: 'auc' }),
-      'compile: unknown metric "auc" (supported: \'accuracy\')',
+      "compile: unknown metric \"auc\" (supported: 'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae' (also as 'acc', Keras' long names and tfjs' camelCase ones))",
+    );
+    expectConvlensError(
+      () => model.compile({ loss: 'mse', metrics: ['Accuracy'] }),
+      /^compile: unknown metric "Accuracy" \(did you mean 'accuracy'\?\)/,
     );
     expectConvlensError(
       () => model.compile({ optimizer: 'adam', loss: 'mse', metrics: { accuracy: true } as never }),

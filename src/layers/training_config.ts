@@ -1,5 +1,6 @@
 import { describeValue } from '../errors.js';
 import type { LossName } from '../train/losses.js';
+import { isMetricName } from '../train/metrics.js';
 import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 
 /**
@@ -115,6 +116,6 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
     loss = { name: object.class_name, fromLogits: object.config?.from_logits === true };
   }
   const metrics = Array.isArray(config.metrics) ? config.metrics : [];
-  if (!metrics.every((m) => m === 'accuracy' || m === 'acc')) return `metrics ${describeValue(metrics)}`;
+  if (!metrics.every(isMetricName)) return `metrics ${describeValue(metrics)}`;
   return { optimizer, loss, metrics };
 }

@@ -1,0 +1,170 @@
+import { ConvlensError, describeValue } from '../errors.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { LossName } from './losses.js';
+
+/**
+ * What a metric computes. `accuracy` is Keras' plain `'accuracy'`: binary, categorical or sparse
+ * categorical accuracy, picked from the loss (and the output's width) as Keras picks it.
+ */
+export type MetricKind =
+  | 'accuracy'
+  | 'binaryAccuracy'
+  | 'categoricalAccuracy'
+  | 'sparseCategoricalAccuracy'
+  | 'meanSquaredError'
+  | 'meanAbsoluteError';
+
+/** A metric as compile was given it: `key` names it in logs, history and evaluate's result. */
+export interface Metric {
+  key: string;
+  kind: MetricKind;
+}
+
+/** Keras' names (snake_case and short forms) and tfjs' camelCase ones. */
+const METRIC_NAMES: Record<string, MetricKind> = {
+  accuracy: 'accuracy',
+  acc: 'accuracy',
+  binary_accuracy: 'binaryAccuracy',
+  binaryAccuracy: 'binaryAccuracy',
+  categorical_accuracy: 'categoricalAccuracy',
+  categoricalAccuracy: 'categoricalAccuracy',
+  sparse_categorical_accuracy: 'sparseCategoricalAccuracy',
+  sparseCategoricalAccuracy: 'sparseCategoricalAccuracy',
+  mse: 'meanSquaredError',
+  MSE: 'meanSquaredError',
+  mean_squared_error: 'meanSquaredError',
+  meanSquaredError: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  MAE: 'meanAbsoluteError',
+  mean_absolute_error: 'meanAbsoluteError',
+  meanAbsoluteError: 'meanAbsoluteError',
+};
+
+const SUPPORTED =
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
+
+/** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
+const TFJS_NAMES: Record<MetricKind, string | undefined> = {
+  accuracy: undefined, // kept as written: 'accuracy' or 'acc'
+  binaryAccuracy: 'binaryAccuracy',
+  categoricalAccuracy: 'categoricalAccuracy',
+  sparseCategoricalAccuracy: undefined,
+  meanSquaredError: 'mse',
+  meanAbsoluteError: 'mae',
+};
+
+/** compile's `metrics`: a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
+export function metricsArg(metrics: unknown): Metric[] {
+  if (metrics === undefined) return [];
+  const list = typeof metrics === 'string' ? [metrics] : metrics;
+  if (!Array.isArray(list)) {
+    throw new ConvlensError(`compile: metrics must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
+  }
+  const byKey = new Map<string, Metric>();
+  for (const name of list) {
+    const kind = isMetricName(name) ? METRIC_NAMES[name as string] : undefined;
+    if (!kind) {
+      // only a different case or spelling of a known name is suggested: 'auc' is not a misspelt 'acc'
+      const normal = (n: string) => n.toLowerCase().replace(/_/g, '');
+      const guess = typeof name === 'string' ? Object.keys(METRIC_NAMES).find((known) => normal(known) === normal(name)) : undefined;
+      throw new ConvlensError(
+        `compile: unknown metric ${describeValue(name)}${guess ? ` (did you mean '${guess}'?)` : ''} (supported: ${SUPPORTED})`,
+      );
+    }
+    byKey.set(name, { key: name, kind });
+  }
+  return [...byKey.values()];
+}
+
+/** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
+export function isMetricName(name: unknown): boolean {
+  return typeof name === 'string' && Object.hasOwn(METRIC_NAMES, name);
+}
+
+/** The metric's name in a saved model's trainingConfig, as tfjs reads it; undefined if tfjs has none. */
+export function tfjsMetricName(metric: Metric): string | undefined {
+  return metric.kind === 'accuracy' ? metric.key : TFJS_NAMES[metric.kind];
+}
+
+/** The accuracy `'accuracy'` stands for with this loss and an output `classes` wide, as Keras picks it. */
+function accuracyKind(loss: LossName, classes: number): MetricKind {
+  if (loss === 'binaryCrossentropy' || classes === 1) return 'binaryAccuracy';
+  return loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy';
+}
+
+/**
+ * Checks that labels `y` suit the metric for outputs of `outputShape` (batch axis first), before
+ * any work: a metric that compares y with the output needs y shaped like it; sparse accuracy
+ * needs one class index per example.
+ */
+export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y: Tensor, outputShape: readonly number[]): void {
+  const classes = outputShape.length > 1 ? outputShape[outputShape.length - 1] : 1;
+  const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
+  const rows = sizeFromShape(outputShape) / classes;
+  if (kind === 'sparseCategoricalAccuracy') {
+    if (y.size !== rows) {
+      throw new ConvlensError(
+        `${op}: metric ${metric.key} takes one class index per example, but y has shape ${formatShape(y.shape)} for outputs of shape ${formatShape(outputShape)}`,
+      );
+    }
+    return;
+  }
+  if (y.size !== sizeFromShape(outputShape) || y.shape.some((d, i) => d !== outputShape[i])) {
+    throw new ConvlensError(
+      `${op}: metric ${metric.key} compares y with the output, so y must have shape ${formatShape(outputShape)}, got ${formatShape(y.shape)}`,
+    );
+  }
+}
+
+/**
+ * The metric summed over the examples of a batch (fit and evaluate divide by their count).
+ * `p` is the model's output; `logits` says it is logits (a loss fromLogits), whose threshold for
+ * binary accuracy is 0 rather than a probability's 0.5.
+ */
+export function metricSum(metric: Metric, loss: LossName, y: Tensor, p: Tensor<'float32'>, logits: boolean): number {
+  const classes = p.rank > 1 ? p.shape[p.rank - 1] : 1;
+  const rows = p.size / classes;
+  const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += rowMetric(kind, y, p, i, classes, logits);
+  // an example of an [N, H, W, C] output has H·W rows: it counts the mean of theirs, as in Keras
+  const examples = p.shape[0] ?? 0;
+  return rows === 0 ? 0 : (sum * examples) / rows;
+}
+
+/** The metric of one row of `classes` outputs (a row is one example for a [N, classes] output). */
+function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: number, classes: number, logits: boolean): number {
+  const start = row * classes;
+  switch (kind) {
+    case 'binaryAccuracy': {
+      const threshold = logits ? 0 : 0.5;
+      let equal = 0;
+      for (let j = 0; j < classes; j++) if ((p.data[start + j] > threshold ? 1 : 0) === y.data[start + j]) equal++;
+      return equal / classes;
+    }
+    case 'categoricalAccuracy':
+      return argmax(p.data, start, classes) === argmax(y.data, start, classes) ? 1 : 0;
+    case 'sparseCategoricalAccuracy':
+      return argmax(p.data, start, classes) === y.data[row] ? 1 : 0;
+    case 'meanSquaredError': {
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += (p.data[start + j] - y.data[start + j]) ** 2;
+      return sum / classes;
+    }
+    case 'meanAbsoluteError': {
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += Math.abs(p.data[start + j] - y.data[start + j]);
+      return sum / classes;
+    }
+    default:
+      throw new Error(`unresolved metric ${kind}`);
+  }
+}
+
+/** The index of the first largest of `n` values from `start` (as tf.argmax picks among ties). */
+function argmax(values: ArrayLike<number>, start: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (values[start + j] > values[start + best]) best = j;
+  return best;
+}
