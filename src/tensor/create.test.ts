@@ -110,6 +110,18 @@ describe('tensor and constant: shapes', () => {
     expect(fromData(data, [2, 1], 'float32').data).toBe(data);
   });
 
+  it('a shape cannot be changed from outside: neither the one given nor the one read', () => {
+    const shape = [2, 3];
+    const t = new Tensor(new Float32Array(6), shape, 'float32');
+    shape.push(1);
+    expect(t.shape).toEqual([2, 3]);
+    expect(() => t.shape.push(1)).toThrow(TypeError);
+    expect(() => {
+      t.shape[0] = 3;
+    }).toThrow(TypeError);
+    expect(t.shape).toEqual([2, 3]);
+  });
+
   it('array() gives nested arrays of the shape', () => {
     expect(tensor(new Float32Array(0), [2, 0]).array()).toEqual([[], []]);
     expect(constant([[1], [2]]).array()).toEqual([[1], [2]]);

@@ -28,7 +28,8 @@ export class Tensor<D extends DType = DType> {
     if (data.length !== size) {
       throw new ConvlensError(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (expected ${size})`);
     }
-    this.shape = [...shape];
+    // frozen: a caller's `t.shape.push(1)` would otherwise leave data and shape disagreeing
+    this.shape = Object.freeze([...shape]) as number[];
     this.dtype = dtype;
     this.data = data;
   }
