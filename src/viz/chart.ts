@@ -61,7 +61,8 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   const hi = Math.max(...all, lo + 1e-9, options.yMax ?? lo);
   const steps = Math.max(...series.map((s) => s.values.length));
   const x = (i: number) => margin.left + (steps <= 1 ? plotW / 2 : (i / (steps - 1)) * plotW);
-  const y = (v: number) => margin.top + plotH - ((v - lo) / (hi - lo)) * plotH;
+  // halves first: for values near ±1.8e308, hi − lo would overflow to Infinity
+  const y = (v: number) => margin.top + plotH - ((v / 2 - lo / 2) / (hi / 2 - lo / 2)) * plotH;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,

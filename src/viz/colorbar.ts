@@ -20,8 +20,11 @@ export interface ColorbarOptions {
   label?: string;
 }
 
-/** A horizontal colorbar from vmin to vmax with end (and zero, when inside) ticks. */
-export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptions = {}): Panel {
+/**
+ * A horizontal colorbar from vmin to vmax with end (and zero, when inside) ticks; `note` in place
+ * of the ticks when there are no values to scale (a map with no finite value).
+ */
+export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptions = {}, note?: string): Panel {
   const { cmap = 'magma', width = 200, height = 10, label = '' } = options;
   const table = colormap(cmap);
   const fontSize = 11;
@@ -48,9 +51,12 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
         out.push(`<line x1="${fmt(tx)}" x2="${fmt(tx)}" y1="${fmt(y + height)}" y2="${fmt(y + height + 3)}" stroke="#666"/>`);
         out.push(textElement(tickLabel(v), tx, ty, { size: fontSize, anchor, fill: '#444' }));
       };
-      tick(vmin, 'start');
-      if (vmax > vmin) tick(vmax, 'end');
-      if (vmin < 0 && vmax > 0 && Math.min(-vmin, vmax) / (vmax - vmin) > 0.18) tick(0, 'middle');
+      if (note !== undefined) out.push(textElement(note, x, ty, { size: fontSize, anchor: 'start', fill: '#444' }));
+      else {
+        tick(vmin, 'start');
+        if (vmax > vmin) tick(vmax, 'end');
+        if (vmin < 0 && vmax > 0 && Math.min(-vmin, vmax) / (vmax - vmin) > 0.18) tick(0, 'middle');
+      }
       if (label) out.push(textElement(label, x + width / 2, ty + fontSize + 4, { size: fontSize, anchor: 'middle', fill: '#444' }));
       return out;
     },

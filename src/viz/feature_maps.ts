@@ -11,7 +11,7 @@ import { fmt, imageElement, svgDocument, textElement, textWidth } from './svg.js
 /** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` has. */
 export interface FeatureModel {
   layerOutputs(x: Tensor): { layer: { name: string; className?: string }; output: Tensor }[];
-  getLayer(name: string): { name: string };
+  getLayer(nameOrIndex: string | number): { name: string };
 }
 
 export interface ShowFeatureMapsOptions {
@@ -31,7 +31,11 @@ export interface ShowFeatureMapsOptions {
 }
 
 /** A layer's output for one image: a model's layer by name, or (for a list of kernels) conv2d SAME + ReLU with each. */
-function featureMaps(model: FeatureModel | TensorInput[], image: Tensor, layerName: string | undefined): { maps: Tensor; what: string } {
+function featureMaps(
+  model: FeatureModel | TensorInput[],
+  image: Tensor,
+  layerName: string | number | undefined,
+): { maps: Tensor; what: string } {
   const x = imageBatch('showFeatureMaps', image);
   if (Array.isArray(model)) {
     if (model.length === 0) throw new ConvlensError('showFeatureMaps: the list of kernels is empty');
@@ -49,14 +53,15 @@ function featureMaps(model: FeatureModel | TensorInput[], image: Tensor, layerNa
     throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential (or a list of kernels)');
   }
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
-  model.getLayer(layerName); // names the layers in its error if there is no such one
-  const found = model.layerOutputs(x).find((o) => o.layer.name === layerName)!;
+  // by name or index, as getLayer takes it (and names the layers in its error if there is no such one)
+  const { name } = model.getLayer(layerName);
+  const found = model.layerOutputs(x).find((o) => o.layer.name === name)!;
   if (found.output.rank !== 4) {
     throw new ConvlensError(
-      `showFeatureMaps: layer '${layerName}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
+      `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
     );
   }
-  return { maps: found.output, what: `layer ${layerName}${found.layer.className ? ` (${found.layer.className})` : ''}` };
+  return { maps: found.output, what: `layer ${name}${found.layer.className ? ` (${found.layer.className})` : ''}` };
 }
 
 /**
@@ -66,7 +71,7 @@ function featureMaps(model: FeatureModel | TensorInput[], image: Tensor, layerNa
 export function showFeatureMaps(
   model: FeatureModel | TensorInput[],
   image: Tensor,
-  layerName?: string,
+  layerName?: string | number,
   options: ShowFeatureMapsOptions = {},
 ): Figure {
   checkOptions('showFeatureMaps', options, ['rows', 'cols', 'offset', 'gamma', 'cmap', 'tileSize', 'labels']);

@@ -270,6 +270,9 @@ describe('showFeatureMaps', () => {
   it('also takes a list of kernels, and names what is wrong', () => {
     expect(showFeatureMaps([kernels.edge, kernels.blur], camera).svg.match(/<image /g)).toHaveLength(2);
     expect(() => showFeatureMaps(model(), six, 'nope')).toThrow(/no layer named "nope"/);
+    // a layer by index, as getLayer (Keras' get_layer(index=...)) takes it
+    expect(showFeatureMaps(model(), six, 1, { rows: null }).svg).toBe(showFeatureMaps(model(), six, 'pool', { rows: null }).svg);
+    expect(() => showFeatureMaps(model(), six, 2)).toThrow(ConvlensError);
     expect(() => showFeatureMaps(model(), six, 'conv', { offset: 4 })).toThrow(/offset must be a channel index 0..3/);
   });
 });

@@ -3,9 +3,13 @@ import { asTensor, type TensorInput } from '../ops/convert.js';
 import { constant } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colormap } from './colormap.js';
+import { finiteExtent } from './extent.js';
 import { Figure } from './figure.js';
 import { formatValue, roundHalfEven } from './numbers.js';
 import { fmt, hex, svgDocument, textElement, textWidth } from './svg.js';
+
+/** The text of a NaN cell, which is left unfilled (the background shows, as matplotlib draws a "bad" value). */
+const NAN_TEXT = '#444';
 
 export interface ShowKernelOptions {
   /** Round the written values to this many decimals (learntools' `digits`). */
@@ -61,8 +65,8 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
     options.digits !== undefined && k.dtype === 'float32' ? roundHalfEven(v, options.digits) : v,
   );
   const labels = values.map((v) => formatValue(v, k.dtype, options.digits));
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  // the scale of the finite values, as colorize's: ±Infinity takes an end colour, NaN none (matplotlib's "bad" cells)
+  const [lo, hi] = finiteExtent(values);
   const table = colormap(cmap);
   const colorAt = (index: number) => hex(table[index * 3], table[index * 3 + 1], table[index * 3 + 2]);
   // learntools: text in cmap(0) where the value is above the midpoint, cmap(255) elsewhere
@@ -88,10 +92,10 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const v = values[r * cols + c];
-          const t = hi > lo ? (v - lo) / (hi - lo) : 0;
-          const index = Math.min(255, Math.floor(t * 256));
+          const t = Math.max(0, Math.min(1, hi > lo ? (v - lo) / (hi - lo) : v > lo ? 1 : 0));
+          const fill = Number.isNaN(v) ? 'none' : colorAt(Math.min(255, Math.floor(t * 256)));
           out.push(
-            `<rect x="${fmt(left + c * cell)}" y="${fmt(top + r * cell)}" width="${fmt(cell)}" height="${fmt(cell)}" fill="${colorAt(index)}"/>`,
+            `<rect x="${fmt(left + c * cell)}" y="${fmt(top + r * cell)}" width="${fmt(cell)}" height="${fmt(cell)}" fill="${fill}"/>`,
           );
         }
       }
@@ -100,7 +104,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < cols; c++) {
             const i = r * cols + c;
-            const fill = values[i] > threshold ? colorAt(0) : colorAt(255);
+            const fill = Number.isNaN(values[i]) ? NAN_TEXT : values[i] > threshold ? colorAt(0) : colorAt(255);
             out.push(
               textElement(labels[i], left + (c + 0.5) * cell, top + (r + 0.5) * cell, {
                 size: textSize,

@@ -79,10 +79,25 @@ export function mapImage(map: Tensor<'float32'>, options: MapImageOptions): stri
   const longest = Math.max(h, w);
   let t = gammaValues(map, options.gamma ?? 1);
   if (longest > 2 * options.display) t = boxDownscale(t, Math.ceil(longest / (2 * options.display)));
-  let rgb = colorize(t, { cmap: options.cmap ?? 'magma' });
+  let rgb = withNaNTransparent(colorize(t, { cmap: options.cmap ?? 'magma' }), t.data);
   const factor = Math.floor(options.display / longest);
   if (factor >= 2) rgb = upscale(rgb, Math.min(factor, 64));
   return pngDataUri(rgb);
+}
+
+/**
+ * The colorized map with an alpha channel that leaves its NaN pixels out (the figure's background
+ * shows, as matplotlib draws "bad" values), when it has any; as it was otherwise.
+ */
+function withNaNTransparent(rgb: Tensor<'uint8'>, values: Float32Array): Tensor<'uint8'> {
+  const first = values.findIndex(Number.isNaN);
+  if (first < 0) return rgb;
+  const out = new Uint8Array(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    out.set(rgb.data.subarray(i * 3, i * 3 + 3), i * 4);
+    out[i * 4 + 3] = Number.isNaN(values[i]) ? 0 : 255;
+  }
+  return new Tensor(out, [rgb.shape[0], rgb.shape[1], 4], 'uint8');
 }
 
 /** An input image (uint8 or float in 0..1, gray or RGB) as an embeddable PNG, gray drawn as it is. */

@@ -1,7 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { floatNotation, formatNumber } from '../tensor/format.js';
-import { formatValue, roundHalfEven } from './numbers.js';
+import { formatValue, roundHalfEven, shortestFloat32 } from './numbers.js';
 
 export interface MatrixOptions {
   /** Decimals for float values; by default the fewest that show them exactly (up to 4), as sympy prints the lesson's matrices. */
@@ -47,6 +47,7 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
   const cells = Array.from(data, (v) => {
     if (t.dtype !== 'float32') return formatValue(v, t.dtype);
     if (v === 0) return '0';
+    if (!Number.isFinite(v)) return shortestFloat32(v); // nan, inf, -inf, as NumPy and showKernel write them
     if (notation?.scientific && Number.isFinite(v)) return formatNumber(v, 'float32', notation);
     // NumPy's rounding (halves to even: 0.125 → 0.12), as showKernel's digits round
     const text = roundHalfEven(v, places).toFixed(places);
