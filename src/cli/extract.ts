@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DEFAULT_PIXEL_LIMIT } from '../image/pixel_limit.js';
-import { colormap } from '../viz/colormap.js';
 import { jsonFloat32 } from '../viz/numbers.js';
+import { checkCmap } from './cmap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { argumentWalking, type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
@@ -58,6 +58,8 @@ export interface ExtractSummary {
   maxRssMB: number;
   /** CPU time of the whole process (user + system, all threads). */
   cpuSeconds: number;
+  /** The report page's path, when --report wrote one. */
+  report?: string;
 }
 
 const REPORT_FIGURES = 12;
@@ -99,7 +101,7 @@ async function countInputs(options: ExtractOptions, out: string): Promise<number
  */
 export async function runExtract(options: ExtractOptions): Promise<number> {
   const started = performance.now();
-  colormap(options.cmap); // an unknown colormap is a usage error, before any work
+  checkCmap(options.cmap); // an unknown colormap is a usage error, before any work
   if (options.out.trim() === '') throw new UsageError('--out is empty (name a folder)');
   const out = resolve(options.out);
   const jobs = options.workers.size;
@@ -119,6 +121,9 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     stage: options.stage ?? (options.pool ? 'condense' : 'detect'),
   };
   if (config.stage === 'condense' && !config.pool) throw new UsageError('--stage condense needs pooling (--pool is none)');
+  if (options.stage && (config.format === 'svg' || config.format === 'html')) {
+    throw new UsageError(`--stage is for png, json and npy outputs; --format ${config.format} draws every stage`);
+  }
   if (config.resize) {
     // a resized image is held like a decoded one: the same limit, checked before any work
     const [height, width] = config.resize;
@@ -293,9 +298,9 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     return signalExitCode(stopSignal ?? 'SIGINT');
   }
   if (options.report) {
-    const path = reportPath;
-    await writeFileAtomic(path, await extractReport(options, config, summary, { failures, leftOut: ignored.listed }, figures));
-    if (!options.json) process.stderr.write(`report: ${path}\n`);
+    await writeFileAtomic(reportPath, await extractReport(options, config, summary, { failures, leftOut: ignored.listed }, figures));
+    summary.report = reportPath;
+    if (!options.json) process.stderr.write(`report: ${reportPath}\n`);
   }
   if (options.json) emit(`${JSON.stringify({ summary })}\n`);
   const parts = [`${written} written`];

@@ -17,15 +17,23 @@ function uniqueSuffix(): string {
   return `${process.pid}-${threadId}-${written++}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Fails before any work (a usage error, exit 2) if the folder `--out` names cannot be created or written. */
-export async function checkWritable(out: string): Promise<void> {
+/**
+ * Fails before any work (a usage error, exit 2) if the folder `dir` cannot be created or written;
+ * the message names `--out` as given (`out`: a figure's file name, whose folder `dir` is).
+ */
+export async function checkWritable(dir: string, out = dir): Promise<void> {
+  let made = false;
   try {
-    await makeDirectory(out);
-    const probe = join(out, `.convlens-probe-${uniqueSuffix()}`);
+    await makeDirectory(dir);
+    made = true;
+    const probe = join(dir, `.convlens-probe-${uniqueSuffix()}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
-    throw new UsageError(`cannot write to --out ${out}: ${fsReason(error)}`);
+    // a folder that exists but takes no new files (/proc, /sys) says ENOENT: not the reason to show
+    const reason = made && (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'no file can be created in it' : fsReason(error);
+    const where = out === dir ? '' : ` (in the folder ${dir})`;
+    throw new UsageError(`cannot write to --out ${out}${where}: ${reason}`);
   }
 }
 

@@ -20,17 +20,18 @@ function fromValues(value: unknown, source: string): number[][] {
   if (
     !Array.isArray(rows) ||
     rows.length === 0 ||
-    !rows.every(
-      (r) => Array.isArray(r) && r.length === rows[0].length && r.length > 0 && r.every((v) => typeof v === 'number' && Number.isFinite(v)),
-    )
+    !rows.every((r) => Array.isArray(r) && r.length === rows[0].length && r.length > 0 && r.every((v) => typeof v === 'number'))
   ) {
     throw new ConvlensError(
       `${source} is not a kernel: expected a non-empty 2-D array of numbers with rows of equal length, like [[1, -1], [1, -1]]`,
     );
   }
-  const huge = (rows as number[][]).flat().find((v) => Math.abs(v) > FLOAT32_MAX);
-  if (huge !== undefined)
-    throw new ConvlensError(`${source}: ${huge} is beyond float32's range (±3.4e38), which the kernel is computed in`);
+  // JSON reads 1e400 as Infinity: out of range too, said as such rather than "not numbers"
+  const huge = (rows as number[][]).flat().find((v) => !(Math.abs(v) <= FLOAT32_MAX));
+  if (huge !== undefined) {
+    const value = Number.isFinite(huge) ? String(huge) : 'a value beyond even float64 (it reads as Infinity)';
+    throw new ConvlensError(`${source}: ${value} is beyond float32's range (±3.4e38), which the kernel is computed in`);
+  }
   return rows as number[][];
 }
 

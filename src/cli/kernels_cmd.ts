@@ -51,7 +51,7 @@ async function checkSettings(options: { out?: string; cmap: string }): Promise<v
   if (!FIGURE_EXTENSIONS.includes(extname(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: the file name must end in .png, .svg or .html`);
   }
-  await checkWritable(dirname(resolve(options.out)));
+  await checkWritable(dirname(resolve(options.out)), options.out);
   const existing = await stat(options.out).catch(() => undefined);
   if (existing?.isDirectory())
     throw new UsageError(`--out ${options.out} is a folder (name the figure's file, e.g. ${join(options.out, 'kernel.png')})`);
@@ -90,7 +90,8 @@ export async function runKernels(options: KernelsOptions): Promise<number> {
       const text = matrix(kernel, { digits: kernel.dtype === 'float32' ? 4 : undefined });
       process.stdout.write(`${sideBySide(text.replace(/^/gm, '  '), kernelPreview(kernel, options.cmap, process.stdout))}\n\n`);
     }
-    process.stdout.write('Use one with: convlens extract IMAGE --kernel NAME --out DIR   (or convlens show-kernel NAME)\n');
+    // a hint for a person reading, not a line for a pipe to parse
+    process.stderr.write('Use one with: convlens extract IMAGE --kernel NAME --out DIR   (or convlens show-kernel NAME)\n');
   }
   if (options.out) {
     const figure = showKernels(

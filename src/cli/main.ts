@@ -74,6 +74,15 @@ function usage(error: unknown): unknown {
   return error instanceof ConvlensError && /colormap: unknown colormap/.test(error.message) ? new UsageError(error.message) : error;
 }
 
+/** An option of fixed choices taken in any case (`--padding SAME`, as the API takes padding). */
+function choicesAnyCase(option: Option, values: string[]): Option {
+  return option.choices(values).argParser((value: string) => {
+    const lower = value.toLowerCase();
+    if (!values.includes(lower)) throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
+    return lower;
+  });
+}
+
 function poolOption(value: string): number {
   if (/^(none|off|0)$/i.test(value)) return 0;
   const n = Number(value);
@@ -158,18 +167,19 @@ program
   .requiredOption('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
   .requiredOption('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
   .addOption(
-    new Option(
-      '-f, --format <format>',
-      'png: the feature map in the colormap; json/npy: its values; svg/html: the Input → Filter → Detect → Condense figure',
-    )
-      .choices(['png', 'svg', 'html', 'json', 'npy'])
-      .default('png'),
+    choicesAnyCase(
+      new Option(
+        '-f, --format <format>',
+        'png: the feature map in the colormap; json/npy: its values; svg/html: the Input → Filter → Detect → Condense figure',
+      ),
+      ['png', 'svg', 'html', 'json', 'npy'],
+    ).default('png'),
   )
   .option('--stride <n>', 'convolution stride', positiveInteger('--stride'), 1)
-  .addOption(new Option('--padding <mode>', 'convolution padding').choices(['valid', 'same']).default('valid'))
+  .addOption(choicesAnyCase(new Option('--padding <mode>', 'convolution padding (either case)'), ['valid', 'same']).default('valid'))
   .option('--pool <n>', 'max-pooling window and stride, or none (also 0 or off)', poolOption, 2)
   .addOption(
-    new Option('--stage <stage>', 'which map png/json/npy write (default: the last one)').choices(['filter', 'detect', 'condense']),
+    choicesAnyCase(new Option('--stage <stage>', 'which map png/json/npy write (default: the last one)'), ['filter', 'detect', 'condense']),
   )
   .option('--cmap <name>', 'colormap (d3-scale-chromatic name; _r reverses)', 'magma')
   .option(
@@ -319,7 +329,7 @@ program
   .option('--batch-size <n>', 'digits per gradient step', positiveInteger('--batch-size'), 64)
   .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'), 0.001)
   .option('--per-digit <n>', 'training digits per class (the rest are the test set)', positiveInteger('--per-digit'), 800)
-  .option('--seed <n>', 'random seed for weights and shuffling', positiveInteger('--seed'), 1)
+  .option('--seed <n>', 'random seed for weights and shuffling (0 or more)', wholeNumber('--seed'), 1)
   .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/mnist')
   .addHelpText('after', examples('convlens train-mnist', 'convlens train-mnist --epochs 3 --out /tmp/mnist'))
   .action(async (options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) => {

@@ -90,7 +90,9 @@ export async function trainMnist(
   });
 
   for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
-  if (stoppedBy) log(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far`);
+  // a message, as the epoch lines are, on stderr; stdout keeps the results
+  if (stoppedBy)
+    process.stderr.write(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far\n`);
   const out = resolve(options.out);
   const h = history.history;
   await writeFileAtomic(join(out, 'history.json'), `${JSON.stringify({ ...history, secondsPerEpoch }, null, 2)}\n`);

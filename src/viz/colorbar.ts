@@ -2,7 +2,7 @@ import { ConvlensError, checkNumber, checkOptions, checkString } from '../errors
 import { colormap } from './colormap.js';
 import { Figure } from './figure.js';
 import type { Panel } from './kernel.js';
-import { fmt, hex, svgDocument, textElement } from './svg.js';
+import { fmt, hex, textElement } from './svg.js';
 
 /** A tick label: up to 3 significant digits, no trailing zeros, plain minus. */
 export function tickLabel(v: number): string {
@@ -76,5 +76,5 @@ export function colorbar(vmin: number, vmax: number, options: ColorbarOptions = 
   const pad = 10;
   const width = panel.width + 2 * pad;
   const height = panel.height + 2 * pad;
-  return new Figure(svgDocument(width, height, panel.draw(pad, pad)), width, height, 'colorbar');
+  return Figure.of(width, height, panel.draw(pad, pad), 'colorbar');
 }

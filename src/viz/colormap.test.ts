@@ -1,6 +1,6 @@
 import { interpolateBlues, interpolateGreys, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
 import { describe, expect, it } from 'vitest';
-import { tensor } from '../tensor/create.js';
+import { tensor, zeros } from '../tensor/create.js';
 import { colorIndices, colorize, colormap } from './colormap.js';
 
 /** d3 gives '#rrggbb' for some schemes and 'rgb(r, g, b)' for others. */
@@ -55,6 +55,7 @@ describe('colorize', () => {
     expect(Array.from(out.data.slice(0, 3))).toEqual(rgb(interpolateMagma(0)));
     expect(Array.from(out.data.slice(3, 6))).toEqual(rgb(interpolateMagma(1)));
     expect(() => colorize(tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]))).toThrow(/colorize: expected a 2-D tensor/);
+    expect(() => colorize(zeros([0, 3]))).toThrow(/^colorize: values are empty \(shape \[0, 3\]\): nothing to draw$/);
   });
 });
 

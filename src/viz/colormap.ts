@@ -85,7 +85,8 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
 function planeShape(op: string, values: Tensor): [number, number] {
   if (!(values instanceof Tensor)) throw new ConvlensError(`${op}: values must be a Tensor, got ${describeValue(values)}`);
   const shape = values.shape.filter((d) => d !== 1);
-  if (shape.length > 2 || values.size === 0) {
+  if (values.size === 0) throw new ConvlensError(`${op}: values are empty (shape [${values.shape.join(', ')}]): nothing to draw`);
+  if (shape.length > 2) {
     throw new ConvlensError(`${op}: expected a 2-D tensor (length-1 axes allowed), got shape [${values.shape.join(', ')}]`);
   }
   return shape.length === 2 ? [shape[0], shape[1]] : shape.length === 1 ? [1, shape[0]] : [1, 1];

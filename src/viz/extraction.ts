@@ -10,7 +10,7 @@ import { finiteExtent } from './extent.js';
 import { Figure } from './figure.js';
 import { kernel2d, kernelPanel, type Panel } from './kernel.js';
 import { inputImage, mapImage, plane, range } from './maps.js';
-import { fmt, imageElement, svgDocument, textElement, textWidth } from './svg.js';
+import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
 export interface ExtractionOptions {
   /** Convolution stride (default 1). */
@@ -301,5 +301,5 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
       x += gap;
     }
   });
-  return new Figure(svgDocument(width, height, body), width, height, title || 'feature extraction');
+  return Figure.of(width, height, body, title || 'feature extraction');
 }

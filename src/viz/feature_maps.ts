@@ -6,7 +6,7 @@ import { imageBatch, kernelFilters } from './extraction.js';
 import { Figure } from './figure.js';
 import { kernel2d } from './kernel.js';
 import { mapImage, plane } from './maps.js';
-import { fmt, imageElement, svgDocument, textElement, textWidth } from './svg.js';
+import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
 /** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` has. */
 export interface FeatureModel {
@@ -119,5 +119,5 @@ export function showFeatureMaps(
     body.push(imageElement(mapImage(plane(maps, offset + i), { cmap, gamma, display: tileSize }), x, y, tw, th));
     if (labels) body.push(textElement(`#${offset + i}`, x + tw / 2, y + th + 12, { size: 11, anchor: 'middle', fill: '#555' }));
   }
-  return new Figure(svgDocument(width, height, body), width, height, 'feature maps');
+  return Figure.of(width, height, body, 'feature maps');
 }

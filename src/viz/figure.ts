@@ -1,5 +1,5 @@
 import { type PngOptions, toPng } from './raster.js';
-import { escapeXml } from './svg.js';
+import { escapeXml, svgDocument } from './svg.js';
 
 /**
  * A drawn figure: SVG text (`svg`, also what `String(figure)` gives), its size, and the same
@@ -13,6 +13,15 @@ export class Figure {
     readonly height: number,
     readonly title = '',
   ) {}
+
+  /**
+   * A figure of `body` on a canvas of whole pixels, as its PNG has: sizes summed from text widths
+   * are fractional (3595.999999999981), and rounding up keeps all of the drawing.
+   */
+  static of(width: number, height: number, body: string[], title?: string): Figure {
+    const [w, h] = [Math.ceil(width - 1e-6), Math.ceil(height - 1e-6)];
+    return new Figure(svgDocument(w, h, body), w, h, title);
+  }
 
   /** PNG bytes, text rendered with the shipped DejaVu Sans font. */
   png(options: PngOptions = {}): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
 import { Conv2D, MaxPool2D, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
-import { constant, tensor } from '../tensor/create.js';
+import { constant, tensor, zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
   colorbar,
@@ -109,6 +109,10 @@ describe('showKernel', () => {
 
   it('rejects a kernel that is not 2-D', () => {
     expect(() => showKernel(tensor([1, 2, 3]))).toThrow(/showKernel: kernel must be 2-D/);
+    // sizes summed from text widths are whole pixels, as the PNG is
+    const long = showKernel(tensor([[1, 2]]), { title: 'A title long enough to set the width '.repeat(3) });
+    expect(Number.isInteger(long.width) && Number.isInteger(long.height)).toBe(true);
+    expect(() => showKernel(zeros([0, 3]))).toThrow(/^showKernel: kernel is empty \(shape \[0, 3\]\): it needs at least one value$/);
   });
 
   it('renders to a PNG of the same size with the text drawn (shipped font)', async () => {

@@ -6,7 +6,7 @@ import { colormap } from './colormap.js';
 import { finiteExtent } from './extent.js';
 import { Figure } from './figure.js';
 import { formatValue, roundHalfEven } from './numbers.js';
-import { fmt, hex, svgDocument, textElement, textWidth } from './svg.js';
+import { fmt, hex, textElement, textWidth } from './svg.js';
 
 /** The text of a NaN cell, which is left unfilled (the background shows, as matplotlib draws a "bad" value). */
 const NAN_TEXT = '#444';
@@ -44,7 +44,8 @@ export function kernel2d(op: string, kernel: TensorInput): Tensor {
   // nested arrays read like tf.constant: whole numbers stay integers (written `-1`, not `-1.0`)
   const t = kernel instanceof Tensor || !Array.isArray(kernel) ? asTensor(op, 'kernel', kernel) : constant(kernel);
   const shape = t.shape.filter((d, i) => i < 2 || d !== 1);
-  if (shape.length !== 2 || t.size === 0) {
+  if (t.size === 0) throw new ConvlensError(`${op}: kernel is empty (shape [${t.shape.join(', ')}]): it needs at least one value`);
+  if (shape.length !== 2) {
     throw new ConvlensError(`${op}: kernel must be 2-D [rows, cols] (length-1 trailing axes allowed), got shape [${t.shape.join(', ')}]`);
   }
   return t.shape.length === 2 ? t : new Tensor(t.data, shape, t.dtype);
@@ -134,7 +135,7 @@ export function showKernel(kernel: TensorInput, options: ShowKernelOptions = {})
   const pad = 12;
   const width = panel.width + 2 * pad;
   const height = panel.height + 2 * pad;
-  return new Figure(svgDocument(width, height, panel.draw(pad, pad)), width, height, options.title ?? 'kernel');
+  return Figure.of(width, height, panel.draw(pad, pad), options.title ?? 'kernel');
 }
 
 /** Several kernels side by side with titles, like the lesson's row of Edge Detect, Bottom Sobel, Emboss, Sharpen. */
@@ -161,5 +162,5 @@ export function showKernels(items: { kernel: TensorInput; title?: string }[], op
     body.push(...p.draw(x, pad + gridTop - (p.top ?? 0)));
     x += p.width + gap;
   }
-  return new Figure(svgDocument(width, height, body), width, height, 'kernels');
+  return Figure.of(width, height, body, 'kernels');
 }

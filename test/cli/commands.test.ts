@@ -74,7 +74,9 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
     writeFileSync(join(dir, 'file'), 'x');
     const run = convlens(['kernels', '--out', join(dir, 'file', 'kernels.png')]);
     expect([run.code, run.stdout]).toEqual([2, '']);
-    expect(run.stderr).toBe(`convlens: cannot write to --out ${join(dir, 'file')}: not a folder\n`);
+    expect(run.stderr).toBe(
+      `convlens: cannot write to --out ${join(dir, 'file', 'kernels.png')} (in the folder ${join(dir, 'file')}): not a folder\n`,
+    );
     expect(readdirSync(dir)).toEqual(['file']);
     for (const args of [
       ['kernels', '--out', join(dir, 'k.gif')],
@@ -152,6 +154,13 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(accuracy).toMatch(/text-anchor="end">1<\/text>/); // the axis reaches 1
   });
 
+  it('takes seed 0, as TensorFlow and Keras do', () => {
+    const dir = tempDir();
+    const run = convlens(['train-mnist', '--seed', '0', '--epochs', '1', '--per-digit', '20', '--out', 'm'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Test accuracy [\d.]+% after 1 epoch/);
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
@@ -160,7 +169,11 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [CLI, 'train-mnist', '--epochs', '1000', '--per-digit', '30', '--out', 'm'], { cwd: dir });
     let stdout = '';
+    let stderr = '';
     let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.stdout.on('data', (d) => {
       stdout += d;
       // once, after training has started (a second signal quits at once)
@@ -171,7 +184,7 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     });
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(exit);
-    expect(stdout).toMatch(new RegExp(`Stopped by ${signal} during epoch \\d+: writing what the model learned so far`));
+    expect(stderr).toMatch(new RegExp(`Stopped by ${signal} during epoch \\d+: writing what the model learned so far`));
     expect(stdout).toMatch(new RegExp(`Test accuracy [\\d.]+% after \\d+ epochs? \\(the last one cut short by ${signal}\\)`));
     expect(readdirSync(join(dir, 'm', 'model')).sort()).toEqual(['model.json', 'weights.bin']);
     const history = JSON.parse(readFileSync(join(dir, 'm', 'history.json'), 'utf8')) as { epoch: number[] };
@@ -208,12 +221,32 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       /--per-digit 100000 leaves no 0s for testing/,
     ],
     [
+      'extract: a kernel value beyond float64 (JSON reads it as Infinity)',
+      ['extract', 'afile', '--kernel', '[[1e400]]', '--out', 'e'],
+      /a value beyond even float64 \(it reads as Infinity\) is beyond float32's range/,
+    ],
+    [
+      'extract: --stage with a figure format, which draws every stage',
+      ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--stage', 'filter', '--format', 'svg'],
+      /--stage is for png, json and npy outputs; --format svg draws every stage/,
+    ],
+    [
       'extract: a kernel value beyond float32',
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
     ],
     ['kernels: an --out that is a folder', ['kernels', '--out', 'folder.png'], /--out folder\.png is a folder \(name the figure's file/],
     ['show-kernel: an --out that is a folder', ['show-kernel', 'edge', '--out', 'folder.png'], /--out folder\.png is a folder/],
+    [
+      'kernels: a figure where no file can be made (named as given, with its folder)',
+      ['kernels', '--out', '/proc/x.png'],
+      /^convlens: cannot write to --out \/proc\/x\.png \(in the folder \/proc\): no file can be created in it\n$/,
+    ],
+    [
+      'extract: an --out folder that exists but takes no files',
+      ['extract', 'afile', '--kernel', 'edge', '--out', '/proc/self'],
+      /^convlens: cannot write to --out \/proc\/self: no file can be created in it\n$/,
+    ],
     [
       'show-kernel: more --digits than numbers have',
       ['show-kernel', 'edge', '--digits', '100'],

@@ -120,6 +120,26 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     );
     expect(ok.code).toBe(0);
     expect(pngSize(join(dir, 'camera.png'))).toEqual([512, 512]);
+    // choices in any case, as the API takes padding 'SAME' or 'same'
+    const upper = convlens(
+      [
+        'extract',
+        join(IMAGES, 'camera.png'),
+        '--kernel',
+        'sharpen',
+        '--out',
+        join(dir, 'u'),
+        '--pool',
+        'none',
+        '--padding',
+        'SAME',
+        '--format',
+        'PNG',
+      ],
+      { cwd: dir },
+    );
+    expect(upper.code, upper.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'u', 'camera.png'))).toEqual(readFileSync(join(dir, 'camera.png')));
     const missing = convlens(['extract', 'nope.png', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--out', join(dir, 'b')], {
       cwd: dir,
     });
@@ -217,7 +237,11 @@ describe('convlens extract', { timeout: 180_000 }, () => {
       const run = convlens(['extract', input, '--kernel', 'bottom_sobel', '--format', format, '--out', format, '--report'], { cwd: dir });
       expect(run.code, run.stderr).toBe(0);
       expect(existsSync(join(dir, format, 'report.html'))).toBe(true);
+      expect(run.stderr).toContain(`report: ${join(dir, format, 'report.html')}`);
     }
+    // --json names the report in its summary, as it names every output
+    const json = convlens(['extract', input, '--kernel', 'edge', '--out', 'j', '--report', '--json'], { cwd: dir });
+    expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!).summary.report).toBe(join(dir, 'j', 'report.html'));
     const doc = JSON.parse(readFileSync(join(dir, 'json', 'chelsea.json'), 'utf8'));
     expect(doc).toMatchObject({
       source: 'chelsea.png',
@@ -387,7 +411,11 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     ['zero jobs', ['--kernel', 'edge', '--jobs', '0'], /--jobs must be a positive integer/],
     ['a bad resize', ['--kernel', 'edge', '--resize', 'big'], /--resize must be HEIGHTxWIDTH/],
     ['an unknown format', ['--kernel', 'edge', '--format', 'gif'], /Allowed choices are png, svg, html, json, npy/],
-    ['an unknown colormap', ['--kernel', 'edge', '--cmap', 'rainbowz'], /unknown colormap "rainbowz"/],
+    [
+      'an unknown colormap (named by its option, as in the other commands)',
+      ['--kernel', 'edge', '--cmap', 'rainbowz'],
+      /--cmap: colormap: unknown colormap "rainbowz"/,
+    ],
     ['an unknown option', ['--kernel', 'edge', '--frobnicate'], /unknown option '--frobnicate'/],
     ['no kernel', [], /required option '-k, --kernel <kernel>' not specified/],
     ['condense without pooling', ['--kernel', 'edge', '--pool', 'none', '--stage', 'condense'], /--stage condense needs pooling/],
