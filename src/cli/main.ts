@@ -118,7 +118,18 @@ const program = new Command()
   .description('Convolutional feature extraction: filter (convolution), detect (ReLU), condense (max pooling).')
   .version(VERSION, '-V, --version', 'print the version')
   .helpOption('-h, --help', 'show help')
-  .showHelpAfterError('(add --help for usage and examples)')
+  // commander's usage errors in the one-line form of the others: "convlens: unknown option '--paddin' (did you mean --padding?) ..."
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        errorLine(
+          `${text
+            .replace(/^error: /, '')
+            .replace(/\n\(Did you mean/g, ' (did you mean')
+            .trim()} (add --help for usage and examples)`,
+        ),
+      ),
+  })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .addHelpText(
     'after',
