@@ -9,6 +9,7 @@ import { argumentWalking, type InputFile, type InputProblem, type InputUnread, i
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
+import { type OutputSettings, outputsMadeSince } from './run_settings.js';
 import { STOP_SIGNALS, signalExitCode } from './signals.js';
 import { type StdoutLoss, whenStdoutLost } from './stdout.js';
 import { errorLine, printable } from './term.js';
@@ -75,13 +76,30 @@ function reported(item: InputProblem, shard: ExtractOptions['shard']): boolean {
   return item.name === undefined || inShard(item.name, shard);
 }
 
-async function upToDate(input: string, output: string): Promise<boolean> {
+/** Whether `output` is complete, newer than its input and made with this run's settings (written `since` they were recorded). */
+async function upToDate(input: string, output: string, since: number): Promise<boolean> {
   try {
     const [i, o] = await Promise.all([stat(input), stat(output)]);
-    return o.isFile() && o.size > 0 && o.mtimeMs >= i.mtimeMs;
+    return o.isFile() && o.size > 0 && o.mtimeMs >= Math.max(i.mtimeMs, since);
   } catch {
     return false;
   }
+}
+
+/** What decides an output's content, for --resume: the kernel and its name, the steps, and how maps are drawn (for pictures). */
+function outputSettings(config: ExtractConfig): OutputSettings {
+  const drawn = config.format === 'png' || config.format === 'svg' || config.format === 'html';
+  return {
+    format: config.format,
+    kernel: { name: config.kernelName, values: config.kernel },
+    channels: config.channels,
+    resize: config.resize ?? null,
+    stride: config.stride,
+    padding: config.padding,
+    pool: config.pool,
+    ...(config.format === 'svg' || config.format === 'html' ? {} : { stage: config.stage }),
+    ...(drawn ? { cmap: config.cmap, gamma: config.gamma } : {}),
+  };
 }
 
 /** Counts the inputs (same walk, nothing kept) so the progress bar can show a total and an ETA. */
@@ -141,6 +159,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     );
   }
   await checkWritable(out);
+  const settingsSince = await outputsMadeSince(out, outputSettings(config), options.resume);
   // each shard of a batch writes its own report into a shared --out
   const reportPath = join(out, options.shard ? `report-${options.shard.index}-of-${options.shard.count}.html` : 'report.html');
   const stdoutIsTerminal = Boolean(process.stdout.isTTY);
@@ -250,7 +269,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
         );
         continue;
       }
-      if (options.resume && (await upToDate(item.path, output))) {
+      if (options.resume && (await upToDate(item.path, output, settingsSince))) {
         skipped++;
         if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
         bar?.tick(failed);

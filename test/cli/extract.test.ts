@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SETTINGS_FILE } from '../../src/cli/run_settings.js';
 import { image, kernels, tensor, viz } from '../../src/index.js';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
@@ -13,6 +14,9 @@ afterAll(removeTempDirs);
 const SAMPLES = ['camera.png', 'chelsea.png', 'rocket.jpg'];
 
 /** A folder with the sample images and a truncated JPEG among them. */
+/** The files extract wrote in `dir`: its outputs, without the record of their settings. */
+const outputsIn = (dir: string) => readdirSync(dir).filter((f) => f !== SETTINGS_FILE);
+
 function inputFolder(): { dir: string; images: string } {
   const dir = tempDir();
   const images = join(dir, 'images');
@@ -44,7 +48,7 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     expect([png.width, png.height, png.channels]).toEqual([255, 255, 1]);
     expect(png.palette!.map((rgb) => rgb.join(','))).toEqual(Array.from({ length: 256 }, (_, i) => hexToRgb(interpolateMagma(i / 255))));
     // no temporary files left behind
-    expect(readdirSync(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
+    expect(outputsIn(join(dir, 'features')).sort()).toEqual(['camera.png', 'chelsea.png', 'rocket.png']);
     // the run's stderr has no progress bar: it is not a terminal
     expect(run.stderr).not.toMatch(/\r|ETA/);
   });
@@ -177,6 +181,34 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     const third = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
     expect(third.filter((l) => l.status === 'written').map((l) => l.input)).toEqual(['images/camera.png']);
     expect(statSync(join(dir, 'out', 'camera.png')).size).toBeGreaterThan(0);
+  });
+
+  it('--resume skips only outputs made with the same settings: other settings are refused, and outputs older than a change are redone', () => {
+    const { dir } = inputFolder();
+    const args = ['extract', 'images', '--out', 'out', '--json'];
+    expect(convlens([...args, '--kernel', 'edge'], { cwd: dir }).code).toBe(1); // its truncated JPEG fails
+    // outputs of the edge kernel are not complete outputs of the blur kernel
+    const other = convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toBe(
+      `convlens: --resume: the outputs in ${join(dir, 'out')} were made with other settings (kernel edge → blur); run without --resume to remake them, or choose another --out\n`,
+    );
+    const stride = convlens([...args, '--kernel', 'edge', '--stride', '2', '--pool', 'none', '--resume'], { cwd: dir });
+    expect(stride.stderr).toContain('(stride 1 → 2; pool 2 → 0; stage "condense" → "detect")');
+    // a run with blur that stops after one image: the edge outputs left are redone by --resume
+    const first = convlens(['extract', 'images/camera.png', '--out', 'out', '--kernel', 'blur'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = jsonLines(convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir }).stdout);
+    expect(resumed.filter((l) => l.status === 'skipped').map((l) => l.input)).toEqual(['images/camera.png']);
+    expect(resumed.filter((l) => l.status === 'written')).toHaveLength(2);
+    // the same settings again: everything is up to date; the colormap does not matter to numbers
+    const again = jsonLines(convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir }).stdout);
+    expect(again.filter((l) => l.status === 'written')).toHaveLength(0);
+    convlens(['extract', 'images', '--out', 'npy', '--format', 'npy', '--kernel', 'edge'], { cwd: dir });
+    expect(
+      convlens(['extract', 'images', '--out', 'npy', '--format', 'npy', '--kernel', 'edge', '--cmap', 'gray', '--resume'], { cwd: dir })
+        .stderr,
+    ).not.toContain('other settings');
   });
 
   it('--shard i/n splits the inputs into disjoint parts that cover them all', () => {
@@ -329,7 +361,7 @@ describe('convlens extract: no output is overwritten by another input of the run
     const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'out', '--jobs', '2'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/3 inputs: 3 written/);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a.jpg.png', 'a.png.png', 'b.png']);
+    expect(outputsIn(join(dir, 'out')).sort()).toEqual(['a.jpg.png', 'a.png.png', 'b.png']);
     // each output is its own input's map: valid 3×3 conv then 2×2 pool
     expect(pngSize(join(dir, 'out', 'a.png.png'))).toEqual([255, 255]);
     expect(pngSize(join(dir, 'out', 'a.jpg.png'))).toEqual([319, 213]);
@@ -339,7 +371,7 @@ describe('convlens extract: no output is overwritten by another input of the run
       cwd: dir,
     });
     expect(json.code, json.stderr).toBe(0);
-    expect(readdirSync(join(dir, 'json')).sort()).toEqual(['a.jpg.json', 'a.png.json', 'b.json']);
+    expect(outputsIn(join(dir, 'json')).sort()).toEqual(['a.jpg.json', 'a.png.json', 'b.json']);
     expect(JSON.parse(readFileSync(join(dir, 'json', 'a.jpg.json'), 'utf8'))).toMatchObject({ source: 'a.jpg', shape: [213, 319] });
     expect(JSON.parse(readFileSync(join(dir, 'json', 'a.png.json'), 'utf8'))).toMatchObject({ source: 'a.png', shape: [255, 255] });
   });
@@ -357,7 +389,7 @@ describe('convlens extract: no output is overwritten by another input of the run
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/convlens: y\/a\.png: .*x\/a\.png/);
     expect(run.stderr).toMatch(/2 inputs: 1 written, 1 failed/);
-    expect(readdirSync(join(dir, 'out'))).toEqual(['a.png']);
+    expect(outputsIn(join(dir, 'out'))).toEqual(['a.png']);
     expect(pngSize(join(dir, 'out', 'a.png'))).toEqual([255, 255]);
     // folders given together whose images share a relative path: the same
     const folders = convlens(['extract', 'x', 'y', '--kernel', 'edge', '--out', 'out2', '--json'], { cwd: dir });
@@ -493,10 +525,10 @@ describe('convlens extract when stdout is lost', { timeout: 180_000 }, () => {
     expect(code).toBe(141);
     expect(stderr).toMatch(/stdout was closed \(its reader quit\): stopped; outputs written so far are complete; run again with --resume/);
     expect(leftovers(out)).toEqual([]);
-    expect(readdirSync(out).length).toBeLessThan(40);
+    expect(outputsIn(out).length).toBeLessThan(40);
     // --resume finishes the rest
     expect(convlens(['extract', dir, '--kernel', 'edge', '--out', out, '--resume']).code).toBe(0);
-    expect(readdirSync(out).length).toBe(40);
+    expect(outputsIn(out).length).toBe(40);
   });
 
   it.runIf(existsSync('/dev/full'))('a write fails (> /dev/full): one line with the reason, exit 1, no stack trace', () => {
@@ -565,7 +597,7 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
       ).toBe(0);
     }
     expect(
-      readdirSync(join(dir, 'shared'))
+      outputsIn(join(dir, 'shared'))
         .filter((f) => f.startsWith('report'))
         .sort(),
     ).toEqual(['report-1-of-2.html', 'report-2-of-2.html']);
@@ -611,7 +643,7 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(readdirSync(join(dir, 'in'))).toEqual(['rocket.jpg']);
     // a subfolder is fine: walks leave --out out, so a second run sees the same inputs
     for (let run = 0; run < 2; run++) expect(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'in/out'], { cwd: dir }).code).toBe(0);
-    expect(readdirSync(join(dir, 'in', 'out'))).toEqual(['rocket.png']);
+    expect(outputsIn(join(dir, 'in', 'out'))).toEqual(['rocket.png']);
   });
 
   it('a --resize beyond the pixel limit is a usage error before any work (it ran for minutes, then ran out of memory)', () => {
