@@ -54,7 +54,7 @@ function smallConvnet(): Sequential {
 
 const input = (n = 3) => new Tensor(caseRng('serialization input', n).floats(n * 8 * 8 * 2), [n, 8, 8, 2], 'float32');
 
-/** tfjs-layers' own loader, reading artifacts from memory. */
+/** tfjs-layers' own loader, reading artifacts from memory (compiled from their trainingConfig, if any). */
 async function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightData: ArrayBuffer): Promise<tfl.LayersModel> {
   const json = modelJson as ModelJson;
   return tfl.loadLayersModel(
@@ -62,6 +62,7 @@ async function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightDa
       modelTopology: json.modelTopology as never,
       weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as never,
       weightData,
+      trainingConfig: json.trainingConfig as never,
     }),
   );
 }
@@ -215,14 +216,7 @@ describe('save and load round trip', () => {
     expect(loaded.evaluate(input(), labels)).toEqual(model.evaluate(input(), labels));
     expect(loaded.trainingConfig()).toEqual(modelJson.trainingConfig);
     // tfjs-layers compiles from the same keys: its evaluate gives the same loss
-    const theirs = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as never,
-        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
-        weightData,
-        trainingConfig: modelJson.trainingConfig as never,
-      }),
-    );
+    const theirs = await tfjsLoad(modelJson, weightData);
     expect(theirs.optimizer.getConfig()).toMatchObject({ learningRate: 0.005, beta2: 0.99 });
     const [loss] = theirs.evaluate(tfOf(input()), tf.tensor2d([[0], [3], [1]])) as tf.Scalar[];
     expectClose(model.evaluate(input(), labels).loss, loss.dataSync()[0], 1e-5, 'loss');
@@ -257,14 +251,7 @@ describe('save and load round trip', () => {
       loss: 'sparseCategoricalCrossentropy',
     });
     const { modelJson, weightData } = model.toArtifacts();
-    const theirs = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as never,
-        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
-        weightData,
-        trainingConfig: modelJson.trainingConfig as never,
-      }),
-    );
+    const theirs = await tfjsLoad(modelJson, weightData);
     expect(theirs.optimizer.getConfig()).toEqual({ learningRate: 0.002, decay: 0.8, momentum: 0.5, epsilon: 1e-7, centered: true });
     const back = fromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData).trainingConfig();
     expect(back).toEqual(modelJson.trainingConfig);
