@@ -259,9 +259,9 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   const width = Math.max(2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0), 2 * pad + textWidth(title, 16));
   const barPanel = (s: (typeof stages)[number]) => {
     const [lo, hi] = range(s.tensor);
-    // a map of NaN (a NaN in the kernel) is drawn empty: the bar says why, rather than a tick at 0
+    // a map of NaN (a NaN in the kernel) or ±Infinity has no scale: the bar says so, rather than a tick at 0
     const none = !Number.isFinite(finiteExtent(s.tensor.data)[0]);
-    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) }, none ? 'no finite values (NaN)' : undefined);
+    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) }, none ? 'no finite values' : undefined);
   };
   const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
   // below the lowest picture its caption and colorbar; below the arrow the kernel's label
