@@ -9,7 +9,7 @@ import { argumentWalking, type InputFile, type InputProblem, type InputUnread, i
 import type { KernelArg } from './kernel_arg.js';
 import type { WorkerPool } from './pool.js';
 import { fileProgress } from './progress.js';
-import { type OutputSettings, outputsMadeSince } from './run_settings.js';
+import { checkOutputSettings, type OutputSettings } from './run_settings.js';
 import { STOP_SIGNALS, signalExitCode } from './signals.js';
 import { type StdoutLoss, whenStdoutLost } from './stdout.js';
 import { errorLine, printable } from './term.js';
@@ -159,7 +159,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     );
   }
   await checkWritable(out);
-  const settingsSince = await outputsMadeSince(out, outputSettings(config), options.resume);
+  const settings = await checkOutputSettings(out, outputSettings(config), options.resume);
   // each shard of a batch writes its own report into a shared --out
   const reportPath = join(out, options.shard ? `report-${options.shard.index}-of-${options.shard.count}.html` : 'report.html');
   const stdoutIsTerminal = Boolean(process.stdout.isTTY);
@@ -269,12 +269,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
         );
         continue;
       }
-      if (options.resume && (await upToDate(item.path, output, settingsSince))) {
+      if (options.resume && (await upToDate(item.path, output, settings.since))) {
         skipped++;
         if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'skipped', output })}\n`);
         bar?.tick(failed);
         continue;
       }
+      await settings.record(); // once, before the first output
       await pool.whenReady();
       const id = nextId++;
       names.set(id, item);

@@ -212,7 +212,7 @@ program
   )
   .option('-j, --jobs <n>', 'worker threads (default: the number of cores; at most 4 per core)', positiveInteger('--jobs'))
   .option('--shard <i/n>', 'process only shard i of n (1-based; by a hash of each input name, so machines agree)', shardOption)
-  .option('--resume', 'skip inputs whose output exists and is newer than the input')
+  .option('--resume', 'skip inputs whose output exists, is newer than the input and was made with these settings (kept in --out)')
   .option('--json', 'one JSON object per input on stdout, then a summary object')
   .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal anyway)')
   .option(

@@ -13,36 +13,66 @@ export const SETTINGS_FILE = '.convlens-extract.json';
 /** Setting name → value, in a fixed order (compared as JSON text). */
 export type OutputSettings = Record<string, unknown>;
 
-/**
- * Records `settings` in `out` and returns the time (ms) from which an output counts as made with
- * them. The file is rewritten only when the settings change, so its time is when they did: an
- * older output was made with others. With --resume, other settings than the recorded ones are a
- * usage error (remaking every output is what a run without --resume does). A folder with no
- * record (a first run) counts every output, as before records were kept.
- */
-export async function outputsMadeSince(out: string, settings: OutputSettings, resume: boolean): Promise<number> {
-  const path = join(out, SETTINGS_FILE);
-  const previous = await readSettings(path);
-  if (previous && JSON.stringify(previous) === JSON.stringify(settings)) return (await stat(path)).mtimeMs;
-  if (previous && resume) {
-    throw new UsageError(
-      `--resume: the outputs in ${out} were made with other settings (${differences(previous, settings)}); run without --resume to remake them, or choose another --out`,
-    );
-  }
-  await writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
-  if (previous) return (await stat(path)).mtimeMs;
-  // no record: the outputs there (if any) are taken as this run's, as --resume always did
-  await utimes(path, 0, 0);
-  return 0;
+/** What --resume may skip, and how this run's settings are recorded. */
+export interface SettingsCheck {
+  /** An output counts as made with this run's settings if written at or after this time (ms). */
+  since: number;
+  /**
+   * Records the settings, if they are not recorded yet: called before the first output is
+   * written, so a run that writes nothing (every input failed) leaves the record as it was.
+   */
+  record: () => Promise<void>;
 }
 
-async function readSettings(path: string): Promise<OutputSettings | undefined> {
-  try {
-    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as OutputSettings) : undefined;
-  } catch {
-    return undefined; // none, or unreadable: as if there were none
+/**
+ * Checks `settings` against the record in `out`. The record is rewritten only when the settings
+ * change, so its time is when they did: an older output was made with others. With --resume,
+ * other settings than the recorded ones, or a record that cannot be read, are a usage error
+ * (remaking every output is what a run without --resume does). A folder with no record (from a
+ * version that kept none) counts every output under --resume, as --resume always did.
+ */
+export async function checkOutputSettings(out: string, settings: OutputSettings, resume: boolean): Promise<SettingsCheck> {
+  const path = join(out, SETTINGS_FILE);
+  const previous = await readSettings(path);
+  if (previous.state === 'ok' && JSON.stringify(previous.settings) === JSON.stringify(settings)) {
+    return { since: previous.mtimeMs, record: async () => {} };
   }
+  if (resume && previous.state === 'ok') {
+    throw new UsageError(
+      `--resume: the outputs in ${out} were made with other settings (${differences(previous.settings, settings)}); run without --resume to remake them, or choose another --out`,
+    );
+  }
+  if (resume && previous.state === 'unreadable') {
+    throw new UsageError(
+      `--resume: the record of the settings of the outputs in ${out} (${SETTINGS_FILE}) cannot be read; run without --resume to remake them`,
+    );
+  }
+  let recorded: Promise<void> | undefined;
+  const write = async () => {
+    await writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
+    // under --resume the outputs already there count as this run's: the record dates from before them
+    if (resume) await utimes(path, 0, 0);
+  };
+  return { since: 0, record: () => (recorded ??= write()) };
+}
+
+type Recorded = { state: 'ok'; settings: OutputSettings; mtimeMs: number } | { state: 'none' } | { state: 'unreadable' };
+
+async function readSettings(path: string): Promise<Recorded> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    [text, { mtimeMs }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'none' } : { state: 'unreadable' };
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return { state: 'ok', settings: value as OutputSettings, mtimeMs };
+  } catch {
+    // not JSON: a torn or edited file
+  }
+  return { state: 'unreadable' };
 }
 
 /** `kernel edge → blur; stride 1 → 2`: what changed, briefly. */
@@ -58,7 +88,9 @@ function differences(before: OutputSettings, after: OutputSettings): string {
     .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
     .map((key) => {
       const [a, b] = [nameOf(before[key]), nameOf(after[key])];
-      return a !== undefined && b !== undefined && a !== b ? `${key} ${a} → ${b}` : `${key} ${show(before[key])} → ${show(after[key])}`;
+      if (a !== undefined && b !== undefined && a !== b) return `${key} ${a} → ${b}`;
+      const [x, y] = [show(before[key]), show(after[key])];
+      return x === y ? `${key} (its values)` : `${key} ${x} → ${y}`;
     })
     .join('; ');
 }

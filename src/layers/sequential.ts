@@ -399,7 +399,7 @@ export class Sequential {
   trainingConfig(): TrainingConfig | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, loss, fromLogits, metrics } = this.compiled;
-    const names = metrics.map(tfjsMetricName);
+    const names = metrics.map((metric) => tfjsMetricName(metric, loss));
     // a metric tfjs lacks would make the saved model fail to load there
     if (names.some((name) => name === undefined)) return undefined;
     return trainingConfigOf({ optimizer, loss, fromLogits, metrics: names as string[] });
@@ -420,7 +420,7 @@ export class Sequential {
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
     const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer ?? 'rmsprop'), loss, fromLogits, metrics };
+    this.compiled = { optimizer: getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer), loss, fromLogits, metrics };
   }
 
   private requireCompiled(op: string): Compiled {

@@ -239,7 +239,10 @@ describe('save and load round trip', () => {
       'float32',
     );
     expect(Object.keys(withMetrics.evaluate(input(), y)).sort()).toEqual(['acc', 'accuracy', 'categoricalAccuracy', 'loss', 'mse']);
-    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    // sparse accuracy is tfjs' 'accuracy' beside the sparse loss; beside another loss tfjs has none
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy', 'ACC'] });
+    expect(model.toArtifacts().modelJson.trainingConfig?.metrics).toEqual(['accuracy', 'acc']);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
     expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
   });
 
@@ -268,9 +271,13 @@ describe('save and load round trip', () => {
       class_name: 'RMSProp',
       config: { learningRate: 0.01, decay: 0.95, momentum: 0.1, epsilon: 1e-7, centered: false },
     });
+    // tf.keras 2 also writes `decay`, its learning-rate decay (0 by default), beside rho
     const keras = {
       ...json,
-      trainingConfig: { loss: 'mse', optimizer_config: { class_name: 'RMSprop', config: { learning_rate: 0.004, rho: 0.7 } } },
+      trainingConfig: {
+        loss: 'mse',
+        optimizer_config: { class_name: 'RMSprop', config: { learning_rate: 0.004, decay: 0.0, rho: 0.7, momentum: 0, centered: false } },
+      },
     };
     expect(fromArtifacts(keras, saved.weightData).trainingConfig()?.optimizer_config.config).toEqual({
       learningRate: 0.004,

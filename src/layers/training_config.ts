@@ -94,11 +94,11 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
         nesterov: c.useNesterov === true || c.nesterov === true,
       });
       break;
-    case 'RMSProp': // tfjs' name
-    case 'RMSprop': // Keras'
+    case 'RMSProp': // tfjs' name, whose `decay` is Keras' rho
+    case 'RMSprop': // Keras', whose `decay` (tf.keras 2) is a learning-rate decay
       optimizer = new RMSprop({
         learningRate,
-        rho: numberOf(c, 'decay', 'rho'),
+        rho: optimizerConfig.class_name === 'RMSProp' ? numberOf(c, 'decay') : numberOf(c, 'rho'),
         momentum: numberOf(c, 'momentum'),
         epsilon: numberOf(c, 'epsilon'),
         centered: c.centered === true,

@@ -63,7 +63,7 @@ export function metricsArg(metrics: unknown): Metric[] {
   }
   const byKey = new Map<string, Metric>();
   for (const name of list) {
-    const kind = isMetricName(name) ? METRIC_NAMES[name as string] : undefined;
+    const kind = metricKind(name);
     if (!kind) {
       // only a different case or spelling of a known name is suggested: 'auc' is not a misspelt 'acc'
       const normal = (n: string) => n.toLowerCase().replace(/_/g, '');
@@ -77,14 +77,28 @@ export function metricsArg(metrics: unknown): Metric[] {
   return [...byKey.values()];
 }
 
-/** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
-export function isMetricName(name: unknown): boolean {
-  return typeof name === 'string' && Object.hasOwn(METRIC_NAMES, name);
+/** The metric `name` stands for: Keras takes 'accuracy' and 'acc' in any case, the other names as written. */
+function metricKind(name: unknown): MetricKind | undefined {
+  if (typeof name !== 'string') return undefined;
+  const lower = name.toLowerCase();
+  if (lower === 'accuracy' || lower === 'acc') return 'accuracy';
+  return Object.hasOwn(METRIC_NAMES, name) ? METRIC_NAMES[name] : undefined;
 }
 
-/** The metric's name in a saved model's trainingConfig, as tfjs reads it; undefined if tfjs has none. */
-export function tfjsMetricName(metric: Metric): string | undefined {
-  return metric.kind === 'accuracy' ? metric.key : TFJS_NAMES[metric.kind];
+/** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
+export function isMetricName(name: unknown): boolean {
+  return metricKind(name) !== undefined;
+}
+
+/**
+ * The metric's name in a saved model's trainingConfig, as tfjs reads it (so it may differ from
+ * the key: `mean_squared_error` is saved as `mse`); undefined if tfjs has none.
+ */
+export function tfjsMetricName(metric: Metric, loss: LossName): string | undefined {
+  if (metric.kind === 'accuracy') return metric.key.toLowerCase();
+  // tfjs has sparse accuracy only as what 'accuracy' means beside the sparse loss
+  if (metric.kind === 'sparseCategoricalAccuracy' && loss === 'sparseCategoricalCrossentropy') return 'accuracy';
+  return TFJS_NAMES[metric.kind];
 }
 
 /** The accuracy `'accuracy'` stands for with this loss and an output `classes` wide, as Keras picks it. */

@@ -93,7 +93,8 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const v = values[r * cols + c];
-          const t = Math.max(0, Math.min(1, hi > lo ? (v - lo) / (hi - lo) : v > lo ? 1 : 0));
+          // ±Infinity at the ends even when no value is finite (lo is then +Infinity)
+          const t = v === Infinity ? 1 : Math.max(0, Math.min(1, hi > lo ? (v - lo) / (hi - lo) : v > lo ? 1 : 0));
           const fill = Number.isNaN(v) ? 'none' : colorAt(Math.min(255, Math.floor(t * 256)));
           out.push(
             `<rect x="${fmt(left + c * cell)}" y="${fmt(top + r * cell)}" width="${fmt(cell)}" height="${fmt(cell)}" fill="${fill}"/>`,

@@ -48,7 +48,7 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
     if (t.dtype !== 'float32') return formatValue(v, t.dtype);
     if (v === 0) return '0';
     if (!Number.isFinite(v)) return shortestFloat32(v); // nan, inf, -inf, as NumPy and showKernel write them
-    if (notation?.scientific && Number.isFinite(v)) return formatNumber(v, 'float32', notation);
+    if (notation?.scientific) return formatNumber(v, 'float32', notation);
     // NumPy's rounding (halves to even: 0.125 → 0.12), as showKernel's digits round
     const text = roundHalfEven(v, places).toFixed(places);
     return text === `-${(0).toFixed(places)}` ? '0' : text;

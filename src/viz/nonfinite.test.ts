@@ -87,6 +87,8 @@ describe('values that are not finite', () => {
     const lightest = interpolateBlues(0).toString();
     expect(withInf[0]).toBe(hexOf(lightest));
     expect(showKernel(tensor([[Number.NaN, Infinity]])).svg).toMatch(/>nan<[\s\S]*>inf</);
+    // with no finite value at all, +Infinity and -Infinity still take the two ends
+    expect(fills(showKernel(tensor([[Infinity, -Infinity]])).svg)).toEqual([withInf[0], withInf[3]]);
   });
 
   it('a map image leaves NaN pixels transparent; a map with no finite value says so on its colorbar', () => {

@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { interpolateMagma } from 'd3-scale-chromatic';
@@ -201,6 +212,22 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     const resumed = jsonLines(convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir }).stdout);
     expect(resumed.filter((l) => l.status === 'skipped').map((l) => l.input)).toEqual(['images/camera.png']);
     expect(resumed.filter((l) => l.status === 'written')).toHaveLength(2);
+    // a folder without a record (an older convlens): a plain run records its settings from then on
+    rmSync(join(dir, 'out', SETTINGS_FILE));
+    expect(convlens(['extract', 'images/camera.png', '--out', 'out', '--kernel', 'edge'], { cwd: dir }).code).toBe(0);
+    const after = jsonLines(convlens([...args, '--kernel', 'edge', '--resume'], { cwd: dir }).stdout);
+    expect(after.filter((l) => l.status === 'skipped').map((l) => l.input)).toEqual(['images/camera.png']);
+    expect(after.filter((l) => l.status === 'written')).toHaveLength(2);
+    // a record that cannot be read is not taken for no record
+    writeFileSync(join(dir, 'out', SETTINGS_FILE), '{"format": "png", "kern');
+    const torn = convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir });
+    expect([torn.code, torn.stderr]).toEqual([
+      2,
+      `convlens: --resume: the record of the settings of the outputs in ${join(dir, 'out')} (${SETTINGS_FILE}) cannot be read; run without --resume to remake them\n`,
+    ]);
+    expect(convlens([...args, '--kernel', 'blur'], { cwd: dir }).code).toBe(1);
+    // a run that writes nothing (its one input is missing) leaves the record as it was
+    expect(convlens(['extract', 'nothere.png', '--out', 'out', '--kernel', 'edge'], { cwd: dir }).code).toBe(1);
     // the same settings again: everything is up to date; the colormap does not matter to numbers
     const again = jsonLines(convlens([...args, '--kernel', 'blur', '--resume'], { cwd: dir }).stdout);
     expect(again.filter((l) => l.status === 'written')).toHaveLength(0);
