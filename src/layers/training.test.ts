@@ -517,6 +517,10 @@ describe('fit options and history', () => {
 
   it("compile without an optimizer takes Keras' default, RMSprop", () => {
     const model = barNet();
+    expectConvlensError(
+      () => model.compile({ optimizer: null as never, loss: 'sparseCategoricalCrossentropy' }),
+      "compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got null",
+    );
     model.compile({ loss: 'sparseCategoricalCrossentropy' });
     expect(model.trainingConfig()?.optimizer_config).toEqual({
       class_name: 'RMSProp',
