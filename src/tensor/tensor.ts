@@ -11,6 +11,10 @@ export type NestedArray = number | boolean | NestedArray[];
  * Its memory belongs to the garbage collector: there is nothing to dispose.
  */
 export class Tensor<D extends DType = DType> {
+  /**
+   * Frozen at run time (push, sort or an assignment throw); typed `number[]`, as tfjs types it,
+   * so that it can be passed where other libraries take a shape (`tf.tensor(t.data, t.shape)`).
+   */
   readonly shape: number[];
   readonly dtype: D;
   readonly data: DataTypeMap[D];
