@@ -8,6 +8,7 @@ import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName }
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import { Activation } from './activation.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
+import type { Callbacks, History, Logs } from './callbacks.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
@@ -27,22 +28,11 @@ export interface CompileArgs {
   metrics?: string | string[];
 }
 
-/** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
-export type Logs = Record<string, number>;
-
 /** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
 export type EvaluateResult = { loss: number; accuracy: number } & Logs;
 
 /** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
 const ACCURACY: Metric = { key: 'accuracy', kind: 'accuracy' };
-
-export interface Callbacks {
-  onTrainBegin?: () => void | Promise<void>;
-  onEpochBegin?: (epoch: number) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
-  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-  onTrainEnd?: (history: History) => void | Promise<void>;
-}
 
 export interface FitArgs {
   epochs?: number;
@@ -59,12 +49,7 @@ export interface FitArgs {
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose'];
-const CALLBACK_KEYS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
-
-export interface History {
-  epoch: number[];
-  history: Record<string, number[]>;
-}
+const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
 interface Compiled {
   optimizer: Optimizer;
@@ -127,8 +112,11 @@ function epochLogger(epochs: number): Callbacks {
 
 /** Checks one object of fit's hooks: known names, each a function (a misspelt hook would never run). */
 function checkCallbacks(where: string, callbacks: unknown): asserts callbacks is Callbacks {
-  checkOptions(where, callbacks, CALLBACK_KEYS);
-  for (const [key, value] of Object.entries(callbacks as Record<string, unknown>)) {
+  // an object of a class (EarlyStopping) has settings of its own beside its hooks
+  const instance = typeof callbacks === 'object' && callbacks !== null && Object.getPrototypeOf(callbacks) !== Object.prototype;
+  if (!instance) checkOptions(where, callbacks, CALLBACK_KEYS);
+  for (const key of CALLBACK_KEYS) {
+    const value = (callbacks as Record<string, unknown>)[key];
     if (value !== undefined && typeof value !== 'function') {
       throw new ConvlensError(`${where}: ${key} must be a function, got ${describeValue(value)}`);
     }
@@ -144,6 +132,9 @@ function callbackHooks(callbacks: unknown): Callbacks {
   for (const [i, c] of callbacks.entries()) checkCallbacks(`fit (callbacks[${i}])`, c);
   const list = callbacks as Callbacks[];
   return {
+    setModel: (model) => {
+      for (const c of list) c.setModel?.(model);
+    },
     onTrainBegin: async () => {
       for (const c of list) await c.onTrainBegin?.();
     },
@@ -576,6 +567,7 @@ export class Sequential {
     const variables = this.layerList.flatMap((l) => l.trainableWeights);
     this.stopTraining = false;
     const mode = this.lossMode('fit');
+    callbacks.setModel?.(this);
     await callbacks.onTrainBegin?.();
     for (let epoch = 0; epoch < epochs; epoch++) {
       await callbacks.onEpochBegin?.(epoch);

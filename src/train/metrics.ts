@@ -85,6 +85,14 @@ function metricKind(name: unknown): MetricKind | undefined {
   return Object.hasOwn(METRIC_NAMES, name) ? METRIC_NAMES[name] : undefined;
 }
 
+/** Which way `name` (a metric, or `loss`) improves, as Keras' metrics say; undefined for a name compile does not know. */
+export function metricImproves(name: string): 'up' | 'down' | undefined {
+  if (name === 'loss') return 'down';
+  const kind = metricKind(name);
+  if (kind === undefined) return undefined;
+  return kind === 'meanSquaredError' || kind === 'meanAbsoluteError' ? 'down' : 'up';
+}
+
 /** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
 export function isMetricName(name: unknown): boolean {
   return metricKind(name) !== undefined;

@@ -1,0 +1,189 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { metricImproves } from '../train/metrics.js';
+
+/** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
+export type Logs = Record<string, number>;
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+/** What a callback may do to the model being trained (Keras' `self.model`). */
+export interface TrainingModel {
+  stopTraining: boolean;
+  getWeights(): Tensor[];
+  setWeights(weights: Tensor[]): void;
+}
+
+/** fit's hooks, as tfjs and Keras call them; `setModel` gives a callback the model, before `onTrainBegin`. */
+export interface Callbacks {
+  setModel?: (model: TrainingModel) => void;
+  onTrainBegin?: () => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  onTrainEnd?: (history: History) => void | Promise<void>;
+}
+
+export interface EarlyStoppingArgs {
+  /** The log to watch (default `'val_loss'`): `loss`, a compiled metric, or either with `val_`. */
+  monitor?: string;
+  /** The least change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Epochs without improvement before training stops (default 0). */
+  patience?: number;
+  /** 1 prints when training stopped and which weights were restored (default 0). */
+  verbose?: 0 | 1;
+  /** `'min'`, `'max'`, or `'auto'` (default): down for losses and errors, up for accuracies. */
+  mode?: 'auto' | 'min' | 'max';
+  /** A value to beat: epochs that do not beat it count against patience, even if they improve. */
+  baseline?: number;
+  /** At the end, set the weights of the best epoch seen (default false: the last epoch's stay). */
+  restoreBestWeights?: boolean;
+  /** Epochs to train before watching starts (default 0). */
+  startFromEpoch?: number;
+}
+
+const EARLY_STOPPING_KEYS = ['monitor', 'minDelta', 'patience', 'verbose', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch'];
+
+/**
+ * Keras 3's `EarlyStopping` callback: stops `fit` once the monitored log has not improved for
+ * `patience` epochs, optionally restoring the best epoch's weights. Give it in fit's `callbacks`.
+ */
+export class EarlyStopping implements Callbacks {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly verbose: 0 | 1;
+  readonly baseline: number | undefined;
+  readonly restoreBestWeights: boolean;
+  readonly startFromEpoch: number;
+  /** The epoch at which training was stopped (0 if it was not). */
+  stoppedEpoch = 0;
+  /** The best epoch seen in the last fit. */
+  bestEpoch = 0;
+  /** Larger is better for the monitored log. */
+  private readonly up: boolean;
+  private readonly improves: (value: number, reference: number) => boolean;
+  private model?: TrainingModel;
+  private best = Number.NaN; // set by onTrainBegin
+  private wait = 0;
+  private bestWeights?: Tensor[];
+  private warned = false;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    checkOptions('earlyStopping', args, EARLY_STOPPING_KEYS);
+    const { monitor = 'val_loss', minDelta = 0, patience = 0, verbose = 0, mode = 'auto', baseline, startFromEpoch = 0 } = args;
+    const { restoreBestWeights = false } = args;
+    if (typeof monitor !== 'string' || monitor === '') {
+      throw new ConvlensError(`earlyStopping: monitor must be a log's name such as 'val_loss', got ${describeValue(monitor)}`);
+    }
+    count('patience', patience);
+    count('startFromEpoch', startFromEpoch);
+    if (!(typeof minDelta === 'number' && Number.isFinite(minDelta))) {
+      throw new ConvlensError(`earlyStopping: minDelta must be a finite number, got ${describeValue(minDelta)}`);
+    }
+    if (baseline !== undefined && !(typeof baseline === 'number' && Number.isFinite(baseline))) {
+      throw new ConvlensError(`earlyStopping: baseline must be a finite number, got ${describeValue(baseline)}`);
+    }
+    if (verbose !== 0 && verbose !== 1) throw new ConvlensError(`earlyStopping: verbose must be 0 or 1, got ${describeValue(verbose)}`);
+    if (typeof restoreBestWeights !== 'boolean') {
+      throw new ConvlensError(`earlyStopping: restoreBestWeights must be true or false, got ${describeValue(restoreBestWeights)}`);
+    }
+    const up = direction(monitor, mode);
+    this.up = up;
+    const delta = Math.abs(minDelta);
+    // an improvement beats the reference by more than minDelta, in the monitor's direction
+    this.improves = up ? (value, reference) => value - delta > reference : (value, reference) => value + delta < reference;
+    this.monitor = monitor;
+    this.patience = patience;
+    this.verbose = verbose;
+    this.baseline = baseline;
+    this.restoreBestWeights = restoreBestWeights;
+    this.startFromEpoch = startFromEpoch;
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    // the same callback may serve several fits, as in Keras
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.bestEpoch = 0;
+    this.bestWeights = undefined;
+    this.best = this.up ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const model = this.requireModel();
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      if (!this.warned) {
+        console.warn(
+          `convlens: earlyStopping watches '${this.monitor}', which fit does not log (it logs ${Object.keys(logs).join(', ')}): it will not stop training`,
+        );
+        this.warned = true;
+      }
+      return;
+    }
+    if (epoch < this.startFromEpoch) return;
+    if (this.restoreBestWeights && this.bestWeights === undefined) {
+      this.bestWeights = model.getWeights();
+      this.bestEpoch = epoch;
+    }
+    this.wait++;
+    if (this.improves(current, this.best)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) this.bestWeights = model.getWeights();
+      // only an epoch that also beats the baseline restarts the wait
+      if (this.baseline === undefined || this.improves(current, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      model.stopTraining = true;
+    }
+  }
+
+  onTrainEnd(): void {
+    if (this.stoppedEpoch > 0 && this.verbose) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.restoreBestWeights && this.bestWeights) {
+      if (this.verbose) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      this.requireModel().setWeights(this.bestWeights);
+    }
+  }
+
+  private requireModel(): TrainingModel {
+    if (!this.model) throw new ConvlensError('earlyStopping: give it to fit in callbacks (it has no model to watch)');
+    return this.model;
+  }
+}
+
+/** tfjs' factory: `earlyStopping({ monitor, patience })` is `new EarlyStopping(...)`. */
+export function earlyStopping(args?: EarlyStoppingArgs): EarlyStopping {
+  return new EarlyStopping(args);
+}
+
+function count(name: string, value: unknown): void {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+    throw new ConvlensError(`earlyStopping: ${name} must be a whole number ≥ 0, got ${describeValue(value)}`);
+  }
+}
+
+/** Whether larger is better for `monitor` under `mode`; 'auto' goes by the metric's name, as Keras 3 does. */
+function direction(monitor: string, mode: unknown): boolean {
+  if (mode === 'max') return true;
+  if (mode === 'min') return false;
+  if (mode !== 'auto') throw new ConvlensError(`earlyStopping: mode must be 'auto', 'min' or 'max', got ${describeValue(mode)}`);
+  const way = metricImproves(monitor.replace(/^val_/, ''));
+  if (way === undefined) {
+    throw new ConvlensError(
+      `earlyStopping: cannot tell whether '${monitor}' should go down or up: give mode 'min' or 'max' (or watch loss or a compiled metric)`,
+    );
+  }
+  return way === 'up';
+}
