@@ -1,5 +1,6 @@
 export { Activation, type ActivationLayerArgs } from './activation.js';
 export type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+export { BatchNormalization, type BatchNormalizationLayerArgs } from './batch_normalization.js';
 export {
   type Callbacks,
   EarlyStopping,

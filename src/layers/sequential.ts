@@ -373,7 +373,8 @@ export class Sequential {
       if (i < rows.length - 1) lines.push('');
     });
     const total = this.countParams();
-    const trainable = this.layerList.reduce((n, l) => n + (l.trainable ? l.countParams() : 0), 0);
+    // a BatchNormalization's moving mean and variance are not trainable, as Keras counts them
+    const trainable = this.layerList.reduce((n, l) => n + l.trainableWeights.reduce((m, w) => m + w.value.length, 0), 0);
     lines.push(
       '='.repeat(width),
       `Total params: ${total.toLocaleString('en-US')}`,

@@ -705,14 +705,14 @@ describe('load errors', () => {
   it('unsupported layers and features are named', () => {
     const cases: [string, (json: ModelJson & Record<string, unknown>) => void, string][] = [
       [
-        'BatchNormalization',
+        'GlobalAveragePooling2D',
         (j) => {
           j.modelTopology.config.layers[1] = {
-            class_name: 'BatchNormalization',
-            config: { name: 'batch_normalization', axis: -1, momentum: 0.99 },
+            class_name: 'GlobalAveragePooling2D',
+            config: { name: 'global_average_pooling2d' },
           };
         },
-        "fromArtifacts: layer 1 'batch_normalization' (BatchNormalization): layer class BatchNormalization is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation)",
+        "fromArtifacts: layer 1 'global_average_pooling2d' (GlobalAveragePooling2D): layer class GlobalAveragePooling2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, BatchNormalization)",
       ],
       [
         'channels_first',

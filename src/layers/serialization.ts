@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+import { BatchNormalization } from './batch_normalization.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
@@ -65,6 +66,30 @@ const LAYERS: Record<string, LayerReader> = {
     },
   },
   Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
+  BatchNormalization: {
+    keys: [
+      'axis',
+      'momentum',
+      'epsilon',
+      'center',
+      'scale',
+      'synchronized',
+      ...['beta', 'gamma', 'moving_mean', 'moving_variance'].map((w) => `${w}_initializer`),
+      ...['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
+    ],
+    make: (c, base) => {
+      // tf.keras 2 writes the axis as a list of one
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+      return new BatchNormalization({
+        ...base,
+        axis: axis as number,
+        momentum: (c.momentum ?? 0.99) as number,
+        epsilon: (c.epsilon ?? 1e-3) as number,
+        center: (c.center ?? true) as boolean,
+        scale: (c.scale ?? true) as boolean,
+      });
+    },
+  },
 };
 
 function conv2d(c: Config, base: LayerArgs): Layer {

@@ -1,0 +1,186 @@
+import { ConvlensError, describeValue } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { booleanArg, layerOptions } from './args.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+export interface BatchNormalizationLayerArgs extends LayerArgs {
+  /** The features axis: -1 (the last, channels), the only one computed. */
+  axis?: number;
+  /** Weight of the old value in the moving mean and variance (default 0.99). */
+  momentum?: number;
+  /** Added to the variance before its square root (default 1e-3). */
+  epsilon?: number;
+  /** Add the learned offset beta (default true). */
+  center?: boolean;
+  /** Multiply by the learned scale gamma (default true). */
+  scale?: boolean;
+}
+
+const KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale'];
+
+/**
+ * Keras' BatchNormalization over the last axis: while training, each channel is normalised by the
+ * batch's mean and (biased) variance, and the moving mean and variance follow them with
+ * `momentum`; at inference the moving ones are used: y = γ·(x − mean)/√(var + ε) + β.
+ * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
+ */
+export class BatchNormalization extends Layer {
+  /** -1, or the index of the last axis counting the batch (3 for images), as Keras configs write it. */
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private gamma: Weight | undefined;
+  private beta: Weight | undefined;
+  private movingMean: Weight | undefined;
+  private movingVariance: Weight | undefined;
+  /** From a forward pass in training mode: x̂ when the batch's statistics were used (none when frozen), and 1/σ. */
+  private cache: { normalized: Float32Array | undefined; inverseStd: Float64Array } | undefined;
+
+  constructor(args: BatchNormalizationLayerArgs = {}) {
+    super('BatchNormalization', 'batch_normalization', layerOptions('BatchNormalization', args, KEYS));
+    const where = `BatchNormalization '${this.name}'`;
+    const { axis = -1, momentum = 0.99, epsilon = 1e-3 } = args;
+    if (!(Number.isInteger(axis) && (axis === -1 || axis >= 1))) {
+      throw new ConvlensError(`${where}: axis must be -1 (the channels, last) or the last axis' index, got ${describeValue(axis)}`);
+    }
+    this.axis = axis;
+    if (!(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
+      throw new ConvlensError(`${where}: momentum must be a number from 0 to 1, got ${describeValue(momentum)}`);
+    }
+    if (!(typeof epsilon === 'number' && epsilon > 0 && Number.isFinite(epsilon))) {
+      throw new ConvlensError(`${where}: epsilon must be a finite number > 0, got ${describeValue(epsilon)}`);
+    }
+    this.momentum = momentum;
+    this.epsilon = epsilon;
+    this.center = booleanArg(where, 'center', args.center, true);
+    this.scale = booleanArg(where, 'scale', args.scale, true);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length < 1)
+      throw new ConvlensError(`${this.name} (BatchNormalization): expected inputs with a channels axis, got a scalar`);
+    return inputShape;
+  }
+
+  override build(inputShape: number[]): void {
+    if (this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new ConvlensError(
+        `${this.name} (BatchNormalization): axis ${this.axis} is not the last of inputs [batch, ${inputShape.join(', ')}] (only the channels axis, last, is computed)`,
+      );
+    }
+    super.build(inputShape);
+    const channels = inputShape[inputShape.length - 1];
+    if (this.scale) this.gamma = this.addWeight('gamma', [channels], new Float32Array(channels).fill(1));
+    if (this.center) this.beta = this.addWeight('beta', [channels], new Float32Array(channels));
+    this.movingMean = this.addWeight('moving_mean', [channels], new Float32Array(channels));
+    this.movingVariance = this.addWeight('moving_variance', [channels], new Float32Array(channels).fill(1));
+  }
+
+  /** gamma and beta: the moving mean and variance follow the batches rather than the gradient. */
+  override get trainableWeights(): Weight[] {
+    return this.trainable ? [this.gamma, this.beta].filter((w): w is Weight => w !== undefined) : [];
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const channels = x.shape[x.rank - 1];
+    const rows = x.size / channels;
+    const out = this.buffer('out', x.size);
+    // a frozen layer runs as at inference, even in fit, as Keras 3 runs it (fine-tuning keeps its statistics)
+    const batchStatistics = training && this.trainable && rows > 0;
+    const { mean, variance } = batchStatistics ? batchMoments(x.data, rows, channels) : this.moving();
+    const inverseStd = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + this.epsilon));
+    const normalized = batchStatistics ? this.buffer('normalized', x.size) : undefined;
+    for (let c = 0; c < channels; c++) {
+      const g = this.gamma ? this.gamma.value[c] : 1;
+      const b = this.beta ? this.beta.value[c] : 0;
+      for (let i = c; i < x.size; i += channels) {
+        const n = (x.data[i] - mean[c]) * inverseStd[c];
+        if (normalized) normalized[i] = n;
+        out[i] = n * g + b;
+      }
+    }
+    if (batchStatistics) {
+      const [mm, mv] = [this.movingMean!.value, this.movingVariance!.value];
+      for (let c = 0; c < channels; c++) {
+        mm[c] = mm[c] * this.momentum + mean[c] * (1 - this.momentum);
+        mv[c] = mv[c] * this.momentum + variance[c] * (1 - this.momentum);
+      }
+    }
+    this.cache = training ? { normalized, inverseStd } : undefined;
+    return new Tensor(out, x.shape, 'float32');
+  }
+
+  private moving(): { mean: ArrayLike<number>; variance: ArrayLike<number> } {
+    return { mean: this.movingMean!.value, variance: this.movingVariance!.value };
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (BatchNormalization): backward needs a forward pass in training mode first`);
+    const { normalized, inverseStd } = this.cache;
+    if (!normalized) return needInputGrad ? this.frozenInputGrad(dy, inverseStd) : undefined;
+    const channels = dy.shape[dy.rank - 1];
+    const rows = dy.size / channels;
+    // dβ = Σ dy, dγ = Σ dy·x̂ over the batch (and the positions), per channel
+    const sumDy = new Float64Array(channels);
+    const sumDyX = new Float64Array(channels);
+    for (let i = 0; i < dy.size; i++) {
+      const c = i % channels;
+      sumDy[c] += dy.data[i];
+      sumDyX[c] += dy.data[i] * normalized[i];
+    }
+    if (this.gamma) for (let c = 0; c < channels; c++) this.gamma.grad[c] = sumDyX[c];
+    if (this.beta) for (let c = 0; c < channels; c++) this.beta.grad[c] = sumDy[c];
+    if (!needInputGrad) return undefined;
+    // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x too
+    const dx = this.buffer('dx', dy.size);
+    for (let i = 0; i < dy.size; i++) {
+      const c = i % channels;
+      const g = this.gamma ? this.gamma.value[c] : 1;
+      dx[i] = g * inverseStd[c] * (dy.data[i] - sumDy[c] / rows - (normalized[i] * sumDyX[c]) / rows);
+    }
+    return new Tensor(dx, dy.shape, 'float32');
+  }
+
+  /** A frozen layer is a fixed scale per channel: dx = dy·γ/σ. */
+  private frozenInputGrad(dy: Tensor<'float32'>, inverseStd: Float64Array): Tensor<'float32'> {
+    const channels = inverseStd.length;
+    const dx = this.buffer('dx', dy.size);
+    for (let i = 0; i < dy.size; i++) {
+      const c = i % channels;
+      dx[i] = dy.data[i] * (this.gamma ? this.gamma.value[c] : 1) * inverseStd[c];
+    }
+    return new Tensor(dx, dy.shape, 'float32');
+  }
+
+  getConfig(): Record<string, unknown> {
+    const initializer = (className: string) => ({ class_name: className, config: {} });
+    return {
+      ...this.baseConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      beta_initializer: initializer('Zeros'),
+      gamma_initializer: initializer('Ones'),
+      moving_mean_initializer: initializer('Zeros'),
+      moving_variance_initializer: initializer('Ones'),
+    };
+  }
+}
+
+/** Each channel's mean and biased variance over `rows` (two passes, in float64). */
+function batchMoments(data: Float32Array, rows: number, channels: number): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(channels);
+  const variance = new Float64Array(channels);
+  for (let i = 0; i < data.length; i++) mean[i % channels] += data[i];
+  for (let c = 0; c < channels; c++) mean[c] /= rows;
+  for (let i = 0; i < data.length; i++) {
+    const d = data[i] - mean[i % channels];
+    variance[i % channels] += d * d;
+  }
+  for (let c = 0; c < channels; c++) variance[c] /= rows;
+  return { mean, variance };
+}
