@@ -170,8 +170,9 @@ describe('BatchNormalization', () => {
       () => new Sequential([new BatchNormalization({ axis: 1, inputShape: [4, 4, 2] })]),
       /axis 1 is not the last of inputs \[batch, 4, 4, 2\]/,
     );
-    // Keras' axis 3 for images is the last one
+    // Keras' axis 3 for images is the last one, also as a list of one
     expect(new Sequential([new BatchNormalization({ axis: 3, inputShape: [4, 4, 2] })]).outputShape).toEqual([4, 4, 2]);
+    expect(new Sequential([new BatchNormalization({ axis: [3], inputShape: [4, 4, 2] })]).outputShape).toEqual([4, 4, 2]);
     expectConvlensError(
       () => new BatchNormalization({ momentun: 0.9 } as never),
       /^BatchNormalization: unknown option 'momentun' \(expected one of axis, momentum, epsilon, center, scale, name, inputShape, trainable\)$/,

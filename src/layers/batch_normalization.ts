@@ -4,8 +4,8 @@ import { booleanArg, layerOptions } from './args.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface BatchNormalizationLayerArgs extends LayerArgs {
-  /** The features axis: -1 (the last, channels), the only one computed. */
-  axis?: number;
+  /** The features axis: -1 (the last, channels), the only one computed, or its index (as Keras, also as [index]). */
+  axis?: number | [number];
   /** Weight of the old value in the moving mean and variance (default 0.99). */
   momentum?: number;
   /** Added to the variance before its square root (default 1e-3). */
@@ -41,9 +41,11 @@ export class BatchNormalization extends Layer {
   constructor(args: BatchNormalizationLayerArgs = {}) {
     super('BatchNormalization', 'batch_normalization', layerOptions('BatchNormalization', args, KEYS));
     const where = `BatchNormalization '${this.name}'`;
-    const { axis = -1, momentum = 0.99, epsilon = 1e-3 } = args;
-    if (!(Number.isInteger(axis) && (axis === -1 || axis >= 1))) {
-      throw new ConvlensError(`${where}: axis must be -1 (the channels, last) or the last axis' index, got ${describeValue(axis)}`);
+    const { momentum = 0.99, epsilon = 1e-3 } = args;
+    // Keras also takes the axis as a list of one
+    const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : (args.axis ?? -1);
+    if (!(typeof axis === 'number' && Number.isInteger(axis) && (axis === -1 || axis >= 1))) {
+      throw new ConvlensError(`${where}: axis must be -1 (the channels, last) or the last axis' index, got ${describeValue(args.axis)}`);
     }
     this.axis = axis;
     if (!(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {

@@ -131,6 +131,9 @@ describe('EarlyStopping', () => {
       /earlyStopping: unknown option 'min_delta' \(did you mean 'minDelta'\?\)/,
     );
     expectConvlensError(() => new EarlyStopping({ baseline: Number.NaN }), 'earlyStopping: baseline must be a finite number, got NaN');
+    // Keras' None and fit's verbose 2 are taken
+    expect(new EarlyStopping({ baseline: null, verbose: 2 }).baseline).toBeUndefined();
+    expectConvlensError(() => new EarlyStopping({ verbose: -1 }), /verbose must be 0 \(silent\) or more/);
     expectConvlensError(() => new EarlyStopping().onEpochEnd(0, { val_loss: 1 }), /give it to fit in callbacks/);
     // val_loss without validation data: said once, and training runs its epochs
     const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);

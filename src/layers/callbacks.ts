@@ -34,12 +34,12 @@ export interface EarlyStoppingArgs {
   minDelta?: number;
   /** Epochs without improvement before training stops (default 0). */
   patience?: number;
-  /** 1 prints when training stopped and which weights were restored (default 0). */
-  verbose?: 0 | 1;
+  /** 1 (or 2, as fit's) prints when training stopped and which weights were restored (default 0). */
+  verbose?: number;
   /** `'min'`, `'max'`, or `'auto'` (default): down for losses and errors, up for accuracies. */
   mode?: 'auto' | 'min' | 'max';
-  /** A value to beat: epochs that do not beat it count against patience, even if they improve. */
-  baseline?: number;
+  /** A value to beat: epochs that do not beat it count against patience, even if they improve (null: none). */
+  baseline?: number | null;
   /** At the end, set the weights of the best epoch seen (default false: the last epoch's stay). */
   restoreBestWeights?: boolean;
   /** Epochs to train before watching starts (default 0). */
@@ -55,7 +55,7 @@ const EARLY_STOPPING_KEYS = ['monitor', 'minDelta', 'patience', 'verbose', 'mode
 export class EarlyStopping implements Callbacks {
   readonly monitor: string;
   readonly patience: number;
-  readonly verbose: 0 | 1;
+  readonly verbose: number;
   readonly baseline: number | undefined;
   readonly restoreBestWeights: boolean;
   readonly startFromEpoch: number;
@@ -74,7 +74,9 @@ export class EarlyStopping implements Callbacks {
 
   constructor(args: EarlyStoppingArgs = {}) {
     checkOptions('earlyStopping', args, EARLY_STOPPING_KEYS);
-    const { monitor = 'val_loss', minDelta = 0, patience = 0, verbose = 0, mode = 'auto', baseline, startFromEpoch = 0 } = args;
+    const { monitor = 'val_loss', minDelta = 0, patience = 0, verbose = 0, mode = 'auto', startFromEpoch = 0 } = args;
+    // null is Keras' None: no baseline
+    const baseline = args.baseline ?? undefined;
     const { restoreBestWeights = false } = args;
     if (typeof monitor !== 'string' || monitor === '') {
       throw new ConvlensError(`earlyStopping: monitor must be a log's name such as 'val_loss', got ${describeValue(monitor)}`);
@@ -87,7 +89,9 @@ export class EarlyStopping implements Callbacks {
     if (baseline !== undefined && !(typeof baseline === 'number' && Number.isFinite(baseline))) {
       throw new ConvlensError(`earlyStopping: baseline must be a finite number, got ${describeValue(baseline)}`);
     }
-    if (verbose !== 0 && verbose !== 1) throw new ConvlensError(`earlyStopping: verbose must be 0 or 1, got ${describeValue(verbose)}`);
+    if (!(Number.isInteger(verbose) && verbose >= 0)) {
+      throw new ConvlensError(`earlyStopping: verbose must be 0 (silent) or more (print when it stops), got ${describeValue(verbose)}`);
+    }
     if (typeof restoreBestWeights !== 'boolean') {
       throw new ConvlensError(`earlyStopping: restoreBestWeights must be true or false, got ${describeValue(restoreBestWeights)}`);
     }

@@ -78,11 +78,9 @@ const LAYERS: Record<string, LayerReader> = {
       ...['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
     ],
     make: (c, base) => {
-      // tf.keras 2 writes the axis as a list of one
-      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
       return new BatchNormalization({
         ...base,
-        axis: axis as number,
+        axis: (c.axis ?? -1) as number,
         momentum: (c.momentum ?? 0.99) as number,
         epsilon: (c.epsilon ?? 1e-3) as number,
         center: (c.center ?? true) as boolean,
