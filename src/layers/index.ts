@@ -14,6 +14,13 @@ export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
+export {
+  GlobalAveragePooling2D,
+  GlobalAveragePooling2D as GlobalAvgPool2D,
+  GlobalMaxPooling2D,
+  GlobalMaxPooling2D as GlobalMaxPool2D,
+  type GlobalPool2DLayerArgs,
+} from './global_pooling.js';
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';

@@ -705,14 +705,14 @@ describe('load errors', () => {
   it('unsupported layers and features are named', () => {
     const cases: [string, (json: ModelJson & Record<string, unknown>) => void, string][] = [
       [
-        'GlobalAveragePooling2D',
+        'ZeroPadding2D',
         (j) => {
           j.modelTopology.config.layers[1] = {
-            class_name: 'GlobalAveragePooling2D',
-            config: { name: 'global_average_pooling2d' },
+            class_name: 'ZeroPadding2D',
+            config: { name: 'zero_padding2d', padding: [1, 1] },
           };
         },
-        "fromArtifacts: layer 1 'global_average_pooling2d' (GlobalAveragePooling2D): layer class GlobalAveragePooling2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, BatchNormalization)",
+        "fromArtifacts: layer 1 'zero_padding2d' (ZeroPadding2D): layer class ZeroPadding2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, BatchNormalization)",
       ],
       [
         'channels_first',

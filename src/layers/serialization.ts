@@ -7,6 +7,7 @@ import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { nodeModules } from './node_files.js';
@@ -33,6 +34,11 @@ const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_s
 const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...TRAINING_ONLY];
 const POOL_KEYS = ['pool_size', 'strides', 'padding'];
+
+const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPooling2D): LayerReader => ({
+  keys: ['keepdims'],
+  make: (c, base) => new Pool({ ...base, keepdims: (c.keepdims ?? false) as boolean }),
+});
 
 const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
   keys: POOL_KEYS,
@@ -66,6 +72,10 @@ const LAYERS: Record<string, LayerReader> = {
     },
   },
   Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
+  GlobalAveragePooling2D: globalPool(GlobalAveragePooling2D),
+  GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
+  GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
+  GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
   BatchNormalization: {
     keys: [
       'axis',
