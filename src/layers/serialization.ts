@@ -12,6 +12,7 @@ import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
+import { Rescaling } from './rescaling.js';
 import { Sequential } from './sequential.js';
 import { compileSettingsFrom } from './training_config.js';
 
@@ -76,6 +77,16 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
+  Rescaling: {
+    keys: ['scale', 'offset'],
+    make: (c, base) => {
+      // Keras also takes a scale or offset per channel, which convlens does not
+      for (const key of ['scale', 'offset']) {
+        if (c[key] !== undefined && typeof c[key] !== 'number') throw unsupported(`${key} ${describeValue(c[key])}`, 'only one number');
+      }
+      return new Rescaling({ ...base, scale: c.scale as number, offset: (c.offset ?? 0) as number });
+    },
+  },
   BatchNormalization: {
     keys: [
       'axis',

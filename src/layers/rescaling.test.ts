@@ -1,0 +1,67 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { setSeed } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { SGD } from '../train/optimizers.js';
+import { Conv2D, Dense, Flatten, fromArtifacts, Rescaling, resetNames, Sequential } from './index.js';
+
+const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
+
+beforeEach(() => resetNames());
+
+describe('Rescaling', () => {
+  it("takes raw pixel values as tfjs' rescaling does: predict, fit, and saved both ways", async () => {
+    setSeed(60);
+    const rng = caseRng('rescaling', 0);
+    const ours = new Sequential([
+      new Rescaling({ scale: 1 / 127.5, offset: -1, inputShape: [5, 5, 1] }),
+      new Conv2D({ filters: 2, kernelSize: 3, activation: 'relu' }),
+      new Flatten(),
+      new Dense({ units: 2, activation: 'softmax' }),
+    ]);
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.rescaling({ scale: 1 / 127.5, offset: -1, inputShape: [5, 5, 1] }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    theirs.setWeights(ours.getWeights().map(tfOf));
+    const x = new Tensor(Float32Array.from(rng.ints(4 * 25, 0, 255)), [4, 5, 5, 1], 'float32');
+    expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'predict');
+    const y = new Tensor(Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), [4, 2], 'float32');
+    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const history = await ours.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false });
+    const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    const { modelJson, weightData } = ours.toArtifacts();
+    const back = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology as never,
+        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
+        weightData,
+      }),
+    );
+    expectClose(ours.predict(x), (back.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'convlens → tfjs');
+    expect(fromArtifacts(ours.toArtifacts()).getLayer(0)).toMatchObject({ scale: 1 / 127.5, offset: -1 });
+  });
+
+  it("a scale alone stands for the options, as Keras' Rescaling(1 / 255); bad values are named", () => {
+    const layer = new Rescaling(1 / 255);
+    expect([layer.scale, layer.offset]).toEqual([1 / 255, 0]);
+    expect(Array.from(layer.apply(new Tensor(Float32Array.of(0, 255, 51), [1, 3], 'float32')).data)).toEqual([0, 1, 0.20000000298023224]);
+    expectConvlensError(() => new Rescaling({ scale: Number.NaN }), "Rescaling 'rescaling_1': scale must be a finite number, got NaN");
+    expectConvlensError(() => new Rescaling({ scale: 1, offset: '1' as never }), /offset must be a finite number, got "1"/);
+    // Keras' scale per channel is not read
+    const { modelJson, weightData } = new Sequential([new Rescaling({ scale: 2, inputShape: [3] })]).toArtifacts();
+    const json = JSON.parse(JSON.stringify(modelJson));
+    json.modelTopology.config.layers[0].config.scale = [1, 2, 3];
+    expectConvlensError(() => fromArtifacts(json, weightData), /scale \[1, 2, 3\] is not supported \(only one number\)/);
+  });
+});
