@@ -14,6 +14,14 @@ describe('examples', () => {
     expect(out).toContain('[[0.0, 2.0, 0.0, 0.0, 0.0],');
   });
 
+  it('keras_cnn.mjs trains a Keras-style convnet on MNIST digits with early stopping and restores its best epoch', () => {
+    const out = run('keras_cnn.mjs');
+    expect(out).toContain('Non-trainable params: 32'); // the batch normalisation's moving statistics
+    expect(out).toMatch(/Restoring model weights from the end of the best epoch: \d+\./);
+    const accuracy = Number(/test accuracy on 500 other digits: ([\d.]+)/.exec(out)?.[1]);
+    expect(accuracy).toBeGreaterThan(0.6); // chance is 0.1
+  });
+
   it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
     const out = run('layers.mjs');
     expect(out).toContain('Total params: 9');

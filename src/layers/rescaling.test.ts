@@ -55,8 +55,10 @@ describe('Rescaling', () => {
   it("a scale alone stands for the options, as Keras' Rescaling(1 / 255); bad values are named", () => {
     const layer = new Rescaling(1 / 255);
     expect([layer.scale, layer.offset]).toEqual([1 / 255, 0]);
+    const first = new Rescaling(1 / 127.5, { offset: -1, inputShape: [2, 2, 1] });
+    expect([first.scale, first.offset, first.inputShape]).toEqual([1 / 127.5, -1, [2, 2, 1]]);
     expect(Array.from(layer.apply(new Tensor(Float32Array.of(0, 255, 51), [1, 3], 'float32')).data)).toEqual([0, 1, 0.20000000298023224]);
-    expectConvlensError(() => new Rescaling({ scale: Number.NaN }), "Rescaling 'rescaling_1': scale must be a finite number, got NaN");
+    expectConvlensError(() => new Rescaling({ scale: Number.NaN }), /^Rescaling 'rescaling_\d+': scale must be a finite number, got NaN$/);
     expectConvlensError(() => new Rescaling({ scale: 1, offset: '1' as never }), /offset must be a finite number, got "1"/);
     // Keras' scale per channel is not read
     const { modelJson, weightData } = new Sequential([new Rescaling({ scale: 2, inputShape: [3] })]).toArtifacts();

@@ -15,8 +15,9 @@ export class Rescaling extends Layer {
   readonly scale: number;
   readonly offset: number;
 
-  constructor(args: number | RescalingLayerArgs) {
-    const options = typeof args === 'number' ? { scale: args } : args;
+  /** `new Rescaling(1 / 255)`, `new Rescaling(1 / 255, { inputShape })` (Keras' `Rescaling(1/255, input_shape=...)`), or one options object. */
+  constructor(args: number | RescalingLayerArgs, more: Omit<RescalingLayerArgs, 'scale'> = {}) {
+    const options = typeof args === 'number' ? { ...more, scale: args } : args;
     super('Rescaling', 'rescaling', layerOptions('Rescaling', options, ['scale', 'offset'], { shorthand: 'a scale' }));
     const where = `Rescaling '${this.name}'`;
     const { scale, offset = 0 } = options;
