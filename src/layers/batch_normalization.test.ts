@@ -3,24 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Activation, BatchNormalization, Conv2D, Dense, Flatten, fromArtifacts, resetNames, Sequential } from './index.js';
-
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
-const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
-  new Tensor(
-    rng.floats(
-      shape.reduce((a, b) => a * b, 1),
-      lo,
-      hi,
-    ),
-    shape,
-    'float32',
-  );
 
 beforeEach(() => resetNames());
 
@@ -131,13 +120,7 @@ describe('BatchNormalization', () => {
     const x = f32(rng, [2, 5, 5, 2]);
     expectClose(loaded.predict(x), ours.predict(x), 1e-6, 'tfjs → convlens');
     const { modelJson, weightData } = ours.toArtifacts();
-    const back = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as never,
-        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
-        weightData,
-      }),
-    );
+    const back = await tfjsLoad(modelJson, weightData);
     expectClose(ours.predict(x), (back.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'convlens → tfjs');
   });
 

@@ -3,15 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Conv2D, Dense, fromArtifacts, GlobalAveragePooling2D, GlobalMaxPooling2D, resetNames, Sequential } from './index.js';
-
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
-const f32 = (rng: Rng, shape: number[]) => new Tensor(rng.floats(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
 
 beforeEach(() => resetNames());
 
@@ -93,13 +91,7 @@ describe('global pooling', () => {
     const { ours, theirs } = twins(KINDS[0]);
     const x = f32(rng, [2, 6, 5, 2]);
     const { modelJson, weightData } = ours.toArtifacts();
-    const back = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as never,
-        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
-        weightData,
-      }),
-    );
+    const back = await tfjsLoad(modelJson, weightData);
     expectClose(ours.predict(x), (back.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'convlens → tfjs');
     expectClose(fromArtifacts(ours.toArtifacts()).predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'round trip');
     const kept = new Sequential([new GlobalMaxPooling2D({ keepdims: true, inputShape: [2, 3, 2] })]);

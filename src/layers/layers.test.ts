@@ -3,23 +3,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { f32, tfOf } from '../../test/helpers/layers.js';
+import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, type Layer, MaxPool2D, resetNames, Sequential } from './index.js';
-
-const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
-  new Tensor(
-    rng.floats(
-      shape.reduce((a, b) => a * b, 1),
-      lo,
-      hi,
-    ),
-    shape,
-    'float32',
-  );
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
 
 /** Builds the same single layer in tfjs-layers, gives it our weights and returns its output. */
 function tfLayerOutput(layer: tfl.layers.Layer, ours: Layer, x: Tensor): Float32Array {

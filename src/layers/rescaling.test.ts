@@ -2,14 +2,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Conv2D, Dense, Flatten, fromArtifacts, Rescaling, resetNames, Sequential } from './index.js';
-
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
 
 beforeEach(() => resetNames());
 
@@ -41,13 +40,7 @@ describe('Rescaling', () => {
     const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
     expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
     const { modelJson, weightData } = ours.toArtifacts();
-    const back = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as never,
-        weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as never,
-        weightData,
-      }),
-    );
+    const back = await tfjsLoad(modelJson, weightData);
     expectClose(ours.predict(x), (back.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'convlens → tfjs');
     expect(fromArtifacts(ours.toArtifacts()).getLayer(0)).toMatchObject({ scale: 1 / 127.5, offset: -1 });
   });

@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
@@ -37,7 +38,6 @@ beforeEach(() => resetNames());
 
 let dirCount = 0;
 const freshDir = () => join(root, `case-${dirCount++}`);
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
 
 function smallConvnet(): Sequential {
   return new Sequential([
@@ -53,19 +53,6 @@ function smallConvnet(): Sequential {
 }
 
 const input = (n = 3) => new Tensor(caseRng('serialization input', n).floats(n * 8 * 8 * 2), [n, 8, 8, 2], 'float32');
-
-/** tfjs-layers' own loader, reading artifacts from memory (compiled from their trainingConfig, if any). */
-async function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightData: ArrayBuffer): Promise<tfl.LayersModel> {
-  const json = modelJson as ModelJson;
-  return tfl.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology as never,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as never,
-      weightData,
-      trainingConfig: json.trainingConfig as never,
-    }),
-  );
-}
 
 /**
  * tfjs-layers' save of `model`: its model.json fields and weight bytes, as tfjs-node would write

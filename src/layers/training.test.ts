@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { f32, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -11,18 +12,6 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam, RMSprop, SGD } from '../train/optimizers.js';
 import { Activation, Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
-
-const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, t.dtype === 'int32' ? 'int32' : 'float32');
-const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
-  new Tensor(
-    rng.floats(
-      shape.reduce((a, b) => a * b, 1),
-      lo,
-      hi,
-    ),
-    shape,
-    'float32',
-  );
 
 function oneHot(labels: ArrayLike<number>, classes: number): Tensor<'float32'> {
   const out = new Float32Array(labels.length * classes);
