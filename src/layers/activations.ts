@@ -1,9 +1,20 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { nn } from '../ops/nn/index.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { ActivationName } from '../train/gradients.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, SELU_ALPHA, SELU_SCALE } from '../train/gradients.js';
 
-const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+const ACTIVATIONS: readonly ActivationName[] = [
+  'linear',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'elu',
+  'selu',
+  'softplus',
+  'softsign',
+  'relu6',
+];
 
 /** Resolves an activation name (undefined or null means linear, as in Keras). */
 export function activationName(op: string, name: string | null | undefined): ActivationName {
@@ -25,7 +36,25 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
       return nn.tanh(x) as Tensor<'float32'>;
     case 'softmax':
       return nn.softmax(x);
+    case 'elu':
+      return elementwise(x, (v) => (v > 0 ? v : Math.expm1(v)));
+    case 'selu':
+      return elementwise(x, (v) => SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v)));
+    case 'softplus':
+      // log(1 + e^x) without overflow: x itself once e^−x no longer shows beside 1
+      return elementwise(x, (v) => (v > 30 ? v : Math.log1p(Math.exp(v))));
+    case 'softsign':
+      return elementwise(x, (v) => v / (1 + Math.abs(v)));
+    case 'relu6':
+      return elementwise(x, (v) => Math.min(Math.max(v, 0), 6));
   }
+}
+
+/** `f` of each value, computed in float64 and stored as float32 (NaN stays NaN). */
+function elementwise(x: Tensor<'float32'>, f: (v: number) => number): Tensor<'float32'> {
+  const out = new Float32Array(x.size);
+  for (let i = 0; i < out.length; i++) out[i] = f(x.data[i]);
+  return new Tensor(out, x.shape, 'float32');
 }
 
 /** Whether training fuses this activation into the loss (and so needs the layer's logits). */

@@ -35,7 +35,7 @@ forEachBackend(() => {
           strides,
           dilationRate,
           padding: rng.pick(['valid', 'same'] as const),
-          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const),
+          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const),
           useBias: rng.bool(0.8),
         };
         const x = f32(rng, [rng.int(1, 2), rng.int(5, 8), rng.int(5, 8), rng.int(1, 3)]);
@@ -58,7 +58,7 @@ forEachBackend(() => {
         const rng = caseRng('dense layer', index);
         const options = {
           units: rng.int(1, 6),
-          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const),
+          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const),
           useBias: rng.bool(0.8),
         };
         const x = f32(rng, index % 3 === 0 ? [2, 3, rng.int(1, 5)] : [rng.int(1, 4), rng.int(1, 8)]);
@@ -94,8 +94,8 @@ forEachBackend(() => {
 
     it('Activation layers and Dropout at inference', () => {
       const rng = caseRng('activation layer', 0);
-      const x = f32(rng, [3, 5], -4, 4);
-      for (const name of ['relu', 'sigmoid', 'tanh', 'softmax', 'linear'] as const) {
+      const x = f32(rng, [3, 5], -8, 8);
+      for (const name of ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const) {
         expectClose(
           new Activation(name).apply(x),
           tfLayerOutput(tfl.layers.activation({ activation: name }), new Flatten(), x),
@@ -416,7 +416,10 @@ describe('Sequential', () => {
       /Conv2D 'conv2d(_\d)?': kernelSize must be positive integers \(n or \[h, w\]\), got undefined/,
     );
     expectConvlensError(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), /unknown padding "full"/);
-    expectConvlensError(() => new Dense({ units: 2, activation: 'elu' as never }), /Dense 'dense': unknown activation "elu"/);
+    expectConvlensError(
+      () => new Dense({ units: 2, activation: 'gelu' as never }),
+      /Dense 'dense': unknown activation "gelu" \(expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6\)/,
+    );
     expectConvlensError(
       () => new MaxPool2D({ poolSize: 0 }),
       /MaxPooling2D 'max_pooling2d': poolSize must be positive integers \(n or \[h, w\]\), got 0/,

@@ -711,9 +711,9 @@ describe('load errors', () => {
       [
         'unknown activation',
         (j) => {
-          j.modelTopology.config.layers[7].config.activation = 'elu';
+          j.modelTopology.config.layers[7].config.activation = 'gelu';
         },
-        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"elu\" (expected one of linear, relu, sigmoid, tanh, softmax)",
+        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"gelu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6)",
       ],
       [
         'float16 layer',

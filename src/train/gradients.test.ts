@@ -296,6 +296,11 @@ forEachBackend(() => {
       sigmoid: (x) => tf.sigmoid(x),
       tanh: (x) => tf.tanh(x),
       softmax: (x) => tf.softmax(x),
+      elu: (x) => tf.elu(x),
+      selu: (x) => tf.selu(x),
+      softplus: (x) => tf.softplus(x),
+      softsign: (x) => tf.div(x, tf.add(1, tf.abs(x))),
+      relu6: (x) => tf.relu6(x),
     };
     for (const [name, fn] of Object.entries(forward) as [Exclude<ActivationName, 'linear'>, (x: tf.Tensor) => tf.Tensor][]) {
       it(`${name} matches tf.grads (computed from the output)`, () => {
@@ -303,7 +308,9 @@ forEachBackend(() => {
         for (let index = 0; index < 20; index++) {
           const rng = caseRng(`activation ${name}`, index);
           const shape = [rng.int(1, 4), rng.int(1, 6)];
-          const x = new Tensor(rng.floats(shape[0] * shape[1], -4, 4), shape, 'float32');
+          // relu6's second bend is at 6; softplus' large-x branch from 30
+          const range = name === 'relu6' ? 9 : name === 'softplus' ? 40 : 4;
+          const x = new Tensor(rng.floats(shape[0] * shape[1], -range, range), shape, 'float32');
           const dy = f32(rng, shape);
           const y = fn(tfOf(x));
           const expected = tf.grad(fn)(tfOf(x), tfOf(dy));

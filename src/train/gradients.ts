@@ -78,7 +78,11 @@ export function matMulGrad(
   return { dx, dw };
 }
 
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6';
+
+/** SELU's constants (Klambauer et al.), as TensorFlow defines them. */
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
 
 /**
  * Gradient through an activation, from its output y (all four have derivatives that are
@@ -99,6 +103,23 @@ export function activationGrad(activation: ActivationName, y: Tensor<'float32'>,
       break;
     case 'tanh':
       for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - a[i] * a[i]);
+      break;
+    // the rest as TensorFlow's gradients define them, from the output alone (its sign tells x's)
+    case 'elu':
+      for (let i = 0; i < out.length; i++) out[i] = a[i] < 0 ? g[i] * (a[i] + 1) : g[i];
+      break;
+    case 'selu':
+      for (let i = 0; i < out.length; i++) out[i] = a[i] < 0 ? g[i] * (a[i] + SELU_SCALE * SELU_ALPHA) : g[i] * SELU_SCALE;
+      break;
+    case 'softplus':
+      // sigmoid(x) = 1 − e^(−y), accurate for tiny y too
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * -Math.expm1(-a[i]);
+      break;
+    case 'softsign':
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - Math.abs(a[i])) ** 2;
+      break;
+    case 'relu6':
+      for (let i = 0; i < out.length; i++) out[i] = a[i] > 0 && a[i] < 6 ? g[i] : 0;
       break;
     case 'softmax': {
       const cols = y.shape[y.rank - 1];
