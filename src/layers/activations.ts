@@ -41,14 +41,17 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
     case 'selu':
       return elementwise(x, (v) => SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v)));
     case 'softplus':
-      // log(1 + e^x) without overflow: x itself once e^−x no longer shows beside 1
-      return elementwise(x, (v) => (v > 30 ? v : Math.log1p(Math.exp(v))));
+      // log(1 + e^x) with TensorFlow's float32 thresholds: x where e^−x no longer shows beside it, e^x where 1 + e^x is 1
+      return elementwise(x, (v) => (v > -SOFTPLUS_THRESHOLD ? v : v < SOFTPLUS_THRESHOLD ? Math.exp(v) : Math.log1p(Math.exp(v))));
     case 'softsign':
       return elementwise(x, (v) => v / (1 + Math.abs(v)));
     case 'relu6':
       return elementwise(x, (v) => Math.min(Math.max(v, 0), 6));
   }
 }
+
+/** TensorFlow's softplus threshold for float32: log(machine epsilon) + 2. */
+const SOFTPLUS_THRESHOLD = Math.log(2 ** -23) + 2;
 
 /** `f` of each value, computed in float64 and stored as float32 (NaN stays NaN). */
 function elementwise(x: Tensor<'float32'>, f: (v: number) => number): Tensor<'float32'> {

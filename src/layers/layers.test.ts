@@ -104,6 +104,18 @@ forEachBackend(() => {
         );
       }
       expect(new Dropout(0.5).apply(x).data).toEqual(x.data);
+      // softplus across TensorFlow's thresholds (±13.94), where it switches to x and to e^x
+      const wide = new Tensor(
+        Float32Array.from({ length: 81 }, (_, i) => -40 + i),
+        [1, 81],
+        'float32',
+      );
+      expectClose(
+        new Activation('softplus').apply(wide),
+        tfLayerOutput(tfl.layers.activation({ activation: 'softplus' }), new Flatten(), wide),
+        0,
+        'softplus, wide',
+      );
     });
   });
 });
