@@ -22,6 +22,7 @@ export {
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
+export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';

@@ -699,7 +699,7 @@ describe('load errors', () => {
             config: { name: 'zero_padding2d', padding: [1, 1] },
           };
         },
-        "fromArtifacts: layer 1 'zero_padding2d' (ZeroPadding2D): layer class ZeroPadding2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, Rescaling, BatchNormalization)",
+        "fromArtifacts: layer 1 'zero_padding2d' (ZeroPadding2D): layer class ZeroPadding2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, LeakyReLU, Rescaling, BatchNormalization)",
       ],
       [
         'channels_first',

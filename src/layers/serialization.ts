@@ -10,6 +10,7 @@ import { Flatten } from './flatten.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
+import { LeakyReLU } from './leaky_relu.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Rescaling } from './rescaling.js';
@@ -77,6 +78,10 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
+  LeakyReLU: {
+    keys: ['alpha', 'negative_slope'],
+    make: (c, base) => new LeakyReLU({ ...base, alpha: (c.negative_slope ?? c.alpha ?? 0.3) as number }),
+  },
   Rescaling: {
     keys: ['scale', 'offset'],
     make: (c, base) => {
