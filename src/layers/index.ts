@@ -27,3 +27,4 @@ export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPo
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, loadModel, type WeightData } from './serialization.js';
+export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

@@ -692,14 +692,14 @@ describe('load errors', () => {
   it('unsupported layers and features are named', () => {
     const cases: [string, (json: ModelJson & Record<string, unknown>) => void, string][] = [
       [
-        'ZeroPadding2D',
+        'Conv2DTranspose',
         (j) => {
           j.modelTopology.config.layers[1] = {
-            class_name: 'ZeroPadding2D',
-            config: { name: 'zero_padding2d', padding: [1, 1] },
+            class_name: 'Conv2DTranspose',
+            config: { name: 'conv2d_transpose', filters: 2, kernel_size: [2, 2] },
           };
         },
-        "fromArtifacts: layer 1 'zero_padding2d' (ZeroPadding2D): layer class ZeroPadding2D is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, LeakyReLU, Rescaling, BatchNormalization)",
+        "fromArtifacts: layer 1 'conv2d_transpose' (Conv2DTranspose): layer class Conv2DTranspose is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, ZeroPadding2D, LeakyReLU, Rescaling, BatchNormalization)",
       ],
       [
         'channels_first',

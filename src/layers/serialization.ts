@@ -16,6 +16,7 @@ import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Rescaling } from './rescaling.js';
 import { Sequential } from './sequential.js';
 import { compileSettingsFrom } from './training_config.js';
+import { type Padding2D, ZeroPadding2D } from './zero_padding.js';
 
 type Config = Record<string, unknown>;
 
@@ -78,6 +79,7 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
+  ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Padding2D }) },
   LeakyReLU: {
     keys: ['alpha', 'negative_slope'],
     make: (c, base) => new LeakyReLU({ ...base, alpha: (c.negative_slope ?? c.alpha ?? 0.3) as number }),
