@@ -25,6 +25,7 @@ export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
+export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, loadModel, type WeightData } from './serialization.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

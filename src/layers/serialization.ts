@@ -14,6 +14,7 @@ import { LeakyReLU } from './leaky_relu.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Rescaling } from './rescaling.js';
+import { Reshape } from './reshape.js';
 import { Sequential } from './sequential.js';
 import { compileSettingsFrom } from './training_config.js';
 import { type Padding2D, ZeroPadding2D } from './zero_padding.js';
@@ -79,6 +80,7 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
+  Reshape: { keys: ['target_shape'], make: (c, base) => new Reshape({ ...base, targetShape: c.target_shape as number[] }) },
   ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Padding2D }) },
   LeakyReLU: {
     keys: ['alpha', 'negative_slope'],
