@@ -83,6 +83,9 @@ describe('global pooling', () => {
     layer.apply(x, true);
     const dx = layer.backward(new Tensor(Float32Array.of(1), [1, 1], 'float32'), true)!;
     expect(Array.from(dx.data)).toEqual([0.5, 0, 0.5, 0]);
+    // a NaN maximum: 0 / 0 everywhere in its channel, as in TensorFlow
+    layer.apply(new Tensor(Float32Array.of(3, Number.NaN, 1, 2), [1, 2, 2, 1], 'float32'), true);
+    expect(Array.from(layer.backward(new Tensor(Float32Array.of(1), [1, 1], 'float32'), true)!.data).every(Number.isNaN)).toBe(true);
   });
 
   it('saved and loaded both ways, also with keepdims', async () => {

@@ -81,14 +81,15 @@ abstract class GlobalPool2D extends Layer {
         const max = outputs[n * channels + c];
         let ties = 0;
         for (let p = 0, i = first; p < area; p++, i += channels) if (x.data[i] === max) ties++;
-        for (let p = 0, i = first; p < area; p++, i += channels) dx[i] = x.data[i] === max ? g / ties : 0;
+        // a NaN maximum equals nothing: 0 / 0 everywhere, as in TensorFlow
+        for (let p = 0, i = first; p < area; p++, i += channels) dx[i] = ties === 0 ? Number.NaN : x.data[i] === max ? g / ties : 0;
       }
     }
     return new Tensor(dx, x.shape, 'float32');
   }
 
   getConfig(): Record<string, unknown> {
-    // keepdims only when set: older readers (tfjs) do not know the key
+    // keepdims only when set: Keras reads it; tfjs-layers (4.x) ignores it, and would drop the 1 × 1 axes
     return { ...this.baseConfig(), data_format: 'channels_last', ...(this.keepdims ? { keepdims: true } : {}) };
   }
 }

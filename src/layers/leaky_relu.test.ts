@@ -58,6 +58,9 @@ describe('LeakyReLU', () => {
     expect(layer.alpha).toBe(0.2);
     expect(Array.from(layer.apply(new Tensor(Float32Array.of(-1, 2), [1, 2], 'float32')).data)).toEqual([Math.fround(-0.2), 2]);
     expect(new LeakyReLU().alpha).toBe(0.3);
+    // both keys: alpha wins, as in Keras 3
+    config.alpha = 0.1;
+    expect((fromArtifacts(json, weightData).getLayer(0) as LeakyReLU).alpha).toBe(0.1);
     expectConvlensError(() => new LeakyReLU({ alpha: Number.POSITIVE_INFINITY }), /alpha must be a finite number, got Infinity/);
   });
 });

@@ -45,12 +45,29 @@ describe('Rescaling', () => {
     expect(fromArtifacts(ours.toArtifacts()).getLayer(0)).toMatchObject({ scale: 1 / 127.5, offset: -1 });
   });
 
+  it("computes in float32 as Keras and tfjs do: equal to tfjs' rescaling bit for bit", () => {
+    const rng = caseRng('rescaling float32', 0);
+    const x = new Tensor(Float32Array.from(rng.ints(500, 0, 255)), [1, 500], 'float32');
+    for (const [scale, offset] of [
+      [1 / 255, 0],
+      [1 / 127.5, -1],
+      [0.3, 0.1],
+    ]) {
+      const theirs = tfl.sequential({ layers: [tfl.layers.rescaling({ scale, offset, inputShape: [500] })] });
+      expectClose(new Rescaling({ scale, offset }).apply(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 0, `${scale} ${offset}`);
+    }
+  });
+
   it("a scale alone stands for the options, as Keras' Rescaling(1 / 255); bad values are named", () => {
     const layer = new Rescaling(1 / 255);
     expect([layer.scale, layer.offset]).toEqual([1 / 255, 0]);
     const first = new Rescaling(1 / 127.5, { offset: -1, inputShape: [2, 2, 1] });
     expect([first.scale, first.offset, first.inputShape]).toEqual([1 / 127.5, -1, [2, 2, 1]]);
-    expect(Array.from(layer.apply(new Tensor(Float32Array.of(0, 255, 51), [1, 3], 'float32')).data)).toEqual([0, 1, 0.20000000298023224]);
+    expect(Array.from(layer.apply(new Tensor(Float32Array.of(0, 255, 51), [1, 3], 'float32')).data)).toEqual([
+      0,
+      1,
+      Math.fround(51 * Math.fround(1 / 255)),
+    ]);
     expectConvlensError(() => new Rescaling({ scale: Number.NaN }), /^Rescaling 'rescaling_\d+': scale must be a finite number, got NaN$/);
     expectConvlensError(() => new Rescaling({ scale: 1, offset: '1' as never }), /offset must be a finite number, got "1"/);
     // Keras' scale per channel is not read

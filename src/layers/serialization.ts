@@ -84,7 +84,8 @@ const LAYERS: Record<string, LayerReader> = {
   ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Padding2D }) },
   LeakyReLU: {
     keys: ['alpha', 'negative_slope'],
-    make: (c, base) => new LeakyReLU({ ...base, alpha: (c.negative_slope ?? c.alpha ?? 0.3) as number }),
+    // Keras 3 lets alpha, when given, override negative_slope
+    make: (c, base) => new LeakyReLU({ ...base, alpha: (c.alpha ?? c.negative_slope ?? 0.3) as number }),
   },
   Rescaling: {
     keys: ['scale', 'offset'],

@@ -64,5 +64,9 @@ describe('ZeroPadding2D', () => {
       /padding must be n, \[rows, cols\] or \[\[top, bottom\], \[left, right\]\] of whole numbers ≥ 0, got -1/,
     );
     expectConvlensError(() => new ZeroPadding2D({ padding: [1, 2, 3] as never }), /got \[1, 2, 3\]/);
+    expectConvlensError(
+      () => new Sequential([new ZeroPadding2D({ padding: 100_000, inputShape: [1, 1, 1] })]),
+      /makes each example \[200001, 200001, 1\], more values than an array holds/,
+    );
   });
 });

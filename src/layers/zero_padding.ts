@@ -3,6 +3,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
+/** The most float32 values one example's array may hold here. */
+const MAX_VALUES = 2 ** 31 - 1;
+
 /** n (all sides), [rows, cols] (each on both sides) or [[top, bottom], [left, right]], as Keras takes it. */
 export type Padding2D = number | [number, number] | [[number, number], [number, number]];
 
@@ -33,7 +36,13 @@ export class ZeroPadding2D extends Layer {
       );
     }
     const [[top, bottom], [left, right]] = this.padding;
-    return [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
+    const shape = [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
+    if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
+      throw new ConvlensError(
+        `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${shape.join(', ')}], more values than an array holds`,
+      );
+    }
+    return shape;
   }
 
   forward(x: Tensor<'float32'>): Tensor<'float32'> {

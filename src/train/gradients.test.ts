@@ -17,6 +17,8 @@ import {
   conv2dInputGrad,
   matMulGrad,
   maxPoolGrad,
+  SELU_ALPHA,
+  SELU_SCALE,
 } from './gradients.js';
 
 const f32 = (rng: Rng, shape: number[]) => new Tensor(rng.floats(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
@@ -321,6 +323,16 @@ forEachBackend(() => {
         reportDiff(`${name} gradient vs tf.grads`, worst);
       });
     }
+
+    it("selu's gradient is exactly 0 where the output has saturated, as TensorFlow's SeluGrad (a float32 sum)", () => {
+      const y = Math.fround(SELU_SCALE * SELU_ALPHA * Math.expm1(-30));
+      const got = activationGrad(
+        'selu',
+        new Tensor(Float32Array.of(y), [1, 1], 'float32'),
+        new Tensor(Float32Array.of(1), [1, 1], 'float32'),
+      );
+      expect(got.data[0]).toBe(0);
+    });
 
     it('linear passes the gradient through', () => {
       const dy = new Tensor(Float32Array.of(1, -2), [1, 2], 'float32');

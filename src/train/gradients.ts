@@ -104,13 +104,17 @@ export function activationGrad(activation: ActivationName, y: Tensor<'float32'>,
     case 'tanh':
       for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - a[i] * a[i]);
       break;
-    // the rest as TensorFlow's gradients define them, from the output alone (its sign tells x's)
+    // the rest as TensorFlow's gradients define them, from the output (its sign tells x's); TF
+    // takes softsign's from the input, which differs in the last bits for |x| beyond about 1e3
     case 'elu':
       for (let i = 0; i < out.length; i++) out[i] = a[i] < 0 ? g[i] * (a[i] + 1) : g[i];
       break;
-    case 'selu':
-      for (let i = 0; i < out.length; i++) out[i] = a[i] < 0 ? g[i] * (a[i] + SELU_SCALE * SELU_ALPHA) : g[i] * SELU_SCALE;
+    case 'selu': {
+      // the sum in float32, as TensorFlow's SeluGrad: exactly 0 where the output has saturated
+      const scaleAlpha = Math.fround(SELU_SCALE * SELU_ALPHA);
+      for (let i = 0; i < out.length; i++) out[i] = a[i] < 0 ? g[i] * Math.fround(a[i] + scaleAlpha) : g[i] * SELU_SCALE;
       break;
+    }
     case 'softplus':
       // sigmoid(x) = 1 − e^(−y), accurate for tiny y too
       for (let i = 0; i < out.length; i++) out[i] = g[i] * -Math.expm1(-a[i]);
