@@ -3,12 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { expectSameSgdFit, f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
-import { tf } from '../../test/helpers/tf.js';
+import type { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { SGD } from '../train/optimizers.js';
 import { Conv2D, Dense, fromArtifacts, GlobalAveragePooling2D, GlobalMaxPooling2D, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
@@ -50,13 +49,7 @@ forEachBackend(() => {
           [6, 2],
           'float32',
         );
-        ours.compile({ optimizer: new SGD({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
-        theirs.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
-        const history = await ours.fit(x, y, { epochs: 3, batchSize: 3, shuffle: false });
-        const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs: 3, batchSize: 3, shuffle: false, verbose: 0 });
-        expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
-        const theirWeights = theirs.getWeights();
-        for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
+        await expectSameSgdFit(ours, theirs, x, y, { epochs: 3, batchSize: 3, learningRate: 0.5 });
       });
     }
   });

@@ -2,12 +2,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { expectSameSgdFit, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
-import { tf } from '../../test/helpers/tf.js';
+import type { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { SGD } from '../train/optimizers.js';
 import { Conv2D, Dense, Flatten, fromArtifacts, Rescaling, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
@@ -34,11 +33,7 @@ describe('Rescaling', () => {
     const x = new Tensor(Float32Array.from(rng.ints(4 * 25, 0, 255)), [4, 5, 5, 1], 'float32');
     expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'predict');
     const y = new Tensor(Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), [4, 2], 'float32');
-    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
-    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
-    const history = await ours.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false });
-    const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
-    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    await expectSameSgdFit(ours, theirs, x, y, { epochs: 2, batchSize: 4, learningRate: 0.1 });
     const { modelJson, weightData } = ours.toArtifacts();
     const back = await tfjsLoad(modelJson, weightData);
     expectClose(ours.predict(x), (back.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'convlens → tfjs');

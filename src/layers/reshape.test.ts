@@ -2,12 +2,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { expectSameSgdFit, f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
-import { tf } from '../../test/helpers/tf.js';
+import type { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { SGD } from '../train/optimizers.js';
 import { Conv2D, Dense, Flatten, fromArtifacts, Reshape, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
@@ -37,11 +36,7 @@ describe('Reshape', () => {
     const x = f32(rng, [4, 5]);
     expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'predict');
     const y = new Tensor(Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), [4, 2], 'float32');
-    ours.compile({ optimizer: new SGD({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
-    theirs.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
-    const history = await ours.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false });
-    const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
-    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    await expectSameSgdFit(ours, theirs, x, y, { epochs: 3, batchSize: 4, learningRate: 0.5 });
     const { modelJson, weightData } = ours.toArtifacts();
     expectClose(ours.predict(x), ((await tfjsLoad(modelJson, weightData)).predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'in tfjs');
     expect(fromArtifacts(ours.toArtifacts()).getLayer(1).outputShape).toEqual([4, 4, 1]);

@@ -1,6 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelJson } from '../../src/layers/artifacts.js';
+import type { Sequential } from '../../src/layers/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { SGD } from '../../src/train/optimizers.js';
+import { expectClose } from './close.js';
 import type { Rng } from './random.js';
 import { tf } from './tf.js';
 
@@ -30,4 +33,25 @@ export function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightD
       trainingConfig: json.trainingConfig as never,
     }),
   );
+}
+
+/**
+ * Trains both models (the same starting weights) with plain SGD on the same data, in order, and
+ * checks that tfjs-layers' losses and final weights match ours: the forward pass and every
+ * gradient of the layers in between.
+ */
+export async function expectSameSgdFit(
+  ours: Sequential,
+  theirs: tfl.LayersModel,
+  x: Tensor,
+  y: Tensor,
+  { epochs = 3, batchSize = x.shape[0], learningRate = 0.5 }: { epochs?: number; batchSize?: number; learningRate?: number } = {},
+): Promise<void> {
+  ours.compile({ optimizer: new SGD({ learningRate }), loss: 'categoricalCrossentropy' });
+  theirs.compile({ optimizer: tf.train.sgd(learningRate), loss: 'categoricalCrossentropy' });
+  const history = await ours.fit(x, y, { epochs, batchSize, shuffle: false });
+  const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs, batchSize, shuffle: false, verbose: 0 });
+  expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+  const theirWeights = theirs.getWeights();
+  for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
 }
