@@ -477,7 +477,9 @@ export class Sequential {
     const outputs = this.run(x, training);
     const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : outputs;
     const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
-    const metricSums = [ACCURACY, ...metrics].map((metric) => metricSum(metric, loss, y, outputs, fromLogits));
+    // evaluate's accuracy is computed once, also for compile's 'accuracy' (or 'acc')
+    const accuracy = metricSum(ACCURACY, loss, y, outputs, fromLogits);
+    const metricSums = [accuracy, ...metrics.map((m) => (m.kind === 'accuracy' ? accuracy : metricSum(m, loss, y, outputs, fromLogits)))];
     return { loss: result.loss, metricSums, grad: result.grad, fused };
   }
 

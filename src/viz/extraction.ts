@@ -9,7 +9,7 @@ import { colorbarPanel } from './colorbar.js';
 import { finiteExtent } from './extent.js';
 import { Figure } from './figure.js';
 import { kernel2d, kernelPanel, type Panel } from './kernel.js';
-import { inputImage, mapImage, plane, range } from './maps.js';
+import { inputImage, mapImage, plane } from './maps.js';
 import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
 export interface ExtractionOptions {
@@ -258,10 +258,10 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   const gaps = stages.slice(1).map((_, i) => (i === 0 && inset ? Math.max(60, inset.width + 28) : 56));
   const width = Math.max(2 * pad + colWidths.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0), 2 * pad + textWidth(title, 16));
   const barPanel = (s: (typeof stages)[number]) => {
-    const [lo, hi] = range(s.tensor);
+    const [lo, hi] = finiteExtent(s.tensor.data);
     // a map of NaN (a NaN in the kernel) or ±Infinity has no scale: the bar says so, rather than a tick at 0
-    const none = !Number.isFinite(finiteExtent(s.tensor.data)[0]);
-    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) }, none ? 'no finite values' : undefined);
+    if (!(lo <= hi)) return colorbarPanel(0, 0, { cmap, width: Math.min(panelSize, 200) }, 'no finite values');
+    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });
   };
   const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
   // below the lowest picture its caption and colorbar; below the arrow the kernel's label
