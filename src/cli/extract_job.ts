@@ -101,7 +101,7 @@ export function encodeOutput(
   const stage = config.stage === 'condense' && !result.condense ? 'detect' : config.stage;
   const map = plane(stage === 'filter' ? result.filter : stage === 'detect' ? result.detect : result.condense!);
   const [lo, hi] = dataExtent(map.data);
-  const [min, max] = lo <= hi ? [lo, hi] : [0, 0]; // as range() reports a map with no number
+  const [min, max] = lo <= hi ? [lo, hi] : [0, 0]; // a map with no finite number reports [0, 0]
   const title = `${name} · ${config.kernelTitle}`;
   switch (config.format) {
     case 'png': {

@@ -1,7 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
-import { finiteExtent } from './extent.js';
 import { upscale } from './grid.js';
 import { pngDataUri } from './svg.js';
 
@@ -55,12 +54,6 @@ export function gammaValues(t: Tensor<'float32'>, gamma: number): Tensor<'float3
     out[i] = v < 0 ? -((-v) ** gamma) : v ** gamma;
   }
   return new Tensor(out, t.shape, 'float32');
-}
-
-/** A map's colour range: its finite values' extent (see finiteExtent), or [0, 0] when it has none. */
-export function range(t: Tensor): [number, number] {
-  const [lo, hi] = finiteExtent(t.data);
-  return lo <= hi ? [lo, hi] : [0, 0];
 }
 
 export interface MapImageOptions {
