@@ -730,11 +730,18 @@ describe('load errors', () => {
         "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null, null, null, 2] is not supported (every dimension but the batch must be known)",
       ],
       [
-        'functional model',
+        'functional model without its graph',
         (j) => {
           (j.modelTopology as { class_name: string }).class_name = 'Functional';
         },
-        'fromArtifacts: only Sequential models are supported, got a "Functional" model (functional topology)',
+        "fromArtifacts: the Functional config's input_layers is undefined (expected [[layer name, node, tensor]])",
+      ],
+      [
+        'a model class that is not a Keras model',
+        (j) => {
+          (j.modelTopology as { class_name: string }).class_name = 'Graph';
+        },
+        'fromArtifacts: model class "Graph" is not supported (Sequential, or a functional model whose layers form one chain)',
       ],
       [
         'graph model',

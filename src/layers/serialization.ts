@@ -7,6 +7,7 @@ import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { chainOfLayers } from './functional_chain.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
@@ -198,7 +199,10 @@ function checkFloat32(c: Config): void {
   }
 }
 
-/** The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it. */
+/**
+ * The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it; a
+ * functional model whose layers form one chain is read as the Sequential it computes.
+ */
 function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown } {
   const json = modelJson as { format?: unknown; modelTopology?: unknown } | null;
   if (!json || typeof json !== 'object' || !json.modelTopology) {
@@ -212,9 +216,10 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
   // tensorflowjs_converter wraps the Keras config in model_config.
   const raw = json.modelTopology as { model_config?: unknown };
   const topology = (raw.model_config ?? raw) as { class_name?: unknown; config?: unknown };
+  if (topology.class_name === 'Functional' || topology.class_name === 'Model') return chainOfLayers(topology.class_name, topology.config);
   if (topology.class_name !== 'Sequential') {
     throw new ConvlensError(
-      `fromArtifacts: only Sequential models are supported, got a ${describeValue(topology.class_name)} model (functional topology)`,
+      `fromArtifacts: model class ${describeValue(topology.class_name)} is not supported (Sequential, or a functional model whose layers form one chain)`,
     );
   }
   // Old Keras wrote a Sequential config as the bare list of layers.
