@@ -28,4 +28,5 @@ export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, loadModel, type WeightData } from './serialization.js';
+export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

@@ -18,6 +18,7 @@ import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { Sequential } from './sequential.js';
 import { compileSettingsFrom } from './training_config.js';
+import { UpSampling2D, type UpSamplingInterpolation } from './up_sampling.js';
 import { type Padding2D, ZeroPadding2D } from './zero_padding.js';
 
 type Config = Record<string, unknown>;
@@ -83,6 +84,15 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
   Reshape: { keys: ['target_shape'], make: (c, base) => new Reshape({ ...base, targetShape: c.target_shape as number[] }) },
   ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Padding2D }) },
+  UpSampling2D: {
+    keys: ['size', 'interpolation'],
+    make: (c, base) =>
+      new UpSampling2D({
+        ...base,
+        size: (c.size ?? 2) as [number, number],
+        interpolation: (c.interpolation ?? 'nearest') as UpSamplingInterpolation,
+      }),
+  },
   LeakyReLU: {
     keys: ['alpha', 'negative_slope'],
     // Keras 3 lets alpha, when given, override negative_slope
