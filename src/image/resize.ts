@@ -112,7 +112,11 @@ function nearestIndices(outSize: number, inSize: number, scale: number): Int32Ar
 }
 
 /** Bilinear source rows/columns and weights with the half-pixel scaler (TF's compute_interpolation_weights). */
-export function bilinearWeights(outSize: number, inSize: number, scale: number): { lower: Int32Array; upper: Int32Array; lerp: Float64Array } {
+export function bilinearWeights(
+  outSize: number,
+  inSize: number,
+  scale: number,
+): { lower: Int32Array; upper: Int32Array; lerp: Float64Array } {
   const lower = new Int32Array(outSize);
   const upper = new Int32Array(outSize);
   const lerp = new Float64Array(outSize);
