@@ -1,0 +1,133 @@
+import { backend } from '../../backend/registry.js';
+import type { Conv2DInfo } from '../../backend/types.js';
+import { ConvlensError, checkOptions, describeValue } from '../../errors.js';
+import { allocateOutput } from '../../tensor/dtype.js';
+import { sizeFromShape } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { axisGeometry, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
+import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+
+export interface Conv2DTransposeArgs {
+  /** [batch, height, width, inChannels] (NHWC); rank 3 means batch 1. */
+  input: TensorInput;
+  /** [filterHeight, filterWidth, outChannels, inChannels]: conv2d's filters, read the other way. */
+  filters: TensorInput;
+  /** [batch, height, width, outChannels] (or [height, width, outChannels]): the shape of the result, which conv2d would take back to `input`'s. */
+  outputShape: number[];
+  strides?: Window2D;
+  padding: Padding;
+  dilations?: Window2D;
+}
+
+const OP = 'conv2dTranspose';
+
+/**
+ * The geometry of the convolution whose gradient `conv2dTranspose` computes: its input has
+ * `outputShape`, its output must have the shape of `input` [batch, height, width, inChannels].
+ */
+export function conv2dTransposeInfo(
+  args: Pick<Conv2DTransposeArgs, 'strides' | 'padding' | 'dilations'>,
+  inShape: number[],
+  filterShape: number[],
+  outputShape: number[],
+  op = OP,
+): Conv2DInfo {
+  const [batch, inHeight, inWidth, inChannels] = inShape;
+  const [filterHeight, filterWidth, filterOutChannels, filterInChannels] = filterShape;
+  const [outBatch, outHeight, outWidth, outChannels] = outputShape;
+  if (filterShape.some((d) => d === 0)) {
+    throw new ConvlensError(`${op}: filters must not have a zero-size dimension, got shape [${filterShape.join(', ')}]`);
+  }
+  if (inChannels !== filterInChannels) {
+    throw new ConvlensError(
+      `${op}: input depth ${inChannels} does not match filters' input depth ${filterInChannels} (filters are [height, width, out, in])`,
+    );
+  }
+  if (outChannels !== filterOutChannels) {
+    throw new ConvlensError(
+      `${op}: outputShape depth ${outChannels} does not match filters' output depth ${filterOutChannels} (filters are [height, width, out, in])`,
+    );
+  }
+  if (outBatch !== batch) throw new ConvlensError(`${op}: outputShape batch ${outBatch} does not match the input's batch ${batch}`);
+  const [strideHeight, strideWidth] = parseWindow(op, 'strides', args.strides ?? 1, 'NHWC');
+  const [dilationHeight, dilationWidth] = parseWindow(op, 'dilations', args.dilations ?? 1, 'NHWC');
+  if (Math.max(strideHeight, strideWidth) > 1 && Math.max(dilationHeight, dilationWidth) > 1) {
+    throw new ConvlensError(
+      `${op}: strides ${describeValue(args.strides)} and dilations ${describeValue(args.dilations)} cannot both be greater than 1 (one of them must be 1)`,
+    );
+  }
+  const padding = parsePadding(op, args.padding, 'NHWC');
+  const geometry = (axis: 0 | 1) =>
+    axisGeometry(
+      op,
+      axis === 0 ? 'height' : 'width',
+      outputShape[1 + axis],
+      filterShape[axis],
+      axis === 0 ? strideHeight : strideWidth,
+      axis === 0 ? dilationHeight : dilationWidth,
+      typeof padding === 'string' ? padding : padding[axis],
+    );
+  const rows = geometry(0);
+  const cols = geometry(1);
+  if (rows.out !== inHeight || cols.out !== inWidth) {
+    throw new ConvlensError(
+      `${op}: outputShape [${outputShape.join(', ')}] does not fit the input: conv2d with these filters, strides and padding takes ${outHeight}×${outWidth} to ${rows.out}×${cols.out}, not to the input's ${inHeight}×${inWidth}`,
+    );
+  }
+  return {
+    batch,
+    inHeight: outHeight,
+    inWidth: outWidth,
+    inChannels: outChannels,
+    outHeight: inHeight,
+    outWidth: inWidth,
+    outChannels: inChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop: rows.padBefore,
+    padLeft: cols.padBefore,
+  };
+}
+
+/** Runs the kernel: `out` (zero-filled, NHWC) gets the transposed convolution of NHWC `input`. */
+export function conv2dTransposeNHWC(input: Float32Array, filters: Float32Array, info: Conv2DInfo, out: Float32Array): void {
+  if (input.length > 0 && out.length > 0) backend().conv2dBackpropInput(input, filters, info, out);
+}
+
+/**
+ * TensorFlow's `tf.nn.conv2d_transpose` (the gradient of conv2d with respect to its input, which
+ * "deconvolution" layers use to grow an image): each input value spreads a filter's worth of
+ * products into the output. `outputShape` is given because several output sizes shrink back to
+ * the same input under a stride; TensorFlow checks that conv2d would take it back to `input`.
+ */
+export function conv2dTranspose(args: Conv2DTransposeArgs): Tensor<'float32'> {
+  checkOptions(OP, args, ['input', 'filters', 'outputShape', 'strides', 'padding', 'dilations']);
+  let input = asTensor(OP, 'input', args.input, 'float32');
+  const filters = asTensor(OP, 'filters', args.filters, 'float32');
+  checkRank(OP, 'input', input, [3, 4]);
+  checkRank(OP, 'filters', filters, [4]);
+  checkFloat(OP, 'input', input);
+  checkFloat(OP, 'filters', filters);
+  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const unbatched = input.rank === 3;
+  const outputShape = checkOutputShape(args.outputShape, unbatched ? 3 : 4);
+  if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
+  const fullShape = unbatched ? [1, ...outputShape] : outputShape;
+  const info = conv2dTransposeInfo(args, input.shape, filters.shape, fullShape);
+  // the kernel adds into its output
+  const out = allocateOutput('float32', sizeFromShape(fullShape), OP).fill(0);
+  conv2dTransposeNHWC(input.data as Float32Array, filters.data as Float32Array, info, out);
+  return new Tensor(out, outputShape, 'float32');
+}
+
+function checkOutputShape(value: unknown, rank: number): number[] {
+  if (!Array.isArray(value) || value.length !== rank || !value.every((d) => Number.isInteger(d) && d >= 0)) {
+    const form = rank === 4 ? '[batch, height, width, channels]' : '[height, width, channels] (the input has no batch axis)';
+    throw new ConvlensError(`${OP}: outputShape must be ${form} of whole numbers, got ${describeValue(value)}`);
+  }
+  return [...value];
+}
