@@ -6,38 +6,13 @@ import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { activationName, applyActivation, keepsLogits } from './activations.js';
-import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
-import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { applyActivation, keepsLogits } from './activations.js';
+import { asLayerError, layerOptions } from './args.js';
+import { CONV_OPTION_KEYS, type ConvLayerOptions, convSettings } from './conv_settings.js';
+import { type InitializerName, initialize, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
-export interface Conv2DLayerArgs extends LayerArgs {
-  filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  /** Keras' default is 'valid'. */
-  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
-  dilationRate?: number | [number, number];
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: string;
-  biasInitializer?: string;
-}
-
-const KEYS = [
-  'filters',
-  'kernelSize',
-  'strides',
-  'padding',
-  'dataFormat',
-  'dilationRate',
-  'activation',
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-];
+export interface Conv2DLayerArgs extends LayerArgs, ConvLayerOptions {}
 
 /** Keras' Conv2D: `filters` kernels of `kernelSize` slid over the input, plus a bias, then the activation. */
 export class Conv2D extends Layer {
@@ -59,27 +34,18 @@ export class Conv2D extends Layer {
     super(
       'Conv2D',
       'conv2d',
-      layerOptions('Conv2D', args, KEYS, { positional: "Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 })" }),
+      layerOptions('Conv2D', args, CONV_OPTION_KEYS, { positional: "Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 })" }),
     );
-    const where = `Conv2D '${this.name}'`;
-    if (!Number.isInteger(args.filters) || args.filters < 1) {
-      throw new ConvlensError(`${where}: filters must be a positive integer, got ${describeValue(args.filters)}`);
-    }
-    this.filters = args.filters;
-    this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
-    this.strides = positivePair(where, 'strides', args.strides ?? 1);
-    this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new ConvlensError(
-        `${where}: strides ${describeValue(this.strides)} and dilationRate ${describeValue(this.dilationRate)} cannot both be above 1, as in Keras (one of them must be 1)`,
-      );
-    }
-    this.padding = paddingArg(where, args.padding);
-    checkDataFormat(where, args.dataFormat);
-    this.activation = activationName(where, args.activation);
-    this.useBias = booleanArg(where, 'useBias', args.useBias, true);
-    this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    const settings = convSettings(`Conv2D '${this.name}'`, args);
+    this.filters = settings.filters;
+    this.kernelSize = settings.kernelSize;
+    this.strides = settings.strides;
+    this.padding = settings.padding;
+    this.dilationRate = settings.dilationRate;
+    this.activation = settings.activation;
+    this.useBias = settings.useBias;
+    this.kernelInitializer = settings.kernelInitializer;
+    this.biasInitializer = settings.biasInitializer;
   }
 
   private info(batchShape: number[]): Conv2DInfo {

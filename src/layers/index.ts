@@ -11,6 +11,7 @@ export {
   type TrainingModel,
 } from './callbacks.js';
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
+export { Conv2DTranspose, type Conv2DTransposeLayerArgs } from './conv2d_transpose.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';

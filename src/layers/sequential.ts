@@ -10,6 +10,7 @@ import { Activation } from './activation.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
 import type { Callbacks, History, Logs } from './callbacks.js';
 import { Conv2D } from './conv2d.js';
+import { Conv2DTranspose } from './conv2d_transpose.js';
 import { Dense } from './dense.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
@@ -432,7 +433,9 @@ export class Sequential {
 
   private lastActivation(): string | undefined {
     const last = this.layerList[this.layerList.length - 1];
-    return last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
+    return last instanceof Dense || last instanceof Conv2D || last instanceof Conv2DTranspose || last instanceof Activation
+      ? last.activation
+      : undefined;
   }
 
   /**
@@ -714,7 +717,10 @@ export class Sequential {
 
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
-  return (layer instanceof Conv2D || layer instanceof Dense || layer instanceof Activation) && layer.activation === 'relu';
+  return (
+    (layer instanceof Conv2D || layer instanceof Conv2DTranspose || layer instanceof Dense || layer instanceof Activation) &&
+    layer.activation === 'relu'
+  );
 }
 
 /** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */

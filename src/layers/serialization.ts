@@ -4,6 +4,7 @@ import { Activation } from './activation.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 import { BatchNormalization } from './batch_normalization.js';
 import { Conv2D } from './conv2d.js';
+import { Conv2DTranspose } from './conv2d_transpose.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -54,6 +55,10 @@ const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
 const LAYERS: Record<string, LayerReader> = {
   Conv2D: { keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', ...WEIGHTS_KEYS], make: conv2d },
+  Conv2DTranspose: {
+    keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'output_padding', ...WEIGHTS_KEYS],
+    make: conv2dTranspose,
+  },
   Dense: {
     keys: ['units', ...WEIGHTS_KEYS],
     make: (c, base) =>
@@ -132,12 +137,9 @@ const LAYERS: Record<string, LayerReader> = {
   },
 };
 
-function conv2d(c: Config, base: LayerArgs): Layer {
-  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
-    throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
-  }
-  return new Conv2D({
-    ...base,
+/** Conv2D's and Conv2DTranspose's options from Keras' config. */
+function convOptions(c: Config) {
+  return {
     filters: c.filters as number,
     kernelSize: c.kernel_size as [number, number],
     strides: (c.strides ?? 1) as [number, number],
@@ -146,7 +148,22 @@ function conv2d(c: Config, base: LayerArgs): Layer {
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
     ...initializers(c),
-  });
+  };
+}
+
+function conv2d(c: Config, base: LayerArgs): Layer {
+  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
+    throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
+  }
+  return new Conv2D({ ...base, ...convOptions(c) });
+}
+
+function conv2dTranspose(c: Config, base: LayerArgs): Layer {
+  // null, or absent, is the size Keras works out from the padding
+  if (c.output_padding !== undefined && c.output_padding !== null) {
+    throw unsupported(`output_padding ${describeValue(c.output_padding)}`, 'only null');
+  }
+  return new Conv2DTranspose({ ...base, ...convOptions(c) });
 }
 
 /**
