@@ -12,6 +12,7 @@ export {
 } from './callbacks.js';
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
+export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export {

@@ -11,6 +11,7 @@ import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.
 import type { Callbacks, History, Logs } from './callbacks.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
@@ -432,7 +433,9 @@ export class Sequential {
 
   private lastActivation(): string | undefined {
     const last = this.layerList[this.layerList.length - 1];
-    return last instanceof Dense || last instanceof Conv2D || last instanceof Activation ? last.activation : undefined;
+    return last instanceof Dense || last instanceof Conv2D || last instanceof DepthwiseConv2D || last instanceof Activation
+      ? last.activation
+      : undefined;
   }
 
   /**
@@ -714,7 +717,10 @@ export class Sequential {
 
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
-  return (layer instanceof Conv2D || layer instanceof Dense || layer instanceof Activation) && layer.activation === 'relu';
+  return (
+    (layer instanceof Conv2D || layer instanceof DepthwiseConv2D || layer instanceof Dense || layer instanceof Activation) &&
+    layer.activation === 'relu'
+  );
 }
 
 /** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */

@@ -699,7 +699,7 @@ describe('load errors', () => {
             config: { name: 'conv2d_transpose', filters: 2, kernel_size: [2, 2] },
           };
         },
-        "fromArtifacts: layer 1 'conv2d_transpose' (Conv2DTranspose): layer class Conv2DTranspose is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, Reshape, ZeroPadding2D, LeakyReLU, Rescaling, BatchNormalization)",
+        "fromArtifacts: layer 1 'conv2d_transpose' (Conv2DTranspose): layer class Conv2DTranspose is not supported (supported: Conv2D, DepthwiseConv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, Reshape, ZeroPadding2D, LeakyReLU, Rescaling, BatchNormalization)",
       ],
       [
         'channels_first',

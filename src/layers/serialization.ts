@@ -5,6 +5,7 @@ import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } f
 import { BatchNormalization } from './batch_normalization.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
@@ -38,6 +39,24 @@ const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_s
 const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...TRAINING_ONLY];
 const POOL_KEYS = ['pool_size', 'strides', 'padding'];
+/** DepthwiseConv2D's keys as Keras 2 (with Conv's groups, always 1), Keras 3 and tfjs write them; its penalties and constraints are ignored as the others'. */
+const DEPTHWISE_KEYS = [
+  'kernel_size',
+  'strides',
+  'padding',
+  'depth_multiplier',
+  'dilation_rate',
+  'groups',
+  'activation',
+  'use_bias',
+  'depthwise_initializer',
+  'bias_initializer',
+  'depthwise_regularizer',
+  'depthwise_constraint',
+  'bias_regularizer',
+  'activity_regularizer',
+  'bias_constraint',
+];
 
 const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPooling2D): LayerReader => ({
   keys: ['keepdims'],
@@ -52,6 +71,7 @@ const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
 const LAYERS: Record<string, LayerReader> = {
   Conv2D: { keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', ...WEIGHTS_KEYS], make: conv2d },
+  DepthwiseConv2D: { keys: DEPTHWISE_KEYS, make: depthwiseConv2d },
   Dense: {
     keys: ['units', ...WEIGHTS_KEYS],
     make: (c, base) =>
@@ -121,10 +141,14 @@ const LAYERS: Record<string, LayerReader> = {
   },
 };
 
-function conv2d(c: Config, base: LayerArgs): Layer {
+function checkUngrouped(c: Config): void {
   if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
     throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
   }
+}
+
+function conv2d(c: Config, base: LayerArgs): Layer {
+  checkUngrouped(c);
   return new Conv2D({
     ...base,
     filters: c.filters as number,
@@ -135,6 +159,22 @@ function conv2d(c: Config, base: LayerArgs): Layer {
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
     ...initializers(c),
+  });
+}
+
+function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
+  checkUngrouped(c);
+  return new DepthwiseConv2D({
+    ...base,
+    kernelSize: c.kernel_size as [number, number],
+    strides: (c.strides ?? 1) as [number, number],
+    padding: (c.padding ?? 'valid') as 'valid',
+    depthMultiplier: (c.depth_multiplier ?? 1) as number,
+    dilationRate: (c.dilation_rate ?? 1) as [number, number],
+    activation: activation(c.activation),
+    useBias: (c.use_bias ?? true) as boolean,
+    depthwiseInitializer: initializerFrom(c.depthwise_initializer),
+    biasInitializer: initializerFrom(c.bias_initializer),
   });
 }
 
@@ -168,15 +208,16 @@ function poolArgs(c: Config) {
 
 /** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults. */
 function initializers(c: Config) {
-  const read = (value: unknown) => {
-    const className = (value as { class_name?: unknown } | null)?.class_name;
-    try {
-      return typeof className === 'string' ? initializerName('', className) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  return { kernelInitializer: read(c.kernel_initializer), biasInitializer: read(c.bias_initializer) };
+  return { kernelInitializer: initializerFrom(c.kernel_initializer), biasInitializer: initializerFrom(c.bias_initializer) };
+}
+
+function initializerFrom(value: unknown) {
+  const className = (value as { class_name?: unknown } | null)?.class_name;
+  try {
+    return typeof className === 'string' ? initializerName('', className) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */
