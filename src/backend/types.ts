@@ -28,6 +28,14 @@ export interface Conv2DInfo {
   padLeft: number;
 }
 
+/**
+ * Geometry of a depthwise 2-D convolution: input NHWC, filter [kh, kw, inChannels, channelMultiplier],
+ * output NHWC with outChannels = inChannels · channelMultiplier (channel c · multiplier + m).
+ */
+export interface DepthwiseConv2DInfo extends Conv2DInfo {
+  channelMultiplier: number;
+}
+
 /** Geometry of a 2-D pooling window over NHWC input; padded cells never count. */
 export interface Pool2DInfo {
   batch: number;
@@ -92,6 +100,12 @@ export interface Backend {
   conv2dBackpropInput(dy: Float32Array, filters: Float32Array, info: Conv2DInfo, dx: Float32Array): void;
   /** Gradient of conv2d with respect to its filters: dFilters [kh, kw, inC, outC] from the input and dy. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dFilters: Float32Array): void;
+  /** Depthwise NHWC convolution (each input channel with its own filters, as TensorFlow's depthwise_conv2d), with optional fused bias and ReLU. */
+  depthwiseConv2d(x: Float32Array, filter: Float32Array, info: DepthwiseConv2DInfo, out: Float32Array, epilogue?: Conv2DEpilogue): void;
+  /** Gradient of depthwiseConv2d with respect to its input: dx (NHWC) overwritten from dy and the filter. */
+  depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, info: DepthwiseConv2DInfo, dx: Float32Array): void;
+  /** Gradient of depthwiseConv2d with respect to its filter: dFilter [kh, kw, inC, multiplier] overwritten from the input and dy. */
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: DepthwiseConv2DInfo, dFilter: Float32Array): void;
   /** Routes each window's gradient to its first maximum (as TensorFlow's CPU MaxPoolGrad); dx zero-filled by the caller. */
   maxPoolBackprop(x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array): void;
   /** Spreads each window's gradient evenly over its unpadded cells; dx zero-filled by the caller. */

@@ -13,6 +13,7 @@ export {
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Conv2DTranspose, type Conv2DTransposeLayerArgs } from './conv2d_transpose.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
+export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export {

@@ -12,6 +12,7 @@ import type { Callbacks, History, Logs } from './callbacks.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d_transpose.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
@@ -433,7 +434,11 @@ export class Sequential {
 
   private lastActivation(): string | undefined {
     const last = this.layerList[this.layerList.length - 1];
-    return last instanceof Dense || last instanceof Conv2D || last instanceof Conv2DTranspose || last instanceof Activation
+    return last instanceof Dense ||
+      last instanceof Conv2D ||
+      last instanceof Conv2DTranspose ||
+      last instanceof DepthwiseConv2D ||
+      last instanceof Activation
       ? last.activation
       : undefined;
   }
@@ -718,7 +723,11 @@ export class Sequential {
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
   return (
-    (layer instanceof Conv2D || layer instanceof Conv2DTranspose || layer instanceof Dense || layer instanceof Activation) &&
+    (layer instanceof Conv2D ||
+      layer instanceof Conv2DTranspose ||
+      layer instanceof DepthwiseConv2D ||
+      layer instanceof Dense ||
+      layer instanceof Activation) &&
     layer.activation === 'relu'
   );
 }

@@ -6,6 +6,7 @@ import { BatchNormalization } from './batch_normalization.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d_transpose.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { chainOfLayers } from './functional_chain.js';
@@ -41,6 +42,24 @@ const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_s
 const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...TRAINING_ONLY];
 const POOL_KEYS = ['pool_size', 'strides', 'padding'];
+/** DepthwiseConv2D's keys as Keras 2 (with Conv's groups, always 1), Keras 3 and tfjs write them; its penalties and constraints are ignored as the others'. */
+const DEPTHWISE_KEYS = [
+  'kernel_size',
+  'strides',
+  'padding',
+  'depth_multiplier',
+  'dilation_rate',
+  'groups',
+  'activation',
+  'use_bias',
+  'depthwise_initializer',
+  'bias_initializer',
+  'depthwise_regularizer',
+  'depthwise_constraint',
+  'bias_regularizer',
+  'activity_regularizer',
+  'bias_constraint',
+];
 
 const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPooling2D): LayerReader => ({
   keys: ['keepdims'],
@@ -59,6 +78,7 @@ const LAYERS: Record<string, LayerReader> = {
     keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'output_padding', ...WEIGHTS_KEYS],
     make: conv2dTranspose,
   },
+  DepthwiseConv2D: { keys: DEPTHWISE_KEYS, make: depthwiseConv2d },
   Dense: {
     keys: ['units', ...WEIGHTS_KEYS],
     make: (c, base) =>
@@ -137,6 +157,12 @@ const LAYERS: Record<string, LayerReader> = {
   },
 };
 
+function checkUngrouped(c: Config): void {
+  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
+    throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
+  }
+}
+
 /** Conv2D's and Conv2DTranspose's options from Keras' config. */
 function convOptions(c: Config) {
   return {
@@ -152,9 +178,7 @@ function convOptions(c: Config) {
 }
 
 function conv2d(c: Config, base: LayerArgs): Layer {
-  if (c.groups !== undefined && c.groups !== null && c.groups !== 1) {
-    throw unsupported(`groups ${describeValue(c.groups)}`, 'grouped convolution');
-  }
+  checkUngrouped(c);
   return new Conv2D({ ...base, ...convOptions(c) });
 }
 
@@ -164,6 +188,22 @@ function conv2dTranspose(c: Config, base: LayerArgs): Layer {
     throw unsupported(`output_padding ${describeValue(c.output_padding)}`, 'only null');
   }
   return new Conv2DTranspose({ ...base, ...convOptions(c) });
+}
+
+function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
+  checkUngrouped(c);
+  return new DepthwiseConv2D({
+    ...base,
+    kernelSize: c.kernel_size as [number, number],
+    strides: (c.strides ?? 1) as [number, number],
+    padding: (c.padding ?? 'valid') as 'valid',
+    depthMultiplier: (c.depth_multiplier ?? 1) as number,
+    dilationRate: (c.dilation_rate ?? 1) as [number, number],
+    activation: activation(c.activation),
+    useBias: (c.use_bias ?? true) as boolean,
+    depthwiseInitializer: initializerFrom(c.depthwise_initializer),
+    biasInitializer: initializerFrom(c.bias_initializer),
+  });
 }
 
 /**
@@ -196,15 +236,16 @@ function poolArgs(c: Config) {
 
 /** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults. */
 function initializers(c: Config) {
-  const read = (value: unknown) => {
-    const className = (value as { class_name?: unknown } | null)?.class_name;
-    try {
-      return typeof className === 'string' ? initializerName('', className) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  return { kernelInitializer: read(c.kernel_initializer), biasInitializer: read(c.bias_initializer) };
+  return { kernelInitializer: initializerFrom(c.kernel_initializer), biasInitializer: initializerFrom(c.bias_initializer) };
+}
+
+function initializerFrom(value: unknown) {
+  const className = (value as { class_name?: unknown } | null)?.class_name;
+  try {
+    return typeof className === 'string' ? initializerName('', className) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */

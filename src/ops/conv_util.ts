@@ -8,6 +8,25 @@ export type DataFormat = 'NHWC' | 'NCHW';
 /** `n`, `[h, w]`, or the 4-element form with 1 on the batch and channel axes. */
 export type Window2D = number | [number, number] | [number, number, number, number];
 
+/** Where a convolution's window goes over the input: strides, dilations, output size and leading padding. */
+export interface ConvWindowGeometry {
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  outHeight: number;
+  outWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** The strides, dilations and padding a convolution op takes. */
+export interface ConvWindowArgs {
+  strides?: Window2D;
+  padding: Padding;
+  dilations?: Window2D;
+}
+
 export interface AxisGeometry {
   out: number;
   padBefore: number;
@@ -104,4 +123,55 @@ export function axisGeometry(
     throw new ConvlensError(`${op}: window ${axisName} ${window} is larger than the input ${axisName} ${padded} ${where}`);
   }
   return { out: Math.floor((padded - effective) / stride) + 1, padBefore, padAfter };
+}
+
+/**
+ * Parses a convolution's strides, dilations and padding and works out its output size and padding
+ * over an NHWC input of `inShape` with a `filterHeight` × `filterWidth` window, as TensorFlow does.
+ */
+export function convWindowGeometry(
+  op: string,
+  args: ConvWindowArgs,
+  inShape: readonly number[],
+  [filterHeight, filterWidth]: readonly [number, number],
+  dataFormat: DataFormat,
+): ConvWindowGeometry {
+  const [, inHeight, inWidth] = inShape;
+  const [strideHeight, strideWidth] = parseWindow(op, 'strides', args.strides ?? 1, dataFormat);
+  const [dilationHeight, dilationWidth] = parseWindow(op, 'dilations', args.dilations ?? 1, dataFormat);
+  if (Math.max(strideHeight, strideWidth) > 1 && Math.max(dilationHeight, dilationWidth) > 1) {
+    // TensorFlow's rule (tf.nn.convolution, tf.nn.depthwise_conv2d, Keras): a strided atrous convolution is refused, not guessed at
+    throw new ConvlensError(
+      `${op}: strides ${describeValue(args.strides)} and dilations ${describeValue(args.dilations)} cannot both be greater than 1 (one of them must be 1)`,
+    );
+  }
+  const padding = parsePadding(op, args.padding, dataFormat);
+  const rows = axisGeometry(
+    op,
+    'height',
+    inHeight,
+    filterHeight,
+    strideHeight,
+    dilationHeight,
+    typeof padding === 'string' ? padding : padding[0],
+  );
+  const cols = axisGeometry(
+    op,
+    'width',
+    inWidth,
+    filterWidth,
+    strideWidth,
+    dilationWidth,
+    typeof padding === 'string' ? padding : padding[1],
+  );
+  return {
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    outHeight: rows.out,
+    outWidth: cols.out,
+    padTop: rows.padBefore,
+    padLeft: cols.padBefore,
+  };
 }

@@ -6,6 +6,7 @@ import { tf } from '../../test/helpers/tf.js';
 // tfjs-core registers its gradients only through this side-effect module (the union package imports it).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { conv2dInfo } from '../ops/nn/conv2d.js';
+import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -15,6 +16,8 @@ import {
   biasGrad,
   conv2dFilterGrad,
   conv2dInputGrad,
+  depthwiseConv2dFilterGrad,
+  depthwiseConv2dInputGrad,
   matMulGrad,
   maxPoolGrad,
   SELU_ALPHA,
@@ -60,6 +63,41 @@ function convObjective(x: Float64Array, xs: number[], f: Float64Array, fs: numbe
             }
           total += acc * dy[o];
         }
+  return total;
+}
+
+/** Σ dy·depthwiseConv2d(x, f) in float64, from TensorFlow's definition (output channel c·M + m). */
+function depthwiseObjective(
+  x: Float64Array,
+  xs: number[],
+  f: Float64Array,
+  fs: number[],
+  dy: Float64Array,
+  s: number[],
+  d: number[],
+  pad: Pad,
+) {
+  const [n, h, w, c] = xs;
+  const [kh, kw, , m] = fs;
+  const rows = axis(h, kh, s[0], d[0], pad);
+  const cols = axis(w, kw, s[1], d[1], pad);
+  let total = 0;
+  let o = 0;
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < rows.out; i++)
+      for (let j = 0; j < cols.out; j++)
+        for (let p = 0; p < c; p++)
+          for (let q = 0; q < m; q++, o++) {
+            let acc = 0;
+            for (let a = 0; a < kh; a++)
+              for (let e = 0; e < kw; e++) {
+                const y = i * s[0] + a * d[0] - rows.before;
+                const z = j * s[1] + e * d[1] - cols.before;
+                if (y < 0 || y >= h || z < 0 || z >= w) continue;
+                acc += x[((b * h + y) * w + z) * c + p] * f[((a * kw + e) * c + p) * m + q];
+              }
+            total += acc * dy[o];
+          }
   return total;
 }
 
@@ -200,6 +238,74 @@ forEachBackend(() => {
         expectClose(conv2dInputGrad(dy, f, info), dxNum, 1e-5, `${context} dx`);
         expectClose(conv2dFilterGrad(x, dy, info), dfNum, 1e-5, `${context} dfilter`);
       }
+    });
+  });
+
+  describe('depthwiseConv2d gradients', () => {
+    /** A conv case with the last filter axis as the channel multiplier (1–3). */
+    function randomDepthwiseCase(rng: Rng): ConvCase {
+      const c = randomConvCase(rng);
+      c.fs[3] = rng.int(1, 3);
+      return c;
+    }
+
+    it('match tf.grads of tf.depthwiseConv2d on random cases (strides 1–2, SAME/VALID, dilation, multipliers 1–3)', () => {
+      let worst = 0;
+      for (let index = 0; index < 60; index++) {
+        const rng = caseRng('depthwise grads', index);
+        const c = randomDepthwiseCase(rng);
+        const context = `case ${index}: ${JSON.stringify(c)}`;
+        const info = depthwiseConv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
+        const x = f32(rng, c.xs);
+        const f = f32(rng, c.fs);
+        const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+        // tfjs has no gradient for dilated depthwise convolution either: the dilation goes into a zero-filled filter
+        const dilated = dilateFilter(f, c.dilations);
+        const [dxTf, dfDilated] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad.toLowerCase() as 'same'),
+        )([tfOf(x), tfOf(dilated)], tfOf(dy));
+        const dfTf = undilate(dfDilated, c.fs, c.dilations);
+        const dx = depthwiseConv2dInputGrad(dy, f, info);
+        const df = depthwiseConv2dFilterGrad(x, dy, info);
+        expect(dx.shape).toEqual(c.xs);
+        expect(df.shape).toEqual(c.fs);
+        expectClose(dx, values(dxTf), 1e-5, `${context} dx`);
+        expectClose(df, dfTf, 1e-5, `${context} dfilter`);
+        worst = Math.max(worst, maxDiff(dx.data, values(dxTf)), maxDiff(df.data, dfTf));
+      }
+      reportDiff('depthwiseConv2d input/filter gradients vs tf.grads', worst);
+    });
+
+    it('match central finite differences of a float64 depthwise convolution on tiny cases', () => {
+      let worst = 0;
+      for (let index = 0; index < 16; index++) {
+        const rng = caseRng('depthwise fd', index);
+        const c = randomDepthwiseCase(rng);
+        const context = `case ${index}: ${JSON.stringify(c)}`;
+        const info = depthwiseConv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
+        const x = f32(rng, c.xs);
+        const f = f32(rng, c.fs);
+        const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+        const [x64, f64, dy64] = [Float64Array.from(x.data), Float64Array.from(f.data), Float64Array.from(dy.data)];
+        const s = c.strides;
+        const d = c.dilations;
+        const dxNum = numericGrad((v) => depthwiseObjective(v, c.xs, f64, c.fs, dy64, s, d, c.pad), x64);
+        const dfNum = numericGrad((v) => depthwiseObjective(x64, c.xs, v, c.fs, dy64, s, d, c.pad), f64);
+        const dx = depthwiseConv2dInputGrad(dy, f, info);
+        const df = depthwiseConv2dFilterGrad(x, dy, info);
+        expectClose(dx, dxNum, 1e-5, `${context} dx`);
+        expectClose(df, dfNum, 1e-5, `${context} dfilter`);
+        worst = Math.max(worst, maxDiff(dx.data, dxNum), maxDiff(df.data, dfNum));
+      }
+      reportDiff('depthwiseConv2d gradients vs finite differences', worst);
+    });
+
+    it('of an empty batch: an empty input gradient and a zero filter gradient', () => {
+      const info = depthwiseConv2dInfo({ padding: 'SAME' }, [0, 4, 4, 2], [3, 3, 2, 2], 'NHWC');
+      const dy = new Tensor(new Float32Array(0), [0, 4, 4, 4], 'float32');
+      expect(depthwiseConv2dInputGrad(dy, new Tensor(new Float32Array(36), [3, 3, 2, 2], 'float32'), info).shape).toEqual([0, 4, 4, 2]);
+      const df = depthwiseConv2dFilterGrad(new Tensor(new Float32Array(0), [0, 4, 4, 2], 'float32'), dy, info);
+      expect(Array.from(df.data)).toEqual(new Array(36).fill(0));
     });
   });
 

@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry.js';
-import type { Conv2DInfo, Pool2DInfo } from '../backend/types.js';
+import type { Conv2DInfo, DepthwiseConv2DInfo, Pool2DInfo } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -29,6 +29,23 @@ export function conv2dFilterGrad(x: Tensor<'float32'>, dy: Tensor<'float32'>, in
   const dFilters = new Float32Array(shape.reduce((a, b) => a * b, 1));
   if (dy.size > 0) backend().conv2dBackpropFilter(x.data, dy.data, info, dFilters);
   return new Tensor(dFilters, shape, 'float32');
+}
+
+/** Gradient of depthwiseConv2d with respect to its input. */
+export function depthwiseConv2dInputGrad(dy: Tensor<'float32'>, filter: Tensor<'float32'>, info: DepthwiseConv2DInfo): Tensor<'float32'> {
+  checkGradShape('depthwiseConv2dInputGrad', dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+  const dx = new Float32Array(info.batch * info.inHeight * info.inWidth * info.inChannels);
+  if (dx.length > 0) backend().depthwiseConv2dBackpropInput(dy.data, filter.data, info, dx);
+  return new Tensor(dx, [info.batch, info.inHeight, info.inWidth, info.inChannels], 'float32');
+}
+
+/** Gradient of depthwiseConv2d with respect to its filter [kh, kw, inChannels, channelMultiplier]. */
+export function depthwiseConv2dFilterGrad(x: Tensor<'float32'>, dy: Tensor<'float32'>, info: DepthwiseConv2DInfo): Tensor<'float32'> {
+  checkGradShape('depthwiseConv2dFilterGrad', dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+  const shape = [info.filterHeight, info.filterWidth, info.inChannels, info.channelMultiplier];
+  const dFilter = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  backend().depthwiseConv2dBackpropFilter(x.data, dy.data, info, dFilter);
+  return new Tensor(dFilter, shape, 'float32');
 }
 
 function poolOutputShape(info: Pool2DInfo): number[] {

@@ -1,6 +1,7 @@
 import type { Backend } from '../types.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d_backprop.js';
+import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise_conv2d.js';
 import { binary, unary } from './elementwise.js';
 import { conv2dBackward, maxPoolBackward, residentBuffer } from './layer_grads.js';
 import { matMul } from './matmul.js';
@@ -18,6 +19,9 @@ export const jsBackend: Backend = {
   avgPool,
   conv2dBackpropInput,
   conv2dBackpropFilter,
+  depthwiseConv2d,
+  depthwiseConv2dBackpropInput,
+  depthwiseConv2dBackpropFilter,
   maxPoolBackprop,
   avgPoolBackprop,
   unary,

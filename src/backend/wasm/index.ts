@@ -17,8 +17,8 @@ try {
 
 /**
  * The `wasm` backend: 128-bit SIMD AssemblyScript kernels on one shared memory, split over worker
- * threads. Kernels without a wasm version (reduce, transpose, softmax, transcendental element-wise
- * ops, non-float32 dtypes, small element-wise calls) run the js reference.
+ * threads. Kernels without a wasm version (depthwise convolution, reduce, transpose, softmax,
+ * transcendental element-wise ops, non-float32 dtypes, small element-wise calls) run the js reference.
  * Undefined when WebAssembly SIMD is not available.
  */
 export const wasmBackend: Backend | undefined = runtime ? { ...jsBackend, name: 'wasm', ...orReference(makeKernels(runtime)) } : undefined;

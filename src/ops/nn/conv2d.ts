@@ -1,9 +1,9 @@
 import { backend } from '../../backend/registry.js';
 import type { Conv2DEpilogue, Conv2DInfo } from '../../backend/types.js';
-import { ConvlensError, checkOptions, describeValue } from '../../errors.js';
+import { ConvlensError, checkOptions } from '../../errors.js';
 import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { axisGeometry, checkDataFormat, type DataFormat, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
+import { checkDataFormat, convWindowGeometry, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
 import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
@@ -35,50 +35,8 @@ export function conv2dInfo(
   if (inChannels !== filterInChannels) {
     throw new ConvlensError(`${OP}: input depth ${inChannels} does not match filters' input depth ${filterInChannels}`);
   }
-  const [strideHeight, strideWidth] = parseWindow(OP, 'strides', args.strides ?? 1, dataFormat);
-  const [dilationHeight, dilationWidth] = parseWindow(OP, 'dilations', args.dilations ?? 1, dataFormat);
-  if (Math.max(strideHeight, strideWidth) > 1 && Math.max(dilationHeight, dilationWidth) > 1) {
-    // TensorFlow's rule (tf.nn.convolution, Keras' Conv2D): a strided atrous convolution is refused, not guessed at
-    throw new ConvlensError(
-      `${OP}: strides ${describeValue(args.strides)} and dilations ${describeValue(args.dilations)} cannot both be greater than 1 (one of them must be 1)`,
-    );
-  }
-  const padding = parsePadding(OP, args.padding, dataFormat);
-  const rows = axisGeometry(
-    OP,
-    'height',
-    inHeight,
-    filterHeight,
-    strideHeight,
-    dilationHeight,
-    typeof padding === 'string' ? padding : padding[0],
-  );
-  const cols = axisGeometry(
-    OP,
-    'width',
-    inWidth,
-    filterWidth,
-    strideWidth,
-    dilationWidth,
-    typeof padding === 'string' ? padding : padding[1],
-  );
-  return {
-    batch,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight: rows.out,
-    outWidth: cols.out,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    dilationHeight,
-    dilationWidth,
-    padTop: rows.padBefore,
-    padLeft: cols.padBefore,
-  };
+  const geometry = convWindowGeometry(OP, args, inShape, [filterHeight, filterWidth], dataFormat);
+  return { batch, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth, ...geometry };
 }
 
 /** Runs an NHWC convolution kernel; shared by `conv2d` and layers that fuse a bias and ReLU. */

@@ -1,0 +1,184 @@
+import { backend } from '../backend/registry.js';
+import type { DepthwiseConv2DInfo } from '../backend/types.js';
+import { ConvlensError, describeValue } from '../errors.js';
+import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
+import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+export interface DepthwiseConv2DLayerArgs extends LayerArgs {
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  /** Keras' default is 'valid'. */
+  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  /** Output channels per input channel (Keras' default 1). */
+  depthMultiplier?: number;
+  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  dataFormat?: DataFormat;
+  dilationRate?: number | [number, number];
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  depthwiseInitializer?: string;
+  biasInitializer?: string;
+}
+
+const KEYS = [
+  'kernelSize',
+  'strides',
+  'padding',
+  'depthMultiplier',
+  'dataFormat',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'depthwiseInitializer',
+  'biasInitializer',
+];
+
+/**
+ * Keras' DepthwiseConv2D: each input channel convolved with its own `depthMultiplier` kernels
+ * (output channel c · depthMultiplier + m, as TensorFlow's depthwise_conv2d), plus a bias, then
+ * the activation. Weights `depthwise_kernel` [kh, kw, channels, depthMultiplier] and `bias`
+ * [channels · depthMultiplier], named as tfjs-layers and Keras 2 name them.
+ */
+export class DepthwiseConv2D extends Layer {
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly depthMultiplier: number;
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly depthwiseInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private kernel: Weight | undefined;
+  private bias: Weight | undefined;
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: DepthwiseConv2DInfo } | undefined;
+  protected override readonly exampleRank = 3;
+
+  constructor(args: DepthwiseConv2DLayerArgs) {
+    super(
+      'DepthwiseConv2D',
+      'depthwise_conv2d',
+      layerOptions('DepthwiseConv2D', args, KEYS, { positional: "Keras' DepthwiseConv2D(3) is new DepthwiseConv2D({ kernelSize: 3 })" }),
+    );
+    const where = `DepthwiseConv2D '${this.name}'`;
+    this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
+    this.strides = positivePair(where, 'strides', args.strides ?? 1);
+    this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw new ConvlensError(
+        `${where}: strides ${describeValue(this.strides)} and dilationRate ${describeValue(this.dilationRate)} cannot both be above 1, as in Keras (one of them must be 1)`,
+      );
+    }
+    const multiplier = args.depthMultiplier ?? 1;
+    if (!Number.isInteger(multiplier) || multiplier < 1) {
+      throw new ConvlensError(`${where}: depthMultiplier must be a positive integer, got ${describeValue(args.depthMultiplier)}`);
+    }
+    this.depthMultiplier = multiplier;
+    this.padding = paddingArg(where, args.padding);
+    checkDataFormat(where, args.dataFormat);
+    this.activation = activationName(where, args.activation);
+    this.useBias = booleanArg(where, 'useBias', args.useBias, true);
+    this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+  }
+
+  private info(batchShape: number[]): DepthwiseConv2DInfo {
+    const filterShape = [...this.kernelSize, batchShape[3], this.depthMultiplier];
+    try {
+      return depthwiseConv2dInfo(
+        { strides: this.strides, dilations: this.dilationRate, padding: this.padding },
+        batchShape,
+        filterShape,
+        'NHWC',
+      );
+    } catch (error) {
+      return asLayerError(this, error);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (DepthwiseConv2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
+      );
+    }
+    const info = this.info([1, ...inputShape]);
+    return [info.outHeight, info.outWidth, info.outChannels];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const [kh, kw] = this.kernelSize;
+    const channels = inputShape[2];
+    const shape = [kh, kw, channels, this.depthMultiplier];
+    // Keras' fans for a 4-D kernel: the receptive field times its last two axes
+    const values = initialize(
+      this.depthwiseInitializer,
+      kh * kw * channels * this.depthMultiplier,
+      kh * kw * channels,
+      kh * kw * this.depthMultiplier,
+      `${this.name}: depthwise_kernel ${formatShape(shape)}`,
+    );
+    this.kernel = this.addWeight('depthwise_kernel', shape, values);
+    if (this.useBias) {
+      const outChannels = channels * this.depthMultiplier;
+      this.bias = this.addWeight(
+        'bias',
+        [outChannels],
+        initialize(this.biasInitializer, outChannels, 1, 1, `${this.name}: bias [${outChannels}]`),
+      );
+    }
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const info = this.info(x.shape);
+    // the bias and a ReLU are applied by the kernel as it writes each output; other activations follow it
+    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const { batch, outHeight, outWidth, outChannels } = info;
+    const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
+    if (out.length > 0) backend().depthwiseConv2d(x.data, this.kernel!.value, info, out, { bias: this.bias?.value, activation: fused });
+    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
+    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
+    this.logits = keepsLogits(this.activation) ? z : undefined;
+    this.cache = training ? { x, y, info } : undefined;
+    return y;
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (DepthwiseConv2D): backward needs a forward pass in training mode first`);
+    const { x, y, info } = this.cache;
+    const expected = [info.batch, info.outHeight, info.outWidth, info.outChannels];
+    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (DepthwiseConv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    backend().depthwiseConv2dBackpropFilter(x.data, dz.data, info, this.kernel!.grad);
+    this.bias?.grad.set(biasGrad(dz));
+    if (!needInputGrad) return undefined;
+    const dx = this.buffer('dx', x.size);
+    backend().depthwiseConv2dBackpropInput(dz.data, this.kernel!.value, info, dx);
+    return new Tensor(dx, x.shape, 'float32');
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: this.dilationRate,
+      depth_multiplier: this.depthMultiplier,
+      activation: this.activation,
+      use_bias: this.useBias,
+      depthwise_initializer: { class_name: kerasInitializerClass(this.depthwiseInitializer), config: {} },
+      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+    };
+  }
+}
