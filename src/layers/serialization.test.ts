@@ -699,7 +699,7 @@ describe('load errors', () => {
             config: { name: 'conv2d_transpose', filters: 2, kernel_size: [2, 2] },
           };
         },
-        "fromArtifacts: layer 1 'conv2d_transpose' (Conv2DTranspose): layer class Conv2DTranspose is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, Reshape, ZeroPadding2D, LeakyReLU, Rescaling, BatchNormalization)",
+        "fromArtifacts: layer 1 'conv2d_transpose' (Conv2DTranspose): layer class Conv2DTranspose is not supported (supported: Conv2D, Dense, MaxPooling2D, MaxPool2D, AveragePooling2D, AvgPool2D, Flatten, Dropout, Activation, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPooling2D, GlobalMaxPool2D, Reshape, ZeroPadding2D, LeakyReLU, ReLU, Rescaling, BatchNormalization)",
       ],
       [
         'channels_first',
@@ -711,9 +711,9 @@ describe('load errors', () => {
       [
         'unknown activation',
         (j) => {
-          j.modelTopology.config.layers[7].config.activation = 'gelu';
+          j.modelTopology.config.layers[7].config.activation = 'hard_silu';
         },
-        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"gelu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6)",
+        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"hard_silu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew)",
       ],
       [
         'float16 layer',
