@@ -1,20 +1,22 @@
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface ActivationLayerArgs extends LayerArgs {
-  activation: ActivationName;
+  activation: ActivationIdentifier;
 }
 
 /** Keras' Activation layer: `new Activation('relu')` or `new Activation({ activation: 'relu' })`. */
 export class Activation extends Layer {
   readonly activation: ActivationName;
   private output: Tensor<'float32'> | undefined;
+  /** The input, kept in training where the activation's gradient needs it (gelu, swish, mish, hard_sigmoid). */
+  private input: Tensor<'float32'> | undefined;
 
-  constructor(args: ActivationName | ActivationLayerArgs) {
+  constructor(args: ActivationIdentifier | ActivationLayerArgs) {
     const options = typeof args === 'string' ? { activation: args } : args;
     super('Activation', 'activation', layerOptions('Activation', options, ['activation'], { shorthand: 'an activation name' }));
     if (options.activation === undefined)
@@ -30,6 +32,7 @@ export class Activation extends Layer {
     const y = applyActivation(this.activation, x);
     this.logits = keepsLogits(this.activation) ? x : undefined;
     this.output = training ? y : undefined;
+    this.input = training && gradientNeedsInput(this.activation) ? x : undefined;
     return y;
   }
 
@@ -37,7 +40,7 @@ export class Activation extends Layer {
     if (!needInputGrad) return undefined;
     if (preActivation) return dy;
     if (!this.output) throw new ConvlensError(`${this.name} (Activation): backward needs a forward pass in training mode first`);
-    return activationGrad(this.activation, this.output, dy);
+    return activationGrad(this.activation, this.output, dy, this.input);
   }
 
   getConfig(): Record<string, unknown> {

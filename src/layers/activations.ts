@@ -2,6 +2,9 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, SELU_ALPHA, SELU_SCALE } from '../train/gradients.js';
+import { erfc, GELU_TANH_CUBIC, GELU_TANH_SCALE, HARD_SIGMOID_SLOPE, sigmoid, softplus } from '../train/scalar_math.js';
+
+export { gradientNeedsInput } from '../train/gradients.js';
 
 const ACTIVATIONS: readonly ActivationName[] = [
   'linear',
@@ -14,13 +17,30 @@ const ACTIVATIONS: readonly ActivationName[] = [
   'softplus',
   'softsign',
   'relu6',
+  'gelu',
+  'gelu_new',
+  'swish',
+  'mish',
+  'hard_sigmoid',
+  'exponential',
 ];
 
-/** Resolves an activation name (undefined or null means linear, as in Keras). */
+/** Other names for them: Keras 3's silu, and tfjs' camelCase names (as written in code; its files say hard_sigmoid). */
+const ALIASES: Readonly<Record<string, ActivationName>> = { silu: 'swish', hardsigmoid: 'hard_sigmoid', gelunew: 'gelu_new' };
+
+/** An activation's name as a layer's `activation` option takes it (any case). */
+export type ActivationIdentifier = ActivationName | 'silu' | 'hardSigmoid' | 'geluNew';
+
+/** Resolves an activation name (undefined or null means linear, as in Keras) to convlens' (and Keras') canonical one. */
 export function activationName(op: string, name: string | null | undefined): ActivationName {
   if (name === undefined || name === null) return 'linear';
-  const found = ACTIVATIONS.find((a) => a === String(name).toLowerCase());
-  if (!found) throw new ConvlensError(`${op}: unknown activation ${describeValue(name)} (expected one of ${ACTIVATIONS.join(', ')})`);
+  const lower = String(name).toLowerCase();
+  const found = ACTIVATIONS.find((a) => a === lower) ?? (Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : undefined);
+  if (!found) {
+    throw new ConvlensError(
+      `${op}: unknown activation ${describeValue(name)} (expected one of ${ACTIVATIONS.join(', ')}; or silu, hardSigmoid, geluNew)`,
+    );
+  }
   return found;
 }
 
@@ -47,6 +67,21 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
       return elementwise(x, (v) => v / (1 + Math.abs(v)));
     case 'relu6':
       return elementwise(x, (v) => Math.min(Math.max(v, 0), 6));
+    case 'gelu':
+      // exact (erf) GELU, x·Φ(x), as Keras 3's and tf.keras' default and tfjs' 'gelu'
+      return elementwise(x, (v) => 0.5 * v * erfc(-v * Math.SQRT1_2));
+    case 'gelu_new':
+      // the tanh approximation 0.5x(1 + tanh(u)), as x·σ(2u) (no cancellation for negative x)
+      return elementwise(x, (v) => v * sigmoid(2 * GELU_TANH_SCALE * (v + GELU_TANH_CUBIC * v * v * v)));
+    case 'swish':
+      return elementwise(x, (v) => v * sigmoid(v));
+    case 'mish':
+      return elementwise(x, (v) => v * Math.tanh(softplus(v)));
+    case 'hard_sigmoid':
+      // tfjs' and tf.keras 2's clip(0.2x + 0.5, 0, 1), each step in float32 as they compute it
+      return elementwise(x, (v) => Math.min(Math.max(Math.fround(Math.fround(HARD_SIGMOID_SLOPE * v) + 0.5), 0), 1));
+    case 'exponential':
+      return elementwise(x, Math.exp);
   }
 }
 

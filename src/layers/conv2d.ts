@@ -6,7 +6,7 @@ import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { applyActivation, keepsLogits } from './activations.js';
+import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { asLayerError, layerOptions } from './args.js';
 import { CONV_OPTION_KEYS, type ConvLayerOptions, convSettings } from './conv_settings.js';
 import { type InitializerName, initialize, kerasInitializerClass } from './initializers.js';
@@ -27,7 +27,8 @@ export class Conv2D extends Layer {
   readonly biasInitializer: InitializerName;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
-  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: Conv2DInfo } | undefined;
+  /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: Conv2DInfo } | undefined;
   protected override readonly exampleRank = 3;
 
   constructor(args: Conv2DLayerArgs) {
@@ -107,20 +108,20 @@ export class Conv2D extends Layer {
     const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
     const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
     this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, info } : undefined;
+    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2D): backward needs a forward pass in training mode first`);
-    const { x, y, info } = this.cache;
+    const { x, y, z, info } = this.cache;
     const expected = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
       throw new ConvlensError(`${this.name} (Conv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
     }
     // ReLU's gradient is applied by the backend on the way (one pass in wasm); others here
     const relu = !preActivation && this.activation === 'relu';
-    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy);
+    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy, z);
     const dx = needInputGrad ? this.buffer('dx', x.size) : undefined;
     backend().conv2dBackward(x.data, this.kernel!.value, dz.data, info, {
       dFilters: this.kernel!.grad,

@@ -5,7 +5,7 @@ import { conv2dTransposeInfo, conv2dTransposeNHWC } from '../ops/nn/conv2d_trans
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { applyActivation, keepsLogits } from './activations.js';
+import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { asLayerError, layerOptions } from './args.js';
 import { CONV_OPTION_KEYS, type ConvLayerOptions, convSettings } from './conv_settings.js';
 import { type InitializerName, initialize, kerasInitializerClass } from './initializers.js';
@@ -34,7 +34,7 @@ export class Conv2DTranspose extends Layer {
   readonly biasInitializer: InitializerName;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
-  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: Conv2DInfo } | undefined;
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: Conv2DInfo } | undefined;
   protected override readonly exampleRank = 3;
 
   constructor(args: Conv2DTransposeLayerArgs) {
@@ -125,7 +125,7 @@ export class Conv2DTranspose extends Layer {
     const z = new Tensor(out, [batch, inHeight, inWidth, inChannels], 'float32');
     const y = applyActivation(this.activation, z);
     this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, info } : undefined;
+    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
     return y;
   }
 
@@ -135,12 +135,12 @@ export class Conv2DTranspose extends Layer {
    */
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2DTranspose): backward needs a forward pass in training mode first`);
-    const { x, y, info } = this.cache;
+    const { x, y, z, info } = this.cache;
     const expected = [info.batch, info.inHeight, info.inWidth, info.inChannels];
     if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
       throw new ConvlensError(`${this.name} (Conv2DTranspose): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
     }
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
     backend().conv2dBackpropFilter(dz.data, x.data, info, this.kernel!.grad);
     if (this.bias) sumPerChannel(dz.data, this.bias.grad);
     if (!needInputGrad) return undefined;

@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { ActivationName } from '../train/gradients.js';
-import { activationName } from './activations.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, checkDataFormat, type DataFormat, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initializerName } from './initializers.js';
 
@@ -14,7 +14,7 @@ export interface ConvLayerOptions {
   /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
   dataFormat?: DataFormat;
   dilationRate?: number | [number, number];
-  activation?: ActivationName | null;
+  activation?: ActivationIdentifier | null;
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;

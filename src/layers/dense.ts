@@ -2,14 +2,14 @@ import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
-import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface DenseLayerArgs extends LayerArgs {
   units: number;
-  activation?: ActivationName | null;
+  activation?: ActivationIdentifier | null;
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
@@ -26,7 +26,8 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerName;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
-  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'> } | undefined;
+  /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'> } | undefined;
 
   constructor(args: DenseLayerArgs) {
     super('Dense', 'dense', layerOptions('Dense', args, KEYS, { positional: "Keras' Dense(10) is new Dense({ units: 10 })" }));
@@ -72,14 +73,14 @@ export class Dense extends Layer {
     if (this.bias) backend().binary('add', out, z.shape, this.bias.value, [this.units], out, z.shape);
     const y = applyActivation(this.activation, z);
     this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y } : undefined;
+    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined } : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Dense): backward needs a forward pass in training mode first`);
-    const { x, y } = this.cache;
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    const { x, y, z } = this.cache;
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
     const k = x.shape[x.rank - 1];
     const m = x.size / k;
     // dw = xᵀ·dz and dx = dz·wᵀ, without materialising the transposes

@@ -69,6 +69,8 @@ const CONFIGS: Config[] = [
   { kernelSize: [2, 3], strides: 2, useBias: false },
   { kernelSize: 3, strides: [1, 2], padding: 'same', activation: 'tanh' },
   { kernelSize: 1, depthMultiplier: 3, activation: 'sigmoid' },
+  // its gradient is taken from the values before the activation
+  { kernelSize: 2, padding: 'same', activation: 'swish' },
 ];
 
 /** One-hot labels alternating between the two classes. */

@@ -5,7 +5,7 @@ import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
-import { activationName, applyActivation, keepsLogits } from './activations.js';
+import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
@@ -20,7 +20,7 @@ export interface DepthwiseConv2DLayerArgs extends LayerArgs {
   /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
   dataFormat?: DataFormat;
   dilationRate?: number | [number, number];
-  activation?: ActivationName | null;
+  activation?: ActivationIdentifier | null;
   useBias?: boolean;
   depthwiseInitializer?: string;
   biasInitializer?: string;
@@ -57,7 +57,7 @@ export class DepthwiseConv2D extends Layer {
   readonly biasInitializer: InitializerName;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
-  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; info: DepthwiseConv2DInfo } | undefined;
+  private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: DepthwiseConv2DInfo } | undefined;
   protected override readonly exampleRank = 3;
 
   constructor(args: DepthwiseConv2DLayerArgs) {
@@ -146,18 +146,18 @@ export class DepthwiseConv2D extends Layer {
     const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
     const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
     this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, info } : undefined;
+    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (DepthwiseConv2D): backward needs a forward pass in training mode first`);
-    const { x, y, info } = this.cache;
+    const { x, y, z, info } = this.cache;
     const expected = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
       throw new ConvlensError(`${this.name} (DepthwiseConv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
     }
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy);
+    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
     backend().depthwiseConv2dBackpropFilter(x.data, dz.data, info, this.kernel!.grad);
     this.bias?.grad.set(biasGrad(dz));
     if (!needInputGrad) return undefined;

@@ -1,4 +1,5 @@
 export { Activation, type ActivationLayerArgs } from './activation.js';
+export type { ActivationIdentifier } from './activations.js';
 export type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 export { BatchNormalization, type BatchNormalizationLayerArgs } from './batch_normalization.js';
 export {
@@ -26,6 +27,7 @@ export {
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
+export { ReLU, type ReLULayerArgs } from './relu.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';

@@ -17,6 +17,25 @@ function tfLayerOutput(layer: tfl.layers.Layer, ours: Layer, x: Tensor): Float32
   return (model.predict(tfOf(x)) as tf.Tensor).dataSync() as Float32Array;
 }
 
+/** The activations tfjs-layers also has, by the names it takes (convlens takes tfjs' camelCase hardSigmoid too). */
+const ACTIVATIONS = [
+  'linear',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'elu',
+  'selu',
+  'softplus',
+  'softsign',
+  'relu6',
+  'gelu',
+  'gelu_new',
+  'swish',
+  'mish',
+  'hardSigmoid',
+] as const;
+
 beforeEach(() => resetNames());
 
 forEachBackend(() => {
@@ -35,7 +54,7 @@ forEachBackend(() => {
           strides,
           dilationRate,
           padding: rng.pick(['valid', 'same'] as const),
-          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const),
+          activation: rng.pick(ACTIVATIONS),
           useBias: rng.bool(0.8),
         };
         const x = f32(rng, [rng.int(1, 2), rng.int(5, 8), rng.int(5, 8), rng.int(1, 3)]);
@@ -58,7 +77,7 @@ forEachBackend(() => {
         const rng = caseRng('dense layer', index);
         const options = {
           units: rng.int(1, 6),
-          activation: rng.pick(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const),
+          activation: rng.pick(ACTIVATIONS),
           useBias: rng.bool(0.8),
         };
         const x = f32(rng, index % 3 === 0 ? [2, 3, rng.int(1, 5)] : [rng.int(1, 4), rng.int(1, 8)]);
@@ -95,7 +114,7 @@ forEachBackend(() => {
     it('Activation layers and Dropout at inference', () => {
       const rng = caseRng('activation layer', 0);
       const x = f32(rng, [3, 5], -8, 8);
-      for (const name of ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as const) {
+      for (const name of ACTIVATIONS) {
         expectClose(
           new Activation(name).apply(x),
           tfLayerOutput(tfl.layers.activation({ activation: name }), new Flatten(), x),
@@ -429,8 +448,8 @@ describe('Sequential', () => {
     );
     expectConvlensError(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), /unknown padding "full"/);
     expectConvlensError(
-      () => new Dense({ units: 2, activation: 'gelu' as never }),
-      /Dense 'dense': unknown activation "gelu" \(expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6\)/,
+      () => new Dense({ units: 2, activation: 'hard_silu' as never }),
+      /Dense 'dense': unknown activation "hard_silu" \(expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew\)/,
     );
     expectConvlensError(
       () => new MaxPool2D({ poolSize: 0 }),

@@ -711,9 +711,9 @@ describe('load errors', () => {
       [
         'unknown activation',
         (j) => {
-          j.modelTopology.config.layers[7].config.activation = 'gelu';
+          j.modelTopology.config.layers[7].config.activation = 'hard_silu';
         },
-        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"gelu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6)",
+        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"hard_silu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew)",
       ],
       [
         'float16 layer',

@@ -16,6 +16,7 @@ import type { Layer, LayerArgs } from './layer.js';
 import { LeakyReLU } from './leaky_relu.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
+import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { Sequential } from './sequential.js';
@@ -123,6 +124,17 @@ const LAYERS: Record<string, LayerReader> = {
     // Keras 3 lets alpha, when given, override negative_slope
     make: (c, base) => new LeakyReLU({ ...base, alpha: (c.alpha ?? c.negative_slope ?? 0.3) as number }),
   },
+  ReLU: {
+    keys: ['max_value', 'negative_slope', 'threshold'],
+    // tfjs-layers writes max_value alone (null without one)
+    make: (c, base) =>
+      new ReLU({
+        ...base,
+        maxValue: (c.max_value ?? null) as number | null,
+        negativeSlope: (c.negative_slope ?? 0) as number,
+        threshold: (c.threshold ?? 0) as number,
+      }),
+  },
   Rescaling: {
     keys: ['scale', 'offset'],
     make: (c, base) => {
@@ -226,6 +238,21 @@ function activation(value: unknown) {
   throw unsupported(`activation ${describeValue(value)}`);
 }
 
+/**
+ * Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6 under the same name; convlens computes the
+ * one TensorFlow.js and tf.keras 2 wrote (clip(0.2x + 0.5, 0, 1)), so a Keras 3 file's is refused
+ * rather than computed differently.
+ */
+function checkHardSigmoid(c: Config, kerasVersion: unknown): void {
+  if (typeof kerasVersion !== 'string' || !/^3\./.test(kerasVersion)) return;
+  if (typeof c.activation === 'string' && c.activation.toLowerCase() === 'hard_sigmoid') {
+    throw unsupported(
+      `Keras ${kerasVersion}'s activation 'hard_sigmoid'`,
+      "Keras 3's is relu6(x + 3) / 6; convlens computes TensorFlow.js' and tf.keras 2's, clip(0.2x + 0.5, 0, 1)",
+    );
+  }
+}
+
 function poolArgs(c: Config) {
   return {
     poolSize: (c.pool_size ?? 2) as [number, number],
@@ -271,7 +298,7 @@ function checkFloat32(c: Config): void {
  * The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it; a
  * functional model whose layers form one chain is read as the Sequential it computes.
  */
-function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown } {
+function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown; kerasVersion?: unknown } {
   const json = modelJson as { format?: unknown; modelTopology?: unknown } | null;
   if (!json || typeof json !== 'object' || !json.modelTopology) {
     throw new ConvlensError('fromArtifacts: model.json has no modelTopology (expected a TensorFlow.js Layers model)');
@@ -282,9 +309,11 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
     );
   }
   // tensorflowjs_converter wraps the Keras config in model_config.
-  const raw = json.modelTopology as { model_config?: unknown };
+  const raw = json.modelTopology as { model_config?: unknown; keras_version?: unknown };
   const topology = (raw.model_config ?? raw) as { class_name?: unknown; config?: unknown };
-  if (topology.class_name === 'Functional' || topology.class_name === 'Model') return chainOfLayers(topology.class_name, topology.config);
+  if (topology.class_name === 'Functional' || topology.class_name === 'Model') {
+    return { ...chainOfLayers(topology.class_name, topology.config), kerasVersion: raw.keras_version };
+  }
   if (topology.class_name !== 'Sequential') {
     throw new ConvlensError(
       `fromArtifacts: model class ${describeValue(topology.class_name)} is not supported (Sequential, or a functional model whose layers form one chain)`,
@@ -297,11 +326,16 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
     build_input_shape?: unknown;
   };
   if (!config || !Array.isArray(config.layers)) throw new ConvlensError('fromArtifacts: the Sequential config has no list of layers');
-  return { name: config.name, layers: config.layers as LayerJson[], buildInputShape: config.build_input_shape };
+  return {
+    name: config.name,
+    layers: config.layers as LayerJson[],
+    buildInputShape: config.build_input_shape,
+    kerasVersion: raw.keras_version,
+  };
 }
 
 /** Builds our layers from Keras layer configs; errors name the layer and what is wrong. */
-function buildLayers(layersJson: LayerJson[], buildInputShape: unknown): Layer[] {
+function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVersion: unknown): Layer[] {
   // Keras 3 may record the input shape only on the model, as build_input_shape.
   let inputShape = Array.isArray(buildInputShape) ? declaredInputShape({ batch_shape: buildInputShape }) : undefined;
   const layers: Layer[] = [];
@@ -322,6 +356,7 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown): Layer[]
       const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
       if (declared) base.inputShape = declared;
       checkKeys(className, config, reader);
+      checkHardSigmoid(config, kerasVersion);
       layers.push(reader.make(config, base));
     } catch (error) {
       if (error instanceof Unsupported || error instanceof ConvlensError) {
@@ -421,8 +456,8 @@ export function fromArtifacts(modelJson: unknown, weightData: WeightData, fileNa
 export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileNames?: string[][]): Sequential {
   // what model.toArtifacts() gives, as one object
   if (weightData === undefined && isArtifacts(modelJson)) return fromArtifacts(modelJson.modelJson, modelJson.weightData);
-  const { name, layers: layersJson, buildInputShape } = sequentialLayers(modelJson);
-  const model = new Sequential(buildLayers(layersJson, buildInputShape), name ? { name } : {});
+  const { name, layers: layersJson, buildInputShape, kerasVersion } = sequentialLayers(modelJson);
+  const model = new Sequential(buildLayers(layersJson, buildInputShape, kerasVersion), name ? { name } : {});
   const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
     throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');

@@ -1,3 +1,4 @@
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
@@ -18,11 +19,16 @@ import {
   conv2dInputGrad,
   depthwiseConv2dFilterGrad,
   depthwiseConv2dInputGrad,
+  gradientNeedsInput,
   matMulGrad,
   maxPoolGrad,
   SELU_ALPHA,
   SELU_SCALE,
 } from './gradients.js';
+
+/** The activations added with the pre-activation gradients, checked on special values too. */
+type AddedActivation = 'gelu' | 'gelu_new' | 'swish' | 'mish' | 'hard_sigmoid' | 'exponential';
+type OutputActivation = Exclude<ActivationName, 'linear' | AddedActivation>;
 
 const f32 = (rng: Rng, shape: number[]) => new Tensor(rng.floats(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
 const tfOf = (t: Tensor) => tf.tensor(Array.from(t.data), t.shape, 'float32');
@@ -399,7 +405,7 @@ forEachBackend(() => {
   });
 
   describe('activation gradients', () => {
-    const forward: Record<Exclude<ActivationName, 'linear'>, (x: tf.Tensor) => tf.Tensor> = {
+    const forward: Record<OutputActivation, (x: tf.Tensor) => tf.Tensor> = {
       relu: (x) => tf.relu(x),
       sigmoid: (x) => tf.sigmoid(x),
       tanh: (x) => tf.tanh(x),
@@ -410,7 +416,7 @@ forEachBackend(() => {
       softsign: (x) => tf.div(x, tf.add(1, tf.abs(x))),
       relu6: (x) => tf.relu6(x),
     };
-    for (const [name, fn] of Object.entries(forward) as [Exclude<ActivationName, 'linear'>, (x: tf.Tensor) => tf.Tensor][]) {
+    for (const [name, fn] of Object.entries(forward) as [OutputActivation, (x: tf.Tensor) => tf.Tensor][]) {
       it(`${name} matches tf.grads (computed from the output)`, () => {
         let worst = 0;
         for (let index = 0; index < 20; index++) {
@@ -429,6 +435,51 @@ forEachBackend(() => {
         reportDiff(`${name} gradient vs tf.grads`, worst);
       });
     }
+
+    // tfjs-layers' own activations (its 'gelu' is the erf form), and tf.exp for Keras' exponential, which tfjs lacks
+    const tfjsActivation = (identifier: string) => (x: tf.Tensor) =>
+      tfl.layers.activation({ activation: identifier as never }).apply(x) as tf.Tensor;
+    const added: Record<AddedActivation, (x: tf.Tensor) => tf.Tensor> = {
+      gelu: tfjsActivation('gelu'),
+      gelu_new: tfjsActivation('gelu_new'),
+      swish: tfjsActivation('swish'),
+      mish: tfjsActivation('mish'),
+      hard_sigmoid: tfjsActivation('hardSigmoid'),
+      exponential: (x) => tf.exp(x),
+    };
+    // zeros, hard_sigmoid's bends at ±2.5 (and the float32 just past them), large |x| where the
+    // sigmoids, tanh and erf saturate, and exp near float32's overflow
+    const special = [0, -0, 1e-3, -1e-3, 2.5, -2.5, 2.5000002, -2.5000002, 2.5000005, 3, -3, 20, -20, 40, -40, 88, -90];
+    for (const [name, fn] of Object.entries(added) as [AddedActivation, (x: tf.Tensor) => tf.Tensor][]) {
+      it(`${name} matches tf.grads of tfjs' definition (computed from ${gradientNeedsInput(name) ? 'the input' : 'the output'})`, () => {
+        let worst = 0;
+        for (let index = 0; index < 20; index++) {
+          const rng = caseRng(`activation ${name}`, index);
+          const data = index === 0 ? Float32Array.from(special) : rng.floats(rng.int(1, 24), -8, 8);
+          const x = new Tensor(data, [1, data.length], 'float32');
+          const dy = f32(rng, x.shape);
+          const y = new Tensor(Float32Array.from(values(fn(tfOf(x)))), x.shape, 'float32');
+          const expected = values(tf.grad(fn)(tfOf(x), tfOf(dy)));
+          const got = activationGrad(name, y, dy, x);
+          expectClose(got, expected, 1e-5, `case ${index} x ${Array.from(x.data)}`);
+          worst = Math.max(worst, maxDiff(got.data, expected));
+        }
+        reportDiff(`${name} gradient vs tf.grads`, worst);
+      });
+    }
+
+    it("hard_sigmoid passes the gradient at its bends, as tfjs' and TensorFlow's clip_by_value (inclusive bounds)", () => {
+      // 0.2 · 2.5000005 + 0.5 is 1.0000001 in float32, past the bend (0.2 · 2.5000002 + 0.5 still rounds to 1)
+      const x = new Tensor(Float32Array.of(-2.5, 2.5, -2.5000002, 2.5000005), [1, 4], 'float32');
+      const ones = new Tensor(Float32Array.of(1, 1, 1, 1), [1, 4], 'float32');
+      const slope = Math.fround(0.2);
+      expect(Array.from(activationGrad('hard_sigmoid', ones, ones, x).data)).toEqual([slope, slope, 0, 0]);
+    });
+
+    it('asks for the pre-activation values where the gradient needs them', () => {
+      const dy = new Tensor(Float32Array.of(1), [1, 1], 'float32');
+      expect(() => activationGrad('gelu', dy, dy)).toThrow(/activationGrad: gelu's gradient needs the pre-activation values z/);
+    });
 
     it("selu's gradient is exactly 0 where the output has saturated, as TensorFlow's SeluGrad (a float32 sum)", () => {
       const y = Math.fround(SELU_SCALE * SELU_ALPHA * Math.expm1(-30));

@@ -3,6 +3,7 @@ import type { Conv2DInfo, DepthwiseConv2DInfo, Pool2DInfo } from '../backend/typ
 import { ConvlensError } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { erfc, GELU_TANH_CUBIC, GELU_TANH_SCALE, HARD_SIGMOID_SLOPE, INV_SQRT_2PI, sigmoid, softplus } from './scalar_math.js';
 
 // Reverse-mode gradients of the ops the layers use. Each takes the forward op's inputs (and,
 // where cheaper, its output) with the gradient of the loss with respect to the output `dy`,
@@ -95,19 +96,55 @@ export function matMulGrad(
   return { dx, dw };
 }
 
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6';
+export type ActivationName =
+  | 'linear'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softmax'
+  | 'elu'
+  | 'selu'
+  | 'softplus'
+  | 'softsign'
+  | 'relu6'
+  | 'gelu'
+  | 'gelu_new'
+  | 'swish'
+  | 'mish'
+  | 'hard_sigmoid'
+  | 'exponential';
 
 /** SELU's constants (Klambauer et al.), as TensorFlow defines them. */
 export const SELU_ALPHA = 1.6732632423543772;
 export const SELU_SCALE = 1.0507009873554805;
 
 /**
- * Gradient through an activation, from its output y (all four have derivatives that are
- * functions of the output): relu → dy·[y > 0], sigmoid → dy·y(1−y), tanh → dy(1−y²),
- * softmax (last axis) → y(dy − Σ dy·y).
+ * Activations whose derivative is not a function of their output (gelu, swish and mish are not
+ * monotonic; hard_sigmoid's output 0 or 1 does not tell whether x sat on the bend, where
+ * TensorFlow's clip still passes the gradient): their gradient needs the pre-activation values.
  */
-export function activationGrad(activation: ActivationName, y: Tensor<'float32'>, dy: Tensor<'float32'>): Tensor<'float32'> {
+export function gradientNeedsInput(activation: ActivationName): boolean {
+  return (
+    activation === 'gelu' || activation === 'gelu_new' || activation === 'swish' || activation === 'mish' || activation === 'hard_sigmoid'
+  );
+}
+
+/**
+ * Gradient through an activation, from its output y: relu → dy·[y > 0], sigmoid → dy·y(1−y),
+ * tanh → dy(1−y²), softmax (last axis) → y(dy − Σ dy·y), exponential → dy·y. Those for which
+ * `gradientNeedsInput` holds take it from the pre-activation values `z` instead (required).
+ */
+export function activationGrad(
+  activation: ActivationName,
+  y: Tensor<'float32'>,
+  dy: Tensor<'float32'>,
+  z?: Tensor<'float32'>,
+): Tensor<'float32'> {
   if (activation === 'linear') return dy;
+  if (gradientNeedsInput(activation)) {
+    if (!z) throw new ConvlensError(`activationGrad: ${activation}'s gradient needs the pre-activation values z`);
+    return inputActivationGrad(activation, z, dy);
+  }
   const out = new Float32Array(y.size);
   const a: Float32Array = y.data;
   const g: Float32Array = dy.data;
@@ -142,6 +179,9 @@ export function activationGrad(activation: ActivationName, y: Tensor<'float32'>,
     case 'relu6':
       for (let i = 0; i < out.length; i++) out[i] = a[i] > 0 && a[i] < 6 ? g[i] : 0;
       break;
+    case 'exponential':
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * a[i];
+      break;
     case 'softmax': {
       const cols = y.shape[y.rank - 1];
       for (let start = 0; start < out.length; start += cols) {
@@ -153,4 +193,40 @@ export function activationGrad(activation: ActivationName, y: Tensor<'float32'>,
     }
   }
   return new Tensor(out, y.shape, 'float32');
+}
+
+/** The derivative at x of the activations whose gradient needs their input, in float64. */
+const INPUT_DERIVATIVES: Record<'gelu' | 'gelu_new' | 'swish' | 'mish', (x: number) => number> = {
+  // Φ(x) + x·φ(x), with the standard normal's CDF Φ and density φ
+  gelu: (x) => 0.5 * erfc(-x * Math.SQRT1_2) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI,
+  // gelu_new(x) = x·σ(2u), u = √(2/π)(x + 0.044715x³): σ(2u) + 2x·σ(2u)σ(−2u)·u'
+  gelu_new: (x) => {
+    const u = GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * x * x * x);
+    const du = GELU_TANH_SCALE * (1 + 3 * GELU_TANH_CUBIC * x * x);
+    return sigmoid(2 * u) + 2 * x * sigmoid(2 * u) * sigmoid(-2 * u) * du;
+  },
+  // σ(x) + x·σ(x)σ(−x)
+  swish: (x) => sigmoid(x) + x * sigmoid(x) * sigmoid(-x),
+  // tanh(sp(x)) + x·sech²(sp(x))·σ(x), sp = softplus
+  mish: (x) => {
+    const sp = softplus(x);
+    return Math.tanh(sp) + (x * sigmoid(x)) / Math.cosh(sp) ** 2;
+  },
+};
+
+function inputActivationGrad(activation: ActivationName, z: Tensor<'float32'>, dy: Tensor<'float32'>): Tensor<'float32'> {
+  const out = new Float32Array(z.size);
+  const x: Float32Array = z.data;
+  const g: Float32Array = dy.data;
+  if (activation === 'hard_sigmoid') {
+    // tfjs' and TF's clip pass the gradient where 0.2x + 0.5 (in float32) is within [0, 1], ends included
+    for (let i = 0; i < out.length; i++) {
+      const u = Math.fround(Math.fround(HARD_SIGMOID_SLOPE * x[i]) + 0.5);
+      out[i] = u >= 0 && u <= 1 ? g[i] * HARD_SIGMOID_SLOPE : 0;
+    }
+  } else {
+    const derivative = INPUT_DERIVATIVES[activation as keyof typeof INPUT_DERIVATIVES];
+    for (let i = 0; i < out.length; i++) out[i] = g[i] * derivative(x[i]);
+  }
+  return new Tensor(out, z.shape, 'float32');
 }
