@@ -57,6 +57,54 @@ describe('functional models whose layers form one chain', () => {
     await expectSameSgdFit(ours, theirs, x, y, { epochs: 3, batchSize: 3, learningRate: 0.1 });
   });
 
+  it("opens a MobileNet-style network written with the functional API, as Keras' MobileNet is: predict matches tfjs", async () => {
+    // Keras' MobileNet (v1) body: ZeroPadding2D, strided Conv2D, BatchNormalization, ReLU(6.),
+    // then depthwise and pointwise blocks, global pooling, and a 1×1 convolution as the classifier
+    const input = tfl.input({ shape: [17, 17, 3], name: 'input_1' });
+    let x = apply(
+      tfl.layers.zeroPadding2d({
+        padding: [
+          [0, 1],
+          [0, 1],
+        ],
+        name: 'conv1_pad',
+      }),
+      input,
+    );
+    x = apply(tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, useBias: false, name: 'conv1' }), x);
+    x = apply(tfl.layers.batchNormalization({ name: 'conv1_bn' }), x);
+    x = apply(tfl.layers.reLU({ maxValue: 6, name: 'conv1_relu' }), x);
+    x = apply(tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'conv_dw_1' }), x);
+    x = apply(tfl.layers.batchNormalization({ name: 'conv_dw_1_bn' }), x);
+    x = apply(tfl.layers.reLU({ maxValue: 6, name: 'conv_dw_1_relu' }), x);
+    x = apply(tfl.layers.conv2d({ filters: 16, kernelSize: 1, useBias: false, name: 'conv_pw_1' }), x);
+    x = apply(tfl.layers.batchNormalization({ name: 'conv_pw_1_bn' }), x);
+    x = apply(tfl.layers.reLU({ maxValue: 6, name: 'conv_pw_1_relu' }), x);
+    x = apply(tfl.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }), x);
+    x = apply(tfl.layers.reshape({ targetShape: [1, 1, 16], name: 'reshape_1' }), x);
+    x = apply(tfl.layers.dropout({ rate: 0.001, name: 'dropout' }), x);
+    x = apply(tfl.layers.conv2d({ filters: 5, kernelSize: 1, name: 'conv_preds' }), x);
+    x = apply(tfl.layers.reshape({ targetShape: [5], name: 'reshape_2' }), x);
+    const output = apply(tfl.layers.activation({ activation: 'softmax', name: 'predictions' }), x);
+    const theirs = tfl.model({ inputs: input, outputs: output, name: 'mobilenet_like' });
+    // random weights, and moving statistics away from 0 and 1, so that inference-mode batch normalisation shows
+    const rng = caseRng('functional chain', 3);
+    const range = (name: string): [number, number] => (name.includes('moving_variance') ? [0.5, 1.5] : [-1, 1]);
+    theirs.setWeights(
+      theirs.weights.map((w) => {
+        const shape = w.shape as number[];
+        return tf.tensor(f32(rng, shape, ...range(w.name)).data, shape);
+      }),
+    );
+    const { modelJson, weightData } = await saved(theirs);
+    const ours = fromArtifacts(modelJson, weightData);
+    expect(ours.layers.map((l) => l.className)).toEqual(theirs.layers.slice(1).map((l) => l.getClassName()));
+    const x0 = f32(rng, [2, 17, 17, 3]);
+    const predicted = ours.predict(x0);
+    expectClose(predicted, (theirs.predict(tfOf(x0)) as tf.Tensor).dataSync(), 1e-5, 'predict');
+    expect(new Set(predicted.data).size, 'predictions that differ').toBe(predicted.size);
+  });
+
   it('takes the layers in the order they are called, not the order they are listed (with batch normalisation)', async () => {
     const theirs = functionalConvnet();
     const { modelJson, weightData } = await saved(theirs);
