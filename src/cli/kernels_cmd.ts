@@ -45,7 +45,7 @@ const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
  * Usage errors (exit 2) before anything is printed: an unknown colormap, a figure file name that
  * is not .png/.svg/.html or is a folder, a folder for it that cannot be written.
  */
-async function checkSettings(options: { out?: string; cmap: string }): Promise<void> {
+export async function checkFigureSettings(options: { out?: string; cmap: string }): Promise<void> {
   checkCmap(options.cmap);
   if (options.out === undefined) return;
   if (!FIGURE_EXTENSIONS.includes(extname(options.out).toLowerCase())) {
@@ -57,7 +57,7 @@ async function checkSettings(options: { out?: string; cmap: string }): Promise<v
     throw new UsageError(`--out ${options.out} is a folder (name the figure's file, e.g. ${join(options.out, 'kernel.png')})`);
 }
 
-/** Writes a figure as .png, .svg or .html, by the file's extension (checked by checkSettings). */
+/** Writes a figure as .png, .svg or .html, by the file's extension (checked by checkFigureSettings). */
 export async function writeFigure(path: string, figure: Figure): Promise<string> {
   const ext = extname(path).toLowerCase();
   const full = resolve(path);
@@ -75,7 +75,7 @@ export interface KernelsOptions {
 
 /** `convlens kernels`: every preset with its values and a small heatmap. */
 export async function runKernels(options: KernelsOptions): Promise<number> {
-  await checkSettings(options);
+  await checkFigureSettings(options);
   if (options.json) {
     const list = kernels.names.map((name) => {
       const { kernel, title } = kernels.presets[name];
@@ -115,7 +115,7 @@ export interface ShowKernelCommandOptions {
 
 /** `convlens show-kernel K`: the kernel as numbers and as a heatmap; with --out, the lesson's figure. */
 export async function runShowKernel(k: KernelArg, options: ShowKernelCommandOptions): Promise<number> {
-  await checkSettings(options);
+  await checkFigureSettings(options);
   const title = options.title ?? k.title;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);

@@ -7,6 +7,7 @@ import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
 import { registerServe } from './serve.js';
+import type { ShowMapsOptions } from './show_maps.js';
 import { watchStdout } from './stdout.js';
 import { colorEnabled, columns, errorLine } from './term.js';
 import { UsageError } from './usage.js';
@@ -108,6 +109,8 @@ function shardOption(value: string): { index: number; count: number } {
   }
   return { index, count };
 }
+
+type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
@@ -330,6 +333,42 @@ program
       }
     },
   );
+
+program
+  .command('show-maps')
+  .description(
+    "Run an image through a saved model (convlens', TensorFlow.js' or a converted Keras model) and show one layer's feature maps",
+  )
+  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<image>', 'PNG or JPEG (decoded with the channels the model takes, resized to its input)')
+  .option('-l, --layer <name>', 'the layer, by name or index (default: the first with feature maps)')
+  .option('-o, --out <file>', 'write the grid of maps (.png, .svg or .html)')
+  .option('--rows <n>', 'rows of the grid (default: as many as the maps need)', positiveInteger('--rows'))
+  .option('--cols <n>', 'columns of the grid', positiveInteger('--cols'), 8)
+  .option('--offset <n>', 'the first map shown', wholeNumber('--offset'), 0)
+  .option('--gamma <x>', 'gamma applied to each map before drawing', positiveNumber('--gamma'), 0.5)
+  .option('--cmap <name>', 'colormap', 'magma')
+  .addOption(
+    choicesAnyCase(new Option('--pixels <range>', 'the pixel values the model was trained on'), ['0..1', '0..255', '-1..1']).default(
+      '0..1',
+    ),
+  )
+  .option('--json', "the layer and each map's min, max and mean as JSON")
+  .addHelpText(
+    'after',
+    examples(
+      'convlens show-maps out/mnist/model digit.png --out maps.png',
+      'convlens show-maps mobilenet/model.json cat.jpg --layer conv_pw_1_relu --pixels -1..1 --out maps.svg',
+    ),
+  )
+  .action(async (model: string, imagePath: string, options: ShowMapsCommandOptions) => {
+    try {
+      const { runShowMaps } = await import('./show_maps.js');
+      process.exitCode = await runShowMaps(model, imagePath, { ...options, json: Boolean(options.json) });
+    } catch (error) {
+      fail(usage(error));
+    }
+  });
 
 program
   .command('train-mnist')

@@ -1,0 +1,141 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as image from '../../src/image/index.js';
+import { expandDims } from '../../src/ops/expand_dims.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { expectClose } from '../helpers/close.js';
+import { tf } from '../helpers/tf.js';
+import { convlens, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+
+interface Report {
+  layer: string;
+  className: string;
+  shape: number[];
+  input: string;
+  channels: { index: number; min: number; max: number; mean: number }[];
+}
+
+let dir: string;
+let model: tfl.LayersModel;
+const camera = join(IMAGES, 'camera.png');
+
+/** A small convnet written with tfjs' functional API, saved as tfjs-node saves one (model.json + weights.bin). */
+async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {
+  const input = tfl.input({ shape: [32, 32, 1], name: 'pixels' });
+  const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
+  let x = apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'edges', biasInitializer: 'zeros' }), input);
+  x = apply(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), x);
+  x = apply(tfl.layers.conv2d({ filters: 6, kernelSize: 3, name: 'shapes' }), x);
+  x = apply(tfl.layers.flatten({ name: 'flat' }), x);
+  const output = apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }), x);
+  const built = tfl.model({ inputs: input, outputs: output, name: 'tiny' });
+  await built.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      mkdirSync(folder, { recursive: true });
+      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
+      writeFileSync(
+        join(folder, 'model.json'),
+        JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: manifest }),
+      );
+      writeFileSync(join(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return built;
+}
+
+/** What tfjs' model gives at `layerName` for the sample photo, decoded and resized as TensorFlow would (0..1 pixels). */
+function expectedMaps(layerName: string, scale = 1): Float32Array {
+  let img: Tensor = image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32');
+  img = image.resize(img, [32, 32]);
+  const x = expandDims(img, 0);
+  const upTo = tfl.model({ inputs: model.inputs, outputs: model.getLayer(layerName).output as tfl.SymbolicTensor });
+  const input = tf.mul(tf.tensor(Array.from(x.data), x.shape), scale);
+  return (upTo.predict(input) as tf.Tensor).dataSync() as Float32Array;
+}
+
+/** Each channel's min, max and mean of NHWC maps with `channels` channels. */
+function statsOf(values: Float32Array, channels: number) {
+  return Array.from({ length: channels }, (_, c) => {
+    const plane = values.filter((_, i) => i % channels === c);
+    return [Math.min(...plane), Math.max(...plane), plane.reduce((a, b) => a + b, 0) / plane.length];
+  });
+}
+
+const json = (stdout: string): Report => JSON.parse(stdout);
+
+beforeAll(async () => {
+  dir = tempDir();
+  model = await saveTfjsModel(join(dir, 'tiny'));
+});
+afterAll(removeTempDirs);
+
+describe('convlens show-maps', { timeout: 180_000 }, () => {
+  it("runs the photo through a TensorFlow.js functional model: each map's min, max and mean are tfjs' own", () => {
+    for (const layer of ['edges', 'shapes']) {
+      const run = convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', layer, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const report = json(run.stdout);
+      expect([report.layer, report.className]).toEqual([layer, 'Conv2D']);
+      expect(report.input).toBe("512×512×1, resized to 32×32 (the model's input), pixels 0..1");
+      const channels = report.shape[2];
+      expect(report.channels).toHaveLength(channels);
+      const expected = statsOf(expectedMaps(layer), channels);
+      expectClose(
+        report.channels.flatMap((c) => [c.min, c.max, c.mean]),
+        expected.flat(),
+        1e-4,
+        layer,
+      );
+    }
+  });
+
+  it('takes the first layer with feature maps by default, a layer by index, and the pixel range the model was trained on', () => {
+    const byDefault = json(convlens(['show-maps', join(dir, 'tiny', 'model.json'), camera, '--json']).stdout);
+    expect(byDefault.layer).toBe('edges');
+    const byIndex = json(convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', '2', '--json']).stdout);
+    expect(byIndex.layer).toBe('shapes');
+    // ReLU(255 z) = 255 ReLU(z) with a zero bias: the maps of raw pixel values are 255 times larger
+    const raw = json(convlens(['show-maps', join(dir, 'tiny'), camera, '--pixels', '0..255', '--json']).stdout);
+    expectClose(
+      raw.channels.map((c) => c.max),
+      statsOf(expectedMaps('edges', 255), 4).map((s) => s[1]),
+      1e-4,
+      '0..255',
+    );
+  });
+
+  it('prints a summary and a preview, and writes the grid of maps', () => {
+    const out = join(dir, 'maps.png');
+    const run = convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', 'shapes', '--cols', '3', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('model tiny (5 layers); image 512×512×1');
+    expect(run.stdout).toContain('layer shapes (Conv2D): 6 feature maps of 13×13');
+    expect(run.stdout).toMatch(/map 5: min -?[\d.e-]+, max [\d.e-]+, mean -?[\d.e-]+/);
+    expect(run.stderr).toContain(`wrote ${out}`);
+    // 3 columns, 2 rows of tiles, drawn at twice the size
+    const [width, height] = pngSize(out);
+    expect(width).toBeGreaterThan(height);
+    expect(height).toBeGreaterThan(2 * 2 * 160);
+  });
+
+  it('names what cannot work: an unknown layer, a layer without maps, a missing model, a figure type it does not know', () => {
+    const unknown = convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', 'edgs']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--layer edgs: .*edges/);
+    const dense = convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', 'classes']);
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toContain("--layer classes: layer 'classes' outputs shape [3], not feature maps; these do: edges, pool, shapes");
+    const missing = convlens(['show-maps', join(dir, 'nothing'), camera]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist');
+    const figure = convlens(['show-maps', join(dir, 'tiny'), camera, '--out', join(dir, 'maps.txt')]);
+    expect(figure.code).toBe(2);
+    expect(figure.stderr).toContain('must end in .png, .svg or .html');
+    const offset = convlens(['show-maps', join(dir, 'tiny'), camera, '--offset', '4']);
+    expect(offset.code).toBe(2);
+    expect(offset.stderr).toContain("--offset 4: layer 'edges' has 4 feature maps (0 to 3)");
+  });
+});
