@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The examples import 'convlens' by name (the package refers to itself), so they run on dist/.
-const run = (name: string) =>
-  execFileSync(process.execPath, [fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], { encoding: 'utf8' });
+const run = (name: string, cwd?: string) =>
+  execFileSync(process.execPath, [fileURLToPath(new URL(`../examples/${name}`, import.meta.url))], { encoding: 'utf8', cwd });
 
 describe('examples', () => {
   it("lesson.mjs prints the lesson's filter and ReLU matrices", () => {
@@ -20,6 +23,21 @@ describe('examples', () => {
     expect(out).toMatch(/Restoring model weights from the end of the best epoch: \d+\./);
     const accuracy = Number(/test accuracy on 500 other digits: ([\d.]+)/.exec(out)?.[1]);
     expect(accuracy).toBeGreaterThan(0.6); // chance is 0.1
+  });
+
+  it('autoencoder.mjs learns to rebuild digits it never saw through Conv2DTranspose and UpSampling2D, and draws them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-example-'));
+    try {
+      const out = run('autoencoder.mjs', dir);
+      expect(out).toContain('conv2d_transpose (Conv2DTranspose)');
+      const [, model, mean] = /mean absolute error on 8 new digits: ([\d.]+) \(the mean digit: ([\d.]+)\)/.exec(out) ?? [];
+      // far closer than the best constant guess: it reconstructs each digit, not the average one
+      expect(Number(model)).toBeLessThan(0.6 * Number(mean));
+      const png = readFileSync(join(dir, 'out', 'autoencoder.png'));
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([224, 56]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
