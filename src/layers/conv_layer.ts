@@ -1,0 +1,192 @@
+import type { Conv2DInfo } from '../backend/types.js';
+import { ConvlensError, describeValue, type OptionsForm } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ActivationName } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
+import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+/** What Keras' Conv2D and Conv2DTranspose take alike. */
+export interface ConvLayerOptions {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  /** Keras' default is 'valid'. */
+  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  dataFormat?: DataFormat;
+  dilationRate?: number | [number, number];
+  activation?: ActivationIdentifier | null;
+  useBias?: boolean;
+  kernelInitializer?: string;
+  biasInitializer?: string;
+}
+
+const CONV_OPTION_KEYS = [
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+] as const;
+
+/** The checked settings of a convolution layer, with Keras' defaults. */
+interface ConvSettings {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  dilationRate: [number, number];
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: InitializerName;
+  biasInitializer: InitializerName;
+}
+
+/** Checks a convolution layer's options (`where` names the layer in errors) and fills in Keras' defaults. */
+function convSettings(where: string, args: ConvLayerOptions): ConvSettings {
+  if (!Number.isInteger(args.filters) || args.filters < 1) {
+    throw new ConvlensError(`${where}: filters must be a positive integer, got ${describeValue(args.filters)}`);
+  }
+  const kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
+  const strides = positivePair(where, 'strides', args.strides ?? 1);
+  const dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
+  if (strides.some((s) => s > 1) && dilationRate.some((d) => d > 1)) {
+    throw new ConvlensError(
+      `${where}: strides ${describeValue(strides)} and dilationRate ${describeValue(dilationRate)} cannot both be above 1, as in Keras (one of them must be 1)`,
+    );
+  }
+  const padding = paddingArg(where, args.padding);
+  checkDataFormat(where, args.dataFormat);
+  return {
+    filters: args.filters,
+    kernelSize,
+    strides,
+    padding,
+    dilationRate,
+    activation: activationName(where, args.activation),
+    useBias: booleanArg(where, 'useBias', args.useBias, true),
+    kernelInitializer: initializerName(where, args.kernelInitializer ?? 'glorotUniform'),
+    biasInitializer: initializerName(where, args.biasInitializer ?? 'zeros'),
+  };
+}
+
+/**
+ * What Conv2D and Conv2DTranspose share: Keras' settings, a kernel [kh, kw, a, b] and a bias, the
+ * output shape from the convolution's geometry, and Keras' config. Each subclass says which way
+ * its kernel and geometry run.
+ */
+export abstract class ConvLayer extends Layer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  protected kernel: Weight | undefined;
+  protected bias: Weight | undefined;
+  /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
+  protected cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: Conv2DInfo } | undefined;
+  protected override readonly exampleRank = 3;
+
+  constructor(
+    className: string,
+    defaultName: string,
+    args: LayerArgs & ConvLayerOptions,
+    extraKeys: readonly string[] = [],
+    form: OptionsForm = {},
+  ) {
+    super(className, defaultName, layerOptions(className, args, [...CONV_OPTION_KEYS, ...extraKeys], form));
+    const settings = convSettings(`${className} '${this.name}'`, args);
+    this.filters = settings.filters;
+    this.kernelSize = settings.kernelSize;
+    this.strides = settings.strides;
+    this.padding = settings.padding;
+    this.dilationRate = settings.dilationRate;
+    this.activation = settings.activation;
+    this.useBias = settings.useBias;
+    this.kernelInitializer = settings.kernelInitializer;
+    this.biasInitializer = settings.biasInitializer;
+  }
+
+  /** The kernel's shape for inputs of `channels` channels. */
+  protected abstract kernelShape(channels: number): number[];
+
+  /** The convolution's geometry for a batch of `batchShape` [batch, height, width, channels]. */
+  protected abstract geometry(batchShape: number[]): Conv2DInfo;
+
+  /** Height and width of the output, from the geometry. */
+  protected abstract outputSize(info: Conv2DInfo): [number, number];
+
+  /** The geometry, with an op's error re-thrown as this layer's. */
+  protected info(batchShape: number[]): Conv2DInfo {
+    try {
+      return this.geometry(batchShape);
+    } catch (error) {
+      return asLayerError(this, error);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
+      );
+    }
+    return [...this.outputSize(this.info([1, ...inputShape])), this.filters];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const shape = this.kernelShape(inputShape[2]);
+    const [kh, kw, a, b] = shape;
+    // Keras reads the fans off the kernel's shape: its last two axes, times the window
+    const values = initialize(
+      this.kernelInitializer,
+      kh * kw * a * b,
+      kh * kw * a,
+      kh * kw * b,
+      `${this.name}: kernel ${formatShape(shape)}`,
+    );
+    this.kernel = this.addWeight('kernel', shape, values);
+    if (this.useBias) {
+      const bias = initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`);
+      this.bias = this.addWeight('bias', [this.filters], bias);
+    }
+  }
+
+  /** The gradient shape backward expects, checked against the cache's geometry. */
+  protected checkGradient(dy: Tensor<'float32'>, info: Conv2DInfo): void {
+    const [h, w] = this.outputSize(info);
+    const expected = [info.batch, h, w, this.filters];
+    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: this.dilationRate,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: { class_name: kerasInitializerClass(this.kernelInitializer), config: {} },
+      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+    };
+  }
+}
