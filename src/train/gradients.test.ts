@@ -199,113 +199,101 @@ function undilate(g: tf.Tensor, [kh, kw, ci, co]: number[], [dh, dw]: [number, n
 }
 
 forEachBackend(() => {
-  describe('conv2d gradients', () => {
-    it('match tf.grads of tf.conv2d on random cases (strides 1–2, SAME/VALID, dilation, 1–4 channels)', () => {
-      let worst = 0;
-      for (let index = 0; index < 60; index++) {
-        const rng = caseRng('conv2d grads', index);
+  /** A convolution whose input and filter gradients are checked: how to build its geometry, its tfjs twin, its gradients and a float64 objective. */
+  interface ConvUnderTest {
+    name: string;
+    randomCase: (rng: Rng) => ConvCase;
+    info: (c: ConvCase) => { batch: number; outHeight: number; outWidth: number; outChannels: number };
+    tfOp: (x: tf.Tensor4D, f: tf.Tensor4D, strides: [number, number], pad: 'same' | 'valid') => tf.Tensor;
+    inputGrad: (dy: Tensor<'float32'>, f: Tensor<'float32'>, c: ConvCase) => Tensor<'float32'>;
+    filterGrad: (x: Tensor<'float32'>, dy: Tensor<'float32'>, c: ConvCase) => Tensor<'float32'>;
+    objective: typeof convObjective;
+    /** Cases checked by finite differences. */
+    tiny: number;
+  }
+
+  const settingsOf = (c: ConvCase) => ({ strides: c.strides, dilations: c.dilations, padding: c.pad });
+  const CONVOLUTIONS: ConvUnderTest[] = [
+    {
+      name: 'conv2d',
+      randomCase: randomConvCase,
+      info: (c) => conv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC'),
+      tfOp: (x, f, strides, pad) => tf.conv2d(x, f, strides, pad),
+      inputGrad: (dy, f, c) => conv2dInputGrad(dy, f, conv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC')),
+      filterGrad: (x, dy, c) => conv2dFilterGrad(x, dy, conv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC')),
+      objective: convObjective,
+      tiny: 12,
+    },
+    {
+      name: 'depthwiseConv2d',
+      // the last filter axis is the channel multiplier (1–3)
+      randomCase: (rng) => {
         const c = randomConvCase(rng);
-        const context = `case ${index}: ${JSON.stringify(c)}`;
-        const info = conv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
+        c.fs[3] = rng.int(1, 3);
+        return c;
+      },
+      info: (c) => depthwiseConv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC'),
+      tfOp: (x, f, strides, pad) => tf.depthwiseConv2d(x, f, strides, pad),
+      inputGrad: (dy, f, c) => depthwiseConv2dInputGrad(dy, f, depthwiseConv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC')),
+      filterGrad: (x, dy, c) => depthwiseConv2dFilterGrad(x, dy, depthwiseConv2dInfo(settingsOf(c), c.xs, c.fs, 'NHWC')),
+      objective: depthwiseObjective,
+      tiny: 16,
+    },
+  ];
+
+  for (const conv of CONVOLUTIONS) {
+    describe(`${conv.name} gradients`, () => {
+      /** A random case: its settings, input, filters, and a gradient of the output's shape. */
+      const draw = (suite: string, index: number) => {
+        const rng = caseRng(`${conv.name} ${suite}`, index);
+        const c = conv.randomCase(rng);
+        const info = conv.info(c);
         const x = f32(rng, c.xs);
         const f = f32(rng, c.fs);
         const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
-        // tfjs has no gradient for dilated conv2d, so the dilation goes into a zero-filled filter.
-        const dilated = dilateFilter(f, c.dilations);
-        const [dxTf, dfDilated] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad.toLowerCase() as 'same'),
-        )([tfOf(x), tfOf(dilated)], tfOf(dy));
-        const dfTf = undilate(dfDilated, c.fs, c.dilations);
-        const dx = conv2dInputGrad(dy, f, info);
-        const df = conv2dFilterGrad(x, dy, info);
-        expect(dx.shape).toEqual(c.xs);
-        expect(df.shape).toEqual(c.fs);
-        expectClose(dx, values(dxTf), 1e-5, `${context} dx`);
-        expectClose(df, dfTf, 1e-5, `${context} dfilter`);
-        worst = Math.max(worst, maxDiff(dx.data, values(dxTf)), maxDiff(df.data, dfTf));
-      }
-      reportDiff('conv2d input/filter gradients vs tf.grads', worst);
+        return { c, x, f, dy, context: `case ${index}: ${JSON.stringify(c)}` };
+      };
+
+      it(`match tf.grads of tf.${conv.name} on random cases (strides 1–2, SAME/VALID, dilation, 1–4 channels)`, () => {
+        let worst = 0;
+        for (let index = 0; index < 60; index++) {
+          const { c, x, f, dy, context } = draw('grads', index);
+          // tfjs has no gradient for dilated convolutions, so the dilation goes into a zero-filled filter
+          const [dxTf, dfDilated] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            conv.tfOp(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad.toLowerCase() as 'same'),
+          )([tfOf(x), tfOf(dilateFilter(f, c.dilations))], tfOf(dy));
+          const dfTf = undilate(dfDilated, c.fs, c.dilations);
+          const dx = conv.inputGrad(dy, f, c);
+          const df = conv.filterGrad(x, dy, c);
+          expect(dx.shape).toEqual(c.xs);
+          expect(df.shape).toEqual(c.fs);
+          expectClose(dx, values(dxTf), 1e-5, `${context} dx`);
+          expectClose(df, dfTf, 1e-5, `${context} dfilter`);
+          worst = Math.max(worst, maxDiff(dx.data, values(dxTf)), maxDiff(df.data, dfTf));
+        }
+        reportDiff(`${conv.name} input/filter gradients vs tf.grads`, worst);
+      });
+
+      it(`match central finite differences of a float64 ${conv.name} on tiny cases`, () => {
+        let worst = 0;
+        for (let index = 0; index < conv.tiny; index++) {
+          const { c, x, f, dy, context } = draw('fd', index);
+          const [x64, f64, dy64] = [Float64Array.from(x.data), Float64Array.from(f.data), Float64Array.from(dy.data)];
+          const objective = (xv: Float64Array, fv: Float64Array) => conv.objective(xv, c.xs, fv, c.fs, dy64, c.strides, c.dilations, c.pad);
+          const dxNum = numericGrad((v) => objective(v, f64), x64);
+          const dfNum = numericGrad((v) => objective(x64, v), f64);
+          const dx = conv.inputGrad(dy, f, c);
+          const df = conv.filterGrad(x, dy, c);
+          expectClose(dx, dxNum, 1e-5, `${context} dx`);
+          expectClose(df, dfNum, 1e-5, `${context} dfilter`);
+          worst = Math.max(worst, maxDiff(dx.data, dxNum), maxDiff(df.data, dfNum));
+        }
+        reportDiff(`${conv.name} gradients vs finite differences`, worst);
+      });
     });
+  }
 
-    it('match central finite differences of a float64 convolution on tiny cases', () => {
-      for (let index = 0; index < 12; index++) {
-        const rng = caseRng('conv2d fd', index);
-        const c = randomConvCase(rng);
-        const context = `case ${index}: ${JSON.stringify(c)}`;
-        const info = conv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
-        const x = f32(rng, c.xs);
-        const f = f32(rng, c.fs);
-        const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
-        const [x64, f64, dy64] = [Float64Array.from(x.data), Float64Array.from(f.data), Float64Array.from(dy.data)];
-        const s = c.strides;
-        const d = c.dilations;
-        const dxNum = numericGrad((v) => convObjective(v, c.xs, f64, c.fs, dy64, s, d, c.pad), x64);
-        const dfNum = numericGrad((v) => convObjective(x64, c.xs, v, c.fs, dy64, s, d, c.pad), f64);
-        expectClose(conv2dInputGrad(dy, f, info), dxNum, 1e-5, `${context} dx`);
-        expectClose(conv2dFilterGrad(x, dy, info), dfNum, 1e-5, `${context} dfilter`);
-      }
-    });
-  });
-
-  describe('depthwiseConv2d gradients', () => {
-    /** A conv case with the last filter axis as the channel multiplier (1–3). */
-    function randomDepthwiseCase(rng: Rng): ConvCase {
-      const c = randomConvCase(rng);
-      c.fs[3] = rng.int(1, 3);
-      return c;
-    }
-
-    it('match tf.grads of tf.depthwiseConv2d on random cases (strides 1–2, SAME/VALID, dilation, multipliers 1–3)', () => {
-      let worst = 0;
-      for (let index = 0; index < 60; index++) {
-        const rng = caseRng('depthwise grads', index);
-        const c = randomDepthwiseCase(rng);
-        const context = `case ${index}: ${JSON.stringify(c)}`;
-        const info = depthwiseConv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
-        const x = f32(rng, c.xs);
-        const f = f32(rng, c.fs);
-        const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
-        // tfjs has no gradient for dilated depthwise convolution either: the dilation goes into a zero-filled filter
-        const dilated = dilateFilter(f, c.dilations);
-        const [dxTf, dfDilated] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad.toLowerCase() as 'same'),
-        )([tfOf(x), tfOf(dilated)], tfOf(dy));
-        const dfTf = undilate(dfDilated, c.fs, c.dilations);
-        const dx = depthwiseConv2dInputGrad(dy, f, info);
-        const df = depthwiseConv2dFilterGrad(x, dy, info);
-        expect(dx.shape).toEqual(c.xs);
-        expect(df.shape).toEqual(c.fs);
-        expectClose(dx, values(dxTf), 1e-5, `${context} dx`);
-        expectClose(df, dfTf, 1e-5, `${context} dfilter`);
-        worst = Math.max(worst, maxDiff(dx.data, values(dxTf)), maxDiff(df.data, dfTf));
-      }
-      reportDiff('depthwiseConv2d input/filter gradients vs tf.grads', worst);
-    });
-
-    it('match central finite differences of a float64 depthwise convolution on tiny cases', () => {
-      let worst = 0;
-      for (let index = 0; index < 16; index++) {
-        const rng = caseRng('depthwise fd', index);
-        const c = randomDepthwiseCase(rng);
-        const context = `case ${index}: ${JSON.stringify(c)}`;
-        const info = depthwiseConv2dInfo({ strides: c.strides, dilations: c.dilations, padding: c.pad }, c.xs, c.fs, 'NHWC');
-        const x = f32(rng, c.xs);
-        const f = f32(rng, c.fs);
-        const dy = f32(rng, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
-        const [x64, f64, dy64] = [Float64Array.from(x.data), Float64Array.from(f.data), Float64Array.from(dy.data)];
-        const s = c.strides;
-        const d = c.dilations;
-        const dxNum = numericGrad((v) => depthwiseObjective(v, c.xs, f64, c.fs, dy64, s, d, c.pad), x64);
-        const dfNum = numericGrad((v) => depthwiseObjective(x64, c.xs, v, c.fs, dy64, s, d, c.pad), f64);
-        const dx = depthwiseConv2dInputGrad(dy, f, info);
-        const df = depthwiseConv2dFilterGrad(x, dy, info);
-        expectClose(dx, dxNum, 1e-5, `${context} dx`);
-        expectClose(df, dfNum, 1e-5, `${context} dfilter`);
-        worst = Math.max(worst, maxDiff(dx.data, dxNum), maxDiff(df.data, dfNum));
-      }
-      reportDiff('depthwiseConv2d gradients vs finite differences', worst);
-    });
-
+  describe('depthwiseConv2d gradients of an empty batch', () => {
     it('of an empty batch: an empty input gradient and a zero filter gradient', () => {
       const info = depthwiseConv2dInfo({ padding: 'SAME' }, [0, 4, 4, 2], [3, 3, 2, 2], 'NHWC');
       const dy = new Tensor(new Float32Array(0), [0, 4, 4, 4], 'float32');
