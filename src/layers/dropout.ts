@@ -1,5 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import { globalRandom } from '../tensor/random.js';
+import { globalRandom, type Random } from '../tensor/random.js';
+import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -9,21 +10,24 @@ export interface DropoutLayerArgs extends LayerArgs {
 }
 
 /**
- * Keras' Dropout: while training, zeroes each value with probability `rate` and scales the
- * rest by 1 / (1 − rate); at inference it passes values through.
+ * What Keras' dropout layers share: while training, a random mask of 0 and 1 / (1 − rate)
+ * multiplies the values (and their gradient); at inference the values pass through.
  */
-export class Dropout extends Layer {
+export abstract class MaskedDropout extends Layer {
   readonly rate: number;
   private mask: Float32Array | undefined;
 
-  constructor(args: number | DropoutLayerArgs) {
+  protected constructor(className: string, defaultName: string, args: number | DropoutLayerArgs) {
     const options = typeof args === 'number' ? { rate: args } : args;
-    super('Dropout', 'dropout', layerOptions('Dropout', options, ['rate'], { shorthand: 'a rate' }));
+    super(className, defaultName, layerOptions(className, options, ['rate'], { shorthand: 'a rate' }));
     if (!(typeof options.rate === 'number' && options.rate >= 0 && options.rate < 1)) {
-      throw new ConvlensError(`Dropout '${this.name}': rate must be a number in [0, 1), got ${describeValue(options.rate)}`);
+      throw new ConvlensError(`${className} '${this.name}': rate must be a number in [0, 1), got ${describeValue(options.rate)}`);
     }
     this.rate = options.rate;
   }
+
+  /** The mask for inputs of `shape`: each value `keep` with probability 1 − rate, else 0. */
+  protected abstract drawMask(shape: readonly number[], keep: number, random: Random): Float32Array;
 
   computeOutputShape(inputShape: number[]): number[] {
     return inputShape;
@@ -34,28 +38,38 @@ export class Dropout extends Layer {
       this.mask = undefined;
       return x;
     }
-    const random = globalRandom();
-    const scale = 1 / (1 - this.rate);
-    const mask = new Float32Array(x.size);
-    const out = new Float32Array(x.size);
-    for (let i = 0; i < x.size; i++) {
-      mask[i] = random.next() >= this.rate ? scale : 0;
-      out[i] = x.data[i] * mask[i];
-    }
-    this.mask = mask;
-    return new Tensor(out, x.shape, 'float32');
+    this.mask = this.drawMask(x.shape, 1 / (1 - this.rate), globalRandom());
+    return new Tensor(times(x.data, this.mask), x.shape, 'float32');
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const mask = this.mask;
-    if (!mask) return dy;
-    const out = new Float32Array(dy.size);
-    for (let i = 0; i < out.length; i++) out[i] = dy.data[i] * mask[i];
-    return new Tensor(out, dy.shape, 'float32');
+    return this.mask ? new Tensor(times(dy.data, this.mask), dy.shape, 'float32') : dy;
   }
 
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), rate: this.rate };
+  }
+}
+
+function times(values: Float32Array, mask: Float32Array): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i] * mask[i];
+  return out;
+}
+
+/**
+ * Keras' Dropout: while training, zeroes each value with probability `rate` and scales the
+ * rest by 1 / (1 − rate); at inference it passes values through.
+ */
+export class Dropout extends MaskedDropout {
+  constructor(args: number | DropoutLayerArgs) {
+    super('Dropout', 'dropout', args);
+  }
+
+  protected drawMask(shape: readonly number[], keep: number, random: Random): Float32Array {
+    const mask = new Float32Array(sizeFromShape(shape));
+    for (let i = 0; i < mask.length; i++) mask[i] = random.next() >= this.rate ? keep : 0;
+    return mask;
   }
 }

@@ -90,3 +90,11 @@ function sampler(name: InitializerName, fanIn: number, fanOut: number, random: R
       return uniform(0.05);
   }
 }
+
+/** Keras' fan-in and fan-out of a weight of `shape` (`compute_fans`): a vector's length is both. */
+export function kerasFans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const receptiveField = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * receptiveField, shape[shape.length - 1] * receptiveField];
+}

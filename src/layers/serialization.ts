@@ -10,9 +10,11 @@ import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { chainOfLayers } from './functional_chain.js';
+import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
+import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
@@ -20,6 +22,7 @@ import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { Sequential } from './sequential.js';
+import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
 import { UpSampling2D, type UpSamplingInterpolation } from './up_sampling.js';
 import { type Padding2D, ZeroPadding2D } from './zero_padding.js';
@@ -103,6 +106,14 @@ const LAYERS: Record<string, LayerReader> = {
       return new Dropout({ ...base, rate: c.rate as number });
     },
   },
+  SpatialDropout2D: {
+    keys: ['rate', 'noise_shape', 'seed'],
+    make: (c, base) => {
+      if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
+      return new SpatialDropout2D({ ...base, rate: c.rate as number });
+    },
+  },
+  GaussianNoise: { keys: ['stddev', 'seed'], make: (c, base) => new GaussianNoise({ ...base, stddev: c.stddev as number }) },
   Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
   GlobalAveragePooling2D: globalPool(GlobalAveragePooling2D),
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
@@ -164,6 +175,30 @@ const LAYERS: Record<string, LayerReader> = {
         epsilon: (c.epsilon ?? 1e-3) as number,
         center: (c.center ?? true) as boolean,
         scale: (c.scale ?? true) as boolean,
+      });
+    },
+  },
+  LayerNormalization: {
+    keys: [
+      'axis',
+      'epsilon',
+      'center',
+      'scale',
+      'rms_scaling',
+      ...['beta', 'gamma'].flatMap((w) => ['initializer', 'regularizer', 'constraint'].map((k) => `${w}_${k}`)),
+    ],
+    make: (c, base) => {
+      // Keras 3's rms_scaling divides by the root mean square, without the mean: another formula
+      if (c.rms_scaling !== undefined && c.rms_scaling !== false)
+        throw unsupported(`rms_scaling ${describeValue(c.rms_scaling)}`, 'only false');
+      return new LayerNormalization({
+        ...base,
+        axis: (c.axis ?? -1) as number[],
+        epsilon: (c.epsilon ?? 1e-3) as number,
+        center: (c.center ?? true) as boolean,
+        scale: (c.scale ?? true) as boolean,
+        betaInitializer: initializerFrom(c.beta_initializer),
+        gammaInitializer: initializerFrom(c.gamma_initializer),
       });
     },
   },

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
 import type { ModelJson } from '../../src/layers/artifacts.js';
 import type { Sequential } from '../../src/layers/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -38,20 +39,34 @@ export function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightD
 /**
  * Trains both models (the same starting weights) with plain SGD on the same data, in order, and
  * checks that tfjs-layers' losses and final weights match ours: the forward pass and every
- * gradient of the layers in between.
+ * gradient of the layers in between. `theirWeights` gives tfjs' weights in our order, where its
+ * model-wide order differs (by default `theirs.getWeights()`); `theirCallbacks` go to tfjs' fit.
  */
 export async function expectSameSgdFit(
   ours: Sequential,
   theirs: tfl.LayersModel,
   x: Tensor,
   y: Tensor,
-  { epochs = 3, batchSize = x.shape[0], learningRate = 0.5 }: { epochs?: number; batchSize?: number; learningRate?: number } = {},
+  {
+    epochs = 3,
+    batchSize = x.shape[0],
+    learningRate = 0.5,
+    theirWeights = () => theirs.getWeights(),
+    theirCallbacks,
+  }: {
+    epochs?: number;
+    batchSize?: number;
+    learningRate?: number;
+    theirWeights?: () => tf.Tensor[];
+    theirCallbacks?: tfl.CustomCallbackArgs;
+  } = {},
 ): Promise<void> {
   ours.compile({ optimizer: new SGD({ learningRate }), loss: 'categoricalCrossentropy' });
   theirs.compile({ optimizer: tf.train.sgd(learningRate), loss: 'categoricalCrossentropy' });
   const history = await ours.fit(x, y, { epochs, batchSize, shuffle: false });
-  const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs, batchSize, shuffle: false, verbose: 0 });
+  const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs, batchSize, shuffle: false, verbose: 0, callbacks: theirCallbacks });
   expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
-  const theirWeights = theirs.getWeights();
-  for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
+  const expectedWeights = theirWeights();
+  expect(expectedWeights.length, 'number of weights').toBe(ours.weights.length);
+  for (const [i, w] of ours.getWeights().entries()) expectClose(w, expectedWeights[i].dataSync(), 1e-4, ours.weights[i].name);
 }
