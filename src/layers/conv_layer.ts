@@ -9,22 +9,15 @@ import { type InitializerName, initialize, initializerName, kerasInitializerClas
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 /** What Keras' Conv2D and Conv2DTranspose take alike. */
-export interface ConvLayerOptions {
+export interface ConvLayerOptions extends ConvWindowOptions {
   filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  /** Keras' default is 'valid'. */
-  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
-  dilationRate?: number | [number, number];
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
 }
 
-const CONV_OPTION_KEYS = [
+export const CONV_OPTION_KEYS = [
   'filters',
   'kernelSize',
   'strides',
@@ -37,24 +30,43 @@ const CONV_OPTION_KEYS = [
   'biasInitializer',
 ] as const;
 
-/** The checked settings of a convolution layer, with Keras' defaults. */
-interface ConvSettings {
-  filters: number;
+/** Where a convolution layer's window goes: what Conv2D, DepthwiseConv2D and SeparableConv2D take alike. */
+export interface ConvWindowOptions {
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  /** Keras' default is 'valid'. */
+  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  dataFormat?: DataFormat;
+  dilationRate?: number | [number, number];
+}
+
+export interface ConvWindowSettings {
   kernelSize: [number, number];
   strides: [number, number];
   padding: 'valid' | 'same';
   dilationRate: [number, number];
+}
+
+/** The checked settings of a convolution layer, with Keras' defaults. */
+export interface ConvSettings extends ConvWindowSettings {
+  filters: number;
   activation: ActivationName;
   useBias: boolean;
   kernelInitializer: InitializerName;
   biasInitializer: InitializerName;
 }
 
-/** Checks a convolution layer's options (`where` names the layer in errors) and fills in Keras' defaults. */
-function convSettings(where: string, args: ConvLayerOptions): ConvSettings {
-  if (!Number.isInteger(args.filters) || args.filters < 1) {
-    throw new ConvlensError(`${where}: filters must be a positive integer, got ${describeValue(args.filters)}`);
+/** A count option such as filters or depthMultiplier: a positive integer, or an error naming the layer. */
+export function positiveInteger(where: string, key: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new ConvlensError(`${where}: ${key} must be a positive integer, got ${describeValue(value)}`);
   }
+  return value as number;
+}
+
+/** Checks a convolution layer's window options (`where` names the layer in errors), with Keras' defaults. */
+export function convWindowSettings(where: string, args: ConvWindowOptions): ConvWindowSettings {
   const kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
   const strides = positivePair(where, 'strides', args.strides ?? 1);
   const dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
@@ -65,12 +77,14 @@ function convSettings(where: string, args: ConvLayerOptions): ConvSettings {
   }
   const padding = paddingArg(where, args.padding);
   checkDataFormat(where, args.dataFormat);
+  return { kernelSize, strides, padding, dilationRate };
+}
+
+/** Checks a convolution layer's options (`where` names the layer in errors) and fills in Keras' defaults. */
+export function convSettings(where: string, args: ConvLayerOptions): ConvSettings {
   return {
-    filters: args.filters,
-    kernelSize,
-    strides,
-    padding,
-    dilationRate,
+    filters: positiveInteger(where, 'filters', args.filters),
+    ...convWindowSettings(where, args),
     activation: activationName(where, args.activation),
     useBias: booleanArg(where, 'useBias', args.useBias, true),
     kernelInitializer: initializerName(where, args.kernelInitializer ?? 'glorotUniform'),

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { expectSameSgdFit, f32, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { expectSameSgdFit, f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
@@ -21,21 +21,6 @@ import {
 } from './index.js';
 
 beforeEach(() => resetNames());
-
-/** tfjs-layers' save of `model`, as the artifacts fromArtifacts reads. */
-async function tfjsSaved(model: tfl.LayersModel): Promise<{ modelJson: Record<string, unknown>; weightData: ArrayBuffer }> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return {
-    modelJson: { modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }] },
-    weightData: saved!.weightData as ArrayBuffer,
-  };
-}
 
 type Config = Omit<DepthwiseConv2DLayerArgs, 'name' | 'inputShape'>;
 

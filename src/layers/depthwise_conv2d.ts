@@ -6,20 +6,14 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
-import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { asLayerError, booleanArg, layerOptions } from './args.js';
+import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
-export interface DepthwiseConv2DLayerArgs extends LayerArgs {
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  /** Keras' default is 'valid'. */
-  padding?: 'valid' | 'same' | 'VALID' | 'SAME';
+export interface DepthwiseConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
   /** Output channels per input channel (Keras' default 1). */
   depthMultiplier?: number;
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
-  dilationRate?: number | [number, number];
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
   depthwiseInitializer?: string;
@@ -67,21 +61,13 @@ export class DepthwiseConv2D extends Layer {
       layerOptions('DepthwiseConv2D', args, KEYS, { positional: "Keras' DepthwiseConv2D(3) is new DepthwiseConv2D({ kernelSize: 3 })" }),
     );
     const where = `DepthwiseConv2D '${this.name}'`;
-    this.kernelSize = positivePair(where, 'kernelSize', args.kernelSize);
-    this.strides = positivePair(where, 'strides', args.strides ?? 1);
-    this.dilationRate = positivePair(where, 'dilationRate', args.dilationRate ?? 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new ConvlensError(
-        `${where}: strides ${describeValue(this.strides)} and dilationRate ${describeValue(this.dilationRate)} cannot both be above 1, as in Keras (one of them must be 1)`,
-      );
-    }
-    const multiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(multiplier) || multiplier < 1) {
-      throw new ConvlensError(`${where}: depthMultiplier must be a positive integer, got ${describeValue(args.depthMultiplier)}`);
-    }
-    this.depthMultiplier = multiplier;
-    this.padding = paddingArg(where, args.padding);
-    checkDataFormat(where, args.dataFormat);
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+    } = convWindowSettings(where, args));
+    this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
     this.activation = activationName(where, args.activation);
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');

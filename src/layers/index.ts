@@ -2,6 +2,7 @@ export { Activation, type ActivationLayerArgs } from './activation.js';
 export type { ActivationIdentifier } from './activations.js';
 export type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 export { BatchNormalization, type BatchNormalizationLayerArgs } from './batch_normalization.js';
+export type { BorderPairs, Borders2D } from './borders.js';
 export {
   type Callbacks,
   EarlyStopping,
@@ -13,6 +14,7 @@ export {
 } from './callbacks.js';
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Conv2DTranspose, type Conv2DTransposeLayerArgs } from './conv2d_transpose.js';
+export { Cropping2D, type Cropping2DLayerArgs } from './cropping.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
 export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
@@ -32,6 +34,7 @@ export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPo
 export { ReLU, type ReLULayerArgs } from './relu.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { Reshape, type ReshapeLayerArgs } from './reshape.js';
+export { SeparableConv2D, type SeparableConv2DLayerArgs } from './separable_conv2d.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';

@@ -15,6 +15,7 @@ import { Dense } from './dense.js';
 import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
+import { SeparableConv2D } from './separable_conv2d.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
 export interface CompileArgs {
@@ -438,6 +439,7 @@ export class Sequential {
       last instanceof Conv2D ||
       last instanceof Conv2DTranspose ||
       last instanceof DepthwiseConv2D ||
+      last instanceof SeparableConv2D ||
       last instanceof Activation
       ? last.activation
       : undefined;
@@ -726,6 +728,7 @@ function reluOutput(layer: Layer): boolean {
     (layer instanceof Conv2D ||
       layer instanceof Conv2DTranspose ||
       layer instanceof DepthwiseConv2D ||
+      layer instanceof SeparableConv2D ||
       layer instanceof Dense ||
       layer instanceof Activation) &&
     layer.activation === 'relu'

@@ -692,14 +692,14 @@ describe('load errors', () => {
   it('unsupported layers and features are named', () => {
     const cases: [string, (json: ModelJson & Record<string, unknown>) => void, string | RegExp][] = [
       [
-        'SeparableConv2D',
+        'Conv3D',
         (j) => {
           j.modelTopology.config.layers[1] = {
-            class_name: 'SeparableConv2D',
-            config: { name: 'separable_conv2d', filters: 2, kernel_size: [2, 2] },
+            class_name: 'Conv3D',
+            config: { name: 'conv3d', filters: 2, kernel_size: [2, 2, 2] },
           };
         },
-        /^fromArtifacts: layer 1 'separable_conv2d' \(SeparableConv2D\): layer class SeparableConv2D is not supported \(supported: Conv2D, .*MaxPooling2D, .*BatchNormalization.*\)$/,
+        /^fromArtifacts: layer 1 'conv3d' \(Conv3D\): layer class Conv3D is not supported \(supported: Conv2D, .*SeparableConv2D, .*MaxPooling2D, .*Cropping2D, .*BatchNormalization.*\)$/,
       ],
       [
         'channels_first',

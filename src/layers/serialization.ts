@@ -3,8 +3,10 @@ import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 import { BatchNormalization } from './batch_normalization.js';
+import type { Borders2D } from './borders.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d_transpose.js';
+import { Cropping2D } from './cropping.js';
 import { Dense } from './dense.js';
 import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
@@ -21,18 +23,22 @@ import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
+import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
 import { UpSampling2D, type UpSamplingInterpolation } from './up_sampling.js';
-import { type Padding2D, ZeroPadding2D } from './zero_padding.js';
+import { ZeroPadding2D } from './zero_padding.js';
 
 type Config = Record<string, unknown>;
+
+/** The shape the weights manifest gives a layer's weight (e.g. 'depthwise_kernel'), if it lists one. */
+type SavedShape = (layerName: string | undefined, weightName: string) => number[] | undefined;
 
 /** How to read one Keras layer class: the config keys it knows, and our layer from them. */
 interface LayerReader {
   keys: readonly string[];
-  make: (c: Config, base: LayerArgs) => Layer;
+  make: (c: Config, base: LayerArgs, savedShape: SavedShape) => Layer;
 }
 
 /** Keys any layer's config may have; buildLayers reads them (or checks them, for dtype and data_format). */
@@ -65,6 +71,21 @@ const DEPTHWISE_KEYS = [
   'bias_constraint',
 ];
 
+/**
+ * SeparableConv2D's keys: DepthwiseConv2D's, its 1×1 step's (pointwise_*) and filters; Keras 2
+ * also writes Conv's kernel_* keys, which the layer does not use.
+ */
+const SEPARABLE_KEYS = [
+  'filters',
+  ...DEPTHWISE_KEYS,
+  'pointwise_initializer',
+  'pointwise_regularizer',
+  'pointwise_constraint',
+  'kernel_initializer',
+  'kernel_regularizer',
+  'kernel_constraint',
+];
+
 const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPooling2D): LayerReader => ({
   keys: ['keepdims'],
   make: (c, base) => new Pool({ ...base, keepdims: (c.keepdims ?? false) as boolean }),
@@ -83,6 +104,7 @@ const LAYERS: Record<string, LayerReader> = {
     make: conv2dTranspose,
   },
   DepthwiseConv2D: { keys: DEPTHWISE_KEYS, make: depthwiseConv2d },
+  SeparableConv2D: { keys: SEPARABLE_KEYS, make: separableConv2d },
   Dense: {
     keys: ['units', ...WEIGHTS_KEYS],
     make: (c, base) =>
@@ -120,7 +142,8 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
   Reshape: { keys: ['target_shape'], make: (c, base) => new Reshape({ ...base, targetShape: c.target_shape as number[] }) },
-  ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Padding2D }) },
+  ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Borders2D }) },
+  Cropping2D: { keys: ['cropping'], make: (c, base) => new Cropping2D({ ...base, cropping: c.cropping as Borders2D }) },
   UpSampling2D: {
     keys: ['size', 'interpolation'],
     make: (c, base) =>
@@ -210,14 +233,21 @@ function checkUngrouped(c: Config): void {
   }
 }
 
-/** Conv2D's and Conv2DTranspose's options from Keras' config. */
-function convOptions(c: Config) {
+/** Where a convolution's window goes, from Keras' config (Keras' defaults for what it leaves out). */
+function windowOptions(c: Config) {
   return {
-    filters: c.filters as number,
     kernelSize: c.kernel_size as [number, number],
     strides: (c.strides ?? 1) as [number, number],
     padding: (c.padding ?? 'valid') as 'valid',
     dilationRate: (c.dilation_rate ?? 1) as [number, number],
+  };
+}
+
+/** Conv2D's and Conv2DTranspose's options from Keras' config. */
+function convOptions(c: Config) {
+  return {
+    filters: c.filters as number,
+    ...windowOptions(c),
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
     ...initializers(c),
@@ -241,14 +271,28 @@ function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
   checkUngrouped(c);
   return new DepthwiseConv2D({
     ...base,
-    kernelSize: c.kernel_size as [number, number],
-    strides: (c.strides ?? 1) as [number, number],
-    padding: (c.padding ?? 'valid') as 'valid',
+    ...windowOptions(c),
     depthMultiplier: (c.depth_multiplier ?? 1) as number,
-    dilationRate: (c.dilation_rate ?? 1) as [number, number],
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
     depthwiseInitializer: initializerFrom(c.depthwise_initializer),
+    biasInitializer: initializerFrom(c.bias_initializer),
+  });
+}
+
+function separableConv2d(c: Config, base: LayerArgs, savedShape: SavedShape): Layer {
+  checkUngrouped(c);
+  // tfjs-layers 4 leaves depth_multiplier out of the configs it writes: its depthwise kernel's last axis is the multiplier
+  const savedMultiplier = savedShape(base.name, 'depthwise_kernel')?.[3];
+  return new SeparableConv2D({
+    ...base,
+    filters: c.filters as number,
+    ...windowOptions(c),
+    depthMultiplier: (c.depth_multiplier ?? savedMultiplier ?? 1) as number,
+    activation: activation(c.activation),
+    useBias: (c.use_bias ?? true) as boolean,
+    depthwiseInitializer: initializerFrom(c.depthwise_initializer),
+    pointwiseInitializer: initializerFrom(c.pointwise_initializer),
     biasInitializer: initializerFrom(c.bias_initializer),
   });
 }
@@ -370,7 +414,7 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
 }
 
 /** Builds our layers from Keras layer configs; errors name the layer and what is wrong. */
-function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVersion: unknown): Layer[] {
+function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVersion: unknown, savedShape: SavedShape): Layer[] {
   // Keras 3 may record the input shape only on the model, as build_input_shape.
   let inputShape = Array.isArray(buildInputShape) ? declaredInputShape({ batch_shape: buildInputShape }) : undefined;
   const layers: Layer[] = [];
@@ -392,7 +436,7 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVer
       if (declared) base.inputShape = declared;
       checkKeys(className, config, reader);
       checkHardSigmoid(config, kerasVersion);
-      layers.push(reader.make(config, base));
+      layers.push(reader.make(config, base, savedShape));
     } catch (error) {
       if (error instanceof Unsupported || error instanceof ConvlensError) {
         throw new ConvlensError(`fromArtifacts: ${label}: ${error.message}`);
@@ -474,6 +518,22 @@ function checkSpec(spec: WeightSpec): number {
   return sizeFromShape(spec.shape) * 4;
 }
 
+/** Whether a manifest entry's name is weight `name` ('conv2d/kernel'): tfjs' are ('conv2d_Conv2D1/kernel'; the converter may prefix a scope or add ':0'). */
+function namesWeight(specName: string, name: string): boolean {
+  const bare = specName.replace(/:0$/, '');
+  return bare === name || bare.endsWith(`/${name}`);
+}
+
+/** Looks up a weight's shape in a manifest (before it is checked, so anything unexpected is simply not found). */
+function savedShapes(manifest: unknown): SavedShape {
+  const specs = Array.isArray(manifest) ? manifest.flatMap((group) => (Array.isArray(group?.weights) ? group.weights : [])) : [];
+  return (layerName, weightName) => {
+    if (layerName === undefined) return undefined;
+    const spec = specs.find((s) => typeof s?.name === 'string' && namesWeight(s.name, `${layerName}/${weightName}`));
+    return Array.isArray(spec?.shape) ? spec.shape : undefined;
+  };
+}
+
 function isArtifacts(value: unknown): value is ModelArtifacts {
   return typeof value === 'object' && value !== null && 'modelJson' in value && 'weightData' in value;
 }
@@ -492,8 +552,8 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
   // what model.toArtifacts() gives, as one object
   if (weightData === undefined && isArtifacts(modelJson)) return fromArtifacts(modelJson.modelJson, modelJson.weightData);
   const { name, layers: layersJson, buildInputShape, kerasVersion } = sequentialLayers(modelJson);
-  const model = new Sequential(buildLayers(layersJson, buildInputShape, kerasVersion), name ? { name } : {});
   const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
+  const model = new Sequential(buildLayers(layersJson, buildInputShape, kerasVersion, savedShapes(manifest)), name ? { name } : {});
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
     throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
   }
@@ -520,10 +580,8 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
       `fromArtifacts: the weights manifest lists ${entries.length} weights, the model has ${weights.length} (${weights.map((w) => w.name).join(', ')})`,
     );
   }
-  // Match by name (tfjs: 'conv2d_Conv2D1/kernel'; the converter may prefix a scope or add ':0'),
-  // and fall back to manifest order when the names do not all match.
-  const bare = (n: string) => n.replace(/:0$/, '');
-  const byName = weights.map((w) => entries.filter((e) => bare(e.spec.name) === w.name || bare(e.spec.name).endsWith(`/${w.name}`)));
+  // Match by name, and fall back to manifest order when the names do not all match.
+  const byName = weights.map((w) => entries.filter((e) => namesWeight(e.spec.name, w.name)));
   const matched = byName.every((m) => m.length === 1) ? byName.map((m) => m[0]) : entries;
   weights.forEach((w, i) => {
     const { spec, view } = matched[i];

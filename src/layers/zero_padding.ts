@@ -1,13 +1,14 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
+import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 /** The most float32 values one example's array may hold here. */
 const MAX_VALUES = 2 ** 31 - 1;
 
 /** n (all sides), [rows, cols] (each on both sides) or [[top, bottom], [left, right]], as Keras takes it. */
-export type Padding2D = number | [number, number] | [[number, number], [number, number]];
+export type Padding2D = Borders2D;
 
 export interface ZeroPadding2DLayerArgs extends LayerArgs {
   /** Rows and columns of zeros to add (default 1 on every side). */
@@ -19,14 +20,14 @@ export interface ZeroPadding2DLayerArgs extends LayerArgs {
 /** Keras' ZeroPadding2D: rows of zeros above and below each image, columns left and right. */
 export class ZeroPadding2D extends Layer {
   /** [[top, bottom], [left, right]]. */
-  readonly padding: [[number, number], [number, number]];
+  readonly padding: BorderPairs;
   protected override readonly exampleRank = 3;
 
   constructor(args: ZeroPadding2DLayerArgs = {}) {
     super('ZeroPadding2D', 'zero_padding2d', layerOptions('ZeroPadding2D', args, ['padding', 'dataFormat']));
     const where = `ZeroPadding2D '${this.name}'`;
     checkDataFormat(where, args.dataFormat);
-    this.padding = paddingPairs(where, args.padding ?? 1);
+    this.padding = borderPairs(where, 'padding', args.padding ?? 1);
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -49,68 +50,21 @@ export class ZeroPadding2D extends Layer {
     const [batch, height, width, channels] = x.shape;
     const [outHeight, outWidth] = this.computeOutputShape([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels).fill(0);
-    this.copyRows(x.data, out, [batch, height, width, channels], outWidth, 'pad');
+    copyInner(x.data, out, [batch, height, width, channels], this.padding, 'pad');
     return new Tensor(out, [batch, outHeight, outWidth, channels], 'float32');
   }
 
   /** The gradient of padding is a crop: the zeros take no part in what follows. */
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const [batch, , outWidth, channels] = dy.shape;
+    const [batch, , , channels] = dy.shape;
     const [height, width] = this.inputShape!;
     const dx = this.buffer('dx', batch * height * width * channels);
-    this.copyRows(dy.data, dx, [batch, height, width, channels], outWidth, 'crop');
+    copyInner(dy.data, dx, [batch, height, width, channels], this.padding, 'crop');
     return new Tensor(dx, [batch, height, width, channels], 'float32');
-  }
-
-  /** Copies each input row into its place in the padded image ('pad'), or back out of it ('crop'). */
-  private copyRows(
-    from: Float32Array,
-    to: Float32Array,
-    [batch, height, width, channels]: number[],
-    outWidth: number,
-    way: 'pad' | 'crop',
-  ): void {
-    const [[top, bottom], [left]] = this.padding;
-    const outHeight = height + top + bottom;
-    const rowLength = width * channels;
-    for (let n = 0; n < batch; n++) {
-      for (let r = 0; r < height; r++) {
-        const inner = (n * height + r) * rowLength;
-        const padded = ((n * outHeight + r + top) * outWidth + left) * channels;
-        if (way === 'pad') to.set(from.subarray(inner, inner + rowLength), padded);
-        else to.set(from.subarray(padded, padded + rowLength), inner);
-      }
-    }
   }
 
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), padding: this.padding, data_format: 'channels_last' };
   }
-}
-
-function paddingPairs(where: string, value: unknown): [[number, number], [number, number]] {
-  const count = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  if (count(value))
-    return [
-      [value, value],
-      [value, value],
-    ];
-  if (Array.isArray(value) && value.length === 2) {
-    const [rows, cols] = value;
-    if (count(rows) && count(cols))
-      return [
-        [rows, rows],
-        [cols, cols],
-      ];
-    const pair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && count(p[0]) && count(p[1]);
-    if (pair(rows) && pair(cols))
-      return [
-        [rows[0], rows[1]],
-        [cols[0], cols[1]],
-      ];
-  }
-  throw new ConvlensError(
-    `${where}: padding must be n, [rows, cols] or [[top, bottom], [left, right]] of whole numbers ≥ 0, got ${describeValue(value)}`,
-  );
 }

@@ -4,7 +4,7 @@ export { cast } from './cast.js';
 export type { DataFormat, ExplicitPadding, Padding, PaddingWord, Window2D } from './conv_util.js';
 export type { TensorInput } from './convert.js';
 export { expandDims } from './expand_dims.js';
-export { type Conv2DArgs, type DepthwiseConv2DArgs, nn, type Pool2DArgs } from './nn/index.js';
+export { type Conv2DArgs, type DepthwiseConv2DArgs, nn, type Pool2DArgs, type SeparableConv2DArgs } from './nn/index.js';
 export { oneHot } from './one_hot.js';
 export { max, mean, min, sum } from './reduce.js';
 export { reshape } from './reshape.js';

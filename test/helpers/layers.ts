@@ -36,6 +36,21 @@ export function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightD
   );
 }
 
+/** tfjs-layers' save of `model`, as the artifacts fromArtifacts reads. */
+export async function tfjsSaved(model: tfl.LayersModel): Promise<{ modelJson: Record<string, unknown>; weightData: ArrayBuffer }> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return {
+    modelJson: { modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }] },
+    weightData: saved!.weightData as ArrayBuffer,
+  };
+}
+
 /**
  * Trains both models (the same starting weights) with plain SGD on the same data, in order, and
  * checks that tfjs-layers' losses and final weights match ours: the forward pass and every

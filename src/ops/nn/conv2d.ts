@@ -5,7 +5,7 @@ import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkDataFormat, convWindowGeometry, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
 import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
-import { transpose } from '../transpose.js';
+import { throughNHWC } from './nhwc.js';
 
 export interface Conv2DArgs {
   /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
@@ -59,18 +59,12 @@ export function conv2dNHWC(
 export function conv2d(args: Conv2DArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'filters', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
-  let input = asTensor(OP, 'input', args.input, 'float32');
+  const input = asTensor(OP, 'input', args.input, 'float32');
   const filters = asTensor(OP, 'filters', args.filters, 'float32');
   checkRank(OP, 'input', input, [3, 4]);
   checkRank(OP, 'filters', filters, [4]);
   checkFloat(OP, 'input', input);
   checkFloat(OP, 'filters', filters);
   if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
-  const unbatched = input.rank === 3;
-  if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
-  if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
-  const info = conv2dInfo(args, input.shape, filters.shape, dataFormat);
-  let out: Tensor<'float32'> = conv2dNHWC(input as Tensor<'float32'>, filters, info);
-  if (dataFormat === 'NCHW') out = transpose(out, [0, 3, 1, 2]) as Tensor<'float32'>;
-  return unbatched ? new Tensor(out.data, out.shape.slice(1), 'float32') : out;
+  return throughNHWC(input, dataFormat, (x) => conv2dNHWC(x, filters, conv2dInfo(args, x.shape, filters.shape, dataFormat)));
 }

@@ -6,7 +6,7 @@ import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { type ConvWindowArgs, checkDataFormat, convWindowGeometry, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
 import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
-import { transpose } from '../transpose.js';
+import { throughNHWC } from './nhwc.js';
 
 export interface DepthwiseConv2DArgs {
   /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
@@ -21,26 +21,30 @@ export interface DepthwiseConv2DArgs {
 
 const OP = 'depthwiseConv2d';
 
-/** Works out the geometry of a depthwise convolution of NHWC `inShape` with a filter of `filterShape`, validating both. */
+/**
+ * Works out the geometry of a depthwise convolution of NHWC `inShape` with a filter of `filterShape`,
+ * validating both; errors name `op` and its filter argument (separableConv2d's is `depthwiseFilter`).
+ */
 export function depthwiseConv2dInfo(
   args: ConvWindowArgs,
   inShape: number[],
   filterShape: number[],
   dataFormat: DataFormat,
+  { op, filterArg }: { op: string; filterArg: string } = { op: OP, filterArg: 'filter' },
 ): DepthwiseConv2DInfo {
   const [batch, inHeight, inWidth, inChannels] = inShape;
   const [filterHeight, filterWidth, filterInChannels, channelMultiplier] = filterShape;
   if (filterShape.some((d) => d === 0)) {
     throw new ConvlensError(
-      `${OP}: filter must not have a zero-size dimension, got shape ${formatShape(filterShape)} ([filterHeight, filterWidth, inChannels, channelMultiplier], each at least 1)`,
+      `${op}: ${filterArg} must not have a zero-size dimension, got shape ${formatShape(filterShape)} ([filterHeight, filterWidth, inChannels, channelMultiplier], each at least 1)`,
     );
   }
   if (inChannels !== filterInChannels) {
     throw new ConvlensError(
-      `${OP}: input depth ${inChannels} does not match the filter's input depth ${filterInChannels} (filter shape ${formatShape(filterShape)} is [filterHeight, filterWidth, inChannels, channelMultiplier])`,
+      `${op}: input depth ${inChannels} does not match the ${filterArg}'s input depth ${filterInChannels} (${filterArg} shape ${formatShape(filterShape)} is [filterHeight, filterWidth, inChannels, channelMultiplier])`,
     );
   }
-  const geometry = convWindowGeometry(OP, args, inShape, [filterHeight, filterWidth], dataFormat);
+  const geometry = convWindowGeometry(op, args, inShape, [filterHeight, filterWidth], dataFormat);
   const outChannels = inChannels * channelMultiplier;
   return { batch, inHeight, inWidth, inChannels, outChannels, channelMultiplier, filterHeight, filterWidth, ...geometry };
 }
@@ -66,18 +70,14 @@ export function depthwiseConv2dNHWC(
 export function depthwiseConv2d(args: DepthwiseConv2DArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'filter', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
-  let input = asTensor(OP, 'input', args.input, 'float32');
+  const input = asTensor(OP, 'input', args.input, 'float32');
   const filter = asTensor(OP, 'filter', args.filter, 'float32');
   checkRank(OP, 'input', input, [3, 4]);
   checkRank(OP, 'filter', filter, [4]);
   checkFloat(OP, 'input', input);
   checkFloat(OP, 'filter', filter);
   if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
-  const unbatched = input.rank === 3;
-  if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
-  if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
-  const info = depthwiseConv2dInfo(args, input.shape, filter.shape, dataFormat);
-  let out = depthwiseConv2dNHWC(input as Tensor<'float32'>, filter, info);
-  if (dataFormat === 'NCHW') out = transpose(out, [0, 3, 1, 2]) as Tensor<'float32'>;
-  return unbatched ? new Tensor(out.data, out.shape.slice(1), 'float32') : out;
+  return throughNHWC(input, dataFormat, (x) =>
+    depthwiseConv2dNHWC(x, filter, depthwiseConv2dInfo(args, x.shape, filter.shape, dataFormat)),
+  );
 }

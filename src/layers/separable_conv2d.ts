@@ -1,0 +1,224 @@
+import { backend } from '../backend/registry.js';
+import { ConvlensError, describeValue } from '../errors.js';
+import { type SeparableConv2DInfo, separableConv2dInfo } from '../ops/nn/separable_conv2d.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type ActivationName, activationGrad } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { asLayerError, booleanArg, layerOptions } from './args.js';
+import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
+import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { Layer, type LayerArgs, type Weight } from './layer.js';
+
+export interface SeparableConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
+  /** Output channels of the 1×1 step. */
+  filters: number;
+  /** Channels the depthwise step makes of each input channel (Keras' default 1). */
+  depthMultiplier?: number;
+  activation?: ActivationIdentifier | null;
+  useBias?: boolean;
+  depthwiseInitializer?: string;
+  pointwiseInitializer?: string;
+  biasInitializer?: string;
+}
+
+const KEYS = [
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'depthMultiplier',
+  'dataFormat',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'depthwiseInitializer',
+  'pointwiseInitializer',
+  'biasInitializer',
+];
+
+/** What backward needs: the input, the depthwise step's output, the output, and z where the activation's gradient needs it. */
+interface SeparableCache {
+  x: Tensor<'float32'>;
+  depthwiseOut: Tensor<'float32'>;
+  y: Tensor<'float32'>;
+  z?: Tensor<'float32'>;
+  info: SeparableConv2DInfo;
+}
+
+/**
+ * Keras' SeparableConv2D: a depthwise convolution (each input channel with its own
+ * `depthMultiplier` kernels), then a 1×1 convolution into `filters` channels, plus a bias, then
+ * the activation. Weights `depthwise_kernel` [kh, kw, channels, depthMultiplier],
+ * `pointwise_kernel` [1, 1, channels · depthMultiplier, filters] and `bias` [filters], in Keras' order.
+ */
+export class SeparableConv2D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+  readonly depthMultiplier: number;
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly depthwiseInitializer: InitializerName;
+  readonly pointwiseInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private depthwiseKernel: Weight | undefined;
+  private pointwiseKernel: Weight | undefined;
+  private bias: Weight | undefined;
+  private cache: SeparableCache | undefined;
+  protected override readonly exampleRank = 3;
+
+  constructor(args: SeparableConv2DLayerArgs) {
+    super(
+      'SeparableConv2D',
+      'separable_conv2d',
+      layerOptions('SeparableConv2D', args, KEYS, {
+        positional: "Keras' SeparableConv2D(16, 3) is new SeparableConv2D({ filters: 16, kernelSize: 3 })",
+      }),
+    );
+    const where = `SeparableConv2D '${this.name}'`;
+    this.filters = positiveInteger(where, 'filters', args.filters);
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+    } = convWindowSettings(where, args));
+    this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
+    this.activation = activationName(where, args.activation);
+    this.useBias = booleanArg(where, 'useBias', args.useBias, true);
+    this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
+    this.pointwiseInitializer = initializerName(where, args.pointwiseInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+  }
+
+  private info(batchShape: number[]): SeparableConv2DInfo {
+    const channels = batchShape[3];
+    const depthwiseShape = [...this.kernelSize, channels, this.depthMultiplier];
+    const pointwiseShape = [1, 1, channels * this.depthMultiplier, this.filters];
+    try {
+      return separableConv2dInfo(
+        { strides: this.strides, dilations: this.dilationRate, padding: this.padding },
+        batchShape,
+        depthwiseShape,
+        pointwiseShape,
+        'NHWC',
+      );
+    } catch (error) {
+      return asLayerError(this, error);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (SeparableConv2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
+      );
+    }
+    const { pointwise } = this.info([1, ...inputShape]);
+    return [pointwise.outHeight, pointwise.outWidth, this.filters];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const [kh, kw] = this.kernelSize;
+    const channels = inputShape[2];
+    const depthwiseShape = [kh, kw, channels, this.depthMultiplier];
+    const mixed = channels * this.depthMultiplier;
+    const pointwiseShape = [1, 1, mixed, this.filters];
+    // Keras' fans for a 4-D kernel: the receptive field times its last two axes
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      depthwiseShape,
+      initialize(
+        this.depthwiseInitializer,
+        kh * kw * mixed,
+        kh * kw * channels,
+        kh * kw * this.depthMultiplier,
+        `${this.name}: depthwise_kernel ${formatShape(depthwiseShape)}`,
+      ),
+    );
+    this.pointwiseKernel = this.addWeight(
+      'pointwise_kernel',
+      pointwiseShape,
+      initialize(
+        this.pointwiseInitializer,
+        mixed * this.filters,
+        mixed,
+        this.filters,
+        `${this.name}: pointwise_kernel ${formatShape(pointwiseShape)}`,
+      ),
+    );
+    if (this.useBias) {
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`),
+      );
+    }
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const info = this.info(x.shape);
+    const { depthwise, pointwise } = info;
+    const mid = this.buffer('depthwise', depthwise.batch * depthwise.outHeight * depthwise.outWidth * depthwise.outChannels);
+    if (mid.length > 0) backend().depthwiseConv2d(x.data, this.depthwiseKernel!.value, depthwise, mid);
+    const depthwiseOut = new Tensor(mid, [depthwise.batch, depthwise.outHeight, depthwise.outWidth, depthwise.outChannels], 'float32');
+    // the bias and a ReLU are applied by the 1×1 step's kernel as it writes each output; other activations follow it
+    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const { batch, outHeight, outWidth, outChannels } = pointwise;
+    const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
+    if (out.length > 0) backend().conv2d(mid, this.pointwiseKernel!.value, pointwise, out, { bias: this.bias?.value, activation: fused });
+    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
+    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
+    this.logits = keepsLogits(this.activation) ? z : undefined;
+    this.cache = training ? { x, depthwiseOut, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
+    return y;
+  }
+
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!this.cache) throw new ConvlensError(`${this.name} (SeparableConv2D): backward needs a forward pass in training mode first`);
+    const { x, depthwiseOut, y, z, info } = this.cache;
+    const { depthwise, pointwise } = info;
+    const expected = [pointwise.batch, pointwise.outHeight, pointwise.outWidth, pointwise.outChannels];
+    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (SeparableConv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+    // the 1×1 step as Conv2D's backward (ReLU's gradient applied by the backend on the way), giving
+    // the gradient of the depthwise step's output; then the depthwise step as DepthwiseConv2D's
+    const relu = !preActivation && this.activation === 'relu';
+    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy, z);
+    const dMid = this.buffer('dDepthwise', depthwiseOut.size);
+    backend().conv2dBackward(depthwiseOut.data, this.pointwiseKernel!.value, dz.data, pointwise, {
+      dFilters: this.pointwiseKernel!.grad,
+      dBias: this.bias?.grad,
+      dx: dMid,
+      reluOutput: relu ? y.data : undefined,
+    });
+    backend().depthwiseConv2dBackpropFilter(x.data, dMid, depthwise, this.depthwiseKernel!.grad);
+    if (!needInputGrad) return undefined;
+    const dx = this.buffer('dx', x.size);
+    backend().depthwiseConv2dBackpropInput(dMid, this.depthwiseKernel!.value, depthwise, dx);
+    return new Tensor(dx, x.shape, 'float32');
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: this.dilationRate,
+      depth_multiplier: this.depthMultiplier,
+      activation: this.activation,
+      use_bias: this.useBias,
+      depthwise_initializer: { class_name: kerasInitializerClass(this.depthwiseInitializer), config: {} },
+      pointwise_initializer: { class_name: kerasInitializerClass(this.pointwiseInitializer), config: {} },
+      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+    };
+  }
+}
