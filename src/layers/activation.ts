@@ -11,7 +11,7 @@ export interface ActivationLayerArgs extends LayerArgs {
 
 /** Keras' Activation layer: `new Activation('relu')` or `new Activation({ activation: 'relu' })`. */
 export class Activation extends Layer {
-  readonly activation: ActivationName;
+  override readonly activation: ActivationName;
   private output: Tensor<'float32'> | undefined;
   /** The input, kept in training where the activation's gradient needs it (gelu, swish, mish, hard_sigmoid). */
   private input: Tensor<'float32'> | undefined;

@@ -103,7 +103,7 @@ export abstract class ConvLayer extends Layer {
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
   readonly dilationRate: [number, number];
-  readonly activation: ActivationName;
+  override readonly activation: ActivationName;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;

@@ -20,7 +20,7 @@ const KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitia
 /** Keras' Dense: y = activation(x·W + b) over the last axis. */
 export class Dense extends Layer {
   readonly units: number;
-  readonly activation: ActivationName;
+  override readonly activation: ActivationName;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;

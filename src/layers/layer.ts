@@ -3,6 +3,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { ActivationName } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
@@ -116,6 +117,12 @@ export abstract class Layer {
   logits: Tensor<'float32'> | undefined;
   /** Set by the model that trains or evaluates this layer (see Workspace). */
   workspace: Workspace | undefined;
+  /**
+   * The activation the layer applies to its output, for layers that take one (Keras' `activation`).
+   * Training relies on it: such a layer keeps its `logits` for softmax and sigmoid, and its
+   * backward takes a gradient already through its activation when `preActivation` is true.
+   */
+  readonly activation?: ActivationName;
   /** The rank of one example, for layers that take images (height, width, channels). */
   protected readonly exampleRank: number | undefined = undefined;
 

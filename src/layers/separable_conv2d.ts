@@ -59,7 +59,7 @@ export class SeparableConv2D extends Layer {
   readonly padding: 'valid' | 'same';
   readonly depthMultiplier: number;
   readonly dilationRate: [number, number];
-  readonly activation: ActivationName;
+  override readonly activation: ActivationName;
   readonly useBias: boolean;
   readonly depthwiseInitializer: InitializerName;
   readonly pointwiseInitializer: InitializerName;

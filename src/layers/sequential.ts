@@ -6,16 +6,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
 import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
-import { Activation } from './activation.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
 import type { Callbacks, History, Logs } from './callbacks.js';
-import { Conv2D } from './conv2d.js';
-import { Conv2DTranspose } from './conv2d_transpose.js';
-import { Dense } from './dense.js';
-import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
 import { MaxPool2D } from './pooling.js';
-import { SeparableConv2D } from './separable_conv2d.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
 export interface CompileArgs {
@@ -434,15 +428,7 @@ export class Sequential {
   }
 
   private lastActivation(): string | undefined {
-    const last = this.layerList[this.layerList.length - 1];
-    return last instanceof Dense ||
-      last instanceof Conv2D ||
-      last instanceof Conv2DTranspose ||
-      last instanceof DepthwiseConv2D ||
-      last instanceof SeparableConv2D ||
-      last instanceof Activation
-      ? last.activation
-      : undefined;
+    return this.layerList[this.layerList.length - 1]?.activation;
   }
 
   /**
@@ -724,15 +710,7 @@ export class Sequential {
 
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
-  return (
-    (layer instanceof Conv2D ||
-      layer instanceof Conv2DTranspose ||
-      layer instanceof DepthwiseConv2D ||
-      layer instanceof SeparableConv2D ||
-      layer instanceof Dense ||
-      layer instanceof Activation) &&
-    layer.activation === 'relu'
-  );
+  return layer.activation === 'relu';
 }
 
 /** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */
