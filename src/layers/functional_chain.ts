@@ -38,6 +38,11 @@ export function chainOfLayers(className: string, config: unknown): { name?: stri
     const name = layerName(entry);
     if (name === undefined) throw fail(`layer ${index} of the ${className} model has no name`);
     if (byName.has(name)) throw fail(`the ${className} model has two layers named '${name}'`);
+    // checked before the calls: tfjs and Keras count an inner model's own construction as its first call, so its one
+    // call in this model would otherwise read as the second call of a shared layer
+    if (typeof entry.class_name === 'string' && MODEL_CLASSES.has(entry.class_name)) {
+      throw fail(`layer '${name}' is itself a model (${entry.class_name}); convlens does not read models nested in a model`);
+    }
     byName.set(name, entry);
   }
   const input = onlyEnd(className, 'input', c.input_layers);
@@ -68,6 +73,9 @@ export function chainOfLayers(className: string, config: unknown): { name?: stri
 }
 
 const CHAIN_ONLY = 'convlens reads functional models whose layers form one chain, as a Sequential';
+
+/** Model classes, as Keras 2 and 3 and tfjs name them in a config, which may stand as a layer of another model. */
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
 function layerName(entry: GraphLayerJson): string | undefined {
   const name = entry?.name ?? (entry?.config as { name?: unknown } | undefined)?.name;

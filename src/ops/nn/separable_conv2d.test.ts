@@ -134,6 +134,28 @@ forEachBackend(() => {
       expectTensor(out, [1, 2, 2, 1], [-4, -6, -8, -10]);
     });
 
+    it('an image with no rows or columns under SAME padding gives an empty result, as depthwiseConv2d and tfjs do', () => {
+      // tf.separableConv2d(zeros([1, 0, 4, 2]), ones([2, 2, 2, 1]), ones([1, 1, 2, 3]), 1, 'same') has shape [1, 0, 4, 3];
+      // the 1×1 step used to be checked as a VALID conv2d, which refused the empty depthwise result naming conv2d
+      const pointwiseFilter = tensor(new Float32Array(6), [1, 1, 2, 3]);
+      const depthwiseFilter = tensor(new Float32Array(8), [2, 2, 2, 1]);
+      for (const shape of [
+        [1, 0, 4, 2],
+        [2, 3, 0, 2],
+      ]) {
+        const out = separableConv2d({ input: tensor(new Float32Array(0), shape), depthwiseFilter, pointwiseFilter, padding: 'SAME' });
+        const theirs = tf.separableConv2d(
+          tf.zeros(shape as [number, number, number, number]) as tf.Tensor4D,
+          tf.ones([2, 2, 2, 1]),
+          tf.ones([1, 1, 2, 3]),
+          1,
+          'same',
+        );
+        expect(out.shape).toEqual(theirs.shape);
+        expect(out.shape).toEqual([...shape.slice(0, 3), 3]);
+      }
+    });
+
     it('equals conv2d with the combined kernel K[i, j, c, o] = Σm depthwise[i, j, c, m] · pointwise[c · M + m, o]', () => {
       const geometry = fc.record({
         h: int(1, 7),

@@ -53,7 +53,9 @@ export function separableConv2dInfo(
     throw new ConvlensError(`${OP}: pointwiseFilter must have at least 1 output channel, got shape ${formatShape(pointwiseShape)}`);
   }
   const depthwiseOut = [depthwise.batch, depthwise.outHeight, depthwise.outWidth, depthwise.outChannels];
-  const pointwise = conv2dInfo({ strides: 1, padding: 'VALID' }, depthwiseOut, pointwiseShape, 'NHWC');
+  // a 1×1 window at stride 1 pads nothing either way; SAME (unlike VALID) also takes a depthwise result with no rows or
+  // columns, which conv2d refuses under VALID as a window larger than the input (and which would then be named as conv2d's)
+  const pointwise = conv2dInfo({ strides: 1, padding: 'SAME' }, depthwiseOut, pointwiseShape, 'NHWC');
   return { depthwise, pointwise };
 }
 
