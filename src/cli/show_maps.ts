@@ -79,7 +79,7 @@ export async function runShowMaps(modelPath: string, imagePath: string, options:
 /** The image as the model takes it: decoded with its channels, scaled to its pixel range, resized to its input. */
 async function modelInput(model: Sequential, path: string, pixels: PixelRange): Promise<{ batch: Tensor; note: string }> {
   const shape = model.inputShape;
-  if (!shape || shape.length !== 3) {
+  if (shape?.length !== 3) {
     throw new ConvlensError(
       `show-maps: the model takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (height, width, channels)`,
     );
