@@ -115,7 +115,8 @@ export function checkOptions(op: string, options: unknown, allowed: readonly str
   }
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
-    const guess = [camelCase(key), `${key}s`, key.replace(/s$/, '')].find((k) => k !== key && allowed.includes(k));
+    const guess =
+      [camelCase(key), `${key}s`, key.replace(/s$/, '')].find((k) => k !== key && allowed.includes(k)) ?? closestName(key, allowed);
     const hint = guess ? `did you mean '${guess}'?` : `expected one of ${allowed.join(', ')}`;
     throw new ConvlensError(`${op}: unknown option '${key}' (${hint})`);
   }

@@ -158,7 +158,7 @@ describe('BatchNormalization', () => {
     expect(new Sequential([new BatchNormalization({ axis: [3], inputShape: [4, 4, 2] })]).outputShape).toEqual([4, 4, 2]);
     expectConvlensError(
       () => new BatchNormalization({ momentun: 0.9 } as never),
-      /^BatchNormalization: unknown option 'momentun' \(expected one of axis, momentum, epsilon, center, scale, name, inputShape, trainable\)$/,
+      /^BatchNormalization: unknown option 'momentun' \(did you mean 'momentum'\?\)$/,
     );
   });
 });

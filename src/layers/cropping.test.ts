@@ -138,7 +138,7 @@ describe('Cropping2D', () => {
     expectConvlensError(() => new Cropping2D({ cropping: [[1, 2], 3] as never }), /cropping must be n, .* got \[\[1, 2\], 3\]/);
     expectConvlensError(
       () => new Cropping2D({ croping: 1 } as never),
-      "Cropping2D: unknown option 'croping' (expected one of cropping, dataFormat, name, inputShape, trainable)",
+      "Cropping2D: unknown option 'croping' (did you mean 'cropping'?)",
     );
     expectConvlensError(
       () =>

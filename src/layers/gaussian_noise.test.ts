@@ -91,7 +91,7 @@ describe('GaussianNoise', () => {
     expectConvlensError(() => new GaussianNoise({} as never), /stddev must be a finite number ≥ 0, got undefined/);
     expectConvlensError(
       () => new GaussianNoise({ stdev: 0.1 } as never),
-      /^GaussianNoise: unknown option 'stdev' \(expected one of stddev, name, inputShape, trainable\)$/,
+      /^GaussianNoise: unknown option 'stdev' \(did you mean 'stddev'\?\)$/,
     );
     expectConvlensError(() => new GaussianNoise('0.1' as never), /^GaussianNoise: expected a stddev or an options object/);
   });

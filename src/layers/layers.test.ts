@@ -546,7 +546,7 @@ describe('layer options are checked, never silently ignored', () => {
       () => new Flatten({ data_format: 'channels_last' } as never),
       "Flatten: unknown option 'data_format' (did you mean 'dataFormat'?)",
     );
-    expectConvlensError(() => new Sequential([], { nmae: 'm' } as never), "Sequential: unknown option 'nmae' (expected one of name)");
+    expectConvlensError(() => new Sequential([], { nmae: 'm' } as never), "Sequential: unknown option 'nmae' (did you mean 'name'?)");
     // An unknown key consumes no automatic name.
     expect(new Conv2D({ filters: 1, kernelSize: 1 }).name).toBe('conv2d');
   });
