@@ -124,14 +124,17 @@ async function modelInput(model: Sequential, path: string, pixels: PixelRange): 
 
 type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
 
-/** The layer named (or numbered) by --layer, or the first one with feature maps. */
+/** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
+const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+
+/** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
 function chooseLayer(model: Sequential, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
   const names = withMaps.map((o) => o.layer.name).join(', ');
   if (wanted === undefined) {
     if (withMaps.length === 0)
       throw new ConvlensError(`show-maps: no layer of model '${model.name}' outputs feature maps (height, width, channels)`);
-    return withMaps[0];
+    return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
   let layer: Layer;
   try {

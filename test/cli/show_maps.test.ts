@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as image from '../../src/image/index.js';
+import * as layers from '../../src/layers/index.js';
 import { expandDims } from '../../src/ops/expand_dims.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
@@ -206,5 +207,26 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const run = convlens(['show-maps', folder, camera]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^model \S+ \(1 layer\); image 512×512×1/);
+  });
+
+  it('by default shows the first convolution, not a Rescaling or padding layer before it', async () => {
+    const folder = join(dir, 'rescaled');
+    await new layers.Sequential([
+      new layers.Rescaling(1 / 255, { inputShape: [16, 16, 3] }),
+      new layers.ZeroPadding2D({ padding: 1 }),
+      new layers.Conv2D({ filters: 4, kernelSize: 3, name: 'features' }),
+      new layers.Flatten(),
+      new layers.Dense({ units: 2 }),
+    ]).save(folder);
+    const run = convlens(['show-maps', folder, join(IMAGES, 'chelsea.png'), '--pixels', '0..255', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run.stdout).layer).toBe('features');
+    // without a convolution, the first layer with maps
+    const padded = join(dir, 'padded');
+    await new layers.Sequential([
+      new layers.ZeroPadding2D({ padding: 1, inputShape: [8, 8, 1], name: 'pad' }),
+      new layers.MaxPool2D(),
+    ]).save(padded);
+    expect(json(convlens(['show-maps', padded, camera, '--json']).stdout).layer).toBe('pad');
   });
 });
