@@ -9,6 +9,7 @@ import { terminalPreview } from '../viz/terminal.js';
 import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import type { KernelArg } from './kernel_arg.js';
+import { withStdout } from './stdout.js';
 import { colorEnabled } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -76,19 +77,23 @@ export interface KernelsOptions {
 /** `convlens kernels`: every preset with its values and a small heatmap. */
 export async function runKernels(options: KernelsOptions): Promise<number> {
   await checkFigureSettings(options);
+  return withStdout((print) => listKernels(options, print));
+}
+
+async function listKernels(options: KernelsOptions, print: (text: string) => void): Promise<number> {
   if (options.json) {
     const list = kernels.names.map((name) => {
       const { kernel, title } = kernels.presets[name];
       return { name, title, shape: kernel.shape, sum: sum(kernel), values: kernel.array() };
     });
-    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    print(`${JSON.stringify(list, null, 2)}\n`);
   } else {
     for (const name of kernels.names) {
       const { kernel, title } = kernels.presets[name];
       const [rows, cols] = kernel.shape;
-      process.stdout.write(`${name.padEnd(12)} ${title} (${rows}×${cols}, sum ${sum(kernel)})\n`);
+      print(`${name.padEnd(12)} ${title} (${rows}×${cols}, sum ${sum(kernel)})\n`);
       const text = matrix(kernel, { digits: kernel.dtype === 'float32' ? 4 : undefined });
-      process.stdout.write(`${sideBySide(text.replace(/^/gm, '  '), kernelPreview(kernel, options.cmap, process.stdout))}\n\n`);
+      print(`${sideBySide(text.replace(/^/gm, '  '), kernelPreview(kernel, options.cmap, process.stdout))}\n\n`);
     }
     // a hint for a person reading, not a line for a pipe to parse
     process.stderr.write('Use one with: convlens extract IMAGE --kernel NAME --out DIR   (or convlens show-kernel NAME)\n');
@@ -116,14 +121,16 @@ export interface ShowKernelCommandOptions {
 /** `convlens show-kernel K`: the kernel as numbers and as a heatmap; with --out, the lesson's figure. */
 export async function runShowKernel(k: KernelArg, options: ShowKernelCommandOptions): Promise<number> {
   await checkFigureSettings(options);
+  return withStdout((print) => showOneKernel(k, options, print));
+}
+
+async function showOneKernel(k: KernelArg, options: ShowKernelCommandOptions, print: (text: string) => void): Promise<number> {
   const title = options.title ?? k.title;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);
+    print(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);
   } else {
-    process.stdout.write(`${title} (${k.kernel.shape.join('×')}, sum ${sum(k.kernel)})\n`);
-    process.stdout.write(
-      `${sideBySide(matrix(k.kernel, { digits: options.digits }), kernelPreview(k.kernel, options.cmap, process.stdout))}\n`,
-    );
+    print(`${title} (${k.kernel.shape.join('×')}, sum ${sum(k.kernel)})\n`);
+    print(`${sideBySide(matrix(k.kernel, { digits: options.digits }), kernelPreview(k.kernel, options.cmap, process.stdout))}\n`);
   }
   if (options.out) {
     const figure = showKernel(k.kernel, { title, cmap: options.cmap, digits: options.digits, label: options.label });

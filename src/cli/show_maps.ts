@@ -13,6 +13,7 @@ import { plane } from '../viz/maps.js';
 import { terminalPreview } from '../viz/terminal.js';
 import { fsReason } from './inputs.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
+import { withStdout } from './stdout.js';
 import { colorEnabled, columns } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -39,6 +40,10 @@ export interface ShowMapsOptions {
  */
 export async function runShowMaps(modelPath: string, imagePath: string, options: ShowMapsOptions): Promise<number> {
   await checkFigureSettings(options);
+  return withStdout((print) => showMaps(modelPath, imagePath, options, print));
+}
+
+async function showMaps(modelPath: string, imagePath: string, options: ShowMapsOptions, print: (text: string) => void): Promise<number> {
   const model = await loadModel(modelPath);
   const input = await modelInput(model, imagePath, options.pixels);
   const outputs = model.layerOutputs(input.batch);
@@ -59,9 +64,9 @@ export async function runShowMaps(modelPath: string, imagePath: string, options:
       shape: maps.shape.slice(1),
       channels: stats,
     };
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    print(`${JSON.stringify(report)}\n`);
   } else {
-    printSummary(model, chosen, input.note, stats, options);
+    printSummary(model, chosen, input.note, stats, options, print);
   }
   if (options.out) {
     const figure = showFeatureMaps(model, input.batch, chosen.layer.name, {
@@ -91,7 +96,14 @@ async function modelInput(model: Sequential, path: string, pixels: PixelRange): 
   const bytes = await readFile(path).catch((error: unknown) => {
     throw new ConvlensError(`show-maps: cannot read ${path}: ${fsReason(error)}`);
   });
-  const decoded = image.decodeImage(bytes, { channels });
+  let decoded: Tensor;
+  try {
+    decoded = image.decodeImage(bytes, { channels });
+  } catch (error) {
+    // name the file, as extract does: the decoder only knows the bytes
+    if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
+    throw error;
+  }
   // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
   let img: Tensor = pixels === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
   const [h, w] = decoded.shape;
@@ -112,14 +124,17 @@ async function modelInput(model: Sequential, path: string, pixels: PixelRange): 
 
 type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
 
-/** The layer named (or numbered) by --layer, or the first one with feature maps. */
+/** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
+const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+
+/** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
 function chooseLayer(model: Sequential, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
   const names = withMaps.map((o) => o.layer.name).join(', ');
   if (wanted === undefined) {
     if (withMaps.length === 0)
       throw new ConvlensError(`show-maps: no layer of model '${model.name}' outputs feature maps (height, width, channels)`);
-    return withMaps[0];
+    return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
   let layer: Layer;
   try {
@@ -150,11 +165,18 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
   return { index: channel, min, max, mean };
 }
 
-function printSummary(model: Sequential, chosen: LayerOutput, inputNote: string, stats: ChannelStats[], options: ShowMapsOptions): void {
+function printSummary(
+  model: Sequential,
+  chosen: LayerOutput,
+  inputNote: string,
+  stats: ChannelStats[],
+  options: ShowMapsOptions,
+  print: (text: string) => void,
+): void {
   const [, h, w, c] = chosen.output.shape;
   const dead = stats.filter((s) => s.max === 0 && s.min === 0).length;
   const lines = [
-    `model ${model.name} (${model.layers.length} layers); image ${inputNote}`,
+    `model ${model.name} (${model.layers.length} ${model.layers.length === 1 ? 'layer' : 'layers'}); image ${inputNote}`,
     `layer ${chosen.layer.name} (${chosen.layer.className}): ${c} feature maps of ${h}×${w}${dead ? `, ${dead} all zero` : ''}`,
   ];
   const shown = stats.slice(options.offset, options.offset + 8);
@@ -162,10 +184,10 @@ function printSummary(model: Sequential, chosen: LayerOutput, inputNote: string,
     lines.push(`  map ${s.index}: min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}, mean ${s.mean.toPrecision(4)}`);
   if (c > options.offset + shown.length) lines.push(`  … ${c - options.offset - shown.length} more (--json lists all)`);
   lines.push(`map ${options.offset}:`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
   const mode = colorEnabled(process.stdout) ? 'color' : 'plain';
   const preview = plane(chosen.output, options.offset);
-  process.stdout.write(
+  print(
     `${terminalPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: Math.min(64, columns(process.stdout) - 4) })}\n`,
   );
   if (!options.out) process.stderr.write('Write the grid of maps with --out maps.png (or .svg, .html)\n');

@@ -31,3 +31,32 @@ export function watchStdout(): void {
     process.exit(1);
   });
 }
+
+/**
+ * For a command whose product is its --out file (show-maps, show-kernel, kernels): while `work`
+ * runs, a lost stdout does not end the process, so `convlens show-maps … --out maps.png | head`
+ * still writes maps.png. `work` writes through `print`, which drops text once stdout is lost. The
+ * reader quitting is not a failure (0, as cat); another write failure is reported once the work
+ * is done (1).
+ */
+export async function withStdout(work: (print: (text: string) => void) => Promise<number>): Promise<number> {
+  let loss: StdoutLoss | undefined;
+  whenStdoutLost((l) => {
+    loss ??= l;
+  });
+  try {
+    const code = await work((text) => {
+      if (!loss) process.stdout.write(text);
+    });
+    // an EPIPE of the last write arrives on a later tick
+    await new Promise((resolve) => setImmediate(resolve));
+    const lost = loss as StdoutLoss | undefined;
+    if (lost && !lost.closed) {
+      process.stderr.write(errorLine(`cannot write to stdout: ${lost.reason}`));
+      return 1;
+    }
+    return code;
+  } finally {
+    whenStdoutLost(undefined);
+  }
+}

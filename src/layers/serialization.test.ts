@@ -664,9 +664,19 @@ describe('load errors', () => {
     await expect(loadModel(join(root, 'nowhere'))).rejects.toThrow(`loadModel: ${join(root, 'nowhere')} does not exist`);
     const empty = freshDir();
     await mkdir(empty);
-    await expect(loadModel(empty)).rejects.toThrow(`loadModel: cannot read ${join(empty, 'model.json')}`);
+    await expect(loadModel(empty)).rejects.toThrow(`loadModel: the folder ${empty} holds no model.json`);
     await writeFile(join(empty, 'model.json'), '{"format": ');
     await expect(loadModel(empty)).rejects.toThrow(`loadModel: ${join(empty, 'model.json')} is not valid JSON`);
+  });
+
+  it('a binary file given as model.json is named as such, without quoting its bytes', async () => {
+    const dir = await savedModelDir();
+    const weights = join(dir, 'weights.bin');
+    const message = await loadModel(weights).then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(message).toBe(`loadModel: ${weights} is not a model.json: it holds binary data, not JSON text`);
   });
 
   it('a manifest may not point outside the model directory', async () => {

@@ -631,15 +631,26 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
   const stat = await fs.stat(file).catch(() => {
     throw new ConvlensError(`loadModel: ${file} does not exist`);
   });
-  if (stat.isDirectory()) file = path.join(file, 'model.json');
-  const text = await fs.readFile(file, 'utf8').catch((error: Error) => {
-    throw new ConvlensError(`loadModel: cannot read ${file}: ${error.message}`);
+  const folder = stat.isDirectory() ? file : undefined;
+  if (folder) file = path.join(folder, 'model.json');
+  const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (folder && error.code === 'ENOENT') {
+      throw new ConvlensError(`loadModel: the folder ${folder} holds no model.json (a saved model is model.json and its weights files)`);
+    }
+    const reason = error.code === 'EISDIR' ? 'it is a folder' : error.code === 'EACCES' ? 'permission denied' : error.message;
+    throw new ConvlensError(`loadModel: cannot read ${file}: ${reason}`);
   });
   let json: Partial<ModelJson>;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConvlensError(`loadModel: ${file} is not valid JSON (${(error as Error).message})`);
+    // JSON.parse quotes the text: of a binary file (weights.bin, an image), bytes that could drive the terminal
+    const binary = /(?![\t\n\r])\p{Cc}|\uFFFD/u.test(text.slice(0, 512));
+    throw new ConvlensError(
+      binary
+        ? `loadModel: ${file} is not a model.json: it holds binary data, not JSON text`
+        : `loadModel: ${file} is not valid JSON (${(error as Error).message})`,
+    );
   }
   const manifest = Array.isArray(json?.weightsManifest) ? json.weightsManifest : [];
   const dir = path.dirname(file);

@@ -1,13 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as image from '../../src/image/index.js';
+import * as layers from '../../src/layers/index.js';
 import { expandDims } from '../../src/ops/expand_dims.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tf } from '../helpers/tf.js';
-import { convlens, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 interface Report {
   layer: string;
@@ -65,6 +67,20 @@ function statsOf(values: Float32Array, channels: number) {
 }
 
 const json = (stdout: string): Report => JSON.parse(stdout);
+
+/** Runs the command with a stdout whose reader has already quit (as `| head` does): its exit code and stderr. */
+function convlensStdoutClosed(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
 
 beforeAll(async () => {
   dir = tempDir();
@@ -134,8 +150,83 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const figure = convlens(['show-maps', join(dir, 'tiny'), camera, '--out', join(dir, 'maps.txt')]);
     expect(figure.code).toBe(2);
     expect(figure.stderr).toContain('must end in .png, .svg or .html');
+    const notImage = join(dir, 'notes.png');
+    writeFileSync(notImage, 'hello\n');
+    const undecodable = convlens(['show-maps', join(dir, 'tiny'), notImage]);
+    expect(undecodable.code).toBe(1);
+    expect(undecodable.stderr).toBe(
+      `convlens: ${notImage}: decodeImage: data is not a known image format (it starts with 68 65 6c 6c 6f 0a; expected PNG or JPEG bytes)\n`,
+    );
+    const folder = convlens(['show-maps', dir, camera]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(
+      `convlens: loadModel: the folder ${dir} holds no model.json (a saved model is model.json and its weights files)\n`,
+    );
+    const weights = join(dir, 'tiny', 'weights.bin');
+    const binary = convlens(['show-maps', weights, camera]);
+    expect(binary.code).toBe(1);
+    expect(binary.stderr).toBe(`convlens: loadModel: ${weights} is not a model.json: it holds binary data, not JSON text\n`);
     const offset = convlens(['show-maps', join(dir, 'tiny'), camera, '--offset', '4']);
     expect(offset.code).toBe(2);
     expect(offset.stderr).toContain("--offset 4: layer 'edges' has 4 feature maps (0 to 3)");
+  });
+
+  it('still writes the figure when the reader of stdout quits (| head), and exits 0 as cat does', async () => {
+    for (const [args, out] of [
+      [['show-maps', join(dir, 'tiny'), camera], join(dir, 'piped-maps.png')],
+      [['show-maps', join(dir, 'tiny'), camera, '--json'], join(dir, 'piped-maps.svg')],
+      [['kernels'], join(dir, 'piped-kernels.png')],
+      [['show-kernel', 'edge'], join(dir, 'piped-kernel.png')],
+    ] as const) {
+      const run = await convlensStdoutClosed([...args, '--out', out]);
+      expect([run.code, run.stderr, existsSync(out)], args.join(' ')).toEqual([0, expect.stringContaining(`wrote ${out}`), true]);
+    }
+  });
+
+  it("says '1 layer' of a one-layer model", async () => {
+    const single = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3 })] });
+    const folder = join(dir, 'single');
+    mkdirSync(folder);
+    const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve) =>
+      single.save(
+        tf.io.withSaveHandler(async (a) => {
+          resolve(a);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      ),
+    );
+    writeFileSync(
+      join(folder, 'model.json'),
+      JSON.stringify({
+        format: 'layers-model',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      }),
+    );
+    writeFileSync(join(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^model \S+ \(1 layer\); image 512×512×1/);
+  });
+
+  it('by default shows the first convolution, not a Rescaling or padding layer before it', async () => {
+    const folder = join(dir, 'rescaled');
+    await new layers.Sequential([
+      new layers.Rescaling(1 / 255, { inputShape: [16, 16, 3] }),
+      new layers.ZeroPadding2D({ padding: 1 }),
+      new layers.Conv2D({ filters: 4, kernelSize: 3, name: 'features' }),
+      new layers.Flatten(),
+      new layers.Dense({ units: 2 }),
+    ]).save(folder);
+    const run = convlens(['show-maps', folder, join(IMAGES, 'chelsea.png'), '--pixels', '0..255', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run.stdout).layer).toBe('features');
+    // without a convolution, the first layer with maps
+    const padded = join(dir, 'padded');
+    await new layers.Sequential([
+      new layers.ZeroPadding2D({ padding: 1, inputShape: [8, 8, 1], name: 'pad' }),
+      new layers.MaxPool2D(),
+    ]).save(padded);
+    expect(json(convlens(['show-maps', padded, camera, '--json']).stdout).layer).toBe('pad');
   });
 });
