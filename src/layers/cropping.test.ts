@@ -136,10 +136,7 @@ describe('Cropping2D', () => {
       "Cropping2D 'cropping2d': cropping must be n, [rows, cols] or [[top, bottom], [left, right]] of whole numbers ≥ 0, got -1",
     );
     expectConvlensError(() => new Cropping2D({ cropping: [[1, 2], 3] as never }), /cropping must be n, .* got \[\[1, 2\], 3\]/);
-    expectConvlensError(
-      () => new Cropping2D({ croping: 1 } as never),
-      "Cropping2D: unknown option 'croping' (did you mean 'cropping'?)",
-    );
+    expectConvlensError(() => new Cropping2D({ croping: 1 } as never), "Cropping2D: unknown option 'croping' (did you mean 'cropping'?)");
     expectConvlensError(
       () =>
         new Sequential([
