@@ -341,7 +341,10 @@ program
   )
   .argument('<model>', 'model.json, or the folder holding it')
   .argument('<image>', 'PNG or JPEG (decoded with the channels the model takes, resized to its input)')
-  .option('-l, --layer <name>', 'the layer, by name or index from 0 (default: the first convolution)')
+  .option(
+    '-l, --layer <name>',
+    "the layer, by name or by index from 0 among convlens' layers, which leave out Keras' InputLayer (default: the first convolution)",
+  )
   .option('-o, --out <file>', 'write the grid of maps (.png, .svg or .html)')
   .option('--rows <n>', 'rows of the grid (default: as many as the maps need)', positiveInteger('--rows'))
   .option('--cols <n>', 'columns of the grid', positiveInteger('--cols'), 8)

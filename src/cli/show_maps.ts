@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
 import { plane } from '../viz/maps.js';
+import { jsonFloat32 } from '../viz/numbers.js';
 import { terminalPreview } from '../viz/terminal.js';
 import { fsReason } from './inputs.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
@@ -62,7 +63,8 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
       layer: chosen.layer.name,
       className: chosen.layer.className,
       shape: maps.shape.slice(1),
-      channels: stats,
+      // non-finite values written as extract writes them ("NaN", "Infinity"): JSON has no number for them
+      channels: stats.map((c) => ({ index: c.index, min: jsonFloat32(c.min), max: jsonFloat32(c.max), mean: jsonFloat32(c.mean) })),
     };
     print(`${JSON.stringify(report)}\n`);
   } else {
@@ -160,9 +162,10 @@ interface ChannelStats {
 
 function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
   const values = plane(maps, channel).data;
-  const [min, max] = dataExtent(values);
+  const [lo, hi] = dataExtent(values);
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  return { index: channel, min, max, mean };
+  // a map of NaN alone has no range (dataExtent leaves NaN out)
+  return lo <= hi ? { index: channel, min: lo, max: hi, mean } : { index: channel, min: Number.NaN, max: Number.NaN, mean };
 }
 
 function printSummary(

@@ -137,6 +137,21 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     expect(height).toBeGreaterThan(2 * 2 * 160);
   });
 
+  it('a map poisoned by a NaN weight says NaN in --json (as extract writes it), the others keep their numbers', async () => {
+    const { Conv2D, Sequential } = await import('../../src/layers/index.js');
+    const { Tensor } = await import('../../src/tensor/tensor.js');
+    const poisoned = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] })]);
+    const kernel = new Float32Array(18).fill(0.1);
+    kernel[0] = Number.NaN; // filter 0's first tap: every pixel of map 0
+    poisoned.setWeights([new Tensor(kernel, [3, 3, 1, 2], 'float32'), new Tensor(new Float32Array(2), [2], 'float32')]);
+    await poisoned.save(join(dir, 'poisoned'));
+    const run = convlens(['show-maps', join(dir, 'poisoned'), camera, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [map0, map1] = json(run.stdout).channels;
+    expect([map0.min, map0.max, map0.mean]).toEqual(['NaN', 'NaN', 'NaN']);
+    expect([map1.min, map1.max, map1.mean].every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+  });
+
   it('names what cannot work: an unknown layer, a layer without maps, a missing model, a figure type it does not know', () => {
     const unknown = convlens(['show-maps', join(dir, 'tiny'), camera, '--layer', 'edgs']);
     expect(unknown.code).toBe(2);
