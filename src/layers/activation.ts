@@ -1,7 +1,7 @@
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import type { ActivationName } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
@@ -29,10 +29,9 @@ export class Activation extends Layer {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const y = applyActivation(this.activation, x);
-    this.logits = keepsLogits(this.activation) ? x : undefined;
+    const { y, preActivation } = this.activate(x);
     this.output = training ? y : undefined;
-    this.input = training && gradientNeedsInput(this.activation) ? x : undefined;
+    this.input = training ? preActivation : undefined;
     return y;
   }
 
@@ -40,7 +39,7 @@ export class Activation extends Layer {
     if (!needInputGrad) return undefined;
     if (preActivation) return dy;
     if (!this.output) throw new ConvlensError(`${this.name} (Activation): backward needs a forward pass in training mode first`);
-    return activationGrad(this.activation, this.output, dy, this.input);
+    return this.activationGradient(dy, this.output, this.input, false);
   }
 
   getConfig(): Record<string, unknown> {

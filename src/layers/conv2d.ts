@@ -3,8 +3,6 @@ import type { Conv2DInfo } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { Tensor } from '../tensor/tensor.js';
-import { activationGrad } from '../train/gradients.js';
-import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { ConvLayer, type ConvLayerOptions } from './conv_layer.js';
 import type { LayerArgs } from './layer.js';
 
@@ -32,14 +30,13 @@ export class Conv2D extends ConvLayer {
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     // ReLU and the bias are fused into the convolution's epilogue; other activations follow it.
-    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const relu = this.activation === 'relu';
     const { batch, outHeight, outWidth, outChannels } = info;
     const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
-    if (out.length > 0) backend().conv2d(x.data, this.kernel!.value, info, out, { bias: this.bias?.value, activation: fused });
-    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
-    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
-    this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
+    if (out.length > 0)
+      backend().conv2d(x.data, this.kernel!.value, info, out, { bias: this.bias?.value, activation: relu ? 'relu' : 'linear' });
+    const { y, preActivation } = this.activate(new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32'), relu);
+    this.cache = training ? { x, y, z: preActivation, info } : undefined;
     return y;
   }
 
@@ -49,7 +46,7 @@ export class Conv2D extends ConvLayer {
     this.checkGradient(dy, info);
     // ReLU's gradient is applied by the backend on the way (one pass in wasm); others here
     const relu = !preActivation && this.activation === 'relu';
-    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy, z);
+    const dz = this.activationGradient(dy, y, z, preActivation || relu);
     const dx = needInputGrad ? this.buffer('dx', x.size) : undefined;
     backend().conv2dBackward(x.data, this.kernel!.value, dz.data, info, {
       dFilters: this.kernel!.grad,

@@ -3,8 +3,7 @@ import type { Conv2DInfo } from '../backend/types.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { conv2dTransposeInfo, conv2dTransposeNHWC } from '../ops/nn/conv2d_transpose.js';
 import { Tensor } from '../tensor/tensor.js';
-import { activationGrad, biasGrad } from '../train/gradients.js';
-import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { biasGrad } from '../train/gradients.js';
 import { ConvLayer, type ConvLayerOptions } from './conv_layer.js';
 import type { LayerArgs } from './layer.js';
 
@@ -60,10 +59,8 @@ export class Conv2DTranspose extends ConvLayer {
     const out = this.buffer('out', batch * inHeight * inWidth * inChannels).fill(0);
     conv2dTransposeNHWC(x.data, this.kernel!.value, info, out);
     if (this.bias) addBias(out, this.bias.value);
-    const z = new Tensor(out, [batch, inHeight, inWidth, inChannels], 'float32');
-    const y = applyActivation(this.activation, z);
-    this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
+    const { y, preActivation } = this.activate(new Tensor(out, [batch, inHeight, inWidth, inChannels], 'float32'));
+    this.cache = training ? { x, y, z: preActivation, info } : undefined;
     return y;
   }
 
@@ -75,7 +72,7 @@ export class Conv2DTranspose extends ConvLayer {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2DTranspose): backward needs a forward pass in training mode first`);
     const { x, y, z, info } = this.cache;
     this.checkGradient(dy, info);
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
+    const dz = this.activationGradient(dy, y, z, preActivation);
     backend().conv2dBackpropFilter(dz.data, x.data, info, this.kernel!.grad);
     this.bias?.grad.set(biasGrad(dz));
     if (!needInputGrad) return undefined;

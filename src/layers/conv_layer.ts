@@ -181,11 +181,7 @@ export abstract class ConvLayer extends Layer {
 
   /** The gradient shape backward expects, checked against the cache's geometry. */
   protected checkGradient(dy: Tensor<'float32'>, info: Conv2DInfo): void {
-    const [h, w] = this.outputSize(info);
-    const expected = [info.batch, h, w, this.filters];
-    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
-      throw new ConvlensError(`${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
-    }
+    this.checkOutputGradient(dy, [info.batch, ...this.outputSize(info), this.filters]);
   }
 
   getConfig(): Record<string, unknown> {

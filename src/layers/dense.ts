@@ -1,8 +1,8 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
-import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { type ActivationName, biasGrad } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
@@ -71,16 +71,15 @@ export class Dense extends Layer {
     backend().matMul(x.data, this.kernel!.value, m, k, this.units, out);
     const z = new Tensor(out, [...x.shape.slice(0, -1), this.units], 'float32');
     if (this.bias) backend().binary('add', out, z.shape, this.bias.value, [this.units], out, z.shape);
-    const y = applyActivation(this.activation, z);
-    this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined } : undefined;
+    const { y, preActivation } = this.activate(z);
+    this.cache = training ? { x, y, z: preActivation } : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Dense): backward needs a forward pass in training mode first`);
     const { x, y, z } = this.cache;
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
+    const dz = this.activationGradient(dy, y, z, preActivation);
     const k = x.shape[x.rank - 1];
     const m = x.size / k;
     // dw = xᵀ·dz and dx = dz·wᵀ, without materialising the transposes

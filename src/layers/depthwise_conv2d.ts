@@ -4,8 +4,8 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad, biasGrad } from '../train/gradients.js';
-import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { type ActivationName, biasGrad } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
@@ -125,25 +125,21 @@ export class DepthwiseConv2D extends Layer {
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     // the bias and a ReLU are applied by the kernel as it writes each output; other activations follow it
-    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const relu = this.activation === 'relu';
     const { batch, outHeight, outWidth, outChannels } = info;
     const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
-    if (out.length > 0) backend().depthwiseConv2d(x.data, this.kernel!.value, info, out, { bias: this.bias?.value, activation: fused });
-    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
-    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
-    this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
+    const epilogue = { bias: this.bias?.value, activation: relu ? ('relu' as const) : ('linear' as const) };
+    if (out.length > 0) backend().depthwiseConv2d(x.data, this.kernel!.value, info, out, epilogue);
+    const { y, preActivation } = this.activate(new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32'), relu);
+    this.cache = training ? { x, y, z: preActivation, info } : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (DepthwiseConv2D): backward needs a forward pass in training mode first`);
     const { x, y, z, info } = this.cache;
-    const expected = [info.batch, info.outHeight, info.outWidth, info.outChannels];
-    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
-      throw new ConvlensError(`${this.name} (DepthwiseConv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
-    }
-    const dz = preActivation ? dy : activationGrad(this.activation, y, dy, z);
+    this.checkOutputGradient(dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
+    const dz = this.activationGradient(dy, y, z, preActivation);
     backend().depthwiseConv2dBackpropFilter(x.data, dz.data, info, this.kernel!.grad);
     this.bias?.grad.set(biasGrad(dz));
     if (!needInputGrad) return undefined;

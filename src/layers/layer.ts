@@ -3,8 +3,9 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { ActivationName } from '../train/gradients.js';
+import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
+import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
 const nameCounts = new Map<string, number>();
@@ -171,6 +172,38 @@ export abstract class Layer {
 
   /** Keras' layer config (snake_case keys), used when saving. */
   abstract getConfig(): Record<string, unknown>;
+
+  /**
+   * This layer's activation on `z`, its kernel's output (already through a ReLU the kernel fused):
+   * the output, and the values before the activation when its gradient needs them. Keeps the
+   * logits of a softmax or sigmoid, which training reads.
+   */
+  protected activate(z: Tensor<'float32'>, reluFused = false): { y: Tensor<'float32'>; preActivation?: Tensor<'float32'> } {
+    const activation = this.activation ?? 'linear';
+    this.logits = keepsLogits(activation) ? z : undefined;
+    return { y: reluFused ? z : applyActivation(activation, z), preActivation: gradientNeedsInput(activation) ? z : undefined };
+  }
+
+  /**
+   * `dy` taken back through this layer's activation (`y` its output, `z` what `activate` kept),
+   * unless it already is: `through` when the caller passed it through (preActivation), or a ReLU
+   * the kernel's backward applies.
+   */
+  protected activationGradient(
+    dy: Tensor<'float32'>,
+    y: Tensor<'float32'>,
+    z: Tensor<'float32'> | undefined,
+    through: boolean,
+  ): Tensor<'float32'> {
+    return through ? dy : activationGrad(this.activation ?? 'linear', y, dy, z);
+  }
+
+  /** Throws, naming the layer, when the gradient backward is given does not have the output's shape. */
+  protected checkOutputGradient(dy: Tensor, expected: number[]): void {
+    if (dy.rank !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {
+      throw new ConvlensError(`${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+    }
+  }
 
   /** Builds on first use, checks the input shape, then runs `forward` in inference mode. */
   apply(x: Tensor, training = false): Tensor<'float32'> {

@@ -3,8 +3,8 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { type SeparableConv2DInfo, separableConv2dInfo } from '../ops/nn/separable_conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type ActivationName, activationGrad } from '../train/gradients.js';
-import { type ActivationIdentifier, activationName, applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import type { ActivationName } from '../train/gradients.js';
+import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
 import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
@@ -167,14 +167,13 @@ export class SeparableConv2D extends Layer {
     if (mid.length > 0) backend().depthwiseConv2d(x.data, this.depthwiseKernel!.value, depthwise, mid);
     const depthwiseOut = new Tensor(mid, [depthwise.batch, depthwise.outHeight, depthwise.outWidth, depthwise.outChannels], 'float32');
     // the bias and a ReLU are applied by the 1×1 step's kernel as it writes each output; other activations follow it
-    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const relu = this.activation === 'relu';
     const { batch, outHeight, outWidth, outChannels } = pointwise;
     const out = this.buffer('out', batch * outHeight * outWidth * outChannels);
-    if (out.length > 0) backend().conv2d(mid, this.pointwiseKernel!.value, pointwise, out, { bias: this.bias?.value, activation: fused });
-    const z = new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
-    const y = fused === 'linear' ? applyActivation(this.activation, z) : z;
-    this.logits = keepsLogits(this.activation) ? z : undefined;
-    this.cache = training ? { x, depthwiseOut, y, z: gradientNeedsInput(this.activation) ? z : undefined, info } : undefined;
+    const epilogue = { bias: this.bias?.value, activation: relu ? ('relu' as const) : ('linear' as const) };
+    if (out.length > 0) backend().conv2d(mid, this.pointwiseKernel!.value, pointwise, out, epilogue);
+    const { y, preActivation } = this.activate(new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32'), relu);
+    this.cache = training ? { x, depthwiseOut, y, z: preActivation, info } : undefined;
     return y;
   }
 
@@ -182,14 +181,11 @@ export class SeparableConv2D extends Layer {
     if (!this.cache) throw new ConvlensError(`${this.name} (SeparableConv2D): backward needs a forward pass in training mode first`);
     const { x, depthwiseOut, y, z, info } = this.cache;
     const { depthwise, pointwise } = info;
-    const expected = [pointwise.batch, pointwise.outHeight, pointwise.outWidth, pointwise.outChannels];
-    if (dy.rank !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
-      throw new ConvlensError(`${this.name} (SeparableConv2D): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
-    }
+    this.checkOutputGradient(dy, [pointwise.batch, pointwise.outHeight, pointwise.outWidth, pointwise.outChannels]);
     // the 1×1 step as Conv2D's backward (ReLU's gradient applied by the backend on the way), giving
     // the gradient of the depthwise step's output; then the depthwise step as DepthwiseConv2D's
     const relu = !preActivation && this.activation === 'relu';
-    const dz = preActivation || relu ? dy : activationGrad(this.activation, y, dy, z);
+    const dz = this.activationGradient(dy, y, z, preActivation || relu);
     const dMid = this.buffer('dDepthwise', depthwiseOut.size);
     backend().conv2dBackward(depthwiseOut.data, this.pointwiseKernel!.value, dz.data, pointwise, {
       dFilters: this.pointwiseKernel!.grad,
