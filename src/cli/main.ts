@@ -337,7 +337,7 @@ program
 program
   .command('show-maps')
   .description(
-    "Run an image through a saved model (convlens', TensorFlow.js' or a converted Keras model) and show one layer's feature maps",
+    "Run an image through a saved model (convlens', TensorFlow.js' or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
   )
   .argument('<model>', 'model.json, or the folder holding it')
   .argument('<image>', 'PNG or JPEG (decoded with the channels the model takes, resized to its input)')
@@ -362,6 +362,7 @@ program
     examples(
       'convlens show-maps out/mnist/model digit.png --out maps.png',
       'convlens show-maps mobilenet/model.json cat.jpg --layer conv_pw_1_relu --pixels -1..1 --out maps.svg',
+      'convlens show-maps resnet_like/ photo.png --layer add_1 --out maps.png',
     ),
   )
   .action(async (model: string, imagePath: string, options: ShowMapsCommandOptions) => {

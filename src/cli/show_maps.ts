@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
+import type { Functional } from '../layers/functional.js';
+import { BranchingModelError } from '../layers/functional_chain.js';
 import type { Layer } from '../layers/layer.js';
 import type { Sequential } from '../layers/sequential.js';
-import { loadModel } from '../layers/serialization.js';
+import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -45,7 +47,7 @@ export async function runShowMaps(modelPath: string, imagePath: string, options:
 }
 
 async function showMaps(modelPath: string, imagePath: string, options: ShowMapsOptions, print: (text: string) => void): Promise<number> {
-  const model = await loadModel(modelPath);
+  const model = await openModel(modelPath);
   const input = await modelInput(model, imagePath, options.pixels);
   const outputs = model.layerOutputs(input.batch);
   const chosen = chooseLayer(model, outputs, options.layer);
@@ -83,8 +85,21 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
   return 0;
 }
 
+/** A model whose maps can be shown: a Sequential, or a functional model that branches (ResNet's and Inception's blocks). */
+type MapsModel = Sequential | Functional;
+
+/** The model as loadModel reads it, or, when it branches (which no Sequential computes), as loadFunctional does. */
+async function openModel(modelPath: string): Promise<MapsModel> {
+  try {
+    return await loadModel(modelPath);
+  } catch (error) {
+    if (error instanceof BranchingModelError) return loadFunctional(modelPath);
+    throw error;
+  }
+}
+
 /** The image as the model takes it: decoded with its channels, scaled to its pixel range, resized to its input. */
-async function modelInput(model: Sequential, path: string, pixels: PixelRange): Promise<{ batch: Tensor; note: string }> {
+async function modelInput(model: MapsModel, path: string, pixels: PixelRange): Promise<{ batch: Tensor; note: string }> {
   const shape = model.inputShape;
   if (shape?.length !== 3) {
     throw new ConvlensError(
@@ -130,7 +145,7 @@ type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 /** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
-function chooseLayer(model: Sequential, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
+function chooseLayer(model: MapsModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
   const names = withMaps.map((o) => o.layer.name).join(', ');
   if (wanted === undefined) {
@@ -169,7 +184,7 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
 }
 
 function printSummary(
-  model: Sequential,
+  model: MapsModel,
   chosen: LayerOutput,
   inputNote: string,
   stats: ChannelStats[],

@@ -1,187 +1,41 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import type { LayerJson } from './artifacts.js';
+import { parseGraph } from './functional_graph.js';
 
-/** A layer entry of a functional config: Keras' layer config plus how it is called. */
-interface GraphLayerJson extends LayerJson {
-  name?: unknown;
-  inbound_nodes?: unknown;
-}
+/**
+ * A functional model that branches (a layer with several inputs, an output that feeds several
+ * layers): loadModel refuses it, as no Sequential computes it; `loadFunctional` reads it.
+ */
+export class BranchingModelError extends ConvlensError {}
 
-/** One input of one call: the layer whose output it is, which call of it and which of its outputs. */
-interface TensorRef {
-  layer: string;
-  node: number;
-  tensor: number;
-}
+const CHAIN_ONLY =
+  'convlens reads functional models whose layers form one chain as a Sequential; layers.loadFunctional (or layers.functionalFromArtifacts) reads this one';
 
-/** One call of a layer: its tensor inputs, and the other call arguments that have a value. */
-interface Call {
-  inputs: TensorRef[];
-  options: string[];
-}
-
-const fail = (message: string) => new ConvlensError(`fromArtifacts: ${message}`);
+const branching = (message: string) => new BranchingModelError(`fromArtifacts: ${message}; ${CHAIN_ONLY}`);
 
 /**
  * The layers of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`) whose
  * layers form one chain, from its input to its output, in that order: such a model computes what
  * a Sequential of the same layers computes, and Keras code often builds one that way
- * (`keras.Model(inputs, outputs)`). Branches, shared layers and several inputs or outputs are
- * refused, naming the layer.
+ * (`keras.Model(inputs, outputs)`). Branches are refused (a BranchingModelError, naming the
+ * layer), as is what parseGraph refuses.
  */
 export function chainOfLayers(className: string, config: unknown): { name?: string; layers: LayerJson[] } {
-  const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown } | null;
-  if (!c || typeof c !== 'object' || !Array.isArray(c.layers)) throw fail(`the ${className} config has no list of layers`);
-  const entries = c.layers as GraphLayerJson[];
-  const byName = new Map<string, GraphLayerJson>();
-  for (const [index, entry] of entries.entries()) {
-    const name = layerName(entry);
-    if (name === undefined) throw fail(`layer ${index} of the ${className} model has no name`);
-    if (byName.has(name)) throw fail(`the ${className} model has two layers named '${name}'`);
-    // checked before the calls: tfjs and Keras count an inner model's own construction as its first call, so its one
-    // call in this model would otherwise read as the second call of a shared layer
-    if (typeof entry.class_name === 'string' && MODEL_CLASSES.has(entry.class_name)) {
-      throw fail(`layer '${name}' is itself a model (${entry.class_name}); convlens does not read models nested in a model`);
-    }
-    byName.set(name, entry);
-  }
-  const input = onlyEnd(className, 'input', c.input_layers);
-  const output = onlyEnd(className, 'output', c.output_layers);
-  for (const name of [input, output]) {
-    if (!byName.has(name)) throw fail(`the ${className} model's ${name === input ? 'input' : 'output'} '${name}' is not one of its layers`);
-  }
-  // who feeds whom: every layer but the input is called once, on one tensor
+  const graph = parseGraph(className, config);
   const consumers = new Map<string, string[]>();
-  for (const [name, entry] of byName) {
-    if (name === input) continue;
-    const source = singleInput(name, entry);
-    if (!byName.has(source)) throw fail(`layer '${name}' takes its input from '${source}', which is not a layer of the model`);
-    consumers.set(source, [...(consumers.get(source) ?? []), name]);
+  for (const { name, inputs } of graph.layers) {
+    if (name === graph.input) continue;
+    if (inputs.length !== 1) throw branching(`layer '${name}' takes ${inputs.length} inputs (${inputs.map((i) => `'${i}'`).join(', ')})`);
+    consumers.set(inputs[0], [...(consumers.get(inputs[0]) ?? []), name]);
   }
-  const chain = [input];
-  for (let at = input; at !== output; ) {
+  const entries = new Map(graph.layers.map((l) => [l.name, l.entry]));
+  const chain = [graph.input];
+  for (let at = graph.input; at !== graph.output; ) {
+    // every layer leads to the output (parseGraph checked), so a layer without consumers is the output
     const next = consumers.get(at) ?? [];
-    if (next.length === 0)
-      throw fail(`no layer takes the output of '${at}', so the chain from '${input}' never reaches the output '${output}'`);
-    if (next.length > 1) throw fail(`the output of '${at}' goes to ${next.length} layers (${next.join(', ')}); ${CHAIN_ONLY}`);
+    if (next.length > 1) throw branching(`the output of '${at}' goes to ${next.length} layers (${next.join(', ')})`);
     at = next[0];
     chain.push(at);
   }
-  const off = [...byName.keys()].filter((name) => !chain.includes(name));
-  if (off.length > 0) throw fail(`layer '${off[0]}' is not on the way from the input '${input}' to the output '${output}'; ${CHAIN_ONLY}`);
-  return { name: typeof c.name === 'string' ? c.name : undefined, layers: chain.map((name) => byName.get(name)!) };
-}
-
-const CHAIN_ONLY = 'convlens reads functional models whose layers form one chain, as a Sequential';
-
-/** Model classes, as Keras 2 and 3 and tfjs name them in a config, which may stand as a layer of another model. */
-const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
-
-function layerName(entry: GraphLayerJson): string | undefined {
-  const name = entry?.name ?? (entry?.config as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** The model's one input or output layer (`[[name, 0, 0]]`, or `[name, 0, 0]` as Keras 3 may write one). */
-function onlyEnd(className: string, what: 'input' | 'output', value: unknown): string {
-  const refs = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
-  if (!Array.isArray(refs) || refs.length === 0) {
-    throw fail(`the ${className} config's ${what}_layers is ${describeValue(value)} (expected [[layer name, node, tensor]])`);
-  }
-  if (refs.length > 1) {
-    const names = refs.map((r) => (Array.isArray(r) ? r[0] : r));
-    throw fail(`the ${className} model has ${refs.length} ${what}s (${names.join(', ')}); convlens reads models with one ${what}`);
-  }
-  const ref = tensorRef(refs[0]);
-  if (!ref) throw fail(`the ${className} config's ${what}_layers ${describeValue(value)} is not [[layer name, node, tensor]]`);
-  if (ref.tensor !== 0) throw fail(`the ${className} model's ${what} is output ${ref.tensor} of '${ref.layer}'; ${CHAIN_ONLY}`);
-  return ref.layer;
-}
-
-/** The layer that feeds layer `name`, which must be called exactly once, on one tensor, with no other arguments. */
-function singleInput(name: string, entry: GraphLayerJson): string {
-  const calls = callsOf(name, entry.inbound_nodes);
-  if (calls.length === 0) throw fail(`layer '${name}' is not called on any input`);
-  if (calls.length > 1) throw fail(`layer '${name}' is called ${calls.length} times (a shared layer); ${CHAIN_ONLY}`);
-  const [{ inputs, options }] = calls;
-  if (inputs.length !== 1) {
-    const from = inputs.map((r) => `'${r.layer}'`).join(', ');
-    throw fail(`layer '${name}' takes ${inputs.length} inputs${from ? ` (${from})` : ''}; ${CHAIN_ONLY}`);
-  }
-  if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
-  const [ref] = inputs;
-  if (ref.tensor !== 0) throw fail(`layer '${name}' takes output ${ref.tensor} of '${ref.layer}'; ${CHAIN_ONLY}`);
-  if (ref.node !== 0)
-    throw fail(`layer '${name}' takes the output of call ${ref.node + 1} of '${ref.layer}' (a shared layer); ${CHAIN_ONLY}`);
-  return ref.layer;
-}
-
-/**
- * The calls of a layer, in both forms Keras writes them: Keras 2 and tfjs list each call's inputs
- * as `[layer, node, tensor, kwargs]`; Keras 3 writes `{ args, kwargs }` with its tensors as
- * `__keras_tensor__` objects that carry a `keras_history` of the same three values.
- */
-function callsOf(name: string, inboundNodes: unknown): Call[] {
-  if (inboundNodes === undefined || inboundNodes === null) return [];
-  if (!Array.isArray(inboundNodes)) throw fail(`layer '${name}' has inbound_nodes ${describeValue(inboundNodes)} (expected a list)`);
-  return inboundNodes.map((node) => {
-    if (Array.isArray(node)) return legacyCall(name, node);
-    if (node && typeof node === 'object') return kerasCall(node as { args?: unknown; kwargs?: unknown });
-    throw fail(`layer '${name}' has a call ${describeValue(node)} that convlens cannot read`);
-  });
-}
-
-function legacyCall(name: string, node: unknown[]): Call {
-  // a one-input call may be written as the bare [layer, node, tensor]
-  const items = typeof node[0] === 'string' ? [node] : node;
-  const inputs: TensorRef[] = [];
-  const options: string[] = [];
-  for (const item of items) {
-    const ref = tensorRef(item);
-    if (!ref) throw fail(`layer '${name}' has an input ${describeValue(item)} that is not [layer, node, tensor, kwargs]`);
-    inputs.push(ref);
-    options.push(...optionNames((item as unknown[])[3]));
-  }
-  return { inputs, options };
-}
-
-function kerasCall(node: { args?: unknown; kwargs?: unknown }): Call {
-  const inputs: TensorRef[] = [];
-  collectTensors(node.args, inputs);
-  const options = optionNames(node.kwargs);
-  // a tensor among the keyword arguments (a mask, say) is one more input
-  collectTensors(node.kwargs, inputs);
-  return { inputs, options };
-}
-
-function collectTensors(value: unknown, into: TensorRef[]): void {
-  if (Array.isArray(value)) {
-    for (const v of value) collectTensors(v, into);
-    return;
-  }
-  if (!value || typeof value !== 'object') return;
-  const object = value as { class_name?: unknown; config?: { keras_history?: unknown } };
-  if (object.class_name === '__keras_tensor__') {
-    const ref = tensorRef(object.config?.keras_history);
-    if (ref) into.push(ref);
-    return;
-  }
-  for (const v of Object.values(object)) collectTensors(v, into);
-}
-
-/** The keyword arguments of a call that have a value (`training=False`, say): null is Keras' "not given". */
-function optionNames(kwargs: unknown): string[] {
-  if (!kwargs || typeof kwargs !== 'object') return [];
-  return Object.entries(kwargs)
-    .filter(([, v]) => v !== null && v !== undefined && !isTensor(v))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-}
-
-const isTensor = (v: unknown) => (v as { class_name?: unknown } | null)?.class_name === '__keras_tensor__';
-
-function tensorRef(value: unknown): TensorRef | undefined {
-  if (!Array.isArray(value) || typeof value[0] !== 'string') return undefined;
-  const [layer, node = 0, tensor = 0] = value;
-  if (!Number.isInteger(node) || !Number.isInteger(tensor)) return undefined;
-  return { layer, node, tensor };
+  return { name: graph.name, layers: chain.map((name) => entries.get(name)!) };
 }

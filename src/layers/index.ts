@@ -19,6 +19,7 @@ export { Dense, type DenseLayerArgs } from './dense.js';
 export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
+export { Functional, type FunctionalArgs, type FunctionalNode } from './functional.js';
 export { GaussianNoise, type GaussianNoiseLayerArgs } from './gaussian_noise.js';
 export {
   GlobalAveragePooling2D,
@@ -30,13 +31,24 @@ export {
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
+export {
+  Add,
+  Average,
+  Concatenate,
+  type ConcatenateLayerArgs,
+  Maximum,
+  MergeLayer,
+  Minimum,
+  Multiply,
+  Subtract,
+} from './merge.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export { ReLU, type ReLULayerArgs } from './relu.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { SeparableConv2D, type SeparableConv2DLayerArgs } from './separable_conv2d.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
-export { fromArtifacts, loadModel, type WeightData } from './serialization.js';
+export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

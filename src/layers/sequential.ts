@@ -1,7 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { globalRandom } from '../tensor/random.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
 import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
@@ -9,6 +9,21 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
 import type { Callbacks, History, Logs } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
+import {
+  batchSizeArg,
+  buildAfter,
+  checkPrint,
+  checkTensorArg,
+  findLayer,
+  gather,
+  modelWeights,
+  type PredictOptions,
+  predictInBatches,
+  range,
+  setModelWeights,
+  summaryText,
+  verboseArg,
+} from './model_common.js';
 import { MaxPool2D } from './pooling.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
@@ -57,29 +72,6 @@ interface Compiled {
   metrics: Metric[];
   /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
   warnedLogits?: boolean;
-}
-
-/** Takes examples `indices` of `t` (along the batch axis) into a new tensor (into `into` when given: float32, the right size). */
-function gather(t: Tensor, indices: ArrayLike<number>, into?: Float32Array): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  const out = into && t.dtype === 'float32' ? into : new (t.data.constructor as Float32ArrayConstructor)(indices.length * rowSize);
-  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
-  return new Tensor(out as Tensor['data'], [indices.length, ...t.shape.slice(1)], t.dtype);
-}
-
-/** Keras' default batch size is 32; anything but a positive integer would never finish a pass. */
-function batchSizeArg(op: string, value: number | undefined): number {
-  if (value === undefined) return 32;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConvlensError(`${op}: batchSize must be a positive integer, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-function verboseArg(op: string, value: unknown): 0 | 1 | 2 {
-  if (value === undefined) return 0;
-  if (value === 0 || value === 1 || value === 2) return value;
-  throw new ConvlensError(`${op}: verbose must be 0, 1 or 2, got ${describeValue(value)}`);
 }
 
 /** Keras' `verbose=2` line for `steps` batches in `ms`: `125/125 - 1.2s - loss: 0.2985 - accuracy: 0.9139 - 9ms/step`. */
@@ -159,19 +151,6 @@ function validationPair(value: unknown): [Tensor, Tensor] | undefined {
   return [value[0], value[1]];
 }
 
-function range(start: number, end: number): Int32Array {
-  return Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
-}
-
-/** Keras' Sequential model: layers applied in order, trained end to end. */
-/** Throws unless `value` is a convlens Tensor; one of another library (TensorFlow.js) is named as such. */
-function checkTensorArg(op: string, arg: string, value: unknown): asserts value is Tensor {
-  if (value instanceof Tensor) return;
-  const foreign = value?.constructor?.name === 'Tensor';
-  const got = foreign ? 'a Tensor of another library (or another copy of convlens)' : describeValue(value);
-  throw new ConvlensError(`${op}: ${arg} must be a convlens Tensor, got ${got}${foreign ? ': make one with tensor(data, shape)' : ''}`);
-}
-
 /**
  * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
  * a browser (setTimeout would wait at least 4 ms once nested).
@@ -188,6 +167,7 @@ function nextTask(): Promise<void> {
   });
 }
 
+/** Keras' Sequential model: layers applied in order, trained end to end. */
 export class Sequential {
   readonly name: string;
   private readonly layerList: Layer[] = [];
@@ -246,18 +226,7 @@ export class Sequential {
 
   /** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
   getLayer(nameOrIndex: string | number): Layer {
-    if (typeof nameOrIndex === 'number') {
-      const layer = this.layerList[nameOrIndex];
-      if (!Number.isInteger(nameOrIndex) || !layer) {
-        throw new ConvlensError(`getLayer: no layer at index ${nameOrIndex} (the model has ${this.layerList.length}, from 0)`);
-      }
-      return layer;
-    }
-    const name = nameOrIndex;
-    const layer = this.layerList.find((l) => l.name === name);
-    if (!layer)
-      throw new ConvlensError(`getLayer: no layer named ${describeValue(name)} (layers: ${this.layerList.map((l) => l.name).join(', ')})`);
-    return layer;
+    return findLayer(this.layerList, nameOrIndex);
   }
 
   private ensureBuilt(op: string, batchShape: readonly number[]): void {
@@ -293,26 +262,18 @@ export class Sequential {
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
-  /** `verbose` is taken, as Keras' and tfjs' predict take it, and prints nothing. */
-  predict(x: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): Tensor<'float32'> {
-    checkTensorArg('predict', 'x', x);
-    checkOptions('predict', options, ['batchSize', 'verbose']);
-    verboseArg('predict', options.verbose);
-    const batchSize = batchSizeArg('predict', options.batchSize);
-    if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
-    if (x.shape[0] <= batchSize) return this.run(x, false);
-    this.ensureBuilt('predict', x.shape);
-    this.checkInputData(x);
-    const parts: Tensor<'float32'>[] = [];
-    for (let start = 0; start < x.shape[0]; start += batchSize)
-      parts.push(this.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize))), false));
-    const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p.data, offset);
-      offset += p.size;
-    }
-    return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)], 'float32');
+  predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
+    return predictInBatches(
+      {
+        run: (batch) => this.run(batch, false),
+        checkInputData: (data) => {
+          this.ensureBuilt('predict', data.shape);
+          this.checkInputData(data);
+        },
+      },
+      x,
+      options,
+    );
   }
 
   /** Every layer's output for `x`, in order: the feature maps Keras shows with an activation model. */
@@ -324,7 +285,7 @@ export class Sequential {
   }
 
   get weights(): Weight[] {
-    return this.layerList.flatMap((l) => [...l.weights]);
+    return modelWeights(this.layerList);
   }
 
   getWeights(): Tensor<'float32'>[] {
@@ -333,17 +294,7 @@ export class Sequential {
 
   /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
   setWeights(weights: Tensor[]): void {
-    const expected = this.layerList.reduce((n, l) => n + l.weights.length, 0);
-    if (!Array.isArray(weights) || weights.length !== expected) {
-      throw new ConvlensError(
-        `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
-      );
-    }
-    let offset = 0;
-    for (const layer of this.layerList) {
-      layer.setWeights(weights.slice(offset, offset + layer.weights.length));
-      offset += layer.weights.length;
-    }
+    setModelWeights(this.layerList, weights);
   }
 
   countParams(): number {
@@ -352,34 +303,21 @@ export class Sequential {
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
   summary(print: ((line: string) => void) | null = console.log): string {
-    if (print !== null && typeof print !== 'function') {
-      throw new ConvlensError(`summary: print must be a function (console.log by default) or null, got ${describeValue(print)}`);
-    }
-    const rows = this.layerList.map((layer) => [
-      `${layer.name} (${layer.className})`,
-      layer.outputShape ? batchShapeText(layer.outputShape) : '?',
-      layer.countParams().toLocaleString('en-US'),
-    ]);
+    checkPrint(print);
     // Columns as wide as Keras' (28 and 26) or as the longest entry, so long names never run together.
-    const widths = [0, 1].map((c) => Math.max(c === 0 ? 28 : 26, ...rows.map((r) => r[c].length + 3)));
-    const width = Math.max(65, widths[0] + widths[1] + 12);
-    const row = (a: string, b: string, c: string) => ` ${a.padEnd(widths[0])}${b.padEnd(widths[1])}${c}`;
-    const lines = [`Model: "${this.name}"`, '_'.repeat(width), row('Layer (type)', 'Output Shape', 'Param #'), '='.repeat(width)];
-    rows.forEach((r, i) => {
-      lines.push(row(r[0], r[1], r[2]));
-      if (i < rows.length - 1) lines.push('');
+    const text = summaryText({
+      name: this.name,
+      header: ['Layer (type)', 'Output Shape', 'Param #'],
+      minWidths: [28, 26],
+      lastWidth: 12,
+      minRuleWidth: 65,
+      rows: this.layerList.map((layer) => [
+        `${layer.name} (${layer.className})`,
+        layer.outputShape ? batchShapeText(layer.outputShape) : '?',
+        layer.countParams().toLocaleString('en-US'),
+      ]),
+      layers: this.layerList,
     });
-    const total = this.countParams();
-    // a BatchNormalization's moving mean and variance are not trainable, as Keras counts them
-    const trainable = this.layerList.reduce((n, l) => n + l.trainableWeights.reduce((m, w) => m + w.value.length, 0), 0);
-    lines.push(
-      '='.repeat(width),
-      `Total params: ${total.toLocaleString('en-US')}`,
-      `Trainable params: ${trainable.toLocaleString('en-US')}`,
-      `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
-      '_'.repeat(width),
-    );
-    const text = lines.join('\n');
     print?.(text);
     return text;
   }
@@ -711,17 +649,6 @@ export class Sequential {
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
   return layer.activation === 'relu';
-}
-
-/** Builds `layer` on `previous`'s output, unless it was given (or built for) a different input shape. */
-function buildAfter(previous: Layer, layer: Layer): void {
-  const shape = previous.outputShape!;
-  if (layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
-    throw new ConvlensError(
-      `${layer.name} (${layer.className}): expects input ${batchShapeText(layer.inputShape)} but ${previous.name} outputs ${batchShapeText(shape)}`,
-    );
-  }
-  if (!layer.built) layer.build(shape);
 }
 
 function firstNonFinite(values: ArrayLike<number>): number {

@@ -11,13 +11,16 @@ import { Dense } from './dense.js';
 import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { Functional } from './functional.js';
 import { chainOfLayers } from './functional_chain.js';
+import { parseGraph } from './functional_graph.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { ReLU } from './relu.js';
@@ -95,6 +98,8 @@ const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
   keys: POOL_KEYS,
   make: (c, base) => new Pool({ ...base, ...poolArgs(c) }),
 });
+
+const merge = (Merge: new (args: LayerArgs) => Layer): LayerReader => ({ keys: [], make: (_, base) => new Merge(base) });
 
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
 const LAYERS: Record<string, LayerReader> = {
@@ -179,6 +184,13 @@ const LAYERS: Record<string, LayerReader> = {
       return new Rescaling({ ...base, scale: c.scale as number, offset: (c.offset ?? 0) as number });
     },
   },
+  Add: merge(Add),
+  Subtract: merge(Subtract),
+  Multiply: merge(Multiply),
+  Average: merge(Average),
+  Maximum: merge(Maximum),
+  Minimum: merge(Minimum),
+  Concatenate: { keys: ['axis'], make: (c, base) => new Concatenate({ ...base, axis: (c.axis ?? -1) as number }) },
   BatchNormalization: {
     keys: [
       'axis',
@@ -373,11 +385,8 @@ function checkFloat32(c: Config): void {
   }
 }
 
-/**
- * The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it; a
- * functional model whose layers form one chain is read as the Sequential it computes.
- */
-function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown; kerasVersion?: unknown } {
+/** The Keras topology inside a model.json (tensorflowjs_converter wraps it in model_config), and its Keras version. */
+function topologyOf(modelJson: unknown): { className: unknown; config: unknown; kerasVersion: unknown } {
   const json = modelJson as { format?: unknown; modelTopology?: unknown } | null;
   if (!json || typeof json !== 'object' || !json.modelTopology) {
     throw new ConvlensError('fromArtifacts: model.json has no modelTopology (expected a TensorFlow.js Layers model)');
@@ -387,30 +396,67 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
       `fromArtifacts: format ${describeValue(json.format)} is not supported (only 'layers-model', TensorFlow.js Layers)`,
     );
   }
-  // tensorflowjs_converter wraps the Keras config in model_config.
   const raw = json.modelTopology as { model_config?: unknown; keras_version?: unknown };
   const topology = (raw.model_config ?? raw) as { class_name?: unknown; config?: unknown };
-  if (topology.class_name === 'Functional' || topology.class_name === 'Model') {
-    return { ...chainOfLayers(topology.class_name, topology.config), kerasVersion: raw.keras_version };
-  }
-  if (topology.class_name !== 'Sequential') {
+  return { className: topology.class_name, config: topology.config, kerasVersion: raw.keras_version };
+}
+
+/** Keras 2 and 3 call a functional model's class Functional; tf.keras and tfjs, Model. */
+const isFunctionalClass = (className: unknown): className is string => className === 'Functional' || className === 'Model';
+
+/**
+ * The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it; a
+ * functional model whose layers form one chain is read as the Sequential it computes.
+ */
+function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown; kerasVersion?: unknown } {
+  const { className, config: rawConfig, kerasVersion } = topologyOf(modelJson);
+  if (isFunctionalClass(className)) return { ...chainOfLayers(className, rawConfig), kerasVersion };
+  if (className !== 'Sequential') {
     throw new ConvlensError(
-      `fromArtifacts: model class ${describeValue(topology.class_name)} is not supported (Sequential, or a functional model whose layers form one chain)`,
+      `fromArtifacts: model class ${describeValue(className)} is not supported (Sequential, or a functional model whose layers form one chain)`,
     );
   }
   // Old Keras wrote a Sequential config as the bare list of layers.
-  const config = (Array.isArray(topology.config) ? { layers: topology.config } : topology.config) as {
+  const config = (Array.isArray(rawConfig) ? { layers: rawConfig } : rawConfig) as {
     name?: string;
     layers?: unknown;
     build_input_shape?: unknown;
   };
   if (!config || !Array.isArray(config.layers)) throw new ConvlensError('fromArtifacts: the Sequential config has no list of layers');
-  return {
-    name: config.name,
-    layers: config.layers as LayerJson[],
-    buildInputShape: config.build_input_shape,
-    kerasVersion: raw.keras_version,
-  };
+  return { name: config.name, layers: config.layers as LayerJson[], buildInputShape: config.build_input_shape, kerasVersion };
+}
+
+/** Runs `fn` for the layer config at `index`, so that its errors name the layer (its index, name and class) and the problem. */
+function forLayer<T>(entry: LayerJson, index: number, fn: (className: string, config: Config) => T): T {
+  const className = String(entry?.class_name);
+  const config = (entry?.config ?? {}) as Config;
+  try {
+    checkFloat32(config);
+    return fn(className, config);
+  } catch (error) {
+    if (error instanceof Unsupported || error instanceof ConvlensError) {
+      throw new ConvlensError(`fromArtifacts: layer ${index} '${config.name ?? '?'}' (${className}): ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Our layer for one Keras layer config (not an InputLayer), given `inputShape` when it is the model's first. */
+function buildLayer(
+  className: string,
+  config: Config,
+  inputShape: number[] | undefined,
+  kerasVersion: unknown,
+  savedShape: SavedShape,
+): Layer {
+  const reader = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
+  if (!reader) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
+  const declared = declaredInputShape(config) ?? inputShape;
+  const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
+  if (declared) base.inputShape = declared;
+  checkKeys(className, config, reader);
+  checkHardSigmoid(config, kerasVersion);
+  return reader.make(config, base, savedShape);
 }
 
 /** Builds our layers from Keras layer configs; errors name the layer and what is wrong. */
@@ -419,30 +465,14 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVer
   let inputShape = Array.isArray(buildInputShape) ? declaredInputShape({ batch_shape: buildInputShape }) : undefined;
   const layers: Layer[] = [];
   layersJson.forEach((entry, index) => {
-    const className = String(entry?.class_name);
-    const config = (entry?.config ?? {}) as Config;
-    const label = `layer ${index} '${config.name ?? '?'}' (${className})`;
-    try {
-      checkFloat32(config);
+    forLayer(entry, index, (className, config) => {
       if (className === 'InputLayer') {
         if (layers.length > 0) throw unsupported('an InputLayer after other layers');
         inputShape = declaredInputShape(config);
         return;
       }
-      const reader = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
-      if (!reader) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
-      const declared = declaredInputShape(config) ?? (layers.length === 0 ? inputShape : undefined);
-      const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
-      if (declared) base.inputShape = declared;
-      checkKeys(className, config, reader);
-      checkHardSigmoid(config, kerasVersion);
-      layers.push(reader.make(config, base, savedShape));
-    } catch (error) {
-      if (error instanceof Unsupported || error instanceof ConvlensError) {
-        throw new ConvlensError(`fromArtifacts: ${label}: ${error.message}`);
-      }
-      throw error;
-    }
+      layers.push(buildLayer(className, config, layers.length === 0 ? inputShape : undefined, kerasVersion, savedShape));
+    });
   });
   return layers;
 }
@@ -552,8 +582,17 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
   // what model.toArtifacts() gives, as one object
   if (weightData === undefined && isArtifacts(modelJson)) return fromArtifacts(modelJson.modelJson, modelJson.weightData);
   const { name, layers: layersJson, buildInputShape, kerasVersion } = sequentialLayers(modelJson);
-  const manifest = ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
+  const manifest = manifestOf(modelJson);
   const model = new Sequential(buildLayers(layersJson, buildInputShape, kerasVersion, savedShapes(manifest)), name ? { name } : {});
+  loadWeights(model.layers, manifest, weightData, fileNames);
+  restoreCompile(model, modelJson);
+  return model;
+}
+
+const manifestOf = (modelJson: unknown) => ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
+
+/** Sets the layers' weights from the manifest's, matched by name, or by manifest order when the names do not all match. */
+function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): void {
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
     throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
   }
@@ -569,8 +608,8 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
       return { spec, view };
     })
     .filter((e) => e.spec.group !== 'optimizer');
-  const weights = model.weights;
-  if (entries.length > 0 && !model.layers.every((l) => l.built)) {
+  const weights = layers.flatMap((l) => [...l.weights]);
+  if (entries.length > 0 && !layers.every((l) => l.built)) {
     throw new ConvlensError(
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
@@ -580,7 +619,6 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
       `fromArtifacts: the weights manifest lists ${entries.length} weights, the model has ${weights.length} (${weights.map((w) => w.name).join(', ')})`,
     );
   }
-  // Match by name, and fall back to manifest order when the names do not all match.
   const byName = weights.map((w) => entries.filter((e) => namesWeight(e.spec.name, w.name)));
   const matched = byName.every((m) => m.length === 1) ? byName.map((m) => m[0]) : entries;
   weights.forEach((w, i) => {
@@ -592,8 +630,61 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
     }
     for (let j = 0; j < w.value.length; j++) w.value[j] = view.getFloat32(j * 4, true);
   });
-  restoreCompile(model, modelJson);
+}
+
+/**
+ * A functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`) with one input and one
+ * output, branching or not, from TensorFlow.js Layers artifacts, as `fromArtifacts` takes them.
+ * It predicts; it does not train (a saved compile config is not read).
+ */
+export function functionalFromArtifacts(artifacts: ModelArtifacts): Functional;
+export function functionalFromArtifacts(modelJson: unknown, weightData: WeightData, fileNames?: string[][]): Functional;
+export function functionalFromArtifacts(modelJson: unknown, weightData?: WeightData, fileNames?: string[][]): Functional {
+  if (weightData === undefined && isArtifacts(modelJson)) return functionalFromArtifacts(modelJson.modelJson, modelJson.weightData);
+  try {
+    return readFunctional(modelJson, weightData, fileNames);
+  } catch (error) {
+    throw renamed(error, 'fromArtifacts:', 'functionalFromArtifacts:');
+  }
+}
+
+function readFunctional(modelJson: unknown, weightData: WeightData | undefined, fileNames?: string[][]): Functional {
+  const { className, config, kerasVersion } = topologyOf(modelJson);
+  if (!isFunctionalClass(className)) {
+    throw new ConvlensError(
+      `fromArtifacts: model class ${describeValue(className)} is not a functional model (Functional or Model; layers.fromArtifacts reads Sequential ones)`,
+    );
+  }
+  const graph = parseGraph(className, config);
+  const manifest = manifestOf(modelJson);
+  const savedShape = savedShapes(manifest);
+  const inputIndex = graph.layers.findIndex((l) => l.name === graph.input);
+  const inputShape = forLayer(graph.layers[inputIndex].entry, inputIndex, (inputClass, inputConfig) => {
+    if (inputClass !== 'InputLayer') throw unsupported('a model input that is not an InputLayer');
+    const shape = declaredInputShape(inputConfig);
+    if (!shape) throw unsupported('an InputLayer without a shape', 'batch_input_shape or batch_shape');
+    return shape;
+  });
+  const nodes = graph.layers.flatMap(({ name, entry, inputs }, index) =>
+    name === graph.input
+      ? []
+      : [{ layer: forLayer(entry, index, (c, cfg) => buildLayer(c, cfg, undefined, kerasVersion, savedShape)), inputs }],
+  );
+  let model: Functional;
+  try {
+    model = new Functional({ name: graph.name, input: { shape: inputShape, name: graph.input }, layers: nodes, output: graph.output });
+  } catch (error) {
+    throw renamed(error, '', 'fromArtifacts: ');
+  }
+  loadWeights(model.layers, manifest, weightData, fileNames);
   return model;
+}
+
+/** A ConvlensError whose message starts with `to` instead of `from` (its class kept); other errors as they are. */
+function renamed(error: unknown, from: string, to: string): unknown {
+  if (!(error instanceof ConvlensError) || !error.message.startsWith(from)) return error;
+  const Class = error.constructor as new (message: string) => ConvlensError;
+  return new Class(to + error.message.slice(from.length));
 }
 
 /**
@@ -623,22 +714,49 @@ function restoreCompile(model: Sequential, modelJson: unknown): void {
  * `model.json` or the directory holding it, with its weight files beside it. Node.js only.
  */
 export async function loadModel(modelPath: string): Promise<Sequential> {
-  if (typeof modelPath !== 'string' || modelPath === '') {
-    throw new ConvlensError(`loadModel: expected the path of model.json or of its folder, got ${describeValue(modelPath)}`);
+  const { json, buffers, fileNames, file } = await readModelFiles('loadModel', modelPath);
+  try {
+    return fromArtifacts(json, buffers, fileNames);
+  } catch (error) {
+    throw renamed(error, 'fromArtifacts:', `loadModel: ${file}:`);
   }
-  const { fs, path } = await nodeModules('loadModel');
+}
+
+/**
+ * Loads a functional model with one input and one output (branching, as ResNet's and Inception's
+ * blocks do, or not) from `model.json` or the directory holding it, as `loadModel` reads files.
+ * It predicts; it does not train. Node.js only.
+ */
+export async function loadFunctional(modelPath: string): Promise<Functional> {
+  const { json, buffers, fileNames, file } = await readModelFiles('loadFunctional', modelPath);
+  try {
+    return functionalFromArtifacts(json, buffers, fileNames);
+  } catch (error) {
+    throw renamed(error, 'functionalFromArtifacts:', `loadFunctional: ${file}:`);
+  }
+}
+
+/** model.json (the file, or the one in the folder) parsed, and its weight files' bytes. */
+async function readModelFiles(
+  op: string,
+  modelPath: string,
+): Promise<{ json: Partial<ModelJson>; buffers: ArrayBuffer[]; fileNames: string[][]; file: string }> {
+  if (typeof modelPath !== 'string' || modelPath === '') {
+    throw new ConvlensError(`${op}: expected the path of model.json or of its folder, got ${describeValue(modelPath)}`);
+  }
+  const { fs, path } = await nodeModules(op);
   let file = path.resolve(modelPath);
   const stat = await fs.stat(file).catch(() => {
-    throw new ConvlensError(`loadModel: ${file} does not exist`);
+    throw new ConvlensError(`${op}: ${file} does not exist`);
   });
   const folder = stat.isDirectory() ? file : undefined;
   if (folder) file = path.join(folder, 'model.json');
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (folder && error.code === 'ENOENT') {
-      throw new ConvlensError(`loadModel: the folder ${folder} holds no model.json (a saved model is model.json and its weights files)`);
+      throw new ConvlensError(`${op}: the folder ${folder} holds no model.json (a saved model is model.json and its weights files)`);
     }
     const reason = error.code === 'EISDIR' ? 'it is a folder' : error.code === 'EACCES' ? 'permission denied' : error.message;
-    throw new ConvlensError(`loadModel: cannot read ${file}: ${reason}`);
+    throw new ConvlensError(`${op}: cannot read ${file}: ${reason}`);
   });
   let json: Partial<ModelJson>;
   try {
@@ -648,8 +766,8 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
     const binary = /(?![\t\n\r])\p{Cc}|\uFFFD/u.test(text.slice(0, 512));
     throw new ConvlensError(
       binary
-        ? `loadModel: ${file} is not a model.json: it holds binary data, not JSON text`
-        : `loadModel: ${file} is not valid JSON (${(error as Error).message})`,
+        ? `${op}: ${file} is not a model.json: it holds binary data, not JSON text`
+        : `${op}: ${file} is not valid JSON (${(error as Error).message})`,
     );
   }
   const manifest = Array.isArray(json?.weightsManifest) ? json.weightsManifest : [];
@@ -660,23 +778,14 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
       const weightFile = path.resolve(dir, p);
       // Weight files live beside model.json: a manifest cannot point elsewhere on the disk.
       if (path.relative(dir, weightFile).startsWith('..') || path.isAbsolute(p)) {
-        throw new ConvlensError(`loadModel: weights path ${describeValue(p)} in ${file} leaves the model's directory`);
+        throw new ConvlensError(`${op}: weights path ${describeValue(p)} in ${file} leaves the model's directory`);
       }
       const bytes = await fs.readFile(weightFile).catch((error: NodeJS.ErrnoException) => {
         const why = error.code === 'ENOENT' ? 'is missing' : `cannot be read (${error.message})`;
-        throw new ConvlensError(`loadModel: weights file ${weightFile} ${why} (listed in ${file})`);
+        throw new ConvlensError(`${op}: weights file ${weightFile} ${why} (listed in ${file})`);
       });
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     }),
   );
-  try {
-    return fromArtifacts(
-      json,
-      buffers,
-      paths.map((ps) => ps.map((p) => path.resolve(dir, p))),
-    );
-  } catch (error) {
-    if (error instanceof ConvlensError) throw new ConvlensError(error.message.replace(/^fromArtifacts:/, `loadModel: ${file}:`));
-    throw error;
-  }
+  return { json, buffers, fileNames: paths.map((ps) => ps.map((p) => path.resolve(dir, p))), file };
 }

@@ -1,0 +1,265 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { toFloatHint } from '../ops/convert.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
+import { MergeLayer } from './merge.js';
+import {
+  buildAfter,
+  checkPrint,
+  checkTensorArg,
+  findLayer,
+  modelWeights,
+  type PredictOptions,
+  predictInBatches,
+  setModelWeights,
+  summaryText,
+} from './model_common.js';
+
+/** One layer of a functional model and the names of the layers (or of the input) whose outputs it takes, in order. */
+export interface FunctionalNode {
+  layer: Layer;
+  inputs: string[];
+}
+
+export interface FunctionalArgs {
+  name?: string;
+  /** The model's one input: the shape of one example (no batch axis), and a name the layers' `inputs` may give. */
+  input: { shape: number[]; name?: string };
+  /** The layers in Keras' order (each one before the layers that take its output, as Keras lists them). */
+  layers: FunctionalNode[];
+  /** The name of the layer whose output is the model's (by default the last layer). */
+  output?: string;
+}
+
+/**
+ * Keras' functional model (`keras.Model(inputs, outputs)`) with one input and one output: a graph
+ * of layers, run in topological order, each once, so an output several layers take is computed
+ * once. Inference only: a branching model predicts, it does not train.
+ */
+export class Functional {
+  readonly name: string;
+  /** The name the input goes by in the layers' `inputs` (Keras' InputLayer, which is not among `layers`). */
+  readonly inputName: string;
+  private readonly input: number[];
+  private readonly nodes: FunctionalNode[];
+  /** The nodes in the order they run: each after the layers it takes outputs of. */
+  private readonly order: FunctionalNode[];
+  private readonly outputName: string;
+
+  constructor(args: FunctionalArgs) {
+    checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
+    const { name, input, layers, output } = args;
+    if (name !== undefined && (typeof name !== 'string' || name === '')) {
+      throw new ConvlensError(`Functional: name must be a non-empty string, got ${describeValue(name)}`);
+    }
+    this.name = name ?? uniqueName('functional');
+    checkOptions('Functional (input)', input, ['shape', 'name']);
+    if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ConvlensError(
+        `Functional '${this.name}': input.shape must be a list of positive integers, got ${describeValue(input.shape)}`,
+      );
+    }
+    this.input = [...input.shape];
+    this.inputName = input.name ?? uniqueName('input_layer');
+    if (!Array.isArray(layers) || layers.length === 0) {
+      throw new ConvlensError(
+        `Functional '${this.name}': layers must be a non-empty list of { layer, inputs }, got ${describeValue(layers)}`,
+      );
+    }
+    this.nodes = layers.map((node, i) => this.checkedNode(node, i));
+    this.checkNames();
+    this.outputName = output ?? this.nodes[this.nodes.length - 1].layer.name;
+    if (!this.nodes.some((n) => n.layer.name === this.outputName)) {
+      throw new ConvlensError(`Functional '${this.name}': the output ${describeValue(this.outputName)} is not one of its layers`);
+    }
+    this.order = this.runOrder();
+    this.checkAllNeeded();
+    this.build();
+  }
+
+  private checkedNode(node: FunctionalNode, index: number): FunctionalNode {
+    checkOptions(`Functional '${this.name}' (layers[${index}])`, node, ['layer', 'inputs']);
+    if (!(node.layer instanceof Layer)) {
+      throw new ConvlensError(`Functional '${this.name}': layers[${index}].layer must be a layer, got ${describeValue(node.layer)}`);
+    }
+    if (!Array.isArray(node.inputs) || node.inputs.length === 0 || !node.inputs.every((i) => typeof i === 'string')) {
+      throw new ConvlensError(
+        `Functional '${this.name}': layer '${node.layer.name}' needs inputs, the names of the layers (or of the input) it takes, got ${describeValue(node.inputs)}`,
+      );
+    }
+    return { layer: node.layer, inputs: [...node.inputs] };
+  }
+
+  /** Names are unique, each layer is in the model once (a shared layer is not supported), and inputs name layers of the model. */
+  private checkNames(): void {
+    const names = new Set([this.inputName]);
+    for (const { layer } of this.nodes) {
+      if (names.has(layer.name)) {
+        const twice = this.nodes.filter((n) => n.layer === layer).length > 1;
+        throw new ConvlensError(
+          twice
+            ? `Functional '${this.name}': layer '${layer.name}' is in the model twice (a shared layer); convlens runs each layer once`
+            : `Functional '${this.name}': two layers (or a layer and the input) are named '${layer.name}' (names must be unique)`,
+        );
+      }
+      names.add(layer.name);
+    }
+    for (const { layer, inputs } of this.nodes) {
+      const unknown = inputs.find((i) => !names.has(i));
+      if (unknown !== undefined) {
+        throw new ConvlensError(
+          `Functional '${this.name}': layer '${layer.name}' takes ${describeValue(unknown)}, which is neither a layer of the model nor its input`,
+        );
+      }
+    }
+  }
+
+  /** Kahn's order, keeping the given order among layers that are ready together. */
+  private runOrder(): FunctionalNode[] {
+    const done = new Set([this.inputName]);
+    const order: FunctionalNode[] = [];
+    let pending = this.nodes;
+    while (pending.length > 0) {
+      const ready = pending.filter((n) => n.inputs.every((i) => done.has(i)));
+      if (ready.length === 0) {
+        throw new ConvlensError(
+          `Functional '${this.name}': layers ${pending.map((n) => `'${n.layer.name}'`).join(', ')} take each other's outputs (a cycle)`,
+        );
+      }
+      for (const n of ready) done.add(n.layer.name);
+      order.push(...ready);
+      pending = pending.filter((n) => !ready.includes(n));
+    }
+    return order;
+  }
+
+  /** Every layer leads to the output: one that does not would be computed for nothing (Keras leaves such layers out of a model). */
+  private checkAllNeeded(): void {
+    const needed = new Set([this.outputName]);
+    for (const node of [...this.order].reverse()) if (needed.has(node.layer.name)) for (const i of node.inputs) needed.add(i);
+    const off = this.nodes.find((n) => !needed.has(n.layer.name));
+    if (off)
+      throw new ConvlensError(`Functional '${this.name}': layer '${off.layer.name}' does not lead to the output '${this.outputName}'`);
+  }
+
+  /** Builds each layer on the shapes of its inputs (checking a layer built before, or a merge's shapes). */
+  private build(): void {
+    const shapes = new Map<string, number[]>([[this.inputName, this.input]]);
+    for (const { layer, inputs } of this.order) {
+      const inputShapes = inputs.map((i) => shapes.get(i)!);
+      if (layer instanceof MergeLayer) {
+        if (!layer.built) layer.buildMany(inputShapes);
+        else if (inputShapes.length !== layer.inputShapes!.length || inputShapes.some((s, i) => !shapesEqual(s, layer.inputShapes![i]))) {
+          throw new ConvlensError(
+            `${layer.name} (${layer.className}): built for inputs ${layer.inputShapes!.map(batchShapeText).join(', ')}, but takes ${inputShapes.map(batchShapeText).join(', ')}`,
+          );
+        }
+      } else if (inputs.length !== 1) {
+        throw new ConvlensError(
+          `${layer.name} (${layer.className}): takes one input, but the model gives it ${inputs.length} (${inputs.join(', ')}); merge them first (Add, Concatenate, ...)`,
+        );
+      } else {
+        buildAfter({ name: inputs[0], outputShape: inputShapes[0] }, layer);
+      }
+      shapes.set(layer.name, layer.outputShape!);
+    }
+  }
+
+  /** The layers in Keras' order, without the input. */
+  get layers(): readonly Layer[] {
+    return this.nodes.map((n) => n.layer);
+  }
+
+  get inputShape(): number[] {
+    return [...this.input];
+  }
+
+  get outputShape(): number[] | undefined {
+    return this.getLayer(this.outputName).outputShape;
+  }
+
+  /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`). */
+  getLayer(nameOrIndex: string | number): Layer {
+    return findLayer(this.layers, nameOrIndex);
+  }
+
+  private checkInputData(x: Tensor): void {
+    if (x.dtype !== 'float32') throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    if (x.rank !== this.input.length + 1 || !shapesEqual(x.shape.slice(1), this.input)) {
+      throw new ConvlensError(`${this.name}: expected input of shape ${batchShapeText(this.input)}, got ${formatShape(x.shape)}`);
+    }
+  }
+
+  /** Runs the graph on a batch; `visit` sees every layer's output. Outputs no later layer takes are let go as the run goes. */
+  private run(x: Tensor, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
+    this.checkInputData(x);
+    const values = new Map<string, Tensor<'float32'>>([[this.inputName, x as Tensor<'float32'>]]);
+    const lastUse = new Map<string, FunctionalNode>();
+    for (const node of this.order) for (const i of node.inputs) lastUse.set(i, node);
+    for (const node of this.order) {
+      const { layer, inputs } = node;
+      const xs = inputs.map((i) => values.get(i)!);
+      const output = layer instanceof MergeLayer ? layer.applyMany(xs) : layer.apply(xs[0], false);
+      values.set(layer.name, output);
+      visit?.(layer, output);
+      for (const i of inputs) if (lastUse.get(i) === node) values.delete(i);
+    }
+    return values.get(this.outputName)!;
+  }
+
+  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
+  predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
+    return predictInBatches({ run: (batch) => this.run(batch), checkInputData: (data) => this.checkInputData(data) }, x, options);
+  }
+
+  /** Every layer's output for `x`, in the order of `layers`: the feature maps Keras shows with an activation model. */
+  layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
+    checkTensorArg('layerOutputs', 'x', x);
+    const outputs = new Map<Layer, Tensor<'float32'>>();
+    this.run(x, (layer, output) => outputs.set(layer, output));
+    return this.layers.map((layer) => ({ layer, output: outputs.get(layer)! }));
+  }
+
+  get weights(): Weight[] {
+    return modelWeights(this.layers);
+  }
+
+  /** Every layer's weights, layer after layer in the order of `layers`. */
+  getWeights(): Tensor<'float32'>[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
+  setWeights(weights: Tensor[]): void {
+    setModelWeights(this.layers, weights);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** Keras' functional summary: the input and every layer, its output shape, parameters and the layers it takes ("Connected to"). */
+  summary(print: ((line: string) => void) | null = console.log): string {
+    checkPrint(print);
+    const text = summaryText({
+      name: this.name,
+      header: ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'],
+      minWidths: [32, 22, 12],
+      lastWidth: 32,
+      minRuleWidth: 98,
+      rows: [
+        [`${this.inputName} (InputLayer)`, batchShapeText(this.input), '0', '-'],
+        ...this.nodes.map(({ layer, inputs }) => [
+          `${layer.name} (${layer.className})`,
+          batchShapeText(layer.outputShape!),
+          layer.countParams().toLocaleString('en-US'),
+          inputs.map((i, k) => `${i}[0][0]${k < inputs.length - 1 ? ',' : ''}`),
+        ]),
+      ],
+      layers: this.layers,
+    });
+    print?.(text);
+    return text;
+  }
+}

@@ -1,0 +1,200 @@
+import { ConvlensError, describeValue } from '../errors.js';
+import type { LayerJson } from './artifacts.js';
+
+/** A layer entry of a functional config: Keras' layer config plus how it is called. */
+export interface GraphLayerJson extends LayerJson {
+  name?: unknown;
+  inbound_nodes?: unknown;
+}
+
+/** One input of one call: the layer whose output it is, which call of it and which of its outputs. */
+interface TensorRef {
+  layer: string;
+  node: number;
+  tensor: number;
+}
+
+/** One call of a layer: its tensor inputs, and the other call arguments that have a value. */
+interface Call {
+  inputs: TensorRef[];
+  options: string[];
+}
+
+/**
+ * A functional model's config read as a graph: its layers in the config's order (Keras' order),
+ * its one input and one output layer, and for every other layer the layers whose outputs it
+ * takes, in the order it takes them.
+ */
+export interface LayerGraph {
+  name?: string;
+  layers: { name: string; entry: GraphLayerJson; inputs: string[] }[];
+  input: string;
+  output: string;
+}
+
+export const fail = (message: string) => new ConvlensError(`fromArtifacts: ${message}`);
+
+/** What every reader of functional models refuses, whatever the shape of its graph. */
+const ONCE_ONLY = 'convlens reads functional models whose layers are each called once, on outputs of layers of the model';
+
+/**
+ * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one input,
+ * one output, every layer called once (no shared layers), no model nested as a layer, and every
+ * layer on the way from the input to the output. Errors name the layer.
+ */
+export function parseGraph(className: string, config: unknown): LayerGraph {
+  const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown } | null;
+  if (!c || typeof c !== 'object' || !Array.isArray(c.layers)) throw fail(`the ${className} config has no list of layers`);
+  const byName = new Map<string, GraphLayerJson>();
+  for (const [index, entry] of (c.layers as GraphLayerJson[]).entries()) {
+    const name = layerName(entry);
+    if (name === undefined) throw fail(`layer ${index} of the ${className} model has no name`);
+    if (byName.has(name)) throw fail(`the ${className} model has two layers named '${name}'`);
+    // checked before the calls: tfjs and Keras count an inner model's own construction as its first call, so its one
+    // call in this model would otherwise read as the second call of a shared layer
+    if (typeof entry.class_name === 'string' && MODEL_CLASSES.has(entry.class_name)) {
+      throw fail(`layer '${name}' is itself a model (${entry.class_name}); convlens does not read models nested in a model`);
+    }
+    byName.set(name, entry);
+  }
+  const input = onlyEnd(className, 'input', c.input_layers);
+  const output = onlyEnd(className, 'output', c.output_layers);
+  for (const name of [input, output]) {
+    if (!byName.has(name)) throw fail(`the ${className} model's ${name === input ? 'input' : 'output'} '${name}' is not one of its layers`);
+  }
+  const layers = [...byName].map(([name, entry]) => ({ name, entry, inputs: name === input ? [] : inputsOf(name, entry) }));
+  for (const { name, inputs } of layers) {
+    const missing = inputs.find((source) => !byName.has(source));
+    if (missing !== undefined) throw fail(`layer '${name}' takes its input from '${missing}', which is not a layer of the model`);
+  }
+  checkAllOnTheWay(layers, input, output);
+  return { name: typeof c.name === 'string' ? c.name : undefined, layers, input, output };
+}
+
+/** Every layer must lead to the output (Keras writes no others): one that does not would be computed for nothing. */
+function checkAllOnTheWay(layers: LayerGraph['layers'], input: string, output: string): void {
+  const inputsByName = new Map(layers.map((l) => [l.name, l.inputs]));
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    for (const source of inputsByName.get(name) ?? []) visit(source);
+  };
+  visit(output);
+  const off = layers.find((l) => !needed.has(l.name));
+  if (off) {
+    throw fail(
+      `layer '${off.name}' is not on the way from the input '${input}' to the output '${output}'; convlens reads the layers that compute a model's output`,
+    );
+  }
+}
+
+/** Model classes, as Keras 2 and 3 and tfjs name them in a config, which may stand as a layer of another model. */
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+
+function layerName(entry: GraphLayerJson): string | undefined {
+  const name = entry?.name ?? (entry?.config as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The model's one input or output layer (`[[name, 0, 0]]`, or `[name, 0, 0]` as Keras 3 may write one). */
+function onlyEnd(className: string, what: 'input' | 'output', value: unknown): string {
+  const refs = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
+  if (!Array.isArray(refs) || refs.length === 0) {
+    throw fail(`the ${className} config's ${what}_layers is ${describeValue(value)} (expected [[layer name, node, tensor]])`);
+  }
+  if (refs.length > 1) {
+    const names = refs.map((r) => (Array.isArray(r) ? r[0] : r));
+    throw fail(`the ${className} model has ${refs.length} ${what}s (${names.join(', ')}); convlens reads models with one ${what}`);
+  }
+  const ref = tensorRef(refs[0]);
+  if (!ref) throw fail(`the ${className} config's ${what}_layers ${describeValue(value)} is not [[layer name, node, tensor]]`);
+  if (ref.tensor !== 0) throw fail(`the ${className} model's ${what} is output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
+  return ref.layer;
+}
+
+/** The layers that feed layer `name`, in order; it must be called exactly once, on the first output of each, with no other arguments. */
+function inputsOf(name: string, entry: GraphLayerJson): string[] {
+  const calls = callsOf(name, entry.inbound_nodes);
+  if (calls.length === 0) throw fail(`layer '${name}' is not called on any input`);
+  if (calls.length > 1) throw fail(`layer '${name}' is called ${calls.length} times (a shared layer); ${ONCE_ONLY}`);
+  const [{ inputs, options }] = calls;
+  if (inputs.length === 0) throw fail(`layer '${name}' is called on no tensor`);
+  if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
+  for (const ref of inputs) {
+    if (ref.tensor !== 0) throw fail(`layer '${name}' takes output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
+    if (ref.node !== 0)
+      throw fail(`layer '${name}' takes the output of call ${ref.node + 1} of '${ref.layer}' (a shared layer); ${ONCE_ONLY}`);
+  }
+  return inputs.map((ref) => ref.layer);
+}
+
+/**
+ * The calls of a layer, in both forms Keras writes them: Keras 2 and tfjs list each call's inputs
+ * as `[layer, node, tensor, kwargs]`; Keras 3 writes `{ args, kwargs }` with its tensors as
+ * `__keras_tensor__` objects that carry a `keras_history` of the same three values.
+ */
+function callsOf(name: string, inboundNodes: unknown): Call[] {
+  if (inboundNodes === undefined || inboundNodes === null) return [];
+  if (!Array.isArray(inboundNodes)) throw fail(`layer '${name}' has inbound_nodes ${describeValue(inboundNodes)} (expected a list)`);
+  return inboundNodes.map((node) => {
+    if (Array.isArray(node)) return legacyCall(name, node);
+    if (node && typeof node === 'object') return kerasCall(node as { args?: unknown; kwargs?: unknown });
+    throw fail(`layer '${name}' has a call ${describeValue(node)} that convlens cannot read`);
+  });
+}
+
+function legacyCall(name: string, node: unknown[]): Call {
+  // a one-input call may be written as the bare [layer, node, tensor]
+  const items = typeof node[0] === 'string' ? [node] : node;
+  const inputs: TensorRef[] = [];
+  const options: string[] = [];
+  for (const item of items) {
+    const ref = tensorRef(item);
+    if (!ref) throw fail(`layer '${name}' has an input ${describeValue(item)} that is not [layer, node, tensor, kwargs]`);
+    inputs.push(ref);
+    options.push(...optionNames((item as unknown[])[3]));
+  }
+  return { inputs, options };
+}
+
+function kerasCall(node: { args?: unknown; kwargs?: unknown }): Call {
+  const inputs: TensorRef[] = [];
+  collectTensors(node.args, inputs);
+  const options = optionNames(node.kwargs);
+  // a tensor among the keyword arguments (a mask, say) is one more input
+  collectTensors(node.kwargs, inputs);
+  return { inputs, options };
+}
+
+function collectTensors(value: unknown, into: TensorRef[]): void {
+  if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, into);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const object = value as { class_name?: unknown; config?: { keras_history?: unknown } };
+  if (object.class_name === '__keras_tensor__') {
+    const ref = tensorRef(object.config?.keras_history);
+    if (ref) into.push(ref);
+    return;
+  }
+  for (const v of Object.values(object)) collectTensors(v, into);
+}
+
+/** The keyword arguments of a call that have a value (`training=False`, say): null is Keras' "not given". */
+function optionNames(kwargs: unknown): string[] {
+  if (!kwargs || typeof kwargs !== 'object') return [];
+  return Object.entries(kwargs)
+    .filter(([, v]) => v !== null && v !== undefined && !isTensor(v))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+}
+
+const isTensor = (v: unknown) => (v as { class_name?: unknown } | null)?.class_name === '__keras_tensor__';
+
+function tensorRef(value: unknown): TensorRef | undefined {
+  if (!Array.isArray(value) || typeof value[0] !== 'string') return undefined;
+  const [layer, node = 0, tensor = 0] = value;
+  if (!Number.isInteger(node) || !Number.isInteger(tensor)) return undefined;
+  return { layer, node, tensor };
+}

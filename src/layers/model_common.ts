@@ -1,0 +1,163 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { batchShapeText, type Layer, type Weight } from './layer.js';
+
+// What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
+
+/** Takes examples `indices` of `t` (along the batch axis) into a new tensor (into `into` when given: float32, the right size). */
+export function gather(t: Tensor, indices: ArrayLike<number>, into?: Float32Array): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const out = into && t.dtype === 'float32' ? into : new (t.data.constructor as Float32ArrayConstructor)(indices.length * rowSize);
+  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+  return new Tensor(out as Tensor['data'], [indices.length, ...t.shape.slice(1)], t.dtype);
+}
+
+export function range(start: number, end: number): Int32Array {
+  return Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
+}
+
+/** Keras' default batch size is 32; anything but a positive integer would never finish a pass. */
+export function batchSizeArg(op: string, value: number | undefined): number {
+  if (value === undefined) return 32;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConvlensError(`${op}: batchSize must be a positive integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function verboseArg(op: string, value: unknown): 0 | 1 | 2 {
+  if (value === undefined) return 0;
+  if (value === 0 || value === 1 || value === 2) return value;
+  throw new ConvlensError(`${op}: verbose must be 0, 1 or 2, got ${describeValue(value)}`);
+}
+
+/** Throws unless `value` is a convlens Tensor; one of another library (TensorFlow.js) is named as such. */
+export function checkTensorArg(op: string, arg: string, value: unknown): asserts value is Tensor {
+  if (value instanceof Tensor) return;
+  const foreign = value?.constructor?.name === 'Tensor';
+  const got = foreign ? 'a Tensor of another library (or another copy of convlens)' : describeValue(value);
+  throw new ConvlensError(`${op}: ${arg} must be a convlens Tensor, got ${got}${foreign ? ': make one with tensor(data, shape)' : ''}`);
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+  /** Taken, as Keras' and tfjs' predict take it; prints nothing. */
+  verbose?: 0 | 1 | 2;
+}
+
+/** How a model computes for `predictInBatches`: its output for one batch, and a check of the whole data's shape. */
+export interface BatchRunner {
+  run(batch: Tensor): Tensor<'float32'>;
+  /** Builds the model if needed and checks all of `x` against its input, so a mismatch reports the data's shape. */
+  checkInputData(x: Tensor): void;
+}
+
+/** predict: the arguments checked, then the output computed `batchSize` examples at a time. */
+export function predictInBatches(model: BatchRunner, x: Tensor, options: PredictOptions): Tensor<'float32'> {
+  checkTensorArg('predict', 'x', x);
+  checkOptions('predict', options, ['batchSize', 'verbose']);
+  verboseArg('predict', options.verbose);
+  const batchSize = batchSizeArg('predict', options.batchSize);
+  if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
+  if (x.shape[0] <= batchSize) return model.run(x);
+  model.checkInputData(x);
+  const parts: Tensor<'float32'>[] = [];
+  for (let start = 0; start < x.shape[0]; start += batchSize)
+    parts.push(model.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize)))));
+  const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p.data, offset);
+    offset += p.size;
+  }
+  return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)], 'float32');
+}
+
+/** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
+export function findLayer<L extends Layer>(layers: readonly L[], nameOrIndex: string | number): L {
+  if (typeof nameOrIndex === 'number') {
+    const layer = layers[nameOrIndex];
+    if (!Number.isInteger(nameOrIndex) || !layer) {
+      throw new ConvlensError(`getLayer: no layer at index ${nameOrIndex} (the model has ${layers.length}, from 0)`);
+    }
+    return layer;
+  }
+  const layer = layers.find((l) => l.name === nameOrIndex);
+  if (!layer)
+    throw new ConvlensError(`getLayer: no layer named ${describeValue(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
+  return layer;
+}
+
+export function modelWeights(layers: readonly Layer[]): Weight[] {
+  return layers.flatMap((l) => [...l.weights]);
+}
+
+/** Sets every layer's weights from one list, in the order the layers' getWeights return them. */
+export function setModelWeights(layers: readonly Layer[], weights: Tensor[]): void {
+  const expected = layers.reduce((n, l) => n + l.weights.length, 0);
+  if (!Array.isArray(weights) || weights.length !== expected) {
+    throw new ConvlensError(
+      `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+    );
+  }
+  let offset = 0;
+  for (const layer of layers) {
+    layer.setWeights(weights.slice(offset, offset + layer.weights.length));
+    offset += layer.weights.length;
+  }
+}
+
+/** Builds `layer` on `from`'s output, unless it was given (or built for) a different input shape. */
+export function buildAfter(from: { name: string; outputShape?: number[] }, layer: Layer): void {
+  const shape = from.outputShape!;
+  if (layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
+    throw new ConvlensError(
+      `${layer.name} (${layer.className}): expects input ${batchShapeText(layer.inputShape)} but ${from.name} outputs ${batchShapeText(shape)}`,
+    );
+  }
+  if (!layer.built) layer.build(shape);
+}
+
+export interface SummaryTable {
+  name: string;
+  /** Column titles; every column but the last is padded to the larger of its minimum width and its longest entry + 3. */
+  header: string[];
+  minWidths: number[];
+  /** Room the rule lines leave for the last column. */
+  lastWidth: number;
+  minRuleWidth: number;
+  /** One row per layer: each entry one cell, or lines of a cell that spans several (Keras lists a merge layer's inputs that way). */
+  rows: (string | string[])[][];
+  layers: readonly Layer[];
+}
+
+/** Keras' model summary: the table of layers, then the parameter totals (a BatchNormalization's moving statistics are not trainable). */
+export function summaryText(table: SummaryTable): string {
+  const cells = table.rows.map((row) => row.map((cell) => (Array.isArray(cell) ? cell : [cell])));
+  const padded = table.minWidths.map((min, c) => Math.max(min, ...cells.flatMap((r) => r[c].map((line) => line.length + 3))));
+  const width = Math.max(table.minRuleWidth, padded.reduce((a, b) => a + b, 0) + table.lastWidth);
+  const line = (values: string[]) => ` ${values.map((v, c) => (c < padded.length ? v.padEnd(padded[c]) : v)).join('')}`.trimEnd();
+  const lines = [`Model: "${table.name}"`, '_'.repeat(width), line(table.header), '='.repeat(width)];
+  cells.forEach((row, i) => {
+    const height = Math.max(...row.map((cell) => cell.length));
+    for (let k = 0; k < height; k++) lines.push(line(row.map((cell) => cell[k] ?? '')));
+    if (i < cells.length - 1) lines.push('');
+  });
+  const total = table.layers.reduce((n, l) => n + l.countParams(), 0);
+  const trainable = table.layers.reduce((n, l) => n + l.trainableWeights.reduce((m, w) => m + w.value.length, 0), 0);
+  lines.push(
+    '='.repeat(width),
+    `Total params: ${total.toLocaleString('en-US')}`,
+    `Trainable params: ${trainable.toLocaleString('en-US')}`,
+    `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
+    '_'.repeat(width),
+  );
+  return lines.join('\n');
+}
+
+export function checkPrint(print: unknown): asserts print is ((line: string) => void) | null {
+  if (print !== null && typeof print !== 'function') {
+    throw new ConvlensError(`summary: print must be a function (console.log by default) or null, got ${describeValue(print)}`);
+  }
+}
