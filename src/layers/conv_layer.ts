@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
-import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 /** What Keras' Conv2D and Conv2DTranspose take alike. */
@@ -90,6 +90,12 @@ export function convSettings(where: string, args: ConvLayerOptions): ConvSetting
     kernelInitializer: initializerName(where, args.kernelInitializer ?? 'glorotUniform'),
     biasInitializer: initializerName(where, args.biasInitializer ?? 'zeros'),
   };
+}
+
+/** The Keras config keys of a convolution's window, in the order Keras writes them. */
+export function windowConfig(window: ConvWindowSettings): Record<string, unknown> {
+  const { kernelSize, strides, padding, dilationRate } = window;
+  return { kernel_size: kernelSize, strides, padding, data_format: 'channels_last', dilation_rate: dilationRate };
 }
 
 /**
@@ -188,15 +194,11 @@ export abstract class ConvLayer extends Layer {
     return {
       ...this.baseConfig(),
       filters: this.filters,
-      kernel_size: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: this.dilationRate,
+      ...windowConfig(this),
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: { class_name: kerasInitializerClass(this.kernelInitializer), config: {} },
-      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+      kernel_initializer: initializerConfig(this.kernelInitializer),
+      bias_initializer: initializerConfig(this.biasInitializer),
     };
   }
 }

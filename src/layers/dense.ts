@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
-import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface DenseLayerArgs extends LayerArgs {
@@ -97,8 +97,8 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: { class_name: kerasInitializerClass(this.kernelInitializer), config: {} },
-      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+      kernel_initializer: initializerConfig(this.kernelInitializer),
+      bias_initializer: initializerConfig(this.biasInitializer),
     };
   }
 }

@@ -7,8 +7,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
-import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
-import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
+import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface DepthwiseConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
@@ -151,16 +151,12 @@ export class DepthwiseConv2D extends Layer {
   getConfig(): Record<string, unknown> {
     return {
       ...this.baseConfig(),
-      kernel_size: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: this.dilationRate,
+      ...windowConfig(this),
       depth_multiplier: this.depthMultiplier,
       activation: this.activation,
       use_bias: this.useBias,
-      depthwise_initializer: { class_name: kerasInitializerClass(this.depthwiseInitializer), config: {} },
-      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+      depthwise_initializer: initializerConfig(this.depthwiseInitializer),
+      bias_initializer: initializerConfig(this.biasInitializer),
     };
   }
 }

@@ -98,3 +98,8 @@ export function kerasFans(shape: readonly number[]): [number, number] {
   const receptiveField = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   return [shape[shape.length - 2] * receptiveField, shape[shape.length - 1] * receptiveField];
 }
+
+/** Keras' config of an initializer, by convlens' name for it (the weights come from the file, so no settings). */
+export function initializerConfig(name: InitializerName): { class_name: string; config: Record<string, never> } {
+  return { class_name: kerasInitializerClass(name), config: {} };
+}

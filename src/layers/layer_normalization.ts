@@ -2,7 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
-import { type InitializerName, initialize, initializerName, kerasFans, kerasInitializerClass } from './initializers.js';
+import { type InitializerName, initialize, initializerConfig, initializerName, kerasFans } from './initializers.js';
 import { batchShapeText, Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface LayerNormalizationLayerArgs extends LayerArgs {
@@ -154,15 +154,14 @@ export class LayerNormalization extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const initializer = (name: InitializerName) => ({ class_name: kerasInitializerClass(name), config: {} });
     return {
       ...this.baseConfig(),
       axis: [...this.axis],
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      beta_initializer: initializer(this.betaInitializer),
-      gamma_initializer: initializer(this.gammaInitializer),
+      beta_initializer: initializerConfig(this.betaInitializer),
+      gamma_initializer: initializerConfig(this.gammaInitializer),
     };
   }
 }

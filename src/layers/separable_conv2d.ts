@@ -6,8 +6,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
-import { type ConvWindowOptions, convWindowSettings, positiveInteger } from './conv_layer.js';
-import { type InitializerName, initialize, initializerName, kerasInitializerClass } from './initializers.js';
+import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
+import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import { Layer, type LayerArgs, type Weight } from './layer.js';
 
 export interface SeparableConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
@@ -204,17 +204,13 @@ export class SeparableConv2D extends Layer {
     return {
       ...this.baseConfig(),
       filters: this.filters,
-      kernel_size: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: this.dilationRate,
+      ...windowConfig(this),
       depth_multiplier: this.depthMultiplier,
       activation: this.activation,
       use_bias: this.useBias,
-      depthwise_initializer: { class_name: kerasInitializerClass(this.depthwiseInitializer), config: {} },
-      pointwise_initializer: { class_name: kerasInitializerClass(this.pointwiseInitializer), config: {} },
-      bias_initializer: { class_name: kerasInitializerClass(this.biasInitializer), config: {} },
+      depthwise_initializer: initializerConfig(this.depthwiseInitializer),
+      pointwise_initializer: initializerConfig(this.pointwiseInitializer),
+      bias_initializer: initializerConfig(this.biasInitializer),
     };
   }
 }
