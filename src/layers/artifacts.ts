@@ -28,13 +28,25 @@ export interface LayerJson {
   config: Record<string, unknown>;
 }
 
+/** A layer of a functional model's config: its layer config, its name, and the layers it takes (`[[[name, 0, 0, {}], ...]]`). */
+export interface GraphLayerJson extends LayerJson {
+  name: string;
+  inbound_nodes: [string, number, number, Record<string, never>][][];
+}
+
 export interface ModelJson {
   format: 'layers-model';
   generatedBy: string;
   convertedBy: string | null;
+  /** A Sequential's config, or a functional model's (tfjs' class name 'Model', with its graph). */
   modelTopology: {
-    class_name: 'Sequential';
-    config: { name: string; layers: LayerJson[] };
+    class_name: 'Sequential' | 'Model';
+    config: {
+      name: string;
+      layers: LayerJson[];
+      input_layers?: [string, number, number][];
+      output_layers?: [string, number, number][];
+    };
     keras_version: string;
     backend: string;
   };
@@ -71,8 +83,57 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
     if (i === 0) config.batch_input_shape = [null, ...first.inputShape!];
     return { class_name: layer.className, config };
   });
-  const weights = model.layers.flatMap((l) => [...l.weights]);
   const trainingConfig = model.trainingConfig();
+  const topology = { class_name: 'Sequential' as const, config: { name: model.name, layers } };
+  const artifacts = packArtifacts(topology, model.layers);
+  if (trainingConfig) artifacts.modelJson.trainingConfig = trainingConfig;
+  return artifacts;
+}
+
+/** What saving a functional model needs: its input, its layers with the names of what each takes, and its output. */
+export interface SavableGraph {
+  readonly name: string;
+  readonly inputName: string;
+  readonly inputShape: number[];
+  readonly nodes: readonly { layer: Layer; inputs: readonly string[] }[];
+  readonly outputName: string;
+}
+
+/**
+ * A functional model in the TensorFlow.js Layers format, as tfjs-layers writes a `tf.model`: class
+ * 'Model', an InputLayer first, each layer with the layers it takes as `inbound_nodes`.
+ */
+export function graphArtifacts(model: SavableGraph): ModelArtifacts {
+  const inputLayer: GraphLayerJson = {
+    name: model.inputName,
+    class_name: 'InputLayer',
+    config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: model.inputName },
+    inbound_nodes: [],
+  };
+  const layers: GraphLayerJson[] = model.nodes.map(({ layer, inputs }) => ({
+    name: layer.name,
+    class_name: layer.className,
+    config: layer.getConfig(),
+    inbound_nodes: [inputs.map((input) => [input, 0, 0, {}] as [string, number, number, Record<string, never>])],
+  }));
+  const topology = {
+    class_name: 'Model' as const,
+    config: {
+      name: model.name,
+      layers: [inputLayer, ...layers],
+      input_layers: [[model.inputName, 0, 0]] as [string, number, number][],
+      output_layers: [[model.outputName, 0, 0]] as [string, number, number][],
+    },
+  };
+  return packArtifacts(
+    topology,
+    model.nodes.map((n) => n.layer),
+  );
+}
+
+/** model.json around `topology`, and the layers' weights as little-endian float32 in manifest order. */
+function packArtifacts(topology: Pick<ModelJson['modelTopology'], 'class_name' | 'config'>, layers: readonly Layer[]): ModelArtifacts {
+  const weights = layers.flatMap((l) => [...l.weights]);
   const total = weights.reduce((n, w) => n + w.value.length, 0);
   const weightData = new ArrayBuffer(total * 4);
   const view = new DataView(weightData);
@@ -85,9 +146,8 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
       format: 'layers-model',
       generatedBy: 'convlens',
       convertedBy: null,
-      modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: 'convlens', backend: 'convlens' },
+      modelTopology: { ...topology, keras_version: 'convlens', backend: 'convlens' },
       weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
-      ...(trainingConfig ? { trainingConfig } : {}),
     },
     weightData,
   };

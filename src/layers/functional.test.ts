@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { f32, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
+import { f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { ConvlensError } from '../errors.js';
@@ -293,6 +293,48 @@ describe('Functional models that branch, loaded from tfjs-layers and compared wi
     const input = tfl.input({ shape: [4], name: 'x' });
     const chain = tfl.model({ inputs: input, outputs: apply(tfl.layers.dense({ units: 2, name: 'd' }), input), name: 'chain' });
     await expectSameAsTfjs(chain, caseRng('functional', 11));
+  });
+});
+
+describe('saving a Functional', () => {
+  it('writes what tfjs-layers loads as its own tf.model, and what loadFunctional reads back: the same predictions', async () => {
+    const theirs = residualModel();
+    const ours = await expectSameAsTfjs(theirs, caseRng('functional save', 0));
+    const x = f32(caseRng('functional save', 1), [3, 8, 8, 4]);
+    const expected = (theirs.predict(tfOf(x)) as tf.Tensor).dataSync();
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.modelTopology.class_name).toBe('Model');
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    expect(inTfjs.layers.map((l) => l.name)).toEqual(theirs.layers.map((l) => l.name));
+    expectClose((inTfjs.predict(tfOf(x)) as tf.Tensor).dataSync(), expected, 1e-5, 'saved by convlens, loaded by tfjs');
+    expectClose(functionalFromArtifacts(modelJson, weightData).predict(x), expected, 1e-5, 'read back by convlens');
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-functional-save-'));
+    try {
+      await ours.save(join(dir, 'model'));
+      expectClose((await loadFunctional(join(dir, 'model'))).predict(x), expected, 1e-5, 'save and loadFunctional');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Functional made by hand (an Inception-style Concatenate over a skip path) round-trips through tfjs', async () => {
+    const conv = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' });
+    const wide = new Conv2D({ filters: 2, kernelSize: 1 });
+    const joined = new Concatenate();
+    const ours = new Functional({
+      name: 'by_hand',
+      input: { shape: [6, 6, 2], name: 'image' },
+      layers: [
+        { layer: conv, inputs: ['image'] },
+        { layer: wide, inputs: ['image'] },
+        { layer: joined, inputs: [conv.name, wide.name, 'image'] },
+      ],
+    });
+    const x = f32(caseRng('functional save', 2), [2, 6, 6, 2]);
+    const { modelJson, weightData } = ours.toArtifacts();
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    expectClose((inTfjs.predict(tfOf(x)) as tf.Tensor).dataSync(), ours.predict(x), 1e-5, 'in tfjs');
+    expect(ours.predict(x).shape).toEqual([2, 6, 6, 7]);
   });
 });
 

@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { graphArtifacts, type ModelArtifacts, writeModelDir } from './artifacts.js';
 import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
 import { MergeLayer } from './merge.js';
 import {
@@ -233,6 +234,17 @@ export class Functional {
   /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
   setWeights(weights: Tensor[]): void {
     setModelWeights(this.layers, weights);
+  }
+
+  /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
+  toArtifacts(): ModelArtifacts {
+    const { name, inputName, input: inputShape, nodes, outputName } = this;
+    return graphArtifacts({ name, inputName, inputShape, nodes, outputName });
+  }
+
+  /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
+  async save(dir: string): Promise<void> {
+    await writeModelDir(dir, this.toArtifacts());
   }
 
   countParams(): number {
