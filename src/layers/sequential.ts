@@ -1,184 +1,43 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
-import { toFloatHint } from '../ops/convert.js';
-import { globalRandom } from '../tensor/random.js';
-import { formatShape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
-import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
-import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
-import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
-import type { Callbacks, History, Logs } from './callbacks.js';
-import { batchShapeText, Layer, uniqueName, type Weight, Workspace } from './layer.js';
+import type { History } from './callbacks.js';
+import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
 import {
-  batchSizeArg,
   buildAfter,
   checkPrint,
   checkTensorArg,
   findLayer,
-  gather,
   modelWeights,
   type PredictOptions,
   predictInBatches,
-  range,
   setModelWeights,
   summaryText,
-  verboseArg,
 } from './model_common.js';
 import { MaxPool2D } from './pooling.js';
-import { type TrainingConfig, trainingConfigOf } from './training_config.js';
+import type { TrainingConfig } from './training_config.js';
+import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
-export interface CompileArgs {
-  /** `'adam'`, `'sgd'`, `'rmsprop'` or an optimizer object; Keras' default is `'rmsprop'`. */
-  optimizer?: string | Optimizer;
-  /**
-   * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
-   * logits (a linear layer): the loss applies the softmax or sigmoid itself, as Keras'
-   * `SparseCategoricalCrossentropy(from_logits=True)` does.
-   */
-  loss: string | { name: string; fromLogits?: boolean };
-  /** `['accuracy']`, or the one name alone (as tfjs accepts). */
-  metrics?: string | string[];
-}
-
-/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
-export type EvaluateResult = { loss: number; accuracy: number } & Logs;
-
-/** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
-const ACCURACY: Metric = { key: 'accuracy', kind: 'accuracy' };
-
-export interface FitArgs {
-  epochs?: number;
-  /** Keras' default is 32. */
-  batchSize?: number;
-  shuffle?: boolean;
-  /** Fraction of the data, taken from the end before shuffling (as Keras does), held out for validation. */
-  validationSplit?: number;
-  validationData?: [Tensor, Tensor];
-  /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
-  callbacks?: Callbacks | Callbacks[];
-  /** 0 (the default) prints nothing; 1 or 2 print a line per epoch, as Keras' `verbose=2` does. */
-  verbose?: 0 | 1 | 2;
-}
-
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose'];
-const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
-
-interface Compiled {
-  optimizer: Optimizer;
-  loss: LossName;
-  /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
-  fromLogits: boolean;
-  /** compile's metrics, keyed in logs and history as it named them (`accuracy`, `acc`, `mse`...). */
-  metrics: Metric[];
-  /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
-  warnedLogits?: boolean;
-}
-
-/** Keras' `verbose=2` line for `steps` batches in `ms`: `125/125 - 1.2s - loss: 0.2985 - accuracy: 0.9139 - 9ms/step`. */
-function progressLine(steps: number, ms: number, logs: Logs): string {
-  const values = Object.entries(logs).map(([key, value]) => `${key}: ${value.toFixed(4)}`);
-  return [`${steps}/${steps}`, `${(ms / 1000).toFixed(1)}s`, ...values, `${Math.round(ms / Math.max(steps, 1))}ms/step`].join(' - ');
-}
-
-/** fit's `verbose`: `Epoch 1/10`, then the epoch's line when it ends. */
-function epochLogger(epochs: number): Callbacks {
-  let started = 0;
-  let steps = 0;
-  return {
-    onEpochBegin: (epoch) => {
-      started = performance.now();
-      steps = 0;
-      console.log(`Epoch ${epoch + 1}/${epochs}`);
-    },
-    onBatchEnd: () => {
-      steps++;
-    },
-    onEpochEnd: (_, logs) => {
-      console.log(progressLine(steps, performance.now() - started, logs));
-    },
-  };
-}
-
-/** Checks one object of fit's hooks: known names, each a function (a misspelt hook would never run). */
-function checkCallbacks(where: string, callbacks: unknown): asserts callbacks is Callbacks {
-  // an object of a class (EarlyStopping) has settings of its own beside its hooks
-  const instance = typeof callbacks === 'object' && callbacks !== null && Object.getPrototypeOf(callbacks) !== Object.prototype;
-  if (!instance) checkOptions(where, callbacks, CALLBACK_KEYS);
-  for (const key of CALLBACK_KEYS) {
-    const value = (callbacks as Record<string, unknown>)[key];
-    if (value !== undefined && typeof value !== 'function') {
-      throw new ConvlensError(`${where}: ${key} must be a function, got ${describeValue(value)}`);
-    }
-  }
-}
-
-/** fit's callbacks, one object or a list, checked and made into one object that calls each in turn. */
-function callbackHooks(callbacks: unknown): Callbacks {
-  if (!Array.isArray(callbacks)) {
-    checkCallbacks('fit (callbacks)', callbacks);
-    return callbacks;
-  }
-  for (const [i, c] of callbacks.entries()) checkCallbacks(`fit (callbacks[${i}])`, c);
-  const list = callbacks as Callbacks[];
-  return {
-    setModel: (model) => {
-      for (const c of list) c.setModel?.(model);
-    },
-    onTrainBegin: async () => {
-      for (const c of list) await c.onTrainBegin?.();
-    },
-    onEpochBegin: async (epoch) => {
-      for (const c of list) await c.onEpochBegin?.(epoch);
-    },
-    onBatchEnd: async (batch, logs) => {
-      for (const c of list) await c.onBatchEnd?.(batch, logs);
-    },
-    onEpochEnd: async (epoch, logs) => {
-      for (const c of list) await c.onEpochEnd?.(epoch, logs);
-    },
-    onTrainEnd: async (history) => {
-      for (const c of list) await c.onTrainEnd?.(history);
-    },
-  };
-}
-
-/** `validationData` as Keras takes it: a pair [x, y]. */
-function validationPair(value: unknown): [Tensor, Tensor] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new ConvlensError(`fit: validationData must be a pair [x, y] of Tensors, got ${describeValue(value)}`);
-  }
-  return [value[0], value[1]];
-}
-
-/**
- * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
- * a browser (setTimeout would wait at least 4 ms once nested).
- */
-function nextTask(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+export type { CompileArgs, EvaluateResult, FitArgs };
 
 /** Keras' Sequential model: layers applied in order, trained end to end. */
 export class Sequential {
   readonly name: string;
   private readonly layerList: Layer[] = [];
-  private compiled: Compiled | undefined;
-  private readonly workspace = new Workspace();
   /**
    * Keras' `stop_training`: set it (in a callback, or on Ctrl-C) and `fit` ends after the current
    * batch; that epoch is finished with the batches done (its logs, validation and onEpochEnd).
    */
   stopTraining = false;
-  private fitting = false;
+  private readonly training = new ModelTraining({
+    model: this,
+    layers: () => this.layerList,
+    outputLayer: () => this.layerList[this.layerList.length - 1],
+    ensureBuilt: (op, batchShape) => this.ensureBuilt(op, batchShape),
+    checkInputData: (x, op) => this.checkInputData(x, op),
+    forward: (x, training) => this.run(x, training),
+    backward: (dy, preActivation) => this.backward(dy, preActivation),
+  });
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
@@ -192,7 +51,7 @@ export class Sequential {
 
   /** Appends a layer, building it at once when the shape of its input is known. */
   add(layer: Layer): void {
-    this.checkNotFitting('add');
+    this.training.checkNotFitting('add');
     const given: unknown = layer;
     if (given instanceof Sequential) {
       throw new ConvlensError(
@@ -322,16 +181,6 @@ export class Sequential {
     return text;
   }
 
-  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
-  trainingConfig(): TrainingConfig | undefined {
-    if (!this.compiled) return undefined;
-    const { optimizer, loss, fromLogits, metrics } = this.compiled;
-    const names = metrics.map((metric) => tfjsMetricName(metric, loss));
-    // a metric tfjs lacks would make the saved model fail to load there
-    if (names.some((name) => name === undefined)) return undefined;
-    return trainingConfigOf({ optimizer, loss, fromLogits, metrics: names as string[] });
-  }
-
   /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */
   toArtifacts(): ModelArtifacts {
     return modelArtifacts(this);
@@ -343,260 +192,17 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
-    this.checkNotFitting('compile');
-    checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
-    const metrics = metricsArg(args.metrics);
-    const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer), loss, fromLogits, metrics };
+    this.training.compile(args);
   }
 
-  private requireCompiled(op: string): Compiled {
-    if (!this.compiled) throw new ConvlensError(`${op}: compile the model first (model.compile({ optimizer, loss }))`);
-    return this.compiled;
-  }
-
-  /**
-   * Softmax + cross-entropy (and sigmoid + binary cross-entropy) are computed together from the
-   * last layer's logits, as Keras does: stable for confident predictions, and a simpler gradient.
-   */
-  private fusedActivation(loss: LossName): boolean {
-    const activation = this.lastActivation();
-    if (activation === 'softmax') return loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
-    return activation === 'sigmoid' && loss === 'binaryCrossentropy';
-  }
-
-  private lastActivation(): string | undefined {
-    return this.layerList[this.layerList.length - 1]?.activation;
-  }
-
-  /**
-   * How the loss reads the model's outputs, checked once per fit or evaluate, before any work: from
-   * the last layer's logits when it applies the loss's softmax/sigmoid (`fused`), or from outputs
-   * that are logits (`fromLogits`). A `fromLogits` loss after its own softmax/sigmoid is what Keras
-   * warns of and then computes from the logits; after the other one, it is refused.
-   */
-  private lossMode(op: string): { fused: boolean; fromLogits: boolean } {
-    const compiled = this.requireCompiled(op);
-    const fused = this.fusedActivation(compiled.loss);
-    const activation = this.lastActivation();
-    if (!compiled.fromLogits) return { fused, fromLogits: false };
-    if (fused) {
-      if (!compiled.warnedLogits) {
-        compiled.warnedLogits = true;
-        console.warn(
-          `convlens: ${compiled.loss} was compiled with fromLogits, but the last layer applies ${activation} and so gives probabilities; the loss uses its logits, as Keras does`,
-        );
-      }
-      return { fused, fromLogits: false };
-    }
-    if (activation === 'softmax' || activation === 'sigmoid') {
-      throw new ConvlensError(
-        `${op}: ${compiled.loss} takes logits (fromLogits), but the last layer applies ${activation}: make it linear, or compile without fromLogits`,
-      );
-    }
-    return { fused, fromLogits: true };
-  }
-
-  /**
-   * Loss, gradient and metric sums for one batch (evaluate's accuracy first, then compile's
-   * metrics); runs the forward pass in training mode when asked.
-   */
-  private lossOf(
-    x: Tensor,
-    y: Tensor,
-    training: boolean,
-    { fused, fromLogits }: { fused: boolean; fromLogits: boolean },
-  ): { loss: number; metricSums: number[]; grad: Float32Array; fused: boolean } {
-    const { loss, metrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
-    const outputs = this.run(x, training);
-    const predictions = fused ? this.layerList[this.layerList.length - 1].logits! : outputs;
-    const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
-    // evaluate's accuracy is computed once, also for compile's 'accuracy' (or 'acc')
-    const accuracy = metricSum(ACCURACY, loss, y, outputs, fromLogits);
-    const metricSums = [accuracy, ...metrics.map((m) => (m.kind === 'accuracy' ? accuracy : metricSum(m, loss, y, outputs, fromLogits)))];
-    return { loss: result.loss, metricSums, grad: result.grad, fused };
-  }
-
-  /** Checks `y` against the loss and every metric, for outputs of the model's shape. */
-  private checkLabelsFor(op: string, loss: LossName, y: Tensor): void {
-    const outputShape = [y.shape[0], ...this.outputShape!];
-    checkLabels(loss, y, outputShape);
-    for (const metric of this.compiled?.metrics ?? []) checkMetricLabels(op, metric, loss, y, outputShape);
-  }
-
-  private checkData(op: string, x: Tensor, y: Tensor): void {
-    checkTensorArg(op, 'x', x);
-    checkTensorArg(op, 'y', y);
-    if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
-      throw new ConvlensError(
-        `${op}: x has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but y has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
-      );
-    }
-    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
-    // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
-    for (const [arg, t] of [
-      ['x', x],
-      ['y', y],
-    ] as const) {
-      const i = firstNonFinite(t.data);
-      if (i >= 0) {
-        const example = Math.floor(i / (t.size / t.shape[0]));
-        throw new ConvlensError(
-          `${op}: ${arg} holds ${t.data[i]} in example ${example} (at flat index ${i}); the data must be finite numbers`,
-        );
-      }
-    }
+  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
+  trainingConfig(): TrainingConfig | undefined {
+    return this.training.trainingConfig();
   }
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
-  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    this.checkNotFitting('fit');
-    this.fitting = true;
-    try {
-      return await this.train(x, y, args);
-    } finally {
-      this.fitting = false;
-    }
-  }
-
-  /** A model that is training keeps its layers, loss and optimizer until fit returns. */
-  private checkNotFitting(op: string): void {
-    if (this.fitting) throw new ConvlensError(`${op}: this model is training (await the running fit first)`);
-  }
-
-  private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
-    const { optimizer, loss } = this.requireCompiled('fit');
-    this.checkData('fit', x, y);
-    checkOptions('fit', args, FIT_KEYS);
-    const { epochs = 1, shuffle = true } = args;
-    if (!Number.isInteger(epochs) || epochs < 0) {
-      throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
-    }
-    if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-    const userCallbacks = callbackHooks(args.callbacks ?? {});
-    const callbacks = verboseArg('fit', args.verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-    const batchSize = batchSizeArg('fit', args.batchSize);
-    let trainX = x;
-    let trainY = y;
-    let validation = validationPair(args.validationData);
-    const split = args.validationSplit ?? 0;
-    if (!(typeof split === 'number' && split >= 0 && split < 1)) {
-      throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(split)}`);
-    }
-    // As in Keras: validationData wins; otherwise the last `split` of the examples, before shuffling.
-    if (split > 0 && !validation) {
-      const cut = Math.floor(x.shape[0] * (1 - split));
-      trainX = gather(x, range(0, cut));
-      trainY = gather(y, range(0, cut));
-      validation = [gather(x, range(cut, x.shape[0])), gather(y, range(cut, x.shape[0]))];
-    }
-    if (validation) this.checkData('fit (validationData)', validation[0], validation[1]);
-    if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
-    if (validation?.[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
-
-    this.ensureBuilt('fit', trainX.shape);
-    this.checkInputData(trainX);
-    if (validation) this.checkInputData(validation[0], 'fit (validationData)');
-    // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
-    this.checkLabelsFor('fit', loss, trainY);
-    if (validation) this.checkLabelsFor('fit (validationData)', loss, validation[1]);
-    const history: History = { epoch: [], history: {} };
-    const variables = this.layerList.flatMap((l) => l.trainableWeights);
-    this.stopTraining = false;
-    const mode = this.lossMode('fit');
-    callbacks.setModel?.(this);
-    await callbacks.onTrainBegin?.();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      await callbacks.onEpochBegin?.(epoch);
-      const order = range(0, trainX.shape[0]);
-      if (shuffle) globalRandom().shuffle(order);
-      let lossSum = 0;
-      const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
-      let seen = 0;
-      for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
-        const indices = order.subarray(start, Math.min(order.length, start + batchSize));
-        const result = this.withWorkspace(() => {
-          const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * (trainX.size / trainX.shape[0])));
-          const by = gather(trainY, indices);
-          const r = this.lossOf(bx, by, true, mode);
-          const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
-          // a float32 loss, as TensorFlow's: one beyond 3.4e38 has already diverged
-          if (!Number.isFinite(Math.fround(r.loss))) {
-            throw new ConvlensError(
-              `fit: the loss became ${Math.fround(r.loss)} ${where} (try a lower learning rate or check the data for NaN)`,
-            );
-          }
-          this.backward(r.grad, r.fused);
-          if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
-            throw new ConvlensError(
-              `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
-            );
-          }
-          return r;
-        });
-        optimizer.step(variables);
-        lossSum += result.loss * indices.length;
-        result.metricSums.forEach((sum, i) => {
-          metricSums[i] += sum;
-        });
-        seen += indices.length;
-        await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, metricSums, seen));
-        await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
-        if (this.stopTraining) break;
-      }
-      const logs = this.logs(lossSum / seen, metricSums, seen);
-      if (validation) {
-        // Keras' validation_batch_size defaults to the batch size
-        // checked with the training data before the first epoch
-        const v = this.meanLoss(validation[0], validation[1], batchSize, mode);
-        for (const [key, value] of Object.entries(this.logs(v.loss, v.metricSums, validation[0].shape[0]))) logs[`val_${key}`] = value;
-      }
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
-      await callbacks.onEpochEnd?.(epoch, logs);
-      if (this.stopTraining) break;
-    }
-    await callbacks.onTrainEnd?.(history);
-    return history;
-  }
-
-  /**
-   * Runs `fn` (synchronous: nothing else runs meanwhile) with the layers computing in this model's
-   * workspace; callbacks and anything the caller gets back stay outside it.
-   */
-  private withWorkspace<T>(fn: () => T): T {
-    for (const layer of this.layerList) layer.workspace = this.workspace;
-    this.workspace.startBatch();
-    this.workspace.active = true;
-    try {
-      return fn();
-    } finally {
-      this.workspace.active = false;
-    }
-  }
-
-  /** Logs from sums over `count` examples: the loss, then compile's metrics by their keys (not evaluate's accuracy, `sums[0]`). */
-  private logs(loss: number, sums: ArrayLike<number>, count: number): Logs {
-    const logs: Logs = { loss };
-    this.compiled?.metrics.forEach((metric, i) => {
-      logs[metric.key] = sums[i + 1] / count;
-    });
-    return logs;
-  }
-
-  private backward(grad: Float32Array, fused: boolean): void {
-    const outputShape = this.outputShape!;
-    const batch = grad.length / outputShape.reduce((a, b) => a * b, 1);
-    let dy: Tensor<'float32'> | undefined = new Tensor(grad, [batch, ...outputShape], 'float32');
-    // the top layer's softmax/sigmoid is already in the loss's gradient
-    let preActivation = fused;
-    for (let i = this.layerList.length - 1; i >= 0 && dy; i--) {
-      const layer = this.layerList[i];
-      // max pooling over a ReLU's output passes the gradient through that ReLU too (one pass)
-      const throughRelu = i > 0 && layer instanceof MaxPool2D && reluOutput(this.layerList[i - 1]);
-      dy = throughRelu ? (layer as MaxPool2D).backwardThroughRelu(dy) : layer.backward(dy, i > 0, preActivation);
-      preActivation = throughRelu;
-    }
+  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    return this.training.fit(x, y, args);
   }
 
   /**
@@ -604,69 +210,24 @@ export class Sequential {
    * at a time, and compile's other metrics by their keys.
    */
   evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
-    const { loss } = this.requireCompiled('evaluate');
-    this.checkData('evaluate', x, y);
-    checkOptions('evaluate', options, ['batchSize', 'verbose']);
-    const batchSize = batchSizeArg('evaluate', options.batchSize);
-    const verbose = verboseArg('evaluate', options.verbose);
-    const started = performance.now();
-    // A mean over no examples is undefined (fit refuses empty data likewise).
-    if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
-    this.ensureBuilt('evaluate', x.shape);
-    this.checkInputData(x);
-    this.checkLabelsFor('evaluate', loss, y);
-    const { loss: meanLoss, metricSums } = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
-    const logs = this.logs(meanLoss, metricSums, x.shape[0]);
-    if (verbose) console.log(progressLine(Math.ceil(x.shape[0] / batchSize), performance.now() - started, logs));
-    return { ...logs, loss: meanLoss, accuracy: metricSums[0] / x.shape[0] };
+    return this.training.evaluate(x, y, options);
   }
 
-  /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
-  private meanLoss(
-    x: Tensor,
-    y: Tensor,
-    batchSize: number,
-    mode: { fused: boolean; fromLogits: boolean },
-  ): { loss: number; metricSums: Float64Array } {
-    let lossSum = 0;
-    const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
-    const n = x.shape[0];
-    for (let start = 0; start < n; start += batchSize) {
-      const indices = range(start, Math.min(n, start + batchSize));
-      const result = this.withWorkspace(() => {
-        const bx = gather(x, indices, this.workspace.get(this, 'x', indices.length * (x.size / x.shape[0])));
-        return this.lossOf(bx, gather(y, indices), false, mode);
-      });
-      lossSum += result.loss * indices.length;
-      result.metricSums.forEach((sum, i) => {
-        metricSums[i] += sum;
-      });
+  /** Backward in reverse order; `preActivation` when the top layer's softmax/sigmoid is already in `dy`. */
+  private backward(dy: Tensor<'float32'>, preActivation: boolean): void {
+    let grad: Tensor<'float32'> | undefined = dy;
+    let through = preActivation;
+    for (let i = this.layerList.length - 1; i >= 0 && grad; i--) {
+      const layer = this.layerList[i];
+      // max pooling over a ReLU's output passes the gradient through that ReLU too (one pass)
+      const throughRelu = i > 0 && layer instanceof MaxPool2D && reluOutput(this.layerList[i - 1]);
+      grad = throughRelu ? (layer as MaxPool2D).backwardThroughRelu(grad) : layer.backward(grad, i > 0, through);
+      through = throughRelu;
     }
-    return { loss: lossSum / n, metricSums };
   }
 }
 
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
   return layer.activation === 'relu';
-}
-
-function firstNonFinite(values: ArrayLike<number>): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
-  return -1;
-}
-
-/** compile's `loss`: a name, or `{ name, fromLogits }` for the cross-entropies. */
-function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
-  if (typeof arg !== 'object' || arg === null) return { loss: lossName(arg), fromLogits: false };
-  checkOptions('compile (loss)', arg, ['name', 'fromLogits']);
-  if (arg.name === undefined)
-    throw new ConvlensError(`compile: loss.name is required (e.g. { name: 'sparseCategoricalCrossentropy', fromLogits: true })`);
-  const loss = lossName(arg.name);
-  const fromLogits = arg.fromLogits ?? false;
-  if (typeof fromLogits !== 'boolean')
-    throw new ConvlensError(`compile: loss.fromLogits must be true or false, got ${describeValue(fromLogits)}`);
-  if (fromLogits && loss === 'meanSquaredError')
-    throw new ConvlensError('compile: fromLogits is for the cross-entropy losses, not meanSquaredError');
-  return { loss, fromLogits };
 }
