@@ -97,6 +97,8 @@ export interface SavableGraph {
   readonly inputShape: number[];
   readonly nodes: readonly { layer: Layer; inputs: readonly string[] }[];
   readonly outputName: string;
+  /** compile's settings, when the model is compiled (and tfjs can read them back). */
+  readonly trainingConfig?: TrainingConfig;
 }
 
 /**
@@ -125,10 +127,12 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
       output_layers: [[model.outputName, 0, 0]] as [string, number, number][],
     },
   };
-  return packArtifacts(
+  const artifacts = packArtifacts(
     topology,
     model.nodes.map((n) => n.layer),
   );
+  if (model.trainingConfig) artifacts.modelJson.trainingConfig = model.trainingConfig;
+  return artifacts;
 }
 
 /** model.json around `topology`, and the layers' weights as little-endian float32 in manifest order. */

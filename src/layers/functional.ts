@@ -1,8 +1,9 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { graphArtifacts, type ModelArtifacts, writeModelDir } from './artifacts.js';
+import type { History } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
 import { MergeLayer } from './merge.js';
 import {
@@ -16,6 +17,8 @@ import {
   setModelWeights,
   summaryText,
 } from './model_common.js';
+import type { TrainingConfig } from './training_config.js';
+import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
 /** One layer of a functional model and the names of the layers (or of the input) whose outputs it takes, in order. */
 export interface FunctionalNode {
@@ -36,7 +39,8 @@ export interface FunctionalArgs {
 /**
  * Keras' functional model (`keras.Model(inputs, outputs)`) with one input and one output: a graph
  * of layers, run in topological order, each once, so an output several layers take is computed
- * once. Inference only: a branching model predicts, it does not train.
+ * once. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
+ * in reverse, summing the gradients of an output several layers take.
  */
 export class Functional {
   readonly name: string;
@@ -47,6 +51,17 @@ export class Functional {
   /** The nodes in the order they run: each after the layers it takes outputs of. */
   private readonly order: FunctionalNode[];
   private readonly outputName: string;
+  /** Keras' `stop_training`, as Sequential's: set it (in a callback) and `fit` ends after the current batch. */
+  stopTraining = false;
+  private readonly training = new ModelTraining({
+    model: this,
+    layers: () => this.layers,
+    outputLayer: () => this.getLayer(this.outputName),
+    ensureBuilt: () => {}, // built by the constructor, on the input's shape
+    checkInputData: (x, op) => this.checkInputData(x, op),
+    forward: (x, training) => this.run(x, training),
+    backward: (dy, preActivation) => this.backward(dy, preActivation),
+  });
 
   constructor(args: FunctionalArgs) {
     checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
@@ -185,15 +200,17 @@ export class Functional {
     return findLayer(this.layers, nameOrIndex);
   }
 
-  private checkInputData(x: Tensor): void {
-    if (x.dtype !== 'float32') throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+  /** Checks a batch (or all the data) against the model's input; `op` prefixes the message when given. */
+  private checkInputData(x: Tensor, op?: string): void {
+    const where = op ? `${op}: ${this.name}` : this.name;
+    if (x.dtype !== 'float32') throw new ConvlensError(`${where}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     if (x.rank !== this.input.length + 1 || !shapesEqual(x.shape.slice(1), this.input)) {
-      throw new ConvlensError(`${this.name}: expected input of shape ${batchShapeText(this.input)}, got ${formatShape(x.shape)}`);
+      throw new ConvlensError(`${where}: expected input of shape ${batchShapeText(this.input)}, got ${formatShape(x.shape)}`);
     }
   }
 
   /** Runs the graph on a batch; `visit` sees every layer's output. Outputs no later layer takes are let go as the run goes. */
-  private run(x: Tensor, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
+  private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
     this.checkInputData(x);
     const values = new Map<string, Tensor<'float32'>>([[this.inputName, x as Tensor<'float32'>]]);
     const lastUse = new Map<string, FunctionalNode>();
@@ -201,7 +218,7 @@ export class Functional {
     for (const node of this.order) {
       const { layer, inputs } = node;
       const xs = inputs.map((i) => values.get(i)!);
-      const output = layer instanceof MergeLayer ? layer.applyMany(xs) : layer.apply(xs[0], false);
+      const output = layer instanceof MergeLayer ? layer.applyMany(xs) : layer.apply(xs[0], training);
       values.set(layer.name, output);
       visit?.(layer, output);
       for (const i of inputs) if (lastUse.get(i) === node) values.delete(i);
@@ -209,16 +226,39 @@ export class Functional {
     return values.get(this.outputName)!;
   }
 
+  /**
+   * The graph in reverse order from `dy`, the gradient of the output layer's output (already
+   * through its softmax/sigmoid when `preActivation`): each layer gets the sum of the gradients of
+   * the layers that take its output, a merge layer gives one to each of its inputs, and no
+   * gradient is computed for the model's input.
+   */
+  private backward(dy: Tensor<'float32'>, preActivation: boolean): void {
+    const grads = new GradientSums();
+    grads.add(this.outputName, dy);
+    for (const { layer, inputs } of [...this.order].reverse()) {
+      const grad = grads.take(layer.name);
+      const needInputGrad = inputs.some((i) => i !== this.inputName);
+      const inputGrads =
+        layer instanceof MergeLayer
+          ? layer.backwardMany(grad)
+          : [layer.backward(grad, needInputGrad, preActivation && layer.name === this.outputName)];
+      inputs.forEach((input, i) => {
+        const inputGrad = inputGrads[i];
+        if (input !== this.inputName && inputGrad) grads.add(input, inputGrad);
+      });
+    }
+  }
+
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
-    return predictInBatches({ run: (batch) => this.run(batch), checkInputData: (data) => this.checkInputData(data) }, x, options);
+    return predictInBatches({ run: (batch) => this.run(batch, false), checkInputData: (data) => this.checkInputData(data) }, x, options);
   }
 
   /** Every layer's output for `x`, in the order of `layers`: the feature maps Keras shows with an activation model. */
   layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
     checkTensorArg('layerOutputs', 'x', x);
     const outputs = new Map<Layer, Tensor<'float32'>>();
-    this.run(x, (layer, output) => outputs.set(layer, output));
+    this.run(x, false, (layer, output) => outputs.set(layer, output));
     return this.layers.map((layer) => ({ layer, output: outputs.get(layer)! }));
   }
 
@@ -239,12 +279,31 @@ export class Functional {
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
   toArtifacts(): ModelArtifacts {
     const { name, inputName, input: inputShape, nodes, outputName } = this;
-    return graphArtifacts({ name, inputName, inputShape, nodes, outputName });
+    return graphArtifacts({ name, inputName, inputShape, nodes, outputName, trainingConfig: this.trainingConfig() });
   }
 
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
   async save(dir: string): Promise<void> {
     await writeModelDir(dir, this.toArtifacts());
+  }
+
+  compile(args: CompileArgs): void {
+    this.training.compile(args);
+  }
+
+  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
+  trainingConfig(): TrainingConfig | undefined {
+    return this.training.trainingConfig();
+  }
+
+  /** Trains the model as Sequential's fit does (the same options, logs and history). */
+  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    return this.training.fit(x, y, args);
+  }
+
+  /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate. */
+  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
+    return this.training.evaluate(x, y, options);
   }
 
   countParams(): number {
@@ -273,5 +332,31 @@ export class Functional {
     });
     print?.(text);
     return text;
+  }
+}
+
+/** The gradients of layers' outputs, summed over the layers that take them (only an output taken twice or more is copied). */
+class GradientSums {
+  private readonly sums = new Map<string, Tensor<'float32'>>();
+  /** Outputs whose sum is an array of its own (the others are a layer's gradient, which may be another's buffer). */
+  private readonly owned = new Set<string>();
+
+  add(name: string, grad: Tensor<'float32'>): void {
+    const sum = this.sums.get(name);
+    if (!sum) {
+      this.sums.set(name, grad);
+      return;
+    }
+    const total = this.owned.has(name) ? sum : new Tensor(sum.data.slice(), sum.shape, 'float32');
+    for (let i = 0; i < total.size; i++) total.data[i] += grad.data[i];
+    this.sums.set(name, total);
+    this.owned.add(name);
+  }
+
+  /** The sum for `name`, let go of (each layer's backward runs once). */
+  take(name: string): Tensor<'float32'> {
+    const sum = this.sums.get(name)!;
+    this.sums.delete(name);
+    return sum;
   }
 }

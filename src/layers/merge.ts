@@ -8,9 +8,9 @@ import { layerOptions } from './args.js';
 import { batchShapeText, Layer, type LayerArgs } from './layer.js';
 
 /**
- * A layer that merges several inputs into one (Keras' `Add`, `Concatenate`, ...): inference only.
- * A functional model calls `applyMany`; given one input (in a Sequential, as Keras 3 allows) it
- * merges that one alone.
+ * A layer that merges several inputs into one (Keras' `Add`, `Concatenate`, ...). A functional
+ * model calls `applyMany` and `backwardMany`; given one input (in a Sequential, as Keras 3 allows)
+ * it merges that one alone.
  */
 export abstract class MergeLayer extends Layer {
   /** The shapes of its inputs (one example each, no batch axis), once built; `inputShape` is the first. */
@@ -21,6 +21,12 @@ export abstract class MergeLayer extends Layer {
 
   /** The merged batch; the inputs are float32 batches of the shapes the layer was built for. */
   abstract forwardMany(xs: Tensor<'float32'>[]): Tensor<'float32'>;
+
+  /**
+   * The gradients with respect to the inputs of the last `forwardMany`, one per input in order,
+   * from `dy`, the gradient with respect to its output.
+   */
+  abstract backwardMany(dy: Tensor<'float32'>): Tensor<'float32'>[];
 
   buildMany(shapes: number[][]): void {
     this.outputShape = this.computeMergedShape(shapes);
@@ -57,8 +63,10 @@ export abstract class MergeLayer extends Layer {
     return this.forwardMany(xs as Tensor<'float32'>[]);
   }
 
-  backward(): Tensor<'float32'> | undefined {
-    throw new ConvlensError(`${this.where}: training through merge layers is not supported (a model with one predicts, it does not train)`);
+  /** The gradient for its one input (a merge of one input, in a Sequential). */
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    this.checkOutputGradient(dy, [dy.shape[0], ...this.outputShape!]);
+    return needInputGrad ? this.backwardMany(dy)[0] : undefined;
   }
 
   getConfig(): Record<string, unknown> {
@@ -109,13 +117,44 @@ abstract class ElementwiseMerge extends MergeLayer {
     return out;
   }
 
+  /** The last forward's inputs, with the shapes they came in (backward needs their values and shapes). */
+  private inputs: Tensor<'float32'>[] = [];
+
   forwardMany(xs: Tensor<'float32'>[]): Tensor<'float32'> {
+    this.inputs = xs;
     const rank = Math.max(...xs.map((x) => x.rank));
     const aligned = xs.map((x) =>
       x.rank === rank ? x : reshape(x, [x.shape[0], ...new Array(rank - x.rank).fill(1), ...x.shape.slice(1)]),
     );
     return this.combine(aligned) as Tensor<'float32'>;
   }
+
+  /**
+   * Each input's gradient: `dy` times the output's partial derivative in that input, summed over
+   * the axes the input was broadcast along (an axis of 1 against the output's).
+   */
+  backwardMany(dy: Tensor<'float32'>): Tensor<'float32'>[] {
+    const sources = this.inputs.map((x) => sourceIndices(dy.shape, x.shape));
+    const values = new Float64Array(this.inputs.length);
+    return this.inputs.map((x, i) => {
+      if (sources[i] === undefined && this.passesGradient) return dy;
+      const dx = this.buffer(`dx${i}`, x.size).fill(0);
+      const source = sources[i];
+      for (let k = 0; k < dy.size; k++) {
+        this.inputs.forEach((input, j) => {
+          values[j] = input.data[sources[j] ? sources[j][k] : k];
+        });
+        dx[source ? source[k] : k] += dy.data[k] * this.partial(values, i);
+      }
+      return new Tensor(dx, x.shape, 'float32');
+    });
+  }
+
+  /** Whether every input's partial derivative is 1 (Add): an input of the output's shape then takes `dy` itself. */
+  protected readonly passesGradient: boolean = false;
+
+  /** The output's partial derivative in input `i`, at one element where the inputs are `values`. */
+  protected abstract partial(values: Float64Array, i: number): number;
 
   /** The merge of inputs of one rank, in Keras' order of operations. */
   protected combine(xs: Tensor[]): Tensor {
@@ -128,6 +167,10 @@ abstract class ElementwiseMerge extends MergeLayer {
 /** Keras' Add: the sum of its inputs. */
 export class Add extends ElementwiseMerge {
   protected op: Binary = add;
+  protected override readonly passesGradient = true;
+  protected partial(): number {
+    return 1;
+  }
   constructor(args: LayerArgs = {}) {
     super('Add', 'add', layerOptions('Add', args, []));
   }
@@ -137,6 +180,9 @@ export class Add extends ElementwiseMerge {
 export class Subtract extends ElementwiseMerge {
   protected override readonly inputCount = 2;
   protected op: Binary = sub;
+  protected partial(_: Float64Array, i: number): number {
+    return i === 0 ? 1 : -1;
+  }
   constructor(args: LayerArgs = {}) {
     super('Subtract', 'subtract', layerOptions('Subtract', args, []));
   }
@@ -145,6 +191,14 @@ export class Subtract extends ElementwiseMerge {
 /** Keras' Multiply: the element-wise product of its inputs. */
 export class Multiply extends ElementwiseMerge {
   protected op: Binary = mul;
+  /** The product of the other inputs. */
+  protected partial(values: Float64Array, i: number): number {
+    let product = 1;
+    values.forEach((v, j) => {
+      if (j !== i) product *= v;
+    });
+    return product;
+  }
   constructor(args: LayerArgs = {}) {
     super('Multiply', 'multiply', layerOptions('Multiply', args, []));
   }
@@ -153,6 +207,9 @@ export class Multiply extends ElementwiseMerge {
 /** Keras' Average: the sum of its inputs, divided by their number. */
 export class Average extends ElementwiseMerge {
   protected op: Binary = add;
+  protected partial(values: Float64Array): number {
+    return 1 / values.length;
+  }
   constructor(args: LayerArgs = {}) {
     super('Average', 'average', layerOptions('Average', args, []));
   }
@@ -165,6 +222,10 @@ export class Average extends ElementwiseMerge {
 /** Keras' Maximum: the element-wise maximum of its inputs. */
 export class Maximum extends ElementwiseMerge {
   protected op: Binary = maximum;
+  /** TensorFlow's maximum(x, y) passes the gradient to x where x >= y: to the first input that holds the maximum. */
+  protected partial(values: Float64Array, i: number): number {
+    return firstExtreme(values, (a, b) => a > b) === i ? 1 : 0;
+  }
   constructor(args: LayerArgs = {}) {
     super('Maximum', 'maximum', layerOptions('Maximum', args, []));
   }
@@ -173,9 +234,44 @@ export class Maximum extends ElementwiseMerge {
 /** Keras' Minimum: the element-wise minimum of its inputs. */
 export class Minimum extends ElementwiseMerge {
   protected op: Binary = minimum;
+  /** TensorFlow's minimum(x, y) passes the gradient to x where x <= y: to the first input that holds the minimum. */
+  protected partial(values: Float64Array, i: number): number {
+    return firstExtreme(values, (a, b) => a < b) === i ? 1 : 0;
+  }
   constructor(args: LayerArgs = {}) {
     super('Minimum', 'minimum', layerOptions('Minimum', args, []));
   }
+}
+
+/** The index of the first value no later one `beats` (strictly): where Maximum or Minimum sends the gradient. */
+function firstExtreme(values: Float64Array, beats: (a: number, b: number) => boolean): number {
+  let best = 0;
+  for (let j = 1; j < values.length; j++) if (beats(values[j], values[best])) best = j;
+  return best;
+}
+
+/**
+ * For each element of a batch of `outShape`, the element of an input of `inShape` (the same rank
+ * or fewer axes, broadcast to it) it was read from; undefined when the shapes are the same.
+ */
+function sourceIndices(outShape: readonly number[], inShape: readonly number[]): Int32Array | undefined {
+  const padded = [inShape[0], ...new Array<number>(outShape.length - inShape.length).fill(1), ...inShape.slice(1)];
+  if (shapesEqual(padded, outShape)) return undefined;
+  const size = outShape.reduce((a, b) => a * b, 1);
+  const indices = new Int32Array(size);
+  for (let k = 0; k < size; k++) {
+    let rest = k;
+    let source = 0;
+    let stride = 1;
+    for (let axis = outShape.length - 1; axis >= 0; axis--) {
+      const at = rest % outShape[axis];
+      rest = Math.floor(rest / outShape[axis]);
+      if (padded[axis] !== 1) source += at * stride;
+      stride *= padded[axis];
+    }
+    indices[k] = source;
+  }
+  return indices;
 }
 
 export interface ConcatenateLayerArgs extends LayerArgs {
@@ -238,7 +334,30 @@ export class Concatenate extends MergeLayer {
     }
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
+    this.inputShapesOfBatch = xs.map((x) => x.shape);
     return new Tensor(out, shape, 'float32');
+  }
+
+  /** The batch shapes of the last forward's inputs. */
+  private inputShapesOfBatch: number[][] = [];
+
+  /** Each input's gradient: its slices of `dy`, along `axis`. */
+  backwardMany(dy: Tensor<'float32'>): Tensor<'float32'>[] {
+    const shapes = this.inputShapesOfBatch;
+    const axis = this.exampleAxis(dy.rank - 1) + 1;
+    const outer = dy.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const blocks = shapes.map((s) => s.reduce((a, b) => a * b, 1) / Math.max(outer, 1));
+    const blockSum = blocks.reduce((a, b) => a + b, 0);
+    let offset = 0;
+    return shapes.map((shape, i) => {
+      const dx = this.buffer(`dx${i}`, outer * blocks[i]);
+      for (let o = 0; o < outer; o++) {
+        const at = o * blockSum + offset;
+        dx.set(dy.data.subarray(at, at + blocks[i]), o * blocks[i]);
+      }
+      offset += blocks[i];
+      return new Tensor(dx, shape, 'float32');
+    });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -635,7 +635,7 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
 /**
  * A functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`) with one input and one
  * output, branching or not, from TensorFlow.js Layers artifacts, as `fromArtifacts` takes them.
- * It predicts; it does not train (a saved compile config is not read).
+ * Compiled as saved, when model.json carries compile's settings (as Sequential's loading does).
  */
 export function functionalFromArtifacts(artifacts: ModelArtifacts): Functional;
 export function functionalFromArtifacts(modelJson: unknown, weightData: WeightData, fileNames?: string[][]): Functional;
@@ -677,6 +677,7 @@ function readFunctional(modelJson: unknown, weightData: WeightData | undefined, 
     throw renamed(error, '', 'fromArtifacts: ');
   }
   loadWeights(model.layers, manifest, weightData, fileNames);
+  restoreCompile(model, modelJson);
   return model;
 }
 
@@ -692,7 +693,7 @@ function renamed(error: unknown, from: string, to: string): unknown {
  * Keras' load_model does; settings convlens lacks leave it uncompiled, with a warning, as the
  * model still predicts.
  */
-function restoreCompile(model: Sequential, modelJson: unknown): void {
+function restoreCompile(model: Sequential | Functional, modelJson: unknown): void {
   const json = modelJson as { trainingConfig?: unknown; modelTopology?: { training_config?: unknown } };
   const saved = json.trainingConfig ?? json.modelTopology?.training_config;
   if (saved === undefined || saved === null) return;
@@ -725,7 +726,7 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
 /**
  * Loads a functional model with one input and one output (branching, as ResNet's and Inception's
  * blocks do, or not) from `model.json` or the directory holding it, as `loadModel` reads files.
- * It predicts; it does not train. Node.js only.
+ * Compiled as saved, as loadModel's models are. Node.js only.
  */
 export async function loadFunctional(modelPath: string): Promise<Functional> {
   const { json, buffers, fileNames, file } = await readModelFiles('loadFunctional', modelPath);
