@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
 import { f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
@@ -12,6 +13,7 @@ import {
   Average,
   Conv2D,
   Dense,
+  earlyStopping,
   Flatten,
   Functional,
   functionalFromArtifacts,
@@ -242,6 +244,64 @@ describe('merge layers’ gradients', () => {
       layer.applyMany([x, y]);
       expect(layer.backwardMany(dy).map((g) => Array.from(g.data))).toEqual(expected);
     }
+  });
+
+  it('an input broadcast (fewer axes, or axes of 1) gets its gradient summed over those axes', () => {
+    // x [1, 2, 2] times s [1, 2] (Keras reads s as [1, 1, 2]): ds[c] = Σ_i dy[i, c]·x[i, c]
+    const x = new Tensor(Float32Array.of(1, 2, 3, 4), [1, 2, 2], 'float32');
+    const scale = new Tensor(Float32Array.of(10, 100), [1, 2], 'float32');
+    const dy = new Tensor(Float32Array.of(1, 1, 2, 2), [1, 2, 2], 'float32');
+    const product = new Multiply();
+    expect(Array.from(product.applyMany([x, scale]).data)).toEqual([10, 200, 30, 400]);
+    const [dx, dScale] = product.backwardMany(dy);
+    expect(dx.shape).toEqual([1, 2, 2]);
+    expect(Array.from(dx.data)).toEqual([10, 100, 20, 200]);
+    expect(dScale.shape).toEqual([1, 2]);
+    expect(Array.from(dScale.data)).toEqual([1 + 6, 2 + 8]);
+  });
+});
+
+describe('Functional.fit takes what Sequential.fit takes', () => {
+  /** Conv2D then two branches added, then a softmax Dense, made by hand. */
+  const smallModel = () =>
+    new Functional({
+      input: { shape: [4, 4, 1], name: 'image' },
+      layers: [
+        { layer: new Conv2D({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }), inputs: ['image'] },
+        { layer: new Conv2D({ filters: 2, kernelSize: 1, name: 'branch' }), inputs: ['stem'] },
+        { layer: new Add({ name: 'sum' }), inputs: ['stem', 'branch'] },
+        { layer: new Flatten({ name: 'flat' }), inputs: ['sum'] },
+        { layer: new Dense({ units: 2, activation: 'softmax', name: 'classes' }), inputs: ['flat'] },
+      ],
+    });
+
+  it('validationSplit, callbacks and earlyStopping with restoreBestWeights; the same messages', async () => {
+    const rng = caseRng('functional fit', 8);
+    const model = smallModel();
+    const x = f32(rng, [10, 4, 4, 1]);
+    const y = labels(rng, 10, 2);
+    await expect(model.fit(x, y)).rejects.toThrow('fit: compile the model first (model.compile({ optimizer, loss }))');
+    model.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const ends: number[] = [];
+    const history = await model.fit(x, y, {
+      epochs: 4,
+      batchSize: 4,
+      validationSplit: 0.2,
+      callbacks: [
+        { onEpochEnd: (epoch) => void ends.push(epoch) },
+        earlyStopping({ monitor: 'loss', patience: 1, restoreBestWeights: true }),
+      ],
+    });
+    expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    expect(ends).toEqual(history.epoch);
+    expect(history.history.val_loss).toHaveLength(history.epoch.length);
+    await expect(model.fit(x, labels(rng, 10, 2), { epochs: 1, batchSize: 0 })).rejects.toThrow(
+      'fit: batchSize must be a positive integer, got 0',
+    );
+    expectConvlensError(
+      () => model.evaluate(f32(rng, [2, 4, 4, 2]), labels(rng, 2, 2)),
+      'functional: expected input of shape (None, 4, 4, 1), got [2, 4, 4, 2]',
+    );
   });
 });
 

@@ -120,6 +120,9 @@ abstract class ElementwiseMerge extends MergeLayer {
   /** The last forward's inputs, with the shapes they came in (backward needs their values and shapes). */
   private inputs: Tensor<'float32'>[] = [];
 
+  /** Whether every input's partial derivative is 1 (Add): an input of the output's shape then takes `dy` itself. */
+  protected readonly passesGradient: boolean = false;
+
   forwardMany(xs: Tensor<'float32'>[]): Tensor<'float32'> {
     this.inputs = xs;
     const rank = Math.max(...xs.map((x) => x.rank));
@@ -141,17 +144,12 @@ abstract class ElementwiseMerge extends MergeLayer {
       const dx = this.buffer(`dx${i}`, x.size).fill(0);
       const source = sources[i];
       for (let k = 0; k < dy.size; k++) {
-        this.inputs.forEach((input, j) => {
-          values[j] = input.data[sources[j] ? sources[j][k] : k];
-        });
+        for (let j = 0; j < values.length; j++) values[j] = this.inputs[j].data[sources[j]?.[k] ?? k];
         dx[source ? source[k] : k] += dy.data[k] * this.partial(values, i);
       }
       return new Tensor(dx, x.shape, 'float32');
     });
   }
-
-  /** Whether every input's partial derivative is 1 (Add): an input of the output's shape then takes `dy` itself. */
-  protected readonly passesGradient: boolean = false;
 
   /** The output's partial derivative in input `i`, at one element where the inputs are `values`. */
   protected abstract partial(values: Float64Array, i: number): number;
