@@ -158,11 +158,7 @@ export abstract class ConvLayer extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     return [...this.outputSize(this.info([1, ...inputShape])), this.filters];
   }
 

@@ -25,11 +25,7 @@ export class Cropping2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (Cropping2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const [height, width, channels] = inputShape;
     const [[top, bottom], [left, right]] = this.cropping;
     const shape = [height - top - bottom, width - left - right, channels];

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { expectSameSgdFit, f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
+import { expectSameSgdFit, f32, alternatingLabels as labels, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
@@ -57,14 +57,6 @@ const CONFIGS: Config[] = [
   // its gradient is taken from the values before the activation
   { kernelSize: 2, padding: 'same', activation: 'swish' },
 ];
-
-/** One-hot labels alternating between the two classes. */
-const labels = (n: number) =>
-  new Tensor(
-    Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
-    [n, 2],
-    'float32',
-  );
 
 forEachBackend(() => {
   describe('DepthwiseConv2D against tfjs-layers', () => {

@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry.js';
 import type { DepthwiseConv2DInfo } from '../backend/types.js';
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -89,11 +89,7 @@ export class DepthwiseConv2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (DepthwiseConv2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const info = this.info([1, ...inputShape]);
     return [info.outHeight, info.outWidth, info.outChannels];
   }

@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, checkDataFormat, type DataFormat, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -31,11 +31,7 @@ abstract class GlobalPool2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const channels = inputShape[2];
     return this.keepdims ? [1, 1, channels] : [channels];
   }

@@ -198,6 +198,15 @@ export abstract class Layer {
     return through ? dy : activationGrad(this.activation ?? 'linear', y, dy, z);
   }
 
+  /** Throws, naming the layer, unless one example of `inputShape` is an image (height, width, channels). */
+  protected checkImageShape(inputShape: number[]): void {
+    if (inputShape.length !== 3) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
+      );
+    }
+  }
+
   /** Throws, naming the layer, when the gradient backward is given does not have the output's shape. */
   protected checkOutputGradient(dy: Tensor, expected: number[]): void {
     if (dy.rank !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {

@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry.js';
 import type { Pool2DInfo } from '../backend/types.js';
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad } from '../train/gradients.js';
@@ -59,11 +59,7 @@ abstract class Pool2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const info = this.info([1, ...inputShape]);
     return [info.outHeight, info.outWidth, inputShape[2]];
   }

@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry.js';
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { type SeparableConv2DInfo, separableConv2dInfo } from '../ops/nn/separable_conv2d.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -112,11 +112,7 @@ export class SeparableConv2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (SeparableConv2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const { pointwise } = this.info([1, ...inputShape]);
     return [pointwise.outHeight, pointwise.outWidth, this.filters];
   }

@@ -59,11 +59,7 @@ export class UpSampling2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (UpSampling2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const shape = [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
       throw new ConvlensError(

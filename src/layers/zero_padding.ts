@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
 import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
@@ -31,11 +31,7 @@ export class ZeroPadding2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new ConvlensError(
-        `${this.name} (ZeroPadding2D): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
-      );
-    }
+    this.checkImageShape(inputShape);
     const [[top, bottom], [left, right]] = this.padding;
     const shape = [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {

@@ -85,3 +85,11 @@ export async function expectSameSgdFit(
   expect(expectedWeights.length, 'number of weights').toBe(ours.weights.length);
   for (const [i, w] of ours.getWeights().entries()) expectClose(w, expectedWeights[i].dataSync(), 1e-4, ours.weights[i].name);
 }
+
+/** `n` one-hot labels of two classes, alternating: [1, 0], [0, 1], [1, 0]... */
+export const alternatingLabels = (n: number) =>
+  new Tensor(
+    Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)),
+    [n, 2],
+    'float32',
+  );

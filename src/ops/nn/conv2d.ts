@@ -4,8 +4,8 @@ import { ConvlensError, checkOptions } from '../../errors.js';
 import { allocateOutput } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkDataFormat, convWindowGeometry, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
-import { throughNHWC } from './nhwc.js';
+import type { TensorInput } from '../convert.js';
+import { convOperands, throughNHWC } from './nhwc.js';
 
 export interface Conv2DArgs {
   /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
@@ -59,12 +59,9 @@ export function conv2dNHWC(
 export function conv2d(args: Conv2DArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'filters', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
-  const input = asTensor(OP, 'input', args.input, 'float32');
-  const filters = asTensor(OP, 'filters', args.filters, 'float32');
-  checkRank(OP, 'input', input, [3, 4]);
-  checkRank(OP, 'filters', filters, [4]);
-  checkFloat(OP, 'input', input);
-  checkFloat(OP, 'filters', filters);
-  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const {
+    input,
+    filters: [filters],
+  } = convOperands(OP, args.input, { filters: args.filters }, args.padding);
   return throughNHWC(input, dataFormat, (x) => conv2dNHWC(x, filters, conv2dInfo(args, x.shape, filters.shape, dataFormat)));
 }

@@ -5,7 +5,8 @@ import { allocateOutput } from '../../tensor/dtype.js';
 import { sizeFromShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { axisGeometry, type Padding, parsePadding, parseWindow, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import type { TensorInput } from '../convert.js';
+import { convOperands } from './nhwc.js';
 
 export interface Conv2DTransposeArgs {
   /** [batch, height, width, inChannels] (NHWC); rank 3 means batch 1. */
@@ -106,13 +107,9 @@ export function conv2dTransposeNHWC(input: Float32Array, filters: Float32Array, 
  */
 export function conv2dTranspose(args: Conv2DTransposeArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'filters', 'outputShape', 'strides', 'padding', 'dilations']);
-  let input = asTensor(OP, 'input', args.input, 'float32');
-  const filters = asTensor(OP, 'filters', args.filters, 'float32');
-  checkRank(OP, 'input', input, [3, 4]);
-  checkRank(OP, 'filters', filters, [4]);
-  checkFloat(OP, 'input', input);
-  checkFloat(OP, 'filters', filters);
-  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const operands = convOperands(OP, args.input, { filters: args.filters }, args.padding);
+  let input = operands.input;
+  const [filters] = operands.filters;
   const unbatched = input.rank === 3;
   const outputShape = checkOutputShape(args.outputShape, unbatched ? 3 : 4);
   if (unbatched) input = new Tensor(input.data, [1, ...input.shape], 'float32');
@@ -120,7 +117,7 @@ export function conv2dTranspose(args: Conv2DTransposeArgs): Tensor<'float32'> {
   const info = conv2dTransposeInfo(args, input.shape, filters.shape, fullShape);
   // the kernel adds into its output
   const out = allocateOutput('float32', sizeFromShape(fullShape), OP).fill(0);
-  conv2dTransposeNHWC(input.data as Float32Array, filters.data as Float32Array, info, out);
+  conv2dTransposeNHWC(input.data, filters.data, info, out);
   return new Tensor(out, outputShape, 'float32');
 }
 

@@ -5,8 +5,8 @@ import { allocateOutput } from '../../tensor/dtype.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { type ConvWindowArgs, checkDataFormat, convWindowGeometry, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
-import { throughNHWC } from './nhwc.js';
+import type { TensorInput } from '../convert.js';
+import { convOperands, throughNHWC } from './nhwc.js';
 
 export interface DepthwiseConv2DArgs {
   /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
@@ -70,13 +70,10 @@ export function depthwiseConv2dNHWC(
 export function depthwiseConv2d(args: DepthwiseConv2DArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'filter', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
-  const input = asTensor(OP, 'input', args.input, 'float32');
-  const filter = asTensor(OP, 'filter', args.filter, 'float32');
-  checkRank(OP, 'input', input, [3, 4]);
-  checkRank(OP, 'filter', filter, [4]);
-  checkFloat(OP, 'input', input);
-  checkFloat(OP, 'filter', filter);
-  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const {
+    input,
+    filters: [filter],
+  } = convOperands(OP, args.input, { filter: args.filter }, args.padding);
   return throughNHWC(input, dataFormat, (x) =>
     depthwiseConv2dNHWC(x, filter, depthwiseConv2dInfo(args, x.shape, filter.shape, dataFormat)),
   );

@@ -3,10 +3,10 @@ import { ConvlensError, checkOptions } from '../../errors.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type ConvWindowArgs, checkDataFormat, type DataFormat, type Padding, type Window2D } from '../conv_util.js';
-import { asTensor, checkFloat, checkRank, type TensorInput } from '../convert.js';
+import type { TensorInput } from '../convert.js';
 import { conv2dInfo, conv2dNHWC } from './conv2d.js';
 import { depthwiseConv2dInfo, depthwiseConv2dNHWC } from './depthwise_conv2d.js';
-import { throughNHWC } from './nhwc.js';
+import { convOperands, throughNHWC } from './nhwc.js';
 
 export interface SeparableConv2DArgs {
   /** [batch, height, width, inChannels] (NHWC) or [batch, inChannels, height, width] (NCHW); rank 3 means batch 1. */
@@ -67,16 +67,10 @@ export function separableConv2dInfo(
 export function separableConv2d(args: SeparableConv2DArgs): Tensor<'float32'> {
   checkOptions(OP, args, ['input', 'depthwiseFilter', 'pointwiseFilter', 'strides', 'padding', 'dilations', 'dataFormat']);
   const dataFormat = checkDataFormat(OP, args.dataFormat);
-  const input = asTensor(OP, 'input', args.input, 'float32');
-  const depthwiseFilter = asTensor(OP, 'depthwiseFilter', args.depthwiseFilter, 'float32');
-  const pointwiseFilter = asTensor(OP, 'pointwiseFilter', args.pointwiseFilter, 'float32');
-  checkRank(OP, 'input', input, [3, 4]);
-  checkRank(OP, 'depthwiseFilter', depthwiseFilter, [4]);
-  checkRank(OP, 'pointwiseFilter', pointwiseFilter, [4]);
-  checkFloat(OP, 'input', input);
-  checkFloat(OP, 'depthwiseFilter', depthwiseFilter);
-  checkFloat(OP, 'pointwiseFilter', pointwiseFilter);
-  if (args.padding === undefined) throw new ConvlensError(`${OP}: padding is required ('SAME', 'VALID' or explicit pairs)`);
+  const {
+    input,
+    filters: [depthwiseFilter, pointwiseFilter],
+  } = convOperands(OP, args.input, { depthwiseFilter: args.depthwiseFilter, pointwiseFilter: args.pointwiseFilter }, args.padding);
   return throughNHWC(input, dataFormat, (x) => {
     const info = separableConv2dInfo(args, x.shape, depthwiseFilter.shape, pointwiseFilter.shape, dataFormat);
     return conv2dNHWC(depthwiseConv2dNHWC(x, depthwiseFilter, info.depthwise), pointwiseFilter, info.pointwise);
