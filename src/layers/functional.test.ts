@@ -409,7 +409,7 @@ describe('what Functional and merge layers refuse', () => {
     );
     expectConvlensError(
       () => new Functional({ input: { shape: [6, 6, 2], name: 'in' }, layers: [{ layer: conv(), inputs: ['in', 'in'] }] }),
-      'conv (Conv2D): takes one input, but the model gives it 2 (in, in); merge them first (Add, Concatenate, ...)',
+      'conv (Conv2D): takes one input, but is given 2 (in, in); merge them first (Add, Concatenate, ...)',
     );
     const reused = conv();
     expectConvlensError(

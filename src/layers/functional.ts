@@ -7,7 +7,6 @@ import type { History } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
 import { MergeLayer } from './merge.js';
 import {
-  buildAfter,
   checkPrint,
   checkTensorArg,
   findLayer,
@@ -163,21 +162,7 @@ export class Functional {
   private build(): void {
     const shapes = new Map<string, number[]>([[this.inputName, this.input]]);
     for (const { layer, inputs } of this.order) {
-      const inputShapes = inputs.map((i) => shapes.get(i)!);
-      if (layer instanceof MergeLayer) {
-        if (!layer.built) layer.buildMany(inputShapes);
-        else if (inputShapes.length !== layer.inputShapes!.length || inputShapes.some((s, i) => !shapesEqual(s, layer.inputShapes![i]))) {
-          throw new ConvlensError(
-            `${layer.name} (${layer.className}): built for inputs ${layer.inputShapes!.map(batchShapeText).join(', ')}, but takes ${inputShapes.map(batchShapeText).join(', ')}`,
-          );
-        }
-      } else if (inputs.length !== 1) {
-        throw new ConvlensError(
-          `${layer.name} (${layer.className}): takes one input, but the model gives it ${inputs.length} (${inputs.join(', ')}); merge them first (Add, Concatenate, ...)`,
-        );
-      } else {
-        buildAfter({ name: inputs[0], outputShape: inputShapes[0] }, layer);
-      }
+      layer.connect(inputs.map((name) => ({ name, shape: shapes.get(name)! })));
       shapes.set(layer.name, layer.outputShape!);
     }
   }

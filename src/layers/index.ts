@@ -20,6 +20,7 @@ export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export { Functional, type FunctionalArgs, type FunctionalNode } from './functional.js';
+export { Input, Input as input, type InputArgs, type ModelArgs, model } from './functional_api.js';
 export { GaussianNoise, type GaussianNoiseLayerArgs } from './gaussian_noise.js';
 export {
   GlobalAveragePooling2D,
@@ -50,5 +51,6 @@ export { SeparableConv2D, type SeparableConv2DLayerArgs } from './separable_conv
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';
+export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

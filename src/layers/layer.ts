@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
 const nameCounts = new Map<string, number>();
@@ -18,6 +19,15 @@ export function uniqueName(base: string): string {
 
 /** TensorFlow's rule for names (weights are named after their layer): a saved model with others does not open in TensorFlow.js. */
 const VALID_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
+
+/** Throws unless `name` follows TensorFlow's rule for names; `where` starts the message. */
+export function checkName(where: string, name: unknown): void {
+  if (typeof name !== 'string' || !VALID_NAME.test(name)) {
+    throw new ConvlensError(
+      `${where}: name must be a letter or digit, then letters, digits, '-', '.', '_' or '/' (as TensorFlow names weights), got ${describeValue(name)}`,
+    );
+  }
+}
 
 /** Restarts automatic names (like Keras' `clear_session`). */
 export function resetNames(): void {
@@ -128,11 +138,7 @@ export abstract class Layer {
   protected readonly exampleRank: number | undefined = undefined;
 
   constructor(className: string, defaultName: string, args: LayerArgs = {}) {
-    if (args.name !== undefined && (typeof args.name !== 'string' || !VALID_NAME.test(args.name))) {
-      throw new ConvlensError(
-        `${className}: name must be a letter or digit, then letters, digits, '-', '.', '_' or '/' (as TensorFlow names weights), got ${describeValue(args.name)}`,
-      );
-    }
+    if (args.name !== undefined) checkName(className, args.name);
     if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
       throw new ConvlensError(`${className}: trainable must be true or false, got ${describeValue(args.trainable)}`);
     }
@@ -214,8 +220,57 @@ export abstract class Layer {
     }
   }
 
-  /** Builds on first use, checks the input shape, then runs `forward` in inference mode. */
-  apply(x: Tensor, training = false): Tensor<'float32'> {
+  /**
+   * Builds the layer for inputs of these shapes (one example each), coming from the named layers
+   * or model input, or checks them against the shapes it was built for. A merge layer takes
+   * several inputs; any other layer, one.
+   */
+  connect(inputs: { name: string; shape: number[] }[]): void {
+    if (inputs.length !== 1) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): takes one input, but is given ${inputs.length} (${inputs.map((i) => i.name).join(', ')}); merge them first (Add, Concatenate, ...)`,
+      );
+    }
+    const [{ name, shape }] = inputs;
+    if (this.inputShape && !shapesEqual(this.inputShape, shape)) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): expects input ${batchShapeText(this.inputShape)} but ${name} outputs ${batchShapeText(shape)}`,
+      );
+    }
+    if (!this.built) this.build(shape);
+  }
+
+  /**
+   * On a batch: builds on first use, checks the input shape, then runs `forward` in inference
+   * mode. On a symbolic tensor (from `Input` or another layer's `apply`), Keras' functional API:
+   * builds the layer for it and returns its output, symbolic, for `layers.model`. A merge layer
+   * takes a list of either.
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  apply(x: Tensor | Tensor[], training?: boolean): Tensor<'float32'>;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training = false): Tensor<'float32'> | SymbolicTensor {
+    const xs = Array.isArray(x) ? x : [x];
+    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      this.connect(xs.map((t) => ({ name: t.name, shape: t.exampleShape })));
+      return new SymbolicTensor(this.name, this.outputShape!, { layer: this, inputs: xs });
+    }
+    if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): apply takes a tensor, a symbolic tensor (from Input or a layer's apply), or a list of either, got ${describeValue(x)}`,
+      );
+    }
+    return Array.isArray(x) ? this.applyList(x as Tensor[], training) : this.applyBatch(x as Tensor, training);
+  }
+
+  /** A list of batches: only a merge layer takes several. */
+  protected applyList(xs: Tensor[], training: boolean): Tensor<'float32'> {
+    if (xs.length !== 1) {
+      throw new ConvlensError(`${this.name} (${this.className}): takes one input, but apply is given ${xs.length} tensors`);
+    }
+    return this.applyBatch(xs[0], training);
+  }
+
+  private applyBatch(x: Tensor, training: boolean): Tensor<'float32'> {
     if (x.dtype !== 'float32') {
       throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     }

@@ -38,6 +38,25 @@ export abstract class MergeLayer extends Layer {
     this.buildMany([inputShape]);
   }
 
+  /** Builds for inputs of these shapes, or checks them against the shapes it was built for. */
+  override connect(inputs: { name: string; shape: number[] }[]): void {
+    const shapes = inputs.map((i) => i.shape);
+    if (!this.built) {
+      this.buildMany(shapes);
+      return;
+    }
+    const expected = this.inputShapes!;
+    if (shapes.length !== expected.length || shapes.some((s, i) => !shapesEqual(s, expected[i]))) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): built for inputs ${expected.map(batchShapeText).join(', ')}, but takes ${shapes.map(batchShapeText).join(', ')}`,
+      );
+    }
+  }
+
+  protected override applyList(xs: Tensor[]): Tensor<'float32'> {
+    return this.applyMany(xs);
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     return this.computeMergedShape([inputShape]);
   }

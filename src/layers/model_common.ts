@@ -1,7 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
-import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { batchShapeText, type Layer, type Weight } from './layer.js';
+import type { Layer, Weight } from './layer.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -110,13 +109,7 @@ export function setModelWeights(layers: readonly Layer[], weights: Tensor[]): vo
 
 /** Builds `layer` on `from`'s output, unless it was given (or built for) a different input shape. */
 export function buildAfter(from: { name: string; outputShape?: number[] }, layer: Layer): void {
-  const shape = from.outputShape!;
-  if (layer.inputShape && !shapesEqual(layer.inputShape, shape)) {
-    throw new ConvlensError(
-      `${layer.name} (${layer.className}): expects input ${batchShapeText(layer.inputShape)} but ${from.name} outputs ${batchShapeText(shape)}`,
-    );
-  }
-  if (!layer.built) layer.build(shape);
+  layer.connect([{ name: from.name, shape: from.outputShape! }]);
 }
 
 export interface SummaryTable {

@@ -1,0 +1,39 @@
+import type { Layer } from './layer.js';
+
+/** Where a symbolic tensor comes from: a model's input (`Input`), or a layer applied to others. */
+export type SymbolicSource = { input: true } | { layer: Layer; inputs: SymbolicTensor[] };
+
+let created = 0;
+
+/**
+ * A placeholder for the batches a layer will see, as Keras' `KerasTensor` and tfjs'
+ * `SymbolicTensor`: `Input` makes one, a layer's `apply` on one returns another, and
+ * `layers.model({ inputs, outputs })` reads the graph they form. It holds a shape, no values.
+ */
+export class SymbolicTensor {
+  /** Creation order: a tensor is always made after the ones it is computed from. */
+  readonly id = created++;
+  readonly exampleShape: number[];
+
+  constructor(
+    /** The input's name, or the name of the layer whose output it is. */
+    readonly name: string,
+    exampleShape: number[],
+    readonly source: SymbolicSource,
+  ) {
+    this.exampleShape = [...exampleShape];
+  }
+
+  /** The shape of a batch, its size unknown (null), as Keras and tfjs show it. */
+  get shape(): (number | null)[] {
+    return [null, ...this.exampleShape];
+  }
+
+  get rank(): number {
+    return this.exampleShape.length + 1;
+  }
+
+  toString(): string {
+    return `SymbolicTensor '${this.name}' of shape [${this.shape.map((d) => d ?? 'null').join(', ')}]`;
+  }
+}
