@@ -40,6 +40,18 @@ describe('examples', () => {
     }
   });
 
+  it('image_folder.mjs reads a folder of class subfolders as Keras does and trains a convnet on it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-example-'));
+    try {
+      const out = run('image_folder.mjs', dir);
+      expect(out).toContain('Found 240 files belonging to 3 classes.\nUsing 192 files for training.\nUsing 48 files for validation.');
+      const accuracy = Number(/classes: one, seven, zero; validation accuracy on 48 images: ([\d.]+)/.exec(out)?.[1]);
+      expect(accuracy).toBeGreaterThan(0.7); // chance is 1/3
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
     const out = run('layers.mjs');
     expect(out).toContain('Total params: 9');

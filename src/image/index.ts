@@ -1,10 +1,12 @@
 /**
  * Image input/output and the image ops of TensorFlow's `tf.image` / `tf.io` that the lesson uses:
  * decode (PNG, JPEG) with a guard against decompression bombs, encode PNG, dtype conversion,
- * grayscale, resize and gamma. Pure JavaScript: runs in Node and in the browser.
+ * grayscale, resize and gamma. Pure JavaScript: runs in Node and in the browser, but for
+ * imageDatasetFromDirectory, which reads a folder (Node.js).
  */
 export { adjustGamma } from './adjust_gamma.js';
 export { convertImageDtype, type ImageDType } from './convert_image_dtype.js';
+export { type ImageDataset, type ImageDatasetOptions, imageDatasetFromDirectory } from './dataset_from_directory.js';
 export { decodeImage } from './decode_image.js';
 export { decodeJpeg } from './decode_jpeg.js';
 export type { DecodeChannels, DecodeJpegOptions, DecodeOptions } from './decode_options.js';
