@@ -51,7 +51,7 @@ function twins(rng: Rng, bn: { momentum?: number; epsilon?: number; center?: boo
 forEachBackend(() => {
   describe('BatchNormalization against tfjs-layers', () => {
     it('predict uses the moving mean and variance (inference), with or without center and scale', () => {
-      for (const [c, bn] of [{}, { center: false }, { scale: false, epsilon: 0.1 }].entries()) {
+      for (const [c, bn] of [{}, { center: false }, { scale: false, epsilon: 0.1 }, { epsilon: 0 }].entries()) {
         setSeed(40 + c);
         const rng = caseRng('bn predict', c);
         const { ours, theirs } = twins(rng, bn);
@@ -147,7 +147,7 @@ describe('BatchNormalization', () => {
       () => new BatchNormalization({ momentum: 2 }),
       "BatchNormalization 'batch_normalization': momentum must be a number from 0 to 1, got 2",
     );
-    expectConvlensError(() => new BatchNormalization({ epsilon: 0 }), /epsilon must be a finite number > 0, got 0/);
+    expectConvlensError(() => new BatchNormalization({ epsilon: -1e-3 }), /epsilon must be a finite number >= 0, got -0.001/);
     expectConvlensError(() => new BatchNormalization({ axis: 0 }), /axis must be -1 \(the channels, last\) or the last axis' index, got 0/);
     expectConvlensError(
       () => new Sequential([new BatchNormalization({ axis: 1, inputShape: [4, 4, 2] })]),

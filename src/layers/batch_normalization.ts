@@ -51,8 +51,9 @@ export class BatchNormalization extends Layer {
     if (!(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
       throw new ConvlensError(`${where}: momentum must be a number from 0 to 1, got ${describeValue(momentum)}`);
     }
-    if (!(typeof epsilon === 'number' && epsilon > 0 && Number.isFinite(epsilon))) {
-      throw new ConvlensError(`${where}: epsilon must be a finite number > 0, got ${describeValue(epsilon)}`);
+    // 0 is allowed, as in Keras (a constant channel then divides by zero, as there)
+    if (!(typeof epsilon === 'number' && epsilon >= 0 && Number.isFinite(epsilon))) {
+      throw new ConvlensError(`${where}: epsilon must be a finite number >= 0, got ${describeValue(epsilon)}`);
     }
     this.momentum = momentum;
     this.epsilon = epsilon;

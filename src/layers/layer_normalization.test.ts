@@ -86,6 +86,7 @@ const CASES: { images: boolean; options: Options }[] = [
   { images: true, options: { axis: [3] } },
   { images: true, options: { axis: [1, 2, 3] } },
   { images: true, options: { axis: [-2, -1], center: false, scale: false } },
+  { images: true, options: { epsilon: 0 } },
 ];
 
 forEachBackend(() => {
@@ -311,7 +312,7 @@ describe('LayerNormalization', () => {
     );
     expectConvlensError(() => new LayerNormalization({ axis: [] }), /axis must be an axis index or a list of them .*, got \[\]/);
     expectConvlensError(() => new LayerNormalization({ axis: 1.5 }), /got 1\.5$/);
-    expectConvlensError(() => new LayerNormalization({ epsilon: -1 }), /epsilon must be a finite number > 0, got -1/);
+    expectConvlensError(() => new LayerNormalization({ epsilon: -1 }), /epsilon must be a finite number >= 0, got -1/);
     expectConvlensError(() => new LayerNormalization({ center: 'no' as never }), /center must be true or false, got "no"/);
     expectConvlensError(() => new LayerNormalization({ gammaInitializer: 'one' }), /unknown initializer "one"/);
     const images = (axis: number | number[]) => () => new Sequential([new LayerNormalization({ axis, inputShape: [4, 4, 2] })]);

@@ -57,8 +57,9 @@ export class LayerNormalization extends Layer {
     }
     this.axis = [...(list as number[])];
     const { epsilon = 1e-3 } = args;
-    if (!(typeof epsilon === 'number' && epsilon > 0 && Number.isFinite(epsilon))) {
-      throw new ConvlensError(`${where}: epsilon must be a finite number > 0, got ${describeValue(epsilon)}`);
+    // 0 is allowed, as in Keras (a constant channel then divides by zero, as there)
+    if (!(typeof epsilon === 'number' && epsilon >= 0 && Number.isFinite(epsilon))) {
+      throw new ConvlensError(`${where}: epsilon must be a finite number >= 0, got ${describeValue(epsilon)}`);
     }
     this.epsilon = epsilon;
     this.center = booleanArg(where, 'center', args.center, true);
