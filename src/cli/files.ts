@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ConvlensError } from '../errors.js';
@@ -19,12 +19,15 @@ function uniqueSuffix(): string {
 
 /**
  * Fails before any work (a usage error, exit 2) if the folder `dir` cannot be created or written;
- * the message names `--out` as given (`out`: a figure's file name, whose folder `dir` is).
+ * the message names `--out` as given (`out`: a figure's file name, whose folder `dir` is). The
+ * folders it makes to find out are removed again (the writes make them), so a run that fails
+ * later leaves no empty folders behind.
  */
 export async function checkWritable(dir: string, out = dir): Promise<void> {
   let made = false;
+  let first: string | undefined;
   try {
-    await makeDirectory(dir);
+    first = await makeDirectory(dir);
     made = true;
     const probe = join(dir, `.convlens-probe-${uniqueSuffix()}`);
     await writeFile(probe, '');
@@ -34,12 +37,29 @@ export async function checkWritable(dir: string, out = dir): Promise<void> {
     const reason = made && (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'no file can be created in it' : fsReason(error);
     const where = out === dir ? '' : ` (in the folder ${dir})`;
     throw new UsageError(`cannot write to --out ${out}${where}: ${reason}`);
+  } finally {
+    if (first) await removeEmptyFolders(dir, first);
   }
 }
 
-/** `mkdir -p` that also fails, rather than hangs, under /proc (see makeDirectories). */
-export async function makeDirectory(path: string): Promise<void> {
-  await makeDirectories(mkdir, dirname, path);
+/** Removes `dir` and the folders above it up to `top`, as long as they are empty. */
+async function removeEmptyFolders(dir: string, top: string): Promise<void> {
+  for (let folder = dir; ; folder = dirname(folder)) {
+    if (
+      !(await rmdir(folder).then(
+        () => true,
+        () => false,
+      )) ||
+      folder === top ||
+      dirname(folder) === folder
+    )
+      return;
+  }
+}
+
+/** `mkdir -p` that also fails, rather than hangs, under /proc (see makeDirectories); returns the first folder it made. */
+export async function makeDirectory(path: string): Promise<string | undefined> {
+  return makeDirectories(mkdir, dirname, path);
 }
 
 /**

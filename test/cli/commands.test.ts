@@ -90,6 +90,28 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
   });
 });
 
+describe('--out folders that do not exist yet', { timeout: 180_000 }, () => {
+  it('are made by the writes: a run that fails after checking --out leaves no empty folders behind', () => {
+    const dir = tempDir();
+    const maps = convlens([
+      'show-maps',
+      join(dir, 'no-model'),
+      join(ROOT, 'assets', 'images', 'camera.png'),
+      '--out',
+      join(dir, 'new', 'deeper', 'maps.png'),
+    ]);
+    expect(maps.code).not.toBe(0);
+    expect(maps.stderr).toContain('no-model');
+    const extract = convlens(['extract', join(dir, 'missing.png'), '--kernel', 'edge', '--out', join(dir, 'out', 'sub')]);
+    expect(extract.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+    // and a run that writes makes them
+    const kernel = convlens(['show-kernel', 'edge', '--out', join(dir, 'made', 'here', 'k.svg')]);
+    expect(kernel.code).toBe(0);
+    expect(existsSync(join(dir, 'made', 'here', 'k.svg'))).toBe(true);
+  });
+});
+
 describe('convlens show-kernel', { timeout: 180_000 }, () => {
   it('prints a JSON kernel as a matrix and writes the figure as PNG', () => {
     const dir = tempDir();
