@@ -6,10 +6,12 @@ import { ConvlensError, closestName } from '../errors.js';
 import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
+import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
 import { watchStdout } from './stdout.js';
 import { colorEnabled, columns, errorLine } from './term.js';
+import type { TrainFolderOptions } from './train_folder.js';
 import { UsageError } from './usage.js';
 
 // Commands load the library when they run, so --help, --version and usage errors answer at once.
@@ -92,12 +94,23 @@ function poolOption(value: string): number {
   return n;
 }
 
-function resizeOption(value: string): [number, number] {
-  const m = /^(\d+)[x×,](\d+)$/i.exec(value.trim());
-  const size = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : undefined;
-  if (!size || size[0] < 1 || size[1] < 1)
-    throw new InvalidArgumentError(`--resize must be HEIGHTxWIDTH like 400x400, got ${JSON.stringify(value)}`);
-  return size;
+/** A size HEIGHTxWIDTH (also H×W or H,W) for the option `name`. */
+function sizeOption(name: string) {
+  return (value: string): [number, number] => {
+    const m = /^(\d+)[x×,](\d+)$/i.exec(value.trim());
+    const size = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : undefined;
+    if (!size || size[0] < 1 || size[1] < 1)
+      throw new InvalidArgumentError(`${name} must be HEIGHTxWIDTH like 400x400, got ${JSON.stringify(value)}`);
+    return size;
+  };
+}
+
+function fractionOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number between 0 and 1, got ${JSON.stringify(value)}`);
+    return n;
+  };
 }
 
 function shardOption(value: string): { index: number; count: number } {
@@ -111,6 +124,8 @@ function shardOption(value: string): { index: number; count: number } {
 }
 
 type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
+type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'log'> & { channels: '1' | '3' };
+type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
@@ -207,7 +222,7 @@ program
       .choices(['1', '3'])
       .default('1'),
   )
-  .option('--resize <HxW>', 'resize each image first (bilinear, as tf.image.resize), e.g. 400x400', resizeOption)
+  .option('--resize <HxW>', 'resize each image first (bilinear, as tf.image.resize), e.g. 400x400', sizeOption('--resize'))
   .option(
     '--max-pixels <n>',
     'largest image (width × height) decoded or made by --resize; larger ones fail (default 268402689, as sharp)',
@@ -352,9 +367,13 @@ program
   .option('--gamma <x>', 'gamma applied to each map before drawing', positiveNumber('--gamma'), 0.5)
   .option('--cmap <name>', 'colormap', 'magma')
   .addOption(
-    choicesAnyCase(new Option('--pixels <range>', 'the pixel values the model was trained on'), ['0..1', '0..255', '-1..1']).default(
-      '0..1',
-    ),
+    choicesAnyCase(
+      new Option(
+        '--pixels <range>',
+        'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
+      ),
+      ['auto', '0..1', '0..255', '-1..1'],
+    ).default('auto'),
   )
   .option('--json', "the layer and each map's min, max and mean as JSON")
   .addHelpText(
@@ -392,6 +411,74 @@ program
       const { signalExitCode } = await import('./signals.js');
       const { stoppedBy } = await trainMnist({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
       if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('train')
+  .description(
+    "Train a convnet on a folder whose subfolders are the classes (cats/, dogs/: read as Keras' image_dataset_from_directory reads them) and save the model, its class names and its pictures",
+  )
+  .argument('<folder>', 'a folder with one subfolder of PNG or JPEG images per class')
+  .option('--image-size <HxW>', 'every image is resized to this (bilinear, as tf.image.resize)', sizeOption('--image-size'), [64, 64])
+  .addOption(new Option('--channels <n>', '1: gray, 3: RGB').choices(['1', '3']).default('3'))
+  .option('--validation-split <x>', 'the share of the images held out for validation', fractionOption('--validation-split'), 0.2)
+  .option('--epochs <n>', 'passes over the training images', positiveInteger('--epochs'), 10)
+  .option('--batch-size <n>', 'images per gradient step', positiveInteger('--batch-size'), 32)
+  .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'), 0.001)
+  .option('--seed <n>', 'random seed for the split, weights and shuffling (0 or more)', wholeNumber('--seed'), 1)
+  .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/train')
+  .addHelpText(
+    'after',
+    `${examples('convlens train photos/ --image-size 128x128 --epochs 20 --out cars', 'convlens predict cars/model new-photo.jpg')}
+The network: Rescaling(1/255), three Conv2D (16, 32, 64 filters, 3×3, relu) each followed by MaxPool2D,
+GlobalAveragePooling2D and a softmax Dense layer, trained with Adam on sparse categorical cross-entropy.
+The model takes images as decoded (0..255); classes.json beside its model.json names its outputs.
+`,
+  )
+  .action(async (folder: string, options: TrainCommandOptions) => {
+    try {
+      const { trainFolder } = await import('./train_folder.js');
+      const { signalExitCode } = await import('./signals.js');
+      const { stoppedBy } = await trainFolder(folder, {
+        ...options,
+        channels: options.channels === '1' ? 1 : 3,
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+      if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('predict')
+  .description(
+    "Classify images with a saved model (convlens train's, or a TensorFlow.js or converted Keras classifier): each image's best classes",
+  )
+  .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
+  .argument('<images...>', 'PNG or JPEG files (decoded with the channels the model takes, resized to its input)')
+  .option('--top <n>', 'how many classes to show per image', positiveInteger('--top'), 3)
+  .addOption(
+    choicesAnyCase(
+      new Option(
+        '--pixels <range>',
+        'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
+      ),
+      ['auto', '0..1', '0..255', '-1..1'],
+    ).default('auto'),
+  )
+  .option('--json', 'one JSON object per image: its classes and scores, best first')
+  .addHelpText(
+    'after',
+    examples('convlens predict out/train/model photo.jpg other.png', 'convlens predict out/mnist/model digit.png --pixels 0..1 --json'),
+  )
+  .action(async (model: string, images: string[], options: PredictCommandOptions) => {
+    try {
+      const { runPredict } = await import('./predict.js');
+      process.exitCode = await runPredict(model, images, { ...options, json: Boolean(options.json) });
     } catch (error) {
       fail(error);
     }

@@ -1,28 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { ConvlensError } from '../errors.js';
-import * as image from '../image/index.js';
-import type { Functional } from '../layers/functional.js';
-import { BranchingModelError } from '../layers/functional_chain.js';
 import type { Layer } from '../layers/layer.js';
-import type { Sequential } from '../layers/sequential.js';
-import { loadFunctional, loadModel } from '../layers/serialization.js';
-import { cast } from '../ops/cast.js';
-import { expandDims } from '../ops/expand_dims.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
 import { plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { terminalPreview } from '../viz/terminal.js';
-import { fsReason } from './inputs.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
+import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { colorEnabled, columns } from './term.js';
 import { UsageError } from './usage.js';
-
-/** How pixels are scaled before the model sees them: what the model was trained on. */
-export type PixelRange = '0..1' | '0..255' | '-1..1';
-export const PIXEL_RANGES: PixelRange[] = ['0..1', '0..255', '-1..1'];
 
 export interface ShowMapsOptions {
   layer?: string;
@@ -48,7 +36,7 @@ export async function runShowMaps(modelPath: string, imagePath: string, options:
 
 async function showMaps(modelPath: string, imagePath: string, options: ShowMapsOptions, print: (text: string) => void): Promise<number> {
   const model = await openModel(modelPath);
-  const input = await modelInput(model, imagePath, options.pixels);
+  const input = await modelInput('show-maps', model, imagePath, options.pixels);
   const outputs = model.layerOutputs(input.batch);
   const chosen = chooseLayer(model, outputs, options.layer);
   const maps = chosen.output;
@@ -85,67 +73,13 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
   return 0;
 }
 
-/** A model whose maps can be shown: a Sequential, or a functional model that branches (ResNet's and Inception's blocks). */
-type MapsModel = Sequential | Functional;
-
-/** The model as loadModel reads it, or, when it branches (which no Sequential computes), as loadFunctional does. */
-async function openModel(modelPath: string): Promise<MapsModel> {
-  try {
-    return await loadModel(modelPath);
-  } catch (error) {
-    if (error instanceof BranchingModelError) return loadFunctional(modelPath);
-    throw error;
-  }
-}
-
-/** The image as the model takes it: decoded with its channels, scaled to its pixel range, resized to its input. */
-async function modelInput(model: MapsModel, path: string, pixels: PixelRange): Promise<{ batch: Tensor; note: string }> {
-  const shape = model.inputShape;
-  if (shape?.length !== 3) {
-    throw new ConvlensError(
-      `show-maps: the model takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (height, width, channels)`,
-    );
-  }
-  const [height, width, channels] = shape;
-  if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new ConvlensError(`show-maps: the model takes ${channels} channels; images have 1 (gray), 3 (RGB) or 4 (RGBA)`);
-  }
-  const bytes = await readFile(path).catch((error: unknown) => {
-    throw new ConvlensError(`show-maps: cannot read ${path}: ${fsReason(error)}`);
-  });
-  let decoded: Tensor;
-  try {
-    decoded = image.decodeImage(bytes, { channels });
-  } catch (error) {
-    // name the file, as extract does: the decoder only knows the bytes
-    if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
-    throw error;
-  }
-  // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
-  let img: Tensor = pixels === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
-  const [h, w] = decoded.shape;
-  const notes = [`${h}×${w}×${channels}`];
-  if (h !== height || w !== width) {
-    img = image.resize(img, [height, width]);
-    notes.push(`resized to ${height}×${width} (the model's input)`);
-  }
-  if (pixels === '-1..1')
-    img = new Tensor(
-      Float32Array.from(img.data, (v) => v / 127.5 - 1),
-      img.shape,
-      'float32',
-    );
-  notes.push(`pixels ${pixels}`);
-  return { batch: expandDims(img, 0), note: notes.join(', ') };
-}
-
 type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
 
 /** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 /** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
-function chooseLayer(model: MapsModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
+function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
   const names = withMaps.map((o) => o.layer.name).join(', ');
   if (wanted === undefined) {
@@ -184,7 +118,7 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
 }
 
 function printSummary(
-  model: MapsModel,
+  model: ImageModel,
   chosen: LayerOutput,
   inputNote: string,
   stats: ChannelStats[],

@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { ConvlensError } from '../errors.js';
+import * as image from '../image/index.js';
+import type { Functional } from '../layers/functional.js';
+import { BranchingModelError } from '../layers/functional_chain.js';
+import type { Sequential } from '../layers/sequential.js';
+import { loadFunctional, loadModel } from '../layers/serialization.js';
+import { cast } from '../ops/cast.js';
+import { expandDims } from '../ops/expand_dims.js';
+import { Tensor } from '../tensor/tensor.js';
+import { fsReason } from './inputs.js';
+
+/**
+ * How pixels are scaled before the model sees them: what the model was trained on. 'auto': 0..255
+ * when the model's first layer is a Rescaling (Keras' models scale their own inputs so), else 0..1.
+ */
+export type PixelRange = 'auto' | '0..1' | '0..255' | '-1..1';
+
+/** A saved model images go through: a Sequential, or a functional model that branches (ResNet's and Inception's blocks). */
+export type ImageModel = Sequential | Functional;
+
+/** The model as loadModel reads it, or, when it branches (which no Sequential computes), as loadFunctional does. */
+export async function openModel(modelPath: string): Promise<ImageModel> {
+  try {
+    return await loadModel(modelPath);
+  } catch (error) {
+    if (error instanceof BranchingModelError) return loadFunctional(modelPath);
+    throw error;
+  }
+}
+
+/**
+ * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
+ * range, resized to its input. `note` says what was done; `op` starts the messages.
+ */
+export async function modelInput(
+  op: string,
+  model: ImageModel,
+  path: string,
+  pixels: PixelRange,
+): Promise<{ batch: Tensor<'float32'>; note: string }> {
+  const shape = model.inputShape;
+  if (shape?.length !== 3) {
+    throw new ConvlensError(
+      `${op}: the model takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (height, width, channels)`,
+    );
+  }
+  const [height, width, channels] = shape;
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new ConvlensError(`${op}: the model takes ${channels} channels; images have 1 (gray), 3 (RGB) or 4 (RGBA)`);
+  }
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw new ConvlensError(`${op}: cannot read ${path}: ${fsReason(error)}`);
+  });
+  let decoded: Tensor;
+  try {
+    decoded = image.decodeImage(bytes, { channels });
+  } catch (error) {
+    // name the file, as extract does: the decoder only knows the bytes
+    if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
+    throw error;
+  }
+  const range = pixels === 'auto' ? (model.layers[0]?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
+  // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
+  let img: Tensor = range === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
+  const [h, w] = decoded.shape;
+  const notes = [`${h}×${w}×${channels}`];
+  if (h !== height || w !== width) {
+    img = image.resize(img, [height, width]);
+    notes.push(`resized to ${height}×${width} (the model's input)`);
+  }
+  if (range === '-1..1')
+    img = new Tensor(
+      Float32Array.from(img.data, (v) => v / 127.5 - 1),
+      img.shape,
+      'float32',
+    );
+  notes.push(`pixels ${range}${pixels === 'auto' && range === '0..255' ? " (the model's Rescaling layer scales them)" : ''}`);
+  return { batch: expandDims(img, 0) as Tensor<'float32'>, note: notes.join(', ') };
+}

@@ -1,0 +1,93 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+// Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
+import '../backend/index.js';
+import { ConvlensError } from '../errors.js';
+import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
+import { withStdout } from './stdout.js';
+import { errorLine } from './term.js';
+import { CLASSES_FILE } from './train_folder.js';
+
+export interface PredictOptions {
+  top: number;
+  pixels: PixelRange;
+  json: boolean;
+}
+
+interface Prediction {
+  className: string;
+  score: number;
+}
+
+/**
+ * `convlens predict MODEL IMAGE...`: each image through a saved classifier (decoded with the
+ * channels it takes, resized to its input), and its best classes, named by the classes.json
+ * `convlens train` writes beside model.json (by index without one). An image that cannot be read
+ * is reported and the others go on; the exit code says so.
+ */
+export async function runPredict(modelPath: string, images: string[], options: PredictOptions): Promise<number> {
+  const model = await openModel(modelPath);
+  const outputs = model.outputShape;
+  if (outputs?.length !== 1) {
+    throw new ConvlensError(
+      `predict: the model outputs shape [${outputs?.join(', ') ?? ''}] per image, not a score per class (show-maps shows such outputs)`,
+    );
+  }
+  const classes = await classNames(modelPath, outputs[0] === 1 ? 2 : outputs[0]);
+  return withStdout(async (print) => {
+    let failed = 0;
+    for (const path of images) {
+      let predictions: Prediction[];
+      try {
+        const { batch } = await modelInput('predict', model, path, options.pixels);
+        predictions = ranked(model.predict(batch).data, classes).slice(0, options.top);
+      } catch (error) {
+        if (!(error instanceof ConvlensError)) throw error;
+        failed++;
+        process.stderr.write(errorLine(error.message));
+        if (options.json) print(`${JSON.stringify({ input: path, status: 'failed', error: error.message })}\n`);
+        continue;
+      }
+      if (options.json) {
+        print(
+          `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: p.score })) })}\n`,
+        );
+      } else {
+        const asPercent = probabilities(model);
+        const shown = predictions.map((p) => `${p.className} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`);
+        print(`${path}: ${shown.join(', ')}\n`);
+      }
+    }
+    return failed > 0 ? 1 : 0;
+  });
+}
+
+/** The classes, best first; a one-unit sigmoid output is Keras' binary classifier: P(class 1), so class 0 gets 1 − p. */
+function ranked(scores: Float32Array, classes: string[]): Prediction[] {
+  const values = scores.length === 1 ? [1 - scores[0], scores[0]] : Array.from(scores);
+  return values.map((score, i) => ({ className: classes[i] ?? String(i), score })).sort((a, b) => b.score - a.score);
+}
+
+/** Whether the model's outputs are probabilities (its last activation a softmax or sigmoid). */
+function probabilities(model: ImageModel): boolean {
+  const activation = model.layers.at(-1)?.activation;
+  return activation === 'softmax' || activation === 'sigmoid';
+}
+
+/** The `count` class names in classes.json beside model.json; none without the file. */
+async function classNames(modelPath: string, count: number): Promise<string[]> {
+  const folder = (await stat(modelPath).catch(() => undefined))?.isDirectory() ? modelPath : dirname(modelPath);
+  const path = join(folder, CLASSES_FILE);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  let names: unknown;
+  try {
+    names = JSON.parse(text);
+  } catch {
+    throw new ConvlensError(`predict: ${path} is not JSON (a list of class names, as convlens train writes it)`);
+  }
+  if (!Array.isArray(names) || names.length !== count || !names.every((n) => typeof n === 'string')) {
+    throw new ConvlensError(`predict: ${path} must list the model's ${count} class names, got ${text.trim().slice(0, 80)}`);
+  }
+  return names;
+}

@@ -1,0 +1,110 @@
+import { join, resolve } from 'node:path';
+// Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
+import '../backend/index.js';
+import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
+import { Conv2D, Dense, GlobalAveragePooling2D, MaxPool2D, Rescaling, Sequential } from '../layers/index.js';
+import { setSeed } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Adam } from '../train/optimizers.js';
+import { checkWritable, writeFileAtomic } from './files.js';
+import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
+import { UsageError } from './usage.js';
+
+export interface TrainFolderOptions {
+  imageSize: [number, number];
+  channels: 1 | 3;
+  validationSplit: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  out: string;
+  log: (line: string) => void;
+}
+
+/** The file beside model.json that names the model's classes, in the order of its outputs. */
+export const CLASSES_FILE = 'classes.json';
+
+/**
+ * The network `convlens train` fits: Keras' tutorial convnet, pixel values 0..255 scaled by its
+ * first layer (so the saved model takes images as decoded), three conv/pool blocks, global
+ * average pooling (any image size) and a softmax over the classes.
+ */
+export function folderNetwork(inputShape: number[], classes: number): Sequential {
+  return new Sequential([
+    new Rescaling(1 / 255, { inputShape }),
+    new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    new MaxPool2D(),
+    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    new MaxPool2D(),
+    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    new MaxPool2D(),
+    new GlobalAveragePooling2D(),
+    new Dense({ units: classes, activation: 'softmax' }),
+  ]);
+}
+
+/**
+ * `convlens train FOLDER`: the images of FOLDER's subfolders (one per class) read as Keras'
+ * image_dataset_from_directory reads them, a held-out share for validation, the network above
+ * trained on the rest with a progress bar, then the model (with classes.json), its curves,
+ * history and first-layer pictures written to --out.
+ */
+export async function trainFolder(
+  folder: string,
+  options: TrainFolderOptions,
+): Promise<{ validationAccuracy: number; stoppedBy?: NodeJS.Signals }> {
+  const { log } = options;
+  const [height, width] = options.imageSize;
+  if (height < 8 || width < 8)
+    throw new UsageError(`--image-size ${height}x${width}: the network pools three times, so images need 8×8 pixels at least`);
+  setSeed(options.seed);
+  const [training, validation] = await imageDatasetFromDirectory(folder, {
+    imageSize: options.imageSize,
+    colorMode: options.channels === 1 ? 'grayscale' : 'rgb',
+    validationSplit: options.validationSplit,
+    subset: 'both',
+    seed: options.seed,
+    verbose: false,
+  });
+  const classes = training.classNames;
+  const total = training.x.shape[0] + validation.x.shape[0];
+  if (classes.length < 2) {
+    throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
+  }
+  if (validation.x.shape[0] === 0) {
+    throw new UsageError(
+      `--validation-split ${options.validationSplit} of ${total} images leaves none for validation: give more images or a larger split`,
+    );
+  }
+  await checkWritable(options.out); // before minutes of training, not after
+  log(
+    `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
+  );
+  const model = folderNetwork([height, width, options.channels], classes.length);
+  model.summary(log);
+  model.compile({
+    optimizer: new Adam({ learningRate: options.learningRate }),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  const run = await fitWithProgress(model, training.x, training.y!, {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    validationData: [validation.x, validation.y!],
+  });
+  const out = resolve(options.out);
+  const size = height * width * options.channels;
+  const sample = new Tensor(validation.x.data.slice(0, size), [1, height, width, options.channels], 'float32');
+  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
+  await model.save(join(out, 'model'));
+  await writeFileAtomic(join(out, 'model', CLASSES_FILE), `${JSON.stringify(classes)}\n`);
+  const { accuracy } = model.evaluate(validation.x, validation.y!);
+  log(
+    `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
+  );
+  log(
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history and the first layer's pictures to ${out}`,
+  );
+  return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
+}

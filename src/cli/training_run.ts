@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import type { History } from '../layers/callbacks.js';
+import type { Sequential } from '../layers/sequential.js';
+import { Tensor } from '../tensor/tensor.js';
+import { lineChart } from '../viz/chart.js';
+import { showFeatureMaps } from '../viz/feature_maps.js';
+import { showKernels } from '../viz/kernel.js';
+import { writeFileAtomic } from './files.js';
+import { epochProgress } from './progress.js';
+import { STOP_SIGNALS } from './signals.js';
+
+export interface TrainingRun {
+  history: History;
+  secondsPerEpoch: number[];
+  /** The signal that cut training short (Ctrl-C, a scheduler's SIGTERM), if one did. */
+  stoppedBy?: NodeJS.Signals;
+}
+
+/**
+ * `fit` with a progress bar per epoch (loss, accuracy, rate, ETA) on stderr. Ctrl-C, or the
+ * SIGTERM of a scheduler, ends training after the current batch, so that what the model learned
+ * so far can be written as usual; a second signal quits at once.
+ */
+export async function fitWithProgress(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  options: { epochs: number; batchSize: number; validationData: [Tensor, Tensor] },
+): Promise<TrainingRun> {
+  const batches = Math.ceil(x.shape[0] / options.batchSize);
+  const progress = epochProgress(options.epochs, options.batchSize);
+  const secondsPerEpoch: number[] = [];
+  let epochStart = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    model.stopTraining = true;
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, stop);
+  try {
+    const history = await model.fit(x, y, {
+      ...options,
+      callbacks: {
+        onEpochBegin: (epoch) => {
+          epochStart = performance.now();
+          progress.start(epoch, batches);
+        },
+        onBatchEnd: (batch, logs) => {
+          progress.update(batch + 1, logs);
+        },
+        onEpochEnd: (_, logs) => {
+          secondsPerEpoch.push((performance.now() - epochStart) / 1000);
+          progress.stop(
+            Object.entries(logs)
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join('  '),
+          );
+        },
+      },
+    });
+    // a message, as the epoch lines are, on stderr; stdout keeps the results
+    if (stoppedBy)
+      process.stderr.write(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far\n`);
+    return { history, secondsPerEpoch, stoppedBy };
+  } finally {
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
+  }
+}
+
+/**
+ * What a training run leaves beside its model, in `out`: history.json, the loss and accuracy
+ * curves (loss.svg, accuracy.svg; the held-out set called `heldOut.name`, described by its `size`), the first convolution's
+ * learned kernels drawn as the lesson draws one (kernels.png, when it reads one channel), and its
+ * feature maps of `sample`, one input `[1, height, width, channels]` (feature-maps.png).
+ */
+export async function writeTrainingFigures(
+  out: string,
+  model: Sequential,
+  run: TrainingRun,
+  heldOut: { name: string; size: string },
+  sample: Tensor,
+): Promise<void> {
+  const h = run.history.history;
+  await writeFileAtomic(
+    join(out, 'history.json'),
+    `${JSON.stringify({ ...run.history, secondsPerEpoch: run.secondsPerEpoch }, null, 2)}\n`,
+  );
+  const curves = (metric: 'loss' | 'accuracy', title: string) =>
+    lineChart(
+      [
+        { name: 'training', values: h[metric] },
+        { name: heldOut.name, values: h[`val_${metric}`] ?? [] },
+      ],
+      { title: `${title} (${heldOut.name}: ${heldOut.size})`, yMax: metric === 'accuracy' ? 1 : undefined },
+    );
+  await writeFileAtomic(join(out, 'loss.svg'), curves('loss', 'Loss'));
+  await writeFileAtomic(join(out, 'accuracy.svg'), curves('accuracy', 'Accuracy'));
+  const conv = model.layers.find((l) => l.className === 'Conv2D');
+  if (!conv) return;
+  const [kernel] = conv.getWeights();
+  const [kh, kw, inputs, count] = kernel.shape;
+  if (inputs === 1) {
+    const learned = Array.from({ length: count }, (_, k) => ({
+      kernel: new Tensor(
+        Float32Array.from({ length: kh * kw }, (_, i) => kernel.data[i * count + k]),
+        [kh, kw],
+        'float32',
+      ),
+      title: `kernel ${k}`,
+    }));
+    await writeFileAtomic(join(out, 'kernels.png'), await showKernels(learned, { digits: 2, cellSize: 40, textSize: 11 }).png());
+  }
+  const maps = showFeatureMaps(model, sample, conv.name, { rows: 2, cols: Math.ceil(count / 2), tileSize: 112 });
+  await writeFileAtomic(join(out, 'feature-maps.png'), await maps.png());
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : Number.NaN;
+}
+
+/** "10 epochs", or "3 epochs (the last one cut short by SIGINT)". */
+export function epochsDone(epochs: number, stoppedBy: NodeJS.Signals | undefined): string {
+  const count = `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  return stoppedBy ? `${count} (the last one cut short by ${stoppedBy})` : count;
+}

@@ -1,0 +1,147 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../src/image/decode_image.js';
+import { encodePng } from '../../src/image/encode_png.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { expectClose } from '../helpers/close.js';
+import { tfjsLoad } from '../helpers/layers.js';
+import { tf } from '../helpers/tf.js';
+import { convlens, pngSize, removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
+
+/** Folders zero/, one/ and seven/ of `count` MNIST digits each (PNG), from the `mnist` package. */
+function digitFolders(dir: string, count: number): string {
+  const require = createRequire(import.meta.url);
+  for (const [digit, name] of [
+    [0, 'zero'],
+    [1, 'one'],
+    [7, 'seven'],
+  ] as const) {
+    mkdirSync(join(dir, name), { recursive: true });
+    const { data } = JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data: number[] };
+    for (let k = 0; k < count; k++) {
+      const pixels = Uint8Array.from(data.slice(k * 784, (k + 1) * 784), (v) => Math.round(v * 255));
+      writeFileSync(join(dir, name, `${k}.png`), encodePng(new Tensor(pixels, [28, 28, 1], 'uint8')));
+    }
+  }
+  return dir;
+}
+
+let dir: string;
+let folder: string;
+let trained: ReturnType<typeof convlens>;
+
+beforeAll(() => {
+  dir = tempDir();
+  folder = digitFolders(join(dir, 'digits'), 40);
+  trained = convlens([
+    'train',
+    folder,
+    '--image-size',
+    '28x28',
+    '--channels',
+    '1',
+    '--epochs',
+    '3',
+    '--seed',
+    '2',
+    '--out',
+    join(dir, 'run'),
+  ]);
+}, 180_000);
+
+describe('convlens train FOLDER', { timeout: 180_000 }, () => {
+  it('reads the class subfolders, holds out a validation share, trains, and writes the model with its class names and pictures', () => {
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain(
+      `${folder}: 120 images of 3 classes (one, seven, zero), 96 for training and 24 for validation, resized to 28×28`,
+    );
+    expect(trained.stdout).toContain('rescaling (Rescaling)');
+    expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
+    const run = join(dir, 'run');
+    expect(JSON.parse(readFileSync(join(run, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
+    const history = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
+    expect(history.epoch).toEqual([0, 1, 2]);
+    expect(history.history.val_accuracy).toHaveLength(3);
+    expect(readFileSync(join(run, 'accuracy.svg'), 'utf8')).toContain('Accuracy (validation: 24 images)');
+    const [kw, kh] = pngSize(join(run, 'kernels.png'));
+    expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
+    expect(pngSize(join(run, 'feature-maps.png'))[0]).toBeGreaterThan(8 * 112);
+  });
+
+  it('refuses a folder with one class, images too small for the network, and a split that leaves nothing to validate', () => {
+    const one = join(dir, 'one-class');
+    mkdirSync(join(one, 'only'), { recursive: true });
+    writeFileSync(join(one, 'only', 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    const cases: [string[], string][] = [
+      [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`],
+      [
+        ['train', folder, '--image-size', '4x4', '--out', join(dir, 'x')],
+        '--image-size 4x4: the network pools three times, so images need 8×8 pixels at least',
+      ],
+      [
+        ['train', folder, '--validation-split', '0.001', '--out', join(dir, 'x')],
+        '--validation-split 0.001 of 120 images leaves none for validation',
+      ],
+      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"'],
+      [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`],
+    ];
+    for (const [args, message] of cases) {
+      const run = convlens(args);
+      expect(run.code, args.join(' ')).not.toBe(0);
+      expect(run.stderr).toContain(message);
+    }
+  });
+});
+
+describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
+  it("gives each image's classes, best first, with the scores tfjs-layers computes from the same saved model", async () => {
+    const images = [join(folder, 'seven', '39.png'), join(folder, 'zero', '1.png')];
+    const run = convlens(['predict', join(dir, 'run', 'model'), ...images, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const modelJson = JSON.parse(readFileSync(join(dir, 'run', 'model', 'model.json'), 'utf8'));
+    const weights = readFileSync(join(dir, 'run', 'model', 'weights.bin'));
+    const theirs = await tfjsLoad(modelJson, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength));
+    for (const [i, line] of lines.entries()) {
+      expect(line.input).toBe(images[i]);
+      const classes = line.predictions.map((p: { class: string }) => p.class);
+      expect([...classes].sort()).toEqual(['one', 'seven', 'zero']);
+      const scores = line.predictions.map((p: { score: number }) => p.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      // tfjs' model on the decoded pixels (0..255: the model's Rescaling layer scales them)
+      const pixels = decodeImage(readFileSync(images[i]), { channels: 1 });
+      const expected = (theirs.predict(tf.tensor(Array.from(pixels.data), [1, 28, 28, 1])) as tf.Tensor).dataSync();
+      const byClass = ['one', 'seven', 'zero'].map((c) => scores[classes.indexOf(c)]);
+      expectClose(byClass, expected, 1e-5, images[i]);
+    }
+    const text = convlens(['predict', join(dir, 'run', 'model'), images[0], '--top', '1']);
+    expect(text.stdout).toMatch(new RegExp(`^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n$`));
+  });
+
+  it('reports an image it cannot read and goes on with the others (exit 1); refuses a classes.json that does not fit', () => {
+    const model = join(dir, 'run', 'model');
+    const run = convlens(['predict', model, join(dir, 'missing.png'), join(folder, 'one', '0.png')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`convlens: predict: cannot read ${join(dir, 'missing.png')}: no such file or directory\n`);
+    expect(run.stdout).toMatch(/^.*one\/0\.png: /);
+    const copy = join(dir, 'copy');
+    mkdirSync(copy);
+    for (const f of ['model.json', 'weights.bin']) writeFileSync(join(copy, f), readFileSync(join(model, f)));
+    writeFileSync(join(copy, 'classes.json'), '["a", "b"]');
+    const wrong = convlens(['predict', copy, join(folder, 'one', '0.png')]);
+    expect([wrong.code, wrong.stderr]).toEqual([
+      1,
+      `convlens: predict: ${join(copy, 'classes.json')} must list the model's 3 class names, got ["a", "b"]\n`,
+    ]);
+    // without classes.json, classes go by index
+    rmSync(join(copy, 'classes.json'));
+    expect(convlens(['predict', copy, join(folder, 'one', '0.png')]).stdout).toMatch(/: [012] [\d.]+%, [012] [\d.]+%, [012] [\d.]+%\n$/);
+  });
+});
