@@ -44,6 +44,20 @@ export {
   Subtract,
 } from './merge.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
+export type { FillMode, Interpolation } from './projective_transform.js';
+export { RandomBrightness, type RandomBrightnessLayerArgs } from './random_brightness.js';
+export { RandomContrast, type RandomContrastLayerArgs } from './random_contrast.js';
+export { type FlipMode, RandomFlip, type RandomFlipLayerArgs } from './random_flip.js';
+export {
+  type GeometricLayerArgs,
+  RandomRotation,
+  type RandomRotationLayerArgs,
+  RandomTranslation,
+  type RandomTranslationLayerArgs,
+  RandomZoom,
+  type RandomZoomLayerArgs,
+} from './random_geometric.js';
+export type { RandomImageLayerArgs } from './random_image_layer.js';
 export { ReLU, type ReLULayerArgs } from './relu.js';
 export { Rescaling, type RescalingLayerArgs } from './rescaling.js';
 export { Reshape, type ReshapeLayerArgs } from './reshape.js';

@@ -23,6 +23,11 @@ import { LeakyReLU } from './leaky_relu.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
+import type { FillMode, Interpolation } from './projective_transform.js';
+import { RandomBrightness } from './random_brightness.js';
+import { RandomContrast } from './random_contrast.js';
+import { type FlipMode, RandomFlip } from './random_flip.js';
+import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometric.js';
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
@@ -97,6 +102,18 @@ const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPoolin
 const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
   keys: POOL_KEYS,
   make: (c, base) => new Pool({ ...base, ...poolArgs(c) }),
+});
+
+type Factor = number | [number, number];
+
+/** The augmentation layers' seed (used: a seeded layer's draws repeat, as in Keras) and sampling options. */
+const seedOf = (c: Config) => ({ seed: (c.seed ?? undefined) as number | undefined });
+const GEOMETRIC_KEYS = ['fill_mode', 'fill_value', 'interpolation', 'seed'];
+const sampling = (c: Config) => ({
+  ...seedOf(c),
+  fillMode: (c.fill_mode ?? 'reflect') as FillMode,
+  fillValue: (c.fill_value ?? 0) as number,
+  interpolation: (c.interpolation ?? 'bilinear') as Interpolation,
 });
 
 const merge = (Merge: new (args: LayerArgs) => Layer): LayerReader => ({ keys: [], make: (_, base) => new Merge(base) });
@@ -183,6 +200,49 @@ const LAYERS: Record<string, LayerReader> = {
       }
       return new Rescaling({ ...base, scale: c.scale as number, offset: (c.offset ?? 0) as number });
     },
+  },
+  RandomFlip: {
+    keys: ['mode', 'seed'],
+    make: (c, base) => new RandomFlip({ ...base, ...seedOf(c), mode: (c.mode ?? 'horizontal_and_vertical') as FlipMode }),
+  },
+  RandomContrast: {
+    keys: ['factor', 'value_range', 'seed'],
+    make: (c, base) =>
+      new RandomContrast({
+        ...base,
+        ...seedOf(c),
+        factor: c.factor as Factor,
+        valueRange: (c.value_range ?? [0, 255]) as [number, number],
+      }),
+  },
+  RandomBrightness: {
+    keys: ['factor', 'value_range', 'seed'],
+    make: (c, base) =>
+      new RandomBrightness({
+        ...base,
+        ...seedOf(c),
+        factor: c.factor as Factor,
+        valueRange: (c.value_range ?? [0, 255]) as [number, number],
+      }),
+  },
+  RandomRotation: {
+    keys: ['factor', ...GEOMETRIC_KEYS],
+    make: (c, base) => new RandomRotation({ ...base, ...sampling(c), factor: c.factor as Factor }),
+  },
+  RandomTranslation: {
+    keys: ['height_factor', 'width_factor', ...GEOMETRIC_KEYS],
+    make: (c, base) =>
+      new RandomTranslation({ ...base, ...sampling(c), heightFactor: c.height_factor as Factor, widthFactor: c.width_factor as Factor }),
+  },
+  RandomZoom: {
+    keys: ['height_factor', 'width_factor', ...GEOMETRIC_KEYS],
+    make: (c, base) =>
+      new RandomZoom({
+        ...base,
+        ...sampling(c),
+        heightFactor: c.height_factor as Factor,
+        widthFactor: (c.width_factor ?? null) as Factor | null,
+      }),
   },
   Add: merge(Add),
   Subtract: merge(Subtract),
