@@ -124,7 +124,7 @@ function shardOption(value: string): { index: number; count: number } {
 }
 
 type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
-type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'log'> & { channels: '1' | '3' };
+type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'log'> & { channels: '1' | '3'; augment?: boolean };
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 
 function examples(...lines: string[]): string {
@@ -429,6 +429,10 @@ program
   .option('--batch-size <n>', 'images per gradient step', positiveInteger('--batch-size'), 32)
   .option('--learning-rate <x>', 'Adam learning rate', positiveNumber('--learning-rate'), 0.001)
   .option('--seed <n>', 'random seed for the split, weights and shuffling (0 or more)', wholeNumber('--seed'), 1)
+  .option(
+    '--augment',
+    'augment the training images as the Kaggle course does: random horizontal flips, rotations (±36°) and contrast (±10%)',
+  )
   .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/train')
   .addHelpText(
     'after',
@@ -445,6 +449,7 @@ The model takes images as decoded (0..255); classes.json beside its model.json n
       const { stoppedBy } = await trainFolder(folder, {
         ...options,
         channels: options.channels === '1' ? 1 : 3,
+        augment: Boolean(options.augment),
         log: (line) => process.stdout.write(`${line}\n`),
       });
       if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);

@@ -3,6 +3,7 @@ import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
 import type { Functional } from '../layers/functional.js';
 import { BranchingModelError } from '../layers/functional_chain.js';
+import { RandomImageLayer } from '../layers/random_image_layer.js';
 import type { Sequential } from '../layers/sequential.js';
 import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
@@ -12,7 +13,8 @@ import { fsReason } from './inputs.js';
 
 /**
  * How pixels are scaled before the model sees them: what the model was trained on. 'auto': 0..255
- * when the model's first layer is a Rescaling (Keras' models scale their own inputs so), else 0..1.
+ * when the model's first layer (after augmentation layers) is a Rescaling (Keras' models scale
+ * their own inputs so), else 0..1.
  */
 export type PixelRange = 'auto' | '0..1' | '0..255' | '-1..1';
 
@@ -60,7 +62,9 @@ export async function modelInput(
     if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
     throw error;
   }
-  const range = pixels === 'auto' ? (model.layers[0]?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
+  // augmentation layers, which pass images through at inference, may come before the Rescaling
+  const first = model.layers.find((layer) => !(layer instanceof RandomImageLayer));
+  const range = pixels === 'auto' ? (first?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
   // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
   let img: Tensor = range === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
   const [h, w] = decoded.shape;

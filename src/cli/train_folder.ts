@@ -2,7 +2,17 @@ import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
-import { Conv2D, Dense, GlobalAveragePooling2D, MaxPool2D, Rescaling, Sequential } from '../layers/index.js';
+import {
+  Conv2D,
+  Dense,
+  GlobalAveragePooling2D,
+  MaxPool2D,
+  RandomContrast,
+  RandomFlip,
+  RandomRotation,
+  Rescaling,
+  Sequential,
+} from '../layers/index.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
@@ -18,6 +28,8 @@ export interface TrainFolderOptions {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /** Augment the training images (random horizontal flips, rotations up to ±36°, contrast ±10%). */
+  augment: boolean;
   out: string;
   log: (line: string) => void;
 }
@@ -28,10 +40,16 @@ export const CLASSES_FILE = 'classes.json';
 /**
  * The network `convlens train` fits: Keras' tutorial convnet, pixel values 0..255 scaled by its
  * first layer (so the saved model takes images as decoded), three conv/pool blocks, global
- * average pooling (any image size) and a softmax over the classes.
+ * average pooling (any image size) and a softmax over the classes; with `augment`, augmentation
+ * layers before it.
  */
-export function folderNetwork(inputShape: number[], classes: number): Sequential {
+export function folderNetwork(inputShape: number[], classes: number, augment: boolean): Sequential {
+  // the Kaggle course's augmentation, on the pixels as decoded (RandomContrast clips to 0..255); identity at inference
+  const augmentation = augment
+    ? [new RandomFlip({ mode: 'horizontal', inputShape }), new RandomRotation(0.1), new RandomContrast(0.1)]
+    : [];
   return new Sequential([
+    ...augmentation,
     new Rescaling(1 / 255, { inputShape }),
     new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }),
     new MaxPool2D(),
@@ -81,7 +99,7 @@ export async function trainFolder(
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
   );
-  const model = folderNetwork([height, width, options.channels], classes.length);
+  const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
   model.summary(log);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),

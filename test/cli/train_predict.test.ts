@@ -72,6 +72,17 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(pngSize(join(run, 'feature-maps.png'))[0]).toBeGreaterThan(8 * 112);
   });
 
+  it("with --augment, puts the Kaggle course's augmentation layers first; predict still reads its pixels as 0..255", async () => {
+    const out = join(dir, 'augmented');
+    const run = convlens(['train', folder, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--augment', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /random_flip \(RandomFlip\)[\s\S]*random_rotation \(RandomRotation\)[\s\S]*random_contrast \(RandomContrast\)[\s\S]*rescaling \(Rescaling\)/,
+    );
+    const maps = convlens(['show-maps', join(out, 'model'), join(folder, 'one', '0.png'), '--json']);
+    expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
+  });
+
   it('refuses a folder with one class, images too small for the network, and a split that leaves nothing to validate', () => {
     const one = join(dir, 'one-class');
     mkdirSync(join(one, 'only'), { recursive: true });
