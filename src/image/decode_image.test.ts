@@ -48,6 +48,7 @@ describe('decodeImage', () => {
         'encodePng',
         'getPixelLimit',
         'grayscaleToRgb',
+        'imageDatasetFromDirectory',
         'resize',
         'rgbToGrayscale',
         'setPixelLimit',
