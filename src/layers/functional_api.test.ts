@@ -15,6 +15,7 @@ import {
   Concatenate,
   Conv2D,
   Dense,
+  Dropout,
   Flatten,
   Functional,
   GlobalAveragePooling2D,
@@ -231,5 +232,34 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
       "Functional 'functional': layer 'conv' is in the model twice (a shared layer); convlens runs each layer once",
     );
     expect(twice.shape).toEqual([null, 4, 4, 2]);
+  });
+
+  it('refuses a second argument apply would drop: a merge given apply(a, b), a training flag on symbolic tensors, tfjs-style { training }', () => {
+    const a = Input({ shape: [4], name: 'a' });
+    const b = Input({ shape: [4], name: 'b' });
+    // a merge of a alone, b silently dropped, before
+    expectConvlensError(
+      () => (new Add({ name: 'sum' }).apply as (x: unknown, y: unknown) => unknown)(a, b),
+      "sum (Add): apply on symbolic tensors takes no second argument, got a SymbolicTensor; a merge layer's inputs go in one list: apply([a, b])",
+    );
+    // Keras' layer(x, training=True) fixes the mode in the model; convlens would have ignored it
+    expectConvlensError(
+      () => (new Dropout({ rate: 0.5, name: 'drop' }).apply as (x: unknown, y: unknown) => unknown)(a, true),
+      'drop (Dropout): apply on symbolic tensors takes no second argument, got true; a model runs its layers in inference mode in predict and in training mode in fit',
+    );
+    const rng = caseRng('functional api apply args', 0);
+    const x = f32(rng, [2, 4]);
+    // an object is truthy: { training: false } ran the dropout in training mode
+    const dropout = new Dropout({ rate: 0.5, name: 'dropout' });
+    expectConvlensError(
+      () => dropout.apply(x, { training: false } as never),
+      "dropout (Dropout): apply's training must be true or false, got { training: false } (tfjs' apply(x, { training }) is apply(x, training) here)",
+    );
+    expectConvlensError(
+      () => new Add({ name: 'eager_sum' }).apply(x, f32(rng, [2, 4]) as never),
+      "eager_sum (Add): apply's training must be true or false, got a Tensor (a merge layer's inputs go in one list: apply([a, b]))",
+    );
+    expectClose(dropout.apply(x, false), x.data, 0, 'inference');
+    expectClose(dropout.apply(x, undefined), x.data, 0, 'inference by default');
   });
 });
