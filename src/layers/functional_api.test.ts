@@ -262,4 +262,13 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     expectClose(dropout.apply(x, false), x.data, 0, 'inference');
     expectClose(dropout.apply(x, undefined), x.data, 0, 'inference by default');
   });
+
+  it('names another Input of the same name as the one the output depends on', () => {
+    const first = Input({ shape: [4], name: 'image' });
+    const second = Input({ shape: [4], name: 'image' });
+    expectConvlensError(
+      () => model({ inputs: second, outputs: new Add().apply([first, second]) }),
+      "model: the output depends on another Input named 'image' too, which is not the model's input 'image'",
+    );
+  });
 });
