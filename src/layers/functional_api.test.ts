@@ -25,6 +25,7 @@ import {
   MaxPool2D,
   model,
   resetNames,
+  Sequential,
   type SymbolicTensor,
 } from './index.js';
 
@@ -269,6 +270,21 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     expectConvlensError(
       () => model({ inputs: second, outputs: new Add().apply([first, second]) }),
       "model: the output depends on another Input named 'image' too, which is not the model's input 'image'",
+    );
+  });
+
+  it('a model applied as a layer (Keras and tfjs nest models) says it cannot be', () => {
+    const image = Input({ shape: [3], name: 'image' });
+    const functional = model({ inputs: image, outputs: new Dense({ units: 2 }).apply(image), name: 'inner' });
+    const sequential = new Sequential([new Dense({ units: 2, inputShape: [3] })], { name: 'stack' });
+    const other = Input({ shape: [3], name: 'other' });
+    const nested =
+      'a model cannot be applied to symbolic tensors (convlens does not nest a model in another); apply its layers to them instead';
+    expectConvlensError(() => functional.apply(other), `Functional 'inner': ${nested}`);
+    expectConvlensError(() => sequential.apply([other]), `Sequential 'stack': ${nested}`);
+    expectConvlensError(
+      () => sequential.apply(f32(caseRng('functional api nested', 0), [1, 3])),
+      "Sequential 'stack': a model has no apply; predict(x) computes its output for a batch, got a Tensor",
     );
   });
 });
