@@ -15,6 +15,7 @@ import {
   Concatenate,
   Conv2D,
   Dense,
+  Dropout,
   Flatten,
   Functional,
   GlobalAveragePooling2D,
@@ -24,6 +25,7 @@ import {
   MaxPool2D,
   model,
   resetNames,
+  Sequential,
   type SymbolicTensor,
 } from './index.js';
 
@@ -231,5 +233,58 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
       "Functional 'functional': layer 'conv' is in the model twice (a shared layer); convlens runs each layer once",
     );
     expect(twice.shape).toEqual([null, 4, 4, 2]);
+  });
+
+  it('refuses a second argument apply would drop: a merge given apply(a, b), a training flag on symbolic tensors, tfjs-style { training }', () => {
+    const a = Input({ shape: [4], name: 'a' });
+    const b = Input({ shape: [4], name: 'b' });
+    // a merge of a alone, b silently dropped, before
+    expectConvlensError(
+      () => (new Add({ name: 'sum' }).apply as (x: unknown, y: unknown) => unknown)(a, b),
+      "sum (Add): apply on symbolic tensors takes no second argument, got a SymbolicTensor; a merge layer's inputs go in one list: apply([a, b])",
+    );
+    // Keras' layer(x, training=True) fixes the mode in the model; convlens would have ignored it
+    expectConvlensError(
+      () => (new Dropout({ rate: 0.5, name: 'drop' }).apply as (x: unknown, y: unknown) => unknown)(a, true),
+      'drop (Dropout): apply on symbolic tensors takes no second argument, got true; a model runs its layers in inference mode in predict and in training mode in fit',
+    );
+    const rng = caseRng('functional api apply args', 0);
+    const x = f32(rng, [2, 4]);
+    // an object is truthy: { training: false } ran the dropout in training mode
+    const dropout = new Dropout({ rate: 0.5, name: 'dropout' });
+    expectConvlensError(
+      () => dropout.apply(x, { training: false } as never),
+      "dropout (Dropout): apply's training must be true or false, got { training: false } (tfjs' apply(x, { training }) is apply(x, training) here)",
+    );
+    expectConvlensError(
+      () => new Add({ name: 'eager_sum' }).apply(x, f32(rng, [2, 4]) as never),
+      "eager_sum (Add): apply's training must be true or false, got a Tensor (a merge layer's inputs go in one list: apply([a, b]))",
+    );
+    expectClose(dropout.apply(x, false), x.data, 0, 'inference');
+    expectClose(dropout.apply(x, undefined), x.data, 0, 'inference by default');
+  });
+
+  it('names another Input of the same name as the one the output depends on', () => {
+    const first = Input({ shape: [4], name: 'image' });
+    const second = Input({ shape: [4], name: 'image' });
+    expectConvlensError(
+      () => model({ inputs: second, outputs: new Add().apply([first, second]) }),
+      "model: the output depends on another Input named 'image' too, which is not the model's input 'image'",
+    );
+  });
+
+  it('a model applied as a layer (Keras and tfjs nest models) says it cannot be', () => {
+    const image = Input({ shape: [3], name: 'image' });
+    const functional = model({ inputs: image, outputs: new Dense({ units: 2 }).apply(image), name: 'inner' });
+    const sequential = new Sequential([new Dense({ units: 2, inputShape: [3] })], { name: 'stack' });
+    const other = Input({ shape: [3], name: 'other' });
+    const nested =
+      'a model cannot be applied to symbolic tensors (convlens does not nest a model in another); apply its layers to them instead';
+    expectConvlensError(() => functional.apply(other), `Functional 'inner': ${nested}`);
+    expectConvlensError(() => sequential.apply([other]), `Sequential 'stack': ${nested}`);
+    expectConvlensError(
+      () => sequential.apply(f32(caseRng('functional api nested', 0), [1, 3])),
+      "Sequential 'stack': a model has no apply; predict(x) computes its output for a batch, got a Tensor",
+    );
   });
 });

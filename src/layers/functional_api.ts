@@ -74,7 +74,8 @@ function layersBetween(input: SymbolicTensor, output: SymbolicTensor): { layer: 
     const t = pending.pop()!;
     if (t === input || seen.has(t)) continue;
     if ('input' in t.source) {
-      throw new ConvlensError(`model: the output depends on the input '${t.name}', which is not the model's input '${input.name}'`);
+      const which = t.name === input.name ? `another Input named '${t.name}' too` : `the input '${t.name}'`;
+      throw new ConvlensError(`model: the output depends on ${which}, which is not the model's input '${input.name}'`);
     }
     seen.set(t, t.source);
     pending.push(...t.source.inputs);

@@ -75,12 +75,14 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
 function checkAllOnTheWay(layers: LayerGraph['layers'], input: string, output: string): void {
   const inputsByName = new Map(layers.map((l) => [l.name, l.inputs]));
   const needed = new Set<string>();
-  const visit = (name: string) => {
-    if (needed.has(name)) return;
+  // a stack, not recursion: a chain of some thousands of layers overflowed the call stack (a RangeError)
+  const pending = [output];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (needed.has(name)) continue;
     needed.add(name);
-    for (const source of inputsByName.get(name) ?? []) visit(source);
-  };
-  visit(output);
+    pending.push(...(inputsByName.get(name) ?? []));
+  }
   const off = layers.find((l) => !needed.has(l.name));
   if (off) {
     throw fail(

@@ -243,14 +243,26 @@ export abstract class Layer {
   /**
    * On a batch: builds on first use, checks the input shape, then runs `forward` in inference
    * mode. On a symbolic tensor (from `Input` or another layer's `apply`), Keras' functional API:
-   * builds the layer for it and returns its output, symbolic, for `layers.model`. A merge layer
-   * takes a list of either.
+   * builds the layer for it and returns its output, symbolic, for `layers.model` (no `training`
+   * then: a model's layers run in inference mode in predict, in training mode in fit). A merge
+   * layer takes a list of either.
    */
   apply(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
   apply(x: Tensor | Tensor[], training?: boolean): Tensor<'float32'>;
-  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training = false): Tensor<'float32'> | SymbolicTensor {
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training?: boolean): Tensor<'float32'> | SymbolicTensor {
     const xs = Array.isArray(x) ? x : [x];
+    const second: unknown = training; // what JavaScript callers give may be anything
     if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      if (second !== undefined) {
+        // nothing would use it: apply(a, b) meant for a merge, or Keras' training=True on a call
+        const hint =
+          second instanceof SymbolicTensor
+            ? "; a merge layer's inputs go in one list: apply([a, b])"
+            : '; a model runs its layers in inference mode in predict and in training mode in fit';
+        throw new ConvlensError(
+          `${this.name} (${this.className}): apply on symbolic tensors takes no second argument, got ${describeValue(second)}${hint}`,
+        );
+      }
       this.connect(xs.map((t) => ({ name: t.name, shape: t.exampleShape })));
       return new SymbolicTensor(this.name, this.outputShape!, { layer: this, inputs: xs });
     }
@@ -259,7 +271,18 @@ export abstract class Layer {
         `${this.name} (${this.className}): apply takes a tensor, a symbolic tensor (from Input or a layer's apply), or a list of either, got ${describeValue(x)}`,
       );
     }
-    return Array.isArray(x) ? this.applyList(x as Tensor[], training) : this.applyBatch(x as Tensor, training);
+    if (second !== undefined && typeof second !== 'boolean') {
+      const kwargs = typeof second === 'object' && second !== null && 'training' in second;
+      const hint = kwargs
+        ? " (tfjs' apply(x, { training }) is apply(x, training) here)"
+        : second instanceof Tensor
+          ? " (a merge layer's inputs go in one list: apply([a, b]))"
+          : '';
+      throw new ConvlensError(
+        `${this.name} (${this.className}): apply's training must be true or false, got ${describeValue(second)}${hint}`,
+      );
+    }
+    return Array.isArray(x) ? this.applyList(x as Tensor[], training ?? false) : this.applyBatch(x as Tensor, training ?? false);
   }
 
   /** A list of batches: only a merge layer takes several. */

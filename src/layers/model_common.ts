@@ -1,6 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer, Weight } from './layer.js';
+import { SymbolicTensor } from './symbolic.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -86,6 +87,19 @@ export function findLayer<L extends Layer>(layers: readonly L[], nameOrIndex: st
   if (!layer)
     throw new ConvlensError(`getLayer: no layer named ${describeValue(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
   return layer;
+}
+
+/**
+ * What a model's `apply` says: Keras and tfjs call a model as a layer (`model(x)`, `model.apply(x)`),
+ * nesting it in another; a convlens model is not a layer, so this names what to do instead.
+ */
+export function modelApplyError(where: string, x: unknown): ConvlensError {
+  const symbolic = (Array.isArray(x) ? x : [x]).some((t) => t instanceof SymbolicTensor);
+  return new ConvlensError(
+    symbolic
+      ? `${where}: a model cannot be applied to symbolic tensors (convlens does not nest a model in another); apply its layers to them instead`
+      : `${where}: a model has no apply; predict(x) computes its output for a batch, got ${describeValue(x)}`,
+  );
 }
 
 export function modelWeights(layers: readonly Layer[]): Weight[] {

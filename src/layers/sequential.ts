@@ -8,6 +8,7 @@ import {
   checkPrint,
   checkTensorArg,
   findLayer,
+  modelApplyError,
   modelWeights,
   type PredictOptions,
   predictInBatches,
@@ -121,6 +122,11 @@ export class Sequential {
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
+  /** Keras' and tfjs' way to nest a model in another, which convlens does not do: throws, saying what to do instead. */
+  apply(x: unknown): never {
+    throw modelApplyError(`Sequential '${this.name}'`, x);
+  }
+
   predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
     return predictInBatches(
       {
