@@ -143,17 +143,45 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     expectClose(ours.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'predict after loading in tfjs');
   });
 
-  it('lists the layers in the order they were applied, and leaves out layers the output does not need', () => {
+  it("lists the layers in Keras' and tfjs' order (deepest first, then as a walk from the output meets them), leaving out layers the output does not need", () => {
     const image = input({ shape: [4, 4, 1] });
     const unused = new Conv2D({ filters: 1, kernelSize: 1, name: 'unused' }).apply(image);
     const late = new Conv2D({ filters: 2, kernelSize: 1, name: 'late' });
     const early = new Conv2D({ filters: 2, kernelSize: 1, name: 'early' }).apply(image);
     const sum = new Add({ name: 'sum' }).apply([late.apply(image), early]);
     const m = model({ inputs: [image], outputs: [sum] });
-    expect(m.layers.map((l) => l.name)).toEqual(['early', 'late', 'sum']);
+    expect(m.layers.map((l) => l.name)).toEqual(['late', 'early', 'sum']);
     expect(m.inputName).toBe('input_layer');
     expect(unused.shape).toEqual([null, 4, 4, 1]);
     expect(String(sum)).toBe("SymbolicTensor 'sum' of shape [null, 4, 4, 2]");
+    // branches of different lengths, an output several layers take, merges taking their inputs in any order: as tfjs lists them
+    const graphs: Step[][] = [
+      [
+        ['a1', 'Conv2D', { filters: 2, kernelSize: 1 }, ['image']],
+        ['b1', 'Conv2D', { filters: 2, kernelSize: 1 }, ['image']],
+        ['b2', 'Conv2D', { filters: 2, kernelSize: 1 }, ['b1']],
+        ['b3', 'Activation', { activation: 'relu' }, ['b2']],
+        ['c1', 'MaxPool2D', { poolSize: 1, strides: 1 }, ['a1']],
+        ['m1', 'Add', {}, ['c1', 'b3', 'a1']],
+        ['m2', 'Concatenate', {}, ['b1', 'm1', 'image']],
+        ['flat', 'Flatten', {}, ['m2']],
+      ],
+      [
+        ['x', 'Conv2D', { filters: 2, kernelSize: 1 }, ['image']],
+        ['y', 'Activation', { activation: 'tanh' }, ['x']],
+        ['z', 'Activation', { activation: 'relu' }, ['x']],
+        ['yz', 'Add', {}, ['z', 'y']],
+        ['w', 'BatchNormalization', {}, ['yz']],
+        ['out', 'Concatenate', {}, ['w', 'y', 'x']],
+      ],
+    ];
+    for (const [i, steps] of graphs.entries()) {
+      const { ours, theirs } = buildBoth([4, 4, 2], steps, steps.at(-1)![0]);
+      expect(
+        ours.layers.map((l) => l.name),
+        `graph ${i}`,
+      ).toEqual(theirs.layers.slice(1).map((l) => l.name));
+    }
   });
 
   it('a merge layer applied eagerly to a list of batches merges them', () => {

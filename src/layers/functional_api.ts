@@ -34,7 +34,7 @@ export interface ModelArgs {
 /**
  * Keras' `keras.Model(inputs, outputs)` and tfjs' `tf.model({ inputs, outputs })`: the model of
  * every layer applied between `inputs` and `outputs`, as a `Functional` with one input and one
- * output. Its layers are listed in the order they were applied.
+ * output. Its layers are listed in Keras' order (see layersBetween).
  */
 export function model(args: ModelArgs): Functional {
   checkOptions('model', args, ['inputs', 'outputs', 'name']);
@@ -66,19 +66,44 @@ function one(what: 'inputs' | 'outputs', given: unknown): SymbolicTensor {
   return list[0];
 }
 
-/** The layers `output` is computed with, back to `input`, in the order they were applied. */
+/**
+ * The layers `output` is computed with, back to `input`, in Keras' and tfjs' order (so that
+ * `layers` and `getWeights` list them as the same model saved by Keras or tfjs does): deepest
+ * first (the longest path to the output), ties in the order a depth-first walk from the output
+ * reaches them, each layer's inputs in turn.
+ */
 function layersBetween(input: SymbolicTensor, output: SymbolicTensor): { layer: Layer; inputs: SymbolicTensor[] }[] {
-  const seen = new Map<SymbolicTensor, { layer: Layer; inputs: SymbolicTensor[] }>();
-  const pending = [output];
-  while (pending.length > 0) {
-    const t = pending.pop()!;
-    if (t === input || seen.has(t)) continue;
-    if ('input' in t.source) {
-      const which = t.name === input.name ? `another Input named '${t.name}' too` : `the input '${t.name}'`;
+  const reached = new Map<SymbolicTensor, number>([[output, 0]]);
+  const finished: SymbolicTensor[] = [];
+  // the walk with a stack of its own: a chain of thousands of layers would overflow the call stack
+  const stack = [{ tensor: output, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const { source } = top.tensor;
+    if ('input' in source && top.tensor !== input) {
+      const which = top.tensor.name === input.name ? `another Input named '${input.name}' too` : `the input '${top.tensor.name}'`;
       throw new ConvlensError(`model: the output depends on ${which}, which is not the model's input '${input.name}'`);
     }
-    seen.set(t, t.source);
-    pending.push(...t.source.inputs);
+    const inputs = 'inputs' in source ? source.inputs : [];
+    if (top.next < inputs.length) {
+      const child = inputs[top.next++];
+      if (!reached.has(child)) {
+        reached.set(child, reached.size);
+        stack.push({ tensor: child, next: 0 });
+      }
+    } else {
+      finished.push(top.tensor);
+      stack.pop();
+    }
   }
-  return [...seen].sort(([a], [b]) => a.id - b.id).map(([, node]) => node);
+  // consumers come before producers in reverse finishing order: a producer is one deeper than its deepest consumer
+  const depth = new Map<SymbolicTensor, number>();
+  for (const tensor of finished.reverse()) {
+    const d = depth.get(tensor) ?? 0;
+    if ('inputs' in tensor.source) for (const i of tensor.source.inputs) depth.set(i, Math.max(d + 1, depth.get(i) ?? 0));
+    depth.set(tensor, d);
+  }
+  const nodes: { tensor: SymbolicTensor; layer: Layer; inputs: SymbolicTensor[] }[] = [];
+  for (const tensor of reached.keys()) if ('layer' in tensor.source) nodes.push({ tensor, ...tensor.source });
+  return nodes.sort((a, b) => depth.get(b.tensor)! - depth.get(a.tensor)! || reached.get(a.tensor)! - reached.get(b.tensor)!);
 }
