@@ -52,6 +52,14 @@ describe('examples', () => {
     }
   });
 
+  it('functional_resnet.mjs builds residual blocks with Input, apply and model, and trains them', () => {
+    const out = run('functional_resnet.mjs');
+    expect(out).toContain('Model: "small_resnet"');
+    expect(out).toMatch(/add \(Add\) .*conv2d.*\[0\]\[0\],/); // the skip path: Add takes two layers
+    const accuracy = Number(/test accuracy on 500 other digits: ([\d.]+)/.exec(out)?.[1]);
+    expect(accuracy).toBeGreaterThan(0.3); // chance is 0.1
+  });
+
   it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
     const out = run('layers.mjs');
     expect(out).toContain('Total params: 9');

@@ -1,4 +1,5 @@
 import { ConvlensError, describeValue } from '../errors.js';
+import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -44,11 +45,18 @@ export class ReLU extends Layer {
     return inputShape;
   }
 
+  /** With the defaults it is the plain relu, which the backend's kernel computes. */
+  private get plain(): boolean {
+    return this.maxValue === null && this.negativeSlope === 0 && this.threshold === 0;
+  }
+
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    this.input = training ? x : undefined;
+    if (this.plain) return nn.relu(x) as Tensor<'float32'>;
     const out = this.buffer('out', x.size);
     const f = this.elementFunction();
-    for (let i = 0; i < x.size; i++) out[i] = f(x.data[i]);
-    this.input = training ? x : undefined;
+    const data = x.data;
+    for (let i = 0; i < data.length; i++) out[i] = f(data[i]);
     return new Tensor(out, x.shape, 'float32');
   }
 
@@ -56,9 +64,14 @@ export class ReLU extends Layer {
     if (!this.input) throw new ConvlensError(`${this.name} (ReLU): backward needs a forward pass in training mode first`);
     if (!needInputGrad) return undefined;
     const x = this.input.data;
-    const derivative = this.elementDerivative();
+    const g = dy.data;
     const dx = this.buffer('dx', dy.size);
-    for (let i = 0; i < dy.size; i++) dx[i] = dy.data[i] * derivative(x[i]);
+    if (this.plain) {
+      for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : 0;
+    } else {
+      const derivative = this.elementDerivative();
+      for (let i = 0; i < g.length; i++) dx[i] = g[i] * derivative(x[i]);
+    }
     return new Tensor(dx, dy.shape, 'float32');
   }
 
