@@ -127,6 +127,22 @@ type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean }
 type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'log'> & { channels: '1' | '3'; augment?: boolean };
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 
+/**
+ * Runs a training command: results on stdout, a usage or input error as one line; a run cut short
+ * by Ctrl-C or SIGTERM (which still writes what was learned) exits with that signal's code.
+ */
+async function training(run: () => Promise<{ stoppedBy?: NodeJS.Signals }>): Promise<void> {
+  try {
+    const { signalExitCode } = await import('./signals.js');
+    const { stoppedBy } = await run();
+    if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+const printLine = (line: string) => process.stdout.write(`${line}\n`);
+
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
@@ -405,16 +421,9 @@ program
   .option('--seed <n>', 'random seed for weights and shuffling (0 or more)', wholeNumber('--seed'), 1)
   .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/mnist')
   .addHelpText('after', examples('convlens train-mnist', 'convlens train-mnist --epochs 3 --out /tmp/mnist'))
-  .action(async (options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) => {
-    try {
-      const { trainMnist } = await import('./train_mnist.js');
-      const { signalExitCode } = await import('./signals.js');
-      const { stoppedBy } = await trainMnist({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
-      if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
-    } catch (error) {
-      fail(error);
-    }
-  });
+  .action((options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) =>
+    training(async () => (await import('./train_mnist.js')).trainMnist({ ...options, log: printLine })),
+  );
 
 program
   .command('train')
@@ -442,21 +451,16 @@ GlobalAveragePooling2D and a softmax Dense layer, trained with Adam on sparse ca
 The model takes images as decoded (0..255); classes.json beside its model.json names its outputs.
 `,
   )
-  .action(async (folder: string, options: TrainCommandOptions) => {
-    try {
-      const { trainFolder } = await import('./train_folder.js');
-      const { signalExitCode } = await import('./signals.js');
-      const { stoppedBy } = await trainFolder(folder, {
+  .action((folder: string, options: TrainCommandOptions) =>
+    training(async () =>
+      (await import('./train_folder.js')).trainFolder(folder, {
         ...options,
         channels: options.channels === '1' ? 1 : 3,
         augment: Boolean(options.augment),
-        log: (line) => process.stdout.write(`${line}\n`),
-      });
-      if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
-    } catch (error) {
-      fail(error);
-    }
-  });
+        log: printLine,
+      }),
+    ),
+  );
 
 program
   .command('predict')
