@@ -7,7 +7,7 @@ import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from '.
 import { checkWritable, writeFileAtomic } from './files.js';
 import { argumentWalking, type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
-import type { WorkerPool } from './pool.js';
+import type { TaskPool } from './pool.js';
 import { fileProgress } from './progress.js';
 import { checkOutputSettings, type OutputSettings } from './run_settings.js';
 import { STOP_SIGNALS, signalExitCode } from './signals.js';
@@ -33,8 +33,11 @@ export interface ExtractOptions {
   /** Largest width × height decoded (the library's pixel limit by default). */
   maxPixels?: number;
   stage?: StageName;
-  /** The worker threads, started early (see startExtractWorkers); the run closes them. */
-  workers: WorkerPool<Task, TaskResult>;
+  /**
+   * The worker threads, started early (see startExtractWorkers); the run closes them. None for a
+   * run of one image file, which this thread processes: a worker's start-up would cost more.
+   */
+  workers?: TaskPool<Task, TaskResult>;
   shard?: { index: number; count: number };
   resume: boolean;
   json: boolean;
@@ -65,6 +68,25 @@ export interface ExtractSummary {
 
 const REPORT_FIGURES = 12;
 const REPORT_FAILURES = 200;
+
+/**
+ * A pool of one: the images processed on this thread, one at a time, the wasm backend on one
+ * thread too. Its modules are loaded only here: a run with workers does not need them here.
+ */
+async function thisThread(): Promise<TaskPool<Task, TaskResult>> {
+  const [{ processImage }, { setThreads }] = await Promise.all([import('./extract_job.js'), import('../backend/index.js')]);
+  setThreads(1);
+  let config: ExtractConfig | undefined;
+  return {
+    size: 1,
+    configure: (setup) => {
+      config = setup as ExtractConfig;
+    },
+    whenReady: async () => {},
+    run: async (task) => processImage(config!, task),
+    close: async () => {},
+  };
+}
 
 /** `OUT/<output name>.<format>`: the output name comes from `listInputs` (see `outputNames`). */
 function outputPath(out: string, item: InputFile, format: OutputFormat): string {
@@ -122,7 +144,8 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   checkCmap(options.cmap); // an unknown colormap is a usage error, before any work
   if (options.out.trim() === '') throw new UsageError('--out is empty (name a folder)');
   const out = resolve(options.out);
-  const jobs = options.workers.size;
+  const pool = options.workers ?? (await thisThread());
+  const jobs = pool.size;
   const config: ExtractConfig = {
     kernel: options.kernel.values,
     kernelName: options.kernel.name,
@@ -169,7 +192,6 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       (n) => bar.setTotal(n),
       () => {},
     );
-  const pool = options.workers;
   pool.configure(config);
   // Ctrl-C, or the SIGTERM with which Kubernetes, Slurm and systemd stop a job: the images in
   // progress are finished (no temporary file is left), no new one is started

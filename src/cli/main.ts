@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -142,6 +143,8 @@ async function training(run: () => Promise<{ stoppedBy?: NodeJS.Signals }>): Pro
 }
 
 const printLine = (line: string) => process.stdout.write(`${line}\n`);
+
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
@@ -297,7 +300,8 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
         report?: boolean;
       },
     ) => {
-      const workers = startExtractWorkers(options.jobs);
+      // one image file: processed on this thread, which is quicker than starting a worker for it
+      const workers = inputs.length === 1 && isFile(inputs[0]) ? undefined : startExtractWorkers(options.jobs);
       try {
         const [{ runExtract }, kernel] = await Promise.all([import('./extract.js'), kernelArg(options.kernel)]);
         const code = await runExtract({
@@ -315,7 +319,7 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
       } catch (error) {
         fail(usage(error));
       } finally {
-        await workers.close(); // also on the way out of a usage error
+        await workers?.close(); // also on the way out of a usage error
       }
     },
   );

@@ -5,6 +5,15 @@ interface Slot<T, R> {
   pending: Map<number, { task: T; resolve: (r: R) => void }>;
 }
 
+/** What `convlens extract` hands its images to: worker threads (WorkerPool), or its own thread for one image. */
+export interface TaskPool<T, R> {
+  readonly size: number;
+  configure(setup: unknown): void;
+  whenReady(): Promise<void>;
+  run(task: T): Promise<R>;
+  close(): Promise<void>;
+}
+
 /**
  * Up to `size` worker threads, each running `script`, started as work arrives (one image starts
  * one worker) or all at once by `start`, before the run's settings are known: each worker's first
@@ -13,7 +22,7 @@ interface Slot<T, R> {
  * bounded however many tasks there are. A worker that dies (out of memory on a huge image, say)
  * fails its tasks through `onCrash` and is replaced.
  */
-export class WorkerPool<T extends { id: number }, R extends { id: number }> {
+export class WorkerPool<T extends { id: number }, R extends { id: number }> implements TaskPool<T, R> {
   private slots: Slot<T, R>[] = [];
   private inFlight = 0;
   private waiters: (() => void)[] = [];

@@ -587,10 +587,34 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(run.stderr).toMatch(/--kernel file .*zero\.json: not a regular file/);
   });
 
+  it('one image file is processed on the main thread (no worker to start), writing what a worker writes', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    copyFileSync(join(IMAGES, 'rocket.jpg'), join(dir, 'in', 'rocket.jpg'));
+    copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'camera.png'));
+    const one = convlens([
+      'extract',
+      join(dir, 'in', 'rocket.jpg'),
+      '--kernel',
+      'edge',
+      '--out',
+      join(dir, 'one'),
+      '--jobs',
+      '8',
+      '--json',
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect((jsonLines(one.stdout).at(-1) as { summary: { jobs: number } }).summary.jobs).toBe(1);
+    const folder = convlens(['extract', join(dir, 'in'), '--kernel', 'edge', '--out', join(dir, 'folder'), '--jobs', '2']);
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'one', 'rocket.png')).equals(readFileSync(join(dir, 'folder', 'rocket.png')))).toBe(true);
+  });
+
   it('more jobs than images starts no more threads than the cores, and --jobs is capped at 4 per core', () => {
     const run = convlens([
       'extract',
       join(IMAGES, 'camera.png'),
+      join(IMAGES, 'rocket.jpg'),
       '--kernel',
       'edge',
       '--out',
@@ -601,7 +625,7 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     ]);
     expect(run.code).toBe(0);
     const { summary } = jsonLines(run.stdout).at(-1) as { summary: { written: number; maxRssMB: number; jobs: number } };
-    expect(summary.written).toBe(1);
+    expect(summary.written).toBe(2);
     expect(summary.maxRssMB).toBeLessThan(1000); // 300 booted workers took 3.2 GB
     // and a folder of many images gets at most 4 per core, with a word on stderr
     const cores = availableParallelism();
