@@ -83,6 +83,22 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
   });
 
+  it('trains again into the same --out, replacing the model and its classes.json; refuses, before training, a model folder holding other files', () => {
+    const out = join(dir, 'again');
+    const args = ['train', folder, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out];
+    expect(convlens(args).code).toBe(0);
+    const again = convlens(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
+    writeFileSync(join(out, 'model', 'notes.txt'), 'mine');
+    const refused = convlens(args);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      `convlens: cannot write the model to ${join(out, 'model')}: it holds files that are not part of a saved model (notes.txt)\n`,
+    ]);
+    expect(refused.stdout).toBe('');
+  });
+
   it('refuses a folder with one class, images too small for the network, and a split that leaves nothing to validate', () => {
     const one = join(dir, 'one-class');
     mkdirSync(join(one, 'only'), { recursive: true });
