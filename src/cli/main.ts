@@ -435,7 +435,11 @@ program
     "Train a convnet on a folder whose subfolders are the classes (cats/, dogs/: read as Keras' image_dataset_from_directory reads them) and save the model, its class names and its pictures",
   )
   .argument('<folder>', 'a folder with one subfolder of PNG or JPEG images per class')
-  .option('--image-size <HxW>', 'every image is resized to this (bilinear, as tf.image.resize)', sizeOption('--image-size'), [64, 64])
+  .addOption(
+    new Option('--image-size <HxW>', 'every image is resized to this (bilinear, as tf.image.resize)')
+      .argParser(sizeOption('--image-size'))
+      .default([64, 64], '64x64'),
+  )
   .addOption(new Option('--channels <n>', '1: gray, 3: RGB').choices(['1', '3']).default('3'))
   .option('--validation-split <x>', 'the share of the images held out for validation', fractionOption('--validation-split'), 0.2)
   .option('--epochs <n>', 'passes over the training images', positiveInteger('--epochs'), 10)

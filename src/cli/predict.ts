@@ -33,6 +33,12 @@ export async function runPredict(modelPath: string, images: string[], options: P
       `predict: the model outputs shape [${outputs?.join(', ') ?? ''}] per image, not a score per class (show-maps shows such outputs)`,
     );
   }
+  const activation = model.layers.at(-1)?.activation;
+  if (outputs[0] === 1 && activation !== undefined && activation !== 'sigmoid' && activation !== 'linear') {
+    throw new ConvlensError(
+      `predict: the model outputs one value per image with activation ${activation}, not a binary classifier's probability (sigmoid) or logit (linear)`,
+    );
+  }
   const classes = await classNames(modelPath, outputs[0] === 1 ? 2 : outputs[0]);
   return withStdout(async (print) => {
     let failed = 0;
@@ -40,7 +46,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
       let predictions: Prediction[];
       try {
         const { batch } = await modelInput('predict', model, path, options.pixels);
-        predictions = ranked(model.predict(batch).data, classes).slice(0, options.top);
+        predictions = ranked(model.predict(batch).data, classes, activation).slice(0, options.top);
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;
         failed++;
@@ -53,7 +59,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
           `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: p.score })) })}\n`,
         );
       } else {
-        const asPercent = probabilities(model);
+        const asPercent = outputs[0] === 1 || probabilities(model);
         const shown = predictions.map((p) => `${p.className} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`);
         print(`${path}: ${shown.join(', ')}\n`);
       }
@@ -62,9 +68,13 @@ export async function runPredict(modelPath: string, images: string[], options: P
   });
 }
 
-/** The classes, best first; a one-unit sigmoid output is Keras' binary classifier: P(class 1), so class 0 gets 1 − p. */
-function ranked(scores: Float32Array, classes: string[]): Prediction[] {
-  const values = scores.length === 1 ? [1 - scores[0], scores[0]] : Array.from(scores);
+/**
+ * The classes, best first. A one-unit output is Keras' binary classifier: P(class 1), so class 0
+ * gets 1 − p; without a sigmoid, the unit is its logit (Keras' from_logits), and p its sigmoid.
+ */
+function ranked(scores: Float32Array, classes: string[], activation: string | undefined): Prediction[] {
+  const p = activation === 'sigmoid' ? scores[0] : 1 / (1 + Math.exp(-scores[0]));
+  const values = scores.length === 1 ? [1 - p, p] : Array.from(scores);
   return values.map((score, i) => ({ className: classes[i] ?? String(i), score })).sort((a, b) => b.score - a.score);
 }
 

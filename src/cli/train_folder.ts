@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
@@ -17,6 +18,7 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { checkWritable, writeFileAtomic } from './files.js';
+import { fsReason } from './inputs.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 import { UsageError } from './usage.js';
 
@@ -96,6 +98,7 @@ export async function trainFolder(
     );
   }
   await checkWritable(options.out); // before minutes of training, not after
+  await checkModelFolder(join(options.out, 'model'));
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
   );
@@ -115,6 +118,8 @@ export async function trainFolder(
   const size = height * width * options.channels;
   const sample = new Tensor(validation.x.data.slice(0, size), [1, height, width, options.channels], 'float32');
   await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
+  // save replaces a folder that holds only a model: the previous run's class names go first
+  await rm(join(out, 'model', CLASSES_FILE), { force: true });
   await model.save(join(out, 'model'));
   await writeFileAtomic(join(out, 'model', CLASSES_FILE), `${JSON.stringify(classes)}\n`);
   const { accuracy } = model.evaluate(validation.x, validation.y!);
@@ -125,4 +130,18 @@ export async function trainFolder(
     `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history and the first layer's pictures to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
+}
+
+/** Fails before training if the model folder under --out holds files that save would refuse to replace. */
+async function checkModelFolder(dir: string): Promise<void> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new UsageError(`cannot write the model to ${dir}: ${fsReason(error)}`);
+  });
+  const foreign = names.filter((name) => name !== 'model.json' && name !== CLASSES_FILE && !name.endsWith('.bin'));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `cannot write the model to ${dir}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
+    );
+  }
 }

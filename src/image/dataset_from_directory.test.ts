@@ -193,6 +193,10 @@ describe('imageDatasetFromDirectory (Keras image_dataset_from_directory)', () =>
         'imageDatasetFromDirectory: with labels null there are no classes: leave labelMode and classNames out',
       ],
       [() => imageDatasetFromDirectory(42 as never), "imageDatasetFromDirectory: directory must be a folder's path, got 42"],
+      [
+        () => imageDatasetFromDirectory(three, { ...quiet, imageSize: [100_000, 100_000] }),
+        'imageDatasetFromDirectory: 3 images of 100000×100000×3 take 360 GB as float32, more than can be allocated: give a smaller imageSize, or fewer images',
+      ],
     ];
     for (const [call, message] of cases) {
       const error = await call().then(

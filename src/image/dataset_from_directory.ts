@@ -284,7 +284,7 @@ async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings
   const [height, width] = settings.imageSize;
   const channels = CHANNELS[settings.colorMode];
   const size = height * width * channels;
-  const x = new Float32Array(indices.length * size);
+  const x = allocate(indices.length, [height, width, channels]);
   for (const [n, i] of indices.entries()) x.set(await loadImage(fs, listing.paths[i], settings, channels), n * size);
   const filePaths = indices.map((i) => listing.paths[i]);
   const labels = indices.map((i) => listing.labels[i]);
@@ -294,6 +294,19 @@ async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings
     classNames: [...listing.classNames],
     filePaths,
   };
+}
+
+/** The batch's memory, or an error naming its size when there is not so much to give (a RangeError otherwise). */
+function allocate(count: number, shape: number[]): Float32Array {
+  try {
+    return new Float32Array(count * shape.reduce((a, b) => a * b, 1));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const gigabytes = Number(((count * shape.reduce((a, b) => a * b, 4)) / 1e9).toPrecision(3));
+    throw new ConvlensError(
+      `${OP}: ${count} images of ${shape.join('×')} take ${gigabytes} GB as float32, more than can be allocated: give a smaller imageSize, or fewer images`,
+    );
+  }
 }
 
 async function loadImage(fs: Fs, file: string, settings: Settings, channels: 1 | 3 | 4): Promise<ArrayLike<number>> {

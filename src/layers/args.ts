@@ -13,6 +13,24 @@ export function layerOptions<T>(className: string, args: T, keys: readonly strin
   return args;
 }
 
+/**
+ * A layer's options from Keras' shorthand and the options after it: `new RandomFlip('horizontal',
+ * { inputShape })` as Keras' `RandomFlip("horizontal", input_shape=...)`. `shorthand` says whether
+ * `args` is the value of `key` rather than an options object; anything after an options object,
+ * or after the shorthand but not an object, is refused (JavaScript would drop it silently).
+ */
+export function shorthandOptions<T>(className: string, key: string, args: unknown, more: unknown, shorthand: boolean): T {
+  if (more === undefined) return (shorthand ? { [key]: args } : args) as T;
+  const example = `new ${className}(${shorthand ? describeValue(args) : '...'}, { inputShape })`;
+  if (!shorthand || typeof more !== 'object' || more === null || Array.isArray(more)) {
+    throw new ConvlensError(
+      `${className}: give the ${key} first, then an options object (${example}), or one options object; got ${describeValue(more)} after ${shorthand ? `the ${key}` : 'an options object'}`,
+    );
+  }
+  if (key in more) throw new ConvlensError(`${className}: ${key} is given twice, first and in the options after it`);
+  return { ...more, [key]: args } as T;
+}
+
 /** Reads `n` or `[h, w]` as `[h, w]` of positive integers, or throws naming the layer and argument. */
 export function positivePair(where: string, key: string, value: unknown): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [];

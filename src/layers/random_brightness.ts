@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { factorRange, RANDOM_KEYS, RandomImageLayer, type RandomImageLayerArgs, valueRangeArg } from './random_image_layer.js';
 
 export interface RandomBrightnessLayerArgs extends RandomImageLayerArgs {
@@ -24,8 +24,14 @@ export class RandomBrightness extends RandomImageLayer {
   private passed: Uint8Array | undefined;
 
   /** `new RandomBrightness(0.2)`, or an options object. */
-  constructor(args: number | [number, number] | RandomBrightnessLayerArgs) {
-    const options = typeof args === 'number' || Array.isArray(args) ? { factor: args } : args;
+  constructor(args: number | [number, number] | RandomBrightnessLayerArgs, more?: Omit<RandomBrightnessLayerArgs, 'factor'>) {
+    const options = shorthandOptions<RandomBrightnessLayerArgs>(
+      'RandomBrightness',
+      'factor',
+      args,
+      more,
+      typeof args === 'number' || Array.isArray(args),
+    );
     super(
       'RandomBrightness',
       'random_brightness',

@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { factorRange, RANDOM_KEYS, RandomImageLayer, type RandomImageLayerArgs, valueRangeArg } from './random_image_layer.js';
 
 export interface RandomContrastLayerArgs extends RandomImageLayerArgs {
@@ -26,8 +26,14 @@ export class RandomContrast extends RandomImageLayer {
   private passed: Uint8Array | undefined;
 
   /** `new RandomContrast(0.1)`, or an options object. */
-  constructor(args: number | [number, number] | RandomContrastLayerArgs) {
-    const options = typeof args === 'number' || Array.isArray(args) ? { factor: args } : args;
+  constructor(args: number | [number, number] | RandomContrastLayerArgs, more?: Omit<RandomContrastLayerArgs, 'factor'>) {
+    const options = shorthandOptions<RandomContrastLayerArgs>(
+      'RandomContrast',
+      'factor',
+      args,
+      more,
+      typeof args === 'number' || Array.isArray(args),
+    );
     super(
       'RandomContrast',
       'random_contrast',

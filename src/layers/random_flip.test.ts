@@ -4,7 +4,7 @@ import { f32 } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { Random, setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { RandomFlip, resetNames, Sequential } from './index.js';
+import { RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomZoom, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -117,6 +117,34 @@ describe('RandomFlip', () => {
     expectConvlensError(
       () => new RandomFlip().apply(new Tensor(new Float32Array(12), [2, 3, 2], 'float32')),
       /apply takes a batch \[batch, height, width, channels\], got shape \[2, 3, 2\]/,
+    );
+  });
+});
+
+describe("the augmentation layers' shorthand with options after it", () => {
+  it("takes Keras' RandomFlip('horizontal', input_shape=...) as new RandomFlip('horizontal', { inputShape }), and refuses, not drops, anything else after it", () => {
+    const flip = new RandomFlip('horizontal', { inputShape: [8, 8, 3], seed: 4 });
+    expect([flip.mode, flip.getConfig().seed]).toEqual(['horizontal', 4]);
+    expect(new Sequential([flip]).outputShape).toEqual([8, 8, 3]);
+    expect(new RandomContrast(0.2, { valueRange: [0, 1] }).getConfig().value_range).toEqual([0, 1]);
+    expect(new RandomBrightness(0.2, { valueRange: [0, 1] }).getConfig().value_range).toEqual([0, 1]);
+    expect(new RandomRotation(0.1, { fillMode: 'nearest' }).getConfig().fill_mode).toBe('nearest');
+    expect(new RandomZoom(0.1, { widthFactor: 0.3 }).widthFactor).toBe(0.3);
+    expectConvlensError(
+      () => new RandomZoom(0.1, 0.2 as never),
+      'RandomZoom: give the heightFactor first, then an options object (new RandomZoom(0.1, { inputShape })), or one options object; got 0.2 after the heightFactor',
+    );
+    expectConvlensError(
+      () => new RandomFlip({ mode: 'vertical' }, { seed: 1 }),
+      /^RandomFlip: give the mode first, .* got \{ seed: 1 \} after an options object$/,
+    );
+    expectConvlensError(
+      () => new RandomFlip('vertical', { mode: 'horizontal' } as never),
+      'RandomFlip: mode is given twice, first and in the options after it',
+    );
+    expectConvlensError(
+      () => new RandomContrast(0.1, { sede: 1 } as never),
+      /^RandomContrast: unknown option 'sede' \(did you mean 'seed'\?\)$/,
     );
   });
 });

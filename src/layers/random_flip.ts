@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { choiceArg, RANDOM_KEYS, RandomImageLayer, type RandomImageLayerArgs } from './random_image_layer.js';
 
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
@@ -25,8 +25,8 @@ export class RandomFlip extends RandomImageLayer {
   private flips: Uint8Array | undefined;
 
   /** `new RandomFlip('horizontal')`, or an options object. */
-  constructor(args: FlipMode | RandomFlipLayerArgs = {}) {
-    const options = typeof args === 'string' ? { mode: args } : args;
+  constructor(args: FlipMode | RandomFlipLayerArgs = {}, more?: Omit<RandomFlipLayerArgs, 'mode'>) {
+    const options = shorthandOptions<RandomFlipLayerArgs>('RandomFlip', 'mode', args, more, typeof args === 'string');
     super('RandomFlip', 'random_flip', layerOptions('RandomFlip', options, ['mode', ...RANDOM_KEYS], { shorthand: 'a mode' }));
     this.mode = choiceArg(this.where, 'mode', options.mode ?? 'horizontal_and_vertical', FLIP_MODES);
   }

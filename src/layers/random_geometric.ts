@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import {
   FILL_MODES,
   type FillMode,
@@ -110,8 +110,14 @@ export class RandomRotation extends GeometricLayer {
   readonly factor: [number, number];
 
   /** `new RandomRotation(0.1)`, or an options object. */
-  constructor(args: number | [number, number] | RandomRotationLayerArgs) {
-    const options = typeof args === 'number' || Array.isArray(args) ? { factor: args } : args;
+  constructor(args: number | [number, number] | RandomRotationLayerArgs, more?: Omit<RandomRotationLayerArgs, 'factor'>) {
+    const options = shorthandOptions<RandomRotationLayerArgs>(
+      'RandomRotation',
+      'factor',
+      args,
+      more,
+      typeof args === 'number' || Array.isArray(args),
+    );
     super(
       'RandomRotation',
       'random_rotation',
@@ -208,8 +214,14 @@ export class RandomZoom extends GeometricLayer {
   private readonly widthRange: [number, number] | undefined;
 
   /** `new RandomZoom(0.2)`, or an options object. */
-  constructor(args: number | [number, number] | RandomZoomLayerArgs) {
-    const options = typeof args === 'number' || Array.isArray(args) ? { heightFactor: args } : args;
+  constructor(args: number | [number, number] | RandomZoomLayerArgs, more?: Omit<RandomZoomLayerArgs, 'heightFactor'>) {
+    const options = shorthandOptions<RandomZoomLayerArgs>(
+      'RandomZoom',
+      'heightFactor',
+      args,
+      more,
+      typeof args === 'number' || Array.isArray(args),
+    );
     super(
       'RandomZoom',
       'random_zoom',

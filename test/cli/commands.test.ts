@@ -17,12 +17,14 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
   it('every command has help with examples, exit 0', () => {
     const top = convlens(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist']) {
+    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist', 'show-maps', 'train', 'predict']) {
       expect(top.stdout).toContain(command);
       const run = convlens([command, '--help']);
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toContain('Examples:');
     }
+    // a default as it is written on the command line, not as the parsed value ([64,64])
+    expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[^]*\(default: 64x64\)/);
   });
 
   it('an unknown command is a usage error (exit 2) on stderr', () => {

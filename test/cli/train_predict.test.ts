@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode_image.js';
 import { encodePng } from '../../src/image/encode_png.js';
+import { Dense, Flatten, Sequential } from '../../src/layers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
@@ -83,6 +84,22 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
   });
 
+  it('trains again into the same --out, replacing the model and its classes.json; refuses, before training, a model folder holding other files', () => {
+    const out = join(dir, 'again');
+    const args = ['train', folder, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out];
+    expect(convlens(args).code).toBe(0);
+    const again = convlens(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
+    writeFileSync(join(out, 'model', 'notes.txt'), 'mine');
+    const refused = convlens(args);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      `convlens: cannot write the model to ${join(out, 'model')}: it holds files that are not part of a saved model (notes.txt)\n`,
+    ]);
+    expect(refused.stdout).toBe('');
+  });
+
   it('refuses a folder with one class, images too small for the network, and a split that leaves nothing to validate', () => {
     const one = join(dir, 'one-class');
     mkdirSync(join(one, 'only'), { recursive: true });
@@ -154,5 +171,24 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     // without classes.json, classes go by index
     rmSync(join(copy, 'classes.json'));
     expect(convlens(['predict', copy, join(folder, 'one', '0.png')]).stdout).toMatch(/: [012] [\d.]+%, [012] [\d.]+%, [012] [\d.]+%\n$/);
+  });
+
+  it('reads a one-unit output as a binary classifier: a sigmoid as P(class 1), a linear unit as its logit; refuses other activations', async () => {
+    const image = join(folder, 'one', '0.png');
+    const binary = async (activation: 'sigmoid' | 'linear' | 'relu') => {
+      const model = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 1, activation })]);
+      model.layers[1].setWeights([new Tensor(new Float32Array(4), [4, 1], 'float32'), new Tensor(Float32Array.of(2), [1], 'float32')]);
+      const out = join(dir, `binary-${activation}`);
+      await model.save(out);
+      return convlens(['predict', out, image]);
+    };
+    // the same logit, 2: σ(2) = 0.881 either way
+    expect((await binary('sigmoid')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
+    expect((await binary('linear')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
+    const relu = await binary('relu');
+    expect([relu.code, relu.stderr]).toEqual([
+      1,
+      "convlens: predict: the model outputs one value per image with activation relu, not a binary classifier's probability (sigmoid) or logit (linear)\n",
+    ]);
   });
 });
