@@ -24,7 +24,7 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
       expect(run.stdout, command).toContain('Examples:');
     }
     // a default as it is written on the command line, not as the parsed value ([64,64])
-    expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[^]*\(default: 64x64\)/);
+    expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[\s\S]*\(default: 64x64\)/);
   });
 
   it('an unknown command is a usage error (exit 2) on stderr', () => {
