@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
 import type { Functional } from '../layers/functional.js';
@@ -21,12 +23,20 @@ export type PixelRange = 'auto' | '0..1' | '0..255' | '-1..1';
 /** A saved model images go through: a Sequential, or a functional model that branches (ResNet's and Inception's blocks). */
 export type ImageModel = Sequential | Functional;
 
-/** The model as loadModel reads it, or, when it branches (which no Sequential computes), as loadFunctional does. */
+/**
+ * The model as loadModel reads it, or, when it branches (which no Sequential computes), as
+ * loadFunctional does. Given the --out folder of `convlens train` or `train-mnist`, it says where
+ * in it the model is.
+ */
 export async function openModel(modelPath: string): Promise<ImageModel> {
   try {
     return await loadModel(modelPath);
   } catch (error) {
     if (error instanceof BranchingModelError) return loadFunctional(modelPath);
+    const inner = join(modelPath, 'model');
+    if (error instanceof ConvlensError && existsSync(join(inner, 'model.json')) && !existsSync(join(modelPath, 'model.json'))) {
+      throw new ConvlensError(`${error.message}; the model of this training run is in ${inner}`);
+    }
     throw error;
   }
 }

@@ -19,6 +19,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
+import { errorLine } from './term.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 import { UsageError } from './usage.js';
 
@@ -91,6 +92,12 @@ export async function trainFolder(
   const total = training.x.shape[0] + validation.x.shape[0];
   if (classes.length < 2) {
     throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
+  }
+  const empty = classes.filter((_, k) => !training.y!.data.includes(k) && !validation.y!.data.includes(k));
+  if (empty.length > 0) {
+    // Keras keeps an empty subfolder as a class too; say so, since the model can never learn it
+    const which = `${empty.map((c) => `'${c}'`).join(', ')} in ${folder} ${empty.length === 1 ? 'has' : 'have'}`;
+    process.stderr.write(errorLine(`train: ${which} no images: a class the model cannot learn`));
   }
   if (validation.x.shape[0] === 0) {
     throw new UsageError(

@@ -2,7 +2,7 @@ import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface ActivationLayerArgs extends LayerArgs {
@@ -16,8 +16,8 @@ export class Activation extends Layer {
   /** The input, kept in training where the activation's gradient needs it (gelu, swish, mish, hard_sigmoid). */
   private input: Tensor<'float32'> | undefined;
 
-  constructor(args: ActivationIdentifier | ActivationLayerArgs) {
-    const options = typeof args === 'string' ? { activation: args } : args;
+  constructor(args: ActivationIdentifier | ActivationLayerArgs, more?: Omit<ActivationLayerArgs, 'activation'>) {
+    const options = shorthandOptions<ActivationLayerArgs>('Activation', 'activation', args, more, typeof args === 'string');
     super('Activation', 'activation', layerOptions('Activation', options, ['activation'], { shorthand: 'an activation name' }));
     if (options.activation === undefined)
       throw new ConvlensError(`Activation '${this.name}': an activation name is required (e.g. 'relu')`);

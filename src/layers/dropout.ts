@@ -2,7 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom, type Random } from '../tensor/random.js';
 import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface DropoutLayerArgs extends LayerArgs {
@@ -17,8 +17,8 @@ export abstract class MaskedDropout extends Layer {
   readonly rate: number;
   private mask: Float32Array | undefined;
 
-  protected constructor(className: string, defaultName: string, args: number | DropoutLayerArgs) {
-    const options = typeof args === 'number' ? { rate: args } : args;
+  protected constructor(className: string, defaultName: string, args: number | DropoutLayerArgs, more?: Omit<DropoutLayerArgs, 'rate'>) {
+    const options = shorthandOptions<DropoutLayerArgs>(className, 'rate', args, more, typeof args === 'number');
     super(className, defaultName, layerOptions(className, options, ['rate'], { shorthand: 'a rate' }));
     if (!(typeof options.rate === 'number' && options.rate >= 0 && options.rate < 1)) {
       throw new ConvlensError(`${className} '${this.name}': rate must be a number in [0, 1), got ${describeValue(options.rate)}`);
@@ -63,8 +63,8 @@ function times(values: Float32Array, mask: Float32Array): Float32Array {
  * rest by 1 / (1 − rate); at inference it passes values through.
  */
 export class Dropout extends MaskedDropout {
-  constructor(args: number | DropoutLayerArgs) {
-    super('Dropout', 'dropout', args);
+  constructor(args: number | DropoutLayerArgs, more?: Omit<DropoutLayerArgs, 'rate'>) {
+    super('Dropout', 'dropout', args, more);
   }
 
   protected drawMask(shape: readonly number[], keep: number, random: Random): Float32Array {

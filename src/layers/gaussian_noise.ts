@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface GaussianNoiseLayerArgs extends LayerArgs {
@@ -16,8 +16,8 @@ export interface GaussianNoiseLayerArgs extends LayerArgs {
 export class GaussianNoise extends Layer {
   readonly stddev: number;
 
-  constructor(args: number | GaussianNoiseLayerArgs) {
-    const options = typeof args === 'number' ? { stddev: args } : args;
+  constructor(args: number | GaussianNoiseLayerArgs, more?: Omit<GaussianNoiseLayerArgs, 'stddev'>) {
+    const options = shorthandOptions<GaussianNoiseLayerArgs>('GaussianNoise', 'stddev', args, more, typeof args === 'number');
     super('GaussianNoise', 'gaussian_noise', layerOptions('GaussianNoise', options, ['stddev'], { shorthand: 'a stddev' }));
     // Keras 3 also refuses a stddev above 1; tf.keras 2 and tfjs do not, and their files may have one
     if (!(typeof options.stddev === 'number' && options.stddev >= 0 && Number.isFinite(options.stddev))) {

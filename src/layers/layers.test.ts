@@ -8,7 +8,20 @@ import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, type Layer, MaxPool2D, resetNames, Sequential } from './index.js';
+import {
+  Activation,
+  AvgPool2D,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  GaussianNoise,
+  type Layer,
+  MaxPool2D,
+  resetNames,
+  Sequential,
+  SpatialDropout2D,
+} from './index.js';
 
 /** Builds the same single layer in tfjs-layers, gives it our weights and returns its output. */
 function tfLayerOutput(layer: tfl.layers.Layer, ours: Layer, x: Tensor): Float32Array {
@@ -206,6 +219,33 @@ describe('Keras defaults', () => {
       'dropout',
       'head',
     ]);
+  });
+
+  it("takes Keras' first positional argument, then the options (Dropout(0.5, name=...)); refuses what it would drop", () => {
+    const layers: Layer[] = [
+      new Dropout(0.25, { name: 'drop' }),
+      new SpatialDropout2D(0.25, { name: 'spatial' }),
+      new GaussianNoise(0.1, { name: 'noise' }),
+      new Activation('tanh', { name: 'act' }),
+      new MaxPool2D(3, { strides: 1, name: 'max' }),
+      new AvgPool2D([2, 1], { padding: 'same', name: 'avg' }),
+    ];
+    expect(layers.map((l) => l.name)).toEqual(['drop', 'spatial', 'noise', 'act', 'max', 'avg']);
+    expect([(layers[0] as Dropout).rate, (layers[4] as MaxPool2D).strides, (layers[5] as AvgPool2D).padding]).toEqual([
+      0.25,
+      [1, 1],
+      'same',
+    ]);
+    expectConvlensError(
+      () => new Dropout(0.5, 3 as never),
+      /^Dropout: give the rate first, then an options object .*got 3 after the rate$/,
+    );
+    expectConvlensError(() => new Dropout({ rate: 0.5 }, { name: 'x' }), /^Dropout: give the rate first, .*after an options object$/);
+    expectConvlensError(
+      () => new Activation('relu', { activation: 'tanh' } as never),
+      'Activation: activation is given twice, first and in the options after it',
+    );
+    expectConvlensError(() => new MaxPool2D(2, { stride: 1 } as never), "MaxPooling2D: unknown option 'stride' (did you mean 'strides'?)");
   });
 
   it('seeded initialisation is reproducible', () => {

@@ -4,7 +4,7 @@ import { ConvlensError } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad } from '../train/gradients.js';
-import { asLayerError, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { asLayerError, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface Pool2DLayerArgs extends LayerArgs {
@@ -23,9 +23,9 @@ type PoolKind = 'max' | 'avg';
 const KEYS = ['poolSize', 'strides', 'padding', 'dataFormat'];
 
 /** A pool size alone (Keras' `MaxPool2D(3)`) as the options it stands for; anything else must be an options object. */
-function poolOptions(className: string, args: number | [number, number] | Pool2DLayerArgs): Pool2DLayerArgs {
-  if (typeof args === 'number' || Array.isArray(args)) return { poolSize: args };
-  return layerOptions(className, args, KEYS, { shorthand: 'a pool size (n or [h, w])' });
+function poolOptions(className: string, args: number | [number, number] | Pool2DLayerArgs, more: unknown): Pool2DLayerArgs {
+  const options = shorthandOptions<Pool2DLayerArgs>(className, 'poolSize', args, more, typeof args === 'number' || Array.isArray(args));
+  return layerOptions(className, options, KEYS, { shorthand: 'a pool size (n or [h, w])' });
 }
 
 abstract class Pool2D extends Layer {
@@ -40,8 +40,9 @@ abstract class Pool2D extends Layer {
     defaultName: string,
     private readonly kind: PoolKind,
     args: number | [number, number] | Pool2DLayerArgs,
+    more?: Omit<Pool2DLayerArgs, 'poolSize'>,
   ) {
-    const options = poolOptions(className, args);
+    const options = poolOptions(className, args, more);
     super(className, defaultName, options);
     const where = `${className} '${this.name}'`;
     this.poolSize = positivePair(where, 'poolSize', options.poolSize ?? 2);
@@ -112,8 +113,8 @@ abstract class Pool2D extends Layer {
  * `new MaxPool2D({ poolSize: 3 })` (or `[3, 2]`).
  */
 export class MaxPool2D extends Pool2D {
-  constructor(args: number | [number, number] | Pool2DLayerArgs = {}) {
-    super('MaxPooling2D', 'max_pooling2d', 'max', args);
+  constructor(args: number | [number, number] | Pool2DLayerArgs = {}, more?: Omit<Pool2DLayerArgs, 'poolSize'>) {
+    super('MaxPooling2D', 'max_pooling2d', 'max', args, more);
   }
 }
 
@@ -122,7 +123,7 @@ export class MaxPool2D extends Pool2D {
  * pool size alone may stand for the options: `new AvgPool2D(3)` is `new AvgPool2D({ poolSize: 3 })`.
  */
 export class AvgPool2D extends Pool2D {
-  constructor(args: number | [number, number] | Pool2DLayerArgs = {}) {
-    super('AveragePooling2D', 'average_pooling2d', 'avg', args);
+  constructor(args: number | [number, number] | Pool2DLayerArgs = {}, more?: Omit<Pool2DLayerArgs, 'poolSize'>) {
+    super('AveragePooling2D', 'average_pooling2d', 'avg', args, more);
   }
 }

@@ -11,8 +11,8 @@ import { batchShapeText } from './layer.js';
 export class SpatialDropout2D extends MaskedDropout {
   protected override readonly exampleRank = 3;
 
-  constructor(args: number | DropoutLayerArgs) {
-    super('SpatialDropout2D', 'spatial_dropout2d', args);
+  constructor(args: number | DropoutLayerArgs, more?: Omit<DropoutLayerArgs, 'rate'>) {
+    super('SpatialDropout2D', 'spatial_dropout2d', args, more);
   }
 
   override computeOutputShape(inputShape: number[]): number[] {

@@ -100,6 +100,29 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(refused.stdout).toBe('');
   });
 
+  it('warns of a class subfolder without images (Keras keeps it as a class)', () => {
+    const withEmpty = join(dir, 'with-empty');
+    for (const name of ['one', 'zero']) {
+      mkdirSync(join(withEmpty, name), { recursive: true });
+      for (let k = 0; k < 10; k++) writeFileSync(join(withEmpty, name, `${k}.png`), readFileSync(join(folder, name, `${k}.png`)));
+    }
+    mkdirSync(join(withEmpty, 'nothing'));
+    const run = convlens([
+      'train',
+      withEmpty,
+      '--image-size',
+      '28x28',
+      '--channels',
+      '1',
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'empty-out'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`train: 'nothing' in ${withEmpty} has no images: a class the model cannot learn`);
+  });
+
   it('refuses a folder with one class, images too small for the network, and a split that leaves nothing to validate', () => {
     const one = join(dir, 'one-class');
     mkdirSync(join(one, 'only'), { recursive: true });
@@ -151,6 +174,12 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     }
     const text = convlens(['predict', join(dir, 'run', 'model'), images[0], '--top', '1']);
     expect(text.stdout).toMatch(new RegExp(`^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n$`));
+  });
+
+  it("given the training run's --out folder instead of its model folder, says where the model is", () => {
+    const run = convlens(['predict', join(dir, 'run'), join(folder, 'one', '0.png')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the model of this training run is in ${join(dir, 'run', 'model')}`);
   });
 
   it('reports an image it cannot read and goes on with the others (exit 1); refuses a classes.json that does not fit', () => {
