@@ -62,6 +62,10 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     );
     expect(trained.stdout).toContain('rescaling (Rescaling)');
     expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
+    // each class's share of its validation images, the counts adding up to the 24
+    const perClass = [...trained.stdout.matchAll(/^ {2}(one|seven|zero) +[\d.]+% \((\d+) of (\d+)\)$/gm)];
+    expect(perClass.map((m) => m[1])).toEqual(['one', 'seven', 'zero']);
+    expect(perClass.reduce((n, m) => n + Number(m[3]), 0)).toBe(24);
     const run = join(dir, 'run');
     expect(JSON.parse(readFileSync(join(run, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
     const history = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
@@ -80,6 +84,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(run.stdout).toMatch(
       /random_flip \(RandomFlip\)[\s\S]*random_rotation \(RandomRotation\)[\s\S]*random_contrast \(RandomContrast\)[\s\S]*rescaling \(Rescaling\)/,
     );
+    // the first validation image and seven augmented copies, each 28×28 drawn 4 times as large, 4 to a row
+    expect(pngSize(join(out, 'augmentation.png'))).toEqual([4 * 112 + 5 * 4, 2 * 112 + 3 * 4]);
     const maps = convlens(['show-maps', join(out, 'model'), join(folder, 'one', '0.png'), '--json']);
     expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
   });
