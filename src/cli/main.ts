@@ -142,6 +142,17 @@ async function training(run: () => Promise<{ stoppedBy?: NodeJS.Signals }>): Pro
   }
 }
 
+/** show-maps' and predict's --pixels: how an image's pixels are scaled for the model. */
+function pixelsOption(): Option {
+  return choicesAnyCase(
+    new Option(
+      '--pixels <range>',
+      'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
+    ),
+    ['auto', '0..1', '0..255', '-1..1'],
+  ).default('auto');
+}
+
 const printLine = (line: string) => process.stdout.write(`${line}\n`);
 
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
@@ -386,15 +397,7 @@ program
   .option('--offset <n>', 'the first map shown', wholeNumber('--offset'), 0)
   .option('--gamma <x>', 'gamma applied to each map before drawing', positiveNumber('--gamma'), 0.5)
   .option('--cmap <name>', 'colormap', 'magma')
-  .addOption(
-    choicesAnyCase(
-      new Option(
-        '--pixels <range>',
-        'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
-      ),
-      ['auto', '0..1', '0..255', '-1..1'],
-    ).default('auto'),
-  )
+  .addOption(pixelsOption())
   .option('--json', "the layer and each map's min, max and mean as JSON")
   .addHelpText(
     'after',
@@ -478,15 +481,7 @@ program
   .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
   .argument('<images...>', 'PNG or JPEG files (decoded with the channels the model takes, resized to its input)')
   .option('--top <n>', 'how many classes to show per image', positiveInteger('--top'), 3)
-  .addOption(
-    choicesAnyCase(
-      new Option(
-        '--pixels <range>',
-        'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
-      ),
-      ['auto', '0..1', '0..255', '-1..1'],
-    ).default('auto'),
-  )
+  .addOption(pixelsOption())
   .option('--json', 'one JSON object per image: its classes and scores, best first')
   .addHelpText(
     'after',
