@@ -82,6 +82,9 @@ export async function trainFolder(
   const [height, width] = options.imageSize;
   if (height < 8 || width < 8)
     throw new UsageError(`--image-size ${height}x${width}: the network pools three times, so images need 8×8 pixels at least`);
+  // before decoding every image and minutes of training, not after
+  await checkWritable(options.out);
+  await checkModelFolder(join(options.out, 'model'));
   setSeed(options.seed);
   const [training, validation] = await imageDatasetFromDirectory(folder, {
     imageSize: options.imageSize,
@@ -107,8 +110,6 @@ export async function trainFolder(
       `--validation-split ${options.validationSplit} of ${total} images leaves none for validation: give more images or a larger split`,
     );
   }
-  await checkWritable(options.out); // before minutes of training, not after
-  await checkModelFolder(join(options.out, 'model'));
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
   );

@@ -157,6 +157,10 @@ describe('imageDatasetFromDirectory (Keras image_dataset_from_directory)', () =>
         `imageDatasetFromDirectory: classNames 'd' are not subfolders of ${three} (it has 'a', 'b', 'c')`,
       ],
       [
+        () => imageDatasetFromDirectory(three, { ...quiet, classNames: ['a', 'b', 'a'] }),
+        "imageDatasetFromDirectory: classNames lists 'a' twice",
+      ],
+      [
         () => imageDatasetFromDirectory(broken, { ...quiet, imageSize: [4, 4] }),
         new RegExp(`^imageDatasetFromDirectory: ${join(broken, 'a', 'truncated.jpg')}: decode`),
       ],

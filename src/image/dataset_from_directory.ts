@@ -159,6 +159,9 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
   ) {
     throw new ConvlensError(`${OP}: classNames must be a list of subfolder names, got ${describeValue(classNames)}`);
   }
+  const twice = classNames?.find((c, i) => classNames.indexOf(c) !== i);
+  // each would be a class of its own, with the same images
+  if (twice !== undefined) throw new ConvlensError(`${OP}: classNames lists '${twice}' twice`);
   if (seed !== undefined) checkNumber(OP, 'seed', seed, { integer: true });
   if (validationSplit !== undefined) {
     if (!(typeof validationSplit === 'number' && validationSplit > 0 && validationSplit < 1)) {

@@ -235,12 +235,12 @@ export class Functional {
     }
   }
 
-  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   /** Keras' and tfjs' way to nest a model in another, which convlens does not do: throws, saying what to do instead. */
   apply(x: unknown): never {
     throw modelApplyError(`Functional '${this.name}'`, x);
   }
 
+  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
     return predictInBatches({ run: (batch) => this.run(batch, false), checkInputData: (data) => this.checkInputData(data) }, x, options);
   }

@@ -121,12 +121,12 @@ export class Sequential {
     return out;
   }
 
-  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   /** Keras' and tfjs' way to nest a model in another, which convlens does not do: throws, saying what to do instead. */
   apply(x: unknown): never {
     throw modelApplyError(`Sequential '${this.name}'`, x);
   }
 
+  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
   predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
     return predictInBatches(
       {

@@ -3,16 +3,12 @@ import type { Layer } from './layer.js';
 /** Where a symbolic tensor comes from: a model's input (`Input`), or a layer applied to others. */
 export type SymbolicSource = { input: true } | { layer: Layer; inputs: SymbolicTensor[] };
 
-let created = 0;
-
 /**
  * A placeholder for the batches a layer will see, as Keras' `KerasTensor` and tfjs'
  * `SymbolicTensor`: `Input` makes one, a layer's `apply` on one returns another, and
  * `layers.model({ inputs, outputs })` reads the graph they form. It holds a shape, no values.
  */
 export class SymbolicTensor {
-  /** Creation order: a tensor is always made after the ones it is computed from. */
-  readonly id = created++;
   readonly exampleShape: number[];
 
   constructor(

@@ -145,6 +145,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
       ],
       [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"'],
       [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`],
+      // --out is checked before the images are read
+      [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: '],
     ];
     for (const [args, message] of cases) {
       const run = convlens(args);
