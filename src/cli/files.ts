@@ -94,7 +94,14 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   }
   const temporary = join(dir, `.${uniqueSuffix()}.tmp`);
   try {
-    writeFileSync(temporary, data);
+    try {
+      writeFileSync(temporary, data);
+    } catch (error) {
+      // a folder made earlier in the process may have gone since (checkWritable removes its own)
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(temporary, data);
+    }
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

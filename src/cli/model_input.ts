@@ -20,6 +20,9 @@ import { fsReason } from './inputs.js';
  */
 export type PixelRange = 'auto' | '0..1' | '0..255' | '-1..1';
 
+/** The file beside model.json that names the model's classes, in the order of its outputs (`convlens train` writes it). */
+export const CLASSES_FILE = 'classes.json';
+
 /** A saved model images go through: a Sequential, or a functional model that branches (ResNet's and Inception's blocks). */
 export type ImageModel = Sequential | Functional;
 

@@ -3,10 +3,9 @@ import { dirname, join } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
-import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
+import { CLASSES_FILE, modelInput, openModel, type PixelRange } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { errorLine } from './term.js';
-import { CLASSES_FILE } from './train_folder.js';
 
 export interface PredictOptions {
   top: number;
@@ -59,7 +58,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
           `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: p.score })) })}\n`,
         );
       } else {
-        const asPercent = outputs[0] === 1 || probabilities(model);
+        const asPercent = outputs[0] === 1 || activation === 'softmax' || activation === 'sigmoid';
         const shown = predictions.map((p) => `${p.className} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`);
         print(`${path}: ${shown.join(', ')}\n`);
       }
@@ -73,16 +72,13 @@ export async function runPredict(modelPath: string, images: string[], options: P
  * gets 1 − p; without a sigmoid, the unit is its logit (Keras' from_logits), and p its sigmoid.
  */
 function ranked(scores: Float32Array, classes: string[], activation: string | undefined): Prediction[] {
-  const p = activation === 'sigmoid' ? scores[0] : 1 / (1 + Math.exp(-scores[0]));
-  const values = scores.length === 1 ? [1 - p, p] : Array.from(scores);
-  return values.map((score, i) => ({ className: classes[i] ?? String(i), score })).sort((a, b) => b.score - a.score);
+  const values = scores.length === 1 ? binary(activation === 'sigmoid' ? scores[0] : 1 / (1 + Math.exp(-scores[0]))) : Array.from(scores);
+  // NaN scores (a model gone wrong) last, rather than wherever the sort happens to leave them
+  const key = (v: number) => (Number.isNaN(v) ? Number.NEGATIVE_INFINITY : v);
+  return values.map((score, i) => ({ className: classes[i] ?? String(i), score })).sort((a, b) => key(b.score) - key(a.score));
 }
 
-/** Whether the model's outputs are probabilities (its last activation a softmax or sigmoid). */
-function probabilities(model: ImageModel): boolean {
-  const activation = model.layers.at(-1)?.activation;
-  return activation === 'softmax' || activation === 'sigmoid';
-}
+const binary = (p: number) => [1 - p, p];
 
 /** The `count` class names in classes.json beside model.json; none without the file. */
 async function classNames(modelPath: string, count: number): Promise<string[]> {

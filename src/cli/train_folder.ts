@@ -22,6 +22,7 @@ import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
+import { CLASSES_FILE } from './model_input.js';
 import { errorLine } from './term.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 import { UsageError } from './usage.js';
@@ -39,9 +40,6 @@ export interface TrainFolderOptions {
   out: string;
   log: (line: string) => void;
 }
-
-/** The file beside model.json that names the model's classes, in the order of its outputs. */
-export const CLASSES_FILE = 'classes.json';
 
 /**
  * The network `convlens train` fits: Keras' tutorial convnet, pixel values 0..255 scaled by its
