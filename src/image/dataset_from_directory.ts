@@ -56,7 +56,8 @@ interface Listing {
  * their labels. Files are found and ordered as Keras finds them (classes in alphanumeric order,
  * then each class's files by folder and name), shuffled with `seed` (convlens' generator, so not
  * Keras' order), and split as Keras splits: the last `floor(validationSplit × N)` files are the
- * validation subset. The whole subset is returned as tensors, ready for `fit(x, y)` (which
+ * validation subset (none when that is 0: the validation set is then empty, where Keras' slice
+ * `[-0:]` would give every file). The whole subset is returned as tensors, ready for `fit(x, y)` (which
  * batches and shuffles): mind the memory, N × height × width × channels × 4 bytes.
  */
 export async function imageDatasetFromDirectory(
