@@ -1,7 +1,8 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
+import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import {
@@ -127,10 +128,7 @@ export async function trainFolder(
   const size = height * width * options.channels;
   const sample = new Tensor(validation.x.data.slice(0, size), [1, height, width, options.channels], 'float32');
   await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
-  // save replaces a folder that holds only a model: the previous run's class names go first
-  await rm(join(out, 'model', CLASSES_FILE), { force: true });
-  await model.save(join(out, 'model'));
-  await writeFileAtomic(join(out, 'model', CLASSES_FILE), `${JSON.stringify(classes)}\n`);
+  await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
   const { accuracy } = model.evaluate(validation.x, validation.y!);
   log(
@@ -181,6 +179,35 @@ function augmentationPreview(model: Sequential, sample: Tensor<'float32'>): Uint
   const copies = Array.from({ length: 7 }, () => augmentation.reduce((t, layer) => layer.apply(t, true), sample));
   const scale = Math.max(1, Math.floor(128 / Math.max(height, width)));
   return encodePng(grid([sample, ...copies].map(asImage), { cols: 4, gap: 4, scale }));
+}
+
+/**
+ * The model and its class names, written as one: into a new folder beside `dir`, then swapped in
+ * for the previous run's (checkModelFolder made sure it holds nothing else), so a save that fails
+ * half-way leaves the previous model and its class names as they were.
+ */
+export async function saveClassifier(model: Sequential, classes: string[], dir: string): Promise<void> {
+  const fresh = `${dir}.new-${process.pid}`;
+  const previous = `${dir}.old-${process.pid}`;
+  let moved = false;
+  try {
+    await rm(fresh, { recursive: true, force: true }); // left by a run killed half-way
+    await model.save(fresh);
+    await writeFileAtomic(join(fresh, CLASSES_FILE), `${JSON.stringify(classes)}\n`);
+    moved = await rename(dir, previous).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    await rename(fresh, dir);
+  } catch (error) {
+    if (moved) await rename(previous, dir).catch(() => {});
+    await rm(fresh, { recursive: true, force: true });
+    throw error instanceof ConvlensError ? error : new ConvlensError(`cannot write the model to ${dir}: ${fsReason(error)}`);
+  }
+  if (moved) await rm(previous, { recursive: true, force: true });
 }
 
 /** Fails before training if the model folder under --out holds files that save would refuse to replace. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const again = convlens(args);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
+    // the new model was written beside the old one and swapped in: nothing else is left
+    expect(readdirSync(out).filter((f) => f.startsWith('model'))).toEqual(['model']);
+    expect(readdirSync(join(out, 'model')).sort()).toEqual(['classes.json', 'model.json', 'weights.bin']);
     writeFileSync(join(out, 'model', 'notes.txt'), 'mine');
     const refused = convlens(args);
     expect([refused.code, refused.stderr]).toEqual([
