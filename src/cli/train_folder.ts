@@ -130,19 +130,20 @@ export async function trainFolder(
   await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
   await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
-  const { accuracy } = model.evaluate(validation.x, validation.y!);
+  // one pass over the validation set for the overall and each class's accuracy
+  const { accuracy, lines } = perClassAccuracy(model, validation.x, validation.y!, classes);
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
-  for (const line of perClassAccuracy(model, validation.x, validation.y!, classes)) log(line);
+  for (const line of lines) log(line);
   log(
     `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
 }
 
-/** "  zero   95.0% (19 of 20)": each class's share of its validation images the model gets right. */
-function perClassAccuracy(model: Sequential, x: Tensor, y: Tensor, classes: string[]): string[] {
+/** The share of the validation images the model gets right, and per class: "  zero   95.0% (19 of 20)". */
+function perClassAccuracy(model: Sequential, x: Tensor, y: Tensor, classes: string[]): { accuracy: number; lines: string[] } {
   const scores = model.predict(x).data;
   const count = classes.length;
   const right = new Array<number>(count).fill(0);
@@ -154,11 +155,13 @@ function perClassAccuracy(model: Sequential, x: Tensor, y: Tensor, classes: stri
     if (row.indexOf(Math.max(...row)) === label) right[label]++;
   }
   const width = Math.max(...classes.map((c) => c.length));
-  return classes.map((c, k) =>
+  const accuracy = right.reduce((a, b) => a + b, 0) / y.size;
+  const lines = classes.map((c, k) =>
     seen[k] === 0
       ? `  ${c.padEnd(width)}  no validation images`
       : `  ${c.padEnd(width)}  ${((100 * right[k]) / seen[k]).toFixed(1).padStart(5)}% (${right[k]} of ${seen[k]})`,
   );
+  return { accuracy, lines };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
+import { activationGrad } from '../train/gradients.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
@@ -63,15 +64,13 @@ export class ReLU extends Layer {
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.input) throw new ConvlensError(`${this.name} (ReLU): backward needs a forward pass in training mode first`);
     if (!needInputGrad) return undefined;
+    // relu's gradient reads its output's sign, which is its input's
+    if (this.plain) return activationGrad('relu', this.input, dy);
     const x = this.input.data;
     const g = dy.data;
     const dx = this.buffer('dx', dy.size);
-    if (this.plain) {
-      for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : 0;
-    } else {
-      const derivative = this.elementDerivative();
-      for (let i = 0; i < g.length; i++) dx[i] = g[i] * derivative(x[i]);
-    }
+    const derivative = this.elementDerivative();
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * derivative(x[i]);
     return new Tensor(dx, dy.shape, 'float32');
   }
 
