@@ -42,6 +42,8 @@ describe('decodeImage', () => {
         'DEFAULT_PIXEL_LIMIT',
         'adjustGamma',
         'convertImageDtype',
+        'decodeBmp',
+        'decodeGif',
         'decodeImage',
         'decodeJpeg',
         'decodePng',
@@ -57,22 +59,32 @@ describe('decodeImage', () => {
   });
 
   it('names what unknown or unsupported bytes look like', () => {
-    expectConvlensError(() => decodeImage(new Uint8Array(0)), /^decodeImage: data is empty \(expected PNG or JPEG bytes\)$/);
+    expectConvlensError(() => decodeImage(new Uint8Array(0)), /^decodeImage: data is empty \(expected PNG, JPEG, GIF or BMP bytes\)$/);
     expectConvlensError(
-      () => decodeImage(new TextEncoder().encode('GIF89a......')),
-      /^decodeImage: data is GIF data \(it starts with 47 49 46 38 39 61 2e 2e …; expected PNG or JPEG bytes\)$/,
+      () => decodeImage(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ')),
+      /^decodeImage: data is WebP data \(it starts with 52 49 46 46 00 00 00 00 …; expected PNG, JPEG, GIF or BMP bytes\)$/,
     );
-    expectConvlensError(() => decodeImage(Uint8Array.from([0x42, 0x4d, 0, 0])), /data is BMP data/);
-    expectConvlensError(() => decodeImage(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ')), /data is WebP data/);
+    expectConvlensError(() => decodeImage(Uint8Array.from([0x49, 0x49, 0x2a, 0])), /data is TIFF data/);
     expectConvlensError(
       () => decodeImage(Uint8Array.from([1, 2, 3])),
-      /^decodeImage: data is not a known image format \(it starts with 01 02 03; expected PNG or JPEG bytes\)$/,
+      /^decodeImage: data is not a known image format \(it starts with 01 02 03; expected PNG, JPEG, GIF or BMP bytes\)$/,
     );
     expectConvlensError(
       () => decodeImage(new Uint16Array(4) as never),
-      /^decodeImage: data must be a Uint8Array or ArrayBuffer of PNG or JPEG bytes, got a Uint16Array of 4 elements$/,
+      /^decodeImage: data must be a Uint8Array or ArrayBuffer of PNG, JPEG, GIF or BMP bytes, got a Uint16Array of 4 elements$/,
     );
     expectConvlensError(() => decodeImage({} as never), /got \{\}$/);
+  });
+
+  it('sends GIF and BMP bytes to their decoders, whose errors name the format', () => {
+    expectConvlensError(
+      () => decodeImage(new TextEncoder().encode('GIF89a......')),
+      /^decodeImage: data is truncated: its 12 bytes end inside the GIF header$/,
+    );
+    expectConvlensError(
+      () => decodeImage(Uint8Array.from([0x42, 0x4d, 0, 0])),
+      /^decodeImage: data is truncated: 4 bytes end inside the BMP file header$/,
+    );
   });
 
   it('reports the truncated JPEG under its own name', () => {
@@ -104,8 +116,13 @@ describe('decodeImage', () => {
       }
     };
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), (bytes, asPng) => {
-        const header = asPng ? [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] : [0xff, 0xd8, 0xff];
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('png', 'jpeg', 'gif', 'bmp'), (bytes, format) => {
+        const header = {
+          png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+          jpeg: [0xff, 0xd8, 0xff],
+          gif: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61],
+          bmp: [0x42, 0x4d],
+        }[format];
         outcome(Uint8Array.from([...header, ...bytes]));
         outcome(bytes);
       }),

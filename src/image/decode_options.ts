@@ -7,11 +7,22 @@ export type DecodeChannels = 0 | 1 | 3 | 4;
 export interface DecodeOptions {
   /**
    * 0 (default) keeps the file's channels (a gray+alpha PNG gives 2, a palette PNG 3, or 4 if it
-   * has transparency; a JPEG 1 or 3), 1 converts to gray, 3 to RGB, 4 to RGBA.
+   * has transparency; a JPEG 1 or 3; a GIF 3; a BMP 1, 3 or 4), 1 converts to gray, 3 to RGB, 4
+   * to RGBA.
    */
   channels?: DecodeChannels;
   /** Largest width × height accepted for this call (default: the global limit, see setPixelLimit). */
   maxPixels?: number;
+}
+
+/** decodeImage's options: DecodeOptions and TensorFlow's `expand_animations`. */
+export interface DecodeImageOptions extends DecodeOptions {
+  /**
+   * For GIFs: true (default) gives all frames, `[frames, height, width, channels]` (also for a
+   * GIF of one frame), false the first frame `[height, width, channels]`. Other formats give
+   * `[height, width, channels]` either way.
+   */
+  expandAnimations?: boolean;
 }
 
 /** decodeJpeg's options: DecodeOptions and TensorFlow's `dct_method`. */
@@ -56,13 +67,13 @@ export function checkBytes(op: string, data: unknown, what: string): Uint8Array 
   return bytes;
 }
 
-export type ImageFormat = 'png' | 'jpeg';
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp';
 
 const SIGNATURES: { name: string; format?: ImageFormat; test: (b: Uint8Array) => boolean }[] = [
   { name: 'PNG', format: 'png', test: (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
   { name: 'JPEG', format: 'jpeg', test: (b) => startsWith(b, [0xff, 0xd8, 0xff]) },
-  { name: 'GIF', test: (b) => startsWith(b, [0x47, 0x49, 0x46, 0x38]) },
-  { name: 'BMP', test: (b) => startsWith(b, [0x42, 0x4d]) },
+  { name: 'GIF', format: 'gif', test: (b) => startsWith(b, [0x47, 0x49, 0x46, 0x38]) },
+  { name: 'BMP', format: 'bmp', test: (b) => startsWith(b, [0x42, 0x4d]) },
   { name: 'WebP', test: (b) => startsWith(b, [0x52, 0x49, 0x46, 0x46]) && startsWith(b.subarray(8), [0x57, 0x45, 0x42, 0x50]) },
   { name: 'TIFF', test: (b) => startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) },
   { name: 'ICO', test: (b) => startsWith(b, [0x00, 0x00, 0x01, 0x00]) },
@@ -73,7 +84,7 @@ function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((v, i) => bytes[i] === v);
 }
 
-/** The format the magic bytes announce: 'png', 'jpeg', the name of another known format, or undefined. */
+/** The format the magic bytes announce (as TensorFlow tells them apart): a decoded format, the name of another known one, or undefined. */
 export function sniffFormat(bytes: Uint8Array): { format?: ImageFormat; name?: string } {
   const match = SIGNATURES.find((s) => s.test(bytes));
   return match ? { format: match.format, name: match.name } : {};

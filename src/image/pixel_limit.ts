@@ -16,7 +16,7 @@ export function checkLimitValue(op: string, arg: string, value: unknown): number
 
 /**
  * Sets the largest image (width × height) the decoders accept, for every later call that does not
- * pass its own `maxPixels`. Guards against decompression bombs: a few bytes of PNG or JPEG can
+ * pass its own `maxPixels`. Guards against decompression bombs: a few bytes of an image file can
  * declare an image of many gigabytes. `Infinity` removes the limit. Returns the previous limit.
  */
 export function setPixelLimit(limit: number): number {
@@ -30,12 +30,16 @@ export function getPixelLimit(): number {
   return pixelLimit;
 }
 
-/** Throws before anything is allocated if a header declares more pixels than allowed. */
-export function checkPixelCount(op: string, width: number, height: number, maxPixels: number | undefined): void {
+/**
+ * Throws before anything is allocated if a header declares more pixels than allowed; `frames`
+ * (an animation's) count for as many images.
+ */
+export function checkPixelCount(op: string, width: number, height: number, maxPixels: number | undefined, frames = 1): void {
   const limit = maxPixels ?? pixelLimit;
-  const pixels = width * height;
+  const pixels = frames * width * height;
   if (pixels > limit) {
     const how = maxPixels === undefined ? 'set maxPixels or setPixelLimit to allow it' : 'raise maxPixels to allow it';
-    throw new ConvlensError(`${op}: image is ${height}×${width} = ${pixels} pixels, above the limit of ${limit} (${how})`);
+    const size = frames === 1 ? `${height}×${width}` : `${frames} frames of ${height}×${width}`;
+    throw new ConvlensError(`${op}: image is ${size} = ${pixels} pixels, above the limit of ${limit} (${how})`);
   }
 }
