@@ -68,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   });
   let gray: Tensor;
   try {
-    gray = image.decodeImage(bytes, { channels: 1 });
+    gray = image.decodeImage(bytes, { channels: 1, expandAnimations: false });
   } catch (error) {
     throw new UsageError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
   }

@@ -52,7 +52,7 @@ export interface ExtractSummary {
   written: number;
   skipped: number;
   failed: number;
-  /** Images in folders in formats convlens does not decode (GIF, WebP...), left out. */
+  /** Images in folders in formats convlens does not decode (WebP, TIFF...), left out. */
   ignored: number;
   seconds: number;
   imagesPerSecond: number;
@@ -217,13 +217,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
   let skipped = 0;
   let failed = 0;
   const failures: [string, string][] = [];
-  // images in folders in formats not decoded (GIF, WebP...): counted and named, not inputs
+  // images in folders in formats not decoded (WebP, TIFF...): counted and named, not inputs
   const ignored = { count: 0, formats: new Set<string>(), first: '', listed: [] as [string, string][] };
   const ignore = (item: InputUnread) => {
     ignored.count++;
     ignored.formats.add(item.format);
     ignored.first ||= item.path;
-    const reason = `${item.format} images are not read (PNG and JPEG are)`;
+    const reason = `${item.format} images are not read (PNG, JPEG, GIF and BMP are)`;
     if (ignored.listed.length < REPORT_FAILURES) ignored.listed.push([item.path, reason]);
     if (options.json) emit(`${JSON.stringify({ input: item.path, status: 'ignored', reason })}\n`);
   };
@@ -352,7 +352,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     const formats = [...ignored.formats].join(', ');
     const more = ignored.count > 1 ? ` and ${ignored.count - 1} more` : '';
     process.stderr.write(
-      `extract: left out ${ignored.count} image${ignored.count === 1 ? '' : 's'} in formats convlens does not read (${formats}; it reads PNG and JPEG): ${ignored.first}${more}\n`,
+      `extract: left out ${ignored.count} image${ignored.count === 1 ? '' : 's'} in formats convlens does not read (${formats}; it reads PNG, JPEG, GIF and BMP): ${ignored.first}${more}\n`,
     );
   }
   if (found === 0)

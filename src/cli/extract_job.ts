@@ -51,7 +51,7 @@ export type TaskResult =
   | { id: number; ok: false; error: string };
 
 function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
-  let img: Tensor = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels });
+  let img: Tensor = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels, expandAnimations: false });
   img = image.convertImageDtype(img, 'float32');
   if (config.resize) img = image.resize(img, config.resize);
   return img;

@@ -24,25 +24,23 @@ export interface InputProblem {
 }
 
 /** File extensions taken from folders and globs (a file named on the command line is always tried). */
-export const IMAGE_EXTENSIONS = /\.(png|jpe?g|jpe|jfif)$/i;
+export const IMAGE_EXTENSIONS = /\.(png|jpe?g|jpe|jfif|gif|bmp)$/i;
 
 /** Image formats a folder may hold that convlens does not decode, by extension: left out, and said so. */
 const UNREAD_FORMATS: [RegExp, string][] = [
-  [/\.gif$/i, 'GIF'],
   [/\.webp$/i, 'WebP'],
-  [/\.bmp$/i, 'BMP'],
   [/\.tiff?$/i, 'TIFF'],
   [/\.(heic|heif)$/i, 'HEIF'],
   [/\.avif$/i, 'AVIF'],
 ];
 
-/** The name of the image format of a file convlens does not decode (`x.gif` → GIF), by its extension. */
+/** The name of the image format of a file convlens does not decode (`x.webp` → WebP), by its extension. */
 export function unreadFormat(name: string): string | undefined {
   return UNREAD_FORMATS.find(([pattern]) => pattern.test(name))?.[1];
 }
 
 /**
- * An image in a folder that is in a format convlens does not decode (GIF, WebP...): not an input,
+ * An image in a folder that is in a format convlens does not decode (WebP, TIFF...): not an input,
  * but reported, so that a folder of them does not look like an empty one. Has its `name`, so that
  * only the shard of that name reports it.
  */
@@ -392,7 +390,7 @@ async function sourceOf(arg: string, index: number): Promise<Source> {
       accepts: (name) => IMAGE_EXTENSIONS.test(name),
       isFolder: true,
       maxDepth: Number.POSITIVE_INFINITY,
-      none: 'no PNG or JPEG files in this folder',
+      none: 'no PNG, JPEG, GIF or BMP files in this folder',
     };
   }
   // a device or a pipe (/dev/zero) would be read without end

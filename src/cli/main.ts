@@ -198,7 +198,7 @@ program
     'Run the lesson: the 6×6 worked example in the terminal, then every preset kernel on a sample image (feature maps, extraction figures, report.html)',
   )
   .option('-o, --out <dir>', 'folder for the PNG files and report.html', 'out')
-  .option('-i, --image <file>', 'PNG or JPEG to filter', SAMPLE_IMAGE)
+  .option('-i, --image <file>', 'PNG, JPEG, GIF (first frame) or BMP to filter', SAMPLE_IMAGE)
   .option('--cmap <name>', 'colormap for feature maps (d3-scale-chromatic name, _r reverses)', 'magma')
   .addHelpText('after', examples('convlens demo', 'convlens demo --image photo.jpg --out figures --cmap viridis'))
   .action(async (options: { out: string; image: string; cmap: string }) => {
@@ -221,7 +221,7 @@ program
   )
   .argument(
     '<inputs...>',
-    'image files, folders (searched recursively for .png/.jpg/.jpeg, any case) or quoted globs like "photos/**/*.jpg"',
+    'image files, folders (searched recursively for .png/.jpg/.jpeg/.gif/.bmp, any case) or quoted globs like "photos/**/*.jpg"',
   )
   .requiredOption('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
   .requiredOption('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
@@ -386,7 +386,7 @@ program
     "Run an image through a saved model (convlens', TensorFlow.js' or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
   )
   .argument('<model>', 'model.json, or the folder holding it')
-  .argument('<image>', 'PNG or JPEG (decoded with the channels the model takes, resized to its input)')
+  .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
   .option(
     '-l, --layer <name>',
     "the layer, by name or by index from 0 among convlens' layers, which leave out Keras' InputLayer (default: the first convolution)",
@@ -437,7 +437,7 @@ program
   .description(
     "Train a convnet on a folder whose subfolders are the classes (cats/, dogs/: read as Keras' image_dataset_from_directory reads them) and save the model, its class names and its pictures",
   )
-  .argument('<folder>', 'a folder with one subfolder of PNG or JPEG images per class')
+  .argument('<folder>', 'a folder with one subfolder of PNG, JPEG, GIF or BMP images per class')
   .addOption(
     new Option('--image-size <HxW>', 'every image is resized to this (bilinear, as tf.image.resize)')
       .argParser(sizeOption('--image-size'))
@@ -479,7 +479,7 @@ program
     "Classify images with a saved model (convlens train's, or a TensorFlow.js or converted Keras classifier): each image's best classes",
   )
   .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
-  .argument('<images...>', 'PNG or JPEG files (decoded with the channels the model takes, resized to its input)')
+  .argument('<images...>', 'PNG, JPEG, GIF (first frame) or BMP files (decoded with the channels the model takes, resized to its input)')
   .option('--top <n>', 'how many classes to show per image', positiveInteger('--top'), 3)
   .addOption(pixelsOption())
   .option('--json', 'one JSON object per image: its classes and scores, best first')

@@ -69,7 +69,7 @@ export async function modelInput(
   });
   let decoded: Tensor;
   try {
-    decoded = image.decodeImage(bytes, { channels });
+    decoded = image.decodeImage(bytes, { channels, expandAnimations: false });
   } catch (error) {
     // name the file, as extract does: the decoder only knows the bytes
     if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);

@@ -5,9 +5,8 @@ import { decodeImage } from './decode_image.js';
 import { type ResizeMethod, resize } from './resize.js';
 
 const OP = 'imageDatasetFromDirectory';
-/** Keras' allowed formats; convlens decodes the first three and refuses a folder holding the others. */
-const DECODED = ['.png', '.jpg', '.jpeg'];
-const NOT_DECODED = ['.bmp', '.gif'];
+/** Keras' allowed formats (its ALLOWLIST_FORMATS); other files are left out. */
+const DECODED = ['.bmp', '.gif', '.jpeg', '.jpg', '.png'];
 const CHANNELS = { grayscale: 1, rgb: 3, rgba: 4 } as const;
 
 export interface ImageDatasetOptions {
@@ -52,7 +51,7 @@ interface Listing {
 
 /**
  * Keras' `image_dataset_from_directory` for Node.js: the images of a folder whose subfolders are
- * the classes (`cats/`, `dogs/`), decoded (PNG, JPEG), resized as `tf.image.resize` does, with
+ * the classes (`cats/`, `dogs/`), decoded (PNG, JPEG, BMP, and a GIF's first frame), resized as `tf.image.resize` does, with
  * their labels. Files are found and ordered as Keras finds them (classes in alphanumeric order,
  * then each class's files by folder and name), shuffled with `seed` (convlens' generator, so not
  * Keras' order), and split as Keras splits: the last `floor(validationSplit × N)` files are the
@@ -275,11 +274,6 @@ async function imagesBelow(fs: Fs, path: Path, root: string, followLinks: boolea
   await walk(root);
   found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const images = found.flatMap(([dir, files]) => files.sort().map((f) => path.join(dir, f)));
-  const unread = images.find((f) => NOT_DECODED.includes(path.extname(f).toLowerCase()));
-  if (unread)
-    throw new ConvlensError(
-      `${OP}: ${unread}: ${path.extname(unread).slice(1).toUpperCase()} images are not read (PNG and JPEG are); move them out of the folder or convert them`,
-    );
   return images.filter((f) => DECODED.includes(path.extname(f).toLowerCase()));
 }
 
@@ -321,7 +315,9 @@ async function loadImage(fs: Fs, file: string, settings: Settings, channels: 1 |
     throw new ConvlensError(`${OP}: cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return resize(decodeImage(bytes, { channels }), settings.imageSize, { method: settings.interpolation }).data;
+    // a GIF's first frame, as Keras decodes with expand_animations=False
+    const decoded = decodeImage(bytes, { channels, expandAnimations: false });
+    return resize(decoded, settings.imageSize, { method: settings.interpolation }).data;
   } catch (error) {
     if (error instanceof ConvlensError) throw new ConvlensError(`${OP}: ${file}: ${error.message}`);
     throw error;

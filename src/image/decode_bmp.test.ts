@@ -1,44 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { bmp } from '../../test/helpers/image_files.js';
 import { ConvlensError } from '../errors.js';
 import { decodeBmp } from './decode_bmp.js';
 import { decodeImage } from './decode_image.js';
 import { rgbToGrayscale } from './rgb_to_grayscale.js';
-
-interface BmpSpec {
-  /** Rows top to bottom, each pixel as the bytes stored (B, G, R[, A], or one index). */
-  rows: number[][][];
-  bitsPerPixel: 8 | 24 | 32;
-  topDown?: boolean;
-  palette?: number[][];
-  infoSize?: number;
-  compression?: number;
-}
-
-/** A BMP laid out by hand per Microsoft's BITMAPFILEHEADER + BITMAPINFOHEADER (or a longer info header). */
-function bmp({ rows, bitsPerPixel, topDown = false, palette = [], infoSize = 40, compression = 0 }: BmpSpec): Uint8Array {
-  const width = rows[0].length;
-  const rowSize = Math.ceil((width * bitsPerPixel) / 32) * 4;
-  const offset = 14 + infoSize + 4 * palette.length;
-  const bytes = new Uint8Array(offset + rowSize * rows.length);
-  const view = new DataView(bytes.buffer);
-  bytes.set([0x42, 0x4d]);
-  view.setUint32(2, bytes.length, true);
-  view.setUint32(10, offset, true);
-  view.setUint32(14, infoSize, true);
-  view.setInt32(18, width, true);
-  view.setInt32(22, topDown ? -rows.length : rows.length, true);
-  view.setUint16(26, 1, true);
-  view.setUint16(28, bitsPerPixel, true);
-  view.setUint32(30, compression, true);
-  view.setUint32(46, palette.length, true);
-  for (const [i, [r, g, b]] of palette.entries()) bytes.set([b, g, r, 0], 14 + infoSize + 4 * i);
-  // rows are stored bottom-up unless the height is negative; padding bytes stay 0
-  const stored = topDown ? rows : [...rows].reverse();
-  for (const [y, row] of stored.entries()) bytes.set(row.flat(), offset + y * rowSize);
-  return bytes;
-}
 
 // 3 pixels a row: 9 bytes of BGR, padded to 12
 const BGR = [

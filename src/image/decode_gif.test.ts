@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { GifWriter } from 'omggif';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { gif, paint as paintIndices } from '../../test/helpers/image_files.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeGif } from './decode_gif.js';
@@ -11,35 +11,9 @@ import { decodeImage } from './decode_image.js';
 import { encodePng } from './encode_png.js';
 import { rgbToGrayscale } from './rgb_to_grayscale.js';
 
-interface Frame {
-  x?: number;
-  y?: number;
-  width: number;
-  height: number;
-  pixels: number[];
-  palette?: number[];
-  transparent?: number;
-  disposal?: number;
-}
-
-/** A GIF written by omggif's encoder (independent of convlens's decoder). */
-function gif(screen: [number, number], frames: Frame[], palette?: number[]): Uint8Array {
-  const buffer = new Uint8Array(1 << 16);
-  const writer = new GifWriter(buffer, screen[1], screen[0], palette ? { palette } : {});
-  for (const f of frames) {
-    writer.addFrame(f.x ?? 0, f.y ?? 0, f.width, f.height, f.pixels, {
-      palette: f.palette,
-      transparent: f.transparent,
-      disposal: f.disposal,
-    });
-  }
-  return buffer.slice(0, writer.end());
-}
-
 const PALETTE = [0xff0000, 0x00ff00, 0x0000ff, 0x102030];
-const rgbOf = (color: number) => [color >> 16, (color >> 8) & 255, color & 255];
-/** The RGB bytes of indices through a palette: what a GIF decoder must give. */
-const paint = (indices: number[], palette = PALETTE) => indices.flatMap((i) => rgbOf(palette[i]));
+const rgbOf = (color: number) => paint([0], [color]);
+const paint = (indices: number[], palette = PALETTE) => paintIndices(indices, palette);
 
 describe('decodeGif', () => {
   it('decodes a frame to the palette colours of its indices, [frames, height, width, 3]', () => {

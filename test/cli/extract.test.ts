@@ -18,6 +18,7 @@ import { decode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SETTINGS_FILE } from '../../src/cli/run_settings.js';
 import { image, kernels, tensor, viz } from '../../src/index.js';
+import { bmpOfRgb, gif } from '../helpers/image_files.js';
 import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -102,29 +103,57 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     }
   });
 
-  it('says which images of a folder it left out for their format (GIF, WebP...), in its summary, --json and the report; exit 0', () => {
+  it('extracts GIF (first frame) and BMP inputs among PNGs: the same maps as from the same pixels in PNG', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'in'));
     copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'camera.png'));
-    writeFileSync(join(dir, 'in', 'anim.gif'), 'GIF89a');
+    // 24×20 images of known pixels, each also written as a PNG to compare with
+    const [height, width] = [20, 24];
+    const indices = Array.from({ length: height * width }, (_, i) => (((i % width) >> 2) % 4) ^ ((i / width / 5) & 3));
+    const palette = [0x000000, 0xff8000, 0x3060c0, 0xffffff];
+    const frames = [
+      { width, height, pixels: indices },
+      { width, height, pixels: indices.map(() => 0) },
+    ];
+    const rgb = Uint8Array.from(indices.flatMap((i) => [palette[i] >> 16, (palette[i] >> 8) & 255, palette[i] & 255]));
+    const asPng = (pixels: Uint8Array) => image.encodePng(tensor(pixels, [height, width, 3], 'uint8'));
+    writeFileSync(join(dir, 'in', 'anim.gif'), gif([height, width], frames, palette));
+    writeFileSync(join(dir, 'in', 'anim-frame0.png'), asPng(rgb));
+    const noise = Uint8Array.from({ length: height * width * 3 }, (_, i) => (i * 37) % 251);
+    writeFileSync(join(dir, 'in', 'scan.BMP'), bmpOfRgb(noise, height, width));
+    writeFileSync(join(dir, 'in', 'scan-same.png'), asPng(noise));
+    const run = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/extract: 5 inputs: 5 written/);
+    expect(run.stderr).not.toContain('left out');
+    expect(outputsIn(join(dir, 'o')).sort()).toEqual(['anim-frame0.png', 'anim.png', 'camera.png', 'scan-same.png', 'scan.png']);
+    expect(readFileSync(join(dir, 'o', 'anim.png')).equals(readFileSync(join(dir, 'o', 'anim-frame0.png')))).toBe(true);
+    expect(readFileSync(join(dir, 'o', 'scan.png')).equals(readFileSync(join(dir, 'o', 'scan-same.png')))).toBe(true);
+  });
+
+  it('says which images of a folder it left out for their format (WebP, TIFF...), in its summary, --json and the report; exit 0', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+    copyFileSync(join(IMAGES, 'camera.png'), join(dir, 'in', 'camera.png'));
+    writeFileSync(join(dir, 'in', 'scan.tiff'), 'II*');
     writeFileSync(join(dir, 'in', 'photo.webp'), 'RIFF');
     const run = convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(
-      `extract: left out 2 images in formats convlens does not read (GIF, WebP; it reads PNG and JPEG): ${join('in', 'anim.gif')} and 1 more`,
+      `extract: left out 2 images in formats convlens does not read (WebP, TIFF; it reads PNG, JPEG, GIF and BMP): ${join('in', 'photo.webp')} and 1 more`,
     );
     expect(run.stderr).toMatch(/extract: 1 input: 1 written/);
     const json = jsonLines(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o2', '--json'], { cwd: dir }).stdout);
     expect(json.filter((l) => l.status === 'ignored')).toEqual([
-      { input: join('in', 'anim.gif'), status: 'ignored', reason: 'GIF images are not read (PNG and JPEG are)' },
-      { input: join('in', 'photo.webp'), status: 'ignored', reason: 'WebP images are not read (PNG and JPEG are)' },
+      { input: join('in', 'photo.webp'), status: 'ignored', reason: 'WebP images are not read (PNG, JPEG, GIF and BMP are)' },
+      { input: join('in', 'scan.tiff'), status: 'ignored', reason: 'TIFF images are not read (PNG, JPEG, GIF and BMP are)' },
     ]);
     expect(json.at(-1)?.summary).toMatchObject({ found: 1, written: 1, failed: 0, ignored: 2 });
     // and in the report, which is the run's record
     expect(convlens(['extract', 'in', '--kernel', 'edge', '--out', 'o3', '--report'], { cwd: dir }).code).toBe(0);
     const page = readFileSync(join(dir, 'o3', 'report.html'), 'utf8');
     expect(page).toContain('Left out for their format');
-    expect(page).toContain(`<td>${join('in', 'photo.webp')}</td><td>WebP images are not read (PNG and JPEG are)</td>`);
+    expect(page).toContain(`<td>${join('in', 'photo.webp')}</td><td>WebP images are not read (PNG, JPEG, GIF and BMP are)</td>`);
   });
 
   it('all good inputs exit 0; files named explicitly and missing ones', () => {

@@ -197,7 +197,7 @@ describe('listInputs: output names', () => {
     files(dir, ['empty/notes.txt']);
     expect(show(await list(['nope.png', 'empty', 'empty/*.png'], dir))).toEqual([
       'nope.png: no such file or directory',
-      'empty: no PNG or JPEG files in this folder',
+      'empty: no PNG, JPEG, GIF or BMP files in this folder',
       'empty/*.png: no files match this pattern',
     ]);
   });
@@ -222,7 +222,7 @@ describe('listInputs: an output file that would take a subfolder output folder n
 });
 
 describe('listInputs: images in formats convlens does not read', () => {
-  it("a folder's GIF, WebP, BMP, TIFF, HEIF and AVIF files are named as not read; other files and globs' matches are not", async () => {
+  it("a folder's WebP, TIFF, HEIF and AVIF files are named as not read (its GIF and BMP files are inputs); other files and globs' matches are not", async () => {
     const dir = tempDir();
     files(dir, [
       'in/a.png',
@@ -236,18 +236,21 @@ describe('listInputs: images in formats convlens does not read', () => {
       'in/.h.gif',
     ]);
     expect(show(await list(['in'], dir))).toEqual([
-      'in/b.GIF: not read (GIF)',
       'in/c.webp: not read (WebP)',
       'in/f.heic: not read (HEIF)',
       'in/g.avif: not read (AVIF)',
       'in/a.png → a',
-      'in/sub/d.bmp: not read (BMP)',
+      'in/b.GIF → b',
       'in/sub/e.tif: not read (TIFF)',
+      'in/sub/d.bmp → sub/d',
     ]);
-    // a glob's pattern says what it wants: a matching GIF is an input (that will fail to decode, saying why)
-    expect(show(await list(['in/*.GIF'], dir))).toEqual(['in/b.GIF → b']);
-    // a folder with no PNG or JPEG is still reported as such
-    files(dir, ['gifs/x.gif']);
-    expect(show(await list(['gifs'], dir))).toEqual(['gifs/x.gif: not read (GIF)', 'gifs: no PNG or JPEG files in this folder']);
+    // a glob's pattern says what it wants: a matching WebP is an input (that will fail to decode, saying why)
+    expect(show(await list(['in/*.webp'], dir))).toEqual(['in/c.webp → c']);
+    // a folder with no image convlens reads is still reported as such
+    files(dir, ['webps/x.webp']);
+    expect(show(await list(['webps'], dir))).toEqual([
+      'webps/x.webp: not read (WebP)',
+      'webps: no PNG, JPEG, GIF or BMP files in this folder',
+    ]);
   });
 });

@@ -170,7 +170,7 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const undecodable = convlens(['show-maps', join(dir, 'tiny'), notImage]);
     expect(undecodable.code).toBe(1);
     expect(undecodable.stderr).toBe(
-      `convlens: ${notImage}: decodeImage: data is not a known image format (it starts with 68 65 6c 6c 6f 0a; expected PNG or JPEG bytes)\n`,
+      `convlens: ${notImage}: decodeImage: data is not a known image format (it starts with 68 65 6c 6c 6f 0a; expected PNG, JPEG, GIF or BMP bytes)\n`,
     );
     const folder = convlens(['show-maps', dir, camera]);
     expect(folder.code).toBe(1);

@@ -18,6 +18,7 @@ import { crc32 } from '../../src/image/checksums.js';
 import { encodePng } from '../../src/image/index.js';
 import { Tensor } from '../../src/tensor/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
+import { bmpOfRgb, gif } from '../helpers/image_files.js';
 
 declare global {
   interface Window {
@@ -350,7 +351,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption('edge');
   });
 
-  it('opens PNG and JPEG files from the file input and from a drop', async () => {
+  it('opens PNG, JPEG, GIF and BMP files from the file input and from a drop', async () => {
     await page.getByLabel('Open image').setInputFiles(join(repo, 'assets', 'images', 'chelsea.png'));
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^451x300:/);
     expect(await page.locator('#cap-input').textContent()).toContain('chelsea.png');
@@ -358,6 +359,15 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await page.getByLabel('Open image').setInputFiles(join(repo, 'assets', 'images', 'rocket.jpg'));
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^640x427:/);
     await expect.poll(() => canvasHash(page, 'Filter')).toMatch(/^640x427:/);
+    // a GIF shows its first frame; a BMP as it is
+    const frames = [0, 1].map((i) => ({ width: 30, height: 20, pixels: new Array(600).fill(i) }));
+    const anim = Buffer.from(gif([20, 30], frames, [0x000000, 0xffffff]));
+    await page.getByLabel('Open image').setInputFiles({ name: 'anim.gif', mimeType: 'image/gif', buffer: anim });
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^30x20:/);
+    const scan = Buffer.from(bmpOfRgb(new Uint8Array(10 * 40 * 3).fill(200), 10, 40));
+    await page.getByLabel('Open image').setInputFiles({ name: 'scan.bmp', mimeType: 'image/bmp', buffer: scan });
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^40x10:/);
+    expect(await page.locator('#cap-input').textContent()).toContain('scan.bmp');
 
     // A large image is shrunk to 800 pixels on its longest side before filtering.
     const big = new Uint8Array(1000 * 2000);
@@ -447,7 +457,7 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
         .poll(() => alert.textContent())
         .toMatch(
           new RegExp(
-            `“${file.name.replace('.', '\\.')}” could not be opened as a PNG or JPEG image: (data is truncated|data is not a known image format)`,
+            `“${file.name.replace('.', '\\.')}” could not be opened as a PNG, JPEG, GIF or BMP image: (data is truncated|data is not a known image format)`,
           ),
         );
     }

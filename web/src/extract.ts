@@ -194,7 +194,7 @@ export class ExtractSection {
         error instanceof ConvlensError
           ? error.message.replace(/^\w+: /, '').replace(/ \(set maxPixels or setPixelLimit to allow it\)/, '')
           : `unexpected error: ${describeError(error)}`;
-      this.imageError.textContent = `“${name}” could not be opened as a PNG or JPEG image: ${reason}.`;
+      this.imageError.textContent = `“${name}” could not be opened as a PNG, JPEG, GIF or BMP image: ${reason}.`;
       return;
     }
     if (source === 'file') this.userImage = loaded;
