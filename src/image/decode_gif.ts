@@ -53,8 +53,13 @@ export function decodeGifBytes(
   expandAnimations: boolean,
 ): Tensor<'uint8'> {
   const frames = readGifFrames(op, bytes);
-  const width = Math.max(...frames.map((f) => f.width));
-  const height = Math.max(...frames.map((f) => f.height));
+  // a loop, not Math.max(...): a GIF may hold more frames than a call takes arguments
+  let width = 0;
+  let height = 0;
+  for (const frame of frames) {
+    width = Math.max(width, frame.width);
+    height = Math.max(height, frame.height);
+  }
   const count = expandAnimations ? frames.length : 1;
   checkPixelCount(op, width, height, maxPixels, count);
   let rgb: Uint8Array;

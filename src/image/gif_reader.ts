@@ -126,6 +126,11 @@ class Reader {
 }
 
 const MAX_CODES = 4096;
+// the code table (each code: its prefix code and last index) and the stack a code's string is
+// read into backwards; shared by every call, which never nest, so as not to allocate them per frame
+const prefix = new Uint16Array(MAX_CODES);
+const suffix = new Uint8Array(MAX_CODES);
+const stack = new Uint8Array(MAX_CODES + 1);
 
 /**
  * A frame's colour indices, row by row (interlaced frames put in order): the GIF variant of LZW,
@@ -142,9 +147,6 @@ export function decodeGifIndices(op: string, bytes: Uint8Array, frame: GifFrame,
   }
   const clear = 1 << minCodeSize;
   const end = clear + 1;
-  const prefix = new Uint16Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
-  const stack = new Uint8Array(MAX_CODES + 1);
   let size = minCodeSize + 1;
   let next = end + 1;
   let previous = -1;
