@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
-import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
+import { imageDatasetFromDirectory, indexDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import {
   Conv2D,
@@ -85,30 +85,32 @@ export async function trainFolder(
   await checkWritable(options.out);
   await checkModelFolder(join(options.out, 'model'));
   setSeed(options.seed);
-  const [training, validation] = await imageDatasetFromDirectory(folder, {
+  const datasetOptions = {
     imageSize: options.imageSize,
     colorMode: options.channels === 1 ? 'grayscale' : 'rgb',
     validationSplit: options.validationSplit,
     subset: 'both',
     seed: options.seed,
     verbose: false,
-  });
-  const classes = training.classNames;
-  const total = training.x.shape[0] + validation.x.shape[0];
+  } as const;
+  // the folder's classes and counts checked from its listing, before any image is decoded
+  const { classNames: classes, labels } = await indexDirectory(folder, datasetOptions);
+  const total = labels.length;
   if (classes.length < 2) {
     throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
   }
-  const empty = classes.filter((_, k) => !training.y!.data.includes(k) && !validation.y!.data.includes(k));
+  if (Math.floor(options.validationSplit * total) === 0) {
+    throw new UsageError(
+      `--validation-split ${options.validationSplit} of ${total} images leaves none for validation: give more images or a larger split`,
+    );
+  }
+  const empty = classes.filter((_, k) => !labels.includes(k));
   if (empty.length > 0) {
     // Keras keeps an empty subfolder as a class too; say so, since the model can never learn it
     const which = `${empty.map((c) => `'${c}'`).join(', ')} in ${folder} ${empty.length === 1 ? 'has' : 'have'}`;
     process.stderr.write(errorLine(`train: ${which} no images: a class the model cannot learn`));
   }
-  if (validation.x.shape[0] === 0) {
-    throw new UsageError(
-      `--validation-split ${options.validationSplit} of ${total} images leaves none for validation: give more images or a larger split`,
-    );
-  }
+  const [training, validation] = await imageDatasetFromDirectory(folder, datasetOptions);
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
   );

@@ -8,7 +8,7 @@ import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { imageDatasetFromDirectory } from './dataset_from_directory.js';
+import { imageDatasetFromDirectory, indexDirectory } from './dataset_from_directory.js';
 import { decodeImage } from './decode_image.js';
 import { encodePng } from './encode_png.js';
 
@@ -67,6 +67,9 @@ describe('imageDatasetFromDirectory (Keras image_dataset_from_directory)', () =>
     expect(data.x.shape).toEqual([5, 8, 8, 3]);
     expect(data.y?.dtype).toBe('int32');
     expect(Array.from(data.y!.data)).toEqual([0, 0, 0, 1, 1]);
+    // the same listing without decoding (Keras' index_directory), for checks before the slow part
+    const index = await indexDirectory(dir, { imageSize: [8, 8] });
+    expect(index).toEqual({ filePaths: data.filePaths, labels: [0, 0, 0, 1, 1], classNames: ['a', 'b'] });
   });
 
   it('gives the pixels tf.image.resize gives (bilinear or nearest, half-pixel centres) in 0..255, in each colour mode', async () => {

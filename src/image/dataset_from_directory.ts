@@ -74,11 +74,6 @@ export async function imageDatasetFromDirectory(
   const settings = resolveOptions(directory, options);
   const { fs, path } = await nodeModules();
   const listing = await listImages(fs, path, directory, settings);
-  if (listing.paths.length === 0) {
-    throw new ConvlensError(
-      `${OP}: no images found in ${directory} (it reads ${DECODED.join(', ')} files${settings.labels === 'inferred' ? ' in its subfolders, one per class' : ''})`,
-    );
-  }
   if (settings.labelMode === 'binary' && listing.classNames.length !== 2) {
     throw new ConvlensError(
       `${OP}: labelMode 'binary' needs exactly 2 classes, found ${listing.classNames.length} (${listing.classNames.join(', ')})`,
@@ -102,6 +97,20 @@ export async function imageDatasetFromDirectory(
   const chosen = subset === 'training' ? training : validation;
   say(`Using ${chosen.length} files for ${subset}.`);
   return load(chosen);
+}
+
+/**
+ * The files `imageDatasetFromDirectory` reads with these options and their classes, in its order
+ * before shuffling (Keras' `index_directory`), none decoded: what a caller checks before the slow part.
+ */
+export async function indexDirectory(
+  directory: string,
+  options: ImageDatasetOptions = {},
+): Promise<{ filePaths: string[]; labels: number[]; classNames: string[] }> {
+  const settings = resolveOptions(directory, options);
+  const { fs, path } = await nodeModules();
+  const { paths, labels, classNames } = await listImages(fs, path, directory, settings);
+  return { filePaths: paths, labels, classNames };
 }
 
 type Settings = Required<Pick<ImageDatasetOptions, 'colorMode' | 'imageSize' | 'shuffle' | 'interpolation' | 'followLinks' | 'verbose'>> &
@@ -204,8 +213,18 @@ async function nodeModules() {
 type Fs = Awaited<ReturnType<typeof nodeModules>>['fs'];
 type Path = Awaited<ReturnType<typeof nodeModules>>['path'];
 
-/** The image files and their class indices, in Keras' order. */
+/** The image files and their class indices, in Keras' order; throws when there is none. */
 async function listImages(fs: Fs, path: Path, directory: string, settings: Settings): Promise<Listing> {
+  const listing = await findImages(fs, path, directory, settings);
+  if (listing.paths.length === 0) {
+    throw new ConvlensError(
+      `${OP}: no images found in ${directory} (it reads ${DECODED.join(', ')} files${settings.labels === 'inferred' ? ' in its subfolders, one per class' : ''})`,
+    );
+  }
+  return listing;
+}
+
+async function findImages(fs: Fs, path: Path, directory: string, settings: Settings): Promise<Listing> {
   const entries = await readFolder(fs, directory);
   if (settings.labels === null) {
     const paths = await imagesBelow(fs, path, directory, settings.followLinks);

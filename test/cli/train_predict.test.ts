@@ -136,6 +136,13 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const one = join(dir, 'one-class');
     mkdirSync(join(one, 'only'), { recursive: true });
     writeFileSync(join(one, 'only', 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    // these are refused from the folder's listing, before any image is decoded (a broken one included)
+    writeFileSync(join(one, 'only', 'broken.png'), 'not a PNG');
+    const few = join(dir, 'two-images');
+    mkdirSync(join(few, 'a'), { recursive: true });
+    mkdirSync(join(few, 'b'), { recursive: true });
+    writeFileSync(join(few, 'a', '0.png'), readFileSync(join(folder, 'one', '0.png')));
+    writeFileSync(join(few, 'b', 'broken.png'), 'not a PNG');
     const cases: [string[], string][] = [
       [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`],
       [
@@ -146,6 +153,7 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
         ['train', folder, '--validation-split', '0.001', '--out', join(dir, 'x')],
         '--validation-split 0.001 of 120 images leaves none for validation',
       ],
+      [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation'],
       [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"'],
       [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`],
       // --out is checked before the images are read
