@@ -92,18 +92,12 @@ export class BatchNormalization extends Layer {
     const out = this.buffer('out', x.size);
     // a frozen layer runs as at inference, even in fit, as Keras 3 runs it (fine-tuning keeps its statistics)
     const batchStatistics = training && this.trainable && rows > 0;
-    const { mean, variance } = batchStatistics ? batchMoments(x.data, rows, channels) : this.moving();
+    const { mean, variance } = batchStatistics ? batchMoments(x.data, channels) : this.moving();
     const inverseStd = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + this.epsilon));
     const normalized = batchStatistics ? this.buffer('normalized', x.size) : undefined;
-    for (let c = 0; c < channels; c++) {
-      const g = this.gamma ? this.gamma.value[c] : 1;
-      const b = this.beta ? this.beta.value[c] : 0;
-      for (let i = c; i < x.size; i += channels) {
-        const n = (x.data[i] - mean[c]) * inverseStd[c];
-        if (normalized) normalized[i] = n;
-        out[i] = n * g + b;
-      }
-    }
+    const gamma = this.gamma?.value ?? new Float32Array(channels).fill(1);
+    const beta = this.beta?.value ?? new Float32Array(channels);
+    normalize(x.data, mean, inverseStd, gamma, beta, out, normalized);
     if (batchStatistics) {
       const [mm, mv] = [this.movingMean!.value, this.movingVariance!.value];
       for (let c = 0; c < channels; c++) {
@@ -122,37 +116,36 @@ export class BatchNormalization extends Layer {
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (BatchNormalization): backward needs a forward pass in training mode first`);
     const { normalized, inverseStd } = this.cache;
-    if (!normalized) return needInputGrad ? this.frozenInputGrad(dy, inverseStd) : undefined;
-    const channels = dy.shape[dy.rank - 1];
+    // γ/σ per channel: a frozen layer is this fixed scale, dx = dy·γ/σ
+    const inputScale = Float64Array.from(inverseStd, (s, c) => (this.gamma ? this.gamma.value[c] : 1) * s);
+    if (!normalized) return needInputGrad ? this.scaled(dy, inputScale) : undefined;
+    const channels = inverseStd.length;
     const rows = dy.size / channels;
     // dβ = Σ dy, dγ = Σ dy·x̂ over the batch (and the positions), per channel
-    const sumDy = new Float64Array(channels);
-    const sumDyX = new Float64Array(channels);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      sumDy[c] += dy.data[i];
-      sumDyX[c] += dy.data[i] * normalized[i];
-    }
-    if (this.gamma) for (let c = 0; c < channels; c++) this.gamma.grad[c] = sumDyX[c];
-    if (this.beta) for (let c = 0; c < channels; c++) this.beta.grad[c] = sumDy[c];
+    const { sumDy, sumDyX } = gradientSums(dy.data, normalized, channels);
+    this.gamma?.grad.set(sumDyX);
+    this.beta?.grad.set(sumDy);
     if (!needInputGrad) return undefined;
     // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x too
+    const meanDy = sumDy.map((s) => s / rows);
+    const meanDyX = sumDyX.map((s) => s / rows);
     const dx = this.buffer('dx', dy.size);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      const g = this.gamma ? this.gamma.value[c] : 1;
-      dx[i] = g * inverseStd[c] * (dy.data[i] - sumDy[c] / rows - (normalized[i] * sumDyX[c]) / rows);
+    const dyData = dy.data;
+    for (let i = 0; i < dx.length; i += channels) {
+      for (let c = 0; c < channels; c++) {
+        dx[i + c] = inputScale[c] * (dyData[i + c] - meanDy[c] - normalized[i + c] * meanDyX[c]);
+      }
     }
     return new Tensor(dx, dy.shape, 'float32');
   }
 
-  /** A frozen layer is a fixed scale per channel: dx = dy·γ/σ. */
-  private frozenInputGrad(dy: Tensor<'float32'>, inverseStd: Float64Array): Tensor<'float32'> {
-    const channels = inverseStd.length;
+  /** dy times `scale` per channel. */
+  private scaled(dy: Tensor<'float32'>, scale: Float64Array): Tensor<'float32'> {
+    const channels = scale.length;
     const dx = this.buffer('dx', dy.size);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      dx[i] = dy.data[i] * (this.gamma ? this.gamma.value[c] : 1) * inverseStd[c];
+    const dyData = dy.data;
+    for (let i = 0; i < dx.length; i += channels) {
+      for (let c = 0; c < channels; c++) dx[i + c] = dyData[i + c] * scale[c];
     }
     return new Tensor(dx, dy.shape, 'float32');
   }
@@ -174,16 +167,60 @@ export class BatchNormalization extends Layer {
   }
 }
 
-/** Each channel's mean and biased variance over `rows` (two passes, in float64). */
-function batchMoments(data: Float32Array, rows: number, channels: number): { mean: Float64Array; variance: Float64Array } {
+/*
+ * The loops below run over channels-last data a pixel at a time with an inner loop over its
+ * channels, accumulating in float64 per channel: each channel's sums add the same values in the
+ * same order as a loop over that channel alone would, without a division per element.
+ */
+
+/** Each channel's mean and biased variance over the pixels (two passes). */
+function batchMoments(data: Float32Array, channels: number): { mean: Float64Array; variance: Float64Array } {
+  const rows = data.length / channels;
   const mean = new Float64Array(channels);
   const variance = new Float64Array(channels);
-  for (let i = 0; i < data.length; i++) mean[i % channels] += data[i];
+  for (let i = 0; i < data.length; i += channels) {
+    for (let c = 0; c < channels; c++) mean[c] += data[i + c];
+  }
   for (let c = 0; c < channels; c++) mean[c] /= rows;
-  for (let i = 0; i < data.length; i++) {
-    const d = data[i] - mean[i % channels];
-    variance[i % channels] += d * d;
+  for (let i = 0; i < data.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      const d = data[i + c] - mean[c];
+      variance[c] += d * d;
+    }
   }
   for (let c = 0; c < channels; c++) variance[c] /= rows;
   return { mean, variance };
+}
+
+/** out = x̂·γ + β with x̂ = (x − mean)/σ per channel, also keeping x̂ in `normalized` when given. */
+function normalize(
+  x: Float32Array,
+  mean: ArrayLike<number>,
+  inverseStd: Float64Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  out: Float32Array,
+  normalized: Float32Array | undefined,
+): void {
+  const channels = inverseStd.length;
+  for (let i = 0; i < x.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      const n = (x[i + c] - mean[c]) * inverseStd[c];
+      if (normalized) normalized[i + c] = n;
+      out[i + c] = n * gamma[c] + beta[c];
+    }
+  }
+}
+
+/** Σ dy and Σ dy·x̂ per channel. */
+function gradientSums(dy: Float32Array, normalized: Float32Array, channels: number): { sumDy: Float64Array; sumDyX: Float64Array } {
+  const sumDy = new Float64Array(channels);
+  const sumDyX = new Float64Array(channels);
+  for (let i = 0; i < dy.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      sumDy[c] += dy[i + c];
+      sumDyX[c] += dy[i + c] * normalized[i + c];
+    }
+  }
+  return { sumDy, sumDyX };
 }
