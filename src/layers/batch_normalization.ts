@@ -1,3 +1,4 @@
+import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
@@ -92,12 +93,13 @@ export class BatchNormalization extends Layer {
     const out = this.buffer('out', x.size);
     // a frozen layer runs as at inference, even in fit, as Keras 3 runs it (fine-tuning keeps its statistics)
     const batchStatistics = training && this.trainable && rows > 0;
-    const { mean, variance } = batchStatistics ? batchMoments(x.data, channels) : this.moving();
-    const inverseStd = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + this.epsilon));
+    const mean = Float64Array.from(this.movingMean!.value);
+    const variance = Float64Array.from(this.movingVariance!.value);
+    if (batchStatistics) backend().channelMoments(x.data, mean, variance);
+    const inverseStd = variance.map((v) => 1 / Math.sqrt(v + this.epsilon));
     const normalized = batchStatistics ? this.buffer('normalized', x.size) : undefined;
-    const gamma = this.gamma?.value ?? new Float32Array(channels).fill(1);
-    const beta = this.beta?.value ?? new Float32Array(channels);
-    normalize(x.data, mean, inverseStd, gamma, beta, out, normalized);
+    const info = { mean, inverseStd, scale: this.perChannel(this.gamma, 1), offset: this.perChannel(this.beta, 0) };
+    backend().batchNorm(x.data, info, out, normalized);
     if (batchStatistics) {
       const [mm, mv] = [this.movingMean!.value, this.movingVariance!.value];
       for (let c = 0; c < channels; c++) {
@@ -109,45 +111,32 @@ export class BatchNormalization extends Layer {
     return new Tensor(out, x.shape, 'float32');
   }
 
-  private moving(): { mean: ArrayLike<number>; variance: ArrayLike<number> } {
-    return { mean: this.movingMean!.value, variance: this.movingVariance!.value };
+  /** A weight's values per channel as float64, or `fill` for each when the layer has no such weight. */
+  private perChannel(weight: Weight | undefined, fill: number): Float64Array {
+    return weight ? Float64Array.from(weight.value) : new Float64Array(this.movingMean!.value.length).fill(fill);
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (BatchNormalization): backward needs a forward pass in training mode first`);
     const { normalized, inverseStd } = this.cache;
-    // γ/σ per channel: a frozen layer is this fixed scale, dx = dy·γ/σ
-    const inputScale = Float64Array.from(inverseStd, (s, c) => (this.gamma ? this.gamma.value[c] : 1) * s);
-    if (!normalized) return needInputGrad ? this.scaled(dy, inputScale) : undefined;
-    const channels = inverseStd.length;
-    const rows = dy.size / channels;
+    // γ/σ per channel
+    const inputScale = this.perChannel(this.gamma, 1).map((g, c) => g * inverseStd[c]);
+    const dx = needInputGrad ? this.buffer('dx', dy.size) : undefined;
+    if (!normalized) {
+      // a frozen layer is a fixed scale per channel, dx = dy·γ/σ: a normalisation by mean 0 and 1/σ = γ/σ
+      if (!dx) return undefined;
+      const zeros = new Float64Array(inputScale.length);
+      const ones = new Float64Array(inputScale.length).fill(1);
+      backend().batchNorm(dy.data, { mean: zeros, inverseStd: inputScale, scale: ones, offset: zeros }, dx);
+      return new Tensor(dx, dy.shape, 'float32');
+    }
     // dβ = Σ dy, dγ = Σ dy·x̂ over the batch (and the positions), per channel
-    const { sumDy, sumDyX } = gradientSums(dy.data, normalized, channels);
+    const sumDy = new Float64Array(inputScale.length);
+    const sumDyX = new Float64Array(inputScale.length);
+    backend().batchNormBackward(dy.data, normalized, inputScale, sumDy, sumDyX, dx);
     this.gamma?.grad.set(sumDyX);
     this.beta?.grad.set(sumDy);
-    if (!needInputGrad) return undefined;
-    // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x too
-    const meanDy = sumDy.map((s) => s / rows);
-    const meanDyX = sumDyX.map((s) => s / rows);
-    const dx = this.buffer('dx', dy.size);
-    const dyData = dy.data;
-    for (let i = 0; i < dx.length; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        dx[i + c] = inputScale[c] * (dyData[i + c] - meanDy[c] - normalized[i + c] * meanDyX[c]);
-      }
-    }
-    return new Tensor(dx, dy.shape, 'float32');
-  }
-
-  /** dy times `scale` per channel. */
-  private scaled(dy: Tensor<'float32'>, scale: Float64Array): Tensor<'float32'> {
-    const channels = scale.length;
-    const dx = this.buffer('dx', dy.size);
-    const dyData = dy.data;
-    for (let i = 0; i < dx.length; i += channels) {
-      for (let c = 0; c < channels; c++) dx[i + c] = dyData[i + c] * scale[c];
-    }
-    return new Tensor(dx, dy.shape, 'float32');
+    return dx ? new Tensor(dx, dy.shape, 'float32') : undefined;
   }
 
   getConfig(): Record<string, unknown> {
@@ -165,62 +154,4 @@ export class BatchNormalization extends Layer {
       moving_variance_initializer: initializer('Ones'),
     };
   }
-}
-
-/*
- * The loops below run over channels-last data a pixel at a time with an inner loop over its
- * channels, accumulating in float64 per channel: each channel's sums add the same values in the
- * same order as a loop over that channel alone would, without a division per element.
- */
-
-/** Each channel's mean and biased variance over the pixels (two passes). */
-function batchMoments(data: Float32Array, channels: number): { mean: Float64Array; variance: Float64Array } {
-  const rows = data.length / channels;
-  const mean = new Float64Array(channels);
-  const variance = new Float64Array(channels);
-  for (let i = 0; i < data.length; i += channels) {
-    for (let c = 0; c < channels; c++) mean[c] += data[i + c];
-  }
-  for (let c = 0; c < channels; c++) mean[c] /= rows;
-  for (let i = 0; i < data.length; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      const d = data[i + c] - mean[c];
-      variance[c] += d * d;
-    }
-  }
-  for (let c = 0; c < channels; c++) variance[c] /= rows;
-  return { mean, variance };
-}
-
-/** out = x̂·γ + β with x̂ = (x − mean)/σ per channel, also keeping x̂ in `normalized` when given. */
-function normalize(
-  x: Float32Array,
-  mean: ArrayLike<number>,
-  inverseStd: Float64Array,
-  gamma: Float32Array,
-  beta: Float32Array,
-  out: Float32Array,
-  normalized: Float32Array | undefined,
-): void {
-  const channels = inverseStd.length;
-  for (let i = 0; i < x.length; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      const n = (x[i + c] - mean[c]) * inverseStd[c];
-      if (normalized) normalized[i + c] = n;
-      out[i + c] = n * gamma[c] + beta[c];
-    }
-  }
-}
-
-/** Σ dy and Σ dy·x̂ per channel. */
-function gradientSums(dy: Float32Array, normalized: Float32Array, channels: number): { sumDy: Float64Array; sumDyX: Float64Array } {
-  const sumDy = new Float64Array(channels);
-  const sumDyX = new Float64Array(channels);
-  for (let i = 0; i < dy.length; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      sumDy[c] += dy[i + c];
-      sumDyX[c] += dy[i + c] * normalized[i + c];
-    }
-  }
-  return { sumDy, sumDyX };
 }
