@@ -3,7 +3,7 @@
  * and backward with the input's gradient) and one inference forward, on the activation shapes of
  * small convnets; then whole epochs of examples/keras_cnn.mjs's model on its 900 MNIST digits.
  * Medians of several interleaved runs, in milliseconds, on the js and wasm backends.
- * Run after building dist/: node bench/normalization.js [--only=bn,ln,cnn] [--dist=<another dist folder>]
+ * Run after building dist/: node bench/normalization.js [--only=bn,ln,cnn] [--backends=js,wasm] [--dist=<another dist folder>]
  * (--dist times another build, e.g. a copy of dist/ from before a change, with the same script).
  */
 
@@ -16,6 +16,7 @@ import { measureInterleaved } from './lib/timing.js';
 const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const only = option('only')?.split(',') ?? ['bn', 'ln', 'cnn'];
+const backends = option('backends')?.split(',') ?? ['js', 'wasm'];
 const dist = pathToFileURL(`${resolve(option('dist') ?? new URL('../dist', import.meta.url).pathname)}/`);
 const convlens = await import(new URL('index.js', dist).href);
 const { Workspace } = await import(new URL('layers/layer.js', dist).href);
@@ -62,7 +63,7 @@ const SHAPES = [
 async function layerRows(id, make) {
   for (const shape of SHAPES) {
     const fns = {};
-    for (const backend of ['js', 'wasm']) {
+    for (const backend of backends) {
       setBackend(backend);
       const { train, infer } = layerCase(make(), shape);
       fns[`${backend} train`] = () => {
@@ -100,7 +101,7 @@ function digits(count) {
 async function cnnRows() {
   const train = digits(100);
   const fns = {};
-  for (const backend of ['js', 'wasm']) {
+  for (const backend of backends) {
     setBackend(backend);
     setSeed(1);
     const model = new layers.Sequential([
