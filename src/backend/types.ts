@@ -70,6 +70,18 @@ export interface Conv2DGrads {
   reluOutput?: Float32Array;
 }
 
+/** A batch normalisation's values per channel of channels-last data, in float64 (one per channel). */
+export interface BatchNormInfo {
+  /** Subtracted from each value of the channel. */
+  mean: Float64Array;
+  /** Multiplies the centred value, giving x̂ (1/√(variance + ε)). */
+  inverseStd: Float64Array;
+  /** Multiplies x̂ (γ). */
+  scale: Float64Array;
+  /** Added last (β). */
+  offset: Float64Array;
+}
+
 export type UnaryOp = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'abs' | 'sqrt' | 'square';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -135,6 +147,30 @@ export interface Backend {
    * its first maximum; with `reluMask`, zero where x <= 0 (the gradient through the ReLU that produced x).
    */
   maxPoolBackward(x: Float32Array, dy: Float32Array, info: Pool2DInfo, dx: Float32Array, reluMask: boolean): void;
+  /**
+   * Each channel's mean and biased variance over channels-last `x` (rows of `mean.length` values),
+   * summed in float64 row by row: the values, then their squared deviations from the mean.
+   */
+  channelMoments(x: Float32Array, mean: Float64Array, variance: Float64Array): void;
+  /**
+   * Batch normalisation of channels-last `x`, per channel c in float64: x̂ = (x − mean[c])·inverseStd[c]
+   * and out = x̂·scale[c] + offset[c]; x̂ is also written to `normalized` when given.
+   */
+  batchNorm(x: Float32Array, info: BatchNormInfo, out: Float32Array, normalized?: Float32Array): void;
+  /**
+   * Batch normalisation's backward pass over channels-last dy and x̂ (`normalized`, from the batch's
+   * own statistics): overwrites sumDy and sumDyNormalized with Σ dy and Σ dy·x̂ per channel (float64,
+   * row by row) and, when `dx` is given, the input gradient dx = inputScale[c]·(dy − Σdy/rows − x̂·Σdy·x̂/rows)
+   * (inputScale = γ/σ: the batch's mean and variance depend on x too).
+   */
+  batchNormBackward(
+    dy: Float32Array,
+    normalized: Float32Array,
+    inputScale: Float64Array,
+    sumDy: Float64Array,
+    sumDyNormalized: Float64Array,
+    dx?: Float32Array,
+  ): void;
   /**
    * A float32 array (contents undefined) that this backend's kernels read and write in place, without
    * copying in and out: for data that lives across calls, such as a training step's activations and

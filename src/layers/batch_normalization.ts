@@ -1,3 +1,4 @@
+import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
@@ -92,18 +93,13 @@ export class BatchNormalization extends Layer {
     const out = this.buffer('out', x.size);
     // a frozen layer runs as at inference, even in fit, as Keras 3 runs it (fine-tuning keeps its statistics)
     const batchStatistics = training && this.trainable && rows > 0;
-    const { mean, variance } = batchStatistics ? batchMoments(x.data, rows, channels) : this.moving();
-    const inverseStd = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + this.epsilon));
+    const mean = Float64Array.from(this.movingMean!.value);
+    const variance = Float64Array.from(this.movingVariance!.value);
+    if (batchStatistics) backend().channelMoments(x.data, mean, variance);
+    const inverseStd = variance.map((v) => 1 / Math.sqrt(v + this.epsilon));
     const normalized = batchStatistics ? this.buffer('normalized', x.size) : undefined;
-    for (let c = 0; c < channels; c++) {
-      const g = this.gamma ? this.gamma.value[c] : 1;
-      const b = this.beta ? this.beta.value[c] : 0;
-      for (let i = c; i < x.size; i += channels) {
-        const n = (x.data[i] - mean[c]) * inverseStd[c];
-        if (normalized) normalized[i] = n;
-        out[i] = n * g + b;
-      }
-    }
+    const info = { mean, inverseStd, scale: this.perChannel(this.gamma, 1), offset: this.perChannel(this.beta, 0) };
+    backend().batchNorm(x.data, info, out, normalized);
     if (batchStatistics) {
       const [mm, mv] = [this.movingMean!.value, this.movingVariance!.value];
       for (let c = 0; c < channels; c++) {
@@ -115,46 +111,32 @@ export class BatchNormalization extends Layer {
     return new Tensor(out, x.shape, 'float32');
   }
 
-  private moving(): { mean: ArrayLike<number>; variance: ArrayLike<number> } {
-    return { mean: this.movingMean!.value, variance: this.movingVariance!.value };
+  /** A weight's values per channel as float64, or `fill` for each when the layer has no such weight. */
+  private perChannel(weight: Weight | undefined, fill: number): Float64Array {
+    return weight ? Float64Array.from(weight.value) : new Float64Array(this.movingMean!.value.length).fill(fill);
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (BatchNormalization): backward needs a forward pass in training mode first`);
     const { normalized, inverseStd } = this.cache;
-    if (!normalized) return needInputGrad ? this.frozenInputGrad(dy, inverseStd) : undefined;
-    const channels = dy.shape[dy.rank - 1];
-    const rows = dy.size / channels;
+    // γ/σ per channel
+    const inputScale = this.perChannel(this.gamma, 1).map((g, c) => g * inverseStd[c]);
+    const dx = needInputGrad ? this.buffer('dx', dy.size) : undefined;
+    if (!normalized) {
+      // a frozen layer is a fixed scale per channel, dx = dy·γ/σ: a normalisation by mean 0 and 1/σ = γ/σ
+      if (!dx) return undefined;
+      const zeros = new Float64Array(inputScale.length);
+      const ones = new Float64Array(inputScale.length).fill(1);
+      backend().batchNorm(dy.data, { mean: zeros, inverseStd: inputScale, scale: ones, offset: zeros }, dx);
+      return new Tensor(dx, dy.shape, 'float32');
+    }
     // dβ = Σ dy, dγ = Σ dy·x̂ over the batch (and the positions), per channel
-    const sumDy = new Float64Array(channels);
-    const sumDyX = new Float64Array(channels);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      sumDy[c] += dy.data[i];
-      sumDyX[c] += dy.data[i] * normalized[i];
-    }
-    if (this.gamma) for (let c = 0; c < channels; c++) this.gamma.grad[c] = sumDyX[c];
-    if (this.beta) for (let c = 0; c < channels; c++) this.beta.grad[c] = sumDy[c];
-    if (!needInputGrad) return undefined;
-    // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)): the batch statistics depend on x too
-    const dx = this.buffer('dx', dy.size);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      const g = this.gamma ? this.gamma.value[c] : 1;
-      dx[i] = g * inverseStd[c] * (dy.data[i] - sumDy[c] / rows - (normalized[i] * sumDyX[c]) / rows);
-    }
-    return new Tensor(dx, dy.shape, 'float32');
-  }
-
-  /** A frozen layer is a fixed scale per channel: dx = dy·γ/σ. */
-  private frozenInputGrad(dy: Tensor<'float32'>, inverseStd: Float64Array): Tensor<'float32'> {
-    const channels = inverseStd.length;
-    const dx = this.buffer('dx', dy.size);
-    for (let i = 0; i < dy.size; i++) {
-      const c = i % channels;
-      dx[i] = dy.data[i] * (this.gamma ? this.gamma.value[c] : 1) * inverseStd[c];
-    }
-    return new Tensor(dx, dy.shape, 'float32');
+    const sumDy = new Float64Array(inputScale.length);
+    const sumDyX = new Float64Array(inputScale.length);
+    backend().batchNormBackward(dy.data, normalized, inputScale, sumDy, sumDyX, dx);
+    this.gamma?.grad.set(sumDyX);
+    this.beta?.grad.set(sumDy);
+    return dx ? new Tensor(dx, dy.shape, 'float32') : undefined;
   }
 
   getConfig(): Record<string, unknown> {
@@ -172,18 +154,4 @@ export class BatchNormalization extends Layer {
       moving_variance_initializer: initializer('Ones'),
     };
   }
-}
-
-/** Each channel's mean and biased variance over `rows` (two passes, in float64). */
-function batchMoments(data: Float32Array, rows: number, channels: number): { mean: Float64Array; variance: Float64Array } {
-  const mean = new Float64Array(channels);
-  const variance = new Float64Array(channels);
-  for (let i = 0; i < data.length; i++) mean[i % channels] += data[i];
-  for (let c = 0; c < channels; c++) mean[c] /= rows;
-  for (let i = 0; i < data.length; i++) {
-    const d = data[i] - mean[i % channels];
-    variance[i % channels] += d * d;
-  }
-  for (let c = 0; c < channels; c++) variance[c] /= rows;
-  return { mean, variance };
 }

@@ -116,11 +116,16 @@ export class LayerNormalization extends Layer {
     const inverseStd = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + this.epsilon));
     const out = this.buffer('out', x.size);
     const normalized = training ? this.buffer('normalized', x.size) : undefined;
-    for (let g = 0, i = 0; g < groups; g++) {
-      for (let j = 0; j < groupSize; j++, i++) {
-        const n = (x.data[i] - mean[g]) * inverseStd[g];
-        if (normalized) normalized[i] = n;
-        out[i] = n * (this.gamma ? this.gamma.value[j] : 1) + (this.beta ? this.beta.value[j] : 0);
+    const gamma = this.gamma?.value ?? new Float32Array(groupSize).fill(1);
+    const beta = this.beta?.value ?? new Float32Array(groupSize);
+    const data = x.data;
+    for (let g = 0, start = 0; g < groups; g++, start += groupSize) {
+      const m = mean[g];
+      const s = inverseStd[g];
+      for (let j = 0; j < groupSize; j++) {
+        const n = (data[start + j] - m) * s;
+        if (normalized) normalized[start + j] = n;
+        out[start + j] = n * gamma[j] + beta[j];
       }
     }
     this.cache = normalized ? { normalized, inverseStd } : undefined;
@@ -131,27 +136,35 @@ export class LayerNormalization extends Layer {
     if (!this.cache) throw new ConvlensError(`${this.name} (LayerNormalization): backward needs a forward pass in training mode first`);
     const { normalized, inverseStd } = this.cache;
     const groupSize = this.groupSize;
+    const gamma = this.gamma?.value ?? new Float32Array(groupSize).fill(1);
+    const dyData = dy.data;
     // dγ = Σ dy·x̂ and dβ = Σ dy, per position in the group, over every example
-    if (this.gamma) accumulate(this.gamma.grad, dy.size, groupSize, (i) => dy.data[i] * normalized[i]);
-    if (this.beta) accumulate(this.beta.grad, dy.size, groupSize, (i) => dy.data[i]);
-    if (!needInputGrad) return undefined;
+    const sumDyX = new Float64Array(groupSize);
+    const sumDy = new Float64Array(groupSize);
     // with d = dy·γ, each group's dx = (d − mean(d) − x̂·mean(d·x̂))/σ: its statistics depend on x too
-    const dx = this.buffer('dx', dy.size);
-    const gammaAt = (j: number) => (this.gamma ? this.gamma.value[j] : 1);
+    const dx = needInputGrad ? this.buffer('dx', dy.size) : undefined;
     for (let g = 0, start = 0; g < inverseStd.length; g++, start += groupSize) {
       let sumD = 0;
       let sumDX = 0;
       for (let j = 0; j < groupSize; j++) {
-        const d = dy.data[start + j] * gammaAt(j);
-        sumD += d;
-        sumDX += d * normalized[start + j];
+        const d = dyData[start + j];
+        const n = normalized[start + j];
+        sumDyX[j] += d * n;
+        sumDy[j] += d;
+        sumD += d * gamma[j];
+        sumDX += d * gamma[j] * n;
       }
+      if (!dx) continue;
+      const meanD = sumD / groupSize;
+      const meanDX = sumDX / groupSize;
+      const s = inverseStd[g];
       for (let j = 0; j < groupSize; j++) {
-        const i = start + j;
-        dx[i] = inverseStd[g] * (dy.data[i] * gammaAt(j) - sumD / groupSize - (normalized[i] * sumDX) / groupSize);
+        dx[start + j] = s * (dyData[start + j] * gamma[j] - meanD - normalized[start + j] * meanDX);
       }
     }
-    return new Tensor(dx, dy.shape, 'float32');
+    this.gamma?.grad.set(sumDyX);
+    this.beta?.grad.set(sumDy);
+    return dx ? new Tensor(dx, dy.shape, 'float32') : undefined;
   }
 
   getConfig(): Record<string, unknown> {
@@ -165,13 +178,6 @@ export class LayerNormalization extends Layer {
       gamma_initializer: initializerConfig(this.gammaInitializer),
     };
   }
-}
-
-/** Sets `grad[j]` to the sum of `term(i)` over every i < length at position j of its group. */
-function accumulate(grad: Float32Array, length: number, groupSize: number, term: (i: number) => number): void {
-  const sums = new Float64Array(groupSize);
-  for (let i = 0; i < length; i++) sums[i % groupSize] += term(i);
-  grad.set(sums);
 }
 
 /** Each run of `groupSize` values' mean and biased variance (two passes, in float64). */

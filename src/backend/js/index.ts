@@ -1,4 +1,5 @@
 import type { Backend } from '../types.js';
+import { batchNorm, batchNormBackward, channelMoments } from './batch_norm.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d_backprop.js';
 import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise_conv2d.js';
@@ -33,5 +34,8 @@ export const jsBackend: Backend = {
   softmax,
   conv2dBackward,
   maxPoolBackward,
+  channelMoments,
+  batchNorm,
+  batchNormBackward,
   residentBuffer,
 };

@@ -1,5 +1,5 @@
 import { jsBackend } from '../js/index.js';
-import type { BinaryOp, Conv2DEpilogue, Conv2DGrads, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
+import type { BatchNormInfo, BinaryOp, Conv2DEpilogue, Conv2DGrads, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
 import { PARAMS, type Runtime } from './runtime.js';
 
 const P = PARAMS >> 2;
@@ -605,6 +605,87 @@ export function makeKernels(rt: Runtime) {
     c.flush();
   }
 
+  function channelMoments(x: Float32Array, mean: Float64Array, variance: Float64Array): void {
+    const channels = mean.length;
+    const n = x.length;
+    if (n === 0 || channels === 0) {
+      jsBackend.channelMoments(x, mean, variance);
+      return;
+    }
+    rt.reset();
+    const xi = place(rt, x, n);
+    const sums = rt.alloc(channels * 16);
+    rt.commit();
+    xi.fill();
+    params(rt, [xi.at, n / channels, channels, sums, sums + channels * 8]);
+    rt.run('channel_moments', false);
+    const at = sums >> 3;
+    mean.set(rt.f64.subarray(at, at + channels));
+    variance.set(rt.f64.subarray(at + channels, at + 2 * channels));
+  }
+
+  function batchNorm(x: Float32Array, info: BatchNormInfo, out: Float32Array, normalized?: Float32Array): void {
+    const channels = info.mean.length;
+    const n = x.length;
+    if (n === 0 || channels === 0) return;
+    rt.reset();
+    const xi = place(rt, x, n);
+    const o = target(rt, out, n);
+    const kept = normalized ? target(rt, normalized, n) : undefined;
+    const values = rt.alloc(channels * 32);
+    rt.commit();
+    xi.fill();
+    const [mean, inverseStd, scale, offset] = [info.mean, info.inverseStd, info.scale, info.offset].map((v, i) => {
+      const at = values + i * channels * 8;
+      rt.f64.set(v, at >> 3);
+      return at;
+    });
+    params(rt, [xi.at, o.at, kept ? kept.at : 0, n / channels, channels, mean, inverseStd, scale, offset, 0]);
+    rt.run('batch_norm', n >= PARALLEL_WORK);
+    o.flush();
+    kept?.flush();
+  }
+
+  function batchNormBackward(
+    dy: Float32Array,
+    normalized: Float32Array,
+    inputScale: Float64Array,
+    sumDy: Float64Array,
+    sumDyNormalized: Float64Array,
+    dx?: Float32Array,
+  ): void {
+    const channels = inputScale.length;
+    const n = dy.length;
+    if (n === 0 || channels === 0) {
+      jsBackend.batchNormBackward(dy, normalized, inputScale, sumDy, sumDyNormalized, dx);
+      return;
+    }
+    const rows = n / channels;
+    rt.reset();
+    const grad = place(rt, dy, n);
+    const kept = place(rt, normalized, n);
+    const o = dx ? target(rt, dx, n) : undefined;
+    // Σ dy, Σ dy·x̂, then γ/σ and the two sums over rows for dx
+    const [sums, sumsNormalized, scale, means, meansNormalized] = Array.from({ length: 5 }, () => rt.alloc(channels * 8));
+    rt.commit();
+    grad.fill();
+    kept.fill();
+    params(rt, [grad.at, kept.at, rows, channels, sums, sumsNormalized]);
+    rt.run('batch_norm_sums', false);
+    const f64 = rt.f64;
+    sumDy.set(f64.subarray(sums >> 3, (sums >> 3) + channels));
+    sumDyNormalized.set(f64.subarray(sumsNormalized >> 3, (sumsNormalized >> 3) + channels));
+    if (!o) return;
+    f64.set(inputScale, scale >> 3);
+    for (let c = 0; c < channels; c++) {
+      f64[(means >> 3) + c] = sumDy[c] / rows;
+      f64[(meansNormalized >> 3) + c] = sumDyNormalized[c] / rows;
+    }
+    params(rt, [grad.at, kept.at, o.at, rows, channels, scale, means, meansNormalized, 0]);
+    rt.run('batch_norm_input_grad', n >= PARALLEL_WORK);
+    o.flush();
+  }
+
   const unaryIds: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4 };
   const binaryIds: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
   /** Element-wise work below this many elements is not worth the copies into wasm memory. */
@@ -685,6 +766,9 @@ export function makeKernels(rt: Runtime) {
     matMulTransposed,
     unary,
     binary,
+    channelMoments,
+    batchNorm,
+    batchNormBackward,
     residentBuffer: (length: number) => rt.resident(length),
   };
 }

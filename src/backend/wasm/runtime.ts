@@ -19,6 +19,10 @@ export const KERNELS = [
   'pad_nhwc',
   'max_pool_grad',
   'conv2d_cin1',
+  'channel_moments',
+  'batch_norm',
+  'batch_norm_sums',
+  'batch_norm_input_grad',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;
@@ -108,6 +112,7 @@ export class Runtime {
   /** Process CPU time and wall time of the parallel calls being judged, and the current verdict. */
   private judged = { cpu: 0, wall: 0, serialUntil: 0, backoff: BACKOFF_MS[0], serialized: 0, calls: 0 };
   f32!: Float32Array;
+  f64!: Float64Array;
   i32!: Int32Array;
   u32!: Uint32Array;
 
@@ -143,6 +148,7 @@ export class Runtime {
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
     this.f32 = new Float32Array(buffer);
+    this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
   }

@@ -353,6 +353,46 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     });
   });
 
+  it.each([
+    [1, 5],
+    [12, 6],
+    [75, 3],
+    [50, 16],
+    [1200, 7],
+    [2 * 128 * 128, 17],
+  ])(
+    "batch normalisation kernels, %i pixels of %i channels: the js reference's bits on 1 or 3 threads, plain and resident arrays",
+    (rows, channels) => {
+      const rnd = random(rows + channels);
+      const x = fill(rows * channels, rnd).map((v) => v * 2 + 1);
+      const dy = fill(rows * channels, rnd);
+      const perChannel = () => Float64Array.from(fill(channels, rnd), (v) => v + 1.5);
+      const info = { mean: perChannel(), inverseStd: perChannel(), scale: perChannel(), offset: perChannel() };
+      const run = (kernels: Backend, wrap: (a: Float32Array) => Float32Array) => {
+        const moments = [new Float64Array(channels), new Float64Array(channels)];
+        kernels.channelMoments(wrap(x), moments[0], moments[1]);
+        const [out, normalized, dx] = [0, 1, 2].map(() => wrap(new Float32Array(x.length).fill(Number.NaN)));
+        kernels.batchNorm(wrap(x), info, out, normalized);
+        const sums = [new Float64Array(channels), new Float64Array(channels)];
+        kernels.batchNormBackward(wrap(dy), normalized, info.inverseStd, sums[0], sums[1], dx);
+        const inference = new Float32Array(x.length);
+        kernels.batchNorm(wrap(x), info, inference);
+        return [...moments, out, normalized, ...sums, dx, inference].map((a) => Array.from(a));
+      };
+      const expected = run(jsBackend, (a) => a);
+      const resident = (a: Float32Array) => {
+        const r = wasm.residentBuffer(a.length);
+        r.set(a);
+        return r;
+      };
+      for (const threads of [1, 3]) {
+        setThreads(threads);
+        expect(run(wasm, (a) => a)).toEqual(expected);
+        expect(run(wasm, resident)).toEqual(expected);
+      }
+    },
+  );
+
   it('a non-finite filter gives what the js reference gives (padded taps are skipped there)', () => {
     const info = convInfo([1, 6, 6, 2], [3, 3, 3]);
     const rnd = random(5);
