@@ -10,6 +10,7 @@ describe('describeValue', () => {
     expect(describeValue(null)).toBe('null');
     expect(describeValue({ a: [2, Number.NaN] })).toBe('{ a: [2, NaN] }');
     expect(describeValue(new Float32Array(3))).toBe('a Float32Array of 3 elements');
+    expect(describeValue(new DataView(new ArrayBuffer(4)))).toBe('a DataView of 4 bytes');
     expect(describeValue(new Map())).toBe('a Map');
     expect(describeValue({})).toBe('{}');
     expect(describeValue('x'.repeat(50))).toBe(`"${'x'.repeat(40)}…"`);

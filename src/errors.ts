@@ -27,6 +27,7 @@ export function describeValue(value: unknown): string {
     const shown = value.slice(0, 8).map(describeValue).join(', ');
     return value.length > 8 ? `[${shown}, … (${value.length} items)]` : `[${shown}]`;
   }
+  if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return `a ${proto.constructor?.name ?? 'object'}`;

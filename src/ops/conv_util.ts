@@ -8,6 +8,9 @@ export type DataFormat = 'NHWC' | 'NCHW';
 /** `n`, `[h, w]`, or the 4-element form with 1 on the batch and channel axes. */
 export type Window2D = number | [number, number] | [number, number, number, number];
 
+/** The largest stride, dilation or window size: TensorFlow holds them in int32 attributes. */
+const INT32_MAX = 2147483647;
+
 /** Where a convolution's window goes over the input: strides, dilations, output size and leading padding. */
 export interface ConvWindowGeometry {
   strideHeight: number;
@@ -59,6 +62,10 @@ export function parseWindow(op: string, arg: string, value: unknown, dataFormat:
   }
   if (!pair.every((v) => Number.isInteger(v) && v > 0)) {
     throw new ConvlensError(`${op}: ${arg} must be positive integers, got ${describe}`);
+  }
+  // TensorFlow keeps these attributes as int32 and refuses larger values; past 2^53 they would not even be exact here
+  if (!pair.every((v) => v <= INT32_MAX)) {
+    throw new ConvlensError(`${op}: ${arg} must be at most ${INT32_MAX} (TensorFlow's int32 limit), got ${describe}`);
   }
   return [pair[0], pair[1]];
 }

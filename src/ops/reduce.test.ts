@@ -37,10 +37,32 @@ forEachBackend(() => {
   }
 
   describe('dtypes and edge cases', () => {
-    it('mean of int32 is float32 (as in tfjs; TensorFlow would give a truncated int32)', () => {
-      const out = mean(constant([1, 2]));
-      expect(out.dtype).toBe('float32');
-      expect(out.array()).toBe(1.5);
+    // TensorFlow's tf.reduce_mean keeps an integer dtype (tfjs gives float32; TensorFlow wins)
+    it("mean of int32 is int32, truncated toward zero (TensorFlow's documented [1, 0, 1, 0] → 0)", () => {
+      const out = mean(constant([1, 0, 1, 0]));
+      expect(out.dtype).toBe('int32');
+      expect(out.array()).toBe(0);
+      expect(mean(constant([-3, -4])).array()).toBe(-3);
+      expect(
+        mean(
+          constant([
+            [1, 2],
+            [3, 6],
+          ]),
+          1,
+          true,
+        ).array(),
+      ).toEqual([[1], [4]]);
+    });
+
+    it('mean of int32 sums exactly (no int32 wrap), as eager TensorFlow does', () => {
+      expect(mean(constant([2 ** 31 - 1, 2 ** 31 - 1])).array()).toBe(2 ** 31 - 1);
+    });
+
+    it('mean of uint8 is uint8', () => {
+      const out = mean(tensor(new Uint8Array([200, 100, 255])));
+      expect(out.dtype).toBe('uint8');
+      expect(out.array()).toBe(185);
     });
 
     it('sum of bool counts the true values as int32', () => {

@@ -14,6 +14,29 @@ const EMPTY: Record<'max' | 'min', Record<DType, number>> = {
   min: { float32: Number.POSITIVE_INFINITY, int32: 2 ** 31 - 1, uint8: 255, bool: 1 },
 };
 
+/** An input laid out for reducing: the reduced axes moved last, so each reduction is over a contiguous run. */
+interface Reduction {
+  moved: Tensor;
+  reduceSize: number;
+  outSize: number;
+  shape: number[];
+}
+
+function prepare(op: string, t: Tensor, axis: number | number[] | undefined, keepDims: boolean): Reduction {
+  if (typeof keepDims !== 'boolean') throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
+  const axes =
+    axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
+  if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
+  const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...[...axes].sort((a, b) => a - b)];
+  return {
+    moved: perm.every((p, i) => p === i) ? t : transpose(t, perm),
+    reduceSize: axes.reduce((n, a) => n * t.shape[a], 1),
+    outSize: kept.reduce((n, a) => n * t.shape[a], 1),
+    shape: keepDims ? t.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => t.shape[a]),
+  };
+}
+
 function reduceOp(
   op: string,
   kind: ReduceOp,
@@ -22,25 +45,30 @@ function reduceOp(
   keepDims: boolean,
   dtype: (d: DType) => DType,
 ): Tensor {
-  let t = asTensor(op, 'x', x);
-  if (typeof keepDims !== 'boolean') throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
-  const axes =
-    axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
-  if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
-  const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const reduceSize = axes.reduce((n, a) => n * t.shape[a], 1);
-  const outDType = dtype(t.dtype);
-  t = cast(t, outDType);
-  // Bring the reduced axes last so each reduction is over a contiguous run.
-  const perm = [...kept, ...[...axes].sort((a, b) => a - b)];
-  const moved = perm.every((p, i) => p === i) ? t : transpose(t, perm);
-  const outSize = kept.reduce((n, a) => n * t.shape[a], 1);
+  const input = asTensor(op, 'x', x);
+  const outDType = dtype(input.dtype);
+  const { moved, reduceSize, outSize, shape } = prepare(op, cast(input, outDType), axis, keepDims);
   const out = allocate(outDType, outSize);
   // over nothing, TensorFlow gives the reduction's identity: -inf for max, the dtype's lowest for integers
   if (reduceSize === 0 && kind !== 'sum') out.fill(EMPTY[kind as 'max' | 'min'][outDType]);
   else backend().reduce(kind, moved.data, reduceSize, out);
-  const shape = keepDims ? t.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => t.shape[a]);
   return new Tensor(out, shape, outDType);
+}
+
+/**
+ * The mean of an int32 or uint8 tensor as TensorFlow's eager tf.reduce_mean gives it: the same
+ * dtype, the exact sum divided by the count and truncated toward zero (its docs: the mean of
+ * [1, 0, 1, 0] is 0).
+ */
+function integerMean(t: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
+  const { moved, reduceSize, outSize, shape } = prepare('mean', t, axis, keepDims);
+  const out = allocate(t.dtype, outSize);
+  for (let o = 0; o < outSize; o++) {
+    let total = 0;
+    for (let i = o * reduceSize; i < (o + 1) * reduceSize; i++) total += moved.data[i];
+    out[o] = reduceSize > 0 ? Math.trunc(total / reduceSize) : 0;
+  }
+  return new Tensor(out, shape, t.dtype);
 }
 
 const sumType = (d: DType): DType => (d === 'float32' ? 'float32' : 'int32');
@@ -52,10 +80,15 @@ export function sum(x: TensorInput, axis?: number | number[], keepDims = false):
   return reduceOp('sum', 'sum', x, axis, keepDims, sumType);
 }
 
-/** Mean over `axis`; the result is float32 whatever the input (as in TensorFlow.js). */
+/**
+ * Mean over `axis`. float32 and bool give float32 (bool: the fraction true); int32 and uint8 keep
+ * their dtype, truncated, as in TensorFlow (TensorFlow.js gives float32 there; TensorFlow wins).
+ */
 export function mean(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
-  const total = reduceOp('mean', 'sum', x, axis, keepDims, () => 'float32');
-  const count = asTensor('mean', 'x', x).size / Math.max(1, total.size);
+  const t = asTensor('mean', 'x', x);
+  if (t.dtype === 'int32' || t.dtype === 'uint8') return integerMean(t, axis, keepDims);
+  const total = reduceOp('mean', 'sum', t, axis, keepDims, () => 'float32');
+  const count = t.size / Math.max(1, total.size);
   const out = total.data as Float32Array;
   for (let i = 0; i < out.length; i++) out[i] /= count;
   return total;

@@ -158,6 +158,8 @@ describe('tensor and constant: errors', () => {
     ['NaN in a shape', () => tensor([1, 2], [Number.NaN]), /^tensor: shape \[NaN\] is not a list of non-negative integers/],
     ['Infinity in a shape', () => tensor([1, 2], [Number.POSITIVE_INFINITY]), /^tensor: shape \[Infinity\] is not/],
     ['a BigInt value', () => tensor([1n] as never), /^tensor: values must be numbers or booleans, got bigint \(1n\)$/],
+    ['a hole in a list', () => tensor([1, undefined] as never), /^tensor: values must be numbers or booleans, got undefined$/],
+    ['a null in a list', () => tensor([[1, null]] as never), /^tensor: values must be numbers or booleans, got null$/],
     [
       'a BigInt64Array',
       () => tensor(new BigInt64Array([5n]) as never),

@@ -39,7 +39,8 @@ function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boo
   if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) return 'bool';
   for (const v of flat) {
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got ${typeof v} (${describeValue(v)})`);
+      const got = v === undefined || v === null ? String(v) : `${typeof v} (${describeValue(v)})`;
+      throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got ${got}`);
     }
   }
   // An empty list is float32 in TensorFlow, even for tf.constant.

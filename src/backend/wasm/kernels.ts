@@ -27,6 +27,19 @@ function poolGeometry(info: Pool2DInfo): number[] {
   ];
 }
 
+/**
+ * Whether every window position a pooling kernel works out fits its int32 arithmetic: the far edge
+ * of the last window, `(out − 1) · stride + window`. A window near 2^31 (TensorFlow's limit) with
+ * explicit padding would wrap there and pool nothing; the js reference computes in float64.
+ */
+function poolFitsInt32(info: Pool2DInfo): boolean {
+  const reach = (out: number, stride: number, window: number) => (out - 1) * stride + window;
+  return (
+    reach(info.outHeight, info.strideHeight, info.filterHeight) <= 2147483647 &&
+    reach(info.outWidth, info.strideWidth, info.filterWidth) <= 2147483647
+  );
+}
+
 function params(rt: Runtime, values: readonly number[]): void {
   rt.i32.set(values, P);
 }
@@ -516,6 +529,10 @@ export function makeKernels(rt: Runtime) {
     const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
     const n = batch * outHeight * outWidth * channels;
     if (n === 0) return;
+    if (!poolFitsInt32(info)) {
+      jsBackend[kernel === 'max_pool' ? 'maxPool' : 'avgPool'](x, info, out);
+      return;
+    }
     rt.reset();
     const xi = place(rt, x, batch * inHeight * inWidth * channels);
     const o = target(rt, out, n);
@@ -536,6 +553,11 @@ export function makeKernels(rt: Runtime) {
     const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
     const nIn = batch * inHeight * inWidth * channels;
     if (nIn === 0) return;
+    if (!poolFitsInt32(info)) {
+      if (kernel === 'max_pool_backprop') jsBackend.maxPoolBackprop(x as Float32Array, dy, info, dx);
+      else jsBackend.avgPoolBackprop(dy, info, dx);
+      return;
+    }
     const nOut = batch * outHeight * outWidth * channels;
     rt.reset();
     const g = place(rt, dy, nOut);
@@ -554,6 +576,10 @@ export function makeKernels(rt: Runtime) {
     const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
     const nIn = batch * inHeight * inWidth * channels;
     if (nIn === 0) return;
+    if (!poolFitsInt32(info)) {
+      jsBackend.maxPoolBackward(x, dy, info, dx, reluMask);
+      return;
+    }
     const nOut = batch * outHeight * outWidth * channels;
     rt.reset();
     const g = place(rt, dy, nOut);

@@ -552,6 +552,17 @@ forEachBackend(() => {
         /^conv2d: strides must be positive integers, got 1.5/,
       ],
       [
+        // TensorFlow holds strides and dilations in int32 attributes; a larger value is refused, not wrapped
+        'stride beyond int32',
+        () => conv2d({ input: x, filters: k, strides: 2 ** 31, padding: 'SAME' }),
+        /^conv2d: strides must be at most 2147483647 \(TensorFlow's int32 limit\), got 2147483648/,
+      ],
+      [
+        'dilation of 2^53 − 1 (not exact in float64 arithmetic)',
+        () => conv2d({ input: x, filters: k, dilations: [1, Number.MAX_SAFE_INTEGER], padding: 'SAME' }),
+        /^conv2d: dilations must be at most 2147483647 \(TensorFlow's int32 limit\), got \[1, 9007199254740991\]/,
+      ],
+      [
         'stride on the batch axis',
         () => conv2d({ input: x, filters: k, strides: [2, 1, 1, 1], padding: 'SAME' }),
         /^conv2d: strides \[2, 1, 1, 1\] must be 1 on the batch and channel axes/,

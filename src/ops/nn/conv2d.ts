@@ -39,15 +39,16 @@ export function conv2dInfo(
   return { batch, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth, ...geometry };
 }
 
-/** Runs an NHWC convolution kernel; shared by `conv2d` and layers that fuse a bias and ReLU. */
+/** Runs an NHWC convolution kernel; shared by `conv2d`, `separableConv2d` (`op` names it in errors) and layers that fuse a bias and ReLU. */
 export function conv2dNHWC(
   input: Tensor<'float32'>,
   filters: Tensor<'float32'>,
   info: Conv2DInfo,
   epilogue?: Conv2DEpilogue,
+  op = OP,
 ): Tensor<'float32'> {
   const { batch, outHeight, outWidth, outChannels } = info;
-  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, OP);
+  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, op);
   if (out.length > 0) backend().conv2d(input.data, filters.data, info, out, epilogue);
   return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
 }

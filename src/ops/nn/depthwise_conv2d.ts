@@ -49,15 +49,16 @@ export function depthwiseConv2dInfo(
   return { batch, inHeight, inWidth, inChannels, outChannels, channelMultiplier, filterHeight, filterWidth, ...geometry };
 }
 
-/** Runs the NHWC depthwise kernel; shared by `depthwiseConv2d` and layers that fuse a bias and ReLU. */
+/** Runs the NHWC depthwise kernel; shared by `depthwiseConv2d`, `separableConv2d` (`op` names it in errors) and layers that fuse a bias and ReLU. */
 export function depthwiseConv2dNHWC(
   input: Tensor<'float32'>,
   filter: Tensor<'float32'>,
   info: DepthwiseConv2DInfo,
   epilogue?: Conv2DEpilogue,
+  op = OP,
 ): Tensor<'float32'> {
   const { batch, outHeight, outWidth, outChannels } = info;
-  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, OP);
+  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, op);
   if (out.length > 0) backend().depthwiseConv2d(input.data, filter.data, info, out, epilogue);
   return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
 }

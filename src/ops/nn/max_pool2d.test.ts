@@ -53,6 +53,38 @@ forEachBackend(() => {
       expectTensor(avgPool2d(huge), [1, 1, 1, 1], [values.reduce((a, b) => a + b) / values.length]);
     });
 
+    it("a window at TensorFlow's int32 limit with explicit padding pools the cells it covers (no int32 wrap)", () => {
+      const x = tensor(
+        Array.from({ length: 25 }, (_, i) => i + 1),
+        [1, 5, 5, 1],
+      );
+      const window = 2 ** 31 - 1;
+      // padding window − 1 rows below: output row r's window covers input rows r..4, as TensorFlow slides it
+      const args = {
+        input: x,
+        ksize: [window, 1] as [number, number],
+        strides: 1,
+        padding: [
+          [0, 0],
+          [0, window - 1],
+          [0, 0],
+          [0, 0],
+        ] as [number, number][],
+      };
+      const rows = [0, 1, 2, 3, 4];
+      const meanOfRowsFrom = (r: number, column: number) => (5 * (r + 4)) / 2 + column + 1;
+      expectTensor(
+        maxPool2d(args),
+        [1, 5, 5, 1],
+        rows.flatMap(() => [21, 22, 23, 24, 25]),
+      );
+      expectTensor(
+        avgPool2d(args),
+        [1, 5, 5, 1],
+        rows.flatMap((r) => [0, 1, 2, 3, 4].map((c) => meanOfRowsFrom(r, c))),
+      );
+    });
+
     it('strides default to ksize, as Keras pooling layers do', () => {
       const x = tensor(
         Array.from({ length: 36 }, (_, i) => i),

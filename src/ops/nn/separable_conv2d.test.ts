@@ -266,6 +266,20 @@ forEachBackend(() => {
         /^separableConv2d: unknown option 'filter' \(expected one of input, depthwiseFilter, pointwiseFilter/,
       ],
       [
+        'explicit padding too large to allocate',
+        () =>
+          separableConv2d({
+            input: x,
+            depthwiseFilter,
+            pointwiseFilter,
+            padding: [
+              [1e9, 1e9],
+              [1e9, 1e9],
+            ],
+          }),
+        /^separableConv2d: cannot allocate .* float32 values .*: the result is too large/,
+      ],
+      [
         'missing pointwise filter',
         () => separableConv2d({ input: x, depthwiseFilter, padding: 'SAME' } as never),
         /^separableConv2d: argument 'pointwiseFilter' is missing/,

@@ -73,6 +73,7 @@ export function separableConv2d(args: SeparableConv2DArgs): Tensor<'float32'> {
   } = convOperands(OP, args.input, { depthwiseFilter: args.depthwiseFilter, pointwiseFilter: args.pointwiseFilter }, args.padding);
   return throughNHWC(input, dataFormat, (x) => {
     const info = separableConv2dInfo(args, x.shape, depthwiseFilter.shape, pointwiseFilter.shape, dataFormat);
-    return conv2dNHWC(depthwiseConv2dNHWC(x, depthwiseFilter, info.depthwise), pointwiseFilter, info.pointwise);
+    const depthwise = depthwiseConv2dNHWC(x, depthwiseFilter, info.depthwise, undefined, OP);
+    return conv2dNHWC(depthwise, pointwiseFilter, info.pointwise, undefined, OP);
   });
 }
