@@ -180,9 +180,7 @@ export class Functional extends ModelLayer {
   /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
   override build(inputShape: number[]): void {
     if (!shapesEqual(inputShape, this.input)) {
-      throw new ConvlensError(
-        `${this.name} (Functional): expects input ${batchShapeText(this.input)}, got ${batchShapeText(inputShape)}`,
-      );
+      throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(this.input)}, got ${batchShapeText(inputShape)}`);
     }
   }
 
