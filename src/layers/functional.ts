@@ -7,7 +7,7 @@ import type { History } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { MergeLayer } from './merge.js';
 import { checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
-import { ModelLayer } from './model_layer.js';
+import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
@@ -101,18 +101,17 @@ export class Functional extends ModelLayer {
    */
   private checkNames(): void {
     const names = new Set([this.inputName]);
-    this.nodes.forEach(({ layer }, i) => {
-      this.checkJoins(
-        layer,
-        this.nodes.slice(0, i).map((n) => n.layer),
-      );
+    const held = new Set<Layer>();
+    for (const { layer } of this.nodes) {
+      this.checkJoins(layer, held);
+      for (const l of layersWithin(layer)) held.add(l);
       if (names.has(layer.name)) {
         throw new ConvlensError(
           `Functional '${this.name}': two layers (or a layer and the input) are named '${layer.name}' (names must be unique)`,
         );
       }
       names.add(layer.name);
-    });
+    }
     for (const { layer, inputs } of this.nodes) {
       const unknown = inputs.find((i) => !names.has(i));
       if (unknown !== undefined) {

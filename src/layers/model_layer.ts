@@ -76,27 +76,26 @@ export abstract class ModelLayer extends Layer {
   }
 
   /**
-   * Throws unless `layer` can join this model's layers: a model cannot hold itself (a cycle), and a
-   * layer already in it, at any depth, would be a shared layer, which convlens does not run.
+   * Throws unless `layer` can join this model, which `held` (every layer in it, at any depth, by
+   * default) are in: a model cannot hold itself (a cycle), and a layer already in it would be a
+   * shared layer, which convlens does not run.
    */
-  protected checkJoins(layer: Layer, others: readonly Layer[] = this.layers): void {
+  protected checkJoins(layer: Layer, held: ReadonlySet<Layer> = new Set(this.layers.flatMap(layersWithin))): void {
     const where = `${this.className} '${this.name}'`;
     if (layer === this || (layer instanceof ModelLayer && layer.contains(this))) {
       const how = layer === this ? 'itself' : `the model '${layer.name}', which holds '${this.name}'`;
       throw new ConvlensError(`${where}: cannot hold ${how} (a model nested in itself is a cycle)`);
     }
-    const mine = new Set(others.flatMap((l) => [l, ...(l instanceof ModelLayer ? l.nestedLayers() : [])]));
-    const theirs = [layer, ...(layer instanceof ModelLayer ? layer.nestedLayers() : [])];
-    const shared = theirs.find((l) => mine.has(l));
+    const shared = layersWithin(layer).find((l) => held.has(l));
     if (shared) {
       throw new ConvlensError(
         `${where}: ${shared.className} '${shared.name}' is already in the model${shared === layer ? '' : ` (in '${layer.name}' too)`}; a layer used twice is a shared layer, which convlens does not support (each layer runs once per batch)`,
       );
     }
   }
+}
 
-  /** Every layer in this model at any depth, nested models included. */
-  private nestedLayers(): Layer[] {
-    return this.layers.flatMap((l) => [l, ...(l instanceof ModelLayer ? l.nestedLayers() : [])]);
-  }
+/** `layer`, and for a model every layer in it at any depth (nested models included). */
+export function layersWithin(layer: Layer): Layer[] {
+  return layer instanceof ModelLayer ? [layer, ...layer.layers.flatMap(layersWithin)] : [layer];
 }

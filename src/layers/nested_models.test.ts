@@ -322,6 +322,16 @@ describe('a model applied in the functional API', () => {
     const ours = fromArtifacts(outer.modelJson, outer.weightData);
     expect(ours.layers.map((l) => l.className)).toEqual(['Functional', 'Dense']);
     expectClose(ours.predict(x), (sequential.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'outer predict');
+    // a functional model in a functional model: the inner one's output is its call 1 there too
+    const outerInput = tfl.input({ shape: [6, 6, 2], name: 'outer_image' });
+    const graph = tfl.model({
+      inputs: outerInput,
+      outputs: apply(tfl.layers.dense({ units: 1, name: 'last' }), apply(functional, outerInput)),
+    });
+    const savedGraph = await tfjsSaved(graph);
+    const ourGraph = functionalFromArtifacts(savedGraph.modelJson, savedGraph.weightData);
+    expect(ourGraph.layers.map((l) => l.name)).toEqual(['net', 'last']);
+    expectClose(ourGraph.predict(x), (graph.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'functional in functional predict');
   });
 });
 
