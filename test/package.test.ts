@@ -66,6 +66,13 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'functional.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
+  it("the README's nested models example type-checks as written", () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const example = /A model is a layer too[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('augmentation.apply(inputs)');
+    expect(typeCheck({ 'nested.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
+  });
+
   it('its declarations need no Node types (a browser project type-checks them) and carry dtypes through the ops', () => {
     const page = [
       "import { cast, constant, expandDims, image, layers, nn, ones, reshape, squeeze, tensor, transpose, viz, zeros } from 'convlens';",

@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
+import { ModelLayer } from './model_layer.js';
 import { nodeModules } from './node_files.js';
 import type { TrainingConfig } from './training_config.js';
 
@@ -69,8 +70,14 @@ export interface SavableModel {
   trainingConfig(): TrainingConfig | undefined;
 }
 
-/** A model's topology and weights in the TensorFlow.js Layers format, without touching any file. */
-export function modelArtifacts(model: SavableModel): ModelArtifacts {
+/** The class name tfjs-layers writes for a layer: a functional model is a 'Model' there (Keras says 'Functional'). */
+const savedClassName = (layer: Layer) => (layer.className === 'Functional' ? 'Model' : layer.className);
+
+/**
+ * A Sequential's config (its name and layers) as tfjs-layers writes it, alone or nested in another
+ * model: the first layer records the input shape, unless it is a model, whose own config does.
+ */
+export function sequentialConfig(model: Omit<SavableModel, 'trainingConfig'>): { name: string; layers: LayerJson[] } {
   const [first] = model.layers;
   if (!first?.inputShape || !model.layers.every((l) => l.built)) {
     throw new ConvlensError(
@@ -80,12 +87,17 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
   const layers = model.layers.map((layer, i) => {
     const config = layer.getConfig();
     // Keras records the input shape on the first layer, with a null batch size.
-    if (i === 0) config.batch_input_shape = [null, ...first.inputShape!];
-    return { class_name: layer.className, config };
+    if (i === 0 && !(layer instanceof ModelLayer)) config.batch_input_shape = [null, ...first.inputShape!];
+    return { class_name: savedClassName(layer), config };
   });
-  const trainingConfig = model.trainingConfig();
-  const topology = { class_name: 'Sequential' as const, config: { name: model.name, layers } };
+  return { name: model.name, layers };
+}
+
+/** A model's topology and weights in the TensorFlow.js Layers format, without touching any file. */
+export function modelArtifacts(model: SavableModel): ModelArtifacts {
+  const topology = { class_name: 'Sequential' as const, config: sequentialConfig(model) };
   const artifacts = packArtifacts(topology, model.layers);
+  const trainingConfig = model.trainingConfig();
   if (trainingConfig) artifacts.modelJson.trainingConfig = trainingConfig;
   return artifacts;
 }
@@ -101,32 +113,39 @@ export interface SavableGraph {
   readonly trainingConfig?: TrainingConfig;
 }
 
+type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJson[] };
+
 /**
- * A functional model in the TensorFlow.js Layers format, as tfjs-layers writes a `tf.model`: class
- * 'Model', an InputLayer first, each layer with the layers it takes as `inbound_nodes`.
+ * A functional model's config as tfjs-layers writes a `tf.model`, alone or nested in another: an
+ * InputLayer first, each layer with the layers it takes as `inbound_nodes`. A model among them is
+ * referred to by its call 1, as tfjs and Keras count its own construction as call 0.
  */
-export function graphArtifacts(model: SavableGraph): ModelArtifacts {
+export function graphConfig(model: SavableGraph): GraphConfig {
   const inputLayer: GraphLayerJson = {
     name: model.inputName,
     class_name: 'InputLayer',
     config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: model.inputName },
     inbound_nodes: [],
   };
+  const models = new Set(model.nodes.filter((n) => n.layer instanceof ModelLayer).map((n) => n.layer.name));
+  const callOf = (name: string) => (models.has(name) ? 1 : 0);
   const layers: GraphLayerJson[] = model.nodes.map(({ layer, inputs }) => ({
     name: layer.name,
-    class_name: layer.className,
+    class_name: savedClassName(layer),
     config: layer.getConfig(),
-    inbound_nodes: [inputs.map((input) => [input, 0, 0, {}] as [string, number, number, Record<string, never>])],
+    inbound_nodes: [inputs.map((input) => [input, callOf(input), 0, {}] as [string, number, number, Record<string, never>])],
   }));
-  const topology = {
-    class_name: 'Model' as const,
-    config: {
-      name: model.name,
-      layers: [inputLayer, ...layers],
-      input_layers: [[model.inputName, 0, 0]] as [string, number, number][],
-      output_layers: [[model.outputName, 0, 0]] as [string, number, number][],
-    },
+  return {
+    name: model.name,
+    layers: [inputLayer, ...layers],
+    input_layers: [[model.inputName, 0, 0]],
+    output_layers: [[model.outputName, callOf(model.outputName), 0]],
   };
+}
+
+/** A functional model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model`. */
+export function graphArtifacts(model: SavableGraph): ModelArtifacts {
+  const topology = { class_name: 'Model' as const, config: graphConfig(model) };
   const artifacts = packArtifacts(
     topology,
     model.nodes.map((n) => n.layer),

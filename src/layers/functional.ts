@@ -2,21 +2,12 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { graphArtifacts, type ModelArtifacts, writeModelDir } from './artifacts.js';
+import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
-import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
+import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { MergeLayer } from './merge.js';
-import {
-  checkPrint,
-  checkTensorArg,
-  findLayer,
-  modelApplyError,
-  modelWeights,
-  type PredictOptions,
-  predictInBatches,
-  setModelWeights,
-  summaryText,
-} from './model_common.js';
+import { checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
+import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
@@ -40,10 +31,10 @@ export interface FunctionalArgs {
  * Keras' functional model (`keras.Model(inputs, outputs)`) with one input and one output: a graph
  * of layers, run in topological order, each once, so an output several layers take is computed
  * once. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
- * in reverse, summing the gradients of an output several layers take.
+ * in reverse, summing the gradients of an output several layers take. It is a layer too, which
+ * another model may hold or apply to a symbolic tensor.
  */
-export class Functional {
-  readonly name: string;
+export class Functional extends ModelLayer {
   /** The name the input goes by in the layers' `inputs` (Keras' InputLayer, which is not among `layers`). */
   readonly inputName: string;
   private readonly input: number[];
@@ -56,20 +47,17 @@ export class Functional {
   private readonly training = new ModelTraining({
     model: this,
     layers: () => this.layers,
-    outputLayer: () => this.getLayer(this.outputName),
+    outputLayer: () => this.finalLayer(),
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
     forward: (x, training) => this.run(x, training),
-    backward: (dy, preActivation) => this.backward(dy, preActivation),
+    backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
 
   constructor(args: FunctionalArgs) {
     checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
-    const { name, input, layers, output } = args;
-    if (name !== undefined && (typeof name !== 'string' || name === '')) {
-      throw new ConvlensError(`Functional: name must be a non-empty string, got ${describeValue(name)}`);
-    }
-    this.name = name ?? uniqueName('functional');
+    super('Functional', 'functional', args.name);
+    const { input, layers, output } = args;
     checkOptions('Functional (input)', input, ['shape', 'name']);
     if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new ConvlensError(
@@ -91,7 +79,7 @@ export class Functional {
     }
     this.order = this.runOrder();
     this.checkAllNeeded();
-    this.build();
+    this.buildLayers();
   }
 
   private checkedNode(node: FunctionalNode, index: number): FunctionalNode {
@@ -107,16 +95,19 @@ export class Functional {
     return { layer: node.layer, inputs: [...node.inputs] };
   }
 
-  /** Names are unique, each layer is in the model once (a shared layer is not supported), and inputs name layers of the model. */
+  /**
+   * Names are unique, each layer is in the model once, at any depth (a shared layer is not
+   * supported), and inputs name layers of the model.
+   */
   private checkNames(): void {
     const names = new Set([this.inputName]);
+    const held = new Set<Layer>();
     for (const { layer } of this.nodes) {
+      this.checkJoins(layer, held);
+      for (const l of layersWithin(layer)) held.add(l);
       if (names.has(layer.name)) {
-        const twice = this.nodes.filter((n) => n.layer === layer).length > 1;
         throw new ConvlensError(
-          twice
-            ? `Functional '${this.name}': layer '${layer.name}' is in the model twice (a shared layer); convlens runs each layer once`
-            : `Functional '${this.name}': two layers (or a layer and the input) are named '${layer.name}' (names must be unique)`,
+          `Functional '${this.name}': two layers (or a layer and the input) are named '${layer.name}' (names must be unique)`,
         );
       }
       names.add(layer.name);
@@ -160,7 +151,7 @@ export class Functional {
   }
 
   /** Builds each layer on the shapes of its inputs (checking a layer built before, or a merge's shapes). */
-  private build(): void {
+  private buildLayers(): void {
     const shapes = new Map<string, number[]>([[this.inputName, this.input]]);
     for (const { layer, inputs } of this.order) {
       layer.connect(inputs.map((name) => ({ name, shape: shapes.get(name)! })));
@@ -173,12 +164,28 @@ export class Functional {
     return this.nodes.map((n) => n.layer);
   }
 
-  get inputShape(): number[] {
+  override get inputShape(): number[] {
     return [...this.input];
   }
 
-  get outputShape(): number[] | undefined {
+  override get outputShape(): number[] | undefined {
     return this.getLayer(this.outputName).outputShape;
+  }
+
+  override finalLayer(): Layer {
+    return this.getLayer(this.outputName).finalLayer();
+  }
+
+  /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
+  override build(inputShape: number[]): void {
+    if (!shapesEqual(inputShape, this.input)) {
+      throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(this.input)}, got ${batchShapeText(inputShape)}`);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    this.build(inputShape);
+    return this.outputShape!;
   }
 
   /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`). */
@@ -215,29 +222,37 @@ export class Functional {
   /**
    * The graph in reverse order from `dy`, the gradient of the output layer's output (already
    * through its softmax/sigmoid when `preActivation`): each layer gets the sum of the gradients of
-   * the layers that take its output, a merge layer gives one to each of its inputs, and no
-   * gradient is computed for the model's input.
+   * the layers that take its output, and a merge layer gives one to each of its inputs. The
+   * gradient with respect to the model's input is computed only when `needInputGrad` (as a layer
+   * of another model), and returned; a frozen model that needs none is skipped.
    */
-  private backward(dy: Tensor<'float32'>, preActivation: boolean): void {
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!needInputGrad && this.trainableWeights.length === 0) return undefined;
     const grads = new GradientSums();
     grads.add(this.outputName, dy);
     for (const { layer, inputs } of [...this.order].reverse()) {
       const grad = grads.take(layer.name);
-      const needInputGrad = inputs.some((i) => i !== this.inputName);
+      const layerNeedsInputGrad = needInputGrad || inputs.some((i) => i !== this.inputName);
       const inputGrads =
         layer instanceof MergeLayer
           ? layer.backwardMany(grad)
-          : [layer.backward(grad, needInputGrad, preActivation && layer.name === this.outputName)];
+          : [layer.backward(grad, layerNeedsInputGrad, preActivation && layer.name === this.outputName)];
       inputs.forEach((input, i) => {
         const inputGrad = inputGrads[i];
-        if (input !== this.inputName && inputGrad) grads.add(input, inputGrad);
+        if ((input !== this.inputName || needInputGrad) && inputGrad) grads.add(input, inputGrad);
       });
     }
+    return needInputGrad ? grads.take(this.inputName) : undefined;
   }
 
-  /** Keras' and tfjs' way to nest a model in another, which convlens does not do: throws, saying what to do instead. */
-  apply(x: unknown): never {
-    throw modelApplyError(`Functional '${this.name}'`, x);
+  /** The model as a layer of another: the graph on a batch, in training mode or not. */
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    return this.run(x, training);
+  }
+
+  /** Its config as a layer of another model, as tfjs-layers writes a nested functional model. */
+  getConfig(): Record<string, unknown> {
+    return graphConfig(this.savable());
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
@@ -253,24 +268,14 @@ export class Functional {
     return this.layers.map((layer) => ({ layer, output: outputs.get(layer)! }));
   }
 
-  get weights(): Weight[] {
-    return modelWeights(this.layers);
-  }
-
-  /** Every layer's weights, layer after layer in the order of `layers`. */
-  getWeights(): Tensor<'float32'>[] {
-    return this.layers.flatMap((l) => l.getWeights());
-  }
-
-  /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
-  setWeights(weights: Tensor[]): void {
-    setModelWeights(this.layers, weights);
-  }
-
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
   toArtifacts(): ModelArtifacts {
+    return graphArtifacts({ ...this.savable(), trainingConfig: this.trainingConfig() });
+  }
+
+  private savable(): SavableGraph {
     const { name, inputName, input: inputShape, nodes, outputName } = this;
-    return graphArtifacts({ name, inputName, inputShape, nodes, outputName, trainingConfig: this.trainingConfig() });
+    return { name, inputName, inputShape, nodes, outputName };
   }
 
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
@@ -295,10 +300,6 @@ export class Functional {
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate. */
   evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
     return this.training.evaluate(x, y, options);
-  }
-
-  countParams(): number {
-    return this.layers.reduce((n, l) => n + l.countParams(), 0);
   }
 
   /** Keras' functional summary: the input and every layer, its output shape, parameters and the layers it takes ("Connected to"). */

@@ -202,17 +202,6 @@ describe('functional models whose layers form one chain', () => {
       );
     });
 
-    it('a model used as a layer (a nested Sequential), named as such rather than as a shared layer', async () => {
-      // tfjs counts the inner model's own construction as its first call, so the outer model's call of it is its second
-      const input = tfl.input({ shape: [4], name: 'x' });
-      const inner = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [4] })], name: 'inner' });
-      const output = apply(tfl.layers.dense({ units: 2, name: 'head' }), apply(inner, input));
-      await refused(
-        tfl.model({ inputs: input, outputs: output }),
-        "fromArtifacts: layer 'inner' is itself a model (Sequential); convlens does not read models nested in a model",
-      );
-    });
-
     it('two outputs, and two inputs', async () => {
       const input = tfl.input({ shape: [4], name: 'x' });
       const a = apply(tfl.layers.dense({ units: 2, name: 'a' }), input);

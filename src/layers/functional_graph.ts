@@ -39,8 +39,9 @@ const ONCE_ONLY = 'convlens reads functional models whose layers are each called
 
 /**
  * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one input,
- * one output, every layer called once (no shared layers), no model nested as a layer, and every
- * layer on the way from the input to the output. Errors name the layer.
+ * one output, every layer called once (no shared layers), and every layer on the way from the
+ * input to the output. A layer may be a model (its entry's config is the model's). Errors name
+ * the layer.
  */
 export function parseGraph(className: string, config: unknown): LayerGraph {
   const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown } | null;
@@ -50,19 +51,15 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
     const name = layerName(entry);
     if (name === undefined) throw fail(`layer ${index} of the ${className} model has no name`);
     if (byName.has(name)) throw fail(`the ${className} model has two layers named '${name}'`);
-    // checked before the calls: tfjs and Keras count an inner model's own construction as its first call, so its one
-    // call in this model would otherwise read as the second call of a shared layer
-    if (typeof entry.class_name === 'string' && MODEL_CLASSES.has(entry.class_name)) {
-      throw fail(`layer '${name}' is itself a model (${entry.class_name}); convlens does not read models nested in a model`);
-    }
     byName.set(name, entry);
   }
+  const models = new Set([...byName].filter(([, entry]) => isModelClass(entry.class_name)).map(([name]) => name));
   const input = onlyEnd(className, 'input', c.input_layers);
   const output = onlyEnd(className, 'output', c.output_layers);
   for (const name of [input, output]) {
     if (!byName.has(name)) throw fail(`the ${className} model's ${name === input ? 'input' : 'output'} '${name}' is not one of its layers`);
   }
-  const layers = [...byName].map(([name, entry]) => ({ name, entry, inputs: name === input ? [] : inputsOf(name, entry) }));
+  const layers = [...byName].map(([name, entry]) => ({ name, entry, inputs: name === input ? [] : inputsOf(name, entry, models) }));
   for (const { name, inputs } of layers) {
     const missing = inputs.find((source) => !byName.has(source));
     if (missing !== undefined) throw fail(`layer '${name}' takes its input from '${missing}', which is not a layer of the model`);
@@ -94,6 +91,8 @@ function checkAllOnTheWay(layers: LayerGraph['layers'], input: string, output: s
 /** Model classes, as Keras 2 and 3 and tfjs name them in a config, which may stand as a layer of another model. */
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
+export const isModelClass = (className: unknown) => typeof className === 'string' && MODEL_CLASSES.has(className);
+
 function layerName(entry: GraphLayerJson): string | undefined {
   const name = entry?.name ?? (entry?.config as { name?: unknown } | undefined)?.name;
   return typeof name === 'string' ? name : undefined;
@@ -115,8 +114,12 @@ function onlyEnd(className: string, what: 'input' | 'output', value: unknown): s
   return ref.layer;
 }
 
-/** The layers that feed layer `name`, in order; it must be called exactly once, on the first output of each, with no other arguments. */
-function inputsOf(name: string, entry: GraphLayerJson): string[] {
+/**
+ * The layers that feed layer `name`, in order; it must be called exactly once, on the first output
+ * of each, with no other arguments. A model's call in this model is its call 1 in tfjs' and Keras
+ * 2's count (its own construction is call 0), and call 0 in Keras 3's for a Sequential.
+ */
+function inputsOf(name: string, entry: GraphLayerJson, models: ReadonlySet<string>): string[] {
   const calls = callsOf(name, entry.inbound_nodes);
   if (calls.length === 0) throw fail(`layer '${name}' is not called on any input`);
   if (calls.length > 1) throw fail(`layer '${name}' is called ${calls.length} times (a shared layer); ${ONCE_ONLY}`);
@@ -125,7 +128,7 @@ function inputsOf(name: string, entry: GraphLayerJson): string[] {
   if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
   for (const ref of inputs) {
     if (ref.tensor !== 0) throw fail(`layer '${name}' takes output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
-    if (ref.node !== 0)
+    if (ref.node !== 0 && !(ref.node === 1 && models.has(ref.layer)))
       throw fail(`layer '${name}' takes the output of call ${ref.node + 1} of '${ref.layer}' (a shared layer); ${ONCE_ONLY}`);
   }
   return inputs.map((ref) => ref.layer);

@@ -117,9 +117,10 @@ export function batchShapeText(shape: readonly number[]): string {
 export abstract class Layer {
   readonly name: string;
   readonly className: string;
-  trainable: boolean;
-  inputShape: number[] | undefined;
-  outputShape: number[] | undefined;
+  // accessors rather than fields, so that a model used as a layer can answer them from its own layers
+  private trainableFlag: boolean;
+  private inputShapeValue: number[] | undefined;
+  private outputShapeValue: number[] | undefined;
   protected weightList: Weight[] = [];
   /**
    * The values before this layer's softmax or sigmoid in its last forward pass (undefined for
@@ -137,14 +138,15 @@ export abstract class Layer {
   /** The rank of one example, for layers that take images (height, width, channels). */
   protected readonly exampleRank: number | undefined = undefined;
 
-  constructor(className: string, defaultName: string, args: LayerArgs = {}) {
-    if (args.name !== undefined) checkName(className, args.name);
+  /** `nameRule` checks a given name (TensorFlow's rule for weight names by default; a model's name names no weight). */
+  constructor(className: string, defaultName: string, args: LayerArgs = {}, nameRule = checkName) {
+    if (args.name !== undefined) nameRule(className, args.name);
     if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
       throw new ConvlensError(`${className}: trainable must be true or false, got ${describeValue(args.trainable)}`);
     }
     this.className = className;
     this.name = args.name ?? uniqueName(defaultName);
-    this.trainable = args.trainable ?? true;
+    this.trainableFlag = args.trainable ?? true;
     if (args.inputShape !== undefined) {
       if (!Array.isArray(args.inputShape) || !args.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
         throw new ConvlensError(
@@ -155,8 +157,45 @@ export abstract class Layer {
     }
   }
 
+  /** Whether training updates the layer's weights (a frozen layer's are left as they are). */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+  }
+
+  /** The shape of one example of the input (no batch axis), once known. */
+  get inputShape(): number[] | undefined {
+    return this.inputShapeValue;
+  }
+
+  set inputShape(shape: number[] | undefined) {
+    this.inputShapeValue = shape;
+  }
+
+  /** The shape of one example of the output, once the layer is built. */
+  get outputShape(): number[] | undefined {
+    return this.outputShapeValue;
+  }
+
+  set outputShape(shape: number[] | undefined) {
+    this.outputShapeValue = shape;
+  }
+
   get built(): boolean {
     return this.outputShape !== undefined;
+  }
+
+  /** The layers that compute this one's output: itself, or a model's layers at every depth. */
+  flatLayers(): Layer[] {
+    return [this];
+  }
+
+  /** The layer whose forward gives this one's output (a model's output layer, at any depth): its activation and logits feed a loss. */
+  finalLayer(): Layer {
+    return this;
   }
 
   /** Creates the weights for inputs of `inputShape` (one example, no batch axis) and fixes the output shape. */

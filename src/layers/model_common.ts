@@ -1,7 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Layer, Weight } from './layer.js';
-import { SymbolicTensor } from './symbolic.js';
+import type { Layer } from './layer.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -87,38 +86,6 @@ export function findLayer<L extends Layer>(layers: readonly L[], nameOrIndex: st
   if (!layer)
     throw new ConvlensError(`getLayer: no layer named ${describeValue(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
   return layer;
-}
-
-/**
- * What a model's `apply` says: Keras and tfjs call a model as a layer (`model(x)`, `model.apply(x)`),
- * nesting it in another; a convlens model is not a layer, so this names what to do instead.
- */
-export function modelApplyError(where: string, x: unknown): ConvlensError {
-  const symbolic = (Array.isArray(x) ? x : [x]).some((t) => t instanceof SymbolicTensor);
-  return new ConvlensError(
-    symbolic
-      ? `${where}: a model cannot be applied to symbolic tensors (convlens does not nest a model in another); apply its layers to them instead`
-      : `${where}: a model has no apply; predict(x) computes its output for a batch, got ${describeValue(x)}`,
-  );
-}
-
-export function modelWeights(layers: readonly Layer[]): Weight[] {
-  return layers.flatMap((l) => [...l.weights]);
-}
-
-/** Sets every layer's weights from one list, in the order the layers' getWeights return them. */
-export function setModelWeights(layers: readonly Layer[], weights: Tensor[]): void {
-  const expected = layers.reduce((n, l) => n + l.weights.length, 0);
-  if (!Array.isArray(weights) || weights.length !== expected) {
-    throw new ConvlensError(
-      `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
-    );
-  }
-  let offset = 0;
-  for (const layer of layers) {
-    layer.setWeights(weights.slice(offset, offset + layer.weights.length));
-    offset += layer.weights.length;
-  }
 }
 
 /** Builds `layer` on `from`'s output, unless it was given (or built for) a different input shape. */

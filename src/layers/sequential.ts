@@ -1,29 +1,21 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type ModelArtifacts, modelArtifacts, writeModelDir } from './artifacts.js';
+import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
-import { batchShapeText, Layer, uniqueName, type Weight } from './layer.js';
-import {
-  buildAfter,
-  checkPrint,
-  checkTensorArg,
-  findLayer,
-  modelApplyError,
-  modelWeights,
-  type PredictOptions,
-  predictInBatches,
-  setModelWeights,
-  summaryText,
-} from './model_common.js';
+import { batchShapeText, Layer } from './layer.js';
+import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
+import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
-/** Keras' Sequential model: layers applied in order, trained end to end. */
-export class Sequential {
-  readonly name: string;
+/**
+ * Keras' Sequential model: layers applied in order, trained end to end. It is a layer too: a model
+ * may hold it among its layers, or apply it to a symbolic tensor, as Keras nests models.
+ */
+export class Sequential extends ModelLayer {
   private readonly layerList: Layer[] = [];
   /**
    * Keras' `stop_training`: set it (in a callback, or on Ctrl-C) and `fit` ends after the current
@@ -33,33 +25,25 @@ export class Sequential {
   private readonly training = new ModelTraining({
     model: this,
     layers: () => this.layerList,
-    outputLayer: () => this.layerList[this.layerList.length - 1],
+    outputLayer: () => this.layerList[this.layerList.length - 1]?.finalLayer(),
     ensureBuilt: (op, batchShape) => this.ensureBuilt(op, batchShape),
     checkInputData: (x, op) => this.checkInputData(x, op),
     forward: (x, training) => this.run(x, training),
-    backward: (dy, preActivation) => this.backward(dy, preActivation),
+    backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
-    if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
     checkOptions('Sequential', options, ['name']);
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-      throw new ConvlensError(`Sequential: name must be a non-empty string, got ${describeValue(options.name)}`);
-    }
-    this.name = options.name ?? uniqueName('sequential');
+    super('Sequential', 'sequential', options.name);
+    if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
     for (const layer of layers) this.add(layer);
   }
 
-  /** Appends a layer, building it at once when the shape of its input is known. */
+  /** Appends a layer (or a model, as one layer), building it at once when the shape of its input is known. */
   add(layer: Layer): void {
     this.training.checkNotFitting('add');
-    const given: unknown = layer;
-    if (given instanceof Sequential) {
-      throw new ConvlensError(
-        `Sequential '${this.name}': add expects a layer, got the model '${given.name}'; to stack on a model, spread its layers (they keep their weights): new Sequential([...model.layers, new Activation('softmax')])`,
-      );
-    }
     if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
+    this.checkJoins(layer);
     if (this.layerList.some((l) => l.name === layer.name)) {
       throw new ConvlensError(`Sequential '${this.name}': a layer named '${layer.name}' is already in the model (names must be unique)`);
     }
@@ -76,12 +60,18 @@ export class Sequential {
     return this.layerList;
   }
 
-  get inputShape(): number[] | undefined {
+  override get inputShape(): number[] | undefined {
     return this.layerList[0]?.inputShape;
   }
 
-  get outputShape(): number[] | undefined {
+  override get outputShape(): number[] | undefined {
     return this.layerList[this.layerList.length - 1]?.outputShape;
+  }
+
+  override finalLayer(): Layer {
+    const last = this.layerList[this.layerList.length - 1];
+    if (!last) throw new ConvlensError(`Sequential '${this.name}': the model has no layers`);
+    return last.finalLayer();
   }
 
   /** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
@@ -91,11 +81,22 @@ export class Sequential {
 
   private ensureBuilt(op: string, batchShape: readonly number[]): void {
     if (this.layerList.length === 0) throw new ConvlensError(`${op}: the model has no layers`);
+    this.build(batchShape.slice(1));
+  }
+
+  /** Builds the layers in turn from the first, for inputs of `inputShape` unless the first layer was built already. */
+  override build(inputShape: number[]): void {
+    if (this.layerList.length === 0) throw new ConvlensError(`Sequential '${this.name}': the model has no layers`);
     const [first, ...rest] = this.layerList;
-    if (!first.built) first.build(batchShape.slice(1));
+    if (!first.built) first.build(inputShape);
     rest.forEach((layer, i) => {
       buildAfter(this.layerList[i], layer);
     });
+  }
+
+  /** The output shape for inputs of `inputShape`, layer after layer. */
+  computeOutputShape(inputShape: number[]): number[] {
+    return this.layerList.reduce((shape, layer) => layer.computeOutputShape(shape), inputShape);
   }
 
   /**
@@ -121,9 +122,14 @@ export class Sequential {
     return out;
   }
 
-  /** Keras' and tfjs' way to nest a model in another, which convlens does not do: throws, saying what to do instead. */
-  apply(x: unknown): never {
-    throw modelApplyError(`Sequential '${this.name}'`, x);
+  /** The model as a layer of another: its layers in turn, in training mode or not. */
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    return this.run(x, training);
+  }
+
+  /** Its config as a layer of another model, as tfjs-layers writes a nested Sequential. */
+  getConfig(): Record<string, unknown> {
+    return sequentialConfig(this);
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
@@ -147,23 +153,6 @@ export class Sequential {
     const outputs: { layer: Layer; output: Tensor<'float32'> }[] = [];
     this.run(x, false, (layer, output) => outputs.push({ layer, output }));
     return outputs;
-  }
-
-  get weights(): Weight[] {
-    return modelWeights(this.layerList);
-  }
-
-  getWeights(): Tensor<'float32'>[] {
-    return this.layerList.flatMap((l) => l.getWeights());
-  }
-
-  /** Sets every layer's weights from one list, in the order `getWeights` returns them. */
-  setWeights(weights: Tensor[]): void {
-    setModelWeights(this.layerList, weights);
-  }
-
-  countParams(): number {
-    return this.layerList.reduce((n, l) => n + l.countParams(), 0);
   }
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
@@ -219,17 +208,23 @@ export class Sequential {
     return this.training.evaluate(x, y, options);
   }
 
-  /** Backward in reverse order; `preActivation` when the top layer's softmax/sigmoid is already in `dy`. */
-  private backward(dy: Tensor<'float32'>, preActivation: boolean): void {
+  /**
+   * Backward in reverse order; `preActivation` when the top layer's softmax/sigmoid is already in
+   * `dy`. Returns the gradient with respect to the input when `needInputGrad` (as a layer of
+   * another model); a frozen model that needs none is skipped (a frozen pretrained base).
+   */
+  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    if (!needInputGrad && this.trainableWeights.length === 0) return undefined;
     let grad: Tensor<'float32'> | undefined = dy;
     let through = preActivation;
     for (let i = this.layerList.length - 1; i >= 0 && grad; i--) {
       const layer = this.layerList[i];
       // max pooling over a ReLU's output passes the gradient through that ReLU too (one pass)
       const throughRelu = i > 0 && layer instanceof MaxPool2D && reluOutput(this.layerList[i - 1]);
-      grad = throughRelu ? (layer as MaxPool2D).backwardThroughRelu(grad) : layer.backward(grad, i > 0, through);
+      grad = throughRelu ? (layer as MaxPool2D).backwardThroughRelu(grad) : layer.backward(grad, i > 0 || needInputGrad, through);
       through = throughRelu;
     }
+    return grad;
   }
 }
 

@@ -13,7 +13,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Functional } from './functional.js';
 import { chainOfLayers } from './functional_chain.js';
-import { parseGraph } from './functional_graph.js';
+import { isModelClass, parseGraph } from './functional_graph.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerName } from './initializers.js';
@@ -468,14 +468,25 @@ const isFunctionalClass = (className: unknown): className is string => className
  * The Sequential topology inside a model.json, in any of the shapes tfjs and Keras write it; a
  * functional model whose layers form one chain is read as the Sequential it computes.
  */
-function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJson[]; buildInputShape?: unknown; kerasVersion?: unknown } {
-  const { className, config: rawConfig, kerasVersion } = topologyOf(modelJson);
-  if (isFunctionalClass(className)) return { ...chainOfLayers(className, rawConfig), kerasVersion };
+function sequentialLayers(modelJson: unknown): SequentialParts & { kerasVersion?: unknown } {
+  const { className, config, kerasVersion } = topologyOf(modelJson);
+  if (isFunctionalClass(className)) return { ...chainOfLayers(className, config), kerasVersion };
   if (className !== 'Sequential') {
     throw new ConvlensError(
       `fromArtifacts: model class ${describeValue(className)} is not supported (Sequential, or a functional model whose layers form one chain)`,
     );
   }
+  return { ...sequentialParts(config), kerasVersion };
+}
+
+interface SequentialParts {
+  name?: string;
+  layers: LayerJson[];
+  buildInputShape?: unknown;
+}
+
+/** A Sequential's config, alone or nested in another model's. */
+function sequentialParts(rawConfig: unknown): SequentialParts {
   // Old Keras wrote a Sequential config as the bare list of layers.
   const config = (Array.isArray(rawConfig) ? { layers: rawConfig } : rawConfig) as {
     name?: string;
@@ -483,7 +494,31 @@ function sequentialLayers(modelJson: unknown): { name?: string; layers: LayerJso
     build_input_shape?: unknown;
   };
   if (!config || !Array.isArray(config.layers)) throw new ConvlensError('fromArtifacts: the Sequential config has no list of layers');
-  return { name: config.name, layers: config.layers as LayerJson[], buildInputShape: config.build_input_shape, kerasVersion };
+  return { name: config.name, layers: config.layers as LayerJson[], buildInputShape: config.build_input_shape };
+}
+
+/**
+ * A model that is a layer of another, from its entry's config: a Sequential, given `inputShape`
+ * when it declares none and is the outer model's first layer, or a functional model. Keras 3
+ * writes a frozen model's `trainable: false`.
+ */
+function nestedModel(
+  className: string,
+  config: Config,
+  inputShape: number[] | undefined,
+  kerasVersion: unknown,
+  savedShape: SavedShape,
+): Layer {
+  let model: Sequential | Functional;
+  if (className === 'Sequential') {
+    const { name, layers, buildInputShape } = sequentialParts(config);
+    const declared = buildInputShape ?? (inputShape ? [null, ...inputShape] : undefined);
+    model = new Sequential(buildLayers(layers, declared, kerasVersion, savedShape), name ? { name } : {});
+  } else {
+    model = functionalFromConfig(className, config, kerasVersion, savedShape);
+  }
+  if (config.trainable === false) model.trainable = false;
+  return model;
 }
 
 /** Runs `fn` for the layer config at `index`, so that its errors name the layer (its index, name and class) and the problem. */
@@ -495,7 +530,9 @@ function forLayer<T>(entry: LayerJson, index: number, fn: (className: string, co
     return fn(className, config);
   } catch (error) {
     if (error instanceof Unsupported || error instanceof ConvlensError) {
-      throw new ConvlensError(`fromArtifacts: layer ${index} '${config.name ?? '?'}' (${className}): ${error.message}`);
+      // a layer of a nested model already says where it is in that model
+      const detail = error.message.replace(/^fromArtifacts: /, '');
+      throw new ConvlensError(`fromArtifacts: layer ${index} '${config.name ?? '?'}' (${className}): ${detail}`);
     }
     throw error;
   }
@@ -509,6 +546,7 @@ function buildLayer(
   kerasVersion: unknown,
   savedShape: SavedShape,
 ): Layer {
+  if (isModelClass(className)) return nestedModel(className, config, inputShape, kerasVersion, savedShape);
   const reader = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
   if (!reader) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
   const declared = declaredInputShape(config) ?? inputShape;
@@ -715,9 +753,16 @@ function readFunctional(modelJson: unknown, weightData: WeightData | undefined, 
       `fromArtifacts: model class ${describeValue(className)} is not a functional model (Functional or Model; layers.fromArtifacts reads Sequential ones)`,
     );
   }
-  const graph = parseGraph(className, config);
   const manifest = manifestOf(modelJson);
-  const savedShape = savedShapes(manifest);
+  const model = functionalFromConfig(className, config, kerasVersion, savedShapes(manifest));
+  loadWeights(model.layers, manifest, weightData, fileNames);
+  restoreCompile(model, modelJson);
+  return model;
+}
+
+/** A functional model from its config (at the top of model.json or nested in another model's), without its weights. */
+function functionalFromConfig(className: string, config: unknown, kerasVersion: unknown, savedShape: SavedShape): Functional {
+  const graph = parseGraph(className, config);
   const inputIndex = graph.layers.findIndex((l) => l.name === graph.input);
   const inputShape = forLayer(graph.layers[inputIndex].entry, inputIndex, (inputClass, inputConfig) => {
     if (inputClass !== 'InputLayer') throw unsupported('a model input that is not an InputLayer');
@@ -730,15 +775,11 @@ function readFunctional(modelJson: unknown, weightData: WeightData | undefined, 
       ? []
       : [{ layer: forLayer(entry, index, (c, cfg) => buildLayer(c, cfg, undefined, kerasVersion, savedShape)), inputs }],
   );
-  let model: Functional;
   try {
-    model = new Functional({ name: graph.name, input: { shape: inputShape, name: graph.input }, layers: nodes, output: graph.output });
+    return new Functional({ name: graph.name, input: { shape: inputShape, name: graph.input }, layers: nodes, output: graph.output });
   } catch (error) {
     throw renamed(error, '', 'fromArtifacts: ');
   }
-  loadWeights(model.layers, manifest, weightData, fileNames);
-  restoreCompile(model, modelJson);
-  return model;
 }
 
 /** A ConvlensError whose message starts with `to` instead of `from` (its class kept); other errors as they are. */

@@ -158,9 +158,9 @@ function nextTask(): Promise<void> {
 export interface ModelPasses {
   /** The model, as callbacks get it (`stopTraining` is read after every batch). */
   readonly model: TrainingModel;
-  /** Every layer, each once (their workspace is set, their trainable weights updated). */
+  /** Every layer, each once (their trainable weights updated; a nested model's layers compute in the workspace too). */
   layers(): readonly Layer[];
-  /** The layer whose output is the model's: its activation and logits feed the loss. */
+  /** The layer whose output is the model's (in a nested model, at any depth): its activation and logits feed the loss. */
   outputLayer(): Layer | undefined;
   /** Builds the layers for inputs of `batchShape` (the batch axis first); throws naming `op` if there are none. */
   ensureBuilt(op: string, batchShape: readonly number[]): void;
@@ -423,7 +423,7 @@ export class ModelTraining {
    * workspace; callbacks and anything the caller gets back stay outside it.
    */
   private withWorkspace<T>(fn: () => T): T {
-    for (const layer of this.passes.layers()) layer.workspace = this.workspace;
+    for (const layer of this.passes.layers()) for (const computing of layer.flatLayers()) computing.workspace = this.workspace;
     this.workspace.startBatch();
     this.workspace.active = true;
     try {

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import type { ModelJson } from '../../src/layers/artifacts.js';
+import type { Functional } from '../../src/layers/functional.js';
 import type { Sequential } from '../../src/layers/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { SGD } from '../../src/train/optimizers.js';
@@ -58,7 +59,7 @@ export async function tfjsSaved(model: tfl.LayersModel): Promise<{ modelJson: Re
  * model-wide order differs (by default `theirs.getWeights()`); `theirCallbacks` go to tfjs' fit.
  */
 export async function expectSameSgdFit(
-  ours: Sequential,
+  ours: Sequential | Functional,
   theirs: tfl.LayersModel,
   x: Tensor,
   y: Tensor,
