@@ -163,6 +163,10 @@ export abstract class Layer {
   }
 
   set trainable(value: boolean) {
+    // JavaScript callers may set anything; a truthy 'false' would leave the layer training
+    if (typeof value !== 'boolean') {
+      throw new ConvlensError(`${this.className} '${this.name}': trainable must be true or false, got ${describeValue(value)}`);
+    }
     this.trainableFlag = value;
   }
 

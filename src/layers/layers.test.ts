@@ -610,6 +610,17 @@ describe('layer options are checked, never silently ignored', () => {
     );
     expectConvlensError(() => new Dense({ units: 1, useBias: 0 as never, name: 'd' }), "Dense 'd': useBias must be true or false, got 0");
     expectConvlensError(() => new Dense({ units: 1, trainable: 'no' as never }), 'Dense: trainable must be true or false, got "no"');
+    // set after construction too (Keras' `layer.trainable = False`); a model checks before freezing any of its layers
+    const dense = new Dense({ units: 1, name: 'd' });
+    expectConvlensError(() => {
+      dense.trainable = 'false' as never;
+    }, 'Dense \'d\': trainable must be true or false, got "false"');
+    expect(dense.trainable).toBe(true);
+    const base = new Sequential([dense], { name: 'base' });
+    expectConvlensError(() => {
+      base.trainable = 0 as never;
+    }, "Sequential 'base': trainable must be true or false, got 0");
+    expect(dense.trainable).toBe(true);
     expectConvlensError(
       () => new Conv2D({ filters: Number.POSITIVE_INFINITY, kernelSize: 3, name: 'c' }),
       "Conv2D 'c': filters must be a positive integer, got Infinity",
