@@ -269,4 +269,18 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     await layers.model({ inputs: input, outputs: output }).save(functional);
     expect(json(convlens(['show-maps', functional, camera, '--json']).stdout).input).toMatch(/pixels 0\.\.255 \(the model's Rescaling/);
   });
+
+  it('a model whose maps are all inside a nested model (a frozen base) says so, naming it', async () => {
+    const base = new layers.Sequential(
+      [new layers.Conv2D({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }), new layers.GlobalAveragePooling2D()],
+      { name: 'base' },
+    );
+    const folder = join(dir, 'nested_base');
+    await new layers.Sequential([base, new layers.Dense({ units: 2 })], { name: 'classifier' }).save(folder);
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      "convlens: show-maps: no layer of model 'classifier' outputs feature maps (height, width, channels); the nested model 'base' has maps inside, which show-maps does not reach (it shows the model's own layers: in code, base's layerOutputs gives them)",
+    );
+  });
 });
