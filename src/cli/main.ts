@@ -147,7 +147,7 @@ function pixelsOption(): Option {
   return choicesAnyCase(
     new Option(
       '--pixels <range>',
-      'the pixel values the model was trained on (auto: 0..255 when its first layer is a Rescaling, else 0..1)',
+      'the pixel values the model was trained on (auto: 0..255 when its first layer, after augmentation, is a Rescaling, else 0..1)',
     ),
     ['auto', '0..1', '0..255', '-1..1'],
   ).default('auto');

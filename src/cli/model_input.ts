@@ -5,6 +5,8 @@ import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
 import type { Functional } from '../layers/functional.js';
 import { BranchingModelError } from '../layers/functional_chain.js';
+import type { Layer } from '../layers/layer.js';
+import { ModelLayer } from '../layers/model_layer.js';
 import { RandomImageLayer } from '../layers/random_image_layer.js';
 import type { Sequential } from '../layers/sequential.js';
 import { loadFunctional, loadModel } from '../layers/serialization.js';
@@ -15,7 +17,7 @@ import { fsReason } from './inputs.js';
 
 /**
  * How pixels are scaled before the model sees them: what the model was trained on. 'auto': 0..255
- * when the model's first layer (after augmentation layers) is a Rescaling (Keras' models scale
+ * when the model's first layer (after augmentation layers, in a nested model too) is a Rescaling (Keras' models scale
  * their own inputs so), else 0..1.
  */
 export type PixelRange = 'auto' | '0..1' | '0..255' | '-1..1';
@@ -42,6 +44,21 @@ export async function openModel(modelPath: string): Promise<ImageModel> {
     }
     throw error;
   }
+}
+
+/**
+ * The first layer that changes an image at inference, looking inside nested models (Keras'
+ * `Sequential([data_augmentation, Rescaling(1 / 255), ...])`): augmentation layers pass images
+ * through then, so a Rescaling after them still scales the decoded pixels.
+ */
+function firstActiveLayer(modelLayers: readonly Layer[]): Layer | undefined {
+  for (const layer of modelLayers) {
+    if (layer instanceof RandomImageLayer) continue;
+    if (!(layer instanceof ModelLayer)) return layer;
+    const inner = firstActiveLayer(layer.layers);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 /**
@@ -75,9 +92,7 @@ export async function modelInput(
     if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
     throw error;
   }
-  // augmentation layers, which pass images through at inference, may come before the Rescaling
-  const first = model.layers.find((layer) => !(layer instanceof RandomImageLayer));
-  const range = pixels === 'auto' ? (first?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
+  const range = pixels === 'auto' ? (firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
   // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
   let img: Tensor = range === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
   const [h, w] = decoded.shape;

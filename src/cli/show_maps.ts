@@ -1,5 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
+import { layersWithin, ModelLayer } from '../layers/model_layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
@@ -78,13 +79,26 @@ type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
 /** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
+/** Where the model's own layers have no maps, the nested models that hold layers with some, which show-maps does not reach. */
+function nestedMapsHint(model: ImageModel): string {
+  const holders = model.layers.filter(
+    (layer) => layer instanceof ModelLayer && layersWithin(layer).some((inner) => inner.outputShape?.length === 3),
+  );
+  if (holders.length === 0) return '';
+  const names = holders.map((layer) => `'${layer.name}'`).join(', ');
+  const which = holders.length === 1 ? `the nested model ${names} has` : `the nested models ${names} have`;
+  return `; ${which} maps inside, which show-maps does not reach (it shows the model's own layers: in code, ${holders[0].name}'s layerOutputs gives them)`;
+}
+
 /** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
 function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
   const names = withMaps.map((o) => o.layer.name).join(', ');
   if (wanted === undefined) {
     if (withMaps.length === 0)
-      throw new ConvlensError(`show-maps: no layer of model '${model.name}' outputs feature maps (height, width, channels)`);
+      throw new ConvlensError(
+        `show-maps: no layer of model '${model.name}' outputs feature maps (height, width, channels)${nestedMapsHint(model)}`,
+      );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
   let layer: Layer;

@@ -566,6 +566,14 @@ describe('nesting refused, naming the models', () => {
     );
   });
 
+  it("Keras 3's Sequential([Input(shape), ...]): the symbolic tensor is refused, pointing to inputShape", () => {
+    expectConvlensError(
+      // JavaScript lets it through (TypeScript refuses it)
+      () => new Sequential([Input({ shape: [28, 28, 1], name: 'digits' }) as unknown as Layer, new Rescaling(1 / 255)], { name: 'net' }),
+      "Sequential 'net': add expects a layer, got the symbolic tensor 'digits' (Keras' Input); give the first layer inputShape: [28, 28, 1] instead",
+    );
+  });
+
   it('an inner model given inputs of another shape', () => {
     const inner = new Sequential([new Dense({ units: 2, inputShape: [4], name: 'd' })], { name: 'inner' });
     expectConvlensError(

@@ -6,6 +6,7 @@ import { batchShapeText, Layer } from './layer.js';
 import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
+import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
@@ -42,6 +43,13 @@ export class Sequential extends ModelLayer {
   /** Appends a layer (or a model, as one layer), building it at once when the shape of its input is known. */
   add(layer: Layer): void {
     this.training.checkNotFitting('add');
+    if (layer instanceof SymbolicTensor) {
+      // Keras 3 writes Sequential([keras.Input(shape), ...]); tfjs, whose format convlens saves, has no such entry
+      const shape = `[${layer.exampleShape.join(', ')}]`;
+      throw new ConvlensError(
+        `Sequential '${this.name}': add expects a layer, got the symbolic tensor '${layer.name}' (Keras' Input); give the first layer inputShape: ${shape} instead`,
+      );
+    }
     if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
     this.checkJoins(layer);
     if (this.layerList.some((l) => l.name === layer.name)) {

@@ -244,4 +244,43 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     ]).save(padded);
     expect(json(convlens(['show-maps', padded, camera, '--json']).stdout).layer).toBe('pad');
   });
+
+  it("reads pixels as 0..255 when a nested model's augmentation comes before the Rescaling (Keras' data_augmentation pattern)", async () => {
+    const augmentation = new layers.Sequential([new layers.RandomFlip('horizontal', { inputShape: [16, 16, 1] })]);
+    const folder = join(dir, 'nested_augmentation');
+    await new layers.Sequential([
+      augmentation,
+      new layers.Rescaling(1 / 255),
+      new layers.Conv2D({ filters: 2, kernelSize: 3, name: 'features' }),
+    ]).save(folder);
+    const auto = convlens(['show-maps', folder, camera, '--json']);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(json(auto.stdout).input).toBe(
+      "512×512×1, resized to 16×16 (the model's input), pixels 0..255 (the model's Rescaling layer scales them)",
+    );
+    expect(json(auto.stdout).channels).toEqual(
+      json(convlens(['show-maps', folder, camera, '--json', '--pixels', '0..255']).stdout).channels,
+    );
+    // the Rescaling inside a nested preprocessing model, in the functional API
+    const input = layers.Input({ shape: [16, 16, 1] });
+    const preprocessing = new layers.Sequential([new layers.RandomFlip('horizontal'), new layers.Rescaling(1 / 255)]);
+    const output = new layers.Conv2D({ filters: 2, kernelSize: 3 }).apply(preprocessing.apply(input));
+    const functional = join(dir, 'nested_preprocessing');
+    await layers.model({ inputs: input, outputs: output }).save(functional);
+    expect(json(convlens(['show-maps', functional, camera, '--json']).stdout).input).toMatch(/pixels 0\.\.255 \(the model's Rescaling/);
+  });
+
+  it('a model whose maps are all inside a nested model (a frozen base) says so, naming it', async () => {
+    const base = new layers.Sequential(
+      [new layers.Conv2D({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }), new layers.GlobalAveragePooling2D()],
+      { name: 'base' },
+    );
+    const folder = join(dir, 'nested_base');
+    await new layers.Sequential([base, new layers.Dense({ units: 2 })], { name: 'classifier' }).save(folder);
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      "convlens: show-maps: no layer of model 'classifier' outputs feature maps (height, width, channels); the nested model 'base' has maps inside, which show-maps does not reach (it shows the model's own layers: in code, base's layerOutputs gives them)",
+    );
+  });
 });
