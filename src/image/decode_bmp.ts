@@ -35,7 +35,7 @@ export function decodeBmp(data: Uint8Array | ArrayBuffer, options?: DecodeOption
   const bytes = checkBytes(op, data, 'BMP');
   const { channels, maxPixels } = resolveDecodeOptions(op, options);
   if (sniffFormat(bytes).format !== 'bmp' && !(bytes.length === 1 && bytes[0] === 0x42)) {
-    throw wrongFormat(op, bytes, 'BMP', ' (use decodeImage for other formats)');
+    throw wrongFormat(op, bytes, 'BMP', '; decodeImage reads the other formats');
   }
   return decodeBmpBytes(op, bytes, channels, maxPixels);
 }

@@ -183,7 +183,7 @@ describe('decodeGif errors', () => {
     const png = encodePng(new Tensor(new Uint8Array(3), [1, 1, 3], 'uint8'));
     expectConvlensError(
       () => decodeGif(png),
-      /^decodeGif: data is PNG data \(it starts with 89 50 4e 47 .*; expected GIF bytes \(use decodeImage/,
+      /^decodeGif: data is PNG data \(it starts with 89 50 4e 47 .*; expected GIF bytes; decodeImage reads the other formats\)$/,
     );
     expectConvlensError(() => decodeGif(new Uint8Array(0)), /^decodeGif: data is empty \(expected GIF bytes\)$/);
   });

@@ -35,7 +35,7 @@ export function decodeGif(data: Uint8Array | ArrayBuffer, options?: DecodeGifOpt
   const bytes = checkBytes(op, data, 'GIF');
   const { maxPixels } = resolveDecodeOptions(op, options, ['maxPixels']);
   const isGifPrefix = bytes.length < 4 && bytes.every((b, i) => b === GIF_MAGIC[i]);
-  if (sniffFormat(bytes).format !== 'gif' && !isGifPrefix) throw wrongFormat(op, bytes, 'GIF', ' (use decodeImage for other formats)');
+  if (sniffFormat(bytes).format !== 'gif' && !isGifPrefix) throw wrongFormat(op, bytes, 'GIF', '; decodeImage reads the other formats');
   return decodeGifBytes(op, bytes, 3, maxPixels, true);
 }
 

@@ -258,7 +258,7 @@ describe('decodeJpeg bad input', () => {
     expectConvlensError(() => decodeJpeg(null as never), /^decodeJpeg: data must be a Uint8Array or ArrayBuffer of JPEG bytes, got null$/);
     expectConvlensError(
       () => decodeJpeg(asset('camera.png')),
-      /^decodeJpeg: data is PNG data \(it starts with 89 50 4e 47 .*use decodePng or decodeImage\)/,
+      /^decodeJpeg: data is PNG data \(it starts with 89 50 4e 47 .*expected JPEG bytes; decodePng or decodeImage reads it\)$/,
     );
     expectConvlensError(() => decodeJpeg(rocket, { channels: 2 as never }), /^decodeJpeg: channels must be 0, 1, 3 or 4, got 2$/);
   });

@@ -38,7 +38,7 @@ export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeJpegO
   const idct = idctMethod(op, options?.dctMethod);
   const { format } = sniffFormat(bytes);
   if (format !== 'jpeg' && !(bytes.length < 3 && bytes[0] === 0xff && (bytes.length === 1 || bytes[1] === 0xd8))) {
-    throw wrongFormat(op, bytes, 'JPEG', format === 'png' ? ' (use decodePng or decodeImage)' : '');
+    throw wrongFormat(op, bytes, 'JPEG', format === 'png' ? '; decodePng or decodeImage reads it' : '');
   }
   return decodeJpegBytes(op, bytes, channels, maxPixels, idct);
 }

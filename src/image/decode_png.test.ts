@@ -88,7 +88,7 @@ describe('decodePng bad input', () => {
     expectConvlensError(() => decodePng([137, 80] as never), /got \[137, 80\]/);
     expectConvlensError(
       () => decodePng(asset('rocket.jpg')),
-      /^decodePng: data is JPEG data \(it starts with ff d8 ff .*use decodeJpeg or decodeImage/,
+      /^decodePng: data is JPEG data \(it starts with ff d8 ff .*expected PNG bytes; decodeJpeg or decodeImage reads it\)$/,
     );
     expectConvlensError(
       () => decodePng(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])),

@@ -39,7 +39,7 @@ export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodeOption
   const { channels, maxPixels } = resolveDecodeOptions(op, options);
   const { format } = sniffFormat(bytes);
   if (format !== 'png' && !isSignaturePrefix(bytes)) {
-    throw wrongFormat(op, bytes, 'PNG', format === 'jpeg' ? ' (use decodeJpeg or decodeImage)' : '');
+    throw wrongFormat(op, bytes, 'PNG', format === 'jpeg' ? '; decodeJpeg or decodeImage reads it' : '');
   }
   return decodePngBytes(op, bytes, channels, maxPixels);
 }

@@ -4,7 +4,16 @@ import { f32 } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { Random, setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomZoom, resetNames, Sequential } from './index.js';
+import {
+  RandomBrightness,
+  RandomContrast,
+  RandomFlip,
+  RandomRotation,
+  RandomTranslation,
+  RandomZoom,
+  resetNames,
+  Sequential,
+} from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -130,6 +139,25 @@ describe("the augmentation layers' shorthand with options after it", () => {
     expect(new RandomBrightness(0.2, { valueRange: [0, 1] }).getConfig().value_range).toEqual([0, 1]);
     expect(new RandomRotation(0.1, { fillMode: 'nearest' }).getConfig().fill_mode).toBe('nearest');
     expect(new RandomZoom(0.1, { widthFactor: 0.3 }).widthFactor).toBe(0.3);
+    // Keras' RandomTranslation(height_factor, width_factor, ...) takes both factors by position
+    const shift = new RandomTranslation(0.1, [-0.2, 0.3], { fillMode: 'constant' });
+    expect([shift.heightFactor, shift.widthFactor, shift.getConfig().fill_mode]).toEqual([0.1, [-0.2, 0.3], 'constant']);
+    expectConvlensError(
+      () => new RandomTranslation(0.1),
+      'RandomTranslation: give the widthFactor after the heightFactor (new RandomTranslation(0.1, 0.1)), as Keras takes both, got undefined',
+    );
+    expectConvlensError(
+      () => new RandomTranslation(0.1, { widthFactor: 0.2 } as never),
+      /^RandomTranslation: give the widthFactor after the heightFactor .* got \{ widthFactor: 0.2 \}$/,
+    );
+    expectConvlensError(
+      () => new RandomTranslation(0.1, 0.2, { widthFactor: 0.3 } as never),
+      'RandomTranslation: widthFactor is given twice, second and in the options after it',
+    );
+    expectConvlensError(
+      () => new RandomTranslation({ heightFactor: 0.1, widthFactor: 0.1 }, 0.2),
+      /^RandomTranslation: give the heightFactor first, .* got 0.2 after an options object$/,
+    );
     expectConvlensError(
       () => new RandomZoom(0.1, 0.2 as never),
       'RandomZoom: give the heightFactor first, then an options object (new RandomZoom(0.1, { inputShape })), or one options object; got 0.2 after the heightFactor',

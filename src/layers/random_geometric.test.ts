@@ -220,7 +220,7 @@ describe('RandomRotation, RandomTranslation, RandomZoom', () => {
       () => new RandomTranslation({ heightFactor: 0.1, widthFactor: 0.1, fill_mode: 'wrap' } as never),
       /unknown option 'fill_mode' \(did you mean 'fillMode'\?\)/,
     );
-    expectConvlensError(() => new RandomTranslation(0.1 as never), /^RandomTranslation: expected an options object/);
+    expectConvlensError(() => new RandomTranslation('up' as never), /^RandomTranslation: expected an options object/);
     expectConvlensError(
       () => new RandomZoom({ heightFactor: [0.1, 1.5] }),
       /RandomZoom 'random_zoom': heightFactor must be a number in \[-1, 1\] or a pair \[lower, upper\] of them, got 1.5/,

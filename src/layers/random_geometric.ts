@@ -157,6 +157,26 @@ export interface RandomTranslationLayerArgs extends GeometricLayerArgs {
  * its height and width (Keras draws every image's vertical shift, then every horizontal one);
  * the uncovered part filled as `fillMode` says ('reflect' by default).
  */
+/** RandomTranslation's options from Keras' positional form `(heightFactor, widthFactor, options)` or one options object. */
+function translationOptions(args: unknown, widthFactor: unknown, more: unknown): RandomTranslationLayerArgs {
+  const positional = typeof args === 'number' || Array.isArray(args);
+  if (!positional) return shorthandOptions('RandomTranslation', 'heightFactor', args, widthFactor, false);
+  // Keras requires both factors; a missing one would otherwise read as "no shift" or fail later
+  if (widthFactor === undefined || (typeof widthFactor === 'object' && !Array.isArray(widthFactor))) {
+    throw new ConvlensError(
+      `RandomTranslation: give the widthFactor after the heightFactor (new RandomTranslation(${describeValue(args)}, 0.1)), as Keras takes both, got ${describeValue(widthFactor)}`,
+    );
+  }
+  const options = shorthandOptions<Partial<RandomTranslationLayerArgs>>('RandomTranslation', 'heightFactor', args, more, true);
+  if ('widthFactor' in options)
+    throw new ConvlensError('RandomTranslation: widthFactor is given twice, second and in the options after it');
+  return {
+    ...options,
+    heightFactor: args as RandomTranslationLayerArgs['heightFactor'],
+    widthFactor: widthFactor as RandomTranslationLayerArgs['widthFactor'],
+  };
+}
+
 export class RandomTranslation extends GeometricLayer {
   /** The factors as given (Keras writes them so). */
   readonly heightFactor: number | [number, number];
@@ -164,16 +184,22 @@ export class RandomTranslation extends GeometricLayer {
   private readonly heightRange: [number, number];
   private readonly widthRange: [number, number];
 
-  constructor(args: RandomTranslationLayerArgs) {
+  /** `new RandomTranslation(0.1, 0.2)` (Keras' two positional factors, then options), or an options object. */
+  constructor(
+    args: number | [number, number] | RandomTranslationLayerArgs,
+    widthFactor?: number | [number, number],
+    more?: Omit<RandomTranslationLayerArgs, 'heightFactor' | 'widthFactor'>,
+  ) {
+    const options = translationOptions(args, widthFactor, more);
     super(
       'RandomTranslation',
       'random_translation',
-      layerOptions('RandomTranslation', args, ['heightFactor', 'widthFactor', ...GEOMETRIC_KEYS]),
+      layerOptions('RandomTranslation', options, ['heightFactor', 'widthFactor', ...GEOMETRIC_KEYS]),
     );
-    this.heightRange = signedRange(this.where, 'heightFactor', args.heightFactor);
-    this.widthRange = signedRange(this.where, 'widthFactor', args.widthFactor);
-    this.heightFactor = copyFactor(args.heightFactor);
-    this.widthFactor = copyFactor(args.widthFactor);
+    this.heightRange = signedRange(this.where, 'heightFactor', options.heightFactor);
+    this.widthRange = signedRange(this.where, 'widthFactor', options.widthFactor);
+    this.heightFactor = copyFactor(options.heightFactor);
+    this.widthFactor = copyFactor(options.widthFactor);
   }
 
   protected drawTransforms(batch: number, height: number, width: number, random: Random): number[] {
