@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { random } from './lib/random.js';
 import { measureInterleaved } from './lib/timing.js';
 
 const args = process.argv.slice(2);
@@ -22,19 +23,6 @@ const convlens = await import(new URL('index.js', dist).href);
 const { Workspace } = await import(new URL('layers/layer.js', dist).href);
 const { layers, setBackend, setSeed, tensor } = convlens;
 const timing = { minReps: 10, budgetMs: 2000, rounds: 4 };
-
-/** xorshift32 in [-1, 1). */
-function random(n, seed) {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    a[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return a;
-}
 
 /** A built layer with its buffers in a workspace, as fit runs it, and a training step and an inference pass on `shape`. */
 function layerCase(layer, shape) {

@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from './lib/machine.js';
+import { random } from './lib/random.js';
 import { measureInterleaved, median } from './lib/timing.js';
 import * as convlens from './peers/convlens.js';
 import * as ortPeer from './peers/ort.js';
@@ -26,19 +27,6 @@ const only = [...args]
   ?.slice(7)
   .split(',');
 const timing = quick ? { minReps: 3, budgetMs: 300, rounds: 2 } : { minReps: 10, budgetMs: 2500, rounds: 5 };
-
-/** xorshift32 in [-1, 1). @param {number} n @param {number} seed */
-function random(n, seed) {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    a[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return a;
-}
 
 /** @param {string} id @param {string} label @param {number[]} inShape @param {number} cout */
 function convCase(id, label, inShape, cout) {
