@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { CLASSES_FILE, modelInput, openModel, type PixelRange } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { errorLine } from './term.js';
@@ -45,7 +46,8 @@ export async function runPredict(modelPath: string, images: string[], options: P
       let predictions: Prediction[];
       try {
         const { batch } = await modelInput('predict', model, path, options.pixels);
-        predictions = ranked(model.predict(batch).data, classes, activation).slice(0, options.top);
+        // modelInput read the model's one input shape (a model of several inputs or outputs failed there)
+        predictions = ranked((model.predict(batch) as Tensor<'float32'>).data, classes, activation).slice(0, options.top);
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;
         failed++;

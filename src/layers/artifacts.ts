@@ -102,13 +102,13 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
   return artifacts;
 }
 
-/** What saving a functional model needs: its input, its layers with the names of what each takes, and its output. */
+/** What saving a functional model needs: its inputs, its layers with the names of what each takes, and its outputs. */
 export interface SavableGraph {
   readonly name: string;
-  readonly inputName: string;
-  readonly inputShape: number[];
+  readonly inputNames: readonly string[];
+  readonly inputShapes: readonly number[][];
   readonly nodes: readonly { layer: Layer; inputs: readonly string[] }[];
-  readonly outputName: string;
+  readonly outputNames: readonly string[];
   /** compile's settings, when the model is compiled (and tfjs can read them back). */
   readonly trainingConfig?: TrainingConfig;
 }
@@ -116,17 +116,18 @@ export interface SavableGraph {
 type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJson[] };
 
 /**
- * A functional model's config as tfjs-layers writes a `tf.model`, alone or nested in another: an
- * InputLayer first, each layer with the layers it takes as `inbound_nodes`. A model among them is
- * referred to by its call 1, as tfjs and Keras count its own construction as call 0.
+ * A functional model's config as tfjs-layers writes a `tf.model`, alone or nested in another: its
+ * InputLayers first, each layer with the layers it takes as `inbound_nodes`, and the lists of
+ * input and output layers. A model among them is referred to by its call 1, as tfjs and Keras
+ * count its own construction as call 0.
  */
 export function graphConfig(model: SavableGraph): GraphConfig {
-  const inputLayer: GraphLayerJson = {
-    name: model.inputName,
+  const inputLayers: GraphLayerJson[] = model.inputNames.map((name, i) => ({
+    name,
     class_name: 'InputLayer',
-    config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: model.inputName },
+    config: { batch_input_shape: [null, ...model.inputShapes[i]], dtype: 'float32', sparse: false, name },
     inbound_nodes: [],
-  };
+  }));
   const models = new Set(model.nodes.filter((n) => n.layer instanceof ModelLayer).map((n) => n.layer.name));
   const callOf = (name: string) => (models.has(name) ? 1 : 0);
   const layers: GraphLayerJson[] = model.nodes.map(({ layer, inputs }) => ({
@@ -137,9 +138,9 @@ export function graphConfig(model: SavableGraph): GraphConfig {
   }));
   return {
     name: model.name,
-    layers: [inputLayer, ...layers],
-    input_layers: [[model.inputName, 0, 0]],
-    output_layers: [[model.outputName, callOf(model.outputName), 0]],
+    layers: [...inputLayers, ...layers],
+    input_layers: model.inputNames.map((name) => [name, 0, 0]),
+    output_layers: model.outputNames.map((name) => [name, callOf(name), 0]),
   };
 }
 

@@ -50,7 +50,7 @@ async function expectSameAsTfjs(theirs: tfl.LayersModel, rng: Rng, batch = 2): P
   expect(ours.name).toBe(theirs.name);
   expect(ours.layers.map((l) => [l.name, l.className])).toEqual(theirs.layers.slice(1).map((l) => [l.name, l.getClassName()]));
   const x = f32(rng, [batch, ...(theirs.inputs[0].shape.slice(1) as number[])]);
-  const predicted = ours.predict(x);
+  const predicted = ours.predict(x) as Tensor<'float32'>;
   expect(predicted.shape).toEqual(theirs.outputs[0].shape.map((d) => d ?? batch));
   expectClose(predicted, (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, `${theirs.name} predict`);
   const outputs = ours.layerOutputs(x);
@@ -179,7 +179,7 @@ describe('Functional models that branch, loaded from tfjs-layers and compared wi
           ),
       ),
     );
-    expect(Array.from(ours.predict(x).data).every((v) => Math.abs(v - 1 / 3) < 1e-6)).toBe(true);
+    expect(Array.from((ours.predict(x) as Tensor<'float32'>).data).every((v) => Math.abs(v - 1 / 3) < 1e-6)).toBe(true);
     ours.setWeights(weights);
     expectClose(ours.predict(x), whole, 0, 'weights restored');
     // the same errors as Sequential's
@@ -334,31 +334,18 @@ describe('saving a Functional', () => {
     const { modelJson, weightData } = ours.toArtifacts();
     const inTfjs = await tfjsLoad(modelJson, weightData);
     expectClose((inTfjs.predict(tfOf(x)) as tf.Tensor).dataSync(), ours.predict(x), 1e-5, 'in tfjs');
-    expect(ours.predict(x).shape).toEqual([2, 6, 6, 7]);
+    expect((ours.predict(x) as Tensor<'float32'>).shape).toEqual([2, 6, 6, 7]);
   });
 });
 
 describe('what Functional and merge layers refuse', () => {
   const saved = async (model: tfl.LayersModel) => (await tfjsSaved(model)).modelJson;
 
-  it('two inputs or two outputs, a shared layer, a nested model, a Sequential', async () => {
+  it('a shared layer, a Sequential', async () => {
     const input = tfl.input({ shape: [4], name: 'x' });
-    const a = apply(tfl.layers.dense({ units: 2, name: 'a' }), input);
-    const b = apply(tfl.layers.dense({ units: 3, name: 'b' }), input);
     expectConvlensError(
       () => functionalFromArtifacts({}, new ArrayBuffer(0)),
       'functionalFromArtifacts: model.json has no modelTopology (expected a TensorFlow.js Layers model)',
-    );
-    const twoOutputs = await saved(tfl.model({ inputs: input, outputs: [a, b] }));
-    expectConvlensError(
-      () => functionalFromArtifacts(twoOutputs, new ArrayBuffer(0)),
-      'functionalFromArtifacts: the Model model has 2 outputs (a, b); convlens reads models with one output',
-    );
-    const other = tfl.input({ shape: [4], name: 'other' });
-    const twoInputs = await saved(tfl.model({ inputs: [input, other], outputs: apply(tfl.layers.add({ name: 'sum' }), [input, other]) }));
-    expectConvlensError(
-      () => functionalFromArtifacts(twoInputs, new ArrayBuffer(0)),
-      'functionalFromArtifacts: the Model model has 2 inputs (x, other); convlens reads models with one input',
     );
     const shared = tfl.layers.dense({ units: 4, name: 'shared' });
     const twice = await saved(tfl.model({ inputs: input, outputs: apply(shared, apply(shared, input)) }));

@@ -6,7 +6,16 @@ import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, wr
 import type { History } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { MergeLayer } from './merge.js';
-import { checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
+import {
+  checkPrint,
+  checkTensorArg,
+  findLayer,
+  type PredictOptions,
+  predictInBatches,
+  predictManyInBatches,
+  sameExampleCounts,
+  summaryText,
+} from './model_common.js';
 import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
@@ -17,31 +26,40 @@ export interface FunctionalNode {
   inputs: string[];
 }
 
+/** A model's input: the shape of one example (no batch axis), and a name the layers' `inputs` may give. */
+export interface FunctionalInput {
+  shape: number[];
+  name?: string;
+}
+
 export interface FunctionalArgs {
   name?: string;
-  /** The model's one input: the shape of one example (no batch axis), and a name the layers' `inputs` may give. */
-  input: { shape: number[]; name?: string };
+  /** The model's input, or its inputs in order (Keras' `inputs=[a, b]`). */
+  input: FunctionalInput | FunctionalInput[];
   /** The layers in Keras' order (each one before the layers that take its output, as Keras lists them). */
   layers: FunctionalNode[];
-  /** The name of the layer whose output is the model's (by default the last layer). */
-  output?: string;
+  /** The name of the layer whose output is the model's, or the names of its outputs in order (by default the last layer). */
+  output?: string | string[];
 }
 
 /**
- * Keras' functional model (`keras.Model(inputs, outputs)`) with one input and one output: a graph
- * of layers, run in topological order, each once, so an output several layers take is computed
- * once. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
- * in reverse, summing the gradients of an output several layers take. It is a layer too, which
- * another model may hold or apply to a symbolic tensor.
+ * Keras' functional model (`keras.Model(inputs, outputs)`), with one or several inputs and
+ * outputs: a graph of layers, run in topological order, each once, so an output several layers
+ * take is computed once. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
+ * in reverse, summing the gradients of an output several layers take. With one input and one output it is
+ * a layer too, which another model may hold or apply to a symbolic tensor.
  */
 export class Functional extends ModelLayer {
-  /** The name the input goes by in the layers' `inputs` (Keras' InputLayer, which is not among `layers`). */
-  readonly inputName: string;
-  private readonly input: number[];
+  /** The names the inputs go by in the layers' `inputs` (Keras' InputLayers, which are not among `layers`), in order. */
+  readonly inputNames: readonly string[];
+  /** The names of the layers whose outputs are the model's, in order. */
+  readonly outputNames: readonly string[];
+  private readonly inputs: number[][];
   private readonly nodes: FunctionalNode[];
   /** The nodes in the order they run: each after the layers it takes outputs of. */
   private readonly order: FunctionalNode[];
-  private readonly outputName: string;
+  /** For each input or layer output, the node that takes it last in `order` (after which run lets it go). */
+  private readonly lastUse = new Map<string, FunctionalNode>();
   /** Keras' `stop_training`, as Sequential's: set it (in a callback) and `fit` ends after the current batch. */
   stopTraining = false;
   private readonly training = new ModelTraining({
@@ -50,22 +68,26 @@ export class Functional extends ModelLayer {
     outputLayer: () => this.finalLayer(),
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
-    forward: (x, training) => this.run(x, training),
+    forward: (x, training) => this.runOne(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
 
   constructor(args: FunctionalArgs) {
     checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
     super('Functional', 'functional', args.name);
-    const { input, layers, output } = args;
-    checkOptions('Functional (input)', input, ['shape', 'name']);
-    if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ConvlensError(
-        `Functional '${this.name}': input.shape must be a list of positive integers, got ${describeValue(input.shape)}`,
-      );
+    const { layers, output } = args;
+    const inputs = Array.isArray(args.input) ? args.input : [args.input];
+    if (inputs.length === 0) throw new ConvlensError(`Functional '${this.name}': input must be one input or a non-empty list of them`);
+    for (const input of inputs) {
+      checkOptions('Functional (input)', input, ['shape', 'name']);
+      if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d > 0)) {
+        throw new ConvlensError(
+          `Functional '${this.name}': input.shape must be a list of positive integers, got ${describeValue(input.shape)}`,
+        );
+      }
     }
-    this.input = [...input.shape];
-    this.inputName = input.name ?? uniqueName('input_layer');
+    this.inputs = inputs.map((input) => [...input.shape]);
+    this.inputNames = inputs.map((input) => input.name ?? uniqueName('input_layer'));
     if (!Array.isArray(layers) || layers.length === 0) {
       throw new ConvlensError(
         `Functional '${this.name}': layers must be a non-empty list of { layer, inputs }, got ${describeValue(layers)}`,
@@ -73,11 +95,19 @@ export class Functional extends ModelLayer {
     }
     this.nodes = layers.map((node, i) => this.checkedNode(node, i));
     this.checkNames();
-    this.outputName = output ?? this.nodes[this.nodes.length - 1].layer.name;
-    if (!this.nodes.some((n) => n.layer.name === this.outputName)) {
-      throw new ConvlensError(`Functional '${this.name}': the output ${describeValue(this.outputName)} is not one of its layers`);
+    const outputs = output === undefined ? [this.nodes[this.nodes.length - 1].layer.name] : Array.isArray(output) ? output : [output];
+    if (outputs.length === 0) throw new ConvlensError(`Functional '${this.name}': output must be a layer name or a non-empty list of them`);
+    for (const name of outputs) {
+      if (!this.nodes.some((n) => n.layer.name === name)) {
+        throw new ConvlensError(`Functional '${this.name}': the output ${describeValue(name)} is not one of its layers`);
+      }
     }
+    if (new Set(outputs).size < outputs.length) {
+      throw new ConvlensError(`Functional '${this.name}': the outputs ${describeValue(outputs)} name a layer twice`);
+    }
+    this.outputNames = [...outputs];
     this.order = this.runOrder();
+    for (const node of this.order) for (const i of node.inputs) if (!this.outputNames.includes(i)) this.lastUse.set(i, node);
     this.checkAllNeeded();
     this.buildLayers();
   }
@@ -100,7 +130,11 @@ export class Functional extends ModelLayer {
    * supported), and inputs name layers of the model.
    */
   private checkNames(): void {
-    const names = new Set([this.inputName]);
+    const names = new Set<string>();
+    for (const name of this.inputNames) {
+      if (names.has(name)) throw new ConvlensError(`Functional '${this.name}': two inputs are named '${name}' (names must be unique)`);
+      names.add(name);
+    }
     const held = new Set<Layer>();
     for (const { layer } of this.nodes) {
       this.checkJoins(layer, held);
@@ -116,7 +150,7 @@ export class Functional extends ModelLayer {
       const unknown = inputs.find((i) => !names.has(i));
       if (unknown !== undefined) {
         throw new ConvlensError(
-          `Functional '${this.name}': layer '${layer.name}' takes ${describeValue(unknown)}, which is neither a layer of the model nor its input`,
+          `Functional '${this.name}': layer '${layer.name}' takes ${describeValue(unknown)}, which is neither a layer of the model nor one of its inputs`,
         );
       }
     }
@@ -124,7 +158,7 @@ export class Functional extends ModelLayer {
 
   /** Kahn's order, keeping the given order among layers that are ready together. */
   private runOrder(): FunctionalNode[] {
-    const done = new Set([this.inputName]);
+    const done = new Set(this.inputNames);
     const order: FunctionalNode[] = [];
     let pending = this.nodes;
     while (pending.length > 0) {
@@ -141,18 +175,28 @@ export class Functional extends ModelLayer {
     return order;
   }
 
-  /** Every layer leads to the output: one that does not would be computed for nothing (Keras leaves such layers out of a model). */
+  /**
+   * Every layer and every input leads to an output: a layer that does not would be computed for
+   * nothing (Keras leaves such layers out of a model), and Keras refuses an input that does not (a
+   * disconnected graph).
+   */
   private checkAllNeeded(): void {
-    const needed = new Set([this.outputName]);
+    const needed = new Set(this.outputNames);
     for (const node of [...this.order].reverse()) if (needed.has(node.layer.name)) for (const i of node.inputs) needed.add(i);
+    const outputs = this.outputNames.map((n) => `'${n}'`).join(', ');
     const off = this.nodes.find((n) => !needed.has(n.layer.name));
-    if (off)
-      throw new ConvlensError(`Functional '${this.name}': layer '${off.layer.name}' does not lead to the output '${this.outputName}'`);
+    if (off) throw new ConvlensError(`Functional '${this.name}': layer '${off.layer.name}' does not lead to any output (${outputs})`);
+    const unused = this.inputNames.find((n) => !needed.has(n));
+    if (unused !== undefined) {
+      throw new ConvlensError(
+        `Functional '${this.name}': the input '${unused}' does not lead to any output (${outputs}): the graph is disconnected`,
+      );
+    }
   }
 
   /** Builds each layer on the shapes of its inputs (checking a layer built before, or a merge's shapes). */
   private buildLayers(): void {
-    const shapes = new Map<string, number[]>([[this.inputName, this.input]]);
+    const shapes = new Map<string, number[]>(this.inputNames.map((name, i) => [name, this.inputs[i]]));
     for (const { layer, inputs } of this.order) {
       layer.connect(inputs.map((name) => ({ name, shape: shapes.get(name)! })));
       shapes.set(layer.name, layer.outputShape!);
@@ -164,22 +208,69 @@ export class Functional extends ModelLayer {
     return this.nodes.map((n) => n.layer);
   }
 
-  override get inputShape(): number[] {
-    return [...this.input];
+  /** The name of the one input (a model of several has `inputNames`). */
+  get inputName(): string {
+    return this.inputNames[this.one('input')];
   }
 
+  /** The shape of one example of the one input (a model of several has `inputShapes`). */
+  override get inputShape(): number[] {
+    return [...this.inputs[this.one('input')]];
+  }
+
+  /** The shape of one example of the one output (a model of several has `outputShapes`). */
   override get outputShape(): number[] | undefined {
-    return this.getLayer(this.outputName).outputShape;
+    return this.getLayer(this.outputNames[this.one('output')]).outputShape;
+  }
+
+  /** Each input's example shape, in order (tfjs' `model.inputs.map(i => i.shape)`, without the batch axis). */
+  get inputShapes(): number[][] {
+    return this.inputs.map((shape) => [...shape]);
+  }
+
+  /** Each output's example shape, in order. */
+  get outputShapes(): number[][] {
+    return this.outputNames.map((name) => [...this.getLayer(name).outputShape!]);
+  }
+
+  /** Whether the model has several inputs or outputs (then it is no layer of another model). */
+  get multiIO(): boolean {
+    return this.inputs.length > 1 || this.outputNames.length > 1;
+  }
+
+  /** Built by the constructor, on its inputs' shapes. */
+  override get built(): boolean {
+    return true;
+  }
+
+  /** Index 0, after checking that the model has one input (or output): what a single-shape accessor or use as a layer needs. */
+  private one(what: 'input' | 'output'): 0 {
+    const count = what === 'input' ? this.inputs.length : this.outputNames.length;
+    if (count !== 1) {
+      const names = (what === 'input' ? this.inputNames : this.outputNames).map((n) => `'${n}'`).join(', ');
+      const list = what === 'input' ? 'inputShapes, inputNames' : 'outputShapes, outputNames';
+      throw new ConvlensError(
+        `Functional '${this.name}': it has ${count} ${what}s (${names}), not one: use ${list}; a model of several inputs or outputs cannot be a layer of another model`,
+      );
+    }
+    return 0;
   }
 
   override finalLayer(): Layer {
-    return this.getLayer(this.outputName).finalLayer();
+    return this.getLayer(this.outputNames[this.one('output')]).finalLayer();
+  }
+
+  /** The layers whose forward gives each output (a model's output layer, at any depth), in order: their activations feed the losses. */
+  finalLayers(): Layer[] {
+    return this.outputNames.map((name) => this.getLayer(name).finalLayer());
   }
 
   /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
   override build(inputShape: number[]): void {
-    if (!shapesEqual(inputShape, this.input)) {
-      throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(this.input)}, got ${batchShapeText(inputShape)}`);
+    const expected = this.inputShape;
+    this.one('output');
+    if (!shapesEqual(inputShape, expected)) {
+      throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(expected)}, got ${batchShapeText(inputShape)}`);
     }
   }
 
@@ -193,30 +284,66 @@ export class Functional extends ModelLayer {
     return findLayer(this.layers, nameOrIndex);
   }
 
-  /** Checks a batch (or all the data) against the model's input; `op` prefixes the message when given. */
+  /** Checks a batch (or all the data) against the one input; `op` prefixes the message when given. */
   private checkInputData(x: Tensor, op?: string): void {
+    this.checkInputTensor(x, 0, op);
+  }
+
+  private checkInputTensor(x: Tensor, index: number, op?: string): void {
     const where = op ? `${op}: ${this.name}` : this.name;
-    if (x.dtype !== 'float32') throw new ConvlensError(`${where}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
-    if (x.rank !== this.input.length + 1 || !shapesEqual(x.shape.slice(1), this.input)) {
-      throw new ConvlensError(`${where}: expected input of shape ${batchShapeText(this.input)}, got ${formatShape(x.shape)}`);
+    const input = this.inputs[index];
+    const which = this.inputs.length > 1 ? ` '${this.inputNames[index]}'` : '';
+    if (x.dtype !== 'float32') throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    if (x.rank !== input.length + 1 || !shapesEqual(x.shape.slice(1), input)) {
+      throw new ConvlensError(`${where}: expected input${which} of shape ${batchShapeText(input)}, got ${formatShape(x.shape)}`);
     }
   }
 
-  /** Runs the graph on a batch; `visit` sees every layer's output. Outputs no later layer takes are let go as the run goes. */
-  private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
+  /**
+   * The arrays given for the model's inputs (a tensor alone for a model of one input, or a list
+   * with one per input, in order), checked: their count, each one's shape, and the same number of
+   * examples in all.
+   */
+  inputArrays(op: string, x: unknown): Tensor[] {
+    const xs = Array.isArray(x) ? x : [x];
+    if (xs.length !== this.inputs.length) {
+      const names = this.inputNames.map((n) => `'${n}'`).join(', ');
+      const got = Array.isArray(x) ? `a list of ${xs.length} arrays` : 'one array';
+      throw new ConvlensError(
+        `${op}: model '${this.name}' has ${this.inputs.length} inputs (${names}), got ${got}: give one array per input, in order`,
+      );
+    }
+    xs.forEach((t, i) => {
+      checkTensorArg(op, this.inputs.length > 1 ? `x[${i}] (input '${this.inputNames[i]}')` : 'x', t);
+      if (t.rank === 0) throw new ConvlensError(`${op}: x must have a batch axis, got a scalar`);
+      this.checkInputTensor(t, i, op);
+    });
+    sameExampleCounts(op, `model '${this.name}'`, xs, this.inputNames);
+    return xs;
+  }
+
+  /** Runs the graph on a batch of the one input (the training loop's and a nesting model's pass). */
+  private runOne(x: Tensor, training: boolean): Tensor<'float32'> {
     this.checkInputData(x);
-    const values = new Map<string, Tensor<'float32'>>([[this.inputName, x as Tensor<'float32'>]]);
-    const lastUse = new Map<string, FunctionalNode>();
-    for (const node of this.order) for (const i of node.inputs) lastUse.set(i, node);
+    return this.run([x], training)[0];
+  }
+
+  /**
+   * Runs the graph on a batch (one array per input, checked); `visit` sees every layer's output.
+   * Outputs no later layer takes are let go as the run goes, but for the model's.
+   */
+  private run(xs: readonly Tensor[], training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'>[] {
+    const values = new Map<string, Tensor<'float32'>>();
+    for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
       const { layer, inputs } = node;
-      const xs = inputs.map((i) => values.get(i)!);
-      const output = layer instanceof MergeLayer ? layer.applyMany(xs) : layer.apply(xs[0], training);
+      const ys = inputs.map((i) => values.get(i)!);
+      const output = layer instanceof MergeLayer ? layer.applyMany(ys) : layer.apply(ys[0], training);
       values.set(layer.name, output);
       visit?.(layer, output);
-      for (const i of inputs) if (lastUse.get(i) === node) values.delete(i);
+      for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
     }
-    return values.get(this.outputName)!;
+    return this.outputNames.map((name) => values.get(name)!);
   }
 
   /**
@@ -227,19 +354,28 @@ export class Functional extends ModelLayer {
    * of another model), and returned; a frozen model that needs none is skipped.
    */
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+    this.one('output');
+    return this.backwardAll([dy], needInputGrad, [preActivation]);
+  }
+
+  /** backward from the gradients of every output, in order (`preActivation` for each). */
+  backwardAll(dys: readonly Tensor<'float32'>[], needInputGrad: boolean, preActivation: readonly boolean[]): Tensor<'float32'> | undefined {
     if (!needInputGrad && this.trainableWeights.length === 0) return undefined;
     const grads = new GradientSums();
-    grads.add(this.outputName, dy);
+    for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
+    const isInput = (name: string) => this.inputNames.includes(name);
     for (const { layer, inputs } of [...this.order].reverse()) {
       const grad = grads.take(layer.name);
-      const layerNeedsInputGrad = needInputGrad || inputs.some((i) => i !== this.inputName);
+      if (!grad) continue; // an output no output's loss reaches
+      const layerNeedsInputGrad = needInputGrad || inputs.some((i) => !isInput(i));
+      const outputIndex = this.outputNames.indexOf(layer.name);
       const inputGrads =
         layer instanceof MergeLayer
           ? layer.backwardMany(grad)
-          : [layer.backward(grad, layerNeedsInputGrad, preActivation && layer.name === this.outputName)];
+          : [layer.backward(grad, layerNeedsInputGrad, outputIndex >= 0 && preActivation[outputIndex])];
       inputs.forEach((input, i) => {
         const inputGrad = inputGrads[i];
-        if ((input !== this.inputName || needInputGrad) && inputGrad) grads.add(input, inputGrad);
+        if ((!isInput(input) || needInputGrad) && inputGrad) grads.add(input, inputGrad);
       });
     }
     return needInputGrad ? grads.take(this.inputName) : undefined;
@@ -247,7 +383,8 @@ export class Functional extends ModelLayer {
 
   /** The model as a layer of another: the graph on a batch, in training mode or not. */
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    return this.run(x, training);
+    this.one('output');
+    return this.runOne(x, training);
   }
 
   /** Its config as a layer of another model, as tfjs-layers writes a nested functional model. */
@@ -255,16 +392,29 @@ export class Functional extends ModelLayer {
     return graphConfig(this.savable());
   }
 
-  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
-  predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
-    return predictInBatches({ run: (batch) => this.run(batch, false), checkInputData: (data) => this.checkInputData(data) }, x, options);
+  /**
+   * The model's output for a batch `[N, ...inputShape]` (a list of arrays, one per input, for a
+   * model of several), computed `batchSize` examples at a time: one tensor for a model of one
+   * output, a list of one per output otherwise (as tfjs' predict).
+   */
+  predict(x: Tensor | Tensor[], options: PredictOptions = {}): Tensor<'float32'> | Tensor<'float32'>[] {
+    if (!this.multiIO) {
+      const one = Array.isArray(x) && x.length === 1 ? x[0] : x;
+      return predictInBatches(
+        { run: (batch) => this.runOne(batch, false), checkInputData: (data) => this.checkInputData(data) },
+        one as Tensor,
+        options,
+      );
+    }
+    const outputs = predictManyInBatches((batch) => this.run(batch, false), this.inputArrays('predict', x), options);
+    return this.outputNames.length === 1 ? outputs[0] : outputs;
   }
 
-  /** Every layer's output for `x`, in the order of `layers`: the feature maps Keras shows with an activation model. */
-  layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
-    checkTensorArg('layerOutputs', 'x', x);
+  /** Every layer's output for `x` (one array per input for a model of several), in the order of `layers`: the feature maps Keras shows with an activation model. */
+  layerOutputs(x: Tensor | Tensor[]): { layer: Layer; output: Tensor<'float32'> }[] {
+    if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
     const outputs = new Map<Layer, Tensor<'float32'>>();
-    this.run(x, false, (layer, output) => outputs.set(layer, output));
+    this.run(this.inputArrays('layerOutputs', x), false, (layer, output) => outputs.set(layer, output));
     return this.layers.map((layer) => ({ layer, output: outputs.get(layer)! }));
   }
 
@@ -274,8 +424,8 @@ export class Functional extends ModelLayer {
   }
 
   private savable(): SavableGraph {
-    const { name, inputName, input: inputShape, nodes, outputName } = this;
-    return { name, inputName, inputShape, nodes, outputName };
+    const { name, inputNames, inputs: inputShapes, nodes, outputNames } = this;
+    return { name, inputNames, inputShapes, nodes, outputNames };
   }
 
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
@@ -302,7 +452,7 @@ export class Functional extends ModelLayer {
     return this.training.evaluate(x, y, options);
   }
 
-  /** Keras' functional summary: the input and every layer, its output shape, parameters and the layers it takes ("Connected to"). */
+  /** Keras' functional summary: every input and layer, its output shape, parameters and the layers it takes ("Connected to"). */
   summary(print: ((line: string) => void) | null = console.log): string {
     checkPrint(print);
     const text = summaryText({
@@ -312,7 +462,7 @@ export class Functional extends ModelLayer {
       lastWidth: 32,
       minRuleWidth: 98,
       rows: [
-        [`${this.inputName} (InputLayer)`, batchShapeText(this.input), '0', '-'],
+        ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputs[i]), '0', '-']),
         ...this.nodes.map(({ layer, inputs }) => [
           `${layer.name} (${layer.className})`,
           batchShapeText(layer.outputShape!),
@@ -346,8 +496,8 @@ class GradientSums {
   }
 
   /** The sum for `name`, let go of (each layer's backward runs once). */
-  take(name: string): Tensor<'float32'> {
-    const sum = this.sums.get(name)!;
+  take(name: string): Tensor<'float32'> | undefined {
+    const sum = this.sums.get(name);
     this.sums.delete(name);
     return sum;
   }

@@ -211,7 +211,7 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     expectConvlensError(() => Input({ shape: [2], shap: 1 } as never), "Input: unknown option 'shap' (did you mean 'shape'?)");
     expectConvlensError(
       () => model({ inputs: image, outputs: image }),
-      'model: the output is the input itself; apply at least one layer to it',
+      "model: the output 'image' is an input itself; apply at least one layer to it",
     );
     expectConvlensError(
       () => model({ inputs: out, outputs: out }),
@@ -219,19 +219,19 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     );
     expectConvlensError(
       () => model({ inputs: [image, other], outputs: out }),
-      'model: a model has one input and one output in convlens, got 2 inputs',
+      "model: the input 'other' (shape (None, 6, 6, 2)) does not lead to any output ('conv'): the graph is disconnected",
     );
     expectConvlensError(
       () => model({ inputs: image, outputs: [] }),
-      'model: a model has one input and one output in convlens, got 0 outputs',
+      /^model: outputs must be a symbolic tensor \(from a layer's apply\) or a non-empty list of them, got /,
     );
     expectConvlensError(
       () => model({ inputs: image, outputs: f32(caseRng('x', 0), [1, 2]) as never }),
-      /^model: outputs must be a symbolic tensor \(from a layer's apply\), got /,
+      /^model: outputs must be a symbolic tensor \(from a layer's apply\) or a non-empty list of them, got /,
     );
     expectConvlensError(
       () => model({ inputs: other, outputs: out }),
-      "model: the output depends on the input 'image', which is not the model's input 'other'",
+      "model: the output 'conv' depends on the input 'image', which is not among the model's inputs ('other'): it cannot be computed from them",
     );
     expectConvlensError(
       () => new Conv2D({ filters: 1, kernelSize: 1, name: 'pair' }).apply([image, other]),
@@ -296,7 +296,7 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     const second = Input({ shape: [4], name: 'image' });
     expectConvlensError(
       () => model({ inputs: second, outputs: new Add().apply([first, second]) }),
-      "model: the output depends on another Input named 'image' too, which is not the model's input 'image'",
+      "model: the output 'add' depends on another Input named 'image' too, which is not among the model's inputs ('image'): it cannot be computed from them",
     );
   });
 });

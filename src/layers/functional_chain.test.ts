@@ -208,13 +208,13 @@ describe('functional models whose layers form one chain', () => {
       const b = apply(tfl.layers.dense({ units: 3, name: 'b' }), input);
       await refused(
         tfl.model({ inputs: input, outputs: [a, b] }),
-        'fromArtifacts: the Model model has 2 outputs (a, b); convlens reads models with one output',
+        "fromArtifacts: the model has 2 outputs ('a', 'b'); convlens reads functional models whose layers form one chain as a Sequential; layers.loadFunctional (or layers.functionalFromArtifacts) reads this one",
       );
       const other = tfl.input({ shape: [4], name: 'other' });
       const joined = apply(tfl.layers.concatenate({ name: 'joined' }), [input, other]);
       await refused(
         tfl.model({ inputs: [input, other], outputs: joined }),
-        'fromArtifacts: the Model model has 2 inputs (x, other); convlens reads models with one input',
+        "fromArtifacts: the model has 2 inputs ('x', 'other'); convlens reads functional models whose layers form one chain as a Sequential; layers.loadFunctional (or layers.functionalFromArtifacts) reads this one",
       );
     });
 

@@ -4,7 +4,7 @@ import { parseGraph } from './functional_graph.js';
 
 /**
  * A functional model that branches (a layer with several inputs, an output that feeds several
- * layers): loadModel refuses it, as no Sequential computes it; `loadFunctional` reads it.
+ * layers, several inputs or outputs): loadModel refuses it, as no Sequential computes it; `loadFunctional` reads it.
  */
 export class BranchingModelError extends ConvlensError {}
 
@@ -22,15 +22,20 @@ const branching = (message: string) => new BranchingModelError(`fromArtifacts: $
  */
 export function chainOfLayers(className: string, config: unknown): { name?: string; layers: LayerJson[] } {
   const graph = parseGraph(className, config);
+  for (const [what, names] of [['inputs', graph.inputs] as const, ['outputs', graph.outputs] as const]) {
+    if (names.length > 1) throw branching(`the model has ${names.length} ${what} (${names.map((n) => `'${n}'`).join(', ')})`);
+  }
+  const [input] = graph.inputs;
+  const [output] = graph.outputs;
   const consumers = new Map<string, string[]>();
   for (const { name, inputs } of graph.layers) {
-    if (name === graph.input) continue;
+    if (name === input) continue;
     if (inputs.length !== 1) throw branching(`layer '${name}' takes ${inputs.length} inputs (${inputs.map((i) => `'${i}'`).join(', ')})`);
     consumers.set(inputs[0], [...(consumers.get(inputs[0]) ?? []), name]);
   }
   const entries = new Map(graph.layers.map((l) => [l.name, l.entry]));
-  const chain = [graph.input];
-  for (let at = graph.input; at !== graph.output; ) {
+  const chain = [input];
+  for (let at = input; at !== output; ) {
     // every layer leads to the output (parseGraph checked), so a layer without consumers is the output
     const next = consumers.get(at) ?? [];
     if (next.length > 1) throw branching(`the output of '${at}' goes to ${next.length} layers (${next.join(', ')})`);

@@ -23,6 +23,6 @@ describe('parseGraph', () => {
     const graph = parseGraph('Functional', chainConfig(20_000));
     expect(graph.layers).toHaveLength(20_001);
     expect(graph.layers[20_000].inputs).toEqual(['re_lu_19998']);
-    expect(graph.output).toBe('re_lu_19999');
+    expect(graph.outputs).toEqual(['re_lu_19999']);
   });
 });

@@ -22,14 +22,14 @@ interface Call {
 
 /**
  * A functional model's config read as a graph: its layers in the config's order (Keras' order),
- * its one input and one output layer, and for every other layer the layers whose outputs it
+ * its input and output layers in order, and for every other layer the layers whose outputs it
  * takes, in the order it takes them.
  */
 export interface LayerGraph {
   name?: string;
   layers: { name: string; entry: GraphLayerJson; inputs: string[] }[];
-  input: string;
-  output: string;
+  inputs: string[];
+  outputs: string[];
 }
 
 export const fail = (message: string) => new ConvlensError(`fromArtifacts: ${message}`);
@@ -38,9 +38,9 @@ export const fail = (message: string) => new ConvlensError(`fromArtifacts: ${mes
 const ONCE_ONLY = 'convlens reads functional models whose layers are each called once, on outputs of layers of the model';
 
 /**
- * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one input,
- * one output, every layer called once (no shared layers), and every layer on the way from the
- * input to the output. A layer may be a model (its entry's config is the model's). Errors name
+ * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one or
+ * several inputs and outputs, every layer called once (no shared layers), and every layer and
+ * input on the way from an input to an output. A layer may be a model (its entry's config is the model's). Errors name
  * the layer.
  */
 export function parseGraph(className: string, config: unknown): LayerGraph {
@@ -54,26 +54,32 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
     byName.set(name, entry);
   }
   const models = new Set([...byName].filter(([, entry]) => isModelClass(entry.class_name)).map(([name]) => name));
-  const input = onlyEnd(className, 'input', c.input_layers);
-  const output = onlyEnd(className, 'output', c.output_layers);
-  for (const name of [input, output]) {
-    if (!byName.has(name)) throw fail(`the ${className} model's ${name === input ? 'input' : 'output'} '${name}' is not one of its layers`);
+  const inputs = ends(className, 'input', c.input_layers);
+  const outputs = ends(className, 'output', c.output_layers);
+  for (const [what, names] of [['input', inputs] as const, ['output', outputs] as const]) {
+    for (const name of names) if (!byName.has(name)) throw fail(`the ${className} model's ${what} '${name}' is not one of its layers`);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw fail(`the ${className} model lists '${twice}' twice among its ${what}s`);
   }
-  const layers = [...byName].map(([name, entry]) => ({ name, entry, inputs: name === input ? [] : inputsOf(name, entry, models) }));
+  const layers = [...byName].map(([name, entry]) => ({
+    name,
+    entry,
+    inputs: inputs.includes(name) ? [] : inputsOf(name, entry, models),
+  }));
   for (const { name, inputs } of layers) {
     const missing = inputs.find((source) => !byName.has(source));
     if (missing !== undefined) throw fail(`layer '${name}' takes its input from '${missing}', which is not a layer of the model`);
   }
-  checkAllOnTheWay(layers, input, output);
-  return { name: typeof c.name === 'string' ? c.name : undefined, layers, input, output };
+  checkAllOnTheWay(layers, inputs, outputs);
+  return { name: typeof c.name === 'string' ? c.name : undefined, layers, inputs, outputs };
 }
 
-/** Every layer must lead to the output (Keras writes no others): one that does not would be computed for nothing. */
-function checkAllOnTheWay(layers: LayerGraph['layers'], input: string, output: string): void {
+/** Every layer and input must lead to an output (Keras writes no others): one that does not would be computed for nothing. */
+function checkAllOnTheWay(layers: LayerGraph['layers'], inputs: string[], outputs: string[]): void {
   const inputsByName = new Map(layers.map((l) => [l.name, l.inputs]));
   const needed = new Set<string>();
   // a stack, not recursion: a chain of some thousands of layers overflowed the call stack (a RangeError)
-  const pending = [output];
+  const pending = [...outputs];
   while (pending.length > 0) {
     const name = pending.pop()!;
     if (needed.has(name)) continue;
@@ -82,9 +88,9 @@ function checkAllOnTheWay(layers: LayerGraph['layers'], input: string, output: s
   }
   const off = layers.find((l) => !needed.has(l.name));
   if (off) {
-    throw fail(
-      `layer '${off.name}' is not on the way from the input '${input}' to the output '${output}'; convlens reads the layers that compute a model's output`,
-    );
+    const from = inputs.length === 1 ? `the input '${inputs[0]}'` : `the inputs (${inputs.map((n) => `'${n}'`).join(', ')})`;
+    const to = outputs.length === 1 ? `the output '${outputs[0]}'` : `an output (${outputs.map((n) => `'${n}'`).join(', ')})`;
+    throw fail(`layer '${off.name}' is not on the way from ${from} to ${to}; convlens reads the layers that compute a model's outputs`);
   }
 }
 
@@ -98,20 +104,18 @@ function layerName(entry: GraphLayerJson): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** The model's one input or output layer (`[[name, 0, 0]]`, or `[name, 0, 0]` as Keras 3 may write one). */
-function onlyEnd(className: string, what: 'input' | 'output', value: unknown): string {
+/** The model's input or output layers, in order (`[[name, 0, 0], ...]`, or `[name, 0, 0]` as Keras 3 may write one). */
+function ends(className: string, what: 'input' | 'output', value: unknown): string[] {
   const refs = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
   if (!Array.isArray(refs) || refs.length === 0) {
     throw fail(`the ${className} config's ${what}_layers is ${describeValue(value)} (expected [[layer name, node, tensor]])`);
   }
-  if (refs.length > 1) {
-    const names = refs.map((r) => (Array.isArray(r) ? r[0] : r));
-    throw fail(`the ${className} model has ${refs.length} ${what}s (${names.join(', ')}); convlens reads models with one ${what}`);
-  }
-  const ref = tensorRef(refs[0]);
-  if (!ref) throw fail(`the ${className} config's ${what}_layers ${describeValue(value)} is not [[layer name, node, tensor]]`);
-  if (ref.tensor !== 0) throw fail(`the ${className} model's ${what} is output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
-  return ref.layer;
+  return refs.map((item) => {
+    const ref = tensorRef(item);
+    if (!ref) throw fail(`the ${className} config's ${what}_layers ${describeValue(value)} is not [[layer name, node, tensor], ...]`);
+    if (ref.tensor !== 0) throw fail(`the ${className} model's ${what} is output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
+    return ref.layer;
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer } from './layer.js';
 
@@ -64,13 +65,44 @@ export function predictInBatches(model: BatchRunner, x: Tensor, options: Predict
   const parts: Tensor<'float32'>[] = [];
   for (let start = 0; start < x.shape[0]; start += batchSize)
     parts.push(model.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize)))));
+  return concatBatches(parts);
+}
+
+/** Throws unless every array of `arrays` (named by `names`) has the same number of examples: `what` says whose they are. */
+export function sameExampleCounts(op: string, what: string, arrays: readonly Tensor[], names: readonly string[]): void {
+  if (arrays.every((t) => t.shape[0] === arrays[0].shape[0])) return;
+  const counts = arrays.map((t, i) => `'${names[i]}' ${formatShape(t.shape)}`).join(', ');
+  throw new ConvlensError(`${op}: ${what}: the arrays have different numbers of examples (${counts}); each needs one row per example`);
+}
+
+/** Concatenates batches' outputs along the batch axis. */
+function concatBatches(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
   const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
   let offset = 0;
   for (const p of parts) {
     out.set(p.data, offset);
     offset += p.size;
   }
-  return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)], 'float32');
+  return new Tensor(out, [parts.reduce((n, p) => n + p.shape[0], 0), ...parts[0].shape.slice(1)], 'float32');
+}
+
+/** predict of a model of several inputs or outputs, on arrays already checked: each output computed `batchSize` examples at a time. */
+export function predictManyInBatches(
+  run: (batch: Tensor[]) => Tensor<'float32'>[],
+  xs: readonly Tensor[],
+  options: PredictOptions,
+): Tensor<'float32'>[] {
+  checkOptions('predict', options, ['batchSize', 'verbose']);
+  verboseArg('predict', options.verbose);
+  const batchSize = batchSizeArg('predict', options.batchSize);
+  const n = xs[0].shape[0];
+  if (n <= batchSize) return run([...xs]);
+  const parts: Tensor<'float32'>[][] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const indices = range(start, Math.min(n, start + batchSize));
+    parts.push(run(xs.map((x) => gather(x, indices))));
+  }
+  return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
 }
 
 /** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */

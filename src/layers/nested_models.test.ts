@@ -360,7 +360,7 @@ describe('models nested on disk', () => {
       const back = await load(path);
       expect(back.layers[0].className).toBe('Sequential');
       expect((back.layers[0] as Sequential).layers.map((l) => l.name)).toEqual((ours.layers[0] as Sequential).layers.map((l) => l.name));
-      expectClose(back.predict(x), ours.predict(x).data, 0, `${ours.name} reloaded`);
+      expectClose(back.predict(x) as Tensor<'float32'>, (ours.predict(x) as Tensor<'float32'>).data, 0, `${ours.name} reloaded`);
     }
   });
 });

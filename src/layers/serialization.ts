@@ -731,8 +731,8 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
 }
 
 /**
- * A functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`) with one input and one
- * output, branching or not, from TensorFlow.js Layers artifacts, as `fromArtifacts` takes them.
+ * A functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`) with one or several
+ * inputs and outputs, branching or not, from TensorFlow.js Layers artifacts, as `fromArtifacts` takes them.
  * Compiled as saved, when model.json carries compile's settings (as Sequential's loading does).
  */
 export function functionalFromArtifacts(artifacts: ModelArtifacts): Functional;
@@ -763,20 +763,23 @@ function readFunctional(modelJson: unknown, weightData: WeightData | undefined, 
 /** A functional model from its config (at the top of model.json or nested in another model's), without its weights. */
 function functionalFromConfig(className: string, config: unknown, kerasVersion: unknown, savedShape: SavedShape): Functional {
   const graph = parseGraph(className, config);
-  const inputIndex = graph.layers.findIndex((l) => l.name === graph.input);
-  const inputShape = forLayer(graph.layers[inputIndex].entry, inputIndex, (inputClass, inputConfig) => {
-    if (inputClass !== 'InputLayer') throw unsupported('a model input that is not an InputLayer');
-    const shape = declaredInputShape(inputConfig);
-    if (!shape) throw unsupported('an InputLayer without a shape', 'batch_input_shape or batch_shape');
-    return shape;
+  const input = graph.inputs.map((name) => {
+    const index = graph.layers.findIndex((l) => l.name === name);
+    const shape = forLayer(graph.layers[index].entry, index, (inputClass, inputConfig) => {
+      if (inputClass !== 'InputLayer') throw unsupported('a model input that is not an InputLayer');
+      const declared = declaredInputShape(inputConfig);
+      if (!declared) throw unsupported('an InputLayer without a shape', 'batch_input_shape or batch_shape');
+      return declared;
+    });
+    return { shape, name };
   });
   const nodes = graph.layers.flatMap(({ name, entry, inputs }, index) =>
-    name === graph.input
+    graph.inputs.includes(name)
       ? []
       : [{ layer: forLayer(entry, index, (c, cfg) => buildLayer(c, cfg, undefined, kerasVersion, savedShape)), inputs }],
   );
   try {
-    return new Functional({ name: graph.name, input: { shape: inputShape, name: graph.input }, layers: nodes, output: graph.output });
+    return new Functional({ name: graph.name, input, layers: nodes, output: graph.outputs });
   } catch (error) {
     throw renamed(error, '', 'fromArtifacts: ');
   }
