@@ -3,7 +3,7 @@ import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, writeModelDir } from './artifacts.js';
-import type { History } from './callbacks.js';
+import type { History, Logs } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { MergeLayer } from './merge.js';
 import {
@@ -19,6 +19,7 @@ import {
 import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
+import { type MultiCompileArgs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
 
 /** One layer of a functional model and the names of the layers (or of the input) whose outputs it takes, in order. */
 export interface FunctionalNode {
@@ -62,6 +63,17 @@ export class Functional extends ModelLayer {
   private readonly lastUse = new Map<string, FunctionalNode>();
   /** Keras' `stop_training`, as Sequential's: set it (in a callback) and `fit` ends after the current batch. */
   stopTraining = false;
+  private readonly multiTraining = new MultiOutputTraining({
+    model: this,
+    inputNames: () => this.inputNames,
+    outputNames: () => this.outputNames,
+    layers: () => this.layers,
+    finalLayers: () => this.finalLayers(),
+    outputShapes: () => this.outputShapes,
+    inputArrays: (op, x) => this.inputArrays(op, x),
+    forward: (xs, training) => this.run(xs, training),
+    backward: (dys, preActivation) => this.backwardAll(dys, false, preActivation),
+  });
   private readonly training = new ModelTraining({
     model: this,
     layers: () => this.layers,
@@ -433,23 +445,43 @@ export class Functional extends ModelLayer {
     await writeModelDir(dir, this.toArtifacts());
   }
 
-  compile(args: CompileArgs): void {
-    this.training.compile(args);
+  /**
+   * Keras' compile. For a model of several outputs, `loss` is one for all, a list of one per output
+   * or an object keyed by output name, `metrics` a list for every output or an object, and
+   * `lossWeights` weighs each output's loss in the total (a list or an object).
+   */
+  compile(args: CompileArgs | MultiCompileArgs): void {
+    if (this.multiIO) this.multiTraining.compile(args);
+    else this.training.compile(args as CompileArgs);
   }
 
-  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
+  /**
+   * compile's settings as a saved model carries them (undefined before compile, or for what tfjs
+   * could not read back; a model of several outputs is saved uncompiled).
+   */
   trainingConfig(): TrainingConfig | undefined {
-    return this.training.trainingConfig();
+    return this.multiIO ? undefined : this.training.trainingConfig();
   }
 
-  /** Trains the model as Sequential's fit does (the same options, logs and history). */
-  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    return this.training.fit(x, y, args);
+  /**
+   * Trains the model as Sequential's fit does (the same options and history). A model of several
+   * inputs takes a list of arrays, one per input; of several outputs, a list of label arrays or an
+   * object keyed by output name, and logs Keras' keys: `loss` (the weighted total), `<output>_loss`
+   * and `<output>_<metric>`, with `val_` ones.
+   */
+  fit(x: Tensor | Tensor[], y: MultiLabels, args: FunctionalFitArgs = {}): Promise<History> {
+    if (this.multiIO) return this.multiTraining.fit(x, y, args);
+    return this.training.fit(only(x), only(y), args as FitArgs);
   }
 
-  /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate. */
-  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
-    return this.training.evaluate(x, y, options);
+  /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
+  evaluate(
+    x: Tensor | Tensor[],
+    y: MultiLabels,
+    options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {},
+  ): EvaluateResult | ({ loss: number } & Logs) {
+    if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
+    return this.training.evaluate(only(x), only(y), options);
   }
 
   /** Keras' functional summary: every input and layer, its output shape, parameters and the layers it takes ("Connected to"). */
@@ -475,6 +507,15 @@ export class Functional extends ModelLayer {
     print?.(text);
     return text;
   }
+}
+
+/** fit's options; `validationData` is `[x, y]` with lists (or an object of labels) for a model of several inputs or outputs. */
+export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [Tensor | Tensor[], MultiLabels] };
+
+/** The one array of a list of one (as tfjs takes data for a model of one input or output); the rest as it is, for the checks to name. */
+function only(data: unknown): Tensor {
+  if (Array.isArray(data) && data.length === 1) return data[0];
+  return data as Tensor;
 }
 
 /** The gradients of layers' outputs, summed over the layers that take them (only an output taken twice or more is copied). */

@@ -47,7 +47,7 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose'];
+export const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose'];
 const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
 interface Compiled {
@@ -62,13 +62,13 @@ interface Compiled {
 }
 
 /** Keras' `verbose=2` line for `steps` batches in `ms`: `125/125 - 1.2s - loss: 0.2985 - accuracy: 0.9139 - 9ms/step`. */
-function progressLine(steps: number, ms: number, logs: Logs): string {
+export function progressLine(steps: number, ms: number, logs: Logs): string {
   const values = Object.entries(logs).map(([key, value]) => `${key}: ${value.toFixed(4)}`);
   return [`${steps}/${steps}`, `${(ms / 1000).toFixed(1)}s`, ...values, `${Math.round(ms / Math.max(steps, 1))}ms/step`].join(' - ');
 }
 
 /** fit's `verbose`: `Epoch 1/10`, then the epoch's line when it ends. */
-function epochLogger(epochs: number): Callbacks {
+export function epochLogger(epochs: number): Callbacks {
   let started = 0;
   let steps = 0;
   return {
@@ -100,7 +100,7 @@ function checkCallbacks(where: string, callbacks: unknown): asserts callbacks is
 }
 
 /** fit's callbacks, one object or a list, checked and made into one object that calls each in turn. */
-function callbackHooks(callbacks: unknown): Callbacks {
+export function callbackHooks(callbacks: unknown): Callbacks {
   if (!Array.isArray(callbacks)) {
     checkCallbacks('fit (callbacks)', callbacks);
     return callbacks;
@@ -142,7 +142,7 @@ function validationPair(value: unknown): [Tensor, Tensor] | undefined {
  * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
  * a browser (setTimeout would wait at least 4 ms once nested).
  */
-function nextTask(): Promise<void> {
+export function nextTask(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
     const channel = new MessageChannel();
@@ -492,13 +492,13 @@ export class ModelTraining {
   }
 }
 
-function firstNonFinite(values: ArrayLike<number>): number {
+export function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }
 
 /** compile's `loss`: a name, or `{ name, fromLogits }` for the cross-entropies. */
-function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
+export function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
   if (typeof arg !== 'object' || arg === null) return { loss: lossName(arg), fromLogits: false };
   checkOptions('compile (loss)', arg, ['name', 'fromLogits']);
   if (arg.name === undefined)

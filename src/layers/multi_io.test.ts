@@ -1,0 +1,366 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
+import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { Tensor } from '../tensor/tensor.js';
+import { SGD } from '../train/optimizers.js';
+import { Add, Concatenate, Conv2D, Dense, Flatten, type Functional, functionalFromArtifacts, Input, model, resetNames } from './index.js';
+
+// Functional models of several inputs and outputs, against tfjs-layers' tf.model with the same weights.
+
+beforeEach(() => resetNames());
+
+const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
+
+/** Keras' guide's first example: an image and some metadata, joined by a Concatenate, into a classifier. */
+function imageAndMetadata(): { ours: Functional; theirs: tfl.LayersModel } {
+  const image = Input({ shape: [6, 6, 2], name: 'image' });
+  const meta = Input({ shape: [4], name: 'meta' });
+  const features = new Flatten({ name: 'flat' }).apply(
+    new Conv2D({ filters: 3, kernelSize: 3, activation: 'relu', name: 'conv' }).apply(image),
+  );
+  const metaFeatures = new Dense({ units: 5, activation: 'relu', name: 'meta_dense' }).apply(meta);
+  const joined = new Concatenate({ name: 'joined' }).apply([features, metaFeatures]);
+  const ours = model({
+    inputs: [image, meta],
+    outputs: new Dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(joined),
+    name: 'two_in',
+  });
+  const tImage = tfl.input({ shape: [6, 6, 2], name: 'image' });
+  const tMeta = tfl.input({ shape: [4], name: 'meta' });
+  const tFeatures = apply(
+    tfl.layers.flatten({ name: 'flat' }),
+    apply(tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', name: 'conv' }), tImage),
+  );
+  const tMetaFeatures = apply(tfl.layers.dense({ units: 5, activation: 'relu', name: 'meta_dense' }), tMeta);
+  const tJoined = apply(tfl.layers.concatenate({ name: 'joined' }), [tFeatures, tMetaFeatures]);
+  const theirs = tfl.model({
+    inputs: [tImage, tMeta],
+    outputs: apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }), tJoined),
+    name: 'two_in',
+  });
+  return { ours, theirs };
+}
+
+/** Two inputs summed (Add), a shared trunk, and two heads: a classifier and a regression. */
+function twoHeads(): { ours: Functional; theirs: tfl.LayersModel } {
+  const a = Input({ shape: [4], name: 'a' });
+  const b = Input({ shape: [4], name: 'b' });
+  const trunk = new Dense({ units: 6, activation: 'relu', name: 'trunk' }).apply(new Add({ name: 'sum' }).apply([a, b]));
+  const cls = new Dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk);
+  const reg = new Dense({ units: 2, name: 'reg' }).apply(trunk);
+  const ours = model({ inputs: [a, b], outputs: [cls, reg], name: 'two_heads' });
+  const tA = tfl.input({ shape: [4], name: 'a' });
+  const tB = tfl.input({ shape: [4], name: 'b' });
+  const tTrunk = apply(tfl.layers.dense({ units: 6, activation: 'relu', name: 'trunk' }), apply(tfl.layers.add({ name: 'sum' }), [tA, tB]));
+  const theirs = tfl.model({
+    inputs: [tA, tB],
+    outputs: [
+      apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }), tTrunk),
+      apply(tfl.layers.dense({ units: 2, name: 'reg' }), tTrunk),
+    ],
+    name: 'two_heads',
+  });
+  return { ours, theirs };
+}
+
+/** tfjs' random weights, given to ours too (the layers in the same order). */
+function sameWeights(ours: Functional, theirs: tfl.LayersModel, rng: Rng): void {
+  expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+  theirs.setWeights(theirs.weights.map((w) => tf.tensor(f32(rng, w.shape as number[]).data, w.shape as number[])));
+  ours.setWeights(theirs.getWeights().map((w) => new Tensor(w.dataSync() as Float32Array, w.shape, 'float32')));
+}
+
+const tfjsOutputs = (theirs: tfl.LayersModel, xs: Tensor[]) => {
+  const out = theirs.predict(xs.map(tfOf));
+  return (Array.isArray(out) ? out : [out]).map((t) => Array.from(t.dataSync()));
+};
+
+const oneHot = (rng: Rng, n: number, classes: number) => {
+  const data = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) data[i * classes + Math.floor(rng.floats(1, 0, classes)[0])] = 1;
+  return new Tensor(data, [n, classes], 'float32');
+};
+
+describe('functional models of several inputs and outputs', () => {
+  it('predicts as tfjs-layers does: two inputs through a Concatenate; two inputs through an Add into two heads', () => {
+    const rng = caseRng('multi_io', 1);
+    const { ours, theirs } = imageAndMetadata();
+    sameWeights(ours, theirs, rng);
+    const xs = [f32(rng, [5, 6, 6, 2]), f32(rng, [5, 4])];
+    const predicted = ours.predict(xs) as Tensor<'float32'>;
+    expect(predicted.shape).toEqual([5, 3]);
+    expectClose(predicted, tfjsOutputs(theirs, xs)[0], 1e-5, 'concatenate');
+    expectClose(ours.predict(xs, { batchSize: 2 }) as Tensor<'float32'>, predicted.data, 0, 'in batches');
+    expect(ours.inputShapes).toEqual([[6, 6, 2], [4]]);
+    expect(ours.outputShapes).toEqual([[3]]);
+    expect(ours.layerOutputs(xs).map(({ layer, output }) => [layer.name, output.shape])).toEqual([
+      ['conv', [5, 4, 4, 3]],
+      ['flat', [5, 48]],
+      ['meta_dense', [5, 5]],
+      ['joined', [5, 53]],
+      ['cls', [5, 3]],
+    ]);
+
+    const heads = twoHeads();
+    sameWeights(heads.ours, heads.theirs, rng);
+    const ab = [f32(rng, [7, 4]), f32(rng, [7, 4])];
+    const outputs = heads.ours.predict(ab, { batchSize: 3 }) as Tensor<'float32'>[];
+    expect(outputs.map((o) => o.shape)).toEqual([
+      [7, 3],
+      [7, 2],
+    ]);
+    const expected = tfjsOutputs(heads.theirs, ab);
+    outputs.forEach((o, i) => {
+      expectClose(o, expected[i], 1e-5, `head ${i}`);
+    });
+    expect(heads.ours.outputNames).toEqual(['cls', 'reg']);
+    expect(heads.ours.getWeights().length).toBe(heads.theirs.getWeights().length);
+  });
+
+  it("summarizes as Keras: every InputLayer, what each layer is connected to, and tfjs' parameter count", () => {
+    const { ours, theirs } = twoHeads();
+    const text = ours.summary(null);
+    expect(text).toContain('a (InputLayer)');
+    expect(text).toContain('b (InputLayer)');
+    expect(text).toMatch(/sum \(Add\) +\(None, 4\) +0 +a\[0\]\[0\],\n +b\[0\]\[0\]/);
+    expect(text).toMatch(/reg \(Dense\) +\(None, 2\) +14 +trunk\[0\]\[0\]/);
+    expect(text).toContain(`Total params: ${theirs.countParams().toLocaleString('en-US')}`);
+    expect(ours.countParams()).toBe(theirs.countParams());
+  });
+
+  it('trains as tfjs-layers does: 3 epochs of SGD, the total and each output loss, lossWeights, and every weight; evaluate', async () => {
+    const rng = caseRng('multi_io', 2);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    const n = 12;
+    const xs = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    const weights = [0.5, 2];
+    // tfjs-layers has no lossWeights: each loss is weighted by hand (its per-output logs are then the weighted losses)
+    const weighted = (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, w: number) => (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+      tf.mul(fn(yTrue, yPred), w);
+    theirs.compile({
+      optimizer: tf.train.sgd(0.1),
+      loss: [weighted(tfl.metrics.categoricalCrossentropy, weights[0]), weighted(tfl.metrics.meanSquaredError, weights[1])],
+    });
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.1 }),
+      loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' },
+      lossWeights: weights,
+    });
+    const history = await ours.fit(xs, { cls: ys[0], reg: ys[1] }, { epochs: 3, batchSize: 5, shuffle: false });
+    const expected = await theirs.fit(xs.map(tfOf), ys.map(tfOf), { epochs: 3, batchSize: 5, shuffle: false, verbose: 0 });
+    expect(Object.keys(history.history)).toEqual(['loss', 'cls_loss', 'reg_loss']);
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'total loss');
+    expectClose(
+      history.history.cls_loss.map((l) => l * weights[0]),
+      expected.history.cls_loss as number[],
+      1e-5,
+      'cls_loss',
+    );
+    expectClose(
+      history.history.reg_loss.map((l) => l * weights[1]),
+      expected.history.reg_loss as number[],
+      1e-5,
+      'reg_loss',
+    );
+    const theirWeights = theirs.getWeights();
+    for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
+
+    // evaluate, without weights, and a metric for one output: tfjs' loss, cls_loss, reg_loss, cls_acc
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: { cls: ['accuracy'] } });
+    theirs.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: { cls: 'accuracy' } });
+    const result = ours.evaluate(xs, ys, { batchSize: 5 });
+
+    const tfjsResult = (theirs.evaluate(xs.map(tfOf), ys.map(tfOf), { batchSize: 5 }) as tf.Scalar[]).map((s) => s.dataSync()[0]);
+    expect(Object.keys(result)).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy']);
+    // tfjs-layers' evaluate of a model of several outputs lists the first output's loss once more, first
+    expectClose(tfjsResult[0], tfjsResult[2], 0, "tfjs' first value");
+    expectClose(Object.values(result), tfjsResult.slice(1), 1e-5, 'evaluate');
+  });
+
+  it('splits, shuffles and validates every array alike', async () => {
+    const rng = caseRng('multi_io', 3);
+    const { ours } = twoHeads();
+    const n = 10;
+    const xs = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    ours.compile({ optimizer: new SGD({ learningRate: 0 }), loss: ['categoricalCrossentropy', 'mse'], metrics: { cls: 'accuracy' } });
+    const seen: string[][] = [];
+    const history = await ours.fit(xs, ys, {
+      epochs: 2,
+      batchSize: 3,
+      validationSplit: 0.3,
+      callbacks: { onEpochEnd: (_, logs) => void seen.push(Object.keys(logs)) },
+    });
+    expect(seen[0]).toEqual([
+      'loss',
+      'cls_loss',
+      'reg_loss',
+      'cls_accuracy',
+      'val_loss',
+      'val_cls_loss',
+      'val_reg_loss',
+      'val_cls_accuracy',
+    ]);
+    // learning rate 0: the validation is evaluate on the last 3 examples, and shuffled training is evaluate on the first 7
+    const last = (t: Tensor, from: number, to: number) =>
+      new Tensor((t.data as Float32Array).slice((from * t.size) / n, (to * t.size) / n), [to - from, ...t.shape.slice(1)], 'float32');
+    const validation = ours.evaluate(
+      xs.map((x) => last(x, 7, n)),
+      ys.map((y) => last(y, 7, n)),
+    );
+    const training = ours.evaluate(
+      xs.map((x) => last(x, 0, 7)),
+      ys.map((y) => last(y, 0, 7)),
+    );
+    for (const key of Object.keys(validation)) {
+      expectClose(history.history[`val_${key}`], [validation[key], validation[key]], 1e-6, `val_${key}`);
+      expectClose(history.history[key], [training[key], training[key]], 1e-5, key);
+    }
+    const withData = await ours.fit(xs, ys, {
+      epochs: 1,
+      validationData: [xs.map((x) => last(x, 7, n)), { cls: last(ys[0], 7, n), reg: last(ys[1], 7, n) }],
+    });
+    expectClose(withData.history.val_loss, [validation.loss], 1e-6, 'validationData');
+  });
+
+  it('saves as tfjs-layers writes a multi-input, multi-output model, and reads what tfjs saves', async () => {
+    const rng = caseRng('multi_io', 4);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    const xs = [f32(rng, [3, 4]), f32(rng, [3, 4])];
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.modelTopology.config.input_layers).toEqual([
+      ['a', 0, 0],
+      ['b', 0, 0],
+    ]);
+    expect(modelJson.modelTopology.config.output_layers).toEqual([
+      ['cls', 0, 0],
+      ['reg', 0, 0],
+    ]);
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    const expected = tfjsOutputs(theirs, xs);
+    tfjsOutputs(inTfjs, xs).forEach((o, i) => {
+      expectClose(o, expected[i], 1e-6, `tfjs reads ours, output ${i}`);
+    });
+    const saved = await tfjsSaved(theirs);
+    const back = functionalFromArtifacts(saved.modelJson, saved.weightData);
+    expect(back.inputNames).toEqual(['a', 'b']);
+    expect(back.outputNames).toEqual(['cls', 'reg']);
+    (back.predict(xs) as Tensor<'float32'>[]).forEach((o, i) => {
+      expectClose(o, expected[i], 1e-5, `ours reads tfjs', output ${i}`);
+    });
+    const again = functionalFromArtifacts(ours.toArtifacts());
+    expect(again.toArtifacts().modelJson).toEqual(modelJson);
+  });
+
+  it("reads Keras 3's config of a model of two inputs and two outputs", () => {
+    const tensor = (layer: string, shape: (number | null)[]) => ({
+      class_name: '__keras_tensor__',
+      config: { shape, dtype: 'float32', keras_history: [layer, 0, 0] },
+    });
+    const layer = (class_name: string, name: string, config: object, args: unknown[]) => ({
+      module: 'keras.layers',
+      class_name,
+      config: { name, trainable: true, dtype: 'float32', ...config },
+      registered_name: null,
+      name,
+      inbound_nodes: args.length ? [{ args, kwargs: {} }] : [],
+    });
+    const dense = (units: number, activation: string) => ({ units, activation, use_bias: true });
+    const modelTopology = {
+      class_name: 'Functional',
+      config: {
+        name: 'functional',
+        layers: [
+          layer('InputLayer', 'a', { batch_shape: [null, 4], sparse: false }, []),
+          layer('InputLayer', 'b', { batch_shape: [null, 4], sparse: false }, []),
+          layer('Add', 'sum', {}, [[tensor('a', [null, 4]), tensor('b', [null, 4])]]),
+          layer('Dense', 'trunk', dense(6, 'relu'), [tensor('sum', [null, 4])]),
+          layer('Dense', 'cls', dense(3, 'softmax'), [tensor('trunk', [null, 6])]),
+          layer('Dense', 'reg', dense(2, 'linear'), [tensor('trunk', [null, 6])]),
+        ],
+        input_layers: [
+          ['a', 0, 0],
+          ['b', 0, 0],
+        ],
+        output_layers: [
+          ['cls', 0, 0],
+          ['reg', 0, 0],
+        ],
+      },
+      keras_version: '3.6.0',
+    };
+    const { theirs } = twoHeads();
+    const rng = caseRng('multi_io', 5);
+    theirs.setWeights(theirs.weights.map((w) => tf.tensor(f32(rng, w.shape as number[]).data, w.shape as number[])));
+    const weights = theirs.getWeights();
+    const names = ['trunk/kernel', 'trunk/bias', 'cls/kernel', 'cls/bias', 'reg/kernel', 'reg/bias'];
+    const specs = weights.map((w, i) => ({ name: names[i], shape: w.shape, dtype: 'float32' }));
+    const bytes = new Float32Array(weights.flatMap((w) => Array.from(w.dataSync())));
+    const ours = functionalFromArtifacts({ modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }, bytes);
+    const xs = [f32(rng, [3, 4]), f32(rng, [3, 4])];
+    const expected = tfjsOutputs(theirs, xs);
+    (ours.predict(xs) as Tensor<'float32'>[]).forEach((o, i) => {
+      expectClose(o, expected[i], 1e-5, `output ${i}`);
+    });
+  });
+
+  it('refuses what does not fit, naming the model, the input or output and the shapes', async () => {
+    const rng = caseRng('multi_io', 6);
+    const { ours } = twoHeads();
+    const [xa, xb] = [f32(rng, [3, 4]), f32(rng, [3, 4])];
+    expectConvlensError(
+      () => ours.predict(xa),
+      "predict: model 'two_heads' has 2 inputs ('a', 'b'), got one array: give one array per input, in order",
+    );
+    expectConvlensError(
+      () => ours.predict([xa, f32(rng, [3, 5])]),
+      "predict: two_heads: expected input 'b' of shape (None, 4), got [3, 5]",
+    );
+    expectConvlensError(
+      () => ours.predict([xa, f32(rng, [2, 4])]),
+      "predict: model 'two_heads': the arrays have different numbers of examples ('a' [3, 4], 'b' [2, 4]); each needs one row per example",
+    );
+    expectConvlensError(
+      () => ours.compile({ optimizer: 'sgd', loss: ['mse'] }),
+      "compile: model 'two_heads' has 2 outputs ('cls', 'reg'), got loss of 1: give one per output, in order, or an object keyed by output name",
+    );
+    expectConvlensError(
+      () => ours.compile({ optimizer: 'sgd', loss: { cls: 'mse', rgr: 'mse' } }),
+      "compile: loss has the key 'rgr', which is not an output of model 'two_heads' ('cls', 'reg')",
+    );
+    expectConvlensError(
+      () => ours.compile({ optimizer: 'sgd', loss: { cls: 'mse' } }),
+      "compile: model 'two_heads': no loss for the output 'reg'",
+    );
+    ours.compile({ optimizer: 'sgd', loss: 'mse' });
+    await expect(ours.fit([xa, xb], [f32(rng, [3, 3])])).rejects.toThrow(
+      "fit: model 'two_heads' has 2 outputs ('cls', 'reg'), got a list of 1 label arrays: give one per output, in order, or an object keyed by output name",
+    );
+    await expect(ours.fit([xa, xb], [f32(rng, [3, 3]), f32(rng, [4, 2])])).rejects.toThrow(
+      "fit: model 'two_heads': the inputs have 3 examples but the labels for 'reg' have shape [4, 2]",
+    );
+    expect(() => ours.inputShape).toThrow(
+      "Functional 'two_heads': it has 2 inputs ('a', 'b'), not one: use inputShapes, inputNames; a model of several inputs or outputs cannot be a layer of another model",
+    );
+
+    const a = Input({ shape: [4], name: 'in_a' });
+    const b = Input({ shape: [4], name: 'in_b' });
+    const c = Input({ shape: [4], name: 'in_c' });
+    const sum = new Add({ name: 'sum_ab' }).apply([a, b]);
+    expectConvlensError(
+      () => model({ inputs: [a, b, c], outputs: sum, name: 'm' }),
+      "model 'm': the input 'in_c' (shape (None, 4)) does not lead to any output ('sum_ab'): the graph is disconnected",
+    );
+    expectConvlensError(
+      () => model({ inputs: [a], outputs: [sum, new Dense({ units: 1, name: 'head' }).apply(a)], name: 'm' }),
+      "model 'm': the output 'sum_ab' depends on the input 'in_b', which is not among the model's inputs ('in_a'): it cannot be computed from them",
+    );
+  });
+});

@@ -1,0 +1,416 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { globalRandom } from '../tensor/random.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkLabels, LOSSES, type LossName } from '../train/losses.js';
+import { checkMetricLabels, type Metric, metricSum, metricsArg } from '../train/metrics.js';
+import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import type { History, Logs, TrainingModel } from './callbacks.js';
+import type { Layer } from './layer.js';
+import { batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
+import {
+  type CompileArgs,
+  callbackHooks,
+  epochLogger,
+  FIT_KEYS,
+  type FitArgs,
+  firstNonFinite,
+  lossArg,
+  nextTask,
+  progressLine,
+} from './training_loop.js';
+
+// compile, fit and evaluate for a functional model of several inputs or outputs, as Keras'
+// Model.fit does: a loss per output, their weighted sum minimized, logs per output. A model of one
+// input and one output trains in training_loop.ts, whose batches allocate nothing of this.
+
+type OneLoss = CompileArgs['loss'];
+
+/** compile's arguments for a model of several outputs: the loss, metrics and weights for all, as a list (one per output) or by output name. */
+export interface MultiCompileArgs {
+  optimizer?: string | Optimizer;
+  /** One loss for every output, a list of one per output, or an object keyed by output layer name. */
+  loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
+  /** Names for every output, or an object keyed by output layer name. */
+  metrics?: string | string[] | Record<string, string | string[]>;
+  /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
+  lossWeights?: number[] | Record<string, number>;
+}
+
+/** Labels for a model of several outputs: a list of one per output, or an object keyed by output layer name. */
+export type MultiLabels = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** What training needs of the model: its inputs and outputs, and its passes on lists of arrays. */
+export interface MultiModelPasses {
+  readonly model: TrainingModel & { readonly name: string };
+  inputNames(): readonly string[];
+  outputNames(): readonly string[];
+  layers(): readonly Layer[];
+  /** The layer whose forward gives each output (its activation and logits feed that output's loss). */
+  finalLayers(): Layer[];
+  outputShapes(): number[][];
+  /** The input arrays checked (their count, shapes and example counts), `op` naming the call. */
+  inputArrays(op: string, x: unknown): Tensor[];
+  forward(xs: Tensor[], training: boolean): Tensor<'float32'>[];
+  backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
+}
+
+interface OutputLoss {
+  name: string;
+  loss: LossName;
+  fromLogits: boolean;
+  weight: number;
+  metrics: Metric[];
+}
+
+/** How each output's loss reads it: from its last layer's logits (`fused`), or from outputs that are logits. */
+type Mode = { fused: boolean; fromLogits: boolean }[];
+
+export class MultiOutputTraining {
+  private compiled?: { optimizer: Optimizer; outputs: OutputLoss[] };
+  private fitting = false;
+
+  constructor(private readonly passes: MultiModelPasses) {}
+
+  private get where(): string {
+    return `model '${this.passes.model.name}'`;
+  }
+
+  compile(args: MultiCompileArgs): void {
+    if (this.fitting) throw new ConvlensError('compile: this model is training (await the running fit first)');
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights']);
+    const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
+    const losses = this.perOutput('loss', args.loss, (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && 'name' in v));
+    const metrics = this.perOutput('metrics', args.metrics ?? [], (v) => typeof v === 'string' || Array.isArray(v), []);
+    const weights =
+      args.lossWeights === undefined
+        ? this.passes.outputNames().map(() => 1)
+        : this.perOutput('lossWeights', args.lossWeights, () => false, 1);
+    const outputs = this.passes.outputNames().map((name, i) => {
+      if (losses[i] === undefined) throw new ConvlensError(`compile: ${this.where}: no loss for the output '${name}'`);
+      const weight = weights[i];
+      if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+        throw new ConvlensError(
+          `compile: ${this.where}: lossWeights for '${name}' must be a non-negative number, got ${describeValue(weight)}`,
+        );
+      }
+      return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metrics[i]) };
+    });
+    this.compiled = { optimizer, outputs };
+  }
+
+  /**
+   * compile's `arg` for each output, in order: the one value for all (when `isOne` says it is
+   * one), a list of one per output, or an object keyed by output name (`missing` for the others).
+   */
+  private perOutput<T>(arg: string, value: unknown, isOne: (v: unknown) => boolean, missing?: T): unknown[] {
+    const names = this.passes.outputNames();
+    const list = names.map((n) => `'${n}'`).join(', ');
+    if (isOne(value) && !Array.isArray(value)) return names.map(() => value);
+    if (Array.isArray(value)) {
+      // a list of names for metrics is the metrics of every output (Keras and tfjs)
+      if (arg === 'metrics') return names.map(() => value);
+      if (value.length !== names.length) {
+        throw new ConvlensError(
+          `compile: ${this.where} has ${names.length} outputs (${list}), got ${arg} of ${value.length}: give one per output, in order, or an object keyed by output name`,
+        );
+      }
+      return value;
+    }
+    if (typeof value === 'object' && value !== null) {
+      const unknown = Object.keys(value).find((k) => !names.includes(k));
+      if (unknown !== undefined)
+        throw new ConvlensError(`compile: ${arg} has the key '${unknown}', which is not an output of ${this.where} (${list})`);
+      return names.map((n) => (value as Record<string, unknown>)[n] ?? missing);
+    }
+    throw new ConvlensError(
+      `compile: ${arg} must be one value for every output, a list of one per output or an object keyed by output name, got ${describeValue(value)}`,
+    );
+  }
+
+  private requireCompiled(op: string) {
+    if (!this.compiled) throw new ConvlensError(`${op}: compile the model first (model.compile({ optimizer, loss }))`);
+    return this.compiled;
+  }
+
+  /** The labels for each output, in order, checked: their count or keys, and their examples. */
+  private labelArrays(op: string, y: unknown, examples: number): Tensor[] {
+    const names = this.passes.outputNames();
+    const list = names.map((n) => `'${n}'`).join(', ');
+    let ys: unknown[];
+    if (y instanceof Tensor || Array.isArray(y)) {
+      ys = Array.isArray(y) ? y : [y];
+      if (ys.length !== names.length) {
+        throw new ConvlensError(
+          `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
+        );
+      }
+    } else if (typeof y === 'object' && y !== null) {
+      const unknown = Object.keys(y).find((k) => !names.includes(k));
+      if (unknown !== undefined)
+        throw new ConvlensError(`${op}: y has the key '${unknown}', which is not an output of ${this.where} (${list})`);
+      ys = names.map((n) => (y as Record<string, unknown>)[n]);
+      const missing = names.find((_, i) => ys[i] === undefined);
+      if (missing !== undefined) throw new ConvlensError(`${op}: y has no labels for the output '${missing}' of ${this.where}`);
+    } else {
+      throw new ConvlensError(
+        `${op}: y must be a list of label arrays (one per output) or an object keyed by output name, got ${describeValue(y)}`,
+      );
+    }
+    ys.forEach((t, i) => {
+      checkTensorArg(op, `y for '${names[i]}'`, t);
+      if (t.rank === 0 || t.shape[0] !== examples) {
+        throw new ConvlensError(
+          `${op}: ${this.where}: the inputs have ${examples} examples but the labels for '${names[i]}' have shape ${formatShape(t.shape)}`,
+        );
+      }
+      const bad = firstNonFinite(t.data);
+      if (bad >= 0)
+        throw new ConvlensError(
+          `${op}: the labels for '${names[i]}' hold ${t.data[bad]} at flat index ${bad}; the data must be finite numbers`,
+        );
+    });
+    return ys as Tensor[];
+  }
+
+  /** The inputs and labels checked against the model, the losses and the metrics. */
+  private data(op: string, x: unknown, y: unknown): { xs: Tensor[]; ys: Tensor[] } {
+    const xs = this.passes.inputArrays(op, x);
+    for (const [i, t] of xs.entries()) {
+      const bad = firstNonFinite(t.data);
+      if (bad >= 0) {
+        throw new ConvlensError(
+          `${op}: the input '${this.passes.inputNames()[i]}' holds ${t.data[bad]} at flat index ${bad}; the data must be finite numbers`,
+        );
+      }
+    }
+    const ys = this.labelArrays(op, y, xs[0].shape[0]);
+    const shapes = this.passes.outputShapes();
+    for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
+      const outputShape = [ys[i].shape[0], ...shapes[i]];
+      checkLabels(out.loss, ys[i], outputShape);
+      for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
+    }
+    return { xs, ys };
+  }
+
+  /** Each output's loss mode: the last layer's softmax/sigmoid taken into the loss when it matches, as Keras does. */
+  private mode(op: string): Mode {
+    const finals = this.passes.finalLayers();
+    return this.requireCompiled(op).outputs.map(({ name, loss, fromLogits }, i) => {
+      const activation = finals[i].activation;
+      const fused =
+        (activation === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy')) ||
+        (activation === 'sigmoid' && loss === 'binaryCrossentropy');
+      if (fromLogits && !fused && (activation === 'softmax' || activation === 'sigmoid')) {
+        throw new ConvlensError(`${op}: the loss of '${name}' takes logits (fromLogits), but its last layer applies ${activation}`);
+      }
+      return { fused, fromLogits: fromLogits && !fused };
+    });
+  }
+
+  /** One batch: each output's loss and metric sums, the weighted total, and (when training) the gradients taken back. */
+  private batch(xs: Tensor[], ys: Tensor[], training: boolean, mode: Mode): { total: number; losses: number[]; metricSums: number[][] } {
+    const { outputs } = this.requireCompiled(training ? 'fit' : 'evaluate');
+    const predictions = this.passes.forward(xs, training);
+    const finals = this.passes.finalLayers();
+    const grads: Tensor<'float32'>[] = [];
+    const losses: number[] = [];
+    const metricSums: number[][] = [];
+    let total = 0;
+    for (const [i, out] of outputs.entries()) {
+      const { fused, fromLogits } = mode[i];
+      const p = predictions[i];
+      const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, { fromLogits: fused || fromLogits });
+      losses.push(result.loss);
+      total += out.weight * result.loss;
+      metricSums.push(out.metrics.map((m) => metricSum(m, out.loss, ys[i], p, fromLogits)));
+      if (out.weight !== 1) for (let k = 0; k < result.grad.length; k++) result.grad[k] *= out.weight;
+      grads.push(new Tensor(result.grad, p.shape, 'float32'));
+    }
+    if (training)
+      this.passes.backward(
+        grads,
+        mode.map((m) => m.fused),
+      );
+    return { total, losses, metricSums };
+  }
+
+  /** Logs as Keras names them for several outputs: `loss` (the weighted total), `<output>_loss`, `<output>_<metric>`. */
+  private logs(total: number, losses: ArrayLike<number>, metricSums: number[][], count: number): Logs {
+    const logs: Logs = { loss: total };
+    const { outputs } = this.compiled!;
+    outputs.forEach((out, i) => {
+      logs[`${out.name}_loss`] = losses[i];
+    });
+    outputs.forEach((out, i) => {
+      out.metrics.forEach((metric, k) => {
+        logs[`${out.name}_${metric.key}`] = metricSums[i][k] / count;
+      });
+    });
+    return logs;
+  }
+
+  /** Sums of a pass over batches: the total and each output's loss weighted by the batch size, and the metric sums. */
+  private sums(): { total: number; losses: Float64Array; metricSums: number[][] } {
+    const { outputs } = this.compiled!;
+    return { total: 0, losses: new Float64Array(outputs.length), metricSums: outputs.map((o) => o.metrics.map(() => 0)) };
+  }
+
+  private addBatch(sums: ReturnType<MultiOutputTraining['sums']>, result: ReturnType<MultiOutputTraining['batch']>, n: number): void {
+    sums.total += result.total * n;
+    result.losses.forEach((l, i) => {
+      sums.losses[i] += l * n;
+    });
+    result.metricSums.forEach((m, i) => {
+      m.forEach((v, k) => {
+        sums.metricSums[i][k] += v;
+      });
+    });
+  }
+
+  private meanLogs(sums: ReturnType<MultiOutputTraining['sums']>, count: number): Logs {
+    return this.logs(
+      sums.total / count,
+      sums.losses.map((l) => l / count),
+      sums.metricSums,
+      count,
+    );
+  }
+
+  /** evaluate's loop, on data already checked. */
+  private evaluateChecked(xs: Tensor[], ys: Tensor[], batchSize: number, mode: Mode): Logs {
+    const n = xs[0].shape[0];
+    const sums = this.sums();
+    for (let start = 0; start < n; start += batchSize) {
+      const indices = range(start, Math.min(n, start + batchSize));
+      const result = this.batch(
+        xs.map((x) => gather(x, indices)),
+        ys.map((y) => gather(y, indices)),
+        false,
+        mode,
+      );
+      this.addBatch(sums, result, indices.length);
+    }
+    return this.meanLogs(sums, n);
+  }
+
+  /** Mean losses (the weighted total and each output's) and metrics over the data. */
+  evaluate(x: unknown, y: unknown, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): { loss: number } & Logs {
+    this.requireCompiled('evaluate');
+    checkOptions('evaluate', options, ['batchSize', 'verbose']);
+    const batchSize = batchSizeArg('evaluate', options.batchSize);
+    const verbose = verboseArg('evaluate', options.verbose);
+    const started = performance.now();
+    const { xs, ys } = this.data('evaluate', x, y);
+    if (xs[0].shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(xs[0].shape)})`);
+    const logs = this.evaluateChecked(xs, ys, batchSize, this.mode('evaluate'));
+    if (verbose) console.log(progressLine(Math.ceil(xs[0].shape[0] / batchSize), performance.now() - started, logs));
+    return logs as { loss: number } & Logs;
+  }
+
+  async fit(
+    x: unknown,
+    y: unknown,
+    args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] } = {},
+  ): Promise<History> {
+    if (this.fitting) throw new ConvlensError('fit: this model is training (await the running fit first)');
+    this.fitting = true;
+    try {
+      return await this.train(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private async train(
+    x: unknown,
+    y: unknown,
+    args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] },
+  ): Promise<History> {
+    const { optimizer } = this.requireCompiled('fit');
+    checkOptions('fit', args, FIT_KEYS);
+    const { epochs = 1, shuffle = true } = args;
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
+    if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
+    const userCallbacks = callbackHooks(args.callbacks ?? {});
+    const callbacks = verboseArg('fit', args.verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
+    const batchSize = batchSizeArg('fit', args.batchSize);
+    let { xs, ys } = this.data('fit', x, y);
+    let validation: { xs: Tensor[]; ys: Tensor[] } | undefined;
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+        throw new ConvlensError(
+          `fit: validationData must be a pair [x, y] (lists of arrays for several inputs or outputs), got ${describeValue(args.validationData)}`,
+        );
+      }
+      validation = this.data('fit (validationData)', args.validationData[0], args.validationData[1]);
+    }
+    const split = args.validationSplit ?? 0;
+    if (!(typeof split === 'number' && split >= 0 && split < 1))
+      throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(split)}`);
+    // As in Keras: validationData wins; otherwise the last `split` of the examples of every array, before shuffling.
+    if (split > 0 && !validation) {
+      const n = xs[0].shape[0];
+      const cut = Math.floor(n * (1 - split));
+      const part = (ts: Tensor[], from: number, to: number) => ts.map((t) => gather(t, range(from, to)));
+      validation = { xs: part(xs, cut, n), ys: part(ys, cut, n) };
+      xs = part(xs, 0, cut);
+      ys = part(ys, 0, cut);
+    }
+    if (xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
+    if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
+    const mode = this.mode('fit');
+    const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
+    const { model } = this.passes;
+    const history: History = { epoch: [], history: {} };
+    model.stopTraining = false;
+    callbacks.setModel?.(model);
+    await callbacks.onTrainBegin?.();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await callbacks.onEpochBegin?.(epoch);
+      const order = range(0, xs[0].shape[0]);
+      if (shuffle) globalRandom().shuffle(order);
+      const sums = this.sums();
+      let seen = 0;
+      for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
+        const indices = order.subarray(start, Math.min(order.length, start + batchSize));
+        const result = this.batch(
+          xs.map((t) => gather(t, indices)),
+          ys.map((t) => gather(t, indices)),
+          true,
+          mode,
+        );
+        const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
+        if (!Number.isFinite(Math.fround(result.total))) {
+          throw new ConvlensError(
+            `fit: the loss became ${Math.fround(result.total)} ${where} (try a lower learning rate or check the data for NaN)`,
+          );
+        }
+        if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
+          throw new ConvlensError(
+            `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
+          );
+        }
+        optimizer.step(variables);
+        this.addBatch(sums, result, indices.length);
+        seen += indices.length;
+        await callbacks.onBatchEnd?.(batch, this.meanLogs(sums, seen));
+        await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
+        if (model.stopTraining) break;
+      }
+      const logs = this.meanLogs(sums, seen);
+      if (validation) {
+        for (const [key, value] of Object.entries(this.evaluateChecked(validation.xs, validation.ys, batchSize, mode)))
+          logs[`val_${key}`] = value;
+      }
+      history.epoch.push(epoch);
+      for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
+      await callbacks.onEpochEnd?.(epoch, logs);
+      if (model.stopTraining) break;
+    }
+    await callbacks.onTrainEnd?.(history);
+    return history;
+  }
+}
