@@ -350,6 +350,15 @@ describe('functional models of several inputs and outputs', () => {
       "Functional 'two_heads': it has 2 inputs ('a', 'b'), not one: use inputShapes, inputNames; a model of several inputs or outputs cannot be a layer of another model",
     );
 
+    expectConvlensError(
+      () => ours.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: 2 as never }),
+      "compile: lossWeights must be a list of one per output or an object keyed by output name ('cls', 'reg'), got 2",
+    );
+    // convlens nests models of one input and one output only
+    expectConvlensError(
+      () => ours.apply(Input({ shape: [4] })),
+      "Functional 'two_heads': it has 2 inputs ('a', 'b'), not one: use inputShapes, inputNames; a model of several inputs or outputs cannot be a layer of another model",
+    );
     const a = Input({ shape: [4], name: 'in_a' });
     const b = Input({ shape: [4], name: 'in_b' });
     const c = Input({ shape: [4], name: 'in_c' });

@@ -80,13 +80,15 @@ export class MultiOutputTraining {
     if (this.fitting) throw new ConvlensError('compile: this model is training (await the running fit first)');
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights']);
     const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
-    const losses = this.perOutput('loss', args.loss, (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && 'name' in v));
-    const metrics = this.perOutput('metrics', args.metrics ?? [], (v) => typeof v === 'string' || Array.isArray(v), []);
-    const weights =
-      args.lossWeights === undefined
-        ? this.passes.outputNames().map(() => 1)
-        : this.perOutput('lossWeights', args.lossWeights, () => false, 1);
-    const outputs = this.passes.outputNames().map((name, i) => {
+    const names = this.passes.outputNames();
+    const { loss, metrics = [], lossWeights } = args;
+    const isOneLoss = typeof loss === 'string' || (typeof loss === 'object' && loss !== null && 'name' in loss);
+    const losses = isOneLoss ? names.map(() => loss) : this.perOutput('loss', loss);
+    // a list of metric names is the metrics of every output, as in Keras and tfjs
+    const allMetrics = typeof metrics === 'string' || Array.isArray(metrics);
+    const metricLists = allMetrics ? names.map(() => metrics) : this.perOutput('metrics', metrics, []);
+    const weights = lossWeights === undefined ? names.map(() => 1) : this.perOutput('lossWeights', lossWeights, 1);
+    const outputs = names.map((name, i) => {
       if (losses[i] === undefined) throw new ConvlensError(`compile: ${this.where}: no loss for the output '${name}'`);
       const weight = weights[i];
       if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
@@ -94,22 +96,16 @@ export class MultiOutputTraining {
           `compile: ${this.where}: lossWeights for '${name}' must be a non-negative number, got ${describeValue(weight)}`,
         );
       }
-      return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metrics[i]) };
+      return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metricLists[i]) };
     });
     this.compiled = { optimizer, outputs };
   }
 
-  /**
-   * compile's `arg` for each output, in order: the one value for all (when `isOne` says it is
-   * one), a list of one per output, or an object keyed by output name (`missing` for the others).
-   */
-  private perOutput<T>(arg: string, value: unknown, isOne: (v: unknown) => boolean, missing?: T): unknown[] {
+  /** compile's `arg` for each output, in order: a list of one per output, or an object keyed by output name (`missing` for the others). */
+  private perOutput(arg: string, value: unknown, missing?: unknown): unknown[] {
     const names = this.passes.outputNames();
     const list = names.map((n) => `'${n}'`).join(', ');
-    if (isOne(value) && !Array.isArray(value)) return names.map(() => value);
     if (Array.isArray(value)) {
-      // a list of names for metrics is the metrics of every output (Keras and tfjs)
-      if (arg === 'metrics') return names.map(() => value);
       if (value.length !== names.length) {
         throw new ConvlensError(
           `compile: ${this.where} has ${names.length} outputs (${list}), got ${arg} of ${value.length}: give one per output, in order, or an object keyed by output name`,
@@ -117,15 +113,16 @@ export class MultiOutputTraining {
       }
       return value;
     }
-    if (typeof value === 'object' && value !== null) {
-      const unknown = Object.keys(value).find((k) => !names.includes(k));
-      if (unknown !== undefined)
-        throw new ConvlensError(`compile: ${arg} has the key '${unknown}', which is not an output of ${this.where} (${list})`);
-      return names.map((n) => (value as Record<string, unknown>)[n] ?? missing);
+    if (typeof value !== 'object' || value === null) {
+      throw new ConvlensError(
+        `compile: ${arg} must be a list of one per output or an object keyed by output name (${list}), got ${describeValue(value)}`,
+      );
     }
-    throw new ConvlensError(
-      `compile: ${arg} must be one value for every output, a list of one per output or an object keyed by output name, got ${describeValue(value)}`,
-    );
+    const unknown = Object.keys(value).find((k) => !names.includes(k));
+    if (unknown !== undefined) {
+      throw new ConvlensError(`compile: ${arg} has the key '${unknown}', which is not an output of ${this.where} (${list})`);
+    }
+    return names.map((n) => (value as Record<string, unknown>)[n] ?? missing);
   }
 
   private requireCompiled(op: string) {
