@@ -66,6 +66,13 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'functional.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
+  it("the README's example of several inputs and outputs type-checks as written", () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const example = /Several inputs and outputs, as in Keras[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('outputs: [label, score]');
+    expect(typeCheck({ 'multi_io.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
+  });
+
   it("the README's nested models example type-checks as written", () => {
     const readme = readFileSync(join(repo, 'README.md'), 'utf8');
     const example = /A model is a layer too[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
