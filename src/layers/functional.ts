@@ -377,8 +377,7 @@ export class Functional extends ModelLayer {
     for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
     const isInput = (name: string) => this.inputNames.includes(name);
     for (const { layer, inputs } of [...this.order].reverse()) {
-      const grad = grads.take(layer.name);
-      if (!grad) continue; // an output no output's loss reaches
+      const grad = grads.take(layer.name)!; // every layer leads to an output, so has a gradient
       const layerNeedsInputGrad = needInputGrad || inputs.some((i) => !isInput(i));
       const outputIndex = this.outputNames.indexOf(layer.name);
       const inputGrads =
