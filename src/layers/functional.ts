@@ -69,6 +69,7 @@ export class Functional extends ModelLayer {
     outputNames: () => this.outputNames,
     layers: () => this.layers,
     finalLayers: () => this.finalLayers(),
+    outputsTaken: () => this.outputNames.map((name) => this.nodes.some((node) => node.inputs.includes(name))),
     outputShapes: () => this.outputShapes,
     inputArrays: (op, x) => this.inputArrays(op, x),
     forward: (xs, training) => this.run(xs, training),

@@ -183,6 +183,28 @@ describe('functional models of several inputs and outputs', () => {
     expectClose(Object.values(result), tfjsResult.slice(1), 1e-5, 'evaluate');
   });
 
+  it('trains as tfjs-layers does when a softmax output is also taken by another output layer', async () => {
+    const rng = caseRng('multi_io', 6);
+    const a = Input({ shape: [4], name: 'a' });
+    const cls = new Dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(a);
+    const ours = model({ inputs: a, outputs: [cls, new Dense({ units: 2, name: 'reg' }).apply(cls)] });
+    const tA = tfl.input({ shape: [4], name: 'a' });
+    const tCls = apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }), tA);
+    const theirs = tfl.model({ inputs: tA, outputs: [tCls, apply(tfl.layers.dense({ units: 2, name: 'reg' }), tCls)] });
+    sameWeights(ours, theirs, rng);
+    const n = 8;
+    const x = f32(rng, [n, 4]);
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+    // the gradient 'cls' gets from 'reg' goes through its softmax, the loss's does not
+    const history = await ours.fit(x, ys, { epochs: 3, batchSize: 3, shuffle: false });
+    const expected = await theirs.fit(tfOf(x), ys.map(tfOf), { epochs: 3, batchSize: 3, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'total loss');
+    const theirWeights = theirs.getWeights();
+    for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
+  });
+
   it('splits, shuffles and validates every array alike', async () => {
     const rng = caseRng('multi_io', 3);
     const { ours } = twoHeads();

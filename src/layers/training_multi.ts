@@ -48,6 +48,8 @@ export interface MultiModelPasses {
   layers(): readonly Layer[];
   /** The layer whose forward gives each output (its activation and logits feed that output's loss). */
   finalLayers(): Layer[];
+  /** For each output, whether another layer of the model takes it too. */
+  outputsTaken(): boolean[];
   outputShapes(): number[][];
   /** The input arrays checked (their count, shapes and example counts), `op` naming the call. */
   inputArrays(op: string, x: unknown): Tensor[];
@@ -191,14 +193,19 @@ export class MultiOutputTraining {
     return { xs, ys };
   }
 
-  /** Each output's loss mode: the last layer's softmax/sigmoid taken into the loss when it matches, as Keras does. */
+  /**
+   * Each output's loss mode: the last layer's softmax/sigmoid taken into the loss when it matches,
+   * as Keras does, unless another layer takes the output (its gradient must go through the activation).
+   */
   private mode(op: string): Mode {
     const finals = this.passes.finalLayers();
+    const taken = this.passes.outputsTaken();
     return this.requireCompiled(op).outputs.map(({ name, loss, fromLogits }, i) => {
       const activation = finals[i].activation;
       const fused =
-        (activation === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy')) ||
-        (activation === 'sigmoid' && loss === 'binaryCrossentropy');
+        !taken[i] &&
+        ((activation === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy')) ||
+          (activation === 'sigmoid' && loss === 'binaryCrossentropy'));
       if (fromLogits && !fused && (activation === 'softmax' || activation === 'sigmoid')) {
         throw new ConvlensError(`${op}: the loss of '${name}' takes logits (fromLogits), but its last layer applies ${activation}`);
       }
