@@ -205,6 +205,22 @@ describe('functional models of several inputs and outputs', () => {
     for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
   });
 
+  it('logs a model of several inputs and one output by the keys of a model of one (loss, accuracy), as tfjs and Keras', async () => {
+    const rng = caseRng('multi_io', 7);
+    const { ours, theirs } = imageAndMetadata();
+    sameWeights(ours, theirs, rng);
+    const n = 6;
+    const xs = [f32(rng, [n, 6, 6, 2]), f32(rng, [n, 4])];
+    const y = oneHot(rng, n, 3);
+    ours.compile({ optimizer: new SGD({ learningRate: 0 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    theirs.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await ours.fit(xs, y, { epochs: 1, validationSplit: 0.5 });
+    expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+    const result = ours.evaluate(xs, y);
+    const expected = (theirs.evaluate(xs.map(tfOf), tfOf(y)) as tf.Scalar[]).map((s) => s.dataSync()[0]);
+    expectClose([result.loss, result.accuracy], expected, 1e-5, 'evaluate: loss, accuracy');
+  });
+
   it('splits, shuffles and validates every array alike', async () => {
     const rng = caseRng('multi_io', 3);
     const { ours } = twoHeads();

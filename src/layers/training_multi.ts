@@ -240,16 +240,22 @@ export class MultiOutputTraining {
     return { total, losses, metricSums };
   }
 
-  /** Logs as Keras names them for several outputs: `loss` (the weighted total), `<output>_loss`, `<output>_<metric>`. */
+  /**
+   * Logs as Keras names them for several outputs: `loss` (the weighted total), `<output>_loss`,
+   * `<output>_<metric>`; for one output (of several inputs), a model of one's: `loss`, `<metric>`.
+   */
   private logs(total: number, losses: ArrayLike<number>, metricSums: number[][], count: number): Logs {
     const logs: Logs = { loss: total };
     const { outputs } = this.compiled!;
-    outputs.forEach((out, i) => {
-      logs[`${out.name}_loss`] = losses[i];
-    });
+    const several = outputs.length > 1;
+    if (several) {
+      outputs.forEach((out, i) => {
+        logs[`${out.name}_loss`] = losses[i];
+      });
+    }
     outputs.forEach((out, i) => {
       out.metrics.forEach((metric, k) => {
-        logs[`${out.name}_${metric.key}`] = metricSums[i][k] / count;
+        logs[several ? `${out.name}_${metric.key}` : metric.key] = metricSums[i][k] / count;
       });
     });
     return logs;
