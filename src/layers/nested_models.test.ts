@@ -170,6 +170,10 @@ describe('a Sequential nested in a Sequential', () => {
     const { modelJson, weightData } = outer.toArtifacts();
     const theirs = await tfjsLoad(modelJson, weightData);
     expect(theirs.trainableWeights.map((w) => w.originalName)).toEqual(['head/kernel', 'head/bias']);
+    // read back, the inner model is frozen as a whole, not only its layers
+    const reloaded = fromArtifacts(modelJson, weightData);
+    expect((reloaded.getLayer('base') as Sequential).trainable).toBe(false);
+    expect(reloaded.trainableWeights.map((w) => w.name)).toEqual(['head/kernel', 'head/bias']);
     await expectSameSgdFit(outer, theirs, f32(rng, [4, 6, 6, 1]), alternatingLabels(4), { theirWeights: theirWeightsLike(outer, theirs) });
     base.getWeights().forEach((w, i) => {
       expect(w.data).toEqual(before[i]);

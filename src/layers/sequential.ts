@@ -136,8 +136,9 @@ export class Sequential extends ModelLayer {
   }
 
   /** Its config as a layer of another model, as tfjs-layers writes a nested Sequential. */
+  /** As a layer of another model: its config, with Keras' `trainable: false` when frozen (so it loads frozen). */
   getConfig(): Record<string, unknown> {
-    return sequentialConfig(this);
+    return { ...sequentialConfig(this), ...(this.trainable ? {} : { trainable: false }) };
   }
 
   /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
