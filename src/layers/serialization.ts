@@ -116,6 +116,17 @@ const sampling = (c: Config) => ({
   interpolation: (c.interpolation ?? 'bilinear') as Interpolation,
 });
 
+/** RandomContrast and RandomBrightness: a factor and the value range they clip to (Keras' default 0..255). */
+const factorInRange = (Random: typeof RandomContrast | typeof RandomBrightness): LayerReader => ({
+  keys: ['factor', 'value_range', 'seed'],
+  make: (c, base) =>
+    new Random({
+      ...base,
+      ...seedOf(c),
+      factor: c.factor as Factor,
+      valueRange: (c.value_range ?? [0, 255]) as [number, number],
+    }),
+});
 const merge = (Merge: new (args: LayerArgs) => Layer): LayerReader => ({ keys: [], make: (_, base) => new Merge(base) });
 
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
@@ -205,26 +216,8 @@ const LAYERS: Record<string, LayerReader> = {
     keys: ['mode', 'seed'],
     make: (c, base) => new RandomFlip({ ...base, ...seedOf(c), mode: (c.mode ?? 'horizontal_and_vertical') as FlipMode }),
   },
-  RandomContrast: {
-    keys: ['factor', 'value_range', 'seed'],
-    make: (c, base) =>
-      new RandomContrast({
-        ...base,
-        ...seedOf(c),
-        factor: c.factor as Factor,
-        valueRange: (c.value_range ?? [0, 255]) as [number, number],
-      }),
-  },
-  RandomBrightness: {
-    keys: ['factor', 'value_range', 'seed'],
-    make: (c, base) =>
-      new RandomBrightness({
-        ...base,
-        ...seedOf(c),
-        factor: c.factor as Factor,
-        valueRange: (c.value_range ?? [0, 255]) as [number, number],
-      }),
-  },
+  RandomContrast: factorInRange(RandomContrast),
+  RandomBrightness: factorInRange(RandomBrightness),
   RandomRotation: {
     keys: ['factor', ...GEOMETRIC_KEYS],
     make: (c, base) => new RandomRotation({ ...base, ...sampling(c), factor: c.factor as Factor }),
