@@ -77,16 +77,15 @@ function editDistance(a: string, b: string): number {
 
 /** The candidate a misspelt `name` most likely meant (at most 2 edits, and fewer than half its letters), if any. */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.min(2, Math.floor(name.length / 2)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
+  return closeNames(name, candidates)[0];
+}
+
+/** The candidates a misspelt `name` may have meant (at most 2 edits, and fewer than half its letters), closest first. */
+export function closeNames(name: string, candidates: readonly string[]): string[] {
+  const limit = Math.min(2, Math.floor(name.length / 2));
+  const near = candidates.map((candidate) => ({ candidate, distance: editDistance(name, candidate) })).filter((c) => c.distance <= limit);
+  // stable: among equally close names, the first given comes first
+  return near.sort((a, b) => a.distance - b.distance).map((c) => c.candidate);
 }
 
 /** `use_bias` → `useBias`: Keras' Python names, which a user may bring from the lesson. */

@@ -389,7 +389,7 @@ program
   .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
   .option(
     '-l, --layer <name>',
-    "the layer, by name or by index from 0 among convlens' layers, which leave out Keras' InputLayer (default: the first convolution)",
+    "the layer: by name; inside a nested model by path, model/layer (base/conv2d); or by index from 0 among the model's own layers, which leave out Keras' InputLayer (default: the first convolution, at any depth)",
   )
   .option('-o, --out <file>', 'write the grid of maps (.png, .svg or .html)')
   .option('--rows <n>', 'rows of the grid (default: as many as the maps need)', positiveInteger('--rows'))
@@ -405,6 +405,7 @@ program
       'convlens show-maps out/mnist/model digit.png --out maps.png',
       'convlens show-maps mobilenet/model.json cat.jpg --layer conv_pw_1_relu --pixels -1..1 --out maps.svg',
       'convlens show-maps resnet_like/ photo.png --layer add_1 --out maps.png',
+      'convlens show-maps transfer/ photo.jpg --layer base/conv2d --out maps.png',
     ),
   )
   .action(async (model: string, imagePath: string, options: ShowMapsCommandOptions) => {

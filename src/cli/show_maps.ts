@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
-import { layersWithin, ModelLayer } from '../layers/model_layer.js';
+import type { LayerOutput } from '../layers/layer_paths.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
@@ -38,12 +38,13 @@ export async function runShowMaps(modelPath: string, imagePath: string, options:
 async function showMaps(modelPath: string, imagePath: string, options: ShowMapsOptions, print: (text: string) => void): Promise<number> {
   const model = await openModel(modelPath);
   const input = await modelInput('show-maps', model, imagePath, options.pixels);
-  const outputs = model.layerOutputs(input.batch);
+  // the layers of nested models too: a nested layer's maps with the outer model's layers (its Rescaling) in front
+  const outputs = model.layerOutputs(input.batch, { expandNested: true });
   const chosen = chooseLayer(model, outputs, options.layer);
   const maps = chosen.output;
   const channels = maps.shape[3];
   if (options.offset >= channels) {
-    throw new UsageError(`--offset ${options.offset}: layer '${chosen.layer.name}' has ${channels} feature maps (0 to ${channels - 1})`);
+    throw new UsageError(`--offset ${options.offset}: layer '${chosen.path}' has ${channels} feature maps (0 to ${channels - 1})`);
   }
   const stats = Array.from({ length: channels }, (_, c) => channelStats(maps, c));
   if (options.json) {
@@ -51,7 +52,7 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
       model: model.name,
       image: imagePath,
       input: input.note,
-      layer: chosen.layer.name,
+      layer: chosen.path,
       className: chosen.layer.className,
       shape: maps.shape.slice(1),
       // non-finite values written as extract writes them ("NaN", "Infinity"): JSON has no number for them
@@ -59,10 +60,10 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
     };
     print(`${JSON.stringify(report)}\n`);
   } else {
-    printSummary(model, chosen, input.note, stats, options, print);
+    printSummary(model, outputs, chosen, input.note, stats, options, print);
   }
   if (options.out) {
-    const figure = showFeatureMaps(model, input.batch, chosen.layer.name, {
+    const figure = showFeatureMaps(model, input.batch, chosen.path, {
       rows: options.rows ?? null,
       cols: options.cols,
       offset: options.offset,
@@ -74,30 +75,28 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
   return 0;
 }
 
-type LayerOutput = { layer: Layer; output: Tensor<'float32'> };
+/** Layer names listed in a message before the rest are only counted (a nested pretrained base holds a hundred). */
+const LISTED_LAYERS = 16;
+
+function listed(names: readonly string[]): string {
+  const more = names.length > LISTED_LAYERS ? `, … ${names.length - LISTED_LAYERS} more` : '';
+  return `${names.slice(0, LISTED_LAYERS).join(', ')}${more}`;
+}
 
 /** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
-/** Where the model's own layers have no maps, the nested models that hold layers with some, which show-maps does not reach. */
-function nestedMapsHint(model: ImageModel): string {
-  const holders = model.layers.filter(
-    (layer) => layer instanceof ModelLayer && layersWithin(layer).some((inner) => inner.outputShape?.length === 3),
-  );
-  if (holders.length === 0) return '';
-  const names = holders.map((layer) => `'${layer.name}'`).join(', ');
-  const which = holders.length === 1 ? `the nested model ${names} has` : `the nested models ${names} have`;
-  return `; ${which} maps inside, which show-maps does not reach (it shows the model's own layers: in code, ${holders[0].name}'s layerOutputs gives them)`;
-}
-
-/** The layer named (or numbered) by --layer, or the first convolution (the first layer with feature maps if none). */
+/**
+ * The layer named (or numbered) by --layer, or the first convolution (the first layer with feature
+ * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d'.
+ */
 function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
-  const names = withMaps.map((o) => o.layer.name).join(', ');
+  const names = listed(withMaps.map((o) => o.path));
   if (wanted === undefined) {
     if (withMaps.length === 0)
       throw new ConvlensError(
-        `show-maps: no layer of model '${model.name}' outputs feature maps (height, width, channels)${nestedMapsHint(model)}`,
+        `show-maps: no layer of model '${model.name}' (nor of a model nested in it) outputs feature maps (height, width, channels)`,
       );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
@@ -110,7 +109,7 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
   const found = outputs.find((o) => o.layer === layer)!;
   if (found.output.rank !== 4) {
     throw new UsageError(
-      `--layer ${wanted}: layer '${layer.name}' outputs shape [${found.output.shape.slice(1).join(', ')}], not feature maps; these do: ${names || 'none'}`,
+      `--layer ${wanted}: layer '${found.path}' outputs shape [${found.output.shape.slice(1).join(', ')}], not feature maps; these do: ${names || 'none'}`,
     );
   }
   return found;
@@ -131,8 +130,22 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
   return lo <= hi ? { index: channel, min: lo, max: hi, mean } : { index: channel, min: Number.NaN, max: Number.NaN, mean };
 }
 
+/** How the summary counts the layers: the model's own, and those inside its nested models. */
+function layerCount(model: ImageModel, outputs: readonly LayerOutput[]): string {
+  const own = model.layers.length;
+  const nested = outputs.length - own;
+  return `${own} ${own === 1 ? 'layer' : 'layers'}${nested > 0 ? `, ${nested} more in nested models` : ''}`;
+}
+
+/** The other layers --layer may pick (the summary's hint when it took the default). */
+function otherLayersHint(outputs: readonly LayerOutput[], chosen: LayerOutput): string {
+  const others = outputs.filter((o) => o !== chosen && o.output.rank === 4).map((o) => o.path);
+  return others.length === 0 ? '' : `Other layers with feature maps (--layer NAME): ${listed(others)}\n`;
+}
+
 function printSummary(
   model: ImageModel,
+  outputs: readonly LayerOutput[],
   chosen: LayerOutput,
   inputNote: string,
   stats: ChannelStats[],
@@ -142,8 +155,8 @@ function printSummary(
   const [, h, w, c] = chosen.output.shape;
   const dead = stats.filter((s) => s.max === 0 && s.min === 0).length;
   const lines = [
-    `model ${model.name} (${model.layers.length} ${model.layers.length === 1 ? 'layer' : 'layers'}); image ${inputNote}`,
-    `layer ${chosen.layer.name} (${chosen.layer.className}): ${c} feature maps of ${h}×${w}${dead ? `, ${dead} all zero` : ''}`,
+    `model ${model.name} (${layerCount(model, outputs)}); image ${inputNote}`,
+    `layer ${chosen.path} (${chosen.layer.className}): ${c} feature maps of ${h}×${w}${dead ? `, ${dead} all zero` : ''}`,
   ];
   const shown = stats.slice(options.offset, options.offset + 8);
   for (const s of shown)
@@ -156,5 +169,6 @@ function printSummary(
   print(
     `${terminalPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: Math.min(64, columns(process.stdout) - 4) })}\n`,
   );
+  if (options.layer === undefined) process.stderr.write(otherLayersHint(outputs, chosen));
   if (!options.out) process.stderr.write('Write the grid of maps with --out maps.png (or .svg, .html)\n');
 }

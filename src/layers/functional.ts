@@ -5,6 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, writeModelDir } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
+import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, outputsWithNested } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
 import {
   checkPrint,
@@ -292,7 +293,7 @@ export class Functional extends ModelLayer {
     return this.outputShape!;
   }
 
-  /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`). */
+  /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
   getLayer(nameOrIndex: string | number): Layer {
     return findLayer(this.layers, nameOrIndex);
   }
@@ -345,7 +346,11 @@ export class Functional extends ModelLayer {
    * Runs the graph on a batch (one array per input, checked); `visit` sees every layer's output.
    * Outputs no later layer takes are let go as the run goes, but for the model's.
    */
-  private run(xs: readonly Tensor[], training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'>[] {
+  private run(
+    xs: readonly Tensor[],
+    training: boolean,
+    visit?: (layer: Layer, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) => void,
+  ): Tensor<'float32'>[] {
     const values = new Map<string, Tensor<'float32'>>();
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
@@ -353,7 +358,7 @@ export class Functional extends ModelLayer {
       const ys = inputs.map((i) => values.get(i)!);
       const output = layer instanceof MergeLayer ? layer.applyMany(ys) : layer.apply(ys[0], training);
       values.set(layer.name, output);
-      visit?.(layer, output);
+      visit?.(layer, output, ys);
       for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
     }
     return this.outputNames.map((name) => values.get(name)!);
@@ -423,12 +428,18 @@ export class Functional extends ModelLayer {
     return this.outputNames.length === 1 ? outputs[0] : outputs;
   }
 
-  /** Every layer's output for `x` (one array per input for a model of several), in the order of `layers`: the feature maps Keras shows with an activation model. */
-  layerOutputs(x: Tensor | Tensor[]): { layer: Layer; output: Tensor<'float32'> }[] {
+  /**
+   * Every layer's output for `x` (one array per input for a model of several), in the order of `layers`: the feature maps
+   * Keras shows with an activation model. With `expandNested`, a nested model's layers follow it, by path ('base/conv2d').
+   */
+  layerOutputs(x: Tensor | Tensor[], options: LayerOutputsOptions = {}): LayerOutput[] {
     if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
-    const outputs = new Map<Layer, Tensor<'float32'>>();
-    this.run(this.inputArrays('layerOutputs', x), false, (layer, output) => outputs.set(layer, output));
-    return this.layers.map((layer) => ({ layer, output: outputs.get(layer)! }));
+    const expandNested = expandNestedOption(options);
+    const outputs = new Map<Layer, LayerOutput[]>();
+    const record = (layer: Layer, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) =>
+      outputs.set(layer, outputsWithNested(layer, inputs[0], output, expandNested));
+    this.run(this.inputArrays('layerOutputs', x), false, record);
+    return this.layers.flatMap((layer) => outputs.get(layer)!);
   }
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */

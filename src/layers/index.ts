@@ -31,6 +31,7 @@ export {
 } from './global_pooling.js';
 export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';
+export type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
 export {
   Add,

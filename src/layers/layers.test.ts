@@ -401,7 +401,7 @@ describe('Sequential', () => {
     expectConvlensError(() => model.getLayer(6), 'getLayer: no layer at index 6 (the model has 6, from 0)');
     expectConvlensError(
       () => model.getLayer('conv2d_9'),
-      'getLayer: no layer named "conv2d_9" (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
+      'getLayer: no layer named "conv2d_9"; did you mean "conv2d_1" or "conv2d"? (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
     );
   });
 

@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer } from './layer.js';
+import { layerAtPath, unknownLayerError } from './layer_paths.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -105,8 +106,11 @@ export function predictManyInBatches(
   return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
 }
 
-/** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
-export function findLayer<L extends Layer>(layers: readonly L[], nameOrIndex: string | number): L {
+/**
+ * The layer of that name, or at that index (Keras' `get_layer(index=...)`); a layer inside a
+ * nested model by its path, 'base/conv2d' (see layer_paths).
+ */
+export function findLayer(layers: readonly Layer[], nameOrIndex: string | number): Layer {
   if (typeof nameOrIndex === 'number') {
     const layer = layers[nameOrIndex];
     if (!Number.isInteger(nameOrIndex) || !layer) {
@@ -114,9 +118,8 @@ export function findLayer<L extends Layer>(layers: readonly L[], nameOrIndex: st
     }
     return layer;
   }
-  const layer = layers.find((l) => l.name === nameOrIndex);
-  if (!layer)
-    throw new ConvlensError(`getLayer: no layer named ${describeValue(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
+  const layer = typeof nameOrIndex === 'string' ? layerAtPath(layers, nameOrIndex) : undefined;
+  if (!layer) throw unknownLayerError(layers, nameOrIndex);
   return layer;
 }
 

@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type Weight } from './layer.js';
+import type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 
 /** A model's name: any non-empty string (it names no weight, so TensorFlow's rule for weight names does not apply). */
 function checkModelName(className: string, name: unknown): void {
@@ -22,6 +23,9 @@ export abstract class ModelLayer extends Layer {
 
   /** The model's own layers (a model among them counts as one). */
   abstract get layers(): readonly Layer[];
+
+  /** Every layer's output for `x` in inference mode (with `expandNested`, the layers of nested models too). */
+  abstract layerOutputs(x: Tensor, options?: LayerOutputsOptions): LayerOutput[];
 
   override get trainable(): boolean {
     return super.trainable;

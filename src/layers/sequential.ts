@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { batchShapeText, Layer } from './layer.js';
+import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, outputsWithNested } from './layer_paths.js';
 import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
@@ -82,7 +83,7 @@ export class Sequential extends ModelLayer {
     return last.finalLayer();
   }
 
-  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`). */
+  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
   getLayer(nameOrIndex: string | number): Layer {
     return findLayer(this.layerList, nameOrIndex);
   }
@@ -120,12 +121,17 @@ export class Sequential extends ModelLayer {
     }
   }
 
-  private run(x: Tensor, training: boolean, visit?: (layer: Layer, output: Tensor<'float32'>) => void): Tensor<'float32'> {
+  private run(
+    x: Tensor,
+    training: boolean,
+    visit?: (layer: Layer, output: Tensor<'float32'>, input: Tensor<'float32'>) => void,
+  ): Tensor<'float32'> {
     this.ensureBuilt('predict', x.shape);
     let out = x as Tensor<'float32'>;
     for (const layer of this.layerList) {
-      out = layer.apply(out, training);
-      visit?.(layer, out);
+      const input = out;
+      out = layer.apply(input, training);
+      visit?.(layer, out, input);
     }
     return out;
   }
@@ -156,11 +162,15 @@ export class Sequential extends ModelLayer {
     );
   }
 
-  /** Every layer's output for `x`, in order: the feature maps Keras shows with an activation model. */
-  layerOutputs(x: Tensor): { layer: Layer; output: Tensor<'float32'> }[] {
+  /**
+   * Every layer's output for `x`, in order: the feature maps Keras shows with an activation model.
+   * With `expandNested`, a nested model's layers follow it, by path ('base/conv2d').
+   */
+  layerOutputs(x: Tensor, options: LayerOutputsOptions = {}): LayerOutput[] {
     checkTensorArg('layerOutputs', 'x', x);
-    const outputs: { layer: Layer; output: Tensor<'float32'> }[] = [];
-    this.run(x, false, (layer, output) => outputs.push({ layer, output }));
+    const expandNested = expandNestedOption(options);
+    const outputs: LayerOutput[] = [];
+    this.run(x, false, (layer, output, input) => outputs.push(...outputsWithNested(layer, input, output, expandNested)));
     return outputs;
   }
 

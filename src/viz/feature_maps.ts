@@ -8,9 +8,12 @@ import { kernel2d } from './kernel.js';
 import { mapImage, plane } from './maps.js';
 import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
-/** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` has. */
+/** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` and `layers.Functional` have. */
 export interface FeatureModel {
-  layerOutputs(x: Tensor): { layer: { name: string; className?: string }; output: Tensor }[];
+  layerOutputs(
+    x: Tensor,
+    options?: { expandNested?: boolean },
+  ): { layer: { name: string; className?: string }; path?: string; output: Tensor }[];
   getLayer(nameOrIndex: string | number): { name: string };
 }
 
@@ -50,12 +53,14 @@ function featureMaps(
     return { maps: new Tensor(data, [1, h, w, c], 'float32'), what: `${c} kernels (conv2d SAME + ReLU)` };
   }
   if (typeof model?.layerOutputs !== 'function') {
-    throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential (or a list of kernels)');
+    throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential or layers.Functional (or a list of kernels)');
   }
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
-  // by name or index, as getLayer takes it (and names the layers in its error if there is no such one)
-  const { name } = model.getLayer(layerName);
-  const found = model.layerOutputs(x).find((o) => o.layer.name === name)!;
+  // by name, path in a nested model ('base/conv2d') or index, as getLayer takes it (and names the layers in its error if there is no such one)
+  const layer = model.getLayer(layerName);
+  // a nested layer's output with the outer model's layers in front, as the model computes it
+  const found = model.layerOutputs(x, { expandNested: true }).find((o) => o.layer === layer)!;
+  const name = found.path ?? layer.name;
   if (found.output.rank !== 4) {
     throw new ConvlensError(
       `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
@@ -66,7 +71,8 @@ function featureMaps(
 
 /**
  * The lesson's `show_feature_maps`: one layer's feature maps for an image, `rows × cols` of them
- * from channel `offset`, in a grid. `model` is a `layers.Sequential`, or a list of kernels.
+ * from channel `offset`, in a grid. `model` is a `layers.Sequential` or `layers.Functional` (`layerName` a
+ * layer's name or index, or the path of a layer inside a nested model, 'base/conv2d'), or a list of kernels.
  */
 export function showFeatureMaps(
   model: FeatureModel | TensorInput[],

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
-import { Conv2D, MaxPool2D, Sequential } from '../layers/index.js';
+import { Conv2D, Flatten, MaxPool2D, Rescaling, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
 import { constant, tensor, zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -269,6 +269,23 @@ describe('showFeatureMaps', () => {
     const one = showFeatureMaps(model(), six, 'conv', { offset: 2, rows: 1, cols: 1 });
     expect(texts(one.svg)[1]).toMatch(/^feature map 2 of 4 · /);
     expect(Number.isInteger(one.width) && Number.isInteger(one.height)).toBe(true);
+  });
+
+  it("draws a layer inside a nested model by its path, with the outer model's layers in front", () => {
+    const base = model();
+    const nested = new Sequential([new Rescaling(1, { offset: 0.5, inputShape: [6, 6, 1] }), base, new Flatten()]);
+    const fig = showFeatureMaps(nested, six, `${base.name}/conv`, { rows: 1, cols: 4 });
+    expect(texts(fig.svg)[0]).toBe(`layer ${base.name}/conv (Conv2D)`);
+    // the maps the base alone draws for the image the Rescaling gives it
+    const shifted = new Tensor(
+      Float32Array.from(six.data, (v) => v + 0.5),
+      [6, 6],
+      'float32',
+    );
+    const images = (svg: string) => svg.match(/<image [^>]*>/g);
+    expect(images(fig.svg)).toEqual(images(showFeatureMaps(model(), shifted, 'conv', { rows: 1, cols: 4 }).svg));
+    expect(images(fig.svg)).not.toEqual(images(showFeatureMaps(model(), six, 'conv', { rows: 1, cols: 4 }).svg));
+    expect(() => showFeatureMaps(nested, six, 'conv')).toThrow(`did you mean "${base.name}/conv"?`);
   });
 
   it('also takes a list of kernels, and names what is wrong', () => {

@@ -23,16 +23,8 @@ let dir: string;
 let model: tfl.LayersModel;
 const camera = join(IMAGES, 'camera.png');
 
-/** A small convnet written with tfjs' functional API, saved as tfjs-node saves one (model.json + weights.bin). */
-async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {
-  const input = tfl.input({ shape: [32, 32, 1], name: 'pixels' });
-  const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
-  let x = apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'edges', biasInitializer: 'zeros' }), input);
-  x = apply(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), x);
-  x = apply(tfl.layers.conv2d({ filters: 6, kernelSize: 3, name: 'shapes' }), x);
-  x = apply(tfl.layers.flatten({ name: 'flat' }), x);
-  const output = apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }), x);
-  const built = tfl.model({ inputs: input, outputs: output, name: 'tiny' });
+/** Saves a tfjs model as tfjs-node saves one (model.json + weights.bin). */
+async function saveTfjs(built: tfl.LayersModel, folder: string): Promise<void> {
   await built.save(
     tf.io.withSaveHandler(async (artifacts) => {
       mkdirSync(folder, { recursive: true });
@@ -45,17 +37,39 @@ async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+}
+
+/** A small convnet written with tfjs' functional API, saved by tfjs. */
+async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {
+  const input = tfl.input({ shape: [32, 32, 1], name: 'pixels' });
+  const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
+  let x = apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'edges', biasInitializer: 'zeros' }), input);
+  x = apply(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), x);
+  x = apply(tfl.layers.conv2d({ filters: 6, kernelSize: 3, name: 'shapes' }), x);
+  x = apply(tfl.layers.flatten({ name: 'flat' }), x);
+  const output = apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }), x);
+  const built = tfl.model({ inputs: input, outputs: output, name: 'tiny' });
+  await saveTfjs(built, folder);
   return built;
 }
 
-/** What tfjs' model gives at `layerName` for the sample photo, decoded and resized as TensorFlow would (0..1 pixels). */
-function expectedMaps(layerName: string, scale = 1): Float32Array {
+/** The sample photo as a tfjs batch of one, decoded and resized as TensorFlow would (0..1 pixels, times `scale`). */
+function cameraBatch(scale = 1): tf.Tensor {
   let img: Tensor = image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32');
   img = image.resize(img, [32, 32]);
   const x = expandDims(img, 0);
-  const upTo = tfl.model({ inputs: model.inputs, outputs: model.getLayer(layerName).output as tfl.SymbolicTensor });
-  const input = tf.mul(tf.tensor(Array.from(x.data), x.shape), scale);
-  return (upTo.predict(input) as tf.Tensor).dataSync() as Float32Array;
+  return tf.mul(tf.tensor(Array.from(x.data), x.shape), scale);
+}
+
+/** tfjs' `keras.Model(inner.inputs, inner.get_layer(layerName).output)`'s output for `x`. */
+function outputAt(inner: tfl.LayersModel, layerName: string, x: tf.Tensor): Float32Array {
+  const upTo = tfl.model({ inputs: inner.inputs, outputs: inner.getLayer(layerName).output as tfl.SymbolicTensor });
+  return (upTo.predict(x) as tf.Tensor).dataSync() as Float32Array;
+}
+
+/** What tfjs' model gives at `layerName` for the sample photo (0..1 pixels, times `scale`). */
+function expectedMaps(layerName: string, scale = 1): Float32Array {
+  return outputAt(model, layerName, cameraBatch(scale));
 }
 
 /** Each channel's min, max and mean of NHWC maps with `channels` channels. */
@@ -270,17 +284,119 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     expect(json(convlens(['show-maps', functional, camera, '--json']).stdout).input).toMatch(/pixels 0\.\.255 \(the model's Rescaling/);
   });
 
-  it('a model whose maps are all inside a nested model (a frozen base) says so, naming it', async () => {
-    const base = new layers.Sequential(
-      [new layers.Conv2D({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }), new layers.GlobalAveragePooling2D()],
-      { name: 'base' },
-    );
-    const folder = join(dir, 'nested_base');
-    await new layers.Sequential([base, new layers.Dense({ units: 2 })], { name: 'classifier' }).save(folder);
+  describe("a nested base (Keras' transfer-learning pattern): its layers by path, the outer Rescaling in front", () => {
+    let nestedModel: tfl.LayersModel;
+    let tfjsBase: tfl.LayersModel;
+    const folder = () => join(dir, 'nested_tfjs');
+    /** tfjs' output of the base's layer `name` for the photo as decoded (0..255), through the outer Rescaling first. */
+    const expectedInside = (name: string) =>
+      outputAt(tfjsBase, name, nestedModel.getLayer('rescaling').apply(cameraBatch(255)) as tf.Tensor);
+
+    beforeAll(async () => {
+      // written and saved by tfjs: Rescaling, then a base Sequential, then the head
+      tfjsBase = tfl.sequential({
+        name: 'base',
+        layers: [
+          tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv2d', inputShape: [32, 32, 1] }),
+          tfl.layers.maxPooling2d({ poolSize: 2, name: 'max_pooling2d' }),
+          tfl.layers.conv2d({ filters: 5, kernelSize: 3, name: 'conv2d_1' }),
+        ],
+      });
+      nestedModel = tfl.sequential({
+        name: 'classifier',
+        layers: [
+          tfl.layers.rescaling({ scale: 1 / 255, inputShape: [32, 32, 1], name: 'rescaling' }),
+          tfjsBase,
+          tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+          tfl.layers.dense({ units: 3, name: 'dense' }),
+        ],
+      });
+      await saveTfjs(nestedModel, folder());
+    });
+
+    it("shows the base's first convolution by default, any layer by path: each map's min, max and mean are tfjs'", () => {
+      for (const [args, layer, channels] of [
+        [[], 'base/conv2d', 4],
+        [['--layer', 'base/conv2d_1'], 'base/conv2d_1', 5],
+      ] as const) {
+        const run = convlens(['show-maps', folder(), camera, ...args, '--json']);
+        expect(run.code, run.stderr).toBe(0);
+        const report = json(run.stdout);
+        expect([report.layer, report.className]).toEqual([layer, 'Conv2D']);
+        expect(report.input).toBe(
+          "512×512×1, resized to 32×32 (the model's input), pixels 0..255 (the model's Rescaling layer scales them)",
+        );
+        const expected = statsOf(expectedInside(layer.slice('base/'.length)), channels);
+        expectClose(
+          report.channels.flatMap((c) => [c.min, c.max, c.mean]),
+          expected.flat(),
+          1e-4,
+          layer,
+        );
+      }
+    });
+
+    it('with augmentation nested in front (passing images through) and a frozen base, convlens-saved: the same maps, pixels still 0..255', async () => {
+      const loaded = await layers.loadModel(folder());
+      const base = loaded.getLayer('base');
+      base.trainable = false;
+      const augmentation = new layers.Sequential(
+        [new layers.RandomFlip('horizontal', { inputShape: [32, 32, 1] }), new layers.RandomRotation(0.2)],
+        { name: 'data_augmentation' },
+      );
+      const augmented = join(dir, 'nested_augmented');
+      await new layers.Sequential([augmentation, ...loaded.layers], { name: 'augmented' }).save(augmented);
+      const run = convlens(['show-maps', augmented, camera, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const report = json(run.stdout);
+      expect(report.layer).toBe('base/conv2d');
+      expect(report.input).toMatch(/pixels 0\.\.255 \(the model's Rescaling layer scales them\)$/);
+      expectClose(
+        report.channels.flatMap((c) => [c.min, c.max, c.mean]),
+        statsOf(expectedInside('conv2d'), 4).flat(),
+        1e-4,
+        'augmented base/conv2d',
+      );
+    });
+
+    it('prints the path in its summary, counts the nested layers, offers the other layers, and writes the grid', () => {
+      const out = join(dir, 'nested-maps.png');
+      const run = convlens(['show-maps', folder(), camera, '--out', out]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('model classifier (4 layers, 3 more in nested models); image 512×512×1');
+      expect(run.stdout).toContain('layer base/conv2d (Conv2D): 4 feature maps of 32×32');
+      expect(run.stderr).toContain('Other layers with feature maps (--layer NAME): rescaling, base, base/max_pooling2d, base/conv2d_1\n');
+      expect(run.stderr).toContain(`wrote ${out}`);
+      expect(pngSize(out)[0]).toBeGreaterThan(2 * 160);
+    });
+
+    it('names what cannot work: a nested name without its path, a misspelt path, a layer without maps, an offset past the maps', () => {
+      const bare = convlens(['show-maps', folder(), camera, '--layer', 'conv2d_1']);
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toContain('--layer conv2d_1: getLayer: no layer named "conv2d_1"; did you mean "base/conv2d_1"?');
+      expect(bare.stderr).toContain('in nested models: base/conv2d, base/max_pooling2d, base/conv2d_1)');
+      const misspelt = convlens(['show-maps', folder(), camera, '--layer', 'base/conv2d_2']);
+      expect(misspelt.code).toBe(2);
+      expect(misspelt.stderr).toMatch(/did you mean "base\/conv2d_1" or "base\/conv2d"\?/);
+      const dense = convlens(['show-maps', folder(), camera, '--layer', 'dense']);
+      expect(dense.code).toBe(2);
+      expect(dense.stderr).toContain(
+        "--layer dense: layer 'dense' outputs shape [3], not feature maps; these do: rescaling, base, base/conv2d, base/max_pooling2d, base/conv2d_1",
+      );
+      const offset = convlens(['show-maps', folder(), camera, '--layer', 'base/conv2d', '--offset', '4']);
+      expect(offset.code).toBe(2);
+      expect(offset.stderr).toContain("--offset 4: layer 'base/conv2d' has 4 feature maps (0 to 3)");
+    });
+  });
+
+  it('a model without feature maps at any depth says so', async () => {
+    const folder = join(dir, 'flat_only');
+    const head = new layers.Sequential([new layers.Flatten({ inputShape: [8, 8, 1] }), new layers.Dense({ units: 2 })], { name: 'head' });
+    await new layers.Sequential([head, new layers.Dense({ units: 2 })], { name: 'classifier' }).save(folder);
     const run = convlens(['show-maps', folder, camera]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
-      "convlens: show-maps: no layer of model 'classifier' outputs feature maps (height, width, channels); the nested model 'base' has maps inside, which show-maps does not reach (it shows the model's own layers: in code, base's layerOutputs gives them)",
+      "convlens: show-maps: no layer of model 'classifier' (nor of a model nested in it) outputs feature maps (height, width, channels)",
     );
   });
 });
