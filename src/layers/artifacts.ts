@@ -102,13 +102,20 @@ export function modelArtifacts(model: SavableModel): ModelArtifacts {
   return artifacts;
 }
 
-/** What saving a functional model needs: its inputs, its layers with the names of what each takes, and its outputs. */
+/** A tensor of a functional model: a model input's (call 0), or the output of a layer's call (its first is 0). */
+export interface TensorSource {
+  readonly name: string;
+  readonly call: number;
+}
+
+/** What saving a functional model needs: its inputs, its layers with what each of their calls takes, and its outputs. */
 export interface SavableGraph {
   readonly name: string;
   readonly inputNames: readonly string[];
   readonly inputShapes: readonly number[][];
-  readonly nodes: readonly { layer: Layer; inputs: readonly string[] }[];
-  readonly outputNames: readonly string[];
+  /** Each layer once, in Keras' order, with the inputs of each of its calls in order (a shared layer has several). */
+  readonly layers: readonly { layer: Layer; calls: readonly (readonly TensorSource[])[] }[];
+  readonly outputs: readonly TensorSource[];
   /** compile's settings, when the model is compiled (and tfjs can read them back). */
   readonly trainingConfig?: TrainingConfig;
 }
@@ -117,9 +124,10 @@ type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJs
 
 /**
  * A functional model's config as tfjs-layers writes a `tf.model`, alone or nested in another: its
- * InputLayers first, each layer with the layers it takes as `inbound_nodes`, and the lists of
- * input and output layers. A model among them is referred to by its call 1, as tfjs and Keras
- * count its own construction as call 0.
+ * InputLayers first, each layer with its calls as `inbound_nodes` (one list of
+ * `[layer, call, 0, {}]` per call: a shared layer has several), and the lists of input and output
+ * layers. A model among them is referred to by its call 1, as tfjs and Keras count its own
+ * construction as call 0.
  */
 export function graphConfig(model: SavableGraph): GraphConfig {
   const inputLayers: GraphLayerJson[] = model.inputNames.map((name, i) => ({
@@ -128,19 +136,21 @@ export function graphConfig(model: SavableGraph): GraphConfig {
     config: { batch_input_shape: [null, ...model.inputShapes[i]], dtype: 'float32', sparse: false, name },
     inbound_nodes: [],
   }));
-  const models = new Set(model.nodes.filter((n) => n.layer instanceof ModelLayer).map((n) => n.layer.name));
-  const callOf = (name: string) => (models.has(name) ? 1 : 0);
-  const layers: GraphLayerJson[] = model.nodes.map(({ layer, inputs }) => ({
+  const models = new Set(model.layers.filter((l) => l.layer instanceof ModelLayer).map((l) => l.layer.name));
+  const callOf = ({ name, call }: TensorSource) => (models.has(name) ? call + 1 : call);
+  const layers: GraphLayerJson[] = model.layers.map(({ layer, calls }) => ({
     name: layer.name,
     class_name: savedClassName(layer),
     config: layer.getConfig(),
-    inbound_nodes: [inputs.map((input) => [input, callOf(input), 0, {}] as [string, number, number, Record<string, never>])],
+    inbound_nodes: calls.map((inputs) =>
+      inputs.map((input) => [input.name, callOf(input), 0, {}] as [string, number, number, Record<string, never>]),
+    ),
   }));
   return {
     name: model.name,
     layers: [...inputLayers, ...layers],
     input_layers: model.inputNames.map((name) => [name, 0, 0]),
-    output_layers: model.outputNames.map((name) => [name, callOf(name), 0]),
+    output_layers: model.outputs.map((output) => [output.name, callOf(output), 0]),
   };
 }
 
@@ -149,7 +159,7 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
   const topology = { class_name: 'Model' as const, config: graphConfig(model) };
   const artifacts = packArtifacts(
     topology,
-    model.nodes.map((n) => n.layer),
+    model.layers.map((l) => l.layer),
   );
   if (model.trainingConfig) artifacts.modelJson.trainingConfig = model.trainingConfig;
   return artifacts;

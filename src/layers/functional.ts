@@ -2,8 +2,9 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, writeModelDir } from './artifacts.js';
+import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource, writeModelDir } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
+import { tensorKey } from './functional_graph.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, outputsWithNested } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
@@ -22,7 +23,11 @@ import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import { type MultiCompileArgs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
 
-/** One layer of a functional model and the names of the layers (or of the input) whose outputs it takes, in order. */
+/**
+ * One application of a layer in a functional model (Keras' node), and the outputs it takes, in
+ * order: a model input's name, a layer's name (the output of its first application), or
+ * `'name[k]'` for the output of application k of a layer applied several times (from 0).
+ */
 export interface FunctionalNode {
   layer: Layer;
   inputs: string[];
@@ -38,16 +43,33 @@ export interface FunctionalArgs {
   name?: string;
   /** The model's input, or its inputs in order (Keras' `inputs=[a, b]`). */
   input: FunctionalInput | FunctionalInput[];
-  /** The layers in Keras' order (each one before the layers that take its output, as Keras lists them). */
+  /**
+   * The layers in Keras' order (each one before the layers that take its output, as Keras lists
+   * them). A layer applied several times (a shared layer: one set of weights) is listed once per
+   * application, in the order of its applications.
+   */
   layers: FunctionalNode[];
-  /** The name of the layer whose output is the model's, or the names of its outputs in order (by default the last layer). */
+  /** The name of the layer whose output is the model's, or the names of its outputs in order (by default the last layer); `'name[k]'` for application k of a shared layer. */
   output?: string | string[];
+}
+
+/** One application of a layer (Keras' node): what computes it, the tensors it takes, and the key of its output. */
+interface GraphNode {
+  readonly layer: Layer;
+  /** The layer itself, or a replica of it for another of its applications (see Layer.replica). */
+  runner: Layer;
+  readonly inputs: string[];
+  /** Which application of the layer it is (0 for its first). */
+  readonly call: number;
+  readonly output: string;
 }
 
 /**
  * Keras' functional model (`keras.Model(inputs, outputs)`), with one or several inputs and
- * outputs: a graph of layers, run in topological order, each once, so an output several layers
- * take is computed once. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
+ * outputs: a graph of layers, run in topological order, each application once, so an output
+ * several layers take is computed once. A layer may be applied several times (a shared layer, as
+ * in a siamese network): each application computes with the same weights, and training sums
+ * their gradients. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
  * in reverse, summing the gradients of an output several layers take. With one input and one output it is
  * a layer too, which another model may hold or apply to a symbolic tensor.
  */
@@ -57,11 +79,16 @@ export class Functional extends ModelLayer {
   /** The names of the layers whose outputs are the model's, in order. */
   readonly outputNames: readonly string[];
   private readonly inputs: number[][];
-  private readonly nodes: FunctionalNode[];
-  /** The nodes in the order they run: each after the layers it takes outputs of. */
-  private readonly order: FunctionalNode[];
+  private readonly nodes: GraphNode[];
+  /** The layers, each once, in the order of `nodes`; for each, how many times it is applied. */
+  private readonly calls = new Map<Layer, number>();
+  private readonly layerList: readonly Layer[];
+  /** Where each tensor of the graph comes from: a model input, or a layer's application. */
+  private readonly sources = new Map<string, TensorSource>();
+  /** The nodes in the order they run: each after the nodes it takes outputs of. */
+  private readonly order: GraphNode[];
   /** For each input or layer output, the node that takes it last in `order` (after which run lets it go). */
-  private readonly lastUse = new Map<string, FunctionalNode>();
+  private readonly lastUse = new Map<string, GraphNode>();
   /** Keras' `stop_training`, as Sequential's: set it (in a callback) and `fit` ends after the current batch. */
   stopTraining = false;
   private readonly multiTraining = new MultiOutputTraining({
@@ -107,12 +134,18 @@ export class Functional extends ModelLayer {
         `Functional '${this.name}': layers must be a non-empty list of { layer, inputs }, got ${describeValue(layers)}`,
       );
     }
-    this.nodes = layers.map((node, i) => this.checkedNode(node, i));
+    this.nodes = layers.map((node, i) => {
+      const { layer, inputs } = this.checkedNode(node, i);
+      const call = this.calls.get(layer) ?? 0;
+      this.calls.set(layer, call + 1);
+      return { layer, runner: layer, inputs, call, output: tensorKey(layer.name, call) };
+    });
+    this.layerList = [...this.calls.keys()];
     this.checkNames();
-    const outputs = output === undefined ? [this.nodes[this.nodes.length - 1].layer.name] : Array.isArray(output) ? output : [output];
+    const outputs = output === undefined ? [this.nodes[this.nodes.length - 1].output] : Array.isArray(output) ? output : [output];
     if (outputs.length === 0) throw new ConvlensError(`Functional '${this.name}': output must be a layer name or a non-empty list of them`);
     for (const name of outputs) {
-      if (!this.nodes.some((n) => n.layer.name === name)) {
+      if (!this.nodes.some((n) => n.output === name)) {
         throw new ConvlensError(`Functional '${this.name}': the output ${describeValue(name)} is not one of its layers`);
       }
     }
@@ -140,28 +173,34 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * Names are unique, each layer is in the model once, at any depth (a shared layer is not
-   * supported), and inputs name layers of the model.
+   * Names are unique; a layer applied several times is not also in a nested model, nor is a model
+   * applied several times (a shared model); and inputs name tensors of the model.
    */
   private checkNames(): void {
-    const names = new Set<string>();
     for (const name of this.inputNames) {
-      if (names.has(name)) throw new ConvlensError(`Functional '${this.name}': two inputs are named '${name}' (names must be unique)`);
-      names.add(name);
+      if (this.sources.has(name))
+        throw new ConvlensError(`Functional '${this.name}': two inputs are named '${name}' (names must be unique)`);
+      this.sources.set(name, { name, call: 0 });
     }
     const held = new Set<Layer>();
-    for (const { layer } of this.nodes) {
-      this.checkJoins(layer, held);
-      for (const l of layersWithin(layer)) held.add(l);
-      if (names.has(layer.name)) {
+    for (const { layer, call, output } of this.nodes) {
+      if (call === 0) {
+        this.checkJoins(layer, held);
+        for (const l of layersWithin(layer)) held.add(l);
+      } else if (layer instanceof ModelLayer) {
         throw new ConvlensError(
-          `Functional '${this.name}': two layers (or a layer and the input) are named '${layer.name}' (names must be unique)`,
+          `Functional '${this.name}': ${layer.className} '${layer.name}' is applied ${this.calls.get(layer)} times (a shared model), which convlens does not support; share its layers instead (apply each to every input)`,
         );
       }
-      names.add(layer.name);
+      if (this.sources.has(output)) {
+        throw new ConvlensError(
+          `Functional '${this.name}': two layers (or a layer and the input) are named '${output}' (names must be unique)`,
+        );
+      }
+      this.sources.set(output, { name: layer.name, call });
     }
     for (const { layer, inputs } of this.nodes) {
-      const unknown = inputs.find((i) => !names.has(i));
+      const unknown = inputs.find((i) => !this.sources.has(i));
       if (unknown !== undefined) {
         throw new ConvlensError(
           `Functional '${this.name}': layer '${layer.name}' takes ${describeValue(unknown)}, which is neither a layer of the model nor one of its inputs`,
@@ -171,18 +210,18 @@ export class Functional extends ModelLayer {
   }
 
   /** Kahn's order, keeping the given order among layers that are ready together. */
-  private runOrder(): FunctionalNode[] {
+  private runOrder(): GraphNode[] {
     const done = new Set(this.inputNames);
-    const order: FunctionalNode[] = [];
+    const order: GraphNode[] = [];
     let pending = this.nodes;
     while (pending.length > 0) {
       const ready = pending.filter((n) => n.inputs.every((i) => done.has(i)));
       if (ready.length === 0) {
         throw new ConvlensError(
-          `Functional '${this.name}': layers ${pending.map((n) => `'${n.layer.name}'`).join(', ')} take each other's outputs (a cycle)`,
+          `Functional '${this.name}': layers ${pending.map((n) => `'${n.output}'`).join(', ')} take each other's outputs (a cycle)`,
         );
       }
-      for (const n of ready) done.add(n.layer.name);
+      for (const n of ready) done.add(n.output);
       order.push(...ready);
       pending = pending.filter((n) => !ready.includes(n));
     }
@@ -196,10 +235,10 @@ export class Functional extends ModelLayer {
    */
   private checkAllNeeded(): void {
     const needed = new Set(this.outputNames);
-    for (const node of [...this.order].reverse()) if (needed.has(node.layer.name)) for (const i of node.inputs) needed.add(i);
+    for (const node of [...this.order].reverse()) if (needed.has(node.output)) for (const i of node.inputs) needed.add(i);
     const outputs = this.outputNames.map((n) => `'${n}'`).join(', ');
-    const off = this.nodes.find((n) => !needed.has(n.layer.name));
-    if (off) throw new ConvlensError(`Functional '${this.name}': layer '${off.layer.name}' does not lead to any output (${outputs})`);
+    const off = this.nodes.find((n) => !needed.has(n.output));
+    if (off) throw new ConvlensError(`Functional '${this.name}': layer '${off.output}' does not lead to any output (${outputs})`);
     const unused = this.inputNames.find((n) => !needed.has(n));
     if (unused !== undefined) {
       throw new ConvlensError(
@@ -208,18 +247,35 @@ export class Functional extends ModelLayer {
     }
   }
 
-  /** Builds each layer on the shapes of its inputs (checking a layer built before, or a merge's shapes). */
+  /**
+   * Builds each layer on the shapes of its inputs (checking a layer built before, or a merge's
+   * shapes). A layer computes its first application built for (or that builds it); a replica
+   * computes each other one, built for its inputs' shapes where the layer's weights fit them.
+   */
   private buildLayers(): void {
     const shapes = new Map<string, number[]>(this.inputNames.map((name, i) => [name, this.inputs[i]]));
-    for (const { layer, inputs } of this.order) {
-      layer.connect(inputs.map((name) => ({ name, shape: shapes.get(name)! })));
-      shapes.set(layer.name, layer.outputShape!);
+    const running = new Set<Layer>();
+    for (const node of this.order) {
+      const { layer } = node;
+      const inputs = node.inputs.map((name) => ({ name, shape: shapes.get(name)! }));
+      if (!running.has(layer) && (!layer.built || layer.builtFor(inputs.map((i) => i.shape)))) {
+        layer.connect(inputs);
+        running.add(layer);
+      } else {
+        node.runner = layer.replica(inputs);
+      }
+      shapes.set(node.output, node.runner.outputShape!);
     }
   }
 
-  /** The layers in Keras' order, without the input. */
+  /** The layers in Keras' order, each once (a shared layer too), without the input. */
   get layers(): readonly Layer[] {
-    return this.nodes.map((n) => n.layer);
+    return this.layerList;
+  }
+
+  /** The node whose output is `key` (a layer's name, or `'name[k]'`). */
+  private nodeOf(key: string): GraphNode {
+    return this.nodes.find((n) => n.output === key)!;
   }
 
   /** The name of the one input (a model of several has `inputNames`). */
@@ -234,7 +290,7 @@ export class Functional extends ModelLayer {
 
   /** The shape of one example of the one output (a model of several has `outputShapes`). */
   override get outputShape(): number[] | undefined {
-    return this.getLayer(this.outputNames[this.one('output')]).outputShape;
+    return this.nodeOf(this.outputNames[this.one('output')]).runner.outputShape;
   }
 
   /** Each input's example shape, in order (tfjs' `model.inputs.map(i => i.shape)`, without the batch axis). */
@@ -244,7 +300,7 @@ export class Functional extends ModelLayer {
 
   /** Each output's example shape, in order. */
   get outputShapes(): number[][] {
-    return this.outputNames.map((name) => [...this.getLayer(name).outputShape!]);
+    return this.outputNames.map((name) => [...this.nodeOf(name).runner.outputShape!]);
   }
 
   /** Whether the model has several inputs or outputs (then it is no layer of another model). */
@@ -271,12 +327,12 @@ export class Functional extends ModelLayer {
   }
 
   override finalLayer(): Layer {
-    return this.getLayer(this.outputNames[this.one('output')]).finalLayer();
+    return this.nodeOf(this.outputNames[this.one('output')]).runner.finalLayer();
   }
 
-  /** The layers whose forward gives each output (a model's output layer, at any depth), in order: their activations feed the losses. */
+  /** The layers whose forward gives each output (a model's output layer, at any depth, or its replica), in order: their activations feed the losses. */
   finalLayers(): Layer[] {
-    return this.outputNames.map((name) => this.getLayer(name).finalLayer());
+    return this.outputNames.map((name) => this.nodeOf(name).runner.finalLayer());
   }
 
   /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
@@ -349,16 +405,16 @@ export class Functional extends ModelLayer {
   private run(
     xs: readonly Tensor[],
     training: boolean,
-    visit?: (layer: Layer, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) => void,
+    visit?: (node: GraphNode, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) => void,
   ): Tensor<'float32'>[] {
     const values = new Map<string, Tensor<'float32'>>();
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
-      const { layer, inputs } = node;
+      const { runner, inputs } = node;
       const ys = inputs.map((i) => values.get(i)!);
-      const output = layer instanceof MergeLayer ? layer.applyMany(ys) : layer.apply(ys[0], training);
-      values.set(layer.name, output);
-      visit?.(layer, output, ys);
+      const output = runner instanceof MergeLayer ? runner.applyMany(ys) : runner.apply(ys[0], training);
+      values.set(node.output, output);
+      visit?.(node, output, ys);
       for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
     }
     return this.outputNames.map((name) => values.get(name)!);
@@ -367,7 +423,8 @@ export class Functional extends ModelLayer {
   /**
    * The graph in reverse order from `dy`, the gradient of the output layer's output (already
    * through its softmax/sigmoid when `preActivation`): each layer gets the sum of the gradients of
-   * the layers that take its output, and a merge layer gives one to each of its inputs. The
+   * the layers that take its output, and a merge layer gives one to each of its inputs; a layer
+   * applied several times gets the sum of its applications' weight gradients. The
    * gradient with respect to the model's input is computed only when `needInputGrad` (as a layer
    * of another model), and returned; a frozen model that needs none is skipped.
    */
@@ -382,14 +439,16 @@ export class Functional extends ModelLayer {
     const grads = new GradientSums();
     for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
     const isInput = (name: string) => this.inputNames.includes(name);
-    for (const { layer, inputs } of [...this.order].reverse()) {
-      const grad = grads.take(layer.name)!; // every layer leads to an output, so has a gradient
+    const sharedSums = new Map<Layer, Float32Array[]>();
+    for (const { layer, runner, inputs, output } of [...this.order].reverse()) {
+      const grad = grads.take(output)!; // every layer leads to an output, so has a gradient
       const layerNeedsInputGrad = needInputGrad || inputs.some((i) => !isInput(i));
-      const outputIndex = this.outputNames.indexOf(layer.name);
+      const outputIndex = this.outputNames.indexOf(output);
       const inputGrads =
-        layer instanceof MergeLayer
-          ? layer.backwardMany(grad)
-          : [layer.backward(grad, layerNeedsInputGrad, outputIndex >= 0 && preActivation[outputIndex])];
+        runner instanceof MergeLayer
+          ? runner.backwardMany(grad)
+          : [runner.backward(grad, layerNeedsInputGrad, outputIndex >= 0 && preActivation[outputIndex])];
+      if (this.calls.get(layer)! > 1) addUpCalls(layer, sharedSums);
       inputs.forEach((input, i) => {
         const inputGrad = inputGrads[i];
         if ((!isInput(input) || needInputGrad) && inputGrad) grads.add(input, inputGrad);
@@ -429,17 +488,19 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * Every layer's output for `x` (one array per input for a model of several), in the order of `layers`: the feature maps
-   * Keras shows with an activation model. With `expandNested`, a nested model's layers follow it, by path ('base/conv2d').
+   * Every layer's output for `x` (one array per input for a model of several), in the order of
+   * `layers`: the feature maps Keras shows with an activation model. A layer applied several times
+   * gives one output per application, in order (`call` counts them from 0). With `expandNested`,
+   * a nested model's layers follow it, by path ('base/conv2d').
    */
   layerOutputs(x: Tensor | Tensor[], options: LayerOutputsOptions = {}): LayerOutput[] {
     if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
     const expandNested = expandNestedOption(options);
-    const outputs = new Map<Layer, LayerOutput[]>();
-    const record = (layer: Layer, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) =>
-      outputs.set(layer, outputsWithNested(layer, inputs[0], output, expandNested));
+    const outputs = new Map<GraphNode, LayerOutput[]>();
+    const record = (node: GraphNode, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) =>
+      outputs.set(node, outputsWithNested(node.layer, inputs[0], output, expandNested, node.call));
     this.run(this.inputArrays('layerOutputs', x), false, record);
-    return this.layers.flatMap((layer) => outputs.get(layer)!);
+    return this.layers.flatMap((layer) => this.nodes.filter((n) => n.layer === layer).flatMap((node) => outputs.get(node)!));
   }
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
@@ -448,8 +509,13 @@ export class Functional extends ModelLayer {
   }
 
   private savable(): SavableGraph {
-    const { name, inputNames, inputs: inputShapes, nodes, outputNames } = this;
-    return { name, inputNames, inputShapes, nodes, outputNames };
+    const { name, inputNames, inputs: inputShapes } = this;
+    const sourcesOf = (keys: readonly string[]) => keys.map((key) => this.sources.get(key)!);
+    const layers = this.layers.map((layer) => ({
+      layer,
+      calls: this.nodes.filter((n) => n.layer === layer).map((n) => sourcesOf(n.inputs)),
+    }));
+    return { name, inputNames, inputShapes, layers, outputs: sourcesOf(this.outputNames) };
   }
 
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
@@ -496,7 +562,12 @@ export class Functional extends ModelLayer {
     return this.training.evaluate(only(x), only(y), options);
   }
 
-  /** Keras' functional summary: every input and layer, its output shape, parameters and the layers it takes ("Connected to"). */
+  /**
+   * Keras' functional summary: every input and layer, its output shape, parameters and the layers
+   * it takes ("Connected to", as `layer[call][0]`). A layer applied several times is one row, its
+   * parameters counted once, with what every application takes, and its output shape 'multiple'
+   * when they differ (as tfjs prints it).
+   */
   summary(print: ((line: string) => void) | null = console.log): string {
     checkPrint(print);
     const text = summaryText({
@@ -507,12 +578,17 @@ export class Functional extends ModelLayer {
       minRuleWidth: 98,
       rows: [
         ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputs[i]), '0', '-']),
-        ...this.nodes.map(({ layer, inputs }) => [
-          `${layer.name} (${layer.className})`,
-          batchShapeText(layer.outputShape!),
-          layer.countParams().toLocaleString('en-US'),
-          inputs.map((i, k) => `${i}[0][0]${k < inputs.length - 1 ? ',' : ''}`),
-        ]),
+        ...this.layers.map((layer) => {
+          const calls = this.nodes.filter((n) => n.layer === layer);
+          const shapes = new Set(calls.map((n) => batchShapeText(n.runner.outputShape!)));
+          const connected = calls.flatMap((n) => n.inputs.map((i) => this.sources.get(i)!));
+          return [
+            `${layer.name} (${layer.className})`,
+            shapes.size === 1 ? [...shapes][0] : 'multiple',
+            layer.countParams().toLocaleString('en-US'),
+            connected.map(({ name, call }, k) => `${name}[${call}][0]${k < connected.length - 1 ? ',' : ''}`),
+          ];
+        }),
       ],
       layers: this.layers,
     });
@@ -528,6 +604,25 @@ export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & { validationDa
 function only(data: unknown): Tensor {
   if (Array.isArray(data) && data.length === 1) return data[0];
   return data as Tensor;
+}
+
+/**
+ * After the backward of one application of a shared layer (which overwrites its weights'
+ * gradients): adds those of its applications before it in the backward pass, and keeps the sum.
+ */
+function addUpCalls(layer: Layer, sums: Map<Layer, Float32Array[]>): void {
+  const weights = layer.trainableWeights;
+  const earlier = sums.get(layer);
+  if (earlier) {
+    weights.forEach((w, i) => {
+      const sum = earlier[i];
+      for (let k = 0; k < sum.length; k++) w.grad[k] += sum[k];
+    });
+  }
+  sums.set(
+    layer,
+    weights.map((w) => w.grad.slice()),
+  );
 }
 
 /** The gradients of layers' outputs, summed over the layers that take them (only an output taken twice or more is copied). */

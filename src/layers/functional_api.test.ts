@@ -253,13 +253,6 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
       () => conv.apply([image, f32(caseRng('x', 3), [1, 6, 6, 2])] as never),
       /^conv \(Conv2D\): apply takes a tensor, a symbolic tensor \(from Input or a layer's apply\), or a list of either, got /,
     );
-    // a layer applied twice is a shared layer, which a convlens model does not take
-    const twice = conv.apply(Input({ shape: [6, 6, 2], name: 'again' }));
-    expectConvlensError(
-      () => model({ inputs: image, outputs: new Add({ name: 'both' }).apply([out, conv.apply(image)]) }),
-      "Functional 'functional': Conv2D 'conv' is already in the model; a layer used twice is a shared layer, which convlens does not support (each layer runs once per batch)",
-    );
-    expect(twice.shape).toEqual([null, 4, 4, 2]);
   });
 
   it('refuses a second argument apply would drop: a merge given apply(a, b), a training flag on symbolic tensors, tfjs-style { training }', () => {

@@ -1,5 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
-import { Functional } from './functional.js';
+import { Functional, type FunctionalNode } from './functional.js';
+import { tensorKey } from './functional_graph.js';
 import { batchShapeText, checkName, type Layer, uniqueName } from './layer.js';
 import { SymbolicTensor } from './symbolic.js';
 
@@ -51,12 +52,12 @@ export function model(args: ModelArgs): Functional {
       throw new ConvlensError(`${where}: the output '${output.name}' is an input itself; apply at least one layer to it`);
     }
   }
-  const computed = layersBetween(where, inputs, outputs);
+  const { layers, keys } = layersBetween(where, inputs, outputs);
   return new Functional({
     name: args.name,
     input: inputs.map((input) => ({ shape: input.exampleShape, name: input.name })),
-    layers: computed.map(({ layer, inputs }) => ({ layer, inputs: inputs.map((i) => i.name) })),
-    output: outputs.map((output) => output.name),
+    layers,
+    output: outputs.map((output) => keys.get(output)!),
   });
 }
 
@@ -77,15 +78,17 @@ function listOf(what: 'inputs' | 'outputs', given: unknown): SymbolicTensor[] {
 /**
  * The layers the outputs are computed with, back to the inputs, in Keras' and tfjs' order (so
  * that `layers` and `getWeights` list them as the same model saved by Keras or tfjs does):
- * deepest first (the longest path to an output), ties in the order a depth-first walk from each
- * output in turn reaches them, each layer's inputs in turn. Every output must be computed from
- * the inputs alone, and every input must lead to an output.
+ * deepest first (the longest path from any of its applications to an output), ties in the order
+ * a depth-first walk from each output in turn first reaches them, each application's inputs in
+ * turn. A layer applied several times (a shared layer) gives one node per application, in the
+ * order they were made. Every output must be computed from the inputs alone, and every input
+ * must lead to an output. Also returns each tensor's key in the model (see tensorKey).
  */
 function layersBetween(
   where: string,
   inputs: readonly SymbolicTensor[],
   outputs: readonly SymbolicTensor[],
-): { layer: Layer; inputs: SymbolicTensor[] }[] {
+): { layers: FunctionalNode[]; keys: Map<SymbolicTensor, string> } {
   const reached = new Map<SymbolicTensor, number>();
   const finished: SymbolicTensor[] = [];
   const inputNames = inputs.map((i) => `'${i.name}'`).join(', ');
@@ -125,14 +128,41 @@ function layersBetween(
       `${where}: the input '${unused.name}' (shape ${batchShapeText(unused.exampleShape)}) does not lead to any output (${outputNames}): the graph is disconnected`,
     );
   }
-  // consumers come before producers in reverse finishing order: a producer is one deeper than its deepest consumer
-  const depth = new Map<SymbolicTensor, number>();
-  for (const tensor of finished.reverse()) {
-    const d = depth.get(tensor) ?? 0;
-    if ('inputs' in tensor.source) for (const i of tensor.source.inputs) depth.set(i, Math.max(d + 1, depth.get(i) ?? 0));
-    depth.set(tensor, d);
+  const nodes = new Map<Layer, SymbolicTensor[]>();
+  for (const tensor of reached.keys())
+    if ('layer' in tensor.source) nodes.set(tensor.source.layer, [...(nodes.get(tensor.source.layer) ?? []), tensor]);
+  const depths = layerDepths(finished);
+  const layers = [...nodes.keys()].sort((a, b) => depths.get(b)! - depths.get(a)!); // stable: ties stay in the walk's order
+  const keys = new Map<SymbolicTensor, string>(inputs.map((i) => [i, i.name]));
+  for (const layer of layers) {
+    const calls = nodes.get(layer)!.sort((a, b) => callOf(a) - callOf(b));
+    for (const [call, tensor] of calls.entries()) keys.set(tensor, tensorKey(layer.name, call));
   }
-  const nodes: { tensor: SymbolicTensor; layer: Layer; inputs: SymbolicTensor[] }[] = [];
-  for (const tensor of reached.keys()) if ('layer' in tensor.source) nodes.push({ tensor, ...tensor.source });
-  return nodes.sort((a, b) => depth.get(b.tensor)! - depth.get(a.tensor)! || reached.get(a.tensor)! - reached.get(b.tensor)!);
+  const entries = layers.flatMap((layer) =>
+    nodes.get(layer)!.map((tensor) => ({ layer, inputs: sourcesOf(tensor).map((i) => keys.get(i)!) })),
+  );
+  return { layers: entries, keys };
+}
+
+const callOf = (tensor: SymbolicTensor) => ('call' in tensor.source ? tensor.source.call : 0);
+const sourcesOf = (tensor: SymbolicTensor) => ('inputs' in tensor.source ? tensor.source.inputs : []);
+
+/**
+ * Each layer's depth, as Keras and tfjs count it: an application is one deeper than the deepest
+ * that takes its output, and a layer as deep as its deepest application (which then counts as
+ * that deep for the applications before it). `finished` is the walk's finishing order.
+ */
+function layerDepths(finished: readonly SymbolicTensor[]): Map<Layer, number> {
+  const nodeDepths = new Map<SymbolicTensor, number>();
+  const depths = new Map<Layer, number>();
+  // consumers come before producers in reverse finishing order
+  for (const tensor of [...finished].reverse()) {
+    let depth = nodeDepths.get(tensor) ?? 0;
+    if ('layer' in tensor.source) {
+      depth = Math.max(depth, depths.get(tensor.source.layer) ?? 0);
+      depths.set(tensor.source.layer, depth);
+    }
+    for (const i of sourcesOf(tensor)) nodeDepths.set(i, Math.max(depth + 1, nodeDepths.get(i) ?? 0));
+  }
+  return depths;
 }

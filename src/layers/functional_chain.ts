@@ -4,7 +4,7 @@ import { parseGraph } from './functional_graph.js';
 
 /**
  * A functional model that branches (a layer with several inputs, an output that feeds several
- * layers, several inputs or outputs): loadModel refuses it, as no Sequential computes it; `loadFunctional` reads it.
+ * layers, a layer applied several times, several inputs or outputs): loadModel refuses it, as no Sequential computes it; `loadFunctional` reads it.
  */
 export class BranchingModelError extends ConvlensError {}
 
@@ -28,8 +28,10 @@ export function chainOfLayers(className: string, config: unknown): { name?: stri
   const [input] = graph.inputs;
   const [output] = graph.outputs;
   const consumers = new Map<string, string[]>();
-  for (const { name, inputs } of graph.layers) {
+  for (const { name, calls } of graph.layers) {
     if (name === input) continue;
+    if (calls.length > 1) throw branching(`layer '${name}' is called ${calls.length} times (a shared layer)`);
+    const [inputs] = calls;
     if (inputs.length !== 1) throw branching(`layer '${name}' takes ${inputs.length} inputs (${inputs.map((i) => `'${i}'`).join(', ')})`);
     consumers.set(inputs[0], [...(consumers.get(inputs[0]) ?? []), name]);
   }

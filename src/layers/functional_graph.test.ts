@@ -22,7 +22,7 @@ describe('parseGraph', () => {
   it('reads a chain of 20,000 layers (the check that every layer leads to the output overflowed the call stack)', () => {
     const graph = parseGraph('Functional', chainConfig(20_000));
     expect(graph.layers).toHaveLength(20_001);
-    expect(graph.layers[20_000].inputs).toEqual(['re_lu_19998']);
+    expect(graph.layers[20_000].calls).toEqual([['re_lu_19998']]);
     expect(graph.outputs).toEqual(['re_lu_19999']);
   });
 });

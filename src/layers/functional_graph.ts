@@ -21,13 +21,20 @@ interface Call {
 }
 
 /**
+ * The key of a tensor of a functional graph: the output of call `call` of layer `name` (its first
+ * call's is the layer's name, a later one's `name[call]`), or a model input's (its name).
+ */
+export const tensorKey = (name: string, call: number) => (call === 0 ? name : `${name}[${call}]`);
+
+/**
  * A functional model's config read as a graph: its layers in the config's order (Keras' order),
- * its input and output layers in order, and for every other layer the layers whose outputs it
- * takes, in the order it takes them.
+ * its input layers' names and its outputs' tensor keys (see tensorKey) in order, and for every
+ * other layer the inputs of each of its calls, as tensor keys, in the order it takes them (a
+ * shared layer has several calls; an input layer, none).
  */
 export interface LayerGraph {
   name?: string;
-  layers: { name: string; entry: GraphLayerJson; inputs: string[] }[];
+  layers: { name: string; entry: GraphLayerJson; calls: string[][] }[];
   inputs: string[];
   outputs: string[];
 }
@@ -35,13 +42,13 @@ export interface LayerGraph {
 export const fail = (message: string) => new ConvlensError(`fromArtifacts: ${message}`);
 
 /** What every reader of functional models refuses, whatever the shape of its graph. */
-const ONCE_ONLY = 'convlens reads functional models whose layers are each called once, on outputs of layers of the model';
+const ONCE_ONLY = 'convlens reads functional models whose layers take the first output of layers of the model';
 
 /**
  * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one or
- * several inputs and outputs, every layer called once (no shared layers), and every layer and
- * input on the way from an input to an output. A layer may be a model (its entry's config is the model's). Errors name
- * the layer.
+ * several inputs and outputs, a layer called once or several times (a shared layer; a model
+ * called once), and every call and input on the way from an input to an output. A layer may be a
+ * model (its entry's config is the model's). Errors name the layer.
  */
 export function parseGraph(className: string, config: unknown): LayerGraph {
   const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown } | null;
@@ -54,29 +61,54 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
     byName.set(name, entry);
   }
   const models = new Set([...byName].filter(([, entry]) => isModelClass(entry.class_name)).map(([name]) => name));
-  const inputs = ends(className, 'input', c.input_layers);
-  const outputs = ends(className, 'output', c.output_layers);
-  for (const [what, names] of [['input', inputs] as const, ['output', outputs] as const]) {
-    for (const name of names) if (!byName.has(name)) throw fail(`the ${className} model's ${what} '${name}' is not one of its layers`);
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
+  const inputRefs = ends(className, 'input', c.input_layers);
+  const outputRefs = ends(className, 'output', c.output_layers);
+  for (const [what, refs] of [['input', inputRefs] as const, ['output', outputRefs] as const]) {
+    for (const { layer } of refs)
+      if (!byName.has(layer)) throw fail(`the ${className} model's ${what} '${layer}' is not one of its layers`);
+  }
+  const inputs = inputRefs.map((ref) => ref.layer);
+  const calls = new Map([...byName].map(([name, entry]) => [name, inputs.includes(name) ? [] : callsOf(name, entry.inbound_nodes)]));
+  const key = (where: string, ref: TensorRef) => keyOf(where, ref, calls.get(ref.layer), models.has(ref.layer));
+  const outputs = outputRefs.map((ref) => key(`the ${className} model's output`, ref));
+  for (const [what, keys] of [['input', inputs] as const, ['output', outputs] as const]) {
+    const twice = keys.find((n, i) => keys.indexOf(n) !== i);
     if (twice !== undefined) throw fail(`the ${className} model lists '${twice}' twice among its ${what}s`);
   }
   const layers = [...byName].map(([name, entry]) => ({
     name,
     entry,
-    inputs: inputs.includes(name) ? [] : inputsOf(name, entry, models),
+    calls: inputs.includes(name) ? [] : inputsOf(name, calls.get(name)!, models, (ref) => key(`layer '${name}'`, ref)),
   }));
-  for (const { name, inputs } of layers) {
-    const missing = inputs.find((source) => !byName.has(source));
-    if (missing !== undefined) throw fail(`layer '${name}' takes its input from '${missing}', which is not a layer of the model`);
-  }
   checkAllOnTheWay(layers, inputs, outputs);
   return { name: typeof c.name === 'string' ? c.name : undefined, layers, inputs, outputs };
 }
 
-/** Every layer and input must lead to an output (Keras writes no others): one that does not would be computed for nothing. */
+/**
+ * The key of the tensor `ref` names (see tensorKey), for `where` (which takes it) to name in an
+ * error: a call the layer has, its first output. A model's one call is call 1 in tfjs' and Keras
+ * 2's count (its own construction is call 0), and call 0 in Keras 3's for a Sequential.
+ */
+function keyOf(where: string, ref: TensorRef, calls: Call[] | undefined, isModel: boolean): string {
+  if (calls === undefined) throw fail(`${where} takes its input from '${ref.layer}', which is not a layer of the model`);
+  if (ref.tensor !== 0) throw fail(`${where} takes output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
+  if (isModel) {
+    if (ref.node !== 0 && ref.node !== 1)
+      throw fail(`${where} takes the output of call ${ref.node} (counting from 0) of the model '${ref.layer}', which is called once`);
+    return ref.layer;
+  }
+  const count = Math.max(calls.length, 1); // an input layer is not called, but has its output
+  if (ref.node >= count) {
+    throw fail(
+      `${where} takes the output of call ${ref.node} (counting from 0) of '${ref.layer}', which is called ${calls.length} time${calls.length === 1 ? '' : 's'}`,
+    );
+  }
+  return tensorKey(ref.layer, ref.node);
+}
+
+/** Every call of a layer and every input must lead to an output (Keras writes no others): one that does not would be computed for nothing. */
 function checkAllOnTheWay(layers: LayerGraph['layers'], inputs: string[], outputs: string[]): void {
-  const inputsByName = new Map(layers.map((l) => [l.name, l.inputs]));
+  const inputsByName = new Map(layers.flatMap((l) => l.calls.map((call, i) => [tensorKey(l.name, i), call] as const)));
   const needed = new Set<string>();
   // a stack, not recursion: a chain of some thousands of layers overflowed the call stack (a RangeError)
   const pending = [...outputs];
@@ -86,11 +118,13 @@ function checkAllOnTheWay(layers: LayerGraph['layers'], inputs: string[], output
     needed.add(name);
     pending.push(...(inputsByName.get(name) ?? []));
   }
-  const off = layers.find((l) => !needed.has(l.name));
-  if (off) {
+  const offKey = layers
+    .flatMap((l) => (inputs.includes(l.name) ? [l.name] : l.calls.map((_, i) => tensorKey(l.name, i))))
+    .find((k) => !needed.has(k));
+  if (offKey !== undefined) {
     const from = inputs.length === 1 ? `the input '${inputs[0]}'` : `the inputs (${inputs.map((n) => `'${n}'`).join(', ')})`;
     const to = outputs.length === 1 ? `the output '${outputs[0]}'` : `an output (${outputs.map((n) => `'${n}'`).join(', ')})`;
-    throw fail(`layer '${off.name}' is not on the way from ${from} to ${to}; convlens reads the layers that compute a model's outputs`);
+    throw fail(`layer '${offKey}' is not on the way from ${from} to ${to}; convlens reads the layers that compute a model's outputs`);
   }
 }
 
@@ -104,8 +138,8 @@ function layerName(entry: GraphLayerJson): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** The model's input or output layers, in order (`[[name, 0, 0], ...]`, or `[name, 0, 0]` as Keras 3 may write one). */
-function ends(className: string, what: 'input' | 'output', value: unknown): string[] {
+/** The model's input or output layers, in order (`[[name, node, 0], ...]`, or `[name, node, 0]` as Keras 3 may write one). */
+function ends(className: string, what: 'input' | 'output', value: unknown): TensorRef[] {
   const refs = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
   if (!Array.isArray(refs) || refs.length === 0) {
     throw fail(`the ${className} config's ${what}_layers is ${describeValue(value)} (expected [[layer name, node, tensor]])`);
@@ -114,28 +148,25 @@ function ends(className: string, what: 'input' | 'output', value: unknown): stri
     const ref = tensorRef(item);
     if (!ref) throw fail(`the ${className} config's ${what}_layers ${describeValue(value)} is not [[layer name, node, tensor], ...]`);
     if (ref.tensor !== 0) throw fail(`the ${className} model's ${what} is output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
-    return ref.layer;
+    if (what === 'input' && ref.node !== 0) throw fail(`the ${className} model's input '${ref.layer}' is its call ${ref.node}, not 0`);
+    return ref;
   });
 }
 
 /**
- * The layers that feed layer `name`, in order; it must be called exactly once, on the first output
- * of each, with no other arguments. A model's call in this model is its call 1 in tfjs' and Keras
- * 2's count (its own construction is call 0), and call 0 in Keras 3's for a Sequential.
+ * The inputs of each call of layer `name`, in order, as tensor keys (`key` checks each): called at
+ * least once (a model exactly once), each call on tensors and with no other arguments.
  */
-function inputsOf(name: string, entry: GraphLayerJson, models: ReadonlySet<string>): string[] {
-  const calls = callsOf(name, entry.inbound_nodes);
+function inputsOf(name: string, calls: Call[], models: ReadonlySet<string>, key: (ref: TensorRef) => string): string[][] {
   if (calls.length === 0) throw fail(`layer '${name}' is not called on any input`);
-  if (calls.length > 1) throw fail(`layer '${name}' is called ${calls.length} times (a shared layer); ${ONCE_ONLY}`);
-  const [{ inputs, options }] = calls;
-  if (inputs.length === 0) throw fail(`layer '${name}' is called on no tensor`);
-  if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
-  for (const ref of inputs) {
-    if (ref.tensor !== 0) throw fail(`layer '${name}' takes output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
-    if (ref.node !== 0 && !(ref.node === 1 && models.has(ref.layer)))
-      throw fail(`layer '${name}' takes the output of call ${ref.node + 1} of '${ref.layer}' (a shared layer); ${ONCE_ONLY}`);
+  if (calls.length > 1 && models.has(name)) {
+    throw fail(`the model '${name}' is called ${calls.length} times (a shared model), which convlens does not support`);
   }
-  return inputs.map((ref) => ref.layer);
+  return calls.map(({ inputs, options }) => {
+    if (inputs.length === 0) throw fail(`layer '${name}' is called on no tensor`);
+    if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
+    return inputs.map(key);
+  });
 }
 
 /**

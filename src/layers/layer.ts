@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
-import { SymbolicTensor } from './symbolic.js';
+import { nextCall, SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
 const nameCounts = new Map<string, number>();
@@ -137,6 +137,8 @@ export abstract class Layer {
   readonly activation?: ActivationName;
   /** The rank of one example, for layers that take images (height, width, channels). */
   protected readonly exampleRank: number | undefined = undefined;
+  /** For a replica (see `replica`), the layer it runs for: its trainable flag and workspace are that layer's. */
+  private original: Layer | undefined;
 
   /** `nameRule` checks a given name (TensorFlow's rule for weight names by default; a model's name names no weight). */
   constructor(className: string, defaultName: string, args: LayerArgs = {}, nameRule = checkName) {
@@ -159,7 +161,7 @@ export abstract class Layer {
 
   /** Whether training updates the layer's weights (a frozen layer's are left as they are). */
   get trainable(): boolean {
-    return this.trainableFlag;
+    return this.original ? this.original.trainable : this.trainableFlag;
   }
 
   set trainable(value: boolean) {
@@ -283,6 +285,53 @@ export abstract class Layer {
     if (!this.built) this.build(shape);
   }
 
+  /** Whether the layer is built for inputs of these shapes (one example each). */
+  builtFor(shapes: readonly number[][]): boolean {
+    return shapes.length === 1 && this.inputShape !== undefined && shapesEqual(shapes[0], this.inputShape);
+  }
+
+  /**
+   * A stand-in that computes this layer where a model applies it once more (a shared layer): the
+   * same weights (the same arrays: an update to them is an update to both), settings, trainable
+   * flag and workspace, but its own forward state and buffers, so that each application keeps
+   * what its backward needs. It is built for `inputs`, whose shapes may differ from the layer's
+   * where its weights fit them, as in Keras (a Dense's last axis, a convolution's channels).
+   */
+  replica(inputs: { name: string; shape: number[] }[]): Layer {
+    if (!this.built) throw new ConvlensError(`${this.name} (${this.className}): a replica needs a built layer`);
+    const replica: Layer = Object.assign(Object.create(Object.getPrototypeOf(this)), this);
+    replica.original = this;
+    replica.logits = undefined;
+    if (this.builtFor(inputs.map((i) => i.shape))) return replica;
+    replica.inputShape = undefined;
+    replica.outputShape = undefined;
+    replica.weightList = [];
+    replica.connect(inputs);
+    replica.adoptWeights(this, inputs);
+    return replica;
+  }
+
+  /** Points a replica built for other inputs at `layer`'s weights, which must have the shapes it built (else the inputs do not fit them). */
+  private adoptWeights(layer: Layer, inputs: { name: string; shape: number[] }[]): void {
+    const own = this.weightList;
+    const shared = layer.weightList;
+    if (own.length !== shared.length || own.some((w, i) => !shapesEqual(w.shape, shared[i].shape))) {
+      const shapes = (weights: Weight[]) =>
+        weights.map((w) => `${w.name.slice(this.name.length + 1)} ${formatShape(w.shape)}`).join(', ') || 'none';
+      const given = inputs.map((i) => `${i.name} ${batchShapeText(i.shape)}`).join(', ');
+      throw new ConvlensError(
+        `${this.name} (${this.className}): built for inputs ${batchShapeText(layer.inputShape!)}, applied again to ${given}: a shared layer keeps its weights (${shapes(shared)}), which do not fit these inputs (they would need ${shapes(own)})`,
+      );
+    }
+    // the fields that hold a weight (a Dense's kernel, say) point at the layer's, as the list does
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      const index = own.indexOf(fields[key] as Weight);
+      if (index >= 0) fields[key] = shared[index];
+    }
+    this.weightList = shared;
+  }
+
   /**
    * On a batch: builds on first use, checks the input shape, then runs `forward` in inference
    * mode. On a symbolic tensor (from `Input` or another layer's `apply`), Keras' functional API:
@@ -306,8 +355,11 @@ export abstract class Layer {
           `${this.name} (${this.className}): apply on symbolic tensors takes no second argument, got ${describeValue(second)}${hint}`,
         );
       }
-      this.connect(xs.map((t) => ({ name: t.name, shape: t.exampleShape })));
-      return new SymbolicTensor(this.name, this.outputShape!, { layer: this, inputs: xs });
+      const inputs = xs.map((t) => ({ name: t.name, shape: t.exampleShape }));
+      // applied again on other shapes (a shared layer): a replica checks that its weights fit them and gives the output's shape
+      const runner = this.built && !this.builtFor(inputs.map((i) => i.shape)) ? this.replica(inputs) : this;
+      if (runner === this) this.connect(inputs);
+      return new SymbolicTensor(this.name, runner.outputShape!, { layer: this, inputs: xs, call: nextCall(this) });
     }
     if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) {
       throw new ConvlensError(
@@ -417,7 +469,7 @@ export abstract class Layer {
    * while its model trains or evaluates, else a fresh zeroed array.
    */
   protected buffer(key: string, length: number): Float32Array {
-    const ws = this.workspace;
+    const ws = (this.original ?? this).workspace;
     return ws?.active ? ws.get(this, key, length) : new Float32Array(length);
   }
 

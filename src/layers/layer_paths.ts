@@ -64,6 +64,8 @@ export interface LayerOutput {
   layer: Layer;
   path: string;
   output: Tensor<'float32'>;
+  /** Which application of a layer a functional model applies several times (a shared layer), from 0. */
+  call?: number;
 }
 
 /** layerOutputs' options, checked: whether to expand nested models. */
@@ -80,8 +82,14 @@ export function expandNestedOption(options: LayerOutputsOptions): boolean {
  * `layer`'s entry in layerOutputs (`output` its output for `input`), and with `expandNested`, for
  * a nested model, its layers' outputs for the same input, in inference mode as it ran.
  */
-export function outputsWithNested(layer: Layer, input: Tensor, output: Tensor<'float32'>, expandNested: boolean): LayerOutput[] {
-  const entry = { layer, path: layer.name, output };
+export function outputsWithNested(
+  layer: Layer,
+  input: Tensor,
+  output: Tensor<'float32'>,
+  expandNested: boolean,
+  call?: number,
+): LayerOutput[] {
+  const entry = { layer, path: layer.name, output, ...(call === undefined ? {} : { call }) };
   if (!expandNested || !(layer instanceof ModelLayer)) return [entry];
   const inner = layer.layerOutputs(input, { expandNested: true });
   return [entry, ...inner.map((o) => ({ ...o, path: `${layer.name}/${o.path}` }))];

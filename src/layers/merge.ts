@@ -38,6 +38,11 @@ export abstract class MergeLayer extends Layer {
     this.buildMany([inputShape]);
   }
 
+  override builtFor(shapes: readonly number[][]): boolean {
+    const built = this.inputShapes;
+    return built !== undefined && shapes.length === built.length && shapes.every((s, i) => shapesEqual(s, built[i]));
+  }
+
   /** Builds for inputs of these shapes, or checks them against the shapes it was built for. */
   override connect(inputs: { name: string; shape: number[] }[]): void {
     const shapes = inputs.map((i) => i.shape);

@@ -70,6 +70,11 @@ export abstract class ModelLayer extends Layer {
     }
   }
 
+  /** Applied to a symbolic tensor, a model checks its input's shape itself (its `build`): it has no replica (a model is not shared). */
+  override builtFor(): boolean {
+    return true;
+  }
+
   override flatLayers(): Layer[] {
     return this.layers.flatMap((l) => l.flatLayers());
   }
@@ -82,7 +87,8 @@ export abstract class ModelLayer extends Layer {
   /**
    * Throws unless `layer` can join this model, which `held` (every layer in it, at any depth, by
    * default) are in: a model cannot hold itself (a cycle), and a layer already in it would be a
-   * shared layer, which convlens does not run.
+   * layer shared between it and a model in it (or two models in it), which convlens does not run
+   * (a functional model's own layers may be applied several times: see Functional).
    */
   protected checkJoins(layer: Layer, held: ReadonlySet<Layer> = new Set(this.layers.flatMap(layersWithin))): void {
     const where = `${this.className} '${this.name}'`;
@@ -93,7 +99,7 @@ export abstract class ModelLayer extends Layer {
     const shared = layersWithin(layer).find((l) => held.has(l));
     if (shared) {
       throw new ConvlensError(
-        `${where}: ${shared.className} '${shared.name}' is already in the model${shared === layer ? '' : ` (in '${layer.name}' too)`}; a layer used twice is a shared layer, which convlens does not support (each layer runs once per batch)`,
+        `${where}: ${shared.className} '${shared.name}' is already in the model${shared === layer ? '' : ` (in '${layer.name}' too)`}; a layer used twice is a shared layer, which convlens runs only among a functional model's own layers (each applied several times), not in a Sequential nor both in a model and in a model nested in it`,
       );
     }
   }

@@ -547,8 +547,9 @@ describe('nesting refused, naming the models', () => {
     );
   });
 
-  it('the same inner model (or one of its layers) twice: a shared layer, which convlens does not support', () => {
-    const shared = 'a layer used twice is a shared layer, which convlens does not support (each layer runs once per batch)';
+  it('the same inner model (or one of its layers) twice: a shared layer, which convlens does not support there', () => {
+    const shared =
+      "a layer used twice is a shared layer, which convlens runs only among a functional model's own layers (each applied several times), not in a Sequential nor both in a model and in a model nested in it";
     const inner = new Sequential([new Dense({ units: 3, inputShape: [3], name: 'd' })], { name: 'inner' });
     expectConvlensError(
       () => new Sequential([inner, inner], { name: 'twice' }),
@@ -566,7 +567,11 @@ describe('nesting refused, naming the models', () => {
     const input = Input({ shape: [3], name: 'x' });
     expectConvlensError(
       () => model({ inputs: input, outputs: inner.apply(inner.apply(input)), name: 'graph' }),
-      `Functional 'graph': Sequential 'inner' is already in the model; ${shared}`,
+      "Functional 'graph': Sequential 'inner' is applied 2 times (a shared model), which convlens does not support; share its layers instead (apply each to every input)",
+    );
+    expectConvlensError(
+      () => model({ inputs: input, outputs: inner.layers[0].apply(inner.apply(input)), name: 'graph' }),
+      `Functional 'graph': Dense 'd' is already in the model; ${shared}`,
     );
   });
 

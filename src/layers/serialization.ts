@@ -766,11 +766,12 @@ function functionalFromConfig(className: string, config: unknown, kerasVersion: 
     });
     return { shape, name };
   });
-  const nodes = graph.layers.flatMap(({ name, entry, inputs }, index) =>
-    graph.inputs.includes(name)
-      ? []
-      : [{ layer: forLayer(entry, index, (c, cfg) => buildLayer(c, cfg, undefined, kerasVersion, savedShape)), inputs }],
-  );
+  // a layer called several times (a shared layer) is one layer, with a node for each call
+  const nodes = graph.layers.flatMap(({ name, entry, calls }, index) => {
+    if (graph.inputs.includes(name)) return [];
+    const layer = forLayer(entry, index, (c, cfg) => buildLayer(c, cfg, undefined, kerasVersion, savedShape));
+    return calls.map((inputs) => ({ layer, inputs }));
+  });
   try {
     return new Functional({ name: graph.name, input, layers: nodes, output: graph.outputs });
   } catch (error) {

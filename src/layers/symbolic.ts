@@ -1,7 +1,20 @@
 import type { Layer } from './layer.js';
 
-/** Where a symbolic tensor comes from: a model's input (`Input`), or a layer applied to others. */
-export type SymbolicSource = { input: true } | { layer: Layer; inputs: SymbolicTensor[] };
+/**
+ * Where a symbolic tensor comes from: a model's input (`Input`), or a layer applied to others.
+ * `call` counts the layer's applications (Keras' node index): a layer applied again (a shared
+ * layer, its weights the same) gives tensors of calls 1, 2, ...
+ */
+export type SymbolicSource = { input: true } | { layer: Layer; inputs: SymbolicTensor[]; call: number };
+
+const calls = new WeakMap<Layer, number>();
+
+/** The index of `layer`'s next symbolic application (0 for its first). */
+export function nextCall(layer: Layer): number {
+  const call = calls.get(layer) ?? 0;
+  calls.set(layer, call + 1);
+  return call;
+}
 
 /**
  * A placeholder for the batches a layer will see, as Keras' `KerasTensor` and tfjs'
