@@ -2,12 +2,13 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkLabels, LOSSES, type LossName } from '../train/losses.js';
-import { checkMetricLabels, type Metric, metricSum, metricsArg } from '../train/metrics.js';
+import { checkLabels, LOSSES } from '../train/losses.js';
+import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { Layer } from './layer.js';
-import { batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
+import { batchSizeArg, checkTensorArg, gather, inNameOrder, range, verboseArg } from './model_common.js';
+import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
   type CompileArgs,
   callbackHooks,
@@ -31,14 +32,17 @@ export interface MultiCompileArgs {
   optimizer?: string | Optimizer;
   /** One loss for every output, a list of one per output, or an object keyed by output layer name. */
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
-  /** Names for every output, or an object keyed by output layer name. */
-  metrics?: string | string[] | Record<string, string | string[]>;
+  /** Names for every output, a list of lists (one per output, as Keras takes) or an object keyed by output layer name. */
+  metrics?: string | string[] | string[][] | Record<string, string | string[]>;
   /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
   lossWeights?: number[] | Record<string, number>;
 }
 
 /** Labels for a model of several outputs: a list of one per output, or an object keyed by output layer name. */
 export type MultiLabels = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** Arrays for a model's inputs: one, a list of one per input, or an object keyed by input name. */
+export type MultiInputs = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** What training needs of the model: its inputs and outputs, and its passes on lists of arrays. */
 export interface MultiModelPasses {
@@ -57,19 +61,11 @@ export interface MultiModelPasses {
   backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
 }
 
-interface OutputLoss {
-  name: string;
-  loss: LossName;
-  fromLogits: boolean;
-  weight: number;
-  metrics: Metric[];
-}
-
 /** How each output's loss reads it: from its last layer's logits (`fused`), or from outputs that are logits. */
 type Mode = { fused: boolean; fromLogits: boolean }[];
 
 export class MultiOutputTraining {
-  private compiled?: { optimizer: Optimizer; outputs: OutputLoss[] };
+  private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
   private fitting = false;
 
   constructor(private readonly passes: MultiModelPasses) {}
@@ -86,8 +82,8 @@ export class MultiOutputTraining {
     const { loss, metrics = [], lossWeights } = args;
     const isOneLoss = typeof loss === 'string' || (typeof loss === 'object' && loss !== null && 'name' in loss);
     const losses = isOneLoss ? names.map(() => loss) : this.perOutput('loss', loss);
-    // a list of metric names is the metrics of every output, as in Keras and tfjs
-    const allMetrics = typeof metrics === 'string' || Array.isArray(metrics);
+    // a list of metric names is the metrics of every output, as in Keras and tfjs; a list of lists, one per output
+    const allMetrics = typeof metrics === 'string' || (Array.isArray(metrics) && !metrics.some(Array.isArray));
     const metricLists = allMetrics ? names.map(() => metrics) : this.perOutput('metrics', metrics, []);
     const weights = lossWeights === undefined ? names.map(() => 1) : this.perOutput('lossWeights', lossWeights, 1);
     const outputs = names.map((name, i) => {
@@ -101,6 +97,13 @@ export class MultiOutputTraining {
       return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metricLists[i]) };
     });
     this.compiled = { optimizer, outputs };
+  }
+
+  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile). */
+  trainingConfig(): { config: TrainingConfig; tfjsReads: boolean } | undefined {
+    if (!this.compiled) return undefined;
+    const { optimizer, outputs } = this.compiled;
+    return outputsTrainingConfigOf(optimizer, outputs);
   }
 
   /** compile's `arg` for each output, in order: a list of one per output, or an object keyed by output name (`missing` for the others). */
@@ -136,24 +139,16 @@ export class MultiOutputTraining {
   private labelArrays(op: string, y: unknown, examples: number): Tensor[] {
     const names = this.passes.outputNames();
     const list = names.map((n) => `'${n}'`).join(', ');
-    let ys: unknown[];
-    if (y instanceof Tensor || Array.isArray(y)) {
-      ys = Array.isArray(y) ? y : [y];
-      if (ys.length !== names.length) {
-        throw new ConvlensError(
-          `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
-        );
-      }
-    } else if (typeof y === 'object' && y !== null) {
-      const unknown = Object.keys(y).find((k) => !names.includes(k));
-      if (unknown !== undefined)
-        throw new ConvlensError(`${op}: y has the key '${unknown}', which is not an output of ${this.where} (${list})`);
-      ys = names.map((n) => (y as Record<string, unknown>)[n]);
-      const missing = names.find((_, i) => ys[i] === undefined);
-      if (missing !== undefined) throw new ConvlensError(`${op}: y has no labels for the output '${missing}' of ${this.where}`);
-    } else {
+    const given = inNameOrder(op, 'y', y, 'output', this.passes.model.name, names);
+    if (!(given instanceof Tensor || Array.isArray(given))) {
       throw new ConvlensError(
         `${op}: y must be a list of label arrays (one per output) or an object keyed by output name, got ${describeValue(y)}`,
+      );
+    }
+    const ys: unknown[] = Array.isArray(given) ? given : [given];
+    if (ys.length !== names.length) {
+      throw new ConvlensError(
+        `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
       );
     }
     ys.forEach((t, i) => {
