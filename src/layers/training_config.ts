@@ -81,8 +81,9 @@ export function outputsTrainingConfigOf(
   for (const out of outputs) {
     const kerasClass = out.loss[0].toUpperCase() + out.loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
     loss[out.name] = out.fromLogits ? { class_name: kerasClass, config: { from_logits: true } } : KERAS_LOSS[out.loss];
-    const names = out.metrics.map((metric) => tfjsMetricName(metric, out.loss) ?? metric.key);
-    if (out.fromLogits || out.metrics.some((metric) => tfjsMetricName(metric, out.loss) === undefined)) tfjsReads = false;
+    const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
+    if (out.fromLogits || tfjsNames.includes(undefined)) tfjsReads = false;
+    const names = tfjsNames.map((name, k) => name ?? out.metrics[k].key);
     if (names.length > 0) metrics[out.name] = names.length === 1 ? names[0] : names;
   }
   const config: TrainingConfig = { loss, metrics, optimizer_config: optimizerConfig };
