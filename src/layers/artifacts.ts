@@ -50,6 +50,8 @@ export interface ModelJson {
     };
     keras_version: string;
     backend: string;
+    /** compile's settings where tensorflowjs_converter writes Keras' (tfjs-layers loads the model uncompiled then). */
+    training_config?: TrainingConfig;
   };
   weightsManifest: WeightsGroup[];
   /** compile's settings, when the model was compiled (tfjs writes and reads this key). */
@@ -118,6 +120,8 @@ export interface SavableGraph {
   readonly outputs: readonly TensorSource[];
   /** compile's settings, when the model is compiled (and tfjs can read them back). */
   readonly trainingConfig?: TrainingConfig;
+  /** compile's settings that tfjs cannot compile from (Keras' loss_weights), saved where it does not read them. */
+  readonly kerasTrainingConfig?: TrainingConfig;
 }
 
 type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJson[] };
@@ -162,6 +166,7 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
     model.layers.map((l) => l.layer),
   );
   if (model.trainingConfig) artifacts.modelJson.trainingConfig = model.trainingConfig;
+  if (model.kerasTrainingConfig) artifacts.modelJson.modelTopology.training_config = model.kerasTrainingConfig;
   return artifacts;
 }
 

@@ -12,6 +12,7 @@ import {
   checkPrint,
   checkTensorArg,
   findLayer,
+  inNameOrder,
   type PredictOptions,
   predictInBatches,
   predictManyInBatches,
@@ -21,7 +22,7 @@ import {
 import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
-import { type MultiCompileArgs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
+import { type MultiCompileArgs, type MultiInputs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
 
 /**
  * One application of a layer in a functional model (Keras' node), and the outputs it takes, in
@@ -370,11 +371,12 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * The arrays given for the model's inputs (a tensor alone for a model of one input, or a list
-   * with one per input, in order), checked: their count, each one's shape, and the same number of
-   * examples in all.
+   * The arrays given for the model's inputs (a tensor alone for a model of one input, a list with
+   * one per input, in order, or an object keyed by input name), checked: their count, each one's
+   * shape, and the same number of examples in all.
    */
   inputArrays(op: string, x: unknown): Tensor[] {
+    x = this.inputsInOrder(op, x);
     const xs = Array.isArray(x) ? x : [x];
     if (xs.length !== this.inputs.length) {
       const names = this.inputNames.map((n) => `'${n}'`).join(', ');
@@ -390,6 +392,16 @@ export class Functional extends ModelLayer {
     });
     sameExampleCounts(op, `model '${this.name}'`, xs, this.inputNames);
     return xs;
+  }
+
+  /** Inputs keyed by input name as a list in the inputs' order; anything else as it is. */
+  private inputsInOrder(op: string, x: unknown): unknown {
+    return inNameOrder(op, 'x', x, 'input', this.name, this.inputNames);
+  }
+
+  /** Labels keyed by output name as a list in the outputs' order; anything else as it is. */
+  private labelsInOrder(op: string, y: unknown): unknown {
+    return inNameOrder(op, 'y', y, 'output', this.name, this.outputNames);
   }
 
   /** Runs the graph on a batch of the one input (the training loop's and a nesting model's pass). */
@@ -470,16 +482,15 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * The model's output for a batch `[N, ...inputShape]` (a list of arrays, one per input, for a
-   * model of several), computed `batchSize` examples at a time: one tensor for a model of one
-   * output, a list of one per output otherwise (as tfjs' predict).
+   * The model's output for a batch `[N, ...inputShape]` (for a model of several inputs, a list of
+   * arrays, one per input, or an object keyed by input name), computed `batchSize` examples at a
+   * time: one tensor for a model of one output, a list of one per output otherwise (as tfjs' predict).
    */
-  predict(x: Tensor | Tensor[], options: PredictOptions = {}): Tensor<'float32'> | Tensor<'float32'>[] {
+  predict(x: MultiInputs, options: PredictOptions = {}): Tensor<'float32'> | Tensor<'float32'>[] {
     if (!this.multiIO) {
-      const one = Array.isArray(x) && x.length === 1 ? x[0] : x;
       return predictInBatches(
         { run: (batch) => this.runOne(batch, false), checkInputData: (data) => this.checkInputData(data) },
-        one as Tensor,
+        only(this.inputsInOrder('predict', x)),
         options,
       );
     }
@@ -488,12 +499,13 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * Every layer's output for `x` (one array per input for a model of several), in the order of
-   * `layers`: the feature maps Keras shows with an activation model. A layer applied several times
-   * gives one output per application, in order (`call` counts them from 0). With `expandNested`,
-   * a nested model's layers follow it, by path ('base/conv2d').
+   * Every layer's output for `x` (for a model of several inputs, a list or an object keyed by
+   * input name), in the order of `layers`: the feature maps Keras shows with an activation model.
+   * A layer applied several times gives one output per application, in order (`call` counts them
+   * from 0). With `expandNested`, a nested model's layers follow it, by path ('base/conv2d').
    */
-  layerOutputs(x: Tensor | Tensor[], options: LayerOutputsOptions = {}): LayerOutput[] {
+  layerOutputs(x: MultiInputs, options: LayerOutputsOptions = {}): LayerOutput[] {
+    x = this.inputsInOrder('layerOutputs', x) as Tensor | Tensor[];
     if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
     const expandNested = expandNestedOption(options);
     const outputs = new Map<GraphNode, LayerOutput[]>();
@@ -505,7 +517,14 @@ export class Functional extends ModelLayer {
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
   toArtifacts(): ModelArtifacts {
-    return graphArtifacts({ ...this.savable(), trainingConfig: this.trainingConfig() });
+    if (!this.multiIO) return graphArtifacts({ ...this.savable(), trainingConfig: this.training.trainingConfig() });
+    const { config, tfjsReads } = this.multiTraining.trainingConfig() ?? {};
+    // what tfjs-layers cannot compile from goes where tensorflowjs_converter puts Keras' settings, which tfjs ignores
+    return graphArtifacts({
+      ...this.savable(),
+      trainingConfig: tfjsReads ? config : undefined,
+      kerasTrainingConfig: tfjsReads ? undefined : config,
+    });
   }
 
   private savable(): SavableGraph {
@@ -534,32 +553,48 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * compile's settings as a saved model carries them (undefined before compile, or for what tfjs
-   * could not read back; a model of several outputs is saved uncompiled).
+   * compile's settings as a saved model carries them (undefined before compile; for a model of one
+   * output and input, also for what tfjs could not read back). A model of several keys them by
+   * output name, as Keras and tfjs do.
    */
   trainingConfig(): TrainingConfig | undefined {
-    return this.multiIO ? undefined : this.training.trainingConfig();
+    return this.multiIO ? this.multiTraining.trainingConfig()?.config : this.training.trainingConfig();
   }
 
   /**
    * Trains the model as Sequential's fit does (the same options and history). A model of several
-   * inputs takes a list of arrays, one per input; of several outputs, a list of label arrays or an
-   * object keyed by output name, and logs Keras' keys: `loss` (the weighted total), `<output>_loss`
-   * and `<output>_<metric>`, with `val_` ones.
+   * inputs takes a list of arrays, one per input, or an object keyed by input name; of several
+   * outputs, a list of label arrays or an object keyed by output name, and logs Keras' keys:
+   * `loss` (the weighted total), `<output>_loss` and `<output>_<metric>`, with `val_` ones.
    */
-  fit(x: Tensor | Tensor[], y: MultiLabels, args: FunctionalFitArgs = {}): Promise<History> {
+  async fit(x: MultiInputs, y: MultiLabels, args: FunctionalFitArgs = {}): Promise<History> {
     if (this.multiIO) return this.multiTraining.fit(x, y, args);
-    return this.training.fit(only(x), only(y), args as FitArgs);
+    const pair = args?.validationData;
+    const oneArgs =
+      Array.isArray(pair) && pair.length === 2
+        ? { ...args, validationData: [this.oneInput('fit (validationData)', pair[0]), this.oneLabel('fit (validationData)', pair[1])] }
+        : args;
+    return this.training.fit(this.oneInput('fit', x), this.oneLabel('fit', y), oneArgs as FitArgs);
   }
 
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
   evaluate(
-    x: Tensor | Tensor[],
+    x: MultiInputs,
     y: MultiLabels,
     options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {},
   ): EvaluateResult | ({ loss: number } & Logs) {
     if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
-    return this.training.evaluate(only(x), only(y), options);
+    return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options);
+  }
+
+  /** The one input's array, given alone, in a list of one or keyed by its name (the rest as it is, for the checks to name). */
+  private oneInput(op: string, x: unknown): Tensor {
+    return only(this.inputsInOrder(op, x));
+  }
+
+  /** The one output's labels, given alone, in a list of one or keyed by its name. */
+  private oneLabel(op: string, y: unknown): Tensor {
+    return only(this.labelsInOrder(op, y));
   }
 
   /**
@@ -597,8 +632,8 @@ export class Functional extends ModelLayer {
   }
 }
 
-/** fit's options; `validationData` is `[x, y]` with lists (or an object of labels) for a model of several inputs or outputs. */
-export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [Tensor | Tensor[], MultiLabels] };
+/** fit's options; `validationData` is `[x, y]`, each as fit takes it (lists, or objects keyed by input and output name). */
+export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [MultiInputs, MultiLabels] };
 
 /** The one array of a list of one (as tfjs takes data for a model of one input or output); the rest as it is, for the checks to name. */
 function only(data: unknown): Tensor {

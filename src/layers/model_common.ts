@@ -69,6 +69,34 @@ export function predictInBatches(model: BatchRunner, x: Tensor, options: Predict
   return concatBatches(parts);
 }
 
+/**
+ * Arrays given by name (`{ image: x, meta: m }`, as Keras takes inputs and labels) as a list in
+ * the order of `names`, the model's inputs or outputs (`what`); anything else as it is. A key that
+ * names none of them, or a name without an entry, is refused naming the model and the names.
+ */
+export function inNameOrder(
+  op: string,
+  arg: string,
+  value: unknown,
+  what: 'input' | 'output',
+  model: string,
+  names: readonly string[],
+): unknown {
+  const plain = typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+  if (!plain) return value;
+  const byName = value as Record<string, unknown>;
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const unknown = Object.keys(byName).find((key) => !names.includes(key));
+  if (unknown !== undefined) {
+    throw new ConvlensError(`${op}: ${arg} has the key '${unknown}', which is not an ${what} of model '${model}' (${what}s: ${list})`);
+  }
+  const missing = names.find((name) => byName[name] === undefined);
+  if (missing !== undefined) {
+    throw new ConvlensError(`${op}: ${arg} has no array for the ${what} '${missing}' of model '${model}' (${what}s: ${list})`);
+  }
+  return names.map((name) => byName[name]);
+}
+
 /** Throws unless every array of `arrays` (named by `names`) has the same number of examples: `what` says whose they are. */
 export function sameExampleCounts(op: string, what: string, arrays: readonly Tensor[], names: readonly string[]): void {
   if (arrays.every((t) => t.shape[0] === arrays[0].shape[0])) return;

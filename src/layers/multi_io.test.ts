@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
@@ -408,6 +408,269 @@ describe('functional models of several inputs and outputs', () => {
     expectConvlensError(
       () => model({ inputs: [a], outputs: [sum, new Dense({ units: 1, name: 'head' }).apply(a)], name: 'm' }),
       "model 'm': the output 'sum_ab' depends on the input 'in_b', which is not among the model's inputs ('in_a'): it cannot be computed from them",
+    );
+  });
+});
+
+/** tfjs' evaluate of a model of several outputs: its values after the first (a repeat of the first output's loss). */
+const tfjsEvaluate = (theirs: tfl.LayersModel, xs: Tensor[], ys: Tensor[], batchSize: number) =>
+  (theirs.evaluate(xs.map(tfOf), ys.map(tfOf), { batchSize }) as tf.Scalar[]).slice(1).map((s) => s.dataSync()[0]);
+
+describe('a compiled model of several outputs saved and loaded', () => {
+  it('saves its compile settings keyed by output name, as tfjs-layers does; tfjs and convlens load it compiled, to evaluate and fit alike', async () => {
+    const rng = caseRng('multi_io', 8);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    // the same compile in both: tfjs writes the config ours does
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.1 }),
+      loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' },
+      metrics: { cls: 'accuracy' },
+    });
+    theirs.compile({
+      optimizer: tf.train.sgd(0.1),
+      loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' },
+      metrics: { cls: 'accuracy' },
+    });
+    const fromTfjs = await tfjsSaved(theirs, { includeOptimizer: true });
+    expect(ours.toArtifacts().modelJson.trainingConfig).toEqual(fromTfjs.modelJson.trainingConfig);
+    expect(functionalFromArtifacts(fromTfjs.modelJson, fromTfjs.weightData).trainingConfig()).toEqual(ours.trainingConfig());
+
+    // several metrics for an output: a list, which tfjs reads too
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.1 }),
+      loss: ['categoricalCrossentropy', 'mse'],
+      metrics: { cls: ['accuracy', 'mse'], reg: 'mae' },
+    });
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.trainingConfig).toEqual({
+      loss: { cls: 'categorical_crossentropy', reg: 'mean_squared_error' },
+      metrics: { cls: ['accuracy', 'mse'], reg: 'mae' },
+      optimizer_config: { class_name: 'SGD', config: { learningRate: 0.1 } },
+    });
+    const loaded = functionalFromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData);
+    expect(loaded.trainingConfig()).toEqual(modelJson.trainingConfig);
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    expect(inTfjs.optimizer.getConfig()).toMatchObject({ learningRate: 0.1 });
+    const n = 9;
+    const xs = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    const result = loaded.evaluate(xs, ys, { batchSize: 4 });
+    expect(Object.keys(result)).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'cls_mse', 'reg_mae']);
+    expectClose(Object.values(result), tfjsEvaluate(inTfjs, xs, ys, 4), 1e-5, 'evaluate');
+    const history = await loaded.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false });
+    const expected = await inTfjs.fit(xs.map(tfOf), ys.map(tfOf), { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'fit loss');
+    expectClose(history.history.cls_mse, expected.history.cls_mse as number[], 1e-5, 'fit cls_mse');
+    const theirWeights = inTfjs.getWeights();
+    for (const [i, w] of loaded.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, loaded.weights[i].name);
+  });
+
+  it("keeps lossWeights and losses from logits, which tfjs cannot compile from, where the converter writes Keras' settings; reads Keras' lists", async () => {
+    const rng = caseRng('multi_io', 9);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.05 }),
+      loss: ['categoricalCrossentropy', 'mse'],
+      lossWeights: { cls: 0.5, reg: 2 },
+    });
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.trainingConfig).toBeUndefined();
+    expect(modelJson.modelTopology.training_config).toEqual({
+      loss: { cls: 'categorical_crossentropy', reg: 'mean_squared_error' },
+      metrics: {},
+      loss_weights: { cls: 0.5, reg: 2 },
+      optimizer_config: { class_name: 'SGD', config: { learningRate: 0.05 } },
+    });
+    // tfjs-layers refuses loss_weights in its trainingConfig; here it loads the model uncompiled, as a converted Keras model
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    expect(inTfjs.optimizer).toBeUndefined();
+    const n = 7;
+    const xs = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    tfjsOutputs(inTfjs, xs).forEach((o, i) => {
+      expectClose(o, tfjsOutputs(theirs, xs)[i], 1e-6, `tfjs predicts, output ${i}`);
+    });
+    const loaded = functionalFromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData);
+    expect(loaded.trainingConfig()).toEqual(modelJson.modelTopology.training_config);
+    // the weighted total, as tfjs' with each loss weighted by hand
+    const weighted = (fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, w: number) => (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+      tf.mul(fn(yTrue, yPred), w);
+    theirs.compile({
+      optimizer: tf.train.sgd(0.05),
+      loss: [weighted(tfl.metrics.categoricalCrossentropy, 0.5), weighted(tfl.metrics.meanSquaredError, 2)],
+    });
+    const history = await loaded.fit(xs, ys, { epochs: 2, batchSize: 3, shuffle: false });
+    const expected = await theirs.fit(xs.map(tfOf), ys.map(tfOf), { epochs: 2, batchSize: 3, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'fit loss');
+
+    // Keras 2 (tensorflowjs_converter) writes what compile got: lists of one per output, metrics a list of lists
+    const keras = structuredClone(modelJson);
+    keras.modelTopology.training_config = {
+      loss: ['categorical_crossentropy', 'mse'],
+      metrics: [['accuracy'], []],
+      loss_weights: [0.5, 2],
+      optimizer_config: { class_name: 'SGD', config: { learning_rate: 0.05, momentum: 0, nesterov: false } },
+    };
+    const fromKeras = functionalFromArtifacts(keras, weightData);
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'], lossWeights: [0.5, 2], metrics: { cls: 'accuracy' } });
+    expect(fromKeras.evaluate(xs, ys)).toEqual(ours.evaluate(xs, ys));
+    expect(Object.keys(fromKeras.evaluate(xs, ys))).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy']);
+
+    // a loss from logits: Keras' serialized loss object
+    ours.compile({ optimizer: 'adam', loss: { cls: { name: 'categoricalCrossentropy', fromLogits: true }, reg: 'mse' } });
+    const saved = ours.toArtifacts().modelJson;
+    expect(saved.modelTopology.training_config?.loss).toEqual({
+      cls: { class_name: 'CategoricalCrossentropy', config: { from_logits: true } },
+      reg: 'mean_squared_error',
+    });
+    expect(functionalFromArtifacts(JSON.parse(JSON.stringify(saved)), weightData).trainingConfig()).toEqual(ours.trainingConfig());
+  });
+
+  it('loads uncompiled, with a warning naming the setting, what convlens cannot compile from', () => {
+    const { ours } = twoHeads();
+    ours.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [1, 3] });
+    const { modelJson, weightData } = ours.toArtifacts();
+    const bad = structuredClone(modelJson);
+    bad.modelTopology.training_config!.loss_weights = { cls: 'heavy' } as never;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(functionalFromArtifacts(bad, weightData).trainingConfig()).toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(
+        `convlens: the model's saved compile settings are not restored (loss_weights { cls: "heavy" }); compile it before fit or evaluate`,
+      );
+      bad.modelTopology.training_config!.loss_weights = { cls: 1, rgr: 2 };
+      expect(functionalFromArtifacts(bad, weightData).trainingConfig()).toBeUndefined();
+      expect(warn).toHaveBeenLastCalledWith(
+        `convlens: the model's saved compile settings are not restored (compile: lossWeights has the key 'rgr', which is not an output of model 'two_heads' ('cls', 'reg')); compile it before fit or evaluate`,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('inputs and labels keyed by name', () => {
+  it('predict, fit (with validationData) and evaluate take objects keyed by input and output name, as tfjs takes lists', async () => {
+    const rng = caseRng('multi_io', 10);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    const n = 8;
+    const [xa, xb] = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const [cls, reg] = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    const [va, vb, vCls, vReg] = [f32(rng, [3, 4]), f32(rng, [3, 4]), oneHot(rng, 3, 3), f32(rng, [3, 2])];
+    const predicted = ours.predict({ b: xb, a: xa }, { batchSize: 3 }) as Tensor<'float32'>[];
+    tfjsOutputs(theirs, [xa, xb]).forEach((o, i) => {
+      expectClose(predicted[i], o, 1e-5, `predict, output ${i}`);
+    });
+    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: ['categoricalCrossentropy', 'mse'] });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+    const history = await ours.fit(
+      { b: xb, a: xa },
+      { reg, cls },
+      {
+        epochs: 2,
+        batchSize: 3,
+        shuffle: false,
+        validationData: [
+          { a: va, b: vb },
+          { cls: vCls, reg: vReg },
+        ],
+      },
+    );
+    const expected = await theirs.fit([xa, xb].map(tfOf), [cls, reg].map(tfOf), {
+      epochs: 2,
+      batchSize: 3,
+      shuffle: false,
+      verbose: 0,
+      validationData: [[va, vb].map(tfOf), [vCls, vReg].map(tfOf)],
+    });
+    for (const key of ['loss', 'cls_loss', 'reg_loss']) expectClose(history.history[key], expected.history[key] as number[], 1e-5, key);
+    // tfjs names its validation logs of several outputs one place off: the last epoch's are its evaluate after fit
+    const validation = tfjsEvaluate(theirs, [va, vb], [vCls, vReg], 32);
+    const lastValidation = ['val_loss', 'val_cls_loss', 'val_reg_loss'].map((key) => history.history[key][1]);
+    expectClose(lastValidation, validation, 1e-5, 'validation');
+    expectClose(
+      Object.values(ours.evaluate({ a: xa, b: xb }, { cls, reg })),
+      tfjsEvaluate(theirs, [xa, xb], [cls, reg], 32),
+      1e-5,
+      'evaluate',
+    );
+    expect(ours.layerOutputs({ a: xa, b: xb }).map(({ layer }) => layer.name)).toEqual(['sum', 'trunk', 'cls', 'reg']);
+
+    // a model of one input and one output takes its array keyed by name too
+    const a = Input({ shape: [4], name: 'x' });
+    const one = model({ inputs: a, outputs: new Dense({ units: 3, activation: 'softmax', name: 'probs' }).apply(a) });
+    const tA = tfl.input({ shape: [4], name: 'x' });
+    const theirOne = tfl.model({ inputs: tA, outputs: apply(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'probs' }), tA) });
+    sameWeights(one, theirOne, rng);
+    expectClose(one.predict({ x: xa }) as Tensor<'float32'>, tfjsOutputs(theirOne, [xa])[0], 1e-5, 'one input');
+    one.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    theirOne.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const oneHistory = await one.fit(
+      { x: xa },
+      { probs: cls },
+      { epochs: 2, batchSize: 3, shuffle: false, validationData: [{ x: va }, [vCls]] },
+    );
+    const oneExpected = await theirOne.fit(tfOf(xa), tfOf(cls), {
+      epochs: 2,
+      batchSize: 3,
+      shuffle: false,
+      verbose: 0,
+      validationData: [tfOf(va), tfOf(vCls)],
+    });
+    for (const key of ['loss', 'val_loss']) expectClose(oneHistory.history[key], oneExpected.history[key] as number[], 1e-5, `one: ${key}`);
+    const loss = theirOne.evaluate(tfOf(xa), tfOf(cls)) as tf.Scalar; // a model without metrics: the loss alone
+    expectClose(one.evaluate({ x: xa }, { probs: cls }).loss, loss.dataSync()[0], 1e-5, 'one: evaluate');
+  });
+
+  it('refuses a missing or unknown key, naming the model, the key and the names it has', async () => {
+    const rng = caseRng('multi_io', 11);
+    const { ours } = twoHeads();
+    const [xa, xb] = [f32(rng, [3, 4]), f32(rng, [3, 4])];
+    const [cls, reg] = [oneHot(rng, 3, 3), f32(rng, [3, 2])];
+    expectConvlensError(() => ours.predict({ a: xa }), "predict: x has no array for the input 'b' of model 'two_heads' (inputs: 'a', 'b')");
+    expectConvlensError(
+      () => ours.predict({ a: xa, b: xb, c: xb }),
+      "predict: x has the key 'c', which is not an input of model 'two_heads' (inputs: 'a', 'b')",
+    );
+    expectConvlensError(
+      () => ours.layerOutputs({ a: xa, B: xb }),
+      "layerOutputs: x has the key 'B', which is not an input of model 'two_heads' (inputs: 'a', 'b')",
+    );
+    expectConvlensError(() => ours.predict({ a: xa, b: 'xb' as never }), 'predict: x[1] (input \'b\') must be a convlens Tensor, got "xb"');
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    await expect(ours.fit({ a: xa, b: xb }, { cls, rgr: reg })).rejects.toThrow(
+      "fit: y has the key 'rgr', which is not an output of model 'two_heads' (outputs: 'cls', 'reg')",
+    );
+    await expect(ours.fit({ a: xa, b: xb }, { cls })).rejects.toThrow(
+      "fit: y has no array for the output 'reg' of model 'two_heads' (outputs: 'cls', 'reg')",
+    );
+    await expect(ours.fit([xa, xb], [cls, reg], { validationData: [{ a: xa }, [cls, reg]] })).rejects.toThrow(
+      "fit (validationData): x has no array for the input 'b' of model 'two_heads' (inputs: 'a', 'b')",
+    );
+    expectConvlensError(
+      () => ours.evaluate({ a: xa, b: xb, extra: xa }, [cls, reg]),
+      "evaluate: x has the key 'extra', which is not an input of model 'two_heads' (inputs: 'a', 'b')",
+    );
+
+    const input = Input({ shape: [4], name: 'x' });
+    const one = model({ inputs: input, outputs: new Dense({ units: 3, name: 'probs' }).apply(input), name: 'one' });
+    expectConvlensError(
+      () => one.predict({ image: xa }),
+      "predict: x has the key 'image', which is not an input of model 'one' (inputs: 'x')",
+    );
+    one.compile({ optimizer: 'sgd', loss: 'mse' });
+    await expect(one.fit({ x: xa }, { out: cls })).rejects.toThrow(
+      "fit: y has the key 'out', which is not an output of model 'one' (outputs: 'probs')",
+    );
+    await expect(one.fit({ x: xa }, cls, { validationData: [{}, cls] })).rejects.toThrow(
+      "fit (validationData): x has no array for the input 'x' of model 'one' (inputs: 'x')",
+    );
+    expectConvlensError(
+      () => one.evaluate({ x: xa }, {}),
+      "evaluate: y has no array for the output 'probs' of model 'one' (outputs: 'probs')",
     );
   });
 });

@@ -35,6 +35,7 @@ import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
+import type { CompileArgs } from './training_loop.js';
 import { UpSampling2D, type UpSamplingInterpolation } from './up_sampling.js';
 import { ZeroPadding2D } from './zero_padding.js';
 
@@ -799,7 +800,8 @@ function restoreCompile(model: Sequential | Functional, modelJson: unknown): voi
   let reason = typeof settings === 'string' ? settings : '';
   if (typeof settings !== 'string') {
     try {
-      model.compile(settings);
+      // per-output settings suit a model of several outputs; another's compile refuses them (a warning then)
+      model.compile(settings as CompileArgs);
     } catch (error) {
       if (!(error instanceof ConvlensError)) throw error;
       reason = error.message;

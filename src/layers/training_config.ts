@@ -1,6 +1,6 @@
 import { describeValue } from '../errors.js';
 import type { LossName } from '../train/losses.js';
-import { isMetricName } from '../train/metrics.js';
+import { isMetricName, type Metric, tfjsMetricName } from '../train/metrics.js';
 import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 
 /**
@@ -9,16 +9,26 @@ import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
  * so that a loaded model is compiled again, as Keras' `load_model` and tfjs' `loadLayersModel` do.
  */
 export interface TrainingConfig {
-  loss: string;
-  metrics?: string[];
+  /** One loss for every output, or (for several outputs) a list of one per output or an object keyed by output name. */
+  loss: SavedLoss | SavedLoss[] | Record<string, SavedLoss>;
+  /** Names for every output, or per output: an object keyed by output name or (Keras) a list of lists. */
+  metrics?: string[] | string[][] | Record<string, string | string[]>;
+  /** Keras' weights of each output's loss in the total (tfjs-layers refuses to load a config that has them). */
+  loss_weights?: number[] | Record<string, number> | null;
   optimizer_config: { class_name: string; config: Record<string, unknown> };
 }
 
-/** What compile was given, in the form `compile` takes back. */
+/** A loss as Keras saves it: its name, or a serialized object (`{ class_name, config: { from_logits } }`). */
+export type SavedLoss = string | { class_name: string; config: { from_logits?: boolean } };
+
+type OneLoss = string | { name: string; fromLogits?: boolean };
+
+/** What compile was given, in the form `compile` takes back (per output for a model of several). */
 export interface CompileSettings {
   optimizer: Optimizer;
-  loss: string | { name: string; fromLogits?: boolean };
-  metrics: string[];
+  loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
+  metrics: string[] | string[][] | Record<string, string | string[]>;
+  lossWeights?: number[] | Record<string, number>;
 }
 
 const KERAS_LOSS: Record<LossName, string> = {
@@ -39,24 +49,68 @@ export function trainingConfigOf(settings: {
   metrics: string[];
 }): TrainingConfig | undefined {
   const { optimizer, loss, fromLogits, metrics } = settings;
-  if (fromLogits) return undefined;
-  let optimizerConfig: TrainingConfig['optimizer_config'];
+  const optimizerConfig = optimizerConfigOf(optimizer);
+  if (fromLogits || !optimizerConfig) return undefined;
+  return { loss: KERAS_LOSS[loss], metrics, optimizer_config: optimizerConfig };
+}
+
+/** One output's compile settings, as a model of several outputs saves them. */
+export interface OutputSettings {
+  name: string;
+  loss: LossName;
+  fromLogits: boolean;
+  weight: number;
+  metrics: Metric[];
+}
+
+/**
+ * The saved form of a model of several outputs' compile settings, keyed by output name as Keras
+ * and tfjs-layers write them: `loss` and `metrics` objects, and Keras' `loss_weights` unless all
+ * are 1. `tfjsReads` says whether tfjs-layers can compile from it: it refuses `loss_weights`, and
+ * lacks losses from logits and some metrics. Undefined for an optimizer of one's own.
+ */
+export function outputsTrainingConfigOf(
+  optimizer: Optimizer,
+  outputs: readonly OutputSettings[],
+): { config: TrainingConfig; tfjsReads: boolean } | undefined {
+  const optimizerConfig = optimizerConfigOf(optimizer);
+  if (!optimizerConfig) return undefined;
+  let tfjsReads = true;
+  const loss: Record<string, SavedLoss> = {};
+  const metrics: Record<string, string | string[]> = {};
+  for (const out of outputs) {
+    const kerasClass = out.loss[0].toUpperCase() + out.loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
+    loss[out.name] = out.fromLogits ? { class_name: kerasClass, config: { from_logits: true } } : KERAS_LOSS[out.loss];
+    const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
+    if (out.fromLogits || tfjsNames.includes(undefined)) tfjsReads = false;
+    const names = tfjsNames.map((name, k) => name ?? out.metrics[k].key);
+    if (names.length > 0) metrics[out.name] = names.length === 1 ? names[0] : names;
+  }
+  const config: TrainingConfig = { loss, metrics, optimizer_config: optimizerConfig };
+  if (outputs.some((out) => out.weight !== 1)) {
+    config.loss_weights = Object.fromEntries(outputs.map((out) => [out.name, out.weight]));
+    tfjsReads = false;
+  }
+  return { config, tfjsReads };
+}
+
+/** The optimizer as tfjs writes it (its class and camelCase settings); undefined for one of one's own. */
+function optimizerConfigOf(optimizer: Optimizer): TrainingConfig['optimizer_config'] | undefined {
   if (optimizer instanceof Adam) {
     const { learningRate, beta1, beta2, epsilon } = optimizer;
-    optimizerConfig = { class_name: 'Adam', config: { learningRate, beta1, beta2, epsilon } };
-  } else if (optimizer instanceof SGD) {
-    const { learningRate, momentum, nesterov } = optimizer;
-    optimizerConfig =
-      momentum === 0 && !nesterov
-        ? { class_name: 'SGD', config: { learningRate } }
-        : { class_name: 'Momentum', config: { learningRate, momentum, useNesterov: nesterov } };
-  } else if (optimizer instanceof RMSprop) {
-    const { learningRate, rho, momentum, epsilon, centered } = optimizer;
-    optimizerConfig = { class_name: 'RMSProp', config: { learningRate, decay: rho, momentum, epsilon, centered } };
-  } else {
-    return undefined;
+    return { class_name: 'Adam', config: { learningRate, beta1, beta2, epsilon } };
   }
-  return { loss: KERAS_LOSS[loss], metrics, optimizer_config: optimizerConfig };
+  if (optimizer instanceof SGD) {
+    const { learningRate, momentum, nesterov } = optimizer;
+    return momentum === 0 && !nesterov
+      ? { class_name: 'SGD', config: { learningRate } }
+      : { class_name: 'Momentum', config: { learningRate, momentum, useNesterov: nesterov } };
+  }
+  if (optimizer instanceof RMSprop) {
+    const { learningRate, rho, momentum, epsilon, centered } = optimizer;
+    return { class_name: 'RMSProp', config: { learningRate, decay: rho, momentum, epsilon, centered } };
+  }
+  return undefined;
 }
 
 /** A number from a config under any of `keys` (tfjs' camelCase or Keras' snake_case), if there is one. */
@@ -107,15 +161,46 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
     default:
       return `optimizer ${describeValue(optimizerConfig.class_name)}`;
   }
-  // Keras 3 and tf.keras may write the loss as a serialized object: { class_name, config: { from_logits } }
-  let loss: CompileSettings['loss'];
-  if (typeof config.loss === 'string') loss = config.loss;
-  else {
-    const object = config.loss as { class_name?: unknown; config?: { from_logits?: unknown } } | undefined;
-    if (typeof object?.class_name !== 'string') return `loss ${describeValue(config.loss)}`;
-    loss = { name: object.class_name, fromLogits: object.config?.from_logits === true };
+  const loss = perOutput(config.loss, savedLoss);
+  if (loss === undefined) return `loss ${describeValue(config.loss)}`;
+  // tfjs writes a model compiled without metrics as `metrics: {}`
+  const noMetrics = typeof config.metrics !== 'string' && Object.keys(config.metrics ?? {}).length === 0;
+  const metrics = noMetrics ? [] : perOutput(config.metrics, metricNames);
+  if (metrics === undefined) return `metrics ${describeValue(config.metrics)}`;
+  const lossWeights = config.loss_weights ?? undefined;
+  if (lossWeights === undefined) return { optimizer, loss, metrics };
+  if (perOutput(lossWeights, (w) => (typeof w === 'number' ? w : undefined)) === undefined) {
+    return `loss_weights ${describeValue(lossWeights)}`;
   }
-  const metrics = Array.isArray(config.metrics) ? config.metrics : [];
-  if (!metrics.every(isMetricName)) return `metrics ${describeValue(metrics)}`;
-  return { optimizer, loss, metrics };
+  return { optimizer, loss, metrics, lossWeights };
+}
+
+/**
+ * A saved setting read with `read`: one for every output, or per output (a list or an object
+ * keyed by output name); undefined if any part is unreadable.
+ */
+function perOutput<T>(raw: unknown, read: (value: unknown) => T | undefined): T | T[] | Record<string, T> | undefined {
+  const one = read(raw);
+  if (one !== undefined) return one;
+  if (Array.isArray(raw)) {
+    const list = raw.map(read);
+    return list.every((v) => v !== undefined) ? (list as T[]) : undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const entries = Object.entries(raw).map(([key, value]) => [key, read(value)] as const);
+  return entries.every(([, v]) => v !== undefined) ? (Object.fromEntries(entries) as Record<string, T>) : undefined;
+}
+
+/** A loss as Keras saves it: its name, or (Keras 3 and tf.keras) a serialized object `{ class_name, config: { from_logits } }`. */
+function savedLoss(raw: unknown): OneLoss | undefined {
+  if (typeof raw === 'string') return raw;
+  const object = raw as { class_name?: unknown; config?: { from_logits?: unknown } } | null;
+  if (typeof object?.class_name !== 'string') return undefined;
+  return { name: object.class_name, fromLogits: object.config?.from_logits === true };
+}
+
+/** Metric names compile takes: a list of them, or one alone. */
+function metricNames(raw: unknown): string[] | undefined {
+  const list = typeof raw === 'string' ? [raw] : raw;
+  return Array.isArray(list) && list.every(isMetricName) ? list : undefined;
 }

@@ -154,6 +154,132 @@ export function nextTask(): Promise<void> {
   });
 }
 
+/** fit's options checked: what every model kind's epochs run with. */
+export interface FitSettings {
+  epochs: number;
+  shuffle: boolean;
+  batchSize: number;
+  /** fit's callbacks, with the epoch logger first when `verbose`. */
+  callbacks: Callbacks;
+  /** The fraction of the examples held out for validation, from the end (0 for none). */
+  validationSplit: number;
+}
+
+/** Checks fit's options (but validationData, which each model kind reads its own way). */
+export function fitSettings(args: unknown): FitSettings {
+  checkOptions('fit', args, FIT_KEYS);
+  const { epochs = 1, shuffle = true, validationSplit = 0, callbacks: given = {}, verbose, batchSize: size } = args as FitArgs;
+  if (!Number.isInteger(epochs) || epochs < 0) {
+    throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
+  }
+  if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
+  const userCallbacks = callbackHooks(given);
+  const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
+  const batchSize = batchSizeArg('fit', size);
+  if (!(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
+    throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
+  }
+  return { epochs, shuffle, batchSize, callbacks, validationSplit };
+}
+
+/**
+ * The arrays (all with the same examples) split as Keras' validationSplit does: the last `split`
+ * of the examples held out, before shuffling.
+ */
+export function splitOff(arrays: readonly Tensor[], split: number): { train: Tensor[]; validation: Tensor[] } {
+  const n = arrays[0].shape[0];
+  const cut = Math.floor(n * (1 - split));
+  return { train: arrays.map((t) => gather(t, range(0, cut))), validation: arrays.map((t) => gather(t, range(cut, n))) };
+}
+
+/** A model kind's part of fit's epochs: one batch's training, and the logs. */
+export interface EpochSteps {
+  /** The epoch starts: its sums are cleared. */
+  startEpoch(): void;
+  /** Trains on the examples `indices` (the weights updated) and adds the batch to the epoch's sums; `place` is for its errors. */
+  trainBatch(indices: Int32Array, place: BatchPlace): void;
+  /** The epoch's logs so far, over `seen` examples. */
+  logs(seen: number): Logs;
+  /** The validation data's logs (keys without `val_`), when there is validation data. */
+  validationLogs?(): Logs;
+}
+
+/** Where a batch is in fit, for its errors: epoch and batch from 0. */
+export interface BatchPlace {
+  epoch: number;
+  batch: number;
+}
+
+const placeText = ({ epoch, batch }: BatchPlace) => `at epoch ${epoch + 1}, batch ${batch + 1}`;
+
+/** Throws if a batch's loss diverged: a float32 loss, as TensorFlow's (one beyond 3.4e38 has already diverged). */
+export function checkLoss(loss: number, place: BatchPlace): void {
+  if (!Number.isFinite(Math.fround(loss))) {
+    throw new ConvlensError(
+      `fit: the loss became ${Math.fround(loss)} ${placeText(place)} (try a lower learning rate or check the data for NaN)`,
+    );
+  }
+}
+
+/** Throws, before the optimizer's step, if a gradient overflowed. */
+export function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place: BatchPlace): void {
+  if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
+    throw new ConvlensError(
+      `fit: the gradients overflowed ${placeText(place)}; the weights are left as they were before this batch (try a lower learning rate)`,
+    );
+  }
+}
+
+/**
+ * fit's epochs over `examples` examples, as Keras runs them for every model kind: shuffled
+ * batches, callbacks, `stopTraining`, validation at each epoch's end, and the history.
+ */
+export async function runEpochs(model: TrainingModel, settings: FitSettings, examples: number, steps: EpochSteps): Promise<History> {
+  const { epochs, shuffle, batchSize, callbacks } = settings;
+  const history: History = { epoch: [], history: {} };
+  model.stopTraining = false;
+  callbacks.setModel?.(model);
+  await callbacks.onTrainBegin?.();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    await callbacks.onEpochBegin?.(epoch);
+    const order = range(0, examples);
+    if (shuffle) globalRandom().shuffle(order);
+    steps.startEpoch();
+    let seen = 0;
+    for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
+      const indices = order.subarray(start, Math.min(order.length, start + batchSize));
+      steps.trainBatch(indices, { epoch, batch });
+      seen += indices.length;
+      await callbacks.onBatchEnd?.(batch, steps.logs(seen));
+      await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
+      if (model.stopTraining) break;
+    }
+    const logs = steps.logs(seen);
+    if (steps.validationLogs) for (const [key, value] of Object.entries(steps.validationLogs())) logs[`val_${key}`] = value;
+    history.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
+    await callbacks.onEpochEnd?.(epoch, logs);
+    if (model.stopTraining) break;
+  }
+  await callbacks.onTrainEnd?.(history);
+  return history;
+}
+
+/**
+ * Runs `fn` (synchronous: nothing else runs meanwhile) with `layers` computing in `workspace`;
+ * callbacks and anything the caller gets back stay outside it.
+ */
+export function inWorkspace<T>(workspace: Workspace, layers: readonly Layer[], fn: () => T): T {
+  for (const layer of layers) for (const computing of layer.flatLayers()) computing.workspace = workspace;
+  workspace.startBatch();
+  workspace.active = true;
+  try {
+    return fn();
+  } finally {
+    workspace.active = false;
+  }
+}
+
 /** What the training loop needs of a model: its layers and its forward and backward passes. */
 export interface ModelPasses {
   /** The model, as callbacks get it (`stopTraining` is read after every batch). */
@@ -324,29 +450,12 @@ export class ModelTraining {
   private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     const { optimizer, loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
-    checkOptions('fit', args, FIT_KEYS);
-    const { epochs = 1, shuffle = true } = args;
-    if (!Number.isInteger(epochs) || epochs < 0) {
-      throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
-    }
-    if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-    const userCallbacks = callbackHooks(args.callbacks ?? {});
-    const callbacks = verboseArg('fit', args.verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-    const batchSize = batchSizeArg('fit', args.batchSize);
-    let trainX = x;
-    let trainY = y;
-    let validation = validationPair(args.validationData);
-    const split = args.validationSplit ?? 0;
-    if (!(typeof split === 'number' && split >= 0 && split < 1)) {
-      throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(split)}`);
-    }
+    const settings = fitSettings(args);
+    const given = validationPair(args.validationData);
     // As in Keras: validationData wins; otherwise the last `split` of the examples, before shuffling.
-    if (split > 0 && !validation) {
-      const cut = Math.floor(x.shape[0] * (1 - split));
-      trainX = gather(x, range(0, cut));
-      trainY = gather(y, range(0, cut));
-      validation = [gather(x, range(cut, x.shape[0])), gather(y, range(cut, x.shape[0]))];
-    }
+    const split = !given && settings.validationSplit > 0 ? splitOff([x, y], settings.validationSplit) : undefined;
+    const [trainX, trainY] = split?.train ?? [x, y];
+    const validation: [Tensor, Tensor] | undefined = given ?? (split && [split.validation[0], split.validation[1]]);
     if (validation) this.checkData('fit (validationData)', validation[0], validation[1]);
     if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
@@ -357,39 +466,23 @@ export class ModelTraining {
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
     this.checkLabelsFor('fit', loss, trainY);
     if (validation) this.checkLabelsFor('fit (validationData)', loss, validation[1]);
-    const history: History = { epoch: [], history: {} };
     const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
-    const { model } = this.passes;
-    model.stopTraining = false;
     const mode = this.lossMode('fit');
-    callbacks.setModel?.(model);
-    await callbacks.onTrainBegin?.();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      await callbacks.onEpochBegin?.(epoch);
-      const order = range(0, trainX.shape[0]);
-      if (shuffle) globalRandom().shuffle(order);
-      let lossSum = 0;
-      const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
-      let seen = 0;
-      for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
-        const indices = order.subarray(start, Math.min(order.length, start + batchSize));
+    const exampleSize = trainX.size / trainX.shape[0];
+    let lossSum = 0;
+    const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
+    return runEpochs(this.passes.model, settings, trainX.shape[0], {
+      startEpoch: () => {
+        lossSum = 0;
+        metricSums.fill(0);
+      },
+      trainBatch: (indices, place) => {
         const result = this.withWorkspace(() => {
-          const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * (trainX.size / trainX.shape[0])));
-          const by = gather(trainY, indices);
-          const r = this.lossOf(bx, by, true, mode);
-          const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
-          // a float32 loss, as TensorFlow's: one beyond 3.4e38 has already diverged
-          if (!Number.isFinite(Math.fround(r.loss))) {
-            throw new ConvlensError(
-              `fit: the loss became ${Math.fround(r.loss)} ${where} (try a lower learning rate or check the data for NaN)`,
-            );
-          }
+          const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize));
+          const r = this.lossOf(bx, gather(trainY, indices), true, mode);
+          checkLoss(r.loss, place);
           this.backward(r.grad, r.fused);
-          if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
-            throw new ConvlensError(
-              `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
-            );
-          }
+          checkGradients(variables, place);
           return r;
         });
         optimizer.step(variables);
@@ -397,40 +490,20 @@ export class ModelTraining {
         result.metricSums.forEach((sum, i) => {
           metricSums[i] += sum;
         });
-        seen += indices.length;
-        await callbacks.onBatchEnd?.(batch, this.logs(lossSum / seen, metricSums, seen));
-        await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
-        if (model.stopTraining) break;
-      }
-      const logs = this.logs(lossSum / seen, metricSums, seen);
-      if (validation) {
-        // Keras' validation_batch_size defaults to the batch size
-        // checked with the training data before the first epoch
-        const v = this.meanLoss(validation[0], validation[1], batchSize, mode);
-        for (const [key, value] of Object.entries(this.logs(v.loss, v.metricSums, validation[0].shape[0]))) logs[`val_${key}`] = value;
-      }
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
-      await callbacks.onEpochEnd?.(epoch, logs);
-      if (model.stopTraining) break;
-    }
-    await callbacks.onTrainEnd?.(history);
-    return history;
+      },
+      logs: (seen) => this.logs(lossSum / seen, metricSums, seen),
+      // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
+      validationLogs: validation
+        ? () => {
+            const v = this.meanLoss(validation[0], validation[1], settings.batchSize, mode);
+            return this.logs(v.loss, v.metricSums, validation[0].shape[0]);
+          }
+        : undefined,
+    });
   }
 
-  /**
-   * Runs `fn` (synchronous: nothing else runs meanwhile) with the layers computing in this model's
-   * workspace; callbacks and anything the caller gets back stay outside it.
-   */
   private withWorkspace<T>(fn: () => T): T {
-    for (const layer of this.passes.layers()) for (const computing of layer.flatLayers()) computing.workspace = this.workspace;
-    this.workspace.startBatch();
-    this.workspace.active = true;
-    try {
-      return fn();
-    } finally {
-      this.workspace.active = false;
-    }
+    return inWorkspace(this.workspace, this.passes.layers(), fn);
   }
 
   /** Logs from sums over `count` examples: the loss, then compile's metrics by their keys (not evaluate's accuracy, `sums[0]`). */

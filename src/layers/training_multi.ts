@@ -1,28 +1,31 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
-import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkLabels, LOSSES, type LossName } from '../train/losses.js';
-import { checkMetricLabels, type Metric, metricSum, metricsArg } from '../train/metrics.js';
+import { checkLabels, LOSSES } from '../train/losses.js';
+import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
-import type { Layer } from './layer.js';
-import { batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
+import { type Layer, Workspace } from './layer.js';
+import { batchSizeArg, checkTensorArg, gather, inNameOrder, range, verboseArg } from './model_common.js';
+import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
+  type BatchPlace,
   type CompileArgs,
-  callbackHooks,
-  epochLogger,
-  FIT_KEYS,
+  checkGradients,
+  checkLoss,
   type FitArgs,
   firstNonFinite,
+  fitSettings,
+  inWorkspace,
   lossArg,
-  nextTask,
   progressLine,
+  runEpochs,
+  splitOff,
 } from './training_loop.js';
 
 // compile, fit and evaluate for a functional model of several inputs or outputs, as Keras'
-// Model.fit does: a loss per output, their weighted sum minimized, logs per output. A model of one
-// input and one output trains in training_loop.ts, whose batches allocate nothing of this.
+// Model.fit does: a loss per output, their weighted sum minimized, logs per output. fit's epochs
+// are training_loop.ts' (runEpochs), as a model of one input and output's.
 
 type OneLoss = CompileArgs['loss'];
 
@@ -31,14 +34,17 @@ export interface MultiCompileArgs {
   optimizer?: string | Optimizer;
   /** One loss for every output, a list of one per output, or an object keyed by output layer name. */
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
-  /** Names for every output, or an object keyed by output layer name. */
-  metrics?: string | string[] | Record<string, string | string[]>;
+  /** Names for every output, a list of lists (one per output, as Keras takes) or an object keyed by output layer name. */
+  metrics?: string | string[] | string[][] | Record<string, string | string[]>;
   /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
   lossWeights?: number[] | Record<string, number>;
 }
 
 /** Labels for a model of several outputs: a list of one per output, or an object keyed by output layer name. */
 export type MultiLabels = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** Arrays for a model's inputs: one, a list of one per input, or an object keyed by input name. */
+export type MultiInputs = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** What training needs of the model: its inputs and outputs, and its passes on lists of arrays. */
 export interface MultiModelPasses {
@@ -57,20 +63,19 @@ export interface MultiModelPasses {
   backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
 }
 
-interface OutputLoss {
-  name: string;
-  loss: LossName;
-  fromLogits: boolean;
-  weight: number;
-  metrics: Metric[];
-}
+/** A model's data: the arrays of its inputs and the labels of its outputs, in order, with the same examples. */
+type Data = { xs: Tensor[]; ys: Tensor[] };
+
+/** Sums over a pass's batches: the weighted total and each output's loss, each times its batch's size, and each output's metric sums. */
+type Sums = { total: number; losses: Float64Array; metricSums: Float64Array[] };
 
 /** How each output's loss reads it: from its last layer's logits (`fused`), or from outputs that are logits. */
 type Mode = { fused: boolean; fromLogits: boolean }[];
 
 export class MultiOutputTraining {
-  private compiled?: { optimizer: Optimizer; outputs: OutputLoss[] };
+  private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
   private fitting = false;
+  private readonly workspace = new Workspace();
 
   constructor(private readonly passes: MultiModelPasses) {}
 
@@ -86,8 +91,8 @@ export class MultiOutputTraining {
     const { loss, metrics = [], lossWeights } = args;
     const isOneLoss = typeof loss === 'string' || (typeof loss === 'object' && loss !== null && 'name' in loss);
     const losses = isOneLoss ? names.map(() => loss) : this.perOutput('loss', loss);
-    // a list of metric names is the metrics of every output, as in Keras and tfjs
-    const allMetrics = typeof metrics === 'string' || Array.isArray(metrics);
+    // a list of metric names is the metrics of every output, as in Keras and tfjs; a list of lists, one per output
+    const allMetrics = typeof metrics === 'string' || (Array.isArray(metrics) && !metrics.some(Array.isArray));
     const metricLists = allMetrics ? names.map(() => metrics) : this.perOutput('metrics', metrics, []);
     const weights = lossWeights === undefined ? names.map(() => 1) : this.perOutput('lossWeights', lossWeights, 1);
     const outputs = names.map((name, i) => {
@@ -101,6 +106,13 @@ export class MultiOutputTraining {
       return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metricLists[i]) };
     });
     this.compiled = { optimizer, outputs };
+  }
+
+  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile). */
+  trainingConfig(): { config: TrainingConfig; tfjsReads: boolean } | undefined {
+    if (!this.compiled) return undefined;
+    const { optimizer, outputs } = this.compiled;
+    return outputsTrainingConfigOf(optimizer, outputs);
   }
 
   /** compile's `arg` for each output, in order: a list of one per output, or an object keyed by output name (`missing` for the others). */
@@ -136,24 +148,16 @@ export class MultiOutputTraining {
   private labelArrays(op: string, y: unknown, examples: number): Tensor[] {
     const names = this.passes.outputNames();
     const list = names.map((n) => `'${n}'`).join(', ');
-    let ys: unknown[];
-    if (y instanceof Tensor || Array.isArray(y)) {
-      ys = Array.isArray(y) ? y : [y];
-      if (ys.length !== names.length) {
-        throw new ConvlensError(
-          `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
-        );
-      }
-    } else if (typeof y === 'object' && y !== null) {
-      const unknown = Object.keys(y).find((k) => !names.includes(k));
-      if (unknown !== undefined)
-        throw new ConvlensError(`${op}: y has the key '${unknown}', which is not an output of ${this.where} (${list})`);
-      ys = names.map((n) => (y as Record<string, unknown>)[n]);
-      const missing = names.find((_, i) => ys[i] === undefined);
-      if (missing !== undefined) throw new ConvlensError(`${op}: y has no labels for the output '${missing}' of ${this.where}`);
-    } else {
+    const given = inNameOrder(op, 'y', y, 'output', this.passes.model.name, names);
+    if (!(given instanceof Tensor || Array.isArray(given))) {
       throw new ConvlensError(
         `${op}: y must be a list of label arrays (one per output) or an object keyed by output name, got ${describeValue(y)}`,
+      );
+    }
+    const ys: unknown[] = Array.isArray(given) ? given : [given];
+    if (ys.length !== names.length) {
+      throw new ConvlensError(
+        `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
       );
     }
     ys.forEach((t, i) => {
@@ -173,7 +177,7 @@ export class MultiOutputTraining {
   }
 
   /** The inputs and labels checked against the model, the losses and the metrics. */
-  private data(op: string, x: unknown, y: unknown): { xs: Tensor[]; ys: Tensor[] } {
+  private data(op: string, x: unknown, y: unknown): Data {
     const xs = this.passes.inputArrays(op, x);
     for (const [i, t] of xs.entries()) {
       const bad = firstNonFinite(t.data);
@@ -213,96 +217,77 @@ export class MultiOutputTraining {
     });
   }
 
-  /** One batch: each output's loss and metric sums, the weighted total, and (when training) the gradients taken back. */
-  private batch(xs: Tensor[], ys: Tensor[], training: boolean, mode: Mode): { total: number; losses: number[]; metricSums: number[][] } {
-    const { outputs } = this.requireCompiled(training ? 'fit' : 'evaluate');
-    const predictions = this.passes.forward(xs, training);
-    const finals = this.passes.finalLayers();
-    const grads: Tensor<'float32'>[] = [];
-    const losses: number[] = [];
-    const metricSums: number[][] = [];
-    let total = 0;
-    for (const [i, out] of outputs.entries()) {
-      const { fused, fromLogits } = mode[i];
-      const p = predictions[i];
-      const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, { fromLogits: fused || fromLogits });
-      losses.push(result.loss);
-      total += out.weight * result.loss;
-      metricSums.push(out.metrics.map((m) => metricSum(m, out.loss, ys[i], p, fromLogits)));
-      if (out.weight !== 1) for (let k = 0; k < result.grad.length; k++) result.grad[k] *= out.weight;
-      grads.push(new Tensor(result.grad, p.shape, 'float32'));
-    }
-    if (training)
+  /**
+   * One batch, examples `indices` of `data`, computed in the workspace (the inputs gathered into
+   * it): each output's loss and metrics added to `sums`, and when training (`place` given), the
+   * loss checked and the gradients taken back.
+   */
+  private batch(data: Data, indices: ArrayLike<number>, mode: Mode, sums: Sums, place?: BatchPlace): void {
+    const { outputs } = this.compiled!;
+    const n = indices.length;
+    inWorkspace(this.workspace, this.passes.layers(), () => {
+      const xs = data.xs.map((x, i) => gather(x, indices, this.workspace.get(this, `x${i}`, n * (x.size / x.shape[0]))));
+      const ys = data.ys.map((y) => gather(y, indices));
+      const predictions = this.passes.forward(xs, place !== undefined);
+      const finals = this.passes.finalLayers();
+      const grads: Tensor<'float32'>[] = [];
+      let total = 0;
+      for (const [i, out] of outputs.entries()) {
+        const { fused, fromLogits } = mode[i];
+        const p = predictions[i];
+        const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, { fromLogits: fused || fromLogits });
+        total += out.weight * result.loss;
+        sums.losses[i] += result.loss * n;
+        out.metrics.forEach((m, k) => {
+          sums.metricSums[i][k] += metricSum(m, out.loss, ys[i], p, fromLogits);
+        });
+        if (out.weight !== 1) for (let k = 0; k < result.grad.length; k++) result.grad[k] *= out.weight;
+        grads.push(new Tensor(result.grad, p.shape, 'float32'));
+      }
+      sums.total += total * n;
+      if (!place) return;
+      checkLoss(total, place);
       this.passes.backward(
         grads,
         mode.map((m) => m.fused),
       );
-    return { total, losses, metricSums };
+    });
   }
 
   /**
    * Logs as Keras names them for several outputs: `loss` (the weighted total), `<output>_loss`,
    * `<output>_<metric>`; for one output (of several inputs), a model of one's: `loss`, `<metric>`.
+   * Means of `sums` over `count` examples.
    */
-  private logs(total: number, losses: ArrayLike<number>, metricSums: number[][], count: number): Logs {
-    const logs: Logs = { loss: total };
+  private logs(sums: Sums, count: number): Logs {
+    const logs: Logs = { loss: sums.total / count };
     const { outputs } = this.compiled!;
     const several = outputs.length > 1;
     if (several) {
       outputs.forEach((out, i) => {
-        logs[`${out.name}_loss`] = losses[i];
+        logs[`${out.name}_loss`] = sums.losses[i] / count;
       });
     }
     outputs.forEach((out, i) => {
       out.metrics.forEach((metric, k) => {
-        logs[several ? `${out.name}_${metric.key}` : metric.key] = metricSums[i][k] / count;
+        logs[several ? `${out.name}_${metric.key}` : metric.key] = sums.metricSums[i][k] / count;
       });
     });
     return logs;
   }
 
   /** Sums of a pass over batches: the total and each output's loss weighted by the batch size, and the metric sums. */
-  private sums(): { total: number; losses: Float64Array; metricSums: number[][] } {
+  private sums(): Sums {
     const { outputs } = this.compiled!;
-    return { total: 0, losses: new Float64Array(outputs.length), metricSums: outputs.map((o) => o.metrics.map(() => 0)) };
-  }
-
-  private addBatch(sums: ReturnType<MultiOutputTraining['sums']>, result: ReturnType<MultiOutputTraining['batch']>, n: number): void {
-    sums.total += result.total * n;
-    result.losses.forEach((l, i) => {
-      sums.losses[i] += l * n;
-    });
-    result.metricSums.forEach((m, i) => {
-      m.forEach((v, k) => {
-        sums.metricSums[i][k] += v;
-      });
-    });
-  }
-
-  private meanLogs(sums: ReturnType<MultiOutputTraining['sums']>, count: number): Logs {
-    return this.logs(
-      sums.total / count,
-      sums.losses.map((l) => l / count),
-      sums.metricSums,
-      count,
-    );
+    return { total: 0, losses: new Float64Array(outputs.length), metricSums: outputs.map((o) => new Float64Array(o.metrics.length)) };
   }
 
   /** evaluate's loop, on data already checked. */
-  private evaluateChecked(xs: Tensor[], ys: Tensor[], batchSize: number, mode: Mode): Logs {
-    const n = xs[0].shape[0];
+  private evaluateChecked(data: Data, batchSize: number, mode: Mode): Logs {
+    const n = data.xs[0].shape[0];
     const sums = this.sums();
-    for (let start = 0; start < n; start += batchSize) {
-      const indices = range(start, Math.min(n, start + batchSize));
-      const result = this.batch(
-        xs.map((x) => gather(x, indices)),
-        ys.map((y) => gather(y, indices)),
-        false,
-        mode,
-      );
-      this.addBatch(sums, result, indices.length);
-    }
-    return this.meanLogs(sums, n);
+    for (let start = 0; start < n; start += batchSize) this.batch(data, range(start, Math.min(n, start + batchSize)), mode, sums);
+    return this.logs(sums, n);
   }
 
   /** Mean losses (the weighted total and each output's) and metrics over the data. */
@@ -312,10 +297,11 @@ export class MultiOutputTraining {
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
     const started = performance.now();
-    const { xs, ys } = this.data('evaluate', x, y);
-    if (xs[0].shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(xs[0].shape)})`);
-    const logs = this.evaluateChecked(xs, ys, batchSize, this.mode('evaluate'));
-    if (verbose) console.log(progressLine(Math.ceil(xs[0].shape[0] / batchSize), performance.now() - started, logs));
+    const data = this.data('evaluate', x, y);
+    const n = data.xs[0].shape[0];
+    if (n === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(data.xs[0].shape)})`);
+    const logs = this.evaluateChecked(data, batchSize, this.mode('evaluate'));
+    if (verbose) console.log(progressLine(Math.ceil(n / batchSize), performance.now() - started, logs));
     return logs as { loss: number } & Logs;
   }
 
@@ -339,88 +325,38 @@ export class MultiOutputTraining {
     args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] },
   ): Promise<History> {
     const { optimizer } = this.requireCompiled('fit');
-    checkOptions('fit', args, FIT_KEYS);
-    const { epochs = 1, shuffle = true } = args;
-    if (!Number.isInteger(epochs) || epochs < 0)
-      throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
-    if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-    const userCallbacks = callbackHooks(args.callbacks ?? {});
-    const callbacks = verboseArg('fit', args.verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-    const batchSize = batchSizeArg('fit', args.batchSize);
-    let { xs, ys } = this.data('fit', x, y);
-    let validation: { xs: Tensor[]; ys: Tensor[] } | undefined;
+    const settings = fitSettings(args);
+    const all = this.data('fit', x, y);
+    let given: Data | undefined;
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
         throw new ConvlensError(
           `fit: validationData must be a pair [x, y] (lists of arrays for several inputs or outputs), got ${describeValue(args.validationData)}`,
         );
       }
-      validation = this.data('fit (validationData)', args.validationData[0], args.validationData[1]);
+      given = this.data('fit (validationData)', args.validationData[0], args.validationData[1]);
     }
-    const split = args.validationSplit ?? 0;
-    if (!(typeof split === 'number' && split >= 0 && split < 1))
-      throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(split)}`);
     // As in Keras: validationData wins; otherwise the last `split` of the examples of every array, before shuffling.
-    if (split > 0 && !validation) {
-      const n = xs[0].shape[0];
-      const cut = Math.floor(n * (1 - split));
-      const part = (ts: Tensor[], from: number, to: number) => ts.map((t) => gather(t, range(from, to)));
-      validation = { xs: part(xs, cut, n), ys: part(ys, cut, n) };
-      xs = part(xs, 0, cut);
-      ys = part(ys, 0, cut);
-    }
-    if (xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
+    const split = !given && settings.validationSplit > 0 ? splitOff([...all.xs, ...all.ys], settings.validationSplit) : undefined;
+    const inputs = all.xs.length;
+    const data = split ? { xs: split.train.slice(0, inputs), ys: split.train.slice(inputs) } : all;
+    const validation = given ?? (split && { xs: split.validation.slice(0, inputs), ys: split.validation.slice(inputs) });
+    if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
     const mode = this.mode('fit');
     const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
-    const { model } = this.passes;
-    const history: History = { epoch: [], history: {} };
-    model.stopTraining = false;
-    callbacks.setModel?.(model);
-    await callbacks.onTrainBegin?.();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      await callbacks.onEpochBegin?.(epoch);
-      const order = range(0, xs[0].shape[0]);
-      if (shuffle) globalRandom().shuffle(order);
-      const sums = this.sums();
-      let seen = 0;
-      for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
-        const indices = order.subarray(start, Math.min(order.length, start + batchSize));
-        const result = this.batch(
-          xs.map((t) => gather(t, indices)),
-          ys.map((t) => gather(t, indices)),
-          true,
-          mode,
-        );
-        const where = `at epoch ${epoch + 1}, batch ${batch + 1}`;
-        if (!Number.isFinite(Math.fround(result.total))) {
-          throw new ConvlensError(
-            `fit: the loss became ${Math.fround(result.total)} ${where} (try a lower learning rate or check the data for NaN)`,
-          );
-        }
-        if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
-          throw new ConvlensError(
-            `fit: the gradients overflowed ${where}; the weights are left as they were before this batch (try a lower learning rate)`,
-          );
-        }
+    let sums = this.sums();
+    return runEpochs(this.passes.model, settings, data.xs[0].shape[0], {
+      startEpoch: () => {
+        sums = this.sums();
+      },
+      trainBatch: (indices, place) => {
+        this.batch(data, indices, mode, sums, place);
+        checkGradients(variables, place);
         optimizer.step(variables);
-        this.addBatch(sums, result, indices.length);
-        seen += indices.length;
-        await callbacks.onBatchEnd?.(batch, this.meanLogs(sums, seen));
-        await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
-        if (model.stopTraining) break;
-      }
-      const logs = this.meanLogs(sums, seen);
-      if (validation) {
-        for (const [key, value] of Object.entries(this.evaluateChecked(validation.xs, validation.ys, batchSize, mode)))
-          logs[`val_${key}`] = value;
-      }
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
-      await callbacks.onEpochEnd?.(epoch, logs);
-      if (model.stopTraining) break;
-    }
-    await callbacks.onTrainEnd?.(history);
-    return history;
+      },
+      logs: (seen) => this.logs(sums, seen),
+      validationLogs: validation ? () => this.evaluateChecked(validation, settings.batchSize, mode) : undefined,
+    });
   }
 }

@@ -37,19 +37,25 @@ export function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightD
   );
 }
 
-/** tfjs-layers' save of `model`, as the artifacts fromArtifacts reads. */
-export async function tfjsSaved(model: tfl.LayersModel): Promise<{ modelJson: Record<string, unknown>; weightData: ArrayBuffer }> {
+/** tfjs-layers' save of `model`, as the artifacts fromArtifacts reads (with its trainingConfig and optimizer state when `includeOptimizer`). */
+export async function tfjsSaved(
+  model: tfl.LayersModel,
+  { includeOptimizer = false } = {},
+): Promise<{ modelJson: Record<string, unknown>; weightData: ArrayBuffer }> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       saved = artifacts;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
+    { includeOptimizer },
   );
-  return {
-    modelJson: { modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }] },
-    weightData: saved!.weightData as ArrayBuffer,
+  const modelJson: Record<string, unknown> = {
+    modelTopology: saved!.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
   };
+  if (saved!.trainingConfig) modelJson.trainingConfig = saved!.trainingConfig;
+  return { modelJson, weightData: saved!.weightData as ArrayBuffer };
 }
 
 /**
