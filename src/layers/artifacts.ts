@@ -2,7 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
 import { ModelLayer } from './model_layer.js';
-import { nodeModules } from './node_files.js';
+import { localPath, nodeModules } from './node_files.js';
 import type { TrainingConfig } from './training_config.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
@@ -200,6 +200,7 @@ function packArtifacts(topology: Pick<ModelJson['modelTopology'], 'class_name' |
  */
 export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new ConvlensError(`save: expected a folder path, got ${describeValue(dir)}`);
+  dir = localPath('save', dir);
   // a Keras user's save('model.keras') would otherwise make a folder of that name holding TF.js files
   const file = /\.(keras|h5|hdf5|json)$/i.exec(dir);
   if (file) {

@@ -13,3 +13,24 @@ export async function nodeModules(op: string) {
     throw new ConvlensError(`${op}: needs Node.js file access; in the browser use toArtifacts() / fromArtifacts()`);
   }
 }
+
+/**
+ * The file path in `location`: a path as it is, or a TensorFlow.js `file://` URL as tfjs-node
+ * reads one (the rest is the path: `file:///tmp/model`, `file://./model`). tfjs' other storage
+ * URLs (indexeddb://, localstorage://, downloads://, http://) are refused by name: convlens reads
+ * and writes files.
+ */
+export function localPath(op: string, location: string): string {
+  if (location.startsWith('file://')) {
+    const path = location.slice('file://'.length);
+    if (path === '')
+      throw new ConvlensError(`${op}: '${location}' names no path (file:///tmp/model, or file://./model relative to the current folder)`);
+    return path;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new ConvlensError(
+      `${op}: '${location}' is a URL convlens does not read or write: give a path or a file:// URL (in the browser, toArtifacts() / fromArtifacts())`,
+    );
+  }
+  return location;
+}

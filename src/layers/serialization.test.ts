@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
@@ -169,6 +169,23 @@ describe('save and load round trip', () => {
     await model.save(dir);
     expect((await loadModel(dir)).predict(input()).data).toEqual(model.predict(input()).data);
     expect((await readdir(root)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it("tfjs' file:// URLs save and load as tfjs-node reads them (file:///abs, file://./relative); other storage URLs are named", async () => {
+    setSeed(3);
+    const model = smallConvnet();
+    const dir = freshDir();
+    await model.save(`file://${dir}`);
+    const expected = model.predict(input()).data;
+    expect((await loadModel(`file://${join(dir, 'model.json')}`)).predict(input()).data).toEqual(expected);
+    expect((await loadModel(`file://./${relative(process.cwd(), dir)}`)).predict(input()).data).toEqual(expected);
+    await expect(model.save('indexeddb://my-model')).rejects.toThrow(
+      "save: 'indexeddb://my-model' is a URL convlens does not read or write: give a path or a file:// URL (in the browser, toArtifacts() / fromArtifacts())",
+    );
+    await expect(loadModel('https://example.com/model.json')).rejects.toThrow(
+      /^loadModel: 'https:\/\/example.com\/model.json' is a URL convlens does not read/,
+    );
+    await expect(model.save('file://')).rejects.toThrow(/^save: 'file:\/\/' names no path/);
   });
 
   it('our saved model opens in TF.js (tfjs-layers) and predicts the same', async () => {

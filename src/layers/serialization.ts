@@ -21,7 +21,7 @@ import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
-import { nodeModules } from './node_files.js';
+import { localPath, nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import type { FillMode, Interpolation } from './projective_transform.js';
 import { RandomBrightness } from './random_brightness.js';
@@ -846,7 +846,7 @@ async function readModelFiles(
     throw new ConvlensError(`${op}: expected the path of model.json or of its folder, got ${describeValue(modelPath)}`);
   }
   const { fs, path } = await nodeModules(op);
-  let file = path.resolve(modelPath);
+  let file = path.resolve(localPath(op, modelPath));
   const stat = await fs.stat(file).catch(() => {
     throw new ConvlensError(`${op}: ${file} does not exist`);
   });
