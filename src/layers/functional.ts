@@ -96,6 +96,7 @@ export class Functional extends ModelLayer {
     model: this,
     inputNames: () => this.inputNames,
     outputNames: () => this.outputNames,
+    outputsNamedByLayer: () => this.outputNames.every((name) => this.sources.get(name)!.call === 0),
     layers: () => this.layers,
     finalLayers: () => this.finalLayers(),
     outputsTaken: () => this.outputNames.map((name) => this.nodes.some((node) => node.inputs.includes(name))),

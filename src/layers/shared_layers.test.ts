@@ -393,3 +393,60 @@ describe('what stays refused', () => {
     );
   });
 });
+
+describe("a shared layer's applications as outputs of a compiled model", () => {
+  /** One softmax Dense applied to two inputs, each application an output ('head' and 'head[1]'). */
+  function twoHeads(): { ours: Functional; theirs: tfl.LayersModel } {
+    const a = Input({ shape: [3], name: 'a' });
+    const b = Input({ shape: [3], name: 'b' });
+    const head = new Dense({ units: 2, activation: 'softmax', name: 'head' });
+    const ours = model({ inputs: [a, b], outputs: [head.apply(a), head.apply(b)], name: 'heads' });
+    const tA = tfl.input({ shape: [3], name: 'a' });
+    const tB = tfl.input({ shape: [3], name: 'b' });
+    const tHead = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'head' });
+    const theirs = tfl.model({ inputs: [tA, tB], outputs: [apply(tHead, tA), apply(tHead, tB)], name: 'heads' });
+    return { ours, theirs };
+  }
+
+  it('saves its compile settings by output position (tfjs names both outputs after the layer), and tfjs and ours load it compiled', async () => {
+    const rng = caseRng('shared', 9);
+    const { ours, theirs } = twoHeads();
+    sameWeights(ours, theirs, rng);
+    expect(ours.outputNames).toEqual(['head', 'head[1]']);
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.5 }),
+      loss: { head: 'categoricalCrossentropy', 'head[1]': 'categoricalCrossentropy' },
+      metrics: ['accuracy'],
+    });
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.trainingConfig).toMatchObject({
+      loss: ['categorical_crossentropy', 'categorical_crossentropy'],
+      metrics: ['accuracy'],
+    });
+    const xs = [f32(rng, [6, 3]), f32(rng, [6, 3])];
+    const ys = [oneHot(rng, 6, 2), oneHot(rng, 6, 2)];
+    const inTfjs = await tfjsLoad(modelJson, weightData);
+    expect(inTfjs.loss).toEqual(['categoricalCrossentropy', 'categoricalCrossentropy']);
+    const loaded = functionalFromArtifacts(modelJson, weightData);
+    expect(loaded.trainingConfig()).toEqual(ours.trainingConfig());
+    // tfjs' evaluate mixes up the logs of two outputs of one name; its fit's total loss does not
+    const history = await loaded.fit(xs, ys, { epochs: 2, batchSize: 3, shuffle: false });
+    const expected = await inTfjs.fit(xs.map(tfOf), ys.map(tfOf), { epochs: 2, batchSize: 3, shuffle: false, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expect(Object.keys(history.history)).toEqual(['loss', 'head_loss', 'head[1]_loss', 'head_accuracy', 'head[1]_accuracy']);
+  });
+
+  it("keeps per-output metrics and loss weights, which tfjs cannot read by position, where the converter writes Keras' settings", () => {
+    const { ours } = twoHeads();
+    ours.compile({
+      optimizer: new SGD({ learningRate: 0.5 }),
+      loss: 'categoricalCrossentropy',
+      metrics: { head: ['accuracy'] },
+      lossWeights: { 'head[1]': 0.5 },
+    });
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.trainingConfig).toBeUndefined();
+    expect(modelJson.modelTopology.training_config).toMatchObject({ metrics: [['accuracy'], []], loss_weights: [1, 0.5] });
+    expect(functionalFromArtifacts(modelJson, weightData).trainingConfig()).toEqual(ours.trainingConfig());
+  });
+});

@@ -64,33 +64,47 @@ export interface OutputSettings {
 }
 
 /**
- * The saved form of a model of several outputs' compile settings, keyed by output name as Keras
- * and tfjs-layers write them: `loss` and `metrics` objects, and Keras' `loss_weights` unless all
- * are 1. `tfjsReads` says whether tfjs-layers can compile from it: it refuses `loss_weights`, and
- * lacks losses from logits and some metrics. Undefined for an optimizer of one's own.
+ * The saved form of a model of several outputs' compile settings, as Keras and tfjs-layers write
+ * them: keyed by output name when `byName` (`loss` and `metrics` objects, and Keras' `loss_weights`
+ * unless all are 1), else in the outputs' order (an output that is a shared layer's later
+ * application has no name of its own in tfjs, which names it after the layer). `tfjsReads` says
+ * whether tfjs-layers can compile from it: it refuses `loss_weights`, lacks losses from logits and
+ * some metrics, and takes a list of metrics as every output's. Undefined for an optimizer of one's own.
  */
 export function outputsTrainingConfigOf(
   optimizer: Optimizer,
   outputs: readonly OutputSettings[],
+  byName: boolean,
 ): { config: TrainingConfig; tfjsReads: boolean } | undefined {
   const optimizerConfig = optimizerConfigOf(optimizer);
   if (!optimizerConfig) return undefined;
   let tfjsReads = true;
-  const loss: Record<string, SavedLoss> = {};
-  const metrics: Record<string, string | string[]> = {};
+  const losses: SavedLoss[] = [];
+  const metrics: string[][] = [];
   for (const out of outputs) {
     const kerasClass = out.loss[0].toUpperCase() + out.loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
-    loss[out.name] = out.fromLogits ? { class_name: kerasClass, config: { from_logits: true } } : KERAS_LOSS[out.loss];
+    losses.push(out.fromLogits ? { class_name: kerasClass, config: { from_logits: true } } : KERAS_LOSS[out.loss]);
     const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
     if (out.fromLogits || tfjsNames.includes(undefined)) tfjsReads = false;
-    const names = tfjsNames.map((name, k) => name ?? out.metrics[k].key);
-    if (names.length > 0) metrics[out.name] = names.length === 1 ? names[0] : names;
+    metrics.push(tfjsNames.map((name, k) => name ?? out.metrics[k].key));
   }
-  const config: TrainingConfig = { loss, metrics, optimizer_config: optimizerConfig };
-  if (outputs.some((out) => out.weight !== 1)) {
-    config.loss_weights = Object.fromEntries(outputs.map((out) => [out.name, out.weight]));
-    tfjsReads = false;
+  const weights = outputs.map((out) => out.weight);
+  const config: TrainingConfig = { loss: losses, metrics, optimizer_config: optimizerConfig };
+  if (byName) {
+    const keyed = <T>(values: T[]) => Object.fromEntries(outputs.map((out, i) => [out.name, values[i]]));
+    config.loss = keyed(losses);
+    config.metrics = Object.fromEntries(
+      outputs.flatMap((out, i) => (metrics[i].length === 0 ? [] : [[out.name, metrics[i].length === 1 ? metrics[i][0] : metrics[i]]])),
+    );
+    if (weights.some((w) => w !== 1)) config.loss_weights = keyed(weights);
+  } else {
+    const same = metrics.every((names) => names.join() === metrics[0].join());
+    // one list is every output's metrics, in tfjs and Keras alike; else Keras' list of lists, which tfjs lacks
+    if (same) config.metrics = metrics[0];
+    else tfjsReads = false;
+    if (weights.some((w) => w !== 1)) config.loss_weights = weights;
   }
+  if (config.loss_weights) tfjsReads = false;
   return { config, tfjsReads };
 }
 

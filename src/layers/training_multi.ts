@@ -51,6 +51,8 @@ export interface MultiModelPasses {
   readonly model: TrainingModel & { readonly name: string };
   inputNames(): readonly string[];
   outputNames(): readonly string[];
+  /** Whether each output's name is its layer's (no output is a shared layer's later application, 'name[k]'). */
+  outputsNamedByLayer(): boolean;
   layers(): readonly Layer[];
   /** The layer whose forward gives each output (its activation and logits feed that output's loss). */
   finalLayers(): Layer[];
@@ -112,7 +114,7 @@ export class MultiOutputTraining {
   trainingConfig(): { config: TrainingConfig; tfjsReads: boolean } | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, outputs } = this.compiled;
-    return outputsTrainingConfigOf(optimizer, outputs);
+    return outputsTrainingConfigOf(optimizer, outputs, this.passes.outputsNamedByLayer());
   }
 
   /** compile's `arg` for each output, in order: a list of one per output, or an object keyed by output name (`missing` for the others). */
