@@ -178,12 +178,14 @@ function count(name: string, value: unknown): void {
   }
 }
 
-/** Whether larger is better for `monitor` under `mode`; 'auto' goes by the metric's name, as Keras 3 does. */
+/** Whether larger is better for `monitor` under `mode`; 'auto' goes by the metric's name (an output's too), as Keras 3 does. */
 function direction(monitor: string, mode: unknown): boolean {
   if (mode === 'max') return true;
   if (mode === 'min') return false;
   if (mode !== 'auto') throw new ConvlensError(`earlyStopping: mode must be 'auto', 'min' or 'max', got ${describeValue(mode)}`);
-  const way = metricImproves(monitor.replace(/^val_/, ''));
+  const name = monitor.replace(/^val_/, '');
+  // a model of several outputs logs '<output>_loss' and '<output>_<metric>': the part after an underscore
+  const way = metricImproves(name) ?? [...name.matchAll(/_/g)].map((m) => metricImproves(name.slice(m.index + 1))).find(Boolean);
   if (way === undefined) {
     throw new ConvlensError(
       `earlyStopping: cannot tell whether '${monitor}' should go down or up: give mode 'min' or 'max' (or watch loss or a compiled metric)`,

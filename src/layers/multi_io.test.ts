@@ -7,6 +7,7 @@ import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
+import { EarlyStopping } from './callbacks.js';
 import { Add, Concatenate, Conv2D, Dense, Flatten, type Functional, functionalFromArtifacts, Input, model, resetNames } from './index.js';
 
 // Functional models of several inputs and outputs, against tfjs-layers' tf.model with the same weights.
@@ -265,6 +266,37 @@ describe('functional models of several inputs and outputs', () => {
       validationData: [xs.map((x) => last(x, 7, n)), { cls: last(ys[0], 7, n), reg: last(ys[1], 7, n) }],
     });
     expectClose(withData.history.val_loss, [validation.loss], 1e-6, 'validationData');
+  });
+
+  it("stops early on an output's loss or metric, which goes down or up as tfjs' earlyStopping takes it", async () => {
+    const rng = caseRng('multi_io', 12);
+    const n = 8;
+    const xs = [f32(rng, [n, 4]), f32(rng, [n, 4])];
+    const ys = [oneHot(rng, n, 3), f32(rng, [n, 2])];
+    // the training logs: tfjs' validation logs of several outputs are off by one (see evaluate above)
+    for (const monitor of ['reg_loss', 'cls_accuracy']) {
+      resetNames();
+      const { ours, theirs } = twoHeads();
+      sameWeights(ours, theirs, rng);
+      const loss = ['categoricalCrossentropy', 'meanSquaredError'];
+      ours.compile({ optimizer: new SGD({ learningRate: 2 }), loss, metrics: { cls: 'accuracy' } });
+      theirs.compile({ optimizer: tf.train.sgd(2), loss, metrics: { cls: 'accuracy' } });
+      const history = await ours.fit(xs, ys, {
+        epochs: 10,
+        batchSize: 4,
+        shuffle: false,
+        callbacks: [new EarlyStopping({ monitor, patience: 1 })],
+      });
+      const expected = await theirs.fit(xs.map(tfOf), ys.map(tfOf), {
+        epochs: 10,
+        batchSize: 4,
+        shuffle: false,
+        verbose: 0,
+        callbacks: [tfl.callbacks.earlyStopping({ monitor: monitor.replace('accuracy', 'acc'), patience: 1 })],
+      });
+      expectClose(history.history[monitor], expected.history[monitor.replace('accuracy', 'acc')] as number[], 1e-4, monitor);
+      expect(history.epoch.length, monitor).toBeLessThan(10);
+    }
   });
 
   it('saves as tfjs-layers writes a multi-input, multi-output model, and reads what tfjs saves', async () => {
