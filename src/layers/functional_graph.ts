@@ -235,6 +235,7 @@ const isTensor = (v: unknown) => (v as { class_name?: unknown } | null)?.class_n
 function tensorRef(value: unknown): TensorRef | undefined {
   if (!Array.isArray(value) || typeof value[0] !== 'string') return undefined;
   const [layer, node = 0, tensor = 0] = value;
-  if (!Number.isInteger(node) || !Number.isInteger(tensor)) return undefined;
+  // indices count from 0: a negative one would read as a layer output that no call gives
+  if (!Number.isInteger(node) || !Number.isInteger(tensor) || node < 0 || tensor < 0) return undefined;
   return { layer, node, tensor };
 }

@@ -392,6 +392,25 @@ describe('what stays refused', () => {
       "Functional 'loop': layers 'd', 'd[1]' take each other's outputs (a cycle)",
     );
   });
+
+  it('a saved call index the layer does not have, naming the layer that takes it', () => {
+    const { ours } = siamese();
+    const { modelJson, weightData } = ours.toArtifacts();
+    const withCall = (node: number) => {
+      const json = structuredClone(modelJson);
+      const layers = json.modelTopology.config.layers as unknown as { name: string; inbound_nodes: unknown[][][] }[];
+      layers.find((l) => l.name === 'trunk_dense')!.inbound_nodes[1][0][1] = node;
+      return json;
+    };
+    expectConvlensError(
+      () => functionalFromArtifacts(withCall(2), weightData),
+      "functionalFromArtifacts: layer 'trunk_dense' takes the output of call 2 (counting from 0) of 'trunk_flat', which is called 2 times",
+    );
+    expectConvlensError(
+      () => functionalFromArtifacts(withCall(-1), weightData),
+      'functionalFromArtifacts: layer \'trunk_dense\' has an input ["trunk_flat", -1, 0, {}] that is not [layer, node, tensor, kwargs]',
+    );
+  });
 });
 
 describe("a shared layer's applications as outputs of a compiled model", () => {
