@@ -44,7 +44,7 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
   const maps = chosen.output;
   const channels = maps.shape[3];
   if (options.offset >= channels) {
-    throw new UsageError(`--offset ${options.offset}: layer '${chosen.path}' has ${channels} feature maps (0 to ${channels - 1})`);
+    throw new UsageError(`--offset ${options.offset}: layer '${label(chosen)}' has ${channels} feature maps (0 to ${channels - 1})`);
   }
   const stats = Array.from({ length: channels }, (_, c) => channelStats(maps, c));
   if (options.json) {
@@ -52,7 +52,7 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
       model: model.name,
       image: imagePath,
       input: input.note,
-      layer: chosen.path,
+      layer: label(chosen),
       className: chosen.layer.className,
       shape: maps.shape.slice(1),
       // non-finite values written as extract writes them ("NaN", "Infinity"): JSON has no number for them
@@ -63,7 +63,7 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
     printSummary(model, outputs, chosen, input.note, stats, options, print);
   }
   if (options.out) {
-    const figure = showFeatureMaps(model, input.batch, chosen.path, {
+    const figure = showFeatureMaps(model, input.batch, label(chosen), {
       rows: options.rows ?? null,
       cols: options.cols,
       offset: options.offset,
@@ -83,16 +83,20 @@ function listed(names: readonly string[]): string {
   return `${names.slice(0, LISTED_LAYERS).join(', ')}${more}`;
 }
 
+/** A layer output's name for --layer: its path, and `[k]` for application k > 0 of a shared layer ('conv[1]'). */
+const label = (o: LayerOutput) => (o.call ? `${o.path}[${o.call}]` : o.path);
+
 /** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 /**
  * The layer named (or numbered) by --layer, or the first convolution (the first layer with feature
- * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d'.
+ * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d', and
+ * a later application of a shared layer by its index, 'conv[1]'.
  */
 function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
-  const names = listed(withMaps.map((o) => o.path));
+  const names = listed(withMaps.map(label));
   if (wanted === undefined) {
     if (withMaps.length === 0)
       throw new ConvlensError(
@@ -100,6 +104,8 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
       );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
+  const application = outputs.find((o) => o.call && label(o) === wanted);
+  if (application) return application;
   let layer: Layer;
   try {
     layer = model.getLayer(/^\d+$/.test(wanted) ? Number(wanted) : wanted);
@@ -109,7 +115,7 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
   const found = outputs.find((o) => o.layer === layer)!;
   if (found.output.rank !== 4) {
     throw new UsageError(
-      `--layer ${wanted}: layer '${found.path}' outputs shape [${found.output.shape.slice(1).join(', ')}], not feature maps; these do: ${names || 'none'}`,
+      `--layer ${wanted}: layer '${label(found)}' outputs shape [${found.output.shape.slice(1).join(', ')}], not feature maps; these do: ${names || 'none'}`,
     );
   }
   return found;
@@ -133,13 +139,14 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
 /** How the summary counts the layers: the model's own, and those inside its nested models. */
 function layerCount(model: ImageModel, outputs: readonly LayerOutput[]): string {
   const own = model.layers.length;
-  const nested = outputs.length - own;
+  // a shared layer's applications are one layer
+  const nested = new Set(outputs.map((o) => o.path)).size - own;
   return `${own} ${own === 1 ? 'layer' : 'layers'}${nested > 0 ? `, ${nested} more in nested models` : ''}`;
 }
 
 /** The other layers --layer may pick (the summary's hint when it took the default). */
 function otherLayersHint(outputs: readonly LayerOutput[], chosen: LayerOutput): string {
-  const others = outputs.filter((o) => o !== chosen && o.output.rank === 4).map((o) => o.path);
+  const others = outputs.filter((o) => o !== chosen && o.output.rank === 4).map(label);
   return others.length === 0 ? '' : `Other layers with feature maps (--layer NAME): ${listed(others)}\n`;
 }
 
@@ -156,7 +163,7 @@ function printSummary(
   const dead = stats.filter((s) => s.max === 0 && s.min === 0).length;
   const lines = [
     `model ${model.name} (${layerCount(model, outputs)}); image ${inputNote}`,
-    `layer ${chosen.path} (${chosen.layer.className}): ${c} feature maps of ${h}×${w}${dead ? `, ${dead} all zero` : ''}`,
+    `layer ${label(chosen)} (${chosen.layer.className}): ${c} feature maps of ${h}×${w}${dead ? `, ${dead} all zero` : ''}`,
   ];
   const shown = stats.slice(options.offset, options.offset + 8);
   for (const s of shown)

@@ -56,11 +56,20 @@ function featureMaps(
     throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential or layers.Functional (or a list of kernels)');
   }
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
+  // 'name[k]': application k (from 0) of a layer a functional model applies several times (a shared layer)
+  const application = typeof layerName === 'string' ? /^(.+)\[([1-9]\d*)\]$/.exec(layerName) : null;
   // by name, path in a nested model ('base/conv2d') or index, as getLayer takes it (and names the layers in its error if there is no such one)
-  const layer = model.getLayer(layerName);
-  // a nested layer's output with the outer model's layers in front, as the model computes it
-  const found = model.layerOutputs(x, { expandNested: true }).find((o) => o.layer === layer)!;
-  const name = found.path ?? layer.name;
+  const layer = model.getLayer(application ? application[1] : layerName!);
+  // a nested layer's output with the outer model's layers in front, as the model computes it; a shared layer's in order
+  const applications = model.layerOutputs(x, { expandNested: true }).filter((o) => o.layer === layer);
+  const call = application ? Number(application[2]) : 0;
+  if (call >= applications.length) {
+    throw new ConvlensError(
+      `showFeatureMaps: layer '${application![1]}' is applied ${applications.length} time${applications.length === 1 ? '' : 's'}, so has no application ${call} (counting from 0)`,
+    );
+  }
+  const found = applications[call];
+  const name = call > 0 ? layerName : (found.path ?? layer.name);
   if (found.output.rank !== 4) {
     throw new ConvlensError(
       `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
@@ -72,7 +81,8 @@ function featureMaps(
 /**
  * The lesson's `show_feature_maps`: one layer's feature maps for an image, `rows × cols` of them
  * from channel `offset`, in a grid. `model` is a `layers.Sequential` or `layers.Functional` (`layerName` a
- * layer's name or index, or the path of a layer inside a nested model, 'base/conv2d'), or a list of kernels.
+ * layer's name or index, the path of a layer inside a nested model, 'base/conv2d', or 'name[k]' for
+ * application k of a shared layer), or a list of kernels.
  */
 export function showFeatureMaps(
   model: FeatureModel | TensorInput[],

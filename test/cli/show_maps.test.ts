@@ -53,10 +53,10 @@ async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {
   return built;
 }
 
-/** The sample photo as a tfjs batch of one, decoded and resized as TensorFlow would (0..1 pixels, times `scale`). */
-function cameraBatch(scale = 1): tf.Tensor {
+/** The sample photo as a tfjs batch of one, decoded and resized to `size`×`size` as TensorFlow would (0..1 pixels, times `scale`). */
+function cameraBatch(scale = 1, size = 32): tf.Tensor {
   let img: Tensor = image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32');
-  img = image.resize(img, [32, 32]);
+  img = image.resize(img, [size, size]);
   const x = expandDims(img, 0);
   return tf.mul(tf.tensor(Array.from(x.data), x.shape), scale);
 }
@@ -387,6 +387,35 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
       expect(offset.code).toBe(2);
       expect(offset.stderr).toContain("--offset 4: layer 'base/conv2d' has 4 feature maps (0 to 3)");
     });
+  });
+
+  it("a shared conv (applied twice): counted once, each application offered and shown by name[k], its maps tfjs'", async () => {
+    const folder = join(dir, 'shared');
+    const input = tfl.input({ shape: [16, 16, 1], name: 'pixels' });
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
+    const twice = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'twice' });
+    const first = apply(tfl.layers.conv2d({ filters: 3, kernelSize: 3, name: 'first' }), input);
+    const second = apply(twice, apply(twice, first));
+    const output = apply(tfl.layers.dense({ units: 2, name: 'out' }), apply(tfl.layers.globalAveragePooling2d({ name: 'gap' }), second));
+    const built = tfl.model({ inputs: input, outputs: output, name: 'shared_conv' });
+    await saveTfjs(built, folder);
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('model shared_conv (4 layers); image 512×512×1');
+    expect(run.stderr).toContain('Other layers with feature maps (--layer NAME): twice, twice[1]\n');
+    const shown = convlens(['show-maps', folder, camera, '--layer', 'twice[1]', '--json', '--out', join(dir, 'twice.svg')]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const report = json(shown.stdout);
+    expect(report.layer).toBe('twice[1]');
+    const x = cameraBatch(1, 16);
+    const expected = (tfl.model({ inputs: input, outputs: second }).predict(x) as tf.Tensor).dataSync() as Float32Array;
+    const stats = statsOf(expected, 3);
+    for (const [c, channel] of report.channels.entries())
+      expectClose([channel.min, channel.max, channel.mean], stats[c], 1e-4, `channel ${c}`);
+    expect(readFileSync(join(dir, 'twice.svg'), 'utf8')).toContain('layer twice[1] (Conv2D)');
+    const missing = convlens(['show-maps', folder, camera, '--layer', 'twice[2]']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no layer named "twice[2]"');
   });
 
   it('a model without feature maps at any depth says so', async () => {
