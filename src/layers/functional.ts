@@ -476,8 +476,7 @@ export class Functional extends ModelLayer {
     return this.runOne(x, training);
   }
 
-  /** Its config as a layer of another model, as tfjs-layers writes a nested functional model. */
-  /** As a layer of another model: its config, with Keras' `trainable: false` when frozen (so it loads frozen). */
+  /** Its config as a layer of another model, as tfjs-layers writes a nested functional model, with Keras' `trainable: false` when frozen (so it loads frozen). */
   getConfig(): Record<string, unknown> {
     return { ...graphConfig(this.savable()), ...(this.trainable ? {} : { trainable: false }) };
   }

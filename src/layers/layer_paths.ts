@@ -64,7 +64,7 @@ export interface LayerOutput {
   layer: Layer;
   path: string;
   output: Tensor<'float32'>;
-  /** Which application of a layer a functional model applies several times (a shared layer), from 0. */
+  /** In a functional model, which application of the layer it is, from 0 (a shared layer has several); a Sequential's have none. */
   call?: number;
 }
 
