@@ -295,6 +295,14 @@ export class Functional extends ModelLayer {
     return this.nodeOf(this.outputNames[this.one('output')]).runner.outputShape;
   }
 
+  override set inputShape(_shape: number[] | undefined) {
+    this.refuseShapeSet('inputShape');
+  }
+
+  override set outputShape(_shape: number[] | undefined) {
+    this.refuseShapeSet('outputShape');
+  }
+
   /** Each input's example shape, in order (tfjs' `model.inputs.map(i => i.shape)`, without the batch axis). */
   get inputShapes(): number[][] {
     return this.inputs.map((shape) => [...shape]);

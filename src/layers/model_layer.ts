@@ -21,6 +21,12 @@ export abstract class ModelLayer extends Layer {
     super(className, defaultName, name === undefined ? {} : { name: name as string }, checkModelName);
   }
 
+  /** Throws: a model's shapes come from its layers (Keras' `input_shape` and `output_shape` are read-only too). */
+  protected refuseShapeSet(property: 'inputShape' | 'outputShape'): never {
+    const hint = property === 'inputShape' ? ': give inputShape to its first layer, or start it from layers.Input({ shape })' : '';
+    throw new ConvlensError(`${this.className} '${this.name}': ${property} is read-only (a model's shapes come from its layers)${hint}`);
+  }
+
   /** The model's own layers (a model among them counts as one). */
   abstract get layers(): readonly Layer[];
 

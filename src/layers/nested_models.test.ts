@@ -583,6 +583,19 @@ describe('nesting refused, naming the models', () => {
     );
   });
 
+  it("a model's inputShape and outputShape are read-only, as Keras' input_shape (setting one was a TypeError, or ignored)", () => {
+    const net = new Sequential([new Dense({ units: 2, inputShape: [4], name: 'd' })], { name: 'net' });
+    expectConvlensError(() => {
+      (net as { inputShape: number[] | undefined }).inputShape = [5];
+    }, "Sequential 'net': inputShape is read-only (a model's shapes come from its layers): give inputShape to its first layer, or start it from layers.Input({ shape })");
+    const input = Input({ shape: [4], name: 'x' });
+    const graph = model({ inputs: input, outputs: new Dense({ units: 2, name: 'e' }).apply(input), name: 'graph' });
+    expectConvlensError(() => {
+      (graph as { outputShape: number[] | undefined }).outputShape = [3];
+    }, "Functional 'graph': outputShape is read-only (a model's shapes come from its layers)");
+    expect([net.inputShape, graph.outputShape]).toEqual([[4], [2]]);
+  });
+
   it('an inner model given inputs of another shape', () => {
     const inner = new Sequential([new Dense({ units: 2, inputShape: [4], name: 'd' })], { name: 'inner' });
     expectConvlensError(

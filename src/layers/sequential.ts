@@ -77,6 +77,14 @@ export class Sequential extends ModelLayer {
     return this.layerList[this.layerList.length - 1]?.outputShape;
   }
 
+  override set inputShape(_shape: number[] | undefined) {
+    this.refuseShapeSet('inputShape');
+  }
+
+  override set outputShape(_shape: number[] | undefined) {
+    this.refuseShapeSet('outputShape');
+  }
+
   override finalLayer(): Layer {
     const last = this.layerList[this.layerList.length - 1];
     if (!last) throw new ConvlensError(`Sequential '${this.name}': the model has no layers`);
