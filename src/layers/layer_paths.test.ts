@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { f32, tfOf } from '../../test/helpers/layers.js';
+import { f32, randomizeWeights, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
 import {
@@ -12,7 +12,6 @@ import {
   Dense,
   GlobalAveragePooling2D,
   Input,
-  type Layer,
   type LayerOutputsOptions,
   MaxPool2D,
   model,
@@ -27,13 +26,6 @@ beforeEach(() => resetNames());
 
 const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
 const SHAPE = [12, 12, 3];
-
-/** Random weights for `layer` (moving variances positive), so that inference-mode batch normalization shows. */
-function randomize(layer: Layer, rng: Rng): void {
-  layer.setWeights(
-    layer.weights.map((w) => f32(rng, w.shape, ...((w.name.includes('moving_variance') ? [0.5, 1.5] : [-1, 1]) as [number, number]))),
-  );
-}
 
 /** tfjs' `keras.Model(inner.inputs, inner.get_layer(name).output)`: a nested model's layer as an output of that model. */
 const upTo = (inner: tfl.LayersModel, name: string) =>
@@ -72,7 +64,7 @@ function tutorialNet(rng: Rng): Sequential {
     ],
     { name: 'net' },
   );
-  randomize(net, rng);
+  randomizeWeights(net, rng);
   return net;
 }
 
@@ -167,7 +159,7 @@ describe('layers inside nested models, by path', () => {
     const inputs = Input({ shape: SHAPE, name: 'image' });
     const features = base.apply(new Rescaling(1 / 127.5, { offset: -1, name: 'scale' }).apply(inputs));
     const ours = model({ inputs, outputs: new GlobalAveragePooling2D({ name: 'gap' }).apply(features), name: 'net' });
-    randomize(ours, rng);
+    randomizeWeights(ours, rng);
 
     const tBaseInput = tfl.input({ shape: SHAPE });
     const tA = apply(tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv_a' }), tBaseInput);

@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { alternatingLabels, expectSameSgdFit, f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
+import { alternatingLabels, expectSameSgdFit, f32, randomizeWeights, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { setSeed } from '../tensor/random.js';
@@ -39,13 +39,6 @@ beforeEach(() => resetNames());
 const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
 type Model = Sequential | Functional;
 
-/** Random values for every weight of `model` (moving variances positive), so that inference-mode batch normalisation shows. */
-function randomize(model: Model, rng: Rng): void {
-  model.setWeights(
-    model.weights.map((w) => f32(rng, w.shape, ...((w.name.includes('moving_variance') ? [0.5, 1.5] : [-1, 1]) as [number, number]))),
-  );
-}
-
 /** tfjs' weights of `theirs` in our model's order, matched by name (tfjs lists every trainable weight before the others). */
 const theirWeightsLike = (ours: Model, theirs: tfl.LayersModel) => () =>
   ours.weights.map((w) => theirs.weights.find((t) => t.originalName === w.name)!.read());
@@ -76,7 +69,7 @@ describe('a Sequential nested in a Sequential', () => {
     const outer = new Sequential([inner, new Flatten({ name: 'flat' }), new Dense({ units: 3, activation: 'softmax', name: 'classes' })], {
       name: 'outer',
     });
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     expect(outer.layers.map((l) => l.name)).toEqual(['features', 'flat', 'classes']);
     expect(outer.layers[0]).toBe(inner);
     expect(outer.outputShape).toEqual([3]);
@@ -123,7 +116,7 @@ describe('a Sequential nested in a Sequential', () => {
       { name: 'inner' },
     );
     const outer = new Sequential([inner, new Flatten({ name: 'flat' }), new Dense({ units: 2, activation: 'softmax', name: 'head' })]);
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     const { modelJson, weightData } = outer.toArtifacts();
     const theirs = await tfjsLoad(modelJson, weightData);
     await expectSameSgdFit(outer, theirs, f32(rng, [6, 5, 5, 1]), alternatingLabels(6), {
@@ -145,7 +138,7 @@ describe('a Sequential nested in a Sequential', () => {
       },
     );
     const outer = new Sequential([new Flatten({ inputShape: [3, 3, 1], name: 'flat' }), head]);
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     const { modelJson, weightData } = outer.toArtifacts();
     const theirs = await tfjsLoad(modelJson, weightData);
     await expectSameSgdFit(outer, theirs, f32(rng, [8, 3, 3, 1]), alternatingLabels(8), { batchSize: 4 });
@@ -162,7 +155,7 @@ describe('a Sequential nested in a Sequential', () => {
       { name: 'base' },
     );
     const outer = new Sequential([base, new Flatten({ name: 'flat' }), new Dense({ units: 2, activation: 'softmax', name: 'head' })]);
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     base.trainable = false;
     expect(base.layers.map((l) => l.trainable)).toEqual([false, false]);
     expect(outer.trainableWeights.map((w) => w.name)).toEqual(['head/kernel', 'head/bias']);
@@ -205,7 +198,7 @@ describe('a Sequential nested in a Sequential', () => {
     const innermost = new Sequential([new Dense({ units: 4, activation: 'tanh', inputShape: [3], name: 'd1' })], { name: 'innermost' });
     const middle = new Sequential([innermost, new Dense({ units: 5, name: 'd2' })], { name: 'middle' });
     const outer = new Sequential([middle, new Dense({ units: 2, name: 'd3' })], { name: 'outer' });
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     const x = f32(rng, [3, 3]);
     await expectTfjsPredictsTheSame(outer, x);
     const back = fromArtifacts(outer.toArtifacts());
@@ -229,7 +222,7 @@ describe('a model applied in the functional API', () => {
     x = new GlobalAveragePooling2D({ name: 'pool' }).apply(x);
     const outputs = new Dense({ units: 3, activation: 'softmax', name: 'classes' }).apply(x);
     const net = model({ inputs, outputs, name: 'net' });
-    randomize(net, rng);
+    randomizeWeights(net, rng);
     expect(net.layers.map((l) => l.name)).toEqual(['augmentation', 'rescale', 'features', 'pool', 'classes']);
     expect(augmentation.outputShape).toEqual([8, 8, 3]);
     expect(net.getWeights().length).toBe(8);
@@ -263,7 +256,7 @@ describe('a model applied in the functional API', () => {
       outputs: new Dense({ units: 2, activation: 'softmax', name: 'out' }).apply(block.apply(input)),
       name: 'net',
     });
-    randomize(net, rng);
+    randomizeWeights(net, rng);
     const saved = net.toArtifacts().modelJson.modelTopology.config.layers as unknown as {
       name: string;
       class_name: string;
@@ -284,7 +277,7 @@ describe('a model applied in the functional API', () => {
       name: 'classifier',
     });
     const outer = new Sequential([new Dense({ units: 3, activation: 'relu', inputShape: [4], name: 'first' }), classifier]);
-    randomize(outer, rng);
+    randomizeWeights(outer, rng);
     expect(outer.toArtifacts().modelJson.modelTopology.config.layers[1].class_name).toBe('Model');
     const x2 = f32(rng, [6, 4]);
     const theirs2 = await expectTfjsPredictsTheSame(outer, x2);
@@ -358,7 +351,7 @@ describe('models nested on disk', () => {
       [sequential, loadModel],
       [functional, loadFunctional],
     ] as const) {
-      randomize(ours, rng);
+      randomizeWeights(ours, rng);
       const path = join(dir, ours.name);
       await ours.save(path);
       const back = await load(path);
@@ -437,7 +430,7 @@ describe("Keras 3's configs of nested models", () => {
       new GlobalAveragePooling2D({ name: 'pool' }),
       new Dense({ units: 2, activation: 'softmax', name: 'dense' }),
     ]);
-    randomize(plain, rng);
+    randomizeWeights(plain, rng);
     return plain;
   }
 

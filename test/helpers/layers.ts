@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import type { ModelJson } from '../../src/layers/artifacts.js';
 import type { Functional } from '../../src/layers/functional.js';
+import type { Layer } from '../../src/layers/layer.js';
 import type { Sequential } from '../../src/layers/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { SGD } from '../../src/train/optimizers.js';
@@ -23,6 +24,13 @@ export const f32 = (rng: Rng, shape: number[], lo = -1, hi = 1) =>
     shape,
     'float32',
   );
+
+/** Random values for every weight of `layer` (a model too; moving variances positive), so that inference-mode batch normalization shows. */
+export function randomizeWeights(layer: Layer, rng: Rng): void {
+  layer.setWeights(
+    layer.weights.map((w) => f32(rng, w.shape, ...((w.name.includes('moving_variance') ? [0.5, 1.5] : [-1, 1]) as [number, number]))),
+  );
+}
 
 /** tfjs-layers' own loader, reading artifacts from memory (compiled from their trainingConfig, if any). */
 export function tfjsLoad(modelJson: ModelJson | Record<string, unknown>, weightData: ArrayBuffer): Promise<tfl.LayersModel> {
