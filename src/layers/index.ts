@@ -67,6 +67,13 @@ export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from 
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
+export type {
+  BatchDataset,
+  DataBatch,
+  DatasetEvaluateOptions,
+  DatasetFitArgs,
+  EvaluateOptions,
+} from './training_loop.js';
 export type { MultiCompileArgs, MultiInputs, MultiLabels } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

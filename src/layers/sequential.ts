@@ -9,7 +9,18 @@ import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
-import { type CompileArgs, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
+import {
+  type BatchDataset,
+  type CompileArgs,
+  type DatasetEvaluateOptions,
+  type DatasetFitArgs,
+  datasetCallOptions,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type FitArgs,
+  isDataset,
+  ModelTraining,
+} from './training_loop.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
@@ -222,17 +233,41 @@ export class Sequential extends ModelLayer {
     return this.training.trainingConfig();
   }
 
-  /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
-  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    return this.training.fit(x, y, args);
+  /**
+   * Trains the model with mini-batch gradient descent; resolves to the per-epoch history. Given a
+   * dataset instead of arrays, as Keras' `fit(dataset)`, trains on its batches (fitDataset).
+   */
+  fit(x: Tensor, y: Tensor, args?: FitArgs): Promise<History>;
+  fit(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History>;
+  async fit(x: Tensor | BatchDataset, y?: Tensor | DatasetFitArgs, args?: FitArgs): Promise<History> {
+    if (isDataset(x)) return this.fitDataset(x, datasetCallOptions('fit', y, args));
+    return this.training.fit(x, y as Tensor, args);
+  }
+
+  /** tfjs' fitDataset: trains on a dataset's batches (an ImageBatchDataset, or any async iterable of `{ x, y }`), one iteration per epoch. */
+  fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
+    return this.training.fitDataset(dataset, args);
   }
 
   /**
    * Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples
-   * at a time, and compile's other metrics by their keys.
+   * at a time, and compile's other metrics by their keys. Given a dataset, over one iteration of
+   * it (evaluateDataset), resolving to the same.
    */
-  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
-    return this.training.evaluate(x, y, options);
+  evaluate(x: Tensor, y: Tensor, options?: EvaluateOptions): EvaluateResult;
+  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult>;
+  evaluate(
+    x: Tensor | BatchDataset,
+    y?: Tensor | DatasetEvaluateOptions,
+    options?: EvaluateOptions,
+  ): EvaluateResult | Promise<EvaluateResult> {
+    if (isDataset(x)) return this.evaluateDataset(x, datasetCallOptions('evaluate', y, options));
+    return this.training.evaluate(x, y as Tensor, options);
+  }
+
+  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset. */
+  evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult> {
+    return this.training.evaluateDataset(dataset, options);
   }
 
   /**

@@ -27,6 +27,18 @@ export interface CompileArgs {
   metrics?: string | string[];
 }
 
+/** evaluate's options for arrays. */
+export interface EvaluateOptions {
+  /** Keras' default is 32. */
+  batchSize?: number;
+  verbose?: 0 | 1 | 2;
+}
+
+/** evaluate's options for a dataset (whose batches are its own). */
+export interface DatasetEvaluateOptions {
+  verbose?: 0 | 1 | 2;
+}
+
 /** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
 export type EvaluateResult = { loss: number; accuracy: number } & Logs;
 
@@ -154,32 +166,99 @@ export function nextTask(): Promise<void> {
   });
 }
 
-/** fit's options checked: what every model kind's epochs run with. */
-export interface FitSettings {
+/** What runEpochs needs of fit's options, for arrays or a dataset. */
+export interface EpochSettings {
   epochs: number;
-  shuffle: boolean;
-  batchSize: number;
   /** fit's callbacks, with the epoch logger first when `verbose`. */
   callbacks: Callbacks;
+}
+
+/** fit's options checked: what every model kind's epochs run with. */
+export interface FitSettings extends EpochSettings {
+  shuffle: boolean;
+  batchSize: number;
   /** The fraction of the examples held out for validation, from the end (0 for none). */
   validationSplit: number;
+}
+
+/** Checks fit's epochs, callbacks and verbose. */
+function epochSettings(args: FitArgs | DatasetFitArgs): EpochSettings {
+  const { epochs = 1, callbacks: given = {}, verbose } = args;
+  if (!Number.isInteger(epochs) || epochs < 0) {
+    throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
+  }
+  const userCallbacks = callbackHooks(given);
+  const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
+  return { epochs, callbacks };
 }
 
 /** Checks fit's options (but validationData, which each model kind reads its own way). */
 export function fitSettings(args: unknown): FitSettings {
   checkOptions('fit', args, FIT_KEYS);
-  const { epochs = 1, shuffle = true, validationSplit = 0, callbacks: given = {}, verbose, batchSize: size } = args as FitArgs;
-  if (!Number.isInteger(epochs) || epochs < 0) {
-    throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
-  }
+  const { shuffle = true, validationSplit = 0, batchSize: size } = args as FitArgs;
   if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-  const userCallbacks = callbackHooks(given);
-  const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
+  const { epochs, callbacks } = epochSettings(args as FitArgs);
   const batchSize = batchSizeArg('fit', size);
   if (!(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
     throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
   }
   return { epochs, shuffle, batchSize, callbacks, validationSplit };
+}
+
+/** fit's options for a dataset: the batches, their order and the validation data are the datasets'. */
+export interface DatasetFitArgs {
+  epochs?: number;
+  /** A dataset evaluated at each epoch's end (its `val_` logs). */
+  validationData?: BatchDataset;
+  callbacks?: Callbacks | Callbacks[];
+  verbose?: 0 | 1 | 2;
+}
+
+/** What fit and evaluate take instead of arrays: an async iterable of `{ x, y }` batches, each iteration an epoch. */
+export type BatchDataset = AsyncIterable<DataBatch>;
+
+/** One batch of a dataset: the inputs and their labels. */
+export interface DataBatch {
+  x: Tensor;
+  /** Required to train or evaluate (a dataset without labels has none). */
+  y?: Tensor;
+}
+
+/** Whether `data` is a dataset (async iterable) rather than arrays. */
+export function isDataset(data: unknown): data is BatchDataset {
+  return typeof data === 'object' && data !== null && typeof (data as BatchDataset)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * fit(dataset, options) and evaluate(dataset, options) called as with arrays: `second` is the
+ * options, and nothing follows (a dataset's batches carry their labels).
+ */
+export function datasetCallOptions<T>(op: 'fit' | 'evaluate', second: unknown, third: unknown): T | undefined {
+  if (second instanceof Tensor || third !== undefined) {
+    throw new ConvlensError(`${op}: with a dataset, call ${op}(dataset, options): its batches carry the labels`);
+  }
+  return second as T | undefined;
+}
+
+/** Array fit's options that a dataset decides itself, each with where it is set instead. */
+const DATASET_DECIDES: Record<string, string> = {
+  batchSize: "the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
+  shuffle: 'the dataset shuffles itself (imageDatasetFromDirectory reshuffles each epoch with its seed)',
+  validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
+};
+
+/** Checks fit's options for a dataset. */
+function datasetFitSettings(args: unknown): EpochSettings & { validation: BatchDataset | undefined } {
+  const refused = typeof args === 'object' && args !== null ? Object.keys(args).find((key) => key in DATASET_DECIDES) : undefined;
+  if (refused) throw new ConvlensError(`fit: ${refused} is not an option when training on a dataset: ${DATASET_DECIDES[refused]}`);
+  checkOptions('fit', args, ['epochs', 'validationData', 'callbacks', 'verbose']);
+  const { validationData } = args as DatasetFitArgs;
+  if (validationData !== undefined && !isDataset(validationData)) {
+    throw new ConvlensError(
+      `fit: with a dataset, validationData must be a dataset too (async iterable of { x, y } batches), got ${describeValue(validationData)}`,
+    );
+  }
+  return { ...epochSettings(args as DatasetFitArgs), validation: validationData };
 }
 
 /**
@@ -192,16 +271,28 @@ export function splitOff(arrays: readonly Tensor[], split: number): { train: Ten
   return { train: arrays.map((t) => gather(t, range(0, cut))), validation: arrays.map((t) => gather(t, range(cut, n))) };
 }
 
-/** A model kind's part of fit's epochs: one batch's training, and the logs. */
-export interface EpochSteps {
+/** A model kind's part of fit's epochs: the batches, one batch's training, and the logs. */
+export interface EpochSteps<Batch> {
+  /** The epoch's batches, asked for after onEpochBegin. */
+  batches(): Iterable<Batch> | AsyncIterable<Batch>;
   /** The epoch starts: its sums are cleared. */
   startEpoch(): void;
-  /** Trains on the examples `indices` (the weights updated) and adds the batch to the epoch's sums; `place` is for its errors. */
-  trainBatch(indices: Int32Array, place: BatchPlace): void;
+  /**
+   * Trains on one batch (the weights updated) and adds it to the epoch's sums; returns its number
+   * of examples. `place` is for its errors.
+   */
+  trainBatch(batch: Batch, place: BatchPlace): number;
   /** The epoch's logs so far, over `seen` examples. */
   logs(seen: number): Logs;
   /** The validation data's logs (keys without `val_`), when there is validation data. */
-  validationLogs?(): Logs;
+  validationLogs?(): Logs | Promise<Logs>;
+}
+
+/** The batches of an epoch over arrays of `examples` examples: indices, shuffled by the global generator when `shuffle`. */
+export function* indexBatches(examples: number, { shuffle, batchSize }: FitSettings): Generator<Int32Array> {
+  const order = range(0, examples);
+  if (shuffle) globalRandom().shuffle(order);
+  for (let start = 0; start < order.length; start += batchSize) yield order.subarray(start, Math.min(order.length, start + batchSize));
 }
 
 /** Where a batch is in fit, for its errors: epoch and batch from 0. */
@@ -210,7 +301,8 @@ export interface BatchPlace {
   batch: number;
 }
 
-const placeText = ({ epoch, batch }: BatchPlace) => `at epoch ${epoch + 1}, batch ${batch + 1}`;
+const placeName = ({ epoch, batch }: BatchPlace) => `epoch ${epoch + 1}, batch ${batch + 1}`;
+const placeText = (place: BatchPlace) => `at ${placeName(place)}`;
 
 /** Throws if a batch's loss diverged: a float32 loss, as TensorFlow's (one beyond 3.4e38 has already diverged). */
 export function checkLoss(loss: number, place: BatchPlace): void {
@@ -231,31 +323,32 @@ export function checkGradients(variables: readonly { grad: ArrayLike<number> }[]
 }
 
 /**
- * fit's epochs over `examples` examples, as Keras runs them for every model kind: shuffled
- * batches, callbacks, `stopTraining`, validation at each epoch's end, and the history.
+ * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: the batches
+ * `steps` gives, callbacks, `stopTraining`, validation at each epoch's end, and the history.
  */
-export async function runEpochs(model: TrainingModel, settings: FitSettings, examples: number, steps: EpochSteps): Promise<History> {
-  const { epochs, shuffle, batchSize, callbacks } = settings;
+export async function runEpochs<Batch>(model: TrainingModel, settings: EpochSettings, steps: EpochSteps<Batch>): Promise<History> {
+  const { epochs, callbacks } = settings;
   const history: History = { epoch: [], history: {} };
   model.stopTraining = false;
   callbacks.setModel?.(model);
   await callbacks.onTrainBegin?.();
   for (let epoch = 0; epoch < epochs; epoch++) {
     await callbacks.onEpochBegin?.(epoch);
-    const order = range(0, examples);
-    if (shuffle) globalRandom().shuffle(order);
+    const batches = steps.batches();
     steps.startEpoch();
     let seen = 0;
-    for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
-      const indices = order.subarray(start, Math.min(order.length, start + batchSize));
-      steps.trainBatch(indices, { epoch, batch });
-      seen += indices.length;
+    let batch = 0;
+    for await (const data of batches) {
+      seen += steps.trainBatch(data, { epoch, batch });
       await callbacks.onBatchEnd?.(batch, steps.logs(seen));
       await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
       if (model.stopTraining) break;
+      batch++;
     }
+    // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
+    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}`);
     const logs = steps.logs(seen);
-    if (steps.validationLogs) for (const [key, value] of Object.entries(steps.validationLogs())) logs[`val_${key}`] = value;
+    if (steps.validationLogs) for (const [key, value] of Object.entries(await steps.validationLogs())) logs[`val_${key}`] = value;
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
     await callbacks.onEpochEnd?.(epoch, logs);
@@ -438,17 +531,26 @@ export class ModelTraining {
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    return this.whileFitting(() => this.train(x, y, args));
+  }
+
+  /** Trains the model on a dataset's batches, one iteration of it per epoch (tfjs' fitDataset, Keras' fit on a dataset). */
+  async fitDataset(dataset: BatchDataset, args: DatasetFitArgs = {}): Promise<History> {
+    return this.whileFitting(() => this.trainOnDataset(dataset, args));
+  }
+
+  private async whileFitting(train: () => Promise<History>): Promise<History> {
     this.checkNotFitting('fit');
     this.fitting = true;
     try {
-      return await this.train(x, y, args);
+      return await train();
     } finally {
       this.fitting = false;
     }
   }
 
   private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
-    const { optimizer, loss } = this.requireCompiled('fit');
+    const { loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     const settings = fitSettings(args);
     const given = validationPair(args.validationData);
@@ -466,40 +568,92 @@ export class ModelTraining {
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
     this.checkLabelsFor('fit', loss, trainY);
     if (validation) this.checkLabelsFor('fit (validationData)', loss, validation[1]);
-    const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
     const mode = this.lossMode('fit');
     const exampleSize = trainX.size / trainX.shape[0];
-    let lossSum = 0;
-    const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
-    return runEpochs(this.passes.model, settings, trainX.shape[0], {
+    return this.runTraining(settings, {
+      batches: () => indexBatches(trainX.shape[0], settings),
+      batch: (indices) => [gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)), gather(trainY, indices)],
+      mode,
+      // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
+      validation: validation && (() => this.meanLoss(validation[0], validation[1], settings.batchSize, mode)),
+    });
+  }
+
+  private async trainOnDataset(dataset: unknown, args: DatasetFitArgs): Promise<History> {
+    this.requireCompiled('fit');
+    if (!isDataset(dataset)) {
+      throw new ConvlensError(`fit: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
+    }
+    const settings = datasetFitSettings(args);
+    const mode = this.lossMode('fit');
+    const { validation } = settings;
+    return this.runTraining(settings, {
+      batches: () => dataset,
+      // each batch is checked as fit checks arrays, naming where it is (batches come unseen)
+      batch: (data, place) => this.checkedBatch(`fit (${placeName(place)})`, data),
+      mode,
+      validation: validation && (() => this.meanLossOfDataset('fit (validationData)', validation, mode)),
+    });
+  }
+
+  /** fit's epochs over batches: each one's training step, the epoch's sums and logs, and validation. */
+  private runTraining<Batch>(
+    settings: EpochSettings,
+    data: {
+      batches(): Iterable<Batch> | AsyncIterable<Batch>;
+      /** A batch as x and y, to be computed in the workspace. */
+      batch(batch: Batch, place: BatchPlace): [Tensor, Tensor];
+      mode: LossMode;
+      validation?: () => PassSums | Promise<PassSums>;
+    },
+  ): Promise<History> {
+    const { optimizer } = this.requireCompiled('fit');
+    const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
+    let sums = this.passSums();
+    const { validation } = data;
+    return runEpochs(this.passes.model, settings, {
+      batches: data.batches,
       startEpoch: () => {
-        lossSum = 0;
-        metricSums.fill(0);
+        sums = this.passSums();
       },
-      trainBatch: (indices, place) => {
-        const result = this.withWorkspace(() => {
-          const bx = gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize));
-          const r = this.lossOf(bx, gather(trainY, indices), true, mode);
+      trainBatch: (batch, place) => {
+        const { result, examples } = this.withWorkspace(() => {
+          const [bx, by] = data.batch(batch, place);
+          const r = this.lossOf(bx, by, true, data.mode);
           checkLoss(r.loss, place);
           this.backward(r.grad, r.fused);
           checkGradients(variables, place);
-          return r;
+          return { result: r, examples: bx.shape[0] };
         });
         optimizer.step(variables);
-        lossSum += result.loss * indices.length;
-        result.metricSums.forEach((sum, i) => {
-          metricSums[i] += sum;
-        });
+        sums.add(result, examples);
+        return examples;
       },
-      logs: (seen) => this.logs(lossSum / seen, metricSums, seen),
-      // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
+      logs: (seen) => this.logs(sums.loss / seen, sums.metrics, seen),
       validationLogs: validation
-        ? () => {
-            const v = this.meanLoss(validation[0], validation[1], settings.batchSize, mode);
-            return this.logs(v.loss, v.metricSums, validation[0].shape[0]);
+        ? async () => {
+            const v = await validation();
+            return this.logs(v.loss / v.examples, v.metrics, v.examples);
           }
         : undefined,
     });
+  }
+
+  /** A dataset's batch checked as fit and evaluate check arrays (and the model built for it), as x and y; `op` names it. */
+  private checkedBatch(op: string, data: DataBatch): [Tensor, Tensor] {
+    const { loss } = this.requireCompiled(op);
+    if (typeof data !== 'object' || data === null) throw new ConvlensError(`${op}: a batch must be { x, y }, got ${describeValue(data)}`);
+    const { x, y } = data;
+    if (y === undefined) throw new ConvlensError(`${op}: the batch has no labels (y); training and evaluating need them`);
+    this.checkData(op, x, y);
+    this.passes.ensureBuilt(op, x.shape);
+    this.passes.checkInputData(x, op);
+    this.checkLabelsFor(op, loss, y);
+    return [x, y];
+  }
+
+  private passSums(): PassSums {
+    return new PassSums(1 + (this.compiled?.metrics.length ?? 0));
   }
 
   private withWorkspace<T>(fn: () => T): T {
@@ -527,7 +681,7 @@ export class ModelTraining {
    * Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples
    * at a time, and compile's other metrics by their keys.
    */
-  evaluate(x: Tensor, y: Tensor, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): EvaluateResult {
+  evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): EvaluateResult {
     const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);
     checkOptions('evaluate', options, ['batchSize', 'verbose']);
@@ -539,16 +693,37 @@ export class ModelTraining {
     this.passes.ensureBuilt('evaluate', x.shape);
     this.passes.checkInputData(x);
     this.checkLabelsFor('evaluate', loss, y);
-    const { loss: meanLoss, metricSums } = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
-    const logs = this.logs(meanLoss, metricSums, x.shape[0]);
-    if (verbose) console.log(progressLine(Math.ceil(x.shape[0] / batchSize), performance.now() - started, logs));
-    return { ...logs, loss: meanLoss, accuracy: metricSums[0] / x.shape[0] };
+    const sums = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
+    return this.evaluateResult(sums, verbose, performance.now() - started);
+  }
+
+  /** evaluate on a dataset: one iteration of it, its batches checked as they come (tfjs' evaluateDataset). */
+  async evaluateDataset(dataset: BatchDataset, options: DatasetEvaluateOptions = {}): Promise<EvaluateResult> {
+    this.requireCompiled('evaluate');
+    if (!isDataset(dataset)) {
+      throw new ConvlensError(`evaluate: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
+    }
+    if (typeof options === 'object' && options !== null && 'batchSize' in options) {
+      throw new ConvlensError(`evaluate: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
+    }
+    checkOptions('evaluate', options, ['verbose']);
+    const verbose = verboseArg('evaluate', options.verbose);
+    const started = performance.now();
+    const sums = await this.meanLossOfDataset('evaluate', dataset, this.lossMode('evaluate'));
+    return this.evaluateResult(sums, verbose, performance.now() - started);
+  }
+
+  /** evaluate's result from its sums, with Keras' line when `verbose`. */
+  private evaluateResult(sums: PassSums, verbose: number, ms: number): EvaluateResult {
+    const meanLoss = sums.loss / sums.examples;
+    const logs = this.logs(meanLoss, sums.metrics, sums.examples);
+    if (verbose) console.log(progressLine(sums.batches, ms, logs));
+    return { ...logs, loss: meanLoss, accuracy: sums.metrics[0] / sums.examples };
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
-  private meanLoss(x: Tensor, y: Tensor, batchSize: number, mode: LossMode): { loss: number; metricSums: Float64Array } {
-    let lossSum = 0;
-    const metricSums = new Float64Array(1 + (this.compiled?.metrics.length ?? 0));
+  private meanLoss(x: Tensor, y: Tensor, batchSize: number, mode: LossMode): PassSums {
+    const sums = this.passSums();
     const n = x.shape[0];
     for (let start = 0; start < n; start += batchSize) {
       const indices = range(start, Math.min(n, start + batchSize));
@@ -556,12 +731,44 @@ export class ModelTraining {
         const bx = gather(x, indices, this.workspace.get(this, 'x', indices.length * (x.size / x.shape[0])));
         return this.lossOf(bx, gather(y, indices), false, mode);
       });
-      lossSum += result.loss * indices.length;
-      result.metricSums.forEach((sum, i) => {
-        metricSums[i] += sum;
-      });
+      sums.add(result, indices.length);
     }
-    return { loss: lossSum / n, metricSums };
+    return sums;
+  }
+
+  /** evaluate's loop over one iteration of a dataset, each batch checked as it comes; `op` names it. */
+  private async meanLossOfDataset(op: string, dataset: BatchDataset, mode: LossMode): Promise<PassSums> {
+    const sums = this.passSums();
+    for await (const data of dataset) {
+      const [x, y] = this.checkedBatch(`${op} (batch ${sums.batches + 1})`, data);
+      sums.add(
+        this.withWorkspace(() => this.lossOf(x, y, false, mode)),
+        x.shape[0],
+      );
+    }
+    if (sums.examples === 0) throw new ConvlensError(`${op}: the dataset gave no examples`);
+    return sums;
+  }
+}
+
+/** Sums over a pass's batches: the loss and each metric (evaluate's accuracy first), each times its batch's size, and the count. */
+class PassSums {
+  loss = 0;
+  examples = 0;
+  batches = 0;
+  readonly metrics: Float64Array;
+
+  constructor(metricCount: number) {
+    this.metrics = new Float64Array(metricCount);
+  }
+
+  add(result: { loss: number; metricSums: number[] }, examples: number): void {
+    this.loss += result.loss * examples;
+    result.metricSums.forEach((sum, i) => {
+      this.metrics[i] += sum;
+    });
+    this.examples += examples;
+    this.batches++;
   }
 }
 

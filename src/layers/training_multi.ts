@@ -16,6 +16,7 @@ import {
   type FitArgs,
   firstNonFinite,
   fitSettings,
+  indexBatches,
   inWorkspace,
   lossArg,
   progressLine,
@@ -348,7 +349,8 @@ export class MultiOutputTraining {
     const mode = this.mode('fit');
     const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
     let sums = this.sums();
-    return runEpochs(this.passes.model, settings, data.xs[0].shape[0], {
+    return runEpochs(this.passes.model, settings, {
+      batches: () => indexBatches(data.xs[0].shape[0], settings),
       startEpoch: () => {
         sums = this.sums();
       },
@@ -356,6 +358,7 @@ export class MultiOutputTraining {
         this.batch(data, indices, mode, sums, place);
         checkGradients(variables, place);
         optimizer.step(variables);
+        return indices.length;
       },
       logs: (seen) => this.logs(sums, seen),
       validationLogs: validation ? () => this.evaluateChecked(validation, settings.batchSize, mode) : undefined,
