@@ -50,6 +50,7 @@ describe('decodeImage', () => {
         'encodePng',
         'getPixelLimit',
         'grayscaleToRgb',
+        'ImageBatchDataset',
         'imageDatasetFromDirectory',
         'resize',
         'rgbToGrayscale',
