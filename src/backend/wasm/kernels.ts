@@ -1,3 +1,4 @@
+import { sumRuns } from '../js/batch_norm.js';
 import { jsBackend } from '../js/index.js';
 import type { BatchNormInfo, BinaryOp, Conv2DEpilogue, Conv2DGrads, Conv2DInfo, Pool2DInfo, TypedArray, UnaryOp } from '../types.js';
 import { PARAMS, type Runtime } from './runtime.js';
@@ -5,6 +6,11 @@ import { PARAMS, type Runtime } from './runtime.js';
 const P = PARAMS >> 2;
 /** Work (in multiply-adds) below which a call stays on the calling thread. */
 const PARALLEL_WORK = 1 << 19;
+/**
+ * Values below which the per-channel sums of a batch normalisation stay on the calling thread: an
+ * add or two each, but they gain from a second thread from about 100K values on (2-core timing).
+ */
+const PARALLEL_SUMS = PARALLEL_WORK / 8;
 /** Runs of row chunks with their own partial sums in a filter gradient (see conv2d_backprop_filter). */
 const FILTER_GRAD_GROUPS = 16;
 
@@ -638,16 +644,23 @@ export function makeKernels(rt: Runtime) {
       jsBackend.channelMoments(x, mean, variance);
       return;
     }
+    const rows = n / channels;
+    const runs = sumRuns(rows);
     rt.reset();
     const xi = place(rt, x, n);
-    const sums = rt.alloc(channels * 16);
+    const partials = rt.alloc(runs * channels * 8);
+    const [meanAt, varianceAt] = [0, 1].map(() => rt.alloc(channels * 8));
     rt.commit();
     xi.fill();
-    params(rt, [xi.at, n / channels, channels, sums, sums + channels * 8]);
-    rt.run('channel_moments', false);
-    const at = sums >> 3;
-    mean.set(rt.f64.subarray(at, at + channels));
-    variance.set(rt.f64.subarray(at + channels, at + 2 * channels));
+    // Σ x / rows (centre 0: no centre), then Σ (x − mean)² / rows
+    const averageOverRows = (centre: number, at: number) => {
+      params(rt, [xi.at, rows, channels, runs, partials, centre, at, 0, 0]);
+      rt.run('channel_sums', runs > 1 && n >= PARALLEL_SUMS);
+    };
+    averageOverRows(0, meanAt);
+    averageOverRows(meanAt, varianceAt);
+    mean.set(rt.f64.subarray(meanAt >> 3, (meanAt >> 3) + channels));
+    variance.set(rt.f64.subarray(varianceAt >> 3, (varianceAt >> 3) + channels));
   }
 
   function batchNorm(x: Float32Array, info: BatchNormInfo, out: Float32Array, normalized?: Float32Array): void {
@@ -691,13 +704,15 @@ export function makeKernels(rt: Runtime) {
     const grad = place(rt, dy, n);
     const kept = place(rt, normalized, n);
     const o = dx ? target(rt, dx, n) : undefined;
-    // Σ dy, Σ dy·x̂, then γ/σ and the two sums over rows for dx
+    const runs = sumRuns(rows);
+    // each run's Σ dy and Σ dy·x̂, their totals, then γ/σ and the two means over rows for dx
+    const [partials, partialsNormalized] = [0, 1].map(() => rt.alloc(runs * channels * 8));
     const [sums, sumsNormalized, scale, means, meansNormalized] = Array.from({ length: 5 }, () => rt.alloc(channels * 8));
     rt.commit();
     grad.fill();
     kept.fill();
-    params(rt, [grad.at, kept.at, rows, channels, sums, sumsNormalized]);
-    rt.run('batch_norm_sums', false);
+    params(rt, [grad.at, kept.at, rows, channels, runs, partials, partialsNormalized, sums, sumsNormalized, 0, 0]);
+    rt.run('batch_norm_sums', runs > 1 && n >= PARALLEL_SUMS);
     const f64 = rt.f64;
     sumDy.set(f64.subarray(sums >> 3, (sums >> 3) + channels));
     sumDyNormalized.set(f64.subarray(sumsNormalized >> 3, (sumsNormalized >> 3) + channels));

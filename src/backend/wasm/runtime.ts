@@ -19,7 +19,7 @@ export const KERNELS = [
   'pad_nhwc',
   'max_pool_grad',
   'conv2d_cin1',
-  'channel_moments',
+  'channel_sums',
   'batch_norm',
   'batch_norm_sums',
   'batch_norm_input_grad',

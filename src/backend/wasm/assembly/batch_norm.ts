@@ -3,8 +3,11 @@ import { claim, pi, pu } from './common';
 // Batch normalisation over channels-last data: `rows` pixels of `channels` float32 values, with
 // float64 values per channel. The arithmetic is the js reference's (src/backend/js/batch_norm.ts)
 // in float64 lanes, in the same order, so that both give the same bits: 4 channels at a time,
-// their float32 values widened to two f64x2 halves. The sums run on one thread, row by row (each
-// channel's sum in the reference's order); the element-wise passes split the rows over threads.
+// their float32 values widened to two f64x2 halves. The sums split the rows into `runs` (a number
+// fixed by the caller, not by the threads) of consecutive rows; threads claim runs, each run adds
+// its rows in order into its own partial sums, and the thread that finishes the last run adds the
+// partials in run order: the result does not depend on the number of threads or on which thread
+// took what. The element-wise passes split the rows over threads.
 
 /** Rows per work chunk of the element-wise passes: about 16K values. */
 @inline
@@ -70,26 +73,64 @@ function addSquaredDeviations(row: usize, mean: usize, sums: usize, channels: i3
   }
 }
 
+/** First row of run `run` of `runs` over `rows` rows (the js reference's `runStart`). */
 @inline
-function divide(a: usize, n: i32, by: f64): void {
-  for (let c = 0; c < n; c++) store<f64>(a + (<usize>c << 3), load<f64>(a + (<usize>c << 3)) / by);
+function runStart(run: i32, rows: i32, runs: i32): i32 {
+  return <i32>((<i64>run * <i64>rows) / <i64>runs);
 }
 
-// Each channel's mean and biased variance. Params: 0 x, 1 rows, 2 channels, 3 mean, 4 variance (f64).
-export function channel_moments(p: usize, tid: i32, nth: i32): void {
-  if (tid != 0) return;
+/**
+ * Counts a run as done (`done` is an i32 counter shared by the threads); for the thread that
+ * finished the last one, every run's partials are written (the atomic add orders the stores).
+ */
+@inline
+function finishedLast(done: usize, runs: i32): bool {
+  return atomic.add<i32>(done, 1) == runs - 1;
+}
+
+/** out[c] = (0 + run 0 + run 1 + …) / count: the runs' partial sums added in run order, as the js reference does. */
+function addRuns(partials: usize, runs: i32, channels: i32, out: usize, count: f64): void {
+  const runBytes = <usize>channels << 3;
+  let c = 0;
+  for (; c + 2 <= channels; c += 2) {
+    const k = <usize>c << 3;
+    let sum = f64x2.splat(0);
+    for (let run = 0; run < runs; run++) sum = f64x2.add(sum, v128.load(partials + <usize>run * runBytes + k));
+    v128.store(out + k, f64x2.div(sum, f64x2.splat(count)));
+  }
+  for (; c < channels; c++) {
+    const k = <usize>c << 3;
+    let sum: f64 = 0;
+    for (let run = 0; run < runs; run++) sum += load<f64>(partials + <usize>run * runBytes + k);
+    store<f64>(out + k, sum / count);
+  }
+}
+
+// Per channel, Σ x / rows, or Σ (x − mean)² / rows when `mean` is not 0.
+// Params: 0 x, 1 rows, 2 channels, 3 runs, 4 partials (f64, `channels` per run), 5 mean, 6 out (f64), 7 counter, 8 done.
+export function channel_sums(p: usize, tid: i32, nth: i32): void {
   const x = pu(p, 0);
   const rows = pi(p, 1);
   const channels = pi(p, 2);
-  const mean = pu(p, 3);
-  const variance = pu(p, 4);
+  const runs = pi(p, 3);
+  const partials = pu(p, 4);
+  const mean = pu(p, 5);
+  const counter = p + 7 * 4;
   const rowBytes = <usize>channels << 2;
-  zero(mean, channels);
-  zero(variance, channels);
-  for (let r = 0; r < rows; r++) addRow(x + <usize>r * rowBytes, mean, channels);
-  divide(mean, channels, <f64>rows);
-  for (let r = 0; r < rows; r++) addSquaredDeviations(x + <usize>r * rowBytes, mean, variance, channels);
-  divide(variance, channels, <f64>rows);
+  while (true) {
+    const run = claim(counter);
+    if (run >= runs) break;
+    const sums = partials + ((<usize>run * channels) << 3);
+    zero(sums, channels);
+    const start = runStart(run, rows, runs);
+    const end = runStart(run + 1, rows, runs);
+    if (mean) {
+      for (let r = start; r < end; r++) addSquaredDeviations(x + <usize>r * rowBytes, mean, sums, channels);
+    } else {
+      for (let r = start; r < end; r++) addRow(x + <usize>r * rowBytes, sums, channels);
+    }
+    if (finishedLast(p + 8 * 4, runs)) addRuns(partials, runs, channels, pu(p, 6), <f64>rows);
+  }
 }
 
 // x̂ = (x − mean)·inverseStd, out = x̂·scale + offset per channel; x̂ stored when `normalized` is not 0.
@@ -135,39 +176,55 @@ export function batch_norm(p: usize, tid: i32, nth: i32): void {
   }
 }
 
-// Σ dy and Σ dy·x̂ per channel. Params: 0 dy, 1 normalized, 2 rows, 3 channels, 4 sumDy, 5 sumDyNormalized (f64).
+// Σ dy and Σ dy·x̂ per channel. Params: 0 dy, 1 normalized, 2 rows, 3 channels, 4 runs, 5 and 6 partials
+// of Σ dy and Σ dy·x̂ (f64, `channels` per run), 7 sumDy, 8 sumDyNormalized (f64), 9 counter, 10 done.
 export function batch_norm_sums(p: usize, tid: i32, nth: i32): void {
-  if (tid != 0) return;
   const dy = pu(p, 0);
   const normalized = pu(p, 1);
   const rows = pi(p, 2);
   const channels = pi(p, 3);
-  const sumDy = pu(p, 4);
-  const sumDyN = pu(p, 5);
-  zero(sumDy, channels);
-  zero(sumDyN, channels);
-  for (let r = 0; r < rows; r++) {
-    const row = <usize>r * channels;
-    let c = 0;
-    for (; c + 4 <= channels; c += 4) {
-      const e = (row + c) << 2;
-      const k = <usize>c << 3;
-      const g = v128.load(dy + e);
-      const n = v128.load(normalized + e);
-      const g0 = low(g);
-      const g1 = high(g);
-      v128.store(sumDy + k, f64x2.add(v128.load(sumDy + k), g0));
-      v128.store(sumDy + k, f64x2.add(v128.load(sumDy + k, 16), g1), 16);
-      v128.store(sumDyN + k, f64x2.add(v128.load(sumDyN + k), f64x2.mul(g0, low(n))));
-      v128.store(sumDyN + k, f64x2.add(v128.load(sumDyN + k, 16), f64x2.mul(g1, high(n))), 16);
+  const runs = pi(p, 4);
+  const partialsDy = pu(p, 5);
+  const partialsDyN = pu(p, 6);
+  const counter = p + 9 * 4;
+  while (true) {
+    const run = claim(counter);
+    if (run >= runs) break;
+    const sumDy = partialsDy + ((<usize>run * channels) << 3);
+    const sumDyN = partialsDyN + ((<usize>run * channels) << 3);
+    zero(sumDy, channels);
+    zero(sumDyN, channels);
+    const end = runStart(run + 1, rows, runs);
+    for (let r = runStart(run, rows, runs); r < end; r++) addProducts(dy, normalized, <usize>r * channels, sumDy, sumDyN, channels);
+    if (finishedLast(p + 10 * 4, runs)) {
+      addRuns(partialsDy, runs, channels, pu(p, 7), 1);
+      addRuns(partialsDyN, runs, channels, pu(p, 8), 1);
     }
-    for (; c < channels; c++) {
-      const e = (row + c) << 2;
-      const k = <usize>c << 3;
-      const g = <f64>load<f32>(dy + e);
-      store<f64>(sumDy + k, load<f64>(sumDy + k) + g);
-      store<f64>(sumDyN + k, load<f64>(sumDyN + k) + g * <f64>load<f32>(normalized + e));
-    }
+  }
+}
+
+/** sumDy[c] += dy[c], sumDyN[c] += dy[c]·x̂[c] over the row of `channels` values at element `row`. */
+@inline
+function addProducts(dy: usize, normalized: usize, row: usize, sumDy: usize, sumDyN: usize, channels: i32): void {
+  let c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    const e = (row + c) << 2;
+    const k = <usize>c << 3;
+    const g = v128.load(dy + e);
+    const n = v128.load(normalized + e);
+    const g0 = low(g);
+    const g1 = high(g);
+    v128.store(sumDy + k, f64x2.add(v128.load(sumDy + k), g0));
+    v128.store(sumDy + k, f64x2.add(v128.load(sumDy + k, 16), g1), 16);
+    v128.store(sumDyN + k, f64x2.add(v128.load(sumDyN + k), f64x2.mul(g0, low(n))));
+    v128.store(sumDyN + k, f64x2.add(v128.load(sumDyN + k, 16), f64x2.mul(g1, high(n))), 16);
+  }
+  for (; c < channels; c++) {
+    const e = (row + c) << 2;
+    const k = <usize>c << 3;
+    const g = <f64>load<f32>(dy + e);
+    store<f64>(sumDy + k, load<f64>(sumDy + k) + g);
+    store<f64>(sumDyN + k, load<f64>(sumDyN + k) + g * <f64>load<f32>(normalized + e));
   }
 }
 
