@@ -1,6 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
+import { withoutDrawing } from '../tensor/random.js';
 import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
@@ -306,7 +307,9 @@ export abstract class Layer {
     replica.inputShape = undefined;
     replica.outputShape = undefined;
     replica.weightList = [];
-    replica.connect(inputs);
+    // its build's initial weights are replaced by the layer's: drawing them must not shift the
+    // initial weights of layers made later (Keras builds a shared layer once)
+    withoutDrawing(() => replica.connect(inputs));
     replica.adoptWeights(this, inputs);
     return replica;
   }

@@ -5,6 +5,7 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { expectSameSgdFit, f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
+import { setSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Tensor as ConvlensTensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
@@ -324,6 +325,19 @@ describe('a shared layer applied to inputs of another shape', () => {
     await expectSameMultiInputFit(ours, theirs, xs, oneHot(rng, 6, 2));
     const { modelJson, weightData } = ours.toArtifacts();
     expectClose(theirOutput(await tfjsLoad(modelJson, weightData), xs), theirOutput(theirs, xs), 1e-6, 'tfjs reads ours');
+  });
+
+  it('draws no random numbers for the other shape: a layer made afterwards starts as it would without that application', () => {
+    const laterKernel = (applyAgain: boolean) => {
+      setSeed(5);
+      const dense = new Dense({ units: 3, name: 'enc' });
+      dense.apply(Input({ shape: [4], name: 'a' }));
+      if (applyAgain) dense.apply(Input({ shape: [2, 4], name: 'b' }));
+      const later = new Dense({ units: 2, name: 'later' });
+      later.apply(Input({ shape: [3], name: 'c' }));
+      return later.getWeights()[0].data;
+    };
+    expect(laterKernel(true)).toEqual(laterKernel(false));
   });
 
   it('refuses inputs its weights do not fit, naming the layer and the shapes (tfjs refuses them too)', () => {

@@ -83,6 +83,19 @@ export function globalRandom(): Random {
   return global;
 }
 
+/**
+ * Runs `work` and puts the shared generator back in the state it had (in place: whoever holds it
+ * sees that state): for work whose random draws are thrown away, which must not shift later ones.
+ */
+export function withoutDrawing<T>(work: () => T): T {
+  const saved = Object.assign(Object.create(Random.prototype), global) as Random;
+  try {
+    return work();
+  } finally {
+    Object.assign(global, saved);
+  }
+}
+
 function checkArguments(op: string, shape: number[], numbers: Record<string, number>, random: Random): void {
   if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
   for (const [name, value] of Object.entries(numbers)) checkNumber(op, name, value);
