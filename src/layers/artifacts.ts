@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
-import { ModelLayer } from './model_layer.js';
+import { ModelLayer, nodeIndex } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
 import type { TrainingConfig } from './training_config.js';
 
@@ -130,8 +130,8 @@ type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJs
  * A functional model's config as tfjs-layers writes a `tf.model`, alone or nested in another: its
  * InputLayers first, each layer with its calls as `inbound_nodes` (one list of
  * `[layer, call, 0, {}]` per call: a shared layer has several), and the lists of input and output
- * layers. A model among them is referred to by its call 1, as tfjs and Keras count its own
- * construction as call 0.
+ * layers. A model among them is referred to by its node index (see nodeIndex): its application k
+ * is node k + 1, as tfjs and Keras 2 count its own construction as node 0.
  */
 export function graphConfig(model: SavableGraph): GraphConfig {
   const inputLayers: GraphLayerJson[] = model.inputNames.map((name, i) => ({
@@ -140,8 +140,11 @@ export function graphConfig(model: SavableGraph): GraphConfig {
     config: { batch_input_shape: [null, ...model.inputShapes[i]], dtype: 'float32', sparse: false, name },
     inbound_nodes: [],
   }));
-  const models = new Set(model.layers.filter((l) => l.layer instanceof ModelLayer).map((l) => l.layer.name));
-  const callOf = ({ name, call }: TensorSource) => (models.has(name) ? call + 1 : call);
+  const byName = new Map(model.layers.map(({ layer }) => [layer.name, layer]));
+  const callOf = ({ name, call }: TensorSource) => {
+    const layer = byName.get(name);
+    return layer ? nodeIndex(layer, call) : call; // a model input's is 0
+  };
   const layers: GraphLayerJson[] = model.layers.map(({ layer, calls }) => ({
     name: layer.name,
     class_name: savedClassName(layer),

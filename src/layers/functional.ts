@@ -19,7 +19,7 @@ import {
   sameExampleCounts,
   summaryText,
 } from './model_common.js';
-import { layersWithin, ModelLayer } from './model_layer.js';
+import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import type { TrainingConfig } from './training_config.js';
 import {
   type BatchDataset,
@@ -65,11 +65,9 @@ export interface FunctionalArgs {
   output?: string | string[];
 }
 
-/** One application of a layer (Keras' node): what computes it, the tensors it takes, and the key of its output. */
+/** One application of a layer (Keras' node): the layer, the tensors it takes, and the key of its output. */
 interface GraphNode {
   readonly layer: Layer;
-  /** The layer itself, or a replica of it for another of its applications (see Layer.replica). */
-  runner: Layer;
   readonly inputs: string[];
   /** Which application of the layer it is (0 for its first). */
   readonly call: number;
@@ -79,9 +77,9 @@ interface GraphNode {
 /**
  * Keras' functional model (`keras.Model(inputs, outputs)`), with one or several inputs and
  * outputs: a graph of layers, run in topological order, each application once, so an output
- * several layers take is computed once. A layer may be applied several times (a shared layer, as
- * in a siamese network): each application computes with the same weights, and training sums
- * their gradients. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
+ * several layers take is computed once. A layer may be applied several times (a shared layer, or
+ * a shared model, as a siamese network's encoder): each application computes with the same
+ * weights, and training sums their gradients. It trains as Sequential does (the same compile, fit and evaluate): backward runs the graph
  * in reverse, summing the gradients of an output several layers take. With one input and one output it is
  * a layer too, which another model may hold or apply to a symbolic tensor.
  */
@@ -90,8 +88,11 @@ export class Functional extends ModelLayer {
   readonly inputNames: readonly string[];
   /** The names of the layers whose outputs are the model's, in order. */
   readonly outputNames: readonly string[];
-  private readonly inputs: number[][];
+  /** Not readonly, as `runners`: a replica (another application of a shared model) may take inputs of other shapes. */
+  private inputs: number[][];
   private readonly nodes: GraphNode[];
+  /** What computes each node: its layer, or a replica of it for another of its applications (see Layer.replica). */
+  private runners = new Map<GraphNode, Layer>();
   /** The layers, each once, in the order of `nodes`; for each, how many times it is applied. */
   private readonly calls = new Map<Layer, number>();
   private readonly layerList: readonly Layer[];
@@ -151,7 +152,7 @@ export class Functional extends ModelLayer {
       const { layer, inputs } = this.checkedNode(node, i);
       const call = this.calls.get(layer) ?? 0;
       this.calls.set(layer, call + 1);
-      return { layer, runner: layer, inputs, call, output: tensorKey(layer.name, call) };
+      return { layer, inputs, call, output: tensorKey(layer.name, call) };
     });
     this.layerList = [...this.calls.keys()];
     this.checkNames();
@@ -186,8 +187,8 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * Names are unique; a layer applied several times is not also in a nested model, nor is a model
-   * applied several times (a shared model); and inputs name tensors of the model.
+   * Names are unique; a layer applied several times (a model too) is not also in a nested model;
+   * and inputs name tensors of the model.
    */
   private checkNames(): void {
     for (const name of this.inputNames) {
@@ -200,10 +201,6 @@ export class Functional extends ModelLayer {
       if (call === 0) {
         this.checkJoins(layer, held);
         for (const l of layersWithin(layer)) held.add(l);
-      } else if (layer instanceof ModelLayer) {
-        throw new ConvlensError(
-          `Functional '${this.name}': ${layer.className} '${layer.name}' is applied ${this.calls.get(layer)} times (a shared model), which convlens does not support; share its layers instead (apply each to every input)`,
-        );
       }
       if (this.sources.has(output)) {
         throw new ConvlensError(
@@ -271,13 +268,15 @@ export class Functional extends ModelLayer {
     for (const node of this.order) {
       const { layer } = node;
       const inputs = node.inputs.map((name) => ({ name, shape: shapes.get(name)! }));
+      let runner = layer;
       if (!running.has(layer) && (!layer.built || layer.builtFor(inputs.map((i) => i.shape)))) {
         layer.connect(inputs);
         running.add(layer);
       } else {
-        node.runner = layer.replica(inputs);
+        runner = layer.replica(inputs);
       }
-      shapes.set(node.output, node.runner.outputShape!);
+      this.runners.set(node, runner);
+      shapes.set(node.output, runner.outputShape!);
     }
   }
 
@@ -289,6 +288,11 @@ export class Functional extends ModelLayer {
   /** The node whose output is `key` (a layer's name, or `'name[k]'`). */
   private nodeOf(key: string): GraphNode {
     return this.nodes.find((n) => n.output === key)!;
+  }
+
+  /** What computes the output `key` (a layer's name, or `'name[k]'`): the layer, or a replica of it. */
+  private runnerOf(key: string): Layer {
+    return this.runners.get(this.nodeOf(key))!;
   }
 
   /** The name of the one input (a model of several has `inputNames`). */
@@ -303,7 +307,7 @@ export class Functional extends ModelLayer {
 
   /** The shape of one example of the one output (a model of several has `outputShapes`). */
   override get outputShape(): number[] | undefined {
-    return this.nodeOf(this.outputNames[this.one('output')]).runner.outputShape;
+    return this.runnerOf(this.outputNames[this.one('output')]).outputShape;
   }
 
   override set inputShape(_shape: number[] | undefined) {
@@ -321,7 +325,7 @@ export class Functional extends ModelLayer {
 
   /** Each output's example shape, in order. */
   get outputShapes(): number[][] {
-    return this.outputNames.map((name) => [...this.nodeOf(name).runner.outputShape!]);
+    return this.outputNames.map((name) => [...this.runnerOf(name).outputShape!]);
   }
 
   /** Whether the model has several inputs or outputs (then it is no layer of another model). */
@@ -348,12 +352,12 @@ export class Functional extends ModelLayer {
   }
 
   override finalLayer(): Layer {
-    return this.nodeOf(this.outputNames[this.one('output')]).runner.finalLayer();
+    return this.runnerOf(this.outputNames[this.one('output')]).finalLayer();
   }
 
   /** The layers whose forward gives each output (a model's output layer, at any depth, or its replica), in order: their activations feed the losses. */
   finalLayers(): Layer[] {
-    return this.outputNames.map((name) => this.nodeOf(name).runner.finalLayer());
+    return this.outputNames.map((name) => this.runnerOf(name).finalLayer());
   }
 
   /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
@@ -368,6 +372,26 @@ export class Functional extends ModelLayer {
   computeOutputShape(inputShape: number[]): number[] {
     this.build(inputShape);
     return this.outputShape!;
+  }
+
+  /** Another application of the model as a layer (see ModelLayer.replica): a model of one output only. */
+  override replica(inputs: { name: string; shape: number[] }[]): Layer {
+    this.one('output');
+    return super.replica(inputs);
+  }
+
+  /** A copy running a replica of every node's layer, in run order, each built for the shapes its inputs have from `input`. */
+  protected replicaFor(input: { name: string; shape: number[] }): Functional {
+    const copy = this.stateCopy();
+    copy.inputs = [[...input.shape]];
+    copy.runners = new Map();
+    const shapes = new Map([[this.inputName, input.shape]]);
+    for (const node of this.order) {
+      const runner = node.layer.replica(node.inputs.map((name) => ({ name, shape: shapes.get(name)! })));
+      copy.runners.set(node, runner);
+      shapes.set(node.output, runner.outputShape!);
+    }
+    return copy;
   }
 
   /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
@@ -442,7 +466,8 @@ export class Functional extends ModelLayer {
     const values = new Map<string, Tensor<'float32'>>();
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
-      const { runner, inputs } = node;
+      const { inputs } = node;
+      const runner = this.runners.get(node)!;
       const ys = inputs.map((i) => values.get(i)!);
       const output = runner instanceof MergeLayer ? runner.applyMany(ys) : runner.apply(ys[0], training);
       values.set(node.output, output);
@@ -472,7 +497,9 @@ export class Functional extends ModelLayer {
     for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
     const isInput = (name: string) => this.inputNames.includes(name);
     const sharedSums = new Map<Layer, Float32Array[]>();
-    for (const { layer, runner, inputs, output } of [...this.order].reverse()) {
+    for (const node of [...this.order].reverse()) {
+      const { layer, inputs, output } = node;
+      const runner = this.runners.get(node)!;
       const grad = grads.take(output)!; // every layer leads to an output, so has a gradient
       const layerNeedsInputGrad = needInputGrad || inputs.some((i) => !isInput(i));
       const outputIndex = this.outputNames.indexOf(output);
@@ -646,12 +673,18 @@ export class Functional extends ModelLayer {
 
   /**
    * Keras' functional summary: every input and layer, its output shape, parameters and the layers
-   * it takes ("Connected to", as `layer[call][0]`). A layer applied several times is one row, its
+   * it takes ("Connected to", as `layer[node][0]`, a model's node index counting its applications
+   * from 1, as tfjs prints it). A layer applied several times (a model too) is one row, its
    * parameters counted once, with what every application takes, and its output shape 'multiple'
    * when they differ (as tfjs prints it).
    */
   summary(print: ((line: string) => void) | null = console.log): string {
     checkPrint(print);
+    // as tfjs prints them: a layer's node index (a model's applications count from 1), 0 for a model input
+    const index = ({ name, call }: TensorSource) => {
+      const from = this.layers.find((l) => l.name === name);
+      return from ? nodeIndex(from, call) : call;
+    };
     const text = summaryText({
       name: this.name,
       header: ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'],
@@ -662,13 +695,13 @@ export class Functional extends ModelLayer {
         ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputs[i]), '0', '-']),
         ...this.layers.map((layer) => {
           const calls = this.nodes.filter((n) => n.layer === layer);
-          const shapes = new Set(calls.map((n) => batchShapeText(n.runner.outputShape!)));
+          const shapes = new Set(calls.map((n) => batchShapeText(this.runners.get(n)!.outputShape!)));
           const connected = calls.flatMap((n) => n.inputs.map((i) => this.sources.get(i)!));
           return [
             `${layer.name} (${layer.className})`,
             shapes.size === 1 ? [...shapes][0] : 'multiple',
             layer.countParams().toLocaleString('en-US'),
-            connected.map(({ name, call }, k) => `${name}[${call}][0]${k < connected.length - 1 ? ',' : ''}`),
+            connected.map((source, k) => `${source.name}[${index(source)}][0]${k < connected.length - 1 ? ',' : ''}`),
           ];
         }),
       ],

@@ -7,16 +7,25 @@ export interface GraphLayerJson extends LayerJson {
   inbound_nodes?: unknown;
 }
 
-/** One input of one call: the layer whose output it is, which call of it and which of its outputs. */
+/** One input of one call: the layer whose output it is, which call of it (its node index) and which of its outputs. */
 interface TensorRef {
   layer: string;
   node: number;
   tensor: number;
 }
 
-/** One call of a layer: its tensor inputs, and the other call arguments that have a value. */
+/**
+ * The node index of a model's first application where a file refers to it: tfjs and Keras 2 count
+ * a model's own construction as its node 0 (its applications from 1), as Keras 3 does in its
+ * output_layers for a functional model; Keras 3's tensors count a model's applications from 0, as
+ * its output_layers do for a Sequential.
+ */
+type FirstModelNode = 0 | 1;
+
+/** One call of a layer: its tensor inputs (and where their writer counts a model's applications from), and the other call arguments that have a value. */
 interface Call {
   inputs: TensorRef[];
+  firstModelNode: FirstModelNode;
   options: string[];
 }
 
@@ -46,9 +55,9 @@ const ONCE_ONLY = 'convlens reads functional models whose layers take the first 
 
 /**
  * The graph of a functional model (Keras' `Functional`, tf.keras' and tfjs' `Model`): one or
- * several inputs and outputs, a layer called once or several times (a shared layer; a model
- * called once), and every call and input on the way from an input to an output. A layer may be a
- * model (its entry's config is the model's). Errors name the layer.
+ * several inputs and outputs, a layer called once or several times (a shared layer, or a shared
+ * model), and every call and input on the way from an input to an output. A layer may be a model
+ * (its entry's config is the model's). Errors name the layer.
  */
 export function parseGraph(className: string, config: unknown): LayerGraph {
   const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown } | null;
@@ -60,7 +69,9 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
     if (byName.has(name)) throw fail(`the ${className} model has two layers named '${name}'`);
     byName.set(name, entry);
   }
-  const models = new Set([...byName].filter(([, entry]) => isModelClass(entry.class_name)).map(([name]) => name));
+  const models = new Map(
+    [...byName].filter(([, entry]) => isModelClass(entry.class_name)).map(([name, entry]) => [name, entry.class_name]),
+  );
   const inputRefs = ends(className, 'input', c.input_layers);
   const outputRefs = ends(className, 'output', c.output_layers);
   for (const [what, refs] of [['input', inputRefs] as const, ['output', outputRefs] as const]) {
@@ -69,8 +80,12 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
   }
   const inputs = inputRefs.map((ref) => ref.layer);
   const calls = new Map([...byName].map(([name, entry]) => [name, inputs.includes(name) ? [] : callsOf(name, entry.inbound_nodes)]));
-  const key = (where: string, ref: TensorRef) => keyOf(where, ref, calls.get(ref.layer), models.has(ref.layer));
-  const outputs = outputRefs.map((ref) => key(`the ${className} model's output`, ref));
+  const key = (where: string, ref: TensorRef, first: FirstModelNode) =>
+    keyOf(where, ref, calls.get(ref.layer), models.has(ref.layer) && first);
+  // Keras 3 (which writes calls as objects) counts a functional model's applications from 1 in output_layers, a Sequential's from 0
+  const keras3 = [...calls.values()].some((cs) => cs.some((call) => call.firstModelNode === 0));
+  const outputFirst = (ref: TensorRef) => (keras3 && models.get(ref.layer) === 'Sequential' ? 0 : 1);
+  const outputs = outputRefs.map((ref) => key(`the ${className} model's output`, ref, outputFirst(ref)));
   for (const [what, keys] of [['input', inputs] as const, ['output', outputs] as const]) {
     const twice = keys.find((n, i) => keys.indexOf(n) !== i);
     if (twice !== undefined) throw fail(`the ${className} model lists '${twice}' twice among its ${what}s`);
@@ -78,7 +93,7 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
   const layers = [...byName].map(([name, entry]) => ({
     name,
     entry,
-    calls: inputs.includes(name) ? [] : inputsOf(name, calls.get(name)!, models, (ref) => key(`layer '${name}'`, ref)),
+    calls: inputs.includes(name) ? [] : inputsOf(name, calls.get(name)!, (ref, first) => key(`layer '${name}'`, ref, first)),
   }));
   checkAllOnTheWay(layers, inputs, outputs);
   return { name: typeof c.name === 'string' ? c.name : undefined, layers, inputs, outputs };
@@ -86,16 +101,24 @@ export function parseGraph(className: string, config: unknown): LayerGraph {
 
 /**
  * The key of the tensor `ref` names (see tensorKey), for `where` (which takes it) to name in an
- * error: a call the layer has, its first output. A model's one call is call 1 in tfjs' and Keras
- * 2's count (its own construction is call 0), and call 0 in Keras 3's for a Sequential.
+ * error: a call the layer has, its first output. For a model, `modelFirst` is the node index of
+ * its first application in the writer's count (see FirstModelNode); a model called once may be
+ * referred to as node 0 or 1 either way.
  */
-function keyOf(where: string, ref: TensorRef, calls: Call[] | undefined, isModel: boolean): string {
+function keyOf(where: string, ref: TensorRef, calls: Call[] | undefined, modelFirst: FirstModelNode | false): string {
   if (calls === undefined) throw fail(`${where} takes its input from '${ref.layer}', which is not a layer of the model`);
   if (ref.tensor !== 0) throw fail(`${where} takes output ${ref.tensor} of '${ref.layer}'; ${ONCE_ONLY}`);
-  if (isModel) {
-    if (ref.node !== 0 && ref.node !== 1)
-      throw fail(`${where} takes the output of call ${ref.node} (counting from 0) of the model '${ref.layer}', which is called once`);
-    return ref.layer;
+  if (modelFirst !== false) {
+    if (calls.length === 1 && ref.node <= 1) return ref.layer;
+    const call = ref.node - modelFirst;
+    if (call < 0 || call >= calls.length) {
+      const nodes =
+        calls.length === 1
+          ? 'once (its node 0 or 1)'
+          : `${calls.length} times (nodes ${modelFirst} to ${modelFirst + calls.length - 1} here)`;
+      throw fail(`${where} takes the output of node ${ref.node} of the model '${ref.layer}', which is called ${nodes}`);
+    }
+    return tensorKey(ref.layer, call);
   }
   const count = Math.max(calls.length, 1); // an input layer is not called, but has its output
   if (ref.node >= count) {
@@ -155,17 +178,14 @@ function ends(className: string, what: 'input' | 'output', value: unknown): Tens
 
 /**
  * The inputs of each call of layer `name`, in order, as tensor keys (`key` checks each): called at
- * least once (a model exactly once), each call on tensors and with no other arguments.
+ * least once, each call on tensors and with no other arguments.
  */
-function inputsOf(name: string, calls: Call[], models: ReadonlySet<string>, key: (ref: TensorRef) => string): string[][] {
+function inputsOf(name: string, calls: Call[], key: (ref: TensorRef, first: FirstModelNode) => string): string[][] {
   if (calls.length === 0) throw fail(`layer '${name}' is not called on any input`);
-  if (calls.length > 1 && models.has(name)) {
-    throw fail(`the model '${name}' is called ${calls.length} times (a shared model), which convlens does not support`);
-  }
-  return calls.map(({ inputs, options }) => {
+  return calls.map(({ inputs, firstModelNode, options }) => {
     if (inputs.length === 0) throw fail(`layer '${name}' is called on no tensor`);
     if (options.length > 0) throw fail(`layer '${name}' is called with ${options.join(', ')}, which convlens does not apply`);
-    return inputs.map(key);
+    return inputs.map((ref) => key(ref, firstModelNode));
   });
 }
 
@@ -195,7 +215,7 @@ function legacyCall(name: string, node: unknown[]): Call {
     inputs.push(ref);
     options.push(...optionNames((item as unknown[])[3]));
   }
-  return { inputs, options };
+  return { inputs, firstModelNode: 1, options };
 }
 
 function kerasCall(node: { args?: unknown; kwargs?: unknown }): Call {
@@ -204,7 +224,7 @@ function kerasCall(node: { args?: unknown; kwargs?: unknown }): Call {
   const options = optionNames(node.kwargs);
   // a tensor among the keyword arguments (a mask, say) is one more input
   collectTensors(node.kwargs, inputs);
-  return { inputs, options };
+  return { inputs, firstModelNode: 0, options };
 }
 
 function collectTensors(value: unknown, into: TensorRef[]): void {

@@ -272,18 +272,23 @@ export abstract class Layer {
    * several inputs; any other layer, one.
    */
   connect(inputs: { name: string; shape: number[] }[]): void {
-    if (inputs.length !== 1) {
-      throw new ConvlensError(
-        `${this.name} (${this.className}): takes one input, but is given ${inputs.length} (${inputs.map((i) => i.name).join(', ')}); merge them first (Add, Concatenate, ...)`,
-      );
-    }
-    const [{ name, shape }] = inputs;
+    const { name, shape } = this.singleInput(inputs);
     if (this.inputShape && !shapesEqual(this.inputShape, shape)) {
       throw new ConvlensError(
         `${this.name} (${this.className}): expects input ${batchShapeText(this.inputShape)} but ${name} outputs ${batchShapeText(shape)}`,
       );
     }
     if (!this.built) this.build(shape);
+  }
+
+  /** The one input of a layer that takes one (not a merge layer); throws, naming the inputs, for several. */
+  protected singleInput(inputs: { name: string; shape: number[] }[]): { name: string; shape: number[] } {
+    if (inputs.length !== 1) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): takes one input, but is given ${inputs.length} (${inputs.map((i) => i.name).join(', ')}); merge them first (Add, Concatenate, ...)`,
+      );
+    }
+    return inputs[0];
   }
 
   /** Whether the layer is built for inputs of these shapes (one example each). */
@@ -300,9 +305,7 @@ export abstract class Layer {
    */
   replica(inputs: { name: string; shape: number[] }[]): Layer {
     if (!this.built) throw new ConvlensError(`${this.name} (${this.className}): a replica needs a built layer`);
-    const replica: Layer = Object.assign(Object.create(Object.getPrototypeOf(this)), this);
-    replica.original = this;
-    replica.logits = undefined;
+    const replica = this.stateCopy();
     if (this.builtFor(inputs.map((i) => i.shape))) return replica;
     replica.inputShape = undefined;
     replica.outputShape = undefined;
@@ -312,6 +315,17 @@ export abstract class Layer {
     withoutDrawing(() => replica.connect(inputs));
     replica.adoptWeights(this, inputs);
     return replica;
+  }
+
+  /**
+   * A copy of the layer with its own forward state (see replica): the same weights, settings and
+   * trainable flag, computing in the workspace of the layer it stands for (the first, for a copy of a copy).
+   */
+  protected stateCopy(): this {
+    const copy: this = Object.assign(Object.create(Object.getPrototypeOf(this)), this);
+    copy.original = this.original ?? this;
+    copy.logits = undefined;
+    return copy;
   }
 
   /** Points a replica built for other inputs at `layer`'s weights, which must have the shapes it built (else the inputs do not fit them). */

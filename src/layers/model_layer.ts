@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type Weight } from './layer.js';
+import { batchShapeText, Layer, type Weight } from './layer.js';
 import type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 
 /** A model's name: any non-empty string (it names no weight, so TensorFlow's rule for weight names does not apply). */
@@ -76,10 +76,29 @@ export abstract class ModelLayer extends Layer {
     }
   }
 
-  /** Applied to a symbolic tensor, a model checks its input's shape itself (its `build`): it has no replica (a model is not shared). */
-  override builtFor(): boolean {
-    return true;
+  /**
+   * A stand-in for another application of the model (a shared model, as a siamese network's
+   * encoder): a copy of it that runs replicas of its layers (see Layer.replica), so that each
+   * application keeps the forward state its backward needs, with the same weights. For inputs of
+   * another shape, each layer's replica is built for the shape that reaches it, where the layers'
+   * weights fit (as Keras runs a model on such inputs); otherwise the error names the model and
+   * the layer.
+   */
+  override replica(inputs: { name: string; shape: number[] }[]): Layer {
+    const input = this.singleInput(inputs);
+    if (!this.built) throw new ConvlensError(`${this.name} (${this.className}): a replica needs a built model`);
+    try {
+      return this.replicaFor(input);
+    } catch (error) {
+      if (!(error instanceof ConvlensError)) throw error;
+      throw new ConvlensError(
+        `${this.name} (${this.className}): built for inputs ${batchShapeText(this.inputShape!)}, cannot run on ${input.name} ${batchShapeText(input.shape)} with the same weights: ${error.message}`,
+      );
+    }
   }
+
+  /** The copy `replica` gives, running replicas of the layers built for `input`. */
+  protected abstract replicaFor(input: { name: string; shape: number[] }): ModelLayer;
 
   override flatLayers(): Layer[] {
     return this.layers.flatMap((l) => l.flatLayers());
@@ -114,4 +133,12 @@ export abstract class ModelLayer extends Layer {
 /** `layer`, and for a model every layer in it at any depth (nested models included). */
 export function layersWithin(layer: Layer): Layer[] {
   return layer instanceof ModelLayer ? [layer, ...layer.layers.flatMap(layersWithin)] : [layer];
+}
+
+/**
+ * The index tfjs and Keras 2 give application `call` of `layer` (its node index, in saved files and
+ * summaries): a model's count from 1, its own construction being its node 0.
+ */
+export function nodeIndex(layer: Layer, call: number): number {
+  return layer instanceof ModelLayer ? call + 1 : call;
 }

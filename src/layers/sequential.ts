@@ -29,7 +29,8 @@ export type { CompileArgs, EvaluateResult, FitArgs };
  * may hold it among its layers, or apply it to a symbolic tensor, as Keras nests models.
  */
 export class Sequential extends ModelLayer {
-  private readonly layerList: Layer[] = [];
+  /** Not readonly: a replica (another application of a shared model) holds replicas of the layers. */
+  private layerList: Layer[] = [];
   /**
    * Keras' `stop_training`: set it (in a callback, or on Ctrl-C) and `fit` ends after the current
    * batch; that epoch is finished with the batches done (its logs, validation and onEpochEnd).
@@ -120,6 +121,18 @@ export class Sequential extends ModelLayer {
     rest.forEach((layer, i) => {
       buildAfter(this.layerList[i], layer);
     });
+  }
+
+  /** A copy running a replica of each layer in turn, each built for the shape the one before gives. */
+  protected replicaFor(input: { name: string; shape: number[] }): Sequential {
+    const copy = this.stateCopy();
+    let from = input;
+    copy.layerList = this.layerList.map((layer) => {
+      const replica = layer.replica([from]);
+      from = { name: layer.name, shape: replica.outputShape! };
+      return replica;
+    });
+    return copy;
   }
 
   /** The output shape for inputs of `inputShape`, layer after layer. */

@@ -20,7 +20,6 @@ import {
   Input,
   model,
   resetNames,
-  Sequential,
 } from './index.js';
 
 // Shared layers (one layer, one set of weights, applied several times), against tfjs-layers'
@@ -111,18 +110,6 @@ const oneHot = (rng: Rng, n: number, classes: number) => {
   return new ConvlensTensor(data, [n, classes], 'float32');
 };
 
-/** SGD on both models, the same data in the same order: every epoch's loss, then every weight. */
-async function expectSameMultiInputFit(ours: Functional, theirs: tfl.LayersModel, xs: Tensor[], y: Tensor): Promise<void> {
-  ours.compile({ optimizer: new SGD({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
-  theirs.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
-  const history = await ours.fit(xs, y, { epochs: 3, batchSize: 3, shuffle: false });
-  const expected = await theirs.fit(xs.map(tfOf), tfOf(y), { epochs: 3, batchSize: 3, shuffle: false, verbose: 0 });
-  expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
-  const theirWeights = theirs.getWeights();
-  expect(ours.weights.length).toBe(theirWeights.length);
-  for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirWeights[i].dataSync(), 1e-4, ours.weights[i].name);
-}
-
 /** Each layer's inbound_nodes in a saved model.json, by layer name. */
 const inboundNodes = (modelJson: { modelTopology?: unknown }) =>
   Object.fromEntries(
@@ -165,7 +152,7 @@ describe('a siamese network: two inputs through one shared trunk', () => {
     const { ours, theirs } = siamese();
     sameWeights(ours, theirs, rng);
     const xs = [f32(rng, [6, 5, 5, 2]), f32(rng, [6, 5, 5, 2])];
-    await expectSameMultiInputFit(ours, theirs, xs, oneHot(rng, 6, 2));
+    await expectSameSgdFit(ours, theirs, xs, oneHot(rng, 6, 2), { batchSize: 3 });
   });
 
   it('saves as tfjs-layers writes it (a node per application), tfjs reads it, and ours reads what tfjs saves', async () => {
@@ -322,7 +309,7 @@ describe('a shared layer applied to inputs of another shape', () => {
     const xs = [f32(rng, [6, 5, 5, 2]), f32(rng, [6, 7, 6, 2])];
     expectClose(ours.predict(xs) as Tensor, theirOutput(theirs, xs), 1e-5, 'predict');
     expect(ours.summary(null)).toMatch(/conv \(Conv2D\) +multiple +57 +small\[0\]\[0\],\n +large\[0\]\[0\]/);
-    await expectSameMultiInputFit(ours, theirs, xs, oneHot(rng, 6, 2));
+    await expectSameSgdFit(ours, theirs, xs, oneHot(rng, 6, 2), { batchSize: 3 });
     const { modelJson, weightData } = ours.toArtifacts();
     expectClose(theirOutput(await tfjsLoad(modelJson, weightData), xs), theirOutput(theirs, xs), 1e-6, 'tfjs reads ours');
   });
@@ -365,28 +352,6 @@ describe('a shared layer applied to inputs of another shape', () => {
 });
 
 describe('what stays refused', () => {
-  it('a model applied twice in another (a shared model), built or loaded', async () => {
-    const inner = new Sequential([new Dense({ units: 3, inputShape: [3], name: 'd' })], { name: 'inner' });
-    const a = Input({ shape: [3], name: 'a' });
-    const b = Input({ shape: [3], name: 'b' });
-    expectConvlensError(
-      () => model({ inputs: [a, b], outputs: new Concatenate({ name: 'joined' }).apply([inner.apply(a), inner.apply(b)]), name: 'graph' }),
-      "Functional 'graph': Sequential 'inner' is applied 2 times (a shared model), which convlens does not support; share its layers instead (apply each to every input)",
-    );
-    const tInner = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [3], name: 'd' })], name: 'inner' });
-    const tA = tfl.input({ shape: [3], name: 'a' });
-    const tB = tfl.input({ shape: [3], name: 'b' });
-    const theirs = tfl.model({
-      inputs: [tA, tB],
-      outputs: apply(tfl.layers.concatenate({ name: 'joined' }), [apply(tInner, tA), apply(tInner, tB)]),
-    });
-    const saved = await tfjsSaved(theirs);
-    expectConvlensError(
-      () => functionalFromArtifacts(saved.modelJson, saved.weightData),
-      "functionalFromArtifacts: the model 'inner' is called 2 times (a shared model), which convlens does not support",
-    );
-  });
-
   it('a call of a layer that the file does not have, and a cycle', () => {
     const dense = new Dense({ units: 3, name: 'd' });
     expectConvlensError(

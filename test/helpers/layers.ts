@@ -67,34 +67,39 @@ export async function tfjsSaved(
 }
 
 /**
- * Trains both models (the same starting weights) with plain SGD on the same data, in order, and
- * checks that tfjs-layers' losses and final weights match ours: the forward pass and every
- * gradient of the layers in between. `theirWeights` gives tfjs' weights in our order, where its
- * model-wide order differs (by default `theirs.getWeights()`); `theirCallbacks` go to tfjs' fit.
+ * Trains both models (the same starting weights) with plain SGD on the same data (`x` one array,
+ * or one per input), in order, and checks that tfjs-layers' losses and final weights match ours:
+ * the forward pass and every gradient of the layers in between. `theirWeights` gives tfjs' weights
+ * in our order, where its model-wide order differs (by default `theirs.getWeights()`);
+ * `theirCallbacks` go to tfjs' fit.
  */
 export async function expectSameSgdFit(
   ours: Sequential | Functional,
   theirs: tfl.LayersModel,
-  x: Tensor,
+  x: Tensor | Tensor[],
   y: Tensor,
   {
     epochs = 3,
-    batchSize = x.shape[0],
+    batchSize = (Array.isArray(x) ? x[0] : x).shape[0],
     learningRate = 0.5,
+    loss = 'categoricalCrossentropy',
     theirWeights = () => theirs.getWeights(),
     theirCallbacks,
   }: {
     epochs?: number;
     batchSize?: number;
     learningRate?: number;
+    loss?: 'categoricalCrossentropy' | 'binaryCrossentropy';
     theirWeights?: () => tf.Tensor[];
     theirCallbacks?: tfl.CustomCallbackArgs;
   } = {},
 ): Promise<void> {
-  ours.compile({ optimizer: new SGD({ learningRate }), loss: 'categoricalCrossentropy' });
-  theirs.compile({ optimizer: tf.train.sgd(learningRate), loss: 'categoricalCrossentropy' });
-  const history = await ours.fit(x, y, { epochs, batchSize, shuffle: false });
-  const expected = await theirs.fit(tfOf(x), tfOf(y), { epochs, batchSize, shuffle: false, verbose: 0, callbacks: theirCallbacks });
+  ours.compile({ optimizer: new SGD({ learningRate }), loss });
+  theirs.compile({ optimizer: tf.train.sgd(learningRate), loss });
+  const options = { epochs, batchSize, shuffle: false };
+  const history = Array.isArray(x) ? await (ours as Functional).fit(x, y, options) : await ours.fit(x, y, options);
+  const theirX = Array.isArray(x) ? x.map(tfOf) : tfOf(x);
+  const expected = await theirs.fit(theirX, tfOf(y), { ...options, verbose: 0, callbacks: theirCallbacks });
   expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
   const expectedWeights = theirWeights();
   expect(expectedWeights.length, 'number of weights').toBe(ours.weights.length);
