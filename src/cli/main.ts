@@ -389,7 +389,7 @@ program
   .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
   .option(
     '-l, --layer <name>',
-    "the layer: by name; inside a nested model by path, model/layer (base/conv2d); a shared layer's later application as name[k] (conv[1]); or by index from 0 among the model's own layers, which leave out Keras' InputLayer (default: the first convolution, at any depth)",
+    "the layer: by name; inside a nested model by path, model/layer (base/conv2d); a shared layer's later application as name[k] (conv[1]), a layer in a shared model's later application as model[k]/layer (encoder[1]/conv2d); or by index from 0 among the model's own layers, which leave out Keras' InputLayer (default: the first convolution, at any depth)",
   )
   .option('-o, --out <file>', 'write the grid of maps (.png, .svg or .html)')
   .option('--rows <n>', 'rows of the grid (default: as many as the maps need)', positiveInteger('--rows'))

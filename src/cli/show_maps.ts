@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
-import type { LayerOutput } from '../layers/layer_paths.js';
+import { type LayerOutput, outputLabel as label, outputAtLabel } from '../layers/layer_paths.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
@@ -83,16 +83,14 @@ function listed(names: readonly string[]): string {
   return `${names.slice(0, LISTED_LAYERS).join(', ')}${more}`;
 }
 
-/** A layer output's name for --layer: its path, and `[k]` for application k > 0 of a shared layer ('conv[1]'). */
-const label = (o: LayerOutput) => (o.call ? `${o.path}[${o.call}]` : o.path);
-
 /** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 /**
  * The layer named (or numbered) by --layer, or the first convolution (the first layer with feature
- * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d', and
- * a later application of a shared layer by its index, 'conv[1]'.
+ * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d', a
+ * later application of a shared layer by its index, 'conv[1]', and a layer in a later application
+ * of a shared model by that application's, 'encoder[1]/conv2d'.
  */
 function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string | undefined): LayerOutput {
   const withMaps = outputs.filter((o) => o.output.rank === 4);
@@ -104,7 +102,7 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
       );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
-  const application = outputs.find((o) => o.call && label(o) === wanted);
+  const application = outputAtLabel(outputs, wanted);
   if (application) return application;
   let layer: Layer;
   try {
@@ -139,8 +137,8 @@ function channelStats(maps: Tensor<'float32'>, channel: number): ChannelStats {
 /** How the summary counts the layers: the model's own, and those inside its nested models. */
 function layerCount(model: ImageModel, outputs: readonly LayerOutput[]): string {
   const own = model.layers.length;
-  // a shared layer's applications are one layer
-  const nested = new Set(outputs.map((o) => o.path)).size - own;
+  // a shared layer's (or shared model's) applications are one layer
+  const nested = new Set(outputs.map((o) => o.layer)).size - own;
   return `${own} ${own === 1 ? 'layer' : 'layers'}${nested > 0 ? `, ${nested} more in nested models` : ''}`;
 }
 

@@ -6,7 +6,7 @@ import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, ty
 import type { History, Logs } from './callbacks.js';
 import { tensorKey } from './functional_graph.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
-import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, outputsWithNested } from './layer_paths.js';
+import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
 import {
   checkPrint,
@@ -455,23 +455,27 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * Runs the graph on a batch (one array per input, checked); `visit` sees every layer's output.
-   * Outputs no later layer takes are let go as the run goes, but for the model's.
+   * Runs the graph on a batch (one array per input, checked); with `trace` (in inference mode),
+   * each node's entries in layerOutputs are kept as computed. Outputs no later layer takes are let
+   * go as the run goes, but for the model's.
    */
-  private run(
-    xs: readonly Tensor[],
-    training: boolean,
-    visit?: (node: GraphNode, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) => void,
-  ): Tensor<'float32'>[] {
+  private run(xs: readonly Tensor[], training: boolean, trace?: Trace): Tensor<'float32'>[] {
     const values = new Map<string, Tensor<'float32'>>();
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
       const { inputs } = node;
       const runner = this.runners.get(node)!;
       const ys = inputs.map((i) => values.get(i)!);
-      const output = runner instanceof MergeLayer ? runner.applyMany(ys) : runner.apply(ys[0], training);
+      const compute = () => (runner instanceof MergeLayer ? runner.applyMany(ys) : runner.apply(ys[0], training));
+      let output: Tensor<'float32'>;
+      if (trace) {
+        const entries = tracedOutputs(node.layer, runner, compute, ys[0], trace.expandNested, node.call);
+        trace.outputs.set(node, entries);
+        output = entries[0].output;
+      } else {
+        output = compute();
+      }
       values.set(node.output, output);
-      visit?.(node, output, ys);
       for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
     }
     return this.outputNames.map((name) => values.get(name)!);
@@ -553,12 +557,22 @@ export class Functional extends ModelLayer {
   layerOutputs(x: MultiInputs, options: LayerOutputsOptions = {}): LayerOutput[] {
     x = this.inputsInOrder('layerOutputs', x) as Tensor | Tensor[];
     if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
-    const expandNested = expandNestedOption(options);
-    const outputs = new Map<GraphNode, LayerOutput[]>();
-    const record = (node: GraphNode, output: Tensor<'float32'>, inputs: Tensor<'float32'>[]) =>
-      outputs.set(node, outputsWithNested(node.layer, inputs[0], output, expandNested, node.call));
-    this.run(this.inputArrays('layerOutputs', x), false, record);
-    return this.layers.flatMap((layer) => this.nodes.filter((n) => n.layer === layer).flatMap((node) => outputs.get(node)!));
+    const trace: Trace = { expandNested: expandNestedOption(options), outputs: new Map() };
+    this.run(this.inputArrays('layerOutputs', x), false, trace);
+    return this.inLayerOrder(trace);
+  }
+
+  tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] } {
+    this.one('output');
+    this.checkInputData(x);
+    const trace: Trace = { expandNested: true, outputs: new Map() };
+    const [output] = this.run([x], false, trace);
+    return { output, layers: this.inLayerOrder(trace) };
+  }
+
+  /** A trace's entries in the order of `layers`, a layer's applications in order. */
+  private inLayerOrder(trace: Trace): LayerOutput[] {
+    return this.layers.flatMap((layer) => this.nodes.filter((n) => n.layer === layer).flatMap((node) => trace.outputs.get(node)!));
   }
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
@@ -710,6 +724,12 @@ export class Functional extends ModelLayer {
     print?.(text);
     return text;
   }
+}
+
+/** layerOutputs' entries, kept for each node as a run computes them. */
+interface Trace {
+  readonly expandNested: boolean;
+  readonly outputs: Map<GraphNode, LayerOutput[]>;
 }
 
 /** fit's options; `validationData` is `[x, y]`, each as fit takes it (lists, or objects keyed by input and output name). */

@@ -291,6 +291,11 @@ export abstract class Layer {
     return inputs[0];
   }
 
+  /** The layer a replica computes for (see replica); a layer that is no replica, itself. */
+  get originalLayer(): Layer {
+    return this.original ?? this;
+  }
+
   /** Whether the layer is built for inputs of these shapes (one example each). */
   builtFor(shapes: readonly number[][]): boolean {
     return shapes.length === 1 && this.inputShape !== undefined && shapesEqual(shapes[0], this.inputShape);

@@ -1,15 +1,17 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { f32, randomizeWeights, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
+import { showFeatureMaps } from '../viz/feature_maps.js';
 import {
   Add,
   BatchNormalization,
   Conv2D,
   Dense,
+  type Functional,
   GlobalAveragePooling2D,
   Input,
   type LayerOutputsOptions,
@@ -21,8 +23,10 @@ import {
   resetNames,
   Sequential,
 } from './index.js';
+import { outputLabel } from './layer_paths.js';
 
 beforeEach(() => resetNames());
+afterEach(() => vi.restoreAllMocks());
 
 const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
 const SHAPE = [12, 12, 3];
@@ -113,7 +117,10 @@ describe('layers inside nested models, by path', () => {
     const ours = tutorialNet(rng);
     const theirs = tfjsTutorialNet(ours);
     const images = f32(rng, [2, ...SHAPE], 0, 255);
+    const forward = vi.spyOn(Conv2D.prototype, 'forward');
     const outputs = ours.layerOutputs(images, { expandNested: true });
+    // each convolution computed once, at any depth (running each nested model again for its layers made five passes)
+    expect(forward).toHaveBeenCalledTimes(2);
     expect(outputs.map((o) => o.path)).toEqual([
       'augmentation',
       'augmentation/flip',
@@ -218,6 +225,74 @@ describe('layers inside nested models, by path', () => {
     expectConvlensError(
       () => net.layerOutputs(x, { nested: true } as unknown as LayerOutputsOptions),
       "layerOutputs: unknown option 'nested' (expected one of expandNested)",
+    );
+  });
+});
+
+describe('a shared nested model, by path', () => {
+  /** block(block(x)): a Sequential of a convolution and a 1×1 one back to one channel, applied to its own output, then pooled. */
+  function twiceApplied(rng: Rng): { ours: Functional; theirBlock: tfl.Sequential } {
+    const block = new Sequential(
+      [
+        new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 10, 1], name: 'conv' }),
+        new Conv2D({ filters: 1, kernelSize: 1, name: 'mix' }),
+      ],
+      { name: 'block' },
+    );
+    const x = Input({ shape: [10, 10, 1], name: 'pixels' });
+    const ours = model({ inputs: x, outputs: new GlobalAveragePooling2D({ name: 'gap' }).apply(block.apply(block.apply(x))), name: 'net' });
+    randomizeWeights(ours, rng);
+    const theirBlock = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 10, 1], name: 'conv' }),
+        tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: 'mix' }),
+      ],
+      name: 'block',
+    });
+    theirBlock.setWeights(block.getWeights().map(tfOf));
+    return { ours, theirBlock };
+  }
+
+  it("layerOutputs names each application's layers under it ('block[1]/conv'), each computed once, as tfjs-layers computes them", () => {
+    const rng = caseRng('shared model paths', 0);
+    const { ours, theirBlock } = twiceApplied(rng);
+    const x = f32(rng, [2, 10, 10, 1]);
+    const forward = vi.spyOn(Conv2D.prototype, 'forward');
+    const outputs = ours.layerOutputs(x, { expandNested: true });
+    // two convolutions, applied twice: four passes (running the nested model again for its layers made eight)
+    expect(forward).toHaveBeenCalledTimes(4);
+    expect(outputs.map(outputLabel)).toEqual(['block', 'block/conv', 'block/mix', 'block[1]', 'block[1]/conv', 'block[1]/mix', 'gap']);
+    const at = (label: string) => outputs.find((o) => outputLabel(o) === label)!.output;
+    const first = predicted(theirBlock, tfOf(x));
+    const expected: [string, tf.Tensor][] = [
+      ['block/conv', predicted(upTo(theirBlock, 'conv'), tfOf(x))],
+      ['block', first],
+      ['block[1]/conv', predicted(upTo(theirBlock, 'conv'), first)],
+      ['block[1]/mix', predicted(theirBlock, first)],
+    ];
+    for (const [label, theirOutput] of expected) expectClose(at(label), theirOutput.dataSync(), 1e-5, label);
+    expect(at('block[1]').data).toEqual(at('block[1]/mix').data);
+    // the same layer object in each application
+    expect(outputs.filter((o) => o.path.endsWith('/conv')).map((o) => o.layer)).toEqual([
+      ours.getLayer('block/conv'),
+      ours.getLayer('block/conv'),
+    ]);
+  });
+
+  it("showFeatureMaps draws a layer of a later application ('block[1]/conv'), and names an application the model does not have", () => {
+    const rng = caseRng('shared model paths', 1);
+    const { ours } = twiceApplied(rng);
+    const image = f32(rng, [10, 10, 1]);
+    expect(showFeatureMaps(ours, image, 'block[1]/conv', { rows: 1 }).svg).toContain('layer block[1]/conv (Conv2D)');
+    expect(showFeatureMaps(ours, image, 'block/conv', { rows: 1 }).svg).toContain('layer block/conv (Conv2D)');
+    expect(showFeatureMaps(ours, image, 'block[1]', { rows: 1 }).svg).toContain('layer block[1] (Sequential)');
+    expectConvlensError(
+      () => showFeatureMaps(ours, image, 'block[2]'),
+      "showFeatureMaps: layer 'block' is applied 2 times, so has no application 2 (counting from 0)",
+    );
+    expectConvlensError(
+      () => showFeatureMaps(ours, image, 'block[2]/conv'),
+      /^getLayer: no layer named "block\[2\]\/conv"; did you mean "block\/conv"\?/,
     );
   });
 });

@@ -79,18 +79,35 @@ export function expandNestedOption(options: LayerOutputsOptions): boolean {
 }
 
 /**
- * `layer`'s entry in layerOutputs (`output` its output for `input`), and with `expandNested`, for
- * a nested model, its layers' outputs for the same input, in inference mode as it ran.
+ * `layer`'s entries in layerOutputs as a model computes them, in inference mode, each layer once:
+ * its output, which `compute` gives, at its name (`call` its application, when it has several);
+ * with `expandNested`, a nested model (`runner`: the model, or its replica for a later application)
+ * runs instead with its own layers' outputs recorded, which follow its entry, their paths under its
+ * own ('base/conv2d'; 'encoder[1]/conv2d' inside application 1 of a shared model).
  */
-export function outputsWithNested(
+export function tracedOutputs(
   layer: Layer,
-  input: Tensor,
-  output: Tensor<'float32'>,
+  runner: Layer,
+  compute: () => Tensor<'float32'>,
+  input: Tensor<'float32'>,
   expandNested: boolean,
   call?: number,
 ): LayerOutput[] {
-  const entry = { layer, path: layer.name, output, ...(call === undefined ? {} : { call }) };
-  if (!expandNested || !(layer instanceof ModelLayer)) return [entry];
-  const inner = layer.layerOutputs(input, { expandNested: true });
-  return [entry, ...inner.map((o) => ({ ...o, path: `${layer.name}/${o.path}` }))];
+  const entry = (output: Tensor<'float32'>) => ({ layer, path: layer.name, output, ...(call === undefined ? {} : { call }) });
+  if (!expandNested || !(runner instanceof ModelLayer)) return [entry(compute())];
+  const { output, layers } = runner.tracedRun(input);
+  const prefix = call ? `${layer.name}[${call}]` : layer.name;
+  return [entry(output), ...layers.map((o) => ({ ...o, path: `${prefix}/${o.path}` }))];
+}
+
+/** The name of a layer output in layerOutputs: its path, with `[k]` for application k > 0 of a shared layer ('conv[1]', 'encoder[1]/conv2d[1]'). */
+export const outputLabel = (o: Pick<LayerOutput, 'path' | 'call'>) => (o.call ? `${o.path}[${o.call}]` : o.path);
+
+/**
+ * The output `name` addresses when it names an application ('conv[1]', or 'encoder[1]/conv2d' in
+ * application 1 of a shared model): the entry of that label; undefined otherwise (a layer's name,
+ * path or index is getLayer's, and stands for its first application).
+ */
+export function outputAtLabel<T extends Pick<LayerOutput, 'path' | 'call'>>(outputs: readonly T[], name: string): T | undefined {
+  return name.includes('[') ? outputs.find((o) => outputLabel(o) === name) : undefined;
 }

@@ -33,6 +33,12 @@ export abstract class ModelLayer extends Layer {
   /** Every layer's output for `x` in inference mode (with `expandNested`, the layers of nested models too). */
   abstract layerOutputs(x: Tensor, options?: LayerOutputsOptions): LayerOutput[];
 
+  /**
+   * Its output for a batch in inference mode as a layer of another model, with every layer's
+   * output on the way, nested models' expanded (layerOutputs' entries): each computed once.
+   */
+  abstract tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] };
+
   override get trainable(): boolean {
     return super.trainable;
   }

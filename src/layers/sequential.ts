@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { batchShapeText, Layer } from './layer.js';
-import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, outputsWithNested } from './layer_paths.js';
+import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
@@ -153,17 +153,19 @@ export class Sequential extends ModelLayer {
     }
   }
 
-  private run(
-    x: Tensor,
-    training: boolean,
-    visit?: (layer: Layer, output: Tensor<'float32'>, input: Tensor<'float32'>) => void,
-  ): Tensor<'float32'> {
+  /** Its layers in turn; with `trace` (in inference mode), each layer's entries in layerOutputs are added to it as computed. */
+  private run(x: Tensor, training: boolean, trace?: { expandNested: boolean; outputs: LayerOutput[] }): Tensor<'float32'> {
     this.ensureBuilt('predict', x.shape);
     let out = x as Tensor<'float32'>;
     for (const layer of this.layerList) {
       const input = out;
-      out = layer.apply(input, training);
-      visit?.(layer, out, input);
+      if (!trace) {
+        out = layer.apply(input, training);
+        continue;
+      }
+      const entries = tracedOutputs(layer.originalLayer, layer, () => layer.apply(input, false), input, trace.expandNested);
+      trace.outputs.push(...entries);
+      out = entries[0].output;
     }
     return out;
   }
@@ -200,10 +202,14 @@ export class Sequential extends ModelLayer {
    */
   layerOutputs(x: Tensor, options: LayerOutputsOptions = {}): LayerOutput[] {
     checkTensorArg('layerOutputs', 'x', x);
-    const expandNested = expandNestedOption(options);
-    const outputs: LayerOutput[] = [];
-    this.run(x, false, (layer, output, input) => outputs.push(...outputsWithNested(layer, input, output, expandNested)));
-    return outputs;
+    const trace = { expandNested: expandNestedOption(options), outputs: [] as LayerOutput[] };
+    this.run(x, false, trace);
+    return trace.outputs;
+  }
+
+  tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] } {
+    const trace = { expandNested: true, outputs: [] as LayerOutput[] };
+    return { output: this.run(x, false, trace), layers: trace.outputs };
   }
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */

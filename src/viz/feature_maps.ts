@@ -1,4 +1,5 @@
 import { ConvlensError, checkNumber, checkOptions, describeValue } from '../errors.js';
+import { outputAtLabel, outputLabel } from '../layers/layer_paths.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,7 +14,7 @@ export interface FeatureModel {
   layerOutputs(
     x: Tensor,
     options?: { expandNested?: boolean },
-  ): { layer: { name: string; className?: string }; path?: string; output: Tensor }[];
+  ): { layer: { name: string; className?: string }; path?: string; call?: number; output: Tensor }[];
   getLayer(nameOrIndex: string | number): { name: string };
 }
 
@@ -56,20 +57,24 @@ function featureMaps(
     throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential or layers.Functional (or a list of kernels)');
   }
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
-  // 'name[k]': application k (from 0) of a layer a functional model applies several times (a shared layer)
-  const application = typeof layerName === 'string' ? /^(.+)\[([1-9]\d*)\]$/.exec(layerName) : null;
-  // by name, path in a nested model ('base/conv2d') or index, as getLayer takes it (and names the layers in its error if there is no such one)
-  const layer = model.getLayer(application ? application[1] : layerName!);
-  // a nested layer's output with the outer model's layers in front, as the model computes it; a shared layer's in order
-  const applications = model.layerOutputs(x, { expandNested: true }).filter((o) => o.layer === layer);
-  const call = application ? Number(application[2]) : 0;
-  if (call >= applications.length) {
-    throw new ConvlensError(
-      `showFeatureMaps: layer '${application![1]}' is applied ${applications.length} time${applications.length === 1 ? '' : 's'}, so has no application ${call} (counting from 0)`,
-    );
+  // a nested layer's output with the outer model's layers in front, as the model computes it
+  const outputs = model.layerOutputs(x, { expandNested: true }).map((o) => ({ ...o, path: o.path ?? o.layer.name }));
+  // 'name[k]': application k (from 0) of a layer a functional model applies several times (a shared layer);
+  // 'encoder[1]/conv2d': a layer in application 1 of a shared model
+  let found = typeof layerName === 'string' ? outputAtLabel(outputs, layerName) : undefined;
+  if (!found) {
+    const application = typeof layerName === 'string' ? /^(.+)\[([1-9]\d*)\]$/.exec(layerName) : null;
+    // by name, path in a nested model ('base/conv2d') or index, as getLayer takes it (and names the layers in its error if there is no such one)
+    const layer = model.getLayer(application ? application[1] : layerName!);
+    const applications = outputs.filter((o) => o.layer === layer);
+    if (application) {
+      throw new ConvlensError(
+        `showFeatureMaps: layer '${application[1]}' is applied ${applications.length} time${applications.length === 1 ? '' : 's'}, so has no application ${application[2]} (counting from 0)`,
+      );
+    }
+    found = applications[0];
   }
-  const found = applications[call];
-  const name = call > 0 ? layerName : (found.path ?? layer.name);
+  const name = outputLabel(found);
   if (found.output.rank !== 4) {
     throw new ConvlensError(
       `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
@@ -81,8 +86,9 @@ function featureMaps(
 /**
  * The lesson's `show_feature_maps`: one layer's feature maps for an image, `rows × cols` of them
  * from channel `offset`, in a grid. `model` is a `layers.Sequential` or `layers.Functional` (`layerName` a
- * layer's name or index, the path of a layer inside a nested model, 'base/conv2d', or 'name[k]' for
- * application k of a shared layer), or a list of kernels.
+ * layer's name or index, the path of a layer inside a nested model, 'base/conv2d', 'name[k]' for
+ * application k of a shared layer, or 'encoder[k]/conv2d' for a layer in application k of a shared
+ * model), or a list of kernels.
  */
 export function showFeatureMaps(
   model: FeatureModel | TensorInput[],

@@ -418,6 +418,44 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     expect(missing.stderr).toContain('no layer named "twice[2]"');
   });
 
+  it("a shared model (applied twice): its layers counted once, a later application's offered and shown as block[1]/conv, its maps tfjs'", async () => {
+    const folder = join(dir, 'shared_model');
+    const input = tfl.input({ shape: [16, 16, 1], name: 'pixels' });
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
+    const block = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [16, 16, 1], name: 'conv' }),
+        tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: 'mix' }),
+      ],
+      name: 'block',
+    });
+    const pooled = apply(tfl.layers.globalAveragePooling2d({ name: 'gap' }), apply(block, apply(block, input)));
+    await saveTfjs(
+      tfl.model({ inputs: input, outputs: apply(tfl.layers.dense({ units: 2, name: 'out' }), pooled), name: 'shared_block' }),
+      folder,
+    );
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('model shared_block (3 layers, 2 more in nested models); image 512×512×1');
+    expect(run.stdout).toContain('layer block/conv (Conv2D)');
+    expect(run.stderr).toContain(
+      'Other layers with feature maps (--layer NAME): block, block/mix, block[1], block[1]/conv, block[1]/mix\n',
+    );
+    const shown = convlens(['show-maps', folder, camera, '--layer', 'block[1]/conv', '--json', '--out', join(dir, 'block.svg')]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const report = json(shown.stdout);
+    expect(report.layer).toBe('block[1]/conv');
+    const once = block.predict(cameraBatch(1, 16)) as tf.Tensor;
+    const expected = (block.getLayer('conv').apply(once) as tf.Tensor).dataSync() as Float32Array;
+    const stats = statsOf(expected, 3);
+    for (const [c, channel] of report.channels.entries())
+      expectClose([channel.min, channel.max, channel.mean], stats[c], 1e-4, `channel ${c}`);
+    expect(readFileSync(join(dir, 'block.svg'), 'utf8')).toContain('layer block[1]/conv (Conv2D)');
+    const missing = convlens(['show-maps', folder, camera, '--layer', 'block[2]/conv']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no layer named "block[2]/conv"');
+  });
+
   it('a model without feature maps at any depth says so', async () => {
     const folder = join(dir, 'flat_only');
     const head = new layers.Sequential([new layers.Flatten({ inputShape: [8, 8, 1] }), new layers.Dense({ units: 2 })], { name: 'head' });
