@@ -179,6 +179,19 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(accuracy).toMatch(/text-anchor="end">1<\/text>/); // the axis reaches 1
   });
 
+  it('refuses, before training, a model folder holding files a save would not replace (exit 2, nothing written)', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'm', 'model'), { recursive: true });
+    writeFileSync(join(dir, 'm', 'model', 'classes.json'), '["a", "b"]\n'); // left by convlens train
+    const run = convlens(['train-mnist', '--epochs', '1', '--per-digit', '20', '--out', 'm'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `convlens: cannot write the model to ${join('m', 'model')}: it holds files that are not part of a saved model (classes.json)\n`,
+    );
+    expect(run.stdout).toBe('');
+    expect(readdirSync(join(dir, 'm'))).toEqual(['model']);
+  });
+
   it('takes seed 0, as TensorFlow and Keras do', () => {
     const dir = tempDir();
     const run = convlens(['train-mnist', '--seed', '0', '--epochs', '1', '--per-digit', '20', '--out', 'm'], { cwd: dir });
