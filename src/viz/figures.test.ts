@@ -475,6 +475,21 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ['colorize(null)', () => colorize(null as never), /^colorize: values must be a Tensor, got null$/],
     ['colorIndices()', () => colorIndices(undefined as never), /^colorIndices: values must be a Tensor, got undefined$/],
     ['colormap(null)', () => colormap(null as never), /^colormap: name must be a string such as 'magma' or 'gray_r', got null$/],
+    [
+      'showKernel of ragged rows',
+      () => showKernel([[1, 2], [3]]),
+      /^showKernel: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+    ],
+    [
+      'showExtraction of a ragged kernel',
+      () => showExtraction(zeros([8, 8, 1], 'uint8'), [[1, 2], [3]]),
+      /^extractFeature: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+    ],
+    [
+      'showExtraction of a ragged image',
+      () => showExtraction([[1, 2], [3]], kernels.edge),
+      /^extractFeature: ragged 'image': image\[1\] has length 1, expected length 2$/,
+    ],
     ['grid(null)', () => grid(null as never), /^grid: images must be an array of RGB images, got null$/],
     ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got \{\}$/],
     [
