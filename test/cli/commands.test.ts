@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, convlensStdoutClosed, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -227,6 +227,18 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(readdirSync(join(dir, 'm', 'model')).sort()).toEqual(['model.json', 'weights.bin']);
     const history = JSON.parse(readFileSync(join(dir, 'm', 'history.json'), 'utf8')) as { epoch: number[] };
     expect(history.epoch.length).toBeLessThan(1000);
+  });
+});
+
+describe('commands whose product is their --out folder still make it when stdout is closed (| head), exit 0', { timeout: 180_000 }, () => {
+  it.each([
+    ['demo', ['demo', '--out', 'o'], ['edge-condense.png', 'report.html']],
+    ['train-mnist', ['train-mnist', '--epochs', '1', '--per-digit', '20', '--out', 'o'], ['history.json', 'model']],
+  ])('%s', async (_, args, expected) => {
+    const dir = tempDir();
+    const run = await convlensStdoutClosed(args, { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'o'))).toEqual(expect.arrayContaining(expected));
   });
 });
 
