@@ -188,7 +188,7 @@ const program = new Command()
       'convlens kernels',
       'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
     )}
-Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when stdout closes.
+Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when extract's stdout closes.
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
