@@ -140,6 +140,18 @@ async function countInputs(options: ExtractOptions, out: string): Promise<number
  * not grow with their number. Returns the exit code (0 all done, 1 some inputs failed).
  */
 export async function runExtract(options: ExtractOptions): Promise<number> {
+  try {
+    return await extract(options);
+  } finally {
+    // kept until the run has said everything: an EPIPE of its last path or summary arrives on a later tick
+    whenStdoutLost(undefined);
+  }
+}
+
+/** A tick for a failed write's EPIPE, which Node reports asynchronously, to arrive. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+async function extract(options: ExtractOptions): Promise<number> {
   const started = performance.now();
   checkCmap(options.cmap); // an unknown colormap is a usage error, before any work
   if (options.out.trim() === '') throw new UsageError('--out is empty (name a folder)');
@@ -309,10 +321,10 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     await Promise.all(running);
   } finally {
     for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
-    whenStdoutLost(undefined);
     bar?.stop();
     await pool.close();
   }
+  await settled();
   const seconds = (performance.now() - started) / 1000;
   const summary: ExtractSummary = {
     found,
@@ -327,11 +339,7 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 1000) / 1000,
   };
-  if (stdoutLoss) {
-    const why = stdoutLoss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${stdoutLoss.reason}`;
-    process.stderr.write(errorLine(`${why}: stopped; outputs written so far are complete; run again with --resume to finish`));
-    return stdoutLoss.closed ? 141 : 1;
-  }
+  if (stdoutLoss) return stdoutLossExit(stdoutLoss, 'stopped; outputs written so far are complete; run again with --resume to finish');
   if (interrupted) {
     // --json still ends with its summary, marked as such
     if (options.json) emit(`${JSON.stringify({ summary: { ...summary, interrupted: true } })}\n`);
@@ -344,7 +352,11 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
     summary.report = reportPath;
     if (!options.json) process.stderr.write(`report: ${reportPath}\n`);
   }
-  if (options.json) emit(`${JSON.stringify({ summary })}\n`);
+  if (options.json) {
+    emit(`${JSON.stringify({ summary })}\n`);
+    await settled();
+    if (stdoutLoss) return stdoutLossExit(stdoutLoss, 'the summary was not written');
+  }
   const parts = [`${written} written`];
   if (skipped) parts.push(`${skipped} skipped (up to date)`);
   if (failed) parts.push(`${failed} failed`);
@@ -362,6 +374,13 @@ export async function runExtract(options: ExtractOptions): Promise<number> {
       `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
     );
   return failed > 0 ? 1 : 0;
+}
+
+/** Says why stdout was lost and what became of the run; 141 (as after SIGPIPE) when its reader quit, else 1. */
+function stdoutLossExit(loss: StdoutLoss, outcome: string): number {
+  const why = loss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${loss.reason}`;
+  process.stderr.write(errorLine(`${why}: ${outcome}`));
+  return loss.closed ? 141 : 1;
 }
 
 /** The run's report page. Its figure modules are loaded only here: most runs write no report, and the workers start sooner. */

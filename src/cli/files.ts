@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ConvlensError } from '../errors.js';
@@ -39,6 +39,23 @@ export async function checkWritable(dir: string, out = dir): Promise<void> {
     throw new UsageError(`cannot write to --out ${out}${where}: ${reason}`);
   } finally {
     if (first) await removeEmptyFolders(dir, first);
+  }
+}
+
+/**
+ * Fails before training (a usage error, exit 2) if the model folder `dir` holds files that saving a
+ * model there would refuse to replace: anything but model.json, .bin weight files and `keep`.
+ */
+export async function checkModelFolder(dir: string, keep: readonly string[] = []): Promise<void> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new UsageError(`cannot write the model to ${dir}: ${fsReason(error)}`);
+  });
+  const foreign = names.filter((name) => name !== 'model.json' && !name.endsWith('.bin') && !keep.includes(name));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `cannot write the model to ${dir}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
+    );
   }
 }
 

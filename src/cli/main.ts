@@ -10,7 +10,7 @@ import type { KernelArg } from './kernel_arg.js';
 import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
-import { watchStdout } from './stdout.js';
+import { watchStdout, withStdout } from './stdout.js';
 import { colorEnabled, columns, errorLine } from './term.js';
 import type { TrainFolderOptions } from './train_folder.js';
 import { UsageError } from './usage.js';
@@ -129,14 +129,17 @@ type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'lo
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 
 /**
- * Runs a training command: results on stdout, a usage or input error as one line; a run cut short
- * by Ctrl-C or SIGTERM (which still writes what was learned) exits with that signal's code.
+ * Runs a training command: results on stdout (through `log`, which drops them once stdout's reader
+ * has quit, so `| head` still trains and writes the model), a usage or input error as one line; a
+ * run cut short by Ctrl-C or SIGTERM (which still writes what was learned) exits with that signal's code.
  */
-async function training(run: () => Promise<{ stoppedBy?: NodeJS.Signals }>): Promise<void> {
+async function training(run: (log: (line: string) => void) => Promise<{ stoppedBy?: NodeJS.Signals }>): Promise<void> {
   try {
     const { signalExitCode } = await import('./signals.js');
-    const { stoppedBy } = await run();
-    if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
+    process.exitCode = await withStdout(async (print) => {
+      const { stoppedBy } = await run((line) => print(`${line}\n`));
+      return stoppedBy ? signalExitCode(stoppedBy) : 0;
+    });
   } catch (error) {
     fail(error);
   }
@@ -152,8 +155,6 @@ function pixelsOption(): Option {
     ['auto', '0..1', '0..255', '-1..1'],
   ).default('auto');
 }
-
-const printLine = (line: string) => process.stdout.write(`${line}\n`);
 
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 
@@ -187,7 +188,7 @@ const program = new Command()
       'convlens kernels',
       'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
     )}
-Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when stdout closes.
+Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when extract's stdout closes.
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
@@ -204,10 +205,14 @@ program
   .action(async (options: { out: string; image: string; cmap: string }) => {
     try {
       const { runDemo } = await import('./demo.js');
-      await runDemo({
-        ...options,
-        log: (line) => process.stdout.write(`${line}\n`),
-        preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: Math.min(64, columns(process.stdout) - 4) },
+      // the files are the product: `convlens demo | head` still writes them all
+      process.exitCode = await withStdout(async (print) => {
+        await runDemo({
+          ...options,
+          log: (line) => print(`${line}\n`),
+          preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: Math.min(64, columns(process.stdout) - 4) },
+        });
+        return 0;
       });
     } catch (error) {
       fail(error);
@@ -430,7 +435,7 @@ program
   .option('-o, --out <dir>', 'folder for the model, pictures and history', 'out/mnist')
   .addHelpText('after', examples('convlens train-mnist', 'convlens train-mnist --epochs 3 --out /tmp/mnist'))
   .action((options: { epochs: number; batchSize: number; learningRate: number; perDigit: number; seed: number; out: string }) =>
-    training(async () => (await import('./train_mnist.js')).trainMnist({ ...options, log: printLine })),
+    training(async (log) => (await import('./train_mnist.js')).trainMnist({ ...options, log })),
   );
 
 program
@@ -464,12 +469,12 @@ The model takes images as decoded (0..255); classes.json beside its model.json n
 `,
   )
   .action((folder: string, options: TrainCommandOptions) =>
-    training(async () =>
+    training(async (log) =>
       (await import('./train_folder.js')).trainFolder(folder, {
         ...options,
         channels: options.channels === '1' ? 1 : 3,
         augment: Boolean(options.augment),
-        log: printLine,
+        log,
       }),
     ),
   );

@@ -26,7 +26,7 @@ export function watchStdout(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     const loss = { closed: error.code === 'EPIPE', reason: fsReason(error) };
     if (onLoss) return onLoss(loss);
-    if (loss.closed) process.exit(0);
+    if (loss.closed) process.exit(); // with the exit code the command has set: a failure stays one
     process.stderr.write(errorLine(`cannot write to stdout: ${loss.reason}`));
     process.exit(1);
   });

@@ -6,7 +6,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.j
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
-import { checkWritable, writeFileAtomic } from './files.js';
+import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 
@@ -39,6 +39,7 @@ export async function trainMnist(
   setSeed(options.seed);
   const { train, test } = await loadMnist(options.perDigit); // a bad --per-digit is found here, before --out is made
   await checkWritable(options.out); // before minutes of training, not after
+  await checkModelFolder(join(options.out, 'model'));
   log(
     `MNIST digits from the 'mnist' package: ${train.x.shape[0]} for training (the first ${options.perDigit} of each digit), ${test.x.shape[0]} for testing`,
   );

@@ -405,6 +405,17 @@ describe('Sequential', () => {
     );
   });
 
+  it('getLayer of neither a name nor an index is a ConvlensError naming what it got', () => {
+    const model = mnistNet();
+    for (const [arg, shown] of [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      [{ name: 'conv2d' }, '{ name: "conv2d" }'],
+    ] as const) {
+      expectConvlensError(() => model.getLayer(arg as unknown as string), `getLayer: expected a layer name, path or index, got ${shown}`);
+    }
+  });
+
   it("layerOutputs gives every layer's feature maps, the last equal to predict", () => {
     setSeed(3);
     const model = mnistNet();

@@ -146,7 +146,10 @@ export function findLayer(layers: readonly Layer[], nameOrIndex: string | number
     }
     return layer;
   }
-  const layer = typeof nameOrIndex === 'string' ? layerAtPath(layers, nameOrIndex) : undefined;
+  if (typeof nameOrIndex !== 'string') {
+    throw new ConvlensError(`getLayer: expected a layer name, path or index, got ${describeValue(nameOrIndex)}`);
+  }
+  const layer = layerAtPath(layers, nameOrIndex);
   if (!layer) throw unknownLayerError(layers, nameOrIndex);
   return layer;
 }

@@ -9,6 +9,7 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
+import { ConvlensError } from '../errors.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam, RMSprop, SGD } from '../train/optimizers.js';
@@ -20,6 +21,7 @@ import {
   Dropout,
   Flatten,
   fromArtifacts,
+  loadFunctional,
   loadModel,
   MaxPool2D,
   type ModelJson,
@@ -169,6 +171,16 @@ describe('save and load round trip', () => {
     await model.save(dir);
     expect((await loadModel(dir)).predict(input()).data).toEqual(model.predict(input()).data);
     expect((await readdir(root)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('loadFunctional of a saved Sequential model points to loadModel, which reads it from the same folder', async () => {
+    setSeed(3);
+    const dir = freshDir();
+    await smallConvnet().save(dir);
+    await expect(loadFunctional(dir)).rejects.toThrow(
+      `loadFunctional: ${join(dir, 'model.json')}: model class "Sequential" is not a functional model (Functional or Model; layers.loadModel reads Sequential ones)`,
+    );
+    await expect(loadFunctional(dir)).rejects.toBeInstanceOf(ConvlensError);
   });
 
   it("tfjs' file:// URLs save and load as tfjs-node reads them (file:///abs, file://./relative); other storage URLs are named", async () => {

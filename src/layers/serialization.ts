@@ -740,11 +740,17 @@ export function functionalFromArtifacts(modelJson: unknown, weightData?: WeightD
   }
 }
 
-function readFunctional(modelJson: unknown, weightData: WeightData | undefined, fileNames?: string[][]): Functional {
+/** `sequentialReader` names the function that reads a Sequential model from the same source, for the error on one. */
+function readFunctional(
+  modelJson: unknown,
+  weightData: WeightData | undefined,
+  fileNames?: string[][],
+  sequentialReader = 'layers.fromArtifacts',
+): Functional {
   const { className, config, kerasVersion } = topologyOf(modelJson);
   if (!isFunctionalClass(className)) {
     throw new ConvlensError(
-      `fromArtifacts: model class ${describeValue(className)} is not a functional model (Functional or Model; layers.fromArtifacts reads Sequential ones)`,
+      `fromArtifacts: model class ${describeValue(className)} is not a functional model (Functional or Model; ${sequentialReader} reads Sequential ones)`,
     );
   }
   const manifest = manifestOf(modelJson);
@@ -831,9 +837,9 @@ export async function loadModel(modelPath: string): Promise<Sequential> {
 export async function loadFunctional(modelPath: string): Promise<Functional> {
   const { json, buffers, fileNames, file } = await readModelFiles('loadFunctional', modelPath);
   try {
-    return functionalFromArtifacts(json, buffers, fileNames);
+    return readFunctional(json, buffers, fileNames, 'layers.loadModel');
   } catch (error) {
-    throw renamed(error, 'functionalFromArtifacts:', `loadFunctional: ${file}:`);
+    throw renamed(error, 'fromArtifacts:', `loadFunctional: ${file}:`);
   }
 }
 

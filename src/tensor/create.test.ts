@@ -110,6 +110,29 @@ describe('tensor and constant: shapes', () => {
     expect(fromData(data, [2, 1], 'float32').data).toBe(data);
   });
 
+  it.each([
+    [
+      'a shape the data does not fill',
+      () => fromData(new Float32Array(4), [2, 3], 'float32'),
+      /^fromData: 4 values do not fill shape \[2, 3\] \(expected 6\)$/,
+    ],
+    [
+      'no dtype',
+      () => fromData(new Float32Array(4) as never, [4], undefined as never),
+      /^fromData: unknown dtype undefined \(expected float32/,
+    ],
+    [
+      'a plain array',
+      () => fromData([1, 2] as never, [2], 'float32'),
+      /^fromData: float32 values must be held in a Float32Array, got \[1, 2\]$/,
+    ],
+    [
+      'a Float32Array as int32',
+      () => fromData(new Float32Array(2) as never, [2], 'int32'),
+      /^fromData: int32 values must be held in a Int32Array/,
+    ],
+  ])('fromData refuses %s, naming itself', (_, fn, message) => expectConvlensError(fn, message));
+
   it('a shape cannot be changed from outside: neither the one given nor the one read', () => {
     const shape = [2, 3];
     const t = new Tensor(new Float32Array(6), shape, 'float32');

@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, INTEGER_RANGE, isDType, type TypedArray } from './dtype.js';
 import { formatShape, isValidShape, sizeFromShape } from './shape.js';
-import { type NestedArray, Tensor } from './tensor.js';
+import { checkTensorParts, type NestedArray, Tensor } from './tensor.js';
 
 /** What `tensor` and `constant` accept: a typed array, a number or boolean, or nested arrays of them. */
 export type TensorLike = TypedArray | NestedArray;
@@ -157,5 +157,6 @@ export function ones<D extends DType = 'float32'>(shape: number[], dtype?: D): T
 
 /** Wraps a typed array already laid out for `shape` (no copy). */
 export function fromData<D extends DType>(data: DataTypeMap[D], shape: readonly number[], dtype: D): Tensor<D> {
+  checkTensorParts('fromData', data, shape, dtype);
   return new Tensor(data, shape, dtype);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { Random, randomNormal, randomUniform } from './random.js';
+import { Random, randomNormal, randomUniform, setSeed } from './random.js';
 
 describe('randomUniform and randomNormal', () => {
   it('draw from the given range and the same stream for the same seed', () => {
@@ -30,5 +30,9 @@ describe('randomUniform and randomNormal', () => {
     ['maxval below minval', () => randomUniform([3], 2, 1), /^randomUniform: maxval 1 must be greater than minval 2$/],
     ['a negative stddev', () => randomNormal([3], 0, -1), /^randomNormal: stddev must be non-negative, got -1$/],
     ['a bad shape', () => randomNormal([2.5]), /^randomNormal: shape \[2.5\] is not a list of non-negative integers$/],
+    ['a seed that is a string', () => new Random('7' as never), /^Random: seed must be a finite number, got "7"$/],
+    ['a seed that is a BigInt', () => new Random(7n as never), /^Random: seed must be a finite number, got 7n$/],
+    ['a seed that is a Symbol', () => setSeed(Symbol('s') as never), /^setSeed: seed must be a finite number, got a Symbol$/],
+    ['a NaN seed', () => setSeed(Number.NaN), /^setSeed: seed must be a finite number, got NaN$/],
   ])('%s', (_, fn, message) => expectConvlensError(fn, message));
 });

@@ -15,6 +15,7 @@ export class Random {
   private spare: number | undefined;
 
   constructor(seed: number = Date.now() ^ (Math.random() * 2 ** 32)) {
+    if (!Number.isFinite(seed)) throw new ConvlensError(`Random: seed must be a finite number, got ${describeValue(seed)}`);
     let s = seed >>> 0;
     const next = () => {
       s = (s + 0x9e3779b9) | 0;
@@ -74,7 +75,7 @@ let global = new Random();
 
 /** Seeds the generator that initializers, dropout and shuffling use by default. */
 export function setSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new ConvlensError(`setSeed: seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new ConvlensError(`setSeed: seed must be a finite number, got ${describeValue(seed)}`);
   global = new Random(seed);
 }
 

@@ -20,18 +20,7 @@ export class Tensor<D extends DType = DType> {
   readonly data: DataTypeMap[D];
 
   constructor(data: DataTypeMap[D], shape: readonly number[], dtype: D) {
-    if (!isValidShape(shape)) {
-      throw new ConvlensError(`tensor: shape ${describeValue(shape)} is not a list of non-negative integers`);
-    }
-    const storage = Object.hasOwn(STORAGE, dtype) ? STORAGE[dtype] : undefined;
-    if (!storage) throw new ConvlensError(`tensor: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
-    if (!(data instanceof storage)) {
-      throw new ConvlensError(`tensor: ${dtype} values must be held in a ${storage.name}, got ${describeValue(data)}`);
-    }
-    const size = sizeFromShape(shape);
-    if (data.length !== size) {
-      throw new ConvlensError(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (expected ${size})`);
-    }
+    checkTensorParts('tensor', data, shape, dtype);
     // frozen: a caller's `t.shape.push(1)` would otherwise leave data and shape disagreeing
     this.shape = Object.freeze([...shape]) as number[];
     this.dtype = dtype;
@@ -60,5 +49,23 @@ export class Tensor<D extends DType = DType> {
   /** Aligned matrix text, like NumPy's printing (large tensors are summarised with `...`). */
   toString(): string {
     return formatTensor(this);
+  }
+}
+
+/** Throws unless `data` is the typed array of `dtype` holding exactly the values of `shape`; `op` names the caller. */
+export function checkTensorParts(op: string, data: unknown, shape: readonly number[], dtype: unknown): void {
+  if (!isValidShape(shape)) {
+    throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  }
+  const storage = typeof dtype === 'string' && Object.hasOwn(STORAGE, dtype) ? STORAGE[dtype as DType] : undefined;
+  if (!storage) throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
+  if (!(data instanceof storage)) {
+    throw new ConvlensError(`${op}: ${dtype} values must be held in a ${storage.name}, got ${describeValue(data)}`);
+  }
+  const size = sizeFromShape(shape);
+  if ((data as ArrayLike<number>).length !== size) {
+    throw new ConvlensError(
+      `${op}: ${(data as ArrayLike<number>).length} values do not fill shape ${formatShape(shape)} (expected ${size})`,
+    );
   }
 }

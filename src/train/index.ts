@@ -1,10 +1,12 @@
-export * from './gradients.js';
-export * from './losses.js';
+/**
+ * The public `train` namespace: the optimizers compile takes (Keras' names and defaults). The
+ * gradient kernels and losses the training loop uses are internal: they take the ops' internal
+ * geometry and leave argument checks to compile and fit.
+ */
 export {
   Adam,
   type AdamOptions,
   adam,
-  getOptimizer,
   type Optimizer,
   RMSprop,
   type RmspropOptions,

@@ -3,7 +3,7 @@ import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
-import { constant } from '../tensor/create.js';
+import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorbarPanel } from './colorbar.js';
 import { finiteExtent } from './extent.js';
@@ -45,7 +45,8 @@ export interface Extraction {
  */
 export function imageBatch(op: string, input: Tensor | TensorInput): Tensor<'float32'> {
   // nested arrays (the lesson's 6×6 matrix) read like tf.constant
-  const image = input instanceof Tensor ? input : Array.isArray(input) ? constant(input) : undefined;
+  const image =
+    input instanceof Tensor ? input : Array.isArray(input) ? fromValues(op, input, undefined, undefined, true, "'image'") : undefined;
   if (!image) throw new ConvlensError(`${op}: image must be a Tensor or nested arrays, got ${typeof input}`);
   const shape = image.rank === 2 ? [1, ...image.shape, 1] : image.rank === 3 ? [1, ...image.shape] : image.shape;
   if (shape.length !== 4 || shape[0] !== 1) {

@@ -26,6 +26,7 @@ import {
   showKernels,
   terminalPreview,
   toPng,
+  upscale,
 } from './index.js';
 
 /** d3 gives '#rrggbb' for some schemes and 'rgb(r, g, b)' for others. */
@@ -474,12 +475,42 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ['colorize(null)', () => colorize(null as never), /^colorize: values must be a Tensor, got null$/],
     ['colorIndices()', () => colorIndices(undefined as never), /^colorIndices: values must be a Tensor, got undefined$/],
     ['colormap(null)', () => colormap(null as never), /^colormap: name must be a string such as 'magma' or 'gray_r', got null$/],
+    [
+      'showKernel of ragged rows',
+      () => showKernel([[1, 2], [3]]),
+      /^showKernel: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+    ],
+    [
+      'showExtraction of a ragged kernel',
+      () => showExtraction(zeros([8, 8, 1], 'uint8'), [[1, 2], [3]]),
+      /^extractFeature: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+    ],
+    [
+      'showExtraction of a ragged image',
+      () => showExtraction([[1, 2], [3]], kernels.edge),
+      /^extractFeature: ragged 'image': image\[1\] has length 1, expected length 2$/,
+    ],
     ['grid(null)', () => grid(null as never), /^grid: images must be an array of RGB images, got null$/],
     ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got \{\}$/],
     [
       'grid of a 2-D tensor',
       () => grid([tensor([[1, 2]])] as never),
       /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got a float32 tensor of shape \[1, 2\]$/,
+    ],
+    [
+      'upscale(undefined, 2)',
+      () => upscale(undefined as never, 2),
+      /^upscale: image must be uint8 images \[H, W, C\] \(what colorize gives\), got undefined$/,
+    ],
+    [
+      'upscale of a float32 tensor',
+      () => upscale(zeros([2, 2, 3]) as never, 2),
+      /^upscale: image must be uint8 images \[H, W, C\] \(what colorize gives\), got a float32 tensor of shape \[2, 2, 3\]$/,
+    ],
+    [
+      'upscale by a text factor',
+      () => upscale(colorize(tensor([[1, 2]])), '2' as never),
+      /^upscale: factor must be a positive integer, got "2"$/,
     ],
     ['grid with no columns', () => grid([colorize(tensor([[1, 2]]))], { cols: 0 }), /^grid: cols must be a whole number >= 1, got 0$/],
     [
@@ -560,5 +591,23 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     const rejection = toPng(null as never);
     await expect(rejection).rejects.toBeInstanceOf(ConvlensError);
     await expect(rejection).rejects.toThrow(/^toPng: svg must be SVG text \(a string\), got null$/);
+  });
+
+  const blank = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>';
+  it.each([
+    ['text that is not SVG', 'x', undefined, /^toPng: svg is not SVG that resvg can read \(.*unknown token.*\)$/],
+    ['null options', blank, null, /^toPng: expected an options object \(\{ scale, background \}\), got null$/],
+    ['a misspelt option', blank, { scal: 2 }, /^toPng: unknown option 'scal' \(did you mean 'scale'\?\)$/],
+    ['a text scale', blank, { scale: '2' }, /^toPng: scale must be in \(0, 16\], got "2"$/],
+    [
+      'a background that is no colour',
+      blank,
+      { background: 'notacolor' },
+      /^toPng: resvg could not render the SVG: .*\(is background "notacolor" a CSS colour\?\)$/,
+    ],
+  ])('toPng of %s rejects with a ConvlensError saying so', async (_, svg, options, message) => {
+    const rejection = toPng(svg, options as never);
+    await expect(rejection).rejects.toBeInstanceOf(ConvlensError);
+    await expect(rejection).rejects.toThrow(message);
   });
 });

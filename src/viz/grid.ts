@@ -12,9 +12,19 @@ export interface GridOptions {
   background?: [number, number, number];
 }
 
+/** Throws unless `image` is a uint8 image [H, W, C], as colorize gives. */
+function checkImage(op: string, arg: string, image: unknown): asserts image is Tensor<'uint8'> {
+  if (image instanceof Tensor && image.rank === 3 && image.dtype === 'uint8') return;
+  const got = image instanceof Tensor ? `a ${image.dtype} tensor of shape [${image.shape.join(', ')}]` : describeValue(image);
+  throw new ConvlensError(`${op}: ${arg} must be uint8 images [H, W, C] (what colorize gives), got ${got}`);
+}
+
 /** Enlarges an RGB uint8 image by an integer factor, each pixel becoming a block. */
 export function upscale(image: Tensor<'uint8'>, factor: number): Tensor<'uint8'> {
-  if (!Number.isInteger(factor) || factor < 1) throw new ConvlensError(`upscale: factor must be a positive integer, got ${factor}`);
+  checkImage('upscale', 'image', image);
+  if (!Number.isInteger(factor) || factor < 1) {
+    throw new ConvlensError(`upscale: factor must be a positive integer, got ${describeValue(factor)}`);
+  }
   if (factor === 1) return image;
   const [h, w, c] = image.shape;
   const out = new Uint8Array(h * factor * w * factor * c);
@@ -32,12 +42,7 @@ export function grid(images: Tensor<'uint8'>[], options: GridOptions = {}): Tens
   checkOptions('grid', options, ['cols', 'gap', 'scale', 'background']);
   checkArray('grid', 'images', images, 'RGB images');
   if (images.length === 0) throw new ConvlensError('grid: no images to lay out');
-  const notImage = images.find((im) => !(im instanceof Tensor) || im.rank !== 3 || im.dtype !== 'uint8');
-  if (notImage !== undefined) {
-    throw new ConvlensError(
-      `grid: images must be uint8 images [H, W, C] (what colorize gives), got ${notImage instanceof Tensor ? `a ${notImage.dtype} tensor of shape [${notImage.shape.join(', ')}]` : describeValue(notImage)}`,
-    );
-  }
+  for (const image of images) checkImage('grid', 'images', image);
   if (options.cols !== undefined) checkNumber('grid', 'cols', options.cols, { min: 1, integer: true });
   if (options.gap !== undefined) checkNumber('grid', 'gap', options.gap, { min: 0, max: 1000, integer: true });
   if (options.scale !== undefined) checkNumber('grid', 'scale', options.scale, { min: 1, max: 64, integer: true });

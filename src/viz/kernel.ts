@@ -1,6 +1,6 @@
 import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
-import { constant } from '../tensor/create.js';
+import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colormap } from './colormap.js';
 import { finiteExtent } from './extent.js';
@@ -42,7 +42,10 @@ export interface Panel {
 /** The kernel as a 2-D tensor (length-1 axes dropped: `[3, 3, 1, 1]` is fine). */
 export function kernel2d(op: string, kernel: TensorInput): Tensor {
   // nested arrays read like tf.constant: whole numbers stay integers (written `-1`, not `-1.0`)
-  const t = kernel instanceof Tensor || !Array.isArray(kernel) ? asTensor(op, 'kernel', kernel) : constant(kernel);
+  const t =
+    kernel instanceof Tensor || !Array.isArray(kernel)
+      ? asTensor(op, 'kernel', kernel)
+      : fromValues(op, kernel, undefined, undefined, true, "'kernel'");
   const shape = t.shape.filter((d, i) => i < 2 || d !== 1);
   if (t.size === 0) throw new ConvlensError(`${op}: kernel is empty (shape [${t.shape.join(', ')}]): it needs at least one value`);
   if (shape.length !== 2) {

@@ -1,5 +1,5 @@
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, checkString, describeValue } from '../errors.js';
 
 /** What the rasteriser needs: resvg's .wasm and the font files for text. */
 export interface RasterSetup {
@@ -65,11 +65,15 @@ export interface PngOptions {
  */
 export async function toPng(svg: string, options: PngOptions = {}): Promise<Uint8Array> {
   if (typeof svg !== 'string') throw new ConvlensError(`toPng: svg must be SVG text (a string), got ${describeValue(svg)}`);
+  checkOptions('toPng', options, ['scale', 'background']);
   const { scale = 1 } = options;
-  if (!(scale > 0 && scale <= 16)) throw new ConvlensError(`toPng: scale must be in (0, 16], got ${scale}`);
+  if (!(typeof scale === 'number' && scale > 0 && scale <= 16)) {
+    throw new ConvlensError(`toPng: scale must be in (0, 16], got ${describeValue(scale)}`);
+  }
+  if (options.background !== undefined) checkString('toPng', 'background', options.background);
   await initRaster();
   const fonts = await ready!;
-  const resvg = new Resvg(svg, {
+  const resvg = parseSvg(svg, {
     font: {
       fontBuffers: fonts,
       defaultFontFamily: 'DejaVu Sans',
@@ -81,7 +85,7 @@ export async function toPng(svg: string, options: PngOptions = {}): Promise<Uint
     ...(options.background ? { background: options.background } : {}),
   });
   try {
-    const rendered = resvg.render();
+    const rendered = renderSvg(resvg, options.background);
     try {
       return rendered.asPng();
     } finally {
@@ -89,5 +93,24 @@ export async function toPng(svg: string, options: PngOptions = {}): Promise<Uint
     }
   } finally {
     resvg.free();
+  }
+}
+
+/** resvg's rendering; it fails on a background that is not a CSS colour, which the message then names. */
+function renderSvg(resvg: InstanceType<typeof Resvg>, background: string | undefined): ReturnType<InstanceType<typeof Resvg>['render']> {
+  try {
+    return resvg.render();
+  } catch (error) {
+    const hint = background === undefined ? '' : ` (is background ${describeValue(background)} a CSS colour?)`;
+    throw new ConvlensError(`toPng: resvg could not render the SVG: ${(error as Error).message}${hint}`);
+  }
+}
+
+/** resvg's parser on `svg`; text it cannot read is a ConvlensError giving resvg's reason. */
+function parseSvg(svg: string, options: ConstructorParameters<typeof Resvg>[1]): InstanceType<typeof Resvg> {
+  try {
+    return new Resvg(svg, options);
+  } catch (error) {
+    throw new ConvlensError(`toPng: svg is not SVG that resvg can read (${(error as Error).message})`);
   }
 }

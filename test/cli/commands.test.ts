@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, convlens, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, convlensStdoutClosed, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -179,6 +179,19 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(accuracy).toMatch(/text-anchor="end">1<\/text>/); // the axis reaches 1
   });
 
+  it('refuses, before training, a model folder holding files a save would not replace (exit 2, nothing written)', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'm', 'model'), { recursive: true });
+    writeFileSync(join(dir, 'm', 'model', 'classes.json'), '["a", "b"]\n'); // left by convlens train
+    const run = convlens(['train-mnist', '--epochs', '1', '--per-digit', '20', '--out', 'm'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `convlens: cannot write the model to ${join('m', 'model')}: it holds files that are not part of a saved model (classes.json)\n`,
+    );
+    expect(run.stdout).toBe('');
+    expect(readdirSync(join(dir, 'm'))).toEqual(['model']);
+  });
+
   it('takes seed 0, as TensorFlow and Keras do', () => {
     const dir = tempDir();
     const run = convlens(['train-mnist', '--seed', '0', '--epochs', '1', '--per-digit', '20', '--out', 'm'], { cwd: dir });
@@ -214,6 +227,18 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(readdirSync(join(dir, 'm', 'model')).sort()).toEqual(['model.json', 'weights.bin']);
     const history = JSON.parse(readFileSync(join(dir, 'm', 'history.json'), 'utf8')) as { epoch: number[] };
     expect(history.epoch.length).toBeLessThan(1000);
+  });
+});
+
+describe('commands whose product is their --out folder still make it when stdout is closed (| head), exit 0', { timeout: 180_000 }, () => {
+  it.each([
+    ['demo', ['demo', '--out', 'o'], ['edge-condense.png', 'report.html']],
+    ['train-mnist', ['train-mnist', '--epochs', '1', '--per-digit', '20', '--out', 'o'], ['history.json', 'model']],
+  ])('%s', async (_, args, expected) => {
+    const dir = tempDir();
+    const run = await convlensStdoutClosed(args, { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'o'))).toEqual(expect.arrayContaining(expected));
   });
 });
 

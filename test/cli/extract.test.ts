@@ -19,7 +19,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SETTINGS_FILE } from '../../src/cli/run_settings.js';
 import { image, kernels, tensor, viz } from '../../src/index.js';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
-import { CLI, convlens, IMAGES, jsonLines, pngSize, ROOT, removeTempDirs, tempDir, truncatedJpeg } from './helpers.js';
+import {
+  CLI,
+  convlens,
+  convlensStdoutClosed,
+  IMAGES,
+  jsonLines,
+  pngSize,
+  ROOT,
+  removeTempDirs,
+  tempDir,
+  truncatedJpeg,
+} from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -585,6 +596,18 @@ describe('convlens extract when stdout is lost', { timeout: 180_000 }, () => {
     // --resume finishes the rest
     expect(convlens(['extract', dir, '--kernel', 'edge', '--out', out, '--resume']).code).toBe(0);
     expect(outputsIn(out).length).toBe(40);
+  });
+
+  it('its reader quit before the one output was named: 141 still (the EPIPE comes after the work), not 0', async () => {
+    const dir = many(1);
+    const out = join(dir, 'out');
+    const run = await convlensStdoutClosed(['extract', join(dir, 'c000.png'), '--kernel', 'edge', '--out', out]);
+    expect(run.code).toBe(141);
+    expect(run.stderr).toMatch(/^convlens: stdout was closed \(its reader quit\)/m);
+    expect(outputsIn(out)).toEqual(['c000.png']);
+    // with --json, the summary line too
+    const json = await convlensStdoutClosed(['extract', join(dir, 'c000.png'), '--kernel', 'edge', '--out', join(dir, 'j'), '--json']);
+    expect(json.code).toBe(141);
   });
 
   it.runIf(existsSync('/dev/full'))('a write fails (> /dev/full): one line with the reason, exit 1, no stack trace', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,7 +8,7 @@ import { expandDims } from '../../src/ops/expand_dims.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tf } from '../helpers/tf.js';
-import { CLI, convlens, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 interface Report {
   layer: string;
@@ -81,20 +80,6 @@ function statsOf(values: Float32Array, channels: number) {
 }
 
 const json = (stdout: string): Report => JSON.parse(stdout);
-
-/** Runs the command with a stdout whose reader has already quit (as `| head` does): its exit code and stderr. */
-function convlensStdoutClosed(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
-  delete env.NO_COLOR;
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.destroy();
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-}
 
 beforeAll(async () => {
   dir = tempDir();

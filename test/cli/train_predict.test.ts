@@ -9,7 +9,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
-import { convlens, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { convlens, convlensStdoutClosed, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -88,6 +88,13 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(pngSize(join(out, 'augmentation.png'))).toEqual([4 * 112 + 5 * 4, 2 * 112 + 3 * 4]);
     const maps = convlens(['show-maps', join(out, 'model'), join(folder, 'one', '0.png'), '--json']);
     expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
+  });
+
+  it('still trains and writes the model when the reader of stdout has quit (| head), exit 0', async () => {
+    const out = join(dir, 'piped');
+    const run = await convlensStdoutClosed(['train', folder, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readdirSync(join(out, 'model')).sort()).toEqual(['classes.json', 'model.json', 'weights.bin']);
   });
 
   it('trains again into the same --out, replacing the model and its classes.json; refuses, before training, a model folder holding other files', () => {

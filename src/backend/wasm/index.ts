@@ -1,4 +1,4 @@
-import { ConvlensError } from '../../errors.js';
+import { ConvlensError, describeValue } from '../../errors.js';
 import { jsBackend } from '../js/index.js';
 import { registerBackend, setBackend } from '../registry.js';
 import type { Backend } from '../types.js';
@@ -66,7 +66,8 @@ export function wasmThreadStats(): ThreadStats | undefined {
  * shared (a browser page without cross-origin isolation).
  */
 export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new ConvlensError(`setThreads: expected a whole number of threads >= 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConvlensError(`setThreads: expected a whole number of threads >= 1, got ${describeValue(n)}`);
   runtime?.setThreads(n);
 }
 

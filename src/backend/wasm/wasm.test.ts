@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
 import { getThreads, orReference, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
@@ -128,6 +129,16 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
   it('loads a SIMD build', () => {
     expect(wasmFeatures()).toBeDefined();
     expect(getThreads()).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    [0, '0'],
+    [1.5, '1.5'],
+    ['2', '"2"'],
+    [Symbol('n'), 'a Symbol'],
+    [2n, '2n'],
+  ])('setThreads(%s) is a ConvlensError naming what it got', (n, shown) => {
+    expectConvlensError(() => setThreads(n as never), `setThreads: expected a whole number of threads >= 1, got ${shown}`);
   });
 
   it.skipIf(!wasmFeatures()?.sharedMemory)('starts workers lazily and they take part in jobs', async () => {

@@ -45,6 +45,23 @@ forEachBackend(() => {
       expectTensor(maxPool2d({ input: x, ksize: 2, strides: 2, padding: 'SAME' }), [1, 2, 2, 1], [5, 7, 13, 15]);
     });
 
+    it('a window holding a NaN gives NaN in every channel (as PyTorch and TF on GPU; tfjs skips NaNs), others are untouched', () => {
+      // 4×4 map, 5 channels (a SIMD group of 4 and a lone one): channel c holds NaN at cell (0, c % 4)
+      const values = Array.from({ length: 16 * 5 }, (_, i) => {
+        const [cell, c] = [Math.floor(i / 5), i % 5];
+        return cell === c % 4 ? Number.NaN : cell;
+      });
+      const out = maxPool2d({ input: tensor(values, [1, 4, 4, 5]), ksize: 2, padding: 'VALID' });
+      // the top-left window holds cells 0, 1, 4, 5: NaN for channels 0, 1, 4; the top-right one (2, 3, 6, 7) for 2, 3
+      const expected = [
+        [Number.NaN, Number.NaN, 5, 5, Number.NaN],
+        [7, 7, Number.NaN, Number.NaN, 7],
+        [13, 13, 13, 13, 13],
+        [15, 15, 15, 15, 15],
+      ].flat();
+      expectTensor(out, [1, 2, 2, 5], expected);
+    });
+
     it('a SAME window far larger than the image pools the whole image (no window-sized buffer)', () => {
       const values = [3, -1, 4, 1, -5, 9, 2, -6, 5, 3, 5, -8];
       const x = tensor(values, [1, 3, 4, 1]);
