@@ -5,6 +5,7 @@ import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory, indexDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
+import type { ImageBatch, ImageBatchDataset } from '../image/image_batch_dataset.js';
 import {
   Conv2D,
   Dense,
@@ -94,7 +95,7 @@ export async function trainFolder(
     verbose: false,
   } as const;
   // the folder's classes and counts checked from its listing, before any image is decoded
-  const { classNames: classes, labels } = await indexDirectory(folder, datasetOptions);
+  const { classNames: classes, filePaths, labels } = await indexDirectory(folder, datasetOptions);
   const total = labels.length;
   if (classes.length < 2) {
     throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
@@ -110,9 +111,10 @@ export async function trainFolder(
     const which = `${empty.map((c) => `'${c}'`).join(', ')} in ${folder} ${empty.length === 1 ? 'has' : 'have'}`;
     process.stderr.write(errorLine(`train: ${which} no images: a class the model cannot learn`));
   }
-  const [training, validation] = await imageDatasetFromDirectory(folder, datasetOptions);
+  // decoded a batch at a time as training goes, so memory holds about a batch, not the folder
+  const [training, validation] = await imageDatasetFromDirectory(folder, { ...datasetOptions, batchSize: options.batchSize });
   log(
-    `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
+    `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.exampleCount} for training and ${validation.exampleCount} for validation, resized to ${height}×${width}`,
   );
   const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
   model.summary(log);
@@ -121,19 +123,20 @@ export async function trainFolder(
     loss: 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });
-  const run = await fitWithProgress(model, training.x, training.y!, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    validationData: [validation.x, validation.y!],
-  });
+  const run = await fitWithProgress(model, { dataset: training, validationData: validation }, options.epochs);
   const out = resolve(options.out);
-  const size = height * width * options.channels;
-  const sample = new Tensor(validation.x.data.slice(0, size), [1, height, width, options.channels], 'float32');
-  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
+  const sample = await firstImage(validation);
+  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample);
   await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
-  // one pass over the validation set for the overall and each class's accuracy
-  const { accuracy, lines } = perClassAccuracy(model, validation.x, validation.y!, classes);
+  // one pass over the validation set, in its files' order, for the overall and each class's accuracy
+  const scores = await model.predictDataset(validation.epoch(0));
+  const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
+  const { accuracy, lines } = perClassAccuracy(
+    scores,
+    validation.filePaths.map((file) => labelOf.get(file)!),
+    classes,
+  );
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
@@ -144,20 +147,26 @@ export async function trainFolder(
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
 }
 
+/** The first image of the dataset's files, `[1, height, width, channels]`. */
+async function firstImage(dataset: ImageBatchDataset): Promise<Tensor<'float32'>> {
+  const batches = dataset.epoch(0);
+  const { x } = (await batches.next()).value as ImageBatch;
+  await batches.return(undefined);
+  return new Tensor(x.data.slice(0, x.size / x.shape[0]), [1, ...x.shape.slice(1)], 'float32');
+}
+
 /** The share of the validation images the model gets right, and per class: "  zero   95.0% (19 of 20)". */
-function perClassAccuracy(model: Sequential, x: Tensor, y: Tensor, classes: string[]): { accuracy: number; lines: string[] } {
-  const scores = model.predict(x).data;
+function perClassAccuracy(scores: Tensor, labels: number[], classes: string[]): { accuracy: number; lines: string[] } {
   const count = classes.length;
   const right = new Array<number>(count).fill(0);
   const seen = new Array<number>(count).fill(0);
-  for (let n = 0; n < y.size; n++) {
-    const row = scores.subarray(n * count, (n + 1) * count);
-    const label = y.data[n];
+  labels.forEach((label, n) => {
+    const row = scores.data.subarray(n * count, (n + 1) * count);
     seen[label]++;
     if (row.indexOf(Math.max(...row)) === label) right[label]++;
-  }
+  });
   const width = Math.max(...classes.map((c) => c.length));
-  const accuracy = right.reduce((a, b) => a + b, 0) / y.size;
+  const accuracy = right.reduce((a, b) => a + b, 0) / labels.length;
   const lines = classes.map((c, k) =>
     seen[k] === 0
       ? `  ${c.padEnd(width)}  no validation images`

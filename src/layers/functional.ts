@@ -536,7 +536,12 @@ export class Functional extends ModelLayer {
         `predict: model '${this.name}' has ${this.inputs.length} inputs; a dataset of { x } batches feeds a model of one input (give arrays instead)`,
       );
     }
-    const runner = { checkInput: (x: Tensor, op: string) => this.checkInputData(x, op), run: (x: Tensor) => this.run([x], false) };
+    const runner = {
+      checkInput: (x: Tensor, op: string) => this.checkInputData(x, op),
+      run: (x: Tensor) => this.run([x], false),
+      layers: () => this.layers,
+      workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace,
+    };
     const outputs = await predictOnDataset(runner, dataset, options);
     return outputs.length === 1 ? outputs[0] : outputs;
   }

@@ -11,6 +11,7 @@ import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch } from '../image/image_batch_dataset.js';
 import { Tensor } from '../tensor/tensor.js';
+import { SGD } from '../train/optimizers.js';
 import {
   Add,
   Conv2D,
@@ -146,6 +147,23 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     const unlabelled = await imageDatasetFromDirectory(dir, { ...options, labels: null, shuffle: false, batchSize: BATCH });
     const plain = await imageDatasetFromDirectory(dir, { ...options, labels: null, shuffle: false });
     expect(Array.from((await net.predict(unlabelled)).data)).toEqual(Array.from(net.predict(plain.x).data));
+  });
+
+  it("computes in fit's buffers without disturbing training: fit, predict, fit trains as fit, fit does", async () => {
+    const { dataset, arrays } = await bothForms();
+    const [predicting, plain] = [sequentialNet(), sequentialNet()];
+    for (const net of [predicting, plain]) {
+      net.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    }
+    await predicting.fit(dataset.epoch(0), { epochs: 1 });
+    await plain.fit(dataset.epoch(0), { epochs: 1 });
+    const predicted = await predicting.predict(dataset.epoch(0));
+    expect(Array.from(predicted.data)).toEqual(Array.from(plain.predict(arrays.x).data));
+    const history = await predicting.fit(dataset.epoch(1), { epochs: 1 });
+    expect(history).toEqual(await plain.fit(dataset.epoch(1), { epochs: 1 }));
+    plain.getWeights().forEach((w, i) => {
+      expect(Array.from(predicting.getWeights()[i].data), `weight ${i}`).toEqual(Array.from(w.data));
+    });
   });
 
   it('refuses what does not fit, naming the option or the batch', async () => {

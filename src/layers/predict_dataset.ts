@@ -1,7 +1,8 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Layer, Workspace } from './layer.js';
 import { checkTensorArg, concatBatches, verboseArg } from './model_common.js';
-import { type BatchDataset, isDataset } from './training_loop.js';
+import { type BatchDataset, inWorkspace, isDataset } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -14,11 +15,16 @@ export interface DatasetRunner {
   /** Builds the model if needed and checks `x` against its input; `op` begins the message. */
   checkInput(x: Tensor, op: string): void;
   run(x: Tensor): Tensor<'float32'>[];
+  /** Every layer, each once, and the buffers they compute in (fit's), so that a batch allocates no new activations. */
+  layers(): readonly Layer[];
+  workspace: Workspace;
 }
 
 /**
  * Keras' `predict(dataset)`: one iteration of the dataset, each batch's `x` run in inference mode
- * (its labels, if any, unused), and each output's batches concatenated in the order they came.
+ * (its labels, if any, unused) in the model's workspace, as evaluate runs it (so the memory for
+ * the activations does not grow with the number of batches while garbage awaits collection), and
+ * each output's batches concatenated in the order they came.
  * A dataset that reshuffles at every iteration gives that iteration's order (an ImageBatchDataset's
  * `epoch(0)` gives its `filePaths`' order).
  */
@@ -36,7 +42,10 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
     const op = `predict (batch ${parts.length + 1})`;
     const x = batchInput(op, batch);
     runner.checkInput(x, op);
-    parts.push(runner.run(x));
+    // copied out of the workspace, which the next batch overwrites
+    parts.push(
+      inWorkspace(runner.workspace, runner.layers(), () => runner.run(x).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
+    );
   }
   if (parts.length === 0) throw new ConvlensError('predict: the dataset gave no examples');
   return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));

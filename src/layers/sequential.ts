@@ -200,6 +200,8 @@ export class Sequential extends ModelLayer {
         this.checkInputData(x, op);
       },
       run: (x: Tensor) => [this.run(x, false)],
+      layers: () => this.layerList,
+      workspace: this.training.workspace,
     };
     return (await predictOnDataset(runner, dataset, options))[0];
   }
