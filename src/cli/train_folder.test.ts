@@ -63,7 +63,7 @@ function imageFolders(dir: string, count: number): string {
 }
 
 describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
-  it('reads the folder a batch at a time: the memory in use does not grow with the number of images', async () => {
+  it('given no memory to keep the decoded images in, reads the folder a batch at a time: the memory in use does not grow with the number of images', async () => {
     dir = mkdtempSync(join(tmpdir(), 'convlens-train-memory-'));
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
@@ -72,6 +72,7 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
       return heapUsed + arrayBuffers;
     };
     const imageSize: [number, number] = [64, 64];
+    const lines: string[] = [];
     /** The most memory in use, above what was in use before, between the batches of a run on `count` images. */
     const peakGrowth = async (name: string, count: number) => {
       const folder = imageFolders(join(dir, name), count);
@@ -94,7 +95,8 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
           seed: 1,
           augment: false,
           out: join(dir, `${name}-out`),
-          log: () => {},
+          log: (line) => lines.push(line),
+          cacheBytes: 0, // none kept: every epoch decodes its batches anew
         });
       } finally {
         clearInterval(sampler);
@@ -109,6 +111,9 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
       // what 960 more images take as float32 tensors (47 MB), which loading the whole folder held throughout
       const wholeFolderGrowth = 960 * imageSize[0] * imageSize[1] * 3 * 4;
       expect(large - small, `peaks ${small} and ${large} bytes`).toBeLessThan(wholeFolderGrowth / 2);
+      expect(lines).toContain(
+        'The decoded images would take 50.3 MB, more than the 0 kB kept in memory: they are decoded a batch at a time, at every epoch',
+      );
     } finally {
       quiet.mockRestore();
     }

@@ -1,4 +1,5 @@
 import { readdir, rename, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
@@ -41,6 +42,11 @@ export interface TrainFolderOptions {
   augment: boolean;
   out: string;
   log: (line: string) => void;
+  /**
+   * The most bytes the decoded images may take to be kept in memory after the first epoch (by
+   * default a quarter of the memory); a folder that needs more is decoded a batch at a time at every epoch.
+   */
+  cacheBytes?: number;
 }
 
 /**
@@ -111,10 +117,18 @@ export async function trainFolder(
     const which = `${empty.map((c) => `'${c}'`).join(', ')} in ${folder} ${empty.length === 1 ? 'has' : 'have'}`;
     process.stderr.write(errorLine(`train: ${which} no images: a class the model cannot learn`));
   }
-  // decoded a batch at a time as training goes, so memory holds about a batch, not the folder
-  const [training, validation] = await imageDatasetFromDirectory(folder, { ...datasetOptions, batchSize: options.batchSize });
+  // decoded a batch at a time as training goes; kept after the first epoch when they fit in memory
+  const batched = await imageDatasetFromDirectory(folder, { ...datasetOptions, batchSize: options.batchSize });
+  const decodedBytes = total * height * width * options.channels * 4;
+  const cacheBytes = options.cacheBytes ?? defaultCacheBytes();
+  const [training, validation] = decodedBytes <= cacheBytes ? batched.map((d) => d.cache()) : batched;
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.exampleCount} for training and ${validation.exampleCount} for validation, resized to ${height}×${width}`,
+  );
+  log(
+    decodedBytes <= cacheBytes
+      ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
+      : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
   const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
   model.summary(log);
@@ -145,6 +159,20 @@ export async function trainFolder(
     `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
+}
+
+/** A quarter of the memory (the container's limit, when it is lower than the machine's). */
+function defaultCacheBytes(): number {
+  const machine = totalmem();
+  const limit = process.constrainedMemory?.();
+  return Math.floor((limit && limit < machine ? limit : machine) / 4);
+}
+
+/** "376 kB", "24.6 MB", "6.2 GB" (decimal units). */
+function byteText(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${Math.round(bytes / 1e3)} kB`;
 }
 
 /** The first image of the dataset's files, `[1, height, width, channels]`. */
