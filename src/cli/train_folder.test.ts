@@ -1,10 +1,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { caseRng } from '../../test/helpers/random.js';
 import { ConvlensError } from '../errors.js';
+import { encodePng } from '../image/encode_png.js';
 import type { Sequential } from '../layers/sequential.js';
-import { saveClassifier } from './train_folder.js';
+import { Tensor } from '../tensor/tensor.js';
+import { saveClassifier, trainFolder } from './train_folder.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +46,76 @@ describe('saveClassifier (convlens train)', () => {
     expect(readFileSync(join(modelDir, 'model.json'), 'utf8')).toBe('old model');
     expect(readFileSync(join(modelDir, 'classes.json'), 'utf8')).toBe('["old"]');
     expect(readdirSync(dir)).toEqual(['model']);
+  });
+});
+
+/** Folders a/ and b/ under `dir` of `count` small random PNGs in all. */
+function imageFolders(dir: string, count: number): string {
+  const rng = caseRng('train folder memory', count);
+  for (const name of ['a', 'b']) {
+    mkdirSync(join(dir, name), { recursive: true });
+    for (let k = 0; k < count / 2; k++) {
+      const pixels = Uint8Array.from(rng.ints(12 * 12 * 3, 0, 255));
+      writeFileSync(join(dir, name, `${k}.png`), encodePng(new Tensor(pixels, [12, 12, 3], 'uint8')));
+    }
+  }
+  return dir;
+}
+
+describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
+  it('given no memory to keep the decoded images in, reads the folder a batch at a time: the memory in use does not grow with the number of images', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'convlens-train-memory-'));
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = () => {
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    const imageSize: [number, number] = [64, 64];
+    const lines: string[] = [];
+    /** The most memory in use, above what was in use before, between the batches of a run on `count` images. */
+    const peakGrowth = async (name: string, count: number) => {
+      const folder = imageFolders(join(dir, name), count);
+      gc();
+      const before = used();
+      let peak = 0;
+      // timers run between batches (fit yields to them); collected first, so the peak is what is held
+      const sampler = setInterval(() => {
+        gc();
+        peak = Math.max(peak, used() - before);
+      }, 100);
+      try {
+        await trainFolder(folder, {
+          imageSize,
+          channels: 3,
+          validationSplit: 0.2,
+          epochs: 1,
+          batchSize: 16,
+          learningRate: 0.001,
+          seed: 1,
+          augment: false,
+          out: join(dir, `${name}-out`),
+          log: (line) => lines.push(line),
+          cacheBytes: 0, // none kept: every epoch decodes its batches anew
+        });
+      } finally {
+        clearInterval(sampler);
+      }
+      return peak;
+    };
+    const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // the epoch's line
+    try {
+      await peakGrowth('warm-up', 64); // the backend's and the model's first-use allocations are not the folder's
+      const small = await peakGrowth('small', 64);
+      const large = await peakGrowth('large', 1024);
+      // what 960 more images take as float32 tensors (47 MB), which loading the whole folder held throughout
+      const wholeFolderGrowth = 960 * imageSize[0] * imageSize[1] * 3 * 4;
+      expect(large - small, `peaks ${small} and ${large} bytes`).toBeLessThan(wholeFolderGrowth / 2);
+      expect(lines).toContain(
+        'The decoded images would take 50.3 MB, more than the 0 kB kept in memory: they are decoded a batch at a time, at every epoch',
+      );
+    } finally {
+      quiet.mockRestore();
+    }
   });
 });

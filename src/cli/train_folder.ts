@@ -1,10 +1,12 @@
 import { readdir, rename, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory, indexDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
+import type { ImageBatch, ImageBatchDataset } from '../image/image_batch_dataset.js';
 import {
   Conv2D,
   Dense,
@@ -40,6 +42,11 @@ export interface TrainFolderOptions {
   augment: boolean;
   out: string;
   log: (line: string) => void;
+  /**
+   * The most bytes the decoded images may take to be kept in memory after the first epoch (by
+   * default a quarter of the memory); a folder that needs more is decoded a batch at a time at every epoch.
+   */
+  cacheBytes?: number;
 }
 
 /**
@@ -94,7 +101,7 @@ export async function trainFolder(
     verbose: false,
   } as const;
   // the folder's classes and counts checked from its listing, before any image is decoded
-  const { classNames: classes, labels } = await indexDirectory(folder, datasetOptions);
+  const { classNames: classes, filePaths, labels } = await indexDirectory(folder, datasetOptions);
   const total = labels.length;
   if (classes.length < 2) {
     throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
@@ -110,9 +117,18 @@ export async function trainFolder(
     const which = `${empty.map((c) => `'${c}'`).join(', ')} in ${folder} ${empty.length === 1 ? 'has' : 'have'}`;
     process.stderr.write(errorLine(`train: ${which} no images: a class the model cannot learn`));
   }
-  const [training, validation] = await imageDatasetFromDirectory(folder, datasetOptions);
+  // decoded a batch at a time as training goes; kept after the first epoch when they fit in memory
+  const batched = await imageDatasetFromDirectory(folder, { ...datasetOptions, batchSize: options.batchSize });
+  const decodedBytes = total * height * width * options.channels * 4;
+  const cacheBytes = options.cacheBytes ?? defaultCacheBytes();
+  const [training, validation] = decodedBytes <= cacheBytes ? batched.map((d) => d.cache()) : batched;
   log(
-    `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.x.shape[0]} for training and ${validation.x.shape[0]} for validation, resized to ${height}×${width}`,
+    `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.exampleCount} for training and ${validation.exampleCount} for validation, resized to ${height}×${width}`,
+  );
+  log(
+    decodedBytes <= cacheBytes
+      ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
+      : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
   const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
   model.summary(log);
@@ -121,19 +137,20 @@ export async function trainFolder(
     loss: 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });
-  const run = await fitWithProgress(model, training.x, training.y!, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    validationData: [validation.x, validation.y!],
-  });
+  const run = await fitWithProgress(model, { dataset: training, validationData: validation }, options.epochs);
   const out = resolve(options.out);
-  const size = height * width * options.channels;
-  const sample = new Tensor(validation.x.data.slice(0, size), [1, height, width, options.channels], 'float32');
-  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.x.shape[0]} images` }, sample);
+  const sample = await firstImage(validation);
+  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample);
   await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
-  // one pass over the validation set for the overall and each class's accuracy
-  const { accuracy, lines } = perClassAccuracy(model, validation.x, validation.y!, classes);
+  // one pass over the validation set, in its files' order, for the overall and each class's accuracy
+  const scores = await model.predictDataset(validation.epoch(0));
+  const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
+  const { accuracy, lines } = perClassAccuracy(
+    scores,
+    validation.filePaths.map((file) => labelOf.get(file)!),
+    classes,
+  );
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
@@ -144,20 +161,40 @@ export async function trainFolder(
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
 }
 
+/** A quarter of the memory (the container's limit, when it is lower than the machine's). */
+function defaultCacheBytes(): number {
+  const machine = totalmem();
+  const limit = process.constrainedMemory?.();
+  return Math.floor((limit && limit < machine ? limit : machine) / 4);
+}
+
+/** "376 kB", "24.6 MB", "6.2 GB" (decimal units). */
+function byteText(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${Math.round(bytes / 1e3)} kB`;
+}
+
+/** The first image of the dataset's files, `[1, height, width, channels]`. */
+async function firstImage(dataset: ImageBatchDataset): Promise<Tensor<'float32'>> {
+  const batches = dataset.epoch(0);
+  const { x } = (await batches.next()).value as ImageBatch;
+  await batches.return(undefined);
+  return new Tensor(x.data.slice(0, x.size / x.shape[0]), [1, ...x.shape.slice(1)], 'float32');
+}
+
 /** The share of the validation images the model gets right, and per class: "  zero   95.0% (19 of 20)". */
-function perClassAccuracy(model: Sequential, x: Tensor, y: Tensor, classes: string[]): { accuracy: number; lines: string[] } {
-  const scores = model.predict(x).data;
+function perClassAccuracy(scores: Tensor, labels: number[], classes: string[]): { accuracy: number; lines: string[] } {
   const count = classes.length;
   const right = new Array<number>(count).fill(0);
   const seen = new Array<number>(count).fill(0);
-  for (let n = 0; n < y.size; n++) {
-    const row = scores.subarray(n * count, (n + 1) * count);
-    const label = y.data[n];
+  labels.forEach((label, n) => {
+    const row = scores.data.subarray(n * count, (n + 1) * count);
     seen[label]++;
     if (row.indexOf(Math.max(...row)) === label) right[label]++;
-  }
+  });
   const width = Math.max(...classes.map((c) => c.length));
-  const accuracy = right.reduce((a, b) => a + b, 0) / y.size;
+  const accuracy = right.reduce((a, b) => a + b, 0) / labels.length;
   const lines = classes.map((c, k) =>
     seen[k] === 0
       ? `  ${c.padEnd(width)}  no validation images`

@@ -51,11 +51,11 @@ export async function trainMnist(
     metrics: ['accuracy'],
   });
 
-  const run = await fitWithProgress(model, train.x, train.y, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    validationData: [test.x, test.y],
-  });
+  const run = await fitWithProgress(
+    model,
+    { x: train.x, y: train.y, batchSize: options.batchSize, validationData: [test.x, test.y] },
+    options.epochs,
+  );
   const out = resolve(options.out);
   const digit = new Tensor(test.x.data.slice(0, 28 * 28), [1, 28, 28, 1], 'float32');
   await writeTrainingFigures(out, model, run, { name: 'test', size: `${test.x.shape[0]} digits` }, digit);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { History } from '../layers/callbacks.js';
+import type { ImageBatchDataset } from '../image/image_batch_dataset.js';
+import type { Callbacks, History } from '../layers/callbacks.js';
 import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lineChart } from '../viz/chart.js';
@@ -16,19 +17,20 @@ export interface TrainingRun {
   stoppedBy?: NodeJS.Signals;
 }
 
+/** What fitWithProgress trains on: arrays (which fit batches) or a batched dataset, each with its held-out set. */
+export type TrainingData =
+  | { x: Tensor; y: Tensor; batchSize: number; validationData: [Tensor, Tensor] }
+  | { dataset: ImageBatchDataset; validationData: ImageBatchDataset };
+
 /**
  * `fit` with a progress bar per epoch (loss, accuracy, rate, ETA) on stderr. Ctrl-C, or the
  * SIGTERM of a scheduler, ends training after the current batch, so that what the model learned
  * so far can be written as usual; a second signal quits at once.
  */
-export async function fitWithProgress(
-  model: Sequential,
-  x: Tensor,
-  y: Tensor,
-  options: { epochs: number; batchSize: number; validationData: [Tensor, Tensor] },
-): Promise<TrainingRun> {
-  const batches = Math.ceil(x.shape[0] / options.batchSize);
-  const progress = epochProgress(options.epochs, options.batchSize);
+export async function fitWithProgress(model: Sequential, data: TrainingData, epochs: number): Promise<TrainingRun> {
+  const batchSize = 'dataset' in data ? data.dataset.batchSize : data.batchSize;
+  const batches = 'dataset' in data ? data.dataset.batchCount : Math.ceil(data.x.shape[0] / batchSize);
+  const progress = epochProgress(epochs, batchSize);
   const secondsPerEpoch: number[] = [];
   let epochStart = 0;
   let stoppedBy: NodeJS.Signals | undefined;
@@ -36,28 +38,29 @@ export async function fitWithProgress(
     stoppedBy = signal;
     model.stopTraining = true;
   };
+  const callbacks: Callbacks = {
+    onEpochBegin: (epoch) => {
+      epochStart = performance.now();
+      progress.start(epoch, batches);
+    },
+    onBatchEnd: (batch, logs) => {
+      progress.update(batch + 1, logs);
+    },
+    onEpochEnd: (_, logs) => {
+      secondsPerEpoch.push((performance.now() - epochStart) / 1000);
+      progress.stop(
+        Object.entries(logs)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join('  '),
+      );
+    },
+  };
   for (const signal of STOP_SIGNALS) process.once(signal, stop);
   try {
-    const history = await model.fit(x, y, {
-      ...options,
-      callbacks: {
-        onEpochBegin: (epoch) => {
-          epochStart = performance.now();
-          progress.start(epoch, batches);
-        },
-        onBatchEnd: (batch, logs) => {
-          progress.update(batch + 1, logs);
-        },
-        onEpochEnd: (_, logs) => {
-          secondsPerEpoch.push((performance.now() - epochStart) / 1000);
-          progress.stop(
-            Object.entries(logs)
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join('  '),
-          );
-        },
-      },
-    });
+    const history =
+      'dataset' in data
+        ? await model.fit(data.dataset, { epochs, validationData: data.validationData, callbacks })
+        : await model.fit(data.x, data.y, { epochs, batchSize, validationData: data.validationData, callbacks });
     // a message, as the epoch lines are, on stderr; stdout keeps the results
     if (stoppedBy)
       process.stderr.write(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far\n`);

@@ -118,6 +118,35 @@ describe('imageDatasetFromDirectory with batchSize (a batched dataset, decoded a
     expect(unshuffled[2]).toEqual(sorted);
   });
 
+  it("cache() (Keras' dataset.cache()) gives the same batches at every epoch, reading each file once", async () => {
+    const dir = classFolders('cached', ['a', 'b'], 7, () => [4, 3]);
+    const options = { ...quiet, imageSize: [3, 4] as [number, number], labelMode: 'categorical' as const, batchSize: 3, seed: 2 };
+    const plain = await imageDatasetFromDirectory(dir, options);
+    const expected = [];
+    for (let e = 0; e < 3; e++) expected.push(await batchesOf(plain.epoch(e)));
+    const cached = (await imageDatasetFromDirectory(dir, options)).cache();
+    expect([cached.filePaths, cached.exampleCount, cached.batchCount]).toEqual([plain.filePaths, 14, 5]);
+    const epochs = [await batchesOf(cached)];
+    // every file read in the first epoch: later ones need none of them
+    for (const file of plain.filePaths) writeFileSync(file, 'no longer a png');
+    epochs.push(await batchesOf(cached), await batchesOf(cached));
+    const plainValues = (batches: ImageBatch[]) =>
+      batches.map((b) => ({
+        x: [b.x.shape, Array.from(b.x.data)],
+        y: [b.y!.shape, b.y!.dtype, Array.from(b.y!.data)],
+        files: b.filePaths,
+      }));
+    for (let e = 0; e < 3; e++) expect(plainValues(epochs[e]), `epoch ${e}`).toEqual(plainValues(expected[e]));
+
+    const unlabelled = classFolders('cached-unlabelled', ['x'], 3, () => [2, 2]);
+    const noLabels = (await imageDatasetFromDirectory(unlabelled, { ...quiet, labels: null, imageSize: [2, 2], batchSize: 2 })).cache();
+    await batchesOf(noLabels);
+    expect((await batchesOf(noLabels)).map((b) => [b.x.shape[0], b.y])).toEqual([
+      [2, undefined],
+      [1, undefined],
+    ]);
+  });
+
   it('gives batches without labels (y undefined) for labels null', async () => {
     const dir = classFolders('unlabelled', ['x'], 5, () => [2, 2]);
     const dataset = await imageDatasetFromDirectory(dir, { ...quiet, labels: null, imageSize: [2, 2], batchSize: 2, shuffle: false });

@@ -1,6 +1,6 @@
 import { checkNumber } from '../errors.js';
 import { Random } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** One batch of an ImageBatchDataset: its images, their labels (undefined without labels) and files. */
 export interface ImageBatch {
@@ -62,6 +62,28 @@ export class ImageBatchDataset implements AsyncIterable<ImageBatch> {
     return this.epoch(this.iterations++);
   }
 
+  /**
+   * Keras' `dataset.cache()`: a dataset of the same files, batches and epochs (from epoch 0) that
+   * keeps every image once it is decoded, so later epochs read no file. Memory then grows to the
+   * whole subset's, `exampleCount × height × width × channels × 4` bytes, as the whole-tensor
+   * dataset takes; for a folder larger than memory, iterate the dataset itself.
+   */
+  cache(): ImageBatchDataset {
+    const kept = new Map<number, ImageBatch>();
+    const { load } = this.source;
+    return new ImageBatchDataset({
+      ...this.source,
+      load: async (indices) => {
+        const missing = indices.filter((i) => !kept.has(i));
+        if (missing.length > 0) {
+          const decoded = await load(missing);
+          for (const [n, i] of missing.entries()) kept.set(i, exampleOf(decoded, n));
+        }
+        return joinExamples(indices.map((i) => kept.get(i)!));
+      },
+    });
+  }
+
   /** The batches of epoch `epoch` (from 0), the same for the same seed whenever it is asked for. */
   epoch(epoch: number): AsyncGenerator<ImageBatch> {
     checkNumber('ImageBatchDataset.epoch', 'epoch', epoch, { min: 0, integer: true });
@@ -80,4 +102,31 @@ export class ImageBatchDataset implements AsyncIterable<ImageBatch> {
     if (this.source.shuffle && epoch > 0) new Random((this.source.seed ^ Math.imul(epoch, 0x9e3779b9)) >>> 0).shuffle(order);
     return order;
   }
+}
+
+/** Example `n` of a batch, as a batch of one (its own copy: the batch's memory can go). */
+function exampleOf(batch: ImageBatch, n: number): ImageBatch {
+  return { x: rowOf(batch.x, n), y: batch.y && rowOf(batch.y, n), filePaths: [batch.filePaths[n]] };
+}
+
+function rowOf<T extends Tensor>(t: T, n: number): T {
+  const size = t.size / t.shape[0];
+  return new Tensor(t.data.slice(n * size, (n + 1) * size), [1, ...t.shape.slice(1)], t.dtype) as T;
+}
+
+/** Batches of one joined into one batch, in order. */
+function joinExamples(examples: ImageBatch[]): ImageBatch {
+  const join = <T extends Tensor>(rows: T[]): T => {
+    const data = new (rows[0].data.constructor as Float32ArrayConstructor)(rows.reduce((n, r) => n + r.size, 0));
+    rows.forEach((r, k) => {
+      data.set(r.data, k * r.size);
+    });
+    return new Tensor(data as T['data'], [rows.length, ...rows[0].shape.slice(1)], rows[0].dtype) as T;
+  };
+  const [first] = examples;
+  return {
+    x: join(examples.map((e) => e.x)),
+    y: first.y && join(examples.map((e) => e.y!)),
+    filePaths: examples.flatMap((e) => e.filePaths),
+  };
 }

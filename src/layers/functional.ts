@@ -20,6 +20,7 @@ import {
   summaryText,
 } from './model_common.js';
 import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
+import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import type { TrainingConfig } from './training_config.js';
 import {
   type BatchDataset,
@@ -535,8 +536,16 @@ export class Functional extends ModelLayer {
    * The model's output for a batch `[N, ...inputShape]` (for a model of several inputs, a list of
    * arrays, one per input, or an object keyed by input name), computed `batchSize` examples at a
    * time: one tensor for a model of one output, a list of one per output otherwise (as tfjs' predict).
+   * Given a dataset, as Keras' `predict(dataset)`, resolves to the same for one iteration of it
+   * (predictDataset).
    */
-  predict(x: MultiInputs, options: PredictOptions = {}): Tensor<'float32'> | Tensor<'float32'>[] {
+  predict(x: MultiInputs, options?: PredictOptions): Tensor<'float32'> | Tensor<'float32'>[];
+  predict(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'> | Tensor<'float32'>[]>;
+  predict(
+    x: MultiInputs | BatchDataset,
+    options: PredictOptions = {},
+  ): Tensor<'float32'> | Tensor<'float32'>[] | Promise<Tensor<'float32'> | Tensor<'float32'>[]> {
+    if (isDataset(x)) return this.predictDataset(x, options);
     if (!this.multiIO) {
       return predictInBatches(
         { run: (batch) => this.runOne(batch, false), checkInputData: (data) => this.checkInputData(data) },
@@ -546,6 +555,26 @@ export class Functional extends ModelLayer {
     }
     const outputs = predictManyInBatches((batch) => this.run(batch, false), this.inputArrays('predict', x), options);
     return this.outputNames.length === 1 ? outputs[0] : outputs;
+  }
+
+  /**
+   * The outputs for one iteration of a dataset (its batches' `x`; labels unused), joined in the
+   * order the batches came, as predict gives them: Keras' `predict(dataset)`, for a model of one input.
+   */
+  async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'> | Tensor<'float32'>[]> {
+    if (this.inputs.length > 1) {
+      throw new ConvlensError(
+        `predict: model '${this.name}' has ${this.inputs.length} inputs; a dataset of { x } batches feeds a model of one input (give arrays instead)`,
+      );
+    }
+    const runner = {
+      checkInput: (x: Tensor, op: string) => this.checkInputData(x, op),
+      run: (x: Tensor) => this.run([x], false),
+      layers: () => this.layers,
+      workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace,
+    };
+    const outputs = await predictOnDataset(runner, dataset, options);
+    return outputs.length === 1 ? outputs[0] : outputs;
   }
 
   /**

@@ -45,6 +45,7 @@ export {
   Subtract,
 } from './merge.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
+export type { DatasetPredictOptions } from './predict_dataset.js';
 export type { FillMode, Interpolation } from './projective_transform.js';
 export { RandomBrightness, type RandomBrightnessLayerArgs } from './random_brightness.js';
 export { RandomContrast, type RandomContrastLayerArgs } from './random_contrast.js';

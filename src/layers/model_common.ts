@@ -105,7 +105,7 @@ export function sameExampleCounts(op: string, what: string, arrays: readonly Ten
 }
 
 /** Concatenates batches' outputs along the batch axis. */
-function concatBatches(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
+export function concatBatches(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
   const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
   let offset = 0;
   for (const p of parts) {

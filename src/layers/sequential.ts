@@ -7,6 +7,7 @@ import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedO
 import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
+import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import {
@@ -181,8 +182,15 @@ export class Sequential extends ModelLayer {
     return { ...sequentialConfig(this), ...(this.trainable ? {} : { trainable: false }) };
   }
 
-  /** The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time. */
-  predict(x: Tensor, options: PredictOptions = {}): Tensor<'float32'> {
+  /**
+   * The model's output for a batch `[N, ...inputShape]`, computed `batchSize` examples at a time.
+   * Given a dataset, as Keras' `predict(dataset)`, resolves to the outputs of one iteration of it
+   * (predictDataset).
+   */
+  predict(x: Tensor, options?: PredictOptions): Tensor<'float32'>;
+  predict(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'>>;
+  predict(x: Tensor | BatchDataset, options: PredictOptions = {}): Tensor<'float32'> | Promise<Tensor<'float32'>> {
+    if (isDataset(x)) return this.predictDataset(x, options);
     return predictInBatches(
       {
         run: (batch) => this.run(batch, false),
@@ -194,6 +202,23 @@ export class Sequential extends ModelLayer {
       x,
       options,
     );
+  }
+
+  /**
+   * The outputs for one iteration of a dataset (its batches' `x`; labels unused), joined in the
+   * order the batches came: Keras' `predict(dataset)`; tfjs-layers has no such method.
+   */
+  async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'>> {
+    const runner = {
+      checkInput: (x: Tensor, op: string) => {
+        this.ensureBuilt(op, x.shape);
+        this.checkInputData(x, op);
+      },
+      run: (x: Tensor) => [this.run(x, false)],
+      layers: () => this.layerList,
+      workspace: this.training.workspace,
+    };
+    return (await predictOnDataset(runner, dataset, options))[0];
   }
 
   /**

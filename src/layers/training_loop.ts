@@ -399,7 +399,8 @@ type LossMode = { fused: boolean; fromLogits: boolean };
 /** A model's compile settings and its fit and evaluate, over the passes it gives. */
 export class ModelTraining {
   private compiled: Compiled | undefined;
-  private readonly workspace = new Workspace();
+  /** The buffers every batch of fit, evaluate and predict on a dataset computes in, reused from batch to batch. */
+  readonly workspace = new Workspace();
   private fitting = false;
 
   constructor(private readonly passes: ModelPasses) {}

@@ -78,7 +78,8 @@ type Mode = { fused: boolean; fromLogits: boolean }[];
 export class MultiOutputTraining {
   private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
   private fitting = false;
-  private readonly workspace = new Workspace();
+  /** The buffers every batch of fit, evaluate and predict on a dataset computes in, reused from batch to batch. */
+  readonly workspace = new Workspace();
 
   constructor(private readonly passes: MultiModelPasses) {}
 

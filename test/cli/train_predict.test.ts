@@ -60,6 +60,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(trained.stdout).toContain(
       `${folder}: 120 images of 3 classes (one, seven, zero), 96 for training and 24 for validation, resized to 28×28`,
     );
+    // 120 × 28 × 28 × 1 float32 values: kept after the first epoch (the default keeps up to a quarter of the memory)
+    expect(trained.stdout).toContain('The decoded images (376 kB) are kept in memory after the first epoch');
     expect(trained.stdout).toContain('rescaling (Rescaling)');
     expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
     // each class's share of its validation images, the counts adding up to the 24

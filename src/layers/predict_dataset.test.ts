@@ -1,0 +1,202 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { caseRng } from '../../test/helpers/random.js';
+import type { tf } from '../../test/helpers/tf.js';
+import { ConvlensError } from '../errors.js';
+import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
+import { encodePng } from '../image/encode_png.js';
+import type { ImageBatch } from '../image/image_batch_dataset.js';
+import { Tensor } from '../tensor/tensor.js';
+import { SGD } from '../train/optimizers.js';
+import {
+  Add,
+  Conv2D,
+  Dense,
+  type Functional,
+  model as functionalModel,
+  GlobalAveragePooling2D,
+  Input,
+  MaxPool2D,
+  Rescaling,
+  resetNames,
+  Sequential,
+} from './index.js';
+import { gather } from './model_common.js';
+import type { DataBatch } from './training_loop.js';
+
+const IMAGE_SIZE: [number, number] = [7, 6];
+const BATCH = 4;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'convlens-predict-dataset-'));
+  const rng = caseRng('predict dataset images', 0);
+  // 6 + 5 + 4 RGB images of assorted sizes: 15, so the last batch of 4 holds 3
+  ['a', 'b', 'c'].forEach((c, ci) => {
+    mkdirSync(join(dir, c));
+    for (let k = 0; k < 6 - ci; k++) {
+      const [h, w] = [5 + (k % 4), 4 + (k % 3)];
+      const pixels = Uint8Array.from({ length: h * w * 3 }, () => rng.ints(1, 0, 255)[0]);
+      writeFileSync(join(dir, c, `${k}.png`), encodePng(new Tensor(pixels, [h, w, 3], 'uint8')));
+    }
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => resetNames());
+
+const options = { verbose: false, imageSize: IMAGE_SIZE, seed: 3 } as const;
+
+/** The folder as a batched dataset and as whole tensors (the same files, in the same order). */
+async function bothForms() {
+  const dataset = await imageDatasetFromDirectory(dir, { ...options, batchSize: BATCH });
+  const arrays = await imageDatasetFromDirectory(dir, options);
+  return { dataset, arrays };
+}
+
+function sequentialNet(): Sequential {
+  const net = new Sequential([
+    new Rescaling(1 / 255, { inputShape: [...IMAGE_SIZE, 3] }),
+    new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    new MaxPool2D(),
+    new GlobalAveragePooling2D(),
+    new Dense({ units: 3, activation: 'softmax' }),
+  ]);
+  randomizeWeights(net, caseRng('predict dataset weights', 1));
+  return net;
+}
+
+/** One input, two outputs: a softmax over the classes and a linear unit. */
+function twoOutputNet(): Functional {
+  const input = Input({ shape: [...IMAGE_SIZE, 3] });
+  const pooled = new GlobalAveragePooling2D().apply(
+    new Conv2D({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(new Rescaling(1 / 255).apply(input)),
+  );
+  const net = functionalModel({
+    inputs: input,
+    outputs: [new Dense({ units: 3, activation: 'softmax' }).apply(pooled), new Dense({ units: 1 }).apply(pooled)],
+  });
+  randomizeWeights(net, caseRng('predict dataset weights', 2));
+  return net;
+}
+
+/** The same tfjs-layers model's predictions for `x`, one array per output. */
+async function tfjsPredict(net: Sequential | Functional, x: Tensor): Promise<Float32Array[]> {
+  const { modelJson, weightData } = net.toArtifacts();
+  const theirs = await tfjsLoad(modelJson, weightData);
+  const out = theirs.predict(tfOf(x)) as tf.Tensor | tf.Tensor[];
+  return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+}
+
+/** A dataset of these batches, the same at every iteration. */
+function listDataset(batches: unknown[]): AsyncIterable<DataBatch> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* batches as DataBatch[];
+    },
+  };
+}
+
+async function filesOf(batches: AsyncIterable<ImageBatch>): Promise<string[]> {
+  const files: string[] = [];
+  for await (const batch of batches) files.push(...batch.filePaths);
+  return files;
+}
+
+describe("predict on a dataset (Keras' predict(dataset))", () => {
+  it("Sequential: predict(dataset) and predictDataset give predict's outputs on the whole tensors, and tfjs-layers'", async () => {
+    const { dataset, arrays } = await bothForms();
+    const net = sequentialNet();
+    const expected = net.predict(arrays.x);
+    const predicted = await net.predict(dataset);
+    expect(predicted.shape).toEqual([15, 3]);
+    expect(Array.from(predicted.data)).toEqual(Array.from(expected.data));
+    const again = await net.predictDataset(dataset.epoch(0), { verbose: 0 });
+    expect(Array.from(again.data)).toEqual(Array.from(expected.data));
+    expectClose(predicted, (await tfjsPredict(net, arrays.x))[0], 1e-5, 'tfjs');
+  });
+
+  it('Functional of one input and two outputs: a list of two, each as predict gives it, and as tfjs-layers gives it', async () => {
+    const { dataset, arrays } = await bothForms();
+    const net = twoOutputNet();
+    const expected = net.predict(arrays.x) as Tensor[];
+    const predicted = (await net.predict(dataset)) as Tensor[];
+    expect(predicted.map((t) => t.shape)).toEqual([
+      [15, 3],
+      [15, 1],
+    ]);
+    const theirs = await tfjsPredict(net, arrays.x);
+    predicted.forEach((t, k) => {
+      expect(Array.from(t.data), `output ${k}`).toEqual(Array.from(expected[k].data));
+      expectClose(t, theirs[k], 1e-5, `tfjs output ${k}`);
+    });
+  });
+
+  it("follows the dataset's order: a reshuffling dataset's next iteration, the batches' files; labels are not needed", async () => {
+    const { dataset, arrays } = await bothForms();
+    const net = sequentialNet();
+    await net.predict(dataset); // epoch 0; the next iteration is epoch 1, reshuffled
+    const predicted = await net.predict(dataset);
+    const order = (await filesOf(dataset.epoch(1))).map((f) => arrays.filePaths.indexOf(f));
+    expect(order).not.toEqual([...order].sort((a, b) => a - b));
+    expect(Array.from(predicted.data)).toEqual(Array.from(net.predict(gather(arrays.x, order) as Tensor<'float32'>).data));
+
+    const unlabelled = await imageDatasetFromDirectory(dir, { ...options, labels: null, shuffle: false, batchSize: BATCH });
+    const plain = await imageDatasetFromDirectory(dir, { ...options, labels: null, shuffle: false });
+    expect(Array.from((await net.predict(unlabelled)).data)).toEqual(Array.from(net.predict(plain.x).data));
+  });
+
+  it("computes in fit's buffers without disturbing training: fit, predict, fit trains as fit, fit does", async () => {
+    const { dataset, arrays } = await bothForms();
+    const [predicting, plain] = [sequentialNet(), sequentialNet()];
+    for (const net of [predicting, plain]) {
+      net.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    }
+    await predicting.fit(dataset.epoch(0), { epochs: 1 });
+    await plain.fit(dataset.epoch(0), { epochs: 1 });
+    const predicted = await predicting.predict(dataset.epoch(0));
+    expect(Array.from(predicted.data)).toEqual(Array.from(plain.predict(arrays.x).data));
+    const history = await predicting.fit(dataset.epoch(1), { epochs: 1 });
+    expect(history).toEqual(await plain.fit(dataset.epoch(1), { epochs: 1 }));
+    plain.getWeights().forEach((w, i) => {
+      expect(Array.from(predicting.getWeights()[i].data), `weight ${i}`).toEqual(Array.from(w.data));
+    });
+  });
+
+  it('refuses what does not fit, naming the option or the batch', async () => {
+    const { dataset } = await bothForms();
+    const net = sequentialNet();
+    const reject = async (promise: Promise<unknown>, message: string | RegExp) => {
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, String(message)).toBeInstanceOf(ConvlensError);
+      if (typeof message === 'string') expect((error as Error).message).toBe(message);
+      else expect((error as Error).message).toMatch(message);
+    };
+    await reject(
+      net.predict(dataset, { batchSize: 8 } as never),
+      "predict: batchSize is not an option for a dataset: the dataset's batches set it",
+    );
+    await reject(net.predictDataset(dataset, { verbos: 1 } as never), "predict: unknown option 'verbos' (did you mean 'verbose'?)");
+    await reject(net.predictDataset(dataset, { verbose: 3 } as never), 'predict: verbose must be 0, 1 or 2, got 3');
+    await reject(net.predictDataset([] as never), /^predict: expected a dataset \(async iterable of \{ x \} batches\), got /);
+    await reject(net.predict(listDataset([])), 'predict: the dataset gave no examples');
+    const good = { x: f32(caseRng('predict batch', 0), [2, ...IMAGE_SIZE, 3]) };
+    await reject(
+      net.predict(listDataset([good, { x: f32(caseRng('predict batch', 1), [2, 5, 5, 3]) }])),
+      /^predict \(batch 2\): .*5, 5, 3/,
+    );
+    await reject(net.predict(listDataset([good, 7])), 'predict (batch 2): a batch must be { x } or { x, y }, got 7');
+    await reject(net.predict(listDataset([{ y: good.x }])), /^predict \(batch 1\): x must be a convlens Tensor, got /);
+
+    const a = Input({ shape: [...IMAGE_SIZE, 3] });
+    const b = Input({ shape: [...IMAGE_SIZE, 3] });
+    const twoInputs = functionalModel({ inputs: [a, b], outputs: new Add().apply([a, b]) });
+    await reject(twoInputs.predict(dataset), /^predict: model '.*' has 2 inputs; a dataset of \{ x \} batches feeds a model of one input/);
+  });
+});
