@@ -180,6 +180,8 @@ export class Runtime {
 
   /** Reserves a block that outlives calls (64-byte aligned, with slack for kernels that read a vector past the end). */
   private pin(bytes: number): number {
+    // checked before the 64-byte rounding, whose 32-bit arithmetic wraps at 2 GiB
+    if (bytes + 64 > ARENA_LIMIT - ARENA) throw new WasmMemoryFull(bytes);
     const size = (bytes + 64 + 63) & ~63;
     let at = -1;
     const fit = this.free.findIndex((f) => f.bytes >= size);
@@ -190,9 +192,18 @@ export class Runtime {
       else this.free.splice(fit, 1);
     } else {
       at = this.pinTop;
+      if (at + size > ARENA_LIMIT) throw new WasmMemoryFull(at + size);
+      const top = this.top;
       this.pinTop += size;
-      this.top = Math.max(this.top, this.pinTop);
-      this.commit();
+      this.top = Math.max(top, this.pinTop);
+      try {
+        this.commit();
+      } catch (error) {
+        // the memory could not grow: the block was never there
+        this.pinTop = at;
+        this.top = top;
+        throw error;
+      }
     }
     this.pinned.set(at, size);
     return at;

@@ -533,6 +533,16 @@ describe('calls too large for wasm memory', () => {
     expect(rt.alloc(64)).toBeGreaterThanOrEqual(0); // still usable afterwards
   });
 
+  it('so do resident buffers, of 2 GiB and more (whose size once wrapped in 32-bit arithmetic) or beyond the limit with those already pinned', async () => {
+    const rt = await Runtime.load();
+    expect(() => rt.resident(2 ** 30)).toThrow(WasmMemoryFull);
+    expect(() => rt.resident(2 ** 29)).toThrow(WasmMemoryFull);
+    const pinned = rt.resident(3 * 2 ** 27); // 1.5 GiB
+    expect(() => rt.resident(2 ** 27)).toThrow(WasmMemoryFull);
+    expect(rt.resident(100)).toHaveLength(100); // still usable afterwards
+    expect(pinned).toHaveLength(3 * 2 ** 27);
+  });
+
   it('such a call runs on the js reference instead, with the same result', () => {
     const info = convInfo([1, 6, 7, 2], [3, 3, 4]);
     const rnd = random(7);
