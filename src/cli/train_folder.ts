@@ -1,4 +1,4 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
@@ -23,7 +23,7 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
-import { checkWritable, writeFileAtomic } from './files.js';
+import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { CLASSES_FILE } from './model_input.js';
 import { errorLine } from './term.js';
@@ -90,7 +90,7 @@ export async function trainFolder(
     throw new UsageError(`--image-size ${height}x${width}: the network pools three times, so images need 8×8 pixels at least`);
   // before decoding every image and minutes of training, not after
   await checkWritable(options.out);
-  await checkModelFolder(join(options.out, 'model'));
+  await checkModelFolder(join(options.out, 'model'), [CLASSES_FILE]);
   setSeed(options.seed);
   const datasetOptions = {
     imageSize: options.imageSize,
@@ -250,18 +250,4 @@ export async function saveClassifier(model: Sequential, classes: string[], dir: 
     throw error instanceof ConvlensError ? error : new ConvlensError(`cannot write the model to ${dir}: ${fsReason(error)}`);
   }
   if (moved) await rm(previous, { recursive: true, force: true });
-}
-
-/** Fails before training if the model folder under --out holds files that save would refuse to replace. */
-async function checkModelFolder(dir: string): Promise<void> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw new UsageError(`cannot write the model to ${dir}: ${fsReason(error)}`);
-  });
-  const foreign = names.filter((name) => name !== 'model.json' && name !== CLASSES_FILE && !name.endsWith('.bin'));
-  if (foreign.length > 0) {
-    throw new UsageError(
-      `cannot write the model to ${dir}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
-    );
-  }
 }
