@@ -62,15 +62,16 @@ function firstActiveLayer(modelLayers: readonly Layer[]): Layer | undefined {
 }
 
 /**
- * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
- * range, resized to its input. `note` says what was done; `op` starts the messages.
+ * The shape of one image as the model takes it, `[height, width, channels]`; a model of several
+ * inputs (a siamese one), or of inputs that are no images, is refused, naming `op`.
  */
-export async function modelInput(
-  op: string,
-  model: ImageModel,
-  path: string,
-  pixels: PixelRange,
-): Promise<{ batch: Tensor<'float32'>; note: string }> {
+export function imageInputShape(op: string, model: ImageModel): [number, number, 1 | 3 | 4] {
+  // asking a model of several inputs for its inputShape would only say that it has several
+  if ('inputNames' in model && model.inputNames.length > 1) {
+    throw new ConvlensError(
+      `${op}: model '${model.name}' takes ${model.inputNames.length} inputs (${model.inputNames.join(', ')}); ${op} gives a model one image`,
+    );
+  }
   const shape = model.inputShape;
   if (shape?.length !== 3) {
     throw new ConvlensError(
@@ -81,6 +82,20 @@ export async function modelInput(
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     throw new ConvlensError(`${op}: the model takes ${channels} channels; images have 1 (gray), 3 (RGB) or 4 (RGBA)`);
   }
+  return [height, width, channels];
+}
+
+/**
+ * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
+ * range, resized to its input. `note` says what was done; `op` starts the messages.
+ */
+export async function modelInput(
+  op: string,
+  model: ImageModel,
+  path: string,
+  pixels: PixelRange,
+): Promise<{ batch: Tensor<'float32'>; note: string }> {
+  const [height, width, channels] = imageInputShape(op, model);
   const bytes = await readFile(path).catch((error: unknown) => {
     throw new ConvlensError(`${op}: cannot read ${path}: ${fsReason(error)}`);
   });

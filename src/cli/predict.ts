@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { CLASSES_FILE, modelInput, openModel, type PixelRange } from './model_input.js';
+import { CLASSES_FILE, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { errorLine } from './term.js';
 
@@ -27,6 +27,12 @@ interface Prediction {
  */
 export async function runPredict(modelPath: string, images: string[], options: PredictOptions): Promise<number> {
   const model = await openModel(modelPath);
+  imageInputShape('predict', model); // once, rather than for every image
+  if ('outputNames' in model && model.outputNames.length > 1) {
+    throw new ConvlensError(
+      `predict: model '${model.name}' has ${model.outputNames.length} outputs (${model.outputNames.join(', ')}), not one score per class (show-maps shows a layer's outputs)`,
+    );
+  }
   const outputs = model.outputShape;
   if (outputs?.length !== 1) {
     throw new ConvlensError(
@@ -46,7 +52,6 @@ export async function runPredict(modelPath: string, images: string[], options: P
       let predictions: Prediction[];
       try {
         const { batch } = await modelInput('predict', model, path, options.pixels);
-        // modelInput read the model's one input shape (a model of several inputs or outputs failed there)
         predictions = ranked((model.predict(batch) as Tensor<'float32'>).data, classes, activation).slice(0, options.top);
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;

@@ -1,6 +1,5 @@
 import { ConvlensError } from '../errors.js';
-import type { Layer } from '../layers/layer.js';
-import { type LayerOutput, outputLabel as label, outputAtLabel } from '../layers/layer_paths.js';
+import { type LayerOutput, outputLabel as label, outputNamed } from '../layers/layer_paths.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
@@ -102,15 +101,12 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
       );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
-  const application = outputAtLabel(outputs, wanted);
-  if (application) return application;
-  let layer: Layer;
+  let found: LayerOutput;
   try {
-    layer = model.getLayer(/^\d+$/.test(wanted) ? Number(wanted) : wanted);
+    found = outputNamed('show-maps', outputs, /^\d+$/.test(wanted) ? Number(wanted) : wanted, (n) => model.getLayer(n));
   } catch (error) {
     throw new UsageError(`--layer ${wanted}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const found = outputs.find((o) => o.layer === layer)!;
   if (found.output.rank !== 4) {
     throw new UsageError(
       `--layer ${wanted}: layer '${label(found)}' outputs shape [${found.output.shape.slice(1).join(', ')}], not feature maps; these do: ${names || 'none'}`,

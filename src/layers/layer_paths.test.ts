@@ -292,7 +292,8 @@ describe('a shared nested model, by path', () => {
     );
     expectConvlensError(
       () => showFeatureMaps(ours, image, 'block[2]/conv'),
-      /^getLayer: no layer named "block\[2\]\/conv"; did you mean "block\/conv"\?/,
+      "showFeatureMaps: layer 'block' is applied 2 times, so has no application 2 (counting from 0)",
     );
+    expectConvlensError(() => showFeatureMaps(ours, image, 'block[1]/nope'), /^getLayer: no layer named "block\[1\]\/nope"/);
   });
 });

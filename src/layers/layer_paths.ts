@@ -104,10 +104,38 @@ export function tracedOutputs(
 export const outputLabel = (o: Pick<LayerOutput, 'path' | 'call'>) => (o.call ? `${o.path}[${o.call}]` : o.path);
 
 /**
- * The output `name` addresses when it names an application ('conv[1]', or 'encoder[1]/conv2d' in
- * application 1 of a shared model): the entry of that label; undefined otherwise (a layer's name,
- * path or index is getLayer's, and stands for its first application).
+ * The entry of layerOutputs (with `expandNested`) that `name` picks: an application's label
+ * ('conv[1]'; 'encoder[1]/conv2d' in application 1 of a shared model), else a layer's name, path or
+ * index as `getLayer` takes it (which names the layers in its error), standing for its first
+ * application. An application the layer does not have is a ConvlensError beginning with `op`.
  */
-export function outputAtLabel<T extends Pick<LayerOutput, 'path' | 'call'>>(outputs: readonly T[], name: string): T | undefined {
-  return name.includes('[') ? outputs.find((o) => outputLabel(o) === name) : undefined;
+export function outputNamed<T extends Pick<LayerOutput, 'path' | 'call'> & { layer: unknown }>(
+  op: string,
+  outputs: readonly T[],
+  name: string | number,
+  getLayer: (nameOrIndex: string | number) => unknown,
+): T {
+  if (typeof name === 'string' && name.includes('[')) {
+    const found = outputs.find((o) => outputLabel(o) === name);
+    if (found) return found;
+    checkApplications(op, outputs, name);
+  }
+  const layer = getLayer(name);
+  return outputs.find((o) => o.layer === layer)!;
+}
+
+/** Throws if a step of the path `name` ('encoder[2]/conv2d') asks for an application its layer does not have. */
+function checkApplications(op: string, outputs: readonly Pick<LayerOutput, 'path' | 'call'>[], name: string): void {
+  const steps = name.split('/');
+  for (const [i, step] of steps.entries()) {
+    const application = /^(.+)\[([1-9]\d*)\]$/.exec(step);
+    if (!application) continue;
+    const path = [...steps.slice(0, i), application[1]].join('/');
+    const count = outputs.filter((o) => o.path === path).length;
+    if (count > 0 && Number(application[2]) >= count) {
+      throw new ConvlensError(
+        `${op}: layer '${path}' is applied ${count} time${count === 1 ? '' : 's'}, so has no application ${application[2]} (counting from 0)`,
+      );
+    }
+  }
 }

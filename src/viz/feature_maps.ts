@@ -1,5 +1,5 @@
 import { ConvlensError, checkNumber, checkOptions, describeValue } from '../errors.js';
-import { outputAtLabel, outputLabel } from '../layers/layer_paths.js';
+import { outputLabel, outputNamed } from '../layers/layer_paths.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -59,21 +59,8 @@ function featureMaps(
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
   // a nested layer's output with the outer model's layers in front, as the model computes it
   const outputs = model.layerOutputs(x, { expandNested: true }).map((o) => ({ ...o, path: o.path ?? o.layer.name }));
-  // 'name[k]': application k (from 0) of a layer a functional model applies several times (a shared layer);
-  // 'encoder[1]/conv2d': a layer in application 1 of a shared model
-  let found = typeof layerName === 'string' ? outputAtLabel(outputs, layerName) : undefined;
-  if (!found) {
-    const application = typeof layerName === 'string' ? /^(.+)\[([1-9]\d*)\]$/.exec(layerName) : null;
-    // by name, path in a nested model ('base/conv2d') or index, as getLayer takes it (and names the layers in its error if there is no such one)
-    const layer = model.getLayer(application ? application[1] : layerName!);
-    const applications = outputs.filter((o) => o.layer === layer);
-    if (application) {
-      throw new ConvlensError(
-        `showFeatureMaps: layer '${application[1]}' is applied ${applications.length} time${applications.length === 1 ? '' : 's'}, so has no application ${application[2]} (counting from 0)`,
-      );
-    }
-    found = applications[0];
-  }
+  // by an application's label ('conv[1]', 'encoder[1]/conv2d'), or as getLayer takes it: a name, a path in a nested model ('base/conv2d') or an index
+  const found = outputNamed('showFeatureMaps', outputs, layerName, (n) => model.getLayer(n));
   const name = outputLabel(found);
   if (found.output.rank !== 4) {
     throw new ConvlensError(

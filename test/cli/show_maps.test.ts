@@ -399,8 +399,10 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
       expectClose([channel.min, channel.max, channel.mean], stats[c], 1e-4, `channel ${c}`);
     expect(readFileSync(join(dir, 'twice.svg'), 'utf8')).toContain('layer twice[1] (Conv2D)');
     const missing = convlens(['show-maps', folder, camera, '--layer', 'twice[2]']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('no layer named "twice[2]"');
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      "convlens: --layer twice[2]: show-maps: layer 'twice' is applied 2 times, so has no application 2 (counting from 0)\n",
+    ]);
   });
 
   it("a shared model (applied twice): its layers counted once, a later application's offered and shown as block[1]/conv, its maps tfjs'", async () => {
@@ -437,8 +439,44 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
       expectClose([channel.min, channel.max, channel.mean], stats[c], 1e-4, `channel ${c}`);
     expect(readFileSync(join(dir, 'block.svg'), 'utf8')).toContain('layer block[1]/conv (Conv2D)');
     const missing = convlens(['show-maps', folder, camera, '--layer', 'block[2]/conv']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('no layer named "block[2]/conv"');
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      "convlens: --layer block[2]/conv: show-maps: layer 'block' is applied 2 times, so has no application 2 (counting from 0)\n",
+    ]);
+  });
+
+  it('a siamese encoder: an application without feature maps is refused by its label too; a model of two inputs is named as such', async () => {
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
+    const encoder = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [16, 16, 1], name: 'conv' }),
+        tfl.layers.globalAveragePooling2d({ name: 'gap' }),
+      ],
+      name: 'encoder',
+    });
+    const siamese = (inputs: tfl.SymbolicTensor[], second: tfl.SymbolicTensor) =>
+      tfl.model({
+        inputs,
+        outputs: apply(tfl.layers.concatenate({ name: 'cat' }), [apply(encoder, inputs[0]), apply(encoder, second)]),
+        name: 'siamese',
+      });
+    const pixels = tfl.input({ shape: [16, 16, 1], name: 'pixels' });
+    const oneInput = join(dir, 'siamese_one_input');
+    await saveTfjs(siamese([pixels], apply(tfl.layers.rescaling({ scale: -1, offset: 1, name: 'inverted' }), pixels)), oneInput);
+    const mapsOnly = convlens(['show-maps', oneInput, camera, '--layer', 'encoder[1]', '--json']);
+    expect([mapsOnly.code, mapsOnly.stderr, mapsOnly.stdout]).toEqual([
+      2,
+      "convlens: --layer encoder[1]: layer 'encoder[1]' outputs shape [2], not feature maps; these do: inverted, encoder/conv, encoder[1]/conv\n",
+      '',
+    ]);
+    const pair = [tfl.input({ shape: [16, 16, 1], name: 'left' }), tfl.input({ shape: [16, 16, 1], name: 'right' })];
+    const twoInputs = join(dir, 'siamese_two_inputs');
+    await saveTfjs(siamese(pair, pair[1]), twoInputs);
+    const shown = convlens(['show-maps', twoInputs, camera]);
+    expect([shown.code, shown.stderr]).toEqual([
+      1,
+      "convlens: show-maps: model 'siamese' takes 2 inputs (left, right); show-maps gives a model one image\n",
+    ]);
   });
 
   it('a model without feature maps at any depth says so', async () => {

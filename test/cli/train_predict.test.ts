@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode_image.js';
 import { encodePng } from '../../src/image/encode_png.js';
-import { Dense, Flatten, Sequential } from '../../src/layers/index.js';
+import { Add, Dense, Flatten, Input, model, Sequential } from '../../src/layers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
@@ -228,6 +228,30 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     // without classes.json, classes go by index
     rmSync(join(copy, 'classes.json'));
     expect(convlens(['predict', copy, join(folder, 'one', '0.png')]).stdout).toMatch(/: [012] [\d.]+%, [012] [\d.]+%, [012] [\d.]+%\n$/);
+  });
+
+  it('refuses, once and naming them, a model of two inputs (a siamese one) and a model of two outputs', async () => {
+    const image = join(folder, 'one', '0.png');
+    const [left, right] = [Input({ shape: [28, 28, 1], name: 'left' }), Input({ shape: [28, 28, 1], name: 'right' })];
+    const encoder = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 2 })], { name: 'encoder' });
+    const siamese = join(dir, 'siamese');
+    await model({ inputs: [left, right], outputs: new Add().apply([encoder.apply(left), encoder.apply(right)]), name: 'siamese' }).save(
+      siamese,
+    );
+    const pair = convlens(['predict', siamese, image, image]);
+    expect([pair.code, pair.stderr]).toEqual([
+      1,
+      "convlens: predict: model 'siamese' takes 2 inputs (left, right); predict gives a model one image\n",
+    ]);
+    const flat = new Flatten().apply(left);
+    const twoOutputs = join(dir, 'two-outputs');
+    const outputs = [new Dense({ units: 2, name: 'p' }).apply(flat), new Dense({ units: 3, name: 'q' }).apply(flat)];
+    await model({ inputs: left, outputs, name: 'two_heads' }).save(twoOutputs);
+    const two = convlens(['predict', twoOutputs, image]);
+    expect([two.code, two.stderr]).toEqual([
+      1,
+      "convlens: predict: model 'two_heads' has 2 outputs (p, q), not one score per class (show-maps shows a layer's outputs)\n",
+    ]);
   });
 
   it('reads a one-unit output as a binary classifier: a sigmoid as P(class 1), a linear unit as its logit; refuses other activations', async () => {
