@@ -221,7 +221,11 @@ describe('imageDatasetFromDirectory (Keras image_dataset_from_directory)', () =>
       [() => imageDatasetFromDirectory(42 as never), "imageDatasetFromDirectory: directory must be a folder's path, got 42"],
       [
         () => imageDatasetFromDirectory(three, { ...quiet, imageSize: [100_000, 100_000] }),
-        'imageDatasetFromDirectory: 3 images of 100000×100000×3 take 360 GB as float32, more than can be allocated: give a smaller imageSize, or fewer images',
+        'imageDatasetFromDirectory: 3 images of 100000×100000×3 take 360 GB as float32, more than can be allocated: give a smaller imageSize, fewer images, or a batchSize (to decode a batch at a time)',
+      ],
+      [
+        async () => (await imageDatasetFromDirectory(three, { ...quiet, imageSize: [100_000, 100_000], batchSize: 2 })).epoch(0).next(),
+        'imageDatasetFromDirectory: a batch of 2 images of 100000×100000×3 takes 240 GB as float32, more than can be allocated: give a smaller imageSize or batchSize',
       ],
     ];
     for (const [call, message] of cases) {

@@ -339,7 +339,7 @@ async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings
   const [height, width] = settings.imageSize;
   const channels = CHANNELS[settings.colorMode];
   const size = height * width * channels;
-  const x = allocate(indices.length, [height, width, channels]);
+  const x = allocate(indices.length, [height, width, channels], settings.batchSize !== undefined);
   for (const [n, i] of indices.entries()) x.set(await loadImage(fs, listing.paths[i], settings, channels), n * size);
   const filePaths = indices.map((i) => listing.paths[i]);
   const labels = indices.map((i) => listing.labels[i]);
@@ -351,15 +351,22 @@ async function makeDataset(fs: Fs, listing: Listing, indices: number[], settings
   };
 }
 
-/** The batch's memory, or an error naming its size when there is not so much to give (a RangeError otherwise). */
-function allocate(count: number, shape: number[]): Float32Array {
+/**
+ * The batch's memory, or an error naming its size when there is not so much to give (a RangeError
+ * otherwise); a `batched` one is a batch of a dataset, whose size its batchSize sets.
+ */
+function allocate(count: number, shape: number[], batched: boolean): Float32Array {
   try {
     return new Float32Array(count * shape.reduce((a, b) => a * b, 1));
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const gigabytes = Number(((count * shape.reduce((a, b) => a * b, 4)) / 1e9).toPrecision(3));
+    const what = batched ? `a batch of ${count} images` : `${count} images`;
+    const remedy = batched
+      ? 'a smaller imageSize or batchSize'
+      : 'a smaller imageSize, fewer images, or a batchSize (to decode a batch at a time)';
     throw new ConvlensError(
-      `${OP}: ${count} images of ${shape.join('×')} take ${gigabytes} GB as float32, more than can be allocated: give a smaller imageSize, or fewer images`,
+      `${OP}: ${what} of ${shape.join('×')} take${batched ? 's' : ''} ${gigabytes} GB as float32, more than can be allocated: give ${remedy}`,
     );
   }
 }
