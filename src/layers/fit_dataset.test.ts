@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensRejection } from '../../test/helpers/errors.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
-import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch, ImageBatchDataset } from '../image/image_batch_dataset.js';
@@ -267,30 +267,27 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
   it('refuses what does not fit a dataset, naming the option, the batch or the file', async () => {
     const { train, trainArrays } = await bothForms(dir);
     const net = sequentialNet(5);
-    const reject = async (promise: Promise<unknown>, message: string | RegExp) => {
-      const error = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error, String(message)).toBeInstanceOf(ConvlensError);
-      if (typeof message === 'string') expect((error as Error).message).toBe(message);
-      else expect((error as Error).message).toMatch(message);
-    };
-    await reject(net.fit(train), 'fit: compile the model first (model.compile({ optimizer, loss }))');
+    await expectConvlensRejection(net.fit(train), 'fit: compile the model first (model.compile({ optimizer, loss }))');
     net.compile(compileArgs());
-    await reject(
+    await expectConvlensRejection(
       net.fit(train, { batchSize: 8 } as never),
       "fit: batchSize is not an option when training on a dataset: the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
     );
-    await reject(net.fit(train, { shuffle: true } as never), /^fit: shuffle is not an option when training on a dataset/);
-    await reject(net.fit(train, { validationSplit: 0.2 } as never), /^fit: validationSplit is not an option when training on a dataset/);
-    await reject(net.fit(train, { epochz: 2 } as never), "fit: unknown option 'epochz' (did you mean 'epochs'?)");
-    await reject(net.fit(train, trainArrays.y as never), 'fit: with a dataset, call fit(dataset, options): its batches carry the labels');
-    await reject(
+    await expectConvlensRejection(net.fit(train, { shuffle: true } as never), /^fit: shuffle is not an option when training on a dataset/);
+    await expectConvlensRejection(
+      net.fit(train, { validationSplit: 0.2 } as never),
+      /^fit: validationSplit is not an option when training on a dataset/,
+    );
+    await expectConvlensRejection(net.fit(train, { epochz: 2 } as never), "fit: unknown option 'epochz' (did you mean 'epochs'?)");
+    await expectConvlensRejection(
+      net.fit(train, trainArrays.y as never),
+      'fit: with a dataset, call fit(dataset, options): its batches carry the labels',
+    );
+    await expectConvlensRejection(
       net.fit(train, { validationData: [trainArrays.x, trainArrays.y!] as never }),
       /^fit: with a dataset, validationData must be a dataset too \(async iterable of \{ x, y \} batches\), got /,
     );
-    await reject(net.evaluate(train, { batchSize: 8 } as never), /^evaluate: batchSize is not an option for a dataset/);
+    await expectConvlensRejection(net.evaluate(train, { batchSize: 8 } as never), /^evaluate: batchSize is not an option for a dataset/);
 
     const unlabelled = await imageDatasetFromDirectory(dir, {
       verbose: false,
@@ -299,16 +296,19 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       labels: null,
       batchSize: 4,
     });
-    await reject(net.fit(unlabelled), 'fit (epoch 1, batch 1): the batch has no labels (y); training and evaluating need them');
+    await expectConvlensRejection(
+      net.fit(unlabelled),
+      'fit (epoch 1, batch 1): the batch has no labels (y); training and evaluating need them',
+    );
     const good = (await collect(train.epoch(0)))[0];
     const wrongShape = {
       x: f32(caseRng('wrong shape', 0), [2, 5, 5, 1]),
       y: new Tensor(Float32Array.from(good.y!.data.slice(0, 6)), [2, 3], 'float32'),
     };
-    await reject(net.fit(listDataset([good, wrongShape])), /^fit \(epoch 1, batch 2\): .*5, 5, 1/);
-    await reject(net.fit(listDataset([])), 'fit: the dataset gave no examples in epoch 1');
-    await reject(net.evaluate(listDataset([])), 'evaluate: the dataset gave no examples');
-    await reject(
+    await expectConvlensRejection(net.fit(listDataset([good, wrongShape])), /^fit \(epoch 1, batch 2\): .*5, 5, 1/);
+    await expectConvlensRejection(net.fit(listDataset([])), 'fit: the dataset gave no examples in epoch 1');
+    await expectConvlensRejection(net.evaluate(listDataset([])), 'evaluate: the dataset gave no examples');
+    await expectConvlensRejection(
       (net.fit as (...args: unknown[]) => Promise<unknown>)(listDataset([good]), {}, {}),
       'fit: with a dataset, call fit(dataset, options): its batches carry the labels',
     );
@@ -319,7 +319,7 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
     const broken = brokenTrain.filePaths[6]; // in the second batch
     writeFileSync(broken, 'no longer a png');
     const batchEnds: number[] = [];
-    await reject(
+    await expectConvlensRejection(
       net.fit(brokenTrain, { epochs: 2, callbacks: { onBatchEnd: (b) => void batchEnds.push(b) } }),
       new RegExp(`^imageDatasetFromDirectory: ${broken.replaceAll('/', '\\/')}: `),
     );
@@ -332,7 +332,7 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       return functionalModel({ inputs: input, outputs: [new Dense({ units: 3 }).apply(flat), new Dense({ units: 3 }).apply(flat)] });
     })();
     twoOutputs.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    await reject(
+    await expectConvlensRejection(
       twoOutputs.fit(train),
       /^fit: model '.*' has 1 inputs and 2 outputs; a dataset of \{ x, y \} batches trains a model of one input and one output/,
     );

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensRejection } from '../../test/helpers/errors.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
-import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch } from '../image/image_batch_dataset.js';
@@ -169,34 +169,34 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
   it('refuses what does not fit, naming the option or the batch', async () => {
     const { dataset } = await bothForms();
     const net = sequentialNet();
-    const reject = async (promise: Promise<unknown>, message: string | RegExp) => {
-      const error = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error, String(message)).toBeInstanceOf(ConvlensError);
-      if (typeof message === 'string') expect((error as Error).message).toBe(message);
-      else expect((error as Error).message).toMatch(message);
-    };
-    await reject(
+    await expectConvlensRejection(
       net.predict(dataset, { batchSize: 8 } as never),
       "predict: batchSize is not an option for a dataset: the dataset's batches set it",
     );
-    await reject(net.predictDataset(dataset, { verbos: 1 } as never), "predict: unknown option 'verbos' (did you mean 'verbose'?)");
-    await reject(net.predictDataset(dataset, { verbose: 3 } as never), 'predict: verbose must be 0, 1 or 2, got 3');
-    await reject(net.predictDataset([] as never), /^predict: expected a dataset \(async iterable of \{ x \} batches\), got /);
-    await reject(net.predict(listDataset([])), 'predict: the dataset gave no examples');
+    await expectConvlensRejection(
+      net.predictDataset(dataset, { verbos: 1 } as never),
+      "predict: unknown option 'verbos' (did you mean 'verbose'?)",
+    );
+    await expectConvlensRejection(net.predictDataset(dataset, { verbose: 3 } as never), 'predict: verbose must be 0, 1 or 2, got 3');
+    await expectConvlensRejection(
+      net.predictDataset([] as never),
+      /^predict: expected a dataset \(async iterable of \{ x \} batches\), got /,
+    );
+    await expectConvlensRejection(net.predict(listDataset([])), 'predict: the dataset gave no examples');
     const good = { x: f32(caseRng('predict batch', 0), [2, ...IMAGE_SIZE, 3]) };
-    await reject(
+    await expectConvlensRejection(
       net.predict(listDataset([good, { x: f32(caseRng('predict batch', 1), [2, 5, 5, 3]) }])),
       /^predict \(batch 2\): .*5, 5, 3/,
     );
-    await reject(net.predict(listDataset([good, 7])), 'predict (batch 2): a batch must be { x } or { x, y }, got 7');
-    await reject(net.predict(listDataset([{ y: good.x }])), /^predict \(batch 1\): x must be a convlens Tensor, got /);
+    await expectConvlensRejection(net.predict(listDataset([good, 7])), 'predict (batch 2): a batch must be { x } or { x, y }, got 7');
+    await expectConvlensRejection(net.predict(listDataset([{ y: good.x }])), /^predict \(batch 1\): x must be a convlens Tensor, got /);
 
     const a = Input({ shape: [...IMAGE_SIZE, 3] });
     const b = Input({ shape: [...IMAGE_SIZE, 3] });
     const twoInputs = functionalModel({ inputs: [a, b], outputs: new Add().apply([a, b]) });
-    await reject(twoInputs.predict(dataset), /^predict: model '.*' has 2 inputs; a dataset of \{ x \} batches feeds a model of one input/);
+    await expectConvlensRejection(
+      twoInputs.predict(dataset),
+      /^predict: model '.*' has 2 inputs; a dataset of \{ x \} batches feeds a model of one input/,
+    );
   });
 });

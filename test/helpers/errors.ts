@@ -14,3 +14,15 @@ export function expectConvlensError(fn: () => unknown, message: RegExp | string)
   if (typeof message === 'string') expect(text).toBe(message);
   else expect(text).toMatch(message);
 }
+
+/** Asserts `promise` rejects with a ConvlensError whose message matches `message`. */
+export async function expectConvlensRejection(promise: Promise<unknown>, message: RegExp | string): Promise<void> {
+  const rejected = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(rejected, `expected a ConvlensError matching ${message}`).toBeInstanceOf(ConvlensError);
+  const text = (rejected as Error).message;
+  if (typeof message === 'string') expect(text).toBe(message);
+  else expect(text).toMatch(message);
+}
