@@ -24,29 +24,38 @@ function inferShape(op: string, values: TensorLike, name: string): number[] {
     if (level.length === 0) break;
     level = level[0];
   }
-  const checkLevel = (value: unknown, axis: number, path: string): void => {
-    if (ArrayBuffer.isView(value) && !isNumberArray(value)) {
-      throw new ConvlensError(`${op}: ${path} is ${describeValue(value)} (expected numbers, nested arrays or typed arrays of numbers)`);
-    }
+  const label = name.replaceAll("'", '');
+  const path: number[] = []; // the indices down to the value being checked, for messages only
+  const where = () => `${label}${path.map((i) => `[${i}]`).join('')}`;
+  const notNumbers = (value: unknown) =>
+    new ConvlensError(`${op}: ${where()} is ${describeValue(value)} (expected numbers, nested arrays or typed arrays of numbers)`);
+  const checkLevel = (value: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (isRow(value)) throw new ConvlensError(`${op}: ragged ${name}: ${path} is an array where a number was expected`);
+      if (typeof value !== 'object' || value === null) return; // a number or boolean (inferDType checks the rest)
+      if (isRow(value)) throw new ConvlensError(`${op}: ragged ${name}: ${where()} is an array where a number was expected`);
+      if (ArrayBuffer.isView(value)) throw notNumbers(value);
       return;
     }
+    if (ArrayBuffer.isView(value) && !isNumberArray(value)) throw notNumbers(value);
     if (!isRow(value) || value.length !== shape[axis]) {
       const got = isRow(value) ? `length ${value.length}` : 'a number';
-      throw new ConvlensError(`${op}: ragged ${name}: ${path} has ${got}, expected length ${shape[axis]}`);
+      throw new ConvlensError(`${op}: ragged ${name}: ${where()} has ${got}, expected length ${shape[axis]}`);
     }
     if (!Array.isArray(value) && axis === shape.length - 1) return; // a typed array holds numbers
-    for (let i = 0; i < value.length; i++) checkLevel(value[i], axis + 1, `${path}[${i}]`);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      checkLevel(value[i], axis + 1);
+      path.pop();
+    }
   };
-  checkLevel(values, 0, name.replaceAll("'", ''));
+  checkLevel(values, 0);
   return shape;
 }
 
 /** The leaves in row-major order; the dtype of each typed array met goes to `typedDTypes`. */
 function flatten(values: TensorLike, out: (number | boolean)[], typedDTypes: DType[]): (number | boolean)[] {
   if (Array.isArray(values)) for (const v of values) flatten(v, out, typedDTypes);
-  else if (isNumberArray(values)) {
+  else if (typeof values === 'object' && isNumberArray(values)) {
     typedDTypes.push(dtypeOfTypedArray(values));
     for (let i = 0; i < values.length; i++) out.push(values[i]);
   } else out.push(values);
