@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { bmpOfRgb, gif, paint } from '../../test/helpers/image_files.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeImage } from './decode_image.js';
@@ -12,6 +13,20 @@ import * as image from './index.js';
 import { DEFAULT_PIXEL_LIMIT, getPixelLimit, setPixelLimit } from './pixel_limit.js';
 
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
+const fixture = (path: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url)));
+const json = (path: string) => JSON.parse(new TextDecoder().decode(fixture(path)));
+const base64 = (data: string) => Array.from(Buffer.from(data, 'base64'));
+
+/** TensorFlow's decode_image scales (decode_image_op.cc; the Python wrapper converts uint16 to other dtypes). */
+const TF = {
+  /** JPEG, GIF, BMP to float32: the uint8 value cast to float times float(1. / 255). */
+  float32FromUint8: (v: number) => Math.fround(v * Math.fround(1 / 255)),
+  /** PNG to float32: its uint16 value times float(1. / 65535). */
+  float32FromUint16: (v: number) => Math.fround(v * Math.fround(1 / 65535)),
+  /** uint8 to uint16 (× 256), then convert_image_dtype(uint16 → int32) (× 2^31 / 2^16). */
+  int32FromUint8: (v: number) => v * 256 * 32768,
+  int32FromUint16: (v: number) => v * 32768,
+};
 
 describe('decodeImage', () => {
   it('tells PNG from JPEG by the first bytes', () => {
@@ -141,6 +156,87 @@ describe('decodeImage', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("decodeImage's dtype (tf.io.decode_image(contents, channels, dtype))", () => {
+  const jpegSuite = json('jpeg-suite/expected.json');
+  const pngSuite = json('png-suite/expected.json');
+  const pngSuite16 = json('png-suite/expected16.json');
+
+  it("JPEG: float32 and int32 scale TensorFlow's uint8 pixels as its kernel does", () => {
+    const bytes = fixture('jpeg-suite/rgb.jpg');
+    const want = jpegSuite.rgb.fast['3']; // decode_image uses the fast IDCT
+    const asFloat = decodeImage(bytes, { channels: 3, dtype: 'float32' });
+    expect(asFloat.dtype).toBe('float32');
+    expect(asFloat.shape).toEqual(want.shape);
+    expect(Array.from(asFloat.data)).toEqual(base64(want.data).map(TF.float32FromUint8));
+    const asInt = decodeImage(bytes, { channels: 3, dtype: 'int32' });
+    expect(asInt.dtype).toBe('int32');
+    expect(Array.from(asInt.data)).toEqual(base64(want.data).map(TF.int32FromUint8));
+  });
+
+  it('a 16-bit PNG keeps its 16 bits: float32 is v / 65535 and int32 v × 2^15, not the uint8 result rescaled', () => {
+    const bytes = fixture('png-suite/rgb16-gama45455.png');
+    for (const channels of [0, 1, 4] as const) {
+      const want = base64(pngSuite16['rgb16-gama45455'][String(channels)].data);
+      const samples = Array.from({ length: want.length / 2 }, (_, i) => want[2 * i] | (want[2 * i + 1] << 8));
+      expect(Array.from(decodeImage(bytes, { channels, dtype: 'float32' }).data)).toEqual(samples.map(TF.float32FromUint16));
+      expect(Array.from(decodeImage(bytes, { channels, dtype: 'int32' }).data)).toEqual(samples.map(TF.int32FromUint16));
+    }
+    const uint8 = decodeImage(bytes);
+    const float = decodeImage(bytes, { dtype: 'float32' });
+    expect(Array.from(float.data).some((v, i) => v !== TF.float32FromUint8(uint8.data[i]))).toBe(true);
+  });
+
+  it('an 8-bit PNG goes through 16 bits too (v × 257 / 65535), which differs from v / 255 in the last float32 bit', () => {
+    const want = base64(pngSuite.rgb8['3'].data);
+    const got = decodeImage(fixture('png-suite/rgb8.png'), { channels: 3, dtype: 'float32' });
+    expect(Array.from(got.data)).toEqual(want.map((v) => TF.float32FromUint16(v * 257)));
+    expect(TF.float32FromUint16(257)).not.toBe(TF.float32FromUint8(1));
+    expect(Array.from(decodeImage(fixture('png-suite/rgb8.png'), { dtype: 'int32' }).data)).toEqual(
+      want.map((v) => TF.int32FromUint16(v * 257)),
+    );
+  });
+
+  it('GIF (all frames, or the first) and BMP scale their uint8 pixels as JPEG does', () => {
+    const palette = [0xff0000, 0x00ff00, 0x0000ff, 0x102030];
+    const frames = [
+      { width: 2, height: 2, pixels: [0, 1, 2, 3] },
+      { width: 2, height: 2, pixels: [3, 2, 1, 0] },
+    ];
+    const bytes = gif([2, 2], frames, palette);
+    const all = decodeImage(bytes, { dtype: 'float32' });
+    expect(all.shape).toEqual([2, 2, 2, 3]);
+    expect(Array.from(all.data)).toEqual(frames.flatMap((f) => paint(f.pixels, palette)).map(TF.float32FromUint8));
+    const first = decodeImage(bytes, { dtype: 'int32', expandAnimations: false });
+    expect(first.shape).toEqual([2, 2, 3]);
+    expect(Array.from(first.data)).toEqual(paint(frames[0].pixels, palette).map(TF.int32FromUint8));
+    const rgb = [0, 1, 2, 127, 128, 254, 255, 3, 200, 17, 90, 60];
+    const fromBmp = decodeImage(bmpOfRgb(rgb, 2, 2), { dtype: 'float32' });
+    expect(Array.from(fromBmp.data)).toEqual(rgb.map(TF.float32FromUint8));
+  });
+
+  it("is typed by the dtype asked for, and 'uint8' is the default", () => {
+    const asFloat: Tensor<'float32'> = decodeImage(asset('camera.png'), { dtype: 'float32' });
+    expect(asFloat.data).toBeInstanceOf(Float32Array);
+    expect(decodeImage(asset('camera.png'), { dtype: 'uint8' }).data).toEqual(decodeImage(asset('camera.png')).data);
+  });
+
+  it("refuses 'uint16' (no convlens tensor type) naming the options that keep 16 bits, and other dtypes", () => {
+    expectConvlensError(
+      () => decodeImage(asset('camera.png'), { dtype: 'uint16' } as never),
+      /^decodeImage: dtype must be 'uint8', 'int32' or 'float32', got "uint16" \(convlens has no uint16 tensors: decodeImage's dtype 'int32' gives the 16-bit values × 2\^15/,
+    );
+    expectConvlensError(
+      () => decodeImage(asset('camera.png'), { dtype: 'float64' } as never),
+      /^decodeImage: dtype must be 'uint8', 'int32' or 'float32', got "float64"$/,
+    );
+    expectConvlensError(() => decodeImage(asset('camera.png'), { dtype: 'bool' } as never), /got "bool"$/);
+    expectConvlensError(
+      () => decodeJpeg(asset('rocket.jpg'), { dtype: 'float32' } as never),
+      /^decodeJpeg: unknown option 'dtype' \(expected one of channels, maxPixels, dctMethod\)$/,
     );
   });
 });

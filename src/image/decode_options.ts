@@ -15,8 +15,28 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-/** decodeImage's options: DecodeOptions and TensorFlow's `expand_animations`. */
+/**
+ * The dtypes decodeImage gives, as `tf.io.decode_image(dtype=...)`: `'uint8'` (the default)
+ * 0..255; `'float32'` 0..1; `'int32'` the 16-bit values (TensorFlow decodes to uint16, then
+ * convert_image_dtype scales by 2^15). TensorFlow's `'uint16'` has no convlens tensor type.
+ */
+export type DecodeDType = 'uint8' | 'int32' | 'float32';
+
+/** decodePng's options: DecodeOptions and TensorFlow's `dtype` (decode_png takes uint8 or uint16). */
+export interface DecodePngOptions extends DecodeOptions {
+  /** `'uint8'` (the default) only: TensorFlow's `'uint16'` is decodeImage's `'int32'` here (see DecodeDType). */
+  dtype?: 'uint8';
+}
+
+/** decodeImage's options: DecodeOptions and TensorFlow's `dtype` and `expand_animations`. */
 export interface DecodeImageOptions extends DecodeOptions {
+  /**
+   * The result's dtype, as TensorFlow's decode_image computes it: `'uint8'` (default); `'float32'`
+   * in 0..1 (JPEG, GIF and BMP: v × float32(1/255), as convertImageDtype; PNG: its 16-bit
+   * decode × float32(1/65535), so a 16-bit PNG keeps its precision); `'int32'`: the 16-bit
+   * decode × 2^15 (an 8-bit value v gives v × 2^23 for JPEG, GIF and BMP, v × 257 × 2^15 for PNG).
+   */
+  dtype?: DecodeDType;
   /**
    * For GIFs: true (default) gives all frames, `[frames, height, width, channels]` (also for a
    * GIF of one frame), false the first frame `[height, width, channels]`. Other formats give
@@ -51,6 +71,19 @@ export function resolveDecodeOptions(op: string, options: unknown, names = OPTIO
     throw new ConvlensError(`${op}: channels must be 0, 1, 3 or 4, got ${describeValue(channels)}`);
   }
   return { channels, maxPixels: maxPixels === undefined ? undefined : checkLimitValue(op, 'maxPixels', maxPixels) };
+}
+
+const NO_UINT16 =
+  "convlens has no uint16 tensors: decodeImage's dtype 'int32' gives the 16-bit values × 2^15 (as tf.io.decode_image(dtype=tf.int32)), 'float32' gives them in 0..1";
+
+/** The `dtype` option of a decoder that takes `allowed` (TensorFlow's names; default uint8). */
+export function resolveDecodeDType<D extends DecodeDType>(op: string, dtype: unknown, allowed: readonly D[]): D {
+  if (dtype === undefined) return 'uint8' as D;
+  if ((allowed as readonly unknown[]).includes(dtype)) return dtype as D;
+  const names = allowed.map((d) => `'${d}'`);
+  const expected = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  const why = dtype === 'uint16' ? ` (${NO_UINT16})` : '';
+  throw new ConvlensError(`${op}: dtype must be ${expected}, got ${describeValue(dtype)}${why}`);
 }
 
 /** Accepts a Uint8Array (a Node Buffer is one) or an ArrayBuffer; rejects empty data. */

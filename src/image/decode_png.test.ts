@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
-import { decodePng } from './decode_png.js';
+import { decodePng, decodePng16Bytes } from './decode_png.js';
 import { encodePng } from './encode_png.js';
 
 const asset = (name: string) => new Uint8Array(readFileSync(new URL(`../../assets/images/${name}`, import.meta.url)));
@@ -39,6 +39,42 @@ describe('decodePng against TensorFlow (libpng with the calls of TF png_io.cc, t
       }
     });
   }
+});
+
+const expected16: Expected = JSON.parse(new TextDecoder().decode(suiteFile('expected16.json')));
+const littleEndian16 = (base64: string) => {
+  const bytes = Buffer.from(base64, 'base64');
+  return Array.from({ length: bytes.length / 2 }, (_, i) => bytes.readUInt16LE(2 * i));
+};
+
+describe("decodePng16Bytes: TensorFlow's 16-bit decode (decode_png dtype=uint16; decode_image's float32 and int32 start from it)", () => {
+  for (const [name, byChannels] of Object.entries(expected16)) {
+    it(`${name} keeps its 16 bits`, () => {
+      const bytes = suiteFile(`${name}.png`);
+      for (const [channels, want] of Object.entries(byChannels)) {
+        const got = decodePng16Bytes('decodeImage', bytes, Number(channels), undefined);
+        expect(got.shape, `${name} channels ${channels}`).toEqual(want.shape);
+        expect(Array.from(got.samples), `${name} channels ${channels}`).toEqual(littleEndian16(want.data!));
+      }
+    });
+  }
+
+  it("widens files of 8 bits or fewer from TF's 8-bit output, v | v << 8 (png_io.cc's Convert8to16)", () => {
+    for (const [name, byChannels] of Object.entries(expected)) {
+      if (name in expected16) continue;
+      for (const [channels, want] of Object.entries(byChannels)) {
+        if (want.error) continue;
+        const wantData = Array.from(Buffer.from(want.data!, 'base64'));
+        const got = decodePng16Bytes('decodeImage', suiteFile(`${name}.png`), Number(channels), undefined);
+        const depth = Number(/(?:gray|palette)(\d+)/.exec(name)?.[1] ?? 8);
+        const [, , c] = want.shape!;
+        // the documented alpha deviation of the 8-bit decode (see above), widened
+        const addedAlpha = c % 2 === 0 && depth < 8 && !name.includes('trns');
+        const widened = wantData.map((v, i) => (addedAlpha && i % c === c - 1 ? 255 : v) * 257);
+        expect(Array.from(got.samples), `${name} channels ${channels}`).toEqual(widened);
+      }
+    }
+  });
 });
 
 describe('decodePng on the sample images', () => {
@@ -104,7 +140,19 @@ describe('decodePng bad input', () => {
       /^decodePng: unknown option 'channel' \(did you mean 'channels'\?\)$/,
     );
     expectConvlensError(() => decodePng(good, { maxPixels: -1 }), /maxPixels must be a positive integer or Infinity, got -1/);
-    expectConvlensError(() => decodePng(good, 3 as never), /^decodePng: expected an options object \(\{ channels, maxPixels \}\), got 3$/);
+    expectConvlensError(
+      () => decodePng(good, 3 as never),
+      /^decodePng: expected an options object \(\{ channels, maxPixels, dtype \}\), got 3$/,
+    );
+  });
+
+  it("takes TensorFlow's default dtype 'uint8', and refuses its 'uint16' naming decodeImage's options that keep 16 bits", () => {
+    expect(decodePng(good, { dtype: 'uint8' }).dtype).toBe('uint8');
+    expectConvlensError(
+      () => decodePng(good, { dtype: 'uint16' } as never),
+      /^decodePng: dtype must be 'uint8', got "uint16" \(convlens has no uint16 tensors: decodeImage's dtype 'int32' gives the 16-bit values × 2\^15 \(as tf.io.decode_image\(dtype=tf.int32\)\), 'float32' gives them in 0..1\)$/,
+    );
+    expectConvlensError(() => decodePng(good, { dtype: 'float32' } as never), /^decodePng: dtype must be 'uint8', got "float32"$/);
   });
 
   it('reports truncation at every cut through a small PNG', () => {

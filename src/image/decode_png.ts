@@ -1,6 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkBytes, type DecodeOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { checkBytes, type DecodePngOptions, resolveDecodeDType, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
 import { inflateZlib } from './inflate.js';
 import { checkPixelCount } from './pixel_limit.js';
 import { gray8Tables, pngFileGamma, type RgbToGray, rgbToGray8, rgbToGray16 } from './png_gray.js';
@@ -26,6 +26,9 @@ import { bytes, codec, layout } from './wasm/codec.js';
  *   file carries gamma information before its palette (gAMA, sRGB, or an iCCP profile libpng
  *   knows as sRGB; after PLTE libpng ignores them), see png_gray.ts. Gray to RGB repeats the value.
  *
+ * `dtype` may be `'uint8'`, TensorFlow's default; its `'uint16'` has no convlens tensor type:
+ * decodeImage with `dtype: 'int32'` gives those 16-bit values × 2^15, `'float32'` in 0..1.
+ *
  * Bad, truncated or corrupt data throw a ConvlensError, and so do images above the pixel limit
  * (checked from the header, before any pixel memory is allocated).
  *
@@ -33,10 +36,11 @@ import { bytes, codec, layout } from './wasm/codec.js';
  * as written: `let img = image.decodeImage(...)` then `img = expandDims(convertImageDtype(img,
  * 'float32'), 0)` reuses the variable for the float32 image.
  */
-export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodeOptions): Tensor {
+export function decodePng(data: Uint8Array | ArrayBuffer, options?: DecodePngOptions): Tensor {
   const op = 'decodePng';
   const bytes = checkBytes(op, data, 'PNG');
-  const { channels, maxPixels } = resolveDecodeOptions(op, options);
+  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dtype']);
+  resolveDecodeDType(op, options?.dtype, ['uint8']);
   const { format } = sniffFormat(bytes);
   if (format !== 'png' && !isSignaturePrefix(bytes)) {
     throw wrongFormat(op, bytes, 'PNG', format === 'jpeg' ? '; decodeJpeg or decodeImage reads it' : '');
@@ -50,12 +54,43 @@ function isSignaturePrefix(bytes: Uint8Array): boolean {
 }
 
 export function decodePngBytes(op: string, bytes: Uint8Array, channels: number, maxPixels: number | undefined): Tensor<'uint8'> {
+  return decodeWith(op, bytes, maxPixels, (info, samples) => convert(info, samples, channels));
+}
+
+/**
+ * The samples TensorFlow decodes at 16 bits (decode_png with dtype uint16, and decode_image with
+ * dtype float32, whose PNG path goes through them): a 16-bit file keeps its low byte (alpha
+ * added as 65535, gray from colour in libpng's 16-bit arithmetic); a file of 8 bits or fewer is
+ * decoded at 8 and widened as png_io.cc's Convert8to16 does, v | v << 8 (v × 257).
+ */
+export function decodePng16Bytes(
+  op: string,
+  bytes: Uint8Array,
+  channels: number,
+  maxPixels: number | undefined,
+): { samples: Uint16Array; shape: number[] } {
+  return decodeWith(op, bytes, maxPixels, (info, samples) => {
+    if (info.bitDepth === 16) {
+      const outChannels = outputChannels(info, channels);
+      return { samples: convertPixels(info, samples, outChannels, 16) as Uint16Array, shape: [info.height, info.width, outChannels] };
+    }
+    const image = convert(info, samples, channels);
+    return { samples: Uint16Array.from(image.data, (v) => v * 257), shape: image.shape };
+  });
+}
+
+/** Reads the header and chunks, checks the pixel limit, inflates and unfilters, then `finish`es the samples. */
+function decodeWith<T>(
+  op: string,
+  bytes: Uint8Array,
+  maxPixels: number | undefined,
+  finish: (info: PngInfo, samples: Uint8Array | Uint16Array) => T,
+): T {
   const info = readPngHeader(op, bytes);
   checkPixelCount(op, info.width, info.height, maxPixels);
   readPngChunks(op, bytes, info);
   try {
-    const samples = reconstruct(op, info, inflate(op, info));
-    return convert(info, samples, channels);
+    return finish(info, reconstruct(op, info, inflate(op, info)));
   } catch (error) {
     if (error instanceof RangeError) {
       throw new ConvlensError(`${op}: not enough memory to decode a ${info.height}×${info.width} PNG (${error.message})`);
@@ -202,15 +237,45 @@ function iccProfile(info: PngInfo): Uint8Array | undefined {
   }
 }
 
+/** The channels of the result: the requested count, or (0) the file's own, a palette's as RGB or RGBA. */
+function outputChannels(info: PngInfo, requested: number): number {
+  if (requested !== 0) return requested;
+  return info.colorType === 3 ? (info.trns ? 4 : 3) : SAMPLES_PER_PIXEL[info.colorType];
+}
+
 function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: number): Tensor<'uint8'> {
   const { width, height, bitDepth, colorType } = info;
   const palette = colorType === 3;
   const fileChannels = SAMPLES_PER_PIXEL[colorType];
-  const outChannels = requested !== 0 ? requested : palette ? (info.trns ? 4 : 3) : fileChannels;
+  const outChannels = outputChannels(info, requested);
   const n = width * height;
-  if (!palette && bitDepth === 8 && outChannels === fileChannels)
-    return new Tensor((sample as Uint8Array).slice(), [height, width, outChannels], 'uint8');
+  const shape = [height, width, outChannels];
+  if (!palette && bitDepth === 8 && outChannels === fileChannels) return new Tensor((sample as Uint8Array).slice(), shape, 'uint8');
+  const isColor = (colorType & 2) !== 0;
+  if (isColor && !palette && bitDepth === 8 && outChannels === 1) {
+    // 8-bit colour → gray, the common case for photos
+    const gamma = pngFileGamma(info, () => iccProfile(info));
+    return new Tensor(colorToGray8(sample as Uint8Array, n, fileChannels, gray8Tables(gamma)), shape, 'uint8');
+  }
+  if (!isColor && fileChannels === 1 && bitDepth === 8 && outChannels === 3) {
+    // gray → RGB, the common case, without the general loop.
+    const out = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = sample[p];
+    return new Tensor(out, shape, 'uint8');
+  }
+  return new Tensor(convertPixels(info, sample, outChannels, 8) as Uint8Array, shape, 'uint8');
+}
 
+/**
+ * Any file to `outChannels` samples of `outBits` bits, pixel by pixel (palettes, tRNS, alpha
+ * added or dropped, gray ↔ colour). A 16-bit file gives 8 bits by dropping the low byte at the
+ * end, as libpng's strip_16; `outBits` 16 is for 16-bit files only.
+ */
+function convertPixels(info: PngInfo, sample: Uint8Array | Uint16Array, outChannels: number, outBits: 8 | 16): Uint8Array | Uint16Array {
+  const { width, height, bitDepth, colorType } = info;
+  const palette = colorType === 3;
+  const fileChannels = SAMPLES_PER_PIXEL[colorType];
+  const n = width * height;
   const isColor = (colorType & 2) !== 0;
   const fileAlpha = (colorType & 4) !== 0;
   const wantAlpha = outChannels % 2 === 0;
@@ -222,39 +287,19 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
       : undefined;
   const table = palette ? paletteTable(info) : undefined;
   const grayScale = !isColor && bitDepth < 8 ? 255 / (2 ** bitDepth - 1) : 1;
-  let toGray: RgbToGray | undefined;
   // a palette's colours go to gray as RGB pixels do, through the gamma tables when the file has gamma information
   const gamma = wantGray && isColor ? pngFileGamma(info, () => iccProfile(info)) : 0;
-  if (wantGray && isColor && !sixteen && !palette && outChannels === 1) {
-    // 8-bit colour → gray, the common case for photos
-    return new Tensor(colorToGray8(sample as Uint8Array, n, fileChannels, gray8Tables(gamma)), [height, width, 1], 'uint8');
-  }
-  if (wantGray && isColor) toGray = sixteen ? rgbToGray16(gamma, info.significantBits) : rgbToGray8(gamma);
-  const shift = sixteen ? 8 : 0;
-  if (
-    !isColor &&
-    table === undefined &&
-    key === undefined &&
-    !toGray &&
-    !fileAlpha &&
-    !wantAlpha &&
-    grayScale === 1 &&
-    !sixteen &&
-    outChannels === 3
-  ) {
-    // gray → RGB, the common case, without the general loop.
-    const out = new Uint8Array(n * 3);
-    for (let p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = sample[p];
-    return new Tensor(out, [height, width, 3], 'uint8');
-  }
-
-  const out = new Uint8Array(n * outChannels);
+  let toGray: RgbToGray | undefined;
+  if (wantGray && isColor) toGray = sixteen ? rgbToGray16(gamma, info.significantBits, outBits === 8) : rgbToGray8(gamma);
+  const shift = sixteen && outBits === 8 ? 8 : 0;
+  const opaque = outBits === 16 ? 65535 : 255;
+  const out = outBits === 16 ? new Uint16Array(n * outChannels) : new Uint8Array(n * outChannels);
   let o = 0;
   for (let p = 0, i = 0; p < n; p++, i += fileChannels) {
     let r: number;
     let g: number;
     let b: number;
-    let a = 255;
+    let a = opaque;
     if (table) {
       const entry = sample[i] * 4;
       r = table[entry];
@@ -266,11 +311,11 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
       g = sample[i + 1];
       b = sample[i + 2];
       if (fileAlpha) a = sample[i + 3] >> shift;
-      else if (key) a = r === key[0] && g === key[1] && b === key[2] ? 0 : 255;
+      else if (key) a = r === key[0] && g === key[1] && b === key[2] ? 0 : opaque;
     } else {
       r = sample[i];
       if (fileAlpha) a = sample[i + 1] >> shift;
-      else if (key) a = r === key[0] ? 0 : 255;
+      else if (key) a = r === key[0] ? 0 : opaque;
       r *= grayScale;
       g = r;
       b = r;
@@ -289,5 +334,5 @@ function convert(info: PngInfo, sample: Uint8Array | Uint16Array, requested: num
     }
     if (wantAlpha) out[o++] = a;
   }
-  return new Tensor(out, [height, width, outChannels], 'uint8');
+  return out;
 }

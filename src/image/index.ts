@@ -11,7 +11,14 @@ export { decodeBmp } from './decode_bmp.js';
 export { type DecodeGifOptions, decodeGif } from './decode_gif.js';
 export { decodeImage } from './decode_image.js';
 export { decodeJpeg } from './decode_jpeg.js';
-export type { DecodeChannels, DecodeImageOptions, DecodeJpegOptions, DecodeOptions } from './decode_options.js';
+export type {
+  DecodeChannels,
+  DecodeDType,
+  DecodeImageOptions,
+  DecodeJpegOptions,
+  DecodeOptions,
+  DecodePngOptions,
+} from './decode_options.js';
 export { decodePng } from './decode_png.js';
 export { encodePng } from './encode_png.js';
 export { grayscaleToRgb } from './grayscale_to_rgb.js';

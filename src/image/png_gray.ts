@@ -5,7 +5,7 @@
  * (`(9797 r + 19234 g + 3737 b) >> 15`); with it (a gAMA chunk, an sRGB chunk, or an iCCP chunk
  * holding one of the sRGB profiles libpng recognises) libpng converts to linear light through
  * its gamma tables, combines, rounds and converts back. 16-bit images are converted at 16 bits
- * (rounded) before the low byte is dropped.
+ * (rounded), then the low byte is dropped unless the decode keeps 16 bits.
  */
 import { adler32, crc32 } from './checksums.js';
 import type { PngInfo } from './png_info.js';
@@ -108,18 +108,22 @@ export function rgbToGray8(fileGamma: number): RgbToGray {
     r === g && r === b ? tables[512 + r] : tables[256 + ((RED * tables[r] + GREEN * tables[g] + BLUE * tables[b] + 16384) >> 15)];
 }
 
-/** The 16-bit converter (result still 16-bit) for a file gamma and the file's sBIT values. */
-export function rgbToGray16(fileGamma: number, significantBits: number[] | undefined): RgbToGray {
+/**
+ * The 16-bit converter (result still 16-bit) for a file gamma and the file's sBIT values.
+ * `stripped`: the result will be cut to 8 bits (TF's uint8 decode), which changes libpng's
+ * tables: at most 11 significant bits, and gray pixels through its 16-to-8 table.
+ */
+export function rgbToGray16(fileGamma: number, significantBits: number[] | undefined, stripped = true): RgbToGray {
   if (fileGamma === 0 || !(significant(fileGamma) || significant(reciprocal(fileGamma)))) {
     return (r, g, b) => Math.floor((RED * r + GREEN * g + BLUE * b + 16384) / 32768);
   }
   const sig = significantBits ? Math.max(significantBits[0], significantBits[1], significantBits[2]) : 0;
-  // Stripping 16 → 8 bits makes libpng use at most 11 significant bits in its tables.
-  const shift = Math.min(8, Math.max(sig > 0 && sig < 16 ? 16 - sig : 0, 5));
+  const insignificant = sig > 0 && sig < 16 ? 16 - sig : 0;
+  const shift = Math.min(8, stripped ? Math.max(insignificant, 5) : insignificant);
   const screen = reciprocal(fileGamma);
   const toLinear = table16(shift, reciprocal(fileGamma));
   const fromLinear = table16(shift, reciprocal(screen));
-  const same = table16to8(shift, product2(fileGamma, screen));
+  const same = stripped ? table16to8(shift, product2(fileGamma, screen)) : table16(shift, reciprocal2(fileGamma, screen));
   return (r, g, b) => {
     if (r === g && r === b) return same[r >> shift];
     const gray = Math.floor((RED * toLinear[r >> shift] + GREEN * toLinear[g >> shift] + BLUE * toLinear[b >> shift] + 16384) / 32768);

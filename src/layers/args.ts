@@ -1,6 +1,19 @@
 import { ConvlensError, checkOptions, describeValue, type OptionsForm } from '../errors.js';
 import type { Layer } from './layer.js';
 
+/**
+ * `value` with its arrays frozen (Object.freeze), nested ones too: the shapes and settings a layer
+ * hands out are read by its kernels, so a caller's `push` or assignment must throw rather than
+ * change them. Typed as given (number[] where other libraries take one), as Tensor's shape.
+ */
+export function immutable<T>(value: T): T {
+  if (Array.isArray(value) && !Object.isFrozen(value)) {
+    for (const item of value) immutable(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** The options every layer takes (Layer's own), after the layer's. */
 const BASE_KEYS = ['name', 'inputShape', 'trainable'] as const;
 
@@ -37,7 +50,7 @@ export function positivePair(where: string, key: string, value: unknown): [numbe
   if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v > 0)) {
     throw new ConvlensError(`${where}: ${key} must be positive integers (n or [h, w]), got ${describeValue(value)}`);
   }
-  return [pair[0], pair[1]];
+  return immutable([pair[0], pair[1]]); // a layer keeps it as its setting
 }
 
 /** Keras' padding words, in either case. */

@@ -1,4 +1,5 @@
 import { ConvlensError, describeValue } from '../errors.js';
+import { immutable } from './args.js';
 
 /** Rows and columns at an image's borders, as Keras takes them: n (all sides), [rows, cols] (each on both sides) or [[top, bottom], [left, right]]. */
 export type Borders2D = number | [number, number] | [[number, number], [number, number]];
@@ -6,8 +7,12 @@ export type Borders2D = number | [number, number] | [[number, number], [number, 
 /** [[top, bottom], [left, right]]. */
 export type BorderPairs = [[number, number], [number, number]];
 
-/** Reads `value` (option `key`) as [[top, bottom], [left, right]] of whole numbers ≥ 0, or throws naming the layer. */
+/** Reads `value` (option `key`) as [[top, bottom], [left, right]] of whole numbers ≥ 0 (immutable, the layer's setting), or throws naming the layer. */
 export function borderPairs(where: string, key: string, value: unknown): BorderPairs {
+  return immutable(readBorderPairs(where, key, value));
+}
+
+function readBorderPairs(where: string, key: string, value: unknown): BorderPairs {
   const count = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
   if (count(value))
     return [

@@ -19,8 +19,10 @@ import {
   Functional,
   fromArtifacts,
   functionalFromArtifacts,
+  Input,
   loadFunctional,
   loadModel,
+  model,
   resetNames,
   Sequential,
   Subtract,
@@ -335,6 +337,45 @@ describe('saving a Functional', () => {
     const inTfjs = await tfjsLoad(modelJson, weightData);
     expectClose((inTfjs.predict(tfOf(x)) as tf.Tensor).dataSync(), ours.predict(x), 1e-5, 'in tfjs');
     expect((ours.predict(x) as Tensor<'float32'>).shape).toEqual([2, 6, 6, 7]);
+  });
+});
+
+describe('what a Functional hands out cannot change it (Keras gives new lists)', () => {
+  const twoInputs = () => {
+    const a = Input({ shape: [4], name: 'a' });
+    const b = Input({ shape: [4], name: 'b' });
+    const sum = new Add({ name: 'sum' }).apply([a, b]);
+    return model({ inputs: [a, b], outputs: new Dense({ units: 2, name: 'out' }).apply(sum), name: 'two' });
+  };
+
+  it('layers is a new list each time; inputNames and outputNames are frozen', () => {
+    const net = twoInputs();
+    const x = [new Tensor(Float32Array.of(1, 2, 3, 4), [1, 4], 'float32'), new Tensor(Float32Array.of(0, 1, 0, 1), [1, 4], 'float32')];
+    const before = (net.predict(x) as Tensor).data;
+    net.layers.pop();
+    net.layers.push(new Dense({ units: 1 }));
+    expect(net.layers.map((l) => l.name)).toEqual(['sum', 'out']);
+    expect(() => (net.inputNames as string[]).push('c')).toThrow(TypeError);
+    expect(() => (net.outputNames as string[]).pop()).toThrow(TypeError);
+    expect(net.inputNames).toEqual(['a', 'b']);
+    expect((net.predict(x) as Tensor).data).toEqual(before);
+  });
+
+  it("shapes are copies or frozen: inputShapes, a merge layer's inputShapes, a symbolic tensor's exampleShape", () => {
+    const net = twoInputs();
+    net.inputShapes[0].push(9);
+    net.outputShapes.pop();
+    expect(net.inputShapes).toEqual([[4], [4]]);
+    expect(net.outputShapes).toEqual([[2]]);
+    const sum = net.getLayer('sum') as Add;
+    expect(() => sum.inputShapes![1].push(1)).toThrow(TypeError);
+    expect(() => {
+      (sum as { inputShapes: unknown }).inputShapes = [[9]];
+    }).toThrow(TypeError);
+    const input = Input({ shape: [3, 3, 1] });
+    expect(() => input.exampleShape.push(2)).toThrow(TypeError);
+    input.shape.push(7); // a new array each time, as the batch shape Keras prints
+    expect(input.shape).toEqual([null, 3, 3, 1]);
   });
 });
 

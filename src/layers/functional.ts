@@ -85,9 +85,9 @@ interface GraphNode {
  * a layer too, which another model may hold or apply to a symbolic tensor.
  */
 export class Functional extends ModelLayer {
-  /** The names the inputs go by in the layers' `inputs` (Keras' InputLayers, which are not among `layers`), in order. */
+  /** The names the inputs go by in the layers' `inputs` (Keras' InputLayers, which are not among `layers`), in order (frozen). */
   readonly inputNames: readonly string[];
-  /** The names of the layers whose outputs are the model's, in order. */
+  /** The names of the layers whose outputs are the model's, in order (frozen). */
   readonly outputNames: readonly string[];
   /** Not readonly, as `runners`: a replica (another application of a shared model) may take inputs of other shapes. */
   private inputs: number[][];
@@ -110,7 +110,7 @@ export class Functional extends ModelLayer {
     inputNames: () => this.inputNames,
     outputNames: () => this.outputNames,
     outputsNamedByLayer: () => this.outputNames.every((name) => this.sources.get(name)!.call === 0),
-    layers: () => this.layers,
+    layers: () => this.layerList,
     finalLayers: () => this.finalLayers(),
     outputsTaken: () => this.outputNames.map((name) => this.nodes.some((node) => node.inputs.includes(name))),
     outputShapes: () => this.outputShapes,
@@ -120,7 +120,7 @@ export class Functional extends ModelLayer {
   });
   private readonly training = new ModelTraining({
     model: this,
-    layers: () => this.layers,
+    layers: () => this.layerList,
     outputLayer: () => this.finalLayer(),
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
@@ -143,7 +143,7 @@ export class Functional extends ModelLayer {
       }
     }
     this.inputs = inputs.map((input) => [...input.shape]);
-    this.inputNames = inputs.map((input) => input.name ?? uniqueName('input_layer'));
+    this.inputNames = Object.freeze(inputs.map((input) => input.name ?? uniqueName('input_layer')));
     if (!Array.isArray(layers) || layers.length === 0) {
       throw new ConvlensError(
         `Functional '${this.name}': layers must be a non-empty list of { layer, inputs }, got ${describeValue(layers)}`,
@@ -167,7 +167,7 @@ export class Functional extends ModelLayer {
     if (new Set(outputs).size < outputs.length) {
       throw new ConvlensError(`Functional '${this.name}': the outputs ${describeValue(outputs)} name a layer twice`);
     }
-    this.outputNames = [...outputs];
+    this.outputNames = Object.freeze([...outputs]);
     this.order = this.runOrder();
     for (const node of this.order) for (const i of node.inputs) if (!this.outputNames.includes(i)) this.lastUse.set(i, node);
     this.checkAllNeeded();
@@ -281,9 +281,9 @@ export class Functional extends ModelLayer {
     }
   }
 
-  /** The layers in Keras' order, each once (a shared layer too), without the input. */
-  get layers(): readonly Layer[] {
-    return this.layerList;
+  /** The layers in Keras' order, each once (a shared layer too), without the input: a new list each time, as Keras' `model.layers`. */
+  get layers(): Layer[] {
+    return [...this.layerList];
   }
 
   /** The node whose output is `key` (a layer's name, or `'name[k]'`). */
@@ -397,7 +397,7 @@ export class Functional extends ModelLayer {
 
   /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
   getLayer(nameOrIndex: string | number): Layer {
-    return findLayer(this.layers, nameOrIndex);
+    return findLayer(this.layerList, nameOrIndex);
   }
 
   /** Checks a batch (or all the data) against the one input; `op` prefixes the message when given. */
@@ -601,7 +601,7 @@ export class Functional extends ModelLayer {
 
   /** A trace's entries in the order of `layers`, a layer's applications in order. */
   private inLayerOrder(trace: Trace): LayerOutput[] {
-    return this.layers.flatMap((layer) => this.nodes.filter((n) => n.layer === layer).flatMap((node) => trace.outputs.get(node)!));
+    return this.layerList.flatMap((layer) => this.nodes.filter((n) => n.layer === layer).flatMap((node) => trace.outputs.get(node)!));
   }
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
@@ -619,7 +619,7 @@ export class Functional extends ModelLayer {
   private savable(): SavableGraph {
     const { name, inputNames, inputs: inputShapes } = this;
     const sourcesOf = (keys: readonly string[]) => keys.map((key) => this.sources.get(key)!);
-    const layers = this.layers.map((layer) => ({
+    const layers = this.layerList.map((layer) => ({
       layer,
       calls: this.nodes.filter((n) => n.layer === layer).map((n) => sourcesOf(n.inputs)),
     }));
@@ -725,7 +725,7 @@ export class Functional extends ModelLayer {
     checkPrint(print);
     // as tfjs prints them: a layer's node index (a model's applications count from 1), 0 for a model input
     const index = ({ name, call }: TensorSource) => {
-      const from = this.layers.find((l) => l.name === name);
+      const from = this.layerList.find((l) => l.name === name);
       return from ? nodeIndex(from, call) : call;
     };
     const text = summaryText({
@@ -736,7 +736,7 @@ export class Functional extends ModelLayer {
       minRuleWidth: 98,
       rows: [
         ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputs[i]), '0', '-']),
-        ...this.layers.map((layer) => {
+        ...this.layerList.map((layer) => {
           const calls = this.nodes.filter((n) => n.layer === layer);
           const shapes = new Set(calls.map((n) => batchShapeText(this.runners.get(n)!.outputShape!)));
           const connected = calls.flatMap((n) => n.inputs.map((i) => this.sources.get(i)!));
@@ -748,7 +748,7 @@ export class Functional extends ModelLayer {
           ];
         }),
       ],
-      layers: this.layers,
+      layers: this.layerList,
     });
     print?.(text);
     return text;

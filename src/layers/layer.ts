@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
+import { immutable } from './args.js';
 import { nextCall, SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
@@ -42,14 +43,16 @@ export interface LayerArgs {
   trainable?: boolean;
 }
 
-/** A weight of a layer: a variable an optimizer can update in place. */
+/** A weight of a layer: a variable an optimizer can update in place (its values; its shape is immutable). */
 export class Weight implements Variable {
   readonly grad: Float32Array;
+  readonly shape: number[];
   constructor(
     readonly name: string,
-    readonly shape: number[],
+    shape: readonly number[],
     readonly value: Float32Array,
   ) {
+    this.shape = immutable([...shape]);
     this.grad = new Float32Array(value.length);
   }
 
@@ -156,7 +159,7 @@ export abstract class Layer {
           `${className} '${this.name}': inputShape must be a list of positive integers, got ${describeValue(args.inputShape)}`,
         );
       }
-      this.inputShape = [...args.inputShape];
+      this.inputShape = args.inputShape;
     }
   }
 
@@ -173,22 +176,22 @@ export abstract class Layer {
     this.trainableFlag = value;
   }
 
-  /** The shape of one example of the input (no batch axis), once known. */
+  /** The shape of one example of the input (no batch axis), once known; immutable, as Keras' tuple. */
   get inputShape(): number[] | undefined {
     return this.inputShapeValue;
   }
 
   set inputShape(shape: number[] | undefined) {
-    this.inputShapeValue = shape;
+    this.inputShapeValue = shape && immutable([...shape]);
   }
 
-  /** The shape of one example of the output, once the layer is built. */
+  /** The shape of one example of the output, once the layer is built; immutable, as Keras' tuple. */
   get outputShape(): number[] | undefined {
     return this.outputShapeValue;
   }
 
   set outputShape(shape: number[] | undefined) {
-    this.outputShapeValue = shape;
+    this.outputShapeValue = shape && immutable([...shape]);
   }
 
   get built(): boolean {
@@ -207,7 +210,7 @@ export abstract class Layer {
 
   /** Creates the weights for inputs of `inputShape` (one example, no batch axis) and fixes the output shape. */
   build(inputShape: number[]): void {
-    this.inputShape = [...inputShape];
+    this.inputShape = inputShape;
     this.outputShape = this.computeOutputShape(inputShape);
   }
 
@@ -443,13 +446,14 @@ export abstract class Layer {
     }
   }
 
-  /** The weights, for optimizers (empty when frozen). */
+  /** The weights, for optimizers (empty when frozen): a new list each time, as Keras' `trainable_weights`. */
   get trainableWeights(): Weight[] {
-    return this.trainable ? this.weightList : [];
+    return this.trainable ? [...this.weightList] : [];
   }
 
-  get weights(): readonly Weight[] {
-    return this.weightList;
+  /** The weights (kernel, then bias): a new list each time, as Keras' `weights`, so that changing it leaves the layer alone. */
+  get weights(): Weight[] {
+    return [...this.weightList];
   }
 
   countParams(): number {

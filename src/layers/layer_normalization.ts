@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { booleanArg, layerOptions } from './args.js';
+import { booleanArg, immutable, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName, kerasFans } from './initializers.js';
 import { batchShapeText, Layer, type LayerArgs, type Weight } from './layer.js';
 
@@ -55,7 +55,7 @@ export class LayerNormalization extends Layer {
         `${where}: axis must be an axis index or a list of them (not 0, the batch), e.g. -1 or [1, 2, 3], got ${describeValue(args.axis)}`,
       );
     }
-    this.axis = [...(list as number[])];
+    this.axis = immutable([...(list as number[])]);
     const { epsilon = 1e-3 } = args;
     // 0 is allowed, as in Keras (a constant channel then divides by zero, as there)
     if (!(typeof epsilon === 'number' && epsilon >= 0 && Number.isFinite(epsilon))) {

@@ -12,12 +12,15 @@ import {
   Activation,
   AvgPool2D,
   Conv2D,
+  Cropping2D,
   Dense,
   Dropout,
   Flatten,
   GaussianNoise,
   type Layer,
   MaxPool2D,
+  RandomContrast,
+  Reshape,
   resetNames,
   Sequential,
   SpatialDropout2D,
@@ -513,6 +516,80 @@ describe('Sequential', () => {
       () => new Conv2D({ filters: 1, kernelSize: 3, strides: 2, dilationRate: 2 }),
       /^Conv2D 'conv2d(_\d+)?': strides \[2, 2\] and dilationRate \[2, 2\] cannot both be above 1, as in Keras \(one of them must be 1\)$/,
     );
+  });
+});
+
+describe("what models and layers hand out cannot change them (Keras gives new lists and tuples; tfjs' model.layers is its own array)", () => {
+  it("model.layers is a new list each time: a caller's push or pop leaves the model as it was", () => {
+    const model = mnistNet();
+    const x = f32(caseRng('layers list', 0), [2, 28, 28, 1]);
+    const before = model.predict(x);
+    const names = model.layers.map((l) => l.name);
+    const list = model.layers;
+    expect(list).not.toBe(model.layers);
+    list.pop();
+    list.push(new Dense({ units: 3 }));
+    model.layers.splice(0, 2);
+    expect(model.layers.map((l) => l.name)).toEqual(names);
+    expect(model.predict(x).data).toEqual(before.data);
+    expect(model.countParams()).toBe(16 * 10 + 32 * (9 * 16 + 1) + 1568 * 10 + 10);
+  });
+
+  it("a layer's and a model's weights and trainableWeights are new lists too", () => {
+    const model = mnistNet();
+    const conv = model.getLayer('conv2d');
+    conv.weights.pop();
+    conv.trainableWeights.length = 0;
+    model.weights.pop();
+    model.trainableWeights.pop();
+    expect(conv.weights.map((w) => w.name)).toEqual(['conv2d/kernel', 'conv2d/bias']);
+    expect(model.getWeights()).toHaveLength(6);
+    expect(model.trainableWeights).toHaveLength(6);
+  });
+
+  it('shapes are immutable, as Keras tuples: a push or an assignment throws and the layer keeps its shape', () => {
+    const model = mnistNet();
+    const conv = model.getLayer('conv2d');
+    const pushes: [string, number[] | undefined][] = [
+      ['inputShape', conv.inputShape],
+      ['outputShape', conv.outputShape],
+      ["model's inputShape", model.inputShape],
+      ["model's outputShape", model.outputShape],
+      ['a weight shape', conv.weights[0].shape],
+    ];
+    for (const [what, shape] of pushes) {
+      expect(() => shape!.push(1), what).toThrow(TypeError);
+      expect(() => {
+        shape![0] = 99;
+      }, what).toThrow(TypeError);
+    }
+    expect(conv.inputShape).toEqual([28, 28, 1]);
+    expect(conv.outputShape).toEqual([28, 28, 16]);
+    expect(conv.weights[0].shape).toEqual([3, 3, 1, 16]);
+  });
+
+  it("a layer's settings are immutable, and the caller's own arrays stay theirs", () => {
+    const kernelSize: [number, number] = [3, 3];
+    const inputShape = [8, 8, 1];
+    const conv = new Conv2D({ filters: 2, kernelSize, strides: [1, 1], inputShape });
+    new Sequential([conv]);
+    for (const setting of [conv.kernelSize, conv.strides, conv.dilationRate]) expect(Object.isFrozen(setting)).toBe(true);
+    kernelSize[0] = 5;
+    inputShape.push(1);
+    expect(conv.kernelSize).toEqual([3, 3]);
+    expect(conv.inputShape).toEqual([8, 8, 1]);
+    const crop = new Cropping2D({
+      cropping: [
+        [1, 0],
+        [0, 1],
+      ],
+    });
+    expect(() => {
+      crop.cropping[0][0] = 4;
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(new MaxPool2D({ poolSize: [2, 3] }).poolSize)).toBe(true);
+    expect(Object.isFrozen(new Reshape({ targetShape: [4, -1] }).targetShape)).toBe(true);
+    expect(Object.isFrozen(new RandomContrast({ factor: 0.2 }).valueRange)).toBe(true);
   });
 });
 

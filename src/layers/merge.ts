@@ -4,7 +4,7 @@ import { toFloatHint } from '../ops/convert.js';
 import { reshape } from '../ops/reshape.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { immutable, layerOptions } from './args.js';
 import { batchShapeText, Layer, type LayerArgs } from './layer.js';
 
 /**
@@ -13,8 +13,12 @@ import { batchShapeText, Layer, type LayerArgs } from './layer.js';
  * it merges that one alone.
  */
 export abstract class MergeLayer extends Layer {
-  /** The shapes of its inputs (one example each, no batch axis), once built; `inputShape` is the first. */
-  inputShapes: number[][] | undefined;
+  private inputShapesValue: number[][] | undefined;
+
+  /** The shapes of its inputs (one example each, no batch axis), once built (immutable); `inputShape` is the first. */
+  get inputShapes(): number[][] | undefined {
+    return this.inputShapesValue;
+  }
 
   /** Output shape for inputs of `shapes`; throws naming the layer and the shapes if they do not merge. */
   abstract computeMergedShape(shapes: number[][]): number[];
@@ -30,8 +34,8 @@ export abstract class MergeLayer extends Layer {
 
   buildMany(shapes: number[][]): void {
     this.outputShape = this.computeMergedShape(shapes);
-    this.inputShapes = shapes.map((s) => [...s]);
-    this.inputShape = [...shapes[0]];
+    this.inputShapesValue = immutable(shapes.map((s) => [...s]));
+    this.inputShape = shapes[0];
   }
 
   override build(inputShape: number[]): void {

@@ -27,8 +27,8 @@ export abstract class ModelLayer extends Layer {
     throw new ConvlensError(`${this.className} '${this.name}': ${property} is read-only (a model's shapes come from its layers)${hint}`);
   }
 
-  /** The model's own layers (a model among them counts as one). */
-  abstract get layers(): readonly Layer[];
+  /** The model's own layers (a model among them counts as one): a new list each time, as Keras' `model.layers`. */
+  abstract get layers(): Layer[];
 
   /** Every layer's output for `x` in inference mode (with `expandNested`, the layers of nested models too). */
   abstract layerOutputs(x: Tensor, options?: LayerOutputsOptions): LayerOutput[];

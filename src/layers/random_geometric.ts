@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions, shorthandOptions } from './args.js';
+import { immutable, layerOptions, shorthandOptions } from './args.js';
 import {
   FILL_MODES,
   type FillMode,
@@ -278,5 +278,5 @@ export class RandomZoom extends GeometricLayer {
 
 /** A factor as given, a pair copied (so the caller's array can change without changing the layer). */
 function copyFactor(f: number | [number, number]): number | [number, number] {
-  return Array.isArray(f) ? [f[0], f[1]] : f;
+  return Array.isArray(f) ? immutable([f[0], f[1]]) : f;
 }

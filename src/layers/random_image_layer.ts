@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDataFormat, type DataFormat } from './args.js';
+import { checkDataFormat, type DataFormat, immutable } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 /** Options every augmentation layer takes, besides its own. */
@@ -103,9 +103,9 @@ export function factorRange(
   if (Array.isArray(value)) {
     if (value.length !== 2) throw new ConvlensError(`${where}: ${key} must be ${form}, got ${describeValue(value)}`);
     const [a, b] = value.map((v) => boundedNumber(where, key, v, min, max, form));
-    return a <= b ? [a, b] : [b, a];
+    return immutable(a <= b ? [a, b] : [b, a]);
   }
-  return single(Math.abs(boundedNumber(where, key, value, min, max, form)));
+  return immutable(single(Math.abs(boundedNumber(where, key, value, min, max, form))));
 }
 
 /** A `[low, high]` pair of finite numbers (Keras' value_range). */
@@ -118,7 +118,7 @@ export function valueRangeArg(where: string, value: unknown): [number, number] {
   ) {
     throw new ConvlensError(`${where}: valueRange must be [low, high], two finite numbers with low < high, got ${describeValue(value)}`);
   }
-  return [value[0], value[1]];
+  return immutable([value[0], value[1]]);
 }
 
 /** One of `choices`, or throws listing them. */

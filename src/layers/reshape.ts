@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { layerOptions } from './args.js';
+import { immutable, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 export interface ReshapeLayerArgs extends LayerArgs {
@@ -27,7 +27,7 @@ export class Reshape extends Layer {
         `Reshape '${this.name}': targetShape must be a list of positive whole numbers, one of them -1 at most, got ${describeValue(shape)}`,
       );
     }
-    this.targetShape = [...shape];
+    this.targetShape = immutable([...shape]);
   }
 
   computeOutputShape(inputShape: number[]): number[] {

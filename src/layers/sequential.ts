@@ -78,8 +78,9 @@ export class Sequential extends ModelLayer {
     this.layerList.push(layer);
   }
 
-  get layers(): readonly Layer[] {
-    return this.layerList;
+  /** The layers in order: a new list each time, as Keras' `model.layers` (changing it leaves the model alone; `add` appends). */
+  get layers(): Layer[] {
+    return [...this.layerList];
   }
 
   override get inputShape(): number[] | undefined {

@@ -22,6 +22,7 @@ export function nextCall(layer: Layer): number {
  * `layers.model({ inputs, outputs })` reads the graph they form. It holds a shape, no values.
  */
 export class SymbolicTensor {
+  /** Frozen, as a Tensor's shape: a layer built from it keeps it. */
   readonly exampleShape: number[];
 
   constructor(
@@ -30,7 +31,7 @@ export class SymbolicTensor {
     exampleShape: number[],
     readonly source: SymbolicSource,
   ) {
-    this.exampleShape = [...exampleShape];
+    this.exampleShape = Object.freeze([...exampleShape]) as number[];
   }
 
   /** The shape of a batch, its size unknown (null), as Keras and tfjs show it. */

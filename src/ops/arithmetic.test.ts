@@ -127,10 +127,21 @@ forEachBackend(() => {
       expect(Array.from(maximum(a, b).data)).toEqual([Number.NaN, Number.NaN]);
       expect(Array.from(minimum(a, b).data)).toEqual([Number.NaN, Number.NaN]);
     });
+
+    it('takes lists of typed-array rows as operands, as tfjs does', () => {
+      const rows = () => [new Float32Array([1, 2.5]), new Float32Array([3, 4])];
+      expectMatchesTf(add(rows(), tensor([10, 20])), tf.add(tf.tensor(rows()), tf.tensor([10, 20])));
+      expectMatchesTf(mul(tensor([[2], [3]]), rows()), tf.mul(tf.tensor([[2], [3]]), tf.tensor(rows())));
+    });
   });
 
   describe('errors', () => {
     const cases: [string, () => Tensor, RegExp][] = [
+      [
+        'ragged typed-array rows',
+        () => add([new Float32Array([1, 2]), new Float32Array([3])], 1),
+        /^add: ragged 'a': a\[1\] has length 1, expected length 2$/,
+      ],
       [
         'add [2, 3] + [4]',
         () => add(tensor(new Float32Array(6), [2, 3]), tensor(new Float32Array(4))),

@@ -206,3 +206,97 @@ describe('tensor and constant: errors', () => {
   ];
   it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
 });
+
+describe('tensor and constant: lists of typed arrays (rows as tfjs reads them)', () => {
+  const rows = () => [new Float32Array([1, 2]), new Float32Array([3, 4])];
+
+  it.each([
+    ['Float32Array rows', () => [new Float32Array([1.5, 2]), new Float32Array([3, 4])]],
+    ['Int32Array rows', () => [new Int32Array([1, -2]), new Int32Array([3, 4])]],
+    ['typed rows nested deeper', () => [[new Float32Array([1, 2])], [new Float32Array([3, 4])]]],
+    ['a list beside a Float32Array', () => [[1, 2], new Float32Array([3.5, 4])]],
+    ['empty rows', () => [new Float32Array(0), new Float32Array(0)]],
+  ])('%s: same shape, dtype and values as tf.tensor', (_, values) => {
+    const expected = tf.tensor(values() as never);
+    const t = tensor(values() as never);
+    expect(t.shape).toEqual(expected.shape);
+    expect(t.dtype).toBe(expected.dtype);
+    expect(Array.from(t.data)).toEqual(Array.from(expected.dataSync()));
+  });
+
+  it('Uint8Array rows are uint8, as a lone Uint8Array is (tfjs, without uint8, reads them as int32)', () => {
+    const values = () => [new Uint8Array([1, 255]), new Uint8Array([3, 4])];
+    const t = tensor(values());
+    expect(t.dtype).toBe('uint8');
+    expect(t.array()).toEqual(tf.tensor(values()).arraySync());
+  });
+
+  it('rows of other typed arrays are read by value (tfjs refuses a Float64Array row)', () => {
+    expect(tensor([new Float64Array([0.5]), new Float64Array([2])] as never).array()).toEqual([[0.5], [2]]);
+    expect(tensor([new Int16Array([-3])] as never).dtype).toBe('int32');
+  });
+
+  it('rows of different types promote (bool < uint8 < int32 < float32) instead of truncating as tfjs does', () => {
+    const t = tensor([new Int32Array([1, 2]), new Float32Array([3.5, 4])]);
+    expect(t.dtype).toBe('float32');
+    expect(t.array()).toEqual([
+      [1, 2],
+      [3.5, 4],
+    ]);
+    expect(tf.tensor([new Int32Array([1, 2]), new Float32Array([3.5, 4])]).arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(tensor([new Uint8Array([1]), new Int32Array([-1])]).dtype).toBe('int32');
+    expect(constant([[1], new Uint8Array([2])]).dtype).toBe('int32');
+    expect(tensor([[1], new Int32Array([2])]).dtype).toBe('float32'); // tensor's plain numbers are float32
+  });
+
+  it('an explicit dtype casts typed rows and constant still refuses a fraction in a plain row', () => {
+    expect(tensor(rows(), undefined, 'int32').dtype).toBe(tf.tensor(rows(), undefined, 'int32').dtype);
+    expect(constant([new Float32Array([1.5, -2.7])], undefined, 'int32').array()).toEqual(
+      tf.tensor([new Float32Array([1.5, -2.7])], undefined, 'int32').arraySync(),
+    );
+    expectConvlensError(
+      () => constant([[0.5, 1], new Int32Array([2, 3])], undefined, 'int32'),
+      /^constant: value 0.5 cannot be int32: tf.constant refuses a fraction/,
+    );
+  });
+
+  it.each([
+    [
+      'rows of different lengths',
+      () => [new Float32Array([1, 2]), new Float32Array([3])],
+      /^tensor: ragged values: values\[1\] has length 1, expected length 2$/,
+    ],
+    ['a number after a row', () => [new Float32Array([1, 2]), 3], /^tensor: ragged values: values\[1\] has a number, expected length 2$/],
+    [
+      'a row after a number',
+      () => [3, new Float32Array([1, 2])],
+      /^tensor: ragged values: values\[1\] is an array where a number was expected$/,
+    ],
+    [
+      'a typed row where a list of rows is expected',
+      () => [[[1], [2]], new Float32Array([1, 2])],
+      /^tensor: ragged values: values\[1\]\[0\] has a number, expected length 1$/,
+    ],
+  ])('refuses %s, as tfjs does when it checks shapes', (_, values, message) => {
+    expectConvlensError(() => tensor(values() as never), message);
+    // tfjs checks nested shapes only with this flag (otherwise a size mismatch may pass unnoticed)
+    tf.env().set('TENSORLIKE_CHECK_SHAPE_CONSISTENCY', true);
+    try {
+      expect(() => tf.tensor(values() as never)).toThrow(/Element arr\[/);
+    } finally {
+      tf.env().set('TENSORLIKE_CHECK_SHAPE_CONSISTENCY', false);
+    }
+  });
+
+  it.each([
+    [
+      'a BigInt64Array row',
+      () => [new Float32Array([1]), new BigInt64Array([1n])],
+      /^tensor: values\[1\] is a BigInt64Array of 1 elements \(expected numbers, nested arrays or typed arrays of numbers\)$/,
+    ],
+    ['a DataView row', () => [new DataView(new ArrayBuffer(4))], /^tensor: values\[0\] is a DataView of 4 bytes/],
+  ])('refuses %s, naming where it is', (_, values, message) => expectConvlensError(() => tensor(values() as never), message));
+});

@@ -1,37 +1,71 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, INTEGER_RANGE, isDType, type TypedArray } from './dtype.js';
+import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, INTEGER_RANGE, isDType, type TypedArray, upcast } from './dtype.js';
 import { formatShape, isValidShape, sizeFromShape } from './shape.js';
 import { checkTensorParts, type NestedArray, Tensor } from './tensor.js';
 
-/** What `tensor` and `constant` accept: a typed array, a number or boolean, or nested arrays of them. */
-export type TensorLike = TypedArray | NestedArray;
+/**
+ * What `tensor` and `constant` accept: a typed array, a number or boolean, or nested arrays of
+ * them, whose innermost rows may be typed arrays (`[new Float32Array([1, 2]), ...]`, as tfjs reads them).
+ */
+export type TensorLike = TypedArray | NestedArray | TensorLike[];
 
-function inferShape(op: string, values: NestedArray, name: string): number[] {
+/** Typed arrays of numbers: the ones whose elements are values (a DataView is bytes, BigInt arrays hold bigints). */
+function isNumberArray(value: unknown): value is ArrayLike<number> & ArrayBufferView {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array);
+}
+
+const isRow = (value: unknown): value is ArrayLike<TensorLike> => Array.isArray(value) || isNumberArray(value);
+
+function inferShape(op: string, values: TensorLike, name: string): number[] {
   const shape: number[] = [];
-  let level: NestedArray = values;
-  while (Array.isArray(level)) {
+  let level: unknown = values;
+  while (isRow(level)) {
     shape.push(level.length);
     if (level.length === 0) break;
     level = level[0];
   }
-  const checkLevel = (value: NestedArray, axis: number, path: string): void => {
+  const label = name.replaceAll("'", '');
+  const path: number[] = []; // the indices down to the value being checked, for messages only
+  const where = () => `${label}${path.map((i) => `[${i}]`).join('')}`;
+  const notNumbers = (value: unknown) =>
+    new ConvlensError(`${op}: ${where()} is ${describeValue(value)} (expected numbers, nested arrays or typed arrays of numbers)`);
+  const checkLevel = (value: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (Array.isArray(value)) throw new ConvlensError(`${op}: ragged ${name}: ${path} is an array where a number was expected`);
+      if (typeof value !== 'object' || value === null) return; // a number or boolean (inferDType checks the rest)
+      if (isRow(value)) throw new ConvlensError(`${op}: ragged ${name}: ${where()} is an array where a number was expected`);
+      if (ArrayBuffer.isView(value)) throw notNumbers(value);
       return;
     }
-    if (!Array.isArray(value) || value.length !== shape[axis]) {
-      const got = Array.isArray(value) ? `length ${value.length}` : 'a number';
-      throw new ConvlensError(`${op}: ragged ${name}: ${path} has ${got}, expected length ${shape[axis]}`);
+    if (ArrayBuffer.isView(value) && !isNumberArray(value)) throw notNumbers(value);
+    if (!isRow(value) || value.length !== shape[axis]) {
+      const got = isRow(value) ? `length ${value.length}` : 'a number';
+      throw new ConvlensError(`${op}: ragged ${name}: ${where()} has ${got}, expected length ${shape[axis]}`);
     }
-    for (let i = 0; i < value.length; i++) checkLevel(value[i], axis + 1, `${path}[${i}]`);
+    if (!Array.isArray(value) && axis === shape.length - 1) return; // a typed array holds numbers
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      checkLevel(value[i], axis + 1);
+      path.pop();
+    }
   };
-  checkLevel(values, 0, name.replaceAll("'", ''));
+  checkLevel(values, 0);
   return shape;
 }
 
-function flatten(values: NestedArray, out: (number | boolean)[] = []): (number | boolean)[] {
-  if (Array.isArray(values)) for (const v of values) flatten(v, out);
-  else out.push(values);
+/** The leaves in row-major order; the dtype of each typed array met goes to `typedDTypes`. */
+function flatten(values: TensorLike, out: (number | boolean)[], typedDTypes: DType[]): (number | boolean)[] {
+  if (Array.isArray(values)) for (const v of values) flatten(v, out, typedDTypes);
+  else if (typeof values === 'object' && isNumberArray(values)) {
+    typedDTypes.push(dtypeOfTypedArray(values));
+    for (let i = 0; i < values.length; i++) out.push(values[i]);
+  } else out.push(values);
+  return out;
+}
+
+/** The leaves that are not in typed arrays: the ones read as numbers or booleans. */
+function plainLeaves(values: TensorLike, out: (number | boolean)[] = []): (number | boolean)[] {
+  if (Array.isArray(values)) for (const v of values) plainLeaves(v, out);
+  else if (!ArrayBuffer.isView(values)) out.push(values);
   return out;
 }
 
@@ -47,6 +81,16 @@ function inferDType(op: string, flat: (number | boolean)[], integersAsInt32: boo
   const [lo, hi] = INTEGER_RANGE.int32;
   const int32 = (v: number | boolean) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
   return integersAsInt32 && flat.length > 0 && flat.every(int32) ? 'int32' : 'float32';
+}
+
+/**
+ * Rows that are typed arrays keep their type, as a lone typed array does; rows of different
+ * types, or beside plain numbers, promote as arithmetic does (tfjs takes the first row's type,
+ * which truncates a float row after an Int32Array one).
+ */
+function mixedDType(op: string, plain: (number | boolean)[], typedDTypes: DType[], integersAsInt32: boolean, name: string): DType {
+  const start = plain.length > 0 ? inferDType(op, plain, integersAsInt32, name) : typedDTypes[0];
+  return typedDTypes.reduce(upcast, start);
 }
 
 /**
@@ -70,8 +114,9 @@ export function fromValues(
   let flat: ArrayLike<number | boolean>;
   let inferredShape: number[];
   let inferredDType: DType;
+  let plain: (number | boolean)[] = []; // the values not in typed arrays
   if (ArrayBuffer.isView(values)) {
-    if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    if (!isNumberArray(values)) {
       throw new ConvlensError(`${op}: ${name} are ${describeValue(values)} (expected numbers, nested arrays or a typed array of numbers)`);
     }
     flat = values;
@@ -80,10 +125,13 @@ export function fromValues(
   } else {
     if (values === null || values === undefined)
       throw new ConvlensError(`${op}: ${name} are ${values} (expected numbers, nested arrays or a typed array)`);
-    const list = flatten(values);
-    flat = list;
     inferredShape = inferShape(op, values, name);
-    inferredDType = inferDType(op, list, integersAsInt32, name);
+    const typedDTypes: DType[] = [];
+    const list = flatten(values, [], typedDTypes);
+    flat = list;
+    plain = typedDTypes.length === 0 ? list : plainLeaves(values);
+    inferredDType =
+      typedDTypes.length === 0 ? inferDType(op, list, integersAsInt32, name) : mixedDType(op, plain, typedDTypes, integersAsInt32, name);
   }
   const finalShape = shape ?? inferredShape;
   const finalDType = dtype ?? inferredDType;
@@ -93,7 +141,7 @@ export function fromValues(
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
-  if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8') && !ArrayBuffer.isView(values)) checkWhole(op, flat, dtype);
+  if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8')) checkWhole(op, plain, dtype);
   const data = allocate(finalDType, size, op);
   for (let i = 0; i < size; i++) {
     const v = Number(flat[i]);
@@ -105,7 +153,7 @@ export function fromValues(
 /**
  * TensorFlow's eager `tf.constant` refuses a Python float for an integer dtype (1.5 as int32),
  * while whole numbers out of range wrap (300 as uint8 is 44) and NumPy arrays are cast: so
- * here for numbers and lists, while typed arrays are cast.
+ * here for numbers and lists, while typed arrays (also as rows of a list) are cast.
  */
 function checkWhole(op: string, flat: ArrayLike<number | boolean>, dtype: 'int32' | 'uint8'): void {
   for (let i = 0; i < flat.length; i++) {
