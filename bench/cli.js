@@ -10,7 +10,8 @@
  * cost of a run weighs less. Prints a table with the CPU time and load average too, and what two
  * threads can do against one on this machine at that moment (parallelCeiling): on a shared
  * machine whose cores are busy with other work, or share caches, a second job has less than a
- * core to run on, and the speed-up says so. Never fails on the numbers.
+ * core to run on, and the speed-up says so; and Node's own start-up, part of each run's fixed cost.
+ * Never fails on the numbers.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -96,6 +97,25 @@ async function parallelCeiling() {
   const two = await run(2);
   return `two busy threads get ${two.cores.toFixed(2)} cores and do ${(two.passes / one.passes).toFixed(2)}× the work of one`;
 }
+/**
+ * Node's own start-up, part of every run's fixed cost: the median of 5 `node -e 0`, and without
+ * NODE_EXTRA_CA_CERTS when the environment sets it (Node reads that certificate file as it starts,
+ * though extract opens no connection).
+ */
+function nodeStart() {
+  const startup = (env) => {
+    const times = Array.from({ length: 5 }, () => {
+      const started = performance.now();
+      execFileSync(process.execPath, ['-e', '0'], { env });
+      return (performance.now() - started) / 1000;
+    });
+    return median(times).toFixed(2);
+  };
+  const line = `Node's own start-up (median of 5 \`node -e 0\`): ${startup(process.env)} s`;
+  if (!process.env.NODE_EXTRA_CA_CERTS) return line;
+  const { NODE_EXTRA_CA_CERTS, ...without } = process.env;
+  return `${line}; ${startup(without)} s without NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS}, which this environment sets: every run above reads that file as it starts`;
+}
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -141,6 +161,7 @@ try {
     `on ${many} images (median of ${manyRuns[1].length}): ${manyWall[1].toFixed(2)} s with one job, ${manyWall[2].toFixed(2)} s with two, ${ratio(manyWall)}×`,
   );
   console.log(`load average after: ${load()}; ${await parallelCeiling()}`);
+  console.log(nodeStart());
 
   console.log('\n| images | peak RSS, --jobs 2 (MB) |');
   console.log('| ---: | ---: |');
