@@ -80,6 +80,23 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'nested.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
+  it("the README's dataset example of several inputs and outputs runs as written", () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const example = /Any async iterable of batches is a dataset[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('await net.fit(dataset,');
+    const report =
+      'console.log(JSON.stringify([Object.keys(history.history), typeof loss, typeof label_accuracy, probabilities.shape, scores.shape]));';
+    writeFileSync(join(project, 'dataset.mjs'), `${example!.replace(/^ {2}/gm, '')}${report}\n`);
+    const printed = execFileSync(process.execPath, [join(project, 'dataset.mjs')], { encoding: 'utf8' });
+    expect(JSON.parse(printed)).toEqual([
+      ['loss', 'label_loss', 'score_loss', 'label_accuracy', 'val_loss', 'val_label_loss', 'val_score_loss', 'val_label_accuracy'],
+      'number',
+      'number',
+      [64, 3],
+      [64, 1],
+    ]);
+  });
+
   it('its declarations need no Node types (a browser project type-checks them) and carry dtypes through the ops', () => {
     const page = [
       "import { cast, constant, expandDims, image, layers, nn, ones, reshape, squeeze, tensor, transpose, viz, zeros } from 'convlens';",

@@ -92,10 +92,13 @@ function functionalNet(seed: number): Functional {
 
 const compileArgs = () => ({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
+/** A batch of one input and its labels. */
+type TensorBatch = { x: Tensor; y?: Tensor };
+
 /** A tfjs dataset (what its fitDataset reads: `iterator()`, then `next()`) giving these batches in this order at every epoch. */
-function tfjsDataset(batches: DataBatch[]) {
+function tfjsDataset(batches: TensorBatch[]) {
   // new tensors for every batch: tfjs disposes of them after its step
-  const batch = ({ x, y }: DataBatch) => ({ value: { xs: tfOf(x), ys: tfOf(y!) }, done: false });
+  const batch = ({ x, y }: TensorBatch) => ({ value: { xs: tfOf(x), ys: tfOf(y!) }, done: false });
   return {
     iterator: async () => {
       let i = 0;
@@ -104,8 +107,8 @@ function tfjsDataset(batches: DataBatch[]) {
   };
 }
 
-async function collect(dataset: AsyncIterable<DataBatch>): Promise<DataBatch[]> {
-  const batches: DataBatch[] = [];
+async function collect(dataset: AsyncIterable<TensorBatch>): Promise<TensorBatch[]> {
+  const batches: TensorBatch[] = [];
   for await (const batch of dataset) batches.push(batch);
   return batches;
 }
@@ -177,6 +180,38 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       expectClose([evaluated.loss, evaluated.accuracy], [theirs2[0].dataSync()[0], theirs2[1].dataSync()[0]], 1e-5, 'evaluate');
     });
   }
+
+  it("takes tfjs' { xs, ys } batches, and a Functional model's arrays in a list of one or keyed by name, as { x, y } ones", async () => {
+    const { train, validation } = await bothForms(dir);
+    const [batches, validationBatches] = [await collect(train.epoch(0)), await collect(validation.epoch(0))];
+    const tfjsForm = listDataset(batches.map(({ x, y }) => ({ xs: x, ys: y! })));
+    const [plain, tfjsNamed] = [sequentialNet(6), sequentialNet(6)];
+    plain.compile(compileArgs());
+    tfjsNamed.compile(compileArgs());
+    const expected = await plain.fit(listDataset(batches), { epochs: 2, validationData: listDataset(validationBatches) });
+    const history = await tfjsNamed.fit(tfjsForm, {
+      epochs: 2,
+      validationData: listDataset(validationBatches.map(({ x, y }) => ({ xs: x, ys: y! }))),
+    });
+    expect(history).toEqual(expected);
+    expect(await tfjsNamed.evaluate(tfjsForm)).toEqual(await plain.evaluate(listDataset(batches)));
+
+    const [functional, wrapped] = [functionalNet(7), functionalNet(7)];
+    functional.compile(compileArgs());
+    wrapped.compile(compileArgs());
+    const [input, output] = [wrapped.inputNames[0], wrapped.outputNames[0]];
+    const inLists = listDataset(batches.map(({ x, y }, i) => (i % 2 ? { xs: [x], ys: { [output]: y! } } : { x: { [input]: x }, y: [y!] })));
+    expect(await wrapped.fit(inLists, { epochs: 2 })).toEqual(await functional.fit(listDataset(batches), { epochs: 2 }));
+    expect(await wrapped.evaluateDataset(inLists)).toEqual(await functional.evaluateDataset(listDataset(batches)));
+    await expectConvlensRejection(
+      wrapped.fit(listDataset([{ x: [batches[0].x, batches[0].x], y: batches[0].y }])),
+      `fit (epoch 1, batch 1): model '${wrapped.name}' has 1 input ('${input}' (None, 6, 6, 1)), got x as a list of 2 arrays ([4, 6, 6, 1], [4, 6, 6, 1]): give one array per input, in order, or an object keyed by input name`,
+    );
+    await expectConvlensRejection(
+      wrapped.fit(listDataset([{ xs: batches[0].x, ys: [batches[0].y!, batches[0].y!] }])),
+      `fit (epoch 1, batch 1): model '${wrapped.name}' has 1 output ('${output}' (None, 3)), got ys as a list of 2 arrays ([4, 3], [4, 3]): give one array per output, in order, or an object keyed by output name`,
+    );
+  });
 
   it("iterates the dataset once per epoch (each iteration reshuffles), the validation dataset once per epoch's end", async () => {
     const [train, validation] = await imageDatasetFromDirectory(dir, { ...datasetOptions, shuffle: true, seed: 5, batchSize: BATCH });
@@ -306,6 +341,11 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       y: new Tensor(Float32Array.from(good.y!.data.slice(0, 6)), [2, 3], 'float32'),
     };
     await expectConvlensRejection(net.fit(listDataset([good, wrongShape])), /^fit \(epoch 1, batch 2\): .*5, 5, 1/);
+    const none = (t: Tensor) => new Tensor(t.data.slice(0, 0), [0, ...t.shape.slice(1)], t.dtype);
+    await expectConvlensRejection(
+      net.evaluate(listDataset([good, { x: none(good.x), y: none(good.y!) }])),
+      'evaluate (batch 2): the batch has no examples (x has shape [0, 6, 6, 1])',
+    );
     await expectConvlensRejection(net.fit(listDataset([])), 'fit: the dataset gave no examples in epoch 1');
     await expectConvlensRejection(net.evaluate(listDataset([])), 'evaluate: the dataset gave no examples');
     await expectConvlensRejection(
@@ -334,7 +374,7 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
     twoOutputs.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await expectConvlensRejection(
       twoOutputs.fit(train),
-      /^fit: model '.*' has 1 inputs and 2 outputs; a dataset of \{ x, y \} batches trains a model of one input and one output/,
+      "fit (epoch 1, batch 1): model 'functional' has 2 outputs ('dense_1' (None, 3), 'dense_2' (None, 3)), got y as one array of shape [4, 3]: give one array per output, in order, or an object keyed by output name",
     );
   });
 });

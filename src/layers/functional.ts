@@ -9,6 +9,7 @@ import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
 import {
+  arraysInOrder,
   checkPrint,
   checkTensorArg,
   findLayer,
@@ -114,7 +115,7 @@ export class Functional extends ModelLayer {
     finalLayers: () => this.finalLayers(),
     outputsTaken: () => this.outputNames.map((name) => this.nodes.some((node) => node.inputs.includes(name))),
     outputShapes: () => this.outputShapes,
-    inputArrays: (op, x) => this.inputArrays(op, x),
+    inputArrays: (op, x, arg) => this.inputArrays(op, x, arg),
     forward: (xs, training) => this.run(xs, training),
     backward: (dys, preActivation) => this.backwardAll(dys, false, preActivation),
   });
@@ -124,6 +125,7 @@ export class Functional extends ModelLayer {
     outputLayer: () => this.finalLayer(),
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
+    oneArrays: (op, x, y, keys) => [this.inputArrays(op, x, keys.x)[0], this.oneLabel(op, y, keys.y)],
     forward: (x, training) => this.runOne(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
@@ -418,35 +420,22 @@ export class Functional extends ModelLayer {
   /**
    * The arrays given for the model's inputs (a tensor alone for a model of one input, a list with
    * one per input, in order, or an object keyed by input name), checked: their count, each one's
-   * shape, and the same number of examples in all.
+   * shape, and the same number of examples in all. `arg` names them in messages (a dataset batch's `xs`).
    */
-  inputArrays(op: string, x: unknown): Tensor[] {
-    x = this.inputsInOrder(op, x);
-    const xs = Array.isArray(x) ? x : [x];
-    if (xs.length !== this.inputs.length) {
-      const names = this.inputNames.map((n) => `'${n}'`).join(', ');
-      const got = Array.isArray(x) ? `a list of ${xs.length} arrays` : 'one array';
-      throw new ConvlensError(
-        `${op}: model '${this.name}' has ${this.inputs.length} inputs (${names}), got ${got}: give one array per input, in order`,
-      );
-    }
+  inputArrays(op: string, x: unknown, arg = 'x'): Tensor[] {
+    const xs = arraysInOrder(op, arg, x, 'input', this.name, this.inputNames, this.inputs);
     xs.forEach((t, i) => {
-      checkTensorArg(op, this.inputs.length > 1 ? `x[${i}] (input '${this.inputNames[i]}')` : 'x', t);
-      if (t.rank === 0) throw new ConvlensError(`${op}: x must have a batch axis, got a scalar`);
+      checkTensorArg(op, this.inputs.length > 1 ? `${arg}[${i}] (input '${this.inputNames[i]}')` : arg, t);
+      if (t.rank === 0) throw new ConvlensError(`${op}: ${arg} must have a batch axis, got a scalar`);
       this.checkInputTensor(t, i, op);
     });
-    sameExampleCounts(op, `model '${this.name}'`, xs, this.inputNames);
-    return xs;
+    sameExampleCounts(op, `model '${this.name}'`, xs as Tensor[], this.inputNames);
+    return xs as Tensor[];
   }
 
   /** Inputs keyed by input name as a list in the inputs' order; anything else as it is. */
   private inputsInOrder(op: string, x: unknown): unknown {
     return inNameOrder(op, 'x', x, 'input', this.name, this.inputNames);
-  }
-
-  /** Labels keyed by output name as a list in the outputs' order; anything else as it is. */
-  private labelsInOrder(op: string, y: unknown): unknown {
-    return inNameOrder(op, 'y', y, 'output', this.name, this.outputNames);
   }
 
   /** Runs the graph on a batch of the one input (the training loop's and a nesting model's pass). */
@@ -558,18 +547,13 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * The outputs for one iteration of a dataset (its batches' `x`; labels unused), joined in the
-   * order the batches came, as predict gives them: Keras' `predict(dataset)`, for a model of one input.
+   * The outputs for one iteration of a dataset (its batches' inputs, as fit takes them; labels
+   * unused), joined in the order the batches came, as predict gives them: Keras' `predict(dataset)`.
    */
   async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'> | Tensor<'float32'>[]> {
-    if (this.inputs.length > 1) {
-      throw new ConvlensError(
-        `predict: model '${this.name}' has ${this.inputs.length} inputs; a dataset of { x } batches feeds a model of one input (give arrays instead)`,
-      );
-    }
     const runner = {
-      checkInput: (x: Tensor, op: string) => this.checkInputData(x, op),
-      run: (x: Tensor) => this.run([x], false),
+      inputs: (op: string, x: unknown, arg: string) => this.inputArrays(op, x, arg),
+      run: (xs: Tensor[]) => this.run(xs, false),
       layers: () => this.layers,
       workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace,
     };
@@ -670,38 +654,31 @@ export class Functional extends ModelLayer {
     return this.training.fit(this.oneInput('fit', x), this.oneLabel('fit', y), oneArgs as FitArgs);
   }
 
-  /** tfjs' fitDataset, as Sequential's: trains a model of one input and one output on a dataset's `{ x, y }` batches. */
+  /**
+   * tfjs' fitDataset: trains on a dataset's batches, one iteration per epoch. Each batch is
+   * `{ x, y }` or tfjs' `{ xs, ys }`, whose inputs and labels are as fit takes arrays (lists, or
+   * objects keyed by input and output name, for several).
+   */
   async fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
-    this.checkOneInputOutput('fit');
-    return this.training.fitDataset(dataset, args);
+    return this.multiIO ? this.multiTraining.fitDataset(dataset, args) : this.training.fitDataset(dataset, args);
   }
 
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
   evaluate(x: MultiInputs, y: MultiLabels, options?: EvaluateOptions): EvaluateResult | ({ loss: number } & Logs);
-  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult>;
+  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)>;
   evaluate(
     x: MultiInputs | BatchDataset,
     y?: MultiLabels | DatasetEvaluateOptions,
     options?: EvaluateOptions,
-  ): EvaluateResult | ({ loss: number } & Logs) | Promise<EvaluateResult> {
+  ): EvaluateResult | ({ loss: number } & Logs) | Promise<EvaluateResult | ({ loss: number } & Logs)> {
     if (isDataset(x)) return this.evaluateDataset(x, datasetCallOptions('evaluate', y, options));
     if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
     return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options);
   }
 
-  /** tfjs' evaluateDataset, for a model of one input and one output. */
-  async evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult> {
-    this.checkOneInputOutput('evaluate');
-    return this.training.evaluateDataset(dataset, options);
-  }
-
-  /** Datasets give one x and one y per batch: a model of several inputs or outputs is refused. */
-  private checkOneInputOutput(op: string): void {
-    if (this.multiIO) {
-      throw new ConvlensError(
-        `${op}: model '${this.name}' has ${this.inputNames.length} inputs and ${this.outputNames.length} outputs; a dataset of { x, y } batches trains a model of one input and one output (give arrays instead)`,
-      );
-    }
+  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset, its batches as fitDataset takes them. */
+  async evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)> {
+    return this.multiIO ? this.multiTraining.evaluateDataset(dataset, options) : this.training.evaluateDataset(dataset, options);
   }
 
   /** The one input's array, given alone, in a list of one or keyed by its name (the rest as it is, for the checks to name). */
@@ -709,9 +686,9 @@ export class Functional extends ModelLayer {
     return only(this.inputsInOrder(op, x));
   }
 
-  /** The one output's labels, given alone, in a list of one or keyed by its name. */
-  private oneLabel(op: string, y: unknown): Tensor {
-    return only(this.labelsInOrder(op, y));
+  /** The one output's labels, given alone, in a list of one or keyed by its name (`arg` names them; a wrong count is refused). */
+  private oneLabel(op: string, y: unknown, arg = 'y'): Tensor {
+    return arraysInOrder(op, arg, y, 'output', this.name, this.outputNames, this.outputShapes)[0] as Tensor;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Layer } from './layer.js';
+import { batchShapeText, type Layer } from './layer.js';
 import { layerAtPath, unknownLayerError } from './layer_paths.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
@@ -95,6 +95,37 @@ export function inNameOrder(
     throw new ConvlensError(`${op}: ${arg} has no array for the ${what} '${missing}' of model '${model}' (${what}s: ${list})`);
   }
   return names.map((name) => byName[name]);
+}
+
+/**
+ * Arrays for a model's inputs or outputs (`what`, named `names`, of example shapes `shapes`) as a
+ * list in their order: one tensor (for a model of one), a list of one per name, or an object keyed
+ * by name. A key or a count that does not match is refused naming the model, what was given and
+ * the names and shapes expected; the items themselves are left for the caller to check.
+ */
+export function arraysInOrder(
+  op: string,
+  arg: string,
+  value: unknown,
+  what: 'input' | 'output',
+  model: string,
+  names: readonly string[],
+  shapes: readonly number[][],
+): unknown[] {
+  const given = inNameOrder(op, arg, value, what, model, names);
+  const list = Array.isArray(given) ? given : [given];
+  if (list.length === names.length) return list;
+  const expected = names.map((name, i) => `'${name}' ${batchShapeText(shapes[i])}`).join(', ');
+  const shapeOf = (t: unknown) => (t instanceof Tensor ? formatShape(t.shape) : describeValue(t));
+  const got = Array.isArray(given)
+    ? `a list of ${list.length} array${list.length === 1 ? '' : 's'} (${list.map(shapeOf).join(', ')})`
+    : given instanceof Tensor
+      ? `one array of shape ${formatShape(given.shape)}`
+      : describeValue(given);
+  const count = `${names.length} ${what}${names.length === 1 ? '' : 's'}`;
+  throw new ConvlensError(
+    `${op}: model '${model}' has ${count} (${expected}), got ${arg} as ${got}: give one array per ${what}, in order, or an object keyed by ${what} name`,
+  );
 }
 
 /** Throws unless every array of `arrays` (named by `names`) has the same number of examples: `what` says whose they are. */

@@ -1,8 +1,8 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Layer, Workspace } from './layer.js';
-import { checkTensorArg, concatBatches, verboseArg } from './model_common.js';
-import { type BatchDataset, inWorkspace, isDataset } from './training_loop.js';
+import { concatBatches, verboseArg } from './model_common.js';
+import { type BatchDataset, inWorkspace, isDataset, readBatch } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -10,21 +10,25 @@ export interface DatasetPredictOptions {
   verbose?: 0 | 1 | 2;
 }
 
-/** How a model computes for `predictOnDataset`: a batch's outputs (one per model output), and a check of a batch against its input. */
+/** How a model computes for `predictOnDataset`: a batch's inputs checked, and its outputs (one per model output). */
 export interface DatasetRunner {
-  /** Builds the model if needed and checks `x` against its input; `op` begins the message. */
-  checkInput(x: Tensor, op: string): void;
-  run(x: Tensor): Tensor<'float32'>[];
+  /**
+   * A batch's inputs (given under `arg`, `x` or `xs`) checked against the model's, which is built
+   * for them if need be, as a list in its input order; `op` begins the messages.
+   */
+  inputs(op: string, x: unknown, arg: string): Tensor[];
+  run(xs: Tensor[]): Tensor<'float32'>[];
   /** Every layer, each once, and the buffers they compute in (fit's), so that a batch allocates no new activations. */
   layers(): readonly Layer[];
   workspace: Workspace;
 }
 
 /**
- * Keras' `predict(dataset)`: one iteration of the dataset, each batch's `x` run in inference mode
- * (its labels, if any, unused) in the model's workspace, as evaluate runs it (so the memory for
- * the activations does not grow with the number of batches while garbage awaits collection), and
- * each output's batches concatenated in the order they came.
+ * Keras' `predict(dataset)`: one iteration of the dataset, each batch's inputs (`x` or tfjs' `xs`:
+ * a tensor, a list or an object keyed by input name) run in inference mode (its labels, if any,
+ * unused) in the model's workspace, as evaluate runs it (so the memory for the activations does
+ * not grow with the number of batches while garbage awaits collection), and each output's batches
+ * concatenated in the order they came.
  * A dataset that reshuffles at every iteration gives that iteration's order (an ImageBatchDataset's
  * `epoch(0)` gives its `filePaths`' order).
  */
@@ -40,22 +44,13 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
   const parts: Tensor<'float32'>[][] = [];
   for await (const batch of dataset as BatchDataset) {
     const op = `predict (batch ${parts.length + 1})`;
-    const x = batchInput(op, batch);
-    runner.checkInput(x, op);
+    const { x, keys } = readBatch(op, batch, 'unused');
+    const xs = runner.inputs(op, x, keys.x);
     // copied out of the workspace, which the next batch overwrites
     parts.push(
-      inWorkspace(runner.workspace, runner.layers(), () => runner.run(x).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
+      inWorkspace(runner.workspace, runner.layers(), () => runner.run(xs).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
     );
   }
   if (parts.length === 0) throw new ConvlensError('predict: the dataset gave no examples');
   return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
-}
-
-function batchInput(op: string, batch: unknown): Tensor {
-  if (typeof batch !== 'object' || batch === null)
-    throw new ConvlensError(`${op}: a batch must be { x } or { x, y }, got ${describeValue(batch)}`);
-  const { x } = batch as { x?: unknown };
-  checkTensorArg(op, 'x', x);
-  if (x.rank === 0) throw new ConvlensError(`${op}: x must have a batch axis, got a scalar`);
-  return x;
 }

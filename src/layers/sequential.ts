@@ -211,11 +211,14 @@ export class Sequential extends ModelLayer {
    */
   async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'>> {
     const runner = {
-      checkInput: (x: Tensor, op: string) => {
+      inputs: (op: string, x: unknown, arg: string) => {
+        checkTensorArg(op, arg, x);
+        if (x.rank === 0) throw new ConvlensError(`${op}: ${arg} must have a batch axis, got a scalar`);
         this.ensureBuilt(op, x.shape);
         this.checkInputData(x, op);
+        return [x];
       },
-      run: (x: Tensor) => [this.run(x, false)],
+      run: ([x]: Tensor[]) => [this.run(x, false)],
       layers: () => this.layerList,
       workspace: this.training.workspace,
     };
@@ -289,7 +292,7 @@ export class Sequential extends ModelLayer {
     return this.training.fit(x, y as Tensor, args);
   }
 
-  /** tfjs' fitDataset: trains on a dataset's batches (an ImageBatchDataset, or any async iterable of `{ x, y }`), one iteration per epoch. */
+  /** tfjs' fitDataset: trains on a dataset's batches (an ImageBatchDataset, or any async iterable of `{ x, y }` or tfjs' `{ xs, ys }`), one iteration per epoch. */
   fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
     return this.training.fitDataset(dataset, args);
   }

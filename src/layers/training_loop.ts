@@ -214,14 +214,48 @@ export interface DatasetFitArgs {
   verbose?: 0 | 1 | 2;
 }
 
-/** What fit and evaluate take instead of arrays: an async iterable of `{ x, y }` batches, each iteration an epoch. */
+/**
+ * What fit, evaluate and predict take instead of arrays: an async iterable of batches, each
+ * iteration an epoch.
+ */
 export type BatchDataset = AsyncIterable<DataBatch>;
 
-/** One batch of a dataset: the inputs and their labels. */
-export interface DataBatch {
-  x: Tensor;
-  /** Required to train or evaluate (a dataset without labels has none). */
-  y?: Tensor;
+/** A batch's arrays: one tensor, a list in the model's input (or output) order, or an object keyed by input (or output) name. */
+export type BatchArrays = Tensor | Tensor[] | Record<string, Tensor>;
+
+/**
+ * One batch of a dataset: the inputs and their labels, as convlens' `{ x, y }` or tfjs-layers'
+ * `{ xs, ys }`. The labels are required to train or evaluate (a dataset without labels has none).
+ */
+export type DataBatch = { x: BatchArrays; y?: BatchArrays } | { xs: BatchArrays; ys?: BatchArrays };
+
+/** The keys a batch gives its inputs and labels under: convlens' `x`, `y` or tfjs' `xs`, `ys` (they name them in messages). */
+export interface BatchKeys {
+  x: 'x' | 'xs';
+  y: 'y' | 'ys';
+}
+
+/** Arrays given to fit and evaluate themselves are named as their arguments. */
+export const ARRAY_KEYS: BatchKeys = { x: 'x', y: 'y' };
+
+/**
+ * A dataset batch's inputs and labels (`y` undefined when it has none and `labels` is
+ * `'unused'`), as given, with the keys they came under; anything but `{ x, y }` or `{ xs, ys }`
+ * (a mix of the two too) is refused, naming the batch by `op`.
+ */
+export function readBatch(op: string, batch: unknown, labels: 'required' | 'unused'): { x: unknown; y: unknown; keys: BatchKeys } {
+  const fields = typeof batch === 'object' && batch !== null ? (batch as Record<string, unknown>) : {};
+  const has = (key: string) => fields[key] !== undefined;
+  const keys: BatchKeys = has('xs') ? { x: 'xs', y: 'ys' } : ARRAY_KEYS;
+  const mixed = keys.x === 'xs' ? has('x') || has('y') : has('ys');
+  if (!has(keys.x) || mixed) {
+    const forms = labels === 'required' ? "{ x, y } or tfjs' { xs, ys }" : "{ x } or tfjs' { xs } (labels y or ys, if given, are not used)";
+    throw new ConvlensError(`${op}: a batch must be ${forms}, got ${describeValue(batch)}`);
+  }
+  if (labels === 'required' && !has(keys.y)) {
+    throw new ConvlensError(`${op}: the batch has no labels (${keys.y}); training and evaluating need them`);
+  }
+  return { x: fields[keys.x], y: fields[keys.y], keys };
 }
 
 /** Whether `data` is a dataset (async iterable) rather than arrays. */
@@ -247,8 +281,15 @@ const DATASET_DECIDES: Record<string, string> = {
   validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
 };
 
+/** Throws unless `dataset` is one (fit, evaluate and predict take arrays or a dataset). */
+export function checkDataset(op: string, dataset: unknown): asserts dataset is BatchDataset {
+  if (!isDataset(dataset)) {
+    throw new ConvlensError(`${op}: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
+  }
+}
+
 /** Checks fit's options for a dataset. */
-function datasetFitSettings(args: unknown): EpochSettings & { validation: BatchDataset | undefined } {
+export function datasetFitSettings(args: unknown): EpochSettings & { validation: BatchDataset | undefined } {
   const refused = typeof args === 'object' && args !== null ? Object.keys(args).find((key) => key in DATASET_DECIDES) : undefined;
   if (refused) throw new ConvlensError(`fit: ${refused} is not an option when training on a dataset: ${DATASET_DECIDES[refused]}`);
   checkOptions('fit', args, ['epochs', 'validationData', 'callbacks', 'verbose']);
@@ -259,6 +300,20 @@ function datasetFitSettings(args: unknown): EpochSettings & { validation: BatchD
     );
   }
   return { ...epochSettings(args as DatasetFitArgs), validation: validationData };
+}
+
+/** Checks evaluate's options for a dataset; returns its verbose. */
+export function datasetEvaluateVerbose(options: unknown): 0 | 1 | 2 {
+  if (typeof options === 'object' && options !== null && 'batchSize' in options) {
+    throw new ConvlensError(`evaluate: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
+  }
+  checkOptions('evaluate', options, ['verbose']);
+  return verboseArg('evaluate', (options as DatasetEvaluateOptions).verbose);
+}
+
+/** Throws if a dataset's batch (its first input `x`, given under `arg`) has no examples: its mean loss would be NaN. */
+export function checkBatchExamples(op: string, arg: string, x: Tensor): void {
+  if (x.shape[0] === 0) throw new ConvlensError(`${op}: the batch has no examples (${arg} has shape ${formatShape(x.shape)})`);
 }
 
 /**
@@ -301,7 +356,7 @@ export interface BatchPlace {
   batch: number;
 }
 
-const placeName = ({ epoch, batch }: BatchPlace) => `epoch ${epoch + 1}, batch ${batch + 1}`;
+export const placeName = ({ epoch, batch }: BatchPlace) => `epoch ${epoch + 1}, batch ${batch + 1}`;
 const placeText = (place: BatchPlace) => `at ${placeName(place)}`;
 
 /** Throws if a batch's loss diverged: a float32 loss, as TensorFlow's (one beyond 3.4e38 has already diverged). */
@@ -385,6 +440,12 @@ export interface ModelPasses {
   ensureBuilt(op: string, batchShape: readonly number[]): void;
   /** Checks all of `x` against the model's input; `op` prefixes the message when given. */
   checkInputData(x: Tensor, op?: string): void;
+  /**
+   * A dataset batch's inputs and labels (given under `keys`) as the one input's and output's
+   * arrays; a Functional model takes them in a list of one or keyed by name too. Without it, they
+   * are taken as given.
+   */
+  oneArrays?(op: string, x: unknown, y: unknown, keys: BatchKeys): [unknown, unknown];
   forward(x: Tensor, training: boolean): Tensor<'float32'>;
   /**
    * Fills the weights' gradients from the loss's gradient with respect to the output (of the
@@ -506,19 +567,20 @@ export class ModelTraining {
     for (const metric of this.compiled?.metrics ?? []) checkMetricLabels(op, metric, loss, y, outputShape);
   }
 
-  private checkData(op: string, x: Tensor, y: Tensor): void {
-    checkTensorArg(op, 'x', x);
-    checkTensorArg(op, 'y', y);
+  /** Checks `x` and `y` (named by `keys` in messages) as arrays of the same examples, of finite numbers. */
+  private checkData(op: string, x: unknown, y: unknown, keys = ARRAY_KEYS): { x: Tensor; y: Tensor } {
+    checkTensorArg(op, keys.x, x);
+    checkTensorArg(op, keys.y, y);
     if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
       throw new ConvlensError(
-        `${op}: x has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but y has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
+        `${op}: ${keys.x} has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but ${keys.y} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
       );
     }
-    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: x must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
     // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
     for (const [arg, t] of [
-      ['x', x],
-      ['y', y],
+      [keys.x, x],
+      [keys.y, y],
     ] as const) {
       const i = firstNonFinite(t.data);
       if (i >= 0) {
@@ -528,6 +590,7 @@ export class ModelTraining {
         );
       }
     }
+    return { x, y };
   }
 
   /** Trains the model with mini-batch gradient descent; resolves to the per-epoch history. */
@@ -582,9 +645,7 @@ export class ModelTraining {
 
   private async trainOnDataset(dataset: unknown, args: DatasetFitArgs): Promise<History> {
     this.requireCompiled('fit');
-    if (!isDataset(dataset)) {
-      throw new ConvlensError(`fit: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
-    }
+    checkDataset('fit', dataset);
     const settings = datasetFitSettings(args);
     const mode = this.lossMode('fit');
     const { validation } = settings;
@@ -641,12 +702,12 @@ export class ModelTraining {
   }
 
   /** A dataset's batch checked as fit and evaluate check arrays (and the model built for it), as x and y; `op` names it. */
-  private checkedBatch(op: string, data: DataBatch): [Tensor, Tensor] {
+  private checkedBatch(op: string, batch: unknown): [Tensor, Tensor] {
     const { loss } = this.requireCompiled(op);
-    if (typeof data !== 'object' || data === null) throw new ConvlensError(`${op}: a batch must be { x, y }, got ${describeValue(data)}`);
-    const { x, y } = data;
-    if (y === undefined) throw new ConvlensError(`${op}: the batch has no labels (y); training and evaluating need them`);
-    this.checkData(op, x, y);
+    const given = readBatch(op, batch, 'required');
+    const [arrayX, arrayY] = this.passes.oneArrays?.(op, given.x, given.y, given.keys) ?? [given.x, given.y];
+    const { x, y } = this.checkData(op, arrayX, arrayY, given.keys);
+    checkBatchExamples(op, given.keys.x, x);
     this.passes.ensureBuilt(op, x.shape);
     this.passes.checkInputData(x, op);
     this.checkLabelsFor(op, loss, y);
@@ -701,14 +762,8 @@ export class ModelTraining {
   /** evaluate on a dataset: one iteration of it, its batches checked as they come (tfjs' evaluateDataset). */
   async evaluateDataset(dataset: BatchDataset, options: DatasetEvaluateOptions = {}): Promise<EvaluateResult> {
     this.requireCompiled('evaluate');
-    if (!isDataset(dataset)) {
-      throw new ConvlensError(`evaluate: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
-    }
-    if (typeof options === 'object' && options !== null && 'batchSize' in options) {
-      throw new ConvlensError(`evaluate: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
-    }
-    checkOptions('evaluate', options, ['verbose']);
-    const verbose = verboseArg('evaluate', options.verbose);
+    checkDataset('evaluate', dataset);
+    const verbose = datasetEvaluateVerbose(options);
     const started = performance.now();
     const sums = await this.meanLossOfDataset('evaluate', dataset, this.lossMode('evaluate'));
     return this.evaluateResult(sums, verbose, performance.now() - started);

@@ -6,20 +6,31 @@ import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import { type Layer, Workspace } from './layer.js';
-import { batchSizeArg, checkTensorArg, gather, inNameOrder, range, verboseArg } from './model_common.js';
+import { arraysInOrder, batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
+  ARRAY_KEYS,
+  type BatchDataset,
   type BatchPlace,
   type CompileArgs,
+  checkBatchExamples,
+  checkDataset,
   checkGradients,
   checkLoss,
+  type DatasetEvaluateOptions,
+  type DatasetFitArgs,
+  datasetEvaluateVerbose,
+  datasetFitSettings,
+  type EpochSettings,
   type FitArgs,
   firstNonFinite,
   fitSettings,
   indexBatches,
   inWorkspace,
   lossArg,
+  placeName,
   progressLine,
+  readBatch,
   runEpochs,
   splitOff,
 } from './training_loop.js';
@@ -60,8 +71,8 @@ export interface MultiModelPasses {
   /** For each output, whether another layer of the model takes it too. */
   outputsTaken(): boolean[];
   outputShapes(): number[][];
-  /** The input arrays checked (their count, shapes and example counts), `op` naming the call. */
-  inputArrays(op: string, x: unknown): Tensor[];
+  /** The input arrays checked (their count, shapes and example counts), `op` naming the call and `arg` the arrays. */
+  inputArrays(op: string, x: unknown, arg: string): Tensor[];
   forward(xs: Tensor[], training: boolean): Tensor<'float32'>[];
   backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
 }
@@ -148,24 +159,12 @@ export class MultiOutputTraining {
     return this.compiled;
   }
 
-  /** The labels for each output, in order, checked: their count or keys, and their examples. */
-  private labelArrays(op: string, y: unknown, examples: number): Tensor[] {
+  /** The labels for each output, in order, checked (their count or keys, and their examples); `arg` names them. */
+  private labelArrays(op: string, y: unknown, examples: number, arg: string): Tensor[] {
     const names = this.passes.outputNames();
-    const list = names.map((n) => `'${n}'`).join(', ');
-    const given = inNameOrder(op, 'y', y, 'output', this.passes.model.name, names);
-    if (!(given instanceof Tensor || Array.isArray(given))) {
-      throw new ConvlensError(
-        `${op}: y must be a list of label arrays (one per output) or an object keyed by output name, got ${describeValue(y)}`,
-      );
-    }
-    const ys: unknown[] = Array.isArray(given) ? given : [given];
-    if (ys.length !== names.length) {
-      throw new ConvlensError(
-        `${op}: ${this.where} has ${names.length} outputs (${list}), got ${Array.isArray(y) ? `a list of ${ys.length} label arrays` : 'one label array'}: give one per output, in order, or an object keyed by output name`,
-      );
-    }
+    const ys = arraysInOrder(op, arg, y, 'output', this.passes.model.name, names, this.passes.outputShapes());
     ys.forEach((t, i) => {
-      checkTensorArg(op, `y for '${names[i]}'`, t);
+      checkTensorArg(op, `${arg} for '${names[i]}'`, t);
       if (t.rank === 0 || t.shape[0] !== examples) {
         throw new ConvlensError(
           `${op}: ${this.where}: the inputs have ${examples} examples but the labels for '${names[i]}' have shape ${formatShape(t.shape)}`,
@@ -180,9 +179,9 @@ export class MultiOutputTraining {
     return ys as Tensor[];
   }
 
-  /** The inputs and labels checked against the model, the losses and the metrics. */
-  private data(op: string, x: unknown, y: unknown): Data {
-    const xs = this.passes.inputArrays(op, x);
+  /** The inputs and labels (named by `keys`) checked against the model, the losses and the metrics. */
+  private data(op: string, x: unknown, y: unknown, keys = ARRAY_KEYS): Data {
+    const xs = this.passes.inputArrays(op, x, keys.x);
     for (const [i, t] of xs.entries()) {
       const bad = firstNonFinite(t.data);
       if (bad >= 0) {
@@ -191,7 +190,7 @@ export class MultiOutputTraining {
         );
       }
     }
-    const ys = this.labelArrays(op, y, xs[0].shape[0]);
+    const ys = this.labelArrays(op, y, xs[0].shape[0], keys.y);
     const shapes = this.passes.outputShapes();
     for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
       const outputShape = [ys[i].shape[0], ...shapes[i]];
@@ -199,6 +198,14 @@ export class MultiOutputTraining {
       for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
     return { xs, ys };
+  }
+
+  /** A dataset's batch checked as arrays are; `op` names it. */
+  private batchData(op: string, batch: unknown): Data {
+    const { x, y, keys } = readBatch(op, batch, 'required');
+    const data = this.data(op, x, y, keys);
+    checkBatchExamples(op, keys.x, data.xs[0]);
+    return data;
   }
 
   /**
@@ -222,16 +229,14 @@ export class MultiOutputTraining {
   }
 
   /**
-   * One batch, examples `indices` of `data`, computed in the workspace (the inputs gathered into
-   * it): each output's loss and metrics added to `sums`, and when training (`place` given), the
-   * loss checked and the gradients taken back.
+   * One batch of `count` examples, computed in the workspace (its arrays taken by `arrays` in it):
+   * each output's loss and metrics added to `sums`, and when training (`place` given), the loss
+   * checked and the gradients taken back.
    */
-  private batch(data: Data, indices: ArrayLike<number>, mode: Mode, sums: Sums, place?: BatchPlace): void {
+  private batch(arrays: () => Data, count: number, mode: Mode, sums: Sums, place?: BatchPlace): void {
     const { outputs } = this.compiled!;
-    const n = indices.length;
     inWorkspace(this.workspace, this.passes.layers(), () => {
-      const xs = data.xs.map((x, i) => gather(x, indices, this.workspace.get(this, `x${i}`, n * (x.size / x.shape[0]))));
-      const ys = data.ys.map((y) => gather(y, indices));
+      const { xs, ys } = arrays();
       const predictions = this.passes.forward(xs, place !== undefined);
       const finals = this.passes.finalLayers();
       const grads: Tensor<'float32'>[] = [];
@@ -241,20 +246,29 @@ export class MultiOutputTraining {
         const p = predictions[i];
         const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, { fromLogits: fused || fromLogits });
         total += out.weight * result.loss;
-        sums.losses[i] += result.loss * n;
+        sums.losses[i] += result.loss * count;
         out.metrics.forEach((m, k) => {
           sums.metricSums[i][k] += metricSum(m, out.loss, ys[i], p, fromLogits);
         });
         if (out.weight !== 1) for (let k = 0; k < result.grad.length; k++) result.grad[k] *= out.weight;
         grads.push(new Tensor(result.grad, p.shape, 'float32'));
       }
-      sums.total += total * n;
+      sums.total += total * count;
       if (!place) return;
       checkLoss(total, place);
       this.passes.backward(
         grads,
         mode.map((m) => m.fused),
       );
+    });
+  }
+
+  /** Examples `indices` of `data`, its inputs gathered into the workspace (so that a batch allocates no new input arrays). */
+  private gathered(data: Data, indices: ArrayLike<number>): () => Data {
+    const n = indices.length;
+    return () => ({
+      xs: data.xs.map((x, i) => gather(x, indices, this.workspace.get(this, `x${i}`, n * (x.size / x.shape[0])))),
+      ys: data.ys.map((y) => gather(y, indices)),
     });
   }
 
@@ -290,8 +304,27 @@ export class MultiOutputTraining {
   private evaluateChecked(data: Data, batchSize: number, mode: Mode): Logs {
     const n = data.xs[0].shape[0];
     const sums = this.sums();
-    for (let start = 0; start < n; start += batchSize) this.batch(data, range(start, Math.min(n, start + batchSize)), mode, sums);
+    for (let start = 0; start < n; start += batchSize) {
+      const indices = range(start, Math.min(n, start + batchSize));
+      this.batch(this.gathered(data, indices), indices.length, mode, sums);
+    }
     return this.logs(sums, n);
+  }
+
+  /** evaluate's loop over one iteration of a dataset, each batch checked as it comes; `op` names it. */
+  private async evaluateOnDataset(op: string, dataset: BatchDataset, mode: Mode): Promise<{ logs: Logs; batches: number }> {
+    const sums = this.sums();
+    let examples = 0;
+    let batches = 0;
+    for await (const batch of dataset) {
+      const data = this.batchData(`${op} (batch ${batches + 1})`, batch);
+      const count = data.xs[0].shape[0];
+      this.batch(() => data, count, mode, sums);
+      examples += count;
+      batches++;
+    }
+    if (examples === 0) throw new ConvlensError(`${op}: the dataset gave no examples`);
+    return { logs: this.logs(sums, examples), batches };
   }
 
   /** Mean losses (the weighted total and each output's) and metrics over the data. */
@@ -309,15 +342,31 @@ export class MultiOutputTraining {
     return logs as { loss: number } & Logs;
   }
 
-  async fit(
-    x: unknown,
-    y: unknown,
-    args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] } = {},
-  ): Promise<History> {
+  /** evaluate over one iteration of a dataset (tfjs' evaluateDataset), its batches checked as they come. */
+  async evaluateDataset(dataset: unknown, options: DatasetEvaluateOptions = {}): Promise<{ loss: number } & Logs> {
+    this.requireCompiled('evaluate');
+    checkDataset('evaluate', dataset);
+    const verbose = datasetEvaluateVerbose(options);
+    const started = performance.now();
+    const { logs, batches } = await this.evaluateOnDataset('evaluate', dataset, this.mode('evaluate'));
+    if (verbose) console.log(progressLine(batches, performance.now() - started, logs));
+    return logs as { loss: number } & Logs;
+  }
+
+  fit(x: unknown, y: unknown, args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] } = {}): Promise<History> {
+    return this.whileFitting(() => this.train(x, y, args));
+  }
+
+  /** tfjs' fitDataset (Keras' fit on a dataset): one iteration of it per epoch, each batch checked as it comes. */
+  fitDataset(dataset: unknown, args: DatasetFitArgs = {}): Promise<History> {
+    return this.whileFitting(() => this.trainOnDataset(dataset, args));
+  }
+
+  private async whileFitting(train: () => Promise<History>): Promise<History> {
     if (this.fitting) throw new ConvlensError('fit: this model is training (await the running fit first)');
     this.fitting = true;
     try {
-      return await this.train(x, y, args);
+      return await train();
     } finally {
       this.fitting = false;
     }
@@ -328,7 +377,7 @@ export class MultiOutputTraining {
     y: unknown,
     args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] },
   ): Promise<History> {
-    const { optimizer } = this.requireCompiled('fit');
+    this.requireCompiled('fit');
     const settings = fitSettings(args);
     const all = this.data('fit', x, y);
     let given: Data | undefined;
@@ -348,21 +397,58 @@ export class MultiOutputTraining {
     if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
     const mode = this.mode('fit');
+    return this.runTraining(settings, mode, {
+      batches: () => indexBatches(data.xs[0].shape[0], settings),
+      examples: (indices) => ({ count: indices.length, arrays: this.gathered(data, indices) }),
+      validation: validation && (() => this.evaluateChecked(validation, settings.batchSize, mode)),
+    });
+  }
+
+  private async trainOnDataset(dataset: unknown, args: DatasetFitArgs): Promise<History> {
+    this.requireCompiled('fit');
+    checkDataset('fit', dataset);
+    const settings = datasetFitSettings(args);
+    const mode = this.mode('fit');
+    const { validation } = settings;
+    return this.runTraining(settings, mode, {
+      batches: () => dataset,
+      // each batch is checked as fit checks arrays, naming where it is (batches come unseen)
+      examples: (batch, place) => {
+        const data = this.batchData(`fit (${placeName(place)})`, batch);
+        return { count: data.xs[0].shape[0], arrays: () => data };
+      },
+      validation: validation && (async () => (await this.evaluateOnDataset('fit (validationData)', validation, mode)).logs),
+    });
+  }
+
+  /** fit's epochs over batches: each one's training step, the epoch's sums and logs, and validation. */
+  private runTraining<Batch>(
+    settings: EpochSettings,
+    mode: Mode,
+    data: {
+      batches(): Iterable<Batch> | AsyncIterable<Batch>;
+      /** A batch's number of examples, and its arrays (taken in the workspace). */
+      examples(batch: Batch, place: BatchPlace): { count: number; arrays: () => Data };
+      validation?: () => Logs | Promise<Logs>;
+    },
+  ): Promise<History> {
+    const { optimizer } = this.requireCompiled('fit');
     const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
     let sums = this.sums();
     return runEpochs(this.passes.model, settings, {
-      batches: () => indexBatches(data.xs[0].shape[0], settings),
+      batches: data.batches,
       startEpoch: () => {
         sums = this.sums();
       },
-      trainBatch: (indices, place) => {
-        this.batch(data, indices, mode, sums, place);
+      trainBatch: (batch, place) => {
+        const { count, arrays } = data.examples(batch, place);
+        this.batch(arrays, count, mode, sums, place);
         checkGradients(variables, place);
         optimizer.step(variables);
-        return indices.length;
+        return count;
       },
       logs: (seen) => this.logs(sums, seen),
-      validationLogs: validation ? () => this.evaluateChecked(validation, settings.batchSize, mode) : undefined,
+      validationLogs: data.validation,
     });
   }
 }
