@@ -1,8 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Layer, Workspace } from './layer.js';
-import { checkTensorArg, concatBatches, verboseArg } from './model_common.js';
-import { type BatchDataset, inWorkspace, isDataset } from './training_loop.js';
+import { checkTensorArg, concatBatches, inWorkspace, type PredictSpace, verboseArg } from './model_common.js';
+import { type BatchDataset, isDataset } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -11,13 +10,10 @@ export interface DatasetPredictOptions {
 }
 
 /** How a model computes for `predictOnDataset`: a batch's outputs (one per model output), and a check of a batch against its input. */
-export interface DatasetRunner {
+export interface DatasetRunner extends PredictSpace {
   /** Builds the model if needed and checks `x` against its input; `op` begins the message. */
   checkInput(x: Tensor, op: string): void;
   run(x: Tensor): Tensor<'float32'>[];
-  /** Every layer, each once, and the buffers they compute in (fit's), so that a batch allocates no new activations. */
-  layers(): readonly Layer[];
-  workspace: Workspace;
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import { type Layer, Workspace } from './layer.js';
-import { batchSizeArg, checkTensorArg, gather, inNameOrder, range, verboseArg } from './model_common.js';
+import { batchSizeArg, checkTensorArg, gather, inNameOrder, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
   type BatchPlace,
@@ -17,7 +17,6 @@ import {
   firstNonFinite,
   fitSettings,
   indexBatches,
-  inWorkspace,
   lossArg,
   progressLine,
   runEpochs,
