@@ -15,6 +15,7 @@ import {
   findLayer,
   inNameOrder,
   type PredictOptions,
+  type PredictSpace,
   predictInBatches,
   predictManyInBatches,
   sameExampleCounts,
@@ -535,15 +536,21 @@ export class Functional extends ModelLayer {
     options: PredictOptions = {},
   ): Tensor<'float32'> | Tensor<'float32'>[] | Promise<Tensor<'float32'> | Tensor<'float32'>[]> {
     if (isDataset(x)) return this.predictDataset(x, options);
+    const space = this.predictSpace();
     if (!this.multiIO) {
       return predictInBatches(
-        { run: (batch) => this.runOne(batch, false), checkInputData: (data) => this.checkInputData(data) },
+        { ...space, run: (batch) => this.runOne(batch, false), checkInputData: (data) => this.checkInputData(data) },
         only(this.inputsInOrder('predict', x)),
         options,
       );
     }
-    const outputs = predictManyInBatches((batch) => this.run(batch, false), this.inputArrays('predict', x), options);
+    const outputs = predictManyInBatches(space, (batch) => this.run(batch, false), this.inputArrays('predict', x), options);
     return this.outputNames.length === 1 ? outputs[0] : outputs;
+  }
+
+  /** The layers predict computes and the workspace they compute in: that of the training of this model's kind. */
+  private predictSpace(): PredictSpace {
+    return { layers: () => this.layerList, workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace };
   }
 
   /**
@@ -554,8 +561,7 @@ export class Functional extends ModelLayer {
     const runner = {
       inputs: (op: string, x: unknown, arg: string) => this.inputArrays(op, x, arg),
       run: (xs: Tensor[]) => this.run(xs, false),
-      layers: () => this.layers,
-      workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace,
+      ...this.predictSpace(),
     };
     const outputs = await predictOnDataset(runner, dataset, options);
     return outputs.length === 1 ? outputs[0] : outputs;

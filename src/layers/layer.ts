@@ -62,10 +62,11 @@ export class Weight implements Variable {
 }
 
 /**
- * A model's reusable buffers for the activations and gradients of training and evaluation: the
+ * A model's reusable buffers for the activations and gradients of training, evaluation and prediction: the
  * backend's resident buffers (the wasm backend's kernels use them in place, with no copies in and
- * out of its memory), allocated once and reused batch after batch. Only `fit` and `evaluate` turn
- * it on (`active`); what they compute in it never reaches the caller.
+ * out of its memory), allocated once and reused batch after batch. Only `fit`, `evaluate` and
+ * `predict` turn it on (`active`); what they compute in it never reaches the caller (predict
+ * copies its outputs out).
  */
 export class Workspace {
   active = false;
@@ -492,7 +493,7 @@ export abstract class Layer {
 
   /**
    * `length` floats for this layer's output or gradient `key`: a reused buffer (contents undefined)
-   * while its model trains or evaluates, else a fresh zeroed array.
+   * while its model trains, evaluates or predicts, else a fresh zeroed array.
    */
   protected buffer(key: string, length: number): Float32Array {
     const ws = (this.original ?? this).workspace;

@@ -1,7 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { batchShapeText, type Layer } from './layer.js';
+import { batchShapeText, type Layer, type Workspace } from './layer.js';
 import { layerAtPath, unknownLayerError } from './layer_paths.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
@@ -47,8 +47,29 @@ export interface PredictOptions {
   verbose?: 0 | 1 | 2;
 }
 
+/** Where a model computes predict's batches: every layer, each once, and the buffers they compute in (fit's, reused batch after batch). */
+export interface PredictSpace {
+  layers(): readonly Layer[];
+  workspace: Workspace;
+}
+
+/**
+ * Runs `fn` (synchronous: nothing else runs meanwhile) with `layers` computing in `workspace`;
+ * callbacks and anything the caller gets back stay outside it.
+ */
+export function inWorkspace<T>(workspace: Workspace, layers: readonly Layer[], fn: () => T): T {
+  for (const layer of layers) for (const computing of layer.flatLayers()) computing.workspace = workspace;
+  workspace.startBatch();
+  workspace.active = true;
+  try {
+    return fn();
+  } finally {
+    workspace.active = false;
+  }
+}
+
 /** How a model computes for `predictInBatches`: its output for one batch, and a check of the whole data's shape. */
-export interface BatchRunner {
+export interface BatchRunner extends PredictSpace {
   run(batch: Tensor): Tensor<'float32'>;
   /** Builds the model if needed and checks all of `x` against its input, so a mismatch reports the data's shape. */
   checkInputData(x: Tensor): void;
@@ -61,12 +82,59 @@ export function predictInBatches(model: BatchRunner, x: Tensor, options: Predict
   verboseArg('predict', options.verbose);
   const batchSize = batchSizeArg('predict', options.batchSize);
   if (x.rank === 0) throw new ConvlensError('predict: x must have a batch axis, got a scalar');
-  if (x.shape[0] <= batchSize) return model.run(x);
-  model.checkInputData(x);
-  const parts: Tensor<'float32'>[] = [];
-  for (let start = 0; start < x.shape[0]; start += batchSize)
-    parts.push(model.run(gather(x, range(start, Math.min(x.shape[0], start + batchSize)))));
-  return concatBatches(parts);
+  // one batch is checked by the layers, which name themselves
+  if (x.shape[0] > batchSize) model.checkInputData(x);
+  return runBatches(model, ([batch]) => [model.run(batch)], [x], batchSize)[0];
+}
+
+/** predict of a model of several inputs or outputs, on arrays already checked: each output computed `batchSize` examples at a time. */
+export function predictManyInBatches(
+  space: PredictSpace,
+  run: (batch: readonly Tensor[]) => Tensor<'float32'>[],
+  xs: readonly Tensor[],
+  options: PredictOptions,
+): Tensor<'float32'>[] {
+  checkOptions('predict', options, ['batchSize', 'verbose']);
+  verboseArg('predict', options.verbose);
+  return runBatches(space, run, xs, batchSizeArg('predict', options.batchSize));
+}
+
+/**
+ * predict's loop: examples `start` to `start + batchSize` of every input at a time (all at once
+ * when there are no more), each batch computed in the model's workspace, as fit's, so that its
+ * activations are not allocated anew batch after batch. Each output is copied out at its place
+ * into an array of its own, made at the first batch: the next batch, or the next call, overwrites
+ * the workspace.
+ */
+function runBatches(
+  space: PredictSpace,
+  run: (batch: readonly Tensor[]) => Tensor<'float32'>[],
+  xs: readonly Tensor[],
+  batchSize: number,
+): Tensor<'float32'>[] {
+  const n = xs[0].shape[0];
+  let outputs: Tensor<'float32'>[] = [];
+  for (let start = 0; start === 0 || start < n; start += batchSize) {
+    const batch = n <= batchSize ? xs : xs.map((x) => exampleRows(x, start, Math.min(n, start + batchSize)));
+    inWorkspace(space.workspace, space.layers(), () => {
+      const ys = run(batch);
+      if (start === 0) outputs = ys.map((y) => new Tensor(new Float32Array(n * exampleSize(y)), [n, ...y.shape.slice(1)], 'float32'));
+      ys.forEach((y, k) => {
+        outputs[k].data.set(y.data, start * exampleSize(y));
+      });
+    });
+  }
+  return outputs;
+}
+
+/** Examples `start` to `end` of `t`, a view of its data (predict's batches are read, never written). */
+function exampleRows(t: Tensor, start: number, end: number): Tensor {
+  const size = exampleSize(t);
+  return new Tensor(t.data.subarray(start * size, end * size) as Tensor['data'], [end - start, ...t.shape.slice(1)], t.dtype);
+}
+
+function exampleSize(t: Tensor): number {
+  return t.shape.slice(1).reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -144,25 +212,6 @@ export function concatBatches(parts: readonly Tensor<'float32'>[]): Tensor<'floa
     offset += p.size;
   }
   return new Tensor(out, [parts.reduce((n, p) => n + p.shape[0], 0), ...parts[0].shape.slice(1)], 'float32');
-}
-
-/** predict of a model of several inputs or outputs, on arrays already checked: each output computed `batchSize` examples at a time. */
-export function predictManyInBatches(
-  run: (batch: Tensor[]) => Tensor<'float32'>[],
-  xs: readonly Tensor[],
-  options: PredictOptions,
-): Tensor<'float32'>[] {
-  checkOptions('predict', options, ['batchSize', 'verbose']);
-  verboseArg('predict', options.verbose);
-  const batchSize = batchSizeArg('predict', options.batchSize);
-  const n = xs[0].shape[0];
-  if (n <= batchSize) return run([...xs]);
-  const parts: Tensor<'float32'>[][] = [];
-  for (let start = 0; start < n; start += batchSize) {
-    const indices = range(start, Math.min(n, start + batchSize));
-    parts.push(run(xs.map((x) => gather(x, indices))));
-  }
-  return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
 }
 
 /**

@@ -1,8 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Layer, Workspace } from './layer.js';
-import { concatBatches, verboseArg } from './model_common.js';
-import { type BatchDataset, inWorkspace, isDataset, readBatch } from './training_loop.js';
+import { concatBatches, inWorkspace, type PredictSpace, verboseArg } from './model_common.js';
+import { type BatchDataset, isDataset, readBatch } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -11,16 +10,13 @@ export interface DatasetPredictOptions {
 }
 
 /** How a model computes for `predictOnDataset`: a batch's inputs checked, and its outputs (one per model output). */
-export interface DatasetRunner {
+export interface DatasetRunner extends PredictSpace {
   /**
    * A batch's inputs (given under `arg`, `x` or `xs`) checked against the model's, which is built
    * for them if need be, as a list in its input order; `op` begins the messages.
    */
   inputs(op: string, x: unknown, arg: string): Tensor[];
   run(xs: Tensor[]): Tensor<'float32'>[];
-  /** Every layer, each once, and the buffers they compute in (fit's), so that a batch allocates no new activations. */
-  layers(): readonly Layer[];
-  workspace: Workspace;
 }
 
 /**

@@ -4,7 +4,16 @@ import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } 
 import type { History } from './callbacks.js';
 import { batchShapeText, Layer } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
-import { buildAfter, checkPrint, checkTensorArg, findLayer, type PredictOptions, predictInBatches, summaryText } from './model_common.js';
+import {
+  buildAfter,
+  checkPrint,
+  checkTensorArg,
+  findLayer,
+  type PredictOptions,
+  type PredictSpace,
+  predictInBatches,
+  summaryText,
+} from './model_common.js';
 import { ModelLayer } from './model_layer.js';
 import { MaxPool2D } from './pooling.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
@@ -195,6 +204,7 @@ export class Sequential extends ModelLayer {
     return predictInBatches(
       {
         run: (batch) => this.run(batch, false),
+        ...this.predictSpace(),
         checkInputData: (data) => {
           this.ensureBuilt('predict', data.shape);
           this.checkInputData(data);
@@ -219,10 +229,14 @@ export class Sequential extends ModelLayer {
         return [x];
       },
       run: ([x]: Tensor[]) => [this.run(x, false)],
-      layers: () => this.layerList,
-      workspace: this.training.workspace,
+      ...this.predictSpace(),
     };
     return (await predictOnDataset(runner, dataset, options))[0];
+  }
+
+  /** The layers predict computes and the workspace they compute in (fit's). */
+  private predictSpace(): PredictSpace {
+    return { layers: () => this.layerList, workspace: this.training.workspace };
   }
 
   /**

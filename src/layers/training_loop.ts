@@ -8,7 +8,7 @@ import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName }
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
 import { type Layer, Workspace } from './layer.js';
-import { batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
+import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
 
 // compile, fit and evaluate for every model kind: the model gives its forward and backward passes
@@ -413,21 +413,6 @@ export async function runEpochs<Batch>(model: TrainingModel, settings: EpochSett
   return history;
 }
 
-/**
- * Runs `fn` (synchronous: nothing else runs meanwhile) with `layers` computing in `workspace`;
- * callbacks and anything the caller gets back stay outside it.
- */
-export function inWorkspace<T>(workspace: Workspace, layers: readonly Layer[], fn: () => T): T {
-  for (const layer of layers) for (const computing of layer.flatLayers()) computing.workspace = workspace;
-  workspace.startBatch();
-  workspace.active = true;
-  try {
-    return fn();
-  } finally {
-    workspace.active = false;
-  }
-}
-
 /** What the training loop needs of a model: its layers and its forward and backward passes. */
 export interface ModelPasses {
   /** The model, as callbacks get it (`stopTraining` is read after every batch). */
@@ -460,7 +445,7 @@ type LossMode = { fused: boolean; fromLogits: boolean };
 /** A model's compile settings and its fit and evaluate, over the passes it gives. */
 export class ModelTraining {
   private compiled: Compiled | undefined;
-  /** The buffers every batch of fit, evaluate and predict on a dataset computes in, reused from batch to batch. */
+  /** The buffers every batch of fit, evaluate and predict computes in, reused from batch to batch. */
   readonly workspace = new Workspace();
   private fitting = false;
 

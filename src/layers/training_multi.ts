@@ -6,7 +6,7 @@ import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import { type Layer, Workspace } from './layer.js';
-import { arraysInOrder, batchSizeArg, checkTensorArg, gather, range, verboseArg } from './model_common.js';
+import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
   ARRAY_KEYS,
@@ -26,7 +26,6 @@ import {
   firstNonFinite,
   fitSettings,
   indexBatches,
-  inWorkspace,
   lossArg,
   placeName,
   progressLine,
