@@ -580,6 +580,26 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ],
     ['showKernels([null])', () => showKernels([null] as never), /^showKernels: each item must be \{ kernel, title\? \}, got null$/],
     [
+      'showKernels of bare kernels',
+      () => showKernels([kernels.edge] as never),
+      /^showKernels: each item must be \{ kernel, title\? \}, got an int32 tensor of shape \[3, 3\]$/,
+    ],
+    [
+      'terminalPreview with gamma 0',
+      () => terminalPreview(square, { gamma: 0 }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got 0$/,
+    ],
+    [
+      'terminalPreview with a negative gamma',
+      () => terminalPreview(square, { gamma: -1, mode: 'plain' }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got -1$/,
+    ],
+    [
+      'terminalPreview with gamma NaN',
+      () => terminalPreview(square, { gamma: Number.NaN }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got NaN$/,
+    ],
+    [
       'drawExtraction()',
       () => drawExtraction(undefined as never),
       /^drawExtraction: result must be what extractFeature returns, got undefined$/,

@@ -151,8 +151,15 @@ export function showKernels(items: { kernel: TensorInput; title?: string }[], op
   );
   checkArray('showKernels', 'items', items, '{ kernel, title } objects');
   if (items.length === 0) throw new ConvlensError('showKernels: no kernels to draw');
-  const bad = items.find((item) => typeof item !== 'object' || item === null);
-  if (bad !== undefined) throw new ConvlensError(`showKernels: each item must be { kernel, title? }, got ${describeValue(bad)}`);
+  // a bare kernel (a tensor or nested array) has no 'kernel' key either
+  const bad: unknown = items.find((item) => typeof item !== 'object' || item === null || !('kernel' in item));
+  if (bad !== undefined) {
+    const got =
+      bad instanceof Tensor
+        ? `${bad.dtype === 'int32' ? 'an' : 'a'} ${bad.dtype} tensor of shape [${bad.shape.join(', ')}]`
+        : describeValue(bad);
+    throw new ConvlensError(`showKernels: each item must be { kernel, title? }, got ${got}`);
+  }
   const panels = items.map(({ kernel, title }) => kernelPanel(kernel, { ...options, title: title ?? '' }));
   const pad = 16;
   const gap = 28;

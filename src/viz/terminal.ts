@@ -50,6 +50,9 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   const { mode = 'color', cmap = 'magma' } = options;
   if (mode !== 'color' && mode !== 'plain')
     throw new ConvlensError(`terminalPreview: mode must be 'color' or 'plain', got ${describeValue(mode)}`);
+  const gamma = options.gamma ?? 1;
+  if (!(gamma > 0 && Number.isFinite(gamma)))
+    throw new ConvlensError(`terminalPreview: gamma must be a finite number > 0 (1 for none), got ${describeValue(gamma)}`);
   const width = options.width ?? 64;
   if (!(Number.isInteger(width) && width >= 1)) throw new ConvlensError(`terminalPreview: width must be a whole number >= 1, got ${width}`);
   const shape =
@@ -74,7 +77,7 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   } else {
     const gray = c === 1 ? values.data : Float32Array.from({ length: h * w }, (_, i) => values.data[i * c]);
     const small = new Tensor(resample(gray, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
-    const shown = gammaValues(small, options.gamma ?? 1);
+    const shown = gammaValues(small, gamma);
     rgb = Float32Array.from(colorize(shown, { cmap, vmin: options.vmin, vmax: options.vmax }).data);
     // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0
     const [flo, fhi] = finiteExtent(shown.data);
