@@ -11,7 +11,7 @@ import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
 import { watchStdout, withStdout } from './stdout.js';
-import { colorEnabled, columns, errorLine } from './term.js';
+import { colorEnabled, errorLine, previewWidth } from './term.js';
 import type { TrainFolderOptions } from './train_folder.js';
 import { UsageError } from './usage.js';
 
@@ -210,7 +210,7 @@ program
         await runDemo({
           ...options,
           log: (line) => print(`${line}\n`),
-          preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: Math.min(64, columns(process.stdout) - 4) },
+          preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: previewWidth(process.stdout) },
         });
         return 0;
       });

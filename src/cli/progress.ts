@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { progressEnabled } from './term.js';
 
 export interface EpochProgress {
   start(epoch: number, total: number): void;
@@ -17,7 +18,7 @@ function formatLogs(logs: Record<string, number>): string {
  * terminal; when the output is piped, one plain line per epoch instead.
  */
 export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.WriteStream = process.stderr): EpochProgress {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  const interactive = progressEnabled(stream);
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
   let label = '';
@@ -54,10 +55,10 @@ export interface FileProgress {
 
 /**
  * A progress bar for a batch of files (done/total, images per second, ETA, failures) on a terminal.
- * `undefined` when the stream is not a terminal or under CI: piped output gets no bar.
+ * `undefined` when the stream is not a terminal, is a dumb one, or under CI: piped output gets no bar.
  */
 export function fileProgress(label: string, stream: NodeJS.WriteStream = process.stderr): FileProgress | undefined {
-  if (!stream.isTTY || process.env.CI) return undefined;
+  if (!progressEnabled(stream)) return undefined;
   const started = performance.now();
   const multi = new cliProgress.MultiBar(
     {

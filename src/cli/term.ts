@@ -11,6 +11,21 @@ export function columns(stream: NodeJS.WriteStream): number {
   return stream.isTTY && stream.columns ? stream.columns : 80;
 }
 
+/** Columns for a terminal preview: at most 64, leaving 4 of the terminal's, and 1 at least (a terminal can be that narrow). */
+export function previewWidth(stream: NodeJS.WriteStream): number {
+  return Math.max(1, Math.min(64, columns(stream) - 4));
+}
+
+/**
+ * Whether a progress bar may redraw itself on this stream: a terminal that understands cursor
+ * movement (not TERM=dumb, as Emacs' shell sets it), outside CI (CI=false, as ci-info reads it, is not CI).
+ */
+export function progressEnabled(stream: NodeJS.WriteStream): boolean {
+  const { CI, TERM } = process.env;
+  const ci = CI !== undefined && CI !== '' && CI !== 'false';
+  return Boolean(stream.isTTY) && !ci && TERM !== 'dumb';
+}
+
 export function paint(stream: NodeJS.WriteStream, code: number, text: string): string {
   return colorEnabled(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
 }

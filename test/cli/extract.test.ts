@@ -569,6 +569,20 @@ describe('convlens extract on a terminal', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens extract on a dumb terminal', { timeout: 180_000 }, () => {
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasScript)('draws no progress bar when TERM=dumb (it cannot move the cursor back to redraw one)', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 24; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
+    const command = `CI= TERM=dumb '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --resize 1024x1024 --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('24 inputs: 24 written');
+    expect(run.stdout).not.toMatch(/extract \[/);
+    expect(run.stdout).not.toContain('\x1b[');
+  });
+});
+
 describe('convlens extract when stdout is lost', { timeout: 180_000 }, () => {
   /** A folder of `n` small images. */
   function many(n: number): string {

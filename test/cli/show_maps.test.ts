@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -8,7 +9,7 @@ import { expandDims } from '../../src/ops/expand_dims.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tf } from '../helpers/tf.js';
-import { convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 interface Report {
   layer: string;
@@ -134,6 +135,15 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const [width, height] = pngSize(out);
     expect(width).toBeGreaterThan(height);
     expect(height).toBeGreaterThan(2 * 2 * 160);
+  });
+
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasScript)('previews a map on a terminal only 4 columns wide (run under a pseudo-terminal by script(1))', () => {
+    const command = `stty cols 4; NO_COLOR=1 '${process.execPath}' '${CLI}' show-maps '${join(dir, 'tiny')}' '${camera}'`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stdout).toBe(0);
+    expect(run.stdout).toContain('layer edges (Conv2D): 4 feature maps of 30×30');
+    expect(run.stdout).not.toContain('terminalPreview');
   });
 
   it('a map poisoned by a NaN weight says NaN in --json (as extract writes it), the others keep their numbers', async () => {

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { previewWidth, progressEnabled } from './term.js';
+
+/** Just what the helpers read of a stream. */
+function stream(isTTY: boolean, columns?: number): NodeJS.WriteStream {
+  return { isTTY, columns } as NodeJS.WriteStream;
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('previewWidth', () => {
+  it('leaves 4 columns of the terminal, up to 64, and 80 columns when piped', () => {
+    expect(previewWidth(stream(true, 200))).toBe(64);
+    expect(previewWidth(stream(true, 40))).toBe(36);
+    expect(previewWidth(stream(false))).toBe(64);
+  });
+
+  it('is 1 on a terminal narrower than 5 columns (terminalPreview refuses 0 and less)', () => {
+    expect(previewWidth(stream(true, 4))).toBe(1);
+    expect(previewWidth(stream(true, 1))).toBe(1);
+  });
+});
+
+describe('progressEnabled', () => {
+  it('on a terminal outside CI', () => {
+    vi.stubEnv('CI', '');
+    vi.stubEnv('TERM', 'xterm-256color');
+    expect(progressEnabled(stream(true))).toBe(true);
+    expect(progressEnabled(stream(false))).toBe(false);
+  });
+
+  it('not under CI, but CI=false is not CI (as ci-info reads it)', () => {
+    vi.stubEnv('TERM', 'xterm');
+    vi.stubEnv('CI', 'true');
+    expect(progressEnabled(stream(true))).toBe(false);
+    vi.stubEnv('CI', 'false');
+    expect(progressEnabled(stream(true))).toBe(true);
+  });
+
+  it('not on a dumb terminal, which cannot move its cursor back to redraw the bar', () => {
+    vi.stubEnv('CI', '');
+    vi.stubEnv('TERM', 'dumb');
+    expect(progressEnabled(stream(true))).toBe(false);
+  });
+});
