@@ -634,6 +634,31 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(() => page.locator('#prediction').textContent()).toBe('Draw a digit to see what the model reads.');
   });
 
+  it('draws a dot where the pad is clicked (a tap is the same pointer event) or the keyboard pen is put down', async () => {
+    const pad = page.getByRole('img', { name: 'Digit drawing pad' });
+    const lit = () =>
+      pad.evaluate((canvas: HTMLCanvasElement) => {
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > 128) n++;
+        return n;
+      });
+    const dot = Math.PI * 10 ** 2; // the medium pen is 20 px wide
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(lit).toBeGreaterThan(0.8 * dot);
+    expect(await lit()).toBeLessThan(1.2 * dot);
+    await expect.poll(() => page.locator('#prediction').textContent()).not.toBe('Draw a digit to see what the model reads.');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await pad.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(lit).toBeGreaterThan(0.8 * dot);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Delete');
+  });
+
   it('labels every control, and reads on a phone-sized screen', async () => {
     const unnamed = await page.evaluate(() =>
       Array.from(document.querySelectorAll<HTMLElement>('input, select, button, canvas, textarea, output'))
