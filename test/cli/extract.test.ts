@@ -517,8 +517,17 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     ],
     ['an unknown option', ['--kernel', 'edge', '--frobnicate'], /unknown option '--frobnicate'/],
     ['no kernel', [], /required option '-k, --kernel <kernel>' not specified/],
+    ['a misspelt --kernel, named as itself', ['--kernal', 'edge'], /unknown option '--kernal' \(did you mean --kernel\?\)/],
     ['condense without pooling', ['--kernel', 'edge', '--pool', 'none', '--stage', 'condense'], /--stage condense needs pooling/],
   ];
+  it('a misspelt --out, named as itself, and no --out at all', () => {
+    const misspelt = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--ouy', 'x']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toMatch(/unknown option '--ouy' \(did you mean --out\?\)/);
+    const missing = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '-o, --out <dir>' not specified/);
+  });
   for (const [what, extra, message] of cases) {
     it(what, () => {
       const dir = tempDir();
