@@ -262,7 +262,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     const [lo, hi] = finiteExtent(s.tensor.data);
     // a map of NaN (a NaN in the kernel) or ±Infinity has no scale: the bar says so, rather than a tick at 0
     if (!(lo <= hi)) return colorbarPanel(0, 0, { cmap, width: Math.min(panelSize, 200) }, 'no finite values');
-    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });
+    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200), gamma: s.gamma });
   };
   const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
   // below the lowest picture its caption and colorbar; below the arrow the kernel's label

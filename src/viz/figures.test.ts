@@ -187,6 +187,22 @@ describe('extractFeature and showExtraction', () => {
     expect(gamma).toContain('255×255 · max pool 2×2, stride 2, same, gamma 0.5');
   });
 
+  it("puts a gamma-drawn map's zero tick where the map's colour for 0 is", () => {
+    // values -1, 0 and 4 drawn with gamma 0.5 are drawn as sign(v)·|v|^0.5: -1, 0 and 2, so 0 takes the
+    // colour a third of the way along the bar (linearly it would be a fifth)
+    const map = new Tensor(Float32Array.from([-1, 0, 4]), [1, 3, 1], 'float32');
+    const svg = showExtraction(map, [[1]], { activation: 'linear', gamma: 0.5, ops: ['Detect'] }).svg;
+    const [bx, , bw] = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="[\d.]+" fill="url\(#colorbar/g)].map(
+      (m) => m.slice(1).map(Number),
+    )[0];
+    const tickX = [...svg.matchAll(/<line x1="([\d.]+)"[^>]*stroke="#666"/g)].map((m) => Number(m[1]));
+    expect(texts(svg)).toEqual(expect.arrayContaining(['-1', '4', '0']));
+    expect(tickX).toHaveLength(3);
+    expect(tickX[0]).toBeCloseTo(bx, 1);
+    expect(tickX[1]).toBeCloseTo(bx + bw, 1);
+    expect(tickX[2]).toBeCloseTo(bx + bw / 3, 1);
+  });
+
   it('keeps the kernel of a panorama below the title and every shape inside the figure', () => {
     const wide = new Tensor(
       new Float32Array(10 * 400).map((_, i) => (i % 13) / 13),
