@@ -395,6 +395,28 @@ describe('terminalPreview', () => {
     expect(text).toMatch(/[@%#]/);
   });
 
+  it('draws a float32 RGB image in 0..1 in its colours, as a uint8 one (and as imshow reads both); refuses 2 channels', () => {
+    const red = (scale: number, dtype: 'float32' | 'uint8') =>
+      new Tensor(
+        dtype === 'uint8'
+          ? new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? scale : 0))
+          : new Float32Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? scale : 0)),
+        [4, 4, 3],
+        dtype,
+      );
+    for (const image of [red(1, 'float32'), red(255, 'uint8'), red(7, 'float32')]) {
+      const text = terminalPreview(image, { width: 4 });
+      expect(text).toContain('\x1b[38;2;255;0;0m');
+      expect(text).not.toMatch(/38;2;(?!255;0;0m)/);
+    }
+    expect(terminalPreview(red(1, 'float32'), { width: 4, mode: 'plain' })).toBe(
+      terminalPreview(red(255, 'uint8'), { width: 4, mode: 'plain' }),
+    );
+    expect(() => terminalPreview(zeros([4, 4, 2]))).toThrow(
+      /^terminalPreview: expected one map \[H, W\] or \[H, W, 1\], or an RGB\(A\) image \[H, W, 3 or 4\], got \[4, 4, 2\] \(take one channel first\)$/,
+    );
+  });
+
   it('colour: 24-bit half blocks, two pixel rows per line', () => {
     const text = terminalPreview(kernels.edge, { width: 6, cmap: 'Blues_r' });
     const lines = text.split('\n');
