@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { previewWidth, progressEnabled } from './term.js';
+import { colorEnabled, previewWidth, progressEnabled } from './term.js';
 
 /** Just what the helpers read of a stream. */
 function stream(isTTY: boolean, columns?: number): NodeJS.WriteStream {
@@ -43,5 +43,39 @@ describe('progressEnabled', () => {
     vi.stubEnv('CI', '');
     vi.stubEnv('TERM', 'dumb');
     expect(progressEnabled(stream(true))).toBe(false);
+  });
+});
+
+describe('colorEnabled', () => {
+  it('on a terminal, not when piped, not on a dumb terminal', () => {
+    vi.stubEnv('NO_COLOR', undefined);
+    vi.stubEnv('FORCE_COLOR', undefined);
+    vi.stubEnv('TERM', 'xterm');
+    expect(colorEnabled(stream(true))).toBe(true);
+    expect(colorEnabled(stream(false))).toBe(false);
+    vi.stubEnv('TERM', 'dumb');
+    expect(colorEnabled(stream(true))).toBe(false);
+  });
+
+  it('NO_COLOR turns it off unless empty (no-color.org)', () => {
+    vi.stubEnv('FORCE_COLOR', undefined);
+    vi.stubEnv('TERM', 'xterm');
+    vi.stubEnv('NO_COLOR', '1');
+    expect(colorEnabled(stream(true))).toBe(false);
+    vi.stubEnv('NO_COLOR', '');
+    expect(colorEnabled(stream(true))).toBe(true);
+  });
+
+  it("FORCE_COLOR as Node reads it: '', 1 or true on, even piped; 0 or false off, even on a terminal", () => {
+    vi.stubEnv('NO_COLOR', undefined);
+    vi.stubEnv('TERM', 'xterm');
+    for (const on of ['', '1', '3', 'true']) {
+      vi.stubEnv('FORCE_COLOR', on);
+      expect(colorEnabled(stream(false)), `FORCE_COLOR=${on}`).toBe(true);
+    }
+    for (const off of ['0', 'false']) {
+      vi.stubEnv('FORCE_COLOR', off);
+      expect(colorEnabled(stream(true)), `FORCE_COLOR=${off}`).toBe(false);
+    }
   });
 });

@@ -1,8 +1,12 @@
-/** Terminal conventions: NO_COLOR (https://no-color.org), TERM=dumb, and whether a stream is a terminal. */
+/**
+ * Terminal conventions: NO_COLOR (https://no-color.org), then FORCE_COLOR as Node reads it ('',
+ * 1, 2, 3 or true turn colour on, 0 or false off, on a terminal too), TERM=dumb, and whether a
+ * stream is a terminal.
+ */
 export function colorEnabled(stream: NodeJS.WriteStream): boolean {
   const env = process.env;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
