@@ -365,6 +365,7 @@ describe('matrix', () => {
     expect(matrix([[1.26]], { digits: 1 })).toBe('[1.3]');
     expect(() => matrix([[1]], { digits: -1 })).toThrow(/^matrix: digits must be a whole number from 0 to 20, got -1$/);
     expect(() => matrix([[1]], { digits: 1.5 })).toThrow(/got 1\.5$/);
+    expect(() => matrix([[1]], { style: 'plain' as 'ascii' })).toThrow(/^matrix: style must be 'unicode' or 'ascii', got "plain"$/);
   });
 });
 
