@@ -1,4 +1,4 @@
-import { ConvlensError, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
+import { ConvlensError, checkBoolean, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -196,6 +196,8 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
   checkNumber('showExtraction', 'panelSize', panelSize, { min: 16, max: 4096 });
   checkString('showExtraction', 'title', title);
+  checkBoolean('showExtraction', 'colorbar', colorbar);
+  if (options.showKernel !== undefined) checkBoolean('showExtraction', 'showKernel', options.showKernel);
   const ops = stageList(options.ops ?? (result.condense ? ['Input', 'Filter', 'Detect', 'Condense'] : ['Input', 'Filter', 'Detect']));
   const [kh, kw] = result.kernel.shape;
   const window = poolWindow(options.poolSize);

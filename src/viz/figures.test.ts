@@ -613,6 +613,36 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ],
     ['lineChart([null])', () => lineChart([null] as never), /^lineChart: each series must be \{ name, values: number\[\] \}, got null$/],
     [
+      'lineChart with a number title',
+      () => lineChart([{ name: 'loss', values: [1] }], { title: 5 as never }),
+      /^lineChart: title must be a string, got 5$/,
+    ],
+    [
+      'lineChart too narrow for its margins',
+      () => lineChart([{ name: 'loss', values: [1] }], { width: 100 }),
+      /^lineChart: width must be a number from 240 to 8192, got 100$/,
+    ],
+    [
+      "showKernel with label 'no' (which would count as true)",
+      () => showKernel(kernels.edge, { label: 'no' as never }),
+      /^showKernel: label must be true or false, got "no"$/,
+    ],
+    [
+      'showExtraction with colorbar 0',
+      () => showExtraction(square, [[1]], { colorbar: 0 as never }),
+      /^showExtraction: colorbar must be true or false, got 0$/,
+    ],
+    [
+      "showExtraction with showKernel 'no'",
+      () => showExtraction(square, [[1]], { showKernel: 'no' as never }),
+      /^showExtraction: showKernel must be true or false, got "no"$/,
+    ],
+    [
+      "showFeatureMaps with labels 'off'",
+      () => showFeatureMaps([kernels.edge], zeros([8, 8, 1]), 0, { labels: 'off' as never }),
+      /^showFeatureMaps: labels must be true or false, got "off"$/,
+    ],
+    [
       'showKernels(null)',
       () => showKernels(null as never),
       /^showKernels: items must be an array of \{ kernel, title \} objects, got null$/,

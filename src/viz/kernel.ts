@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkBoolean, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -59,6 +59,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   const k = kernel2d('showKernel', kernel);
   const { cmap = 'Blues_r', title = '' } = options;
   checkString('showKernel', 'title', title);
+  if (options.label !== undefined) checkBoolean('showKernel', 'label', options.label);
   const [rows, cols] = k.shape;
   const cell = options.cellSize ?? 64;
   if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);
