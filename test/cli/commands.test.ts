@@ -137,6 +137,14 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     expect(bad.stderr).toMatch(/^convlens: kernel "nope" is not a preset/);
     expect(convlens(['show-kernel', 'edge', '--out', join(tempDir(), 'k.gif')]).code).toBe(2);
   });
+
+  it('reads a kernel file saved with a byte-order mark, as Windows Notepad saves UTF-8', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'mine.json'), '\uFEFF{"kernel": [[1, -1], [1, -1]]}\n');
+    const run = convlens(['show-kernel', 'mine.json'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect([run.code, run.stdout.split('\n')[0]]).toEqual([0, 'mine (2×2, sum 0)']);
+  });
 });
 
 describe('convlens demo', { timeout: 180_000 }, () => {
