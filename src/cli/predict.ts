@@ -95,7 +95,7 @@ async function classNames(modelPath: string, count: number): Promise<string[]> {
   if (text === undefined) return [];
   let names: unknown;
   try {
-    names = JSON.parse(text);
+    names = JSON.parse(text.replace(/^\uFEFF/, '')); // a file written by hand in Windows' Notepad starts with a byte-order mark
   } catch {
     throw new ConvlensError(`predict: ${path} is not JSON (a list of class names, as convlens train writes it)`);
   }
