@@ -13,11 +13,21 @@ function formatLogs(logs: Record<string, number>): string {
     .join('  ');
 }
 
+/** Examples trained on after `batches` batches of an epoch of `examples`: its last batch may be short. */
+export function examplesDone(batches: number, batchSize: number, examples: number): number {
+  return Math.min(batches * batchSize, examples);
+}
+
 /**
  * A progress bar per epoch (batches done, loss and accuracy, examples per second, ETA) on a
- * terminal; when the output is piped, one plain line per epoch instead.
+ * terminal; when the output is piped, one plain line per epoch instead. `examples`: how many an epoch trains on.
  */
-export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.WriteStream = process.stderr): EpochProgress {
+export function epochProgress(
+  epochs: number,
+  batchSize: number,
+  examples: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): EpochProgress {
   const interactive = progressEnabled(stream);
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
@@ -35,7 +45,8 @@ export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.
     },
     update(done, logs) {
       const seconds = (performance.now() - started) / 1000;
-      bar?.update(done, { logs: formatLogs(logs), rate: (seconds > 0 ? (done * batchSize) / seconds : 0).toFixed(0) });
+      const rate = seconds > 0 ? examplesDone(done, batchSize, examples) / seconds : 0;
+      bar?.update(done, { logs: formatLogs(logs), rate: rate.toFixed(0) });
     },
     stop(summary) {
       bar?.stop();
