@@ -56,6 +56,11 @@ export function checkNumber(
   throw new ConvlensError(`${op}: ${arg} must be ${kind} ${bounds}, got ${describeValue(value)}`);
 }
 
+/** Throws unless `value` is true or false (a switch such as `label` or `colorbar`; 'no' would count as true). */
+export function checkBoolean(op: string, arg: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new ConvlensError(`${op}: ${arg} must be true or false, got ${describeValue(value)}`);
+}
+
 /** Throws unless `value` is a string (a title, a label, a table cell). */
 export function checkString(op: string, arg: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new ConvlensError(`${op}: ${arg} must be a string, got ${describeValue(value)}`);

@@ -17,10 +17,10 @@ import { showExtraction } from '../viz/extraction.js';
 import { showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
-import { terminalPreview } from '../viz/terminal.js';
 import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
+import { mapPreview } from './preview.js';
 import { UsageError } from './usage.js';
 
 export const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
@@ -147,7 +147,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   );
   if (preview && options.preview) {
     log(`\nEdge Detect → ReLU on ${source}, in the terminal:`);
-    log(terminalPreview(preview, { mode: options.preview.mode, width: options.preview.width, cmap: options.cmap, gamma: 0.5 }));
+    log(mapPreview(preview, { mode: options.preview.mode, width: options.preview.width, cmap: options.cmap, gamma: 0.5 }));
   }
   log(`\nWrote ${written.length} files to ${outDir} (open report.html for all the figures)`);
   return written;

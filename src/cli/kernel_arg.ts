@@ -61,7 +61,8 @@ export function parseKernel(text: string, label = '--kernel'): KernelArg {
     let parsed: unknown;
     try {
       if (!statSync(trimmed).isFile()) throw new ConvlensError('not a regular file'); // a folder, or /dev/zero, read without end
-      parsed = JSON.parse(readFileSync(trimmed, 'utf8'));
+      // without the byte-order mark Windows' Notepad starts a UTF-8 file with, which JSON.parse refuses
+      parsed = JSON.parse(readFileSync(trimmed, 'utf8').replace(/^\uFEFF/, ''));
     } catch (error) {
       const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
       throw new ConvlensError(`${label} file ${trimmed}: ${reason}`);

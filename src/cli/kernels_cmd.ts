@@ -40,6 +40,12 @@ function sum(t: Tensor): number {
   return Number(s.toPrecision(6)); // six significant digits: a blur's float32 ninths sum to 1, and 1.2e-7 stays
 }
 
+/** A kernel's title with its size and sum: 'Edge Detect (3×3, sum 0)', and 'Gaussian 5×5 (sum 1)', whose title names its size. */
+function heading(title: string, kernel: Tensor): string {
+  const size = kernel.shape.join('×');
+  return `${title} (${title.endsWith(size) ? '' : `${size}, `}sum ${sum(kernel)})`;
+}
+
 const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
 
 /**
@@ -90,8 +96,7 @@ async function listKernels(options: KernelsOptions, print: (text: string) => voi
   } else {
     for (const name of kernels.names) {
       const { kernel, title } = kernels.presets[name];
-      const [rows, cols] = kernel.shape;
-      print(`${name.padEnd(12)} ${title} (${rows}×${cols}, sum ${sum(kernel)})\n`);
+      print(`${name.padEnd(12)} ${heading(title, kernel)}\n`);
       const text = matrix(kernel, { digits: kernel.dtype === 'float32' ? 4 : undefined });
       print(`${sideBySide(text.replace(/^/gm, '  '), kernelPreview(kernel, options.cmap, process.stdout))}\n\n`);
     }
@@ -129,7 +134,7 @@ async function showOneKernel(k: KernelArg, options: ShowKernelCommandOptions, pr
   if (options.json) {
     print(`${JSON.stringify({ name: k.name, title, shape: k.kernel.shape, sum: sum(k.kernel), values: k.values })}\n`);
   } else {
-    print(`${title} (${k.kernel.shape.join('×')}, sum ${sum(k.kernel)})\n`);
+    print(`${heading(title, k.kernel)}\n`);
     print(`${sideBySide(matrix(k.kernel, { digits: options.digits }), kernelPreview(k.kernel, options.cmap, process.stdout))}\n`);
   }
   if (options.out) {

@@ -11,7 +11,7 @@ import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
 import { watchStdout, withStdout } from './stdout.js';
-import { colorEnabled, columns, errorLine } from './term.js';
+import { colorEnabled, errorLine, previewWidth } from './term.js';
 import type { TrainFolderOptions } from './train_folder.js';
 import { UsageError } from './usage.js';
 
@@ -210,7 +210,7 @@ program
         await runDemo({
           ...options,
           log: (line) => print(`${line}\n`),
-          preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: Math.min(64, columns(process.stdout) - 4) },
+          preview: { mode: colorEnabled(process.stdout) ? 'color' : 'plain', width: previewWidth(process.stdout) },
         });
         return 0;
       });
@@ -228,8 +228,8 @@ program
     '<inputs...>',
     'image files, folders (searched recursively for .png/.jpg/.jpeg/.gif/.bmp, any case) or quoted globs like "photos/**/*.jpg"',
   )
-  .requiredOption('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
-  .requiredOption('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
+  .option('-k, --kernel <kernel>', 'a preset (see convlens kernels), a JSON array like [[1,-1],[1,-1]], or a .json file')
+  .option('-o, --out <dir>', 'output folder (created if missing; inputs keep their relative paths under it)')
   .addOption(
     choicesAnyCase(
       new Option(
@@ -296,8 +296,8 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
     async (
       inputs: string[],
       options: {
-        kernel: string;
-        out: string;
+        kernel?: string;
+        out?: string;
         format: OutputFormat;
         stride: number;
         padding: 'valid' | 'same';
@@ -316,12 +316,18 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
         report?: boolean;
       },
     ) => {
+      // required, but checked here: commander checks required options before unknown ones, so a
+      // misspelt --kernal was reported as a missing --kernel instead of as itself
+      const { kernel: kernelText, out } = options;
+      if (kernelText === undefined) fail(new UsageError("required option '-k, --kernel <kernel>' not specified"));
+      if (out === undefined) fail(new UsageError("required option '-o, --out <dir>' not specified"));
       // one image file: processed on this thread, which is quicker than starting a worker for it
       const workers = inputs.length === 1 && isFile(inputs[0]) ? undefined : startExtractWorkers(options.jobs);
       try {
-        const [{ runExtract }, kernel] = await Promise.all([import('./extract.js'), kernelArg(options.kernel)]);
+        const [{ runExtract }, kernel] = await Promise.all([import('./extract.js'), kernelArg(kernelText)]);
         const code = await runExtract({
           ...options,
+          out,
           workers,
           kernel,
           inputs,

@@ -62,7 +62,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
       }
       if (options.json) {
         print(
-          `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: p.score })) })}\n`,
+          `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: jsonScore(p.score) })) })}\n`,
         );
       } else {
         const asPercent = outputs[0] === 1 || activation === 'softmax' || activation === 'sigmoid';
@@ -95,7 +95,7 @@ async function classNames(modelPath: string, count: number): Promise<string[]> {
   if (text === undefined) return [];
   let names: unknown;
   try {
-    names = JSON.parse(text);
+    names = JSON.parse(text.replace(/^\uFEFF/, '')); // a file written by hand in Windows' Notepad starts with a byte-order mark
   } catch {
     throw new ConvlensError(`predict: ${path} is not JSON (a list of class names, as convlens train writes it)`);
   }
@@ -103,4 +103,9 @@ async function classNames(modelPath: string, count: number): Promise<string[]> {
     throw new ConvlensError(`predict: ${path} must list the model's ${count} class names, got ${text.trim().slice(0, 80)}`);
   }
   return names;
+}
+
+/** A score for --json: a number, or "NaN" / "Infinity" as extract and show-maps write them (JSON.stringify made them null). */
+function jsonScore(score: number): number | string {
+  return Number.isFinite(score) ? score : String(score);
 }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { progressEnabled } from './term.js';
 
 export interface EpochProgress {
   start(epoch: number, total: number): void;
@@ -12,12 +13,22 @@ function formatLogs(logs: Record<string, number>): string {
     .join('  ');
 }
 
+/** Examples trained on after `batches` batches of an epoch of `examples`: its last batch may be short. */
+export function examplesDone(batches: number, batchSize: number, examples: number): number {
+  return Math.min(batches * batchSize, examples);
+}
+
 /**
  * A progress bar per epoch (batches done, loss and accuracy, examples per second, ETA) on a
- * terminal; when the output is piped, one plain line per epoch instead.
+ * terminal; when the output is piped, one plain line per epoch instead. `examples`: how many an epoch trains on.
  */
-export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.WriteStream = process.stderr): EpochProgress {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+export function epochProgress(
+  epochs: number,
+  batchSize: number,
+  examples: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): EpochProgress {
+  const interactive = progressEnabled(stream);
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
   let label = '';
@@ -34,7 +45,8 @@ export function epochProgress(epochs: number, batchSize: number, stream: NodeJS.
     },
     update(done, logs) {
       const seconds = (performance.now() - started) / 1000;
-      bar?.update(done, { logs: formatLogs(logs), rate: (seconds > 0 ? (done * batchSize) / seconds : 0).toFixed(0) });
+      const rate = seconds > 0 ? examplesDone(done, batchSize, examples) / seconds : 0;
+      bar?.update(done, { logs: formatLogs(logs), rate: rate.toFixed(0) });
     },
     stop(summary) {
       bar?.stop();
@@ -54,10 +66,10 @@ export interface FileProgress {
 
 /**
  * A progress bar for a batch of files (done/total, images per second, ETA, failures) on a terminal.
- * `undefined` when the stream is not a terminal or under CI: piped output gets no bar.
+ * `undefined` when the stream is not a terminal, is a dumb one, or under CI: piped output gets no bar.
  */
 export function fileProgress(label: string, stream: NodeJS.WriteStream = process.stderr): FileProgress | undefined {
-  if (!stream.isTTY || process.env.CI) return undefined;
+  if (!progressEnabled(stream)) return undefined;
   const started = performance.now();
   const multi = new cliProgress.MultiBar(
     {

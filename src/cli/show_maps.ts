@@ -5,11 +5,11 @@ import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
 import { plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
-import { terminalPreview } from '../viz/terminal.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
 import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
+import { mapPreview } from './preview.js';
 import { withStdout } from './stdout.js';
-import { colorEnabled, columns } from './term.js';
+import { colorEnabled, previewWidth } from './term.js';
 import { UsageError } from './usage.js';
 
 export interface ShowMapsOptions {
@@ -167,9 +167,7 @@ function printSummary(
   print(`${lines.join('\n')}\n`);
   const mode = colorEnabled(process.stdout) ? 'color' : 'plain';
   const preview = plane(chosen.output, options.offset);
-  print(
-    `${terminalPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: Math.min(64, columns(process.stdout) - 4) })}\n`,
-  );
+  print(`${mapPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: previewWidth(process.stdout) })}\n`);
   if (options.layer === undefined) process.stderr.write(otherLayersHint(outputs, chosen));
   if (!options.out) process.stderr.write('Write the grid of maps with --out maps.png (or .svg, .html)\n');
 }

@@ -30,7 +30,8 @@ export type TrainingData =
 export async function fitWithProgress(model: Sequential, data: TrainingData, epochs: number): Promise<TrainingRun> {
   const batchSize = 'dataset' in data ? data.dataset.batchSize : data.batchSize;
   const batches = 'dataset' in data ? data.dataset.batchCount : Math.ceil(data.x.shape[0] / batchSize);
-  const progress = epochProgress(epochs, batchSize);
+  const examples = 'dataset' in data ? data.dataset.exampleCount : data.x.shape[0];
+  const progress = epochProgress(epochs, batchSize, examples);
   const secondsPerEpoch: number[] = [];
   let epochStart = 0;
   let stoppedBy: NodeJS.Signals | undefined;

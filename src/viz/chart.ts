@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { escapeXml } from './svg.js';
 
 export interface Series {
@@ -53,6 +53,11 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   if (bad !== undefined) throw new ConvlensError(`lineChart: each series must be { name, values: number[] }, got ${describeValue(bad)}`);
   if (series.length === 0 || series.every((s) => s.values.length === 0)) throw new ConvlensError('lineChart: no values to draw');
   const { width = 560, height = 320, title = '', xLabel = 'epoch' } = options;
+  checkString('lineChart', 'title', title);
+  checkString('lineChart', 'xLabel', xLabel);
+  // the margins and legend take 186 × 80 pixels
+  checkNumber('lineChart', 'width', width, { min: 240, max: 8192 });
+  checkNumber('lineChart', 'height', height, { min: 120, max: 8192 });
   const margin = { top: title ? 36 : 16, right: 130, bottom: 44, left: 56 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;

@@ -2,6 +2,7 @@ import { ConvlensError, checkNumber, checkOptions, checkString } from '../errors
 import { colormap } from './colormap.js';
 import { Figure } from './figure.js';
 import type { Panel } from './kernel.js';
+import { signedPower } from './maps.js';
 import { fmt, hex, textElement } from './svg.js';
 
 /** A tick label: up to 3 significant digits, no trailing zeros, plain minus. */
@@ -22,10 +23,13 @@ export interface ColorbarOptions {
 
 /**
  * A horizontal colorbar from vmin to vmax with end (and zero, when inside) ticks; `note` in place
- * of the ticks when there are no values to scale (a map with no finite value).
+ * of the ticks when there are no values to scale (a map with no finite value). `gamma`: the map
+ * was drawn with it, so a value's colour sits at its `signedPower` between the ends', and its tick with it.
  */
-export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptions = {}, note?: string): Panel {
-  const { cmap = 'magma', width = 200, height = 10, label = '' } = options;
+export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptions & { gamma?: number } = {}, note?: string): Panel {
+  const { cmap = 'magma', width = 200, height = 10, label = '', gamma = 1 } = options;
+  const [lo, hi] = [signedPower(vmin, gamma), signedPower(vmax, gamma)];
+  const position = (v: number) => (hi > lo ? (signedPower(v, gamma) - lo) / (hi - lo) : 0);
   const table = colormap(cmap);
   const fontSize = 11;
   const total = height + 4 + fontSize + (label ? fontSize + 4 : 0) + 2;
@@ -47,7 +51,7 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
       ];
       const ty = y + height + 3 + fontSize;
       const tick = (v: number, anchor: 'start' | 'middle' | 'end') => {
-        const tx = vmax > vmin ? x + ((v - vmin) / (vmax - vmin)) * width : x;
+        const tx = x + position(v) * width;
         out.push(`<line x1="${fmt(tx)}" x2="${fmt(tx)}" y1="${fmt(y + height)}" y2="${fmt(y + height + 3)}" stroke="#666"/>`);
         out.push(textElement(tickLabel(v), tx, ty, { size: fontSize, anchor, fill: '#444' }));
       };
@@ -55,7 +59,7 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
       else {
         tick(vmin, 'start');
         if (vmax > vmin) tick(vmax, 'end');
-        if (vmin < 0 && vmax > 0 && Math.min(-vmin, vmax) / (vmax - vmin) > 0.18) tick(0, 'middle');
+        if (vmin < 0 && vmax > 0 && Math.min(position(0), 1 - position(0)) > 0.18) tick(0, 'middle');
       }
       if (label) out.push(textElement(label, x + width / 2, ty + fontSize + 4, { size: fontSize, anchor: 'middle', fill: '#444' }));
       return out;

@@ -1,4 +1,4 @@
-import { interpolateBlues, interpolateGreys, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
+import { interpolateBlues, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
 import { describe, expect, it } from 'vitest';
 import { tensor, zeros } from '../tensor/create.js';
 import { colorIndices, colorize, colormap } from './colormap.js';
@@ -24,9 +24,19 @@ describe('colormap', () => {
   it('reverses with _r and knows gray', () => {
     const table = colormap('Blues_r');
     expect(Array.from(table.slice(0, 3))).toEqual(rgb(interpolateBlues(1)));
-    // matplotlib's gray runs from black to white; d3's Greys runs the other way.
-    expect(Array.from(colormap('gray').slice(0, 3))).toEqual(rgb(interpolateGreys(1)));
-    expect(Array.from(colormap('gray').slice(255 * 3))).toEqual(rgb(interpolateGreys(0)));
+    // matplotlib's gray is a linear ramp, black to white (its _gray_data: 0 → 0, 1 → 1): entry i is
+    // (i, i, i), as matplotlib's own 256-entry table gives it in bytes; gray_r runs the other way.
+    const gray = colormap('gray');
+    const grayR = colormap('gray_r');
+    for (let i = 0; i < 256; i++) {
+      expect(Array.from(gray.slice(i * 3, i * 3 + 3)), `gray[${i}]`).toEqual([i, i, i]);
+      expect(Array.from(grayR.slice(i * 3, i * 3 + 3)), `gray_r[${i}]`).toEqual([255 - i, 255 - i, 255 - i]);
+    }
+    expect(colormap('Grey')).toEqual(gray);
+    // a uint8 photo converted to 0..1 is drawn with its own pixel values (d3's Greys drew 128 as 151)
+    const pixels = Array.from({ length: 256 }, (_, v) => v);
+    const drawn = colorize(tensor([pixels.map((v) => Math.fround(v / 255))]), { cmap: 'gray', vmin: 0, vmax: 1 });
+    expect(Array.from(drawn.data.filter((_, i) => i % 3 === 0))).toEqual(pixels);
   });
 
   it('rejects unknown names', () => {
@@ -72,7 +82,6 @@ describe('colormap tables', () => {
       ['Blues_r', (t) => d3.interpolateBlues(1 - t)],
       ['magma_r', (t) => d3.interpolateMagma(1 - t)],
       ['Viridis_R', (t) => d3.interpolateViridis(1 - t)], // names are case-insensitive, _r too
-      ['gray', (t) => d3.interpolateGreys(1 - t)],
     ];
     for (const [name, f] of cases) {
       const table = colormap(name);

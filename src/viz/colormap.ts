@@ -19,9 +19,18 @@ function parseColor(css: string): [number, number, number] {
   throw new ConvlensError(`colormap: cannot read colour ${JSON.stringify(css)}`);
 }
 
-/** d3's interpolator for a matplotlib-style name: `magma`, `viridis`, `Blues`, `gray`... */
+/**
+ * matplotlib's `gray`: a straight ramp from black to white, so entry i is (i, i, i) and a photo's
+ * pixels are drawn as they are (d3's Greys is a ColorBrewer curve: its middle is 151, not 128).
+ */
+function grayRamp(t: number): string {
+  const v = Math.round(t * 255);
+  return `rgb(${v}, ${v}, ${v})`;
+}
+
+/** d3's interpolator for a matplotlib-style name: `magma`, `viridis`, `Blues`, or matplotlib's `gray`. */
 function interpolator(base: string): ((t: number) => string) | undefined {
-  if (base.toLowerCase() === 'gray' || base.toLowerCase() === 'grey') return (t) => chromatic.interpolateGreys(1 - t);
+  if (base.toLowerCase() === 'gray' || base.toLowerCase() === 'grey') return grayRamp;
   const wanted = `interpolate${base.toLowerCase()}`;
   const key = Object.keys(chromatic).find((k) => k.toLowerCase() === wanted);
   const value = key ? (chromatic as Record<string, unknown>)[key] : undefined;

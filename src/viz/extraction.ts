@@ -1,4 +1,4 @@
-import { ConvlensError, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
+import { ConvlensError, checkBoolean, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -196,6 +196,8 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new ConvlensError(`showExtraction: gamma must be a positive number, got ${gamma}`);
   checkNumber('showExtraction', 'panelSize', panelSize, { min: 16, max: 4096 });
   checkString('showExtraction', 'title', title);
+  checkBoolean('showExtraction', 'colorbar', colorbar);
+  if (options.showKernel !== undefined) checkBoolean('showExtraction', 'showKernel', options.showKernel);
   const ops = stageList(options.ops ?? (result.condense ? ['Input', 'Filter', 'Detect', 'Condense'] : ['Input', 'Filter', 'Detect']));
   const [kh, kw] = result.kernel.shape;
   const window = poolWindow(options.poolSize);
@@ -262,7 +264,7 @@ export function drawExtraction(result: Extraction, options: ShowExtractionOption
     const [lo, hi] = finiteExtent(s.tensor.data);
     // a map of NaN (a NaN in the kernel) or ±Infinity has no scale: the bar says so, rather than a tick at 0
     if (!(lo <= hi)) return colorbarPanel(0, 0, { cmap, width: Math.min(panelSize, 200) }, 'no finite values');
-    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200) });
+    return colorbarPanel(lo, hi, { cmap, width: Math.min(panelSize, 200), gamma: s.gamma });
   };
   const footer = 6 + 14 + (stages.some((s) => s.bar) ? 8 + barPanel(stages[stages.length - 1]).height : 0);
   // below the lowest picture its caption and colorbar; below the arrow the kernel's label

@@ -1,4 +1,4 @@
-import { ConvlensError, checkNumber, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkBoolean, checkNumber, checkOptions, describeValue } from '../errors.js';
 import { outputLabel, outputNamed } from '../layers/layer_paths.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
@@ -96,6 +96,7 @@ export function showFeatureMaps(
   if (!(gamma > 0 && Number.isFinite(gamma)))
     throw new ConvlensError(`showFeatureMaps: gamma must be a positive number, got ${describeValue(gamma)}`);
   checkNumber('showFeatureMaps', 'tileSize', tileSize, { min: 8, max: 2048 });
+  checkBoolean('showFeatureMaps', 'labels', labels);
   const count = Math.min(rows * cols, channels - offset);
   // the grid the maps fill: no empty rows or columns when there are fewer maps than cells
   const usedCols = Math.min(cols, count);

@@ -187,6 +187,22 @@ describe('extractFeature and showExtraction', () => {
     expect(gamma).toContain('255×255 · max pool 2×2, stride 2, same, gamma 0.5');
   });
 
+  it("puts a gamma-drawn map's zero tick where the map's colour for 0 is", () => {
+    // values -1, 0 and 4 drawn with gamma 0.5 are drawn as sign(v)·|v|^0.5: -1, 0 and 2, so 0 takes the
+    // colour a third of the way along the bar (linearly it would be a fifth)
+    const map = new Tensor(Float32Array.from([-1, 0, 4]), [1, 3, 1], 'float32');
+    const svg = showExtraction(map, [[1]], { activation: 'linear', gamma: 0.5, ops: ['Detect'] }).svg;
+    const [bx, , bw] = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="[\d.]+" fill="url\(#colorbar/g)].map(
+      (m) => m.slice(1).map(Number),
+    )[0];
+    const tickX = [...svg.matchAll(/<line x1="([\d.]+)"[^>]*stroke="#666"/g)].map((m) => Number(m[1]));
+    expect(texts(svg)).toEqual(expect.arrayContaining(['-1', '4', '0']));
+    expect(tickX).toHaveLength(3);
+    expect(tickX[0]).toBeCloseTo(bx, 1);
+    expect(tickX[1]).toBeCloseTo(bx + bw, 1);
+    expect(tickX[2]).toBeCloseTo(bx + bw / 3, 1);
+  });
+
   it('keeps the kernel of a panorama below the title and every shape inside the figure', () => {
     const wide = new Tensor(
       new Float32Array(10 * 400).map((_, i) => (i % 13) / 13),
@@ -349,6 +365,7 @@ describe('matrix', () => {
     expect(matrix([[1.26]], { digits: 1 })).toBe('[1.3]');
     expect(() => matrix([[1]], { digits: -1 })).toThrow(/^matrix: digits must be a whole number from 0 to 20, got -1$/);
     expect(() => matrix([[1]], { digits: 1.5 })).toThrow(/got 1\.5$/);
+    expect(() => matrix([[1]], { style: 'plain' as 'ascii' })).toThrow(/^matrix: style must be 'unicode' or 'ascii', got "plain"$/);
   });
 });
 
@@ -377,6 +394,28 @@ describe('terminalPreview', () => {
     expect(text).not.toContain('\x1b');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
     expect(text).toMatch(/[@%#]/);
+  });
+
+  it('draws a float32 RGB image in 0..1 in its colours, as a uint8 one (and as imshow reads both); refuses 2 channels', () => {
+    const red = (scale: number, dtype: 'float32' | 'uint8') =>
+      new Tensor(
+        dtype === 'uint8'
+          ? new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? scale : 0))
+          : new Float32Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? scale : 0)),
+        [4, 4, 3],
+        dtype,
+      );
+    for (const image of [red(1, 'float32'), red(255, 'uint8'), red(7, 'float32')]) {
+      const text = terminalPreview(image, { width: 4 });
+      expect(text).toContain('\x1b[38;2;255;0;0m');
+      expect(text).not.toMatch(/38;2;(?!255;0;0m)/);
+    }
+    expect(terminalPreview(red(1, 'float32'), { width: 4, mode: 'plain' })).toBe(
+      terminalPreview(red(255, 'uint8'), { width: 4, mode: 'plain' }),
+    );
+    expect(() => terminalPreview(zeros([4, 4, 2]))).toThrow(
+      /^terminalPreview: expected one map \[H, W\] or \[H, W, 1\], or an RGB\(A\) image \[H, W, 3 or 4\], got \[4, 4, 2\] \(take one channel first\)$/,
+    );
   });
 
   it('colour: 24-bit half blocks, two pixel rows per line', () => {
@@ -574,11 +613,61 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ],
     ['lineChart([null])', () => lineChart([null] as never), /^lineChart: each series must be \{ name, values: number\[\] \}, got null$/],
     [
+      'lineChart with a number title',
+      () => lineChart([{ name: 'loss', values: [1] }], { title: 5 as never }),
+      /^lineChart: title must be a string, got 5$/,
+    ],
+    [
+      'lineChart too narrow for its margins',
+      () => lineChart([{ name: 'loss', values: [1] }], { width: 100 }),
+      /^lineChart: width must be a number from 240 to 8192, got 100$/,
+    ],
+    [
+      "showKernel with label 'no' (which would count as true)",
+      () => showKernel(kernels.edge, { label: 'no' as never }),
+      /^showKernel: label must be true or false, got "no"$/,
+    ],
+    [
+      'showExtraction with colorbar 0',
+      () => showExtraction(square, [[1]], { colorbar: 0 as never }),
+      /^showExtraction: colorbar must be true or false, got 0$/,
+    ],
+    [
+      "showExtraction with showKernel 'no'",
+      () => showExtraction(square, [[1]], { showKernel: 'no' as never }),
+      /^showExtraction: showKernel must be true or false, got "no"$/,
+    ],
+    [
+      "showFeatureMaps with labels 'off'",
+      () => showFeatureMaps([kernels.edge], zeros([8, 8, 1]), 0, { labels: 'off' as never }),
+      /^showFeatureMaps: labels must be true or false, got "off"$/,
+    ],
+    [
       'showKernels(null)',
       () => showKernels(null as never),
       /^showKernels: items must be an array of \{ kernel, title \} objects, got null$/,
     ],
     ['showKernels([null])', () => showKernels([null] as never), /^showKernels: each item must be \{ kernel, title\? \}, got null$/],
+    [
+      'showKernels of bare kernels',
+      () => showKernels([kernels.edge] as never),
+      /^showKernels: each item must be \{ kernel, title\? \}, got an int32 tensor of shape \[3, 3\]$/,
+    ],
+    [
+      'terminalPreview with gamma 0',
+      () => terminalPreview(square, { gamma: 0 }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got 0$/,
+    ],
+    [
+      'terminalPreview with a negative gamma',
+      () => terminalPreview(square, { gamma: -1, mode: 'plain' }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got -1$/,
+    ],
+    [
+      'terminalPreview with gamma NaN',
+      () => terminalPreview(square, { gamma: Number.NaN }),
+      /^terminalPreview: gamma must be a finite number > 0 \(1 for none\), got NaN$/,
+    ],
     [
       'drawExtraction()',
       () => drawExtraction(undefined as never),

@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkBoolean, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -59,6 +59,7 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   const k = kernel2d('showKernel', kernel);
   const { cmap = 'Blues_r', title = '' } = options;
   checkString('showKernel', 'title', title);
+  if (options.label !== undefined) checkBoolean('showKernel', 'label', options.label);
   const [rows, cols] = k.shape;
   const cell = options.cellSize ?? 64;
   if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);
@@ -151,8 +152,15 @@ export function showKernels(items: { kernel: TensorInput; title?: string }[], op
   );
   checkArray('showKernels', 'items', items, '{ kernel, title } objects');
   if (items.length === 0) throw new ConvlensError('showKernels: no kernels to draw');
-  const bad = items.find((item) => typeof item !== 'object' || item === null);
-  if (bad !== undefined) throw new ConvlensError(`showKernels: each item must be { kernel, title? }, got ${describeValue(bad)}`);
+  // a bare kernel (a tensor or nested array) has no 'kernel' key either
+  const bad: unknown = items.find((item) => typeof item !== 'object' || item === null || !('kernel' in item));
+  if (bad !== undefined) {
+    const got =
+      bad instanceof Tensor
+        ? `${bad.dtype === 'int32' ? 'an' : 'a'} ${bad.dtype} tensor of shape [${bad.shape.join(', ')}]`
+        : describeValue(bad);
+    throw new ConvlensError(`showKernels: each item must be { kernel, title? }, got ${got}`);
+  }
   const panels = items.map(({ kernel, title }) => kernelPanel(kernel, { ...options, title: title ?? '' }));
   const pad = 16;
   const gap = 28;

@@ -45,14 +45,16 @@ export function boxDownscale(t: Tensor<'float32'>, factor: number): Tensor<'floa
   return new Tensor(out, [oh, ow], 'float32');
 }
 
-/** `sign(v)·|v|^gamma`: tf.image.adjust_gamma on the values (kept finite for negative values). */
+/** `sign(v)·|v|^gamma`: tf.image.adjust_gamma on a value (kept finite for negative values). */
+export function signedPower(v: number, gamma: number): number {
+  return v < 0 ? -((-v) ** gamma) : v ** gamma;
+}
+
+/** `signedPower` of every value: how a map is drawn with a gamma. */
 export function gammaValues(t: Tensor<'float32'>, gamma: number): Tensor<'float32'> {
   if (gamma === 1) return t;
   const out = new Float32Array(t.size);
-  for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    out[i] = v < 0 ? -((-v) ** gamma) : v ** gamma;
-  }
+  for (let i = 0; i < t.size; i++) out[i] = signedPower(t.data[i], gamma);
   return new Tensor(out, t.shape, 'float32');
 }
 

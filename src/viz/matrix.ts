@@ -34,7 +34,9 @@ export function matrix(values: TensorInput, options: MatrixOptions = {}): string
   const shape = t.shape.filter((d) => d !== 1);
   if (shape.length > 2) throw new ConvlensError(`matrix: expected a 2-D tensor (length-1 axes allowed), got shape [${t.shape.join(', ')}]`);
   const [rows, cols] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
-  if (t.size === 0) return options.style === 'ascii' ? '[]' : '[]';
+  if (options.style !== undefined && options.style !== 'unicode' && options.style !== 'ascii')
+    throw new ConvlensError(`matrix: style must be 'unicode' or 'ascii', got ${describeValue(options.style)}`);
+  if (t.size === 0) return '[]';
   const data = t.data as ArrayLike<number>;
   if (options.digits !== undefined && !(Number.isInteger(options.digits) && options.digits >= 0 && options.digits <= 20)) {
     throw new ConvlensError(`matrix: digits must be a whole number from 0 to 20, got ${describeValue(options.digits)}`);

@@ -42,7 +42,8 @@ function resample(data: ArrayLike<number>, h: number, w: number, c: number, oh: 
 
 /**
  * A picture of an image or feature map for the terminal: `[H, W]`, `[H, W, 1]` or `[1, H, W, 1]`
- * values in a colormap, or a uint8 RGB image `[H, W, 3]`. Returns the text; nothing is printed.
+ * values in a colormap, or an RGB(A) image `[H, W, 3 or 4]` (uint8 0..255, or float32 0..1 as
+ * matplotlib's imshow reads it, clipped). Returns the text; nothing is printed.
  */
 export function terminalPreview(values: Tensor, options: TerminalPreviewOptions = {}): string {
   checkOptions('terminalPreview', options, ['width', 'mode', 'cmap', 'gamma', 'vmin', 'vmax']);
@@ -50,6 +51,9 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   const { mode = 'color', cmap = 'magma' } = options;
   if (mode !== 'color' && mode !== 'plain')
     throw new ConvlensError(`terminalPreview: mode must be 'color' or 'plain', got ${describeValue(mode)}`);
+  const gamma = options.gamma ?? 1;
+  if (!(gamma > 0 && Number.isFinite(gamma)))
+    throw new ConvlensError(`terminalPreview: gamma must be a finite number > 0 (1 for none), got ${describeValue(gamma)}`);
   const width = options.width ?? 64;
   if (!(Number.isInteger(width) && width >= 1)) throw new ConvlensError(`terminalPreview: width must be a whole number >= 1, got ${width}`);
   const shape =
@@ -57,14 +61,21 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   if (shape.length !== 3 || values.size === 0)
     throw new ConvlensError(`terminalPreview: expected [H, W], [H, W, C] or [1, H, W, C], got [${values.shape.join(', ')}]`);
   const [h, w, c] = shape;
-  const rgbInput = c >= 3 && values.dtype === 'uint8';
+  // as matplotlib's imshow: one channel is values in a colormap, 3 or 4 an RGB(A) image, 2 or more than 4 neither
+  if (c === 2 || c > 4)
+    throw new ConvlensError(
+      `terminalPreview: expected one map [H, W] or [H, W, 1], or an RGB(A) image [H, W, 3 or 4], got [${values.shape.join(', ')}] (take one channel first)`,
+    );
+  const rgbInput = c >= 3;
   const cols = Math.min(width, Math.max(1, w * 4));
   // a character cell is about twice as tall as wide: colour packs two pixel rows in one
   const pixelRows = Math.max(1, Math.round((h * cols) / w / (mode === 'color' ? 1 : 2)));
   let rgb: Float32Array;
   let level: Float32Array;
   if (rgbInput) {
-    rgb = resample(values.data, h, w, c, pixelRows, cols);
+    // a float image is in 0..1, as imshow and showExtraction read one; integers are 0..255
+    const scale = values.dtype === 'float32' ? 255 : 1;
+    rgb = resample(values.data, h, w, c, pixelRows, cols).map((v) => Math.min(255, Math.max(0, v * scale || 0)));
     const stride = c;
     level = new Float32Array(pixelRows * cols);
     for (let i = 0; i < level.length; i++) {
@@ -72,9 +83,8 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
     }
     if (stride !== 3) rgb = Float32Array.from({ length: level.length * 3 }, (_, i) => rgb[Math.floor(i / 3) * stride + (i % 3)]);
   } else {
-    const gray = c === 1 ? values.data : Float32Array.from({ length: h * w }, (_, i) => values.data[i * c]);
-    const small = new Tensor(resample(gray, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
-    const shown = gammaValues(small, options.gamma ?? 1);
+    const small = new Tensor(resample(values.data, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
+    const shown = gammaValues(small, gamma);
     rgb = Float32Array.from(colorize(shown, { cmap, vmin: options.vmin, vmax: options.vmax }).data);
     // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0
     const [flo, fhi] = finiteExtent(shown.data);

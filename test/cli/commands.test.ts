@@ -55,6 +55,10 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
       expect(run.stdout).toMatch(new RegExp(`^${name} `, 'm'));
     expect(run.stdout).toContain('⎢-1   8  -1⎥');
     expect(run.stdout).not.toContain(ESC);
+    // each heading gives the size once: the Gaussian's title names it already
+    expect(run.stdout).toMatch(/^edge {9}Edge Detect \(3×3, sum 0\)$/m);
+    expect(run.stdout).toMatch(/^gaussian {5}Gaussian 5×5 \(sum 1\)$/m);
+    expect(convlens(['show-kernel', 'gaussian']).stdout.split('\n')[0]).toBe('Gaussian 5×5 (sum 1)');
   });
 
   it('24-bit colour previews with FORCE_COLOR, none when NO_COLOR is set too', () => {
@@ -136,6 +140,14 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^convlens: kernel "nope" is not a preset/);
     expect(convlens(['show-kernel', 'edge', '--out', join(tempDir(), 'k.gif')]).code).toBe(2);
+  });
+
+  it('reads a kernel file saved with a byte-order mark, as Windows Notepad saves UTF-8', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'mine.json'), '\uFEFF{"kernel": [[1, -1], [1, -1]]}\n');
+    const run = convlens(['show-kernel', 'mine.json'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect([run.code, run.stdout.split('\n')[0]]).toEqual([0, 'mine (2×2, sum 0)']);
   });
 });
 

@@ -517,8 +517,17 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     ],
     ['an unknown option', ['--kernel', 'edge', '--frobnicate'], /unknown option '--frobnicate'/],
     ['no kernel', [], /required option '-k, --kernel <kernel>' not specified/],
+    ['a misspelt --kernel, named as itself', ['--kernal', 'edge'], /unknown option '--kernal' \(did you mean --kernel\?\)/],
     ['condense without pooling', ['--kernel', 'edge', '--pool', 'none', '--stage', 'condense'], /--stage condense needs pooling/],
   ];
+  it('a misspelt --out, named as itself, and no --out at all', () => {
+    const misspelt = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge', '--ouy', 'x']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toMatch(/unknown option '--ouy' \(did you mean --out\?\)/);
+    const missing = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '-o, --out <dir>' not specified/);
+  });
   for (const [what, extra, message] of cases) {
     it(what, () => {
       const dir = tempDir();
@@ -566,6 +575,20 @@ describe('convlens extract on a terminal', { timeout: 180_000 }, () => {
     expect(run.stdout).toMatch(/a-broken\.jpg: decode/);
     expect(run.stdout).toMatch(/z-broken\.jpg: decode/);
     expect(run.stdout).toContain('26 inputs: 24 written, 2 failed');
+  });
+});
+
+describe('convlens extract on a dumb terminal', { timeout: 180_000 }, () => {
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasScript)('draws no progress bar when TERM=dumb (it cannot move the cursor back to redraw one)', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 24; i++) copyFileSync(join(IMAGES, 'chelsea.png'), join(dir, `c${i}.png`));
+    const command = `CI= TERM=dumb '${process.execPath}' '${CLI}' extract '${dir}' --kernel edge --resize 1024x1024 --out '${join(dir, 'out')}' --jobs 1 > /dev/null`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('24 inputs: 24 written');
+    expect(run.stdout).not.toMatch(/extract \[/);
+    expect(run.stdout).not.toContain('\x1b[');
   });
 });
 

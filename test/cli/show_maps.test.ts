@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -5,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as image from '../../src/image/index.js';
 import * as layers from '../../src/layers/index.js';
 import { expandDims } from '../../src/ops/expand_dims.js';
+import { zeros } from '../../src/tensor/create.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tf } from '../helpers/tf.js';
-import { convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 interface Report {
   layer: string;
@@ -134,6 +136,27 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const [width, height] = pngSize(out);
     expect(width).toBeGreaterThan(height);
     expect(height).toBeGreaterThan(2 * 2 * 160);
+  });
+
+  it('says a flat map is flat instead of previewing it as blank lines', async () => {
+    const folder = join(dir, 'dead');
+    const conv = new layers.Conv2D({ filters: 2, kernelSize: 3, inputShape: [16, 16, 1], name: 'dead' });
+    const model = new layers.Sequential([conv]);
+    conv.setWeights(conv.getWeights().map((w) => zeros(w.shape)));
+    await model.save(folder);
+    const run = convlens(['show-maps', folder, camera]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('2 feature maps of 14×14, 2 all zero');
+    expect(run.stdout).toMatch(/map 0:\n {2}\(a flat map, 0\.000 throughout: nothing to draw\)\n$/);
+  });
+
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasScript)('previews a map on a terminal only 4 columns wide (run under a pseudo-terminal by script(1))', () => {
+    const command = `stty cols 4; NO_COLOR=1 '${process.execPath}' '${CLI}' show-maps '${join(dir, 'tiny')}' '${camera}'`;
+    const run = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stdout).toBe(0);
+    expect(run.stdout).toContain('layer edges (Conv2D): 4 feature maps of 30×30');
+    expect(run.stdout).not.toContain('terminalPreview');
   });
 
   it('a map poisoned by a NaN weight says NaN in --json (as extract writes it), the others keep their numbers', async () => {

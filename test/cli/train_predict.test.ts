@@ -254,6 +254,35 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     ]);
   });
 
+  it('reads a classes.json written with a byte-order mark (Windows Notepad)', async () => {
+    const image = join(folder, 'one', '0.png');
+    const classifier = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
+    const saved = join(dir, 'hand-named');
+    await classifier.save(saved);
+    writeFileSync(join(saved, 'classes.json'), '\uFEFF["cat", "dog"]\r\n');
+    const run = convlens(['predict', saved, image, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      JSON.parse(run.stdout)
+        .predictions.map((p: { class: string }) => p.class)
+        .sort(),
+    ).toEqual(['cat', 'dog']);
+  });
+
+  it('writes a score that is not a number as "NaN" in --json, as extract and show-maps do (not null)', async () => {
+    const image = join(folder, 'one', '0.png');
+    const poisoned = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
+    poisoned.setWeights([
+      new Tensor(new Float32Array(8).fill(Number.NaN), [4, 2], 'float32'),
+      new Tensor(new Float32Array(2), [2], 'float32'),
+    ]);
+    const saved = join(dir, 'poisoned');
+    await poisoned.save(saved);
+    const run = convlens(['predict', saved, image, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).predictions.map((p: { score: unknown }) => p.score)).toEqual(['NaN', 'NaN']);
+  });
+
   it('reads a one-unit output as a binary classifier: a sigmoid as P(class 1), a linear unit as its logit; refuses other activations', async () => {
     const image = join(folder, 'one', '0.png');
     const binary = async (activation: 'sigmoid' | 'linear' | 'relu') => {

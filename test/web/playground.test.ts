@@ -25,6 +25,7 @@ declare global {
     __convlensReady?: boolean;
     __convlensPredictions?: { digit: number; probability: number; probabilities: number[]; predictMs: number }[];
     __convlensTimings?: { redraws: { cause: string; ms: number; width: number; height: number }[] };
+    __inputCaptions?: string[];
   }
 }
 
@@ -471,9 +472,50 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(() => refused.textContent()).toMatch(/image is 20000×20000 = 400000000 pixels, above the limit of \d+\.$/);
     await page.screenshot({ path: join(shots, 'corrupt-file.png') });
     expect(await canvasHash(page, 'Input')).toBe(before);
+    expect(await page.locator('#cap-input').textContent()).toMatch(/^512×512 gray · /);
     // A good file clears the message.
     await page.getByLabel('Open image').setInputFiles(join(repo, 'assets', 'images', 'camera.png'));
     await expect.poll(() => page.locator('#image-error').textContent()).toBe('');
+  });
+
+  it('says which file it is opening while it decodes (a large photo takes seconds, the page cannot repaint meanwhile)', async () => {
+    await page.evaluate(() => {
+      const caption = document.getElementById('cap-input')!;
+      const seen: string[] = [];
+      window.__inputCaptions = seen;
+      new MutationObserver(() => seen.push(caption.textContent ?? '')).observe(caption, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    const png = encodePng(new Tensor(new Uint8Array(1200 * 1600).fill(90), [1200, 1600, 1], 'uint8'));
+    await page.getByLabel('Open image').setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await expect.poll(() => page.locator('#cap-input').textContent()).toBe('600×800 gray, shrunk from 1200×1600 · large.png');
+    expect(await page.evaluate(() => window.__inputCaptions)).toContain('opening large.png…');
+    await page.getByRole('combobox', { name: 'Image', exact: true }).selectOption('camera.png');
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^512x512:/);
+  });
+
+  it('says when the sums overflow float32 and blanks the maps, and names a fraction float32 cannot hold', async () => {
+    await page.getByRole('combobox', { name: 'Rows' }).selectOption('1');
+    await page.getByRole('combobox', { name: 'Columns' }).selectOption('2');
+    const first = page.getByRole('textbox', { name: 'Kernel row 1, column 1' });
+    const second = page.getByRole('textbox', { name: 'Kernel row 1, column 2' });
+    await first.fill('3e38');
+    await second.fill('0');
+    // the brightest pixel is 1: 3e38 × 1, written as a person reads it (not 3.0000000054977558e+38)
+    await expect.poll(() => page.locator('#cap-filter').textContent()).toMatch(/^512×512 · [\d.]+ to 3e\+38$/);
+    await second.fill('3e38');
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toMatch(/^The filter’s sums overflow float32/);
+    expect(await page.locator('#kernel-sum').textContent()).toBe('Sum 6e+38 · 1×2');
+    for (const panel of ['filter', 'detect', 'condense']) expect(await page.locator(`#cap-${panel}`).textContent()).toBe('—');
+    // 3.4e38 written out, over 0.1: beyond float32, as 1e39 is
+    await second.fill(`34${'0'.repeat(37)}/0.1`);
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toMatch(/ is beyond float32’s range \(±3\.4e38\)/);
+    await page.getByRole('combobox', { name: 'Kernel', exact: true }).selectOption('edge');
+    await expect.poll(() => page.locator('#kernel-error').textContent()).toBe('');
+    await expect.poll(() => page.locator('#cap-filter').textContent()).toMatch(/^512×512 · −2\.83 to 3\.93$/);
   });
 
   it("steps the lesson's 6×6 example: every product, then ReLU", async () => {
@@ -590,6 +632,31 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await expect.poll(async () => (await lastPrediction(page))?.digit).toBe(1);
     await page.keyboard.press('Delete');
     await expect.poll(() => page.locator('#prediction').textContent()).toBe('Draw a digit to see what the model reads.');
+  });
+
+  it('draws a dot where the pad is clicked (a tap is the same pointer event) or the keyboard pen is put down', async () => {
+    const pad = page.getByRole('img', { name: 'Digit drawing pad' });
+    const lit = () =>
+      pad.evaluate((canvas: HTMLCanvasElement) => {
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > 128) n++;
+        return n;
+      });
+    const dot = Math.PI * 10 ** 2; // the medium pen is 20 px wide
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(lit).toBeGreaterThan(0.8 * dot);
+    expect(await lit()).toBeLessThan(1.2 * dot);
+    await expect.poll(() => page.locator('#prediction').textContent()).not.toBe('Draw a digit to see what the model reads.');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await pad.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(lit).toBeGreaterThan(0.8 * dot);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Delete');
   });
 
   it('labels every control, and reads on a phone-sized screen', async () => {

@@ -178,6 +178,12 @@ export class DigitSection {
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.beginPath();
+    if (from[0] === to[0] && from[1] === to[1]) {
+      // a tap, a click or the pen put down: canvas drops a zero-length line, caps and all, so draw the dot
+      ctx.arc(from[0], from[1], ctx.lineWidth / 2, 0, 2 * Math.PI);
+      ctx.fill();
+      return;
+    }
     ctx.moveTo(from[0], from[1]);
     ctx.lineTo(to[0], to[1]);
     ctx.stroke();

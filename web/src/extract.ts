@@ -1,4 +1,4 @@
-import { byId, el, formatNumber } from './dom.js';
+import { byId, el, formatNumber, formatPercent } from './dom.js';
 import { drawImageData, drawRgb, toImageData } from './draw.js';
 import { type LoadedImage, prepareImage } from './images.js';
 import { KernelEditor, type KernelValue } from './kernel_editor.js';
@@ -56,9 +56,22 @@ function filterStats(data: ArrayLike<number>): { lo: number; hi: number; negativ
   return { lo, hi, negatives };
 }
 
+/** Resolves once the browser has painted what the page shows now (before a long synchronous decode). */
+function nextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The Input panel's caption: its size, whether it was shrunk, its name. */
+function inputCaption(loaded: LoadedImage): string {
+  const [, h, w] = loaded.input.shape;
+  const [oh, ow] = loaded.original;
+  const shrunk = oh !== h || ow !== w ? `, shrunk from ${oh}×${ow}` : '';
+  return `${h}×${w} gray${shrunk} · ${loaded.name}`;
 }
 
 /** Section 1: the image, the kernel, the settings and the Input → Filter → Detect → Condense panels. */
@@ -179,6 +192,10 @@ export class ExtractSection {
       this.imageError.textContent = `“${file.name}” could not be read: ${describeError(error)}`;
       return;
     }
+    if (request !== this.imageRequest) return;
+    // decoding a camera's photo takes seconds, in which the page cannot repaint: say so first
+    this.captions.input.textContent = `opening ${file.name}…`;
+    await nextPaint();
     if (request === this.imageRequest) this.open(bytes, file.name, 'file');
   }
 
@@ -195,6 +212,7 @@ export class ExtractSection {
           ? error.message.replace(/^\w+: /, '').replace(/ \(set maxPixels or setPixelLimit to allow it\)/, '')
           : `unexpected error: ${describeError(error)}`;
       this.imageError.textContent = `“${name}” could not be opened as a PNG, JPEG, GIF or BMP image: ${reason}.`;
+      this.captions.input.textContent = this.image ? inputCaption(this.image) : '';
       return;
     }
     if (source === 'file') this.userImage = loaded;
@@ -207,10 +225,7 @@ export class ExtractSection {
     this.image = loaded;
     const input = loaded.input;
     const pixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
-    const [, h, w] = input.shape;
-    const [oh, ow] = loaded.original;
-    const shrunk = oh !== h || ow !== w ? `, shrunk from ${oh}×${ow}` : '';
-    this.captions.input.textContent = `${h}×${w} gray${shrunk} · ${loaded.name}`;
+    this.captions.input.textContent = inputCaption(loaded);
     drawImageData(this.canvases.input, pixels);
     if (source === 'file') {
       if (![...this.imageSelect.options].some((o) => o.value === '')) {
@@ -272,6 +287,8 @@ export class ExtractSection {
     if (!Number.isFinite(stats.lo) || !Number.isFinite(stats.hi)) {
       this.kernelError.textContent =
         'The filter’s sums overflow float32 (they reach ±∞), so the maps cannot be drawn in a colour range: use smaller kernel values.';
+      this.clearResults();
+      return;
     }
     const condensed = result.condense ?? result.detect;
     const [clo, chi] = result.condense ? range(condensed.data) : [Math.max(0, stats.lo), Math.max(0, stats.hi)];
@@ -290,7 +307,7 @@ export class ExtractSection {
     const [, fh, fw] = result.filter.shape;
     const [, ch, cw] = condensed.shape;
     this.captions.filter.textContent = `${fh}×${fw} · ${formatNumber(stats.lo, 2)} to ${formatNumber(stats.hi, 2)}`;
-    this.captions.detect.textContent = `${fh}×${fw} · ${formatNumber(Math.max(0, stats.lo), 2)} to ${formatNumber(Math.max(0, stats.hi), 2)} · ${Math.round((stats.negatives / result.filter.size) * 100)}% set to 0`;
+    this.captions.detect.textContent = `${fh}×${fw} · ${formatNumber(Math.max(0, stats.lo), 2)} to ${formatNumber(Math.max(0, stats.hi), 2)} · ${formatPercent(stats.negatives, result.filter.size)} set to 0`;
     this.captions.condense.textContent = result.condense ? `${ch}×${cw} · ${pool}×${pool} windows` : `${ch}×${cw} · pooling off`;
 
     const [, height, width] = image.input.shape;

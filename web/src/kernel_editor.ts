@@ -1,4 +1,4 @@
-import { editableNumber, el, FLOAT32_MAX, formatNumber, parseNumber } from './dom.js';
+import { beyondFloat32, editableNumber, el, formatNumber, parseNumber } from './dom.js';
 import { heatColors } from './draw.js';
 
 export const MIN_SIZE = 1;
@@ -12,12 +12,6 @@ export interface KernelValue {
 }
 
 /** How a value is written in a cell: integers as they are, fractions to 3 significant digits. */
-/** A number JavaScript reads that float32 cannot hold (1e39): named as such rather than as "not a number". */
-function beyondFloat32(text: string): boolean {
-  const n = Number(text.trim().replace(/[−–]/g, '-').replace(',', '.'));
-  return !Number.isNaN(n) && Math.abs(n) > FLOAT32_MAX;
-}
-
 function shortNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
 }
