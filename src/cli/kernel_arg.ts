@@ -14,9 +14,20 @@ export interface KernelArg {
   values: number[][];
 }
 
+/** The rows in a kernel file's `{"kernel": [[...]]}`, refusing other keys (a "title" or "stride" would be ignored). */
+function unwrapKernel(value: unknown, source: string): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const unknownKeys = Object.keys(value).filter((key) => key !== 'kernel');
+  if (unknownKeys.length > 0) {
+    throw new ConvlensError(
+      `${source}: unknown ${unknownKeys.length === 1 ? 'key' : 'keys'} ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}: a kernel file holds a 2-D array, or an object with "kernel" alone ({"kernel": [[1, -1], [1, -1]]})`,
+    );
+  }
+  return (value as { kernel?: unknown }).kernel;
+}
+
 function fromValues(value: unknown, source: string): number[][] {
-  const rows =
-    value && typeof value === 'object' && !Array.isArray(value) && 'kernel' in value ? (value as { kernel: unknown }).kernel : value;
+  const rows = unwrapKernel(value, source);
   if (
     !Array.isArray(rows) ||
     rows.length === 0 ||
@@ -40,7 +51,7 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or
- * `{ "kernel": [[...]] }`); `label` is how messages name the argument (`--kernel`, or show-kernel's `kernel`).
+ * `{ "kernel": [[...]] }`, no other key); `label` is how messages name the argument (`--kernel`, or show-kernel's `kernel`).
  */
 export function parseKernel(text: string, label = '--kernel'): KernelArg {
   const trimmed = text.trim();

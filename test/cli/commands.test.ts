@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, convlens, convlensStdoutClosed, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
+import { CLI, convlens, convlensStdoutClosed, IMAGES, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -148,6 +148,22 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     const run = convlens(['show-kernel', 'mine.json'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect([run.code, run.stdout.split('\n')[0]]).toEqual([0, 'mine (2×2, sum 0)']);
+  });
+
+  it('refuses a kernel file with keys other than "kernel", naming them and the one it reads', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'titled.json'), '{"kernel": [[1, -1], [1, -1]], "title": "Mine", "stride": 2}');
+    for (const args of [
+      ['show-kernel', 'titled.json'],
+      ['extract', join(IMAGES, 'camera.png'), '--kernel', 'titled.json', '--out', 'o'],
+    ]) {
+      const run = convlens(args, { cwd: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /^convlens: (kernel|--kernel) file titled\.json: unknown keys "title", "stride": a kernel file holds a 2-D array, or an object with "kernel" alone/,
+      );
+    }
+    expect(existsSync(join(dir, 'o'))).toBe(false);
   });
 });
 
