@@ -43,6 +43,11 @@ function featureMaps(
   const x = imageBatch('showFeatureMaps', image);
   if (Array.isArray(model)) {
     if (model.length === 0) throw new ConvlensError('showFeatureMaps: the list of kernels is empty');
+    if (layerName !== undefined) {
+      throw new ConvlensError(
+        `showFeatureMaps: layerName names a model's layer, but a list of kernels was given, which has none (got ${describeValue(layerName)}); pass undefined`,
+      );
+    }
     const kernels = model.map((k) => kernel2d('showFeatureMaps', k as TensorInput));
     const outs = kernels.map((k) => nn.relu(nn.conv2d({ input: x, filters: kernelFilters(k, x.shape[3]), strides: 1, padding: 'SAME' })));
     const [, h, w] = outs[0].shape;
@@ -75,7 +80,7 @@ function featureMaps(
  * from channel `offset`, in a grid. `model` is a `layers.Sequential` or `layers.Functional` (`layerName` a
  * layer's name or index, the path of a layer inside a nested model, 'base/conv2d', 'name[k]' for
  * application k of a shared layer, or 'encoder[k]/conv2d' for a layer in application k of a shared
- * model), or a list of kernels.
+ * model), or a list of kernels (with `layerName` undefined).
  */
 export function showFeatureMaps(
   model: FeatureModel | TensorInput[],

@@ -313,6 +313,15 @@ describe('showFeatureMaps', () => {
     expect(() => showFeatureMaps(model(), six, 2)).toThrow(ConvlensError);
     expect(() => showFeatureMaps(model(), six, 'conv', { offset: 4 })).toThrow(/offset must be a channel index 0..3/);
   });
+
+  it('refuses a layerName with a list of kernels, which have no layers to name', () => {
+    for (const layerName of ['conv2d', 0]) {
+      expectConvlensError(
+        () => showFeatureMaps([kernels.edge], camera, layerName),
+        /^showFeatureMaps: layerName names a model's layer, but a list of kernels was given, which has none \(got .+\); pass undefined$/,
+      );
+    }
+  });
 });
 
 describe('colorbar', () => {
@@ -639,7 +648,7 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     ],
     [
       "showFeatureMaps with labels 'off'",
-      () => showFeatureMaps([kernels.edge], zeros([8, 8, 1]), 0, { labels: 'off' as never }),
+      () => showFeatureMaps([kernels.edge], zeros([8, 8, 1]), undefined, { labels: 'off' as never }),
       /^showFeatureMaps: labels must be true or false, got "off"$/,
     ],
     [
