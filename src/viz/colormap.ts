@@ -90,6 +90,25 @@ function finiteRange(data: ArrayLike<number>): [number, number] {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
+/**
+ * The colour scale's ends: vmin and vmax as given, a missing one from the finite values (as imshow
+ * autoscales). vmin above vmax is refused, as matplotlib's Normalize refuses it, also when it comes
+ * of one end given beyond the values (`vmin: 5` for values up to 2).
+ */
+export function colorRange(op: string, data: ArrayLike<number>, options: { vmin?: number; vmax?: number }): [number, number] {
+  if (options.vmin !== undefined) checkNumber(op, 'vmin', options.vmin);
+  if (options.vmax !== undefined) checkNumber(op, 'vmax', options.vmax);
+  const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
+  const vmin = options.vmin ?? lo;
+  const vmax = options.vmax ?? hi;
+  if (vmin > vmax) {
+    const end = (key: 'vmin' | 'vmax', value: number, extreme: string) =>
+      `${key} (${value}${options[key] === undefined ? `, the values' ${extreme}, as ${key} was not given` : ''})`;
+    throw new ConvlensError(`${op}: ${end('vmin', vmin, 'smallest')} must not exceed ${end('vmax', vmax, 'largest')}`);
+  }
+  return [vmin, vmax];
+}
+
 /** A 2-D tensor's height and width (length-1 axes ignored), or an error naming the shape. */
 function planeShape(op: string, values: Tensor): [number, number] {
   if (!(values instanceof Tensor)) throw new ConvlensError(`${op}: values must be a Tensor, got ${describeValue(values)}`);
@@ -139,14 +158,7 @@ function entryIndices(op: string, data: ArrayLike<number>, options: Omit<Coloriz
   if (!(gamma > 0 && gamma < Number.POSITIVE_INFINITY)) {
     throw new ConvlensError(`${op}: gamma must be a finite number > 0 (1 for none), got ${gamma}`);
   }
-  if (options.vmin !== undefined) checkNumber(op, 'vmin', options.vmin);
-  if (options.vmax !== undefined) checkNumber(op, 'vmax', options.vmax);
-  if (options.vmin !== undefined && options.vmax !== undefined && options.vmin > options.vmax) {
-    throw new ConvlensError(`${op}: vmin (${options.vmin}) must not exceed vmax (${options.vmax})`);
-  }
-  const [lo, hi] = options.vmin === undefined || options.vmax === undefined ? finiteRange(data) : [0, 0];
-  const vmin = options.vmin ?? lo;
-  const vmax = options.vmax ?? hi;
+  const [vmin, vmax] = colorRange(op, data, options);
   const span = vmax - vmin;
   const out = new Uint8Array(data.length);
   if (span > 0 && gamma === 1) indicesLinear(data, out, vmin, span);

@@ -574,6 +574,22 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       /^colorize: vmin \(5\) must not exceed vmax \(-5\)$/,
     ],
     [
+      // matplotlib's Normalize: "minvalue must be less than or equal to maxvalue" once the missing end is autoscaled
+      'colorize with only vmin, above the largest value',
+      () => colorize(tensor([[1, 2]]), { vmin: 5 }),
+      /^colorize: vmin \(5\) must not exceed vmax \(2, the values' largest, as vmax was not given\)$/,
+    ],
+    [
+      'colorIndices with only vmax, below the smallest value',
+      () => colorIndices(tensor([[1, 2]]), { vmax: -1 }),
+      /^colorIndices: vmin \(1, the values' smallest, as vmin was not given\) must not exceed vmax \(-1\)$/,
+    ],
+    [
+      'terminalPreview with only vmin, above the largest value',
+      () => terminalPreview(tensor([[1, 2]]), { vmin: 5, mode: 'plain' }),
+      /^terminalPreview: vmin \(5\) must not exceed vmax \(2, the values' largest, as vmax was not given\)$/,
+    ],
+    [
       'colorize with a text vmin',
       () => colorize(tensor([[1, 2]]), { vmin: '0.2' as never }),
       /^colorize: vmin must be a number \(finite\), got "0.2"$/,

@@ -1,7 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { colorize } from './colormap.js';
-import { finiteExtent } from './extent.js';
+import { colorize, colorRange } from './colormap.js';
 import { gammaValues } from './maps.js';
 
 export interface TerminalPreviewOptions {
@@ -85,11 +84,9 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   } else {
     const small = new Tensor(resample(values.data, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
     const shown = gammaValues(small, gamma);
-    rgb = Float32Array.from(colorize(shown, { cmap, vmin: options.vmin, vmax: options.vmax }).data);
     // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0
-    const [flo, fhi] = finiteExtent(shown.data);
-    const lo = options.vmin ?? flo;
-    const hi = options.vmax ?? fhi;
+    const [lo, hi] = colorRange('terminalPreview', shown.data, options);
+    rgb = Float32Array.from(colorize(shown, { cmap, vmin: lo, vmax: hi }).data);
     level = Float32Array.from(shown.data, (v) => (hi > lo && !Number.isNaN(v) ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0));
   }
   const lines: string[] = [];
