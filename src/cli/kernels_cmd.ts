@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import * as kernels from '../kernels/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Figure } from '../viz/figure.js';
@@ -55,13 +55,20 @@ const FIGURE_EXTENSIONS = ['.png', '.svg', '.html', '.htm'];
 export async function checkFigureSettings(options: { out?: string; cmap: string }): Promise<void> {
   checkCmap(options.cmap);
   if (options.out === undefined) return;
+  const name = basename(options.out);
+  // extname('.png') is '': a dot file's name, with no extension
+  if (FIGURE_EXTENSIONS.includes(name.toLowerCase())) {
+    throw new UsageError(
+      `--out ${options.out}: the figure's file needs a name before its extension, like ${join(dirname(options.out), `figure${name}`)}`,
+    );
+  }
   if (!FIGURE_EXTENSIONS.includes(extname(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: the file name must end in .png, .svg or .html`);
   }
   await checkWritable(dirname(resolve(options.out)), options.out);
   const existing = await stat(options.out).catch(() => undefined);
   if (existing?.isDirectory())
-    throw new UsageError(`--out ${options.out} is a folder (name the figure's file, e.g. ${join(options.out, 'kernel.png')})`);
+    throw new UsageError(`--out ${options.out} is a folder (name the figure's file, e.g. ${join(options.out, 'figure.png')})`);
 }
 
 /** Writes a figure as .png, .svg or .html, by the file's extension (checked by checkFigureSettings). */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, convlens, convlensStdoutClosed, IMAGES, pngSize, ROOT, removeTempDirs, tempDir } from './helpers.js';
 
@@ -140,6 +140,21 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^convlens: kernel "nope" is not a preset/);
     expect(convlens(['show-kernel', 'edge', '--out', join(tempDir(), 'k.gif')]).code).toBe(2);
+  });
+
+  it('--out that is an extension alone is told it needs a name, not that it must end in one', () => {
+    const dir = tempDir();
+    for (const [args, out] of [
+      [['show-kernel', 'edge'], '.png'],
+      [['kernels'], join('figs', '.SVG')],
+    ] as const) {
+      const run = convlens([...args, '--out', out], { cwd: dir });
+      expect([run.code, run.stderr]).toEqual([
+        2,
+        `convlens: --out ${out}: the figure's file needs a name before its extension, like ${join(dirname(out), `figure${out.slice(-4)}`)}\n`,
+      ]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('reads a kernel file saved with a byte-order mark, as Windows Notepad saves UTF-8', () => {
