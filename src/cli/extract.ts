@@ -11,7 +11,7 @@ import type { TaskPool } from './pool.js';
 import { fileProgress } from './progress.js';
 import { checkOutputSettings, type OutputSettings } from './run_settings.js';
 import { STOP_SIGNALS, signalExitCode } from './signals.js';
-import { type StdoutLoss, whenStdoutLost } from './stdout.js';
+import { type StdoutLoss, stdoutLossExit, whenStdoutLost } from './stdout.js';
 import { errorLine, printable } from './term.js';
 import { UsageError } from './usage.js';
 
@@ -374,13 +374,6 @@ async function extract(options: ExtractOptions): Promise<number> {
       `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
     );
   return failed > 0 ? 1 : 0;
-}
-
-/** Says why stdout was lost and what became of the run; 141 (as after SIGPIPE) when its reader quit, else 1. */
-function stdoutLossExit(loss: StdoutLoss, outcome: string): number {
-  const why = loss.closed ? 'stdout was closed (its reader quit)' : `cannot write to stdout: ${loss.reason}`;
-  process.stderr.write(errorLine(`${why}: ${outcome}`));
-  return loss.closed ? 141 : 1;
 }
 
 /** The run's report page. Its figure modules are loaded only here: most runs write no report, and the workers start sooner. */

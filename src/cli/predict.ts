@@ -5,7 +5,7 @@ import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { CLASSES_FILE, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
-import { withStdout } from './stdout.js';
+import { toStdout } from './stdout.js';
 import { errorLine } from './term.js';
 
 export interface PredictOptions {
@@ -46,9 +46,10 @@ export async function runPredict(modelPath: string, images: string[], options: P
     );
   }
   const classes = await classNames(modelPath, outputs[0] === 1 ? 2 : outputs[0]);
-  return withStdout(async (print) => {
+  return toStdout('predict', async (print) => {
     let failed = 0;
     for (const path of images) {
+      if (print.lost()) break; // the reader quit (| head): the rest would be computed for no one
       let predictions: Prediction[];
       try {
         const { batch } = await modelInput('predict', model, path, options.pixels);

@@ -204,6 +204,14 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     expect(text.stdout).toMatch(new RegExp(`^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n$`));
   });
 
+  it('stops, says so and exits 141 when the reader of stdout quits (| head), as extract does: its product is what it prints', async () => {
+    const images = [join(folder, 'seven', '39.png'), join(folder, 'zero', '1.png'), join(folder, 'one', '2.png')];
+    for (const json of [[], ['--json']]) {
+      const run = await convlensStdoutClosed(['predict', join(dir, 'run', 'model'), ...images, ...json]);
+      expect([run.code, run.stderr]).toEqual([141, 'convlens: stdout was closed (its reader quit): predict stopped\n']);
+    }
+  });
+
   it("given the training run's --out folder instead of its model folder, says where the model is", () => {
     const run = convlens(['predict', join(dir, 'run'), join(folder, 'one', '0.png')]);
     expect(run.code).toBe(1);
