@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { jsonFloat32 } from '../viz/numbers.js';
 import { CLASSES_FILE, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
 import { errorLine } from './term.js';
@@ -63,7 +64,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
       }
       if (options.json) {
         print(
-          `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: jsonScore(p.score) })) })}\n`,
+          `${JSON.stringify({ input: path, status: 'predicted', predictions: predictions.map((p) => ({ class: p.className, score: jsonFloat32(p.score) })) })}\n`,
         );
       } else {
         const asPercent = outputs[0] === 1 || activation === 'softmax' || activation === 'sigmoid';
@@ -104,9 +105,4 @@ async function classNames(modelPath: string, count: number): Promise<string[]> {
     throw new ConvlensError(`predict: ${path} must list the model's ${count} class names, got ${text.trim().slice(0, 80)}`);
   }
   return names;
-}
-
-/** A score for --json: a number, or "NaN" / "Infinity" as extract and show-maps write them (JSON.stringify made them null). */
-function jsonScore(score: number): number | string {
-  return Number.isFinite(score) ? score : String(score);
 }
