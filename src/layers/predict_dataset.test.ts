@@ -170,7 +170,7 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     const net = sequentialNet();
     await expectConvlensRejection(
       net.predict(dataset, { batchSize: 8 } as never),
-      "predict: batchSize is not an option for a dataset: the dataset's batches set it",
+      "predict: batchSize is not an option for a dataset: the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
     );
     await expectConvlensRejection(
       net.predictDataset(dataset, { verbos: 1 } as never),

@@ -1,7 +1,7 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { concatBatches, inWorkspace, type PredictSpace, verboseArg } from './model_common.js';
-import { type BatchDataset, isDataset, readBatch } from './training_loop.js';
+import { concatBatches, inWorkspace, type PredictSpace } from './model_common.js';
+import { checkDataset, datasetVerbose, readBatch } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -29,16 +29,10 @@ export interface DatasetRunner extends PredictSpace {
  * `epoch(0)` gives its `filePaths`' order).
  */
 export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, options: unknown = {}): Promise<Tensor<'float32'>[]> {
-  if (!isDataset(dataset)) {
-    throw new ConvlensError(`predict: expected a dataset (async iterable of { x } batches), got ${describeValue(dataset)}`);
-  }
-  if (typeof options === 'object' && options !== null && 'batchSize' in options) {
-    throw new ConvlensError("predict: batchSize is not an option for a dataset: the dataset's batches set it");
-  }
-  checkOptions('predict', options, ['verbose']);
-  verboseArg('predict', (options as DatasetPredictOptions).verbose);
+  checkDataset('predict', dataset);
+  datasetVerbose('predict', options);
   const parts: Tensor<'float32'>[][] = [];
-  for await (const batch of dataset as BatchDataset) {
+  for await (const batch of dataset) {
     const op = `predict (batch ${parts.length + 1})`;
     const { x, keys } = readBatch(op, batch, 'unused');
     const xs = runner.inputs(op, x, keys.x);

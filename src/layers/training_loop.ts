@@ -281,10 +281,11 @@ const DATASET_DECIDES: Record<string, string> = {
   validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
 };
 
-/** Throws unless `dataset` is one (fit, evaluate and predict take arrays or a dataset). */
-export function checkDataset(op: string, dataset: unknown): asserts dataset is BatchDataset {
+/** Throws unless `dataset` is one (fit, evaluate and predict take arrays or a dataset); predict's batches need no labels. */
+export function checkDataset(op: 'fit' | 'evaluate' | 'predict', dataset: unknown): asserts dataset is BatchDataset {
   if (!isDataset(dataset)) {
-    throw new ConvlensError(`${op}: expected a dataset (async iterable of { x, y } batches), got ${describeValue(dataset)}`);
+    const batches = op === 'predict' ? '{ x }' : '{ x, y }';
+    throw new ConvlensError(`${op}: expected a dataset (async iterable of ${batches} batches), got ${describeValue(dataset)}`);
   }
 }
 
@@ -302,13 +303,13 @@ export function datasetFitSettings(args: unknown): EpochSettings & { validation:
   return { ...epochSettings(args as DatasetFitArgs), validation: validationData };
 }
 
-/** Checks evaluate's options for a dataset; returns its verbose. */
-export function datasetEvaluateVerbose(options: unknown): 0 | 1 | 2 {
+/** Checks evaluate's or predict's options for a dataset (verbose alone: the dataset makes its batches); returns its verbose. */
+export function datasetVerbose(op: 'evaluate' | 'predict', options: unknown): 0 | 1 | 2 {
   if (typeof options === 'object' && options !== null && 'batchSize' in options) {
-    throw new ConvlensError(`evaluate: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
+    throw new ConvlensError(`${op}: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
   }
-  checkOptions('evaluate', options, ['verbose']);
-  return verboseArg('evaluate', (options as DatasetEvaluateOptions).verbose);
+  checkOptions(op, options, ['verbose']);
+  return verboseArg(op, (options as { verbose?: unknown }).verbose);
 }
 
 /** Throws if a dataset's batch (its first input `x`, given under `arg`) has no examples: its mean loss would be NaN. */
@@ -748,7 +749,7 @@ export class ModelTraining {
   async evaluateDataset(dataset: BatchDataset, options: DatasetEvaluateOptions = {}): Promise<EvaluateResult> {
     this.requireCompiled('evaluate');
     checkDataset('evaluate', dataset);
-    const verbose = datasetEvaluateVerbose(options);
+    const verbose = datasetVerbose('evaluate', options);
     const started = performance.now();
     const sums = await this.meanLossOfDataset('evaluate', dataset, this.lossMode('evaluate'));
     return this.evaluateResult(sums, verbose, performance.now() - started);

@@ -19,8 +19,8 @@ import {
   checkLoss,
   type DatasetEvaluateOptions,
   type DatasetFitArgs,
-  datasetEvaluateVerbose,
   datasetFitSettings,
+  datasetVerbose,
   type EpochSettings,
   type FitArgs,
   firstNonFinite,
@@ -345,7 +345,7 @@ export class MultiOutputTraining {
   async evaluateDataset(dataset: unknown, options: DatasetEvaluateOptions = {}): Promise<{ loss: number } & Logs> {
     this.requireCompiled('evaluate');
     checkDataset('evaluate', dataset);
-    const verbose = datasetEvaluateVerbose(options);
+    const verbose = datasetVerbose('evaluate', options);
     const started = performance.now();
     const { logs, batches } = await this.evaluateOnDataset('evaluate', dataset, this.mode('evaluate'));
     if (verbose) console.log(progressLine(batches, performance.now() - started, logs));
