@@ -69,6 +69,7 @@ export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
 export type {
+  BatchArrays,
   BatchDataset,
   DataBatch,
   DatasetEvaluateOptions,
