@@ -88,4 +88,4 @@ export function beyondFloat32(text: string): boolean {
 }
 
 /** The largest float32: kernels are computed in float32, so a larger number would be Infinity. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MAX = 3.4028234663852886e38;
