@@ -3,10 +3,12 @@ import { Tensor } from '../../src/tensor/tensor.js';
 
 type Values = Tensor | ArrayLike<number> | number | unknown[];
 
+/** The numbers in `value`, in order: a list may nest tensors and typed arrays (one per output), which are read, not turned into NaN. */
 function flatten(value: Values): number[] {
   if (value instanceof Tensor) return Array.from(value.data);
   if (typeof value === 'number') return [value];
-  if (Array.isArray(value)) return value.flat(Number.POSITIVE_INFINITY).map(Number);
+  if (Array.isArray(value))
+    return value.flatMap((item) => (typeof item === 'object' && item !== null ? flatten(item as Values) : [Number(item)]));
   return Array.from(value as ArrayLike<number>);
 }
 
