@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
-import { caseRng } from '../../test/helpers/random.js';
+import { caseRng, type Rng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
 import { mul } from '../ops/arithmetic.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -10,10 +10,14 @@ import { SGD } from '../train/optimizers.js';
 import {
   Activation,
   Add,
+  AveragePooling2D,
   BatchNormalization,
   Concatenate,
   Conv2D,
+  Cropping2D,
+  type DataBatch,
   Dense,
+  DepthwiseConv2D,
   Dropout,
   Flatten,
   type Functional,
@@ -21,12 +25,16 @@ import {
   GlobalAveragePooling2D,
   Input,
   Layer,
+  LeakyReLU,
   MaxPool2D,
   Multiply,
   model,
   Reshape,
   resetNames,
+  SeparableConv2D,
   Sequential,
+  type SymbolicTensor,
+  ZeroPadding2D,
 } from './index.js';
 import { gather, range } from './model_common.js';
 
@@ -110,6 +118,129 @@ class MemoryProbe extends Layer {
   getConfig(): Record<string, unknown> {
     return this.baseConfig();
   }
+}
+
+type ImageShape = [number, number, number];
+const ACTIVATIONS = ['linear', 'relu', 'tanh', 'sigmoid', 'elu', 'softplus', 'relu6', 'swish'] as const;
+
+/** TensorFlow's output length of a window `k` dilated by `d` at stride `s` over `n`. */
+const windowOutput = (n: number, k: number, s: number, d: number, same: boolean) =>
+  same ? Math.ceil(n / s) : Math.floor((n - (k - 1) * d - 1) / s) + 1;
+
+/** A random image layer for inputs of `shape` and its output shape; `keepSize` asks for one that keeps height and width (a branch to merge). */
+function randomImageLayer(rng: Rng, shape: ImageShape, keepSize: boolean): [Layer, ImageShape] {
+  const [h, w, c] = shape;
+  for (;;) {
+    const kind = rng.int(0, 9);
+    const [kh, kw] = [rng.int(1, 3), rng.int(1, 3)];
+    const strides = keepSize ? 1 : rng.pick([1, 2]);
+    // Conv2D and SeparableConv2D only: tfjs-layers' DepthwiseConv2D ignores dilationRate (see depthwise_conv2d.test.ts)
+    const dilation = (kind === 0 || kind === 2) && strides === 1 && !keepSize && rng.bool(0.3) ? 2 : 1;
+    const same = keepSize || rng.bool();
+    const size: [number, number] = [windowOutput(h, kh, strides, dilation, same), windowOutput(w, kw, strides, dilation, same)];
+    if (kind <= 3 && Math.min(...size) < 1) continue;
+    const window = { kernelSize: [kh, kw] as [number, number], strides, padding: same ? ('same' as const) : ('valid' as const) };
+    const activation = rng.pick(ACTIVATIONS);
+    const filters = rng.int(1, 4);
+    switch (kind) {
+      case 0:
+        return [new Conv2D({ filters, ...window, dilationRate: dilation, activation }), [...size, filters]];
+      case 1:
+        return [new DepthwiseConv2D({ ...window, depthMultiplier: 2, activation }), [...size, 2 * c]];
+      case 2:
+        return [new SeparableConv2D({ filters, ...window, dilationRate: dilation, activation }), [...size, filters]];
+      case 3:
+        return [new (rng.bool() ? MaxPool2D : AveragePooling2D)({ poolSize: [kh, kw], strides, padding: window.padding }), [...size, c]];
+      case 4:
+        return [new BatchNormalization(), shape];
+      case 5:
+        return [new Dropout(0.5), shape];
+      case 6:
+        return [rng.bool() ? new Activation(activation) : new LeakyReLU({ alpha: 0.2 }), shape];
+      case 7:
+        if (keepSize) continue;
+        return [new ZeroPadding2D({ padding: [kh - 1, kw - 1] }), [h + 2 * kh - 2, w + 2 * kw - 2, c]];
+      case 8:
+        if (keepSize || Math.min(h, w) < 3) continue;
+        return [new Cropping2D({ cropping: [1, 1] }), [h - 2, w - 2, c]];
+      default:
+        if (keepSize) continue;
+        return [new Reshape({ targetShape: [w, h, c] }), [w, h, c]];
+    }
+  }
+}
+
+/** `count` random image layers from inputs of `shape`, and the shape they give. */
+function randomImageLayers(rng: Rng, shape: ImageShape, count: number, keepSize = false): [Layer[], ImageShape] {
+  const layers: Layer[] = [];
+  for (let i = 0; i < count; i++) {
+    const [layer, next] = randomImageLayer(rng, shape, keepSize);
+    layers.push(layer);
+    shape = next;
+  }
+  return [layers, shape];
+}
+
+/** Flatten or global pooling, maybe a hidden Dense, and a Dense of `units`. */
+const randomHead = (rng: Rng, units: number): Layer[] => [
+  rng.bool() ? new Flatten() : new GlobalAveragePooling2D(),
+  ...(rng.bool() ? [new Dense({ units: rng.int(2, 6), activation: rng.pick(ACTIVATIONS) }), new LeakyReLU()] : []),
+  new Dense({ units, activation: rng.pick(['linear', 'softmax', 'sigmoid'] as const) }),
+];
+
+const applyAll = (layers: Layer[], x: SymbolicTensor) => layers.reduce((t, layer) => layer.apply(t), x);
+
+/**
+ * Case `index`'s model and its inputs' shapes: a Sequential (`index` % 3 = 0); a Functional of
+ * two branches merged by Add or Concatenate (1); or one of two inputs and two outputs that applies
+ * a nested Sequential to both (2).
+ */
+function randomModel(rng: Rng, index: number): { net: Sequential | Functional; inputShapes: ImageShape[]; units: number[] } {
+  const shape: ImageShape = [rng.int(4, 10), rng.int(4, 10), rng.int(1, 3)];
+  const units = [rng.int(1, 4), rng.int(1, 3)];
+  if (index % 3 === 0) {
+    const [layers] = randomImageLayers(rng, shape, rng.int(1, 4));
+    return {
+      net: new Sequential([new Reshape({ targetShape: shape, inputShape: shape }), ...layers, ...randomHead(rng, units[0])]),
+      inputShapes: [shape],
+      units: [units[0]],
+    };
+  }
+  if (index % 3 === 1) {
+    const input = Input({ shape });
+    const [trunkLayers, trunkShape] = randomImageLayers(rng, shape, rng.int(0, 2));
+    const trunk = applyAll(trunkLayers, input);
+    const [a, b] = [0, 1].map(() => {
+      const [layers] = randomImageLayers(rng, trunkShape, rng.int(1, 3), true);
+      return new Conv2D({ filters: trunkShape[2], kernelSize: 1 }).apply(applyAll(layers, trunk));
+    });
+    const merged = rng.bool() ? new Add().apply([a, b, trunk]) : new Concatenate().apply([a, trunk, b]);
+    return { net: model({ inputs: input, outputs: applyAll(randomHead(rng, units[0]), merged) }), inputShapes: [shape], units: [units[0]] };
+  }
+  const [layers] = randomImageLayers(rng, shape, rng.int(1, 3));
+  const encoder = new Sequential([new Reshape({ targetShape: shape, inputShape: shape }), ...layers, new GlobalAveragePooling2D()]);
+  const [left, right] = [Input({ shape, name: 'left' }), Input({ shape, name: 'right' })];
+  const joined = (rng.bool() ? new Add() : new Concatenate()).apply([encoder.apply(left), encoder.apply(right)]);
+  const hidden = new Dense({ units: 4, activation: rng.pick(ACTIVATIONS) }).apply(joined);
+  const outputs = [new Dense({ units: units[0], activation: 'softmax' }).apply(hidden), new Dense({ units: units[1] }).apply(joined)];
+  return { net: model({ inputs: [left, right], outputs }), inputShapes: [shape, shape], units };
+}
+
+/** `xs` cut into batches of 1 to 4 examples, as a dataset of `{ x }` (one input) or `{ x: { left, right } }`. */
+function batchesOf(rng: Rng, xs: Tensor[]): AsyncIterable<DataBatch> {
+  const n = xs[0].shape[0];
+  const batches: DataBatch[] = [];
+  for (let start = 0; start < n; ) {
+    const rows = range(start, Math.min(n, start + rng.int(1, 4)));
+    const [left, right] = xs.map((x) => gather(x, rows));
+    batches.push({ x: right ? { left, right } : left });
+    start += rows.length;
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* batches;
+    },
+  };
 }
 
 forEachBackend(() => {
@@ -265,6 +396,36 @@ forEachBackend(() => {
       // 18 training examples: 3 batches an epoch
       expect(seen).toHaveLength(6);
       expect(seen.at(-1)).toEqual(Array.from(plain.predict(x, { batchSize: 5 }).data));
+    });
+  });
+
+  describe('random models, as tfjs-layers (a property check)', () => {
+    it('Sequential and Functional models (branches, merges, a nested Sequential used twice): predict at several batch sizes, twice, on a dataset, and after fit', async () => {
+      for (let index = 0; index < 12; index++) {
+        resetNames();
+        const rng = caseRng('predict workspace random models', index);
+        const { net, inputShapes, units } = randomModel(rng, index);
+        randomizeWeights(net, rng);
+        const n = rng.int(2, 13);
+        const xs = inputShapes.map((shape) => f32(rng, [n, ...shape]));
+        const x = xs.length === 1 ? xs[0] : xs;
+        const nonDivisor = Array.from({ length: n - 1 }, (_, i) => i + 2).find((d) => n % d !== 0) ?? n;
+        const divisor = [2, 3, 1].find((d) => n % d === 0)!;
+        const expectLikeTfjs = async (stage: string, batchSizes: number[]) => {
+          const theirs = await tfjsPredict(net, x, n);
+          for (const batchSize of batchSizes) {
+            const context = `case ${index} (seed ${rng.seed}), ${stage}, batchSize ${batchSize}`;
+            // twice: the second call in the workspace the first left, sized for the same or another batch
+            for (const call of [1, 2]) expectClose((net as Functional).predict(x, { batchSize }), theirs, 1e-5, `${context}, call ${call}`);
+          }
+          expectClose(await (net as Functional).predict(batchesOf(rng, xs)), theirs, 1e-5, `case ${index}, ${stage}, dataset`);
+        };
+        await expectLikeTfjs('before fit', [1, divisor, nonDivisor, n + 5]);
+        net.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+        const ys = units.map((u) => f32(rng, [n, u], 0, 1));
+        await (net as Functional).fit(x, ys.length === 1 ? ys[0] : ys, { epochs: 1, batchSize: rng.int(1, n), verbose: 0 });
+        await expectLikeTfjs('after fit', [n + 5, nonDivisor, 1]);
+      }
     });
   });
 
