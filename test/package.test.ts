@@ -97,6 +97,23 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it("the README's tf.data example runs as written (tfjs-data, as a project that has it installs it)", () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const example = /A TensorFlow\.js `tf\.data` dataset is one too[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('batchesPerEpoch: 10');
+    const tensorflow = join(project, 'node_modules', '@tensorflow');
+    if (!existsSync(tensorflow)) symlinkSync(join(repo, 'node_modules', '@tensorflow'), tensorflow, 'dir');
+    const report = 'console.log(JSON.stringify([history.epoch, Object.keys(history.history), typeof loss, typeof accuracy]));';
+    writeFileSync(join(project, 'tf_data.mjs'), `${example!.replace(/^ {2}/gm, '')}${report}\n`);
+    const printed = execFileSync(process.execPath, [join(project, 'tf_data.mjs')], { encoding: 'utf8' });
+    expect(JSON.parse(printed.trim().split('\n').at(-1)!)).toEqual([
+      [0, 1, 2],
+      ['loss', 'accuracy', 'val_loss', 'val_accuracy'],
+      'number',
+      'number',
+    ]);
+  });
+
   it('its declarations need no Node types (a browser project type-checks them) and carry dtypes through the ops', () => {
     const page = [
       "import { cast, constant, expandDims, image, layers, nn, ones, reshape, squeeze, tensor, transpose, viz, zeros } from 'convlens';",

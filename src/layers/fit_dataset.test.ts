@@ -13,6 +13,7 @@ import type { ImageBatch, ImageBatchDataset } from '../image/image_batch_dataset
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import type { Logs } from './callbacks.js';
+import type { DataBatch } from './datasets.js';
 import {
   Conv2D,
   Dense,
@@ -26,7 +27,6 @@ import {
   resetNames,
   Sequential,
 } from './index.js';
-import type { DataBatch } from './training_loop.js';
 
 let root: string;
 beforeAll(() => {
@@ -319,8 +319,8 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       'fit: with a dataset, call fit(dataset, options): its batches carry the labels',
     );
     await expectConvlensRejection(
-      net.fit(train, { validationData: [trainArrays.x, trainArrays.y!] as never }),
-      /^fit: with a dataset, validationData must be a dataset too \(async iterable of \{ x, y \} batches\), got /,
+      net.fit(train, { validationData: [trainArrays.x] as never }),
+      `fit: model '${net.name}': validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y], got [a Tensor]`,
     );
     await expectConvlensRejection(net.evaluate(train, { batchSize: 8 } as never), /^evaluate: batchSize is not an option for a dataset/);
 
@@ -344,7 +344,7 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
     const none = (t: Tensor) => new Tensor(t.data.slice(0, 0), [0, ...t.shape.slice(1)], t.dtype);
     await expectConvlensRejection(
       net.evaluate(listDataset([good, { x: none(good.x), y: none(good.y!) }])),
-      'evaluate (batch 2): the batch has no examples (x has shape [0, 6, 6, 1])',
+      'evaluate (batch 2): no examples (x has shape [0, 6, 6, 1])',
     );
     await expectConvlensRejection(net.fit(listDataset([])), 'fit: the dataset gave no examples in epoch 1');
     await expectConvlensRejection(net.evaluate(listDataset([])), 'evaluate: the dataset gave no examples');

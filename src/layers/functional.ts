@@ -4,6 +4,8 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource, writeModelDir } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
+import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
+import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { tensorKey } from './functional_graph.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
@@ -24,18 +26,7 @@ import {
 import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import type { TrainingConfig } from './training_config.js';
-import {
-  type BatchDataset,
-  type CompileArgs,
-  type DatasetEvaluateOptions,
-  type DatasetFitArgs,
-  datasetCallOptions,
-  type EvaluateOptions,
-  type EvaluateResult,
-  type FitArgs,
-  isDataset,
-  ModelTraining,
-} from './training_loop.js';
+import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import { type MultiCompileArgs, type MultiInputs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
 
 /**
@@ -559,6 +550,7 @@ export class Functional extends ModelLayer {
    */
   async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'> | Tensor<'float32'>[]> {
     const runner = {
+      modelName: this.name,
       inputs: (op: string, x: unknown, arg: string) => this.inputArrays(op, x, arg),
       run: (xs: Tensor[]) => this.run(xs, false),
       ...this.predictSpace(),
@@ -661,12 +653,13 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * tfjs' fitDataset: trains on a dataset's batches, one iteration per epoch. Each batch is
-   * `{ x, y }` or tfjs' `{ xs, ys }`, whose inputs and labels are as fit takes arrays (lists, or
-   * objects keyed by input and output name, for several).
+   * tfjs' fitDataset: trains on a dataset's batches, one iteration per epoch (or `batchesPerEpoch`
+   * batches of one iteration read on across epochs). Each batch is `{ x, y }` or tfjs' `{ xs, ys }`,
+   * whose inputs and labels are as fit takes arrays (lists, or objects keyed by input and output
+   * name, for several).
    */
   async fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
-    return this.multiIO ? this.multiTraining.fitDataset(dataset, args) : this.training.fitDataset(dataset, args);
+    return this.multiIO ? fitOnDataset(this.multiTraining, dataset, args) : fitOnDataset(this.training, dataset, args);
   }
 
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
@@ -682,9 +675,9 @@ export class Functional extends ModelLayer {
     return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options);
   }
 
-  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset, its batches as fitDataset takes them. */
+  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset (or its first `batches`), its batches as fitDataset takes them. */
   async evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)> {
-    return this.multiIO ? this.multiTraining.evaluateDataset(dataset, options) : this.training.evaluateDataset(dataset, options);
+    return this.multiIO ? evaluateOnDataset(this.multiTraining, dataset, options) : evaluateOnDataset(this.training, dataset, options);
   }
 
   /** The one input's array, given alone, in a list of one or keyed by its name (the rest as it is, for the checks to name). */

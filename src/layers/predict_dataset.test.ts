@@ -12,6 +12,7 @@ import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch } from '../image/image_batch_dataset.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
+import type { DataBatch } from './datasets.js';
 import {
   Conv2D,
   Dense,
@@ -25,7 +26,6 @@ import {
   Sequential,
 } from './index.js';
 import { gather } from './model_common.js';
-import type { DataBatch } from './training_loop.js';
 
 const IMAGE_SIZE: [number, number] = [7, 6];
 const BATCH = 4;
@@ -179,7 +179,7 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     await expectConvlensRejection(net.predictDataset(dataset, { verbose: 3 } as never), 'predict: verbose must be 0, 1 or 2, got 3');
     await expectConvlensRejection(
       net.predictDataset([] as never),
-      /^predict: expected a dataset \(async iterable of \{ x \} batches\), got /,
+      'predict: expected a dataset (an async iterable or a tf.data Dataset of { x } batches), got []',
     );
     await expectConvlensRejection(net.predict(listDataset([])), 'predict: the dataset gave no examples');
     const good = { x: f32(caseRng('predict batch', 0), [2, ...IMAGE_SIZE, 3]) };

@@ -1,7 +1,8 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { datasetVerbose } from './dataset_training.js';
+import { checkDataset, eachBatch, readBatch } from './datasets.js';
 import { concatBatches, inWorkspace, type PredictSpace } from './model_common.js';
-import { checkDataset, datasetVerbose, readBatch } from './training_loop.js';
 
 /** predict's options for a dataset (whose batches are its own). */
 export interface DatasetPredictOptions {
@@ -11,6 +12,8 @@ export interface DatasetPredictOptions {
 
 /** How a model computes for `predictOnDataset`: a batch's inputs checked, and its outputs (one per model output). */
 export interface DatasetRunner extends PredictSpace {
+  /** The model's name, for messages. */
+  readonly modelName: string;
   /**
    * A batch's inputs (given under `arg`, `x` or `xs`) checked against the model's, which is built
    * for them if need be, as a list in its input order; `op` begins the messages.
@@ -32,15 +35,15 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
   checkDataset('predict', dataset);
   datasetVerbose('predict', options);
   const parts: Tensor<'float32'>[][] = [];
-  for await (const batch of dataset) {
-    const op = `predict (batch ${parts.length + 1})`;
+  await eachBatch(`predict: model '${runner.modelName}'`, dataset, (batch, i) => {
+    const op = `predict (batch ${i + 1})`;
     const { x, keys } = readBatch(op, batch, 'unused');
     const xs = runner.inputs(op, x, keys.x);
     // copied out of the workspace, which the next batch overwrites
     parts.push(
       inWorkspace(runner.workspace, runner.layers(), () => runner.run(xs).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
     );
-  }
+  });
   if (parts.length === 0) throw new ConvlensError('predict: the dataset gave no examples');
   return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
 }

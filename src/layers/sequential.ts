@@ -2,6 +2,8 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
+import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
+import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { batchShapeText, Layer } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import {
@@ -19,18 +21,7 @@ import { MaxPool2D } from './pooling.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
-import {
-  type BatchDataset,
-  type CompileArgs,
-  type DatasetEvaluateOptions,
-  type DatasetFitArgs,
-  datasetCallOptions,
-  type EvaluateOptions,
-  type EvaluateResult,
-  type FitArgs,
-  isDataset,
-  ModelTraining,
-} from './training_loop.js';
+import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
@@ -221,6 +212,7 @@ export class Sequential extends ModelLayer {
    */
   async predictDataset(dataset: BatchDataset, options?: DatasetPredictOptions): Promise<Tensor<'float32'>> {
     const runner = {
+      modelName: this.name,
       inputs: (op: string, x: unknown, arg: string) => {
         checkTensorArg(op, arg, x);
         if (x.rank === 0) throw new ConvlensError(`${op}: ${arg} must have a batch axis, got a scalar`);
@@ -306,9 +298,13 @@ export class Sequential extends ModelLayer {
     return this.training.fit(x, y as Tensor, args);
   }
 
-  /** tfjs' fitDataset: trains on a dataset's batches (an ImageBatchDataset, or any async iterable of `{ x, y }` or tfjs' `{ xs, ys }`), one iteration per epoch. */
+  /**
+   * tfjs' fitDataset: trains on a dataset's batches (an ImageBatchDataset, a tf.data Dataset, or any
+   * async iterable of `{ x, y }` or tfjs' `{ xs, ys }`), one iteration per epoch, or
+   * `batchesPerEpoch` batches of one iteration read on across epochs.
+   */
   fitDataset(dataset: BatchDataset, args?: DatasetFitArgs): Promise<History> {
-    return this.training.fitDataset(dataset, args);
+    return fitOnDataset(this.training, dataset, args);
   }
 
   /**
@@ -327,9 +323,9 @@ export class Sequential extends ModelLayer {
     return this.training.evaluate(x, y as Tensor, options);
   }
 
-  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset. */
+  /** tfjs' evaluateDataset: evaluate over one iteration of a dataset (or its first `batches`). */
   evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult> {
-    return this.training.evaluateDataset(dataset, options);
+    return evaluateOnDataset(this.training, dataset, options);
   }
 
   /**

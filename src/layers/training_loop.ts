@@ -5,8 +5,10 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
 import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
-import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import { getOptimizer, type Optimizer, type Variable } from '../train/optimizers.js';
 import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
+import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
+import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, Workspace } from './layer.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type TrainingConfig, trainingConfigOf } from './training_config.js';
@@ -31,11 +33,6 @@ export interface CompileArgs {
 export interface EvaluateOptions {
   /** Keras' default is 32. */
   batchSize?: number;
-  verbose?: 0 | 1 | 2;
-}
-
-/** evaluate's options for a dataset (whose batches are its own). */
-export interface DatasetEvaluateOptions {
   verbose?: 0 | 1 | 2;
 }
 
@@ -182,7 +179,7 @@ export interface FitSettings extends EpochSettings {
 }
 
 /** Checks fit's epochs, callbacks and verbose. */
-function epochSettings(args: FitArgs | DatasetFitArgs): EpochSettings {
+export function epochSettings(args: Pick<FitArgs, 'epochs' | 'callbacks' | 'verbose'>): EpochSettings {
   const { epochs = 1, callbacks: given = {}, verbose } = args;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
@@ -205,118 +202,6 @@ export function fitSettings(args: unknown): FitSettings {
   return { epochs, shuffle, batchSize, callbacks, validationSplit };
 }
 
-/** fit's options for a dataset: the batches, their order and the validation data are the datasets'. */
-export interface DatasetFitArgs {
-  epochs?: number;
-  /** A dataset evaluated at each epoch's end (its `val_` logs). */
-  validationData?: BatchDataset;
-  callbacks?: Callbacks | Callbacks[];
-  verbose?: 0 | 1 | 2;
-}
-
-/**
- * What fit, evaluate and predict take instead of arrays: an async iterable of batches, each
- * iteration an epoch.
- */
-export type BatchDataset = AsyncIterable<DataBatch>;
-
-/** A batch's arrays: one tensor, a list in the model's input (or output) order, or an object keyed by input (or output) name. */
-export type BatchArrays = Tensor | Tensor[] | Record<string, Tensor>;
-
-/**
- * One batch of a dataset: the inputs and their labels, as convlens' `{ x, y }` or tfjs-layers'
- * `{ xs, ys }`. The labels are required to train or evaluate (a dataset without labels has none).
- */
-export type DataBatch = { x: BatchArrays; y?: BatchArrays } | { xs: BatchArrays; ys?: BatchArrays };
-
-/** The keys a batch gives its inputs and labels under: convlens' `x`, `y` or tfjs' `xs`, `ys` (they name them in messages). */
-export interface BatchKeys {
-  x: 'x' | 'xs';
-  y: 'y' | 'ys';
-}
-
-/** Arrays given to fit and evaluate themselves are named as their arguments. */
-export const ARRAY_KEYS: BatchKeys = { x: 'x', y: 'y' };
-
-/**
- * A dataset batch's inputs and labels (`y` undefined when it has none and `labels` is
- * `'unused'`), as given, with the keys they came under; anything but `{ x, y }` or `{ xs, ys }`
- * (a mix of the two too) is refused, naming the batch by `op`.
- */
-export function readBatch(op: string, batch: unknown, labels: 'required' | 'unused'): { x: unknown; y: unknown; keys: BatchKeys } {
-  const fields = typeof batch === 'object' && batch !== null ? (batch as Record<string, unknown>) : {};
-  const has = (key: string) => fields[key] !== undefined;
-  const keys: BatchKeys = has('xs') ? { x: 'xs', y: 'ys' } : ARRAY_KEYS;
-  const mixed = keys.x === 'xs' ? has('x') || has('y') : has('ys');
-  if (!has(keys.x) || mixed) {
-    const forms = labels === 'required' ? "{ x, y } or tfjs' { xs, ys }" : "{ x } or tfjs' { xs } (labels y or ys, if given, are not used)";
-    throw new ConvlensError(`${op}: a batch must be ${forms}, got ${describeValue(batch)}`);
-  }
-  if (labels === 'required' && !has(keys.y)) {
-    throw new ConvlensError(`${op}: the batch has no labels (${keys.y}); training and evaluating need them`);
-  }
-  return { x: fields[keys.x], y: fields[keys.y], keys };
-}
-
-/** Whether `data` is a dataset (async iterable) rather than arrays. */
-export function isDataset(data: unknown): data is BatchDataset {
-  return typeof data === 'object' && data !== null && typeof (data as BatchDataset)[Symbol.asyncIterator] === 'function';
-}
-
-/**
- * fit(dataset, options) and evaluate(dataset, options) called as with arrays: `second` is the
- * options, and nothing follows (a dataset's batches carry their labels).
- */
-export function datasetCallOptions<T>(op: 'fit' | 'evaluate', second: unknown, third: unknown): T | undefined {
-  if (second instanceof Tensor || third !== undefined) {
-    throw new ConvlensError(`${op}: with a dataset, call ${op}(dataset, options): its batches carry the labels`);
-  }
-  return second as T | undefined;
-}
-
-/** Array fit's options that a dataset decides itself, each with where it is set instead. */
-const DATASET_DECIDES: Record<string, string> = {
-  batchSize: "the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
-  shuffle: 'the dataset shuffles itself (imageDatasetFromDirectory reshuffles each epoch with its seed)',
-  validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
-};
-
-/** Throws unless `dataset` is one (fit, evaluate and predict take arrays or a dataset); predict's batches need no labels. */
-export function checkDataset(op: 'fit' | 'evaluate' | 'predict', dataset: unknown): asserts dataset is BatchDataset {
-  if (!isDataset(dataset)) {
-    const batches = op === 'predict' ? '{ x }' : '{ x, y }';
-    throw new ConvlensError(`${op}: expected a dataset (async iterable of ${batches} batches), got ${describeValue(dataset)}`);
-  }
-}
-
-/** Checks fit's options for a dataset. */
-export function datasetFitSettings(args: unknown): EpochSettings & { validation: BatchDataset | undefined } {
-  const refused = typeof args === 'object' && args !== null ? Object.keys(args).find((key) => key in DATASET_DECIDES) : undefined;
-  if (refused) throw new ConvlensError(`fit: ${refused} is not an option when training on a dataset: ${DATASET_DECIDES[refused]}`);
-  checkOptions('fit', args, ['epochs', 'validationData', 'callbacks', 'verbose']);
-  const { validationData } = args as DatasetFitArgs;
-  if (validationData !== undefined && !isDataset(validationData)) {
-    throw new ConvlensError(
-      `fit: with a dataset, validationData must be a dataset too (async iterable of { x, y } batches), got ${describeValue(validationData)}`,
-    );
-  }
-  return { ...epochSettings(args as DatasetFitArgs), validation: validationData };
-}
-
-/** Checks evaluate's or predict's options for a dataset (verbose alone: the dataset makes its batches); returns its verbose. */
-export function datasetVerbose(op: 'evaluate' | 'predict', options: unknown): 0 | 1 | 2 {
-  if (typeof options === 'object' && options !== null && 'batchSize' in options) {
-    throw new ConvlensError(`${op}: batchSize is not an option for a dataset: ${DATASET_DECIDES.batchSize}`);
-  }
-  checkOptions(op, options, ['verbose']);
-  return verboseArg(op, (options as { verbose?: unknown }).verbose);
-}
-
-/** Throws if a dataset's batch (its first input `x`, given under `arg`) has no examples: its mean loss would be NaN. */
-export function checkBatchExamples(op: string, arg: string, x: Tensor): void {
-  if (x.shape[0] === 0) throw new ConvlensError(`${op}: the batch has no examples (${arg} has shape ${formatShape(x.shape)})`);
-}
-
 /**
  * The arrays (all with the same examples) split as Keras' validationSplit does: the last `split`
  * of the examples held out, before shuffling.
@@ -327,21 +212,29 @@ export function splitOff(arrays: readonly Tensor[], split: number): { train: Ten
   return { train: arrays.map((t) => gather(t, range(0, cut))), validation: arrays.map((t) => gather(t, range(cut, n))) };
 }
 
-/** A model kind's part of fit's epochs: the batches, one batch's training, and the logs. */
-export interface EpochSteps<Batch> {
+/** A fit's data: each epoch's batches (of arrays or a dataset), and the validation data's logs. */
+export interface EpochData<Batch> {
   /** The epoch's batches, asked for after onEpochBegin. */
   batches(): Iterable<Batch> | AsyncIterable<Batch>;
-  /** The epoch starts: its sums are cleared. */
-  startEpoch(): void;
-  /**
-   * Trains on one batch (the weights updated) and adds it to the epoch's sums; returns its number
-   * of examples. `place` is for its errors.
-   */
-  trainBatch(batch: Batch, place: BatchPlace): number;
-  /** The epoch's logs so far, over `seen` examples. */
-  logs(seen: number): Logs;
+  /** Whether another epoch has batches, asked before it begins (a dataset read on across epochs can run out); by default it has. */
+  more?(): Promise<boolean>;
   /** The validation data's logs (keys without `val_`), when there is validation data. */
-  validationLogs?(): Logs | Promise<Logs>;
+  validation?: () => Logs | Promise<Logs>;
+}
+
+/** A model kind's part of fit's epochs: the weights it trains, one batch's gradients, and the epoch's sums and logs. */
+export interface EpochSteps<Batch, Sums> {
+  optimizer: Optimizer;
+  variables: readonly Variable[];
+  /** Sums for an epoch, cleared. */
+  newSums(): Sums;
+  /**
+   * Fills the variables' gradients for one batch and adds it to `sums`; returns its number of
+   * examples. `place` is for its errors.
+   */
+  gradients(batch: Batch, place: BatchPlace, sums: Sums): number;
+  /** The epoch's logs from its sums, over `seen` examples. */
+  logs(sums: Sums, seen: number): Logs;
 }
 
 /** The batches of an epoch over arrays of `examples` examples: indices, shuffled by the global generator when `shuffle`. */
@@ -370,7 +263,7 @@ export function checkLoss(loss: number, place: BatchPlace): void {
 }
 
 /** Throws, before the optimizer's step, if a gradient overflowed. */
-export function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place: BatchPlace): void {
+function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place: BatchPlace): void {
   if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
     throw new ConvlensError(
       `fit: the gradients overflowed ${placeText(place)}; the weights are left as they were before this batch (try a lower learning rate)`,
@@ -379,32 +272,42 @@ export function checkGradients(variables: readonly { grad: ArrayLike<number> }[]
 }
 
 /**
- * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: the batches
- * `steps` gives, callbacks, `stopTraining`, validation at each epoch's end, and the history.
+ * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: `data`'s
+ * batches, each one's gradients (`steps`) checked and stepped by the optimizer, callbacks,
+ * `stopTraining`, validation at each epoch's end, and the history.
  */
-export async function runEpochs<Batch>(model: TrainingModel, settings: EpochSettings, steps: EpochSteps<Batch>): Promise<History> {
+export async function runEpochs<Batch, Sums>(
+  model: TrainingModel,
+  settings: EpochSettings,
+  data: EpochData<Batch>,
+  steps: EpochSteps<Batch, Sums>,
+): Promise<History> {
   const { epochs, callbacks } = settings;
   const history: History = { epoch: [], history: {} };
   model.stopTraining = false;
   callbacks.setModel?.(model);
   await callbacks.onTrainBegin?.();
   for (let epoch = 0; epoch < epochs; epoch++) {
+    if (epoch > 0 && data.more && !(await data.more())) break;
     await callbacks.onEpochBegin?.(epoch);
-    const batches = steps.batches();
-    steps.startEpoch();
+    const batches = data.batches();
+    const sums = steps.newSums();
     let seen = 0;
     let batch = 0;
-    for await (const data of batches) {
-      seen += steps.trainBatch(data, { epoch, batch });
-      await callbacks.onBatchEnd?.(batch, steps.logs(seen));
+    for await (const given of batches) {
+      const place = { epoch, batch };
+      seen += steps.gradients(given, place, sums);
+      checkGradients(steps.variables, place);
+      steps.optimizer.step(steps.variables);
+      await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
       await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
       if (model.stopTraining) break;
       batch++;
     }
     // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
     if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}`);
-    const logs = steps.logs(seen);
-    if (steps.validationLogs) for (const [key, value] of Object.entries(await steps.validationLogs())) logs[`val_${key}`] = value;
+    const logs = steps.logs(sums, seen);
+    if (data.validation) for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
     await callbacks.onEpochEnd?.(epoch, logs);
@@ -416,8 +319,8 @@ export async function runEpochs<Batch>(model: TrainingModel, settings: EpochSett
 
 /** What the training loop needs of a model: its layers and its forward and backward passes. */
 export interface ModelPasses {
-  /** The model, as callbacks get it (`stopTraining` is read after every batch). */
-  readonly model: TrainingModel;
+  /** The model, as callbacks get it (`stopTraining` is read after every batch), and its name for messages. */
+  readonly model: TrainingModel & { readonly name: string };
   /** Every layer, each once (their trainable weights updated; a nested model's layers compute in the workspace too). */
   layers(): readonly Layer[];
   /** The layer whose output is the model's (in a nested model, at any depth): its activation and logits feed the loss. */
@@ -443,8 +346,8 @@ export interface ModelPasses {
 
 type LossMode = { fused: boolean; fromLogits: boolean };
 
-/** A model's compile settings and its fit and evaluate, over the passes it gives. */
-export class ModelTraining {
+/** A model's compile settings and its fit and evaluate, over the passes it gives (on a dataset, through dataset_training.ts). */
+export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateResult> {
   private compiled: Compiled | undefined;
   /** The buffers every batch of fit, evaluate and predict computes in, reused from batch to batch. */
   readonly workspace = new Workspace();
@@ -475,7 +378,11 @@ export class ModelTraining {
     if (this.fitting) throw new ConvlensError(`${op}: this model is training (await the running fit first)`);
   }
 
-  private requireCompiled(op: string): Compiled {
+  get modelName(): string {
+    return this.passes.model.name;
+  }
+
+  requireCompiled(op: string): Compiled {
     if (!this.compiled) throw new ConvlensError(`${op}: compile the model first (model.compile({ optimizer, loss }))`);
     return this.compiled;
   }
@@ -584,12 +491,7 @@ export class ModelTraining {
     return this.whileFitting(() => this.train(x, y, args));
   }
 
-  /** Trains the model on a dataset's batches, one iteration of it per epoch (tfjs' fitDataset, Keras' fit on a dataset). */
-  async fitDataset(dataset: BatchDataset, args: DatasetFitArgs = {}): Promise<History> {
-    return this.whileFitting(() => this.trainOnDataset(dataset, args));
-  }
-
-  private async whileFitting(train: () => Promise<History>): Promise<History> {
+  async whileFitting(train: () => Promise<History>): Promise<History> {
     this.checkNotFitting('fit');
     this.fitting = true;
     try {
@@ -625,79 +527,74 @@ export class ModelTraining {
       batch: (indices) => [gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)), gather(trainY, indices)],
       mode,
       // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
-      validation: validation && (() => this.meanLoss(validation[0], validation[1], settings.batchSize, mode)),
+      validation: validation && (() => this.sumsLogs(this.meanLoss(validation[0], validation[1], settings.batchSize, mode))),
     });
   }
 
-  private async trainOnDataset(dataset: unknown, args: DatasetFitArgs): Promise<History> {
-    this.requireCompiled('fit');
-    checkDataset('fit', dataset);
-    const settings = datasetFitSettings(args);
-    const mode = this.lossMode('fit');
-    const { validation } = settings;
-    return this.runTraining(settings, {
-      batches: () => dataset,
-      // each batch is checked as fit checks arrays, naming where it is (batches come unseen)
-      batch: (data, place) => this.checkedBatch(`fit (${placeName(place)})`, data),
-      mode,
-      validation: validation && (() => this.meanLossOfDataset('fit (validationData)', validation, mode)),
-    });
+  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
+    return this.runTraining(settings, { ...steps, mode: this.lossMode('fit') });
   }
 
-  /** fit's epochs over batches: each one's training step, the epoch's sums and logs, and validation. */
+  /** fit's epochs over batches: each one's gradients, the epoch's sums and logs. */
   private runTraining<Batch>(
     settings: EpochSettings,
-    data: {
-      batches(): Iterable<Batch> | AsyncIterable<Batch>;
+    data: EpochData<Batch> & {
       /** A batch as x and y, to be computed in the workspace. */
       batch(batch: Batch, place: BatchPlace): [Tensor, Tensor];
       mode: LossMode;
-      validation?: () => PassSums | Promise<PassSums>;
     },
   ): Promise<History> {
     const { optimizer } = this.requireCompiled('fit');
-    const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
-    let sums = this.passSums();
-    const { validation } = data;
-    return runEpochs(this.passes.model, settings, {
-      batches: data.batches,
-      startEpoch: () => {
-        sums = this.passSums();
-      },
-      trainBatch: (batch, place) => {
-        const { result, examples } = this.withWorkspace(() => {
+    return runEpochs(this.passes.model, settings, data, {
+      optimizer,
+      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      newSums: () => this.passSums(),
+      gradients: (batch, place, sums) =>
+        this.withWorkspace(() => {
           const [bx, by] = data.batch(batch, place);
-          const r = this.lossOf(bx, by, true, data.mode);
-          checkLoss(r.loss, place);
-          this.backward(r.grad, r.fused);
-          checkGradients(variables, place);
-          return { result: r, examples: bx.shape[0] };
-        });
-        optimizer.step(variables);
-        sums.add(result, examples);
-        return examples;
-      },
-      logs: (seen) => this.logs(sums.loss / seen, sums.metrics, seen),
-      validationLogs: validation
-        ? async () => {
-            const v = await validation();
-            return this.logs(v.loss / v.examples, v.metrics, v.examples);
-          }
-        : undefined,
+          const result = this.lossOf(bx, by, true, data.mode);
+          checkLoss(result.loss, place);
+          this.backward(result.grad, result.fused);
+          sums.add(result, bx.shape[0]);
+          return bx.shape[0];
+        }),
+      logs: (sums, seen) => this.logs(sums.loss / seen, sums.metrics, seen),
     });
   }
 
-  /** A dataset's batch checked as fit and evaluate check arrays (and the model built for it), as x and y; `op` names it. */
-  private checkedBatch(op: string, batch: unknown): [Tensor, Tensor] {
+  /**
+   * A dataset's batch (or validation arrays) checked as fit and evaluate check arrays, the model
+   * built for it, as x and y; `keys` name them and `op` the call.
+   */
+  checkBatch(op: string, givenX: unknown, givenY: unknown, keys: BatchKeys): [Tensor, Tensor] {
     const { loss } = this.requireCompiled(op);
-    const given = readBatch(op, batch, 'required');
-    const [arrayX, arrayY] = this.passes.oneArrays?.(op, given.x, given.y, given.keys) ?? [given.x, given.y];
-    const { x, y } = this.checkData(op, arrayX, arrayY, given.keys);
-    checkBatchExamples(op, given.keys.x, x);
+    const [arrayX, arrayY] = this.passes.oneArrays?.(op, givenX, givenY, keys) ?? [givenX, givenY];
+    const { x, y } = this.checkData(op, arrayX, arrayY, keys);
+    checkBatchExamples(op, keys.x, x);
     this.passes.ensureBuilt(op, x.shape);
     this.passes.checkInputData(x, op);
     this.checkLabelsFor(op, loss, y);
     return [x, y];
+  }
+
+  evaluation(op: string): Evaluation<[Tensor, Tensor], EvaluateResult> {
+    const mode = this.lossMode(op);
+    const sums = this.passSums();
+    return {
+      add: ([x, y]) =>
+        sums.add(
+          this.withWorkspace(() => this.lossOf(x, y, false, mode)),
+          x.shape[0],
+        ),
+      logs: () => this.sumsLogs(sums),
+      result: () => this.evaluateResult(sums),
+    };
+  }
+
+  validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs {
+    const [vx, vy] = this.checkBatch(op, x, y, ARRAY_KEYS);
+    const mode = this.lossMode('fit');
+    return () => this.sumsLogs(this.meanLoss(vx, vy, batchSize, mode));
   }
 
   private passSums(): PassSums {
@@ -706,6 +603,11 @@ export class ModelTraining {
 
   private withWorkspace<T>(fn: () => T): T {
     return inWorkspace(this.workspace, this.passes.layers(), fn);
+  }
+
+  /** A pass's logs: the mean loss, then compile's metrics by their keys. */
+  private sumsLogs(sums: PassSums): Logs {
+    return this.logs(sums.loss / sums.examples, sums.metrics, sums.examples);
   }
 
   /** Logs from sums over `count` examples: the loss, then compile's metrics by their keys (not evaluate's accuracy, `sums[0]`). */
@@ -742,25 +644,13 @@ export class ModelTraining {
     this.passes.checkInputData(x);
     this.checkLabelsFor('evaluate', loss, y);
     const sums = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
-    return this.evaluateResult(sums, verbose, performance.now() - started);
+    if (verbose) console.log(progressLine(sums.batches, performance.now() - started, this.sumsLogs(sums)));
+    return this.evaluateResult(sums);
   }
 
-  /** evaluate on a dataset: one iteration of it, its batches checked as they come (tfjs' evaluateDataset). */
-  async evaluateDataset(dataset: BatchDataset, options: DatasetEvaluateOptions = {}): Promise<EvaluateResult> {
-    this.requireCompiled('evaluate');
-    checkDataset('evaluate', dataset);
-    const verbose = datasetVerbose('evaluate', options);
-    const started = performance.now();
-    const sums = await this.meanLossOfDataset('evaluate', dataset, this.lossMode('evaluate'));
-    return this.evaluateResult(sums, verbose, performance.now() - started);
-  }
-
-  /** evaluate's result from its sums, with Keras' line when `verbose`. */
-  private evaluateResult(sums: PassSums, verbose: number, ms: number): EvaluateResult {
-    const meanLoss = sums.loss / sums.examples;
-    const logs = this.logs(meanLoss, sums.metrics, sums.examples);
-    if (verbose) console.log(progressLine(sums.batches, ms, logs));
-    return { ...logs, loss: meanLoss, accuracy: sums.metrics[0] / sums.examples };
+  /** evaluate's result from its sums: the logs, with evaluate's accuracy. */
+  private evaluateResult(sums: PassSums): EvaluateResult {
+    return { ...this.sumsLogs(sums), loss: sums.loss / sums.examples, accuracy: sums.metrics[0] / sums.examples };
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
@@ -775,20 +665,6 @@ export class ModelTraining {
       });
       sums.add(result, indices.length);
     }
-    return sums;
-  }
-
-  /** evaluate's loop over one iteration of a dataset, each batch checked as it comes; `op` names it. */
-  private async meanLossOfDataset(op: string, dataset: BatchDataset, mode: LossMode): Promise<PassSums> {
-    const sums = this.passSums();
-    for await (const data of dataset) {
-      const [x, y] = this.checkedBatch(`${op} (batch ${sums.batches + 1})`, data);
-      sums.add(
-        this.withWorkspace(() => this.lossOf(x, y, false, mode)),
-        x.shape[0],
-      );
-    }
-    if (sums.examples === 0) throw new ConvlensError(`${op}: the dataset gave no examples`);
     return sums;
   }
 }

@@ -5,38 +5,30 @@ import { checkLabels, LOSSES } from '../train/losses.js';
 import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
+import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
+import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, Workspace } from './layer.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
 import {
-  ARRAY_KEYS,
-  type BatchDataset,
   type BatchPlace,
   type CompileArgs,
-  checkBatchExamples,
-  checkDataset,
-  checkGradients,
   checkLoss,
-  type DatasetEvaluateOptions,
-  type DatasetFitArgs,
-  datasetFitSettings,
-  datasetVerbose,
+  type EpochData,
   type EpochSettings,
   type FitArgs,
   firstNonFinite,
   fitSettings,
   indexBatches,
   lossArg,
-  placeName,
   progressLine,
-  readBatch,
   runEpochs,
   splitOff,
 } from './training_loop.js';
 
 // compile, fit and evaluate for a functional model of several inputs or outputs, as Keras'
 // Model.fit does: a loss per output, their weighted sum minimized, logs per output. fit's epochs
-// are training_loop.ts' (runEpochs), as a model of one input and output's.
+// are training_loop.ts' (runEpochs), as a model of one input and output's; on a dataset, dataset_training.ts'.
 
 type OneLoss = CompileArgs['loss'];
 
@@ -85,7 +77,7 @@ type Sums = { total: number; losses: Float64Array; metricSums: Float64Array[] };
 /** How each output's loss reads it: from its last layer's logits (`fused`), or from outputs that are logits. */
 type Mode = { fused: boolean; fromLogits: boolean }[];
 
-export class MultiOutputTraining {
+export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
   private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
   private fitting = false;
   /** The buffers every batch of fit, evaluate and predict on a dataset computes in, reused from batch to batch. */
@@ -95,6 +87,10 @@ export class MultiOutputTraining {
 
   private get where(): string {
     return `model '${this.passes.model.name}'`;
+  }
+
+  get modelName(): string {
+    return this.passes.model.name;
   }
 
   compile(args: MultiCompileArgs): void {
@@ -153,7 +149,7 @@ export class MultiOutputTraining {
     return names.map((n) => (value as Record<string, unknown>)[n] ?? missing);
   }
 
-  private requireCompiled(op: string) {
+  requireCompiled(op: string) {
     if (!this.compiled) throw new ConvlensError(`${op}: compile the model first (model.compile({ optimizer, loss }))`);
     return this.compiled;
   }
@@ -199,9 +195,8 @@ export class MultiOutputTraining {
     return { xs, ys };
   }
 
-  /** A dataset's batch checked as arrays are; `op` names it. */
-  private batchData(op: string, batch: unknown): Data {
-    const { x, y, keys } = readBatch(op, batch, 'required');
+  /** A dataset's batch (or validation arrays) checked as arrays are; `keys` name them and `op` the call. */
+  checkBatch(op: string, x: unknown, y: unknown, keys: BatchKeys): Data {
     const data = this.data(op, x, y, keys);
     checkBatchExamples(op, keys.x, data.xs[0]);
     return data;
@@ -310,20 +305,26 @@ export class MultiOutputTraining {
     return this.logs(sums, n);
   }
 
-  /** evaluate's loop over one iteration of a dataset, each batch checked as it comes; `op` names it. */
-  private async evaluateOnDataset(op: string, dataset: BatchDataset, mode: Mode): Promise<{ logs: Logs; batches: number }> {
+  evaluation(op: string): Evaluation<Data, { loss: number } & Logs> {
+    const mode = this.mode(op);
     const sums = this.sums();
     let examples = 0;
-    let batches = 0;
-    for await (const batch of dataset) {
-      const data = this.batchData(`${op} (batch ${batches + 1})`, batch);
-      const count = data.xs[0].shape[0];
-      this.batch(() => data, count, mode, sums);
-      examples += count;
-      batches++;
-    }
-    if (examples === 0) throw new ConvlensError(`${op}: the dataset gave no examples`);
-    return { logs: this.logs(sums, examples), batches };
+    const logs = () => this.logs(sums, examples) as { loss: number } & Logs;
+    return {
+      add: (data) => {
+        const count = data.xs[0].shape[0];
+        this.batch(() => data, count, mode, sums);
+        examples += count;
+      },
+      logs,
+      result: logs,
+    };
+  }
+
+  validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs {
+    const data = this.checkBatch(op, x, y, ARRAY_KEYS);
+    const mode = this.mode('fit');
+    return () => this.evaluateChecked(data, batchSize, mode);
   }
 
   /** Mean losses (the weighted total and each output's) and metrics over the data. */
@@ -341,27 +342,11 @@ export class MultiOutputTraining {
     return logs as { loss: number } & Logs;
   }
 
-  /** evaluate over one iteration of a dataset (tfjs' evaluateDataset), its batches checked as they come. */
-  async evaluateDataset(dataset: unknown, options: DatasetEvaluateOptions = {}): Promise<{ loss: number } & Logs> {
-    this.requireCompiled('evaluate');
-    checkDataset('evaluate', dataset);
-    const verbose = datasetVerbose('evaluate', options);
-    const started = performance.now();
-    const { logs, batches } = await this.evaluateOnDataset('evaluate', dataset, this.mode('evaluate'));
-    if (verbose) console.log(progressLine(batches, performance.now() - started, logs));
-    return logs as { loss: number } & Logs;
-  }
-
   fit(x: unknown, y: unknown, args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] } = {}): Promise<History> {
     return this.whileFitting(() => this.train(x, y, args));
   }
 
-  /** tfjs' fitDataset (Keras' fit on a dataset): one iteration of it per epoch, each batch checked as it comes. */
-  fitDataset(dataset: unknown, args: DatasetFitArgs = {}): Promise<History> {
-    return this.whileFitting(() => this.trainOnDataset(dataset, args));
-  }
-
-  private async whileFitting(train: () => Promise<History>): Promise<History> {
+  async whileFitting(train: () => Promise<History>): Promise<History> {
     if (this.fitting) throw new ConvlensError('fit: this model is training (await the running fit first)');
     this.fitting = true;
     try {
@@ -403,51 +388,38 @@ export class MultiOutputTraining {
     });
   }
 
-  private async trainOnDataset(dataset: unknown, args: DatasetFitArgs): Promise<History> {
-    this.requireCompiled('fit');
-    checkDataset('fit', dataset);
-    const settings = datasetFitSettings(args);
-    const mode = this.mode('fit');
-    const { validation } = settings;
-    return this.runTraining(settings, mode, {
-      batches: () => dataset,
-      // each batch is checked as fit checks arrays, naming where it is (batches come unseen)
+  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<Data>): Promise<History> {
+    return this.runTraining(settings, this.mode('fit'), {
+      batches: steps.batches,
+      more: steps.more,
       examples: (batch, place) => {
-        const data = this.batchData(`fit (${placeName(place)})`, batch);
+        const data = steps.batch(batch, place);
         return { count: data.xs[0].shape[0], arrays: () => data };
       },
-      validation: validation && (async () => (await this.evaluateOnDataset('fit (validationData)', validation, mode)).logs),
+      validation: steps.validation,
     });
   }
 
-  /** fit's epochs over batches: each one's training step, the epoch's sums and logs, and validation. */
+  /** fit's epochs over batches: each one's gradients, the epoch's sums and logs. */
   private runTraining<Batch>(
     settings: EpochSettings,
     mode: Mode,
-    data: {
-      batches(): Iterable<Batch> | AsyncIterable<Batch>;
+    data: EpochData<Batch> & {
       /** A batch's number of examples, and its arrays (taken in the workspace). */
       examples(batch: Batch, place: BatchPlace): { count: number; arrays: () => Data };
-      validation?: () => Logs | Promise<Logs>;
     },
   ): Promise<History> {
     const { optimizer } = this.requireCompiled('fit');
-    const variables = this.passes.layers().flatMap((l) => l.trainableWeights);
-    let sums = this.sums();
-    return runEpochs(this.passes.model, settings, {
-      batches: data.batches,
-      startEpoch: () => {
-        sums = this.sums();
-      },
-      trainBatch: (batch, place) => {
+    return runEpochs(this.passes.model, settings, data, {
+      optimizer,
+      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      newSums: () => this.sums(),
+      gradients: (batch, place, sums) => {
         const { count, arrays } = data.examples(batch, place);
         this.batch(arrays, count, mode, sums, place);
-        checkGradients(variables, place);
-        optimizer.step(variables);
         return count;
       },
-      logs: (seen) => this.logs(sums, seen),
-      validationLogs: data.validation,
+      logs: (sums, seen) => this.logs(sums, seen),
     });
   }
 }
