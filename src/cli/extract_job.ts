@@ -143,9 +143,10 @@ function rows(map: Tensor<'float32'>): (number | string)[][] {
   return Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => jsonFloat32(map.data[y * w + x])));
 }
 
-/** The library's advice, as the command's options give it (`--max-pixels`, not `setPixelLimit`). */
+/** The library's advice, as the command's options give it (`--max-pixels`, not `setPixelLimit`; `--stride`, not `convStride`). */
 function inCommandTerms(message: string): string {
   return message
+    .replace(/^extractFeature: (filter|condense) step \([^)]*\): /, '')
     .replace(/\((set maxPixels or setPixelLimit|raise maxPixels) to allow it\)/, '(--max-pixels allows it)')
     .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3')
     .replace(/^(conv2d: window (height|width) \d+ is larger than the input \2 \d+ under VALID padding)$/, '$1 (--padding same allows it)');

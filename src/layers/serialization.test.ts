@@ -351,6 +351,114 @@ describe('save and load round trip', () => {
     }
   });
 
+  it('Keras optimizer settings that change the update and that convlens lacks leave the model uncompiled, not silently dropped', async () => {
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    const saved = await tfjsArtifacts(theirs);
+    // Keras 3 writes every base optimizer setting, unused ones as None (null) or False: such a config compiles
+    const keras3Adam = {
+      name: 'adam',
+      learning_rate: 0.01,
+      weight_decay: null,
+      clipnorm: null,
+      global_clipnorm: null,
+      clipvalue: null,
+      use_ema: false,
+      ema_momentum: 0.99,
+      ema_overwrite_frequency: null,
+      loss_scale_factor: null,
+      gradient_accumulation_steps: null,
+      beta_1: 0.9,
+      beta_2: 0.999,
+      epsilon: 1e-7,
+      amsgrad: false,
+    };
+    const withOptimizer = (class_name: string, config: Record<string, unknown>) => ({
+      modelTopology: {
+        ...(saved.modelTopology as object),
+        training_config: { loss: 'categorical_crossentropy', optimizer_config: { class_name, config } },
+      },
+      weightsManifest: [{ paths: [], weights: saved.weightSpecs }],
+    });
+    expect(fromArtifacts(withOptimizer('Adam', keras3Adam), saved.weightData).trainingConfig()?.optimizer_config.config).toMatchObject({
+      learningRate: 0.01,
+    });
+    const unsupported: [string, Record<string, unknown>, string][] = [
+      ['Adam', { ...keras3Adam, clipnorm: 1 }, 'Adam with clipnorm 1'],
+      ['Adam', { ...keras3Adam, clipvalue: 0.5 }, 'Adam with clipvalue 0.5'],
+      ['Adam', { ...keras3Adam, global_clipnorm: 2 }, 'Adam with global_clipnorm 2'],
+      ['Adam', { ...keras3Adam, weight_decay: 0.004 }, 'Adam with weight_decay 0.004'],
+      ['Adam', { ...keras3Adam, use_ema: true }, 'Adam with use_ema true'],
+      ['Adam', { ...keras3Adam, gradient_accumulation_steps: 4 }, 'Adam with gradient_accumulation_steps 4'],
+      ['Adam', { ...keras3Adam, amsgrad: true }, 'Adam with amsgrad true'],
+      // tf.keras 2's learning-rate decay, lr / (1 + decay · iterations)
+      ['SGD', { learning_rate: 0.1, decay: 1e-4, momentum: 0.9, nesterov: false }, 'SGD with decay 0.0001'],
+      ['RMSprop', { learning_rate: 0.01, decay: 0.001, rho: 0.9 }, 'RMSprop with decay 0.001'],
+      [
+        'Adam',
+        { ...keras3Adam, learning_rate: { module: 'keras.optimizers.schedules', class_name: 'ExponentialDecay', config: {} } },
+        'Adam with a learning-rate schedule',
+      ],
+    ];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const [className, config, reason] of unsupported) {
+        warn.mockClear();
+        expect(fromArtifacts(withOptimizer(className, config), saved.weightData).trainingConfig(), reason).toBeUndefined();
+        expect(warn).toHaveBeenCalledWith(
+          `convlens: the model's saved compile settings are not restored (${reason}); compile it before fit or evaluate`,
+        );
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a Keras loss with label smoothing, another reduction or an ignored class leaves the model uncompiled, not silently dropped', async () => {
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    const saved = await tfjsArtifacts(theirs);
+    const withLoss = (loss: unknown) => ({
+      modelTopology: {
+        ...(saved.modelTopology as object),
+        training_config: { loss, optimizer_config: { class_name: 'SGD', config: { learning_rate: 0.01 } } },
+      },
+      weightsManifest: [{ paths: [], weights: saved.weightSpecs }],
+    });
+    // as Keras 3 and tf.keras 2 write a loss compiled as an object, settings at their defaults
+    const keras3 = {
+      name: 'categorical_crossentropy',
+      reduction: 'sum_over_batch_size',
+      from_logits: false,
+      label_smoothing: 0.0,
+      axis: -1,
+    };
+    const tfKeras2 = { reduction: 'auto', name: 'sparse_categorical_crossentropy', from_logits: false, ignore_class: null };
+    for (const [class_name, config, name] of [
+      ['CategoricalCrossentropy', keras3, 'categorical_crossentropy'],
+      ['SparseCategoricalCrossentropy', tfKeras2, 'sparse_categorical_crossentropy'],
+    ] as const) {
+      expect(fromArtifacts(withLoss({ class_name, config }), saved.weightData).trainingConfig()?.loss).toBe(name);
+    }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const config of [
+        { ...keras3, label_smoothing: 0.1 },
+        { ...keras3, reduction: 'sum' },
+        { ...keras3, axis: 1 },
+        { ...tfKeras2, ignore_class: 0 },
+      ]) {
+        warn.mockClear();
+        const loss = { class_name: 'CategoricalCrossentropy', config };
+        expect(fromArtifacts(withLoss(loss), saved.weightData).trainingConfig(), JSON.stringify(config)).toBeUndefined();
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(warn.mock.calls[0][0]).toMatch(
+          /^convlens: the model's saved compile settings are not restored \(loss \{ class_name: "CategoricalCrossentropy"/,
+        );
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('saving an unbuilt model says what to do', async () => {
     const model = new Sequential([new Dense({ units: 2 })]);
     expectConvlensError(() => model.toArtifacts(), /save: model 'sequential(_\d+)?' is not built \(give its first layer an inputShape/);

@@ -142,11 +142,12 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
   const optimizerConfig = config?.optimizer_config as { class_name?: unknown; config?: Record<string, unknown> } | undefined;
   if (!optimizerConfig || typeof optimizerConfig !== 'object') return 'no optimizer_config';
   const c = optimizerConfig.config ?? {};
+  const unsupported = unsupportedSetting(String(optimizerConfig.class_name), c);
+  if (unsupported) return unsupported;
   const learningRate = numberOf(c, 'learningRate', 'learning_rate', 'lr');
   let optimizer: Optimizer;
   switch (optimizerConfig.class_name) {
     case 'Adam':
-      if (c.amsgrad === true) return 'Adam with amsgrad';
       optimizer = new Adam({
         learningRate,
         beta1: numberOf(c, 'beta1', 'beta_1'),
@@ -190,6 +191,30 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
 }
 
 /**
+ * Keras settings that change an optimizer's update and that convlens lacks. Keras 3 writes them all
+ * in every config, unused as None or False (0 turns clipping and weight decay off too); tf.keras 2
+ * wrote `decay`, a learning-rate decay (tfjs' RMSProp `decay` is Keras' rho instead).
+ */
+const KERAS_ONLY_SETTINGS = [
+  'clipnorm',
+  'clipvalue',
+  'global_clipnorm',
+  'weight_decay',
+  'use_ema',
+  'gradient_accumulation_steps',
+  'amsgrad',
+];
+
+/** What of a saved optimizer config convlens would not apply (trained on without it, the model would learn otherwise), if anything. */
+function unsupportedSetting(className: string, config: Record<string, unknown>): string | undefined {
+  const rate = config.learningRate ?? config.learning_rate ?? config.lr;
+  if (rate !== undefined && rate !== null && typeof rate !== 'number') return `${className} with a learning-rate schedule`;
+  const keys = className === 'RMSProp' ? KERAS_ONLY_SETTINGS : [...KERAS_ONLY_SETTINGS, 'decay'];
+  const used = keys.find((key) => config[key] !== undefined && config[key] !== null && config[key] !== false && config[key] !== 0);
+  return used === undefined ? undefined : `${className} with ${used} ${describeValue(config[used])}`;
+}
+
+/**
  * A saved setting read with `read`: one for every output, or per output (a list or an object
  * keyed by output name); undefined if any part is unreadable.
  */
@@ -205,12 +230,26 @@ function perOutput<T>(raw: unknown, read: (value: unknown) => T | undefined): T 
   return entries.every(([, v]) => v !== undefined) ? (Object.fromEntries(entries) as Record<string, T>) : undefined;
 }
 
-/** A loss as Keras saves it: its name, or (Keras 3 and tf.keras) a serialized object `{ class_name, config: { from_logits } }`. */
+/** A Keras loss's settings at the values that compute what convlens' losses compute (the mean over examples, every class). */
+const NEUTRAL_LOSS_SETTINGS: Record<string, readonly unknown[]> = {
+  reduction: [undefined, 'auto', 'sum_over_batch_size'],
+  label_smoothing: [undefined, null, 0],
+  axis: [undefined, null, -1],
+  ignore_class: [undefined, null],
+};
+
+/**
+ * A loss as Keras saves it: its name, or (Keras 3 and tf.keras) a serialized object `{ class_name,
+ * config: { from_logits } }`; undefined for settings that would change it (label smoothing, another
+ * reduction or axis, an ignored class), which convlens lacks.
+ */
 function savedLoss(raw: unknown): OneLoss | undefined {
   if (typeof raw === 'string') return raw;
-  const object = raw as { class_name?: unknown; config?: { from_logits?: unknown } } | null;
+  const object = raw as { class_name?: unknown; config?: Record<string, unknown> } | null;
   if (typeof object?.class_name !== 'string') return undefined;
-  return { name: object.class_name, fromLogits: object.config?.from_logits === true };
+  const config = object.config ?? {};
+  if (Object.entries(NEUTRAL_LOSS_SETTINGS).some(([key, neutral]) => !neutral.includes(config[key]))) return undefined;
+  return { name: object.class_name, fromLogits: config.from_logits === true };
 }
 
 /** Metric names compile takes: a list of them, or one alone. */

@@ -65,6 +65,16 @@ forEachBackend(() => {
       expect(out.array()).toBe(185);
     });
 
+    it('sum of uint8 is uint8, wrapping past 255, as TensorFlow documents (the same dtype as the input, where NumPy upcasts)', () => {
+      const x = tensor(new Uint8Array([200, 100, 255, 7, 1, 0]), [2, 3]);
+      const all = sum(x);
+      expect(all.dtype).toBe('uint8');
+      expect(all.array()).toBe((200 + 100 + 255 + 7 + 1 + 0) % 256);
+      const rows = sum(x, 1, true);
+      expect(rows.dtype).toBe('uint8');
+      expect(rows.array()).toEqual([[(200 + 100 + 255) % 256], [8]]);
+    });
+
     it('sum of bool counts the true values as int32', () => {
       const out = sum(tensor([true, false, true]));
       expect(out.dtype).toBe('int32');

@@ -71,11 +71,13 @@ function integerMean(t: Tensor, axis: number | number[] | undefined, keepDims: b
   return new Tensor(out, shape, t.dtype);
 }
 
-const sumType = (d: DType): DType => (d === 'float32' ? 'float32' : 'int32');
+// TensorFlow's reduce_sum keeps the input's dtype (a uint8 sum wraps past 255); bool, which TensorFlow
+// does not sum, counts as int32, as in tfjs
+const sumType = (d: DType): DType => (d === 'bool' ? 'int32' : d);
 // max and min of bool stay bool (any and all), as in TensorFlow.js
 const sameType = (d: DType): DType => d;
 
-/** Sum over `axis` (all axes by default). Integer and bool inputs sum as int32. */
+/** Sum over `axis` (all axes by default), in the input's dtype (uint8 wraps, as in TensorFlow); bool counts as int32. */
 export function sum(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
   return reduceOp('sum', 'sum', x, axis, keepDims, sumType);
 }

@@ -87,23 +87,31 @@ function extract(image: Tensor | TensorInput, kernel: TensorInput, options: Extr
   const input = imageBatch(op, image);
   const k = kernel2d(op, kernel);
   const filters = kernelFilters(k, input.shape[3]);
-  const filter = nn.conv2d({
-    input,
-    filters,
-    strides: options.convStride ?? 1,
-    padding: options.convPadding ?? 'valid',
-  }) as Tensor<'float32'>;
+  const conv = { convStride: options.convStride ?? 1, convPadding: options.convPadding ?? 'valid' };
+  const filter = step(op, 'filter', conv, () => nn.conv2d({ input, filters, strides: conv.convStride, padding: conv.convPadding }));
   const detect = applyActivation(activationName(op, options.activation ?? 'relu'), filter);
   const window = poolWindow(options.poolSize);
+  const pool = { poolSize: window, poolStride: options.poolStride ?? 2, poolPadding: options.poolPadding ?? 'same' };
   const condense = window
-    ? (nn.maxPool2d({
-        input: detect,
-        ksize: window,
-        strides: options.poolStride ?? 2,
-        padding: options.poolPadding ?? 'same',
-      }) as Tensor<'float32'>)
+    ? (step(op, 'condense', pool, () =>
+        nn.maxPool2d({ input: detect, ksize: window, strides: pool.poolStride, padding: pool.poolPadding }),
+      ) as Tensor<'float32'>)
     : undefined;
   return { input, kernel: k, filter, detect, condense };
+}
+
+/**
+ * Runs the op of one step; its errors also name `op` and the options that set the step (the
+ * caller gave convStride, not conv2d's strides).
+ */
+function step<T>(op: string, stage: string, settings: Record<string, unknown>, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof ConvlensError)) throw error;
+    const given = Object.entries(settings).map(([key, value]) => `${key} ${describeValue(value)}`);
+    throw new ConvlensError(`${op}: ${stage} step (${given.join(', ')}): ${error.message}`);
+  }
 }
 
 export type Stage = 'Input' | 'Filter' | 'Detect' | 'Condense';

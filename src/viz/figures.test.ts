@@ -538,6 +538,22 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => showExtraction([[1, 2], [3]], kernels.edge),
       /^extractFeature: ragged 'image': image\[1\] has length 1, expected length 2$/,
     ],
+    // the ops inside name extractFeature and the options that set them, not only ops the caller never called
+    [
+      'showExtraction of an image smaller than the kernel',
+      () => showExtraction(square, kernels.edge),
+      /^extractFeature: filter step \(convStride 1, convPadding "valid"\): conv2d: window height 3 is larger than the input height 2 under VALID padding$/,
+    ],
+    [
+      'extractFeature with a zero convStride',
+      () => extractFeature(square, [[1]], { convStride: 0 }),
+      /^extractFeature: filter step \(convStride 0, convPadding "valid"\): conv2d: strides must be positive integers, got 0$/,
+    ],
+    [
+      'extractFeature with a fractional poolStride',
+      () => extractFeature(square, [[1]], { poolStride: 1.5 }),
+      /^extractFeature: condense step \(poolSize 2, poolStride 1.5, poolPadding "same"\): maxPool2d: strides must be positive integers, got 1.5$/,
+    ],
     ['grid(null)', () => grid(null as never), /^grid: images must be an array of RGB images, got null$/],
     ['grid of non-tensors', () => grid([{}] as never), /^grid: images must be uint8 images \[H, W, C\] \(what colorize gives\), got \{\}$/],
     [

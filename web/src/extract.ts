@@ -271,8 +271,9 @@ export class ExtractSection {
         poolPadding: 'same',
       });
     } catch (error) {
-      // the library's message without its op name ('conv2d: '), as a sentence
-      this.kernelError.textContent = `These settings do not fit this image: ${describeError(error).replace(/^\w+: /, '')}.`;
+      // the library's message without its op names ('extractFeature: filter step (…): conv2d: '), as a sentence
+      const reason = describeError(error).replace(/^(extractFeature: \w+ step \([^)]*\): )?\w+: /, '');
+      this.kernelError.textContent = `These settings do not fit this image: ${reason}.`;
       this.clearResults();
       return;
     }
