@@ -4,8 +4,8 @@
  * 28×28×1 inputs, and a larger convnet (Conv2D 32, 64 and 128 with BatchNormalization, Dense 128,
  * Dropout) on 1,000 64×64×3 inputs, at batchSize 32 and 256. Per build and case, the medians of
  * the runs: a warm call's time (each run's median of 3), the first call's time, the peak RSS above
- * the process before it, the array buffers left just after it (garbage not yet collected), and
- * the RSS held once collected.
+ * the process before it, the array buffers left just after it (garbage not yet collected), the
+ * RSS held once collected, and the bytes of the buffers the model keeps between calls.
  * Run after building dist/: node bench/predict.js [--dist=<another dist folder>] [--runs=7] [--backend=wasm|js]
  * (--dist adds another build, e.g. a copy of dist/ from before a change, run alternately with dist/).
  */
@@ -87,9 +87,20 @@ async function child(dist, name, batchSize) {
     peakMB: mb(peak - before.rss),
     garbageMB: mb(after.arrayBuffers - before.arrayBuffers),
     heldMB: mb(held - before.rss),
+    keptMB: mb(keptBytes(model)),
     output: output.slice(0, 12),
   };
   console.log(JSON.stringify(result));
+}
+
+/**
+ * The bytes of the buffers `model` keeps for predict between calls: its workspace's (heldBytes; a
+ * build from before heldBytes kept one buffer per layer and key, in fit's workspace's `slots`).
+ */
+function keptBytes(model) {
+  const workspace = model.layers[0].workspace;
+  if ('heldBytes' in workspace) return workspace.heldBytes;
+  return [...workspace.slots.values()].flatMap((slots) => [...slots.values()]).reduce((sum, b) => sum + b.byteLength, 0);
 }
 
 function median(values) {
@@ -122,11 +133,11 @@ function main() {
     }
   }
   console.log(`${runs} runs a case and build; medians (ms, MB)`);
-  console.log(['case', 'build', 'backend', 'warm', 'first', 'peak RSS', 'garbage', 'held RSS', 'output sha1'].join('\t'));
+  console.log(['case', 'build', 'backend', 'warm', 'first', 'peak RSS', 'garbage', 'held RSS', 'kept', 'output sha1'].join('\t'));
   for (const [key, list] of results) {
     const m = (field) => median(list.map((r) => r[field])).toFixed(field === 'warm' || field === 'first' ? 0 : 1);
     const outputs = [...new Set(list.map((r) => r.output))].join(',');
-    console.log([key, list[0].backend, m('warm'), m('first'), m('peakMB'), m('garbageMB'), m('heldMB'), outputs].join('\t'));
+    console.log([key, list[0].backend, m('warm'), m('first'), m('peakMB'), m('garbageMB'), m('heldMB'), m('keptMB'), outputs].join('\t'));
   }
 }
 

@@ -7,6 +7,7 @@ import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { tensorKey } from './functional_graph.js';
+import { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
@@ -121,6 +122,8 @@ export class Functional extends ModelLayer {
     forward: (x, training) => this.runOne(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
+  /** predict's buffers, shared by the layers as their outputs come and go (fit's keep every activation). */
+  private readonly inference = new InferenceWorkspace();
 
   constructor(args: FunctionalArgs) {
     checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
@@ -439,10 +442,12 @@ export class Functional extends ModelLayer {
   /**
    * Runs the graph on a batch (one array per input, checked); with `trace` (in inference mode),
    * each node's entries in layerOutputs are kept as computed. Outputs no later layer takes are let
-   * go as the run goes, but for the model's.
+   * go as the run goes, but for the model's; in predict, their buffers go back to the pool then
+   * (see InferenceWorkspace).
    */
   private run(xs: readonly Tensor[], training: boolean, trace?: Trace): Tensor<'float32'>[] {
     const values = new Map<string, Tensor<'float32'>>();
+    const run = this.startRun(() => values.values());
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
     for (const node of this.order) {
       const { inputs } = node;
@@ -459,7 +464,9 @@ export class Functional extends ModelLayer {
       }
       values.set(node.output, output);
       for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
+      run?.release();
     }
+    run?.end();
     return this.outputNames.map((name) => values.get(name)!);
   }
 
@@ -539,9 +546,9 @@ export class Functional extends ModelLayer {
     return this.outputNames.length === 1 ? outputs[0] : outputs;
   }
 
-  /** The layers predict computes and the workspace they compute in: that of the training of this model's kind. */
+  /** The model predict computes and the workspace its layers compute in (not fit's: see InferenceWorkspace). */
   private predictSpace(): PredictSpace {
-    return { layers: () => this.layerList, workspace: this.multiIO ? this.multiTraining.workspace : this.training.workspace };
+    return { model: this, workspace: this.inference };
   }
 
   /**

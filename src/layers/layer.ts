@@ -8,6 +8,7 @@ import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { immutable } from './args.js';
+import type { InferenceWorkspace } from './inference_workspace.js';
 import { nextCall, SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
@@ -62,11 +63,11 @@ export class Weight implements Variable {
 }
 
 /**
- * A model's reusable buffers for the activations and gradients of training, evaluation and prediction: the
- * backend's resident buffers (the wasm backend's kernels use them in place, with no copies in and
- * out of its memory), allocated once and reused batch after batch. Only `fit`, `evaluate` and
- * `predict` turn it on (`active`); what they compute in it never reaches the caller (predict
- * copies its outputs out).
+ * A model's reusable buffers for the activations and gradients of training and evaluation, one per
+ * layer and key: the backend's resident buffers (the wasm backend's kernels use them in place, with
+ * no copies in and out of its memory), allocated once and reused batch after batch. Only `fit` and
+ * `evaluate` turn it on (`active`); what they compute in it never reaches the caller. predict
+ * computes in an InferenceWorkspace, whose buffers the layers share.
  */
 export class Workspace {
   active = false;
@@ -107,6 +108,11 @@ export class Workspace {
     }
     return buffer.length === length ? buffer : buffer.subarray(0, length);
   }
+
+  /** The bytes of the buffers it keeps. */
+  get heldBytes(): number {
+    return [...this.slots.values()].flatMap((slots) => [...slots.values()]).reduce((sum, b) => sum + b.byteLength, 0);
+  }
 }
 
 /** A shape without its batch axis, as Keras prints it: (None, 28, 28, 16). */
@@ -132,8 +138,8 @@ export abstract class Layer {
    * other activations). Training computes softmax/sigmoid cross-entropy from these, stably.
    */
   logits: Tensor<'float32'> | undefined;
-  /** Set by the model that trains or evaluates this layer (see Workspace). */
-  workspace: Workspace | undefined;
+  /** Set by the model that trains, evaluates (see Workspace) or predicts with this layer (see InferenceWorkspace). */
+  workspace: Workspace | InferenceWorkspace | undefined;
   /**
    * The activation the layer applies to its output, for layers that take one (Keras' `activation`).
    * Training relies on it: such a layer keeps its `logits` for softmax and sigmoid, and its

@@ -1,8 +1,10 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, type Layer, type Workspace } from './layer.js';
 import { layerAtPath, unknownLayerError } from './layer_paths.js';
+import { layersWithin } from './model_layer.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -47,18 +49,18 @@ export interface PredictOptions {
   verbose?: 0 | 1 | 2;
 }
 
-/** Where a model computes predict's batches: every layer, each once, and the buffers they compute in (fit's, reused batch after batch). */
+/** Where a model computes predict's batches: the model, and the pool of buffers its layers compute in, reused layer after layer and batch after batch. */
 export interface PredictSpace {
-  layers(): readonly Layer[];
-  workspace: Workspace;
+  model: Layer;
+  workspace: InferenceWorkspace;
 }
 
 /**
- * Runs `fn` (synchronous: nothing else runs meanwhile) with `layers` computing in `workspace`;
- * callbacks and anything the caller gets back stay outside it.
+ * Runs `fn` (synchronous: nothing else runs meanwhile) with `layers`, and every layer and model
+ * within them, computing in `workspace`; callbacks and anything the caller gets back stay outside it.
  */
-export function inWorkspace<T>(workspace: Workspace, layers: readonly Layer[], fn: () => T): T {
-  for (const layer of layers) for (const computing of layer.flatLayers()) computing.workspace = workspace;
+export function inWorkspace<T>(workspace: Workspace | InferenceWorkspace, layers: readonly Layer[], fn: () => T): T {
+  for (const layer of layers) for (const computing of layersWithin(layer)) computing.workspace = workspace;
   workspace.startBatch();
   workspace.active = true;
   try {
@@ -101,10 +103,10 @@ export function predictManyInBatches(
 
 /**
  * predict's loop: examples `start` to `start + batchSize` of every input at a time (all at once
- * when there are no more), each batch computed in the model's workspace, as fit's, so that its
- * activations are not allocated anew batch after batch. Each output is copied out at its place
- * into an array of its own, made at the first batch: the next batch, or the next call, overwrites
- * the workspace.
+ * when there are no more), each batch computed in the model's inference workspace, so that its
+ * activations are not allocated anew batch after batch, nor kept a buffer per layer. Each output
+ * is copied out at its place into an array of its own, made at the first batch: the next batch,
+ * or the next call, overwrites the workspace.
  */
 function runBatches(
   space: PredictSpace,
@@ -116,7 +118,7 @@ function runBatches(
   let outputs: Tensor<'float32'>[] = [];
   for (let start = 0; start === 0 || start < n; start += batchSize) {
     const batch = n <= batchSize ? xs : xs.map((x) => exampleRows(x, start, Math.min(n, start + batchSize)));
-    inWorkspace(space.workspace, space.layers(), () => {
+    inWorkspace(space.workspace, [space.model], () => {
       const ys = run(batch);
       if (start === 0) outputs = ys.map((y) => new Tensor(new Float32Array(n * exampleSize(y)), [n, ...y.shape.slice(1)], 'float32'));
       ys.forEach((y, k) => {

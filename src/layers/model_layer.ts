@@ -1,5 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { InferenceWorkspace, type ModelRun } from './inference_workspace.js';
 import { batchShapeText, Layer, type Weight } from './layer.js';
 import type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 
@@ -101,6 +102,16 @@ export abstract class ModelLayer extends Layer {
         `${this.name} (${this.className}): built for inputs ${batchShapeText(this.inputShape!)}, cannot run on ${input.name} ${batchShapeText(input.shape)} with the same weights: ${error.message}`,
       );
     }
+  }
+
+  /**
+   * While the model predicts: its run's tracking of the buffers its layers compute in, so that
+   * each goes back to the pool once `live` (the tensors the run holds) no longer views it;
+   * undefined elsewhere (fit and evaluate keep every activation).
+   */
+  protected startRun(live: () => Iterable<Tensor>): ModelRun | undefined {
+    const ws = this.originalLayer.workspace;
+    return ws?.active && ws instanceof InferenceWorkspace ? ws.startRun(live) : undefined;
   }
 
   /** The copy `replica` gives, running replicas of the layers built for `input`. */

@@ -25,7 +25,7 @@ import {
   resetNames,
   Sequential,
 } from './index.js';
-import { gather } from './model_common.js';
+import { gather, range } from './model_common.js';
 
 const IMAGE_SIZE: [number, number] = [7, 6];
 const BATCH = 4;
@@ -148,7 +148,28 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     expect(Array.from((await net.predict(unlabelled)).data)).toEqual(Array.from(net.predict(plain.x).data));
   });
 
-  it("computes in fit's buffers without disturbing training: fit, predict, fit trains as fit, fit does", async () => {
+  it('gives arrays of their own, from one batch or several: a later predict leaves them as they were', async () => {
+    // a linear last layer: its output is a buffer of the workspace (a softmax's is an array of its own)
+    const net = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 3, inputShape: [...IMAGE_SIZE, 3] }),
+      new GlobalAveragePooling2D(),
+      new Dense({ units: 3 }),
+    ]);
+    randomizeWeights(net, caseRng('predict dataset weights', 3));
+    const rng = caseRng('predict dataset own arrays', 4);
+    const [a, b] = [f32(rng, [6, ...IMAGE_SIZE, 3]), f32(rng, [6, ...IMAGE_SIZE, 3])];
+    for (const ends of [[6], [4, 6]]) {
+      const batches = (x: Tensor) => listDataset(ends.map((end, i) => ({ x: gather(x, range(ends[i - 1] ?? 0, end)) })));
+      const first = await net.predict(batches(a));
+      const kept = Array.from(first.data);
+      expect(kept, `batches ending at ${ends}`).toEqual(Array.from(net.predict(a).data));
+      await net.predict(batches(b));
+      expect(Array.from(first.data), `batches ending at ${ends}`).toEqual(kept);
+      expect(first.data.byteOffset === 0 && first.data.buffer.byteLength === first.data.byteLength).toBe(true);
+    }
+  });
+
+  it('computes in buffers of its own without disturbing training: fit, predict, fit trains as fit, fit does', async () => {
     const { dataset, arrays } = await bothForms();
     const [predicting, plain] = [sequentialNet(), sequentialNet()];
     for (const net of [predicting, plain]) {

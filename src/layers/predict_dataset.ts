@@ -25,9 +25,9 @@ export interface DatasetRunner extends PredictSpace {
 /**
  * Keras' `predict(dataset)`: one iteration of the dataset, each batch's inputs (`x` or tfjs' `xs`:
  * a tensor, a list or an object keyed by input name) run in inference mode (its labels, if any,
- * unused) in the model's workspace, as evaluate runs it (so the memory for the activations does
- * not grow with the number of batches while garbage awaits collection), and each output's batches
- * concatenated in the order they came.
+ * unused) in the model's inference workspace, as predict on arrays runs it (so the memory for the
+ * activations does not grow with the number of batches while garbage awaits collection), and each
+ * output's batches concatenated in the order they came.
  * A dataset that reshuffles at every iteration gives that iteration's order (an ImageBatchDataset's
  * `epoch(0)` gives its `filePaths`' order).
  */
@@ -41,9 +41,10 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
     const xs = runner.inputs(op, x, keys.x);
     // copied out of the workspace, which the next batch overwrites
     parts.push(
-      inWorkspace(runner.workspace, runner.layers(), () => runner.run(xs).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
+      inWorkspace(runner.workspace, [runner.model], () => runner.run(xs).map((t) => new Tensor(t.data.slice(), t.shape, 'float32'))),
     );
   });
   if (parts.length === 0) throw new ConvlensError('predict: the dataset gave no examples');
-  return parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
+  // the number of examples is known only now: several batches are joined (a copy), one is the result as it is
+  return parts.length === 1 ? parts[0] : parts[0].map((_, k) => concatBatches(parts.map((p) => p[k])));
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
-import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { f32, mnistShapedData, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
 import { mul } from '../ops/arithmetic.js';
@@ -38,9 +38,11 @@ import {
 } from './index.js';
 import { gather, range } from './model_common.js';
 
-// predict on arrays computes batch by batch in the model's workspace (fit's buffers, reused from
-// batch to batch): tfjs-layers' numbers, the numbers the layers give outside it, outputs that
-// are arrays of their own, and activations that are not allocated anew for every batch.
+// predict on arrays computes batch by batch in the model's inference workspace (a pool of buffers
+// the layers share as their outputs come and go, reused from batch to batch): tfjs-layers'
+// numbers, the numbers the layers give outside it, outputs that are arrays of their own,
+// activations that are not allocated anew for every batch, and buffers taken back only once no
+// layer is left to read them.
 
 beforeEach(() => resetNames());
 
@@ -73,6 +75,60 @@ function layerByLayer(net: Sequential, x: Tensor, batchSize: number): number[] {
   for (let start = 0; start < x.shape[0]; start += batchSize) {
     const batch = gather(x, range(start, Math.min(x.shape[0], start + batchSize)));
     values.push(...net.layers.reduce((t, layer) => layer.apply(t), batch).data);
+  }
+  return values;
+}
+
+/** The bytes `net` keeps between predict calls: its inference workspace's buffers (every layer computes in it). */
+const heldBytes = (net: Sequential | Functional) => net.layers[0].workspace!.heldBytes;
+
+/**
+ * Two branches from a trunk, each through a nested Sequential (one model applied twice), merged,
+ * and three outputs, one of which later layers take too. The trunk's output is read by the last
+ * layers, through a view of it (Flatten); every buffer a branch holds must outlive the other
+ * branch and both runs of the nested model.
+ */
+function branchingNet(): Functional {
+  const input = Input({ shape: [6, 6, 2], name: 'image' });
+  const trunk = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'trunk' }).apply(input);
+  const flatTrunk = new Flatten({ name: 'flat_trunk' }).apply(trunk);
+  const left = applyAll(
+    [
+      new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', name: 'left_conv' }),
+      new BatchNormalization({ name: 'left_bn' }),
+      new LeakyReLU({ alpha: 0.2, name: 'left' }),
+    ],
+    trunk,
+  );
+  const right = applyAll(
+    [new DepthwiseConv2D({ kernelSize: 3, padding: 'same', name: 'right_dw' }), new Conv2D({ filters: 3, kernelSize: 1, name: 'right' })],
+    trunk,
+  );
+  const encoder = new Sequential(
+    [
+      new Conv2D({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: [6, 6, 3], name: 'enc_conv' }),
+      new MaxPool2D({ name: 'enc_pool' }),
+      new Flatten({ name: 'enc_flat' }),
+    ],
+    { name: 'encoder' },
+  );
+  const encoded = new Concatenate({ name: 'encoded' }).apply([encoder.apply(left), encoder.apply(right)]);
+  const merged = new Concatenate({ name: 'merged' }).apply([left, trunk, right]);
+  const head = new Dense({ units: 4, name: 'head' }).apply(new Flatten({ name: 'flat_merged' }).apply(merged));
+  const side = new Dense({ units: 2, name: 'side' }).apply(new Concatenate({ name: 'joined' }).apply([flatTrunk, encoded]));
+  const net = model({ inputs: input, outputs: [head, side, left] });
+  randomizeWeights(net, caseRng('predict workspace branches', 11));
+  return net;
+}
+
+/** Each output of `net`, computed batch by batch outside any workspace (layerOutputs' fresh arrays), joined. */
+function outputsOutside(net: Functional, x: Tensor, batchSize: number): number[][] {
+  const values = net.outputNames.map((): number[] => []);
+  for (let start = 0; start < x.shape[0]; start += batchSize) {
+    const entries = net.layerOutputs(gather(x, range(start, Math.min(x.shape[0], start + batchSize))));
+    net.outputNames.forEach((name, k) => {
+      values[k].push(...entries.find((e) => e.path === name)!.output.data);
+    });
   }
   return values;
 }
@@ -368,7 +424,7 @@ forEachBackend(() => {
       }
     });
 
-    it("predicting in a fit callback leaves training as it is: fit's buffers are free between batches", async () => {
+    it('predicting in a fit callback leaves training as it is (predict computes in buffers of its own)', async () => {
       const rng = caseRng('predict workspace fit', 10);
       const x = f32(rng, [24, 28, 28, 1], 0, 1);
       const y = new Tensor(
@@ -429,22 +485,65 @@ forEachBackend(() => {
     });
   });
 
+  describe('buffers shared by liveness', () => {
+    it('a Sequential chain keeps two activation buffers between calls, however many layers it has', async () => {
+      const net = new Sequential([
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 4] }),
+        new BatchNormalization(),
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }),
+        new LeakyReLU(),
+        new DepthwiseConv2D({ kernelSize: 3, padding: 'same' }),
+        new Conv2D({ filters: 4, kernelSize: 1 }),
+      ]);
+      randomizeWeights(net, caseRng('predict workspace chain', 12));
+      const rng = caseRng('predict workspace chain x', 13);
+      const x = f32(rng, [23, 8, 8, 4]);
+      // every layer outputs [batch, 8, 8, 4]: one buffer per layer would be six of them
+      const activationBytes = (batch: number) => batch * 8 * 8 * 4 * 4;
+      for (const batchSize of [10, 4, 23]) {
+        const predicted = net.predict(x, { batchSize });
+        expect(Array.from(predicted.data), `batchSize ${batchSize}`).toEqual(layerByLayer(net, x, batchSize));
+        // a smaller batch computes in the larger buffers; a larger one replaces them
+        expect(heldBytes(net), `batchSize ${batchSize}`).toBe(2 * activationBytes(batchSize === 4 ? 10 : batchSize));
+      }
+      const fromDataset = await net.predict(batchesOf(rng, [x]));
+      expect(Array.from(fromDataset.data)).toEqual(Array.from(net.predict(x, { batchSize: 4 }).data));
+      expect(heldBytes(net)).toBe(2 * activationBytes(23));
+    });
+
+    it("branches, a nested model applied twice and a view of an early output: the layers' own numbers and tfjs-layers', in fewer buffers than layers", async () => {
+      const net = branchingNet();
+      const x = f32(caseRng('predict workspace branches x', 14), [9, 6, 6, 2]);
+      const theirs = await tfjsPredict(net, x, 9);
+      for (const batchSize of [1, 4, 9]) {
+        const predicted = net.predict(x, { batchSize }) as Tensor[];
+        expect(
+          predicted.map((t) => Array.from(t.data)),
+          `batchSize ${batchSize}`,
+        ).toEqual(outputsOutside(net, x, batchSize));
+        expectClose(predicted, theirs, 1e-5, `tfjs, batchSize ${batchSize}`);
+      }
+      expectClose(
+        (await net.predict(batchesOf(caseRng('predict workspace branches batches', 15), [x]))) as Tensor[],
+        theirs,
+        1e-5,
+        'dataset',
+      );
+      // every layer but Flatten (a view) and the nested model (its layers') computes into a buffer: one for each is what fit's workspace keeps
+      const perLayer = net
+        .layerOutputs(x, { expandNested: true })
+        .filter((e) => !(e.layer instanceof Flatten) && !(e.layer instanceof Sequential))
+        .reduce((sum, e) => sum + e.output.size * 4, 0);
+      expect(heldBytes(net)).toBeLessThan(perLayer);
+    });
+  });
+
   describe('memory', () => {
     it('predict and evaluate hold as much for the 100th batch as for the 2nd: activations are not allocated anew for each', () => {
       const probe = new MemoryProbe();
       const net = mnistNet(probe);
       net.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-      const n = 3200;
-      const x = new Tensor(
-        Float32Array.from({ length: n * 784 }, (_, i) => (i % 97) / 97),
-        [n, 28, 28, 1],
-        'float32',
-      );
-      const y = new Tensor(
-        Int32Array.from({ length: n }, (_, i) => i % 10),
-        [n],
-        'int32',
-      );
+      const { x, y } = mnistShapedData(3200);
       // one batch's activations: 1.6 MB, 0.4 MB, 0.8 MB and 0.2 MB. Computed in fresh arrays, the
       // garbage of a hundred batches piled up to 20-30 MB before a collection; in the workspace,
       // what grows is the kernels' scratch (the js backend's: about 12 kB a batch) and the softmax

@@ -4,6 +4,7 @@ import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } 
 import type { History } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
+import { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, Layer } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import {
@@ -46,6 +47,8 @@ export class Sequential extends ModelLayer {
     forward: (x, training) => this.run(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
+  /** predict's buffers, shared by the layers as their outputs come and go (fit's, in `training`, keep every activation). */
+  private readonly inference = new InferenceWorkspace();
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     checkOptions('Sequential', options, ['name']);
@@ -155,20 +158,27 @@ export class Sequential extends ModelLayer {
     }
   }
 
-  /** Its layers in turn; with `trace` (in inference mode), each layer's entries in layerOutputs are added to it as computed. */
+  /**
+   * Its layers in turn; with `trace` (in inference mode), each layer's entries in layerOutputs are
+   * added to it as computed. In predict, a layer's input buffer goes back to the pool once the
+   * layer has run (see InferenceWorkspace).
+   */
   private run(x: Tensor, training: boolean, trace?: { expandNested: boolean; outputs: LayerOutput[] }): Tensor<'float32'> {
     this.ensureBuilt('predict', x.shape);
     let out = x as Tensor<'float32'>;
+    const run = this.startRun(() => [out]);
     for (const layer of this.layerList) {
       const input = out;
-      if (!trace) {
+      if (trace) {
+        const entries = tracedOutputs(layer.originalLayer, layer, () => layer.apply(input, false), input, trace.expandNested);
+        trace.outputs.push(...entries);
+        out = entries[0].output;
+      } else {
         out = layer.apply(input, training);
-        continue;
       }
-      const entries = tracedOutputs(layer.originalLayer, layer, () => layer.apply(input, false), input, trace.expandNested);
-      trace.outputs.push(...entries);
-      out = entries[0].output;
+      run?.release();
     }
+    run?.end();
     return out;
   }
 
@@ -226,9 +236,9 @@ export class Sequential extends ModelLayer {
     return (await predictOnDataset(runner, dataset, options))[0];
   }
 
-  /** The layers predict computes and the workspace they compute in (fit's). */
+  /** The model predict computes and the workspace its layers compute in (not fit's: see InferenceWorkspace). */
   private predictSpace(): PredictSpace {
-    return { layers: () => this.layerList, workspace: this.training.workspace };
+    return { model: this, workspace: this.inference };
   }
 
   /**

@@ -1,10 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { mnistShapedData } from '../../test/helpers/layers.js';
 import { getBackend, setBackend } from '../backend/index.js';
 import { wasmBackend } from '../backend/wasm/index.js';
 import { setSeed } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from './index.js';
 
 // A model's workspace gives up the buffers it outgrows (a larger batch, another backend) once a
@@ -32,16 +32,7 @@ function model(): Sequential {
 }
 
 const n = 256;
-const x = new Tensor(
-  Float32Array.from({ length: n * 784 }, (_, i) => (i % 97) / 97),
-  [n, 28, 28, 1],
-  'float32',
-);
-const y = new Tensor(
-  Int32Array.from({ length: n }, (_, i) => i % 10),
-  [n],
-  'int32',
-);
+const { x, y } = mnistShapedData(n);
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
 
 describe.skipIf(!wasmBackend)('a model’s workspace memory', () => {

@@ -113,3 +113,22 @@ export const alternatingLabels = (n: number) =>
     [n, 2],
     'float32',
   );
+
+/**
+ * `n` examples shaped as MNIST's (28×28×1, values (i mod 97) / 97) and their labels 0 to 9 in
+ * turn: data for tests of memory and buffers, where the values do not matter.
+ */
+export function mnistShapedData(n: number): { x: Tensor<'float32'>; y: Tensor<'int32'> } {
+  return {
+    x: new Tensor(
+      Float32Array.from({ length: n * 784 }, (_, i) => (i % 97) / 97),
+      [n, 28, 28, 1],
+      'float32',
+    ),
+    y: new Tensor(
+      Int32Array.from({ length: n }, (_, i) => i % 10),
+      [n],
+      'int32',
+    ),
+  };
+}
