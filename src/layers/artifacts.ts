@@ -3,7 +3,7 @@ import { makeDirectories } from '../make_directories.js';
 import type { Layer } from './layer.js';
 import { ModelLayer, nodeIndex } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
-import type { TrainingConfig } from './training_config.js';
+import type { SavedTrainingConfig, TrainingConfig } from './training_config.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
 // config and a weights manifest; the weights are little-endian float32 in manifest order.
@@ -65,11 +65,11 @@ export interface ModelArtifacts {
 
 export const WEIGHTS_FILE = 'weights.bin';
 
-/** What saving needs from a model (Sequential passes itself). */
+/** What saving needs from a model: its name, layers and compile settings (when compiled). */
 export interface SavableModel {
   readonly name: string;
   readonly layers: readonly Layer[];
-  trainingConfig(): TrainingConfig | undefined;
+  readonly training?: SavedTrainingConfig;
 }
 
 /** The class name tfjs-layers writes for a layer: a functional model is a 'Model' there (Keras says 'Functional'). */
@@ -79,7 +79,7 @@ const savedClassName = (layer: Layer) => (layer.className === 'Functional' ? 'Mo
  * A Sequential's config (its name and layers) as tfjs-layers writes it, alone or nested in another
  * model: the first layer records the input shape, unless it is a model, whose own config does.
  */
-export function sequentialConfig(model: Omit<SavableModel, 'trainingConfig'>): { name: string; layers: LayerJson[] } {
+export function sequentialConfig(model: Omit<SavableModel, 'training'>): { name: string; layers: LayerJson[] } {
   const [first] = model.layers;
   if (!first?.inputShape || !model.layers.every((l) => l.built)) {
     throw new ConvlensError(
@@ -99,9 +99,19 @@ export function sequentialConfig(model: Omit<SavableModel, 'trainingConfig'>): {
 export function modelArtifacts(model: SavableModel): ModelArtifacts {
   const topology = { class_name: 'Sequential' as const, config: sequentialConfig(model) };
   const artifacts = packArtifacts(topology, model.layers);
-  const trainingConfig = model.trainingConfig();
-  if (trainingConfig) artifacts.modelJson.trainingConfig = trainingConfig;
+  placeTrainingConfig(artifacts.modelJson, model.training);
   return artifacts;
+}
+
+/**
+ * Compile's settings where tfjs reads them (`trainingConfig`), or, when tfjs would not compile the
+ * same from them, where tensorflowjs_converter puts Keras' (`modelTopology.training_config`),
+ * which tfjs ignores: it then loads the model uncompiled, where convlens loads it compiled.
+ */
+function placeTrainingConfig(modelJson: ModelJson, training: SavedTrainingConfig | undefined): void {
+  if (!training) return;
+  if (training.tfjsReads) modelJson.trainingConfig = training.config;
+  else modelJson.modelTopology.training_config = training.config;
 }
 
 /** A tensor of a functional model: a model input's (call 0), or the output of a layer's call (its first is 0). */
@@ -118,10 +128,8 @@ export interface SavableGraph {
   /** Each layer once, in Keras' order, with the inputs of each of its calls in order (a shared layer has several). */
   readonly layers: readonly { layer: Layer; calls: readonly (readonly TensorSource[])[] }[];
   readonly outputs: readonly TensorSource[];
-  /** compile's settings, when the model is compiled (and tfjs can read them back). */
-  readonly trainingConfig?: TrainingConfig;
-  /** compile's settings that tfjs cannot compile from (Keras' loss_weights), saved where it does not read them. */
-  readonly kerasTrainingConfig?: TrainingConfig;
+  /** compile's settings, when the model is compiled. */
+  readonly training?: SavedTrainingConfig;
 }
 
 type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJson[] };
@@ -168,8 +176,7 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
     topology,
     model.layers.map((l) => l.layer),
   );
-  if (model.trainingConfig) artifacts.modelJson.trainingConfig = model.trainingConfig;
-  if (model.kerasTrainingConfig) artifacts.modelJson.modelTopology.training_config = model.kerasTrainingConfig;
+  placeTrainingConfig(artifacts.modelJson, model.training);
   return artifacts;
 }
 

@@ -595,14 +595,8 @@ export class Functional extends ModelLayer {
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
   toArtifacts(): ModelArtifacts {
-    if (!this.multiIO) return graphArtifacts({ ...this.savable(), trainingConfig: this.training.trainingConfig() });
-    const { config, tfjsReads } = this.multiTraining.trainingConfig() ?? {};
-    // what tfjs-layers cannot compile from goes where tensorflowjs_converter puts Keras' settings, which tfjs ignores
-    return graphArtifacts({
-      ...this.savable(),
-      trainingConfig: tfjsReads ? config : undefined,
-      kerasTrainingConfig: tfjsReads ? undefined : config,
-    });
+    const training = this.multiIO ? this.multiTraining.trainingConfig() : this.training.trainingConfig();
+    return graphArtifacts({ ...this.savable(), training });
   }
 
   private savable(): SavableGraph {
@@ -636,7 +630,7 @@ export class Functional extends ModelLayer {
    * output name, as Keras and tfjs do.
    */
   trainingConfig(): TrainingConfig | undefined {
-    return this.multiIO ? this.multiTraining.trainingConfig()?.config : this.training.trainingConfig();
+    return (this.multiIO ? this.multiTraining.trainingConfig() : this.training.trainingConfig())?.config;
   }
 
   /**

@@ -280,7 +280,7 @@ export class Sequential extends ModelLayer {
 
   /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */
   toArtifacts(): ModelArtifacts {
-    return modelArtifacts(this);
+    return modelArtifacts({ name: this.name, layers: this.layers, training: this.training.trainingConfig() });
   }
 
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadModel(dir)` reads them back. */
@@ -294,7 +294,7 @@ export class Sequential extends ModelLayer {
 
   /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
   trainingConfig(): TrainingConfig | undefined {
-    return this.training.trainingConfig();
+    return this.training.trainingConfig()?.config;
   }
 
   /**

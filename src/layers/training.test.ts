@@ -4,12 +4,17 @@ import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { f32, tfOf } from '../../test/helpers/layers.js';
+import { byGlobalNorm, byNorm } from '../../test/helpers/optimizers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ConvlensError } from '../errors.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { adadelta } from '../train/adadelta.js';
+import { adagrad } from '../train/adagrad.js';
+import { adamax } from '../train/adamax.js';
+import type { ClipOptions, Optimizer } from '../train/optimizer.js';
 import { Adam, RMSprop, SGD } from '../train/optimizers.js';
 import { Activation, Conv2D, Dense, Dropout, Flatten, type Logs, MaxPool2D, resetNames, Sequential } from './index.js';
 
@@ -261,6 +266,55 @@ forEachBackend(() => {
       theirs.compile({ optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7 / Math.sqrt(1 - 0.999)), loss: 'meanSquaredError' });
       await compareFit(ours, theirs, f32(rng, [5, 3, 3, 1]), f32(rng, [5, 2]), 1, 'mse');
     });
+
+    it("Adagrad, Adadelta and Adamax (tfjs-style factories): tfjs-layers' fit with tf.train's, 3 epochs", async () => {
+      const cases: [string, () => Optimizer, () => tf.Optimizer][] = [
+        ['adagrad', () => adagrad({ learningRate: 0.05 }), () => tf.train.adagrad(0.05)],
+        ['adadelta', () => adadelta({ learningRate: 1 }), () => tf.train.adadelta(1)],
+        ['adamax', () => adamax(), () => tf.train.adamax()],
+      ];
+      for (const [name, ours, theirs] of cases) {
+        setSeed(15);
+        const rng = caseRng(`fit ${name}`, 0);
+        const twins = twinConvnets({ units: 3, activation: 'softmax' });
+        twins.ours.compile({ optimizer: ours(), loss: 'categoricalCrossentropy' });
+        twins.theirs.compile({ optimizer: theirs(), loss: 'categoricalCrossentropy' });
+        const x = f32(rng, [8, 6, 6, 2]);
+        const worst = await compareFit(twins.ours, twins.theirs, x, oneHot(rng.ints(8, 0, 2), 3), 3, name);
+        reportDiff(`fit (3 ${name} steps) weights vs tfjs-layers`, worst);
+      }
+    });
+
+    it("clipping over the model's weights (globalClipnorm, clipnorm): as tfjs' optimizer given Keras' clipped gradients", async () => {
+      const clips: [ClipOptions, (grads: tf.Tensor[]) => tf.Tensor[]][] = [
+        [{ globalClipnorm: 0.05 }, byGlobalNorm(0.05)],
+        [{ clipnorm: 0.02 }, byNorm(0.02)],
+      ];
+      for (const [clip, clipped] of clips) {
+        setSeed(16);
+        const rng = caseRng('fit clip', 0);
+        const { ours, theirs } = twinConvnets({ units: 3, activation: 'softmax' });
+        const x = f32(rng, [8, 6, 6, 2]);
+        const y = oneHot(rng.ints(8, 0, 2), 3);
+        ours.compile({ optimizer: new SGD({ learningRate: 0.5, momentum: 0.9, ...clip }), loss: 'categoricalCrossentropy' });
+        await ours.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false });
+        // tfjs-layers' fit cannot clip: its loop by hand, Keras' clip between the gradients and the update
+        const optimizer: tf.Optimizer = tf.train.momentum(0.5, 0.9);
+        const variables = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
+        for (let epoch = 0; epoch < 3; epoch++) {
+          const { grads } = tf.variableGrads(
+            () => tf.mean(tfl.metrics.categoricalCrossentropy(tfOf(y), theirs.apply(tfOf(x)) as tf.Tensor)) as tf.Scalar,
+            variables,
+          );
+          const given = clipped(variables.map((v) => grads[v.name]));
+          optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, given[i]])));
+        }
+        const theirWeights = theirs.getWeights();
+        for (const [i, w] of ours.getWeights().entries()) {
+          expectClose(w, theirWeights[i].dataSync(), 1e-4, `${JSON.stringify(clip)} weight ${i}`);
+        }
+      }
+    });
   });
 });
 
@@ -508,7 +562,7 @@ describe('fit options and history', () => {
     const model = barNet();
     expectConvlensError(
       () => model.compile({ optimizer: null as never, loss: 'sparseCategoricalCrossentropy' }),
-      "compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got null",
+      "compile: optimizer must be one of 'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got null",
     );
     model.compile({ loss: 'sparseCategoricalCrossentropy' });
     expect(model.trainingConfig()?.optimizer_config).toEqual({

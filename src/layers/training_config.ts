@@ -1,6 +1,10 @@
-import { describeValue } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
+import { Adadelta } from '../train/adadelta.js';
+import { Adagrad } from '../train/adagrad.js';
+import { Adamax } from '../train/adamax.js';
 import type { LossName } from '../train/losses.js';
 import { isMetricName, type Metric, tfjsMetricName } from '../train/metrics.js';
+import { type ClipOptions, ClippingOptimizer } from '../train/optimizer.js';
 import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 
 /**
@@ -17,6 +21,14 @@ export interface TrainingConfig {
   loss_weights?: number[] | Record<string, number> | null;
   optimizer_config: { class_name: string; config: Record<string, unknown> };
 }
+
+/** Compile's settings to save, and whether tfjs-layers compiles the same from them (if not, they go where tfjs does not read them). */
+export interface SavedTrainingConfig {
+  config: TrainingConfig;
+  tfjsReads: boolean;
+}
+
+type OptimizerConfig = TrainingConfig['optimizer_config'];
 
 /** A loss as Keras saves it: its name, or a serialized object (`{ class_name, config: { from_logits } }`). */
 export type SavedLoss = string | { class_name: string; config: { from_logits?: boolean } };
@@ -40,18 +52,18 @@ const KERAS_LOSS: Record<LossName, string> = {
 
 /**
  * The model.json form of compile's settings, in the keys tfjs reads (`learningRate`, `beta1`):
- * undefined for what tfjs could not compile back (a loss from logits, an optimizer of one's own).
+ * undefined for a loss from logits (which tfjs could not read back) or an optimizer of one's own.
  */
 export function trainingConfigOf(settings: {
   optimizer: Optimizer;
   loss: LossName;
   fromLogits: boolean;
   metrics: string[];
-}): TrainingConfig | undefined {
+}): SavedTrainingConfig | undefined {
   const { optimizer, loss, fromLogits, metrics } = settings;
-  const optimizerConfig = optimizerConfigOf(optimizer);
-  if (fromLogits || !optimizerConfig) return undefined;
-  return { loss: KERAS_LOSS[loss], metrics, optimizer_config: optimizerConfig };
+  const saved = optimizerConfigOf(optimizer);
+  if (fromLogits || !saved) return undefined;
+  return { config: { loss: KERAS_LOSS[loss], metrics, optimizer_config: saved.config }, tfjsReads: saved.tfjsReads };
 }
 
 /** One output's compile settings, as a model of several outputs saves them. */
@@ -75,10 +87,10 @@ export function outputsTrainingConfigOf(
   optimizer: Optimizer,
   outputs: readonly OutputSettings[],
   byName: boolean,
-): { config: TrainingConfig; tfjsReads: boolean } | undefined {
-  const optimizerConfig = optimizerConfigOf(optimizer);
-  if (!optimizerConfig) return undefined;
-  let tfjsReads = true;
+): SavedTrainingConfig | undefined {
+  const saved = optimizerConfigOf(optimizer);
+  if (!saved) return undefined;
+  let tfjsReads = saved.tfjsReads;
   const losses: SavedLoss[] = [];
   const metrics: string[][] = [];
   for (const out of outputs) {
@@ -89,7 +101,7 @@ export function outputsTrainingConfigOf(
     metrics.push(tfjsNames.map((name, k) => name ?? out.metrics[k].key));
   }
   const weights = outputs.map((out) => out.weight);
-  const config: TrainingConfig = { loss: losses, metrics, optimizer_config: optimizerConfig };
+  const config: TrainingConfig = { loss: losses, metrics, optimizer_config: saved.config };
   if (byName) {
     const keyed = <T>(values: T[]) => Object.fromEntries(outputs.map((out, i) => [out.name, values[i]]));
     config.loss = keyed(losses);
@@ -108,8 +120,25 @@ export function outputsTrainingConfigOf(
   return { config, tfjsReads };
 }
 
+/**
+ * The optimizer as a saved model carries it, and whether tfjs trains by the same rule when it
+ * compiles the model from it. As tfjs writes it (its class, camelCase settings), with the settings
+ * tfjs lacks added in Keras' names (clipping, `amsgrad`, Adagrad's `epsilon`, which tfjs fixes at
+ * 1e-7); an Adadelta with Keras' update, which tfjs lacks, as Keras writes it (snake_case settings,
+ * which is how it is told from tfjs' on loading). Undefined for an optimizer of one's own.
+ */
+function optimizerConfigOf(optimizer: Optimizer): { config: OptimizerConfig; tfjsReads: boolean } | undefined {
+  if (optimizer instanceof Adadelta && !optimizer.tfjsUpdate) {
+    return { config: { class_name: 'Adadelta', config: optimizer.getConfig() }, tfjsReads: false };
+  }
+  const tfjs = tfjsOptimizerConfig(optimizer);
+  if (!tfjs) return undefined;
+  const lacking = settingsTfjsLacks(optimizer);
+  return { config: { class_name: tfjs.class_name, config: { ...tfjs.config, ...lacking } }, tfjsReads: Object.keys(lacking).length === 0 };
+}
+
 /** The optimizer as tfjs writes it (its class and camelCase settings); undefined for one of one's own. */
-function optimizerConfigOf(optimizer: Optimizer): TrainingConfig['optimizer_config'] | undefined {
+function tfjsOptimizerConfig(optimizer: Optimizer): OptimizerConfig | undefined {
   if (optimizer instanceof Adam) {
     const { learningRate, beta1, beta2, epsilon } = optimizer;
     return { class_name: 'Adam', config: { learningRate, beta1, beta2, epsilon } };
@@ -124,7 +153,36 @@ function optimizerConfigOf(optimizer: Optimizer): TrainingConfig['optimizer_conf
     const { learningRate, rho, momentum, epsilon, centered } = optimizer;
     return { class_name: 'RMSProp', config: { learningRate, decay: rho, momentum, epsilon, centered } };
   }
+  if (optimizer instanceof Adagrad) {
+    const { learningRate, initialAccumulatorValue } = optimizer;
+    return { class_name: 'Adagrad', config: { learningRate, initialAccumulatorValue } };
+  }
+  if (optimizer instanceof Adadelta) {
+    const { learningRate, rho, epsilon } = optimizer;
+    return { class_name: 'Adadelta', config: { learningRate, rho, epsilon } };
+  }
+  if (optimizer instanceof Adamax) {
+    const { learningRate, beta1, beta2, epsilon, decay } = optimizer;
+    return { class_name: 'Adamax', config: { learningRate, beta1, beta2, epsilon, decay } };
+  }
   return undefined;
+}
+
+/** The ε tfjs' Adagrad always uses (its CPU backend's float32 epsilon). */
+const TFJS_EPSILON = 1e-7;
+
+/** The settings of a convlens optimizer that change its update and that tfjs' lacks, in Keras' names. */
+function settingsTfjsLacks(optimizer: Optimizer): Record<string, number | boolean> {
+  const lacking: Record<string, number | boolean> = {};
+  if (optimizer instanceof ClippingOptimizer) {
+    const { clipnorm, clipvalue, globalClipnorm } = optimizer;
+    if (clipnorm !== undefined) lacking.clipnorm = clipnorm;
+    if (clipvalue !== undefined) lacking.clipvalue = clipvalue;
+    if (globalClipnorm !== undefined) lacking.global_clipnorm = globalClipnorm;
+  }
+  if (optimizer instanceof Adam && optimizer.amsgrad) lacking.amsgrad = true;
+  if (optimizer instanceof Adagrad && optimizer.epsilon !== TFJS_EPSILON) lacking.epsilon = optimizer.epsilon;
+  return lacking;
 }
 
 /** A number from a config under any of `keys` (tfjs' camelCase or Keras' snake_case), if there is one. */
@@ -141,41 +199,8 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
   const config = raw as Partial<TrainingConfig> & { loss?: unknown };
   const optimizerConfig = config?.optimizer_config as { class_name?: unknown; config?: Record<string, unknown> } | undefined;
   if (!optimizerConfig || typeof optimizerConfig !== 'object') return 'no optimizer_config';
-  const c = optimizerConfig.config ?? {};
-  const unsupported = unsupportedSetting(String(optimizerConfig.class_name), c);
-  if (unsupported) return unsupported;
-  const learningRate = numberOf(c, 'learningRate', 'learning_rate', 'lr');
-  let optimizer: Optimizer;
-  switch (optimizerConfig.class_name) {
-    case 'Adam':
-      optimizer = new Adam({
-        learningRate,
-        beta1: numberOf(c, 'beta1', 'beta_1'),
-        beta2: numberOf(c, 'beta2', 'beta_2'),
-        epsilon: numberOf(c, 'epsilon'),
-      });
-      break;
-    case 'SGD':
-    case 'Momentum':
-      optimizer = new SGD({
-        learningRate,
-        momentum: numberOf(c, 'momentum'),
-        nesterov: c.useNesterov === true || c.nesterov === true,
-      });
-      break;
-    case 'RMSProp': // tfjs' name, whose `decay` is Keras' rho
-    case 'RMSprop': // Keras', whose `decay` (tf.keras 2) is a learning-rate decay
-      optimizer = new RMSprop({
-        learningRate,
-        rho: optimizerConfig.class_name === 'RMSProp' ? numberOf(c, 'decay') : numberOf(c, 'rho'),
-        momentum: numberOf(c, 'momentum'),
-        epsilon: numberOf(c, 'epsilon'),
-        centered: c.centered === true,
-      });
-      break;
-    default:
-      return `optimizer ${describeValue(optimizerConfig.class_name)}`;
-  }
+  const optimizer = optimizerFrom(String(optimizerConfig.class_name), optimizerConfig.config ?? {});
+  if (typeof optimizer === 'string') return optimizer;
   const loss = perOutput(config.loss, savedLoss);
   if (loss === undefined) return `loss ${describeValue(config.loss)}`;
   // tfjs writes a model compiled without metrics as `metrics: {}`
@@ -191,25 +216,80 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
 }
 
 /**
- * Keras settings that change an optimizer's update and that convlens lacks. Keras 3 writes them all
- * in every config, unused as None or False (0 turns clipping and weight decay off too); tf.keras 2
- * wrote `decay`, a learning-rate decay (tfjs' RMSProp `decay` is Keras' rho instead).
+ * The optimizer of a saved config, tfjs' (camelCase, its class names) or Keras' (snake_case), with
+ * Keras' clipping and Adam's `amsgrad`; a string saying what is not supported otherwise.
  */
-const KERAS_ONLY_SETTINGS = [
-  'clipnorm',
-  'clipvalue',
-  'global_clipnorm',
-  'weight_decay',
-  'use_ema',
-  'gradient_accumulation_steps',
-  'amsgrad',
-];
+function optimizerFrom(className: string, c: Record<string, unknown>): Optimizer | string {
+  const unsupported = unsupportedSetting(className, c);
+  if (unsupported) return unsupported;
+  const clip = clipSettingsOf(className, c);
+  if (typeof clip === 'string') return clip;
+  const learningRate = numberOf(c, 'learningRate', 'learning_rate', 'lr');
+  const [beta1, beta2, epsilon] = [numberOf(c, 'beta1', 'beta_1'), numberOf(c, 'beta2', 'beta_2'), numberOf(c, 'epsilon')];
+  try {
+    switch (className) {
+      case 'Adam':
+        return new Adam({ learningRate, beta1, beta2, epsilon, amsgrad: c.amsgrad === true, ...clip });
+      case 'SGD':
+      case 'Momentum': {
+        const nesterov = c.useNesterov === true || c.nesterov === true;
+        return new SGD({ learningRate, momentum: numberOf(c, 'momentum'), nesterov, ...clip });
+      }
+      case 'RMSProp': // tfjs' name, whose `decay` is Keras' rho
+      case 'RMSprop': {
+        // Keras', whose `decay` (tf.keras 2) is a learning-rate decay
+        const rho = className === 'RMSProp' ? numberOf(c, 'decay') : numberOf(c, 'rho');
+        return new RMSprop({ learningRate, rho, momentum: numberOf(c, 'momentum'), epsilon, centered: c.centered === true, ...clip });
+      }
+      case 'Adagrad': {
+        const initialAccumulatorValue = numberOf(c, 'initialAccumulatorValue', 'initial_accumulator_value');
+        return new Adagrad({ learningRate, initialAccumulatorValue, epsilon, ...clip });
+      }
+      case 'Adadelta':
+        // tfjs writes `learningRate`, Keras `learning_rate`: each trained by its own update
+        return new Adadelta({ learningRate, rho: numberOf(c, 'rho'), epsilon, tfjsUpdate: 'learningRate' in c, ...clip });
+      case 'Adamax':
+        // tfjs' `decay` and tf.keras 2's are the same learning-rate decay
+        return new Adamax({ learningRate, beta1, beta2, epsilon, decay: numberOf(c, 'decay'), ...clip });
+      default:
+        return `optimizer ${describeValue(className)}`;
+    }
+  } catch (error) {
+    if (error instanceof ConvlensError) return error.message;
+    throw error;
+  }
+}
+
+/** Keras' clip settings, in Keras' names: a bound it applies (a number > 0), or off (None, False, 0 or less, as Keras takes them). */
+function clipSettingsOf(className: string, c: Record<string, unknown>): ClipOptions | string {
+  const clip: ClipOptions = {};
+  for (const [key, option] of [
+    ['clipnorm', 'clipnorm'],
+    ['clipvalue', 'clipvalue'],
+    ['global_clipnorm', 'globalClipnorm'],
+  ] as const) {
+    const value = c[key];
+    if (typeof value === 'number' && value > 0) clip[option] = value;
+    else if (value !== undefined && value !== null && value !== false && typeof value !== 'number') {
+      return `${className} with ${key} ${describeValue(value)}`;
+    }
+  }
+  return clip;
+}
+
+/**
+ * Keras settings that change an optimizer's update and that convlens lacks. Keras 3 writes them all
+ * in every config, unused as None or False (0 turns weight decay off too); tf.keras 2 wrote
+ * `decay`, a learning-rate decay, which convlens has for Adamax only, as tfjs (tfjs' RMSProp
+ * `decay` is Keras' rho instead).
+ */
+const KERAS_ONLY_SETTINGS = ['weight_decay', 'use_ema', 'gradient_accumulation_steps'];
 
 /** What of a saved optimizer config convlens would not apply (trained on without it, the model would learn otherwise), if anything. */
 function unsupportedSetting(className: string, config: Record<string, unknown>): string | undefined {
   const rate = config.learningRate ?? config.learning_rate ?? config.lr;
   if (rate !== undefined && rate !== null && typeof rate !== 'number') return `${className} with a learning-rate schedule`;
-  const keys = className === 'RMSProp' ? KERAS_ONLY_SETTINGS : [...KERAS_ONLY_SETTINGS, 'decay'];
+  const keys = className === 'RMSProp' || className === 'Adamax' ? KERAS_ONLY_SETTINGS : [...KERAS_ONLY_SETTINGS, 'decay'];
   const used = keys.find((key) => config[key] !== undefined && config[key] !== null && config[key] !== false && config[key] !== 0);
   return used === undefined ? undefined : `${className} with ${used} ${describeValue(config[used])}`;
 }

@@ -11,13 +11,13 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, Workspace } from './layer.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
-import { type TrainingConfig, trainingConfigOf } from './training_config.js';
+import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
 
 // compile, fit and evaluate for every model kind: the model gives its forward and backward passes
 // (ModelPasses), and this loop does the rest, as Keras' Model.fit does for Sequential and Functional alike.
 
 export interface CompileArgs {
-  /** `'adam'`, `'sgd'`, `'rmsprop'` or an optimizer object; Keras' default is `'rmsprop'`. */
+  /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'` or an optimizer object; Keras' default is `'rmsprop'`. */
   optimizer?: string | Optimizer;
   /**
    * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
@@ -363,8 +363,8 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     this.compiled = { optimizer: getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer), loss, fromLogits, metrics };
   }
 
-  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
-  trainingConfig(): TrainingConfig | undefined {
+  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or for what tfjs could not read back). */
+  trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, loss, fromLogits, metrics } = this.compiled;
     const names = metrics.map((metric) => tfjsMetricName(metric, loss));

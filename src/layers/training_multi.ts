@@ -9,7 +9,7 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, Workspace } from './layer.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
-import { type OutputSettings, outputsTrainingConfigOf, type TrainingConfig } from './training_config.js';
+import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
   type BatchPlace,
   type CompileArgs,
@@ -119,7 +119,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
   }
 
   /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile). */
-  trainingConfig(): { config: TrainingConfig; tfjsReads: boolean } | undefined {
+  trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, outputs } = this.compiled;
     return outputsTrainingConfigOf(optimizer, outputs, this.passes.outputsNamedByLayer());

@@ -1,12 +1,17 @@
 /**
- * The public `train` namespace: the optimizers compile takes (Keras' names and defaults). The
- * gradient kernels and losses the training loop uses are internal: they take the ops' internal
- * geometry and leave argument checks to compile and fit.
+ * The public `train` namespace: the optimizers compile takes (Keras' classes and defaults; the
+ * lower-case factories take tfjs' defaults where they differ). The gradient kernels and losses
+ * the training loop uses are internal: they take the ops' internal geometry and leave argument
+ * checks to compile and fit.
  */
+export { Adadelta, type AdadeltaOptions, adadelta } from './adadelta.js';
+export { Adagrad, type AdagradOptions, adagrad } from './adagrad.js';
+export { Adamax, type AdamaxOptions, adamax } from './adamax.js';
 export {
   Adam,
   type AdamOptions,
   adam,
+  type ClipOptions,
   type Optimizer,
   RMSprop,
   type RmspropOptions,

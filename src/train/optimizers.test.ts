@@ -1,40 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
+import { compareWithTf, variable } from '../../test/helpers/optimizers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
-import { Adam, getOptimizer, type Optimizer, RMSprop, SGD, type Variable } from './optimizers.js';
-
-function variable(name: string, value: Float32Array): Variable {
-  return { name, shape: [value.length], value: value.slice(), grad: new Float32Array(value.length) };
-}
-
-/**
- * Runs `steps` updates of our optimizer and of a tfjs optimizer from the same start on the same
- * gradients (a fresh random gradient each step) and returns the largest difference seen.
- */
-function compareWithTf(ours: Optimizer, theirs: tf.Optimizer, steps: number, seed: string, rtol = 1e-6): number {
-  const rng = caseRng(seed, 0);
-  const start = [rng.floats(7), rng.floats(3)];
-  const vars = start.map((v, i) => variable(`w${i}`, v));
-  const tfVars = start.map((v, i) => tf.variable(tf.tensor1d(v), true, `${seed}/w${i}`));
-  let worst = 0;
-  for (let step = 0; step < steps; step++) {
-    const grads: Record<string, tf.Tensor> = {};
-    vars.forEach((v, i) => {
-      v.grad.set(rng.floats(v.value.length));
-      grads[tfVars[i].name] = tf.tensor1d(v.grad);
-    });
-    ours.step(vars);
-    theirs.applyGradients(grads);
-    vars.forEach((v, i) => {
-      const expected = tfVars[i].dataSync();
-      expectClose(v.value, expected, rtol, `${seed} step ${step + 1} ${v.name}`);
-      for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(v.value[j] - expected[j]));
-    });
-  }
-  return worst;
-}
+import type { Adadelta } from './adadelta.js';
+import { Adagrad } from './adagrad.js';
+import { Adamax } from './adamax.js';
+import { Adam, getOptimizer, RMSprop, SGD } from './optimizers.js';
 
 describe('SGD', () => {
   it('plain steps match tf.train.sgd', () => {
@@ -57,7 +30,7 @@ describe('Adam', () => {
   // lr·ε/(√(1 − β₂)·|g|) per step, under 1e-5 for the gradients here (|g| up to 1, lr 0.01).
   // The formula test below checks Keras' form exactly.
   it('steps match tf.train.adam(lr, 0.9, 0.999, 1e-7) on the same gradients', () => {
-    const worst = compareWithTf(new Adam({ learningRate: 0.01 }), tf.train.adam(0.01, 0.9, 0.999, 1e-7), 8, 'adam', 1e-5);
+    const worst = compareWithTf(new Adam({ learningRate: 0.01 }), tf.train.adam(0.01, 0.9, 0.999, 1e-7), 8, 'adam', { rtol: 1e-5 });
     if (process.env.CONVLENS_REPORT) console.log(`max |diff| Adam vs tf.train.adam: ${worst.toExponential(2)}`);
   });
 
@@ -87,7 +60,7 @@ describe('Adam', () => {
 
   it('keeps separate moments per variable and defaults to Keras (1e-3, 0.9, 0.999, 1e-7)', () => {
     const adam = getOptimizer('adam') as Adam;
-    expect(adam.getConfig()).toEqual({ learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
+    expect(adam.getConfig()).toEqual({ learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false });
     const a = variable('a', Float32Array.of(1));
     const b = variable('b', Float32Array.of(1));
     a.grad[0] = 1;
@@ -97,6 +70,34 @@ describe('Adam', () => {
     expectClose(a.value, [1 - 0.001], 1e-6);
     expectClose(b.value, [1 + 0.001], 1e-6);
   });
+
+  it("amsgrad follows Keras' documented update (v̂ ← max(v̂, v) divides instead of v), which tfjs lacks", () => {
+    const [lr, b1, b2, eps] = [0.01, 0.9, 0.99, 1e-7];
+    const rng = caseRng('amsgrad formula', 0);
+    const w0 = rng.floats(6);
+    const v = variable('w', w0);
+    const adam = new Adam({ learningRate: lr, beta2: b2, amsgrad: true });
+    expect(adam.getConfig()).toMatchObject({ amsgrad: true });
+    const w = Float64Array.from(w0);
+    const [m, s, sMax] = [new Float64Array(6), new Float64Array(6), new Float64Array(6)];
+    let differs = false;
+    for (let t = 1; t <= 12; t++) {
+      // gradients shrinking over the steps, so that v falls below its largest value and v̂ tells
+      v.grad.set(rng.floats(6, -2 / t, 2 / t));
+      adam.step([v]);
+      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      for (let i = 0; i < 6; i++) {
+        const g = v.grad[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        s[i] = b2 * s[i] + (1 - b2) * g * g;
+        sMax[i] = Math.max(sMax[i], s[i]);
+        differs ||= sMax[i] > s[i] * 1.01;
+        w[i] -= (alpha * m[i]) / (Math.sqrt(sMax[i]) + eps);
+      }
+      expectClose(v.value, w, 1e-6, `step ${t}`);
+    }
+    expect(differs, 'the steps reach a v below its maximum').toBe(true);
+  });
 });
 
 describe('RMSprop', () => {
@@ -104,21 +105,23 @@ describe('RMSprop', () => {
   // √(s − (ḡ² + ε)) where Keras takes √(s − ḡ² + ε): the same at the default ε 1e-7 within these
   // tolerances, so the comparison keeps it; the formula test below checks Keras' form at a larger ε.
   it('steps match tf.train.rmsprop: plain, with momentum, centered, and both', () => {
-    compareWithTf(new RMSprop({ learningRate: 0.01 }), tf.train.rmsprop(0.01, 0.9, 0, 1e-7), 8, 'rmsprop', 1e-5);
-    compareWithTf(new RMSprop({ learningRate: 0.01, momentum: 0.8 }), tf.train.rmsprop(0.01, 0.9, 0.8, 1e-7), 8, 'rmsprop momentum', 1e-5);
+    compareWithTf(new RMSprop({ learningRate: 0.01 }), tf.train.rmsprop(0.01, 0.9, 0, 1e-7), 8, 'rmsprop', { rtol: 1e-5 });
+    compareWithTf(new RMSprop({ learningRate: 0.01, momentum: 0.8 }), tf.train.rmsprop(0.01, 0.9, 0.8, 1e-7), 8, 'rmsprop momentum', {
+      rtol: 1e-5,
+    });
     compareWithTf(
       new RMSprop({ learningRate: 0.01, rho: 0.7, centered: true }),
       tf.train.rmsprop(0.01, 0.7, 0, 1e-7, true),
       8,
       'rmsprop centered',
-      1e-5,
+      { rtol: 1e-5 },
     );
     compareWithTf(
       new RMSprop({ learningRate: 0.005, rho: 0.8, momentum: 0.5, centered: true }),
       tf.train.rmsprop(0.005, 0.8, 0.5, 1e-7, true),
       8,
       'rmsprop centered momentum',
-      1e-5,
+      { rtol: 1e-5 },
     );
   });
 
@@ -158,7 +161,9 @@ describe('RMSprop', () => {
   });
 
   it('refuses bad settings with clear messages', () => {
-    expectConvlensError(() => new RMSprop({ rho: 1.5 }), 'rmsprop: rho and momentum must be from 0 to 1, got 1.5 and 0');
+    expectConvlensError(() => new RMSprop({ rho: 1.5 }), 'rmsprop: rho must be a number in [0, 1), got 1.5');
+    expectConvlensError(() => new RMSprop({ rho: 1 }), 'rmsprop: rho must be a number in [0, 1), got 1');
+    expectConvlensError(() => new RMSprop({ momentum: -0.1 }), 'rmsprop: momentum must be a number in [0, 1], got -0.1');
     expectConvlensError(() => new RMSprop({ epsilon: -1 }), 'rmsprop: epsilon must be a finite number ≥ 0, got -1');
     expectConvlensError(() => new RMSprop({ centered: 1 as never }), 'rmsprop: centered must be true or false, got 1');
     expectConvlensError(() => new RMSprop({ decay: 0.9 } as never), /^rmsprop: unknown option 'decay'/);
@@ -171,10 +176,21 @@ describe('getOptimizer', () => {
     const sgd = new SGD({ learningRate: 0.5 });
     expect(getOptimizer(sgd)).toBe(sgd);
     expect(getOptimizer('RMSprop')).toBeInstanceOf(RMSprop);
-    expectConvlensError(() => getOptimizer('adagrad'), `compile: unknown optimizer "adagrad" (expected 'adam', 'sgd' or 'rmsprop')`);
+    // Keras' names and defaults (tfjs-layers' 'adagrad', 'adadelta' and 'adamax' take other learning rates)
+    expect(getOptimizer('Adagrad').getConfig()).toEqual({ learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 });
+    expect(getOptimizer('adadelta').getConfig()).toEqual({ learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 });
+    expect((getOptimizer('adadelta') as Adadelta).tfjsUpdate).toBe(false);
+    expect(getOptimizer('ADAMAX').getConfig()).toEqual({ learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
+    expect(getOptimizer('adagrad')).toBeInstanceOf(Adagrad);
+    expect(getOptimizer('adamax')).toBeInstanceOf(Adamax);
+    const names = "'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'";
+    expectConvlensError(() => getOptimizer('nadam'), `compile: unknown optimizer "nadam" (expected one of ${names})`);
+    expectConvlensError(() => getOptimizer('constructor'), `compile: unknown optimizer "constructor" (expected one of ${names})`);
     expectConvlensError(() => new SGD({ learningRate: -1 }), /sgd: learningRate must be a finite number ≥ 0, got -1/);
-    expectConvlensError(() => new Adam({ beta1: 1 }), /adam: beta1 and beta2 must be below 1/);
-    expectConvlensError(() => new SGD({ momentum: 1.5 }), /^sgd: momentum must be from 0 to 1, as in Keras, got 1.5$/);
+    expectConvlensError(() => new Adam({ beta1: 1 }), 'adam: beta1 must be a number in [0, 1), got 1');
+    expectConvlensError(() => new Adam({ beta2: Number.NaN }), 'adam: beta2 must be a number in [0, 1), got NaN');
+    expectConvlensError(() => new Adam({ amsgrad: 'yes' as never }), 'adam: amsgrad must be true or false, got "yes"');
+    expectConvlensError(() => new SGD({ momentum: 1.5 }), 'sgd: momentum must be a number in [0, 1], got 1.5');
   });
 });
 
@@ -186,18 +202,21 @@ describe('optimizer options', () => {
     );
     expectConvlensError(
       () => new Adam({ lr: 0.1 } as never),
-      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon)",
+      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon, amsgrad, clipnorm, clipvalue, globalClipnorm)",
     );
-    expectConvlensError(() => new SGD(null as never), 'sgd: expected an options object ({ learningRate, momentum, nesterov }), got null');
+    expectConvlensError(
+      () => new SGD(null as never),
+      'sgd: expected an options object ({ learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm }), got null',
+    );
     expectConvlensError(
       () => new Adam(null as never),
-      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon }), got null',
+      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
     expectConvlensError(() => new Adam({ learningRate: Number.NaN }), 'adam: learningRate must be a finite number ≥ 0, got NaN');
     expectConvlensError(
       () => getOptimizer({ name: 'adam' } as never),
-      "compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got { name: \"adam\" }",
+      "compile: optimizer must be one of 'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got { name: \"adam\" }",
     );
     expect(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }).getConfig()).toEqual({
       learning_rate: 0.1,

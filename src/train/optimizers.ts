@@ -1,38 +1,19 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
+import { Adadelta } from './adadelta.js';
+import { Adagrad } from './adagrad.js';
+import { Adamax } from './adamax.js';
+import { type ClipOptions, ClippingOptimizer, checkFlag, checkFraction, checkRate, type Optimizer, type Variable } from './optimizer.js';
 
-/** A trainable variable: its values and the gradient the last backward pass left in it. */
-export interface Variable {
-  readonly name: string;
-  readonly shape: number[];
-  readonly value: Float32Array;
-  readonly grad: Float32Array;
-}
+export type { ClipOptions, Optimizer, Variable } from './optimizer.js';
 
-/** Updates variables in place from their gradients. */
-export interface Optimizer {
-  readonly name: string;
-  step(variables: readonly Variable[]): void;
-  getConfig(): Record<string, number | boolean>;
-}
-
-function checkRate(op: string, value: number, name: string, min = 0): void {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value >= min)) {
-    throw new ConvlensError(`${op}: ${name} must be a finite number ≥ ${min}, got ${describeValue(value)}`);
-  }
-}
-
-const SGD_KEYS = ['learningRate', 'momentum', 'nesterov'];
-const ADAM_KEYS = ['learningRate', 'beta1', 'beta2', 'epsilon'];
-const RMSPROP_KEYS = ['learningRate', 'rho', 'momentum', 'epsilon', 'centered'];
-
-export interface SgdOptions {
+export interface SgdOptions extends ClipOptions {
   learningRate?: number;
   momentum?: number;
   nesterov?: boolean;
 }
 
 /** Keras' SGD: v ← μ·v − η·g; w ← w + v (Nesterov: w ← w + μ·v − η·g). */
-export class SGD implements Optimizer {
+export class SGD extends ClippingOptimizer {
   readonly name = 'sgd';
   readonly learningRate: number;
   readonly momentum: number;
@@ -40,18 +21,17 @@ export class SGD implements Optimizer {
   private readonly velocity = new Map<Variable, Float32Array>();
 
   constructor(options: SgdOptions = {}) {
-    checkOptions('sgd', options, SGD_KEYS);
+    super('sgd', options, ['learningRate', 'momentum', 'nesterov']);
     const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
     checkRate('sgd', learningRate, 'learningRate');
-    checkRate('sgd', momentum, 'momentum');
-    if (momentum > 1) throw new ConvlensError(`sgd: momentum must be from 0 to 1, as in Keras, got ${momentum}`);
-    if (typeof nesterov !== 'boolean') throw new ConvlensError(`sgd: nesterov must be true or false, got ${describeValue(nesterov)}`);
+    checkFraction('sgd', momentum, 'momentum', true);
+    checkFlag('sgd', nesterov, 'nesterov');
     this.learningRate = learningRate;
     this.momentum = momentum;
     this.nesterov = nesterov;
   }
 
-  step(variables: readonly Variable[]): void {
+  protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, momentum: mu } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
@@ -59,8 +39,11 @@ export class SGD implements Optimizer {
         for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
         continue;
       }
-      const v = this.velocity.get(variable) ?? new Float32Array(w.length);
-      this.velocity.set(variable, v);
+      let v = this.velocity.get(variable);
+      if (!v) {
+        v = new Float32Array(w.length);
+        this.velocity.set(variable, v);
+      }
       for (let i = 0; i < w.length; i++) {
         v[i] = mu * v[i] - lr * g[i];
         w[i] += this.nesterov ? mu * v[i] - lr * g[i] : v[i];
@@ -69,50 +52,71 @@ export class SGD implements Optimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, ...this.clipConfig() };
   }
 }
 
-export interface AdamOptions {
+export interface AdamOptions extends ClipOptions {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Divide by the largest second moment seen so far (Reddi et al.'s AMSGrad, Keras' `amsgrad`); tfjs lacks it. */
+  amsgrad?: boolean;
 }
 
 /** Keras' Adam: bias-corrected step size, epsilon added to √v (defaults 1e-3, 0.9, 0.999, 1e-7). */
-export class Adam implements Optimizer {
+export class Adam extends ClippingOptimizer {
   readonly name = 'adam';
   readonly learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  readonly amsgrad: boolean;
   private iterations = 0;
-  private readonly moments = new Map<Variable, { m: Float32Array; v: Float32Array }>();
+  private readonly moments = new Map<Variable, { m: Float32Array; v: Float32Array; vMax?: Float32Array }>();
 
   constructor(options: AdamOptions = {}) {
-    checkOptions('adam', options, ADAM_KEYS);
-    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
+    super('adam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad']);
+    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, amsgrad = false } = options;
     checkRate('adam', learningRate, 'learningRate');
-    checkRate('adam', beta1, 'beta1');
-    checkRate('adam', beta2, 'beta2');
+    checkFraction('adam', beta1, 'beta1');
+    checkFraction('adam', beta2, 'beta2');
     checkRate('adam', epsilon, 'epsilon');
-    if (beta1 >= 1 || beta2 >= 1) throw new ConvlensError(`adam: beta1 and beta2 must be below 1, got ${beta1} and ${beta2}`);
+    checkFlag('adam', amsgrad, 'amsgrad');
     this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
+    this.amsgrad = amsgrad;
   }
 
-  step(variables: readonly Variable[]): void {
+  private momentsOf(variable: Variable) {
+    let state = this.moments.get(variable);
+    if (!state) {
+      const n = variable.value.length;
+      state = { m: new Float32Array(n), v: new Float32Array(n), vMax: this.amsgrad ? new Float32Array(n) : undefined };
+      this.moments.set(variable, state);
+    }
+    return state;
+  }
+
+  protected update(variables: readonly Variable[]): void {
     this.iterations++;
     const { beta1: b1, beta2: b2, epsilon } = this;
     const stepSize = (this.learningRate * Math.sqrt(1 - b2 ** this.iterations)) / (1 - b1 ** this.iterations);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      const state = this.moments.get(variable) ?? { m: new Float32Array(w.length), v: new Float32Array(w.length) };
-      this.moments.set(variable, state);
-      const { m, v } = state;
+      const { m, v, vMax } = this.momentsOf(variable);
+      if (vMax) {
+        for (let i = 0; i < w.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+          if (v[i] > vMax[i]) vMax[i] = v[i];
+          w[i] -= (stepSize * m[i]) / (Math.sqrt(vMax[i]) + epsilon);
+        }
+        continue;
+      }
       for (let i = 0; i < w.length; i++) {
         m[i] = b1 * m[i] + (1 - b1) * g[i];
         v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
@@ -122,11 +126,12 @@ export class Adam implements Optimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.learningRate, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon };
+    const { learningRate, beta1, beta2, epsilon, amsgrad } = this;
+    return { learning_rate: learningRate, beta_1: beta1, beta_2: beta2, epsilon, amsgrad, ...this.clipConfig() };
   }
 }
 
-export interface RmspropOptions {
+export interface RmspropOptions extends ClipOptions {
   learningRate?: number;
   /** Discount of the running mean of squared gradients (tfjs calls it `decay`). */
   rho?: number;
@@ -141,7 +146,7 @@ export interface RmspropOptions {
  * (centered: √(s − ḡ² + ε), with ḡ ← ρḡ + (1 − ρ)g); with momentum, v ← μv + Δ and w ← w − v,
  * else w ← w − Δ. tfjs' rmsprop is the same update.
  */
-export class RMSprop implements Optimizer {
+export class RMSprop extends ClippingOptimizer {
   readonly name = 'rmsprop';
   readonly learningRate: number;
   readonly rho: number;
@@ -151,14 +156,13 @@ export class RMSprop implements Optimizer {
   private readonly slots = new Map<Variable, { meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array }>();
 
   constructor(options: RmspropOptions = {}) {
-    checkOptions('rmsprop', options, RMSPROP_KEYS);
+    super('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
     const { learningRate = 0.001, rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = options;
     checkRate('rmsprop', learningRate, 'learningRate');
-    checkRate('rmsprop', rho, 'rho');
-    checkRate('rmsprop', momentum, 'momentum');
+    checkFraction('rmsprop', rho, 'rho');
+    checkFraction('rmsprop', momentum, 'momentum', true);
     checkRate('rmsprop', epsilon, 'epsilon');
-    if (rho > 1 || momentum > 1) throw new ConvlensError(`rmsprop: rho and momentum must be from 0 to 1, got ${rho} and ${momentum}`);
-    if (typeof centered !== 'boolean') throw new ConvlensError(`rmsprop: centered must be true or false, got ${describeValue(centered)}`);
+    checkFlag('rmsprop', centered, 'centered');
     this.learningRate = learningRate;
     this.rho = rho;
     this.momentum = momentum;
@@ -180,7 +184,7 @@ export class RMSprop implements Optimizer {
     return slots;
   }
 
-  step(variables: readonly Variable[]): void {
+  protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, rho, momentum: mu, epsilon } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
@@ -204,7 +208,8 @@ export class RMSprop implements Optimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    const { learningRate, rho, momentum, epsilon, centered } = this;
+    return { learning_rate: learningRate, rho, momentum, epsilon, centered, ...this.clipConfig() };
   }
 }
 
@@ -221,20 +226,25 @@ export function rmsprop(options?: RmspropOptions): RMSprop {
   return new RMSprop(options);
 }
 
-/** An optimizer from a name (`'adam'`, `'sgd'`, `'rmsprop'`, with Keras' defaults) or the object itself. */
+/** The optimizers by the names compile takes, with Keras' defaults (tfjs-layers' names differ for some, see the README). */
+const BY_NAME = new Map<string, () => Optimizer>([
+  ['adam', () => new Adam()],
+  ['sgd', () => new SGD()],
+  ['rmsprop', () => new RMSprop()],
+  ['adagrad', () => new Adagrad()],
+  ['adadelta', () => new Adadelta()],
+  ['adamax', () => new Adamax()],
+]);
+
+const NAMES = [...BY_NAME.keys()].map((name) => `'${name}'`).join(', ');
+
+/** An optimizer from a name (`'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'`, with Keras' defaults) or the object itself. */
 export function getOptimizer(optimizer: string | Optimizer): Optimizer {
   if (typeof optimizer !== 'string') {
     if (optimizer && typeof optimizer.step === 'function') return optimizer;
-    throw new ConvlensError(`compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an optimizer object, got ${describeValue(optimizer)}`);
+    throw new ConvlensError(`compile: optimizer must be one of ${NAMES} or an optimizer object, got ${describeValue(optimizer)}`);
   }
-  switch (optimizer.toLowerCase()) {
-    case 'adam':
-      return new Adam();
-    case 'sgd':
-      return new SGD();
-    case 'rmsprop':
-      return new RMSprop();
-    default:
-      throw new ConvlensError(`compile: unknown optimizer ${describeValue(optimizer)} (expected 'adam', 'sgd' or 'rmsprop')`);
-  }
+  const make = BY_NAME.get(optimizer.toLowerCase());
+  if (!make) throw new ConvlensError(`compile: unknown optimizer ${describeValue(optimizer)} (expected one of ${NAMES})`);
+  return make();
 }

@@ -1,0 +1,71 @@
+import { type ClipOptions, ClippingOptimizer, checkFlag, checkFraction, checkRate, type Variable, withDefault } from './optimizer.js';
+
+export interface AdadeltaOptions extends ClipOptions {
+  learningRate?: number;
+  /** Discount of the running means of squared gradients and updates. */
+  rho?: number;
+  epsilon?: number;
+  /**
+   * Update as tfjs' `tf.train.adadelta` does: scale by the RMS of the gradients up to the previous
+   * step, where Keras, TensorFlow and Zeiler's paper include this step's. Default false for
+   * `new Adadelta()`, true for `train.adadelta()`.
+   */
+  tfjsUpdate?: boolean;
+}
+
+/**
+ * Keras' Adadelta (defaults 1e-3, ρ 0.95, ε 1e-7): a ← ρa + (1 − ρ)g²; Δ = g·√(d + ε)/√(a + ε);
+ * d ← ρd + (1 − ρ)Δ²; w ← w − η·Δ. With `tfjsUpdate`, Δ takes `a` before this step's g²,
+ * as tfjs computes it (its first step is then plain SGD, w ← w − η·g).
+ */
+export class Adadelta extends ClippingOptimizer {
+  readonly name = 'adadelta';
+  readonly learningRate: number;
+  readonly rho: number;
+  readonly epsilon: number;
+  readonly tfjsUpdate: boolean;
+  private readonly slots = new Map<Variable, { meanSquareGrad: Float32Array; meanSquareUpdate: Float32Array }>();
+
+  constructor(options: AdadeltaOptions = {}) {
+    super('adadelta', options, ['learningRate', 'rho', 'epsilon', 'tfjsUpdate']);
+    const { learningRate = 0.001, rho = 0.95, epsilon = 1e-7, tfjsUpdate = false } = options;
+    checkRate('adadelta', learningRate, 'learningRate');
+    checkFraction('adadelta', rho, 'rho');
+    checkRate('adadelta', epsilon, 'epsilon');
+    checkFlag('adadelta', tfjsUpdate, 'tfjsUpdate');
+    this.learningRate = learningRate;
+    this.rho = rho;
+    this.epsilon = epsilon;
+    this.tfjsUpdate = tfjsUpdate;
+  }
+
+  protected update(variables: readonly Variable[]): void {
+    const { learningRate: lr, rho, epsilon, tfjsUpdate } = this;
+    for (const variable of variables) {
+      const { value: w, grad: g } = variable;
+      let slots = this.slots.get(variable);
+      if (!slots) {
+        slots = { meanSquareGrad: new Float32Array(w.length), meanSquareUpdate: new Float32Array(w.length) };
+        this.slots.set(variable, slots);
+      }
+      const { meanSquareGrad: a, meanSquareUpdate: d } = slots;
+      for (let i = 0; i < w.length; i++) {
+        const before = a[i];
+        a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];
+        const delta = (g[i] * Math.sqrt(d[i] + epsilon)) / Math.sqrt((tfjsUpdate ? before : a[i]) + epsilon);
+        d[i] = rho * d[i] + (1 - rho) * delta * delta;
+        w[i] -= lr * delta;
+      }
+    }
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    const { learningRate, rho, epsilon } = this;
+    return { learning_rate: learningRate, rho, epsilon, ...this.clipConfig() };
+  }
+}
+
+/** tfjs-style factory, as `tf.train.adadelta(learningRate, rho, epsilon)`: its defaults (Keras' too) and its update (see `tfjsUpdate`). */
+export function adadelta(options?: AdadeltaOptions): Adadelta {
+  return new Adadelta(withDefault(options, 'tfjsUpdate', true));
+}

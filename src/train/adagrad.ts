@@ -1,0 +1,64 @@
+import { ConvlensError } from '../errors.js';
+import { type ClipOptions, ClippingOptimizer, checkRate, type Variable } from './optimizer.js';
+
+export interface AdagradOptions extends ClipOptions {
+  learningRate?: number;
+  /** The accumulators' starting value (Keras' `initial_accumulator_value`, tfjs' `initialAccumulatorValue`). */
+  initialAccumulatorValue?: number;
+  epsilon?: number;
+}
+
+/**
+ * Keras' Adagrad (defaults 1e-3, accumulators from 0.1, ε 1e-7): a ← a + g²; w ← w − η·g/√(a + ε).
+ * tfjs' adagrad is the same update with ε fixed at its backend's 1e-7. (tf.keras 2's legacy
+ * Adagrad added ε to √a instead.)
+ */
+export class Adagrad extends ClippingOptimizer {
+  readonly name = 'adagrad';
+  readonly learningRate: number;
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  private readonly accumulators = new Map<Variable, Float32Array>();
+
+  constructor(options: AdagradOptions = {}) {
+    super('adagrad', options, ['learningRate', 'initialAccumulatorValue', 'epsilon']);
+    const { learningRate = 0.001, initialAccumulatorValue = 0.1, epsilon = 1e-7 } = options;
+    checkRate('adagrad', learningRate, 'learningRate');
+    checkRate('adagrad', initialAccumulatorValue, 'initialAccumulatorValue');
+    checkRate('adagrad', epsilon, 'epsilon');
+    this.learningRate = learningRate;
+    this.initialAccumulatorValue = initialAccumulatorValue;
+    this.epsilon = epsilon;
+  }
+
+  protected update(variables: readonly Variable[]): void {
+    const { learningRate: lr, epsilon } = this;
+    for (const variable of variables) {
+      const { value: w, grad: g } = variable;
+      let a = this.accumulators.get(variable);
+      if (!a) {
+        a = new Float32Array(w.length).fill(this.initialAccumulatorValue);
+        this.accumulators.set(variable, a);
+      }
+      for (let i = 0; i < w.length; i++) {
+        a[i] += g[i] * g[i];
+        w[i] -= (lr * g[i]) / Math.sqrt(a[i] + epsilon);
+      }
+    }
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    const { learningRate, initialAccumulatorValue, epsilon } = this;
+    return { learning_rate: learningRate, initial_accumulator_value: initialAccumulatorValue, epsilon, ...this.clipConfig() };
+  }
+}
+
+/**
+ * tfjs-style factory, as `tf.train.adagrad(learningRate, initialAccumulatorValue)`: the learning
+ * rate is required, as there (`new Adagrad()` takes Keras' 0.001; tfjs-layers' name 'adagrad' 0.01).
+ */
+export function adagrad(options: AdagradOptions & { learningRate: number }): Adagrad {
+  const given = typeof options === 'object' && options !== null ? options.learningRate !== undefined : options !== undefined;
+  if (!given) throw new ConvlensError("adagrad: learningRate is required, as in tf.train.adagrad (new Adagrad() defaults to Keras' 0.001)");
+  return new Adagrad(options);
+}

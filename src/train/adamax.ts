@@ -1,0 +1,71 @@
+import { type ClipOptions, ClippingOptimizer, checkFraction, checkRate, type Variable, withDefault } from './optimizer.js';
+
+export interface AdamaxOptions extends ClipOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** tfjs' learning-rate decay: step t uses η/(1 + decay·(t − 1)) (tf.keras 2's `decay` too; Keras 3 has none). */
+  decay?: number;
+}
+
+/**
+ * Keras' Adamax (defaults 1e-3, 0.9, 0.999, ε 1e-7): m ← β₁m + (1 − β₁)g; u ← max(β₂u, |g|);
+ * w ← w − η/(1 − β₁ᵗ)·m/(u + ε). tfjs' adamax is the same update (its factory defaults to η 2e-3).
+ */
+export class Adamax extends ClippingOptimizer {
+  readonly name = 'adamax';
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly decay: number;
+  private iterations = 0;
+  private readonly slots = new Map<Variable, { m: Float32Array; u: Float32Array }>();
+
+  constructor(options: AdamaxOptions = {}) {
+    super('adamax', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay']);
+    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, decay = 0 } = options;
+    checkRate('adamax', learningRate, 'learningRate');
+    checkFraction('adamax', beta1, 'beta1');
+    checkFraction('adamax', beta2, 'beta2');
+    checkRate('adamax', epsilon, 'epsilon');
+    checkRate('adamax', decay, 'decay');
+    this.learningRate = learningRate;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+    this.decay = decay;
+  }
+
+  protected update(variables: readonly Variable[]): void {
+    const { beta1: b1, beta2: b2, epsilon } = this;
+    const t = ++this.iterations;
+    const stepSize = this.learningRate / (1 + this.decay * (t - 1)) / (1 - b1 ** t);
+    for (const variable of variables) {
+      const { value: w, grad: g } = variable;
+      let slots = this.slots.get(variable);
+      if (!slots) {
+        slots = { m: new Float32Array(w.length), u: new Float32Array(w.length) };
+        this.slots.set(variable, slots);
+      }
+      const { m, u } = slots;
+      for (let i = 0; i < w.length; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        u[i] = Math.max(b2 * u[i], Math.abs(g[i]));
+        w[i] -= (stepSize * m[i]) / (u[i] + epsilon);
+      }
+    }
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    const { learningRate, beta1, beta2, epsilon, decay } = this;
+    const config = { learning_rate: learningRate, beta_1: beta1, beta_2: beta2, epsilon, ...this.clipConfig() };
+    return decay === 0 ? config : { ...config, decay };
+  }
+}
+
+/** tfjs-style factory, as `tf.train.adamax(learningRate, beta1, beta2, epsilon, decay)`: its learning rate defaults to tfjs' 0.002 (Keras' Adamax to 0.001). */
+export function adamax(options?: AdamaxOptions): Adamax {
+  return new Adamax(withDefault(options, 'learningRate', 0.002));
+}
