@@ -292,8 +292,20 @@ export abstract class Layer {
     reluInKernel = false,
   ): Tensor<'float32'> {
     const activation = this.activation ?? 'linear';
-    const penalty = this.activityRegularizerValue;
-    if (!penalty) return preActivation || reluInKernel ? dy : activationGrad(activation, y, dy, z);
+    if (this.activityRegularizerValue) return this.gradientWithActivity(dy, y, z, preActivation, reluInKernel);
+    return preActivation || reluInKernel ? dy : activationGrad(activation, y, dy, z);
+  }
+
+  /** activationGradient for a layer with an activity regularizer: its penalty's gradient (over the batch) added to the output's. */
+  private gradientWithActivity(
+    dy: Tensor<'float32'>,
+    y: Tensor<'float32'>,
+    z: Tensor<'float32'> | undefined,
+    preActivation: boolean,
+    reluInKernel: boolean,
+  ): Tensor<'float32'> {
+    const activation = this.activation ?? 'linear';
+    const penalty = this.activityRegularizerValue!;
     const scale = 1 / y.shape[0];
     const sum = this.buffer('activityGrad', dy.size);
     if (!preActivation) {

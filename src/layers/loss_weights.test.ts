@@ -228,7 +228,7 @@ describe('bad weights are refused naming the option, what it got and what was ex
     );
     await expectConvlensRejection(
       ours.fit(x, y, { validationData: [x, y, column([1, 1])] }),
-      'fit: validationData[2] (its sampleWeight) has shape [2, 1], expected one weight per example: [4]',
+      'fit (validationData): sampleWeight has shape [2, 1], expected one weight per example: [4]',
     );
     expectConvlensError(
       () => ours.evaluate(x, y, { sampleWeight: column([-1, 1, 1, 1]) }),

@@ -600,7 +600,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
       throw new ConvlensError(`fit: validationData must be [x, y] or [x, y, sampleWeight] of Tensors, got ${describeValue(given)}`);
     }
     const { x, y } = this.checkData('fit (validationData)', given[0], given[1]);
-    return { x, y, weight: sampleWeightArg('fit', 'validationData[2] (its sampleWeight)', given[2], x.shape[0]) };
+    return { x, y, weight: sampleWeightArg('fit (validationData)', 'sampleWeight', given[2], x.shape[0]) };
   }
 
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {

@@ -201,13 +201,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       checkLabels(out.loss, ys[i], outputShape);
       for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
-    const weights = sampleWeightArg(
-      op,
-      op.includes('validationData') ? 'validationData[2] (its sampleWeight)' : 'sampleWeight',
-      sampleWeight,
-      xs[0].shape[0],
-    );
-    return { xs, ys, weights };
+    return { xs, ys, weights: sampleWeightArg(op, 'sampleWeight', sampleWeight, xs[0].shape[0]) };
   }
 
   /** A dataset's batch (or validation arrays) checked as arrays are; `keys` name them and `op` the call. */
