@@ -12,5 +12,8 @@ export * as layers from './layers/index.js';
 export * from './ops/index.js';
 export * from './tensor/index.js';
 export { Random, randomNormal, randomUniform, setSeed } from './tensor/random.js';
+export * as constraints from './train/constraints.js';
 export * as train from './train/index.js';
+export * as losses from './train/loss_specs.js';
+export * as regularizers from './train/regularizers.js';
 export * as viz from './viz/index.js';

@@ -80,6 +80,13 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'nested.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
+  it("the README's weight penalties and constraints example type-checks as written", () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const example = /\*\*Weight penalties and constraints\*\*[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain('regularizers.l2(');
+    expect(typeCheck({ 'penalties.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
+  });
+
   it("the README's dataset example of several inputs and outputs runs as written", () => {
     const readme = readFileSync(join(repo, 'README.md'), 'utf8');
     const example = /Any async iterable of batches is a dataset[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];

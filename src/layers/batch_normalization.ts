@@ -2,9 +2,10 @@ import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
-import { Layer, type LayerArgs, type Weight } from './layer.js';
+import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
-export interface BatchNormalizationLayerArgs extends LayerArgs {
+export interface BatchNormalizationLayerArgs extends LayerArgs, WeightPenaltyOptions<'beta' | 'gamma'> {
   /** The features axis: -1 (the last, channels), the only one computed, or its index (as Keras, also as [index]). */
   axis?: number | [number];
   /** Weight of the old value in the moving mean and variance (default 0.99). */
@@ -17,7 +18,7 @@ export interface BatchNormalizationLayerArgs extends LayerArgs {
   scale?: boolean;
 }
 
-const KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale'];
+const KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale', ...penaltyKeys(['beta', 'gamma'])];
 
 /**
  * Keras' BatchNormalization over the last axis: while training, each channel is normalised by the
@@ -32,6 +33,10 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  /** beta's penalty and constraint (Keras' `beta_regularizer`, `beta_constraint`). */
+  readonly betaSettings: WeightSettings;
+  /** gamma's penalty and constraint. */
+  readonly gammaSettings: WeightSettings;
   private gamma: Weight | undefined;
   private beta: Weight | undefined;
   private movingMean: Weight | undefined;
@@ -60,6 +65,8 @@ export class BatchNormalization extends Layer {
     this.epsilon = epsilon;
     this.center = booleanArg(where, 'center', args.center, true);
     this.scale = booleanArg(where, 'scale', args.scale, true);
+    this.betaSettings = weightSettings(where, args, 'beta', 1);
+    this.gammaSettings = weightSettings(where, args, 'gamma', 1);
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -76,8 +83,8 @@ export class BatchNormalization extends Layer {
     }
     super.build(inputShape);
     const channels = inputShape[inputShape.length - 1];
-    if (this.scale) this.gamma = this.addWeight('gamma', [channels], new Float32Array(channels).fill(1));
-    if (this.center) this.beta = this.addWeight('beta', [channels], new Float32Array(channels));
+    if (this.scale) this.gamma = this.addWeight('gamma', [channels], new Float32Array(channels).fill(1), this.gammaSettings);
+    if (this.center) this.beta = this.addWeight('beta', [channels], new Float32Array(channels), this.betaSettings);
     this.movingMean = this.addWeight('moving_mean', [channels], new Float32Array(channels));
     this.movingVariance = this.addWeight('moving_variance', [channels], new Float32Array(channels).fill(1));
   }
@@ -152,6 +159,8 @@ export class BatchNormalization extends Layer {
       gamma_initializer: initializer('Ones'),
       moving_mean_initializer: initializer('Zeros'),
       moving_variance_initializer: initializer('Ones'),
+      ...weightSettingsConfig('beta', this.betaSettings),
+      ...weightSettingsConfig('gamma', this.gammaSettings),
     };
   }
 }

@@ -46,7 +46,7 @@ export class Conv2D extends ConvLayer {
     this.checkGradient(dy, info);
     // ReLU's gradient is applied by the backend on the way (one pass in wasm); others here
     const relu = !preActivation && this.activation === 'relu';
-    const dz = this.activationGradient(dy, y, z, preActivation || relu);
+    const dz = this.activationGradient(dy, y, z, preActivation, relu);
     const dx = needInputGrad ? this.buffer('dx', x.size) : undefined;
     backend().conv2dBackward(x.data, this.kernel!.value, dz.data, info, {
       dFilters: this.kernel!.grad,

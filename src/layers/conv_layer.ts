@@ -6,10 +6,19 @@ import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight } from './layer.js';
+import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import {
+  type ActivityOptions,
+  activityArg,
+  activityConfig,
+  penaltyKeys,
+  type WeightPenaltyOptions,
+  weightSettings,
+  weightSettingsConfig,
+} from './weight_settings.js';
 
 /** What Keras' Conv2D and Conv2DTranspose take alike. */
-export interface ConvLayerOptions extends ConvWindowOptions {
+export interface ConvLayerOptions extends ConvWindowOptions, WeightPenaltyOptions<'kernel' | 'bias'>, ActivityOptions {
   filters: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
@@ -28,7 +37,9 @@ export const CONV_OPTION_KEYS = [
   'useBias',
   'kernelInitializer',
   'biasInitializer',
-] as const;
+  ...penaltyKeys(['kernel', 'bias']),
+  'activityRegularizer',
+];
 
 /** Where a convolution layer's window goes: what Conv2D, DepthwiseConv2D and SeparableConv2D take alike. */
 export interface ConvWindowOptions {
@@ -113,6 +124,10 @@ export abstract class ConvLayer extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  /** The kernel's penalty and constraint (Keras' `kernel_regularizer`, `kernel_constraint`). */
+  readonly kernelSettings: WeightSettings;
+  /** The bias's penalty and constraint. */
+  readonly biasSettings: WeightSettings;
   protected kernel: Weight | undefined;
   protected bias: Weight | undefined;
   /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
@@ -127,7 +142,8 @@ export abstract class ConvLayer extends Layer {
     form: OptionsForm = {},
   ) {
     super(className, defaultName, layerOptions(className, args, [...CONV_OPTION_KEYS, ...extraKeys], form));
-    const settings = convSettings(`${className} '${this.name}'`, args);
+    const where = `${className} '${this.name}'`;
+    const settings = convSettings(where, args);
     this.filters = settings.filters;
     this.kernelSize = settings.kernelSize;
     this.strides = settings.strides;
@@ -137,6 +153,9 @@ export abstract class ConvLayer extends Layer {
     this.useBias = settings.useBias;
     this.kernelInitializer = settings.kernelInitializer;
     this.biasInitializer = settings.biasInitializer;
+    this.kernelSettings = weightSettings(where, args, 'kernel', 4);
+    this.biasSettings = weightSettings(where, args, 'bias', 1);
+    this.activityRegularizerValue = activityArg(where, args);
   }
 
   /** The kernel's shape for inputs of `channels` channels. */
@@ -174,10 +193,10 @@ export abstract class ConvLayer extends Layer {
       kh * kw * b,
       `${this.name}: kernel ${formatShape(shape)}`,
     );
-    this.kernel = this.addWeight('kernel', shape, values);
+    this.kernel = this.addWeight('kernel', shape, values, this.kernelSettings);
     if (this.useBias) {
       const bias = initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`);
-      this.bias = this.addWeight('bias', [this.filters], bias);
+      this.bias = this.addWeight('bias', [this.filters], bias, this.biasSettings);
     }
   }
 
@@ -195,6 +214,9 @@ export abstract class ConvLayer extends Layer {
       use_bias: this.useBias,
       kernel_initializer: initializerConfig(this.kernelInitializer),
       bias_initializer: initializerConfig(this.biasInitializer),
+      ...weightSettingsConfig('kernel', this.kernelSettings),
+      ...weightSettingsConfig('bias', this.biasSettings),
+      ...activityConfig(this.activityRegularizer),
     };
   }
 }

@@ -11,6 +11,7 @@ import {
   isDataset,
   readBatch,
 } from './datasets.js';
+import type { ClassWeight } from './loss_weights.js';
 import { verboseArg } from './model_common.js';
 import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName, progressLine } from './training_loop.js';
 
@@ -40,6 +41,8 @@ export interface DatasetFitArgs {
   validationSteps?: number;
   /** For validation arrays: the examples evaluated at a time (tfjs' default, 32). */
   validationBatchSize?: number;
+  /** tfjs' and Keras' class_weight: each class's weight in the training loss, `{ 0: 1, 1: 5 }` (a class left out weighs 1). */
+  classWeight?: ClassWeight;
   callbacks?: Callbacks | Callbacks[];
   verbose?: 0 | 1 | 2;
 }
@@ -95,6 +98,7 @@ const DATASET_DECIDES: Record<string, string> = {
   batchSize: "the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
   shuffle: 'the dataset shuffles itself (imageDatasetFromDirectory reshuffles each epoch with its seed)',
   validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
+  sampleWeight: "a dataset's batches carry no weights (classWeight weighs the loss by class; arrays take sampleWeight)",
 };
 
 const FIT_KEYS = [
@@ -105,6 +109,7 @@ const FIT_KEYS = [
   'validationBatches',
   'validationSteps',
   'validationBatchSize',
+  'classWeight',
   'callbacks',
   'verbose',
 ];

@@ -5,9 +5,18 @@ import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight } from './layer.js';
+import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import {
+  type ActivityOptions,
+  activityArg,
+  activityConfig,
+  penaltyKeys,
+  type WeightPenaltyOptions,
+  weightSettings,
+  weightSettingsConfig,
+} from './weight_settings.js';
 
-export interface DenseLayerArgs extends LayerArgs {
+export interface DenseLayerArgs extends LayerArgs, WeightPenaltyOptions<'kernel' | 'bias'>, ActivityOptions {
   units: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
@@ -15,7 +24,15 @@ export interface DenseLayerArgs extends LayerArgs {
   biasInitializer?: string;
 }
 
-const KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
+const KEYS = [
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  ...penaltyKeys(['kernel', 'bias']),
+  'activityRegularizer',
+];
 
 /** Keras' Dense: y = activation(x·W + b) over the last axis. */
 export class Dense extends Layer {
@@ -24,6 +41,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  /** The kernel's penalty and constraint (Keras' `kernel_regularizer`, `kernel_constraint`). */
+  readonly kernelSettings: WeightSettings;
+  /** The bias's penalty and constraint. */
+  readonly biasSettings: WeightSettings;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
   /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
@@ -40,6 +61,9 @@ export class Dense extends Layer {
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.kernelSettings = weightSettings(where, args, 'kernel', 2);
+    this.biasSettings = weightSettings(where, args, 'bias', 1);
+    this.activityRegularizerValue = activityArg(where, args);
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -54,12 +78,14 @@ export class Dense extends Layer {
       'kernel',
       [inputs, this.units],
       initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, `${this.name}: kernel [${inputs}, ${this.units}]`),
+      this.kernelSettings,
     );
     if (this.useBias) {
       this.bias = this.addWeight(
         'bias',
         [this.units],
         initialize(this.biasInitializer, this.units, 1, 1, `${this.name}: bias [${this.units}]`),
+        this.biasSettings,
       );
     }
   }
@@ -99,6 +125,9 @@ export class Dense extends Layer {
       use_bias: this.useBias,
       kernel_initializer: initializerConfig(this.kernelInitializer),
       bias_initializer: initializerConfig(this.biasInitializer),
+      ...weightSettingsConfig('kernel', this.kernelSettings),
+      ...weightSettingsConfig('bias', this.biasSettings),
+      ...activityConfig(this.activityRegularizer),
     };
   }
 }

@@ -9,9 +9,22 @@ import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight } from './layer.js';
+import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import {
+  type ActivityOptions,
+  activityArg,
+  activityConfig,
+  penaltyKeys,
+  type WeightPenaltyOptions,
+  weightSettings,
+  weightSettingsConfig,
+} from './weight_settings.js';
 
-export interface DepthwiseConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
+export interface DepthwiseConv2DLayerArgs
+  extends LayerArgs,
+    ConvWindowOptions,
+    WeightPenaltyOptions<'depthwise' | 'bias'>,
+    ActivityOptions {
   /** Output channels per input channel (Keras' default 1). */
   depthMultiplier?: number;
   activation?: ActivationIdentifier | null;
@@ -31,6 +44,8 @@ const KEYS = [
   'useBias',
   'depthwiseInitializer',
   'biasInitializer',
+  ...penaltyKeys(['depthwise', 'bias']),
+  'activityRegularizer',
 ];
 
 /**
@@ -49,6 +64,10 @@ export class DepthwiseConv2D extends Layer {
   readonly useBias: boolean;
   readonly depthwiseInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  /** The depthwise kernel's penalty and constraint (Keras' `depthwise_regularizer`, `depthwise_constraint`). */
+  readonly depthwiseSettings: WeightSettings;
+  /** The bias's penalty and constraint. */
+  readonly biasSettings: WeightSettings;
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: DepthwiseConv2DInfo } | undefined;
@@ -72,6 +91,9 @@ export class DepthwiseConv2D extends Layer {
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.depthwiseSettings = weightSettings(where, args, 'depthwise', 4);
+    this.biasSettings = weightSettings(where, args, 'bias', 1);
+    this.activityRegularizerValue = activityArg(where, args);
   }
 
   private info(batchShape: number[]): DepthwiseConv2DInfo {
@@ -107,13 +129,14 @@ export class DepthwiseConv2D extends Layer {
       kh * kw * this.depthMultiplier,
       `${this.name}: depthwise_kernel ${formatShape(shape)}`,
     );
-    this.kernel = this.addWeight('depthwise_kernel', shape, values);
+    this.kernel = this.addWeight('depthwise_kernel', shape, values, this.depthwiseSettings);
     if (this.useBias) {
       const outChannels = channels * this.depthMultiplier;
       this.bias = this.addWeight(
         'bias',
         [outChannels],
         initialize(this.biasInitializer, outChannels, 1, 1, `${this.name}: bias [${outChannels}]`),
+        this.biasSettings,
       );
     }
   }
@@ -153,6 +176,9 @@ export class DepthwiseConv2D extends Layer {
       use_bias: this.useBias,
       depthwise_initializer: initializerConfig(this.depthwiseInitializer),
       bias_initializer: initializerConfig(this.biasInitializer),
+      ...weightSettingsConfig('depthwise', this.depthwiseSettings),
+      ...weightSettingsConfig('bias', this.biasSettings),
+      ...activityConfig(this.activityRegularizer),
     };
   }
 }

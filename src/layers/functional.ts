@@ -645,10 +645,17 @@ export class Functional extends ModelLayer {
     if (isDataset(x)) return this.fitDataset(x, datasetCallOptions('fit', y, given));
     const args = given ?? {};
     if (this.multiIO) return this.multiTraining.fit(x, y, args);
-    const pair = args?.validationData;
+    const validation = args?.validationData;
     const oneArgs =
-      Array.isArray(pair) && pair.length === 2
-        ? { ...args, validationData: [this.oneInput('fit (validationData)', pair[0]), this.oneLabel('fit (validationData)', pair[1])] }
+      Array.isArray(validation) && (validation.length === 2 || validation.length === 3)
+        ? {
+            ...args,
+            validationData: [
+              this.oneInput('fit (validationData)', validation[0]),
+              this.oneLabel('fit (validationData)', validation[1]),
+              ...validation.slice(2),
+            ],
+          }
         : args;
     return this.training.fit(this.oneInput('fit', x), this.oneLabel('fit', y), oneArgs as FitArgs);
   }
@@ -739,7 +746,9 @@ interface Trace {
 }
 
 /** fit's options; `validationData` is `[x, y]`, each as fit takes it (lists, or objects keyed by input and output name). */
-export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [MultiInputs, MultiLabels] };
+export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & {
+  validationData?: [MultiInputs, MultiLabels] | [MultiInputs, MultiLabels, Tensor];
+};
 
 /** The one array of a list of one (as tfjs takes data for a model of one input or output); the rest as it is, for the checks to name. */
 function only(data: unknown): Tensor {

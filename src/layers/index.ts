@@ -31,10 +31,11 @@ export {
   GlobalMaxPooling2D as GlobalMaxPool2D,
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
-export { Layer, type LayerArgs, resetNames, Weight } from './layer.js';
+export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';
 export type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
+export type { ClassWeight } from './loss_weights.js';
 export {
   Add,
   Average,
@@ -73,4 +74,5 @@ export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
 export type { EvaluateOptions } from './training_loop.js';
 export type { MultiCompileArgs, MultiInputs, MultiLabels } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
+export type { ActivityOptions, WeightPenaltyOptions, WeightRole } from './weight_settings.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

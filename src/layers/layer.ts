@@ -4,8 +4,10 @@ import { toFloatHint } from '../ops/convert.js';
 import { withoutDrawing } from '../tensor/random.js';
 import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Constraint } from '../train/constraints.js';
 import { type ActivationName, activationGrad } from '../train/gradients.js';
 import type { Variable } from '../train/optimizers.js';
+import type { Regularizer } from '../train/regularizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { immutable } from './args.js';
 import type { InferenceWorkspace } from './inference_workspace.js';
@@ -44,17 +46,30 @@ export interface LayerArgs {
   trainable?: boolean;
 }
 
+/** What a layer sets for one of its weights, as Keras' `add_weight` takes it: a penalty and a constraint. */
+export interface WeightSettings {
+  /** Added to the loss in fit and evaluate while the weight is trainable (Keras' `kernel_regularizer`...). */
+  regularizer?: Regularizer;
+  /** Applied to the weight after each optimizer step (Keras' `kernel_constraint`...). */
+  constraint?: Constraint;
+}
+
 /** A weight of a layer: a variable an optimizer can update in place (its values; its shape is immutable). */
 export class Weight implements Variable {
   readonly grad: Float32Array;
   readonly shape: number[];
+  readonly regularizer: Regularizer | undefined;
+  readonly constraint: Constraint | undefined;
   constructor(
     readonly name: string,
     shape: readonly number[],
     readonly value: Float32Array,
+    settings: WeightSettings = {},
   ) {
     this.shape = immutable([...shape]);
     this.grad = new Float32Array(value.length);
+    this.regularizer = settings.regularizer;
+    this.constraint = settings.constraint;
   }
 
   toTensor(): Tensor<'float32'> {
@@ -71,6 +86,8 @@ export class Weight implements Variable {
  */
 export class Workspace {
   active = false;
+  /** The activity penalties of the layers that computed in this batch (Keras' activity regularizers), summed. */
+  activityPenalty = 0;
   private readonly slots = new Map<object, Map<string, Float32Array>>();
   /**
    * Buffers outgrown in this batch (a larger batch, another backend) stay referenced until the
@@ -85,6 +102,7 @@ export class Workspace {
   /** A batch starts: nothing of the last one views the buffers it outgrew any more. */
   startBatch(): void {
     this.retired = [];
+    this.activityPenalty = 0;
   }
 
   /** `length` floats (contents undefined) for `owner`'s buffer `key`. */
@@ -150,6 +168,8 @@ export abstract class Layer {
   protected readonly exampleRank: number | undefined = undefined;
   /** For a replica (see `replica`), the layer it runs for: its trainable flag and workspace are that layer's. */
   private original: Layer | undefined;
+  /** The penalty on the layer's output (Keras' `activity_regularizer`), set by the layers that take one. */
+  protected activityRegularizerValue: Regularizer | undefined;
 
   /** `nameRule` checks a given name (TensorFlow's rule for weight names by default; a model's name names no weight). */
   constructor(className: string, defaultName: string, args: LayerArgs = {}, nameRule = checkName) {
@@ -168,6 +188,14 @@ export abstract class Layer {
       }
       this.inputShape = args.inputShape;
     }
+  }
+
+  /**
+   * Keras' activity regularizer: a penalty on the layer's output, divided by the batch size as
+   * Keras divides it, added to the loss in fit and evaluate, for each application of the layer.
+   */
+  get activityRegularizer(): Regularizer | undefined {
+    return this.activityRegularizerValue;
   }
 
   /** Whether training updates the layer's weights (a frozen layer's are left as they are). */
@@ -238,26 +266,68 @@ export abstract class Layer {
   /**
    * This layer's activation on `z`, its kernel's output (already through a ReLU the kernel fused):
    * the output, and the values before the activation when its gradient needs them. Keeps the
-   * logits of a softmax or sigmoid, which training reads.
+   * logits of a softmax or sigmoid, which training reads, and adds the output's activity penalty.
    */
   protected activate(z: Tensor<'float32'>, reluFused = false): { y: Tensor<'float32'>; preActivation?: Tensor<'float32'> } {
     const activation = this.activation ?? 'linear';
     this.logits = keepsLogits(activation) ? z : undefined;
-    return { y: reluFused ? z : applyActivation(activation, z), preActivation: gradientNeedsInput(activation) ? z : undefined };
+    const y = reluFused ? z : applyActivation(activation, z);
+    this.addActivityPenalty(y);
+    return { y, preActivation: gradientNeedsInput(activation) ? z : undefined };
+  }
+
+  /** Adds the activity penalty of output `y` (over its batch) to the model's sum, while a model trains or evaluates. */
+  private addActivityPenalty(y: Tensor<'float32'>): void {
+    const workspace = (this.original ?? this).workspace;
+    const batch = y.shape[0];
+    // predict (an InferenceWorkspace, or none) computes no loss
+    if (!this.activityRegularizerValue || !(workspace instanceof Workspace) || !workspace.active || !batch) return;
+    workspace.activityPenalty += this.activityRegularizerValue.penalty(y.data) / batch;
   }
 
   /**
    * `dy` taken back through this layer's activation (`y` its output, `z` what `activate` kept),
-   * unless it already is: `through` when the caller passed it through (preActivation), or a ReLU
-   * the kernel's backward applies.
+   * with the activity penalty's gradient added to the output's, unless it already is: when the
+   * caller passed it through (`preActivation`), or when the kernel's backward applies the ReLU
+   * (`reluInKernel`: the sum is returned before it).
    */
   protected activationGradient(
     dy: Tensor<'float32'>,
     y: Tensor<'float32'>,
     z: Tensor<'float32'> | undefined,
-    through: boolean,
+    preActivation: boolean,
+    reluInKernel = false,
   ): Tensor<'float32'> {
-    return through ? dy : activationGrad(this.activation ?? 'linear', y, dy, z);
+    const activation = this.activation ?? 'linear';
+    if (this.activityRegularizerValue) return this.gradientWithActivity(dy, y, z, preActivation, reluInKernel);
+    return preActivation || reluInKernel ? dy : activationGrad(activation, y, dy, z);
+  }
+
+  /** activationGradient for a layer with an activity regularizer: its penalty's gradient (over the batch) added to the output's. */
+  private gradientWithActivity(
+    dy: Tensor<'float32'>,
+    y: Tensor<'float32'>,
+    z: Tensor<'float32'> | undefined,
+    preActivation: boolean,
+    reluInKernel: boolean,
+  ): Tensor<'float32'> {
+    const activation = this.activation ?? 'linear';
+    const penalty = this.activityRegularizerValue!;
+    const scale = 1 / y.shape[0];
+    const sum = this.buffer('activityGrad', dy.size);
+    if (!preActivation) {
+      sum.set(dy.data);
+      penalty.addGradient(y.data, sum, scale);
+      const total = new Tensor(sum, dy.shape, 'float32');
+      return reluInKernel ? total : activationGrad(activation, y, total, z);
+    }
+    // dy is past the activation already: the penalty's gradient is taken through it, then added
+    sum.fill(0);
+    penalty.addGradient(y.data, sum, scale);
+    const through = activationGrad(activation, y, new Tensor(sum, y.shape, 'float32'), z).data;
+    const out = this.buffer('activityGradPre', dy.size);
+    for (let i = 0; i < out.length; i++) out[i] = dy.data[i] + through[i];
+    return new Tensor(out, dy.shape, 'float32');
   }
 
   /** Throws, naming the layer, unless one example of `inputShape` is an image (height, width, channels). */
@@ -506,8 +576,8 @@ export abstract class Layer {
     return ws?.active ? ws.get(this, key, length) : new Float32Array(length);
   }
 
-  protected addWeight(name: string, shape: number[], values: Float32Array): Weight {
-    const weight = new Weight(`${this.name}/${name}`, shape, values);
+  protected addWeight(name: string, shape: number[], values: Float32Array, settings: WeightSettings = {}): Weight {
+    const weight = new Weight(`${this.name}/${name}`, shape, values, settings);
     this.weightList.push(weight);
     return weight;
   }

@@ -3,9 +3,10 @@ import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, immutable, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName, kerasFans } from './initializers.js';
-import { batchShapeText, Layer, type LayerArgs, type Weight } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
-export interface LayerNormalizationLayerArgs extends LayerArgs {
+export interface LayerNormalizationLayerArgs extends LayerArgs, WeightPenaltyOptions<'beta' | 'gamma'> {
   /**
    * The axes normalised over, counting the batch as axis 0 (as Keras): -1 (the channels, the
    * default), or a list of the last axes, e.g. [-1], [3], or [1, 2, 3] (height, width and channels).
@@ -23,7 +24,7 @@ export interface LayerNormalizationLayerArgs extends LayerArgs {
   gammaInitializer?: string;
 }
 
-const KEYS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'];
+const KEYS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', ...penaltyKeys(['beta', 'gamma'])];
 
 /**
  * Keras' LayerNormalization: each example is normalised by its own mean and (biased) variance
@@ -38,6 +39,10 @@ export class LayerNormalization extends Layer {
   readonly scale: boolean;
   readonly betaInitializer: InitializerName;
   readonly gammaInitializer: InitializerName;
+  /** beta's penalty and constraint (Keras' `beta_regularizer`, `beta_constraint`). */
+  readonly betaSettings: WeightSettings;
+  /** gamma's penalty and constraint. */
+  readonly gammaSettings: WeightSettings;
   private gamma: Weight | undefined;
   private beta: Weight | undefined;
   /** Values per normalised group: the size of the normalised axes, set by build. */
@@ -66,6 +71,9 @@ export class LayerNormalization extends Layer {
     this.scale = booleanArg(where, 'scale', args.scale, true);
     this.betaInitializer = initializerName(where, args.betaInitializer ?? 'zeros');
     this.gammaInitializer = initializerName(where, args.gammaInitializer ?? 'ones');
+    // gamma and beta have one axis per normalised axis
+    this.betaSettings = weightSettings(where, args, 'beta', list.length);
+    this.gammaSettings = weightSettings(where, args, 'gamma', list.length);
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -103,10 +111,10 @@ export class LayerNormalization extends Layer {
     const size = sizeFromShape(shape);
     this.groupSize = size;
     const [fanIn, fanOut] = kerasFans(shape);
-    const make = (name: string, init: InitializerName) =>
-      this.addWeight(name, shape, initialize(init, size, fanIn, fanOut, `${this.name}: ${name} [${shape.join(', ')}]`));
-    if (this.scale) this.gamma = make('gamma', this.gammaInitializer);
-    if (this.center) this.beta = make('beta', this.betaInitializer);
+    const make = (name: string, init: InitializerName, settings: WeightSettings) =>
+      this.addWeight(name, shape, initialize(init, size, fanIn, fanOut, `${this.name}: ${name} [${shape.join(', ')}]`), settings);
+    if (this.scale) this.gamma = make('gamma', this.gammaInitializer, this.gammaSettings);
+    if (this.center) this.beta = make('beta', this.betaInitializer, this.betaSettings);
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
@@ -176,6 +184,8 @@ export class LayerNormalization extends Layer {
       scale: this.scale,
       beta_initializer: initializerConfig(this.betaInitializer),
       gamma_initializer: initializerConfig(this.gammaInitializer),
+      ...weightSettingsConfig('beta', this.betaSettings),
+      ...weightSettingsConfig('gamma', this.gammaSettings),
     };
   }
 }

@@ -619,11 +619,11 @@ describe('layer options are checked, never silently ignored', () => {
   it("Keras' positional Conv2D(16, 3) and Dense(10) say how to write them", () => {
     expectConvlensError(
       () => new (Conv2D as unknown as new (...args: unknown[]) => Conv2D)(16, 3),
-      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, name, inputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
+      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
     );
     expectConvlensError(
       () => new Dense(10 as never),
-      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, name, inputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
+      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
     );
   });
 

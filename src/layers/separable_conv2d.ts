@@ -8,9 +8,22 @@ import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight } from './layer.js';
+import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import {
+  type ActivityOptions,
+  activityArg,
+  activityConfig,
+  penaltyKeys,
+  type WeightPenaltyOptions,
+  weightSettings,
+  weightSettingsConfig,
+} from './weight_settings.js';
 
-export interface SeparableConv2DLayerArgs extends LayerArgs, ConvWindowOptions {
+export interface SeparableConv2DLayerArgs
+  extends LayerArgs,
+    ConvWindowOptions,
+    WeightPenaltyOptions<'depthwise' | 'pointwise' | 'bias'>,
+    ActivityOptions {
   /** Output channels of the 1×1 step. */
   filters: number;
   /** Channels the depthwise step makes of each input channel (Keras' default 1). */
@@ -35,6 +48,8 @@ const KEYS = [
   'depthwiseInitializer',
   'pointwiseInitializer',
   'biasInitializer',
+  ...penaltyKeys(['depthwise', 'pointwise', 'bias']),
+  'activityRegularizer',
 ];
 
 /** What backward needs: the input, the depthwise step's output, the output, and z where the activation's gradient needs it. */
@@ -64,6 +79,12 @@ export class SeparableConv2D extends Layer {
   readonly depthwiseInitializer: InitializerName;
   readonly pointwiseInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  /** The depthwise kernel's penalty and constraint (Keras' `depthwise_regularizer`, `depthwise_constraint`). */
+  readonly depthwiseSettings: WeightSettings;
+  /** The pointwise kernel's penalty and constraint. */
+  readonly pointwiseSettings: WeightSettings;
+  /** The bias's penalty and constraint. */
+  readonly biasSettings: WeightSettings;
   private depthwiseKernel: Weight | undefined;
   private pointwiseKernel: Weight | undefined;
   private bias: Weight | undefined;
@@ -92,6 +113,10 @@ export class SeparableConv2D extends Layer {
     this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitializer = initializerName(where, args.pointwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.depthwiseSettings = weightSettings(where, args, 'depthwise', 4);
+    this.pointwiseSettings = weightSettings(where, args, 'pointwise', 4);
+    this.biasSettings = weightSettings(where, args, 'bias', 1);
+    this.activityRegularizerValue = activityArg(where, args);
   }
 
   private info(batchShape: number[]): SeparableConv2DInfo {
@@ -135,6 +160,7 @@ export class SeparableConv2D extends Layer {
         kh * kw * this.depthMultiplier,
         `${this.name}: depthwise_kernel ${formatShape(depthwiseShape)}`,
       ),
+      this.depthwiseSettings,
     );
     this.pointwiseKernel = this.addWeight(
       'pointwise_kernel',
@@ -146,12 +172,14 @@ export class SeparableConv2D extends Layer {
         this.filters,
         `${this.name}: pointwise_kernel ${formatShape(pointwiseShape)}`,
       ),
+      this.pointwiseSettings,
     );
     if (this.useBias) {
       this.bias = this.addWeight(
         'bias',
         [this.filters],
         initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`),
+        this.biasSettings,
       );
     }
   }
@@ -181,7 +209,7 @@ export class SeparableConv2D extends Layer {
     // the 1×1 step as Conv2D's backward (ReLU's gradient applied by the backend on the way), giving
     // the gradient of the depthwise step's output; then the depthwise step as DepthwiseConv2D's
     const relu = !preActivation && this.activation === 'relu';
-    const dz = this.activationGradient(dy, y, z, preActivation || relu);
+    const dz = this.activationGradient(dy, y, z, preActivation, relu);
     const dMid = this.buffer('dDepthwise', depthwiseOut.size);
     backend().conv2dBackward(depthwiseOut.data, this.pointwiseKernel!.value, dz.data, pointwise, {
       dFilters: this.pointwiseKernel!.grad,
@@ -207,6 +235,10 @@ export class SeparableConv2D extends Layer {
       depthwise_initializer: initializerConfig(this.depthwiseInitializer),
       pointwise_initializer: initializerConfig(this.pointwiseInitializer),
       bias_initializer: initializerConfig(this.biasInitializer),
+      ...weightSettingsConfig('depthwise', this.depthwiseSettings),
+      ...weightSettingsConfig('pointwise', this.pointwiseSettings),
+      ...weightSettingsConfig('bias', this.biasSettings),
+      ...activityConfig(this.activityRegularizer),
     };
   }
 }

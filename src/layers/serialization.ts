@@ -37,6 +37,7 @@ import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
 import type { CompileArgs } from './training_loop.js';
 import { UpSampling2D, type UpSamplingInterpolation } from './up_sampling.js';
+import { savedPenalties } from './weight_settings.js';
 import { ZeroPadding2D } from './zero_padding.js';
 
 type Config = Record<string, unknown>;
@@ -53,15 +54,11 @@ interface LayerReader {
 /** Keys any layer's config may have; buildLayers reads them (or checks them, for dtype and data_format). */
 const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'data_format'];
 
-/**
- * Known keys ignored on purpose: penalties and constraints only shape training, so the loaded
- * model predicts the same without them (fit on it trains without them), and a dropout seed
- * only picks which values drop.
- */
-const TRAINING_ONLY = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
-const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...TRAINING_ONLY];
+/** The penalties and constraints of a layer's kernel and bias, and of its output: read, so that fit on the loaded model trains as Keras would. */
+const PENALTY_KEYS = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+const WEIGHTS_KEYS = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', ...PENALTY_KEYS];
 const POOL_KEYS = ['pool_size', 'strides', 'padding'];
-/** DepthwiseConv2D's keys as Keras 2 (with Conv's groups, always 1), Keras 3 and tfjs write them; its penalties and constraints are ignored as the others'. */
+/** DepthwiseConv2D's keys as Keras 2 (with Conv's groups, always 1), Keras 3 and tfjs write them. */
 const DEPTHWISE_KEYS = [
   'kernel_size',
   'strides',
@@ -82,7 +79,7 @@ const DEPTHWISE_KEYS = [
 
 /**
  * SeparableConv2D's keys: DepthwiseConv2D's, its 1×1 step's (pointwise_*) and filters; Keras 2
- * also writes Conv's kernel_* keys, which the layer does not use.
+ * also writes Conv's kernel_* keys, which the layer does not use (nor does Keras').
  */
 const SEPARABLE_KEYS = [
   'filters',
@@ -148,6 +145,7 @@ const LAYERS: Record<string, LayerReader> = {
         activation: activation(c.activation),
         useBias: (c.use_bias ?? true) as boolean,
         ...initializers(c),
+        ...savedPenalties(c, ['kernel', 'bias']),
       }),
   },
   MaxPooling2D: pool(MaxPool2D),
@@ -259,6 +257,7 @@ const LAYERS: Record<string, LayerReader> = {
     make: (c, base) => {
       return new BatchNormalization({
         ...base,
+        ...savedPenalties(c, ['beta', 'gamma']),
         axis: (c.axis ?? -1) as number,
         momentum: (c.momentum ?? 0.99) as number,
         epsilon: (c.epsilon ?? 1e-3) as number,
@@ -282,6 +281,7 @@ const LAYERS: Record<string, LayerReader> = {
         throw unsupported(`rms_scaling ${describeValue(c.rms_scaling)}`, 'only false');
       return new LayerNormalization({
         ...base,
+        ...savedPenalties(c, ['beta', 'gamma']),
         axis: (c.axis ?? -1) as number[],
         epsilon: (c.epsilon ?? 1e-3) as number,
         center: (c.center ?? true) as boolean,
@@ -317,6 +317,7 @@ function convOptions(c: Config) {
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
     ...initializers(c),
+    ...savedPenalties(c, ['kernel', 'bias']),
   };
 }
 
@@ -343,6 +344,7 @@ function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
     useBias: (c.use_bias ?? true) as boolean,
     depthwiseInitializer: initializerFrom(c.depthwise_initializer),
     biasInitializer: initializerFrom(c.bias_initializer),
+    ...savedPenalties(c, ['depthwise', 'bias']),
   });
 }
 
@@ -360,6 +362,7 @@ function separableConv2d(c: Config, base: LayerArgs, savedShape: SavedShape): La
     depthwiseInitializer: initializerFrom(c.depthwise_initializer),
     pointwiseInitializer: initializerFrom(c.pointwise_initializer),
     biasInitializer: initializerFrom(c.bias_initializer),
+    ...savedPenalties(c, ['depthwise', 'pointwise', 'bias']),
   });
 }
 

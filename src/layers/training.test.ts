@@ -883,7 +883,7 @@ describe('compile, fit, evaluate and predict check their options', () => {
     );
     await expect(model.fit(x, y, { shuffle: 'no' } as never)).rejects.toThrow('fit: shuffle must be true or false, got "no"');
     await expect(model.fit(x, y, { validationData: x } as never)).rejects.toThrow(
-      'fit: validationData must be a pair [x, y] of Tensors, got a Tensor',
+      'fit: validationData must be [x, y] or [x, y, sampleWeight] of Tensors, got a Tensor',
     );
     await expect(model.fit(x, y, { epochs: Number.NaN })).rejects.toThrow('fit: epochs must be a non-negative integer, got NaN');
     await expect(model.fit(x, y, { batchSize: Number.POSITIVE_INFINITY })).rejects.toThrow(
@@ -895,7 +895,7 @@ describe('compile, fit, evaluate and predict check their options', () => {
     );
     expectConvlensError(
       () => model.evaluate(x, y, null as never),
-      'evaluate: expected an options object ({ batchSize, verbose }), got null',
+      'evaluate: expected an options object ({ batchSize, verbose, sampleWeight }), got null',
     );
     expectConvlensError(
       () => model.predict(x, { batch_size: 8 } as never),

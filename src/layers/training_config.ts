@@ -31,9 +31,9 @@ export interface SavedTrainingConfig {
 type OptimizerConfig = TrainingConfig['optimizer_config'];
 
 /** A loss as Keras saves it: its name, or a serialized object (`{ class_name, config: { from_logits } }`). */
-export type SavedLoss = string | { class_name: string; config: { from_logits?: boolean } };
+export type SavedLoss = string | { class_name: string; config: { from_logits?: boolean; label_smoothing?: number } };
 
-type OneLoss = string | { name: string; fromLogits?: boolean };
+type OneLoss = string | { name: string; fromLogits?: boolean; labelSmoothing?: number };
 
 /** What compile was given, in the form `compile` takes back (per output for a model of several). */
 export interface CompileSettings {
@@ -71,6 +71,7 @@ export interface OutputSettings {
   name: string;
   loss: LossName;
   fromLogits: boolean;
+  labelSmoothing?: number;
   weight: number;
   metrics: Metric[];
 }
@@ -95,9 +96,11 @@ export function outputsTrainingConfigOf(
   const metrics: string[][] = [];
   for (const out of outputs) {
     const kerasClass = out.loss[0].toUpperCase() + out.loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
-    losses.push(out.fromLogits ? { class_name: kerasClass, config: { from_logits: true } } : KERAS_LOSS[out.loss]);
+    const smoothing = out.labelSmoothing ? { label_smoothing: out.labelSmoothing } : {};
+    const plain = !out.fromLogits && !out.labelSmoothing;
+    losses.push(plain ? KERAS_LOSS[out.loss] : { class_name: kerasClass, config: { from_logits: out.fromLogits, ...smoothing } });
     const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
-    if (out.fromLogits || tfjsNames.includes(undefined)) tfjsReads = false;
+    if (!plain || tfjsNames.includes(undefined)) tfjsReads = false;
     metrics.push(tfjsNames.map((name, k) => name ?? out.metrics[k].key));
   }
   const weights = outputs.map((out) => out.weight);
@@ -313,15 +316,14 @@ function perOutput<T>(raw: unknown, read: (value: unknown) => T | undefined): T 
 /** A Keras loss's settings at the values that compute what convlens' losses compute (the mean over examples, every class). */
 const NEUTRAL_LOSS_SETTINGS: Record<string, readonly unknown[]> = {
   reduction: [undefined, 'auto', 'sum_over_batch_size'],
-  label_smoothing: [undefined, null, 0],
   axis: [undefined, null, -1],
   ignore_class: [undefined, null],
 };
 
 /**
  * A loss as Keras saves it: its name, or (Keras 3 and tf.keras) a serialized object `{ class_name,
- * config: { from_logits } }`; undefined for settings that would change it (label smoothing, another
- * reduction or axis, an ignored class), which convlens lacks.
+ * config: { from_logits, label_smoothing } }` (compile checks the smoothing); undefined for settings
+ * that would change it (another reduction or axis, an ignored class), which convlens lacks.
  */
 function savedLoss(raw: unknown): OneLoss | undefined {
   if (typeof raw === 'string') return raw;
@@ -329,7 +331,12 @@ function savedLoss(raw: unknown): OneLoss | undefined {
   if (typeof object?.class_name !== 'string') return undefined;
   const config = object.config ?? {};
   if (Object.entries(NEUTRAL_LOSS_SETTINGS).some(([key, neutral]) => !neutral.includes(config[key]))) return undefined;
-  return { name: object.class_name, fromLogits: config.from_logits === true };
+  const smoothing = config.label_smoothing ?? 0;
+  return {
+    name: object.class_name,
+    fromLogits: config.from_logits === true,
+    ...(smoothing === 0 ? {} : { labelSmoothing: smoothing as number }),
+  };
 }
 
 /** Metric names compile takes: a list of them, or one alone. */

@@ -3,15 +3,17 @@ import { toFloatHint } from '../ops/convert.js';
 import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkLabels, LOSSES, type LossName, lossName } from '../train/losses.js';
+import { checkLabels, LOSSES, type LossName, type LossSettings, type LossSpec, lossSettings } from '../train/losses.js';
 import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
-import { getOptimizer, type Optimizer, type Variable } from '../train/optimizers.js';
+import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
-import { type Layer, Workspace } from './layer.js';
+import { type Layer, type Weight, Workspace } from './layer.js';
+import { type ClassWeight, classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
+import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_settings.js';
 
 // compile, fit and evaluate for every model kind: the model gives its forward and backward passes
 // (ModelPasses), and this loop does the rest, as Keras' Model.fit does for Sequential and Functional alike.
@@ -20,11 +22,12 @@ export interface CompileArgs {
   /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'` or an optimizer object; Keras' default is `'rmsprop'`. */
   optimizer?: string | Optimizer;
   /**
-   * Keras' name of the loss, or `{ name, fromLogits: true }` for a model whose last layer gives
-   * logits (a linear layer): the loss applies the softmax or sigmoid itself, as Keras'
-   * `SparseCategoricalCrossentropy(from_logits=True)` does.
+   * Keras' name of the loss, or `{ name, fromLogits, labelSmoothing }` (what `losses.*` make):
+   * `fromLogits` for a model whose last layer gives logits (a linear layer), so the loss applies
+   * the softmax or sigmoid itself, as Keras' `SparseCategoricalCrossentropy(from_logits=True)`;
+   * `labelSmoothing` as Keras' `label_smoothing` of the categorical and binary cross-entropies.
    */
-  loss: string | { name: string; fromLogits?: boolean };
+  loss: string | LossSpec;
   /** `['accuracy']`, or the one name alone (as tfjs accepts). */
   metrics?: string | string[];
 }
@@ -34,6 +37,8 @@ export interface EvaluateOptions {
   /** Keras' default is 32. */
   batchSize?: number;
   verbose?: 0 | 1 | 2;
+  /** Keras' sample_weight: one weight per example of x, for the loss (not the metrics). */
+  sampleWeight?: Tensor;
 }
 
 /** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
@@ -49,21 +54,36 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the data, taken from the end before shuffling (as Keras does), held out for validation. */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  /** `[x, y]`, or Keras' `[x, y, sampleWeight]` to weigh the validation loss. */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
+  /**
+   * Keras' and tfjs' class_weight: each class's weight in the loss, `{ 0: 1, 1: 5 }` (a class left
+   * out weighs 1, as in Keras 3); the class of a label as Keras reads it (one-hot: its largest).
+   */
+  classWeight?: ClassWeight;
+  /** Keras' sample_weight: one weight per example of x (its loss times it; the metrics unweighted). */
+  sampleWeight?: Tensor;
   /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
   callbacks?: Callbacks | Callbacks[];
   /** 0 (the default) prints nothing; 1 or 2 print a line per epoch, as Keras' `verbose=2` does. */
   verbose?: 0 | 1 | 2;
 }
 
-export const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose'];
+export const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'classWeight',
+  'sampleWeight',
+  'callbacks',
+  'verbose',
+];
 const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
-interface Compiled {
+interface Compiled extends LossSettings {
   optimizer: Optimizer;
-  loss: LossName;
-  /** The model's outputs are logits (compile's `{ name, fromLogits: true }`). */
-  fromLogits: boolean;
   /** compile's metrics, keyed in logs and history as it named them (`accuracy`, `acc`, `mse`...). */
   metrics: Metric[];
   /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
@@ -138,15 +158,6 @@ export function callbackHooks(callbacks: unknown): Callbacks {
   };
 }
 
-/** `validationData` as Keras takes it: a pair [x, y]. */
-function validationPair(value: unknown): [Tensor, Tensor] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new ConvlensError(`fit: validationData must be a pair [x, y] of Tensors, got ${describeValue(value)}`);
-  }
-  return [value[0], value[1]];
-}
-
 /**
  * Resolves after other tasks have had their turn: Node's setImmediate, or a message to itself in
  * a browser (setTimeout would wait at least 4 ms once nested).
@@ -168,6 +179,8 @@ export interface EpochSettings {
   epochs: number;
   /** fit's callbacks, with the epoch logger first when `verbose`. */
   callbacks: Callbacks;
+  /** fit's classWeight as given (the model kind checks it against its output). */
+  classWeight?: unknown;
 }
 
 /** fit's options checked: what every model kind's epochs run with. */
@@ -179,14 +192,14 @@ export interface FitSettings extends EpochSettings {
 }
 
 /** Checks fit's epochs, callbacks and verbose. */
-export function epochSettings(args: Pick<FitArgs, 'epochs' | 'callbacks' | 'verbose'>): EpochSettings {
-  const { epochs = 1, callbacks: given = {}, verbose } = args;
+export function epochSettings(args: Pick<FitArgs, 'epochs' | 'callbacks' | 'verbose' | 'classWeight'>): EpochSettings {
+  const { epochs = 1, callbacks: given = {}, verbose, classWeight } = args;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
   }
   const userCallbacks = callbackHooks(given);
   const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-  return { epochs, callbacks };
+  return { epochs, callbacks, classWeight };
 }
 
 /** Checks fit's options (but validationData, which each model kind reads its own way). */
@@ -194,12 +207,12 @@ export function fitSettings(args: unknown): FitSettings {
   checkOptions('fit', args, FIT_KEYS);
   const { shuffle = true, validationSplit = 0, batchSize: size } = args as FitArgs;
   if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-  const { epochs, callbacks } = epochSettings(args as FitArgs);
+  const { epochs, callbacks, classWeight } = epochSettings(args as FitArgs);
   const batchSize = batchSizeArg('fit', size);
   if (!(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
     throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
   }
-  return { epochs, shuffle, batchSize, callbacks, validationSplit };
+  return { epochs, shuffle, batchSize, callbacks, validationSplit, classWeight };
 }
 
 /**
@@ -225,7 +238,8 @@ export interface EpochData<Batch> {
 /** A model kind's part of fit's epochs: the weights it trains, one batch's gradients, and the epoch's sums and logs. */
 export interface EpochSteps<Batch, Sums> {
   optimizer: Optimizer;
-  variables: readonly Variable[];
+  /** The trainable weights: stepped by the optimizer, then projected by their constraints. */
+  variables: readonly Weight[];
   /** Sums for an epoch, cleared. */
   newSums(): Sums;
   /**
@@ -299,6 +313,7 @@ export async function runEpochs<Batch, Sums>(
       seen += steps.gradients(given, place, sums);
       checkGradients(steps.variables, place);
       steps.optimizer.step(steps.variables);
+      applyConstraints(steps.variables);
       await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
       await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
       if (model.stopTraining) break;
@@ -346,6 +361,15 @@ export interface ModelPasses {
 
 type LossMode = { fused: boolean; fromLogits: boolean };
 
+/**
+ * How a pass (a fit, an evaluation) computes each batch's loss: its mode, the trainable weights
+ * whose penalties it adds, and fit's class weights (a weight for each class index), if any.
+ */
+interface LossPass extends LossMode {
+  penalized: readonly Weight[];
+  classTable?: Float64Array;
+}
+
 /** A model's compile settings and its fit and evaluate, over the passes it gives (on a dataset, through dataset_training.ts). */
 export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateResult> {
   private compiled: Compiled | undefined;
@@ -359,17 +383,17 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     this.checkNotFitting('compile');
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     const metrics = metricsArg(args.metrics);
-    const { loss, fromLogits } = lossArg(args.loss);
-    this.compiled = { optimizer: getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer), loss, fromLogits, metrics };
+    const optimizer = getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer);
+    this.compiled = { optimizer, ...lossArg(args.loss), metrics };
   }
 
   /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or for what tfjs could not read back). */
   trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
-    const { optimizer, loss, fromLogits, metrics } = this.compiled;
+    const { optimizer, loss, fromLogits, labelSmoothing, metrics } = this.compiled;
     const names = metrics.map((metric) => tfjsMetricName(metric, loss));
-    // a metric tfjs lacks would make the saved model fail to load there
-    if (names.some((name) => name === undefined)) return undefined;
+    // a metric tfjs lacks would make the saved model fail to load there, and tfjs reads no label smoothing
+    if (names.some((name) => name === undefined) || labelSmoothing > 0) return undefined;
     return trainingConfigOf({ optimizer, loss, fromLogits, metrics: names as string[] });
   }
 
@@ -434,23 +458,45 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   /**
+   * A pass's loss settings (see lossMode), the trainable weights whose penalties its loss adds,
+   * and fit's class weights checked against the output (`classWeight`, fit's as given).
+   */
+  private lossPass(op: string, classWeight?: unknown): LossPass {
+    const penalized = this.passes
+      .layers()
+      .flatMap((l) => l.trainableWeights)
+      .filter((w) => w.regularizer);
+    if (classWeight === undefined || classWeight === null) return { ...this.lossMode(op), penalized };
+    const output = this.outputLayer();
+    const classes = output.outputShape!.at(-1) ?? 1;
+    return { ...this.lossMode(op), penalized, classTable: classWeightTable(classWeight, classes, `the output of '${output.name}'`) };
+  }
+
+  /**
    * Loss, gradient and metric sums for one batch (evaluate's accuracy first, then compile's
-   * metrics); runs the forward pass in training mode when asked.
+   * metrics); runs the forward pass in training mode when asked. The loss is weighted by the
+   * pass's class weights or the examples' `weights` (the metrics are not, as in Keras), and has
+   * the weights' and outputs' penalties added, as Keras' logged loss has.
    */
   private lossOf(
     x: Tensor,
     y: Tensor,
     training: boolean,
-    { fused, fromLogits }: LossMode,
+    pass: LossPass,
+    weights?: ArrayLike<number>,
   ): { loss: number; metricSums: number[]; grad: Float32Array; fused: boolean } {
-    const { loss, metrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
+    const { loss, labelSmoothing, metrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
+    const { fused, fromLogits } = pass;
     const outputs = this.passes.forward(x, training);
     const predictions = fused ? this.outputLayer().logits! : outputs;
-    const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits });
+    const rows = outputs.size / (outputs.rank > 1 ? outputs.shape[outputs.rank - 1] : 1);
+    const rowWeights = pass.classTable ? classRowWeights(pass.classTable, y, rows) : weights && exampleRowWeights(weights, rows);
+    const result = LOSSES[loss](y, predictions, { fromLogits: fused || fromLogits, labelSmoothing, weights: rowWeights });
+    const penalty = weightPenalty(pass.penalized) + this.workspace.activityPenalty;
     // evaluate's accuracy is computed once, also for compile's 'accuracy' (or 'acc')
     const accuracy = metricSum(ACCURACY, loss, y, outputs, fromLogits);
     const metricSums = [accuracy, ...metrics.map((m) => (m.kind === 'accuracy' ? accuracy : metricSum(m, loss, y, outputs, fromLogits)))];
-    return { loss: result.loss, metricSums, grad: result.grad, fused };
+    return { loss: result.loss + penalty, metricSums, grad: result.grad, fused };
   }
 
   /** Checks `y` against the loss and every metric, for outputs of the model's shape. */
@@ -505,43 +551,75 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const { loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     const settings = fitSettings(args);
-    const given = validationPair(args.validationData);
-    // As in Keras: validationData wins; otherwise the last `split` of the examples, before shuffling.
-    const split = !given && settings.validationSplit > 0 ? splitOff([x, y], settings.validationSplit) : undefined;
-    const [trainX, trainY] = split?.train ?? [x, y];
-    const validation: [Tensor, Tensor] | undefined = given ?? (split && [split.validation[0], split.validation[1]]);
-    if (validation) this.checkData('fit (validationData)', validation[0], validation[1]);
+    const sampleWeight = sampleWeightArg('fit', 'sampleWeight', args.sampleWeight, x.shape[0]);
+    if (sampleWeight && settings.classWeight !== undefined) {
+      throw new ConvlensError(
+        'fit: give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
+      );
+    }
+    // As in Keras: validationData wins; otherwise the last `split` of the examples (and of their weights), before shuffling.
+    const arrays = sampleWeight ? [x, y, sampleWeight] : [x, y];
+    const split =
+      args.validationData === undefined && settings.validationSplit > 0 ? splitOff(arrays, settings.validationSplit) : undefined;
+    const [trainX, trainY] = split?.train ?? arrays;
+    const trainWeight: Tensor | undefined = (split?.train ?? arrays)[2];
+    const validation = split
+      ? { x: split.validation[0], y: split.validation[1], weight: split.validation[2] as Tensor | undefined }
+      : this.validationData(args.validationData);
     if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
-    if (validation?.[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
+    if (validation?.x.shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
 
     this.passes.ensureBuilt('fit', trainX.shape);
     this.passes.checkInputData(trainX);
-    if (validation) this.passes.checkInputData(validation[0], 'fit (validationData)');
+    if (validation) this.passes.checkInputData(validation.x, 'fit (validationData)');
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
     this.checkLabelsFor('fit', loss, trainY);
-    if (validation) this.checkLabelsFor('fit (validationData)', loss, validation[1]);
-    const mode = this.lossMode('fit');
+    if (validation) this.checkLabelsFor('fit (validationData)', loss, validation.y);
+    const pass = this.lossPass('fit', settings.classWeight);
+    // class weights weigh the training loss only, as in Keras
+    const validationPass = { ...pass, classTable: undefined };
     const exampleSize = trainX.size / trainX.shape[0];
-    return this.runTraining(settings, {
+    return this.runTraining(settings, pass, {
       batches: () => indexBatches(trainX.shape[0], settings),
-      batch: (indices) => [gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)), gather(trainY, indices)],
-      mode,
+      batch: (indices) => ({
+        x: gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)),
+        y: gather(trainY, indices),
+        weights: trainWeight && gather(trainWeight, indices).data,
+      }),
       // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
-      validation: validation && (() => this.sumsLogs(this.meanLoss(validation[0], validation[1], settings.batchSize, mode))),
+      validation:
+        validation &&
+        (() => this.sumsLogs(this.meanLoss(validation.x, validation.y, settings.batchSize, validationPass, validation.weight))),
     });
   }
 
-  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
-    return this.runTraining(settings, { ...steps, mode: this.lossMode('fit') });
+  /** fit's validationData checked: [x, y] or Keras' [x, y, sampleWeight]; undefined when not given. */
+  private validationData(given: unknown): { x: Tensor; y: Tensor; weight?: Tensor } | undefined {
+    if (given === undefined) return undefined;
+    if (!Array.isArray(given) || (given.length !== 2 && given.length !== 3)) {
+      throw new ConvlensError(`fit: validationData must be [x, y] or [x, y, sampleWeight] of Tensors, got ${describeValue(given)}`);
+    }
+    const { x, y } = this.checkData('fit (validationData)', given[0], given[1]);
+    return { x, y, weight: sampleWeightArg('fit (validationData)', 'sampleWeight', given[2], x.shape[0]) };
   }
 
-  /** fit's epochs over batches: each one's gradients, the epoch's sums and logs. */
+  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
+    return this.runTraining(settings, this.lossPass('fit', settings.classWeight), {
+      ...steps,
+      batch: (batch, place) => {
+        const [x, y] = steps.batch(batch, place);
+        return { x, y };
+      },
+    });
+  }
+
+  /** fit's epochs over batches: each one's gradients (with the weights' penalties'), the epoch's sums and logs. */
   private runTraining<Batch>(
     settings: EpochSettings,
+    pass: LossPass,
     data: EpochData<Batch> & {
-      /** A batch as x and y, to be computed in the workspace. */
-      batch(batch: Batch, place: BatchPlace): [Tensor, Tensor];
-      mode: LossMode;
+      /** A batch's x, y and its examples' weights (if any), to be computed in the workspace. */
+      batch(batch: Batch, place: BatchPlace): { x: Tensor; y: Tensor; weights?: ArrayLike<number> };
     },
   ): Promise<History> {
     const { optimizer } = this.requireCompiled('fit');
@@ -551,12 +629,13 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
       newSums: () => this.passSums(),
       gradients: (batch, place, sums) =>
         this.withWorkspace(() => {
-          const [bx, by] = data.batch(batch, place);
-          const result = this.lossOf(bx, by, true, data.mode);
+          const { x, y, weights } = data.batch(batch, place);
+          const result = this.lossOf(x, y, true, pass, weights);
           checkLoss(result.loss, place);
           this.backward(result.grad, result.fused);
-          sums.add(result, bx.shape[0]);
-          return bx.shape[0];
+          addPenaltyGradients(pass.penalized);
+          sums.add(result, x.shape[0]);
+          return x.shape[0];
         }),
       logs: (sums, seen) => this.logs(sums.loss / seen, sums.metrics, seen),
     });
@@ -578,12 +657,12 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   evaluation(op: string): Evaluation<[Tensor, Tensor], EvaluateResult> {
-    const mode = this.lossMode(op);
+    const pass = this.lossPass(op);
     const sums = this.passSums();
     return {
       add: ([x, y]) =>
         sums.add(
-          this.withWorkspace(() => this.lossOf(x, y, false, mode)),
+          this.withWorkspace(() => this.lossOf(x, y, false, pass)),
           x.shape[0],
         ),
       logs: () => this.sumsLogs(sums),
@@ -593,8 +672,8 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
 
   validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs {
     const [vx, vy] = this.checkBatch(op, x, y, ARRAY_KEYS);
-    const mode = this.lossMode('fit');
-    return () => this.sumsLogs(this.meanLoss(vx, vy, batchSize, mode));
+    const pass = this.lossPass('fit');
+    return () => this.sumsLogs(this.meanLoss(vx, vy, batchSize, pass));
   }
 
   private passSums(): PassSums {
@@ -634,16 +713,17 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): EvaluateResult {
     const { loss } = this.requireCompiled('evaluate');
     this.checkData('evaluate', x, y);
-    checkOptions('evaluate', options, ['batchSize', 'verbose']);
+    checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
+    const sampleWeight = sampleWeightArg('evaluate', 'sampleWeight', options.sampleWeight, x.shape[0]);
     const started = performance.now();
     // A mean over no examples is undefined (fit refuses empty data likewise).
     if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
     this.passes.ensureBuilt('evaluate', x.shape);
     this.passes.checkInputData(x);
     this.checkLabelsFor('evaluate', loss, y);
-    const sums = this.meanLoss(x, y, batchSize, this.lossMode('evaluate'));
+    const sums = this.meanLoss(x, y, batchSize, this.lossPass('evaluate'), sampleWeight);
     if (verbose) console.log(progressLine(sums.batches, performance.now() - started, this.sumsLogs(sums)));
     return this.evaluateResult(sums);
   }
@@ -653,15 +733,15 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     return { ...this.sumsLogs(sums), loss: sums.loss / sums.examples, accuracy: sums.metrics[0] / sums.examples };
   }
 
-  /** evaluate's loop, on data already checked (fit's validation data, once per epoch). */
-  private meanLoss(x: Tensor, y: Tensor, batchSize: number, mode: LossMode): PassSums {
+  /** evaluate's loop, on data already checked (fit's validation data, once per epoch), its loss weighted by `sampleWeight` if given. */
+  private meanLoss(x: Tensor, y: Tensor, batchSize: number, pass: LossPass, sampleWeight?: Tensor): PassSums {
     const sums = this.passSums();
     const n = x.shape[0];
     for (let start = 0; start < n; start += batchSize) {
       const indices = range(start, Math.min(n, start + batchSize));
       const result = this.withWorkspace(() => {
         const bx = gather(x, indices, this.workspace.get(this, 'x', indices.length * (x.size / x.shape[0])));
-        return this.lossOf(bx, gather(y, indices), false, mode);
+        return this.lossOf(bx, gather(y, indices), false, pass, sampleWeight && gather(sampleWeight, indices).data);
       });
       sums.add(result, indices.length);
     }
@@ -695,17 +775,7 @@ export function firstNonFinite(values: ArrayLike<number>): number {
   return -1;
 }
 
-/** compile's `loss`: a name, or `{ name, fromLogits }` for the cross-entropies. */
-export function lossArg(arg: CompileArgs['loss']): { loss: LossName; fromLogits: boolean } {
-  if (typeof arg !== 'object' || arg === null) return { loss: lossName(arg), fromLogits: false };
-  checkOptions('compile (loss)', arg, ['name', 'fromLogits']);
-  if (arg.name === undefined)
-    throw new ConvlensError(`compile: loss.name is required (e.g. { name: 'sparseCategoricalCrossentropy', fromLogits: true })`);
-  const loss = lossName(arg.name);
-  const fromLogits = arg.fromLogits ?? false;
-  if (typeof fromLogits !== 'boolean')
-    throw new ConvlensError(`compile: loss.fromLogits must be true or false, got ${describeValue(fromLogits)}`);
-  if (fromLogits && loss === 'meanSquaredError')
-    throw new ConvlensError('compile: fromLogits is for the cross-entropy losses, not meanSquaredError');
-  return { loss, fromLogits };
+/** compile's `loss`: a name, or `{ name, fromLogits, labelSmoothing }` for the cross-entropies. */
+export function lossArg(arg: CompileArgs['loss']): LossSettings {
+  return lossSettings('compile', arg, 'loss.');
 }

@@ -7,7 +7,8 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
-import { type Layer, Workspace } from './layer.js';
+import { type Layer, type Weight, Workspace } from './layer.js';
+import { classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
@@ -25,6 +26,7 @@ import {
   runEpochs,
   splitOff,
 } from './training_loop.js';
+import { addPenaltyGradients, weightPenalty } from './weight_settings.js';
 
 // compile, fit and evaluate for a functional model of several inputs or outputs, as Keras'
 // Model.fit does: a loss per output, their weighted sum minimized, logs per output. fit's epochs
@@ -68,14 +70,21 @@ export interface MultiModelPasses {
   backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
 }
 
-/** A model's data: the arrays of its inputs and the labels of its outputs, in order, with the same examples. */
-type Data = { xs: Tensor[]; ys: Tensor[] };
+/** A model's data: the arrays of its inputs and the labels of its outputs, in order, with the same examples, and their weights (Keras' sample_weight, for every output's loss). */
+type Data = { xs: Tensor[]; ys: Tensor[]; weights?: Tensor };
+
+/** fit's options for a model of several inputs or outputs: `validationData` is `[x, y]` or `[x, y, sampleWeight]`, each as fit takes it. */
+type MultiFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] | [unknown, unknown, unknown] };
 
 /** Sums over a pass's batches: the weighted total and each output's loss, each times its batch's size, and each output's metric sums. */
 type Sums = { total: number; losses: Float64Array; metricSums: Float64Array[] };
 
-/** How each output's loss reads it: from its last layer's logits (`fused`), or from outputs that are logits. */
-type Mode = { fused: boolean; fromLogits: boolean }[];
+/**
+ * How a pass computes the loss: how each output's loss reads it (from its last layer's logits,
+ * `fused`, or from outputs that are logits), the trainable weights whose penalties it adds, and
+ * fit's class weights for a model of one output (a weight for each class index).
+ */
+type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTable?: Float64Array };
 
 export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
   private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
@@ -174,8 +183,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return ys as Tensor[];
   }
 
-  /** The inputs and labels (named by `keys`) checked against the model, the losses and the metrics. */
-  private data(op: string, x: unknown, y: unknown, keys = ARRAY_KEYS): Data {
+  /** The inputs and labels (named by `keys`) checked against the model, the losses and the metrics, and the examples' weights (Keras' sample_weight). */
+  private data(op: string, x: unknown, y: unknown, keys = ARRAY_KEYS, sampleWeight?: unknown): Data {
     const xs = this.passes.inputArrays(op, x, keys.x);
     for (const [i, t] of xs.entries()) {
       const bad = firstNonFinite(t.data);
@@ -192,7 +201,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       checkLabels(out.loss, ys[i], outputShape);
       for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
-    return { xs, ys };
+    return { xs, ys, weights: sampleWeightArg(op, 'sampleWeight', sampleWeight, xs[0].shape[0]) };
   }
 
   /** A dataset's batch (or validation arrays) checked as arrays are; `keys` name them and `op` the call. */
@@ -206,10 +215,14 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
    * Each output's loss mode: the last layer's softmax/sigmoid taken into the loss when it matches,
    * as Keras does, unless another layer takes the output (its gradient must go through the activation).
    */
-  private mode(op: string): Mode {
+  private mode(op: string, classWeight?: unknown): Mode {
     const finals = this.passes.finalLayers();
     const taken = this.passes.outputsTaken();
-    return this.requireCompiled(op).outputs.map(({ name, loss, fromLogits }, i) => {
+    const penalized = this.passes
+      .layers()
+      .flatMap((l) => l.trainableWeights)
+      .filter((w) => w.regularizer);
+    const outputs = this.requireCompiled(op).outputs.map(({ name, loss, fromLogits }, i) => {
       const activation = finals[i].activation;
       const fused =
         !taken[i] &&
@@ -220,25 +233,43 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       }
       return { fused, fromLogits: fromLogits && !fused };
     });
+    if (classWeight === undefined || classWeight === null) return { outputs, penalized };
+    const names = this.passes.outputNames();
+    if (names.length > 1) {
+      throw new ConvlensError(
+        `fit: classWeight is for a model of one output (as in Keras 3); ${this.where} has ${names.length}: give sampleWeight instead`,
+      );
+    }
+    const classes = this.passes.outputShapes()[0].at(-1) ?? 1;
+    return { outputs, penalized, classTable: classWeightTable(classWeight, classes, `the output '${names[0]}'`) };
   }
 
   /**
    * One batch of `count` examples, computed in the workspace (its arrays taken by `arrays` in it):
-   * each output's loss and metrics added to `sums`, and when training (`place` given), the loss
+   * each output's loss (weighted by the examples' weights, if any) and metrics added to `sums`,
+   * the weights' and outputs' penalties to the total, and when training (`place` given), the loss
    * checked and the gradients taken back.
    */
   private batch(arrays: () => Data, count: number, mode: Mode, sums: Sums, place?: BatchPlace): void {
     const { outputs } = this.compiled!;
     inWorkspace(this.workspace, this.passes.layers(), () => {
-      const { xs, ys } = arrays();
+      const { xs, ys, weights } = arrays();
       const predictions = this.passes.forward(xs, place !== undefined);
       const finals = this.passes.finalLayers();
       const grads: Tensor<'float32'>[] = [];
-      let total = 0;
+      let total = weightPenalty(mode.penalized) + this.workspace.activityPenalty;
       for (const [i, out] of outputs.entries()) {
-        const { fused, fromLogits } = mode[i];
+        const { fused, fromLogits } = mode.outputs[i];
         const p = predictions[i];
-        const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, { fromLogits: fused || fromLogits });
+        const rows = p.size / (p.rank > 1 ? p.shape[p.rank - 1] : 1);
+        const rowWeights = mode.classTable
+          ? classRowWeights(mode.classTable, ys[i], rows)
+          : weights && exampleRowWeights(weights.data, rows);
+        const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, {
+          fromLogits: fused || fromLogits,
+          labelSmoothing: out.labelSmoothing,
+          weights: rowWeights,
+        });
         total += out.weight * result.loss;
         sums.losses[i] += result.loss * count;
         out.metrics.forEach((m, k) => {
@@ -252,8 +283,9 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       checkLoss(total, place);
       this.passes.backward(
         grads,
-        mode.map((m) => m.fused),
+        mode.outputs.map((m) => m.fused),
       );
+      addPenaltyGradients(mode.penalized);
     });
   }
 
@@ -263,6 +295,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return () => ({
       xs: data.xs.map((x, i) => gather(x, indices, this.workspace.get(this, `x${i}`, n * (x.size / x.shape[0])))),
       ys: data.ys.map((y) => gather(y, indices)),
+      weights: data.weights && gather(data.weights, indices),
     });
   }
 
@@ -327,14 +360,18 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return () => this.evaluateChecked(data, batchSize, mode);
   }
 
-  /** Mean losses (the weighted total and each output's) and metrics over the data. */
-  evaluate(x: unknown, y: unknown, options: { batchSize?: number; verbose?: 0 | 1 | 2 } = {}): { loss: number } & Logs {
+  /** Mean losses (the weighted total and each output's) and metrics over the data, the losses weighted by `sampleWeight` if given. */
+  evaluate(
+    x: unknown,
+    y: unknown,
+    options: { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: Tensor } = {},
+  ): { loss: number } & Logs {
     this.requireCompiled('evaluate');
-    checkOptions('evaluate', options, ['batchSize', 'verbose']);
+    checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
     const started = performance.now();
-    const data = this.data('evaluate', x, y);
+    const data = this.data('evaluate', x, y, ARRAY_KEYS, options.sampleWeight);
     const n = data.xs[0].shape[0];
     if (n === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(data.xs[0].shape)})`);
     const logs = this.evaluateChecked(data, batchSize, this.mode('evaluate'));
@@ -342,7 +379,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return logs as { loss: number } & Logs;
   }
 
-  fit(x: unknown, y: unknown, args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] } = {}): Promise<History> {
+  fit(x: unknown, y: unknown, args: MultiFitArgs = {}): Promise<History> {
     return this.whileFitting(() => this.train(x, y, args));
   }
 
@@ -356,40 +393,46 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     }
   }
 
-  private async train(
-    x: unknown,
-    y: unknown,
-    args: Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] },
-  ): Promise<History> {
+  private async train(x: unknown, y: unknown, args: MultiFitArgs): Promise<History> {
     this.requireCompiled('fit');
     const settings = fitSettings(args);
-    const all = this.data('fit', x, y);
+    if (settings.classWeight !== undefined && args.sampleWeight !== undefined) {
+      throw new ConvlensError(
+        'fit: give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
+      );
+    }
+    const all = this.data('fit', x, y, ARRAY_KEYS, args.sampleWeight);
     let given: Data | undefined;
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+      const pair = args.validationData;
+      if (!Array.isArray(pair) || (pair.length !== 2 && pair.length !== 3)) {
         throw new ConvlensError(
-          `fit: validationData must be a pair [x, y] (lists of arrays for several inputs or outputs), got ${describeValue(args.validationData)}`,
+          `fit: validationData must be [x, y] or [x, y, sampleWeight] (lists of arrays for several inputs or outputs), got ${describeValue(pair)}`,
         );
       }
-      given = this.data('fit (validationData)', args.validationData[0], args.validationData[1]);
+      given = this.data('fit (validationData)', pair[0], pair[1], ARRAY_KEYS, pair[2]);
     }
-    // As in Keras: validationData wins; otherwise the last `split` of the examples of every array, before shuffling.
-    const split = !given && settings.validationSplit > 0 ? splitOff([...all.xs, ...all.ys], settings.validationSplit) : undefined;
-    const inputs = all.xs.length;
-    const data = split ? { xs: split.train.slice(0, inputs), ys: split.train.slice(inputs) } : all;
-    const validation = given ?? (split && { xs: split.validation.slice(0, inputs), ys: split.validation.slice(inputs) });
+    // As in Keras: validationData wins; otherwise the last `split` of the examples of every array (and their weights), before shuffling.
+    const arrays = [...all.xs, ...all.ys, ...(all.weights ? [all.weights] : [])];
+    const split = !given && settings.validationSplit > 0 ? splitOff(arrays, settings.validationSplit) : undefined;
+    const [inputs, outputs] = [all.xs.length, all.xs.length + all.ys.length];
+    const part = (list: Tensor[]): Data => ({ xs: list.slice(0, inputs), ys: list.slice(inputs, outputs), weights: list[outputs] });
+    const data = split ? part(split.train) : all;
+    const validation = given ?? (split && part(split.validation));
     if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
-    const mode = this.mode('fit');
+    const mode = this.mode('fit', settings.classWeight);
+    // class weights weigh the training loss only, as in Keras
+    const validationMode = { ...mode, classTable: undefined };
     return this.runTraining(settings, mode, {
       batches: () => indexBatches(data.xs[0].shape[0], settings),
       examples: (indices) => ({ count: indices.length, arrays: this.gathered(data, indices) }),
-      validation: validation && (() => this.evaluateChecked(validation, settings.batchSize, mode)),
+      validation: validation && (() => this.evaluateChecked(validation, settings.batchSize, validationMode)),
     });
   }
 
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<Data>): Promise<History> {
-    return this.runTraining(settings, this.mode('fit'), {
+    return this.runTraining(settings, this.mode('fit', settings.classWeight), {
       batches: steps.batches,
       more: steps.more,
       examples: (batch, place) => {

@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -16,6 +16,16 @@ export interface LossResult {
 export interface LossOptions {
   /** Predictions are logits (before softmax/sigmoid): the loss applies it itself, stably. */
   fromLogits?: boolean;
+  /**
+   * Keras' label_smoothing for the categorical and binary cross-entropies: targets t become
+   * t·(1 − s) + s / classes (categorical) or t·(1 − s) + s / 2 (binary).
+   */
+  labelSmoothing?: number;
+  /**
+   * A weight for each row of predictions (an example's, or a pixel's for [N, H, W, C] outputs):
+   * the loss is Σ w·loss / rows, Keras' weighted loss over the batch size.
+   */
+  weights?: ArrayLike<number>;
 }
 
 const ALIASES: Record<string, LossName> = {
@@ -37,6 +47,55 @@ export function lossName(name: string): LossName {
     );
   }
   return resolved;
+}
+
+/** A loss with its settings, as compile takes it: Keras' name and options. */
+export interface LossSpec {
+  name: string;
+  /** The model's outputs are logits: the loss applies the softmax or sigmoid itself (Keras' `from_logits`). */
+  fromLogits?: boolean;
+  /** Keras' `label_smoothing` (categorical and binary cross-entropy): targets move towards uniform by this much, from 0 to 1. */
+  labelSmoothing?: number;
+}
+
+/** A loss's settings checked, as training uses them. */
+export interface LossSettings {
+  loss: LossName;
+  fromLogits: boolean;
+  labelSmoothing: number;
+}
+
+/** The losses Keras gives label_smoothing. */
+const SMOOTHED: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossentropy'];
+
+/**
+ * A loss given by name or as a LossSpec, checked; `op` begins the messages and `arg` names the
+ * spec's settings in them (compile's `loss.`).
+ */
+export function lossSettings(op: string, spec: string | LossSpec, arg = ''): LossSettings {
+  if (typeof spec !== 'object' || spec === null) return { loss: lossName(spec), fromLogits: false, labelSmoothing: 0 };
+  checkOptions(arg ? `${op} (${arg.replace(/\.$/, '')})` : op, spec, ['name', 'fromLogits', 'labelSmoothing']);
+  if (spec.name === undefined) {
+    throw new ConvlensError(`${op}: ${arg}name is required (e.g. { name: 'sparseCategoricalCrossentropy', fromLogits: true })`);
+  }
+  const loss = lossName(spec.name);
+  const { fromLogits = false, labelSmoothing = 0 } = spec;
+  if (typeof fromLogits !== 'boolean') {
+    throw new ConvlensError(`${op}: ${arg}fromLogits must be true or false, got ${describeValue(fromLogits)}`);
+  }
+  if (fromLogits && loss === 'meanSquaredError') {
+    throw new ConvlensError(`${op}: fromLogits is for the cross-entropy losses, not meanSquaredError`);
+  }
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new ConvlensError(`${op}: ${arg}labelSmoothing must be a number from 0 to 1, got ${describeValue(labelSmoothing)}`);
+  }
+  if (labelSmoothing > 0 && !SMOOTHED.includes(loss)) {
+    const hint = loss === 'sparseCategoricalCrossentropy' ? ' (categoricalCrossentropy of one-hot labels takes it)' : '';
+    throw new ConvlensError(
+      `${op}: ${arg}labelSmoothing is for categoricalCrossentropy and binaryCrossentropy, as in Keras, not ${loss}${hint}`,
+    );
+  }
+  return { loss, fromLogits, labelSmoothing };
 }
 
 function rowsOf(op: string, predictions: Tensor): [number, number] {
@@ -129,7 +188,7 @@ function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Ar
  * TensorFlow backend): categorical renormalises then clips; sparse (`clipFirst`) clips, takes
  * logs and a softmax, so a row of zeros (a ReLU output) still has a loss (Keras' other backends
  * and tfjs renormalise first, and give NaN). The gradient goes through both (right for rows that do not sum
- * to 1, and zero where clipped).
+ * to 1, and zero where clipped). Each row's loss and gradient are scaled by its weight, if given.
  */
 function crossentropy(
   op: string,
@@ -137,6 +196,7 @@ function crossentropy(
   target: (row: number, j: number) => number,
   fromLogits: boolean,
   clipFirst = false,
+  weights?: ArrayLike<number>,
 ): LossResult {
   const [rows, classes] = rowsOf(op, predictions);
   const p = predictions.data as Float32Array;
@@ -145,6 +205,7 @@ function crossentropy(
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const start = i * classes;
+    let rowLoss = 0;
     let targetSum = 0;
     for (let j = 0; j < classes; j++) targetSum += target(i, j);
     if (fromLogits) {
@@ -152,7 +213,7 @@ function crossentropy(
       logSoftmaxRow(p, start, classes, logProbs);
       for (let j = 0; j < classes; j++) {
         const t = target(i, j);
-        total -= t * logProbs[j];
+        rowLoss -= t * logProbs[j];
         grad[start + j] = (Math.exp(logProbs[j]) * targetSum - t) / rows;
       }
     } else if (clipFirst) {
@@ -162,7 +223,7 @@ function crossentropy(
       for (let j = 0; j < classes; j++) {
         const t = target(i, j);
         const c = clip(p[start + j]);
-        total -= t * Math.log(c / clippedSum);
+        rowLoss -= t * Math.log(c / clippedSum);
         grad[start + j] = c === p[start + j] ? (-t / c + targetSum / clippedSum) / rows : 0;
       }
     } else {
@@ -174,69 +235,93 @@ function crossentropy(
         const t = target(i, j);
         const q = p[start + j] / rowSum;
         const clipped = clip(q);
-        total -= t * Math.log(clipped);
+        rowLoss -= t * Math.log(clipped);
         const active = q === clipped;
         if (active) shared += t / rowSum;
         grad[start + j] = active ? -t / p[start + j] : 0;
       }
       for (let j = 0; j < classes; j++) grad[start + j] = (grad[start + j] + shared) / rows;
     }
+    const weight = weights ? weights[i] : 1;
+    if (weight !== 1) for (let j = start; j < start + classes; j++) grad[j] *= weight;
+    total += weight * rowLoss;
   }
   return { loss: total / rows, grad };
 }
+
+/** Keras' label smoothing of a target towards the uniform distribution over `classes`. */
+const smoothed = (t: number, smoothing: number, classes: number) => t * (1 - smoothing) + smoothing / classes;
 
 export function categoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'categoricalCrossentropy';
   checkSameShape(op, labels, predictions.shape);
   const [, classes] = rowsOf(op, predictions);
   const y = labels.data;
-  return crossentropy(op, predictions, (i, j) => y[i * classes + j], options.fromLogits ?? false);
+  const smoothing = options.labelSmoothing ?? 0;
+  const target = smoothing
+    ? (i: number, j: number) => smoothed(y[i * classes + j], smoothing, classes)
+    : (i: number, j: number) => y[i * classes + j];
+  return crossentropy(op, predictions, target, options.fromLogits ?? false, false, options.weights);
 }
 
 export function sparseCategoricalCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'sparseCategoricalCrossentropy';
   rowsOf(op, predictions);
   checkClassIds(op, labels, predictions.shape);
-  return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false, true);
+  return crossentropy(op, predictions, (i, j) => (labels.data[i] === j ? 1 : 0), options.fromLogits ?? false, true, options.weights);
 }
 
-/** Mean over the last axis of Keras' binary cross-entropy, then mean over the batch. */
+/** Mean over the last axis of Keras' binary cross-entropy, then mean over the batch (each row's times its weight, if given). */
 export function binaryCrossentropy(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
   const op = 'binaryCrossentropy';
   checkSameShape(op, labels, predictions.shape);
+  const [rows, width] = rowsOf(op, predictions);
   const p = predictions.data as Float32Array;
   const y = labels.data;
   const n = p.length;
   const grad = new Float32Array(n);
+  const smoothing = options.labelSmoothing ?? 0;
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    const t = y[i];
-    if (options.fromLogits) {
-      // max(z, 0) − z·t + log(1 + exp(−|z|)): no overflow for large |z|.
-      const z = p[i];
-      total += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
-      grad[i] = (1 / (1 + Math.exp(-z)) - t) / n;
-    } else {
-      const q = clip(p[i]);
-      total -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
-      grad[i] = q === p[i] ? (q - t) / (q * (1 - q) * n) : 0;
+  for (let r = 0; r < rows; r++) {
+    const weight = options.weights ? options.weights[r] : 1;
+    let rowTotal = 0;
+    for (let i = r * width; i < (r + 1) * width; i++) {
+      const t = smoothing ? smoothed(y[i], smoothing, 2) : y[i];
+      if (options.fromLogits) {
+        // max(z, 0) − z·t + log(1 + exp(−|z|)): no overflow for large |z|.
+        const z = p[i];
+        rowTotal += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+        grad[i] = (weight * (1 / (1 + Math.exp(-z)) - t)) / n;
+      } else {
+        const q = clip(p[i]);
+        rowTotal -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+        grad[i] = q === p[i] ? (weight * (q - t)) / (q * (1 - q) * n) : 0;
+      }
     }
+    total += weight * rowTotal;
   }
   return { loss: total / n, grad };
 }
 
-/** Mean of the squared differences (over the last axis, then the batch: the same mean overall). */
-export function meanSquaredError(labels: Tensor, predictions: Tensor): LossResult {
-  checkSameShape('meanSquaredError', labels, predictions.shape);
+/** Mean of the squared differences (over the last axis, then the batch: the same mean overall; each row's times its weight, if given). */
+export function meanSquaredError(labels: Tensor, predictions: Tensor, options: LossOptions = {}): LossResult {
+  const op = 'meanSquaredError';
+  checkSameShape(op, labels, predictions.shape);
+  const [rows, width] = rowsOf(op, predictions);
   const p = predictions.data as Float32Array;
   const y = labels.data;
   const n = p.length;
   const grad = new Float32Array(n);
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    const d = p[i] - y[i];
-    total += d * d;
-    grad[i] = (2 * d) / n;
+  for (let r = 0; r < rows; r++) {
+    const weight = options.weights ? options.weights[r] : 1;
+    let rowTotal = 0;
+    for (let i = r * width; i < (r + 1) * width; i++) {
+      const d = p[i] - y[i];
+      rowTotal += d * d;
+      grad[i] = (2 * weight * d) / n;
+    }
+    total += weight * rowTotal;
   }
   return { loss: total / n, grad };
 }

@@ -1,0 +1,261 @@
+import * as tfd from '@tensorflow/tfjs-data';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
+import { expectConvlensError, expectConvlensRejection } from '../../test/helpers/errors.js';
+import { f32, randomizeWeights, tfOf } from '../../test/helpers/layers.js';
+import { caseRng, type Rng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { Tensor } from '../tensor/tensor.js';
+import { SGD } from '../train/optimizers.js';
+import { Dense, type Functional, Input, model, resetNames, Sequential } from './index.js';
+import { gather, range } from './model_common.js';
+
+// fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs the loss with them
+// (Σ w·loss over the batch size; the metrics unweighted): classWeight against tfjs-layers' fit and
+// fitDataset, which weigh as Keras does; sampleWeight, which tfjs lacks, against tfjs-layers with
+// Keras' weighted loss written as its loss function.
+
+beforeEach(() => resetNames());
+
+const oneHot = (labels: ArrayLike<number>, classes: number) => {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+  return new Tensor(out, [labels.length, classes], 'float32');
+};
+
+const column = (values: ArrayLike<number>) => new Tensor(Float32Array.from(values), [values.length, 1], 'float32');
+
+/** A small classifier in both libraries with the same (random, nonzero) weights; `units` outputs with `activation`. */
+function twins(rng: Rng, units: number, activation: 'softmax' | 'sigmoid'): { ours: Sequential; theirs: tfl.LayersModel } {
+  const ours = new Sequential([new Dense({ units: 5, activation: 'tanh', inputShape: [4] }), new Dense({ units, activation })]);
+  randomizeWeights(ours, rng);
+  const theirs = tfl.sequential({
+    layers: [tfl.layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }), tfl.layers.dense({ units, activation })],
+  });
+  theirs.setWeights(ours.getWeights().map(tfOf));
+  return { ours, theirs };
+}
+
+function expectSameWeights(ours: Sequential | Functional, theirs: tf.Tensor[]): void {
+  expect(theirs.length).toBe(ours.weights.length);
+  for (const [i, w] of ours.getWeights().entries()) expectClose(w, theirs[i].dataSync(), 1e-4, ours.weights[i].name);
+}
+
+const N = 10;
+
+describe('classWeight trains as tfjs-layers’ fit and fitDataset (Σ w·loss / batch size, as Keras)', () => {
+  it.each([
+    ['softmax, one-hot labels', 'categoricalCrossentropy', 3, 'softmax'],
+    ['softmax, class indices', 'sparseCategoricalCrossentropy', 3, 'softmax'],
+    ['one sigmoid unit, 0/1 labels', 'binaryCrossentropy', 1, 'sigmoid'],
+  ] as const)('%s: losses and weights over 3 epochs of 4 batches; the metrics are not weighted', async (_, loss, units, activation) => {
+    const rng = caseRng('class weight fit', units);
+    const { ours, theirs } = twins(rng, units, activation);
+    const labels = rng.ints(N, 0, Math.max(units, 2) - 1);
+    const y = loss === 'categoricalCrossentropy' ? oneHot(labels, units) : column(labels);
+    const x = f32(rng, [N, 4]);
+    const classWeight: Record<number, number> = units === 1 ? { 0: 0.3, 1: 2.5 } : { 0: 1.5, 1: 0.25, 2: 3 };
+    ours.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss, metrics: ['accuracy'] });
+    theirs.compile({ optimizer: tf.train.sgd(0.3), loss, metrics: ['accuracy'] });
+    const options = { epochs: 3, batchSize: 3, shuffle: false };
+    const history = await ours.fit(x, y, { ...options, classWeight });
+    const expected = await theirs.fit(tfOf(x), tfOf(y), { ...options, classWeight, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectClose(history.history.accuracy, expected.history.acc as number[], 1e-6, 'accuracy');
+    expectSameWeights(ours, theirs.getWeights());
+  });
+
+  it('on a tf.data dataset (fitDataset), with a class left out (weight 1, as Keras 3; tfjs needs every class, so it is given 1 there)', async () => {
+    const rng = caseRng('class weight dataset', 0);
+    const { ours, theirs } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [12, 4]), oneHot(rng.ints(12, 0, 2), 3)];
+    const dataset = () =>
+      tfd.zip({ xs: tfd.array(tf.unstack(tfOf(x))), ys: tfd.array(tf.unstack(tfOf(y))) }).batch(5) as tfd.Dataset<tf.TensorContainerObject>;
+    ours.compile({ optimizer: new SGD({ learningRate: 0.2 }), loss: 'categoricalCrossentropy' });
+    theirs.compile({ optimizer: tf.train.sgd(0.2), loss: 'categoricalCrossentropy' });
+    const history = await ours.fitDataset(dataset(), { epochs: 3, classWeight: { 0: 2, 2: 0.5 } });
+    const expected = await theirs.fitDataset(dataset(), { epochs: 3, classWeight: { 0: 2, 1: 1, 2: 0.5 }, verbose: 0 });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectSameWeights(ours, theirs.getWeights());
+  });
+
+  it('weighs the training loss only: validation and evaluate are unweighted, as in Keras', async () => {
+    const rng = caseRng('class weight validation', 0);
+    const { ours } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    ours.compile({ optimizer: new SGD({ learningRate: 0 }), loss: 'categoricalCrossentropy' });
+    const history = await ours.fit(x, y, { epochs: 1, batchSize: 4, validationData: [x, y], classWeight: { 0: 5, 1: 5, 2: 5 } });
+    const plain = ours.evaluate(x, y, { batchSize: 4 }).loss;
+    expectClose(history.history.val_loss, [plain], 1e-7, 'val_loss');
+    expectClose(history.history.loss, [5 * plain], 1e-6, 'loss, every class weighing 5');
+  });
+});
+
+describe('sampleWeight (Keras’ sample_weight; tfjs’ fit refuses it)', () => {
+  /**
+   * tfjs' model trained with Keras' weighted loss as its loss function: the per-example loss times
+   * the weights of the batch's examples, which onBatchBegin sets (the batches in order).
+   */
+  function weightedTfjs(theirs: tfl.LayersModel, weights: Tensor, batchSize: number, learningRate: number) {
+    let current = tf.ones([batchSize]);
+    theirs.compile({
+      optimizer: tf.train.sgd(learningRate),
+      loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tfl.metrics.categoricalCrossentropy(yTrue, yPred), current),
+    });
+    const onBatchBegin = async (batch: number) => {
+      const from = batch * batchSize;
+      current = tf.tensor1d(Array.from(weights.data).slice(from, from + batchSize));
+    };
+    return { onBatchBegin };
+  }
+
+  it('fit: losses and weights as tfjs-layers with Keras’ weighted loss, over 3 epochs of batches of 4 (the last of 2)', async () => {
+    const rng = caseRng('sample weight fit', 0);
+    const { ours, theirs } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const sampleWeight = new Tensor(Float32Array.from(rng.floats(N, 0, 3)), [N], 'float32');
+    ours.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const { onBatchBegin } = weightedTfjs(theirs, sampleWeight, 4, 0.3);
+    const options = { epochs: 3, batchSize: 4, shuffle: false };
+    const history = await ours.fit(x, y, { ...options, sampleWeight });
+    const expected = await theirs.fit(tfOf(x), tfOf(y), { ...options, verbose: 0, callbacks: { onBatchBegin } });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectSameWeights(ours, theirs.getWeights());
+  });
+
+  it('evaluate: Σ w·loss / N (Keras’ sum over the batch size), accuracy unweighted; Keras’ [N, 1] weights too', () => {
+    const rng = caseRng('sample weight evaluate', 0);
+    const { ours, theirs } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [7, 4]), oneHot(rng.ints(7, 0, 2), 3)];
+    const weights = rng.floats(7, 0, 2);
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const perExample = tfl.metrics.categoricalCrossentropy(tfOf(y), theirs.predict(tfOf(x)) as tf.Tensor);
+    const expected = tf.div(tf.sum(tf.mul(perExample, tf.tensor1d(weights))), 7).dataSync()[0];
+    const plain = ours.evaluate(x, y, { batchSize: 3 });
+    for (const shape of [[7], [7, 1]]) {
+      const result = ours.evaluate(x, y, { batchSize: 3, sampleWeight: new Tensor(Float32Array.from(weights), shape, 'float32') });
+      expectClose(result.loss, expected, 1e-6, `loss, weights ${shape}`);
+      expect(result.accuracy).toBe(plain.accuracy);
+    }
+  });
+
+  it('validationData’s own weights weigh val_loss; validationSplit splits the weights with the examples', async () => {
+    const rng = caseRng('sample weight validation', 0);
+    const { ours } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const sampleWeight = new Tensor(Float32Array.from(rng.floats(N, 0, 3)), [N], 'float32');
+    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    const given = await ours.fit(x, y, { epochs: 1, batchSize: 4, validationData: [x, y, sampleWeight] });
+    expectClose(given.history.val_loss, [ours.evaluate(x, y, { batchSize: 4, sampleWeight }).loss], 1e-7, 'validationData');
+    const split = await ours.fit(x, y, { epochs: 1, batchSize: 4, sampleWeight, validationSplit: 0.3 });
+    const last = range(7, N);
+    const held = ours.evaluate(gather(x, last), gather(y, last), { batchSize: 4, sampleWeight: gather(sampleWeight, last) });
+    expectClose(split.history.val_loss, [held.loss], 1e-7, 'validationSplit');
+  });
+
+  it('a functional model of two outputs weighs each output’s loss by the same weights, as Keras does with one array', async () => {
+    const rng = caseRng('sample weight multi', 0);
+    const input = Input({ shape: [4] });
+    const hidden = new Dense({ units: 5, activation: 'tanh' }).apply(input);
+    const ours = model({
+      inputs: input,
+      outputs: [new Dense({ units: 3, activation: 'softmax', name: 'a' }).apply(hidden), new Dense({ units: 2, name: 'b' }).apply(hidden)],
+    });
+    randomizeWeights(ours, rng);
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), f32(rng, [N, 2])];
+    const weights = rng.floats(N, 0, 2);
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    const [pa, pb] = ours.predict(x) as Tensor[];
+    const w = tf.tensor1d(weights);
+    const weighted = (perExample: tf.Tensor) => tf.div(tf.sum(tf.mul(perExample, w)), N).dataSync()[0];
+    const a = weighted(tfl.metrics.categoricalCrossentropy(tfOf(ya), tfOf(pa)));
+    const b = weighted(tf.mean(tf.square(tf.sub(tfOf(pb), tfOf(yb))), -1));
+    const result = ours.evaluate(x, [ya, yb], { batchSize: 4, sampleWeight: new Tensor(Float32Array.from(weights), [N], 'float32') });
+    expectClose([result.loss, result.a_loss, result.b_loss], [a + b, a, b], 1e-6, 'losses');
+  });
+});
+
+describe('bad weights are refused naming the option, what it got and what was expected', () => {
+  const rng = caseRng('loss weights errors', 0);
+  const x = f32(rng, [4, 4]);
+  const y = oneHot([0, 1, 2, 1], 3);
+
+  it('classWeight', async () => {
+    const { ours } = twins(rng, 3, 'softmax');
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: { 0: 1, 3: 2 } }),
+      'fit: classWeight has the class "3", but the output of \'dense_1\' has 3 classes (0 to 2)',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: { one: 2 } as never }),
+      'fit: classWeight has the class "one", but the output of \'dense_1\' has 3 classes (0 to 2)',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: { 1: -2 } }),
+      'fit: classWeight of class 1 must be a finite number ≥ 0, got -2',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: 2 as never }),
+      'fit: classWeight must be an object of weights by class index, e.g. { 0: 1, 1: 5 }, got 2',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: { 0: 1 }, sampleWeight: column([1, 1, 1, 1]) }),
+      'fit: give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
+    );
+  });
+
+  it('sampleWeight', async () => {
+    const { ours } = twins(rng, 3, 'softmax');
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: column([1, 2, 3]) }),
+      'fit: sampleWeight has shape [3, 1], expected one weight per example: [4]',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: new Tensor(new Float32Array(8), [4, 2], 'float32') }),
+      'fit: sampleWeight has shape [4, 2], expected one weight per example: [4]',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: [1, 2, 3, 4] as never }),
+      'fit: sampleWeight must be a Tensor of one weight per example (shape [4]), got [1, 2, 3, 4]',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: column([1, Number.NaN, 1, 1]) }),
+      'fit: sampleWeight holds NaN for example 1; weights must be finite numbers ≥ 0',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { validationData: [x, y, column([1, 1])] }),
+      'fit (validationData): sampleWeight has shape [2, 1], expected one weight per example: [4]',
+    );
+    expectConvlensError(
+      () => ours.evaluate(x, y, { sampleWeight: column([-1, 1, 1, 1]) }),
+      'evaluate: sampleWeight holds -1 for example 0; weights must be finite numbers ≥ 0',
+    );
+    const dataset = {
+      async *[Symbol.asyncIterator]() {
+        yield { x, y };
+      },
+    };
+    await expectConvlensRejection(
+      ours.fit(dataset, { sampleWeight: column([1, 1, 1, 1]) } as never),
+      "fit: sampleWeight is not an option when training on a dataset: a dataset's batches carry no weights (classWeight weighs the loss by class; arrays take sampleWeight)",
+    );
+  });
+
+  it('classWeight on a model of two outputs (Keras 3 refuses it too)', async () => {
+    const input = Input({ shape: [4] });
+    const two = model({
+      name: 'two_heads',
+      inputs: input,
+      outputs: [new Dense({ units: 3, name: 'a' }).apply(input), new Dense({ units: 1, name: 'b' }).apply(input)],
+    });
+    two.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    await expectConvlensRejection(
+      two.fit(x, [y, column([0, 0, 0, 0])], { classWeight: { 0: 2 } }),
+      "fit: classWeight is for a model of one output (as in Keras 3); model 'two_heads' has 2: give sampleWeight instead",
+    );
+  });
+});

@@ -1,0 +1,90 @@
+import { ConvlensError, describeValue } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+// fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs a loss with them: each
+// row of the output (an example, or a pixel of an [N, H, W, C] output) has a weight, and the loss
+// is Σ w·loss / rows (Keras' reduction over the batch size, which tfjs' classWeight shares).
+
+/** Keras' and tfjs' class weights: a weight for each class index, `{ 0: 1, 1: 5 }`. */
+export type ClassWeight = Record<number, number>;
+
+/** A weight: a finite number ≥ 0 (a negative one would train towards a larger loss). */
+const isWeight = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/**
+ * fit's classWeight checked against an output `classes` wide (a one-unit output has the classes
+ * 0 and 1): a table of each class's weight, 1 for a class it leaves out, as Keras 3 weighs it
+ * (tfjs refuses labels of a class it leaves out). `output` names the output in messages.
+ */
+export function classWeightTable(value: unknown, classes: number, output: string): Float64Array {
+  if (typeof value !== 'object' || value === null) {
+    throw new ConvlensError(
+      `fit: classWeight must be an object of weights by class index, e.g. { 0: 1, 1: 5 }, got ${describeValue(value)}`,
+    );
+  }
+  const count = Math.max(classes, 2);
+  const table = new Float64Array(count).fill(1);
+  for (const [key, weight] of Object.entries(value)) {
+    const index = Number(key);
+    if (!Number.isInteger(index) || index < 0 || index >= count || String(index) !== key) {
+      throw new ConvlensError(
+        `fit: classWeight has the class ${describeValue(key)}, but ${output} has ${count} classes (0 to ${count - 1})`,
+      );
+    }
+    if (!isWeight(weight)) {
+      throw new ConvlensError(`fit: classWeight of class ${index} must be a finite number ≥ 0, got ${describeValue(weight)}`);
+    }
+    table[index] = weight;
+  }
+  return table;
+}
+
+/**
+ * The class weight of each of the `rows` rows of labels `y`, the class read as Keras reads it: the
+ * index of the largest of a row of several values (one-hot labels), else the value rounded (class
+ * indices, a binary label).
+ */
+export function classRowWeights(table: Float64Array, y: Tensor, rows: number): Float64Array {
+  const width = y.size / Math.max(rows, 1);
+  const weights = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    if (width === 1) {
+      best = Math.round(y.data[r]);
+    } else {
+      for (let j = 1; j < width; j++) if (y.data[r * width + j] > y.data[r * width + best]) best = j;
+    }
+    // a label outside the table's classes was refused by the loss's checks, but for a regression's values
+    weights[r] = table[best] ?? 1;
+  }
+  return weights;
+}
+
+/**
+ * fit's or evaluate's sampleWeight (`arg` names it) checked: one finite weight ≥ 0 per example of
+ * the `examples` (shape [N], or Keras' [N, 1]); undefined when not given.
+ */
+export function sampleWeightArg(op: string, arg: string, value: unknown, examples: number): Tensor | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(value instanceof Tensor)) {
+    throw new ConvlensError(`${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}]), got ${describeValue(value)}`);
+  }
+  const shaped = value.rank === 1 || (value.rank === 2 && value.shape[1] === 1);
+  if (!shaped || value.shape[0] !== examples) {
+    throw new ConvlensError(`${op}: ${arg} has shape ${formatShape(value.shape)}, expected one weight per example: [${examples}]`);
+  }
+  for (let i = 0; i < examples; i++) {
+    if (!isWeight(value.data[i])) {
+      throw new ConvlensError(`${op}: ${arg} holds ${value.data[i]} for example ${i}; weights must be finite numbers ≥ 0`);
+    }
+  }
+  return value;
+}
+
+/** The weights of a batch's examples as weights of the `rows` rows of its output (each example's for all of its rows). */
+export function exampleRowWeights(weights: ArrayLike<number>, rows: number): ArrayLike<number> {
+  if (rows === weights.length) return weights;
+  const perExample = rows / weights.length;
+  return Float64Array.from({ length: rows }, (_, r) => weights[Math.floor(r / perExample)]);
+}
