@@ -238,8 +238,11 @@ export interface EpochData<Batch> {
 /** A model kind's part of fit's epochs: the weights it trains, one batch's gradients, and the epoch's sums and logs. */
 export interface EpochSteps<Batch, Sums> {
   optimizer: Optimizer;
-  /** The trainable weights: stepped by the optimizer, then projected by their constraints. */
-  variables: readonly Weight[];
+  /**
+   * The trainable weights, stepped by the optimizer, then projected by their constraints: asked
+   * after each batch's gradients, as a model built by its first batch (a dataset's) has none before.
+   */
+  variables(): readonly Weight[];
   /** Sums for an epoch, cleared. */
   newSums(): Sums;
   /**
@@ -311,9 +314,10 @@ export async function runEpochs<Batch, Sums>(
     for await (const given of batches) {
       const place = { epoch, batch };
       seen += steps.gradients(given, place, sums);
-      checkGradients(steps.variables, place);
-      steps.optimizer.step(steps.variables);
-      applyConstraints(steps.variables);
+      const variables = steps.variables();
+      checkGradients(variables, place);
+      steps.optimizer.step(variables);
+      applyConstraints(variables);
       await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
       await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
       if (model.stopTraining) break;
@@ -473,6 +477,18 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   /**
+   * lossPass, taken at the first batch, once a dataset's first batch has built the model (before,
+   * it has no weights to penalize, nor an output whose classes classWeight is checked against).
+   */
+  private builtPass(op: string, classWeight?: unknown): () => LossPass {
+    let pass: LossPass | undefined;
+    return () => {
+      pass ??= this.lossPass(op, classWeight);
+      return pass;
+    };
+  }
+
+  /**
    * Loss, gradient and metric sums for one batch (evaluate's accuracy first, then compile's
    * metrics); runs the forward pass in training mode when asked. The loss is weighted by the
    * pass's class weights or the examples' `weights` (the metrics are not, as in Keras), and has
@@ -579,7 +595,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     // class weights weigh the training loss only, as in Keras
     const validationPass = { ...pass, classTable: undefined };
     const exampleSize = trainX.size / trainX.shape[0];
-    return this.runTraining(settings, pass, {
+    return this.runTraining(settings, () => pass, {
       batches: () => indexBatches(trainX.shape[0], settings),
       batch: (indices) => ({
         x: gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)),
@@ -604,7 +620,8 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
-    return this.runTraining(settings, this.lossPass('fit', settings.classWeight), {
+    this.lossMode('fit'); // a bad fromLogits fails before the first batch
+    return this.runTraining(settings, this.builtPass('fit', settings.classWeight), {
       ...steps,
       batch: (batch, place) => {
         const [x, y] = steps.batch(batch, place);
@@ -616,7 +633,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   /** fit's epochs over batches: each one's gradients (with the weights' penalties'), the epoch's sums and logs. */
   private runTraining<Batch>(
     settings: EpochSettings,
-    pass: LossPass,
+    pass: () => LossPass,
     data: EpochData<Batch> & {
       /** A batch's x, y and its examples' weights (if any), to be computed in the workspace. */
       batch(batch: Batch, place: BatchPlace): { x: Tensor; y: Tensor; weights?: ArrayLike<number> };
@@ -625,15 +642,16 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const { optimizer } = this.requireCompiled('fit');
     return runEpochs(this.passes.model, settings, data, {
       optimizer,
-      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      variables: () => this.passes.layers().flatMap((l) => l.trainableWeights),
       newSums: () => this.passSums(),
       gradients: (batch, place, sums) =>
         this.withWorkspace(() => {
           const { x, y, weights } = data.batch(batch, place);
-          const result = this.lossOf(x, y, true, pass, weights);
+          const batchPass = pass();
+          const result = this.lossOf(x, y, true, batchPass, weights);
           checkLoss(result.loss, place);
           this.backward(result.grad, result.fused);
-          addPenaltyGradients(pass.penalized);
+          addPenaltyGradients(batchPass.penalized);
           sums.add(result, x.shape[0]);
           return x.shape[0];
         }),
@@ -657,12 +675,12 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   evaluation(op: string): Evaluation<[Tensor, Tensor], EvaluateResult> {
-    const pass = this.lossPass(op);
+    const pass = this.builtPass(op);
     const sums = this.passSums();
     return {
       add: ([x, y]) =>
         sums.add(
-          this.withWorkspace(() => this.lossOf(x, y, false, pass)),
+          this.withWorkspace(() => this.lossOf(x, y, false, pass())),
           x.shape[0],
         ),
       logs: () => this.sumsLogs(sums),

@@ -455,7 +455,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     const { optimizer } = this.requireCompiled('fit');
     return runEpochs(this.passes.model, settings, data, {
       optimizer,
-      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      variables: () => this.passes.layers().flatMap((l) => l.trainableWeights),
       newSums: () => this.sums(),
       gradients: (batch, place, sums) => {
         const { count, arrays } = data.examples(batch, place);
