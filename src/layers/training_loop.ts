@@ -377,7 +377,7 @@ interface LossPass extends LossMode {
 /** A model's compile settings and its fit and evaluate, over the passes it gives (on a dataset, through dataset_training.ts). */
 export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateResult> {
   private compiled: Compiled | undefined;
-  /** The buffers every batch of fit, evaluate and predict computes in, reused from batch to batch. */
+  /** The buffers every batch of fit and evaluate computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
   readonly workspace = new Workspace();
   private fitting = false;
 
