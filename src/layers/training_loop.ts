@@ -288,6 +288,10 @@ function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place
   }
 }
 
+/** Why a dataset that gave batches in the first epoch gives none in a later one, most likely. */
+const USED_UP =
+  " (each epoch is a new iteration of the dataset, and an async generator's object is used up after one: give an object whose [Symbol.asyncIterator]() starts a new one, or batchesPerEpoch to read one iteration across the epochs)";
+
 /**
  * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: `data`'s
  * batches, each one's gradients (`steps`) checked and stepped by the optimizer, callbacks,
@@ -324,7 +328,7 @@ export async function runEpochs<Batch, Sums>(
       batch++;
     }
     // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
-    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}`);
+    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > 0 ? USED_UP : ''}`);
     const logs = steps.logs(sums, seen);
     if (data.validation) for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
     history.epoch.push(epoch);
