@@ -1,5 +1,5 @@
 import * as tfd from '@tensorflow/tfjs-data';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensRejection } from '../../test/helpers/errors.js';
@@ -9,6 +9,7 @@ import { tf } from '../../test/helpers/tf.js';
 import { backend } from '../backend/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
+import { l2 } from '../train/regularizers.js';
 import type { History } from './callbacks.js';
 import type { BatchDataset, DataBatch } from './datasets.js';
 import { Add, Conv2D, Dense, Flatten, type Functional, Input, model, resetNames, Sequential } from './index.js';
@@ -159,6 +160,34 @@ describe("fit and evaluate on a tf.data Dataset, as tfjs-layers' fitDataset and 
     const [theirProbabilities, theirScores] = theirs.predict([tfOf(xa), tfOf(xb)]) as tf.Tensor[];
     expectClose(probabilities, theirProbabilities.dataSync(), 1e-5, 'cls');
     expectClose(scores, theirScores.dataSync(), 1e-5, 'reg');
+  });
+});
+
+describe('a model its first batch builds (a Sequential given no inputShape)', () => {
+  it("trains its weights, with their penalties and classWeight, as tfjs-layers' fitDataset; evaluates with the penalties", async () => {
+    const rng = caseRng('dataset training unbuilt', 1);
+    const x = f32(rng, [N, 4]);
+    const y = oneHot(rng, N, 3);
+    const dense = { units: 3, activation: 'softmax', kernelInitializer: 'ones' } as const;
+    const unbuilt = () => {
+      const net = new Sequential([new Dense({ ...dense, kernelRegularizer: l2(0.1) })]);
+      net.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+      return net;
+    };
+    // Keras' loss of equal outputs: ln 3, plus 0.1·Σw² over the 4×3 kernel of ones
+    const { loss } = await unbuilt().evaluateDataset(tfData(x, y));
+    expectClose([loss], [Math.log(3) + 0.1 * 12], 1e-6, 'evaluateDataset');
+
+    const ours = unbuilt();
+    const theirs = tfl.sequential({
+      layers: [tfl.layers.dense({ ...dense, inputShape: [4], kernelRegularizer: tfl.regularizers.l2({ l2: 0.1 }) })],
+    });
+    theirs.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const classWeight = { 0: 1, 1: 3, 2: 0.5 };
+    const history = await ours.fit(tfData(x, y), { epochs: 2, classWeight });
+    const expected = await theirs.fitDataset(tfData(x, y), { epochs: 2, classWeight, verbose: 0 });
+    expectSameHistory(history, expected, ['loss']);
+    expectSameWeights(ours, theirs);
   });
 });
 

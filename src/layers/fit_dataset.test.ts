@@ -347,6 +347,13 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
       'evaluate (batch 2): no examples (x has shape [0, 6, 6, 1])',
     );
     await expectConvlensRejection(net.fit(listDataset([])), 'fit: the dataset gave no examples in epoch 1');
+    const oneIteration = (async function* () {
+      yield good;
+    })();
+    await expectConvlensRejection(
+      net.fit(oneIteration, { epochs: 2 }),
+      /^fit: the dataset gave no examples in epoch 2 \(each epoch is a new iteration of the dataset, and an async generator's object is used up after one/,
+    );
     await expectConvlensRejection(net.evaluate(listDataset([])), 'evaluate: the dataset gave no examples');
     await expectConvlensRejection(
       (net.fit as (...args: unknown[]) => Promise<unknown>)(listDataset([good]), {}, {}),

@@ -238,8 +238,11 @@ export interface EpochData<Batch> {
 /** A model kind's part of fit's epochs: the weights it trains, one batch's gradients, and the epoch's sums and logs. */
 export interface EpochSteps<Batch, Sums> {
   optimizer: Optimizer;
-  /** The trainable weights: stepped by the optimizer, then projected by their constraints. */
-  variables: readonly Weight[];
+  /**
+   * The trainable weights, stepped by the optimizer, then projected by their constraints: asked
+   * after each batch's gradients, as a model built by its first batch (a dataset's) has none before.
+   */
+  variables(): readonly Weight[];
   /** Sums for an epoch, cleared. */
   newSums(): Sums;
   /**
@@ -285,6 +288,10 @@ function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place
   }
 }
 
+/** Why a dataset that gave batches in the first epoch gives none in a later one, most likely. */
+const USED_UP =
+  " (each epoch is a new iteration of the dataset, and an async generator's object is used up after one: give an object whose [Symbol.asyncIterator]() starts a new one, or batchesPerEpoch to read one iteration across the epochs)";
+
 /**
  * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: `data`'s
  * batches, each one's gradients (`steps`) checked and stepped by the optimizer, callbacks,
@@ -311,16 +318,17 @@ export async function runEpochs<Batch, Sums>(
     for await (const given of batches) {
       const place = { epoch, batch };
       seen += steps.gradients(given, place, sums);
-      checkGradients(steps.variables, place);
-      steps.optimizer.step(steps.variables);
-      applyConstraints(steps.variables);
+      const variables = steps.variables();
+      checkGradients(variables, place);
+      steps.optimizer.step(variables);
+      applyConstraints(variables);
       await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
       await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
       if (model.stopTraining) break;
       batch++;
     }
     // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
-    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}`);
+    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > 0 ? USED_UP : ''}`);
     const logs = steps.logs(sums, seen);
     if (data.validation) for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
     history.epoch.push(epoch);
@@ -373,7 +381,7 @@ interface LossPass extends LossMode {
 /** A model's compile settings and its fit and evaluate, over the passes it gives (on a dataset, through dataset_training.ts). */
 export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateResult> {
   private compiled: Compiled | undefined;
-  /** The buffers every batch of fit, evaluate and predict computes in, reused from batch to batch. */
+  /** The buffers every batch of fit and evaluate computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
   readonly workspace = new Workspace();
   private fitting = false;
 
@@ -470,6 +478,18 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const output = this.outputLayer();
     const classes = output.outputShape!.at(-1) ?? 1;
     return { ...this.lossMode(op), penalized, classTable: classWeightTable(classWeight, classes, `the output of '${output.name}'`) };
+  }
+
+  /**
+   * lossPass, taken at the first batch, once a dataset's first batch has built the model (before,
+   * it has no weights to penalize, nor an output whose classes classWeight is checked against).
+   */
+  private builtPass(op: string, classWeight?: unknown): () => LossPass {
+    let pass: LossPass | undefined;
+    return () => {
+      pass ??= this.lossPass(op, classWeight);
+      return pass;
+    };
   }
 
   /**
@@ -579,7 +599,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     // class weights weigh the training loss only, as in Keras
     const validationPass = { ...pass, classTable: undefined };
     const exampleSize = trainX.size / trainX.shape[0];
-    return this.runTraining(settings, pass, {
+    return this.runTraining(settings, () => pass, {
       batches: () => indexBatches(trainX.shape[0], settings),
       batch: (indices) => ({
         x: gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)),
@@ -604,7 +624,8 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
-    return this.runTraining(settings, this.lossPass('fit', settings.classWeight), {
+    this.lossMode('fit'); // a bad fromLogits fails before the first batch
+    return this.runTraining(settings, this.builtPass('fit', settings.classWeight), {
       ...steps,
       batch: (batch, place) => {
         const [x, y] = steps.batch(batch, place);
@@ -616,7 +637,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   /** fit's epochs over batches: each one's gradients (with the weights' penalties'), the epoch's sums and logs. */
   private runTraining<Batch>(
     settings: EpochSettings,
-    pass: LossPass,
+    pass: () => LossPass,
     data: EpochData<Batch> & {
       /** A batch's x, y and its examples' weights (if any), to be computed in the workspace. */
       batch(batch: Batch, place: BatchPlace): { x: Tensor; y: Tensor; weights?: ArrayLike<number> };
@@ -625,15 +646,16 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const { optimizer } = this.requireCompiled('fit');
     return runEpochs(this.passes.model, settings, data, {
       optimizer,
-      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      variables: () => this.passes.layers().flatMap((l) => l.trainableWeights),
       newSums: () => this.passSums(),
       gradients: (batch, place, sums) =>
         this.withWorkspace(() => {
           const { x, y, weights } = data.batch(batch, place);
-          const result = this.lossOf(x, y, true, pass, weights);
+          const batchPass = pass();
+          const result = this.lossOf(x, y, true, batchPass, weights);
           checkLoss(result.loss, place);
           this.backward(result.grad, result.fused);
-          addPenaltyGradients(pass.penalized);
+          addPenaltyGradients(batchPass.penalized);
           sums.add(result, x.shape[0]);
           return x.shape[0];
         }),
@@ -657,12 +679,12 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 
   evaluation(op: string): Evaluation<[Tensor, Tensor], EvaluateResult> {
-    const pass = this.lossPass(op);
+    const pass = this.builtPass(op);
     const sums = this.passSums();
     return {
       add: ([x, y]) =>
         sums.add(
-          this.withWorkspace(() => this.lossOf(x, y, false, pass)),
+          this.withWorkspace(() => this.lossOf(x, y, false, pass())),
           x.shape[0],
         ),
       logs: () => this.sumsLogs(sums),

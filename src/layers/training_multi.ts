@@ -89,7 +89,7 @@ type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: rea
 export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
   private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
   private fitting = false;
-  /** The buffers every batch of fit, evaluate and predict on a dataset computes in, reused from batch to batch. */
+  /** The buffers every batch of fit and evaluate (on arrays or a dataset) computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
   readonly workspace = new Workspace();
 
   constructor(private readonly passes: MultiModelPasses) {}
@@ -455,7 +455,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     const { optimizer } = this.requireCompiled('fit');
     return runEpochs(this.passes.model, settings, data, {
       optimizer,
-      variables: this.passes.layers().flatMap((l) => l.trainableWeights),
+      variables: () => this.passes.layers().flatMap((l) => l.trainableWeights),
       newSums: () => this.sums(),
       gradients: (batch, place, sums) => {
         const { count, arrays } = data.examples(batch, place);
