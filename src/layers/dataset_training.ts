@@ -11,7 +11,7 @@ import {
   isDataset,
   readBatch,
 } from './datasets.js';
-import type { ClassWeight } from './loss_weights.js';
+import type { ClassWeightArg } from './loss_weights.js';
 import { verboseArg } from './model_common.js';
 import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName, progressLine } from './training_loop.js';
 
@@ -42,7 +42,7 @@ export interface DatasetFitArgs {
   /** For validation arrays: the examples evaluated at a time (tfjs' default, 32). */
   validationBatchSize?: number;
   /** tfjs' and Keras' class_weight: each class's weight in the training loss, `{ 0: 1, 1: 5 }` (a class left out weighs 1). */
-  classWeight?: ClassWeight;
+  classWeight?: ClassWeightArg;
   callbacks?: Callbacks | Callbacks[];
   verbose?: 0 | 1 | 2;
 }

@@ -35,7 +35,7 @@ export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from '
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';
 export type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
-export type { ClassWeight } from './loss_weights.js';
+export type { ClassWeight, ClassWeightArg } from './loss_weights.js';
 export {
   Add,
   Average,

@@ -81,6 +81,24 @@ describe('classWeight trains as tfjs-layers’ fit and fitDataset (Σ w·loss / 
     expectSameWeights(ours, theirs.getWeights());
   });
 
+  it("in tfjs' other forms for one output: a list of one, an object keyed by the output's name", async () => {
+    const rng = caseRng('class weight forms', 0);
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const weights = { 0: 1.5, 1: 0.25, 2: 3 };
+    for (const form of ['list', 'keyed'] as const) {
+      const { ours, theirs } = twins(rng, 3, 'softmax');
+      ours.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: 'categoricalCrossentropy' });
+      theirs.compile({ optimizer: tf.train.sgd(0.3), loss: 'categoricalCrossentropy' });
+      const [mine, tfjs] =
+        form === 'list' ? [[weights], [weights]] : [{ [ours.layers.at(-1)!.name]: weights }, { [theirs.outputNames[0]]: weights }];
+      const options = { epochs: 2, batchSize: 3, shuffle: false };
+      const history = await ours.fit(x, y, { ...options, classWeight: mine });
+      const expected = await theirs.fit(tfOf(x), tfOf(y), { ...options, classWeight: tfjs, verbose: 0 });
+      expectClose(history.history.loss, expected.history.loss as number[], 1e-5, `${form} loss`);
+      expectSameWeights(ours, theirs.getWeights());
+    }
+  });
+
   it('weighs the training loss only: validation and evaluate are unweighted, as in Keras', async () => {
     const rng = caseRng('class weight validation', 0);
     const { ours } = twins(rng, 3, 'softmax');
@@ -187,15 +205,23 @@ describe('bad weights are refused naming the option, what it got and what was ex
     ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     await expectConvlensRejection(
       ours.fit(x, y, { classWeight: { 0: 1, 3: 2 } }),
-      'fit: classWeight has the class "3", but the output of \'dense_1\' has 3 classes (0 to 2)',
+      'fit: classWeight has the class "3", but the output \'dense_1\' has 3 classes (0 to 2)',
     );
     await expectConvlensRejection(
       ours.fit(x, y, { classWeight: { one: 2 } as never }),
-      'fit: classWeight has the class "one", but the output of \'dense_1\' has 3 classes (0 to 2)',
+      'fit: classWeight has the class "one", but the output \'dense_1\' has 3 classes (0 to 2)',
     );
     await expectConvlensRejection(
       ours.fit(x, y, { classWeight: { 1: -2 } }),
       'fit: classWeight of class 1 must be a finite number ≥ 0, got -2',
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: [{ 0: 1 }, { 0: 2 }] }),
+      "fit: classWeight as a list takes one object per output; the model has 1 (the output 'dense_1'), got 2",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { classWeight: { dense: { 0: 1 } } }),
+      'fit: classWeight has the class "dense", but the output \'dense_1\' has 3 classes (0 to 2)',
     );
     await expectConvlensRejection(
       ours.fit(x, y, { classWeight: 2 as never }),

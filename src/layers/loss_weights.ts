@@ -9,16 +9,29 @@ import { Tensor } from '../tensor/tensor.js';
 /** Keras' and tfjs' class weights: a weight for each class index, `{ 0: 1, 1: 5 }`. */
 export type ClassWeight = Record<number, number>;
 
+/** fit's classWeight: the weights by class, or, as tfjs also takes them, a list of one or an object keyed by the output's name. */
+export type ClassWeightArg = ClassWeight | ClassWeight[] | Record<string, ClassWeight>;
+
 /** A weight: a finite number ≥ 0 (a negative one would train towards a larger loss). */
 const isWeight = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /**
- * fit's classWeight checked against an output `classes` wide (a one-unit output has the classes
- * 0 and 1): a table of each class's weight, 1 for a class it leaves out, as Keras 3 weighs it
- * (tfjs refuses labels of a class it leaves out). `output` names the output in messages.
+ * fit's classWeight checked against the output named `outputName`, `classes` wide (a one-unit
+ * output has the classes 0 and 1): a table of each class's weight, 1 for a class it leaves out, as
+ * Keras 3 weighs it (tfjs refuses labels of a class it leaves out). Also in tfjs' other forms for
+ * that one output: a list of one such object, or an object keyed by the output's name.
  */
-export function classWeightTable(value: unknown, classes: number, output: string): Float64Array {
-  if (typeof value !== 'object' || value === null) {
+export function classWeightTable(value: unknown, classes: number, outputName: string): Float64Array {
+  const output = `the output '${outputName}'`;
+  if (Array.isArray(value)) {
+    if (value.length !== 1) {
+      throw new ConvlensError(`fit: classWeight as a list takes one object per output; the model has 1 (${output}), got ${value.length}`);
+    }
+    value = value[0];
+  } else if (typeof value === 'object' && value !== null && Object.keys(value).length === 1 && Object.hasOwn(value, outputName)) {
+    value = (value as Record<string, unknown>)[outputName];
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConvlensError(
       `fit: classWeight must be an object of weights by class index, e.g. { 0: 1, 1: 5 }, got ${describeValue(value)}`,
     );

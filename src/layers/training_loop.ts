@@ -10,7 +10,7 @@ import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { type ClassWeight, classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
+import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
 import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_settings.js';
@@ -59,8 +59,9 @@ export interface FitArgs {
   /**
    * Keras' and tfjs' class_weight: each class's weight in the loss, `{ 0: 1, 1: 5 }` (a class left
    * out weighs 1, as in Keras 3); the class of a label as Keras reads it (one-hot: its largest).
+   * tfjs' `[{ 0: 1, 1: 5 }]` and `{ [outputName]: { 0: 1, 1: 5 } }` are read too.
    */
-  classWeight?: ClassWeight;
+  classWeight?: ClassWeightArg;
   /** Keras' sample_weight: one weight per example of x (its loss times it; the metrics unweighted). */
   sampleWeight?: Tensor;
   /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
@@ -477,7 +478,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     if (classWeight === undefined || classWeight === null) return { ...this.lossMode(op), penalized };
     const output = this.outputLayer();
     const classes = output.outputShape!.at(-1) ?? 1;
-    return { ...this.lossMode(op), penalized, classTable: classWeightTable(classWeight, classes, `the output of '${output.name}'`) };
+    return { ...this.lossMode(op), penalized, classTable: classWeightTable(classWeight, classes, output.name) };
   }
 
   /**

@@ -241,7 +241,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       );
     }
     const classes = this.passes.outputShapes()[0].at(-1) ?? 1;
-    return { outputs, penalized, classTable: classWeightTable(classWeight, classes, `the output '${names[0]}'`) };
+    return { outputs, penalized, classTable: classWeightTable(classWeight, classes, names[0]) };
   }
 
   /**

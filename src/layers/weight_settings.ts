@@ -72,7 +72,7 @@ export function savedPenalties(config: Record<string, unknown>, roles: readonly 
 const BY_NAME: Record<string, () => L1L2> = { l1: () => l1(), l2: () => l2(), l1l2: () => l1l2() };
 
 /** A layer's regularizer option (`where` and `key` name it in errors): undefined or null for none. */
-export function regularizerArg(where: string, key: string, value: unknown): Regularizer | undefined {
+function regularizerArg(where: string, key: string, value: unknown): Regularizer | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof L1L2) return value;
   const name = typeof value === 'string' ? value.replace(/_/g, '').toLowerCase() : undefined;
@@ -142,7 +142,7 @@ function byName(where: string, name: unknown): Constraint | undefined {
  * A layer's constraint option for a weight of `rank` axes (`where` and `key` name it in errors):
  * undefined or null for none.
  */
-export function constraintArg(where: string, key: string, value: unknown, rank: number): Constraint | undefined {
+function constraintArg(where: string, key: string, value: unknown, rank: number): Constraint | undefined {
   if (value === undefined || value === null) return undefined;
   const constraint = value instanceof Constraint ? value : byName(`${where}: ${key}`, value);
   if (!constraint) {
