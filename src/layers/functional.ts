@@ -626,7 +626,7 @@ export class Functional extends ModelLayer {
 
   /**
    * compile's settings as a saved model carries them (undefined before compile; for a model of one
-   * output and input, also for what tfjs could not read back). A model of several keys them by
+   * output and input, also with a metric tfjs lacks). A model of several keys them by
    * output name, as Keras and tfjs do.
    */
   trainingConfig(): TrainingConfig | undefined {

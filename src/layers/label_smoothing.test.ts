@@ -95,9 +95,16 @@ describe('label smoothing', () => {
     const ours = dense(rng, 3, 'softmax');
     const [x, y] = [f32(rng, [5, 3]), oneHot(rng, 5, 3)];
     ours.compile({ optimizer: 'sgd', loss: categoricalCrossentropy({ labelSmoothing: 0.15 }) });
-    // tfjs' trainingConfig has no place for it, so a model of one output saves no compile settings
+    // tfjs' trainingConfig has no place for it: saved as Keras saves it, which tfjs ignores, and read back compiled
     const { modelJson, weightData } = ours.toArtifacts();
     expect(modelJson.trainingConfig).toBeUndefined();
+    expect((modelJson.modelTopology as { training_config: { loss: unknown } }).training_config.loss).toEqual({
+      class_name: 'CategoricalCrossentropy',
+      config: { from_logits: false, label_smoothing: 0.15 },
+    });
+    const reloaded = fromArtifacts(JSON.parse(JSON.stringify(modelJson)), weightData);
+    expectClose(reloaded.evaluate(x, y).loss, ours.evaluate(x, y).loss, 1e-7, 'reloaded');
+    expect(reloaded.trainingConfig()).toEqual(ours.trainingConfig());
     const keras = (config: Record<string, unknown>, className = 'CategoricalCrossentropy') => ({
       ...modelJson,
       modelTopology: {

@@ -292,7 +292,7 @@ export class Sequential extends ModelLayer {
     this.training.compile(args);
   }
 
-  /** compile's settings as a saved model carries them (undefined before compile, or for what tfjs could not read back). */
+  /** compile's settings as a saved model carries them (undefined before compile, or with a metric tfjs lacks). */
   trainingConfig(): TrainingConfig | undefined {
     return this.training.trainingConfig()?.config;
   }

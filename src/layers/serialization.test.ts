@@ -236,14 +236,21 @@ describe('save and load round trip', () => {
     expect(theirs.optimizer.getConfig()).toMatchObject({ learningRate: 0.005, beta2: 0.99 });
     const [loss] = theirs.evaluate(tfOf(input()), tf.tensor2d([[0], [3], [1]])) as tf.Scalar[];
     expectClose(model.evaluate(input(), labels).loss, loss.dataSync()[0], 1e-5, 'loss');
-    // momentum SGD is tfjs' Momentum; a loss from logits, which tfjs cannot read back, is not saved
+    // momentum SGD is tfjs' Momentum
     model.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
     expect(fromArtifacts(model.toArtifacts()).trainingConfig()?.optimizer_config).toEqual({
       class_name: 'Momentum',
       config: { learningRate: 0.1, momentum: 0.9, useNesterov: true },
     });
+    // a loss from logits, which tfjs cannot read back, is saved as Keras saves it (tfjs ignores it) and read back compiled
     model.compile({ optimizer: 'sgd', loss: { name: 'binaryCrossentropy', fromLogits: true } });
-    expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
+    const logits = model.toArtifacts();
+    expect(logits.modelJson.trainingConfig).toBeUndefined();
+    expect(logits.modelJson.modelTopology.training_config?.loss).toEqual({
+      class_name: 'BinaryCrossentropy',
+      config: { from_logits: true },
+    });
+    expect(fromArtifacts(JSON.parse(JSON.stringify(logits.modelJson)), logits.weightData).trainingConfig()).toEqual(model.trainingConfig());
     // metrics in the names tfjs compiles with; one tfjs lacks (sparse accuracy by name) is not saved
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'categorical_accuracy', 'mean_squared_error'] });
     const saved = model.toArtifacts();

@@ -51,19 +51,33 @@ const KERAS_LOSS: Record<LossName, string> = {
 };
 
 /**
- * The model.json form of compile's settings, in the keys tfjs reads (`learningRate`, `beta1`):
- * undefined for a loss from logits (which tfjs could not read back) or an optimizer of one's own.
+ * The model.json form of compile's settings, in the keys tfjs reads (`learningRate`, `beta1`);
+ * tfjs cannot read a loss from logits or with label smoothing, which is then saved as Keras saves
+ * it (`{ class_name, config }`), for convlens and Keras. Undefined for an optimizer of one's own.
  */
 export function trainingConfigOf(settings: {
   optimizer: Optimizer;
   loss: LossName;
   fromLogits: boolean;
+  labelSmoothing: number;
   metrics: string[];
 }): SavedTrainingConfig | undefined {
-  const { optimizer, loss, fromLogits, metrics } = settings;
+  const { optimizer, loss, fromLogits, labelSmoothing, metrics } = settings;
   const saved = optimizerConfigOf(optimizer);
-  if (fromLogits || !saved) return undefined;
-  return { config: { loss: KERAS_LOSS[loss], metrics, optimizer_config: saved.config }, tfjsReads: saved.tfjsReads };
+  if (!saved) return undefined;
+  const plain = !fromLogits && !labelSmoothing;
+  return {
+    config: { loss: savedLossOf(loss, fromLogits, labelSmoothing), metrics, optimizer_config: saved.config },
+    tfjsReads: saved.tfjsReads && plain,
+  };
+}
+
+/** A loss as Keras saves it: by name, or, from logits or with label smoothing, as its class and settings. */
+function savedLossOf(loss: LossName, fromLogits: boolean, labelSmoothing = 0): SavedLoss {
+  if (!fromLogits && !labelSmoothing) return KERAS_LOSS[loss];
+  const kerasClass = loss[0].toUpperCase() + loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
+  const smoothing = labelSmoothing ? { label_smoothing: labelSmoothing } : {};
+  return { class_name: kerasClass, config: { from_logits: fromLogits, ...smoothing } };
 }
 
 /** One output's compile settings, as a model of several outputs saves them. */
@@ -95,10 +109,8 @@ export function outputsTrainingConfigOf(
   const losses: SavedLoss[] = [];
   const metrics: string[][] = [];
   for (const out of outputs) {
-    const kerasClass = out.loss[0].toUpperCase() + out.loss.slice(1); // Keras' class of the loss: CategoricalCrossentropy
-    const smoothing = out.labelSmoothing ? { label_smoothing: out.labelSmoothing } : {};
     const plain = !out.fromLogits && !out.labelSmoothing;
-    losses.push(plain ? KERAS_LOSS[out.loss] : { class_name: kerasClass, config: { from_logits: out.fromLogits, ...smoothing } });
+    losses.push(savedLossOf(out.loss, out.fromLogits, out.labelSmoothing));
     const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
     if (!plain || tfjsNames.includes(undefined)) tfjsReads = false;
     metrics.push(tfjsNames.map((name, k) => name ?? out.metrics[k].key));

@@ -396,14 +396,14 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     this.compiled = { optimizer, ...lossArg(args.loss), metrics };
   }
 
-  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or for what tfjs could not read back). */
+  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or with a metric tfjs lacks). */
   trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, loss, fromLogits, labelSmoothing, metrics } = this.compiled;
     const names = metrics.map((metric) => tfjsMetricName(metric, loss));
-    // a metric tfjs lacks would make the saved model fail to load there, and tfjs reads no label smoothing
-    if (names.some((name) => name === undefined) || labelSmoothing > 0) return undefined;
-    return trainingConfigOf({ optimizer, loss, fromLogits, metrics: names as string[] });
+    // a metric tfjs lacks would make the saved model fail to load there
+    if (names.some((name) => name === undefined)) return undefined;
+    return trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names as string[] });
   }
 
   /** A model that is training keeps its layers, loss and optimizer until fit returns. */
