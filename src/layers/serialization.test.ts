@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { KERAS3_BASE_SETTINGS } from '../../test/helpers/optimizers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { ConvlensError } from '../errors.js';
@@ -363,17 +364,9 @@ describe('save and load round trip', () => {
     const saved = await tfjsArtifacts(theirs);
     // Keras 3 writes every base optimizer setting, unused ones as None (null) or False: such a config compiles
     const keras3Adam = {
+      ...KERAS3_BASE_SETTINGS,
       name: 'adam',
       learning_rate: 0.01,
-      weight_decay: null,
-      clipnorm: null,
-      global_clipnorm: null,
-      clipvalue: null,
-      use_ema: false,
-      ema_momentum: 0.99,
-      ema_overwrite_frequency: null,
-      loss_scale_factor: null,
-      gradient_accumulation_steps: null,
       beta_1: 0.9,
       beta_2: 0.999,
       epsilon: 1e-7,

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { f32, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
+import { KERAS3_BASE_SETTINGS } from '../../test/helpers/optimizers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -163,47 +164,53 @@ describe('optimizers in saved compile settings', () => {
   });
 
   it('Keras 3 and tf.keras 2 configs of Adagrad, Adadelta, Adamax, clipping and amsgrad compile, and train as compiled by hand', async () => {
-    // every base setting, unused ones as None (null) or False, as Keras 3 writes them
-    const keras3 = {
-      weight_decay: null,
-      clipnorm: null,
-      global_clipnorm: null,
-      clipvalue: null,
-      use_ema: false,
-      ema_momentum: 0.99,
-      ema_overwrite_frequency: null,
-      loss_scale_factor: null,
-      gradient_accumulation_steps: null,
-    };
     const cases: [string, Record<string, unknown>, Optimizer][] = [
       [
         'Adagrad',
-        { ...keras3, name: 'adagrad', learning_rate: 0.01, initial_accumulator_value: 0.2, epsilon: 1e-7 },
+        { ...KERAS3_BASE_SETTINGS, name: 'adagrad', learning_rate: 0.01, initial_accumulator_value: 0.2, epsilon: 1e-7 },
         new Adagrad({ learningRate: 0.01, initialAccumulatorValue: 0.2 }),
       ],
       [
         'Adadelta',
-        { ...keras3, name: 'adadelta', learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
+        { ...KERAS3_BASE_SETTINGS, name: 'adadelta', learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
         new Adadelta({ learningRate: 1, rho: 0.9, epsilon: 1e-6 }),
       ],
       [
         'Adamax',
-        { ...keras3, name: 'adamax', learning_rate: 0.02, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-7 },
+        { ...KERAS3_BASE_SETTINGS, name: 'adamax', learning_rate: 0.02, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-7 },
         new Adamax({ learningRate: 0.02, beta1: 0.8, beta2: 0.99 }),
       ],
       [
         'Adam',
-        { ...keras3, name: 'adam', learning_rate: 0.02, clipnorm: 0.05, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: true },
+        {
+          ...KERAS3_BASE_SETTINGS,
+          name: 'adam',
+          learning_rate: 0.02,
+          clipnorm: 0.05,
+          beta_1: 0.9,
+          beta_2: 0.999,
+          epsilon: 1e-7,
+          amsgrad: true,
+        },
         new Adam({ learningRate: 0.02, clipnorm: 0.05, amsgrad: true }),
       ],
       [
         'SGD',
-        { ...keras3, name: 'SGD', learning_rate: 0.5, global_clipnorm: 0.1, momentum: 0.5, nesterov: true },
+        { ...KERAS3_BASE_SETTINGS, name: 'SGD', learning_rate: 0.5, global_clipnorm: 0.1, momentum: 0.5, nesterov: true },
         new SGD({ learningRate: 0.5, globalClipnorm: 0.1, momentum: 0.5, nesterov: true }),
       ],
       [
         'RMSprop',
-        { ...keras3, name: 'rmsprop', learning_rate: 0.01, clipvalue: 0.02, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+        {
+          ...KERAS3_BASE_SETTINGS,
+          name: 'rmsprop',
+          learning_rate: 0.01,
+          clipvalue: 0.02,
+          rho: 0.9,
+          momentum: 0,
+          epsilon: 1e-7,
+          centered: false,
+        },
         new RMSprop({ learningRate: 0.01, clipvalue: 0.02 }),
       ],
       // tf.keras 2: `decay`, which Adamax applies as tfjs does; a clip bound of 0 is off, as Keras takes it

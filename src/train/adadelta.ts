@@ -18,13 +18,12 @@ export interface AdadeltaOptions extends ClipOptions {
  * d ← ρd + (1 − ρ)Δ²; w ← w − η·Δ. With `tfjsUpdate`, Δ takes `a` before this step's g²,
  * as tfjs computes it (its first step is then plain SGD, w ← w − η·g).
  */
-export class Adadelta extends ClippingOptimizer {
+export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; meanSquareUpdate: Float32Array }> {
   readonly name = 'adadelta';
   readonly learningRate: number;
   readonly rho: number;
   readonly epsilon: number;
   readonly tfjsUpdate: boolean;
-  private readonly slots = new Map<Variable, { meanSquareGrad: Float32Array; meanSquareUpdate: Float32Array }>();
 
   constructor(options: AdadeltaOptions = {}) {
     super('adadelta', options, ['learningRate', 'rho', 'epsilon', 'tfjsUpdate']);
@@ -39,16 +38,15 @@ export class Adadelta extends ClippingOptimizer {
     this.tfjsUpdate = tfjsUpdate;
   }
 
+  protected newState(length: number) {
+    return { meanSquareGrad: new Float32Array(length), meanSquareUpdate: new Float32Array(length) };
+  }
+
   protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, rho, epsilon, tfjsUpdate } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      let slots = this.slots.get(variable);
-      if (!slots) {
-        slots = { meanSquareGrad: new Float32Array(w.length), meanSquareUpdate: new Float32Array(w.length) };
-        this.slots.set(variable, slots);
-      }
-      const { meanSquareGrad: a, meanSquareUpdate: d } = slots;
+      const { meanSquareGrad: a, meanSquareUpdate: d } = this.stateOf(variable);
       for (let i = 0; i < w.length; i++) {
         const before = a[i];
         a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];

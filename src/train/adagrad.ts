@@ -13,12 +13,11 @@ export interface AdagradOptions extends ClipOptions {
  * tfjs' adagrad is the same update with ε fixed at its backend's 1e-7. (tf.keras 2's legacy
  * Adagrad added ε to √a instead.)
  */
-export class Adagrad extends ClippingOptimizer {
+export class Adagrad extends ClippingOptimizer<Float32Array> {
   readonly name = 'adagrad';
   readonly learningRate: number;
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
-  private readonly accumulators = new Map<Variable, Float32Array>();
 
   constructor(options: AdagradOptions = {}) {
     super('adagrad', options, ['learningRate', 'initialAccumulatorValue', 'epsilon']);
@@ -31,15 +30,15 @@ export class Adagrad extends ClippingOptimizer {
     this.epsilon = epsilon;
   }
 
+  protected newState(length: number): Float32Array {
+    return new Float32Array(length).fill(this.initialAccumulatorValue);
+  }
+
   protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, epsilon } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      let a = this.accumulators.get(variable);
-      if (!a) {
-        a = new Float32Array(w.length).fill(this.initialAccumulatorValue);
-        this.accumulators.set(variable, a);
-      }
+      const a = this.stateOf(variable);
       for (let i = 0; i < w.length; i++) {
         a[i] += g[i] * g[i];
         w[i] -= (lr * g[i]) / Math.sqrt(a[i] + epsilon);

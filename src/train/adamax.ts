@@ -13,7 +13,7 @@ export interface AdamaxOptions extends ClipOptions {
  * Keras' Adamax (defaults 1e-3, 0.9, 0.999, ε 1e-7): m ← β₁m + (1 − β₁)g; u ← max(β₂u, |g|);
  * w ← w − η/(1 − β₁ᵗ)·m/(u + ε). tfjs' adamax is the same update (its factory defaults to η 2e-3).
  */
-export class Adamax extends ClippingOptimizer {
+export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array }> {
   readonly name = 'adamax';
   readonly learningRate: number;
   readonly beta1: number;
@@ -21,7 +21,6 @@ export class Adamax extends ClippingOptimizer {
   readonly epsilon: number;
   readonly decay: number;
   private iterations = 0;
-  private readonly slots = new Map<Variable, { m: Float32Array; u: Float32Array }>();
 
   constructor(options: AdamaxOptions = {}) {
     super('adamax', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay']);
@@ -38,18 +37,17 @@ export class Adamax extends ClippingOptimizer {
     this.decay = decay;
   }
 
+  protected newState(length: number) {
+    return { m: new Float32Array(length), u: new Float32Array(length) };
+  }
+
   protected update(variables: readonly Variable[]): void {
     const { beta1: b1, beta2: b2, epsilon } = this;
     const t = ++this.iterations;
     const stepSize = this.learningRate / (1 + this.decay * (t - 1)) / (1 - b1 ** t);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      let slots = this.slots.get(variable);
-      if (!slots) {
-        slots = { m: new Float32Array(w.length), u: new Float32Array(w.length) };
-        this.slots.set(variable, slots);
-      }
-      const { m, u } = slots;
+      const { m, u } = this.stateOf(variable);
       for (let i = 0; i < w.length; i++) {
         m[i] = b1 * m[i] + (1 - b1) * g[i];
         u[i] = Math.max(b2 * u[i], Math.abs(g[i]));

@@ -49,8 +49,10 @@ export function checkFlag(op: string, value: unknown, name: string): asserts val
  * The optimizers' common part: option checks and Keras' gradient clipping, applied to each
  * variable's `grad` in place before the update (the gradients the update then uses, as in Keras).
  */
-export abstract class ClippingOptimizer implements Optimizer {
+export abstract class ClippingOptimizer<State> implements Optimizer {
   abstract readonly name: string;
+  /** Each variable's slots (moments, accumulators), made at its first update. */
+  private readonly states = new Map<Variable, State>();
   readonly clipnorm?: number;
   readonly clipvalue?: number;
   readonly globalClipnorm?: number;
@@ -79,6 +81,19 @@ export abstract class ClippingOptimizer implements Optimizer {
 
   /** One update of every variable from its (clipped) gradient. */
   protected abstract update(variables: readonly Variable[]): void;
+
+  /** A new variable's slots, for `length` weights. */
+  protected abstract newState(length: number): State;
+
+  /** `variable`'s slots, made by newState at its first update. */
+  protected stateOf(variable: Variable): State {
+    let state = this.states.get(variable);
+    if (state === undefined) {
+      state = this.newState(variable.value.length);
+      this.states.set(variable, state);
+    }
+    return state;
+  }
 
   abstract getConfig(): Record<string, number | boolean>;
 

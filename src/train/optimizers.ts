@@ -13,12 +13,11 @@ export interface SgdOptions extends ClipOptions {
 }
 
 /** Keras' SGD: v ← μ·v − η·g; w ← w + v (Nesterov: w ← w + μ·v − η·g). */
-export class SGD extends ClippingOptimizer {
+export class SGD extends ClippingOptimizer<Float32Array> {
   readonly name = 'sgd';
   readonly learningRate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
-  private readonly velocity = new Map<Variable, Float32Array>();
 
   constructor(options: SgdOptions = {}) {
     super('sgd', options, ['learningRate', 'momentum', 'nesterov']);
@@ -31,6 +30,10 @@ export class SGD extends ClippingOptimizer {
     this.nesterov = nesterov;
   }
 
+  protected newState(length: number): Float32Array {
+    return new Float32Array(length);
+  }
+
   protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, momentum: mu } = this;
     for (const variable of variables) {
@@ -39,11 +42,7 @@ export class SGD extends ClippingOptimizer {
         for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
         continue;
       }
-      let v = this.velocity.get(variable);
-      if (!v) {
-        v = new Float32Array(w.length);
-        this.velocity.set(variable, v);
-      }
+      const v = this.stateOf(variable);
       for (let i = 0; i < w.length; i++) {
         v[i] = mu * v[i] - lr * g[i];
         w[i] += this.nesterov ? mu * v[i] - lr * g[i] : v[i];
@@ -66,7 +65,7 @@ export interface AdamOptions extends ClipOptions {
 }
 
 /** Keras' Adam: bias-corrected step size, epsilon added to √v (defaults 1e-3, 0.9, 0.999, 1e-7). */
-export class Adam extends ClippingOptimizer {
+export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; vMax?: Float32Array }> {
   readonly name = 'adam';
   readonly learningRate: number;
   readonly beta1: number;
@@ -74,7 +73,6 @@ export class Adam extends ClippingOptimizer {
   readonly epsilon: number;
   readonly amsgrad: boolean;
   private iterations = 0;
-  private readonly moments = new Map<Variable, { m: Float32Array; v: Float32Array; vMax?: Float32Array }>();
 
   constructor(options: AdamOptions = {}) {
     super('adam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad']);
@@ -91,14 +89,8 @@ export class Adam extends ClippingOptimizer {
     this.amsgrad = amsgrad;
   }
 
-  private momentsOf(variable: Variable) {
-    let state = this.moments.get(variable);
-    if (!state) {
-      const n = variable.value.length;
-      state = { m: new Float32Array(n), v: new Float32Array(n), vMax: this.amsgrad ? new Float32Array(n) : undefined };
-      this.moments.set(variable, state);
-    }
-    return state;
+  protected newState(length: number) {
+    return { m: new Float32Array(length), v: new Float32Array(length), vMax: this.amsgrad ? new Float32Array(length) : undefined };
   }
 
   protected update(variables: readonly Variable[]): void {
@@ -107,7 +99,7 @@ export class Adam extends ClippingOptimizer {
     const stepSize = (this.learningRate * Math.sqrt(1 - b2 ** this.iterations)) / (1 - b1 ** this.iterations);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      const { m, v, vMax } = this.momentsOf(variable);
+      const { m, v, vMax } = this.stateOf(variable);
       if (vMax) {
         for (let i = 0; i < w.length; i++) {
           m[i] = b1 * m[i] + (1 - b1) * g[i];
@@ -146,14 +138,13 @@ export interface RmspropOptions extends ClipOptions {
  * (centered: √(s − ḡ² + ε), with ḡ ← ρḡ + (1 − ρ)g); with momentum, v ← μv + Δ and w ← w − v,
  * else w ← w − Δ. tfjs' rmsprop is the same update.
  */
-export class RMSprop extends ClippingOptimizer {
+export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array }> {
   readonly name = 'rmsprop';
   readonly learningRate: number;
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
-  private readonly slots = new Map<Variable, { meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array }>();
 
   constructor(options: RmspropOptions = {}) {
     super('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
@@ -170,25 +161,19 @@ export class RMSprop extends ClippingOptimizer {
     this.centered = centered;
   }
 
-  private slotsOf(variable: Variable) {
-    let slots = this.slots.get(variable);
-    if (!slots) {
-      const n = variable.value.length;
-      slots = {
-        meanSquare: new Float32Array(n),
-        meanGrad: this.centered ? new Float32Array(n) : undefined,
-        velocity: this.momentum > 0 ? new Float32Array(n) : undefined,
-      };
-      this.slots.set(variable, slots);
-    }
-    return slots;
+  protected newState(length: number) {
+    return {
+      meanSquare: new Float32Array(length),
+      meanGrad: this.centered ? new Float32Array(length) : undefined,
+      velocity: this.momentum > 0 ? new Float32Array(length) : undefined,
+    };
   }
 
   protected update(variables: readonly Variable[]): void {
     const { learningRate: lr, rho, momentum: mu, epsilon } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
-      const { meanSquare: s, meanGrad: gBar, velocity: v } = this.slotsOf(variable);
+      const { meanSquare: s, meanGrad: gBar, velocity: v } = this.stateOf(variable);
       for (let i = 0; i < w.length; i++) {
         s[i] = rho * s[i] + (1 - rho) * g[i] * g[i];
         let denominator = s[i] + epsilon;

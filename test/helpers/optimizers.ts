@@ -3,6 +3,19 @@ import { expectClose } from './close.js';
 import { caseRng } from './random.js';
 import { tf } from './tf.js';
 
+/** Every base optimizer setting as Keras 3 saves it, unused ones as None (null) or False. */
+export const KERAS3_BASE_SETTINGS = {
+  weight_decay: null,
+  clipnorm: null,
+  global_clipnorm: null,
+  clipvalue: null,
+  use_ema: false,
+  ema_momentum: 0.99,
+  ema_overwrite_frequency: null,
+  loss_scale_factor: null,
+  gradient_accumulation_steps: null,
+};
+
 /** A variable of `value`'s shape (a copy of it), its gradient zero. */
 export function variable(name: string, value: Float32Array): Variable {
   return { name, shape: [value.length], value: value.slice(), grad: new Float32Array(value.length) };
