@@ -5,7 +5,8 @@ import { Adamax } from '../train/adamax.js';
 import type { LossName } from '../train/losses.js';
 import { isMetricName, type Metric, tfjsMetricName } from '../train/metrics.js';
 import { type ClipOptions, ClippingOptimizer } from '../train/optimizer.js';
-import { Adam, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
+import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
+import { isKerasSchedule, LearningRateSchedule, scheduleFromConfig, serializeSchedule } from '../train/schedules.js';
 
 /**
  * The compile settings a saved model carries, as tfjs-layers writes them in model.json
@@ -138,18 +139,27 @@ export function outputsTrainingConfigOf(
 /**
  * The optimizer as a saved model carries it, and whether tfjs trains by the same rule when it
  * compiles the model from it. As tfjs writes it (its class, camelCase settings), with the settings
- * tfjs lacks added in Keras' names (clipping, `amsgrad`, Adagrad's `epsilon`, which tfjs fixes at
- * 1e-7); an Adadelta with Keras' update, which tfjs lacks, as Keras writes it (snake_case settings,
- * which is how it is told from tfjs' on loading). Undefined for an optimizer of one's own.
+ * tfjs lacks added in Keras' names (clipping, `amsgrad`, `weight_decay`, Adagrad's `epsilon`, which
+ * tfjs fixes at 1e-7) and a learning-rate schedule as Keras serializes it; AdamW and an Adadelta with
+ * Keras' update, which tfjs lacks, as Keras writes them (snake_case settings, which is how an
+ * Adadelta is told from tfjs' on loading). Undefined for an optimizer or a schedule of one's own.
  */
 function optimizerConfigOf(optimizer: Optimizer): { config: OptimizerConfig; tfjsReads: boolean } | undefined {
+  const rate = optimizer instanceof ClippingOptimizer ? optimizer.learningRate : undefined;
+  if (rate instanceof LearningRateSchedule && !isKerasSchedule(rate)) return undefined;
+  if (optimizer instanceof AdamW) return { config: { class_name: 'AdamW', config: optimizer.getConfig() }, tfjsReads: false };
   if (optimizer instanceof Adadelta && !optimizer.tfjsUpdate) {
     return { config: { class_name: 'Adadelta', config: optimizer.getConfig() }, tfjsReads: false };
   }
   const tfjs = tfjsOptimizerConfig(optimizer);
   if (!tfjs) return undefined;
   const lacking = settingsTfjsLacks(optimizer);
-  return { config: { class_name: tfjs.class_name, config: { ...tfjs.config, ...lacking } }, tfjsReads: Object.keys(lacking).length === 0 };
+  const config = { ...tfjs.config, ...lacking };
+  if (rate instanceof LearningRateSchedule) config.learningRate = serializeSchedule(rate);
+  return {
+    config: { class_name: tfjs.class_name, config },
+    tfjsReads: Object.keys(lacking).length === 0 && !(rate instanceof LearningRateSchedule),
+  };
 }
 
 /** The optimizer as tfjs writes it (its class and camelCase settings); undefined for one of one's own. */
@@ -190,7 +200,8 @@ const TFJS_EPSILON = 1e-7;
 function settingsTfjsLacks(optimizer: Optimizer): Record<string, number | boolean> {
   const lacking: Record<string, number | boolean> = {};
   if (optimizer instanceof ClippingOptimizer) {
-    const { clipnorm, clipvalue, globalClipnorm } = optimizer;
+    const { weightDecay, clipnorm, clipvalue, globalClipnorm } = optimizer;
+    if (weightDecay) lacking.weight_decay = weightDecay;
     if (clipnorm !== undefined) lacking.clipnorm = clipnorm;
     if (clipvalue !== undefined) lacking.clipvalue = clipvalue;
     if (globalClipnorm !== undefined) lacking.global_clipnorm = globalClipnorm;
@@ -230,42 +241,60 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
   return { optimizer, loss, metrics, lossWeights };
 }
 
+/** A saved learning rate: a number, or a schedule as Keras serializes it; a string saying what is not supported otherwise. */
+function learningRateOf(className: string, c: Record<string, unknown>): number | LearningRateSchedule | undefined | string {
+  const rate = c.learningRate ?? c.learning_rate ?? c.lr;
+  if (rate === undefined || rate === null || typeof rate === 'number') return rate ?? undefined;
+  const schedule = scheduleFromConfig(rate);
+  // a setting the schedule refuses is its own message; one convlens lacks is named with the optimizer
+  return typeof schedule === 'string' && schedule.startsWith('the ') ? `${className} with ${schedule}` : schedule;
+}
+
 /**
  * The optimizer of a saved config, tfjs' (camelCase, its class names) or Keras' (snake_case), with
- * Keras' clipping and Adam's `amsgrad`; a string saying what is not supported otherwise.
+ * Keras' learning-rate schedules, weight decay, clipping and Adam's `amsgrad`; a string saying what
+ * is not supported otherwise.
  */
 function optimizerFrom(className: string, c: Record<string, unknown>): Optimizer | string {
   const unsupported = unsupportedSetting(className, c);
   if (unsupported) return unsupported;
   const clip = clipSettingsOf(className, c);
   if (typeof clip === 'string') return clip;
-  const learningRate = numberOf(c, 'learningRate', 'learning_rate', 'lr');
+  const learningRate = learningRateOf(className, c);
+  if (typeof learningRate === 'string') return learningRate;
+  const weightDecay = c.weight_decay ?? c.weightDecay;
+  if (weightDecay !== undefined && weightDecay !== null && typeof weightDecay !== 'number') {
+    return `${className} with weight_decay ${describeValue(weightDecay)}`;
+  }
+  const shared = { learningRate, ...clip, ...(typeof weightDecay === 'number' ? { weightDecay } : {}) };
   const [beta1, beta2, epsilon] = [numberOf(c, 'beta1', 'beta_1'), numberOf(c, 'beta2', 'beta_2'), numberOf(c, 'epsilon')];
   try {
     switch (className) {
       case 'Adam':
-        return new Adam({ learningRate, beta1, beta2, epsilon, amsgrad: c.amsgrad === true, ...clip });
+        return new Adam({ beta1, beta2, epsilon, amsgrad: c.amsgrad === true, ...shared });
+      case 'AdamW':
+        return new AdamW({ beta1, beta2, epsilon, amsgrad: c.amsgrad === true, ...shared });
       case 'SGD':
       case 'Momentum': {
         const nesterov = c.useNesterov === true || c.nesterov === true;
-        return new SGD({ learningRate, momentum: numberOf(c, 'momentum'), nesterov, ...clip });
+        return new SGD({ momentum: numberOf(c, 'momentum'), nesterov, ...shared });
       }
       case 'RMSProp': // tfjs' name, whose `decay` is Keras' rho
       case 'RMSprop': {
         // Keras', whose `decay` (tf.keras 2) is a learning-rate decay
         const rho = className === 'RMSProp' ? numberOf(c, 'decay') : numberOf(c, 'rho');
-        return new RMSprop({ learningRate, rho, momentum: numberOf(c, 'momentum'), epsilon, centered: c.centered === true, ...clip });
+        return new RMSprop({ rho, momentum: numberOf(c, 'momentum'), epsilon, centered: c.centered === true, ...shared });
       }
       case 'Adagrad': {
         const initialAccumulatorValue = numberOf(c, 'initialAccumulatorValue', 'initial_accumulator_value');
-        return new Adagrad({ learningRate, initialAccumulatorValue, epsilon, ...clip });
+        return new Adagrad({ initialAccumulatorValue, epsilon, ...shared });
       }
       case 'Adadelta':
         // tfjs writes `learningRate`, Keras `learning_rate`: each trained by its own update
-        return new Adadelta({ learningRate, rho: numberOf(c, 'rho'), epsilon, tfjsUpdate: 'learningRate' in c, ...clip });
+        return new Adadelta({ rho: numberOf(c, 'rho'), epsilon, tfjsUpdate: 'learningRate' in c, ...shared });
       case 'Adamax':
         // tfjs' `decay` and tf.keras 2's are the same learning-rate decay
-        return new Adamax({ learningRate, beta1, beta2, epsilon, decay: numberOf(c, 'decay'), ...clip });
+        return new Adamax({ beta1, beta2, epsilon, decay: numberOf(c, 'decay'), ...shared });
       default:
         return `optimizer ${describeValue(className)}`;
     }
@@ -294,16 +323,14 @@ function clipSettingsOf(className: string, c: Record<string, unknown>): ClipOpti
 
 /**
  * Keras settings that change an optimizer's update and that convlens lacks. Keras 3 writes them all
- * in every config, unused as None or False (0 turns weight decay off too); tf.keras 2 wrote
+ * in every config, unused as None or False; tf.keras 2 wrote
  * `decay`, a learning-rate decay, which convlens has for Adamax only, as tfjs (tfjs' RMSProp
  * `decay` is Keras' rho instead).
  */
-const KERAS_ONLY_SETTINGS = ['weight_decay', 'use_ema', 'gradient_accumulation_steps'];
+const KERAS_ONLY_SETTINGS = ['use_ema', 'gradient_accumulation_steps'];
 
 /** What of a saved optimizer config convlens would not apply (trained on without it, the model would learn otherwise), if anything. */
 function unsupportedSetting(className: string, config: Record<string, unknown>): string | undefined {
-  const rate = config.learningRate ?? config.learning_rate ?? config.lr;
-  if (rate !== undefined && rate !== null && typeof rate !== 'number') return `${className} with a learning-rate schedule`;
   const keys = className === 'RMSProp' || className === 'Adamax' ? KERAS_ONLY_SETTINGS : [...KERAS_ONLY_SETTINGS, 'decay'];
   const used = keys.find((key) => config[key] !== undefined && config[key] !== null && config[key] !== false && config[key] !== 0);
   return used === undefined ? undefined : `${className} with ${used} ${describeValue(config[used])}`;

@@ -61,7 +61,10 @@ describe('Adadelta', () => {
     expectConvlensError(() => new Adadelta({ rho: 1 }), 'adadelta: rho must be a number in [0, 1), got 1');
     expectConvlensError(() => adadelta({ rho: -0.5 }), 'adadelta: rho must be a number in [0, 1), got -0.5');
     expectConvlensError(() => new Adadelta({ rho: Number.NaN }), 'adadelta: rho must be a number in [0, 1), got NaN');
-    expectConvlensError(() => new Adadelta({ learningRate: -1 }), 'adadelta: learningRate must be a finite number ≥ 0, got -1');
+    expectConvlensError(
+      () => new Adadelta({ learningRate: -1 }),
+      'adadelta: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1',
+    );
     expectConvlensError(
       () => new Adadelta({ epsilon: Number.POSITIVE_INFINITY }),
       'adadelta: epsilon must be a finite number ≥ 0, got Infinity',

@@ -1,7 +1,15 @@
-import { type ClipOptions, ClippingOptimizer, checkFlag, checkFraction, checkRate, type Variable, withDefault } from './optimizer.js';
+import {
+  ClippingOptimizer,
+  checkFlag,
+  checkFraction,
+  checkRate,
+  type OptimizerOptions,
+  type OptimizerSettings,
+  type Variable,
+  withDefault,
+} from './optimizer.js';
 
-export interface AdadeltaOptions extends ClipOptions {
-  learningRate?: number;
+export interface AdadeltaOptions extends OptimizerOptions {
   /** Discount of the running means of squared gradients and updates. */
   rho?: number;
   epsilon?: number;
@@ -20,19 +28,16 @@ export interface AdadeltaOptions extends ClipOptions {
  */
 export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; meanSquareUpdate: Float32Array }> {
   readonly name = 'adadelta';
-  readonly learningRate: number;
   readonly rho: number;
   readonly epsilon: number;
   readonly tfjsUpdate: boolean;
 
   constructor(options: AdadeltaOptions = {}) {
-    super('adadelta', options, ['learningRate', 'rho', 'epsilon', 'tfjsUpdate']);
-    const { learningRate = 0.001, rho = 0.95, epsilon = 1e-7, tfjsUpdate = false } = options;
-    checkRate('adadelta', learningRate, 'learningRate');
+    super('adadelta', options, ['rho', 'epsilon', 'tfjsUpdate'], 0.001);
+    const { rho = 0.95, epsilon = 1e-7, tfjsUpdate = false } = options;
     checkFraction('adadelta', rho, 'rho');
     checkRate('adadelta', epsilon, 'epsilon');
     checkFlag('adadelta', tfjsUpdate, 'tfjsUpdate');
-    this.learningRate = learningRate;
     this.rho = rho;
     this.epsilon = epsilon;
     this.tfjsUpdate = tfjsUpdate;
@@ -42,8 +47,8 @@ export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; 
     return { meanSquareGrad: new Float32Array(length), meanSquareUpdate: new Float32Array(length) };
   }
 
-  protected update(variables: readonly Variable[]): void {
-    const { learningRate: lr, rho, epsilon, tfjsUpdate } = this;
+  protected update(variables: readonly Variable[], lr: number): void {
+    const { rho, epsilon, tfjsUpdate } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       const { meanSquareGrad: a, meanSquareUpdate: d } = this.stateOf(variable);
@@ -57,9 +62,9 @@ export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; 
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    const { learningRate, rho, epsilon } = this;
-    return { learning_rate: learningRate, rho, epsilon, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    const { rho, epsilon } = this;
+    return { learning_rate: this.learningRateConfig(), rho, epsilon, ...this.sharedConfig() };
   }
 }
 

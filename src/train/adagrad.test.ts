@@ -51,7 +51,10 @@ describe('Adagrad', () => {
   });
 
   it('refuses bad settings, naming the option', () => {
-    expectConvlensError(() => new Adagrad({ learningRate: -0.1 }), 'adagrad: learningRate must be a finite number ≥ 0, got -0.1');
+    expectConvlensError(
+      () => new Adagrad({ learningRate: -0.1 }),
+      'adagrad: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -0.1',
+    );
     expectConvlensError(
       () => new Adagrad({ initialAccumulatorValue: Number.NaN }),
       'adagrad: initialAccumulatorValue must be a finite number ≥ 0, got NaN',

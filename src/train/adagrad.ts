@@ -1,8 +1,7 @@
 import { ConvlensError } from '../errors.js';
-import { type ClipOptions, ClippingOptimizer, checkRate, type Variable } from './optimizer.js';
+import { ClippingOptimizer, checkRate, type OptimizerOptions, type OptimizerSettings, type Variable } from './optimizer.js';
 
-export interface AdagradOptions extends ClipOptions {
-  learningRate?: number;
+export interface AdagradOptions extends OptimizerOptions {
   /** The accumulators' starting value (Keras' `initial_accumulator_value`, tfjs' `initialAccumulatorValue`). */
   initialAccumulatorValue?: number;
   epsilon?: number;
@@ -15,17 +14,14 @@ export interface AdagradOptions extends ClipOptions {
  */
 export class Adagrad extends ClippingOptimizer<Float32Array> {
   readonly name = 'adagrad';
-  readonly learningRate: number;
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
 
   constructor(options: AdagradOptions = {}) {
-    super('adagrad', options, ['learningRate', 'initialAccumulatorValue', 'epsilon']);
-    const { learningRate = 0.001, initialAccumulatorValue = 0.1, epsilon = 1e-7 } = options;
-    checkRate('adagrad', learningRate, 'learningRate');
+    super('adagrad', options, ['initialAccumulatorValue', 'epsilon'], 0.001);
+    const { initialAccumulatorValue = 0.1, epsilon = 1e-7 } = options;
     checkRate('adagrad', initialAccumulatorValue, 'initialAccumulatorValue');
     checkRate('adagrad', epsilon, 'epsilon');
-    this.learningRate = learningRate;
     this.initialAccumulatorValue = initialAccumulatorValue;
     this.epsilon = epsilon;
   }
@@ -34,8 +30,8 @@ export class Adagrad extends ClippingOptimizer<Float32Array> {
     return new Float32Array(length).fill(this.initialAccumulatorValue);
   }
 
-  protected update(variables: readonly Variable[]): void {
-    const { learningRate: lr, epsilon } = this;
+  protected update(variables: readonly Variable[], lr: number): void {
+    const { epsilon } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       const a = this.stateOf(variable);
@@ -46,9 +42,14 @@ export class Adagrad extends ClippingOptimizer<Float32Array> {
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    const { learningRate, initialAccumulatorValue, epsilon } = this;
-    return { learning_rate: learningRate, initial_accumulator_value: initialAccumulatorValue, epsilon, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    const { initialAccumulatorValue, epsilon } = this;
+    return {
+      learning_rate: this.learningRateConfig(),
+      initial_accumulator_value: initialAccumulatorValue,
+      epsilon,
+      ...this.sharedConfig(),
+    };
   }
 }
 

@@ -1,7 +1,14 @@
-import { type ClipOptions, ClippingOptimizer, checkFraction, checkRate, type Variable, withDefault } from './optimizer.js';
+import {
+  ClippingOptimizer,
+  checkFraction,
+  checkRate,
+  type OptimizerOptions,
+  type OptimizerSettings,
+  type Variable,
+  withDefault,
+} from './optimizer.js';
 
-export interface AdamaxOptions extends ClipOptions {
-  learningRate?: number;
+export interface AdamaxOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -15,22 +22,18 @@ export interface AdamaxOptions extends ClipOptions {
  */
 export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array }> {
   readonly name = 'adamax';
-  readonly learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly decay: number;
-  private iterations = 0;
 
   constructor(options: AdamaxOptions = {}) {
-    super('adamax', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay']);
-    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, decay = 0 } = options;
-    checkRate('adamax', learningRate, 'learningRate');
+    super('adamax', options, ['beta1', 'beta2', 'epsilon', 'decay'], 0.001);
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, decay = 0 } = options;
     checkFraction('adamax', beta1, 'beta1');
     checkFraction('adamax', beta2, 'beta2');
     checkRate('adamax', epsilon, 'epsilon');
     checkRate('adamax', decay, 'decay');
-    this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
@@ -41,10 +44,10 @@ export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array
     return { m: new Float32Array(length), u: new Float32Array(length) };
   }
 
-  protected update(variables: readonly Variable[]): void {
+  protected update(variables: readonly Variable[], lr: number): void {
     const { beta1: b1, beta2: b2, epsilon } = this;
-    const t = ++this.iterations;
-    const stepSize = this.learningRate / (1 + this.decay * (t - 1)) / (1 - b1 ** t);
+    const t = this.iterations + 1;
+    const stepSize = lr / (1 + this.decay * (t - 1)) / (1 - b1 ** t);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       const { m, u } = this.stateOf(variable);
@@ -56,9 +59,9 @@ export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    const { learningRate, beta1, beta2, epsilon, decay } = this;
-    const config = { learning_rate: learningRate, beta_1: beta1, beta_2: beta2, epsilon, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    const { beta1, beta2, epsilon, decay } = this;
+    const config = { learning_rate: this.learningRateConfig(), beta_1: beta1, beta_2: beta2, epsilon, ...this.sharedConfig() };
     return decay === 0 ? config : { ...config, decay };
   }
 }

@@ -183,10 +183,13 @@ describe('getOptimizer', () => {
     expect(getOptimizer('ADAMAX').getConfig()).toEqual({ learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
     expect(getOptimizer('adagrad')).toBeInstanceOf(Adagrad);
     expect(getOptimizer('adamax')).toBeInstanceOf(Adamax);
-    const names = "'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'";
+    const names = "'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'";
     expectConvlensError(() => getOptimizer('nadam'), `compile: unknown optimizer "nadam" (expected one of ${names})`);
     expectConvlensError(() => getOptimizer('constructor'), `compile: unknown optimizer "constructor" (expected one of ${names})`);
-    expectConvlensError(() => new SGD({ learningRate: -1 }), /sgd: learningRate must be a finite number ≥ 0, got -1/);
+    expectConvlensError(
+      () => new SGD({ learningRate: -1 }),
+      /sgd: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1/,
+    );
     expectConvlensError(() => new Adam({ beta1: 1 }), 'adam: beta1 must be a number in [0, 1), got 1');
     expectConvlensError(() => new Adam({ beta2: Number.NaN }), 'adam: beta2 must be a number in [0, 1), got NaN');
     expectConvlensError(() => new Adam({ amsgrad: 'yes' as never }), 'adam: amsgrad must be true or false, got "yes"');
@@ -202,21 +205,24 @@ describe('optimizer options', () => {
     );
     expectConvlensError(
       () => new Adam({ lr: 0.1 } as never),
-      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon, amsgrad, clipnorm, clipvalue, globalClipnorm)",
+      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm)",
     );
     expectConvlensError(
       () => new SGD(null as never),
-      'sgd: expected an options object ({ learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm }), got null',
+      'sgd: expected an options object ({ learningRate, momentum, nesterov, weightDecay, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(
       () => new Adam(null as never),
-      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, clipnorm, clipvalue, globalClipnorm }), got null',
+      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
-    expectConvlensError(() => new Adam({ learningRate: Number.NaN }), 'adam: learningRate must be a finite number ≥ 0, got NaN');
+    expectConvlensError(
+      () => new Adam({ learningRate: Number.NaN }),
+      'adam: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got NaN',
+    );
     expectConvlensError(
       () => getOptimizer({ name: 'adam' } as never),
-      "compile: optimizer must be one of 'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got { name: \"adam\" }",
+      "compile: optimizer must be one of 'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got { name: \"adam\" }",
     );
     expect(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }).getConfig()).toEqual({
       learning_rate: 0.1,

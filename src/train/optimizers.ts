@@ -2,12 +2,21 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { Adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adamax } from './adamax.js';
-import { type ClipOptions, ClippingOptimizer, checkFlag, checkFraction, checkRate, type Optimizer, type Variable } from './optimizer.js';
+import {
+  ClippingOptimizer,
+  checkFlag,
+  checkFraction,
+  checkRate,
+  type Optimizer,
+  type OptimizerOptions,
+  type OptimizerSettings,
+  type Variable,
+  withDefault,
+} from './optimizer.js';
 
-export type { ClipOptions, Optimizer, Variable } from './optimizer.js';
+export type { ClipOptions, Optimizer, OptimizerOptions, OptimizerSettings, Variable } from './optimizer.js';
 
-export interface SgdOptions extends ClipOptions {
-  learningRate?: number;
+export interface SgdOptions extends OptimizerOptions {
   momentum?: number;
   nesterov?: boolean;
 }
@@ -15,17 +24,14 @@ export interface SgdOptions extends ClipOptions {
 /** Keras' SGD: v ← μ·v − η·g; w ← w + v (Nesterov: w ← w + μ·v − η·g). */
 export class SGD extends ClippingOptimizer<Float32Array> {
   readonly name = 'sgd';
-  readonly learningRate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
 
   constructor(options: SgdOptions = {}) {
-    super('sgd', options, ['learningRate', 'momentum', 'nesterov']);
-    const { learningRate = 0.01, momentum = 0, nesterov = false } = options;
-    checkRate('sgd', learningRate, 'learningRate');
+    super('sgd', options, ['momentum', 'nesterov'], 0.01);
+    const { momentum = 0, nesterov = false } = options;
     checkFraction('sgd', momentum, 'momentum', true);
     checkFlag('sgd', nesterov, 'nesterov');
-    this.learningRate = learningRate;
     this.momentum = momentum;
     this.nesterov = nesterov;
   }
@@ -34,8 +40,8 @@ export class SGD extends ClippingOptimizer<Float32Array> {
     return new Float32Array(length);
   }
 
-  protected update(variables: readonly Variable[]): void {
-    const { learningRate: lr, momentum: mu } = this;
+  protected update(variables: readonly Variable[], lr: number): void {
+    const mu = this.momentum;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       if (mu === 0) {
@@ -50,13 +56,12 @@ export class SGD extends ClippingOptimizer<Float32Array> {
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    return { learning_rate: this.learningRateConfig(), momentum: this.momentum, nesterov: this.nesterov, ...this.sharedConfig() };
   }
 }
 
-export interface AdamOptions extends ClipOptions {
-  learningRate?: number;
+export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -66,23 +71,21 @@ export interface AdamOptions extends ClipOptions {
 
 /** Keras' Adam: bias-corrected step size, epsilon added to √v (defaults 1e-3, 0.9, 0.999, 1e-7). */
 export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; vMax?: Float32Array }> {
-  readonly name = 'adam';
-  readonly learningRate: number;
+  /** 'adam', or 'adamw' for AdamW. */
+  readonly name: string = 'adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly amsgrad: boolean;
-  private iterations = 0;
 
   constructor(options: AdamOptions = {}) {
-    super('adam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad']);
-    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, amsgrad = false } = options;
-    checkRate('adam', learningRate, 'learningRate');
-    checkFraction('adam', beta1, 'beta1');
-    checkFraction('adam', beta2, 'beta2');
-    checkRate('adam', epsilon, 'epsilon');
-    checkFlag('adam', amsgrad, 'amsgrad');
-    this.learningRate = learningRate;
+    const op = new.target.opName;
+    super(op, options, ['beta1', 'beta2', 'epsilon', 'amsgrad'], 0.001);
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, amsgrad = false } = options;
+    checkFraction(op, beta1, 'beta1');
+    checkFraction(op, beta2, 'beta2');
+    checkRate(op, epsilon, 'epsilon');
+    checkFlag(op, amsgrad, 'amsgrad');
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
@@ -93,10 +96,13 @@ export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; 
     return { m: new Float32Array(length), v: new Float32Array(length), vMax: this.amsgrad ? new Float32Array(length) : undefined };
   }
 
-  protected update(variables: readonly Variable[]): void {
-    this.iterations++;
+  /** The name its messages go by (AdamW's differs). */
+  protected static readonly opName: string = 'adam';
+
+  protected update(variables: readonly Variable[], lr: number): void {
     const { beta1: b1, beta2: b2, epsilon } = this;
-    const stepSize = (this.learningRate * Math.sqrt(1 - b2 ** this.iterations)) / (1 - b1 ** this.iterations);
+    const t = this.iterations + 1;
+    const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       const { m, v, vMax } = this.stateOf(variable);
@@ -117,14 +123,26 @@ export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; 
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    const { learningRate, beta1, beta2, epsilon, amsgrad } = this;
-    return { learning_rate: learningRate, beta_1: beta1, beta_2: beta2, epsilon, amsgrad, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    const { beta1, beta2, epsilon, amsgrad } = this;
+    return { learning_rate: this.learningRateConfig(), beta_1: beta1, beta_2: beta2, epsilon, amsgrad, ...this.sharedConfig() };
   }
 }
 
-export interface RmspropOptions extends ClipOptions {
-  learningRate?: number;
+/** Keras 3's AdamW: Adam with its decoupled weight decay on (default 0.004), which it requires. */
+export class AdamW extends Adam {
+  override readonly name: string = 'adamw';
+  protected static override readonly opName: string = 'adamw';
+
+  constructor(options: AdamOptions = {}) {
+    const given = typeof options === 'object' && options !== null ? options.weightDecay : undefined;
+    if (given === null)
+      throw new ConvlensError('adamw: weightDecay must be a finite number ≥ 0 (AdamW requires one, as in Keras), got null');
+    super(withDefault(options, 'weightDecay', 0.004));
+  }
+}
+
+export interface RmspropOptions extends OptimizerOptions {
   /** Discount of the running mean of squared gradients (tfjs calls it `decay`). */
   rho?: number;
   momentum?: number;
@@ -140,21 +158,18 @@ export interface RmspropOptions extends ClipOptions {
  */
 export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array }> {
   readonly name = 'rmsprop';
-  readonly learningRate: number;
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
 
   constructor(options: RmspropOptions = {}) {
-    super('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
-    const { learningRate = 0.001, rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = options;
-    checkRate('rmsprop', learningRate, 'learningRate');
+    super('rmsprop', options, ['rho', 'momentum', 'epsilon', 'centered'], 0.001);
+    const { rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = options;
     checkFraction('rmsprop', rho, 'rho');
     checkFraction('rmsprop', momentum, 'momentum', true);
     checkRate('rmsprop', epsilon, 'epsilon');
     checkFlag('rmsprop', centered, 'centered');
-    this.learningRate = learningRate;
     this.rho = rho;
     this.momentum = momentum;
     this.epsilon = epsilon;
@@ -169,8 +184,8 @@ export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanG
     };
   }
 
-  protected update(variables: readonly Variable[]): void {
-    const { learningRate: lr, rho, momentum: mu, epsilon } = this;
+  protected update(variables: readonly Variable[], lr: number): void {
+    const { rho, momentum: mu, epsilon } = this;
     for (const variable of variables) {
       const { value: w, grad: g } = variable;
       const { meanSquare: s, meanGrad: gBar, velocity: v } = this.stateOf(variable);
@@ -192,9 +207,9 @@ export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanG
     }
   }
 
-  getConfig(): Record<string, number | boolean> {
-    const { learningRate, rho, momentum, epsilon, centered } = this;
-    return { learning_rate: learningRate, rho, momentum, epsilon, centered, ...this.clipConfig() };
+  getConfig(): OptimizerSettings {
+    const { rho, momentum, epsilon, centered } = this;
+    return { learning_rate: this.learningRateConfig(), rho, momentum, epsilon, centered, ...this.sharedConfig() };
   }
 }
 
@@ -211,9 +226,14 @@ export function rmsprop(options?: RmspropOptions): RMSprop {
   return new RMSprop(options);
 }
 
+export function adamw(options?: AdamOptions): AdamW {
+  return new AdamW(options);
+}
+
 /** The optimizers by the names compile takes, with Keras' defaults (tfjs-layers' names differ for some, see the README). */
 const BY_NAME = new Map<string, () => Optimizer>([
   ['adam', () => new Adam()],
+  ['adamw', () => new AdamW()],
   ['sgd', () => new SGD()],
   ['rmsprop', () => new RMSprop()],
   ['adagrad', () => new Adagrad()],
@@ -223,7 +243,7 @@ const BY_NAME = new Map<string, () => Optimizer>([
 
 const NAMES = [...BY_NAME.keys()].map((name) => `'${name}'`).join(', ');
 
-/** An optimizer from a name (`'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'`, with Keras' defaults) or the object itself. */
+/** An optimizer from a name (`'adam'`, `'adamw'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'`, with Keras' defaults) or the object itself. */
 export function getOptimizer(optimizer: string | Optimizer): Optimizer {
   if (typeof optimizer !== 'string') {
     if (optimizer && typeof optimizer.step === 'function') return optimizer;
