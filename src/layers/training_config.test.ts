@@ -10,7 +10,8 @@ import { Adadelta, adadelta } from '../train/adadelta.js';
 import { Adagrad, adagrad } from '../train/adagrad.js';
 import { Adamax, adamax } from '../train/adamax.js';
 import type { Optimizer } from '../train/optimizer.js';
-import { Adam, RMSprop, SGD } from '../train/optimizers.js';
+import { Adam, AdamW, RMSprop, SGD } from '../train/optimizers.js';
+import { CosineDecay, ExponentialDecay, PiecewiseConstantDecay } from '../train/schedules.js';
 import { Add, Dense, fromArtifacts, functionalFromArtifacts, Input, model, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
@@ -81,6 +82,53 @@ const saving: [string, () => Optimizer, { class_name: string; config: Record<str
     'train.adadelta clipvalue',
     () => adadelta({ clipvalue: 0.5 }),
     { class_name: 'Adadelta', config: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7, clipvalue: 0.5 } },
+    'keras',
+  ],
+  // a learning-rate schedule, as Keras 3 serializes it, and weight decay: tfjs has neither
+  [
+    'SGD schedule',
+    () => new SGD({ learningRate: new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 4, decayRate: 0.5 }), momentum: 0.9 }),
+    {
+      class_name: 'Momentum',
+      config: {
+        learningRate: {
+          module: 'keras.optimizers.schedules',
+          class_name: 'ExponentialDecay',
+          config: { initial_learning_rate: 0.1, decay_steps: 4, decay_rate: 0.5, staircase: false, name: 'ExponentialDecay' },
+          registered_name: null,
+        },
+        momentum: 0.9,
+        useNesterov: false,
+      },
+    },
+    'keras',
+  ],
+  [
+    'Adam weightDecay',
+    () => new Adam({ weightDecay: 0.01 }),
+    { class_name: 'Adam', config: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.01 } },
+    'keras',
+  ],
+  // AdamW, which tfjs lacks, as Keras writes it
+  [
+    'AdamW schedule',
+    () => new AdamW({ learningRate: new CosineDecay({ initialLearningRate: 0.01, decaySteps: 10, warmupTarget: 0.1, warmupSteps: 2 }) }),
+    {
+      class_name: 'AdamW',
+      config: {
+        learning_rate: {
+          module: 'keras.optimizers.schedules',
+          class_name: 'CosineDecay',
+          config: { initial_learning_rate: 0.01, decay_steps: 10, alpha: 0, name: 'CosineDecay', warmup_target: 0.1, warmup_steps: 2 },
+          registered_name: null,
+        },
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: 1e-7,
+        amsgrad: false,
+        weight_decay: 0.004,
+      },
+    },
     'keras',
   ],
 ];
@@ -212,6 +260,59 @@ describe('optimizers in saved compile settings', () => {
           centered: false,
         },
         new RMSprop({ learningRate: 0.01, clipvalue: 0.02 }),
+      ],
+      // Keras 3's schedules (keras.optimizers.schedules.serialize's form), weight decay and AdamW
+      [
+        'SGD',
+        {
+          ...KERAS3_BASE_SETTINGS,
+          name: 'SGD',
+          learning_rate: {
+            module: 'keras.optimizers.schedules',
+            class_name: 'ExponentialDecay',
+            config: { initial_learning_rate: 0.5, decay_steps: 2, decay_rate: 0.3, staircase: true, name: 'ExponentialDecay' },
+            registered_name: null,
+          },
+          momentum: 0.9,
+          nesterov: false,
+        },
+        new SGD({
+          learningRate: new ExponentialDecay({ initialLearningRate: 0.5, decaySteps: 2, decayRate: 0.3, staircase: true }),
+          momentum: 0.9,
+        }),
+      ],
+      [
+        'AdamW',
+        {
+          ...KERAS3_BASE_SETTINGS,
+          name: 'adamw',
+          learning_rate: 0.05,
+          weight_decay: 0.004,
+          beta_1: 0.9,
+          beta_2: 0.999,
+          epsilon: 1e-7,
+          amsgrad: false,
+        },
+        new AdamW({ learningRate: 0.05 }),
+      ],
+      [
+        'Adam',
+        {
+          ...KERAS3_BASE_SETTINGS,
+          name: 'adam',
+          learning_rate: {
+            module: 'keras.optimizers.schedules',
+            class_name: 'PiecewiseConstantDecay',
+            config: { boundaries: [2, 4], values: [0.05, 0.02, 0.01], name: 'PiecewiseConstant' },
+            registered_name: null,
+          },
+          weight_decay: 0.1,
+          beta_1: 0.9,
+          beta_2: 0.999,
+          epsilon: 1e-7,
+          amsgrad: false,
+        },
+        new Adam({ learningRate: new PiecewiseConstantDecay({ boundaries: [2, 4], values: [0.05, 0.02, 0.01] }), weightDecay: 0.1 }),
       ],
       // tf.keras 2: `decay`, which Adamax applies as tfjs does; a clip bound of 0 is off, as Keras takes it
       [

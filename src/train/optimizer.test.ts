@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { byGlobalNorm, byNorm, byValue, compareWithTf, variable } from '../../test/helpers/optimizers.js';
+import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { Adadelta, adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adamax } from './adamax.js';
-import type { ClipOptions, Optimizer } from './optimizer.js';
-import { Adam, RMSprop, SGD } from './optimizers.js';
+import type { ClipOptions, ClippingOptimizer, Optimizer } from './optimizer.js';
+import { Adam, AdamW, adamw, getOptimizer, RMSprop, SGD } from './optimizers.js';
+import { ExponentialDecay, InverseTimeDecay, type LearningRateSchedule } from './schedules.js';
 
 describe('gradient clipping (Keras: clipnorm, globalClipnorm, clipvalue)', () => {
   it("clips before each optimizer's update, as Keras' formulas computed with tfjs ops and fed to tfjs' optimizer", () => {
@@ -87,5 +89,160 @@ describe('gradient clipping (Keras: clipnorm, globalClipnorm, clipvalue)', () =>
         `${name}: unknown option 'global_clipnorm' (did you mean 'globalClipnorm'?)`,
       );
     }
+  });
+});
+
+describe("learning rate (Keras 3's base optimizer: a number or a schedule, set between updates)", () => {
+  const formula = (step: number) => 0.05 * 0.5 ** (step / 3); // ExponentialDecay(0.05, 3, 0.5), Keras' formula
+  const schedule = () => new ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
+  const makers: [string, (learningRate: number | LearningRateSchedule) => ClippingOptimizer<unknown>][] = [
+    ['sgd', (learningRate) => new SGD({ learningRate, momentum: 0.9, nesterov: true })],
+    ['adam', (learningRate) => new Adam({ learningRate, amsgrad: true })],
+    ['adamw', (learningRate) => new AdamW({ learningRate, weightDecay: 0.1 })],
+    ['rmsprop', (learningRate) => new RMSprop({ learningRate, momentum: 0.5, centered: true })],
+    ['adagrad', (learningRate) => new Adagrad({ learningRate })],
+    ['adadelta', (learningRate) => new Adadelta({ learningRate })],
+    ['adamax', (learningRate) => new Adamax({ learningRate, decay: 0.1, weightDecay: 0.01 })],
+  ];
+
+  it("every optimizer steps with the schedule's rate at its step count (0 at the first update), as one whose rate is set to it before each step", () => {
+    for (const [name, make] of makers) {
+      const scheduled = make(schedule());
+      const stepped = make(formula(0));
+      const rng = caseRng(`schedule ${name}`, 0);
+      const start = rng.floats(6);
+      const [a, b] = [variable('a', start), variable('b', start)];
+      for (let t = 0; t < 8; t++) {
+        expect(scheduled.iterations).toBe(t);
+        expectClose(scheduled.currentLearningRate, formula(t), 1e-15, `${name} rate at step ${t}`);
+        stepped.learningRate = formula(t);
+        a.grad.set(rng.floats(6));
+        b.grad.set(a.grad);
+        scheduled.step([a]);
+        stepped.step([b]);
+        expect(Array.from(a.value), `${name} step ${t}`).toEqual(Array.from(b.value));
+      }
+      expect(scheduled.learningRate).toBeInstanceOf(ExponentialDecay);
+    }
+  });
+
+  it('SGD with a schedule matches tf.train.sgd given the formula’s rate before each step', () => {
+    const ours = new SGD({ learningRate: schedule() });
+    const theirs = tf.train.sgd(formula(0));
+    const rng = caseRng('sgd schedule tfjs', 0);
+    const start = rng.floats(5);
+    const v = variable('w', start);
+    const tv = tf.variable(tf.tensor1d(start), true, 'sgd_schedule_w');
+    for (let t = 0; t < 10; t++) {
+      v.grad.set(rng.floats(5));
+      theirs.setLearningRate(formula(t));
+      theirs.applyGradients({ [tv.name]: tf.tensor1d(v.grad) });
+      ours.step([v]);
+      expectClose(v.value, tv.dataSync(), 1e-6, `step ${t}`);
+    }
+  });
+
+  it('a number may be set between updates, and a schedule in place of either; a number over a schedule is refused, as Keras does', () => {
+    const sgd = new SGD({ learningRate: 0.1 });
+    sgd.learningRate = 0.2;
+    expect(sgd.learningRate).toBe(0.2);
+    expect(sgd.getConfig()).toMatchObject({ learning_rate: 0.2 });
+    expectConvlensError(() => {
+      sgd.learningRate = -1;
+    }, 'sgd: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1');
+    sgd.learningRate = schedule();
+    expect(sgd.currentLearningRate).toBe(0.05);
+    expectConvlensError(() => {
+      sgd.learningRate = 0.01;
+    }, 'sgd: the learning rate is the schedule ExponentialDecay, which cannot be set to a number (as in Keras): give the optimizer a number learningRate to change it while training, got 0.01');
+    expect(new Adam({ learningRate: schedule() }).getConfig().learning_rate).toEqual({
+      module: 'keras.optimizers.schedules',
+      class_name: 'ExponentialDecay',
+      config: { initial_learning_rate: 0.05, decay_steps: 3, decay_rate: 0.5, staircase: false, name: 'ExponentialDecay' },
+      registered_name: null,
+    });
+    expectConvlensError(
+      () => new Adam({ learningRate: { valueAt: () => 1 } as never }),
+      /^adam: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got \{ valueAt: a function \}$/,
+    );
+  });
+});
+
+describe("weight decay (Keras 3's decoupled w ← w − w·weightDecay·η before each update)", () => {
+  it('plain SGD with weight decay is tf.train.sgd given the L2 gradient g + weightDecay·w', () => {
+    const ours = new SGD({ learningRate: 0.1, weightDecay: 0.3 });
+    const theirs = tf.train.sgd(0.1);
+    const rng = caseRng('sgd weight decay', 0);
+    const start = rng.floats(6);
+    const v = variable('w', start);
+    const tv = tf.variable(tf.tensor1d(start), true, 'sgd_decay_w');
+    for (let t = 0; t < 6; t++) {
+      v.grad.set(rng.floats(6));
+      const l2 = tf.add(tf.tensor1d(v.grad), tf.mul(tv, 0.3));
+      theirs.applyGradients({ [tv.name]: l2 as tf.Tensor });
+      ours.step([v]);
+      expectClose(v.value, tv.dataSync(), 1e-6, `step ${t}`);
+    }
+  });
+
+  it("decays with the update's learning rate (a schedule's at the step), then updates: SGD with momentum and AdamW against float64 references", () => {
+    const formula = (step: number) => 0.02 / (1 + (0.5 * step) / 2); // InverseTimeDecay(0.02, 2, 0.5)
+    const rate = new InverseTimeDecay({ initialLearningRate: 0.02, decaySteps: 2, decayRate: 0.5 });
+    const [wd, mu, b1, b2, eps] = [0.05, 0.8, 0.9, 0.999, 1e-7];
+    const rng = caseRng('weight decay formula', 0);
+    const start = rng.floats(5);
+    const [s, a] = [variable('s', start), variable('a', start)];
+    const sgd = new SGD({ learningRate: rate, momentum: mu, weightDecay: wd });
+    const adamw = new AdamW({ learningRate: rate, weightDecay: wd });
+    const [ws, velocity] = [Float64Array.from(start), new Float64Array(5)];
+    const [wa, m, v] = [Float64Array.from(start), new Float64Array(5), new Float64Array(5)];
+    for (let t = 0; t < 8; t++) {
+      s.grad.set(rng.floats(5));
+      a.grad.set(s.grad);
+      sgd.step([s]);
+      adamw.step([a]);
+      const lr = formula(t);
+      const alpha = (lr * Math.sqrt(1 - b2 ** (t + 1))) / (1 - b1 ** (t + 1));
+      for (let i = 0; i < 5; i++) {
+        const g = s.grad[i];
+        ws[i] -= ws[i] * wd * lr;
+        velocity[i] = mu * velocity[i] - lr * g;
+        ws[i] += velocity[i];
+        wa[i] -= wa[i] * wd * lr;
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        wa[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
+      }
+      expectClose(s.value, ws, 1e-6, `sgd step ${t}`);
+      expectClose(a.value, wa, 1e-6, `adamw step ${t}`);
+    }
+  });
+
+  it("AdamW takes Keras' defaults (weight decay 0.004) and name; weight_decay is in every optimizer's config when set", () => {
+    const byName = getOptimizer('AdamW');
+    expect(byName).toBeInstanceOf(AdamW);
+    expect(byName.name).toBe('adamw');
+    expect(byName.getConfig()).toEqual({
+      learning_rate: 0.001,
+      beta_1: 0.9,
+      beta_2: 0.999,
+      epsilon: 1e-7,
+      amsgrad: false,
+      weight_decay: 0.004,
+    });
+    expect(adamw({ weightDecay: 0.01 }).weightDecay).toBe(0.01);
+    expect(new SGD({ weightDecay: 0.1 }).getConfig()).toEqual({ learning_rate: 0.01, momentum: 0, nesterov: false, weight_decay: 0.1 });
+    // null is Keras' None: no weight decay
+    expect(new Adam({ weightDecay: null }).getConfig()).not.toHaveProperty('weight_decay');
+    expectConvlensError(
+      () => new AdamW({ weightDecay: null }),
+      'adamw: weightDecay must be a finite number ≥ 0 (AdamW requires one, as in Keras), got null',
+    );
+    expectConvlensError(() => new AdamW({ beta1: 2 }), 'adamw: beta1 must be a number in [0, 1), got 2');
+    expectConvlensError(() => new RMSprop({ weightDecay: -0.1 }), 'rmsprop: weightDecay must be a finite number ≥ 0, got -0.1');
+    expectConvlensError(
+      () => new AdamW({ weight_decay: 0.1 } as never),
+      "adamw: unknown option 'weight_decay' (did you mean 'weightDecay'?)",
+    );
   });
 });
