@@ -1,6 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { metricImproves } from '../train/metrics.js';
+import type { Optimizer } from '../train/optimizer.js';
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
 export type Logs = Record<string, number>;
@@ -13,6 +14,8 @@ export interface History {
 /** What a callback may do to the model being trained (Keras' `self.model`). */
 export interface TrainingModel {
   stopTraining: boolean;
+  /** The optimizer compile gave it (Keras' `model.optimizer`), whose learning rate a callback may set. */
+  readonly optimizer?: Optimizer;
   getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
 }

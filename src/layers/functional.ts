@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Optimizer } from '../train/optimizer.js';
 import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource, writeModelDir } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
@@ -622,6 +623,11 @@ export class Functional extends ModelLayer {
   compile(args: CompileArgs | MultiCompileArgs): void {
     if (this.multiIO) this.multiTraining.compile(args);
     else this.training.compile(args as CompileArgs);
+  }
+
+  /** The optimizer compile gave it (Keras' `model.optimizer`), if compiled: its learning rate may be read and set. */
+  get optimizer(): Optimizer | undefined {
+    return this.multiIO ? this.multiTraining.optimizer : this.training.optimizer;
   }
 
   /**

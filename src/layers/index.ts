@@ -36,6 +36,7 @@ export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_no
 export type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
 export { LeakyReLU, type LeakyReLULayerArgs } from './leaky_relu.js';
 export type { ClassWeight, ClassWeightArg } from './loss_weights.js';
+export { type EpochSchedule, LearningRateScheduler, ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './lr_callbacks.js';
 export {
   Add,
   Average,

@@ -1,5 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Optimizer } from '../train/optimizer.js';
 import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
@@ -290,6 +291,11 @@ export class Sequential extends ModelLayer {
 
   compile(args: CompileArgs): void {
     this.training.compile(args);
+  }
+
+  /** The optimizer compile gave it (Keras' `model.optimizer`), if compiled: its learning rate may be read and set. */
+  get optimizer(): Optimizer | undefined {
+    return this.training.optimizer;
   }
 
   /** compile's settings as a saved model carries them (undefined before compile, or with a metric tfjs lacks). */

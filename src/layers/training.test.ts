@@ -562,7 +562,7 @@ describe('fit options and history', () => {
     const model = barNet();
     expectConvlensError(
       () => model.compile({ optimizer: null as never, loss: 'sparseCategoricalCrossentropy' }),
-      "compile: optimizer must be one of 'adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got null",
+      "compile: optimizer must be one of 'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got null",
     );
     model.compile({ loss: 'sparseCategoricalCrossentropy' });
     expect(model.trainingConfig()?.optimizer_config).toEqual({

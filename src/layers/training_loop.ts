@@ -19,7 +19,7 @@ import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_s
 // (ModelPasses), and this loop does the rest, as Keras' Model.fit does for Sequential and Functional alike.
 
 export interface CompileArgs {
-  /** `'adam'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'` or an optimizer object; Keras' default is `'rmsprop'`. */
+  /** `'adam'`, `'adamw'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'` or an optimizer object; Keras' default is `'rmsprop'`. */
   optimizer?: string | Optimizer;
   /**
    * Keras' name of the loss, or `{ name, fromLogits, labelSmoothing }` (what `losses.*` make):
@@ -332,9 +332,10 @@ export async function runEpochs<Batch, Sums>(
     if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > 0 ? USED_UP : ''}`);
     const logs = steps.logs(sums, seen);
     if (data.validation) for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
+    await callbacks.onEpochEnd?.(epoch, logs);
+    // after the callbacks, as Keras' History: what they add (learning_rate) is recorded too
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
-    await callbacks.onEpochEnd?.(epoch, logs);
     if (model.stopTraining) break;
   }
   await callbacks.onTrainEnd?.(history);
@@ -394,6 +395,11 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const metrics = metricsArg(args.metrics);
     const optimizer = getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer);
     this.compiled = { optimizer, ...lossArg(args.loss), metrics };
+  }
+
+  /** The optimizer compile gave, if compiled. */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
   }
 
   /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or with a metric tfjs lacks). */

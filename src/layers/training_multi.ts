@@ -127,6 +127,11 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     this.compiled = { optimizer, outputs };
   }
 
+  /** The optimizer compile gave, if compiled. */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
   /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile). */
   trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
