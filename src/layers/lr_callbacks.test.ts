@@ -9,7 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Adam, SGD } from '../train/optimizers.js';
 import { ExponentialDecay, PiecewiseConstantDecay } from '../train/schedules.js';
 import type { Logs, TrainingModel } from './callbacks.js';
-import { fromArtifacts, resetNames, type Sequential } from './index.js';
+import { Dense, fromArtifacts, Input, model, resetNames, Sequential } from './index.js';
 import { LearningRateScheduler, ReduceLROnPlateau } from './lr_callbacks.js';
 
 beforeEach(() => resetNames());
@@ -267,5 +267,20 @@ describe('ReduceLROnPlateau (Keras 3)', () => {
       () => new ReduceLROnPlateau({ min_lr: 0.1 } as never),
       "ReduceLROnPlateau: unknown option 'min_lr' (did you mean 'minLr'?)",
     );
+  });
+});
+
+describe('model.optimizer', () => {
+  it("is compile's optimizer (Keras' model.optimizer), for Sequential and Functional models of one output or several; undefined before compile", () => {
+    const a = Input({ shape: [4], name: 'a' });
+    const one = model({ inputs: a, outputs: new Dense({ units: 2, name: 'one' }).apply(a) });
+    const two = model({ inputs: a, outputs: [new Dense({ units: 2, name: 'p' }).apply(a), new Dense({ units: 3, name: 'q' }).apply(a)] });
+    const sequential = new Sequential([new Dense({ units: 2, inputShape: [4] })]);
+    for (const m of [sequential, one, two]) {
+      expect(m.optimizer).toBeUndefined();
+      const sgd = new SGD();
+      m.compile({ optimizer: sgd, loss: 'mse' });
+      expect(m.optimizer).toBe(sgd);
+    }
   });
 });

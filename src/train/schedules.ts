@@ -154,8 +154,9 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   }
 
   valueAt(step: number): number {
-    const i = this.boundaries.findIndex((boundary) => step <= boundary);
-    return this.values[i === -1 ? this.boundaries.length : i];
+    const { boundaries, values } = this;
+    for (let i = 0; i < boundaries.length; i++) if (step <= boundaries[i]) return values[i];
+    return values[boundaries.length];
   }
 
   getConfig(): ScheduleConfig {
