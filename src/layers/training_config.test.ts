@@ -11,7 +11,7 @@ import { Adagrad, adagrad } from '../train/adagrad.js';
 import { Adamax, adamax } from '../train/adamax.js';
 import type { Optimizer } from '../train/optimizer.js';
 import { Adam, AdamW, RMSprop, SGD } from '../train/optimizers.js';
-import { CosineDecay, ExponentialDecay, PiecewiseConstantDecay } from '../train/schedules.js';
+import { CosineDecay, ExponentialDecay, LearningRateSchedule, PiecewiseConstantDecay } from '../train/schedules.js';
 import { Add, Dense, fromArtifacts, functionalFromArtifacts, Input, model, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
@@ -152,6 +152,25 @@ describe('optimizers in saved compile settings', () => {
       if (place === 'tfjs') expect(theirs.optimizer.getConfig(), `${what} in TF.js`).toEqual(expected.config);
       else expect(theirs.optimizer, `${what}: TF.js loads it uncompiled`).toBeUndefined();
     }
+  });
+
+  it("a schedule of one's own trains but is not saved (it could not be read back), as an optimizer of one's own", async () => {
+    class Halving extends LearningRateSchedule {
+      readonly className = 'Halving';
+      valueAt(step: number): number {
+        return 0.1 / 2 ** step;
+      }
+      getConfig() {
+        return {};
+      }
+    }
+    const ours = dense();
+    const sgd = new SGD({ learningRate: new Halving() });
+    ours.compile({ optimizer: sgd, loss: 'categoricalCrossentropy' });
+    expect(ours.trainingConfig()).toBeUndefined();
+    const { x, y } = data('halving');
+    await ours.fit(x, y, { epochs: 2 });
+    expect(sgd.currentLearningRate).toBe(0.025);
   });
 
   it('a functional model places them alike, with one output or several', () => {

@@ -73,6 +73,8 @@ export interface AdamOptions extends OptimizerOptions {
 export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; vMax?: Float32Array }> {
   /** 'adam', or 'adamw' for AdamW. */
   readonly name: string = 'adam';
+  /** The name its messages go by, before `name` is set (AdamW's differs). */
+  protected static readonly opName: string = 'adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -95,9 +97,6 @@ export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; 
   protected newState(length: number) {
     return { m: new Float32Array(length), v: new Float32Array(length), vMax: this.amsgrad ? new Float32Array(length) : undefined };
   }
-
-  /** The name its messages go by (AdamW's differs). */
-  protected static readonly opName: string = 'adam';
 
   protected update(variables: readonly Variable[], lr: number): void {
     const { beta1: b1, beta2: b2, epsilon } = this;
