@@ -246,7 +246,7 @@ describe('bad weights are refused naming the option, what it got and what was ex
     );
     await expectConvlensRejection(
       ours.fit(x, y, { sampleWeight: [1, 2, 3, 4] as never }),
-      'fit: sampleWeight must be a Tensor of one weight per example (shape [4]), got [1, 2, 3, 4]',
+      'fit: sampleWeight must be a Tensor of one weight per example (shape [4]), a list of one per output or an object keyed by output name, got [1, 2, 3, 4]',
     );
     await expectConvlensRejection(
       ours.fit(x, y, { sampleWeight: column([1, Number.NaN, 1, 1]) }),
@@ -267,7 +267,7 @@ describe('bad weights are refused naming the option, what it got and what was ex
     };
     await expectConvlensRejection(
       ours.fit(dataset, { sampleWeight: column([1, 1, 1, 1]) } as never),
-      "fit: sampleWeight is not an option when training on a dataset: a dataset's batches carry no weights (classWeight weighs the loss by class; arrays take sampleWeight)",
+      "fit: sampleWeight is not an option when training on a dataset: a dataset's batches carry their weights: [x, y, sampleWeight] or { xs, ys, sampleWeight }",
     );
   });
 

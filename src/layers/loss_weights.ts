@@ -95,6 +95,60 @@ export function sampleWeightArg(op: string, arg: string, value: unknown, example
   return value;
 }
 
+/**
+ * fit's or evaluate's sampleWeight for a model of one output (`outputName`): one array, or as the
+ * labels may come, a list of one or an object keyed by the output's name.
+ */
+export function oneSampleWeight(op: string, arg: string, value: unknown, outputName: string, examples: number): Tensor | undefined {
+  return outputSampleWeights(op, arg, value, 'the model', [outputName], examples)[0];
+}
+
+/**
+ * fit's or evaluate's sampleWeight for a model of outputs `names` (`model` names it), as Keras
+ * takes it: one array of one weight per example, for every output's loss; a list of one per
+ * output, in order; or an object keyed by output name. In a list or an object, null leaves an
+ * output's loss unweighted. Each output's weights, undefined for none.
+ */
+export function outputSampleWeights(
+  op: string,
+  arg: string,
+  value: unknown,
+  model: string,
+  names: readonly string[],
+  examples: number,
+): (Tensor | undefined)[] {
+  if (value === undefined || value === null || value instanceof Tensor) {
+    const weights = sampleWeightArg(op, arg, value, examples);
+    return names.map(() => weights);
+  }
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const outputs = `${model} has ${names.length} output${names.length === 1 ? '' : 's'} (${list})`;
+  let perOutput: unknown[];
+  // a list of numbers is weights not yet made a Tensor, not one per output
+  if (Array.isArray(value) && !value.some((v) => typeof v === 'number')) {
+    if (value.length !== names.length) {
+      throw new ConvlensError(
+        `${op}: ${outputs}, got ${arg} as a list of ${value.length}: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
+      );
+    }
+    perOutput = value;
+  } else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const byName = value as Record<string, unknown>;
+    const unknown = Object.keys(byName).find((key) => !names.includes(key));
+    if (unknown !== undefined) throw new ConvlensError(`${op}: ${arg} has the key '${unknown}', which is not an output: ${outputs}`);
+    const missing = names.find((name) => !Object.hasOwn(byName, name));
+    if (missing !== undefined) {
+      throw new ConvlensError(`${op}: ${arg} has no weights for the output '${missing}' (null leaves its loss unweighted): ${outputs}`);
+    }
+    perOutput = names.map((name) => byName[name]);
+  } else {
+    throw new ConvlensError(
+      `${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}]), a list of one per output or an object keyed by output name, got ${describeValue(value)}`,
+    );
+  }
+  return perOutput.map((weights, i) => sampleWeightArg(op, `${arg} for '${names[i]}'`, weights, examples));
+}
+
 /** The weights of a batch's examples as weights of the `rows` rows of its output (each example's for all of its rows). */
 export function exampleRowWeights(weights: ArrayLike<number>, rows: number): ArrayLike<number> {
   if (rows === weights.length) return weights;

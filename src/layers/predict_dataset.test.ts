@@ -210,11 +210,11 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     );
     await expectConvlensRejection(
       net.predict(listDataset([good, 7])),
-      "predict (batch 2): a batch must be { x } or tfjs' { xs } (labels y or ys, if given, are not used), got 7",
+      "predict (batch 2): a batch must be { x }, tfjs' { xs } or [x] (labels and weights, if given, are not used), got 7",
     );
     await expectConvlensRejection(
       net.predict(listDataset([{ y: good.x }])),
-      "predict (batch 1): a batch must be { x } or tfjs' { xs } (labels y or ys, if given, are not used), got { y: a Tensor }",
+      "predict (batch 1): a batch must be { x }, tfjs' { xs } or [x] (labels and weights, if given, are not used), got { y: a Tensor }",
     );
     await expectConvlensRejection(
       net.predict(listDataset([{ xs: 'pixels' }])),
