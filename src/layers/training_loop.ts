@@ -542,11 +542,12 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     return { loss: result.loss + penalty, metricSums, weightedSums, weightSum, grad: result.grad, fused };
   }
 
-  /** Checks `y` against the loss and every metric, for outputs of the model's shape. */
+  /** Checks `y` against the loss and every metric (weighted or not), for outputs of the model's shape. */
   private checkLabelsFor(op: string, loss: LossName, y: Tensor): void {
     const outputShape = [y.shape[0], ...this.outputLayer().outputShape!];
     checkLabels(loss, y, outputShape);
-    for (const metric of this.compiled?.metrics ?? []) checkMetricLabels(op, metric, loss, y, outputShape);
+    const { metrics = [], weightedMetrics = [] } = this.compiled ?? {};
+    for (const metric of [...metrics, ...weightedMetrics]) checkMetricLabels(op, metric, loss, y, outputShape);
   }
 
   /** Checks `x` and `y` (named by `keys` in messages) as arrays of the same examples, of finite numbers. */

@@ -234,7 +234,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
       const outputShape = [ys[i].shape[0], ...shapes[i]];
       checkLabels(out.loss, ys[i], outputShape);
-      for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
+      for (const metric of [...out.metrics, ...out.weightedMetrics])
+        checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
     const weights = outputSampleWeights(op, 'sampleWeight', sampleWeight, this.where, this.passes.outputNames(), xs[0].shape[0]);
     return { xs, ys, weights };
