@@ -223,6 +223,9 @@ export function readBatch(op: string, batch: unknown, labels: 'required' | 'unus
     throw new ConvlensError(`${op}: a batch must be ${forms}, got ${describeValue(batch)}`);
   }
   const { keys } = parts;
+  if ((batch as Record<string, unknown>).sample_weight !== undefined) {
+    throw new ConvlensError(`${op}: a batch's weights go under sampleWeight (convlens' and tfjs' camelCase), got sample_weight`);
+  }
   if (labels === 'required' && parts.y === undefined) {
     throw new ConvlensError(`${op}: the batch has no labels (${keys.y}); training and evaluating need them`);
   }

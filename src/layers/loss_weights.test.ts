@@ -520,5 +520,13 @@ describe('sample weights in a dataset’s batches: [x, y, sampleWeight] or { xs,
       ours.fit(once([x]) as never),
       'fit (epoch 1, batch 1): the batch has no labels (y); training and evaluating need them',
     );
+    await expectConvlensRejection(
+      ours.fit(once({ x, y, sample_weight: weightsOf([1, 1, 1, 1]) }) as never),
+      "fit (epoch 1, batch 1): a batch's weights go under sampleWeight (convlens' and tfjs' camelCase), got sample_weight",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: [weightsOf([1, 1, 1, 1]), weightsOf([1, 1, 1, 1])] as never }),
+      `fit: model '${ours.name}' has 1 output ('${ours.layers[1].name}'), got sampleWeight as a list of 2: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
+    );
   });
 });

@@ -96,11 +96,18 @@ export function sampleWeightArg(op: string, arg: string, value: unknown, example
 }
 
 /**
- * fit's or evaluate's sampleWeight for a model of one output (`outputName`): one array, or as the
- * labels may come, a list of one or an object keyed by the output's name.
+ * fit's or evaluate's sampleWeight for a model (`model` names it) of one output (`outputName`):
+ * one array, or as the labels may come, a list of one or an object keyed by the output's name.
  */
-export function oneSampleWeight(op: string, arg: string, value: unknown, outputName: string, examples: number): Tensor | undefined {
-  return outputSampleWeights(op, arg, value, 'the model', [outputName], examples)[0];
+export function oneSampleWeight(
+  op: string,
+  arg: string,
+  value: unknown,
+  model: string,
+  outputName: string,
+  examples: number,
+): Tensor | undefined {
+  return outputSampleWeights(op, arg, value, model, [outputName], examples)[0];
 }
 
 /**

@@ -636,7 +636,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   /** The sampleWeight given for `examples` examples, checked (`op` names the call): one array, or a list of one or an object keyed by the output's name. */
   private sampleWeightOf(op: string, value: unknown, examples: number): Tensor | undefined {
     const outputName = this.passes.outputName?.() ?? this.outputLayer().name;
-    return oneSampleWeight(op, 'sampleWeight', value, outputName, examples);
+    return oneSampleWeight(op, 'sampleWeight', value, `model '${this.modelName}'`, outputName, examples);
   }
 
   /** fit's validationData checked: [x, y] or Keras' [x, y, sampleWeight]; undefined when not given. */

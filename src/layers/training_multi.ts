@@ -2,7 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES } from '../train/losses.js';
-import { checkMetricLabels, type Metric, metricSum, metricsArg, rowWeightSum, weightedMetricNames } from '../train/metrics.js';
+import { checkMetricLabels, metricSum, metricsArg, rowWeightSum, weightedMetricNames } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
@@ -534,7 +534,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
  */
 function withWeightedKeys(outputs: readonly OutputSettings[]): CompiledOutput[] {
   const prefix = (out: OutputSettings) => (outputs.length > 1 ? `${out.name}_` : '');
-  const taken = outputs.flatMap((out) => out.metrics.map((metric: Metric) => prefix(out) + metric.key));
+  const taken = outputs.flatMap((out) => out.metrics.map((metric) => prefix(out) + metric.key));
   const keys = weightedMetricNames(
     taken,
     outputs.map((out) => ({ prefix: prefix(out), metrics: out.weightedMetrics })),
