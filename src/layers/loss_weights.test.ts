@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Dense, type Functional, Input, model, resetNames, Sequential } from './index.js';
+import type { ClassWeight } from './loss_weights.js';
 import { gather, range } from './model_common.js';
 
 // fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs the loss with them
@@ -271,17 +272,30 @@ describe('bad weights are refused naming the option, what it got and what was ex
     );
   });
 
-  it('classWeight on a model of two outputs (Keras 3 refuses it too)', async () => {
+  it('classWeight on a model of two outputs: one table for all, a list of another length, a key that is no output', async () => {
     const input = Input({ shape: [4] });
     const two = model({
       name: 'two_heads',
       inputs: input,
       outputs: [new Dense({ units: 3, name: 'a' }).apply(input), new Dense({ units: 1, name: 'b' }).apply(input)],
     });
-    two.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    two.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+    const labels = [y, column([0, 1, 0, 1])];
     await expectConvlensRejection(
-      two.fit(x, [y, column([0, 0, 0, 0])], { classWeight: { 0: 2 } }),
-      "fit: classWeight is for a model of one output (as in Keras 3); model 'two_heads' has 2: give sampleWeight instead",
+      two.fit(x, labels, { classWeight: { 0: 2 } }),
+      "fit: model 'two_heads' has 2 outputs ('a', 'b'): give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got { 0: 2 }",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: [{ 0: 2 }] }),
+      "fit: model 'two_heads' has 2 outputs ('a', 'b'), got classWeight as a list of 1: give one object (or null) per output, in order",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: { a: { 0: 2 }, c: { 0: 2 } } }),
+      "fit: classWeight has the key 'c', which is not an output: model 'two_heads' has 2 outputs ('a', 'b')",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: { a: { 0: 2 }, b: { 2: 1 } } }),
+      'fit: classWeight has the class "2", but the output \'b\' has 2 classes (0 to 1)',
     );
   });
 });
@@ -300,6 +314,53 @@ function twoHeads(rng: Rng): Functional {
 }
 
 const weightsOf = (values: ArrayLike<number>) => new Tensor(Float32Array.from(values), [values.length], 'float32');
+
+describe('classWeight per output of a model of several outputs (tfjs’ forms; Keras 3 has it for one output only)', () => {
+  it('a list of one per output, or an object keyed by output name (one left out unweighted): as tfjs-layers’ fit', async () => {
+    const rng = caseRng('class weight per output', 0);
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), column(rng.ints(N, 0, 1))];
+    const [forA, forB] = [
+      { 0: 1.5, 1: 0.25, 2: 3 },
+      { 0: 0.3, 1: 2 },
+    ];
+    const forms: [string, ClassWeight[] | Record<string, ClassWeight>][] = [
+      ['list', [forA, forB]],
+      ['keyed', { a: forA, b: forB }],
+      ['keyed, b left out', { a: forA }],
+    ];
+    for (const [form, classWeight] of forms) {
+      resetNames();
+      const input = Input({ shape: [4] });
+      const hidden = new Dense({ units: 5, activation: 'tanh' }).apply(input);
+      const ours = model({
+        inputs: input,
+        outputs: [
+          new Dense({ units: 3, activation: 'softmax', name: 'a' }).apply(hidden),
+          new Dense({ units: 1, activation: 'sigmoid', name: 'b' }).apply(hidden),
+        ],
+      });
+      randomizeWeights(ours, rng);
+      const tfInput = tfl.input({ shape: [4] });
+      const tfHidden = tfl.layers.dense({ units: 5, activation: 'tanh' }).apply(tfInput) as tfl.SymbolicTensor;
+      const theirs = tfl.model({
+        inputs: tfInput,
+        outputs: [
+          tfl.layers.dense({ units: 3, activation: 'softmax', name: 'a' }).apply(tfHidden) as tfl.SymbolicTensor,
+          tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'b' }).apply(tfHidden) as tfl.SymbolicTensor,
+        ],
+      });
+      theirs.setWeights(ours.getWeights().map(tfOf));
+      ours.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+      theirs.compile({ optimizer: tf.train.sgd(0.3), loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+      const options = { epochs: 3, batchSize: 4, shuffle: false };
+      const history = await ours.fit(x, [ya, yb], { ...options, classWeight });
+      const expected = await theirs.fit(tfOf(x), [tfOf(ya), tfOf(yb)], { ...options, classWeight, verbose: 0 });
+      expectClose(history.history.loss, expected.history.loss as number[], 1e-5, `${form}: loss`);
+      expectClose(history.history.b_loss, expected.history.b_loss as number[], 1e-5, `${form}: b_loss`);
+      expectSameWeights(ours, theirs.getWeights());
+    }
+  });
+});
 
 describe('sampleWeight for a model of several outputs: a list of one per output or an object keyed by output name (Keras’ forms)', () => {
   it('evaluate: each output’s loss Σ w·loss / N by its own weights, null unweighted; the list and the object alike', () => {

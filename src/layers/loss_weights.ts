@@ -9,8 +9,11 @@ import { Tensor } from '../tensor/tensor.js';
 /** Keras' and tfjs' class weights: a weight for each class index, `{ 0: 1, 1: 5 }`. */
 export type ClassWeight = Record<number, number>;
 
-/** fit's classWeight: the weights by class, or, as tfjs also takes them, a list of one or an object keyed by the output's name. */
-export type ClassWeightArg = ClassWeight | ClassWeight[] | Record<string, ClassWeight>;
+/**
+ * fit's classWeight: the weights by class, or, as tfjs also takes them, a list of one per output
+ * (null for an unweighted one) or an object keyed by output name.
+ */
+export type ClassWeightArg = ClassWeight | (ClassWeight | null)[] | Record<string, ClassWeight | null>;
 
 /** A weight: a finite number ≥ 0 (a negative one would train towards a larger loss). */
 const isWeight = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
@@ -51,6 +54,46 @@ export function classWeightTable(value: unknown, classes: number, outputName: st
     table[index] = weight;
   }
   return table;
+}
+
+/**
+ * fit's classWeight for a model (`model` names it) of outputs `names`, `classes` wide, as a table
+ * for each output (undefined for an unweighted one, and for all when not given). For one output,
+ * as classWeightTable reads it; for several, as tfjs-layers takes them (Keras 3 takes class weights
+ * for one output only): a list of one per output (null for none), or an object keyed by output
+ * name (an output left out unweighted).
+ */
+export function outputClassWeightTables(
+  value: unknown,
+  model: string,
+  names: readonly string[],
+  classes: readonly number[],
+): (Float64Array | undefined)[] {
+  if (value === undefined || value === null) return [];
+  if (names.length === 1) return [classWeightTable(value, classes[0], names[0])];
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const outputs = `${model} has ${names.length} outputs (${list})`;
+  let perOutput: unknown[];
+  if (Array.isArray(value)) {
+    if (value.length !== names.length) {
+      throw new ConvlensError(
+        `fit: ${outputs}, got classWeight as a list of ${value.length}: give one object (or null) per output, in order`,
+      );
+    }
+    perOutput = value;
+  } else if (typeof value === 'object' && Object.values(value).every((v) => typeof v === 'object')) {
+    const byName = value as Record<string, unknown>;
+    const unknown = Object.keys(byName).find((key) => !names.includes(key));
+    if (unknown !== undefined) throw new ConvlensError(`fit: classWeight has the key '${unknown}', which is not an output: ${outputs}`);
+    perOutput = names.map((name) => byName[name]);
+  } else {
+    throw new ConvlensError(
+      `fit: ${outputs}: give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got ${describeValue(value)}`,
+    );
+  }
+  return perOutput.map((weights, i) =>
+    weights === undefined || weights === null ? undefined : classWeightTable(weights, classes[i], names[i]),
+  );
 }
 
 /**

@@ -73,7 +73,8 @@ export interface FitArgs {
   /**
    * Keras' and tfjs' class_weight: each class's weight in the loss, `{ 0: 1, 1: 5 }` (a class left
    * out weighs 1, as in Keras 3); the class of a label as Keras reads it (one-hot: its largest).
-   * tfjs' `[{ 0: 1, 1: 5 }]` and `{ [outputName]: { 0: 1, 1: 5 } }` are read too.
+   * tfjs' `[{ 0: 1, 1: 5 }]` and `{ [outputName]: { 0: 1, 1: 5 } }` are read too, and give a
+   * model of several outputs (a Functional one) its class weights per output.
    */
   classWeight?: ClassWeightArg;
   /** Keras' sample_weight: one weight per example of x (its loss times it, and compile's weightedMetrics; the metrics unweighted). */

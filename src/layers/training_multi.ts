@@ -8,7 +8,7 @@ import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { classRowWeights, classWeightTable, exampleRowWeights, outputSampleWeights } from './loss_weights.js';
+import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights } from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
@@ -106,9 +106,9 @@ type CompiledOutput = OutputSettings & { weightedKeys: string[] };
 /**
  * How a pass computes the loss: how each output's loss reads it (from its last layer's logits,
  * `fused`, or from outputs that are logits), the trainable weights whose penalties it adds, and
- * fit's class weights for a model of one output (a weight for each class index).
+ * fit's class weights of each output (a weight for each class index; none for an unweighted one).
  */
-type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTable?: Float64Array };
+type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTables: (Float64Array | undefined)[] };
 
 export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
   private compiled?: { optimizer: Optimizer; outputs: CompiledOutput[] };
@@ -270,15 +270,9 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       }
       return { fused, fromLogits: fromLogits && !fused };
     });
-    if (classWeight === undefined || classWeight === null) return { outputs, penalized };
-    const names = this.passes.outputNames();
-    if (names.length > 1) {
-      throw new ConvlensError(
-        `fit: classWeight is for a model of one output (as in Keras 3); ${this.where} has ${names.length}: give sampleWeight instead`,
-      );
-    }
-    const classes = this.passes.outputShapes()[0].at(-1) ?? 1;
-    return { outputs, penalized, classTable: classWeightTable(classWeight, classes, names[0]) };
+    const classes = this.passes.outputShapes().map((shape) => shape.at(-1) ?? 1);
+    const classTables = outputClassWeightTables(classWeight, this.where, this.passes.outputNames(), classes);
+    return { outputs, penalized, classTables };
   }
 
   /**
@@ -300,9 +294,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         const { fused, fromLogits } = mode.outputs[i];
         const p = predictions[i];
         const rows = p.size / (p.rank > 1 ? p.shape[p.rank - 1] : 1);
-        const rowWeights = mode.classTable
-          ? classRowWeights(mode.classTable, ys[i], rows)
-          : weights[i] && exampleRowWeights(weights[i].data, rows);
+        const classTable = mode.classTables[i];
+        const rowWeights = classTable ? classRowWeights(classTable, ys[i], rows) : weights[i] && exampleRowWeights(weights[i].data, rows);
         const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, {
           fromLogits: fused || fromLogits,
           labelSmoothing: out.labelSmoothing,
@@ -479,7 +472,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
     const mode = this.mode('fit', settings.classWeight);
     // class weights weigh the training loss only, as in Keras
-    const validationMode = { ...mode, classTable: undefined };
+    const validationMode = { ...mode, classTables: [] };
     return this.runTraining(settings, mode, {
       batches: () => indexBatches(data.xs[0].shape[0], settings),
       examples: (indices) => ({ count: indices.length, arrays: this.gathered(data, indices) }),
@@ -494,7 +487,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       more: steps.more,
       examples: (batch, place) => {
         const data = steps.batch(batch, place);
-        if (mode.classTable && data.weights.some((w) => w !== undefined)) {
+        if (mode.classTables.some(Boolean) && data.weights.some((w) => w !== undefined)) {
           throw new ConvlensError(`fit (${placeName(place)}): ${BOTH_WEIGHTS}`);
         }
         return { count: data.xs[0].shape[0], arrays: () => data };
