@@ -55,7 +55,7 @@ export interface EvaluateOptions {
   sampleWeight?: Tensor;
 }
 
-/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
+/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics (and weighted metrics) by their keys. */
 export type EvaluateResult = { loss: number; accuracy: number } & Logs;
 
 /** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
@@ -779,9 +779,14 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     return this.evaluateResult(sums);
   }
 
-  /** evaluate's result from its sums: the logs, with evaluate's accuracy. */
+  /**
+   * evaluate's result from its sums: the logs, with evaluate's accuracy, unless a weighted metric
+   * is logged as `accuracy` (compile's weightedMetrics has it and its metrics not): Keras'
+   * evaluate gives that one.
+   */
   private evaluateResult(sums: PassSums): EvaluateResult {
-    return { ...this.sumsLogs(sums), loss: sums.loss / sums.examples, accuracy: sums.metrics[0] / sums.examples };
+    const logs = this.sumsLogs(sums);
+    return { ...logs, loss: logs.loss, accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples };
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch), its loss weighted by `sampleWeight` if given. */

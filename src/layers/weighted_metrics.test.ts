@@ -79,6 +79,18 @@ describe('weightedMetrics on a model of one output', () => {
     expect([zero.weighted_accuracy, zero.mse]).toEqual([0, 0]);
   });
 
+  it('a weighted accuracy alone is evaluate’s accuracy, as in Keras', () => {
+    const rng = caseRng('weighted metrics accuracy', 0);
+    const ours = classifier(rng);
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const w = rng.floats(N, 0, 3);
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', weightedMetrics: ['accuracy'] });
+    const { accuracy } = perExample(ours.predict(x) as Tensor, y);
+    const result = ours.evaluate(x, y, { batchSize: 4, sampleWeight: weightsOf(w) });
+    expect(Object.keys(result)).toEqual(['loss', 'accuracy']);
+    expectClose(result.accuracy, weightedMean(accuracy, w), 1e-6);
+  });
+
   it('fit: weighted by classWeight in training (Keras 3 makes them sample weights), the validation data by its own weights only', async () => {
     const rng = caseRng('weighted metrics fit', 0);
     const ours = classifier(rng);
