@@ -386,10 +386,14 @@ describe('refuses bad options and datasets, naming the model, the option and wha
       "evaluate: unknown option 'batchez' (did you mean 'batches'?)",
     );
 
-    // validationData of the wrong shapes: not a pair, a sample-weight triple (tfjs' NotImplemented), arrays that do not fit
+    // validationData of the wrong shapes: not a pair or a triple with sample weights, weights that do not fit, arrays that do not fit
+    await expectConvlensRejection(
+      ours.fit(train, { validationData: [x, y, y, y] as never }),
+      `${where}: validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y] or [x, y, sampleWeight], got [a Tensor, a Tensor, a Tensor, a Tensor]`,
+    );
     await expectConvlensRejection(
       ours.fit(train, { validationData: [x, y, y] as never }),
-      `${where}: validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y], got [a Tensor, a Tensor, a Tensor]`,
+      'fit (validationData): sampleWeight has shape [8, 3], expected one weight per example: [8]',
     );
     await expectConvlensRejection(
       ours.fit(train, { validationData: [x, rows(y, 0, 5)] }),

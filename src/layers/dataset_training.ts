@@ -5,6 +5,7 @@ import {
   type BatchDataset,
   type BatchKeys,
   BatchReader,
+  type BatchWeights,
   checkDataset,
   eachBatch,
   fromTfjsArrays,
@@ -32,16 +33,20 @@ export interface DatasetFitArgs {
   stepsPerEpoch?: number;
   /**
    * Evaluated at each epoch's end (its `val_` logs): a dataset, or arrays `[x, y]` as evaluate
-   * takes them (tfjs tensors too), as tfjs' fitDataset takes both.
+   * takes them (tfjs tensors too), as tfjs' fitDataset takes both; Keras' `[x, y, sampleWeight]`
+   * weighs the validation loss and weighted metrics.
    */
-  validationData?: BatchDataset | [BatchArrays, BatchArrays];
+  validationData?: BatchDataset | [BatchArrays, BatchArrays] | [BatchArrays, BatchArrays, BatchWeights];
   /** For a validation dataset: the batches evaluated, from a new iteration at each epoch's end (by default all). */
   validationBatches?: number;
   /** Keras' name of validationBatches (`validation_steps`). */
   validationSteps?: number;
   /** For validation arrays: the examples evaluated at a time (tfjs' default, 32). */
   validationBatchSize?: number;
-  /** tfjs' and Keras' class_weight: each class's weight in the training loss, `{ 0: 1, 1: 5 }` (a class left out weighs 1). */
+  /**
+   * tfjs' and Keras' class_weight: each class's weight in the training loss (and weighted
+   * metrics), `{ 0: 1, 1: 5 }` (a class left out weighs 1). Not with batches that carry weights.
+   */
   classWeight?: ClassWeightArg;
   callbacks?: Callbacks | Callbacks[];
   verbose?: 0 | 1 | 2;
@@ -83,14 +88,17 @@ export interface DatasetTrainer<Batch, Result extends Logs> {
   requireCompiled(op: string): unknown;
   /** Runs `train` as the model's one fit at a time. */
   whileFitting(train: () => Promise<History>): Promise<History>;
-  /** A batch's arrays (`x` and `y`, named by `keys`) checked as fit checks arrays, the model built for them; `op` names it. */
-  checkBatch(op: string, x: unknown, y: unknown, keys: BatchKeys): Batch;
+  /**
+   * A batch's arrays (`x` and `y`, named by `keys`, and the examples' weights if given) checked
+   * as fit checks arrays, the model built for them; `op` names it.
+   */
+  checkBatch(op: string, x: unknown, y: unknown, keys: BatchKeys, sampleWeight?: unknown): Batch;
   /** fit's epochs over the dataset's batches, with the model kind's sums and logs. */
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<Batch>): Promise<History>;
   /** A pass of evaluation; `op` names the call (the loss is checked against the model for it). */
   evaluation(op: string): Evaluation<Batch, Result>;
-  /** fit's validationData given as arrays, checked now (`op` naming them): their logs, `batchSize` examples at a time. */
-  validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs;
+  /** fit's validationData given as arrays (with their examples' weights, if given), checked now (`op` naming them): their logs, `batchSize` examples at a time. */
+  validationArrays(op: string, x: unknown, y: unknown, batchSize: number, sampleWeight?: unknown): () => Logs;
 }
 
 /** Array fit's options that a dataset decides itself, each with where it is set instead. */
@@ -98,7 +106,7 @@ const DATASET_DECIDES: Record<string, string> = {
   batchSize: "the dataset's batches set it (imageDatasetFromDirectory's batchSize)",
   shuffle: 'the dataset shuffles itself (imageDatasetFromDirectory reshuffles each epoch with its seed)',
   validationSplit: "split the dataset instead (imageDatasetFromDirectory's validationSplit and subset)",
-  sampleWeight: "a dataset's batches carry no weights (classWeight weighs the loss by class; arrays take sampleWeight)",
+  sampleWeight: "a dataset's batches carry their weights: [x, y, sampleWeight] or { xs, ys, sampleWeight }",
 };
 
 const FIT_KEYS = [
@@ -117,7 +125,7 @@ const FIT_KEYS = [
 /** tfjs' default validationBatchSize for validation arrays (Keras' for data without a batch size). */
 const VALIDATION_BATCH_SIZE = 32;
 
-type Validation = { dataset: BatchDataset; limit?: BatchLimit } | { arrays: [unknown, unknown]; batchSize: number };
+type Validation = { dataset: BatchDataset; limit?: BatchLimit } | { arrays: [unknown, unknown, unknown]; batchSize: number };
 
 interface DatasetFitSettings extends EpochSettings {
   perEpoch?: BatchLimit;
@@ -164,9 +172,9 @@ function validationSettings(where: string, options: DatasetFitArgs): Validation 
     }
     return { dataset: data, limit };
   }
-  if (!Array.isArray(data) || data.length !== 2) {
+  if (!Array.isArray(data) || (data.length !== 2 && data.length !== 3)) {
     throw new ConvlensError(
-      `${where}: validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y], got ${describeValue(data)}`,
+      `${where}: validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y] or [x, y, sampleWeight], got ${describeValue(data)}`,
     );
   }
   if (limit) {
@@ -177,7 +185,7 @@ function validationSettings(where: string, options: DatasetFitArgs): Validation 
   if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1)) {
     throw new ConvlensError(`${where}: validationBatchSize must be a positive integer, got ${describeValue(batchSize)}`);
   }
-  return { arrays: [data[0], data[1]], batchSize: batchSize ?? VALIDATION_BATCH_SIZE };
+  return { arrays: [data[0], data[1], data[2]], batchSize: batchSize ?? VALIDATION_BATCH_SIZE };
 }
 
 /** Checks evaluate's options for a dataset: verbose, and the batches to evaluate. */
@@ -205,8 +213,8 @@ export function datasetVerbose(op: 'predict', options: unknown): 0 | 1 | 2 {
 
 /** A dataset's batch read (its tfjs tensors taken in) and checked by the model kind; `op` names it. */
 function checkedBatch<Batch>(trainer: DatasetTrainer<Batch, Logs>, op: string, data: unknown): Batch {
-  const { x, y, keys } = readBatch(op, data, 'required');
-  return trainer.checkBatch(op, x, y, keys);
+  const { x, y, sampleWeight, keys } = readBatch(op, data, 'required');
+  return trainer.checkBatch(op, x, y, keys, sampleWeight);
 }
 
 /**
@@ -244,8 +252,8 @@ function validationLogs<Batch, Result extends Logs>(
 ): () => Logs | Promise<Logs> {
   const op = 'fit (validationData)';
   if ('arrays' in validation) {
-    const [x, y] = validation.arrays;
-    return trainer.validationArrays(op, fromTfjsArrays(op, 'x', x), fromTfjsArrays(op, 'y', y), validation.batchSize);
+    const [x, y, weights] = validation.arrays.map((arrays, i) => fromTfjsArrays(op, ['x', 'y', 'sampleWeight'][i], arrays));
+    return trainer.validationArrays(op, x, y, validation.batchSize, weights);
   }
   return async () => {
     const evaluation = trainer.evaluation('fit');

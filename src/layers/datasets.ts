@@ -26,10 +26,24 @@ export type BatchArray = Tensor | TfjsTensor;
 export type BatchArrays = BatchArray | BatchArray[] | Record<string, BatchArray>;
 
 /**
- * One batch of a dataset: the inputs and their labels, as convlens' `{ x, y }` or tfjs-layers'
- * `{ xs, ys }`. The labels are required to train or evaluate (a dataset without labels has none).
+ * A batch's sample weights (Keras' sample_weight): one array of a weight per example, or for a
+ * model of several outputs, a list of one per output (null for an unweighted one) or an object
+ * keyed by output name.
  */
-export type DataBatch = { x: BatchArrays; y?: BatchArrays } | { xs: BatchArrays; ys?: BatchArrays };
+export type BatchWeights = BatchArray | (BatchArray | null)[] | Record<string, BatchArray | null>;
+
+/**
+ * One batch of a dataset: the inputs, their labels and, if any, the examples' weights, as
+ * convlens' `{ x, y, sampleWeight }`, tfjs-layers' `{ xs, ys }` (with `sampleWeight` too), or
+ * Keras' tuple `[x, y, sampleWeight]` (`[x, y]`, or `[x]` for predict). The labels are required
+ * to train or evaluate (a dataset without labels has none).
+ */
+export type DataBatch =
+  | { x: BatchArrays; y?: BatchArrays; sampleWeight?: BatchWeights }
+  | { xs: BatchArrays; ys?: BatchArrays; sampleWeight?: BatchWeights }
+  | [BatchArrays]
+  | [BatchArrays, BatchArrays]
+  | [BatchArrays, BatchArrays, BatchWeights];
 
 /** What a tf.data Dataset's `iterator()` gives: `next()` resolves to `{ value, done }`. */
 export interface TfjsIterator {
@@ -170,30 +184,60 @@ export async function eachBatch(
   }
 }
 
-/**
- * A dataset batch's inputs and labels (`y` undefined when it has none and `labels` is
- * `'unused'`), with the keys they came under; anything but `{ x, y }` or `{ xs, ys }` (a mix of
- * the two too) is refused, naming the batch by `op`. tfjs tensors in them are read into convlens
- * tensors and disposed of (labels that are unused too).
- */
-export function readBatch(op: string, batch: unknown, labels: 'required' | 'unused'): { x: unknown; y: unknown; keys: BatchKeys } {
+/** A dataset batch read: its inputs, labels and examples' weights (each undefined if not given), with the keys they came under. */
+export interface ReadBatch {
+  x: unknown;
+  y: unknown;
+  sampleWeight: unknown;
+  keys: BatchKeys;
+}
+
+/** A batch as its parts, from Keras' tuple `[x, y, sampleWeight]` or an object; undefined for anything else (a mix of `x` and `xs` too). */
+function batchParts(batch: unknown): ReadBatch | undefined {
+  if (Array.isArray(batch)) {
+    if (batch.length < 1 || batch.length > 3) return undefined;
+    return { x: batch[0], y: batch[1], sampleWeight: batch[2], keys: ARRAY_KEYS };
+  }
   const fields = typeof batch === 'object' && batch !== null ? (batch as Record<string, unknown>) : {};
   const has = (key: string) => fields[key] !== undefined;
   const keys: BatchKeys = has('xs') ? { x: 'xs', y: 'ys' } : ARRAY_KEYS;
   const mixed = keys.x === 'xs' ? has('x') || has('y') : has('ys');
-  if (!has(keys.x) || mixed) {
-    const forms = labels === 'required' ? "{ x, y } or tfjs' { xs, ys }" : "{ x } or tfjs' { xs } (labels y or ys, if given, are not used)";
+  if (mixed) return undefined;
+  return { x: fields[keys.x], y: fields[keys.y], sampleWeight: fields.sampleWeight, keys };
+}
+
+/**
+ * A dataset batch's inputs, labels and examples' weights (`y` undefined when it has none and
+ * `labels` is `'unused'`), with the keys they came under; anything but `{ x, y, sampleWeight }`,
+ * `{ xs, ys, sampleWeight }` (the weights optional) or `[x, y, sampleWeight]` (`[x, y]`) is
+ * refused, naming the batch by `op`. tfjs tensors in them are read into convlens tensors and
+ * disposed of (labels and weights that are unused too).
+ */
+export function readBatch(op: string, batch: unknown, labels: 'required' | 'unused'): ReadBatch {
+  const parts = batchParts(batch);
+  if (parts?.x === undefined) {
+    const forms =
+      labels === 'required'
+        ? "{ x, y }, tfjs' { xs, ys } (either with sampleWeight) or [x, y] ([x, y, sampleWeight])"
+        : "{ x }, tfjs' { xs } or [x] (labels and weights, if given, are not used)";
     throw new ConvlensError(`${op}: a batch must be ${forms}, got ${describeValue(batch)}`);
   }
-  if (labels === 'required' && !has(keys.y)) {
+  const { keys } = parts;
+  if ((batch as Record<string, unknown>).sample_weight !== undefined) {
+    throw new ConvlensError(`${op}: a batch's weights go under sampleWeight (convlens' and tfjs' camelCase), got sample_weight`);
+  }
+  if (labels === 'required' && parts.y === undefined) {
     throw new ConvlensError(`${op}: the batch has no labels (${keys.y}); training and evaluating need them`);
   }
   try {
-    const x = fromTfjsArrays(op, keys.x, fields[keys.x]);
-    return { x, y: labels === 'required' ? fromTfjsArrays(op, keys.y, fields[keys.y]) : fields[keys.y], keys };
+    const x = fromTfjsArrays(op, keys.x, parts.x);
+    if (labels === 'unused') return { x, y: parts.y, sampleWeight: parts.sampleWeight, keys };
+    const y = fromTfjsArrays(op, keys.y, parts.y);
+    return { x, y, sampleWeight: fromTfjsArrays(op, 'sampleWeight', parts.sampleWeight), keys };
   } finally {
     // after all are read: one tfjs tensor may be both the inputs and the labels (an autoencoder's)
-    for (const t of new Set([...tfjsTensorsIn(fields[keys.x]), ...tfjsTensorsIn(fields[keys.y])])) t.dispose();
+    const read = [parts.x, parts.y, parts.sampleWeight].flatMap(tfjsTensorsIn);
+    for (const t of new Set(read)) t.dispose();
   }
 }
 

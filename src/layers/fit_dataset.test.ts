@@ -320,7 +320,7 @@ describe('fit and evaluate on a dataset (Keras fit(dataset), tfjs fitDataset)', 
     );
     await expectConvlensRejection(
       net.fit(train, { validationData: [trainArrays.x] as never }),
-      `fit: model '${net.name}': validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y], got [a Tensor]`,
+      `fit: model '${net.name}': validationData must be a dataset (an async iterable or a tf.data Dataset of { x, y } batches) or arrays [x, y] or [x, y, sampleWeight], got [a Tensor]`,
     );
     await expectConvlensRejection(net.evaluate(train, { batchSize: 8 } as never), /^evaluate: batchSize is not an option for a dataset/);
 

@@ -29,7 +29,13 @@ import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
-import { type MultiCompileArgs, type MultiInputs, type MultiLabels, MultiOutputTraining } from './training_multi.js';
+import {
+  type MultiCompileArgs,
+  type MultiInputs,
+  type MultiLabels,
+  MultiOutputTraining,
+  type MultiSampleWeight,
+} from './training_multi.js';
 
 /**
  * One application of a layer in a functional model (Keras' node), and the outputs it takes, in
@@ -117,6 +123,7 @@ export class Functional extends ModelLayer {
     model: this,
     layers: () => this.layerList,
     outputLayer: () => this.finalLayer(),
+    outputName: () => this.outputNames[0],
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
     oneArrays: (op, x, y, keys) => [this.inputArrays(op, x, keys.x)[0], this.oneLabel(op, y, keys.y)],
@@ -677,16 +684,16 @@ export class Functional extends ModelLayer {
   }
 
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
-  evaluate(x: MultiInputs, y: MultiLabels, options?: EvaluateOptions): EvaluateResult | ({ loss: number } & Logs);
+  evaluate(x: MultiInputs, y: MultiLabels, options?: FunctionalEvaluateOptions): EvaluateResult | ({ loss: number } & Logs);
   evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)>;
   evaluate(
     x: MultiInputs | BatchDataset,
     y?: MultiLabels | DatasetEvaluateOptions,
-    options?: EvaluateOptions,
+    options?: FunctionalEvaluateOptions,
   ): EvaluateResult | ({ loss: number } & Logs) | Promise<EvaluateResult | ({ loss: number } & Logs)> {
     if (isDataset(x)) return this.evaluateDataset(x, datasetCallOptions('evaluate', y, options));
     if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
-    return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options);
+    return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options as EvaluateOptions);
   }
 
   /** tfjs' evaluateDataset: evaluate over one iteration of a dataset (or its first `batches`), its batches as fitDataset takes them. */
@@ -752,9 +759,14 @@ interface Trace {
 }
 
 /** fit's options; `validationData` is `[x, y]`, each as fit takes it (lists, or objects keyed by input and output name). */
-export type FunctionalFitArgs = Omit<FitArgs, 'validationData'> & {
-  validationData?: [MultiInputs, MultiLabels] | [MultiInputs, MultiLabels, Tensor];
+export type FunctionalFitArgs = Omit<FitArgs, 'validationData' | 'sampleWeight'> & {
+  validationData?: [MultiInputs, MultiLabels] | [MultiInputs, MultiLabels, MultiSampleWeight];
+  /** Keras' sample_weight: one array for every output's loss, a list of one per output or an object keyed by output name. */
+  sampleWeight?: MultiSampleWeight;
 };
+
+/** evaluate's options: for a model of several outputs, sampleWeight as fit takes it. */
+export type FunctionalEvaluateOptions = Omit<EvaluateOptions, 'sampleWeight'> & { sampleWeight?: MultiSampleWeight };
 
 /** The one array of a list of one (as tfjs takes data for a model of one input or output); the rest as it is, for the checks to name. */
 function only(data: unknown): Tensor {

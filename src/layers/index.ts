@@ -21,7 +21,14 @@ export { Dense, type DenseLayerArgs } from './dense.js';
 export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
-export { Functional, type FunctionalArgs, type FunctionalFitArgs, type FunctionalInput, type FunctionalNode } from './functional.js';
+export {
+  Functional,
+  type FunctionalArgs,
+  type FunctionalEvaluateOptions,
+  type FunctionalFitArgs,
+  type FunctionalInput,
+  type FunctionalNode,
+} from './functional.js';
 export { Input, Input as input, type InputArgs, type ModelArgs, model } from './functional_api.js';
 export { GaussianNoise, type GaussianNoiseLayerArgs } from './gaussian_noise.js';
 export {
@@ -73,7 +80,7 @@ export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
 export type { EvaluateOptions } from './training_loop.js';
-export type { MultiCompileArgs, MultiInputs, MultiLabels } from './training_multi.js';
+export type { MultiCompileArgs, MultiInputs, MultiLabels, MultiSampleWeight } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export type { ActivityOptions, WeightPenaltyOptions, WeightRole } from './weight_settings.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

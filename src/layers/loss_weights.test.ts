@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Dense, type Functional, Input, model, resetNames, Sequential } from './index.js';
+import type { ClassWeight } from './loss_weights.js';
 import { gather, range } from './model_common.js';
 
 // fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs the loss with them
@@ -246,7 +247,7 @@ describe('bad weights are refused naming the option, what it got and what was ex
     );
     await expectConvlensRejection(
       ours.fit(x, y, { sampleWeight: [1, 2, 3, 4] as never }),
-      'fit: sampleWeight must be a Tensor of one weight per example (shape [4]), got [1, 2, 3, 4]',
+      'fit: sampleWeight must be a Tensor of one weight per example (shape [4]), a list of one per output or an object keyed by output name, got [1, 2, 3, 4]',
     );
     await expectConvlensRejection(
       ours.fit(x, y, { sampleWeight: column([1, Number.NaN, 1, 1]) }),
@@ -267,21 +268,326 @@ describe('bad weights are refused naming the option, what it got and what was ex
     };
     await expectConvlensRejection(
       ours.fit(dataset, { sampleWeight: column([1, 1, 1, 1]) } as never),
-      "fit: sampleWeight is not an option when training on a dataset: a dataset's batches carry no weights (classWeight weighs the loss by class; arrays take sampleWeight)",
+      "fit: sampleWeight is not an option when training on a dataset: a dataset's batches carry their weights: [x, y, sampleWeight] or { xs, ys, sampleWeight }",
     );
   });
 
-  it('classWeight on a model of two outputs (Keras 3 refuses it too)', async () => {
+  it('classWeight on a model of two outputs: one table for all, a list of another length, a key that is no output', async () => {
     const input = Input({ shape: [4] });
     const two = model({
       name: 'two_heads',
       inputs: input,
       outputs: [new Dense({ units: 3, name: 'a' }).apply(input), new Dense({ units: 1, name: 'b' }).apply(input)],
     });
-    two.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    two.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+    const labels = [y, column([0, 1, 0, 1])];
     await expectConvlensRejection(
-      two.fit(x, [y, column([0, 0, 0, 0])], { classWeight: { 0: 2 } }),
-      "fit: classWeight is for a model of one output (as in Keras 3); model 'two_heads' has 2: give sampleWeight instead",
+      two.fit(x, labels, { classWeight: { 0: 2 } }),
+      "fit: model 'two_heads' has 2 outputs ('a', 'b'): give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got { 0: 2 }",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: [{ 0: 2 }] }),
+      "fit: model 'two_heads' has 2 outputs ('a', 'b'), got classWeight as a list of 1: give one object (or null) per output, in order",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: { a: { 0: 2 }, c: { 0: 2 } } }),
+      "fit: classWeight has the key 'c', which is not an output: model 'two_heads' has 2 outputs ('a', 'b')",
+    );
+    await expectConvlensRejection(
+      two.fit(x, labels, { classWeight: { a: { 0: 2 }, b: { 2: 1 } } }),
+      'fit: classWeight has the class "2", but the output \'b\' has 2 classes (0 to 1)',
+    );
+  });
+});
+
+/** Two heads on a shared hidden layer: 'a' a softmax of 3 classes, 'b' a linear regression of 2; random weights. */
+function twoHeads(rng: Rng): Functional {
+  const input = Input({ shape: [4] });
+  const hidden = new Dense({ units: 5, activation: 'tanh' }).apply(input);
+  const ours = model({
+    name: 'two_heads',
+    inputs: input,
+    outputs: [new Dense({ units: 3, activation: 'softmax', name: 'a' }).apply(hidden), new Dense({ units: 2, name: 'b' }).apply(hidden)],
+  });
+  randomizeWeights(ours, rng);
+  return ours;
+}
+
+const weightsOf = (values: ArrayLike<number>) => new Tensor(Float32Array.from(values), [values.length], 'float32');
+
+describe('classWeight per output of a model of several outputs (tfjs’ forms; Keras 3 has it for one output only)', () => {
+  it('a list of one per output, or an object keyed by output name (one left out unweighted): as tfjs-layers’ fit', async () => {
+    const rng = caseRng('class weight per output', 0);
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), column(rng.ints(N, 0, 1))];
+    const [forA, forB] = [
+      { 0: 1.5, 1: 0.25, 2: 3 },
+      { 0: 0.3, 1: 2 },
+    ];
+    const forms: [string, ClassWeight[] | Record<string, ClassWeight>][] = [
+      ['list', [forA, forB]],
+      ['keyed', { a: forA, b: forB }],
+      ['keyed, b left out', { a: forA }],
+    ];
+    for (const [form, classWeight] of forms) {
+      resetNames();
+      const input = Input({ shape: [4] });
+      const hidden = new Dense({ units: 5, activation: 'tanh' }).apply(input);
+      const ours = model({
+        inputs: input,
+        outputs: [
+          new Dense({ units: 3, activation: 'softmax', name: 'a' }).apply(hidden),
+          new Dense({ units: 1, activation: 'sigmoid', name: 'b' }).apply(hidden),
+        ],
+      });
+      randomizeWeights(ours, rng);
+      const tfInput = tfl.input({ shape: [4] });
+      const tfHidden = tfl.layers.dense({ units: 5, activation: 'tanh' }).apply(tfInput) as tfl.SymbolicTensor;
+      const theirs = tfl.model({
+        inputs: tfInput,
+        outputs: [
+          tfl.layers.dense({ units: 3, activation: 'softmax', name: 'a' }).apply(tfHidden) as tfl.SymbolicTensor,
+          tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'b' }).apply(tfHidden) as tfl.SymbolicTensor,
+        ],
+      });
+      theirs.setWeights(ours.getWeights().map(tfOf));
+      ours.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+      theirs.compile({ optimizer: tf.train.sgd(0.3), loss: ['categoricalCrossentropy', 'binaryCrossentropy'] });
+      const options = { epochs: 3, batchSize: 4, shuffle: false };
+      const history = await ours.fit(x, [ya, yb], { ...options, classWeight });
+      const expected = await theirs.fit(tfOf(x), [tfOf(ya), tfOf(yb)], { ...options, classWeight, verbose: 0 });
+      expectClose(history.history.loss, expected.history.loss as number[], 1e-5, `${form}: loss`);
+      expectClose(history.history.b_loss, expected.history.b_loss as number[], 1e-5, `${form}: b_loss`);
+      expectSameWeights(ours, theirs.getWeights());
+    }
+  });
+});
+
+describe('sampleWeight for a model of several outputs: a list of one per output or an object keyed by output name (Keras’ forms)', () => {
+  it('evaluate: each output’s loss Σ w·loss / N by its own weights, null unweighted; the list and the object alike', () => {
+    const rng = caseRng('sample weight per output', 0);
+    const ours = twoHeads(rng);
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), f32(rng, [N, 2])];
+    const [wa, wb] = [rng.floats(N, 0, 2), rng.floats(N, 0, 2)];
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'], lossWeights: [1, 0.5] });
+    const [pa, pb] = ours.predict(x) as Tensor[];
+    const weighted = (perExample: tf.Tensor, w?: Float32Array) =>
+      tf.div(tf.sum(w ? tf.mul(perExample, tf.tensor1d(w)) : perExample), N).dataSync()[0];
+    const perA = tfl.metrics.categoricalCrossentropy(tfOf(ya), tfOf(pa));
+    const perB = tf.mean(tf.square(tf.sub(tfOf(pb), tfOf(yb))), -1);
+    const [a, b] = [weighted(perA, wa), weighted(perB, wb)];
+    const forms = {
+      list: [weightsOf(wa), weightsOf(wb)],
+      object: { b: weightsOf(wb), a: weightsOf(wa) },
+    };
+    for (const [form, sampleWeight] of Object.entries(forms)) {
+      const result = ours.evaluate(x, [ya, yb], { batchSize: 4, sampleWeight });
+      expectClose([result.loss, result.a_loss, result.b_loss], [a + 0.5 * b, a, b], 1e-6, form);
+    }
+    const unweightedB = weighted(perB);
+    for (const sampleWeight of [[weightsOf(wa), null], { a: weightsOf(wa), b: null }]) {
+      const result = ours.evaluate(x, [ya, yb], { batchSize: 4, sampleWeight });
+      expectClose([result.a_loss, result.b_loss], [a, unweightedB], 1e-6, 'b unweighted');
+    }
+  });
+
+  it('fit: losses and weights as tfjs-layers with each output’s weighted loss written as its loss function', async () => {
+    const rng = caseRng('sample weight per output fit', 0);
+    const ours = twoHeads(rng);
+    const input = tfl.input({ shape: [4] });
+    const hidden = tfl.layers.dense({ units: 5, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
+    const theirs = tfl.model({
+      inputs: input,
+      outputs: [
+        tfl.layers.dense({ units: 3, activation: 'softmax' }).apply(hidden) as tfl.SymbolicTensor,
+        tfl.layers.dense({ units: 2 }).apply(hidden) as tfl.SymbolicTensor,
+      ],
+    });
+    theirs.setWeights(ours.getWeights().map(tfOf));
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), f32(rng, [N, 2])];
+    const [wa, wb] = [rng.floats(N, 0, 3), rng.floats(N, 0, 3)];
+    const batchSize = 4;
+    let current = [tf.ones([batchSize]), tf.ones([batchSize])];
+    theirs.compile({
+      optimizer: tf.train.sgd(0.2),
+      loss: [
+        (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tfl.metrics.categoricalCrossentropy(yTrue, yPred), current[0]),
+        (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tf.mean(tf.square(tf.sub(yPred, yTrue)), -1), current[1]),
+      ],
+    });
+    const onBatchBegin = async (batch: number) => {
+      const from = batch * batchSize;
+      current = [wa, wb].map((w) => tf.tensor1d(w.slice(from, from + batchSize)));
+    };
+    ours.compile({ optimizer: new SGD({ learningRate: 0.2 }), loss: ['categoricalCrossentropy', 'mse'] });
+    const options = { epochs: 3, batchSize, shuffle: false };
+    const history = await ours.fit(x, { a: ya, b: yb }, { ...options, sampleWeight: { a: weightsOf(wa), b: weightsOf(wb) } });
+    const expected = await theirs.fit(tfOf(x), [tfOf(ya), tfOf(yb)], { ...options, verbose: 0, callbacks: { onBatchBegin } });
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectSameWeights(ours, theirs.getWeights());
+  });
+
+  it('validationSplit splits each output’s weights with the examples; validationData takes them in the same forms', async () => {
+    const rng = caseRng('sample weight per output validation', 0);
+    const ours = twoHeads(rng);
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), f32(rng, [N, 2])];
+    const [wa, wb] = [weightsOf(rng.floats(N, 0, 3)), weightsOf(rng.floats(N, 0, 3))];
+    ours.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: ['categoricalCrossentropy', 'mse'] });
+    const split = await ours.fit(x, [ya, yb], { epochs: 1, batchSize: 4, sampleWeight: [wa, wb], validationSplit: 0.3 });
+    const last = range(7, N);
+    const held = ours.evaluate(gather(x, last), [gather(ya, last), gather(yb, last)], {
+      batchSize: 4,
+      sampleWeight: [gather(wa, last), gather(wb, last)],
+    }) as Record<string, number>;
+    expectClose([split.history.val_a_loss[0], split.history.val_b_loss[0]], [held.a_loss, held.b_loss], 1e-7, 'validationSplit');
+    const given = await ours.fit(x, [ya, yb], { epochs: 1, batchSize: 4, validationData: [x, [ya, yb], { a: wa, b: null }] });
+    const evaluated = ours.evaluate(x, [ya, yb], { batchSize: 4, sampleWeight: [wa, null] }) as Record<string, number>;
+    expectClose([given.history.val_a_loss[0], given.history.val_b_loss[0]], [evaluated.a_loss, evaluated.b_loss], 1e-7, 'validationData');
+  });
+
+  it('a functional model of one output takes its weights in a list of one or keyed by its name, as its labels', () => {
+    const rng = caseRng('sample weight one output forms', 0);
+    const input = Input({ shape: [4] });
+    const one = model({ inputs: input, outputs: new Dense({ units: 3, activation: 'softmax', name: 'only' }).apply(input) });
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const w = weightsOf(rng.floats(N, 0, 3));
+    one.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const expected = one.evaluate(x, y, { sampleWeight: w }).loss;
+    expect(one.evaluate(x, y).loss).not.toBeCloseTo(expected, 4);
+    expect(one.evaluate(x, y, { sampleWeight: [w] }).loss).toBe(expected);
+    expect(one.evaluate(x, y, { sampleWeight: { only: w } }).loss).toBe(expected);
+  });
+
+  it('refuses a list of another length, a key that is no output, a missing output and bad weights, naming them', async () => {
+    const rng = caseRng('sample weight per output errors', 0);
+    const ours = twoHeads(rng);
+    const [x, ya, yb] = [f32(rng, [4, 4]), oneHot([0, 1, 2, 1], 3), f32(rng, [4, 2])];
+    const w = weightsOf([1, 2, 3, 4]);
+    ours.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'] });
+    await expectConvlensRejection(
+      ours.fit(x, [ya, yb], { sampleWeight: [w] }),
+      "fit: model 'two_heads' has 2 outputs ('a', 'b'), got sampleWeight as a list of 1: give one array (or null) per output, in order, an object keyed by output name, or one array for all",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, [ya, yb], { sampleWeight: { a: w, c: w } as never }),
+      "fit: sampleWeight has the key 'c', which is not an output: model 'two_heads' has 2 outputs ('a', 'b')",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, [ya, yb], { sampleWeight: { a: w } }),
+      "fit: sampleWeight has no weights for the output 'b' (null leaves its loss unweighted): model 'two_heads' has 2 outputs ('a', 'b')",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, [ya, yb], { sampleWeight: [w, weightsOf([1, 2])] }),
+      "fit: sampleWeight for 'b' has shape [2], expected one weight per example: [4]",
+    );
+    expectConvlensError(
+      () => ours.evaluate(x, [ya, yb], { sampleWeight: { a: w, b: weightsOf([1, -1, 1, 1]) } }),
+      "evaluate: sampleWeight for 'b' holds -1 for example 1; weights must be finite numbers ≥ 0",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, [ya, yb], { validationData: [x, [ya, yb], 'heavy' as never] }),
+      'fit (validationData): sampleWeight must be a Tensor of one weight per example (shape [4]), a list of one per output or an object keyed by output name, got "heavy"',
+    );
+  });
+});
+
+/**
+ * Batches of `size` of x, y and the weights, of tfjs tensors: tfjs-data's `{ xs, ys, sampleWeight }`,
+ * or Keras' tuple `[x, y, w]` from a tf.data-like `iterator()` (tfjs-data's batch() stacks a tuple's
+ * tensors into one), a new tensor of each every time.
+ */
+function weightedDataset(form: 'tuple' | 'object', x: Tensor, y: Tensor, w: Tensor, size: number) {
+  if (form === 'object') {
+    const [xs, ys, ws] = [x, y, w].map((t) => tfd.array(tf.unstack(tfOf(t))));
+    return tfd.zip({ xs, ys, sampleWeight: ws }).batch(size) as tfd.Dataset<tf.TensorContainer>;
+  }
+  return {
+    iterator: () => {
+      let start = 0;
+      return {
+        next: () => {
+          if (start >= x.shape[0]) return { done: true as const, value: undefined };
+          const part = range(start, Math.min(start + size, x.shape[0]));
+          start += size;
+          return { done: false as const, value: [x, y, w].map((t) => tfOf(gather(t, part))) };
+        },
+      };
+    },
+  };
+}
+
+describe('sample weights in a dataset’s batches: [x, y, sampleWeight] or { xs, ys, sampleWeight } (Keras’ (x, y, sample_weight))', () => {
+  it.each(['tuple', 'object'] as const)('%s: fit, evaluate and validation as on arrays with sampleWeight', async (form) => {
+    const rng = caseRng('sample weight dataset', form.length);
+    const [x, y] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3)];
+    const w = weightsOf(rng.floats(N, 0, 3));
+    const [onArrays, onDataset] = [twins(rng, 3, 'softmax').ours, twins(rng, 3, 'softmax').ours];
+    onDataset.setWeights(onArrays.getWeights());
+    for (const m of [onArrays, onDataset]) m.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: 'categoricalCrossentropy' });
+    const expected = await onArrays.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, sampleWeight: w, validationData: [x, y, w] });
+    const [train, validation] = [weightedDataset(form, x, y, w, 4), weightedDataset(form, x, y, w, 4)];
+    const tensorsBefore = tf.memory().numTensors;
+    const history = await onDataset.fit(train, { epochs: 2, validationData: validation });
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // the batches' weights disposed of with their xs and ys, as tfjs does
+    expectClose(history.history.loss, expected.history.loss, 1e-6, 'loss');
+    expectClose(history.history.val_loss, expected.history.val_loss, 1e-6, 'val_loss');
+    expectClose(onDataset.getWeights()[0], onArrays.getWeights()[0].data, 1e-6, 'weights');
+    const evaluated = await onDataset.evaluateDataset(weightedDataset(form, x, y, w, 3));
+    expectClose(evaluated.loss, onDataset.evaluate(x, y, { batchSize: 3, sampleWeight: w }).loss, 1e-6, 'evaluate');
+  });
+
+  it('a model of several outputs: per-output weights keyed by name in { x, y, sampleWeight } batches, as on arrays', async () => {
+    const rng = caseRng('sample weight dataset multi', 0);
+    const [onArrays, onDataset] = [twoHeads(rng), twoHeads(rng)];
+    onDataset.setWeights(onArrays.getWeights());
+    const [x, ya, yb] = [f32(rng, [N, 4]), oneHot(rng.ints(N, 0, 2), 3), f32(rng, [N, 2])];
+    const [wa, wb] = [weightsOf(rng.floats(N, 0, 3)), weightsOf(rng.floats(N, 0, 3))];
+    for (const m of [onArrays, onDataset])
+      m.compile({ optimizer: new SGD({ learningRate: 0.2 }), loss: ['categoricalCrossentropy', 'mse'] });
+    const expected = await onArrays.fit(x, [ya, yb], { epochs: 2, batchSize: 5, shuffle: false, sampleWeight: { a: wa, b: wb } });
+    const batches = {
+      async *[Symbol.asyncIterator]() {
+        for (const part of [range(0, 5), range(5, N)]) {
+          yield { x: gather(x, part), y: [gather(ya, part), gather(yb, part)], sampleWeight: { a: gather(wa, part), b: gather(wb, part) } };
+        }
+      },
+    };
+    const history = await onDataset.fit(batches, { epochs: 2 });
+    for (const key of ['loss', 'a_loss', 'b_loss']) expectClose(history.history[key], expected.history[key], 1e-6, key);
+  });
+
+  it('refuses classWeight with weighted batches, and bad weights naming the batch', async () => {
+    const rng = caseRng('sample weight dataset errors', 0);
+    const { ours } = twins(rng, 3, 'softmax');
+    const [x, y] = [f32(rng, [4, 4]), oneHot([0, 1, 2, 1], 3)];
+    ours.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const once = (batch: unknown) => ({
+      async *[Symbol.asyncIterator]() {
+        yield batch;
+      },
+    });
+    await expectConvlensRejection(
+      ours.fit(once([x, y, weightsOf([1, 1, 1, 1])]) as never, { classWeight: { 0: 2 } }),
+      'fit (epoch 1, batch 1): give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
+    );
+    await expectConvlensRejection(
+      ours.fit(once({ xs: x, ys: y, sampleWeight: weightsOf([1, 1]) }) as never),
+      'fit (epoch 1, batch 1): sampleWeight has shape [2], expected one weight per example: [4]',
+    );
+    await expectConvlensRejection(
+      ours.evaluate(once([x, y, weightsOf([1, Number.NaN, 1, 1])]) as never),
+      'evaluate (batch 1): sampleWeight holds NaN for example 1; weights must be finite numbers ≥ 0',
+    );
+    await expectConvlensRejection(
+      ours.fit(once([x]) as never),
+      'fit (epoch 1, batch 1): the batch has no labels (y); training and evaluating need them',
+    );
+    await expectConvlensRejection(
+      ours.fit(once({ x, y, sample_weight: weightsOf([1, 1, 1, 1]) }) as never),
+      "fit (epoch 1, batch 1): a batch's weights go under sampleWeight (convlens' and tfjs' camelCase), got sample_weight",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { sampleWeight: [weightsOf([1, 1, 1, 1]), weightsOf([1, 1, 1, 1])] as never }),
+      `fit: model '${ours.name}' has 1 output ('${ours.layers[1].name}'), got sampleWeight as a list of 2: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
     );
   });
 });

@@ -9,8 +9,11 @@ import { Tensor } from '../tensor/tensor.js';
 /** Keras' and tfjs' class weights: a weight for each class index, `{ 0: 1, 1: 5 }`. */
 export type ClassWeight = Record<number, number>;
 
-/** fit's classWeight: the weights by class, or, as tfjs also takes them, a list of one or an object keyed by the output's name. */
-export type ClassWeightArg = ClassWeight | ClassWeight[] | Record<string, ClassWeight>;
+/**
+ * fit's classWeight: the weights by class, or, as tfjs also takes them, a list of one per output
+ * (null for an unweighted one) or an object keyed by output name.
+ */
+export type ClassWeightArg = ClassWeight | (ClassWeight | null)[] | Record<string, ClassWeight | null>;
 
 /** A weight: a finite number ≥ 0 (a negative one would train towards a larger loss). */
 const isWeight = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
@@ -54,6 +57,46 @@ export function classWeightTable(value: unknown, classes: number, outputName: st
 }
 
 /**
+ * fit's classWeight for a model (`model` names it) of outputs `names`, `classes` wide, as a table
+ * for each output (undefined for an unweighted one, and for all when not given). For one output,
+ * as classWeightTable reads it; for several, as tfjs-layers takes them (Keras 3 takes class weights
+ * for one output only): a list of one per output (null for none), or an object keyed by output
+ * name (an output left out unweighted).
+ */
+export function outputClassWeightTables(
+  value: unknown,
+  model: string,
+  names: readonly string[],
+  classes: readonly number[],
+): (Float64Array | undefined)[] {
+  if (value === undefined || value === null) return [];
+  if (names.length === 1) return [classWeightTable(value, classes[0], names[0])];
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const outputs = `${model} has ${names.length} outputs (${list})`;
+  let perOutput: unknown[];
+  if (Array.isArray(value)) {
+    if (value.length !== names.length) {
+      throw new ConvlensError(
+        `fit: ${outputs}, got classWeight as a list of ${value.length}: give one object (or null) per output, in order`,
+      );
+    }
+    perOutput = value;
+  } else if (typeof value === 'object' && Object.values(value).every((v) => typeof v === 'object')) {
+    const byName = value as Record<string, unknown>;
+    const unknown = Object.keys(byName).find((key) => !names.includes(key));
+    if (unknown !== undefined) throw new ConvlensError(`fit: classWeight has the key '${unknown}', which is not an output: ${outputs}`);
+    perOutput = names.map((name) => byName[name]);
+  } else {
+    throw new ConvlensError(
+      `fit: ${outputs}: give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got ${describeValue(value)}`,
+    );
+  }
+  return perOutput.map((weights, i) =>
+    weights === undefined || weights === null ? undefined : classWeightTable(weights, classes[i], names[i]),
+  );
+}
+
+/**
  * The class weight of each of the `rows` rows of labels `y`, the class read as Keras reads it: the
  * index of the largest of a row of several values (one-hot labels), else the value rounded (class
  * indices, a binary label).
@@ -93,6 +136,67 @@ export function sampleWeightArg(op: string, arg: string, value: unknown, example
     }
   }
   return value;
+}
+
+/**
+ * fit's or evaluate's sampleWeight for a model (`model` names it) of one output (`outputName`):
+ * one array, or as the labels may come, a list of one or an object keyed by the output's name.
+ */
+export function oneSampleWeight(
+  op: string,
+  arg: string,
+  value: unknown,
+  model: string,
+  outputName: string,
+  examples: number,
+): Tensor | undefined {
+  return outputSampleWeights(op, arg, value, model, [outputName], examples)[0];
+}
+
+/**
+ * fit's or evaluate's sampleWeight for a model of outputs `names` (`model` names it), as Keras
+ * takes it: one array of one weight per example, for every output's loss; a list of one per
+ * output, in order; or an object keyed by output name. In a list or an object, null leaves an
+ * output's loss unweighted. Each output's weights, undefined for none.
+ */
+export function outputSampleWeights(
+  op: string,
+  arg: string,
+  value: unknown,
+  model: string,
+  names: readonly string[],
+  examples: number,
+): (Tensor | undefined)[] {
+  if (value === undefined || value === null || value instanceof Tensor) {
+    const weights = sampleWeightArg(op, arg, value, examples);
+    return names.map(() => weights);
+  }
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const outputs = `${model} has ${names.length} output${names.length === 1 ? '' : 's'} (${list})`;
+  let perOutput: unknown[];
+  // a list of numbers is weights not yet made a Tensor, not one per output
+  if (Array.isArray(value) && !value.some((v) => typeof v === 'number')) {
+    if (value.length !== names.length) {
+      throw new ConvlensError(
+        `${op}: ${outputs}, got ${arg} as a list of ${value.length}: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
+      );
+    }
+    perOutput = value;
+  } else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const byName = value as Record<string, unknown>;
+    const unknown = Object.keys(byName).find((key) => !names.includes(key));
+    if (unknown !== undefined) throw new ConvlensError(`${op}: ${arg} has the key '${unknown}', which is not an output: ${outputs}`);
+    const missing = names.find((name) => !Object.hasOwn(byName, name));
+    if (missing !== undefined) {
+      throw new ConvlensError(`${op}: ${arg} has no weights for the output '${missing}' (null leaves its loss unweighted): ${outputs}`);
+    }
+    perOutput = names.map((name) => byName[name]);
+  } else {
+    throw new ConvlensError(
+      `${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}]), a list of one per output or an object keyed by output name, got ${describeValue(value)}`,
+    );
+  }
+  return perOutput.map((weights, i) => sampleWeightArg(op, `${arg} for '${names[i]}'`, weights, examples));
 }
 
 /** The weights of a batch's examples as weights of the `rows` rows of its output (each example's for all of its rows). */

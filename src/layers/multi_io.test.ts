@@ -929,7 +929,7 @@ describe('a model of several inputs and outputs on a dataset: fit, evaluate and 
     );
     await expectConvlensRejection(
       fitOn({ x: [xa, xb], ys: [cls, reg] }),
-      "fit (epoch 1, batch 2): a batch must be { x, y } or tfjs' { xs, ys }, got { x: [a Tensor, a Tensor], ys: [a Tensor, a Tensor] }",
+      "fit (epoch 1, batch 2): a batch must be { x, y }, tfjs' { xs, ys } (either with sampleWeight) or [x, y] ([x, y, sampleWeight]), got { x: [a Tensor, a Tensor], ys: [a Tensor, a Tensor] }",
     );
     await expectConvlensRejection(
       fitOn({ xs: [xa, xb] }),

@@ -6,7 +6,7 @@ import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensRejection } from '../../test/helpers/errors.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
-import type { tf } from '../../test/helpers/tf.js';
+import { tf } from '../../test/helpers/tf.js';
 import { imageDatasetFromDirectory } from '../image/dataset_from_directory.js';
 import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch } from '../image/image_batch_dataset.js';
@@ -134,6 +134,31 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     });
   });
 
+  it("Keras' tuples [x] and [x, y, sampleWeight]: the inputs predicted, the rest unused, every tfjs tensor disposed of", async () => {
+    const { arrays } = await bothForms();
+    const net = sequentialNet();
+    const expected = net.predict(arrays.x);
+    const parts = [range(0, 8), range(8, 15)];
+    const given: tf.Tensor[] = [];
+    const tuples = (withLabels: boolean) => ({
+      async *[Symbol.asyncIterator]() {
+        for (const part of parts) {
+          const x = tfOf(gather(arrays.x, part));
+          const batch: [tf.Tensor] | [tf.Tensor, tf.Tensor, tf.Tensor] = withLabels
+            ? [x, tfOf(gather(arrays.y!, part)), tf.ones([part.length])]
+            : [x];
+          given.push(...batch);
+          yield batch;
+        }
+      },
+    });
+    for (const withLabels of [false, true]) {
+      const predicted = await net.predict(tuples(withLabels));
+      expect(Array.from(predicted.data), `labels ${withLabels}`).toEqual(Array.from(expected.data));
+    }
+    expect(given.every((t) => t.isDisposed)).toBe(true);
+  });
+
   it("follows the dataset's order: a reshuffling dataset's next iteration, the batches' files; labels are not needed", async () => {
     const { dataset, arrays } = await bothForms();
     const net = sequentialNet();
@@ -210,11 +235,11 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
     );
     await expectConvlensRejection(
       net.predict(listDataset([good, 7])),
-      "predict (batch 2): a batch must be { x } or tfjs' { xs } (labels y or ys, if given, are not used), got 7",
+      "predict (batch 2): a batch must be { x }, tfjs' { xs } or [x] (labels and weights, if given, are not used), got 7",
     );
     await expectConvlensRejection(
       net.predict(listDataset([{ y: good.x }])),
-      "predict (batch 1): a batch must be { x } or tfjs' { xs } (labels y or ys, if given, are not used), got { y: a Tensor }",
+      "predict (batch 1): a batch must be { x }, tfjs' { xs } or [x] (labels and weights, if given, are not used), got { y: a Tensor }",
     );
     await expectConvlensRejection(
       net.predict(listDataset([{ xs: 'pixels' }])),

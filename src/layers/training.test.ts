@@ -859,7 +859,10 @@ describe('compile, fit, evaluate and predict check their options', () => {
       () => model.compile({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] } as never),
       "compile: unknown option 'metric' (did you mean 'metrics'?)",
     );
-    expectConvlensError(() => model.compile(null as never), 'compile: expected an options object ({ optimizer, loss, metrics }), got null');
+    expectConvlensError(
+      () => model.compile(null as never),
+      'compile: expected an options object ({ optimizer, loss, metrics, weightedMetrics }), got null',
+    );
     expectConvlensError(
       () => model.compile({ optimizer: 'adam' } as never),
       "compile: loss is required (e.g. 'sparseCategoricalCrossentropy')",

@@ -18,6 +18,8 @@ export interface TrainingConfig {
   loss: SavedLoss | SavedLoss[] | Record<string, SavedLoss>;
   /** Names for every output, or per output: an object keyed by output name or (Keras) a list of lists. */
   metrics?: string[] | string[][] | Record<string, string | string[]>;
+  /** Keras' weighted_metrics, in the forms of `metrics` (tfjs-layers refuses to load a config that has them). */
+  weighted_metrics?: string[] | string[][] | Record<string, string | string[]> | null;
   /** Keras' weights of each output's loss in the total (tfjs-layers refuses to load a config that has them). */
   loss_weights?: number[] | Record<string, number> | null;
   optimizer_config: { class_name: string; config: Record<string, unknown> };
@@ -41,6 +43,7 @@ export interface CompileSettings {
   optimizer: Optimizer;
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
   metrics: string[] | string[][] | Record<string, string | string[]>;
+  weightedMetrics?: string[] | string[][] | Record<string, string | string[]>;
   lossWeights?: number[] | Record<string, number>;
 }
 
@@ -62,15 +65,16 @@ export function trainingConfigOf(settings: {
   fromLogits: boolean;
   labelSmoothing: number;
   metrics: string[];
+  /** Keras' weighted_metrics, saved by the names compile was given. */
+  weightedMetrics: string[];
 }): SavedTrainingConfig | undefined {
-  const { optimizer, loss, fromLogits, labelSmoothing, metrics } = settings;
+  const { optimizer, loss, fromLogits, labelSmoothing, metrics, weightedMetrics } = settings;
   const saved = optimizerConfigOf(optimizer);
   if (!saved) return undefined;
-  const plain = !fromLogits && !labelSmoothing;
-  return {
-    config: { loss: savedLossOf(loss, fromLogits, labelSmoothing), metrics, optimizer_config: saved.config },
-    tfjsReads: saved.tfjsReads && plain,
-  };
+  const plain = !fromLogits && !labelSmoothing && weightedMetrics.length === 0;
+  const config: TrainingConfig = { loss: savedLossOf(loss, fromLogits, labelSmoothing), metrics, optimizer_config: saved.config };
+  if (weightedMetrics.length > 0) config.weighted_metrics = weightedMetrics;
+  return { config, tfjsReads: saved.tfjsReads && plain };
 }
 
 /** A loss as Keras saves it: by name, or, from logits or with label smoothing, as its class and settings. */
@@ -89,6 +93,7 @@ export interface OutputSettings {
   labelSmoothing?: number;
   weight: number;
   metrics: Metric[];
+  weightedMetrics: Metric[];
 }
 
 /**
@@ -109,6 +114,7 @@ export function outputsTrainingConfigOf(
   let tfjsReads = saved.tfjsReads;
   const losses: SavedLoss[] = [];
   const metrics: string[][] = [];
+  const weighted = outputs.map((out) => out.weightedMetrics.map((metric) => metric.key));
   for (const out of outputs) {
     const plain = !out.fromLogits && !out.labelSmoothing;
     losses.push(savedLossOf(out.loss, out.fromLogits, out.labelSmoothing));
@@ -118,21 +124,26 @@ export function outputsTrainingConfigOf(
   }
   const weights = outputs.map((out) => out.weight);
   const config: TrainingConfig = { loss: losses, metrics, optimizer_config: saved.config };
+  const anyWeighted = weighted.some((names) => names.length > 0);
   if (byName) {
     const keyed = <T>(values: T[]) => Object.fromEntries(outputs.map((out, i) => [out.name, values[i]]));
+    const keyedNames = (lists: string[][]) =>
+      Object.fromEntries(
+        outputs.flatMap((out, i) => (lists[i].length === 0 ? [] : [[out.name, lists[i].length === 1 ? lists[i][0] : lists[i]]])),
+      );
     config.loss = keyed(losses);
-    config.metrics = Object.fromEntries(
-      outputs.flatMap((out, i) => (metrics[i].length === 0 ? [] : [[out.name, metrics[i].length === 1 ? metrics[i][0] : metrics[i]]])),
-    );
+    config.metrics = keyedNames(metrics);
+    if (anyWeighted) config.weighted_metrics = keyedNames(weighted);
     if (weights.some((w) => w !== 1)) config.loss_weights = keyed(weights);
   } else {
-    const same = metrics.every((names) => names.join() === metrics[0].join());
+    const same = (lists: string[][]) => lists.every((names) => names.join() === lists[0].join());
     // one list is every output's metrics, in tfjs and Keras alike; else Keras' list of lists, which tfjs lacks
-    if (same) config.metrics = metrics[0];
+    if (same(metrics)) config.metrics = metrics[0];
     else tfjsReads = false;
+    if (anyWeighted) config.weighted_metrics = same(weighted) ? weighted[0] : weighted;
     if (weights.some((w) => w !== 1)) config.loss_weights = weights;
   }
-  if (config.loss_weights) tfjsReads = false;
+  if (config.loss_weights || config.weighted_metrics) tfjsReads = false;
   return { config, tfjsReads };
 }
 
@@ -233,12 +244,20 @@ export function compileSettingsFrom(raw: unknown): CompileSettings | string {
   const noMetrics = typeof config.metrics !== 'string' && Object.keys(config.metrics ?? {}).length === 0;
   const metrics = noMetrics ? [] : perOutput(config.metrics, metricNames);
   if (metrics === undefined) return `metrics ${describeValue(config.metrics)}`;
+  const settings: CompileSettings = { optimizer, loss, metrics };
+  // Keras writes weighted_metrics: null when compile had none
+  const weighted = config.weighted_metrics ?? undefined;
+  if (weighted !== undefined && (typeof weighted === 'string' || Object.keys(weighted).length > 0)) {
+    const weightedMetrics = perOutput(weighted, metricNames);
+    if (weightedMetrics === undefined) return `weighted_metrics ${describeValue(weighted)}`;
+    settings.weightedMetrics = weightedMetrics;
+  }
   const lossWeights = config.loss_weights ?? undefined;
-  if (lossWeights === undefined) return { optimizer, loss, metrics };
+  if (lossWeights === undefined) return settings;
   if (perOutput(lossWeights, (w) => (typeof w === 'number' ? w : undefined)) === undefined) {
     return `loss_weights ${describeValue(lossWeights)}`;
   }
-  return { optimizer, loss, metrics, lossWeights };
+  return { ...settings, lossWeights };
 }
 
 /** A saved learning rate: a number, or a schedule as Keras serializes it; a string saying what is not supported otherwise. */

@@ -4,13 +4,21 @@ import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, type LossSettings, type LossSpec, lossSettings } from '../train/losses.js';
-import { checkMetricLabels, type Metric, metricSum, metricsArg, tfjsMetricName } from '../train/metrics.js';
+import {
+  checkMetricLabels,
+  type Metric,
+  metricSum,
+  metricsArg,
+  rowWeightSum,
+  tfjsMetricName,
+  weightedMetricNames,
+} from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
+import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, oneSampleWeight } from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
 import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_settings.js';
@@ -30,6 +38,12 @@ export interface CompileArgs {
   loss: string | LossSpec;
   /** `['accuracy']`, or the one name alone (as tfjs accepts). */
   metrics?: string | string[];
+  /**
+   * Keras' weighted_metrics: metrics weighted by fit's sampleWeight or classWeight (and evaluate's
+   * and the validation data's sampleWeight), Σ w·metric / Σ w; logged by their names, or as
+   * `weighted_<name>` where `metrics` has the name too.
+   */
+  weightedMetrics?: string | string[];
 }
 
 /** evaluate's options for arrays. */
@@ -37,11 +51,11 @@ export interface EvaluateOptions {
   /** Keras' default is 32. */
   batchSize?: number;
   verbose?: 0 | 1 | 2;
-  /** Keras' sample_weight: one weight per example of x, for the loss (not the metrics). */
+  /** Keras' sample_weight: one weight per example of x, for the loss and compile's weightedMetrics. */
   sampleWeight?: Tensor;
 }
 
-/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics by their keys. */
+/** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics (and weighted metrics) by their keys. */
 export type EvaluateResult = { loss: number; accuracy: number } & Logs;
 
 /** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
@@ -59,10 +73,11 @@ export interface FitArgs {
   /**
    * Keras' and tfjs' class_weight: each class's weight in the loss, `{ 0: 1, 1: 5 }` (a class left
    * out weighs 1, as in Keras 3); the class of a label as Keras reads it (one-hot: its largest).
-   * tfjs' `[{ 0: 1, 1: 5 }]` and `{ [outputName]: { 0: 1, 1: 5 } }` are read too.
+   * tfjs' `[{ 0: 1, 1: 5 }]` and `{ [outputName]: { 0: 1, 1: 5 } }` are read too, and give a
+   * model of several outputs (a Functional one) its class weights per output.
    */
   classWeight?: ClassWeightArg;
-  /** Keras' sample_weight: one weight per example of x (its loss times it; the metrics unweighted). */
+  /** Keras' sample_weight: one weight per example of x (its loss times it, and compile's weightedMetrics; the metrics unweighted). */
   sampleWeight?: Tensor;
   /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
   callbacks?: Callbacks | Callbacks[];
@@ -87,6 +102,9 @@ interface Compiled extends LossSettings {
   optimizer: Optimizer;
   /** compile's metrics, keyed in logs and history as it named them (`accuracy`, `acc`, `mse`...). */
   metrics: Metric[];
+  /** compile's weightedMetrics, and their keys in logs and history (Keras': see weightedMetricNames). */
+  weightedMetrics: Metric[];
+  weightedKeys: string[];
   /** Whether the warning of a fromLogits loss after a softmax/sigmoid was given. */
   warnedLogits?: boolean;
 }
@@ -350,6 +368,8 @@ export interface ModelPasses {
   layers(): readonly Layer[];
   /** The layer whose output is the model's (in a nested model, at any depth): its activation and logits feed the loss. */
   outputLayer(): Layer | undefined;
+  /** The output's name, as sampleWeight may key its weights by (by default, the output layer's). */
+  outputName?(): string;
   /** Builds the layers for inputs of `batchShape` (the batch axis first); throws naming `op` if there are none. */
   ensureBuilt(op: string, batchShape: readonly number[]): void;
   /** Checks all of `x` against the model's input; `op` prefixes the message when given. */
@@ -381,7 +401,7 @@ interface LossPass extends LossMode {
 }
 
 /** A model's compile settings and its fit and evaluate, over the passes it gives (on a dataset, through dataset_training.ts). */
-export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateResult> {
+export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   private compiled: Compiled | undefined;
   /** The buffers every batch of fit and evaluate computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
   readonly workspace = new Workspace();
@@ -391,10 +411,15 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
 
   compile(args: CompileArgs): void {
     this.checkNotFitting('compile');
-    checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const metrics = metricsArg(args.metrics);
+    const weightedMetrics = metricsArg(args.weightedMetrics, 'weightedMetrics');
+    const [weightedKeys] = weightedMetricNames(
+      metrics.map((m) => m.key),
+      [{ prefix: '', metrics: weightedMetrics }],
+    );
     const optimizer = getOptimizer(args.optimizer === undefined ? 'rmsprop' : args.optimizer);
-    this.compiled = { optimizer, ...lossArg(args.loss), metrics };
+    this.compiled = { optimizer, ...lossArg(args.loss), metrics, weightedMetrics, weightedKeys };
   }
 
   /** The optimizer compile gave, if compiled. */
@@ -405,11 +430,12 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or with a metric tfjs lacks). */
   trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
-    const { optimizer, loss, fromLogits, labelSmoothing, metrics } = this.compiled;
+    const { optimizer, loss, fromLogits, labelSmoothing, metrics, weightedMetrics } = this.compiled;
     const names = metrics.map((metric) => tfjsMetricName(metric, loss));
     // a metric tfjs lacks would make the saved model fail to load there
     if (names.some((name) => name === undefined)) return undefined;
-    return trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names as string[] });
+    const weighted = weightedMetrics.map((metric) => metric.key);
+    return trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names as string[], weightedMetrics: weighted });
   }
 
   /** A model that is training keeps its layers, loss and optimizer until fit returns. */
@@ -501,18 +527,13 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
 
   /**
    * Loss, gradient and metric sums for one batch (evaluate's accuracy first, then compile's
-   * metrics); runs the forward pass in training mode when asked. The loss is weighted by the
-   * pass's class weights or the examples' `weights` (the metrics are not, as in Keras), and has
-   * the weights' and outputs' penalties added, as Keras' logged loss has.
+   * metrics, then its weighted metrics and their weights' sum); runs the forward pass in training
+   * mode when asked. The loss and the weighted metrics are weighted by the pass's class weights or
+   * the examples' `weights` (the other metrics are not, as in Keras); the loss has the weights'
+   * and outputs' penalties added, as Keras' logged loss has.
    */
-  private lossOf(
-    x: Tensor,
-    y: Tensor,
-    training: boolean,
-    pass: LossPass,
-    weights?: ArrayLike<number>,
-  ): { loss: number; metricSums: number[]; grad: Float32Array; fused: boolean } {
-    const { loss, labelSmoothing, metrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
+  private lossOf(x: Tensor, y: Tensor, training: boolean, pass: LossPass, weights?: ArrayLike<number>): BatchResult {
+    const { loss, labelSmoothing, metrics, weightedMetrics } = this.requireCompiled(training ? 'fit' : 'evaluate');
     const { fused, fromLogits } = pass;
     const outputs = this.passes.forward(x, training);
     const predictions = fused ? this.outputLayer().logits! : outputs;
@@ -523,14 +544,17 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     // evaluate's accuracy is computed once, also for compile's 'accuracy' (or 'acc')
     const accuracy = metricSum(ACCURACY, loss, y, outputs, fromLogits);
     const metricSums = [accuracy, ...metrics.map((m) => (m.kind === 'accuracy' ? accuracy : metricSum(m, loss, y, outputs, fromLogits)))];
-    return { loss: result.loss + penalty, metricSums, grad: result.grad, fused };
+    const weightedSums = weightedMetrics.map((m) => metricSum(m, loss, y, outputs, fromLogits, rowWeights));
+    const weightSum = rowWeightSum(rowWeights, rows, x.shape[0]);
+    return { loss: result.loss + penalty, metricSums, weightedSums, weightSum, grad: result.grad, fused };
   }
 
-  /** Checks `y` against the loss and every metric, for outputs of the model's shape. */
+  /** Checks `y` against the loss and every metric (weighted or not), for outputs of the model's shape. */
   private checkLabelsFor(op: string, loss: LossName, y: Tensor): void {
     const outputShape = [y.shape[0], ...this.outputLayer().outputShape!];
     checkLabels(loss, y, outputShape);
-    for (const metric of this.compiled?.metrics ?? []) checkMetricLabels(op, metric, loss, y, outputShape);
+    const { metrics = [], weightedMetrics = [] } = this.compiled ?? {};
+    for (const metric of [...metrics, ...weightedMetrics]) checkMetricLabels(op, metric, loss, y, outputShape);
   }
 
   /** Checks `x` and `y` (named by `keys` in messages) as arrays of the same examples, of finite numbers. */
@@ -578,12 +602,8 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     const { loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     const settings = fitSettings(args);
-    const sampleWeight = sampleWeightArg('fit', 'sampleWeight', args.sampleWeight, x.shape[0]);
-    if (sampleWeight && settings.classWeight !== undefined) {
-      throw new ConvlensError(
-        'fit: give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
-      );
-    }
+    const sampleWeight = this.sampleWeightOf('fit', args.sampleWeight, x.shape[0]);
+    if (sampleWeight && settings.classWeight !== undefined) throw new ConvlensError(`fit: ${BOTH_WEIGHTS}`);
     // As in Keras: validationData wins; otherwise the last `split` of the examples (and of their weights), before shuffling.
     const arrays = sampleWeight ? [x, y, sampleWeight] : [x, y];
     const split =
@@ -611,7 +631,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
       batch: (indices) => ({
         x: gather(trainX, indices, this.workspace.get(this, 'x', indices.length * exampleSize)),
         y: gather(trainY, indices),
-        weights: trainWeight && gather(trainWeight, indices).data,
+        weight: trainWeight && gather(trainWeight, indices),
       }),
       // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
       validation:
@@ -620,23 +640,31 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     });
   }
 
+  /** The sampleWeight given for `examples` examples, checked (`op` names the call): one array, or a list of one or an object keyed by the output's name. */
+  private sampleWeightOf(op: string, value: unknown, examples: number): Tensor | undefined {
+    const outputName = this.passes.outputName?.() ?? this.outputLayer().name;
+    return oneSampleWeight(op, 'sampleWeight', value, `model '${this.modelName}'`, outputName, examples);
+  }
+
   /** fit's validationData checked: [x, y] or Keras' [x, y, sampleWeight]; undefined when not given. */
-  private validationData(given: unknown): { x: Tensor; y: Tensor; weight?: Tensor } | undefined {
+  private validationData(given: unknown): OneBatch | undefined {
     if (given === undefined) return undefined;
     if (!Array.isArray(given) || (given.length !== 2 && given.length !== 3)) {
       throw new ConvlensError(`fit: validationData must be [x, y] or [x, y, sampleWeight] of Tensors, got ${describeValue(given)}`);
     }
     const { x, y } = this.checkData('fit (validationData)', given[0], given[1]);
-    return { x, y, weight: sampleWeightArg('fit (validationData)', 'sampleWeight', given[2], x.shape[0]) };
+    return { x, y, weight: this.sampleWeightOf('fit (validationData)', given[2], x.shape[0]) };
   }
 
-  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<[Tensor, Tensor]>): Promise<History> {
+  fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<OneBatch>): Promise<History> {
     this.lossMode('fit'); // a bad fromLogits fails before the first batch
+    const withClassWeight = settings.classWeight !== undefined && settings.classWeight !== null;
     return this.runTraining(settings, this.builtPass('fit', settings.classWeight), {
       ...steps,
       batch: (batch, place) => {
-        const [x, y] = steps.batch(batch, place);
-        return { x, y };
+        const checked = steps.batch(batch, place);
+        if (checked.weight && withClassWeight) throw new ConvlensError(`fit (${placeName(place)}): ${BOTH_WEIGHTS}`);
+        return checked;
       },
     });
   }
@@ -647,7 +675,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     pass: () => LossPass,
     data: EpochData<Batch> & {
       /** A batch's x, y and its examples' weights (if any), to be computed in the workspace. */
-      batch(batch: Batch, place: BatchPlace): { x: Tensor; y: Tensor; weights?: ArrayLike<number> };
+      batch(batch: Batch, place: BatchPlace): OneBatch;
     },
   ): Promise<History> {
     const { optimizer } = this.requireCompiled('fit');
@@ -657,24 +685,24 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
       newSums: () => this.passSums(),
       gradients: (batch, place, sums) =>
         this.withWorkspace(() => {
-          const { x, y, weights } = data.batch(batch, place);
+          const { x, y, weight } = data.batch(batch, place);
           const batchPass = pass();
-          const result = this.lossOf(x, y, true, batchPass, weights);
+          const result = this.lossOf(x, y, true, batchPass, weight?.data);
           checkLoss(result.loss, place);
           this.backward(result.grad, result.fused);
           addPenaltyGradients(batchPass.penalized);
           sums.add(result, x.shape[0]);
           return x.shape[0];
         }),
-      logs: (sums, seen) => this.logs(sums.loss / seen, sums.metrics, seen),
+      logs: (sums) => this.sumsLogs(sums),
     });
   }
 
   /**
    * A dataset's batch (or validation arrays) checked as fit and evaluate check arrays, the model
-   * built for it, as x and y; `keys` name them and `op` the call.
+   * built for it, with its examples' weights if given; `keys` name them and `op` the call.
    */
-  checkBatch(op: string, givenX: unknown, givenY: unknown, keys: BatchKeys): [Tensor, Tensor] {
+  checkBatch(op: string, givenX: unknown, givenY: unknown, keys: BatchKeys, sampleWeight?: unknown): OneBatch {
     const { loss } = this.requireCompiled(op);
     const [arrayX, arrayY] = this.passes.oneArrays?.(op, givenX, givenY, keys) ?? [givenX, givenY];
     const { x, y } = this.checkData(op, arrayX, arrayY, keys);
@@ -682,16 +710,16 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     this.passes.ensureBuilt(op, x.shape);
     this.passes.checkInputData(x, op);
     this.checkLabelsFor(op, loss, y);
-    return [x, y];
+    return { x, y, weight: this.sampleWeightOf(op, sampleWeight, x.shape[0]) };
   }
 
-  evaluation(op: string): Evaluation<[Tensor, Tensor], EvaluateResult> {
+  evaluation(op: string): Evaluation<OneBatch, EvaluateResult> {
     const pass = this.builtPass(op);
     const sums = this.passSums();
     return {
-      add: ([x, y]) =>
+      add: ({ x, y, weight }) =>
         sums.add(
-          this.withWorkspace(() => this.lossOf(x, y, false, pass())),
+          this.withWorkspace(() => this.lossOf(x, y, false, pass(), weight?.data)),
           x.shape[0],
         ),
       logs: () => this.sumsLogs(sums),
@@ -699,30 +727,30 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     };
   }
 
-  validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs {
-    const [vx, vy] = this.checkBatch(op, x, y, ARRAY_KEYS);
+  validationArrays(op: string, x: unknown, y: unknown, batchSize: number, sampleWeight?: unknown): () => Logs {
+    const batch = this.checkBatch(op, x, y, ARRAY_KEYS, sampleWeight);
     const pass = this.lossPass('fit');
-    return () => this.sumsLogs(this.meanLoss(vx, vy, batchSize, pass));
+    return () => this.sumsLogs(this.meanLoss(batch.x, batch.y, batchSize, pass, batch.weight));
   }
 
   private passSums(): PassSums {
-    return new PassSums(1 + (this.compiled?.metrics.length ?? 0));
+    const compiled = this.compiled;
+    return new PassSums(1 + (compiled?.metrics.length ?? 0), compiled?.weightedMetrics.length ?? 0);
   }
 
   private withWorkspace<T>(fn: () => T): T {
     return inWorkspace(this.workspace, this.passes.layers(), fn);
   }
 
-  /** A pass's logs: the mean loss, then compile's metrics by their keys. */
+  /** A pass's logs: the mean loss, then compile's metrics by their keys (not evaluate's accuracy, `metrics[0]`), then its weighted metrics. */
   private sumsLogs(sums: PassSums): Logs {
-    return this.logs(sums.loss / sums.examples, sums.metrics, sums.examples);
-  }
-
-  /** Logs from sums over `count` examples: the loss, then compile's metrics by their keys (not evaluate's accuracy, `sums[0]`). */
-  private logs(loss: number, sums: ArrayLike<number>, count: number): Logs {
-    const logs: Logs = { loss };
-    this.compiled?.metrics.forEach((metric, i) => {
-      logs[metric.key] = sums[i + 1] / count;
+    const logs: Logs = { loss: sums.loss / sums.examples };
+    const compiled = this.compiled;
+    compiled?.metrics.forEach((metric, i) => {
+      logs[metric.key] = sums.metrics[i + 1] / sums.examples;
+    });
+    compiled?.weightedKeys.forEach((key, i) => {
+      logs[key] = sums.weightedMean(i);
     });
     return logs;
   }
@@ -745,7 +773,7 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
-    const sampleWeight = sampleWeightArg('evaluate', 'sampleWeight', options.sampleWeight, x.shape[0]);
+    const sampleWeight = this.sampleWeightOf('evaluate', options.sampleWeight, x.shape[0]);
     const started = performance.now();
     // A mean over no examples is undefined (fit refuses empty data likewise).
     if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
@@ -757,9 +785,14 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
     return this.evaluateResult(sums);
   }
 
-  /** evaluate's result from its sums: the logs, with evaluate's accuracy. */
+  /**
+   * evaluate's result from its sums: the logs, with evaluate's accuracy, unless a weighted metric
+   * is logged as `accuracy` (compile's weightedMetrics has it and its metrics not): Keras'
+   * evaluate gives that one.
+   */
   private evaluateResult(sums: PassSums): EvaluateResult {
-    return { ...this.sumsLogs(sums), loss: sums.loss / sums.examples, accuracy: sums.metrics[0] / sums.examples };
+    const logs = this.sumsLogs(sums);
+    return { ...logs, loss: logs.loss, accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples };
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch), its loss weighted by `sampleWeight` if given. */
@@ -778,24 +811,55 @@ export class ModelTraining implements DatasetTrainer<[Tensor, Tensor], EvaluateR
   }
 }
 
-/** Sums over a pass's batches: the loss and each metric (evaluate's accuracy first), each times its batch's size, and the count. */
+/** A batch of a model of one input and output: its inputs, labels and, if given, its examples' weights. */
+export type OneBatch = { x: Tensor; y: Tensor; weight?: Tensor };
+
+/** A batch's loss (with its gradient) and metric sums (see lossOf). */
+interface BatchResult {
+  loss: number;
+  metricSums: number[];
+  weightedSums: number[];
+  weightSum: number;
+  grad: Float32Array;
+  fused: boolean;
+}
+
+/** Keras 3 refuses class and sample weights together (class weights become sample weights). */
+export const BOTH_WEIGHTS = 'give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)';
+
+/**
+ * Sums over a pass's batches: the loss and each metric (evaluate's accuracy first), each times its
+ * batch's size, and the count; each weighted metric's Σ w·metric and the weights' Σ w.
+ */
 class PassSums {
   loss = 0;
   examples = 0;
   batches = 0;
+  weights = 0;
   readonly metrics: Float64Array;
+  readonly weighted: Float64Array;
 
-  constructor(metricCount: number) {
+  constructor(metricCount: number, weightedCount: number) {
     this.metrics = new Float64Array(metricCount);
+    this.weighted = new Float64Array(weightedCount);
   }
 
-  add(result: { loss: number; metricSums: number[] }, examples: number): void {
+  add(result: Pick<BatchResult, 'loss' | 'metricSums' | 'weightedSums' | 'weightSum'>, examples: number): void {
     this.loss += result.loss * examples;
     result.metricSums.forEach((sum, i) => {
       this.metrics[i] += sum;
     });
+    result.weightedSums.forEach((sum, i) => {
+      this.weighted[i] += sum;
+    });
+    this.weights += result.weightSum;
     this.examples += examples;
     this.batches++;
+  }
+
+  /** The `i`th weighted metric's Σ w·metric / Σ w; 0 when every weight is 0 (Keras' Mean divides with divide_no_nan). */
+  weightedMean(i: number): number {
+    return this.weights === 0 ? 0 : this.weighted[i] / this.weights;
   }
 }
 

@@ -2,17 +2,18 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES } from '../train/losses.js';
-import { checkMetricLabels, metricSum, metricsArg } from '../train/metrics.js';
+import { checkMetricLabels, metricSum, metricsArg, rowWeightSum, weightedMetricNames } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { classRowWeights, classWeightTable, exampleRowWeights, sampleWeightArg } from './loss_weights.js';
+import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights } from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
   type BatchPlace,
+  BOTH_WEIGHTS,
   type CompileArgs,
   checkLoss,
   type EpochData,
@@ -22,6 +23,7 @@ import {
   fitSettings,
   indexBatches,
   lossArg,
+  placeName,
   progressLine,
   runEpochs,
   splitOff,
@@ -41,6 +43,12 @@ export interface MultiCompileArgs {
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
   /** Names for every output, a list of lists (one per output, as Keras takes) or an object keyed by output layer name. */
   metrics?: string | string[] | string[][] | Record<string, string | string[]>;
+  /**
+   * Keras' weighted_metrics, in the forms of `metrics`: weighted by fit's and evaluate's
+   * sampleWeight (each output's own, if given per output); logged as `<output>_<name>`, or
+   * `<output>_weighted_<name>` where that output's `metrics` have the name too.
+   */
+  weightedMetrics?: string | string[] | string[][] | Record<string, string | string[]>;
   /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
   lossWeights?: number[] | Record<string, number>;
 }
@@ -70,24 +78,40 @@ export interface MultiModelPasses {
   backward(dys: Tensor<'float32'>[], preActivation: boolean[]): void;
 }
 
-/** A model's data: the arrays of its inputs and the labels of its outputs, in order, with the same examples, and their weights (Keras' sample_weight, for every output's loss). */
-type Data = { xs: Tensor[]; ys: Tensor[]; weights?: Tensor };
+/** A model's data: the arrays of its inputs and the labels of its outputs, in order, with the same examples, and each output's examples' weights (Keras' sample_weight), if any. */
+type Data = { xs: Tensor[]; ys: Tensor[]; weights: (Tensor | undefined)[] };
 
 /** fit's options for a model of several inputs or outputs: `validationData` is `[x, y]` or `[x, y, sampleWeight]`, each as fit takes it. */
-type MultiFitArgs = Omit<FitArgs, 'validationData'> & { validationData?: [unknown, unknown] | [unknown, unknown, unknown] };
+type MultiFitArgs = Omit<FitArgs, 'validationData' | 'sampleWeight'> & {
+  validationData?: [unknown, unknown] | [unknown, unknown, unknown];
+  sampleWeight?: MultiSampleWeight;
+};
 
-/** Sums over a pass's batches: the weighted total and each output's loss, each times its batch's size, and each output's metric sums. */
-type Sums = { total: number; losses: Float64Array; metricSums: Float64Array[] };
+/**
+ * Keras' sample_weight for a model of several outputs: one array of a weight per example, for
+ * every output's loss; a list of one per output (null for an unweighted one); or an object keyed
+ * by output name.
+ */
+export type MultiSampleWeight = Tensor | (Tensor | null)[] | Record<string, Tensor | null>;
+
+/**
+ * Sums over a pass's batches: the weighted total and each output's loss, each times its batch's
+ * size, each output's metric sums, its weighted metrics' Σ w·metric and its weights' Σ w.
+ */
+type Sums = { total: number; losses: Float64Array; metricSums: Float64Array[]; weightedSums: Float64Array[]; weightSums: Float64Array };
+
+/** One output's compile settings, and the log keys of its weighted metrics. */
+type CompiledOutput = OutputSettings & { weightedKeys: string[] };
 
 /**
  * How a pass computes the loss: how each output's loss reads it (from its last layer's logits,
  * `fused`, or from outputs that are logits), the trainable weights whose penalties it adds, and
- * fit's class weights for a model of one output (a weight for each class index).
+ * fit's class weights of each output (a weight for each class index; none for an unweighted one).
  */
-type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTable?: Float64Array };
+type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTables: (Float64Array | undefined)[] };
 
 export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
-  private compiled?: { optimizer: Optimizer; outputs: OutputSettings[] };
+  private compiled?: { optimizer: Optimizer; outputs: CompiledOutput[] };
   private fitting = false;
   /** The buffers every batch of fit and evaluate (on arrays or a dataset) computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
   readonly workspace = new Workspace();
@@ -104,15 +128,14 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
 
   compile(args: MultiCompileArgs): void {
     if (this.fitting) throw new ConvlensError('compile: this model is training (await the running fit first)');
-    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights']);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights']);
     const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     const names = this.passes.outputNames();
-    const { loss, metrics = [], lossWeights } = args;
+    const { loss, lossWeights } = args;
     const isOneLoss = typeof loss === 'string' || (typeof loss === 'object' && loss !== null && 'name' in loss);
     const losses = isOneLoss ? names.map(() => loss) : this.perOutput('loss', loss);
-    // a list of metric names is the metrics of every output, as in Keras and tfjs; a list of lists, one per output
-    const allMetrics = typeof metrics === 'string' || (Array.isArray(metrics) && !metrics.some(Array.isArray));
-    const metricLists = allMetrics ? names.map(() => metrics) : this.perOutput('metrics', metrics, []);
+    const metricLists = this.metricLists('metrics', args.metrics);
+    const weightedLists = this.metricLists('weightedMetrics', args.weightedMetrics);
     const weights = lossWeights === undefined ? names.map(() => 1) : this.perOutput('lossWeights', lossWeights, 1);
     const outputs = names.map((name, i) => {
       if (losses[i] === undefined) throw new ConvlensError(`compile: ${this.where}: no loss for the output '${name}'`);
@@ -122,9 +145,21 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
           `compile: ${this.where}: lossWeights for '${name}' must be a non-negative number, got ${describeValue(weight)}`,
         );
       }
-      return { name, ...lossArg(losses[i] as OneLoss), weight, metrics: metricsArg(metricLists[i]) };
+      return {
+        name,
+        ...lossArg(losses[i] as OneLoss),
+        weight,
+        metrics: metricsArg(metricLists[i]),
+        weightedMetrics: metricsArg(weightedLists[i], 'weightedMetrics'),
+      };
     });
-    this.compiled = { optimizer, outputs };
+    this.compiled = { optimizer, outputs: withWeightedKeys(outputs) };
+  }
+
+  /** compile's `metrics` or `weightedMetrics` (`arg`) for each output: a list of names is every output's, as in Keras and tfjs; a list of lists, one per output. */
+  private metricLists(arg: string, metrics: unknown = []): unknown[] {
+    const forAll = typeof metrics === 'string' || (Array.isArray(metrics) && !metrics.some(Array.isArray));
+    return forAll ? this.passes.outputNames().map(() => metrics) : this.perOutput(arg, metrics, []);
   }
 
   /** The optimizer compile gave, if compiled. */
@@ -204,14 +239,16 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
       const outputShape = [ys[i].shape[0], ...shapes[i]];
       checkLabels(out.loss, ys[i], outputShape);
-      for (const metric of out.metrics) checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
+      for (const metric of [...out.metrics, ...out.weightedMetrics])
+        checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
-    return { xs, ys, weights: sampleWeightArg(op, 'sampleWeight', sampleWeight, xs[0].shape[0]) };
+    const weights = outputSampleWeights(op, 'sampleWeight', sampleWeight, this.where, this.passes.outputNames(), xs[0].shape[0]);
+    return { xs, ys, weights };
   }
 
-  /** A dataset's batch (or validation arrays) checked as arrays are; `keys` name them and `op` the call. */
-  checkBatch(op: string, x: unknown, y: unknown, keys: BatchKeys): Data {
-    const data = this.data(op, x, y, keys);
+  /** A dataset's batch (or validation arrays) checked as arrays are, with its examples' weights if given; `keys` name them and `op` the call. */
+  checkBatch(op: string, x: unknown, y: unknown, keys: BatchKeys, sampleWeight?: unknown): Data {
+    const data = this.data(op, x, y, keys, sampleWeight);
     checkBatchExamples(op, keys.x, data.xs[0]);
     return data;
   }
@@ -238,20 +275,15 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       }
       return { fused, fromLogits: fromLogits && !fused };
     });
-    if (classWeight === undefined || classWeight === null) return { outputs, penalized };
-    const names = this.passes.outputNames();
-    if (names.length > 1) {
-      throw new ConvlensError(
-        `fit: classWeight is for a model of one output (as in Keras 3); ${this.where} has ${names.length}: give sampleWeight instead`,
-      );
-    }
-    const classes = this.passes.outputShapes()[0].at(-1) ?? 1;
-    return { outputs, penalized, classTable: classWeightTable(classWeight, classes, names[0]) };
+    const classes = this.passes.outputShapes().map((shape) => shape.at(-1) ?? 1);
+    const classTables = outputClassWeightTables(classWeight, this.where, this.passes.outputNames(), classes);
+    return { outputs, penalized, classTables };
   }
 
   /**
    * One batch of `count` examples, computed in the workspace (its arrays taken by `arrays` in it):
-   * each output's loss (weighted by the examples' weights, if any) and metrics added to `sums`,
+   * each output's loss and weighted metrics (weighted by the class weights or the output's
+   * examples' weights, if any) and other metrics added to `sums`,
    * the weights' and outputs' penalties to the total, and when training (`place` given), the loss
    * checked and the gradients taken back.
    */
@@ -267,9 +299,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         const { fused, fromLogits } = mode.outputs[i];
         const p = predictions[i];
         const rows = p.size / (p.rank > 1 ? p.shape[p.rank - 1] : 1);
-        const rowWeights = mode.classTable
-          ? classRowWeights(mode.classTable, ys[i], rows)
-          : weights && exampleRowWeights(weights.data, rows);
+        const classTable = mode.classTables[i];
+        const rowWeights = classTable ? classRowWeights(classTable, ys[i], rows) : weights[i] && exampleRowWeights(weights[i].data, rows);
         const result = LOSSES[out.loss](ys[i], fused ? finals[i].logits! : p, {
           fromLogits: fused || fromLogits,
           labelSmoothing: out.labelSmoothing,
@@ -280,6 +311,10 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         out.metrics.forEach((m, k) => {
           sums.metricSums[i][k] += metricSum(m, out.loss, ys[i], p, fromLogits);
         });
+        out.weightedMetrics.forEach((m, k) => {
+          sums.weightedSums[i][k] += metricSum(m, out.loss, ys[i], p, fromLogits, rowWeights);
+        });
+        sums.weightSums[i] += rowWeightSum(rowWeights, rows, count);
         if (out.weight !== 1) for (let k = 0; k < result.grad.length; k++) result.grad[k] *= out.weight;
         grads.push(new Tensor(result.grad, p.shape, 'float32'));
       }
@@ -300,14 +335,15 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return () => ({
       xs: data.xs.map((x, i) => gather(x, indices, this.workspace.get(this, `x${i}`, n * (x.size / x.shape[0])))),
       ys: data.ys.map((y) => gather(y, indices)),
-      weights: data.weights && gather(data.weights, indices),
+      weights: data.weights.map((w) => w && gather(w, indices)),
     });
   }
 
   /**
    * Logs as Keras names them for several outputs: `loss` (the weighted total), `<output>_loss`,
-   * `<output>_<metric>`; for one output (of several inputs), a model of one's: `loss`, `<metric>`.
-   * Means of `sums` over `count` examples.
+   * `<output>_<metric>`, then the weighted metrics (see withWeightedKeys); for one output (of
+   * several inputs), a model of one's: `loss`, `<metric>`. Means of `sums` over `count` examples
+   * (the weighted metrics' over their weights).
    */
   private logs(sums: Sums, count: number): Logs {
     const logs: Logs = { loss: sums.total / count };
@@ -323,13 +359,25 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         logs[several ? `${out.name}_${metric.key}` : metric.key] = sums.metricSums[i][k] / count;
       });
     });
+    outputs.forEach((out, i) => {
+      // Keras' Mean divides with divide_no_nan: 0 when every weight is 0
+      out.weightedKeys.forEach((key, k) => {
+        logs[key] = sums.weightSums[i] === 0 ? 0 : sums.weightedSums[i][k] / sums.weightSums[i];
+      });
+    });
     return logs;
   }
 
   /** Sums of a pass over batches: the total and each output's loss weighted by the batch size, and the metric sums. */
   private sums(): Sums {
     const { outputs } = this.compiled!;
-    return { total: 0, losses: new Float64Array(outputs.length), metricSums: outputs.map((o) => new Float64Array(o.metrics.length)) };
+    return {
+      total: 0,
+      losses: new Float64Array(outputs.length),
+      metricSums: outputs.map((o) => new Float64Array(o.metrics.length)),
+      weightedSums: outputs.map((o) => new Float64Array(o.weightedMetrics.length)),
+      weightSums: new Float64Array(outputs.length),
+    };
   }
 
   /** evaluate's loop, on data already checked. */
@@ -359,17 +407,17 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     };
   }
 
-  validationArrays(op: string, x: unknown, y: unknown, batchSize: number): () => Logs {
-    const data = this.checkBatch(op, x, y, ARRAY_KEYS);
+  validationArrays(op: string, x: unknown, y: unknown, batchSize: number, sampleWeight?: unknown): () => Logs {
+    const data = this.checkBatch(op, x, y, ARRAY_KEYS, sampleWeight);
     const mode = this.mode('fit');
     return () => this.evaluateChecked(data, batchSize, mode);
   }
 
-  /** Mean losses (the weighted total and each output's) and metrics over the data, the losses weighted by `sampleWeight` if given. */
+  /** Mean losses (the weighted total and each output's) and metrics over the data, the losses and weighted metrics weighted by `sampleWeight` if given. */
   evaluate(
     x: unknown,
     y: unknown,
-    options: { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: Tensor } = {},
+    options: { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: MultiSampleWeight } = {},
   ): { loss: number } & Logs {
     this.requireCompiled('evaluate');
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
@@ -401,11 +449,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
   private async train(x: unknown, y: unknown, args: MultiFitArgs): Promise<History> {
     this.requireCompiled('fit');
     const settings = fitSettings(args);
-    if (settings.classWeight !== undefined && args.sampleWeight !== undefined) {
-      throw new ConvlensError(
-        'fit: give classWeight or sampleWeight, not both (as in Keras 3: fold the class weights into the sample weights)',
-      );
-    }
+    if (settings.classWeight !== undefined && args.sampleWeight !== undefined) throw new ConvlensError(`fit: ${BOTH_WEIGHTS}`);
     const all = this.data('fit', x, y, ARRAY_KEYS, args.sampleWeight);
     let given: Data | undefined;
     if (args.validationData !== undefined) {
@@ -418,17 +462,22 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       given = this.data('fit (validationData)', pair[0], pair[1], ARRAY_KEYS, pair[2]);
     }
     // As in Keras: validationData wins; otherwise the last `split` of the examples of every array (and their weights), before shuffling.
-    const arrays = [...all.xs, ...all.ys, ...(all.weights ? [all.weights] : [])];
+    const weighted = [...new Set(all.weights.filter((w) => w !== undefined))];
+    const arrays = [...all.xs, ...all.ys, ...weighted];
     const split = !given && settings.validationSplit > 0 ? splitOff(arrays, settings.validationSplit) : undefined;
     const [inputs, outputs] = [all.xs.length, all.xs.length + all.ys.length];
-    const part = (list: Tensor[]): Data => ({ xs: list.slice(0, inputs), ys: list.slice(inputs, outputs), weights: list[outputs] });
+    const part = (list: Tensor[]): Data => ({
+      xs: list.slice(0, inputs),
+      ys: list.slice(inputs, outputs),
+      weights: all.weights.map((w) => w && list[outputs + weighted.indexOf(w)]),
+    });
     const data = split ? part(split.train) : all;
     const validation = given ?? (split && part(split.validation));
     if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
     const mode = this.mode('fit', settings.classWeight);
     // class weights weigh the training loss only, as in Keras
-    const validationMode = { ...mode, classTable: undefined };
+    const validationMode = { ...mode, classTables: [] };
     return this.runTraining(settings, mode, {
       batches: () => indexBatches(data.xs[0].shape[0], settings),
       examples: (indices) => ({ count: indices.length, arrays: this.gathered(data, indices) }),
@@ -437,11 +486,15 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
   }
 
   fitBatches(settings: EpochSettings, steps: DatasetEpochSteps<Data>): Promise<History> {
-    return this.runTraining(settings, this.mode('fit', settings.classWeight), {
+    const mode = this.mode('fit', settings.classWeight);
+    return this.runTraining(settings, mode, {
       batches: steps.batches,
       more: steps.more,
       examples: (batch, place) => {
         const data = steps.batch(batch, place);
+        if (mode.classTables.some(Boolean) && data.weights.some((w) => w !== undefined)) {
+          throw new ConvlensError(`fit (${placeName(place)}): ${BOTH_WEIGHTS}`);
+        }
         return { count: data.xs[0].shape[0], arrays: () => data };
       },
       validation: steps.validation,
@@ -470,4 +523,19 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       logs: (sums, seen) => this.logs(sums, seen),
     });
   }
+}
+
+/**
+ * The outputs with their weighted metrics' log keys, as Keras 3 names them: `<output>_<name>`
+ * for one of several outputs, `<name>` for one, or with `weighted_` before the name where a
+ * metric that is not weighted has it (weightedMetricNames).
+ */
+function withWeightedKeys(outputs: readonly OutputSettings[]): CompiledOutput[] {
+  const prefix = (out: OutputSettings) => (outputs.length > 1 ? `${out.name}_` : '');
+  const taken = outputs.flatMap((out) => out.metrics.map((metric) => prefix(out) + metric.key));
+  const keys = weightedMetricNames(
+    taken,
+    outputs.map((out) => ({ prefix: prefix(out), metrics: out.weightedMetrics })),
+  );
+  return outputs.map((out, i) => ({ ...out, weightedKeys: keys[i] }));
 }

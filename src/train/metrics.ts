@@ -54,12 +54,12 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   meanAbsoluteError: 'mae',
 };
 
-/** compile's `metrics`: a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
-export function metricsArg(metrics: unknown): Metric[] {
-  if (metrics === undefined) return [];
+/** compile's `metrics` (or `weightedMetrics`, `arg`): a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
+export function metricsArg(metrics: unknown, arg = 'metrics'): Metric[] {
+  if (metrics === undefined || metrics === null) return [];
   const list = typeof metrics === 'string' ? [metrics] : metrics;
   if (!Array.isArray(list)) {
-    throw new ConvlensError(`compile: metrics must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
+    throw new ConvlensError(`compile: ${arg} must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
   }
   const byKey = new Map<string, Metric>();
   for (const name of list) {
@@ -69,12 +69,38 @@ export function metricsArg(metrics: unknown): Metric[] {
       const normal = (n: string) => n.toLowerCase().replace(/_/g, '');
       const guess = typeof name === 'string' ? Object.keys(METRIC_NAMES).find((known) => normal(known) === normal(name)) : undefined;
       throw new ConvlensError(
-        `compile: unknown metric ${describeValue(name)}${guess ? ` (did you mean '${guess}'?)` : ''} (supported: ${SUPPORTED})`,
+        `compile: unknown ${arg === 'metrics' ? 'metric' : `metric in ${arg}`} ${describeValue(name)}${guess ? ` (did you mean '${guess}'?)` : ''} (supported: ${SUPPORTED})`,
       );
     }
     byKey.set(name, { key: name, kind });
   }
   return [...byKey.values()];
+}
+
+/**
+ * The log keys of weighted metrics, as Keras 3 names them (CompileMetrics.result): each output's
+ * in turn, `prefix` (`<output>_`, for one of several outputs) and its key, or, where a metric
+ * (weighted or not) already has that name, `prefix` + `weighted_<key>`, then `_1`, `_2`... on
+ * further clashes. `taken` holds the names of the metrics that are not weighted, every output's.
+ */
+export function weightedMetricNames(
+  taken: Iterable<string>,
+  outputs: readonly { prefix: string; metrics: readonly Metric[] }[],
+): string[][] {
+  const counts = new Map<string, number>([...taken].map((name) => [name, 1]));
+  return outputs.map(({ prefix, metrics }) =>
+    metrics.map(({ key }) => {
+      const plain = prefix + key;
+      if (!counts.has(plain)) {
+        counts.set(plain, 1);
+        return plain;
+      }
+      const weighted = `${prefix}weighted_${key}`;
+      const count = counts.get(weighted);
+      counts.set(weighted, (count ?? 0) + 1);
+      return count === undefined ? weighted : `${weighted}_${count}`;
+    }),
+  );
 }
 
 /** The metric `name` stands for: Keras takes 'accuracy' and 'acc' in any case, the other names as written. */
@@ -142,17 +168,38 @@ export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y:
 /**
  * The metric summed over the examples of a batch (fit and evaluate divide by their count).
  * `p` is the model's output; `logits` says it is logits (a loss fromLogits), whose threshold for
- * binary accuracy is 0 rather than a probability's 0.5.
+ * binary accuracy is 0 rather than a probability's 0.5. With `rowWeights` (one per row of the
+ * output), each row's metric times its weight, as Keras' weighted_metrics sum it (fit and evaluate
+ * divide by the weights' sum, rowWeightSum).
  */
-export function metricSum(metric: Metric, loss: LossName, y: Tensor, p: Tensor<'float32'>, logits: boolean): number {
+export function metricSum(
+  metric: Metric,
+  loss: LossName,
+  y: Tensor,
+  p: Tensor<'float32'>,
+  logits: boolean,
+  rowWeights?: ArrayLike<number>,
+): number {
   const classes = p.rank > 1 ? p.shape[p.rank - 1] : 1;
   const rows = p.size / classes;
   const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
   let sum = 0;
-  for (let i = 0; i < rows; i++) sum += rowMetric(kind, y, p, i, classes, logits);
+  for (let i = 0; i < rows; i++) sum += rowMetric(kind, y, p, i, classes, logits) * (rowWeights ? rowWeights[i] : 1);
   // an example of an [N, H, W, C] output has H·W rows: it counts the mean of theirs, as in Keras
   const examples = p.shape[0] ?? 0;
   return rows === 0 ? 0 : (sum * examples) / rows;
+}
+
+/**
+ * What a batch adds to the denominator of Keras' weighted_metrics: the sum of its examples'
+ * weights, an example's the mean of its rows' (`rows` in all, `examples` examples); the number of
+ * examples when unweighted.
+ */
+export function rowWeightSum(rowWeights: ArrayLike<number> | undefined, rows: number, examples: number): number {
+  if (!rowWeights || rows === 0) return examples;
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += rowWeights[i];
+  return (sum * examples) / rows;
 }
 
 /** The metric of one row of `classes` outputs (a row is one example for a [N, classes] output). */
