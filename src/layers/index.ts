@@ -15,6 +15,7 @@ export {
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Conv2DTranspose, type Conv2DTransposeLayerArgs } from './conv2d_transpose.js';
 export { Cropping2D, type Cropping2DLayerArgs } from './cropping.js';
+export { CSVLogger, type CSVLoggerArgs, csvLogger } from './csv_logger.js';
 export type { DatasetEvaluateOptions, DatasetFitArgs } from './dataset_training.js';
 export type { BatchArray, BatchArrays, BatchDataset, DataBatch, TfjsDataset, TfjsIterator, TfjsTensor } from './datasets.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
@@ -72,6 +73,7 @@ export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from 
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
+export { TerminateOnNaN, type TerminateOnNaNArgs, terminateOnNaN } from './terminate_on_nan.js';
 export type { EvaluateOptions } from './training_loop.js';
 export type { MultiCompileArgs, MultiInputs, MultiLabels } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
