@@ -25,6 +25,7 @@ export interface Callbacks {
   setModel?: (model: TrainingModel) => void;
   onTrainBegin?: () => void | Promise<void>;
   onEpochBegin?: (epoch: number) => void | Promise<void>;
+  onBatchBegin?: (batch: number) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
   onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
   onTrainEnd?: (history: History) => void | Promise<void>;

@@ -81,7 +81,7 @@ export const FIT_KEYS = [
   'callbacks',
   'verbose',
 ];
-const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
 interface Compiled extends LossSettings {
   optimizer: Optimizer;
@@ -146,6 +146,9 @@ export function callbackHooks(callbacks: unknown): Callbacks {
     },
     onEpochBegin: async (epoch) => {
       for (const c of list) await c.onEpochBegin?.(epoch);
+    },
+    onBatchBegin: async (batch) => {
+      for (const c of list) await c.onBatchBegin?.(batch);
     },
     onBatchEnd: async (batch, logs) => {
       for (const c of list) await c.onBatchEnd?.(batch, logs);
@@ -325,6 +328,7 @@ export async function runEpochs<Batch, Sums>(
     let diverged = false;
     for await (const given of batches) {
       const place = { epoch, batch };
+      await callbacks.onBatchBegin?.(batch);
       try {
         seen += steps.gradients(given, place, sums);
       } catch (error) {
