@@ -6,7 +6,7 @@ import { expectConvlensError, expectConvlensRejection } from '../../test/helpers
 import { caseRng } from '../../test/helpers/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Callbacks } from './callbacks.js';
-import { Dense, loadModel, Sequential } from './index.js';
+import { Add, Dense, model as functionalModel, Input, loadFunctional, loadModel, Sequential } from './index.js';
 import { ModelCheckpoint, modelCheckpoint } from './model_checkpoint.js';
 
 afterAll(removeTempDirs);
@@ -29,7 +29,7 @@ class WeightsRecorder implements Callbacks {
   readonly atBatch = new Map<string, number[][]>();
   private epoch = 0;
 
-  constructor(private readonly model: Sequential) {}
+  constructor(private readonly model: { getWeights(): Tensor[] }) {}
 
   onEpochBegin(epoch: number): void {
     this.epoch = epoch;
@@ -66,6 +66,17 @@ describe('ModelCheckpoint', () => {
     await model.fit(x, y, { epochs: 1, callbacks: [weightsOnly] });
     expect(modelJson(join(dir, 'weights')).trainingConfig).toBeUndefined();
     expect(await savedWeights(join(dir, 'weights'))).toEqual(values(model.getWeights()));
+    // a functional model of two branches, as loadFunctional reads it back
+    const input = Input({ shape: [3] });
+    const sum = new Add().apply([new Dense({ units: 1 }).apply(input), new Dense({ units: 1 }).apply(input)]);
+    const branched = functionalModel({ inputs: input, outputs: sum });
+    branched.compile({ optimizer: 'sgd', loss: 'mse' });
+    const branchedRecorder = new WeightsRecorder(branched);
+    await branched.fit(x, y, { epochs: 2, callbacks: [modelCheckpoint({ filepath: join(dir, 'branched-{epoch}') }), branchedRecorder] });
+    for (const epoch of [1, 2]) {
+      const saved = await loadFunctional(join(dir, `branched-${epoch}`));
+      expect(values(saved.getWeights())).toEqual(branchedRecorder.atEpoch[epoch - 1]);
+    }
   });
 
   it('with saveBestOnly keeps the model of the best epoch by the monitored log (lower for a loss, higher with max)', async () => {
@@ -170,6 +181,16 @@ describe('ModelCheckpoint', () => {
     expectConvlensError(
       () => new ModelCheckpoint({ filepath: 'c', initialValueThreshold: Number.NaN }),
       /initialValueThreshold must be a finite number or null, got NaN/,
+    );
+    // a field's format is checked before training
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt-{val_loss:02d}' }),
+      "modelCheckpoint: filepath 'ckpt-{val_loss:02d}': '{val_loss:02d}': 'd' formats an integer, and this value is a float (use '.0f')",
+    );
+    expectConvlensError(() => new ModelCheckpoint({ filepath: 'ckpt-{epoch' }), /filepath 'ckpt-\{epoch' has a single '\{'/);
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt-{batch}' }),
+      "modelCheckpoint: filepath 'ckpt-{batch}' names '{batch}', which is filled in only when saving every saveFreq batches",
     );
     const { model, x, y } = problem();
     const dir = tempDir();

@@ -2,7 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { booleanArg } from './args.js';
 import { type ModelArtifacts, writeModelDir } from './artifacts.js';
 import { type Callbacks, direction, type Logs, type TrainingModel } from './callbacks.js';
-import { formatPython } from './python_format.js';
+import { fieldNames, formatPython } from './python_format.js';
 
 export interface ModelCheckpointArgs {
   /**
@@ -83,6 +83,7 @@ export class ModelCheckpoint implements Callbacks {
     if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold))) {
       throw new ConvlensError(`${WHERE}: initialValueThreshold must be a finite number or null, got ${describeValue(threshold)}`);
     }
+    checkFilepath(filepath, saveFreq);
     this.saveBestOnly = booleanArg(WHERE, 'saveBestOnly', args.saveBestOnly, false);
     this.saveWeightsOnly = booleanArg(WHERE, 'saveWeightsOnly', args.saveWeightsOnly, false);
     // the direction matters only to saveBestOnly: any monitor will do without it
@@ -169,6 +170,19 @@ export class ModelCheckpoint implements Callbacks {
 /** `new ModelCheckpoint(args)`, in tfjs' style of factory. */
 export function modelCheckpoint(args: ModelCheckpointArgs): ModelCheckpoint {
   return new ModelCheckpoint(args);
+}
+
+/**
+ * Formats `filepath` once with stand-ins (the epoch and batch 1, every other field a log of 0), so
+ * that a field's format that cannot work (`{loss:d}`, a lone brace) is refused before training.
+ */
+function checkFilepath(filepath: string, saveFreq: 'epoch' | number): void {
+  const names = fieldNames(filepath);
+  if (saveFreq === 'epoch' && names.includes('batch')) {
+    throw new ConvlensError(`${WHERE}: filepath '${filepath}' names '{batch}', which is filled in only when saving every saveFreq batches`);
+  }
+  const logs = Object.fromEntries(names.filter((name) => name !== 'epoch' && name !== 'batch').map((name) => [name, 0]));
+  formatPython(filepath, { ints: { epoch: 1, batch: 1 }, floats: logs }, `${WHERE}: filepath`);
 }
 
 /** Checks `mode` where no direction is needed; its direction when it names one. */

@@ -36,6 +36,11 @@ export function formatPython(template: string, fields: PythonFields, where: stri
   });
 }
 
+/** The names of `template`'s fields, in order (a malformed template throws when it is formatted). */
+export function fieldNames(template: string): string[] {
+  return [...template.matchAll(FIELD)].flatMap((match) => (match[1] === undefined ? [] : [match[1].split(':')[0]]));
+}
+
 function formatNumber(value: number, isInt: boolean, spec: string, where: string): string {
   const parts = SPEC.exec(spec);
   if (!parts) {
