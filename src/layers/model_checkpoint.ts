@@ -117,9 +117,8 @@ export class ModelCheckpoint implements Callbacks {
 
   /** Saves the model to the folder `filepath` names now, unless saveBestOnly and the monitored log did not improve. */
   private async save(epoch: number, batch: number | undefined, logs: Logs): Promise<void> {
-    // Keras fills in {batch} from 1 when saving by batches, unless a log is named batch
-    const ints: Record<string, number> =
-      batch === undefined || 'batch' in logs ? { epoch: epoch + 1 } : { epoch: epoch + 1, batch: batch + 1 };
+    // from 1, as Keras names them
+    const ints: Record<string, number> = batch === undefined ? { epoch: epoch + 1 } : { epoch: epoch + 1, batch: batch + 1 };
     const path = formatPython(this.filepath, { ints, floats: logs }, `${WHERE}: filepath`);
     if (!this.shouldSave(epoch, logs, path)) return;
     const artifacts = this.modelArtifacts();
@@ -149,10 +148,10 @@ export class ModelCheckpoint implements Callbacks {
       }
       return true;
     }
-    const best = this.best === undefined ? 'None' : this.best.toFixed(5);
+    const best = this.best === undefined ? 'None' : pythonFixed(this.best);
     if (this.best === undefined || (this.up ? current > this.best : current < this.best)) {
       if (this.verbose)
-        console.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${best} to ${current.toFixed(5)}, saving model to ${path}`);
+        console.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${best} to ${pythonFixed(current)}, saving model to ${path}`);
       this.best = current;
       return true;
     }
@@ -184,6 +183,9 @@ function checkFilepath(filepath: string, saveFreq: 'epoch' | number): void {
   const logs = Object.fromEntries(names.filter((name) => name !== 'epoch' && name !== 'batch').map((name) => [name, 0]));
   formatPython(filepath, { ints: { epoch: 1, batch: 1 }, floats: logs }, `${WHERE}: filepath`);
 }
+
+/** `value` as Keras' messages write it (Python's `:.5f`: `nan`, ties to even). */
+const pythonFixed = (value: number) => formatPython('{value:.5f}', { ints: {}, floats: { value } }, WHERE);
 
 /** Checks `mode` where no direction is needed; its direction when it names one. */
 function checkMode(mode: unknown): boolean {
