@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { metricImproves } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizer.js';
+import type { ModelArtifacts } from './artifacts.js';
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
 export type Logs = Record<string, number>;
@@ -18,6 +19,8 @@ export interface TrainingModel {
   readonly optimizer?: Optimizer;
   getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
+  /** The model as `save` writes it (modelCheckpoint's); fit's models have it. */
+  toArtifacts?(): ModelArtifacts;
 }
 
 /** fit's hooks, as tfjs and Keras call them; `setModel` gives a callback the model, before `onTrainBegin`. */
@@ -25,6 +28,7 @@ export interface Callbacks {
   setModel?: (model: TrainingModel) => void;
   onTrainBegin?: () => void | Promise<void>;
   onEpochBegin?: (epoch: number) => void | Promise<void>;
+  onBatchBegin?: (batch: number) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
   onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
   onTrainEnd?: (history: History) => void | Promise<void>;
@@ -182,16 +186,16 @@ function count(name: string, value: unknown): void {
 }
 
 /** Whether larger is better for `monitor` under `mode`; 'auto' goes by the metric's name (an output's too), as Keras 3 does. */
-function direction(monitor: string, mode: unknown): boolean {
+export function direction(monitor: string, mode: unknown, where = 'earlyStopping'): boolean {
   if (mode === 'max') return true;
   if (mode === 'min') return false;
-  if (mode !== 'auto') throw new ConvlensError(`earlyStopping: mode must be 'auto', 'min' or 'max', got ${describeValue(mode)}`);
+  if (mode !== 'auto') throw new ConvlensError(`${where}: mode must be 'auto', 'min' or 'max', got ${describeValue(mode)}`);
   const name = monitor.replace(/^val_/, '');
   // a model of several outputs logs '<output>_loss' and '<output>_<metric>': the part after an underscore
   const way = metricImproves(name) ?? [...name.matchAll(/_/g)].map((m) => metricImproves(name.slice(m.index + 1))).find(Boolean);
   if (way === undefined) {
     throw new ConvlensError(
-      `earlyStopping: cannot tell whether '${monitor}' should go down or up: give mode 'min' or 'max' (or watch loss or a compiled metric)`,
+      `${where}: cannot tell whether '${monitor}' should go down or up: give mode 'min' or 'max' (or watch loss or a compiled metric)`,
     );
   }
   return way === 'up';

@@ -15,6 +15,7 @@ export {
 export { Conv2D, type Conv2DLayerArgs } from './conv2d.js';
 export { Conv2DTranspose, type Conv2DTransposeLayerArgs } from './conv2d_transpose.js';
 export { Cropping2D, type Cropping2DLayerArgs } from './cropping.js';
+export { CSVLogger, type CSVLoggerArgs, csvLogger } from './csv_logger.js';
 export type { DatasetEvaluateOptions, DatasetFitArgs } from './dataset_training.js';
 export type { BatchArray, BatchArrays, BatchDataset, DataBatch, TfjsDataset, TfjsIterator, TfjsTensor } from './datasets.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
@@ -38,6 +39,7 @@ export {
   GlobalMaxPooling2D as GlobalMaxPool2D,
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
+export { LambdaCallback, type LambdaCallbackArgs, lambdaCallback } from './lambda_callback.js';
 export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';
 export type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
@@ -55,6 +57,7 @@ export {
   Multiply,
   Subtract,
 } from './merge.js';
+export { ModelCheckpoint, type ModelCheckpointArgs, modelCheckpoint } from './model_checkpoint.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export type { DatasetPredictOptions } from './predict_dataset.js';
 export type { FillMode, Interpolation } from './projective_transform.js';
@@ -79,6 +82,7 @@ export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from 
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
 export { SpatialDropout2D } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
+export { TerminateOnNaN, type TerminateOnNaNArgs, terminateOnNaN } from './terminate_on_nan.js';
 export type { EvaluateOptions } from './training_loop.js';
 export type { MultiCompileArgs, MultiInputs, MultiLabels, MultiSampleWeight } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';

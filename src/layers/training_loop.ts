@@ -96,7 +96,7 @@ export const FIT_KEYS = [
   'callbacks',
   'verbose',
 ];
-const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
 interface Compiled extends LossSettings {
   optimizer: Optimizer;
@@ -164,6 +164,9 @@ export function callbackHooks(callbacks: unknown): Callbacks {
     },
     onEpochBegin: async (epoch) => {
       for (const c of list) await c.onEpochBegin?.(epoch);
+    },
+    onBatchBegin: async (batch) => {
+      for (const c of list) await c.onBatchBegin?.(batch);
     },
     onBatchEnd: async (batch, logs) => {
       for (const c of list) await c.onBatchEnd?.(batch, logs);
@@ -289,13 +292,19 @@ export interface BatchPlace {
 export const placeName = ({ epoch, batch }: BatchPlace) => `epoch ${epoch + 1}, batch ${batch + 1}`;
 const placeText = (place: BatchPlace) => `at ${placeName(place)}`;
 
+/** fit's error for a batch whose loss is NaN or infinite; runEpochs lets callbacks (terminateOnNaN) end training instead. */
+export class LossDiverged extends ConvlensError {
+  constructor(
+    readonly loss: number,
+    place: BatchPlace,
+  ) {
+    super(`fit: the loss became ${loss} ${placeText(place)} (try a lower learning rate or check the data for NaN)`);
+  }
+}
+
 /** Throws if a batch's loss diverged: a float32 loss, as TensorFlow's (one beyond 3.4e38 has already diverged). */
 export function checkLoss(loss: number, place: BatchPlace): void {
-  if (!Number.isFinite(Math.fround(loss))) {
-    throw new ConvlensError(
-      `fit: the loss became ${Math.fround(loss)} ${placeText(place)} (try a lower learning rate or check the data for NaN)`,
-    );
-  }
+  if (!Number.isFinite(Math.fround(loss))) throw new LossDiverged(Math.fround(loss), place);
 }
 
 /** Throws, before the optimizer's step, if a gradient overflowed. */
@@ -334,9 +343,20 @@ export async function runEpochs<Batch, Sums>(
     const sums = steps.newSums();
     let seen = 0;
     let batch = 0;
+    let diverged = false;
     for await (const given of batches) {
       const place = { epoch, batch };
-      seen += steps.gradients(given, place, sums);
+      await callbacks.onBatchBegin?.(batch);
+      try {
+        seen += steps.gradients(given, place, sums);
+      } catch (error) {
+        if (!(error instanceof LossDiverged)) throw error;
+        // the batch is reported with its loss, without its step: a callback (terminateOnNaN) may end training instead of the error
+        await callbacks.onBatchEnd?.(batch, { ...steps.logs(sums, seen), loss: error.loss });
+        if (!model.stopTraining) throw error;
+        diverged = true;
+        break;
+      }
       const variables = steps.variables();
       checkGradients(variables, place);
       steps.optimizer.step(variables);
@@ -346,6 +366,7 @@ export async function runEpochs<Batch, Sums>(
       if (model.stopTraining) break;
       batch++;
     }
+    if (diverged) break; // that epoch has no loss to log
     // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
     if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > 0 ? USED_UP : ''}`);
     const logs = steps.logs(sums, seen);

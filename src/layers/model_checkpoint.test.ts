@@ -1,0 +1,208 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { removeTempDirs, tempDir } from '../../test/cli/helpers.js';
+import { expectConvlensError, expectConvlensRejection } from '../../test/helpers/errors.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Callbacks } from './callbacks.js';
+import { Add, Dense, model as functionalModel, Input, loadFunctional, loadModel, Sequential } from './index.js';
+import { ModelCheckpoint, modelCheckpoint } from './model_checkpoint.js';
+
+afterAll(removeTempDirs);
+
+const values = (weights: Tensor[]) => weights.map((w) => Array.from(w.data));
+
+/** A compiled Dense model and 10 examples of a linear problem. */
+function problem() {
+  const rng = caseRng('model checkpoint', 0);
+  const model = new Sequential([new Dense({ units: 1, inputShape: [3] })]);
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const x = new Tensor(rng.floats(30, -1, 1), [10, 3], 'float32');
+  const y = new Tensor(rng.floats(10, -1, 1), [10, 1], 'float32');
+  return { model, x, y };
+}
+
+/** A callback that records the model's weights at each epoch's end (and batch's, by 'epoch-batch' from 1). */
+class WeightsRecorder implements Callbacks {
+  readonly atEpoch: number[][][] = [];
+  readonly atBatch = new Map<string, number[][]>();
+  private epoch = 0;
+
+  constructor(private readonly model: { getWeights(): Tensor[] }) {}
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  onBatchEnd(batch: number): void {
+    this.atBatch.set(`${this.epoch + 1}-${batch + 1}`, values(this.model.getWeights()));
+  }
+
+  onEpochEnd(): void {
+    this.atEpoch.push(values(this.model.getWeights()));
+  }
+}
+
+const savedWeights = async (dir: string) => values((await loadModel(dir)).getWeights());
+const modelJson = (dir: string) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+
+describe('ModelCheckpoint', () => {
+  it("saves the model at each epoch's end, in the folder its filepath names (Keras' fields, the epoch from 1), as it was then", async () => {
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    const recorder = new WeightsRecorder(model);
+    const checkpoint = modelCheckpoint({ filepath: join(dir, 'ckpt', 'e{epoch:02d}-{loss:.3f}') });
+    const history = await model.fit(x, y, { epochs: 3, batchSize: 5, callbacks: [checkpoint, recorder] });
+    const names = history.history.loss.map((loss, epoch) => `e0${epoch + 1}-${loss.toFixed(3)}`);
+    // nothing else: no temporary folder is left behind
+    expect(readdirSync(join(dir, 'ckpt')).sort()).toEqual(names);
+    for (const [epoch, name] of names.entries()) {
+      expect(await savedWeights(join(dir, 'ckpt', name))).toEqual(recorder.atEpoch[epoch]);
+    }
+    // the whole model, compiled as it was; weights only leave compile's settings out
+    expect(modelJson(join(dir, 'ckpt', names[0])).trainingConfig.loss).toBe('mean_squared_error');
+    const weightsOnly = new ModelCheckpoint({ filepath: join(dir, 'weights'), saveWeightsOnly: true });
+    await model.fit(x, y, { epochs: 1, callbacks: [weightsOnly] });
+    expect(modelJson(join(dir, 'weights')).trainingConfig).toBeUndefined();
+    expect(await savedWeights(join(dir, 'weights'))).toEqual(values(model.getWeights()));
+    // a functional model of two branches, as loadFunctional reads it back
+    const input = Input({ shape: [3] });
+    const sum = new Add().apply([new Dense({ units: 1 }).apply(input), new Dense({ units: 1 }).apply(input)]);
+    const branched = functionalModel({ inputs: input, outputs: sum });
+    branched.compile({ optimizer: 'sgd', loss: 'mse' });
+    const branchedRecorder = new WeightsRecorder(branched);
+    await branched.fit(x, y, { epochs: 2, callbacks: [modelCheckpoint({ filepath: join(dir, 'branched-{epoch}') }), branchedRecorder] });
+    for (const epoch of [1, 2]) {
+      const saved = await loadFunctional(join(dir, `branched-${epoch}`));
+      expect(values(saved.getWeights())).toEqual(branchedRecorder.atEpoch[epoch - 1]);
+    }
+  });
+
+  it('with saveBestOnly keeps the model of the best epoch by the monitored log (lower for a loss, higher with max)', async () => {
+    const { model } = problem();
+    const dir = tempDir();
+    /** Runs epochs whose weights are all `epoch` and whose logs are `logs`, as fit would: what each folder holds. */
+    const drive = async (checkpoint: ModelCheckpoint, monitored: number[]) => {
+      checkpoint.setModel(model);
+      for (const [epoch, value] of monitored.entries()) {
+        model.setWeights(model.getWeights().map((w) => new Tensor(new Float32Array(w.data.length).fill(epoch), w.shape, 'float32')));
+        checkpoint.onEpochBegin(epoch);
+        await checkpoint.onEpochEnd(epoch, { loss: 1, val_loss: value, val_accuracy: value });
+      }
+    };
+    const epochOf = async (folder: string) => (await savedWeights(join(dir, folder)))[0][0];
+    await drive(new ModelCheckpoint({ filepath: join(dir, 'best'), saveBestOnly: true }), [0.5, 0.3, 0.4, 0.2, 0.25]);
+    expect(await epochOf('best')).toBe(3);
+    // named by epoch: the epochs that improved on the best before them
+    await drive(new ModelCheckpoint({ filepath: join(dir, 'min', '{epoch}'), saveBestOnly: true }), [0.5, 0.3, 0.4, 0.2, 0.25]);
+    expect(readdirSync(join(dir, 'min')).sort()).toEqual(['1', '2', '4']);
+    const checkpoint = new ModelCheckpoint({ filepath: join(dir, 'max', '{epoch}'), saveBestOnly: true, monitor: 'val_accuracy' });
+    await drive(checkpoint, [0.5, 0.3, 0.6, 0.6, 0.9]);
+    expect(readdirSync(join(dir, 'max')).sort()).toEqual(['1', '3', '5']);
+    expect(checkpoint.best).toBe(0.9);
+    // a first value that does not beat the threshold is not saved
+    const threshold = new ModelCheckpoint({ filepath: join(dir, 'threshold', '{epoch}'), saveBestOnly: true, initialValueThreshold: 0.35 });
+    await drive(threshold, [0.5, 0.3, 0.4]);
+    expect(readdirSync(join(dir, 'threshold'))).toEqual(['2']);
+    expect(await epochOf(join('threshold', '2'))).toBe(1);
+  });
+
+  it('with saveBestOnly in a real fit: a loss that falls at every epoch, watched with max, leaves the first epoch saved', async () => {
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    const recorder = new WeightsRecorder(model);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const checkpoint = new ModelCheckpoint({ filepath: join(dir, 'best'), monitor: 'loss', mode: 'max', saveBestOnly: true, verbose: 1 });
+      // one batch per epoch and a small step: gradient descent on a quadratic, so the loss falls
+      const history = await model.fit(x, y, { epochs: 3, batchSize: 10, callbacks: [checkpoint, recorder] });
+      const { loss } = history.history;
+      expect(loss[1] < loss[0] && loss[2] < loss[1]).toBe(true);
+      expect(await savedWeights(join(dir, 'best'))).toEqual(recorder.atEpoch[0]);
+      expect(log.mock.calls.map((call) => call[0])).toEqual([
+        `Epoch 1: loss improved from None to ${loss[0].toFixed(5)}, saving model to ${join(dir, 'best')}`,
+        `Epoch 2: loss did not improve from ${loss[0].toFixed(5)}`,
+        `Epoch 3: loss did not improve from ${loss[0].toFixed(5)}`,
+      ]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('with saveFreq n saves after every n batches, counted across epochs, named by epoch and batch from 1', async () => {
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    const recorder = new WeightsRecorder(model);
+    const checkpoint = new ModelCheckpoint({ filepath: join(dir, '{epoch}-{batch}'), saveFreq: 3 });
+    // 5 batches an epoch: batches 3, 6 and 9 of the 10 are batch 3 of epoch 1, and 1 and 4 of epoch 2
+    await model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [checkpoint, recorder] });
+    expect(readdirSync(dir).sort()).toEqual(['1-3', '2-1', '2-4']);
+    for (const name of ['1-3', '2-1', '2-4']) expect(await savedWeights(join(dir, name))).toEqual(recorder.atBatch.get(name));
+  });
+
+  it('names what is wrong: settings, a filepath for a file, a field fit does not log, a folder it cannot write', async () => {
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt/best.keras' }),
+      "modelCheckpoint: filepath 'ckpt/best.keras' ends in .keras, a file, but convlens saves a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a folder path such as 'ckpt/best'",
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt.weights.h5', saveWeightsOnly: true }),
+      /ends in \.h5, a file.*such as 'ckpt'$/,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: '' }),
+      `modelCheckpoint: filepath must be a folder path such as 'checkpoints/epoch-{epoch:02d}', got ""`,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', saveFreq: 0 }),
+      "modelCheckpoint: saveFreq must be 'epoch' or a whole number of batches ≥ 1, got 0",
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', saveFreq: 'batch' as never }),
+      /saveFreq must be 'epoch' or a whole number/,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', save_best_only: true } as never),
+      /modelCheckpoint: unknown option 'save_best_only' \(did you mean 'saveBestOnly'\?\)/,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', saveBestOnly: 1 as never }),
+      'modelCheckpoint: saveBestOnly must be true or false, got 1',
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', mode: 'up' as never }),
+      `modelCheckpoint: mode must be 'auto', 'min' or 'max', got "up"`,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', monitor: 'val_auc', saveBestOnly: true }),
+      /modelCheckpoint: cannot tell whether 'val_auc' should go down or up: give mode 'min' or 'max'/,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'c', initialValueThreshold: Number.NaN }),
+      /initialValueThreshold must be a finite number or null, got NaN/,
+    );
+    // a field's format is checked before training
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt-{val_loss:02d}' }),
+      "modelCheckpoint: filepath 'ckpt-{val_loss:02d}': '{val_loss:02d}': 'd' formats an integer, and this value is a float (use '.0f')",
+    );
+    expectConvlensError(() => new ModelCheckpoint({ filepath: 'ckpt-{epoch' }), /filepath 'ckpt-\{epoch' has a single '\{'/);
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt-{batch}' }),
+      "modelCheckpoint: filepath 'ckpt-{batch}' names '{batch}', which is filled in only when saving every saveFreq batches",
+    );
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    await expectConvlensRejection(
+      model.fit(x, y, { epochs: 1, callbacks: new ModelCheckpoint({ filepath: join(dir, '{epoch}-{val_loss:.2f}') }) }),
+      `modelCheckpoint: filepath '${join(dir, '{epoch}-{val_loss:.2f}')}' names '{val_loss}', which is not among the values it is filled with (epoch, loss)`,
+    );
+    writeFileSync(join(dir, 'file'), 'not a folder');
+    await expectConvlensRejection(
+      model.fit(x, y, { epochs: 1, callbacks: new ModelCheckpoint({ filepath: join(dir, 'file', 'ckpt') }) }),
+      new RegExp(`^modelCheckpoint: could not write the model to ${join(dir, 'file', 'ckpt')}: ENOTDIR`),
+    );
+    await expect(new ModelCheckpoint({ filepath: 'c' }).onEpochEnd(0, { loss: 1 })).rejects.toThrow(/give it to fit in callbacks/);
+  });
+});

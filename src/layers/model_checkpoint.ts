@@ -1,0 +1,194 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { booleanArg } from './args.js';
+import { type ModelArtifacts, writeModelDir } from './artifacts.js';
+import { type Callbacks, direction, type Logs, type TrainingModel } from './callbacks.js';
+import { fieldNames, formatPython } from './python_format.js';
+
+export interface ModelCheckpointArgs {
+  /**
+   * The folder to save the model in, as `model.save` writes it (model.json and weights.bin),
+   * with Keras' fields filled in: `'ckpt/epoch-{epoch:02d}-{val_loss:.2f}'` (the epoch from 1, as
+   * Keras names it; `{batch}` from 1 too, when saving every saveFreq batches; any log by name).
+   */
+  filepath: string;
+  /** The log that saveBestOnly watches (default `'val_loss'`): `loss`, a compiled metric, or either with `val_`. */
+  monitor?: string;
+  /** 1 (or more) prints each save, and each epoch saveBestOnly skips (default 0). */
+  verbose?: number;
+  /** Save only when the monitored log beats the best seen so far (default false: every time). */
+  saveBestOnly?: boolean;
+  /** Save the weights without compile's settings (default false); see ModelCheckpoint. */
+  saveWeightsOnly?: boolean;
+  /** `'min'`, `'max'`, or `'auto'` (default): down for losses and errors, up for accuracies. */
+  mode?: 'auto' | 'min' | 'max';
+  /** `'epoch'` (default): save at the end of each epoch; a number n: after every n batches, counted across epochs. */
+  saveFreq?: 'epoch' | number;
+  /** The value the first save must beat with saveBestOnly (null, the default: the first is saved). */
+  initialValueThreshold?: number | null;
+}
+
+const KEYS = ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold'];
+const WHERE = 'modelCheckpoint';
+
+/**
+ * Keras 3's `ModelCheckpoint`: saves the model during `fit`, at each epoch's end or every
+ * `saveFreq` batches, to a folder named by `filepath`'s fields, optionally only when the monitored
+ * log improves. Each save is all or nothing, as `model.save`'s: a folder holds a whole model or
+ * none. Where Keras writes one `.keras` or `.weights.h5` file, convlens writes the TensorFlow.js
+ * Layers folder that `model.save` writes and `layers.loadModel` reads, so `filepath` must not end
+ * in a file's extension (.keras, .h5, .json). With `saveWeightsOnly` the folder still holds the
+ * model.json that names the weights (there is no weights-only format), without compile's
+ * settings: `loadModel` gives the model uncompiled, and `model.setWeights(loaded.getWeights())`
+ * restores the weights in a model built the same way.
+ */
+export class ModelCheckpoint implements Callbacks {
+  readonly filepath: string;
+  readonly monitor: string;
+  readonly verbose: number;
+  readonly saveBestOnly: boolean;
+  readonly saveWeightsOnly: boolean;
+  readonly saveFreq: 'epoch' | number;
+  /** The best monitored value saved so far; kept from one fit to the next, as Keras keeps it. */
+  best: number | undefined;
+  private readonly up: boolean;
+  private model?: TrainingModel;
+  private epoch = 0;
+  private batchesSinceSave = 0;
+  private warned = false;
+
+  constructor(args: ModelCheckpointArgs) {
+    checkOptions(WHERE, args, KEYS);
+    const { filepath, monitor = 'val_loss', verbose = 0, mode = 'auto', saveFreq = 'epoch' } = args;
+    if (typeof filepath !== 'string' || filepath === '') {
+      throw new ConvlensError(
+        `${WHERE}: filepath must be a folder path such as 'checkpoints/epoch-{epoch:02d}', got ${describeValue(filepath)}`,
+      );
+    }
+    const extension = /\.(keras|h5|hdf5|json)$/i.exec(filepath);
+    if (extension) {
+      throw new ConvlensError(
+        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
+      );
+    }
+    if (typeof monitor !== 'string' || monitor === '') {
+      throw new ConvlensError(`${WHERE}: monitor must be a log's name such as 'val_loss', got ${describeValue(monitor)}`);
+    }
+    if (!(Number.isInteger(verbose) && verbose >= 0)) {
+      throw new ConvlensError(`${WHERE}: verbose must be 0 (silent) or more (print each save), got ${describeValue(verbose)}`);
+    }
+    if (saveFreq !== 'epoch' && !(Number.isInteger(saveFreq) && saveFreq >= 1)) {
+      throw new ConvlensError(`${WHERE}: saveFreq must be 'epoch' or a whole number of batches ≥ 1, got ${describeValue(saveFreq)}`);
+    }
+    const threshold = args.initialValueThreshold ?? undefined; // null is Keras' None
+    if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold))) {
+      throw new ConvlensError(`${WHERE}: initialValueThreshold must be a finite number or null, got ${describeValue(threshold)}`);
+    }
+    checkFilepath(filepath, saveFreq);
+    this.saveBestOnly = booleanArg(WHERE, 'saveBestOnly', args.saveBestOnly, false);
+    this.saveWeightsOnly = booleanArg(WHERE, 'saveWeightsOnly', args.saveWeightsOnly, false);
+    // the direction matters only to saveBestOnly: any monitor will do without it
+    this.up = this.saveBestOnly ? direction(monitor, mode, WHERE) : checkMode(mode);
+    this.filepath = filepath;
+    this.monitor = monitor;
+    this.verbose = verbose;
+    this.saveFreq = saveFreq;
+    this.best = threshold;
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  async onBatchEnd(batch: number, logs: Logs): Promise<void> {
+    if (this.saveFreq === 'epoch') return;
+    this.batchesSinceSave++;
+    if (this.batchesSinceSave < this.saveFreq) return;
+    this.batchesSinceSave = 0;
+    await this.save(this.epoch, batch, logs);
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    if (this.saveFreq === 'epoch') await this.save(epoch, undefined, logs);
+  }
+
+  /** Saves the model to the folder `filepath` names now, unless saveBestOnly and the monitored log did not improve. */
+  private async save(epoch: number, batch: number | undefined, logs: Logs): Promise<void> {
+    // from 1, as Keras names them
+    const ints: Record<string, number> = batch === undefined ? { epoch: epoch + 1 } : { epoch: epoch + 1, batch: batch + 1 };
+    const path = formatPython(this.filepath, { ints, floats: logs }, `${WHERE}: filepath`);
+    if (!this.shouldSave(epoch, logs, path)) return;
+    const artifacts = this.modelArtifacts();
+    if (this.saveWeightsOnly) {
+      delete artifacts.modelJson.trainingConfig;
+      delete artifacts.modelJson.modelTopology.training_config;
+    }
+    await writeModelDir(path, artifacts).catch((error: unknown) => {
+      if (!(error instanceof ConvlensError)) throw error;
+      throw new ConvlensError(`${WHERE}: ${error.message.replace(/^save: /, '')}`, { cause: error });
+    });
+  }
+
+  /** Keras' rule: always, or with saveBestOnly when the monitored log beats the best (or is missing, with a warning). */
+  private shouldSave(epoch: number, logs: Logs, path: string): boolean {
+    if (!this.saveBestOnly) {
+      if (this.verbose) console.log(`Epoch ${epoch + 1}: saving model to ${path}`);
+      return true;
+    }
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      if (!this.warned) {
+        console.warn(
+          `convlens: ${WHERE} saves the best model by '${this.monitor}', which fit does not log (it logs ${Object.keys(logs).join(', ')}): it saves every time`,
+        );
+        this.warned = true;
+      }
+      return true;
+    }
+    const best = this.best === undefined ? 'None' : pythonFixed(this.best);
+    if (this.best === undefined || (this.up ? current > this.best : current < this.best)) {
+      if (this.verbose)
+        console.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${best} to ${pythonFixed(current)}, saving model to ${path}`);
+      this.best = current;
+      return true;
+    }
+    if (this.verbose) console.log(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${best}`);
+    return false;
+  }
+
+  private modelArtifacts(): ModelArtifacts {
+    const toArtifacts = this.model?.toArtifacts;
+    if (!toArtifacts) throw new ConvlensError(`${WHERE}: give it to fit in callbacks (it has no model to save)`);
+    return toArtifacts.call(this.model);
+  }
+}
+
+/** `new ModelCheckpoint(args)`, in tfjs' style of factory. */
+export function modelCheckpoint(args: ModelCheckpointArgs): ModelCheckpoint {
+  return new ModelCheckpoint(args);
+}
+
+/**
+ * Formats `filepath` once with stand-ins (the epoch and batch 1, every other field a log of 0), so
+ * that a field's format that cannot work (`{loss:d}`, a lone brace) is refused before training.
+ */
+function checkFilepath(filepath: string, saveFreq: 'epoch' | number): void {
+  const names = fieldNames(filepath);
+  if (saveFreq === 'epoch' && names.includes('batch')) {
+    throw new ConvlensError(`${WHERE}: filepath '${filepath}' names '{batch}', which is filled in only when saving every saveFreq batches`);
+  }
+  const logs = Object.fromEntries(names.filter((name) => name !== 'epoch' && name !== 'batch').map((name) => [name, 0]));
+  formatPython(filepath, { ints: { epoch: 1, batch: 1 }, floats: logs }, `${WHERE}: filepath`);
+}
+
+/** `value` as Keras' messages write it (Python's `:.5f`: `nan`, ties to even). */
+const pythonFixed = (value: number) => formatPython('{value:.5f}', { ints: {}, floats: { value } }, WHERE);
+
+/** Checks `mode` where no direction is needed; its direction when it names one. */
+function checkMode(mode: unknown): boolean {
+  if (mode === 'auto' || mode === 'min' || mode === 'max') return mode === 'max';
+  throw new ConvlensError(`${WHERE}: mode must be 'auto', 'min' or 'max', got ${describeValue(mode)}`);
+}
