@@ -59,7 +59,8 @@ function required<T>(op: string, options: object, key: string): T {
   return value as T;
 }
 
-export interface ExponentialDecayOptions {
+/** The options of ExponentialDecay and InverseTimeDecay, which Keras gives the same settings. */
+export interface DecayOptions {
   initialLearningRate: number;
   decaySteps: number;
   decayRate: number;
@@ -68,17 +69,18 @@ export interface ExponentialDecayOptions {
   name?: string;
 }
 
-/** Keras' ExponentialDecay: initialLearningRate · decayRate^(step / decaySteps), the exponent floored when `staircase`. */
-export class ExponentialDecay extends LearningRateSchedule {
-  readonly className = 'ExponentialDecay';
+export type ExponentialDecayOptions = DecayOptions;
+export type InverseTimeDecayOptions = DecayOptions;
+
+/** The settings ExponentialDecay and InverseTimeDecay share, and their progress through the decay. */
+abstract class RateDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
   readonly name: string;
 
-  constructor(options: ExponentialDecayOptions) {
-    const op = 'ExponentialDecay';
+  protected constructor(op: string, options: DecayOptions) {
     super();
     checkOptions(op, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
     const { staircase = false, name = op } = options;
@@ -97,14 +99,28 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.name = name;
   }
 
-  valueAt(step: number): number {
+  /** step / decaySteps, floored when `staircase`. */
+  protected progress(step: number): number {
     const p = step / this.decaySteps;
-    return this.initialLearningRate * this.decayRate ** (this.staircase ? Math.floor(p) : p);
+    return this.staircase ? Math.floor(p) : p;
   }
 
   getConfig(): ScheduleConfig {
     const { initialLearningRate, decaySteps, decayRate, staircase, name } = this;
     return { initial_learning_rate: initialLearningRate, decay_steps: decaySteps, decay_rate: decayRate, staircase, name };
+  }
+}
+
+/** Keras' ExponentialDecay: initialLearningRate · decayRate^(step / decaySteps), the exponent floored when `staircase`. */
+export class ExponentialDecay extends RateDecay {
+  readonly className = 'ExponentialDecay';
+
+  constructor(options: ExponentialDecayOptions) {
+    super('ExponentialDecay', options);
+  }
+
+  valueAt(step: number): number {
+    return this.initialLearningRate * this.decayRate ** this.progress(step);
   }
 }
 
@@ -225,52 +241,16 @@ export class PolynomialDecay extends LearningRateSchedule {
   }
 }
 
-export interface InverseTimeDecayOptions {
-  initialLearningRate: number;
-  decaySteps: number;
-  decayRate: number;
-  /** Decay at whole multiples of decaySteps only (step / decaySteps floored). */
-  staircase?: boolean;
-  name?: string;
-}
-
 /** Keras' InverseTimeDecay: initialLearningRate / (1 + decayRate · step/decaySteps), the ratio floored when `staircase`. */
-export class InverseTimeDecay extends LearningRateSchedule {
+export class InverseTimeDecay extends RateDecay {
   readonly className = 'InverseTimeDecay';
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
 
   constructor(options: InverseTimeDecayOptions) {
-    const op = 'InverseTimeDecay';
-    super();
-    checkOptions(op, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
-    const { staircase = false, name = op } = options;
-    const initialLearningRate = required<number>(op, options, 'initialLearningRate');
-    const decaySteps = required<number>(op, options, 'decaySteps');
-    const decayRate = required<number>(op, options, 'decayRate');
-    checkFinite(op, 'initialLearningRate', initialLearningRate, 0);
-    checkSteps(op, 'decaySteps', decaySteps);
-    checkFinite(op, 'decayRate', decayRate, 0);
-    checkFlag(op, 'staircase', staircase);
-    checkName(op, name);
-    this.initialLearningRate = initialLearningRate;
-    this.decaySteps = decaySteps;
-    this.decayRate = decayRate;
-    this.staircase = staircase;
-    this.name = name;
+    super('InverseTimeDecay', options);
   }
 
   valueAt(step: number): number {
-    const p = step / this.decaySteps;
-    return this.initialLearningRate / (1 + this.decayRate * (this.staircase ? Math.floor(p) : p));
-  }
-
-  getConfig(): ScheduleConfig {
-    const { initialLearningRate, decaySteps, decayRate, staircase, name } = this;
-    return { initial_learning_rate: initialLearningRate, decay_steps: decaySteps, decay_rate: decayRate, staircase, name };
+    return this.initialLearningRate / (1 + this.decayRate * this.progress(step));
   }
 }
 
