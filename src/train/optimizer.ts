@@ -44,7 +44,7 @@ export interface OptimizerOptions extends ClipOptions {
   weightDecay?: number | null;
   /**
    * Keep an exponential moving average of the variables (Keras' `use_ema`), updated after each
-   * step: a ← m·a + (1 − m)·w (a ← w at the first update). fit overwrites the variables with it at
+   * step: a ← m·a + (1 − m)·w (a ← w while `iterations` is 0). fit overwrites the variables with it at
    * its end, and every `emaOverwriteFrequency` updates when that is set.
    */
   useEma?: boolean;
