@@ -359,6 +359,32 @@ describe('save and load round trip', () => {
     }
   });
 
+  it("Keras 3's use_ema, its settings and gradient_accumulation_steps load compiled, with Keras' reading of them", async () => {
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
+    const saved = await tfjsArtifacts(theirs);
+    const loaded = (config: Record<string, unknown>) => {
+      const json = {
+        modelTopology: {
+          ...(saved.modelTopology as object),
+          training_config: {
+            loss: 'categorical_crossentropy',
+            optimizer_config: { class_name: 'SGD', config: { ...KERAS3_BASE_SETTINGS, learning_rate: 0.1, momentum: 0, ...config } },
+          },
+        },
+        weightsManifest: [{ paths: [], weights: saved.weightSpecs }],
+      };
+      return fromArtifacts(json, saved.weightData).trainingConfig()?.optimizer_config.config;
+    };
+    const given = { use_ema: true, ema_momentum: 0.9, ema_overwrite_frequency: 3, gradient_accumulation_steps: 2 };
+    expect(loaded(given)).toMatchObject(given);
+    // Keras reads ema_momentum and ema_overwrite_frequency only with use_ema, and 0 as None
+    expect(loaded({ ema_momentum: 7, ema_overwrite_frequency: -1 })).not.toHaveProperty('ema_momentum');
+    const zeros = loaded({ use_ema: true, ema_overwrite_frequency: 0, gradient_accumulation_steps: 0 });
+    expect(zeros).toMatchObject({ use_ema: true, ema_momentum: 0.99 });
+    expect(zeros).not.toHaveProperty('ema_overwrite_frequency');
+    expect(zeros).not.toHaveProperty('gradient_accumulation_steps');
+  });
+
   it('Keras optimizer settings that change the update and that convlens lacks or refuses leave the model uncompiled, not silently dropped', async () => {
     const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })] });
     const saved = await tfjsArtifacts(theirs);
@@ -383,8 +409,14 @@ describe('save and load round trip', () => {
       learningRate: 0.01,
     });
     const unsupported: [string, Record<string, unknown>, string][] = [
-      ['Adam', { ...keras3Adam, use_ema: true }, 'Adam with use_ema true'],
-      ['Adam', { ...keras3Adam, gradient_accumulation_steps: 4 }, 'Adam with gradient_accumulation_steps 4'],
+      ['Adam', { ...keras3Adam, use_ema: 'yes' }, 'Adam with use_ema "yes"'],
+      ['Adam', { ...keras3Adam, use_ema: true, ema_momentum: 1.5 }, 'adam: emaMomentum must be a number in [0, 1], got 1.5'],
+      [
+        'Adam',
+        { ...keras3Adam, use_ema: true, ema_overwrite_frequency: 2.5 },
+        'adam: emaOverwriteFrequency must be an integer ≥ 1 or null, got 2.5',
+      ],
+      ['Adam', { ...keras3Adam, gradient_accumulation_steps: 1 }, 'adam: gradientAccumulationSteps must be an integer ≥ 2 or null, got 1'],
       ['Adam', { ...keras3Adam, clipnorm: 'big' }, 'Adam with clipnorm "big"'],
       // tf.keras 2 took clipnorm with clipvalue; Keras 3 and convlens take one
       [

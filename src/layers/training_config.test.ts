@@ -109,6 +109,41 @@ const saving: [string, () => Optimizer, { class_name: string; config: Record<str
     { class_name: 'Adam', config: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.01 } },
     'keras',
   ],
+  // Keras 3's moving average and gradient accumulation, which tfjs lacks (it would train without them)
+  [
+    'SGD useEma',
+    () => new SGD({ learningRate: 0.1, useEma: true, emaMomentum: 0.9, emaOverwriteFrequency: 5 }),
+    { class_name: 'SGD', config: { learningRate: 0.1, use_ema: true, ema_momentum: 0.9, ema_overwrite_frequency: 5 } },
+    'keras',
+  ],
+  [
+    'RMSprop gradientAccumulationSteps',
+    () => new RMSprop({ gradientAccumulationSteps: 4 }),
+    {
+      class_name: 'RMSProp',
+      config: { learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false, gradient_accumulation_steps: 4 },
+    },
+    'keras',
+  ],
+  [
+    'AdamW useEma gradientAccumulationSteps',
+    () => new AdamW({ useEma: true, gradientAccumulationSteps: 2 }),
+    {
+      class_name: 'AdamW',
+      config: {
+        learning_rate: 0.001,
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: 1e-7,
+        amsgrad: false,
+        weight_decay: 0.004,
+        use_ema: true,
+        ema_momentum: 0.99,
+        gradient_accumulation_steps: 2,
+      },
+    },
+    'keras',
+  ],
   // AdamW, which tfjs lacks, as Keras writes it
   [
     'AdamW schedule',

@@ -4,7 +4,7 @@ import { Adagrad } from '../train/adagrad.js';
 import { Adamax } from '../train/adamax.js';
 import type { LossName } from '../train/losses.js';
 import { isMetricName, type Metric, tfjsMetricName } from '../train/metrics.js';
-import { type ClipOptions, ClippingOptimizer } from '../train/optimizer.js';
+import { type ClipOptions, ClippingOptimizer, type OptimizerOptions } from '../train/optimizer.js';
 import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 import { isKerasSchedule, LearningRateSchedule, scheduleFromConfig, serializeSchedule } from '../train/schedules.js';
 
@@ -150,7 +150,8 @@ export function outputsTrainingConfigOf(
 /**
  * The optimizer as a saved model carries it, and whether tfjs trains by the same rule when it
  * compiles the model from it. As tfjs writes it (its class, camelCase settings), with the settings
- * tfjs lacks added in Keras' names (clipping, `amsgrad`, `weight_decay`, Adagrad's `epsilon`, which
+ * tfjs lacks added in Keras' names (clipping, `amsgrad`, `weight_decay`, `use_ema` and its settings,
+ * `gradient_accumulation_steps`, Adagrad's `epsilon`, which
  * tfjs fixes at 1e-7) and a learning-rate schedule as Keras serializes it; AdamW and an Adadelta with
  * Keras' update, which tfjs lacks, as Keras writes them (snake_case settings, which is how an
  * Adadelta is told from tfjs' on loading). Undefined for an optimizer or a schedule of one's own.
@@ -216,6 +217,7 @@ function settingsTfjsLacks(optimizer: Optimizer): Record<string, number | boolea
     if (clipnorm !== undefined) lacking.clipnorm = clipnorm;
     if (clipvalue !== undefined) lacking.clipvalue = clipvalue;
     if (globalClipnorm !== undefined) lacking.global_clipnorm = globalClipnorm;
+    Object.assign(lacking, optimizer.averagingConfig());
   }
   if (optimizer instanceof Adam && optimizer.amsgrad) lacking.amsgrad = true;
   if (optimizer instanceof Adagrad && optimizer.epsilon !== TFJS_EPSILON) lacking.epsilon = optimizer.epsilon;
@@ -271,7 +273,8 @@ function learningRateOf(className: string, c: Record<string, unknown>): number |
 
 /**
  * The optimizer of a saved config, tfjs' (camelCase, its class names) or Keras' (snake_case), with
- * Keras' learning-rate schedules, weight decay, clipping and Adam's `amsgrad`; a string saying what
+ * Keras' learning-rate schedules, weight decay, clipping, moving average, gradient accumulation and
+ * Adam's `amsgrad`; a string saying what
  * is not supported otherwise.
  */
 function optimizerFrom(className: string, c: Record<string, unknown>): Optimizer | string {
@@ -285,7 +288,9 @@ function optimizerFrom(className: string, c: Record<string, unknown>): Optimizer
   if (weightDecay !== undefined && weightDecay !== null && typeof weightDecay !== 'number') {
     return `${className} with weight_decay ${describeValue(weightDecay)}`;
   }
-  const shared = { learningRate, ...clip, ...(typeof weightDecay === 'number' ? { weightDecay } : {}) };
+  const averaging = averagingSettingsOf(className, c);
+  if (typeof averaging === 'string') return averaging;
+  const shared = { learningRate, ...clip, ...averaging, ...(typeof weightDecay === 'number' ? { weightDecay } : {}) };
   const [beta1, beta2, epsilon] = [numberOf(c, 'beta1', 'beta_1'), numberOf(c, 'beta2', 'beta_2'), numberOf(c, 'epsilon')];
   try {
     switch (className) {
@@ -340,19 +345,35 @@ function clipSettingsOf(className: string, c: Record<string, unknown>): ClipOpti
   return clip;
 }
 
-/**
- * Keras settings that change an optimizer's update and that convlens lacks. Keras 3 writes them all
- * in every config, unused as None or False; tf.keras 2 wrote
- * `decay`, a learning-rate decay, which convlens has for Adamax only, as tfjs (tfjs' RMSProp
- * `decay` is Keras' rho instead).
- */
-const KERAS_ONLY_SETTINGS = ['use_ema', 'gradient_accumulation_steps'];
-
 /** What of a saved optimizer config convlens would not apply (trained on without it, the model would learn otherwise), if anything. */
 function unsupportedSetting(className: string, config: Record<string, unknown>): string | undefined {
-  const keys = className === 'RMSProp' || className === 'Adamax' ? KERAS_ONLY_SETTINGS : [...KERAS_ONLY_SETTINGS, 'decay'];
-  const used = keys.find((key) => config[key] !== undefined && config[key] !== null && config[key] !== false && config[key] !== 0);
-  return used === undefined ? undefined : `${className} with ${used} ${describeValue(config[used])}`;
+  // tf.keras 2's learning-rate decay, which convlens has for Adamax only, as tfjs (tfjs' RMSProp `decay` is Keras' rho)
+  if (className === 'RMSProp' || className === 'Adamax') return undefined;
+  const decay = config.decay;
+  return decay === undefined || decay === null || decay === false || decay === 0
+    ? undefined
+    : `${className} with decay ${describeValue(decay)}`;
+}
+
+/**
+ * Keras 3's moving-average and gradient-accumulation settings, which Keras writes in every config
+ * (unused as None or False); a string saying what is not supported otherwise. Keras reads the
+ * moving average's settings only with `use_ema`, and an `ema_overwrite_frequency` or
+ * `gradient_accumulation_steps` of 0 as None.
+ */
+function averagingSettingsOf(className: string, c: Record<string, unknown>): OptimizerOptions | string {
+  const useEma = c.use_ema ?? false;
+  if (typeof useEma !== 'boolean') return `${className} with use_ema ${describeValue(useEma)}`;
+  const steps = c.gradient_accumulation_steps || undefined;
+  const settings: OptimizerOptions = steps === undefined ? {} : { gradientAccumulationSteps: steps as number };
+  if (!useEma) return settings;
+  const frequency = c.ema_overwrite_frequency || undefined;
+  return {
+    ...settings,
+    useEma,
+    ...(c.ema_momentum === undefined ? {} : { emaMomentum: c.ema_momentum as number }),
+    ...(frequency === undefined ? {} : { emaOverwriteFrequency: frequency as number }),
+  };
 }
 
 /**

@@ -323,7 +323,8 @@ const USED_UP =
 /**
  * fit's epochs, as Keras runs them for every model kind and for arrays or a dataset: `data`'s
  * batches, each one's gradients (`steps`) checked and stepped by the optimizer, callbacks,
- * `stopTraining`, validation at each epoch's end, and the history.
+ * `stopTraining`, validation at each epoch's end, the optimizer's last change to the weights
+ * (finalizeVariableValues) and the history.
  */
 export async function runEpochs<Batch, Sums>(
   model: TrainingModel,
@@ -377,6 +378,8 @@ export async function runEpochs<Batch, Sums>(
     for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
     if (model.stopTraining) break;
   }
+  // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
+  if (epochs > 0) steps.optimizer.finalizeVariableValues?.(steps.variables());
   await callbacks.onTrainEnd?.(history);
   return history;
 }

@@ -246,3 +246,227 @@ describe("weight decay (Keras 3's decoupled w ← w − w·weightDecay·η befor
     );
   });
 });
+
+/** Float64 copies of `values`, one per variable. */
+const f64 = (values: Float32Array[]) => values.map((v) => Float64Array.from(v));
+
+describe("gradient accumulation (Keras 3's gradientAccumulationSteps)", () => {
+  it('SGD with momentum and accumulation 3 is SGD on the mean of 3 steps’ gradients every third step; the weights stay put in between', () => {
+    const [lr, mu, n] = [0.1, 0.9, 3];
+    const rng = caseRng('sgd accumulation', 0);
+    const starts = [rng.floats(4), rng.floats(2)];
+    const vars = starts.map((s, i) => variable(`w${i}`, s));
+    const ours = new SGD({ learningRate: lr, momentum: mu, gradientAccumulationSteps: n });
+    const w = f64(starts);
+    const velocity = starts.map((s) => new Float64Array(s.length));
+    const sums = starts.map((s) => new Float64Array(s.length));
+    for (let t = 0; t < 12; t++) {
+      for (const [k, v] of vars.entries()) {
+        v.grad.set(rng.floats(v.value.length));
+        for (let i = 0; i < v.grad.length; i++) sums[k][i] += v.grad[i];
+      }
+      ours.step(vars);
+      if ((t + 1) % n === 0) {
+        for (const [k, wk] of w.entries()) {
+          for (let i = 0; i < wk.length; i++) {
+            velocity[k][i] = mu * velocity[k][i] - (lr * sums[k][i]) / n;
+            wk[i] += velocity[k][i];
+          }
+          sums[k].fill(0);
+        }
+      }
+      for (const [k, v] of vars.entries()) expectClose(v.value, w[k], 1e-6, `step ${t} ${v.name}`);
+      // Keras' iterations counts the updates
+      expect(ours.iterations, `iterations after step ${t}`).toBe(Math.floor((t + 1) / n));
+    }
+  });
+
+  it("AdamW with accumulation 2, clipnorm and a schedule: clipped mean gradient, decay, Adam's bias correction by update, the schedule at the step taken", () => {
+    const [n, wd, b1, b2, eps, clip] = [2, 0.1, 0.9, 0.999, 1e-7, 0.5];
+    const formula = (step: number) => 0.05 * 0.5 ** (step / 3); // ExponentialDecay(0.05, 3, 0.5)
+    const rate = new ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
+    const ours = new AdamW({ learningRate: rate, weightDecay: wd, clipnorm: clip, gradientAccumulationSteps: n });
+    const rng = caseRng('adamw accumulation', 0);
+    const start = rng.floats(5);
+    const v = variable('w', start);
+    const [w, m, s, sum] = [Float64Array.from(start), new Float64Array(5), new Float64Array(5), new Float64Array(5)];
+    let updates = 0;
+    for (let t = 0; t < 10; t++) {
+      v.grad.set(rng.floats(5, -2, 2));
+      for (let i = 0; i < 5; i++) sum[i] += v.grad[i];
+      expect(ours.currentLearningRate, `learning rate at step ${t}`).toBeCloseTo(formula(t), 12);
+      ours.step([v]);
+      if ((t + 1) % n !== 0) continue;
+      updates++;
+      const mean = Array.from(sum, (g) => g / n);
+      const norm = Math.sqrt(mean.reduce((acc, g) => acc + g * g, 0));
+      const g = mean.map((x) => (x * clip) / Math.max(norm, clip));
+      const lr = formula(t);
+      const alpha = (lr * Math.sqrt(1 - b2 ** updates)) / (1 - b1 ** updates);
+      for (let i = 0; i < 5; i++) {
+        w[i] -= w[i] * wd * lr;
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
+        w[i] -= (alpha * m[i]) / (Math.sqrt(s[i]) + eps);
+      }
+      sum.fill(0);
+      expectClose(v.value, w, 1e-5, `update ${updates}`);
+    }
+    expect(ours.iterations).toBe(5);
+  });
+});
+
+/**
+ * Keras 3's moving average of the variables, transliterated in float64 (base_optimizer.py): after
+ * each step a ← m·a + (1 − m)·w with m = 0 while `iterations` (steps // accumulation) is 0, then
+ * w ← a when (iterations + 1) % frequency is 0.
+ */
+function kerasEma(w: Float64Array, average: Float64Array, iterations: number, momentum: number, frequency?: number): void {
+  const m = iterations === 0 ? 0 : momentum;
+  for (let i = 0; i < w.length; i++) average[i] = m * average[i] + (1 - m) * w[i];
+  if (frequency !== undefined && (iterations + 1) % frequency === 0) w.set(average);
+}
+
+describe("moving average of the variables (Keras 3's useEma, emaMomentum, emaOverwriteFrequency)", () => {
+  it('SGD keeps its own weights and the average a ← m·a + (1 − m)·w (a ← w at the first update); finalizeVariableValues sets the weights to it', () => {
+    const [lr, m] = [0.2, 0.8];
+    const rng = caseRng('sgd ema', 0);
+    const start = rng.floats(6);
+    const v = variable('w', start);
+    const ours = new SGD({ learningRate: lr, useEma: true, emaMomentum: m });
+    const [w, average] = [Float64Array.from(start), new Float64Array(6)];
+    for (let t = 0; t < 7; t++) {
+      v.grad.set(rng.floats(6));
+      ours.step([v]);
+      for (let i = 0; i < 6; i++) w[i] -= lr * v.grad[i];
+      kerasEma(w, average, t, m);
+      expectClose(v.value, w, 1e-6, `step ${t}`);
+    }
+    ours.finalizeVariableValues([v]);
+    expectClose(v.value, average, 1e-6, 'finalized');
+    // without useEma, finalizing changes nothing
+    const plain = new SGD({ learningRate: lr });
+    plain.step([v]);
+    const before = v.value.slice();
+    plain.finalizeVariableValues([v]);
+    expect(v.value).toEqual(before);
+  });
+
+  it('Adam overwrites its weights with the average every emaOverwriteFrequency updates, and goes on from there', () => {
+    const [lr, m, every, b1, b2, eps] = [0.05, 0.9, 3, 0.9, 0.999, 1e-7];
+    const rng = caseRng('adam ema overwrite', 0);
+    const start = rng.floats(4);
+    const v = variable('w', start);
+    const ours = new Adam({ learningRate: lr, useEma: true, emaMomentum: m, emaOverwriteFrequency: every });
+    const [w, average, m1, m2] = [Float64Array.from(start), new Float64Array(4), new Float64Array(4), new Float64Array(4)];
+    for (let t = 0; t < 10; t++) {
+      v.grad.set(rng.floats(4));
+      ours.step([v]);
+      const alpha = (lr * Math.sqrt(1 - b2 ** (t + 1))) / (1 - b1 ** (t + 1));
+      for (let i = 0; i < 4; i++) {
+        const g = v.grad[i];
+        m1[i] = b1 * m1[i] + (1 - b1) * g;
+        m2[i] = b2 * m2[i] + (1 - b2) * g * g;
+        w[i] -= (alpha * m1[i]) / (Math.sqrt(m2[i]) + eps);
+      }
+      kerasEma(w, average, t, m, every);
+      expectClose(v.value, w, 1e-5, `step ${t}`);
+    }
+  });
+
+  it("with gradient accumulation, the average moves at every step and counts Keras' iterations (updates): overwriting at each step of an update's window", () => {
+    const [lr, m, n, every] = [0.3, 0.7, 2, 2];
+    const rng = caseRng('ema accumulation', 0);
+    const start = rng.floats(3);
+    const v = variable('w', start);
+    const ours = new SGD({ learningRate: lr, useEma: true, emaMomentum: m, emaOverwriteFrequency: every, gradientAccumulationSteps: n });
+    const [w, average, sum] = [Float64Array.from(start), new Float64Array(3), new Float64Array(3)];
+    for (let t = 0; t < 9; t++) {
+      v.grad.set(rng.floats(3));
+      for (let i = 0; i < 3; i++) sum[i] += v.grad[i];
+      ours.step([v]); // at an update, it leaves the mean gradient in grad
+      if ((t + 1) % n === 0) {
+        for (let i = 0; i < 3; i++) w[i] -= (lr * sum[i]) / n;
+        sum.fill(0);
+      }
+      kerasEma(w, average, Math.floor(t / n), m, every);
+      expectClose(v.value, w, 1e-6, `step ${t}`);
+    }
+  });
+
+  it('the settings are checked, each error naming the optimizer, the option, what it got and what it takes', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ useEma: 'yes' }, 'sgd: useEma must be true or false, got "yes"'],
+      [{ useEma: true, emaMomentum: 1.5 }, 'sgd: emaMomentum must be a number in [0, 1], got 1.5'],
+      [{ emaMomentum: -0.1 }, 'sgd: emaMomentum must be a number in [0, 1], got -0.1'],
+      [{ emaMomentum: Number.NaN }, 'sgd: emaMomentum must be a number in [0, 1], got NaN'],
+      [{ useEma: true, emaOverwriteFrequency: 0 }, 'sgd: emaOverwriteFrequency must be an integer ≥ 1 or null, got 0'],
+      [{ useEma: true, emaOverwriteFrequency: 2.5 }, 'sgd: emaOverwriteFrequency must be an integer ≥ 1 or null, got 2.5'],
+      [{ gradientAccumulationSteps: 1 }, 'sgd: gradientAccumulationSteps must be an integer ≥ 2 or null, got 1'],
+      [{ gradientAccumulationSteps: '4' }, 'sgd: gradientAccumulationSteps must be an integer ≥ 2 or null, got "4"'],
+    ];
+    for (const [options, message] of cases) expectConvlensError(() => new SGD(options as never), message);
+    const off = new SGD({ emaOverwriteFrequency: null, gradientAccumulationSteps: null });
+    expect([off.useEma, off.emaMomentum, off.emaOverwriteFrequency, off.gradientAccumulationSteps]).toEqual([
+      false,
+      0.99,
+      undefined,
+      undefined,
+    ]);
+    expect(new Adam({ useEma: true, emaOverwriteFrequency: 4, gradientAccumulationSteps: 8 }).getConfig()).toMatchObject({
+      use_ema: true,
+      ema_momentum: 0.99,
+      ema_overwrite_frequency: 4,
+      gradient_accumulation_steps: 8,
+    });
+    expect(off.getConfig()).not.toHaveProperty('use_ema');
+  });
+});
+
+describe("excludeFromWeightDecay (Keras 3's exclude_from_weight_decay)", () => {
+  /** Which of four variables SGD decays after excludeFromWeightDecay is given `varNames` and the variables at `listed`. */
+  const decayed = (varNames?: string[], listed: number[] = []) => {
+    const vars = ['dense/kernel', 'dense/bias', 'conv2d/kernel', 'conv2d/bias'].map((name) => variable(name, Float32Array.of(1, -2)));
+    const ours = new SGD({ learningRate: 0.5, weightDecay: 0.2 });
+    if (varNames || listed.length > 0) ours.excludeFromWeightDecay({ varNames, varList: listed.map((i) => vars[i]) });
+    ours.step(vars); // zero gradients: only the decay moves a weight, by the factor 1 − 0.2·0.5
+    return vars.map((v) => v.value[0] === Math.fround(0.9));
+  };
+
+  it('skips the variables listed and those whose name a regular expression of varNames matches anywhere, as re.search', () => {
+    expect(decayed()).toEqual([true, true, true, true]);
+    expect(decayed(['bias'])).toEqual([true, false, true, false]);
+    expect(decayed(['^conv', 'dense/k'])).toEqual([false, true, false, false]);
+    expect(decayed(['kernel$'], [1])).toEqual([false, false, false, true]);
+    expect(decayed([], [2])).toEqual([true, true, false, true]);
+    expect(decayed([])).toEqual([true, true, true, true]);
+  });
+
+  it('each call replaces the last, taking effect at the next step', () => {
+    const v = variable('dense/bias', Float32Array.of(1));
+    const ours = new SGD({ learningRate: 1, weightDecay: 0.5 });
+    ours.excludeFromWeightDecay({ varNames: ['bias'] });
+    ours.step([v]);
+    expect(v.value[0]).toBe(1);
+    ours.excludeFromWeightDecay({ varNames: ['kernel'] });
+    ours.step([v]);
+    expect(v.value[0]).toBe(0.5);
+  });
+
+  it('refuses what is not a list of variables or of regular expressions', () => {
+    const ours = new Adam();
+    expectConvlensError(
+      () => ours.excludeFromWeightDecay({ varNames: 'bias' } as never),
+      'adam.excludeFromWeightDecay: varNames must be a list of strings, got "bias"',
+    );
+    expectConvlensError(
+      () => ours.excludeFromWeightDecay({ varNames: ['(bias'] }),
+      /^adam\.excludeFromWeightDecay: varNames must be regular expressions, got \["\(bias"\] \(Invalid regular expression/,
+    );
+    expectConvlensError(
+      () => ours.excludeFromWeightDecay({ varList: [3] } as never),
+      /^adam\.excludeFromWeightDecay: varList must be a list of variables \(a model's trainableWeights\), got \[3\]$/,
+    );
+    expectConvlensError(() => ours.excludeFromWeightDecay({ names: [] } as never), /^adam\.excludeFromWeightDecay: unknown option 'names'/);
+  });
+});

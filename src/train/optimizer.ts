@@ -17,6 +17,8 @@ export interface Optimizer {
   readonly name: string;
   step(variables: readonly Variable[]): void;
   getConfig(): OptimizerSettings;
+  /** Called by fit after its last epoch (Keras' `finalize_variable_values`): the last change to the variables, if any. */
+  finalizeVariableValues?(variables: readonly Variable[]): void;
 }
 
 /** Keras' gradient clipping, which every convlens optimizer takes; at most one of them, as in Keras 3. */
@@ -40,6 +42,32 @@ export interface OptimizerOptions extends ClipOptions {
    * learning rate η (null or absent: none, Keras' None).
    */
   weightDecay?: number | null;
+  /**
+   * Keep an exponential moving average of the variables (Keras' `use_ema`), updated after each
+   * step: a ← m·a + (1 − m)·w (a ← w while `iterations` is 0). fit overwrites the variables with it at
+   * its end, and every `emaOverwriteFrequency` updates when that is set.
+   */
+  useEma?: boolean;
+  /** The average's momentum m, in [0, 1] (Keras' `ema_momentum`, default 0.99). */
+  emaMomentum?: number;
+  /** Overwrite the variables with their average every this many updates (an integer ≥ 1; null: only at fit's end). */
+  emaOverwriteFrequency?: number | null;
+  /**
+   * Update every this many steps (an integer ≥ 2), from the mean of the gradients of those steps,
+   * summed in between (Keras' `gradient_accumulation_steps`; null or absent: every step).
+   */
+  gradientAccumulationSteps?: number | null;
+}
+
+/** The settings every optimizer takes but its learning rate (its own come before them, the clip bounds after). */
+const BASE_KEYS = ['weightDecay', 'useEma', 'emaMomentum', 'emaOverwriteFrequency', 'gradientAccumulationSteps'];
+
+/** What excludeFromWeightDecay takes: variables, and names (regular expressions) of variables, as Keras' method. */
+export interface WeightDecayExclusions {
+  /** These variables are not decayed. */
+  varList?: readonly Variable[];
+  /** A variable whose name any of these regular expressions finds a match in is not decayed (`'bias'`: every bias). */
+  varNames?: readonly string[];
 }
 
 /** Throws unless `value` is a learning rate: a finite number ≥ 0 or a schedule. */
@@ -63,6 +91,15 @@ export function checkFraction(op: string, value: unknown, name: string, oneAllow
   if (!ok) throw new ConvlensError(`${op}: ${name} must be a number in [0, 1${oneAllowed ? ']' : ')'}, got ${describeValue(value)}`);
 }
 
+/** Throws unless `value` is null, undefined or an integer ≥ `min`; gives undefined for null. */
+function optionalCount(op: string, value: unknown, name: string, min: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) {
+    throw new ConvlensError(`${op}: ${name} must be an integer ≥ ${min} or null, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
 /** Throws unless `value` is true or false. */
 export function checkFlag(op: string, value: unknown, name: string): asserts value is boolean {
   if (typeof value !== 'boolean') throw new ConvlensError(`${op}: ${name} must be true or false, got ${describeValue(value)}`);
@@ -70,23 +107,36 @@ export function checkFlag(op: string, value: unknown, name: string): asserts val
 
 /**
  * The optimizers' common part, Keras 3's base optimizer: option checks, the learning rate (a number
- * or a schedule), the step count, and before each update Keras' gradient clipping (applied to each
- * variable's `grad` in place: the gradients the update then uses, as in Keras) and weight decay.
+ * or a schedule), the step count, and around each update Keras' gradient accumulation, gradient
+ * clipping (applied to each variable's `grad` in place: the gradients the update then uses, as in
+ * Keras), weight decay and moving average of the variables.
  */
 export abstract class ClippingOptimizer<State> implements Optimizer {
   abstract readonly name: string;
   /** Each variable's slots (moments, accumulators), made at its first update. */
   private readonly states = new Map<Variable, State>();
+  /** Each variable's moving average (useEma) and its summed gradients (gradientAccumulationSteps), made at its first step. */
+  private readonly averages = new Map<Variable, Float32Array>();
+  private readonly accumulated = new Map<Variable, Float32Array>();
   private rate: number | LearningRateSchedule;
-  private updates = 0;
+  /** The steps taken so far, updates or not (Keras' `_iterations`). */
+  private steps = 0;
+  /** What excludeFromWeightDecay set, and each variable's verdict once known (Keras caches it too). */
+  private excludedVariables = new Set<Variable>();
+  private excludedNames: RegExp | undefined;
+  private readonly decayVerdicts = new Map<Variable, boolean>();
   readonly weightDecay?: number;
   readonly clipnorm?: number;
   readonly clipvalue?: number;
   readonly globalClipnorm?: number;
+  readonly useEma: boolean;
+  readonly emaMomentum: number;
+  readonly emaOverwriteFrequency?: number;
+  readonly gradientAccumulationSteps?: number;
 
   /** Checks `options` (an object of `keys` and the base optimizer's options) and takes the base's; `defaultRate` is the learning rate's default. */
   protected constructor(op: string, options: OptimizerOptions, keys: readonly string[], defaultRate: number) {
-    checkOptions(op, options, ['learningRate', ...keys, 'weightDecay', ...CLIP_KEYS]);
+    checkOptions(op, options, ['learningRate', ...keys, ...BASE_KEYS, ...CLIP_KEYS]);
     const given = CLIP_KEYS.filter((key) => options[key] !== undefined);
     for (const key of given) {
       const value = options[key];
@@ -96,15 +146,21 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
     }
     if (given.length > 1)
       throw new ConvlensError(`${op}: set one of clipnorm, clipvalue and globalClipnorm, as Keras does, got ${given.join(' and ')}`);
-    const { learningRate = defaultRate } = options;
+    const { learningRate = defaultRate, useEma = false, emaMomentum = 0.99 } = options;
     checkLearningRate(op, learningRate);
     const weightDecay = options.weightDecay ?? undefined;
     if (weightDecay !== undefined) checkRate(op, weightDecay, 'weightDecay');
+    checkFlag(op, useEma, 'useEma');
+    checkFraction(op, emaMomentum, 'emaMomentum', true);
+    this.emaOverwriteFrequency = optionalCount(op, options.emaOverwriteFrequency, 'emaOverwriteFrequency', 1);
+    this.gradientAccumulationSteps = optionalCount(op, options.gradientAccumulationSteps, 'gradientAccumulationSteps', 2);
     this.rate = learningRate;
     this.weightDecay = weightDecay;
     this.clipnorm = options.clipnorm;
     this.clipvalue = options.clipvalue;
     this.globalClipnorm = options.globalClipnorm;
+    this.useEma = useEma;
+    this.emaMomentum = emaMomentum;
   }
 
   /** The learning rate as set: a number, or a schedule. */
@@ -124,23 +180,67 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
     this.rate = value;
   }
 
-  /** The learning rate the next update uses (Keras' `optimizer.learning_rate`): the schedule's at `iterations`, or the number. */
+  /**
+   * The learning rate the next update uses (Keras' `optimizer.learning_rate`): the schedule's at the
+   * steps taken (with gradient accumulation too, as Keras: not at `iterations`), or the number.
+   */
   get currentLearningRate(): number {
     const rate = this.rate;
-    return rate instanceof LearningRateSchedule ? rate.valueAt(this.updates) : rate;
+    return rate instanceof LearningRateSchedule ? rate.valueAt(this.steps) : rate;
   }
 
-  /** The updates made so far (Keras' `iterations`). */
+  /** The updates made so far (Keras' `iterations`): the steps taken, over gradientAccumulationSteps (rounded down) when set. */
   get iterations(): number {
-    return this.updates;
+    const every = this.gradientAccumulationSteps;
+    return every === undefined ? this.steps : Math.floor(this.steps / every);
   }
 
+  /** Keras' `apply`: an update, or with gradient accumulation a sum of the gradients until an update; then the moving average. */
   step(variables: readonly Variable[]): void {
-    this.clip(variables);
-    const learningRate = this.currentLearningRate;
-    if (this.weightDecay) decayWeights(variables, this.weightDecay * learningRate);
-    this.update(variables, learningRate);
-    this.updates++;
+    const every = this.gradientAccumulationSteps;
+    if (every === undefined || (this.steps + 1) % every === 0) {
+      if (every !== undefined) this.takeAccumulatedMean(variables, every);
+      this.clip(variables);
+      const learningRate = this.currentLearningRate;
+      if (this.weightDecay) this.decayWeights(variables, this.weightDecay * learningRate);
+      this.update(variables, learningRate);
+    } else {
+      this.accumulate(variables);
+    }
+    if (this.useEma) this.updateAverages(variables);
+    this.steps++;
+  }
+
+  /** Keras' `finalize_variable_values`, which fit calls at its end: with useEma, each variable takes its moving average. */
+  finalizeVariableValues(variables: readonly Variable[]): void {
+    if (this.useEma) this.overwriteWithAverages(variables);
+  }
+
+  /**
+   * Keras' `exclude_from_weight_decay`: the variables of `varList`, and those whose name any of
+   * `varNames` (regular expressions, searched as Python's `re.search`) matches, are not decayed. Each
+   * call replaces the last one's exclusions. A name is the weight's path (`dense/bias`), as Keras
+   * names a weight under TensorFlow.
+   */
+  excludeFromWeightDecay(exclusions: WeightDecayExclusions): void {
+    const op = `${this.name}.excludeFromWeightDecay`;
+    checkOptions(op, exclusions, ['varList', 'varNames']);
+    const { varList = [], varNames = [] } = exclusions;
+    if (!Array.isArray(varList) || !varList.every((v) => v?.value instanceof Float32Array)) {
+      throw new ConvlensError(`${op}: varList must be a list of variables (a model's trainableWeights), got ${describeValue(varList)}`);
+    }
+    if (!Array.isArray(varNames) || !varNames.every((name) => typeof name === 'string')) {
+      throw new ConvlensError(`${op}: varNames must be a list of strings, got ${describeValue(varNames)}`);
+    }
+    let pattern: RegExp | undefined;
+    try {
+      pattern = varNames.length > 0 ? new RegExp(varNames.join('|')) : undefined;
+    } catch (error) {
+      throw new ConvlensError(`${op}: varNames must be regular expressions, got ${describeValue(varNames)} (${(error as Error).message})`);
+    }
+    this.excludedVariables = new Set(varList);
+    this.excludedNames = pattern;
+    this.decayVerdicts.clear();
   }
 
   /** One update of every variable from its (clipped) gradient, at `learningRate`; `iterations` counts the updates before it. */
@@ -167,14 +267,27 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
     return rate instanceof LearningRateSchedule ? serializeSchedule(rate) : rate;
   }
 
-  /** The weight decay and clip settings in Keras' config keys, those that are set. */
-  protected sharedConfig(): Record<string, number> {
+  /** The weight decay, clip, moving-average and accumulation settings in Keras' config keys, those that are set. */
+  protected sharedConfig(): Record<string, number | boolean> {
     const { weightDecay, clipnorm, clipvalue, globalClipnorm } = this;
-    const config: Record<string, number> = {};
+    const config: Record<string, number | boolean> = {};
     if (weightDecay !== undefined) config.weight_decay = weightDecay;
     if (clipnorm !== undefined) config.clipnorm = clipnorm;
     if (clipvalue !== undefined) config.clipvalue = clipvalue;
     if (globalClipnorm !== undefined) config.global_clipnorm = globalClipnorm;
+    return { ...config, ...this.averagingConfig() };
+  }
+
+  /** The moving-average and accumulation settings in Keras' config keys, those in use (Keras writes the rest as None or False). */
+  averagingConfig(): Record<string, number | boolean> {
+    const { useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps } = this;
+    const config: Record<string, number | boolean> = {};
+    if (useEma) {
+      config.use_ema = true;
+      config.ema_momentum = emaMomentum;
+      if (emaOverwriteFrequency !== undefined) config.ema_overwrite_frequency = emaOverwriteFrequency;
+    }
+    if (gradientAccumulationSteps !== undefined) config.gradient_accumulation_steps = gradientAccumulationSteps;
     return config;
   }
 
@@ -196,19 +309,85 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
       }
     }
   }
+
+  /** Keras' `_apply_weight_decay`: w ← w − w·(weight decay·learning rate), for the variables not excluded. */
+  private decayWeights(variables: readonly Variable[], factor: number): void {
+    for (const variable of variables) {
+      if (!this.isDecayed(variable)) continue;
+      const w = variable.value;
+      for (let i = 0; i < w.length; i++) w[i] -= w[i] * factor;
+    }
+  }
+
+  /** Whether `variable` is decayed (Keras' `_use_weight_decay`): not when excludeFromWeightDecay named it. */
+  private isDecayed(variable: Variable): boolean {
+    let decayed = this.decayVerdicts.get(variable);
+    if (decayed === undefined) {
+      decayed = !this.excludedVariables.has(variable) && !this.excludedNames?.test(variable.name);
+      this.decayVerdicts.set(variable, decayed);
+    }
+    return decayed;
+  }
+
+  /** A step without an update: each gradient is added to its sum. */
+  private accumulate(variables: readonly Variable[]): void {
+    for (const variable of variables) {
+      const sum = slotOf(this.accumulated, variable);
+      const g = variable.grad;
+      for (let i = 0; i < g.length; i++) sum[i] += g[i];
+    }
+  }
+
+  /** An update after accumulation: each gradient becomes (g + sum)/`count`, as Keras', and its sum starts again from 0. */
+  private takeAccumulatedMean(variables: readonly Variable[], count: number): void {
+    for (const variable of variables) {
+      const sum = slotOf(this.accumulated, variable);
+      const g = variable.grad;
+      // the sum rounded to float32 before the division, as Keras' (g + acc_g) / steps
+      for (let i = 0; i < g.length; i++) g[i] = Math.fround(g[i] + sum[i]) / count;
+      sum.fill(0);
+    }
+  }
+
+  /**
+   * Keras' `_update_model_variables_moving_average`, after every step (an update or not): a ← m·a +
+   * (1 − m)·w, with m = 0 while `iterations` is 0; then, every emaOverwriteFrequency updates (at
+   * each step while `iterations` + 1 is a multiple of it, as Keras), w ← a.
+   */
+  private updateAverages(variables: readonly Variable[]): void {
+    const momentum = this.iterations === 0 ? 0 : this.emaMomentum;
+    for (const variable of variables) {
+      const average = slotOf(this.averages, variable);
+      const w = variable.value;
+      for (let i = 0; i < w.length; i++) average[i] = momentum * average[i] + (1 - momentum) * w[i];
+    }
+    const every = this.emaOverwriteFrequency;
+    if (every !== undefined && (this.iterations + 1) % every === 0) this.overwriteWithAverages(variables);
+  }
+
+  /** Keras' `_overwrite_model_variables_with_average_value`: each variable that has an average takes it. */
+  private overwriteWithAverages(variables: readonly Variable[]): void {
+    for (const variable of variables) {
+      const average = this.averages.get(variable);
+      if (average) variable.value.set(average);
+    }
+  }
+}
+
+/** `variable`'s buffer in `slots`, zeros at first. */
+function slotOf(slots: Map<Variable, Float32Array>, variable: Variable): Float32Array {
+  let slot = slots.get(variable);
+  if (slot === undefined) {
+    slot = new Float32Array(variable.value.length);
+    slots.set(variable, slot);
+  }
+  return slot;
 }
 
 function sumOfSquares(values: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
   return sum;
-}
-
-/** Keras' `_apply_weight_decay`: w ← w − w·(weight decay·learning rate). */
-function decayWeights(variables: readonly Variable[], factor: number): void {
-  for (const { value: w } of variables) {
-    for (let i = 0; i < w.length; i++) w[i] -= w[i] * factor;
-  }
 }
 
 function scale(values: Float32Array, factor: number): void {

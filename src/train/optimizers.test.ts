@@ -205,15 +205,15 @@ describe('optimizer options', () => {
     );
     expectConvlensError(
       () => new Adam({ lr: 0.1 } as never),
-      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm)",
+      "adam: unknown option 'lr' (expected one of learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm)",
     );
     expectConvlensError(
       () => new SGD(null as never),
-      'sgd: expected an options object ({ learningRate, momentum, nesterov, weightDecay, clipnorm, clipvalue, globalClipnorm }), got null',
+      'sgd: expected an options object ({ learningRate, momentum, nesterov, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(
       () => new Adam(null as never),
-      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, clipnorm, clipvalue, globalClipnorm }), got null',
+      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
     expectConvlensError(

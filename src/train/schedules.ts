@@ -13,7 +13,8 @@ export interface SerializedSchedule {
 
 /**
  * Keras' `LearningRateSchedule`: an optimizer given one as its `learningRate` takes the schedule's
- * value at its step count (Keras' `iterations`: 0 at the first update). Subclass it for a schedule
+ * value at its step count (0 at the first step; Keras' `iterations`, but with gradient accumulation
+ * the steps taken rather than the updates made, as Keras' `_iterations`). Subclass it for a schedule
  * of one's own (a model compiled with one saves no compile settings, as it cannot be read back).
  */
 export abstract class LearningRateSchedule {
