@@ -138,7 +138,7 @@ function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightDa
     : matchByNameOrOrder(paths, saved);
   if (typeof matched === 'string') throw new ConvlensError(`${where} does not fit ${named}: ${matched}`);
   const weights = paths.map((p) => p.weight);
-  const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i], byPath)]));
+  const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
   if (wrong.length > 0) throw new ConvlensError(`${where} does not fit ${named}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
 }
@@ -186,9 +186,9 @@ function match(
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-function describeMismatch(w: Weight, s: SavedWeight, byPath: boolean): string {
-  const theirs = byPath || s.spec.name !== w.name ? ` (the file's ${s.spec.name})` : '';
-  return `${w.name} is ${formatShape(w.shape)} but ${formatShape(s.spec.shape)} in the file${theirs}`;
+function describeMismatch(w: Weight, s: SavedWeight): string {
+  const at = s.spec.keras_path ? ` (${s.spec.keras_path})` : '';
+  return `${w.name} has shape ${formatShape(w.shape)}, the file's ${s.spec.name}${at} ${formatShape(s.spec.shape)}`;
 }
 
 /** Up to 5 items, then how many more. */
