@@ -67,7 +67,7 @@ export class ModelCheckpoint implements Callbacks {
     const extension = /\.(keras|h5|hdf5|json)$/i.exec(filepath);
     if (extension) {
       throw new ConvlensError(
-        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
+        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves ${args.saveWeightsOnly === true ? 'weights as a folder (weights.json and weights.bin), as model.saveWeights does' : 'a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does'}: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
       );
     }
     if (typeof monitor !== 'string' || monitor === '') {

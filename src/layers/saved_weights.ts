@@ -180,7 +180,7 @@ export async function readModelFiles(
     const binary = /(?![\t\n\r])\p{Cc}|\uFFFD/u.test(text.slice(0, 512));
     throw new ConvlensError(
       binary
-        ? `${op}: ${file} is not a model.json: it holds binary data, not JSON text`
+        ? `${op}: ${file} is not a ${listed}: it holds binary data, not JSON text`
         : `${op}: ${file} is not valid JSON (${(error as Error).message})`,
     );
   }

@@ -140,7 +140,7 @@ describe('saveWeights / loadWeights', () => {
     const longer = new Sequential([...convnet().layers, new Dense({ units: 5 })]);
     await expectUnchanged(
       longer,
-      /^loadWeights: the artifacts does not fit model 'sequential_2' \(Sequential\): the file has no dense_4\/kernel \(layers\/dense_2\/vars\/0\), dense_4\/bias \(layers\/dense_2\/vars\/1\) \(the model has 12 weights, the file 10; no weight was set\)$/,
+      /^loadWeights: the weights in the artifacts do not fit model 'sequential_2' \(Sequential\): the file has no dense_4\/kernel \(layers\/dense_2\/vars\/0\), dense_4\/bias \(layers\/dense_2\/vars\/1\) \(the model has 12 weights, the file 10; no weight was set\)$/,
     );
     const shorter = new Sequential(convnet().layers.slice(0, 5));
     await expectUnchanged(
@@ -149,7 +149,7 @@ describe('saveWeights / loadWeights', () => {
     );
     await expectUnchanged(
       convnet(5),
-      /^loadWeights: the artifacts does not fit model 'sequential_5' \(Sequential\): dense_8\/kernel has shape \[4, 5\], the file's dense_1\/kernel \(layers\/dense_1\/vars\/0\) \[4, 3\], dense_8\/bias has shape \[5\], the file's dense_1\/bias \(layers\/dense_1\/vars\/1\) \[3\] \(no weight was set\)$/,
+      /^loadWeights: the weights in the artifacts do not fit model 'sequential_5' \(Sequential\): dense_8\/kernel has shape \[4, 5\], the file's dense_1\/kernel \(layers\/dense_1\/vars\/0\) \[4, 3\], dense_8\/bias has shape \[5\], the file's dense_1\/bias \(layers\/dense_1\/vars\/1\) \[3\] \(no weight was set\)$/,
     );
   });
 
@@ -216,7 +216,7 @@ describe('saveWeights / loadWeights', () => {
     expect(values(renamed.getWeights())).toEqual(values(ours.getWeights()));
     await expectConvlensRejection(
       new Sequential([new Dense({ units: 5, inputShape: [3], name: 'hidden' })]).loadWeights(tfjsDir),
-      `loadWeights: ${join(tfjsDir, 'model.json')} does not fit model 'sequential_4' (Sequential): the model has no out/kernel, out/bias (the model has 2 weights, the file 4; no weight was set)`,
+      `loadWeights: the weights in ${join(tfjsDir, 'model.json')} do not fit model 'sequential_4' (Sequential): the model has no out/kernel, out/bias (the model has 2 weights, the file 4; no weight was set)`,
     );
     // in memory too
     scramble(ours);

@@ -124,7 +124,7 @@ function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightDa
     if (!(error instanceof ConvlensError)) throw error;
     throw new ConvlensError(`${where}: ${error.message.replace(/^fromArtifacts: /, '')}`);
   }
-  const named = `model '${model.name}' (${model.className})`;
+  const unfit = `loadWeights: the weights in ${from} do not fit model '${model.name}' (${model.className})`;
   const paths = kerasPaths(model.layers);
   const byPath = saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
   const matched = byPath
@@ -136,10 +136,10 @@ function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightDa
         (s) => `${s.spec.name} (${s.spec.keras_path})`,
       )
     : matchByNameOrOrder(paths, saved);
-  if (typeof matched === 'string') throw new ConvlensError(`${where} does not fit ${named}: ${matched}`);
+  if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
   const weights = paths.map((p) => p.weight);
   const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
-  if (wrong.length > 0) throw new ConvlensError(`${where} does not fit ${named}: ${listed(wrong)} (no weight was set)`);
+  if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
 }
 
