@@ -7,7 +7,8 @@ import { writeWeightsDir } from './weights_file.js';
 
 export interface ModelCheckpointArgs {
   /**
-   * The folder to save the model in, as `model.save` writes it (model.json and weights.bin),
+   * The folder to save the model in, as `model.save` writes it (model.json and weights.bin; with
+   * saveWeightsOnly as `model.saveWeights` does, weights.json and weights.bin),
    * with Keras' fields filled in: `'ckpt/epoch-{epoch:02d}-{val_loss:.2f}'` (the epoch from 1, as
    * Keras names it; `{batch}` from 1 too, when saving every saveFreq batches; any log by name).
    */

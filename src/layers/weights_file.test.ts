@@ -224,6 +224,27 @@ describe('saveWeights / loadWeights', () => {
     expectClose(ours.predict(x).data, (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
   });
 
+  it("loads a tfjs-layers functional model's weights (tf.model with a branch) into a convlens functional model of the same layers", async () => {
+    const tfInput = tfl.input({ shape: [3] });
+    const branches = [tfl.layers.dense({ units: 4, name: 'left' }), tfl.layers.dense({ units: 4, activation: 'relu', name: 'right' })];
+    const tfSum = tfl.layers.add().apply(branches.map((b) => b.apply(tfInput) as tfl.SymbolicTensor)) as tfl.SymbolicTensor;
+    const theirs = tfl.model({ inputs: tfInput, outputs: tfl.layers.dense({ units: 2, name: 'head' }).apply(tfSum) as tfl.SymbolicTensor });
+    const input = Input({ shape: [3] });
+    const sum = new Add().apply([
+      new Dense({ units: 4, name: 'left' }).apply(input),
+      new Dense({ units: 4, activation: 'relu', name: 'right' }).apply(input),
+    ]);
+    const ours = functionalModel({ inputs: input, outputs: new Dense({ units: 2, name: 'head' }).apply(sum) });
+    const { modelJson, weightData } = await tfjsSaved(theirs);
+    await ours.loadWeights({ modelJson: modelJson as never, weightData });
+    const x = new Tensor(
+      Float32Array.from({ length: 9 }, () => rng.float()),
+      [3, 3],
+      'float32',
+    );
+    expectClose((ours.predict(x) as Tensor).data, (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
+  });
+
   it("tfjs-core decodes weights.bin by weights.json's manifest into the model's weights", async () => {
     const model = convnet();
     scramble(model);
