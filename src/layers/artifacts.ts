@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
-import type { Layer } from './layer.js';
+import type { Layer, Weight } from './layer.js';
 import { ModelLayer, nodeIndex } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
 import type { SavedTrainingConfig, TrainingConfig } from './training_config.js';
@@ -16,6 +16,8 @@ export interface WeightSpec {
   quantization?: unknown;
   /** tfjs marks optimizer state saved with the model as group 'optimizer'. */
   group?: string;
+  /** In a weights file (weights.json): where Keras 3 puts the weight in its .weights.h5 ('layers/dense/vars/0'). */
+  keras_path?: string;
 }
 
 /** One group of weights: the bytes of `paths`, concatenated in order, hold `weights` in order. */
@@ -182,24 +184,33 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
 
 /** model.json around `topology`, and the layers' weights as little-endian float32 in manifest order. */
 function packArtifacts(topology: Pick<ModelJson['modelTopology'], 'class_name' | 'config'>, layers: readonly Layer[]): ModelArtifacts {
-  const weights = layers.flatMap((l) => [...l.weights]);
-  const total = weights.reduce((n, w) => n + w.value.length, 0);
-  const weightData = new ArrayBuffer(total * 4);
-  const view = new DataView(weightData);
-  let offset = 0;
-  for (const w of weights) {
-    for (let i = 0; i < w.value.length; i++, offset += 4) view.setFloat32(offset, w.value[i], true);
-  }
+  const { weightsManifest, weightData } = packWeights(layers.flatMap((l) => [...l.weights]).map((weight) => ({ weight })));
   return {
     modelJson: {
       format: 'layers-model',
       generatedBy: 'convlens',
       convertedBy: null,
       modelTopology: { ...topology, keras_version: 'convlens', backend: 'convlens' },
-      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
+      weightsManifest,
     },
     weightData,
   };
+}
+
+/** `weights` as one manifest group (each entry's name, shape and dtype, with `extra` keys) and their values as little-endian float32, in order. */
+export function packWeights(weights: readonly { weight: Weight; extra?: Partial<WeightSpec> }[]): {
+  weightsManifest: WeightsGroup[];
+  weightData: ArrayBuffer;
+} {
+  const total = weights.reduce((n, { weight }) => n + weight.value.length, 0);
+  const weightData = new ArrayBuffer(total * 4);
+  const view = new DataView(weightData);
+  let offset = 0;
+  for (const { weight } of weights) {
+    for (let i = 0; i < weight.value.length; i++, offset += 4) view.setFloat32(offset, weight.value[i], true);
+  }
+  const specs = weights.map(({ weight, extra }) => ({ name: weight.name, shape: [...weight.shape], dtype: 'float32', ...extra }));
+  return { weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }], weightData };
 }
 
 /**
@@ -209,32 +220,57 @@ function packArtifacts(topology: Pick<ModelJson['modelTopology'], 'class_name' |
  * replaced only if it holds nothing but a saved model (model.json and .bin files).
  */
 export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') throw new ConvlensError(`save: expected a folder path, got ${describeValue(dir)}`);
-  dir = localPath('save', dir);
+  await writeArtifactsDir(
+    dir,
+    { op: 'save', what: 'the model', saved: 'a model is', jsonFile: 'model.json', json: artifacts.modelJson },
+    artifacts.weightData,
+  );
+}
+
+/** What writeArtifactsDir writes beside weights.bin: `json` as `jsonFile`; `op`, `what` and `saved` name the save in errors. */
+export interface ArtifactsFile {
+  op: string;
+  /** 'the model' */
+  what: string;
+  /** 'a model is' */
+  saved: string;
+  jsonFile: string;
+  json: object;
+}
+
+/** Files a folder may hold to be replaced by a save: a saved model's or weights' (their JSON and .bin files). */
+const SAVED_FILES = new Set(['model.json', 'weights.json']);
+
+/** Writes `file.json` and `weightData` into the folder `dir`, all or nothing (see writeModelDir). */
+export async function writeArtifactsDir(dir: string, file: ArtifactsFile, weightData: ArrayBuffer): Promise<void> {
+  const { op, what } = file;
+  if (typeof dir !== 'string' || dir === '') throw new ConvlensError(`${op}: expected a folder path, got ${describeValue(dir)}`);
+  dir = localPath(op, dir);
   // a Keras user's save('model.keras') would otherwise make a folder of that name holding TF.js files
-  const file = /\.(keras|h5|hdf5|json)$/i.exec(dir);
-  if (file) {
+  const extension = /\.(keras|h5|hdf5|json)$/i.exec(dir);
+  if (extension) {
     throw new ConvlensError(
-      `save: ${dir} names a .${file[1]} file, but a model is saved as a folder in the TensorFlow.js Layers format (model.json and weights.bin): give a folder path, such as '${dir.slice(0, -file[0].length)}'`,
+      `${op}: ${dir} names a .${extension[1]} file, but ${file.saved} saved as a folder in the TensorFlow.js Layers format (${file.jsonFile} and ${WEIGHTS_FILE}): give a folder path, such as '${dir.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
     );
   }
-  const { fs, path } = await nodeModules('save');
+  const { fs, path } = await nodeModules(op);
   const target = path.resolve(dir);
+  const fail = (error: unknown) => saveError(op, what, target, error);
   const existing = await fs.lstat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw saveError(target, error);
+    throw fail(error);
   });
-  if (existing && !existing.isDirectory()) throw new ConvlensError(`save: ${target} exists and is not a directory`);
+  if (existing && !existing.isDirectory()) throw new ConvlensError(`${op}: ${target} exists and is not a directory`);
   if (existing) {
-    const foreign = (await fs.readdir(target)).filter((f) => f !== 'model.json' && !f.endsWith('.bin'));
+    const foreign = (await fs.readdir(target)).filter((f) => !SAVED_FILES.has(f) && !f.endsWith('.bin'));
     if (foreign.length > 0) {
       throw new ConvlensError(
-        `save: refusing to replace ${target}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
+        `${op}: refusing to replace ${target}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
       );
     }
   }
   const createdParent = await makeDirectories(fs.mkdir, path.dirname, path.dirname(target)).catch((error: Error) => {
-    throw saveError(target, error);
+    throw fail(error);
   });
   let temporary: string | undefined;
   let old: string | undefined;
@@ -243,14 +279,14 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
     // the user makes, so a web server running as another user can serve it
     temporary = `${target}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     await fs.mkdir(temporary);
-    await fs.writeFile(path.join(temporary, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
-    await fs.writeFile(path.join(temporary, 'model.json'), `${JSON.stringify(artifacts.modelJson, null, 2)}\n`);
+    await fs.writeFile(path.join(temporary, WEIGHTS_FILE), new Uint8Array(weightData));
+    await fs.writeFile(path.join(temporary, file.jsonFile), `${JSON.stringify(file.json, null, 2)}\n`);
     if (existing) {
       await fs.rename(target, `${temporary}-old`);
-      old = `${temporary}-old`; // only once it holds the previous model
+      old = `${temporary}-old`; // only once it holds the previous save
     }
     await fs.rename(temporary, target).catch(async (error: Error) => {
-      if (old) await fs.rename(old, target); // put the previous model back
+      if (old) await fs.rename(old, target); // put the previous save back
       old = undefined;
       throw error;
     });
@@ -258,20 +294,20 @@ export async function writeModelDir(dir: string, artifacts: ModelArtifacts): Pro
   } catch (error) {
     if (temporary) await fs.rm(temporary, { recursive: true, force: true });
     if (createdParent) await fs.rm(createdParent, { recursive: true, force: true });
-    // Only if putting the previous model back failed too: say where it is.
-    if (old) throw saveError(target, new Error(`${(error as Error).message}; the previous model is in ${old}`));
-    throw saveError(target, error);
+    // Only if putting the previous save back failed too: say where it is.
+    if (old) throw fail(new Error(`${(error as Error).message}; the previous model is in ${old}`));
+    throw fail(error);
   }
-  // the new model is in place: a previous one that cannot be removed does not make the save fail
+  // the new save is in place: a previous one that cannot be removed does not make the save fail
   const previous = old;
   if (previous) {
     await fs.rm(previous, { recursive: true, force: true }).catch((error: Error) => {
-      console.warn(`save: the model is saved; its previous version could not be removed from ${previous}: ${error.message}`);
+      console.warn(`${op}: ${what} is saved; its previous version could not be removed from ${previous}: ${error.message}`);
     });
   }
 }
 
-function saveError(target: string, error: unknown): Error {
+function saveError(op: string, what: string, target: string, error: unknown): Error {
   if (error instanceof ConvlensError) return error;
-  return new ConvlensError(`save: could not write the model to ${target}: ${(error as Error).message}`, { cause: error });
+  return new ConvlensError(`${op}: could not write ${what} to ${target}: ${(error as Error).message}`, { cause: error });
 }

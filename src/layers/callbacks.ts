@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { metricImproves } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ModelArtifacts } from './artifacts.js';
+import type { WeightsArtifacts } from './weights_file.js';
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
 export type Logs = Record<string, number>;
@@ -21,6 +22,8 @@ export interface TrainingModel {
   setWeights(weights: Tensor[]): void;
   /** The model as `save` writes it (modelCheckpoint's); fit's models have it. */
   toArtifacts?(): ModelArtifacts;
+  /** The weights as `saveWeights` writes them (modelCheckpoint's with saveWeightsOnly); fit's models have it. */
+  toWeightsArtifacts?(): WeightsArtifacts;
 }
 
 /** fit's hooks, as tfjs and Keras call them; `setModel` gives a callback the model, before `onTrainBegin`. */

@@ -36,6 +36,7 @@ import {
   MultiOutputTraining,
   type MultiSampleWeight,
 } from './training_multi.js';
+import { loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts, writeWeightsDir } from './weights_file.js';
 
 /**
  * One application of a layer in a functional model (Keras' node), and the outputs it takes, in
@@ -620,6 +621,26 @@ export class Functional extends ModelLayer {
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
   async save(dir: string): Promise<void> {
     await writeModelDir(dir, this.toArtifacts());
+  }
+
+  /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */
+  toWeightsArtifacts(): WeightsArtifacts {
+    return weightsArtifacts(this);
+  }
+
+  /** Keras' `save_weights`: writes `dir/weights.json` and `dir/weights.bin` (Node.js), all or nothing; `loadWeights(dir)` reads them back. */
+  async saveWeights(dir: string): Promise<void> {
+    await writeWeightsDir(dir, this.toWeightsArtifacts());
+  }
+
+  /**
+   * Keras' `load_weights`: sets the weights from `saveWeights`' folder (or its weights.json), matched by
+   * Keras 3's rule (each layer by its class and rank among that class, not its name), or from a
+   * TensorFlow.js Layers model folder or model.json, matched by name; or from either's artifacts
+   * in memory (`toWeightsArtifacts()`, `toArtifacts()`). Checks every weight before setting any.
+   */
+  async loadWeights(source: WeightsSource): Promise<void> {
+    await loadWeightsInto(this, source);
   }
 
   /**

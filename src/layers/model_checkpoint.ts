@@ -1,12 +1,14 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { booleanArg } from './args.js';
-import { type ModelArtifacts, writeModelDir } from './artifacts.js';
+import { writeModelDir } from './artifacts.js';
 import { type Callbacks, direction, type Logs, type TrainingModel } from './callbacks.js';
 import { fieldNames, formatPython } from './python_format.js';
+import { writeWeightsDir } from './weights_file.js';
 
 export interface ModelCheckpointArgs {
   /**
-   * The folder to save the model in, as `model.save` writes it (model.json and weights.bin),
+   * The folder to save the model in, as `model.save` writes it (model.json and weights.bin; with
+   * saveWeightsOnly as `model.saveWeights` does, weights.json and weights.bin),
    * with Keras' fields filled in: `'ckpt/epoch-{epoch:02d}-{val_loss:.2f}'` (the epoch from 1, as
    * Keras names it; `{batch}` from 1 too, when saving every saveFreq batches; any log by name).
    */
@@ -17,7 +19,7 @@ export interface ModelCheckpointArgs {
   verbose?: number;
   /** Save only when the monitored log beats the best seen so far (default false: every time). */
   saveBestOnly?: boolean;
-  /** Save the weights without compile's settings (default false); see ModelCheckpoint. */
+  /** Save the weights alone, as `model.saveWeights` writes them (default false); see ModelCheckpoint. */
   saveWeightsOnly?: boolean;
   /** `'min'`, `'max'`, or `'auto'` (default): down for losses and errors, up for accuracies. */
   mode?: 'auto' | 'min' | 'max';
@@ -36,10 +38,9 @@ const WHERE = 'modelCheckpoint';
  * log improves. Each save is all or nothing, as `model.save`'s: a folder holds a whole model or
  * none. Where Keras writes one `.keras` or `.weights.h5` file, convlens writes the TensorFlow.js
  * Layers folder that `model.save` writes and `layers.loadModel` reads, so `filepath` must not end
- * in a file's extension (.keras, .h5, .json). With `saveWeightsOnly` the folder still holds the
- * model.json that names the weights (there is no weights-only format), without compile's
- * settings: `loadModel` gives the model uncompiled, and `model.setWeights(loaded.getWeights())`
- * restores the weights in a model built the same way.
+ * in a file's extension (.keras, .h5, .json). With `saveWeightsOnly` the folder holds what
+ * `model.saveWeights` writes (weights.json and weights.bin, no topology nor compile's settings),
+ * which `model.loadWeights(folder)` reads into a model built the same way, as Keras' `load_weights`.
  */
 export class ModelCheckpoint implements Callbacks {
   readonly filepath: string;
@@ -67,7 +68,7 @@ export class ModelCheckpoint implements Callbacks {
     const extension = /\.(keras|h5|hdf5|json)$/i.exec(filepath);
     if (extension) {
       throw new ConvlensError(
-        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
+        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves ${args.saveWeightsOnly === true ? 'weights as a folder (weights.json and weights.bin), as model.saveWeights does' : 'a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does'}: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
       );
     }
     if (typeof monitor !== 'string' || monitor === '') {
@@ -121,14 +122,11 @@ export class ModelCheckpoint implements Callbacks {
     const ints: Record<string, number> = batch === undefined ? { epoch: epoch + 1 } : { epoch: epoch + 1, batch: batch + 1 };
     const path = formatPython(this.filepath, { ints, floats: logs }, `${WHERE}: filepath`);
     if (!this.shouldSave(epoch, logs, path)) return;
-    const artifacts = this.modelArtifacts();
-    if (this.saveWeightsOnly) {
-      delete artifacts.modelJson.trainingConfig;
-      delete artifacts.modelJson.modelTopology.training_config;
-    }
-    await writeModelDir(path, artifacts).catch((error: unknown) => {
+    const model = this.savableModel();
+    const written = this.saveWeightsOnly ? writeWeightsDir(path, model.toWeightsArtifacts()) : writeModelDir(path, model.toArtifacts());
+    await written.catch((error: unknown) => {
       if (!(error instanceof ConvlensError)) throw error;
-      throw new ConvlensError(`${WHERE}: ${error.message.replace(/^save: /, '')}`, { cause: error });
+      throw new ConvlensError(`${WHERE}: ${error.message.replace(/^(save|saveWeights): /, '')}`, { cause: error });
     });
   }
 
@@ -159,10 +157,12 @@ export class ModelCheckpoint implements Callbacks {
     return false;
   }
 
-  private modelArtifacts(): ModelArtifacts {
-    const toArtifacts = this.model?.toArtifacts;
-    if (!toArtifacts) throw new ConvlensError(`${WHERE}: give it to fit in callbacks (it has no model to save)`);
-    return toArtifacts.call(this.model);
+  /** The model fit gave it, with what its save and saveWeights write. */
+  private savableModel(): Required<Pick<TrainingModel, 'toArtifacts' | 'toWeightsArtifacts'>> {
+    const model = this.model;
+    if (!model?.toArtifacts || !model.toWeightsArtifacts)
+      throw new ConvlensError(`${WHERE}: give it to fit in callbacks (it has no model to save)`);
+    return model as Required<Pick<TrainingModel, 'toArtifacts' | 'toWeightsArtifacts'>>;
   }
 }
 

@@ -119,4 +119,24 @@ describe('a save that fails midway', () => {
     await expect(model().save(target)).rejects.toThrow(`save: could not write the model to ${target}: mkdir failed`);
     expect(await readdir(root)).not.toContain('denied');
   });
+
+  it('saveWeights: writing weights.json fails: the previous weights stay, intact, and nothing is left behind', async () => {
+    const target = join(root, 'weights');
+    await model(1).saveWeights(target);
+    const before = await readFile(join(target, 'weights.bin'));
+    failure.on = (op, file) => op === 'writeFile' && basename(file) === 'weights.json';
+    await expect(model(2).saveWeights(target)).rejects.toThrow(
+      `saveWeights: could not write the weights to ${target}: writeFile failed: ENOSPC`,
+    );
+    failure.on = undefined;
+    expect(await readFile(join(target, 'weights.bin'))).toEqual(before);
+    const loaded = model(3);
+    await loaded.loadWeights(target);
+    expect(loaded.predict(x).data).toEqual(model(1).predict(x).data);
+    expect(await leftovers()).toEqual([]);
+    const fresh = join(root, 'fresh-weights');
+    failure.on = (op, file) => op === 'writeFile' && basename(file) === 'weights.json';
+    await expect(model().saveWeights(fresh)).rejects.toThrow(/writeFile failed: ENOSPC/);
+    expect(await readdir(root)).not.toContain('fresh-weights');
+  });
 });

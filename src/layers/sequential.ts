@@ -24,6 +24,7 @@ import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
+import { loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts, writeWeightsDir } from './weights_file.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
@@ -287,6 +288,26 @@ export class Sequential extends ModelLayer {
   /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadModel(dir)` reads them back. */
   async save(dir: string): Promise<void> {
     await writeModelDir(dir, this.toArtifacts());
+  }
+
+  /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */
+  toWeightsArtifacts(): WeightsArtifacts {
+    return weightsArtifacts(this);
+  }
+
+  /** Keras' `save_weights`: writes `dir/weights.json` and `dir/weights.bin` (Node.js), all or nothing; `loadWeights(dir)` reads them back. */
+  async saveWeights(dir: string): Promise<void> {
+    await writeWeightsDir(dir, this.toWeightsArtifacts());
+  }
+
+  /**
+   * Keras' `load_weights`: sets the weights from `saveWeights`' folder (or its weights.json), matched by
+   * Keras 3's rule (each layer by its class and rank among that class, not its name), or from a
+   * TensorFlow.js Layers model folder or model.json, matched by name; or from either's artifacts
+   * in memory (`toWeightsArtifacts()`, `toArtifacts()`). Checks every weight before setting any.
+   */
+  async loadWeights(source: WeightsSource): Promise<void> {
+    await loadWeightsInto(this, source);
   }
 
   compile(args: CompileArgs): void {

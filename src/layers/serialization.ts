@@ -1,7 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import { Activation } from './activation.js';
-import type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+import type { LayerJson, ModelArtifacts, ModelJson, WeightsGroup } from './artifacts.js';
 import { BatchNormalization } from './batch_normalization.js';
 import type { Borders2D } from './borders.js';
 import { Conv2D } from './conv2d.js';
@@ -21,7 +20,6 @@ import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
-import { localPath, nodeModules } from './node_files.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import type { FillMode, Interpolation } from './projective_transform.js';
 import { RandomBrightness } from './random_brightness.js';
@@ -31,6 +29,7 @@ import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometri
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
+import { matchByName, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
@@ -572,83 +571,6 @@ function buildLayers(layersJson: LayerJson[], buildInputShape: unknown, kerasVer
   return layers;
 }
 
-/** The bytes of one weight buffer: an ArrayBuffer or any view of one (a Node Buffer, a Float32Array...). */
-function bytesOf(data: unknown): Uint8Array {
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer))
-    return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new ConvlensError(
-    `fromArtifacts: weight data must be an ArrayBuffer or a typed array (or a list of them, one per weight file), got ${describeValue(data)}`,
-  );
-}
-
-/** Every weight file's bytes in manifest order, checked against the sizes the manifest implies. */
-function weightBytes(manifest: WeightsGroup[], lengths: number[][], weightData: WeightData | undefined, names?: string[][]): Uint8Array {
-  const expected = lengths.map((group) => group.reduce((a, b) => a + b, 0));
-  const total = expected.reduce((a, b) => a + b, 0);
-  if (!Array.isArray(weightData)) {
-    const bytes = bytesOf(weightData);
-    if (bytes.byteLength !== total) {
-      throw new ConvlensError(
-        `fromArtifacts: weight data has ${bytes.byteLength} bytes, expected ${total} (the sizes the weights manifest lists)`,
-      );
-    }
-    return bytes;
-  }
-  // One buffer per file (group by group, shard by shard): check each group's files together,
-  // since tfjs cuts shards at a byte size, not at weight boundaries.
-  const files = manifest.reduce((n, g) => n + g.paths.length, 0);
-  if (weightData.length !== files) {
-    throw new ConvlensError(`fromArtifacts: got ${weightData.length} weight buffers, the weights manifest lists ${files} files`);
-  }
-  const parts = weightData.map(bytesOf);
-  let file = 0;
-  manifest.forEach((group, i) => {
-    const got = parts.slice(file, file + group.paths.length).reduce((n, p) => n + p.length, 0);
-    if (got !== expected[i]) {
-      const which = (names?.[i] ?? group.paths).join(', ');
-      throw new ConvlensError(`fromArtifacts: weights file ${which} has ${got} bytes, expected ${expected[i]} (corrupt or truncated)`);
-    }
-    file += group.paths.length;
-  });
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
-
-/** Bytes per value of the dtypes tfjs writes (its optimizer state has an int32 step count). */
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
-
-/**
- * Checks a manifest entry and returns its byte length. A model weight must be float32; optimizer
- * state (group 'optimizer', which the model skips) only needs a size, so it can be stepped over.
- */
-function checkSpec(spec: WeightSpec): number {
-  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ConvlensError(
-      `fromArtifacts: weight ${spec.name} has shape ${describeValue(spec.shape)} (expected a list of non-negative integers)`,
-    );
-  }
-  const dtype = spec.dtype ?? 'float32';
-  if (spec.group === 'optimizer' && !spec.quantization && DTYPE_BYTES[dtype] !== undefined)
-    return sizeFromShape(spec.shape) * DTYPE_BYTES[dtype];
-  if (spec.quantization) throw new ConvlensError(`fromArtifacts: weight ${spec.name} is quantized; only float32 weights are supported`);
-  if (dtype !== 'float32') {
-    throw new ConvlensError(`fromArtifacts: weight ${spec.name} has dtype ${dtype}; only float32 weights are supported`);
-  }
-  return sizeFromShape(spec.shape) * 4;
-}
-
-/** Whether a manifest entry's name is weight `name` ('conv2d/kernel'): tfjs' are ('conv2d_Conv2D1/kernel'; the converter may prefix a scope or add ':0'). */
-function namesWeight(specName: string, name: string): boolean {
-  const bare = specName.replace(/:0$/, '');
-  return bare === name || bare.endsWith(`/${name}`);
-}
-
 /** Looks up a weight's shape in a manifest (before it is checked, so anything unexpected is simply not found). */
 function savedShapes(manifest: unknown): SavedShape {
   const specs = Array.isArray(manifest) ? manifest.flatMap((group) => (Array.isArray(group?.weights) ? group.weights : [])) : [];
@@ -662,9 +584,6 @@ function savedShapes(manifest: unknown): SavedShape {
 function isArtifacts(value: unknown): value is ModelArtifacts {
   return typeof value === 'object' && value !== null && 'modelJson' in value && 'weightData' in value;
 }
-
-/** Weights as `fromArtifacts` takes them: all the bytes in one buffer, or one buffer per weight file. */
-export type WeightData = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[];
 
 /**
  * A Sequential model from TensorFlow.js Layers artifacts: the parsed model.json and its weights
@@ -688,43 +607,17 @@ const manifestOf = (modelJson: unknown) => ((modelJson as Partial<ModelJson>).we
 
 /** Sets the layers' weights from the manifest's, matched by name, or by manifest order when the names do not all match. */
 function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): void {
-  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
-    throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
-  }
-  const lengths = manifest.map((group) => group.weights.map(checkSpec));
-  const bytes = weightBytes(manifest, lengths, weightData, fileNames);
-  // Every weight's bytes, in manifest order; optimizer state saved alongside is skipped.
-  let offset = 0;
-  const entries = manifest
-    .flatMap((group, g) => group.weights.map((spec, w) => ({ spec, length: lengths[g][w] })))
-    .map(({ spec, length }) => {
-      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
-      offset += length;
-      return { spec, view };
-    })
-    .filter((e) => e.spec.group !== 'optimizer');
-  const weights = layers.flatMap((l) => [...l.weights]);
+  const entries = savedWeights(manifest, weightData, fileNames);
   if (entries.length > 0 && !layers.every((l) => l.built)) {
     throw new ConvlensError(
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
   }
-  if (entries.length !== weights.length) {
-    throw new ConvlensError(
-      `fromArtifacts: the weights manifest lists ${entries.length} weights, the model has ${weights.length} (${weights.map((w) => w.name).join(', ')})`,
-    );
-  }
-  const byName = weights.map((w) => entries.filter((e) => namesWeight(e.spec.name, w.name)));
-  const matched = byName.every((m) => m.length === 1) ? byName.map((m) => m[0]) : entries;
-  weights.forEach((w, i) => {
-    const { spec, view } = matched[i];
-    if (spec.shape.length !== w.shape.length || spec.shape.some((d, j) => d !== w.shape[j])) {
-      throw new ConvlensError(
-        `fromArtifacts: weight ${w.name} has shape ${formatShape(w.shape)}, the file's ${spec.name} has ${formatShape(spec.shape)}`,
-      );
-    }
-    for (let j = 0; j < w.value.length; j++) w.value[j] = view.getFloat32(j * 4, true);
-  });
+  setSavedWeights(
+    layers.flatMap((l) => [...l.weights]),
+    matchByName(layers, entries),
+    'fromArtifacts: weight',
+  );
 }
 
 /**
@@ -846,56 +739,4 @@ export async function loadFunctional(modelPath: string): Promise<Functional> {
   }
 }
 
-/** model.json (the file, or the one in the folder) parsed, and its weight files' bytes. */
-async function readModelFiles(
-  op: string,
-  modelPath: string,
-): Promise<{ json: Partial<ModelJson>; buffers: ArrayBuffer[]; fileNames: string[][]; file: string }> {
-  if (typeof modelPath !== 'string' || modelPath === '') {
-    throw new ConvlensError(`${op}: expected the path of model.json or of its folder, got ${describeValue(modelPath)}`);
-  }
-  const { fs, path } = await nodeModules(op);
-  let file = path.resolve(localPath(op, modelPath));
-  const stat = await fs.stat(file).catch(() => {
-    throw new ConvlensError(`${op}: ${file} does not exist`);
-  });
-  const folder = stat.isDirectory() ? file : undefined;
-  if (folder) file = path.join(folder, 'model.json');
-  const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (folder && error.code === 'ENOENT') {
-      throw new ConvlensError(`${op}: the folder ${folder} holds no model.json (a saved model is model.json and its weights files)`);
-    }
-    const reason = error.code === 'EISDIR' ? 'it is a folder' : error.code === 'EACCES' ? 'permission denied' : error.message;
-    throw new ConvlensError(`${op}: cannot read ${file}: ${reason}`);
-  });
-  let json: Partial<ModelJson>;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    // JSON.parse quotes the text: of a binary file (weights.bin, an image), bytes that could drive the terminal
-    const binary = /(?![\t\n\r])\p{Cc}|\uFFFD/u.test(text.slice(0, 512));
-    throw new ConvlensError(
-      binary
-        ? `${op}: ${file} is not a model.json: it holds binary data, not JSON text`
-        : `${op}: ${file} is not valid JSON (${(error as Error).message})`,
-    );
-  }
-  const manifest = Array.isArray(json?.weightsManifest) ? json.weightsManifest : [];
-  const dir = path.dirname(file);
-  const paths = manifest.map((g) => (Array.isArray(g?.paths) ? g.paths.map(String) : []));
-  const buffers = await Promise.all(
-    paths.flat().map(async (p) => {
-      const weightFile = path.resolve(dir, p);
-      // Weight files live beside model.json: a manifest cannot point elsewhere on the disk.
-      if (path.relative(dir, weightFile).startsWith('..') || path.isAbsolute(p)) {
-        throw new ConvlensError(`${op}: weights path ${describeValue(p)} in ${file} leaves the model's directory`);
-      }
-      const bytes = await fs.readFile(weightFile).catch((error: NodeJS.ErrnoException) => {
-        const why = error.code === 'ENOENT' ? 'is missing' : `cannot be read (${error.message})`;
-        throw new ConvlensError(`${op}: weights file ${weightFile} ${why} (listed in ${file})`);
-      });
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    }),
-  );
-  return { json, buffers, fileNames: paths.map((ps) => ps.map((p) => path.resolve(dir, p))), file };
-}
+export type { WeightData };

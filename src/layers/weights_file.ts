@@ -1,0 +1,198 @@
+import { ConvlensError, describeValue } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
+import type { Layer, Weight } from './layer.js';
+import { ModelLayer } from './model_layer.js';
+import { namesWeight, readModelFiles, type SavedWeight, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
+
+// Keras' save_weights / load_weights (docs/model-format.md, "Weights only"): weights.json holds a
+// model.json's weights manifest without the topology, each weight with the path Keras 3 gives it.
+
+/** weights.json: the weights manifest of model.json, alone; each weight has its `keras_path`. */
+export interface WeightsJson {
+  format: 'layers-weights';
+  generatedBy: string;
+  convertedBy: null;
+  weightsManifest: WeightsGroup[];
+}
+
+/** A model's weights alone, as `saveWeights` writes them (weights.json and weights.bin), in memory. */
+export interface WeightsArtifacts {
+  weightsJson: WeightsJson;
+  weightData: ArrayBuffer;
+}
+
+/** What saving and loading weights needs of a model (Sequential, Functional). */
+export interface WeightsModel {
+  readonly name: string;
+  readonly className: string;
+  readonly layers: readonly Layer[];
+}
+
+export const WEIGHTS_JSON = 'weights.json';
+
+/** Keras' `to_snake_case` of a class name: 'Conv2D' → 'conv2d', 'BatchNormalization' → 'batch_normalization'. */
+function snakeCase(className: string): string {
+  return className
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * Each weight of `layers` with the path Keras 3's saving_lib gives it: a layer by its class and
+ * its rank among the layers of that class (never its name, which differs between two models
+ * built alike), a nested model's layers below it, a layer's weights by their index:
+ * 'layers/conv2d_1/vars/0', 'layers/sequential/layers/dense/vars/1'.
+ */
+export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): { weight: Weight; path: string }[] {
+  const seen = new Map<string, number>();
+  return layers.flatMap((layer) => {
+    const base = snakeCase(layer.className);
+    const rank = seen.get(base) ?? 0;
+    seen.set(base, rank + 1);
+    const at = `${prefix}/${rank === 0 ? base : `${base}_${rank}`}`;
+    if (layer instanceof ModelLayer) return kerasPaths(layer.layers, `${at}/layers`);
+    return layer.weights.map((weight, i) => ({ weight, path: `${at}/vars/${i}` }));
+  });
+}
+
+/** The model's weights as weights.json and the bytes of weights.bin (no file access; works in browsers). */
+export function weightsArtifacts(model: WeightsModel): WeightsArtifacts {
+  checkBuilt('saveWeights', model);
+  const { weightsManifest, weightData } = packWeights(
+    kerasPaths(model.layers).map(({ weight, path }) => ({ weight, extra: { keras_path: path } })),
+  );
+  return { weightsJson: { format: 'layers-weights', generatedBy: 'convlens', convertedBy: null, weightsManifest }, weightData };
+}
+
+/** Writes `dir/weights.json` and `dir/weights.bin` (Node.js), all or nothing, as `save` writes a model. */
+export async function writeWeightsDir(dir: string, artifacts: WeightsArtifacts, op = 'saveWeights'): Promise<void> {
+  await writeArtifactsDir(
+    dir,
+    { op, what: 'the weights', saved: 'the weights are', jsonFile: WEIGHTS_JSON, json: artifacts.weightsJson },
+    artifacts.weightData,
+  );
+}
+
+function checkBuilt(op: string, model: WeightsModel): void {
+  if (!model.layers.every((l) => l.built)) {
+    throw new ConvlensError(
+      `${op}: model '${model.name}' (${model.className}) is not built (give its first layer an inputShape, or call predict once)`,
+    );
+  }
+}
+
+/** What loadWeights reads: a folder or file path (Node.js), or artifacts in memory (a weights file's or a whole model's). */
+export type WeightsSource = string | WeightsArtifacts | ModelArtifacts;
+
+/**
+ * Sets the model's weights from a weights file (`saveWeights`'), matched as Keras 3 matches
+ * them, by their `keras_path`, or from a TensorFlow.js Layers model.json, matched by name (by
+ * order when the names do not all match), as `loadModel` matches them. Every weight is checked
+ * before any is set: a load that fails leaves the model as it was.
+ */
+export async function loadWeightsInto(model: WeightsModel, source: WeightsSource): Promise<void> {
+  if (typeof source === 'string') {
+    const { json, buffers, fileNames, file } = await readModelFiles('loadWeights', source, [WEIGHTS_JSON, 'model.json']);
+    setWeightsFrom(model, json, buffers, file, fileNames);
+    return;
+  }
+  const given = source as Partial<WeightsArtifacts & ModelArtifacts> | undefined;
+  const json = given?.weightsJson ?? given?.modelJson;
+  if (!json || given?.weightData === undefined) {
+    throw new ConvlensError(
+      `loadWeights: expected a path, or artifacts { weightsJson, weightData } (toWeightsArtifacts()) or { modelJson, weightData } (toArtifacts()), got ${describeValue(source)}`,
+    );
+  }
+  setWeightsFrom(model, json, given.weightData, 'the artifacts');
+}
+
+function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightData, from: string, fileNames?: string[][]): void {
+  const { format, weightsManifest } = (json ?? {}) as Partial<ModelJson | WeightsJson>;
+  const where = `loadWeights: ${from}`;
+  if (!Array.isArray(weightsManifest) || (format !== undefined && format !== 'layers-weights' && format !== 'layers-model')) {
+    throw new ConvlensError(
+      `${where}: expected a weights file (format 'layers-weights') or a TensorFlow.js Layers model.json with a weightsManifest, got format ${describeValue(format)}`,
+    );
+  }
+  checkBuilt('loadWeights', model);
+  let saved: SavedWeight[];
+  try {
+    saved = savedWeights(weightsManifest, weightData, fileNames);
+  } catch (error) {
+    if (!(error instanceof ConvlensError)) throw error;
+    throw new ConvlensError(`${where}: ${error.message.replace(/^fromArtifacts: /, '')}`);
+  }
+  const unfit = `loadWeights: the weights in ${from} do not fit model '${model.name}' (${model.className})`;
+  const paths = kerasPaths(model.layers);
+  const byPath = saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
+  const matched = byPath
+    ? match(
+        paths,
+        saved,
+        (w, s) => w.path === s.spec.keras_path,
+        (w) => `${w.weight.name} (${w.path})`,
+        (s) => `${s.spec.name} (${s.spec.keras_path})`,
+      )
+    : matchByNameOrOrder(paths, saved);
+  if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
+  const weights = paths.map((p) => p.weight);
+  const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
+  if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
+  setSavedWeights(weights, matched, `${where}: weight`);
+}
+
+type PathedWeight = { weight: Weight; path: string };
+
+/** tfjs' rule, which loadModel follows: by name when every weight finds its own, else by order when the counts agree. */
+function matchByNameOrOrder(paths: PathedWeight[], saved: SavedWeight[]): SavedWeight[] | string {
+  const byName = match(
+    paths,
+    saved,
+    (w, s) => namesWeight(s.spec.name, w.weight.name),
+    (w) => w.weight.name,
+    (s) => s.spec.name,
+  );
+  if (typeof byName !== 'string' || saved.length !== paths.length) return byName;
+  return saved;
+}
+
+/**
+ * Each model weight's saved weight where `fits` pairs them one to one; otherwise what is missing
+ * and what is left over, in words (names by `modelName` and `savedName`).
+ */
+function match(
+  paths: PathedWeight[],
+  saved: SavedWeight[],
+  fits: (w: PathedWeight, s: SavedWeight) => boolean,
+  modelName: (w: PathedWeight) => string,
+  savedName: (s: SavedWeight) => string,
+): SavedWeight[] | string {
+  const found = paths.map((w) => saved.filter((s) => fits(w, s)));
+  const missing = paths.filter((_, i) => found[i].length === 0).map(modelName);
+  const twice = paths.filter((_, i) => found[i].length > 1).map(modelName);
+  const extra = saved.filter((s) => !paths.some((w) => fits(w, s))).map(savedName);
+  if (missing.length + twice.length + extra.length === 0) return found.map((f) => f[0]);
+  return [
+    missing.length ? `the file has no ${listed(missing)}` : '',
+    twice.length ? `the file has ${listed(twice)} more than once` : '',
+    extra.length ? `the model has no ${listed(extra)}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ')
+    .concat(` (the model has ${paths.length} weights, the file ${saved.length}; no weight was set)`);
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+function describeMismatch(w: Weight, s: SavedWeight): string {
+  const at = s.spec.keras_path ? ` (${s.spec.keras_path})` : '';
+  return `${w.name} has shape ${formatShape(w.shape)}, the file's ${s.spec.name}${at} ${formatShape(s.spec.shape)}`;
+}
+
+/** Up to 5 items, then how many more. */
+function listed(items: string[]): string {
+  const shown = items.slice(0, 5).join(', ');
+  return items.length > 5 ? `${shown} and ${items.length - 5} more` : shown;
+}
