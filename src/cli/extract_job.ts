@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 // loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
-import '../backend/index.js';
+import { backend } from '../backend/index.js';
+import { convertImage } from '../image/convert_image_dtype.js';
 import * as image from '../image/index.js';
 import { constant } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { colorIndices, colormap } from '../viz/colormap.js';
 import { dataExtent } from '../viz/extent.js';
-import { drawExtraction, type Extraction, extractFeature } from '../viz/extraction.js';
+import { drawExtraction, type Extraction, type ExtractionBuffers, extractFeatureInto } from '../viz/extraction.js';
 import { gammaValues, plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { writeFileAtomicSync } from './files.js';
@@ -50,11 +51,35 @@ export type TaskResult =
   | { id: number; ok: true; output: string; shape: number[]; min: number; max: number; ms: number; figure?: string }
   | { id: number; ok: false; error: string };
 
+/** Maps up to this many floats (64 MB) are kept from image to image; larger ones are made for their image only. */
+const KEPT_FLOATS = 1 << 24;
+
+/**
+ * This worker's arrays for the image and its three maps, kept from image to image in the
+ * backend's resident memory: the wasm kernels read and write them in place (no copy into wasm
+ * memory and back for each step) and no new arrays are left for the garbage collector. Each grows
+ * to the largest map seen. An image's result views them: it is written before the next image.
+ */
+class StageBuffers implements ExtractionBuffers {
+  private readonly kept = new Map<string, Float32Array>();
+
+  take(stage: 'input' | 'filter' | 'detect' | 'condense', length: number): Float32Array {
+    if (length > KEPT_FLOATS) return new Float32Array(length);
+    let array = this.kept.get(stage);
+    if (!array || array.length < length) {
+      array = backend().residentBuffer(length);
+      this.kept.set(stage, array);
+    }
+    return array.subarray(0, length);
+  }
+}
+
+const buffers = new StageBuffers();
+
 function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
-  let img: Tensor = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels, expandAnimations: false });
-  img = image.convertImageDtype(img, 'float32');
-  if (config.resize) img = image.resize(img, config.resize);
-  return img;
+  const decoded = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels, expandAnimations: false });
+  if (!config.resize) return convertImage(decoded, 'float32', false, buffers.take('input', decoded.size));
+  return image.resize(image.convertImageDtype(decoded, 'float32'), config.resize);
 }
 
 /** The run's kernel as a tensor, made once per worker rather than once per image. */
@@ -68,16 +93,24 @@ function kernelOf(config: ExtractConfig): Tensor {
   return kernel;
 }
 
-/** Filter → detect → condense one decoded image with the run's settings. */
+/**
+ * Filter → detect → condense one decoded image with the run's settings, into this worker's
+ * buffers: the result holds until the next call.
+ */
 export function runExtraction(config: ExtractConfig, img: Tensor): Extraction {
-  return extractFeature(img, kernelOf(config), {
-    convStride: config.stride,
-    convPadding: config.padding,
-    activation: 'relu',
-    poolSize: config.pool || null,
-    poolStride: config.pool || undefined,
-    poolPadding: 'same',
-  });
+  return extractFeatureInto(
+    img,
+    kernelOf(config),
+    {
+      convStride: config.stride,
+      convPadding: config.padding,
+      activation: 'relu',
+      poolSize: config.pool || null,
+      poolStride: config.pool || undefined,
+      poolPadding: 'same',
+    },
+    buffers,
+  );
 }
 
 function figureOf(config: ExtractConfig, result: Extraction, title: string) {

@@ -44,13 +44,16 @@ export function convertImageDtype<D extends ImageDType>(image: TensorInput, dtyp
   return convertImage(t, dtype, saturate);
 }
 
-/** convertImageDtype without argument checks, for the other image ops. */
-export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate: boolean): Tensor<D> {
+/**
+ * convertImageDtype without argument checks, for the other image ops; `into` (at least the
+ * image's size) receives the converted values instead of a new array.
+ */
+export function convertImage<D extends ImageDType>(t: Tensor, dtype: D, saturate: boolean, into?: Tensor<D>['data']): Tensor<D> {
   if (t.dtype === dtype) return t as Tensor<D>;
   const from = t.dtype as ImageDType;
   const src = t.data;
   const n = src.length;
-  const out = allocateOutput(dtype as DType, n, 'convertImageDtype') as Tensor<D>['data'];
+  const out = (into ? into.subarray(0, n) : allocateOutput(dtype as DType, n, 'convertImageDtype')) as Tensor<D>['data'];
   if (from !== 'float32' && dtype !== 'float32') {
     if (from === 'uint8') uint8ToInt32(src, out);
     else int32ToUint8(src, out, saturate);

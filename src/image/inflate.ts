@@ -14,5 +14,5 @@ const MAX_UNSIZED = 1 << 24;
  */
 export function inflateZlib(data: Uint8Array, expected?: number): Uint8Array {
   if (expected === undefined) return native?.(data, MAX_UNSIZED) ?? unzlibSync(data);
-  return native?.(data, expected) ?? unzlibSync(data, { out: new Uint8Array(expected) });
+  return native?.(data, expected, true) ?? unzlibSync(data, { out: new Uint8Array(expected) });
 }

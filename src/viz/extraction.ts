@@ -1,8 +1,11 @@
+import { backend } from '../backend/registry.js';
 import { ConvlensError, checkBoolean, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
+import { conv2dInfo, conv2dNHWC } from '../ops/nn/conv2d.js';
 import { nn } from '../ops/nn/index.js';
+import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorbarPanel } from './colorbar.js';
@@ -82,22 +85,82 @@ export function extractFeature(image: Tensor | TensorInput, kernel: TensorInput,
   return extract(image, kernel, options);
 }
 
-function extract(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions): Extraction {
+/** Arrays an extraction writes its maps into instead of new ones (the CLI's workers reuse theirs from image to image). */
+export interface ExtractionBuffers {
+  /** An array of `length` floats for `stage`'s map; its contents are overwritten. */
+  take(stage: 'filter' | 'detect' | 'condense', length: number): Float32Array;
+}
+
+/**
+ * `extractFeature` with its maps in `buffers`' arrays: the same values, but the result views
+ * arrays that the next call given the same buffers may overwrite.
+ */
+export function extractFeatureInto(
+  image: Tensor | TensorInput,
+  kernel: TensorInput,
+  options: ExtractionOptions,
+  buffers: ExtractionBuffers,
+): Extraction {
+  checkOptions('extractFeature', options, EXTRACTION_OPTIONS);
+  return extract(image, kernel, options, buffers);
+}
+
+function extract(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions, buffers?: ExtractionBuffers): Extraction {
   const op = 'extractFeature';
   const input = imageBatch(op, image);
   const k = kernel2d(op, kernel);
   const filters = kernelFilters(k, input.shape[3]);
   const conv = { convStride: options.convStride ?? 1, convPadding: options.convPadding ?? 'valid' };
-  const filter = step(op, 'filter', conv, () => nn.conv2d({ input, filters, strides: conv.convStride, padding: conv.convPadding }));
-  const detect = applyActivation(activationName(op, options.activation ?? 'relu'), filter);
+  const filter = step(op, 'filter', conv, () =>
+    buffers
+      ? convolveInto(input, filters, conv, buffers)
+      : nn.conv2d({ input, filters, strides: conv.convStride, padding: conv.convPadding }),
+  );
+  const activation = activationName(op, options.activation ?? 'relu');
+  const detect = buffers && activation === 'relu' ? reluInto(filter, buffers) : applyActivation(activation, filter);
   const window = poolWindow(options.poolSize);
   const pool = { poolSize: window, poolStride: options.poolStride ?? 2, poolPadding: options.poolPadding ?? 'same' };
   const condense = window
     ? (step(op, 'condense', pool, () =>
-        nn.maxPool2d({ input: detect, ksize: window, strides: pool.poolStride, padding: pool.poolPadding }),
+        buffers
+          ? maxPoolInto(detect, { ksize: window, strides: pool.poolStride, padding: pool.poolPadding }, buffers)
+          : nn.maxPool2d({ input: detect, ksize: window, strides: pool.poolStride, padding: pool.poolPadding }),
       ) as Tensor<'float32'>)
     : undefined;
   return { input, kernel: k, filter, detect, condense };
+}
+
+/*
+ * The three steps as nn.conv2d, nn.relu and nn.maxPool2d compute them (the same geometry, checks
+ * and kernels) on operands those already took (float32 NHWC), into the buffers' arrays: in the
+ * wasm backend's resident memory the kernels read and write them in place, with no copy in or out.
+ */
+
+function convolveInto(
+  input: Tensor<'float32'>,
+  filters: Tensor<'float32'>,
+  conv: { convStride: number | [number, number]; convPadding: Padding },
+  buffers: ExtractionBuffers,
+): Tensor<'float32'> {
+  const info = conv2dInfo({ strides: conv.convStride, padding: conv.convPadding }, input.shape, filters.shape, 'NHWC');
+  return conv2dNHWC(input, filters, info, undefined, 'conv2d', (length) => buffers.take('filter', length));
+}
+
+function reluInto(x: Tensor<'float32'>, buffers: ExtractionBuffers): Tensor<'float32'> {
+  const out = buffers.take('detect', x.size);
+  backend().unary('relu', x.data, out);
+  return new Tensor(out, x.shape, 'float32');
+}
+
+function maxPoolInto(
+  x: Tensor<'float32'>,
+  window: { ksize: number | [number, number]; strides: number | [number, number]; padding: Padding },
+  buffers: ExtractionBuffers,
+): Tensor<'float32'> {
+  const info = pool2dInfo('maxPool2d', window, x.shape, 'NHWC');
+  const out = buffers.take('condense', info.batch * info.outHeight * info.outWidth * info.channels);
+  if (out.length > 0) backend().maxPool(x.data, info, out);
+  return new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], 'float32');
 }
 
 /**

@@ -39,16 +39,20 @@ export function conv2dInfo(
   return { batch, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth, ...geometry };
 }
 
-/** Runs an NHWC convolution kernel; shared by `conv2d`, `separableConv2d` (`op` names it in errors) and layers that fuse a bias and ReLU. */
+/**
+ * Runs an NHWC convolution kernel; shared by `conv2d`, `separableConv2d` (`op` names it in errors)
+ * and layers that fuse a bias and ReLU. `allocate` gives the output's array (by default a new one).
+ */
 export function conv2dNHWC(
   input: Tensor<'float32'>,
   filters: Tensor<'float32'>,
   info: Conv2DInfo,
   epilogue?: Conv2DEpilogue,
   op = OP,
+  allocate = (length: number) => allocateOutput('float32', length, op),
 ): Tensor<'float32'> {
   const { batch, outHeight, outWidth, outChannels } = info;
-  const out = allocateOutput('float32', batch * outHeight * outWidth * outChannels, op);
+  const out = allocate(batch * outHeight * outWidth * outChannels);
   if (out.length > 0) backend().conv2d(input.data, filters.data, info, out, epilogue);
   return new Tensor(out, [batch, outHeight, outWidth, outChannels], 'float32');
 }
