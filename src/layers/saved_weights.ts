@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
-import type { Layer, Weight } from './layer.js';
+import type { Weight } from './layer.js';
 import { localPath, nodeModules } from './node_files.js';
 
 // Reading saved weights (a weights manifest and its bytes) and the files that hold them, for
@@ -111,16 +111,53 @@ export function savedWeights(manifest: WeightsGroup[], weightData: WeightData | 
     .filter((e) => e.spec.group !== 'optimizer');
 }
 
-/** The saved weight for each of the layers' weights: by name, or by manifest order when the names do not all match. */
-export function matchByName(layers: readonly Layer[], entries: SavedWeight[]): SavedWeight[] {
-  const weights = layers.flatMap((l) => [...l.weights]);
-  if (entries.length !== weights.length) {
-    throw new ConvlensError(
-      `fromArtifacts: the weights manifest lists ${entries.length} weights, the model has ${weights.length} (${weights.map((w) => w.name).join(', ')})`,
-    );
-  }
-  const byName = weights.map((w) => entries.filter((e) => namesWeight(e.spec.name, w.name)));
-  return byName.every((m) => m.length === 1) ? byName.map((m) => m[0]) : entries;
+/**
+ * The saved weight for each of `weights`, by tfjs' rule (loadModel's and loadWeights'): by name
+ * when every weight finds its own, else by order when the counts agree; otherwise what does not
+ * match, in words.
+ */
+export function matchByNameOrOrder(weights: readonly Weight[], saved: SavedWeight[]): SavedWeight[] | string {
+  const byName = matchOneToOne(
+    weights,
+    saved,
+    (w, s) => namesWeight(s.spec.name, w.name),
+    (w) => w.name,
+    (s) => s.spec.name,
+  );
+  if (typeof byName !== 'string' || saved.length !== weights.length) return byName;
+  return saved;
+}
+
+/**
+ * Each model weight's saved weight where `fits` pairs them one to one; otherwise what is missing
+ * and what is left over, in words (names by `modelName` and `savedName`).
+ */
+export function matchOneToOne<W>(
+  weights: readonly W[],
+  saved: SavedWeight[],
+  fits: (w: W, s: SavedWeight) => boolean,
+  modelName: (w: W) => string,
+  savedName: (s: SavedWeight) => string,
+): SavedWeight[] | string {
+  const found = weights.map((w) => saved.filter((s) => fits(w, s)));
+  const missing = weights.filter((_, i) => found[i].length === 0).map(modelName);
+  const twice = weights.filter((_, i) => found[i].length > 1).map(modelName);
+  const extra = saved.filter((s) => !weights.some((w) => fits(w, s))).map(savedName);
+  if (missing.length + twice.length + extra.length === 0) return found.map((f) => f[0]);
+  return [
+    missing.length ? `the file has no ${listed(missing)}` : '',
+    twice.length ? `the file has ${listed(twice)} more than once` : '',
+    extra.length ? `the model has no ${listed(extra)}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ')
+    .concat(` (the model has ${weights.length} weights, the file ${saved.length}; no weight was set)`);
+}
+
+/** Up to 5 items, then how many more. */
+export function listed(items: string[]): string {
+  const shown = items.slice(0, 5).join(', ');
+  return items.length > 5 ? `${shown} and ${items.length - 5} more` : shown;
 }
 
 /**

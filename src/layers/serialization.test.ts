@@ -790,6 +790,26 @@ describe('load errors', () => {
     );
   });
 
+  it("weights whose names match none of the model's load in manifest order when the counts agree; a missing one is named", () => {
+    setSeed(6);
+    const model = smallConvnet();
+    const { modelJson, weightData } = model.toArtifacts();
+    const [group] = modelJson.weightsManifest;
+    const x = input(2);
+
+    const renamed = { ...group, weights: group.weights.map((w, i) => ({ ...w, name: `w${i}` })) };
+    const byOrder = fromArtifacts({ ...modelJson, weightsManifest: [renamed] }, weightData);
+    expect(byOrder.predict(x).data).toEqual(model.predict(x).data);
+
+    const last = group.weights.at(-1)!;
+    const lastBytes = 4 * last.shape.reduce((a, b) => a * b, 1);
+    const short = { ...group, weights: group.weights.slice(0, -1) };
+    expectConvlensError(
+      () => fromArtifacts({ ...modelJson, weightsManifest: [short] }, (weightData as ArrayBuffer).slice(0, -lastBytes)),
+      `fromArtifacts: the weights do not fit the model: the file has no ${last.name} (the model has 5 weights, the file 4; no weight was set)`,
+    );
+  });
+
   it('weight data may be any view of the bytes (a Float32Array, a Buffer at an offset, a DataView); anything else is named', () => {
     setSeed(12);
     const model = smallConvnet();

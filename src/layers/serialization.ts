@@ -29,7 +29,7 @@ import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometri
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
-import { matchByName, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
+import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
@@ -605,7 +605,7 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
 
 const manifestOf = (modelJson: unknown) => ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
 
-/** Sets the layers' weights from the manifest's, matched by name, or by manifest order when the names do not all match. */
+/** Sets the layers' weights from the manifest's, matched by name, or by manifest order when the names do not all match but their counts do. */
 function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): void {
   const entries = savedWeights(manifest, weightData, fileNames);
   if (entries.length > 0 && !layers.every((l) => l.built)) {
@@ -613,11 +613,10 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
   }
-  setSavedWeights(
-    layers.flatMap((l) => [...l.weights]),
-    matchByName(layers, entries),
-    'fromArtifacts: weight',
-  );
+  const weights = layers.flatMap((l) => [...l.weights]);
+  const matched = matchByNameOrOrder(weights, entries);
+  if (typeof matched === 'string') throw new ConvlensError(`fromArtifacts: the weights do not fit the model: ${matched}`);
+  setSavedWeights(weights, matched, 'fromArtifacts: weight');
 }
 
 /**

@@ -3,7 +3,16 @@ import { formatShape } from '../tensor/shape.js';
 import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer } from './model_layer.js';
-import { namesWeight, readModelFiles, type SavedWeight, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
+import {
+  listed,
+  matchByNameOrOrder,
+  matchOneToOne,
+  readModelFiles,
+  type SavedWeight,
+  savedWeights,
+  setSavedWeights,
+  type WeightData,
+} from './saved_weights.js';
 
 // Keras' save_weights / load_weights (docs/model-format.md, "Weights only"): weights.json holds a
 // model.json's weights manifest without the topology, each weight with the path Keras 3 gives it.
@@ -126,62 +135,21 @@ function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightDa
   }
   const unfit = `loadWeights: the weights in ${from} do not fit model '${model.name}' (${model.className})`;
   const paths = kerasPaths(model.layers);
+  const weights = paths.map((p) => p.weight);
   const byPath = saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
   const matched = byPath
-    ? match(
+    ? matchOneToOne(
         paths,
         saved,
         (w, s) => w.path === s.spec.keras_path,
         (w) => `${w.weight.name} (${w.path})`,
         (s) => `${s.spec.name} (${s.spec.keras_path})`,
       )
-    : matchByNameOrOrder(paths, saved);
+    : matchByNameOrOrder(weights, saved);
   if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
-  const weights = paths.map((p) => p.weight);
   const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
   if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
-}
-
-type PathedWeight = { weight: Weight; path: string };
-
-/** tfjs' rule, which loadModel follows: by name when every weight finds its own, else by order when the counts agree. */
-function matchByNameOrOrder(paths: PathedWeight[], saved: SavedWeight[]): SavedWeight[] | string {
-  const byName = match(
-    paths,
-    saved,
-    (w, s) => namesWeight(s.spec.name, w.weight.name),
-    (w) => w.weight.name,
-    (s) => s.spec.name,
-  );
-  if (typeof byName !== 'string' || saved.length !== paths.length) return byName;
-  return saved;
-}
-
-/**
- * Each model weight's saved weight where `fits` pairs them one to one; otherwise what is missing
- * and what is left over, in words (names by `modelName` and `savedName`).
- */
-function match(
-  paths: PathedWeight[],
-  saved: SavedWeight[],
-  fits: (w: PathedWeight, s: SavedWeight) => boolean,
-  modelName: (w: PathedWeight) => string,
-  savedName: (s: SavedWeight) => string,
-): SavedWeight[] | string {
-  const found = paths.map((w) => saved.filter((s) => fits(w, s)));
-  const missing = paths.filter((_, i) => found[i].length === 0).map(modelName);
-  const twice = paths.filter((_, i) => found[i].length > 1).map(modelName);
-  const extra = saved.filter((s) => !paths.some((w) => fits(w, s))).map(savedName);
-  if (missing.length + twice.length + extra.length === 0) return found.map((f) => f[0]);
-  return [
-    missing.length ? `the file has no ${listed(missing)}` : '',
-    twice.length ? `the file has ${listed(twice)} more than once` : '',
-    extra.length ? `the model has no ${listed(extra)}` : '',
-  ]
-    .filter(Boolean)
-    .join('; ')
-    .concat(` (the model has ${paths.length} weights, the file ${saved.length}; no weight was set)`);
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -189,10 +157,4 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 function describeMismatch(w: Weight, s: SavedWeight): string {
   const at = s.spec.keras_path ? ` (${s.spec.keras_path})` : '';
   return `${w.name} has shape ${formatShape(w.shape)}, the file's ${s.spec.name}${at} ${formatShape(s.spec.shape)}`;
-}
-
-/** Up to 5 items, then how many more. */
-function listed(items: string[]): string {
-  const shown = items.slice(0, 5).join(', ');
-  return items.length > 5 ? `${shown} and ${items.length - 5} more` : shown;
 }
