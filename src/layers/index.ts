@@ -87,5 +87,5 @@ export type { EvaluateOptions } from './training_loop.js';
 export type { MultiCompileArgs, MultiInputs, MultiLabels, MultiSampleWeight } from './training_multi.js';
 export { UpSampling2D, type UpSampling2DLayerArgs, type UpSamplingInterpolation } from './up_sampling.js';
 export type { ActivityOptions, WeightPenaltyOptions, WeightRole } from './weight_settings.js';
-export type { WeightsArtifacts, WeightsJson, WeightsSource } from './weights_file.js';
+export type { LoadWeightsOptions, WeightsArtifacts, WeightsJson, WeightsSource } from './weights_file.js';
 export { type Padding2D, ZeroPadding2D, type ZeroPadding2DLayerArgs } from './zero_padding.js';

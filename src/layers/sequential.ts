@@ -24,7 +24,14 @@ import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
-import { loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts, writeWeightsDir } from './weights_file.js';
+import {
+  type LoadWeightsOptions,
+  loadWeightsInto,
+  type WeightsArtifacts,
+  type WeightsSource,
+  weightsArtifacts,
+  writeWeightsDir,
+} from './weights_file.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
@@ -304,10 +311,11 @@ export class Sequential extends ModelLayer {
    * Keras' `load_weights`: sets the weights from `saveWeights`' folder (or its weights.json), matched by
    * Keras 3's rule (each layer by its class and rank among that class, not its name), or from a
    * TensorFlow.js Layers model folder or model.json, matched by name; or from either's artifacts
-   * in memory (`toWeightsArtifacts()`, `toArtifacts()`). Checks every weight before setting any.
+   * in memory (`toWeightsArtifacts()`, `toArtifacts()`). Checks every weight before setting any;
+   * with `skipMismatch`, sets those that fit and warns naming the rest.
    */
-  async loadWeights(source: WeightsSource): Promise<void> {
-    await loadWeightsInto(this, source);
+  async loadWeights(source: WeightsSource, options?: LoadWeightsOptions): Promise<void> {
+    await loadWeightsInto(this, source, options);
   }
 
   compile(args: CompileArgs): void {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/cli/helpers.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensRejection } from '../../test/helpers/errors.js';
@@ -150,6 +150,48 @@ describe('saveWeights / loadWeights', () => {
     await expectUnchanged(
       convnet(5),
       /^loadWeights: the weights in the artifacts do not fit model 'sequential_5' \(Sequential\): dense_8\/kernel has shape \[4, 5\], the file's dense_1\/kernel \(layers\/dense_1\/vars\/0\) \[4, 3\], dense_8\/bias has shape \[5\], the file's dense_1\/bias \(layers\/dense_1\/vars\/1\) \[3\] \(no weight was set\)$/,
+    );
+  });
+
+  it("skipMismatch (Keras' skip_mismatch): the weights that fit are set, the others keep their values and are named in a warning", async () => {
+    const source = convnet();
+    scramble(source);
+    const saved = values(source.getWeights());
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // a new head of 5 classes: every weight but the last Dense's is loaded (by Keras 3 path)
+      const head = convnet(5);
+      const before = values(head.getWeights());
+      await head.loadWeights(source.toWeightsArtifacts(), { skipMismatch: true });
+      expect(values(head.getWeights())).toEqual([...saved.slice(0, 8), ...before.slice(8)]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(
+        /^convlens: loadWeights \(skipMismatch\): left as they were, not fitting the weights in the artifacts: dense_\d+\/kernel has shape \[4, 5\], the file's dense_1\/kernel \(layers\/dense_1\/vars\/0\) \[4, 3\], dense_\d+\/bias has shape \[5\], the file's dense_1\/bias \(layers\/dense_1\/vars\/1\) \[3\]$/,
+      );
+
+      // a model with a layer more, from a tfjs model folder matched by name (the same names, made afresh): the extra layer's weights are not in the file
+      const dir = tempDir();
+      await source.save(dir);
+      resetNames();
+      const longer = new Sequential([...convnet().layers, new Dense({ units: 2 })]);
+      const extra = values(longer.getWeights()).slice(10);
+      await longer.loadWeights(dir, { skipMismatch: true });
+      expect(values(longer.getWeights())).toEqual([...saved, ...extra]);
+      expect(warn.mock.calls[1][0]).toMatch(/: dense_2\/kernel \(not in the file\), dense_2\/bias \(not in the file\)$/);
+
+      // everything fits: no warning
+      await convnet().loadWeights(source.toWeightsArtifacts(), { skipMismatch: true });
+      expect(warn).toHaveBeenCalledTimes(2);
+    } finally {
+      warn.mockRestore();
+    }
+    await expectConvlensRejection(
+      convnet().loadWeights(source.toWeightsArtifacts(), { skipMismatch: 'yes' } as never),
+      'loadWeights: skipMismatch must be true or false, got "yes"',
+    );
+    await expectConvlensRejection(
+      convnet().loadWeights(source.toWeightsArtifacts(), { skip_mismatch: true } as never),
+      "loadWeights: unknown option 'skip_mismatch' (did you mean 'skipMismatch'?)",
     );
   });
 

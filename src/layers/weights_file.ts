@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkBoolean, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
 import type { Layer, Weight } from './layer.js';
@@ -7,6 +7,7 @@ import {
   listed,
   matchByNameOrOrder,
   matchOneToOne,
+  namesWeight,
   readModelFiles,
   type SavedWeight,
   savedWeights,
@@ -92,6 +93,14 @@ function checkBuilt(op: string, model: WeightsModel): void {
   }
 }
 
+export interface LoadWeightsOptions {
+  /**
+   * Keras' `skip_mismatch`: weights the source lacks or holds in another shape (a new classifier
+   * head, say) keep their values, named in a warning, instead of failing the whole load.
+   */
+  skipMismatch?: boolean;
+}
+
 /** What loadWeights reads: a folder or file path (Node.js), or artifacts in memory (a weights file's or a whole model's). */
 export type WeightsSource = string | WeightsArtifacts | ModelArtifacts;
 
@@ -101,10 +110,13 @@ export type WeightsSource = string | WeightsArtifacts | ModelArtifacts;
  * order when the names do not all match), as `loadModel` matches them. Every weight is checked
  * before any is set: a load that fails leaves the model as it was.
  */
-export async function loadWeightsInto(model: WeightsModel, source: WeightsSource): Promise<void> {
+export async function loadWeightsInto(model: WeightsModel, source: WeightsSource, options: LoadWeightsOptions = {}): Promise<void> {
+  checkOptions('loadWeights', options, ['skipMismatch']);
+  const { skipMismatch = false } = options;
+  checkBoolean('loadWeights', 'skipMismatch', skipMismatch);
   if (typeof source === 'string') {
     const { json, buffers, fileNames, file } = await readModelFiles('loadWeights', source, [WEIGHTS_JSON, 'model.json']);
-    setWeightsFrom(model, json, buffers, file, fileNames);
+    setWeightsFrom(model, json, buffers, skipMismatch, file, fileNames);
     return;
   }
   const given = source as Partial<WeightsArtifacts & ModelArtifacts> | undefined;
@@ -114,10 +126,17 @@ export async function loadWeightsInto(model: WeightsModel, source: WeightsSource
       `loadWeights: expected a path, or artifacts { weightsJson, weightData } (toWeightsArtifacts()) or { modelJson, weightData } (toArtifacts()), got ${describeValue(source)}`,
     );
   }
-  setWeightsFrom(model, json, given.weightData, 'the artifacts');
+  setWeightsFrom(model, json, given.weightData, skipMismatch, 'the artifacts');
 }
 
-function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightData, from: string, fileNames?: string[][]): void {
+function setWeightsFrom(
+  model: WeightsModel,
+  json: unknown,
+  weightData: WeightData,
+  skipMismatch: boolean,
+  from: string,
+  fileNames?: string[][],
+): void {
   const { format, weightsManifest } = (json ?? {}) as Partial<ModelJson | WeightsJson>;
   const where = `loadWeights: ${from}`;
   if (!Array.isArray(weightsManifest) || (format !== undefined && format !== 'layers-weights' && format !== 'layers-model')) {
@@ -137,19 +156,56 @@ function setWeightsFrom(model: WeightsModel, json: unknown, weightData: WeightDa
   const paths = kerasPaths(model.layers);
   const weights = paths.map((p) => p.weight);
   const byPath = saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
+  const byKerasPath = (w: PathedWeight, s: SavedWeight) => w.path === s.spec.keras_path;
   const matched = byPath
     ? matchOneToOne(
         paths,
         saved,
-        (w, s) => w.path === s.spec.keras_path,
+        byKerasPath,
         (w) => `${w.weight.name} (${w.path})`,
         (s) => `${s.spec.name} (${s.spec.keras_path})`,
       )
     : matchByNameOrOrder(weights, saved);
+  if (skipMismatch) {
+    const pairs = typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, byKerasPath) : matchEach(weights, saved, byName);
+    setFitting(weights, pairs, `${where}: weight`, `loadWeights (skipMismatch): left as they were, not fitting the weights in ${from}`);
+    return;
+  }
   if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
   const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
   if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
+}
+
+type PathedWeight = { weight: Weight; path: string };
+
+const byName = (w: Weight, s: SavedWeight) => namesWeight(s.spec.name, w.name);
+
+/** Each model weight's saved weight when exactly one fits it, else undefined (Keras' skip_mismatch: that weight is skipped). */
+function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, s: SavedWeight) => boolean): (SavedWeight | undefined)[] {
+  return weights.map((w) => {
+    const found = saved.filter((s) => fits(w, s));
+    return found.length === 1 ? found[0] : undefined;
+  });
+}
+
+/** Sets each weight that has a saved weight of its shape; warns naming the others, which keep their values. */
+function setFitting(weights: readonly Weight[], pairs: readonly (SavedWeight | undefined)[], what: string, warning: string): void {
+  const fit = weights.flatMap((w, i) => {
+    const s = pairs[i];
+    return s && sameShape(w.shape, s.spec.shape) ? [i] : [];
+  });
+  const skipped = weights.flatMap((w, i) => {
+    if (fit.includes(i)) return [];
+    const s = pairs[i];
+    return [s ? describeMismatch(w, s) : `${w.name} (not in the file)`];
+  });
+  setSavedWeights(
+    fit.map((i) => weights[i]),
+    fit.map((i) => pairs[i]!),
+    what,
+  );
+  if (skipped.length > 0) console.warn(`convlens: ${warning}: ${listed(skipped)}`);
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
