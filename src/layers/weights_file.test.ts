@@ -179,9 +179,18 @@ describe('saveWeights / loadWeights', () => {
       expect(values(longer.getWeights())).toEqual([...saved, ...extra]);
       expect(warn.mock.calls[1][0]).toMatch(/: dense_2\/kernel \(not in the file\), dense_2\/bias \(not in the file\)$/);
 
+      // a wider hidden Dense: the last Dense's bias has its shape, but its kernel does not: that layer is left whole, as in Keras
+      const wider = new Sequential([...convnet().layers.slice(0, 4), new Dense({ units: 5, activation: 'relu' }), new Dense({ units: 3 })]);
+      const widerBefore = values(wider.getWeights());
+      await wider.loadWeights(source.toWeightsArtifacts(), { skipMismatch: true });
+      expect(values(wider.getWeights())).toEqual([...saved.slice(0, 6), ...widerBefore.slice(6)]);
+      expect(warn.mock.calls[2][0]).toMatch(
+        /: dense_\d+\/kernel has shape \[8, 5\], .*, dense_\d+\/bias \(its layer's other weights do not fit\)$/,
+      );
+
       // everything fits: no warning
       await convnet().loadWeights(source.toWeightsArtifacts(), { skipMismatch: true });
-      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn).toHaveBeenCalledTimes(3);
     } finally {
       warn.mockRestore();
     }

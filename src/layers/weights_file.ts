@@ -168,7 +168,7 @@ function setWeightsFrom(
     : matchByNameOrOrder(weights, saved);
   if (skipMismatch) {
     const pairs = typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, byKerasPath) : matchEach(weights, saved, byName);
-    setFitting(weights, pairs, `${where}: weight`, `loadWeights (skipMismatch): left as they were, not fitting the weights in ${from}`);
+    setFitting(paths, pairs, `${where}: weight`, `loadWeights (skipMismatch): left as they were, not fitting the weights in ${from}`);
     return;
   }
   if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
@@ -181,7 +181,7 @@ type PathedWeight = { weight: Weight; path: string };
 
 const byName = (w: Weight, s: SavedWeight) => namesWeight(s.spec.name, w.name);
 
-/** Each model weight's saved weight when exactly one fits it, else undefined (Keras' skip_mismatch: that weight is skipped). */
+/** Each model weight's saved weight when exactly one fits it, else undefined (Keras' skip_mismatch skips its layer). */
 function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, s: SavedWeight) => boolean): (SavedWeight | undefined)[] {
   return weights.map((w) => {
     const found = saved.filter((s) => fits(w, s));
@@ -189,20 +189,24 @@ function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, 
   });
 }
 
-/** Sets each weight that has a saved weight of its shape; warns naming the others, which keep their values. */
-function setFitting(weights: readonly Weight[], pairs: readonly (SavedWeight | undefined)[], what: string, warning: string): void {
-  const fit = weights.flatMap((w, i) => {
+/**
+ * Sets the weights of each layer whose weights all have a saved weight of their shape, as Keras'
+ * skip_mismatch loads a layer whole or not at all; warns naming the weights left as they were.
+ */
+function setFitting(paths: readonly PathedWeight[], pairs: readonly (SavedWeight | undefined)[], what: string, warning: string): void {
+  const layerOf = (i: number) => paths[i].path.replace(/\/vars\/\d+$/, '');
+  const fits = (i: number) => pairs[i] !== undefined && sameShape(paths[i].weight.shape, pairs[i].spec.shape);
+  const unfitLayers = new Set(paths.flatMap((_, i) => (fits(i) ? [] : [layerOf(i)])));
+  const loaded = paths.flatMap((_, i) => (unfitLayers.has(layerOf(i)) ? [] : [i]));
+  const skipped = paths.flatMap(({ weight }, i) => {
+    if (!unfitLayers.has(layerOf(i))) return [];
     const s = pairs[i];
-    return s && sameShape(w.shape, s.spec.shape) ? [i] : [];
-  });
-  const skipped = weights.flatMap((w, i) => {
-    if (fit.includes(i)) return [];
-    const s = pairs[i];
-    return [s ? describeMismatch(w, s) : `${w.name} (not in the file)`];
+    if (!s) return [`${weight.name} (not in the file)`];
+    return [fits(i) ? `${weight.name} (its layer's other weights do not fit)` : describeMismatch(weight, s)];
   });
   setSavedWeights(
-    fit.map((i) => weights[i]),
-    fit.map((i) => pairs[i]!),
+    loaded.map((i) => paths[i].weight),
+    loaded.map((i) => pairs[i]!),
     what,
   );
   if (skipped.length > 0) console.warn(`convlens: ${warning}: ${listed(skipped)}`);
