@@ -144,7 +144,7 @@ describe('EarlyStopping', () => {
       const history = await model.fit(x, new Tensor(Float32Array.of(1, 0), [2, 1], 'float32'), { epochs: 3, callbacks: earlyStopping() });
       expect(history.epoch).toHaveLength(3);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn.mock.calls[0][0]).toMatch(/earlyStopping watches 'val_loss', which fit does not log \(it logs loss\)/);
+      expect(warn.mock.calls[0][0]).toMatch(/earlyStopping watches 'val_loss', which epoch 1's logs lack \(they have loss\)/);
     } finally {
       warn.mockRestore();
     }

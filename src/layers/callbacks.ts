@@ -137,7 +137,7 @@ export class EarlyStopping implements Callbacks {
     if (current === undefined) {
       if (!this.warned) {
         console.warn(
-          `convlens: earlyStopping watches '${this.monitor}', which fit does not log (it logs ${Object.keys(logs).join(', ')}): it will not stop training`,
+          `convlens: earlyStopping watches '${this.monitor}', which epoch ${epoch + 1}'s logs lack (they have ${Object.keys(logs).join(', ')}): an epoch without it does not count`,
         );
         this.warned = true;
       }

@@ -50,6 +50,10 @@ export interface DatasetFitArgs {
   classWeight?: ClassWeightArg;
   callbacks?: Callbacks | Callbacks[];
   verbose?: 0 | 1 | 2;
+  /** As array fit's: the epoch to start from, `epochs` the one to stop before. */
+  initialEpoch?: number;
+  /** As array fit's: validate every this many epochs, or after the epochs listed (from 1). */
+  validationFreq?: number | number[];
 }
 
 /** evaluate's options for a dataset (whose batches are its own). */
@@ -120,6 +124,8 @@ const FIT_KEYS = [
   'classWeight',
   'callbacks',
   'verbose',
+  'initialEpoch',
+  'validationFreq',
 ];
 
 /** tfjs' default validationBatchSize for validation arrays (Keras' for data without a batch size). */

@@ -246,7 +246,7 @@ describe('ReduceLROnPlateau (Keras 3)', () => {
       const history = await ours.fit(x, y, { epochs: 2, callbacks: [new ReduceLROnPlateau()] });
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0][0]).toBe(
-        "convlens: ReduceLROnPlateau watches 'val_loss', which fit does not log (it logs loss, learning_rate): it will not change the learning rate",
+        "convlens: ReduceLROnPlateau watches 'val_loss', which epoch 1's logs lack (they have loss, learning_rate): an epoch without it leaves the learning rate as it is",
       );
       // the rate the next step takes, the schedule's at the step count: 3 and 4 after the two steps above
       expectClose(history.history.learning_rate, [0.1 * 0.5 ** (3 / 5), 0.1 * 0.5 ** (4 / 5)], 1e-12, 'logged rates');

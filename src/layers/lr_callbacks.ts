@@ -197,7 +197,7 @@ export class ReduceLROnPlateau implements Callbacks {
     if (current === undefined) {
       if (!this.warned) {
         console.warn(
-          `convlens: ReduceLROnPlateau watches '${this.monitor}', which fit does not log (it logs ${Object.keys(logs).join(', ')}): it will not change the learning rate`,
+          `convlens: ReduceLROnPlateau watches '${this.monitor}', which epoch ${epoch + 1}'s logs lack (they have ${Object.keys(logs).join(', ')}): an epoch without it leaves the learning rate as it is`,
         );
         this.warned = true;
       }

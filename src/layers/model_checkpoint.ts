@@ -140,7 +140,7 @@ export class ModelCheckpoint implements Callbacks {
     if (current === undefined) {
       if (!this.warned) {
         console.warn(
-          `convlens: ${WHERE} saves the best model by '${this.monitor}', which fit does not log (it logs ${Object.keys(logs).join(', ')}): it saves every time`,
+          `convlens: ${WHERE} saves the best model by '${this.monitor}', which epoch ${epoch + 1}'s logs lack (they have ${Object.keys(logs).join(', ')}): such an epoch is saved, as Keras saves it`,
         );
         this.warned = true;
       }

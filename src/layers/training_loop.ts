@@ -83,6 +83,18 @@ export interface FitArgs {
   callbacks?: Callbacks | Callbacks[];
   /** 0 (the default) prints nothing; 1 or 2 print a line per epoch, as Keras' `verbose=2` does. */
   verbose?: 0 | 1 | 2;
+  /**
+   * Keras' initial_epoch and tfjs' initialEpoch: the epoch to start from (from 0), to resume a
+   * run; `epochs` is then the index to stop at, not a count (epochs 3 from 1 trains epochs 1 and 2).
+   */
+  initialEpoch?: number;
+  /**
+   * Keras' validation_freq: validate every this many epochs (3: after epochs 3, 6...), or after
+   * the epochs listed, counted from 1 (`[1, 5, 10]`); by default every epoch.
+   */
+  validationFreq?: number | number[];
+  /** The examples evaluated at a time for validation (Keras' validation_batch_size); by default batchSize. */
+  validationBatchSize?: number;
 }
 
 export const FIT_KEYS = [
@@ -95,6 +107,9 @@ export const FIT_KEYS = [
   'sampleWeight',
   'callbacks',
   'verbose',
+  'initialEpoch',
+  'validationFreq',
+  'validationBatchSize',
 ];
 const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
 
@@ -198,7 +213,11 @@ export function nextTask(): Promise<void> {
 
 /** What runEpochs needs of fit's options, for arrays or a dataset. */
 export interface EpochSettings {
+  /** The epoch to stop before (from 0), and the one to start from. */
   epochs: number;
+  initialEpoch: number;
+  /** Whether the epoch (from 0) ends with validation. */
+  validates: (epoch: number) => boolean;
   /** fit's callbacks, with the epoch logger first when `verbose`. */
   callbacks: Callbacks;
   /** fit's classWeight as given (the model kind checks it against its output). */
@@ -211,17 +230,34 @@ export interface FitSettings extends EpochSettings {
   batchSize: number;
   /** The fraction of the examples held out for validation, from the end (0 for none). */
   validationSplit: number;
+  validationBatchSize: number;
 }
 
-/** Checks fit's epochs, callbacks and verbose. */
-export function epochSettings(args: Pick<FitArgs, 'epochs' | 'callbacks' | 'verbose' | 'classWeight'>): EpochSettings {
-  const { epochs = 1, callbacks: given = {}, verbose, classWeight } = args;
+/** Checks fit's epochs, initialEpoch, validationFreq, callbacks and verbose. */
+export function epochSettings(
+  args: Pick<FitArgs, 'epochs' | 'initialEpoch' | 'validationFreq' | 'callbacks' | 'verbose' | 'classWeight'>,
+): EpochSettings {
+  const { epochs = 1, initialEpoch = 0, callbacks: given = {}, verbose, classWeight } = args;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new ConvlensError(`fit: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
   }
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
+    throw new ConvlensError(`fit: initialEpoch must be a non-negative integer (an epoch index from 0), got ${describeValue(initialEpoch)}`);
+  }
+  const validates = validationFreqArg(args.validationFreq);
   const userCallbacks = callbackHooks(given);
   const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-  return { epochs, callbacks, classWeight };
+  return { epochs, initialEpoch, validates, callbacks, classWeight };
+}
+
+/** validationFreq checked, as whether an epoch (from 0) is validated: Keras' _should_eval. */
+function validationFreqArg(freq: unknown): (epoch: number) => boolean {
+  if (freq === undefined) return () => true;
+  if (typeof freq === 'number' && Number.isInteger(freq) && freq >= 1) return (epoch) => (epoch + 1) % freq === 0;
+  if (Array.isArray(freq) && freq.every((e) => Number.isInteger(e) && e >= 1)) return (epoch) => freq.includes(epoch + 1);
+  throw new ConvlensError(
+    `fit: validationFreq must be a positive integer (validate every that many epochs) or a list of epochs counted from 1, got ${describeValue(freq)}`,
+  );
 }
 
 /** Checks fit's options (but validationData, which each model kind reads its own way). */
@@ -229,12 +265,15 @@ export function fitSettings(args: unknown): FitSettings {
   checkOptions('fit', args, FIT_KEYS);
   const { shuffle = true, validationSplit = 0, batchSize: size } = args as FitArgs;
   if (typeof shuffle !== 'boolean') throw new ConvlensError(`fit: shuffle must be true or false, got ${describeValue(shuffle)}`);
-  const { epochs, callbacks, classWeight } = epochSettings(args as FitArgs);
   const batchSize = batchSizeArg('fit', size);
   if (!(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
     throw new ConvlensError(`fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
   }
-  return { epochs, shuffle, batchSize, callbacks, validationSplit, classWeight };
+  const { validationBatchSize = batchSize } = args as FitArgs;
+  if (!Number.isInteger(validationBatchSize) || validationBatchSize < 1) {
+    throw new ConvlensError(`fit: validationBatchSize must be a positive integer, got ${describeValue(validationBatchSize)}`);
+  }
+  return { ...epochSettings(args as FitArgs), shuffle, batchSize, validationSplit, validationBatchSize };
 }
 
 /**
@@ -332,13 +371,13 @@ export async function runEpochs<Batch, Sums>(
   data: EpochData<Batch>,
   steps: EpochSteps<Batch, Sums>,
 ): Promise<History> {
-  const { epochs, callbacks } = settings;
+  const { epochs, initialEpoch, callbacks } = settings;
   const history: History = { epoch: [], history: {} };
   model.stopTraining = false;
   callbacks.setModel?.(model);
   await callbacks.onTrainBegin?.();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    if (epoch > 0 && data.more && !(await data.more())) break;
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    if (epoch > initialEpoch && data.more && !(await data.more())) break;
     await callbacks.onEpochBegin?.(epoch);
     const batches = data.batches();
     const sums = steps.newSums();
@@ -369,9 +408,11 @@ export async function runEpochs<Batch, Sums>(
     }
     if (diverged) break; // that epoch has no loss to log
     // a mean over no examples would be NaN: only a dataset can be empty (arrays are checked before)
-    if (seen === 0) throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > 0 ? USED_UP : ''}`);
+    if (seen === 0)
+      throw new ConvlensError(`fit: the dataset gave no examples in epoch ${epoch + 1}${epoch > initialEpoch ? USED_UP : ''}`);
     const logs = steps.logs(sums, seen);
-    if (data.validation) for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
+    if (data.validation && settings.validates(epoch))
+      for (const [key, value] of Object.entries(await data.validation())) logs[`val_${key}`] = value;
     await callbacks.onEpochEnd?.(epoch, logs);
     // after the callbacks, as Keras' History: what they add (learning_rate) is recorded too
     history.epoch.push(epoch);
@@ -379,7 +420,7 @@ export async function runEpochs<Batch, Sums>(
     if (model.stopTraining) break;
   }
   // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
-  if (epochs > 0) steps.optimizer.finalizeVariableValues?.(steps.variables());
+  if (epochs > initialEpoch) steps.optimizer.finalizeVariableValues?.(steps.variables());
   await callbacks.onTrainEnd?.(history);
   return history;
 }
@@ -657,10 +698,10 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
         y: gather(trainY, indices),
         weight: trainWeight && gather(trainWeight, indices),
       }),
-      // Keras' validation_batch_size defaults to the batch size; the data was checked with the training data
+      // the data was checked with the training data
       validation:
         validation &&
-        (() => this.sumsLogs(this.meanLoss(validation.x, validation.y, settings.batchSize, validationPass, validation.weight))),
+        (() => this.sumsLogs(this.meanLoss(validation.x, validation.y, settings.validationBatchSize, validationPass, validation.weight))),
     });
   }
 

@@ -481,7 +481,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return this.runTraining(settings, mode, {
       batches: () => indexBatches(data.xs[0].shape[0], settings),
       examples: (indices) => ({ count: indices.length, arrays: this.gathered(data, indices) }),
-      validation: validation && (() => this.evaluateChecked(validation, settings.batchSize, validationMode)),
+      validation: validation && (() => this.evaluateChecked(validation, settings.validationBatchSize, validationMode)),
     });
   }
 
