@@ -126,3 +126,10 @@ export function checkOptions(op: string, options: unknown, allowed: readonly str
     throw new ConvlensError(`${op}: unknown option '${key}' (${hint})`);
   }
 }
+
+/** A ConvlensError whose message starts with `to` instead of `from` (its class kept); other errors as they are. */
+export function renamed(error: unknown, from: string, to: string): unknown {
+  if (!(error instanceof ConvlensError) || !error.message.startsWith(from)) return error;
+  const Class = error.constructor as new (message: string) => ConvlensError;
+  return new Class(to + error.message.slice(from.length));
+}

@@ -26,6 +26,7 @@ import {
   summaryText,
 } from './model_common.js';
 import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
+import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
@@ -700,6 +701,20 @@ export class Functional extends ModelLayer {
           }
         : args;
     return this.training.fit(this.oneInput('fit', x), this.oneLabel('fit', y), oneArgs as FitArgs);
+  }
+
+  /**
+   * tfjs' and Keras' trainOnBatch: one optimizer step on all of `x` and `y` (as fit takes them), in
+   * order; resolves to the loss before the step, or to it and the other values fit logs (each
+   * output's loss, compile's metrics) in their order.
+   */
+  trainOnBatch(x: MultiInputs, y: MultiLabels, options?: TrainOnBatchOptions<MultiSampleWeight>): Promise<number | number[]> {
+    return trainOnBatch((a: MultiInputs, b: MultiLabels, args: FunctionalFitArgs) => this.fit(a, b, args), x, y, options);
+  }
+
+  /** tfjs' and Keras' predictOnBatch: predict on all of `x` (as predict takes it) as one batch. */
+  predictOnBatch(x: MultiInputs): Tensor<'float32'> | Tensor<'float32'>[] {
+    return this.predict(x, { batchSize: exampleCount(x) });
   }
 
   /**

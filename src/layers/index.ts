@@ -58,6 +58,7 @@ export {
   Subtract,
 } from './merge.js';
 export { ModelCheckpoint, type ModelCheckpointArgs, modelCheckpoint } from './model_checkpoint.js';
+export type { TrainOnBatchOptions } from './on_batch.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';
 export type { DatasetPredictOptions } from './predict_dataset.js';
 export type { FillMode, Interpolation } from './projective_transform.js';

@@ -19,6 +19,7 @@ import {
   summaryText,
 } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
+import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { MaxPool2D } from './pooling.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import { SymbolicTensor } from './symbolic.js';
@@ -88,6 +89,14 @@ export class Sequential extends ModelLayer {
       buildAfter(previous, layer);
     }
     this.layerList.push(layer);
+  }
+
+  /** Removes the last layer and returns it (Keras' and tfjs' `pop`): the one before it gives the model's output. */
+  pop(): Layer {
+    this.training.checkNotFitting('pop');
+    const last = this.layerList.pop();
+    if (!last) throw new ConvlensError(`Sequential '${this.name}': pop needs a layer to remove, and the model has none`);
+    return last;
   }
 
   /** The layers in order: a new list each time, as Keras' `model.layers` (changing it leaves the model alone; `add` appends). */
@@ -341,6 +350,19 @@ export class Sequential extends ModelLayer {
   async fit(x: Tensor | BatchDataset, y?: Tensor | DatasetFitArgs, args?: FitArgs): Promise<History> {
     if (isDataset(x)) return this.fitDataset(x, datasetCallOptions('fit', y, args));
     return this.training.fit(x, y as Tensor, args);
+  }
+
+  /**
+   * tfjs' and Keras' trainOnBatch: one optimizer step on all of `x` and `y`, in order; resolves to
+   * the loss before the step, or `[loss, ...compile's metrics]` when it has metrics.
+   */
+  trainOnBatch(x: Tensor, y: Tensor, options?: TrainOnBatchOptions): Promise<number | number[]> {
+    return trainOnBatch((a: Tensor, b: Tensor, args: FitArgs) => this.fit(a, b, args), x, y, options);
+  }
+
+  /** tfjs' and Keras' predictOnBatch: predict on all of `x` as one batch. */
+  predictOnBatch(x: Tensor): Tensor<'float32'> {
+    return this.predict(x, { batchSize: exampleCount(x) });
   }
 
   /**

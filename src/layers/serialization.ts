@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, describeValue, renamed } from '../errors.js';
 import { Activation } from './activation.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightsGroup } from './artifacts.js';
 import { BatchNormalization } from './batch_normalization.js';
@@ -679,13 +679,6 @@ function functionalFromConfig(className: string, config: unknown, kerasVersion: 
   } catch (error) {
     throw renamed(error, '', 'fromArtifacts: ');
   }
-}
-
-/** A ConvlensError whose message starts with `to` instead of `from` (its class kept); other errors as they are. */
-function renamed(error: unknown, from: string, to: string): unknown {
-  if (!(error instanceof ConvlensError) || !error.message.startsWith(from)) return error;
-  const Class = error.constructor as new (message: string) => ConvlensError;
-  return new Class(to + error.message.slice(from.length));
 }
 
 /**

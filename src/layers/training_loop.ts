@@ -211,6 +211,12 @@ export function nextTask(): Promise<void> {
   });
 }
 
+/**
+ * A fit argument only trainOnBatch gives (a symbol: no user's options object has it): one step,
+ * without fit's last change to the weights (finalizeVariableValues), as Keras' train_on_batch.
+ */
+export const ONE_STEP = Symbol('trainOnBatch');
+
 /** What runEpochs needs of fit's options, for arrays or a dataset. */
 export interface EpochSettings {
   /** The epoch to stop before (from 0), and the one to start from. */
@@ -218,6 +224,8 @@ export interface EpochSettings {
   initialEpoch: number;
   /** Whether the epoch (from 0) ends with validation. */
   validates: (epoch: number) => boolean;
+  /** Whether fit ends with the optimizer's last change to the weights (not for trainOnBatch's step). */
+  finalize: boolean;
   /** fit's callbacks, with the epoch logger first when `verbose`. */
   callbacks: Callbacks;
   /** fit's classWeight as given (the model kind checks it against its output). */
@@ -247,7 +255,8 @@ export function epochSettings(
   const validates = validationFreqArg(args.validationFreq);
   const userCallbacks = callbackHooks(given);
   const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
-  return { epochs, initialEpoch, validates, callbacks, classWeight };
+  const finalize = !(args as { [ONE_STEP]?: boolean })[ONE_STEP];
+  return { epochs, initialEpoch, validates, finalize, callbacks, classWeight };
 }
 
 /** validationFreq checked, as whether an epoch (from 0) is validated: Keras' _should_eval. */
@@ -420,7 +429,7 @@ export async function runEpochs<Batch, Sums>(
     if (model.stopTraining) break;
   }
   // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
-  if (epochs > initialEpoch) steps.optimizer.finalizeVariableValues?.(steps.variables());
+  if (epochs > initialEpoch && settings.finalize) steps.optimizer.finalizeVariableValues?.(steps.variables());
   await callbacks.onTrainEnd?.(history);
   return history;
 }
