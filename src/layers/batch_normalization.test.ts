@@ -102,6 +102,28 @@ describe('BatchNormalization', () => {
     expect(text).toContain('Non-trainable params: 6');
   });
 
+  it("nonTrainableWeights: the moving statistics, and a frozen layer's weights, as tfjs-layers lists them", async () => {
+    const model = new Sequential([new Dense({ units: 3, inputShape: [2] }), new BatchNormalization(), new Dense({ units: 1 })]);
+    const theirs = await tfjsLoad(model.toArtifacts().modelJson, model.toArtifacts().weightData);
+    const names = (ws: { name: string }[]) => ws.map((w) => w.name);
+    for (const frozen of [undefined, 2]) {
+      if (frozen !== undefined) {
+        model.getLayer(frozen).trainable = false;
+        theirs.layers[frozen].trainable = false;
+      }
+      for (const [i, layer] of model.layers.entries()) {
+        expect(names(layer.nonTrainableWeights), `layer ${i}`).toEqual(names(theirs.layers[i].nonTrainableWeights));
+      }
+      expect(names(model.nonTrainableWeights).sort()).toEqual(names(theirs.nonTrainableWeights).sort());
+    }
+    expect(names(model.nonTrainableWeights)).toEqual([
+      'batch_normalization/moving_mean',
+      'batch_normalization/moving_variance',
+      'dense_1/kernel',
+      'dense_1/bias',
+    ]);
+  });
+
   it('a tfjs-layers model with it opens in convlens and predicts the same; ours opens in tfjs', async () => {
     setSeed(45);
     const rng = caseRng('bn load', 0);

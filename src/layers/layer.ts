@@ -533,6 +533,12 @@ export abstract class Layer {
     return [...this.weightList];
   }
 
+  /** The weights that training leaves alone (a frozen layer's, BatchNormalization's moving statistics): a new list each time, as Keras' `non_trainable_weights`. */
+  get nonTrainableWeights(): Weight[] {
+    const trained = new Set(this.trainableWeights);
+    return this.weights.filter((w) => !trained.has(w));
+  }
+
   countParams(): number {
     return this.weightList.reduce((n, w) => n + w.value.length, 0);
   }
