@@ -12,9 +12,10 @@ import {
   isDataset,
   readBatch,
 } from './datasets.js';
+import { progressLine } from './fit_progress.js';
 import type { ClassWeightArg } from './loss_weights.js';
 import { verboseArg } from './model_common.js';
-import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName, progressLine } from './training_loop.js';
+import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName } from './training_loop.js';
 
 // fit and evaluate on a dataset for every model kind, as tfjs-layers' fitDataset and
 // evaluateDataset (and Keras' fit and evaluate on a dataset) run them: the model kind checks,
@@ -158,7 +159,9 @@ function datasetFitSettings(where: string, args: unknown): DatasetFitSettings {
   checkOptions('fit', args, FIT_KEYS);
   const options = args as DatasetFitArgs;
   const perEpoch = batchLimit(where, options, 'batchesPerEpoch', 'stepsPerEpoch');
-  return { ...epochSettings(options), perEpoch, validation: validationSettings(where, options) };
+  const settings = { ...epochSettings(options), perEpoch, validation: validationSettings(where, options) };
+  settings.epochSteps.steps = perEpoch?.batches;
+  return settings;
 }
 
 /** fit's validationData for a dataset, checked with the options that go with its kind. */

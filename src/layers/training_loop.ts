@@ -17,6 +17,7 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, oneSampleWeight } from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
@@ -124,31 +125,6 @@ interface Compiled extends LossSettings {
   warnedLogits?: boolean;
 }
 
-/** Keras' `verbose=2` line for `steps` batches in `ms`: `125/125 - 1.2s - loss: 0.2985 - accuracy: 0.9139 - 9ms/step`. */
-export function progressLine(steps: number, ms: number, logs: Logs): string {
-  const values = Object.entries(logs).map(([key, value]) => `${key}: ${value.toFixed(4)}`);
-  return [`${steps}/${steps}`, `${(ms / 1000).toFixed(1)}s`, ...values, `${Math.round(ms / Math.max(steps, 1))}ms/step`].join(' - ');
-}
-
-/** fit's `verbose`: `Epoch 1/10`, then the epoch's line when it ends. */
-export function epochLogger(epochs: number): Callbacks {
-  let started = 0;
-  let steps = 0;
-  return {
-    onEpochBegin: (epoch) => {
-      started = performance.now();
-      steps = 0;
-      console.log(`Epoch ${epoch + 1}/${epochs}`);
-    },
-    onBatchEnd: () => {
-      steps++;
-    },
-    onEpochEnd: (_, logs) => {
-      console.log(progressLine(steps, performance.now() - started, logs));
-    },
-  };
-}
-
 /** Checks one object of fit's hooks: known names, each a function (a misspelt hook would never run). */
 function checkCallbacks(where: string, callbacks: unknown): asserts callbacks is Callbacks {
   // an object of a class (EarlyStopping) has settings of its own beside its hooks
@@ -226,6 +202,8 @@ export interface EpochSettings {
   validates: (epoch: number) => boolean;
   /** Whether fit ends with the optimizer's last change to the weights (not for trainOnBatch's step). */
   finalize: boolean;
+  /** The batches in an epoch, for `verbose`'s progress bar, when known before the first epoch. */
+  epochSteps: StepCount;
   /** fit's callbacks, with the epoch logger first when `verbose`. */
   callbacks: Callbacks;
   /** fit's classWeight as given (the model kind checks it against its output). */
@@ -254,9 +232,11 @@ export function epochSettings(
   }
   const validates = validationFreqArg(args.validationFreq);
   const userCallbacks = callbackHooks(given);
-  const callbacks = verboseArg('fit', verbose) ? callbackHooks([epochLogger(epochs), userCallbacks]) : userCallbacks;
+  const level = verboseArg('fit', verbose);
+  const epochSteps: StepCount = {};
+  const callbacks = level ? callbackHooks([epochLogger(epochs, level, epochSteps), userCallbacks]) : userCallbacks;
   const finalize = !(args as { [ONE_STEP]?: boolean })[ONE_STEP];
-  return { epochs, initialEpoch, validates, finalize, callbacks, classWeight };
+  return { epochs, initialEpoch, validates, finalize, epochSteps, callbacks, classWeight };
 }
 
 /** validationFreq checked, as whether an epoch (from 0) is validated: Keras' _should_eval. */
@@ -700,6 +680,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     // class weights weigh the training loss only, as in Keras
     const validationPass = { ...pass, classTable: undefined };
     const exampleSize = trainX.size / trainX.shape[0];
+    settings.epochSteps.steps = Math.ceil(trainX.shape[0] / settings.batchSize);
     return this.runTraining(settings, () => pass, {
       batches: () => indexBatches(trainX.shape[0], settings),
       batch: (indices) => ({

@@ -7,6 +7,7 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { progressLine } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights } from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
@@ -24,7 +25,6 @@ import {
   indexBatches,
   lossArg,
   placeName,
-  progressLine,
   runEpochs,
   splitOff,
 } from './training_loop.js';
@@ -475,6 +475,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     const validation = given ?? (split && part(split.validation));
     if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
+    settings.epochSteps.steps = Math.ceil(data.xs[0].shape[0] / settings.batchSize);
     const mode = this.mode('fit', settings.classWeight);
     // class weights weigh the training loss only, as in Keras
     const validationMode = { ...mode, classTables: [] };
