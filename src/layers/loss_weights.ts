@@ -3,8 +3,9 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 // fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs a loss with them: each
-// row of the output (an example, or a pixel of an [N, H, W, C] output) has a weight, and the loss
-// is Σ w·loss / rows (Keras' reduction over the batch size, which tfjs' classWeight shares).
+// row of the output (an example, or a pixel of an [N, H, W, C] output) has a weight (its example's,
+// its class', or its own when sampleWeight is [N, H, W]), and the loss is Σ w·loss / rows (Keras'
+// reduction over the batch size, which tfjs' classWeight shares).
 
 /** Keras' and tfjs' class weights: a weight for each class index, `{ 0: 1, 1: 5 }`. */
 export type ClassWeight = Record<number, number>;
@@ -72,23 +73,23 @@ export function outputClassWeightTables(
   if (value === undefined || value === null) return [];
   if (names.length === 1) return [classWeightTable(value, classes[0], names[0])];
   const list = names.map((n) => `'${n}'`).join(', ');
-  const outputs = `${model} has ${names.length} outputs (${list})`;
+  const described = `${model} has ${names.length} outputs (${list})`;
   let perOutput: unknown[];
   if (Array.isArray(value)) {
     if (value.length !== names.length) {
       throw new ConvlensError(
-        `fit: ${outputs}, got classWeight as a list of ${value.length}: give one object (or null) per output, in order`,
+        `fit: ${described}, got classWeight as a list of ${value.length}: give one object (or null) per output, in order`,
       );
     }
     perOutput = value;
   } else if (typeof value === 'object' && Object.values(value).every((v) => typeof v === 'object')) {
     const byName = value as Record<string, unknown>;
     const unknown = Object.keys(byName).find((key) => !names.includes(key));
-    if (unknown !== undefined) throw new ConvlensError(`fit: classWeight has the key '${unknown}', which is not an output: ${outputs}`);
+    if (unknown !== undefined) throw new ConvlensError(`fit: classWeight has the key '${unknown}', which is not an output: ${described}`);
     perOutput = names.map((name) => byName[name]);
   } else {
     throw new ConvlensError(
-      `fit: ${outputs}: give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got ${describeValue(value)}`,
+      `fit: ${described}: give classWeight per output, a list of one per output or an object keyed by output name (as tfjs takes it; Keras 3 takes class weights for a model of one output only), got ${describeValue(value)}`,
     );
   }
   return perOutput.map((weights, i) =>
@@ -118,21 +119,43 @@ export function classRowWeights(table: Float64Array, y: Tensor, rows: number): F
 }
 
 /**
- * fit's or evaluate's sampleWeight (`arg` names it) checked: one finite weight ≥ 0 per example of
- * the `examples` (shape [N], or Keras' [N, 1]); undefined when not given.
+ * The output rows an example has, as a loss sees them: the output's shape (without the batch)
+ * less its last axis, the classes or values of one row ([H, W] for an [H, W, C] map, [] for a vector).
  */
-export function sampleWeightArg(op: string, arg: string, value: unknown, examples: number): Tensor | undefined {
+export const rowShapeOf = (outputShape: readonly number[]): number[] => outputShape.slice(0, -1);
+
+/**
+ * fit's or evaluate's sampleWeight (`arg` names it) checked: finite weights ≥ 0, one per example
+ * of the `examples` (shape [N], or Keras' [N, 1]), or, for an output of several rows per example
+ * (`rowShape` [H, W] of a map), Keras' one per row ([N, H, W], or [N, H, W, 1]); undefined when
+ * not given.
+ */
+export function sampleWeightArg(
+  op: string,
+  arg: string,
+  value: unknown,
+  examples: number,
+  rowShape: readonly number[] = [],
+): Tensor | undefined {
   if (value === undefined || value === null) return undefined;
+  const perRow =
+    rowShape.length > 0 ? `, or one per row of the output (its shape without the last axis): [${[examples, ...rowShape].join(', ')}]` : '';
   if (!(value instanceof Tensor)) {
-    throw new ConvlensError(`${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}]), got ${describeValue(value)}`);
+    throw new ConvlensError(
+      `${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}])${perRow}, got ${describeValue(value)}`,
+    );
   }
-  const shaped = value.rank === 1 || (value.rank === 2 && value.shape[1] === 1);
-  if (!shaped || value.shape[0] !== examples) {
-    throw new ConvlensError(`${op}: ${arg} has shape ${formatShape(value.shape)}, expected one weight per example: [${examples}]`);
+  // Keras squeezes a last axis of 1 away: [N, 1] is per example, [N, H, W, 1] per row
+  const dims = value.shape.slice(1, value.shape.at(-1) === 1 && value.rank > 1 ? -1 : undefined);
+  const fits = dims.length === 0 || (dims.length === rowShape.length && dims.every((d, i) => d === rowShape[i]));
+  if (value.rank === 0 || value.shape[0] !== examples || !fits) {
+    throw new ConvlensError(`${op}: ${arg} has shape ${formatShape(value.shape)}, expected one weight per example: [${examples}]${perRow}`);
   }
-  for (let i = 0; i < examples; i++) {
+  const perExample = value.size / Math.max(examples, 1);
+  for (let i = 0; i < value.size; i++) {
     if (!isWeight(value.data[i])) {
-      throw new ConvlensError(`${op}: ${arg} holds ${value.data[i]} for example ${i}; weights must be finite numbers ≥ 0`);
+      const where = perExample === 1 ? `example ${i}` : `example ${Math.floor(i / perExample)} (at flat index ${i})`;
+      throw new ConvlensError(`${op}: ${arg} holds ${value.data[i]} for ${where}; weights must be finite numbers ≥ 0`);
     }
   }
   return value;
@@ -147,10 +170,16 @@ export function oneSampleWeight(
   arg: string,
   value: unknown,
   model: string,
-  outputName: string,
+  output: WeightedOutput,
   examples: number,
 ): Tensor | undefined {
-  return outputSampleWeights(op, arg, value, model, [outputName], examples)[0];
+  return outputSampleWeights(op, arg, value, model, [output], examples)[0];
+}
+
+/** An output as sampleWeight is checked against: its name, and the shape of its rows per example (rowShapeOf). */
+export interface WeightedOutput {
+  name: string;
+  rowShape: readonly number[];
 }
 
 /**
@@ -164,31 +193,35 @@ export function outputSampleWeights(
   arg: string,
   value: unknown,
   model: string,
-  names: readonly string[],
+  outputs: readonly WeightedOutput[],
   examples: number,
 ): (Tensor | undefined)[] {
+  const names = outputs.map((o) => o.name);
   if (value === undefined || value === null || value instanceof Tensor) {
-    const weights = sampleWeightArg(op, arg, value, examples);
+    // one array for every output: per row only when every output has those rows
+    const [first] = outputs;
+    const rowShape = outputs.every((o) => o.rowShape.join() === first.rowShape.join()) ? first.rowShape : [];
+    const weights = sampleWeightArg(op, arg, value, examples, rowShape);
     return names.map(() => weights);
   }
   const list = names.map((n) => `'${n}'`).join(', ');
-  const outputs = `${model} has ${names.length} output${names.length === 1 ? '' : 's'} (${list})`;
+  const described = `${model} has ${names.length} output${names.length === 1 ? '' : 's'} (${list})`;
   let perOutput: unknown[];
   // a list of numbers is weights not yet made a Tensor, not one per output
   if (Array.isArray(value) && !value.some((v) => typeof v === 'number')) {
     if (value.length !== names.length) {
       throw new ConvlensError(
-        `${op}: ${outputs}, got ${arg} as a list of ${value.length}: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
+        `${op}: ${described}, got ${arg} as a list of ${value.length}: give one array (or null) per output, in order, an object keyed by output name, or one array for all`,
       );
     }
     perOutput = value;
   } else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const byName = value as Record<string, unknown>;
     const unknown = Object.keys(byName).find((key) => !names.includes(key));
-    if (unknown !== undefined) throw new ConvlensError(`${op}: ${arg} has the key '${unknown}', which is not an output: ${outputs}`);
+    if (unknown !== undefined) throw new ConvlensError(`${op}: ${arg} has the key '${unknown}', which is not an output: ${described}`);
     const missing = names.find((name) => !Object.hasOwn(byName, name));
     if (missing !== undefined) {
-      throw new ConvlensError(`${op}: ${arg} has no weights for the output '${missing}' (null leaves its loss unweighted): ${outputs}`);
+      throw new ConvlensError(`${op}: ${arg} has no weights for the output '${missing}' (null leaves its loss unweighted): ${described}`);
     }
     perOutput = names.map((name) => byName[name]);
   } else {
@@ -196,10 +229,10 @@ export function outputSampleWeights(
       `${op}: ${arg} must be a Tensor of one weight per example (shape [${examples}]), a list of one per output or an object keyed by output name, got ${describeValue(value)}`,
     );
   }
-  return perOutput.map((weights, i) => sampleWeightArg(op, `${arg} for '${names[i]}'`, weights, examples));
+  return perOutput.map((weights, i) => sampleWeightArg(op, `${arg} for '${names[i]}'`, weights, examples, outputs[i].rowShape));
 }
 
-/** The weights of a batch's examples as weights of the `rows` rows of its output (each example's for all of its rows). */
+/** The weights of a batch's examples (or already of its rows) as weights of the `rows` rows of its output (each example's for all of its rows). */
 export function exampleRowWeights(weights: ArrayLike<number>, rows: number): ArrayLike<number> {
   if (rows === weights.length) return weights;
   const perExample = rows / weights.length;

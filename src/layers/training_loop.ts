@@ -19,7 +19,7 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, oneSampleWeight } from './loss_weights.js';
+import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, oneSampleWeight, rowShapeOf } from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
 import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_settings.js';
@@ -656,6 +656,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     const { loss } = this.requireCompiled('fit');
     this.checkData('fit', x, y);
     const settings = fitSettings(args);
+    // built first: per-row sample weights are checked against the output's shape
+    this.passes.ensureBuilt('fit', x.shape);
     const sampleWeight = this.sampleWeightOf('fit', args.sampleWeight, x.shape[0]);
     if (sampleWeight && settings.classWeight !== undefined) throw new ConvlensError(`fit: ${BOTH_WEIGHTS}`);
     // As in Keras: validationData wins; otherwise the last `split` of the examples (and of their weights), before shuffling.
@@ -670,7 +672,6 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
     if (validation?.x.shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
 
-    this.passes.ensureBuilt('fit', trainX.shape);
     this.passes.checkInputData(trainX);
     if (validation) this.passes.checkInputData(validation.x, 'fit (validationData)');
     // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
@@ -698,7 +699,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   /** The sampleWeight given for `examples` examples, checked (`op` names the call): one array, or a list of one or an object keyed by the output's name. */
   private sampleWeightOf(op: string, value: unknown, examples: number): Tensor | undefined {
     const outputName = this.passes.outputName?.() ?? this.outputLayer().name;
-    return oneSampleWeight(op, 'sampleWeight', value, `model '${this.modelName}'`, outputName, examples);
+    const rowShape = rowShapeOf(this.outputLayer().outputShape ?? []);
+    return oneSampleWeight(op, 'sampleWeight', value, `model '${this.modelName}'`, { name: outputName, rowShape }, examples);
   }
 
   /** fit's validationData checked: [x, y] or Keras' [x, y, sampleWeight]; undefined when not given. */
@@ -828,11 +830,11 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
-    const sampleWeight = this.sampleWeightOf('evaluate', options.sampleWeight, x.shape[0]);
-    const started = performance.now();
     // A mean over no examples is undefined (fit refuses empty data likewise).
     if (x.shape[0] === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(x.shape)})`);
     this.passes.ensureBuilt('evaluate', x.shape);
+    const sampleWeight = this.sampleWeightOf('evaluate', options.sampleWeight, x.shape[0]);
+    const started = performance.now();
     this.passes.checkInputData(x);
     this.checkLabelsFor('evaluate', loss, y);
     const sums = this.meanLoss(x, y, batchSize, this.lossPass('evaluate'), sampleWeight);

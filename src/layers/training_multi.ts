@@ -9,7 +9,7 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { progressLine } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights } from './loss_weights.js';
+import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights, rowShapeOf } from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
@@ -242,7 +242,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       for (const metric of [...out.metrics, ...out.weightedMetrics])
         checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }
-    const weights = outputSampleWeights(op, 'sampleWeight', sampleWeight, this.where, this.passes.outputNames(), xs[0].shape[0]);
+    const weighted = this.passes.outputNames().map((name, i) => ({ name, rowShape: rowShapeOf(shapes[i]) }));
+    const weights = outputSampleWeights(op, 'sampleWeight', sampleWeight, this.where, weighted, xs[0].shape[0]);
     return { xs, ys, weights };
   }
 
