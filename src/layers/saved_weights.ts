@@ -111,6 +111,9 @@ export function savedWeights(manifest: WeightsGroup[], weightData: WeightData | 
     .filter((e) => e.spec.group !== 'optimizer');
 }
 
+/** Whether the saved weight is the model weight by name (namesWeight's rule). */
+export const savedAs = (w: Weight, s: SavedWeight): boolean => namesWeight(s.spec.name, w.name);
+
 /**
  * The saved weight for each of `weights`, by tfjs' rule (loadModel's and loadWeights'): by name
  * when every weight finds its own, else by order when the counts agree; otherwise what does not
@@ -120,7 +123,7 @@ export function matchByNameOrOrder(weights: readonly Weight[], saved: SavedWeigh
   const byName = matchOneToOne(
     weights,
     saved,
-    (w, s) => namesWeight(s.spec.name, w.name),
+    savedAs,
     (w) => w.name,
     (s) => s.spec.name,
   );

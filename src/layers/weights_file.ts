@@ -7,9 +7,9 @@ import {
   listed,
   matchByNameOrOrder,
   matchOneToOne,
-  namesWeight,
   readModelFiles,
   type SavedWeight,
+  savedAs,
   savedWeights,
   setSavedWeights,
   type WeightData,
@@ -167,7 +167,8 @@ function setWeightsFrom(
       )
     : matchByNameOrOrder(weights, saved);
   if (skipMismatch) {
-    const pairs = typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, byKerasPath) : matchEach(weights, saved, byName);
+    const pairs =
+      typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, byKerasPath) : matchEach(weights, saved, savedAs);
     setFitting(paths, pairs, `${where}: weight`, `loadWeights (skipMismatch): left as they were, not fitting the weights in ${from}`);
     return;
   }
@@ -178,8 +179,6 @@ function setWeightsFrom(
 }
 
 type PathedWeight = { weight: Weight; path: string };
-
-const byName = (w: Weight, s: SavedWeight) => namesWeight(s.spec.name, w.name);
 
 /** Each model weight's saved weight when exactly one fits it, else undefined (Keras' skip_mismatch skips its layer). */
 function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, s: SavedWeight) => boolean): (SavedWeight | undefined)[] {
