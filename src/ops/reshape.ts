@@ -8,22 +8,24 @@ import { asTensor, type TensorInput } from './convert.js';
 export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D>;
 export function reshape(x: TensorInput, shape: number[]): Tensor;
 export function reshape(x: TensorInput, shape: number[]): Tensor {
+  // the shape asked for is the user's, and may be any length: messages show it shortened
   const t = asTensor('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     throw new ConvlensError(`reshape: shape ${describeValue(shape)} must be a list of non-negative integers with at most one -1`);
   }
   const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1) throw new ConvlensError(`reshape: shape ${formatShape(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
+  if (unknown > 1)
+    throw new ConvlensError(`reshape: shape ${describeValue(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
   const known = sizeFromShape(shape.filter((d) => d !== -1));
   let resolved = shape;
   if (unknown === 1) {
     if (known === 0 || t.size % known !== 0) {
-      throw new ConvlensError(`reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)}`);
+      throw new ConvlensError(`reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${describeValue(shape)}`);
     }
     resolved = shape.map((d) => (d === -1 ? t.size / known : d));
   } else if (known !== t.size) {
     throw new ConvlensError(
-      `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)} (${known} values)`,
+      `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${describeValue(shape)} (${known} values)`,
     );
   }
   return new Tensor(t.data, resolved, t.dtype);
