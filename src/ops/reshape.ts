@@ -8,11 +8,11 @@ import { asTensor, type TensorInput } from './convert.js';
 export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D>;
 export function reshape(x: TensorInput, shape: number[]): Tensor;
 export function reshape(x: TensorInput, shape: number[]): Tensor {
-  // the shape asked for is the user's, and may be any length: messages show it shortened
   const t = asTensor('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     throw new ConvlensError(`reshape: shape ${describeValue(shape)} must be a list of non-negative integers with at most one -1`);
   }
+  // messages show the shape asked for with describeValue, shortened: it is the user's and may be any length
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1)
     throw new ConvlensError(`reshape: shape ${describeValue(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
