@@ -19,6 +19,24 @@ describe('describeValue', () => {
   it('shows a long list by its start and length, so that a message stays short', () => {
     expect(describeValue(Array.from({ length: 8 }, (_, i) => i))).toBe('[0, 1, 2, 3, 4, 5, 6, 7]');
     expect(describeValue(new Array(100_000).fill(1))).toBe('[1, 1, 1, 1, 1, 1, 1, 1, … (100000 items)]');
+    const manyKeys = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i]));
+    expect(describeValue(manyKeys)).toBe('{ k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, … (10 keys) }');
+  });
+
+  it('ends nesting four levels down, so that a list or object that holds itself gets a message, not a RangeError', () => {
+    const list: unknown[] = [1];
+    list.push(list);
+    expect(describeValue(list)).toBe('[1, [1, [1, [1, […]]]]]');
+    const object: Record<string, unknown> = { a: 1 };
+    object.self = object;
+    expect(describeValue(object)).toBe('{ a: 1, self: { a: 1, self: { a: 1, self: { a: 1, self: {…} } } } }');
+  });
+
+  it('names instances with the right article, and an unnamed class as an object', () => {
+    expect(describeValue(new Int32Array(2))).toBe('an Int32Array of 2 elements');
+    expect(describeValue(new Uint8Array(2))).toBe('a Uint8Array of 2 elements');
+    expect(describeValue(Object.create({ input: 1 }))).toBe('an Object');
+    expect(describeValue(new (class {})())).toBe('an object');
   });
 });
 

@@ -12,26 +12,42 @@ export function check(condition: unknown, op: string, message: string): asserts 
   if (!condition) throw new ConvlensError(`${op}: ${message}`);
 }
 
+/** How deep describeValue writes nested lists and objects out: a list that holds itself ends there. */
+const SHOWN_DEPTH = 4;
+/** How many items of a list, or entries of an object, a message shows. */
+const SHOWN_ITEMS = 8;
+
+/** "a Map", "an Int32Array", "a Uint8Array" (said "you"); an instance of an unnamed class is "an object". */
+const instanceOf = (name: string | undefined) => (name ? `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}` : 'an object');
+
 /**
  * A value as a message shows it: numbers as JavaScript writes them (NaN and Infinity included,
  * which JSON would turn into null), strings quoted, arrays and plain objects written out.
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, depth = 0): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === undefined || value === null) return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) {
+    if (depth === SHOWN_DEPTH) return '[…]';
     // a long list is shown by its start and length: an error message is read, not scrolled
-    const shown = value.slice(0, 8).map(describeValue).join(', ');
-    return value.length > 8 ? `[${shown}, … (${value.length} items)]` : `[${shown}]`;
+    const shown = value
+      .slice(0, SHOWN_ITEMS)
+      .map((item) => describeValue(item, depth + 1))
+      .join(', ');
+    return value.length > SHOWN_ITEMS ? `[${shown}, … (${value.length} items)]` : `[${shown}]`;
   }
   if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
+  if (ArrayBuffer.isView(value))
+    return `${instanceOf(value.constructor.name)} of ${(value as unknown as ArrayLike<unknown>).length} elements`;
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return `a ${proto.constructor?.name ?? 'object'}`;
-  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${describeValue(v)}`);
+  if (proto !== Object.prototype && proto !== null) return instanceOf(proto.constructor?.name);
+  if (depth === SHOWN_DEPTH) return '{…}';
+  const keys = Object.keys(value);
+  const entries = keys.slice(0, SHOWN_ITEMS).map((k) => `${k}: ${describeValue((value as Record<string, unknown>)[k], depth + 1)}`);
+  if (keys.length > SHOWN_ITEMS) entries.push(`… (${keys.length} keys)`);
   return entries.length ? `{ ${entries.join(', ')} }` : '{}';
 }
 

@@ -566,7 +566,7 @@ export abstract class Layer {
         t.shape.some((d, j) => d !== target.shape[j]) ||
         t.rank !== target.shape.length
       ) {
-        const got = t instanceof Tensor ? formatShape(t.shape) : typeof t;
+        const got = t instanceof Tensor ? formatShape(t.shape) : `${describeValue(t)} (expected a Tensor: tensor(values) makes one)`;
         throw new ConvlensError(`${this.name}: weight ${target.name} has shape ${formatShape(target.shape)}, setWeights got ${got}`);
       }
       target.value.set(t.data);

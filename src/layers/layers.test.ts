@@ -372,6 +372,10 @@ describe('Sequential', () => {
     const wrongDense = model.getWeights();
     wrongDense[4] = new Tensor(new Float32Array(15_680), [10, 1568], 'float32');
     expectConvlensError(() => model.setWeights(wrongDense), 'dense: weight dense/kernel has shape [1568, 10], setWeights got [10, 1568]');
+    expectConvlensError(
+      () => conv.setWeights([[1, 2], new Tensor(new Float32Array(16), [16], 'float32')] as never),
+      'conv2d: weight conv2d/kernel has shape [3, 3, 1, 16], setWeights got [1, 2] (expected a Tensor: tensor(values) makes one)',
+    );
   });
 
   it('a probability model on top of a logits model, as its layers spread into a new Sequential or as the model nested in one, shares its weights', () => {

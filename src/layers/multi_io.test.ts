@@ -220,6 +220,11 @@ describe('functional models of several inputs and outputs', () => {
     theirs.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const history = await ours.fit(xs, y, { epochs: 1, validationSplit: 0.5 });
     expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+    // Keras trains on the first floor(n · (1 − validationSplit)) examples: none of 6 at 0.9
+    await expectConvlensRejection(
+      ours.fit(xs, y, { validationSplit: 0.9 }),
+      "fit: no training examples: validationSplit 0.9 holds out all 6 of x's examples (expected a split that leaves at least one: more data or a smaller validationSplit)",
+    );
     const result = ours.evaluate(xs, y);
     const expected = (theirs.evaluate(xs.map(tfOf), tfOf(y)) as tf.Scalar[]).map((s) => s.dataSync()[0]);
     expectClose([result.loss, result.accuracy], expected, 1e-5, 'evaluate: loss, accuracy');

@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose, maxDiff, reportDiff } from '../../test/helpers/close.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, expectConvlensRejection } from '../../test/helpers/errors.js';
 import { f32, tfOf } from '../../test/helpers/layers.js';
 import { byGlobalNorm, byNorm } from '../../test/helpers/optimizers.js';
 import { caseRng, type Rng } from '../../test/helpers/random.js';
@@ -966,11 +966,23 @@ describe('compile, fit, evaluate and predict check their options', () => {
     const x = new Tensor(new Float32Array(0), [0, 8, 8, 1], 'float32');
     const y = new Tensor(new Int32Array(0), [0], 'int32');
     expectConvlensError(() => model.evaluate(x, y), 'evaluate: no examples (x has shape [0, 8, 8, 1])');
-    await expect(model.fit(x, y)).rejects.toThrow('fit: no training examples');
+    await expectConvlensRejection(model.fit(x, y), 'fit: no training examples (x has shape [0, 8, 8, 1])');
     const { x: trainX, labels } = data();
     // caught before training rather than by evaluate after the first epoch
     await expect(model.fit(trainX, new Tensor(labels, [40], 'int32'), { validationData: [x, y] })).rejects.toThrow(
       'fit: the validation data has no examples',
+    );
+  });
+
+  it('a validationSplit that holds out every example is refused, naming the split and the count, as Keras refuses it', async () => {
+    // Keras trains on the first floor(n · (1 − validationSplit)) examples: none of 3 at 0.9
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const { x, labels } = data();
+    const three = new Tensor(x.data.slice(0, 3 * 64), [3, 8, 8, 1], 'float32');
+    await expectConvlensRejection(
+      model.fit(three, new Tensor(labels.slice(0, 3), [3], 'int32'), { validationSplit: 0.9 }),
+      "fit: no training examples: validationSplit 0.9 holds out all 3 of x's examples (expected a split that leaves at least one: more data or a smaller validationSplit)",
     );
   });
 });

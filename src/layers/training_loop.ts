@@ -275,6 +275,15 @@ export function splitOff(arrays: readonly Tensor[], split: number): { train: Ten
   return { train: arrays.map((t) => gather(t, range(0, cut))), validation: arrays.map((t) => gather(t, range(cut, n))) };
 }
 
+/** The error for a fit with nothing to train on: an empty x, or a validationSplit that holds out every example (Keras refuses both). */
+export function noTrainingExamples(x: Tensor, validationSplit: number | undefined): ConvlensError {
+  const n = x.shape[0];
+  if (n === 0 || validationSplit === undefined) return new ConvlensError(`fit: no training examples (x has shape ${formatShape(x.shape)})`);
+  return new ConvlensError(
+    `fit: no training examples: validationSplit ${validationSplit} holds out all ${n} of x's examples (expected a split that leaves at least one: more data or a smaller validationSplit)`,
+  );
+}
+
 /** A fit's data: each epoch's batches (of arrays or a dataset), and the validation data's logs. */
 export interface EpochData<Batch> {
   /** The epoch's batches, asked for after onEpochBegin. */
@@ -669,7 +678,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     const validation = split
       ? { x: split.validation[0], y: split.validation[1], weight: split.validation[2] as Tensor | undefined }
       : this.validationData(args.validationData);
-    if (trainX.shape[0] === 0) throw new ConvlensError('fit: no training examples');
+    if (trainX.shape[0] === 0) throw noTrainingExamples(x, split && settings.validationSplit);
     if (validation?.x.shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
 
     this.passes.checkInputData(trainX);

@@ -24,6 +24,7 @@ import {
   fitSettings,
   indexBatches,
   lossArg,
+  noTrainingExamples,
   placeName,
   runEpochs,
   splitOff,
@@ -474,7 +475,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     });
     const data = split ? part(split.train) : all;
     const validation = given ?? (split && part(split.validation));
-    if (data.xs[0].shape[0] === 0) throw new ConvlensError('fit: no training examples');
+    if (data.xs[0].shape[0] === 0) throw noTrainingExamples(all.xs[0], split && settings.validationSplit);
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
     settings.epochSteps.steps = Math.ceil(data.xs[0].shape[0] / settings.batchSize);
     const mode = this.mode('fit', settings.classWeight);

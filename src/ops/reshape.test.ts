@@ -57,6 +57,11 @@ forEachBackend(() => {
       ['-2', () => reshape(x, [-2, -3]), /^reshape: shape \[-2, -3\] must be a list of non-negative integers with at most one -1/],
       ['fraction', () => reshape(x, [1.5, 4]), /^reshape: shape \[1.5, 4\] must be a list/],
       ['not a list', () => reshape(x, 6 as never), /^reshape: shape 6 must be a list/],
+      [
+        'a shape of 100,000 sizes, shown by its start and length',
+        () => reshape(x, [7, ...new Array(99_999).fill(1)]),
+        /^reshape: cannot reshape 6 values of shape \[2, 3\] into \[7, 1, 1, 1, 1, 1, 1, 1, … \(100000 items\)\] \(7 values\)$/,
+      ],
       ['-1 beside a zero', () => reshape(tensor([]), [0, -1]), /^reshape: cannot reshape 0 values of shape \[0\] into \[0, -1\]/],
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));

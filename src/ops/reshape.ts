@@ -12,18 +12,20 @@ export function reshape(x: TensorInput, shape: number[]): Tensor {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     throw new ConvlensError(`reshape: shape ${describeValue(shape)} must be a list of non-negative integers with at most one -1`);
   }
+  // messages show the shape asked for with describeValue, shortened: it is the user's and may be any length
   const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1) throw new ConvlensError(`reshape: shape ${formatShape(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
+  if (unknown > 1)
+    throw new ConvlensError(`reshape: shape ${describeValue(shape)} has ${unknown} -1 entries (at most one can be inferred)`);
   const known = sizeFromShape(shape.filter((d) => d !== -1));
   let resolved = shape;
   if (unknown === 1) {
     if (known === 0 || t.size % known !== 0) {
-      throw new ConvlensError(`reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)}`);
+      throw new ConvlensError(`reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${describeValue(shape)}`);
     }
     resolved = shape.map((d) => (d === -1 ? t.size / known : d));
   } else if (known !== t.size) {
     throw new ConvlensError(
-      `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${formatShape(shape)} (${known} values)`,
+      `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${describeValue(shape)} (${known} values)`,
     );
   }
   return new Tensor(t.data, resolved, t.dtype);

@@ -145,6 +145,11 @@ describe('tensor and constant: shapes', () => {
     expect(t.shape).toEqual([2, 3]);
   });
 
+  it('takes nesting as deep as the largest rank TensorFlow has, 254', () => {
+    const deepest = Array.from({ length: 254 }).reduce<unknown>((inner) => [inner], 7) as never;
+    expect(tensor(deepest).shape).toEqual(new Array(254).fill(1));
+  });
+
   it('array() gives nested arrays of the shape', () => {
     expect(tensor(new Float32Array(0), [2, 0]).array()).toEqual([[], []]);
     expect(constant([[1], [2]]).array()).toEqual([[1], [2]]);
@@ -172,6 +177,20 @@ describe('tensor and constant: errors', () => {
           [[3], [4, 5]],
         ]),
       /^tensor: ragged values: values\[1\]\[1\] has length 2, expected length 1/,
+    ],
+    [
+      'nesting deeper than the largest rank TensorFlow has, 254',
+      () => tensor(Array.from({ length: 255 }).reduce<unknown>((inner) => [inner], 1) as never),
+      /^tensor: values are nested more than 254 levels deep \(TensorFlow's largest rank\), or a list holds itself$/,
+    ],
+    [
+      'a list that holds itself',
+      () => {
+        const list: unknown[] = [1];
+        list[0] = list;
+        return constant(list as never);
+      },
+      /^constant: values are nested more than 254 levels deep/,
     ],
     ['strings', () => tensor(['a'] as never), /^tensor: values must be numbers or booleans, got string \("a"\)/],
     ['null', () => tensor(null as never), /^tensor: values are null/],

@@ -16,10 +16,18 @@ function isNumberArray(value: unknown): value is ArrayLike<number> & ArrayBuffer
 
 const isRow = (value: unknown): value is ArrayLike<TensorLike> => Array.isArray(value) || isNumberArray(value);
 
+/** TensorFlow's largest rank (TensorShape's kMaxDims): deeper nesting is refused before it overflows the stack, or never ends (a list that holds itself). */
+const MAX_RANK = 254;
+
 function inferShape(op: string, values: TensorLike, name: string): number[] {
   const shape: number[] = [];
   let level: unknown = values;
   while (isRow(level)) {
+    if (shape.length === MAX_RANK) {
+      throw new ConvlensError(
+        `${op}: ${name} are nested more than ${MAX_RANK} levels deep (TensorFlow's largest rank), or a list holds itself`,
+      );
+    }
     shape.push(level.length);
     if (level.length === 0) break;
     level = level[0];
