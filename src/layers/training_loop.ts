@@ -82,7 +82,7 @@ export interface FitArgs {
   sampleWeight?: Tensor;
   /** An object of hooks, or a list of them (as tfjs and Keras take), called in order. */
   callbacks?: Callbacks | Callbacks[];
-  /** 0 (the default) prints nothing; 1 or 2 print a line per epoch, as Keras' `verbose=2` does. */
+  /** 0 (the default) prints nothing; 1 draws Keras' progress bar on a terminal; 2 (or 1 elsewhere) prints a line per epoch, as Keras' `verbose=2` does. */
   verbose?: 0 | 1 | 2;
   /**
    * Keras' initial_epoch and tfjs' initialEpoch: the epoch to start from (from 0), to resume a
