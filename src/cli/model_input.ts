@@ -13,6 +13,7 @@ import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { Tensor } from '../tensor/tensor.js';
+import { decodeForCommand } from './decode.js';
 import { fsReason } from './inputs.js';
 
 /**
@@ -101,7 +102,7 @@ export async function modelInput(
   });
   let decoded: Tensor;
   try {
-    decoded = image.decodeImage(bytes, { channels, expandAnimations: false });
+    decoded = decodeForCommand(bytes, { channels });
   } catch (error) {
     // name the file, as extract does: the decoder only knows the bytes
     if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
