@@ -70,6 +70,8 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
     const dir = tempDir();
     const run = convlens(['kernels', '--json', '--out', join(dir, 'kernels.svg')]);
     expect(run.code).toBe(0);
+    // one line, as extract's, show-maps' and predict's --json: a line-by-line reader gets the whole list
+    expect(run.stdout.split('\n')).toEqual([expect.any(String), '']);
     const list = JSON.parse(run.stdout);
     expect(list.find((k: { name: string }) => k.name === 'sharpen')).toMatchObject({ title: 'Sharpen', shape: [3, 3], sum: 1 });
     const svg = readFileSync(join(dir, 'kernels.svg'), 'utf8');
