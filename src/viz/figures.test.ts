@@ -531,18 +531,18 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     [
       'showExtraction of a ragged kernel',
       () => showExtraction(zeros([8, 8, 1], 'uint8'), [[1, 2], [3]]),
-      /^extractFeature: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+      /^showExtraction: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
     ],
     [
       'showExtraction of a ragged image',
       () => showExtraction([[1, 2], [3]], kernels.edge),
-      /^extractFeature: ragged 'image': image\[1\] has length 1, expected length 2$/,
+      /^showExtraction: ragged 'image': image\[1\] has length 1, expected length 2$/,
     ],
-    // the ops inside name extractFeature and the options that set them, not only ops the caller never called
+    // the ops inside name the function called and the options that set them, not only ops the caller never called
     [
       'showExtraction of an image smaller than the kernel',
       () => showExtraction(square, kernels.edge),
-      /^extractFeature: filter step \(convStride 1, convPadding "valid"\): conv2d: window height 3 is larger than the input height 2 under VALID padding$/,
+      /^showExtraction: filter step \(convStride 1, convPadding "valid"\): conv2d: window height 3 is larger than the input height 2 under VALID padding$/,
     ],
     [
       'extractFeature with a zero convStride',
