@@ -684,6 +684,11 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       /^showFeatureMaps: labels must be true or false, got "off"$/,
     ],
     [
+      'showFeatureMaps with a list holding a kernel that is not 2-D: which one',
+      () => showFeatureMaps([kernels.edge, [1, 2, 3]], zeros([8, 8, 1]), undefined),
+      /^showFeatureMaps: kernels\[1\]: kernel must be 2-D \[rows, cols\] \(length-1 trailing axes allowed\), got shape \[3\]$/,
+    ],
+    [
       'showKernels(null)',
       () => showKernels(null as never),
       /^showKernels: items must be an array of \{ kernel, title \} objects, got null$/,
