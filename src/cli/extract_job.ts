@@ -182,7 +182,6 @@ function inCommandTerms(message: string): string {
   return message
     .replace(/^extractFeature: (filter|condense) step \([^)]*\): /, '')
     .replace(/\((set maxPixels or setPixelLimit|raise maxPixels) to allow it\)/, '(--max-pixels allows it)')
-    .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3')
     .replace(/^(conv2d: window (height|width) \d+ is larger than the input \2 \d+ under VALID padding)$/, '$1 (--padding same allows it)');
 }
 
