@@ -86,6 +86,16 @@ export function imageInputShape(op: string, model: ImageModel): [number, number,
   return [height, width, channels];
 }
 
+/** An image file that could not be read or decoded: `reason` is the fault alone, for a record that names the file itself (--json). */
+export class ImageFileError extends ConvlensError {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
  * range, resized to its input. `note` says what was done; `op` starts the messages.
@@ -98,14 +108,15 @@ export async function modelInput(
 ): Promise<{ batch: Tensor<'float32'>; note: string }> {
   const [height, width, channels] = imageInputShape(op, model);
   const bytes = await readFile(path).catch((error: unknown) => {
-    throw new ConvlensError(`${op}: cannot read ${path}: ${fsReason(error)}`);
+    const reason = fsReason(error);
+    throw new ImageFileError(`${op}: cannot read ${path}: ${reason}`, reason);
   });
   let decoded: Tensor;
   try {
     decoded = decodeForCommand(bytes, { channels });
   } catch (error) {
     // name the file, as extract does: the decoder only knows the bytes
-    if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
+    if (error instanceof ConvlensError) throw new ImageFileError(`${path}: ${error.message}`, error.message);
     throw error;
   }
   const range = pixels === 'auto' ? (firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
