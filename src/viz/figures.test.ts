@@ -645,12 +645,12 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     [
       'report with a figure that is not one',
       () => report({ title: 't', sections: [{ heading: 'h', figures: [{ figure: 42 as never }] }] }),
-      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(starting <svg\), got 42$/,
+      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(markup with an <svg> element\), got 42$/,
     ],
     [
       'report with a figure given as a file name rather than its SVG text (it went into the page as it was)',
       () => report({ title: 't', sections: [{ heading: 'h', figures: [{ figure: 'strip.svg' }] }] }),
-      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(starting <svg\), got "strip\.svg"$/,
+      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(markup with an <svg> element\), got "strip\.svg"$/,
     ],
     [
       'lineChart()',

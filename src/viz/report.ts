@@ -72,7 +72,7 @@ function sectionHtml(section: ReportSection, where: string, figureCount: { n: nu
     // text goes into the page as it is, so it must be an SVG document, not any markup or a file name
     if (!(figure instanceof Figure) && !(typeof figure === 'string' && isSvgText(figure))) {
       throw new ConvlensError(
-        `report: ${where}.figures[${k}].figure must be a Figure or SVG text (starting <svg), got ${describeValue(figure)}`,
+        `report: ${where}.figures[${k}].figure must be a Figure or SVG text (markup with an <svg> element), got ${describeValue(figure)}`,
       );
     }
     const caption = item.caption;
