@@ -743,11 +743,21 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       'a background that is no colour',
       blank,
       { background: 'notacolor' },
-      /^toPng: resvg could not render the SVG: .*\(is background "notacolor" a CSS colour\?\)$/,
+      /^toPng: resvg could not render the SVG of 4×4 pixels: .*\(is background "notacolor" a CSS colour\?\)$/,
+    ],
+    [
+      // resvg panics allocating the picture; freeing it afterwards threw wasm-bindgen's "recursive use of an object"
+      'a picture too large for memory',
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="50000"/>',
+      undefined,
+      /^toPng: resvg could not render the SVG of 100000×50000 pixels: unreachable \(too large to render\? a smaller figure or scale would fit\)$/,
     ],
   ])('toPng of %s rejects with a ConvlensError saying so', async (_, svg, options, message) => {
     const rejection = toPng(svg, options as never);
     await expect(rejection).rejects.toBeInstanceOf(ConvlensError);
     await expect(rejection).rejects.toThrow(message);
+    // and resvg still renders the next picture
+    const next = decode(await toPng(blank));
+    expect([next.width, next.height]).toEqual([4, 4]);
   });
 });
