@@ -167,6 +167,17 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     expect([run.code, run.stdout.split('\n')[0]]).toEqual([0, 'mine (2×2, sum 0)']);
   });
 
+  it('a figure too wide to draw as PNG is one line naming its size (it was a stack trace), and no file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'row.json'), JSON.stringify([Array(40_000).fill(1)]));
+    const run = convlens(['show-kernel', 'row.json', '--out', 'row.png'], { cwd: dir });
+    expect([run.code, run.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^convlens: toPng: resvg could not render the SVG of \d+×\d+ pixels: .*\n$/),
+    ]);
+    expect(readdirSync(dir)).toEqual(['row.json']);
+  });
+
   it('refuses a kernel file with keys other than "kernel", naming them and the one it reads', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'titled.json'), '{"kernel": [[1, -1], [1, -1]], "title": "Mine", "stride": 2}');
