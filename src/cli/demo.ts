@@ -18,6 +18,7 @@ import { showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
 import { checkCmap } from './cmap.js';
+import { decodeForCommand } from './decode.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { mapPreview } from './preview.js';
@@ -68,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   });
   let gray: Tensor;
   try {
-    gray = image.decodeImage(bytes, { channels: 1, expandAnimations: false });
+    gray = decodeForCommand(bytes, { channels: 1 });
   } catch (error) {
     throw new UsageError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
   }

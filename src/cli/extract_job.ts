@@ -10,6 +10,7 @@ import { dataExtent } from '../viz/extent.js';
 import { drawExtraction, type Extraction, type ExtractionBuffers, extractFeatureInto } from '../viz/extraction.js';
 import { gammaValues, plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
+import { decodeForCommand } from './decode.js';
 import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
 import { encodeNpy } from './npy.js';
@@ -77,7 +78,7 @@ class StageBuffers implements ExtractionBuffers {
 const buffers = new StageBuffers();
 
 function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
-  const decoded = image.decodeImage(bytes, { channels: config.channels, maxPixels: config.maxPixels, expandAnimations: false });
+  const decoded = decodeForCommand(bytes, { channels: config.channels, maxPixels: config.maxPixels });
   if (!config.resize) return convertImage(decoded, 'float32', false, buffers.take('input', decoded.size));
   return image.resize(image.convertImageDtype(decoded, 'float32'), config.resize);
 }
@@ -181,7 +182,6 @@ function inCommandTerms(message: string): string {
   return message
     .replace(/^extractFeature: (filter|condense) step \([^)]*\): /, '')
     .replace(/\((set maxPixels or setPixelLimit|raise maxPixels) to allow it\)/, '(--max-pixels allows it)')
-    .replace(/decode it with channels 3 and use rgbToGrayscale/, 'extract it with --channels 3')
     .replace(/^(conv2d: window (height|width) \d+ is larger than the input \2 \d+ under VALID padding)$/, '$1 (--padding same allows it)');
 }
 

@@ -99,7 +99,7 @@ async function listKernels(options: KernelsOptions, print: (text: string) => voi
       const { kernel, title } = kernels.presets[name];
       return { name, title, shape: kernel.shape, sum: sum(kernel), values: kernel.array() };
     });
-    print(`${JSON.stringify(list, null, 2)}\n`);
+    print(`${JSON.stringify(list)}\n`); // one line, as every --json output: a line reader gets it whole
   } else {
     for (const name of kernels.names) {
       const { kernel, title } = kernels.presets[name];

@@ -13,6 +13,7 @@ import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { Tensor } from '../tensor/tensor.js';
+import { decodeForCommand } from './decode.js';
 import { fsReason } from './inputs.js';
 
 /**
@@ -85,6 +86,16 @@ export function imageInputShape(op: string, model: ImageModel): [number, number,
   return [height, width, channels];
 }
 
+/** An image file that could not be read or decoded: `reason` is the fault alone, for a record that names the file itself (--json). */
+export class ImageFileError extends ConvlensError {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
  * range, resized to its input. `note` says what was done; `op` starts the messages.
@@ -97,14 +108,15 @@ export async function modelInput(
 ): Promise<{ batch: Tensor<'float32'>; note: string }> {
   const [height, width, channels] = imageInputShape(op, model);
   const bytes = await readFile(path).catch((error: unknown) => {
-    throw new ConvlensError(`${op}: cannot read ${path}: ${fsReason(error)}`);
+    const reason = fsReason(error);
+    throw new ImageFileError(`${op}: cannot read ${path}: ${reason}`, reason);
   });
   let decoded: Tensor;
   try {
-    decoded = image.decodeImage(bytes, { channels, expandAnimations: false });
+    decoded = decodeForCommand(bytes, { channels });
   } catch (error) {
     // name the file, as extract does: the decoder only knows the bytes
-    if (error instanceof ConvlensError) throw new ConvlensError(`${path}: ${error.message}`);
+    if (error instanceof ConvlensError) throw new ImageFileError(`${path}: ${error.message}`, error.message);
     throw error;
   }
   const range = pixels === 'auto' ? (firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;

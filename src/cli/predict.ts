@@ -5,7 +5,7 @@ import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { jsonFloat32 } from '../viz/numbers.js';
-import { CLASSES_FILE, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
+import { CLASSES_FILE, ImageFileError, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
 import { errorLine } from './term.js';
 
@@ -59,7 +59,9 @@ export async function runPredict(modelPath: string, images: string[], options: P
         if (!(error instanceof ConvlensError)) throw error;
         failed++;
         process.stderr.write(errorLine(error.message));
-        if (options.json) print(`${JSON.stringify({ input: path, status: 'failed', error: error.message })}\n`);
+        // the fault alone, as extract's --json gives it: the record names the input
+        const reason = error instanceof ImageFileError ? error.reason : error.message;
+        if (options.json) print(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);
         continue;
       }
       if (options.json) {

@@ -82,7 +82,7 @@ function poolWindow(poolSize: ExtractionOptions['poolSize']): number | [number, 
  */
 export function extractFeature(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions = {}): Extraction {
   checkOptions('extractFeature', options, EXTRACTION_OPTIONS);
-  return extract(image, kernel, options);
+  return extract('extractFeature', image, kernel, options);
 }
 
 /** Arrays an extraction writes its maps into instead of new ones (the CLI's workers reuse theirs from image to image). */
@@ -102,11 +102,17 @@ export function extractFeatureInto(
   buffers: ExtractionBuffers,
 ): Extraction {
   checkOptions('extractFeature', options, EXTRACTION_OPTIONS);
-  return extract(image, kernel, options, buffers);
+  return extract('extractFeature', image, kernel, options, buffers);
 }
 
-function extract(image: Tensor | TensorInput, kernel: TensorInput, options: ExtractionOptions, buffers?: ExtractionBuffers): Extraction {
-  const op = 'extractFeature';
+/** The three steps; errors name `op`, the function the caller called. */
+function extract(
+  op: string,
+  image: Tensor | TensorInput,
+  kernel: TensorInput,
+  options: ExtractionOptions,
+  buffers?: ExtractionBuffers,
+): Extraction {
   const input = imageBatch(op, image);
   const k = kernel2d(op, kernel);
   const filters = kernelFilters(k, input.shape[3]);
@@ -233,7 +239,7 @@ function arrow(x1: number, x2: number, y: number): string[] {
  */
 export function showExtraction(image: Tensor | TensorInput, kernel: TensorInput, options: ShowExtractionOptions = {}): Figure {
   checkOptions('showExtraction', options, SHOW_EXTRACTION_OPTIONS);
-  return drawExtraction(extract(image, kernel, options), options);
+  return drawExtraction(extract('showExtraction', image, kernel, options), options);
 }
 
 const STAGES: readonly Stage[] = ['Input', 'Filter', 'Detect', 'Condense'];

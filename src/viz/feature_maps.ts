@@ -48,7 +48,7 @@ function featureMaps(
         `showFeatureMaps: layerName names a model's layer, but a list of kernels was given, which has none (got ${describeValue(layerName)}); pass undefined`,
       );
     }
-    const kernels = model.map((k) => kernel2d('showFeatureMaps', k as TensorInput));
+    const kernels = model.map((k, i) => kernel2d(`showFeatureMaps: kernels[${i}]`, k as TensorInput));
     const outs = kernels.map((k) => nn.relu(nn.conv2d({ input: x, filters: kernelFilters(k, x.shape[3]), strides: 1, padding: 'SAME' })));
     const [, h, w] = outs[0].shape;
     const c = outs.length;

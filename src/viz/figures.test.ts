@@ -531,18 +531,18 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     [
       'showExtraction of a ragged kernel',
       () => showExtraction(zeros([8, 8, 1], 'uint8'), [[1, 2], [3]]),
-      /^extractFeature: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
+      /^showExtraction: ragged 'kernel': kernel\[1\] has length 1, expected length 2$/,
     ],
     [
       'showExtraction of a ragged image',
       () => showExtraction([[1, 2], [3]], kernels.edge),
-      /^extractFeature: ragged 'image': image\[1\] has length 1, expected length 2$/,
+      /^showExtraction: ragged 'image': image\[1\] has length 1, expected length 2$/,
     ],
-    // the ops inside name extractFeature and the options that set them, not only ops the caller never called
+    // the ops inside name the function called and the options that set them, not only ops the caller never called
     [
       'showExtraction of an image smaller than the kernel',
       () => showExtraction(square, kernels.edge),
-      /^extractFeature: filter step \(convStride 1, convPadding "valid"\): conv2d: window height 3 is larger than the input height 2 under VALID padding$/,
+      /^showExtraction: filter step \(convStride 1, convPadding "valid"\): conv2d: window height 3 is larger than the input height 2 under VALID padding$/,
     ],
     [
       'extractFeature with a zero convStride',
@@ -645,7 +645,12 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
     [
       'report with a figure that is not one',
       () => report({ title: 't', sections: [{ heading: 'h', figures: [{ figure: 42 as never }] }] }),
-      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text, got 42$/,
+      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(markup with an <svg> element\), got 42$/,
+    ],
+    [
+      'report with a figure given as a file name rather than its SVG text (it went into the page as it was)',
+      () => report({ title: 't', sections: [{ heading: 'h', figures: [{ figure: 'strip.svg' }] }] }),
+      /^report: sections\[0\]\.figures\[0\]\.figure must be a Figure or SVG text \(markup with an <svg> element\), got "strip\.svg"$/,
     ],
     [
       'lineChart()',
@@ -682,6 +687,11 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       "showFeatureMaps with labels 'off'",
       () => showFeatureMaps([kernels.edge], zeros([8, 8, 1]), undefined, { labels: 'off' as never }),
       /^showFeatureMaps: labels must be true or false, got "off"$/,
+    ],
+    [
+      'showFeatureMaps with a list holding a kernel that is not 2-D: which one',
+      () => showFeatureMaps([kernels.edge, [1, 2, 3]], zeros([8, 8, 1]), undefined),
+      /^showFeatureMaps: kernels\[1\]: kernel must be 2-D \[rows, cols\] \(length-1 trailing axes allowed\), got shape \[3\]$/,
     ],
     [
       'showKernels(null)',
@@ -733,11 +743,21 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       'a background that is no colour',
       blank,
       { background: 'notacolor' },
-      /^toPng: resvg could not render the SVG: .*\(is background "notacolor" a CSS colour\?\)$/,
+      /^toPng: resvg could not render the SVG of 4×4 pixels: .*\(is background "notacolor" a CSS colour\?\)$/,
+    ],
+    [
+      // resvg panics allocating the picture; freeing it afterwards threw wasm-bindgen's "recursive use of an object"
+      'a picture too large for memory',
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="50000"/>',
+      undefined,
+      /^toPng: resvg could not render the SVG of 100000×50000 pixels: unreachable \(too large to render\? a smaller figure or scale would fit\)$/,
     ],
   ])('toPng of %s rejects with a ConvlensError saying so', async (_, svg, options, message) => {
     const rejection = toPng(svg, options as never);
     await expect(rejection).rejects.toBeInstanceOf(ConvlensError);
     await expect(rejection).rejects.toThrow(message);
+    // and resvg still renders the next picture
+    const next = decode(await toPng(blank));
+    expect([next.width, next.height]).toEqual([4, 4]);
   });
 });

@@ -85,24 +85,42 @@ export async function toPng(svg: string, options: PngOptions = {}): Promise<Uint
     ...(options.background ? { background: options.background } : {}),
   });
   try {
-    const rendered = renderSvg(resvg, options.background);
+    const rendered = renderSvg(resvg, options.background, scale);
     try {
       return rendered.asPng();
     } finally {
       rendered.free();
     }
   } finally {
-    resvg.free();
+    try {
+      resvg.free();
+    } catch {
+      // after a panic in render (a picture too large for memory), wasm-bindgen refuses to free the
+      // object the panic left borrowed; its error would hide the render's, which says what failed
+    }
   }
 }
 
-/** resvg's rendering; it fails on a background that is not a CSS colour, which the message then names. */
-function renderSvg(resvg: InstanceType<typeof Resvg>, background: string | undefined): ReturnType<InstanceType<typeof Resvg>['render']> {
+/**
+ * resvg's rendering; it fails on a background that is not a CSS colour, which the message then
+ * names, and panics (a WebAssembly RuntimeError) on a picture too large for its memory.
+ */
+function renderSvg(
+  resvg: InstanceType<typeof Resvg>,
+  background: string | undefined,
+  scale: number,
+): ReturnType<InstanceType<typeof Resvg>['render']> {
   try {
     return resvg.render();
   } catch (error) {
-    const hint = background === undefined ? '' : ` (is background ${describeValue(background)} a CSS colour?)`;
-    throw new ConvlensError(`toPng: resvg could not render the SVG: ${(error as Error).message}${hint}`);
+    const size = `${Math.round(resvg.width * scale)}×${Math.round(resvg.height * scale)} pixels`;
+    const hint =
+      error instanceof WebAssembly.RuntimeError
+        ? ` (too large to render? a smaller figure or scale would fit)`
+        : background === undefined
+          ? ''
+          : ` (is background ${describeValue(background)} a CSS colour?)`;
+    throw new ConvlensError(`toPng: resvg could not render the SVG of ${size}: ${(error as Error).message}${hint}`);
   }
 }
 

@@ -44,6 +44,11 @@ function ownIds(svg: string, figure: number): string {
   return svg.replace(/(\bid="|url\(#|href="#)([^"')]+)/g, (_, before: string, id: string) => `${before}f${figure}-${id}`);
 }
 
+/** Markup holding an svg element (after an XML declaration, a doctype or comments, as saved SVG files have them). */
+function isSvgText(text: string): boolean {
+  return text.trimStart().startsWith('<') && /<svg[\s>]/.test(text);
+}
+
 function sectionHtml(section: ReportSection, where: string, figureCount: { n: number }): string[] {
   checkOptions(`report (${where})`, section, ['heading', 'text', 'pre', 'table', 'figures']);
   checkString('report', `${where}.heading`, section.heading);
@@ -64,8 +69,11 @@ function sectionHtml(section: ReportSection, where: string, figureCount: { n: nu
   checkArray('report', `${where}.figures`, figures, '{ figure, caption? } objects');
   for (const [k, item] of figures.entries()) {
     const figure = (item as { figure?: unknown } | null)?.figure;
-    if (!(figure instanceof Figure) && typeof figure !== 'string') {
-      throw new ConvlensError(`report: ${where}.figures[${k}].figure must be a Figure or SVG text, got ${describeValue(figure)}`);
+    // text goes into the page as it is, so it must be an SVG document, not any markup or a file name
+    if (!(figure instanceof Figure) && !(typeof figure === 'string' && isSvgText(figure))) {
+      throw new ConvlensError(
+        `report: ${where}.figures[${k}].figure must be a Figure or SVG text (markup with an <svg> element), got ${describeValue(figure)}`,
+      );
     }
     const caption = item.caption;
     if (caption !== undefined) checkString('report', `${where}.figures[${k}].caption`, caption);

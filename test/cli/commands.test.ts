@@ -70,6 +70,8 @@ describe('convlens kernels', { timeout: 180_000 }, () => {
     const dir = tempDir();
     const run = convlens(['kernels', '--json', '--out', join(dir, 'kernels.svg')]);
     expect(run.code).toBe(0);
+    // one line, as extract's, show-maps' and predict's --json: a line-by-line reader gets the whole list
+    expect(run.stdout.split('\n')).toEqual([expect.any(String), '']);
     const list = JSON.parse(run.stdout);
     expect(list.find((k: { name: string }) => k.name === 'sharpen')).toMatchObject({ title: 'Sharpen', shape: [3, 3], sum: 1 });
     const svg = readFileSync(join(dir, 'kernels.svg'), 'utf8');
@@ -163,6 +165,17 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
     const run = convlens(['show-kernel', 'mine.json'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect([run.code, run.stdout.split('\n')[0]]).toEqual([0, 'mine (2×2, sum 0)']);
+  });
+
+  it('a figure too wide to draw as PNG is one line naming its size (it was a stack trace), and no file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'row.json'), JSON.stringify([Array(40_000).fill(1)]));
+    const run = convlens(['show-kernel', 'row.json', '--out', 'row.png'], { cwd: dir });
+    expect([run.code, run.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^convlens: toPng: resvg could not render the SVG of \d+×\d+ pixels: .*\n$/),
+    ]);
+    expect(readdirSync(dir)).toEqual(['row.json']);
   });
 
   it('refuses a kernel file with keys other than "kernel", naming them and the one it reads', () => {

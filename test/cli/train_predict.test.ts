@@ -9,7 +9,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
-import { convlens, convlensStdoutClosed, pngSize, removeTempDirs, tempDir } from './helpers.js';
+import { convlens, convlensStdoutClosed, jsonLines, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -224,6 +224,17 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`convlens: predict: cannot read ${join(dir, 'missing.png')}: no such file or directory\n`);
     expect(run.stdout).toMatch(/^.*one\/0\.png: /);
+    // --json: the fault alone in `error`, as extract gives it, since `input` names the file
+    const broken = join(dir, 'broken.png');
+    writeFileSync(broken, readFileSync(join(folder, 'one', '0.png')).subarray(0, 40));
+    const json = convlens(['predict', model, join(dir, 'missing.png'), broken, '--json']);
+    expect([json.code, jsonLines(json.stdout)]).toEqual([
+      1,
+      [
+        { input: join(dir, 'missing.png'), status: 'failed', error: 'no such file or directory' },
+        { input: broken, status: 'failed', error: expect.stringMatching(/^decodeImage: data is truncated/) },
+      ],
+    ]);
     const copy = join(dir, 'copy');
     mkdirSync(copy);
     for (const f of ['model.json', 'weights.bin']) writeFileSync(join(copy, f), readFileSync(join(model, f)));
