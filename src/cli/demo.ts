@@ -18,7 +18,6 @@ import { showKernels } from '../viz/kernel.js';
 import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
 import { checkCmap } from './cmap.js';
-import { decodeForCommand } from './decode.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { mapPreview } from './preview.js';
@@ -69,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   });
   let gray: Tensor;
   try {
-    gray = decodeForCommand(bytes, { channels: 1 });
+    gray = image.decodeImage(bytes, { channels: 1, expandAnimations: false, cmykToGray: true });
   } catch (error) {
     throw new UsageError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
   }

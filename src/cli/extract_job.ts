@@ -10,7 +10,6 @@ import { dataExtent } from '../viz/extent.js';
 import { drawExtraction, type Extraction, type ExtractionBuffers, extractFeatureInto } from '../viz/extraction.js';
 import { gammaValues, plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
-import { decodeForCommand } from './decode.js';
 import { writeFileAtomicSync } from './files.js';
 import { fsReason } from './inputs.js';
 import { encodeNpy } from './npy.js';
@@ -78,7 +77,12 @@ class StageBuffers implements ExtractionBuffers {
 const buffers = new StageBuffers();
 
 function load(config: ExtractConfig, bytes: Uint8Array): Tensor {
-  const decoded = decodeForCommand(bytes, { channels: config.channels, maxPixels: config.maxPixels });
+  const decoded = image.decodeImage(bytes, {
+    channels: config.channels,
+    maxPixels: config.maxPixels,
+    expandAnimations: false,
+    cmykToGray: true,
+  });
   if (!config.resize) return convertImage(decoded, 'float32', false, buffers.take('input', decoded.size));
   return image.resize(image.convertImageDtype(decoded, 'float32'), config.resize);
 }

@@ -13,7 +13,6 @@ import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeForCommand } from './decode.js';
 import { fsReason } from './inputs.js';
 
 /**
@@ -113,7 +112,7 @@ export async function modelInput(
   });
   let decoded: Tensor;
   try {
-    decoded = decodeForCommand(bytes, { channels });
+    decoded = image.decodeImage(bytes, { channels, expandAnimations: false, cmykToGray: true });
   } catch (error) {
     // name the file, as extract does: the decoder only knows the bytes
     if (error instanceof ConvlensError) throw new ImageFileError(`${path}: ${error.message}`, error.message);

@@ -160,6 +160,49 @@ describe('decodeImage', () => {
   });
 });
 
+describe('cmykToGray: CMYK and YCCK JPEGs to gray, which TensorFlow refuses', () => {
+  /** TensorFlow's decode_jpeg of each file (test/fixtures/tf-reference): its RGB, by IDCT. */
+  const tfRgb = (name: string, idct: 'fast' | 'accurate') => {
+    const { shape, data } = json('jpeg-suite/expected.json')[name][idct]['3'];
+    return new Tensor(new Uint8Array(Buffer.from(data, 'base64')), shape, 'uint8');
+  };
+
+  it.each(['cmyk', 'ycck'])('gives rgbToGrayscale of the RGB TensorFlow decodes from a %s JPEG, and refuses by default', (name) => {
+    const bytes = fixture(`jpeg-suite/${name}.jpg`);
+    const refusal = /cannot decode a (CMYK|YCCK) JPEG to 1 channel \(as in TensorFlow\); .* or pass cmykToGray: true$/;
+    expectConvlensError(() => decodeImage(bytes, { channels: 1 }), refusal);
+    expectConvlensError(() => decodeJpeg(bytes, { channels: 1, cmykToGray: false }), refusal);
+    const want = image.rgbToGrayscale(tfRgb(name, 'fast'));
+    for (const got of [decodeImage(bytes, { channels: 1, cmykToGray: true }), decodeJpeg(bytes, { channels: 1, cmykToGray: true })]) {
+      expect([got.dtype, got.shape]).toEqual(['uint8', want.shape]);
+      expect(got.data).toEqual(want.data);
+    }
+    const accurate = decodeJpeg(bytes, { channels: 1, cmykToGray: true, dctMethod: 'INTEGER_ACCURATE' });
+    expect(accurate.data).toEqual(image.rgbToGrayscale(tfRgb(name, 'accurate')).data);
+    const float = decodeImage(bytes, { channels: 1, cmykToGray: true, dtype: 'float32' });
+    expect(Array.from(float.data)).toEqual(Array.from(want.data, TF.float32FromUint8));
+  });
+
+  it('changes nothing else: other JPEGs, other channel counts, and the errors', () => {
+    const gray = fixture('jpeg-suite/ycc420-q100.jpg');
+    expect(decodeImage(gray, { channels: 1, cmykToGray: true }).data).toEqual(decodeImage(gray, { channels: 1 }).data);
+    const cmyk = fixture('jpeg-suite/cmyk.jpg');
+    for (const channels of [0, 3, 4] as const) {
+      expect(decodeImage(cmyk, { channels, cmykToGray: true }).data).toEqual(decodeImage(cmyk, { channels }).data);
+    }
+    expectConvlensError(() => decodeImage(cmyk.subarray(0, 300), { channels: 1, cmykToGray: true }), /^decodeImage: data is truncated/);
+    expectConvlensError(
+      () => decodeImage(cmyk, { channels: 1, maxPixels: 10, cmykToGray: true }),
+      /^decodeImage: image is 17×23 = 391 pixels, above the limit of 10/,
+    );
+    expectConvlensError(
+      () => decodeJpeg(cmyk, { channels: 1, cmykToGray: 'yes' as never }),
+      'decodeJpeg: cmykToGray must be true or false, got "yes"',
+    );
+    expectConvlensError(() => decodeImage(cmyk, { cmykToGray: 1 as never }), 'decodeImage: cmykToGray must be true or false, got 1');
+  });
+});
+
 describe("decodeImage's dtype (tf.io.decode_image(contents, channels, dtype))", () => {
   const jpegSuite = json('jpeg-suite/expected.json');
   const pngSuite = json('png-suite/expected.json');
@@ -236,7 +279,7 @@ describe("decodeImage's dtype (tf.io.decode_image(contents, channels, dtype))", 
     expectConvlensError(() => decodeImage(asset('camera.png'), { dtype: 'bool' } as never), /got "bool"$/);
     expectConvlensError(
       () => decodeJpeg(asset('rocket.jpg'), { dtype: 'float32' } as never),
-      /^decodeJpeg: unknown option 'dtype' \(expected one of channels, maxPixels, dctMethod\)$/,
+      /^decodeJpeg: unknown option 'dtype' \(expected one of channels, maxPixels, dctMethod, cmykToGray\)$/,
     );
   });
 });

@@ -8,6 +8,7 @@ import {
   checkBytes,
   type DecodeDType,
   type DecodeImageOptions,
+  resolveCmykToGray,
   resolveDecodeDType,
   resolveDecodeOptions,
   sniffFormat,
@@ -22,9 +23,9 @@ const FORMATS = 'PNG, JPEG, GIF or BMP';
  * tells them, to a uint8 tensor: `[height, width, channels]`, but for a GIF with
  * `expandAnimations` (the default, as in TensorFlow) `[frames, height, width, channels]`, even
  * when it has one frame; `expandAnimations: false` gives a GIF's first frame `[height, width,
- * channels]`. Options and results are those of decodePng, decodeJpeg, decodeGif and decodeBmp;
- * other formats (WebP, TIFF, ...) and unknown data throw a ConvlensError that names what the
- * bytes look like.
+ * channels]`. Options and results are those of decodePng, decodeJpeg (`cmykToGray` included),
+ * decodeGif and decodeBmp; other formats (WebP, TIFF, ...) and unknown data throw a
+ * ConvlensError that names what the bytes look like.
  *
  * `dtype: 'float32'` or `'int32'` gives the values TensorFlow's decode_image gives for that dtype
  * (see DecodeImageOptions.dtype): for a PNG they come from its 16-bit decode, as in TensorFlow,
@@ -40,7 +41,8 @@ export function decodeImage(data: Uint8Array | ArrayBuffer, options?: DecodeImag
 export function decodeImage(data: Uint8Array | ArrayBuffer, options?: DecodeImageOptions): Tensor {
   const op = 'decodeImage';
   const bytes = checkBytes(op, data, FORMATS);
-  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dtype', 'expandAnimations']);
+  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dtype', 'expandAnimations', 'cmykToGray']);
+  const cmykToGray = resolveCmykToGray(op, options?.cmykToGray);
   const dtype = resolveDecodeDType(op, options?.dtype, ['uint8', 'int32', 'float32']);
   const expandAnimations = options?.expandAnimations ?? true;
   if (typeof expandAnimations !== 'boolean') {
@@ -53,7 +55,7 @@ export function decodeImage(data: Uint8Array | ArrayBuffer, options?: DecodeImag
     return fromSixteenBits(samples, shape, dtype);
   }
   let image: Tensor<'uint8'>;
-  if (format === 'jpeg') image = decodeJpegBytes(op, bytes, channels, maxPixels);
+  if (format === 'jpeg') image = decodeJpegBytes(op, bytes, { channels, maxPixels, cmykToGray });
   else if (format === 'gif') image = decodeGifBytes(op, bytes, channels, maxPixels, expandAnimations);
   else if (format === 'bmp') image = decodeBmpBytes(op, bytes, channels, maxPixels);
   else throw wrongFormat(op, bytes, FORMATS, '');

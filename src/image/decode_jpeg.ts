@@ -1,9 +1,10 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkBytes, type DecodeJpegOptions, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
+import { checkBytes, type DecodeJpegOptions, resolveCmykToGray, resolveDecodeOptions, sniffFormat, wrongFormat } from './decode_options.js';
 import { type ColorSpace, decodeJpegPixels, type IdctMethod } from './jpeg_decoder.js';
 import { checkJpegComplete, type JpegInfo, readJpegHeader } from './jpeg_info.js';
 import { checkPixelCount } from './pixel_limit.js';
+import { rgbToGrayscale } from './rgb_to_grayscale.js';
 
 /**
  * Decodes JPEG bytes to a uint8 tensor `[height, width, channels]`, following TensorFlow's
@@ -14,7 +15,7 @@ import { checkPixelCount } from './pixel_limit.js';
  * - `channels: 1` from colour is libjpeg's own conversion: the luma (Y) plane of a YCbCr JPEG
  *   as stored (no weights applied: the encoder already computed 0.299 R + 0.587 G + 0.114 B),
  *   or the rounded 0.299/0.587/0.114 sum for an RGB-coded JPEG. A CMYK JPEG cannot be decoded
- *   to gray (as in TensorFlow): decode it to RGB and use rgbToGrayscale.
+ *   to gray (as in TensorFlow) unless `cmykToGray: true`, which gives rgbToGrayscale of its RGB.
  * - `channels: 3` upsamples chroma with libjpeg's triangle filters and converts YCbCr to RGB in
  *   libjpeg's fixed-point arithmetic; Adobe CMYK/YCCK become RGB as TensorFlow computes it
  *   (R = K·C / 255, …). `channels: 4` adds alpha 255 (TF's decode_jpeg has no 4).
@@ -34,13 +35,14 @@ import { checkPixelCount } from './pixel_limit.js';
 export function decodeJpeg(data: Uint8Array | ArrayBuffer, options?: DecodeJpegOptions): Tensor {
   const op = 'decodeJpeg';
   const bytes = checkBytes(op, data, 'JPEG');
-  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dctMethod']);
+  const { channels, maxPixels } = resolveDecodeOptions(op, options, ['channels', 'maxPixels', 'dctMethod', 'cmykToGray']);
   const idct = idctMethod(op, options?.dctMethod);
+  const cmykToGray = resolveCmykToGray(op, options?.cmykToGray);
   const { format } = sniffFormat(bytes);
   if (format !== 'jpeg' && !(bytes.length < 3 && bytes[0] === 0xff && (bytes.length === 1 || bytes[1] === 0xd8))) {
     throw wrongFormat(op, bytes, 'JPEG', format === 'png' ? '; decodePng or decodeImage reads it' : '');
   }
-  return decodeJpegBytes(op, bytes, channels, maxPixels, idct);
+  return decodeJpegBytes(op, bytes, { channels, maxPixels, cmykToGray }, idct);
 }
 
 /** TensorFlow's dct_method names: '' and 'INTEGER_FAST' are its default, the fast IDCT. */
@@ -52,14 +54,16 @@ function idctMethod(op: string, dctMethod: unknown): IdctMethod {
   );
 }
 
+/** What decodeJpegBytes is asked for, its options resolved. */
+export interface JpegRequest {
+  channels: number;
+  maxPixels: number | undefined;
+  cmykToGray: boolean;
+}
+
 /** decodeJpeg after its checks; decodeImage comes here too, with TensorFlow's decode_image IDCT, the fast one. */
-export function decodeJpegBytes(
-  op: string,
-  bytes: Uint8Array,
-  channels: number,
-  maxPixels: number | undefined,
-  idct: IdctMethod = 'fast',
-): Tensor<'uint8'> {
+export function decodeJpegBytes(op: string, bytes: Uint8Array, request: JpegRequest, idct: IdctMethod = 'fast'): Tensor<'uint8'> {
+  const { channels, maxPixels, cmykToGray } = request;
   if (bytes.length < 4)
     throw new ConvlensError(`${op}: data is truncated: ${bytes.length} bytes end inside the JPEG start-of-image marker`);
   const info = readJpegHeader(op, bytes);
@@ -67,12 +71,14 @@ export function decodeJpegBytes(
   checkJpegComplete(op, bytes);
   const space = colorSpace(op, info);
   const outChannels = channels === 0 ? (space === 'gray' ? 1 : 3) : channels;
-  if (outChannels === 1 && (space === 'cmyk' || space === 'ycck')) {
+  const inkToGray = outChannels === 1 && (space === 'cmyk' || space === 'ycck');
+  if (inkToGray && !cmykToGray) {
     throw new ConvlensError(
-      `${op}: cannot decode a ${space.toUpperCase()} JPEG to 1 channel (as in TensorFlow); decode it with channels 3 and use rgbToGrayscale`,
+      `${op}: cannot decode a ${space.toUpperCase()} JPEG to 1 channel (as in TensorFlow); decode it with channels 3 and use rgbToGrayscale, or pass cmykToGray: true`,
     );
   }
   try {
+    if (inkToGray) return rgbToGrayscale(convertJpeg(op, bytes, info, space, 3, idct)) as Tensor<'uint8'>;
     return convertJpeg(op, bytes, info, space, outChannels, idct);
   } catch (error) {
     if (error instanceof RangeError) {

@@ -28,8 +28,18 @@ export interface DecodePngOptions extends DecodeOptions {
   dtype?: 'uint8';
 }
 
-/** decodeImage's options: DecodeOptions and TensorFlow's `dtype` and `expand_animations`. */
-export interface DecodeImageOptions extends DecodeOptions {
+/** The option of decodeJpeg and decodeImage for CMYK JPEGs asked for as gray. */
+export interface CmykToGrayOption {
+  /**
+   * What `channels: 1` does with a CMYK or YCCK JPEG, which TensorFlow does not decode to gray:
+   * false (default) throws as TensorFlow does; true gives `rgbToGrayscale` of its RGB decode, as
+   * decodeImage already gives for a GIF or BMP (for an application whose users open any file).
+   */
+  cmykToGray?: boolean;
+}
+
+/** decodeImage's options: DecodeOptions, TensorFlow's `dtype` and `expand_animations`, and cmykToGray. */
+export interface DecodeImageOptions extends DecodeOptions, CmykToGrayOption {
   /**
    * The result's dtype, as TensorFlow's decode_image computes it: `'uint8'` (default); `'float32'`
    * in 0..1 (JPEG, GIF and BMP: v × float32(1/255), as convertImageDtype; PNG: its 16-bit
@@ -45,8 +55,8 @@ export interface DecodeImageOptions extends DecodeOptions {
   expandAnimations?: boolean;
 }
 
-/** decodeJpeg's options: DecodeOptions and TensorFlow's `dct_method`. */
-export interface DecodeJpegOptions extends DecodeOptions {
+/** decodeJpeg's options: DecodeOptions, TensorFlow's `dct_method`, and cmykToGray. */
+export interface DecodeJpegOptions extends DecodeOptions, CmykToGrayOption {
   /**
    * The inverse DCT, by TensorFlow's names: `''` or `'INTEGER_FAST'` (the default, libjpeg's fast
    * integer IDCT, as TensorFlow decodes by default) or `'INTEGER_ACCURATE'` (its accurate one,
@@ -71,6 +81,13 @@ export function resolveDecodeOptions(op: string, options: unknown, names = OPTIO
     throw new ConvlensError(`${op}: channels must be 0, 1, 3 or 4, got ${describeValue(channels)}`);
   }
   return { channels, maxPixels: maxPixels === undefined ? undefined : checkLimitValue(op, 'maxPixels', maxPixels) };
+}
+
+/** The `cmykToGray` option of `op` (false when absent). */
+export function resolveCmykToGray(op: string, cmykToGray: unknown): boolean {
+  if (cmykToGray === undefined) return false;
+  if (typeof cmykToGray !== 'boolean') throw new ConvlensError(`${op}: cmykToGray must be true or false, got ${describeValue(cmykToGray)}`);
+  return cmykToGray;
 }
 
 const NO_UINT16 =

@@ -12,6 +12,7 @@ export { type DecodeGifOptions, decodeGif } from './decode_gif.js';
 export { decodeImage } from './decode_image.js';
 export { decodeJpeg } from './decode_jpeg.js';
 export type {
+  CmykToGrayOption,
   DecodeChannels,
   DecodeDType,
   DecodeImageOptions,

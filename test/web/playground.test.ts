@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mimeType, startServer } from '../../src/cli/serve.js';
 import { crc32 } from '../../src/image/checksums.js';
-import { encodePng } from '../../src/image/index.js';
+import { encodePng, rgbToGrayscale } from '../../src/image/index.js';
 import { Tensor } from '../../src/tensor/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
@@ -388,6 +388,24 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     await page.dispatchEvent('#panels', 'drop', { dataTransfer: transfer });
     await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^512x512:/);
     expect(await page.locator('#cap-input').textContent()).toContain('dropped.png');
+  });
+
+  it('opens a CMYK or YCCK JPEG, which TensorFlow will not decode to gray, as rgbToGrayscale of its RGB, as the CLI does', async () => {
+    /** TensorFlow's decode_jpeg RGB of each file (test/fixtures/tf-reference), decode_image's IDCT. */
+    const tfRgb = JSON.parse(readFileSync(join(repo, 'test', 'fixtures', 'jpeg-suite', 'expected.json'), 'utf8'));
+    for (const name of ['cmyk', 'ycck']) {
+      const { shape, data } = tfRgb[name].fast['3'];
+      const gray = rgbToGrayscale(new Tensor(new Uint8Array(Buffer.from(data, 'base64')), shape, 'uint8'));
+      await page.getByLabel('Open image').setInputFiles({ name: 'want.png', mimeType: 'image/png', buffer: Buffer.from(encodePng(gray)) });
+      await expect.poll(() => page.locator('#cap-input').textContent()).toContain('want.png');
+      const want = await canvasHash(page, 'Input');
+      await page.getByLabel('Open image').setInputFiles(join(repo, 'test', 'fixtures', 'jpeg-suite', `${name}.jpg`));
+      await expect.poll(() => page.locator('#cap-input').textContent()).toBe(`${shape[0]}×${shape[1]} gray · ${name}.jpg`);
+      expect(await page.locator('#image-error').textContent()).toBe('');
+      expect(await canvasHash(page, 'Input')).toBe(want);
+    }
+    await page.getByLabel('Open image').setInputFiles(join(repo, 'assets', 'images', 'camera.png'));
+    await expect.poll(() => canvasHash(page, 'Input')).toMatch(/^512x512:/);
   });
 
   it('brings your image back from the Image menu, opens the same file again, shrinks a long strip, and blanks results that do not fit', async () => {

@@ -13,12 +13,14 @@ export interface LoadedImage {
 
 /**
  * Decodes PNG, JPEG, GIF (its first frame) or BMP bytes with the library (`image.decodeImage`, one
- * channel like the lesson's `decode_jpeg(channels=1)`), converts to float32 in 0..1 (`convertImageDtype`) and shrinks
- * images larger than MAX_SIDE: average pooling by the whole factor, then `image.resize` (bilinear).
+ * channel like the lesson's `decode_jpeg(channels=1)`; a CMYK JPEG, which TensorFlow will not make
+ * gray, as rgbToGrayscale of its RGB, as the CLI does), converts to float32 in 0..1
+ * (`convertImageDtype`) and shrinks images larger than MAX_SIDE: average pooling by the whole
+ * factor, then `image.resize` (bilinear).
  * Throws the library's ConvlensError, whose message says what is wrong with the file.
  */
 export function prepareImage(bytes: Uint8Array, name: string): LoadedImage {
-  const decoded = image.decodeImage(bytes, { channels: 1, expandAnimations: false });
+  const decoded = image.decodeImage(bytes, { channels: 1, expandAnimations: false, cmykToGray: true });
   const [height, width] = decoded.shape;
   let input = expandDims(image.convertImageDtype(decoded, 'float32'), 0) as Tensor<'float32'>;
   const longest = Math.max(height, width);
