@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConvlensError, closestName } from '../errors.js';
 import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
@@ -60,6 +60,14 @@ function wholeNumber(name: string, max = Number.MAX_SAFE_INTEGER) {
       throw new InvalidArgumentError(`${name} must be a whole number ${range}, got ${JSON.stringify(value)}`);
     }
     return n;
+  };
+}
+
+/** Text that must say something: an empty or blank value would print as nothing. */
+function nonEmptyText(name: string, unless: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must not be empty (${unless})`);
+    return value;
   };
 }
 
@@ -179,7 +187,11 @@ const program = new Command()
         ),
       ),
   })
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  // --help and --version end once their text is written, so that watchStdout reports a failed write (a full disk)
+  .exitOverride((error) => {
+    if (error.exitCode !== 0) process.exit(2);
+    throw error;
+  })
   .addHelpText(
     'after',
     `${examples(
@@ -368,7 +380,11 @@ program
   .argument('<kernel>', 'a preset name, a JSON array like [[1,-1],[1,-1]], or a .json file')
   .option('-o, --out <file>', 'write the figure (.png, .svg or .html)')
   .option('--digits <n>', 'round the values to n decimals (0 to 20)', wholeNumber('--digits', 20))
-  .option('--title <text>', 'title above the kernel (default: its name)')
+  .option(
+    '--title <text>',
+    'title above the kernel (default: its name)',
+    nonEmptyText('--title', "leave it out for the kernel's own title"),
+  )
   .option('--cmap <name>', 'colormap', 'Blues_r')
   .option('--no-label', 'no numbers in the cells')
   .option('--json', 'the kernel as JSON')
@@ -526,4 +542,8 @@ program
 
 watchStdout();
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError && error.exitCode === 0)) throw error;
+}

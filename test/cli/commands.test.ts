@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,16 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
     // a default as it is written on the command line, not as the parsed value ([64,64])
     expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[\s\S]*\(default: 64x64\)/);
   });
+
+  it.runIf(existsSync('/dev/full'))(
+    '--help and --version to a full disk (> /dev/full) say so in one line, exit 1, as other commands',
+    () => {
+      for (const args of ['--version', '--help', 'extract --help', 'help show-kernel']) {
+        const run = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' ${args} > /dev/full`], { encoding: 'utf8' });
+        expect([run.status, run.stderr], args).toEqual([1, 'convlens: cannot write to stdout: no space left on the device\n']);
+      }
+    },
+  );
 
   it('an unknown command is a usage error (exit 2) on stderr', () => {
     const run = convlens(['frobnicate']);
@@ -364,6 +375,12 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       /--host.*expected an address such as 127\.0\.0\.1/,
     ],
     ['serve: an empty --port', ['serve', '--port', ''], /--port.*expected a port number from 0 to 65535/],
+    [
+      'show-kernel: an empty --title (a heading with no name)',
+      ['show-kernel', 'edge', '--title', ''],
+      /--title must not be empty \(leave it out for the kernel's own title\)/,
+    ],
+    ['show-kernel: a --title of spaces', ['show-kernel', 'edge', '--title', '  '], /--title must not be empty/],
     [
       'extract: a count in hexadecimal',
       ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--stride', '0x2'],
