@@ -10,7 +10,9 @@ export function dataExtent(data: ArrayLike<number>): [number, number] {
   let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
+    // biome-ignore lint/complexity/useMathMinMax: Math.min and Math.max would make a NaN the extent
     lo = v < lo ? v : lo;
+    // biome-ignore lint/complexity/useMathMinMax: as above
     hi = v > hi ? v : hi;
   }
   return [lo, hi];
