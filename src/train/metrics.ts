@@ -13,7 +13,10 @@ export type MetricKind =
   | 'categoricalAccuracy'
   | 'sparseCategoricalAccuracy'
   | 'meanSquaredError'
-  | 'meanAbsoluteError';
+  | 'meanAbsoluteError'
+  | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy'
+  | 'binaryCrossentropy';
 
 /** A metric as compile was given it: `key` names it in logs, history and evaluate's result. */
 export interface Metric {
@@ -39,10 +42,16 @@ const METRIC_NAMES: Record<string, MetricKind> = {
   MAE: 'meanAbsoluteError',
   mean_absolute_error: 'meanAbsoluteError',
   meanAbsoluteError: 'meanAbsoluteError',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
+  binaryCrossentropy: 'binaryCrossentropy',
 };
 
 const SUPPORTED =
-  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
 
 /** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
 const TFJS_NAMES: Record<MetricKind, string | undefined> = {
@@ -52,6 +61,9 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   sparseCategoricalAccuracy: undefined,
   meanSquaredError: 'mse',
   meanAbsoluteError: 'mae',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  binaryCrossentropy: undefined,
 };
 
 /** compile's `metrics` (or `weightedMetrics`, `arg`): a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
@@ -116,7 +128,7 @@ export function metricImproves(name: string): 'up' | 'down' | undefined {
   if (name === 'loss') return 'down';
   const kind = metricKind(name);
   if (kind === undefined) return undefined;
-  return kind === 'meanSquaredError' || kind === 'meanAbsoluteError' ? 'down' : 'up';
+  return kind.endsWith('Accuracy') || kind === 'accuracy' ? 'up' : 'down';
 }
 
 /** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
@@ -150,7 +162,7 @@ export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y:
   const classes = outputShape.length > 1 ? outputShape[outputShape.length - 1] : 1;
   const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
   const rows = sizeFromShape(outputShape) / classes;
-  if (kind === 'sparseCategoricalAccuracy') {
+  if (kind === 'sparseCategoricalAccuracy' || kind === 'sparseCategoricalCrossentropy') {
     if (y.size !== rows) {
       throw new ConvlensError(
         `${op}: metric ${metric.key} takes one class index per example, but y has shape ${formatShape(y.shape)} for outputs of shape ${formatShape(outputShape)}`,
@@ -226,9 +238,48 @@ function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: numbe
       for (let j = 0; j < classes; j++) sum += Math.abs(p.data[start + j] - y.data[start + j]);
       return sum / classes;
     }
+    case 'categoricalCrossentropy':
+      return categoricalCrossentropy(probabilities(p.data, start, classes, logits), (j) => y.data[start + j]);
+    case 'sparseCategoricalCrossentropy': {
+      // tfjs clips before it rescales the row (and clips again), as its sparse metric does
+      const clipped = probabilities(p.data, start, classes, logits).map(clipProbability);
+      return categoricalCrossentropy(clipped, (j) => (j === Math.floor(y.data[row]) ? 1 : 0));
+    }
+    case 'binaryCrossentropy': {
+      let sum = 0;
+      for (let j = 0; j < classes; j++) {
+        const v = p.data[start + j];
+        const q = clipProbability(logits ? Math.fround(1 / (1 + Math.exp(-v))) : v);
+        const t = y.data[start + j];
+        sum -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+      }
+      return sum / classes;
+    }
     default:
       throw new Error(`unresolved metric ${kind}`);
   }
+}
+
+/** tfjs' and Keras' clip of a probability, [1e-7, 1 − 1e-7] in float32, which keeps its logarithm finite. */
+const [LOWEST, HIGHEST] = [Math.fround(1e-7), Math.fround(1 - 1e-7)];
+const clipProbability = (q: number) => Math.min(Math.max(q, LOWEST), HIGHEST);
+
+/** A row's outputs as probabilities: the softmax of logits (in float32, as the model's would be), or the outputs themselves. */
+function probabilities(values: ArrayLike<number>, start: number, n: number, logits: boolean): number[] {
+  const row = Array.from({ length: n }, (_, j) => values[start + j]);
+  if (!logits) return row;
+  const max = Math.max(...row);
+  const exps = row.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => Math.fround(e / total));
+}
+
+/** −Σ t·log q, with q the row rescaled to sum to 1 and clipped, as tfjs' categoricalCrossentropy metric takes it. */
+function categoricalCrossentropy(row: number[], target: (j: number) => number): number {
+  const total = row.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  for (let j = 0; j < row.length; j++) sum -= target(j) * Math.log(clipProbability(row[j] / total));
+  return sum;
 }
 
 /** The index of the first largest of `n` values from `start` (as tf.argmax picks among ties). */
