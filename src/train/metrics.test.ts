@@ -96,3 +96,25 @@ describe('cross-entropy metrics', () => {
     ]);
   });
 });
+
+describe('mean absolute percentage error', () => {
+  it("mape sums tfjs-layers' MAPE metric over the batch (|y| below 1e-7 taken as 1e-7), by all its names", () => {
+    const metrics = metricsArg(['mape', 'MAPE', 'mean_absolute_percentage_error', 'meanAbsolutePercentageError']);
+    expect(new Set(metrics.map((m) => m.kind))).toEqual(new Set(['meanAbsolutePercentageError']));
+    for (let c = 0; c < 40; c++) {
+      const rng = caseRng('mape metric', c);
+      const [n, units] = [rng.int(1, 6), rng.int(1, 4)];
+      const p = new Tensor(rng.floats(n * units, -3, 3), [n, units], 'float32');
+      // labels of both signs, some zero and some tiny, where the clip decides
+      const y = new Tensor(
+        Float32Array.from({ length: n * units }, () => rng.pick([0, 1e-9, -2, rng.float() * 4 - 2])),
+        [n, units],
+        'float32',
+      );
+      const expected = sum(Array.from(tfl.metrics.MAPE(tfOf(y), tfOf(p)).dataSync()));
+      expectClose([metricSum(metrics[0], 'meanSquaredError', y, p, false)], [expected], 1e-5, `case ${c}`);
+    }
+    expect(metricImproves('mape')).toBe('down');
+    expect(tfjsMetricName(metrics[2], 'meanSquaredError')).toBe('mape');
+  });
+});

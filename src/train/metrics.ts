@@ -14,6 +14,7 @@ export type MetricKind =
   | 'sparseCategoricalAccuracy'
   | 'meanSquaredError'
   | 'meanAbsoluteError'
+  | 'meanAbsolutePercentageError'
   | 'categoricalCrossentropy'
   | 'sparseCategoricalCrossentropy'
   | 'binaryCrossentropy';
@@ -42,6 +43,10 @@ const METRIC_NAMES: Record<string, MetricKind> = {
   MAE: 'meanAbsoluteError',
   mean_absolute_error: 'meanAbsoluteError',
   meanAbsoluteError: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
+  MAPE: 'meanAbsolutePercentageError',
+  mean_absolute_percentage_error: 'meanAbsolutePercentageError',
+  meanAbsolutePercentageError: 'meanAbsolutePercentageError',
   categorical_crossentropy: 'categoricalCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy',
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
@@ -51,7 +56,7 @@ const METRIC_NAMES: Record<string, MetricKind> = {
 };
 
 const SUPPORTED =
-  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
 
 /** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
 const TFJS_NAMES: Record<MetricKind, string | undefined> = {
@@ -61,6 +66,7 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   sparseCategoricalAccuracy: undefined,
   meanSquaredError: 'mse',
   meanAbsoluteError: 'mae',
+  meanAbsolutePercentageError: 'mape',
   categoricalCrossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
   binaryCrossentropy: undefined,
@@ -238,6 +244,15 @@ function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: numbe
       for (let j = 0; j < classes; j++) sum += Math.abs(p.data[start + j] - y.data[start + j]);
       return sum / classes;
     }
+    case 'meanAbsolutePercentageError': {
+      // Keras' and tfjs': 100·mean(|y − p| / max(|y|, ε)), ε their 1e-7
+      let sum = 0;
+      for (let j = 0; j < classes; j++) {
+        const t = y.data[start + j];
+        sum += Math.abs((t - p.data[start + j]) / Math.max(Math.abs(t), EPSILON));
+      }
+      return (100 * sum) / classes;
+    }
     case 'categoricalCrossentropy':
       return categoricalCrossentropy(probabilities(p.data, start, classes, logits), (j) => y.data[start + j]);
     case 'sparseCategoricalCrossentropy': {
@@ -260,8 +275,11 @@ function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: numbe
   }
 }
 
+/** Keras' and tfjs' epsilon, in float32. */
+const EPSILON = Math.fround(1e-7);
+
 /** tfjs' and Keras' clip of a probability, [1e-7, 1 − 1e-7] in float32, which keeps its logarithm finite. */
-const [LOWEST, HIGHEST] = [Math.fround(1e-7), Math.fround(1 - 1e-7)];
+const [LOWEST, HIGHEST] = [EPSILON, Math.fround(1 - 1e-7)];
 const clipProbability = (q: number) => Math.min(Math.max(q, LOWEST), HIGHEST);
 
 /** A row's outputs as probabilities: the softmax of logits (in float32, as the model's would be), or the outputs themselves. */
