@@ -74,6 +74,17 @@ describe('cross-entropy metrics', () => {
     }
   });
 
+  it('a row of 200,000 logits (more than a call takes arguments) gives the categorical metric tfjs gives', () => {
+    const [metric] = metricsArg(['categorical_crossentropy']);
+    const rng = caseRng('wide crossentropy metric', 0);
+    const classes = 200_000;
+    const p = new Tensor(rng.floats(classes, -5, 5), [1, classes], 'float32');
+    const y = new Tensor(new Float32Array(classes), [1, classes], 'float32');
+    y.data[123] = 1;
+    const expected = sum(tfjsPerExample('categoricalCrossentropy', y, p, true));
+    expectClose([metricSum(metric, 'categoricalCrossentropy', y, p, true)], [expected], 1e-5);
+  });
+
   it('are known by Keras and tfjs names, improve downwards, and save under the names tfjs compiles (it has no binary one)', () => {
     const metrics = metricsArg([
       'categorical_crossentropy',

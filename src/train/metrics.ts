@@ -286,7 +286,8 @@ const clipProbability = (q: number) => Math.min(Math.max(q, LOWEST), HIGHEST);
 function probabilities(values: ArrayLike<number>, start: number, n: number, logits: boolean): number[] {
   const row = Array.from({ length: n }, (_, j) => values[start + j]);
   if (!logits) return row;
-  const max = Math.max(...row);
+  // a loop, not Math.max(...row): a row of 200,000 classes overflows the call's arguments
+  const max = row.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
   const exps = row.map((v) => Math.exp(v - max));
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => Math.fround(e / total));
