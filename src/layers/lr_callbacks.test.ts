@@ -82,6 +82,123 @@ describe('fit with a learning-rate schedule', () => {
   });
 });
 
+describe('fit with a learning rate given as a function', () => {
+  /** Rates that change at every call, and a function that gives them in turn, counting its calls. */
+  const ratesInTurn = (rates: number[]) => {
+    const counter = { calls: 0 };
+    return { counter, rate: () => rates[counter.calls++ % rates.length] };
+  };
+  const rates = [0.5, 0.2, 0.35, 0.05, 0.4];
+
+  it("SGD steps at the function's return, called once per batch: tfjs-layers' fit given those rates before each batch", async () => {
+    const { ours, theirs, x, y } = await twinModels('fit rate function sgd');
+    const { counter, rate } = ratesInTurn(rates);
+    const sgd = new SGD({ learningRate: rate });
+    ours.compile({ optimizer: sgd, loss: 'categoricalCrossentropy' });
+    const theirSgd = tf.train.sgd(rates[0]);
+    theirs.compile({ optimizer: theirSgd, loss: 'categoricalCrossentropy' });
+    let step = 0;
+    const history = await ours.fit(x, y, options);
+    const expected = await theirs.fit(tfOf(x), tfOf(y), {
+      ...options,
+      verbose: 0,
+      callbacks: { onBatchBegin: async () => theirSgd.setLearningRate(rates[step++ % rates.length]) },
+    });
+    expect(counter.calls).toBe(9);
+    expect(sgd.learningRate).toBe(rate);
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectSameWeights(ours, theirs, 'sgd rate function');
+  });
+
+  it("Adam with a function matches tf.train.adam whose rate is set to the function's return before each batch", async () => {
+    const { ours, theirs, x, y } = await twinModels('fit rate function adam');
+    const small = rates.map((r) => r / 10);
+    const { counter, rate } = ratesInTurn(small);
+    // an ε too small to matter: tfjs adds it to √v̂, Keras to √v
+    ours.compile({ optimizer: new Adam({ learningRate: rate, epsilon: 1e-12 }), loss: 'categoricalCrossentropy' });
+    const adam = tf.train.adam(small[0], 0.9, 0.999, 1e-12);
+    theirs.compile({ optimizer: adam, loss: 'categoricalCrossentropy' });
+    let step = 0;
+    const history = await ours.fit(x, y, options);
+    const expected = await theirs.fit(tfOf(x), tfOf(y), {
+      ...options,
+      verbose: 0,
+      callbacks: {
+        // tfjs' Adam has no setter: its update reads this field at each step
+        onBatchBegin: async () => {
+          (adam as unknown as { learningRate: number }).learningRate = small[step++ % small.length];
+        },
+      },
+    });
+    expect(counter.calls).toBe(9);
+    expectClose(history.history.loss, expected.history.loss as number[], 1e-5, 'loss');
+    expectSameWeights(ours, theirs, 'adam rate function');
+  });
+
+  it("a model compiled with one trains but saves no compile settings, as with a schedule of one's own; getConfig names the problem", async () => {
+    const { ours, x, y } = await twinModels('save rate function');
+    const adam = new Adam({ learningRate: () => 0.01 });
+    ours.compile({ optimizer: adam, loss: 'mse' });
+    expect(ours.trainingConfig()).toBeUndefined();
+    const { modelJson, weightData } = ours.toArtifacts();
+    expect(modelJson.trainingConfig).toBeUndefined();
+    expect(modelJson.modelTopology.training_config).toBeUndefined();
+    await ours.fit(x, y, { epochs: 1 });
+    const loaded = fromArtifacts(modelJson, weightData);
+    expect(loaded.optimizer).toBeUndefined();
+    expectConvlensError(
+      () => adam.getConfig(),
+      'adam.getConfig: the learning rate is a function, which a config cannot hold: give a number or a LearningRateSchedule to save it',
+    );
+  });
+
+  it('a return that is not a finite number ≥ 0 stops fit with an error naming the optimizer, what it returned and the step; the weights stay', async () => {
+    for (const [bad, shown] of [
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      [-0.1, '-0.1'],
+      ['0.1', '"0.1"'],
+      [undefined, 'undefined'],
+    ] as const) {
+      const { ours, x, y } = await twinModels(`bad rate ${shown}`);
+      let calls = 0;
+      ours.compile({ optimizer: new SGD({ learningRate: () => (calls++ < 2 ? 0.1 : (bad as number)) }), loss: 'mse' });
+      const before: number[][] = [];
+      await expectConvlensRejection(
+        ours.fit(x, y, {
+          ...options,
+          callbacks: { onBatchBegin: () => void before.push(...ours.getWeights().map((w) => Array.from(w.data))) },
+        }),
+        `sgd: the learningRate function returned ${shown} at step 2, expected a finite number ≥ 0`,
+      );
+      expect(ours.getWeights().map((w) => Array.from(w.data))).toEqual(before.slice(-2));
+    }
+  });
+
+  it("LearningRateScheduler and ReduceLROnPlateau refuse to set it, as Keras' setter does; the optimizer's setter refuses a number over it", async () => {
+    const { ours, x, y } = await twinModels('set rate function');
+    ours.compile({ optimizer: new SGD({ learningRate: () => 0.1 }), loss: 'mse' });
+    await expectConvlensRejection(
+      ours.fit(x, y, { callbacks: [new LearningRateScheduler((_, rate) => rate)] }),
+      "LearningRateScheduler: the optimizer's learning rate is a function, which cannot be set (as in Keras): compile with an optimizer whose learningRate is a number",
+    );
+    await expectConvlensRejection(
+      ours.fit(x, y, { epochs: 2, callbacks: [new ReduceLROnPlateau({ monitor: 'loss', mode: 'max', patience: 1, minDelta: 10 })] }),
+      "ReduceLROnPlateau: the optimizer's learning rate is a function, which cannot be set (as in Keras): compile with an optimizer whose learningRate is a number",
+    );
+    const sgd = new SGD({ learningRate: 0.1 });
+    const halving = () => 0.05;
+    sgd.learningRate = halving;
+    expect(sgd.learningRate).toBe(halving);
+    expect(sgd.currentLearningRate).toBe(0.05);
+    expectConvlensError(() => {
+      sgd.learningRate = 0.2;
+    }, 'sgd: the learning rate is a function, which cannot be set to a number (as in Keras): give the optimizer a number learningRate to change it while training, got 0.2');
+    sgd.learningRate = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 5, decayRate: 0.5 });
+    expect(sgd.currentLearningRate).toBe(0.1);
+  });
+});
+
 describe('LearningRateScheduler (Keras 3)', () => {
   it("sets the rate schedule(epoch, rate) gives at each epoch's beginning and logs it as learning_rate, as tfjs-layers' fit given those rates", async () => {
     const { ours, theirs, x, y } = await twinModels('scheduler');

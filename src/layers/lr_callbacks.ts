@@ -1,12 +1,13 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import type { LearningRate } from '../train/optimizer.js';
 import { LearningRateSchedule } from '../train/schedules.js';
 import type { Callbacks, Logs, TrainingModel } from './callbacks.js';
 
 /** An optimizer whose learning rate a callback reads and sets: convlens' own, or one of one's own with a number `learningRate`. */
 interface RateHolder {
   readonly name: string;
-  learningRate: number | LearningRateSchedule;
-  /** The rate the next update uses, where it differs from a number `learningRate` (a schedule's). */
+  learningRate: LearningRate;
+  /** The rate the next update uses, where it differs from a number `learningRate` (a schedule's, a function's). */
   readonly currentLearningRate?: number;
 }
 
@@ -15,7 +16,7 @@ function rateHolder(op: string, model: TrainingModel | undefined): RateHolder {
   if (!model) throw new ConvlensError(`${op}: give it to fit in callbacks (it has no model whose learning rate to set)`);
   const optimizer = model.optimizer as Partial<RateHolder> | undefined;
   const rate = optimizer?.learningRate;
-  if (!optimizer || !(typeof rate === 'number' || rate instanceof LearningRateSchedule)) {
+  if (!optimizer || !(typeof rate === 'number' || typeof rate === 'function' || rate instanceof LearningRateSchedule)) {
     throw new ConvlensError(`${op}: the model's optimizer has no learningRate to set, got ${describeValue(optimizer)}`);
   }
   return optimizer as RateHolder;
@@ -26,12 +27,13 @@ function currentRate(optimizer: RateHolder): number {
   return optimizer.currentLearningRate ?? (optimizer.learningRate as number);
 }
 
-/** Throws if the optimizer's learning rate is a schedule, which Keras refuses to set. */
+/** Throws if the optimizer's learning rate is a schedule or a function, which Keras refuses to set to a number. */
 function checkSettable(op: string, optimizer: RateHolder): void {
   const rate = optimizer.learningRate;
-  if (rate instanceof LearningRateSchedule) {
+  if (typeof rate !== 'number') {
+    const what = rate instanceof LearningRateSchedule ? `the schedule ${rate.className}` : 'a function';
     throw new ConvlensError(
-      `${op}: the optimizer's learning rate is the schedule ${rate.className}, which cannot be set (as in Keras): compile with an optimizer whose learningRate is a number`,
+      `${op}: the optimizer's learning rate is ${what}, which cannot be set (as in Keras): compile with an optimizer whose learningRate is a number`,
     );
   }
 }
@@ -48,7 +50,7 @@ export type EpochSchedule = (epoch: number, learningRate: number) => number;
 /**
  * Keras 3's `LearningRateScheduler`: at each epoch's beginning, sets the optimizer's learning rate
  * to `schedule(epoch, learningRate)`; each epoch's logs (and the history) get `learning_rate`.
- * `verbose` 1 prints each setting. The optimizer's rate must be a number, not a schedule.
+ * `verbose` 1 prints each setting. The optimizer's rate must be a number, not a schedule or a function.
  */
 export class LearningRateScheduler implements Callbacks {
   readonly schedule: EpochSchedule;
@@ -111,7 +113,7 @@ const PLATEAU_KEYS = ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDe
  * Keras 3's `ReduceLROnPlateau`: at an epoch's end, once the monitored log has not improved by more
  * than `minDelta` for `patience` epochs, multiplies the optimizer's learning rate by `factor` (not
  * below `minLr`), then waits `cooldown` epochs. Each epoch's logs (and the history) get
- * `learning_rate`. Reducing a rate that is a schedule is an error, as in Keras.
+ * `learning_rate`. Reducing a rate that is a schedule or a function is an error, as in Keras.
  */
 export class ReduceLROnPlateau implements Callbacks {
   readonly monitor: string;

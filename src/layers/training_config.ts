@@ -154,11 +154,13 @@ export function outputsTrainingConfigOf(
  * `gradient_accumulation_steps`, Adagrad's `epsilon`, which
  * tfjs fixes at 1e-7) and a learning-rate schedule as Keras serializes it; AdamW and an Adadelta with
  * Keras' update, which tfjs lacks, as Keras writes them (snake_case settings, which is how an
- * Adadelta is told from tfjs' on loading). Undefined for an optimizer or a schedule of one's own.
+ * Adadelta is told from tfjs' on loading). Undefined for an optimizer or a schedule of one's own,
+ * and for a learning rate that is a function.
  */
 function optimizerConfigOf(optimizer: Optimizer): { config: OptimizerConfig; tfjsReads: boolean } | undefined {
   const rate = optimizer instanceof ClippingOptimizer ? optimizer.learningRate : undefined;
-  if (rate instanceof LearningRateSchedule && !isKerasSchedule(rate)) return undefined;
+  // a function cannot be written down, nor a schedule of one's own read back
+  if (typeof rate === 'function' || (rate instanceof LearningRateSchedule && !isKerasSchedule(rate))) return undefined;
   if (optimizer instanceof AdamW) return { config: { class_name: 'AdamW', config: optimizer.getConfig() }, tfjsReads: false };
   if (optimizer instanceof Adadelta && !optimizer.tfjsUpdate) {
     return { config: { class_name: 'Adadelta', config: optimizer.getConfig() }, tfjsReads: false };

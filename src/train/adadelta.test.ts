@@ -63,7 +63,7 @@ describe('Adadelta', () => {
     expectConvlensError(() => new Adadelta({ rho: Number.NaN }), 'adadelta: rho must be a number in [0, 1), got NaN');
     expectConvlensError(
       () => new Adadelta({ learningRate: -1 }),
-      'adadelta: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1',
+      'adadelta: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got -1',
     );
     expectConvlensError(
       () => new Adadelta({ epsilon: Number.POSITIVE_INFINITY }),

@@ -53,7 +53,7 @@ describe('Adagrad', () => {
   it('refuses bad settings, naming the option', () => {
     expectConvlensError(
       () => new Adagrad({ learningRate: -0.1 }),
-      'adagrad: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -0.1',
+      'adagrad: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got -0.1',
     );
     expectConvlensError(
       () => new Adagrad({ initialAccumulatorValue: Number.NaN }),

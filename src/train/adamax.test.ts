@@ -35,7 +35,7 @@ describe('Adamax', () => {
   it('refuses bad settings, naming the option', () => {
     expectConvlensError(
       () => new Adamax({ learningRate: -0.002 }),
-      'adamax: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -0.002',
+      'adamax: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got -0.002',
     );
     expectConvlensError(() => adamax({ beta1: 1 }), 'adamax: beta1 must be a number in [0, 1), got 1');
     expectConvlensError(() => new Adamax({ beta2: -0.1 }), 'adamax: beta2 must be a number in [0, 1), got -0.1');

@@ -14,6 +14,8 @@ export {
   adam,
   adamw,
   type ClipOptions,
+  type LearningRate,
+  type LearningRateFunction,
   type Optimizer,
   type OptimizerOptions,
   type OptimizerSettings,

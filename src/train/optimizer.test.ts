@@ -7,9 +7,9 @@ import { tf } from '../../test/helpers/tf.js';
 import { Adadelta, adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adamax } from './adamax.js';
-import type { ClipOptions, ClippingOptimizer, Optimizer } from './optimizer.js';
+import type { ClipOptions, ClippingOptimizer, LearningRate, Optimizer, OptimizerOptions } from './optimizer.js';
 import { Adam, AdamW, adamw, getOptimizer, RMSprop, SGD } from './optimizers.js';
-import { ExponentialDecay, InverseTimeDecay, type LearningRateSchedule } from './schedules.js';
+import { ExponentialDecay, InverseTimeDecay } from './schedules.js';
 
 describe('gradient clipping (Keras: clipnorm, globalClipnorm, clipvalue)', () => {
   it("clips before each optimizer's update, as Keras' formulas computed with tfjs ops and fed to tfjs' optimizer", () => {
@@ -95,14 +95,14 @@ describe('gradient clipping (Keras: clipnorm, globalClipnorm, clipvalue)', () =>
 describe("learning rate (Keras 3's base optimizer: a number or a schedule, set between updates)", () => {
   const formula = (step: number) => 0.05 * 0.5 ** (step / 3); // ExponentialDecay(0.05, 3, 0.5), Keras' formula
   const schedule = () => new ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
-  const makers: [string, (learningRate: number | LearningRateSchedule) => ClippingOptimizer<unknown>][] = [
-    ['sgd', (learningRate) => new SGD({ learningRate, momentum: 0.9, nesterov: true })],
-    ['adam', (learningRate) => new Adam({ learningRate, amsgrad: true })],
-    ['adamw', (learningRate) => new AdamW({ learningRate, weightDecay: 0.1 })],
-    ['rmsprop', (learningRate) => new RMSprop({ learningRate, momentum: 0.5, centered: true })],
-    ['adagrad', (learningRate) => new Adagrad({ learningRate })],
-    ['adadelta', (learningRate) => new Adadelta({ learningRate })],
-    ['adamax', (learningRate) => new Adamax({ learningRate, decay: 0.1, weightDecay: 0.01 })],
+  const makers: [string, (learningRate: LearningRate, more?: OptimizerOptions) => ClippingOptimizer<unknown>][] = [
+    ['sgd', (learningRate, more) => new SGD({ learningRate, momentum: 0.9, nesterov: true, ...more })],
+    ['adam', (learningRate, more) => new Adam({ learningRate, amsgrad: true, ...more })],
+    ['adamw', (learningRate, more) => new AdamW({ learningRate, weightDecay: 0.1, ...more })],
+    ['rmsprop', (learningRate, more) => new RMSprop({ learningRate, momentum: 0.5, centered: true, ...more })],
+    ['adagrad', (learningRate, more) => new Adagrad({ learningRate, ...more })],
+    ['adadelta', (learningRate, more) => new Adadelta({ learningRate, ...more })],
+    ['adamax', (learningRate, more) => new Adamax({ learningRate, decay: 0.1, weightDecay: 0.01, ...more })],
   ];
 
   it("every optimizer steps with the schedule's rate at its step count (0 at the first update), as one whose rate is set to it before each step", () => {
@@ -123,6 +123,29 @@ describe("learning rate (Keras 3's base optimizer: a number or a schedule, set b
         expect(Array.from(a.value), `${name} step ${t}`).toEqual(Array.from(b.value));
       }
       expect(scheduled.learningRate).toBeInstanceOf(ExponentialDecay);
+    }
+  });
+
+  it("every optimizer steps with a function's return, called once per update (not at accumulating steps), as one whose rate is set to it before each step", () => {
+    for (const [name, make] of makers) {
+      for (const every of [1, 2]) {
+        const more = every === 1 ? {} : { gradientAccumulationSteps: every };
+        let calls = 0;
+        const ours = make(() => formula(calls++), more);
+        const theirs = make(formula(0), more);
+        const rng = caseRng(`function ${name} ${every}`, 0);
+        const start = rng.floats(6);
+        const [a, b] = [variable('a', start), variable('b', start)];
+        for (let t = 0; t < 8; t++) {
+          theirs.learningRate = formula(Math.floor(t / every));
+          a.grad.set(rng.floats(6));
+          b.grad.set(a.grad);
+          ours.step([a]);
+          theirs.step([b]);
+          expect(Array.from(a.value), `${name} step ${t}`).toEqual(Array.from(b.value));
+          expect(calls, `${name} calls after step ${t}`).toBe(Math.floor((t + 1) / every));
+        }
+      }
     }
   });
 
@@ -149,7 +172,7 @@ describe("learning rate (Keras 3's base optimizer: a number or a schedule, set b
     expect(sgd.getConfig()).toMatchObject({ learning_rate: 0.2 });
     expectConvlensError(() => {
       sgd.learningRate = -1;
-    }, 'sgd: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1');
+    }, 'sgd: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got -1');
     sgd.learningRate = schedule();
     expect(sgd.currentLearningRate).toBe(0.05);
     expectConvlensError(() => {
@@ -163,7 +186,7 @@ describe("learning rate (Keras 3's base optimizer: a number or a schedule, set b
     });
     expectConvlensError(
       () => new Adam({ learningRate: { valueAt: () => 1 } as never }),
-      /^adam: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got \{ valueAt: a function \}$/,
+      /^adam: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function \(\) => number, got \{ valueAt: a function \}$/,
     );
   });
 });

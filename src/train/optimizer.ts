@@ -9,6 +9,15 @@ export interface Variable {
   readonly grad: Float32Array;
 }
 
+/**
+ * A learning rate given as a function of no arguments (Keras' callable `learning_rate`): called
+ * at each update for the rate it uses, and whenever the current rate is read.
+ */
+export type LearningRateFunction = () => number;
+
+/** What an optimizer's learningRate may be: a number, a schedule or a function. */
+export type LearningRate = number | LearningRateSchedule | LearningRateFunction;
+
 /** An optimizer's settings in Keras' config keys; a learning-rate schedule as Keras serializes it. */
 export type OptimizerSettings = Record<string, number | boolean | SerializedSchedule>;
 
@@ -35,8 +44,12 @@ const CLIP_KEYS = ['clipnorm', 'clipvalue', 'globalClipnorm'] as const;
 
 /** The settings of Keras 3's base optimizer that every convlens optimizer takes. */
 export interface OptimizerOptions extends ClipOptions {
-  /** A number, or a schedule evaluated at each update's step count (Keras' `iterations`, from 0). */
-  learningRate?: number | LearningRateSchedule;
+  /**
+   * A number; a schedule evaluated at each update's step count (Keras' `iterations`, from 0); or a
+   * function of no arguments called at each update for its rate. A model compiled with a function
+   * saves no compile settings (it cannot be written down), as with a schedule of one's own.
+   */
+  learningRate?: LearningRate;
   /**
    * Keras 3's decoupled weight decay: before each update, w ← w − w·weightDecay·η, with the update's
    * learning rate η (null or absent: none, Keras' None).
@@ -70,11 +83,13 @@ export interface WeightDecayExclusions {
   varNames?: readonly string[];
 }
 
-/** Throws unless `value` is a learning rate: a finite number ≥ 0 or a schedule. */
-function checkLearningRate(op: string, value: unknown): asserts value is number | LearningRateSchedule {
-  if (value instanceof LearningRateSchedule) return;
+/** Throws unless `value` is a learning rate: a finite number ≥ 0, a schedule or a function. */
+function checkLearningRate(op: string, value: unknown): asserts value is LearningRate {
+  if (value instanceof LearningRateSchedule || typeof value === 'function') return;
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new ConvlensError(`${op}: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got ${describeValue(value)}`);
+    throw new ConvlensError(
+      `${op}: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got ${describeValue(value)}`,
+    );
   }
 }
 
@@ -118,7 +133,7 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
   /** Each variable's moving average (useEma) and its summed gradients (gradientAccumulationSteps), made at its first step. */
   private readonly averages = new Map<Variable, Float32Array>();
   private readonly accumulated = new Map<Variable, Float32Array>();
-  private rate: number | LearningRateSchedule;
+  private rate: LearningRate;
   /** The steps taken so far, updates or not (Keras' `_iterations`). */
   private steps = 0;
   /** What excludeFromWeightDecay set, and each variable's verdict once known (Keras caches it too). */
@@ -163,17 +178,21 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
     this.emaMomentum = emaMomentum;
   }
 
-  /** The learning rate as set: a number, or a schedule. */
-  get learningRate(): number | LearningRateSchedule {
+  /** The learning rate as set: a number, a schedule or a function. */
+  get learningRate(): LearningRate {
     return this.rate;
   }
 
-  /** Sets the learning rate (a callback's, between updates); a number cannot replace a schedule, as in Keras. */
-  set learningRate(value: number | LearningRateSchedule) {
+  /**
+   * Sets the learning rate (a callback's, between updates). A schedule or a function may replace
+   * anything; a number cannot replace either, as in Keras (whose rate is then no variable to assign).
+   */
+  set learningRate(value: LearningRate) {
     const rate = this.rate;
-    if (rate instanceof LearningRateSchedule && !(value instanceof LearningRateSchedule)) {
+    if (typeof rate !== 'number' && typeof value === 'number') {
+      const what = rate instanceof LearningRateSchedule ? `the schedule ${rate.className}` : 'a function';
       throw new ConvlensError(
-        `${this.name}: the learning rate is the schedule ${rate.className}, which cannot be set to a number (as in Keras): give the optimizer a number learningRate to change it while training, got ${describeValue(value)}`,
+        `${this.name}: the learning rate is ${what}, which cannot be set to a number (as in Keras): give the optimizer a number learningRate to change it while training, got ${describeValue(value)}`,
       );
     }
     checkLearningRate(this.name, value);
@@ -182,11 +201,20 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
 
   /**
    * The learning rate the next update uses (Keras' `optimizer.learning_rate`): the schedule's at the
-   * steps taken (with gradient accumulation too, as Keras: not at `iterations`), or the number.
+   * steps taken (with gradient accumulation too, as Keras: not at `iterations`), the function's
+   * return (called on each read, as Keras calls it), or the number.
    */
   get currentLearningRate(): number {
     const rate = this.rate;
-    return rate instanceof LearningRateSchedule ? rate.valueAt(this.steps) : rate;
+    if (rate instanceof LearningRateSchedule) return rate.valueAt(this.steps);
+    if (typeof rate === 'number') return rate;
+    const value: unknown = rate();
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new ConvlensError(
+        `${this.name}: the learningRate function returned ${describeValue(value)} at step ${this.steps}, expected a finite number ≥ 0`,
+      );
+    }
+    return value;
   }
 
   /** The updates made so far (Keras' `iterations`): the steps taken, over gradientAccumulationSteps (rounded down) when set. */
@@ -261,10 +289,18 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
 
   abstract getConfig(): OptimizerSettings;
 
-  /** The learning rate in Keras' config: the number, or the schedule as Keras serializes it. */
+  /**
+   * The learning rate in Keras' config: the number, or the schedule as Keras serializes it. A
+   * function cannot be written down (Keras saves a Python function by its module and name, which
+   * has no counterpart here): an error.
+   */
   protected learningRateConfig(): number | SerializedSchedule {
     const rate = this.rate;
-    return rate instanceof LearningRateSchedule ? serializeSchedule(rate) : rate;
+    if (rate instanceof LearningRateSchedule) return serializeSchedule(rate);
+    if (typeof rate === 'number') return rate;
+    throw new ConvlensError(
+      `${this.name}.getConfig: the learning rate is a function, which a config cannot hold: give a number or a LearningRateSchedule to save it`,
+    );
   }
 
   /** The weight decay, clip, moving-average and accumulation settings in Keras' config keys, those that are set. */

@@ -188,7 +188,7 @@ describe('getOptimizer', () => {
     expectConvlensError(() => getOptimizer('constructor'), `compile: unknown optimizer "constructor" (expected one of ${names})`);
     expectConvlensError(
       () => new SGD({ learningRate: -1 }),
-      /sgd: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got -1/,
+      /sgd: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function \(\) => number, got -1/,
     );
     expectConvlensError(() => new Adam({ beta1: 1 }), 'adam: beta1 must be a number in [0, 1), got 1');
     expectConvlensError(() => new Adam({ beta2: Number.NaN }), 'adam: beta2 must be a number in [0, 1), got NaN');
@@ -218,7 +218,7 @@ describe('optimizer options', () => {
     expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
     expectConvlensError(
       () => new Adam({ learningRate: Number.NaN }),
-      'adam: learningRate must be a finite number ≥ 0 or a LearningRateSchedule, got NaN',
+      'adam: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got NaN',
     );
     expectConvlensError(
       () => getOptimizer({ name: 'adam' } as never),

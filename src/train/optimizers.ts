@@ -14,7 +14,15 @@ import {
   withDefault,
 } from './optimizer.js';
 
-export type { ClipOptions, Optimizer, OptimizerOptions, OptimizerSettings, Variable } from './optimizer.js';
+export type {
+  ClipOptions,
+  LearningRate,
+  LearningRateFunction,
+  Optimizer,
+  OptimizerOptions,
+  OptimizerSettings,
+  Variable,
+} from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
   momentum?: number;
