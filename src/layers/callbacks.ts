@@ -35,6 +35,12 @@ export interface Callbacks {
   onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
   onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
   onTrainEnd?: (history: History) => void | Promise<void>;
+  /**
+   * convlens' own: a batch's gradients are NaN or infinite though its loss is finite, and fit takes
+   * no step. Setting the model's `stopTraining` here ends training (TerminateOnNaN does); else fit
+   * throws.
+   */
+  onGradientsOverflow?: (batch: number) => void | Promise<void>;
 }
 
 export interface EarlyStoppingArgs {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -87,5 +88,90 @@ describe('TerminateOnNaN', () => {
       () => new TerminateOnNaN({ raiseError: 'yes' as never }),
       'terminateOnNaN: raiseError must be true or false, got "yes"',
     );
+  });
+
+  describe('a finite loss whose gradients overflow', () => {
+    // Dense(1) from w = 0, b = 0 at learning rate 0.25 on (x 1e30, y 0) then (x 0, y 1e9), one a batch:
+    // epoch 1's first loss is 0, its second 1e18 (b ← 0.25·2·1e9 = 5e8); epoch 2's first batch has
+    // the prediction 5e8, a loss of 2.5e17, and a kernel gradient 2·5e8·1e30 = 1e39, beyond float32
+    const x = new Tensor(Float32Array.of(1e30, 0), [2, 1], 'float32');
+    const y = new Tensor(Float32Array.of(0, 1e9), [2, 1], 'float32');
+    const settings = { epochs: 3, batchSize: 1, shuffle: false };
+    const overflowing = () => {
+      const net = new Sequential([new Dense({ units: 1, inputShape: [1] })]);
+      net.setWeights([new Tensor(Float32Array.of(0), [1, 1], 'float32'), new Tensor(Float32Array.of(0), [1], 'float32')]);
+      net.compile({ optimizer: new SGD({ learningRate: 0.25 }), loss: 'mse' });
+      return net;
+    };
+    /** The two examples, one a batch, as a dataset each iteration of which is an epoch. */
+    const dataset = {
+      async *[Symbol.asyncIterator]() {
+        yield { x: new Tensor(Float32Array.of(1e30), [1, 1], 'float32'), y: new Tensor(Float32Array.of(0), [1, 1], 'float32') };
+        yield { x: new Tensor(Float32Array.of(0), [1, 1], 'float32'), y: new Tensor(Float32Array.of(1e9), [1, 1], 'float32') };
+      },
+    };
+    const weightsBefore = [[0], [5e8]];
+    const weightsOf = (net: Sequential) => net.getWeights().map((w) => Array.from(w.data));
+
+    it('without TerminateOnNaN fit throws at that batch, arrays or a dataset, the weights as before it', async () => {
+      for (const train of [(net: Sequential) => net.fit(x, y, settings), (net: Sequential) => net.fit(dataset, { epochs: 3 })]) {
+        const net = overflowing();
+        await expect(train(net)).rejects.toThrow(
+          'fit: the gradients overflowed at epoch 2, batch 1; the weights are left as they were before this batch (try a lower learning rate)',
+        );
+        expect(weightsOf(net)).toEqual(weightsBefore);
+      }
+    });
+
+    it('with it fit stops there as for a NaN loss: the epochs before it recorded, with validation, no step, one line naming the batch', async () => {
+      const runs: [string, (net: Sequential, callbacks: Callbacks[]) => Promise<History>][] = [
+        ['arrays', (net, callbacks) => net.fit(x, y, { ...settings, callbacks })],
+        ['arrays, validationData', (net, callbacks) => net.fit(x, y, { ...settings, validationData: [x, y], callbacks })],
+        ['a dataset', (net, callbacks) => net.fit(dataset, { epochs: 3, callbacks })],
+        ['a dataset, validationData', (net, callbacks) => net.fit(dataset, { epochs: 3, validationData: dataset, callbacks })],
+      ];
+      for (const [what, train] of runs) {
+        const net = overflowing();
+        const reports = new Reports();
+        const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+        let history: History;
+        try {
+          history = await train(net, [terminateOnNaN(), reports]);
+          expect(log.mock.calls, what).toEqual([['Batch 0: Invalid gradients, terminating training']]);
+        } finally {
+          log.mockRestore();
+        }
+        expect(net.stopTraining, what).toBe(true);
+        // epoch 1: mean of losses 0 and 1e18; validated after its steps, at b = 5e8: both losses 2.5e17
+        const expected: Record<string, number[]> = { loss: [5e17] };
+        if (what.includes('validation')) expected.val_loss = [2.5e17];
+        expect(history.epoch, what).toEqual([0]);
+        expect(Object.keys(history.history).sort(), what).toEqual(Object.keys(expected).sort());
+        for (const [key, values] of Object.entries(expected)) expectClose(history.history[key], values, 1e-6, `${what} ${key}`);
+        expect(reports.ended, what).toBe(history);
+        // the batches' logs are the epoch's running means; epoch 2's overflowing batch is not reported as ended, and none after it runs
+        expect(reports.losses, what).toEqual([[0, 5e17], []]);
+        expect(weightsOf(net), what).toEqual(weightsBefore);
+      }
+    });
+
+    it("with raiseError it throws naming the batch; a callback of one's own may stop training there too", async () => {
+      await expect(overflowing().fit(x, y, { ...settings, callbacks: terminateOnNaN({ raiseError: true }) })).rejects.toThrow(
+        'terminateOnNaN: the gradients became NaN or infinite at epoch 2, batch 1: training stopped',
+      );
+      const net = overflowing();
+      const seen: number[] = [];
+      const history = await net.fit(x, y, {
+        ...settings,
+        callbacks: {
+          onGradientsOverflow: (batch) => {
+            seen.push(batch);
+            net.stopTraining = true;
+          },
+        },
+      });
+      expect(seen).toEqual([0]);
+      expect(history.epoch).toEqual([0]);
+    });
   });
 });

@@ -14,6 +14,8 @@ const WHERE = 'terminateOnNaN';
  * batch, within its epoch, and `fit` returns the history of the epochs before it (onTrainEnd runs).
  * Without it, convlens' `fit` throws a ConvlensError at that batch. The batch's step is not taken,
  * so the weights are those before it, where Keras' are already NaN; and its epoch is not recorded.
+ * A batch whose loss is finite but whose gradients are NaN or infinite ends training alike (fit
+ * takes no step with them, where Keras' step would make the next batch's loss NaN).
  */
 export class TerminateOnNaN implements Callbacks {
   readonly raiseError: boolean;
@@ -36,11 +38,20 @@ export class TerminateOnNaN implements Callbacks {
   onBatchEnd(batch: number, logs: Logs): void {
     const { loss } = logs;
     if (loss === undefined || Number.isFinite(loss)) return;
+    this.terminate(batch, `the loss became ${loss}`, 'loss');
+  }
+
+  onGradientsOverflow(batch: number): void {
+    this.terminate(batch, 'the gradients became NaN or infinite', 'gradients');
+  }
+
+  /** Ends training at `batch` (Keras' message names it from 0), or throws with raiseError; `what` went wrong. */
+  private terminate(batch: number, what: string, invalid: 'loss' | 'gradients'): void {
     if (this.raiseError) {
-      throw new ConvlensError(`${WHERE}: the loss became ${loss} at epoch ${this.epoch + 1}, batch ${batch + 1}: training stopped`);
+      throw new ConvlensError(`${WHERE}: ${what} at epoch ${this.epoch + 1}, batch ${batch + 1}: training stopped`);
     }
     if (!this.model) throw new ConvlensError(`${WHERE}: give it to fit in callbacks (it has no model to stop)`);
-    console.log(`Batch ${batch}: Invalid loss, terminating training`);
+    console.log(`Batch ${batch}: Invalid ${invalid}, terminating training`);
     this.model.stopTraining = true;
   }
 }

@@ -112,7 +112,16 @@ export const FIT_KEYS = [
   'validationFreq',
   'validationBatchSize',
 ];
-const CALLBACK_KEYS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+const CALLBACK_KEYS = [
+  'setModel',
+  'onTrainBegin',
+  'onEpochBegin',
+  'onBatchBegin',
+  'onBatchEnd',
+  'onEpochEnd',
+  'onTrainEnd',
+  'onGradientsOverflow',
+];
 
 interface Compiled extends LossSettings {
   optimizer: Optimizer;
@@ -167,6 +176,9 @@ export function callbackHooks(callbacks: unknown): Callbacks {
     },
     onTrainEnd: async (history) => {
       for (const c of list) await c.onTrainEnd?.(history);
+    },
+    onGradientsOverflow: async (batch) => {
+      for (const c of list) await c.onGradientsOverflow?.(batch);
     },
   };
 }
@@ -344,13 +356,16 @@ export function checkLoss(loss: number, place: BatchPlace): void {
   if (!Number.isFinite(Math.fround(loss))) throw new LossDiverged(Math.fround(loss), place);
 }
 
-/** Throws, before the optimizer's step, if a gradient overflowed. */
-function checkGradients(variables: readonly { grad: ArrayLike<number> }[], place: BatchPlace): void {
-  if (variables.some((v) => firstNonFinite(v.grad) >= 0)) {
-    throw new ConvlensError(
-      `fit: the gradients overflowed ${placeText(place)}; the weights are left as they were before this batch (try a lower learning rate)`,
-    );
-  }
+/** Whether every gradient is finite: checked before the optimizer's step, which an overflowed one would spoil. */
+function gradientsFinite(variables: readonly { grad: ArrayLike<number> }[]): boolean {
+  return variables.every((v) => firstNonFinite(v.grad) < 0);
+}
+
+/** fit's error for a batch whose gradients overflowed (its loss finite), when no callback (terminateOnNaN) ended training instead. */
+function gradientsOverflowed(place: BatchPlace): ConvlensError {
+  return new ConvlensError(
+    `fit: the gradients overflowed ${placeText(place)}; the weights are left as they were before this batch (try a lower learning rate)`,
+  );
 }
 
 /** Why a dataset that gave batches in the first epoch gives none in a later one, most likely. */
@@ -396,7 +411,13 @@ export async function runEpochs<Batch, Sums>(
         break;
       }
       const variables = steps.variables();
-      checkGradients(variables, place);
+      if (!gradientsFinite(variables)) {
+        // no step: a callback (terminateOnNaN) may end training here instead of the error, as for a NaN loss
+        await callbacks.onGradientsOverflow?.(batch);
+        if (!model.stopTraining) throw gradientsOverflowed(place);
+        diverged = true;
+        break;
+      }
       steps.optimizer.step(variables);
       applyConstraints(variables);
       await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
