@@ -205,17 +205,6 @@ export function sameExampleCounts(op: string, what: string, arrays: readonly Ten
   throw new ConvlensError(`${op}: ${what}: the arrays have different numbers of examples (${counts}); each needs one row per example`);
 }
 
-/** Concatenates batches' outputs along the batch axis. */
-export function concatBatches(parts: readonly Tensor<'float32'>[]): Tensor<'float32'> {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.size, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p.data, offset);
-    offset += p.size;
-  }
-  return new Tensor(out, [parts.reduce((n, p) => n + p.shape[0], 0), ...parts[0].shape.slice(1)], 'float32');
-}
-
 /**
  * The layer of that name, or at that index (Keras' `get_layer(index=...)`); a layer inside a
  * nested model by its path, 'base/conv2d' (see layer_paths).

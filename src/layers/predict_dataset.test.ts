@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tfd from '@tensorflow/tfjs-data';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
 import { expectConvlensRejection } from '../../test/helpers/errors.js';
@@ -12,7 +13,7 @@ import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch } from '../image/image_batch_dataset.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
-import type { DataBatch } from './datasets.js';
+import type { BatchDataset, DataBatch } from './datasets.js';
 import {
   Conv2D,
   Dense,
@@ -132,6 +133,34 @@ describe("predict on a dataset (Keras' predict(dataset))", () => {
       expect(Array.from(t.data), `output ${k}`).toEqual(Array.from(expected[k].data));
       expectClose(t, theirs[k], 1e-5, `tfjs output ${k}`);
     });
+  });
+
+  it("several batches, the last smaller, from a dataset that says its size or not (or too small a one; an ImageBatchDataset's is above): each output's rows as predict on each batch gives them, and tfjs-layers' predict of all", async () => {
+    const rng = caseRng('predict dataset sizes', 0);
+    const x = f32(rng, [10, ...IMAGE_SIZE, 3], 0, 255);
+    const ends = [4, 8, 10];
+    const batches = ends.map((end, i) => gather(x, range(ends[i - 1] ?? 0, end)));
+    const forms: [string, () => BatchDataset][] = [
+      ['an async iterable', () => listDataset(batches.map((b) => ({ x: b })))],
+      ['a tf.data Dataset (its size: 3 batches)', () => tfd.array(batches.map((b) => ({ xs: tfOf(b) })))],
+      // a size of 2 batches, which it outgrows
+      ['a tf.data Dataset that says too few', () => Object.assign(tfd.array(batches.map((b) => ({ xs: tfOf(b) }))), { size: 2 })],
+      ['a tf.data Dataset of unknown size', () => Object.assign(tfd.array(batches.map((b) => ({ xs: tfOf(b) }))), { size: null })],
+    ];
+    for (const net of [sequentialNet(), twoOutputNet()]) {
+      const perBatch = batches.map((b) => [net.predict(b)].flat());
+      const theirs = await tfjsPredict(net, x);
+      for (const [what, dataset] of forms) {
+        const predicted = [await net.predict(dataset())].flat();
+        expect(predicted, what).toHaveLength(perBatch[0].length);
+        predicted.forEach((t, k) => {
+          const expected = perBatch.flatMap((outputs) => Array.from(outputs[k].data));
+          expect(t.shape, `${what} output ${k}`).toEqual([10, ...perBatch[0][k].shape.slice(1)]);
+          expect(Array.from(t.data), `${what} output ${k}`).toEqual(expected);
+          expectClose(t, theirs[k], 1e-5, `${what} output ${k} vs tfjs`);
+        });
+      }
+    }
   });
 
   it("Keras' tuples [x] and [x, y, sampleWeight]: the inputs predicted, the rest unused, every tfjs tensor disposed of", async () => {
