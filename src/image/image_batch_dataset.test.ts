@@ -9,7 +9,7 @@ import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { imageDatasetFromDirectory } from './dataset_from_directory.js';
 import { encodePng } from './encode_png.js';
-import type { ImageBatch, ImageBatchDataset } from './image_batch_dataset.js';
+import { exampleCountOf, type ImageBatch, type ImageBatchDataset } from './image_batch_dataset.js';
 
 let root: string;
 const quiet = { verbose: false } as const;
@@ -81,6 +81,9 @@ describe('imageDatasetFromDirectory with batchSize (a batched dataset, decoded a
       expect(dataset.classNames).toEqual(['a', 'b', 'c']);
       expect(dataset.filePaths).toEqual(expected.filePaths);
       expect(dataset.exampleCount).toBe(expected.x.shape[0]);
+      // as predict reads it, of the dataset and of each epoch's iteration, and of no other
+      expect([exampleCountOf(dataset), exampleCountOf(dataset.epoch(2))]).toEqual([expected.x.shape[0], expected.x.shape[0]]);
+      expect(exampleCountOf((async function* () {})())).toBeUndefined();
       expect(dataset.batchCount).toBe(Math.ceil(expected.x.shape[0] / 4));
       const batches = await batchesOf(dataset);
       expect(batches.length).toBe(dataset.batchCount);

@@ -87,7 +87,9 @@ export class ImageBatchDataset implements AsyncIterable<ImageBatch> {
   /** The batches of epoch `epoch` (from 0), the same for the same seed whenever it is asked for. */
   epoch(epoch: number): AsyncGenerator<ImageBatch> {
     checkNumber('ImageBatchDataset.epoch', 'epoch', epoch, { min: 0, integer: true });
-    return this.batches(this.epochOrder(epoch));
+    const batches = this.batches(this.epochOrder(epoch));
+    epochExamples.set(batches, this.exampleCount);
+    return batches;
   }
 
   private async *batches(order: number[]): AsyncGenerator<ImageBatch> {
@@ -102,6 +104,18 @@ export class ImageBatchDataset implements AsyncIterable<ImageBatch> {
     if (this.source.shuffle && epoch > 0) new Random((this.source.seed ^ Math.imul(epoch, 0x9e3779b9)) >>> 0).shuffle(order);
     return order;
   }
+}
+
+/** The number of images of each epoch's batches that `epoch` gave, for exampleCountOf. */
+const epochExamples = new WeakMap<AsyncGenerator<ImageBatch>, number>();
+
+/**
+ * The number of examples `dataset` gives, when it is an ImageBatchDataset or an iteration of one
+ * (its `epoch(k)`): what predict sizes its outputs by. Undefined for any other dataset.
+ */
+export function exampleCountOf(dataset: unknown): number | undefined {
+  if (dataset instanceof ImageBatchDataset) return dataset.exampleCount;
+  return epochExamples.get(dataset as AsyncGenerator<ImageBatch>);
 }
 
 /** Example `n` of a batch, as a batch of one (its own copy: the batch's memory can go). */

@@ -1,5 +1,5 @@
 import { ConvlensError } from '../errors.js';
-import { ImageBatchDataset } from '../image/image_batch_dataset.js';
+import { exampleCountOf } from '../image/image_batch_dataset.js';
 import { Tensor } from '../tensor/tensor.js';
 import { datasetVerbose } from './dataset_training.js';
 import { type BatchDataset, checkDataset, eachBatch, readBatch } from './datasets.js';
@@ -54,11 +54,12 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
 }
 
 /**
- * The most examples the dataset will give, if it says: an ImageBatchDataset's `exampleCount`, or a
- * tf.data Dataset's `size` (its number of batches) times the first batch's `firstRows`.
+ * The most examples the dataset will give, if it says: an ImageBatchDataset's (or its `epoch(k)`'s)
+ * `exampleCount`, or a tf.data Dataset's `size` (its number of batches) times the first batch's `firstRows`.
  */
 function rowsBound(dataset: BatchDataset, firstRows: number): number | undefined {
-  if (dataset instanceof ImageBatchDataset) return dataset.exampleCount;
+  const examples = exampleCountOf(dataset);
+  if (examples !== undefined) return examples;
   // a tf.data Dataset's size is null when unknown and Infinity when repeated
   const { size } = dataset as { size?: unknown };
   const tfjs = !(Symbol.asyncIterator in dataset);
