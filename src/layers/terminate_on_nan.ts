@@ -45,7 +45,7 @@ export class TerminateOnNaN implements Callbacks {
     this.terminate(batch, 'the gradients became NaN or infinite', 'gradients');
   }
 
-  /** Ends training at `batch` (Keras' message names it from 0), or throws with raiseError; `what` went wrong. */
+  /** Ends training at `batch` (Keras' line names it from 0), or throws with raiseError: `what` happened, the `invalid` value. */
   private terminate(batch: number, what: string, invalid: 'loss' | 'gradients'): void {
     if (this.raiseError) {
       throw new ConvlensError(`${WHERE}: ${what} at epoch ${this.epoch + 1}, batch ${batch + 1}: training stopped`);
