@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 // loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
 import '../backend/index.js';
 import { fileURLToPath } from 'node:url';
+import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
 import * as kernels from '../kernels/index.js';
 import { cast } from '../ops/cast.js';
@@ -21,7 +22,6 @@ import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { mapPreview } from './preview.js';
-import { UsageError } from './usage.js';
 
 export const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
 
@@ -61,16 +61,17 @@ function indent(text: string): string {
 /** Filter → detect → condense with every preset kernel, written as PNGs; the 6×6 example printed. */
 export async function runDemo(options: DemoOptions): Promise<string[]> {
   const { log } = options;
-  // bad settings are usage errors (exit 2), found before anything is printed or written
+  // bad settings are usage errors (exit 2), and an --image that fails an input error (exit 1),
+  // both found before anything is printed or written
   checkCmap(options.cmap);
   const bytes = await readFile(options.image).catch((error) => {
-    throw new UsageError(`cannot read --image ${options.image}: ${fsReason(error)}`);
+    throw new ConvlensError(`cannot read --image ${options.image}: ${fsReason(error)}`);
   });
   let gray: Tensor;
   try {
     gray = image.decodeImage(bytes, { channels: 1, expandAnimations: false, cmykToGray: true });
   } catch (error) {
-    throw new UsageError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
+    throw new ConvlensError(`cannot decode --image ${options.image}: ${(error as Error).message}`);
   }
   await checkWritable(options.out);
   const example = workedExample();

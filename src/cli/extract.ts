@@ -4,12 +4,12 @@ import { DEFAULT_PIXEL_LIMIT } from '../image/pixel_limit.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { checkCmap } from './cmap.js';
 import type { ExtractConfig, OutputFormat, StageName, Task, TaskResult } from './extract_job.js';
-import { checkWritable, writeFileAtomic } from './files.js';
+import { checkWritable, firstMissingFolder, removeIfUnused, writeFileAtomic } from './files.js';
 import { argumentWalking, type InputFile, type InputProblem, type InputUnread, inShard, listInputs } from './inputs.js';
 import type { KernelArg } from './kernel_arg.js';
 import type { TaskPool } from './pool.js';
 import { fileProgress } from './progress.js';
-import { checkOutputSettings, type OutputSettings } from './run_settings.js';
+import { checkOutputSettings, type OutputSettings, SETTINGS_FILE } from './run_settings.js';
 import { STOP_SIGNALS, signalExitCode } from './signals.js';
 import { type StdoutLoss, stdoutLossExit, whenStdoutLost } from './stdout.js';
 import { errorLine, printable } from './term.js';
@@ -140,9 +140,12 @@ async function countInputs(options: ExtractOptions, out: string): Promise<number
  * not grow with their number. Returns the exit code (0 all done, 1 some inputs failed).
  */
 export async function runExtract(options: ExtractOptions): Promise<number> {
+  // a run that makes --out and writes nothing into it (every input failed) leaves no empty folder
+  const made = await firstMissingFolder(options.out);
   try {
     return await extract(options);
   } finally {
+    if (made) await removeIfUnused(resolve(options.out), made, [SETTINGS_FILE]);
     // kept until the run has said everything: an EPIPE of its last path or summary arrives on a later tick
     whenStdoutLost(undefined);
   }

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ConvlensError } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
@@ -57,6 +57,33 @@ export async function checkModelFolder(dir: string, keep: readonly string[] = []
       `cannot write the model to ${dir}: it holds files that are not part of a saved model (${foreign.slice(0, 3).join(', ')})`,
     );
   }
+}
+
+/** The outermost folder that writing into `dir` would make (`dir` itself, or a missing folder above it), or undefined when `dir` exists. */
+export async function firstMissingFolder(dir: string): Promise<string | undefined> {
+  let missing: string | undefined;
+  for (let folder = resolve(dir); folder !== missing; folder = dirname(folder)) {
+    // any answer but "no such entry" (a folder that cannot be searched) counts as there
+    const absent = await stat(folder).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
+    if (!absent) return missing;
+    missing = folder;
+  }
+  return missing;
+}
+
+/**
+ * Removes the folder `dir` that this run made (and the folders above it up to `top`, the first it
+ * made) when it holds nothing but the files named in `own`, the run's own records: a run that
+ * wrote nothing leaves no folder behind. A folder holding anything else is kept as it is.
+ */
+export async function removeIfUnused(dir: string, top: string, own: readonly string[] = []): Promise<void> {
+  const names = await readdir(dir).catch(() => undefined);
+  if (!names?.every((name) => own.includes(name))) return;
+  await Promise.all(names.map((name) => rm(join(dir, name), { force: true })));
+  await removeEmptyFolders(dir, top);
 }
 
 /** Removes `dir` and the folders above it up to `top`, as long as they are empty. */

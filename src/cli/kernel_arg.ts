@@ -50,6 +50,31 @@ function fromValues(value: unknown, source: string): number[][] {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
+ * A kernel file that could not be read or holds no kernel: an input that failed (exit 1), where a
+ * kernel written wrong on the command line is a usage error (exit 2).
+ */
+export class KernelFileError extends ConvlensError {}
+
+/** The kernel in the .json file `path`, or a KernelFileError naming it. */
+function readKernelFile(path: string, label: string): number[][] {
+  const source = `${label} file ${path}`;
+  let parsed: unknown;
+  try {
+    if (!statSync(path).isFile()) throw new ConvlensError('not a regular file'); // a folder, or /dev/zero, read without end
+    // without the byte-order mark Windows' Notepad starts a UTF-8 file with, which JSON.parse refuses
+    parsed = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
+    throw new KernelFileError(`${source}: ${reason}`);
+  }
+  try {
+    return fromValues(parsed, source);
+  } catch (error) {
+    throw new KernelFileError((error as Error).message);
+  }
+}
+
+/**
  * A preset name (`edge`, `bottom_sobel`...), a JSON array (`[[1,-1],[1,-1]]`) or a .json file holding one (or
  * `{ "kernel": [[...]] }`, no other key); `label` is how messages name the argument (`--kernel`, or show-kernel's `kernel`).
  */
@@ -69,16 +94,7 @@ export function parseKernel(text: string, label = '--kernel'): KernelArg {
     name = 'custom';
     title = 'Custom kernel';
   } else if (/\.json$/i.test(trimmed)) {
-    let parsed: unknown;
-    try {
-      if (!statSync(trimmed).isFile()) throw new ConvlensError('not a regular file'); // a folder, or /dev/zero, read without end
-      // without the byte-order mark Windows' Notepad starts a UTF-8 file with, which JSON.parse refuses
-      parsed = JSON.parse(readFileSync(trimmed, 'utf8').replace(/^\uFEFF/, ''));
-    } catch (error) {
-      const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
-      throw new ConvlensError(`${label} file ${trimmed}: ${reason}`);
-    }
-    values = fromValues(parsed, `${label} file ${trimmed}`);
+    values = readKernelFile(trimmed, label);
     name = trimmed.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
     title = name;
   } else {

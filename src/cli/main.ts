@@ -33,6 +33,11 @@ function fail(error: unknown): never {
   throw error;
 }
 
+/** A required option left out, worded as commander's own usage errors, which end by pointing to --help. */
+function missingOption(option: string): never {
+  fail(new UsageError(`required option '${option}' not specified (add --help for usage and examples)`));
+}
+
 /** Digits only: Number() would also take 0x2, 1e3 and ' 2', which a count is not written as. */
 const DIGITS = /^\d+$/;
 
@@ -71,12 +76,16 @@ function nonEmptyText(name: string, unless: string) {
   };
 }
 
-/** Parses a kernel argument (preset, JSON array or .json file); a bad one is a usage error. */
+/**
+ * Parses a kernel argument (preset, JSON array or .json file): a bad name or array is a usage
+ * error; a kernel file that cannot be read or holds no kernel is an input that failed.
+ */
 async function kernelArg(value: string, label?: string): Promise<KernelArg> {
-  const { parseKernel } = await import('./kernel_arg.js');
+  const { parseKernel, KernelFileError } = await import('./kernel_arg.js');
   try {
     return parseKernel(value, label);
   } catch (error) {
+    if (error instanceof KernelFileError) throw error;
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
@@ -200,7 +209,10 @@ const program = new Command()
       'convlens kernels',
       'convlens show-kernel "[[1,-1],[1,-1]]" --out kernel.png',
     )}
-Exit codes: 0 ok, 1 some inputs failed, 2 usage error; 130 after Ctrl-C, 143 after SIGTERM, 141 when extract's stdout closes.
+Exit codes: 0 ok; 1 some inputs failed (an image, folder, kernel file or model that is missing,
+unreadable or not what it should be) or the work failed; 2 usage error (an unknown option, a
+malformed value, an --out that cannot be written); 130 after Ctrl-C, 143 after SIGTERM, 141 when
+extract's stdout closes.
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
@@ -299,9 +311,11 @@ file name) without extension, written to a temporary name and renamed. Inputs go
 that share a name without extension keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
 from the whole listing, so every run, shard and --resume agrees). An input whose name an earlier argument
 already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
-instead of overwriting its output. A file given twice is done once.
-Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr), 2 usage error,
-130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 141 stdout closed by its reader; --resume finishes an interrupted run.
+instead of overwriting its output. A file given twice is done once. An --out folder the run made and wrote
+nothing into (every input failed) is removed at the end.
+Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on stderr) or the --kernel file
+cannot be read, 2 usage error (checked before any work), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM,
+141 stdout closed by its reader; --resume finishes an interrupted run.
 `,
   )
   .action(
@@ -331,8 +345,8 @@ Exit codes: 0 all written (or skipped), 1 some inputs failed (each reported on s
       // required, but checked here: commander checks required options before unknown ones, so a
       // misspelt --kernal was reported as a missing --kernel instead of as itself
       const { kernel: kernelText, out } = options;
-      if (kernelText === undefined) fail(new UsageError("required option '-k, --kernel <kernel>' not specified"));
-      if (out === undefined) fail(new UsageError("required option '-o, --out <dir>' not specified"));
+      if (kernelText === undefined) missingOption('-k, --kernel <kernel>');
+      if (out === undefined) missingOption('-o, --out <dir>');
       // one image file: processed on this thread, which is quicker than starting a worker for it
       const workers = inputs.length === 1 && isFile(inputs[0]) ? undefined : startExtractWorkers(options.jobs);
       try {

@@ -10,6 +10,7 @@ import { encodePng } from '../image/encode_png.js';
 import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { saveClassifier, trainFolder } from './train_folder.js';
+import { UsageError } from './usage.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,5 +118,40 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
     } finally {
       quiet.mockRestore();
     }
+  });
+});
+
+describe('trainFolder (convlens train) refuses sizes that cannot fit in memory, before any image is decoded', () => {
+  it('names --image-size, the least memory training takes and the memory there is', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'convlens-train-size-'));
+    const folder = imageFolders(join(dir, 'images'), 20);
+    writeFileSync(join(folder, 'a', 'broken.png'), 'not a PNG'); // never decoded: the run stops before
+    const lines: string[] = [];
+    const run = trainFolder(folder, {
+      imageSize: [64, 64],
+      channels: 3,
+      validationSplit: 0.2,
+      epochs: 1,
+      batchSize: 16,
+      learningRate: 0.001,
+      seed: 1,
+      augment: false,
+      out: join(dir, 'out'),
+      log: (line) => lines.push(line),
+      memoryBytes: 20e6,
+    });
+    // per 64×64×3 image: the input (12,288 values) and each layer's output and its gradient:
+    // Rescaling 12,288, Conv2D 65,536, pool 16,384, Conv2D 32,768, pool 8,192, Conv2D 16,384,
+    // pool 4,096, global pooling 64, Dense 2 (155,712 in all); × 16 images × 4 bytes
+    const bytes = 4 * 16 * (12_288 + 2 * 155_712);
+    expect(bytes).toBe(20_717_568);
+    await expect(run).rejects.toThrow(
+      new UsageError(
+        "--image-size 64x64: training on batches of 16 images keeps each layer's output and gradient, at least 20.7 MB, more than the 20.0 MB of memory: give a smaller --image-size or --batch-size",
+      ),
+    );
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    expect(lines).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['images']);
   });
 });

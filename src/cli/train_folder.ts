@@ -47,6 +47,8 @@ export interface TrainFolderOptions {
    * default a quarter of the memory); a folder that needs more is decoded a batch at a time at every epoch.
    */
   cacheBytes?: number;
+  /** The memory training may use (by default the machine's, or the container's limit when lower). */
+  memoryBytes?: number;
 }
 
 /**
@@ -111,6 +113,9 @@ export async function trainFolder(
       `--validation-split ${options.validationSplit} of ${total} images leaves none for validation: give more images or a larger split`,
     );
   }
+  const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
+  const trainingCount = total - Math.floor(options.validationSplit * total);
+  checkTrainingMemory(model, Math.min(options.batchSize, trainingCount), options);
   const empty = classes.filter((_, k) => !labels.includes(k));
   if (empty.length > 0) {
     // Keras keeps an empty subfolder as a class too; say so, since the model can never learn it
@@ -120,7 +125,7 @@ export async function trainFolder(
   // decoded a batch at a time as training goes; kept after the first epoch when they fit in memory
   const batched = await imageDatasetFromDirectory(folder, { ...datasetOptions, batchSize: options.batchSize });
   const decodedBytes = total * height * width * options.channels * 4;
-  const cacheBytes = options.cacheBytes ?? defaultCacheBytes();
+  const cacheBytes = options.cacheBytes ?? memoryBytes() / 4;
   const [training, validation] = decodedBytes <= cacheBytes ? batched.map((d) => d.cache()) : batched;
   log(
     `${folder}: ${total} images of ${classes.length} classes (${classes.join(', ')}), ${training.exampleCount} for training and ${validation.exampleCount} for validation, resized to ${height}×${width}`,
@@ -130,7 +135,6 @@ export async function trainFolder(
       ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
       : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
-  const model = folderNetwork([height, width, options.channels], classes.length, options.augment);
   model.summary(log);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),
@@ -161,11 +165,40 @@ export async function trainFolder(
   return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
 }
 
-/** A quarter of the memory (the container's limit, when it is lower than the machine's). */
-function defaultCacheBytes(): number {
+/** The memory (the container's limit, when it is lower than the machine's). */
+function memoryBytes(): number {
   const machine = totalmem();
   const limit = process.constrainedMemory?.();
-  return Math.floor((limit && limit < machine ? limit : machine) / 4);
+  return limit && limit < machine ? limit : machine;
+}
+
+/** The most values one Float32Array holds (V8's limit). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
+/**
+ * Refuses, before any image is decoded, an --image-size too large to train on in batches of
+ * `batch` images: fit keeps each layer's output and its gradient for a batch, each in one array,
+ * beside the batch itself. That is a lower bound of what training takes (about two thirds of it).
+ */
+function checkTrainingMemory(model: Sequential, batch: number, options: TrainFolderOptions): void {
+  const [height, width] = options.imageSize;
+  const count = (shape: readonly number[]) => batch * shape.reduce((a, b) => a * b, 1);
+  const outputs = model.layers.map((layer) => count(layer.outputShape ?? []));
+  const bytes = 4 * (count([height, width, options.channels]) + 2 * outputs.reduce((a, b) => a + b, 0));
+  const memory = options.memoryBytes ?? memoryBytes();
+  const training = `--image-size ${height}x${width}: training on batches of ${batch} images`;
+  const remedy = 'give a smaller --image-size or --batch-size';
+  const largest = Math.max(...outputs);
+  if (largest > MAX_ARRAY_LENGTH) {
+    throw new UsageError(
+      `${training} makes a layer output of ${largest.toLocaleString('en-US')} values, more than the limit of ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} one array holds: ${remedy}`,
+    );
+  }
+  if (bytes > memory) {
+    throw new UsageError(
+      `${training} keeps each layer's output and gradient, at least ${byteText(bytes)}, more than the ${byteText(memory)} of memory: ${remedy}`,
+    );
+  }
 }
 
 /** "376 kB", "24.6 MB", "6.2 GB" (decimal units). */

@@ -197,7 +197,7 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
       ['extract', join(IMAGES, 'camera.png'), '--kernel', 'titled.json', '--out', 'o'],
     ]) {
       const run = convlens(args, { cwd: dir });
-      expect(run.code).toBe(2);
+      expect(run.code).toBe(1); // a kernel file is an input: one that holds no kernel failed
       expect(run.stderr).toMatch(
         /^convlens: (kernel|--kernel) file titled\.json: unknown keys "title", "stride": a kernel file holds a 2-D array, or an object with "kernel" alone/,
       );
@@ -315,18 +315,7 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
   mkdirSync(join(dir, 'folder.png'));
   const cases: [string, string[], RegExp][] = [
     ['demo: an unknown colormap', ['demo', '--cmap', 'nope', '--out', 'd1'], /--cmap: colormap: unknown colormap "nope"/],
-    ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd2'], /cannot read --image \.: is a folder/],
-    [
-      'demo: a missing --image',
-      ['demo', '--image', 'missing.png', '--out', 'd3'],
-      /cannot read --image missing\.png: no such file or directory/,
-    ],
     ['demo: an --out under a file', ['demo', '--out', 'afile/x'], /cannot write to --out afile\/x: not a folder/],
-    [
-      'demo: an --image that is no image (named, and no --out folder made)',
-      ['demo', '--image', 'afile', '--out', 'd4'],
-      /^convlens: cannot decode --image afile: decodeImage: /,
-    ],
     [
       'train-mnist: an --out under a file (not after training)',
       ['train-mnist', '--out', 'afile/x'],
@@ -398,5 +387,76 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
     expect(readdirSync(dir).sort()).toEqual(['afile', 'folder.png']);
+  });
+});
+
+describe('a file or folder the command reads that is missing, of the wrong kind or unusable is an input that failed (exit 1), found before any work', {
+  timeout: 180_000,
+}, () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'afile'), 'not an image');
+  writeFileSync(join(dir, 'bad.json'), '[[1, -1], [1]]');
+  mkdirSync(join(dir, 'folder.json'));
+  const camera = join(IMAGES, 'camera.png');
+  const cases: [string, string[], string][] = [
+    [
+      'demo: a missing --image',
+      ['demo', '--image', 'missing.png', '--out', 'd'],
+      'cannot read --image missing.png: no such file or directory',
+    ],
+    ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd'], 'cannot read --image .: is a folder'],
+    [
+      'demo: an --image that is no image',
+      ['demo', '--image', 'afile', '--out', 'd'],
+      'cannot decode --image afile: decodeImage: data is not a known image format',
+    ],
+    [
+      'show-kernel: a missing kernel file',
+      ['show-kernel', 'missing.json', '--out', 'k.png'],
+      'kernel file missing.json: no such file or directory',
+    ],
+    ['show-kernel: a kernel file that is a folder', ['show-kernel', 'folder.json'], 'kernel file folder.json: not a regular file'],
+    [
+      'show-kernel: a kernel file holding no kernel',
+      ['show-kernel', 'bad.json'],
+      'kernel file bad.json is not a kernel: expected a non-empty 2-D array',
+    ],
+    [
+      'extract: a missing --kernel file',
+      ['extract', camera, '--kernel', 'missing.json', '--out', 'e'],
+      '--kernel file missing.json: no such file or directory',
+    ],
+    [
+      'extract: a --kernel file that is a folder',
+      ['extract', camera, '--kernel', 'folder.json', '--out', 'e'],
+      '--kernel file folder.json: not a regular file',
+    ],
+    ['train: a missing folder', ['train', 'missing', '--out', 't'], 'imageDatasetFromDirectory: cannot read missing: no such folder'],
+    [
+      'train: a file where the folder should be',
+      ['train', 'afile', '--out', 't'],
+      'imageDatasetFromDirectory: cannot read afile: not a folder',
+    ],
+    ['predict: a missing model', ['predict', 'missing', camera], `loadModel: ${join(dir, 'missing')} does not exist`],
+    ['show-maps: a missing model', ['show-maps', 'missing', camera, '--out', 'm.png'], `loadModel: ${join(dir, 'missing')} does not exist`],
+  ];
+  it.each(cases)('%s', (_, args, message) => {
+    const run = convlens(args, { cwd: dir });
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr.startsWith(`convlens: ${message}`), run.stderr).toBe(true);
+    expect(run.stderr.split('\n')).toHaveLength(2); // one line
+    expect(readdirSync(dir).sort()).toEqual(['afile', 'bad.json', 'folder.json']);
+  });
+
+  it('an inline kernel that is not one stays a usage error (exit 2): it is the command line that is wrong', () => {
+    for (const args of [
+      ['show-kernel', '[[1, -1], [1]]'],
+      ['show-kernel', '[[1, -1'],
+      ['extract', camera, '--kernel', 'afile', '--out', 'e'],
+    ]) {
+      const run = convlens(args, { cwd: dir });
+      expect([run.code, run.stdout], args.join(' ')).toEqual([2, '']);
+      expect(run.stderr).toMatch(/^convlens: (kernel|--kernel) /);
+    }
   });
 });

@@ -541,7 +541,11 @@ describe('convlens extract: usage errors exit 2 before any work', { timeout: 180
     expect(misspelt.stderr).toMatch(/unknown option '--ouy' \(did you mean --out\?\)/);
     const missing = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', 'edge']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/required option '-o, --out <dir>' not specified/);
+    // worded as commander's own usage errors (a missing argument, say)
+    expect(missing.stderr).toBe("convlens: required option '-o, --out <dir>' not specified (add --help for usage and examples)\n");
+    expect(convlens(['extract', '--kernel', 'edge', '--out', 'x']).stderr).toBe(
+      "convlens: missing required argument 'inputs' (add --help for usage and examples)\n",
+    );
   });
   for (const [what, extra, message] of cases) {
     it(what, () => {
@@ -669,12 +673,34 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     expect(run.stderr).toContain('convlens: /dev/zero: not a regular file');
   });
 
-  it.runIf(existsSync('/dev/zero'))('a --kernel file that is a device is refused', () => {
+  it.runIf(existsSync('/dev/zero'))('a --kernel file that is a device is refused (an input that failed)', () => {
     const dir = tempDir();
     symlinkSync('/dev/zero', join(dir, 'zero.json'));
     const run = convlens(['extract', join(IMAGES, 'camera.png'), '--kernel', join(dir, 'zero.json'), '--out', join(dir, 'out')]);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/--kernel file .*zero\.json: not a regular file/);
+  });
+
+  it('a run whose every input failed removes the --out folders it made, never one that was there before or holds anything', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'corrupt'));
+    writeFileSync(join(dir, 'corrupt', 'a.png'), 'not a PNG');
+    writeFileSync(join(dir, 'corrupt', 'b.jpg'), 'not a JPEG');
+    const extract = (out: string, ...extra: string[]) =>
+      convlens(['extract', 'corrupt', '--kernel', 'edge', '--out', out, ...extra], { cwd: dir });
+    const made = extract(join('new', 'features'));
+    expect(made.code).toBe(1);
+    expect(made.stderr).toContain('2 inputs: 0 written, 2 failed');
+    expect(readdirSync(dir)).toEqual(['corrupt']); // new/ too
+    mkdirSync(join(dir, 'empty'));
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine', 'notes.txt'), 'kept');
+    expect(extract('empty').code).toBe(1);
+    expect(extract('mine').code).toBe(1);
+    expect(extract('reported', '--report').code).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['corrupt', 'empty', 'mine', 'reported']);
+    expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('kept');
+    expect(readdirSync(join(dir, 'reported'))).toContain('report.html');
   });
 
   it('one image file is processed on the main thread (no worker to start), writing what a worker writes', () => {

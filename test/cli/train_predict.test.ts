@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,19 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
       expect(run.code, args.join(' ')).not.toBe(0);
       expect(run.stderr).toContain(message);
     }
+  });
+});
+
+describe('convlens train: settings too large to train on', { timeout: 180_000 }, () => {
+  it('an --image-size no array can hold a layer output of is refused before any output, naming the option and the limit (it failed after the summary)', () => {
+    const out = join(dir, 'huge');
+    const run = convlens(['train', folder, '--image-size', '100000x100000', '--out', out]);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    // the first Conv2D's output: 32 images (of the 96 for training) × 100000 × 100000 × 16 filters
+    expect(run.stderr).toBe(
+      'convlens: --image-size 100000x100000: training on batches of 32 images makes a layer output of 5,120,000,000,000 values, more than the limit of 4,294,967,296 one array holds: give a smaller --image-size or --batch-size\n',
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });
 
