@@ -370,11 +370,13 @@ async function extract(options: ExtractOptions): Promise<number> {
       `extract: left out ${ignored.count} image${ignored.count === 1 ? '' : 's'} in formats convlens does not read (${formats}; it reads PNG, JPEG, GIF and BMP): ${ignored.first}${more}\n`,
     );
   }
+  // no arrow to a folder that holds nothing of this run's (and that runExtract may remove)
+  const where = written + skipped > 0 || summary.report ? ` → ${out}` : '';
   if (found === 0)
     process.stderr.write(`extract: no inputs${options.shard ? ` in shard ${options.shard.index}/${options.shard.count}` : ''}\n`);
   else
     process.stderr.write(
-      `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'}) → ${out}\n`,
+      `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'})${where}\n`,
     );
   return failed > 0 ? 1 : 0;
 }

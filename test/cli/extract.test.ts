@@ -691,6 +691,7 @@ describe('convlens extract: inputs and settings found by an audit', { timeout: 1
     const made = extract(join('new', 'features'));
     expect(made.code).toBe(1);
     expect(made.stderr).toContain('2 inputs: 0 written, 2 failed');
+    expect(made.stderr).not.toContain('→'); // no folder to point at
     expect(readdirSync(dir)).toEqual(['corrupt']); // new/ too
     mkdirSync(join(dir, 'empty'));
     mkdirSync(join(dir, 'mine'));
