@@ -117,6 +117,101 @@ function planStreamOut(rt: Runtime, out: Float32Array, at: number, rows: number,
   };
 }
 
+/** Output floats per chunk of a pooling whose input or output is copied while it runs (see planPoolStream). */
+const POOL_CHUNK_FLOATS = 1 << 14;
+
+/** A JS array and the wasm memory block (byte address) it is copied to or from. */
+interface Staged {
+  array: Float32Array;
+  at: number;
+}
+
+/** An arena block for `a`'s first `n` floats, or undefined when `a` lives in wasm memory (resident). */
+function staged(rt: Runtime, a: Float32Array, n: number): Staged | undefined {
+  return rt.addressOf(a) >= 0 ? undefined : { array: a, at: rt.alloc(n * 4) };
+}
+
+/**
+ * Plans the copies of a pooling whose input or output is a JS array so that they overlap the
+ * pooling (a fresh 224×224×64 input costs about 1.3 ms to copy in, more than pooling it): the
+ * kernel works in chunks of output rows; the calling thread copies the input in chunk by chunk,
+ * raising the count of input rows in memory (parameter 16) that each chunk waits for until the
+ * rows its windows reach are there, and copies finished chunks out between its copies; then it
+ * pools the chunks still unclaimed. Alone, it pools each chunk right after copying its rows in.
+ * Allocates the chunks' needs and done flags now (before `commit`); `params()` gives the kernel's
+ * parameters from 14 on, `drive` is run()'s `main`, `finish` copies out what is left.
+ */
+function planPoolStream(rt: Runtime, info: Pool2DInfo, input: Staged | undefined, output: Staged | undefined) {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+  const rows = batch * outHeight;
+  const rowFloats = outWidth * channels;
+  const inRowFloats = inWidth * channels;
+  const streamed = input !== undefined || output !== undefined;
+  const rowsPer = streamed ? Math.ceil(POOL_CHUNK_FLOATS / rowFloats) : 1;
+  const chunks = Math.ceil(rows / rowsPer);
+  const needs = input ? rt.alloc(chunks * 4) : 0;
+  const flags = output ? rt.alloc(chunks * 4) : 0;
+  const allRows = batch * inHeight;
+  let arrived = input ? 0 : allRows;
+  let copiedOut = 0;
+  /** Input rows (over the batch) that chunk `j`'s windows reach: its last row's reach furthest. */
+  const reach = (j: number) => {
+    const last = Math.min(rows, (j + 1) * rowsPer) - 1;
+    const image = Math.floor(last / outHeight);
+    const bottom = (last - image * outHeight) * info.strideHeight - info.padTop + info.filterHeight;
+    return image * inHeight + Math.min(inHeight, Math.max(0, bottom));
+  };
+  const publish = (inputRows: number) => {
+    arrived = inputRows;
+    Atomics.store(rt.i32, P + 16, inputRows);
+  };
+  const copyIn = (upTo: number) => {
+    if (!input || upTo <= arrived) return;
+    rt.f32.set(input.array.subarray(arrived * inRowFloats, upTo * inRowFloats), (input.at >> 2) + arrived * inRowFloats);
+    publish(upTo);
+  };
+  const copyOut = (all: boolean) => {
+    if (!output) return;
+    const base = flags >> 2;
+    while (copiedOut < chunks && (all || Atomics.load(rt.i32, base + copiedOut) === 1)) {
+      const from = copiedOut * rowsPer * rowFloats;
+      const to = Math.min(rows, (copiedOut + 1) * rowsPer) * rowFloats;
+      output.array.set(rt.f32.subarray((output.at >> 2) + from, (output.at >> 2) + to), from);
+      copiedOut++;
+    }
+  };
+  return {
+    /** Parameters 14 to 19 of the pooling kernels; call after commit (writes the chunks' needs, clears the flags). */
+    params(): number[] {
+      for (let j = 0; needs && j < chunks; j++) rt.i32[(needs >> 2) + j] = reach(j);
+      if (flags) rt.i32.fill(0, flags >> 2, (flags >> 2) + chunks);
+      return [0, rowsPer, arrived, needs, flags, streamed ? 1 : 0];
+    },
+    drive: streamed
+      ? (step: () => void, threads: number) => {
+          try {
+            for (let j = 0; j < chunks; j++) {
+              copyIn(reach(j));
+              // alone, the thread pools chunk j (the next to claim) while its input is in cache
+              if (threads === 1) step();
+              copyOut(false);
+            }
+          } catch (error) {
+            publish(allRows); // lets the workers finish (run() waits for them) before the error is thrown
+            throw error;
+          }
+          while (Atomics.load(rt.i32, P + 14) < chunks) {
+            step();
+            copyOut(false);
+          }
+        }
+      : undefined,
+    finish() {
+      copyOut(true);
+    },
+  };
+}
+
 /**
  * Plans an NHWC input [batch, h, w, ch] as a zero-padded [batch, hp, wp, ch] buffer in wasm memory:
  * source pixel (r, c) lands at (r * sy + top, c * sx + left); sy/sx > 1 insert zeros between pixels
@@ -540,13 +635,13 @@ export function makeKernels(rt: Runtime) {
       return;
     }
     rt.reset();
-    const xi = place(rt, x, batch * inHeight * inWidth * channels);
-    const o = target(rt, out, n);
+    const input = staged(rt, x, batch * inHeight * inWidth * channels);
+    const output = staged(rt, out, n);
+    const stream = planPoolStream(rt, info, input, output);
     rt.commit();
-    xi.fill();
-    params(rt, [xi.at, o.at, ...poolGeometry(info), 0]);
-    rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
-    o.flush();
+    params(rt, [input?.at ?? rt.addressOf(x), output?.at ?? rt.addressOf(out), ...poolGeometry(info), ...stream.params()]);
+    rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK, stream.drive);
+    stream.finish();
   }
 
   function poolBackprop(

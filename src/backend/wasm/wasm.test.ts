@@ -37,6 +37,17 @@ function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): 
   expect(worst, `worst relative error at ${at}: ${actual[at]} vs ${expected[at]}`).toBeLessThanOrEqual(tol);
 }
 
+/** The first index where `actual` is off `expected` by more than `tol` relatively (NaN matches only NaN), or -1. */
+function firstMismatch(actual: Float32Array, expected: Float32Array, tol: number): number {
+  if (actual.length !== expected.length) return Math.min(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const [a, e] = [actual[i], expected[i]];
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) return i;
+  }
+  return -1;
+}
+
 type Pad = 'SAME' | 'VALID' | [number, number, number, number];
 
 function axis(inSize: number, k: number, stride: number, dilation: number, pad: Pad, before: number, after: number) {
@@ -461,6 +472,47 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     wasm.avgPoolBackprop(dy, info, dxa);
     expectClose(dxa, dxe);
   });
+
+  // inputs and outputs of 16K floats and more are copied in and out chunk by chunk while the pooling runs
+  const chunkedPoolCases: [string, Pool2DInfo][] = [
+    ['2x2/2 SAME, a chunk across images', poolInfo([2, 50, 45, 64], [2, 2], [2, 2], 'SAME')],
+    ['2x2/2 VALID, odd size (an uncovered row), 130 channels, a short last chunk', poolInfo([2, 41, 30, 130], [2, 2], [2, 2], 'VALID')],
+    ['3x3/2 overlapping SAME, batch 3, odd size', poolInfo([3, 37, 41, 72], [3, 3], [2, 2], 'SAME')],
+    ['4x3 window, strides 2x3, SAME, 40 channels', poolInfo([3, 61, 50, 40], [4, 3], [2, 3], 'SAME')],
+    ['2x2/2 over 1 channel, wide rows', poolInfo([3, 400, 301, 1], [2, 2], [2, 2], 'SAME')],
+    ['explicit padding: rows of windows wholly in the top padding', poolInfo([2, 40, 40, 100], [2, 2], [2, 2], [5, 1, 1, 2])],
+    ['stride larger than the window (rows never read)', poolInfo([2, 90, 64, 96], [2, 2], [3, 3], 'VALID')],
+  ];
+  const residentCopy = (a: Float32Array) => {
+    const r = wasm.residentBuffer(a.length);
+    r.set(a);
+    return r;
+  };
+  for (const threads of [1, 2, 3]) {
+    it.each(chunkedPoolCases)(`max/avg pool, chunked copies %s, ${threads} thread(s), plain and resident arrays`, (_, info) => {
+      setThreads(threads);
+      const rnd = random(info.channels * 13 + info.inWidth);
+      const x = fill(info.batch * info.inHeight * info.inWidth * info.channels, rnd);
+      // NaNs early, in the middle and at the end of the input (in later chunks)
+      for (const at of [3, x.length >> 1, x.length - 1]) x[at] = Number.NaN;
+      const n = info.batch * info.outHeight * info.outWidth * info.channels;
+      for (const op of ['maxPool', 'avgPool'] as const) {
+        const expected = new Float32Array(n);
+        jsBackend[op](x, info, expected);
+        for (const [inPlace, outPlace] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
+          const actual = outPlace ? wasm.residentBuffer(n).fill(Number.NaN) : new Float32Array(n).fill(Number.NaN);
+          wasm[op](inPlace ? residentCopy(x) : x, info, actual);
+          const at = firstMismatch(actual, expected, op === 'maxPool' ? 0 : 1e-5);
+          expect(at, `${op} (input ${inPlace ? 'resident' : 'plain'}, output ${outPlace ? 'resident' : 'plain'}) at ${at}`).toBe(-1);
+        }
+      }
+    });
+  }
 
   it.each([
     [1, 1, 1],
