@@ -47,6 +47,19 @@ function pool(p: usize, tid: i32, isMax: bool): void {
   }
 }
 
+/**
+ * The lane-wise maximum of four vectors, NaN if any of them is. f32x4.max gives that, but costs
+ * about eight x86 instructions where pmax (`a < b ? b : a`, NaN only from `a`) is one maxps:
+ * three pmax and a NaN mask (all bits set, a NaN) take half the time. Of equal values (-0 and
+ * +0) the first in row-major order wins, as in tfjs-cpu's `pixel > max` scan.
+ */
+@inline
+function max4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const m = f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d));
+  const nan = v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d)));
+  return v128.or(m, nan);
+}
+
 /** Output row `r` (over the batch) of the pooling at `p`. */
 @inline
 function poolRow(p: usize, r: i32, isMax: bool): void {
@@ -99,12 +112,10 @@ function poolRow(p: usize, r: i32, isMax: bool): void {
     const rowBytes = <usize>w * pixBytes;
     let ch = 0;
     if (isMax && ye - ys == 2 && xe - xs == 2) {
-      // the common 2 x 2 window, whole: four loads and three maxima (max is order-independent, NaN included)
+      // the common 2 x 2 window, whole: four loads and three maxima
       for (; ch < c4; ch += 4) {
         const q = base + (<usize>ch << 2);
-        const top = f32x4.max(v128.load(q), v128.load(q + pixBytes));
-        const bottom = f32x4.max(v128.load(q + rowBytes), v128.load(q + rowBytes + pixBytes));
-        v128.store(dst + (<usize>ch << 2), f32x4.max(top, bottom));
+        v128.store(dst + (<usize>ch << 2), max4(v128.load(q), v128.load(q + pixBytes), v128.load(q + rowBytes), v128.load(q + rowBytes + pixBytes)));
       }
     }
     for (; ch < c4; ch += 4) {
