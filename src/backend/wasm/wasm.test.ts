@@ -473,7 +473,8 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     expectClose(dxa, dxe);
   });
 
-  // inputs and outputs of 16K floats and more are copied in and out chunk by chunk while the pooling runs
+  // outputs of more than 16K floats are pooled in chunks, their inputs copied in chunk by chunk
+  // (through four blocks reused in turn) and the outputs out while the pooling runs
   const chunkedPoolCases: [string, Pool2DInfo][] = [
     ['2x2/2 SAME, a chunk across images', poolInfo([2, 50, 45, 64], [2, 2], [2, 2], 'SAME')],
     ['2x2/2 VALID, odd size (an uncovered row), 130 channels, a short last chunk', poolInfo([2, 41, 30, 130], [2, 2], [2, 2], 'VALID')],
@@ -482,6 +483,7 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     ['2x2/2 over 1 channel, wide rows', poolInfo([3, 400, 301, 1], [2, 2], [2, 2], 'SAME')],
     ['explicit padding: rows of windows wholly in the top padding', poolInfo([2, 40, 40, 100], [2, 2], [2, 2], [5, 1, 1, 2])],
     ['stride larger than the window (rows never read)', poolInfo([2, 90, 64, 96], [2, 2], [3, 3], 'VALID')],
+    ['3x3/1 SAME (windows overlap a lot: the input is copied whole)', poolInfo([2, 40, 40, 64], [3, 3], [1, 1], 'SAME')],
   ];
   const residentCopy = (a: Float32Array) => {
     const r = wasm.residentBuffer(a.length);

@@ -3,24 +3,24 @@ import { claim, pi, pu } from './common';
 // Max and average pooling over NHWC input (not padded: padded cells never count).
 // Params: 0 x, 1 out, 2 batch, 3 H, 4 W, 5 C, 6 outH, 7 outW, 8 kh, 9 kw, 10 strideH,
 // 11 strideW, 12 padTop, 13 padLeft, 14 counter, 15 output rows per chunk (rows over the batch),
-// 16 input rows (over the batch) in memory so far: the calling thread raises it while it copies
-// the input in, 17 address of one i32 per chunk: the input rows it needs there before it starts
-// (0: the input is all there), 18 address of one i32 flag per chunk, set when the chunk is
-// written (0: none), 19 whether the calling thread (tid 0) returns after each chunk (to copy rows
-// in or out between chunks; it calls again until every chunk is claimed). Work is claimed one
-// chunk at a time.
+// 16 chunks whose input rows are in memory: the calling thread raises it while it copies the
+// input in, 17 address of one u32 per chunk: where the chunk finds its input, as the address of
+// the batch's first row (its rows are there; 0: the input is all at x), 18 address of one i32 flag
+// per chunk, set when the chunk is written (0: none), 19 whether the calling thread (tid 0)
+// returns after each chunk (to copy rows in or out between chunks; it calls again until every
+// chunk is claimed). Work is claimed one chunk at a time.
 
-/** Spins of a thread waiting for input rows before it sleeps (briefly) between checks. */
+/** Spins of a thread waiting for a chunk's input before it sleeps (briefly) between checks. */
 const ARRIVAL_SPINS = 1 << 14;
 /** Nanoseconds a waiting thread sleeps before it checks again (the copying thread sends no wake-up). */
 const ARRIVAL_NAP: i64 = 50_000;
 
-/** Waits until the calling thread has copied in `need` input rows (counted at `arrived`). */
+/** Waits until the calling thread has copied in the input of chunk `chunk` (counted at `arrived`). */
 @inline
-function awaitRows(arrived: usize, need: i32): void {
+function awaitInput(arrived: usize, chunk: i32): void {
   let spins = 0;
   let have = atomic.load<i32>(arrived);
-  while (have < need) {
+  while (have <= chunk) {
     if (++spins > ARRIVAL_SPINS) memory.atomic.wait32(arrived, have, ARRIVAL_NAP);
     have = atomic.load<i32>(arrived);
   }
@@ -32,7 +32,7 @@ function pool(p: usize, tid: i32, isMax: bool): void {
   const rows = pi(p, 2) * pi(p, 6);
   const rowsPer = pi(p, 15);
   const arrived = p + 16 * 4;
-  const needs = pu(p, 17);
+  const bases = pu(p, 17);
   const done = pu(p, 18);
   const mainSteps = tid == 0 && pi(p, 19) != 0;
   while (true) {
@@ -40,8 +40,12 @@ function pool(p: usize, tid: i32, isMax: bool): void {
     const first = chunk * rowsPer;
     if (first >= rows) break;
     const end = min(rows, first + rowsPer);
-    if (needs) awaitRows(arrived, load<i32>(needs + (<usize>chunk << 2)));
-    for (let r = first; r < end; r++) poolRow(p, r, isMax);
+    let x = pu(p, 0);
+    if (bases) {
+      awaitInput(arrived, chunk);
+      x = <usize>load<u32>(bases + (<usize>chunk << 2));
+    }
+    for (let r = first; r < end; r++) poolRow(p, x, r, isMax);
     if (done) atomic.store<i32>(done + (<usize>chunk << 2), 1);
     if (mainSteps) return;
   }
@@ -60,10 +64,9 @@ function max4(a: v128, b: v128, c: v128, d: v128): v128 {
   return v128.or(m, nan);
 }
 
-/** Output row `r` (over the batch) of the pooling at `p`. */
+/** Output row `r` (over the batch) of the pooling at `p`, from the input at `x`. */
 @inline
-function poolRow(p: usize, r: i32, isMax: bool): void {
-  const x = pu(p, 0);
+function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
   const out = pu(p, 1);
   const h = pi(p, 3);
   const w = pi(p, 4);
