@@ -212,7 +212,7 @@ function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: P
     params(): number[] {
       for (let j = 0; bases && j < chunks; j++) rt.i32[(bases >> 2) + j] = base(j);
       if (flags) rt.i32.fill(0, flags >> 2, (flags >> 2) + chunks);
-      return [inAt, outAt, ...poolGeometry(info), 0, rowsPer, 0, bases, flags, streamed ? 1 : 0];
+      return [inAt, outAt, ...poolGeometry(info), 0, rowsPer, input ? 0 : chunks, bases, flags, streamed ? 1 : 0];
     },
     drive: streamed
       ? (step: () => void, threads: number) => {

@@ -4,7 +4,7 @@ import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
 import { getThreads, orReference, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
-import { Runtime, WasmMemoryFull } from './runtime.js';
+import { PARAMS, Runtime, WasmMemoryFull } from './runtime.js';
 
 function random(seed: number) {
   let s = seed >>> 0 || 1;
@@ -576,6 +576,38 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
         expectClose(actual, expected, op === 'div' ? 1e-3 : 1e-4);
       }
     }
+  });
+});
+
+describe('the pooling kernels with chunked input', () => {
+  it("the calling thread's step takes no chunk whose input it has not copied in yet (it would wait for itself)", async () => {
+    const rt = await Runtime.load();
+    rt.reset();
+    // a 1x4x4x4 max pool 2x2/2 in two chunks of one output row, each with its own input rows
+    const x = rt.alloc(64 * 4);
+    const out = rt.alloc(16 * 4);
+    const bases = rt.alloc(8);
+    const flags = rt.alloc(8);
+    rt.commit();
+    rt.f32.set(
+      Float32Array.from({ length: 64 }, (_, i) => i),
+      x >> 2,
+    );
+    rt.i32.set([x, x], bases >> 2);
+    rt.i32.set([0, 0], flags >> 2);
+    const P = PARAMS >> 2;
+    // x, out, batch, H, W, C, outH, outW, kh, kw, strides, pads, counter, rows per chunk, chunks in, bases, flags, main steps
+    rt.i32.set([x, out, 1, 4, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 1, 0, bases, flags, 1], P);
+    rt.run('max_pool', false, (step) => step());
+    expect([rt.i32[P + 14], rt.i32[flags >> 2]]).toEqual([0, 0]);
+    rt.i32[P + 16] = 1;
+    rt.run('max_pool', false, (step) => {
+      step();
+      step();
+    });
+    expect([rt.i32[P + 14], rt.i32[flags >> 2], rt.i32[(flags >> 2) + 1]]).toEqual([1, 1, 0]);
+    // output row 0: the maxima of input rows 0 and 1, pixels (0, 1) and (2, 3)
+    expect(Array.from(rt.f32.subarray(out >> 2, (out >> 2) + 8))).toEqual([20, 21, 22, 23, 28, 29, 30, 31]);
   });
 });
 

@@ -4,7 +4,7 @@ import { claim, pi, pu } from './common';
 // Params: 0 x, 1 out, 2 batch, 3 H, 4 W, 5 C, 6 outH, 7 outW, 8 kh, 9 kw, 10 strideH,
 // 11 strideW, 12 padTop, 13 padLeft, 14 counter, 15 output rows per chunk (rows over the batch),
 // 16 chunks whose input rows are in memory: the calling thread raises it while it copies the
-// input in, 17 address of one u32 per chunk: where the chunk finds its input, as the address of
+// input in (and claims no chunk beyond it), 17 address of one u32 per chunk: where the chunk finds its input, as the address of
 // the batch's first row (its rows are there; 0: the input is all at x), 18 address of one i32 flag
 // per chunk, set when the chunk is written (0: none), 19 whether the calling thread (tid 0)
 // returns after each chunk (to copy rows in or out between chunks; it calls again until every
@@ -26,6 +26,19 @@ function awaitInput(arrived: usize, chunk: i32): void {
   }
 }
 
+/**
+ * Claims the next chunk if its input is in (counted at `arrived`), else returns -1: the calling
+ * thread, which copies the input in, must never wait for it.
+ */
+@inline
+function claimArrived(counter: usize, arrived: usize): i32 {
+  while (true) {
+    const chunk = atomic.load<i32>(counter);
+    if (chunk >= atomic.load<i32>(arrived)) return -1;
+    if (atomic.cmpxchg<i32>(counter, chunk, chunk + 1) == chunk) return chunk;
+  }
+}
+
 @inline
 function pool(p: usize, tid: i32, isMax: bool): void {
   const counter = p + 14 * 4;
@@ -36,9 +49,9 @@ function pool(p: usize, tid: i32, isMax: bool): void {
   const done = pu(p, 18);
   const mainSteps = tid == 0 && pi(p, 19) != 0;
   while (true) {
-    const chunk = claim(counter);
+    const chunk = mainSteps ? claimArrived(counter, arrived) : claim(counter);
     const first = chunk * rowsPer;
-    if (first >= rows) break;
+    if (chunk < 0 || first >= rows) break;
     const end = min(rows, first + rowsPer);
     let x = pu(p, 0);
     if (bases) {
