@@ -117,6 +117,128 @@ function planStreamOut(rt: Runtime, out: Float32Array, at: number, rows: number,
   };
 }
 
+/** Output floats per chunk of a pooling whose input or output is copied while it runs (see planPoolStream). */
+const POOL_CHUNK_FLOATS = 1 << 14;
+/** Blocks a copied-in pooling input cycles through, one chunk's rows each (see planPoolStream). */
+const POOL_SLOTS = 4;
+
+/** A JS array and the number of floats of it a kernel reads or writes. */
+interface Staged {
+  array: Float32Array;
+  floats: number;
+}
+
+/** `a`'s first `floats` floats to copy in or out, or undefined when `a` lives in wasm memory (resident). */
+function staged(rt: Runtime, a: Float32Array, floats: number): Staged | undefined {
+  return rt.addressOf(a) >= 0 ? undefined : { array: a, floats };
+}
+
+/**
+ * Plans the copies of a pooling whose input or output is a JS array so that they overlap the
+ * pooling (a fresh 224×224×64 input costs about 1.3 ms to copy in, more than pooling it). The
+ * kernel works in chunks of output rows. The calling thread copies each chunk's input rows into
+ * the next of POOL_SLOTS blocks (kept in cache, unlike a whole copy of the input: about a third
+ * faster to write), once the chunk that used that block is done, and counts the chunks whose input
+ * is in (parameter 16), which the workers wait for; between its copies it copies finished chunks
+ * of the output out, then it pools the chunks still unclaimed. Alone, it pools each chunk right
+ * after copying its rows in. Windows that overlap a lot (the rows of each chunk would be copied
+ * many times) copy the input whole instead, still chunk by chunk. Allocates now (before `commit`);
+ * `params()` gives the kernel's parameters, `drive` is run()'s `main`, `finish` copies out what is left.
+ */
+function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: Pool2DInfo) {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
+  const input = staged(rt, x, batch * inHeight * inWidth * channels);
+  const output = staged(rt, out, batch * outHeight * outWidth * channels);
+  const rows = batch * outHeight;
+  const rowFloats = outWidth * channels;
+  const inRowFloats = inWidth * channels;
+  const streamed = input !== undefined || output !== undefined;
+  const rowsPer = streamed ? Math.ceil(POOL_CHUNK_FLOATS / rowFloats) : 1;
+  const chunks = Math.ceil(rows / rowsPer);
+  /** The input rows (over the batch) chunk `j`'s windows reach: [first, end). */
+  const span = (j: number) => {
+    const reach = (row: number, edge: number) => {
+      const image = Math.floor(row / outHeight);
+      const y = (row - image * outHeight) * info.strideHeight - info.padTop + edge;
+      return image * inHeight + Math.min(inHeight, Math.max(0, y));
+    };
+    return { first: reach(j * rowsPer, 0), end: reach(Math.min(rows, (j + 1) * rowsPer) - 1, info.filterHeight) };
+  };
+  let slotRows = 0;
+  let copied = 0;
+  for (let j = 0; input && j < chunks; j++) {
+    const { first, end } = span(j);
+    slotRows = Math.max(slotRows, end - first);
+    copied += end - first;
+  }
+  const slots = copied <= 1.25 * batch * inHeight ? Math.min(POOL_SLOTS, chunks) : 0;
+  const inAt = input ? rt.alloc(slots ? slots * slotRows * inRowFloats * 4 : input.floats * 4) : rt.addressOf(x);
+  const outAt = output ? rt.alloc(output.floats * 4) : rt.addressOf(out);
+  const bases = input ? rt.alloc(chunks * 4) : 0;
+  const flags = streamed ? rt.alloc(chunks * 4) : 0;
+  const slotAt = (j: number) => inAt + (j % slots) * slotRows * inRowFloats * 4;
+  /** Where chunk `j` finds its input: the address its batch's first row would have (mod 2^32) with its rows in its slot. */
+  const base = (j: number) => (slots ? slotAt(j) - span(j).first * inRowFloats * 4 : inAt) | 0;
+  let arrived = 0;
+  let rowsIn = 0;
+  let copiedOut = 0;
+  const chunkDone = (j: number) => Atomics.load(rt.i32, (flags >> 2) + j) === 1;
+  const claimed = () => Atomics.load(rt.i32, P + 14);
+  /** Copies chunk j's input in (into a slot, once its last user is done, helping with chunks meanwhile). */
+  const copyIn = (j: number, step: () => void) => {
+    if (!input) return;
+    const { first, end } = span(j);
+    if (slots) {
+      while (j >= slots && !chunkDone(j - slots)) if (claimed() < j) step();
+      rt.f32.set(input.array.subarray(first * inRowFloats, end * inRowFloats), slotAt(j) >> 2);
+    } else if (end > rowsIn) {
+      rt.f32.set(input.array.subarray(rowsIn * inRowFloats, end * inRowFloats), (inAt >> 2) + rowsIn * inRowFloats);
+      rowsIn = end;
+    }
+    arrived = j + 1;
+    Atomics.store(rt.i32, P + 16, arrived);
+  };
+  const copyOut = (all: boolean) => {
+    if (!output) return;
+    while (copiedOut < chunks && (all || chunkDone(copiedOut))) {
+      const from = copiedOut * rowsPer * rowFloats;
+      const to = Math.min(rows, (copiedOut + 1) * rowsPer) * rowFloats;
+      output.array.set(rt.f32.subarray((outAt >> 2) + from, (outAt >> 2) + to), from);
+      copiedOut++;
+    }
+  };
+  return {
+    /** The pooling kernels' parameters; call after commit (writes the chunks' input addresses, clears the flags). */
+    params(): number[] {
+      for (let j = 0; bases && j < chunks; j++) rt.i32[(bases >> 2) + j] = base(j);
+      if (flags) rt.i32.fill(0, flags >> 2, (flags >> 2) + chunks);
+      return [inAt, outAt, ...poolGeometry(info), 0, rowsPer, input ? 0 : chunks, bases, flags, streamed ? 1 : 0];
+    },
+    drive: streamed
+      ? (step: () => void, threads: number) => {
+          try {
+            for (let j = 0; j < chunks; j++) {
+              copyIn(j, step);
+              // alone, the thread pools chunk j (the next to claim) while its input is in cache
+              if (threads === 1) step();
+              copyOut(false);
+            }
+          } catch (error) {
+            Atomics.store(rt.i32, P + 16, chunks); // lets the workers finish (run() waits for them) before the error is thrown
+            throw error;
+          }
+          while (claimed() < chunks) {
+            step();
+            copyOut(false);
+          }
+        }
+      : undefined,
+    finish() {
+      copyOut(true);
+    },
+  };
+}
+
 /**
  * Plans an NHWC input [batch, h, w, ch] as a zero-padded [batch, hp, wp, ch] buffer in wasm memory:
  * source pixel (r, c) lands at (r * sy + top, c * sx + left); sy/sx > 1 insert zeros between pixels
@@ -532,21 +654,18 @@ export function makeKernels(rt: Runtime) {
   }
 
   function pool(kernel: 'max_pool' | 'avg_pool', x: Float32Array, info: Pool2DInfo, out: Float32Array): void {
-    const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
-    const n = batch * outHeight * outWidth * channels;
+    const n = info.batch * info.outHeight * info.outWidth * info.channels;
     if (n === 0) return;
     if (!poolFitsInt32(info)) {
       jsBackend[kernel === 'max_pool' ? 'maxPool' : 'avgPool'](x, info, out);
       return;
     }
     rt.reset();
-    const xi = place(rt, x, batch * inHeight * inWidth * channels);
-    const o = target(rt, out, n);
+    const stream = planPoolStream(rt, x, out, info);
     rt.commit();
-    xi.fill();
-    params(rt, [xi.at, o.at, ...poolGeometry(info), 0]);
-    rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK);
-    o.flush();
+    params(rt, stream.params());
+    rt.run(kernel, n * info.filterHeight * info.filterWidth >= PARALLEL_WORK, stream.drive);
+    stream.finish();
   }
 
   function poolBackprop(

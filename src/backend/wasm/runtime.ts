@@ -332,8 +332,9 @@ export class Runtime {
    * Runs a kernel on the parameter record at PARAMS, over every thread when `parallel`. `main`, if
    * given, drives the calling thread's share: it calls `step` (one run of the kernel on this thread)
    * until the work is claimed, doing its own work between steps; workers are waited for after it.
+   * `threads` tells it how many threads the call runs on (1: nobody else claims work).
    */
-  run(kernel: KernelName, parallel: boolean, main?: (step: () => void) => void): void {
+  run(kernel: KernelName, parallel: boolean, main?: (step: () => void, threads: number) => void): void {
     const id = KERNELS.indexOf(kernel);
     const fn = this.fns[id];
     const ctl = this.ctl;
@@ -348,7 +349,7 @@ export class Runtime {
       this.judged.serialized++;
     }
     if (workers === 0 || !ctl) {
-      if (main) main(() => fn(PARAMS, 0, 1));
+      if (main) main(() => fn(PARAMS, 0, 1), 1);
       else fn(PARAMS, 0, 1);
       return;
     }
@@ -362,7 +363,7 @@ export class Runtime {
     Atomics.notify(ctl, CTL.generation);
     let failure: unknown;
     try {
-      if (main) main(() => fn(PARAMS, 0, nth));
+      if (main) main(() => fn(PARAMS, 0, nth), nth);
       else fn(PARAMS, 0, nth);
     } catch (error) {
       failure = error;

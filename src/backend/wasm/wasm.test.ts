@@ -4,7 +4,7 @@ import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
 import { getThreads, orReference, setThreads, wasmBackend, wasmFeatures, wasmThreadStats } from './index.js';
-import { Runtime, WasmMemoryFull } from './runtime.js';
+import { PARAMS, Runtime, WasmMemoryFull } from './runtime.js';
 
 function random(seed: number) {
   let s = seed >>> 0 || 1;
@@ -35,6 +35,17 @@ function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): 
     }
   }
   expect(worst, `worst relative error at ${at}: ${actual[at]} vs ${expected[at]}`).toBeLessThanOrEqual(tol);
+}
+
+/** The first index where `actual` is off `expected` by more than `tol` relatively (NaN matches only NaN), or -1. */
+function firstMismatch(actual: Float32Array, expected: Float32Array, tol: number): number {
+  if (actual.length !== expected.length) return Math.min(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const [a, e] = [actual[i], expected[i]];
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) return i;
+  }
+  return -1;
 }
 
 type Pad = 'SAME' | 'VALID' | [number, number, number, number];
@@ -462,6 +473,49 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
     expectClose(dxa, dxe);
   });
 
+  // outputs of more than 16K floats are pooled in chunks, their inputs copied in chunk by chunk
+  // (through four blocks reused in turn) and the outputs out while the pooling runs
+  const chunkedPoolCases: [string, Pool2DInfo][] = [
+    ['2x2/2 SAME, a chunk across images', poolInfo([2, 50, 45, 64], [2, 2], [2, 2], 'SAME')],
+    ['2x2/2 VALID, odd size (an uncovered row), 130 channels, a short last chunk', poolInfo([2, 41, 30, 130], [2, 2], [2, 2], 'VALID')],
+    ['3x3/2 overlapping SAME, batch 3, odd size', poolInfo([3, 37, 41, 72], [3, 3], [2, 2], 'SAME')],
+    ['4x3 window, strides 2x3, SAME, 40 channels', poolInfo([3, 61, 50, 40], [4, 3], [2, 3], 'SAME')],
+    ['2x2/2 over 1 channel, wide rows', poolInfo([3, 400, 301, 1], [2, 2], [2, 2], 'SAME')],
+    ['explicit padding: rows of windows wholly in the top padding', poolInfo([2, 40, 40, 100], [2, 2], [2, 2], [5, 1, 1, 2])],
+    ['stride larger than the window (rows never read)', poolInfo([2, 90, 64, 96], [2, 2], [3, 3], 'VALID')],
+    ['3x3/1 SAME (windows overlap a lot: the input is copied whole)', poolInfo([2, 40, 40, 64], [3, 3], [1, 1], 'SAME')],
+  ];
+  const residentCopy = (a: Float32Array) => {
+    const r = wasm.residentBuffer(a.length);
+    r.set(a);
+    return r;
+  };
+  for (const threads of [1, 2, 3]) {
+    it.each(chunkedPoolCases)(`max/avg pool, chunked copies %s, ${threads} thread(s), plain and resident arrays`, (_, info) => {
+      setThreads(threads);
+      const rnd = random(info.channels * 13 + info.inWidth);
+      const x = fill(info.batch * info.inHeight * info.inWidth * info.channels, rnd);
+      // NaNs early, in the middle and at the end of the input (in later chunks)
+      for (const at of [3, x.length >> 1, x.length - 1]) x[at] = Number.NaN;
+      const n = info.batch * info.outHeight * info.outWidth * info.channels;
+      for (const op of ['maxPool', 'avgPool'] as const) {
+        const expected = new Float32Array(n);
+        jsBackend[op](x, info, expected);
+        for (const [inPlace, outPlace] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
+          const actual = outPlace ? wasm.residentBuffer(n).fill(Number.NaN) : new Float32Array(n).fill(Number.NaN);
+          wasm[op](inPlace ? residentCopy(x) : x, info, actual);
+          const at = firstMismatch(actual, expected, op === 'maxPool' ? 0 : 1e-5);
+          expect(at, `${op} (input ${inPlace ? 'resident' : 'plain'}, output ${outPlace ? 'resident' : 'plain'}) at ${at}`).toBe(-1);
+        }
+      }
+    });
+  }
+
   it.each([
     [1, 1, 1],
     [3, 5, 7],
@@ -522,6 +576,38 @@ describe.skipIf(!backend)('wasm backend agrees with js', () => {
         expectClose(actual, expected, op === 'div' ? 1e-3 : 1e-4);
       }
     }
+  });
+});
+
+describe('the pooling kernels with chunked input', () => {
+  it("the calling thread's step takes no chunk whose input it has not copied in yet (it would wait for itself)", async () => {
+    const rt = await Runtime.load();
+    rt.reset();
+    // a 1x4x4x4 max pool 2x2/2 in two chunks of one output row, each with its own input rows
+    const x = rt.alloc(64 * 4);
+    const out = rt.alloc(16 * 4);
+    const bases = rt.alloc(8);
+    const flags = rt.alloc(8);
+    rt.commit();
+    rt.f32.set(
+      Float32Array.from({ length: 64 }, (_, i) => i),
+      x >> 2,
+    );
+    rt.i32.set([x, x], bases >> 2);
+    rt.i32.set([0, 0], flags >> 2);
+    const P = PARAMS >> 2;
+    // x, out, batch, H, W, C, outH, outW, kh, kw, strides, pads, counter, rows per chunk, chunks in, bases, flags, main steps
+    rt.i32.set([x, out, 1, 4, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 1, 0, bases, flags, 1], P);
+    rt.run('max_pool', false, (step) => step());
+    expect([rt.i32[P + 14], rt.i32[flags >> 2]]).toEqual([0, 0]);
+    rt.i32[P + 16] = 1;
+    rt.run('max_pool', false, (step) => {
+      step();
+      step();
+    });
+    expect([rt.i32[P + 14], rt.i32[flags >> 2], rt.i32[(flags >> 2) + 1]]).toEqual([1, 1, 0]);
+    // output row 0: the maxima of input rows 0 and 1, pixels (0, 1) and (2, 3)
+    expect(Array.from(rt.f32.subarray(out >> 2, (out >> 2) + 8))).toEqual([20, 21, 22, 23, 28, 29, 30, 31]);
   });
 });
 
