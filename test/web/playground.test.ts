@@ -397,7 +397,8 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       const { shape, data } = tfRgb[name].fast['3'];
       const gray = rgbToGrayscale(new Tensor(new Uint8Array(Buffer.from(data, 'base64')), shape, 'uint8'));
       await page.getByLabel('Open image').setInputFiles({ name: 'want.png', mimeType: 'image/png', buffer: Buffer.from(encodePng(gray)) });
-      await expect.poll(() => page.locator('#cap-input').textContent()).toContain('want.png');
+      // the caption once shown ("opening want.png…" comes first, before the canvas is drawn)
+      await expect.poll(() => page.locator('#cap-input').textContent()).toBe(`${shape[0]}×${shape[1]} gray · want.png`);
       const want = await canvasHash(page, 'Input');
       await page.getByLabel('Open image').setInputFiles(join(repo, 'test', 'fixtures', 'jpeg-suite', `${name}.jpg`));
       await expect.poll(() => page.locator('#cap-input').textContent()).toBe(`${shape[0]}×${shape[1]} gray · ${name}.jpg`);
