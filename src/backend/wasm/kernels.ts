@@ -85,34 +85,45 @@ const GEMM_COUNTER = 18;
 function planStreamOut(rt: Runtime, out: Float32Array, at: number, rows: number, rowFloats: number) {
   const chunks = Math.ceil(rows / CONV_MC);
   const flags = rt.alloc(chunks * 4);
-  const chunkFloats = CONV_MC * rowFloats;
-  const total = rows * rowFloats;
-  let next = 0;
-  const copyReady = (all: boolean) => {
-    const i32 = rt.i32;
-    const base = flags >> 2;
-    while (next < chunks && (all || Atomics.load(i32, base + next) === 1)) {
-      const from = next * chunkFloats;
-      const to = Math.min(total, from + chunkFloats);
-      out.set(rt.f32.subarray((at >> 2) + from, (at >> 2) + to), from);
-      next++;
-    }
-  };
+  const copier = chunkCopier(rt, out, at, flags, CONV_MC * rowFloats, rows * rowFloats);
   return {
     flags,
     /** Call after commit: clears the flags. */
     reset() {
       rt.i32.fill(0, flags >> 2, (flags >> 2) + chunks);
-      next = 0;
+      copier.rewind();
     },
     drive(step: () => void) {
       while (Atomics.load(rt.i32, P + GEMM_COUNTER) < chunks) {
         step();
-        copyReady(false);
+        copier.copy(false);
       }
     },
     finish() {
-      copyReady(true);
+      copier.copy(true);
+    },
+  };
+}
+
+/**
+ * Copies a kernel's output (`total` floats at `at` in wasm memory, in chunks of `chunkFloats`)
+ * out to `out` in order, each chunk once the kernel has set its i32 flag at `flags` (all of
+ * them with `all`): what lets the calling thread copy out while the workers still compute.
+ */
+function chunkCopier(rt: Runtime, out: Float32Array, at: number, flags: number, chunkFloats: number, total: number) {
+  const chunks = Math.ceil(total / chunkFloats);
+  let next = 0;
+  return {
+    copy(all: boolean) {
+      while (next < chunks && (all || Atomics.load(rt.i32, (flags >> 2) + next) === 1)) {
+        const from = next * chunkFloats;
+        const to = Math.min(total, from + chunkFloats);
+        out.set(rt.f32.subarray((at >> 2) + from, (at >> 2) + to), from);
+        next++;
+      }
+    },
+    rewind() {
+      next = 0;
     },
   };
 }
@@ -181,7 +192,7 @@ function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: P
   const base = (j: number) => (slots ? slotAt(j) - span(j).first * inRowFloats * 4 : inAt) | 0;
   let arrived = 0;
   let rowsIn = 0;
-  let copiedOut = 0;
+  const copier = output && chunkCopier(rt, output.array, outAt, flags, rowsPer * rowFloats, output.floats);
   const chunkDone = (j: number) => Atomics.load(rt.i32, (flags >> 2) + j) === 1;
   const claimed = () => Atomics.load(rt.i32, P + 14);
   /** Copies chunk j's input in (into a slot, once its last user is done, helping with chunks meanwhile). */
@@ -198,15 +209,6 @@ function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: P
     arrived = j + 1;
     Atomics.store(rt.i32, P + 16, arrived);
   };
-  const copyOut = (all: boolean) => {
-    if (!output) return;
-    while (copiedOut < chunks && (all || chunkDone(copiedOut))) {
-      const from = copiedOut * rowsPer * rowFloats;
-      const to = Math.min(rows, (copiedOut + 1) * rowsPer) * rowFloats;
-      output.array.set(rt.f32.subarray((outAt >> 2) + from, (outAt >> 2) + to), from);
-      copiedOut++;
-    }
-  };
   return {
     /** The pooling kernels' parameters; call after commit (writes the chunks' input addresses, clears the flags). */
     params(): number[] {
@@ -221,7 +223,7 @@ function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: P
               copyIn(j, step);
               // alone, the thread pools chunk j (the next to claim) while its input is in cache
               if (threads === 1) step();
-              copyOut(false);
+              copier?.copy(false);
             }
           } catch (error) {
             Atomics.store(rt.i32, P + 16, chunks); // lets the workers finish (run() waits for them) before the error is thrown
@@ -229,12 +231,12 @@ function planPoolStream(rt: Runtime, x: Float32Array, out: Float32Array, info: P
           }
           while (claimed() < chunks) {
             step();
-            copyOut(false);
+            copier?.copy(false);
           }
         }
       : undefined,
     finish() {
-      copyOut(true);
+      copier?.copy(true);
     },
   };
 }
