@@ -668,9 +668,8 @@ export class Functional extends ModelLayer {
   }
 
   /**
-   * compile's settings as a saved model carries them (undefined before compile; for a model of one
-   * output and input, also with a metric tfjs lacks). A model of several keys them by
-   * output name, as Keras and tfjs do.
+   * compile's settings as a saved model carries them (undefined before compile). A model of
+   * several outputs keys them by output name, as Keras and tfjs do.
    */
   trainingConfig(): TrainingConfig | undefined {
     return (this.multiIO ? this.multiTraining.trainingConfig() : this.training.trainingConfig())?.config;

@@ -336,7 +336,7 @@ export class Sequential extends ModelLayer {
     return this.training.optimizer;
   }
 
-  /** compile's settings as a saved model carries them (undefined before compile, or with a metric tfjs lacks). */
+  /** compile's settings as a saved model carries them (undefined before compile). */
   trainingConfig(): TrainingConfig | undefined {
     return this.training.trainingConfig()?.config;
   }

@@ -252,7 +252,7 @@ describe('save and load round trip', () => {
       config: { from_logits: true },
     });
     expect(fromArtifacts(JSON.parse(JSON.stringify(logits.modelJson)), logits.weightData).trainingConfig()).toEqual(model.trainingConfig());
-    // metrics in the names tfjs compiles with; one tfjs lacks (sparse accuracy by name) is not saved
+    // metrics in the names tfjs compiles with; with one tfjs lacks (sparse accuracy by name), all as compile named them, where tfjs does not read them
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'categorical_accuracy', 'mean_squared_error'] });
     const saved = model.toArtifacts();
     expect(saved.modelJson.trainingConfig?.metrics).toEqual(['acc', 'categoricalAccuracy', 'mse']);
@@ -266,8 +266,13 @@ describe('save and load round trip', () => {
     // sparse accuracy is tfjs' 'accuracy' beside the sparse loss; beside another loss tfjs has none
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy', 'ACC'] });
     expect(model.toArtifacts().modelJson.trainingConfig?.metrics).toEqual(['accuracy', 'acc']);
-    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
-    expect(model.toArtifacts().modelJson.trainingConfig).toBeUndefined();
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy', 'mean_squared_error'] });
+    const lacking = model.toArtifacts();
+    expect(lacking.modelJson.trainingConfig).toBeUndefined();
+    expect(lacking.modelJson.modelTopology.training_config?.metrics).toEqual(['sparse_categorical_accuracy', 'mean_squared_error']);
+    expect(fromArtifacts(JSON.parse(JSON.stringify(lacking.modelJson)), lacking.weightData).trainingConfig()).toEqual(
+      model.trainingConfig(),
+    );
   });
 
   it('RMSprop settings go both ways: convlens → tfjs (its RMSProp) and tfjs or Keras → convlens', async () => {

@@ -511,15 +511,18 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     return this.compiled?.optimizer;
   }
 
-  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile, or with a metric tfjs lacks). */
+  /** compile's settings as a saved model carries them, and whether tfjs-layers can read them (undefined before compile). */
   trainingConfig(): SavedTrainingConfig | undefined {
     if (!this.compiled) return undefined;
     const { optimizer, loss, fromLogits, labelSmoothing, metrics, weightedMetrics } = this.compiled;
-    const names = metrics.map((metric) => tfjsMetricName(metric, loss));
-    // a metric tfjs lacks would make the saved model fail to load there
-    if (names.some((name) => name === undefined)) return undefined;
+    const tfjsNames = metrics.map((metric) => tfjsMetricName(metric, loss));
+    // a metric tfjs lacks would make the model fail to load there: then all are saved as compile
+    // named them, where tfjs does not read them
+    const tfjsLacks = tfjsNames.includes(undefined);
+    const names = tfjsLacks ? metrics.map((metric) => metric.key) : (tfjsNames as string[]);
     const weighted = weightedMetrics.map((metric) => metric.key);
-    return trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names as string[], weightedMetrics: weighted });
+    const saved = trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names, weightedMetrics: weighted });
+    return saved && tfjsLacks ? { ...saved, tfjsReads: false } : saved;
   }
 
   /** A model that is training keeps its layers, loss and optimizer until fit returns. */

@@ -129,3 +129,145 @@ describe('mean absolute percentage error', () => {
     expect(tfjsMetricName(metrics[2], 'meanSquaredError')).toBe('mape');
   });
 });
+
+/** Values drawn from `choices`, as a float32 tensor of `shape`. */
+function picked(rng: Rng, shape: number[], choices: number[]): Tensor<'float32'> {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float32Array.from({ length: size }, () => rng.pick(choices)),
+    shape,
+    'float32',
+  );
+}
+
+describe('precision and recall', () => {
+  // tfjs counts an output as positive only when exactly 1 (negative only when exactly 0), labels alike
+  const OUTPUTS = [0, 1, 1, 0.93, 0.5, 0.2];
+  const LABELS = [0, 1, 1, 0.5];
+
+  for (const name of ['precision', 'recall'] as const) {
+    it(`${name} is tfjs-layers' ${name} of the whole batch (counts over every output, 0 for 0/0), times the batch's size`, () => {
+      const [metric] = metricsArg([name]);
+      for (let c = 0; c < 60; c++) {
+        const rng = caseRng(`${name} metric`, c);
+        const n = rng.int(1, 6);
+        // [N, units], or [N, H, W, C], whose outputs tfjs counts alike
+        const shape = rng.bool() ? [n, rng.int(1, 4)] : [n, 2, rng.int(1, 3), rng.int(1, 3)];
+        const p = picked(rng, shape, c % 10 === 0 ? [0, 0.6] : OUTPUTS); // some batches with no predicted positive
+        // labels as floats, probabilities among them, or as ints
+        const y = c % 3 === 0 ? new Tensor(Int32Array.from(picked(rng, shape, [0, 1]).data), shape, 'int32') : picked(rng, shape, LABELS);
+        const expected = tfl.metrics[name](tfOf(y), tfOf(p)).dataSync()[0] * n;
+        expectClose([metricSum(metric, 'binaryCrossentropy', y, p, false)], [expected], 1e-6, `case ${c}`);
+      }
+    });
+  }
+
+  it('no predicted positive gives precision 0, no positive label recall 0 (tfjs divides only a nonzero count)', () => {
+    const [precision, recall] = metricsArg(['precision', 'recall']);
+    const p = new Tensor(Float32Array.from([0, 0.99, 0]), [3, 1], 'float32');
+    const y = new Tensor(Float32Array.from([1, 1, 0]), [3, 1], 'float32');
+    expect(tfl.metrics.precision(tfOf(y), tfOf(p)).dataSync()[0]).toBe(0);
+    expect(metricSum(precision, 'binaryCrossentropy', y, p, false)).toBe(0);
+    const noPositives = new Tensor(new Float32Array(3), [3, 1], 'float32');
+    expect(tfl.metrics.recall(tfOf(noPositives), tfOf(p)).dataSync()[0]).toBe(0);
+    expect(metricSum(recall, 'binaryCrossentropy', noPositives, p, false)).toBe(0);
+  });
+
+  it("weighted (weightedMetrics), each count is weighted by its row's weight, as Keras weighs them; the batch counts as its weights' sum", () => {
+    for (const name of ['precision', 'recall'] as const) {
+      const [metric] = metricsArg([name]);
+      for (let c = 0; c < 30; c++) {
+        const rng = caseRng(`weighted ${name} metric`, c);
+        const [n, units] = [rng.int(1, 6), rng.int(1, 3)];
+        const p = picked(rng, [n, units], [0, 1, 0.7]);
+        const y = picked(rng, [n, units], [0, 1]);
+        const weights = Float32Array.from({ length: n }, () => rng.pick([0, 0.5, 2, rng.float()]));
+        // Keras' weighted counts, in tfjs ops: Σ w·[y = 1 and p = 1] and Σ w·[the miss]
+        const [ty, tp] = [tfOf(y), tfOf(p)];
+        const w = tf.tensor2d(Array.from(weights), [n, 1]);
+        const count = (label: number, output: number) =>
+          tf.sum(tf.mul(w, tf.cast(tf.logicalAnd(tf.equal(ty, label), tf.equal(tp, output)), 'float32'))).dataSync()[0];
+        const hits = count(1, 1);
+        const misses = name === 'precision' ? count(0, 1) : count(1, 0);
+        const ratio = hits + misses > 0 ? hits / (hits + misses) : 0;
+        const expected = ratio * tf.sum(w).dataSync()[0];
+        expectClose([metricSum(metric, 'binaryCrossentropy', y, p, false, weights)], [expected], 1e-5, `${name} case ${c}`);
+      }
+    }
+  });
+
+  it("are known as 'precision' and 'recall', improve upwards, and save as tfjs compiles them (recall it has as a function only)", () => {
+    const [precision, recall] = metricsArg(['precision', 'recall']);
+    expect([precision.kind, recall.kind]).toEqual(['precision', 'recall']);
+    expect([metricImproves('precision'), metricImproves('recall')]).toEqual(['up', 'up']);
+    expect([tfjsMetricName(precision, 'binaryCrossentropy'), tfjsMetricName(recall, 'binaryCrossentropy')]).toEqual([
+      'precision',
+      undefined,
+    ]);
+  });
+});
+
+describe('cosine proximity', () => {
+  it("sums tfjs-layers' cosineProximity over the rows (−cos, a norm at least √1e-7), by tfjs' and Keras' names", () => {
+    const metrics = metricsArg(['cosine', 'cosineProximity', 'cosine_proximity']);
+    expect(new Set(metrics.map((m) => m.kind))).toEqual(new Set(['cosineProximity']));
+    for (let c = 0; c < 40; c++) {
+      const rng = caseRng('cosine proximity metric', c);
+      const [n, units] = [rng.int(1, 6), rng.int(1, 4)];
+      const p = new Tensor(rng.floats(n * units, -2, 2), [n, units], 'float32');
+      const y = new Tensor(rng.floats(n * units, -2, 2), [n, units], 'float32');
+      // a zero row, and a tiny one, where the norm's floor decides
+      if (c % 4 === 0) y.data.fill(0, 0, units);
+      if (c % 5 === 0) p.data.fill(1e-5, 0, units);
+      const expected = sum(Array.from(tfl.metrics.cosineProximity(tfOf(y), tfOf(p)).dataSync()));
+      expectClose([metricSum(metrics[c % 3], 'meanSquaredError', y, p, false)], [expected], 1e-5, `case ${c}`);
+    }
+    expect(metrics.map((m) => metricImproves(m.key))).toEqual(['down', 'down', 'down']);
+    expect(metrics.map((m) => tfjsMetricName(m, 'meanSquaredError'))).toEqual(['cosine', 'cosine', 'cosine']);
+  });
+
+  it('an output of several rows per example ([N, H, W, C]) counts the mean of its rows, as tfjs averages them', () => {
+    const [metric] = metricsArg(['cosine']);
+    const rng = caseRng('cosine proximity rows', 0);
+    const [p, y] = [new Tensor(rng.floats(24, -1, 1), [2, 3, 2, 2], 'float32'), new Tensor(rng.floats(24, -1, 1), [2, 3, 2, 2], 'float32')];
+    const expected = tf.mean(tfl.metrics.cosineProximity(tfOf(y), tfOf(p))).dataSync()[0] * 2;
+    expectClose([metricSum(metric, 'meanSquaredError', y, p, false)], [expected], 1e-5);
+  });
+});
+
+describe("'crossentropy' and 'ce'", () => {
+  it("are tfjs' (and tf.keras 2's) cross-entropy for the loss: binary for binaryCrossentropy or one unit, sparse beside the sparse loss, categorical otherwise", () => {
+    const metrics = metricsArg(['crossentropy', 'ce']);
+    const rng = caseRng('crossentropy alias', 0);
+    const [n, classes] = [4, 3];
+    const p = outputs(rng, n, classes, false);
+    const oneHot = new Tensor(
+      Float32Array.from(tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), classes).dataSync()),
+      [n, classes],
+      'float32',
+    );
+    const labels = new Tensor(Int32Array.from([0, 2, 1, 2]), [n], 'int32');
+    const units = new Tensor(rng.floats(n, 0, 1), [n, 1], 'float32');
+    const bits = new Tensor(Float32Array.from([0, 1, 1, 0]), [n, 1], 'float32');
+    const cases = [
+      ['categoricalCrossentropy', oneHot, p, tfl.metrics.categoricalCrossentropy(tfOf(oneHot), tfOf(p))],
+      ['meanSquaredError', oneHot, p, tfl.metrics.categoricalCrossentropy(tfOf(oneHot), tfOf(p))],
+      // tfjs' sparse metric (not exported) clips the outputs, then takes the categorical one
+      [
+        'sparseCategoricalCrossentropy',
+        labels,
+        p,
+        tfl.metrics.categoricalCrossentropy(tfOf(oneHot), tf.clipByValue(tfOf(p), 1e-7, 1 - 1e-7)),
+      ],
+      ['binaryCrossentropy', oneHot, p, tfl.metrics.binaryCrossentropy(tfOf(oneHot), tfOf(p))],
+      ['meanSquaredError', bits, units, tfl.metrics.binaryCrossentropy(tfOf(bits), tfOf(units))],
+    ] as const;
+    for (const [loss, y, out, theirs] of cases) {
+      for (const metric of metrics) {
+        expectClose([metricSum(metric, loss, y, out, false)], [sum(Array.from(theirs.dataSync()))], 1e-5, `${metric.key} beside ${loss}`);
+      }
+    }
+    expect(metrics.map((m) => metricImproves(m.key))).toEqual(['down', 'down']);
+    expect(metrics.map((m) => tfjsMetricName(m, 'binaryCrossentropy'))).toEqual(['crossentropy', 'ce']);
+  });
+});

@@ -5,10 +5,12 @@ import type { LossName } from './losses.js';
 
 /**
  * What a metric computes. `accuracy` is Keras' plain `'accuracy'`: binary, categorical or sparse
- * categorical accuracy, picked from the loss (and the output's width) as Keras picks it.
+ * categorical accuracy, picked from the loss (and the output's width) as Keras picks it;
+ * `crossentropy` (tfjs' and tf.keras 2's `'crossentropy'` or `'ce'`) the cross-entropy picked alike.
  */
 export type MetricKind =
   | 'accuracy'
+  | 'crossentropy'
   | 'binaryAccuracy'
   | 'categoricalAccuracy'
   | 'sparseCategoricalAccuracy'
@@ -17,7 +19,10 @@ export type MetricKind =
   | 'meanAbsolutePercentageError'
   | 'categoricalCrossentropy'
   | 'sparseCategoricalCrossentropy'
-  | 'binaryCrossentropy';
+  | 'binaryCrossentropy'
+  | 'precision'
+  | 'recall'
+  | 'cosineProximity';
 
 /** A metric as compile was given it: `key` names it in logs, history and evaluate's result. */
 export interface Metric {
@@ -53,14 +58,22 @@ const METRIC_NAMES: Record<string, MetricKind> = {
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
   binary_crossentropy: 'binaryCrossentropy',
   binaryCrossentropy: 'binaryCrossentropy',
+  crossentropy: 'crossentropy',
+  ce: 'crossentropy',
+  precision: 'precision',
+  recall: 'recall',
+  cosine: 'cosineProximity',
+  cosineProximity: 'cosineProximity',
+  cosine_proximity: 'cosineProximity',
 };
 
 const SUPPORTED =
-  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy' (also as 'acc', Keras' long names and tfjs' camelCase ones)";
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones)";
 
 /** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
 const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   accuracy: undefined, // kept as written: 'accuracy' or 'acc'
+  crossentropy: undefined, // kept as written: 'crossentropy' or 'ce'
   binaryAccuracy: 'binaryAccuracy',
   categoricalAccuracy: 'categoricalAccuracy',
   sparseCategoricalAccuracy: undefined,
@@ -70,6 +83,9 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   categoricalCrossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
   binaryCrossentropy: undefined,
+  precision: 'precision',
+  recall: undefined, // tfjs has it as a function (tf.metrics.recall), which compile takes, but not by name
+  cosineProximity: 'cosine',
 };
 
 /** compile's `metrics` (or `weightedMetrics`, `arg`): a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
@@ -134,7 +150,8 @@ export function metricImproves(name: string): 'up' | 'down' | undefined {
   if (name === 'loss') return 'down';
   const kind = metricKind(name);
   if (kind === undefined) return undefined;
-  return kind.endsWith('Accuracy') || kind === 'accuracy' ? 'up' : 'down';
+  // cosine proximity is the negated cosine similarity: down, as the loss it also is
+  return kind.endsWith('Accuracy') || kind === 'accuracy' || kind === 'precision' || kind === 'recall' ? 'up' : 'down';
 }
 
 /** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
@@ -148,15 +165,23 @@ export function isMetricName(name: unknown): boolean {
  */
 export function tfjsMetricName(metric: Metric, loss: LossName): string | undefined {
   if (metric.kind === 'accuracy') return metric.key.toLowerCase();
+  if (metric.kind === 'crossentropy') return metric.key;
   // tfjs has sparse accuracy only as what 'accuracy' means beside the sparse loss
   if (metric.kind === 'sparseCategoricalAccuracy' && loss === 'sparseCategoricalCrossentropy') return 'accuracy';
   return TFJS_NAMES[metric.kind];
 }
 
-/** The accuracy `'accuracy'` stands for with this loss and an output `classes` wide, as Keras picks it. */
-function accuracyKind(loss: LossName, classes: number): MetricKind {
-  if (loss === 'binaryCrossentropy' || classes === 1) return 'binaryAccuracy';
-  return loss === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy' : 'categoricalAccuracy';
+/**
+ * The metric `kind` computes with this loss and an output `classes` wide: `'accuracy'` and
+ * `'crossentropy'` stand for the binary, sparse or categorical one, as tfjs (and Keras, for
+ * accuracy) picks it.
+ */
+function resolvedKind(kind: MetricKind, loss: LossName, classes: number): MetricKind {
+  if (kind !== 'accuracy' && kind !== 'crossentropy') return kind;
+  const accuracy = kind === 'accuracy';
+  if (loss === 'binaryCrossentropy' || classes === 1) return accuracy ? 'binaryAccuracy' : 'binaryCrossentropy';
+  if (loss === 'sparseCategoricalCrossentropy') return accuracy ? 'sparseCategoricalAccuracy' : 'sparseCategoricalCrossentropy';
+  return accuracy ? 'categoricalAccuracy' : 'categoricalCrossentropy';
 }
 
 /**
@@ -166,7 +191,7 @@ function accuracyKind(loss: LossName, classes: number): MetricKind {
  */
 export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y: Tensor, outputShape: readonly number[]): void {
   const classes = outputShape.length > 1 ? outputShape[outputShape.length - 1] : 1;
-  const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
+  const kind = resolvedKind(metric.kind, loss, classes);
   const rows = sizeFromShape(outputShape) / classes;
   if (kind === 'sparseCategoricalAccuracy' || kind === 'sparseCategoricalCrossentropy') {
     if (y.size !== rows) {
@@ -188,7 +213,8 @@ export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y:
  * `p` is the model's output; `logits` says it is logits (a loss fromLogits), whose threshold for
  * binary accuracy is 0 rather than a probability's 0.5. With `rowWeights` (one per row of the
  * output), each row's metric times its weight, as Keras' weighted_metrics sum it (fit and evaluate
- * divide by the weights' sum, rowWeightSum).
+ * divide by the weights' sum, rowWeightSum). Precision and recall are one value per batch, as
+ * tfjs computes them: that value times the batch's size (or weights' sum).
  */
 export function metricSum(
   metric: Metric,
@@ -200,7 +226,10 @@ export function metricSum(
 ): number {
   const classes = p.rank > 1 ? p.shape[p.rank - 1] : 1;
   const rows = p.size / classes;
-  const kind = metric.kind === 'accuracy' ? accuracyKind(loss, classes) : metric.kind;
+  const kind = resolvedKind(metric.kind, loss, classes);
+  if (kind === 'precision' || kind === 'recall') {
+    return confusionRatio(kind, y, p, classes, rowWeights) * rowWeightSum(rowWeights, rows, p.shape[0] ?? 0);
+  }
   let sum = 0;
   for (let i = 0; i < rows; i++) sum += rowMetric(kind, y, p, i, classes, logits) * (rowWeights ? rowWeights[i] : 1);
   // an example of an [N, H, W, C] output has H·W rows: it counts the mean of theirs, as in Keras
@@ -270,9 +299,50 @@ function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: numbe
       }
       return sum / classes;
     }
+    case 'cosineProximity': {
+      // tfjs' (and tf.keras' v1 'cosine_proximity'): −Σ y·p over the row, each scaled to unit length, a norm at least √1e-7
+      let [yy, pp, yp] = [0, 0, 0];
+      for (let j = 0; j < classes; j++) {
+        const [t, q] = [y.data[start + j], p.data[start + j]];
+        yy += t * t;
+        pp += q * q;
+        yp += t * q;
+      }
+      return -yp / (Math.sqrt(Math.max(yy, EPSILON)) * Math.sqrt(Math.max(pp, EPSILON)));
+    }
     default:
       throw new Error(`unresolved metric ${kind}`);
   }
+}
+
+/**
+ * tfjs-layers' precision (tp / (tp + fp)) or recall (tp / (tp + fn)) of a whole batch, 0 when the
+ * denominator is 0 (no predicted positives for precision, no positive labels for recall). As
+ * tfjs counts them, an output is a positive only when exactly 1 and a negative only when exactly
+ * 0, and so is a label: there is no threshold (a sigmoid's 0.93 is neither; a label of 0.5 counts
+ * nowhere), taking the output as it is (a fromLogits loss's logits too, as Keras' Precision does).
+ * fit and evaluate then average the batches' values weighted by their sizes. Keras'
+ * Precision and Recall differ: they threshold the output at 0.5 and accumulate the counts over the
+ * whole epoch before dividing. With `rowWeights`, each count is weighted by its row's weight, as
+ * Keras weighs its counts by the sample weights.
+ */
+function confusionRatio(
+  kind: 'precision' | 'recall',
+  y: Tensor,
+  p: Tensor<'float32'>,
+  classes: number,
+  rowWeights?: ArrayLike<number>,
+): number {
+  let [truePositives, misses] = [0, 0];
+  for (let i = 0; i < p.size; i++) {
+    const [label, output] = [y.data[i], p.data[i]];
+    const weight = rowWeights ? rowWeights[Math.floor(i / classes)] : 1;
+    if (label === 1 && output === 1) truePositives += weight;
+    // a false positive for precision, a false negative for recall
+    else if (kind === 'precision' ? label === 0 && output === 1 : label === 1 && output === 0) misses += weight;
+  }
+  const counted = truePositives + misses;
+  return counted > 0 ? truePositives / counted : 0;
 }
 
 /** Keras' and tfjs' epsilon, in float32. */
