@@ -1,3 +1,5 @@
+// tfjs-layers' r2Score calls tensors' chained ops (y.sub()), which the union package @tensorflow/tfjs registers
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
@@ -9,9 +11,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import { Dense, fromArtifacts, functionalFromArtifacts, Input, model, resetNames, Sequential } from './index.js';
 
-// compile's 'precision', 'recall', 'cosine' (cosine proximity) and 'ce' (the loss's cross-entropy),
-// which tfjs-layers has (recall and cosineProximity as functions only), in fit, evaluate and saved
-// models, against tfjs-layers.
+// compile's 'precision', 'recall', 'cosine' (cosine proximity), 'r2Score' and 'ce' (the loss's
+// cross-entropy), which tfjs-layers has (recall, cosineProximity and r2Score as functions only), in
+// fit, evaluate and saved models, against tfjs-layers.
 
 beforeEach(() => resetNames());
 
@@ -96,6 +98,23 @@ describe('precision, recall, cosine proximity and ce in fit and evaluate', () =>
     expectClose(history.history.cosine_proximity, expected.history.cosineProximity as number[], 1e-5, 'cosine_proximity');
   });
 
+  it("r2Score (tfjs' function's name) matches tfjs' per-batch R² in fit and evaluate; a tfjs model saved with it (as r2_score) loads compiled", async () => {
+    const { ours, theirs, x } = sigmoidPair(6);
+    const y = f32(caseRng('r2 targets', 0), [11, 2], 0, 1);
+    ours.compile({ optimizer: new SGD({ learningRate: LEARNING_RATE }), loss: 'meanSquaredError', metrics: ['r2Score'] });
+    theirs.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: 'meanSquaredError', metrics: [tfl.metrics.r2Score] });
+    const options = { epochs: 2, batchSize: 4, shuffle: false };
+    const history = await ours.fit(x, y, options);
+    const expected = await theirs.fit(tfOf(x), tfOf(y), { ...options, verbose: 0 });
+    expectClose(history.history.r2Score, expected.history.r2Score as number[], 1e-5, 'r2Score');
+    const theirEvaluation = tfjsEvaluation(theirs, x, y, 5);
+    expectClose([ours.evaluate(x, y, { batchSize: 5 }).r2Score], [theirEvaluation.r2Score], 1e-5, 'evaluate');
+    const saved = await tfjsSaved(theirs, { includeOptimizer: true });
+    expect((saved.modelJson.trainingConfig as { metrics: string[] }).metrics).toEqual(['r2_score']);
+    const loaded = fromArtifacts(saved.modelJson, saved.weightData);
+    expectClose([loaded.evaluate(x, y, { batchSize: 5 }).r2_score], [theirEvaluation.r2Score], 1e-5, 'loaded');
+  });
+
   it("a model of two outputs logs each output's, <output>_precision and <output>_recall, as tfjs does, and saves them", async () => {
     const rng = caseRng('precision recall two outputs', 0);
     const input = Input({ shape: [3], name: 'in' });
@@ -148,7 +167,7 @@ describe('precision, recall, cosine proximity and ce in fit and evaluate', () =>
     const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);
     expectConvlensError(
       () => model.compile({ loss: 'meanSquaredError', metrics: ['precision', 'auc'] }),
-      /^compile: unknown metric "auc" \(supported: .*'crossentropy', 'precision', 'recall', 'cosine_proximity' \(also as 'acc', 'ce', 'cosine'/,
+      /^compile: unknown metric "auc" \(supported: .*'crossentropy', 'precision', 'recall', 'cosine_proximity', 'r2_score' \(also as 'acc', 'ce', 'cosine'/,
     );
     expectConvlensError(
       () => model.compile({ loss: 'meanSquaredError', metrics: ['Recall'] }),

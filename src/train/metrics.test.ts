@@ -1,3 +1,5 @@
+// tfjs-layers' r2Score calls tensors' chained ops (y.sub()), which the union package @tensorflow/tfjs registers
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
@@ -269,5 +271,59 @@ describe("'crossentropy' and 'ce'", () => {
     }
     expect(metrics.map((m) => metricImproves(m.key))).toEqual(['down', 'down']);
     expect(metrics.map((m) => tfjsMetricName(m, 'binaryCrossentropy'))).toEqual(['crossentropy', 'ce']);
+  });
+});
+
+describe('R² (r2Score)', () => {
+  it("is tfjs-layers' r2Score of the whole batch (ȳ over every label), times the batch's size, by tfjs' and Keras' names", () => {
+    const metrics = metricsArg(['r2Score', 'r2_score']);
+    expect(new Set(metrics.map((m) => m.kind))).toEqual(new Set(['r2Score']));
+    for (let c = 0; c < 40; c++) {
+      const rng = caseRng('r2 metric', c);
+      const n = rng.int(2, 6);
+      const shape = rng.bool() ? [n, rng.int(1, 4)] : [n, 2, 2, rng.int(1, 2)];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const y = new Tensor(rng.floats(size, -2, 2), shape, 'float32');
+      const p = new Tensor(rng.floats(size, -2, 2), shape, 'float32');
+      const expected = tfl.metrics.r2Score(tfOf(y), tfOf(p)).dataSync()[0] * n;
+      expectClose([metricSum(metrics[c % 2], 'meanSquaredError', y, p, false)], [expected], 1e-4, `case ${c}`);
+    }
+    expect(metrics.map((m) => metricImproves(m.key))).toEqual(['up', 'up']);
+    expect(metrics.map((m) => tfjsMetricName(m, 'meanSquaredError'))).toEqual([undefined, undefined]);
+  });
+
+  it('labels all equal give −Infinity (NaN where the outputs equal them too), as tfjs gives', () => {
+    const [metric] = metricsArg(['r2Score']);
+    const y = new Tensor(Float32Array.from([1, 1, 1]), [3, 1], 'float32');
+    for (const outputs of [
+      [1, 0.5, 1],
+      [1, 1, 1],
+    ]) {
+      const p = new Tensor(Float32Array.from(outputs), [3, 1], 'float32');
+      const expected = tfl.metrics.r2Score(tfOf(y), tfOf(p)).dataSync()[0] * 3;
+      expect(metricSum(metric, 'meanSquaredError', y, p, false)).toBe(expected);
+    }
+  });
+
+  it("weighted, each term and ȳ weighted by its row's weight; a batch weighted 0 adds nothing", () => {
+    const [metric] = metricsArg(['r2_score']);
+    for (let c = 0; c < 20; c++) {
+      const rng = caseRng('weighted r2 metric', c);
+      const [n, units] = [rng.int(2, 6), rng.int(1, 3)];
+      const [y, p] = [
+        new Tensor(rng.floats(n * units, -2, 2), [n, units], 'float32'),
+        new Tensor(rng.floats(n * units, -2, 2), [n, units], 'float32'),
+      ];
+      const weights = Float32Array.from({ length: n }, () => rng.float() + 0.1);
+      const w = tf.tile(tf.tensor2d(Array.from(weights), [n, 1]), [1, units]);
+      const [ty, tp] = [tfOf(y), tfOf(p)];
+      const mean = tf.div(tf.sum(tf.mul(w, ty)), tf.sum(w));
+      const residuals = tf.sum(tf.mul(w, tf.square(tf.sub(ty, tp))));
+      const spread = tf.sum(tf.mul(w, tf.square(tf.sub(ty, mean))));
+      const expected = (1 - residuals.dataSync()[0] / spread.dataSync()[0]) * weights.reduce((a, b) => a + b, 0);
+      expectClose([metricSum(metric, 'meanSquaredError', y, p, false, weights)], [expected], 1e-4, `case ${c}`);
+    }
+    const y = new Tensor(Float32Array.from([1, 2]), [2, 1], 'float32');
+    expect(metricSum(metric, 'meanSquaredError', y, y, false, [0, 0])).toBe(0);
   });
 });

@@ -22,7 +22,8 @@ export type MetricKind =
   | 'binaryCrossentropy'
   | 'precision'
   | 'recall'
-  | 'cosineProximity';
+  | 'cosineProximity'
+  | 'r2Score';
 
 /** A metric as compile was given it: `key` names it in logs, history and evaluate's result. */
 export interface Metric {
@@ -65,10 +66,12 @@ const METRIC_NAMES: Record<string, MetricKind> = {
   cosine: 'cosineProximity',
   cosineProximity: 'cosineProximity',
   cosine_proximity: 'cosineProximity',
+  r2Score: 'r2Score',
+  r2_score: 'r2Score',
 };
 
 const SUPPORTED =
-  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones)";
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity', 'r2_score' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones)";
 
 /** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
 const TFJS_NAMES: Record<MetricKind, string | undefined> = {
@@ -86,6 +89,7 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   precision: 'precision',
   recall: undefined, // tfjs has it as a function (tf.metrics.recall), which compile takes, but not by name
   cosineProximity: 'cosine',
+  r2Score: undefined, // a function too (tf.metrics.r2Score)
 };
 
 /** compile's `metrics` (or `weightedMetrics`, `arg`): a list of names, or one name alone (as tfjs accepts); repeated keys count once. */
@@ -151,7 +155,7 @@ export function metricImproves(name: string): 'up' | 'down' | undefined {
   const kind = metricKind(name);
   if (kind === undefined) return undefined;
   // cosine proximity is the negated cosine similarity: down, as the loss it also is
-  return kind.endsWith('Accuracy') || kind === 'accuracy' || kind === 'precision' || kind === 'recall' ? 'up' : 'down';
+  return kind.endsWith('Accuracy') || ['accuracy', 'precision', 'recall', 'r2Score'].includes(kind) ? 'up' : 'down';
 }
 
 /** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
@@ -213,7 +217,7 @@ export function checkMetricLabels(op: string, metric: Metric, loss: LossName, y:
  * `p` is the model's output; `logits` says it is logits (a loss fromLogits), whose threshold for
  * binary accuracy is 0 rather than a probability's 0.5. With `rowWeights` (one per row of the
  * output), each row's metric times its weight, as Keras' weighted_metrics sum it (fit and evaluate
- * divide by the weights' sum, rowWeightSum). Precision and recall are one value per batch, as
+ * divide by the weights' sum, rowWeightSum). Precision, recall and R² are one value per batch, as
  * tfjs computes them: that value times the batch's size (or weights' sum).
  */
 export function metricSum(
@@ -227,8 +231,10 @@ export function metricSum(
   const classes = p.rank > 1 ? p.shape[p.rank - 1] : 1;
   const rows = p.size / classes;
   const kind = resolvedKind(metric.kind, loss, classes);
-  if (kind === 'precision' || kind === 'recall') {
-    return confusionRatio(kind, y, p, classes, rowWeights) * rowWeightSum(rowWeights, rows, p.shape[0] ?? 0);
+  if (kind === 'precision' || kind === 'recall' || kind === 'r2Score') {
+    const weight = rowWeightSum(rowWeights, rows, p.shape[0] ?? 0);
+    if (weight === 0) return 0; // a batch weighted 0 counts nowhere (R² would be NaN)
+    return (kind === 'r2Score' ? r2Score(y, p, classes, rowWeights) : confusionRatio(kind, y, p, classes, rowWeights)) * weight;
   }
   let sum = 0;
   for (let i = 0; i < rows; i++) sum += rowMetric(kind, y, p, i, classes, logits) * (rowWeights ? rowWeights[i] : 1);
@@ -343,6 +349,28 @@ function confusionRatio(
   }
   const counted = truePositives + misses;
   return counted > 0 ? truePositives / counted : 0;
+}
+
+/**
+ * tfjs-layers' r2Score of a whole batch: 1 − Σ(y − p)² / Σ(y − ȳ)², ȳ the mean of all the batch's
+ * labels (not one per output column), so −Infinity (NaN if the outputs equal them too) when they
+ * are all equal, as in tfjs. Keras' R2Score differs: a score per output column, averaged, from
+ * sums over the whole epoch. With `rowWeights`, each term and ȳ weighted by its row's weight.
+ */
+function r2Score(y: Tensor, p: Tensor<'float32'>, classes: number, rowWeights?: ArrayLike<number>): number {
+  const weightOf = (i: number) => (rowWeights ? rowWeights[Math.floor(i / classes)] : 1);
+  let [weights, labels] = [0, 0];
+  for (let i = 0; i < p.size; i++) {
+    weights += weightOf(i);
+    labels += weightOf(i) * y.data[i];
+  }
+  const mean = labels / weights;
+  let [residuals, spread] = [0, 0];
+  for (let i = 0; i < p.size; i++) {
+    residuals += weightOf(i) * (y.data[i] - p.data[i]) ** 2;
+    spread += weightOf(i) * (y.data[i] - mean) ** 2;
+  }
+  return 1 - residuals / spread;
 }
 
 /** Keras' and tfjs' epsilon, in float32. */
