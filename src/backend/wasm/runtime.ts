@@ -382,8 +382,14 @@ export class Runtime {
       this.judge(cpuTime() - cpuStart, end - start, nth, end);
     }
     if (failure) throw failure;
-    if (Atomics.load(ctl, CTL.error) !== 0) throw new Error(`wasm kernel ${kernel} failed in a worker thread`);
+    if (Atomics.load(ctl, CTL.error) !== 0) throw new Error(`wasm kernel ${kernel} failed in a worker thread: ${workerError(ctl)}`);
   }
+}
+
+/** The message a worker left in the control block with its error (the wasm trap, as `RangeError: ...`). */
+function workerError(ctl: Int32Array): string {
+  const length = ctl[CTL.message];
+  return String.fromCharCode(...ctl.subarray(CTL.message + 1, CTL.message + 1 + length));
 }
 
 function defaultThreads(): number {

@@ -611,6 +611,30 @@ describe('the pooling kernels with chunked input', () => {
   });
 });
 
+describe('a kernel that fails in a worker thread', () => {
+  it("is reported by the calling thread with the worker's own error", async () => {
+    const rt = await Runtime.load();
+    rt.setThreads(2);
+    rt.reset();
+    const out = rt.alloc(64);
+    rt.commit();
+    const P = PARAMS >> 2;
+    // relu of 16 floats read from far beyond the memory's end: the load traps in whichever thread runs it
+    rt.i32.set([0, 0x7ff00000, out, 16, 0], P);
+    let worked = false;
+    const run = () =>
+      rt.run('unary_f32', true, (step, threads) => {
+        if (threads === 1) return step();
+        // leave the work to the worker: wait until it has joined the call (it traps at once)
+        const deadline = performance.now() + 10_000;
+        while (rt.stats().joined === 0 && performance.now() < deadline) {}
+        worked = rt.stats().joined > 0;
+      });
+    expect(run).toThrow(/^wasm kernel unary_f32 failed in a worker thread: RuntimeError: memory access out of bounds$/);
+    expect(worked).toBe(true);
+  });
+});
+
 describe('calls too large for wasm memory', () => {
   it('the arena refuses addresses beyond 2^31 (JavaScript indexes it with 32-bit integers)', async () => {
     const rt = await Runtime.load();

@@ -1,3 +1,6 @@
+/** The most characters of a worker's error message the calling thread gets back. */
+const ERROR_CHARS = 200;
+
 /**
  * Indices into the Int32 control block shared by the main thread and the workers.
  *
@@ -29,7 +32,9 @@ export const CTL = {
   joined: 8,
   /** slots + tid holds the serial number of the worker that owns thread index tid; any other exits. */
   slots: 16,
-  size: 16 + 256,
+  /** The first worker error of a call: its length, then its UTF-16 code units (cut at ERROR_CHARS). */
+  message: 16 + 256,
+  size: 16 + 256 + 1 + ERROR_CHARS,
 } as const;
 
 /** Most threads a pool may have (the control block has a slot per thread). */
@@ -83,7 +88,12 @@ function start(d) {
         try {
           fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
         } catch (e) {
-          Atomics.store(ctl, ${CTL.error}, 1);
+          // the first error of the call is kept, with its message: the calling thread reports it
+          if (Atomics.compareExchange(ctl, ${CTL.error}, 0, 1) === 0) {
+            const text = String(e).slice(0, ${ERROR_CHARS});
+            for (let i = 0; i < text.length; i++) ctl[${CTL.message} + 1 + i] = text.charCodeAt(i);
+            ctl[${CTL.message}] = text.length;
+          }
         }
       }
     }
