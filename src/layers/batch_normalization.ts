@@ -25,9 +25,10 @@ export interface BatchNormalizationLayerArgs extends LayerArgs, WeightPenaltyOpt
 const KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale', ...penaltyKeys(['beta', 'gamma'])];
 
 /**
- * Keras' BatchNormalization over the features `axis` (the last by default): while training, each channel is normalised by the
- * batch's mean and (biased) variance, and the moving mean and variance follow them with
- * `momentum`; at inference the moving ones are used: y = γ·(x − mean)/√(var + ε) + β.
+ * Keras' BatchNormalization over the features `axis` (the last by default): while training, each
+ * channel is normalised by the batch's mean and (biased) variance, and the moving mean and
+ * variance follow them with `momentum`; at inference the moving ones are used:
+ * y = γ·(x − mean)/√(var + ε) + β.
  * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
  */
 export class BatchNormalization extends Layer {

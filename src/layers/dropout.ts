@@ -17,7 +17,7 @@ export abstract class MaskedDropout extends Layer {
   readonly rate: number;
   private mask: Float32Array | undefined;
 
-  /** `extraKeys`: the subclass's own options, besides the rate (read from `options`). */
+  /** `extraKeys`: the option keys a subclass takes besides the rate (it reads their values itself). */
   protected constructor(
     className: string,
     defaultName: string,
