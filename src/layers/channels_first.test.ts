@@ -18,6 +18,7 @@ import { transpose } from '../ops/transpose.js';
 import { Random, setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
+  Add,
   AvgPool2D,
   BatchNormalization,
   Conv2D,
@@ -29,8 +30,10 @@ import {
   fromArtifacts,
   GlobalAveragePooling2D,
   GlobalMaxPooling2D,
+  Input,
   type Layer,
   MaxPool2D,
+  model,
   RandomContrast,
   RandomFlip,
   RandomRotation,
@@ -255,6 +258,26 @@ forEachBackend(() => {
       expectClose(ours.predict(x), predicted(theirs, x), 1e-4, 'predict after fit');
     });
 
+    it('a functional residual block (Conv2D → Conv2D + the input → MaxPool2D → Flatten → Dense) trains as in tfjs', async () => {
+      setSeed(722);
+      const input = Input({ shape: [3, 6, 5] });
+      let h = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', ...CF }).apply(input);
+      h = new Conv2D({ filters: 3, kernelSize: [2, 3], padding: 'same', ...CF }).apply(h);
+      h = new MaxPool2D(2, CF).apply(new Add().apply([h, input]));
+      const ours = model({ inputs: input, outputs: new Dense({ units: 2, activation: 'softmax' }).apply(new Flatten(CF).apply(h)) });
+      const theirInput = tfl.input({ shape: [3, 6, 5] });
+      const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
+      let t = apply(tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', ...TF_CF }), theirInput);
+      t = apply(tfl.layers.conv2d({ filters: 3, kernelSize: [2, 3], padding: 'same', ...TF_CF }), t);
+      t = apply(tfl.layers.maxPooling2d({ poolSize: 2, ...TF_CF }), apply(tfl.layers.add(), [t, theirInput]));
+      const output = apply(tfl.layers.dense({ units: 2, activation: 'softmax' }), apply(tfl.layers.flatten(TF_CF), t));
+      const theirs = tfl.model({ inputs: theirInput, outputs: output });
+      theirs.setWeights(ours.getWeights().map(tfOf));
+      const x = f32(caseRng('channels-first functional', 0), [6, 3, 6, 5]);
+      expectClose(ours.predict(x) as Tensor, predicted(theirs, x), 1e-5, 'predict');
+      await expectSameSgdFit(ours, theirs, x, labels(6), { epochs: 2, batchSize: 3, learningRate: 0.3 });
+    });
+
     it('a channels-first convolution with sigmoid as the last layer: its logits, in the output layout, feed the loss', async () => {
       setSeed(721);
       const config = { filters: 2, kernelSize: 3, padding: 'same', activation: 'sigmoid' } as const;
@@ -455,9 +478,25 @@ describe('channels-first: errors', () => {
       () => new Sequential([new MaxPool2D({ inputShape: [4, 4], name: 'p', ...CF })]),
       'p (MaxPooling2D): expected inputs of shape (channels, height, width), got [4, 4]',
     );
+    // [1, 2, 8] is one channel of 2 × 8 pixels: a 3 × 3 window does not fit its height
     expectConvlensError(
       () => new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [1, 2, 8], name: 'c', ...CF })]),
-      /^c \(Conv2D\): /,
+      'c (Conv2D): conv2d: window height 3 is larger than the input height 2 under VALID padding',
+    );
+    expectConvlensError(
+      () =>
+        new Sequential([
+          new Cropping2D({
+            cropping: [
+              [0, 0],
+              [3, 4],
+            ],
+            inputShape: [2, 5, 7],
+            name: 'k',
+            ...CF,
+          }),
+        ]),
+      'k (Cropping2D): cropping [[0, 0], [3, 4]] leaves nothing of inputs of shape (2, 5, 7): top + bottom (0) must be less than the height 5, and left + right (7) less than the width 7',
     );
   });
 

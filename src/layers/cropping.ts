@@ -27,7 +27,7 @@ export class Cropping2D extends ImageLayer {
     // Keras refuses a crop that leaves no row or no column
     if (shape[0] < 1 || shape[1] < 1) {
       throw new ConvlensError(
-        `${this.name} (Cropping2D): cropping ${describeValue(this.cropping)} leaves nothing of inputs of shape (${inputShape.join(', ')}): top + bottom (${top + bottom}) must be less than the height ${height}, and left + right (${left + right}) less than the width ${width}`,
+        `${this.name} (Cropping2D): cropping ${describeValue(this.cropping)} leaves nothing of inputs of shape (${this.exampleInLayout(inputShape).join(', ')}): top + bottom (${top + bottom}) must be less than the height ${height}, and left + right (${left + right}) less than the width ${width}`,
       );
     }
     return shape;

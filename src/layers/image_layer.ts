@@ -91,10 +91,14 @@ export abstract class ImageLayer extends Layer {
     return this.channelsFirst && x.rank === 4 ? moveAxis(x, 3, 1, this.buffer(key, x.size)) : x;
   }
 
+  /** One example's shape [height, width, channels] in this layer's layout (exampleNHWC's inverse). */
+  protected exampleInLayout(shape: readonly number[]): number[] {
+    return this.channelsFirst && shape.length === 3 ? moveShapeAxis(shape, 2, 0) : [...shape];
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     this.checkImageShape(inputShape);
-    const shape = this.outputShapeNHWC(this.exampleNHWC(inputShape));
-    return this.channelsFirst && shape.length === 3 ? moveShapeAxis(shape, 2, 0) : shape;
+    return this.exampleInLayout(this.outputShapeNHWC(this.exampleNHWC(inputShape)));
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {

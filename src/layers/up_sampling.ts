@@ -58,7 +58,7 @@ export class UpSampling2D extends ImageLayer {
     const shape = [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
       throw new ConvlensError(
-        `${this.name} (UpSampling2D): size [${this.size}] makes each example [${shape.join(', ')}], more values than an array holds`,
+        `${this.name} (UpSampling2D): size [${this.size}] makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
     }
     return shape;

@@ -31,7 +31,7 @@ export class ZeroPadding2D extends ImageLayer {
     const shape = [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
       throw new ConvlensError(
-        `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${shape.join(', ')}], more values than an array holds`,
+        `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
     }
     return shape;
