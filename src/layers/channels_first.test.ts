@@ -478,6 +478,10 @@ describe('channels-first: errors', () => {
       () => new Sequential([new MaxPool2D({ inputShape: [4, 4], name: 'p', ...CF })]),
       'p (MaxPooling2D): expected inputs of shape (channels, height, width), got [4, 4]',
     );
+    expectConvlensError(
+      () => new MaxPool2D({ name: 'q', ...CF }).apply(f32(caseRng('channels-first unbatched', 0), [3, 4, 4])),
+      'q (MaxPooling2D): apply takes a batch [batch, channels, height, width], got shape [3, 4, 4] (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, 1) adds it)',
+    );
     // [1, 2, 8] is one channel of 2 × 8 pixels: a 3 × 3 window does not fit its height
     expectConvlensError(
       () => new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [1, 2, 8], name: 'c', ...CF })]),

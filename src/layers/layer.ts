@@ -502,7 +502,7 @@ export abstract class Layer {
     // a batch one axis short, before the layer knows its input: one image, or gray images without their channel axis
     if (x.rank === this.exampleRank && !this.inputShape) {
       throw new ConvlensError(
-        `${this.name} (${this.className}): apply takes a batch [batch, ${this.imageAxes}], got shape ${formatShape(x.shape)} (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, -1) adds it)`,
+        `${this.name} (${this.className}): apply takes a batch [batch, ${this.imageAxes}], got shape ${formatShape(x.shape)} (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, ${this.imageAxes.startsWith('channels') ? 1 : -1}) adds it)`,
       );
     }
     if (!this.built) this.build(x.shape.slice(1));
