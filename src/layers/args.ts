@@ -62,14 +62,17 @@ export function paddingArg(where: string, value: unknown): 'valid' | 'same' {
   return padding;
 }
 
-/** Keras' (and tfjs') data formats; only channels-last is computed, so the other is an error, not ignored. */
+/** Keras' (and tfjs') data formats: images [batch, height, width, channels] (the default) or [batch, channels, height, width]. */
 export type DataFormat = 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
 
-export function checkDataFormat(where: string, value: unknown): void {
-  if (value === undefined || value === null || value === 'channels_last' || value === 'channelsLast') return;
-  throw new ConvlensError(
-    `${where}: dataFormat ${describeValue(value)} is not supported (only 'channels_last': inputs are [batch, height, width, channels])`,
-  );
+/** A data format as Keras' configs write it. */
+export type ImageDataFormat = 'channels_last' | 'channels_first';
+
+/** Reads Keras' (or tfjs') data format, channels-last by default, or throws naming the layer and the value. */
+export function dataFormatArg(where: string, value: unknown): ImageDataFormat {
+  if (value === undefined || value === null || value === 'channels_last' || value === 'channelsLast') return 'channels_last';
+  if (value === 'channels_first' || value === 'channelsFirst') return 'channels_first';
+  throw new ConvlensError(`${where}: unknown dataFormat ${describeValue(value)} (expected 'channels_last' or 'channels_first')`);
 }
 
 /** An optional boolean option: `'false'` or 0 would otherwise be read as truthy or falsy by accident. */

@@ -237,8 +237,8 @@ describe('augmentation layers: saving and loading', () => {
       /^fromArtifacts: layer 1 'rot' \(RandomRotation\): RandomRotation 'rot': fillMode must be 'reflect', 'wrap', 'constant', 'nearest', got "mirror"$/,
     );
     expectConvlensError(
-      () => fromArtifacts(json({ data_format: 'channels_first' }), new ArrayBuffer(0)),
-      /data_format "channels_first" is not supported/,
+      () => fromArtifacts(json({ data_format: 'NCHW' }), new ArrayBuffer(0)),
+      /^fromArtifacts: layer 1 'rot' \(RandomRotation\): RandomRotation 'rot': unknown dataFormat "NCHW" \(expected 'channels_last' or 'channels_first'\)$/,
     );
     expectConvlensError(
       () => fromArtifacts(json({ shear: 0.2 }), new ArrayBuffer(0)),

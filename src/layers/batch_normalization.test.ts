@@ -170,10 +170,17 @@ describe('BatchNormalization', () => {
       "BatchNormalization 'batch_normalization': momentum must be a number from 0 to 1, got 2",
     );
     expectConvlensError(() => new BatchNormalization({ epsilon: -1e-3 }), /epsilon must be a finite number >= 0, got -0.001/);
-    expectConvlensError(() => new BatchNormalization({ axis: 0 }), /axis must be -1 \(the channels, last\) or the last axis' index, got 0/);
     expectConvlensError(
-      () => new Sequential([new BatchNormalization({ axis: 1, inputShape: [4, 4, 2] })]),
-      /axis 1 is not the last of inputs \[batch, 4, 4, 2\]/,
+      () => new BatchNormalization({ axis: 0, name: 'b' }),
+      "BatchNormalization 'b': axis must be the features axis' index (not the batch's, 0), or -1 for the last, got 0",
+    );
+    expectConvlensError(
+      () => new Sequential([new BatchNormalization({ axis: 4, inputShape: [4, 4, 2], name: 'b' })]),
+      "b (BatchNormalization): axis 4 is not an axis of inputs [batch, 4, 4, 2] other than the batch's",
+    );
+    expectConvlensError(
+      () => new Sequential([new BatchNormalization({ axis: -4, inputShape: [4, 4, 2], name: 'b' })]),
+      "b (BatchNormalization): axis -4 is not an axis of inputs [batch, 4, 4, 2] other than the batch's",
     );
     // Keras' axis 3 for images is the last one, also as a list of one
     expect(new Sequential([new BatchNormalization({ axis: 3, inputShape: [4, 4, 2] })]).outputShape).toEqual([4, 4, 2]);

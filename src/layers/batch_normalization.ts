@@ -2,11 +2,15 @@ import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
+import { moveAxis } from './image_layer.js';
 import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
 export interface BatchNormalizationLayerArgs extends LayerArgs, WeightPenaltyOptions<'beta' | 'gamma'> {
-  /** The features axis: -1 (the last, channels), the only one computed, or its index (as Keras, also as [index]). */
+  /**
+   * The features axis, counting the batch axis (as Keras, also as [index]): -1 (the last, channels,
+   * the default), 1 for channels-first images, or any other but the batch's.
+   */
   axis?: number | [number];
   /** Weight of the old value in the moving mean and variance (default 0.99). */
   momentum?: number;
@@ -21,13 +25,14 @@ export interface BatchNormalizationLayerArgs extends LayerArgs, WeightPenaltyOpt
 const KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale', ...penaltyKeys(['beta', 'gamma'])];
 
 /**
- * Keras' BatchNormalization over the last axis: while training, each channel is normalised by the
- * batch's mean and (biased) variance, and the moving mean and variance follow them with
- * `momentum`; at inference the moving ones are used: y = γ·(x − mean)/√(var + ε) + β.
+ * Keras' BatchNormalization over the features `axis` (the last by default): while training, each
+ * channel is normalised by the batch's mean and (biased) variance, and the moving mean and
+ * variance follow them with `momentum`; at inference the moving ones are used:
+ * y = γ·(x − mean)/√(var + ε) + β.
  * Weights in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not).
  */
 export class BatchNormalization extends Layer {
-  /** -1, or the index of the last axis counting the batch (3 for images), as Keras configs write it. */
+  /** The features axis counting the batch (3 or -1 for channels-last images, 1 for channels-first), as Keras configs write it. */
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -50,8 +55,10 @@ export class BatchNormalization extends Layer {
     const { momentum = 0.99, epsilon = 1e-3 } = args;
     // Keras also takes the axis as a list of one
     const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : (args.axis ?? -1);
-    if (!(typeof axis === 'number' && Number.isInteger(axis) && (axis === -1 || axis >= 1))) {
-      throw new ConvlensError(`${where}: axis must be -1 (the channels, last) or the last axis' index, got ${describeValue(args.axis)}`);
+    if (!(typeof axis === 'number' && Number.isInteger(axis) && axis !== 0)) {
+      throw new ConvlensError(
+        `${where}: axis must be the features axis' index (not the batch's, 0), or -1 for the last, got ${describeValue(args.axis)}`,
+      );
     }
     this.axis = axis;
     if (!(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
@@ -75,14 +82,20 @@ export class BatchNormalization extends Layer {
     return inputShape;
   }
 
+  /** The features axis of a batch of `rank` axes, from 1 (after the batch's) to rank − 1. */
+  private featuresAxis(rank: number): number {
+    return this.axis < 0 ? rank + this.axis : this.axis;
+  }
+
   override build(inputShape: number[]): void {
-    if (this.axis !== -1 && this.axis !== inputShape.length) {
+    const axis = this.featuresAxis(inputShape.length + 1);
+    if (axis < 1 || axis > inputShape.length) {
       throw new ConvlensError(
-        `${this.name} (BatchNormalization): axis ${this.axis} is not the last of inputs [batch, ${inputShape.join(', ')}] (only the channels axis, last, is computed)`,
+        `${this.name} (BatchNormalization): axis ${this.axis} is not an axis of inputs [batch, ${inputShape.join(', ')}] other than the batch's`,
       );
     }
     super.build(inputShape);
-    const channels = inputShape[inputShape.length - 1];
+    const channels = inputShape[axis - 1];
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], new Float32Array(channels).fill(1), this.gammaSettings);
     if (this.center) this.beta = this.addWeight('beta', [channels], new Float32Array(channels), this.betaSettings);
     this.movingMean = this.addWeight('moving_mean', [channels], new Float32Array(channels));
@@ -94,7 +107,18 @@ export class BatchNormalization extends Layer {
     return this.trainable ? [this.gamma, this.beta].filter((w): w is Weight => w !== undefined) : [];
   }
 
+  /**
+   * Normalises over the features axis, computed channels-last: another features axis (channels-first
+   * images') is moved last before, and back after.
+   */
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const axis = this.featuresAxis(x.rank);
+    if (axis === x.rank - 1) return this.forwardChannelsLast(x, training);
+    const y = this.forwardChannelsLast(moveAxis(x, axis, x.rank - 1, this.buffer('inputChannelsLast', x.size)), training);
+    return moveAxis(y, y.rank - 1, axis, this.buffer('output', y.size));
+  }
+
+  private forwardChannelsLast(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const channels = x.shape[x.rank - 1];
     const rows = x.size / channels;
     const out = this.buffer('out', x.size);
@@ -124,6 +148,13 @@ export class BatchNormalization extends Layer {
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    const axis = this.featuresAxis(dy.rank);
+    if (axis === dy.rank - 1) return this.backwardChannelsLast(dy, needInputGrad);
+    const dx = this.backwardChannelsLast(moveAxis(dy, axis, dy.rank - 1, this.buffer('gradientChannelsLast', dy.size)), needInputGrad);
+    return dx && moveAxis(dx, dx.rank - 1, axis, this.buffer('inputGradient', dx.size));
+  }
+
+  private backwardChannelsLast(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (BatchNormalization): backward needs a forward pass in training mode first`);
     const { normalized, inverseStd } = this.cache;
     // γ/σ per channel

@@ -27,7 +27,7 @@ export class Conv2D extends ConvLayer {
     return [info.outHeight, info.outWidth];
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     // ReLU and the bias are fused into the convolution's epilogue; other activations follow it.
     const relu = this.activation === 'relu';
@@ -40,7 +40,7 @@ export class Conv2D extends ConvLayer {
     return y;
   }
 
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2D): backward needs a forward pass in training mode first`);
     const { x, y, z, info } = this.cache;
     this.checkGradient(dy, info);

@@ -53,7 +53,7 @@ export class Conv2DTranspose extends ConvLayer {
     return [info.inHeight, info.inWidth];
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     const { batch, inHeight, inWidth, inChannels } = info;
     const out = this.buffer('out', batch * inHeight * inWidth * inChannels).fill(0);
@@ -68,7 +68,7 @@ export class Conv2DTranspose extends ConvLayer {
    * The convolution's roles swapped: the input gradient is conv2d of the output gradient, the
    * kernel gradient is conv2d's filter gradient with the output gradient as its input.
    */
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (Conv2DTranspose): backward needs a forward pass in training mode first`);
     const { x, y, z, info } = this.cache;
     this.checkGradient(dy, info);

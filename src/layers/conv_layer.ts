@@ -4,9 +4,10 @@ import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
-import { asLayerError, booleanArg, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { asLayerError, booleanArg, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
+import { ImageLayer } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -47,7 +48,7 @@ export interface ConvWindowOptions {
   strides?: number | [number, number];
   /** Keras' default is 'valid'. */
   padding?: 'valid' | 'same' | 'VALID' | 'SAME';
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
+  /** 'channels_last' (the default: [batch, height, width, channels]) or 'channels_first' ([batch, channels, height, width]). */
   dataFormat?: DataFormat;
   dilationRate?: number | [number, number];
 }
@@ -87,7 +88,6 @@ export function convWindowSettings(where: string, args: ConvWindowOptions): Conv
     );
   }
   const padding = paddingArg(where, args.padding);
-  checkDataFormat(where, args.dataFormat);
   return { kernelSize, strides, padding, dilationRate };
 }
 
@@ -104,9 +104,9 @@ export function convSettings(where: string, args: ConvLayerOptions): ConvSetting
 }
 
 /** The Keras config keys of a convolution's window, in the order Keras writes them. */
-export function windowConfig(window: ConvWindowSettings): Record<string, unknown> {
-  const { kernelSize, strides, padding, dilationRate } = window;
-  return { kernel_size: kernelSize, strides, padding, data_format: 'channels_last', dilation_rate: dilationRate };
+export function windowConfig(layer: ConvWindowSettings & Pick<ImageLayer, 'dataFormat'>): Record<string, unknown> {
+  const { kernelSize, strides, padding, dataFormat, dilationRate } = layer;
+  return { kernel_size: kernelSize, strides, padding, data_format: dataFormat, dilation_rate: dilationRate };
 }
 
 /**
@@ -114,7 +114,7 @@ export function windowConfig(window: ConvWindowSettings): Record<string, unknown
  * output shape from the convolution's geometry, and Keras' config. Each subclass says which way
  * its kernel and geometry run.
  */
-export abstract class ConvLayer extends Layer {
+export abstract class ConvLayer extends ImageLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -132,7 +132,6 @@ export abstract class ConvLayer extends Layer {
   protected bias: Weight | undefined;
   /** What backward needs: the input, the output, and the pre-activation values z where the activation's gradient needs them. */
   protected cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: Conv2DInfo } | undefined;
-  protected override readonly exampleRank = 3;
 
   constructor(
     className: string,
@@ -149,7 +148,7 @@ export abstract class ConvLayer extends Layer {
     this.strides = settings.strides;
     this.padding = settings.padding;
     this.dilationRate = settings.dilationRate;
-    this.activation = settings.activation;
+    this.activation = this.imageActivation(where, settings.activation);
     this.useBias = settings.useBias;
     this.kernelInitializer = settings.kernelInitializer;
     this.biasInitializer = settings.biasInitializer;
@@ -176,14 +175,13 @@ export abstract class ConvLayer extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     return [...this.outputSize(this.info([1, ...inputShape])), this.filters];
   }
 
   override build(inputShape: number[]): void {
     super.build(inputShape);
-    const shape = this.kernelShape(inputShape[2]);
+    const shape = this.kernelShape(this.exampleNHWC(inputShape)[2]);
     const [kh, kw, a, b] = shape;
     // Keras reads the fans off the kernel's shape: its last two axes, times the window
     const values = initialize(

@@ -1,62 +1,57 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
+import { layerOptions } from './args.js';
 import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
-export interface Cropping2DLayerArgs extends LayerArgs {
+export interface Cropping2DLayerArgs extends ImageLayerArgs {
   /** Rows and columns to remove: n (all sides), [rows, cols] or [[top, bottom], [left, right]] (Keras' default 0). */
   cropping?: Borders2D;
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
 }
 
 /** Keras' Cropping2D: rows removed above and below each image, columns left and right (ZeroPadding2D's inverse). */
-export class Cropping2D extends Layer {
+export class Cropping2D extends ImageLayer {
   /** [[top, bottom], [left, right]]. */
   readonly cropping: BorderPairs;
-  protected override readonly exampleRank = 3;
 
   constructor(args: Cropping2DLayerArgs = {}) {
     super('Cropping2D', 'cropping2d', layerOptions('Cropping2D', args, ['cropping', 'dataFormat']));
     const where = `Cropping2D '${this.name}'`;
-    checkDataFormat(where, args.dataFormat);
     this.cropping = borderPairs(where, 'cropping', args.cropping ?? 0);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const [height, width, channels] = inputShape;
     const [[top, bottom], [left, right]] = this.cropping;
     const shape = [height - top - bottom, width - left - right, channels];
     // Keras refuses a crop that leaves no row or no column
     if (shape[0] < 1 || shape[1] < 1) {
       throw new ConvlensError(
-        `${this.name} (Cropping2D): cropping ${describeValue(this.cropping)} leaves nothing of inputs of shape (${inputShape.join(', ')}): top + bottom (${top + bottom}) must be less than the height ${height}, and left + right (${left + right}) less than the width ${width}`,
+        `${this.name} (Cropping2D): cropping ${describeValue(this.cropping)} leaves nothing of inputs of shape (${this.exampleInLayout(inputShape).join(', ')}): top + bottom (${top + bottom}) must be less than the height ${height}, and left + right (${left + right}) less than the width ${width}`,
       );
     }
     return shape;
   }
 
-  forward(x: Tensor<'float32'>): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.computeOutputShape([height, width, channels]);
+    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels);
     copyInner(x.data, out, [batch, outHeight, outWidth, channels], this.cropping, 'crop');
     return new Tensor(out, [batch, outHeight, outWidth, channels], 'float32');
   }
 
   /** The gradient of a crop is the crop's gradient padded back with zeros: the cropped cells reach nothing. */
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     const [batch, outHeight, outWidth, channels] = dy.shape;
-    const [height, width] = this.inputShape!;
+    const [height, width] = this.exampleNHWC(this.inputShape!);
     const dx = this.buffer('dx', batch * height * width * channels).fill(0);
     copyInner(dy.data, dx, [batch, outHeight, outWidth, channels], this.cropping, 'pad');
     return new Tensor(dx, [batch, height, width, channels], 'float32');
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), cropping: this.cropping, data_format: 'channels_last' };
+    return { ...this.baseConfig(), cropping: this.cropping, data_format: this.dataFormat };
   }
 }

@@ -8,8 +8,9 @@ import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
+import { ImageLayer } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -54,7 +55,7 @@ const KEYS = [
  * the activation. Weights `depthwise_kernel` [kh, kw, channels, depthMultiplier] and `bias`
  * [channels · depthMultiplier], named as tfjs-layers and Keras 2 name them.
  */
-export class DepthwiseConv2D extends Layer {
+export class DepthwiseConv2D extends ImageLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
@@ -71,7 +72,6 @@ export class DepthwiseConv2D extends Layer {
   private kernel: Weight | undefined;
   private bias: Weight | undefined;
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'>; info: DepthwiseConv2DInfo } | undefined;
-  protected override readonly exampleRank = 3;
 
   constructor(args: DepthwiseConv2DLayerArgs) {
     super(
@@ -87,7 +87,7 @@ export class DepthwiseConv2D extends Layer {
       dilationRate: this.dilationRate,
     } = convWindowSettings(where, args));
     this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
-    this.activation = activationName(where, args.activation);
+    this.activation = this.imageActivation(where, activationName(where, args.activation));
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
@@ -110,8 +110,7 @@ export class DepthwiseConv2D extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const info = this.info([1, ...inputShape]);
     return [info.outHeight, info.outWidth, info.outChannels];
   }
@@ -119,7 +118,7 @@ export class DepthwiseConv2D extends Layer {
   override build(inputShape: number[]): void {
     super.build(inputShape);
     const [kh, kw] = this.kernelSize;
-    const channels = inputShape[2];
+    const channels = this.exampleNHWC(inputShape)[2];
     const shape = [kh, kw, channels, this.depthMultiplier];
     // Keras' fans for a 4-D kernel: the receptive field times its last two axes
     const values = initialize(
@@ -141,7 +140,7 @@ export class DepthwiseConv2D extends Layer {
     }
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     // the bias and a ReLU are applied by the kernel as it writes each output; other activations follow it
     const relu = this.activation === 'relu';
@@ -154,7 +153,7 @@ export class DepthwiseConv2D extends Layer {
     return y;
   }
 
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (DepthwiseConv2D): backward needs a forward pass in training mode first`);
     const { x, y, z, info } = this.cache;
     this.checkOutputGradient(dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);

@@ -17,9 +17,16 @@ export abstract class MaskedDropout extends Layer {
   readonly rate: number;
   private mask: Float32Array | undefined;
 
-  protected constructor(className: string, defaultName: string, args: number | DropoutLayerArgs, more?: Omit<DropoutLayerArgs, 'rate'>) {
+  /** `extraKeys`: the option keys a subclass takes besides the rate (it reads their values itself). */
+  protected constructor(
+    className: string,
+    defaultName: string,
+    args: number | DropoutLayerArgs,
+    more?: Omit<DropoutLayerArgs, 'rate'>,
+    extraKeys: readonly string[] = [],
+  ) {
     const options = shorthandOptions<DropoutLayerArgs>(className, 'rate', args, more, typeof args === 'number');
-    super(className, defaultName, layerOptions(className, options, ['rate'], { shorthand: 'a rate' }));
+    super(className, defaultName, layerOptions(className, options, ['rate', ...extraKeys], { shorthand: 'a rate' }));
     if (!(typeof options.rate === 'number' && options.rate >= 0 && options.rate < 1)) {
       throw new ConvlensError(`${className} '${this.name}': rate must be a number in [0, 1), got ${describeValue(options.rate)}`);
     }

@@ -95,7 +95,10 @@ describe('global pooling', () => {
   });
 
   it('names what is wrong', () => {
-    expectConvlensError(() => new GlobalAveragePooling2D({ dataFormat: 'channels_first' }), /dataFormat "channels_first" is not supported/);
+    expectConvlensError(
+      () => new GlobalAveragePooling2D({ dataFormat: 'NCHW' as never, name: 'g' }),
+      "GlobalAveragePooling2D 'g': unknown dataFormat \"NCHW\" (expected 'channels_last' or 'channels_first')",
+    );
     expectConvlensError(() => new GlobalMaxPooling2D({ keepdims: 1 as never }), /keepdims must be true or false, got 1/);
     expectConvlensError(
       () => new Sequential([new GlobalAveragePooling2D({ inputShape: [4, 3] })]),

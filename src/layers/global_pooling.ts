@@ -1,21 +1,18 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { booleanArg, checkDataFormat, type DataFormat, layerOptions } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { booleanArg, layerOptions } from './args.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
-export interface GlobalPool2DLayerArgs extends LayerArgs {
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
-  /** Keep the height and width axes, as 1 (output [batch, 1, 1, channels]); default false: [batch, channels]. */
+export interface GlobalPool2DLayerArgs extends ImageLayerArgs {
+  /** Keep the height and width axes, as 1 (output [batch, 1, 1, channels], or [batch, channels, 1, 1] channels-first); default false: [batch, channels]. */
   keepdims?: boolean;
 }
 
 const KEYS = ['dataFormat', 'keepdims'];
 
 /** One value per channel of each image: the mean or the largest of its height × width values. */
-abstract class GlobalPool2D extends Layer {
+abstract class GlobalPool2D extends ImageLayer {
   readonly keepdims: boolean;
-  protected override readonly exampleRank = 3;
   private cache: { x: Tensor<'float32'>; outputs: Float32Array } | undefined;
 
   constructor(
@@ -26,17 +23,15 @@ abstract class GlobalPool2D extends Layer {
   ) {
     super(className, defaultName, layerOptions(className, args, KEYS));
     const where = `${className} '${this.name}'`;
-    checkDataFormat(where, args.dataFormat);
     this.keepdims = booleanArg(where, 'keepdims', args.keepdims, false);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const channels = inputShape[2];
     return this.keepdims ? [1, 1, channels] : [channels];
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
     const area = height * width;
     const out = this.buffer('out', batch * channels);
@@ -59,7 +54,7 @@ abstract class GlobalPool2D extends Layer {
    * Average: each value gets dy / (height × width). Max: the gradient goes to the values equal to
    * the maximum, shared among them when several are, as TensorFlow's gradient of reduce_max does.
    */
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
     if (!needInputGrad) return undefined;
     const { x, outputs } = this.cache;
@@ -86,7 +81,7 @@ abstract class GlobalPool2D extends Layer {
 
   getConfig(): Record<string, unknown> {
     // keepdims only when set: Keras reads it; tfjs-layers (4.x) ignores it, and would drop the 1 × 1 axes
-    return { ...this.baseConfig(), data_format: 'channels_last', ...(this.keepdims ? { keepdims: true } : {}) };
+    return { ...this.baseConfig(), data_format: this.dataFormat, ...(this.keepdims ? { keepdims: true } : {}) };
   }
 }
 

@@ -1,5 +1,6 @@
 export { Activation, type ActivationLayerArgs } from './activation.js';
 export type { ActivationIdentifier } from './activations.js';
+export type { DataFormat, ImageDataFormat } from './args.js';
 export type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 export { BatchNormalization, type BatchNormalizationLayerArgs } from './batch_normalization.js';
 export type { BorderPairs, Borders2D } from './borders.js';
@@ -81,7 +82,7 @@ export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { SeparableConv2D, type SeparableConv2DLayerArgs } from './separable_conv2d.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
-export { SpatialDropout2D } from './spatial_dropout.js';
+export { SpatialDropout2D, type SpatialDropout2DLayerArgs } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs, terminateOnNaN } from './terminate_on_nan.js';
 export type { EvaluateOptions } from './training_loop.js';

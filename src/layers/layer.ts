@@ -330,11 +330,16 @@ export abstract class Layer {
     return new Tensor(out, dy.shape, 'float32');
   }
 
+  /** The axes of one example of an image, in the layer's layout (channels last unless it takes another). */
+  protected get imageAxes(): string {
+    return 'height, width, channels';
+  }
+
   /** Throws, naming the layer, unless one example of `inputShape` is an image (height, width, channels). */
   protected checkImageShape(inputShape: number[]): void {
     if (inputShape.length !== 3) {
       throw new ConvlensError(
-        `${this.name} (${this.className}): expected inputs of shape (height, width, channels), got ${describeValue(inputShape)}`,
+        `${this.name} (${this.className}): expected inputs of shape (${this.imageAxes}), got ${describeValue(inputShape)}`,
       );
     }
   }
@@ -497,7 +502,7 @@ export abstract class Layer {
     // a batch one axis short, before the layer knows its input: one image, or gray images without their channel axis
     if (x.rank === this.exampleRank && !this.inputShape) {
       throw new ConvlensError(
-        `${this.name} (${this.className}): apply takes a batch [batch, height, width, channels], got shape ${formatShape(x.shape)} (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, -1) adds it)`,
+        `${this.name} (${this.className}): apply takes a batch [batch, ${this.imageAxes}], got shape ${formatShape(x.shape)} (for one image, expandDims(x, 0) adds the batch axis; for gray images without a channel axis, expandDims(x, ${this.imageAxes.startsWith('channels') ? 1 : -1}) adds it)`,
       );
     }
     if (!this.built) this.build(x.shape.slice(1));

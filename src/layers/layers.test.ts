@@ -683,16 +683,24 @@ describe('layer options are checked, never silently ignored', () => {
     expect(new Conv2D({ filters: 1, kernelSize: 1 }).name).toBe('conv2d');
   });
 
-  it('dataFormat is honoured for channels_last and rejected, naming the layer, for channels_first', () => {
-    expect(new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'channels_last' }).kernelSize).toEqual([3, 3]);
-    expect(new MaxPool2D({ dataFormat: 'channelsLast' }).poolSize).toEqual([2, 2]);
-    expect(new Flatten({ dataFormat: 'channels_last' }).name).toBe('flatten');
-    const message = (layer: string) =>
-      `${layer}: dataFormat "channels_first" is not supported (only 'channels_last': inputs are [batch, height, width, channels])`;
-    expectConvlensError(() => new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'channels_first', name: 'c' }), message("Conv2D 'c'"));
-    expectConvlensError(() => new MaxPool2D({ dataFormat: 'channels_first', name: 'p' }), message("MaxPooling2D 'p'"));
-    expectConvlensError(() => new AvgPool2D({ dataFormat: 'channels_first', name: 'a' }), message("AveragePooling2D 'a'"));
-    expectConvlensError(() => new Flatten({ dataFormat: 'channels_first', name: 'f' }), message("Flatten 'f'"));
+  it("dataFormat takes Keras' and tfjs' spellings; other values are refused, naming the layer and the value", () => {
+    expect(new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'channels_last' }).dataFormat).toBe('channels_last');
+    expect(new Conv2D({ filters: 1, kernelSize: 3 }).dataFormat).toBe('channels_last');
+    expect(new MaxPool2D({ dataFormat: 'channelsLast' }).dataFormat).toBe('channels_last');
+    expect(new MaxPool2D({ dataFormat: 'channelsFirst' }).dataFormat).toBe('channels_first');
+    expect(new Flatten({ dataFormat: 'channels_first' }).dataFormat).toBe('channels_first');
+    const message = (layer: string, value: string) =>
+      `${layer}: unknown dataFormat "${value}" (expected 'channels_last' or 'channels_first')`;
+    expectConvlensError(
+      () => new Conv2D({ filters: 1, kernelSize: 3, dataFormat: 'NCHW' as never, name: 'c' }),
+      message("Conv2D 'c'", 'NCHW'),
+    );
+    expectConvlensError(
+      () => new MaxPool2D({ dataFormat: 'channels-first' as never, name: 'p' }),
+      message("MaxPooling2D 'p'", 'channels-first'),
+    );
+    expectConvlensError(() => new AvgPool2D({ dataFormat: 'first' as never, name: 'a' }), message("AveragePooling2D 'a'", 'first'));
+    expectConvlensError(() => new Flatten({ dataFormat: 'NHWC' as never, name: 'f' }), message("Flatten 'f'", 'NHWC'));
   });
 
   it('booleans must be booleans, and NaN or Infinity show as themselves (not null)', () => {

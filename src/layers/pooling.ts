@@ -4,18 +4,16 @@ import { ConvlensError } from '../errors.js';
 import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad } from '../train/gradients.js';
-import { asLayerError, checkDataFormat, type DataFormat, layerOptions, paddingArg, positivePair, shorthandOptions } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { asLayerError, layerOptions, paddingArg, positivePair, shorthandOptions } from './args.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
-export interface Pool2DLayerArgs extends LayerArgs {
+export interface Pool2DLayerArgs extends ImageLayerArgs {
   /** Window size; Keras' default is 2. */
   poolSize?: number | [number, number];
   /** Defaults to the pool size (non-overlapping windows). */
   strides?: number | [number, number];
   /** Keras' default is 'valid'. */
   padding?: 'valid' | 'same' | 'VALID' | 'SAME';
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
 }
 
 type PoolKind = 'max' | 'avg';
@@ -28,12 +26,11 @@ function poolOptions(className: string, args: number | [number, number] | Pool2D
   return layerOptions(className, options, KEYS, { shorthand: 'a pool size (n or [h, w])' });
 }
 
-abstract class Pool2D extends Layer {
+abstract class Pool2D extends ImageLayer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
   private cache: { x: Tensor<'float32'>; info: Pool2DInfo } | undefined;
-  protected override readonly exampleRank = 3;
 
   constructor(
     className: string,
@@ -48,7 +45,6 @@ abstract class Pool2D extends Layer {
     this.poolSize = positivePair(where, 'poolSize', options.poolSize ?? 2);
     this.strides = positivePair(where, 'strides', options.strides ?? this.poolSize);
     this.padding = paddingArg(where, options.padding);
-    checkDataFormat(where, options.dataFormat);
   }
 
   private info(batchShape: number[]): Pool2DInfo {
@@ -59,13 +55,12 @@ abstract class Pool2D extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const info = this.info([1, ...inputShape]);
     return [info.outHeight, info.outWidth, inputShape[2]];
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     const out = this.buffer('out', info.batch * info.outHeight * info.outWidth * info.channels);
     if (out.length > 0) backend()[this.kind === 'max' ? 'maxPool' : 'avgPool'](x.data, info, out);
@@ -73,7 +68,7 @@ abstract class Pool2D extends Layer {
     return new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], 'float32');
   }
 
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
     if (!needInputGrad) return undefined;
     const { x, info } = this.cache;
@@ -87,7 +82,7 @@ abstract class Pool2D extends Layer {
    */
   backwardThroughRelu(dy: Tensor<'float32'>): Tensor<'float32'> {
     if (this.kind !== 'max') throw new ConvlensError(`${this.name} (${this.className}): backwardThroughRelu is for max pooling`);
-    return this.maxPoolBackward(dy, true);
+    return this.gradientNHWC(dy, (nhwc) => this.maxPoolBackward(nhwc, true));
   }
 
   private maxPoolBackward(dy: Tensor<'float32'>, reluMask: boolean): Tensor<'float32'> {
@@ -103,7 +98,7 @@ abstract class Pool2D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: 'channels_last' };
+    return { ...this.baseConfig(), pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: this.dataFormat };
   }
 }
 

@@ -118,7 +118,10 @@ describe('RandomFlip', () => {
       () => new RandomFlip({ seed: 1.5 }),
       /RandomFlip 'random_flip_\d+': seed must be a non-negative integer \(or null\), got 1.5/,
     );
-    expectConvlensError(() => new RandomFlip({ dataFormat: 'channels_first' }), /dataFormat "channels_first" is not supported/);
+    expectConvlensError(
+      () => new RandomFlip({ dataFormat: 'first' as never }),
+      /^RandomFlip 'random_flip_\d+': unknown dataFormat "first" \(expected 'channels_last' or 'channels_first'\)$/,
+    );
     expectConvlensError(
       () => new Sequential([new RandomFlip({ inputShape: [10] })]),
       /^random_flip_\d+ \(RandomFlip\): expected inputs of shape \(height, width, channels\), got \[10\]$/,

@@ -65,6 +65,6 @@ export class RandomFlip extends RandomImageLayer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.randomConfig(), mode: this.mode, data_format: 'channels_last' };
+    return { ...this.randomConfig(), mode: this.mode };
   }
 }

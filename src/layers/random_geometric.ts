@@ -81,7 +81,6 @@ abstract class GeometricLayer extends RandomImageLayer {
       fill_mode: this.fillMode,
       fill_value: this.fillValue,
       interpolation: this.interpolation,
-      data_format: 'channels_last',
     };
   }
 }

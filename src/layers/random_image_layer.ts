@@ -1,39 +1,35 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkDataFormat, type DataFormat, immutable } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { immutable } from './args.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
 /** Options every augmentation layer takes, besides its own. */
-export interface RandomImageLayerArgs extends LayerArgs {
+export interface RandomImageLayerArgs extends ImageLayerArgs {
   /**
    * Seeds this layer's own generator, so its draws repeat from run to run (Keras' `seed`);
    * without one, the layer draws from the global generator that `setSeed` seeds.
    */
   seed?: number | null;
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
 }
 
 /** The option keys RandomImageLayerArgs adds. */
 export const RANDOM_KEYS = ['seed', 'dataFormat'] as const;
 
 /**
- * What Keras' image augmentation layers share: images [batch, height, width, channels] in, the
- * same shape out; at inference (predict, evaluate, layerOutputs) the values pass through; while
+ * What Keras' image augmentation layers share: images [batch, height, width, channels] (or
+ * channels-first, as Keras 3 takes data_format) in, the same shape out; at inference (predict, evaluate, layerOutputs) the values pass through; while
  * training each image is changed by its own random draw, which backward takes the gradient back
  * through.
  */
-export abstract class RandomImageLayer extends Layer {
+export abstract class RandomImageLayer extends ImageLayer {
   readonly seed: number | undefined;
-  protected override readonly exampleRank = 3;
   private readonly generator: Random | undefined;
   /** Whether the last forward pass augmented (training), so backward must go back through it. */
   private augmented = false;
 
   protected constructor(className: string, defaultName: string, args: RandomImageLayerArgs) {
     super(className, defaultName, args);
-    checkDataFormat(this.where, args.dataFormat);
     const seed = args.seed ?? undefined;
     if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
       throw new ConvlensError(`${this.where}: seed must be a non-negative integer (or null), got ${describeValue(seed)}`);
@@ -52,17 +48,16 @@ export abstract class RandomImageLayer extends Layer {
     return this.generator ?? globalRandom();
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     return inputShape;
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     this.augmented = training;
     return training ? this.augment(x) : x;
   }
 
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     return this.augmented ? this.augmentBackward(dy) : dy;
   }
@@ -73,9 +68,9 @@ export abstract class RandomImageLayer extends Layer {
   /** The gradient with respect to the input of the last augment, given the output's. */
   protected abstract augmentBackward(dy: Tensor<'float32'>): Tensor<'float32'>;
 
-  /** Keras' config: the base fields and the seed (null without one). */
+  /** Keras' config: the base fields, the seed (null without one) and the data format. */
   protected randomConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), seed: this.seed ?? null };
+    return { ...this.baseConfig(), seed: this.seed ?? null, data_format: this.dataFormat };
   }
 }
 

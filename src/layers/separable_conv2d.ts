@@ -7,8 +7,9 @@ import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
+import { ImageLayer } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -67,7 +68,7 @@ interface SeparableCache {
  * the activation. Weights `depthwise_kernel` [kh, kw, channels, depthMultiplier],
  * `pointwise_kernel` [1, 1, channels · depthMultiplier, filters] and `bias` [filters], in Keras' order.
  */
-export class SeparableConv2D extends Layer {
+export class SeparableConv2D extends ImageLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -89,7 +90,6 @@ export class SeparableConv2D extends Layer {
   private pointwiseKernel: Weight | undefined;
   private bias: Weight | undefined;
   private cache: SeparableCache | undefined;
-  protected override readonly exampleRank = 3;
 
   constructor(args: SeparableConv2DLayerArgs) {
     super(
@@ -108,7 +108,7 @@ export class SeparableConv2D extends Layer {
       dilationRate: this.dilationRate,
     } = convWindowSettings(where, args));
     this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
-    this.activation = activationName(where, args.activation);
+    this.activation = this.imageActivation(where, activationName(where, args.activation));
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
     this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitializer = initializerName(where, args.pointwiseInitializer ?? 'glorotUniform');
@@ -136,8 +136,7 @@ export class SeparableConv2D extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const { pointwise } = this.info([1, ...inputShape]);
     return [pointwise.outHeight, pointwise.outWidth, this.filters];
   }
@@ -145,7 +144,7 @@ export class SeparableConv2D extends Layer {
   override build(inputShape: number[]): void {
     super.build(inputShape);
     const [kh, kw] = this.kernelSize;
-    const channels = inputShape[2];
+    const channels = this.exampleNHWC(inputShape)[2];
     const depthwiseShape = [kh, kw, channels, this.depthMultiplier];
     const mixed = channels * this.depthMultiplier;
     const pointwiseShape = [1, 1, mixed, this.filters];
@@ -184,7 +183,7 @@ export class SeparableConv2D extends Layer {
     }
   }
 
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const info = this.info(x.shape);
     const { depthwise, pointwise } = info;
     const mid = this.buffer('depthwise', depthwise.batch * depthwise.outHeight * depthwise.outWidth * depthwise.outChannels);
@@ -201,7 +200,7 @@ export class SeparableConv2D extends Layer {
     return y;
   }
 
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation: boolean): Tensor<'float32'> | undefined {
     if (!this.cache) throw new ConvlensError(`${this.name} (SeparableConv2D): backward needs a forward pass in training mode first`);
     const { x, depthwiseOut, y, z, info } = this.cache;
     const { depthwise, pointwise } = info;

@@ -928,9 +928,9 @@ describe('load errors', () => {
       [
         'channels_first',
         (j) => {
-          j.modelTopology.config.layers[1].config.data_format = 'channels_first';
+          j.modelTopology.config.layers[7].config.data_format = 'channels_first';
         },
-        'fromArtifacts: layer 1 \'max_pooling2d\' (MaxPooling2D): data_format "channels_first" is not supported (only channels_last)',
+        'fromArtifacts: layer 7 \'dense\' (Dense): data_format "channels_first" is not supported (only channels_last: this layer takes no data format)',
       ],
       [
         'unknown activation',

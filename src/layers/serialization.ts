@@ -1,5 +1,6 @@
 import { ConvlensError, describeValue, renamed } from '../errors.js';
 import { Activation } from './activation.js';
+import type { DataFormat } from './args.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightsGroup } from './artifacts.js';
 import { BatchNormalization } from './batch_normalization.js';
 import type { Borders2D } from './borders.js';
@@ -48,9 +49,14 @@ type SavedShape = (layerName: string | undefined, weightName: string) => number[
 interface LayerReader {
   keys: readonly string[];
   make: (c: Config, base: LayerArgs, savedShape: SavedShape) => Layer;
+  /** Whether the layer takes Keras' data_format (given to it in `base`); the others compute channels-last only. */
+  imageLayer?: boolean;
 }
 
-/** Keys any layer's config may have; buildLayers reads them (or checks them, for dtype and data_format). */
+/** A reader for a layer that takes data_format. */
+const image = (reader: LayerReader): LayerReader => ({ ...reader, imageLayer: true });
+
+/** Keys any layer's config may have; buildLayer reads them (or checks them, for dtype, and data_format on layers that take none). */
 const COMMON_KEYS = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'data_format'];
 
 /** The penalties and constraints of a layer's kernel and bias, and of its output: read, so that fit on the loaded model trains as Keras would. */
@@ -92,11 +98,13 @@ const SEPARABLE_KEYS = [
 ];
 
 const globalPool = (Pool: typeof GlobalAveragePooling2D | typeof GlobalMaxPooling2D): LayerReader => ({
+  imageLayer: true,
   keys: ['keepdims'],
   make: (c, base) => new Pool({ ...base, keepdims: (c.keepdims ?? false) as boolean }),
 });
 
 const pool = (Pool: typeof MaxPool2D | typeof AvgPool2D): LayerReader => ({
+  imageLayer: true,
   keys: POOL_KEYS,
   make: (c, base) => new Pool({ ...base, ...poolArgs(c) }),
 });
@@ -115,6 +123,7 @@ const sampling = (c: Config) => ({
 
 /** RandomContrast and RandomBrightness: a factor and the value range they clip to (Keras' default 0..255). */
 const factorInRange = (Random: typeof RandomContrast | typeof RandomBrightness): LayerReader => ({
+  imageLayer: true,
   keys: ['factor', 'value_range', 'seed'],
   make: (c, base) =>
     new Random({
@@ -128,13 +137,13 @@ const merge = (Merge: new (args: LayerArgs) => Layer): LayerReader => ({ keys: [
 
 /** Our layer for each Keras class name we read (both of Keras' names for the pools). */
 const LAYERS: Record<string, LayerReader> = {
-  Conv2D: { keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', ...WEIGHTS_KEYS], make: conv2d },
-  Conv2DTranspose: {
+  Conv2D: image({ keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', ...WEIGHTS_KEYS], make: conv2d }),
+  Conv2DTranspose: image({
     keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'output_padding', ...WEIGHTS_KEYS],
     make: conv2dTranspose,
-  },
-  DepthwiseConv2D: { keys: DEPTHWISE_KEYS, make: depthwiseConv2d },
-  SeparableConv2D: { keys: SEPARABLE_KEYS, make: separableConv2d },
+  }),
+  DepthwiseConv2D: image({ keys: DEPTHWISE_KEYS, make: depthwiseConv2d }),
+  SeparableConv2D: image({ keys: SEPARABLE_KEYS, make: separableConv2d }),
   Dense: {
     keys: ['units', ...WEIGHTS_KEYS],
     make: (c, base) =>
@@ -151,7 +160,7 @@ const LAYERS: Record<string, LayerReader> = {
   MaxPool2D: pool(MaxPool2D),
   AveragePooling2D: pool(AvgPool2D),
   AvgPool2D: pool(AvgPool2D),
-  Flatten: { keys: [], make: (_, base) => new Flatten(base) },
+  Flatten: image({ keys: [], make: (_, base) => new Flatten(base) }),
   Dropout: {
     keys: ['rate', 'noise_shape', 'seed'],
     make: (c, base) => {
@@ -159,13 +168,13 @@ const LAYERS: Record<string, LayerReader> = {
       return new Dropout({ ...base, rate: c.rate as number });
     },
   },
-  SpatialDropout2D: {
+  SpatialDropout2D: image({
     keys: ['rate', 'noise_shape', 'seed'],
     make: (c, base) => {
       if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
       return new SpatialDropout2D({ ...base, rate: c.rate as number });
     },
-  },
+  }),
   GaussianNoise: { keys: ['stddev', 'seed'], make: (c, base) => new GaussianNoise({ ...base, stddev: c.stddev as number }) },
   Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
   GlobalAveragePooling2D: globalPool(GlobalAveragePooling2D),
@@ -173,9 +182,9 @@ const LAYERS: Record<string, LayerReader> = {
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),
   GlobalMaxPool2D: globalPool(GlobalMaxPooling2D),
   Reshape: { keys: ['target_shape'], make: (c, base) => new Reshape({ ...base, targetShape: c.target_shape as number[] }) },
-  ZeroPadding2D: { keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Borders2D }) },
-  Cropping2D: { keys: ['cropping'], make: (c, base) => new Cropping2D({ ...base, cropping: c.cropping as Borders2D }) },
-  UpSampling2D: {
+  ZeroPadding2D: image({ keys: ['padding'], make: (c, base) => new ZeroPadding2D({ ...base, padding: c.padding as Borders2D }) }),
+  Cropping2D: image({ keys: ['cropping'], make: (c, base) => new Cropping2D({ ...base, cropping: c.cropping as Borders2D }) }),
+  UpSampling2D: image({
     keys: ['size', 'interpolation'],
     make: (c, base) =>
       new UpSampling2D({
@@ -183,7 +192,7 @@ const LAYERS: Record<string, LayerReader> = {
         size: (c.size ?? 2) as [number, number],
         interpolation: (c.interpolation ?? 'nearest') as UpSamplingInterpolation,
       }),
-  },
+  }),
   LeakyReLU: {
     keys: ['alpha', 'negative_slope'],
     // Keras 3 lets alpha, when given, override negative_slope
@@ -210,22 +219,22 @@ const LAYERS: Record<string, LayerReader> = {
       return new Rescaling({ ...base, scale: c.scale as number, offset: (c.offset ?? 0) as number });
     },
   },
-  RandomFlip: {
+  RandomFlip: image({
     keys: ['mode', 'seed'],
     make: (c, base) => new RandomFlip({ ...base, ...seedOf(c), mode: (c.mode ?? 'horizontal_and_vertical') as FlipMode }),
-  },
+  }),
   RandomContrast: factorInRange(RandomContrast),
   RandomBrightness: factorInRange(RandomBrightness),
-  RandomRotation: {
+  RandomRotation: image({
     keys: ['factor', ...GEOMETRIC_KEYS],
     make: (c, base) => new RandomRotation({ ...base, ...sampling(c), factor: c.factor as Factor }),
-  },
-  RandomTranslation: {
+  }),
+  RandomTranslation: image({
     keys: ['height_factor', 'width_factor', ...GEOMETRIC_KEYS],
     make: (c, base) =>
       new RandomTranslation({ ...base, ...sampling(c), heightFactor: c.height_factor as Factor, widthFactor: c.width_factor as Factor }),
-  },
-  RandomZoom: {
+  }),
+  RandomZoom: image({
     keys: ['height_factor', 'width_factor', ...GEOMETRIC_KEYS],
     make: (c, base) =>
       new RandomZoom({
@@ -234,7 +243,7 @@ const LAYERS: Record<string, LayerReader> = {
         heightFactor: c.height_factor as Factor,
         widthFactor: (c.width_factor ?? null) as Factor | null,
       }),
-  },
+  }),
   Add: merge(Add),
   Subtract: merge(Subtract),
   Multiply: merge(Multiply),
@@ -436,8 +445,12 @@ function checkFloat32(c: Config): void {
   // Keras 3 writes a dtype policy object; Keras 2 and tfjs a string.
   const dtype = typeof c.dtype === 'object' && c.dtype !== null ? (c.dtype as { config?: { name?: unknown } }).config?.name : c.dtype;
   if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw unsupported(`dtype ${describeValue(dtype)}`, 'only float32');
+}
+
+/** A layer that takes no data format computes channels-last: another is refused rather than ignored. */
+function checkChannelsLast(c: Config): void {
   if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last') {
-    throw unsupported(`data_format ${describeValue(c.data_format)}`, 'only channels_last');
+    throw unsupported(`data_format ${describeValue(c.data_format)}`, 'only channels_last: this layer takes no data format');
   }
 }
 
@@ -546,8 +559,13 @@ function buildLayer(
   const reader = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
   if (!reader) throw new Unsupported(`layer class ${className} is not supported (supported: ${Object.keys(LAYERS).join(', ')})`);
   const declared = declaredInputShape(config) ?? inputShape;
-  const base: LayerArgs = { name: config.name as string | undefined, trainable: (config.trainable ?? true) as boolean };
+  const base: LayerArgs & { dataFormat?: DataFormat } = {
+    name: config.name as string | undefined,
+    trainable: (config.trainable ?? true) as boolean,
+  };
   if (declared) base.inputShape = declared;
+  if (!reader.imageLayer) checkChannelsLast(config);
+  else if (config.data_format !== undefined && config.data_format !== null) base.dataFormat = config.data_format as DataFormat;
   checkKeys(className, config, reader);
   checkHardSigmoid(config, kerasVersion);
   return reader.make(config, base, savedShape);

@@ -111,8 +111,11 @@ describe('SpatialDropout2D', () => {
       weightsManifest: [],
     });
     expect((fromArtifacts(keras3({}), new ArrayBuffer(0)).getLayer(0) as SpatialDropout2D).rate).toBe(0.4);
-    expect(() => fromArtifacts(keras3({ data_format: 'channels_first' }), new ArrayBuffer(0))).toThrow(
-      'fromArtifacts: layer 1 \'sd\' (SpatialDropout2D): data_format "channels_first" is not supported (only channels_last)',
+    expect((fromArtifacts(keras3({ data_format: 'channels_first' }), new ArrayBuffer(0)).getLayer(0) as SpatialDropout2D).dataFormat).toBe(
+      'channels_first',
+    );
+    expect(() => fromArtifacts(keras3({ data_format: 'channels_middle' }), new ArrayBuffer(0))).toThrow(
+      `fromArtifacts: layer 1 'sd' (SpatialDropout2D): SpatialDropout2D 'sd': unknown dataFormat "channels_middle" (expected 'channels_last' or 'channels_first')`,
     );
   });
 
@@ -120,8 +123,12 @@ describe('SpatialDropout2D', () => {
     expectConvlensError(() => new SpatialDropout2D(1), "SpatialDropout2D 'spatial_dropout2d': rate must be a number in [0, 1), got 1");
     expectConvlensError(() => new SpatialDropout2D(-0.1), /rate must be a number in \[0, 1\), got -0\.1/);
     expectConvlensError(
-      () => new SpatialDropout2D({ rate: 0.5, dataFormat: 'channels_last' } as never),
-      /^SpatialDropout2D: unknown option 'dataFormat' \(expected one of rate, name, inputShape, trainable\)$/,
+      () => new SpatialDropout2D({ rate: 0.5, data_format: 'channels_last' } as never),
+      "SpatialDropout2D: unknown option 'data_format' (did you mean 'dataFormat'?)",
+    );
+    expectConvlensError(
+      () => new SpatialDropout2D(0.5, { dataFormat: 'channelsMiddle' as never, name: 's' }),
+      "SpatialDropout2D 's': unknown dataFormat \"channelsMiddle\" (expected 'channels_last' or 'channels_first')",
     );
     expectConvlensError(
       () => new Sequential([new SpatialDropout2D({ rate: 0.5, inputShape: [10] })]),

@@ -1,18 +1,27 @@
 import { ConvlensError } from '../errors.js';
 import type { Random } from '../tensor/random.js';
+import { type DataFormat, dataFormatArg, type ImageDataFormat } from './args.js';
 import { type DropoutLayerArgs, MaskedDropout } from './dropout.js';
 import { batchShapeText } from './layer.js';
 
+export interface SpatialDropout2DLayerArgs extends DropoutLayerArgs {
+  /** 'channels_last' (the default: [batch, height, width, channels]) or 'channels_first' ([batch, channels, height, width]). */
+  dataFormat?: DataFormat;
+}
+
 /**
  * Keras' SpatialDropout2D: while training, drops whole feature maps, each channel of each example
- * with probability `rate` (Keras' noise shape [batch, 1, 1, channels]), and scales the kept ones by
- * 1 / (1 − rate); at inference it passes values through. Inputs [batch, height, width, channels].
+ * with probability `rate` (Keras' noise shape [batch, 1, 1, channels], or [batch, channels, 1, 1]
+ * channels-first), and scales the kept ones by 1 / (1 − rate); at inference it passes values through.
  */
 export class SpatialDropout2D extends MaskedDropout {
+  readonly dataFormat: ImageDataFormat;
   protected override readonly exampleRank = 3;
 
-  constructor(args: number | DropoutLayerArgs, more?: Omit<DropoutLayerArgs, 'rate'>) {
-    super('SpatialDropout2D', 'spatial_dropout2d', args, more);
+  constructor(args: number | SpatialDropout2DLayerArgs, more?: Omit<SpatialDropout2DLayerArgs, 'rate'>) {
+    super('SpatialDropout2D', 'spatial_dropout2d', args, more, ['dataFormat']);
+    const options = typeof args === 'number' ? more : args;
+    this.dataFormat = dataFormatArg(`SpatialDropout2D '${this.name}'`, options?.dataFormat);
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
@@ -25,20 +34,23 @@ export class SpatialDropout2D extends MaskedDropout {
   }
 
   protected drawMask(shape: readonly number[], keep: number, random: Random): Float32Array {
-    const [batch, height, width, channels] = shape;
-    const mask = new Float32Array(batch * height * width * channels);
+    const channelsFirst = this.dataFormat === 'channels_first';
+    const [batch, channels, height, width] = channelsFirst ? shape : [shape[0], shape[3], shape[1], shape[2]];
     const positions = height * width;
+    const mask = new Float32Array(batch * channels * positions);
+    // how far apart a channel's values, and its first values in turn, are
+    const [step, channelStep] = channelsFirst ? [1, positions] : [channels, 1];
     for (let n = 0; n < batch; n++) {
       for (let c = 0; c < channels; c++) {
         if (random.next() < this.rate) continue;
-        const start = n * positions * channels + c;
-        for (let p = 0; p < positions; p++) mask[start + p * channels] = keep;
+        const start = n * positions * channels + c * channelStep;
+        for (let p = 0; p < positions; p++) mask[start + p * step] = keep;
       }
     }
     return mask;
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), data_format: 'channels_last' };
+    return { ...super.getConfig(), data_format: this.dataFormat };
   }
 }

@@ -68,7 +68,7 @@ describe('UpSampling2D', () => {
   /** One layer's output and input gradient for `x`, with `dy` as the gradient of its output. */
   function run(layer: UpSampling2D, x: Tensor<'float32'>, dy: Tensor<'float32'>) {
     layer.build(x.shape.slice(1));
-    return { y: layer.forward(x), dx: layer.backward(dy, true)! };
+    return { y: layer.forward(x, false), dx: layer.backward(dy, true)! };
   }
 
   it.each([
@@ -113,7 +113,7 @@ describe('UpSampling2D', () => {
     const dot = (i: number, shift: number) => {
       const moved = new Tensor(Float32Array.from(x.data), x.shape, 'float32');
       moved.data[i] += shift;
-      return layer.forward(moved).data.reduce((sum, v, j) => sum + v * dy.data[j], 0);
+      return layer.forward(moved, false).data.reduce((sum, v, j) => sum + v * dy.data[j], 0);
     };
     return Array.from(x.data, (_, i) => dot(i, 0.5) - dot(i, -0.5));
   }
@@ -162,7 +162,10 @@ describe('UpSampling2D', () => {
       () => new UpSampling2D({ interpolation: 'bicubic' as never }),
       "UpSampling2D 'up_sampling2d_1': interpolation must be 'nearest' or 'bilinear', got \"bicubic\"",
     );
-    expectConvlensError(() => new UpSampling2D({ dataFormat: 'channels_first' }), /dataFormat "channels_first" is not supported/);
+    expectConvlensError(
+      () => new UpSampling2D({ dataFormat: 'NHWC' as never }),
+      /^UpSampling2D 'up_sampling2d_\d+': unknown dataFormat "NHWC" \(expected 'channels_last' or 'channels_first'\)$/,
+    );
     expectConvlensError(() => new UpSampling2D({ sizes: 2 } as never), /UpSampling2D: unknown option 'sizes'/);
   });
 });

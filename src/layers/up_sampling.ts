@@ -1,21 +1,19 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { bilinearWeights } from '../image/resize.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkDataFormat, type DataFormat, layerOptions, positivePair } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { layerOptions, positivePair } from './args.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
 /** The most float32 values one example's array may hold here. */
 const MAX_VALUES = 2 ** 31 - 1;
 
 export type UpSamplingInterpolation = 'nearest' | 'bilinear';
 
-export interface UpSampling2DLayerArgs extends LayerArgs {
+export interface UpSampling2DLayerArgs extends ImageLayerArgs {
   /** How many times larger each image gets, down and across: n or [rows, cols] (default 2). */
   size?: number | [number, number];
   /** 'nearest' (the default: each pixel repeated) or 'bilinear'. */
   interpolation?: UpSamplingInterpolation;
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
 }
 
 /** Where each output row (or column) reads from, and with what weight, in bilinear interpolation. */
@@ -39,17 +37,15 @@ interface Taps {
  * `image.resize` computes it). TensorFlow.js' own layer interpolates without half-pixel centres,
  * so its bilinear output differs from Keras' and from this one.
  */
-export class UpSampling2D extends Layer {
+export class UpSampling2D extends ImageLayer {
   readonly size: [number, number];
   readonly interpolation: UpSamplingInterpolation;
-  protected override readonly exampleRank = 3;
   private rows: Weights | undefined;
   private cols: Weights | undefined;
 
   constructor(args: UpSampling2DLayerArgs = {}) {
     super('UpSampling2D', 'up_sampling2d', layerOptions('UpSampling2D', args, ['size', 'interpolation', 'dataFormat']));
     const where = `UpSampling2D '${this.name}'`;
-    checkDataFormat(where, args.dataFormat);
     this.size = positivePair(where, 'size', args.size ?? 2);
     const interpolation = args.interpolation ?? 'nearest';
     if (interpolation !== 'nearest' && interpolation !== 'bilinear') {
@@ -58,12 +54,11 @@ export class UpSampling2D extends Layer {
     this.interpolation = interpolation;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const shape = [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
       throw new ConvlensError(
-        `${this.name} (UpSampling2D): size [${this.size}] makes each example [${shape.join(', ')}], more values than an array holds`,
+        `${this.name} (UpSampling2D): size [${this.size}] makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
     }
     return shape;
@@ -71,15 +66,15 @@ export class UpSampling2D extends Layer {
 
   override build(inputShape: number[]): void {
     super.build(inputShape);
-    const [height, width] = inputShape;
-    const [outHeight, outWidth] = this.outputShape!;
+    const [height, width] = this.exampleNHWC(inputShape);
+    const [outHeight, outWidth] = this.exampleNHWC(this.outputShape!);
     this.rows = bilinearWeights(outHeight, height, height / outHeight);
     this.cols = bilinearWeights(outWidth, width, width / outWidth);
   }
 
-  forward(x: Tensor<'float32'>): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.computeOutputShape([height, width, channels]);
+    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels);
     const src = x.data;
     this.eachPixel(x.shape, (o, t) => {
@@ -98,9 +93,9 @@ export class UpSampling2D extends Layer {
   }
 
   /** Each output pixel's gradient goes back to the input pixels it was made from, in the same shares. */
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const shape = [dy.shape[0], ...this.inputShape!];
+    const shape = [dy.shape[0], ...this.exampleNHWC(this.inputShape!)];
     const channels = shape[3];
     const dx = this.buffer(
       'dx',
@@ -157,6 +152,6 @@ export class UpSampling2D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), size: this.size, data_format: 'channels_last', interpolation: this.interpolation };
+    return { ...this.baseConfig(), size: this.size, data_format: this.dataFormat, interpolation: this.interpolation };
   }
 }

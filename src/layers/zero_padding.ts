@@ -1,8 +1,8 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkDataFormat, type DataFormat, layerOptions } from './args.js';
+import { layerOptions } from './args.js';
 import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 
 /** The most float32 values one example's array may hold here. */
 const MAX_VALUES = 2 ** 31 - 1;
@@ -10,57 +10,52 @@ const MAX_VALUES = 2 ** 31 - 1;
 /** n (all sides), [rows, cols] (each on both sides) or [[top, bottom], [left, right]], as Keras takes it. */
 export type Padding2D = Borders2D;
 
-export interface ZeroPadding2DLayerArgs extends LayerArgs {
+export interface ZeroPadding2DLayerArgs extends ImageLayerArgs {
   /** Rows and columns of zeros to add (default 1 on every side). */
   padding?: Padding2D;
-  /** Only 'channels_last' (the default), as the rest of convlens computes NHWC. */
-  dataFormat?: DataFormat;
 }
 
 /** Keras' ZeroPadding2D: rows of zeros above and below each image, columns left and right. */
-export class ZeroPadding2D extends Layer {
+export class ZeroPadding2D extends ImageLayer {
   /** [[top, bottom], [left, right]]. */
   readonly padding: BorderPairs;
-  protected override readonly exampleRank = 3;
 
   constructor(args: ZeroPadding2DLayerArgs = {}) {
     super('ZeroPadding2D', 'zero_padding2d', layerOptions('ZeroPadding2D', args, ['padding', 'dataFormat']));
     const where = `ZeroPadding2D '${this.name}'`;
-    checkDataFormat(where, args.dataFormat);
     this.padding = borderPairs(where, 'padding', args.padding ?? 1);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    this.checkImageShape(inputShape);
+  protected outputShapeNHWC(inputShape: number[]): number[] {
     const [[top, bottom], [left, right]] = this.padding;
     const shape = [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
     if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
       throw new ConvlensError(
-        `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${shape.join(', ')}], more values than an array holds`,
+        `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
     }
     return shape;
   }
 
-  forward(x: Tensor<'float32'>): Tensor<'float32'> {
+  protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.computeOutputShape([height, width, channels]);
+    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels).fill(0);
     copyInner(x.data, out, [batch, height, width, channels], this.padding, 'pad');
     return new Tensor(out, [batch, outHeight, outWidth, channels], 'float32');
   }
 
   /** The gradient of padding is a crop: the zeros take no part in what follows. */
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     const [batch, , , channels] = dy.shape;
-    const [height, width] = this.inputShape!;
+    const [height, width] = this.exampleNHWC(this.inputShape!);
     const dx = this.buffer('dx', batch * height * width * channels);
     copyInner(dy.data, dx, [batch, height, width, channels], this.padding, 'crop');
     return new Tensor(dx, [batch, height, width, channels], 'float32');
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), padding: this.padding, data_format: 'channels_last' };
+    return { ...this.baseConfig(), padding: this.padding, data_format: this.dataFormat };
   }
 }
