@@ -146,6 +146,8 @@ export class Runtime {
 
   private refresh(): void {
     const buffer = this.memory.buffer;
+    // workers whose instance has not yet seen this size sit out the calls that could touch it
+    if (this.ctl) Atomics.store(this.ctl, CTL.pages, buffer.byteLength / PAGE);
     this.buffers.add(buffer);
     this.f32 = new Float32Array(buffer);
     this.f64 = new Float64Array(buffer);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
@@ -632,6 +632,50 @@ describe('a kernel that fails in a worker thread', () => {
       });
     expect(run).toThrow(/^wasm kernel unary_f32 failed in a worker thread: RuntimeError: memory access out of bounds$/);
     expect(worked).toBe(true);
+  });
+});
+
+describe('workers and a memory the calling thread grew', () => {
+  it('a worker whose instance has not seen the new size yet sits the call out; the calling thread does its share', async () => {
+    const rt = await Runtime.load();
+    rt.setThreads(2);
+    const internals = rt as unknown as { ctl: Int32Array; judged: { serialUntil: number } };
+    const ctl = internals.ctl;
+    const pagesAt = 9; // CTL.pages
+    // relu of 1M floats, in chunks any thread may claim
+    const n = 1 << 20;
+    const relu = (expectJoined: (before: number, after: number) => void) => {
+      rt.reset();
+      const x = rt.alloc(n * 4);
+      const out = rt.alloc(n * 4);
+      rt.commit();
+      rt.f32.set(
+        Float32Array.from({ length: n }, (_, i) => (i % 7) - 3),
+        x >> 2,
+      );
+      rt.i32.set([0, x, out, n, 0], PARAMS >> 2);
+      const before = rt.stats().joined;
+      // a call whose worker sat out looks like a busy machine to the runtime, which would then run the next ones alone
+      internals.judged.serialUntil = 0;
+      rt.run('unary_f32', true, (step) => {
+        // give the worker time to wake and decide before the calling thread takes the work
+        const until = performance.now() + 50;
+        while (performance.now() < until) {}
+        step();
+      });
+      expectJoined(before, rt.stats().joined);
+      const y = rt.f32.subarray(out >> 2, (out >> 2) + n);
+      expect(y.every((v, i) => v === Math.max(0, (i % 7) - 3))).toBe(true);
+    };
+    relu(() => {}); // starts the worker
+    await vi.waitFor(() => expect(rt.stats().ready).toBe(1));
+    relu((before, after) => expect(after).toBeGreaterThan(before));
+    // as if the calling thread had grown the memory beyond what the worker's instance knows
+    const pages = ctl[pagesAt];
+    ctl[pagesAt] = pages + 1;
+    relu((before, after) => expect(after).toBe(before));
+    ctl[pagesAt] = pages;
+    relu((before, after) => expect(after).toBeGreaterThan(before));
   });
 });
 

@@ -30,6 +30,8 @@ export const CTL = {
   closed: 7,
   /** Jobs workers have taken part in (diagnostics). */
   joined: 8,
+  /** The memory's size in pages, as the calling thread last grew it. */
+  pages: 9,
   /** slots + tid holds the serial number of the worker that owns thread index tid; any other exits. */
   slots: 16,
   /** The first worker error of a call: its length, then its UTF-16 code units (cut at ERROR_CHARS). */
@@ -61,6 +63,8 @@ function start(d) {
   const ctl = new Int32Array(d.control);
   const fns = d.kernels.map((name) => instance.exports[name]);
   let seen = d.generation;
+  // the memory's size this thread's instance is known to have, in pages (see below)
+  let pages = 0;
   Atomics.add(ctl, ${CTL.ready}, 1);
   Atomics.notify(ctl, ${CTL.ready});
   for (;;) {
@@ -83,7 +87,14 @@ function start(d) {
     Atomics.add(ctl, ${CTL.active}, 1);
     if (((Atomics.load(ctl, ${CTL.closed}) - g) | 0) < 0) {
       const nth = ctl[${CTL.threads}];
-      if (d.tid < nth) {
+      // A grow by the calling thread reaches this thread's instance at its next interrupt check,
+      // which can come after the job that needs the new pages: until then memory.fill there traps
+      // (V8 checks bulk memory ops against the instance's own copy of the size). The memory
+      // object's buffer is updated with the instance, so a thread whose buffer is short sits the
+      // job out: the others claim its share.
+      const need = ctl[${CTL.pages}];
+      if (pages < need) pages = d.memory.buffer.byteLength / 65536;
+      if (d.tid < nth && pages >= need) {
         Atomics.add(ctl, ${CTL.joined}, 1);
         try {
           fns[ctl[${CTL.kernel}]](ctl[${CTL.params}], d.tid, nth);
