@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
+import type { ImageDataFormat } from '../layers/args.js';
 import type { Functional } from '../layers/functional.js';
 import { BranchingModelError } from '../layers/functional_chain.js';
+import { firstImageLayer } from '../layers/image_layout.js';
 import type { Layer } from '../layers/layer.js';
 import { ModelLayer } from '../layers/model_layer.js';
 import { RandomImageLayer } from '../layers/random_image_layer.js';
@@ -12,6 +14,7 @@ import type { Sequential } from '../layers/sequential.js';
 import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
+import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fsReason } from './inputs.js';
 
@@ -61,28 +64,45 @@ function firstActiveLayer(modelLayers: readonly Layer[]): Layer | undefined {
   return undefined;
 }
 
+/** How a model takes one image: its size, its channels, and its layout (channels-first: [channels, height, width]). */
+export interface ImageInput {
+  height: number;
+  width: number;
+  channels: 1 | 3 | 4;
+  dataFormat: ImageDataFormat;
+}
+
 /**
- * The shape of one image as the model takes it, `[height, width, channels]`; a model of several
- * inputs (a siamese one), or of inputs that are no images, is refused, naming `op`.
+ * How the model takes one image, read from its input shape in its layout (the model's
+ * inputDataFormat: that of its first image layer); a model of several inputs (a siamese one), or
+ * of inputs that are no images, is refused, naming `op`.
  */
-export function imageInputShape(op: string, model: ImageModel): [number, number, 1 | 3 | 4] {
+export function imageInput(op: string, model: ImageModel): ImageInput {
   // asking a model of several inputs for its inputShape would only say that it has several
   if ('inputNames' in model && model.inputNames.length > 1) {
     throw new ConvlensError(
       `${op}: model '${model.name}' takes ${model.inputNames.length} inputs (${model.inputNames.join(', ')}); ${op} gives a model one image`,
     );
   }
+  const dataFormat = model.inputDataFormat;
+  const channelsFirst = dataFormat === 'channels_first';
+  const axes = channelsFirst ? 'channels, height, width' : 'height, width, channels';
   const shape = model.inputShape;
   if (shape?.length !== 3) {
     throw new ConvlensError(
-      `${op}: the model takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (height, width, channels)`,
+      `${op}: model '${model.name}' takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (${axes})`,
     );
   }
-  const [height, width, channels] = shape;
+  const [height, width, channels] = channelsFirst ? [shape[1], shape[2], shape[0]] : shape;
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new ConvlensError(`${op}: the model takes ${channels} channels; images have 1 (gray), 3 (RGB) or 4 (RGBA)`);
+    const layout = channelsFirst
+      ? ` (its input [${shape.join(', ')}] is [${axes}]: its first image layer, '${firstImageLayer(model.layers)?.name}', is channels-first)`
+      : '';
+    throw new ConvlensError(
+      `${op}: model '${model.name}' takes images of ${channels} channels${layout}; images have 1 (gray), 3 (RGB) or 4 (RGBA)`,
+    );
   }
-  return [height, width, channels];
+  return { height, width, channels, dataFormat };
 }
 
 /** An image file that could not be read or decoded: `reason` is the fault alone, for a record that names the file itself (--json). */
@@ -105,7 +125,7 @@ export async function modelInput(
   path: string,
   pixels: PixelRange,
 ): Promise<{ batch: Tensor<'float32'>; note: string }> {
-  const [height, width, channels] = imageInputShape(op, model);
+  const { height, width, channels, dataFormat } = imageInput(op, model);
   const bytes = await readFile(path).catch((error: unknown) => {
     const reason = fsReason(error);
     throw new ImageFileError(`${op}: cannot read ${path}: ${reason}`, reason);
@@ -134,5 +154,9 @@ export async function modelInput(
       'float32',
     );
   notes.push(`pixels ${range}${pixels === 'auto' && range === '0..255' ? " (the model's Rescaling layer scales them)" : ''}`);
+  if (dataFormat === 'channels_first') {
+    img = transpose(img, [2, 0, 1]);
+    notes.push('channels first');
+  }
   return { batch: expandDims(img, 0) as Tensor<'float32'>, note: notes.join(', ') };
 }

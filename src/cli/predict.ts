@@ -5,7 +5,7 @@ import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { jsonFloat32 } from '../viz/numbers.js';
-import { CLASSES_FILE, ImageFileError, imageInputShape, modelInput, openModel, type PixelRange } from './model_input.js';
+import { CLASSES_FILE, ImageFileError, imageInput, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
 import { errorLine } from './term.js';
 
@@ -28,7 +28,7 @@ interface Prediction {
  */
 export async function runPredict(modelPath: string, images: string[], options: PredictOptions): Promise<number> {
   const model = await openModel(modelPath);
-  imageInputShape('predict', model); // once, rather than for every image
+  imageInput('predict', model); // once, rather than for every image
   if ('outputNames' in model && model.outputNames.length > 1) {
     throw new ConvlensError(
       `predict: model '${model.name}' has ${model.outputNames.length} outputs (${model.outputNames.join(', ')}), not one score per class (show-maps shows a layer's outputs)`,

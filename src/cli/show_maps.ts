@@ -3,7 +3,7 @@ import { type LayerOutput, outputLabel as label, outputNamed } from '../layers/l
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
-import { plane } from '../viz/maps.js';
+import { channelsLastMaps, plane } from '../viz/maps.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
 import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
@@ -40,7 +40,8 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
   // the layers of nested models too: a nested layer's maps with the outer model's layers (its Rescaling) in front
   const outputs = model.layerOutputs(input.batch, { expandNested: true });
   const chosen = chooseLayer(model, outputs, options.layer);
-  const maps = chosen.output;
+  // drawn and summed channels-last: a channels-first layer's [C, H, W] maps are C maps of H×W too
+  const maps = channelsLastMaps(chosen.output, chosen.dataFormat);
   const channels = maps.shape[3];
   if (options.offset >= channels) {
     throw new UsageError(`--offset ${options.offset}: layer '${label(chosen)}' has ${channels} feature maps (0 to ${channels - 1})`);
@@ -53,13 +54,15 @@ async function showMaps(modelPath: string, imagePath: string, options: ShowMapsO
       input: input.note,
       layer: label(chosen),
       className: chosen.layer.className,
-      shape: maps.shape.slice(1),
+      // the layer's own output shape, in its layout
+      shape: chosen.output.shape.slice(1),
+      dataFormat: chosen.dataFormat,
       // non-finite values written as extract writes them ("NaN", "Infinity"): JSON has no number for them
       channels: stats.map((c) => ({ index: c.index, min: jsonFloat32(c.min), max: jsonFloat32(c.max), mean: jsonFloat32(c.mean) })),
     };
     print(`${JSON.stringify(report)}\n`);
   } else {
-    printSummary(model, outputs, chosen, input.note, stats, options, print);
+    printSummary(model, outputs, chosen, maps, input.note, stats, options, print);
   }
   if (options.out) {
     const figure = showFeatureMaps(model, input.batch, label(chosen), {
@@ -97,7 +100,7 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
   if (wanted === undefined) {
     if (withMaps.length === 0)
       throw new ConvlensError(
-        `show-maps: no layer of model '${model.name}' (nor of a model nested in it) outputs feature maps (height, width, channels)`,
+        `show-maps: no layer of model '${model.name}' (nor of a model nested in it) outputs feature maps ([height, width, channels], or [channels, height, width] channels-first)`,
       );
     return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
   }
@@ -148,12 +151,13 @@ function printSummary(
   model: ImageModel,
   outputs: readonly LayerOutput[],
   chosen: LayerOutput,
+  maps: Tensor<'float32'>,
   inputNote: string,
   stats: ChannelStats[],
   options: ShowMapsOptions,
   print: (text: string) => void,
 ): void {
-  const [, h, w, c] = chosen.output.shape;
+  const [, h, w, c] = maps.shape;
   const dead = stats.filter((s) => s.max === 0 && s.min === 0).length;
   const lines = [
     `model ${model.name} (${layerCount(model, outputs)}); image ${inputNote}`,
@@ -166,7 +170,7 @@ function printSummary(
   lines.push(`map ${options.offset}:`);
   print(`${lines.join('\n')}\n`);
   const mode = colorEnabled(process.stdout) ? 'color' : 'plain';
-  const preview = plane(chosen.output, options.offset);
+  const preview = plane(maps, options.offset);
   print(`${mapPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: previewWidth(process.stdout) })}\n`);
   if (options.layer === undefined) process.stderr.write(otherLayersHint(outputs, chosen));
   if (!options.out) process.stderr.write('Write the grid of maps with --out maps.png (or .svg, .html)\n');

@@ -3,11 +3,13 @@ import { toFloatHint } from '../ops/convert.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
+import type { ImageDataFormat } from './args.js';
 import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource, writeModelDir } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { tensorKey } from './functional_graph.js';
+import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
@@ -466,6 +468,7 @@ export class Functional extends ModelLayer {
     const values = new Map<string, Tensor<'float32'>>();
     const run = this.startRun(() => values.values());
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
+    const layouts = trace && this.layouts(trace.inputFormat);
     for (const node of this.order) {
       const { inputs } = node;
       const runner = this.runners.get(node)!;
@@ -473,7 +476,7 @@ export class Functional extends ModelLayer {
       const compute = () => (runner instanceof MergeLayer ? runner.applyMany(ys) : runner.apply(ys[0], training));
       let output: Tensor<'float32'>;
       if (trace) {
-        const entries = tracedOutputs(node.layer, runner, compute, ys[0], trace.expandNested, node.call);
+        const entries = tracedOutputs(node.layer, runner, compute, ys[0], layouts!.get(inputs[0])!, trace.expandNested, node.call);
         trace.outputs.set(node, entries);
         output = entries[0].output;
       } else {
@@ -592,17 +595,37 @@ export class Functional extends ModelLayer {
   layerOutputs(x: MultiInputs, options: LayerOutputsOptions = {}): LayerOutput[] {
     x = this.inputsInOrder('layerOutputs', x) as Tensor | Tensor[];
     if (!Array.isArray(x)) checkTensorArg('layerOutputs', 'x', x);
-    const trace: Trace = { expandNested: expandNestedOption(options), outputs: new Map() };
+    const trace: Trace = { expandNested: expandNestedOption(options), inputFormat: this.inputDataFormat, outputs: new Map() };
     this.run(this.inputArrays('layerOutputs', x), false, trace);
     return this.inLayerOrder(trace);
   }
 
-  tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] } {
+  tracedRun(x: Tensor<'float32'>, inputFormat: ImageDataFormat): { output: Tensor<'float32'>; layers: LayerOutput[] } {
     this.one('output');
     this.checkInputData(x);
-    const trace: Trace = { expandNested: true, outputs: new Map() };
+    const trace: Trace = { expandNested: true, inputFormat, outputs: new Map() };
     const [output] = this.run([x], false, trace);
     return { output, layers: this.inLayerOrder(trace) };
+  }
+
+  /**
+   * The layout of the images the model takes (every input's): 'channels_first' ([channels,
+   * height, width]) when its first layer with a dataFormat of its own (inside a nested model too)
+   * is channels-first; 'channels_last' otherwise, Keras' default.
+   */
+  get inputDataFormat(): ImageDataFormat {
+    return inputLayout(this.layerList);
+  }
+
+  outputLayout(inputFormat: ImageDataFormat): ImageDataFormat {
+    return this.layouts(inputFormat).get(this.outputNames[this.one('output')])!;
+  }
+
+  /** The layout of every tensor of the graph, the inputs in `inputFormat`: a merge's output is in its first input's. */
+  private layouts(inputFormat: ImageDataFormat): Map<string, ImageDataFormat> {
+    const layouts = new Map(this.inputNames.map((name) => [name, inputFormat]));
+    for (const node of this.order) layouts.set(node.output, outputLayout(this.runners.get(node)!, layouts.get(node.inputs[0])!));
+    return layouts;
   }
 
   /** A trace's entries in the order of `layers`, a layer's applications in order. */
@@ -798,6 +821,8 @@ export class Functional extends ModelLayer {
 /** layerOutputs' entries, kept for each node as a run computes them. */
 interface Trace {
   readonly expandNested: boolean;
+  /** The layout of the batches the run takes. */
+  readonly inputFormat: ImageDataFormat;
   readonly outputs: Map<GraphNode, LayerOutput[]>;
 }
 

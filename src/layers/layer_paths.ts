@@ -1,5 +1,7 @@
 import { ConvlensError, checkOptions, closeNames, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ImageDataFormat } from './args.js';
+import { outputLayout } from './image_layout.js';
 import type { Layer } from './layer.js';
 import { ModelLayer } from './model_layer.js';
 
@@ -66,6 +68,11 @@ export interface LayerOutput {
   output: Tensor<'float32'>;
   /** In a functional model, which application of the layer it is, from 0 (a shared layer has several); a Sequential's have none. */
   call?: number;
+  /**
+   * For feature maps (an output of rank 4), their layout: the dataFormat of the nearest layer
+   * upstream that has one, else the model's input layout (see image_layout.ts).
+   */
+  dataFormat?: ImageDataFormat;
 }
 
 /** layerOutputs' options, checked: whether to expand nested models. */
@@ -80,22 +87,31 @@ export function expandNestedOption(options: LayerOutputsOptions): boolean {
 
 /**
  * `layer`'s entries in layerOutputs as a model computes them, in inference mode, each layer once:
- * its output, which `compute` gives, at its name (`call` its application, when it has several);
- * with `expandNested`, a nested model (`runner`: the model, or its replica for a later application)
- * runs instead with its own layers' outputs recorded, which follow its entry, their paths under its
- * own ('base/conv2d'; 'encoder[1]/conv2d' inside application 1 of a shared model).
+ * its output, which `compute` gives, at its name (`call` its application, when it has several),
+ * with the layout of its feature maps given `inputFormat`, its input's; with `expandNested`, a
+ * nested model (`runner`: the model, or its replica for a later application) runs instead with its
+ * own layers' outputs recorded, which follow its entry, their paths under its own ('base/conv2d';
+ * 'encoder[1]/conv2d' inside application 1 of a shared model).
  */
 export function tracedOutputs(
   layer: Layer,
   runner: Layer,
   compute: () => Tensor<'float32'>,
   input: Tensor<'float32'>,
+  inputFormat: ImageDataFormat,
   expandNested: boolean,
   call?: number,
 ): LayerOutput[] {
-  const entry = (output: Tensor<'float32'>) => ({ layer, path: layer.name, output, ...(call === undefined ? {} : { call }) });
+  const format = outputLayout(runner, inputFormat);
+  const entry = (output: Tensor<'float32'>): LayerOutput => ({
+    layer,
+    path: layer.name,
+    output,
+    ...(call === undefined ? {} : { call }),
+    ...(output.rank === 4 ? { dataFormat: format } : {}),
+  });
   if (!expandNested || !(runner instanceof ModelLayer)) return [entry(compute())];
-  const { output, layers } = runner.tracedRun(input);
+  const { output, layers } = runner.tracedRun(input, inputFormat);
   const prefix = call ? `${layer.name}[${call}]` : layer.name;
   return [entry(output), ...layers.map((o) => ({ ...o, path: `${prefix}/${o.path}` }))];
 }

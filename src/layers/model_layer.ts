@@ -1,5 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ImageDataFormat } from './args.js';
 import { InferenceWorkspace, type ModelRun } from './inference_workspace.js';
 import { batchShapeText, Layer, type Weight } from './layer.js';
 import type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
@@ -37,8 +38,12 @@ export abstract class ModelLayer extends Layer {
   /**
    * Its output for a batch in inference mode as a layer of another model, with every layer's
    * output on the way, nested models' expanded (layerOutputs' entries): each computed once.
+   * `inputFormat` is the layout the batch is in (from the layers before the model).
    */
-  abstract tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] };
+  abstract tracedRun(x: Tensor<'float32'>, inputFormat: ImageDataFormat): { output: Tensor<'float32'>; layers: LayerOutput[] };
+
+  /** The layout of its output given its input's, as its layers give it (see image_layout.ts). */
+  abstract outputLayout(inputFormat: ImageDataFormat): ImageDataFormat;
 
   override get trainable(): boolean {
     return super.trainable;

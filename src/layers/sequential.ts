@@ -1,10 +1,12 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
+import type { ImageDataFormat } from './args.js';
 import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
+import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, Layer } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
@@ -181,16 +183,18 @@ export class Sequential extends ModelLayer {
    * added to it as computed. In predict, a layer's input buffer goes back to the pool once the
    * layer has run (see InferenceWorkspace).
    */
-  private run(x: Tensor, training: boolean, trace?: { expandNested: boolean; outputs: LayerOutput[] }): Tensor<'float32'> {
+  private run(x: Tensor, training: boolean, trace?: Trace): Tensor<'float32'> {
     this.ensureBuilt('predict', x.shape);
     let out = x as Tensor<'float32'>;
+    let format = trace?.inputFormat ?? 'channels_last';
     const run = this.startRun(() => [out]);
     for (const layer of this.layerList) {
       const input = out;
       if (trace) {
-        const entries = tracedOutputs(layer.originalLayer, layer, () => layer.apply(input, false), input, trace.expandNested);
+        const entries = tracedOutputs(layer.originalLayer, layer, () => layer.apply(input, false), input, format, trace.expandNested);
         trace.outputs.push(...entries);
         out = entries[0].output;
+        format = outputLayout(layer, format);
       } else {
         out = layer.apply(input, training);
       }
@@ -265,14 +269,27 @@ export class Sequential extends ModelLayer {
    */
   layerOutputs(x: Tensor, options: LayerOutputsOptions = {}): LayerOutput[] {
     checkTensorArg('layerOutputs', 'x', x);
-    const trace = { expandNested: expandNestedOption(options), outputs: [] as LayerOutput[] };
+    const trace: Trace = { expandNested: expandNestedOption(options), inputFormat: this.inputDataFormat, outputs: [] };
     this.run(x, false, trace);
     return trace.outputs;
   }
 
-  tracedRun(x: Tensor<'float32'>): { output: Tensor<'float32'>; layers: LayerOutput[] } {
-    const trace = { expandNested: true, outputs: [] as LayerOutput[] };
+  tracedRun(x: Tensor<'float32'>, inputFormat: ImageDataFormat): { output: Tensor<'float32'>; layers: LayerOutput[] } {
+    const trace: Trace = { expandNested: true, inputFormat, outputs: [] };
     return { output: this.run(x, false, trace), layers: trace.outputs };
+  }
+
+  /**
+   * The layout of the images the model takes: 'channels_first' ([channels, height, width]) when
+   * its first layer with a dataFormat of its own (inside a nested model too) is channels-first;
+   * 'channels_last' otherwise, Keras' default.
+   */
+  get inputDataFormat(): ImageDataFormat {
+    return inputLayout(this.layerList);
+  }
+
+  outputLayout(inputFormat: ImageDataFormat): ImageDataFormat {
+    return this.layerList.reduce((format, layer) => outputLayout(layer, format), inputFormat);
   }
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
@@ -418,4 +435,11 @@ export class Sequential extends ModelLayer {
 /** Whether `layer`'s output is a ReLU's (so its gradient can be taken by the layer above). */
 function reluOutput(layer: Layer): boolean {
   return layer.activation === 'relu';
+}
+
+/** layerOutputs' entries, added as a run computes them; `inputFormat` is the layout of the batch the run takes. */
+interface Trace {
+  readonly expandNested: boolean;
+  readonly inputFormat: ImageDataFormat;
+  readonly outputs: LayerOutput[];
 }

@@ -1,6 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, checkBoolean, checkNumber, checkOptions, checkString, closestName, describeValue } from '../errors.js';
 import { activationName, applyActivation } from '../layers/activations.js';
+import type { ImageDataFormat } from '../layers/args.js';
 import type { Padding } from '../ops/conv_util.js';
 import type { TensorInput } from '../ops/convert.js';
 import { conv2dInfo, conv2dNHWC } from '../ops/nn/conv2d.js';
@@ -44,16 +45,22 @@ export interface Extraction {
 
 /**
  * An image as float32 `[1, H, W, C]` in 0..1: uint8 is divided by 255 (tf.image.convert_image_dtype);
- * `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted.
+ * `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted. For a channels-first model (`dataFormat`),
+ * `[1, C, H, W]` from `[H, W]`, `[C, H, W]` or `[1, C, H, W]`.
  */
-export function imageBatch(op: string, input: Tensor | TensorInput): Tensor<'float32'> {
+export function imageBatch(op: string, input: Tensor | TensorInput, dataFormat: ImageDataFormat = 'channels_last'): Tensor<'float32'> {
   // nested arrays (the lesson's 6×6 matrix) read like tf.constant
   const image =
     input instanceof Tensor ? input : Array.isArray(input) ? fromValues(op, input, undefined, undefined, true, "'image'") : undefined;
   if (!image) throw new ConvlensError(`${op}: image must be a Tensor or nested arrays, got ${typeof input}`);
-  const shape = image.rank === 2 ? [1, ...image.shape, 1] : image.rank === 3 ? [1, ...image.shape] : image.shape;
+  const channelsFirst = dataFormat === 'channels_first';
+  const oneChannel = channelsFirst ? [1, 1, ...image.shape] : [1, ...image.shape, 1];
+  const shape = image.rank === 2 ? oneChannel : image.rank === 3 ? [1, ...image.shape] : image.shape;
   if (shape.length !== 4 || shape[0] !== 1) {
-    throw new ConvlensError(`${op}: image must be [H, W], [H, W, C] or [1, H, W, C], got shape [${image.shape.join(', ')}]`);
+    const forms = channelsFirst
+      ? '[H, W], [C, H, W] or [1, C, H, W] (the model takes channels-first images)'
+      : '[H, W], [H, W, C] or [1, H, W, C]';
+    throw new ConvlensError(`${op}: image must be ${forms}, got shape [${image.shape.join(', ')}]`);
   }
   if (image.dtype === 'float32') return new Tensor(image.data as Float32Array, shape, 'float32');
   const out = new Float32Array(image.size);

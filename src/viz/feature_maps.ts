@@ -1,4 +1,5 @@
 import { ConvlensError, checkBoolean, checkNumber, checkOptions, describeValue } from '../errors.js';
+import type { ImageDataFormat } from '../layers/args.js';
 import { outputLabel, outputNamed } from '../layers/layer_paths.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
@@ -6,16 +7,20 @@ import { Tensor } from '../tensor/tensor.js';
 import { imageBatch, kernelFilters } from './extraction.js';
 import { Figure } from './figure.js';
 import { kernel2d } from './kernel.js';
-import { mapImage, plane } from './maps.js';
+import { channelsLastMaps, mapImage, plane } from './maps.js';
 import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
-/** What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential` and `layers.Functional` have. */
+/**
+ * What `showFeatureMaps` needs of a model: `layerOutputs` and `getLayer`, as `layers.Sequential`
+ * and `layers.Functional` have, and the layout of its images and maps (channels-last without them).
+ */
 export interface FeatureModel {
   layerOutputs(
     x: Tensor,
     options?: { expandNested?: boolean },
-  ): { layer: { name: string; className?: string }; path?: string; call?: number; output: Tensor }[];
+  ): { layer: { name: string; className?: string }; path?: string; call?: number; output: Tensor; dataFormat?: ImageDataFormat }[];
   getLayer(nameOrIndex: string | number): { name: string };
+  readonly inputDataFormat?: ImageDataFormat;
 }
 
 export interface ShowFeatureMapsOptions {
@@ -40,7 +45,7 @@ function featureMaps(
   image: Tensor,
   layerName: string | number | undefined,
 ): { maps: Tensor; what: string } {
-  const x = imageBatch('showFeatureMaps', image);
+  const x = imageBatch('showFeatureMaps', image, Array.isArray(model) ? undefined : model?.inputDataFormat);
   if (Array.isArray(model)) {
     if (model.length === 0) throw new ConvlensError('showFeatureMaps: the list of kernels is empty');
     if (layerName !== undefined) {
@@ -69,10 +74,13 @@ function featureMaps(
   const name = outputLabel(found);
   if (found.output.rank !== 4) {
     throw new ConvlensError(
-      `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C]`,
+      `showFeatureMaps: layer '${name}' outputs shape [${found.output.shape.join(', ')}], not feature maps [1, H, W, C] (or [1, C, H, W] channels-first)`,
     );
   }
-  return { maps: found.output, what: `layer ${name}${found.layer.className ? ` (${found.layer.className})` : ''}` };
+  return {
+    maps: channelsLastMaps(found.output, found.dataFormat),
+    what: `layer ${name}${found.layer.className ? ` (${found.layer.className})` : ''}`,
+  };
 }
 
 /**

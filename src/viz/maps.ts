@@ -1,8 +1,16 @@
 import { ConvlensError } from '../errors.js';
+import type { ImageDataFormat } from '../layers/args.js';
+import { transpose } from '../ops/transpose.js';
+import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
 import { upscale } from './grid.js';
 import { pngDataUri } from './svg.js';
+
+/** A layer's feature maps as the figures draw them, `[1, H, W, C]`, from its output in `dataFormat`, its layout. */
+export function channelsLastMaps<D extends DType>(maps: Tensor<D>, dataFormat: ImageDataFormat = 'channels_last'): Tensor<D> {
+  return dataFormat === 'channels_first' ? transpose(maps, [0, 2, 3, 1]) : maps;
+}
 
 /** One 2-D plane `[H, W]` (float32) of a `[1, H, W, C]`, `[H, W, C]` or `[H, W]` tensor. */
 export function plane(t: Tensor, channel = 0): Tensor<'float32'> {

@@ -509,7 +509,7 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     const run = convlens(['show-maps', folder, camera]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
-      "convlens: show-maps: no layer of model 'classifier' (nor of a model nested in it) outputs feature maps (height, width, channels)",
+      "convlens: show-maps: no layer of model 'classifier' (nor of a model nested in it) outputs feature maps ([height, width, channels], or [channels, height, width] channels-first)",
     );
   });
 });
