@@ -388,7 +388,7 @@ export class Runtime {
   }
 }
 
-/** The message a worker left in the control block with its error (the wasm trap, as `RangeError: ...`). */
+/** The message a worker left in the control block with its error (a wasm trap reads `RuntimeError: ...`). */
 function workerError(ctl: Int32Array): string {
   const length = ctl[CTL.message];
   return String.fromCharCode(...ctl.subarray(CTL.message + 1, CTL.message + 1 + length));
