@@ -51,6 +51,17 @@ describe('saveClassifier (convlens train)', () => {
 });
 
 /** Folders a/ and b/ under `dir` of `count` small random PNGs in all. */
+/** One quick epoch of `convlens train` on RGB images in batches of 16, as the tests below run it. */
+const SMALL_RUN = {
+  channels: 3,
+  validationSplit: 0.2,
+  epochs: 1,
+  batchSize: 16,
+  learningRate: 0.001,
+  seed: 1,
+  augment: false,
+} as const;
+
 function imageFolders(dir: string, count: number): string {
   const rng = caseRng('train folder memory', count);
   for (const name of ['a', 'b']) {
@@ -87,14 +98,8 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
       }, 100);
       try {
         await trainFolder(folder, {
+          ...SMALL_RUN,
           imageSize,
-          channels: 3,
-          validationSplit: 0.2,
-          epochs: 1,
-          batchSize: 16,
-          learningRate: 0.001,
-          seed: 1,
-          augment: false,
           out: join(dir, `${name}-out`),
           log: (line) => lines.push(line),
           cacheBytes: 0, // none kept: every epoch decodes its batches anew
@@ -128,14 +133,8 @@ describe('trainFolder (convlens train) refuses sizes that cannot fit in memory, 
     writeFileSync(join(folder, 'a', 'broken.png'), 'not a PNG'); // never decoded: the run stops before
     const lines: string[] = [];
     const run = trainFolder(folder, {
+      ...SMALL_RUN,
       imageSize: [64, 64],
-      channels: 3,
-      validationSplit: 0.2,
-      epochs: 1,
-      batchSize: 16,
-      learningRate: 0.001,
-      seed: 1,
-      augment: false,
       out: join(dir, 'out'),
       log: (line) => lines.push(line),
       memoryBytes: 20e6,
