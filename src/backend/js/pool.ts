@@ -32,7 +32,16 @@ function pool(x: Float32Array, info: Pool2DInfo, out: Float32Array, max: boolean
   }
 }
 
-/** out[at + c] = max of x[cell + c] over the cells; a NaN anywhere wins; -∞ for an empty window. */
+/**
+ * The running maximum after `value`: a NaN wins and stays (as PyTorch and TensorFlow's GPU kernel
+ * give it); of equal values the first is kept, so a -0 met before a +0 stays -0, as in TensorFlow's
+ * CPU kernel and tfjs (Math.max would give +0).
+ */
+function maxSoFar(max: number, value: number): number {
+  return value > max || Number.isNaN(value) ? value : max;
+}
+
+/** out[at + c] = max of x[cell + c] over the cells (see maxSoFar); -∞ for an empty window. */
 function maxOver(x: Float32Array, cells: Int32Array, count: number, channels: number, out: Float32Array, at: number): void {
   if (count === 4) {
     // the common 2×2 window without its inner loop
@@ -40,13 +49,12 @@ function maxOver(x: Float32Array, cells: Int32Array, count: number, channels: nu
     const b = cells[1];
     const d = cells[2];
     const e = cells[3];
-    for (let c = 0; c < channels; c++) out[at + c] = Math.max(Math.max(x[a + c], x[b + c]), Math.max(x[d + c], x[e + c]));
+    for (let c = 0; c < channels; c++) out[at + c] = maxSoFar(maxSoFar(maxSoFar(x[a + c], x[b + c]), x[d + c]), x[e + c]);
     return;
   }
   for (let c = 0; c < channels; c++) {
     let m = Number.NEGATIVE_INFINITY;
-    // Math.max returns NaN if either argument is NaN, as TensorFlow's max pooling does
-    for (let k = 0; k < count; k++) m = Math.max(m, x[cells[k] + c]);
+    for (let k = 0; k < count; k++) m = maxSoFar(m, x[cells[k] + c]);
     out[at + c] = m;
   }
 }

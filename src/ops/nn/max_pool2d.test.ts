@@ -62,6 +62,30 @@ forEachBackend(() => {
       expectTensor(out, [1, 2, 2, 5], expected);
     });
 
+    it('of equal maxima keeps the first in row-major order: -0 before +0 stays -0, as tfjs and TensorFlow CPU give it', () => {
+      // one shape per kernel path: one channel 2×2 stride 2 (eight columns at a time), whole 2×2
+      // windows over channel groups of four and a lone channel, 3×3 windows, SAME windows cut by the edge
+      const cases = [
+        { shape: [2, 4, 34, 1], ksize: 2, strides: 2, padding: 'VALID' },
+        { shape: [1, 6, 6, 5], ksize: 2, strides: 2, padding: 'VALID' },
+        { shape: [1, 7, 7, 4], ksize: 3, strides: 2, padding: 'VALID' },
+        { shape: [1, 7, 9, 1], ksize: 3, strides: 1, padding: 'SAME' },
+        { shape: [1, 5, 5, 6], ksize: 2, strides: 2, padding: 'SAME' },
+      ] as const;
+      const signOf = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+      for (const [i, { shape, ksize, strides, padding }] of cases.entries()) {
+        const rng = caseRng('maxPool2d signed zeros', i);
+        const values = Array.from({ length: shape.reduce((a: number, b: number) => a * b, 1) }, () => rng.pick([-0, 0, -1]));
+        const ours = maxPool2d({ input: new Tensor(Float32Array.from(values), [...shape], 'float32'), ksize, strides, padding });
+        const theirs = tf.maxPool(tf.tensor4d(values, [...shape]), ksize, strides, padding === 'VALID' ? 'valid' : 'same');
+        const expected = Array.from(theirs.dataSync(), signOf);
+        theirs.dispose();
+        expect(expected, 'the case must hold both signs of zero among the maxima').toContain('-0');
+        expect(expected).toContain('0');
+        expect(Array.from(ours.data, signOf), `${JSON.stringify(shape)} ksize ${ksize} ${padding}`).toEqual(expected);
+      }
+    });
+
     it('a SAME window far larger than the image pools the whole image (no window-sized buffer)', () => {
       const values = [3, -1, 4, 1, -5, 9, 2, -6, 5, 3, 5, -8];
       const x = tensor(values, [1, 3, 4, 1]);

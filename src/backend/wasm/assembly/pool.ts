@@ -72,13 +72,30 @@ function pool(p: usize, tid: i32, isMax: bool): void {
  * The lane-wise maximum of four vectors, NaN if any of them is. f32x4.max gives that, but costs
  * about eight x86 instructions where pmax (`a < b ? b : a`, NaN only from `a`) is one maxps:
  * three pmax and a NaN mask (all bits set, a NaN) take half the time. Of equal values (-0 and
- * +0) the first in row-major order wins, as in tfjs-cpu's `pixel > max` scan.
+ * +0) the first in row-major order wins, as in TensorFlow's CPU kernel and tfjs-cpu's
+ * `pixel > max` scan (f32x4.max would give +0). Every max pooling path here keeps that rule.
  */
 @inline
 function max4(a: v128, b: v128, c: v128, d: v128): v128 {
   const m = f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d));
   const nan = v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d)));
   return v128.or(m, nan);
+}
+
+/**
+ * The first cell equal to zero (-0 or +0) of a `rows × cols` window at `at`, in row-major order:
+ * the maximum of a window whose cells are all ≤ 0 with a zero among them. Rarely more than one read.
+ */
+function firstZero(at: usize, rows: i32, cols: i32, rowBytes: usize, pixBytes: usize): f32 {
+  for (let iy = 0; iy < rows; iy++) {
+    let q = at + <usize>iy * rowBytes;
+    for (let ix = 0; ix < cols; ix++) {
+      const v = load<f32>(q);
+      if (v == 0) return v;
+      q += pixBytes;
+    }
+  }
+  return 0;
 }
 
 /** Output row `r` (over the batch) of the pooling at `p`, from the input at `x`. */
@@ -114,11 +131,16 @@ function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
     const bottom = top + (<usize>w << 2);
     for (; ox < whole; ox += 4) {
       const q = <usize>ox << 3;
-      const left = f32x4.max(v128.load(top + q), v128.load(bottom + q));
-      const right = f32x4.max(v128.load(top + q + 16), v128.load(bottom + q + 16));
-      const even = v128.shuffle<f32>(left, right, 0, 2, 4, 6);
-      const odd = v128.shuffle<f32>(left, right, 1, 3, 5, 7);
-      v128.store(dst, f32x4.max(even, odd));
+      const topLeft = v128.load(top + q);
+      const topRight = v128.load(top + q + 16);
+      const bottomLeft = v128.load(bottom + q);
+      const bottomRight = v128.load(bottom + q + 16);
+      // each window's four cells in row-major order, one vector per cell position
+      const topEven = v128.shuffle<f32>(topLeft, topRight, 0, 2, 4, 6);
+      const topOdd = v128.shuffle<f32>(topLeft, topRight, 1, 3, 5, 7);
+      const bottomEven = v128.shuffle<f32>(bottomLeft, bottomRight, 0, 2, 4, 6);
+      const bottomOdd = v128.shuffle<f32>(bottomLeft, bottomRight, 1, 3, 5, 7);
+      v128.store(dst, max4(topEven, topOdd, bottomEven, bottomOdd));
       dst += 16;
     }
   }
@@ -140,16 +162,22 @@ function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
     }
     for (; ch < c4; ch += 4) {
       let acc = f32x4.splat(init);
+      let nan = v128.splat<i32>(0);
       let row = base + (<usize>ch << 2);
       for (let iy = ys; iy < ye; iy++) {
         let q = row;
         for (let ix = xs; ix < xe; ix++) {
-          acc = isMax ? f32x4.max(acc, v128.load(q)) : f32x4.add(acc, v128.load(q));
+          const v = v128.load(q);
+          if (isMax) {
+            acc = f32x4.pmax(acc, v);
+            nan = v128.or(nan, f32x4.ne(v, v));
+          } else acc = f32x4.add(acc, v);
           q += pixBytes;
         }
         row += rowBytes;
       }
-      if (!isMax) acc = count > 0 ? f32x4.mul(acc, f32x4.splat(inv)) : f32x4.splat(0);
+      if (isMax) acc = v128.or(acc, nan);
+      else acc = count > 0 ? f32x4.mul(acc, f32x4.splat(inv)) : f32x4.splat(0);
       v128.store(dst + (<usize>ch << 2), acc);
     }
     for (; ch < c; ch++) {
@@ -163,6 +191,8 @@ function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
         }
         row += rowBytes;
       }
+      // f32.max gives +0 for -0 and +0: a zero maximum takes the sign of the window's first zero, as max4 keeps it
+      if (isMax && acc == 0) acc = firstZero(base + (<usize>ch << 2), ye - ys, xe - xs, rowBytes, pixBytes);
       if (!isMax) acc = count > 0 ? acc / <f32>count : 0;
       store<f32>(dst + (<usize>ch << 2), acc);
     }
