@@ -52,6 +52,8 @@ describe('tensor and constant: dtypes', () => {
   it('an explicit dtype converts the values (floats truncate into integer types, as tfjs’s tf.tensor)', () => {
     expect(tensor([1.9, -1.9], undefined, 'int32').array()).toEqual([1, -1]);
     expect(tensor([0, 2, -1], undefined, 'bool').array()).toEqual([false, true, true]);
+    // any non-zero number is true, as tf.cast gives it (tfjs rounds first, so 0.3 would be false)
+    expect(tensor([0.3, -0.2, Number.NaN], undefined, 'bool').array()).toEqual([true, true, true]);
     expect(constant([1, 2], undefined, 'float32').dtype).toBe('float32');
     expect(constant([0, 255], undefined, 'uint8').array()).toEqual([0, 255]);
   });
