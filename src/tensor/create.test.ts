@@ -196,6 +196,16 @@ describe('tensor and constant: errors', () => {
     ],
     ['strings', () => tensor(['a'] as never), /^tensor: values must be numbers or booleans, got string \("a"\)/],
     ['null', () => tensor(null as never), /^tensor: values are null/],
+    [
+      'a Tensor',
+      () => constant(ones([2]) as never),
+      /^constant: values are already a Tensor: use it as it is \(cast and reshape change its dtype and shape\)$/,
+    ],
+    [
+      'a TensorFlow.js tensor',
+      () => tensor(tf.tensor([1, 2]) as never),
+      /^tensor: values are a Tensor \(a TensorFlow\.js tensor: convert it with tensor\(x\.dataSync\(\), x\.shape, x\.dtype\)\)$/,
+    ],
     ['size mismatch', () => tensor([1, 2, 3], [2, 2]), /^tensor: 3 values do not fill shape \[2, 2\] \(expected 4\)/],
     ['bad shape', () => tensor([1, 2], [-1, 2]), /^tensor: shape \[-1, 2\] is not a list of non-negative integers/],
     // JSON would show these as null

@@ -133,6 +133,11 @@ export function fromValues(
   } else {
     if (values === null || values === undefined)
       throw new ConvlensError(`${op}: ${name} are ${values} (expected numbers, nested arrays or a typed array)`);
+    if (values instanceof Tensor) {
+      throw new ConvlensError(`${op}: ${name} are already a Tensor: use it as it is (cast and reshape change its dtype and shape)`);
+    }
+    const hint = typeof values === 'object' && !Array.isArray(values) ? foreignTensorHint(values) : '';
+    if (hint) throw new ConvlensError(`${op}: ${name} are ${describeValue(values)}${hint}`);
     inferredShape = inferShape(op, values, name);
     const typedDTypes: DType[] = [];
     const list = flatten(values, [], typedDTypes);
@@ -156,6 +161,18 @@ export function fromValues(
     data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
   }
   return new Tensor(data, finalShape, finalDType);
+}
+
+/** How to convert a tensor that is not a convlens Tensor of this copy: a TensorFlow.js tensor, or one from another copy of convlens. */
+export function foreignTensorHint(value: object): string {
+  const v = value as { dataSync?: unknown; data?: unknown; shape?: unknown };
+  if (typeof v.dataSync === 'function' && Array.isArray(v.shape)) {
+    return ' (a TensorFlow.js tensor: convert it with tensor(x.dataSync(), x.shape, x.dtype))';
+  }
+  if (ArrayBuffer.isView(v.data) && Array.isArray(v.shape)) {
+    return ' (a tensor from another copy of convlens? convert it with tensor(x.data, x.shape, x.dtype))';
+  }
+  return '';
 }
 
 /**
