@@ -94,6 +94,23 @@ describe('tensor and constant: shapes', () => {
     expect(tensor(5).shape).toEqual([]);
   });
 
+  it("constant fills a shape from one value in a list too, as eager tf.constant([7], shape=[2, 2]) does; tensor refuses it, as tfjs's tf.tensor", () => {
+    const filled = constant([7], [2, 2]);
+    expect([filled.dtype, filled.array()]).toEqual([
+      'int32',
+      [
+        [7, 7],
+        [7, 7],
+      ],
+    ]);
+    expect(constant([[true]], [3]).array()).toEqual([true, true, true]);
+    expect(constant(new Float32Array([0.5]), [2]).array()).toEqual([0.5, 0.5]);
+    expect(constant([1], [0]).shape).toEqual([0]);
+    expectConvlensError(() => constant([1, 2], [4]), /^constant: 2 values do not fill shape \[4\] \(expected 4\)/);
+    expectConvlensError(() => tensor([7], [2, 2]), /^tensor: 1 values do not fill shape \[2, 2\] \(expected 4\)/);
+    expect(() => tf.tensor([7], [2, 2])).toThrow();
+  });
+
   it('zeros, ones and fill', () => {
     expect(zeros([2, 2]).array()).toEqual([
       [0, 0],

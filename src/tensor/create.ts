@@ -149,8 +149,10 @@ export function fromValues(
   const finalShape = shape ?? inferredShape;
   const finalDType = dtype ?? inferredDType;
   const size = sizeFromShape(finalShape);
-  // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does.
+  // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does; so does a single
+  // value in a list for constant, as eager tf.constant([7], shape=[2, 2]) does (tfjs' tf.tensor refuses it).
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) flat = new Array(size).fill(values);
+  else if (integersAsInt32 && flat.length === 1 && size !== 1) flat = new Array(size).fill(flat[0]);
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
