@@ -42,6 +42,11 @@ forEachBackend(() => {
       expect(cast(tensor([-2.7, -1.5, -0.5, 0.5, 1.5, 2.7]), 'int32').array()).toEqual([-2, -1, 0, 0, 1, 2]);
     });
 
+    it('int32 → float32 rounds to the nearest float32, as a C cast (tfjs keeps the exact integers)', () => {
+      const big = [2 ** 24 + 1, -(2 ** 24) - 3, 2 ** 31 - 1, 123456789];
+      expect(cast(constant(big), 'float32').array()).toEqual(big.map(Math.fround));
+    });
+
     it('int32 → uint8 wraps around, as a C cast', () => {
       expect(cast(constant([256, 257, -1]), 'uint8').array()).toEqual([0, 1, 255]);
     });

@@ -58,6 +58,7 @@ describe('axisGeometry: TensorFlow padding arithmetic', () => {
 describe('parsing', () => {
   it('reads every spelling of a window', () => {
     expect(parseWindow('op', 'strides', 2, 'NHWC')).toEqual([2, 2]);
+    expect(parseWindow('op', 'strides', [3], 'NCHW')).toEqual([3, 3]); // TensorFlow's list of length 1
     expect(parseWindow('op', 'strides', [1, 3], 'NHWC')).toEqual([1, 3]);
     expect(parseWindow('op', 'strides', [1, 2, 3, 1], 'NHWC')).toEqual([2, 3]);
     expect(parseWindow('op', 'strides', [1, 1, 2, 3], 'NCHW')).toEqual([2, 3]);

@@ -5,8 +5,8 @@ export type PaddingWord = 'SAME' | 'VALID' | 'same' | 'valid';
 export type ExplicitPadding = [number, number][];
 export type Padding = PaddingWord | ExplicitPadding;
 export type DataFormat = 'NHWC' | 'NCHW';
-/** `n`, `[h, w]`, or the 4-element form with 1 on the batch and channel axes. */
-export type Window2D = number | [number, number] | [number, number, number, number];
+/** `n`, `[n]` (as `n`), `[h, w]`, or the 4-element form with 1 on the batch and channel axes: TensorFlow's lengths 1, 2 or 4. */
+export type Window2D = number | [number] | [number, number] | [number, number, number, number];
 
 /** The largest stride, dilation or window size: TensorFlow holds them in int32 attributes. */
 const INT32_MAX = 2147483647;
@@ -43,13 +43,15 @@ export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
 }
 
 /**
- * Reads a stride, dilation or window argument as [h, w]. The 4-element form must carry 1 on
- * the batch and channel axes, as TensorFlow requires.
+ * Reads a stride, dilation or window argument as [h, w]: a number or a one-element list is used
+ * for both axes, as TensorFlow reads an int or a list of length 1; the 4-element form must carry
+ * 1 on the batch and channel axes, as TensorFlow requires.
  */
 export function parseWindow(op: string, arg: string, value: unknown, dataFormat: DataFormat): [number, number] {
   const describe = describeValue(value);
   let pair: number[];
   if (typeof value === 'number') pair = [value, value];
+  else if (Array.isArray(value) && value.length === 1) pair = [value[0], value[0]];
   else if (Array.isArray(value) && value.length === 2) pair = value;
   else if (Array.isArray(value) && value.length === 4) {
     const [batchAxis, hAxis, wAxis, channelAxis] = dataFormat === 'NHWC' ? [0, 1, 2, 3] : [0, 2, 3, 1];

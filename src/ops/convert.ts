@@ -1,6 +1,6 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 import type { TensorLike } from '../tensor/create.js';
-import { fromValues } from '../tensor/create.js';
+import { foreignTensorHint, fromValues } from '../tensor/create.js';
 import type { DType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,7 +13,9 @@ export function asTensor(op: string, arg: string, value: TensorInput, dtype?: DT
   if (value instanceof Tensor) return value;
   if (value === undefined || value === null) throw new ConvlensError(`${op}: argument '${arg}' is missing (expected a tensor)`);
   if (typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-    throw new ConvlensError(`${op}: argument '${arg}' must be a tensor or an array, got an object`);
+    throw new ConvlensError(
+      `${op}: argument '${arg}' must be a tensor or an array, got ${describeValue(value)}${foreignTensorHint(value)}`,
+    );
   }
   return fromValues(op, value, undefined, dtype, false, `'${arg}'`);
 }

@@ -112,6 +112,11 @@ forEachBackend(() => {
       expect(min(tensor(new Uint8Array(0))).array()).toBe(255);
     });
 
+    it('a float mean over nothing is 0 / 0 = NaN, as TensorFlow gives it (tfjs gives 0)', () => {
+      expect(mean(tensor([])).array()).toBeNaN();
+      expect(mean(tensor(new Float32Array(0), [2, 0]), 1).array()).toEqual([Number.NaN, Number.NaN]);
+    });
+
     it('max and min propagate NaN', () => {
       expect(max(tensor([1, Number.NaN, 3])).array()).toBeNaN();
       expect(min(tensor([1, Number.NaN, 3])).array()).toBeNaN();

@@ -34,4 +34,8 @@ forEachBackend(() => {
     expectConvlensError(() => squeeze(x, [0, -1]), /^squeeze: axis 1 of shape \[1, 3\] has size 3/);
     expectConvlensError(() => squeeze(x, 2), /^squeeze: axis 2 is out of range for a tensor of rank 2/);
   });
+
+  it('says a scalar has no axes, rather than giving an empty range', () => {
+    expectConvlensError(() => squeeze(tensor(5), [0]), 'squeeze: axis 0 is out of range for a tensor of rank 0 (a scalar has no axes)');
+  });
 });

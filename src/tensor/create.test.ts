@@ -52,6 +52,8 @@ describe('tensor and constant: dtypes', () => {
   it('an explicit dtype converts the values (floats truncate into integer types, as tfjs’s tf.tensor)', () => {
     expect(tensor([1.9, -1.9], undefined, 'int32').array()).toEqual([1, -1]);
     expect(tensor([0, 2, -1], undefined, 'bool').array()).toEqual([false, true, true]);
+    // any non-zero number is true, as tf.cast gives it (tfjs rounds first, so 0.3 would be false)
+    expect(tensor([0.3, -0.2, Number.NaN], undefined, 'bool').array()).toEqual([true, true, true]);
     expect(constant([1, 2], undefined, 'float32').dtype).toBe('float32');
     expect(constant([0, 255], undefined, 'uint8').array()).toEqual([0, 255]);
   });
@@ -90,6 +92,23 @@ describe('tensor and constant: shapes', () => {
     ]);
     expect(tensor(5).array()).toBe(5);
     expect(tensor(5).shape).toEqual([]);
+  });
+
+  it("constant fills a shape from one value in a list too, as eager tf.constant([7], shape=[2, 2]) does; tensor refuses it, as tfjs's tf.tensor", () => {
+    const filled = constant([7], [2, 2]);
+    expect([filled.dtype, filled.array()]).toEqual([
+      'int32',
+      [
+        [7, 7],
+        [7, 7],
+      ],
+    ]);
+    expect(constant([[true]], [3]).array()).toEqual([true, true, true]);
+    expect(constant(new Float32Array([0.5]), [2]).array()).toEqual([0.5, 0.5]);
+    expect(constant([1], [0]).shape).toEqual([0]);
+    expectConvlensError(() => constant([1, 2], [4]), /^constant: 2 values do not fill shape \[4\] \(expected 4\)/);
+    expectConvlensError(() => tensor([7], [2, 2]), /^tensor: 1 values do not fill shape \[2, 2\] \(expected 4\)/);
+    expect(() => tf.tensor([7], [2, 2])).toThrow();
   });
 
   it('zeros, ones and fill', () => {
@@ -194,6 +213,16 @@ describe('tensor and constant: errors', () => {
     ],
     ['strings', () => tensor(['a'] as never), /^tensor: values must be numbers or booleans, got string \("a"\)/],
     ['null', () => tensor(null as never), /^tensor: values are null/],
+    [
+      'a Tensor',
+      () => constant(ones([2]) as never),
+      /^constant: values are already a Tensor: use it as it is \(cast and reshape change its dtype and shape\)$/,
+    ],
+    [
+      'a TensorFlow.js tensor',
+      () => tensor(tf.tensor([1, 2]) as never),
+      /^tensor: values are a Tensor \(a TensorFlow\.js tensor: convert it with tensor\(x\.dataSync\(\), x\.shape, x\.dtype\)\)$/,
+    ],
     ['size mismatch', () => tensor([1, 2, 3], [2, 2]), /^tensor: 3 values do not fill shape \[2, 2\] \(expected 4\)/],
     ['bad shape', () => tensor([1, 2], [-1, 2]), /^tensor: shape \[-1, 2\] is not a list of non-negative integers/],
     // JSON would show these as null

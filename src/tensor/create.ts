@@ -133,6 +133,11 @@ export function fromValues(
   } else {
     if (values === null || values === undefined)
       throw new ConvlensError(`${op}: ${name} are ${values} (expected numbers, nested arrays or a typed array)`);
+    if (values instanceof Tensor) {
+      throw new ConvlensError(`${op}: ${name} are already a Tensor: use it as it is (cast and reshape change its dtype and shape)`);
+    }
+    const hint = typeof values === 'object' && !Array.isArray(values) ? foreignTensorHint(values) : '';
+    if (hint) throw new ConvlensError(`${op}: ${name} are ${describeValue(values)}${hint}`);
     inferredShape = inferShape(op, values, name);
     const typedDTypes: DType[] = [];
     const list = flatten(values, [], typedDTypes);
@@ -144,8 +149,10 @@ export function fromValues(
   const finalShape = shape ?? inferredShape;
   const finalDType = dtype ?? inferredDType;
   const size = sizeFromShape(finalShape);
-  // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does.
+  // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does; so does a single
+  // value in a list for constant, as eager tf.constant([7], shape=[2, 2]) does (tfjs' tf.tensor refuses it).
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) flat = new Array(size).fill(values);
+  else if (integersAsInt32 && flat.length === 1 && size !== 1) flat = new Array(size).fill(flat[0]);
   if (flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
@@ -156,6 +163,18 @@ export function fromValues(
     data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
   }
   return new Tensor(data, finalShape, finalDType);
+}
+
+/** How to convert a tensor that is not a convlens Tensor of this copy: a TensorFlow.js tensor, or one from another copy of convlens. */
+export function foreignTensorHint(value: object): string {
+  const v = value as { dataSync?: unknown; data?: unknown; shape?: unknown };
+  if (typeof v.dataSync === 'function' && Array.isArray(v.shape)) {
+    return ' (a TensorFlow.js tensor: convert it with tensor(x.dataSync(), x.shape, x.dtype))';
+  }
+  if (ArrayBuffer.isView(v.data) && Array.isArray(v.shape)) {
+    return ' (a tensor from another copy of convlens? convert it with tensor(x.data, x.shape, x.dtype))';
+  }
+  return '';
 }
 
 /**

@@ -42,16 +42,15 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   return out;
 }
 
-/** Resolves a possibly negative axis against a rank, or throws naming the op. */
 /**
- * `axis` as an index below `rank`, negative counting from the end. `tensorRank` is the rank the
- * message names when it differs (expandDims indexes the rank-plus-one result).
+ * `axis` as an index below `rank`, negative counting from the end, or an error naming the op.
+ * `tensorRank` is the rank the message names when it differs (expandDims indexes the
+ * rank-plus-one result).
  */
 export function normalizeAxis(op: string, axis: number, rank: number, tensorRank = rank): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new ConvlensError(
-      `${op}: axis ${describeValue(axis)} is out of range for a tensor of rank ${tensorRank} (expected an integer in [${-rank}, ${rank - 1}])`,
-    );
+    const expected = rank === 0 ? 'a scalar has no axes' : `expected an integer in [${-rank}, ${rank - 1}]`;
+    throw new ConvlensError(`${op}: axis ${describeValue(axis)} is out of range for a tensor of rank ${tensorRank} (${expected})`);
   }
   return axis < 0 ? axis + rank : axis;
 }

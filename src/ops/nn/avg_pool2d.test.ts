@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../../test/helpers/backends.js';
 import { expectTensor } from '../../../test/helpers/close.js';
 import { expectConvlensError } from '../../../test/helpers/errors.js';
@@ -28,6 +28,14 @@ forEachBackend(() => {
         ],
       });
       expectTensor(out, [1, 2, 2, 1], [2, 3, 4, 5]);
+    });
+
+    it('divides each window sum by its count, as TensorFlow and tfjs do, in every channel', () => {
+      // 5 / 3 as float32 is 1.6666666; 5 × float32(1 / 3) is 1.6666667. Five channels: the
+      // wasm kernel runs four at a time and the fifth alone, and both must divide.
+      const x = tensor([1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [1, 1, 3, 5]);
+      const out = avgPool2d({ input: x, ksize: [1, 3], padding: 'VALID' });
+      expect(Array.from(out.data)).toEqual(new Array(5).fill(Math.fround(5 / 3)));
     });
 
     it('pools NCHW input over its spatial axes', () => {

@@ -325,6 +325,16 @@ forEachBackend(() => {
   });
 
   describe('conv2d: known values', () => {
+    it('takes strides and dilations as a one-element list, as tf.nn.conv2d does (length 1, 2 or 4)', () => {
+      const rng = caseRng('conv2d one-element windows', 0);
+      const x = tensor(rng.floats(2 * 9 * 8 * 3), [2, 9, 8, 3]);
+      const k = tensor(rng.floats(3 * 3 * 3 * 2), [3, 3, 3, 2]);
+      const xt = tf.tensor4d(x.data, [2, 9, 8, 3]);
+      const kt = tf.tensor4d(k.data, [3, 3, 3, 2]);
+      expectMatchesTf(conv2d({ input: x, filters: k, strides: [2], padding: 'SAME' }), tf.conv2d(xt, kt, 2, 'same'));
+      expectMatchesTf(conv2d({ input: x, filters: k, dilations: [2], padding: 'VALID' }), tf.conv2d(xt, kt, 1, 'valid', 'NHWC', 2));
+    });
+
     it('SAME puts the odd padding row and column at the bottom and right', () => {
       // 4×4 ramp, 2×2 ones kernel, stride 1: total padding 1 on each axis, all of it after.
       const x = tensor(

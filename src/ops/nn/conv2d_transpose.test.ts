@@ -88,13 +88,60 @@ forEachBackend(() => {
       }
     });
 
+    it("takes NCHW (as tf.nn.conv2d_transpose's data_format), with strides and padding in that axis order", () => {
+      const input = random(50, [2, 3, 4, 3]); // NHWC [batch, 3, 4, inChannels 3]
+      const filters = random(51, [3, 2, 2, 3]);
+      const xt = tf.tensor4d(input.data, [2, 3, 4, 3]);
+      const ft = tf.tensor4d(filters.data, [3, 2, 2, 3]);
+      const toNchw = (t: tf.Tensor) => tf.transpose(t, [0, 3, 1, 2]);
+      const nchwInput = new Tensor(toNchw(xt).dataSync() as Float32Array, [2, 3, 3, 4], 'float32');
+      const same = conv2dTranspose({
+        input: nchwInput,
+        filters,
+        outputShape: [2, 2, 6, 8],
+        strides: [1, 1, 2, 2],
+        padding: 'SAME',
+        dataFormat: 'NCHW',
+      });
+      expectMatchesTf(same, toNchw(tf.conv2dTranspose(xt, ft, [2, 6, 8, 2], 2, 'same')));
+      const explicit = [
+        [0, 0],
+        [0, 0],
+        [1, 0],
+        [0, 1],
+      ] as [number, number][];
+      const padded = conv2dTranspose({ input: nchwInput, filters, outputShape: [2, 2, 4, 4], padding: explicit, dataFormat: 'NCHW' });
+      const tfPadding = [explicit[0], explicit[2], explicit[3], explicit[1]] as [
+        [number, number],
+        [number, number],
+        [number, number],
+        [number, number],
+      ];
+      expectMatchesTf(padded, toNchw(tf.conv2dTranspose(xt, ft, [2, 4, 4, 2], 1, tfPadding)));
+      // without a batch axis, and 'NHWC' named explicitly
+      const one = new Tensor(nchwInput.data.slice(0, 36), [3, 3, 4], 'float32');
+      expect(
+        Array.from(conv2dTranspose({ input: one, filters, outputShape: [2, 6, 8], strides: 2, padding: 'SAME', dataFormat: 'NCHW' }).data),
+      ).toEqual(Array.from(same.data.slice(0, 96)));
+      const nhwc = conv2dTranspose({ input, filters, outputShape: [2, 6, 8, 2], strides: 2, padding: 'SAME', dataFormat: 'NHWC' });
+      expectMatchesTf(nhwc, tf.conv2dTranspose(xt, ft, [2, 6, 8, 2], 2, 'same'));
+      expectConvlensError(
+        () => conv2dTranspose({ input: nchwInput, filters, outputShape: [2, 6, 8, 2], strides: 2, padding: 'SAME', dataFormat: 'NCHW' }),
+        "conv2dTranspose: outputShape depth 6 does not match filters' output depth 2 (filters are [height, width, out, in])",
+      );
+      expectConvlensError(
+        () => conv2dTranspose({ input, filters, outputShape: [2, 6, 8, 2], padding: 'SAME', dataFormat: 'CHWN' as 'NCHW' }),
+        /^conv2dTranspose: unknown dataFormat "CHWN"/,
+      );
+    });
+
     it('takes an image without a batch axis, and names what does not fit', () => {
       const input = random(40, [2, 2, 1]);
       const filters = random(41, [3, 3, 2, 1]);
       expect(conv2dTranspose({ input, filters, outputShape: [4, 4, 2], strides: 2, padding: 'SAME' }).shape).toEqual([4, 4, 2]);
       expectConvlensError(
         () => conv2dTranspose({ input, filters, outputShape: [6, 4, 2], strides: 2, padding: 'SAME' }),
-        "conv2dTranspose: outputShape [1, 6, 4, 2] does not fit the input: conv2d with these filters, strides and padding takes 6×4 to 3×2, not to the input's 2×2",
+        "conv2dTranspose: outputShape [6, 4, 2] does not fit the input: conv2d with these filters, strides and padding takes 6×4 to 3×2, not to the input's 2×2",
       );
       expectConvlensError(
         () => conv2dTranspose({ input, filters: random(42, [3, 3, 2, 3]), outputShape: [4, 4, 2], strides: 2, padding: 'SAME' }),

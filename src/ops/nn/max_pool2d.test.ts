@@ -37,6 +37,12 @@ forEachBackend(() => {
       expectTensor(out, [1, 3, 3, 1], [-1, -1, -2, -1, -1, -2, -3, -3, -4]);
     });
 
+    it('takes ksize and strides as a one-element list, as tf.nn.max_pool2d does (length 1, 2 or 4)', () => {
+      const x = tensor(caseRng('maxPool2d one-element windows', 0).floats(7 * 6 * 2), [1, 7, 6, 2]);
+      const expected = tf.maxPool(tf.tensor4d(x.data, [1, 7, 6, 2]), 3, 2, 'same');
+      expectTensor(maxPool2d({ input: x, ksize: [3], strides: [2], padding: 'SAME' }), expected.shape, expected.dataSync());
+    });
+
     it('condenses the lesson way: 2×2, stride 2 on a 4×4 map', () => {
       const x = tensor(
         Array.from({ length: 16 }, (_, i) => i),

@@ -149,7 +149,6 @@ function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
     const xs = max(0, x0);
     const xe = min(w, x0 + kw);
     const count = (ye - ys) * (xe - xs);
-    const inv = <f32>1 / <f32>count;
     const base = x + (<usize>((n * h + ys) * w + xs)) * pixBytes;
     const rowBytes = <usize>w * pixBytes;
     let ch = 0;
@@ -177,7 +176,8 @@ function poolRow(p: usize, x: usize, r: i32, isMax: bool): void {
         row += rowBytes;
       }
       if (isMax) acc = v128.or(acc, nan);
-      else acc = count > 0 ? f32x4.mul(acc, f32x4.splat(inv)) : f32x4.splat(0);
+      // a division, not a product with 1 / count, which can differ in the last bit (TensorFlow divides)
+      else acc = count > 0 ? f32x4.div(acc, f32x4.splat(<f32>count)) : f32x4.splat(0);
       v128.store(dst + (<usize>ch << 2), acc);
     }
     for (; ch < c; ch++) {
