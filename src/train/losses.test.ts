@@ -155,12 +155,25 @@ describe('losses: formulas, stability and finite differences', () => {
     expectClose(bce.loss, 100, 1e-6);
   });
 
-  it('probabilities of exactly 0 and 1 are clipped to [1e-7, 1 − 1e-7] as Keras documents', () => {
+  it('probabilities of exactly 0 and 1 are clipped to [1e-7, 1 − 1e-7] as Keras documents, the bounds in float32 as TensorFlow takes them', () => {
     const result = categoricalCrossentropy(f32([0, 1], [1, 2]), f32([1, 0], [1, 2]));
-    expectClose(result.loss, -Math.log(EPSILON), 1e-6);
+    expectClose(result.loss, -Math.log(Math.fround(1e-7)), 1e-6);
     const bce = binaryCrossentropy(f32([1, 0], [1, 2]), f32([0, 1], [1, 2]));
-    expectClose(bce.loss, -Math.log(EPSILON), 1e-6);
+    // −log(1e-7) for the 0 labelled 1; −log(1 − 0.99999988) = −log(2⁻²³) for the 1 labelled 0 (1 − 1e-7 rounds to 1 − 2⁻²³ in float32)
+    expectClose(bce.loss, (-Math.log(Math.fround(1e-7)) + 23 * Math.LN2) / 2, 1e-6);
     expect(Array.from(bce.grad)).toEqual([0, 0]); // the clip's gradient is zero outside its range
+  });
+
+  it("saturated probabilities (0, 1 and the float32 values next to them) give tfjs-layers' losses", () => {
+    const edges = [0, 1, Math.fround(1e-7), Math.fround(1 - 1e-7), 1 - 2 ** -24, 2 ** -30];
+    const p = f32([...edges, ...edges], [2, edges.length]);
+    const labels = f32([...edges.map(() => 0), ...edges.map(() => 1)], [2, edges.length]);
+    const expected = tfLoss((q) => tf.mean(tfl.metrics.binaryCrossentropy(tfOf(labels), q)) as tf.Scalar, p);
+    expectClose(binaryCrossentropy(labels, p).loss, expected.loss, 1e-6, 'binaryCrossentropy');
+    const oneHot = f32([1, 0, 0, 1], [2, 2]);
+    const rows = f32([0, 1, 1, 0], [2, 2]);
+    const categorical = tfLoss((q) => tf.mean(tfl.metrics.categoricalCrossentropy(tfOf(oneHot), q)) as tf.Scalar, rows);
+    expectClose(categoricalCrossentropy(oneHot, rows).loss, categorical.loss, 1e-6, 'categoricalCrossentropy');
   });
 
   it('gradients agree with central finite differences (float64)', () => {

@@ -2,8 +2,13 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Keras' clip for probabilities before taking logs. */
-export const EPSILON = 1e-7;
+/**
+ * Keras' clip for probabilities before taking logs, [ε, 1 − ε] with ε = 1e-7, in float32 as
+ * TensorFlow and tfjs compute it: a saturated output's −log(1 − p) is then −log(1.19e-7) = 15.94,
+ * theirs, not −log(1e-7) = 16.12.
+ */
+export const EPSILON = Math.fround(1e-7);
+const HIGHEST_PROBABILITY = Math.fround(1 - 1e-7);
 
 export type LossName = 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
 
@@ -170,7 +175,7 @@ function checkProbabilities(op: LossName, labels: Tensor, rowLength: number): vo
   }
 }
 
-const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
+const clip = (p: number) => Math.min(HIGHEST_PROBABILITY, Math.max(EPSILON, p));
 
 /** log(softmax(z)) for one row, without overflow. */
 function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Array): void {
