@@ -303,6 +303,15 @@ describe('Sequential', () => {
     );
   });
 
+  it("summary() in tfjs' and Keras' form (lineLength, positions, printFn) is refused rather than printing past the print function", () => {
+    const lines: string[] = [];
+    expectConvlensError(
+      () => mnistNet().summary(undefined, ...([undefined, (line: string) => lines.push(line)] as never[])),
+      "summary: expected one argument, the print function (or null), got 3: tfjs' and Keras' summary(lineLength, positions, printFn) is summary(printFn) here",
+    );
+    expect(lines).toEqual([]);
+  });
+
   it('summary() prints the Keras table: output shapes, parameter counts, totals', () => {
     const model = mnistNet();
     const text = model.summary(null);
@@ -410,6 +419,27 @@ describe('Sequential', () => {
       () => model.getLayer('conv2d_9'),
       'getLayer: no layer named "conv2d_9"; did you mean "conv2d_1" or "conv2d"? (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
     );
+  });
+
+  it("getLayer(undefined, index) finds the layer tfjs-layers' getLayer(undefined, index) finds; a name and an index together are refused, as in Keras", () => {
+    const ours = mnistNet();
+    const theirs = tfl.sequential({
+      layers: ours.layers.map((l, i) => {
+        const name = `${l.name}_${i}`;
+        if (i === 0) return tfl.layers.conv2d({ filters: 16, kernelSize: 3, inputShape: [28, 28, 1], name });
+        if (l instanceof MaxPool2D) return tfl.layers.maxPooling2d({ poolSize: 2, name });
+        if (l instanceof Conv2D) return tfl.layers.conv2d({ filters: 32, kernelSize: 3, name });
+        return l instanceof Flatten ? tfl.layers.flatten({ name }) : tfl.layers.dense({ units: 10, name });
+      }),
+    });
+    for (const [i, layer] of ours.layers.entries()) {
+      expect(ours.getLayer(undefined, i)).toBe(layer);
+      expect(ours.getLayer(null, i)).toBe(layer);
+      expect(theirs.getLayer(undefined as unknown as string, i).name).toBe(`${layer.name}_${i}`);
+    }
+    expectConvlensError(() => ours.getLayer(undefined, 6), 'getLayer: no layer at index 6 (the model has 6, from 0)');
+    expectConvlensError(() => ours.getLayer('dense' as never, 1), 'getLayer: give a layer name or an index, not both (got "dense" and 1)');
+    expectConvlensError(() => ours.getLayer(undefined, '1' as never), 'getLayer: index must be a number, got "1"');
   });
 
   it('getLayer of neither a name nor an index is a ConvlensError naming what it got', () => {

@@ -128,9 +128,11 @@ export class Sequential extends ModelLayer {
     return last.finalLayer();
   }
 
-  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
-  getLayer(nameOrIndex: string | number): Layer {
-    return findLayer(this.layerList, nameOrIndex);
+  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`, tfjs' `getLayer(undefined, index)`); in a nested model, by path ('base/conv2d'). */
+  getLayer(nameOrIndex: string | number): Layer;
+  getLayer(name: undefined | null, index: number): Layer;
+  getLayer(nameOrIndex: string | number | undefined | null, index?: number): Layer {
+    return findLayer(this.layerList, nameOrIndex, index);
   }
 
   private ensureBuilt(op: string, batchShape: readonly number[]): void {
@@ -293,8 +295,8 @@ export class Sequential extends ModelLayer {
   }
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
-  summary(print: ((line: string) => void) | null = console.log): string {
-    checkPrint(print);
+  summary(print: ((line: string) => void) | null = console.log, ...more: never[]): string {
+    checkPrint(print, more);
     // Columns as wide as Keras' (28 and 26) or as the longest entry, so long names never run together.
     const text = summaryText({
       name: this.name,
