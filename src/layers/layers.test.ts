@@ -495,6 +495,14 @@ describe('Sequential', () => {
       'big (Conv2D): conv2d: window height 5 is larger than the input height 3 under VALID padding',
     );
     expectConvlensError(
+      () => new MaxPool2D({ poolSize: [1, 2], name: 'pool' }).build([3, 1, 1]),
+      'pool (MaxPooling2D): maxPool2d: window width 2 is larger than the input width 1 under VALID padding',
+    );
+    expectConvlensError(
+      () => new AvgPool2D({ poolSize: 3, name: 'avg' }).build([2, 4, 1]),
+      'avg (AveragePooling2D): avgPool2d: window height 3 is larger than the input height 2 under VALID padding',
+    );
+    expectConvlensError(
       () =>
         new Sequential([new Dense({ units: 2 }), new Conv2D({ filters: 1, kernelSize: 1, name: 'c' })]).predict(
           f32(caseRng('x', 1), [1, 4]),
