@@ -225,6 +225,29 @@ describe('losses: bad labels', () => {
   it("resolves Keras' loss names", () => {
     expect(lossName('categorical_crossentropy')).toBe('categoricalCrossentropy');
     expect(lossName('mse')).toBe('meanSquaredError');
-    expectConvlensError(() => lossName('hinge'), /unknown loss "hinge"/);
+    expectConvlensError(
+      () => lossName('categorical_crossentropyy'),
+      /^compile: unknown loss "categorical_crossentropyy" \(expected binaryCrossentropy,/,
+    );
+  });
+
+  it("tfjs-layers' other losses, by tfjs' and Keras' names, are refused as not supported rather than unknown; a function as not a name", () => {
+    const tfjsOnly = ['meanAbsoluteError', 'meanAbsolutePercentageError', 'meanSquaredLogarithmicError', 'squaredHinge', 'hinge'];
+    tfjsOnly.push('categoricalHinge', 'logcosh', 'kullbackLeiblerDivergence', 'poisson', 'cosineProximity');
+    const kerasNames = ['mean_absolute_error', 'mae', 'huber', 'kl_divergence', 'binary_focal_crossentropy', 'cosine_similarity'];
+    for (const name of [...tfjsOnly, ...kerasNames]) {
+      if (tfjsOnly.includes(name)) {
+        const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+        expect(() => model.compile({ optimizer: 'sgd', loss: name }), `tfjs takes ${name}`).not.toThrow();
+      }
+      expectConvlensError(
+        () => lossName(name),
+        `compile: loss "${name}" (a Keras or tfjs loss) is not supported; convlens has binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError`,
+      );
+    }
+    expectConvlensError(
+      () => lossName(((yTrue: unknown) => yTrue) as never),
+      'compile: loss must be a loss name (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError), got a function: custom losses are not supported',
+    );
   });
 });

@@ -41,17 +41,50 @@ const ALIASES: Record<string, LossName> = {
   mse: 'meanSquaredError',
 };
 
+const SUPPORTED = 'binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError';
+
+/** Keras' and tfjs' other losses (snake_case and camelCase names, without underscores, lower case), which convlens lacks. */
+const UNSUPPORTED = new Set(
+  [
+    'mean_absolute_error',
+    'mae',
+    'mean_absolute_percentage_error',
+    'mape',
+    'mean_squared_logarithmic_error',
+    'msle',
+    'hinge',
+    'squared_hinge',
+    'categorical_hinge',
+    'huber',
+    'log_cosh',
+    'logcosh',
+    'kl_divergence',
+    'kld',
+    'kullback_leibler_divergence',
+    'poisson',
+    'cosine_similarity',
+    'cosine_proximity',
+    'binary_focal_crossentropy',
+    'categorical_focal_crossentropy',
+    'ctc',
+    'dice',
+    'tversky',
+  ].map((n) => n.replace(/_/g, '')),
+);
+
 /** Accepts Keras' names in snake_case or camelCase (`categorical_crossentropy`, `mse`). */
 export function lossName(name: string): LossName {
   if (name === undefined) throw new ConvlensError(`compile: loss is required (e.g. 'sparseCategoricalCrossentropy')`);
+  if (typeof name === 'function') {
+    throw new ConvlensError(`compile: loss must be a loss name (${SUPPORTED}), got a function: custom losses are not supported`);
+  }
   const key = String(name).replace(/_/g, '').toLowerCase();
   const resolved = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
-  if (!resolved) {
-    throw new ConvlensError(
-      `compile: unknown loss ${describeValue(name)} (expected binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError)`,
-    );
+  if (resolved) return resolved;
+  if (UNSUPPORTED.has(key)) {
+    throw new ConvlensError(`compile: loss ${describeValue(name)} (a Keras or tfjs loss) is not supported; convlens has ${SUPPORTED}`);
   }
-  return resolved;
+  throw new ConvlensError(`compile: unknown loss ${describeValue(name)} (expected ${SUPPORTED})`);
 }
 
 /** A loss with its settings, as compile takes it: Keras' name and options. */
