@@ -545,7 +545,7 @@ describe('Sequential', () => {
     expectConvlensError(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), /unknown padding "full"/);
     expectConvlensError(
       () => new Dense({ units: 2, activation: 'hard_silu' as never }),
-      /Dense 'dense': unknown activation "hard_silu" \(expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew\)/,
+      /Dense 'dense': unknown activation "hard_silu" \(expected one of linear, relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew, logSoftmax\)/,
     );
     expectConvlensError(
       () => new MaxPool2D({ poolSize: 0 }),
