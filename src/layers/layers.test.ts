@@ -410,6 +410,35 @@ describe('Sequential', () => {
     }
   });
 
+  it("takes tfjs' form, new Sequential({ layers, name }) as tf.sequential({ layers, name }), and predicts as tfjs' model of it", () => {
+    const rng = caseRng('sequential args', 0);
+    const model = new Sequential({
+      layers: [new Conv2D({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), new Flatten(), new Dense({ units: 3 })],
+      name: 'net',
+    });
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+      name: 'net',
+    });
+    theirs.setWeights(model.getWeights().map(tfOf));
+    expect([model.name, model.layers.map((l) => l.className)]).toEqual([theirs.name, theirs.layers.map((l) => l.getClassName())]);
+    const x = f32(rng, [2, 4, 4, 1]);
+    expectClose(model.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
+    expect(new Sequential({ layers: [] }).layers).toEqual([]);
+    expectConvlensError(
+      () => new Sequential({ layers: new Dense({ units: 1 }) as never }),
+      'Sequential: expected an array of layers, got a Dense',
+    );
+    expectConvlensError(
+      () => new Sequential({ layers: [], nmae: 'x' } as never),
+      "Sequential: unknown option 'nmae' (did you mean 'name'?)",
+    );
+  });
+
   it('getLayer finds layers by name or index and names the choices when it cannot', () => {
     const model = mnistNet();
     expect(model.getLayer('conv2d_1')).toBe(model.layers[2]);

@@ -38,6 +38,14 @@ import {
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
+/** The layers and options of Keras' `Sequential(layers, { name })`, or of tfjs' `sequential({ layers, name })` (a plain object holding `layers`). */
+function sequentialArgs(first: unknown, more: { name?: string }): { layers: unknown; options: { name?: string } } {
+  const isArgs = typeof first === 'object' && first !== null && Object.getPrototypeOf(first) === Object.prototype && 'layers' in first;
+  if (!isArgs) return { layers: first, options: more };
+  const { layers = [], ...options } = first as { layers?: unknown; name?: string };
+  return { layers, options: { ...options, ...more } };
+}
+
 /**
  * Keras' Sequential model: layers applied in order, trained end to end. It is a layer too: a model
  * may hold it among its layers, or apply it to a symbolic tensor, as Keras nests models.
@@ -62,7 +70,11 @@ export class Sequential extends ModelLayer {
   /** predict's buffers, shared by the layers as their outputs come and go (fit's, in `training`, keep every activation). */
   private readonly inference = new InferenceWorkspace();
 
-  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+  constructor(layers?: Layer[], options?: { name?: string });
+  /** tfjs' form, as `tf.sequential({ layers, name })` takes it. */
+  constructor(args: { layers?: Layer[]; name?: string });
+  constructor(layersOrArgs: Layer[] | { layers?: Layer[]; name?: string } = [], more: { name?: string } = {}) {
+    const { layers, options } = sequentialArgs(layersOrArgs, more);
     checkOptions('Sequential', options, ['name']);
     super('Sequential', 'sequential', options.name);
     if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
