@@ -378,6 +378,13 @@ describe('Sequential', () => {
     );
     expectConvlensError(() => conv.setWeights([]), 'conv2d: setWeights got 0 arrays, expected 2 (conv2d/kernel, conv2d/bias)');
     expectConvlensError(() => model.setWeights(model.getWeights().slice(1)), 'setWeights: the model has 6 weight arrays, got 5');
+    // built on its first input, as Keras and tfjs build such a model: no weights before that
+    const deferred = new Sequential([new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })]);
+    const weights = mnistNet().getWeights().slice(0, 4);
+    expectConvlensError(
+      () => deferred.setWeights(weights),
+      "setWeights: the model has 0 weight arrays, got 4 (layer 'conv2d_2' is not built yet, so its weights do not exist: give the first layer an inputShape, or call predict first)",
+    );
     const wrongDense = model.getWeights();
     wrongDense[4] = new Tensor(new Float32Array(15_680), [10, 1568], 'float32');
     expectConvlensError(() => model.setWeights(wrongDense), 'dense: weight dense/kernel has shape [1568, 10], setWeights got [10, 1568]');
