@@ -446,6 +446,48 @@ describe('Sequential', () => {
     );
   });
 
+  it("takes tfjs' and Keras' batchInputShape (any layer) and inputDim (Dense) as tfjs-layers does: the same model, saved alike", () => {
+    const rng = caseRng('batch input shape', 0);
+    const ours = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 2, batchInputShape: [null, 4, 5, 1] }),
+      new Flatten(),
+      new Dense({ units: 3 }),
+    ]);
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 2, batchInputShape: [null, 4, 5, 1] }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    const dense = new Sequential([new Dense({ units: 2, inputDim: 3 })]);
+    const theirDense = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputDim: 3 })] });
+    for (const [model, reference, x] of [
+      [ours, theirs, f32(rng, [2, 4, 5, 1])],
+      [dense, theirDense, f32(rng, [4, 3])],
+    ] as const) {
+      reference.setWeights(model.getWeights().map(tfOf));
+      expect(model.layers.map((l) => l.outputShape)).toEqual(reference.layers.map((l) => (l.outputShape as number[]).slice(1)));
+      expectClose(model.predict(x), (reference.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
+      const first = (model.toArtifacts().modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config
+        .layers[0];
+      expect(first.config.batch_input_shape).toEqual([null, ...x.shape.slice(1)]);
+    }
+    expectConvlensError(
+      () => new Dense({ units: 1, batchInputShape: [8, 3] }),
+      /^Dense 'dense_\d+': batchInputShape must be \[null, \.\.\.inputShape\], the batch axis null \(any batch size\), got \[8, 3\]$/,
+    );
+    expectConvlensError(
+      () => new Dense({ units: 1, inputShape: [3], batchInputShape: [null, 3] }),
+      /^Dense 'dense_\d+': give inputShape or batchInputShape, not both$/,
+    );
+    expectConvlensError(
+      () => new Dense({ units: 1, inputDim: 3, inputShape: [3] }),
+      'Dense: give inputDim or inputShape (or batchInputShape), not both',
+    );
+    expectConvlensError(() => new Dense({ units: 1, inputDim: 0 }), 'Dense: inputDim must be a positive integer, got 0');
+  });
+
   it('getLayer finds layers by name or index and names the choices when it cannot', () => {
     const model = mnistNet();
     expect(model.getLayer('conv2d_1')).toBe(model.layers[2]);
@@ -681,7 +723,7 @@ describe('layer options are checked, never silently ignored', () => {
     expect(model.outputShape).toEqual([2, 2, 1]);
     expectConvlensError(
       () => new MaxPool2D('same' as never),
-      'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ({ poolSize, strides, padding, dataFormat, name, inputShape, trainable }), got "same"',
+      'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ({ poolSize, strides, padding, dataFormat, name, inputShape, batchInputShape, trainable }), got "same"',
     );
     expectConvlensError(
       () => new MaxPool2D([3, 0]),
@@ -690,18 +732,18 @@ describe('layer options are checked, never silently ignored', () => {
     expectConvlensError(() => new MaxPool2D(Number.NaN), /poolSize must be positive integers \(n or \[h, w\]\), got NaN/);
     expectConvlensError(
       () => new Flatten('x' as never),
-      'Flatten: expected an options object ({ dataFormat, name, inputShape, trainable }), got "x"',
+      'Flatten: expected an options object ({ dataFormat, name, inputShape, batchInputShape, trainable }), got "x"',
     );
   });
 
   it("Keras' positional Conv2D(16, 3) and Dense(10) say how to write them", () => {
     expectConvlensError(
       () => new (Conv2D as unknown as new (...args: unknown[]) => Conv2D)(16, 3),
-      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
+      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, batchInputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
     );
     expectConvlensError(
       () => new Dense(10 as never),
-      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
+      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, inputDim, name, inputShape, batchInputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
     );
   });
 
