@@ -92,6 +92,34 @@ describe('activations tfjs-layers has: predict, fit and saving match it', () => 
   }
 });
 
+describe("log_softmax (Keras' name; tfjs' logSoftmax)", () => {
+  for (const [c, ours] of (['log_softmax', 'logSoftmax'] as const).entries()) {
+    it(`${ours} in Conv2D (over the channels), Dense and Activation: predict, fit and saving match tfjs-layers' logSoftmax`, async () => {
+      setSeed(80 + c);
+      const [model, reference] = models(ours, 'logSoftmax');
+      // small inputs: log-probabilities of a few classes feed the softmax head without saturating it,
+      // where Keras' loss from its logits and tfjs' from its clipped probabilities part ways
+      const x = f32(caseRng('log_softmax', c), [6, 4, 4, 2], -0.5, 0.5);
+      const predicted = model.predict(x);
+      expectClose(predicted, (reference.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, 'predict');
+      const hidden = model.layerOutputs(x)[3].output;
+      expect(Array.from({ length: 6 }, (_, r) => hidden.data.slice(5 * r, 5 * r + 5).reduce((a, v) => a + Math.exp(v), 0))).toEqual(
+        Array.from({ length: 6 }, () => expect.closeTo(1, 6)),
+      );
+
+      const theirSave = await tfjsSaved(reference);
+      expectClose(fromArtifacts(theirSave.modelJson, theirSave.weightData).predict(x), predicted, 1e-6, 'tfjs save in convlens');
+      const { modelJson, weightData } = model.toArtifacts();
+      const layers = (modelJson.modelTopology as { config: { layers: { config: { activation?: string } }[] } }).config.layers;
+      expect(layers.slice(0, 4).map((l) => l.config.activation)).toEqual(['log_softmax', undefined, 'log_softmax', 'log_softmax']);
+      const inTfjs = (await tfjsLoad(modelJson, weightData)).predict(tfOf(x)) as tf.Tensor;
+      expectClose(predicted, inTfjs.dataSync(), 1e-5, 'convlens save in tfjs');
+
+      await expectSameSgdFit(model, reference, x, LABELS, { epochs: 3, batchSize: 3, learningRate: 0.1 });
+    });
+  }
+});
+
 /** Keras' exponential, which tfjs-layers lacks, as a tfjs-layers layer (tf.exp, differentiated by tfjs). */
 class TfjsExp extends tfl.layers.Layer {
   static className = 'TfjsExp';

@@ -12,6 +12,7 @@ const ACTIVATIONS: readonly ActivationName[] = [
   'sigmoid',
   'tanh',
   'softmax',
+  'log_softmax',
   'elu',
   'selu',
   'softplus',
@@ -26,10 +27,15 @@ const ACTIVATIONS: readonly ActivationName[] = [
 ];
 
 /** Other names for them: Keras 3's silu, and tfjs' camelCase names (as written in code; its files say hard_sigmoid). */
-const ALIASES: Readonly<Record<string, ActivationName>> = { silu: 'swish', hardsigmoid: 'hard_sigmoid', gelunew: 'gelu_new' };
+const ALIASES: Readonly<Record<string, ActivationName>> = {
+  silu: 'swish',
+  hardsigmoid: 'hard_sigmoid',
+  gelunew: 'gelu_new',
+  logsoftmax: 'log_softmax',
+};
 
 /** An activation's name as a layer's `activation` option takes it (any case). */
-export type ActivationIdentifier = ActivationName | 'silu' | 'hardSigmoid' | 'geluNew';
+export type ActivationIdentifier = ActivationName | 'silu' | 'hardSigmoid' | 'geluNew' | 'logSoftmax';
 
 /** Resolves an activation name (undefined or null means linear, as in Keras) to convlens' (and Keras') canonical one. */
 export function activationName(op: string, name: string | null | undefined): ActivationName {
@@ -38,7 +44,7 @@ export function activationName(op: string, name: string | null | undefined): Act
   const found = ACTIVATIONS.find((a) => a === lower) ?? (Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : undefined);
   if (!found) {
     throw new ConvlensError(
-      `${op}: unknown activation ${describeValue(name)} (expected one of ${ACTIVATIONS.join(', ')}; or silu, hardSigmoid, geluNew)`,
+      `${op}: unknown activation ${describeValue(name)} (expected one of ${ACTIVATIONS.join(', ')}; or silu, hardSigmoid, geluNew, logSoftmax)`,
     );
   }
   return found;
@@ -56,6 +62,8 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
       return nn.tanh(x) as Tensor<'float32'>;
     case 'softmax':
       return nn.softmax(x);
+    case 'log_softmax':
+      return logSoftmax(x);
     case 'elu':
       return elementwise(x, (v) => (v > 0 ? v : Math.expm1(v)));
     case 'selu':
@@ -83,6 +91,21 @@ export function applyActivation(name: ActivationName, x: Tensor<'float32'>): Ten
     case 'exponential':
       return elementwise(x, Math.exp);
   }
+}
+
+/** log(softmax(x)) over the last axis, x − max − log Σ e^(x − max): no overflow, and finite where softmax underflows to 0. */
+function logSoftmax(x: Tensor<'float32'>): Tensor<'float32'> {
+  const cols = x.shape[x.rank - 1];
+  const out = new Float32Array(x.size);
+  for (let start = 0; start < out.length; start += cols) {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = start; j < start + cols; j++) max = Math.max(max, x.data[j]);
+    let sum = 0;
+    for (let j = start; j < start + cols; j++) sum += Math.exp(x.data[j] - max);
+    const logSum = Math.log(sum);
+    for (let j = start; j < start + cols; j++) out[j] = x.data[j] - max - logSum;
+  }
+  return new Tensor(out, x.shape, 'float32');
 }
 
 /** TensorFlow's softplus threshold for float32: log(machine epsilon) + 2. */

@@ -15,7 +15,7 @@ export function immutable<T>(value: T): T {
 }
 
 /** The options every layer takes (Layer's own), after the layer's. */
-const BASE_KEYS = ['name', 'inputShape', 'trainable'] as const;
+const BASE_KEYS = ['name', 'inputShape', 'batchInputShape', 'trainable'] as const;
 
 /**
  * Checks a layer's options before the layer is made: an object (not null, a number or a

@@ -517,6 +517,10 @@ describe('channels-first: errors', () => {
       resetNames();
     }
     expect(new Conv2D({ filters: 2, kernelSize: 3, activation: 'softmax' }).activation).toBe('softmax');
+    expectConvlensError(
+      () => new Conv2D({ filters: 2, kernelSize: 3, activation: 'logSoftmax', name: 'm', ...CF }),
+      /^Conv2D 'm': activation 'log_softmax' is not supported with dataFormat 'channels_first' \(Keras takes that softmax over the last axis, the width, /,
+    );
   });
 
   it('bad data formats are refused, naming the layer and the value; a layer that takes none refuses channels_first in a file', () => {

@@ -22,6 +22,8 @@ export interface DenseLayerArgs extends LayerArgs, WeightPenaltyOptions<'kernel'
   useBias?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
+  /** tfjs' and Keras 2's `inputDim`: the number of inputs, inputShape [inputDim]. */
+  inputDim?: number;
 }
 
 const KEYS = [
@@ -32,7 +34,21 @@ const KEYS = [
   'biasInitializer',
   ...penaltyKeys(['kernel', 'bias']),
   'activityRegularizer',
+  'inputDim',
 ];
+
+/** The options, checked, with `inputDim` as the inputShape it stands for. */
+function denseOptions(args: DenseLayerArgs): DenseLayerArgs {
+  const options = layerOptions('Dense', args, KEYS, { positional: "Keras' Dense(10) is new Dense({ units: 10 })" });
+  if (options.inputDim === undefined) return options;
+  const { inputDim, ...rest } = options;
+  if (rest.inputShape !== undefined || rest.batchInputShape !== undefined) {
+    throw new ConvlensError('Dense: give inputDim or inputShape (or batchInputShape), not both');
+  }
+  if (!Number.isInteger(inputDim) || inputDim < 1)
+    throw new ConvlensError(`Dense: inputDim must be a positive integer, got ${describeValue(inputDim)}`);
+  return { ...rest, inputShape: [inputDim] };
+}
 
 /** Keras' Dense: y = activation(x·W + b) over the last axis. */
 export class Dense extends Layer {
@@ -51,7 +67,7 @@ export class Dense extends Layer {
   private cache: { x: Tensor<'float32'>; y: Tensor<'float32'>; z?: Tensor<'float32'> } | undefined;
 
   constructor(args: DenseLayerArgs) {
-    super('Dense', 'dense', layerOptions('Dense', args, KEYS, { positional: "Keras' Dense(10) is new Dense({ units: 10 })" }));
+    super('Dense', 'dense', denseOptions(args));
     const where = `Dense '${this.name}'`;
     if (!Number.isInteger(args.units) || args.units < 1) {
       throw new ConvlensError(`${where}: units must be a positive integer, got ${describeValue(args.units)}`);

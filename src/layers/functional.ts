@@ -411,9 +411,11 @@ export class Functional extends ModelLayer {
     return copy;
   }
 
-  /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
-  getLayer(nameOrIndex: string | number): Layer {
-    return findLayer(this.layerList, nameOrIndex);
+  /** The layer of that name, or at that index of `layers` (Keras' `get_layer(index=...)`, tfjs' `getLayer(undefined, index)`); in a nested model, by path ('base/conv2d'). */
+  getLayer(nameOrIndex: string | number): Layer;
+  getLayer(name: undefined | null, index: number): Layer;
+  getLayer(nameOrIndex: string | number | undefined | null, index?: number): Layer {
+    return findLayer(this.layerList, nameOrIndex, index);
   }
 
   /** Checks a batch (or all the data) against the one input; `op` prefixes the message when given. */
@@ -784,8 +786,8 @@ export class Functional extends ModelLayer {
    * parameters counted once, with what every application takes, and its output shape 'multiple'
    * when they differ (as tfjs prints it).
    */
-  summary(print: ((line: string) => void) | null = console.log): string {
-    checkPrint(print);
+  summary(print: ((line: string) => void) | null = console.log, ...more: never[]): string {
+    checkPrint(print, more);
     // as tfjs prints them: a layer's node index (a model's applications count from 1), 0 for a model input
     const index = ({ name, call }: TensorSource) => {
       const from = this.layerList.find((l) => l.name === name);

@@ -60,13 +60,13 @@ export abstract class ImageLayer extends Layer {
   }
 
   /**
-   * The layer's activation, but softmax channels-first: Keras and tfjs take that softmax over the
-   * output's last axis, the width, where this layer computes its activation over the channels.
+   * The layer's activation, but (log) softmax channels-first: Keras and tfjs take that softmax over
+   * the output's last axis, the width, where this layer computes its activation over the channels.
    */
   protected imageActivation(where: string, activation: ActivationName): ActivationName {
-    if (activation === 'softmax' && this.channelsFirst) {
+    if ((activation === 'softmax' || activation === 'log_softmax') && this.channelsFirst) {
       throw new ConvlensError(
-        `${where}: activation 'softmax' is not supported with dataFormat 'channels_first' (Keras takes that softmax over the last axis, the width, where convlens computes activations over the channels)`,
+        `${where}: activation '${activation}' is not supported with dataFormat 'channels_first' (Keras takes that softmax over the last axis, the width, where convlens computes activations over the channels)`,
       );
     }
     return activation;

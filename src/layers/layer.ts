@@ -39,10 +39,25 @@ export function resetNames(): void {
   nameCounts.clear();
 }
 
+/** A layer's `inputShape`, or its `batchInputShape` without the batch axis, which must be null (as tfjs and Keras write it for any batch size). */
+function declaredInputShape(where: string, args: LayerArgs): unknown {
+  const batchShape = args.batchInputShape;
+  if (batchShape === undefined) return args.inputShape;
+  if (args.inputShape !== undefined) throw new ConvlensError(`${where}: give inputShape or batchInputShape, not both`);
+  if (!Array.isArray(batchShape) || batchShape.length < 2 || batchShape[0] !== null) {
+    throw new ConvlensError(
+      `${where}: batchInputShape must be [null, ...inputShape], the batch axis null (any batch size), got ${describeValue(batchShape)}`,
+    );
+  }
+  return batchShape.slice(1);
+}
+
 export interface LayerArgs {
   name?: string;
   /** Shape of one example, without the batch axis (e.g. [28, 28, 1]); needed on a model's first layer. */
   inputShape?: number[];
+  /** tfjs' and Keras' form of it, with the batch axis first, null (any batch size): [null, 28, 28, 1]. */
+  batchInputShape?: (number | null)[];
   trainable?: boolean;
 }
 
@@ -180,13 +195,14 @@ export abstract class Layer {
     this.className = className;
     this.name = args.name ?? uniqueName(defaultName);
     this.trainableFlag = args.trainable ?? true;
-    if (args.inputShape !== undefined) {
-      if (!Array.isArray(args.inputShape) || !args.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    const inputShape = declaredInputShape(`${className} '${this.name}'`, args);
+    if (inputShape !== undefined) {
+      if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
         throw new ConvlensError(
-          `${className} '${this.name}': inputShape must be a list of positive integers, got ${describeValue(args.inputShape)}`,
+          `${className} '${this.name}': inputShape must be a list of positive integers, got ${describeValue(inputShape)}`,
         );
       }
-      this.inputShape = args.inputShape;
+      this.inputShape = inputShape;
     }
   }
 

@@ -326,7 +326,7 @@ describe('LayerNormalization', () => {
     expectConvlensError(images(-4), /axis -4 is the batch axis of inputs \(batch, 4, 4, 2\)$/);
     expectConvlensError(
       () => new LayerNormalization({ rmsScaling: true } as never),
-      /^LayerNormalization: unknown option 'rmsScaling' \(expected one of axis, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, betaConstraint, gammaRegularizer, gammaConstraint, name, inputShape, trainable\)$/,
+      /^LayerNormalization: unknown option 'rmsScaling' \(expected one of axis, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, betaConstraint, gammaRegularizer, gammaConstraint, name, inputShape, batchInputShape, trainable\)$/,
     );
     // Keras' other spellings of the last axis
     for (const axis of [3, [3], [-1], [2, 3], [-3, -2, -1]]) expect(images(axis)().outputShape).toEqual([4, 4, 2]);

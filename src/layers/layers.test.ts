@@ -303,6 +303,15 @@ describe('Sequential', () => {
     );
   });
 
+  it("summary() in tfjs' and Keras' form (lineLength, positions, printFn) is refused rather than printing past the print function", () => {
+    const lines: string[] = [];
+    expectConvlensError(
+      () => mnistNet().summary(undefined, ...([undefined, (line: string) => lines.push(line)] as never[])),
+      "summary: expected one argument, the print function (or null), got 3: tfjs' and Keras' summary(lineLength, positions, printFn) is summary(printFn) here",
+    );
+    expect(lines).toEqual([]);
+  });
+
   it('summary() prints the Keras table: output shapes, parameter counts, totals', () => {
     const model = mnistNet();
     const text = model.summary(null);
@@ -369,6 +378,13 @@ describe('Sequential', () => {
     );
     expectConvlensError(() => conv.setWeights([]), 'conv2d: setWeights got 0 arrays, expected 2 (conv2d/kernel, conv2d/bias)');
     expectConvlensError(() => model.setWeights(model.getWeights().slice(1)), 'setWeights: the model has 6 weight arrays, got 5');
+    // built on its first input, as Keras and tfjs build such a model: no weights before that
+    const deferred = new Sequential([new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })]);
+    const weights = mnistNet().getWeights().slice(0, 4);
+    expectConvlensError(
+      () => deferred.setWeights(weights),
+      "setWeights: the model has 0 weight arrays, got 4 (layer 'conv2d_2' is not built yet, so its weights do not exist: give the first layer an inputShape, or call predict first)",
+    );
     const wrongDense = model.getWeights();
     wrongDense[4] = new Tensor(new Float32Array(15_680), [10, 1568], 'float32');
     expectConvlensError(() => model.setWeights(wrongDense), 'dense: weight dense/kernel has shape [1568, 10], setWeights got [10, 1568]');
@@ -401,6 +417,77 @@ describe('Sequential', () => {
     }
   });
 
+  it("takes tfjs' form, new Sequential({ layers, name }) as tf.sequential({ layers, name }), and predicts as tfjs' model of it", () => {
+    const rng = caseRng('sequential args', 0);
+    const model = new Sequential({
+      layers: [new Conv2D({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), new Flatten(), new Dense({ units: 3 })],
+      name: 'net',
+    });
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+      name: 'net',
+    });
+    theirs.setWeights(model.getWeights().map(tfOf));
+    expect([model.name, model.layers.map((l) => l.className)]).toEqual([theirs.name, theirs.layers.map((l) => l.getClassName())]);
+    const x = f32(rng, [2, 4, 4, 1]);
+    expectClose(model.predict(x), (theirs.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
+    expect(new Sequential({ layers: [] }).layers).toEqual([]);
+    expectConvlensError(
+      () => new Sequential({ layers: new Dense({ units: 1 }) as never }),
+      'Sequential: expected an array of layers, got a Dense',
+    );
+    expectConvlensError(
+      () => new Sequential({ layers: [], nmae: 'x' } as never),
+      "Sequential: unknown option 'nmae' (did you mean 'name'?)",
+    );
+  });
+
+  it("takes tfjs' and Keras' batchInputShape (any layer) and inputDim (Dense) as tfjs-layers does: the same model, saved alike", () => {
+    const rng = caseRng('batch input shape', 0);
+    const ours = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 2, batchInputShape: [null, 4, 5, 1] }),
+      new Flatten(),
+      new Dense({ units: 3 }),
+    ]);
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 2, batchInputShape: [null, 4, 5, 1] }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    const dense = new Sequential([new Dense({ units: 2, inputDim: 3 })]);
+    const theirDense = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputDim: 3 })] });
+    for (const [model, reference, x] of [
+      [ours, theirs, f32(rng, [2, 4, 5, 1])],
+      [dense, theirDense, f32(rng, [4, 3])],
+    ] as const) {
+      reference.setWeights(model.getWeights().map(tfOf));
+      expect(model.layers.map((l) => l.outputShape)).toEqual(reference.layers.map((l) => (l.outputShape as number[]).slice(1)));
+      expectClose(model.predict(x), (reference.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-6);
+      const first = (model.toArtifacts().modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config
+        .layers[0];
+      expect(first.config.batch_input_shape).toEqual([null, ...x.shape.slice(1)]);
+    }
+    expectConvlensError(
+      () => new Dense({ units: 1, batchInputShape: [8, 3] }),
+      /^Dense 'dense_\d+': batchInputShape must be \[null, \.\.\.inputShape\], the batch axis null \(any batch size\), got \[8, 3\]$/,
+    );
+    expectConvlensError(
+      () => new Dense({ units: 1, inputShape: [3], batchInputShape: [null, 3] }),
+      /^Dense 'dense_\d+': give inputShape or batchInputShape, not both$/,
+    );
+    expectConvlensError(
+      () => new Dense({ units: 1, inputDim: 3, inputShape: [3] }),
+      'Dense: give inputDim or inputShape (or batchInputShape), not both',
+    );
+    expectConvlensError(() => new Dense({ units: 1, inputDim: 0 }), 'Dense: inputDim must be a positive integer, got 0');
+  });
+
   it('getLayer finds layers by name or index and names the choices when it cannot', () => {
     const model = mnistNet();
     expect(model.getLayer('conv2d_1')).toBe(model.layers[2]);
@@ -410,6 +497,27 @@ describe('Sequential', () => {
       () => model.getLayer('conv2d_9'),
       'getLayer: no layer named "conv2d_9"; did you mean "conv2d_1" or "conv2d"? (layers: conv2d, max_pooling2d, conv2d_1, max_pooling2d_1, flatten, dense)',
     );
+  });
+
+  it("getLayer(undefined, index) finds the layer tfjs-layers' getLayer(undefined, index) finds; a name and an index together are refused, as in Keras", () => {
+    const ours = mnistNet();
+    const theirs = tfl.sequential({
+      layers: ours.layers.map((l, i) => {
+        const name = `${l.name}_${i}`;
+        if (i === 0) return tfl.layers.conv2d({ filters: 16, kernelSize: 3, inputShape: [28, 28, 1], name });
+        if (l instanceof MaxPool2D) return tfl.layers.maxPooling2d({ poolSize: 2, name });
+        if (l instanceof Conv2D) return tfl.layers.conv2d({ filters: 32, kernelSize: 3, name });
+        return l instanceof Flatten ? tfl.layers.flatten({ name }) : tfl.layers.dense({ units: 10, name });
+      }),
+    });
+    for (const [i, layer] of ours.layers.entries()) {
+      expect(ours.getLayer(undefined, i)).toBe(layer);
+      expect(ours.getLayer(null, i)).toBe(layer);
+      expect(theirs.getLayer(undefined as unknown as string, i).name).toBe(`${layer.name}_${i}`);
+    }
+    expectConvlensError(() => ours.getLayer(undefined, 6), 'getLayer: no layer at index 6 (the model has 6, from 0)');
+    expectConvlensError(() => ours.getLayer('dense' as never, 1), 'getLayer: give a layer name or an index, not both (got "dense" and 1)');
+    expectConvlensError(() => ours.getLayer(undefined, '1' as never), 'getLayer: index must be a number, got "1"');
   });
 
   it('getLayer of neither a name nor an index is a ConvlensError naming what it got', () => {
@@ -465,6 +573,14 @@ describe('Sequential', () => {
       'big (Conv2D): conv2d: window height 5 is larger than the input height 3 under VALID padding',
     );
     expectConvlensError(
+      () => new MaxPool2D({ poolSize: [1, 2], name: 'pool' }).build([3, 1, 1]),
+      'pool (MaxPooling2D): maxPool2d: window width 2 is larger than the input width 1 under VALID padding',
+    );
+    expectConvlensError(
+      () => new AvgPool2D({ poolSize: 3, name: 'avg' }).build([2, 4, 1]),
+      'avg (AveragePooling2D): avgPool2d: window height 3 is larger than the input height 2 under VALID padding',
+    );
+    expectConvlensError(
       () =>
         new Sequential([new Dense({ units: 2 }), new Conv2D({ filters: 1, kernelSize: 1, name: 'c' })]).predict(
           f32(caseRng('x', 1), [1, 4]),
@@ -507,7 +623,7 @@ describe('Sequential', () => {
     expectConvlensError(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), /unknown padding "full"/);
     expectConvlensError(
       () => new Dense({ units: 2, activation: 'hard_silu' as never }),
-      /Dense 'dense': unknown activation "hard_silu" \(expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew\)/,
+      /Dense 'dense': unknown activation "hard_silu" \(expected one of linear, relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew, logSoftmax\)/,
     );
     expectConvlensError(
       () => new MaxPool2D({ poolSize: 0 }),
@@ -607,7 +723,7 @@ describe('layer options are checked, never silently ignored', () => {
     expect(model.outputShape).toEqual([2, 2, 1]);
     expectConvlensError(
       () => new MaxPool2D('same' as never),
-      'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ({ poolSize, strides, padding, dataFormat, name, inputShape, trainable }), got "same"',
+      'MaxPooling2D: expected a pool size (n or [h, w]) or an options object ({ poolSize, strides, padding, dataFormat, name, inputShape, batchInputShape, trainable }), got "same"',
     );
     expectConvlensError(
       () => new MaxPool2D([3, 0]),
@@ -616,18 +732,18 @@ describe('layer options are checked, never silently ignored', () => {
     expectConvlensError(() => new MaxPool2D(Number.NaN), /poolSize must be positive integers \(n or \[h, w\]\), got NaN/);
     expectConvlensError(
       () => new Flatten('x' as never),
-      'Flatten: expected an options object ({ dataFormat, name, inputShape, trainable }), got "x"',
+      'Flatten: expected an options object ({ dataFormat, name, inputShape, batchInputShape, trainable }), got "x"',
     );
   });
 
   it("Keras' positional Conv2D(16, 3) and Dense(10) say how to write them", () => {
     expectConvlensError(
       () => new (Conv2D as unknown as new (...args: unknown[]) => Conv2D)(16, 3),
-      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
+      "Conv2D: expected an options object ({ filters, kernelSize, strides, padding, dataFormat, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, batchInputShape, trainable }), got 16 (Keras' Conv2D(16, 3) is new Conv2D({ filters: 16, kernelSize: 3 }))",
     );
     expectConvlensError(
       () => new Dense(10 as never),
-      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, name, inputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
+      "Dense: expected an options object ({ units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, kernelConstraint, biasRegularizer, biasConstraint, activityRegularizer, inputDim, name, inputShape, batchInputShape, trainable }), got 10 (Keras' Dense(10) is new Dense({ units: 10 }))",
     );
   });
 

@@ -209,7 +209,17 @@ export function sameExampleCounts(op: string, what: string, arrays: readonly Ten
  * The layer of that name, or at that index (Keras' `get_layer(index=...)`); a layer inside a
  * nested model by its path, 'base/conv2d' (see layer_paths).
  */
-export function findLayer(layers: readonly Layer[], nameOrIndex: string | number): Layer {
+export function findLayer(layers: readonly Layer[], nameOrIndex: unknown, index?: unknown): Layer {
+  // tfjs' getLayer(name, index) and Keras' get_layer(name=None, index=None): an index, the name left out
+  if (index !== undefined) {
+    if (nameOrIndex !== undefined && nameOrIndex !== null) {
+      throw new ConvlensError(
+        `getLayer: give a layer name or an index, not both (got ${describeValue(nameOrIndex)} and ${describeValue(index)})`,
+      );
+    }
+    if (typeof index !== 'number') throw new ConvlensError(`getLayer: index must be a number, got ${describeValue(index)}`);
+    return findLayer(layers, index);
+  }
   if (typeof nameOrIndex === 'number') {
     const layer = layers[nameOrIndex];
     if (!Number.isInteger(nameOrIndex) || !layer) {
@@ -267,7 +277,13 @@ export function summaryText(table: SummaryTable): string {
   return lines.join('\n');
 }
 
-export function checkPrint(print: unknown): asserts print is ((line: string) => void) | null {
+/** summary's one argument; tfjs' and Keras' (lineLength, positions, printFn) would otherwise leave their print function unused. */
+export function checkPrint(print: unknown, more: readonly unknown[]): asserts print is ((line: string) => void) | null {
+  if (more.length > 0) {
+    throw new ConvlensError(
+      `summary: expected one argument, the print function (or null), got ${more.length + 1}: tfjs' and Keras' summary(lineLength, positions, printFn) is summary(printFn) here`,
+    );
+  }
   if (print !== null && typeof print !== 'function') {
     throw new ConvlensError(`summary: print must be a function (console.log by default) or null, got ${describeValue(print)}`);
   }

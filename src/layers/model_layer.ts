@@ -76,8 +76,13 @@ export abstract class ModelLayer extends Layer {
   override setWeights(weights: Tensor[]): void {
     const expected = this.weights.length;
     if (!Array.isArray(weights) || weights.length !== expected) {
+      // a model built on its first input has no weights before it: say so, rather than leave "has 0" unexplained
+      const unbuilt = this.layers.find((l) => !l.built);
+      const why = unbuilt
+        ? ` (layer '${unbuilt.name}' is not built yet, so its weights do not exist: give the first layer an inputShape, or call predict first)`
+        : '';
       throw new ConvlensError(
-        `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+        `setWeights: the model has ${expected} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}${why}`,
       );
     }
     let offset = 0;

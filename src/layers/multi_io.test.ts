@@ -424,6 +424,21 @@ describe('functional models of several inputs and outputs', () => {
     await expect(ours.fit([xa, xb], [f32(rng, [3, 3]), f32(rng, [4, 2])])).rejects.toThrow(
       "fit: model 'two_heads': the inputs have 3 examples but the labels for 'reg' have shape [4, 2]",
     );
+    // a loss's check of its labels names the output, and the validation data when theirs are at fault
+    await expect(ours.fit([xa, xb], [f32(rng, [3, 3]), f32(rng, [3, 3])])).rejects.toThrow(
+      "fit (output 'reg'): meanSquaredError: labels of shape [3, 3] do not match predictions of shape [3, 2]",
+    );
+    const good = [f32(rng, [3, 3]), f32(rng, [3, 2])];
+    await expect(
+      ours.fit([xa, xb], good, {
+        validationData: [
+          [xa, xb],
+          [f32(rng, [3, 2]), good[1]],
+        ],
+      }),
+    ).rejects.toThrow(
+      "fit (validationData) (output 'cls'): meanSquaredError: labels of shape [3, 2] do not match predictions of shape [3, 3]",
+    );
     expect(() => ours.inputShape).toThrow(
       "Functional 'two_heads': it has 2 inputs ('a', 'b'), not one: use inputShapes, inputNames; a model of several inputs or outputs cannot be a layer of another model",
     );

@@ -49,7 +49,9 @@ abstract class Pool2D extends ImageLayer {
 
   private info(batchShape: number[]): Pool2DInfo {
     try {
-      return pool2dInfo(this.className, { ksize: this.poolSize, strides: this.strides, padding: this.padding }, batchShape, 'NHWC');
+      // the op's name, as a convolution's errors give theirs: the layer's class already leads the message
+      const op = this.kind === 'max' ? 'maxPool2d' : 'avgPool2d';
+      return pool2dInfo(op, { ksize: this.poolSize, strides: this.strides, padding: this.padding }, batchShape, 'NHWC');
     } catch (error) {
       return asLayerError(this, error);
     }

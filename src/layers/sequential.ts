@@ -38,6 +38,14 @@ import {
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
+/** The layers and options of Keras' `Sequential(layers, { name })`, or of tfjs' `sequential({ layers, name })` (a plain object holding `layers`). */
+function sequentialArgs(first: unknown, more: { name?: string }): { layers: unknown; options: { name?: string } } {
+  const isArgs = typeof first === 'object' && first !== null && Object.getPrototypeOf(first) === Object.prototype && 'layers' in first;
+  if (!isArgs) return { layers: first, options: more };
+  const { layers = [], ...options } = first as { layers?: unknown; name?: string };
+  return { layers, options: { ...options, ...more } };
+}
+
 /**
  * Keras' Sequential model: layers applied in order, trained end to end. It is a layer too: a model
  * may hold it among its layers, or apply it to a symbolic tensor, as Keras nests models.
@@ -62,7 +70,11 @@ export class Sequential extends ModelLayer {
   /** predict's buffers, shared by the layers as their outputs come and go (fit's, in `training`, keep every activation). */
   private readonly inference = new InferenceWorkspace();
 
-  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+  constructor(layers?: Layer[], options?: { name?: string });
+  /** tfjs' form, as `tf.sequential({ layers, name })` takes it. */
+  constructor(args: { layers?: Layer[]; name?: string });
+  constructor(layersOrArgs: Layer[] | { layers?: Layer[]; name?: string } = [], more: { name?: string } = {}) {
+    const { layers, options } = sequentialArgs(layersOrArgs, more);
     checkOptions('Sequential', options, ['name']);
     super('Sequential', 'sequential', options.name);
     if (!Array.isArray(layers)) throw new ConvlensError(`Sequential: expected an array of layers, got ${describeValue(layers)}`);
@@ -128,9 +140,11 @@ export class Sequential extends ModelLayer {
     return last.finalLayer();
   }
 
-  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`); in a nested model, by path ('base/conv2d'). */
-  getLayer(nameOrIndex: string | number): Layer {
-    return findLayer(this.layerList, nameOrIndex);
+  /** The layer of that name, or at that index (Keras' `get_layer(index=...)`, tfjs' `getLayer(undefined, index)`); in a nested model, by path ('base/conv2d'). */
+  getLayer(nameOrIndex: string | number): Layer;
+  getLayer(name: undefined | null, index: number): Layer;
+  getLayer(nameOrIndex: string | number | undefined | null, index?: number): Layer {
+    return findLayer(this.layerList, nameOrIndex, index);
   }
 
   private ensureBuilt(op: string, batchShape: readonly number[]): void {
@@ -293,8 +307,8 @@ export class Sequential extends ModelLayer {
   }
 
   /** A Keras-style table of the layers, their output shapes and parameter counts; printed with `print`. */
-  summary(print: ((line: string) => void) | null = console.log): string {
-    checkPrint(print);
+  summary(print: ((line: string) => void) | null = console.log, ...more: never[]): string {
+    checkPrint(print, more);
     // Columns as wide as Keras' (28 and 26) or as the longest entry, so long names never run together.
     const text = summaryText({
       name: this.name,

@@ -937,7 +937,7 @@ describe('load errors', () => {
         (j) => {
           j.modelTopology.config.layers[7].config.activation = 'hard_silu';
         },
-        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"hard_silu\" (expected one of linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew)",
+        "fromArtifacts: layer 7 'dense' (Dense): Dense 'dense': unknown activation \"hard_silu\" (expected one of linear, relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus, softsign, relu6, gelu, gelu_new, swish, mish, hard_sigmoid, exponential; or silu, hardSigmoid, geluNew, logSoftmax)",
       ],
       [
         'float16 layer',

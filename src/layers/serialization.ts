@@ -33,6 +33,7 @@ import { Reshape } from './reshape.js';
 import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
+import { Softmax } from './softmax.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
 import type { CompileArgs } from './training_loop.js';
@@ -177,6 +178,7 @@ const LAYERS: Record<string, LayerReader> = {
   }),
   GaussianNoise: { keys: ['stddev', 'seed'], make: (c, base) => new GaussianNoise({ ...base, stddev: c.stddev as number }) },
   Activation: { keys: ['activation'], make: (c, base) => new Activation({ ...base, activation: activation(c.activation) ?? 'linear' }) },
+  Softmax: { keys: ['axis'], make: (c, base) => new Softmax({ ...base, axis: (c.axis ?? -1) as number }) },
   GlobalAveragePooling2D: globalPool(GlobalAveragePooling2D),
   GlobalAvgPool2D: globalPool(GlobalAveragePooling2D),
   GlobalMaxPooling2D: globalPool(GlobalMaxPooling2D),

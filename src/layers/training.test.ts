@@ -789,6 +789,27 @@ describe('fit options and history', () => {
     );
   });
 
+  it("a bad label in the examples validationSplit holds out is named by its index in y; validationData's as validationData's", async () => {
+    const data = bars(4, caseRng('labels', 1));
+    const model = barNet();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const weights = model.getWeights();
+    // the last of 4 examples is the one a split of 0.25 holds out: index 3 of y, index 0 of the split
+    await expect(model.fit(data.x, new Tensor(Int32Array.of(0, 1, 1, 5), [4], 'int32'), { validationSplit: 0.25 })).rejects.toThrow(
+      /^sparseCategoricalCrossentropy: label 5 at index 3 is not a class index in \[0, 1\]$/,
+    );
+    const validationData: [Tensor, Tensor] = [data.x, new Tensor(Int32Array.of(0, 1, 1, 5), [4], 'int32')];
+    await expect(model.fit(data.x, new Tensor(Int32Array.of(0, 1, 1, 0), [4], 'int32'), { validationData })).rejects.toThrow(
+      /^fit \(validationData\): sparseCategoricalCrossentropy: label 5 at index 3 is not a class index in \[0, 1\]$/,
+    );
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(model.fit(data.x, oneHot([0, 1, 0, 1], 2), { validationData: [data.x, oneHot([0, 1, 0], 2)] })).rejects.toThrow(
+      'fit (validationData): x has 4 examples (shape [4, 8, 8, 1]) but y has 3 (shape [3, 2])',
+    );
+    // checked before any step: the weights are as they were
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(weights.map((w) => Array.from(w.data)));
+  });
+
   it('a loss from logits after its own softmax warns and uses the logits, as Keras; after another activation, and for mse, it is refused', async () => {
     const data = bars(2, caseRng('from logits errors', 0));
     const y = new Tensor(data.labels, [2], 'int32');

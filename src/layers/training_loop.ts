@@ -637,9 +637,15 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   }
 
   /** Checks `y` against the loss and every metric (weighted or not), for outputs of the model's shape. */
-  private checkLabelsFor(op: string, loss: LossName, y: Tensor): void {
+  /** `named`: the loss's own messages start with `op` too (to tell validationData's labels from y's). */
+  private checkLabelsFor(op: string, loss: LossName, y: Tensor, named = false): void {
     const outputShape = [y.shape[0], ...this.outputLayer().outputShape!];
-    checkLabels(loss, y, outputShape);
+    try {
+      checkLabels(loss, y, outputShape);
+    } catch (error) {
+      if (named && error instanceof ConvlensError) throw new ConvlensError(`${op}: ${error.message}`);
+      throw error;
+    }
     const { metrics = [], weightedMetrics = [] } = this.compiled ?? {};
     for (const metric of [...metrics, ...weightedMetrics]) checkMetricLabels(op, metric, loss, y, outputShape);
   }
@@ -707,9 +713,10 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
 
     this.passes.checkInputData(trainX);
     if (validation) this.passes.checkInputData(validation.x, 'fit (validationData)');
-    // Bad labels fail here, naming indices into the data, rather than in some shuffled batch.
-    this.checkLabelsFor('fit', loss, trainY);
-    if (validation) this.checkLabelsFor('fit (validationData)', loss, validation.y);
+    // Bad labels fail here, naming indices into the data as given (all of y, before a validationSplit
+    // takes its last examples), rather than in some shuffled batch.
+    this.checkLabelsFor('fit', loss, split ? y : trainY);
+    if (validation && !split) this.checkLabelsFor('fit (validationData)', loss, validation.y, true);
     const pass = this.lossPass('fit', settings.classWeight);
     // class weights weigh the training loss only, as in Keras
     const validationPass = { ...pass, classTable: undefined };

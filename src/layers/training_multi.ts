@@ -239,7 +239,13 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     const shapes = this.passes.outputShapes();
     for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
       const outputShape = [ys[i].shape[0], ...shapes[i]];
-      checkLabels(out.loss, ys[i], outputShape);
+      try {
+        checkLabels(out.loss, ys[i], outputShape);
+      } catch (error) {
+        // which output's labels, and whether fit's or its validationData's
+        if (error instanceof ConvlensError) throw new ConvlensError(`${op} (output '${out.name}'): ${error.message}`);
+        throw error;
+      }
       for (const metric of [...out.metrics, ...out.weightedMetrics])
         checkMetricLabels(`${op} (output '${out.name}')`, metric, out.loss, ys[i], outputShape);
     }

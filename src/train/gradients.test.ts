@@ -398,6 +398,7 @@ forEachBackend(() => {
       sigmoid: (x) => tf.sigmoid(x),
       tanh: (x) => tf.tanh(x),
       softmax: (x) => tf.softmax(x),
+      log_softmax: (x) => tf.logSoftmax(x),
       elu: (x) => tf.elu(x),
       selu: (x) => tf.selu(x),
       softplus: (x) => tf.softplus(x),

@@ -102,6 +102,7 @@ export type ActivationName =
   | 'sigmoid'
   | 'tanh'
   | 'softmax'
+  | 'log_softmax'
   | 'elu'
   | 'selu'
   | 'softplus'
@@ -131,7 +132,8 @@ export function gradientNeedsInput(activation: ActivationName): boolean {
 
 /**
  * Gradient through an activation, from its output y: relu → dy·[y > 0], sigmoid → dy·y(1−y),
- * tanh → dy(1−y²), softmax (last axis) → y(dy − Σ dy·y), exponential → dy·y. Those for which
+ * tanh → dy(1−y²), softmax (last axis) → y(dy − Σ dy·y), log_softmax (last axis) → dy − e^y·Σ dy,
+ * exponential → dy·y. Those for which
  * `gradientNeedsInput` holds take it from the pre-activation values `z` instead (required).
  */
 export function activationGrad(
@@ -188,6 +190,16 @@ export function activationGrad(
         let dot = 0;
         for (let j = start; j < start + cols; j++) dot += g[j] * a[j];
         for (let j = start; j < start + cols; j++) out[j] = a[j] * (g[j] - dot);
+      }
+      break;
+    }
+    case 'log_softmax': {
+      // TensorFlow's LogSoftmax gradient, from the output: dy − softmax(x)·Σ dy, softmax(x) = e^y
+      const cols = y.shape[y.rank - 1];
+      for (let start = 0; start < out.length; start += cols) {
+        let sum = 0;
+        for (let j = start; j < start + cols; j++) sum += g[j];
+        for (let j = start; j < start + cols; j++) out[j] = g[j] - Math.exp(a[j]) * sum;
       }
       break;
     }

@@ -155,12 +155,25 @@ describe('losses: formulas, stability and finite differences', () => {
     expectClose(bce.loss, 100, 1e-6);
   });
 
-  it('probabilities of exactly 0 and 1 are clipped to [1e-7, 1 − 1e-7] as Keras documents', () => {
+  it('probabilities of exactly 0 and 1 are clipped to [1e-7, 1 − 1e-7] as Keras documents, the bounds in float32 as TensorFlow takes them', () => {
     const result = categoricalCrossentropy(f32([0, 1], [1, 2]), f32([1, 0], [1, 2]));
-    expectClose(result.loss, -Math.log(EPSILON), 1e-6);
+    expectClose(result.loss, -Math.log(Math.fround(1e-7)), 1e-6);
     const bce = binaryCrossentropy(f32([1, 0], [1, 2]), f32([0, 1], [1, 2]));
-    expectClose(bce.loss, -Math.log(EPSILON), 1e-6);
+    // −log(1e-7) for the 0 labelled 1; −log(1 − 0.99999988) = −log(2⁻²³) for the 1 labelled 0 (1 − 1e-7 rounds to 1 − 2⁻²³ in float32)
+    expectClose(bce.loss, (-Math.log(Math.fround(1e-7)) + 23 * Math.LN2) / 2, 1e-6);
     expect(Array.from(bce.grad)).toEqual([0, 0]); // the clip's gradient is zero outside its range
+  });
+
+  it("saturated probabilities (0, 1 and the float32 values next to them) give tfjs-layers' losses", () => {
+    const edges = [0, 1, Math.fround(1e-7), Math.fround(1 - 1e-7), 1 - 2 ** -24, 2 ** -30];
+    const p = f32([...edges, ...edges], [2, edges.length]);
+    const labels = f32([...edges.map(() => 0), ...edges.map(() => 1)], [2, edges.length]);
+    const expected = tfLoss((q) => tf.mean(tfl.metrics.binaryCrossentropy(tfOf(labels), q)) as tf.Scalar, p);
+    expectClose(binaryCrossentropy(labels, p).loss, expected.loss, 1e-6, 'binaryCrossentropy');
+    const oneHot = f32([1, 0, 0, 1], [2, 2]);
+    const rows = f32([0, 1, 1, 0], [2, 2]);
+    const categorical = tfLoss((q) => tf.mean(tfl.metrics.categoricalCrossentropy(tfOf(oneHot), q)) as tf.Scalar, rows);
+    expectClose(categoricalCrossentropy(oneHot, rows).loss, categorical.loss, 1e-6, 'categoricalCrossentropy');
   });
 
   it('gradients agree with central finite differences (float64)', () => {
@@ -212,6 +225,29 @@ describe('losses: bad labels', () => {
   it("resolves Keras' loss names", () => {
     expect(lossName('categorical_crossentropy')).toBe('categoricalCrossentropy');
     expect(lossName('mse')).toBe('meanSquaredError');
-    expectConvlensError(() => lossName('hinge'), /unknown loss "hinge"/);
+    expectConvlensError(
+      () => lossName('categorical_crossentropyy'),
+      /^compile: unknown loss "categorical_crossentropyy" \(expected binaryCrossentropy,/,
+    );
+  });
+
+  it("tfjs-layers' other losses, by tfjs' and Keras' names, are refused as not supported rather than unknown; a function as not a name", () => {
+    const tfjsOnly = ['meanAbsoluteError', 'meanAbsolutePercentageError', 'meanSquaredLogarithmicError', 'squaredHinge', 'hinge'];
+    tfjsOnly.push('categoricalHinge', 'logcosh', 'kullbackLeiblerDivergence', 'poisson', 'cosineProximity');
+    const kerasNames = ['mean_absolute_error', 'mae', 'huber', 'kl_divergence', 'binary_focal_crossentropy', 'cosine_similarity'];
+    for (const name of [...tfjsOnly, ...kerasNames]) {
+      if (tfjsOnly.includes(name)) {
+        const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+        expect(() => model.compile({ optimizer: 'sgd', loss: name }), `tfjs takes ${name}`).not.toThrow();
+      }
+      expectConvlensError(
+        () => lossName(name),
+        `compile: loss "${name}" (a Keras or tfjs loss) is not supported; convlens has binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError`,
+      );
+    }
+    expectConvlensError(
+      () => lossName(((yTrue: unknown) => yTrue) as never),
+      'compile: loss must be a loss name (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError), got a function: custom losses are not supported',
+    );
   });
 });

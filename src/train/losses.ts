@@ -2,8 +2,13 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Keras' clip for probabilities before taking logs. */
-export const EPSILON = 1e-7;
+/**
+ * Keras' clip for probabilities before taking logs, [ε, 1 − ε] with ε = 1e-7, in float32 as
+ * TensorFlow and tfjs compute it: a saturated output's −log(1 − p) is then −log(1.19e-7) = 15.94,
+ * theirs, not −log(1e-7) = 16.12.
+ */
+export const EPSILON = Math.fround(1e-7);
+const HIGHEST_PROBABILITY = Math.fround(1 - 1e-7);
 
 export type LossName = 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
 
@@ -36,17 +41,50 @@ const ALIASES: Record<string, LossName> = {
   mse: 'meanSquaredError',
 };
 
+const SUPPORTED = 'binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError';
+
+/** Keras' and tfjs' other losses (snake_case and camelCase names, without underscores, lower case), which convlens lacks. */
+const UNSUPPORTED = new Set(
+  [
+    'mean_absolute_error',
+    'mae',
+    'mean_absolute_percentage_error',
+    'mape',
+    'mean_squared_logarithmic_error',
+    'msle',
+    'hinge',
+    'squared_hinge',
+    'categorical_hinge',
+    'huber',
+    'log_cosh',
+    'logcosh',
+    'kl_divergence',
+    'kld',
+    'kullback_leibler_divergence',
+    'poisson',
+    'cosine_similarity',
+    'cosine_proximity',
+    'binary_focal_crossentropy',
+    'categorical_focal_crossentropy',
+    'ctc',
+    'dice',
+    'tversky',
+  ].map((n) => n.replace(/_/g, '')),
+);
+
 /** Accepts Keras' names in snake_case or camelCase (`categorical_crossentropy`, `mse`). */
 export function lossName(name: string): LossName {
   if (name === undefined) throw new ConvlensError(`compile: loss is required (e.g. 'sparseCategoricalCrossentropy')`);
+  if (typeof name === 'function') {
+    throw new ConvlensError(`compile: loss must be a loss name (${SUPPORTED}), got a function: custom losses are not supported`);
+  }
   const key = String(name).replace(/_/g, '').toLowerCase();
   const resolved = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
-  if (!resolved) {
-    throw new ConvlensError(
-      `compile: unknown loss ${describeValue(name)} (expected binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy or meanSquaredError)`,
-    );
+  if (resolved) return resolved;
+  if (UNSUPPORTED.has(key)) {
+    throw new ConvlensError(`compile: loss ${describeValue(name)} (a Keras or tfjs loss) is not supported; convlens has ${SUPPORTED}`);
   }
-  return resolved;
+  throw new ConvlensError(`compile: unknown loss ${describeValue(name)} (expected ${SUPPORTED})`);
 }
 
 /** A loss with its settings, as compile takes it: Keras' name and options. */
@@ -170,7 +208,7 @@ function checkProbabilities(op: LossName, labels: Tensor, rowLength: number): vo
   }
 }
 
-const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
+const clip = (p: number) => Math.min(HIGHEST_PROBABILITY, Math.max(EPSILON, p));
 
 /** log(softmax(z)) for one row, without overflow. */
 function logSoftmaxRow(z: Float32Array, start: number, n: number, out: Float64Array): void {

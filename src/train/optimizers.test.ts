@@ -224,6 +224,14 @@ describe('optimizer options', () => {
       () => getOptimizer({ name: 'adam' } as never),
       "compile: optimizer must be one of 'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax' or an optimizer object, got { name: \"adam\" }",
     );
+    for (const tfjsOptimizer of [tf.train.sgd(0.1), tf.train.adam(0.01)]) {
+      expectConvlensError(
+        () => getOptimizer(tfjsOptimizer as never),
+        new RegExp(
+          `^compile: optimizer is a TensorFlow.js optimizer \\(an? ${tfjsOptimizer.constructor.name}\\), which cannot update convlens' weights: use convlens' own, e.g. train.sgd\\(\\{ learningRate: 0.1 \\}\\) for tf.train.sgd\\(0.1\\)`,
+        ),
+      );
+    }
     expect(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }).getConfig()).toEqual({
       learning_rate: 0.1,
       momentum: 0.9,

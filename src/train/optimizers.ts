@@ -250,10 +250,26 @@ const BY_NAME = new Map<string, () => Optimizer>([
 
 const NAMES = [...BY_NAME.keys()].map((name) => `'${name}'`).join(', ');
 
+/** A tf.train optimizer (tfjs-core's SGDOptimizer, AdamOptimizer...): it has applyGradients and minimize. */
+function isTfjsOptimizer(value: unknown): boolean {
+  const candidate = value as { applyGradients?: unknown; minimize?: unknown } | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.applyGradients === 'function' &&
+    typeof candidate.minimize === 'function'
+  );
+}
+
 /** An optimizer from a name (`'adam'`, `'adamw'`, `'sgd'`, `'rmsprop'`, `'adagrad'`, `'adadelta'`, `'adamax'`, with Keras' defaults) or the object itself. */
 export function getOptimizer(optimizer: string | Optimizer): Optimizer {
   if (typeof optimizer !== 'string') {
     if (optimizer && typeof optimizer.step === 'function') return optimizer;
+    if (isTfjsOptimizer(optimizer)) {
+      throw new ConvlensError(
+        `compile: optimizer is a TensorFlow.js optimizer (${describeValue(optimizer)}), which cannot update convlens' weights: use convlens' own, e.g. train.sgd({ learningRate: 0.1 }) for tf.train.sgd(0.1), train.adam({ learningRate }) for tf.train.adam(learningRate), or a name (${NAMES})`,
+      );
+    }
     throw new ConvlensError(`compile: optimizer must be one of ${NAMES} or an optimizer object, got ${describeValue(optimizer)}`);
   }
   const make = BY_NAME.get(optimizer.toLowerCase());
