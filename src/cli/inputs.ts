@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
@@ -67,6 +67,18 @@ export function fsReason(error: unknown): string {
     EEXIST: 'a file of that name is in the way',
   };
   return (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The bytes of the file `path`, named by the user (an image, not a folder's entry). A folder fails
+ * as reading it would (EISDIR), and a device or a pipe is refused rather than read: /dev/zero has
+ * no end, and a FIFO nobody writes to would wait forever. fsReason words both failures.
+ */
+export async function readInputFile(path: string): Promise<Uint8Array> {
+  const info = await stat(path);
+  if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR' });
+  if (!info.isFile()) throw new Error('not a regular file');
+  return readFile(path);
 }
 
 function isInside(path: string, folder: string): boolean {

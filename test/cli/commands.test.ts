@@ -405,6 +405,17 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
       'cannot read --image missing.png: no such file or directory',
     ],
     ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd'], 'cannot read --image .: is a folder'],
+    // a device or a pipe is refused, not read: /dev/zero has no end (the command read on until memory ran out)
+    [
+      'demo: an --image that is a device',
+      ['demo', '--image', '/dev/zero', '--out', 'd'],
+      'cannot read --image /dev/zero: not a regular file',
+    ],
+    [
+      'predict: an image that is a device',
+      ['predict', join(ROOT, 'web', 'public', 'model'), '/dev/zero'],
+      'predict: cannot read /dev/zero: not a regular file',
+    ],
     [
       'demo: an --image that is no image',
       ['demo', '--image', 'afile', '--out', 'd'],
