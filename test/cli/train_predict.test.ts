@@ -152,25 +152,28 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     mkdirSync(join(few, 'b'), { recursive: true });
     writeFileSync(join(few, 'a', '0.png'), readFileSync(join(folder, 'one', '0.png')));
     writeFileSync(join(few, 'b', 'broken.png'), 'not a PNG');
-    const cases: [string[], string][] = [
-      [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`],
+    // a folder that is not what training needs is an input that failed (1); settings that cannot work, a usage error (2)
+    const cases: [string[], string, number][] = [
+      [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`, 1],
       [
         ['train', folder, '--image-size', '4x4', '--out', join(dir, 'x')],
         '--image-size 4x4: the network pools three times, so images need 8×8 pixels at least',
+        2,
       ],
       [
         ['train', folder, '--validation-split', '0.001', '--out', join(dir, 'x')],
         '--validation-split 0.001 of 120 images leaves none for validation',
+        2,
       ],
-      [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation'],
-      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"'],
-      [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`],
+      [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation', 2],
+      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"', 2],
+      [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`, 1],
       // --out is checked before the images are read
-      [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: '],
+      [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: ', 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const run = convlens(args);
-      expect(run.code, args.join(' ')).not.toBe(0);
+      expect(run.code, args.join(' ')).toBe(code);
       expect(run.stderr).toContain(message);
     }
   });
