@@ -337,6 +337,11 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       /--stage is for png, json and npy outputs; --format svg draws every stage/,
     ],
     [
+      'extract: a --resize smaller than the kernel under valid padding (every image would fail)',
+      ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--resize', '2x8'],
+      /--resize 2x8 is smaller than the 3×3 kernel, which valid padding needs room for \(--padding same allows it\)/,
+    ],
+    [
       'extract: a kernel value beyond float32',
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
