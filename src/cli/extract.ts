@@ -257,7 +257,7 @@ async function extract(options: ExtractOptions): Promise<number> {
   const fail = (path: string, reason: string) => {
     failed++;
     if (failures.length < REPORT_FAILURES) failures.push([path, reason]);
-    const line = errorLine(`${printable(path)}: ${reason}`);
+    const line = errorLine(`${path}: ${reason}`);
     bar?.tick(failed); // first: the redraw that shows the line shows the new count too
     if (bar) bar.log(line);
     else process.stderr.write(line);

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { CLASSES_FILE, ImageFileError, imageInput, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
-import { errorLine } from './term.js';
+import { errorLine, printable } from './term.js';
 
 export interface PredictOptions {
   top: number;
@@ -70,8 +70,10 @@ export async function runPredict(modelPath: string, images: string[], options: P
         );
       } else {
         const asPercent = outputs[0] === 1 || activation === 'softmax' || activation === 'sigmoid';
-        const shown = predictions.map((p) => `${p.className} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`);
-        print(`${path}: ${shown.join(', ')}\n`);
+        const shown = predictions.map(
+          (p) => `${printable(p.className)} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`,
+        );
+        print(`${printable(path)}: ${shown.join(', ')}\n`);
       }
     }
     return failed > 0 ? 1 : 0;

@@ -216,8 +216,15 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
       const byClass = ['one', 'seven', 'zero'].map((c) => scores[classes.indexOf(c)]);
       expectClose(byClass, expected, 1e-5, images[i]);
     }
-    const text = convlens(['predict', join(dir, 'run', 'model'), images[0], '--top', '1']);
-    expect(text.stdout).toMatch(new RegExp(`^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n$`));
+    // a name with control characters (an escape that would drive the terminal, a newline) stays one line, written as \\x1b and \\n
+    const oddName = join(dir, 'odd\x1b[2J\n.png');
+    writeFileSync(oddName, readFileSync(images[0]));
+    const text = convlens(['predict', join(dir, 'run', 'model'), images[0], oddName, '--top', '1']);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n${join(dir, 'odd')}\\\\x1b\\[2J\\\\n\\.png: (one|seven|zero) \\d+\\.\\d%\\n$`,
+      ),
+    );
   });
 
   it('stops, says so and exits 141 when the reader of stdout quits (| head), as extract does: its product is what it prints', async () => {
