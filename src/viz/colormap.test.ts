@@ -39,6 +39,14 @@ describe('colormap', () => {
     expect(Array.from(drawn.data.filter((_, i) => i % 3 === 0))).toEqual(pixels);
   });
 
+  it("gives each caller a table of its own: changing one changes no later table or colorize's colours", () => {
+    const mine = colormap('viridis');
+    mine.fill(7); // a caller making the first entries its own colours, say
+    const first = rgb(interpolateViridis(0));
+    expect(Array.from(colormap('viridis').slice(0, 3))).toEqual(first);
+    expect(Array.from(colorize(tensor([[0, 1]]), { cmap: 'viridis' }).data.slice(0, 3))).toEqual(first);
+  });
+
   it('rejects unknown names', () => {
     expect(() => colormap('nope')).toThrow(/colormap: unknown colormap "nope" \(expected a d3-scale-chromatic name/);
     expect(() => colormap('Bleus_r')).toThrow(/colormap: unknown colormap "Bleus_r" \(did you mean 'Blues_r'\?\)/);

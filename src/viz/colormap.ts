@@ -47,9 +47,14 @@ export function colormapNames(): string[] {
 
 /**
  * The lookup table for a colormap name from d3-scale-chromatic (case-insensitive;
- * `_r` reverses it, as in matplotlib).
+ * `_r` reverses it, as in matplotlib). A table of the caller's own: changing it changes no other.
  */
 export function colormap(name = 'magma'): Colormap {
+  return sharedTable(name).slice();
+}
+
+/** The table of `colormap(name)`, shared by every caller in this module: not to be changed. */
+function sharedTable(name: string): Colormap {
   if (typeof name !== 'string')
     throw new ConvlensError(`colormap: name must be a string such as 'magma' or 'gray_r', got ${describeValue(name)}`);
   const cached = cache.get(name);
@@ -131,7 +136,7 @@ function planeShape(op: string, values: Tensor): [number, number] {
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
   checkOptions('colorize', options, ['cmap', 'vmin', 'vmax', 'gamma']);
   const [height, width] = planeShape('colorize', values);
-  const table = colormap(options.cmap ?? 'magma');
+  const table = sharedTable(options.cmap ?? 'magma');
   const entries = entryIndices('colorize', values.data, options);
   const out = new Uint8Array(height * width * 3);
   for (let i = 0, o = 0; i < entries.length; i++, o += 3) {
