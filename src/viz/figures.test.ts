@@ -576,6 +576,17 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => upscale(colorize(tensor([[1, 2]])), '2' as never),
       /^upscale: factor must be a positive integer, got "2"$/,
     ],
+    // an image too large for any array: the op and the size, not a RangeError from inside
+    [
+      'upscale by a factor no array can hold',
+      () => upscale(colorize(tensor([[1, 2]])), 1e6),
+      /^upscale: cannot allocate 6\.00e\+12 uint8 values \(5\.59e\+3 GiB\): the result is too large$/,
+    ],
+    [
+      'grid of more columns than an array can hold',
+      () => grid([colorize(tensor([[1, 2]]))], { cols: 1e12, gap: 0 }),
+      /^grid: cannot allocate 6\.00e\+12 uint8 values \(5\.59e\+3 GiB\): the result is too large$/,
+    ],
     ['grid with no columns', () => grid([colorize(tensor([[1, 2]]))], { cols: 0 }), /^grid: cols must be a whole number >= 1, got 0$/],
     [
       'grid with a negative gap',
