@@ -68,6 +68,20 @@ describe('colorize', () => {
     expect(Array.from(out.data.slice(9, 12))).toEqual(rgb(interpolateMagma(1)));
   });
 
+  it('keeps a map one pixel wide a column, as imshow draws an (H, 1) array, whatever the length-1 axes around it', () => {
+    const column = [0, 5, 10];
+    for (const shape of [
+      [3, 1],
+      [3, 1, 1],
+      [1, 3, 1, 1],
+    ]) {
+      expect(colorize(tensor(column, shape)).shape, `[${shape}]`).toEqual([3, 1, 3]);
+      expect(colorIndices(tensor(column, shape)).shape, `[${shape}]`).toEqual([3, 1]);
+    }
+    for (const shape of [[1, 3], [3], [1, 3, 1], [1, 1, 3, 1]])
+      expect(colorize(tensor(column, shape)).shape, `[${shape}]`).toEqual([1, 3, 3]);
+  });
+
   it('clips to vmin/vmax and rejects 3-D input', () => {
     const out = colorize(tensor([[-5, 20]]), { vmin: 0, vmax: 10 });
     expect(Array.from(out.data.slice(0, 3))).toEqual(rgb(interpolateMagma(0)));

@@ -7,6 +7,7 @@ import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
 import { Conv2D, Flatten, MaxPool2D, Rescaling, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
+import { reshape } from '../ops/reshape.js';
 import { constant, tensor, zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -356,6 +357,9 @@ describe('matrix', () => {
     // NumPy's rounding, as showKernel's digits: np.round([0.0625, 0.125], 2) is [0.06, 0.12]
     expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.12  0.06⎤');
     expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
+    // a column kernel stays a column, as sympy.Matrix([[-1], [0], [1]]) prints it and showKernel draws it
+    expect(matrix(constant([[-1], [0], [1]]))).toBe('⎡-1⎤\n⎢ 0⎥\n⎣ 1⎦');
+    expect(matrix(reshape(constant([[-1], [0], [1]]), [3, 1, 1, 1]))).toBe('⎡-1⎤\n⎢ 0⎥\n⎣ 1⎦');
   });
 
   it('writes values fixed notation would hide in scientific notation, as NumPy prints them', () => {
