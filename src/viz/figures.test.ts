@@ -625,6 +625,27 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => colorize(tensor([[1, 2]]), { vmin: '0.2' as never }),
       /^colorize: vmin must be a number \(finite\), got "0.2"$/,
     ],
+    // sizes that drew the values nowhere (NaN, negative) or the cells infinitely large, without a word
+    [
+      'showKernel with a NaN textSize',
+      () => showKernel(kernels.edge, { textSize: Number.NaN }),
+      /^showKernel: textSize must be a positive number, got NaN$/,
+    ],
+    [
+      'showKernel with a negative textSize',
+      () => showKernel(kernels.edge, { textSize: -3 }),
+      /^showKernel: textSize must be a positive number, got -3$/,
+    ],
+    [
+      'showKernel with an infinite cellSize',
+      () => showKernel(kernels.edge, { cellSize: Infinity }),
+      /^showKernel: cellSize must be a positive number, got Infinity$/,
+    ],
+    [
+      'showKernels with a negative minTextSize',
+      () => showKernels([{ kernel: kernels.edge }], { minTextSize: -1 }),
+      /^showKernel: minTextSize must be a number >= 0, got -1$/,
+    ],
     [
       'showKernel with a number title',
       () => showKernel(kernels.edge, { title: 42 as never }),
