@@ -333,6 +333,15 @@ describe('colorbar', () => {
     expect(stops[stops.length - 1]).toBe(hexOf(interpolateMagma(1)));
     expect(texts(svg)).toEqual(['-2', '3', '0']);
   });
+
+  it('labels the two ends with 3 significant digits, or as many more as tell them apart', () => {
+    expect(texts(colorbar(0, 3.5803924).svg)).toEqual(['0', '3.58']);
+    expect(texts(colorbar(1000, 1001).svg)).toEqual(['1000', '1001']); // was 1000 at both ends
+    expect(texts(colorbar(12345, 12346).svg)).toEqual(['12345', '12346']); // was 12300 at both
+    expect(texts(colorbar(0.5, 0.50001).svg)).toEqual(['0.5', '0.50001']);
+    expect(texts(colorbar(123456789, 123456790).svg)).toEqual(['1.23456789e8', '1.23456790e8']);
+    expect(texts(colorbar(7, 7).svg)).toEqual(['7']);
+  });
 });
 
 describe('matrix', () => {
