@@ -655,6 +655,7 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => showKernels([{ kernel: kernels.edge }], { minTextSize: -1 }),
       /^showKernel: minTextSize must be a number >= 0, got -1$/,
     ],
+    ['Figure.html with a number title', () => showKernel(kernels.edge).html(3 as never), /^Figure\.html: title must be a string, got 3$/],
     [
       'showKernel with a number title',
       () => showKernel(kernels.edge, { title: 42 as never }),
