@@ -704,6 +704,17 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       /^lineChart: series must be an array of \{ name, values \} objects, got undefined$/,
     ],
     ['lineChart([null])', () => lineChart([null] as never), /^lineChart: each series must be \{ name, values: number\[\] \}, got null$/],
+    // a name that is not text failed inside ('text.replace is not a function'); values that are not numbers drew nothing
+    [
+      'lineChart with a number name',
+      () => lineChart([{ name: 5 as never, values: [1] }]),
+      /^lineChart: series\[0\]\.name must be a string, got 5$/,
+    ],
+    [
+      'lineChart with values as text',
+      () => lineChart([{ name: 'loss', values: [0.5, '0.4' as never] }]),
+      /^lineChart: series\[0\]\.values\[1\] must be a number \(NaN for a gap\), got "0\.4"$/,
+    ],
     [
       'lineChart with a number title',
       () => lineChart([{ name: 'loss', values: [1] }], { title: 5 as never }),
