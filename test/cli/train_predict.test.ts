@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +267,11 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
       1,
       `convlens: predict: ${join(copy, 'classes.json')} must list the model's 3 class names, got ["a", "b"]\n`,
     ]);
+    // one that cannot be read is named (a device was read without end)
+    rmSync(join(copy, 'classes.json'));
+    symlinkSync('/dev/zero', join(copy, 'classes.json'));
+    const device = convlens(['predict', copy, join(folder, 'one', '0.png')]);
+    expect([device.code, device.stderr]).toEqual([1, `convlens: predict: cannot read ${join(copy, 'classes.json')}: not a regular file\n`]);
     // without classes.json, classes go by index
     rmSync(join(copy, 'classes.json'));
     expect(convlens(['predict', copy, join(folder, 'one', '0.png')]).stdout).toMatch(/: [012] [\d.]+%, [012] [\d.]+%, [012] [\d.]+%\n$/);
