@@ -163,7 +163,7 @@ export async function trainFolder(
   log(
     `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
-  return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
+  return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }
 
 /** The memory (the container's limit, when it is lower than the machine's). */
