@@ -308,7 +308,7 @@ program
     )}
 Outputs are OUT/<name>.<format>, <name> being the input's path under its folder or glob base (a file argument's
 file name) without extension, written to a temporary name and renamed. Inputs going to the same output folder
-that share a name without extension keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
+that share a name without extension (in any case) keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
 from the whole listing, so every run, shard and --resume agrees). An input whose name an earlier argument
 already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
 instead of overwriting its output. A file given twice is done once. An --out folder the run made and wrote
