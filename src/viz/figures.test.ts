@@ -418,6 +418,19 @@ describe('terminalPreview', () => {
     expect(text).toMatch(/[@%#]/);
   });
 
+  it("takes vmin and vmax in the map's values with a gamma too: its own ends given draw as the default does", () => {
+    // with gamma 0.5 the largest value, 4, is drawn at sqrt(4): vmax 4 was compared with the drawn 2, the top shown halfway
+    const map = tensor([[0, 1, 4]]);
+    for (const mode of ['plain', 'color'] as const) {
+      const byDefault = terminalPreview(map, { mode, width: 3, gamma: 0.5 });
+      expect(terminalPreview(map, { mode, width: 3, gamma: 0.5, vmin: 0, vmax: 4 }), mode).toBe(byDefault);
+    }
+    expect(terminalPreview(map, { mode: 'plain', width: 3, gamma: 0.5 })).toBe(' +@'); // sqrt(1) / sqrt(4): half the ramp
+    expect(() => terminalPreview(map, { gamma: 0.5, vmin: 5 })).toThrow(
+      /^terminalPreview: vmin \(5\) must not exceed vmax \(4, the values' largest, as vmax was not given\)$/,
+    );
+  });
+
   it('draws a float32 RGB image in 0..1 in its colours, as a uint8 one (and as imshow reads both); refuses 2 channels', () => {
     const red = (scale: number, dtype: 'float32' | 'uint8') =>
       new Tensor(
