@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 // loads the wasm backend (SIMD kernels) and makes it the default, as importing 'convlens' does
 import '../backend/index.js';
@@ -20,7 +19,7 @@ import { matrix } from '../viz/matrix.js';
 import { report } from '../viz/report.js';
 import { checkCmap } from './cmap.js';
 import { checkWritable, writeFileAtomic } from './files.js';
-import { fsReason } from './inputs.js';
+import { fsReason, readInputFile } from './inputs.js';
 import { mapPreview } from './preview.js';
 
 export const SAMPLE_IMAGE = fileURLToPath(new URL('../../assets/images/camera.png', import.meta.url));
@@ -64,7 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<string[]> {
   // bad settings are usage errors (exit 2), and an --image that fails an input error (exit 1),
   // both found before anything is printed or written
   checkCmap(options.cmap);
-  const bytes = await readFile(options.image).catch((error) => {
+  const bytes = await readInputFile(options.image).catch((error) => {
     throw new ConvlensError(`cannot read --image ${options.image}: ${fsReason(error)}`);
   });
   let gray: Tensor;

@@ -189,6 +189,13 @@ async function extract(options: ExtractOptions): Promise<number> {
         `--resize ${height}x${width} is ${(height * width).toLocaleString('en-US')} pixels, more than the limit of ${limit.toLocaleString('en-US')} (--max-pixels allows more)`,
       );
     }
+    // every image would fail its convolution: a setting that cannot work, not an input's fault
+    const [kernelHeight, kernelWidth] = [config.kernel.length, config.kernel[0].length];
+    if (config.padding === 'valid' && (height < kernelHeight || width < kernelWidth)) {
+      throw new UsageError(
+        `--resize ${height}x${width} is smaller than the ${kernelHeight}×${kernelWidth} kernel, which valid padding needs room for (--padding same allows it)`,
+      );
+    }
   }
   const walked = await argumentWalking(out, options.inputs);
   if (walked !== undefined) {
@@ -250,7 +257,7 @@ async function extract(options: ExtractOptions): Promise<number> {
   const fail = (path: string, reason: string) => {
     failed++;
     if (failures.length < REPORT_FAILURES) failures.push([path, reason]);
-    const line = errorLine(`${printable(path)}: ${reason}`);
+    const line = errorLine(`${path}: ${reason}`);
     bar?.tick(failed); // first: the redraw that shows the line shows the new count too
     if (bar) bar.log(line);
     else process.stderr.write(line);

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
@@ -69,6 +69,18 @@ export function fsReason(error: unknown): string {
   return (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * The bytes of the file `path`, named by the user (an image, not a folder's entry). A folder fails
+ * as reading it would (EISDIR), and a device or a pipe is refused rather than read: /dev/zero has
+ * no end, and a FIFO nobody writes to would wait forever. fsReason words both failures.
+ */
+export async function readInputFile(path: string): Promise<Uint8Array> {
+  const info = await stat(path);
+  if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR' });
+  if (!info.isFile()) throw new Error('not a regular file');
+  return readFile(path);
+}
+
 function isInside(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
@@ -81,18 +93,21 @@ function stem(name: string): string {
 /**
  * The output names (without the format's extension) of distinct file names that go to the same
  * output folder: each name without its extension (`a.png` → `a`), except where two names have the
- * same stem (`a.png`, `a.jpg`): those keep their extension (`a.png`, `a.jpg`), and so does a name
+ * same stem in any case (`a.png`, `A.jpg`): those keep their extension (`a.png`, `A.jpg`), and so does a name
  * whose stem is one of the names kept whole (`a.png.jpg`), and so on. Different names always get
  * different outputs, and a name's output depends only on the set of names, not on their order.
  */
 export function outputNames(names: readonly string[]): string[] {
   const stems = names.map(stem);
+  // stems compared in any case: IMG_1.JPG and img_1.png as IMG_1.png and img_1.png would be one
+  // file on the case-insensitive disks of macOS and Windows
+  const keys = stems.map((s) => s.toLowerCase());
   const count = new Map<string, number>();
-  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
+  for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1);
   const whole = new Set<string>();
   const queue: string[] = [];
   for (let i = 0; i < names.length; i++) {
-    if (count.get(stems[i])! > 1) {
+    if (count.get(keys[i])! > 1) {
       whole.add(names[i]);
       queue.push(names[i]);
     }
@@ -101,12 +116,12 @@ export function outputNames(names: readonly string[]): string[] {
     // a name kept whole may equal another name's stem (a.png and a.png.jpg): that one is kept whole too
     const byStem = new Map<string, number[]>();
     for (let i = 0; i < names.length; i++) {
-      const list = byStem.get(stems[i]);
+      const list = byStem.get(keys[i]);
       if (list) list.push(i);
-      else byStem.set(stems[i], [i]);
+      else byStem.set(keys[i], [i]);
     }
     for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
-      for (const i of byStem.get(name) ?? []) {
+      for (const i of byStem.get(name.toLowerCase()) ?? []) {
         if (!whole.has(names[i])) {
           whole.add(names[i]);
           queue.push(names[i]);

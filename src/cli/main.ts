@@ -212,7 +212,7 @@ const program = new Command()
 Exit codes: 0 ok; 1 some inputs failed (an image, folder, kernel file or model that is missing,
 unreadable or not what it should be) or the work failed; 2 usage error (an unknown option, a
 malformed value, an --out that cannot be written); 130 after Ctrl-C, 143 after SIGTERM, 141 when
-extract's stdout closes.
+the reader of extract's or predict's stdout quits.
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
@@ -308,7 +308,7 @@ program
     )}
 Outputs are OUT/<name>.<format>, <name> being the input's path under its folder or glob base (a file argument's
 file name) without extension, written to a temporary name and renamed. Inputs going to the same output folder
-that share a name without extension keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
+that share a name without extension (in any case) keep their extensions: a.png and a.jpg give a.png.png and a.jpg.png (decided
 from the whole listing, so every run, shard and --resume agrees). An input whose name an earlier argument
 already has (x/a.png y/a.png, or two folders that both hold a.png) is reported as failed, naming the other,
 instead of overwriting its output. A file given twice is done once. An --out folder the run made and wrote

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConvlensError } from '../errors.js';
 import * as image from '../image/index.js';
@@ -16,7 +15,7 @@ import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
-import { fsReason } from './inputs.js';
+import { fsReason, readInputFile } from './inputs.js';
 
 /**
  * How pixels are scaled before the model sees them: what the model was trained on. 'auto': 0..255
@@ -126,7 +125,7 @@ export async function modelInput(
   pixels: PixelRange,
 ): Promise<{ batch: Tensor<'float32'>; note: string }> {
   const { height, width, channels, dataFormat } = imageInput(op, model);
-  const bytes = await readFile(path).catch((error: unknown) => {
+  const bytes = await readInputFile(path).catch((error: unknown) => {
     const reason = fsReason(error);
     throw new ImageFileError(`${op}: cannot read ${path}: ${reason}`, reason);
   });

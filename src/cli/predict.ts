@@ -1,13 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { jsonFloat32 } from '../viz/numbers.js';
+import { fsReason, readInputFile } from './inputs.js';
 import { CLASSES_FILE, ImageFileError, imageInput, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
-import { errorLine } from './term.js';
+import { errorLine, printable } from './term.js';
 
 export interface PredictOptions {
   top: number;
@@ -70,8 +71,10 @@ export async function runPredict(modelPath: string, images: string[], options: P
         );
       } else {
         const asPercent = outputs[0] === 1 || activation === 'softmax' || activation === 'sigmoid';
-        const shown = predictions.map((p) => `${p.className} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`);
-        print(`${path}: ${shown.join(', ')}\n`);
+        const shown = predictions.map(
+          (p) => `${printable(p.className)} ${asPercent ? `${(100 * p.score).toFixed(1)}%` : p.score.toPrecision(4)}`,
+        );
+        print(`${printable(path)}: ${shown.join(', ')}\n`);
       }
     }
     return failed > 0 ? 1 : 0;
@@ -95,7 +98,14 @@ const binary = (p: number) => [1 - p, p];
 async function classNames(modelPath: string, count: number): Promise<string[]> {
   const folder = (await stat(modelPath).catch(() => undefined))?.isDirectory() ? modelPath : dirname(modelPath);
   const path = join(folder, CLASSES_FILE);
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  // none is fine (classes go by index); one that cannot be read, a device or a pipe say, is named
+  const text = await readInputFile(path).then(
+    (bytes) => new TextDecoder().decode(bytes),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new ConvlensError(`predict: cannot read ${path}: ${fsReason(error)}`);
+    },
+  );
   if (text === undefined) return [];
   let names: unknown;
   try {

@@ -9,7 +9,7 @@ import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
 import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
 import { mapPreview } from './preview.js';
 import { withStdout } from './stdout.js';
-import { colorEnabled, previewWidth } from './term.js';
+import { colorEnabled, previewWidth, printable } from './term.js';
 import { UsageError } from './usage.js';
 
 export interface ShowMapsOptions {
@@ -144,7 +144,7 @@ function layerCount(model: ImageModel, outputs: readonly LayerOutput[]): string 
 /** The other layers --layer may pick (the summary's hint when it took the default). */
 function otherLayersHint(outputs: readonly LayerOutput[], chosen: LayerOutput): string {
   const others = outputs.filter((o) => o !== chosen && o.output.rank === 4).map(label);
-  return others.length === 0 ? '' : `Other layers with feature maps (--layer NAME): ${listed(others)}\n`;
+  return others.length === 0 ? '' : `Other layers with feature maps (--layer NAME): ${printable(listed(others))}\n`;
 }
 
 function printSummary(
@@ -168,7 +168,8 @@ function printSummary(
     lines.push(`  map ${s.index}: min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}, mean ${s.mean.toPrecision(4)}`);
   if (c > options.offset + shown.length) lines.push(`  … ${c - options.offset - shown.length} more (--json lists all)`);
   lines.push(`map ${options.offset}:`);
-  print(`${lines.join('\n')}\n`);
+  // the model's and its layers' names come from its file: written so that none drives the terminal
+  print(`${lines.map(printable).join('\n')}\n`);
   const mode = colorEnabled(process.stdout) ? 'color' : 'plain';
   const preview = plane(maps, options.offset);
   print(`${mapPreview(preview, { mode, cmap: options.cmap, gamma: options.gamma, width: previewWidth(process.stdout) })}\n`);

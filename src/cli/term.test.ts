@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { colorEnabled, previewWidth, progressEnabled } from './term.js';
+import { colorEnabled, errorLine, previewWidth, progressEnabled } from './term.js';
 
 /** Just what the helpers read of a stream. */
 function stream(isTTY: boolean, columns?: number): NodeJS.WriteStream {
@@ -77,5 +77,14 @@ describe('colorEnabled', () => {
       vi.stubEnv('FORCE_COLOR', off);
       expect(colorEnabled(stream(true)), `FORCE_COLOR=${off}`).toBe(false);
     }
+  });
+});
+
+describe('errorLine', () => {
+  it('keeps a message quoting a file name on one line, its control characters written out', () => {
+    vi.stubEnv('NO_COLOR', '1');
+    expect(errorLine('odd\x1b]0;title\x07\n.png: no such file or directory')).toBe(
+      'convlens: odd\\x1b]0;title\\x07\\n.png: no such file or directory\n',
+    );
   });
 });

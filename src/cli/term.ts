@@ -42,7 +42,11 @@ export function printable(path: string): string {
   return path.replace(/\p{Cc}/gu, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
-/** Red `convlens:` prefix for errors (plain when colour is off). */
+/**
+ * Red `convlens:` prefix for errors (plain when colour is off), on one line: control characters in
+ * the message (from a file name it quotes) are written as `printable` writes them, so a name
+ * cannot drive the terminal or split the line.
+ */
 export function errorLine(message: string): string {
-  return `${paint(process.stderr, 31, 'convlens:')} ${message}\n`;
+  return `${paint(process.stderr, 31, 'convlens:')} ${printable(message)}\n`;
 }

@@ -106,7 +106,8 @@ export async function trainFolder(
   const { classNames: classes, filePaths, labels } = await indexDirectory(folder, datasetOptions);
   const total = labels.length;
   if (classes.length < 2) {
-    throw new UsageError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
+    // the folder is not what training reads: an input that failed, as a folder of no images is
+    throw new ConvlensError(`${folder} has one class (${classes[0]}): a classifier needs two subfolders of images at least`);
   }
   if (Math.floor(options.validationSplit * total) === 0) {
     throw new UsageError(
@@ -162,7 +163,7 @@ export async function trainFolder(
   log(
     `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
-  return { validationAccuracy: accuracy, stoppedBy: run.stoppedBy };
+  return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }
 
 /** The memory (the container's limit, when it is lower than the machine's). */

@@ -68,5 +68,5 @@ export async function trainMnist(
   log(
     `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`,
   );
-  return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.stoppedBy };
+  return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.finish() };
 }

@@ -15,6 +15,11 @@ export interface TrainingRun {
   secondsPerEpoch: number[];
   /** The signal that cut training short (Ctrl-C, a scheduler's SIGTERM), if one did. */
   stoppedBy?: NodeJS.Signals;
+  /**
+   * Called once the run's results are written: the signal that stopped the run, during training
+   * or while they were being written (the command exits with its code), if one did.
+   */
+  finish(): NodeJS.Signals | undefined;
 }
 
 /** What fitWithProgress trains on: arrays (which fit batches) or a batched dataset, each with its held-out set. */
@@ -25,7 +30,8 @@ export type TrainingData =
 /**
  * `fit` with a progress bar per epoch (loss, accuracy, rate, ETA) on stderr. Ctrl-C, or the
  * SIGTERM of a scheduler, ends training after the current batch, so that what the model learned
- * so far can be written as usual; a second signal quits at once.
+ * so far can be written as usual; one arriving while that is written lets it finish (it killed the
+ * command half-way through its files, without the model); a second signal quits at once.
  */
 export async function fitWithProgress(model: Sequential, data: TrainingData, epochs: number): Promise<TrainingRun> {
   const batchSize = 'dataset' in data ? data.dataset.batchSize : data.batchSize;
@@ -65,10 +71,28 @@ export async function fitWithProgress(model: Sequential, data: TrainingData, epo
     // a message, as the epoch lines are, on stderr; stdout keeps the results
     if (stoppedBy)
       process.stderr.write(`Stopped by ${stoppedBy} during epoch ${history.epoch.length}: writing what the model learned so far\n`);
-    return { history, secondsPerEpoch, stoppedBy };
+    return { history, secondsPerEpoch, stoppedBy, finish: whileWriting(stoppedBy) };
   } finally {
     for (const signal of STOP_SIGNALS) process.removeListener(signal, stop);
   }
+}
+
+/**
+ * Until the returned `finish` is called, the first stop signal (of a run that training did not
+ * already stop) is noted and said, and the writing goes on; `finish` gives the signal that stopped
+ * the run, if any.
+ */
+function whileWriting(stoppedBy: NodeJS.Signals | undefined): () => NodeJS.Signals | undefined {
+  let late: NodeJS.Signals | undefined;
+  const note = (signal: NodeJS.Signals) => {
+    late ??= signal;
+    process.stderr.write(`Stopped by ${signal} after training: writing what the model learned first (again to quit at once)\n`);
+  };
+  if (!stoppedBy) for (const signal of STOP_SIGNALS) process.once(signal, note);
+  return () => {
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, note);
+    return stoppedBy ?? late;
+  };
 }
 
 /**

@@ -183,6 +183,15 @@ export function setSavedWeights(weights: readonly Weight[], saved: readonly Save
 }
 
 /**
+ * Refuses a device or a pipe where a model file should be: reading /dev/zero never ends, nor does
+ * reading a FIFO no one writes to. A missing file or a folder is left to the read, which names it.
+ */
+async function refuseSpecialFile(op: string, fs: Awaited<ReturnType<typeof nodeModules>>['fs'], file: string): Promise<void> {
+  const info = await fs.stat(file).catch(() => undefined);
+  if (info && !info.isFile() && !info.isDirectory()) throw new ConvlensError(`${op}: cannot read ${file}: not a regular file`);
+}
+
+/**
  * A JSON file (the file, or in the folder the first of `jsonFiles` there) parsed, and the bytes
  * of the weight files its manifest lists.
  */
@@ -205,6 +214,7 @@ export async function readModelFiles(
     const present = await fs.readdir(folder);
     file = path.join(folder, jsonFiles.find((f) => present.includes(f)) ?? jsonFiles[0]);
   }
+  await refuseSpecialFile(op, fs, file);
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (folder && error.code === 'ENOENT') {
       throw new ConvlensError(`${op}: the folder ${folder} holds no ${listed} (a saved model is model.json and its weights files)`);
@@ -234,6 +244,7 @@ export async function readModelFiles(
       if (path.relative(dir, weightFile).startsWith('..') || path.isAbsolute(p)) {
         throw new ConvlensError(`${op}: weights path ${describeValue(p)} in ${file} leaves the model's directory`);
       }
+      await refuseSpecialFile(op, fs, weightFile);
       const bytes = await fs.readFile(weightFile).catch((error: NodeJS.ErrnoException) => {
         const why = error.code === 'ENOENT' ? 'is missing' : `cannot be read (${error.message})`;
         throw new ConvlensError(`${op}: weights file ${weightFile} ${why} (listed in ${file})`);

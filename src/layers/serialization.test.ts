@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -891,6 +891,14 @@ describe('load errors', () => {
       (error: Error) => error.message,
     );
     expect(message).toBe(`loadModel: ${weights} is not a model.json: it holds binary data, not JSON text`);
+  });
+
+  it('a device or a pipe as model.json or weights is refused, not read without end (/dev/zero)', async () => {
+    await expect(loadModel('/dev/zero')).rejects.toThrow('loadModel: cannot read /dev/zero: not a regular file');
+    const dir = await savedModelDir();
+    await rm(join(dir, 'weights.bin'));
+    await symlink('/dev/zero', join(dir, 'weights.bin'));
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel: cannot read ${join(dir, 'weights.bin')}: not a regular file`);
   });
 
   it('a manifest may not point outside the model directory', async () => {

@@ -51,6 +51,13 @@ export function lineChart(series: Series[], options: LineChartOptions = {}): str
   checkArray('lineChart', 'series', series, '{ name, values } objects');
   const bad = series.find((s) => typeof s !== 'object' || s === null || !Array.isArray(s.values));
   if (bad !== undefined) throw new ConvlensError(`lineChart: each series must be { name, values: number[] }, got ${describeValue(bad)}`);
+  for (const [k, { name, values }] of series.entries()) {
+    checkString('lineChart', `series[${k}].name`, name);
+    // a value that is not a number drew nothing, without a word; NaN and Infinity are gaps, as documented
+    const i = values.findIndex((v) => typeof v !== 'number');
+    if (i >= 0)
+      throw new ConvlensError(`lineChart: series[${k}].values[${i}] must be a number (NaN for a gap), got ${describeValue(values[i])}`);
+  }
   if (series.length === 0 || series.every((s) => s.values.length === 0)) throw new ConvlensError('lineChart: no values to draw');
   const { width = 560, height = 320, title = '', xLabel = 'epoch' } = options;
   checkString('lineChart', 'title', title);

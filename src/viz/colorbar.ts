@@ -5,12 +5,22 @@ import type { Panel } from './kernel.js';
 import { signedPower } from './maps.js';
 import { fmt, hex, textElement } from './svg.js';
 
-/** A tick label: up to 3 significant digits, no trailing zeros, plain minus. */
-export function tickLabel(v: number): string {
+/** A tick label: up to `digits` significant digits (3 by default), no trailing zeros, plain minus. */
+export function tickLabel(v: number, digits = 3): string {
   if (v === 0 || !Number.isFinite(v)) return String(v === 0 ? 0 : v);
   const abs = Math.abs(v);
-  if (abs >= 1e5 || abs < 1e-3) return v.toExponential(1).replace('e+', 'e');
-  return String(Number(v.toPrecision(3)));
+  if (abs >= 1e5 || abs < 1e-3) return v.toExponential(digits - 2).replace('e+', 'e');
+  return String(Number(v.toPrecision(digits)));
+}
+
+/**
+ * The labels of a bar's two ends: 3 significant digits, or as many more as it takes to tell them
+ * apart (a map from 1000 to 1001 was labelled 1000 at both ends, one from 12345 to 12346 12300).
+ */
+function endLabels(vmin: number, vmax: number): [string, string] {
+  let digits = 3;
+  while (digits < 17 && vmax > vmin && tickLabel(vmin, digits) === tickLabel(vmax, digits)) digits++;
+  return [tickLabel(vmin, digits), tickLabel(vmax, digits)];
 }
 
 export interface ColorbarOptions {
@@ -50,16 +60,17 @@ export function colorbarPanel(vmin: number, vmax: number, options: ColorbarOptio
         `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(width)}" height="${fmt(height)}" fill="url(#${id})" stroke="#999" stroke-width="0.5"/>`,
       ];
       const ty = y + height + 3 + fontSize;
-      const tick = (v: number, anchor: 'start' | 'middle' | 'end') => {
+      const tick = (v: number, text: string, anchor: 'start' | 'middle' | 'end') => {
         const tx = x + position(v) * width;
         out.push(`<line x1="${fmt(tx)}" x2="${fmt(tx)}" y1="${fmt(y + height)}" y2="${fmt(y + height + 3)}" stroke="#666"/>`);
-        out.push(textElement(tickLabel(v), tx, ty, { size: fontSize, anchor, fill: '#444' }));
+        out.push(textElement(text, tx, ty, { size: fontSize, anchor, fill: '#444' }));
       };
       if (note !== undefined) out.push(textElement(note, x, ty, { size: fontSize, anchor: 'start', fill: '#444' }));
       else {
-        tick(vmin, 'start');
-        if (vmax > vmin) tick(vmax, 'end');
-        if (vmin < 0 && vmax > 0 && Math.min(position(0), 1 - position(0)) > 0.18) tick(0, 'middle');
+        const [low, high] = endLabels(vmin, vmax);
+        tick(vmin, low, 'start');
+        if (vmax > vmin) tick(vmax, high, 'end');
+        if (vmin < 0 && vmax > 0 && Math.min(position(0), 1 - position(0)) > 0.18) tick(0, '0', 'middle');
       }
       if (label) out.push(textElement(label, x + width / 2, ty + fontSize + 4, { size: fontSize, anchor: 'middle', fill: '#444' }));
       return out;

@@ -39,6 +39,14 @@ describe('colormap', () => {
     expect(Array.from(drawn.data.filter((_, i) => i % 3 === 0))).toEqual(pixels);
   });
 
+  it("gives each caller a table of its own: changing one changes no later table or colorize's colours", () => {
+    const mine = colormap('viridis');
+    mine.fill(7); // a caller making the first entries its own colours, say
+    const first = rgb(interpolateViridis(0));
+    expect(Array.from(colormap('viridis').slice(0, 3))).toEqual(first);
+    expect(Array.from(colorize(tensor([[0, 1]]), { cmap: 'viridis' }).data.slice(0, 3))).toEqual(first);
+  });
+
   it('rejects unknown names', () => {
     expect(() => colormap('nope')).toThrow(/colormap: unknown colormap "nope" \(expected a d3-scale-chromatic name/);
     expect(() => colormap('Bleus_r')).toThrow(/colormap: unknown colormap "Bleus_r" \(did you mean 'Blues_r'\?\)/);
@@ -58,6 +66,20 @@ describe('colorize', () => {
     expect(out.shape).toEqual([2, 2, 3]);
     expect(Array.from(out.data.slice(0, 3))).toEqual(rgb(interpolateMagma(0)));
     expect(Array.from(out.data.slice(9, 12))).toEqual(rgb(interpolateMagma(1)));
+  });
+
+  it('keeps a map one pixel wide a column, as imshow draws an (H, 1) array, whatever the length-1 axes around it', () => {
+    const column = [0, 5, 10];
+    for (const shape of [
+      [3, 1],
+      [3, 1, 1],
+      [1, 3, 1, 1],
+    ]) {
+      expect(colorize(tensor(column, shape)).shape, `[${shape}]`).toEqual([3, 1, 3]);
+      expect(colorIndices(tensor(column, shape)).shape, `[${shape}]`).toEqual([3, 1]);
+    }
+    for (const shape of [[1, 3], [3], [1, 3, 1], [1, 1, 3, 1]])
+      expect(colorize(tensor(column, shape)).shape, `[${shape}]`).toEqual([1, 3, 3]);
   });
 
   it('clips to vmin/vmax and rejects 3-D input', () => {

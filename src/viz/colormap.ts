@@ -47,9 +47,14 @@ export function colormapNames(): string[] {
 
 /**
  * The lookup table for a colormap name from d3-scale-chromatic (case-insensitive;
- * `_r` reverses it, as in matplotlib).
+ * `_r` reverses it, as in matplotlib). A table of the caller's own: changing it changes no other.
  */
 export function colormap(name = 'magma'): Colormap {
+  return sharedTable(name).slice();
+}
+
+/** The table of `colormap(name)`, shared by every caller in this module: not to be changed. */
+function sharedTable(name: string): Colormap {
   if (typeof name !== 'string')
     throw new ConvlensError(`colormap: name must be a string such as 'magma' or 'gray_r', got ${describeValue(name)}`);
   const cached = cache.get(name);
@@ -109,11 +114,20 @@ export function colorRange(op: string, data: ArrayLike<number>, options: { vmin?
   return [vmin, vmax];
 }
 
-/** A 2-D tensor's height and width (length-1 axes ignored), or an error naming the shape. */
+/**
+ * A map's height and width, or an error naming the shape: `[H, W]` itself, a vector as one row,
+ * and a map with length-1 axes around it read in its layout, `[1, H, W, 1]` (a batch of one, one
+ * channel) and `[H, W, 1]` first, so that a map one pixel wide stays a column (`[1, H, 1, 1]` is
+ * `[H, 1]`, not a row of H); other length-1 axes are left out.
+ */
 function planeShape(op: string, values: Tensor): [number, number] {
   if (!(values instanceof Tensor)) throw new ConvlensError(`${op}: values must be a Tensor, got ${describeValue(values)}`);
-  const shape = values.shape.filter((d) => d !== 1);
   if (values.size === 0) throw new ConvlensError(`${op}: values are empty (shape [${values.shape.join(', ')}]): nothing to draw`);
+  let shape = [...values.shape];
+  if (shape.length === 4 && shape[0] === 1) shape.shift(); // the batch of one
+  while (shape.length > 2 && shape.at(-1) === 1) shape.pop(); // the channel
+  while (shape.length > 2 && shape[0] === 1) shape.shift();
+  if (shape.length > 2) shape = shape.filter((d) => d !== 1);
   if (shape.length > 2) {
     throw new ConvlensError(`${op}: expected a 2-D tensor (length-1 axes allowed), got shape [${values.shape.join(', ')}]`);
   }
@@ -131,7 +145,7 @@ function planeShape(op: string, values: Tensor): [number, number] {
 export function colorize(values: Tensor, options: ColorizeOptions = {}): Tensor<'uint8'> {
   checkOptions('colorize', options, ['cmap', 'vmin', 'vmax', 'gamma']);
   const [height, width] = planeShape('colorize', values);
-  const table = colormap(options.cmap ?? 'magma');
+  const table = sharedTable(options.cmap ?? 'magma');
   const entries = entryIndices('colorize', values.data, options);
   const out = new Uint8Array(height * width * 3);
   for (let i = 0, o = 0; i < entries.length; i++, o += 3) {

@@ -1,3 +1,4 @@
+import { checkString } from '../errors.js';
 import { type PngOptions, toPng } from './raster.js';
 import { escapeXml, svgDocument } from './svg.js';
 
@@ -30,6 +31,7 @@ export class Figure {
 
   /** One HTML page showing the figure, viewable offline. */
   html(title = this.title || 'convlens figure'): string {
+    checkString('Figure.html', 'title', title);
     return htmlPage(title, [`<figure>${this.svg}</figure>`]);
   }
 

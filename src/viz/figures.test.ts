@@ -7,6 +7,7 @@ import { ConvlensError } from '../errors.js';
 import * as kernels from '../kernels/index.js';
 import { Conv2D, Flatten, MaxPool2D, Rescaling, Sequential } from '../layers/index.js';
 import { nn } from '../ops/nn/index.js';
+import { reshape } from '../ops/reshape.js';
 import { constant, tensor, zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -332,6 +333,15 @@ describe('colorbar', () => {
     expect(stops[stops.length - 1]).toBe(hexOf(interpolateMagma(1)));
     expect(texts(svg)).toEqual(['-2', '3', '0']);
   });
+
+  it('labels the two ends with 3 significant digits, or as many more as tell them apart', () => {
+    expect(texts(colorbar(0, 3.5803924).svg)).toEqual(['0', '3.58']);
+    expect(texts(colorbar(1000, 1001).svg)).toEqual(['1000', '1001']); // was 1000 at both ends
+    expect(texts(colorbar(12345, 12346).svg)).toEqual(['12345', '12346']); // was 12300 at both
+    expect(texts(colorbar(0.5, 0.50001).svg)).toEqual(['0.5', '0.50001']);
+    expect(texts(colorbar(123456789, 123456790).svg)).toEqual(['1.23456789e8', '1.23456790e8']);
+    expect(texts(colorbar(7, 7).svg)).toEqual(['7']);
+  });
 });
 
 describe('matrix', () => {
@@ -356,6 +366,9 @@ describe('matrix', () => {
     // NumPy's rounding, as showKernel's digits: np.round([0.0625, 0.125], 2) is [0.06, 0.12]
     expect(matrix(kernels.blur, { digits: 2 }).split('\n')[0]).toBe('⎡0.06  0.12  0.06⎤');
     expect(matrix([[1, 2, 3]])).toBe('[1.0  2.0  3.0]');
+    // a column kernel stays a column, as sympy.Matrix([[-1], [0], [1]]) prints it and showKernel draws it
+    expect(matrix(constant([[-1], [0], [1]]))).toBe('⎡-1⎤\n⎢ 0⎥\n⎣ 1⎦');
+    expect(matrix(reshape(constant([[-1], [0], [1]]), [3, 1, 1, 1]))).toBe('⎡-1⎤\n⎢ 0⎥\n⎣ 1⎦');
   });
 
   it('writes values fixed notation would hide in scientific notation, as NumPy prints them', () => {
@@ -403,6 +416,19 @@ describe('terminalPreview', () => {
     expect(text).not.toContain('\x1b');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
     expect(text).toMatch(/[@%#]/);
+  });
+
+  it("takes vmin and vmax in the map's values with a gamma too: its own ends given draw as the default does", () => {
+    // with gamma 0.5 the largest value, 4, is drawn at sqrt(4): vmax 4 was compared with the drawn 2, the top shown halfway
+    const map = tensor([[0, 1, 4]]);
+    for (const mode of ['plain', 'color'] as const) {
+      const byDefault = terminalPreview(map, { mode, width: 3, gamma: 0.5 });
+      expect(terminalPreview(map, { mode, width: 3, gamma: 0.5, vmin: 0, vmax: 4 }), mode).toBe(byDefault);
+    }
+    expect(terminalPreview(map, { mode: 'plain', width: 3, gamma: 0.5 })).toBe(' +@'); // sqrt(1) / sqrt(4): half the ramp
+    expect(() => terminalPreview(map, { gamma: 0.5, vmin: 5 })).toThrow(
+      /^terminalPreview: vmin \(5\) must not exceed vmax \(4, the values' largest, as vmax was not given\)$/,
+    );
   });
 
   it('draws a float32 RGB image in 0..1 in its colours, as a uint8 one (and as imshow reads both); refuses 2 channels', () => {
@@ -576,6 +602,17 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => upscale(colorize(tensor([[1, 2]])), '2' as never),
       /^upscale: factor must be a positive integer, got "2"$/,
     ],
+    // an image too large for any array: the op and the size, not a RangeError from inside
+    [
+      'upscale by a factor no array can hold',
+      () => upscale(colorize(tensor([[1, 2]])), 1e6),
+      /^upscale: cannot allocate 6\.00e\+12 uint8 values \(5\.59e\+3 GiB\): the result is too large$/,
+    ],
+    [
+      'grid of more columns than an array can hold',
+      () => grid([colorize(tensor([[1, 2]]))], { cols: 1e12, gap: 0 }),
+      /^grid: cannot allocate 6\.00e\+12 uint8 values \(5\.59e\+3 GiB\): the result is too large$/,
+    ],
     ['grid with no columns', () => grid([colorize(tensor([[1, 2]]))], { cols: 0 }), /^grid: cols must be a whole number >= 1, got 0$/],
     [
       'grid with a negative gap',
@@ -610,6 +647,28 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       () => colorize(tensor([[1, 2]]), { vmin: '0.2' as never }),
       /^colorize: vmin must be a number \(finite\), got "0.2"$/,
     ],
+    // sizes that drew the values nowhere (NaN, negative) or the cells infinitely large, without a word
+    [
+      'showKernel with a NaN textSize',
+      () => showKernel(kernels.edge, { textSize: Number.NaN }),
+      /^showKernel: textSize must be a positive number, got NaN$/,
+    ],
+    [
+      'showKernel with a negative textSize',
+      () => showKernel(kernels.edge, { textSize: -3 }),
+      /^showKernel: textSize must be a positive number, got -3$/,
+    ],
+    [
+      'showKernel with an infinite cellSize',
+      () => showKernel(kernels.edge, { cellSize: Infinity }),
+      /^showKernel: cellSize must be a positive number, got Infinity$/,
+    ],
+    [
+      'showKernels with a negative minTextSize',
+      () => showKernels([{ kernel: kernels.edge }], { minTextSize: -1 }),
+      /^showKernel: minTextSize must be a number >= 0, got -1$/,
+    ],
+    ['Figure.html with a number title', () => showKernel(kernels.edge).html(3 as never), /^Figure\.html: title must be a string, got 3$/],
     [
       'showKernel with a number title',
       () => showKernel(kernels.edge, { title: 42 as never }),
@@ -658,6 +717,17 @@ describe('figure functions name a missing or wrong argument (not a TypeError fro
       /^lineChart: series must be an array of \{ name, values \} objects, got undefined$/,
     ],
     ['lineChart([null])', () => lineChart([null] as never), /^lineChart: each series must be \{ name, values: number\[\] \}, got null$/],
+    // a name that is not text failed inside ('text.replace is not a function'); values that are not numbers drew nothing
+    [
+      'lineChart with a number name',
+      () => lineChart([{ name: 5 as never, values: [1] }]),
+      /^lineChart: series\[0\]\.name must be a string, got 5$/,
+    ],
+    [
+      'lineChart with values as text',
+      () => lineChart([{ name: 'loss', values: [0.5, '0.4' as never] }]),
+      /^lineChart: series\[0\]\.values\[1\] must be a number \(NaN for a gap\), got "0\.4"$/,
+    ],
     [
       'lineChart with a number title',
       () => lineChart([{ name: 'loss', values: [1] }], { title: 5 as never }),

@@ -1,4 +1,5 @@
 import { ConvlensError, checkArray, checkNumber, checkOptions, describeValue } from '../errors.js';
+import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface GridOptions {
@@ -27,7 +28,7 @@ export function upscale(image: Tensor<'uint8'>, factor: number): Tensor<'uint8'>
   }
   if (factor === 1) return image;
   const [h, w, c] = image.shape;
-  const out = new Uint8Array(h * factor * w * factor * c);
+  const out = allocate('uint8', h * factor * w * factor * c, 'upscale');
   for (let y = 0; y < h * factor; y++) {
     for (let x = 0; x < w * factor; x++) {
       const from = (Math.floor(y / factor) * w + Math.floor(x / factor)) * c;
@@ -56,7 +57,7 @@ export function grid(images: Tensor<'uint8'>[], options: GridOptions = {}): Tens
   const gap = options.gap ?? 2;
   const height = rows * h + (rows + 1) * gap;
   const width = cols * w + (cols + 1) * gap;
-  const out = new Uint8Array(height * width * c);
+  const out = allocate('uint8', height * width * c, 'grid');
   const background = options.background ?? [255, 255, 255];
   for (let i = 0; i < height * width; i++) for (let k = 0; k < c; k++) out[i * c + k] = background[k] ?? 255;
   scaled.forEach((im, index) => {

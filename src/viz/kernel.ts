@@ -1,4 +1,4 @@
-import { ConvlensError, checkArray, checkBoolean, checkOptions, checkString, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkBoolean, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { fromValues } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -62,7 +62,13 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   if (options.label !== undefined) checkBoolean('showKernel', 'label', options.label);
   const [rows, cols] = k.shape;
   const cell = options.cellSize ?? 64;
-  if (!(cell > 0)) throw new ConvlensError(`showKernel: cellSize must be positive, got ${cell}`);
+  for (const key of ['cellSize', 'textSize'] as const) {
+    const size = options[key];
+    // a NaN or negative text size drew no values at all, without a word
+    if (size !== undefined && !(typeof size === 'number' && size > 0 && Number.isFinite(size)))
+      throw new ConvlensError(`showKernel: ${key} must be a positive number, got ${describeValue(size)}`);
+  }
+  if (options.minTextSize !== undefined) checkNumber('showKernel', 'minTextSize', options.minTextSize, { min: 0 });
   if (options.digits !== undefined && !(Number.isInteger(options.digits) && options.digits >= 0)) {
     throw new ConvlensError(`showKernel: digits must be a whole number >= 0, got ${options.digits}`);
   }

@@ -24,14 +24,18 @@ function fewestDigits(values: ArrayLike<number>): number {
 }
 
 /**
- * A 2-D tensor (length-1 axes dropped) as aligned text with matrix brackets, like the lesson's
+ * A 2-D tensor (length-1 axes around it dropped) as aligned text with matrix brackets, like the lesson's
  * `sympy.Matrix` display: columns right-aligned, zeros written `0`, floats with the same decimals
  * (in scientific notation where NumPy would print them so, unless `digits` is given).
  */
 export function matrix(values: TensorInput, options: MatrixOptions = {}): string {
   checkOptions('matrix', options, ['digits', 'style']);
   const t = asTensor('matrix', 'values', values);
-  const shape = t.shape.filter((d) => d !== 1);
+  // a kernel's trailing length-1 axes first ([3, 1, 1, 1] is a column of 3, as showKernel draws it), then leading ones
+  let shape = [...t.shape];
+  while (shape.length > 2 && shape.at(-1) === 1) shape.pop();
+  while (shape.length > 2 && shape[0] === 1) shape.shift();
+  if (shape.length > 2) shape = shape.filter((d) => d !== 1);
   if (shape.length > 2) throw new ConvlensError(`matrix: expected a 2-D tensor (length-1 axes allowed), got shape [${t.shape.join(', ')}]`);
   const [rows, cols] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]] : [1, 1];
   if (options.style !== undefined && options.style !== 'unicode' && options.style !== 'ascii')

@@ -1,7 +1,7 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize, colorRange } from './colormap.js';
-import { gammaValues } from './maps.js';
+import { gammaValues, signedPower } from './maps.js';
 
 export interface TerminalPreviewOptions {
   /** Columns of characters (default 64). */
@@ -84,8 +84,10 @@ export function terminalPreview(values: Tensor, options: TerminalPreviewOptions 
   } else {
     const small = new Tensor(resample(values.data, h, w, 1, pixelRows, cols), [pixelRows, cols], 'float32');
     const shown = gammaValues(small, gamma);
-    // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0
-    const [lo, hi] = colorRange('terminalPreview', shown.data, options);
+    // the colour scale's range (finite values), so that plain shading and colour agree; NaN is 0.
+    // vmin and vmax are values of the map: its ends put through the gamma as its values are
+    const [vmin, vmax] = colorRange('terminalPreview', small.data, options);
+    const [lo, hi] = [signedPower(vmin, gamma), signedPower(vmax, gamma)];
     rgb = Float32Array.from(colorize(shown, { cmap, vmin: lo, vmax: hi }).data);
     level = Float32Array.from(shown.data, (v) => (hi > lo && !Number.isNaN(v) ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0));
   }

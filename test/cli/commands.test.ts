@@ -337,6 +337,11 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       /--stage is for png, json and npy outputs; --format svg draws every stage/,
     ],
     [
+      'extract: a --resize smaller than the kernel under valid padding (every image would fail)',
+      ['extract', 'afile', '--kernel', 'edge', '--out', 'e', '--resize', '2x8'],
+      /--resize 2x8 is smaller than the 3×3 kernel, which valid padding needs room for \(--padding same allows it\)/,
+    ],
+    [
       'extract: a kernel value beyond float32',
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
@@ -405,6 +410,17 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
       'cannot read --image missing.png: no such file or directory',
     ],
     ['demo: an --image that is a folder', ['demo', '--image', '.', '--out', 'd'], 'cannot read --image .: is a folder'],
+    // a device or a pipe is refused, not read: /dev/zero has no end (the command read on until memory ran out)
+    [
+      'demo: an --image that is a device',
+      ['demo', '--image', '/dev/zero', '--out', 'd'],
+      'cannot read --image /dev/zero: not a regular file',
+    ],
+    [
+      'predict: an image that is a device',
+      ['predict', join(ROOT, 'web', 'public', 'model'), '/dev/zero'],
+      'predict: cannot read /dev/zero: not a regular file',
+    ],
     [
       'demo: an --image that is no image',
       ['demo', '--image', 'afile', '--out', 'd'],

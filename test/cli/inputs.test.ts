@@ -42,6 +42,8 @@ describe('outputNames', () => {
     expect(outputNames(['a.png', 'b.jpg', 'c.jpeg'])).toEqual(['a', 'b', 'c']);
     expect(outputNames(['a.png', 'a.jpg', 'b.png'])).toEqual(['a.png', 'a.jpg', 'b']);
     expect(outputNames(['a.png', 'a.PNG', 'a'])).toEqual(['a.png', 'a.PNG', 'a']);
+    // stems that differ in case alone: IMG_1.png and img_1.png would be one file on macOS and Windows
+    expect(outputNames(['IMG_1.JPG', 'img_1.png', 'b.png'])).toEqual(['IMG_1.JPG', 'img_1.png', 'b']);
   });
 
   it('keeps a further extension when a kept name is another name without its extension', () => {
@@ -70,6 +72,9 @@ describe('outputNames', () => {
       '.png',
       'x.tar.png',
       'x.tar',
+      'A.jpg',
+      'A.PNG.jpg',
+      'B.png',
     ];
     let seed = 7;
     const next = () => {
@@ -80,6 +85,9 @@ describe('outputNames', () => {
       const names = pool.filter(() => next() < 0.5).sort(() => next() - 0.5);
       const outputs = outputNames(names);
       expect(new Set(outputs).size, names.join(' ')).toBe(names.length);
+      // nor two names that differ beyond case outputs that differ only in case (one file on a case-insensitive disk)
+      const lower = (list: string[]) => new Set(list.map((n) => n.toLowerCase())).size;
+      expect(lower(outputs), names.join(' ')).toBe(lower(names));
       // the same output for the same name in any order
       const reversed = outputNames([...names].reverse()).reverse();
       expect(reversed).toEqual(outputs);

@@ -232,6 +232,8 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
         }),
       ),
     );
+    // a name from the file with an escape sequence that would retitle the terminal: printed written out
+    (artifacts.modelTopology as { config: { name: string } }).config.name = 'one\x1b]0;title\x07';
     writeFileSync(
       join(folder, 'model.json'),
       JSON.stringify({
@@ -243,7 +245,7 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     writeFileSync(join(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
     const run = convlens(['show-maps', folder, camera]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^model \S+ \(1 layer\); image 512×512×1/);
+    expect(run.stdout).toMatch(/^model one\\x1b\]0;title\\x07 \(1 layer\); image 512×512×1/);
   });
 
   it('by default shows the first convolution, not a Rescaling or padding layer before it', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,25 +152,28 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     mkdirSync(join(few, 'b'), { recursive: true });
     writeFileSync(join(few, 'a', '0.png'), readFileSync(join(folder, 'one', '0.png')));
     writeFileSync(join(few, 'b', 'broken.png'), 'not a PNG');
-    const cases: [string[], string][] = [
-      [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`],
+    // a folder that is not what training needs is an input that failed (1); settings that cannot work, a usage error (2)
+    const cases: [string[], string, number][] = [
+      [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`, 1],
       [
         ['train', folder, '--image-size', '4x4', '--out', join(dir, 'x')],
         '--image-size 4x4: the network pools three times, so images need 8×8 pixels at least',
+        2,
       ],
       [
         ['train', folder, '--validation-split', '0.001', '--out', join(dir, 'x')],
         '--validation-split 0.001 of 120 images leaves none for validation',
+        2,
       ],
-      [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation'],
-      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"'],
-      [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`],
+      [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation', 2],
+      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"', 2],
+      [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`, 1],
       // --out is checked before the images are read
-      [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: '],
+      [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: ', 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const run = convlens(args);
-      expect(run.code, args.join(' ')).not.toBe(0);
+      expect(run.code, args.join(' ')).toBe(code);
       expect(run.stderr).toContain(message);
     }
   });
@@ -213,8 +216,15 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
       const byClass = ['one', 'seven', 'zero'].map((c) => scores[classes.indexOf(c)]);
       expectClose(byClass, expected, 1e-5, images[i]);
     }
-    const text = convlens(['predict', join(dir, 'run', 'model'), images[0], '--top', '1']);
-    expect(text.stdout).toMatch(new RegExp(`^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n$`));
+    // a name with control characters (an escape that would drive the terminal, a newline) stays one line, written as \\x1b and \\n
+    const oddName = join(dir, 'odd\x1b[2J\n.png');
+    writeFileSync(oddName, readFileSync(images[0]));
+    const text = convlens(['predict', join(dir, 'run', 'model'), images[0], oddName, '--top', '1']);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^${images[0]}: (one|seven|zero) \\d+\\.\\d%\\n${join(dir, 'odd')}\\\\x1b\\[2J\\\\n\\.png: (one|seven|zero) \\d+\\.\\d%\\n$`,
+      ),
+    );
   });
 
   it('stops, says so and exits 141 when the reader of stdout quits (| head), as extract does: its product is what it prints', async () => {
@@ -257,6 +267,11 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
       1,
       `convlens: predict: ${join(copy, 'classes.json')} must list the model's 3 class names, got ["a", "b"]\n`,
     ]);
+    // one that cannot be read is named (a device was read without end)
+    rmSync(join(copy, 'classes.json'));
+    symlinkSync('/dev/zero', join(copy, 'classes.json'));
+    const device = convlens(['predict', copy, join(folder, 'one', '0.png')]);
+    expect([device.code, device.stderr]).toEqual([1, `convlens: predict: cannot read ${join(copy, 'classes.json')}: not a regular file\n`]);
     // without classes.json, classes go by index
     rmSync(join(copy, 'classes.json'));
     expect(convlens(['predict', copy, join(folder, 'one', '0.png')]).stdout).toMatch(/: [012] [\d.]+%, [012] [\d.]+%, [012] [\d.]+%\n$/);
