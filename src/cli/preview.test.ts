@@ -19,20 +19,9 @@ describe('mapPreview', () => {
       expect(mapPreview(ramp(40, 40), { mode, width: 64 }).split('\n')).toHaveLength(32);
     }
     // the columns: 6 for the tall map (64 · 30 / 300, rounded down), as given for a wide one
-    expect(
-      Math.max(
-        ...mapPreview(ramp(300, 30), { mode: 'plain', width: 64 })
-          .split('\n')
-          .map((l) => l.length),
-      ),
-    ).toBe(6);
-    expect(
-      Math.max(
-        ...mapPreview(ramp(10, 200), { mode: 'plain', width: 64 })
-          .split('\n')
-          .map((l) => l.length),
-      ),
-    ).toBe(64);
+    const widestLine = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+    expect(widestLine(mapPreview(ramp(300, 30), { mode: 'plain', width: 64 }))).toBe(6);
+    expect(widestLine(mapPreview(ramp(10, 200), { mode: 'plain', width: 64 }))).toBe(64);
     expect(mapPreview(ramp(1, 200), { mode: 'plain', width: 64 }).length).toBe(64); // one row
   });
 });
