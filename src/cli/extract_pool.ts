@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { requestedBackend } from '../backend/requested.js';
 import type { Task, TaskResult } from './extract_job.js';
 import { WorkerPool } from './pool.js';
 import { errorLine } from './term.js';
@@ -9,13 +10,21 @@ import { errorLine } from './term.js';
  * them the run's settings (`configure`) and its images.
  */
 export function startExtractWorkers(jobs?: number): WorkerPool<Task, TaskResult> {
+  const warn = (message: string) => process.stderr.write(errorLine(message));
+  // each worker is one thread of work: the wasm backend must not start threads of its own in it
+  const env: NodeJS.ProcessEnv = { ...process.env, CONVLENS_THREADS: '1' };
+  // a CONVLENS_BACKEND that names no backend is said once here, not by every worker
+  const { problem } = requestedBackend(env.CONVLENS_BACKEND);
+  if (problem) {
+    warn(`${problem}; using the default`);
+    delete env.CONVLENS_BACKEND;
+  }
   const pool = new WorkerPool<Task, TaskResult>(
     new URL('./extract_worker.js', import.meta.url),
-    workerCount(jobs, availableParallelism(), (message) => process.stderr.write(errorLine(message))),
+    workerCount(jobs, availableParallelism(), warn),
     (task, reason) => ({ id: task.id, ok: false, error: reason }),
     2,
-    // each worker is one thread of work: the wasm backend must not start threads of its own in it
-    { ...process.env, CONVLENS_THREADS: '1' },
+    env,
   );
   // more jobs than cores start as work waits for them: --jobs 300 for one image must not boot 300 threads
   pool.start(availableParallelism());

@@ -424,6 +424,17 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     ).pop()!.summary as Record<string, number>;
     expect(second.found).toBe(4);
   });
+
+  it('a CONVLENS_BACKEND naming no backend is said once, not once per worker thread, and the images are extracted', () => {
+    const { dir } = inputFolder();
+    const run = convlens(['extract', 'images', '--kernel', 'edge', '--out', 'out', '--jobs', '3'], {
+      cwd: dir,
+      env: { CONVLENS_BACKEND: 'webgl' },
+    });
+    expect(run.code, run.stderr).toBe(1); // the truncated JPEG among the good images
+    expect(run.stderr.match(/CONVLENS_BACKEND=webgl is not a backend \(js or wasm\)/g)).toHaveLength(1);
+    expect(readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.png'))).toHaveLength(3);
+  });
 });
 
 describe('convlens extract: no output is overwritten by another input of the run', { timeout: 180_000 }, () => {

@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../../errors.js';
 import { jsBackend } from '../js/index.js';
 import { registerBackend, setBackend } from '../registry.js';
+import { requestedBackend } from '../requested.js';
 import type { Backend } from '../types.js';
 import { makeKernels } from './kernels.js';
 import { platform } from './platform.js';
@@ -76,11 +77,9 @@ export function getThreads(): number {
   return runtime?.threads() ?? 1;
 }
 
-const requested = platform.env('CONVLENS_BACKEND')?.trim().toLowerCase();
-if (requested && requested !== 'js' && requested !== 'wasm') {
-  console.warn(`convlens: CONVLENS_BACKEND=${requested} is not a backend (js or wasm); using ${wasmBackend ? 'wasm' : 'js'}`);
-}
+const requested = requestedBackend(platform.env('CONVLENS_BACKEND'));
+if (requested.problem) console.warn(`convlens: ${requested.problem}; using ${wasmBackend ? 'wasm' : 'js'}`);
 if (wasmBackend) {
   registerBackend(wasmBackend);
-  if (requested !== 'js') setBackend('wasm');
+  if (requested.name !== 'js') setBackend('wasm');
 }
