@@ -9,20 +9,14 @@ export interface ActivationLayerArgs extends LayerArgs {
   activation: ActivationIdentifier;
 }
 
-/** Keras' Activation layer: `new Activation('relu')` or `new Activation({ activation: 'relu' })`. */
-export class Activation extends Layer {
-  override readonly activation: ActivationName;
+/**
+ * A layer that applies its `activation` and nothing else (Activation, Softmax): the output, and
+ * the input where the activation's gradient needs it (gelu, swish, mish, hard_sigmoid), are kept
+ * in training for the backward pass.
+ */
+export abstract class ActivationOnlyLayer extends Layer {
   private output: Tensor<'float32'> | undefined;
-  /** The input, kept in training where the activation's gradient needs it (gelu, swish, mish, hard_sigmoid). */
   private input: Tensor<'float32'> | undefined;
-
-  constructor(args: ActivationIdentifier | ActivationLayerArgs, more?: Omit<ActivationLayerArgs, 'activation'>) {
-    const options = shorthandOptions<ActivationLayerArgs>('Activation', 'activation', args, more, typeof args === 'string');
-    super('Activation', 'activation', layerOptions('Activation', options, ['activation'], { shorthand: 'an activation name' }));
-    if (options.activation === undefined)
-      throw new ConvlensError(`Activation '${this.name}': an activation name is required (e.g. 'relu')`);
-    this.activation = activationName(`Activation '${this.name}'`, options.activation);
-  }
 
   computeOutputShape(inputShape: number[]): number[] {
     return inputShape;
@@ -38,8 +32,21 @@ export class Activation extends Layer {
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     if (preActivation) return dy;
-    if (!this.output) throw new ConvlensError(`${this.name} (Activation): backward needs a forward pass in training mode first`);
+    if (!this.output) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
     return this.activationGradient(dy, this.output, this.input, false);
+  }
+}
+
+/** Keras' Activation layer: `new Activation('relu')` or `new Activation({ activation: 'relu' })`. */
+export class Activation extends ActivationOnlyLayer {
+  override readonly activation: ActivationName;
+
+  constructor(args: ActivationIdentifier | ActivationLayerArgs, more?: Omit<ActivationLayerArgs, 'activation'>) {
+    const options = shorthandOptions<ActivationLayerArgs>('Activation', 'activation', args, more, typeof args === 'string');
+    super('Activation', 'activation', layerOptions('Activation', options, ['activation'], { shorthand: 'an activation name' }));
+    if (options.activation === undefined)
+      throw new ConvlensError(`Activation '${this.name}': an activation name is required (e.g. 'relu')`);
+    this.activation = activationName(`Activation '${this.name}'`, options.activation);
   }
 
   getConfig(): Record<string, unknown> {

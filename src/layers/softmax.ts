@@ -1,8 +1,8 @@
 import { ConvlensError, describeValue } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
+import { ActivationOnlyLayer } from './activation.js';
 import { layerOptions } from './args.js';
-import { batchShapeText, Layer, type LayerArgs } from './layer.js';
+import { batchShapeText, type LayerArgs } from './layer.js';
 
 export interface SoftmaxLayerArgs extends LayerArgs {
   /** The axis whose values sum to 1: the last, -1 (Keras' and tfjs' default), or its index counting the batch axis. */
@@ -14,10 +14,9 @@ export interface SoftmaxLayerArgs extends LayerArgs {
  * `Activation('softmax')` computes it; as a model's last layer before a cross-entropy, training
  * takes the loss from its input, the logits, as Keras does (and as for a softmax activation).
  */
-export class Softmax extends Layer {
+export class Softmax extends ActivationOnlyLayer {
   override readonly activation: ActivationName = 'softmax';
   readonly axis: number;
-  private output: Tensor<'float32'> | undefined;
 
   constructor(args: SoftmaxLayerArgs = {}) {
     super('Softmax', 'softmax', layerOptions('Softmax', args, ['axis']));
@@ -26,7 +25,7 @@ export class Softmax extends Layer {
     this.axis = axis;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     // the batch axis counts in Keras' axis: the last of inputs of one example's rank r is r
     if (this.axis !== -1 && this.axis !== inputShape.length) {
       throw new ConvlensError(
@@ -34,19 +33,6 @@ export class Softmax extends Layer {
       );
     }
     return inputShape;
-  }
-
-  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const { y } = this.activate(x);
-    this.output = training ? y : undefined;
-    return y;
-  }
-
-  backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
-    if (!needInputGrad) return undefined;
-    if (preActivation) return dy;
-    if (!this.output) throw new ConvlensError(`${this.name} (Softmax): backward needs a forward pass in training mode first`);
-    return this.activationGradient(dy, this.output, undefined, false);
   }
 
   getConfig(): Record<string, unknown> {
