@@ -63,10 +63,10 @@ function firstActiveLayer(modelLayers: readonly Layer[]): Layer | undefined {
   return undefined;
 }
 
-/** How a model takes one image: its size, its channels, and its layout (channels-first: [channels, height, width]). */
+/** How a model takes one image: its size (null: any, the image's own), its channels, and its layout (channels-first: [channels, height, width]). */
 export interface ImageInput {
-  height: number;
-  width: number;
+  height: number | null;
+  width: number | null;
   channels: 1 | 3 | 4;
   dataFormat: ImageDataFormat;
 }
@@ -89,16 +89,16 @@ export function imageInput(op: string, model: ImageModel): ImageInput {
   const shape = model.inputShape;
   if (shape?.length !== 3) {
     throw new ConvlensError(
-      `${op}: model '${model.name}' takes inputs of shape ${shape ? `[${shape.join(', ')}]` : '(unknown)'}, not images (${axes})`,
+      `${op}: model '${model.name}' takes inputs of shape ${shape ? `[${shape.map((d) => d ?? 'null').join(', ')}]` : '(unknown)'}, not images (${axes})`,
     );
   }
   const [height, width, channels] = channelsFirst ? [shape[1], shape[2], shape[0]] : shape;
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     const layout = channelsFirst
-      ? ` (its input [${shape.join(', ')}] is [${axes}]: its first image layer, '${firstImageLayer(model.layers)?.name}', is channels-first)`
+      ? ` (its input [${shape.map((d) => d ?? 'null').join(', ')}] is [${axes}]: its first image layer, '${firstImageLayer(model.layers)?.name}', is channels-first)`
       : '';
     throw new ConvlensError(
-      `${op}: model '${model.name}' takes images of ${channels} channels${layout}; images have 1 (gray), 3 (RGB) or 4 (RGBA)`,
+      `${op}: model '${model.name}' takes images of ${channels ?? 'any number of'} channels${layout}; images have 1 (gray), 3 (RGB) or 4 (RGBA)`,
     );
   }
   return { height, width, channels, dataFormat };
@@ -142,9 +142,11 @@ export async function modelInput(
   let img: Tensor = range === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
   const [h, w] = decoded.shape;
   const notes = [`${h}×${w}×${channels}`];
-  if (h !== height || w !== width) {
-    img = image.resize(img, [height, width]);
-    notes.push(`resized to ${height}×${width} (the model's input)`);
+  // a free height or width (a fully convolutional model) takes the image's own
+  const size: [number, number] = [height ?? h, width ?? w];
+  if (h !== size[0] || w !== size[1]) {
+    img = image.resize(img, size);
+    notes.push(`resized to ${size[0]}×${size[1]} (the model's input)`);
   }
   if (range === '-1..1')
     img = new Tensor(

@@ -36,9 +36,9 @@ export async function runPredict(modelPath: string, images: string[], options: P
     );
   }
   const outputs = model.outputShape;
-  if (outputs?.length !== 1) {
+  if (outputs?.length !== 1 || outputs[0] === null) {
     throw new ConvlensError(
-      `predict: the model outputs shape [${outputs?.join(', ') ?? ''}] per image, not a score per class (show-maps shows such outputs)`,
+      `predict: the model outputs shape [${outputs?.map((d) => d ?? 'null').join(', ') ?? ''}] per image, not a score per class (show-maps shows such outputs)`,
     );
   }
   const activation = model.layers.at(-1)?.activation;

@@ -184,7 +184,8 @@ const MAX_ARRAY_LENGTH = 2 ** 32;
 function checkTrainingMemory(model: Sequential, batch: number, options: TrainFolderOptions): void {
   const [height, width] = options.imageSize;
   const count = (shape: readonly number[]) => batch * shape.reduce((a, b) => a * b, 1);
-  const outputs = model.layers.map((layer) => count(layer.outputShape ?? []));
+  // built for --image-size: every output's size is known
+  const outputs = model.layers.map((layer) => count((layer.outputShape ?? []) as number[]));
   const bytes = 4 * (count([height, width, options.channels]) + 2 * outputs.reduce((a, b) => a + b, 0));
   const memory = options.memoryBytes ?? memoryBytes();
   const training = `--image-size ${height}x${width}: training on batches of ${batch} images`;

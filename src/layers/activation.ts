@@ -4,6 +4,7 @@ import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface ActivationLayerArgs extends LayerArgs {
   activation: ActivationIdentifier;
@@ -18,7 +19,7 @@ export abstract class ActivationOnlyLayer extends Layer {
   private output: Tensor<'float32'> | undefined;
   private input: Tensor<'float32'> | undefined;
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

@@ -3,6 +3,7 @@ import { makeDirectories } from '../make_directories.js';
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer, nodeIndex } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
+import type { Shape } from './shapes.js';
 import type { SavedTrainingConfig, TrainingConfig } from './training_config.js';
 
 // The TensorFlow.js Layers format (docs/model-format.md): model.json holds a Keras Sequential
@@ -126,7 +127,7 @@ export interface TensorSource {
 export interface SavableGraph {
   readonly name: string;
   readonly inputNames: readonly string[];
-  readonly inputShapes: readonly number[][];
+  readonly inputShapes: readonly Shape[];
   /** Each layer once, in Keras' order, with the inputs of each of its calls in order (a shared layer has several). */
   readonly layers: readonly { layer: Layer; calls: readonly (readonly TensorSource[])[] }[];
   readonly outputs: readonly TensorSource[];

@@ -3,7 +3,8 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
 import { moveAxis } from './image_layer.js';
-import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import type { Shape } from './shapes.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
 export interface BatchNormalizationLayerArgs extends LayerArgs, WeightPenaltyOptions<'beta' | 'gamma'> {
@@ -76,7 +77,7 @@ export class BatchNormalization extends Layer {
     this.gammaSettings = weightSettings(where, args, 'gamma', 1);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length < 1)
       throw new ConvlensError(`${this.name} (BatchNormalization): expected inputs with a channels axis, got a scalar`);
     return inputShape;
@@ -87,15 +88,20 @@ export class BatchNormalization extends Layer {
     return this.axis < 0 ? rank + this.axis : this.axis;
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     const axis = this.featuresAxis(inputShape.length + 1);
     if (axis < 1 || axis > inputShape.length) {
       throw new ConvlensError(
-        `${this.name} (BatchNormalization): axis ${this.axis} is not an axis of inputs [batch, ${inputShape.join(', ')}] other than the batch's`,
+        `${this.name} (BatchNormalization): axis ${this.axis} is not an axis of inputs [batch, ${inputShape.map((d) => d ?? 'null').join(', ')}] other than the batch's`,
+      );
+    }
+    const channels = inputShape[axis - 1];
+    if (channels === null) {
+      throw new ConvlensError(
+        `${this.name} (BatchNormalization): the size of its axis ${this.axis} must be known, got inputs ${batchShapeText(inputShape)}`,
       );
     }
     super.build(inputShape);
-    const channels = inputShape[axis - 1];
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], new Float32Array(channels).fill(1), this.gammaSettings);
     if (this.center) this.beta = this.addWeight('beta', [channels], new Float32Array(channels), this.betaSettings);
     this.movingMean = this.addWeight('moving_mean', [channels], new Float32Array(channels));

@@ -5,9 +5,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
-import { ImageLayer } from './image_layer.js';
+import { ImageLayer, keepFreeSizes } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
+import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -175,13 +176,13 @@ export abstract class ConvLayer extends ImageLayer {
     }
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
-    return [...this.outputSize(this.info([1, ...inputShape])), this.filters];
+  protected outputShapeNHWC(inputShape: Shape): Shape {
+    return keepFreeSizes(inputShape, (known) => [...this.outputSize(this.info([1, ...known])), this.filters]);
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     super.build(inputShape);
-    const shape = this.kernelShape(this.exampleNHWC(inputShape)[2]);
+    const shape = this.kernelShape(this.knownChannels(inputShape));
     const [kh, kw, a, b] = shape;
     // Keras reads the fans off the kernel's shape: its last two axes, times the window
     const values = initialize(

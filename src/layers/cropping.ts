@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import { mapSize, type Shape } from './shapes.js';
 
 export interface Cropping2DLayerArgs extends ImageLayerArgs {
   /** Rows and columns to remove: n (all sides), [rows, cols] or [[top, bottom], [left, right]] (Keras' default 0). */
@@ -20,12 +21,12 @@ export class Cropping2D extends ImageLayer {
     this.cropping = borderPairs(where, 'cropping', args.cropping ?? 0);
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
+  protected outputShapeNHWC(inputShape: Shape): Shape {
     const [height, width, channels] = inputShape;
     const [[top, bottom], [left, right]] = this.cropping;
-    const shape = [height - top - bottom, width - left - right, channels];
-    // Keras refuses a crop that leaves no row or no column
-    if (shape[0] < 1 || shape[1] < 1) {
+    const shape = [mapSize(height, (h) => h - top - bottom), mapSize(width, (w) => w - left - right), channels];
+    // Keras refuses a crop that leaves no row or no column (of a free size, when a batch comes)
+    if ((shape[0] !== null && shape[0] < 1) || (shape[1] !== null && shape[1] < 1)) {
       throw new ConvlensError(
         `${this.name} (Cropping2D): cropping ${describeValue(this.cropping)} leaves nothing of inputs of shape (${this.exampleInLayout(inputShape).join(', ')}): top + bottom (${top + bottom}) must be less than the height ${height}, and left + right (${left + right}) less than the width ${width}`,
       );
@@ -35,7 +36,7 @@ export class Cropping2D extends ImageLayer {
 
   protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
+    const [outHeight, outWidth] = this.batchOutputNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels);
     copyInner(x.data, out, [batch, outHeight, outWidth, channels], this.cropping, 'crop');
     return new Tensor(out, [batch, outHeight, outWidth, channels], 'float32');
@@ -45,7 +46,8 @@ export class Cropping2D extends ImageLayer {
   protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     const [batch, outHeight, outWidth, channels] = dy.shape;
-    const [height, width] = this.exampleNHWC(this.inputShape!);
+    const [[top, bottom], [left, right]] = this.cropping;
+    const [height, width] = [outHeight + top + bottom, outWidth + left + right];
     const dx = this.buffer('dx', batch * height * width * channels).fill(0);
     copyInner(dy.data, dx, [batch, outHeight, outWidth, channels], this.cropping, 'pad');
     return new Tensor(dx, [batch, height, width, channels], 'float32');

@@ -5,7 +5,8 @@ import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
-import { Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -82,14 +83,19 @@ export class Dense extends Layer {
     this.activityRegularizerValue = activityArg(where, args);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length < 1) throw new ConvlensError(`${this.name} (Dense): expected inputs with at least one axis, got a scalar`);
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  override build(inputShape: number[]): void {
-    super.build(inputShape);
+  override build(inputShape: Shape): void {
     const inputs = inputShape[inputShape.length - 1];
+    if (inputs === null) {
+      throw new ConvlensError(
+        `${this.name} (Dense): the last axis of its input must be known, got ${batchShapeText(inputShape)} (after a free height or width, GlobalAveragePooling2D or GlobalMaxPooling2D gives one value per channel)`,
+      );
+    }
+    super.build(inputShape);
     this.kernel = this.addWeight(
       'kernel',
       [inputs, this.units],

@@ -8,9 +8,10 @@ import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
-import { ImageLayer } from './image_layer.js';
+import { ImageLayer, keepFreeSizes } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
+import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -110,15 +111,18 @@ export class DepthwiseConv2D extends ImageLayer {
     }
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
-    const info = this.info([1, ...inputShape]);
-    return [info.outHeight, info.outWidth, info.outChannels];
+  protected outputShapeNHWC(inputShape: Shape): Shape {
+    this.knownChannels(inputShape);
+    return keepFreeSizes(inputShape, (known) => {
+      const info = this.info([1, ...known]);
+      return [info.outHeight, info.outWidth, info.outChannels];
+    });
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     super.build(inputShape);
     const [kh, kw] = this.kernelSize;
-    const channels = this.exampleNHWC(inputShape)[2];
+    const channels = this.knownChannels(inputShape);
     const shape = [kh, kw, channels, this.depthMultiplier];
     // Keras' fans for a 4-D kernel: the receptive field times its last two axes
     const values = initialize(

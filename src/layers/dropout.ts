@@ -4,6 +4,7 @@ import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface DropoutLayerArgs extends LayerArgs {
   rate: number;
@@ -36,7 +37,7 @@ export abstract class MaskedDropout extends Layer {
   /** The mask for inputs of `shape`: each value `keep` with probability 1 − rate, else 0. */
   protected abstract drawMask(shape: readonly number[], keep: number, random: Random): Float32Array;
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

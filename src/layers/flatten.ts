@@ -1,7 +1,9 @@
+import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type DataFormat, dataFormatArg, type ImageDataFormat, layerOptions } from './args.js';
 import { moveAxis, moveShapeAxis } from './image_layer.js';
 import { Layer, type LayerArgs } from './layer.js';
+import { type Shape, shapeSize } from './shapes.js';
 
 export interface FlattenLayerArgs extends LayerArgs {
   /**
@@ -16,6 +18,9 @@ export interface FlattenLayerArgs extends LayerArgs {
 export class Flatten extends Layer {
   readonly dataFormat: ImageDataFormat;
 
+  /** One example's shape in the last forward pass (the input's sizes may be free). */
+  private exampleShape: number[] | undefined;
+
   constructor(args: FlattenLayerArgs = {}) {
     super('Flatten', 'flatten', layerOptions('Flatten', args, ['dataFormat']));
     this.dataFormat = dataFormatArg(`Flatten '${this.name}'`, args.dataFormat);
@@ -26,18 +31,20 @@ export class Flatten extends Layer {
     return this.dataFormat === 'channels_first' && exampleRank > 1;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
-    return [inputShape.reduce((a, b) => a * b, 1)];
+  computeOutputShape(inputShape: Shape): Shape {
+    return [shapeSize(inputShape)];
   }
 
   forward(x: Tensor<'float32'>): Tensor<'float32'> {
+    this.exampleShape = x.shape.slice(1);
     const values = this.movesChannels(x.rank - 1) ? moveAxis(x, 1, x.rank - 1, this.buffer('channelsLast', x.size)).data : x.data;
     return new Tensor(values, [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)], 'float32');
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const inputShape = this.inputShape!;
+    const inputShape = this.exampleShape;
+    if (!inputShape) throw new ConvlensError(`${this.name} (Flatten): backward needs a forward pass first`);
     if (!this.movesChannels(inputShape.length)) return new Tensor(dy.data, [dy.shape[0], ...inputShape], 'float32');
     const channelsLast = new Tensor(dy.data, [dy.shape[0], ...moveShapeAxis(inputShape, 0, inputShape.length - 1)], 'float32');
     return moveAxis(channelsLast, channelsLast.rank - 1, 1, this.buffer('dx', dy.size));

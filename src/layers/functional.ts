@@ -1,6 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
@@ -30,6 +30,7 @@ import {
 import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
+import { fitsShape, isDeclarableShape, type Shape, sameShape } from './shapes.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import {
@@ -60,7 +61,7 @@ export interface FunctionalNode {
 
 /** A model's input: the shape of one example (no batch axis), and a name the layers' `inputs` may give. */
 export interface FunctionalInput {
-  shape: number[];
+  shape: Shape;
   name?: string;
 }
 
@@ -102,7 +103,7 @@ export class Functional extends ModelLayer {
   /** The names of the layers whose outputs are the model's, in order (frozen). */
   readonly outputNames: readonly string[];
   /** Not readonly, as `runners`: a replica (another application of a shared model) may take inputs of other shapes. */
-  private inputs: number[][];
+  private inputs: Shape[];
   private readonly nodes: GraphNode[];
   /** What computes each node: its layer, or a replica of it for another of its applications (see Layer.replica). */
   private runners = new Map<GraphNode, Layer>();
@@ -152,9 +153,9 @@ export class Functional extends ModelLayer {
     if (inputs.length === 0) throw new ConvlensError(`Functional '${this.name}': input must be one input or a non-empty list of them`);
     for (const input of inputs) {
       checkOptions('Functional (input)', input, ['shape', 'name']);
-      if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d > 0)) {
+      if (!isDeclarableShape(input.shape)) {
         throw new ConvlensError(
-          `Functional '${this.name}': input.shape must be a list of positive integers, got ${describeValue(input.shape)}`,
+          `Functional '${this.name}': input.shape must be a list of positive integers or null (a free size), got ${describeValue(input.shape)}`,
         );
       }
     }
@@ -280,7 +281,7 @@ export class Functional extends ModelLayer {
    * computes each other one, built for its inputs' shapes where the layer's weights fit them.
    */
   private buildLayers(): void {
-    const shapes = new Map<string, number[]>(this.inputNames.map((name, i) => [name, this.inputs[i]]));
+    const shapes = new Map<string, Shape>(this.inputNames.map((name, i) => [name, this.inputs[i]]));
     const running = new Set<Layer>();
     for (const node of this.order) {
       const { layer } = node;
@@ -318,30 +319,30 @@ export class Functional extends ModelLayer {
   }
 
   /** The shape of one example of the one input (a model of several has `inputShapes`). */
-  override get inputShape(): number[] {
+  override get inputShape(): Shape {
     return [...this.inputs[this.one('input')]];
   }
 
   /** The shape of one example of the one output (a model of several has `outputShapes`). */
-  override get outputShape(): number[] | undefined {
+  override get outputShape(): Shape | undefined {
     return this.runnerOf(this.outputNames[this.one('output')]).outputShape;
   }
 
-  override set inputShape(_shape: number[] | undefined) {
+  override set inputShape(_shape: Shape | undefined) {
     this.refuseShapeSet('inputShape');
   }
 
-  override set outputShape(_shape: number[] | undefined) {
+  override set outputShape(_shape: Shape | undefined) {
     this.refuseShapeSet('outputShape');
   }
 
   /** Each input's example shape, in order (tfjs' `model.inputs.map(i => i.shape)`, without the batch axis). */
-  get inputShapes(): number[][] {
+  get inputShapes(): Shape[] {
     return this.inputs.map((shape) => [...shape]);
   }
 
   /** Each output's example shape, in order. */
-  get outputShapes(): number[][] {
+  get outputShapes(): Shape[] {
     return this.outputNames.map((name) => [...this.runnerOf(name).outputShape!]);
   }
 
@@ -378,27 +379,27 @@ export class Functional extends ModelLayer {
   }
 
   /** Built by the constructor: as a layer of another model, it only checks that it is given its input's shape. */
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     const expected = this.inputShape;
     this.one('output');
-    if (!shapesEqual(inputShape, expected)) {
+    if (!sameShape(inputShape, expected)) {
       throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(expected)}, got ${batchShapeText(inputShape)}`);
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     this.build(inputShape);
     return this.outputShape!;
   }
 
   /** Another application of the model as a layer (see ModelLayer.replica): a model of one output only. */
-  override replica(inputs: { name: string; shape: number[] }[]): Layer {
+  override replica(inputs: { name: string; shape: Shape }[]): Layer {
     this.one('output');
     return super.replica(inputs);
   }
 
   /** A copy running a replica of every node's layer, in run order, each built for the shapes its inputs have from `input`. */
-  protected replicaFor(input: { name: string; shape: number[] }): Functional {
+  protected replicaFor(input: { name: string; shape: Shape }): Functional {
     const copy = this.stateCopy();
     copy.inputs = [[...input.shape]];
     copy.runners = new Map();
@@ -428,7 +429,7 @@ export class Functional extends ModelLayer {
     const input = this.inputs[index];
     const which = this.inputs.length > 1 ? ` '${this.inputNames[index]}'` : '';
     if (x.dtype !== 'float32') throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
-    if (x.rank !== input.length + 1 || !shapesEqual(x.shape.slice(1), input)) {
+    if (!fitsShape(input, x.shape.slice(1))) {
       throw new ConvlensError(`${where}: expected input${which} of shape ${batchShapeText(input)}, got ${formatShape(x.shape)}`);
     }
   }

@@ -202,7 +202,7 @@ describe('the functional API: Input, a layer applied to symbolic tensors, model'
     const out = conv.apply(image);
     expectConvlensError(
       () => Input({ shape: [6, -1] }),
-      'Input: shape must be a list of positive integers (one example, no batch axis), got [6, -1]',
+      'Input: shape must be a list of positive integers or null (a free size), one example without the batch axis, got [6, -1]',
     );
     expectConvlensError(
       () => Input({ shape: [2], name: 'two words' }),

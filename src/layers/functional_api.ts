@@ -2,11 +2,12 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { Functional, type FunctionalNode } from './functional.js';
 import { tensorKey } from './functional_graph.js';
 import { batchShapeText, checkName, type Layer, uniqueName } from './layer.js';
+import { isDeclarableShape, type Shape } from './shapes.js';
 import { SymbolicTensor } from './symbolic.js';
 
 export interface InputArgs {
-  /** The shape of one example, without the batch axis (e.g. [28, 28, 1]). */
-  shape: number[];
+  /** The shape of one example, without the batch axis (e.g. [28, 28, 1]; null for a free size: [null, null, 3]). */
+  shape: Shape;
   name?: string;
 }
 
@@ -17,8 +18,10 @@ export interface InputArgs {
 export function Input(args: InputArgs): SymbolicTensor {
   checkOptions('Input', args, ['shape', 'name']);
   const { shape, name } = args;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ConvlensError(`Input: shape must be a list of positive integers (one example, no batch axis), got ${describeValue(shape)}`);
+  if (!isDeclarableShape(shape)) {
+    throw new ConvlensError(
+      `Input: shape must be a list of positive integers or null (a free size), one example without the batch axis, got ${describeValue(shape)}`,
+    );
   }
   if (name !== undefined) checkName('Input', name);
   return new SymbolicTensor(name ?? uniqueName('input_layer'), shape, { input: true });

@@ -59,7 +59,7 @@ async function expectTrainsAsTfjs(theirs: tfl.LayersModel, rng: Rng, freeze: str
     theirs.getLayer(name).trainable = false;
   }
   const classes = ours.outputShape!.at(-1)!;
-  const x = f32(rng, [6, ...ours.inputShape]);
+  const x = f32(rng, [6, ...(ours.inputShape as number[])]);
   const y = labels(rng, 6, classes);
   const frozenBefore = freeze.flatMap((name) => ours.getLayer(name).getWeights());
   ours.compile({ optimizer: new SGD({ learningRate: LEARNING_RATE }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });

@@ -3,6 +3,7 @@ import { globalRandom } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface GaussianNoiseLayerArgs extends LayerArgs {
   /** The noise's standard deviation. */
@@ -26,7 +27,7 @@ export class GaussianNoise extends Layer {
     this.stddev = options.stddev;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

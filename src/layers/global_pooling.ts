@@ -2,6 +2,7 @@ import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import type { Shape } from './shapes.js';
 
 export interface GlobalPool2DLayerArgs extends ImageLayerArgs {
   /** Keep the height and width axes, as 1 (output [batch, 1, 1, channels], or [batch, channels, 1, 1] channels-first); default false: [batch, channels]. */
@@ -26,7 +27,7 @@ abstract class GlobalPool2D extends ImageLayer {
     this.keepdims = booleanArg(where, 'keepdims', args.keepdims, false);
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
+  protected outputShapeNHWC(inputShape: Shape): Shape {
     const channels = inputShape[2];
     return this.keepdims ? [1, 1, channels] : [channels];
   }

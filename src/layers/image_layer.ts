@@ -3,7 +3,8 @@ import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type DataFormat, dataFormatArg, type ImageDataFormat } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 /** `x` with its axis `from` moved to position `to` (the others keep their order), written into `out`. */
 export function moveAxis(x: Tensor<'float32'>, from: number, to: number, out: Float32Array): Tensor<'float32'> {
@@ -18,10 +19,23 @@ export function moveAxis(x: Tensor<'float32'>, from: number, to: number, out: Fl
 }
 
 /** One example's shape with its axis `from` moved to position `to`. */
-export function moveShapeAxis(shape: readonly number[], from: number, to: number): number[] {
+export function moveShapeAxis<D extends number | null>(shape: readonly D[], from: number, to: number): D[] {
   const moved = shape.filter((_, i) => i !== from);
   moved.splice(to, 0, shape[from]);
   return moved;
+}
+
+/** The size a free height or width is given to compute an output's shape: larger than any window, so that no size check fails on it. */
+const FREE_SIZE_PROBE = 1 << 14;
+
+/**
+ * The output shape `outputOf` computes for an example shape with free sizes (null), for a layer
+ * whose output keeps its input's axes (convolution, pooling, padding): computed with a probe size
+ * in their place, the output's size on those axes then free too.
+ */
+export function keepFreeSizes(shape: Shape, outputOf: (known: number[]) => number[]): Shape {
+  const output: Shape = outputOf(shape.map((d) => d ?? FREE_SIZE_PROBE));
+  return output.map((d, i) => (shape[i] === null ? null : d));
 }
 
 /** What a layer on images takes besides its own options. */
@@ -48,8 +62,8 @@ export abstract class ImageLayer extends Layer {
     this.dataFormat = dataFormatArg(`${className} '${this.name}'`, args.dataFormat);
   }
 
-  /** The output's shape for one example [height, width, channels]. */
-  protected abstract outputShapeNHWC(inputShape: number[]): number[];
+  /** The output's shape for one example [height, width, channels] (a free size of the input may leave one of the output's free). */
+  protected abstract outputShapeNHWC(inputShape: Shape): Shape;
 
   protected abstract forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'>;
 
@@ -77,7 +91,7 @@ export abstract class ImageLayer extends Layer {
   }
 
   /** One example's shape [height, width, channels] from this layer's layout (shapes of other ranks are the same in both). */
-  protected exampleNHWC(shape: readonly number[]): number[] {
+  protected exampleNHWC<D extends number | null>(shape: readonly D[]): D[] {
     return this.channelsFirst && shape.length === 3 ? moveShapeAxis(shape, 0, 2) : [...shape];
   }
 
@@ -92,13 +106,29 @@ export abstract class ImageLayer extends Layer {
   }
 
   /** One example's shape [height, width, channels] in this layer's layout (exampleNHWC's inverse). */
-  protected exampleInLayout(shape: readonly number[]): number[] {
+  protected exampleInLayout<D extends number | null>(shape: readonly D[]): D[] {
     return this.channelsFirst && shape.length === 3 ? moveShapeAxis(shape, 2, 0) : [...shape];
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     this.checkImageShape(inputShape);
     return this.exampleInLayout(this.outputShapeNHWC(this.exampleNHWC(inputShape)));
+  }
+
+  /** The output's shape [height, width, channels] for one example of a batch, whose sizes are all known. */
+  protected batchOutputNHWC(inputShape: number[]): number[] {
+    return this.outputShapeNHWC(inputShape) as number[];
+  }
+
+  /** The size of the input's channels, which a layer with weights for each channel needs known. */
+  protected knownChannels(inputShape: Shape): number {
+    const channels = this.exampleNHWC(inputShape)[2];
+    if (channels === null) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): the input's channels must be known, got ${batchShapeText(inputShape)} (only the height and width may be free)`,
+      );
+    }
+    return channels;
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {

@@ -82,6 +82,7 @@ export { Reshape, type ReshapeLayerArgs } from './reshape.js';
 export { SeparableConv2D, type SeparableConv2DLayerArgs } from './separable_conv2d.js';
 export { type CompileArgs, type EvaluateResult, type FitArgs, Sequential } from './sequential.js';
 export { fromArtifacts, functionalFromArtifacts, loadFunctional, loadModel, type WeightData } from './serialization.js';
+export type { Shape } from './shapes.js';
 export { Softmax, type SoftmaxLayerArgs } from './softmax.js';
 export { SpatialDropout2D, type SpatialDropout2DLayerArgs } from './spatial_dropout.js';
 export { type SymbolicSource, SymbolicTensor } from './symbolic.js';

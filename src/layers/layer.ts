@@ -11,6 +11,7 @@ import type { Regularizer } from '../train/regularizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { immutable } from './args.js';
 import type { InferenceWorkspace } from './inference_workspace.js';
+import { fitsShape, isDeclarableShape, type Shape, sameShape } from './shapes.js';
 import { nextCall, SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
@@ -54,8 +55,11 @@ function declaredInputShape(where: string, args: LayerArgs): unknown {
 
 export interface LayerArgs {
   name?: string;
-  /** Shape of one example, without the batch axis (e.g. [28, 28, 1]); needed on a model's first layer. */
-  inputShape?: number[];
+  /**
+   * Shape of one example, without the batch axis (e.g. [28, 28, 1]); needed on a model's first
+   * layer. null leaves a size free (Keras' None): [null, null, 1] takes gray images of any size.
+   */
+  inputShape?: Shape;
   /** tfjs' and Keras' form of it, with the batch axis first, null (any batch size): [null, 28, 28, 1]. */
   batchInputShape?: (number | null)[];
   trainable?: boolean;
@@ -149,8 +153,8 @@ export class Workspace {
 }
 
 /** A shape without its batch axis, as Keras prints it: (None, 28, 28, 16). */
-export function batchShapeText(shape: readonly number[]): string {
-  return `(None, ${shape.join(', ')})`.replace(', )', ')');
+export function batchShapeText(shape: readonly (number | null)[]): string {
+  return `(None, ${shape.map((d) => d ?? 'None').join(', ')})`.replace(', )', ')');
 }
 
 /**
@@ -163,8 +167,8 @@ export abstract class Layer {
   readonly className: string;
   // accessors rather than fields, so that a model used as a layer can answer them from its own layers
   private trainableFlag: boolean;
-  private inputShapeValue: number[] | undefined;
-  private outputShapeValue: number[] | undefined;
+  private inputShapeValue: Shape | undefined;
+  private outputShapeValue: Shape | undefined;
   protected weightList: Weight[] = [];
   /**
    * The values before this layer's softmax or sigmoid in its last forward pass (undefined for
@@ -197,9 +201,9 @@ export abstract class Layer {
     this.trainableFlag = args.trainable ?? true;
     const inputShape = declaredInputShape(`${className} '${this.name}'`, args);
     if (inputShape !== undefined) {
-      if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+      if (!isDeclarableShape(inputShape)) {
         throw new ConvlensError(
-          `${className} '${this.name}': inputShape must be a list of positive integers, got ${describeValue(inputShape)}`,
+          `${className} '${this.name}': inputShape must be a list of positive integers or null (a free size), got ${describeValue(inputShape)}`,
         );
       }
       this.inputShape = inputShape;
@@ -228,20 +232,20 @@ export abstract class Layer {
   }
 
   /** The shape of one example of the input (no batch axis), once known; immutable, as Keras' tuple. */
-  get inputShape(): number[] | undefined {
+  get inputShape(): Shape | undefined {
     return this.inputShapeValue;
   }
 
-  set inputShape(shape: number[] | undefined) {
+  set inputShape(shape: Shape | undefined) {
     this.inputShapeValue = shape && immutable([...shape]);
   }
 
   /** The shape of one example of the output, once the layer is built; immutable, as Keras' tuple. */
-  get outputShape(): number[] | undefined {
+  get outputShape(): Shape | undefined {
     return this.outputShapeValue;
   }
 
-  set outputShape(shape: number[] | undefined) {
+  set outputShape(shape: Shape | undefined) {
     this.outputShapeValue = shape && immutable([...shape]);
   }
 
@@ -260,13 +264,13 @@ export abstract class Layer {
   }
 
   /** Creates the weights for inputs of `inputShape` (one example, no batch axis) and fixes the output shape. */
-  build(inputShape: number[]): void {
+  build(inputShape: Shape): void {
     this.inputShape = inputShape;
     this.outputShape = this.computeOutputShape(inputShape);
   }
 
   /** Output shape for one example of `inputShape`; throws naming the layer if the input does not fit. */
-  abstract computeOutputShape(inputShape: number[]): number[];
+  abstract computeOutputShape(inputShape: Shape): Shape;
 
   abstract forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'>;
 
@@ -352,7 +356,7 @@ export abstract class Layer {
   }
 
   /** Throws, naming the layer, unless one example of `inputShape` is an image (height, width, channels). */
-  protected checkImageShape(inputShape: number[]): void {
+  protected checkImageShape(inputShape: Shape): void {
     if (inputShape.length !== 3) {
       throw new ConvlensError(
         `${this.name} (${this.className}): expected inputs of shape (${this.imageAxes}), got ${describeValue(inputShape)}`,
@@ -361,9 +365,11 @@ export abstract class Layer {
   }
 
   /** Throws, naming the layer, when the gradient backward is given does not have the output's shape. */
-  protected checkOutputGradient(dy: Tensor, expected: number[]): void {
-    if (dy.rank !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {
-      throw new ConvlensError(`${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected}]`);
+  protected checkOutputGradient(dy: Tensor, expected: Shape): void {
+    if (!fitsShape(expected, dy.shape)) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): gradient of shape [${dy.shape}] does not match the output [${expected.map((d) => d ?? 'null')}]`,
+      );
     }
   }
 
@@ -372,9 +378,9 @@ export abstract class Layer {
    * or model input, or checks them against the shapes it was built for. A merge layer takes
    * several inputs; any other layer, one.
    */
-  connect(inputs: { name: string; shape: number[] }[]): void {
+  connect(inputs: { name: string; shape: Shape }[]): void {
     const { name, shape } = this.singleInput(inputs);
-    if (this.inputShape && !shapesEqual(this.inputShape, shape)) {
+    if (this.inputShape && !sameShape(this.inputShape, shape)) {
       throw new ConvlensError(
         `${this.name} (${this.className}): expects input ${batchShapeText(this.inputShape)} but ${name} outputs ${batchShapeText(shape)}`,
       );
@@ -383,7 +389,7 @@ export abstract class Layer {
   }
 
   /** The one input of a layer that takes one (not a merge layer); throws, naming the inputs, for several. */
-  protected singleInput(inputs: { name: string; shape: number[] }[]): { name: string; shape: number[] } {
+  protected singleInput(inputs: { name: string; shape: Shape }[]): { name: string; shape: Shape } {
     if (inputs.length !== 1) {
       throw new ConvlensError(
         `${this.name} (${this.className}): takes one input, but is given ${inputs.length} (${inputs.map((i) => i.name).join(', ')}); merge them first (Add, Concatenate, ...)`,
@@ -398,8 +404,8 @@ export abstract class Layer {
   }
 
   /** Whether the layer is built for inputs of these shapes (one example each). */
-  builtFor(shapes: readonly number[][]): boolean {
-    return shapes.length === 1 && this.inputShape !== undefined && shapesEqual(shapes[0], this.inputShape);
+  builtFor(shapes: readonly Shape[]): boolean {
+    return shapes.length === 1 && this.inputShape !== undefined && sameShape(shapes[0], this.inputShape);
   }
 
   /**
@@ -409,7 +415,7 @@ export abstract class Layer {
    * what its backward needs. It is built for `inputs`, whose shapes may differ from the layer's
    * where its weights fit them, as in Keras (a Dense's last axis, a convolution's channels).
    */
-  replica(inputs: { name: string; shape: number[] }[]): Layer {
+  replica(inputs: { name: string; shape: Shape }[]): Layer {
     if (!this.built) throw new ConvlensError(`${this.name} (${this.className}): a replica needs a built layer`);
     const replica = this.stateCopy();
     if (this.builtFor(inputs.map((i) => i.shape))) return replica;
@@ -435,7 +441,7 @@ export abstract class Layer {
   }
 
   /** Points a replica built for other inputs at `layer`'s weights, which must have the shapes it built (else the inputs do not fit them). */
-  private adoptWeights(layer: Layer, inputs: { name: string; shape: number[] }[]): void {
+  private adoptWeights(layer: Layer, inputs: { name: string; shape: Shape }[]): void {
     const own = this.weightList;
     const shared = layer.weightList;
     if (own.length !== shared.length || own.some((w, i) => !shapesEqual(w.shape, shared[i].shape))) {
@@ -529,10 +535,10 @@ export abstract class Layer {
   checkInput(batchShape: readonly number[]): void {
     const expected = this.inputShape ?? [];
     const got = batchShape.slice(1);
-    if (batchShape.length !== expected.length + 1 || got.some((d, i) => d !== expected[i])) {
+    if (!fitsShape(expected, got)) {
       // one example without its batch axis, or gray images without their channel axis (MNIST's [N, 28, 28])
-      const oneExample = shapesEqual(batchShape, expected);
-      const noChannels = expected.at(-1) === 1 && got.length === expected.length - 1 && got.every((d, i) => d === expected[i]);
+      const oneExample = fitsShape(expected, batchShape);
+      const noChannels = expected.at(-1) === 1 && fitsShape(expected.slice(0, -1), got);
       const hint = oneExample
         ? ' (one example: expandDims(x, 0) makes a batch of one)'
         : noChannels

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, immutable, layerOptions } from './args.js';
 import { type InitializerName, initialize, initializerConfig, initializerName, kerasFans } from './initializers.js';
 import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { isKnownShape, type Shape } from './shapes.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
 export interface LayerNormalizationLayerArgs extends LayerArgs, WeightPenaltyOptions<'beta' | 'gamma'> {
@@ -76,7 +77,7 @@ export class LayerNormalization extends Layer {
     this.gammaSettings = weightSettings(where, args, 'gamma', list.length);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     this.normalizedShape(inputShape);
     return inputShape;
   }
@@ -85,7 +86,7 @@ export class LayerNormalization extends Layer {
    * The shape of the normalised axes (gamma's and beta's) for examples of `inputShape`. Only the
    * last axes, in order, are computed: each example is then a run of groups of contiguous values.
    */
-  private normalizedShape(inputShape: number[]): number[] {
+  private normalizedShape(inputShape: Shape): number[] {
     const rank = inputShape.length + 1;
     const inputs = batchShapeText(inputShape).replace('None', 'batch');
     const where = `${this.name} (LayerNormalization)`;
@@ -102,10 +103,12 @@ export class LayerNormalization extends Layer {
         `${where}: axis ${describeValue([...this.axis])} of inputs ${inputs} is not supported (only the last axes, in order: -1 for the channels, or e.g. [${Array.from({ length: rank - 1 }, (_, i) => i + 1).join(', ')}] for all of an example's)`,
       );
     }
-    return inputShape.slice(first - 1);
+    const shape = inputShape.slice(first - 1);
+    if (!isKnownShape(shape)) throw new ConvlensError(`${where}: the normalised axes of inputs ${inputs} must have known sizes`);
+    return shape;
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     super.build(inputShape);
     const shape = this.normalizedShape(inputShape);
     const size = sizeFromShape(shape);

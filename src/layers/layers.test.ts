@@ -670,7 +670,7 @@ describe("what models and layers hand out cannot change them (Keras gives new li
   it('shapes are immutable, as Keras tuples: a push or an assignment throws and the layer keeps its shape', () => {
     const model = mnistNet();
     const conv = model.getLayer('conv2d');
-    const pushes: [string, number[] | undefined][] = [
+    const pushes: [string, (number | null)[] | undefined][] = [
       ['inputShape', conv.inputShape],
       ['outputShape', conv.outputShape],
       ["model's inputShape", model.inputShape],
@@ -849,7 +849,7 @@ describe('layer options are checked, never silently ignored', () => {
     expectConvlensError(() => new Dropout(Number.NaN), /Dropout 'dropout': rate must be a number in \[0, 1\), got NaN/);
     expectConvlensError(
       () => new Dense({ units: 1, inputShape: [Number.POSITIVE_INFINITY], name: 'd' }),
-      "Dense 'd': inputShape must be a list of positive integers, got [Infinity]",
+      "Dense 'd': inputShape must be a list of positive integers or null (a free size), got [Infinity]",
     );
   });
 });

@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface LeakyReLULayerArgs extends LayerArgs {
   /** The slope for negative inputs (default 0.3, as Keras; Keras 3 calls it negative_slope). */
@@ -22,7 +23,7 @@ export class LeakyReLU extends Layer {
     this.alpha = alpha;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

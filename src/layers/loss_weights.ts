@@ -1,6 +1,8 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { batchShapeText } from './layer.js';
+import { isKnownShape, type Shape } from './shapes.js';
 
 // fit's classWeight and fit's and evaluate's sampleWeight, as Keras weighs a loss with them: each
 // row of the output (an example, or a pixel of an [N, H, W, C] output) has a weight (its example's,
@@ -123,6 +125,20 @@ export function classRowWeights(table: Float64Array, y: Tensor, rows: number): F
  * less its last axis, the classes or values of one row ([H, W] for an [H, W, C] map, [] for a vector).
  */
 export const rowShapeOf = (outputShape: readonly number[]): number[] => outputShape.slice(0, -1);
+
+/**
+ * The shape of one example of a model's output, for `op` (fit, evaluate...) to check labels
+ * against: it must be known. A model whose output has a free size (a fully convolutional one)
+ * predicts on inputs of any size, but trains on none.
+ */
+export function trainedOutputShape(op: string, output: string, shape: Shape): number[] {
+  if (!isKnownShape(shape)) {
+    throw new ConvlensError(
+      `${op}: the output of '${output}' has a free size, ${batchShapeText(shape)}: training needs an output of known shape (predict takes inputs of any size; a GlobalAveragePooling2D gives one value per channel)`,
+    );
+  }
+  return shape;
+}
 
 /**
  * fit's or evaluate's sampleWeight (`arg` names it) checked: finite weights ≥ 0, one per example

@@ -6,6 +6,7 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { immutable, layerOptions } from './args.js';
 import { batchShapeText, Layer, type LayerArgs } from './layer.js';
+import { fitsShape, isKnownShape, type Shape, sameShape } from './shapes.js';
 
 /**
  * A layer that merges several inputs into one (Keras' `Add`, `Concatenate`, ...). A functional
@@ -13,15 +14,15 @@ import { batchShapeText, Layer, type LayerArgs } from './layer.js';
  * it merges that one alone.
  */
 export abstract class MergeLayer extends Layer {
-  private inputShapesValue: number[][] | undefined;
+  private inputShapesValue: Shape[] | undefined;
 
   /** The shapes of its inputs (one example each, no batch axis), once built (immutable); `inputShape` is the first. */
-  get inputShapes(): number[][] | undefined {
+  get inputShapes(): Shape[] | undefined {
     return this.inputShapesValue;
   }
 
   /** Output shape for inputs of `shapes`; throws naming the layer and the shapes if they do not merge. */
-  abstract computeMergedShape(shapes: number[][]): number[];
+  abstract computeMergedShape(shapes: Shape[]): Shape;
 
   /** The merged batch; the inputs are float32 batches of the shapes the layer was built for. */
   abstract forwardMany(xs: Tensor<'float32'>[]): Tensor<'float32'>;
@@ -32,30 +33,30 @@ export abstract class MergeLayer extends Layer {
    */
   abstract backwardMany(dy: Tensor<'float32'>): Tensor<'float32'>[];
 
-  buildMany(shapes: number[][]): void {
+  buildMany(shapes: Shape[]): void {
     this.outputShape = this.computeMergedShape(shapes);
     this.inputShapesValue = immutable(shapes.map((s) => [...s]));
     this.inputShape = shapes[0];
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     this.buildMany([inputShape]);
   }
 
-  override builtFor(shapes: readonly number[][]): boolean {
+  override builtFor(shapes: readonly Shape[]): boolean {
     const built = this.inputShapes;
-    return built !== undefined && shapes.length === built.length && shapes.every((s, i) => shapesEqual(s, built[i]));
+    return built !== undefined && shapes.length === built.length && shapes.every((s, i) => sameShape(s, built[i]));
   }
 
   /** Builds for inputs of these shapes, or checks them against the shapes it was built for. */
-  override connect(inputs: { name: string; shape: number[] }[]): void {
+  override connect(inputs: { name: string; shape: Shape }[]): void {
     const shapes = inputs.map((i) => i.shape);
     if (!this.built) {
       this.buildMany(shapes);
       return;
     }
     const expected = this.inputShapes!;
-    if (shapes.length !== expected.length || shapes.some((s, i) => !shapesEqual(s, expected[i]))) {
+    if (shapes.length !== expected.length || shapes.some((s, i) => !sameShape(s, expected[i]))) {
       throw new ConvlensError(
         `${this.name} (${this.className}): built for inputs ${expected.map(batchShapeText).join(', ')}, but takes ${shapes.map(batchShapeText).join(', ')}`,
       );
@@ -66,7 +67,7 @@ export abstract class MergeLayer extends Layer {
     return this.applyMany(xs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return this.computeMergedShape([inputShape]);
   }
 
@@ -84,9 +85,11 @@ export abstract class MergeLayer extends Layer {
     if (!this.built) this.buildMany(xs.map((x) => x.shape.slice(1)));
     const expected = this.inputShapes!;
     const shapes = xs.map((x) => formatShape(x.shape)).join(', ');
-    if (xs.length !== expected.length || xs.some((x, i) => !shapesEqual(x.shape.slice(1), expected[i]))) {
+    if (xs.length !== expected.length || xs.some((x, i) => !fitsShape(expected[i], x.shape.slice(1)))) {
       throw new ConvlensError(`${this.where}: expected inputs of shapes ${expected.map(batchShapeText).join(', ')}, got ${shapes}`);
     }
+    // inputs with free sizes: this batch's must merge too
+    if (!expected.every(isKnownShape)) this.computeMergedShape(xs.map((x) => x.shape.slice(1)));
     if (xs.some((x) => x.shape[0] !== xs[0].shape[0])) throw new ConvlensError(`${this.where}: inputs of different batch sizes: ${shapes}`);
     return this.forwardMany(xs as Tensor<'float32'>[]);
   }
@@ -106,7 +109,7 @@ export abstract class MergeLayer extends Layer {
   }
 
   /** The inputs' shapes as a message shows them. */
-  protected shapesText(shapes: number[][]): string {
+  protected shapesText(shapes: Shape[]): string {
     return shapes.map(batchShapeText).join(', ');
   }
 }
@@ -122,7 +125,7 @@ abstract class ElementwiseMerge extends MergeLayer {
   /** Subtract takes exactly two inputs; the others one or more (Keras 3). */
   protected readonly inputCount: number | undefined = undefined;
 
-  computeMergedShape(shapes: number[][]): number[] {
+  computeMergedShape(shapes: Shape[]): Shape {
     if (shapes.length === 0 || (this.inputCount !== undefined && shapes.length !== this.inputCount)) {
       const wanted = this.inputCount === undefined ? 'at least 1' : `exactly ${this.inputCount}`;
       throw new ConvlensError(
@@ -130,10 +133,15 @@ abstract class ElementwiseMerge extends MergeLayer {
       );
     }
     const rank = Math.max(...shapes.map((s) => s.length));
-    const out = new Array<number>(rank).fill(1);
+    const out: Shape = new Array<number>(rank).fill(1);
     for (const shape of shapes) {
       const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
       padded.forEach((d, i) => {
+        // a free size against another is free (Keras' rule), checked when a batch comes
+        if (d === null || out[i] === null) {
+          out[i] = d === 1 ? out[i] : out[i] === 1 ? d : null;
+          return;
+        }
         if (d !== 1 && out[i] !== 1 && d !== out[i]) {
           throw new ConvlensError(
             `${this.where}: inputs of shapes ${this.shapesText(shapes)} do not match (each axis must be equal, or 1 in all but one)`,
@@ -329,18 +337,20 @@ export class Concatenate extends MergeLayer {
     return axis - 1;
   }
 
-  computeMergedShape(shapes: number[][]): number[] {
+  computeMergedShape(shapes: Shape[]): Shape {
     if (shapes.length === 0) throw new ConvlensError(`${this.where}: takes at least 1 input, got 0`);
     const rank = shapes[0].length;
     const axis = this.exampleAxis(rank);
-    const matches = (s: number[]) => s.length === rank && s.every((d, i) => i === axis || d === shapes[0][i]);
+    // a free size matches any other, checked when a batch comes
+    const sizes = (i: number) => new Set(shapes.map((s) => s[i]).filter((d) => d !== null));
+    const matches = (s: Shape) => s.length === rank && s.every((_, i) => i === axis || sizes(i).size <= 1);
     if (!shapes.every(matches)) {
       throw new ConvlensError(
         `${this.where}: inputs of shapes ${this.shapesText(shapes)} do not match except along axis ${this.axis} (the one they are joined along)`,
       );
     }
-    const out = [...shapes[0]];
-    out[axis] = shapes.reduce((n, s) => n + s[axis], 0);
+    const out: Shape = shapes[0].map((_, i) => [...sizes(i)][0] ?? null);
+    out[axis] = shapes.reduce<number | null>((n, s) => (n === null || s[axis] === null ? null : n + s[axis]), 0);
     return out;
   }
 

@@ -5,6 +5,7 @@ import type { InferenceWorkspace } from './inference_workspace.js';
 import { batchShapeText, type Layer, type Workspace } from './layer.js';
 import { layerAtPath, unknownLayerError } from './layer_paths.js';
 import { layersWithin } from './model_layer.js';
+import type { Shape } from './shapes.js';
 
 // What Sequential and Functional share: argument checks, batching, layer look-up, weights and the summary table.
 
@@ -180,7 +181,7 @@ export function arraysInOrder(
   what: 'input' | 'output',
   model: string,
   names: readonly string[],
-  shapes: readonly number[][],
+  shapes: readonly Shape[],
 ): unknown[] {
   const given = inNameOrder(op, arg, value, what, model, names);
   const list = Array.isArray(given) ? given : [given];
@@ -236,7 +237,7 @@ export function findLayer(layers: readonly Layer[], nameOrIndex: unknown, index?
 }
 
 /** Builds `layer` on `from`'s output, unless it was given (or built for) a different input shape. */
-export function buildAfter(from: { name: string; outputShape?: number[] }, layer: Layer): void {
+export function buildAfter(from: { name: string; outputShape?: Shape }, layer: Layer): void {
   layer.connect([{ name: from.name, shape: from.outputShape! }]);
 }
 

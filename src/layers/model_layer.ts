@@ -4,6 +4,7 @@ import type { ImageDataFormat } from './args.js';
 import { InferenceWorkspace, type ModelRun } from './inference_workspace.js';
 import { batchShapeText, Layer, type Weight } from './layer.js';
 import type { LayerOutput, LayerOutputsOptions } from './layer_paths.js';
+import type { Shape } from './shapes.js';
 
 /** A model's name: any non-empty string (it names no weight, so TensorFlow's rule for weight names does not apply). */
 function checkModelName(className: string, name: unknown): void {
@@ -101,7 +102,7 @@ export abstract class ModelLayer extends Layer {
    * weights fit (as Keras runs a model on such inputs); otherwise the error names the model and
    * the layer.
    */
-  override replica(inputs: { name: string; shape: number[] }[]): Layer {
+  override replica(inputs: { name: string; shape: Shape }[]): Layer {
     const input = this.singleInput(inputs);
     if (!this.built) throw new ConvlensError(`${this.name} (${this.className}): a replica needs a built model`);
     try {
@@ -125,7 +126,7 @@ export abstract class ModelLayer extends Layer {
   }
 
   /** The copy `replica` gives, running replicas of the layers built for `input`. */
-  protected abstract replicaFor(input: { name: string; shape: number[] }): ModelLayer;
+  protected abstract replicaFor(input: { name: string; shape: Shape }): ModelLayer;
 
   override flatLayers(): Layer[] {
     return this.layers.flatMap((l) => l.flatLayers());

@@ -5,7 +5,8 @@ import { pool2dInfo } from '../ops/nn/pool_util.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPoolGrad } from '../train/gradients.js';
 import { asLayerError, layerOptions, paddingArg, positivePair, shorthandOptions } from './args.js';
-import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import { ImageLayer, type ImageLayerArgs, keepFreeSizes } from './image_layer.js';
+import type { Shape } from './shapes.js';
 
 export interface Pool2DLayerArgs extends ImageLayerArgs {
   /** Window size; Keras' default is 2. */
@@ -57,9 +58,11 @@ abstract class Pool2D extends ImageLayer {
     }
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
-    const info = this.info([1, ...inputShape]);
-    return [info.outHeight, info.outWidth, inputShape[2]];
+  protected outputShapeNHWC(inputShape: Shape): Shape {
+    return keepFreeSizes(inputShape, (known) => {
+      const info = this.info([1, ...known]);
+      return [info.outHeight, info.outWidth, info.channels];
+    });
   }
 
   protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {

@@ -3,6 +3,7 @@ import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { immutable } from './args.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import type { Shape } from './shapes.js';
 
 /** Options every augmentation layer takes, besides its own. */
 export interface RandomImageLayerArgs extends ImageLayerArgs {
@@ -48,7 +49,7 @@ export abstract class RandomImageLayer extends ImageLayer {
     return this.generator ?? globalRandom();
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
+  protected outputShapeNHWC(inputShape: Shape): Shape {
     return inputShape;
   }
 

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { activationGrad } from '../train/gradients.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface ReLULayerArgs extends LayerArgs {
   /** The largest output (MobileNet's ReLU(6.)); null or undefined for none, as Keras' None. */
@@ -42,7 +43,7 @@ export class ReLU extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface RescalingLayerArgs extends LayerArgs {
   /** Multiplies every value (Keras' `Rescaling(1 / 255)` takes uint8 pixel values to 0..1). */
@@ -44,7 +45,7 @@ export class Rescaling extends Layer {
     this.offset = offset;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }
 

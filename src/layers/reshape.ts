@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { immutable, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
+import { isKnownShape, type Shape } from './shapes.js';
 
 export interface ReshapeLayerArgs extends LayerArgs {
   /** Each example's new shape (no batch axis); one entry may be -1, worked out from the rest. */
@@ -11,6 +12,8 @@ export interface ReshapeLayerArgs extends LayerArgs {
 /** Keras' Reshape: each example's values in a new shape, in the same (row-major) order. */
 export class Reshape extends Layer {
   readonly targetShape: number[];
+  /** One example's shape in the last forward pass (the input's sizes may be free). */
+  private exampleShape: number[] | undefined;
 
   constructor(args: ReshapeLayerArgs) {
     super(
@@ -30,7 +33,9 @@ export class Reshape extends Layer {
     this.targetShape = immutable([...shape]);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
+    // of an input with a free size, the inferred size is free; the others are checked per batch
+    if (!isKnownShape(inputShape)) return this.targetShape.map((d) => (d === -1 ? null : d));
     const size = inputShape.reduce((a, b) => a * b, 1);
     const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const inferred = this.targetShape.includes(-1) ? size / known : known;
@@ -43,15 +48,21 @@ export class Reshape extends Layer {
   }
 
   forward(x: Tensor<'float32'>): Tensor<'float32'> {
-    return new Tensor(x.data, [x.shape[0], ...this.outputShape!], 'float32');
+    this.exampleShape = x.shape.slice(1);
+    // of a known example shape, a known output shape (checked here for inputs with free sizes)
+    const shape = this.computeOutputShape(this.exampleShape) as number[];
+    return new Tensor(x.data, [x.shape[0], ...shape], 'float32');
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
-    return needInputGrad ? new Tensor(dy.data, [dy.shape[0], ...this.inputShape!], 'float32') : undefined;
+    if (!needInputGrad) return undefined;
+    if (!this.exampleShape) throw new ConvlensError(`${this.name} (Reshape): backward needs a forward pass first`);
+    return new Tensor(dy.data, [dy.shape[0], ...this.exampleShape], 'float32');
   }
 
   getConfig(): Record<string, unknown> {
     // the -1 worked out once built: tfjs cannot infer the shapes after an unknown dimension
-    return { ...this.baseConfig(), target_shape: this.outputShape ?? this.targetShape };
+    const shape = this.outputShape && isKnownShape(this.outputShape) ? this.outputShape : this.targetShape;
+    return { ...this.baseConfig(), target_shape: shape };
   }
 }

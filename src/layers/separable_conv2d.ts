@@ -7,9 +7,10 @@ import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
-import { ImageLayer } from './image_layer.js';
+import { ImageLayer, keepFreeSizes } from './image_layer.js';
 import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
+import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
   activityArg,
@@ -136,15 +137,18 @@ export class SeparableConv2D extends ImageLayer {
     }
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
-    const { pointwise } = this.info([1, ...inputShape]);
-    return [pointwise.outHeight, pointwise.outWidth, this.filters];
+  protected outputShapeNHWC(inputShape: Shape): Shape {
+    this.knownChannels(inputShape);
+    return keepFreeSizes(inputShape, (known) => {
+      const { pointwise } = this.info([1, ...known]);
+      return [pointwise.outHeight, pointwise.outWidth, this.filters];
+    });
   }
 
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     super.build(inputShape);
     const [kh, kw] = this.kernelSize;
-    const channels = this.exampleNHWC(inputShape)[2];
+    const channels = this.knownChannels(inputShape);
     const depthwiseShape = [kh, kw, channels, this.depthMultiplier];
     const mixed = channels * this.depthMultiplier;
     const pointwiseShape = [1, 1, mixed, this.filters];

@@ -24,6 +24,7 @@ import { ModelLayer } from './model_layer.js';
 import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { MaxPool2D } from './pooling.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
+import type { Shape } from './shapes.js';
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
@@ -118,19 +119,19 @@ export class Sequential extends ModelLayer {
     return [...this.layerList];
   }
 
-  override get inputShape(): number[] | undefined {
+  override get inputShape(): Shape | undefined {
     return this.layerList[0]?.inputShape;
   }
 
-  override get outputShape(): number[] | undefined {
+  override get outputShape(): Shape | undefined {
     return this.layerList[this.layerList.length - 1]?.outputShape;
   }
 
-  override set inputShape(_shape: number[] | undefined) {
+  override set inputShape(_shape: Shape | undefined) {
     this.refuseShapeSet('inputShape');
   }
 
-  override set outputShape(_shape: number[] | undefined) {
+  override set outputShape(_shape: Shape | undefined) {
     this.refuseShapeSet('outputShape');
   }
 
@@ -153,7 +154,7 @@ export class Sequential extends ModelLayer {
   }
 
   /** Builds the layers in turn from the first, for inputs of `inputShape` unless the first layer was built already. */
-  override build(inputShape: number[]): void {
+  override build(inputShape: Shape): void {
     if (this.layerList.length === 0) throw new ConvlensError(`Sequential '${this.name}': the model has no layers`);
     const [first, ...rest] = this.layerList;
     if (!first.built) first.build(inputShape);
@@ -163,7 +164,7 @@ export class Sequential extends ModelLayer {
   }
 
   /** A copy running a replica of each layer in turn, each built for the shape the one before gives. */
-  protected replicaFor(input: { name: string; shape: number[] }): Sequential {
+  protected replicaFor(input: { name: string; shape: Shape }): Sequential {
     const copy = this.stateCopy();
     let from = input;
     copy.layerList = this.layerList.map((layer) => {
@@ -175,7 +176,7 @@ export class Sequential extends ModelLayer {
   }
 
   /** The output shape for inputs of `inputShape`, layer after layer. */
-  computeOutputShape(inputShape: number[]): number[] {
+  computeOutputShape(inputShape: Shape): Shape {
     return this.layerList.reduce((shape, layer) => layer.computeOutputShape(shape), inputShape);
   }
 

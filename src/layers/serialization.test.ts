@@ -955,11 +955,11 @@ describe('load errors', () => {
         'fromArtifacts: layer 0 \'conv2d\' (Conv2D): dtype "float16" is not supported (only float32)',
       ],
       [
-        'unknown input dimensions',
+        'an input size of 0',
         (j) => {
-          j.modelTopology.config.layers[0].config.batch_input_shape = [null, null, null, 2];
+          j.modelTopology.config.layers[0].config.batch_input_shape = [null, 0, null, 2];
         },
-        "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null, null, null, 2] is not supported (every dimension but the batch must be known)",
+        "fromArtifacts: layer 0 'conv2d' (Conv2D): input shape [null, 0, null, 2] is not supported (positive sizes, or null for a free size)",
       ],
       [
         'functional model without its graph',

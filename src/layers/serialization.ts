@@ -33,6 +33,7 @@ import { Reshape } from './reshape.js';
 import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
+import { isDeclarableShape, type Shape } from './shapes.js';
 import { Softmax } from './softmax.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
 import { compileSettingsFrom } from './training_config.js';
@@ -434,13 +435,12 @@ function initializerFrom(value: unknown) {
 }
 
 /** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */
-function declaredInputShape(c: Config): number[] | undefined {
+function declaredInputShape(c: Config): Shape | undefined {
   const batchShape = c.batch_input_shape ?? c.batch_shape;
   if (batchShape === undefined || batchShape === null) return undefined;
-  if (!Array.isArray(batchShape) || !batchShape.slice(1).every((d) => Number.isInteger(d) && d > 0)) {
-    throw unsupported(`input shape ${describeValue(batchShape)}`, 'every dimension but the batch must be known');
-  }
-  return batchShape.slice(1);
+  const shape = Array.isArray(batchShape) ? batchShape.slice(1) : undefined;
+  if (!isDeclarableShape(shape)) throw unsupported(`input shape ${describeValue(batchShape)}`, 'positive sizes, or null for a free size');
+  return shape;
 }
 
 function checkFloat32(c: Config): void {
@@ -516,7 +516,7 @@ function sequentialParts(rawConfig: unknown): SequentialParts {
 function nestedModel(
   className: string,
   config: Config,
-  inputShape: number[] | undefined,
+  inputShape: Shape | undefined,
   kerasVersion: unknown,
   savedShape: SavedShape,
 ): Layer {
@@ -553,7 +553,7 @@ function forLayer<T>(entry: LayerJson, index: number, fn: (className: string, co
 function buildLayer(
   className: string,
   config: Config,
-  inputShape: number[] | undefined,
+  inputShape: Shape | undefined,
   kerasVersion: unknown,
   savedShape: SavedShape,
 ): Layer {

@@ -3,6 +3,7 @@ import type { ActivationName } from '../train/gradients.js';
 import { ActivationOnlyLayer } from './activation.js';
 import { layerOptions } from './args.js';
 import { batchShapeText, type LayerArgs } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface SoftmaxLayerArgs extends LayerArgs {
   /** The axis whose values sum to 1: the last, -1 (Keras' and tfjs' default), or its index counting the batch axis. */
@@ -25,7 +26,7 @@ export class Softmax extends ActivationOnlyLayer {
     this.axis = axis;
   }
 
-  override computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: Shape): Shape {
     // the batch axis counts in Keras' axis: the last of inputs of one example's rank r is r
     if (this.axis !== -1 && this.axis !== inputShape.length) {
       throw new ConvlensError(

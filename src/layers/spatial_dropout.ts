@@ -3,6 +3,7 @@ import type { Random } from '../tensor/random.js';
 import { type DataFormat, dataFormatArg, type ImageDataFormat } from './args.js';
 import { type DropoutLayerArgs, MaskedDropout } from './dropout.js';
 import { batchShapeText } from './layer.js';
+import type { Shape } from './shapes.js';
 
 export interface SpatialDropout2DLayerArgs extends DropoutLayerArgs {
   /** 'channels_last' (the default: [batch, height, width, channels]) or 'channels_first' ([batch, channels, height, width]). */
@@ -24,7 +25,7 @@ export class SpatialDropout2D extends MaskedDropout {
     this.dataFormat = dataFormatArg(`SpatialDropout2D '${this.name}'`, options?.dataFormat);
   }
 
-  override computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3) {
       throw new ConvlensError(
         `${this.name} (SpatialDropout2D): expected images [batch, height, width, channels], got inputs ${batchShapeText(inputShape).replace('None', 'batch')}`,

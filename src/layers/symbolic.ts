@@ -1,4 +1,5 @@
 import type { Layer } from './layer.js';
+import type { Shape } from './shapes.js';
 
 /**
  * Where a symbolic tensor comes from: a model's input (`Input`), or a layer applied to others.
@@ -23,15 +24,15 @@ export function nextCall(layer: Layer): number {
  */
 export class SymbolicTensor {
   /** Frozen, as a Tensor's shape: a layer built from it keeps it. */
-  readonly exampleShape: number[];
+  readonly exampleShape: Shape;
 
   constructor(
     /** The input's name, or the name of the layer whose output it is. */
     readonly name: string,
-    exampleShape: number[],
+    exampleShape: Shape,
     readonly source: SymbolicSource,
   ) {
-    this.exampleShape = Object.freeze([...exampleShape]) as number[];
+    this.exampleShape = Object.freeze([...exampleShape]) as Shape;
   }
 
   /** The shape of a batch, its size unknown (null), as Keras and tfjs show it. */

@@ -538,7 +538,7 @@ describe('fit options and history', () => {
     );
     expectConvlensError(() => model.evaluate(data.x, y), /^evaluate: metric mse compares y with the output/);
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
-    const oneHotY = oneHot(data.labels, model.outputShape![0]);
+    const oneHotY = oneHot(data.labels, model.outputShape![0]!);
     expectConvlensError(
       () => model.evaluate(data.x, oneHotY),
       /^evaluate: metric sparse_categorical_accuracy takes one class index per example, but y has shape \[4, \d+\]/,

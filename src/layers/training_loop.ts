@@ -19,7 +19,15 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { type ClassWeightArg, classRowWeights, classWeightTable, exampleRowWeights, oneSampleWeight, rowShapeOf } from './loss_weights.js';
+import {
+  type ClassWeightArg,
+  classRowWeights,
+  classWeightTable,
+  exampleRowWeights,
+  oneSampleWeight,
+  rowShapeOf,
+  trainedOutputShape,
+} from './loss_weights.js';
 import { batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
 import { type SavedTrainingConfig, trainingConfigOf } from './training_config.js';
 import { addPenaltyGradients, applyConstraints, weightPenalty } from './weight_settings.js';
@@ -596,7 +604,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
       .filter((w) => w.regularizer);
     if (classWeight === undefined || classWeight === null) return { ...this.lossMode(op), penalized };
     const output = this.outputLayer();
-    const classes = output.outputShape!.at(-1) ?? 1;
+    const classes = trainedOutputShape(op, output.name, output.outputShape!).at(-1) ?? 1;
     return { ...this.lossMode(op), penalized, classTable: classWeightTable(classWeight, classes, output.name) };
   }
 
@@ -639,7 +647,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   /** Checks `y` against the loss and every metric (weighted or not), for outputs of the model's shape. */
   /** `named`: the loss's own messages start with `op` too (to tell validationData's labels from y's). */
   private checkLabelsFor(op: string, loss: LossName, y: Tensor, named = false): void {
-    const outputShape = [y.shape[0], ...this.outputLayer().outputShape!];
+    const output = this.outputLayer();
+    const outputShape = [y.shape[0], ...trainedOutputShape(op, output.name, output.outputShape!)];
     try {
       checkLabels(loss, y, outputShape);
     } catch (error) {
@@ -739,7 +748,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   /** The sampleWeight given for `examples` examples, checked (`op` names the call): one array, or a list of one or an object keyed by the output's name. */
   private sampleWeightOf(op: string, value: unknown, examples: number): Tensor | undefined {
     const outputName = this.passes.outputName?.() ?? this.outputLayer().name;
-    const rowShape = rowShapeOf(this.outputLayer().outputShape ?? []);
+    const output = this.outputLayer();
+    const rowShape = rowShapeOf(trainedOutputShape(op, output.name, output.outputShape ?? []));
     return oneSampleWeight(op, 'sampleWeight', value, `model '${this.modelName}'`, { name: outputName, rowShape }, examples);
   }
 
@@ -854,7 +864,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
 
   /** The loss's gradient as a tensor of the output's shape, taken back through the model. */
   private backward(grad: Float32Array, fused: boolean): void {
-    const outputShape = this.outputLayer().outputShape!;
+    const outputShape = this.outputLayer().outputShape as number[]; // known: the labels were checked against it
     const batch = grad.length / outputShape.reduce((a, b) => a * b, 1);
     // the top layer's softmax/sigmoid is already in the loss's gradient
     this.passes.backward(new Tensor(grad, [batch, ...outputShape], 'float32'), fused);

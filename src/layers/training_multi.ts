@@ -9,8 +9,16 @@ import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_tr
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { progressLine } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
-import { classRowWeights, exampleRowWeights, outputClassWeightTables, outputSampleWeights, rowShapeOf } from './loss_weights.js';
+import {
+  classRowWeights,
+  exampleRowWeights,
+  outputClassWeightTables,
+  outputSampleWeights,
+  rowShapeOf,
+  trainedOutputShape,
+} from './loss_weights.js';
 import { arraysInOrder, batchSizeArg, checkTensorArg, gather, inWorkspace, range, verboseArg } from './model_common.js';
+import type { Shape } from './shapes.js';
 import { type OutputSettings, outputsTrainingConfigOf, type SavedTrainingConfig } from './training_config.js';
 import {
   type BatchPlace,
@@ -72,7 +80,7 @@ export interface MultiModelPasses {
   finalLayers(): Layer[];
   /** For each output, whether another layer of the model takes it too. */
   outputsTaken(): boolean[];
-  outputShapes(): number[][];
+  outputShapes(): Shape[];
   /** The input arrays checked (their count, shapes and example counts), `op` naming the call and `arg` the arrays. */
   inputArrays(op: string, x: unknown, arg: string): Tensor[];
   forward(xs: Tensor[], training: boolean): Tensor<'float32'>[];
@@ -236,7 +244,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       }
     }
     const ys = this.labelArrays(op, y, xs[0].shape[0], keys.y);
-    const shapes = this.passes.outputShapes();
+    const names = this.passes.outputNames();
+    const shapes = this.passes.outputShapes().map((shape, i) => trainedOutputShape(op, names[i], shape));
     for (const [i, out] of this.requireCompiled(op).outputs.entries()) {
       const outputShape = [ys[i].shape[0], ...shapes[i]];
       try {
@@ -283,7 +292,8 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
       }
       return { fused, fromLogits: fromLogits && !fused };
     });
-    const classes = this.passes.outputShapes().map((shape) => shape.at(-1) ?? 1);
+    const names = this.passes.outputNames();
+    const classes = this.passes.outputShapes().map((shape, i) => trainedOutputShape(op, names[i], shape).at(-1) ?? 1);
     const classTables = outputClassWeightTables(classWeight, this.where, this.passes.outputNames(), classes);
     return { outputs, penalized, classTables };
   }

@@ -3,6 +3,7 @@ import { bilinearWeights } from '../image/resize.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, positivePair } from './args.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import { mapSize, type Shape, shapeSize } from './shapes.js';
 
 /** The most float32 values one example's array may hold here. */
 const MAX_VALUES = 2 ** 31 - 1;
@@ -40,8 +41,9 @@ interface Taps {
 export class UpSampling2D extends ImageLayer {
   readonly size: [number, number];
   readonly interpolation: UpSamplingInterpolation;
-  private rows: Weights | undefined;
-  private cols: Weights | undefined;
+  /** The interpolation weights for the last size seen, down and across (see weightsFor). */
+  private rows: (Weights & { size: number }) | undefined;
+  private cols: (Weights & { size: number }) | undefined;
 
   constructor(args: UpSampling2DLayerArgs = {}) {
     super('UpSampling2D', 'up_sampling2d', layerOptions('UpSampling2D', args, ['size', 'interpolation', 'dataFormat']));
@@ -54,9 +56,9 @@ export class UpSampling2D extends ImageLayer {
     this.interpolation = interpolation;
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
-    const shape = [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
-    if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
+  protected outputShapeNHWC(inputShape: Shape): Shape {
+    const shape = [mapSize(inputShape[0], (h) => h * this.size[0]), mapSize(inputShape[1], (w) => w * this.size[1]), inputShape[2]];
+    if ((shapeSize(shape) ?? 0) > MAX_VALUES) {
       throw new ConvlensError(
         `${this.name} (UpSampling2D): size [${this.size}] makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
@@ -64,17 +66,17 @@ export class UpSampling2D extends ImageLayer {
     return shape;
   }
 
-  override build(inputShape: number[]): void {
-    super.build(inputShape);
-    const [height, width] = this.exampleNHWC(inputShape);
-    const [outHeight, outWidth] = this.exampleNHWC(this.outputShape!);
-    this.rows = bilinearWeights(outHeight, height, height / outHeight);
-    this.cols = bilinearWeights(outWidth, width, width / outWidth);
+  /** The interpolation's weights down and across for inputs of `height` × `width`, made once for each size. */
+  private weightsFor(height: number, width: number): { rows: Weights; cols: Weights } {
+    const [sh, sw] = this.size;
+    if (this.rows?.size !== height) this.rows = { size: height, ...bilinearWeights(height * sh, height, 1 / sh) };
+    if (this.cols?.size !== width) this.cols = { size: width, ...bilinearWeights(width * sw, width, 1 / sw) };
+    return { rows: this.rows, cols: this.cols };
   }
 
   protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
+    const [outHeight, outWidth] = this.batchOutputNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels);
     const src = x.data;
     this.eachPixel(x.shape, (o, t) => {
@@ -95,8 +97,8 @@ export class UpSampling2D extends ImageLayer {
   /** Each output pixel's gradient goes back to the input pixels it was made from, in the same shares. */
   protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const shape = [dy.shape[0], ...this.exampleNHWC(this.inputShape!)];
-    const channels = shape[3];
+    const [batch, outHeight, outWidth, channels] = dy.shape;
+    const shape = [batch, outHeight / this.size[0], outWidth / this.size[1], channels];
     const dx = this.buffer(
       'dx',
       shape.reduce((a, b) => a * b, 1),
@@ -125,8 +127,7 @@ export class UpSampling2D extends ImageLayer {
    */
   private eachPixel([batch, height, width, channels]: number[], f: (o: number, taps: Taps) => void): void {
     const [sh, sw] = this.size;
-    const rows = this.rows!;
-    const cols = this.cols!;
+    const { rows, cols } = this.weightsFor(height, width);
     const nearest = this.interpolation === 'nearest';
     const taps: Taps = { nearest, topLeft: 0, topRight: 0, bottomLeft: 0, bottomRight: 0, dy: 0, dx: 0 };
     const rowLength = width * channels;

@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { layerOptions } from './args.js';
 import { type BorderPairs, type Borders2D, borderPairs, copyInner } from './borders.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import { mapSize, type Shape, shapeSize } from './shapes.js';
 
 /** The most float32 values one example's array may hold here. */
 const MAX_VALUES = 2 ** 31 - 1;
@@ -26,10 +27,10 @@ export class ZeroPadding2D extends ImageLayer {
     this.padding = borderPairs(where, 'padding', args.padding ?? 1);
   }
 
-  protected outputShapeNHWC(inputShape: number[]): number[] {
+  protected outputShapeNHWC(inputShape: Shape): Shape {
     const [[top, bottom], [left, right]] = this.padding;
-    const shape = [inputShape[0] + top + bottom, inputShape[1] + left + right, inputShape[2]];
-    if (shape[0] * shape[1] * shape[2] > MAX_VALUES) {
+    const shape = [mapSize(inputShape[0], (h) => h + top + bottom), mapSize(inputShape[1], (w) => w + left + right), inputShape[2]];
+    if ((shapeSize(shape) ?? 0) > MAX_VALUES) {
       throw new ConvlensError(
         `${this.name} (ZeroPadding2D): padding ${JSON.stringify(this.padding)} makes each example [${this.exampleInLayout(shape).join(', ')}], more values than an array holds`,
       );
@@ -39,7 +40,7 @@ export class ZeroPadding2D extends ImageLayer {
 
   protected forwardNHWC(x: Tensor<'float32'>): Tensor<'float32'> {
     const [batch, height, width, channels] = x.shape;
-    const [outHeight, outWidth] = this.outputShapeNHWC([height, width, channels]);
+    const [outHeight, outWidth] = this.batchOutputNHWC([height, width, channels]);
     const out = this.buffer('out', batch * outHeight * outWidth * channels).fill(0);
     copyInner(x.data, out, [batch, height, width, channels], this.padding, 'pad');
     return new Tensor(out, [batch, outHeight, outWidth, channels], 'float32');
@@ -48,8 +49,9 @@ export class ZeroPadding2D extends ImageLayer {
   /** The gradient of padding is a crop: the zeros take no part in what follows. */
   protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    const [batch, , , channels] = dy.shape;
-    const [height, width] = this.exampleNHWC(this.inputShape!);
+    const [batch, outHeight, outWidth, channels] = dy.shape;
+    const [[top, bottom], [left, right]] = this.padding;
+    const [height, width] = [outHeight - top - bottom, outWidth - left - right];
     const dx = this.buffer('dx', batch * height * width * channels);
     copyInner(dy.data, dx, [batch, height, width, channels], this.padding, 'crop');
     return new Tensor(dx, [batch, height, width, channels], 'float32');

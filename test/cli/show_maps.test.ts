@@ -77,7 +77,12 @@ function expectedMaps(layerName: string, scale = 1): Float32Array {
 function statsOf(values: Float32Array, channels: number) {
   return Array.from({ length: channels }, (_, c) => {
     const plane = values.filter((_, i) => i % channels === c);
-    return [Math.min(...plane), Math.max(...plane), plane.reduce((a, b) => a + b, 0) / plane.length];
+    // reduce rather than Math.min(...plane): a photo's maps are too many values for one call's arguments
+    return [
+      plane.reduce((a, b) => Math.min(a, b)),
+      plane.reduce((a, b) => Math.max(a, b)),
+      plane.reduce((a, b) => a + b, 0) / plane.length,
+    ];
   });
 }
 
@@ -107,6 +112,31 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
         layer,
       );
     }
+  });
+
+  it("takes the photo at its own size into a model of free height and width (Keras' None): its maps are tfjs' own, and predict classifies", async () => {
+    const input = tfl.input({ shape: [null, null, 1] });
+    const edges = tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', name: 'edges' }).apply(input) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.globalAveragePooling2d({}).apply(edges) as tfl.SymbolicTensor;
+    const output = tfl.layers.dense({ units: 2, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor;
+    const free = tfl.model({ inputs: input, outputs: output });
+    const folder = join(dir, 'free');
+    await saveTfjs(free, folder);
+    const run = convlens(['show-maps', folder, camera, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = json(run.stdout);
+    expect(report.input).toBe('512×512×1, pixels 0..1');
+    expect(report.shape).toEqual([510, 510, 3]);
+    const expected = statsOf(outputAt(free, 'edges', cameraBatch(1, 512)), 3);
+    expectClose(
+      report.channels.flatMap((c) => [c.min, c.max, c.mean]),
+      expected.flat(),
+      1e-4,
+      'edges',
+    );
+    const predicted = convlens(['predict', folder, camera, join(IMAGES, 'chelsea.png'), '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect(predicted.stdout.trim().split('\n')).toHaveLength(2);
   });
 
   it('takes the first layer with feature maps by default, a layer by index, and the pixel range the model was trained on', () => {
