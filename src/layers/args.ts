@@ -87,3 +87,12 @@ export function asLayerError(layer: Layer, error: unknown): never {
   if (error instanceof ConvlensError) throw new ConvlensError(`${layer.name} (${layer.className}): ${error.message}`);
   throw error;
 }
+
+/** A layer's `seed` (Keras' and tfjs'): a non-negative integer, or null/undefined for none. */
+export function seedArg(where: string, value: unknown): number | undefined {
+  const seed = value ?? undefined;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && (seed as number) >= 0)) {
+    throw new ConvlensError(`${where}: seed must be a non-negative integer (or null), got ${describeValue(seed)}`);
+  }
+  return seed as number | undefined;
+}

@@ -21,7 +21,7 @@ export type { DatasetEvaluateOptions, DatasetFitArgs } from './dataset_training.
 export type { BatchArray, BatchArrays, BatchDataset, DataBatch, TfjsDataset, TfjsIterator, TfjsTensor } from './datasets.js';
 export { Dense, type DenseLayerArgs } from './dense.js';
 export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
-export { Dropout, type DropoutLayerArgs } from './dropout.js';
+export { Dropout, type DropoutArgs, type DropoutLayerArgs } from './dropout.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export {
   Functional,

@@ -787,8 +787,8 @@ describe('layer options are checked, never silently ignored', () => {
       /^Activation: unknown option 'alpha' \(expected one of /,
     );
     expectConvlensError(
-      () => new Dropout({ rate: 0.5, seed: 1 } as never),
-      /^Dropout: unknown option 'seed' \(expected one of rate, name, /,
+      () => new Dropout({ rate: 0.5, noise_shape: [null, 1] } as never),
+      "Dropout: unknown option 'noise_shape' (did you mean 'noiseShape'?)",
     );
     expectConvlensError(
       () => new Flatten({ data_format: 'channels_last' } as never),

@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { immutable } from './args.js';
+import { immutable, seedArg } from './args.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
 import type { Shape } from './shapes.js';
 
@@ -31,10 +31,7 @@ export abstract class RandomImageLayer extends ImageLayer {
 
   protected constructor(className: string, defaultName: string, args: RandomImageLayerArgs) {
     super(className, defaultName, args);
-    const seed = args.seed ?? undefined;
-    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
-      throw new ConvlensError(`${this.where}: seed must be a non-negative integer (or null), got ${describeValue(seed)}`);
-    }
+    const seed = seedArg(this.where, args.seed);
     this.seed = seed;
     this.generator = seed === undefined ? undefined : new Random(seed);
   }

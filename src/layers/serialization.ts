@@ -165,16 +165,19 @@ const LAYERS: Record<string, LayerReader> = {
   Flatten: image({ keys: [], make: (_, base) => new Flatten(base) }),
   Dropout: {
     keys: ['rate', 'noise_shape', 'seed'],
-    make: (c, base) => {
-      if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
-      return new Dropout({ ...base, rate: c.rate as number });
-    },
+    make: (c, base) =>
+      new Dropout({
+        ...base,
+        rate: c.rate as number,
+        noiseShape: c.noise_shape as (number | null)[] | null,
+        seed: c.seed as number | null,
+      }),
   },
   SpatialDropout2D: image({
     keys: ['rate', 'noise_shape', 'seed'],
     make: (c, base) => {
       if (c.noise_shape !== undefined && c.noise_shape !== null) throw unsupported('noise_shape');
-      return new SpatialDropout2D({ ...base, rate: c.rate as number });
+      return new SpatialDropout2D({ ...base, rate: c.rate as number, seed: c.seed as number | null });
     },
   }),
   GaussianNoise: { keys: ['stddev', 'seed'], make: (c, base) => new GaussianNoise({ ...base, stddev: c.stddev as number }) },

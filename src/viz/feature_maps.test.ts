@@ -71,5 +71,10 @@ describe('showFeatureMaps of a channels-first model', () => {
       () => showFeatureMaps(first, f32(caseRng('feature maps channels-first', 3), [2, 3, 10, 12]), 'conv'),
       'showFeatureMaps: image must be [H, W], [C, H, W] or [1, C, H, W] (the model takes channels-first images), got shape [2, 3, 10, 12]',
     );
+    // an image as decodeImage gives it, channels last: named, with the transpose that fixes it
+    expectConvlensError(
+      () => showFeatureMaps(first, hwc, 'conv'),
+      'showFeatureMaps: the model takes channels-first images [3, H, W], got an image of shape [10, 12, 3] (channels last, as decodeImage gives it): transpose(image, [2, 0, 1]) puts its channels first',
+    );
   });
 });

@@ -21,6 +21,23 @@ export interface FeatureModel {
   ): { layer: { name: string; className?: string }; path?: string; call?: number; output: Tensor; dataFormat?: ImageDataFormat }[];
   getLayer(nameOrIndex: string | number): { name: string };
   readonly inputDataFormat?: ImageDataFormat;
+  /** One example's shape (null: a free size); read to name a channels-last image given to a channels-first model. */
+  readonly inputShape?: readonly (number | null)[];
+}
+
+/**
+ * Throws, with the transpose that fixes it, when a channels-first model is given an image in
+ * channels-last order [H, W, C] (as decodeImage gives it): its layers would only say that the
+ * shapes differ.
+ */
+function checkChannelsFirstImage(model: FeatureModel, image: Tensor): void {
+  const channels = model.inputShape?.[0];
+  if (model.inputDataFormat !== 'channels_first' || image.rank !== 3 || channels === undefined) return;
+  if (image.shape[2] === channels && image.shape[0] !== channels) {
+    throw new ConvlensError(
+      `showFeatureMaps: the model takes channels-first images [${channels}, H, W], got an image of shape [${image.shape.join(', ')}] (channels last, as decodeImage gives it): transpose(image, [2, 0, 1]) puts its channels first`,
+    );
+  }
 }
 
 export interface ShowFeatureMapsOptions {
@@ -67,6 +84,7 @@ function featureMaps(
     throw new ConvlensError('showFeatureMaps: model must be a layers.Sequential or layers.Functional (or a list of kernels)');
   }
   if (layerName === undefined) throw new ConvlensError('showFeatureMaps: layerName is required with a model');
+  checkChannelsFirstImage(model, image);
   // a nested layer's output with the outer model's layers in front, as the model computes it
   const outputs = model.layerOutputs(x, { expandNested: true }).map((o) => ({ ...o, path: o.path ?? o.layer.name }));
   // by an application's label ('conv[1]', 'encoder[1]/conv2d'), or as getLayer takes it: a name, a path in a nested model ('base/conv2d') or an index
