@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
@@ -6,20 +7,24 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { expectSameSgdFit, f32, alternatingLabels as labels, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
+import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { SGD } from '../train/optimizers.js';
 import {
+  AvgPool2D,
   BatchNormalization,
   Concatenate,
   Conv2D,
   Conv2DTranspose,
   Cropping2D,
   Dense,
+  DepthwiseConv2D,
   Flatten,
   fromArtifacts,
   functionalFromArtifacts,
   GlobalAveragePooling2D,
   Input,
+  type Layer,
   MaxPool2D,
   model,
   Reshape,
@@ -167,6 +172,94 @@ describe('free input sizes (Keras None): one model for images of any height and 
       );
     }
     expect(free.getWeights()).not.toEqual(weights);
+  });
+
+  it('on random chains of image layers and sizes: each size computes as a model built for it, or fails as it does', () => {
+    const padding = fc.constantFrom('valid' as const, 'same' as const);
+    const small = fc.integer({ min: 1, max: 3 });
+    // each entry makes a layer (the first with the input shape), the same settings for both models
+    const layer = fc.oneof(
+      fc.record({ kind: fc.constant('conv'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('dilated'), k: small, d: fc.integer({ min: 2, max: 3 }), padding }),
+      fc.record({ kind: fc.constant('max'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('avg'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('transpose'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('depthwise'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('pad'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('crop'), k: small, s: small, padding }),
+      fc.record({ kind: fc.constant('up'), k: small, s: small, padding }),
+    );
+    type Spec = { kind: string; k: number; s?: number; d?: number; padding: 'valid' | 'same' };
+    const make = (spec: Spec, inputShape?: (number | null)[]): Layer => {
+      const first = inputShape ? { inputShape } : {};
+      const { k, s = 1, padding: pad } = spec;
+      switch (spec.kind) {
+        case 'conv':
+          return new Conv2D({ filters: 2, kernelSize: k, strides: s, padding: pad, ...first });
+        case 'dilated':
+          return new Conv2D({ filters: 2, kernelSize: k, dilationRate: spec.d, padding: pad, ...first });
+        case 'max':
+          return new MaxPool2D({ poolSize: k, strides: s, padding: pad, ...first });
+        case 'avg':
+          return new AvgPool2D({ poolSize: k, strides: s, padding: pad, ...first });
+        case 'transpose':
+          return new Conv2DTranspose({ filters: 2, kernelSize: k, strides: s, padding: pad, ...first });
+        case 'depthwise':
+          return new DepthwiseConv2D({ kernelSize: k, strides: s, padding: pad, ...first });
+        case 'pad':
+          return new ZeroPadding2D({
+            padding: [
+              [k - 1, s - 1],
+              [s, k],
+            ],
+            ...first,
+          });
+        case 'crop':
+          return new Cropping2D({
+            cropping: [
+              [k - 1, s - 1],
+              [s - 1, k - 1],
+            ],
+            ...first,
+          });
+        default:
+          return new UpSampling2D({ size: [k, s], interpolation: pad === 'same' ? 'bilinear' : 'nearest', ...first });
+      }
+    };
+    const modelOf = (specs: Spec[], inputShape: (number | null)[]) =>
+      new Sequential(specs.map((spec, i) => make(spec, i === 0 ? inputShape : undefined)));
+    const outcome = (run: () => Tensor) => {
+      try {
+        return run();
+      } catch (error) {
+        if (!(error instanceof ConvlensError)) throw error;
+        return 'refused';
+      }
+    };
+    const size = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }));
+    fc.assert(
+      // one model with free sizes on two sizes in turn, each against a model built for it
+      fc.property(
+        fc.array(layer, { minLength: 1, maxLength: 4 }),
+        small,
+        fc.array(size, { minLength: 2, maxLength: 2 }),
+        (specs, c, sizes) => {
+          const free = modelOf(specs, [null, null, c]);
+          for (const [h, w] of sizes) {
+            const x = f32(caseRng('free sizes random', h * 13 + w), [2, h, w, c]);
+            const fixed = outcome(() => {
+              const model = modelOf(specs, [h, w, c]);
+              model.setWeights(free.getWeights());
+              return model.predict(x);
+            });
+            const got = outcome(() => free.predict(x));
+            if (fixed === 'refused' || got === 'refused') expect(got).toBe(fixed);
+            else expectClose(got, fixed, 0, JSON.stringify({ specs, c, h, w }));
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20_261_127 },
+    );
   });
 
   it('builds from inputShape with nulls, and a functional model from Input({ shape: [null, null, 3] }), as tfjs-layers computes them', async () => {
