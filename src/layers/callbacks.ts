@@ -11,6 +11,25 @@ export type Logs = Record<string, number>;
 export interface History {
   epoch: number[];
   history: Record<string, number[]>;
+  /** How fit ran, as Keras' and tfjs' `history.params` give it. */
+  params: HistoryParams;
+}
+
+/** fit's settings as its History records them (tfjs' fields; Keras 3 gives verbose, epochs and steps). */
+export interface HistoryParams {
+  epochs: number;
+  initialEpoch: number;
+  /** Batches per epoch; null when not known before training (a dataset without batchesPerEpoch). */
+  steps: number | null;
+  /** Examples per epoch, validation's held out; null for a dataset. */
+  samples: number | null;
+  /** null for a dataset, whose batches come made. */
+  batchSize: number | null;
+  verbose: 0 | 1 | 2;
+  /** Whether fit validated (validationData or validationSplit). */
+  doValidation: boolean;
+  /** The logs recorded: loss, the metrics, and their val_ forms. */
+  metrics: string[];
 }
 
 /** What a callback may do to the model being trained (Keras' `self.model`). */

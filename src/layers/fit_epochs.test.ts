@@ -177,3 +177,40 @@ describe('fit: bad epoch options', () => {
     for (const [options, message] of cases) await expectConvlensRejection(net.fit(x, y, options as never), message);
   });
 });
+
+describe('fit: history.params', () => {
+  it("records fit's settings as tfjs-layers does (epochs, initialEpoch, samples after the split, batchSize, doValidation), with the batches per epoch and the logs' names", async () => {
+    const { ours, theirs } = await twins();
+    const options = { epochs: 3, initialEpoch: 1, batchSize: 4, validationSplit: 0.25, shuffle: false };
+    const { params } = await ours.fit(x, y, options);
+    const expected = (await theirs.fit(tfOf(x), tfOf(y), { ...options, verbose: 0 })).params;
+    for (const key of ['epochs', 'initialEpoch', 'samples', 'batchSize', 'doValidation'] as const) {
+      expect(params[key], key).toEqual(expected[key]);
+    }
+    // 9 examples after the split, in batches of 4 (tfjs leaves steps out for arrays; Keras 3 counts them)
+    expect(params.steps).toBe(3);
+    expect(params.verbose).toBe(0);
+    expect(params.metrics).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+  });
+
+  it('on a dataset: no samples or batch size, and steps only when batchesPerEpoch gives them', async () => {
+    const dataset = {
+      async *[Symbol.asyncIterator]() {
+        yield { xs: x, ys: y };
+      },
+    };
+    const { params } = await network().fit(dataset, { epochs: 2 });
+    expect(params).toEqual({
+      epochs: 2,
+      initialEpoch: 0,
+      steps: null,
+      samples: null,
+      batchSize: null,
+      verbose: 0,
+      doValidation: false,
+      metrics: ['loss', 'accuracy'],
+    });
+    const counted = await network().fit(dataset, { epochs: 1, batchesPerEpoch: 1 });
+    expect(counted.params.steps).toBe(1);
+  });
+});

@@ -10,6 +10,9 @@ export interface ProgressTerminal {
 /** The batches in an epoch, when fit knows them before it begins (arrays, batchesPerEpoch); otherwise learnt from the first epoch. */
 export interface StepCount {
   steps?: number;
+  /** Examples per epoch and per batch, for fit on arrays (History's params). */
+  samples?: number;
+  batchSize?: number;
 }
 
 const BAR_WIDTH = 30;

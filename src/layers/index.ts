@@ -10,6 +10,7 @@ export {
   type EarlyStoppingArgs,
   earlyStopping,
   type History,
+  type HistoryParams,
   type Logs,
   type TrainingModel,
 } from './callbacks.js';

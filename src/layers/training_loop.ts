@@ -14,7 +14,7 @@ import {
   weightedMetricNames,
 } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
-import type { Callbacks, History, Logs, TrainingModel } from './callbacks.js';
+import type { Callbacks, History, HistoryParams, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
 import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
@@ -228,6 +228,8 @@ export interface EpochSettings {
   callbacks: Callbacks;
   /** fit's classWeight as given (the model kind checks it against its output). */
   classWeight?: unknown;
+  /** fit's verbose level, as History's params record it. */
+  verbose: 0 | 1 | 2;
 }
 
 /** fit's options checked: what every model kind's epochs run with. */
@@ -256,7 +258,7 @@ export function epochSettings(
   const epochSteps: StepCount = {};
   const callbacks = level ? callbackHooks([epochLogger(epochs, level, epochSteps), userCallbacks]) : userCallbacks;
   const finalize = !(args as { [ONE_STEP]?: boolean })[ONE_STEP];
-  return { epochs, initialEpoch, validates, finalize, epochSteps, callbacks, classWeight };
+  return { epochs, initialEpoch, validates, finalize, epochSteps, callbacks, classWeight, verbose: level };
 }
 
 /** validationFreq checked, as whether an epoch (from 0) is validated: Keras' _should_eval. */
@@ -392,8 +394,18 @@ export async function runEpochs<Batch, Sums>(
   data: EpochData<Batch>,
   steps: EpochSteps<Batch, Sums>,
 ): Promise<History> {
-  const { epochs, initialEpoch, callbacks } = settings;
-  const history: History = { epoch: [], history: {} };
+  const { epochs, initialEpoch, callbacks, epochSteps } = settings;
+  const params: HistoryParams = {
+    epochs,
+    initialEpoch,
+    steps: epochSteps.steps ?? null,
+    samples: epochSteps.samples ?? null,
+    batchSize: epochSteps.batchSize ?? null,
+    verbose: settings.verbose,
+    doValidation: data.validation !== undefined,
+    metrics: [],
+  };
+  const history: History = { epoch: [], history: {}, params };
   model.stopTraining = false;
   callbacks.setModel?.(model);
   await callbacks.onTrainBegin?.();
@@ -448,6 +460,7 @@ export async function runEpochs<Batch, Sums>(
   }
   // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
   if (epochs > initialEpoch && settings.finalize) steps.optimizer.finalizeVariableValues?.(steps.variables());
+  params.metrics = Object.keys(history.history);
   await callbacks.onTrainEnd?.(history);
   return history;
 }
@@ -730,7 +743,11 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     // class weights weigh the training loss only, as in Keras
     const validationPass = { ...pass, classTable: undefined };
     const exampleSize = trainX.size / trainX.shape[0];
-    settings.epochSteps.steps = Math.ceil(trainX.shape[0] / settings.batchSize);
+    Object.assign(settings.epochSteps, {
+      steps: Math.ceil(trainX.shape[0] / settings.batchSize),
+      samples: trainX.shape[0],
+      batchSize: settings.batchSize,
+    });
     return this.runTraining(settings, () => pass, {
       batches: () => indexBatches(trainX.shape[0], settings),
       batch: (indices) => ({

@@ -493,7 +493,11 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     const validation = given ?? (split && part(split.validation));
     if (data.xs[0].shape[0] === 0) throw noTrainingExamples(all.xs[0], split && settings.validationSplit);
     if (validation?.xs[0].shape[0] === 0) throw new ConvlensError('fit: the validation data has no examples');
-    settings.epochSteps.steps = Math.ceil(data.xs[0].shape[0] / settings.batchSize);
+    Object.assign(settings.epochSteps, {
+      steps: Math.ceil(data.xs[0].shape[0] / settings.batchSize),
+      samples: data.xs[0].shape[0],
+      batchSize: settings.batchSize,
+    });
     const mode = this.mode('fit', settings.classWeight);
     // class weights weigh the training loss only, as in Keras
     const validationMode = { ...mode, classTables: [] };
