@@ -428,7 +428,10 @@ program
     "Run an image through a saved model (convlens', TensorFlow.js' or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
   )
   .argument('<model>', 'model.json, or the folder holding it')
-  .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
+  .argument(
+    '<image>',
+    'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
+  )
   .option(
     '-l, --layer <name>',
     "the layer: by name; inside a nested model by path, model/layer (base/conv2d); a shared layer's later application as name[k] (conv[1]), a layer in a shared model's later application as model[k]/layer (encoder[1]/conv2d); or by index from 0 among the model's own layers, which leave out Keras' InputLayer (default: the first convolution, at any depth)",
@@ -522,7 +525,10 @@ program
     "Classify images with a saved model (convlens train's, or a TensorFlow.js or converted Keras classifier): each image's best classes",
   )
   .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
-  .argument('<images...>', 'PNG, JPEG, GIF (first frame) or BMP files (decoded with the channels the model takes, resized to its input)')
+  .argument(
+    '<images...>',
+    'PNG, JPEG, GIF (first frame) or BMP files (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
+  )
   .option('--top <n>', 'how many classes to show per image', positiveInteger('--top'), 3)
   .addOption(pixelsOption())
   .option('--json', 'one JSON object per image: its classes and scores, best first')

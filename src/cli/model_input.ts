@@ -116,7 +116,7 @@ export class ImageFileError extends ConvlensError {
 
 /**
  * One image as the model takes it, a batch of one: decoded with its channels, scaled to its pixel
- * range, resized to its input. `note` says what was done; `op` starts the messages.
+ * range, resized to its input (a free height or width keeps the image's). `note` says what was done; `op` starts the messages.
  */
 export async function modelInput(
   op: string,
