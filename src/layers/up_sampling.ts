@@ -66,7 +66,7 @@ export class UpSampling2D extends ImageLayer {
     return shape;
   }
 
-  /** The interpolation's weights down and across for inputs of `height` × `width`, made once for each size. */
+  /** The interpolation's weights down and across for inputs of `height` × `width`, made again when the size changes. */
   private weightsFor(height: number, width: number): { rows: Weights; cols: Weights } {
     const [sh, sw] = this.size;
     if (this.rows?.size !== height) this.rows = { size: height, ...bilinearWeights(height * sh, height, 1 / sh) };
