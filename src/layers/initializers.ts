@@ -7,6 +7,9 @@ export type InitializerName =
   | 'glorotNormal'
   | 'heUniform'
   | 'heNormal'
+  | 'lecunUniform'
+  | 'lecunNormal'
+  | 'truncatedNormal'
   | 'zeros'
   | 'ones'
   | 'randomNormal'
@@ -17,13 +20,16 @@ const NAMES: readonly InitializerName[] = [
   'glorotNormal',
   'heUniform',
   'heNormal',
+  'lecunUniform',
+  'lecunNormal',
+  'truncatedNormal',
   'zeros',
   'ones',
   'randomNormal',
   'randomUniform',
 ];
 
-/** Accepts Keras' snake_case names (`glorot_uniform`) as well as camelCase. */
+/** Accepts Keras' snake_case names (`glorot_uniform`) as well as camelCase, in any case (tfjs' `leCunNormal`). */
 export function initializerName(op: string, name: string): InitializerName {
   const key = String(name).replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   const found = NAMES.find((n) => n.toLowerCase() === key.toLowerCase());
@@ -31,13 +37,17 @@ export function initializerName(op: string, name: string): InitializerName {
   return found;
 }
 
-/** Keras' snake_case class name for the saved config. */
+/** The class name the saved config gives it: Keras', or tfjs-layers' where they differ (tfjs reads these files). */
 export function kerasInitializerClass(name: InitializerName): string {
   return {
     glorotUniform: 'GlorotUniform',
     glorotNormal: 'GlorotNormal',
     heUniform: 'HeUniform',
     heNormal: 'HeNormal',
+    // tfjs' class names, which tfjs-layers loads; Keras' LecunNormal and LecunUniform read back the same
+    lecunUniform: 'LeCunUniform',
+    lecunNormal: 'LeCunNormal',
+    truncatedNormal: 'TruncatedNormal',
     zeros: 'Zeros',
     ones: 'Ones',
     randomNormal: 'RandomNormal',
@@ -84,6 +94,13 @@ function sampler(name: InitializerName, fanIn: number, fanOut: number, random: R
       return () => truncatedNormal(Math.sqrt(2 / (fanIn + fanOut)) / TRUNCATION_SCALE);
     case 'heNormal':
       return () => truncatedNormal(Math.sqrt(2 / fanIn) / TRUNCATION_SCALE);
+    case 'lecunUniform':
+      return uniform(Math.sqrt(3 / fanIn));
+    case 'lecunNormal':
+      return () => truncatedNormal(Math.sqrt(1 / fanIn) / TRUNCATION_SCALE);
+    case 'truncatedNormal':
+      // Keras' TruncatedNormal(stddev=0.05): cut at two deviations, not rescaled
+      return () => truncatedNormal(0.05);
     case 'randomNormal':
       return () => 0.05 * random.normal();
     case 'randomUniform':
