@@ -816,7 +816,8 @@ describe('a model of several inputs and outputs on a dataset: fit, evaluate and 
         ],
       },
     );
-    expect(history).toEqual(expected);
+    // the same epochs and logs (params differ: a dataset's batches come made, with no sample count or batch size)
+    expect([history.epoch, history.history]).toEqual([expected.epoch, expected.history]);
     onArrays.getWeights().forEach((w, i) => {
       expect(Array.from(ours.getWeights()[i].data), `weight ${i}`).toEqual(Array.from(w.data));
     });
