@@ -98,6 +98,45 @@ describe('precision, recall, cosine proximity and ce in fit and evaluate', () =>
     expectClose(history.history.cosine_proximity, expected.history.cosineProximity as number[], 1e-5, 'cosine_proximity');
   });
 
+  it("cosine_similarity (Keras 3's) is the cosine itself: Keras' documented example, and minus tfjs' proximity in fit", async () => {
+    // a linear model that outputs its input: evaluate gives the metric of y against x
+    const identity = new Sequential([new Dense({ units: 2, useBias: false, inputShape: [2] })]);
+    identity.setWeights([new Tensor(new Float32Array([1, 0, 0, 1]), [2, 2], 'float32')]);
+    identity.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['cosine_similarity', 'cosineProximity'] });
+    const yTrue = new Tensor(new Float32Array([0, 1, 1, 1]), [2, 2], 'float32');
+    const yPred = new Tensor(new Float32Array([1, 0, 1, 1]), [2, 2], 'float32');
+    // keras.metrics.CosineSimilarity: [[0, 1], [1, 1]] against [[1, 0], [1, 1]] gives 0.49999997
+    const result = identity.evaluate(yPred, yTrue);
+    expect(result.cosine_similarity).toBeCloseTo(0.5, 6);
+    expect(result.cosineProximity).toBeCloseTo(-0.5, 6);
+    // a norm below √1e-7 is floored at 1e-7 by Keras 3 (keras.ops.normalize), at √1e-7 by tfjs' proximity
+    const tiny = identity.evaluate(
+      new Tensor(new Float32Array([1e-5, 0]), [1, 2], 'float32'),
+      new Tensor(new Float32Array([1, 0]), [1, 2], 'float32'),
+    );
+    expect(tiny.cosine_similarity).toBeCloseTo(1, 5);
+    expect(tiny.cosineProximity).toBeCloseTo(-1e-5 / Math.sqrt(1e-7), 4);
+
+    // outputs and labels of norms well above √1e-7, where the two floors agree (sigmoidPair's saturate to 0)
+    const rng = caseRng('cosine similarity fit', 0);
+    const ours = new Sequential([new Dense({ units: 3, inputShape: [4] })]);
+    ours.setWeights(ours.weights.map((w) => f32(rng, w.shape, -1, 1)));
+    const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [4] })] });
+    theirs.setWeights(ours.getWeights().map(tfOf));
+    const [x, y] = [f32(rng, [10, 4], -1, 1), f32(rng, [10, 3], 0.1, 1)];
+    ours.compile({ optimizer: new SGD({ learningRate: LEARNING_RATE }), loss: 'meanSquaredError', metrics: ['cosine_similarity'] });
+    theirs.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: 'meanSquaredError', metrics: [tfl.metrics.cosineProximity] });
+    const options = { epochs: 2, batchSize: 4, shuffle: false };
+    const history = await ours.fit(x, y, options);
+    const expected = await theirs.fit(tfOf(x), tfOf(y), { ...options, verbose: 0 });
+    expectClose(
+      history.history.cosine_similarity,
+      (expected.history.cosineProximity as number[]).map((v) => -v),
+      1e-5,
+      'cosine_similarity',
+    );
+  });
+
   it("r2Score (tfjs' function's name) matches tfjs' per-batch R² in fit and evaluate; a tfjs model saved with it (as r2_score) loads compiled", async () => {
     const { ours, theirs, x } = sigmoidPair(6);
     const y = f32(caseRng('r2 targets', 0), [11, 2], 0, 1);
@@ -167,7 +206,7 @@ describe('precision, recall, cosine proximity and ce in fit and evaluate', () =>
     const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);
     expectConvlensError(
       () => model.compile({ loss: 'meanSquaredError', metrics: ['precision', 'auc'] }),
-      /^compile: unknown metric "auc" \(supported: .*'crossentropy', 'precision', 'recall', 'cosine_proximity', 'r2_score' \(also as 'acc', 'ce', 'cosine'/,
+      /^compile: unknown metric "auc" \(supported: .*'crossentropy', 'precision', 'recall', 'cosine_proximity', 'cosine_similarity', 'r2_score' \(also as 'acc', 'ce', 'cosine'/,
     );
     expectConvlensError(
       () => model.compile({ loss: 'meanSquaredError', metrics: ['Recall'] }),

@@ -23,6 +23,7 @@ export type MetricKind =
   | 'precision'
   | 'recall'
   | 'cosineProximity'
+  | 'cosineSimilarity'
   | 'r2Score';
 
 /** A metric as compile was given it: `key` names it in logs, history and evaluate's result. */
@@ -66,12 +67,14 @@ const METRIC_NAMES: Record<string, MetricKind> = {
   cosine: 'cosineProximity',
   cosineProximity: 'cosineProximity',
   cosine_proximity: 'cosineProximity',
+  cosine_similarity: 'cosineSimilarity',
+  cosineSimilarity: 'cosineSimilarity',
   r2Score: 'r2Score',
   r2_score: 'r2Score',
 };
 
 const SUPPORTED =
-  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity', 'r2_score' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones)";
+  "'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity', 'cosine_similarity', 'r2_score' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones)";
 
 /** The names tfjs-layers can compile a loaded model with (undefined: tfjs has no such metric). */
 const TFJS_NAMES: Record<MetricKind, string | undefined> = {
@@ -89,6 +92,7 @@ const TFJS_NAMES: Record<MetricKind, string | undefined> = {
   precision: 'precision',
   recall: undefined, // tfjs has it as a function (tf.metrics.recall), which compile takes, but not by name
   cosineProximity: 'cosine',
+  cosineSimilarity: undefined, // Keras 3's; tfjs has only the proximity, its negation
   r2Score: undefined, // a function too (tf.metrics.r2Score)
 };
 
@@ -155,7 +159,7 @@ export function metricImproves(name: string): 'up' | 'down' | undefined {
   const kind = metricKind(name);
   if (kind === undefined) return undefined;
   // cosine proximity is the negated cosine similarity: down, as the loss it also is
-  return kind.endsWith('Accuracy') || ['accuracy', 'precision', 'recall', 'r2Score'].includes(kind) ? 'up' : 'down';
+  return kind.endsWith('Accuracy') || ['accuracy', 'precision', 'recall', 'cosineSimilarity', 'r2Score'].includes(kind) ? 'up' : 'down';
 }
 
 /** Whether compile takes `name` as a metric (a saved model's metrics are checked with it). */
@@ -307,14 +311,13 @@ function rowMetric(kind: MetricKind, y: Tensor, p: Tensor<'float32'>, row: numbe
     }
     case 'cosineProximity': {
       // tfjs' (and tf.keras' v1 'cosine_proximity'): −Σ y·p over the row, each scaled to unit length, a norm at least √1e-7
-      let [yy, pp, yp] = [0, 0, 0];
-      for (let j = 0; j < classes; j++) {
-        const [t, q] = [y.data[start + j], p.data[start + j]];
-        yy += t * t;
-        pp += q * q;
-        yp += t * q;
-      }
+      const [yy, pp, yp] = rowProducts(y.data, p.data, start, classes);
       return -yp / (Math.sqrt(Math.max(yy, EPSILON)) * Math.sqrt(Math.max(pp, EPSILON)));
+    }
+    case 'cosineSimilarity': {
+      // Keras 3's cosine_similarity: Σ y·p over the row, each divided by its norm, a norm at least 1e-7 (keras.ops.normalize)
+      const [yy, pp, yp] = rowProducts(y.data, p.data, start, classes);
+      return yp / (Math.max(Math.sqrt(yy), EPSILON) * Math.max(Math.sqrt(pp), EPSILON));
     }
     default:
       throw new Error(`unresolved metric ${kind}`);
@@ -375,6 +378,17 @@ function r2Score(y: Tensor, p: Tensor<'float32'>, classes: number, rowWeights?: 
 
 /** Keras' and tfjs' epsilon, in float32. */
 const EPSILON = Math.fround(1e-7);
+
+/** Σ y², Σ p² and Σ y·p over the `length` values of a row from `start`: a cosine's parts. */
+function rowProducts(y: ArrayLike<number>, p: ArrayLike<number>, start: number, length: number): [number, number, number] {
+  let [yy, pp, yp] = [0, 0, 0];
+  for (let j = start; j < start + length; j++) {
+    yy += y[j] * y[j];
+    pp += p[j] * p[j];
+    yp += y[j] * p[j];
+  }
+  return [yy, pp, yp];
+}
 
 /** tfjs' and Keras' clip of a probability, [1e-7, 1 − 1e-7] in float32, which keeps its logarithm finite. */
 const [LOWEST, HIGHEST] = [EPSILON, Math.fround(1 - 1e-7)];
