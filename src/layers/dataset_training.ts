@@ -15,7 +15,7 @@ import {
 import { progressLine } from './fit_progress.js';
 import type { ClassWeightArg } from './loss_weights.js';
 import { verboseArg } from './model_common.js';
-import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName } from './training_loop.js';
+import { type BatchPlace, type EpochData, type EpochSettings, epochSettings, placeName, type YieldEvery } from './training_loop.js';
 
 // fit and evaluate on a dataset for every model kind, as tfjs-layers' fitDataset and
 // evaluateDataset (and Keras' fit and evaluate on a dataset) run them: the model kind checks,
@@ -55,6 +55,8 @@ export interface DatasetFitArgs {
   initialEpoch?: number;
   /** As array fit's: validate every this many epochs, or after the epochs listed (from 1). */
   validationFreq?: number | number[];
+  /** As array fit's (tfjs' yieldEvery): when other tasks run, 'batch' (the default), 'epoch', 'never' or every n ms. */
+  yieldEvery?: YieldEvery;
 }
 
 /** evaluate's options for a dataset (whose batches are its own). */
@@ -127,6 +129,7 @@ const FIT_KEYS = [
   'verbose',
   'initialEpoch',
   'validationFreq',
+  'yieldEvery',
 ];
 
 /** tfjs' default validationBatchSize for validation arrays (Keras' for data without a batch size). */

@@ -214,3 +214,48 @@ describe('fit: history.params', () => {
     expect(counted.params.steps).toBe(1);
   });
 });
+
+describe("fit: yieldEvery (tfjs')", () => {
+  /** Where in fit a task queued before it ran: the hook that first saw it done. */
+  async function whenOtherTasksRun(yieldEvery?: unknown): Promise<string> {
+    let ran = false;
+    let seenAt = 'after fit';
+    const see = (where: string) => {
+      if (ran && seenAt === 'after fit') seenAt = where;
+    };
+    setImmediate(() => {
+      ran = true;
+    });
+    await network().fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      yieldEvery: yieldEvery as never,
+      callbacks: {
+        onBatchBegin: (b) => see(`batch ${b}`),
+        onEpochBegin: (e) => see(`epoch ${e}`),
+      },
+    });
+    return seenAt;
+  }
+
+  it("lets other tasks run after every batch by default ('auto', 'batch', 0 ms), after each epoch, or not until fit returns", async () => {
+    for (const every of [undefined, 'auto', 'batch', 0]) expect(await whenOtherTasksRun(every), String(every)).toBe('batch 1');
+    expect(await whenOtherTasksRun('epoch')).toBe('epoch 1');
+    expect(await whenOtherTasksRun('never')).toBe('after fit');
+    // a long interval: none within this short fit
+    expect(await whenOtherTasksRun(60_000)).toBe('after fit');
+  });
+
+  it('is checked, and taken on a dataset too', async () => {
+    await expectConvlensRejection(
+      network().fit(x, y, { yieldEvery: 'sometimes' as never }),
+      "fit: yieldEvery must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds (0 or more), got \"sometimes\"",
+    );
+    const dataset = {
+      async *[Symbol.asyncIterator]() {
+        yield { xs: x, ys: y };
+      },
+    };
+    expect((await network().fit(dataset, { epochs: 1, yieldEvery: 'never' })).epoch).toEqual([0]);
+  });
+});

@@ -104,7 +104,16 @@ export interface FitArgs {
   validationFreq?: number | number[];
   /** The examples evaluated at a time for validation (Keras' validation_batch_size); by default batchSize. */
   validationBatchSize?: number;
+  /**
+   * tfjs' yieldEvery: when fit lets other tasks run (timers, I/O, a page's events, and the signal
+   * handlers that stop training). 'auto' and 'batch' (the default): after every batch; 'epoch':
+   * after every epoch; a number: after the batch that ends at least that many milliseconds since
+   * the last; 'never': not until fit returns.
+   */
+  yieldEvery?: YieldEvery;
 }
+
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
 
 export const FIT_KEYS = [
   'epochs',
@@ -119,6 +128,7 @@ export const FIT_KEYS = [
   'initialEpoch',
   'validationFreq',
   'validationBatchSize',
+  'yieldEvery',
 ];
 const CALLBACK_KEYS = [
   'setModel',
@@ -230,6 +240,8 @@ export interface EpochSettings {
   classWeight?: unknown;
   /** fit's verbose level, as History's params record it. */
   verbose: 0 | 1 | 2;
+  /** Whether fit lets other tasks run now: after a batch (`epochEnd` false) or an epoch. */
+  yieldsAfter: (epochEnd: boolean) => boolean;
 }
 
 /** fit's options checked: what every model kind's epochs run with. */
@@ -243,7 +255,7 @@ export interface FitSettings extends EpochSettings {
 
 /** Checks fit's epochs, initialEpoch, validationFreq, callbacks and verbose. */
 export function epochSettings(
-  args: Pick<FitArgs, 'epochs' | 'initialEpoch' | 'validationFreq' | 'callbacks' | 'verbose' | 'classWeight'>,
+  args: Pick<FitArgs, 'epochs' | 'initialEpoch' | 'validationFreq' | 'callbacks' | 'verbose' | 'classWeight' | 'yieldEvery'>,
 ): EpochSettings {
   const { epochs = 1, initialEpoch = 0, callbacks: given = {}, verbose, classWeight } = args;
   if (!Number.isInteger(epochs) || epochs < 0) {
@@ -258,7 +270,26 @@ export function epochSettings(
   const epochSteps: StepCount = {};
   const callbacks = level ? callbackHooks([epochLogger(epochs, level, epochSteps), userCallbacks]) : userCallbacks;
   const finalize = !(args as { [ONE_STEP]?: boolean })[ONE_STEP];
-  return { epochs, initialEpoch, validates, finalize, epochSteps, callbacks, classWeight, verbose: level };
+  const yieldsAfter = yieldRule(args.yieldEvery);
+  return { epochs, initialEpoch, validates, finalize, epochSteps, callbacks, classWeight, verbose: level, yieldsAfter };
+}
+
+/** fit's yieldEvery checked, as when fit yields: after a batch or at an epoch's end (see FitArgs.yieldEvery). */
+function yieldRule(value: unknown): (epochEnd: boolean) => boolean {
+  if (value === undefined || value === 'auto' || value === 'batch') return () => true;
+  if (value === 'epoch') return (epochEnd) => epochEnd;
+  if (value === 'never') return () => false;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    let last = performance.now();
+    return () => {
+      if (performance.now() - last < value) return false;
+      last = performance.now();
+      return true;
+    };
+  }
+  throw new ConvlensError(
+    `fit: yieldEvery must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds (0 or more), got ${describeValue(value)}`,
+  );
 }
 
 /** validationFreq checked, as whether an epoch (from 0) is validated: Keras' _should_eval. */
@@ -441,7 +472,8 @@ export async function runEpochs<Batch, Sums>(
       steps.optimizer.step(variables);
       applyConstraints(variables);
       await callbacks.onBatchEnd?.(batch, steps.logs(sums, seen));
-      await nextTask(); // timers, I/O and signal handlers run between batches (so can stopTraining)
+      // timers, I/O and signal handlers run between batches (so can stopTraining)
+      if (settings.yieldsAfter(false)) await nextTask();
       if (model.stopTraining) break;
       batch++;
     }
@@ -457,6 +489,7 @@ export async function runEpochs<Batch, Sums>(
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) history.history[key] = [...(history.history[key] ?? []), value];
     if (model.stopTraining) break;
+    if (settings.yieldsAfter(true)) await nextTask();
   }
   // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
   if (epochs > initialEpoch && settings.finalize) steps.optimizer.finalizeVariableValues?.(steps.variables());
