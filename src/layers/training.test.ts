@@ -956,7 +956,7 @@ describe('compile, fit, evaluate and predict check their options', () => {
     expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss']);
     expectConvlensError(
       () => model.compile({ optimizer: 'adam', loss: 'mse', metrics: 'auc' }),
-      "compile: unknown metric \"auc\" (supported: 'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity', 'r2_score' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones))",
+      "compile: unknown metric \"auc\" (supported: 'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mae', 'mape', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy', 'crossentropy', 'precision', 'recall', 'cosine_proximity', 'cosine_similarity', 'r2_score' (also as 'acc', 'ce', 'cosine', Keras' long names and tfjs' camelCase ones))",
     );
     expectConvlensError(() => model.compile({ loss: 'mse', metrics: ['Mse'] }), /^compile: unknown metric "Mse" \(did you mean 'mse'\?\)/);
     expectConvlensError(
