@@ -339,3 +339,40 @@ describe('free input sizes (Keras None): one model for images of any height and 
     );
   });
 });
+
+describe('free input sizes, channels-first', () => {
+  // their output shapes read the NHWC shape as channels-first: the free height stood for the channels, which must be known
+  it('builds a depthwise convolution channels-first on free sizes, and computes and trains as tfjs-layers', async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, inputShape: [3, null, null], dataFormat: 'channelsFirst' }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', dataFormat: 'channelsFirst', activation: 'tanh' }),
+        tfl.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' }),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    const { ours } = await twins(theirs);
+    expect(ours.layers[0].outputShape).toEqual([6, null, null]);
+    for (const [i, [h, w]] of SIZES.entries()) {
+      const x = f32(caseRng('free sizes channels first', i), [4, 3, h, w]);
+      expectClose(ours.predict(x), predicted(theirs, x), 1e-5, `${h}×${w}`);
+      await expectSameSgdFit(ours, theirs, x, labels(4), { epochs: 2, batchSize: 2, learningRate: 0.2 });
+    }
+  });
+
+  it('builds a separable convolution channels-first on free sizes, computing as one built for each size', () => {
+    // against convlens at fixed sizes: tfjs-layers 4.22 adds a channels-first SeparableConv2D's bias on the wrong axis
+    const layers = (inputShape: (number | null)[]) => [
+      new SeparableConv2D({ filters: 2, kernelSize: 3, depthMultiplier: 2, dataFormat: 'channels_first', inputShape }),
+      new GlobalAveragePooling2D({ dataFormat: 'channels_first' }),
+    ];
+    const free = new Sequential(layers([3, null, null]));
+    expect(free.layers[0].outputShape).toEqual([2, null, null]);
+    for (const [i, [h, w]] of SIZES.entries()) {
+      const fixed = new Sequential(layers([3, h, w]));
+      fixed.setWeights(free.getWeights());
+      const x = f32(caseRng('free sizes separable channels first', i), [2, 3, h, w]);
+      expectClose(free.predict(x), fixed.predict(x), 0, `${h}×${w}`);
+    }
+  });
+});
