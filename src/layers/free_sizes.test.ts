@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, expectConvlensRejection } from '../../test/helpers/errors.js';
 import { expectSameSgdFit, f32, alternatingLabels as labels, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
@@ -373,6 +373,42 @@ describe('free input sizes, channels-first', () => {
       fixed.setWeights(free.getWeights());
       const x = f32(caseRng('free sizes separable channels first', i), [2, 3, h, w]);
       expectClose(free.predict(x), fixed.predict(x), 0, `${h}×${w}`);
+    }
+  });
+});
+
+describe('free input sizes, predict on a dataset', () => {
+  it('refuses to join batches whose free-size outputs differ, naming the batch and the shapes (it threw a RangeError, or gave garbage when the dataset told its size)', async () => {
+    const net = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [null, null, 1] })]);
+    const batches = [
+      { xs: f32(caseRng('free sizes predict dataset', 0), [2, 6, 7, 1]) },
+      { xs: f32(caseRng('free sizes predict dataset', 1), [2, 5, 5, 1]) },
+    ];
+    // a tf.data Dataset's form: its size (2 batches) bounds the examples, so that predict writes them into one array
+    const sized = {
+      size: 2,
+      iterator: () => {
+        let i = 0;
+        return { next: () => (i < batches.length ? { value: batches[i++], done: false } : { value: undefined, done: true }) };
+      },
+    };
+    const unsized = {
+      async *[Symbol.asyncIterator]() {
+        yield* batches;
+      },
+    };
+    for (const dataset of [sized, unsized]) {
+      await expectConvlensRejection(
+        net.predict(dataset),
+        `predict (batch 2): model 'sequential': outputs examples of shape [3, 3, 2], the first batch's [4, 5, 2]: batches of other sizes cannot be joined into one output (predict them apart)`,
+      );
+    }
+    // of one size, they join: each batch's output in turn
+    batches[1] = { xs: f32(caseRng('free sizes predict dataset', 1), [2, 6, 7, 1]) };
+    for (const dataset of [sized, unsized]) {
+      const joined = await net.predict(dataset);
+      expect(joined.shape).toEqual([4, 4, 5, 2]);
+      expectClose(joined, [net.predict(batches[0].xs), net.predict(batches[1].xs)], 0, 'one size');
     }
   });
 });
