@@ -59,7 +59,8 @@ export async function runPredict(modelPath: string, images: string[], options: P
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;
         failed++;
-        process.stderr.write(errorLine(error.message));
+        // a file's own faults name it; the model's (an image too small for a model of free sizes) are named here
+        process.stderr.write(errorLine(error instanceof ImageFileError ? error.message : `predict: ${path}: ${error.message}`));
         // the fault alone, as extract's --json gives it: the record names the input
         const reason = error instanceof ImageFileError ? error.reason : error.message;
         if (options.json) print(`${JSON.stringify({ input: path, status: 'failed', error: reason })}\n`);

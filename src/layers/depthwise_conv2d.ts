@@ -112,7 +112,8 @@ export class DepthwiseConv2D extends ImageLayer {
   }
 
   protected outputShapeNHWC(inputShape: Shape): Shape {
-    this.knownChannels(inputShape);
+    // knownChannels reads a shape in the layer's layout, this one is NHWC
+    this.knownChannels(this.exampleInLayout(inputShape));
     return keepFreeSizes(inputShape, (known) => {
       const info = this.info([1, ...known]);
       return [info.outHeight, info.outWidth, info.outChannels];

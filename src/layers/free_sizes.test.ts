@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, expectConvlensRejection } from '../../test/helpers/errors.js';
 import { expectSameSgdFit, f32, alternatingLabels as labels, tfjsLoad, tfjsSaved, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
@@ -337,5 +337,78 @@ describe('free input sizes (Keras None): one model for images of any height and 
       () => two.predict(f32(caseRng('free sizes concat', 0), [1, 4, 4, 1])),
       /^concatenate \(Concatenate\): inputs of shapes \(None, 4, 4, 1\), \(None, 2, 2, 1\) do not match except along axis -1/,
     );
+  });
+});
+
+describe('free input sizes, channels-first', () => {
+  // their output shapes read the NHWC shape as channels-first: the free height stood for the channels, which must be known
+  it('builds a depthwise convolution channels-first on free sizes, and computes and trains as tfjs-layers', async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, inputShape: [3, null, null], dataFormat: 'channelsFirst' }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', dataFormat: 'channelsFirst', activation: 'tanh' }),
+        tfl.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' }),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    const { ours } = await twins(theirs);
+    expect(ours.layers[0].outputShape).toEqual([6, null, null]);
+    for (const [i, [h, w]] of SIZES.entries()) {
+      const x = f32(caseRng('free sizes channels first', i), [4, 3, h, w]);
+      expectClose(ours.predict(x), predicted(theirs, x), 1e-5, `${h}×${w}`);
+      await expectSameSgdFit(ours, theirs, x, labels(4), { epochs: 2, batchSize: 2, learningRate: 0.2 });
+    }
+  });
+
+  it('builds a separable convolution channels-first on free sizes, computing as one built for each size', () => {
+    // against convlens at fixed sizes: tfjs-layers 4.22 adds a channels-first SeparableConv2D's bias on the wrong axis
+    const layers = (inputShape: (number | null)[]) => [
+      new SeparableConv2D({ filters: 2, kernelSize: 3, depthMultiplier: 2, dataFormat: 'channels_first', inputShape }),
+      new GlobalAveragePooling2D({ dataFormat: 'channels_first' }),
+    ];
+    const free = new Sequential(layers([3, null, null]));
+    expect(free.layers[0].outputShape).toEqual([2, null, null]);
+    for (const [i, [h, w]] of SIZES.entries()) {
+      const fixed = new Sequential(layers([3, h, w]));
+      fixed.setWeights(free.getWeights());
+      const x = f32(caseRng('free sizes separable channels first', i), [2, 3, h, w]);
+      expectClose(free.predict(x), fixed.predict(x), 0, `${h}×${w}`);
+    }
+  });
+});
+
+describe('free input sizes, predict on a dataset', () => {
+  it('refuses to join batches whose free-size outputs differ, naming the batch and the shapes (it threw a RangeError, or gave garbage when the dataset told its size)', async () => {
+    const net = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [null, null, 1] })]);
+    const batches = [
+      { xs: f32(caseRng('free sizes predict dataset', 0), [2, 6, 7, 1]) },
+      { xs: f32(caseRng('free sizes predict dataset', 1), [2, 5, 5, 1]) },
+    ];
+    // a tf.data Dataset's form: its size (2 batches) bounds the examples, so that predict writes them into one array
+    const sized = {
+      size: 2,
+      iterator: () => {
+        let i = 0;
+        return { next: () => (i < batches.length ? { value: batches[i++], done: false } : { value: undefined, done: true }) };
+      },
+    };
+    const unsized = {
+      async *[Symbol.asyncIterator]() {
+        yield* batches;
+      },
+    };
+    for (const dataset of [sized, unsized]) {
+      await expectConvlensRejection(
+        net.predict(dataset),
+        `predict (batch 2): model 'sequential': outputs examples of shape [3, 3, 2], the first batch's [4, 5, 2]: batches of other sizes cannot be joined into one output (predict them apart)`,
+      );
+    }
+    // of one size, they join: each batch's output in turn
+    batches[1] = { xs: f32(caseRng('free sizes predict dataset', 1), [2, 6, 7, 1]) };
+    for (const dataset of [sized, unsized]) {
+      const joined = await net.predict(dataset);
+      expect(joined.shape).toEqual([4, 4, 5, 2]);
+      expectClose(joined, [net.predict(batches[0].xs), net.predict(batches[1].xs)], 0, 'one size');
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { ConvlensError } from '../errors.js';
 import { exampleCountOf } from '../image/image_batch_dataset.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { datasetVerbose } from './dataset_training.js';
 import { type BatchDataset, checkDataset, eachBatch, readBatch } from './datasets.js';
@@ -45,7 +46,7 @@ export async function predictOnDataset(runner: DatasetRunner, dataset: unknown, 
       const ys = runner.run(xs);
       if (i === 0) outputs = ys.map((y) => new OutputRows(y, rowsBound(dataset, y.shape[0])));
       ys.forEach((y, k) => {
-        outputs[k].append(y);
+        outputs[k].append(y, `${op}: model '${runner.modelName}'${ys.length > 1 ? `, output ${k}` : ''}`);
       });
     });
   });
@@ -87,8 +88,15 @@ class OutputRows {
     if (bound !== undefined && bound >= first.shape[0]) this.whole = new Float32Array(bound * this.exampleSize);
   }
 
-  /** Copies `batch` (of the first's example shape: a model's inputs, and so its outputs, have fixed shapes) after the rows so far. */
-  append(batch: Tensor<'float32'>): void {
+  /** Copies `batch` after the rows so far; it must have the first's example shape (`where` starts the message). */
+  append(batch: Tensor<'float32'>, where: string): void {
+    // a model of free input sizes computes each batch at its own: its outputs may differ from batch to batch
+    const exampleShape = batch.shape.slice(1);
+    if (!shapesEqual(exampleShape, this.exampleShape)) {
+      throw new ConvlensError(
+        `${where}: outputs examples of shape ${formatShape(exampleShape)}, the first batch's ${formatShape(this.exampleShape)}: batches of other sizes cannot be joined into one output (predict them apart)`,
+      );
+    }
     const start = this.rows * this.exampleSize;
     if (this.whole && start + batch.size > this.whole.length) {
       // more examples than the dataset said: the rows so far become the first part (a view, no copy)

@@ -138,7 +138,8 @@ export class SeparableConv2D extends ImageLayer {
   }
 
   protected outputShapeNHWC(inputShape: Shape): Shape {
-    this.knownChannels(inputShape);
+    // knownChannels reads a shape in the layer's layout, this one is NHWC
+    this.knownChannels(this.exampleInLayout(inputShape));
     return keepFreeSizes(inputShape, (known) => {
       const { pointwise } = this.info([1, ...known]);
       return [pointwise.outHeight, pointwise.outWidth, this.filters];

@@ -139,6 +139,30 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
     expect(predicted.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('predict names the image a model of free sizes cannot take (too small for its window), and goes on with the others', async () => {
+    const folder = join(dir, 'free-large-window');
+    const wide = new layers.Sequential([
+      new layers.Conv2D({ filters: 2, kernelSize: 400, inputShape: [null, null, 1], name: 'wide' }),
+      new layers.GlobalAveragePooling2D(),
+      new layers.Dense({ units: 2, activation: 'softmax' }),
+    ]);
+    await wide.save(folder);
+    const chelsea = join(IMAGES, 'chelsea.png'); // 300 rows, fewer than the window's 400; the camera has 512
+    const run = convlens(['predict', folder, chelsea, camera]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `convlens: predict: ${chelsea}: wide (Conv2D): conv2d: window height 400 is larger than the input height 300 under VALID padding\n`,
+    );
+    expect(run.stdout).toMatch(/^.*camera\.png: [01] [\d.]+%, [01] [\d.]+%\n$/);
+    // --json: the record names the image, its error the fault alone
+    const json = convlens(['predict', folder, chelsea, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      input: chelsea,
+      status: 'failed',
+      error: 'wide (Conv2D): conv2d: window height 400 is larger than the input height 300 under VALID padding',
+    });
+  });
+
   it('takes the first layer with feature maps by default, a layer by index, and the pixel range the model was trained on', () => {
     const byDefault = json(convlens(['show-maps', join(dir, 'tiny', 'model.json'), camera, '--json']).stdout);
     expect(byDefault.layer).toBe('edges');
