@@ -60,6 +60,22 @@ describe('examples', () => {
     expect(accuracy).toBeGreaterThan(0.3); // chance is 0.1
   });
 
+  it("any_size.mjs runs one model of free height and width on each photo at its own size, as the lesson's ops compute it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-example-'));
+    try {
+      const out = run('any_size.mjs', dir);
+      expect(out).toContain('(None, None, None, 1)');
+      expect(out).toContain('camera.png: 512×512 → condensed 256×256, as the ops give it: true');
+      expect(out).toContain('chelsea.png: 300×451 → condensed 150×226, as the ops give it: true');
+      expect(out).toContain('rocket.jpg: 427×640 → condensed 214×320, as the ops give it: true');
+      // each photo's map drawn at its own aspect: the wide rocket photo's figure is wider than tall
+      const png = readFileSync(join(dir, 'out', 'any_size_rocket.png'));
+      expect(png.readUInt32BE(16)).toBeGreaterThan(png.readUInt32BE(20));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('layers.mjs sets a kernel by hand and trains a tiny network to full accuracy', () => {
     const out = run('layers.mjs');
     expect(out).toContain('Total params: 9');
