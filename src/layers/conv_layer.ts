@@ -194,7 +194,7 @@ export abstract class ConvLayer extends ImageLayer {
     );
     this.kernel = this.addWeight('kernel', shape, values, this.kernelSettings);
     if (this.useBias) {
-      const bias = initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`);
+      const bias = initialize(this.biasInitializer, this.filters, this.filters, this.filters, `${this.name}: bias [${this.filters}]`);
       this.bias = this.addWeight('bias', [this.filters], bias, this.biasSettings);
     }
   }

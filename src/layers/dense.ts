@@ -106,7 +106,7 @@ export class Dense extends Layer {
       this.bias = this.addWeight(
         'bias',
         [this.units],
-        initialize(this.biasInitializer, this.units, 1, 1, `${this.name}: bias [${this.units}]`),
+        initialize(this.biasInitializer, this.units, this.units, this.units, `${this.name}: bias [${this.units}]`),
         this.biasSettings,
       );
     }

@@ -139,7 +139,7 @@ export class DepthwiseConv2D extends ImageLayer {
       this.bias = this.addWeight(
         'bias',
         [outChannels],
-        initialize(this.biasInitializer, outChannels, 1, 1, `${this.name}: bias [${outChannels}]`),
+        initialize(this.biasInitializer, outChannels, outChannels, outChannels, `${this.name}: bias [${outChannels}]`),
         this.biasSettings,
       );
     }

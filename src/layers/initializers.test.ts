@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad } from '../../test/helpers/layers.js';
 import { setSeed } from '../tensor/random.js';
-import { Conv2D, Dense, fromArtifacts, resetNames, Sequential } from './index.js';
+import { Conv2D, Dense, DepthwiseConv2D, fromArtifacts, type Layer, resetNames, SeparableConv2D, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -49,6 +49,35 @@ describe('LeCun and truncated-normal initializers, as Keras defines them', () =>
     expect(max).toBeGreaterThan(0.099);
     expect(Math.abs(mean)).toBeLessThan(0.002);
     expect(Math.abs(std / (0.05 * 0.87962566103423978) - 1)).toBeLessThan(0.03);
+  });
+
+  it('on a bias: fans of its length, as Keras reads a vector (compute_fans), not of 1', () => {
+    // 400 biases: lecunUniform within ±√(3 / 400) ≈ 0.087, lecunNormal's deviation √(1 / 400) = 0.05.
+    // (tfjs-layers differs here: it takes √400 as a vector's fans.)
+    const n = 400;
+    const layers: [string, (biasInitializer: string) => Layer][] = [
+      ['Dense', (biasInitializer) => new Dense({ units: n, inputShape: [3], biasInitializer })],
+      ['Conv2D', (biasInitializer) => new Conv2D({ filters: n, kernelSize: 1, inputShape: [2, 2, 3], biasInitializer })],
+      [
+        'DepthwiseConv2D',
+        (biasInitializer) => new DepthwiseConv2D({ kernelSize: 1, depthMultiplier: n, inputShape: [2, 2, 1], biasInitializer }),
+      ],
+      ['SeparableConv2D', (biasInitializer) => new SeparableConv2D({ filters: n, kernelSize: 1, inputShape: [2, 2, 3], biasInitializer })],
+    ];
+    for (const [kind, make] of layers) {
+      setSeed(5);
+      const uniform = make('lecunUniform');
+      new Sequential([uniform]);
+      const bias = uniform.getWeights().at(-1)!;
+      expect(bias.shape, kind).toEqual([n]);
+      const limit = Math.sqrt(3 / n);
+      const spread = stats(bias.data);
+      expect(spread.max, kind).toBeLessThanOrEqual(limit);
+      expect(spread.max, kind).toBeGreaterThan(0.97 * limit);
+      const normal = make('lecunNormal');
+      new Sequential([normal]);
+      expect(Math.abs(stats(normal.getWeights().at(-1)!.data).std / Math.sqrt(1 / n) - 1), kind).toBeLessThan(0.12);
+    }
   });
 
   it("saves tfjs' class names, which tfjs-layers loads, and reads Keras' and tfjs' spellings back", async () => {

@@ -67,6 +67,7 @@ function truncatedNormal(std: number): number {
 /**
  * Fills a weight of `size` values with fan-in/fan-out from the weight's shape, as Keras does.
  * `weight` names it in the error when no array can hold it (`Dense({ units: 1e9 })`).
+ * A bias (a vector) passes its length as both fans, as Keras' compute_fans takes a vector (kerasFans).
  */
 export function initialize(name: InitializerName, size: number, fanIn: number, fanOut: number, weight: string): Float32Array {
   const random = globalRandom();

@@ -182,7 +182,7 @@ export class SeparableConv2D extends ImageLayer {
       this.bias = this.addWeight(
         'bias',
         [this.filters],
-        initialize(this.biasInitializer, this.filters, 1, 1, `${this.name}: bias [${this.filters}]`),
+        initialize(this.biasInitializer, this.filters, this.filters, this.filters, `${this.name}: bias [${this.filters}]`),
         this.biasSettings,
       );
     }
