@@ -212,6 +212,10 @@ describe('fit: history.params', () => {
     });
     const counted = await network().fit(dataset, { epochs: 1, batchesPerEpoch: 1 });
     expect(counted.params.steps).toBe(1);
+    // named before training, as tfjs does: also when no epoch runs, or none is validated
+    expect((await network().fit(x, y, { epochs: 1, initialEpoch: 1 })).params.metrics).toEqual(['loss', 'accuracy']);
+    const skipped = await network().fit(x, y, { epochs: 1, validationData: [valX, valY], validationFreq: 2 });
+    expect(skipped.params.metrics).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
   });
 });
 

@@ -436,6 +436,9 @@ export async function runEpochs<Batch, Sums>(
     doValidation: data.validation !== undefined,
     metrics: [],
   };
+  // named before training, as tfjs does: the logs' keys (of sums of no batch yet), and their val_ forms when validating
+  const names = Object.keys(steps.logs(steps.newSums(), 0));
+  params.metrics = params.doValidation ? [...names, ...names.map((key) => `val_${key}`)] : names;
   const history: History = { epoch: [], history: {}, params };
   model.stopTraining = false;
   callbacks.setModel?.(model);
@@ -493,7 +496,6 @@ export async function runEpochs<Batch, Sums>(
   }
   // Keras' fit does this before on_train_end: with useEma, the weights become their moving averages
   if (epochs > initialEpoch && settings.finalize) steps.optimizer.finalizeVariableValues?.(steps.variables());
-  params.metrics = Object.keys(history.history);
   await callbacks.onTrainEnd?.(history);
   return history;
 }
