@@ -14,6 +14,7 @@ import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { transpose } from '../ops/transpose.js';
+import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fsReason, readInputFile } from './inputs.js';
 
@@ -89,13 +90,13 @@ export function imageInput(op: string, model: ImageModel): ImageInput {
   const shape = model.inputShape;
   if (shape?.length !== 3) {
     throw new ConvlensError(
-      `${op}: model '${model.name}' takes inputs of shape ${shape ? `[${shape.map((d) => d ?? 'null').join(', ')}]` : '(unknown)'}, not images (${axes})`,
+      `${op}: model '${model.name}' takes inputs of shape ${shape ? formatShape(shape) : '(unknown)'}, not images (${axes})`,
     );
   }
   const [height, width, channels] = channelsFirst ? [shape[1], shape[2], shape[0]] : shape;
   if (channels !== 1 && channels !== 3 && channels !== 4) {
     const layout = channelsFirst
-      ? ` (its input [${shape.map((d) => d ?? 'null').join(', ')}] is [${axes}]: its first image layer, '${firstImageLayer(model.layers)?.name}', is channels-first)`
+      ? ` (its input ${formatShape(shape)} is [${axes}]: its first image layer, '${firstImageLayer(model.layers)?.name}', is channels-first)`
       : '';
     throw new ConvlensError(
       `${op}: model '${model.name}' takes images of ${channels ?? 'any number of'} channels${layout}; images have 1 (gray), 3 (RGB) or 4 (RGBA)`,

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { formatShape } from '../tensor/shape.js';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
@@ -38,7 +39,7 @@ export async function runPredict(modelPath: string, images: string[], options: P
   const outputs = model.outputShape;
   if (outputs?.length !== 1 || outputs[0] === null) {
     throw new ConvlensError(
-      `predict: the model outputs shape [${outputs?.map((d) => d ?? 'null').join(', ') ?? ''}] per image, not a score per class (show-maps shows such outputs)`,
+      `predict: the model outputs shape ${formatShape(outputs ?? [])} per image, not a score per class (show-maps shows such outputs)`,
     );
   }
   const activation = model.layers.at(-1)?.activation;

@@ -1,5 +1,6 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
+import { shapeSizes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
 import { moveAxis } from './image_layer.js';
@@ -92,7 +93,7 @@ export class BatchNormalization extends Layer {
     const axis = this.featuresAxis(inputShape.length + 1);
     if (axis < 1 || axis > inputShape.length) {
       throw new ConvlensError(
-        `${this.name} (BatchNormalization): axis ${this.axis} is not an axis of inputs [batch, ${inputShape.map((d) => d ?? 'null').join(', ')}] other than the batch's`,
+        `${this.name} (BatchNormalization): axis ${this.axis} is not an axis of inputs [batch, ${shapeSizes(inputShape)}] other than the batch's`,
       );
     }
     const channels = inputShape[axis - 1];

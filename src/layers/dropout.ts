@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
+import { mul } from '../ops/arithmetic.js';
 import { globalRandom, Random } from '../tensor/random.js';
-import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { formatShape, shapeSizes, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, seedArg, shorthandOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -31,7 +32,8 @@ export abstract class MaskedDropout extends Layer {
   readonly rate: number;
   readonly seed: number | undefined;
   private readonly generator: Random | undefined;
-  private mask: Float32Array | undefined;
+  /** The last training forward's mask, of the noise shape: multiplied in by broadcasting, as the gradient is. */
+  private mask: Tensor<'float32'> | undefined;
 
   /** `extraKeys`: the option keys a subclass takes besides the rate (it reads their values itself). */
   protected constructor(
@@ -51,8 +53,8 @@ export abstract class MaskedDropout extends Layer {
     this.generator = this.seed === undefined ? undefined : new Random(this.seed);
   }
 
-  /** The mask for inputs of `shape`: each value `keep` with probability 1 − rate, else 0. */
-  protected abstract drawMask(shape: readonly number[], keep: number, random: Random): Float32Array;
+  /** The mask's shape for a batch of `shape`: the batch's own (one draw per value), or 1 on the axes along which one draw is shared. */
+  protected abstract maskShape(shape: readonly number[]): number[];
 
   computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
@@ -63,24 +65,24 @@ export abstract class MaskedDropout extends Layer {
       this.mask = undefined;
       return x;
     }
-    this.mask = this.drawMask(x.shape, 1 / (1 - this.rate), this.generator ?? globalRandom());
-    return new Tensor(times(x.data, this.mask), x.shape, 'float32');
+    // each cell of the noise shape, in row-major order: 1 / (1 − rate) with probability 1 − rate, else 0
+    const noise = this.maskShape(x.shape);
+    const keep = 1 / (1 - this.rate);
+    const random = this.generator ?? globalRandom();
+    const draws = new Float32Array(sizeFromShape(noise));
+    for (let i = 0; i < draws.length; i++) draws[i] = random.next() >= this.rate ? keep : 0;
+    this.mask = new Tensor(draws, noise, 'float32');
+    return mul(x, this.mask) as Tensor<'float32'>;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
-    return this.mask ? new Tensor(times(dy.data, this.mask), dy.shape, 'float32') : dy;
+    return this.mask ? (mul(dy, this.mask) as Tensor<'float32'>) : dy;
   }
 
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), rate: this.rate, seed: this.seed ?? null };
   }
-}
-
-function times(values: Float32Array, mask: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = values[i] * mask[i];
-  return out;
 }
 
 /**
@@ -106,22 +108,20 @@ export class Dropout extends MaskedDropout {
     const noise = this.noiseShape;
     if (noise && (noise.length !== inputShape.length + 1 || noise.slice(1).some((d, i) => !fitsAxis(d, inputShape[i])))) {
       throw new ConvlensError(
-        `${this.name} (Dropout): noiseShape ${formatNoise(noise)} does not fit inputs [batch, ${inputShape.map((d) => d ?? 'null').join(', ')}]: each size must be 1, null or the input's`,
+        `${this.name} (Dropout): noiseShape ${formatShape(noise)} does not fit inputs [batch, ${shapeSizes(inputShape)}]: each size must be 1, null or the input's`,
       );
     }
     return inputShape;
   }
 
-  protected drawMask(shape: readonly number[], keep: number, random: Random): Float32Array {
-    const noise = this.noiseShape?.map((d, i) => d ?? shape[i]) ?? shape;
+  protected maskShape(shape: readonly number[]): number[] {
+    const noise = this.noiseShape?.map((d, i) => d ?? shape[i]) ?? [...shape];
     if (!noise.every((d, i) => d === 1 || d === shape[i])) {
       throw new ConvlensError(
-        `${this.name} (Dropout): noiseShape ${formatNoise(this.noiseShape!)} does not fit a batch of shape ${formatShape(shape)}`,
+        `${this.name} (Dropout): noiseShape ${formatShape(this.noiseShape!)} does not fit a batch of shape ${formatShape(shape)}`,
       );
     }
-    const draws = new Float32Array(sizeFromShape(noise));
-    for (let i = 0; i < draws.length; i++) draws[i] = random.next() >= this.rate ? keep : 0;
-    return broadcastTo(draws, noise, shape);
+    return noise;
   }
 
   override getConfig(): Record<string, unknown> {
@@ -131,30 +131,3 @@ export class Dropout extends MaskedDropout {
 
 /** Whether a noise size fits an input size: 1 (one draw along the axis), null (the input's) or the same size. */
 const fitsAxis = (noise: number | null, size: number | null) => noise === null || noise === 1 || size === null || noise === size;
-
-const formatNoise = (noise: readonly (number | null)[]) => `[${noise.map((d) => d ?? 'null').join(', ')}]`;
-
-/** `values` of shape `from` (each axis 1 or `to`'s size) repeated along its axes of 1 to shape `to`. */
-function broadcastTo(values: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
-  if (from.every((d, i) => d === to[i])) return values;
-  const out = new Float32Array(sizeFromShape(to));
-  // the step in `values` for one step along each axis of `to` (0 along a broadcast axis)
-  const steps = new Array<number>(to.length);
-  for (let axis = to.length - 1, stride = 1; axis >= 0; axis--) {
-    steps[axis] = from[axis] === 1 ? 0 : stride;
-    stride *= from[axis];
-  }
-  const index = new Array<number>(to.length).fill(0);
-  let source = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = values[source];
-    // the next position of `to`, in row-major order, and its source
-    for (let axis = to.length - 1; axis >= 0; axis--) {
-      source += steps[axis];
-      if (++index[axis] < to[axis]) break;
-      source -= steps[axis] * to[axis];
-      index[axis] = 0;
-    }
-  }
-  return out;
-}

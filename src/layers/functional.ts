@@ -1,6 +1,6 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { toFloatHint } from '../ops/convert.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
@@ -30,7 +30,7 @@ import {
 import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
-import { fitsShape, isDeclarableShape, type Shape, sameShape } from './shapes.js';
+import { fitsShape, isDeclarableShape, type Shape } from './shapes.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import {
@@ -382,7 +382,7 @@ export class Functional extends ModelLayer {
   override build(inputShape: Shape): void {
     const expected = this.inputShape;
     this.one('output');
-    if (!sameShape(inputShape, expected)) {
+    if (!shapesEqual(inputShape, expected)) {
       throw new ConvlensError(`${this.name} (Functional): expects input ${batchShapeText(expected)}, got ${batchShapeText(inputShape)}`);
     }
   }

@@ -11,7 +11,7 @@ import type { Regularizer } from '../train/regularizers.js';
 import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.js';
 import { immutable } from './args.js';
 import type { InferenceWorkspace } from './inference_workspace.js';
-import { fitsShape, isDeclarableShape, type Shape, sameShape } from './shapes.js';
+import { fitsShape, isDeclarableShape, type Shape } from './shapes.js';
 import { nextCall, SymbolicTensor } from './symbolic.js';
 
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
@@ -380,7 +380,7 @@ export abstract class Layer {
    */
   connect(inputs: { name: string; shape: Shape }[]): void {
     const { name, shape } = this.singleInput(inputs);
-    if (this.inputShape && !sameShape(this.inputShape, shape)) {
+    if (this.inputShape && !shapesEqual(this.inputShape, shape)) {
       throw new ConvlensError(
         `${this.name} (${this.className}): expects input ${batchShapeText(this.inputShape)} but ${name} outputs ${batchShapeText(shape)}`,
       );
@@ -405,7 +405,7 @@ export abstract class Layer {
 
   /** Whether the layer is built for inputs of these shapes (one example each). */
   builtFor(shapes: readonly Shape[]): boolean {
-    return shapes.length === 1 && this.inputShape !== undefined && sameShape(shapes[0], this.inputShape);
+    return shapes.length === 1 && this.inputShape !== undefined && shapesEqual(shapes[0], this.inputShape);
   }
 
   /**

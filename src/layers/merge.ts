@@ -6,7 +6,7 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { immutable, layerOptions } from './args.js';
 import { batchShapeText, Layer, type LayerArgs } from './layer.js';
-import { fitsShape, isKnownShape, type Shape, sameShape } from './shapes.js';
+import { fitsShape, isKnownShape, type Shape } from './shapes.js';
 
 /**
  * A layer that merges several inputs into one (Keras' `Add`, `Concatenate`, ...). A functional
@@ -45,7 +45,7 @@ export abstract class MergeLayer extends Layer {
 
   override builtFor(shapes: readonly Shape[]): boolean {
     const built = this.inputShapes;
-    return built !== undefined && shapes.length === built.length && shapes.every((s, i) => sameShape(s, built[i]));
+    return built !== undefined && shapes.length === built.length && shapes.every((s, i) => shapesEqual(s, built[i]));
   }
 
   /** Builds for inputs of these shapes, or checks them against the shapes it was built for. */
@@ -56,7 +56,7 @@ export abstract class MergeLayer extends Layer {
       return;
     }
     const expected = this.inputShapes!;
-    if (shapes.length !== expected.length || shapes.some((s, i) => !sameShape(s, expected[i]))) {
+    if (shapes.length !== expected.length || shapes.some((s, i) => !shapesEqual(s, expected[i]))) {
       throw new ConvlensError(
         `${this.name} (${this.className}): built for inputs ${expected.map(batchShapeText).join(', ')}, but takes ${shapes.map(batchShapeText).join(', ')}`,
       );

@@ -20,11 +20,6 @@ export function fitsShape(declared: readonly (number | null)[], actual: readonly
   return declared.length === actual.length && declared.every((d, i) => d === null || d === actual[i]);
 }
 
-/** Whether two shapes are the same, a free size (null) matching only a free size. */
-export function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** A size computed from a free one is free: `f(size)` for a known size, null for null. */
 export function mapSize(size: number | null, f: (size: number) => number): number | null {
   return size === null ? null : f(size);

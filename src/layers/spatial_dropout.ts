@@ -1,5 +1,4 @@
 import { ConvlensError } from '../errors.js';
-import type { Random } from '../tensor/random.js';
 import { type DataFormat, dataFormatArg, type ImageDataFormat } from './args.js';
 import { type DropoutLayerArgs, MaskedDropout } from './dropout.js';
 import { batchShapeText } from './layer.js';
@@ -34,21 +33,9 @@ export class SpatialDropout2D extends MaskedDropout {
     return inputShape;
   }
 
-  protected drawMask(shape: readonly number[], keep: number, random: Random): Float32Array {
-    const channelsFirst = this.dataFormat === 'channels_first';
-    const [batch, channels, height, width] = channelsFirst ? shape : [shape[0], shape[3], shape[1], shape[2]];
-    const positions = height * width;
-    const mask = new Float32Array(batch * channels * positions);
-    // how far apart a channel's values, and its first values in turn, are
-    const [step, channelStep] = channelsFirst ? [1, positions] : [channels, 1];
-    for (let n = 0; n < batch; n++) {
-      for (let c = 0; c < channels; c++) {
-        if (random.next() < this.rate) continue;
-        const start = n * positions * channels + c * channelStep;
-        for (let p = 0; p < positions; p++) mask[start + p * step] = keep;
-      }
-    }
-    return mask;
+  /** One draw per channel of each example: [batch, 1, 1, channels], or [batch, channels, 1, 1] channels-first. */
+  protected maskShape([batch, ...example]: readonly number[]): number[] {
+    return this.dataFormat === 'channels_first' ? [batch, example[0], 1, 1] : [batch, 1, 1, example[2]];
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { formatShape } from '../tensor/shape.js';
 import type { Layer } from './layer.js';
 import type { Shape } from './shapes.js';
 
@@ -45,6 +46,6 @@ export class SymbolicTensor {
   }
 
   toString(): string {
-    return `SymbolicTensor '${this.name}' of shape [${this.shape.map((d) => d ?? 'null').join(', ')}]`;
+    return `SymbolicTensor '${this.name}' of shape ${formatShape(this.shape)}`;
   }
 }

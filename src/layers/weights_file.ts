@@ -1,5 +1,5 @@
 import { ConvlensError, checkBoolean, checkOptions, describeValue } from '../errors.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer } from './model_layer.js';
@@ -173,7 +173,7 @@ function setWeightsFrom(
     return;
   }
   if (typeof matched === 'string') throw new ConvlensError(`${unfit}: ${matched}`);
-  const wrong = weights.flatMap((w, i) => (sameShape(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
+  const wrong = weights.flatMap((w, i) => (shapesEqual(w.shape, matched[i].spec.shape) ? [] : [describeMismatch(w, matched[i])]));
   if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
 }
@@ -194,7 +194,7 @@ function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, 
  */
 function setFitting(paths: readonly PathedWeight[], pairs: readonly (SavedWeight | undefined)[], what: string, warning: string): void {
   const layerOf = (i: number) => paths[i].path.replace(/\/vars\/\d+$/, '');
-  const fits = (i: number) => pairs[i] !== undefined && sameShape(paths[i].weight.shape, pairs[i].spec.shape);
+  const fits = (i: number) => pairs[i] !== undefined && shapesEqual(paths[i].weight.shape, pairs[i].spec.shape);
   const unfitLayers = new Set(paths.flatMap((_, i) => (fits(i) ? [] : [layerOf(i)])));
   const loaded = paths.flatMap((_, i) => (unfitLayers.has(layerOf(i)) ? [] : [i]));
   const skipped = paths.flatMap(({ weight }, i) => {
@@ -210,8 +210,6 @@ function setFitting(paths: readonly PathedWeight[], pairs: readonly (SavedWeight
   );
   if (skipped.length > 0) console.warn(`convlens: ${warning}: ${listed(skipped)}`);
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 function describeMismatch(w: Weight, s: SavedWeight): string {
   const at = s.spec.keras_path ? ` (${s.spec.keras_path})` : '';

@@ -17,12 +17,18 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
-export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two shapes are the same (a layer's free size, null, matches only null). */
+export function shapesEqual(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+/** A shape's sizes as messages write them: `4, 4, 2` (a layer's free size as null). */
+export function shapeSizes(shape: readonly (number | null)[]): string {
+  return shape.map((d) => d ?? 'null').join(', ');
+}
+
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shapeSizes(shape)}]`;
 }
 
 /** NumPy broadcasting: align trailing axes; each pair must be equal or contain a 1. */
