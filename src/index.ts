@@ -9,6 +9,7 @@ export { ConvlensError } from './errors.js';
 export * as image from './image/index.js';
 export * as kernels from './kernels/index.js';
 export * as layers from './layers/index.js';
+export * as initializers from './layers/initializers_api.js';
 export * from './ops/index.js';
 export * from './tensor/index.js';
 export { Random, randomNormal, randomUniform, setSeed } from './tensor/random.js';

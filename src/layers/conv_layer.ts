@@ -1,12 +1,11 @@
 import type { Conv2DInfo } from '../backend/types.js';
 import { ConvlensError, describeValue, type OptionsForm } from '../errors.js';
-import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, type DataFormat, layerOptions, paddingArg, positivePair } from './args.js';
 import { ImageLayer, keepFreeSizes } from './image_layer.js';
-import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
+import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
@@ -24,8 +23,8 @@ export interface ConvLayerOptions extends ConvWindowOptions, WeightPenaltyOption
   filters: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
-  kernelInitializer?: string;
-  biasInitializer?: string;
+  kernelInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
 }
 
 export const CONV_OPTION_KEYS = [
@@ -66,8 +65,8 @@ export interface ConvSettings extends ConvWindowSettings {
   filters: number;
   activation: ActivationName;
   useBias: boolean;
-  kernelInitializer: InitializerName;
-  biasInitializer: InitializerName;
+  kernelInitializer: InitializerName | Initializer;
+  biasInitializer: InitializerName | Initializer;
 }
 
 /** A count option such as filters or depthMultiplier: a positive integer, or an error naming the layer. */
@@ -99,8 +98,8 @@ export function convSettings(where: string, args: ConvLayerOptions): ConvSetting
     ...convWindowSettings(where, args),
     activation: activationName(where, args.activation),
     useBias: booleanArg(where, 'useBias', args.useBias, true),
-    kernelInitializer: initializerName(where, args.kernelInitializer ?? 'glorotUniform'),
-    biasInitializer: initializerName(where, args.biasInitializer ?? 'zeros'),
+    kernelInitializer: initializerArg(where, 'kernelInitializer', args.kernelInitializer, 'glorotUniform'),
+    biasInitializer: initializerArg(where, 'biasInitializer', args.biasInitializer, 'zeros'),
   };
 }
 
@@ -123,8 +122,8 @@ export abstract class ConvLayer extends ImageLayer {
   readonly dilationRate: [number, number];
   override readonly activation: ActivationName;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: InitializerName | Initializer;
+  readonly biasInitializer: InitializerName | Initializer;
   /** The kernel's penalty and constraint (Keras' `kernel_regularizer`, `kernel_constraint`). */
   readonly kernelSettings: WeightSettings;
   /** The bias's penalty and constraint. */
@@ -183,18 +182,9 @@ export abstract class ConvLayer extends ImageLayer {
   override build(inputShape: Shape): void {
     super.build(inputShape);
     const shape = this.kernelShape(this.knownChannels(inputShape));
-    const [kh, kw, a, b] = shape;
-    // Keras reads the fans off the kernel's shape: its last two axes, times the window
-    const values = initialize(
-      this.kernelInitializer,
-      kh * kw * a * b,
-      kh * kw * a,
-      kh * kw * b,
-      `${this.name}: kernel ${formatShape(shape)}`,
-    );
-    this.kernel = this.addWeight('kernel', shape, values, this.kernelSettings);
+    this.kernel = this.addWeight('kernel', shape, initialize(this.kernelInitializer, shape, `${this.name}: kernel`), this.kernelSettings);
     if (this.useBias) {
-      const bias = initialize(this.biasInitializer, this.filters, this.filters, this.filters, `${this.name}: bias [${this.filters}]`);
+      const bias = initialize(this.biasInitializer, [this.filters], `${this.name}: bias`);
       this.bias = this.addWeight('bias', [this.filters], bias, this.biasSettings);
     }
   }

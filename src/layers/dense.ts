@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
-import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
+import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
 import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
@@ -21,8 +21,8 @@ export interface DenseLayerArgs extends LayerArgs, WeightPenaltyOptions<'kernel'
   units: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
-  kernelInitializer?: string;
-  biasInitializer?: string;
+  kernelInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
   /** tfjs' and Keras 2's `inputDim`: the number of inputs, inputShape [inputDim]. */
   inputDim?: number;
 }
@@ -56,8 +56,8 @@ export class Dense extends Layer {
   readonly units: number;
   override readonly activation: ActivationName;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: InitializerName | Initializer;
+  readonly biasInitializer: InitializerName | Initializer;
   /** The kernel's penalty and constraint (Keras' `kernel_regularizer`, `kernel_constraint`). */
   readonly kernelSettings: WeightSettings;
   /** The bias's penalty and constraint. */
@@ -76,8 +76,8 @@ export class Dense extends Layer {
     this.units = args.units;
     this.activation = activationName(where, args.activation);
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
-    this.kernelInitializer = initializerName(where, args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.kernelInitializer = initializerArg(where, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.biasInitializer = initializerArg(where, 'biasInitializer', args.biasInitializer, 'zeros');
     this.kernelSettings = weightSettings(where, args, 'kernel', 2);
     this.biasSettings = weightSettings(where, args, 'bias', 1);
     this.activityRegularizerValue = activityArg(where, args);
@@ -99,14 +99,14 @@ export class Dense extends Layer {
     this.kernel = this.addWeight(
       'kernel',
       [inputs, this.units],
-      initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, `${this.name}: kernel [${inputs}, ${this.units}]`),
+      initialize(this.kernelInitializer, [inputs, this.units], `${this.name}: kernel`),
       this.kernelSettings,
     );
     if (this.useBias) {
       this.bias = this.addWeight(
         'bias',
         [this.units],
-        initialize(this.biasInitializer, this.units, this.units, this.units, `${this.name}: bias [${this.units}]`),
+        initialize(this.biasInitializer, [this.units], `${this.name}: bias`),
         this.biasSettings,
       );
     }

@@ -2,14 +2,13 @@ import { backend } from '../backend/registry.js';
 import type { DepthwiseConv2DInfo } from '../backend/types.js';
 import { ConvlensError } from '../errors.js';
 import { depthwiseConv2dInfo } from '../ops/nn/depthwise_conv2d.js';
-import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { ImageLayer, keepFreeSizes } from './image_layer.js';
-import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
+import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
@@ -31,8 +30,8 @@ export interface DepthwiseConv2DLayerArgs
   depthMultiplier?: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
-  depthwiseInitializer?: string;
-  biasInitializer?: string;
+  depthwiseInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
 }
 
 const KEYS = [
@@ -64,8 +63,8 @@ export class DepthwiseConv2D extends ImageLayer {
   readonly dilationRate: [number, number];
   override readonly activation: ActivationName;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly depthwiseInitializer: InitializerName | Initializer;
+  readonly biasInitializer: InitializerName | Initializer;
   /** The depthwise kernel's penalty and constraint (Keras' `depthwise_regularizer`, `depthwise_constraint`). */
   readonly depthwiseSettings: WeightSettings;
   /** The bias's penalty and constraint. */
@@ -90,8 +89,8 @@ export class DepthwiseConv2D extends ImageLayer {
     this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
     this.activation = this.imageActivation(where, activationName(where, args.activation));
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
-    this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.depthwiseInitializer = initializerArg(where, 'depthwiseInitializer', args.depthwiseInitializer, 'glorotUniform');
+    this.biasInitializer = initializerArg(where, 'biasInitializer', args.biasInitializer, 'zeros');
     this.depthwiseSettings = weightSettings(where, args, 'depthwise', 4);
     this.biasSettings = weightSettings(where, args, 'bias', 1);
     this.activityRegularizerValue = activityArg(where, args);
@@ -125,21 +124,14 @@ export class DepthwiseConv2D extends ImageLayer {
     const [kh, kw] = this.kernelSize;
     const channels = this.knownChannels(inputShape);
     const shape = [kh, kw, channels, this.depthMultiplier];
-    // Keras' fans for a 4-D kernel: the receptive field times its last two axes
-    const values = initialize(
-      this.depthwiseInitializer,
-      kh * kw * channels * this.depthMultiplier,
-      kh * kw * channels,
-      kh * kw * this.depthMultiplier,
-      `${this.name}: depthwise_kernel ${formatShape(shape)}`,
-    );
+    const values = initialize(this.depthwiseInitializer, shape, `${this.name}: depthwise_kernel`);
     this.kernel = this.addWeight('depthwise_kernel', shape, values, this.depthwiseSettings);
     if (this.useBias) {
       const outChannels = channels * this.depthMultiplier;
       this.bias = this.addWeight(
         'bias',
         [outChannels],
-        initialize(this.biasInitializer, outChannels, outChannels, outChannels, `${this.name}: bias [${outChannels}]`),
+        initialize(this.biasInitializer, [outChannels], `${this.name}: bias`),
         this.biasSettings,
       );
     }

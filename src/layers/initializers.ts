@@ -1,6 +1,8 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
-import { globalRandom } from '../tensor/random.js';
+import { globalRandom, Random } from '../tensor/random.js';
+import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { seedArg } from './args.js';
 
 export type InitializerName =
   | 'glorotUniform'
@@ -13,21 +15,97 @@ export type InitializerName =
   | 'zeros'
   | 'ones'
   | 'randomNormal'
-  | 'randomUniform';
+  | 'randomUniform'
+  | 'constant'
+  | 'varianceScaling'
+  | 'orthogonal'
+  | 'identity';
 
-const NAMES: readonly InitializerName[] = [
-  'glorotUniform',
-  'glorotNormal',
-  'heUniform',
-  'heNormal',
-  'lecunUniform',
-  'lecunNormal',
-  'truncatedNormal',
-  'zeros',
-  'ones',
-  'randomNormal',
-  'randomUniform',
-];
+/** Which fans VarianceScaling divides its scale by (Keras' `mode`). */
+export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+/** How VarianceScaling draws (Keras' `distribution`; Keras 2's and tfjs' `normal` is the truncated one). */
+export type VarianceDistribution = 'truncated_normal' | 'untruncated_normal' | 'uniform';
+
+/** Every setting an initializer can take, each used by some kinds only (see SPECS). */
+export interface InitializerSettings {
+  value?: number;
+  mean?: number;
+  stddev?: number;
+  minval?: number;
+  maxval?: number;
+  scale?: number;
+  mode?: FanMode;
+  distribution?: VarianceDistribution;
+  gain?: number;
+  /** Draws from a generator of its own, so the same seed gives the same weights (Keras' and tfjs' `seed`). */
+  seed?: number;
+}
+
+type SettingKey = Exclude<keyof InitializerSettings, 'seed'>;
+
+/**
+ * Each kind's Keras class name (tfjs' where they differ: tfjs-layers reads these files), its
+ * settings with Keras 3's defaults, and whether it draws (and so takes a seed).
+ */
+const SPECS: Record<InitializerName, { className: string; defaults: Partial<Record<SettingKey, number | string>>; draws: boolean }> = {
+  glorotUniform: { className: 'GlorotUniform', defaults: {}, draws: true },
+  glorotNormal: { className: 'GlorotNormal', defaults: {}, draws: true },
+  heUniform: { className: 'HeUniform', defaults: {}, draws: true },
+  heNormal: { className: 'HeNormal', defaults: {}, draws: true },
+  // tfjs' class names, which tfjs-layers loads; Keras' LecunNormal and LecunUniform read back the same
+  lecunUniform: { className: 'LeCunUniform', defaults: {}, draws: true },
+  lecunNormal: { className: 'LeCunNormal', defaults: {}, draws: true },
+  truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, draws: true },
+  zeros: { className: 'Zeros', defaults: {}, draws: false },
+  ones: { className: 'Ones', defaults: {}, draws: false },
+  randomNormal: { className: 'RandomNormal', defaults: { mean: 0, stddev: 0.05 }, draws: true },
+  randomUniform: { className: 'RandomUniform', defaults: { minval: -0.05, maxval: 0.05 }, draws: true },
+  constant: { className: 'Constant', defaults: { value: 0 }, draws: false },
+  varianceScaling: {
+    className: 'VarianceScaling',
+    defaults: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+    draws: true,
+  },
+  orthogonal: { className: 'Orthogonal', defaults: { gain: 1 }, draws: true },
+  identity: { className: 'Identity', defaults: { gain: 1 }, draws: false },
+};
+
+const NAMES = Object.keys(SPECS) as InitializerName[];
+
+/** The VarianceScaling each of Keras' named variance initializers is (keras.initializers). */
+const VARIANCE_FORMS: Partial<Record<InitializerName, { scale: number; mode: FanMode; distribution: VarianceDistribution }>> = {
+  glorotUniform: { scale: 1, mode: 'fan_avg', distribution: 'uniform' },
+  glorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
+  heUniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
+  heNormal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+  lecunUniform: { scale: 1, mode: 'fan_in', distribution: 'uniform' },
+  lecunNormal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+};
+
+/**
+ * An initializer with its settings (`initializers.randomNormal({ stddev: 0.01 })`), what a
+ * layer's `kernelInitializer` (and the like) takes besides a name. Made by the functions of the
+ * `initializers` namespace, which check the settings.
+ */
+export class Initializer {
+  readonly className: string;
+
+  constructor(
+    readonly name: InitializerName,
+    readonly settings: Readonly<InitializerSettings>,
+  ) {
+    this.className = SPECS[name].className;
+  }
+
+  /** Keras' config (its keys and Keras 3's spellings), as a layer's config holds it; tfjs-layers reads it too. */
+  getConfig(): { class_name: string; config: Record<string, number | string | null> } {
+    const { defaults, draws } = SPECS[this.name];
+    const config: Record<string, number | string | null> = {};
+    for (const key of Object.keys(defaults) as SettingKey[]) config[key] = this.settings[key] ?? (defaults[key] as number | string);
+    if (draws) config.seed = this.settings.seed ?? null;
+    return { class_name: this.className, config };
+  }
+}
 
 /** Accepts Keras' snake_case names (`glorot_uniform`) as well as camelCase, in any case (tfjs' `leCunNormal`). */
 export function initializerName(op: string, name: string): InitializerName {
@@ -37,76 +115,265 @@ export function initializerName(op: string, name: string): InitializerName {
   return found;
 }
 
-/** The class name the saved config gives it: Keras', or tfjs-layers' where they differ (tfjs reads these files). */
-export function kerasInitializerClass(name: InitializerName): string {
-  return {
-    glorotUniform: 'GlorotUniform',
-    glorotNormal: 'GlorotNormal',
-    heUniform: 'HeUniform',
-    heNormal: 'HeNormal',
-    // tfjs' class names, which tfjs-layers loads; Keras' LecunNormal and LecunUniform read back the same
-    lecunUniform: 'LeCunUniform',
-    lecunNormal: 'LeCunNormal',
-    truncatedNormal: 'TruncatedNormal',
-    zeros: 'Zeros',
-    ones: 'Ones',
-    randomNormal: 'RandomNormal',
-    randomUniform: 'RandomUniform',
-  }[name];
+/**
+ * A layer's initializer option (`key` names it in errors, `where` the layer): a name, kept as the
+ * name, or an `Initializer` from the `initializers` namespace.
+ */
+export function initializerArg(where: string, key: string, value: unknown, fallback: InitializerName): InitializerName | Initializer {
+  if (value === undefined || value === null) return fallback;
+  if (value instanceof Initializer) return value;
+  if (typeof value === 'string') return initializerName(where, value);
+  throw new ConvlensError(
+    `${where}: ${key} must be an initializer's name ('glorotUniform') or one made by initializers.* (initializers.randomNormal({ stddev: 0.01 })), got ${describeValue(value)}`,
+  );
 }
 
-/** Truncated normal as Keras draws it: resample beyond two standard deviations. */
-function truncatedNormal(std: number): number {
-  const random = globalRandom();
-  for (;;) {
-    const v = random.normal();
-    if (Math.abs(v) <= 2) return v * std;
+/** Keras' config of a layer's initializer: its settings, Keras' defaults for those left out (as Keras writes them). */
+export function initializerConfig(init: InitializerName | Initializer): {
+  class_name: string;
+  config: Record<string, number | string | null>;
+} {
+  return (init instanceof Initializer ? init : new Initializer(init, {})).getConfig();
+}
+
+/** Keras' mode and distribution spellings, and tfjs' (`fanIn`, `normal`, `truncatedNormal`). */
+const MODES: Record<string, FanMode> = { fanin: 'fan_in', fanout: 'fan_out', fanavg: 'fan_avg' };
+const DISTRIBUTIONS: Record<string, VarianceDistribution> = {
+  normal: 'truncated_normal',
+  truncatednormal: 'truncated_normal',
+  untruncatednormal: 'untruncated_normal',
+  uniform: 'uniform',
+};
+
+function spelled<T>(where: string, key: string, value: unknown, table: Record<string, T>): T {
+  const found = typeof value === 'string' ? table[value.replace(/_/g, '').toLowerCase()] : undefined;
+  if (found === undefined) {
+    const names = [...new Set(Object.values(table))].map((v) => `'${v}'`);
+    throw new ConvlensError(`${where}: ${key} must be one of ${names.join(', ')}, got ${describeValue(value)}`);
   }
+  return found;
+}
+
+function finite(where: string, key: string, value: unknown, check?: (v: number) => string | undefined): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ConvlensError(`${where}: ${key} must be a finite number, got ${describeValue(value)}`);
+  }
+  const problem = check?.(value);
+  if (problem) throw new ConvlensError(`${where}: ${key} ${problem}, got ${value}`);
+  return value;
 }
 
 /**
- * Fills a weight of `size` values with fan-in/fan-out from the weight's shape, as Keras does.
- * `weight` names it in the error when no array can hold it (`Dense({ units: 1e9 })`).
- * A bias (a vector) passes its length as both fans, as Keras' compute_fans takes a vector (kerasFans).
+ * Checks `options` for an initializer of kind `name` (`where` names the function in errors) and
+ * makes it: only the kind's own settings (SPECS), each checked; the left-out ones take Keras'
+ * defaults when used.
  */
-export function initialize(name: InitializerName, size: number, fanIn: number, fanOut: number, weight: string): Float32Array {
-  const random = globalRandom();
-  const sample = sampler(name, fanIn, fanOut, random);
-  const out = allocate('float32', size, weight);
-  for (let i = 0; i < size; i++) out[i] = sample();
-  return out;
+export function makeInitializer(where: string, name: InitializerName, options: unknown = {}): Initializer {
+  const { defaults, draws } = SPECS[name];
+  const keys = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
+  checkOptions(where, options, keys);
+  const given = options as Record<string, unknown>;
+  const settings: InitializerSettings = {};
+  for (const key of Object.keys(given)) {
+    const value = given[key];
+    if (value === undefined || (key === 'seed' && value === null)) continue;
+    switch (key) {
+      case 'mode':
+        settings.mode = spelled(where, key, value, MODES);
+        break;
+      case 'distribution':
+        settings.distribution = spelled(where, key, value, DISTRIBUTIONS);
+        break;
+      case 'seed':
+        settings.seed = seedArg(where, value);
+        break;
+      case 'stddev':
+        settings.stddev = finite(where, key, value, (v) => (v < 0 ? 'must be ≥ 0' : undefined));
+        break;
+      case 'scale':
+        settings.scale = finite(where, key, value, (v) => (v <= 0 ? 'must be positive' : undefined));
+        break;
+      default:
+        settings[key as 'value' | 'mean' | 'minval' | 'maxval' | 'gain'] = finite(where, key, value);
+    }
+  }
+  const { minval = -0.05, maxval = 0.05 } = settings;
+  if (minval > maxval) throw new ConvlensError(`${where}: minval ${minval} is above maxval ${maxval}`);
+  return new Initializer(name, settings);
+}
+
+/**
+ * A layer's initializer from a saved config (Keras' or tfjs' `{ class_name, config }`): its name
+ * when it has no settings of its own (so names round-trip), an Initializer when it has; undefined
+ * for a class convlens does not draw, or settings it cannot read (the weights come from the file).
+ */
+export function initializerFromConfig(value: unknown): InitializerName | Initializer | undefined {
+  const { class_name: className, config = {} } = (value ?? {}) as { class_name?: unknown; config?: unknown };
+  if (typeof className !== 'string' || typeof config !== 'object' || config === null) return undefined;
+  try {
+    const name = initializerName('', className);
+    const { defaults, draws } = SPECS[name];
+    const known = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
+    // Keras 3 and tfjs write keys this kind does not take (a dtype, say): left out
+    const options = Object.fromEntries(Object.entries(config).filter(([key]) => known.includes(key)));
+    return canonical(makeInitializer('', name, options));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A name for an initializer with no settings of its own (a VarianceScaling that is GlorotUniform, say). */
+function canonical(init: Initializer): InitializerName | Initializer {
+  const { name, settings } = init;
+  if (settings.seed !== undefined) return init;
+  if (name === 'varianceScaling') {
+    const { scale = 1, mode = 'fan_in', distribution = 'truncated_normal' } = settings;
+    const named = NAMES.find((n) => {
+      const form = VARIANCE_FORMS[n];
+      return form?.scale === scale && form.mode === mode && form.distribution === distribution;
+    });
+    return named ?? init;
+  }
+  const { defaults } = SPECS[name];
+  const same = (Object.keys(settings) as SettingKey[]).every((key) => settings[key] === defaults[key]);
+  return same ? name : init;
+}
+
+/** Truncated normal as Keras draws it: resample beyond two standard deviations of the mean. */
+function truncatedNormal(random: Random, mean: number, std: number): number {
+  for (;;) {
+    const v = random.normal();
+    if (Math.abs(v) <= 2) return mean + v * std;
+  }
 }
 
 /** Keras scales the truncated normal's deviation by this so the truncated spread matches. */
 const TRUNCATION_SCALE = 0.87962566103423978;
 
-function sampler(name: InitializerName, fanIn: number, fanOut: number, random: ReturnType<typeof globalRandom>): () => number {
-  const uniform = (limit: number) => () => (2 * random.next() - 1) * limit;
+/**
+ * The values of a weight of `shape` (`weight` names it in errors: `dense: kernel`), drawn as Keras
+ * draws them; fans come from the shape (Keras' compute_fans: a vector's length is both).
+ */
+export function initialize(init: InitializerName | Initializer, shape: readonly number[], weight: string): Float32Array {
+  const { name, settings } = init instanceof Initializer ? init : { name: init, settings: {} as InitializerSettings };
+  const label = `${weight} ${formatShape(shape)}`;
+  const out = allocate('float32', sizeFromShape(shape), label);
+  const random = settings.seed === undefined ? globalRandom() : new Random(settings.seed);
+  if (name === 'orthogonal') return orthogonalInto(out, shape, settings.gain ?? 1, random, label);
+  if (name === 'identity') return identityInto(out, shape, settings.gain ?? 1, label);
+  const sample = sampler(name, settings, kerasFans(shape), random);
+  for (let i = 0; i < out.length; i++) out[i] = sample();
+  return out;
+}
+
+function sampler(name: InitializerName, settings: InitializerSettings, fans: [number, number], random: Random): () => number {
+  const form = VARIANCE_FORMS[name];
+  if (form || name === 'varianceScaling') {
+    const { scale = 1, mode = 'fan_in', distribution = 'truncated_normal' } = form ?? settings;
+    return varianceSampler(scale, mode, distribution, fans, random);
+  }
   switch (name) {
     case 'zeros':
       return () => 0;
     case 'ones':
       return () => 1;
-    case 'glorotUniform':
-      return uniform(Math.sqrt(6 / (fanIn + fanOut)));
-    case 'heUniform':
-      return uniform(Math.sqrt(6 / fanIn));
-    case 'glorotNormal':
-      return () => truncatedNormal(Math.sqrt(2 / (fanIn + fanOut)) / TRUNCATION_SCALE);
-    case 'heNormal':
-      return () => truncatedNormal(Math.sqrt(2 / fanIn) / TRUNCATION_SCALE);
-    case 'lecunUniform':
-      return uniform(Math.sqrt(3 / fanIn));
-    case 'lecunNormal':
-      return () => truncatedNormal(Math.sqrt(1 / fanIn) / TRUNCATION_SCALE);
-    case 'truncatedNormal':
-      // Keras' TruncatedNormal(stddev=0.05): cut at two deviations, not rescaled
-      return () => truncatedNormal(0.05);
-    case 'randomNormal':
-      return () => 0.05 * random.normal();
-    case 'randomUniform':
-      return uniform(0.05);
+    case 'constant': {
+      const value = settings.value ?? 0;
+      return () => value;
+    }
+    case 'truncatedNormal': {
+      // Keras' TruncatedNormal: cut at two deviations, not rescaled
+      const { mean = 0, stddev = 0.05 } = settings;
+      return () => truncatedNormal(random, mean, stddev);
+    }
+    case 'randomNormal': {
+      const { mean = 0, stddev = 0.05 } = settings;
+      return () => mean + stddev * random.normal();
+    }
+    default: {
+      const { minval = -0.05, maxval = 0.05 } = settings;
+      return uniform(random, minval, maxval);
+    }
   }
+}
+
+/** Uniform in [minval, maxval); a symmetric range as (2u − 1)·limit, as convlens always drew it, so seeded models stay the same. */
+function uniform(random: Random, minval: number, maxval: number): () => number {
+  if (minval === -maxval) return () => (2 * random.next() - 1) * maxval;
+  return () => minval + (maxval - minval) * random.next();
+}
+
+/** Keras' VarianceScaling: scale over the fans the mode picks (at least 1), then drawn by the distribution. */
+function varianceSampler(
+  scale: number,
+  mode: FanMode,
+  distribution: VarianceDistribution,
+  [fanIn, fanOut]: [number, number],
+  random: Random,
+): () => number {
+  const fan = Math.max(1, mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2);
+  // one rounding each, as convlens always computed √(6 / (fan_in + fan_out)) and the like
+  if (distribution === 'uniform') {
+    const limit = Math.sqrt((3 * scale) / fan);
+    return uniform(random, -limit, limit);
+  }
+  if (distribution === 'untruncated_normal') {
+    const std = Math.sqrt(scale / fan);
+    return () => std * random.normal();
+  }
+  const std = Math.sqrt(scale / fan) / TRUNCATION_SCALE;
+  return () => truncatedNormal(random, 0, std);
+}
+
+/** A weight seen as Keras sees it for Orthogonal and Identity: rows (all axes but the last) × columns. */
+function matrixOf(shape: readonly number[], kind: string, label: string, rank2 = false): [number, number] {
+  if (shape.length < 2 || (rank2 && shape.length !== 2)) {
+    const need = rank2 ? 'exactly 2 axes (a Dense kernel)' : 'at least 2 axes (not a bias)';
+    throw new ConvlensError(`${label}: the ${kind} initializer needs a weight of ${need}, as in Keras`);
+  }
+  const cols = shape[shape.length - 1];
+  return [cols === 0 ? 0 : sizeFromShape(shape) / cols, cols];
+}
+
+/**
+ * Keras' Orthogonal: the Q of a QR decomposition of a normal matrix of (larger, smaller) of the
+ * weight's rows and columns, signed so R's diagonal is positive, transposed when the weight is
+ * wider than tall, times `gain`. Modified Gram–Schmidt, run twice per column ("twice is enough"),
+ * in float64, gives that Q directly (its R has a positive diagonal).
+ */
+function orthogonalInto(out: Float32Array, shape: readonly number[], gain: number, random: Random, label: string): Float32Array {
+  const [rows, cols] = matrixOf(shape, 'orthogonal', label);
+  const tall = Math.max(rows, cols);
+  const narrow = Math.min(rows, cols);
+  // column j of the tall × narrow matrix at q[j * tall ...]
+  const q = new Float64Array(tall * narrow);
+  for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) q[j * tall + i] = random.normal();
+  for (let j = 0; j < narrow; j++) {
+    const column = q.subarray(j * tall, (j + 1) * tall);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        const basis = q.subarray(k * tall, (k + 1) * tall);
+        let dot = 0;
+        for (let i = 0; i < tall; i++) dot += basis[i] * column[i];
+        for (let i = 0; i < tall; i++) column[i] -= dot * basis[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < tall; i++) norm += column[i] * column[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < tall; i++) column[i] /= norm;
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * tall + r] : q[r * tall + c]);
+  }
+  return out;
+}
+
+/** Keras' Identity: gain on the diagonal of a 2-D weight (any rows and columns), 0 elsewhere. */
+function identityInto(out: Float32Array, shape: readonly number[], gain: number, label: string): Float32Array {
+  const [rows, cols] = matrixOf(shape, 'identity', label, true);
+  for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
+  return out;
 }
 
 /** Keras' fan-in and fan-out of a weight of `shape` (`compute_fans`): a vector's length is both. */
@@ -115,9 +382,4 @@ export function kerasFans(shape: readonly number[]): [number, number] {
   if (shape.length === 1) return [shape[0], shape[0]];
   const receptiveField = shape.slice(0, -2).reduce((a, b) => a * b, 1);
   return [shape[shape.length - 2] * receptiveField, shape[shape.length - 1] * receptiveField];
-}
-
-/** Keras' config of an initializer, by convlens' name for it (the weights come from the file, so no settings). */
-export function initializerConfig(name: InitializerName): { class_name: string; config: Record<string, never> } {
-  return { class_name: kerasInitializerClass(name), config: {} };
 }

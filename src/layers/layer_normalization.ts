@@ -2,7 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, immutable, layerOptions } from './args.js';
-import { type InitializerName, initialize, initializerConfig, initializerName, kerasFans } from './initializers.js';
+import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
 import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
 import { isKnownShape, type Shape } from './shapes.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
@@ -20,9 +20,9 @@ export interface LayerNormalizationLayerArgs extends LayerArgs, WeightPenaltyOpt
   /** Multiply by the learned scale gamma (default true). */
   scale?: boolean;
   /** Initial beta (default 'zeros'). */
-  betaInitializer?: string;
+  betaInitializer?: string | Initializer;
   /** Initial gamma (default 'ones'). */
-  gammaInitializer?: string;
+  gammaInitializer?: string | Initializer;
 }
 
 const KEYS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', ...penaltyKeys(['beta', 'gamma'])];
@@ -38,8 +38,8 @@ export class LayerNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
-  readonly betaInitializer: InitializerName;
-  readonly gammaInitializer: InitializerName;
+  readonly betaInitializer: InitializerName | Initializer;
+  readonly gammaInitializer: InitializerName | Initializer;
   /** beta's penalty and constraint (Keras' `beta_regularizer`, `beta_constraint`). */
   readonly betaSettings: WeightSettings;
   /** gamma's penalty and constraint. */
@@ -70,8 +70,8 @@ export class LayerNormalization extends Layer {
     this.epsilon = epsilon;
     this.center = booleanArg(where, 'center', args.center, true);
     this.scale = booleanArg(where, 'scale', args.scale, true);
-    this.betaInitializer = initializerName(where, args.betaInitializer ?? 'zeros');
-    this.gammaInitializer = initializerName(where, args.gammaInitializer ?? 'ones');
+    this.betaInitializer = initializerArg(where, 'betaInitializer', args.betaInitializer, 'zeros');
+    this.gammaInitializer = initializerArg(where, 'gammaInitializer', args.gammaInitializer, 'ones');
     // gamma and beta have one axis per normalised axis
     this.betaSettings = weightSettings(where, args, 'beta', list.length);
     this.gammaSettings = weightSettings(where, args, 'gamma', list.length);
@@ -113,9 +113,8 @@ export class LayerNormalization extends Layer {
     const shape = this.normalizedShape(inputShape);
     const size = sizeFromShape(shape);
     this.groupSize = size;
-    const [fanIn, fanOut] = kerasFans(shape);
-    const make = (name: string, init: InitializerName, settings: WeightSettings) =>
-      this.addWeight(name, shape, initialize(init, size, fanIn, fanOut, `${this.name}: ${name} [${shape.join(', ')}]`), settings);
+    const make = (name: string, init: InitializerName | Initializer, settings: WeightSettings) =>
+      this.addWeight(name, shape, initialize(init, shape, `${this.name}: ${name}`), settings);
     if (this.scale) this.gamma = make('gamma', this.gammaInitializer, this.gammaSettings);
     if (this.center) this.beta = make('beta', this.betaInitializer, this.betaSettings);
   }

@@ -1,14 +1,13 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError } from '../errors.js';
 import { type SeparableConv2DInfo, separableConv2dInfo } from '../ops/nn/separable_conv2d.js';
-import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActivationName } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { ImageLayer, keepFreeSizes } from './image_layer.js';
-import { type InitializerName, initialize, initializerConfig, initializerName } from './initializers.js';
+import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
 import type { LayerArgs, Weight, WeightSettings } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
@@ -32,9 +31,9 @@ export interface SeparableConv2DLayerArgs
   depthMultiplier?: number;
   activation?: ActivationIdentifier | null;
   useBias?: boolean;
-  depthwiseInitializer?: string;
-  pointwiseInitializer?: string;
-  biasInitializer?: string;
+  depthwiseInitializer?: string | Initializer;
+  pointwiseInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
 }
 
 const KEYS = [
@@ -78,9 +77,9 @@ export class SeparableConv2D extends ImageLayer {
   readonly dilationRate: [number, number];
   override readonly activation: ActivationName;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: InitializerName;
-  readonly pointwiseInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly depthwiseInitializer: InitializerName | Initializer;
+  readonly pointwiseInitializer: InitializerName | Initializer;
+  readonly biasInitializer: InitializerName | Initializer;
   /** The depthwise kernel's penalty and constraint (Keras' `depthwise_regularizer`, `depthwise_constraint`). */
   readonly depthwiseSettings: WeightSettings;
   /** The pointwise kernel's penalty and constraint. */
@@ -111,9 +110,9 @@ export class SeparableConv2D extends ImageLayer {
     this.depthMultiplier = positiveInteger(where, 'depthMultiplier', args.depthMultiplier ?? 1);
     this.activation = this.imageActivation(where, activationName(where, args.activation));
     this.useBias = booleanArg(where, 'useBias', args.useBias, true);
-    this.depthwiseInitializer = initializerName(where, args.depthwiseInitializer ?? 'glorotUniform');
-    this.pointwiseInitializer = initializerName(where, args.pointwiseInitializer ?? 'glorotUniform');
-    this.biasInitializer = initializerName(where, args.biasInitializer ?? 'zeros');
+    this.depthwiseInitializer = initializerArg(where, 'depthwiseInitializer', args.depthwiseInitializer, 'glorotUniform');
+    this.pointwiseInitializer = initializerArg(where, 'pointwiseInitializer', args.pointwiseInitializer, 'glorotUniform');
+    this.biasInitializer = initializerArg(where, 'biasInitializer', args.biasInitializer, 'zeros');
     this.depthwiseSettings = weightSettings(where, args, 'depthwise', 4);
     this.pointwiseSettings = weightSettings(where, args, 'pointwise', 4);
     this.biasSettings = weightSettings(where, args, 'bias', 1);
@@ -153,36 +152,23 @@ export class SeparableConv2D extends ImageLayer {
     const depthwiseShape = [kh, kw, channels, this.depthMultiplier];
     const mixed = channels * this.depthMultiplier;
     const pointwiseShape = [1, 1, mixed, this.filters];
-    // Keras' fans for a 4-D kernel: the receptive field times its last two axes
     this.depthwiseKernel = this.addWeight(
       'depthwise_kernel',
       depthwiseShape,
-      initialize(
-        this.depthwiseInitializer,
-        kh * kw * mixed,
-        kh * kw * channels,
-        kh * kw * this.depthMultiplier,
-        `${this.name}: depthwise_kernel ${formatShape(depthwiseShape)}`,
-      ),
+      initialize(this.depthwiseInitializer, depthwiseShape, `${this.name}: depthwise_kernel`),
       this.depthwiseSettings,
     );
     this.pointwiseKernel = this.addWeight(
       'pointwise_kernel',
       pointwiseShape,
-      initialize(
-        this.pointwiseInitializer,
-        mixed * this.filters,
-        mixed,
-        this.filters,
-        `${this.name}: pointwise_kernel ${formatShape(pointwiseShape)}`,
-      ),
+      initialize(this.pointwiseInitializer, pointwiseShape, `${this.name}: pointwise_kernel`),
       this.pointwiseSettings,
     );
     if (this.useBias) {
       this.bias = this.addWeight(
         'bias',
         [this.filters],
-        initialize(this.biasInitializer, this.filters, this.filters, this.filters, `${this.name}: bias [${this.filters}]`),
+        initialize(this.biasInitializer, [this.filters], `${this.name}: bias`),
         this.biasSettings,
       );
     }

@@ -16,7 +16,7 @@ import { chainOfLayers } from './functional_chain.js';
 import { isModelClass, parseGraph } from './functional_graph.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
-import { initializerName } from './initializers.js';
+import { initializerFromConfig } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
@@ -300,8 +300,8 @@ const LAYERS: Record<string, LayerReader> = {
         epsilon: (c.epsilon ?? 1e-3) as number,
         center: (c.center ?? true) as boolean,
         scale: (c.scale ?? true) as boolean,
-        betaInitializer: initializerFrom(c.beta_initializer),
-        gammaInitializer: initializerFrom(c.gamma_initializer),
+        betaInitializer: initializerFromConfig(c.beta_initializer),
+        gammaInitializer: initializerFromConfig(c.gamma_initializer),
       });
     },
   },
@@ -356,8 +356,8 @@ function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
     depthMultiplier: (c.depth_multiplier ?? 1) as number,
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
-    depthwiseInitializer: initializerFrom(c.depthwise_initializer),
-    biasInitializer: initializerFrom(c.bias_initializer),
+    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer),
+    biasInitializer: initializerFromConfig(c.bias_initializer),
     ...savedPenalties(c, ['depthwise', 'bias']),
   });
 }
@@ -373,9 +373,9 @@ function separableConv2d(c: Config, base: LayerArgs, savedShape: SavedShape): La
     depthMultiplier: (c.depth_multiplier ?? savedMultiplier ?? 1) as number,
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
-    depthwiseInitializer: initializerFrom(c.depthwise_initializer),
-    pointwiseInitializer: initializerFrom(c.pointwise_initializer),
-    biasInitializer: initializerFrom(c.bias_initializer),
+    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer),
+    pointwiseInitializer: initializerFromConfig(c.pointwise_initializer),
+    biasInitializer: initializerFromConfig(c.bias_initializer),
     ...savedPenalties(c, ['depthwise', 'pointwise', 'bias']),
   });
 }
@@ -423,18 +423,9 @@ function poolArgs(c: Config) {
   };
 }
 
-/** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults. */
+/** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults, settings are kept. */
 function initializers(c: Config) {
-  return { kernelInitializer: initializerFrom(c.kernel_initializer), biasInitializer: initializerFrom(c.bias_initializer) };
-}
-
-function initializerFrom(value: unknown) {
-  const className = (value as { class_name?: unknown } | null)?.class_name;
-  try {
-    return typeof className === 'string' ? initializerName('', className) : undefined;
-  } catch {
-    return undefined;
-  }
+  return { kernelInitializer: initializerFromConfig(c.kernel_initializer), biasInitializer: initializerFromConfig(c.bias_initializer) };
 }
 
 /** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */

@@ -1,0 +1,261 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { tfjsLoad, tfjsSaved } from '../../test/helpers/layers.js';
+import { tf } from '../../test/helpers/tf.js';
+import { globalRandom, setSeed } from '../tensor/random.js';
+import { Conv2D, Dense, fromArtifacts, LayerNormalization, resetNames, Sequential } from './index.js';
+import { Initializer } from './initializers.js';
+import * as initializers from './initializers_api.js';
+
+beforeEach(() => resetNames());
+
+/** The values a Dense kernel of [rows, cols] (or a Conv2D kernel of `kernel`) starts with. */
+function denseKernel(init: string | Initializer, rows: number, cols: number): Float32Array {
+  const layer = new Dense({ units: cols, inputShape: [rows], kernelInitializer: init });
+  new Sequential([layer]);
+  return layer.getWeights()[0].data;
+}
+
+function convKernel(init: string | Initializer, kernel: [number, number, number, number]): Float32Array {
+  const [kh, kw, cin, cout] = kernel;
+  const layer = new Conv2D({ filters: cout, kernelSize: [kh, kw], inputShape: [8, 8, cin], kernelInitializer: init });
+  new Sequential([layer]);
+  return layer.getWeights()[0].data;
+}
+
+function stats(values: Float32Array): { mean: number; std: number; min: number; max: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  return { mean, std, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The Gram matrix of a rows × cols matrix's columns (AᵀA) or rows (AAᵀ). */
+function gram(a: Float32Array, rows: number, cols: number, of: 'columns' | 'rows'): number[][] {
+  const n = of === 'columns' ? cols : rows;
+  const len = of === 'columns' ? rows : cols;
+  const at = (v: number, k: number) => (of === 'columns' ? a[k * cols + v] : a[v * cols + k]);
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => {
+      let dot = 0;
+      for (let k = 0; k < len; k++) dot += at(i, k) * at(j, k);
+      return dot;
+    }),
+  );
+}
+
+const eye = (n: number, gain = 1) => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? gain * gain : 0)));
+
+function expectMatrixClose(actual: number[][], expected: number[][], tolerance: number): void {
+  const worst = Math.max(...actual.flatMap((row, i) => row.map((v, j) => Math.abs(v - expected[i][j]))));
+  expect(worst).toBeLessThan(tolerance);
+}
+
+describe('initializers with settings, drawn as Keras defines them', () => {
+  it('constant and identity give the values tfjs-layers gives', () => {
+    const ours = denseKernel(initializers.constant({ value: 0.3 }), 4, 5);
+    expect(Array.from(ours)).toEqual(Array.from(tfl.initializers.constant({ value: 0.3 }).apply([4, 5]).dataSync()));
+    expect(Array.from(denseKernel(initializers.constant(-2), 2, 2))).toEqual([-2, -2, -2, -2]);
+    const square = denseKernel(initializers.identity({ gain: 2 }), 4, 4);
+    expect(Array.from(square)).toEqual(Array.from(tfl.initializers.identity({ gain: 2 }).apply([4, 4]).dataSync()));
+    // Keras 3's Identity is ops.eye(rows, cols): not square too (tfjs refuses those)
+    expect(Array.from(denseKernel(initializers.identity(), 2, 3))).toEqual([1, 0, 0, 0, 1, 0]);
+    expect(Array.from(denseKernel(initializers.identity(), 3, 2))).toEqual([1, 0, 0, 1, 0, 0]);
+  });
+
+  it('orthogonal: orthonormal columns when tall, rows when wide, times the gain; a conv kernel as (kh·kw·cin) × cout', () => {
+    setSeed(1);
+    expectMatrixClose(gram(denseKernel(initializers.orthogonal(), 40, 12), 40, 12, 'columns'), eye(12), 1e-5);
+    expectMatrixClose(gram(denseKernel(initializers.orthogonal({ gain: 3 }), 12, 40), 12, 40, 'rows'), eye(12, 3), 1e-4);
+    expectMatrixClose(gram(denseKernel('orthogonal', 16, 16), 16, 16, 'rows'), eye(16), 1e-5);
+    expectMatrixClose(gram(convKernel('orthogonal', [3, 3, 4, 8]), 36, 8, 'columns'), eye(8), 1e-5);
+    // (tfjs-layers 4.22's own Orthogonal throws a TypeError, rMat.flatten is not a function, so it is no peer here)
+    // drawn, not fixed: two draws differ
+    expect(denseKernel('orthogonal', 8, 4)).not.toEqual(denseKernel('orthogonal', 8, 4));
+  });
+
+  it('randomNormal, randomUniform and truncatedNormal take their mean, deviation and range', () => {
+    setSeed(2);
+    const normal = stats(denseKernel(initializers.randomNormal({ mean: 1, stddev: 0.2 }), 100, 100));
+    expect(normal.mean).toBeCloseTo(1, 2);
+    expect(normal.std / 0.2).toBeCloseTo(1, 1);
+    const uniform = stats(denseKernel(initializers.randomUniform({ minval: 0, maxval: 2 }), 100, 100));
+    expect(uniform.min).toBeGreaterThanOrEqual(0);
+    expect(uniform.max).toBeLessThan(2);
+    expect(uniform.mean).toBeCloseTo(1, 1);
+    expect(uniform.std / (2 / Math.sqrt(12))).toBeCloseTo(1, 1);
+    // cut at two deviations and not rescaled: the spread of a normal truncated at ±2σ is 0.8796σ
+    const truncated = stats(denseKernel(initializers.truncatedNormal({ mean: 0.5, stddev: 0.1 }), 100, 100));
+    expect(truncated.min).toBeGreaterThanOrEqual(0.3 - 1e-7);
+    expect(truncated.max).toBeLessThanOrEqual(0.7 + 1e-7);
+    expect(truncated.std / (0.1 * 0.8796)).toBeCloseTo(1, 1);
+  });
+
+  it("varianceScaling: scale over the mode's fans, each distribution as Keras draws it", () => {
+    setSeed(3);
+    // a 3×3×16→64 kernel: fan_in 144, fan_out 576
+    const fans = { fan_in: 144, fan_out: 576, fan_avg: 360 };
+    for (const mode of ['fan_in', 'fan_out', 'fan_avg'] as const) {
+      const variance = 2 / fans[mode];
+      const uniform = stats(convKernel(initializers.varianceScaling({ scale: 2, mode, distribution: 'uniform' }), [3, 3, 16, 64]));
+      const limit = Math.sqrt(3 * variance);
+      expect(uniform.max, mode).toBeLessThanOrEqual(limit);
+      expect(uniform.max, mode).toBeGreaterThan(0.99 * limit);
+      const untruncated = stats(
+        convKernel(initializers.varianceScaling({ scale: 2, mode, distribution: 'untruncated_normal' }), [3, 3, 16, 64]),
+      );
+      expect(untruncated.std / Math.sqrt(variance), mode).toBeCloseTo(1, 1);
+      expect(untruncated.max, mode).toBeGreaterThan(2.5 * Math.sqrt(variance));
+      const truncated = stats(convKernel(initializers.varianceScaling({ scale: 2, mode }), [3, 3, 16, 64]));
+      expect(truncated.std / Math.sqrt(variance), mode).toBeCloseTo(1, 1);
+      expect(truncated.max, mode).toBeLessThanOrEqual((2 * Math.sqrt(variance)) / 0.87962566);
+    }
+    // tfjs' spellings
+    const tfjsSpelled = initializers.varianceScaling({ mode: 'fanAvg', distribution: 'normal' });
+    expect(tfjsSpelled.settings).toEqual({ mode: 'fan_avg', distribution: 'truncated_normal' });
+  });
+
+  it('a seed gives the same values every time and leaves the global generator alone', () => {
+    setSeed(4);
+    const expectedNext = globalRandom().next();
+    setSeed(4);
+    const a = denseKernel(initializers.glorotUniform({ seed: 7 }), 6, 5);
+    const b = denseKernel(initializers.glorotUniform({ seed: 7 }), 6, 5);
+    expect(globalRandom().next()).toBe(expectedNext);
+    expect(b).toEqual(a);
+    expect(denseKernel(initializers.glorotUniform({ seed: 8 }), 6, 5)).not.toEqual(a);
+    // and the seeded values are glorotUniform's: within ±√(6 / 11)
+    expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 11));
+  });
+
+  it('LayerNormalization takes them for gamma and beta', () => {
+    const norm = new LayerNormalization({ inputShape: [3], gammaInitializer: initializers.constant(2), betaInitializer: 'ones' });
+    new Sequential([norm]);
+    expect(norm.getWeights().map((w) => Array.from(w.data))).toEqual([
+      [2, 2, 2],
+      [1, 1, 1],
+    ]);
+  });
+});
+
+describe('initializers in saved models', () => {
+  it("saves the settings under Keras' keys, which tfjs-layers reads, and reads them back", async () => {
+    const model = new Sequential([
+      new Dense({
+        units: 4,
+        inputShape: [3],
+        kernelInitializer: initializers.varianceScaling({ scale: 2, mode: 'fan_out', distribution: 'uniform', seed: 5 }),
+        biasInitializer: initializers.constant(0.1),
+      }),
+      new Dense({ units: 4, kernelInitializer: initializers.randomNormal({ stddev: 0.01 }), biasInitializer: 'zeros' }),
+      new Dense({ units: 2, kernelInitializer: initializers.orthogonal({ gain: 2 }), biasInitializer: initializers.glorotUniform() }),
+    ]);
+    const files = model.toArtifacts();
+    const saved = (files.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    expect(saved.map((l) => [l.config.kernel_initializer, l.config.bias_initializer])).toEqual([
+      [
+        { class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_out', distribution: 'uniform', seed: 5 } },
+        { class_name: 'Constant', config: { value: 0.1 } },
+      ],
+      [
+        { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.01, seed: null } },
+        { class_name: 'Zeros', config: {} },
+      ],
+      [
+        { class_name: 'Orthogonal', config: { gain: 2, seed: null } },
+        { class_name: 'GlorotUniform', config: { seed: null } },
+      ],
+    ]);
+    // tfjs-layers makes the same initializers of the file (its own spellings: fanOut)
+    const theirs = await tfjsLoad(files.modelJson, files.weightData as ArrayBuffer);
+    const theirConfigs = theirs.layers.map((l) => {
+      const config = l.getConfig() as Record<string, { className: string; config: Record<string, unknown> }>;
+      return [config.kernelInitializer, config.biasInitializer];
+    });
+    expect(theirConfigs[0][0]).toEqual({
+      className: 'VarianceScaling',
+      config: { scale: 2, mode: 'fanOut', distribution: 'uniform', seed: 5 },
+    });
+    expect(theirConfigs[0][1]).toEqual({ className: 'Constant', config: { value: 0.1 } });
+    expect(theirConfigs[1][0]).toEqual({ className: 'RandomNormal', config: { mean: 0, stddev: 0.01, seed: null } });
+    expect(theirConfigs[2][0]).toEqual({ className: 'Orthogonal', config: { gain: 2, seed: null } });
+    // back in convlens: settings kept; one with none of its own is its name
+    const again = fromArtifacts(files.modelJson, files.weightData);
+    const [first, second, third] = again.layers as Dense[];
+    expect(first.kernelInitializer).toBeInstanceOf(Initializer);
+    expect((first.kernelInitializer as Initializer).settings).toEqual({ scale: 2, mode: 'fan_out', distribution: 'uniform', seed: 5 });
+    expect((first.biasInitializer as Initializer).settings).toEqual({ value: 0.1 });
+    expect((second.kernelInitializer as Initializer).settings).toEqual({ mean: 0, stddev: 0.01 });
+    expect([(third.kernelInitializer as Initializer).settings, third.biasInitializer]).toEqual([{ gain: 2 }, 'glorotUniform']);
+    expect(again.toArtifacts().modelJson.modelTopology).toEqual(files.modelJson.modelTopology);
+  });
+
+  it("reads tfjs-layers' saved initializers: a VarianceScaling that is a named one by its name", async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          units: 3,
+          inputShape: [2],
+          kernelInitializer: tfl.initializers.varianceScaling({ scale: 3, mode: 'fanAvg', distribution: 'normal' }),
+          biasInitializer: tfl.initializers.randomUniform({ minval: 0.5, maxval: 1 }),
+        }),
+        tfl.layers.dense({ units: 2, kernelInitializer: 'heNormal', biasInitializer: tfl.initializers.constant({ value: 5 }) }),
+      ],
+    });
+    const files = await tfjsSaved(theirs);
+    const ours = fromArtifacts(files.modelJson, files.weightData);
+    const [first, second] = ours.layers as Dense[];
+    expect((first.kernelInitializer as Initializer).settings).toEqual({ scale: 3, mode: 'fan_avg', distribution: 'truncated_normal' });
+    expect((first.biasInitializer as Initializer).settings).toEqual({ minval: 0.5, maxval: 1 });
+    expect(second.kernelInitializer).toBe('heNormal');
+    expect((second.biasInitializer as Initializer).settings).toEqual({ value: 5 });
+    // the weights are the file's, whatever the initializers
+    expect(ours.getWeights().map((w) => Array.from(w.data))).toEqual(theirs.getWeights().map((w) => Array.from(w.dataSync())));
+    tf.dispose(theirs.getWeights());
+  });
+});
+
+describe('bad initializer settings', () => {
+  it('name the function, the setting and what it takes', () => {
+    expectConvlensError(
+      () => initializers.randomNormal({ stdev: 1 } as never),
+      "initializers.randomNormal: unknown option 'stdev' (did you mean 'stddev'?)",
+    );
+    expectConvlensError(() => initializers.randomNormal({ stddev: -1 }), 'initializers.randomNormal: stddev must be ≥ 0, got -1');
+    expectConvlensError(
+      () => initializers.constant({ value: Number.NaN }),
+      'initializers.constant: value must be a finite number, got NaN',
+    );
+    expectConvlensError(
+      () => initializers.randomUniform({ minval: 1, maxval: 0 }),
+      'initializers.randomUniform: minval 1 is above maxval 0',
+    );
+    expectConvlensError(
+      () => initializers.varianceScaling({ mode: 'fan' as never }),
+      `initializers.varianceScaling: mode must be one of 'fan_in', 'fan_out', 'fan_avg', got "fan"`,
+    );
+    expectConvlensError(() => initializers.varianceScaling({ scale: 0 }), 'initializers.varianceScaling: scale must be positive, got 0');
+    expectConvlensError(
+      () => initializers.identity({ seed: 1 } as never),
+      "initializers.identity: unknown option 'seed' (expected one of gain)",
+    );
+    expectConvlensError(() => initializers.heUniform({ seed: 1.5 }), /^initializers\.heUniform: seed must be a non-negative integer/);
+  });
+
+  it('a layer names the option, and a weight of the wrong rank at build', () => {
+    expectConvlensError(
+      () => new Dense({ units: 2, kernelInitializer: 5 as never }),
+      /^Dense 'dense': kernelInitializer must be an initializer's name \('glorotUniform'\) or one made by initializers\.\*/,
+    );
+    const bias = new Dense({ units: 2, inputShape: [3], biasInitializer: 'orthogonal' });
+    expectConvlensError(
+      () => new Sequential([bias]),
+      'dense_1: bias [2]: the orthogonal initializer needs a weight of at least 2 axes (not a bias), as in Keras',
+    );
+    const conv = new Conv2D({ filters: 2, kernelSize: 3, inputShape: [5, 5, 1], kernelInitializer: initializers.identity() });
+    expectConvlensError(
+      () => new Sequential([conv]),
+      'conv2d: kernel [3, 3, 1, 2]: the identity initializer needs a weight of exactly 2 axes (a Dense kernel), as in Keras',
+    );
+  });
+});
