@@ -222,20 +222,16 @@ export function initializerFromConfig(value: unknown): InitializerName | Initial
   }
 }
 
-/** A name for an initializer with no settings of its own (a VarianceScaling that is GlorotUniform, say). */
+/**
+ * The name of an initializer whose settings are all its defaults, so names round-trip. A
+ * VarianceScaling stays one (the same as LeCunNormal, say, but Keras and tfjs both read it).
+ */
 function canonical(init: Initializer): InitializerName | Initializer {
   const { name, settings } = init;
-  if (settings.seed !== undefined) return init;
-  if (name === 'varianceScaling') {
-    const { scale = 1, mode = 'fan_in', distribution = 'truncated_normal' } = settings;
-    const named = NAMES.find((n) => {
-      const form = VARIANCE_FORMS[n];
-      return form?.scale === scale && form.mode === mode && form.distribution === distribution;
-    });
-    return named ?? init;
-  }
   const { defaults } = SPECS[name];
-  const same = (Object.keys(settings) as SettingKey[]).every((key) => settings[key] === defaults[key]);
+  const same = (Object.keys(settings) as (keyof InitializerSettings)[]).every(
+    (key) => key !== 'seed' && settings[key] === defaults[key as SettingKey],
+  );
   return same ? name : init;
 }
 
