@@ -27,7 +27,7 @@ import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { CLASSES_FILE } from './model_input.js';
 import { errorLine } from './term.js';
-import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
+import { epochsDone, fitWithProgress, median, writeConfusion, writeTrainingFigures } from './training_run.js';
 import { UsageError } from './usage.js';
 
 export interface TrainFolderOptions {
@@ -148,20 +148,18 @@ export async function trainFolder(
   await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample);
   await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
-  // one pass over the validation set, in its files' order, for the overall and each class's accuracy
+  // one pass over the validation set, in its files' order, for its confusion matrix: the overall and each class's accuracy
   const scores = await model.predictDataset(validation.epoch(0));
   const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
-  const { accuracy, lines } = perClassAccuracy(
-    scores,
-    validation.filePaths.map((file) => labelOf.get(file)!),
-    classes,
-  );
+  const heldOut = { name: 'validation', size: `${validation.exampleCount} images` };
+  const validationLabels = validation.filePaths.map((file) => labelOf.get(file)!);
+  const { accuracy, lines } = await writeConfusion(out, validationLabels, scores, classes, heldOut);
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }
@@ -216,26 +214,6 @@ async function firstImage(dataset: ImageBatchDataset): Promise<Tensor<'float32'>
   const { x } = (await batches.next()).value as ImageBatch;
   await batches.return(undefined);
   return new Tensor(x.data.slice(0, x.size / x.shape[0]), [1, ...x.shape.slice(1)], 'float32');
-}
-
-/** The share of the validation images the model gets right, and per class: "  zero   95.0% (19 of 20)". */
-function perClassAccuracy(scores: Tensor, labels: number[], classes: string[]): { accuracy: number; lines: string[] } {
-  const count = classes.length;
-  const right = new Array<number>(count).fill(0);
-  const seen = new Array<number>(count).fill(0);
-  labels.forEach((label, n) => {
-    const row = scores.data.subarray(n * count, (n + 1) * count);
-    seen[label]++;
-    if (row.indexOf(Math.max(...row)) === label) right[label]++;
-  });
-  const width = Math.max(...classes.map((c) => c.length));
-  const accuracy = right.reduce((a, b) => a + b, 0) / labels.length;
-  const lines = classes.map((c, k) =>
-    seen[k] === 0
-      ? `  ${c.padEnd(width)}  no validation images`
-      : `  ${c.padEnd(width)}  ${((100 * right[k]) / seen[k]).toFixed(1).padStart(5)}% (${right[k]} of ${seen[k]})`,
-  );
-  return { accuracy, lines };
 }
 
 /**

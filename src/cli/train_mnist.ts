@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
-import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
+import { epochsDone, fitWithProgress, median, writeConfusion, writeTrainingFigures } from './training_run.js';
 
 export interface TrainMnistOptions {
   epochs: number;
@@ -58,15 +58,19 @@ export async function trainMnist(
   );
   const out = resolve(options.out);
   const digit = new Tensor(test.x.data.slice(0, 28 * 28), [1, 28, 28, 1], 'float32');
-  await writeTrainingFigures(out, model, run, { name: 'test', size: `${test.x.shape[0]} digits` }, digit);
+  const heldOut = { name: 'test', size: `${test.x.shape[0]} digits` };
+  await writeTrainingFigures(out, model, run, heldOut, digit);
   await writeFileAtomic(join(out, 'digit.png'), encodePng(convertImageDtype(new Tensor(digit.data, [28, 28, 1], 'float32'), 'uint8')));
   await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);
+  const digits = Array.from({ length: 10 }, (_, k) => String(k));
+  const { lines } = await writeConfusion(out, test.y.data, model.predict(test.x), digits, heldOut);
   log(
     `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
+  for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves and the history to ${out}`,
+    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves, the confusion matrix and the history to ${out}`,
   );
   return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.finish() };
 }

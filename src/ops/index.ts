@@ -1,6 +1,7 @@
 export { argMax } from './arg_max.js';
 export { add, div, maximum, minimum, mul, sub } from './arithmetic.js';
 export { cast } from './cast.js';
+export { confusionMatrix } from './confusion_matrix.js';
 export type { DataFormat, ExplicitPadding, Padding, PaddingWord, Window2D } from './conv_util.js';
 export type { TensorInput } from './convert.js';
 export { expandDims } from './expand_dims.js';

@@ -1,6 +1,7 @@
 export { type LineChartOptions, lineChart, type Series } from './chart.js';
 export { type ColorbarOptions, colorbar } from './colorbar.js';
 export { type ColorizeOptions, type Colormap, colorIndices, colorize, colormap, colormapNames } from './colormap.js';
+export { type ShowConfusionMatrixOptions, showConfusionMatrix } from './confusion.js';
 export {
   drawExtraction,
   type Extraction,

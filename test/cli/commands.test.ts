@@ -244,6 +244,17 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(accuracy).toContain('Accuracy (test: 9700 digits)');
     expect(accuracy).toMatch(/>training<.*>test</s);
     expect(accuracy).toMatch(/text-anchor="end">1<\/text>/); // the axis reaches 1
+    // the confusion matrix's rows: each digit's test examples, adding up to the 9,700, and its
+    // diagonal agrees with evaluate's accuracy (a separate computation, in the metrics)
+    const rows = [...run.stdout.matchAll(/^ {2}(\d) +[\d.]+% \((\d+) of (\d+)\)$/gm)];
+    expect(rows.map((m) => m[1])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(rows.reduce((n, m) => n + Number(m[3]), 0)).toBe(9700);
+    const right = rows.reduce((n, m) => n + Number(m[2]), 0);
+    expect(run.stdout).toContain(`Test accuracy ${((100 * right) / 9700).toFixed(2)}%`);
+    expect(run.stdout).toMatch(/^ {2}most often mistaken: \d taken for \d \(\d+×\)/m);
+    const [cw, ch] = pngSize(join(dir, 'm', 'confusion.png'));
+    expect(cw).toBeGreaterThan(10 * 48);
+    expect(ch).toBeGreaterThan(10 * 48);
   });
 
   it('refuses, before training, a model folder holding files a save would not replace (exit 2, nothing written)', () => {

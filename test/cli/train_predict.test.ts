@@ -68,6 +68,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const perClass = [...trained.stdout.matchAll(/^ {2}(one|seven|zero) +[\d.]+% \((\d+) of (\d+)\)$/gm)];
     expect(perClass.map((m) => m[1])).toEqual(['one', 'seven', 'zero']);
     expect(perClass.reduce((n, m) => n + Number(m[3]), 0)).toBe(24);
+    const right = perClass.reduce((n, m) => n + Number(m[2]), 0);
+    expect(trained.stdout).toContain(`Validation accuracy ${((100 * right) / 24).toFixed(2)}%`);
+    expect(pngSize(join(dir, 'run', 'confusion.png'))[0]).toBeGreaterThan(3 * 48);
     const run = join(dir, 'run');
     expect(JSON.parse(readFileSync(join(run, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
     const history = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));

@@ -1,0 +1,88 @@
+import { interpolateBlues } from 'd3-scale-chromatic';
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { expectConvlensError } from '../../test/helpers/errors.js';
+import { confusionMatrix } from '../ops/confusion_matrix.js';
+import { tensor } from '../tensor/create.js';
+import { showConfusionMatrix } from './confusion.js';
+
+const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+const fills = (svg: string) => [...svg.matchAll(/<rect [^>]*fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+
+/** d3 gives 'rgb(r, g, b)' for Blues. */
+const hexOf = (css: string) => {
+  const [r, g, b] = (css.match(/\d+/g) ?? []).map(Number);
+  return `#${((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1)}`;
+};
+
+// TensorFlow's documented example of tf.math.confusion_matrix, 3 classes: rows are the labels
+const labels = [0, 0, 0, 1, 1, 2, 2, 2, 2];
+const predictions = [0, 0, 1, 1, 2, 2, 2, 2, 0];
+
+describe('showConfusionMatrix', () => {
+  it('writes every count in its cell, darkest where most, with the class names on both axes', async () => {
+    const figure = showConfusionMatrix(confusionMatrix(labels, predictions), { classNames: ['cat', 'dog', 'fox'], title: 'pets' });
+    const words = texts(figure.svg);
+    // the nine counts, row by row, then the names, the axes' titles
+    expect(words.slice(0, 10)).toEqual(['2', '1', '0', '0', '1', '1', '1', '0', '3', 'pets']);
+    expect(words.filter((w) => ['cat', 'dog', 'fox'].includes(w))).toEqual(['cat', 'cat', 'dog', 'dog', 'fox', 'fox']);
+    expect(words).toContain('True label');
+    expect(words).toContain('Predicted label');
+    // Blues from d3: 0 the lightest, the largest count (3) the darkest
+    const cells = fills(figure.svg).slice(0, 9);
+    expect(cells[2]).toBe(hexOf(interpolateBlues(0)));
+    expect(cells[8]).toBe(hexOf(interpolateBlues(1)));
+    const png = decode(await figure.png());
+    expect([png.width, png.height]).toEqual([figure.width, figure.height]);
+    expect(figure.width).toBeGreaterThan(3 * 48);
+  });
+
+  it("normalizes as scikit-learn's normalize: rows (recall), columns (precision) or all, an empty row 0", () => {
+    const m = confusionMatrix(labels, predictions, 4);
+    expect(texts(showConfusionMatrix(m, { normalize: 'true' }).svg).slice(0, 16)).toEqual([
+      '0.67',
+      '0.33',
+      '0.0',
+      '0.0',
+      '0.0',
+      '0.5',
+      '0.5',
+      '0.0',
+      '0.25',
+      '0.0',
+      '0.75',
+      '0.0',
+      '0.0',
+      '0.0',
+      '0.0',
+      '0.0',
+    ]);
+    expect(texts(showConfusionMatrix(m, { normalize: 'pred', digits: 1 }).svg).slice(0, 4)).toEqual(['0.7', '0.5', '0.0', '0.0']);
+    expect(texts(showConfusionMatrix(m, { normalize: 'all' }).svg)[0]).toBe('0.22');
+  });
+
+  it('slants column names that do not fit under their cells', () => {
+    const svg = showConfusionMatrix(tensor([1, 0, 0, 1], [2, 2], 'int32'), { classNames: ['a launcher', 'b'] }).svg;
+    expect(svg).toContain('rotate(-45');
+    expect(showConfusionMatrix(tensor([1, 0, 0, 1], [2, 2], 'int32')).svg).not.toContain('rotate(-45');
+  });
+
+  it('names bad input', () => {
+    expectConvlensError(
+      () => showConfusionMatrix(tensor([1, 2, 3], [1, 3], 'int32')),
+      'showConfusionMatrix: matrix must be square [classes, classes] with at least one class (confusionMatrix(labels, predictions) makes one), got shape [1, 3]',
+    );
+    expectConvlensError(
+      () => showConfusionMatrix(tensor([1, 0, 0, 1], [2, 2], 'int32'), { classNames: ['a'] }),
+      'showConfusionMatrix: classNames must be 2 strings, one per row of the matrix, got ["a"]',
+    );
+    expectConvlensError(
+      () => showConfusionMatrix([[1]], { normalize: 'rows' as never }),
+      `showConfusionMatrix: normalize must be 'true', 'pred' or 'all', got "rows"`,
+    );
+    expectConvlensError(
+      () => showConfusionMatrix([[1]], { colormap: 'Blues' } as never),
+      /^showConfusionMatrix: unknown option 'colormap'/,
+    );
+  });
+});
