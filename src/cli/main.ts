@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConvlensError, closestName } from '../errors.js';
+import type { EvaluateOptions } from './evaluate.js';
 import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
@@ -144,6 +145,7 @@ function shardOption(value: string): { index: number; count: number } {
 type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
 type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'log'> & { channels: '1' | '3'; augment?: boolean };
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
+type EvaluateCommandOptions = Omit<EvaluateOptions, 'json'> & { json?: boolean };
 
 /**
  * Runs a training command: results on stdout (through `log`, which drops them once stdout's reader
@@ -540,6 +542,34 @@ program
     try {
       const { runPredict } = await import('./predict.js');
       process.exitCode = await runPredict(model, images, { ...options, json: Boolean(options.json) });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('evaluate')
+  .description(
+    "Score a saved classifier on a folder whose subfolders are the classes (read as convlens train reads its folder): accuracy, each class's, the mistakes made most often and the confusion matrix",
+  )
+  .argument('<model>', 'model.json, or the folder holding it (with classes.json, each subfolder is the class of its name)')
+  .argument('<folder>', 'a folder with one subfolder of PNG, JPEG, GIF or BMP images per class')
+  .addOption(pixelsOption())
+  .option('-o, --out <dir>', 'folder for confusion.png (none is drawn without it)')
+  .option('--json', 'the counts as one JSON object: accuracy, each class, the confusion matrix')
+  .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal anyway)')
+  .addHelpText(
+    'after',
+    `${examples('convlens evaluate out/train/model test-photos/ --out out/evaluate', 'convlens evaluate out/mnist/model digits/ --pixels 0..1 --json')}
+The subfolders are matched to the model's classes by name (classes.json beside model.json, as convlens train
+writes it), or without one by their sorted order, as training numbered them. Rows of the matrix are the true
+classes, columns the predicted ones.
+`,
+  )
+  .action(async (model: string, folder: string, options: EvaluateCommandOptions) => {
+    try {
+      const { runEvaluate } = await import('./evaluate.js');
+      process.exitCode = await runEvaluate(model, folder, { ...options, json: Boolean(options.json) });
     } catch (error) {
       fail(error);
     }

@@ -23,11 +23,12 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
+import { confusionSummary, scoredConfusion, writeConfusion } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { CLASSES_FILE } from './model_input.js';
 import { errorLine } from './term.js';
-import { epochsDone, fitWithProgress, median, writeConfusion, writeTrainingFigures } from './training_run.js';
+import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 import { UsageError } from './usage.js';
 
 export interface TrainFolderOptions {
@@ -153,7 +154,9 @@ export async function trainFolder(
   const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
   const heldOut = { name: 'validation', size: `${validation.exampleCount} images` };
   const validationLabels = validation.filePaths.map((file) => labelOf.get(file)!);
-  const { accuracy, lines } = await writeConfusion(out, validationLabels, scores, classes, heldOut);
+  const matrix = scoredConfusion(validationLabels, scores, classes.length);
+  await writeConfusion(join(out, 'confusion.png'), matrix, classes, heldOut);
+  const { accuracy, lines } = confusionSummary(matrix, classes, heldOut.name);
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );

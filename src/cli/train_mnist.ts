@@ -6,9 +6,10 @@ import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.j
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
+import { confusionSummary, scoredConfusion, writeConfusion } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
-import { epochsDone, fitWithProgress, median, writeConfusion, writeTrainingFigures } from './training_run.js';
+import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 
 export interface TrainMnistOptions {
   epochs: number;
@@ -64,7 +65,9 @@ export async function trainMnist(
   await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);
   const digits = Array.from({ length: 10 }, (_, k) => String(k));
-  const { lines } = await writeConfusion(out, test.y.data, model.predict(test.x), digits, heldOut);
+  const matrix = scoredConfusion(test.y.data, model.predict(test.x), digits.length);
+  await writeConfusion(join(out, 'confusion.png'), matrix, digits, heldOut);
+  const { lines } = confusionSummary(matrix, digits, heldOut.name);
   log(
     `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );

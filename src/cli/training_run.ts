@@ -2,11 +2,8 @@ import { join } from 'node:path';
 import type { ImageBatchDataset } from '../image/image_batch_dataset.js';
 import type { Callbacks, History } from '../layers/callbacks.js';
 import type { Sequential } from '../layers/sequential.js';
-import { argMax } from '../ops/arg_max.js';
-import { confusionMatrix } from '../ops/confusion_matrix.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lineChart } from '../viz/chart.js';
-import { showConfusionMatrix } from '../viz/confusion.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
 import { showKernels } from '../viz/kernel.js';
 import { writeFileAtomic } from './files.js';
@@ -143,43 +140,6 @@ export async function writeTrainingFigures(
   }
   const maps = showFeatureMaps(model, sample, conv.name, { rows: 2, cols: Math.ceil(count / 2), tileSize: 112 });
   await writeFileAtomic(join(out, 'feature-maps.png'), await maps.png());
-}
-
-/**
- * The held-out set's confusion matrix (rows its labels, columns the classes the model's `scores`
- * pick), drawn to confusion.png with `classes` for names; returns the matrix's lines for the log:
- * each class's accuracy ("  cat   95.0% (19 of 20)") and the mistakes made most often.
- */
-export async function writeConfusion(
-  out: string,
-  labels: ArrayLike<number>,
-  scores: Tensor,
-  classes: string[],
-  heldOut: { name: string; size: string },
-): Promise<{ accuracy: number; lines: string[] }> {
-  const n = classes.length;
-  const matrix = confusionMatrix(Int32Array.from(labels), argMax(scores, 1), n);
-  const title = `Confusion matrix (${heldOut.name}: ${heldOut.size})`;
-  await writeFileAtomic(join(out, 'confusion.png'), await showConfusionMatrix(matrix, { classNames: classes, title }).png());
-  const at = (r: number, c: number) => matrix.data[r * n + c];
-  const width = Math.max(...classes.map((c) => c.length));
-  let right = 0;
-  const lines = classes.map((name, k) => {
-    const seen = classes.reduce((sum, _, c) => sum + at(k, c), 0);
-    right += at(k, k);
-    return seen === 0
-      ? `  ${name.padEnd(width)}  no ${heldOut.name} examples`
-      : `  ${name.padEnd(width)}  ${((100 * at(k, k)) / seen).toFixed(1).padStart(5)}% (${at(k, k)} of ${seen})`;
-  });
-  const mistakes = classes
-    .flatMap((truth, r) => classes.map((guess, c) => ({ truth, guess, count: r === c ? 0 : at(r, c) })))
-    .filter((m) => m.count > 0)
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3);
-  if (mistakes.length > 0) {
-    lines.push(`  most often mistaken: ${mistakes.map((m) => `${m.truth} taken for ${m.guess} (${m.count}×)`).join(', ')}`);
-  }
-  return { accuracy: labels.length === 0 ? 0 : right / labels.length, lines };
 }
 
 export function median(values: number[]): number {

@@ -18,7 +18,7 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
   it('every command has help with examples, exit 0', () => {
     const top = convlens(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist', 'show-maps', 'train', 'predict']) {
+    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist', 'show-maps', 'train', 'predict', 'evaluate']) {
       expect(top.stdout).toContain(command);
       const run = convlens([command, '--help']);
       expect(run.code, command).toBe(0);

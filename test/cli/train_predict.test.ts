@@ -352,3 +352,64 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     ]);
   });
 });
+
+describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
+  it("counts each class's images by the class the model picks, as tfjs-layers' predictions of the same saved model count them", async () => {
+    const out = join(dir, 'evaluated');
+    const run = convlens(['evaluate', join(dir, 'run', 'model'), folder, '--json', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.classes).toEqual(['one', 'seven', 'zero']);
+    expect(result.images).toBe(120);
+    // tfjs-layers on every image of the folder: its argmax against the folder it is in
+    const modelJson = JSON.parse(readFileSync(join(dir, 'run', 'model', 'model.json'), 'utf8'));
+    const weights = readFileSync(join(dir, 'run', 'model', 'weights.bin'));
+    const theirs = await tfjsLoad(modelJson, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength));
+    const labels: number[] = [];
+    const pixels: number[] = [];
+    for (const [k, name] of ['one', 'seven', 'zero'].entries()) {
+      for (const file of readdirSync(join(folder, name))) {
+        labels.push(k);
+        pixels.push(...decodeImage(readFileSync(join(folder, name, file)), { channels: 1 }).data);
+      }
+    }
+    const picked = tf.argMax(theirs.predict(tf.tensor(pixels, [labels.length, 28, 28, 1])) as tf.Tensor, 1);
+    const expected = tf.math.confusionMatrix(tf.tensor1d(labels, 'int32'), picked as tf.Tensor1D, 3).arraySync() as number[][];
+    expect(result.confusion).toEqual(expected);
+    const right = expected[0][0] + expected[1][1] + expected[2][2];
+    expect(result.accuracy).toBeCloseTo(right / 120, 12);
+    expect(result.perClass.map((c: { right: number; total: number }) => [c.right, c.total])).toEqual(
+      expected.map((row, k) => [row[k], 40]),
+    );
+    expect(result.picture).toBe(join(out, 'confusion.png'));
+    expect(pngSize(join(out, 'confusion.png'))[0]).toBeGreaterThan(3 * 48);
+    // the same as text: the overall accuracy, then each class's
+    const text = convlens(['evaluate', join(dir, 'run', 'model'), folder]);
+    expect(text.stdout.split('\n')[0]).toBe(`Accuracy ${((100 * right) / 120).toFixed(2)}% (${right} of 120 images in ${folder})`);
+    expect(text.stdout).toContain(`  one    ${((100 * expected[0][0]) / 40).toFixed(1).padStart(5)}% (${expected[0][0]} of 40)`);
+  });
+
+  it('reports an image it cannot read and counts the others (exit 1); matches folders by name, refusing one the model does not know', () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(join(mixed, 'seven'), { recursive: true });
+    mkdirSync(join(mixed, 'zero'), { recursive: true });
+    writeFileSync(join(mixed, 'seven', 'a.png'), readFileSync(join(folder, 'seven', '0.png')));
+    writeFileSync(join(mixed, 'zero', 'a.png'), readFileSync(join(folder, 'zero', '0.png')));
+    writeFileSync(join(mixed, 'zero', 'broken.png'), 'not a png');
+    const run = convlens(['evaluate', join(dir, 'run', 'model'), mixed, '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`convlens: ${join(mixed, 'zero', 'broken.png')}: decodeImage: data is not a known image format`);
+    const result = JSON.parse(run.stdout);
+    // two folders of the model's three classes: 'one' has no images, the others their own rows
+    expect([result.images, result.failed]).toEqual([2, 1]);
+    expect(result.perClass.map((c: { total: number }) => c.total)).toEqual([0, 1, 1]);
+    mkdirSync(join(mixed, 'eight'));
+    writeFileSync(join(mixed, 'eight', 'a.png'), readFileSync(join(folder, 'seven', '0.png')));
+    const unknown = convlens(['evaluate', join(dir, 'run', 'model'), mixed]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      `convlens: evaluate: ${join(mixed, 'eight')} is not one of the model's classes (one, seven, zero), as classes.json beside its model.json names them\n`,
+    );
+    expect(unknown.stdout).toBe('');
+  });
+});

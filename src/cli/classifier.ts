@@ -1,0 +1,114 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ConvlensError } from '../errors.js';
+import { argMax } from '../ops/arg_max.js';
+import { confusionMatrix } from '../ops/confusion_matrix.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { showConfusionMatrix } from '../viz/confusion.js';
+import { writeFileAtomic } from './files.js';
+import { fsReason, readInputFile } from './inputs.js';
+import { CLASSES_FILE, type ImageModel, imageInput } from './model_input.js';
+
+/**
+ * A saved model read as a classifier of images (`predict`, `evaluate`): one image input, one
+ * output of a score per class. A one-unit output is Keras' binary classifier (`oneUnit`: two
+ * classes, its unit P(class 1) after a sigmoid, else a logit). `op` starts the messages.
+ */
+export function classifierOutput(op: string, model: ImageModel): { count: number; activation: string | undefined; oneUnit: boolean } {
+  imageInput(op, model); // once, rather than for every image
+  if ('outputNames' in model && model.outputNames.length > 1) {
+    throw new ConvlensError(
+      `${op}: model '${model.name}' has ${model.outputNames.length} outputs (${model.outputNames.join(', ')}), not one score per class (show-maps shows a layer's outputs)`,
+    );
+  }
+  const outputs = model.outputShape;
+  if (outputs?.length !== 1 || outputs[0] === null) {
+    throw new ConvlensError(
+      `${op}: the model outputs shape ${formatShape(outputs ?? [])} per image, not a score per class (show-maps shows such outputs)`,
+    );
+  }
+  const activation = model.layers.at(-1)?.activation;
+  if (outputs[0] === 1 && activation !== undefined && activation !== 'sigmoid' && activation !== 'linear') {
+    throw new ConvlensError(
+      `${op}: the model outputs one value per image with activation ${activation}, not a binary classifier's probability (sigmoid) or logit (linear)`,
+    );
+  }
+  const oneUnit = outputs[0] === 1;
+  return { count: oneUnit ? 2 : outputs[0], activation, oneUnit };
+}
+
+/**
+ * One image's score per class. A one-unit output is Keras' binary classifier: P(class 1), so
+ * class 0 gets 1 − p; without a sigmoid, the unit is its logit (Keras' from_logits), and p its sigmoid.
+ */
+export function classScores(output: Float32Array, activation: string | undefined): number[] {
+  if (output.length !== 1) return Array.from(output);
+  const p = activation === 'sigmoid' ? output[0] : 1 / (1 + Math.exp(-output[0]));
+  return [1 - p, p];
+}
+
+/** The `count` class names in classes.json beside model.json; none without the file. */
+export async function classNames(op: string, modelPath: string, count: number): Promise<string[]> {
+  const folder = (await stat(modelPath).catch(() => undefined))?.isDirectory() ? modelPath : dirname(modelPath);
+  const path = join(folder, CLASSES_FILE);
+  // none is fine (classes go by index); one that cannot be read, a device or a pipe say, is named
+  const text = await readInputFile(path).then(
+    (bytes) => new TextDecoder().decode(bytes),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new ConvlensError(`${op}: cannot read ${path}: ${fsReason(error)}`);
+    },
+  );
+  if (text === undefined) return [];
+  let names: unknown;
+  try {
+    names = JSON.parse(text.replace(/^\uFEFF/, '')); // a file written by hand in Windows' Notepad starts with a byte-order mark
+  } catch {
+    throw new ConvlensError(`${op}: ${path} is not JSON (a list of class names, as convlens train writes it)`);
+  }
+  if (!Array.isArray(names) || names.length !== count || !names.every((n) => typeof n === 'string')) {
+    throw new ConvlensError(`${op}: ${path} must list the model's ${count} class names, got ${text.trim().slice(0, 80)}`);
+  }
+  return names;
+}
+
+/** The confusion matrix of a held-out set: its `labels` against the classes the model's `scores` (one row per example) pick. */
+export function scoredConfusion(labels: ArrayLike<number>, scores: Tensor, classes: number): Tensor<'int32'> {
+  return confusionMatrix(Int32Array.from(labels), argMax(scores, 1), classes);
+}
+
+/** The matrix drawn to `path`, with the class names and a title naming the set (`test: 2000 digits`). */
+export async function writeConfusion(path: string, matrix: Tensor<'int32'>, classes: string[], set: { name: string; size: string }) {
+  const title = `Confusion matrix (${set.name}: ${set.size})`;
+  await writeFileAtomic(path, await showConfusionMatrix(matrix, { classNames: classes, title }).png());
+}
+
+/**
+ * What a confusion matrix says, as lines for the log: each class's accuracy ("  cat   95.0% (19
+ * of 20)", or no examples in the `setName` set) and the mistakes made most often; and the overall accuracy.
+ */
+export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], setName: string): { accuracy: number; lines: string[] } {
+  const n = classes.length;
+  const at = (r: number, c: number) => matrix.data[r * n + c];
+  const width = Math.max(...classes.map((c) => c.length));
+  let right = 0;
+  let total = 0;
+  const lines = classes.map((name, k) => {
+    const seen = classes.reduce((sum, _, c) => sum + at(k, c), 0);
+    right += at(k, k);
+    total += seen;
+    return seen === 0
+      ? `  ${name.padEnd(width)}  no ${setName} examples`
+      : `  ${name.padEnd(width)}  ${((100 * at(k, k)) / seen).toFixed(1).padStart(5)}% (${at(k, k)} of ${seen})`;
+  });
+  const mistakes = classes
+    .flatMap((truth, r) => classes.map((guess, c) => ({ truth, guess, count: r === c ? 0 : at(r, c) })))
+    .filter((m) => m.count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 3);
+  if (mistakes.length > 0) {
+    lines.push(`  most often mistaken: ${mistakes.map((m) => `${m.truth} taken for ${m.guess} (${m.count}×)`).join(', ')}`);
+  }
+  return { accuracy: total === 0 ? 0 : right / total, lines };
+}

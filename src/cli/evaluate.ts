@@ -1,0 +1,115 @@
+import { join, resolve } from 'node:path';
+// Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
+import '../backend/index.js';
+import { ConvlensError } from '../errors.js';
+import { indexDirectory } from '../image/dataset_from_directory.js';
+import { confusionMatrix } from '../ops/confusion_matrix.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { classifierOutput, classNames, classScores, confusionSummary, writeConfusion } from './classifier.js';
+import { checkWritable } from './files.js';
+import { ImageFileError, modelInput, openModel, type PixelRange } from './model_input.js';
+import { fileProgress } from './progress.js';
+import { toStdout } from './stdout.js';
+import { errorLine, printable } from './term.js';
+
+export interface EvaluateOptions {
+  pixels: PixelRange;
+  json: boolean;
+  /** A folder for confusion.png; none written without it. */
+  out?: string;
+  progress: boolean;
+}
+
+/**
+ * `convlens evaluate MODEL FOLDER`: a saved classifier on a folder whose subfolders are the
+ * classes, read as `convlens train` reads its folder (Keras' image_dataset_from_directory): the
+ * accuracy, each class's, the mistakes made most often and the confusion matrix (printed, as JSON
+ * with --json, drawn to --out/confusion.png). A subfolder is matched to the model's class of its
+ * name (classes.json beside model.json), or without names to the class of its place in sorted
+ * order, as training gave them. An image that cannot be read is reported and the rest go on.
+ */
+export async function runEvaluate(modelPath: string, folder: string, options: EvaluateOptions): Promise<number> {
+  const model = await openModel(modelPath);
+  const { count, activation } = classifierOutput('evaluate', model);
+  const named = await classNames('evaluate', modelPath, count);
+  const classes = named.length > 0 ? named : Array.from({ length: count }, (_, k) => String(k));
+  const listing = await indexDirectory(folder, { verbose: false });
+  const toModel = classMapping(folder, listing.classNames, named, count);
+  const out = options.out === undefined ? undefined : resolve(options.out);
+  if (out) await checkWritable(out); // before the work, not after
+  const bar = options.progress ? fileProgress('evaluate') : undefined;
+  bar?.setTotal(listing.filePaths.length);
+  const labels: number[] = [];
+  const predictions: number[] = [];
+  let failed = 0;
+  try {
+    for (const [n, path] of listing.filePaths.entries()) {
+      try {
+        const { batch } = await modelInput('evaluate', model, path, options.pixels);
+        const scores = classScores((model.predict(batch) as Tensor<'float32'>).data, activation);
+        predictions.push(best(scores));
+        labels.push(toModel[listing.labels[n]]);
+      } catch (error) {
+        if (!(error instanceof ConvlensError)) throw error;
+        failed++;
+        const line = errorLine(error instanceof ImageFileError ? error.message : `evaluate: ${path}: ${error.message}`);
+        if (bar) bar.log(line);
+        else process.stderr.write(line);
+      }
+      bar?.tick(failed);
+    }
+  } finally {
+    bar?.stop();
+  }
+  if (labels.length === 0) throw new ConvlensError(`evaluate: none of the ${listing.filePaths.length} images in ${folder} could be read`);
+  const matrix = confusionMatrix(labels, predictions, count);
+  const { accuracy, lines } = confusionSummary(matrix, classes, 'evaluated');
+  const picture = out ? join(out, 'confusion.png') : undefined;
+  if (picture) await writeConfusion(picture, matrix, classes, { name: printable(folder), size: `${labels.length} images` });
+  return toStdout('evaluate', async (print) => {
+    if (options.json) {
+      const rows = Array.from({ length: count }, (_, r) => Array.from(matrix.data.subarray(r * count, (r + 1) * count)));
+      const perClass = classes.map((name, k) => ({ class: name, right: rows[k][k], total: rows[k].reduce((a, b) => a + b, 0) }));
+      print(
+        `${JSON.stringify({ images: labels.length, failed, accuracy, classes, perClass, confusion: rows, picture: picture ?? null })}\n`,
+      );
+    } else {
+      const right = labels.filter((label, i) => label === predictions[i]).length;
+      print(`Accuracy ${(100 * accuracy).toFixed(2)}% (${right} of ${labels.length} images in ${printable(folder)})\n`);
+      for (const line of lines) print(`${printable(line)}\n`);
+      if (picture) print(`Wrote the confusion matrix to ${printable(picture)}\n`);
+    }
+    return failed > 0 ? 1 : 0;
+  });
+}
+
+/** The class a row of scores picks: the first of the highest, as argMax (a NaN is never higher, so it wins only first). */
+function best(scores: number[]): number {
+  let k = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[k]) k = i;
+  return k;
+}
+
+/**
+ * The model's class of each subfolder: the one of its name when the model names its classes,
+ * else the one at its place (the subfolders sorted, as training numbered them).
+ */
+function classMapping(folder: string, subfolders: string[], named: string[], count: number): number[] {
+  if (named.length > 0) {
+    return subfolders.map((name) => {
+      const k = named.indexOf(name);
+      if (k < 0) {
+        throw new ConvlensError(
+          `evaluate: ${printable(join(folder, name))} is not one of the model's classes (${named.map(printable).join(', ')}), as classes.json beside its model.json names them`,
+        );
+      }
+      return k;
+    });
+  }
+  if (subfolders.length !== count) {
+    throw new ConvlensError(
+      `evaluate: ${printable(folder)} has ${subfolders.length} class folders (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
+    );
+  }
+  return subfolders.map((_, k) => k);
+}
