@@ -575,6 +575,21 @@ classes, columns the predicted ones.
     }
   });
 
+program
+  .command('summary')
+  .description("Print a saved model's layers, their output shapes and parameter counts (Keras' model.summary()), to name one to show-maps")
+  .argument('<model>', 'model.json, or the folder holding it')
+  .option('--json', 'the layers as one JSON object: name, class, output shape, parameters')
+  .addHelpText('after', examples('convlens summary out/train/model', 'convlens summary mobilenet/model.json --json'))
+  .action(async (model: string, options: { json?: boolean }) => {
+    try {
+      const { runSummary } = await import('./summary_cmd.js');
+      process.exitCode = await runSummary(model, { json: Boolean(options.json) });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
 registerServe(program);
 
 // commander's own help command prints the main help for a command it does not know; name the mistake instead

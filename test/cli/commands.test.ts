@@ -18,7 +18,18 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
   it('every command has help with examples, exit 0', () => {
     const top = convlens(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['demo', 'extract', 'kernels', 'show-kernel', 'train-mnist', 'show-maps', 'train', 'predict', 'evaluate']) {
+    for (const command of [
+      'demo',
+      'extract',
+      'kernels',
+      'show-kernel',
+      'train-mnist',
+      'show-maps',
+      'train',
+      'predict',
+      'evaluate',
+      'summary',
+    ]) {
       expect(top.stdout).toContain(command);
       const run = convlens([command, '--help']);
       expect(run.code, command).toBe(0);

@@ -413,3 +413,28 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
     expect(unknown.stdout).toBe('');
   });
 });
+
+describe('convlens summary MODEL', { timeout: 60_000 }, () => {
+  it("lists the layers, output shapes and parameter counts tfjs-layers reads from the same file; as Keras' table without --json", async () => {
+    const modelDir = join(dir, 'run', 'model');
+    const run = convlens(['summary', modelDir, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const ours = JSON.parse(run.stdout);
+    const modelJson = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+    const weights = readFileSync(join(modelDir, 'weights.bin'));
+    const theirs = await tfjsLoad(modelJson, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength));
+    expect(
+      ours.layers.map((l: { name: string; className: string; outputShape: unknown; params: number }) => [
+        l.name,
+        l.className,
+        l.outputShape,
+        l.params,
+      ]),
+    ).toEqual(theirs.layers.map((l) => [l.name, l.getClassName(), l.outputShape, l.countParams()]));
+    expect(ours.totalParams).toBe(theirs.countParams());
+    const text = convlens(['summary', modelDir]);
+    expect(text.stdout).toMatch(/^Model: "sequential[^"]*"\n_+\n Layer \(type\) +Output Shape +Param #\n/);
+    expect(text.stdout).toContain(`Total params: ${theirs.countParams().toLocaleString('en-US')}\n`);
+    expect(text.stdout).toContain('takes (None, 28, 28, 1) (channels_last)');
+  });
+});
