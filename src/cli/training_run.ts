@@ -5,6 +5,7 @@ import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lineChart } from '../viz/chart.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
+import { showFilters } from '../viz/filters.js';
 import { showKernels } from '../viz/kernel.js';
 import { writeFileAtomic } from './files.js';
 import { epochProgress } from './progress.js';
@@ -98,7 +99,7 @@ function whileWriting(stoppedBy: NodeJS.Signals | undefined): () => NodeJS.Signa
 /**
  * What a training run leaves beside its model, in `out`: history.json, the loss and accuracy
  * curves (loss.svg, accuracy.svg; the held-out set called `heldOut.name`, described by its `size`), the first convolution's
- * learned kernels drawn as the lesson draws one (kernels.png, when it reads one channel), and its
+ * learned kernels drawn as the lesson draws one (kernels.png; as colour pictures when it reads RGB), and its
  * feature maps of `sample`, one input `[1, height, width, channels]` (feature-maps.png).
  */
 export async function writeTrainingFigures(
@@ -137,6 +138,9 @@ export async function writeTrainingFigures(
       title: `kernel ${k}`,
     }));
     await writeFileAtomic(join(out, 'kernels.png'), await showKernels(learned, { digits: 2, cellSize: 40, textSize: 11 }).png());
+  } else if (inputs === 3) {
+    // colour filters: each one's three channels as an RGB picture, on the kernel's common scale
+    await writeFileAtomic(join(out, 'kernels.png'), await showFilters(kernel, { title: `${conv.name}: ${count} learned filters` }).png());
   }
   const maps = showFeatureMaps(model, sample, conv.name, { rows: 2, cols: Math.ceil(count / 2), tileSize: 112 });
   await writeFileAtomic(join(out, 'feature-maps.png'), await maps.png());

@@ -13,6 +13,7 @@ export {
 } from './extraction.js';
 export { type FeatureModel, type ShowFeatureMapsOptions, showFeatureMaps } from './feature_maps.js';
 export { Figure } from './figure.js';
+export { type ShowFiltersOptions, showFilters } from './filters.js';
 export { type GridOptions, grid, upscale } from './grid.js';
 export { type ShowKernelOptions, showKernel, showKernels } from './kernel.js';
 export { type MatrixOptions, matrix } from './matrix.js';

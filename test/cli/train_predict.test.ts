@@ -97,9 +97,11 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
 
   it('still trains and writes the model when the reader of stdout has quit (| head), exit 0', async () => {
     const out = join(dir, 'piped');
-    const run = await convlensStdoutClosed(['train', folder, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out]);
+    // RGB this time (the default --channels 3): the first layer's filters are drawn as colour pictures
+    const run = await convlensStdoutClosed(['train', folder, '--image-size', '28x28', '--epochs', '1', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     expect(readdirSync(join(out, 'model')).sort()).toEqual(['classes.json', 'model.json', 'weights.bin']);
+    expect(pngSize(join(out, 'kernels.png'))).toEqual([2 * 12 + 8 * 48 + 7 * 8, 2 * 12 + 28 + 2 * (48 + 12 + 4) + 8]);
   });
 
   it('trains again into the same --out, replacing the model and its classes.json; refuses, before training, a model folder holding other files', () => {
