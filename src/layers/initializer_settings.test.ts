@@ -215,6 +215,49 @@ describe('initializers in saved models', () => {
   });
 });
 
+describe('initializers in files that cannot fill their weights', () => {
+  it('are read as the defaults, so the file loads with its own weights (Keras 3 configs, as a hand-edited file may hold)', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 2, inputShape: [3, 3, 1] }),
+      new LayerNormalization({}),
+      new Dense({ units: 3 }),
+    ]);
+    const files = model.toArtifacts();
+    const json = structuredClone(files.modelJson);
+    const configs = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers.map(
+      (l) => l.config,
+    );
+    const keras3 = (className: string, config: Record<string, unknown>) => ({
+      module: 'keras.initializers',
+      class_name: className,
+      config,
+      registered_name: null,
+    });
+    // Keras' Orthogonal needs 2 axes and its Identity exactly 2: neither can fill these weights
+    Object.assign(configs[0], {
+      kernel_initializer: keras3('Identity', { gain: 2 }),
+      bias_initializer: keras3('Orthogonal', { gain: 1, seed: null }),
+    });
+    Object.assign(configs[1], {
+      gamma_initializer: keras3('Identity', { gain: 1 }),
+      beta_initializer: keras3('Orthogonal', { gain: 1, seed: 3 }),
+    });
+    // a Dense kernel is 2-D: its Identity is kept
+    Object.assign(configs[2], { kernel_initializer: keras3('Identity', { gain: 2 }), bias_initializer: keras3('Identity', { gain: 1 }) });
+    const loaded = fromArtifacts(json, files.weightData);
+    expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
+    const [conv, norm, dense] = loaded.layers as [Conv2D, LayerNormalization, Dense];
+    expect([conv.kernelInitializer, conv.biasInitializer, norm.gammaInitializer, norm.betaInitializer]).toEqual([
+      'glorotUniform',
+      'zeros',
+      'ones',
+      'zeros',
+    ]);
+    expect((dense.kernelInitializer as Initializer).settings).toEqual({ gain: 2 });
+    expect(dense.biasInitializer).toBe('zeros');
+  });
+});
+
 describe('bad initializer settings', () => {
   it('name the function, the setting and what it takes', () => {
     expectConvlensError(
@@ -240,6 +283,36 @@ describe('bad initializer settings', () => {
       "initializers.identity: unknown option 'seed' (expected one of gain)",
     );
     expectConvlensError(() => initializers.heUniform({ seed: 1.5 }), /^initializers\.heUniform: seed must be a non-negative integer/);
+    // Zeros and Ones take no settings (Keras' and tfjs' take none): one given is refused, not ignored
+    expectConvlensError(
+      () => initializers.ones({ value: 2 } as never),
+      'initializers.ones: takes no settings (expected nothing or {}), got { value: 2 }',
+    );
+    expectConvlensError(
+      () => initializers.zeros({ seed: 1 } as never),
+      'initializers.zeros: takes no settings (expected nothing or {}), got { seed: 1 }',
+    );
+    expect(initializers.zeros({}).getConfig()).toEqual({ class_name: 'Zeros', config: {} });
+  });
+
+  it('the exported Initializer class checks what its constructor is given, as the functions do', () => {
+    expectConvlensError(
+      () => new initializers.Initializer('gaussian' as never, {}),
+      /^new Initializer: unknown initializer "gaussian" \(expected one of glorotUniform, /,
+    );
+    expectConvlensError(() => new initializers.Initializer('randomNormal', { stddev: -1 }), 'new Initializer: stddev must be ≥ 0, got -1');
+    expectConvlensError(
+      () => new initializers.Initializer('randomNormal', null as never),
+      'new Initializer: expected an options object ({ mean, stddev, seed }), got null',
+    );
+    expectConvlensError(
+      () => new initializers.Initializer('identity', { seed: 1 }),
+      "new Initializer: unknown option 'seed' (expected one of gain)",
+    );
+    // checked and spelled as the functions spell them
+    const made = new initializers.Initializer('variance_scaling' as never, { mode: 'fanAvg' as never, seed: 2 });
+    expect([made.name, made.settings]).toEqual(['varianceScaling', { mode: 'fan_avg', seed: 2 }]);
+    expect(made.getConfig()).toEqual(initializers.varianceScaling({ mode: 'fan_avg', seed: 2 }).getConfig());
   });
 
   it('a layer names the option, and a weight of the wrong rank at build', () => {

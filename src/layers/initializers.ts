@@ -90,11 +90,14 @@ const VARIANCE_FORMS: Partial<Record<InitializerName, { scale: number; mode: Fan
 export class Initializer {
   readonly className: string;
 
-  constructor(
-    readonly name: InitializerName,
-    readonly settings: Readonly<InitializerSettings>,
-  ) {
-    this.className = SPECS[name].className;
+  readonly name: InitializerName;
+  readonly settings: Readonly<InitializerSettings>;
+
+  /** Checks its settings as the `initializers` functions do: the class is public, so a JavaScript caller may pass anything. */
+  constructor(name: InitializerName, settings: Readonly<InitializerSettings> = {}) {
+    this.name = initializerName('new Initializer', name);
+    this.settings = checkedSettings('new Initializer', this.name, settings);
+    this.className = SPECS[this.name].className;
   }
 
   /** Keras' config (its keys and Keras 3's spellings), as a layer's config holds it; tfjs-layers reads it too. */
@@ -169,8 +172,17 @@ function finite(where: string, key: string, value: unknown, check?: (v: number) 
  * defaults when used.
  */
 export function makeInitializer(where: string, name: InitializerName, options: unknown = {}): Initializer {
+  return new Initializer(name, checkedSettings(where, name, options));
+}
+
+function checkedSettings(where: string, name: InitializerName, options: unknown): InitializerSettings {
   const { defaults, draws } = SPECS[name];
   const keys = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
+  if (keys.length === 0) {
+    // Zeros and Ones: checkOptions would list no keys to expect
+    const empty = typeof options === 'object' && options !== null && Object.keys(options).length === 0 && !Array.isArray(options);
+    if (!empty) throw new ConvlensError(`${where}: takes no settings (expected nothing or {}), got ${describeValue(options)}`);
+  }
   checkOptions(where, options, keys);
   const given = options as Record<string, unknown>;
   const settings: InitializerSettings = {};
@@ -199,19 +211,22 @@ export function makeInitializer(where: string, name: InitializerName, options: u
   }
   const { minval = -0.05, maxval = 0.05 } = settings;
   if (minval > maxval) throw new ConvlensError(`${where}: minval ${minval} is above maxval ${maxval}`);
-  return new Initializer(name, settings);
+  return settings;
 }
 
 /**
- * A layer's initializer from a saved config (Keras' or tfjs' `{ class_name, config }`): its name
- * when it has no settings of its own (so names round-trip), an Initializer when it has; undefined
- * for a class convlens does not draw, or settings it cannot read (the weights come from the file).
+ * A layer's initializer from a saved config (Keras' or tfjs' `{ class_name, config }`) for a weight
+ * of `rank` axes: its name when it has no settings of its own (so names round-trip), an
+ * Initializer when it has; undefined for a class convlens does not draw, settings it cannot read,
+ * or a kind that cannot fill the weight (an Orthogonal bias): the weights come from the file, so
+ * loading must not fail on drawing them.
  */
-export function initializerFromConfig(value: unknown): InitializerName | Initializer | undefined {
+export function initializerFromConfig(value: unknown, rank: number): InitializerName | Initializer | undefined {
   const { class_name: className, config = {} } = (value ?? {}) as { class_name?: unknown; config?: unknown };
   if (typeof className !== 'string' || typeof config !== 'object' || config === null) return undefined;
   try {
     const name = initializerName('', className);
+    if (rankProblem(name, rank)) return undefined;
     const { defaults, draws } = SPECS[name];
     const known = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
     // Keras 3 and tfjs write keys this kind does not take (a dtype, say): left out
@@ -325,12 +340,17 @@ function varianceSampler(
   return () => truncatedNormal(random, 0, std);
 }
 
+/** What Orthogonal and Identity need of a weight of `rank` axes they cannot fill (Keras refuses it too), or undefined. */
+function rankProblem(name: InitializerName, rank: number): string | undefined {
+  if (name === 'identity' && rank !== 2) return 'exactly 2 axes (a Dense kernel)';
+  if (name === 'orthogonal' && rank < 2) return 'at least 2 axes (not a bias)';
+  return undefined;
+}
+
 /** A weight seen as Keras sees it for Orthogonal and Identity: rows (all axes but the last) × columns. */
-function matrixOf(shape: readonly number[], kind: string, label: string, rank2 = false): [number, number] {
-  if (shape.length < 2 || (rank2 && shape.length !== 2)) {
-    const need = rank2 ? 'exactly 2 axes (a Dense kernel)' : 'at least 2 axes (not a bias)';
-    throw new ConvlensError(`${label}: the ${kind} initializer needs a weight of ${need}, as in Keras`);
-  }
+function matrixOf(shape: readonly number[], kind: 'orthogonal' | 'identity', label: string): [number, number] {
+  const need = rankProblem(kind, shape.length);
+  if (need) throw new ConvlensError(`${label}: the ${kind} initializer needs a weight of ${need}, as in Keras`);
   const cols = shape[shape.length - 1];
   return [cols === 0 ? 0 : sizeFromShape(shape) / cols, cols];
 }
@@ -371,7 +391,7 @@ function orthogonalInto(out: Float32Array, shape: readonly number[], gain: numbe
 
 /** Keras' Identity: gain on the diagonal of a 2-D weight (any rows and columns), 0 elsewhere. */
 function identityInto(out: Float32Array, shape: readonly number[], gain: number, label: string): Float32Array {
-  const [rows, cols] = matrixOf(shape, 'identity', label, true);
+  const [rows, cols] = matrixOf(shape, 'identity', label);
   for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
   return out;
 }
