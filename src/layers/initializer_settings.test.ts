@@ -270,6 +270,10 @@ describe('bad initializer settings', () => {
       'initializers.constant: value must be a finite number, got NaN',
     );
     expectConvlensError(
+      () => initializers.constant('0.1' as never),
+      'initializers.constant: expected a number (the value) or an options object ({ value }), got "0.1"',
+    );
+    expectConvlensError(
       () => initializers.randomUniform({ minval: 1, maxval: 0 }),
       'initializers.randomUniform: minval 1 is above maxval 0',
     );
@@ -293,6 +297,12 @@ describe('bad initializer settings', () => {
       'initializers.zeros: takes no settings (expected nothing or {}), got { seed: 1 }',
     );
     expect(initializers.zeros({}).getConfig()).toEqual({ class_name: 'Zeros', config: {} });
+  });
+
+  it("a weight too large for orthogonal's float64 work matrix is a ConvlensError naming it, not a RangeError", () => {
+    // 2³² float32 values (16 GiB, never touched) an array can hold where their 2³² float64 (32 GiB) cannot
+    const dense = new Dense({ units: 65536, inputShape: [65536], useBias: false, kernelInitializer: 'orthogonal' });
+    expectConvlensError(() => new Sequential([dense]), /^dense: kernel \[65536, 65536\]: cannot allocate /);
   });
 
   it('the exported Initializer class checks what its constructor is given, as the functions do', () => {

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue, type OptionsForm } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { globalRandom, Random } from '../tensor/random.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
@@ -171,11 +171,11 @@ function finite(where: string, key: string, value: unknown, check?: (v: number) 
  * makes it: only the kind's own settings (SPECS), each checked; the left-out ones take Keras'
  * defaults when used.
  */
-export function makeInitializer(where: string, name: InitializerName, options: unknown = {}): Initializer {
-  return new Initializer(name, checkedSettings(where, name, options));
+export function makeInitializer(where: string, name: InitializerName, options: unknown = {}, form?: OptionsForm): Initializer {
+  return new Initializer(name, checkedSettings(where, name, options, form));
 }
 
-function checkedSettings(where: string, name: InitializerName, options: unknown): InitializerSettings {
+function checkedSettings(where: string, name: InitializerName, options: unknown, form?: OptionsForm): InitializerSettings {
   const { defaults, draws } = SPECS[name];
   const keys = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
   if (keys.length === 0) {
@@ -183,7 +183,7 @@ function checkedSettings(where: string, name: InitializerName, options: unknown)
     const empty = typeof options === 'object' && options !== null && Object.keys(options).length === 0 && !Array.isArray(options);
     if (!empty) throw new ConvlensError(`${where}: takes no settings (expected nothing or {}), got ${describeValue(options)}`);
   }
-  checkOptions(where, options, keys);
+  checkOptions(where, options, keys, form);
   const given = options as Record<string, unknown>;
   const settings: InitializerSettings = {};
   for (const key of Object.keys(given)) {
@@ -366,7 +366,7 @@ function orthogonalInto(out: Float32Array, shape: readonly number[], gain: numbe
   const tall = Math.max(rows, cols);
   const narrow = Math.min(rows, cols);
   // column j of the tall × narrow matrix at q[j * tall ...]
-  const q = new Float64Array(tall * narrow);
+  const q = workMatrix(tall * narrow, label);
   for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) q[j * tall + i] = random.normal();
   for (let j = 0; j < narrow; j++) {
     const column = q.subarray(j * tall, (j + 1) * tall);
@@ -387,6 +387,23 @@ function orthogonalInto(out: Float32Array, shape: readonly number[], gain: numbe
     for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * tall + r] : q[r * tall + c]);
   }
   return out;
+}
+
+/**
+ * Orthogonal's float64 work matrix, twice the weight's bytes: one no array can hold (when the
+ * weight itself could be) is a ConvlensError naming the weight, as allocate's, not a RangeError.
+ */
+function workMatrix(size: number, label: string): Float64Array {
+  try {
+    return new Float64Array(size);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const gigabytes = (size * 8) / 2 ** 30;
+    throw new ConvlensError(
+      `${label}: cannot allocate the orthogonal initializer's ${size.toExponential(2)} float64 work values (${gigabytes.toPrecision(3)} GiB): the weight is too large`,
+      { cause: error },
+    );
+  }
 }
 
 /** Keras' Identity: gain on the diagonal of a 2-D weight (any rows and columns), 0 elsewhere. */

@@ -60,7 +60,9 @@ export const ones = (args: NoArgs = {}): Initializer => makeInitializer('initial
 
 /** Every value `value` (Keras' Constant): `constant(0.1)` or tfjs' `constant({ value: 0.1 })`. */
 export function constant(args: number | ConstantArgs = {}): Initializer {
-  return makeInitializer('initializers.constant', 'constant', typeof args === 'number' ? { value: args } : args);
+  // a value that is neither is refused saying both forms
+  const form = { shorthand: 'a number (the value)' };
+  return makeInitializer('initializers.constant', 'constant', typeof args === 'number' ? { value: args } : args, form);
 }
 
 /** Normal draws of mean `mean` and deviation `stddev` (Keras' RandomNormal). */
