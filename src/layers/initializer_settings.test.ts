@@ -4,7 +4,7 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfjsSaved } from '../../test/helpers/layers.js';
 import { tf } from '../../test/helpers/tf.js';
 import { globalRandom, setSeed } from '../tensor/random.js';
-import { Conv2D, Dense, fromArtifacts, LayerNormalization, resetNames, Sequential } from './index.js';
+import { Conv2D, Dense, fromArtifacts, LayerNormalization, resetNames, SeparableConv2D, Sequential } from './index.js';
 import { Initializer } from './initializers.js';
 import * as initializers from './initializers_api.js';
 
@@ -329,6 +329,11 @@ describe('bad initializer settings', () => {
     expectConvlensError(
       () => new Dense({ units: 2, kernelInitializer: 5 as never }),
       /^Dense 'dense': kernelInitializer must be an initializer's name \('glorotUniform'\) or one made by initializers\.\*/,
+    );
+    // a misspelt name says which of the layer's initializers it was
+    expectConvlensError(
+      () => new SeparableConv2D({ filters: 2, kernelSize: 3, pointwiseInitializer: 'glorot' }),
+      /^SeparableConv2D 'separable_conv2d': pointwiseInitializer: unknown initializer "glorot" \(expected one of glorotUniform, /,
     );
     const bias = new Dense({ units: 2, inputShape: [3], biasInitializer: 'orthogonal' });
     expectConvlensError(

@@ -125,7 +125,8 @@ export function initializerName(op: string, name: string): InitializerName {
 export function initializerArg(where: string, key: string, value: unknown, fallback: InitializerName): InitializerName | Initializer {
   if (value === undefined || value === null) return fallback;
   if (value instanceof Initializer) return value;
-  if (typeof value === 'string') return initializerName(where, value);
+  // the option named too: a layer takes several initializers
+  if (typeof value === 'string') return initializerName(`${where}: ${key}`, value);
   throw new ConvlensError(
     `${where}: ${key} must be an initializer's name ('glorotUniform') or one made by initializers.* (initializers.randomNormal({ stddev: 0.01 })), got ${describeValue(value)}`,
   );
