@@ -4,7 +4,7 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfjsSaved } from '../../test/helpers/layers.js';
 import { tf } from '../../test/helpers/tf.js';
 import { globalRandom, setSeed } from '../tensor/random.js';
-import { Conv2D, Dense, fromArtifacts, LayerNormalization, resetNames, SeparableConv2D, Sequential } from './index.js';
+import { Conv2D, Conv2DTranspose, Dense, fromArtifacts, LayerNormalization, resetNames, SeparableConv2D, Sequential } from './index.js';
 import { Initializer } from './initializers.js';
 import * as initializers from './initializers_api.js';
 
@@ -113,6 +113,29 @@ describe('initializers with settings, drawn as Keras defines them', () => {
     // tfjs' spellings
     const tfjsSpelled = initializers.varianceScaling({ mode: 'fanAvg', distribution: 'normal' });
     expect(tfjsSpelled.settings).toEqual({ mode: 'fan_avg', distribution: 'truncated_normal' });
+  });
+
+  it("Conv2DTranspose: the fans of its [kh, kw, filters, inChannels] kernel as Keras' compute_fans reads them, as tfjs-layers draws", () => {
+    setSeed(5);
+    // 3×3 window, 64 filters, 2 input channels: fan_in = 9·64 = 576, fan_out = 9·2 = 18
+    const kernel = (kernelInitializer: Initializer) => {
+      const layer = new Conv2DTranspose({ filters: 64, kernelSize: 3, inputShape: [4, 4, 2], kernelInitializer });
+      new Sequential([layer]);
+      return stats(layer.getWeights()[0].data);
+    };
+    const he = kernel(initializers.heUniform());
+    const heLimit = Math.sqrt(6 / 576);
+    expect(he.max).toBeLessThanOrEqual(heLimit);
+    expect(he.max).toBeGreaterThan(0.99 * heLimit);
+    const theirs = tfl.layers.conv2dTranspose({ filters: 64, kernelSize: 3, inputShape: [4, 4, 2], kernelInitializer: 'heUniform' });
+    tfl.sequential({ layers: [theirs] });
+    const theirMax = Math.max(...(theirs.getWeights()[0].dataSync() as Float32Array).map(Math.abs));
+    expect(theirMax).toBeLessThanOrEqual(heLimit);
+    expect(theirMax).toBeGreaterThan(0.99 * heLimit);
+    tf.dispose(theirs.getWeights());
+    const out = kernel(initializers.varianceScaling({ mode: 'fan_out', distribution: 'uniform' }));
+    expect(out.max).toBeLessThanOrEqual(Math.sqrt(3 / 18));
+    expect(out.max).toBeGreaterThan(0.99 * Math.sqrt(3 / 18));
   });
 
   it('a seed gives the same values every time and leaves the global generator alone', () => {

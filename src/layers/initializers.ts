@@ -176,6 +176,7 @@ export function makeInitializer(where: string, name: InitializerName, options: u
   return new Initializer(name, checkedSettings(where, name, options, form));
 }
 
+/** makeInitializer's checks, which the Initializer constructor runs too (then passing, on settings checked already). */
 function checkedSettings(where: string, name: InitializerName, options: unknown, form?: OptionsForm): InitializerSettings {
   const { defaults, draws } = SPECS[name];
   const keys = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
