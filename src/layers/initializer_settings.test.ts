@@ -238,6 +238,31 @@ describe('initializers in saved models', () => {
   });
 });
 
+describe("initializers in Keras 3's files", () => {
+  it('a SeedGenerator seed (drawing anew at each call) is read as none, the other settings kept', () => {
+    const model = new Sequential([new Dense({ units: 3, inputShape: [2] })]);
+    const files = model.toArtifacts();
+    const json = structuredClone(files.modelJson);
+    const [config] = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers.map(
+      (l) => l.config,
+    );
+    const seedGenerator = { module: 'keras.random', class_name: 'SeedGenerator', config: { seed: 42 }, registered_name: null };
+    config.kernel_initializer = {
+      module: 'keras.initializers',
+      class_name: 'RandomNormal',
+      config: { mean: 0.0, stddev: 0.02, seed: seedGenerator },
+      registered_name: null,
+    };
+    // and a seed Keras takes but convlens cannot (negative): the RandomUniform kept, unseeded
+    config.bias_initializer = { class_name: 'RandomUniform', config: { minval: 0, maxval: 0.5, seed: -7 } };
+    const loaded = fromArtifacts(json, files.weightData);
+    const dense = loaded.layers[0] as Dense;
+    expect((dense.kernelInitializer as Initializer).settings).toEqual({ mean: 0, stddev: 0.02 });
+    expect((dense.biasInitializer as Initializer).settings).toEqual({ minval: 0, maxval: 0.5 });
+    expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
+  });
+});
+
 describe('initializers in files that cannot fill their weights', () => {
   it('are read as the defaults, so the file loads with its own weights (Keras 3 configs, as a hand-edited file may hold)', () => {
     const model = new Sequential([

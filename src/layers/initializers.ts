@@ -233,6 +233,10 @@ export function initializerFromConfig(value: unknown, rank: number): Initializer
     const known = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
     // Keras 3 and tfjs write keys this kind does not take (a dtype, say): left out
     const options = Object.fromEntries(Object.entries(config).filter(([key]) => known.includes(key)));
+    // Keras 3 saves a SeedGenerator seed as its config ({ class_name: 'SeedGenerator', ... }): it
+    // draws anew at each call, so unseeded here; that (or a seed convlens cannot take) loses only
+    // the seed, not the file's other settings
+    if (!(Number.isSafeInteger(options.seed) && (options.seed as number) >= 0)) delete options.seed;
     return canonical(makeInitializer('', name, options));
   } catch {
     return undefined;
