@@ -1,10 +1,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfjsSaved } from '../../test/helpers/layers.js';
 import { tf } from '../../test/helpers/tf.js';
 import { globalRandom, setSeed } from '../tensor/random.js';
-import { Conv2D, Dense, fromArtifacts, LayerNormalization, resetNames, Sequential } from './index.js';
+import { Conv2D, Conv2DTranspose, Dense, fromArtifacts, LayerNormalization, resetNames, SeparableConv2D, Sequential } from './index.js';
 import { Initializer } from './initializers.js';
 import * as initializers from './initializers_api.js';
 
@@ -115,6 +115,29 @@ describe('initializers with settings, drawn as Keras defines them', () => {
     expect(tfjsSpelled.settings).toEqual({ mode: 'fan_avg', distribution: 'truncated_normal' });
   });
 
+  it("Conv2DTranspose: the fans of its [kh, kw, filters, inChannels] kernel as Keras' compute_fans reads them, as tfjs-layers draws", () => {
+    setSeed(5);
+    // 3×3 window, 64 filters, 2 input channels: fan_in = 9·64 = 576, fan_out = 9·2 = 18
+    const kernel = (kernelInitializer: Initializer) => {
+      const layer = new Conv2DTranspose({ filters: 64, kernelSize: 3, inputShape: [4, 4, 2], kernelInitializer });
+      new Sequential([layer]);
+      return stats(layer.getWeights()[0].data);
+    };
+    const he = kernel(initializers.heUniform());
+    const heLimit = Math.sqrt(6 / 576);
+    expect(he.max).toBeLessThanOrEqual(heLimit);
+    expect(he.max).toBeGreaterThan(0.99 * heLimit);
+    const theirs = tfl.layers.conv2dTranspose({ filters: 64, kernelSize: 3, inputShape: [4, 4, 2], kernelInitializer: 'heUniform' });
+    tfl.sequential({ layers: [theirs] });
+    const theirMax = Math.max(...(theirs.getWeights()[0].dataSync() as Float32Array).map(Math.abs));
+    expect(theirMax).toBeLessThanOrEqual(heLimit);
+    expect(theirMax).toBeGreaterThan(0.99 * heLimit);
+    tf.dispose(theirs.getWeights());
+    const out = kernel(initializers.varianceScaling({ mode: 'fan_out', distribution: 'uniform' }));
+    expect(out.max).toBeLessThanOrEqual(Math.sqrt(3 / 18));
+    expect(out.max).toBeGreaterThan(0.99 * Math.sqrt(3 / 18));
+  });
+
   it('a seed gives the same values every time and leaves the global generator alone', () => {
     setSeed(4);
     const expectedNext = globalRandom().next();
@@ -216,6 +239,74 @@ describe('initializers in saved models', () => {
   });
 });
 
+describe("initializers in Keras 3's files", () => {
+  it('a SeedGenerator seed (drawing anew at each call) is read as none, the other settings kept', () => {
+    const model = new Sequential([new Dense({ units: 3, inputShape: [2] })]);
+    const files = model.toArtifacts();
+    const json = structuredClone(files.modelJson);
+    const [config] = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers.map(
+      (l) => l.config,
+    );
+    const seedGenerator = { module: 'keras.random', class_name: 'SeedGenerator', config: { seed: 42 }, registered_name: null };
+    config.kernel_initializer = {
+      module: 'keras.initializers',
+      class_name: 'RandomNormal',
+      config: { mean: 0.0, stddev: 0.02, seed: seedGenerator },
+      registered_name: null,
+    };
+    // and a seed Keras takes but convlens cannot (negative): the RandomUniform kept, unseeded
+    config.bias_initializer = { class_name: 'RandomUniform', config: { minval: 0, maxval: 0.5, seed: -7 } };
+    const loaded = fromArtifacts(json, files.weightData);
+    const dense = loaded.layers[0] as Dense;
+    expect((dense.kernelInitializer as Initializer).settings).toEqual({ mean: 0, stddev: 0.02 });
+    expect((dense.biasInitializer as Initializer).settings).toEqual({ minval: 0, maxval: 0.5 });
+    expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
+  });
+});
+
+describe('initializers in files that cannot fill their weights', () => {
+  it('are read as the defaults, so the file loads with its own weights (Keras 3 configs, as a hand-edited file may hold)', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 2, kernelSize: 2, inputShape: [3, 3, 1] }),
+      new LayerNormalization({}),
+      new Dense({ units: 3 }),
+    ]);
+    const files = model.toArtifacts();
+    const json = structuredClone(files.modelJson);
+    const configs = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers.map(
+      (l) => l.config,
+    );
+    const keras3 = (className: string, config: Record<string, unknown>) => ({
+      module: 'keras.initializers',
+      class_name: className,
+      config,
+      registered_name: null,
+    });
+    // Keras' Orthogonal needs 2 axes and its Identity exactly 2: neither can fill these weights
+    Object.assign(configs[0], {
+      kernel_initializer: keras3('Identity', { gain: 2 }),
+      bias_initializer: keras3('Orthogonal', { gain: 1, seed: null }),
+    });
+    Object.assign(configs[1], {
+      gamma_initializer: keras3('Identity', { gain: 1 }),
+      beta_initializer: keras3('Orthogonal', { gain: 1, seed: 3 }),
+    });
+    // a Dense kernel is 2-D: its Identity is kept
+    Object.assign(configs[2], { kernel_initializer: keras3('Identity', { gain: 2 }), bias_initializer: keras3('Identity', { gain: 1 }) });
+    const loaded = fromArtifacts(json, files.weightData);
+    expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
+    const [conv, norm, dense] = loaded.layers as [Conv2D, LayerNormalization, Dense];
+    expect([conv.kernelInitializer, conv.biasInitializer, norm.gammaInitializer, norm.betaInitializer]).toEqual([
+      'glorotUniform',
+      'zeros',
+      'ones',
+      'zeros',
+    ]);
+    expect((dense.kernelInitializer as Initializer).settings).toEqual({ gain: 2 });
+    expect(dense.biasInitializer).toBe('zeros');
+  });
+});
+
 describe('bad initializer settings', () => {
   it('name the function, the setting and what it takes', () => {
     expectConvlensError(
@@ -226,6 +317,10 @@ describe('bad initializer settings', () => {
     expectConvlensError(
       () => initializers.constant({ value: Number.NaN }),
       'initializers.constant: value must be a finite number, got NaN',
+    );
+    expectConvlensError(
+      () => initializers.constant('0.1' as never),
+      'initializers.constant: expected a number (the value) or an options object ({ value }), got "0.1"',
     );
     expectConvlensError(
       () => initializers.randomUniform({ minval: 1, maxval: 0 }),
@@ -241,12 +336,70 @@ describe('bad initializer settings', () => {
       "initializers.identity: unknown option 'seed' (expected one of gain)",
     );
     expectConvlensError(() => initializers.heUniform({ seed: 1.5 }), /^initializers\.heUniform: seed must be a non-negative integer/);
+    // Zeros and Ones take no settings (Keras' and tfjs' take none): one given is refused, not ignored
+    expectConvlensError(
+      () => initializers.ones({ value: 2 } as never),
+      'initializers.ones: takes no settings (expected nothing or {}), got { value: 2 }',
+    );
+    expectConvlensError(
+      () => initializers.zeros({ seed: 1 } as never),
+      'initializers.zeros: takes no settings (expected nothing or {}), got { seed: 1 }',
+    );
+    expect(initializers.zeros({}).getConfig()).toEqual({ class_name: 'Zeros', config: {} });
+  });
+
+  it("a weight too large for orthogonal's float64 work matrix is a ConvlensError naming it, not a RangeError", () => {
+    // as on a machine where the weight's float32 values fit and twice their bytes do not (2³² values:
+    // 16 GiB, 32 GiB): the engine's failure simulated for the work matrix's size alone, so no test
+    // machine allocates (or, where memory is overcommitted, fills) tens of gigabytes
+    const RealFloat64Array = Float64Array;
+    class FailingFloat64Array extends RealFloat64Array {
+      constructor(size: number) {
+        if (size === 300 * 200) throw new RangeError('Array buffer allocation failed');
+        super(size);
+      }
+    }
+    vi.stubGlobal('Float64Array', FailingFloat64Array);
+    try {
+      const dense = new Dense({ units: 200, inputShape: [300], useBias: false, kernelInitializer: 'orthogonal' });
+      expectConvlensError(
+        () => new Sequential([dense]),
+        "dense: kernel [300, 200]: cannot allocate the orthogonal initializer's 6.00e+4 float64 work values (0.000447 GiB): the weight is too large",
+      );
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('the exported Initializer class checks what its constructor is given, as the functions do', () => {
+    expectConvlensError(
+      () => new initializers.Initializer('gaussian' as never, {}),
+      /^new Initializer: unknown initializer "gaussian" \(expected one of glorotUniform, /,
+    );
+    expectConvlensError(() => new initializers.Initializer('randomNormal', { stddev: -1 }), 'new Initializer: stddev must be ≥ 0, got -1');
+    expectConvlensError(
+      () => new initializers.Initializer('randomNormal', null as never),
+      'new Initializer: expected an options object ({ mean, stddev, seed }), got null',
+    );
+    expectConvlensError(
+      () => new initializers.Initializer('identity', { seed: 1 }),
+      "new Initializer: unknown option 'seed' (expected one of gain)",
+    );
+    // checked and spelled as the functions spell them
+    const made = new initializers.Initializer('variance_scaling' as never, { mode: 'fanAvg' as never, seed: 2 });
+    expect([made.name, made.settings]).toEqual(['varianceScaling', { mode: 'fan_avg', seed: 2 }]);
+    expect(made.getConfig()).toEqual(initializers.varianceScaling({ mode: 'fan_avg', seed: 2 }).getConfig());
   });
 
   it('a layer names the option, and a weight of the wrong rank at build', () => {
     expectConvlensError(
       () => new Dense({ units: 2, kernelInitializer: 5 as never }),
       /^Dense 'dense': kernelInitializer must be an initializer's name \('glorotUniform'\) or one made by initializers\.\*/,
+    );
+    // a misspelt name says which of the layer's initializers it was
+    expectConvlensError(
+      () => new SeparableConv2D({ filters: 2, kernelSize: 3, pointwiseInitializer: 'glorot' }),
+      /^SeparableConv2D 'separable_conv2d': pointwiseInitializer: unknown initializer "glorot" \(expected one of glorotUniform, /,
     );
     const bias = new Dense({ units: 2, inputShape: [3], biasInitializer: 'orthogonal' });
     expectConvlensError(

@@ -115,7 +115,7 @@ describe('LeCun and truncated-normal initializers, as Keras defines them', () =>
     ]);
     expectConvlensError(
       () => new Dense({ units: 1, kernelInitializer: 'lecun' }),
-      /^Dense 'dense_2': unknown initializer "lecun" \(expected one of glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, truncatedNormal, /,
+      /^Dense 'dense_2': kernelInitializer: unknown initializer "lecun" \(expected one of glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal, truncatedNormal, /,
     );
   });
 });

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue, type OptionsForm } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { globalRandom, Random } from '../tensor/random.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
@@ -90,11 +90,14 @@ const VARIANCE_FORMS: Partial<Record<InitializerName, { scale: number; mode: Fan
 export class Initializer {
   readonly className: string;
 
-  constructor(
-    readonly name: InitializerName,
-    readonly settings: Readonly<InitializerSettings>,
-  ) {
-    this.className = SPECS[name].className;
+  readonly name: InitializerName;
+  readonly settings: Readonly<InitializerSettings>;
+
+  /** Checks its settings as the `initializers` functions do: the class is public, so a JavaScript caller may pass anything. */
+  constructor(name: InitializerName, settings: Readonly<InitializerSettings> = {}) {
+    this.name = initializerName('new Initializer', name);
+    this.settings = checkedSettings('new Initializer', this.name, settings);
+    this.className = SPECS[this.name].className;
   }
 
   /** Keras' config (its keys and Keras 3's spellings), as a layer's config holds it; tfjs-layers reads it too. */
@@ -122,7 +125,8 @@ export function initializerName(op: string, name: string): InitializerName {
 export function initializerArg(where: string, key: string, value: unknown, fallback: InitializerName): InitializerName | Initializer {
   if (value === undefined || value === null) return fallback;
   if (value instanceof Initializer) return value;
-  if (typeof value === 'string') return initializerName(where, value);
+  // the option named too: a layer takes several initializers
+  if (typeof value === 'string') return initializerName(`${where}: ${key}`, value);
   throw new ConvlensError(
     `${where}: ${key} must be an initializer's name ('glorotUniform') or one made by initializers.* (initializers.randomNormal({ stddev: 0.01 })), got ${describeValue(value)}`,
   );
@@ -168,10 +172,20 @@ function finite(where: string, key: string, value: unknown, check?: (v: number) 
  * makes it: only the kind's own settings (SPECS), each checked; the left-out ones take Keras'
  * defaults when used.
  */
-export function makeInitializer(where: string, name: InitializerName, options: unknown = {}): Initializer {
+export function makeInitializer(where: string, name: InitializerName, options: unknown = {}, form?: OptionsForm): Initializer {
+  return new Initializer(name, checkedSettings(where, name, options, form));
+}
+
+/** makeInitializer's checks, which the Initializer constructor runs too (then passing, on settings checked already). */
+function checkedSettings(where: string, name: InitializerName, options: unknown, form?: OptionsForm): InitializerSettings {
   const { defaults, draws } = SPECS[name];
   const keys = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
-  checkOptions(where, options, keys);
+  if (keys.length === 0) {
+    // Zeros and Ones: checkOptions would list no keys to expect
+    const empty = typeof options === 'object' && options !== null && Object.keys(options).length === 0 && !Array.isArray(options);
+    if (!empty) throw new ConvlensError(`${where}: takes no settings (expected nothing or {}), got ${describeValue(options)}`);
+  }
+  checkOptions(where, options, keys, form);
   const given = options as Record<string, unknown>;
   const settings: InitializerSettings = {};
   for (const key of Object.keys(given)) {
@@ -199,23 +213,30 @@ export function makeInitializer(where: string, name: InitializerName, options: u
   }
   const { minval = -0.05, maxval = 0.05 } = settings;
   if (minval > maxval) throw new ConvlensError(`${where}: minval ${minval} is above maxval ${maxval}`);
-  return new Initializer(name, settings);
+  return settings;
 }
 
 /**
- * A layer's initializer from a saved config (Keras' or tfjs' `{ class_name, config }`): its name
- * when it has no settings of its own (so names round-trip), an Initializer when it has; undefined
- * for a class convlens does not draw, or settings it cannot read (the weights come from the file).
+ * A layer's initializer from a saved config (Keras' or tfjs' `{ class_name, config }`) for a weight
+ * of `rank` axes: its name when it has no settings of its own (so names round-trip), an
+ * Initializer when it has; undefined for a class convlens does not draw, settings it cannot read,
+ * or a kind that cannot fill the weight (an Orthogonal bias): the weights come from the file, so
+ * loading must not fail on drawing them.
  */
-export function initializerFromConfig(value: unknown): InitializerName | Initializer | undefined {
+export function initializerFromConfig(value: unknown, rank: number): InitializerName | Initializer | undefined {
   const { class_name: className, config = {} } = (value ?? {}) as { class_name?: unknown; config?: unknown };
   if (typeof className !== 'string' || typeof config !== 'object' || config === null) return undefined;
   try {
     const name = initializerName('', className);
+    if (rankProblem(name, rank)) return undefined;
     const { defaults, draws } = SPECS[name];
     const known = [...Object.keys(defaults), ...(draws ? ['seed'] : [])];
     // Keras 3 and tfjs write keys this kind does not take (a dtype, say): left out
     const options = Object.fromEntries(Object.entries(config).filter(([key]) => known.includes(key)));
+    // Keras 3 saves a SeedGenerator seed as its config ({ class_name: 'SeedGenerator', ... }): it
+    // draws anew at each call, so unseeded here; that (or a seed convlens cannot take) loses only
+    // the seed, not the file's other settings
+    if (!(Number.isSafeInteger(options.seed) && (options.seed as number) >= 0)) delete options.seed;
     return canonical(makeInitializer('', name, options));
   } catch {
     return undefined;
@@ -321,12 +342,17 @@ function varianceSampler(
   return () => truncatedNormal(random, 0, std);
 }
 
+/** What Orthogonal and Identity need of a weight of `rank` axes they cannot fill (Keras refuses it too), or undefined. */
+function rankProblem(name: InitializerName, rank: number): string | undefined {
+  if (name === 'identity' && rank !== 2) return 'exactly 2 axes (a Dense kernel)';
+  if (name === 'orthogonal' && rank < 2) return 'at least 2 axes (not a bias)';
+  return undefined;
+}
+
 /** A weight seen as Keras sees it for Orthogonal and Identity: rows (all axes but the last) × columns. */
-function matrixOf(shape: readonly number[], kind: string, label: string, rank2 = false): [number, number] {
-  if (shape.length < 2 || (rank2 && shape.length !== 2)) {
-    const need = rank2 ? 'exactly 2 axes (a Dense kernel)' : 'at least 2 axes (not a bias)';
-    throw new ConvlensError(`${label}: the ${kind} initializer needs a weight of ${need}, as in Keras`);
-  }
+function matrixOf(shape: readonly number[], kind: 'orthogonal' | 'identity', label: string): [number, number] {
+  const need = rankProblem(kind, shape.length);
+  if (need) throw new ConvlensError(`${label}: the ${kind} initializer needs a weight of ${need}, as in Keras`);
   const cols = shape[shape.length - 1];
   return [cols === 0 ? 0 : sizeFromShape(shape) / cols, cols];
 }
@@ -342,7 +368,7 @@ function orthogonalInto(out: Float32Array, shape: readonly number[], gain: numbe
   const tall = Math.max(rows, cols);
   const narrow = Math.min(rows, cols);
   // column j of the tall × narrow matrix at q[j * tall ...]
-  const q = new Float64Array(tall * narrow);
+  const q = workMatrix(tall * narrow, label);
   for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) q[j * tall + i] = random.normal();
   for (let j = 0; j < narrow; j++) {
     const column = q.subarray(j * tall, (j + 1) * tall);
@@ -365,9 +391,26 @@ function orthogonalInto(out: Float32Array, shape: readonly number[], gain: numbe
   return out;
 }
 
+/**
+ * Orthogonal's float64 work matrix, twice the weight's bytes: one no array can hold (when the
+ * weight itself could be) is a ConvlensError naming the weight, as allocate's, not a RangeError.
+ */
+function workMatrix(size: number, label: string): Float64Array {
+  try {
+    return new Float64Array(size);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const gigabytes = (size * 8) / 2 ** 30;
+    throw new ConvlensError(
+      `${label}: cannot allocate the orthogonal initializer's ${size.toExponential(2)} float64 work values (${gigabytes.toPrecision(3)} GiB): the weight is too large`,
+      { cause: error },
+    );
+  }
+}
+
 /** Keras' Identity: gain on the diagonal of a 2-D weight (any rows and columns), 0 elsewhere. */
 function identityInto(out: Float32Array, shape: readonly number[], gain: number, label: string): Float32Array {
-  const [rows, cols] = matrixOf(shape, 'identity', label, true);
+  const [rows, cols] = matrixOf(shape, 'identity', label);
   for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
   return out;
 }

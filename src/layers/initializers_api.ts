@@ -49,15 +49,20 @@ export interface GainArgs {
   gain?: number;
 }
 
+/** Zeros and Ones take no settings: an options object given (`ones({ value: 2 })`) must be empty, not ignored. */
+export type NoArgs = Record<string, never>;
+
 /** Every value 0 (Keras' Zeros). */
-export const zeros = (): Initializer => makeInitializer('initializers.zeros', 'zeros');
+export const zeros = (args: NoArgs = {}): Initializer => makeInitializer('initializers.zeros', 'zeros', args);
 
 /** Every value 1 (Keras' Ones). */
-export const ones = (): Initializer => makeInitializer('initializers.ones', 'ones');
+export const ones = (args: NoArgs = {}): Initializer => makeInitializer('initializers.ones', 'ones', args);
 
 /** Every value `value` (Keras' Constant): `constant(0.1)` or tfjs' `constant({ value: 0.1 })`. */
 export function constant(args: number | ConstantArgs = {}): Initializer {
-  return makeInitializer('initializers.constant', 'constant', typeof args === 'number' ? { value: args } : args);
+  // a value that is neither is refused saying both forms
+  const form = { shorthand: 'a number (the value)' };
+  return makeInitializer('initializers.constant', 'constant', typeof args === 'number' ? { value: args } : args, form);
 }
 
 /** Normal draws of mean `mean` and deviation `stddev` (Keras' RandomNormal). */

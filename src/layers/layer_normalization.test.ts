@@ -314,7 +314,10 @@ describe('LayerNormalization', () => {
     expectConvlensError(() => new LayerNormalization({ axis: 1.5 }), /got 1\.5$/);
     expectConvlensError(() => new LayerNormalization({ epsilon: -1 }), /epsilon must be a finite number >= 0, got -1/);
     expectConvlensError(() => new LayerNormalization({ center: 'no' as never }), /center must be true or false, got "no"/);
-    expectConvlensError(() => new LayerNormalization({ gammaInitializer: 'one' }), /unknown initializer "one"/);
+    expectConvlensError(
+      () => new LayerNormalization({ gammaInitializer: 'one' }),
+      /^LayerNormalization '[a-z_0-9]+': gammaInitializer: unknown initializer "one"/,
+    );
     const images = (axis: number | number[]) => () => new Sequential([new LayerNormalization({ axis, inputShape: [4, 4, 2] })]);
     expectConvlensError(
       images([1, 2]),

@@ -154,7 +154,7 @@ const LAYERS: Record<string, LayerReader> = {
         units: c.units as number,
         activation: activation(c.activation),
         useBias: (c.use_bias ?? true) as boolean,
-        ...initializers(c),
+        ...initializers(c, 2),
         ...savedPenalties(c, ['kernel', 'bias']),
       }),
   },
@@ -293,6 +293,8 @@ const LAYERS: Record<string, LayerReader> = {
       // Keras 3's rms_scaling divides by the root mean square, without the mean: another formula
       if (c.rms_scaling !== undefined && c.rms_scaling !== false)
         throw unsupported(`rms_scaling ${describeValue(c.rms_scaling)}`, 'only false');
+      // gamma and beta have one axis per normalised axis
+      const normalizedRank = Array.isArray(c.axis) ? c.axis.length : 1;
       return new LayerNormalization({
         ...base,
         ...savedPenalties(c, ['beta', 'gamma']),
@@ -300,8 +302,8 @@ const LAYERS: Record<string, LayerReader> = {
         epsilon: (c.epsilon ?? 1e-3) as number,
         center: (c.center ?? true) as boolean,
         scale: (c.scale ?? true) as boolean,
-        betaInitializer: initializerFromConfig(c.beta_initializer),
-        gammaInitializer: initializerFromConfig(c.gamma_initializer),
+        betaInitializer: initializerFromConfig(c.beta_initializer, normalizedRank),
+        gammaInitializer: initializerFromConfig(c.gamma_initializer, normalizedRank),
       });
     },
   },
@@ -330,7 +332,7 @@ function convOptions(c: Config) {
     ...windowOptions(c),
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
-    ...initializers(c),
+    ...initializers(c, 4),
     ...savedPenalties(c, ['kernel', 'bias']),
   };
 }
@@ -356,8 +358,8 @@ function depthwiseConv2d(c: Config, base: LayerArgs): Layer {
     depthMultiplier: (c.depth_multiplier ?? 1) as number,
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
-    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer),
-    biasInitializer: initializerFromConfig(c.bias_initializer),
+    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer, 4),
+    biasInitializer: initializerFromConfig(c.bias_initializer, 1),
     ...savedPenalties(c, ['depthwise', 'bias']),
   });
 }
@@ -373,9 +375,9 @@ function separableConv2d(c: Config, base: LayerArgs, savedShape: SavedShape): La
     depthMultiplier: (c.depth_multiplier ?? savedMultiplier ?? 1) as number,
     activation: activation(c.activation),
     useBias: (c.use_bias ?? true) as boolean,
-    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer),
-    pointwiseInitializer: initializerFromConfig(c.pointwise_initializer),
-    biasInitializer: initializerFromConfig(c.bias_initializer),
+    depthwiseInitializer: initializerFromConfig(c.depthwise_initializer, 4),
+    pointwiseInitializer: initializerFromConfig(c.pointwise_initializer, 4),
+    biasInitializer: initializerFromConfig(c.bias_initializer, 1),
     ...savedPenalties(c, ['depthwise', 'pointwise', 'bias']),
   });
 }
@@ -423,9 +425,15 @@ function poolArgs(c: Config) {
   };
 }
 
-/** Initializers only matter before weights are loaded; unknown ones fall back to Keras' defaults, settings are kept. */
-function initializers(c: Config) {
-  return { kernelInitializer: initializerFromConfig(c.kernel_initializer), biasInitializer: initializerFromConfig(c.bias_initializer) };
+/**
+ * Initializers only matter before weights are loaded; unknown ones (or ones that cannot fill the
+ * kernel of `kernelRank` axes or the bias) fall back to Keras' defaults, settings are kept.
+ */
+function initializers(c: Config, kernelRank: number) {
+  return {
+    kernelInitializer: initializerFromConfig(c.kernel_initializer, kernelRank),
+    biasInitializer: initializerFromConfig(c.bias_initializer, 1),
+  };
 }
 
 /** The input shape a Keras config declares (Keras 2 `batch_input_shape`, Keras 3 `batch_shape`), without the batch axis. */
