@@ -14,6 +14,17 @@ describe('randomUniform and randomNormal', () => {
     expect(std).toBeCloseTo(2, 1);
   });
 
+  it('tells seeds apart by their bits above 32 too, as Keras takes any integer', () => {
+    const draws = (seed: number) => {
+      const r = new Random(seed);
+      return [r.next(), r.next(), r.next()];
+    };
+    expect(draws(2 ** 32 + 1)).not.toEqual(draws(1));
+    expect(draws(2 ** 33 + 1)).not.toEqual(draws(2 ** 32 + 1));
+    expect(draws(Number.MAX_SAFE_INTEGER)).not.toEqual(draws(2 ** 32 - 1));
+    expect(draws(2 ** 40 + 3)).toEqual(draws(2 ** 40 + 3));
+  });
+
   it.each([
     ['a mean that is not a number', () => randomNormal([3], 'abc' as never), /^randomNormal: mean must be a number \(finite\), got "abc"$/],
     [

@@ -16,7 +16,9 @@ export class Random {
 
   constructor(seed: number = Date.now() ^ (Math.random() * 2 ** 32)) {
     if (!Number.isFinite(seed)) throw new ConvlensError(`Random: seed must be a finite number, got ${describeValue(seed)}`);
-    let s = seed >>> 0;
+    // the bits above 32 count too (Keras' seeds are any integer): 1 and 2^32 + 1 differ; a seed below 2^32 keeps its stream
+    const high = Math.abs(seed) >= 2 ** 32 ? Math.floor(seed / 2 ** 32) : 0;
+    let s = (seed >>> 0) ^ Math.imul(high | 0, 0x85ebca6b);
     const next = () => {
       s = (s + 0x9e3779b9) | 0;
       let z = s;
