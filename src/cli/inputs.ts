@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { lstat, opendir, readFile, stat } from 'node:fs/promises';
+import { lstat, opendir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
@@ -439,4 +439,29 @@ export function fnv1a(text: string): number {
 /** Whether an input belongs to shard `index` (1-based) of `count`: decided by its name alone, so every machine agrees. */
 export function inShard(name: string, shard: { index: number; count: number } | undefined): boolean {
   return !shard || fnv1a(name) % shard.count === shard.index - 1;
+}
+
+/**
+ * Image files named by command-line arguments, for a command that reads each once (predict): a
+ * file is itself (tried whatever its extension); a folder gives its images at any depth, by path
+ * in sorted order. A folder without images is a problem, named.
+ */
+export async function* imagePaths(args: string[]): AsyncGenerator<string | InputProblem> {
+  for (const arg of args) {
+    if (!(await stat(arg).catch(() => undefined))?.isDirectory()) {
+      yield arg;
+      continue;
+    }
+    const entries = await readdir(arg, { recursive: true, withFileTypes: true }).catch((error: unknown) => error);
+    if (!Array.isArray(entries)) {
+      yield { path: arg, error: `cannot read the folder: ${fsReason(entries)}` };
+      continue;
+    }
+    const files = (entries as Dirent[])
+      .filter((entry) => entry.isFile() && IMAGE_EXTENSIONS.test(entry.name))
+      .map((entry) => join(entry.parentPath, entry.name))
+      .sort();
+    if (files.length === 0) yield { path: arg, error: 'the folder holds no PNG, JPEG, GIF or BMP images' };
+    yield* files;
+  }
 }

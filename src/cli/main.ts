@@ -529,7 +529,7 @@ program
   .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
   .argument(
     '<images...>',
-    'PNG, JPEG, GIF (first frame) or BMP files (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
+    'PNG, JPEG, GIF (first frame) or BMP files, or folders of them (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
   )
   .option('--top <n>', 'how many classes to show per image', positiveInteger('--top'), 3)
   .addOption(pixelsOption())

@@ -4,6 +4,7 @@ import { ConvlensError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { jsonFloat32 } from '../viz/numbers.js';
 import { classifierOutput, classNames, classScores } from './classifier.js';
+import { imagePaths } from './inputs.js';
 import { ImageFileError, modelInput, openModel, type PixelRange } from './model_input.js';
 import { toStdout } from './stdout.js';
 import { errorLine, printable } from './term.js';
@@ -26,7 +27,7 @@ function ranked(scores: number[], classes: string[]): Prediction[] {
 }
 
 /**
- * `convlens predict MODEL IMAGE...`: each image through a saved classifier (decoded with the
+ * `convlens predict MODEL IMAGE...`: each image (a folder: its images) through a saved classifier (decoded with the
  * channels it takes, resized to its input), and its best classes, named by the classes.json
  * `convlens train` writes beside model.json (by index without one). An image that cannot be read
  * is reported and the others go on; the exit code says so.
@@ -37,8 +38,15 @@ export async function runPredict(modelPath: string, images: string[], options: P
   const classes = await classNames('predict', modelPath, count);
   return toStdout('predict', async (print) => {
     let failed = 0;
-    for (const path of images) {
+    for await (const item of imagePaths(images)) {
       if (print.lost()) break; // the reader quit (| head): the rest would be computed for no one
+      if (typeof item !== 'string') {
+        failed++;
+        process.stderr.write(errorLine(`predict: ${item.path}: ${item.error}`));
+        if (options.json) print(`${JSON.stringify({ input: item.path, status: 'failed', error: item.error })}\n`);
+        continue;
+      }
+      const path = item;
       let predictions: Prediction[];
       try {
         const { batch } = await modelInput('predict', model, path, options.pixels);

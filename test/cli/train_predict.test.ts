@@ -355,6 +355,27 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens predict MODEL FOLDER', { timeout: 180_000 }, () => {
+  it("gives a folder's images at any depth, in sorted order, as if each were named; a folder of none is reported (exit 1)", () => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'b'), { recursive: true });
+    writeFileSync(join(tree, 'z.png'), readFileSync(join(folder, 'zero', '3.png')));
+    writeFileSync(join(tree, 'b', 'a.png'), readFileSync(join(folder, 'seven', '3.png')));
+    writeFileSync(join(tree, 'notes.txt'), 'not an image');
+    const modelDir = join(dir, 'run', 'model');
+    const byFolder = convlens(['predict', modelDir, tree, '--top', '1']);
+    expect(byFolder.code, byFolder.stderr).toBe(0);
+    const named = convlens(['predict', modelDir, join(tree, 'b', 'a.png'), join(tree, 'z.png'), '--top', '1']);
+    expect(byFolder.stdout).toBe(named.stdout);
+    expect(byFolder.stdout.split('\n')).toHaveLength(3);
+    mkdirSync(join(dir, 'no-images'));
+    const empty = convlens(['predict', modelDir, join(dir, 'no-images'), join(tree, 'z.png'), '--top', '1']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe(`convlens: predict: ${join(dir, 'no-images')}: the folder holds no PNG, JPEG, GIF or BMP images\n`);
+    expect(empty.stdout).toBe(named.stdout.split('\n')[1] + '\n');
+  });
+});
+
 describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
   it("counts each class's images by the class the model picks, as tfjs-layers' predictions of the same saved model count them", async () => {
     const out = join(dir, 'evaluated');
