@@ -372,7 +372,7 @@ describe('convlens predict MODEL FOLDER', { timeout: 180_000 }, () => {
     const empty = convlens(['predict', modelDir, join(dir, 'no-images'), join(tree, 'z.png'), '--top', '1']);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toBe(`convlens: predict: ${join(dir, 'no-images')}: the folder holds no PNG, JPEG, GIF or BMP images\n`);
-    expect(empty.stdout).toBe(named.stdout.split('\n')[1] + '\n');
+    expect(empty.stdout).toBe(`${named.stdout.split('\n')[1]}\n`);
   });
 });
 
