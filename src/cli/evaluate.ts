@@ -23,8 +23,8 @@ export interface EvaluateOptions {
 /**
  * `convlens evaluate MODEL FOLDER`: a saved classifier on a folder whose subfolders are the
  * classes, read as `convlens train` reads its folder (Keras' image_dataset_from_directory): the
- * accuracy, each class's, the mistakes made most often and the confusion matrix (printed, as JSON
- * with --json, drawn to --out/confusion.png). A subfolder is matched to the model's class of its
+ * accuracy, each class's and the mistakes made most often, printed; the confusion matrix in the
+ * JSON of --json, and drawn to --out/confusion.png. A subfolder is matched to the model's class of its
  * name (classes.json beside model.json), or without names to the class of its place in sorted
  * order, as training gave them. An image that cannot be read is reported and the rest go on.
  */
