@@ -57,7 +57,8 @@ function classNames(given: readonly string[] | undefined, n: number): string[] {
   if (given === undefined) return Array.from({ length: n }, (_, k) => String(k));
   checkArray('showConfusionMatrix', 'classNames', given, 'class names');
   if (given.length !== n || given.some((name) => typeof name !== 'string')) {
-    throw new ConvlensError(`showConfusionMatrix: classNames must be ${n} strings, one per row of the matrix, got ${describeValue(given)}`);
+    const count = n === 1 ? 'one string' : `${n} strings, one per row of the matrix`;
+    throw new ConvlensError(`showConfusionMatrix: classNames must be ${count}, got ${describeValue(given)}`);
   }
   return [...given];
 }

@@ -15,6 +15,7 @@ export { type FeatureModel, type ShowFeatureMapsOptions, showFeatureMaps } from 
 export { Figure } from './figure.js';
 export { type ShowFiltersOptions, showFilters } from './filters.js';
 export { type GridOptions, grid, upscale } from './grid.js';
+export { type ShowImagesOptions, showImages } from './images.js';
 export { type ShowKernelOptions, showKernel, showKernels } from './kernel.js';
 export { type MatrixOptions, matrix } from './matrix.js';
 export { initRaster, type PngOptions, type RasterSetup, toPng } from './raster.js';

@@ -390,13 +390,16 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
     const theirs = await tfjsLoad(modelJson, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength));
     const labels: number[] = [];
     const pixels: number[] = [];
+    const files: string[] = [];
     for (const [k, name] of ['one', 'seven', 'zero'].entries()) {
       for (const file of readdirSync(join(folder, name))) {
         labels.push(k);
+        files.push(join(folder, name, file));
         pixels.push(...decodeImage(readFileSync(join(folder, name, file)), { channels: 1 }).data);
       }
     }
-    const picked = tf.argMax(theirs.predict(tf.tensor(pixels, [labels.length, 28, 28, 1])) as tf.Tensor, 1);
+    const scores = theirs.predict(tf.tensor(pixels, [labels.length, 28, 28, 1])) as tf.Tensor;
+    const picked = tf.argMax(scores, 1);
     const expected = tf.math.confusionMatrix(tf.tensor1d(labels, 'int32'), picked as tf.Tensor1D, 3).arraySync() as number[][];
     expect(result.confusion).toEqual(expected);
     const right = expected[0][0] + expected[1][1] + expected[2][2];
@@ -406,6 +409,24 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
     );
     expect(result.picture).toBe(join(out, 'confusion.png'));
     expect(pngSize(join(out, 'confusion.png'))[0]).toBeGreaterThan(3 * 48);
+    // the mistakes, most confident first: the files tfjs' argmax gets wrong, with tfjs' score of the class it picks
+    const theirPicks = picked.dataSync();
+    const theirScores = scores.arraySync() as number[][];
+    const wrong = files.flatMap((file, i) =>
+      theirPicks[i] === labels[i]
+        ? []
+        : [{ input: file, predicted: ['one', 'seven', 'zero'][theirPicks[i]], score: theirScores[i][theirPicks[i]] }],
+    );
+    expect(result.mistakes).toHaveLength(Math.min(32, wrong.length));
+    const byInput = new Map(wrong.map((m) => [m.input, m]));
+    for (const m of result.mistakes) {
+      expect(byInput.get(m.input)?.predicted, m.input).toBe(m.predicted);
+      expect(m.score).toBeCloseTo(byInput.get(m.input)!.score, 5);
+    }
+    const listed = result.mistakes.map((m: { score: number }) => m.score);
+    expect(listed).toEqual([...listed].sort((a, b) => b - a));
+    expect(result.mistakesPicture).toBe(wrong.length > 0 ? join(out, 'mistakes.png') : null);
+    if (wrong.length > 0) expect(pngSize(join(out, 'mistakes.png'))[0]).toBeGreaterThan(Math.min(wrong.length, 8) * 96);
     // the same as text: the overall accuracy, then each class's
     const text = convlens(['evaluate', join(dir, 'run', 'model'), folder]);
     expect(text.stdout.split('\n')[0]).toBe(`Accuracy ${((100 * right) / 120).toFixed(2)}% (${right} of 120 images in ${folder})`);
