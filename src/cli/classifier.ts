@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConvlensError } from '../errors.js';
+import * as image from '../image/index.js';
 import { argMax } from '../ops/arg_max.js';
 import { confusionMatrix } from '../ops/confusion_matrix.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { showConfusionMatrix } from '../viz/confusion.js';
+import { showImages } from '../viz/images.js';
 import { writeFileAtomic } from './files.js';
 import { fsReason, readInputFile } from './inputs.js';
 import { CLASSES_FILE, type ImageModel, imageInput } from './model_input.js';
@@ -111,4 +113,70 @@ export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], set
     lines.push(`  most often mistaken: ${mistakes.map((m) => `${m.truth} taken for ${m.guess} (${m.count}×)`).join(', ')}`);
   }
   return { accuracy: total === 0 ? 0 : right / total, lines };
+}
+
+/** How many mistakes mistakes.png shows (and evaluate's --json lists): the most confident ones. */
+export const MISTAKES_SHOWN = 32;
+
+/** An example the model got wrong: its class, the one picked, and that one's score. */
+export interface Mistake {
+  label: number;
+  picked: number;
+  score: number;
+}
+
+export type ShownMistake = Mistake & { image: Tensor };
+
+/** The `limit` mistakes of highest score so far (memory bounded, whatever the number of examples), highest first. */
+export class Mistakes<M extends Mistake> {
+  readonly list: M[] = [];
+
+  constructor(private readonly limit = MISTAKES_SHOWN) {}
+
+  add(mistake: M): void {
+    const at = this.list.findIndex((m) => !(m.score >= mistake.score));
+    if (at < 0 && this.list.length >= this.limit) return;
+    this.list.splice(at < 0 ? this.list.length : at, 0, mistake);
+    if (this.list.length > this.limit) this.list.pop();
+  }
+}
+
+/** The mistakes' images in a grid (`showImages`), each captioned with its class and the one the model took it for. */
+export async function writeMistakes(path: string, shown: ShownMistake[], classes: string[]): Promise<void> {
+  if (shown.length === 0) return;
+  const captions = shown.map((m) => `${classes[m.label]}\ntaken for ${classes[m.picked]} (${(100 * m.score).toFixed(0)}%)`);
+  const figure = showImages(
+    shown.map((m) => m.image),
+    { captions, title: `The ${shown.length} most confident mistakes`, tileSize: 96 },
+  );
+  await writeFileAtomic(path, await figure.png());
+}
+
+/** The most confident mistakes among `scores` (one row per example) against `labels`. */
+export function mistakesOf(labels: ArrayLike<number>, scores: Tensor): (Mistake & { index: number })[] {
+  const classes = scores.shape[1];
+  const mistakes = new Mistakes<Mistake & { index: number }>();
+  for (let i = 0; i < labels.length; i++) {
+    const row = scores.data.subarray(i * classes, (i + 1) * classes) as Float32Array;
+    let picked = 0;
+    for (let k = 1; k < classes; k++) if (row[k] > row[picked]) picked = k;
+    if (picked !== labels[i]) mistakes.add({ index: i, label: labels[i], picked, score: row[picked] });
+  }
+  return mistakes.list;
+}
+
+/** The mistaken files decoded again for their picture (one changed since is left out): only these are ever held. */
+export async function decodedMistakes(list: (Mistake & { path: string })[], channels: number | undefined): Promise<ShownMistake[]> {
+  const shown: ShownMistake[] = [];
+  for (const m of list) {
+    const bytes = await readInputFile(m.path).catch(() => undefined);
+    if (!bytes) continue;
+    try {
+      shown.push({
+        ...m,
+        image: image.decodeImage(bytes, { channels: channels === 1 ? 1 : 3, expandAnimations: false, cmykToGray: true }),
+      });
+    } catch {}
+  }
+  return shown;
 }

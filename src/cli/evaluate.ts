@@ -3,14 +3,21 @@ import { join, resolve } from 'node:path';
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import { indexDirectory } from '../image/dataset_from_directory.js';
-import * as image from '../image/index.js';
 import { confusionMatrix } from '../ops/confusion_matrix.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { showImages } from '../viz/images.js';
 import { jsonFloat32 } from '../viz/numbers.js';
-import { classifierOutput, classNames, classScores, confusionSummary, writeConfusion } from './classifier.js';
-import { checkWritable, writeFileAtomic } from './files.js';
-import { readInputFile } from './inputs.js';
+import {
+  classifierOutput,
+  classNames,
+  classScores,
+  confusionSummary,
+  decodedMistakes,
+  type Mistake,
+  Mistakes,
+  writeConfusion,
+  writeMistakes,
+} from './classifier.js';
+import { checkWritable } from './files.js';
 import { ImageFileError, imageInput, modelInput, openModel, type PixelRange } from './model_input.js';
 import { fileProgress } from './progress.js';
 import { toStdout } from './stdout.js';
@@ -46,7 +53,7 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
   const labels: number[] = [];
   const predictions: number[] = [];
   let failed = 0;
-  const mistakes = new Mistakes(MISTAKES_SHOWN);
+  const mistakes = new Mistakes<Mistake & { path: string }>();
   try {
     for (const [n, path] of listing.filePaths.entries()) {
       try {
@@ -75,7 +82,7 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
   const picture = out ? join(out, 'confusion.png') : undefined;
   if (picture) await writeConfusion(picture, matrix, classes, { name: printable(folder), size: `${labels.length} images` });
   const gallery = out && mistakes.list.length > 0 ? join(out, 'mistakes.png') : undefined;
-  if (gallery) await writeMistakes(gallery, mistakes.list, classes, imageInput('evaluate', model).channels === 1 ? 1 : 3);
+  if (gallery) await writeMistakes(gallery, await decodedMistakes(mistakes.list, imageInput('evaluate', model).channels), classes);
   return toStdout('evaluate', async (print) => {
     if (options.json) {
       const rows = Array.from({ length: count }, (_, r) => Array.from(matrix.data.subarray(r * count, (r + 1) * count)));
@@ -99,51 +106,6 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
     }
     return failed > 0 ? 1 : 0;
   });
-}
-
-/** How many mistakes mistakes.png shows (and --json lists): the most confident ones. */
-const MISTAKES_SHOWN = 32;
-
-interface Mistake {
-  path: string;
-  label: number;
-  picked: number;
-  /** The score of the class wrongly picked. */
-  score: number;
-}
-
-/** The `limit` mistakes of highest score so far (memory bounded, whatever the number of images), highest first. */
-class Mistakes {
-  readonly list: Mistake[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  add(mistake: Mistake): void {
-    const at = this.list.findIndex((m) => !(m.score >= mistake.score));
-    if (at < 0 && this.list.length >= this.limit) return;
-    this.list.splice(at < 0 ? this.list.length : at, 0, mistake);
-    if (this.list.length > this.limit) this.list.pop();
-  }
-}
-
-/** The mistaken images in a grid, each captioned with its class and the one the model took it for. */
-async function writeMistakes(path: string, list: Mistake[], classes: string[], channels: 1 | 3): Promise<void> {
-  const shown: { image: Tensor; caption: string }[] = [];
-  for (const m of list) {
-    // decoded again for the picture (a file changed since is left out): only these are ever held
-    const bytes = await readInputFile(m.path).catch(() => undefined);
-    if (!bytes) continue;
-    try {
-      const picture = image.decodeImage(bytes, { channels, expandAnimations: false, cmykToGray: true });
-      shown.push({ image: picture, caption: `${classes[m.label]}\ntaken for ${classes[m.picked]} (${(100 * m.score).toFixed(0)}%)` });
-    } catch {}
-  }
-  if (shown.length === 0) return;
-  const figure = showImages(
-    shown.map((s) => s.image),
-    { captions: shown.map((s) => s.caption), title: `The ${shown.length} most confident mistakes`, tileSize: 96 },
-  );
-  await writeFileAtomic(path, await figure.png());
 }
 
 /** The class a row of scores picks: the first of the highest, as argMax (a NaN is never higher, so it wins only first). */

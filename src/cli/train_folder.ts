@@ -23,7 +23,7 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
-import { confusionSummary, scoredConfusion, writeConfusion } from './classifier.js';
+import { confusionSummary, decodedMistakes, mistakesOf, scoredConfusion, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { CLASSES_FILE } from './model_input.js';
@@ -156,13 +156,15 @@ export async function trainFolder(
   const validationLabels = validation.filePaths.map((file) => labelOf.get(file)!);
   const matrix = scoredConfusion(validationLabels, scores, classes.length);
   await writeConfusion(join(out, 'confusion.png'), matrix, classes, heldOut);
+  const mistaken = mistakesOf(validationLabels, scores).map((m) => ({ ...m, path: validation.filePaths[m.index] }));
+  await writeMistakes(join(out, 'mistakes.png'), await decodedMistakes(mistaken, options.channels), classes);
   const { accuracy, lines } = confusionSummary(matrix, classes, heldOut.name);
   log(
     `Validation accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }

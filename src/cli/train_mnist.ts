@@ -6,7 +6,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.j
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
-import { confusionSummary, scoredConfusion, writeConfusion } from './classifier.js';
+import { confusionSummary, mistakesOf, scoredConfusion, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
@@ -65,15 +65,22 @@ export async function trainMnist(
   await model.save(join(out, 'model'));
   const { accuracy } = model.evaluate(test.x, test.y);
   const digits = Array.from({ length: 10 }, (_, k) => String(k));
-  const matrix = scoredConfusion(test.y.data, model.predict(test.x), digits.length);
+  const scores = model.predict(test.x);
+  const matrix = scoredConfusion(test.y.data, scores, digits.length);
   await writeConfusion(join(out, 'confusion.png'), matrix, digits, heldOut);
+  const pixels = 28 * 28;
+  const mistaken = mistakesOf(test.y.data, scores).map((m) => ({
+    ...m,
+    image: new Tensor(test.x.data.slice(m.index * pixels, (m.index + 1) * pixels), [28, 28, 1], 'float32'),
+  }));
+  await writeMistakes(join(out, 'mistakes.png'), mistaken, digits);
   const { lines } = confusionSummary(matrix, digits, heldOut.name);
   log(
     `Test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochsDone(run.history.epoch.length, run.stoppedBy)}; ${median(run.secondsPerEpoch).toFixed(2)} s per epoch (median)`,
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves, the confusion matrix and the history to ${out}`,
+    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves, the confusion matrix, the most confident mistakes and the history to ${out}`,
   );
   return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.finish() };
 }

@@ -263,6 +263,8 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     const right = rows.reduce((n, m) => n + Number(m[2]), 0);
     expect(run.stdout).toContain(`Test accuracy ${((100 * right) / 9700).toFixed(2)}%`);
     expect(run.stdout).toMatch(/^ {2}most often mistaken: \d taken for \d \(\d+×\)/m);
+    // the most confident mistakes, 32 of them (after 2 epochs on 300 digits, far more are wrong): 8 to a row
+    expect(pngSize(join(dir, 'm', 'mistakes.png'))[0]).toBeGreaterThan(8 * 96);
     const [cw, ch] = pngSize(join(dir, 'm', 'confusion.png'));
     expect(cw).toBeGreaterThan(10 * 48);
     expect(ch).toBeGreaterThan(10 * 48);

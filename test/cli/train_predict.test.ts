@@ -71,6 +71,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const right = perClass.reduce((n, m) => n + Number(m[2]), 0);
     expect(trained.stdout).toContain(`Validation accuracy ${((100 * right) / 24).toFixed(2)}%`);
     expect(pngSize(join(dir, 'run', 'confusion.png'))[0]).toBeGreaterThan(3 * 48);
+    // the validation images the model got wrong, drawn when there are any
+    expect(existsSync(join(dir, 'run', 'mistakes.png'))).toBe(right < 24);
     const run = join(dir, 'run');
     expect(JSON.parse(readFileSync(join(run, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
     const history = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
