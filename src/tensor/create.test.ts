@@ -150,7 +150,23 @@ describe('tensor and constant: shapes', () => {
       () => fromData(new Float32Array(2) as never, [2], 'int32'),
       /^fromData: int32 values must be held in a Int32Array/,
     ],
+    [
+      'bool bytes other than 0 and 1',
+      () => fromData(new Uint8Array([1, 0, 5]), [3], 'bool'),
+      /^fromData: bool values must be 0 \(false\) or 1 \(true\), got 5 at index 2 \(make a bool tensor of other numbers with cast\(x, 'bool'\)\)$/,
+    ],
   ])('fromData refuses %s, naming itself', (_, fn, message) => expectConvlensError(fn, message));
+
+  it('a bool tensor holds only false and true: other bytes are refused, not counted as a true of 5 (TensorFlow has no such bool)', () => {
+    // Accepted, such bytes gave cast(b, 'float32') = [5, 0, 2] and sum(b) = 7, where a bool [true, false, true] gives [1, 0, 1] and 2
+    expectConvlensError(
+      () => new Tensor(new Uint8Array([5, 0, 2]), [3], 'bool'),
+      /^tensor: bool values must be 0 \(false\) or 1 \(true\), got 5 at index 0/,
+    );
+    const b = fromData(new Uint8Array([1, 0, 1]), [3], 'bool');
+    expect(b.array()).toEqual([true, false, true]);
+    expect(Array.from(tensor(new Uint8Array([5, 0, 2]), [3], 'bool').data)).toEqual([1, 0, 1]); // tensor copies and converts, as cast does
+  });
 
   it('a shape cannot be changed from outside: neither the one given nor the one read', () => {
     const shape = [2, 3];

@@ -68,4 +68,15 @@ export function checkTensorParts(op: string, data: unknown, shape: readonly numb
       `${op}: ${(data as ArrayLike<number>).length} values do not fill shape ${formatShape(shape)} (expected ${size})`,
     );
   }
+  if (dtype === 'bool') {
+    // A bool is false or true: other bytes would count as more than one true (sum, mean, cast to a number), as TensorFlow's bool never does
+    const bytes = data as Uint8Array;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] > 1) {
+        throw new ConvlensError(
+          `${op}: bool values must be 0 (false) or 1 (true), got ${bytes[i]} at index ${i} (make a bool tensor of other numbers with cast(x, 'bool'))`,
+        );
+      }
+    }
+  }
 }
