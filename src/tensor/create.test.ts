@@ -157,6 +157,26 @@ describe('tensor and constant: shapes', () => {
     ],
   ])('fromData refuses %s, naming itself', (_, fn, message) => expectConvlensError(fn, message));
 
+  it.each([
+    ['tensor of one number', () => tensor(1, [1e6, 1e6]), 'tensor'],
+    ['constant of one number', () => constant(7, [1e6, 1e6]), 'constant'],
+    ['constant of a one-value list', () => constant([7], [1e6, 1e6]), 'constant'],
+  ])('%s filling a shape too large for any array is refused by name (was the engine RangeError "Invalid array length")', (_, fn, op) =>
+    expectConvlensError(
+      fn,
+      new RegExp(`^${op}: cannot allocate 1\\.00e\\+12 (float32|int32) values \\(3\\.73e\\+3 GiB\\): the result is too large$`),
+    ),
+  );
+
+  it('one value fills a shape, converted once as each element would be', () => {
+    expect(constant([300], [2], 'uint8').array()).toEqual([44, 44]);
+    expect(tensor(2.7, [2], 'int32').array()).toEqual([2, 2]);
+    expect(tensor(-0.5, [1, 2], 'bool').array()).toEqual([[true, true]]);
+    expect(constant(true, [2]).array()).toEqual([true, true]);
+    expect(tensor(3, [0, 2]).shape).toEqual([0, 2]);
+    expect(tensor(3).shape).toEqual([]);
+  });
+
   it('a bool tensor holds only false and true: other bytes are refused, not counted as a true of 5 (TensorFlow has no such bool)', () => {
     // Accepted, such bytes gave cast(b, 'float32') = [5, 0, 2] and sum(b) = 7, where a bool [true, false, true] gives [1, 0, 1] and 2
     expectConvlensError(

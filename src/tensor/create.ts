@@ -151,17 +151,22 @@ export function fromValues(
   const size = sizeFromShape(finalShape);
   // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does; so does a single
   // value in a list for constant, as eager tf.constant([7], shape=[2, 2]) does (tfjs' tf.tensor refuses it).
-  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) flat = new Array(size).fill(values);
-  else if (integersAsInt32 && flat.length === 1 && size !== 1) flat = new Array(size).fill(flat[0]);
-  if (flat.length !== size) {
+  // The typed array is filled directly: a list of `size` copies first would be a RangeError of the engine's
+  // for a huge shape (or take minutes and gigabytes on the way), where allocate names the op.
+  let single: { value: number | boolean } | undefined;
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) single = { value: flat[0] };
+  else if (integersAsInt32 && flat.length === 1 && size !== 1) single = { value: flat[0] };
+  if (!single && flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
   if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8')) checkWhole(op, plain, dtype);
   const data = allocate(finalDType, size, op);
-  for (let i = 0; i < size; i++) {
-    const v = Number(flat[i]);
-    data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
-  }
+  const convert = (value: number | boolean): number => {
+    const v = Number(value);
+    return finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
+  };
+  if (single) data.fill(convert(single.value));
+  else for (let i = 0; i < size; i++) data[i] = convert(flat[i]);
   return new Tensor(data, finalShape, finalDType);
 }
 
