@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { tf } from '../../test/helpers/tf.js';
 import { constant, fill, fromData, ones, tensor, zeros } from './create.js';
 import type { DType } from './dtype.js';
@@ -383,4 +383,26 @@ describe('tensor and constant: lists of typed arrays (rows as tfjs reads them)',
     ],
     ['a DataView row', () => [new DataView(new ArrayBuffer(4))], /^tensor: values\[0\] is a DataView of 4 bytes/],
   ])('refuses %s, naming where it is', (_, values, message) => expectConvlensError(() => tensor(values() as never), message));
+});
+
+describe('sparse and over-long shapes and values', () => {
+  it.each([
+    ['zeros of a sparse shape', () => zeros(sparse(3, { 0: 2, 2: 3 })), /^zeros: shape \[2, , 3\] is not a list of non-negative integers$/],
+    ['tensor with a sparse shape', () => tensor([1, 2, 3, 4, 5, 6], sparse(3, { 0: 2, 2: 3 })), /^tensor: shape \[2, , 3\] is not a list/],
+    [
+      'fromData with a sparse shape',
+      () => fromData(new Float32Array(6), sparse(3, { 0: 2, 2: 3 }), 'float32'),
+      /^fromData: shape \[2, , 3\] is not a list/,
+    ],
+    [
+      'ones of rank 300',
+      () => ones(new Array(300).fill(1)),
+      /^ones: shape \[1, 1, .*\] has rank 300, more than TensorFlow's largest rank, 254$/,
+    ],
+    ['fromData of rank 300', () => fromData(new Float32Array(1), new Array(300).fill(1), 'float32'), /^fromData: shape .* has rank 300/],
+    ['zeros of new Array(1e9)', () => zeros(new Array(1e9)), /^zeros: shape .* has rank 1000000000, more than/],
+    ['tensor of new Array(1e9)', () => tensor(new Array(1e9)), /^tensor: values must be numbers or booleans, got undefined$/],
+  ])('%s is refused at once (was a NaN size, a stack overflow in array(), or a loop over a billion holes)', (_, fn, message) =>
+    expectConvlensError(fn, message),
+  );
 });
