@@ -52,6 +52,17 @@ export function describeValue(value: unknown, depth = 0): string {
 }
 
 /** Throws unless `value` is an array: a list argument (`what` names its items in the message). */
+/**
+ * Whether `test` holds for every item of `list`, holes included (read as undefined): the array
+ * method `every` skips the holes of a sparse list, so [2, , 3] would pass as three numbers.
+ */
+export function everyItem<T, S extends T>(list: readonly T[], test: (value: T) => value is S): list is S[];
+export function everyItem<T>(list: readonly T[], test: (value: T) => boolean): boolean;
+export function everyItem<T>(list: readonly T[], test: (value: T) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (!test(list[i])) return false;
+  return true;
+}
+
 export function checkArray(op: string, arg: string, value: unknown, what: string): asserts value is unknown[] {
   if (!Array.isArray(value)) throw new ConvlensError(`${op}: ${arg} must be an array of ${what}, got ${describeValue(value)}`);
 }

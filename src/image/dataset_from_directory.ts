@@ -1,4 +1,4 @@
-import { ConvlensError, checkNumber, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkNumber, checkOptions, describeValue, everyItem } from '../errors.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeImage } from './decode_image.js';
@@ -193,7 +193,7 @@ function resolveOptions(directory: unknown, options: ImageDatasetOptions): Setti
   if (labels === null && (labelMode !== null || classNames !== undefined)) {
     throw new ConvlensError(`${OP}: with labels null there are no classes: leave labelMode and classNames out`);
   }
-  if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((d) => Number.isInteger(d) && d > 0)) {
+  if (!Array.isArray(imageSize) || imageSize.length !== 2 || !everyItem(imageSize, (d) => Number.isInteger(d) && d > 0)) {
     throw new ConvlensError(`${OP}: imageSize must be [height, width] with two positive integers, got ${describeValue(imageSize)}`);
   }
   if (

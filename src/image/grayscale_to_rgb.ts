@@ -14,7 +14,7 @@ export function grayscaleToRgb(images: TensorInput): Tensor {
   if (t.rank < 2 || t.shape[t.rank - 1] !== 1) {
     throw new ConvlensError(`${op}: images must be at least rank 2 with 1 channel on the last axis, got shape ${formatShape(t.shape)}`);
   }
-  const out = allocate(t.dtype, t.size * 3);
+  const out = allocate(t.dtype, t.size * 3, op);
   for (let i = 0; i < t.size; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = t.data[i];
   return new Tensor(out, [...t.shape.slice(0, -1), 3], t.dtype);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type ResizeMethod, resize } from './resize.js';
 
@@ -209,6 +209,11 @@ describe('resize', () => {
     expectConvlensError(() => resize(img, [0, 4]), /^resize: size must be \[height, width\] with two positive integers, got \[0, 4\]$/);
     expectConvlensError(() => resize(img, [2.5, 4]), /size must be \[height, width\] with two positive integers, got \[2.5, 4\]/);
     expectConvlensError(() => resize(img, [4] as never), /got \[4\]/);
+    // a sparse [3, ,] passed as two sizes (every skips holes) and failed later, naming 'tensor' and a shape [3, undefined, 3]
+    expectConvlensError(
+      () => resize(img, sparse(2, { 0: 3 })),
+      /^resize: size must be \[height, width\] with two positive integers, got \[3, \]$/,
+    );
     expectConvlensError(() => resize(img, 4 as never), /got 4/);
     expectConvlensError(
       () => resize(img, [4, 4], { method: 'bicubic' as never }),

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue, everyItem } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { allocateOutput } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
@@ -33,7 +33,7 @@ export function resize(images: TensorInput, size: [number, number], options?: Re
     );
   }
   if (t.dtype === 'bool') throw new ConvlensError(`${op}: images must be float32, int32 or uint8, got bool`);
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+  if (!Array.isArray(size) || size.length !== 2 || !everyItem(size, (d) => Number.isInteger(d) && d > 0)) {
     throw new ConvlensError(`${op}: size must be [height, width] with two positive integers, got ${describeValue(size)}`);
   }
   const [batch, inH, inW, channels] = t.rank === 4 ? t.shape : [1, ...t.shape];

@@ -1,4 +1,4 @@
-import { ConvlensError, checkOptions, describeValue, type OptionsForm } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue, everyItem, type OptionsForm } from '../errors.js';
 import type { Layer } from './layer.js';
 
 /**
@@ -47,7 +47,7 @@ export function shorthandOptions<T>(className: string, key: string, args: unknow
 /** Reads `n` or `[h, w]` as `[h, w]` of positive integers, or throws naming the layer and argument. */
 export function positivePair(where: string, key: string, value: unknown): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [];
-  if (pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v > 0)) {
+  if (pair.length !== 2 || !everyItem(pair, (v) => Number.isInteger(v) && v > 0)) {
     throw new ConvlensError(`${where}: ${key} must be positive integers (n or [h, w]), got ${describeValue(value)}`);
   }
   return immutable([pair[0], pair[1]]); // a layer keeps it as its setting

@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, describeValue, everyItem } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { immutable, layerOptions } from './args.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -24,7 +24,7 @@ export class Reshape extends Layer {
       }),
     );
     const shape = args.targetShape;
-    const ok = Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && (d > 0 || d === -1));
+    const ok = Array.isArray(shape) && shape.length > 0 && everyItem(shape, (d) => Number.isInteger(d) && (d > 0 || d === -1));
     if (!ok || shape.filter((d) => d === -1).length > 1) {
       throw new ConvlensError(
         `Reshape '${this.name}': targetShape must be a list of positive whole numbers, one of them -1 at most, got ${describeValue(shape)}`,

@@ -1,3 +1,5 @@
+import { everyItem } from '../errors.js';
+
 /**
  * One example's shape (no batch axis), as a layer declares or computes it: a number is a fixed
  * size; null a size free from batch to batch (Keras' None), as the height and width of a fully
@@ -7,7 +9,7 @@ export type Shape = (number | null)[];
 
 /** Whether `value` is a shape a layer can declare: positive integers or null (a free size). */
 export function isDeclarableShape(value: unknown): value is Shape {
-  return Array.isArray(value) && value.every((d) => d === null || (Number.isInteger(d) && d > 0));
+  return Array.isArray(value) && everyItem(value, (d) => d === null || (Number.isInteger(d) && d > 0));
 }
 
 /** Whether every size of `shape` is known (no null). */

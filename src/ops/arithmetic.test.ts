@@ -161,6 +161,16 @@ forEachBackend(() => {
         /^sub: 'a' is bool, which has no arithmetic, as in TensorFlow \(cast it to int32 or float32 first\)$/,
       ],
       ['bool beside a number', () => add(2, constant([true])), /^add: 'b' is bool/],
+      // a broadcast result no array can hold: the op's own error, not one naming 'tensor'
+      ...(['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const).map((name): [string, () => Tensor, RegExp] => [
+        `${name} of [100000, 1] and [1, 100000] (1e10 values)`,
+        () =>
+          ({ add, sub, mul, div, maximum, minimum })[name](
+            tensor(new Float32Array(1e5), [1e5, 1]),
+            tensor(new Float32Array(1e5), [1, 1e5]),
+          ),
+        new RegExp(`^${name}: cannot allocate 1\\.00e\\+10 float32 values \\(37\\.3 GiB\\): the result is too large$`),
+      ]),
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
   });

@@ -39,6 +39,7 @@ function binaryOp(op: BinaryOp, a: TensorInput, b: TensorInput, resultDType?: DT
   const out = allocate(
     dtype,
     shape.reduce((n, d) => n * d, 1),
+    op,
   );
   backend().binary(op, ta.data, ta.shape, tb.data, tb.shape, out, shape);
   return new Tensor(out, shape, dtype);

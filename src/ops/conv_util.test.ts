@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { zeros } from '../tensor/create.js';
 import { axisGeometry, parsePadding, parseWindow } from './conv_util.js';
 import { conv2d } from './nn/conv2d.js';
@@ -141,4 +142,47 @@ forEachBackend(() => {
       );
     });
   });
+});
+
+describe('sparse lists: a hole is not a number', () => {
+  // Array.prototype.every skips holes, so [, 2] passed as a pair: conv2d then computed with a NaN
+  // dilation and returned zeros, and strides [2, ,] failed later naming 'tensor' and a NaN shape
+  const input = zeros([1, 4, 4, 1]);
+  it.each([
+    [
+      'dilations [, 2]',
+      () => conv2d({ input, filters: zeros([2, 2, 1, 1]), dilations: sparse(2, { 1: 2 }), padding: 'SAME' }),
+      /^conv2d: dilations must be positive integers, got \[, 2\]$/,
+    ],
+    [
+      'strides [2, ,]',
+      () => conv2d({ input, filters: zeros([1, 1, 1, 1]), strides: sparse(2, { 0: 2 }), padding: 'SAME' }),
+      /^conv2d: strides must be positive integers, got \[2, \]$/,
+    ],
+    [
+      'strides [1, 2, , 1]',
+      () => conv2d({ input, filters: zeros([1, 1, 1, 1]), strides: sparse(4, { 0: 1, 1: 2, 3: 1 }), padding: 'SAME' }),
+      /^conv2d: strides must be positive integers/,
+    ],
+    [
+      'a padding pair [1, ,]',
+      () =>
+        conv2d({
+          input,
+          filters: zeros([1, 1, 1, 1]),
+          padding: [[0, 0], sparse(2, { 0: 1 }), [0, 0], [0, 0]],
+        }),
+      /^conv2d: padding must be 'SAME', 'VALID' or a list of \[before, after\] pairs, got \[\[0, 0\], \[1, \], \[0, 0\], \[0, 0\]\]$/,
+    ],
+    [
+      'a missing padding pair',
+      () => conv2d({ input, filters: zeros([1, 1, 1, 1]), padding: sparse(4, { 0: [0, 0], 2: [0, 0], 3: [0, 0] }) }),
+      /^conv2d: padding must be/,
+    ],
+    [
+      'ksize [2, ,]',
+      () => maxPool2d({ input, ksize: sparse(2, { 0: 2 }), padding: 'VALID' }),
+      /^maxPool2d: ksize must be positive integers, got \[2, \]$/,
+    ],
+  ])('%s is refused naming the op and argument', (_, fn, message) => expectConvlensError(fn, message));
 });

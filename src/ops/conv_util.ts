@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, describeValue, everyItem } from '../errors.js';
 
 /** How an op is padded: TensorFlow's words (either case) or explicit [before, after] pairs. */
 export type PaddingWord = 'SAME' | 'VALID' | 'same' | 'valid';
@@ -62,7 +62,7 @@ export function parseWindow(op: string, arg: string, value: unknown, dataFormat:
   } else {
     throw new ConvlensError(`${op}: ${arg} must be a number, [h, w] or a 4-element list, got ${describe}`);
   }
-  if (!pair.every((v) => Number.isInteger(v) && v > 0)) {
+  if (!everyItem(pair, (v) => Number.isInteger(v) && v > 0)) {
     throw new ConvlensError(`${op}: ${arg} must be positive integers, got ${describe}`);
   }
   // TensorFlow keeps these attributes as int32 and refuses larger values; past 2^53 they would not even be exact here
@@ -85,8 +85,8 @@ export function parsePadding(op: string, value: unknown, dataFormat: DataFormat)
     );
   }
   const describe = describeValue(value);
-  const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number');
-  if (!Array.isArray(value) || !(value.length === 4 || value.length === 2) || !value.every(isPair)) {
+  const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && everyItem(p, (v) => typeof v === 'number');
+  if (!Array.isArray(value) || !(value.length === 4 || value.length === 2) || !everyItem(value, isPair)) {
     throw new ConvlensError(`${op}: padding must be 'SAME', 'VALID' or a list of [before, after] pairs, got ${describe}`);
   }
   let spatial: [number, number][] = value;

@@ -37,3 +37,13 @@ forEachBackend(() => {
     expectConvlensError(() => expandDims(tensor([1, 2]), 0.5), /^expandDims: axis 0.5 is out of range/);
   });
 });
+
+describe('expandDims past the largest rank', () => {
+  it("refuses a 255th axis, as TensorFlow's 254-dimension limit does (a deeper tensor's array() overflowed the stack)", () => {
+    expect(expandDims(tensor([1], new Array(253).fill(1)), 0).rank).toBe(254);
+    expectConvlensError(
+      () => expandDims(tensor([1], new Array(254).fill(1)), 0),
+      /^expandDims: x of shape \[1, 1, .*\] has rank 254: one more axis would exceed TensorFlow's largest rank, 254$/,
+    );
+  });
+});

@@ -1,5 +1,6 @@
+import { ConvlensError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { normalizeAxis } from '../tensor/shape.js';
+import { formatShape, MAX_RANK, normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
@@ -9,6 +10,11 @@ export function expandDims(x: TensorInput, axis?: number): Tensor;
 export function expandDims(x: TensorInput, axis = 0): Tensor {
   const t = asTensor('expandDims', 'x', x);
   const a = normalizeAxis('expandDims', axis, t.rank + 1, t.rank);
+  if (t.rank >= MAX_RANK) {
+    throw new ConvlensError(
+      `expandDims: x of shape ${formatShape(t.shape)} has rank ${t.rank}: one more axis would exceed TensorFlow's largest rank, ${MAX_RANK}`,
+    );
+  }
   const shape = [...t.shape];
   shape.splice(a, 0, 1);
   return new Tensor(t.data, shape, t.dtype);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
 import { constant, tensor } from '../tensor/create.js';
@@ -133,4 +133,18 @@ forEachBackend(() => {
     it('keepDims that is not a boolean', () =>
       expectConvlensError(() => sum(x, 0, 'false' as never), /^sum: keepDims must be true or false, got "false"$/));
   });
+});
+
+describe('reductions: a hole in axis', () => {
+  it.each([
+    ['sum', sum],
+    ['max', max],
+    ['min', min],
+    ['mean', mean],
+  ] as const)('%s names it as an undefined axis (was a transpose error about perm [.., undefined])', (name, op) =>
+    expectConvlensError(
+      () => op(tensor(new Float32Array(4), [2, 2]), sparse(3, { 0: 0, 2: 1 })),
+      new RegExp(`^${name}: axis undefined is out of range`),
+    ),
+  );
 });

@@ -25,7 +25,9 @@ interface Reduction {
 function prepare(op: string, t: Tensor, axis: number | number[] | undefined, keepDims: boolean): Reduction {
   if (typeof keepDims !== 'boolean') throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
   const axes =
-    axis === undefined ? t.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, t.rank));
+    axis === undefined
+      ? t.shape.map((_, i) => i)
+      : (Array.isArray(axis) ? Array.from(axis) : [axis]).map((a) => normalizeAxis(op, a, t.rank)); // a hole is read as undefined
   if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
   const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...[...axes].sort((a, b) => a - b)];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
 import { constant, tensor } from '../tensor/create.js';
@@ -66,4 +66,21 @@ forEachBackend(() => {
     ];
     it.each(cases)('%s', (_, fn, message) => expectConvlensError(fn, message));
   });
+});
+
+describe('reshape: sparse and over-long shapes', () => {
+  it.each([
+    [
+      'a hole',
+      () => reshape(tensor(new Float32Array(16)), sparse(3, { 0: 4, 2: 4 })),
+      /^reshape: shape \[4, , 4\] must be a list of non-negative integers with at most one -1$/,
+    ],
+    [
+      'rank 300, more than TensorFlow allows',
+      () => reshape(tensor([1]), new Array(300).fill(1)),
+      /^reshape: shape \[1, 1, 1, 1, 1, 1, 1, 1, … \(300 items\)\] has rank 300, more than TensorFlow's largest rank, 254$/,
+    ],
+  ])('%s is refused (was a NaN shape named by tensor, or a tensor whose array() overflows the stack)', (_, fn, message) =>
+    expectConvlensError(fn, message),
+  );
 });

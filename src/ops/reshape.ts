@@ -1,6 +1,6 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, describeValue, everyItem } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import { formatShape, MAX_RANK, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
@@ -9,7 +9,7 @@ export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<
 export function reshape(x: TensorInput, shape: number[]): Tensor;
 export function reshape(x: TensorInput, shape: number[]): Tensor {
   const t = asTensor('reshape', 'x', x);
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+  if (!Array.isArray(shape) || !everyItem(shape, (d) => Number.isInteger(d) && d >= -1)) {
     throw new ConvlensError(`reshape: shape ${describeValue(shape)} must be a list of non-negative integers with at most one -1`);
   }
   // messages show the shape asked for with describeValue, shortened: it is the user's and may be any length
@@ -26,6 +26,12 @@ export function reshape(x: TensorInput, shape: number[]): Tensor {
   } else if (known !== t.size) {
     throw new ConvlensError(
       `reshape: cannot reshape ${t.size} values of shape ${formatShape(t.shape)} into ${describeValue(shape)} (${known} values)`,
+    );
+  }
+  // after the size checks, which say more when the values do not fit either
+  if (shape.length > MAX_RANK) {
+    throw new ConvlensError(
+      `reshape: shape ${describeValue(shape)} has rank ${shape.length}, more than TensorFlow's largest rank, ${MAX_RANK}`,
     );
   }
   return new Tensor(t.data, resolved, t.dtype);

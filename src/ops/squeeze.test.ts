@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
 import { tensor } from '../tensor/create.js';
@@ -38,4 +38,12 @@ forEachBackend(() => {
   it('says a scalar has no axes, rather than giving an empty range', () => {
     expectConvlensError(() => squeeze(tensor(5), [0]), 'squeeze: axis 0 is out of range for a tensor of rank 0 (a scalar has no axes)');
   });
+});
+
+describe('squeeze: a hole in axis', () => {
+  it('is named as the undefined axis it is (was "axis undefined of shape [1, 2] has size undefined")', () =>
+    expectConvlensError(
+      () => squeeze(tensor([1, 2], [1, 2]), sparse(2, { 0: 0 })),
+      /^squeeze: axis undefined is out of range for a tensor of rank 2/,
+    ));
 });

@@ -12,7 +12,7 @@ export function squeeze<D extends DType>(x: Tensor<D>, axis?: number | number[])
 export function squeeze(x: TensorInput, axis?: number | number[]): Tensor;
 export function squeeze(x: TensorInput, axis?: number | number[]): Tensor {
   const t = asTensor('squeeze', 'x', x);
-  const given = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];
+  const given = axis === undefined ? [] : Array.isArray(axis) ? Array.from(axis) : [axis]; // Array.from: a hole is read as undefined, not skipped
   if (given.length === 0)
     return new Tensor(
       t.data,

@@ -16,7 +16,7 @@ export function transpose(x: TensorInput, perm?: number[]): Tensor {
   if (order.length !== t.rank || !sorted.every((v, i) => v === i)) {
     throw new ConvlensError(`transpose: perm ${describeValue(perm)} is not a permutation of the ${t.rank} axes of a rank-${t.rank} tensor`);
   }
-  const out = allocate(t.dtype, t.size);
+  const out = allocate(t.dtype, t.size, 'transpose');
   backend().transpose(t.data, t.shape, order, out);
   return new Tensor(
     out,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectConvlensError } from '../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../test/helpers/errors.js';
 import { tf } from '../../test/helpers/tf.js';
 import { constant, fill, fromData, ones, tensor, zeros } from './create.js';
 import type { DType } from './dtype.js';
@@ -150,7 +150,43 @@ describe('tensor and constant: shapes', () => {
       () => fromData(new Float32Array(2) as never, [2], 'int32'),
       /^fromData: int32 values must be held in a Int32Array/,
     ],
+    [
+      'bool bytes other than 0 and 1',
+      () => fromData(new Uint8Array([1, 0, 5]), [3], 'bool'),
+      /^fromData: bool values must be 0 \(false\) or 1 \(true\), got 5 at index 2 \(make a bool tensor of other numbers with cast\(x, 'bool'\)\)$/,
+    ],
   ])('fromData refuses %s, naming itself', (_, fn, message) => expectConvlensError(fn, message));
+
+  it.each([
+    ['tensor of one number', () => tensor(1, [1e6, 1e6]), 'tensor'],
+    ['constant of one number', () => constant(7, [1e6, 1e6]), 'constant'],
+    ['constant of a one-value list', () => constant([7], [1e6, 1e6]), 'constant'],
+  ])('%s filling a shape too large for any array is refused by name (was the engine RangeError "Invalid array length")', (_, fn, op) =>
+    expectConvlensError(
+      fn,
+      new RegExp(`^${op}: cannot allocate 1\\.00e\\+12 (float32|int32) values \\(3\\.73e\\+3 GiB\\): the result is too large$`),
+    ),
+  );
+
+  it('one value fills a shape, converted once as each element would be', () => {
+    expect(constant([300], [2], 'uint8').array()).toEqual([44, 44]);
+    expect(tensor(2.7, [2], 'int32').array()).toEqual([2, 2]);
+    expect(tensor(-0.5, [1, 2], 'bool').array()).toEqual([[true, true]]);
+    expect(constant(true, [2]).array()).toEqual([true, true]);
+    expect(tensor(3, [0, 2]).shape).toEqual([0, 2]);
+    expect(tensor(3).shape).toEqual([]);
+  });
+
+  it('a bool tensor holds only false and true: other bytes are refused, not counted as a true of 5 (TensorFlow has no such bool)', () => {
+    // Accepted, such bytes gave cast(b, 'float32') = [5, 0, 2] and sum(b) = 7, where a bool [true, false, true] gives [1, 0, 1] and 2
+    expectConvlensError(
+      () => new Tensor(new Uint8Array([5, 0, 2]), [3], 'bool'),
+      /^tensor: bool values must be 0 \(false\) or 1 \(true\), got 5 at index 0/,
+    );
+    const b = fromData(new Uint8Array([1, 0, 1]), [3], 'bool');
+    expect(b.array()).toEqual([true, false, true]);
+    expect(Array.from(tensor(new Uint8Array([5, 0, 2]), [3], 'bool').data)).toEqual([1, 0, 1]); // tensor copies and converts, as cast does
+  });
 
   it('a shape cannot be changed from outside: neither the one given nor the one read', () => {
     const shape = [2, 3];
@@ -347,4 +383,26 @@ describe('tensor and constant: lists of typed arrays (rows as tfjs reads them)',
     ],
     ['a DataView row', () => [new DataView(new ArrayBuffer(4))], /^tensor: values\[0\] is a DataView of 4 bytes/],
   ])('refuses %s, naming where it is', (_, values, message) => expectConvlensError(() => tensor(values() as never), message));
+});
+
+describe('sparse and over-long shapes and values', () => {
+  it.each([
+    ['zeros of a sparse shape', () => zeros(sparse(3, { 0: 2, 2: 3 })), /^zeros: shape \[2, , 3\] is not a list of non-negative integers$/],
+    ['tensor with a sparse shape', () => tensor([1, 2, 3, 4, 5, 6], sparse(3, { 0: 2, 2: 3 })), /^tensor: shape \[2, , 3\] is not a list/],
+    [
+      'fromData with a sparse shape',
+      () => fromData(new Float32Array(6), sparse(3, { 0: 2, 2: 3 }), 'float32'),
+      /^fromData: shape \[2, , 3\] is not a list/,
+    ],
+    [
+      'ones of rank 300',
+      () => ones(new Array(300).fill(1)),
+      /^ones: shape \[1, 1, .*\] has rank 300, more than TensorFlow's largest rank, 254$/,
+    ],
+    ['fromData of rank 300', () => fromData(new Float32Array(1), new Array(300).fill(1), 'float32'), /^fromData: shape .* has rank 300/],
+    ['zeros of new Array(1e9)', () => zeros(new Array(1e9)), /^zeros: shape .* has rank 1000000000, more than/],
+    ['tensor of new Array(1e9)', () => tensor(new Array(1e9)), /^tensor: values must be numbers or booleans, got undefined$/],
+  ])('%s is refused at once (was a NaN size, a stack overflow in array(), or a loop over a billion holes)', (_, fn, message) =>
+    expectConvlensError(fn, message),
+  );
 });

@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { allocate, type DataTypeMap, type DType, dtypeOfTypedArray, INTEGER_RANGE, isDType, type TypedArray, upcast } from './dtype.js';
-import { formatShape, isValidShape, sizeFromShape } from './shape.js';
+import { formatShape, invalidShapeMessage, isValidShape, sizeFromShape } from './shape.js';
 import { checkTensorParts, type NestedArray, Tensor } from './tensor.js';
 
 /**
@@ -39,6 +39,8 @@ function inferShape(op: string, values: TensorLike, name: string): number[] {
     new ConvlensError(`${op}: ${where()} is ${describeValue(value)} (expected numbers, nested arrays or typed arrays of numbers)`);
   const checkLevel = (value: unknown, axis: number): void => {
     if (axis === shape.length) {
+      // a hole of a sparse list, at once: new Array(1e9) would otherwise be read to its end
+      if (value === undefined) throw new ConvlensError(`${op}: ${name} must be numbers or booleans, got undefined`);
       if (typeof value !== 'object' || value === null) return; // a number or boolean (inferDType checks the rest)
       if (isRow(value)) throw new ConvlensError(`${op}: ragged ${name}: ${where()} is an array where a number was expected`);
       if (ArrayBuffer.isView(value)) throw notNumbers(value);
@@ -117,7 +119,7 @@ export function fromValues(
     throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
   }
   if (shape !== undefined && !isValidShape(shape)) {
-    throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+    throw new ConvlensError(invalidShapeMessage(op, shape));
   }
   let flat: ArrayLike<number | boolean>;
   let inferredShape: number[];
@@ -151,17 +153,22 @@ export function fromValues(
   const size = sizeFromShape(finalShape);
   // A single number with a shape fills it, as tf.constant(0, shape=[2, 3]) does; so does a single
   // value in a list for constant, as eager tf.constant([7], shape=[2, 2]) does (tfjs' tf.tensor refuses it).
-  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) flat = new Array(size).fill(values);
-  else if (integersAsInt32 && flat.length === 1 && size !== 1) flat = new Array(size).fill(flat[0]);
-  if (flat.length !== size) {
+  // The typed array is filled directly: a list of `size` copies first would be a RangeError of the engine's
+  // for a huge shape (or take minutes and gigabytes on the way), where allocate names the op.
+  let single: { value: number | boolean } | undefined;
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) single = { value: flat[0] };
+  else if (integersAsInt32 && flat.length === 1 && size !== 1) single = { value: flat[0] };
+  if (!single && flat.length !== size) {
     throw new ConvlensError(`${op}: ${flat.length} values do not fill shape ${formatShape(finalShape)} (expected ${size})`);
   }
   if (integersAsInt32 && (dtype === 'int32' || dtype === 'uint8')) checkWhole(op, plain, dtype);
   const data = allocate(finalDType, size, op);
-  for (let i = 0; i < size; i++) {
-    const v = Number(flat[i]);
-    data[i] = finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
-  }
+  const convert = (value: number | boolean): number => {
+    const v = Number(value);
+    return finalDType === 'bool' ? (v !== 0 ? 1 : 0) : finalDType === 'float32' ? v : Math.trunc(v);
+  };
+  if (single) data.fill(convert(single.value));
+  else for (let i = 0; i < size; i++) data[i] = convert(flat[i]);
   return new Tensor(data, finalShape, finalDType);
 }
 
@@ -213,7 +220,7 @@ export function fill(shape: number[], value: number, dtype: DType = 'float32'): 
 
 /** `fill`, with errors naming the op the user called. */
 function filled(op: string, shape: number[], value: number, dtype: DType): Tensor {
-  if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  if (!isValidShape(shape)) throw new ConvlensError(invalidShapeMessage(op, shape));
   if (!isDType(dtype)) throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
   if (typeof value !== 'number' && typeof value !== 'boolean')
     throw new ConvlensError(`${op}: value must be a number, got ${describeValue(value)}`);

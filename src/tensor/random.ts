@@ -1,6 +1,6 @@
 import { ConvlensError, checkNumber, describeValue } from '../errors.js';
 import { allocate } from './dtype.js';
-import { isValidShape, sizeFromShape } from './shape.js';
+import { invalidShapeMessage, isValidShape, sizeFromShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -100,7 +100,7 @@ export function withoutDrawing<T>(work: () => T): T {
 }
 
 function checkArguments(op: string, shape: number[], numbers: Record<string, number>, random: Random): void {
-  if (!isValidShape(shape)) throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+  if (!isValidShape(shape)) throw new ConvlensError(invalidShapeMessage(op, shape));
   for (const [name, value] of Object.entries(numbers)) checkNumber(op, name, value);
   if (!(random instanceof Random))
     throw new ConvlensError(`${op}: random must be a Random (new Random(seed)), got ${describeValue(random)}`);

@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, describeValue, everyItem } from '../errors.js';
 
 export function sizeFromShape(shape: readonly number[]): number {
   let size = 1;
@@ -61,6 +61,18 @@ export function normalizeAxis(op: string, axis: number, rank: number, tensorRank
   return axis < 0 ? axis + rank : axis;
 }
 
+/** TensorFlow's largest rank (TensorShape's kMaxDims). */
+export const MAX_RANK = 254;
+
+/** A list of at most MAX_RANK non-negative integers, holes of a sparse list refused. */
 export function isValidShape(shape: unknown): shape is number[] {
-  return Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0);
+  return Array.isArray(shape) && shape.length <= MAX_RANK && everyItem(shape, (d) => Number.isInteger(d) && d >= 0);
+}
+
+/** Why `shape` is not valid (see isValidShape), as `${op}: shape ...` messages say it. */
+export function invalidShapeMessage(op: string, shape: unknown): string {
+  if (Array.isArray(shape) && shape.length > MAX_RANK) {
+    return `${op}: shape ${describeValue(shape)} has rank ${shape.length}, more than TensorFlow's largest rank, ${MAX_RANK}`;
+  }
+  return `${op}: shape ${describeValue(shape)} is not a list of non-negative integers`;
 }

@@ -1,7 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { type DataTypeMap, type DType, STORAGE } from './dtype.js';
 import { formatTensor } from './format.js';
-import { formatShape, isValidShape, sizeFromShape } from './shape.js';
+import { formatShape, invalidShapeMessage, isValidShape, sizeFromShape } from './shape.js';
 
 /** Nested arrays as `array()` returns them: numbers (booleans for `bool`) at the leaves. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -55,7 +55,7 @@ export class Tensor<D extends DType = DType> {
 /** Throws unless `data` is the typed array of `dtype` holding exactly the values of `shape`; `op` names the caller. */
 export function checkTensorParts(op: string, data: unknown, shape: readonly number[], dtype: unknown): void {
   if (!isValidShape(shape)) {
-    throw new ConvlensError(`${op}: shape ${describeValue(shape)} is not a list of non-negative integers`);
+    throw new ConvlensError(invalidShapeMessage(op, shape));
   }
   const storage = typeof dtype === 'string' && Object.hasOwn(STORAGE, dtype) ? STORAGE[dtype as DType] : undefined;
   if (!storage) throw new ConvlensError(`${op}: unknown dtype ${describeValue(dtype)} (expected float32, int32, uint8 or bool)`);
@@ -67,5 +67,16 @@ export function checkTensorParts(op: string, data: unknown, shape: readonly numb
     throw new ConvlensError(
       `${op}: ${(data as ArrayLike<number>).length} values do not fill shape ${formatShape(shape)} (expected ${size})`,
     );
+  }
+  if (dtype === 'bool') {
+    // A bool is false or true: other bytes would count as more than one true (sum, mean, cast to a number), as TensorFlow's bool never does
+    const bytes = data as Uint8Array;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] > 1) {
+        throw new ConvlensError(
+          `${op}: bool values must be 0 (false) or 1 (true), got ${bytes[i]} at index ${i} (make a bool tensor of other numbers with cast(x, 'bool'))`,
+        );
+      }
+    }
   }
 }

@@ -26,3 +26,8 @@ export async function expectConvlensRejection(promise: Promise<unknown>, message
   if (typeof message === 'string') expect(text).toBe(message);
   else expect(text).toMatch(message);
 }
+
+/** A sparse list of `length` with only `entries` set (the rest are holes), as `[2, , 3]` writes it: `sparse(3, { 0: 2, 2: 3 })`. */
+export function sparse(length: number, entries: Record<number, unknown>): never {
+  return Object.assign(new Array(length), entries) as never;
+}

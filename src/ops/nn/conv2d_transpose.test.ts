@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../../test/helpers/backends.js';
 import { expectClose } from '../../../test/helpers/close.js';
-import { expectConvlensError } from '../../../test/helpers/errors.js';
+import { expectConvlensError, sparse } from '../../../test/helpers/errors.js';
 import { caseRng } from '../../../test/helpers/random.js';
 import { expectMatchesTf, tf } from '../../../test/helpers/tf.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -158,4 +158,18 @@ forEachBackend(() => {
       expectConvlensError(() => conv2dTranspose({ input, filters, outputShape: [4, 4, 2] } as never), /padding is required/);
     });
   });
+});
+
+describe('conv2dTranspose: a sparse outputShape', () => {
+  it('is refused as not whole numbers (was an outputShape mismatch of 4×undefined to 4×NaN)', () =>
+    expectConvlensError(
+      () =>
+        conv2dTranspose({
+          input: new Tensor(new Float32Array(16), [1, 4, 4, 1], 'float32'),
+          filters: new Tensor(new Float32Array(1), [1, 1, 1, 1], 'float32'),
+          outputShape: sparse(4, { 0: 1, 1: 4, 3: 1 }),
+          padding: 'SAME',
+        }),
+      /^conv2dTranspose: outputShape must be \[batch, height, width, channels\] of whole numbers, got \[1, 4, , 1\]$/,
+    ));
 });

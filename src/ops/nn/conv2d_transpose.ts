@@ -1,6 +1,6 @@
 import { backend } from '../../backend/registry.js';
 import type { Conv2DInfo } from '../../backend/types.js';
-import { ConvlensError, checkOptions, describeValue } from '../../errors.js';
+import { ConvlensError, checkOptions, describeValue, everyItem } from '../../errors.js';
 import { allocateOutput } from '../../tensor/dtype.js';
 import { sizeFromShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -132,7 +132,7 @@ export function conv2dTranspose(args: Conv2DTransposeArgs): Tensor<'float32'> {
 }
 
 function checkOutputShape(value: unknown, rank: number, dataFormat: DataFormat): number[] {
-  if (!Array.isArray(value) || value.length !== rank || !value.every((d) => Number.isInteger(d) && d >= 0)) {
+  if (!Array.isArray(value) || value.length !== rank || !everyItem(value, (d) => Number.isInteger(d) && d >= 0)) {
     const axes = dataFormat === 'NHWC' ? 'height, width, channels' : 'channels, height, width';
     const form = rank === 4 ? `[batch, ${axes}]` : `[${axes}] (the input has no batch axis)`;
     throw new ConvlensError(`${OP}: outputShape must be ${form} of whole numbers, got ${describeValue(value)}`);
