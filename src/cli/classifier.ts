@@ -28,7 +28,7 @@ export function classifierOutput(op: string, model: ImageModel): { count: number
       `${op}: the model outputs shape ${formatShape(outputs ?? [])} per image, not a score per class (show-maps shows such outputs)`,
     );
   }
-  const activation = model.layers.at(-1)?.activation;
+  const activation = outputActivation(model);
   if (outputs[0] === 1 && activation !== undefined && activation !== 'sigmoid' && activation !== 'linear') {
     throw new ConvlensError(
       `${op}: the model outputs one value per image with activation ${activation}, not a binary classifier's probability (sigmoid) or logit (linear)`,
@@ -36,6 +36,21 @@ export function classifierOutput(op: string, model: ImageModel): { count: number
   }
   const oneUnit = outputs[0] === 1;
   return { count: oneUnit ? 2 : outputs[0], activation, oneUnit };
+}
+
+/** Layers that hand their input's values on unchanged at inference. */
+const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'Flatten', 'Reshape']);
+
+/**
+ * The activation that made the model's output: its final layer's, inside a nested model too, or
+ * the one before a Dropout or Flatten that ends it; the outer last layer's alone read a
+ * Dense(1, sigmoid) so followed as a logit, and its probability went through a second sigmoid.
+ */
+function outputActivation(model: ImageModel): string | undefined {
+  const layers = model.flatLayers();
+  let at = layers.lastIndexOf(model.finalLayer());
+  while (at > 0 && layers[at].activation === undefined && PASS_THROUGH.has(layers[at].className)) at--;
+  return layers[at]?.activation;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode_image.js';
 import { encodePng } from '../../src/image/encode_png.js';
-import { Add, Dense, Flatten, Input, model, Sequential } from '../../src/layers/index.js';
+import { Add, Dense, Dropout, Flatten, Input, model, Sequential } from '../../src/layers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
@@ -347,6 +347,24 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     // the same logit, 2: σ(2) = 0.881 either way
     expect((await binary('sigmoid')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
     expect((await binary('linear')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
+    // σ(2) = 1 / (1 + e^-2)
+    const p = 1 / (1 + Math.exp(-2));
+    const expected = `${image}: 1 ${(100 * p).toFixed(1)}%, 0 ${(100 * (1 - p)).toFixed(1)}%\n`;
+    // the sigmoid before a Dropout, or inside a nested model, is the output's: not read as a logit
+    // and put through a second sigmoid (σ(0.881): 70.7%)
+    const dense = () => new Dense({ units: 1, activation: 'sigmoid', inputShape: [4] });
+    for (const [name, layers] of [
+      ['dropout', [new Flatten({ inputShape: [2, 2, 1] }), dense(), new Dropout({ rate: 0.5 })]],
+      ['nested', [new Flatten({ inputShape: [2, 2, 1] }), new Sequential([dense()], { name: 'head' })]],
+    ] as const) {
+      const classifier = new Sequential([...layers]);
+      const unit = classifier.flatLayers().find((layer) => layer instanceof Dense);
+      unit?.setWeights([new Tensor(new Float32Array(4), [4, 1], 'float32'), new Tensor(Float32Array.of(2), [1], 'float32')]);
+      const out = join(dir, `binary-${name}`);
+      await classifier.save(out);
+      const run = convlens(['predict', out, image]);
+      expect([run.code, run.stdout], name).toEqual([0, expected]);
+    }
     const relu = await binary('relu');
     expect([relu.code, relu.stderr]).toEqual([
       1,
