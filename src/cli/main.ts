@@ -562,8 +562,8 @@ program
     'after',
     `${examples('convlens evaluate out/train/model test-photos/ --out out/evaluate', 'convlens evaluate out/mnist/model digits/ --pixels 0..1 --json')}
 The subfolders are matched to the model's classes by name (classes.json beside model.json, as convlens train
-writes it), or without one by their sorted order, as training numbered them. Rows of the matrix are the true
-classes, columns the predicted ones.
+writes it), or without one by their sorted order, as training numbered them (folders 0 to 11 sort as 0, 1,
+10, 11, 2, ...). Rows of the matrix are the true classes, columns the predicted ones.
 `,
   )
   .action(async (model: string, folder: string, options: EvaluateCommandOptions) => {

@@ -434,6 +434,40 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens evaluate: a model without classes.json', { timeout: 60_000 }, () => {
+  it('names each class by the folder at its place, warning when numbered folders do not sort in numeric order', async () => {
+    // a model that always picks class 2, and folders 0 to 11 of one image each
+    const always2 = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 12, activation: 'softmax' })]);
+    const bias = new Float32Array(12);
+    bias[2] = 5;
+    always2.layers[1].setWeights([new Tensor(new Float32Array(784 * 12), [784, 12], 'float32'), new Tensor(bias, [12], 'float32')]);
+    const saved = join(dir, 'always2');
+    await always2.save(saved);
+    const twelve = join(dir, 'twelve');
+    const names = Array.from({ length: 12 }, (_, k) => String(k));
+    for (const name of names) {
+      mkdirSync(join(twelve, name), { recursive: true });
+      writeFileSync(join(twelve, name, 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    }
+    const run = convlens(['evaluate', saved, twelve, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    // Keras' image_dataset_from_directory numbers the folders in Python's sorted() order: class 2 is '10'
+    const sorted = [...names].sort();
+    expect(sorted[2]).toBe('10');
+    const result = JSON.parse(run.stdout);
+    expect(result.classes).toEqual(sorted);
+    expect(result.perClass.filter((c: { right: number }) => c.right > 0).map((c: { class: string }) => c.class)).toEqual(['10']);
+    expect(run.stderr).toContain('folder 10 is class 2');
+    // folders 0 to 9 sort in numeric order: no warning
+    rmSync(join(twelve, '10'), { recursive: true });
+    rmSync(join(twelve, '11'), { recursive: true });
+    const ten = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 10, activation: 'softmax' })]);
+    await ten.save(join(dir, 'ten'));
+    const quiet = convlens(['evaluate', join(dir, 'ten'), twelve]);
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('convlens summary MODEL', { timeout: 60_000 }, () => {
   it("lists the layers, output shapes and parameter counts tfjs-layers reads from the same file; as Keras' table without --json", async () => {
     const modelDir = join(dir, 'run', 'model');
