@@ -54,9 +54,11 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;
         failed++;
+        bar?.tick(failed); // first: the redraw that shows the line shows the new count too (it lagged one behind)
         const line = errorLine(error instanceof ImageFileError ? error.message : `evaluate: ${path}: ${error.message}`);
         if (bar) bar.log(line);
         else process.stderr.write(line);
+        continue;
       }
       bar?.tick(failed);
     }
