@@ -491,4 +491,14 @@ describe('convlens summary MODEL', { timeout: 60_000 }, () => {
     expect(text.stdout).toContain(`Total params: ${theirs.countParams().toLocaleString('en-US')}\n`);
     expect(text.stdout).toContain('takes (None, 28, 28, 1) (channels_last)');
   });
+
+  it('names no image layout nor feature maps for a model of vectors', async () => {
+    const vectors = join(dir, 'vectors');
+    await new Sequential([new Dense({ units: 4, inputShape: [10] }), new Dense({ units: 2, activation: 'softmax' })], { name: 'mlp' }).save(
+      vectors,
+    );
+    const run = convlens(['summary', vectors]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.endsWith('\nmlp takes (None, 10)\n')).toBe(true);
+  });
 });
