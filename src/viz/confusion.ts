@@ -22,7 +22,10 @@ export interface ShowConfusionMatrixOptions {
   title?: string;
   /** Decimals of the shares shown when normalized (default 2). */
   digits?: number;
-  /** Side of one cell in pixels (default 48). */
+  /**
+   * Side of one cell in pixels, 4 to 1024 (default 48, less past 50 classes so that the grid
+   * stays about 2400 px a side); cells under 16 px are coloured without their counts.
+   */
   cellSize?: number;
 }
 
