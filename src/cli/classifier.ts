@@ -106,7 +106,7 @@ export async function writeConfusion(path: string, matrix: Tensor<'int32'>, clas
 export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], setName: string): { accuracy: number; lines: string[] } {
   const n = classes.length;
   const at = (r: number, c: number) => matrix.data[r * n + c];
-  const width = Math.max(...classes.map((c) => c.length));
+  const width = classes.reduce((w, c) => Math.max(w, c.length), 0);
   let right = 0;
   let total = 0;
   const lines = classes.map((name, k) => {
@@ -117,11 +117,12 @@ export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], set
       ? `  ${name.padEnd(width)}  no ${setName} examples`
       : `  ${name.padEnd(width)}  ${((100 * at(k, k)) / seen).toFixed(1).padStart(5)}% (${at(k, k)} of ${seen})`;
   });
-  const mistakes = classes
-    .flatMap((truth, r) => classes.map((guess, c) => ({ truth, guess, count: r === c ? 0 : at(r, c) })))
-    .filter((m) => m.count > 0)
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3);
+  // only the cells that hold mistakes: an object per cell was 10⁸ of them for 10 000 classes
+  const mistakes: { truth: string; guess: string; count: number }[] = [];
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) if (r !== c && at(r, c) > 0) mistakes.push({ truth: classes[r], guess: classes[c], count: at(r, c) });
+  }
+  mistakes.sort((a, b) => b.count - a.count).splice(3);
   if (mistakes.length > 0) {
     lines.push(`  most often mistaken: ${mistakes.map((m) => `${m.truth} taken for ${m.guess} (${m.count}×)`).join(', ')}`);
   }
