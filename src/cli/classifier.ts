@@ -38,12 +38,24 @@ export function classifierOutput(op: string, model: ImageModel): { count: number
   return { count: oneUnit ? 2 : outputs[0], activation, oneUnit };
 }
 
-/** Layers that hand their input's values on unchanged at inference. */
-const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'Flatten', 'Reshape']);
+/** Layers whose outputs at inference are their inputs' values, moved, picked or averaged: a probability stays one. */
+const PASS_THROUGH = new Set([
+  'Dropout',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'Flatten',
+  'Reshape',
+  'Cropping2D',
+  'UpSampling2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalMaxPooling2D',
+  'GlobalAveragePooling2D',
+]);
 
 /**
  * The activation that made the model's output: its final layer's, inside a nested model too, or
- * the one before a Dropout or Flatten that ends it; the outer last layer's alone read a
+ * the one before a Dropout, Flatten or pooling that ends it; the outer last layer's alone read a
  * Dense(1, sigmoid) so followed as a logit, and its probability went through a second sigmoid.
  */
 function outputActivation(model: ImageModel): string | undefined {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode_image.js';
 import { encodePng } from '../../src/image/encode_png.js';
-import { Add, Dense, Dropout, Flatten, Input, model, Sequential } from '../../src/layers/index.js';
+import { Add, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, Input, model, Sequential } from '../../src/layers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
@@ -350,16 +350,20 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     // σ(2) = 1 / (1 + e^-2)
     const p = 1 / (1 + Math.exp(-2));
     const expected = `${image}: 1 ${(100 * p).toFixed(1)}%, 0 ${(100 * (1 - p)).toFixed(1)}%\n`;
-    // the sigmoid before a Dropout, or inside a nested model, is the output's: not read as a logit
-    // and put through a second sigmoid (σ(0.881): 70.7%)
+    // the sigmoid before a Dropout or a pooling, or inside a nested model, is the output's: not
+    // read as a logit and put through a second sigmoid (σ(0.881): 70.7%)
     const dense = () => new Dense({ units: 1, activation: 'sigmoid', inputShape: [4] });
     for (const [name, layers] of [
       ['dropout', [new Flatten({ inputShape: [2, 2, 1] }), dense(), new Dropout({ rate: 0.5 })]],
       ['nested', [new Flatten({ inputShape: [2, 2, 1] }), new Sequential([dense()], { name: 'head' })]],
+      // a fully convolutional one: a 1-filter sigmoid map, averaged
+      ['pooled', [new Conv2D({ filters: 1, kernelSize: 1, activation: 'sigmoid', inputShape: [2, 2, 1] }), new GlobalAveragePooling2D()]],
     ] as const) {
       const classifier = new Sequential([...layers]);
-      const unit = classifier.flatLayers().find((layer) => layer instanceof Dense);
-      unit?.setWeights([new Tensor(new Float32Array(4), [4, 1], 'float32'), new Tensor(Float32Array.of(2), [1], 'float32')]);
+      const unit = classifier.flatLayers().find((layer) => layer instanceof Dense || layer instanceof Conv2D);
+      const inputs = unit instanceof Dense ? 4 : 1;
+      const shape = unit instanceof Dense ? [4, 1] : [1, 1, 1, 1];
+      unit?.setWeights([new Tensor(new Float32Array(inputs), shape, 'float32'), new Tensor(Float32Array.of(2), [1], 'float32')]);
       const out = join(dir, `binary-${name}`);
       await classifier.save(out);
       const run = convlens(['predict', out, image]);
