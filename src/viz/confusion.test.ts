@@ -107,6 +107,24 @@ describe('showConfusionMatrix', () => {
     expect(names.length / 2).toBeLessThan(figure.width / 9);
   });
 
+  it('draws class names XML cannot hold (a control character from a folder name, a lone surrogate) as readable text', async () => {
+    const figure = showConfusionMatrix(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { classNames: ['bad\u001b[31mred', 'half \ud83d'] },
+    );
+    // XML 1.0's Char production: tab, newlines, U+0020–U+D7FF, U+E000–U+FFFD, U+10000 and up
+    const notXml = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+    expect(notXml.test(figure.svg)).toBe(false);
+    expect(texts(figure.svg)).toContain('bad\\x1b[31mred');
+    expect(texts(figure.svg)).toContain('half \ufffd');
+    // resvg refused the whole SVG
+    const png = decode(await figure.png());
+    expect([png.width, png.height]).toEqual([figure.width, figure.height]);
+  });
+
   it('names bad input', () => {
     expectConvlensError(
       () => showConfusionMatrix(tensor([1, 2, 3], [1, 3], 'int32')),

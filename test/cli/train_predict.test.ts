@@ -438,6 +438,26 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens train: a class folder named with a control character', { timeout: 120_000 }, () => {
+  it('prints the name as printable text and draws it in confusion.png (the SVG was unreadable, the run failed)', () => {
+    const named = join(dir, 'control');
+    const bad = 'bad\u001b[31mred';
+    for (const [name, from] of [
+      [bad, 'one'],
+      ['zero', 'zero'],
+    ]) {
+      mkdirSync(join(named, name), { recursive: true });
+      for (let k = 0; k < 10; k++) writeFileSync(join(named, name, `${k}.png`), readFileSync(join(folder, from, `${k}.png`)));
+    }
+    const out = join(dir, 'control-run');
+    const run = convlens(['train', named, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).toMatch(/^ {2}bad\\x1b\[31mred +[\d.]+% \(\d+ of \d+\)$/m);
+    expect(pngSize(join(out, 'confusion.png'))[0]).toBeGreaterThan(2 * 48);
+  });
+});
+
 describe('convlens evaluate: a model without classes.json', { timeout: 60_000 }, () => {
   it('names each class by the folder at its place, warning when numbered folders do not sort in numeric order', async () => {
     // a model that always picks class 2, and folders 0 to 11 of one image each
