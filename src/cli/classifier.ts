@@ -30,7 +30,7 @@ export function classifierOutput(op: string, model: ImageModel): { count: number
       `${op}: the model outputs shape ${formatShape(outputs ?? [])} per image, not a score per class (show-maps shows such outputs)`,
     );
   }
-  const activation = model.layers.at(-1)?.activation;
+  const activation = outputActivation(model);
   if (outputs[0] === 1 && activation !== undefined && activation !== 'sigmoid' && activation !== 'linear') {
     throw new ConvlensError(
       `${op}: the model outputs one value per image with activation ${activation}, not a binary classifier's probability (sigmoid) or logit (linear)`,
@@ -38,6 +38,33 @@ export function classifierOutput(op: string, model: ImageModel): { count: number
   }
   const oneUnit = outputs[0] === 1;
   return { count: oneUnit ? 2 : outputs[0], activation, oneUnit };
+}
+
+/** Layers whose outputs at inference are their inputs' values, moved, picked or averaged: a probability stays one. */
+const PASS_THROUGH = new Set([
+  'Dropout',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'Flatten',
+  'Reshape',
+  'Cropping2D',
+  'UpSampling2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalMaxPooling2D',
+  'GlobalAveragePooling2D',
+]);
+
+/**
+ * The activation that made the model's output: its final layer's, inside a nested model too, or
+ * the one before a Dropout, Flatten or pooling that ends it; the outer last layer's alone read a
+ * Dense(1, sigmoid) so followed as a logit, and its probability went through a second sigmoid.
+ */
+function outputActivation(model: ImageModel): string | undefined {
+  const layers = model.flatLayers();
+  let at = layers.lastIndexOf(model.finalLayer());
+  while (at > 0 && layers[at].activation === undefined && PASS_THROUGH.has(layers[at].className)) at--;
+  return layers[at]?.activation;
 }
 
 /**
@@ -93,7 +120,7 @@ export async function writeConfusion(path: string, matrix: Tensor<'int32'>, clas
 export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], setName: string): { accuracy: number; lines: string[] } {
   const n = classes.length;
   const at = (r: number, c: number) => matrix.data[r * n + c];
-  const width = Math.max(...classes.map((c) => c.length));
+  const width = classes.reduce((w, c) => Math.max(w, c.length), 0);
   let right = 0;
   let total = 0;
   const lines = classes.map((name, k) => {
@@ -104,11 +131,12 @@ export function confusionSummary(matrix: Tensor<'int32'>, classes: string[], set
       ? `  ${name.padEnd(width)}  no ${setName} examples`
       : `  ${name.padEnd(width)}  ${((100 * at(k, k)) / seen).toFixed(1).padStart(5)}% (${at(k, k)} of ${seen})`;
   });
-  const mistakes = classes
-    .flatMap((truth, r) => classes.map((guess, c) => ({ truth, guess, count: r === c ? 0 : at(r, c) })))
-    .filter((m) => m.count > 0)
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3);
+  // only the cells that hold mistakes: an object per cell was 10⁸ of them for 10 000 classes
+  const mistakes: { truth: string; guess: string; count: number }[] = [];
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) if (r !== c && at(r, c) > 0) mistakes.push({ truth: classes[r], guess: classes[c], count: at(r, c) });
+  }
+  mistakes.sort((a, b) => b.count - a.count).splice(3);
   if (mistakes.length > 0) {
     lines.push(`  most often mistaken: ${mistakes.map((m) => `${m.truth} taken for ${m.guess} (${m.count}×)`).join(', ')}`);
   }

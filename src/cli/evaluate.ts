@@ -43,9 +43,11 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
   const model = await openModel(modelPath);
   const { count, activation } = classifierOutput('evaluate', model);
   const named = await classNames('evaluate', modelPath, count);
-  const classes = named.length > 0 ? named : Array.from({ length: count }, (_, k) => String(k));
   const listing = await indexDirectory(folder, { verbose: false });
   const toModel = classMapping(folder, listing.classNames, named, count);
+  // without names, class k is the k-th folder and is named so: by its index, folder 10's images
+  // were reported as class 2's
+  const classes = named.length > 0 ? named : listing.classNames;
   const out = options.out === undefined ? undefined : resolve(options.out);
   if (out) await checkWritable(out); // before the work, not after
   const bar = options.progress ? fileProgress('evaluate') : undefined;
@@ -67,9 +69,11 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
       } catch (error) {
         if (!(error instanceof ConvlensError)) throw error;
         failed++;
+        bar?.tick(failed); // first: the redraw that shows the line shows the new count too (it lagged one behind)
         const line = errorLine(error instanceof ImageFileError ? error.message : `evaluate: ${path}: ${error.message}`);
         if (bar) bar.log(line);
         else process.stderr.write(line);
+        continue;
       }
       bar?.tick(failed);
     }
@@ -134,6 +138,16 @@ function classMapping(folder: string, subfolders: string[], named: string[], cou
   if (subfolders.length !== count) {
     throw new ConvlensError(
       `evaluate: ${printable(folder)} has ${subfolders.length} class folders (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
+    );
+  }
+  // folders 0 to 11 sort as 0, 1, 10, 11, 2, ...: as Keras' training numbers them, but not as a
+  // model whose class k is the digit k (trained on arrays) reads them, which would count silently wrong
+  const moved = subfolders.findIndex((name, k) => name !== String(k));
+  if (moved >= 0 && subfolders.every((name) => /^\d+$/.test(name))) {
+    process.stderr.write(
+      errorLine(
+        `evaluate: without a classes.json beside model.json, the folders are the model's classes in sorted order, as training numbered them: folder ${subfolders[moved]} is class ${moved} (a classes.json of ["0", "1", "2", ...] makes class k the folder named k)`,
+      ),
     );
   }
   return subfolders.map((_, k) => k);

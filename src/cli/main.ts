@@ -12,7 +12,7 @@ import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
 import { watchStdout, withStdout } from './stdout.js';
-import { colorEnabled, errorLine, previewWidth } from './term.js';
+import { colorEnabled, errorLine, previewWidth, printable } from './term.js';
 import type { TrainFolderOptions } from './train_folder.js';
 import { UsageError } from './usage.js';
 
@@ -156,7 +156,8 @@ async function training(run: (log: (line: string) => void) => Promise<{ stoppedB
   try {
     const { signalExitCode } = await import('./signals.js');
     process.exitCode = await withStdout(async (print) => {
-      const { stoppedBy } = await run((line) => print(`${line}\n`));
+      // a class folder's name is in the lines: its control characters must not drive the terminal
+      const { stoppedBy } = await run((line) => print(`${printable(line)}\n`));
       return stoppedBy ? signalExitCode(stoppedBy) : 0;
     });
   } catch (error) {
@@ -562,8 +563,8 @@ program
     'after',
     `${examples('convlens evaluate out/train/model test-photos/ --out out/evaluate', 'convlens evaluate out/mnist/model digits/ --pixels 0..1 --json')}
 The subfolders are matched to the model's classes by name (classes.json beside model.json, as convlens train
-writes it), or without one by their sorted order, as training numbered them. Rows of the matrix are the true
-classes, columns the predicted ones.
+writes it), or without one by their sorted order, as training numbered them (folders 0 to 11 sort as 0, 1,
+10, 11, 2, ...). Rows of the matrix are the true classes, columns the predicted ones.
 `,
   )
   .action(async (model: string, folder: string, options: EvaluateCommandOptions) => {

@@ -30,8 +30,11 @@ export async function runSummary(modelPath: string, options: SummaryOptions): Pr
       print(`${JSON.stringify({ name: model.name, className: model.className, layers, totalParams, trainableParams })}\n`);
     } else {
       for (const line of model.summary(null).split('\n')) print(`${printable(line)}\n`);
-      const input = model.inputShape ? ` takes ${batchShapeText(model.inputShape)} (${model.inputDataFormat})` : '';
-      print(`${printable(model.name)}${input}; convlens show-maps MODEL IMAGE --layer NAME shows a layer's feature maps\n`);
+      // a layout and feature maps are an image model's: a model of vectors ([10]) has neither
+      const image = model.inputShape?.length === 3;
+      const input = model.inputShape ? ` takes ${batchShapeText(model.inputShape)}${image ? ` (${model.inputDataFormat})` : ''}` : '';
+      const maps = image ? "; convlens show-maps MODEL IMAGE --layer NAME shows a layer's feature maps" : '';
+      print(`${printable(model.name)}${input}${maps}\n`);
     }
     return 0;
   });

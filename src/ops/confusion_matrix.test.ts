@@ -70,6 +70,11 @@ describe(`confusionMatrix: ${CASES} random label and prediction lists against tf
       'confusionMatrix: labels and predictions must have the same length, got 3 labels and 2 predictions',
     );
     expectConvlensError(() => confusionMatrix([0], [0], 0), 'confusionMatrix: numClasses must be a whole number ≥ 1, got 0');
+    // NaN and Infinity are no one sigmoid output: no hint about one
+    expectConvlensError(
+      () => confusionMatrix([0, Number.NaN], [0, 1]),
+      'confusionMatrix: labels[1] is NaN, not a class index (a whole number ≥ 0)',
+    );
     expectConvlensError(() => confusionMatrix([], []), 'confusionMatrix: no labels to count classes from (give numClasses)');
     expectConvlensError(
       () => confusionMatrix(undefined as never, [0]),
@@ -79,5 +84,26 @@ describe(`confusionMatrix: ${CASES} random label and prediction lists against tf
       [0, 0],
       [0, 0],
     ]);
+  });
+
+  it('refuses a class past int32, which wrapped around to a small one (2^32 counted as class 0)', () => {
+    // TensorFlow refuses labels outside [0, num_classes); float32 holds 2^32 and 2^31 exactly
+    expectConvlensError(
+      () => confusionMatrix(tensor([0, 2 ** 32], [2], 'float32'), [0, 1], 2),
+      'confusionMatrix: labels[1] is 4294967296, not a class index (at most 2147483647)',
+    );
+    expectConvlensError(
+      () => confusionMatrix([0, 1], tensor([0, 2 ** 31], [2], 'float32'), 2),
+      'confusionMatrix: predictions[1] is 2147483648, not a class index (at most 2147483647)',
+    );
+  });
+
+  it('refuses the default numClasses of one stray large index rather than allocating gigabytes', () => {
+    // 40001² int32 cells are 5.96 GiB, which an overcommitting machine hands out
+    expectConvlensError(
+      () => confusionMatrix([0, 1, 2], [0, 40000, 2]),
+      'confusionMatrix: predictions[1] is 40000, so the default numClasses 40001 would make a 40001 × 40001 matrix (5.96 GiB); give numClasses if so many classes are meant',
+    );
+    expect(confusionMatrix([0, 1000], [0, 1000]).shape).toEqual([1001, 1001]);
   });
 });

@@ -46,10 +46,13 @@ function classIndices(arg: 'labels' | 'predictions', value: TensorInput): Int32A
   const out = new Int32Array(t.size);
   for (let i = 0; i < t.size; i++) {
     const v = Number(t.data[i]);
-    if (!Number.isInteger(v) || v < 0) {
-      const hint = Number.isInteger(v) ? '' : ' (for one sigmoid output per example, the classes are output > 0.5)';
-      const shown = t.dtype === 'float32' ? float32Text(v) : describeValue(v);
-      throw new ConvlensError(`confusionMatrix: ${arg}[${i}] is ${shown}, not a class index (a whole number ≥ 0)${hint}`);
+    // int32 holds the index: a float32 2^32 stored there wrapped to class 0, counted without a word
+    if (!Number.isInteger(v) || v < 0 || v > MAX_INDEX) {
+      const fraction = Number.isFinite(v) && !Number.isInteger(v);
+      const hint = fraction ? ' (for one sigmoid output per example, the classes are output > 0.5)' : '';
+      const shown = t.dtype === 'float32' && !Number.isInteger(v) ? float32Text(v) : describeValue(v);
+      const expected = v > MAX_INDEX && Number.isFinite(v) ? `at most ${MAX_INDEX}` : 'a whole number ≥ 0';
+      throw new ConvlensError(`confusionMatrix: ${arg}[${i}] is ${shown}, not a class index (${expected})${hint}`);
     }
     out[i] = v;
   }
@@ -64,10 +67,29 @@ function classCount(truth: Int32Array, guess: Int32Array, numClasses: number | u
     return numClasses;
   }
   if (truth.length === 0) throw new ConvlensError('confusionMatrix: no labels to count classes from (give numClasses)');
-  let largest = 0;
-  for (let i = 0; i < truth.length; i++) largest = Math.max(largest, truth[i], guess[i]);
+  let [largest, at, arg] = [0, 0, 'labels'];
+  for (const [name, values] of [
+    ['labels', truth],
+    ['predictions', guess],
+  ] as const) {
+    for (let i = 0; i < values.length; i++) if (values[i] > largest) [largest, at, arg] = [values[i], i, name];
+  }
+  // one stray large index would ask for gigabytes: the machine may well give them (memory is
+  // overcommitted), so the default is refused past DEFAULT_MAX_CELLS rather than allocated
+  if ((largest + 1) ** 2 > DEFAULT_MAX_CELLS) {
+    const gigabytes = ((largest + 1) ** 2 * 4) / 2 ** 30;
+    throw new ConvlensError(
+      `confusionMatrix: ${arg}[${at}] is ${largest}, so the default numClasses ${largest + 1} would make a ${largest + 1} × ${largest + 1} matrix (${gigabytes.toPrecision(3)} GiB); give numClasses if so many classes are meant`,
+    );
+  }
   return largest + 1;
 }
+
+/** The largest class index int32 holds. */
+const MAX_INDEX = 2 ** 31 - 1;
+
+/** The most cells (1 GiB of int32) a matrix gets from the default numClasses, the largest index seen plus one. */
+const DEFAULT_MAX_CELLS = 2 ** 28;
 
 /** A float32's shortest decimal form (0.2, not 0.20000000298023224). */
 function float32Text(v: number): string {

@@ -1,10 +1,11 @@
-import { ConvlensError, checkArray, checkOptions, checkString, describeValue } from '../errors.js';
+import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { colorize } from './colormap.js';
 import { Figure } from './figure.js';
 import { kernelPanel } from './kernel.js';
-import { fmt, textElement, textWidth } from './svg.js';
+import { fmt, imageElement, pngDataUri, textElement, textWidth } from './svg.js';
 
 export interface ShowConfusionMatrixOptions {
   /** One name per class, in order (default: the class numbers 0, 1, ...). */
@@ -21,7 +22,10 @@ export interface ShowConfusionMatrixOptions {
   title?: string;
   /** Decimals of the shares shown when normalized (default 2). */
   digits?: number;
-  /** Side of one cell in pixels (default 48). */
+  /**
+   * Side of one cell in pixels, 4 to 1024 (default 48, less past 50 classes so that the grid
+   * stays about 2400 px a side); cells under 16 px are coloured without their counts.
+   */
   cellSize?: number;
 }
 
@@ -47,10 +51,42 @@ export function showConfusionMatrix(matrix: TensorInput, options: ShowConfusionM
   if (normalize !== undefined && !['true', 'pred', 'all'].includes(normalize)) {
     throw new ConvlensError(`showConfusionMatrix: normalize must be 'true', 'pred' or 'all', got ${describeValue(normalize)}`);
   }
+  // checked here, where kernelPanel's checks would name showKernel
+  if (options.cellSize !== undefined) checkNumber('showConfusionMatrix', 'cellSize', options.cellSize, { min: 4, max: 1024 });
+  if (options.digits !== undefined) checkNumber('showConfusionMatrix', 'digits', digits, { min: 0, integer: true });
   const values = normalize ? shares(m, normalize) : m;
-  const cell = options.cellSize ?? 48;
-  const grid = kernelPanel(values, { cmap: options.cmap ?? 'Blues', digits: normalize ? digits : undefined, cellSize: cell });
+  // many classes (an ImageNet model's 1000) get smaller cells: 48 px each made a picture of
+  // 48 000 px a side, which no rasteriser draws
+  const cell = options.cellSize ?? Math.max(4, Math.min(48, Math.floor(MAX_GRID / n)));
+  const cmap = options.cmap ?? 'Blues';
+  const grid =
+    cell >= MIN_WRITTEN_CELL
+      ? kernelPanel(values, { cmap, digits: normalize ? digits : undefined, cellSize: cell })
+      : heatmapPanel(values, cmap, cell);
   return layout(grid, names, cell, title);
+}
+
+/** The side of the grid that the default cell size keeps to (50 classes of 48 px). */
+const MAX_GRID = 2400;
+
+/** The smallest cell the counts are written in; smaller ones are only coloured. */
+const MIN_WRITTEN_CELL = 16;
+
+/**
+ * The matrix as one picture of a pixel per cell, drawn `cell` px a side, coloured as kernelPanel
+ * colours its cells (one SVG rectangle per cell made a 1000-class matrix a million elements).
+ */
+function heatmapPanel(values: Tensor, cmap: string, cell: number): ReturnType<typeof kernelPanel> {
+  const side = values.shape[0] * cell;
+  const uri = pngDataUri(colorize(values, { cmap }));
+  return {
+    width: side,
+    height: side,
+    draw: (x, y) => [
+      imageElement(uri, x, y, side, side),
+      `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(side)}" height="${fmt(side)}" fill="none" stroke="#888" stroke-width="1"/>`,
+    ],
+  };
 }
 
 function classNames(given: readonly string[] | undefined, n: number): string[] {
@@ -88,19 +124,27 @@ function layout(grid: ReturnType<typeof kernelPanel>, names: string[], cell: num
   const tick = Math.min(14, Math.max(9, cell * 0.28));
   const axis = tick + 2;
   const pad = 12;
-  const widest = Math.max(...names.map((name) => textWidth(name, tick)));
+  const widest = names.reduce((w, name) => Math.max(w, textWidth(name, tick)), 0);
+  // cells lower than the names are named every `every` classes, so that the names do not overlap
+  const every = Math.ceil((tick + 2) / cell);
   // column names that do not fit under their cell are slanted
-  const slanted = widest > cell - 4;
+  const slanted = widest > every * cell - 4;
   const below = slanted ? widest * Math.SQRT1_2 + tick : tick + 4;
   const titleSize = 16;
-  const top = pad + (title ? titleSize + 10 : 0);
-  const left = pad + axis + 8 + widest + 6;
+  // the title and 'Predicted label' are centred on the grid, 'True label' beside it: a small grid
+  // (few classes, small cells) must not clip them, so the margins grow to hold them
+  const half = Math.max(title ? textWidth(title, titleSize, true) : 0, textWidth('Predicted label', axis)) / 2;
+  const tall = textWidth('True label', axis) / 2 - grid.height / 2;
+  const top = pad + (title ? titleSize + 10 : 0) + Math.max(0, tall);
+  const left = Math.max(pad + axis + 8 + widest + 6, pad + half - grid.width / 2);
   const gridBottom = top + grid.height;
-  const width = left + grid.width + pad + (slanted ? tick : 0);
-  const height = gridBottom + 6 + below + 8 + axis + pad;
+  const centre = left + grid.width / 2;
+  const width = Math.max(left + grid.width + pad + (slanted ? tick : 0), centre + half + pad);
+  const height = Math.max(gridBottom + 6 + below + 8 + axis + pad, gridBottom + tall + pad);
   const body = grid.draw(left, top);
-  if (title) body.push(textElement(title, width / 2, pad + titleSize, { size: titleSize, anchor: 'middle', weight: 'bold' }));
+  if (title) body.push(textElement(title, centre, pad + titleSize, { size: titleSize, anchor: 'middle', weight: 'bold' }));
   names.forEach((name, k) => {
+    if (k % every !== 0) return;
     const middle = (k + 0.5) * cell;
     body.push(textElement(name, left - 6, top + middle, { size: tick, anchor: 'end', middle: true }));
     const x = left + middle;
@@ -112,8 +156,9 @@ function layout(grid: ReturnType<typeof kernelPanel>, names: string[], cell: num
     );
   });
   const gridMiddle = top + grid.height / 2;
+  const trueX = left - widest - 14; // beside the row names, however far a wide title moved the grid
   body.push(
-    `<g transform="rotate(-90 ${fmt(pad + axis)} ${fmt(gridMiddle)})">${textElement('True label', pad + axis, gridMiddle, { size: axis, anchor: 'middle' })}</g>`,
+    `<g transform="rotate(-90 ${fmt(trueX)} ${fmt(gridMiddle)})">${textElement('True label', trueX, gridMiddle, { size: axis, anchor: 'middle' })}</g>`,
     textElement('Predicted label', left + grid.width / 2, height - pad, { size: axis, anchor: 'middle' }),
   );
   return Figure.of(width, height, body, title || 'confusion matrix');

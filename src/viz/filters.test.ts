@@ -51,6 +51,30 @@ describe('showFilters', () => {
     expect(figure.svg).toContain('>ten</text>');
   });
 
+  it('draws a kernel of more values than a call can spread (64×64×3×16)', () => {
+    const size = 64 * 64 * 3 * 16;
+    // value i is i: filter 0's first value the minimum, filter 15's last the maximum
+    const figure = showFilters(
+      tensor(
+        Float32Array.from({ length: size }, (_, i) => i),
+        [64, 64, 3, 16],
+      ),
+      { tileSize: 64 },
+    );
+    const all = pictures(figure.svg);
+    expect(all).toHaveLength(16);
+    expect([all[0].data[0], all[15].data[all[15].data.length - 1]]).toEqual([0, 255]);
+  });
+
+  it('makes the figure as wide as its title', async () => {
+    const figure = showFilters(tensor(new Float32Array(9), [3, 3, 1, 1]), { title: 'the first layer of a model, one filter' });
+    const png = decode(await figure.png());
+    // the first and last columns of pixels are white: the title is not cut at the edges
+    const column = (x: number) => Array.from({ length: png.height }, (_, y) => png.data[(y * png.width + x) * png.channels]);
+    expect(column(0).every((v) => v === 255)).toBe(true);
+    expect(column(png.width - 1).every((v) => v === 255)).toBe(true);
+  });
+
   it('names a kernel it cannot draw', () => {
     const message = (shape: string) =>
       `showFilters: kernel must be a convolution's weight [height, width, 1 or 3 input channels, filters] (a first layer's on gray or RGB images), got shape ${shape}`;

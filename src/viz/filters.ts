@@ -2,9 +2,10 @@ import { ConvlensError, checkNumber, checkOptions, checkString } from '../errors
 import { asTensor, type TensorInput } from '../ops/convert.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { finiteExtent } from './extent.js';
 import { Figure } from './figure.js';
 import { inputImage } from './maps.js';
-import { fmt, imageElement, textElement } from './svg.js';
+import { fmt, imageElement, textElement, textWidth } from './svg.js';
 
 export interface ShowFiltersOptions {
   /** Filters per row (default: up to 8). */
@@ -41,9 +42,8 @@ export function showFilters(kernel: TensorInput, options: ShowFiltersOptions = {
   const cols = Math.min(count, options.cols ?? 8);
   const rows = Math.ceil(count / cols);
   const values = Array.from(k.data as ArrayLike<number>, Number);
-  const finite = values.filter(Number.isFinite);
-  const lo = finite.length ? Math.min(...finite) : 0;
-  const hi = finite.length ? Math.max(...finite) : 0;
+  // in one pass: Math.min(...values) overflowed the stack past about 120 000 values (7×7×3×1024)
+  const [lo, hi] = finiteExtent(values);
   // filter f's picture: its kh × kw × channels values, scaled to 0..1 by the kernel's range
   const picture = (f: number) => {
     const out = new Float32Array(kh * kw * channels);
@@ -59,12 +59,14 @@ export function showFilters(kernel: TensorInput, options: ShowFiltersOptions = {
   const titleHeight = title ? 28 : 0;
   // the pictures keep the kernel's aspect ratio within their square
   const [tw, th] = kh >= kw ? [(tile * kw) / kh, tile] : [tile, (tile * kh) / kw];
-  const width = 2 * pad + cols * tile + (cols - 1) * gap;
+  // as wide as the title too: a figure of one or two filters clipped its title at both sides
+  const width = Math.max(2 * pad + cols * tile + (cols - 1) * gap, title ? textWidth(title, 16, true) + 2 * pad : 0);
+  const left = (width - (cols * tile + (cols - 1) * gap)) / 2;
   const height = 2 * pad + titleHeight + rows * (tile + label + 4) + (rows - 1) * gap;
   const body: string[] = [];
   if (title) body.push(textElement(title, width / 2, pad + 16, { size: 16, anchor: 'middle', weight: 'bold' }));
   for (let f = 0; f < count; f++) {
-    const x = pad + (f % cols) * (tile + gap);
+    const x = left + (f % cols) * (tile + gap);
     const y = pad + titleHeight + Math.floor(f / cols) * (tile + label + 4 + gap);
     body.push(imageElement(inputImage(picture(f), tile), x + (tile - tw) / 2, y + (tile - th) / 2, tw, th));
     body.push(

@@ -82,7 +82,8 @@ export function kernelPanel(kernel: TensorInput, options: ShowKernelOptions = {}
   const colorAt = (index: number) => hex(table[index * 3], table[index * 3 + 1], table[index * 3 + 2]);
   // learntools: text in cmap(0) where the value is above the midpoint, cmap(255) elsewhere
   const threshold = (hi + lo) / 2;
-  const widest = Math.max(...labels.map((s) => textWidth(s, 1)));
+  // a loop: spreading a million labels (a 1000-class confusion matrix) overflowed the stack
+  const widest = labels.reduce((w, s) => Math.max(w, textWidth(s, 1)), 0);
   const textSize = options.textSize ?? Math.min(cell * 0.4, (cell * 0.86) / Math.max(widest, 0.1));
   const label = (options.label ?? true) && textSize >= (options.minTextSize ?? 0);
   const titleSize = Math.max(12, Math.min(18, cell * 0.34 * Math.max(1, cols / 2)));

@@ -6,9 +6,24 @@ import type { Tensor } from '../tensor/tensor.js';
 export const FONT_FAMILY = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif";
 export const MONO_FAMILY = "'DejaVu Sans Mono', Menlo, Consolas, monospace";
 
-/** Escapes text for SVG/HTML content and attribute values. */
+/**
+ * Escapes text for SVG/HTML content and attribute values. A character XML cannot hold at all (a
+ * control character from a folder's name, a lone surrogate) is written as printable text, \x1b, or
+ * U+FFFD: one made the whole SVG unreadable to resvg and browsers alike.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, xmlChar);
+}
+
+/** A character of `escapeXml`'s text as XML can hold it: a control character as \x1b (tab and newlines as they are), a lone surrogate or a noncharacter as U+FFFD. */
+function xmlChar(c: string): string {
+  if (c === '\t' || c === '\n' || c === '\r') return c;
+  return /\p{Cc}/u.test(c) ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : '\uFFFD';
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

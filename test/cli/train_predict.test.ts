@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode_image.js';
 import { encodePng } from '../../src/image/encode_png.js';
-import { Add, Dense, Flatten, Input, model, Sequential } from '../../src/layers/index.js';
+import { Add, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, Input, model, Sequential } from '../../src/layers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
 import { tfjsLoad } from '../helpers/layers.js';
@@ -349,6 +349,28 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
     // the same logit, 2: σ(2) = 0.881 either way
     expect((await binary('sigmoid')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
     expect((await binary('linear')).stdout).toBe(`${image}: 1 88.1%, 0 11.9%\n`);
+    // σ(2) = 1 / (1 + e^-2)
+    const p = 1 / (1 + Math.exp(-2));
+    const expected = `${image}: 1 ${(100 * p).toFixed(1)}%, 0 ${(100 * (1 - p)).toFixed(1)}%\n`;
+    // the sigmoid before a Dropout or a pooling, or inside a nested model, is the output's: not
+    // read as a logit and put through a second sigmoid (σ(0.881): 70.7%)
+    const dense = () => new Dense({ units: 1, activation: 'sigmoid', inputShape: [4] });
+    for (const [name, layers] of [
+      ['dropout', [new Flatten({ inputShape: [2, 2, 1] }), dense(), new Dropout({ rate: 0.5 })]],
+      ['nested', [new Flatten({ inputShape: [2, 2, 1] }), new Sequential([dense()], { name: 'head' })]],
+      // a fully convolutional one: a 1-filter sigmoid map, averaged
+      ['pooled', [new Conv2D({ filters: 1, kernelSize: 1, activation: 'sigmoid', inputShape: [2, 2, 1] }), new GlobalAveragePooling2D()]],
+    ] as const) {
+      const classifier = new Sequential([...layers]);
+      const unit = classifier.flatLayers().find((layer) => layer instanceof Dense || layer instanceof Conv2D);
+      const inputs = unit instanceof Dense ? 4 : 1;
+      const shape = unit instanceof Dense ? [4, 1] : [1, 1, 1, 1];
+      unit?.setWeights([new Tensor(new Float32Array(inputs), shape, 'float32'), new Tensor(Float32Array.of(2), [1], 'float32')]);
+      const out = join(dir, `binary-${name}`);
+      await classifier.save(out);
+      const run = convlens(['predict', out, image]);
+      expect([run.code, run.stdout], name).toEqual([0, expected]);
+    }
     const relu = await binary('relu');
     expect([relu.code, relu.stderr]).toEqual([
       1,
@@ -460,6 +482,60 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
   });
 });
 
+describe('convlens train: a class folder named with a control character', { timeout: 120_000 }, () => {
+  it('prints the name as printable text and draws it in confusion.png (the SVG was unreadable, the run failed)', () => {
+    const named = join(dir, 'control');
+    const bad = 'bad\u001b[31mred';
+    for (const [name, from] of [
+      [bad, 'one'],
+      ['zero', 'zero'],
+    ]) {
+      mkdirSync(join(named, name), { recursive: true });
+      for (let k = 0; k < 10; k++) writeFileSync(join(named, name, `${k}.png`), readFileSync(join(folder, from, `${k}.png`)));
+    }
+    const out = join(dir, 'control-run');
+    const run = convlens(['train', named, '--image-size', '28x28', '--channels', '1', '--epochs', '1', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).toMatch(/^ {2}bad\\x1b\[31mred +[\d.]+% \(\d+ of \d+\)$/m);
+    expect(pngSize(join(out, 'confusion.png'))[0]).toBeGreaterThan(2 * 48);
+  });
+});
+
+describe('convlens evaluate: a model without classes.json', { timeout: 60_000 }, () => {
+  it('names each class by the folder at its place, warning when numbered folders do not sort in numeric order', async () => {
+    // a model that always picks class 2, and folders 0 to 11 of one image each
+    const always2 = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 12, activation: 'softmax' })]);
+    const bias = new Float32Array(12);
+    bias[2] = 5;
+    always2.layers[1].setWeights([new Tensor(new Float32Array(784 * 12), [784, 12], 'float32'), new Tensor(bias, [12], 'float32')]);
+    const saved = join(dir, 'always2');
+    await always2.save(saved);
+    const twelve = join(dir, 'twelve');
+    const names = Array.from({ length: 12 }, (_, k) => String(k));
+    for (const name of names) {
+      mkdirSync(join(twelve, name), { recursive: true });
+      writeFileSync(join(twelve, name, 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    }
+    const run = convlens(['evaluate', saved, twelve, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    // Keras' image_dataset_from_directory numbers the folders in Python's sorted() order: class 2 is '10'
+    const sorted = [...names].sort();
+    expect(sorted[2]).toBe('10');
+    const result = JSON.parse(run.stdout);
+    expect(result.classes).toEqual(sorted);
+    expect(result.perClass.filter((c: { right: number }) => c.right > 0).map((c: { class: string }) => c.class)).toEqual(['10']);
+    expect(run.stderr).toContain('folder 10 is class 2');
+    // folders 0 to 9 sort in numeric order: no warning
+    rmSync(join(twelve, '10'), { recursive: true });
+    rmSync(join(twelve, '11'), { recursive: true });
+    const ten = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 10, activation: 'softmax' })]);
+    await ten.save(join(dir, 'ten'));
+    const quiet = convlens(['evaluate', join(dir, 'ten'), twelve]);
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('convlens summary MODEL', { timeout: 60_000 }, () => {
   it("lists the layers, output shapes and parameter counts tfjs-layers reads from the same file; as Keras' table without --json", async () => {
     const modelDir = join(dir, 'run', 'model');
@@ -482,5 +558,15 @@ describe('convlens summary MODEL', { timeout: 60_000 }, () => {
     expect(text.stdout).toMatch(/^Model: "sequential[^"]*"\n_+\n Layer \(type\) +Output Shape +Param #\n/);
     expect(text.stdout).toContain(`Total params: ${theirs.countParams().toLocaleString('en-US')}\n`);
     expect(text.stdout).toContain('takes (None, 28, 28, 1) (channels_last)');
+  });
+
+  it('names no image layout nor feature maps for a model of vectors', async () => {
+    const vectors = join(dir, 'vectors');
+    await new Sequential([new Dense({ units: 4, inputShape: [10] }), new Dense({ units: 2, activation: 'softmax' })], { name: 'mlp' }).save(
+      vectors,
+    );
+    const run = convlens(['summary', vectors]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.endsWith('\nmlp takes (None, 10)\n')).toBe(true);
   });
 });
