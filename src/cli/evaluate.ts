@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
@@ -22,6 +22,7 @@ import { ImageFileError, imageInput, modelInput, openModel, type PixelRange } fr
 import { fileProgress } from './progress.js';
 import { toStdout } from './stdout.js';
 import { errorLine, printable } from './term.js';
+import { UsageError } from './usage.js';
 
 export interface EvaluateOptions {
   pixels: PixelRange;
@@ -49,12 +50,17 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
   // were reported as class 2's
   const classes = named.length > 0 ? named : listing.classNames;
   const out = options.out === undefined ? undefined : resolve(options.out);
+  if (out && (out + sep).startsWith(resolve(folder) + sep)) {
+    // its pictures would be a class folder of the next run
+    throw new UsageError(`--out ${options.out} is inside the folder evaluated, ${folder}: choose a folder outside it`);
+  }
   if (out) await checkWritable(out); // before the work, not after
   const bar = options.progress ? fileProgress('evaluate') : undefined;
   bar?.setTotal(listing.filePaths.length);
   const labels: number[] = [];
   const predictions: number[] = [];
   let failed = 0;
+  let notANumber = 0;
   const mistakes = new Mistakes<Mistake & { path: string }>();
   try {
     for (const [n, path] of listing.filePaths.entries()) {
@@ -62,6 +68,7 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
         const { batch } = await modelInput('evaluate', model, path, options.pixels);
         const scores = classScores((model.predict(batch) as Tensor<'float32'>).data, activation);
         const picked = best(scores);
+        if (scores.some(Number.isNaN)) notANumber++;
         const label = toModel[listing.labels[n]];
         predictions.push(picked);
         labels.push(label);
@@ -79,6 +86,14 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
     }
   } finally {
     bar?.stop();
+  }
+  if (notANumber > 0) {
+    // argMax's rule picks the first class then: the counts are the model's fault, say so
+    process.stderr.write(
+      errorLine(
+        `evaluate: the model gave scores that are not numbers (NaN) for ${notANumber} of ${labels.length} images; their predicted classes mean nothing (each is the one argMax gives)`,
+      ),
+    );
   }
   if (labels.length === 0) throw new ConvlensError(`evaluate: none of the ${listing.filePaths.length} images in ${folder} could be read`);
   const matrix = confusionMatrix(labels, predictions, count);

@@ -536,6 +536,41 @@ describe('convlens evaluate: a model without classes.json', { timeout: 60_000 },
   });
 });
 
+describe('convlens evaluate: a broken model, an --out inside the folder', { timeout: 60_000 }, () => {
+  it('warns when the model scores images with NaN, whose classes then mean nothing', async () => {
+    const poisoned = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
+    poisoned.setWeights([
+      new Tensor(new Float32Array(8).fill(Number.NaN), [4, 2], 'float32'),
+      new Tensor(new Float32Array(2), [2], 'float32'),
+    ]);
+    const saved = join(dir, 'poisoned-for-evaluate');
+    await poisoned.save(saved);
+    const two = join(dir, 'two-classes');
+    for (const name of ['a', 'b']) {
+      mkdirSync(join(two, name), { recursive: true });
+      writeFileSync(join(two, name, '0.png'), readFileSync(join(folder, 'one', '0.png')));
+    }
+    const run = convlens(['evaluate', saved, two, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(
+      'convlens: evaluate: the model gave scores that are not numbers (NaN) for 2 of 2 images; their predicted classes mean nothing (each is the one argMax gives)\n',
+    );
+    expect(JSON.parse(run.stdout).confusion).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+  });
+
+  it('refuses an --out inside the folder it evaluates (its pictures would be a class of the next run), exit 2', () => {
+    const run = convlens(['evaluate', join(dir, 'run', 'model'), folder, '--out', join(folder, 'checked')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `convlens: --out ${join(folder, 'checked')} is inside the folder evaluated, ${folder}: choose a folder outside it\n`,
+    );
+    expect(existsSync(join(folder, 'checked'))).toBe(false);
+  });
+});
+
 describe('convlens summary MODEL', { timeout: 60_000 }, () => {
   it("lists the layers, output shapes and parameter counts tfjs-layers reads from the same file; as Keras' table without --json", async () => {
     const modelDir = join(dir, 'run', 'model');
