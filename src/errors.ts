@@ -51,7 +51,6 @@ export function describeValue(value: unknown, depth = 0): string {
   return entries.length ? `{ ${entries.join(', ')} }` : '{}';
 }
 
-/** Throws unless `value` is an array: a list argument (`what` names its items in the message). */
 /**
  * Whether `test` holds for every item of `list`, holes included (read as undefined): the array
  * method `every` skips the holes of a sparse list, so [2, , 3] would pass as three numbers.
@@ -63,6 +62,7 @@ export function everyItem<T>(list: readonly T[], test: (value: T) => boolean): b
   return true;
 }
 
+/** Throws unless `value` is an array: a list argument (`what` names its items in the message). */
 export function checkArray(op: string, arg: string, value: unknown, what: string): asserts value is unknown[] {
   if (!Array.isArray(value)) throw new ConvlensError(`${op}: ${arg} must be an array of ${what}, got ${describeValue(value)}`);
 }

@@ -31,6 +31,18 @@ function digitFolders(dir: string, count: number): string {
   return dir;
 }
 
+/** A saved two-class model whose weights are NaN, so every score it gives is NaN; its folder under `dir`. */
+async function savedPoisonedModel(name: string): Promise<string> {
+  const poisoned = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
+  poisoned.setWeights([
+    new Tensor(new Float32Array(8).fill(Number.NaN), [4, 2], 'float32'),
+    new Tensor(new Float32Array(2), [2], 'float32'),
+  ]);
+  const saved = join(dir, name);
+  await poisoned.save(saved);
+  return saved;
+}
+
 let dir: string;
 let folder: string;
 let trained: ReturnType<typeof convlens>;
@@ -325,13 +337,7 @@ describe('convlens predict MODEL IMAGE...', { timeout: 180_000 }, () => {
 
   it('writes a score that is not a number as "NaN" in --json, as extract and show-maps do (not null)', async () => {
     const image = join(folder, 'one', '0.png');
-    const poisoned = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
-    poisoned.setWeights([
-      new Tensor(new Float32Array(8).fill(Number.NaN), [4, 2], 'float32'),
-      new Tensor(new Float32Array(2), [2], 'float32'),
-    ]);
-    const saved = join(dir, 'poisoned');
-    await poisoned.save(saved);
+    const saved = await savedPoisonedModel('poisoned');
     const run = convlens(['predict', saved, image, '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).predictions.map((p: { score: unknown }) => p.score)).toEqual(['NaN', 'NaN']);
@@ -538,13 +544,7 @@ describe('convlens evaluate: a model without classes.json', { timeout: 60_000 },
 
 describe('convlens evaluate: a broken model, an --out inside the folder', { timeout: 60_000 }, () => {
   it('warns when the model scores images with NaN, whose classes then mean nothing', async () => {
-    const poisoned = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
-    poisoned.setWeights([
-      new Tensor(new Float32Array(8).fill(Number.NaN), [4, 2], 'float32'),
-      new Tensor(new Float32Array(2), [2], 'float32'),
-    ]);
-    const saved = join(dir, 'poisoned-for-evaluate');
-    await poisoned.save(saved);
+    const saved = await savedPoisonedModel('poisoned-for-evaluate');
     const two = join(dir, 'two-classes');
     for (const name of ['a', 'b']) {
       mkdirSync(join(two, name), { recursive: true });
