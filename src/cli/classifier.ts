@@ -102,9 +102,22 @@ export async function classNames(op: string, modelPath: string, count: number): 
   return names;
 }
 
-/** The confusion matrix of a held-out set: its `labels` against the classes the model's `scores` (one row per example) pick. */
-export function scoredConfusion(labels: ArrayLike<number>, scores: Tensor, classes: number): Tensor<'int32'> {
-  return confusionMatrix(Int32Array.from(labels), argMax(scores, 1), classes);
+/**
+ * A held-out set's confusion matrix (its `labels` against the classes the model's `scores`, one
+ * row per example, pick) and its most confident mistakes, from one argMax of the scores.
+ */
+export function scoredResults(
+  labels: ArrayLike<number>,
+  scores: Tensor,
+  classes: number,
+): { matrix: Tensor<'int32'>; mistakes: (Mistake & { index: number })[] } {
+  const picked = argMax(scores, 1);
+  const mistakes = new Mistakes<Mistake & { index: number }>();
+  for (let i = 0; i < labels.length; i++) {
+    const guess = picked.data[i];
+    if (guess !== labels[i]) mistakes.add({ index: i, label: labels[i], picked: guess, score: scores.data[i * classes + guess] });
+  }
+  return { matrix: confusionMatrix(Int32Array.from(labels), picked, classes), mistakes: mistakes.list };
 }
 
 /** The matrix drawn to `path`, with the class names and a title naming the set (`test: 2000 digits`). */
@@ -178,19 +191,6 @@ export async function writeMistakes(path: string, shown: ShownMistake[], classes
     { captions, title: `The ${shown.length} most confident mistakes`, tileSize: 96 },
   );
   await writeFileAtomic(path, await figure.png());
-}
-
-/** The most confident mistakes among `scores` (one row per example) against `labels`. */
-export function mistakesOf(labels: ArrayLike<number>, scores: Tensor): (Mistake & { index: number })[] {
-  const classes = scores.shape[1];
-  const mistakes = new Mistakes<Mistake & { index: number }>();
-  for (let i = 0; i < labels.length; i++) {
-    const row = scores.data.subarray(i * classes, (i + 1) * classes) as Float32Array;
-    let picked = 0;
-    for (let k = 1; k < classes; k++) if (row[k] > row[picked]) picked = k;
-    if (picked !== labels[i]) mistakes.add({ index: i, label: labels[i], picked, score: row[picked] });
-  }
-  return mistakes.list;
 }
 
 /** The mistaken files decoded again for their picture (one changed since is left out): only these are ever held. */

@@ -23,7 +23,7 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
-import { confusionSummary, decodedMistakes, mistakesOf, scoredConfusion, writeConfusion, writeMistakes } from './classifier.js';
+import { confusionSummary, decodedMistakes, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { CLASSES_FILE } from './model_input.js';
@@ -154,9 +154,9 @@ export async function trainFolder(
   const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
   const heldOut = { name: 'validation', size: `${validation.exampleCount} images` };
   const validationLabels = validation.filePaths.map((file) => labelOf.get(file)!);
-  const matrix = scoredConfusion(validationLabels, scores, classes.length);
+  const { matrix, mistakes } = scoredResults(validationLabels, scores, classes.length);
   await writeConfusion(join(out, 'confusion.png'), matrix, classes, heldOut);
-  const mistaken = mistakesOf(validationLabels, scores).map((m) => ({ ...m, path: validation.filePaths[m.index] }));
+  const mistaken = mistakes.map((m) => ({ ...m, path: validation.filePaths[m.index] }));
   await writeMistakes(join(out, 'mistakes.png'), await decodedMistakes(mistaken, options.channels), classes);
   const { accuracy, lines } = confusionSummary(matrix, classes, heldOut.name);
   log(

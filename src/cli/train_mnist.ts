@@ -6,7 +6,7 @@ import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../layers/index.j
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
-import { confusionSummary, mistakesOf, scoredConfusion, writeConfusion, writeMistakes } from './classifier.js';
+import { confusionSummary, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
@@ -66,10 +66,10 @@ export async function trainMnist(
   const { accuracy } = model.evaluate(test.x, test.y);
   const digits = Array.from({ length: 10 }, (_, k) => String(k));
   const scores = model.predict(test.x);
-  const matrix = scoredConfusion(test.y.data, scores, digits.length);
+  const { matrix, mistakes } = scoredResults(test.y.data, scores, digits.length);
   await writeConfusion(join(out, 'confusion.png'), matrix, digits, heldOut);
   const pixels = 28 * 28;
-  const mistaken = mistakesOf(test.y.data, scores).map((m) => ({
+  const mistaken = mistakes.map((m) => ({
     ...m,
     image: new Tensor(test.x.data.slice(m.index * pixels, (m.index + 1) * pixels), [28, 28, 1], 'float32'),
   }));
