@@ -11,6 +11,7 @@ import type { KernelArg } from './kernel_arg.js';
 import type { PredictOptions } from './predict.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
+import type { ShowPatternsOptions } from './show_patterns.js';
 import { watchStdout, withStdout } from './stdout.js';
 import { colorEnabled, errorLine, previewWidth, printable } from './term.js';
 import type { TrainFolderOptions } from './train_folder.js';
@@ -124,6 +125,22 @@ function sizeOption(name: string) {
   };
 }
 
+/** A list of indices such as 0-7,12 (ranges inclusive), for the option `name`. */
+function indexList(name: string) {
+  return (value: string): number[] => {
+    const indices: number[] = [];
+    for (const part of value.split(',')) {
+      const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+      const [from, to] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [1, 0];
+      if (!m || to < from || to - from > 100_000) {
+        throw new InvalidArgumentError(`${name} must be indices and ranges like 0-7,12, got ${JSON.stringify(value)}`);
+      }
+      for (let i = from; i <= to; i++) indices.push(i);
+    }
+    return indices;
+  };
+}
+
 function fractionOption(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -143,6 +160,7 @@ function shardOption(value: string): { index: number; count: number } {
 }
 
 type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
+type ShowPatternsCommandOptions = Omit<ShowPatternsOptions, 'json'> & { json?: boolean };
 type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'log'> & { channels: '1' | '3'; augment?: boolean };
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 type EvaluateCommandOptions = Omit<EvaluateOptions, 'json'> & { json?: boolean };
@@ -460,6 +478,45 @@ program
     try {
       const { runShowMaps } = await import('./show_maps.js');
       process.exitCode = await runShowMaps(model, imagePath, { ...options, json: Boolean(options.json) });
+    } catch (error) {
+      fail(usage(error));
+    }
+  });
+
+program
+  .command('show-patterns')
+  .description(
+    'Show what the filters of a saved Sequential model\'s layer look for: for each, the input image that makes its mean response largest, found by gradient ascent (as Keras\' "visualizing what convnets learn")',
+  )
+  .argument('<model>', 'model.json, or the folder holding it')
+  .option('-l, --layer <name>', "the layer: by name, or by index from 0 among the model's layers (default: its last convolution)")
+  .option('--filters <list>', 'the filters to show, as indices and ranges: 0-7,12 (default: the first 16)', indexList('--filters'))
+  .option('--steps <n>', 'steps of gradient ascent', wholeNumber('--steps', 100_000), 30)
+  .option(
+    '--step-size <x>',
+    "how far each step moves the image (root mean square, in pixel units; default 2% of the model's pixel range)",
+    positiveNumber('--step-size'),
+  )
+  .option('--size <HxW>', 'image size, for a model that takes any (default 64x64)', sizeOption('--size'))
+  .option('--start <image>', 'start from this image (what each filter would add to it) instead of gray with faint noise')
+  .addOption(pixelsOption())
+  .option('--seed <n>', "seed of the starting image's faint noise", wholeNumber('--seed'), 0)
+  .option('-o, --out <file>', 'write the grid of patterns (.png, .svg or .html)')
+  .option('--cols <n>', 'columns of the grid', positiveInteger('--cols'), 8)
+  .option('--json', "each filter's mean response before and after, as JSON")
+  .addHelpText(
+    'after',
+    examples(
+      'convlens show-patterns out/mnist/model --out patterns.png',
+      'convlens show-patterns out/mnist/model --layer conv2d --filters 0-15 --out first-layer.png',
+      'convlens show-patterns out/mnist/model --layer dense --steps 100 --out classes.png',
+      'convlens show-patterns out/mnist/model --start digit.png --steps 10 --out from-digit.png',
+    ),
+  )
+  .action(async (model: string, options: ShowPatternsCommandOptions) => {
+    try {
+      const { runShowPatterns } = await import('./show_patterns.js');
+      process.exitCode = await runShowPatterns(model, { ...options, json: Boolean(options.json) });
     } catch (error) {
       fail(usage(error));
     }

@@ -49,6 +49,12 @@ export async function openModel(modelPath: string): Promise<ImageModel> {
   }
 }
 
+/** The pixel range `pixels` means for `model`: 'auto' is 0..255 when the model's first layer that changes an image is a Rescaling, else 0..1. */
+export function resolvedPixels(model: ImageModel, pixels: PixelRange): Exclude<PixelRange, 'auto'> {
+  if (pixels !== 'auto') return pixels;
+  return firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1';
+}
+
 /**
  * The first layer that changes an image at inference, looking inside nested models (Keras'
  * `Sequential([data_augmentation, Rescaling(1 / 255), ...])`): augmentation layers pass images
@@ -138,7 +144,7 @@ export async function modelInput(
     if (error instanceof ConvlensError) throw new ImageFileError(`${path}: ${error.message}`, error.message);
     throw error;
   }
-  const range = pixels === 'auto' ? (firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1') : pixels;
+  const range = resolvedPixels(model, pixels);
   // 0..1 as convertImageDtype gives it; 0..255 and -1..1 from the pixel values themselves, as Keras' preprocessing computes them
   let img: Tensor = range === '0..1' ? image.convertImageDtype(decoded, 'float32') : cast(decoded, 'float32');
   const [h, w] = decoded.shape;

@@ -4,7 +4,7 @@ import { shapeSizes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, layerOptions } from './args.js';
 import { moveAxis } from './image_layer.js';
-import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, trainingBehaviour, type Weight, type WeightSettings } from './layer.js';
 import type { Shape } from './shapes.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
@@ -130,7 +130,7 @@ export class BatchNormalization extends Layer {
     const rows = x.size / channels;
     const out = this.buffer('out', x.size);
     // a frozen layer runs as at inference, even in fit, as Keras 3 runs it (fine-tuning keeps its statistics)
-    const batchStatistics = training && this.trainable && rows > 0;
+    const batchStatistics = trainingBehaviour(training) && this.trainable && rows > 0;
     const mean = Float64Array.from(this.movingMean!.value);
     const variance = Float64Array.from(this.movingVariance!.value);
     if (batchStatistics) backend().channelMoments(x.data, mean, variance);

@@ -4,7 +4,7 @@ import { globalRandom, Random } from '../tensor/random.js';
 import { formatShape, shapeSizes, sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, seedArg, shorthandOptions } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type LayerArgs, trainingBehaviour } from './layer.js';
 import { isDeclarableShape, type Shape } from './shapes.js';
 
 export interface DropoutLayerArgs extends LayerArgs {
@@ -61,7 +61,7 @@ export abstract class MaskedDropout extends Layer {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    if (!training || this.rate === 0) {
+    if (!trainingBehaviour(training) || this.rate === 0) {
       this.mask = undefined;
       return x;
     }

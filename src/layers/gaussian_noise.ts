@@ -2,7 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { globalRandom } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layerOptions, shorthandOptions } from './args.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type LayerArgs, trainingBehaviour } from './layer.js';
 import type { Shape } from './shapes.js';
 
 export interface GaussianNoiseLayerArgs extends LayerArgs {
@@ -32,7 +32,7 @@ export class GaussianNoise extends Layer {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    if (!training || this.stddev === 0) return x;
+    if (!trainingBehaviour(training) || this.stddev === 0) return x;
     const random = globalRandom();
     const out = new Float32Array(x.size);
     for (let i = 0; i < out.length; i++) out[i] = x.data[i] + this.stddev * random.normal();

@@ -41,6 +41,7 @@ export {
   GlobalMaxPooling2D as GlobalMaxPool2D,
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
+export { type InputGradient, type InputGradientOptions, inputGradient } from './input_gradient.js';
 export { LambdaCallback, type LambdaCallbackArgs, lambdaCallback } from './lambda_callback.js';
 export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';

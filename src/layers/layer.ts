@@ -14,6 +14,29 @@ import type { InferenceWorkspace } from './inference_workspace.js';
 import { fitsShape, isDeclarableShape, type Shape } from './shapes.js';
 import { nextCall, SymbolicTensor } from './symbolic.js';
 
+/**
+ * Set while gradients are taken through a model as predict computes it (saliency maps, filter
+ * patterns): forward in training mode then keeps what backward needs, but computes as at
+ * inference (no dropout, noise, augmentation, batch statistics or activity penalty).
+ */
+let gradientsOfInference = false;
+
+/** Runs `work` with forward(x, true) computing as at inference, for `backward` to take the gradient of predict's output. */
+export function withInferenceGradients<T>(work: () => T): T {
+  const was = gradientsOfInference;
+  gradientsOfInference = true;
+  try {
+    return work();
+  } finally {
+    gradientsOfInference = was;
+  }
+}
+
+/** Whether forward's `training` means training's behaviour (dropout, noise, batch statistics), not only keeping what backward needs. */
+export function trainingBehaviour(training: boolean): boolean {
+  return training && !gradientsOfInference;
+}
+
 /** Keras' automatic names: the first `conv2d`, then `conv2d_1`, `conv2d_2`, ... */
 const nameCounts = new Map<string, number>();
 
@@ -319,7 +342,7 @@ export abstract class Layer {
     reluInKernel = false,
   ): Tensor<'float32'> {
     const activation = this.activation ?? 'linear';
-    if (this.activityRegularizerValue) return this.gradientWithActivity(dy, y, z, preActivation, reluInKernel);
+    if (this.activityRegularizerValue && !gradientsOfInference) return this.gradientWithActivity(dy, y, z, preActivation, reluInKernel);
     return preActivation || reluInKernel ? dy : activationGrad(activation, y, dy, z);
   }
 

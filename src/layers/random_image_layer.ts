@@ -3,6 +3,7 @@ import { globalRandom, Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { immutable, seedArg } from './args.js';
 import { ImageLayer, type ImageLayerArgs } from './image_layer.js';
+import { trainingBehaviour } from './layer.js';
 import type { Shape } from './shapes.js';
 
 /** Options every augmentation layer takes, besides its own. */
@@ -51,8 +52,8 @@ export abstract class RandomImageLayer extends ImageLayer {
   }
 
   protected forwardNHWC(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    this.augmented = training;
-    return training ? this.augment(x) : x;
+    this.augmented = trainingBehaviour(training);
+    return this.augmented ? this.augment(x) : x;
   }
 
   protected backwardNHWC(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {

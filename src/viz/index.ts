@@ -18,6 +18,13 @@ export { type GridOptions, grid, upscale } from './grid.js';
 export { type ShowImagesOptions, showImages } from './images.js';
 export { type ShowKernelOptions, showKernel, showKernels } from './kernel.js';
 export { type MatrixOptions, matrix } from './matrix.js';
+export {
+  type FilterPatternOptions,
+  type FilterPatterns,
+  filterPatterns,
+  type ShowFilterPatternsOptions,
+  showFilterPatterns,
+} from './patterns.js';
 export { initRaster, type PngOptions, type RasterSetup, toPng } from './raster.js';
 export { type ReportOptions, type ReportSection, report } from './report.js';
 export { type TerminalPreviewOptions, terminalPreview } from './terminal.js';

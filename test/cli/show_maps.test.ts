@@ -9,6 +9,7 @@ import { expandDims } from '../../src/ops/expand_dims.js';
 import { zeros } from '../../src/tensor/create.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
+import { saveTfjs } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
 import { CLI, convlens, convlensStdoutClosed, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
 
@@ -23,22 +24,6 @@ interface Report {
 let dir: string;
 let model: tfl.LayersModel;
 const camera = join(IMAGES, 'camera.png');
-
-/** Saves a tfjs model as tfjs-node saves one (model.json + weights.bin). */
-async function saveTfjs(built: tfl.LayersModel, folder: string): Promise<void> {
-  await built.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      mkdirSync(folder, { recursive: true });
-      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
-      writeFileSync(
-        join(folder, 'model.json'),
-        JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: manifest }),
-      );
-      writeFileSync(join(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-}
 
 /** A small convnet written with tfjs' functional API, saved by tfjs. */
 async function saveTfjsModel(folder: string): Promise<tfl.LayersModel> {

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import type { ModelJson } from '../../src/layers/artifacts.js';
@@ -131,4 +133,20 @@ export function mnistShapedData(n: number): { x: Tensor<'float32'>; y: Tensor<'i
       'int32',
     ),
   };
+}
+
+/** Saves a tfjs model as tfjs-node saves one (model.json + weights.bin). */
+export async function saveTfjs(built: tfl.LayersModel, folder: string): Promise<void> {
+  await built.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      mkdirSync(folder, { recursive: true });
+      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
+      writeFileSync(
+        join(folder, 'model.json'),
+        JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: manifest }),
+      );
+      writeFileSync(join(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
 }

@@ -1,0 +1,125 @@
+import { ConvlensError } from '../errors.js';
+import { Sequential } from '../layers/sequential.js';
+import { Tensor } from '../tensor/tensor.js';
+import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
+import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
+import { type ImageModel, modelInput, openModel, type PixelRange, resolvedPixels } from './model_input.js';
+import { withStdout } from './stdout.js';
+import { progressEnabled } from './term.js';
+import { UsageError } from './usage.js';
+
+export interface ShowPatternsOptions {
+  layer?: string;
+  /** An image to start from (decoded and scaled as show-maps does), instead of gray with faint noise. */
+  start?: string;
+  filters?: number[];
+  steps: number;
+  stepSize?: number;
+  size?: [number, number];
+  pixels: PixelRange;
+  seed: number;
+  cols: number;
+  out?: string;
+  json: boolean;
+}
+
+/** The input range each --pixels setting stands for. */
+const RANGES: Record<Exclude<PixelRange, 'auto'>, [number, number]> = { '0..1': [0, 1], '0..255': [0, 255], '-1..1': [-1, 1] };
+
+/**
+ * `convlens show-patterns MODEL`: what each filter of a saved model's layer looks for, by
+ * gradient ascent on an input image (viz.filterPatterns): each filter's mean response before and
+ * after, and with --out the grid of images.
+ */
+export async function runShowPatterns(modelPath: string, options: ShowPatternsOptions): Promise<number> {
+  await checkFigureSettings({ out: options.out, cmap: 'gray' });
+  return withStdout((print) => showPatterns(modelPath, options, print));
+}
+
+async function showPatterns(modelPath: string, options: ShowPatternsOptions, print: (text: string) => void): Promise<number> {
+  const model = sequentialOf(await openModel(modelPath));
+  const layer = chooseLayer(model, options.layer);
+  const pixels = resolvedPixels(model, options.pixels);
+  const start = options.start === undefined ? undefined : (await modelInput('show-patterns', model, options.start, options.pixels)).batch;
+  const progress = progressEnabled(process.stderr);
+  const { patterns, filters, responses } = usageErrors(() =>
+    filterPatterns(model, layer, {
+      filters: options.filters,
+      steps: options.steps,
+      stepSize: options.stepSize,
+      size: options.size,
+      range: RANGES[pixels],
+      seed: options.seed,
+      start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
+      onStep: progress
+        ? (step, steps) => process.stderr.write(`\rshow-patterns: step ${step}/${steps}${step === steps ? '\n' : ''}`)
+        : undefined,
+    }),
+  );
+  const size = model.inputDataFormat === 'channels_first' ? patterns.shape.slice(2) : patterns.shape.slice(1, 3);
+  if (options.json) {
+    const report = {
+      model: model.name,
+      layer,
+      pixels,
+      size,
+      steps: options.steps,
+      filters: filters.map((f, i) => ({ index: f, ...responses[i] })),
+    };
+    print(`${JSON.stringify(report)}\n`);
+  } else {
+    print(
+      `model '${model.name}', layer '${layer}': ${filters.length} filters, ${options.steps} steps of gradient ascent on a ${size.join('×')} image (pixels ${pixels})\n`,
+    );
+    print('filter  mean response: start → after\n');
+    filters.forEach((f, i) => {
+      const { start, end } = responses[i];
+      print(
+        `${String(f).padStart(6)}  ${start.toPrecision(4).padStart(10)} → ${end.toPrecision(4)}${end > start ? '' : '  (no response to follow)'}\n`,
+      );
+    });
+  }
+  if (options.out) {
+    const figure = drawFilterPatterns(model, layer, { patterns, filters, responses }, { cols: options.cols });
+    process.stderr.write(`wrote ${await writeFigure(options.out, figure)}\n`);
+  }
+  return 0;
+}
+
+/** A filter the layer does not have is a usage error (its count is known once the layer has run). */
+function usageErrors<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ConvlensError && /: filter .* is not one of the layer's/.test(error.message)) {
+      throw new UsageError(`--filters: ${error.message.replace(/^filterPatterns: /, '')}`);
+    }
+    throw error;
+  }
+}
+
+/** Patterns are taken up to a layer of a Sequential model. */
+function sequentialOf(model: ImageModel): Sequential {
+  if (model instanceof Sequential) return model;
+  throw new UsageError(
+    `show-patterns takes Sequential models; '${model.name}' is a functional model (its layers branch or join), whose layers' outputs it cannot take on their own yet`,
+  );
+}
+
+/** Layers whose outputs are filters' responses. */
+const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+
+/** The layer named (or numbered from 0) by --layer, or the model's last convolution: its filters combine the others'. */
+function chooseLayer(model: Sequential, wanted: string | undefined): string {
+  const names = model.layers.map((l) => l.name);
+  if (wanted === undefined) {
+    const last = [...model.layers].reverse().find((l) => CONVOLUTIONS.has(l.className));
+    if (!last)
+      throw new UsageError(`show-patterns: model '${model.name}' has no convolution; name a layer with --layer (${names.join(', ')})`);
+    return last.name;
+  }
+  const index = /^\d+$/.test(wanted) ? Number(wanted) : names.indexOf(wanted);
+  if (index < 0 || index >= names.length)
+    throw new UsageError(`--layer ${wanted}: model '${model.name}' has no such layer (its layers: ${names.join(', ')})`);
+  return names[index];
+}

@@ -1,0 +1,102 @@
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { keepsLogits } from './activations.js';
+import type { Layer } from './layer.js';
+import { withInferenceGradients } from './layer.js';
+import { checkTensorArg } from './model_common.js';
+import { ModelLayer } from './model_layer.js';
+import { Sequential } from './sequential.js';
+
+export interface InputGradientOptions {
+  /**
+   * The gradient of the objective with respect to the output (TensorFlow's `output_gradients`):
+   * the gradient returned is `dy · ∂output/∂x`. Ones by default: the gradient of the output's sum.
+   */
+  dy?: Tensor;
+  /** Take the output of this layer of a Sequential model (by name), not the model's: what a feature-extractor model gives. */
+  layer?: string;
+  /**
+   * Take `dy` as the gradient of the output layer's logits (before its softmax or sigmoid) rather
+   * than of its probabilities: the class scores saliency maps are taken of.
+   */
+  logits?: boolean;
+}
+
+export interface InputGradient {
+  /** The output the gradient is of (the layer's with `layer`; probabilities even with `logits`), as predict computes it. */
+  output: Tensor<'float32'>;
+  /** `dy · ∂output/∂x`, the shape of `x`. */
+  gradient: Tensor<'float32'>;
+}
+
+const OP = 'inputGradient';
+
+/**
+ * The gradient of a model's output with respect to its input `x`, as predict computes the output
+ * (dropout, noise and augmentation off, BatchNormalization on its moving statistics): what
+ * TensorFlow's `tape.gradient(model(x), x, output_gradients=dy)` gives. It shows which pixels a
+ * class score or a filter's response depends on (saliency maps, filter patterns). Weights are
+ * left as they are.
+ */
+export function inputGradient(model: Layer, x: Tensor, options: InputGradientOptions = {}): InputGradient {
+  checkOptions(OP, options, ['dy', 'layer', 'logits']);
+  if (!(model instanceof ModelLayer)) {
+    throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
+  }
+  checkTensorArg(OP, 'x', x);
+  if (x.dtype !== 'float32') throw new ConvlensError(`${OP}: x must be float32, got ${x.dtype} (cast(x, 'float32') converts it)`);
+  if (options.logits !== undefined && typeof options.logits !== 'boolean') {
+    throw new ConvlensError(`${OP}: logits must be true or false, got ${describeValue(options.logits)}`);
+  }
+  const chain = options.layer === undefined ? [model] : layersUpTo(model, options.layer);
+  const logits = options.logits ?? false;
+  if (logits) checkLogits(chain[chain.length - 1]);
+  return withInferenceGradients(() => {
+    let output = x as Tensor<'float32'>;
+    for (const layer of chain) output = layer.apply(output, true);
+    const dy = outputGradient(options.dy, output);
+    let gradient: Tensor<'float32'> | undefined = dy;
+    for (let i = chain.length - 1; i >= 0 && gradient; i--) gradient = chain[i].backward(gradient, true, logits && i === chain.length - 1);
+    if (!gradient) throw new ConvlensError(`${OP}: the model gave no gradient for its input`);
+    return { output, gradient: gradient.shape === x.shape ? gradient : new Tensor(gradient.data, x.shape, 'float32') };
+  });
+}
+
+/** The layers of a Sequential model up to `name`, whose output is then taken. */
+function layersUpTo(model: ModelLayer, name: unknown): Layer[] {
+  if (typeof name !== 'string') throw new ConvlensError(`${OP}: layer must be a layer's name, got ${describeValue(name)}`);
+  if (!(model instanceof Sequential)) {
+    throw new ConvlensError(
+      `${OP}: layer is for Sequential models; for the functional model '${model.name}', make one whose output is layer '${name}'`,
+    );
+  }
+  const index = model.layers.findIndex((l) => l.name === name);
+  if (index < 0) {
+    throw new ConvlensError(
+      `${OP}: model '${model.name}' has no layer '${name}' (its layers: ${model.layers.map((l) => l.name).join(', ')})`,
+    );
+  }
+  return model.layers.slice(0, index + 1);
+}
+
+/** `logits` needs an output layer that keeps them: one whose activation is a softmax or sigmoid. */
+function checkLogits(last: Layer): void {
+  const top = last.finalLayer();
+  if (!keepsLogits(top.activation ?? 'linear')) {
+    throw new ConvlensError(
+      `${OP}: logits needs an output layer with a softmax or sigmoid activation; '${top.name}' has ${top.activation ?? 'none'} (its output is already the scores: leave logits out)`,
+    );
+  }
+}
+
+function outputGradient(dy: Tensor | undefined, output: Tensor<'float32'>): Tensor<'float32'> {
+  if (dy === undefined) return new Tensor(new Float32Array(output.size).fill(1), output.shape, 'float32');
+  checkTensorArg(OP, 'dy', dy);
+  if (dy.dtype !== 'float32') throw new ConvlensError(`${OP}: dy must be float32, got ${dy.dtype}`);
+  if (!shapesEqual(dy.shape, output.shape)) {
+    throw new ConvlensError(`${OP}: dy has shape ${formatShape(dy.shape)}, expected the output's ${formatShape(output.shape)}`);
+  }
+  // backward may write into its gradient's buffer: the caller's dy stays as given
+  return new Tensor(Float32Array.from(dy.data as Float32Array), dy.shape, 'float32');
+}

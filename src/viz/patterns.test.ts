@@ -1,0 +1,146 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { forEachBackend } from '../../test/helpers/backends.js';
+import { expectClose } from '../../test/helpers/close.js';
+import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { caseRng } from '../../test/helpers/random.js';
+import { tf } from '../../test/helpers/tf.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import { Flatten } from '../layers/flatten.js';
+import { MaxPool2D } from '../layers/pooling.js';
+import { Sequential } from '../layers/sequential.js';
+import { transpose } from '../ops/transpose.js';
+import { Tensor } from '../tensor/tensor.js';
+import { filterPatterns, showFilterPatterns } from './patterns.js';
+
+function convnet(seed: number, dataFormat: 'channels_last' | 'channels_first' = 'channels_last'): Sequential {
+  const inputShape = dataFormat === 'channels_last' ? [10, 10, 2] : [2, 10, 10];
+  const model = new Sequential([
+    new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', dataFormat, inputShape }),
+    new MaxPool2D({ poolSize: 2, dataFormat }),
+    new Conv2D({ filters: 5, kernelSize: 3, activation: 'relu', dataFormat }),
+    new Flatten(),
+    new Dense({ units: 4, activation: 'softmax' }),
+  ]);
+  randomizeWeights(model, caseRng('filterPatterns weights', seed));
+  return model;
+}
+
+/**
+ * The ascent as the docs define it, in tfjs: for one filter, the gradient of its mean response
+ * over the layer's positions, scaled to a root mean square of `stepSize`, added and clipped.
+ */
+function tfjsAscent(upTo: tfl.LayersModel, start: Tensor, filter: number, steps: number, stepSize: number): Float32Array {
+  const response = (x: tf.Tensor) => tf.mean(tf.gather(upTo.apply(x, { training: false }) as tf.Tensor, filter, 3));
+  let x = tf.expandDims(tfOf(start), 0);
+  for (let s = 0; s < steps; s++) {
+    const g = tf.grad(response)(x);
+    const rms = tf.sqrt(tf.mean(tf.square(g))).dataSync()[0];
+    if (rms === 0) continue; // a filter that does not respond: nothing to follow
+    x = tf.clipByValue(tf.add(x, tf.mul(g, stepSize / rms)), 0, 1);
+  }
+  return x.dataSync() as Float32Array;
+}
+
+describe('filterPatterns: gradient ascent on the input, against the same ascent in tfjs', () => {
+  forEachBackend(() => {
+    it('each filter of a second convolution, from a given start', async () => {
+      const model = convnet(1);
+      const { modelJson, weightData } = model.toArtifacts();
+      const theirs = await tfjsLoad(modelJson, weightData);
+      const layer = model.layers[2].name;
+      const upTo = (await import('@tensorflow/tfjs-layers')).model({
+        inputs: theirs.inputs,
+        outputs: theirs.getLayer(layer).output as tfl.SymbolicTensor,
+      });
+      const start = f32(caseRng('filterPatterns start', 1), [10, 10, 2], 0.3, 0.7);
+      const { patterns, filters, responses } = filterPatterns(model, layer, { start, steps: 5, stepSize: 0.05, filters: [0, 2, 4] });
+      expect(patterns.shape).toEqual([3, 10, 10, 2]);
+      expect(filters).toEqual([0, 2, 4]);
+      // the comparison follows real ascents: most of these filters respond and rise
+      expect(responses.filter(({ start, end }) => end > start).length).toBeGreaterThanOrEqual(2);
+      filters.forEach((filter, i) => {
+        const expected = tfjsAscent(upTo, start, filter, 5, 0.05);
+        expectClose(patterns.data.subarray(i * 200, (i + 1) * 200), expected, 1e-4, `filter ${filter}`);
+        const [startResponse, endResponse] = [start, new Tensor(expected, [10, 10, 2], 'float32')].map(
+          (image) => tf.mean(tf.gather(upTo.predict(tf.expandDims(tfOf(image), 0)) as tf.Tensor, filter, 3)).dataSync()[0],
+        );
+        expectClose([responses[i].start, responses[i].end], [startResponse, endResponse], 1e-4, `filter ${filter} responses`);
+      });
+    });
+  });
+
+  it("raises every live filter's mean response, keeps the image within range, and is the same for the same seed", () => {
+    const model = convnet(2);
+    const layer = model.layers[0].name;
+    const { patterns, responses } = filterPatterns(model, layer, { seed: 3, range: [-1, 1] });
+    expect(patterns.shape).toEqual([3, 10, 10, 2]);
+    for (const v of patterns.data) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    for (const { start, end } of responses) if (start > 0) expect(end).toBeGreaterThan(start);
+    expect(responses.some(({ start, end }) => end > 2 * start && start > 0)).toBe(true);
+    expect(Array.from(filterPatterns(model, layer, { seed: 3, range: [-1, 1] }).patterns.data)).toEqual(Array.from(patterns.data));
+    expect(Array.from(filterPatterns(model, layer, { seed: 4, range: [-1, 1] }).patterns.data)).not.toEqual(Array.from(patterns.data));
+  });
+
+  it("a Dense layer's units (the class a classifier's input would be taken for)", () => {
+    const model = convnet(3);
+    const { patterns, responses } = filterPatterns(model, model.layers[4].name, { steps: 10 });
+    expect(patterns.shape).toEqual([4, 10, 10, 2]);
+    for (const { start, end } of responses) expect(end).toBeGreaterThan(start);
+  });
+
+  it('a channels-first model gives the same patterns in its own layout', () => {
+    const last = convnet(4);
+    const first = convnet(4, 'channels_first');
+    // the same filters: channels-first conv kernels are stored as channels-last ones (Keras' layout)
+    first.setWeights(last.getWeights());
+    const start = f32(caseRng('filterPatterns channels-first', 4), [10, 10, 2], 0.2, 0.8);
+    const options = { steps: 4, filters: [1, 2] };
+    const ours = filterPatterns(last, last.layers[2].name, { ...options, start });
+    const theirs = filterPatterns(first, first.layers[2].name, { ...options, start: transpose(start, [2, 0, 1]) as Tensor<'float32'> });
+    expect(theirs.patterns.shape).toEqual([2, 2, 10, 10]);
+    expectClose(transpose(theirs.patterns, [0, 2, 3, 1]), ours.patterns, 1e-5, 'patterns');
+  });
+
+  it('showFilterPatterns draws one captioned tile per filter', async () => {
+    const model = convnet(5);
+    const figure = showFilterPatterns(model, model.layers[2].name, { filters: [0, 1, 3], steps: 3, tileSize: 40 });
+    for (const f of [0, 1, 3]) expect(figure.svg).toContain(`filter ${f}`);
+    expect(figure.svg).not.toContain('filter 2');
+    expect(figure.svg).toContain(`What the filters of ${model.layers[2].name} look for`);
+    expect((await figure.png()).subarray(1, 4)).toEqual(new TextEncoder().encode('PNG'));
+    // an RGB model's patterns in colour: its tiles are embedded as RGB images
+    const rgb = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 3] })]);
+    expect(showFilterPatterns(rgb, rgb.layers[0].name, { steps: 2 }).svg).toContain('filter 1');
+  });
+});
+
+describe('filterPatterns: bad input', () => {
+  const model = convnet(6);
+  const layer = model.layers[2].name;
+  it.each([
+    [
+      'a filter the layer does not have',
+      () => filterPatterns(model, layer, { filters: [5] }),
+      "filter 5 is not one of the layer's 5 filters (0 to 4)",
+    ],
+    ['no filters', () => filterPatterns(model, layer, { filters: [] }), 'filters is empty'],
+    ['an unknown layer', () => filterPatterns(model, 'conv9', {}), "has no layer 'conv9'"],
+    [
+      'a range the wrong way round',
+      () => filterPatterns(model, layer, { range: [1, 0] }),
+      'range must be two finite numbers [low, high] with low < high, got [1, 0]',
+    ],
+    [
+      'a start of the wrong shape',
+      () => filterPatterns(model, layer, { start: f32(caseRng('s', 0), [10, 10, 3]) }),
+      'start must be a float32 image of the shape the model takes, [10, 10, 2], got a float32 tensor of shape [10, 10, 3]',
+    ],
+    ['a negative step count', () => filterPatterns(model, layer, { steps: -1 }), 'steps must be a whole number'],
+    ['a functional model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential model'],
+    ['an unknown option', () => filterPatterns(model, layer, { iterations: 3 } as never), 'iterations'],
+  ])('%s', (_, call, message) => {
+    expect(call).toThrow(message);
+  });
+});
