@@ -9,6 +9,7 @@ import type { OutputFormat, StageName } from './extract_job.js';
 import { startExtractWorkers } from './extract_pool.js';
 import type { KernelArg } from './kernel_arg.js';
 import type { PredictOptions } from './predict.js';
+import type { SaliencyCommandOptions } from './saliency_cmd.js';
 import { registerServe } from './serve.js';
 import type { ShowMapsOptions } from './show_maps.js';
 import type { ShowPatternsOptions } from './show_patterns.js';
@@ -161,6 +162,7 @@ function shardOption(value: string): { index: number; count: number } {
 
 type ShowMapsCommandOptions = Omit<ShowMapsOptions, 'json'> & { json?: boolean };
 type ShowPatternsCommandOptions = Omit<ShowPatternsOptions, 'json'> & { json?: boolean };
+type SaliencyCliOptions = Omit<SaliencyCommandOptions, 'json'> & { json?: boolean };
 type TrainCommandOptions = Omit<TrainFolderOptions, 'channels' | 'augment' | 'log'> & { channels: '1' | '3'; augment?: boolean };
 type PredictCommandOptions = Omit<PredictOptions, 'json'> & { json?: boolean };
 type EvaluateCommandOptions = Omit<EvaluateOptions, 'json'> & { json?: boolean };
@@ -517,6 +519,38 @@ program
     try {
       const { runShowPatterns } = await import('./show_patterns.js');
       process.exitCode = await runShowPatterns(model, { ...options, json: Boolean(options.json) });
+    } catch (error) {
+      fail(usage(error));
+    }
+  });
+
+program
+  .command('saliency')
+  .description(
+    "Show where in an image a saved Sequential classifier finds the evidence for a class: Grad-CAM (the last convolution's maps weighted by the class score's gradient) or the gradient of the class score for each pixel",
+  )
+  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
+  .option('-c, --class <class>', 'the class to explain: its index, or its name in classes.json (default: the predicted class)')
+  .addOption(
+    choicesAnyCase(new Option('--method <method>', 'gradcam, or gradient (finer, noisier)'), ['gradcam', 'gradient']).default('gradcam'),
+  )
+  .option('-l, --layer <name>', "Grad-CAM's layer (default: the last convolution)")
+  .addOption(pixelsOption())
+  .option('-o, --out <file>', 'write the image, the heat map and the overlay (.png, .svg or .html)')
+  .option('--json', 'the class, its score, the method and the layer as JSON')
+  .addHelpText(
+    'after',
+    examples(
+      'convlens saliency out/mnist/model digit.png --out saliency.png',
+      'convlens saliency out/pets/model cat.jpg --class dog --out why-not-dog.png',
+      'convlens saliency out/mnist/model digit.png --method gradient --json',
+    ),
+  )
+  .action(async (model: string, imagePath: string, options: SaliencyCliOptions) => {
+    try {
+      const { runSaliency } = await import('./saliency_cmd.js');
+      process.exitCode = await runSaliency(model, imagePath, { ...options, json: Boolean(options.json) });
     } catch (error) {
       fail(usage(error));
     }

@@ -1,9 +1,9 @@
 import { ConvlensError } from '../errors.js';
-import { Sequential } from '../layers/sequential.js';
+import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
-import { type ImageModel, modelInput, openModel, type PixelRange, resolvedPixels } from './model_input.js';
+import { modelInput, openModel, type PixelRange, resolvedPixels, sequentialOnly } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { progressEnabled } from './term.js';
 import { UsageError } from './usage.js';
@@ -37,7 +37,7 @@ export async function runShowPatterns(modelPath: string, options: ShowPatternsOp
 }
 
 async function showPatterns(modelPath: string, options: ShowPatternsOptions, print: (text: string) => void): Promise<number> {
-  const model = sequentialOf(await openModel(modelPath));
+  const model = sequentialOnly('show-patterns', await openModel(modelPath));
   const layer = chooseLayer(model, options.layer);
   const pixels = resolvedPixels(model, options.pixels);
   const start = options.start === undefined ? undefined : (await modelInput('show-patterns', model, options.start, options.pixels)).batch;
@@ -96,14 +96,6 @@ function usageErrors<T>(work: () => T): T {
     }
     throw error;
   }
-}
-
-/** Patterns are taken up to a layer of a Sequential model. */
-function sequentialOf(model: ImageModel): Sequential {
-  if (model instanceof Sequential) return model;
-  throw new UsageError(
-    `show-patterns takes Sequential models; '${model.name}' is a functional model (its layers branch or join), whose layers' outputs it cannot take on their own yet`,
-  );
 }
 
 /** Layers whose outputs are filters' responses. */

@@ -52,11 +52,24 @@ export function inputGradient(model: Layer, x: Tensor, options: InputGradientOpt
   const chain = options.layer === undefined ? [model] : layersUpTo(model, options.layer);
   const logits = options.logits ?? false;
   if (logits) checkLogits(chain[chain.length - 1]);
+  return chainGradient(chain, x as Tensor<'float32'>, (output) => outputGradient(options.dy, output), logits);
+}
+
+/**
+ * The gradient of `dy · output` with respect to `x`, where the layers of `chain` run in turn on
+ * `x` as predict runs them and `dy` is made from their output; with `logits`, `dy` is the gradient
+ * of the last layer's output before its activation.
+ */
+export function chainGradient(
+  chain: readonly Layer[],
+  x: Tensor<'float32'>,
+  dyFor: (output: Tensor<'float32'>) => Tensor<'float32'>,
+  logits = false,
+): InputGradient {
   return withInferenceGradients(() => {
-    let output = x as Tensor<'float32'>;
+    let output = x;
     for (const layer of chain) output = layer.apply(output, true);
-    const dy = outputGradient(options.dy, output);
-    let gradient: Tensor<'float32'> | undefined = dy;
+    let gradient: Tensor<'float32'> | undefined = dyFor(output);
     for (let i = chain.length - 1; i >= 0 && gradient; i--) gradient = chain[i].backward(gradient, true, logits && i === chain.length - 1);
     if (!gradient) throw new ConvlensError(`${OP}: the model gave no gradient for its input`);
     return { output, gradient: gradient.shape === x.shape ? gradient : new Tensor(gradient.data, x.shape, 'float32') };
@@ -80,10 +93,15 @@ function layersUpTo(model: ModelLayer, name: unknown): Layer[] {
   return model.layers.slice(0, index + 1);
 }
 
+/** Whether `layer`'s output (a model's: its output layer's) comes through a softmax or sigmoid, whose logits backward can start from. */
+export function hasLogits(layer: Layer): boolean {
+  return keepsLogits(layer.finalLayer().activation ?? 'linear');
+}
+
 /** `logits` needs an output layer that keeps them: one whose activation is a softmax or sigmoid. */
 function checkLogits(last: Layer): void {
   const top = last.finalLayer();
-  if (!keepsLogits(top.activation ?? 'linear')) {
+  if (!hasLogits(last)) {
     throw new ConvlensError(
       `${OP}: logits needs an output layer with a softmax or sigmoid activation; '${top.name}' has ${top.activation ?? 'none'} (its output is already the scores: leave logits out)`,
     );

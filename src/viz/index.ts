@@ -27,4 +27,5 @@ export {
 } from './patterns.js';
 export { initRaster, type PngOptions, type RasterSetup, toPng } from './raster.js';
 export { type ReportOptions, type ReportSection, report } from './report.js';
+export { type Saliency, type SaliencyMethod, type SaliencyOptions, type ShowSaliencyOptions, saliency, showSaliency } from './saliency.js';
 export { type TerminalPreviewOptions, terminalPreview } from './terminal.js';

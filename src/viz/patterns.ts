@@ -2,12 +2,11 @@ import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, desc
 import { outputLayout } from '../layers/image_layout.js';
 import { inputGradient } from '../layers/input_gradient.js';
 import { Sequential } from '../layers/sequential.js';
-import { transpose } from '../ops/transpose.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { dataExtent } from './extent.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
+import { displayImages } from './input_images.js';
 
 export interface FilterPatternOptions {
   /** The filters (channels of the layer's output) to show: their indices (default: the first 16, or all when fewer). */
@@ -98,7 +97,7 @@ export function drawFilterPatterns(
   { patterns, filters, responses }: FilterPatterns,
   { cols, tileSize, title }: Pick<ShowFilterPatternsOptions, 'cols' | 'tileSize' | 'title'>,
 ): Figure {
-  const images = examples(patterns, model.inputDataFormat === 'channels_first').map((image) => stretched(viewable(image)));
+  const images = displayImages(patterns, model.inputDataFormat === 'channels_first');
   const captions = filters.map(
     (f, i) => `filter ${f}\n${responses[i].end > responses[i].start ? `mean ${formatResponse(responses[i].end)}` : 'no response'}`,
   );
@@ -168,7 +167,7 @@ function startFrom(start: Tensor, shape: readonly (number | null)[], [low, high]
 }
 
 /** The axis of the layer's output that holds its filters: channels-first image layers have them second, the rest last. */
-function channelAxisOf(model: Sequential, layerName: string, rank: number): number {
+export function channelAxisOf(model: Sequential, layerName: string, rank: number): number {
   let format = model.inputDataFormat;
   for (const layer of model.layers) {
     format = outputLayout(layer, format);
@@ -238,37 +237,6 @@ function ascend(batch: Tensor<'float32'>, gradient: Tensor<'float32'>, { stepSiz
     const scale = stepSize / rms;
     for (let i = start; i < start + perExample; i++) x[i] = Math.min(high, Math.max(low, x[i] + scale * g[i]));
   }
-}
-
-/** The images of a batch as [H, W, C] each (a channels-first batch's channels moved last). */
-function examples(batch: Tensor<'float32'>, channelsFirst: boolean): Tensor<'float32'>[] {
-  const [n, ...shape] = batch.shape;
-  const size = batch.size / n;
-  return Array.from({ length: n }, (_, i) => {
-    const image = new Tensor(batch.data.slice(i * size, (i + 1) * size) as Float32Array, shape, 'float32');
-    return channelsFirst ? transpose(image, [1, 2, 0]) : image;
-  });
-}
-
-/** A gray or RGB image as it is; any other number of channels as their mean, in gray. */
-function viewable(image: Tensor<'float32'>): Tensor<'float32'> {
-  const [height, width, channels] = image.shape;
-  if (channels === 1 || channels === 3) return image;
-  const gray = new Float32Array(height * width);
-  for (let i = 0; i < gray.length; i++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += image.data[i * channels + c];
-    gray[i] = sum / channels;
-  }
-  return new Tensor(gray, [height, width, 1], 'float32');
-}
-
-/** An image stretched to 0..1 from its own lowest..highest value (gray when flat). */
-function stretched(image: Tensor<'float32'>): Tensor<'float32'> {
-  const [low, high] = dataExtent(image.data);
-  const span = high - low;
-  const data = Float32Array.from(image.data, (v) => (span > 0 ? (v - low) / span : 0.5));
-  return new Tensor(data, image.shape, 'float32');
 }
 
 function formatResponse(value: number): string {

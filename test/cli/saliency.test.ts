@@ -1,0 +1,96 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as image from '../../src/image/index.js';
+import { saveTfjs } from '../helpers/layers.js';
+import { tf } from '../helpers/tf.js';
+import { convlens, IMAGES, pngSize, removeTempDirs, tempDir } from './helpers.js';
+
+interface Report {
+  classIndex: number;
+  className: string | null;
+  score: number;
+  method: string;
+  layer: string | null;
+}
+
+let dir: string;
+let model: tfl.LayersModel;
+const camera = join(IMAGES, 'camera.png');
+const CLASSES = ['sky', 'coat', 'grass'];
+
+beforeAll(async () => {
+  dir = tempDir();
+  model = tfl.sequential({
+    name: 'looker',
+    layers: [
+      tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'edges', inputShape: [24, 24, 1], biasInitializer: 'ones' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
+      tfl.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', name: 'parts', biasInitializer: 'ones' }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }),
+    ],
+  });
+  await saveTfjs(model, join(dir, 'looker'));
+  writeFileSync(join(dir, 'looker', 'classes.json'), JSON.stringify(CLASSES));
+});
+afterAll(removeTempDirs);
+
+/** tfjs' probabilities for the photo as the command feeds it: gray, 0..1, resized to 24×24. */
+function tfjsProbabilities(): Float32Array {
+  const img = image.resize(image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32'), [24, 24]);
+  return (model.predict(tf.tensor(Array.from(img.data), [1, 24, 24, 1])) as tf.Tensor).dataSync() as Float32Array;
+}
+
+describe('convlens saliency', () => {
+  it("explains the class tfjs-layers predicts, with tfjs' score, by Grad-CAM of the last convolution", () => {
+    const run = convlens(['saliency', join(dir, 'looker'), camera, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const p = tfjsProbabilities();
+    const predicted = p.indexOf(Math.max(...p));
+    expect(report).toMatchObject({ classIndex: predicted, className: CLASSES[predicted], method: 'gradcam', layer: 'parts' });
+    expect(report.score).toBeCloseTo(p[predicted], 5);
+  });
+
+  it('takes a class by name, the gradient method, and writes the three panels', () => {
+    const out = join(dir, 'why.png');
+    const run = convlens(['saliency', join(dir, 'looker'), camera, '--class', 'grass', '--method', 'gradient', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `class grass (score ${tfjsProbabilities()[2].toPrecision(4)}): where its evidence lies, by the input's gradient`,
+    );
+    expect(run.stderr).toContain(`wrote ${out}`);
+    const [width, height] = pngSize(out);
+    // three 224-pixel panels side by side, drawn at twice the size
+    expect(width).toBeGreaterThan(2 * 3 * 224);
+    expect(height).toBeGreaterThan(2 * 224);
+  });
+
+  it.each([
+    ['a class the model lacks', ['--class', 'tree'], "--class tree: not one of the model's classes (its classes: sky, coat, grass)"],
+    [
+      'a layer without maps',
+      ['--layer', 'flat'],
+      "--layer: layer 'flat' has no feature maps (its output is [486] per example) for Grad-CAM",
+    ],
+    [
+      'an unknown layer',
+      ['--layer', 'nope'],
+      "--layer: model 'looker' has no layer 'nope' (its layers: edges, pool, parts, flat, classes)",
+    ],
+    ['an unknown method', ['--method', 'cam'], "argument 'cam' is invalid"],
+  ])('%s is a usage error', (_, args, message) => {
+    const run = convlens(['saliency', join(dir, 'looker'), camera, ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('an image that cannot be read fails with its path', () => {
+    const run = convlens(['saliency', join(dir, 'looker'), join(dir, 'missing.png')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot read ${join(dir, 'missing.png')}`);
+  });
+});
