@@ -58,6 +58,9 @@ export function sequentialOnly(command: string, model: ImageModel): Sequential {
   );
 }
 
+/** The input values each pixel range spans. */
+export const PIXEL_RANGES: Record<Exclude<PixelRange, 'auto'>, [number, number]> = { '0..1': [0, 1], '0..255': [0, 255], '-1..1': [-1, 1] };
+
 /** The pixel range `pixels` means for `model`: 'auto' is 0..255 when the model's first layer that changes an image is a Rescaling, else 0..1. */
 export function resolvedPixels(model: ImageModel, pixels: PixelRange): Exclude<PixelRange, 'auto'> {
   if (pixels !== 'auto') return pixels;

@@ -3,7 +3,7 @@ import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
-import { modelInput, openModel, type PixelRange, resolvedPixels, sequentialOnly } from './model_input.js';
+import { modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels, sequentialOnly } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { progressEnabled } from './term.js';
 import { UsageError } from './usage.js';
@@ -22,9 +22,6 @@ export interface ShowPatternsOptions {
   out?: string;
   json: boolean;
 }
-
-/** The input range each --pixels setting stands for. */
-const RANGES: Record<Exclude<PixelRange, 'auto'>, [number, number]> = { '0..1': [0, 1], '0..255': [0, 255], '-1..1': [-1, 1] };
 
 /**
  * `convlens show-patterns MODEL`: what each filter of a saved model's layer looks for, by
@@ -48,7 +45,7 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
       steps: options.steps,
       stepSize: options.stepSize,
       size: options.size,
-      range: RANGES[pixels],
+      range: PIXEL_RANGES[pixels],
       seed: options.seed,
       start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
       onStep: progress

@@ -146,7 +146,7 @@ export async function trainFolder(
   const run = await fitWithProgress(model, { dataset: training, validationData: validation }, options.epochs);
   const out = resolve(options.out);
   const sample = await firstImage(validation);
-  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample);
+  await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample, classes);
   await saveClassifier(model, classes, join(out, 'model'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
   // one pass over the validation set, in its files' order, for its confusion matrix: the overall and each class's accuracy
@@ -164,7 +164,7 @@ export async function trainFolder(
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''} and the first layer's pictures to ${out}`,
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''} the first layer's pictures, what the filters look for and where the model sees one image's class to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }

@@ -80,7 +80,7 @@ export async function trainMnist(
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, the curves, the confusion matrix, the most confident mistakes and the history to ${out}`,
+    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, what the filters look for, where the model sees the digit, the curves, the confusion matrix, the most confident mistakes and the history to ${out}`,
   );
   return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.finish() };
 }

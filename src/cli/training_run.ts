@@ -7,7 +7,10 @@ import { lineChart } from '../viz/chart.js';
 import { showFeatureMaps } from '../viz/feature_maps.js';
 import { showFilters } from '../viz/filters.js';
 import { showKernels } from '../viz/kernel.js';
+import { showFilterPatterns } from '../viz/patterns.js';
+import { showSaliency } from '../viz/saliency.js';
 import { writeFileAtomic } from './files.js';
+import { PIXEL_RANGES, resolvedPixels } from './model_input.js';
 import { epochProgress } from './progress.js';
 import { STOP_SIGNALS } from './signals.js';
 
@@ -100,7 +103,8 @@ function whileWriting(stoppedBy: NodeJS.Signals | undefined): () => NodeJS.Signa
  * What a training run leaves beside its model, in `out`: history.json, the loss and accuracy
  * curves (loss.svg, accuracy.svg; the held-out set called `heldOut.name`, described by its `size`), the first convolution's
  * learned kernels drawn as the lesson draws one (kernels.png; as colour pictures when it reads RGB), and its
- * feature maps of `sample`, one input `[1, height, width, channels]` (feature-maps.png).
+ * feature maps of `sample`, one input `[1, height, width, channels]` (feature-maps.png); and what the
+ * model looks for (patterns.png, saliency.png: see writeLearnedLooks).
  */
 export async function writeTrainingFigures(
   out: string,
@@ -108,6 +112,7 @@ export async function writeTrainingFigures(
   run: TrainingRun,
   heldOut: { name: string; size: string },
   sample: Tensor,
+  classNames?: string[],
 ): Promise<void> {
   const h = run.history.history;
   await writeFileAtomic(
@@ -144,6 +149,25 @@ export async function writeTrainingFigures(
   }
   const maps = showFeatureMaps(model, sample, conv.name, { rows: 2, cols: Math.ceil(count / 2), tileSize: 112 });
   await writeFileAtomic(join(out, 'feature-maps.png'), await maps.png());
+  await writeLearnedLooks(out, model, sample, classNames);
+}
+
+/**
+ * What the trained model looks for: the input each of the last convolution's first 16 filters
+ * responds to most (patterns.png), and where in `sample` it finds its predicted class (saliency.png,
+ * Grad-CAM), with `classNames` when given.
+ */
+async function writeLearnedLooks(out: string, model: Sequential, sample: Tensor, classNames?: string[]): Promise<void> {
+  const last = [...model.layers].reverse().find((l) => l.className === 'Conv2D');
+  if (!last) return;
+  // the model's pixel range: 0..255 when it rescales its own inputs, as train's models do
+  const range = PIXEL_RANGES[resolvedPixels(model, 'auto')];
+  const patterns = showFilterPatterns(model, last.name, { tileSize: 84, range });
+  await writeFileAtomic(join(out, 'patterns.png'), await patterns.png());
+  if (model.outputShape?.length === 1) {
+    const image = new Tensor(sample.data as Float32Array, sample.shape.slice(1), 'float32');
+    await writeFileAtomic(join(out, 'saliency.png'), await showSaliency(model, image, { tileSize: 160, classNames }).png());
+  }
 }
 
 export function median(values: number[]): number {

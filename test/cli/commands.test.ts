@@ -251,6 +251,9 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
     expect(pngSize(join(dir, 'm', 'digit.png'))).toEqual([28, 28]);
     expect(pngSize(join(dir, 'm', 'feature-maps.png'))[0]).toBeGreaterThan(8 * 112);
+    // what conv2d_1's first 16 filters look for, 8 to a row; the test digit's Grad-CAM beside it
+    expect(pngSize(join(dir, 'm', 'patterns.png'))[0]).toBeGreaterThan(8 * 84);
+    expect(pngSize(join(dir, 'm', 'saliency.png'))[0]).toBeGreaterThan(3 * 160);
     const accuracy = readFileSync(join(dir, 'm', 'accuracy.svg'), 'utf8');
     expect(accuracy).toContain('Accuracy (test: 9700 digits)');
     expect(accuracy).toMatch(/>training<.*>test</s);

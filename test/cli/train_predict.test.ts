@@ -94,6 +94,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const [kw, kh] = pngSize(join(run, 'kernels.png'));
     expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
     expect(pngSize(join(run, 'feature-maps.png'))[0]).toBeGreaterThan(8 * 112);
+    expect(pngSize(join(run, 'patterns.png'))[0]).toBeGreaterThan(8 * 84);
+    // Grad-CAM of the first validation image, titled with the class the model predicts, by name
+    expect(pngSize(join(run, 'saliency.png'))[0]).toBeGreaterThan(3 * 160);
   });
 
   it("with --augment, puts the Kaggle course's augmentation layers first; predict still reads its pixels as 0..255", async () => {
