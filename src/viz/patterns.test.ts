@@ -1,4 +1,4 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
@@ -27,9 +27,21 @@ function convnet(seed: number, dataFormat: 'channels_last' | 'channels_first' = 
   return model;
 }
 
+/** The model in tfjs-layers, from convlens' save, with layer `linear`'s activation taken off (its response before the activation). */
+async function inTfjs(model: Sequential, linear?: string): Promise<tfl.LayersModel> {
+  const { modelJson, weightData } = model.toArtifacts();
+  for (const layer of modelJson.modelTopology.config.layers) if (layer.config.name === linear) layer.config.activation = 'linear';
+  return tfjsLoad(modelJson, weightData);
+}
+
+/** A tfjs model of `model`'s layers up to `name`. */
+const upToLayer = (model: tfl.LayersModel, name: string) =>
+  tfl.model({ inputs: model.inputs, outputs: model.getLayer(name).output as tfl.SymbolicTensor });
+
 /**
  * The ascent as the docs define it, in tfjs: for one filter, the gradient of its mean response
- * over the layer's positions, scaled to a root mean square of `stepSize`, added and clipped.
+ * (before the layer's activation: `upTo` has none) over the layer's positions, scaled to a root
+ * mean square of `stepSize`, added and clipped.
  */
 function tfjsAscent(upTo: tfl.LayersModel, start: Tensor, filter: number, steps: number, stepSize: number): Float32Array {
   const response = (x: tf.Tensor) => tf.mean(tf.gather(upTo.apply(x, { training: false }) as tf.Tensor, filter, 3));
@@ -47,13 +59,9 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
   forEachBackend(() => {
     it('each filter of a second convolution, from a given start', async () => {
       const model = convnet(1);
-      const { modelJson, weightData } = model.toArtifacts();
-      const theirs = await tfjsLoad(modelJson, weightData);
       const layer = model.layers[2].name;
-      const upTo = (await import('@tensorflow/tfjs-layers')).model({
-        inputs: theirs.inputs,
-        outputs: theirs.getLayer(layer).output as tfl.SymbolicTensor,
-      });
+      const upTo = upToLayer(await inTfjs(model), layer);
+      const beforeRelu = upToLayer(await inTfjs(model, layer), layer);
       const start = f32(caseRng('filterPatterns start', 1), [10, 10, 2], 0.3, 0.7);
       const { patterns, filters, responses } = filterPatterns(model, layer, { start, steps: 5, stepSize: 0.05, filters: [0, 2, 4] });
       expect(patterns.shape).toEqual([3, 10, 10, 2]);
@@ -61,7 +69,7 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
       // the comparison follows real ascents: most of these filters respond and rise
       expect(responses.filter(({ start, end }) => end > start).length).toBeGreaterThanOrEqual(2);
       filters.forEach((filter, i) => {
-        const expected = tfjsAscent(upTo, start, filter, 5, 0.05);
+        const expected = tfjsAscent(beforeRelu, start, filter, 5, 0.05);
         expectClose(patterns.data.subarray(i * 200, (i + 1) * 200), expected, 1e-4, `filter ${filter}`);
         const [startResponse, endResponse] = [start, new Tensor(expected, [10, 10, 2], 'float32')].map(
           (image) => tf.mean(tf.gather(upTo.predict(tf.expandDims(tfOf(image), 0)) as tf.Tensor, filter, 3)).dataSync()[0],

@@ -1,6 +1,6 @@
 import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { outputLayout } from '../layers/image_layout.js';
-import { inputGradient } from '../layers/input_gradient.js';
+import { chainGradient, inputGradient } from '../layers/input_gradient.js';
 import { Sequential } from '../layers/sequential.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -32,7 +32,7 @@ export interface FilterPatterns {
   patterns: Tensor<'float32'>;
   /** The filters, in the order of `patterns`. */
   filters: number[];
-  /** Each filter's mean response over the layer's positions, at the start and after the ascent. */
+  /** Each filter's mean output (after the layer's activation) over the layer's positions, at the start and after the ascent. */
   responses: { start: number; end: number }[];
 }
 
@@ -44,9 +44,11 @@ const OPTIONS = ['filters', 'steps', 'stepSize', 'range', 'size', 'start', 'seed
  * mean response over the layer's positions as large as it can, as in Keras' "visualizing what
  * convnets learn" (F. Chollet). From gray with faint noise (or `start`), each step adds the
  * gradient of that mean, scaled to a root mean square of `stepSize`, and keeps the image within
- * `range`. The filters are ascended together, one image each (they do not interact: the model
- * computes as predict does). A filter that never responds (a ReLU that stays at 0) keeps its
- * start. For a Sequential model; `layerName` is one of its layers (a convolution, or any layer).
+ * `range`. The response ascended is the one before the layer's activation (its ReLU's input, a
+ * softmax's logits), as Lucid's feature visualizations take pre-ReLU channels: a ReLU that is 0
+ * everywhere at the start passes no gradient back, and a softmax's probability saturates. The
+ * filters are ascended together, one image each (they do not interact: the model computes as
+ * predict does). For a Sequential model; `layerName` is one of its layers (a convolution, or any layer).
  */
 export function filterPatterns(model: Sequential, layerName: string, options: FilterPatternOptions = {}): FilterPatterns {
   checkOptions(OP, options, OPTIONS);
@@ -54,19 +56,29 @@ export function filterPatterns(model: Sequential, layerName: string, options: Fi
   checkString(OP, 'layerName', layerName);
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
+  // checks the layer's name, and gives its output's shape
   const probe = inputGradient(model, sliceBatch(x, 1), { layer: layerName });
+  const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
+  const top = chain[chain.length - 1];
+  // the response before the layer's activation is ascended: a ReLU at 0 passes back no gradient
+  const beforeActivation = top.activation !== undefined && top.activation !== 'linear';
   const channelAxis = channelAxisOf(model, layerName, probe.output.rank);
   const channels = probe.output.shape[channelAxis];
   const filters = filterList(options.filters, channels);
   const batch = repeatTo(x, filters.length);
   const dy = responseGradient(probe.output.shape, channelAxis, filters);
-  const start = meanResponses(inputGradient(model, batch, { layer: layerName, dy }).output, dy);
+  const responses = () =>
+    meanResponses(
+      chain.reduce<Tensor<'float32'>>((t, layer) => layer.apply(t, false), batch),
+      dy,
+    );
+  const start = responses();
   for (let step = 0; step < settings.steps; step++) {
-    const { gradient } = inputGradient(model, batch, { layer: layerName, dy });
+    const { gradient } = chainGradient(chain, batch, () => dy, beforeActivation);
     ascend(batch, gradient, settings);
     options.onStep?.(step + 1, settings.steps);
   }
-  const end = meanResponses(inputGradient(model, batch, { layer: layerName, dy }).output, dy);
+  const end = responses();
   return { patterns: batch, filters, responses: start.map((s, i) => ({ start: s, end: end[i] })) };
 }
 

@@ -42,9 +42,16 @@ function cameraImage(): tf.Tensor {
   return tf.tensor(Array.from(img.data), [1, 20, 20, 1]);
 }
 
-/** The ascent show-patterns documents, in tfjs: gradient of a filter's mean response, scaled to a root mean square of `stepSize`, added, clipped to 0..1. */
-function tfjsPattern(upTo: tfl.LayersModel, start: tf.Tensor, filter: number, steps: number, stepSize: number): tf.Tensor {
-  const response = (x: tf.Tensor) => tf.mean(tf.gather(upTo.apply(x) as tf.Tensor, filter, 3));
+/**
+ * The ascent show-patterns documents, in tfjs: the gradient of a filter's mean response before its
+ * ReLU ('shapes' computed by hand from 'pool''s output and its weights), scaled to a root mean
+ * square of `stepSize`, added, clipped to 0..1.
+ */
+function tfjsPattern(start: tf.Tensor, filter: number, steps: number, stepSize: number): tf.Tensor {
+  const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer('pool').output as tfl.SymbolicTensor });
+  const [kernel, bias] = model.getLayer('shapes').getWeights();
+  const beforeRelu = (x: tf.Tensor) => tf.add(tf.conv2d(pooled.apply(x) as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid'), bias);
+  const response = (x: tf.Tensor) => tf.mean(tf.gather(beforeRelu(x), filter, 3));
   let x = start;
   for (let s = 0; s < steps; s++) {
     const g = tf.grad(response)(x);
@@ -76,7 +83,7 @@ describe('convlens show-patterns', () => {
     const start = cameraImage();
     for (const { index, start: before, end: after } of report.filters) {
       // the default step: 2% of the pixel range
-      const pattern = tfjsPattern(upTo, start, index, 4, 0.02);
+      const pattern = tfjsPattern(start, index, 4, 0.02);
       expectClose([before, after], [meanResponse(upTo, start, index), meanResponse(upTo, pattern, index)], 1e-4, `filter ${index}`);
     }
     expect(report.filters.filter((f) => f.end > f.start).length).toBeGreaterThanOrEqual(2);
