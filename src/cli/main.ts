@@ -533,7 +533,13 @@ program
   .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
   .option('-c, --class <class>', 'the class to explain: its index, or its name in classes.json (default: the predicted class)')
   .addOption(
-    choicesAnyCase(new Option('--method <method>', 'gradcam, or gradient (finer, noisier)'), ['gradcam', 'gradient']).default('gradcam'),
+    choicesAnyCase(
+      new Option(
+        '--method <method>',
+        'gradcam, or gradient (finer, noisier; the default for a functional model, which Grad-CAM cannot split)',
+      ),
+      ['gradcam', 'gradient'],
+    ),
   )
   .option('-l, --layer <name>', "Grad-CAM's layer (default: the last convolution)")
   .addOption(pixelsOption())

@@ -9,7 +9,7 @@ import { firstImageLayer } from '../layers/image_layout.js';
 import type { Layer } from '../layers/layer.js';
 import { ModelLayer } from '../layers/model_layer.js';
 import { RandomImageLayer } from '../layers/random_image_layer.js';
-import { Sequential } from '../layers/sequential.js';
+import type { Sequential } from '../layers/sequential.js';
 import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
 import { expandDims } from '../ops/expand_dims.js';
@@ -17,7 +17,6 @@ import { transpose } from '../ops/transpose.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fsReason, readInputFile } from './inputs.js';
-import { UsageError } from './usage.js';
 
 /**
  * How pixels are scaled before the model sees them: what the model was trained on. 'auto': 0..255
@@ -48,14 +47,6 @@ export async function openModel(modelPath: string): Promise<ImageModel> {
     }
     throw error;
   }
-}
-
-/** `model` as a Sequential, which `command` takes apart layer by layer; a functional model is a usage error saying so. */
-export function sequentialOnly(command: string, model: ImageModel): Sequential {
-  if (model instanceof Sequential) return model;
-  throw new UsageError(
-    `${command} takes Sequential models; '${model.name}' is a functional model (its layers branch or join), which it cannot take apart layer by layer yet`,
-  );
 }
 
 /** The input values each pixel range spans. */

@@ -1,9 +1,10 @@
 import { ConvlensError } from '../errors.js';
+import { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type SaliencyMethod, saliency, showSaliency } from '../viz/saliency.js';
 import { classifierOutput, classNames } from './classifier.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
-import { modelInput, openModel, type PixelRange, sequentialOnly } from './model_input.js';
+import { modelInput, openModel, type PixelRange } from './model_input.js';
 import { mapPreview } from './preview.js';
 import { withStdout } from './stdout.js';
 import { colorEnabled, previewWidth, printable } from './term.js';
@@ -12,7 +13,8 @@ import { UsageError } from './usage.js';
 export interface SaliencyCommandOptions {
   /** The class to explain: its index, or its name in classes.json (default: the predicted one). */
   class?: string;
-  method: SaliencyMethod;
+  /** Default: Grad-CAM for a Sequential model, the input's gradient for a functional one (Grad-CAM splits a Sequential). */
+  method?: SaliencyMethod;
   layer?: string;
   pixels: PixelRange;
   out?: string;
@@ -35,13 +37,21 @@ async function explain(
   options: SaliencyCommandOptions,
   print: (text: string) => void,
 ): Promise<number> {
-  const model = sequentialOnly('saliency', await openModel(modelPath));
+  const model = await openModel(modelPath);
   const { count } = classifierOutput('saliency', model);
   const names = await classNames('saliency', modelPath, count);
   const classIndex = options.class === undefined ? undefined : classArg(options.class, names, count);
   const input = await modelInput('saliency', model, imagePath, options.pixels);
   const image = new Tensor(input.batch.data, input.batch.shape.slice(1), 'float32');
-  const what = { classIndex, method: options.method, layerName: options.layer };
+  const method = options.method ?? (model instanceof Sequential ? 'gradcam' : 'gradient');
+  if (method === 'gradcam' && !(model instanceof Sequential)) {
+    throw new UsageError(
+      `--method gradcam splits a Sequential model at a layer; '${model.name}' is a functional model: --method gradient takes its input's gradient`,
+    );
+  }
+  if (options.layer !== undefined && method === 'gradient')
+    throw new UsageError("--layer is Grad-CAM's layer; --method gradient takes the input's gradient");
+  const what = { classIndex, method, layerName: options.layer };
   const result = usageErrors(() => saliency(model, image, what));
   const name = names[result.classIndex] ?? String(result.classIndex);
   const how = result.method === 'gradcam' ? `Grad-CAM of layer ${result.layerName}` : "the input's gradient";

@@ -1,9 +1,8 @@
 import { ConvlensError } from '../errors.js';
-import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
-import { modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels, sequentialOnly } from './model_input.js';
+import { type ImageModel, modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { progressEnabled } from './term.js';
 import { UsageError } from './usage.js';
@@ -34,7 +33,7 @@ export async function runShowPatterns(modelPath: string, options: ShowPatternsOp
 }
 
 async function showPatterns(modelPath: string, options: ShowPatternsOptions, print: (text: string) => void): Promise<number> {
-  const model = sequentialOnly('show-patterns', await openModel(modelPath));
+  const model = await openModel(modelPath);
   const layer = chooseLayer(model, options.layer);
   const pixels = resolvedPixels(model, options.pixels);
   const start = options.start === undefined ? undefined : (await modelInput('show-patterns', model, options.start, options.pixels)).batch;
@@ -99,7 +98,7 @@ function usageErrors<T>(work: () => T): T {
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 /** The layer named (or numbered from 0) by --layer, or the model's last convolution: its filters combine the others'. */
-function chooseLayer(model: Sequential, wanted: string | undefined): string {
+function chooseLayer(model: ImageModel, wanted: string | undefined): string {
   const names = model.layers.map((l) => l.name);
   if (wanted === undefined) {
     const last = [...model.layers].reverse().find((l) => CONVOLUTIONS.has(l.className));

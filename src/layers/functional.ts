@@ -303,6 +303,36 @@ export class Functional extends ModelLayer {
     return [...this.layerList];
   }
 
+  /**
+   * A model of this one's layers (the same objects, so the same weights) whose output is layer
+   * `name`'s: Keras' `Model(inputs=model.inputs, outputs=model.get_layer(name).output)`, as
+   * `layers.inputGradient` and the filter patterns take a layer's output. Only the layers and
+   * inputs that lead to it are in it.
+   */
+  upTo(name: string): Functional {
+    const node = this.nodes.find((n) => n.output === name);
+    if (!node) {
+      throw new ConvlensError(`model '${this.name}' has no layer '${name}' (its layers: ${this.nodes.map((n) => n.output).join(', ')})`);
+    }
+    const needed = new Set([name]);
+    for (const n of [...this.order].reverse()) if (needed.has(n.output)) for (const i of n.inputs) needed.add(i);
+    const nodes = this.nodes.filter((n) => needed.has(n.output));
+    // an application of a shared layer keeps its name ('conv[1]') only with the applications before it
+    const skipped = nodes.find((n) => nodes.filter((m) => m.layer === n.layer && m.call < n.call).length !== n.call);
+    if (skipped) {
+      throw new ConvlensError(
+        `model '${this.name}': layer '${name}' takes the output of '${skipped.output}', an application of a shared layer whose earlier applications it does not need; this model cannot be cut there`,
+      );
+    }
+    const inputs = this.inputNames.flatMap((inputName, i) => (needed.has(inputName) ? [{ name: inputName, shape: this.inputs[i] }] : []));
+    return new Functional({
+      name: `${this.name}_to_${node.layer.name}${node.call ? `_${node.call}` : ''}`,
+      input: inputs,
+      layers: nodes.map((n) => ({ layer: n.layer, inputs: n.inputs })),
+      output: name,
+    });
+  }
+
   /** The node whose output is `key` (a layer's name, or `'name[k]'`). */
   private nodeOf(key: string): GraphNode {
     return this.nodes.find((n) => n.output === key)!;

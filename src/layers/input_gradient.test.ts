@@ -116,8 +116,16 @@ describe('inputGradient: the gradient of what predict computes, against tfjs-lay
       const dy = f32(rng, [2, 3]);
       const { gradient } = inputGradient(model, x, { dy });
       expectClose(gradient, tfjsGradient(applyInference(theirs), x, dy), 1e-4, 'gradient');
-      expect(() => inputGradient(model, x, { layer: 'left' })).toThrow(
-        "inputGradient: layer is for Sequential models; for the functional model 'functional",
+      // a layer's output: the model cut there, as Keras' Model(inputs, layer.output)
+      for (const name of ['left', 'right', 'sum']) {
+        const upTo = tfl.model({ inputs: theirs.inputs, outputs: theirs.getLayer(name).output as tfl.SymbolicTensor });
+        const part = inputGradient(model, x, { layer: name });
+        const ones = new Tensor(new Float32Array(part.output.size).fill(1), part.output.shape, 'float32');
+        expectClose(part.output, (upTo.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, `${name} output`);
+        expectClose(part.gradient, tfjsGradient(applyInference(upTo), x, ones), 1e-4, `${name} gradient`);
+      }
+      expect(() => inputGradient(model, x, { layer: 'nope' })).toThrow(
+        `inputGradient: model '${model.name}' has no layer 'nope' (its layers: left, right, sum, flat, scores)`,
       );
     });
   });

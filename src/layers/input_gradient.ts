@@ -2,11 +2,11 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { keepsLogits } from './activations.js';
+import { Functional } from './functional.js';
 import type { Layer } from './layer.js';
 import { withInferenceGradients } from './layer.js';
 import { checkTensorArg } from './model_common.js';
 import { ModelLayer } from './model_layer.js';
-import { Sequential } from './sequential.js';
 
 export interface InputGradientOptions {
   /**
@@ -14,7 +14,7 @@ export interface InputGradientOptions {
    * the gradient returned is `dy · ∂output/∂x`. Ones by default: the gradient of the output's sum.
    */
   dy?: Tensor;
-  /** Take the output of this layer of a Sequential model (by name), not the model's: what a feature-extractor model gives. */
+  /** Take the output of this layer (by name; `'name[k]'` for application k of a shared layer in a functional model), not the model's: what a feature-extractor model gives. */
   layer?: string;
   /**
    * Take `dy` as the gradient of the output layer's logits (before its softmax or sigmoid) rather
@@ -76,21 +76,25 @@ export function chainGradient(
   });
 }
 
-/** The layers of a Sequential model up to `name`, whose output is then taken. */
-function layersUpTo(model: ModelLayer, name: unknown): Layer[] {
-  if (typeof name !== 'string') throw new ConvlensError(`${OP}: layer must be a layer's name, got ${describeValue(name)}`);
-  if (!(model instanceof Sequential)) {
-    throw new ConvlensError(
-      `${OP}: layer is for Sequential models; for the functional model '${model.name}', make one whose output is layer '${name}'`,
-    );
+/**
+ * What computes the output of layer `name` of `model`, in turn: a Sequential model's layers up to
+ * it, or a functional model cut there (`Functional.upTo`).
+ */
+export function layersUpTo(model: ModelLayer, name: unknown, op = OP): Layer[] {
+  if (typeof name !== 'string') throw new ConvlensError(`${op}: layer must be a layer's name, got ${describeValue(name)}`);
+  if (model instanceof Functional) {
+    try {
+      return [model.upTo(name)];
+    } catch (error) {
+      throw error instanceof ConvlensError ? new ConvlensError(`${op}: ${error.message}`) : error;
+    }
   }
-  const index = model.layers.findIndex((l) => l.name === name);
+  const list = model.layers;
+  const index = list.findIndex((l) => l.name === name);
   if (index < 0) {
-    throw new ConvlensError(
-      `${OP}: model '${model.name}' has no layer '${name}' (its layers: ${model.layers.map((l) => l.name).join(', ')})`,
-    );
+    throw new ConvlensError(`${op}: model '${model.name}' has no layer '${name}' (its layers: ${list.map((l) => l.name).join(', ')})`);
   }
-  return model.layers.slice(0, index + 1);
+  return list.slice(0, index + 1);
 }
 
 /** Whether `layer`'s output (a model's: its output layer's) comes through a softmax or sigmoid, whose logits backward can start from. */

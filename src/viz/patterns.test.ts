@@ -8,6 +8,8 @@ import { tf } from '../../test/helpers/tf.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
+import { Functional } from '../layers/functional.js';
+import { Add } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
 import { transpose } from '../ops/transpose.js';
@@ -111,6 +113,36 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
     expectClose(transpose(theirs.patterns, [0, 2, 3, 1]), ours.patterns, 1e-5, 'patterns');
   });
 
+  it("a functional model's layer: the model cut there, as the same ascent in tfjs on Keras' Model(inputs, layer.output)", async () => {
+    const model = new Functional({
+      input: { shape: [8, 8, 1], name: 'image' },
+      layers: [
+        { layer: new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'left' }), inputs: ['image'] },
+        { layer: new Conv2D({ filters: 3, kernelSize: 1, name: 'right' }), inputs: ['image'] },
+        { layer: new Add({ name: 'sum' }), inputs: ['left', 'right'] },
+        { layer: new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', name: 'top' }), inputs: ['sum'] },
+        { layer: new Flatten({ name: 'flat' }), inputs: ['top'] },
+        { layer: new Dense({ units: 2, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+      ],
+    });
+    randomizeWeights(model, caseRng('filterPatterns functional', 7));
+    const { modelJson, weightData } = model.toArtifacts();
+    for (const layer of modelJson.modelTopology.config.layers) if (layer.config.name === 'top') layer.config.activation = 'linear';
+    const beforeRelu = upToLayer(await tfjsLoad(modelJson, weightData), 'top');
+    const start = f32(caseRng('filterPatterns functional start', 7), [8, 8, 1], 0.3, 0.7);
+    const { patterns, responses } = filterPatterns(model, 'top', { start, steps: 4, stepSize: 0.05 });
+    expect(patterns.shape).toEqual([4, 8, 8, 1]);
+    for (let filter = 0; filter < 4; filter++) {
+      expectClose(
+        patterns.data.subarray(filter * 64, (filter + 1) * 64),
+        tfjsAscent(beforeRelu, start, filter, 4, 0.05),
+        1e-4,
+        `filter ${filter}`,
+      );
+    }
+    expect(responses.some(({ start: before, end }) => end > before)).toBe(true);
+  });
+
   it('showFilterPatterns draws one captioned tile per filter', async () => {
     const model = convnet(5);
     const figure = showFilterPatterns(model, model.layers[2].name, { filters: [0, 1, 3], steps: 3, tileSize: 40 });
@@ -146,7 +178,7 @@ describe('filterPatterns: bad input', () => {
       'start must be a float32 image of the shape the model takes, [10, 10, 2], got a float32 tensor of shape [10, 10, 3]',
     ],
     ['a negative step count', () => filterPatterns(model, layer, { steps: -1 }), 'steps must be a whole number'],
-    ['a functional model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential model'],
+    ['not a model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential or functional model, got'],
     ['an unknown option', () => filterPatterns(model, layer, { iterations: 3 } as never), 'iterations'],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);

@@ -1,6 +1,9 @@
 import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
+import type { ImageDataFormat } from '../layers/args.js';
+import { Functional } from '../layers/functional.js';
 import { outputLayout } from '../layers/image_layout.js';
-import { chainGradient, inputGradient } from '../layers/input_gradient.js';
+import { chainGradient, layersUpTo } from '../layers/input_gradient.js';
+import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -48,30 +51,29 @@ const OPTIONS = ['filters', 'steps', 'stepSize', 'range', 'size', 'start', 'seed
  * softmax's logits), as Lucid's feature visualizations take pre-ReLU channels: a ReLU that is 0
  * everywhere at the start passes no gradient back, and a softmax's probability saturates. The
  * filters are ascended together, one image each (they do not interact: the model computes as
- * predict does). For a Sequential model; `layerName` is one of its layers (a convolution, or any layer).
+ * predict does). `layerName` is one of the model's layers (a convolution, or any layer; in a
+ * functional model, `'name[k]'` for application k of a shared layer).
  */
-export function filterPatterns(model: Sequential, layerName: string, options: FilterPatternOptions = {}): FilterPatterns {
+export function filterPatterns(model: Sequential | Functional, layerName: string, options: FilterPatternOptions = {}): FilterPatterns {
   checkOptions(OP, options, OPTIONS);
-  if (!(model instanceof Sequential)) throw new ConvlensError(`${OP}: model must be a Sequential model, got ${describeValue(model)}`);
+  if (!(model instanceof Sequential || model instanceof Functional)) {
+    throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
+  }
   checkString(OP, 'layerName', layerName);
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
-  // checks the layer's name, and gives its output's shape
-  const probe = inputGradient(model, sliceBatch(x, 1), { layer: layerName });
-  const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
-  const top = chain[chain.length - 1];
+  const chain = layersUpTo(model, layerName, OP);
+  const upTo = (batch: Tensor<'float32'>) => chain.reduce((t, layer) => layer.apply(t, false), batch);
   // the response before the layer's activation is ascended: a ReLU at 0 passes back no gradient
-  const beforeActivation = top.activation !== undefined && top.activation !== 'linear';
-  const channelAxis = channelAxisOf(model, layerName, probe.output.rank);
-  const channels = probe.output.shape[channelAxis];
+  const activation = chain[chain.length - 1].finalLayer().activation;
+  const beforeActivation = activation !== undefined && activation !== 'linear';
+  const outputShape = upTo(x).shape;
+  const channelAxis = channelAxisOf(chain, model.inputDataFormat, outputShape.length);
+  const channels = outputShape[channelAxis];
   const filters = filterList(options.filters, channels);
   const batch = repeatTo(x, filters.length);
-  const dy = responseGradient(probe.output.shape, channelAxis, filters);
-  const responses = () =>
-    meanResponses(
-      chain.reduce<Tensor<'float32'>>((t, layer) => layer.apply(t, false), batch),
-      dy,
-    );
+  const dy = responseGradient(outputShape, channelAxis, filters);
+  const responses = () => meanResponses(upTo(batch), dy);
   const start = responses();
   for (let step = 0; step < settings.steps; step++) {
     const { gradient } = chainGradient(chain, batch, () => dy, beforeActivation);
@@ -96,7 +98,7 @@ export interface ShowFilterPatternsOptions extends FilterPatternOptions {
  * (as Keras' example normalizes them) and captioned with its filter and mean response. Gray and
  * RGB inputs are drawn as they are; inputs of other channel counts as their channels' mean.
  */
-export function showFilterPatterns(model: Sequential, layerName: string, options: ShowFilterPatternsOptions = {}): Figure {
+export function showFilterPatterns(model: Sequential | Functional, layerName: string, options: ShowFilterPatternsOptions = {}): Figure {
   checkOptions('showFilterPatterns', options, [...OPTIONS, 'cols', 'tileSize', 'title']);
   const { cols, tileSize, title, ...ascent } = options;
   return drawFilterPatterns(model, layerName, filterPatterns(model, layerName, ascent), { cols, tileSize, title });
@@ -104,7 +106,7 @@ export function showFilterPatterns(model: Sequential, layerName: string, options
 
 /** The figure of showFilterPatterns, of patterns already computed. */
 export function drawFilterPatterns(
-  model: Sequential,
+  model: Sequential | Functional,
   layerName: string,
   { patterns, filters, responses }: FilterPatterns,
   { cols, tileSize, title }: Pick<ShowFilterPatternsOptions, 'cols' | 'tileSize' | 'title'>,
@@ -140,7 +142,7 @@ function checkedSettings(options: FilterPatternOptions): Settings {
 }
 
 /** One starting image as a batch of one: `start`, or the middle of `range` with noise of ±5% of it. */
-function startImages(model: Sequential, settings: Settings, options: FilterPatternOptions): Tensor<'float32'> {
+function startImages(model: Sequential | Functional, settings: Settings, options: FilterPatternOptions): Tensor<'float32'> {
   const shape = model.inputShape;
   if (!shape) throw new ConvlensError(`${OP}: the model has no input shape yet (give its first layer an inputShape)`);
   if (options.start !== undefined) return startFrom(options.start, shape, settings.range);
@@ -178,13 +180,9 @@ function startFrom(start: Tensor, shape: readonly (number | null)[], [low, high]
   return new Tensor(data, [1, ...start.shape], 'float32');
 }
 
-/** The axis of the layer's output that holds its filters: channels-first image layers have them second, the rest last. */
-export function channelAxisOf(model: Sequential, layerName: string, rank: number): number {
-  let format = model.inputDataFormat;
-  for (const layer of model.layers) {
-    format = outputLayout(layer, format);
-    if (layer.name === layerName) break;
-  }
+/** The axis of the output of `chain` (on inputs of `inputFormat`) that holds its filters: channels-first image layers have them second, the rest last. */
+export function channelAxisOf(chain: readonly Layer[], inputFormat: ImageDataFormat, rank: number): number {
+  const format = chain.reduce((layout, layer) => outputLayout(layer, layout), inputFormat);
   return format === 'channels_first' && rank === 4 ? 1 : rank - 1;
 }
 
@@ -198,12 +196,6 @@ function filterList(filters: readonly number[] | undefined, channels: number): n
     }
   }
   return [...filters];
-}
-
-/** The first `n` examples of a batch. */
-function sliceBatch(x: Tensor<'float32'>, n: number): Tensor<'float32'> {
-  const size = x.size / x.shape[0];
-  return new Tensor(x.data.slice(0, n * size) as Float32Array, [n, ...x.shape.slice(1)], 'float32');
 }
 
 /** A batch of `n` copies of a batch of one. */

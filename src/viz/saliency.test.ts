@@ -8,6 +8,8 @@ import { tf } from '../../test/helpers/tf.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
+import { Functional } from '../layers/functional.js';
+import { Add } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
 import { expandDims } from '../ops/expand_dims.js';
@@ -137,6 +139,33 @@ describe('saliency against tfjs-layers', () => {
     for (const method of ['gradcam', 'gradient'] as const) {
       expectClose(saliency(first, chw, { method }).map, saliency(last, image, { method }).map, 1e-5, method);
     }
+  });
+
+  it("a functional classifier: the input's gradient, as tfjs computes it; Grad-CAM asks for the gradient method", async () => {
+    const model = new Functional({
+      input: { shape: [8, 8, 1], name: 'image' },
+      layers: [
+        { layer: new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'left' }), inputs: ['image'] },
+        { layer: new Conv2D({ filters: 3, kernelSize: 1, name: 'right' }), inputs: ['image'] },
+        { layer: new Add({ name: 'sum' }), inputs: ['left', 'right'] },
+        { layer: new Flatten({ name: 'flat' }), inputs: ['sum'] },
+        { layer: new Dense({ units: 4, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+      ],
+    });
+    randomizeWeights(model, caseRng('saliency functional', 8));
+    const { modelJson, weightData } = model.toArtifacts();
+    const scores = await tfjsLoad(
+      JSON.parse(JSON.stringify(modelJson).replace('"activation":"softmax"', '"activation":"linear"')),
+      weightData,
+    );
+    const image = f32(caseRng('saliency functional image', 8), [8, 8, 1], 0, 1);
+    const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(scores.apply(input) as tf.Tensor, scoreGradient(4, 1, true))))(
+      tf.expandDims(tfOf(image), 0),
+    );
+    expectClose(saliency(model, image, { method: 'gradient', classIndex: 1 }).map, unit(tf.max(tf.abs(g), 3)).dataSync(), 1e-4, 'map');
+    expect(() => saliency(model, image)).toThrow(
+      `saliency: Grad-CAM splits a Sequential model at a layer; for the functional model '${model.name}', method 'gradient'`,
+    );
   });
 
   it('showSaliency draws the image, the heat map and the overlay, titled with the class name', () => {

@@ -1,5 +1,6 @@
 import { ConvlensError, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { resize } from '../image/resize.js';
+import { Functional } from '../layers/functional.js';
 import { chainGradient, hasLogits } from '../layers/input_gradient.js';
 import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
@@ -47,9 +48,10 @@ const OP = 'saliency';
  * mean of the logits, since only their differences count (without it, the part of the gradient
  * that raises every class alike left half of the Grad-CAM maps of an MNIST convnet empty). `image` is one image
  * `[H, W, C]` (or a batch of one) as the model takes it: float32 in the model's range, or uint8
- * (divided by 255). For a Sequential classifier: one score per class.
+ * (divided by 255). For a classifier, one score per class: Sequential, or functional for the
+ * 'gradient' method.
  */
-export function saliency(model: Sequential, image: Tensor | TensorInput, options: SaliencyOptions = {}): Saliency {
+export function saliency(model: Sequential | Functional, image: Tensor | TensorInput, options: SaliencyOptions = {}): Saliency {
   checkOptions(OP, options, ['classIndex', 'method', 'layerName']);
   checkClassifier(model);
   const method = options.method ?? 'gradcam';
@@ -91,12 +93,17 @@ export function saliency(model: Sequential, image: Tensor | TensorInput, options
     const { gradient } = chainGradient([model], x, dyFor, logits);
     map = largestOverChannels(gradient, channelsFirst ? 1 : 3);
   } else {
+    if (!(model instanceof Sequential)) {
+      throw new ConvlensError(
+        `${OP}: Grad-CAM splits a Sequential model at a layer; for the functional model '${model.name}', method 'gradient' takes the input's gradient`,
+      );
+    }
     const split = splitAt(model, options.layerName);
     layerName = split.layer.name;
     let maps = x;
     for (const layer of split.base) maps = layer.apply(maps, false);
     const { gradient } = chainGradient(split.head, maps, dyFor, logits);
-    const cam = weightedMaps(maps, gradient, channelAxisOf(model, layerName, 4));
+    const cam = weightedMaps(maps, gradient, channelAxisOf(split.base, model.inputDataFormat, 4));
     map = resize(cam, [height, width]).data as Float32Array;
   }
   return {
@@ -121,7 +128,7 @@ export interface ShowSaliencyOptions extends SaliencyOptions {
 }
 
 /** `saliency` drawn: the image, the heat map, and the heat map over the image. */
-export function showSaliency(model: Sequential, image: Tensor | TensorInput, options: ShowSaliencyOptions = {}): Figure {
+export function showSaliency(model: Sequential | Functional, image: Tensor | TensorInput, options: ShowSaliencyOptions = {}): Figure {
   checkOptions('showSaliency', options, ['classIndex', 'method', 'layerName', 'classNames', 'cmap', 'alpha', 'tileSize', 'title']);
   const { classNames, cmap = 'turbo', alpha = 0.4, tileSize = 224, title, ...what } = options;
   checkNumber('showSaliency', 'alpha', alpha, { min: 0, max: 1 });
@@ -143,8 +150,10 @@ export function showSaliency(model: Sequential, image: Tensor | TensorInput, opt
 }
 
 /** A classifier's output is one score per class, `[batch, classes]`. */
-function checkClassifier(model: Sequential): void {
-  if (!(model instanceof Sequential)) throw new ConvlensError(`${OP}: model must be a Sequential model, got ${describeValue(model)}`);
+function checkClassifier(model: Sequential | Functional): void {
+  if (!(model instanceof Sequential || model instanceof Functional)) {
+    throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
+  }
   const shape = model.outputShape;
   if (shape?.length !== 1 || shape[0] === null) {
     const got = shape ? `[${shape.map((d) => d ?? 'null').join(', ')}] per example` : 'nothing yet (give its first layer an inputShape)';

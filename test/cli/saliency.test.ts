@@ -88,6 +88,31 @@ describe('convlens saliency', () => {
     expect(run.stderr).toContain(message);
   });
 
+  it("a branching functional model: the input's gradient by default; Grad-CAM, which splits a Sequential, is a usage error; show-patterns cuts it at a layer", async () => {
+    const input = tfl.input({ shape: [24, 24, 1], name: 'pixels' });
+    const left = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'left' }).apply(input);
+    const right = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'right' }).apply(input);
+    const sum = tfl.layers.add({ name: 'sum' }).apply([left, right] as tfl.SymbolicTensor[]);
+    const flat = tfl.layers.flatten({ name: 'flat' }).apply(sum);
+    const output = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }).apply(flat) as tfl.SymbolicTensor;
+    const branching = tfl.model({ inputs: input, outputs: output, name: 'branching' });
+    await saveTfjs(branching, join(dir, 'branching'));
+    const run = convlens(['saliency', join(dir, 'branching'), camera, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const img = image.resize(image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32'), [24, 24]);
+    const p = (branching.predict(tf.tensor(Array.from(img.data), [1, 24, 24, 1])) as tf.Tensor).dataSync();
+    expect(report).toMatchObject({ classIndex: p.indexOf(Math.max(...p)), method: 'gradient', layer: null });
+    const gradcam = convlens(['saliency', join(dir, 'branching'), camera, '--method', 'gradcam']);
+    expect(gradcam.code).toBe(2);
+    expect(gradcam.stderr).toContain(
+      "--method gradcam splits a Sequential model at a layer; 'branching' is a functional model: --method gradient takes its input's gradient",
+    );
+    const patterns = convlens(['show-patterns', join(dir, 'branching'), '--layer', 'sum', '--steps', '2', '--json']);
+    expect(patterns.code, patterns.stderr).toBe(0);
+    expect((JSON.parse(patterns.stdout) as { filters: unknown[] }).filters).toHaveLength(3);
+  });
+
   it('an image that cannot be read fails with its path', () => {
     const run = convlens(['saliency', join(dir, 'looker'), join(dir, 'missing.png')]);
     expect(run.code).toBe(1);
