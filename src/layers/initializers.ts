@@ -45,16 +45,18 @@ type SettingKey = Exclude<keyof InitializerSettings, 'seed'>;
 
 /**
  * Each kind's Keras class name (tfjs' where they differ: tfjs-layers reads these files), its
- * settings with Keras 3's defaults, and whether it draws (and so takes a seed).
+ * settings with Keras 3's defaults, and whether it draws (and so takes a seed). The LeCun kinds are
+ * saved as the VarianceScaling they are (SAVED_AS_VARIANCE_SCALING), so their names here are only
+ * what `Initializer.className` reports.
  */
 const SPECS: Record<InitializerName, { className: string; defaults: Partial<Record<SettingKey, number | string>>; draws: boolean }> = {
   glorotUniform: { className: 'GlorotUniform', defaults: {}, draws: true },
   glorotNormal: { className: 'GlorotNormal', defaults: {}, draws: true },
   heUniform: { className: 'HeUniform', defaults: {}, draws: true },
   heNormal: { className: 'HeNormal', defaults: {}, draws: true },
-  // tfjs' class names, which tfjs-layers loads; Keras' LecunNormal and LecunUniform read back the same
-  lecunUniform: { className: 'LeCunUniform', defaults: {}, draws: true },
-  lecunNormal: { className: 'LeCunNormal', defaults: {}, draws: true },
+  // Keras 3's class names (tfjs-layers reads only its own LeCunUniform and LeCunNormal)
+  lecunUniform: { className: 'LecunUniform', defaults: {}, draws: true },
+  lecunNormal: { className: 'LecunNormal', defaults: {}, draws: true },
   truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, draws: true },
   zeros: { className: 'Zeros', defaults: {}, draws: false },
   ones: { className: 'Ones', defaults: {}, draws: false },
@@ -83,11 +85,26 @@ const VARIANCE_FORMS: Partial<Record<InitializerName, { scale: number; mode: Fan
 };
 
 /**
+ * Kinds saved as their VarianceScaling: no class name reads in both tfjs-layers 4.x (which
+ * registers LeCunUniform and LeCunNormal only) and Keras 3 (whose keras/src/initializers/__init__.py
+ * has LecunUniform, LecunNormal and VarianceScaling, no LeCun*), but VarianceScaling reads in both.
+ */
+const SAVED_AS_VARIANCE_SCALING: ReadonlySet<InitializerName> = new Set(['lecunUniform', 'lecunNormal']);
+
+/**
+ * A saved VarianceScaling's distribution: the truncated normal as `normal`, which Keras 2 and 3
+ * read as `truncated_normal` and tfjs-layers as its truncated normal (tfjs reads `truncated_normal`
+ * as `truncatedNormal`, which its VarianceScaling then draws as a uniform).
+ */
+const savedDistribution = (distribution: VarianceDistribution): string => (distribution === 'truncated_normal' ? 'normal' : distribution);
+
+/**
  * An initializer with its settings (`initializers.randomNormal({ stddev: 0.01 })`), what a
  * layer's `kernelInitializer` (and the like) takes besides a name. Made by the functions of the
  * `initializers` namespace, which check the settings.
  */
 export class Initializer {
+  /** Keras 3's class name of its kind (`LecunNormal`); its saved config may name the VarianceScaling it is instead. */
   readonly className: string;
 
   readonly name: InitializerName;
@@ -102,10 +119,16 @@ export class Initializer {
 
   /** Keras' config (its keys and Keras 3's spellings), as a layer's config holds it; tfjs-layers reads it too. */
   getConfig(): { class_name: string; config: Record<string, number | string | null> } {
+    const seed = this.settings.seed ?? null;
+    const form = VARIANCE_FORMS[this.name];
+    if (form && SAVED_AS_VARIANCE_SCALING.has(this.name)) {
+      return { class_name: 'VarianceScaling', config: { ...form, distribution: savedDistribution(form.distribution), seed } };
+    }
     const { defaults, draws } = SPECS[this.name];
     const config: Record<string, number | string | null> = {};
     for (const key of Object.keys(defaults) as SettingKey[]) config[key] = this.settings[key] ?? (defaults[key] as number | string);
-    if (draws) config.seed = this.settings.seed ?? null;
+    if (typeof config.distribution === 'string') config.distribution = savedDistribution(config.distribution as VarianceDistribution);
+    if (draws) config.seed = seed;
     return { class_name: this.className, config };
   }
 }
