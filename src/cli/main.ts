@@ -677,7 +677,10 @@ program
   .command('summary')
   .description("Print a saved model's layers, their output shapes and parameter counts (Keras' model.summary()), to name one to show-maps")
   .argument('<model>', 'model.json, or the folder holding it')
-  .option('--json', 'the layers as one JSON object: name, class, output shape, parameters')
+  .option(
+    '--json',
+    'the layers as one JSON object: name, className, outputShape, params, trainable; for a functional model its inputs too (InputLayer) and each row\'s connectedTo, the table\'s "Connected to" (["conv2d[0][0]", ...], [] for an input; none for a Sequential model)',
+  )
   .addHelpText('after', examples('convlens summary out/train/model', 'convlens summary mobilenet/model.json --json'))
   .action(async (model: string, options: { json?: boolean }) => {
     try {

@@ -811,6 +811,28 @@ export class Functional extends ModelLayer {
   }
 
   /**
+   * The summary's "Connected to" column, by name: for each model input nothing, for each layer the
+   * tensors every application of it takes, in order, as `layer[node][0]` (as tfjs prints them: a
+   * layer's node index, a model's applications counting from 1, 0 for a model input).
+   */
+  connections(): Map<string, string[]> {
+    const index = ({ name, call }: TensorSource) => {
+      const from = this.layerList.find((l) => l.name === name);
+      return from ? nodeIndex(from, call) : call;
+    };
+    const connections = new Map<string, string[]>(this.inputNames.map((name) => [name, []]));
+    for (const layer of this.layerList) {
+      const calls = this.nodes.filter((n) => n.layer === layer);
+      const sources = calls.flatMap((n) => n.inputs.map((i) => this.sources.get(i)!));
+      connections.set(
+        layer.name,
+        sources.map((source) => `${source.name}[${index(source)}][0]`),
+      );
+    }
+    return connections;
+  }
+
+  /**
    * Keras' functional summary: every input and layer, its output shape, parameters and the layers
    * it takes ("Connected to", as `layer[node][0]`, a model's node index counting its applications
    * from 1, as tfjs prints it). A layer applied several times (a model too) is one row, its
@@ -819,10 +841,10 @@ export class Functional extends ModelLayer {
    */
   summary(print: ((line: string) => void) | null = console.log, ...more: never[]): string {
     checkPrint(print, more);
-    // as tfjs prints them: a layer's node index (a model's applications count from 1), 0 for a model input
-    const index = ({ name, call }: TensorSource) => {
-      const from = this.layerList.find((l) => l.name === name);
-      return from ? nodeIndex(from, call) : call;
+    const connections = this.connections();
+    const column = (name: string) => {
+      const connected = connections.get(name)!;
+      return connected.map((source, k) => `${source}${k < connected.length - 1 ? ',' : ''}`);
     };
     const text = summaryText({
       name: this.name,
@@ -835,12 +857,11 @@ export class Functional extends ModelLayer {
         ...this.layerList.map((layer) => {
           const calls = this.nodes.filter((n) => n.layer === layer);
           const shapes = new Set(calls.map((n) => batchShapeText(this.runners.get(n)!.outputShape!)));
-          const connected = calls.flatMap((n) => n.inputs.map((i) => this.sources.get(i)!));
           return [
             `${layer.name} (${layer.className})`,
             shapes.size === 1 ? [...shapes][0] : 'multiple',
             layer.countParams().toLocaleString('en-US'),
-            connected.map((source, k) => `${source.name}[${index(source)}][0]${k < connected.length - 1 ? ',' : ''}`),
+            column(layer.name),
           ];
         }),
       ],

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { tfjsLoad, tfjsSaved } from '../../test/helpers/layers.js';
 import { tf } from '../../test/helpers/tf.js';
-import { globalRandom, setSeed } from '../tensor/random.js';
+import { globalRandom, Random, setSeed } from '../tensor/random.js';
 import { Conv2D, Conv2DTranspose, Dense, fromArtifacts, LayerNormalization, resetNames, SeparableConv2D, Sequential } from './index.js';
 import { Initializer } from './initializers.js';
 import * as initializers from './initializers_api.js';
@@ -72,6 +72,50 @@ describe('initializers with settings, drawn as Keras defines them', () => {
     // (tfjs-layers 4.22's own Orthogonal throws a TypeError, rMat.flatten is not a function, so it is no peer here)
     // drawn, not fixed: two draws differ
     expect(denseKernel('orthogonal', 8, 4)).not.toEqual(denseKernel('orthogonal', 8, 4));
+  });
+
+  it('orthogonal: orthonormal on tall, wide and square weights of several blocks of columns and a part block, near-square ones too', () => {
+    // square ones are where Gram–Schmidt takes most of a column away, so it must project twice
+    for (const [rows, cols] of [
+      [130, 45],
+      [45, 130],
+      [67, 67],
+      [128, 128],
+      [201, 199],
+      [9, 1],
+      [1, 9],
+    ]) {
+      const kernel = denseKernel(initializers.orthogonal({ seed: rows + cols }), rows, cols);
+      const of = rows >= cols ? 'columns' : 'rows';
+      expectMatrixClose(gram(kernel, rows, cols, of), eye(Math.min(rows, cols)), 1e-5);
+    }
+  });
+
+  it("orthogonal: Keras' Q, the QR factor (tfjs' linalg.qr) of the seed's normal matrix signed by R's diagonal, transposed when wide", () => {
+    for (const [rows, cols, seed] of [
+      [60, 21, 3],
+      [21, 60, 4],
+      [33, 33, 5],
+    ]) {
+      const tall = Math.max(rows, cols);
+      const narrow = Math.min(rows, cols);
+      // the seed's normal matrix of tall × narrow, drawn row by row
+      const random = new Random(seed);
+      const normal = tf.tensor2d(
+        Array.from({ length: tall * narrow }, () => random.normal()),
+        [tall, narrow],
+      );
+      const expected = tf.tidy(() => {
+        const [q, r] = tf.linalg.qr(normal);
+        const diagonal = r.arraySync() as number[][];
+        const signed = tf.mul(q, tf.tensor1d(diagonal.map((row, i) => Math.sign(row[i]))));
+        return tf.mul(rows >= cols ? signed : tf.transpose(signed), 1.5);
+      });
+      const ours = denseKernel(initializers.orthogonal({ seed, gain: 1.5 }), rows, cols);
+      const worst = Math.max(...Array.from(expected.dataSync(), (v, i) => Math.abs(v - ours[i])));
+      expect(worst, `${rows}×${cols}`).toBeLessThan(1e-4);
+      tf.dispose([normal, expected]);
+    }
   });
 
   it('randomNormal, randomUniform and truncatedNormal take their mean, deviation and range', () => {

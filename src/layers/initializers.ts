@@ -45,16 +45,18 @@ type SettingKey = Exclude<keyof InitializerSettings, 'seed'>;
 
 /**
  * Each kind's Keras class name (tfjs' where they differ: tfjs-layers reads these files), its
- * settings with Keras 3's defaults, and whether it draws (and so takes a seed).
+ * settings with Keras 3's defaults, and whether it draws (and so takes a seed). The LeCun kinds are
+ * saved as the VarianceScaling they are (SAVED_AS_VARIANCE_SCALING), so their names here are only
+ * what `Initializer.className` reports.
  */
 const SPECS: Record<InitializerName, { className: string; defaults: Partial<Record<SettingKey, number | string>>; draws: boolean }> = {
   glorotUniform: { className: 'GlorotUniform', defaults: {}, draws: true },
   glorotNormal: { className: 'GlorotNormal', defaults: {}, draws: true },
   heUniform: { className: 'HeUniform', defaults: {}, draws: true },
   heNormal: { className: 'HeNormal', defaults: {}, draws: true },
-  // tfjs' class names, which tfjs-layers loads; Keras' LecunNormal and LecunUniform read back the same
-  lecunUniform: { className: 'LeCunUniform', defaults: {}, draws: true },
-  lecunNormal: { className: 'LeCunNormal', defaults: {}, draws: true },
+  // Keras 3's class names (tfjs-layers reads only its own LeCunUniform and LeCunNormal)
+  lecunUniform: { className: 'LecunUniform', defaults: {}, draws: true },
+  lecunNormal: { className: 'LecunNormal', defaults: {}, draws: true },
   truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, draws: true },
   zeros: { className: 'Zeros', defaults: {}, draws: false },
   ones: { className: 'Ones', defaults: {}, draws: false },
@@ -83,11 +85,26 @@ const VARIANCE_FORMS: Partial<Record<InitializerName, { scale: number; mode: Fan
 };
 
 /**
+ * Kinds saved as their VarianceScaling: no class name reads in both tfjs-layers 4.x (which
+ * registers LeCunUniform and LeCunNormal only) and Keras 3 (whose keras/src/initializers/__init__.py
+ * has LecunUniform, LecunNormal and VarianceScaling, no LeCun*), but VarianceScaling reads in both.
+ */
+const SAVED_AS_VARIANCE_SCALING: ReadonlySet<InitializerName> = new Set(['lecunUniform', 'lecunNormal']);
+
+/**
+ * A saved VarianceScaling's distribution: the truncated normal as `normal`, which Keras 2 and 3
+ * read as `truncated_normal` and tfjs-layers as its truncated normal (tfjs reads `truncated_normal`
+ * as `truncatedNormal`, which its VarianceScaling then draws as a uniform).
+ */
+const savedDistribution = (distribution: VarianceDistribution): string => (distribution === 'truncated_normal' ? 'normal' : distribution);
+
+/**
  * An initializer with its settings (`initializers.randomNormal({ stddev: 0.01 })`), what a
  * layer's `kernelInitializer` (and the like) takes besides a name. Made by the functions of the
  * `initializers` namespace, which check the settings.
  */
 export class Initializer {
+  /** Keras 3's class name of its kind (`LecunNormal`); its saved config may name the VarianceScaling it is instead. */
   readonly className: string;
 
   readonly name: InitializerName;
@@ -102,10 +119,16 @@ export class Initializer {
 
   /** Keras' config (its keys and Keras 3's spellings), as a layer's config holds it; tfjs-layers reads it too. */
   getConfig(): { class_name: string; config: Record<string, number | string | null> } {
+    const seed = this.settings.seed ?? null;
+    const form = VARIANCE_FORMS[this.name];
+    if (form && SAVED_AS_VARIANCE_SCALING.has(this.name)) {
+      return { class_name: 'VarianceScaling', config: { ...form, distribution: savedDistribution(form.distribution), seed } };
+    }
     const { defaults, draws } = SPECS[this.name];
     const config: Record<string, number | string | null> = {};
     for (const key of Object.keys(defaults) as SettingKey[]) config[key] = this.settings[key] ?? (defaults[key] as number | string);
-    if (draws) config.seed = this.settings.seed ?? null;
+    if (typeof config.distribution === 'string') config.distribution = savedDistribution(config.distribution as VarianceDistribution);
+    if (draws) config.seed = seed;
     return { class_name: this.className, config };
   }
 }
@@ -360,35 +383,205 @@ function matrixOf(shape: readonly number[], kind: 'orthogonal' | 'identity', lab
 /**
  * Keras' Orthogonal: the Q of a QR decomposition of a normal matrix of (larger, smaller) of the
  * weight's rows and columns, signed so R's diagonal is positive, transposed when the weight is
- * wider than tall, times `gain`. Modified Gram–Schmidt, run twice per column ("twice is enough"),
- * in float64, gives that Q directly (its R has a positive diagonal).
+ * wider than tall, times `gain`. Gram–Schmidt in float64 gives that Q directly (its R has a
+ * positive diagonal): block by block of BLOCK columns, each block first taken off the columns
+ * before it together (projectBlock), then its columns one by one (orthonormalizeColumn).
  */
 function orthogonalInto(out: Float32Array, shape: readonly number[], gain: number, random: Random, label: string): Float32Array {
   const [rows, cols] = matrixOf(shape, 'orthogonal', label);
   const tall = Math.max(rows, cols);
   const narrow = Math.min(rows, cols);
-  // column j of the tall × narrow matrix at q[j * tall ...]
+  // column j of the tall × narrow matrix at q[j * tall ...], drawn row by row as Keras' matrix is
   const q = workMatrix(tall * narrow, label);
   for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) q[j * tall + i] = random.normal();
-  for (let j = 0; j < narrow; j++) {
-    const column = q.subarray(j * tall, (j + 1) * tall);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < j; k++) {
-        const basis = q.subarray(k * tall, (k + 1) * tall);
-        let dot = 0;
-        for (let i = 0; i < tall; i++) dot += basis[i] * column[i];
-        for (let i = 0; i < tall; i++) column[i] -= dot * basis[i];
-      }
-    }
-    let norm = 0;
-    for (let i = 0; i < tall; i++) norm += column[i] * column[i];
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < tall; i++) column[i] /= norm;
+  const coefficients = new Float64Array(BLOCK * narrow);
+  for (let j0 = 0; j0 < narrow; j0 += BLOCK) {
+    // a last, narrower block goes column by column over all the columns before it
+    const whole = j0 + BLOCK <= narrow;
+    if (whole) projectBlock(q, tall, j0, coefficients);
+    for (let j = j0; j < Math.min(j0 + BLOCK, narrow); j++) orthonormalizeColumn(q, tall, j, whole ? j0 : 0, coefficients);
   }
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * tall + r] : q[r * tall + c]);
   }
   return out;
+}
+
+/** Columns taken off the ones before them together, so that each of those is read once per block (memory, not arithmetic, bounds this). */
+const BLOCK = 4;
+
+/**
+ * Classical Gram–Schmidt repeats its projection when it took most of the vector away: its norm
+ * fell below 1/√2 of what it was (Daniel, Gragg, Kaufman and Stewart's test), the case where one
+ * pass leaves it measurably unorthogonal; a second pass is then enough ("twice is enough").
+ */
+const needsSecondPass = (before: number, after: number): boolean => after < before * Math.SQRT1_2;
+
+const columnNorm = (q: Float64Array, tall: number, j: number): number => Math.sqrt(dotWith(q, j * tall, j * tall, tall));
+
+/**
+ * Makes column j of the column-major `q` (columns of length `tall`) a unit vector orthogonal to
+ * the columns before it, all orthonormal already, the ones before `from` taken away already (by
+ * projectBlock): classical Gram–Schmidt against columns [from, j), and when that takes most of
+ * it away once more against all of [0, j).
+ */
+function orthonormalizeColumn(q: Float64Array, tall: number, j: number, from: number, coefficients: Float64Array): void {
+  let norm = columnNorm(q, tall, j);
+  for (let pass = 0, first = from; pass < 2 && first < j; pass++, first = 0) {
+    projectionCoefficients(q, tall, first, j, coefficients);
+    subtractProjection(q, tall, first, j, coefficients);
+    const before = norm;
+    norm = columnNorm(q, tall, j);
+    if (!needsSecondPass(before, norm)) break;
+  }
+  const start = j * tall;
+  for (let i = start; i < start + tall; i++) q[i] /= norm;
+}
+
+/** Takes the (orthonormal) columns before j0 off the BLOCK columns from j0, twice when that took most of one away. */
+function projectBlock(q: Float64Array, tall: number, j0: number, coefficients: Float64Array): void {
+  if (j0 === 0) return;
+  const norms = (): number[] => Array.from({ length: BLOCK }, (_, t) => columnNorm(q, tall, j0 + t));
+  const before = norms();
+  blockCoefficients(q, tall, j0, coefficients);
+  subtractBlockProjection(q, tall, j0, coefficients);
+  const after = norms();
+  if (after.some((norm, t) => needsSecondPass(before[t], norm))) {
+    blockCoefficients(q, tall, j0, coefficients);
+    subtractBlockProjection(q, tall, j0, coefficients);
+  }
+}
+
+/**
+ * h[t * j0 + k] = column k · column j0 + t for k < j0 (even: a multiple of BLOCK) and the BLOCK
+ * targets t: two columns against all four targets per sweep, eight sums in flight.
+ */
+function blockCoefficients(q: Float64Array, tall: number, j0: number, h: Float64Array): void {
+  const t0 = j0 * tall;
+  const t1 = t0 + tall;
+  const t2 = t1 + tall;
+  const t3 = t2 + tall;
+  for (let k = 0; k < j0; k += 2) {
+    const b0 = k * tall;
+    const b1 = b0 + tall;
+    let s00 = 0,
+      s01 = 0,
+      s02 = 0,
+      s03 = 0,
+      s10 = 0,
+      s11 = 0,
+      s12 = 0,
+      s13 = 0;
+    for (let i = 0; i < tall; i++) {
+      const x = q[b0 + i];
+      const y = q[b1 + i];
+      const v0 = q[t0 + i];
+      const v1 = q[t1 + i];
+      const v2 = q[t2 + i];
+      const v3 = q[t3 + i];
+      s00 += x * v0;
+      s01 += x * v1;
+      s02 += x * v2;
+      s03 += x * v3;
+      s10 += y * v0;
+      s11 += y * v1;
+      s12 += y * v2;
+      s13 += y * v3;
+    }
+    h[k] = s00;
+    h[j0 + k] = s01;
+    h[2 * j0 + k] = s02;
+    h[3 * j0 + k] = s03;
+    h[k + 1] = s10;
+    h[j0 + k + 1] = s11;
+    h[2 * j0 + k + 1] = s12;
+    h[3 * j0 + k + 1] = s13;
+  }
+}
+
+/** Target t −= Σ h[t * j0 + k] · column k over k < j0, for the BLOCK targets from j0, two columns per sweep. */
+function subtractBlockProjection(q: Float64Array, tall: number, j0: number, h: Float64Array): void {
+  const t0 = j0 * tall;
+  const t1 = t0 + tall;
+  const t2 = t1 + tall;
+  const t3 = t2 + tall;
+  for (let k = 0; k < j0; k += 2) {
+    const b0 = k * tall;
+    const b1 = b0 + tall;
+    const x0 = h[k],
+      y0 = h[k + 1],
+      x1 = h[j0 + k],
+      y1 = h[j0 + k + 1];
+    const x2 = h[2 * j0 + k],
+      y2 = h[2 * j0 + k + 1],
+      x3 = h[3 * j0 + k],
+      y3 = h[3 * j0 + k + 1];
+    for (let i = 0; i < tall; i++) {
+      const x = q[b0 + i];
+      const y = q[b1 + i];
+      q[t0 + i] -= x0 * x + y0 * y;
+      q[t1 + i] -= x1 * x + y1 * y;
+      q[t2 + i] -= x2 * x + y2 * y;
+      q[t3 + i] -= x3 * x + y3 * y;
+    }
+  }
+}
+
+/** The dot product of q's `length` values from `a` and from `b`. */
+function dotWith(q: Float64Array, a: number, b: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += q[a + i] * q[b + i];
+  return sum;
+}
+
+/** coefficients[k] = column k · column j for every k in [from, j), four at a time (four sums in flight, column j read once per four). */
+function projectionCoefficients(q: Float64Array, tall: number, from: number, j: number, coefficients: Float64Array): void {
+  const v = j * tall;
+  let k = from;
+  for (; k + 4 <= j; k += 4) {
+    const b0 = k * tall;
+    const b1 = b0 + tall;
+    const b2 = b1 + tall;
+    const b3 = b2 + tall;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < tall; i++) {
+      const x = q[v + i];
+      s0 += q[b0 + i] * x;
+      s1 += q[b1 + i] * x;
+      s2 += q[b2 + i] * x;
+      s3 += q[b3 + i] * x;
+    }
+    coefficients[k] = s0;
+    coefficients[k + 1] = s1;
+    coefficients[k + 2] = s2;
+    coefficients[k + 3] = s3;
+  }
+  for (; k < j; k++) coefficients[k] = dotWith(q, k * tall, v, tall);
+}
+
+/** Column j −= Σ coefficients[k] · column k over k in [from, j), four columns per sweep of column j. */
+function subtractProjection(q: Float64Array, tall: number, from: number, j: number, coefficients: Float64Array): void {
+  const v = j * tall;
+  let k = from;
+  for (; k + 4 <= j; k += 4) {
+    const b0 = k * tall;
+    const b1 = b0 + tall;
+    const b2 = b1 + tall;
+    const b3 = b2 + tall;
+    const h0 = coefficients[k];
+    const h1 = coefficients[k + 1];
+    const h2 = coefficients[k + 2];
+    const h3 = coefficients[k + 3];
+    for (let i = 0; i < tall; i++) q[v + i] -= h0 * q[b0 + i] + h1 * q[b1 + i] + h2 * q[b2 + i] + h3 * q[b3 + i];
+  }
+  for (; k < j; k++) {
+    const h = coefficients[k];
+    const b = k * tall;
+    for (let i = 0; i < tall; i++) q[v + i] -= h * q[b + i];
+  }
 }
 
 /**
