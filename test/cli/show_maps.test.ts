@@ -253,6 +253,8 @@ describe('convlens show-maps', { timeout: 180_000 }, () => {
       [['show-maps', join(dir, 'tiny'), camera, '--json'], join(dir, 'piped-maps.svg')],
       [['kernels'], join(dir, 'piped-kernels.png')],
       [['show-kernel', 'edge'], join(dir, 'piped-kernel.png')],
+      [['show-patterns', join(dir, 'tiny'), '--steps', '2'], join(dir, 'piped-patterns.png')],
+      [['saliency', join(dir, 'tiny'), camera], join(dir, 'piped-saliency.png')],
     ] as const) {
       const run = await convlensStdoutClosed([...args, '--out', out]);
       expect([run.code, run.stderr, existsSync(out)], args.join(' ')).toEqual([0, expect.stringContaining(`wrote ${out}`), true]);
