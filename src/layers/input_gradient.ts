@@ -119,6 +119,6 @@ function outputGradient(dy: Tensor | undefined, output: Tensor<'float32'>): Tens
   if (!shapesEqual(dy.shape, output.shape)) {
     throw new ConvlensError(`${OP}: dy has shape ${formatShape(dy.shape)}, expected the output's ${formatShape(output.shape)}`);
   }
-  // backward may write into its gradient's buffer: the caller's dy stays as given
+  // a copy: whatever the backward pass does with its gradient, the caller's dy stays theirs
   return new Tensor(Float32Array.from(dy.data as Float32Array), dy.shape, 'float32');
 }

@@ -141,7 +141,7 @@ describe('saliency against tfjs-layers', () => {
     }
   });
 
-  it("a functional classifier: the input's gradient, as tfjs computes it; Grad-CAM asks for the gradient method", async () => {
+  it("a functional classifier: the input's gradient (its default), as tfjs computes it; Grad-CAM is refused", async () => {
     const model = new Functional({
       input: { shape: [8, 8, 1], name: 'image' },
       layers: [
@@ -163,7 +163,8 @@ describe('saliency against tfjs-layers', () => {
       tf.expandDims(tfOf(image), 0),
     );
     expectClose(saliency(model, image, { method: 'gradient', classIndex: 1 }).map, unit(tf.max(tf.abs(g), 3)).dataSync(), 1e-4, 'map');
-    expect(() => saliency(model, image)).toThrow(
+    expect(saliency(model, image, { classIndex: 1 }).method).toBe('gradient');
+    expect(() => saliency(model, image, { method: 'gradcam' })).toThrow(
       `saliency: Grad-CAM splits a Sequential model at a layer; for the functional model '${model.name}', method 'gradient'`,
     );
   });

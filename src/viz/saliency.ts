@@ -19,10 +19,11 @@ export interface SaliencyOptions {
   /** The class to explain (default: the one the model predicts): an output unit, or for one unit (Keras' binary classifier) 1 for its class and 0 for the other. */
   classIndex?: number;
   /**
-   * 'gradcam' (default): Grad-CAM (Selvaraju et al. 2017, as Keras' example computes it), the
+   * 'gradcam' (the default for a Sequential model): Grad-CAM (Selvaraju et al. 2017, as Keras' example computes it), the
    * feature maps of a convolution weighted by how much the class score rises with each, coarse
    * but about the class. 'gradient': the gradient of the class score with respect to each pixel
-   * (Simonyan et al. 2014), its largest size over the channels, fine but noisy.
+   * (Simonyan et al. 2014), its largest size over the channels, fine but noisy (the default for a
+   * functional model).
    */
   method?: SaliencyMethod;
   /** Grad-CAM's layer (default: the model's last convolution, or without one its last layer with feature maps). */
@@ -46,15 +47,16 @@ const OP = 'saliency';
  * Which pixels of `image` a classifier's score for a class depends on. The score is taken before
  * the output's softmax or sigmoid (its logit), as both methods define it; for a softmax, less the
  * mean of the logits, since only their differences count (without it, the part of the gradient
- * that raises every class alike left half of the Grad-CAM maps of an MNIST convnet empty). `image` is one image
- * `[H, W, C]` (or a batch of one) as the model takes it: float32 in the model's range, or uint8
- * (divided by 255). For a classifier, one score per class: Sequential, or functional for the
- * 'gradient' method.
+ * that raises every class alike left half of the Grad-CAM maps of an MNIST convnet empty).
+ * `image` is one image `[H, W, C]` (or a batch of one) as the model takes it: float32 in the
+ * model's range, or uint8 (divided by 255). For a classifier (one score per class), Sequential or
+ * functional; Grad-CAM, which splits the model at a layer, takes Sequential ones, and the method
+ * is 'gradcam' for those by default, 'gradient' for functional ones.
  */
 export function saliency(model: Sequential | Functional, image: Tensor | TensorInput, options: SaliencyOptions = {}): Saliency {
   checkOptions(OP, options, ['classIndex', 'method', 'layerName']);
   checkClassifier(model);
-  const method = options.method ?? 'gradcam';
+  const method = options.method ?? (model instanceof Sequential ? 'gradcam' : 'gradient');
   if (method !== 'gradcam' && method !== 'gradient') {
     throw new ConvlensError(`${OP}: method must be 'gradcam' or 'gradient', got ${describeValue(method)}`);
   }
