@@ -488,7 +488,7 @@ program
 program
   .command('show-patterns')
   .description(
-    'Show what the filters of a saved Sequential model\'s layer look for: for each, the input image that makes its mean response largest, found by gradient ascent (as Keras\' "visualizing what convnets learn")',
+    'Show what the filters of a saved model\'s layer look for: for each, the input image that makes its mean response largest, found by gradient ascent (as Keras\' "visualizing what convnets learn")',
   )
   .argument('<model>', 'model.json, or the folder holding it')
   .option('-l, --layer <name>', "the layer: by name, or by index from 0 among the model's layers (default: its last convolution)")
@@ -527,7 +527,7 @@ program
 program
   .command('saliency')
   .description(
-    "Show where in an image a saved Sequential classifier finds the evidence for a class: Grad-CAM (the last convolution's maps weighted by the class score's gradient) or the gradient of the class score for each pixel",
+    "Show where in an image a saved classifier finds the evidence for a class: Grad-CAM (the last convolution's maps weighted by the class score's gradient) or the gradient of the class score for each pixel",
   )
   .argument('<model>', 'model.json, or the folder holding it')
   .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
