@@ -127,6 +127,12 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
 describe('filterPatterns: bad input', () => {
   const model = convnet(6);
   const layer = model.layers[2].name;
+  /** A start image in range but for one value at index 7. */
+  const withValue = (value: number) => {
+    const start = f32(caseRng('filterPatterns bad start', 6), [10, 10, 2], 0, 1);
+    (start.data as Float32Array)[7] = value;
+    return start;
+  };
   it.each([
     [
       'a filter the layer does not have',
@@ -134,7 +140,8 @@ describe('filterPatterns: bad input', () => {
       "filter 5 is not one of the layer's 5 filters (0 to 4)",
     ],
     ['no filters', () => filterPatterns(model, layer, { filters: [] }), 'filters is empty'],
-    ['an unknown layer', () => filterPatterns(model, 'conv9', {}), "has no layer 'conv9'"],
+    // named by filterPatterns, not by the inputGradient it calls
+    ['an unknown layer', () => filterPatterns(model, 'conv9', {}), /^filterPatterns: model '\w+' has no layer 'conv9' \(its layers: /],
     [
       'a range the wrong way round',
       () => filterPatterns(model, layer, { range: [1, 0] }),
@@ -144,6 +151,17 @@ describe('filterPatterns: bad input', () => {
       'a start of the wrong shape',
       () => filterPatterns(model, layer, { start: f32(caseRng('s', 0), [10, 10, 3]) }),
       'start must be a float32 image of the shape the model takes, [10, 10, 2], got a float32 tensor of shape [10, 10, 3]',
+    ],
+    // a NaN start gave NaN patterns and responses; an infinite one was clamped without a word
+    [
+      'a start with NaN',
+      () => filterPatterns(model, layer, { start: withValue(Number.NaN) }),
+      'start has NaN at index 7; its values must be finite',
+    ],
+    [
+      'a start with Infinity',
+      () => filterPatterns(model, layer, { start: withValue(Number.POSITIVE_INFINITY) }),
+      'start has Infinity at index 7',
     ],
     ['a negative step count', () => filterPatterns(model, layer, { steps: -1 }), 'steps must be a whole number'],
     ['a functional model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential model'],

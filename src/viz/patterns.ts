@@ -6,7 +6,7 @@ import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
-import { displayImages } from './input_images.js';
+import { checkImageValues, displayImages } from './input_images.js';
 
 export interface FilterPatternOptions {
   /** The filters (channels of the layer's output) to show: their indices (default: the first 16, or all when fewer). */
@@ -54,9 +54,10 @@ export function filterPatterns(model: Sequential, layerName: string, options: Fi
   checkOptions(OP, options, OPTIONS);
   if (!(model instanceof Sequential)) throw new ConvlensError(`${OP}: model must be a Sequential model, got ${describeValue(model)}`);
   checkString(OP, 'layerName', layerName);
+  checkLayerName(model, layerName);
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
-  // checks the layer's name, and gives its output's shape
+  // gives the layer's output's shape
   const probe = inputGradient(model, sliceBatch(x, 1), { layer: layerName });
   const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
   const top = chain[chain.length - 1];
@@ -139,6 +140,14 @@ function checkedSettings(options: FilterPatternOptions): Settings {
   return { steps, stepSize, range };
 }
 
+/** Throws, as filterPatterns, unless the model has a layer of that name. */
+function checkLayerName(model: Sequential, layerName: string): void {
+  const names = model.layers.map((l) => l.name);
+  if (!names.includes(layerName)) {
+    throw new ConvlensError(`${OP}: model '${model.name}' has no layer '${layerName}' (its layers: ${names.join(', ')})`);
+  }
+}
+
 /** One starting image as a batch of one: `start`, or the middle of `range` with noise of ±5% of it. */
 function startImages(model: Sequential, settings: Settings, options: FilterPatternOptions): Tensor<'float32'> {
   const shape = model.inputShape;
@@ -174,6 +183,7 @@ function startFrom(start: Tensor, shape: readonly (number | null)[], [low, high]
       `${OP}: start must be a float32 image of the shape the model takes, [${shape.map((d) => d ?? 'any').join(', ')}], got ${got}`,
     );
   }
+  checkImageValues(OP, 'start', start);
   const data = Float32Array.from(start.data as Float32Array, (v) => Math.min(high, Math.max(low, v)));
   return new Tensor(data, [1, ...start.shape], 'float32');
 }
