@@ -83,13 +83,18 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
   return 0;
 }
 
-/** A filter the layer does not have is a usage error (its count is known once the layer has run). */
+/** A filter the layer does not have is a usage error (its count is known once the layer has run); so is a --size over filterPatterns' limit. */
 function usageErrors<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
     if (error instanceof ConvlensError && /: filter .* is not one of the layer's/.test(error.message)) {
       throw new UsageError(`--filters: ${error.message.replace(/^filterPatterns: /, '')}`);
+    }
+    if (error instanceof ConvlensError && /^filterPatterns: size must be/.test(error.message)) {
+      throw new UsageError(
+        `--size: ${error.message.replace(/^filterPatterns: size must be \[height, width\], /, 'height and width must be ')}`,
+      );
     }
     throw error;
   }

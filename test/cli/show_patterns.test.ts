@@ -110,6 +110,8 @@ describe('convlens show-patterns', () => {
     ],
     ['a filter the layer lacks', ['--filters', '9'], "--filters: filter 9 is not one of the layer's 6 filters (0 to 5)"],
     ['a malformed list', ['--filters', '3-1'], '--filters must be indices and ranges like 0-7,12, got "3-1"'],
+    // exited 1 with filterPatterns' message
+    ['a size over 4096', ['--size', '5000x5000'], '--size: height and width must be whole numbers from 1 to 4096, got [5000, 5000]'],
     ['a figure of an unknown type', ['--out', join('x', 'p.gif')], 'the file name must end in .png, .svg or .html'],
   ])('%s is a usage error', (_, args, message) => {
     const run = convlens(['show-patterns', join(dir, 'tiny'), ...args]);
