@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { keepsLogits } from './activations.js';
+import { Functional } from './functional.js';
 import type { Layer } from './layer.js';
 import { withInferenceGradients } from './layer.js';
 import { checkTensorArg } from './model_common.js';
@@ -44,6 +45,7 @@ export function inputGradient(model: Layer, x: Tensor, options: InputGradientOpt
   if (!(model instanceof ModelLayer)) {
     throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
   }
+  checkOneInputOneOutput(model);
   checkTensorArg(OP, 'x', x);
   if (x.dtype !== 'float32') throw new ConvlensError(`${OP}: x must be float32, got ${x.dtype} (cast(x, 'float32') converts it)`);
   if (options.logits !== undefined && typeof options.logits !== 'boolean') {
@@ -74,6 +76,21 @@ export function chainGradient(
     if (!gradient) throw new ConvlensError(`${OP}: the model gave no gradient for its input`);
     return { output, gradient: gradient.shape === x.shape ? gradient : new Tensor(gradient.data, x.shape, 'float32') };
   });
+}
+
+/** The gradient is of one output with respect to one input: a functional model of several says so, not that it cannot be a layer. */
+function checkOneInputOneOutput(model: ModelLayer): void {
+  if (!(model instanceof Functional)) return;
+  for (const [what, names] of [
+    ['inputs', model.inputNames],
+    ['outputs', model.outputNames],
+  ] as const) {
+    if (names.length !== 1) {
+      throw new ConvlensError(
+        `${OP}: takes a model of one input and one output; functional model '${model.name}' has ${names.length} ${what} (${names.join(', ')}): make one of the input and output wanted (layers.model)`,
+      );
+    }
+  }
 }
 
 /** The layers of a Sequential model up to `name`, whose output is then taken. */
