@@ -164,7 +164,7 @@ export async function trainFolder(
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''} the first layer's pictures, what the filters look for and where the model sees one image's class to ${out}`,
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''}, the first layer's pictures, what the filters look for and where the model sees one image's class to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }
