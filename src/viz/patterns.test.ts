@@ -127,6 +127,7 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
 describe('filterPatterns: bad input', () => {
   const model = convnet(6);
   const layer = model.layers[2].name;
+  const wide = new Sequential([new Conv2D({ filters: 48, kernelSize: 1, inputShape: [null, null, 1], name: 'wide' })]);
   /** A start image in range but for one value at index 7. */
   const withValue = (value: number) => {
     const start = f32(caseRng('filterPatterns bad start', 6), [10, 10, 2], 0, 1);
@@ -162,6 +163,12 @@ describe('filterPatterns: bad input', () => {
       'a start with Infinity',
       () => filterPatterns(model, layer, { start: withValue(Number.POSITIVE_INFINITY) }),
       'start has Infinity at index 7',
+    ],
+    // threw a RangeError once the batch of 90 reached the convolution (the first image alone took seconds)
+    [
+      'more filters of a free-size model than an array of the outputs holds',
+      () => filterPatterns(wide, 'wide', { size: [1024, 1024], filters: Array.from({ length: 90 }, (_, i) => i % 48), steps: 1 }),
+      "filterPatterns: 90 images of shape [1024, 1024, 1] (one per filter) make layer 'wide' output 4,529,848,320 values, more than the 4,294,967,296 one array holds: give a smaller size or fewer filters",
     ],
     ['a negative step count', () => filterPatterns(model, layer, { steps: -1 }), 'steps must be a whole number'],
     ['a functional model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential model'],

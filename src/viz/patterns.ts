@@ -1,7 +1,9 @@
 import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { outputLayout } from '../layers/image_layout.js';
 import { chainGradient, inputGradient } from '../layers/input_gradient.js';
+import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
+import type { Shape } from '../layers/shapes.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Figure } from './figure.js';
@@ -57,9 +59,10 @@ export function filterPatterns(model: Sequential, layerName: string, options: Fi
   checkLayerName(model, layerName);
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
+  const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
+  checkOutputSizes(chain, x.shape.slice(1), options.filters?.length ?? 16);
   // gives the layer's output's shape
   const probe = inputGradient(model, sliceBatch(x, 1), { layer: layerName });
-  const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
   const top = chain[chain.length - 1];
   // the response before the layer's activation is ascended: a ReLU at 0 passes back no gradient
   const beforeActivation = top.activation !== undefined && top.activation !== 'linear';
@@ -145,6 +148,27 @@ function checkLayerName(model: Sequential, layerName: string): void {
   const names = model.layers.map((l) => l.name);
   if (!names.includes(layerName)) {
     throw new ConvlensError(`${OP}: model '${model.name}' has no layer '${layerName}' (its layers: ${names.join(', ')})`);
+  }
+}
+
+/** The most values one Float32Array holds (V8's limit). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
+/**
+ * Refuses, before anything is computed, an ascent of `count` images (one per filter, run through
+ * the layers together) of which a layer's output is more than one array holds: past the limit the
+ * ascent threw a RangeError, after the first image alone had taken minutes.
+ */
+function checkOutputSizes(chain: readonly Layer[], exampleShape: readonly number[], count: number): void {
+  let shape: Shape = [...exampleShape];
+  for (const layer of chain) {
+    shape = layer.computeOutputShape(shape);
+    const values = count * shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+    if (values > MAX_ARRAY_LENGTH) {
+      throw new ConvlensError(
+        `${OP}: ${count} images of shape [${exampleShape.join(', ')}] (one per filter) make layer '${layer.name}' output ${values.toLocaleString('en-US')} values, more than the ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} one array holds: give a smaller size or fewer filters`,
+      );
+    }
   }
 }
 
