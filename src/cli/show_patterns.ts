@@ -83,13 +83,17 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
   return 0;
 }
 
-/** A filter the layer does not have is a usage error (its count is known once the layer has run); so is a --size over filterPatterns' limit. */
+/** A filter the layer does not have is a usage error (its count is known once the layer has run); so are a --size over filterPatterns' limit and more --size and --filters than its arrays hold. */
 function usageErrors<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
     if (error instanceof ConvlensError && /: filter .* is not one of the layer's/.test(error.message)) {
       throw new UsageError(`--filters: ${error.message.replace(/^filterPatterns: /, '')}`);
+    }
+    if (error instanceof ConvlensError && /one array holds: give a smaller size or fewer filters$/.test(error.message)) {
+      const message = error.message.replace(/^filterPatterns: /, '--size, --filters: ');
+      throw new UsageError(message.replace(/a smaller size or fewer filters$/, 'a smaller --size or fewer --filters'));
     }
     if (error instanceof ConvlensError && /^filterPatterns: size must be/.test(error.message)) {
       throw new UsageError(

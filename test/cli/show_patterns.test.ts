@@ -71,6 +71,16 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 describe('convlens show-patterns', () => {
+  it('more --size and --filters of a free-size model than its arrays hold is a usage error, found before any computing', async () => {
+    const wide = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 48, kernelSize: 1, inputShape: [null, null, 1], name: 'wide' })] });
+    await saveTfjs(wide, join(dir, 'wide'));
+    const run = convlens(['show-patterns', join(dir, 'wide'), '--size', '1024x1024', '--filters', '0-47,0-41']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "--size, --filters: 90 images of shape [1024, 1024, 1] (one per filter) make layer 'wide' output 4,529,848,320 values, more than the 4,294,967,296 one array holds: give a smaller --size or fewer --filters",
+    );
+  });
+
   it("starting from a photo: each filter's mean response before and after, as the same ascent in tfjs-layers gives them", () => {
     const run = convlens(['show-patterns', join(dir, 'tiny'), '--start', camera, '--steps', '4', '--filters', '0-2,5', '--json']);
     expect(run.stderr).toBe('');
