@@ -1,8 +1,9 @@
 import { ConvlensError } from '../errors.js';
 import type { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
-import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
+import { ascentValues, drawFilterPatterns, type FilterPatternOptions, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
+import { byteText, memoryBytes } from './memory.js';
 import { modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels, sequentialOnly } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { progressEnabled } from './term.js';
@@ -39,20 +40,24 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
   const pixels = resolvedPixels(model, options.pixels);
   const start = options.start === undefined ? undefined : (await modelInput('show-patterns', model, options.start, options.pixels)).batch;
   const progress = progressEnabled(process.stderr);
-  const { patterns, filters, responses } = usageErrors(() =>
-    filterPatterns(model, layer, {
-      filters: options.filters,
-      steps: options.steps,
-      stepSize: options.stepSize,
-      size: options.size,
-      range: PIXEL_RANGES[pixels],
-      seed: options.seed,
-      start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
+  const ascent: FilterPatternOptions = {
+    filters: options.filters,
+    steps: options.steps,
+    stepSize: options.stepSize,
+    size: options.size,
+    range: PIXEL_RANGES[pixels],
+    seed: options.seed,
+    start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
+  };
+  const { patterns, filters, responses } = usageErrors(() => {
+    checkAscentMemory(model, layer, ascent);
+    return filterPatterns(model, layer, {
+      ...ascent,
       onStep: progress
         ? (step, steps) => process.stderr.write(`\rshow-patterns: step ${step}/${steps}${step === steps ? '\n' : ''}`)
         : undefined,
-    }),
-  );
+    });
+  });
   const size = model.inputDataFormat === 'channels_first' ? patterns.shape.slice(2) : patterns.shape.slice(1, 3);
   if (options.json) {
     const report = {
@@ -81,6 +86,20 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
     process.stderr.write(`wrote ${await writeFigure(options.out, figure)}\n`);
   }
   return 0;
+}
+
+/**
+ * Refuses, before it starts, an ascent that cannot fit in `memory`: its images and each layer's
+ * output and gradient for them (a free-size model given a large --size and many filters was
+ * killed for want of memory).
+ */
+export function checkAscentMemory(model: Sequential, layer: string, ascent: FilterPatternOptions, memory = memoryBytes()): void {
+  const bytes = 4 * ascentValues(model, layer, ascent);
+  if (bytes > memory) {
+    throw new UsageError(
+      `--size, --filters: gradient ascent on layer '${layer}' keeps its images and each layer's output and gradient, at least ${byteText(bytes)}, more than the ${byteText(memory)} of memory: give a smaller --size or fewer --filters`,
+    );
+  }
 }
 
 /** A filter the layer does not have is a usage error (its count is known once the layer has run); so are a --size over filterPatterns' limit and more --size and --filters than its arrays hold. */

@@ -12,7 +12,7 @@ import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
-import { filterPatterns, showFilterPatterns } from './patterns.js';
+import { ascentValues, filterPatterns, showFilterPatterns } from './patterns.js';
 
 function convnet(seed: number, dataFormat: 'channels_last' | 'channels_first' = 'channels_last'): Sequential {
   const inputShape = dataFormat === 'channels_last' ? [10, 10, 2] : [2, 10, 10];
@@ -175,5 +175,21 @@ describe('filterPatterns: bad input', () => {
     ['an unknown option', () => filterPatterns(model, layer, { iterations: 3 } as never), 'iterations'],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+describe('ascentValues: what filterPatterns keeps at once', () => {
+  it('its images (one per filter) and each layer output and gradient for them', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 8, kernelSize: 3, inputShape: [null, null, 1], name: 'conv' }),
+      new MaxPool2D({ poolSize: 2, name: 'pool' }),
+    ]);
+    // 64×64 by default: conv 62×62×8, pool 31×31×8
+    expect(ascentValues(model, 'pool')).toBe(8 * (64 * 64 + 2 * (62 * 62 * 8 + 31 * 31 * 8)));
+    // 20×30, one filter: conv 18×28×8, pool 9×14×8
+    expect(ascentValues(model, 'pool', { size: [20, 30], filters: [3] })).toBe(20 * 30 + 2 * (18 * 28 * 8 + 9 * 14 * 8));
+    expect(ascentValues(model, 'conv', { start: f32(caseRng('ascentValues', 0), [5, 6, 1]), filters: [0, 1] })).toBe(
+      2 * (5 * 6 + 2 * (3 * 4 * 8)),
+    );
   });
 });

@@ -59,7 +59,7 @@ export function filterPatterns(model: Sequential, layerName: string, options: Fi
   checkLayerName(model, layerName);
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
-  const chain = model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
+  const chain = layersUpTo(model, layerName);
   checkOutputSizes(chain, x.shape.slice(1), options.filters?.length ?? 16);
   // gives the layer's output's shape
   const probe = inputGradient(model, sliceBatch(x, 1), { layer: layerName });
@@ -154,22 +154,54 @@ function checkLayerName(model: Sequential, layerName: string): void {
 /** The most values one Float32Array holds (V8's limit). */
 const MAX_ARRAY_LENGTH = 2 ** 32;
 
+/** The layers of the model up to `layerName`, which the ascent runs. */
+function layersUpTo(model: Sequential, layerName: string): Layer[] {
+  return model.layers.slice(0, model.layers.findIndex((l) => l.name === layerName) + 1);
+}
+
+/** Each layer's output shape for one example of `exampleShape`. */
+function outputShapes(chain: readonly Layer[], exampleShape: readonly number[]): number[][] {
+  const shapes: number[][] = [];
+  let shape: Shape = [...exampleShape];
+  for (const layer of chain) {
+    shape = layer.computeOutputShape(shape);
+    shapes.push(shape.map((d) => d ?? 1));
+  }
+  return shapes;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /**
  * Refuses, before anything is computed, an ascent of `count` images (one per filter, run through
  * the layers together) of which a layer's output is more than one array holds: past the limit the
  * ascent threw a RangeError, after the first image alone had taken minutes.
  */
 function checkOutputSizes(chain: readonly Layer[], exampleShape: readonly number[], count: number): void {
-  let shape: Shape = [...exampleShape];
-  for (const layer of chain) {
-    shape = layer.computeOutputShape(shape);
-    const values = count * shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+  for (const [i, shape] of outputShapes(chain, exampleShape).entries()) {
+    const values = count * sizeOf(shape);
     if (values > MAX_ARRAY_LENGTH) {
       throw new ConvlensError(
-        `${OP}: ${count} images of shape [${exampleShape.join(', ')}] (one per filter) make layer '${layer.name}' output ${values.toLocaleString('en-US')} values, more than the ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} one array holds: give a smaller size or fewer filters`,
+        `${OP}: ${count} images of shape [${exampleShape.join(', ')}] (one per filter) make layer '${chain[i].name}' output ${values.toLocaleString('en-US')} values, more than the ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} one array holds: give a smaller size or fewer filters`,
       );
     }
   }
+}
+
+/**
+ * The float32 values `filterPatterns(model, layerName, options)` keeps at once, before it computes
+ * anything: its images (one per filter) and each layer's output and gradient for them. A lower
+ * bound of its memory, for a caller that knows how much there is (the CLI).
+ */
+export function ascentValues(model: Sequential, layerName: string, options: FilterPatternOptions = {}): number {
+  checkLayerName(model, layerName);
+  const example = startImages(model, checkedSettings(options), options).shape.slice(1);
+  const chain = layersUpTo(model, layerName);
+  const shapes = outputShapes(chain, example);
+  const last = shapes[shapes.length - 1];
+  const count = options.filters?.length ?? Math.min(16, last[channelAxisOf(model, layerName, last.length + 1) - 1]);
+  checkOutputSizes(chain, example, count);
+  return count * (sizeOf(example) + 2 * shapes.reduce((sum, shape) => sum + sizeOf(shape), 0));
 }
 
 /** One starting image as a batch of one: `start`, or the middle of `range` with noise of ±5% of it. */

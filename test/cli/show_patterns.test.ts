@@ -71,6 +71,21 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 describe('convlens show-patterns', () => {
+  it('an ascent no machine has the memory for is a usage error, found before any computing (it was killed for want of memory)', async () => {
+    // 30 layers of 16 images × 4096 × 4096 × 15 values each (an array holds them), with their gradients: about 1 TB
+    const deep = tfl.sequential({
+      layers: Array.from({ length: 30 }, (_, i) =>
+        tfl.layers.conv2d({ filters: 15, kernelSize: 1, name: `deep${i}`, ...(i === 0 ? { inputShape: [null, null, 1] } : {}) }),
+      ),
+    });
+    await saveTfjs(deep, join(dir, 'deep'));
+    const run = convlens(['show-patterns', join(dir, 'deep'), '--size', '4096x4096']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--size, --filters: gradient ascent on layer 'deep29' keeps .*, at least [\d.]+ GB, more than the [\d.]+ GB of memory/,
+    );
+  });
+
   it('more --size and --filters of a free-size model than its arrays hold is a usage error, found before any computing', async () => {
     const wide = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 48, kernelSize: 1, inputShape: [null, null, 1], name: 'wide' })] });
     await saveTfjs(wide, join(dir, 'wide'));
