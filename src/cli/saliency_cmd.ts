@@ -27,6 +27,9 @@ export interface SaliencyCommandOptions {
  * heat map, and with --out the image, the heat map and the overlay.
  */
 export async function runSaliency(modelPath: string, imagePath: string, options: SaliencyCommandOptions): Promise<number> {
+  if (options.method === 'gradient' && options.layer !== undefined) {
+    throw new UsageError("--layer is Grad-CAM's; --method gradient takes the gradient of the input, not of a layer");
+  }
   await checkFigureSettings({ out: options.out, cmap: 'turbo' });
   return withStdout((print) => explain(modelPath, imagePath, options, print));
 }
@@ -49,8 +52,12 @@ async function explain(
       `--method gradcam splits a Sequential model at a layer; '${model.name}' is a functional model: --method gradient takes its input's gradient`,
     );
   }
-  if (options.layer !== undefined && method === 'gradient')
-    throw new UsageError("--layer is Grad-CAM's layer; --method gradient takes the input's gradient");
+  // a functional model's default method (an explicit --method gradient is refused before any work)
+  if (options.layer !== undefined && method === 'gradient') {
+    throw new UsageError(
+      `--layer is Grad-CAM's; the functional model '${model.name}' gets --method gradient, which takes the gradient of the input`,
+    );
+  }
   const what = { classIndex, method, layerName: options.layer };
   const result = usageErrors(() => saliency(model, image, what));
   const name = names[result.classIndex] ?? String(result.classIndex);
@@ -89,12 +96,16 @@ function classArg(value: string, names: string[], count: number): number {
   throw new UsageError(`--class ${value}: not one of the model's classes (${known})`);
 }
 
-/** A layer Grad-CAM cannot take is the user's choice, a usage error. */
+/** A layer Grad-CAM cannot take is the user's choice, a usage error; so is Grad-CAM of a model without maps (--method gradient needs none). */
 function usageErrors<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof ConvlensError && /^saliency: (model '.*' has no layer|layer '.*' has no feature maps)/.test(error.message)) {
+    // no --layer was given: the message must not blame it
+    if (error instanceof ConvlensError && /^saliency: model '.*' has no layer with feature maps/.test(error.message)) {
+      throw new UsageError(error.message);
+    }
+    if (error instanceof ConvlensError && /^saliency: (model '.*' has no layer '|layer '.*' has no feature maps)/.test(error.message)) {
       throw new UsageError(`--layer: ${error.message.replace(/^saliency: /, '')}`);
     }
     throw error;

@@ -1,7 +1,8 @@
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { drawFilterPatterns, filterPatterns } from '../viz/patterns.js';
+import { ascentValues, drawFilterPatterns, type FilterPatternOptions, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
+import { byteText, memoryBytes } from './memory.js';
 import { type ImageModel, modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels } from './model_input.js';
 import { withStdout } from './stdout.js';
 import { progressEnabled } from './term.js';
@@ -38,20 +39,24 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
   const pixels = resolvedPixels(model, options.pixels);
   const start = options.start === undefined ? undefined : (await modelInput('show-patterns', model, options.start, options.pixels)).batch;
   const progress = progressEnabled(process.stderr);
-  const { patterns, filters, responses } = usageErrors(() =>
-    filterPatterns(model, layer, {
-      filters: options.filters,
-      steps: options.steps,
-      stepSize: options.stepSize,
-      size: options.size,
-      range: PIXEL_RANGES[pixels],
-      seed: options.seed,
-      start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
+  const ascent: FilterPatternOptions = {
+    filters: options.filters,
+    steps: options.steps,
+    stepSize: options.stepSize,
+    size: options.size,
+    range: PIXEL_RANGES[pixels],
+    seed: options.seed,
+    start: start && new Tensor(start.data, start.shape.slice(1), 'float32'),
+  };
+  const { patterns, filters, responses } = usageErrors(() => {
+    checkAscentMemory(model, layer, ascent);
+    return filterPatterns(model, layer, {
+      ...ascent,
       onStep: progress
         ? (step, steps) => process.stderr.write(`\rshow-patterns: step ${step}/${steps}${step === steps ? '\n' : ''}`)
         : undefined,
-    }),
-  );
+    });
+  });
   const size = model.inputDataFormat === 'channels_first' ? patterns.shape.slice(2) : patterns.shape.slice(1, 3);
   if (options.json) {
     const report = {
@@ -82,13 +87,36 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
   return 0;
 }
 
-/** A filter the layer does not have is a usage error (its count is known once the layer has run). */
+/**
+ * Refuses, before it starts, an ascent that cannot fit in `memory`: its images and each layer's
+ * output and gradient for them (a free-size model given a large --size and many filters was
+ * killed for want of memory).
+ */
+export function checkAscentMemory(model: ImageModel, layer: string, ascent: FilterPatternOptions, memory = memoryBytes()): void {
+  const bytes = 4 * ascentValues(model, layer, ascent);
+  if (bytes > memory) {
+    throw new UsageError(
+      `--size, --filters: gradient ascent on layer '${layer}' keeps its images and each layer's output and gradient, at least ${byteText(bytes)}, more than the ${byteText(memory)} of memory: give a smaller --size or fewer --filters`,
+    );
+  }
+}
+
+/** A filter the layer does not have is a usage error (its count is known once the layer has run); so are a --size over filterPatterns' limit and more --size and --filters than its arrays hold. */
 function usageErrors<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
     if (error instanceof ConvlensError && /: filter .* is not one of the layer's/.test(error.message)) {
       throw new UsageError(`--filters: ${error.message.replace(/^filterPatterns: /, '')}`);
+    }
+    if (error instanceof ConvlensError && /one array holds: give a smaller size or fewer filters$/.test(error.message)) {
+      const message = error.message.replace(/^filterPatterns: /, '--size, --filters: ');
+      throw new UsageError(message.replace(/a smaller size or fewer filters$/, 'a smaller --size or fewer --filters'));
+    }
+    if (error instanceof ConvlensError && /^filterPatterns: size must be/.test(error.message)) {
+      throw new UsageError(
+        `--size: ${error.message.replace(/^filterPatterns: size must be \[height, width\], /, 'height and width must be ')}`,
+      );
     }
     throw error;
   }

@@ -1,5 +1,4 @@
 import { rename, rm } from 'node:fs/promises';
-import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 // Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
 import '../backend/index.js';
@@ -26,6 +25,7 @@ import { grid } from '../viz/grid.js';
 import { confusionSummary, decodedMistakes, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
+import { byteText, memoryBytes } from './memory.js';
 import { CLASSES_FILE } from './model_input.js';
 import { errorLine } from './term.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
@@ -169,13 +169,6 @@ export async function trainFolder(
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }
 
-/** The memory (the container's limit, when it is lower than the machine's). */
-function memoryBytes(): number {
-  const machine = totalmem();
-  const limit = process.constrainedMemory?.();
-  return limit && limit < machine ? limit : machine;
-}
-
 /** The most values one Float32Array holds (V8's limit). */
 const MAX_ARRAY_LENGTH = 2 ** 32;
 
@@ -204,13 +197,6 @@ function checkTrainingMemory(model: Sequential, batch: number, options: TrainFol
       `${training} keeps each layer's output and gradient, at least ${byteText(bytes)}, more than the ${byteText(memory)} of memory: ${remedy}`,
     );
   }
-}
-
-/** "376 kB", "24.6 MB", "6.2 GB" (decimal units). */
-function byteText(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
 }
 
 /** The first image of the dataset's files, `[1, height, width, channels]`. */

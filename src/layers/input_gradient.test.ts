@@ -131,6 +131,18 @@ describe('inputGradient: the gradient of what predict computes, against tfjs-lay
   });
 });
 
+/** A functional model of one input and two outputs, 'left' and 'right'. */
+function twoOutputs(): Functional {
+  return new Functional({
+    input: { shape: [4], name: 'features' },
+    layers: [
+      { layer: new Dense({ units: 2, name: 'left' }), inputs: ['features'] },
+      { layer: new Dense({ units: 3, name: 'right' }), inputs: ['features'] },
+    ],
+    output: ['left', 'right'],
+  });
+}
+
 describe('inputGradient: bad input', () => {
   const model = convnet(4);
   const x = f32(caseRng('inputGradient errors', 4), [1, 8, 8, 2]);
@@ -151,6 +163,12 @@ describe('inputGradient: bad input', () => {
       'an input of the wrong shape',
       () => inputGradient(model, f32(caseRng('x', 0), [1, 8, 8, 3])),
       'expected input of shape (None, 8, 8, 2), got [1, 8, 8, 3]',
+    ],
+    // said the model 'cannot be a layer of another model', which it was not asked to be
+    [
+      'a functional model of two outputs',
+      () => inputGradient(twoOutputs(), f32(caseRng('x', 0), [1, 4])),
+      /^inputGradient: takes a model of one input and one output; functional model '\w+' has 2 outputs \(left, right\)/,
     ],
     [
       'logits of a layer without softmax',

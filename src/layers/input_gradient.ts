@@ -50,6 +50,7 @@ export function inputGradient(model: Layer, x: Tensor, options: InputGradientOpt
     throw new ConvlensError(`${OP}: logits must be true or false, got ${describeValue(options.logits)}`);
   }
   const chain = options.layer === undefined ? [model] : layersUpTo(model, options.layer);
+  checkOneInputOneOutput(chain[0]);
   const logits = options.logits ?? false;
   if (logits) checkLogits(chain[chain.length - 1]);
   return chainGradient(chain, x as Tensor<'float32'>, (output) => outputGradient(options.dy, output), logits);
@@ -74,6 +75,21 @@ export function chainGradient(
     if (!gradient) throw new ConvlensError(`${OP}: the model gave no gradient for its input`);
     return { output, gradient: gradient.shape === x.shape ? gradient : new Tensor(gradient.data, x.shape, 'float32') };
   });
+}
+
+/** The gradient is of one output with respect to one input: a functional model of several says so, not that it cannot be a layer. */
+function checkOneInputOneOutput(model: Layer): void {
+  if (!(model instanceof Functional)) return;
+  for (const [what, names] of [
+    ['inputs', model.inputNames],
+    ['outputs', model.outputNames],
+  ] as const) {
+    if (names.length !== 1) {
+      throw new ConvlensError(
+        `${OP}: takes a model of one input and one output; functional model '${model.name}' has ${names.length} ${what} (${names.join(', ')}): make one of the input and output wanted (layers.model)`,
+      );
+    }
+  }
 }
 
 /**

@@ -1,8 +1,21 @@
+import { ConvlensError } from '../errors.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from './extent.js';
 
 // A model's inputs (in any range, channels-first or last, any number of channels) as pictures.
+
+/**
+ * Throws unless `image` has values and all of them are finite: a NaN or an infinity makes every
+ * gradient through the model NaN, and the map or pattern drawn from it empty without a word.
+ */
+export function checkImageValues(op: string, what: string, image: Tensor): void {
+  if (image.size === 0) throw new ConvlensError(`${op}: ${what} is empty (shape [${image.shape.join(', ')}])`);
+  for (let i = 0; i < image.size; i++) {
+    const value = image.data[i];
+    if (!Number.isFinite(value)) throw new ConvlensError(`${op}: ${what} has ${value} at index ${i}; its values must be finite numbers`);
+  }
+}
 
 /** Each image of a batch as a picture `[H, W, 1 or 3]` in 0..1 (see `displayImage`). */
 export function displayImages(batch: Tensor<'float32'>, channelsFirst: boolean): Tensor<'float32'>[] {

@@ -14,7 +14,7 @@ import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
-import { filterPatterns, showFilterPatterns } from './patterns.js';
+import { ascentValues, filterPatterns, showFilterPatterns } from './patterns.js';
 
 function convnet(seed: number, dataFormat: 'channels_last' | 'channels_first' = 'channels_last'): Sequential {
   const inputShape = dataFormat === 'channels_last' ? [10, 10, 2] : [2, 10, 10];
@@ -159,6 +159,13 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
 describe('filterPatterns: bad input', () => {
   const model = convnet(6);
   const layer = model.layers[2].name;
+  const wide = new Sequential([new Conv2D({ filters: 48, kernelSize: 1, inputShape: [null, null, 1], name: 'wide' })]);
+  /** A start image in range but for one value at index 7. */
+  const withValue = (value: number) => {
+    const start = f32(caseRng('filterPatterns bad start', 6), [10, 10, 2], 0, 1);
+    (start.data as Float32Array)[7] = value;
+    return start;
+  };
   it.each([
     [
       'a filter the layer does not have',
@@ -166,7 +173,8 @@ describe('filterPatterns: bad input', () => {
       "filter 5 is not one of the layer's 5 filters (0 to 4)",
     ],
     ['no filters', () => filterPatterns(model, layer, { filters: [] }), 'filters is empty'],
-    ['an unknown layer', () => filterPatterns(model, 'conv9', {}), "has no layer 'conv9'"],
+    // named by filterPatterns, not by the inputGradient it calls
+    ['an unknown layer', () => filterPatterns(model, 'conv9', {}), /^filterPatterns: model '\w+' has no layer 'conv9' \(its layers: /],
     [
       'a range the wrong way round',
       () => filterPatterns(model, layer, { range: [1, 0] }),
@@ -177,10 +185,43 @@ describe('filterPatterns: bad input', () => {
       () => filterPatterns(model, layer, { start: f32(caseRng('s', 0), [10, 10, 3]) }),
       'start must be a float32 image of the shape the model takes, [10, 10, 2], got a float32 tensor of shape [10, 10, 3]',
     ],
+    // a NaN start gave NaN patterns and responses; an infinite one was clamped without a word
+    [
+      'a start with NaN',
+      () => filterPatterns(model, layer, { start: withValue(Number.NaN) }),
+      'start has NaN at index 7; its values must be finite',
+    ],
+    [
+      'a start with Infinity',
+      () => filterPatterns(model, layer, { start: withValue(Number.POSITIVE_INFINITY) }),
+      'start has Infinity at index 7',
+    ],
+    // threw a RangeError once the batch of 90 reached the convolution (the first image alone took seconds)
+    [
+      'more filters of a free-size model than an array of the outputs holds',
+      () => filterPatterns(wide, 'wide', { size: [1024, 1024], filters: Array.from({ length: 90 }, (_, i) => i % 48), steps: 1 }),
+      "filterPatterns: 90 images of shape [1024, 1024, 1] (one per filter) make layer 'wide' output 4,529,848,320 values, more than the 4,294,967,296 one array holds: give a smaller size or fewer filters",
+    ],
     ['a negative step count', () => filterPatterns(model, layer, { steps: -1 }), 'steps must be a whole number'],
     ['not a model', () => filterPatterns({} as Sequential, layer), 'filterPatterns: model must be a Sequential or functional model, got'],
     ['an unknown option', () => filterPatterns(model, layer, { iterations: 3 } as never), 'iterations'],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+describe('ascentValues: what filterPatterns keeps at once', () => {
+  it('its images (one per filter) and each layer output and gradient for them', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 8, kernelSize: 3, inputShape: [null, null, 1], name: 'conv' }),
+      new MaxPool2D({ poolSize: 2, name: 'pool' }),
+    ]);
+    // 64×64 by default: conv 62×62×8, pool 31×31×8
+    expect(ascentValues(model, 'pool')).toBe(8 * (64 * 64 + 2 * (62 * 62 * 8 + 31 * 31 * 8)));
+    // 20×30, one filter: conv 18×28×8, pool 9×14×8
+    expect(ascentValues(model, 'pool', { size: [20, 30], filters: [3] })).toBe(20 * 30 + 2 * (18 * 28 * 8 + 9 * 14 * 8));
+    expect(ascentValues(model, 'conv', { start: f32(caseRng('ascentValues', 0), [5, 6, 1]), filters: [0, 1] })).toBe(
+      2 * (5 * 6 + 2 * (3 * 4 * 8)),
+    );
   });
 });

@@ -5,11 +5,12 @@ import { outputLayout } from '../layers/image_layout.js';
 import { chainGradient, layersUpTo } from '../layers/input_gradient.js';
 import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
+import type { Shape } from '../layers/shapes.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
-import { displayImages } from './input_images.js';
+import { checkImageValues, displayImages } from './input_images.js';
 
 export interface FilterPatternOptions {
   /** The filters (channels of the layer's output) to show: their indices (default: the first 16, or all when fewer). */
@@ -63,6 +64,7 @@ export function filterPatterns(model: Sequential | Functional, layerName: string
   const settings = checkedSettings(options);
   const x = startImages(model, settings, options);
   const chain = layersUpTo(model, layerName, OP);
+  checkOutputSizes(chain, x.shape.slice(1), options.filters?.length ?? 16);
   const upTo = (batch: Tensor<'float32'>) => chain.reduce((t, layer) => layer.apply(t, false), batch);
   // the response before the layer's activation is ascended: a ReLU at 0 passes back no gradient
   const activation = chain[chain.length - 1].finalLayer().activation;
@@ -141,6 +143,53 @@ function checkedSettings(options: FilterPatternOptions): Settings {
   return { steps, stepSize, range };
 }
 
+/** The most values one Float32Array holds (V8's limit). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
+/** Each layer's output shape for one example of `exampleShape`. */
+function outputShapes(chain: readonly Layer[], exampleShape: readonly number[]): number[][] {
+  const shapes: number[][] = [];
+  let shape: Shape = [...exampleShape];
+  for (const layer of chain) {
+    shape = layer.computeOutputShape(shape);
+    shapes.push(shape.map((d) => d ?? 1));
+  }
+  return shapes;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Refuses, before anything is computed, an ascent of `count` images (one per filter, run through
+ * the layers together) of which a layer's output is more than one array holds: past the limit the
+ * ascent threw a RangeError, after the first image alone had taken minutes.
+ */
+function checkOutputSizes(chain: readonly Layer[], exampleShape: readonly number[], count: number): void {
+  for (const [i, shape] of outputShapes(chain, exampleShape).entries()) {
+    const values = count * sizeOf(shape);
+    if (values > MAX_ARRAY_LENGTH) {
+      throw new ConvlensError(
+        `${OP}: ${count} images of shape [${exampleShape.join(', ')}] (one per filter) make layer '${chain[i].name}' output ${values.toLocaleString('en-US')} values, more than the ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} one array holds: give a smaller size or fewer filters`,
+      );
+    }
+  }
+}
+
+/**
+ * The float32 values `filterPatterns(model, layerName, options)` keeps at once, before it computes
+ * anything: its images (one per filter) and each layer's output and gradient for them. A lower
+ * bound of its memory, for a caller that knows how much there is (the CLI).
+ */
+export function ascentValues(model: Sequential | Functional, layerName: string, options: FilterPatternOptions = {}): number {
+  const chain = layersUpTo(model, layerName, OP);
+  const example = startImages(model, checkedSettings(options), options).shape.slice(1);
+  const shapes = outputShapes(chain, example);
+  const last = shapes[shapes.length - 1];
+  const count = options.filters?.length ?? Math.min(16, last[channelAxisOf(chain, model.inputDataFormat, last.length + 1) - 1]);
+  checkOutputSizes(chain, example, count);
+  return count * (sizeOf(example) + 2 * shapes.reduce((sum, shape) => sum + sizeOf(shape), 0));
+}
+
 /** One starting image as a batch of one: `start`, or the middle of `range` with noise of ±5% of it. */
 function startImages(model: Sequential | Functional, settings: Settings, options: FilterPatternOptions): Tensor<'float32'> {
   const shape = model.inputShape;
@@ -176,6 +225,7 @@ function startFrom(start: Tensor, shape: readonly (number | null)[], [low, high]
       `${OP}: start must be a float32 image of the shape the model takes, [${shape.map((d) => d ?? 'any').join(', ')}], got ${got}`,
     );
   }
+  checkImageValues(OP, 'start', start);
   const data = Float32Array.from(start.data as Float32Array, (v) => Math.min(high, Math.max(low, v)));
   return new Tensor(data, [1, ...start.shape], 'float32');
 }

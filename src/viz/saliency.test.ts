@@ -9,6 +9,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
 import { Functional } from '../layers/functional.js';
+import { GlobalAveragePooling2D } from '../layers/global_pooling.js';
 import { Add } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
@@ -186,6 +187,17 @@ const batchOf = (image: Tensor) => expandDims(image, 0);
 describe('saliency: bad input', () => {
   const model = classifier(6);
   const image = f32(caseRng('saliency bad', 6), [12, 12, 2], 0, 1);
+  /** The image but for one value at index 9. */
+  const withValue = (value: number) => {
+    const data = Float32Array.from(image.data as Float32Array);
+    data[9] = value;
+    return new Tensor(data, image.shape, 'float32');
+  };
+  const anySize = new Sequential([
+    new Conv2D({ filters: 2, kernelSize: 1, activation: 'relu', inputShape: [null, null, 2] }),
+    new GlobalAveragePooling2D(),
+    new Dense({ units: 3, activation: 'softmax' }),
+  ]);
   it.each([
     [
       'a model that is no classifier',
@@ -209,6 +221,24 @@ describe('saliency: bad input', () => {
       'a layer for the gradient method',
       () => saliency(model, image, { method: 'gradient', layerName: 'conv2d' }),
       "layerName is Grad-CAM's",
+    ],
+    // a NaN or infinite pixel gave an all-NaN Grad-CAM map and score, drawn by showSaliency without a word
+    [
+      'an image with NaN',
+      () => saliency(model, withValue(Number.NaN)),
+      'saliency: image has NaN at index 9; its values must be finite numbers',
+    ],
+    ['an image with -Infinity', () => showSaliency(model, withValue(Number.NEGATIVE_INFINITY)), 'saliency: image has -Infinity at index 9'],
+    // Grad-CAM failed in resize, naming it; the gradient method gave a 0 × 0 map and a NaN score
+    [
+      'an empty image',
+      () => saliency(anySize, new Tensor(new Float32Array(0), [0, 0, 2], 'float32'), { method: 'gradient' }),
+      'saliency: image is empty (shape [1, 0, 0, 2])',
+    ],
+    [
+      'an empty image for Grad-CAM',
+      () => saliency(anySize, new Tensor(new Float32Array(0), [0, 5, 2], 'float32')),
+      'saliency: image is empty',
     ],
     [
       'an image of the wrong shape',

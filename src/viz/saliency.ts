@@ -10,7 +10,7 @@ import { colorize } from './colormap.js';
 import { imageBatch } from './extraction.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
-import { displayImages } from './input_images.js';
+import { checkImageValues, displayImages } from './input_images.js';
 import { channelAxisOf } from './patterns.js';
 
 export type SaliencyMethod = 'gradcam' | 'gradient';
@@ -64,6 +64,7 @@ export function saliency(model: Sequential | Functional, image: Tensor | TensorI
     throw new ConvlensError(`${OP}: layerName is Grad-CAM's; the 'gradient' method takes the input's gradient`);
   }
   const x = imageBatch(OP, image, model.inputDataFormat);
+  checkImageValues(OP, 'image', x);
   const units = model.outputShape![0]!;
   // one unit is Keras' binary classifier: class 1 its logit, class 0 minus it
   const oneUnit = units === 1;

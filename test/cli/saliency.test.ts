@@ -82,6 +82,8 @@ describe('convlens saliency', () => {
       "--layer: model 'looker' has no layer 'nope' (its layers: edges, pool, parts, flat, classes)",
     ],
     ['an unknown method', ['--method', 'cam'], "argument 'cam' is invalid"],
+    // exited 1, as if the image or model were at fault
+    ['a layer for the gradient method', ['--method', 'gradient', '--layer', 'parts'], "--layer is Grad-CAM's; --method gradient takes"],
   ])('%s is a usage error', (_, args, message) => {
     const run = convlens(['saliency', join(dir, 'looker'), camera, ...args]);
     expect(run.code).toBe(2);
@@ -111,6 +113,17 @@ describe('convlens saliency', () => {
     const patterns = convlens(['show-patterns', join(dir, 'branching'), '--layer', 'sum', '--steps', '2', '--json']);
     expect(patterns.code, patterns.stderr).toBe(0);
     expect((JSON.parse(patterns.stdout) as { filters: unknown[] }).filters).toHaveLength(3);
+  });
+
+  it('Grad-CAM of a model without feature maps is a usage error that does not blame the --layer it was not given', async () => {
+    const flat = tfl.sequential({
+      layers: [tfl.layers.flatten({ inputShape: [24, 24, 1] }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
+    });
+    await saveTfjs(flat, join(dir, 'flat'));
+    const run = convlens(['saliency', join(dir, 'flat'), camera]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("has no layer with feature maps for Grad-CAM (the 'gradient' method needs none)");
+    expect(run.stderr).not.toContain('--layer');
   });
 
   it('an image that cannot be read fails with its path', () => {

@@ -71,6 +71,31 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 describe('convlens show-patterns', () => {
+  it('an ascent no machine has the memory for is a usage error, found before any computing (it was killed for want of memory)', async () => {
+    // 30 layers of 16 images × 4096 × 4096 × 15 values each (an array holds them), with their gradients: about 1 TB
+    const deep = tfl.sequential({
+      layers: Array.from({ length: 30 }, (_, i) =>
+        tfl.layers.conv2d({ filters: 15, kernelSize: 1, name: `deep${i}`, ...(i === 0 ? { inputShape: [null, null, 1] } : {}) }),
+      ),
+    });
+    await saveTfjs(deep, join(dir, 'deep'));
+    const run = convlens(['show-patterns', join(dir, 'deep'), '--size', '4096x4096']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--size, --filters: gradient ascent on layer 'deep29' keeps .*, at least [\d.]+ GB, more than the [\d.]+ GB of memory/,
+    );
+  });
+
+  it('more --size and --filters of a free-size model than its arrays hold is a usage error, found before any computing', async () => {
+    const wide = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 48, kernelSize: 1, inputShape: [null, null, 1], name: 'wide' })] });
+    await saveTfjs(wide, join(dir, 'wide'));
+    const run = convlens(['show-patterns', join(dir, 'wide'), '--size', '1024x1024', '--filters', '0-47,0-41']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "--size, --filters: 90 images of shape [1024, 1024, 1] (one per filter) make layer 'wide' output 4,529,848,320 values, more than the 4,294,967,296 one array holds: give a smaller --size or fewer --filters",
+    );
+  });
+
   it("starting from a photo: each filter's mean response before and after, as the same ascent in tfjs-layers gives them", () => {
     const run = convlens(['show-patterns', join(dir, 'tiny'), '--start', camera, '--steps', '4', '--filters', '0-2,5', '--json']);
     expect(run.stderr).toBe('');
@@ -110,6 +135,8 @@ describe('convlens show-patterns', () => {
     ],
     ['a filter the layer lacks', ['--filters', '9'], "--filters: filter 9 is not one of the layer's 6 filters (0 to 5)"],
     ['a malformed list', ['--filters', '3-1'], '--filters must be indices and ranges like 0-7,12, got "3-1"'],
+    // exited 1 with filterPatterns' message
+    ['a size over 4096', ['--size', '5000x5000'], '--size: height and width must be whole numbers from 1 to 4096, got [5000, 5000]'],
     ['a figure of an unknown type', ['--out', join('x', 'p.gif')], 'the file name must end in .png, .svg or .html'],
   ])('%s is a usage error', (_, args, message) => {
     const run = convlens(['show-patterns', join(dir, 'tiny'), ...args]);

@@ -74,6 +74,10 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     );
     // 120 × 28 × 28 × 1 float32 values: kept after the first epoch (the default keeps up to a quarter of the memory)
     expect(trained.stdout).toContain('The decoded images (376 kB) are kept in memory after the first epoch');
+    // the list of what was written lost its comma before "the first layer's pictures"
+    expect(trained.stdout).toContain(
+      "the most confident mistakes, the first layer's pictures, what the filters look for and where the model sees one image's class to ",
+    );
     expect(trained.stdout).toContain('rescaling (Rescaling)');
     expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
     // each class's share of its validation images, the counts adding up to the 24
@@ -105,6 +109,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
       /random_flip \(RandomFlip\)[\s\S]*random_rotation \(RandomRotation\)[\s\S]*random_contrast \(RandomContrast\)[\s\S]*rescaling \(Rescaling\)/,
+    );
+    expect(run.stdout).toContain(
+      "the most confident mistakes, augmented copies of one image, the first layer's pictures, what the filters",
     );
     // the first validation image and seven augmented copies, each 28×28 drawn 4 times as large, 4 to a row
     expect(pngSize(join(out, 'augmentation.png'))).toEqual([4 * 112 + 5 * 4, 2 * 112 + 3 * 4]);
