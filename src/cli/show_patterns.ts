@@ -5,7 +5,7 @@ import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
 import { byteText, memoryBytes } from './memory.js';
 import { type ImageModel, modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels } from './model_input.js';
 import { withStdout } from './stdout.js';
-import { progressEnabled } from './term.js';
+import { printable, progressEnabled } from './term.js';
 import { UsageError } from './usage.js';
 
 export interface ShowPatternsOptions {
@@ -69,14 +69,15 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
     };
     print(`${JSON.stringify(report)}\n`);
   } else {
+    // the model's and its layers' names come from its file: written so that none drives the terminal
     print(
-      `model '${model.name}', layer '${layer}': ${filters.length} filters, ${options.steps} steps of gradient ascent on a ${size.join('×')} image (pixels ${pixels})\n`,
+      `${printable(`model '${model.name}', layer '${layer}'`)}: ${filters.length} filters, ${options.steps} steps of gradient ascent on a ${size.join('×')} image (pixels ${pixels})\n`,
     );
     print('filter  mean response: start → after\n');
     filters.forEach((f, i) => {
       const { start, end } = responses[i];
       print(
-        `${String(f).padStart(6)}  ${start.toPrecision(4).padStart(10)} → ${end.toPrecision(4)}${end > start ? '' : '  (no response to follow)'}\n`,
+        `${String(f).padStart(6)}  ${start.toPrecision(4).padStart(10)} → ${end.toPrecision(4)}${end > start ? '' : '  (its output did not rise)'}\n`,
       );
     });
   }
