@@ -541,7 +541,7 @@ program
       ['gradcam', 'gradient'],
     ),
   )
-  .option('-l, --layer <name>', "Grad-CAM's layer (default: the last convolution)")
+  .option('-l, --layer <name>', "Grad-CAM's layer, by name or by index from 0 among the model's layers (default: the last convolution)")
   .addOption(pixelsOption())
   .option('-o, --out <file>', 'write the image, the heat map and the overlay (.png, .svg or .html)')
   .option('--json', 'the class, its score, the method and the layer as JSON')

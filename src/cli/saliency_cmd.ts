@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type SaliencyMethod, saliency, showSaliency } from '../viz/saliency.js';
 import { classifierOutput, classNames } from './classifier.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
-import { modelInput, openModel, type PixelRange } from './model_input.js';
+import { type ImageModel, modelInput, openModel, type PixelRange } from './model_input.js';
 import { mapPreview } from './preview.js';
 import { withStdout } from './stdout.js';
 import { colorEnabled, previewWidth, printable } from './term.js';
@@ -58,7 +58,7 @@ async function explain(
       `--layer is Grad-CAM's; the functional model '${model.name}' gets --method gradient, which takes the gradient of the input`,
     );
   }
-  const what = { classIndex, method, layerName: options.layer };
+  const what = { classIndex, method, layerName: options.layer === undefined ? undefined : layerNamed(model, options.layer) };
   const result = usageErrors(() => saliency(model, image, what));
   const name = names[result.classIndex] ?? String(result.classIndex);
   const how = result.method === 'gradcam' ? `Grad-CAM of layer ${result.layerName}` : "the input's gradient";
@@ -85,6 +85,16 @@ async function explain(
     process.stderr.write(`wrote ${await writeFigure(options.out, figure)}\n`);
   }
   return 0;
+}
+
+/** --layer: a layer's name, or its index from 0 among the model's layers (as show-maps and show-patterns take it). */
+function layerNamed(model: ImageModel, wanted: string): string {
+  if (!/^\d+$/.test(wanted)) return wanted;
+  const names = model.layers.map((l) => l.name);
+  const index = Number(wanted);
+  if (index >= names.length)
+    throw new UsageError(`--layer ${wanted}: model '${model.name}' has ${names.length} layers (0 to ${names.length - 1})`);
+  return names[index];
 }
 
 /** --class: a class index, or a name from classes.json. */

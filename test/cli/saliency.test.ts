@@ -55,6 +55,13 @@ describe('convlens saliency', () => {
     expect(report.score).toBeCloseTo(p[predicted], 5);
   });
 
+  it("takes Grad-CAM's layer by index, as show-maps takes it", () => {
+    const byIndex = JSON.parse(convlens(['saliency', join(dir, 'looker'), camera, '--layer', '0', '--json']).stdout) as Report;
+    expect(byIndex.layer).toBe('edges');
+    const tooFar = convlens(['saliency', join(dir, 'looker'), camera, '--layer', '5']);
+    expect([tooFar.code, tooFar.stderr]).toEqual([2, "convlens: --layer 5: model 'looker' has 5 layers (0 to 4)\n"]);
+  });
+
   it('takes a class by name, the gradient method, and writes the three panels', () => {
     const out = join(dir, 'why.png');
     const run = convlens(['saliency', join(dir, 'looker'), camera, '--class', 'grass', '--method', 'gradient', '--out', out]);
