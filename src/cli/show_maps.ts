@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import { CONVOLUTION_CLASSES } from '../layers/conv_layer.js';
 import { type LayerOutput, outputLabel as label, outputNamed } from '../layers/layer_paths.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from '../viz/extent.js';
@@ -85,9 +86,6 @@ function listed(names: readonly string[]): string {
   return `${names.slice(0, LISTED_LAYERS).join(', ')}${more}`;
 }
 
-/** Layers whose maps are features the model learned (what comes before them only rescales, pads or crops the image). */
-const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
-
 /**
  * The layer named (or numbered) by --layer, or the first convolution (the first layer with feature
  * maps if none), at any depth: a layer inside a nested model goes by its path, 'base/conv2d', a
@@ -102,7 +100,7 @@ function chooseLayer(model: ImageModel, outputs: LayerOutput[], wanted: string |
       throw new ConvlensError(
         `show-maps: no layer of model '${model.name}' (nor of a model nested in it) outputs feature maps ([height, width, channels], or [channels, height, width] channels-first)`,
       );
-    return withMaps.find((o) => CONVOLUTIONS.has(o.layer.className)) ?? withMaps[0];
+    return withMaps.find((o) => CONVOLUTION_CLASSES.has(o.layer.className)) ?? withMaps[0];
   }
   let found: LayerOutput;
   try {

@@ -1,4 +1,5 @@
 import { ConvlensError } from '../errors.js';
+import { CONVOLUTION_CLASSES } from '../layers/conv_layer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ascentValues, drawFilterPatterns, type FilterPatternOptions, filterPatterns } from '../viz/patterns.js';
 import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
@@ -123,14 +124,11 @@ function usageErrors<T>(work: () => T): T {
   }
 }
 
-/** Layers whose outputs are filters' responses. */
-const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
-
 /** The layer named (or numbered from 0) by --layer, or the model's last convolution: its filters combine the others'. */
 function chooseLayer(model: ImageModel, wanted: string | undefined): string {
   const names = model.layers.map((l) => l.name);
   if (wanted === undefined) {
-    const last = [...model.layers].reverse().find((l) => CONVOLUTIONS.has(l.className));
+    const last = [...model.layers].reverse().find((l) => CONVOLUTION_CLASSES.has(l.className));
     if (!last)
       throw new UsageError(`show-patterns: model '${model.name}' has no convolution; name a layer with --layer (${names.join(', ')})`);
     return last.name;

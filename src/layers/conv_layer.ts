@@ -18,6 +18,9 @@ import {
   weightSettingsConfig,
 } from './weight_settings.js';
 
+/** The class names of the convolution layers: their outputs are filters' responses, the features a model learned. */
+export const CONVOLUTION_CLASSES: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+
 /** What Keras' Conv2D and Conv2DTranspose take alike. */
 export interface ConvLayerOptions extends ConvWindowOptions, WeightPenaltyOptions<'kernel' | 'bias'>, ActivityOptions {
   filters: number;

@@ -1,5 +1,6 @@
 import { ConvlensError, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { resize } from '../image/resize.js';
+import { CONVOLUTION_CLASSES } from '../layers/conv_layer.js';
 import { Functional } from '../layers/functional.js';
 import { chainGradient, hasLogits } from '../layers/input_gradient.js';
 import type { Layer } from '../layers/layer.js';
@@ -172,7 +173,7 @@ function splitAt(model: Sequential, layerName: string | undefined): { layer: Lay
   if (layerName === undefined) {
     // the last convolution, as Keras' example takes; else the last layer with maps
     const before = layers.slice(0, -1);
-    index = lastIndex(before, (l) => hasMaps(l) && CONVOLUTIONS.has(l.className));
+    index = lastIndex(before, (l) => hasMaps(l) && CONVOLUTION_CLASSES.has(l.className));
     if (index < 0) index = lastIndex(before, hasMaps);
     if (index < 0)
       throw new ConvlensError(
@@ -194,8 +195,6 @@ function splitAt(model: Sequential, layerName: string | undefined): { layer: Lay
   }
   return { layer: layers[index], base: layers.slice(0, index + 1), head: layers.slice(index + 1) };
 }
-
-const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
 
 function lastIndex<T>(list: readonly T[], test: (item: T) => boolean): number {
   for (let i = list.length - 1; i >= 0; i--) if (test(list[i])) return i;
