@@ -9,6 +9,8 @@ const SIDE = 28;
 /** MNIST digits fit a 20×20 box inside the 28×28 field, centred by their centre of mass. */
 const BOX = 20;
 const KEY_STEP = 10;
+/** How much the heat map covers the digit in the evidence overlay (as `viz.showSaliency` lays it). */
+const HEAT_ALPHA = 0.4;
 
 interface WeightsGroupLike {
   paths?: unknown;
@@ -124,10 +126,15 @@ export class DigitSection {
   private readonly probabilities = byId<HTMLOListElement>('probabilities');
   private readonly modelInput = byId<HTMLCanvasElement>('digit-input');
   private readonly maps = byId('feature-maps');
+  private readonly evidence = byId<HTMLCanvasElement>('digit-evidence');
+  private readonly evidenceCaption = byId('evidence-caption');
+  private readonly evidenceClass = byId<HTMLSelectElement>('evidence-class');
   private readonly error = byId('model-error');
   private readonly bars: { item: HTMLLIElement; bar: HTMLElement; value: HTMLElement }[] = [];
   /** Predictions made so far (tests read the last one). */
   readonly predictions: { digit: number; probability: number; probabilities: number[]; predictMs: number }[] = [];
+  /** Evidence maps shown so far (tests read the last one): the model's input and the Grad-CAM map, both 28×28 row by row. */
+  readonly evidenceMaps: { classIndex: number; layerName: string; input: number[]; map: number[] }[] = [];
 
   constructor(
     modelUrl: string,
@@ -146,6 +153,7 @@ export class DigitSection {
     }
     this.setupPointer();
     this.setupKeyboard();
+    this.evidenceClass.addEventListener('change', () => this.update());
     byId('digit-clear').addEventListener('click', () => {
       this.clear();
       this.update();
@@ -297,6 +305,9 @@ export class DigitSection {
         b.item.classList.remove('top');
       }
       this.maps.replaceChildren();
+      this.evidenceCaption.textContent = 'Where the model finds the digit it reads';
+      this.evidence.setAttribute('aria-label', 'Where the model finds the digit');
+      drawRgb(this.evidence, viz.colorize(tensor(new Float32Array(SIDE * SIDE), [SIDE, SIDE], 'float32'), { cmap: 'gray' }));
       return;
     }
     if (!this.model) return;
@@ -317,7 +328,32 @@ export class DigitSection {
       b.value.textContent = `${(probabilities[d] * 100).toFixed(1)}%`;
       b.item.classList.toggle('top', d === digit);
     });
-    if (withMaps) this.showMaps(outputs);
+    if (withMaps) {
+      this.showMaps(outputs);
+      this.showEvidence(this.model, x, pixels);
+    }
+  }
+
+  /**
+   * Grad-CAM (`viz.saliency`) of the digit chosen in the menu, or of the one the model reads: where
+   * in the drawing the model finds what makes it that digit, in turbo over the model's input.
+   */
+  private showEvidence(model: Model, x: Tensor, pixels: Float32Array): void {
+    const chosen = this.evidenceClass.value;
+    const result = viz.saliency(model, x, chosen === '' ? {} : { classIndex: Number(chosen) });
+    const heat = viz.colorize(result.map, { cmap: 'turbo', vmin: 0, vmax: 1 }).data;
+    const overlay = new Uint8Array(heat.length);
+    for (let i = 0; i < heat.length; i++)
+      overlay[i] = Math.round((1 - HEAT_ALPHA) * 255 * pixels[Math.floor(i / 3)] + HEAT_ALPHA * heat[i]);
+    drawRgb(this.evidence, tensor(overlay, [SIDE, SIDE, 3], 'uint8'));
+    const map = Array.from(result.map.data);
+    const found = map.some((v) => v > 0);
+    this.evidence.setAttribute('aria-label', `Where the model finds a ${result.classIndex}`);
+    this.evidenceCaption.textContent = found
+      ? `Where it finds a ${result.classIndex} (${(result.score * 100).toFixed(1)}%): Grad-CAM of ${result.layerName}, red strongest`
+      : `Nothing in this drawing counts for a ${result.classIndex} (Grad-CAM of ${result.layerName} is 0 everywhere)`;
+    this.evidenceMaps.push({ classIndex: result.classIndex, layerName: result.layerName ?? '', input: Array.from(pixels), map });
+    if (this.evidenceMaps.length > 100) this.evidenceMaps.shift();
   }
 
   private showMaps(outputs: ReturnType<Model['layerOutputs']>): void {

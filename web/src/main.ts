@@ -16,6 +16,7 @@ declare global {
     __convlensTimings?: PlaygroundTimings;
     __convlensReady?: boolean;
     __convlensPredictions?: DigitSection['predictions'];
+    __convlensEvidence?: DigitSection['evidenceMaps'];
   }
 }
 
@@ -49,6 +50,7 @@ function start(): void {
   new WorkedExample();
   const digits = new DigitSection('./model/model.json', (kernel, event) => extract.useKernel(kernel, event));
   window.__convlensPredictions = digits.predictions;
+  window.__convlensEvidence = digits.evidenceMaps;
 
   // Backend choice: wasm where this browser can run it (registered by the library when it loads), js always.
   const backendSelect = byId<HTMLSelectElement>('backend');
