@@ -1,5 +1,6 @@
 // Takes the README's screenshots of the playground (web/screenshots/*.jpg) in Debian's headless
-// Chromium: the Filter → Detect → Condense section, the worked example half-way, and a drawn digit.
+// Chromium: the Filter → Detect → Condense section, the worked example half-way, and a drawn digit
+// (with its Grad-CAM evidence and the last convolution's filter patterns).
 //   npm run build && node web/screenshots.mjs
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,8 @@ try {
   await page.mouse.move(...at(0.45, 0.85), { steps: 14 });
   await page.mouse.up();
   await page.waitForTimeout(300);
+  // the filter patterns are computed a few at a time after the model loads, and published when all are
+  await page.waitForFunction(() => window.__convlensPatterns?.() !== undefined, null, { timeout: 60_000 });
   await page.locator('#digits').screenshot({ path: join(out, 'digit.jpg'), quality: 82 });
   console.log(`screenshots in ${out}`);
 } finally {

@@ -11,17 +11,22 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { interpolateTurbo } from 'd3-scale-chromatic';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getBackend, setBackend } from '../../src/backend/index.js';
 import { mimeType, startServer } from '../../src/cli/serve.js';
 import { crc32 } from '../../src/image/checksums.js';
 import { encodePng, rgbToGrayscale } from '../../src/image/index.js';
+import { fromArtifacts } from '../../src/layers/serialization.js';
 import { Tensor } from '../../src/tensor/index.js';
+import { filterPatterns } from '../../src/viz/patterns.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 import { expectClose } from '../helpers/close.js';
 import { scoreGradient, tfjsGradCam, tfjsScores } from '../helpers/gradcam.js';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
+import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
 
 declare global {
@@ -29,6 +34,7 @@ declare global {
     __convlensReady?: boolean;
     __convlensPredictions?: { digit: number; probability: number; probabilities: number[]; predictMs: number }[];
     __convlensEvidence?: { classIndex: number; layerName: string; input: number[]; map: number[] }[];
+    __convlensPatterns?: () => { layerName: string; images: number[][] } | undefined;
     __convlensTimings?: { redraws: { cause: string; ms: number; width: number; height: number }[] };
     __inputCaptions?: string[];
   }
@@ -161,6 +167,13 @@ async function lastPrediction(
   return page.evaluate(() => window.__convlensPredictions?.at(-1));
 }
 
+/** The MNIST model the page ships, as read from its files. */
+function shippedModel(): { modelJson: Record<string, unknown>; weightData: ArrayBuffer } {
+  const folder = join(repo, 'web', 'public', 'model');
+  const modelJson = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+  return { modelJson, weightData: new Uint8Array(readFileSync(join(folder, 'weights.bin'))).buffer };
+}
+
 /**
  * The page's evidence map for `classIndex` is Grad-CAM of its own 28×28 input as tfjs-layers
  * computes it with the shipped model, and its canvas shows it: d3's turbo at 40% over the digit.
@@ -169,9 +182,8 @@ async function expectEvidence(page: Page, classIndex: number): Promise<void> {
   await expect.poll(async () => page.evaluate(() => window.__convlensEvidence?.at(-1)?.classIndex)).toBe(classIndex);
   const { input, map, layerName } = (await page.evaluate(() => window.__convlensEvidence?.at(-1)))!;
   expect(layerName).toBe('conv2d_1');
-  const modelDir = join(repo, 'web', 'public', 'model');
-  const weights = readFileSync(join(modelDir, 'weights.bin'));
-  const scores = await tfjsScores(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')), new Uint8Array(weights).buffer);
+  const { modelJson, weightData } = shippedModel();
+  const scores = await tfjsScores(modelJson, weightData);
   const expected = tfjsGradCam(scores, layerName, tf.tensor(input, [1, 28, 28, 1]), scoreGradient(10, classIndex, true));
   // a map with something in it, or the comparison below would say little
   expect(Math.max(...expected)).toBe(1);
@@ -829,6 +841,41 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
     const median = (sorted[9] + sorted[10]) / 2;
     // reported, not asserted (a shared machine's timings are noise): bench/playground.js measures the 50 ms target
     console.log(`playground: redraw after a kernel edit, 512×512, median of 20: ${median.toFixed(1)} ms (target 50 ms)`);
+  });
+
+  it('shows what each filter of the last convolution looks for, computed in the page a few filters at a time', async () => {
+    await expect.poll(() => page.evaluate(() => window.__convlensPatterns?.()?.images.length), { timeout: 60_000 }).toBe(32);
+    const { layerName, images } = (await page.evaluate(() => window.__convlensPatterns?.()))!;
+    expect(layerName).toBe('conv2d_1');
+    expect(await page.locator('#patterns-caption').textContent()).toMatch(/^conv2d_1: its 32 filters/);
+    const { modelJson, weightData } = shippedModel();
+    // the page's turns of four filters give what one call for all 32 gives, on the page's backend
+    const model = fromArtifacts(modelJson, weightData);
+    // (the ascent's steps follow max pooling's choices, which rounding can tip: the js backend's patterns differ by up to 0.1)
+    const previous = getBackend();
+    setBackend('wasm');
+    const all = filterPatterns(model, layerName, { filters: Array.from({ length: 32 }, (_, i) => i) });
+    setBackend(previous);
+    expectClose(images.flat(), all.patterns, 1e-4, 'patterns');
+    // and each is what its filter looks for: tfjs finds its mean response (before the ReLU) higher than on the gray start
+    for (const layer of (modelJson.modelTopology as { config: { layers: { config: { name: string; activation?: string } }[] } }).config
+      .layers) {
+      if (layer.config.name === layerName) layer.config.activation = 'linear';
+    }
+    const tfjsModel = await tfjsLoad(modelJson, weightData);
+    const upTo = tfl.model({ inputs: tfjsModel.inputs, outputs: tfjsModel.getLayer(layerName).output as tfl.SymbolicTensor });
+    const responses = (batch: number[][]) =>
+      (tf.mean(upTo.predict(tf.tensor(batch.flat(), [batch.length, 28, 28, 1])) as tf.Tensor, [1, 2]).arraySync() as number[][]).map(
+        (row, i) => row[i],
+      );
+    const gray = Array.from({ length: 32 }, () => new Array(28 * 28).fill(0.5));
+    const [before, after] = [responses(gray), responses(images)];
+    expect(after.filter((r, i) => r > before[i]).length).toBe(32);
+    const shown = await page
+      .getByRole('img', { name: 'What the filters of conv2d_1 look for', exact: true })
+      .evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+    // 8 columns and 4 rows of 28×28 tiles at three times their size, 2 pixels apart and from the edges
+    expect(shown).toEqual([8 * 84 + 9 * 2, 4 * 84 + 5 * 2]);
   });
 
   it('has made no request beyond loopback and logged no errors', () => {

@@ -11,6 +11,8 @@ const BOX = 20;
 const KEY_STEP = 10;
 /** How much the heat map covers the digit in the evidence overlay (as `viz.showSaliency` lays it). */
 const HEAT_ALPHA = 0.4;
+/** Filters ascended per turn of the event loop: the page answers input between turns. */
+const PATTERNS_PER_TURN = 4;
 
 interface WeightsGroupLike {
   paths?: unknown;
@@ -135,6 +137,8 @@ export class DigitSection {
   readonly predictions: { digit: number; probability: number; probabilities: number[]; predictMs: number }[] = [];
   /** Evidence maps shown so far (tests read the last one): the model's input and the Grad-CAM map, both 28×28 row by row. */
   readonly evidenceMaps: { classIndex: number; layerName: string; input: number[]; map: number[] }[] = [];
+  /** The filter patterns once all are computed (tests read them): the layer, and each filter's 28×28 image, row by row. */
+  patterns: { layerName: string; images: number[][] } | undefined;
 
   constructor(
     modelUrl: string,
@@ -171,6 +175,7 @@ export class DigitSection {
     }
     this.showKernels();
     this.update();
+    await this.showPatterns(this.model);
   }
 
   private clear(): void {
@@ -381,6 +386,40 @@ export class DigitSection {
       );
     }
     this.maps.replaceChildren(...figures);
+  }
+
+  /**
+   * What each filter of the model's last convolution looks for (`viz.filterPatterns`), a few
+   * filters per turn of the event loop so that the page stays responsive. The filters ascend
+   * independently of each other, so the turns give what one call for all of them would.
+   */
+  private async showPatterns(model: Model): Promise<void> {
+    const layer = [...model.layers].reverse().find((l) => l.className === 'Conv2D');
+    const count = layer?.outputShape?.[2];
+    if (!layer || !count) return;
+    const canvas = byId<HTMLCanvasElement>('filter-patterns');
+    const caption = byId('patterns-caption');
+    const gray = (values: Float32Array) => viz.colorize(tensor(values, [SIDE, SIDE], 'float32'), { cmap: 'gray', vmin: 0, vmax: 1 });
+    const images: number[][] = [];
+    const tiles = Array.from({ length: count }, () => gray(new Float32Array(SIDE * SIDE).fill(0.5)));
+    canvas.setAttribute('aria-label', `What the filters of ${layer.name} look for`);
+    for (let first = 0; first < count; first += PATTERNS_PER_TURN) {
+      const filters = Array.from({ length: Math.min(PATTERNS_PER_TURN, count - first) }, (_, i) => first + i);
+      const { patterns } = viz.filterPatterns(model, layer.name, { filters });
+      filters.forEach((filter, i) => {
+        const image = patterns.data.slice(i * SIDE * SIDE, (i + 1) * SIDE * SIDE);
+        images.push(Array.from(image));
+        tiles[filter] = gray(image);
+      });
+      drawRgb(canvas, viz.grid(tiles, { cols: 8, scale: 3, gap: 2, background: [255, 255, 255] }));
+      const done = first + filters.length;
+      caption.textContent =
+        done < count
+          ? `${layer.name}: ${done} of ${count} filters…`
+          : `${layer.name}: its ${count} filters, left to right and top to bottom; bright where a filter wants ink`;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    this.patterns = { layerName: layer.name, images };
   }
 
   private showKernels(): void {

@@ -17,6 +17,7 @@ declare global {
     __convlensReady?: boolean;
     __convlensPredictions?: DigitSection['predictions'];
     __convlensEvidence?: DigitSection['evidenceMaps'];
+    __convlensPatterns?: () => DigitSection['patterns'];
   }
 }
 
@@ -51,6 +52,7 @@ function start(): void {
   const digits = new DigitSection('./model/model.json', (kernel, event) => extract.useKernel(kernel, event));
   window.__convlensPredictions = digits.predictions;
   window.__convlensEvidence = digits.evidenceMaps;
+  window.__convlensPatterns = () => digits.patterns;
 
   // Backend choice: wasm where this browser can run it (registered by the library when it loads), js always.
   const backendSelect = byId<HTMLSelectElement>('backend');
