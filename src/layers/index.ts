@@ -42,6 +42,7 @@ export {
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
 export { type InputGradient, type InputGradientOptions, inputGradient } from './input_gradient.js';
+export { kerasArtifacts, kerasWeightsArtifacts } from './keras_file.js';
 export { LambdaCallback, type LambdaCallbackArgs, lambdaCallback } from './lambda_callback.js';
 export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';

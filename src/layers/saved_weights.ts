@@ -1,6 +1,7 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+import { kerasArtifacts, kerasWeightsArtifacts } from './keras_file.js';
 import type { Weight } from './layer.js';
 import { localPath, nodeModules } from './node_files.js';
 
@@ -191,15 +192,25 @@ async function refuseSpecialFile(op: string, fs: Awaited<ReturnType<typeof nodeM
   if (info && !info.isFile() && !info.isDirectory()) throw new ConvlensError(`${op}: cannot read ${file}: not a regular file`);
 }
 
+/** What readModelFiles gives: the parsed JSON, the bytes of the weight files its manifest lists, and where they were read. */
+interface ModelFiles {
+  json: Partial<ModelJson>;
+  buffers: ArrayBuffer[];
+  fileNames: string[][];
+  file: string;
+}
+
 /**
  * A JSON file (the file, or in the folder the first of `jsonFiles` there) parsed, and the bytes
- * of the weight files its manifest lists.
+ * of the weight files its manifest lists; or Keras 3's own files, read as those (`kerasArtifacts`):
+ * a .keras file, and where `weightsOnly` a .weights.h5.
  */
 export async function readModelFiles(
   op: string,
   modelPath: string,
   jsonFiles: readonly string[] = ['model.json'],
-): Promise<{ json: Partial<ModelJson>; buffers: ArrayBuffer[]; fileNames: string[][]; file: string }> {
+  weightsOnly = false,
+): Promise<ModelFiles> {
   const listed = jsonFiles.join(' or ');
   if (typeof modelPath !== 'string' || modelPath === '') {
     throw new ConvlensError(`${op}: expected the path of ${listed} or of its folder, got ${describeValue(modelPath)}`);
@@ -215,6 +226,7 @@ export async function readModelFiles(
     file = path.join(folder, jsonFiles.find((f) => present.includes(f)) ?? jsonFiles[0]);
   }
   await refuseSpecialFile(op, fs, file);
+  if (!folder && /\.(keras|h5|hdf5)$/i.test(file)) return readKerasFile(op, file, weightsOnly, fs);
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (folder && error.code === 'ENOENT') {
       throw new ConvlensError(`${op}: the folder ${folder} holds no ${listed} (a saved model is model.json and its weights files)`);
@@ -253,4 +265,28 @@ export async function readModelFiles(
     }),
   );
   return { json, buffers, fileNames: paths.map((ps) => ps.map((p) => path.resolve(dir, p))), file };
+}
+
+/** A Keras 3 file as readModelFiles gives a model.json and its weights (a weights file's manifest for a .weights.h5). */
+async function readKerasFile(
+  op: string,
+  file: string,
+  weightsOnly: boolean,
+  fs: Awaited<ReturnType<typeof nodeModules>>['fs'],
+): Promise<ModelFiles> {
+  const keras = /\.keras$/i.test(file);
+  if (!keras && !weightsOnly) {
+    throw new ConvlensError(
+      `${op}: ${file} is an HDF5 file, which holds a Keras model's weights without the model (model.save_weights): build the model and call its loadWeights; Keras 3 saves a whole model as .keras`,
+    );
+  }
+  const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ConvlensError(`${op}: cannot read ${file}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+  });
+  if (keras) {
+    const { modelJson, weightData } = kerasArtifacts(bytes, file, op);
+    return { json: modelJson, buffers: [weightData], fileNames: [[file]], file };
+  }
+  const { weightsJson, weightData } = kerasWeightsArtifacts(bytes, file, op);
+  return { json: weightsJson as unknown as Partial<ModelJson>, buffers: [weightData], fileNames: [[file]], file };
 }

@@ -17,6 +17,7 @@ import { isModelClass, parseGraph } from './functional_graph.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerFromConfig } from './initializers.js';
+import { kerasPaths } from './keras_paths.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
@@ -30,7 +31,15 @@ import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometri
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
-import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
+import {
+  matchByNameOrOrder,
+  matchOneToOne,
+  namesWeight,
+  readModelFiles,
+  savedWeights,
+  setSavedWeights,
+  type WeightData,
+} from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { isDeclarableShape, type Shape } from './shapes.js';
@@ -627,7 +636,10 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
 
 const manifestOf = (modelJson: unknown) => ((modelJson as Partial<ModelJson>).weightsManifest ?? []) as WeightsGroup[];
 
-/** Sets the layers' weights from the manifest's, matched by name, or by manifest order when the names do not all match but their counts do. */
+/**
+ * Sets the layers' weights from the manifest's: by the paths Keras 3 gives them when the manifest
+ * has them (a .keras file's), else by name, or by manifest order when the names do not all match but their counts do.
+ */
 function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): void {
   const entries = savedWeights(manifest, weightData, fileNames);
   if (entries.length > 0 && !layers.every((l) => l.built)) {
@@ -635,8 +647,18 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
   }
-  const weights = layers.flatMap((l) => [...l.weights]);
-  const matched = matchByNameOrOrder(weights, entries);
+  const byPath = entries.length > 0 && entries.every((e) => typeof e.spec.keras_path === 'string');
+  const paths = kerasPaths(layers);
+  const weights = byPath ? paths.map((p) => p.weight) : layers.flatMap((l) => [...l.weights]);
+  const matched = byPath
+    ? matchOneToOne(
+        paths,
+        entries,
+        (p, e) => p.path === e.spec.keras_path,
+        (p) => `${p.weight.name} (${p.path})`,
+        (e) => e.spec.name,
+      )
+    : matchByNameOrOrder(weights, entries);
   if (typeof matched === 'string') throw new ConvlensError(`fromArtifacts: the weights do not fit the model: ${matched}`);
   setSavedWeights(weights, matched, 'fromArtifacts: weight');
 }

@@ -1,8 +1,8 @@
 import { ConvlensError, checkBoolean, checkOptions, describeValue } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
+import { kerasPaths } from './keras_paths.js';
 import type { Layer, Weight } from './layer.js';
-import { ModelLayer } from './model_layer.js';
 import {
   listed,
   matchByNameOrOrder,
@@ -40,32 +40,6 @@ export interface WeightsModel {
 }
 
 export const WEIGHTS_JSON = 'weights.json';
-
-/** Keras' `to_snake_case` of a class name: 'Conv2D' → 'conv2d', 'BatchNormalization' → 'batch_normalization'. */
-function snakeCase(className: string): string {
-  return className
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
-}
-
-/**
- * Each weight of `layers` with the path Keras 3's saving_lib gives it: a layer by its class and
- * its rank among the layers of that class (never its name, which differs between two models
- * built alike), a nested model's layers below it, a layer's weights by their index:
- * 'layers/conv2d_1/vars/0', 'layers/sequential/layers/dense/vars/1'.
- */
-export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): { weight: Weight; path: string }[] {
-  const seen = new Map<string, number>();
-  return layers.flatMap((layer) => {
-    const base = snakeCase(layer.className);
-    const rank = seen.get(base) ?? 0;
-    seen.set(base, rank + 1);
-    const at = `${prefix}/${rank === 0 ? base : `${base}_${rank}`}`;
-    if (layer instanceof ModelLayer) return kerasPaths(layer.layers, `${at}/layers`);
-    return layer.weights.map((weight, i) => ({ weight, path: `${at}/vars/${i}` }));
-  });
-}
 
 /** The model's weights as weights.json and the bytes of weights.bin (no file access; works in browsers). */
 export function weightsArtifacts(model: WeightsModel): WeightsArtifacts {
@@ -115,7 +89,7 @@ export async function loadWeightsInto(model: WeightsModel, source: WeightsSource
   const { skipMismatch = false } = options;
   checkBoolean('loadWeights', 'skipMismatch', skipMismatch);
   if (typeof source === 'string') {
-    const { json, buffers, fileNames, file } = await readModelFiles('loadWeights', source, [WEIGHTS_JSON, 'model.json']);
+    const { json, buffers, fileNames, file } = await readModelFiles('loadWeights', source, [WEIGHTS_JSON, 'model.json'], true);
     setWeightsFrom(model, json, buffers, skipMismatch, file, fileNames);
     return;
   }
@@ -212,6 +186,7 @@ function setFitting(paths: readonly PathedWeight[], pairs: readonly (SavedWeight
 }
 
 function describeMismatch(w: Weight, s: SavedWeight): string {
-  const at = s.spec.keras_path ? ` (${s.spec.keras_path})` : '';
+  // a Keras 3 file's weights are named by their path already
+  const at = s.spec.keras_path && s.spec.keras_path !== s.spec.name ? ` (${s.spec.keras_path})` : '';
   return `${w.name} has shape ${formatShape(w.shape)}, the file's ${s.spec.name}${at} ${formatShape(s.spec.shape)}`;
 }

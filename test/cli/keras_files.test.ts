@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { kerasFixture, tfjsConvnet, tfjsResidual } from '../helpers/keras_fixtures.js';
+import { convlens, removeTempDirs } from './helpers.js';
+
+afterAll(removeTempDirs);
+
+interface Row {
+  name: string;
+  className: string;
+  outputShape: (number | null)[] | null;
+  params: number;
+}
+
+describe('the command on Keras 3 .keras files', { timeout: 60_000 }, () => {
+  it('summary reads a Sequential and a functional .keras file as tfjs-layers builds the same networks', () => {
+    for (const [file, tfjs] of [
+      ['convnet.keras', tfjsConvnet()],
+      ['residual.keras', tfjsResidual()],
+    ] as const) {
+      const run = convlens(['summary', kerasFixture(file), '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const rows = (JSON.parse(run.stdout) as { layers: Row[] }).layers.filter((r) => r.className !== 'InputLayer');
+      // tfjs names its own layers; the file's names are checked by the library's tests
+      const theirs = tfjs.layers.filter((l) => l.getClassName() !== 'InputLayer');
+      expect(rows.map((r) => [r.className, r.outputShape, r.params])).toEqual(
+        theirs.map((l) => [l.getClassName(), l.outputShape, l.countParams()]),
+      );
+    }
+  });
+
+  it('a .keras file that is not one fails with its reason and exit code 1', () => {
+    const run = convlens(['summary', kerasFixture('convnet.weights.h5')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("holds a Keras model's weights without the model (model.save_weights)");
+  });
+});
