@@ -448,7 +448,7 @@ program
 program
   .command('show-maps')
   .description(
-    "Run an image through a saved model (convlens', TensorFlow.js', a Keras 3 .keras file or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
+    "Run an image through a saved model (convlens', TensorFlow.js', a Keras .keras or .h5 file or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
   )
   .argument('<model>', 'model.json, or the folder holding it')
   .argument(
@@ -622,7 +622,7 @@ The model takes images as decoded (0..255); classes.json beside its model.json n
 program
   .command('predict')
   .description(
-    "Classify images with a saved model (convlens train's, or a TensorFlow.js, Keras 3 .keras or converted Keras classifier): each image's best classes",
+    "Classify images with a saved model (convlens train's, or a TensorFlow.js, Keras (.keras, .h5) or converted Keras classifier): each image's best classes",
   )
   .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
   .argument(

@@ -3,6 +3,7 @@
 declare module 'jsfive' {
   export class Group {
     readonly keys: string[];
+    readonly attrs: Record<string, unknown>;
     get(path: string): Group | Dataset;
   }
   export class Dataset {
@@ -14,6 +15,5 @@ declare module 'jsfive' {
   }
   export class File extends Group {
     constructor(buffer: ArrayBuffer, filename?: string);
-    readonly attrs: Record<string, unknown>;
   }
 }

@@ -202,8 +202,8 @@ interface ModelFiles {
 
 /**
  * A JSON file (the file, or in the folder the first of `jsonFiles` there) parsed, and the bytes
- * of the weight files its manifest lists; or Keras 3's own files, read as those (`kerasArtifacts`):
- * a .keras file, and where `weightsOnly` a .weights.h5.
+ * of the weight files its manifest lists; or Keras' own files, read as those (`kerasArtifacts`): a
+ * .keras file or Keras 2's .h5 model, and where `weightsOnly` a weights file (.weights.h5, .h5).
  */
 export async function readModelFiles(
   op: string,
@@ -267,26 +267,23 @@ export async function readModelFiles(
   return { json, buffers, fileNames: paths.map((ps) => ps.map((p) => path.resolve(dir, p))), file };
 }
 
-/** A Keras 3 file as readModelFiles gives a model.json and its weights (a weights file's manifest for a .weights.h5). */
+/**
+ * A Keras file as readModelFiles gives a model.json and its weights: a .keras file, or Keras 2's
+ * HDF5 model; with `weightsOnly`, an HDF5 file's weights (a weights file's manifest).
+ */
 async function readKerasFile(
   op: string,
   file: string,
   weightsOnly: boolean,
   fs: Awaited<ReturnType<typeof nodeModules>>['fs'],
 ): Promise<ModelFiles> {
-  const keras = /\.keras$/i.test(file);
-  if (!keras && !weightsOnly) {
-    throw new ConvlensError(
-      `${op}: ${file} is an HDF5 file, which holds a Keras model's weights without the model (model.save_weights): build the model and call its loadWeights; Keras 3 saves a whole model as .keras`,
-    );
-  }
   const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new ConvlensError(`${op}: cannot read ${file}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
   });
-  if (keras) {
-    const { modelJson, weightData } = kerasArtifacts(bytes, file, op);
-    return { json: modelJson, buffers: [weightData], fileNames: [[file]], file };
+  if (weightsOnly && !/\.keras$/i.test(file)) {
+    const { weightsJson, weightData } = kerasWeightsArtifacts(bytes, file, op);
+    return { json: weightsJson as unknown as Partial<ModelJson>, buffers: [weightData], fileNames: [[file]], file };
   }
-  const { weightsJson, weightData } = kerasWeightsArtifacts(bytes, file, op);
-  return { json: weightsJson as unknown as Partial<ModelJson>, buffers: [weightData], fileNames: [[file]], file };
+  const { modelJson, weightData } = kerasArtifacts(bytes, file, op);
+  return { json: modelJson, buffers: [weightData], fileNames: [[file]], file };
 }

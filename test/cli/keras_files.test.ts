@@ -11,11 +11,12 @@ interface Row {
   params: number;
 }
 
-describe('the command on Keras 3 .keras files', { timeout: 60_000 }, () => {
-  it('summary reads a Sequential and a functional .keras file as tfjs-layers builds the same networks', () => {
+describe("the command on Keras' files (Keras 3's .keras, Keras 2's .h5)", { timeout: 60_000 }, () => {
+  it('summary reads a Sequential and a functional .keras file, and a Keras 2 .h5 model, as tfjs-layers builds the same networks', () => {
     for (const [file, tfjs] of [
       ['convnet.keras', tfjsConvnet()],
       ['residual.keras', tfjsResidual()],
+      ['legacy_convnet.h5', tfjsConvnet()],
     ] as const) {
       const run = convlens(['summary', kerasFixture(file), '--json']);
       expect(run.code, run.stderr).toBe(0);
@@ -28,7 +29,7 @@ describe('the command on Keras 3 .keras files', { timeout: 60_000 }, () => {
     }
   });
 
-  it('a .keras file that is not one fails with its reason and exit code 1', () => {
+  it('a weights file given as a model fails with its reason and exit code 1', () => {
     const run = convlens(['summary', kerasFixture('convnet.weights.h5')]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("holds a Keras model's weights without the model (model.save_weights)");
