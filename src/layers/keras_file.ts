@@ -64,7 +64,7 @@ function readHdf5<T>(op: string, bytes: Uint8Array, source: string, read: (file:
 function fileWeights(op: string, file: Hdf5File, source: string): FileWeights {
   if (file.keys.includes('layers')) return { variables: kerasVariables(op, file.get('layers') as Group, source), byPath: true };
   const weights = file.keys.includes('model_weights') ? (file.get('model_weights') as Group) : file;
-  if (weights.attrs.layer_names !== undefined) return { variables: legacyVariables(op, weights, source), byPath: false };
+  if (listAttribute(weights, 'layer_names').length > 0) return { variables: legacyVariables(op, weights, source), byPath: false };
   throw new ConvlensError(`${op}: ${source} holds no Keras weights (neither Keras 3's 'layers' group nor Keras 2's 'layer_names')`);
 }
 
@@ -85,10 +85,10 @@ function kerasVariables(op: string, layers: Group, source: string): KerasVariabl
 
 /** Keras 2: each layer of `layer_names`, in order, its weights in the order of its `weight_names`. */
 function legacyVariables(op: string, weights: Group, source: string): KerasVariable[] {
-  return strings(weights.attrs.layer_names).flatMap((layerName) => {
+  return listAttribute(weights, 'layer_names').flatMap((layerName) => {
     const layer = weights.get(layerName);
     if (!(layer instanceof Group)) throw new ConvlensError(`${op}: ${source} lists layer '${layerName}' but has no group for it`);
-    return strings(layer.attrs.weight_names).map((name) => {
+    return listAttribute(layer, 'weight_names').map((name) => {
       const dataset = layer.get(name);
       if (!(dataset instanceof Dataset)) throw new ConvlensError(`${op}: ${source} lists weight '${name}' but has no dataset for it`);
       return checkedVariable(op, dataset, name, source);
@@ -96,9 +96,16 @@ function legacyVariables(op: string, weights: Group, source: string): KerasVaria
   });
 }
 
-/** An attribute's list of strings (h5py stores them as fixed-length bytes, which jsfive pads with NULs). */
-function strings(attribute: unknown): string[] {
-  return Array.isArray(attribute) ? attribute.map((s) => String(s).replace(/\0+$/, '')) : [];
+/**
+ * A list of names Keras 2 keeps in attribute `name`, or in `name0`, `name1`, ... when one attribute
+ * would be too large for HDF5's object header (its save_attributes_to_hdf5_group). h5py stores
+ * them as fixed-length bytes, which jsfive pads with NULs.
+ */
+function listAttribute(group: Group, name: string): string[] {
+  const whole = group.attrs[name];
+  const chunks: unknown[] = whole !== undefined ? [whole] : [];
+  for (let i = 0; whole === undefined && group.attrs[`${name}${i}`] !== undefined; i++) chunks.push(group.attrs[`${name}${i}`]);
+  return chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk.map((s) => String(s).replace(/\0+$/, '')) : []));
 }
 
 function checkedVariable(op: string, dataset: Dataset, name: string, source: string): KerasVariable {
