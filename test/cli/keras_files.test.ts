@@ -4,13 +4,6 @@ import { convlens, removeTempDirs } from './helpers.js';
 
 afterAll(removeTempDirs);
 
-interface Row {
-  name: string;
-  className: string;
-  outputShape: (number | null)[] | null;
-  params: number;
-}
-
 describe("the command on Keras' files (Keras 3's .keras, Keras 2's .h5)", { timeout: 60_000 }, () => {
   it('summary reads a Sequential and a functional .keras file, and a Keras 2 .h5 model, as tfjs-layers builds the same networks', () => {
     for (const [file, tfjs] of [
@@ -20,7 +13,9 @@ describe("the command on Keras' files (Keras 3's .keras, Keras 2's .h5)", { time
     ] as const) {
       const run = convlens(['summary', kerasFixture(file), '--json']);
       expect(run.code, run.stderr).toBe(0);
-      const rows = (JSON.parse(run.stdout) as { layers: Row[] }).layers.filter((r) => r.className !== 'InputLayer');
+      const rows = (JSON.parse(run.stdout) as { layers: { className: string; outputShape: unknown; params: number }[] }).layers.filter(
+        (r) => r.className !== 'InputLayer',
+      );
       // tfjs names its own layers; the file's names are checked by the library's tests
       const theirs = tfjs.layers.filter((l) => l.getClassName() !== 'InputLayer');
       expect(rows.map((r) => [r.className, r.outputShape, r.params])).toEqual(
