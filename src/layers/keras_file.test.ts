@@ -163,6 +163,13 @@ describe('Keras files: bad input', () => {
     await expect(longer.loadWeights(fixture('convnet.weights.h5'))).rejects.toThrow(/the file has no .*layers\/dense_1\/vars\/0/);
   });
 
+  it("weights neither float32 nor float64 (a quantized layer's int8 kernel) are named", async () => {
+    const file = fixture('int8.weights.h5');
+    await expect(convnet().loadWeights(file)).rejects.toThrow(
+      `loadWeights: ${file}: weight layers/conv2d/vars/0 has dtype int8; only float32 weights are supported (float64 ones are read as float32)`,
+    );
+  });
+
   it('an HDF5 weights file given as a model is named for what it is', async () => {
     const weights = fixture('convnet.weights.h5');
     await expect(loadModel(weights)).rejects.toThrow(

@@ -68,7 +68,14 @@ function fileWeights(op: string, file: Hdf5File, source: string): FileWeights {
   throw new ConvlensError(`${op}: ${source} holds no Keras weights (neither Keras 3's 'layers' group nor Keras 2's 'layer_names')`);
 }
 
-/** Keras 3: every dataset of a `vars` group below `layers`, in the file's order (the optimizer's and the metrics' are elsewhere). */
+/**
+ * The `vars` group of a layer, at the top or in a nested model ('layers/conv2d/vars',
+ * 'layers/sequential/layers/dense/vars'): what other objects a layer holds save below it
+ * ('layers/dropout/seed_generator/vars') is not a weight.
+ */
+const LAYER_VARS = /^layers(\/[^/]+\/layers)*\/[^/]+\/vars$/;
+
+/** Keras 3: every dataset of a layer's `vars` group, in the file's order (the optimizer's and the metrics' are elsewhere). */
 function kerasVariables(op: string, layers: Group, source: string): KerasVariable[] {
   const found: KerasVariable[] = [];
   const walk = (group: Group, path: string) => {
@@ -76,7 +83,7 @@ function kerasVariables(op: string, layers: Group, source: string): KerasVariabl
       const child = group.get(key);
       const at = `${path}/${key}`;
       if (child instanceof Group) walk(child, at);
-      else if (child instanceof Dataset && path.endsWith('/vars')) found.push(checkedVariable(op, child, at, source));
+      else if (child instanceof Dataset && LAYER_VARS.test(path)) found.push(checkedVariable(op, child, at, source));
     }
   };
   walk(layers, 'layers');
@@ -108,12 +115,22 @@ function listAttribute(group: Group, name: string): string[] {
   return chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk.map((s) => String(s).replace(/\0+$/, '')) : []));
 }
 
+/** A weight's dataset: float32, or float64 (a model of dtype policy 'float64'), read as float32. */
 function checkedVariable(op: string, dataset: Dataset, name: string, source: string): KerasVariable {
-  if (dataset.dtype !== '<f4') {
-    const dtype = dataset.attrs.dtype === 'bfloat16' ? 'bfloat16' : JSON.stringify(dataset.dtype);
-    throw new ConvlensError(`${op}: ${source}: weight ${name} has dtype ${dtype}; only float32 weights are supported`);
+  if (dataset.dtype !== '<f4' && dataset.dtype !== '<f8') {
+    throw new ConvlensError(
+      `${op}: ${source}: weight ${name} has dtype ${dtypeName(dataset)}; only float32 weights are supported (float64 ones are read as float32)`,
+    );
   }
   return { name, shape: [...dataset.shape], values: dataset.value };
+}
+
+/** numpy's dtype string in words: '<i1' → int8, '<f2' → float16; bfloat16 as Keras marks it. */
+function dtypeName(dataset: Dataset): string {
+  if (dataset.attrs.dtype === 'bfloat16') return 'bfloat16';
+  const parts = typeof dataset.dtype === 'string' ? /^[<>|=]([fiu])(\d+)$/.exec(dataset.dtype) : null;
+  if (!parts) return JSON.stringify(dataset.dtype);
+  return `${{ f: 'float', i: 'int', u: 'uint' }[parts[1]]}${Number(parts[2]) * 8}`;
 }
 
 /** The weights as a manifest (Keras 3's with their keras_path, by which they are matched) and their values in one buffer. */
