@@ -1,5 +1,12 @@
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer } from './model_layer.js';
+import { matchOneToOne, type SavedWeight } from './saved_weights.js';
+
+/** A model's weight with the path Keras 3 gives it. */
+export interface PathedWeight {
+  weight: Weight;
+  path: string;
+}
 
 /** Keras' `to_snake_case` of a class name: 'Conv2D' → 'conv2d', 'BatchNormalization' → 'batch_normalization'. */
 function snakeCase(className: string): string {
@@ -15,7 +22,7 @@ function snakeCase(className: string): string {
  * built alike), a nested model's layers below it, a layer's weights by their index:
  * 'layers/conv2d_1/vars/0', 'layers/sequential/layers/dense/vars/1'.
  */
-export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): { weight: Weight; path: string }[] {
+export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): PathedWeight[] {
   const seen = new Map<string, number>();
   return layers.flatMap((layer) => {
     const base = snakeCase(layer.className);
@@ -25,4 +32,23 @@ export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): { weigh
     if (layer instanceof ModelLayer) return kerasPaths(layer.layers, `${at}/layers`);
     return layer.weights.map((weight, i) => ({ weight, path: `${at}/vars/${i}` }));
   });
+}
+
+/** Whether saved weights carry the paths Keras 3 gave them (a weights file's, a .keras file's), by which they are matched. */
+export const hasKerasPaths = (saved: readonly SavedWeight[]): boolean =>
+  saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
+
+/** Whether a saved weight is at the model weight's Keras 3 path. */
+export const atKerasPath = (p: PathedWeight, s: SavedWeight): boolean => p.path === s.spec.keras_path;
+
+/** Each model weight's saved weight by Keras 3 path (Keras 3's rule); what does not match, in words, otherwise. */
+export function matchByKerasPath(paths: readonly PathedWeight[], saved: SavedWeight[]): SavedWeight[] | string {
+  return matchOneToOne(
+    paths,
+    saved,
+    atKerasPath,
+    (p) => `${p.weight.name} (${p.path})`,
+    // a Keras file's weights are named by their path already
+    (s) => (s.spec.name === s.spec.keras_path ? s.spec.name : `${s.spec.name} (${s.spec.keras_path})`),
+  );
 }

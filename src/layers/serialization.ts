@@ -17,7 +17,7 @@ import { isModelClass, parseGraph } from './functional_graph.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
 import { initializerFromConfig } from './initializers.js';
-import { kerasPaths } from './keras_paths.js';
+import { hasKerasPaths, kerasPaths, matchByKerasPath } from './keras_paths.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { LayerNormalization } from './layer_normalization.js';
 import { LeakyReLU } from './leaky_relu.js';
@@ -31,15 +31,7 @@ import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometri
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
-import {
-  matchByNameOrOrder,
-  matchOneToOne,
-  namesWeight,
-  readModelFiles,
-  savedWeights,
-  setSavedWeights,
-  type WeightData,
-} from './saved_weights.js';
+import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { isDeclarableShape, type Shape } from './shapes.js';
@@ -647,18 +639,10 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
     );
   }
-  const byPath = entries.length > 0 && entries.every((e) => typeof e.spec.keras_path === 'string');
+  const byPath = hasKerasPaths(entries);
   const paths = kerasPaths(layers);
   const weights = byPath ? paths.map((p) => p.weight) : layers.flatMap((l) => [...l.weights]);
-  const matched = byPath
-    ? matchOneToOne(
-        paths,
-        entries,
-        (p, e) => p.path === e.spec.keras_path,
-        (p) => `${p.weight.name} (${p.path})`,
-        (e) => e.spec.name,
-      )
-    : matchByNameOrOrder(weights, entries);
+  const matched = byPath ? matchByKerasPath(paths, entries) : matchByNameOrOrder(weights, entries);
   if (typeof matched === 'string') throw new ConvlensError(`fromArtifacts: the weights do not fit the model: ${matched}`);
   setSavedWeights(weights, matched, 'fromArtifacts: weight');
 }

@@ -1,12 +1,11 @@
 import { ConvlensError, checkBoolean, checkOptions, describeValue } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { type ModelArtifacts, type ModelJson, packWeights, type WeightsGroup, writeArtifactsDir } from './artifacts.js';
-import { kerasPaths } from './keras_paths.js';
+import { atKerasPath, hasKerasPaths, kerasPaths, matchByKerasPath, type PathedWeight } from './keras_paths.js';
 import type { Layer, Weight } from './layer.js';
 import {
   listed,
   matchByNameOrOrder,
-  matchOneToOne,
   readModelFiles,
   type SavedWeight,
   savedAs,
@@ -129,20 +128,11 @@ function setWeightsFrom(
   const unfit = `loadWeights: the weights in ${from} do not fit model '${model.name}' (${model.className})`;
   const paths = kerasPaths(model.layers);
   const weights = paths.map((p) => p.weight);
-  const byPath = saved.length > 0 && saved.every((s) => typeof s.spec.keras_path === 'string');
-  const byKerasPath = (w: PathedWeight, s: SavedWeight) => w.path === s.spec.keras_path;
-  const matched = byPath
-    ? matchOneToOne(
-        paths,
-        saved,
-        byKerasPath,
-        (w) => `${w.weight.name} (${w.path})`,
-        (s) => `${s.spec.name} (${s.spec.keras_path})`,
-      )
-    : matchByNameOrOrder(weights, saved);
+  const byPath = hasKerasPaths(saved);
+  const matched = byPath ? matchByKerasPath(paths, saved) : matchByNameOrOrder(weights, saved);
   if (skipMismatch) {
     const pairs =
-      typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, byKerasPath) : matchEach(weights, saved, savedAs);
+      typeof matched !== 'string' ? matched : byPath ? matchEach(paths, saved, atKerasPath) : matchEach(weights, saved, savedAs);
     setFitting(paths, pairs, `${where}: weight`, `loadWeights (skipMismatch): left as they were, not fitting the weights in ${from}`);
     return;
   }
@@ -151,8 +141,6 @@ function setWeightsFrom(
   if (wrong.length > 0) throw new ConvlensError(`${unfit}: ${listed(wrong)} (no weight was set)`);
   setSavedWeights(weights, matched, `${where}: weight`);
 }
-
-type PathedWeight = { weight: Weight; path: string };
 
 /** Each model weight's saved weight when exactly one fits it, else undefined (Keras' skip_mismatch skips its layer). */
 function matchEach<W>(weights: readonly W[], saved: SavedWeight[], fits: (w: W, s: SavedWeight) => boolean): (SavedWeight | undefined)[] {
