@@ -579,7 +579,8 @@ export class Functional extends ModelLayer {
   /**
    * backward from the gradients of every output, in order (`preActivation` for each). With `stop`,
    * the pass ends at that node, which it gives the gradient of its output (summed over every path
-   * to the outputs; the layers before it need none): Keras' `tape.gradient(outputs, layer.output)`.
+   * to the outputs): Keras' `tape.gradient(outputs, layer.output)`; only the layers its output
+   * reaches run backward.
    */
   backwardAll(
     dys: readonly Tensor<'float32'>[],
@@ -592,8 +593,10 @@ export class Functional extends ModelLayer {
     for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
     const isInput = (name: string) => this.inputNames.includes(name);
     const sharedSums = new Map<Layer, Float32Array[]>();
+    const reached = stop && this.reachedFrom(stop.name);
     for (const node of [...this.order].reverse()) {
       const { layer, inputs, output } = node;
+      if (reached && !reached.has(output)) continue;
       const runner = this.runners.get(node)!;
       const grad = grads.take(output)!; // every layer leads to an output, so has a gradient
       if (output === stop?.name) {
@@ -614,6 +617,13 @@ export class Functional extends ModelLayer {
       });
     }
     return needInputGrad ? grads.take(this.inputName) : undefined;
+  }
+
+  /** Node `name`'s output and those that depend on it: the nodes its gradient comes back through. */
+  private reachedFrom(name: string): Set<string> {
+    const reached = new Set([name]);
+    for (const node of this.order) if (node.inputs.some((i) => reached.has(i))) reached.add(node.output);
+    return reached;
   }
 
   /** The model as a layer of another: the graph on a batch, in training mode or not. */
