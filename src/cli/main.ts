@@ -536,12 +536,15 @@ program
     choicesAnyCase(
       new Option(
         '--method <method>',
-        'gradcam, or gradient (finer, noisier; the default for a functional model, which Grad-CAM cannot split)',
+        'gradcam (the default; on a functional model, through every path from its layer, skip connections too), or gradient (finer, noisier; the default for a model with no feature maps before its output)',
       ),
       ['gradcam', 'gradient'],
     ),
   )
-  .option('-l, --layer <name>', "Grad-CAM's layer, by name or by index from 0 among the model's layers (default: the last convolution)")
+  .option(
+    '-l, --layer <name>',
+    "Grad-CAM's layer, by name ('name[k]' for application k of a shared layer) or by index from 0 among the model's layers (default: the last convolution)",
+  )
   .addOption(pixelsOption())
   .option('-o, --out <file>', 'write the image, the heat map and the overlay (.png, .svg or .html)')
   .option('--json', 'the class, its score, the method and the layer as JSON')

@@ -1,5 +1,4 @@
 import { ConvlensError } from '../errors.js';
-import { Sequential } from '../layers/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type SaliencyMethod, saliency, showSaliency } from '../viz/saliency.js';
 import { classifierOutput, classNames } from './classifier.js';
@@ -13,7 +12,7 @@ import { UsageError } from './usage.js';
 export interface SaliencyCommandOptions {
   /** The class to explain: its index, or its name in classes.json (default: the predicted one). */
   class?: string;
-  /** Default: Grad-CAM for a Sequential model, the input's gradient for a functional one (Grad-CAM splits a Sequential). */
+  /** Default: Grad-CAM, or the input's gradient for a model with no feature maps before its output (as viz.saliency). */
   method?: SaliencyMethod;
   layer?: string;
   pixels: PixelRange;
@@ -46,19 +45,12 @@ async function explain(
   const classIndex = options.class === undefined ? undefined : classArg(options.class, names, count);
   const input = await modelInput('saliency', model, imagePath, options.pixels);
   const image = new Tensor(input.batch.data, input.batch.shape.slice(1), 'float32');
-  const method = options.method ?? (model instanceof Sequential ? 'gradcam' : 'gradient');
-  if (method === 'gradcam' && !(model instanceof Sequential)) {
-    throw new UsageError(
-      `--method gradcam splits a Sequential model at a layer; '${model.name}' is a functional model: --method gradient takes its input's gradient`,
-    );
-  }
-  // a functional model's default method (an explicit --method gradient is refused before any work)
-  if (options.layer !== undefined && method === 'gradient') {
-    throw new UsageError(
-      `--layer is Grad-CAM's; the functional model '${model.name}' gets --method gradient, which takes the gradient of the input`,
-    );
-  }
-  const what = { classIndex, method, layerName: options.layer === undefined ? undefined : layerNamed(model, options.layer) };
+  // no --method: viz.saliency's default (Grad-CAM, or the gradient for a model without maps)
+  const what = {
+    classIndex,
+    method: options.method,
+    layerName: options.layer === undefined ? undefined : layerNamed(model, options.layer),
+  };
   const result = usageErrors(() => saliency(model, image, what));
   const name = names[result.classIndex] ?? String(result.classIndex);
   const how = result.method === 'gradcam' ? `Grad-CAM of layer ${result.layerName}` : "the input's gradient";
@@ -81,7 +73,12 @@ async function explain(
     print(`${mapPreview(result.map, { mode, cmap: 'turbo', width: previewWidth(process.stdout) })}\n`);
   }
   if (options.out) {
-    const figure = showSaliency(model, image, { ...what, classIndex: result.classIndex, classNames: names.length ? names : undefined });
+    const figure = showSaliency(model, image, {
+      ...what,
+      method: result.method,
+      classIndex: result.classIndex,
+      classNames: names.length ? names : undefined,
+    });
     process.stderr.write(`wrote ${await writeFigure(options.out, figure)}\n`);
   }
   return 0;
@@ -115,7 +112,10 @@ function usageErrors<T>(work: () => T): T {
     if (error instanceof ConvlensError && /^saliency: model '.*' has no layer with feature maps/.test(error.message)) {
       throw new UsageError(error.message);
     }
-    if (error instanceof ConvlensError && /^saliency: (model '.*' has no layer '|layer '.*' has no feature maps)/.test(error.message)) {
+    if (
+      error instanceof ConvlensError &&
+      /^saliency: (model '.*' has no layer '|layer '.*' (has no feature maps|is the model's output))/.test(error.message)
+    ) {
       throw new UsageError(`--layer: ${error.message.replace(/^saliency: /, '')}`);
     }
     throw error;

@@ -59,6 +59,23 @@ export interface FunctionalNode {
   inputs: string[];
 }
 
+/** One application of a layer as a run computes it, for those who pick one (Grad-CAM's layer). */
+export interface RunNode {
+  /** Its output's key: the layer's name, or `'name[k]'` for application k of a shared layer. */
+  readonly name: string;
+  readonly layer: Layer;
+  /** The shape of one example of its output. */
+  readonly outputShape: Shape;
+  /** Its output's layout, for inputs in the layout asked for. */
+  readonly layout: ImageDataFormat;
+}
+
+/** Where a backward pass stops: the node whose output's gradient is wanted, and that gradient once it is known. */
+export interface GradientStop {
+  readonly name: string;
+  gradient?: Tensor<'float32'>;
+}
+
 /** A model's input: the shape of one example (no batch axis), and a name the layers' `inputs` may give. */
 export interface FunctionalInput {
   shape: Shape;
@@ -310,10 +327,7 @@ export class Functional extends ModelLayer {
    * inputs that lead to it are in it.
    */
   upTo(name: string): Functional {
-    const node = this.nodes.find((n) => n.output === name);
-    if (!node) {
-      throw new ConvlensError(`model '${this.name}' has no layer '${name}' (its layers: ${this.nodes.map((n) => n.output).join(', ')})`);
-    }
+    const node = this.nodeNamed(name);
     const needed = new Set([name]);
     for (const n of [...this.order].reverse()) if (needed.has(n.output)) for (const i of n.inputs) needed.add(i);
     const nodes = this.nodes.filter((n) => needed.has(n.output));
@@ -331,6 +345,26 @@ export class Functional extends ModelLayer {
       layers: nodes.map((n) => ({ layer: n.layer, inputs: n.inputs })),
       output: name,
     });
+  }
+
+  /** Every node in the order a run computes them (the output last, for a model of one output), its output in `inputFormat`'s layout for inputs in it. */
+  nodesInRunOrder(inputFormat: ImageDataFormat = this.inputDataFormat): RunNode[] {
+    const layouts = this.layouts(inputFormat);
+    return this.order.map((node) => ({
+      name: node.output,
+      layer: node.layer,
+      outputShape: [...this.runners.get(node)!.outputShape!],
+      layout: layouts.get(node.output)!,
+    }));
+  }
+
+  /** The node whose output is `name` (a layer's name, or `'name[k]'`), checked: an unknown one is refused, naming those there are. */
+  private nodeNamed(name: string): GraphNode {
+    const node = this.nodes.find((n) => n.output === name);
+    if (!node) {
+      throw new ConvlensError(`model '${this.name}' has no layer '${name}' (its layers: ${this.nodes.map((n) => n.output).join(', ')})`);
+    }
+    return node;
   }
 
   /** The node whose output is `key` (a layer's name, or `'name[k]'`). */
@@ -495,9 +529,14 @@ export class Functional extends ModelLayer {
    * Runs the graph on a batch (one array per input, checked); with `trace` (in inference mode),
    * each node's entries in layerOutputs are kept as computed. Outputs no later layer takes are let
    * go as the run goes, but for the model's; in predict, their buffers go back to the pool then
-   * (see InferenceWorkspace).
+   * (see InferenceWorkspace). `onOutput` sees each node's output as it is computed.
    */
-  private run(xs: readonly Tensor[], training: boolean, trace?: Trace): Tensor<'float32'>[] {
+  private run(
+    xs: readonly Tensor[],
+    training: boolean,
+    trace?: Trace,
+    onOutput?: (name: string, output: Tensor<'float32'>) => void,
+  ): Tensor<'float32'>[] {
     const values = new Map<string, Tensor<'float32'>>();
     const run = this.startRun(() => values.values());
     for (const [i, name] of this.inputNames.entries()) values.set(name, xs[i] as Tensor<'float32'>);
@@ -516,6 +555,7 @@ export class Functional extends ModelLayer {
         output = compute();
       }
       values.set(node.output, output);
+      onOutput?.(node.output, output);
       for (const i of inputs) if (this.lastUse.get(i) === node) values.delete(i);
       run?.release();
     }
@@ -536,17 +576,34 @@ export class Functional extends ModelLayer {
     return this.backwardAll([dy], needInputGrad, [preActivation]);
   }
 
-  /** backward from the gradients of every output, in order (`preActivation` for each). */
-  backwardAll(dys: readonly Tensor<'float32'>[], needInputGrad: boolean, preActivation: readonly boolean[]): Tensor<'float32'> | undefined {
-    if (!needInputGrad && this.trainableWeights.length === 0) return undefined;
+  /**
+   * backward from the gradients of every output, in order (`preActivation` for each). With `stop`,
+   * the pass ends at that node, which it gives the gradient of its output (summed over every path
+   * to the outputs): Keras' `tape.gradient(outputs, layer.output)`; only the layers its output
+   * reaches run backward.
+   */
+  backwardAll(
+    dys: readonly Tensor<'float32'>[],
+    needInputGrad: boolean,
+    preActivation: readonly boolean[],
+    stop?: GradientStop,
+  ): Tensor<'float32'> | undefined {
+    if (!needInputGrad && !stop && this.trainableWeights.length === 0) return undefined;
     const grads = new GradientSums();
     for (const [i, name] of this.outputNames.entries()) grads.add(name, dys[i]);
     const isInput = (name: string) => this.inputNames.includes(name);
     const sharedSums = new Map<Layer, Float32Array[]>();
+    const reached = stop && this.reachedFrom(stop.name);
     for (const node of [...this.order].reverse()) {
       const { layer, inputs, output } = node;
+      if (reached && !reached.has(output)) continue;
       const runner = this.runners.get(node)!;
       const grad = grads.take(output)!; // every layer leads to an output, so has a gradient
+      if (output === stop?.name) {
+        // a copy: the sum may be a layer's buffer, which its next pass overwrites
+        stop.gradient = new Tensor(grad.data.slice(), grad.shape, 'float32');
+        return undefined;
+      }
       const layerNeedsInputGrad = needInputGrad || inputs.some((i) => !isInput(i));
       const outputIndex = this.outputNames.indexOf(output);
       const inputGrads =
@@ -562,10 +619,33 @@ export class Functional extends ModelLayer {
     return needInputGrad ? grads.take(this.inputName) : undefined;
   }
 
+  /** Node `name`'s output and those that depend on it: the nodes its gradient comes back through. */
+  private reachedFrom(name: string): Set<string> {
+    const reached = new Set([name]);
+    for (const node of this.order) if (node.inputs.some((i) => reached.has(i))) reached.add(node.output);
+    return reached;
+  }
+
   /** The model as a layer of another: the graph on a batch, in training mode or not. */
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     this.one('output');
     return this.runOne(x, training);
+  }
+
+  /**
+   * forward on a batch of the one input, keeping node `name`'s output too (a run lets go of those
+   * no later layer takes): what Keras' `Model(inputs, [layer.output, outputs])` gives.
+   */
+  forwardKeeping(x: Tensor<'float32'>, training: boolean, name: string): { output: Tensor<'float32'>; kept: Tensor<'float32'> } {
+    this.one('input');
+    this.one('output');
+    this.nodeNamed(name);
+    this.checkInputData(x);
+    let kept: Tensor<'float32'> | undefined;
+    const [output] = this.run([x], training, undefined, (key, value) => {
+      if (key === name) kept = value;
+    });
+    return { output, kept: kept! };
   }
 
   /** Its config as a layer of another model, as tfjs-layers writes a nested functional model, with Keras' `trainable: false` when frozen (so it loads frozen). */

@@ -14,7 +14,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Functional } from './functional.js';
 import { GaussianNoise } from './gaussian_noise.js';
-import { inputGradient } from './input_gradient.js';
+import { inputGradient, layerGradient } from './input_gradient.js';
 import { Add } from './merge.js';
 import { MaxPool2D } from './pooling.js';
 import { Sequential } from './sequential.js';
@@ -127,6 +127,54 @@ describe('inputGradient: the gradient of what predict computes, against tfjs-lay
       expect(() => inputGradient(model, x, { layer: 'nope' })).toThrow(
         `inputGradient: model '${model.name}' has no layer 'nope' (its layers: left, right, sum, flat, scores)`,
       );
+    });
+  });
+});
+
+describe('layerGradient: the gradient at a layer of a functional model, against tfjs-layers', () => {
+  forEachBackend(() => {
+    it('sums the paths from the layer to the output (a skip connection and the block), as predict computes', async () => {
+      const model = new Functional({
+        input: { shape: [6, 6, 2], name: 'image' },
+        layers: [
+          { layer: new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }), inputs: ['image'] },
+          { layer: new BatchNormalization({ name: 'bn' }), inputs: ['c1'] },
+          { layer: new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'c2' }), inputs: ['bn'] },
+          { layer: new Add({ name: 'skip' }), inputs: ['bn', 'c2'] },
+          { layer: new Dropout({ rate: 0.5, name: 'drop' }), inputs: ['skip'] },
+          { layer: new Flatten({ name: 'flat' }), inputs: ['drop'] },
+          { layer: new Dense({ units: 4, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+        ],
+      });
+      randomizeWeights(model, caseRng('layerGradient weights', 1));
+      const { modelJson, weightData } = model.toArtifacts();
+      const scores = await tfjsLoad(
+        JSON.parse(JSON.stringify(modelJson).replace('"activation":"softmax"', '"activation":"linear"')),
+        weightData,
+      );
+      const rng = caseRng('layerGradient input', 1);
+      const x = f32(rng, [2, 6, 6, 2]);
+      const dy = f32(rng, [2, 4]);
+      const call = (name: string, t: tf.Tensor | tf.Tensor[]) => scores.getLayer(name).apply(t) as tf.Tensor;
+      const tail = (t: tf.Tensor) => call('scores', call('flat', call('drop', t)));
+      const heads: Record<string, (t: tf.Tensor) => tf.Tensor> = {
+        // bn's output reaches the sum directly and through c2
+        bn: (t) => tail(call('skip', [t, call('c2', t)])),
+        c1: (t) => {
+          const bn = call('bn', t);
+          return tail(call('skip', [bn, call('c2', bn)]));
+        },
+      };
+      for (const [name, head] of Object.entries(heads)) {
+        const { output, layerOutput, layerGradient: gradient } = layerGradient(model, x, name, () => dy, true);
+        expectClose(output, tf.softmax(scores.predict(tfOf(x)) as tf.Tensor).dataSync(), 1e-5, `${name}: output, the probabilities`);
+        const upTo = tfl.model({ inputs: scores.inputs, outputs: scores.getLayer(name).output as tfl.SymbolicTensor });
+        const maps = upTo.predict(tfOf(x)) as tf.Tensor;
+        expectClose(layerOutput, maps.dataSync(), 1e-5, `${name}: its output`);
+        expect(gradient.shape).toEqual(layerOutput.shape);
+        const expected = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(head(t), tfOf(dy))))(maps);
+        expectClose(gradient, expected.dataSync(), 1e-4, `${name}: gradient`);
+      }
     });
   });
 });

@@ -2,7 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { keepsLogits } from './activations.js';
-import { Functional } from './functional.js';
+import { Functional, type GradientStop } from './functional.js';
 import type { Layer } from './layer.js';
 import { withInferenceGradients } from './layer.js';
 import { checkTensorArg } from './model_common.js';
@@ -74,6 +74,38 @@ export function chainGradient(
     for (let i = chain.length - 1; i >= 0 && gradient; i--) gradient = chain[i].backward(gradient, true, logits && i === chain.length - 1);
     if (!gradient) throw new ConvlensError(`${OP}: the model gave no gradient for its input`);
     return { output, gradient: gradient.shape === x.shape ? gradient : new Tensor(gradient.data, x.shape, 'float32') };
+  });
+}
+
+export interface LayerGradient {
+  /** The model's output, as predict computes it. */
+  output: Tensor<'float32'>;
+  /** The layer's output. */
+  layerOutput: Tensor<'float32'>;
+  /** `dy · ∂output/∂layerOutput`, the shape of `layerOutput`. */
+  layerGradient: Tensor<'float32'>;
+}
+
+/**
+ * chainGradient's gradient taken at a layer of a functional model rather than at its input: of
+ * `dy · output` with respect to the output of node `name` (a layer's name; `'name[k]'` for
+ * application k of a shared layer), through every path from it to the output (a skip connection's
+ * too), all that does not depend on it held fixed. Keras' Grad-CAM takes it so:
+ * `tape.gradient(score, model.get_layer(name).output)`. One forward pass gives both outputs.
+ */
+export function layerGradient(
+  model: Functional,
+  x: Tensor<'float32'>,
+  name: string,
+  dyFor: (output: Tensor<'float32'>) => Tensor<'float32'>,
+  logits = false,
+): LayerGradient {
+  return withInferenceGradients(() => {
+    const { output, kept: layerOutput } = model.forwardKeeping(x, true, name);
+    const stop: GradientStop = { name };
+    model.backwardAll([dyFor(output)], false, [logits], stop);
+    if (!stop.gradient) throw new ConvlensError(`layerGradient: the model gave no gradient for its layer '${name}'`);
+    return { output, layerOutput, layerGradient: stop.gradient };
   });
 }
 

@@ -5,12 +5,13 @@ import { expectClose } from '../../test/helpers/close.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
+import { Activation } from '../layers/activation.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
-import { Functional } from '../layers/functional.js';
+import { Functional, type FunctionalArgs } from '../layers/functional.js';
 import { GlobalAveragePooling2D } from '../layers/global_pooling.js';
-import { Add } from '../layers/merge.js';
+import { Add, Concatenate } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
 import { Sequential } from '../layers/sequential.js';
 import { expandDims } from '../ops/expand_dims.js';
@@ -42,7 +43,7 @@ function classifier(
 }
 
 /** The model in tfjs-layers with a linear output: its logits, the scores both methods take. */
-async function tfjsScores(model: Sequential): Promise<tfl.LayersModel> {
+async function tfjsScores(model: Sequential | Functional): Promise<tfl.LayersModel> {
   const { modelJson, weightData } = model.toArtifacts();
   return tfjsLoad(JSON.parse(JSON.stringify(modelJson).replace(/"activation":"(softmax|sigmoid)"/, '"activation":"linear"')), weightData);
 }
@@ -142,7 +143,7 @@ describe('saliency against tfjs-layers', () => {
     }
   });
 
-  it("a functional classifier: the input's gradient (its default), as tfjs computes it; Grad-CAM is refused", async () => {
+  it("a functional classifier: the input's gradient, as tfjs computes it", async () => {
     const model = new Functional({
       input: { shape: [8, 8, 1], name: 'image' },
       layers: [
@@ -154,20 +155,12 @@ describe('saliency against tfjs-layers', () => {
       ],
     });
     randomizeWeights(model, caseRng('saliency functional', 8));
-    const { modelJson, weightData } = model.toArtifacts();
-    const scores = await tfjsLoad(
-      JSON.parse(JSON.stringify(modelJson).replace('"activation":"softmax"', '"activation":"linear"')),
-      weightData,
-    );
+    const scores = await tfjsScores(model);
     const image = f32(caseRng('saliency functional image', 8), [8, 8, 1], 0, 1);
     const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(scores.apply(input) as tf.Tensor, scoreGradient(4, 1, true))))(
       tf.expandDims(tfOf(image), 0),
     );
     expectClose(saliency(model, image, { method: 'gradient', classIndex: 1 }).map, unit(tf.max(tf.abs(g), 3)).dataSync(), 1e-4, 'map');
-    expect(saliency(model, image, { classIndex: 1 }).method).toBe('gradient');
-    expect(() => saliency(model, image, { method: 'gradcam' })).toThrow(
-      `saliency: Grad-CAM splits a Sequential model at a layer; for the functional model '${model.name}', method 'gradient'`,
-    );
   });
 
   it('showSaliency draws the image, the heat map and the overlay, titled with the class name', () => {
@@ -179,6 +172,337 @@ describe('saliency against tfjs-layers', () => {
     expect(figure.svg).toContain(`sees ${classNames[classIndex]} (score`);
     for (const caption of ['input', `Grad-CAM of ${model.layers[2].name}`, 'overlay']) expect(figure.svg).toContain(caption);
     expect((figure.svg.match(/<image /g) ?? []).length).toBe(3);
+  });
+});
+
+/** Keras' Grad-CAM in tfjs: a layer's `maps`, weighted by the class score's gradient on them through `head` (the rest of the model, as a function of them), resized to `size`. */
+function tfjsGradCam(
+  maps: tf.Tensor,
+  head: (maps: tf.Tensor) => tf.Tensor,
+  dy: tf.Tensor,
+  size: [number, number],
+  channelsFirst = false,
+): Float32Array {
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(head(a), dy)))(maps);
+  const [a, ga] = channelsFirst ? [tf.transpose(maps, [0, 2, 3, 1]), tf.transpose(g, [0, 2, 3, 1])] : [maps, g];
+  const cam = tf.relu(tf.sum(tf.mul(a, tf.mean(ga, [0, 1, 2])), 3, true)) as tf.Tensor4D;
+  if (tf.max(cam).dataSync()[0] <= 0) return new Float32Array(size[0] * size[1]);
+  return unit(tf.image.resizeBilinear(cam, size, false, true)).dataSync() as Float32Array;
+}
+
+/** Node `key`'s output for `x` in tfjs (Keras' `Model(inputs, layer.output)`): a layer's name, or `'name[k]'` for its application k. */
+function outputOf(scores: tfl.LayersModel, key: string, x: tf.Tensor): tf.Tensor {
+  const [, name, application = '0'] = /^(.*?)(?:\[(\d+)\])?$/.exec(key)!;
+  const output = scores.getLayer(name).getOutputAt(Number(application)) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: scores.inputs, outputs: output }).predict(x) as tf.Tensor;
+}
+
+/** tfjs' layer `name` applied to a tensor (or, for a merge, a list of them). */
+const call = (scores: tfl.LayersModel, name: string, t: tf.Tensor | tf.Tensor[]) => scores.getLayer(name).apply(t) as tf.Tensor;
+
+/** A Grad-CAM map against tfjs' (one with evidence somewhere, so that the comparison says something). */
+function expectMap(map: Tensor, expected: Float32Array, rtol: number, context: string): void {
+  expect(Math.max(...expected), `${context}: tfjs' map is empty`).toBe(1);
+  expectClose(map, expected, rtol, context);
+}
+
+/** Each class's Grad-CAM map against tfjs' (`[ours, theirs]` from `maps`); some class's must have evidence somewhere. */
+function expectEveryClass(classes: number, maps: (classIndex: number) => [Tensor, Float32Array]): void {
+  let withEvidence = 0;
+  for (let c = 0; c < classes; c++) {
+    const [ours, theirs] = maps(c);
+    expectClose(ours, theirs, 1e-4, `class ${c}`);
+    if (Math.max(...theirs) > 0) withEvidence++;
+  }
+  expect(withEvidence).toBeGreaterThan(0);
+}
+
+/** The residual block's path in tfjs: the max pooling, then the tanh. */
+const block = (scores: tfl.LayersModel, t: tf.Tensor) => call(scores, 'bend', call(scores, 'mix', t));
+
+/** The largest difference between two maps. */
+const largestDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((top, v, i) => Math.max(top, Math.abs(v - b[i])), 0);
+
+/** The convlens functional classifier, randomized, and its tfjs-layers twin with linear outputs (logits). */
+async function functionalPair(args: FunctionalArgs, seed: number): Promise<{ model: Functional; scores: tfl.LayersModel }> {
+  const model = new Functional(args);
+  randomizeWeights(model, caseRng('saliency functional Grad-CAM', seed));
+  return { model, scores: await tfjsScores(model) };
+}
+
+/** tfjs' class probabilities of a linear-output twin: softmax of its logits, or the sigmoid of one. */
+function tfjsProbabilities(scores: tfl.LayersModel, x: tf.Tensor, softmax: boolean): Float32Array {
+  const logits = scores.predict(x) as tf.Tensor;
+  return (softmax ? tf.softmax(logits) : tf.sigmoid(logits)).dataSync() as Float32Array;
+}
+
+describe('Grad-CAM of a functional model, against tfjs-layers', () => {
+  // a residual block after the last convolution: its maps reach the sum directly and through a
+  // max pooling and a tanh, so the score's gradient on them is the sum of two paths' (Keras'
+  // tape.gradient). Not a pooling alone: it passes on each channel's gradient sum unchanged, so
+  // Grad-CAM's channel weights, means of the gradient, would not tell the paths apart.
+  const residual = (activation: 'softmax' | 'sigmoid'): FunctionalArgs => ({
+    input: { shape: [10, 10, 2], name: 'image' },
+    layers: [
+      { layer: new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }), inputs: ['image'] },
+      { layer: new Conv2D({ filters: 5, kernelSize: 3, padding: 'same', name: 'c2' }), inputs: ['c1'] },
+      { layer: new MaxPool2D({ poolSize: 3, strides: 1, padding: 'same', name: 'mix' }), inputs: ['c2'] },
+      { layer: new Activation({ activation: 'tanh', name: 'bend' }), inputs: ['mix'] },
+      { layer: new Add({ name: 'skip' }), inputs: ['c2', 'bend'] },
+      { layer: new Flatten({ name: 'flat' }), inputs: ['skip'] },
+      { layer: new Dense({ units: activation === 'softmax' ? 4 : 1, activation, name: 'scores' }), inputs: ['flat'] },
+    ],
+  });
+
+  forEachBackend(() => {
+    it('a residual block: the last convolution, its gradient summed over the skip path and the block', async () => {
+      const { model, scores } = await functionalPair(residual('softmax'), 1);
+      const image = f32(caseRng('saliency functional image', 1), [10, 10, 2], 0, 1);
+      const x = tf.expandDims(tfOf(image), 0);
+      const p = tfjsProbabilities(scores, x, true);
+      const predicted = p.indexOf(Math.max(...p));
+      const result = saliency(model, image);
+      expect(result).toMatchObject({ method: 'gradcam', layerName: 'c2', classIndex: predicted });
+      expectClose(result.score, p[predicted], 1e-5, 'score');
+      const dy = scoreGradient(4, predicted, true);
+      const head = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [a, block(scores, a)])));
+      const expected = tfjsGradCam(outputOf(scores, 'c2', x), head, dy, [10, 10]);
+      expectMap(result.map, expected, 1e-4, 'map');
+      // the case tells the paths apart: the map through either path alone (the other's input held fixed) is another
+      const c2 = outputOf(scores, 'c2', x);
+      const directOnly = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [a, block(scores, c2)])));
+      const blockOnly = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [c2, block(scores, a)])));
+      for (const onePath of [directOnly, blockOnly]) {
+        expect(largestDifference(expected, tfjsGradCam(outputOf(scores, 'c2', x), onePath, dy, [10, 10]))).toBeGreaterThan(0.05);
+      }
+    });
+
+    it('layerName picks an earlier layer: the gradient goes back through the block, both paths', async () => {
+      const { model, scores } = await functionalPair(residual('softmax'), 2);
+      const image = f32(caseRng('saliency functional image', 2), [10, 10, 2], 0, 1);
+      const x = tf.expandDims(tfOf(image), 0);
+      const head = (a: tf.Tensor) => {
+        const c2 = call(scores, 'c2', a);
+        return call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [c2, block(scores, c2)])));
+      };
+      expectEveryClass(4, (classIndex) => {
+        const result = saliency(model, image, { layerName: 'c1', classIndex });
+        expect(result).toMatchObject({ method: 'gradcam', layerName: 'c1', classIndex });
+        return [result.map, tfjsGradCam(outputOf(scores, 'c1', x), head, scoreGradient(4, classIndex, true), [10, 10])];
+      });
+    });
+  });
+
+  it("one sigmoid unit: class 1's score is its logit, class 0's minus it", async () => {
+    const { model, scores } = await functionalPair(residual('sigmoid'), 3);
+    const image = f32(caseRng('saliency functional image', 3), [10, 10, 2], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    const [p] = tfjsProbabilities(scores, x, false);
+    const byDefault = saliency(model, image);
+    expect(byDefault).toMatchObject({ classIndex: p >= 0.5 ? 1 : 0, layerName: 'c2' });
+    expectClose(byDefault.score, p >= 0.5 ? p : 1 - p, 1e-5, 'score');
+    const head = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [a, block(scores, a)])));
+    expectEveryClass(2, (classIndex) => [
+      saliency(model, image, { classIndex }).map,
+      tfjsGradCam(outputOf(scores, 'c2', x), head, tf.tensor([[classIndex === 1 ? 1 : -1]]), [10, 10]),
+    ]);
+  });
+
+  it('two branches joined (Concatenate): the convolution after the join by default, one branch by name (the other held fixed)', async () => {
+    const { model, scores } = await functionalPair(
+      {
+        input: { shape: [9, 9, 1], name: 'image' },
+        layers: [
+          { layer: new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'left' }), inputs: ['image'] },
+          { layer: new Conv2D({ filters: 2, kernelSize: 1, activation: 'tanh', name: 'right' }), inputs: ['image'] },
+          { layer: new Concatenate({ name: 'join' }), inputs: ['left', 'right'] },
+          { layer: new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', name: 'fuse' }), inputs: ['join'] },
+          { layer: new Flatten({ name: 'flat' }), inputs: ['fuse'] },
+          { layer: new Dense({ units: 3, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+        ],
+      },
+      4,
+    );
+    const image = f32(caseRng('saliency functional image', 4), [9, 9, 1], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    const p = tfjsProbabilities(scores, x, true);
+    const predicted = p.indexOf(Math.max(...p));
+    const byDefault = saliency(model, image);
+    expect(byDefault).toMatchObject({ layerName: 'fuse', classIndex: predicted });
+    const fromFuse = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', a));
+    expectMap(byDefault.map, tfjsGradCam(outputOf(scores, 'fuse', x), fromFuse, scoreGradient(3, predicted, true), [9, 9]), 1e-4, 'fuse');
+    const right = outputOf(scores, 'right', x);
+    const fromLeft = (a: tf.Tensor) => fromFuse(call(scores, 'fuse', call(scores, 'join', [a, right])));
+    expectEveryClass(3, (classIndex) => {
+      const left = saliency(model, image, { layerName: 'left', classIndex });
+      expect(left).toMatchObject({ layerName: 'left', classIndex });
+      return [left.map, tfjsGradCam(outputOf(scores, 'left', x), fromLeft, scoreGradient(3, classIndex, true), [9, 9])];
+    });
+  });
+
+  it("a channels-first model: its maps' channels on axis 1", async () => {
+    const dataFormat = 'channels_first';
+    const { model, scores } = await functionalPair(
+      {
+        input: { shape: [2, 8, 10], name: 'image' },
+        layers: [
+          {
+            layer: new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', dataFormat, name: 'c1' }),
+            inputs: ['image'],
+          },
+          { layer: new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', dataFormat, name: 'c2' }), inputs: ['c1'] },
+          { layer: new Add({ name: 'skip' }), inputs: ['c1', 'c2'] },
+          { layer: new GlobalAveragePooling2D({ dataFormat, name: 'gap' }), inputs: ['skip'] },
+          { layer: new Dense({ units: 3, activation: 'softmax', name: 'scores' }), inputs: ['gap'] },
+        ],
+      },
+      5,
+    );
+    const image = f32(caseRng('saliency functional image', 5), [2, 8, 10], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    const fromSkip = (t: tf.Tensor) => call(scores, 'scores', call(scores, 'gap', t));
+    const c2 = saliency(model, image, { classIndex: 1 });
+    expect(c2).toMatchObject({ layerName: 'c2', classIndex: 1 });
+    expect(c2.map.shape).toEqual([8, 10]);
+    const c1 = outputOf(scores, 'c1', x);
+    const fromC2 = (a: tf.Tensor) => fromSkip(call(scores, 'skip', [c1, a]));
+    expectMap(c2.map, tfjsGradCam(outputOf(scores, 'c2', x), fromC2, scoreGradient(3, 1, true), [8, 10], true), 1e-4, 'c2');
+    // c1 reaches the sum directly and through c2
+    const fromC1 = (a: tf.Tensor) => fromSkip(call(scores, 'skip', [a, call(scores, 'c2', a)]));
+    const expected = tfjsGradCam(outputOf(scores, 'c1', x), fromC1, scoreGradient(3, 1, true), [8, 10], true);
+    expectMap(saliency(model, image, { classIndex: 1, layerName: 'c1' }).map, expected, 1e-4, 'c1');
+  });
+
+  it("a shared layer: its applications by 'name[k]', the last one by default", async () => {
+    // one convolution applied twice and its outputs summed: its first application reaches the sum directly and through the second
+    const enc = new Conv2D({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'enc' });
+    const { model, scores } = await functionalPair(
+      {
+        input: { shape: [7, 7, 2], name: 'image' },
+        layers: [
+          { layer: enc, inputs: ['image'] },
+          { layer: enc, inputs: ['enc'] },
+          { layer: new Add({ name: 'skip' }), inputs: ['enc', 'enc[1]'] },
+          { layer: new Flatten({ name: 'flat' }), inputs: ['skip'] },
+          { layer: new Dense({ units: 3, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+        ],
+      },
+      8,
+    );
+    const image = f32(caseRng('saliency functional image', 8), [7, 7, 2], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    const dy = scoreGradient(3, 2, true);
+    const tail = (t: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', t));
+    const first = outputOf(scores, 'enc', x);
+    const fromSecond = (a: tf.Tensor) => tail(call(scores, 'skip', [first, a]));
+    const second = saliency(model, image, { classIndex: 2 });
+    expect(second.layerName).toBe('enc[1]');
+    expectMap(second.map, tfjsGradCam(outputOf(scores, 'enc[1]', x), fromSecond, dy, [7, 7]), 1e-4, 'enc[1]');
+    const fromFirst = (t: tf.Tensor) => tail(call(scores, 'skip', [t, call(scores, 'enc', t)]));
+    const expected = tfjsGradCam(outputOf(scores, 'enc', x), fromFirst, dy, [7, 7]);
+    expectMap(saliency(model, image, { classIndex: 2, layerName: 'enc' }).map, expected, 1e-4, 'enc');
+  });
+
+  it('a frozen model (trainable false) too: the gradient is of its outputs, not for its weights', async () => {
+    const { model, scores } = await functionalPair(residual('softmax'), 9);
+    model.trainable = false;
+    const image = f32(caseRng('saliency functional image', 9), [10, 10, 2], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    const head = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'flat', call(scores, 'skip', [a, block(scores, a)])));
+    expectEveryClass(4, (classIndex) => [
+      saliency(model, image, { classIndex }).map,
+      tfjsGradCam(outputOf(scores, 'c2', x), head, scoreGradient(4, classIndex, true), [10, 10]),
+    ]);
+  });
+
+  it('a nested model: without a convolution of its own, the last layer with maps (the nested base) by default', async () => {
+    const base = new Sequential(
+      [
+        new Conv2D({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [9, 9, 1], name: 'inner1' }),
+        new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', name: 'inner2' }),
+      ],
+      { name: 'base' },
+    );
+    const { model, scores } = await functionalPair(
+      {
+        input: { shape: [9, 9, 1], name: 'image' },
+        layers: [
+          { layer: base, inputs: ['image'] },
+          { layer: new GlobalAveragePooling2D({ name: 'gap' }), inputs: ['base'] },
+          { layer: new Dense({ units: 3, activation: 'softmax', name: 'scores' }), inputs: ['gap'] },
+        ],
+      },
+      10,
+    );
+    const image = f32(caseRng('saliency functional image', 10), [9, 9, 1], 0, 1);
+    const x = tf.expandDims(tfOf(image), 0);
+    expect(saliency(model, image).layerName).toBe('base');
+    const head = (a: tf.Tensor) => call(scores, 'scores', call(scores, 'gap', a));
+    expectEveryClass(3, (classIndex) => [
+      saliency(model, image, { classIndex }).map,
+      tfjsGradCam(call(scores, 'base', x), head, scoreGradient(3, classIndex, true), [9, 9]),
+    ]);
+  });
+
+  describe('bad input', () => {
+    const model = new Functional(residual('softmax'));
+    const image = f32(caseRng('saliency functional bad', 7), [10, 10, 2], 0, 1);
+    const twoInputs = new Functional({
+      input: [
+        { shape: [6, 6, 1], name: 'left' },
+        { shape: [6, 6, 1], name: 'right' },
+      ],
+      layers: [
+        { layer: new Add({ name: 'both' }), inputs: ['left', 'right'] },
+        { layer: new Conv2D({ filters: 2, kernelSize: 3, name: 'conv' }), inputs: ['both'] },
+        { layer: new Flatten({ name: 'flat' }), inputs: ['conv'] },
+        { layer: new Dense({ units: 2, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+      ],
+      name: 'pair',
+    });
+    it.each([
+      [
+        'an unknown layer',
+        () => saliency(model, image, { layerName: 'c3' }),
+        `saliency: model '${model.name}' has no layer 'c3' (its layers: c1, c2, mix, bend, skip, flat, scores)`,
+      ],
+      [
+        'a layer without maps',
+        () => saliency(model, image, { layerName: 'flat' }),
+        "saliency: layer 'flat' has no feature maps (its output is [500] per example) for Grad-CAM",
+      ],
+      [
+        'the output layer',
+        () => saliency(model, image, { layerName: 'scores' }),
+        "saliency: layer 'scores' has no feature maps (its output is [4] per example) for Grad-CAM",
+      ],
+      [
+        'a model of two inputs',
+        () => saliency(twoInputs, f32(caseRng('x', 2), [6, 6, 1])),
+        "saliency: explains a classifier of one input and one output; functional model 'pair' has 2 inputs (left, right)",
+      ],
+      ['a layer for the gradient method', () => saliency(model, image, { method: 'gradient', layerName: 'c1' }), "layerName is Grad-CAM's"],
+    ])('%s', (_, work, message) => {
+      expect(work).toThrow(message);
+    });
+  });
+
+  it("a model without feature maps before its output: the input's gradient by default; Grad-CAM asked for is refused", () => {
+    const model = new Functional({
+      input: { shape: [6, 6, 1], name: 'image' },
+      layers: [
+        { layer: new Flatten({ name: 'flat' }), inputs: ['image'] },
+        { layer: new Dense({ units: 3, activation: 'softmax', name: 'scores' }), inputs: ['flat'] },
+      ],
+    });
+    const image = f32(caseRng('saliency no maps', 6), [6, 6, 1], 0, 1);
+    const byDefault = saliency(model, image, { classIndex: 0 });
+    expect(byDefault.method).toBe('gradient');
+    expectClose(byDefault.map, saliency(model, image, { classIndex: 0, method: 'gradient' }).map, 0, 'the gradient method');
+    expect(() => saliency(model, image, { method: 'gradcam' })).toThrow(
+      `saliency: model '${model.name}' has no layer with feature maps for Grad-CAM (the 'gradient' method needs none)`,
+    );
   });
 });
 

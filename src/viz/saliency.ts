@@ -1,10 +1,12 @@
 import { ConvlensError, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import { resize } from '../image/resize.js';
+import type { ImageDataFormat } from '../layers/args.js';
 import { CONVOLUTION_CLASSES } from '../layers/conv_layer.js';
 import { Functional } from '../layers/functional.js';
-import { chainGradient, hasLogits } from '../layers/input_gradient.js';
-import type { Layer } from '../layers/layer.js';
+import { outputLayout } from '../layers/image_layout.js';
+import { chainGradient, hasLogits, layerGradient } from '../layers/input_gradient.js';
 import { Sequential } from '../layers/sequential.js';
+import type { Shape } from '../layers/shapes.js';
 import type { TensorInput } from '../ops/convert.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
@@ -12,7 +14,6 @@ import { imageBatch } from './extraction.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
 import { checkImageValues, displayImages } from './input_images.js';
-import { channelAxisOf } from './patterns.js';
 
 export type SaliencyMethod = 'gradcam' | 'gradient';
 
@@ -20,14 +21,20 @@ export interface SaliencyOptions {
   /** The class to explain (default: the one the model predicts): an output unit, or for one unit (Keras' binary classifier) 1 for its class and 0 for the other. */
   classIndex?: number;
   /**
-   * 'gradcam' (the default for a Sequential model): Grad-CAM (Selvaraju et al. 2017, as Keras' example computes it), the
+   * 'gradcam' (the default): Grad-CAM (Selvaraju et al. 2017, as Keras' example computes it), the
    * feature maps of a convolution weighted by how much the class score rises with each, coarse
-   * but about the class. 'gradient': the gradient of the class score with respect to each pixel
-   * (Simonyan et al. 2014), its largest size over the channels, fine but noisy (the default for a
-   * functional model).
+   * but about the class; for a functional model, the score's gradient on the maps goes through
+   * every path from the layer to the output (a skip connection's too). 'gradient': the gradient
+   * of the class score with respect to each pixel (Simonyan et al. 2014), its largest size over
+   * the channels, fine but noisy; the default for a model with no layer of feature maps before
+   * its output, which Grad-CAM cannot take.
    */
   method?: SaliencyMethod;
-  /** Grad-CAM's layer (default: the model's last convolution, or without one its last layer with feature maps). */
+  /**
+   * Grad-CAM's layer, by name (default: the model's last convolution, or without one its last
+   * layer with feature maps); in a functional model, `'name[k]'` for application k of a shared
+   * layer. Giving it asks for Grad-CAM.
+   */
   layerName?: string;
 }
 
@@ -51,19 +58,23 @@ const OP = 'saliency';
  * that raises every class alike left half of the Grad-CAM maps of an MNIST convnet empty).
  * `image` is one image `[H, W, C]` (or a batch of one) as the model takes it: float32 in the
  * model's range, or uint8 (divided by 255). For a classifier (one score per class), Sequential or
- * functional; Grad-CAM, which splits the model at a layer, takes Sequential ones, and the method
- * is 'gradcam' for those by default, 'gradient' for functional ones.
+ * functional (of one input and one output). The method is Grad-CAM by default, or the gradient for
+ * a model with no layer of feature maps before its output (an MLP), which Grad-CAM cannot take:
+ * the result's `method` says which.
  */
 export function saliency(model: Sequential | Functional, image: Tensor | TensorInput, options: SaliencyOptions = {}): Saliency {
   checkOptions(OP, options, ['classIndex', 'method', 'layerName']);
   checkClassifier(model);
-  const method = options.method ?? (model instanceof Sequential ? 'gradcam' : 'gradient');
-  if (method !== 'gradcam' && method !== 'gradient') {
-    throw new ConvlensError(`${OP}: method must be 'gradcam' or 'gradient', got ${describeValue(method)}`);
+  if (options.method !== undefined && options.method !== 'gradcam' && options.method !== 'gradient') {
+    throw new ConvlensError(`${OP}: method must be 'gradcam' or 'gradient', got ${describeValue(options.method)}`);
   }
-  if (method === 'gradient' && options.layerName !== undefined) {
+  if (options.method === 'gradient' && options.layerName !== undefined) {
     throw new ConvlensError(`${OP}: layerName is Grad-CAM's; the 'gradient' method takes the input's gradient`);
   }
+  const layers = layersInRunOrder(model);
+  const defaultLayer = lastWithMaps(layers);
+  // layerName asks for Grad-CAM; without it, Grad-CAM where the model has maps for it
+  const method = options.method ?? (options.layerName !== undefined || defaultLayer >= 0 ? 'gradcam' : 'gradient');
   const x = imageBatch(OP, image, model.inputDataFormat);
   checkImageValues(OP, 'image', x);
   const units = model.outputShape![0]!;
@@ -97,17 +108,17 @@ export function saliency(model: Sequential | Functional, image: Tensor | TensorI
     const { gradient } = chainGradient([model], x, dyFor, logits);
     map = largestOverChannels(gradient, channelsFirst ? 1 : 3);
   } else {
-    if (!(model instanceof Sequential)) {
+    const index = options.layerName === undefined ? defaultLayer : namedLayer(model.name, layers, options.layerName);
+    if (index < 0) {
       throw new ConvlensError(
-        `${OP}: Grad-CAM splits a Sequential model at a layer; for the functional model '${model.name}', method 'gradient' takes the input's gradient`,
+        `${OP}: model '${model.name}' has no layer with feature maps for Grad-CAM (the 'gradient' method needs none)`,
       );
     }
-    const split = splitAt(model, options.layerName);
-    layerName = split.layer.name;
-    let maps = x;
-    for (const layer of split.base) maps = layer.apply(maps, false);
-    const { gradient } = chainGradient(split.head, maps, dyFor, logits);
-    const cam = weightedMaps(maps, gradient, channelAxisOf(split.base, model.inputDataFormat, 4));
+    const layer = layers[index];
+    layerName = layer.name;
+    const { maps, gradient } =
+      model instanceof Sequential ? sequentialMaps(model, index, x, dyFor, logits) : functionalMaps(model, layerName, x, dyFor, logits);
+    const cam = weightedMaps(maps, gradient, layer.layout === 'channels_first' ? 1 : 3);
     map = resize(cam, [height, width]).data as Float32Array;
   }
   return {
@@ -153,10 +164,22 @@ export function showSaliency(model: Sequential | Functional, image: Tensor | Ten
   });
 }
 
-/** A classifier's output is one score per class, `[batch, classes]`. */
+/** A classifier's output is one score per class, `[batch, classes]`; a functional one has one input and one output. */
 function checkClassifier(model: Sequential | Functional): void {
   if (!(model instanceof Sequential || model instanceof Functional)) {
     throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
+  }
+  if (model instanceof Functional) {
+    for (const [what, names] of [
+      ['inputs', model.inputNames],
+      ['outputs', model.outputNames],
+    ] as const) {
+      if (names.length !== 1) {
+        throw new ConvlensError(
+          `${OP}: explains a classifier of one input and one output; functional model '${model.name}' has ${names.length} ${what} (${names.join(', ')})`,
+        );
+      }
+    }
   }
   const shape = model.outputShape;
   if (shape?.length !== 1 || shape[0] === null) {
@@ -165,35 +188,80 @@ function checkClassifier(model: Sequential | Functional): void {
   }
 }
 
-/** Grad-CAM's layer (named, or the last with feature maps that has layers after it), the layers up to it, and those after. */
-function splitAt(model: Sequential, layerName: string | undefined): { layer: Layer; base: Layer[]; head: Layer[] } {
-  const layers = model.layers;
-  const hasMaps = (l: Layer) => l.outputShape?.length === 3;
-  let index: number;
-  if (layerName === undefined) {
-    // the last convolution, as Keras' example takes; else the last layer with maps
-    const before = layers.slice(0, -1);
-    index = lastIndex(before, (l) => hasMaps(l) && CONVOLUTION_CLASSES.has(l.className));
-    if (index < 0) index = lastIndex(before, hasMaps);
-    if (index < 0)
-      throw new ConvlensError(
-        `${OP}: model '${model.name}' has no layer with feature maps for Grad-CAM (the 'gradient' method needs none)`,
-      );
-  } else {
-    checkString(OP, 'layerName', layerName);
-    index = layers.findIndex((l) => l.name === layerName);
-    if (index < 0)
-      throw new ConvlensError(
-        `${OP}: model '${model.name}' has no layer '${layerName}' (its layers: ${layers.map((l) => l.name).join(', ')})`,
-      );
-    if (!hasMaps(layers[index]))
-      throw new ConvlensError(
-        `${OP}: layer '${layerName}' has no feature maps (its output is [${layers[index].outputShape?.map((d) => d ?? 'null').join(', ')}] per example) for Grad-CAM`,
-      );
-    if (index === layers.length - 1)
-      throw new ConvlensError(`${OP}: layer '${layerName}' is the model's output; Grad-CAM takes a layer before the classifier's head`);
+/** A layer as Grad-CAM chooses among them (for a functional model, one application of a layer: `'name[k]'` for a shared layer's k-th). */
+interface RunLayer {
+  name: string;
+  className: string;
+  /** Its output per example. */
+  outputShape: Shape | undefined;
+  /** Its output's layout, which says where its maps' channels are. */
+  layout: ImageDataFormat;
+}
+
+/** The model's layers in the order it runs them, the output's last (a functional model's nodes). */
+function layersInRunOrder(model: Sequential | Functional): RunLayer[] {
+  if (model instanceof Functional) {
+    return model
+      .nodesInRunOrder()
+      .map(({ name, layer, outputShape, layout }) => ({ name, className: layer.className, outputShape, layout }));
   }
-  return { layer: layers[index], base: layers.slice(0, index + 1), head: layers.slice(index + 1) };
+  let layout = model.inputDataFormat;
+  return model.layers.map((layer) => {
+    layout = outputLayout(layer, layout);
+    return { name: layer.name, className: layer.className, outputShape: layer.outputShape, layout };
+  });
+}
+
+const hasMaps = (layer: RunLayer) => layer.outputShape?.length === 3;
+
+/** Grad-CAM's default layer: the last convolution with maps before the output, as Keras' example takes; else the last layer with maps; -1 for none. */
+function lastWithMaps(layers: readonly RunLayer[]): number {
+  const before = layers.slice(0, -1);
+  const index = lastIndex(before, (l) => hasMaps(l) && CONVOLUTION_CLASSES.has(l.className));
+  return index >= 0 ? index : lastIndex(before, hasMaps);
+}
+
+/** The index of Grad-CAM's layer `layerName`, checked: one of the model's, with maps, and not its output. */
+function namedLayer(modelName: string, layers: readonly RunLayer[], layerName: string): number {
+  checkString(OP, 'layerName', layerName);
+  const index = layers.findIndex((l) => l.name === layerName);
+  if (index < 0) {
+    throw new ConvlensError(
+      `${OP}: model '${modelName}' has no layer '${layerName}' (its layers: ${layers.map((l) => l.name).join(', ')})`,
+    );
+  }
+  const layer = layers[index];
+  if (!hasMaps(layer)) {
+    throw new ConvlensError(
+      `${OP}: layer '${layerName}' has no feature maps (its output is [${layer.outputShape?.map((d) => d ?? 'null').join(', ')}] per example) for Grad-CAM`,
+    );
+  }
+  if (index === layers.length - 1) {
+    throw new ConvlensError(`${OP}: layer '${layerName}' is the model's output; Grad-CAM takes a layer before the classifier's head`);
+  }
+  return index;
+}
+
+/** Grad-CAM's parts: the layer's maps for the image and the class score's gradient on them. */
+interface MapsAndGradient {
+  maps: Tensor<'float32'>;
+  gradient: Tensor<'float32'>;
+}
+
+type ScoreGradient = (output: Tensor<'float32'>) => Tensor<'float32'>;
+
+/** A Sequential model split after layer `index`: its maps from the layers up to it, their gradient back through the rest. */
+function sequentialMaps(model: Sequential, index: number, x: Tensor<'float32'>, dyFor: ScoreGradient, logits: boolean): MapsAndGradient {
+  let maps = x;
+  for (const layer of model.layers.slice(0, index + 1)) maps = layer.apply(maps, false);
+  const { gradient } = chainGradient(model.layers.slice(index + 1), maps, dyFor, logits);
+  return { maps, gradient };
+}
+
+/** A functional model's maps at node `name` and the score's gradient on them, through every path from it (skip connections too). */
+function functionalMaps(model: Functional, name: string, x: Tensor<'float32'>, dyFor: ScoreGradient, logits: boolean): MapsAndGradient {
+  const { layerOutput, layerGradient: gradient } = layerGradient(model, x, name, dyFor, logits);
+  return { maps: layerOutput, gradient };
 }
 
 function lastIndex<T>(list: readonly T[], test: (item: T) => boolean): number {

@@ -97,37 +97,56 @@ describe('convlens saliency', () => {
     expect(run.stderr).toContain(message);
   });
 
-  it("a branching functional model: the input's gradient by default; Grad-CAM, which splits a Sequential, is a usage error; show-patterns cuts it at a layer", async () => {
+  it("a residual functional model: Grad-CAM of its last convolution by default, tfjs' class and score; --layer by name or index", async () => {
     const input = tfl.input({ shape: [24, 24, 1], name: 'pixels' });
-    const left = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'left' }).apply(input);
-    const right = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'right' }).apply(input);
-    const sum = tfl.layers.add({ name: 'sum' }).apply([left, right] as tfl.SymbolicTensor[]);
+    const c1 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }).apply(input);
+    const c2 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'c2' }).apply(c1);
+    const sum = tfl.layers.add({ name: 'skip' }).apply([c1, c2] as tfl.SymbolicTensor[]);
     const flat = tfl.layers.flatten({ name: 'flat' }).apply(sum);
     const output = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }).apply(flat) as tfl.SymbolicTensor;
-    const branching = tfl.model({ inputs: input, outputs: output, name: 'branching' });
-    await saveTfjs(branching, join(dir, 'branching'));
-    const run = convlens(['saliency', join(dir, 'branching'), camera, '--json']);
+    const residual = tfl.model({ inputs: input, outputs: output, name: 'residual' });
+    const folder = join(dir, 'residual');
+    await saveTfjs(residual, folder);
+    const run = convlens(['saliency', folder, camera, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     const img = image.resize(image.convertImageDtype(image.decodeImage(readFileSync(camera), { channels: 1 }), 'float32'), [24, 24]);
-    const p = (branching.predict(tf.tensor(Array.from(img.data), [1, 24, 24, 1])) as tf.Tensor).dataSync();
-    expect(report).toMatchObject({ classIndex: p.indexOf(Math.max(...p)), method: 'gradient', layer: null });
-    const gradcam = convlens(['saliency', join(dir, 'branching'), camera, '--method', 'gradcam']);
-    expect(gradcam.code).toBe(2);
-    expect(gradcam.stderr).toContain(
-      "--method gradcam splits a Sequential model at a layer; 'branching' is a functional model: --method gradient takes its input's gradient",
-    );
-    const patterns = convlens(['show-patterns', join(dir, 'branching'), '--layer', 'sum', '--steps', '2', '--json']);
+    const p = (residual.predict(tf.tensor(Array.from(img.data), [1, 24, 24, 1])) as tf.Tensor).dataSync();
+    const predicted = p.indexOf(Math.max(...p));
+    expect(report).toMatchObject({ classIndex: predicted, method: 'gradcam', layer: 'c2' });
+    expect(report.score).toBeCloseTo(p[predicted], 5);
+    // c1 by name, then by its index among the model's layers; the class asked for keeps tfjs' score
+    for (const layer of ['c1', '0']) {
+      const byLayer = JSON.parse(convlens(['saliency', folder, camera, '--layer', layer, '--class', '1', '--json']).stdout) as Report;
+      expect(byLayer).toMatchObject({ classIndex: 1, method: 'gradcam', layer: 'c1' });
+      expect(byLayer.score).toBeCloseTo(p[1], 5);
+    }
+    const out = join(dir, 'residual.png');
+    const drawn = convlens(['saliency', folder, camera, '--out', out]);
+    expect(drawn.code, drawn.stderr).toBe(0);
+    expect(drawn.stdout).toContain('where its evidence lies, by Grad-CAM of layer c2');
+    expect(pngSize(out)[0]).toBeGreaterThan(2 * 3 * 224);
+    const unknown = convlens(['saliency', folder, camera, '--layer', 'c3']);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      "convlens: --layer: model 'residual' has no layer 'c3' (its layers: c1, c2, skip, flat, classes)\n",
+    ]);
+    const gradient = JSON.parse(convlens(['saliency', folder, camera, '--method', 'gradient', '--json']).stdout) as Report;
+    expect(gradient).toMatchObject({ classIndex: predicted, method: 'gradient', layer: null });
+    const patterns = convlens(['show-patterns', folder, '--layer', 'skip', '--steps', '2', '--json']);
     expect(patterns.code, patterns.stderr).toBe(0);
     expect((JSON.parse(patterns.stdout) as { filters: unknown[] }).filters).toHaveLength(3);
   });
 
-  it('Grad-CAM of a model without feature maps is a usage error that does not blame the --layer it was not given', async () => {
+  it("a model without feature maps: the input's gradient by default; --method gradcam is a usage error that does not blame the --layer it was not given", async () => {
     const flat = tfl.sequential({
       layers: [tfl.layers.flatten({ inputShape: [24, 24, 1] }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
     });
     await saveTfjs(flat, join(dir, 'flat'));
-    const run = convlens(['saliency', join(dir, 'flat'), camera]);
+    const byDefault = convlens(['saliency', join(dir, 'flat'), camera, '--json']);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(JSON.parse(byDefault.stdout) as Report).toMatchObject({ method: 'gradient', layer: null });
+    const run = convlens(['saliency', join(dir, 'flat'), camera, '--method', 'gradcam']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("has no layer with feature maps for Grad-CAM (the 'gradient' method needs none)");
     expect(run.stderr).not.toContain('--layer');
