@@ -109,16 +109,19 @@ export function layerGradient(
   });
 }
 
-/** The gradient is of one output with respect to one input: a functional model of several says so, not that it cannot be a layer. */
-function checkOneInputOneOutput(model: Layer): void {
+/**
+ * The gradient is of one output with respect to one input: a functional model of several says so
+ * (`op` takes `what`: a model, a classifier), not that it cannot be a layer.
+ */
+export function checkOneInputOneOutput(model: Layer, op = OP, what = 'a model'): void {
   if (!(model instanceof Functional)) return;
-  for (const [what, names] of [
+  for (const [side, names] of [
     ['inputs', model.inputNames],
     ['outputs', model.outputNames],
   ] as const) {
     if (names.length !== 1) {
       throw new ConvlensError(
-        `${OP}: takes a model of one input and one output; functional model '${model.name}' has ${names.length} ${what} (${names.join(', ')}): make one of the input and output wanted (layers.model)`,
+        `${op}: takes ${what} of one input and one output; functional model '${model.name}' has ${names.length} ${side} (${names.join(', ')}): make one of the input and output wanted (layers.model)`,
       );
     }
   }

@@ -2,7 +2,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
-import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
+import { scoreGradient, tfjsGradCam, tfjsScores, unit } from '../../test/helpers/gradcam.js';
+import { f32, randomizeWeights, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
 import { Activation } from '../layers/activation.js';
@@ -43,23 +44,16 @@ function classifier(
 }
 
 /** The model in tfjs-layers with a linear output: its logits, the scores both methods take. */
-async function tfjsScores(model: Sequential | Functional): Promise<tfl.LayersModel> {
+function inTfjs(model: Sequential | Functional): Promise<tfl.LayersModel> {
   const { modelJson, weightData } = model.toArtifacts();
-  return tfjsLoad(JSON.parse(JSON.stringify(modelJson).replace(/"activation":"(softmax|sigmoid)"/, '"activation":"linear"')), weightData);
+  return tfjsScores(modelJson, weightData);
 }
-
-/** The class score's gradient on the logits: one-hot, less 1/classes for a softmax (its logits count only by their differences). */
-function scoreGradient(classes: number, classIndex: number, softmax: boolean): tf.Tensor {
-  return tf.tensor([Array.from({ length: classes }, (_, c) => (c === classIndex ? 1 : 0) - (softmax ? 1 / classes : 0))]);
-}
-
-const unit = (t: tf.Tensor) => tf.div(t, tf.max(t));
 
 describe('saliency against tfjs-layers', () => {
   forEachBackend(() => {
     it("'gradient': each pixel's largest gradient size over the channels, of the class score", async () => {
       const model = classifier(1);
-      const scores = await tfjsScores(model);
+      const scores = await inTfjs(model);
       const image = f32(caseRng('saliency image', 1), [12, 12, 2], 0, 1);
       const x = tf.expandDims(tfOf(image), 0);
       const result = saliency(model, image, { method: 'gradient', classIndex: 3 });
@@ -73,7 +67,7 @@ describe('saliency against tfjs-layers', () => {
 
     it("'gradcam': the last convolution's maps weighted by the mean gradient of the class score, resized to the image (half-pixel bilinear)", async () => {
       const model = classifier(2);
-      const scores = await tfjsScores(model);
+      const scores = await inTfjs(model);
       const image = f32(caseRng('saliency image', 2), [12, 12, 2], 0, 1);
       const result = saliency(model, image);
       // the default class is the predicted one
@@ -95,7 +89,7 @@ describe('saliency against tfjs-layers', () => {
 
     it("one sigmoid unit (Keras' binary classifier): class 1's score is its logit, class 0's minus it", async () => {
       const model = classifier(3, 'channels_last', 'sigmoid');
-      const scores = await tfjsScores(model);
+      const scores = await inTfjs(model);
       const image = f32(caseRng('saliency image', 3), [12, 12, 2], 0, 1);
       const x = tf.expandDims(tfOf(image), 0);
       const p = model.predict(batchOf(image)).data[0];
@@ -155,7 +149,7 @@ describe('saliency against tfjs-layers', () => {
       ],
     });
     randomizeWeights(model, caseRng('saliency functional', 8));
-    const scores = await tfjsScores(model);
+    const scores = await inTfjs(model);
     const image = f32(caseRng('saliency functional image', 8), [8, 8, 1], 0, 1);
     const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(scores.apply(input) as tf.Tensor, scoreGradient(4, 1, true))))(
       tf.expandDims(tfOf(image), 0),
@@ -174,21 +168,6 @@ describe('saliency against tfjs-layers', () => {
     expect((figure.svg.match(/<image /g) ?? []).length).toBe(3);
   });
 });
-
-/** Keras' Grad-CAM in tfjs: a layer's `maps`, weighted by the class score's gradient on them through `head` (the rest of the model, as a function of them), resized to `size`. */
-function tfjsGradCam(
-  maps: tf.Tensor,
-  head: (maps: tf.Tensor) => tf.Tensor,
-  dy: tf.Tensor,
-  size: [number, number],
-  channelsFirst = false,
-): Float32Array {
-  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(head(a), dy)))(maps);
-  const [a, ga] = channelsFirst ? [tf.transpose(maps, [0, 2, 3, 1]), tf.transpose(g, [0, 2, 3, 1])] : [maps, g];
-  const cam = tf.relu(tf.sum(tf.mul(a, tf.mean(ga, [0, 1, 2])), 3, true)) as tf.Tensor4D;
-  if (tf.max(cam).dataSync()[0] <= 0) return new Float32Array(size[0] * size[1]);
-  return unit(tf.image.resizeBilinear(cam, size, false, true)).dataSync() as Float32Array;
-}
 
 /** Node `key`'s output for `x` in tfjs (Keras' `Model(inputs, layer.output)`): a layer's name, or `'name[k]'` for its application k. */
 function outputOf(scores: tfl.LayersModel, key: string, x: tf.Tensor): tf.Tensor {
@@ -228,7 +207,7 @@ const largestDifference = (a: ArrayLike<number>, b: ArrayLike<number>) =>
 async function functionalPair(args: FunctionalArgs, seed: number): Promise<{ model: Functional; scores: tfl.LayersModel }> {
   const model = new Functional(args);
   randomizeWeights(model, caseRng('saliency functional Grad-CAM', seed));
-  return { model, scores: await tfjsScores(model) };
+  return { model, scores: await inTfjs(model) };
 }
 
 /** tfjs' class probabilities of a linear-output twin: softmax of its logits, or the sigmoid of one. */
@@ -480,7 +459,7 @@ describe('Grad-CAM of a functional model, against tfjs-layers', () => {
       [
         'a model of two inputs',
         () => saliency(twoInputs, f32(caseRng('x', 2), [6, 6, 1])),
-        "saliency: explains a classifier of one input and one output; functional model 'pair' has 2 inputs (left, right)",
+        "saliency: takes a classifier of one input and one output; functional model 'pair' has 2 inputs (left, right): make one of the input and output wanted (layers.model)",
       ],
       ['a layer for the gradient method', () => saliency(model, image, { method: 'gradient', layerName: 'c1' }), "layerName is Grad-CAM's"],
     ])('%s', (_, work, message) => {

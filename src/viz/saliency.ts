@@ -4,7 +4,7 @@ import type { ImageDataFormat } from '../layers/args.js';
 import { CONVOLUTION_CLASSES } from '../layers/conv_layer.js';
 import { Functional } from '../layers/functional.js';
 import { outputLayout } from '../layers/image_layout.js';
-import { chainGradient, hasLogits, layerGradient } from '../layers/input_gradient.js';
+import { chainGradient, checkOneInputOneOutput, hasLogits, layerGradient } from '../layers/input_gradient.js';
 import { Sequential } from '../layers/sequential.js';
 import type { Shape } from '../layers/shapes.js';
 import type { TensorInput } from '../ops/convert.js';
@@ -169,18 +169,7 @@ function checkClassifier(model: Sequential | Functional): void {
   if (!(model instanceof Sequential || model instanceof Functional)) {
     throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
   }
-  if (model instanceof Functional) {
-    for (const [what, names] of [
-      ['inputs', model.inputNames],
-      ['outputs', model.outputNames],
-    ] as const) {
-      if (names.length !== 1) {
-        throw new ConvlensError(
-          `${OP}: explains a classifier of one input and one output; functional model '${model.name}' has ${names.length} ${what} (${names.join(', ')})`,
-        );
-      }
-    }
-  }
+  checkOneInputOneOutput(model, OP, 'a classifier');
   const shape = model.outputShape;
   if (shape?.length !== 1 || shape[0] === null) {
     const got = shape ? `[${shape.map((d) => d ?? 'null').join(', ')}] per example` : 'nothing yet (give its first layer an inputShape)';

@@ -23,19 +23,30 @@ export function scoreGradient(classes: number, classIndex: number, softmax: bool
 export const unit = (t: tf.Tensor) => tf.div(t, tf.max(t));
 
 /**
- * Grad-CAM of a Sequential tfjs model of logits (`tfjsScores`) at layer `layerName` on a
- * channels-last batch of one `x`: relu(Σ_k α_k A_k), α_k the mean over positions of the gradient
- * of `dy · logits` on map k, resized to x's size with half-pixel bilinear, divided by its largest
- * value (zeros when it has none above 0). Row by row, `[H, W]`.
+ * Keras' Grad-CAM in tfjs: a layer's `maps`, weighted by the class score's gradient on them
+ * through `head` (the rest of the model, as a function of them; `dy` the score's gradient on its
+ * logits), relu'd, resized to `size` with half-pixel bilinear, divided by its largest value (zeros
+ * when it has none above 0). Row by row, `[H, W]`.
  */
-export function tfjsGradCam(scores: tfl.LayersModel, layerName: string, x: tf.Tensor, dy: tf.Tensor): Float32Array {
+export function tfjsGradCam(
+  maps: tf.Tensor,
+  head: (maps: tf.Tensor) => tf.Tensor,
+  dy: tf.Tensor,
+  size: [number, number],
+  channelsFirst = false,
+): Float32Array {
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(head(a), dy)))(maps);
+  const [a, ga] = channelsFirst ? [tf.transpose(maps, [0, 2, 3, 1]), tf.transpose(g, [0, 2, 3, 1])] : [maps, g];
+  const cam = tf.relu(tf.sum(tf.mul(a, tf.mean(ga, [0, 1, 2])), 3, true)) as tf.Tensor4D;
+  if (tf.max(cam).dataSync()[0] <= 0) return new Float32Array(size[0] * size[1]);
+  return unit(tf.image.resizeBilinear(cam, size, false, true)).dataSync() as Float32Array;
+}
+
+/** Grad-CAM of a Sequential tfjs model of logits (`tfjsScores`) at layer `layerName`, on a channels-last batch of one `x`. */
+export function sequentialGradCam(scores: tfl.LayersModel, layerName: string, x: tf.Tensor, dy: tf.Tensor): Float32Array {
   const index = scores.layers.findIndex((l) => l.name === layerName);
   const upTo = tfl.model({ inputs: scores.inputs, outputs: scores.layers[index].output as tfl.SymbolicTensor });
-  const maps = upTo.predict(x) as tf.Tensor;
   const head = (a: tf.Tensor) => scores.layers.slice(index + 1).reduce((t, layer) => layer.apply(t) as tf.Tensor, a);
-  const gradient = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(head(a), dy)))(maps);
-  const cam = tf.relu(tf.sum(tf.mul(maps, tf.mean(gradient, [0, 1, 2])), 3, true));
   const [, height, width] = x.shape;
-  if (tf.max(cam).dataSync()[0] <= 0) return new Float32Array(height * width);
-  return unit(tf.image.resizeBilinear(cam as tf.Tensor4D, [height, width], false, true)).dataSync() as Float32Array;
+  return tfjsGradCam(upTo.predict(x) as tf.Tensor, head, dy, [height, width]);
 }

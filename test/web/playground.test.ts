@@ -24,7 +24,7 @@ import { Tensor } from '../../src/tensor/index.js';
 import { filterPatterns } from '../../src/viz/patterns.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 import { expectClose } from '../helpers/close.js';
-import { scoreGradient, tfjsGradCam, tfjsScores } from '../helpers/gradcam.js';
+import { scoreGradient, sequentialGradCam, tfjsScores } from '../helpers/gradcam.js';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
@@ -184,7 +184,7 @@ async function expectEvidence(page: Page, classIndex: number): Promise<void> {
   expect(layerName).toBe('conv2d_1');
   const { modelJson, weightData } = shippedModel();
   const scores = await tfjsScores(modelJson, weightData);
-  const expected = tfjsGradCam(scores, layerName, tf.tensor(input, [1, 28, 28, 1]), scoreGradient(10, classIndex, true));
+  const expected = sequentialGradCam(scores, layerName, tf.tensor(input, [1, 28, 28, 1]), scoreGradient(10, classIndex, true));
   // a map with something in it, or the comparison below would say little
   expect(Math.max(...expected)).toBe(1);
   expectClose(map, expected, 1e-4, `evidence for ${classIndex}`);
