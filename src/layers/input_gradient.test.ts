@@ -160,7 +160,7 @@ function sharedDense(): Functional {
   const input = Input({ shape: [4] });
   const shared = new Dense({ units: 4, activation: 'tanh' });
   const output = new Dense({ units: 3, activation: 'softmax' }).apply(shared.apply(shared.apply(input)));
-  const model = functionalModel({ inputs: input, outputs: output }) as Functional;
+  const model = functionalModel({ inputs: input, outputs: output });
   randomizeWeights(model, caseRng('weight gradients: shared weights', 2));
   return model;
 }
