@@ -60,8 +60,8 @@ export interface Conv2DEpilogue {
 
 /** What a conv2d layer's backward pass asks of `Backend.conv2dBackward`, in one call. */
 export interface Conv2DGrads {
-  /** Overwritten with the filter gradient [kh, kw, inChannels, outChannels]. */
-  dFilters: Float32Array;
+  /** When given, overwritten with the filter gradient [kh, kw, inChannels, outChannels] (an input gradient alone needs none). */
+  dFilters?: Float32Array;
   /** When given, overwritten with the bias gradient: dy summed over batch, rows and columns [outChannels]. */
   dBias?: Float32Array;
   /** When given, overwritten (not added to) with the input gradient, NHWC. */

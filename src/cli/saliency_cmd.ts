@@ -1,3 +1,5 @@
+// Loads the wasm backend (SIMD kernels on all cores) and makes it the default, as importing 'convlens' does.
+import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type SaliencyMethod, saliency, showSaliency } from '../viz/saliency.js';

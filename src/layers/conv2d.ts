@@ -4,7 +4,7 @@ import { ConvlensError } from '../errors.js';
 import { conv2dInfo } from '../ops/nn/conv2d.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ConvLayer, type ConvLayerOptions } from './conv_layer.js';
-import type { LayerArgs } from './layer.js';
+import { type LayerArgs, weightGradientsWanted } from './layer.js';
 
 export interface Conv2DLayerArgs extends LayerArgs, ConvLayerOptions {}
 
@@ -48,9 +48,10 @@ export class Conv2D extends ConvLayer {
     const relu = !preActivation && this.activation === 'relu';
     const dz = this.activationGradient(dy, y, z, preActivation, relu);
     const dx = needInputGrad ? this.buffer('dx', x.size) : undefined;
+    const weights = weightGradientsWanted();
     backend().conv2dBackward(x.data, this.kernel!.value, dz.data, info, {
-      dFilters: this.kernel!.grad,
-      dBias: this.bias?.grad,
+      dFilters: weights ? this.kernel!.grad : undefined,
+      dBias: weights ? this.bias?.grad : undefined,
       dx,
       reluOutput: relu ? y.data : undefined,
     });

@@ -5,7 +5,7 @@ import { conv2dTransposeInfo, conv2dTransposeNHWC } from '../ops/nn/conv2d_trans
 import { Tensor } from '../tensor/tensor.js';
 import { biasGrad } from '../train/gradients.js';
 import { ConvLayer, type ConvLayerOptions } from './conv_layer.js';
-import type { LayerArgs } from './layer.js';
+import { type LayerArgs, weightGradientsWanted } from './layer.js';
 
 export interface Conv2DTransposeLayerArgs extends LayerArgs, ConvLayerOptions {
   /** Keras' output_padding: only null (the default), the output size Keras works out from the padding. */
@@ -73,8 +73,10 @@ export class Conv2DTranspose extends ConvLayer {
     const { x, y, z, info } = this.cache;
     this.checkGradient(dy, info);
     const dz = this.activationGradient(dy, y, z, preActivation);
-    backend().conv2dBackpropFilter(dz.data, x.data, info, this.kernel!.grad);
-    this.bias?.grad.set(biasGrad(dz));
+    if (weightGradientsWanted()) {
+      backend().conv2dBackpropFilter(dz.data, x.data, info, this.kernel!.grad);
+      this.bias?.grad.set(biasGrad(dz));
+    }
     if (!needInputGrad) return undefined;
     const dx = this.buffer('dx', x.size);
     if (dx.length > 0) backend().conv2d(dz.data, this.kernel!.value, info, dx);

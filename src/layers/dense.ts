@@ -5,7 +5,7 @@ import { type ActivationName, biasGrad } from '../train/gradients.js';
 import { type ActivationIdentifier, activationName } from './activations.js';
 import { booleanArg, layerOptions } from './args.js';
 import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
-import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings, weightGradientsWanted } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
@@ -131,8 +131,10 @@ export class Dense extends Layer {
     const k = x.shape[x.rank - 1];
     const m = x.size / k;
     // dw = xᵀ·dz and dx = dz·wᵀ, without materialising the transposes
-    backend().matMulTransposed(x.data, dz.data, k, m, this.units, this.kernel!.grad, true, false);
-    this.bias?.grad.set(biasGrad(dz));
+    if (weightGradientsWanted()) {
+      backend().matMulTransposed(x.data, dz.data, k, m, this.units, this.kernel!.grad, true, false);
+      this.bias?.grad.set(biasGrad(dz));
+    }
     if (!needInputGrad) return undefined;
     const dx = this.buffer('dx', m * k);
     backend().matMulTransposed(dz.data, this.kernel!.value, m, this.units, k, dx, false, true);

@@ -9,7 +9,7 @@ import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { ImageLayer, keepFreeSizes } from './image_layer.js';
 import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
-import type { LayerArgs, Weight, WeightSettings } from './layer.js';
+import { type LayerArgs, type Weight, type WeightSettings, weightGradientsWanted } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
@@ -155,8 +155,10 @@ export class DepthwiseConv2D extends ImageLayer {
     const { x, y, z, info } = this.cache;
     this.checkOutputGradient(dy, [info.batch, info.outHeight, info.outWidth, info.outChannels]);
     const dz = this.activationGradient(dy, y, z, preActivation);
-    backend().depthwiseConv2dBackpropFilter(x.data, dz.data, info, this.kernel!.grad);
-    this.bias?.grad.set(biasGrad(dz));
+    if (weightGradientsWanted()) {
+      backend().depthwiseConv2dBackpropFilter(x.data, dz.data, info, this.kernel!.grad);
+      this.bias?.grad.set(biasGrad(dz));
+    }
     if (!needInputGrad) return undefined;
     const dx = this.buffer('dx', x.size);
     backend().depthwiseConv2dBackpropInput(dz.data, this.kernel!.value, info, dx);

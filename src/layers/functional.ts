@@ -11,7 +11,7 @@ import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js'
 import { tensorKey } from './functional_graph.js';
 import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
-import { batchShapeText, Layer, uniqueName } from './layer.js';
+import { batchShapeText, Layer, uniqueName, weightGradientsWanted } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
 import {
@@ -610,7 +610,7 @@ export class Functional extends ModelLayer {
         runner instanceof MergeLayer
           ? runner.backwardMany(grad)
           : [runner.backward(grad, layerNeedsInputGrad, outputIndex >= 0 && preActivation[outputIndex])];
-      if (this.calls.get(layer)! > 1) addUpCalls(layer, sharedSums);
+      if (this.calls.get(layer)! > 1 && weightGradientsWanted()) addUpCalls(layer, sharedSums);
       inputs.forEach((input, i) => {
         const inputGrad = inputGrads[i];
         if ((!isInput(input) || needInputGrad) && inputGrad) grads.add(input, inputGrad);

@@ -1,22 +1,30 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { forEachBackend } from '../../test/helpers/backends.js';
 import { expectClose } from '../../test/helpers/close.js';
 import { f32, randomizeWeights, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
+import { backend } from '../backend/registry.js';
+import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { l2 } from '../train/regularizers.js';
 import { BatchNormalization } from './batch_normalization.js';
 import { Conv2D } from './conv2d.js';
+import { Conv2DTranspose } from './conv2d_transpose.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise_conv2d.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Functional } from './functional.js';
+import { model as functionalModel, Input } from './functional_api.js';
 import { GaussianNoise } from './gaussian_noise.js';
 import { inputGradient, layerGradient } from './input_gradient.js';
+import type { Layer } from './layer.js';
+import { LayerNormalization } from './layer_normalization.js';
 import { Add } from './merge.js';
 import { MaxPool2D } from './pooling.js';
+import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 
 /** A small convnet with every layer whose training and inference differ (BatchNormalization, Dropout, GaussianNoise); and an activity penalty, which tfjs-layers cannot load. */
@@ -175,6 +183,87 @@ describe('layerGradient: the gradient at a layer of a functional model, against 
         const expected = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(head(t), tfOf(dy))))(maps);
         expectClose(gradient, expected.dataSync(), 1e-4, `${name}: gradient`);
       }
+    });
+  });
+});
+
+/** A convnet of every layer whose backward computes its weights' gradients, BatchNormalization on batch statistics in training. */
+function everyWeightedLayer(): Sequential {
+  const model = new Sequential([
+    new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 2] }),
+    new BatchNormalization(),
+    new SeparableConv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    new DepthwiseConv2D({ kernelSize: 3, activation: 'tanh' }),
+    new Conv2DTranspose({ filters: 3, kernelSize: 2, strides: 2 }),
+    new LayerNormalization(),
+    new Flatten(),
+    new Dense({ units: 5, activation: 'softmax' }),
+  ]);
+  randomizeWeights(model, caseRng('weight gradients: weights', 1));
+  return model;
+}
+
+/** A functional model applying one Dense twice: its backward sums the two applications' weight gradients. */
+function sharedDense(): Functional {
+  const input = Input({ shape: [4] });
+  const shared = new Dense({ units: 4, activation: 'tanh' });
+  const output = new Dense({ units: 3, activation: 'softmax' }).apply(shared.apply(shared.apply(input)));
+  const model = functionalModel({ inputs: input, outputs: output });
+  randomizeWeights(model, caseRng('weight gradients: shared weights', 2));
+  return model;
+}
+
+const weightGradients = (model: Layer) => model.weights.map((w) => Array.from(w.grad));
+
+describe("inputGradient leaves the weights' gradients alone", () => {
+  forEachBackend(() => {
+    it.each([
+      ['every layer with weights', everyWeightedLayer, [3, 8, 8, 2], [3, 5]],
+      ['a shared layer in a functional model', sharedDense, [3, 4], [3, 3]],
+    ] as const)("%s: a call between a training backward and its optimizer step leaves the step's gradients", (_, make, xShape, dyShape) => {
+      const model = make();
+      const rng = caseRng('weight gradients: data', xShape.length);
+      model.apply(f32(rng, [...xShape]), true);
+      model.backward(f32(rng, [...dyShape]), false);
+      const trained = weightGradients(model);
+      inputGradient(model, f32(rng, [2, ...xShape.slice(1)]), { dy: f32(rng, [2, dyShape[1]]) });
+      expect(weightGradients(model)).toEqual(trained);
+    });
+
+    it('asks the backend for no filter or bias gradient, only the input gradient', () => {
+      const model = everyWeightedLayer();
+      const x = f32(caseRng('weight gradients: spy', 3), [2, 8, 8, 2]);
+      const spy = vi.spyOn(backend(), 'conv2dBackward');
+      try {
+        inputGradient(model, x);
+        // Conv2D, and SeparableConv2D's 1×1 step
+        expect(spy).toHaveBeenCalledTimes(2);
+        for (const [, , , , grads] of spy.mock.calls)
+          expect(grads).toMatchObject({ dFilters: undefined, dBias: undefined, dx: expect.any(Float32Array) });
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('a fit with input gradients taken in its callbacks gives the losses and weights of one without', async () => {
+      const rng = caseRng('weight gradients: fit', 4);
+      const x = f32(rng, [12, 8, 8, 2]);
+      const y = new Tensor(
+        Int32Array.from({ length: 12 }, (_, i) => i % 5),
+        [12],
+        'int32',
+      );
+      const probe = f32(rng, [2, 8, 8, 2]);
+      const fitted = async (probing: boolean) => {
+        const model = everyWeightedLayer();
+        model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+        setSeed(5);
+        const take = () => void inputGradient(model, probe);
+        const callbacks = probing ? { onBatchBegin: take, onBatchEnd: take, onEpochEnd: take } : {};
+        const history = await model.fit(x, y, { epochs: 2, batchSize: 4, callbacks });
+        return { losses: history.history.loss, weights: model.getWeights().map((w) => Array.from(w.data)) };
+      };
+      expect(await fitted(true)).toEqual(await fitted(false));
     });
   });
 });

@@ -32,6 +32,16 @@ export function withInferenceGradients<T>(work: () => T): T {
   }
 }
 
+/**
+ * Whether backward is to fill the weights' gradients: not while gradients are taken as predict
+ * computes (withInferenceGradients), which read only the input's gradient. A layer's backward then
+ * leaves its weights' gradients as the last training backward made them (a step may still read
+ * them) and skips computing them.
+ */
+export function weightGradientsWanted(): boolean {
+  return !gradientsOfInference;
+}
+
 /** Whether forward's `training` means training's behaviour (dropout, noise, batch statistics), not only keeping what backward needs. */
 export function trainingBehaviour(training: boolean): boolean {
   return training && !gradientsOfInference;
@@ -183,7 +193,7 @@ export function batchShapeText(shape: readonly (number | null)[]): string {
 /**
  * A Keras-style layer. `forward` computes a batch's output (remembering what `backward` needs
  * when training); `backward` takes the gradient of the loss with respect to the output, fills
- * the weights' gradients and returns the gradient with respect to the input.
+ * the weights' gradients (when weightGradientsWanted) and returns the gradient with respect to the input.
  */
 export abstract class Layer {
   readonly name: string;

@@ -3,7 +3,7 @@ import { sizeFromShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { booleanArg, immutable, layerOptions } from './args.js';
 import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
-import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings } from './layer.js';
+import { batchShapeText, Layer, type LayerArgs, type Weight, type WeightSettings, weightGradientsWanted } from './layer.js';
 import { isKnownShape, type Shape } from './shapes.js';
 import { penaltyKeys, type WeightPenaltyOptions, weightSettings, weightSettingsConfig } from './weight_settings.js';
 
@@ -172,8 +172,11 @@ export class LayerNormalization extends Layer {
         dx[start + j] = s * (dyData[start + j] * gamma[j] - meanD - normalized[start + j] * meanDX);
       }
     }
-    this.gamma?.grad.set(sumDyX);
-    this.beta?.grad.set(sumDy);
+    // the sums cost two additions in the loop dx needs anyway: only storing them is left out
+    if (weightGradientsWanted()) {
+      this.gamma?.grad.set(sumDyX);
+      this.beta?.grad.set(sumDy);
+    }
     return dx ? new Tensor(dx, dy.shape, 'float32') : undefined;
   }
 

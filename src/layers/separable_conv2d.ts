@@ -8,7 +8,7 @@ import { asLayerError, booleanArg, layerOptions } from './args.js';
 import { type ConvWindowOptions, convWindowSettings, positiveInteger, windowConfig } from './conv_layer.js';
 import { ImageLayer, keepFreeSizes } from './image_layer.js';
 import { type Initializer, type InitializerName, initialize, initializerArg, initializerConfig } from './initializers.js';
-import type { LayerArgs, Weight, WeightSettings } from './layer.js';
+import { type LayerArgs, type Weight, type WeightSettings, weightGradientsWanted } from './layer.js';
 import type { Shape } from './shapes.js';
 import {
   type ActivityOptions,
@@ -201,13 +201,14 @@ export class SeparableConv2D extends ImageLayer {
     const relu = !preActivation && this.activation === 'relu';
     const dz = this.activationGradient(dy, y, z, preActivation, relu);
     const dMid = this.buffer('dDepthwise', depthwiseOut.size);
+    const weights = weightGradientsWanted();
     backend().conv2dBackward(depthwiseOut.data, this.pointwiseKernel!.value, dz.data, pointwise, {
-      dFilters: this.pointwiseKernel!.grad,
-      dBias: this.bias?.grad,
+      dFilters: weights ? this.pointwiseKernel!.grad : undefined,
+      dBias: weights ? this.bias?.grad : undefined,
       dx: dMid,
       reluOutput: relu ? y.data : undefined,
     });
-    backend().depthwiseConv2dBackpropFilter(x.data, dMid, depthwise, this.depthwiseKernel!.grad);
+    if (weights) backend().depthwiseConv2dBackpropFilter(x.data, dMid, depthwise, this.depthwiseKernel!.grad);
     if (!needInputGrad) return undefined;
     const dx = this.buffer('dx', x.size);
     backend().depthwiseConv2dBackpropInput(dMid, this.depthwiseKernel!.value, depthwise, dx);

@@ -12,7 +12,7 @@ export function conv2dBackward(x: Float32Array, filters: Float32Array, dy: Float
     dz = new Float32Array(n);
     for (let i = 0; i < n; i++) dz[i] = y[i] > 0 ? dy[i] : 0;
   }
-  conv2dBackpropFilter(x, dz, info, grads.dFilters);
+  if (grads.dFilters) conv2dBackpropFilter(x, dz, info, grads.dFilters);
   if (grads.dBias) {
     const acc = new Float64Array(outChannels);
     for (let i = 0; i < n; i += outChannels) for (let c = 0; c < outChannels; c++) acc[c] += dz[i + c];

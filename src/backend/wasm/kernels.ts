@@ -542,14 +542,17 @@ export function makeKernels(rt: Runtime) {
   }
 
   /**
-   * Plans the filter gradient (and, with `withBias`, the bias gradient) of a convolution of x
-   * (a JS array, placed) with dy at address `dyAt`; `run` writes dw (and db).
+   * Plans the filter gradient `dw` and the bias gradient `db` (each when given) of a convolution
+   * of x (a JS array, placed) with dy at address `dyAt`; `run` writes them. Without dw the kernel
+   * runs no taps and x is not placed: the bias gradient alone, summed as it is with dw.
    */
-  function planFilterGrad(
+  function planWeightGrads(
     x: Float32Array,
     info: Conv2DInfo,
-    withBias: boolean,
-  ): { run(dyAt: number, dw: Float32Array, db?: Float32Array): void } {
+    dw: Float32Array | undefined,
+    db: Float32Array | undefined,
+  ): { run(dyAt: number): void } {
+    if (!dw && !db) return { run: noop };
     const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwd } = info;
     const size = kh * kw * inChannels * outChannels;
@@ -557,26 +560,26 @@ export function makeKernels(rt: Runtime) {
     const hp = (outHeight - 1) * sh + (kh - 1) * dh + 1;
     const wp = (outWidth - 1) * sw + (kw - 1) * dwd + 1;
     const g: ConvCore = { batch, hp, wp, cin: inChannels, cout: outChannels, outHeight, outWidth, kh, kw, sh, sw, dh, dw: dwd };
-    const layout = tapLayout(g);
-    const parallel = m * size >= PARALLEL_WORK;
-    const input = planPadded(rt, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp);
+    const layout = dw ? tapLayout(g) : { count: 0, segment: 0 };
+    const parallel = m * (dw ? size : outChannels) >= PARALLEL_WORK;
+    const input = dw ? planPadded(rt, x, batch, inHeight, inWidth, inChannels, 1, 1, info.padTop, info.padLeft, hp, wp) : undefined;
     // chunks of whole output rows with about 128 pixels: a task's set-up is amortised and the chunk stays in L1
     const rows = batch * outHeight;
     const rowsPer = Math.max(1, Math.min(Math.round(128 / Math.max(1, outWidth)), Math.ceil(rows / 64)));
     // runs of chunks with their own partial sums, summed in order: the same result on any number of threads
     const groups = Math.min(FILTER_GRAD_GROUPS, Math.ceil(rows / rowsPer));
     // partial rows padded by 4 (a k block may run past the last row) and to whole vectors
-    const partialFloats = ((size + 4 * outChannels + 8 + 15) >> 4) << 4;
-    const partials = rt.alloc(partialFloats * 4 * groups);
+    const partialFloats = dw ? ((size + 4 * outChannels + 8 + 15) >> 4) << 4 : 0;
+    const partials = dw ? rt.alloc(partialFloats * 4 * groups) : 0;
     const biasFloats = ((outChannels + 15) >> 4) << 4;
-    const biasPartials = withBias ? rt.alloc(biasFloats * 4 * groups) : 0;
-    const taps = rt.alloc(layout.count * 4);
+    const biasPartials = db ? rt.alloc(biasFloats * 4 * groups) : 0;
+    const taps = dw ? rt.alloc(layout.count * 4) : 0;
     return {
-      run(dyAt, dw, db) {
-        input.fill();
-        writeTaps(rt, taps, g, g.dw === 1);
+      run(dyAt) {
+        input?.fill();
+        if (dw) writeTaps(rt, taps, g, g.dw === 1);
         params(rt, [
-          input.at,
+          input?.at ?? 0,
           dyAt,
           partials,
           taps,
@@ -600,8 +603,8 @@ export function makeKernels(rt: Runtime) {
         ]);
         rt.run('conv2d_backprop_filter', parallel);
         const f32 = rt.f32;
-        sumPartials(f32, partials >> 2, partialFloats, groups, dw, size);
-        if (db && withBias) sumPartials(f32, biasPartials >> 2, biasFloats, groups, db, outChannels);
+        if (dw) sumPartials(f32, partials >> 2, partialFloats, groups, dw, size);
+        if (db) sumPartials(f32, biasPartials >> 2, biasFloats, groups, db, outChannels);
       },
     };
   }
@@ -618,10 +621,10 @@ export function makeKernels(rt: Runtime) {
     }
     rt.reset();
     const grad = place(rt, dy, m * outChannels);
-    const plan = planFilterGrad(x, info, false);
+    const plan = planWeightGrads(x, info, dw, undefined);
     rt.commit();
     grad.fill();
-    plan.run(grad.at, dw);
+    plan.run(grad.at);
   }
 
   function conv2dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, info: Conv2DInfo, grads: Conv2DGrads): void {
@@ -638,7 +641,7 @@ export function makeKernels(rt: Runtime) {
     const grad = place(rt, dy, n);
     const relu = grads.reluOutput ? place(rt, grads.reluOutput, n) : undefined;
     const dz = relu ? rt.alloc(n * 4) : grad.at;
-    const filter = planFilterGrad(x, info, grads.dBias !== undefined);
+    const weights = planWeightGrads(x, info, grads.dFilters, grads.dBias);
     const input = grads.dx ? planInputGrad(dz, info) : undefined;
     const dx = grads.dx ? target(rt, grads.dx, nIn) : undefined;
     rt.commit();
@@ -648,7 +651,7 @@ export function makeKernels(rt: Runtime) {
       params(rt, [6, grad.at, relu.at, dz, n, n, 0, 0]);
       rt.run('binary_f32', n >= PARALLEL_WORK * 4);
     }
-    filter.run(dz, grads.dFilters, grads.dBias);
+    weights.run(dz);
     if (input && dx) {
       input.run(w, dx.at);
       dx.flush();

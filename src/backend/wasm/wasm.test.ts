@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
+import { convInfo, poolInfo } from '../../../test/helpers/conv_info.js';
 import { expectConvlensError } from '../../../test/helpers/errors.js';
 import { jsBackend } from '../js/index.js';
 import type { Backend, Conv2DInfo, Pool2DInfo } from '../types.js';
@@ -46,68 +47,6 @@ function firstMismatch(actual: Float32Array, expected: Float32Array, tol: number
     if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) return i;
   }
   return -1;
-}
-
-type Pad = 'SAME' | 'VALID' | [number, number, number, number];
-
-function axis(inSize: number, k: number, stride: number, dilation: number, pad: Pad, before: number, after: number) {
-  const eff = (k - 1) * dilation + 1;
-  if (pad === 'SAME') {
-    const out = Math.ceil(inSize / stride);
-    const total = Math.max(0, (out - 1) * stride + eff - inSize);
-    return { out, before: Math.floor(total / 2) };
-  }
-  if (pad === 'VALID') return { out: Math.max(0, Math.ceil((inSize - eff + 1) / stride)), before: 0 };
-  return { out: Math.max(0, Math.floor((inSize + before + after - eff) / stride) + 1), before };
-}
-
-function convInfo(
-  [batch, inHeight, inWidth, inChannels]: number[],
-  [filterHeight, filterWidth, outChannels]: number[],
-  [strideHeight, strideWidth] = [1, 1],
-  [dilationHeight, dilationWidth] = [1, 1],
-  pad: Pad = 'SAME',
-): Conv2DInfo {
-  const e = Array.isArray(pad) ? pad : [0, 0, 0, 0];
-  const r = axis(inHeight, filterHeight, strideHeight, dilationHeight, pad, e[0], e[1]);
-  const c = axis(inWidth, filterWidth, strideWidth, dilationWidth, pad, e[2], e[3]);
-  return {
-    batch,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight: r.out,
-    outWidth: c.out,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    dilationHeight,
-    dilationWidth,
-    padTop: r.before,
-    padLeft: c.before,
-  };
-}
-
-function poolInfo([batch, inHeight, inWidth, channels]: number[], [kh, kw]: number[], [sh, sw]: number[], pad: Pad): Pool2DInfo {
-  const e = Array.isArray(pad) ? pad : [0, 0, 0, 0];
-  const r = axis(inHeight, kh, sh, 1, pad, e[0], e[1]);
-  const c = axis(inWidth, kw, sw, 1, pad, e[2], e[3]);
-  return {
-    batch,
-    inHeight,
-    inWidth,
-    channels,
-    outHeight: r.out,
-    outWidth: c.out,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-    padTop: r.before,
-    padLeft: c.before,
-  };
 }
 
 const convCases: [string, Conv2DInfo][] = [

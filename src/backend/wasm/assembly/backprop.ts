@@ -12,9 +12,10 @@ import { claim, madd, pi, pu, store8 } from './common';
  * number of threads or on which thread took what (a seeded training run is reproducible).
  * For each chunk every task (tap, 4 consecutive k, 8 output channels) runs 4 x 8 accumulators
  * over the chunk's pixels and adds them into the group's partial.
- * Params: 0 xp, 1 dy, 2 partials, 3 taps (byte offsets), 4 ntaps, 5 cin, 6 cout, 7 batch, 8 outH,
- * 9 outW, 10 padded H, 11 padded W, 12 strideH, 13 strideW, 14 counter, 15 seg, 16 bytes per
- * partial, 17 rows per chunk, 18 bias partials (0: none), 19 bytes per bias partial, 20 groups.
+ * Params: 0 xp, 1 dy, 2 partials, 3 taps (byte offsets), 4 ntaps (0: the bias gradient alone),
+ * 5 cin, 6 cout, 7 batch, 8 outH, 9 outW, 10 padded H, 11 padded W, 12 strideH, 13 strideW,
+ * 14 counter, 15 seg, 16 bytes per partial, 17 rows per chunk, 18 bias partials (0: none),
+ * 19 bytes per bias partial, 20 groups.
  * Reads up to 3 floats past a segment and 7 past a dy pixel: the caller leaves slack.
  */
 export function conv2d_backprop_filter(p: usize, tid: i32, nth: i32): void {
