@@ -450,7 +450,7 @@ program
   .description(
     "Run an image through a saved model (convlens', TensorFlow.js', a Keras .keras or .h5 file or a converted Keras model, Sequential or functional, branching ones included) and show one layer's feature maps",
   )
-  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<model>', 'model.json or the folder holding it, or a Keras .keras or .h5 file')
   .argument(
     '<image>',
     'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
@@ -490,7 +490,7 @@ program
   .description(
     'Show what the filters of a saved model\'s layer look for: for each, the input image that makes its mean response largest, found by gradient ascent (as Keras\' "visualizing what convnets learn")',
   )
-  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<model>', 'model.json or the folder holding it, or a Keras .keras or .h5 file')
   .option('-l, --layer <name>', "the layer: by name, or by index from 0 among the model's layers (default: its last convolution)")
   .option('--filters <list>', 'the filters to show, as indices and ranges: 0-7,12 (default: the first 16)', indexList('--filters'))
   .option('--steps <n>', 'steps of gradient ascent', wholeNumber('--steps', 100_000), 30)
@@ -529,7 +529,7 @@ program
   .description(
     "Show where in an image a saved classifier finds the evidence for a class: Grad-CAM (the last convolution's maps weighted by the class score's gradient) or the gradient of the class score for each pixel",
   )
-  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<model>', 'model.json or the folder holding it, or a Keras .keras or .h5 file')
   .argument('<image>', 'PNG, JPEG, GIF (first frame) or BMP (decoded with the channels the model takes, resized to its input)')
   .option('-c, --class <class>', 'the class to explain: its index, or its name in classes.json (default: the predicted class)')
   .addOption(
@@ -627,7 +627,7 @@ program
   .description(
     "Classify images with a saved model (convlens train's, or a TensorFlow.js, Keras (.keras, .h5) or converted Keras classifier): each image's best classes",
   )
-  .argument('<model>', 'model.json, or the folder holding it (with classes.json, the classes are named)')
+  .argument('<model>', 'model.json or the folder holding it (with classes.json, the classes are named), or a Keras .keras or .h5 file')
   .argument(
     '<images...>',
     'PNG, JPEG, GIF (first frame) or BMP files, or folders of them (decoded with the channels the model takes, resized to its input, unless its height and width are free)',
@@ -653,7 +653,10 @@ program
   .description(
     "Score a saved classifier on a folder whose subfolders are the classes (read as convlens train reads its folder): accuracy, each class's, the mistakes made most often and the confusion matrix",
   )
-  .argument('<model>', 'model.json, or the folder holding it (with classes.json, each subfolder is the class of its name)')
+  .argument(
+    '<model>',
+    'model.json or the folder holding it (with classes.json, each subfolder is the class of its name), or a Keras .keras or .h5 file',
+  )
   .argument('<folder>', 'a folder with one subfolder of PNG, JPEG, GIF or BMP images per class')
   .addOption(pixelsOption())
   .option('-o, --out <dir>', 'folder for confusion.png (none is drawn without it)')
@@ -679,12 +682,15 @@ writes it), or without one by their sorted order, as training numbered them (fol
 program
   .command('summary')
   .description("Print a saved model's layers, their output shapes and parameter counts (Keras' model.summary()), to name one to show-maps")
-  .argument('<model>', 'model.json, or the folder holding it')
+  .argument('<model>', 'model.json or the folder holding it, or a Keras .keras or .h5 file')
   .option(
     '--json',
     'the layers as one JSON object: name, className, outputShape, params, trainable; for a functional model its inputs too (InputLayer) and each row\'s connectedTo, the table\'s "Connected to" (["conv2d[0][0]", ...], [] for an input; none for a Sequential model)',
   )
-  .addHelpText('after', examples('convlens summary out/train/model', 'convlens summary mobilenet/model.json --json'))
+  .addHelpText(
+    'after',
+    examples('convlens summary out/train/model', 'convlens summary mobilenet/model.json --json', 'convlens summary model.keras'),
+  )
   .action(async (model: string, options: { json?: boolean }) => {
     try {
       const { runSummary } = await import('./summary_cmd.js');
