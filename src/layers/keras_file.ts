@@ -1,3 +1,4 @@
+/// <reference path="./jsfive.d.ts" />
 import { unzipSync } from 'fflate';
 import { Dataset, Group, File as Hdf5File } from 'jsfive';
 import { ConvlensError, describeValue } from '../errors.js';
