@@ -26,6 +26,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 import { expectClose } from '../helpers/close.js';
 import { scoreGradient, sequentialGradCam, tfjsScores } from '../helpers/gradcam.js';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
+import { kerasFixture, tfjsConvnet } from '../helpers/keras_fixtures.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
 
@@ -35,6 +36,12 @@ declare global {
     __convlensPredictions?: { digit: number; probability: number; probabilities: number[]; predictMs: number }[];
     __convlensEvidence?: { classIndex: number; layerName: string; input: number[]; map: number[] }[];
     __convlensPatterns?: () => { layerName: string; images: number[][] } | undefined;
+    __convlensModelRuns?: {
+      model: string;
+      input: number[];
+      inputShape: number[];
+      outputs: { layer: string; shape: number[]; data: number[] }[];
+    }[];
     __convlensTimings?: { redraws: { cause: string; ms: number; width: number; height: number }[] };
     __inputCaptions?: string[];
   }
@@ -876,6 +883,51 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
       .evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
     // 8 columns and 4 rows of 28×28 tiles at three times their size, 2 pixels apart and from the edges
     expect(shown).toEqual([8 * 84 + 9 * 2, 4 * 84 + 5 * 2]);
+  });
+
+  it('opens a Keras model of your own and shows what each of its layers makes of the image', async () => {
+    const section = page.locator('#your-model');
+    const runs = () => page.evaluate(() => window.__convlensModelRuns?.length ?? 0);
+    await page.locator('#model-file').setInputFiles(kerasFixture('convnet.keras'));
+    await expect.poll(runs).toBe(1);
+    const run = (await page.evaluate(() => window.__convlensModelRuns?.at(-1)))!;
+    expect(run.model).toBe('sequential');
+    expect(run.inputShape).toEqual([1, 12, 12, 1]);
+    // each layer's output as tfjs-layers computes it, with the same network and weights, from the page's input
+    const tfjs = tfjsConvnet();
+    const x = tf.tensor(run.input, run.inputShape);
+    expect(run.outputs.map((o) => o.layer)).toEqual([
+      'conv2d',
+      'max_pooling2d',
+      'batch_normalization',
+      'conv2d_1',
+      'flatten',
+      'dropout',
+      'dense',
+    ]);
+    run.outputs.forEach(({ layer, shape, data }, i) => {
+      const upTo = tfl.model({ inputs: tfjs.inputs, outputs: tfjs.layers[i].output as tfl.SymbolicTensor });
+      const expected = upTo.predict(x) as tf.Tensor;
+      expect(shape, layer).toEqual(expected.shape);
+      expectClose(data, expected.dataSync(), 1e-4, layer);
+    });
+    for (const name of ['conv2d', 'max_pooling2d', 'batch_normalization', 'conv2d_1']) {
+      await expect.poll(() => section.getByRole('img', { name: `Feature maps of ${name}`, exact: true }).isVisible()).toBe(true);
+    }
+    expect(await section.locator('#model-summary').textContent()).toContain('conv2d_1 (Conv2D)');
+    // another image in section 1: the model runs on it
+    await page.getByRole('combobox', { name: 'Image', exact: true }).selectOption('chelsea.png');
+    await expect.poll(runs).toBe(2);
+    const again = (await page.evaluate(() => window.__convlensModelRuns?.at(-1)))!;
+    expect(again.input).not.toEqual(run.input);
+    // a file that holds no model says so
+    await page.locator('#model-file').setInputFiles(kerasFixture('convnet.weights.h5'));
+    await expect
+      .poll(() => section.locator('#model-status').textContent())
+      .toContain(
+        "“convnet.weights.h5” could not be opened: convnet.weights.h5 is an HDF5 file, which holds a Keras model's weights without the model",
+      );
+    await page.getByRole('combobox', { name: 'Image', exact: true }).selectOption('camera.png');
   });
 
   it('has made no request beyond loopback and logged no errors', () => {

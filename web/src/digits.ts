@@ -2,6 +2,7 @@ import { byId, el, formatNumber } from './dom.js';
 import { drawRgb, heatColors } from './draw.js';
 import type { KernelValue } from './kernel_editor.js';
 import { layers, type Tensor, tensor, viz } from './lib.js';
+import { layerMapFigures } from './maps.js';
 
 type Model = ReturnType<typeof layers.fromArtifacts>;
 
@@ -100,17 +101,6 @@ export function mnistInput(pad: HTMLCanvasElement): Float32Array | undefined {
     }
   }
   return out;
-}
-
-/** One colour image per channel of `[1, H, W, C]` feature maps, each in its own value range (like the lesson's imshow). */
-function mapTiles(output: Tensor, cmap: string): Tensor<'uint8'>[] {
-  const [, h, w, c] = output.shape;
-  const data = output.data as ArrayLike<number>;
-  return Array.from({ length: c }, (_, k) => {
-    const plane = new Float32Array(h * w);
-    for (let i = 0; i < h * w; i++) plane[i] = data[i * c + k];
-    return viz.colorize(tensor(plane, [h, w], 'float32'), { cmap });
-  });
 }
 
 /** Section 3: the drawing pad, the shipped MNIST model's prediction, its feature maps and its learned kernels. */
@@ -334,7 +324,7 @@ export class DigitSection {
       b.item.classList.toggle('top', d === digit);
     });
     if (withMaps) {
-      this.showMaps(outputs);
+      this.maps.replaceChildren(...layerMapFigures(outputs));
       this.showEvidence(this.model, x, pixels);
     }
   }
@@ -359,33 +349,6 @@ export class DigitSection {
       : `Nothing in this drawing counts for a ${result.classIndex} (Grad-CAM of ${result.layerName} is 0 everywhere)`;
     this.evidenceMaps.push({ classIndex: result.classIndex, layerName: result.layerName ?? '', input: Array.from(pixels), map });
     if (this.evidenceMaps.length > 100) this.evidenceMaps.shift();
-  }
-
-  private showMaps(outputs: ReturnType<Model['layerOutputs']>): void {
-    const figures: HTMLElement[] = [];
-    for (const { layer, output } of outputs) {
-      if (output.rank !== 4) continue;
-      const [, h, w, c] = output.shape;
-      const scale = Math.max(1, Math.round(56 / h));
-      const image = viz.grid(mapTiles(output, 'magma'), { cols: 8, scale, gap: 2, background: [255, 255, 255] });
-      const canvas = el('canvas', { role: 'img', 'aria-label': `Feature maps of ${layer.name}` });
-      drawRgb(canvas, image);
-      const what =
-        layer.className === 'Conv2D'
-          ? 'convolution + ReLU'
-          : layer.className === 'MaxPool2D' || layer.className === 'MaxPooling2D'
-            ? 'max pooling'
-            : layer.className;
-      figures.push(
-        el(
-          'figure',
-          { class: 'layer-maps' },
-          canvas,
-          el('figcaption', {}, el('strong', {}, layer.name), ` ${what} · ${c} maps of ${h}×${w}`),
-        ),
-      );
-    }
-    this.maps.replaceChildren(...figures);
   }
 
   /**

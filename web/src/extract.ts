@@ -77,6 +77,8 @@ function inputCaption(loaded: LoadedImage): string {
 /** Section 1: the image, the kernel, the settings and the Input → Filter → Detect → Condense panels. */
 export class ExtractSection {
   readonly timings: RedrawTiming[] = [];
+  /** Told of each image the panels take (section 4 runs the opened model on it). */
+  private readonly imageListeners: ((loaded: LoadedImage) => void)[] = [];
   private image: LoadedImage | undefined;
   /** The image the person opened last, for the Image menu's "Your image" entry. */
   private userImage: LoadedImage | undefined;
@@ -223,6 +225,7 @@ export class ExtractSection {
   private show(loaded: LoadedImage, source: 'sample' | 'file'): void {
     this.imageError.textContent = '';
     this.image = loaded;
+    for (const listener of this.imageListeners) listener(loaded);
     const input = loaded.input;
     const pixels = toImageData(viz.colorize(input, { cmap: 'gray', vmin: 0, vmax: 1 }));
     this.captions.input.textContent = inputCaption(loaded);
@@ -235,6 +238,12 @@ export class ExtractSection {
       this.imageSelect.options[this.imageSelect.selectedIndex].textContent = `Your image: ${loaded.name}`;
     }
     this.render('image');
+  }
+
+  /** Calls `listener` with each image the panels take from now on, and the current one. */
+  onImage(listener: (loaded: LoadedImage) => void): void {
+    this.imageListeners.push(listener);
+    if (this.image) listener(this.image);
   }
 
   private kernelChanged(event: Event | undefined, edited: boolean): void {

@@ -3,6 +3,7 @@ import { byId, el } from './dom.js';
 import { ExtractSection, type RedrawTiming } from './extract.js';
 import { type BackendName, getBackend, getThreads, setBackend } from './lib.js';
 import { WorkedExample } from './worked.js';
+import { ModelSection } from './your_model.js';
 
 interface PlaygroundTimings {
   /** Every redraw of the four panels (the last 500), newest last. */
@@ -18,6 +19,7 @@ declare global {
     __convlensPredictions?: DigitSection['predictions'];
     __convlensEvidence?: DigitSection['evidenceMaps'];
     __convlensPatterns?: () => DigitSection['patterns'];
+    __convlensModelRuns?: ModelSection['runs'];
   }
 }
 
@@ -53,6 +55,9 @@ function start(): void {
   window.__convlensPredictions = digits.predictions;
   window.__convlensEvidence = digits.evidenceMaps;
   window.__convlensPatterns = () => digits.patterns;
+  const yourModel = new ModelSection();
+  extract.onImage((loaded) => yourModel.setImage(loaded));
+  window.__convlensModelRuns = yourModel.runs;
 
   // Backend choice: wasm where this browser can run it (registered by the library when it loads), js always.
   const backendSelect = byId<HTMLSelectElement>('backend');
