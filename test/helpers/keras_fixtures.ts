@@ -30,6 +30,9 @@ function setInFileOrder(model: tfl.LayersModel): void {
   }
 }
 
+/** The names of convnet.keras' layers, as its config gives them. */
+export const CONVNET_LAYERS = ['conv2d', 'max_pooling2d', 'batch_normalization', 'conv2d_1', 'flatten', 'dropout', 'dense'];
+
 /** convnet.keras' network in tfjs-layers, with the fixture's weights. */
 export function tfjsConvnet(): tfl.LayersModel {
   const model = tfl.sequential({
