@@ -5,10 +5,7 @@ import * as image from '../image/index.js';
 import type { ImageDataFormat } from '../layers/args.js';
 import type { Functional } from '../layers/functional.js';
 import { BranchingModelError } from '../layers/functional_chain.js';
-import { firstImageLayer } from '../layers/image_layout.js';
-import type { Layer } from '../layers/layer.js';
-import { ModelLayer } from '../layers/model_layer.js';
-import { RandomImageLayer } from '../layers/random_image_layer.js';
+import { firstImageLayer, rescalesItsInput } from '../layers/image_layout.js';
 import type { Sequential } from '../layers/sequential.js';
 import { loadFunctional, loadModel } from '../layers/serialization.js';
 import { cast } from '../ops/cast.js';
@@ -55,22 +52,7 @@ export const PIXEL_RANGES: Record<Exclude<PixelRange, 'auto'>, [number, number]>
 /** The pixel range `pixels` means for `model`: 'auto' is 0..255 when the model's first layer that changes an image is a Rescaling, else 0..1. */
 export function resolvedPixels(model: ImageModel, pixels: PixelRange): Exclude<PixelRange, 'auto'> {
   if (pixels !== 'auto') return pixels;
-  return firstActiveLayer(model.layers)?.className === 'Rescaling' ? '0..255' : '0..1';
-}
-
-/**
- * The first layer that changes an image at inference, looking inside nested models (Keras'
- * `Sequential([data_augmentation, Rescaling(1 / 255), ...])`): augmentation layers pass images
- * through then, so a Rescaling after them still scales the decoded pixels.
- */
-function firstActiveLayer(modelLayers: readonly Layer[]): Layer | undefined {
-  for (const layer of modelLayers) {
-    if (layer instanceof RandomImageLayer) continue;
-    if (!(layer instanceof ModelLayer)) return layer;
-    const inner = firstActiveLayer(layer.layers);
-    if (inner) return inner;
-  }
-  return undefined;
+  return rescalesItsInput(model) ? '0..255' : '0..1';
 }
 
 /** How a model takes one image: its size (null: any, the image's own), its channels, and its layout (channels-first: [channels, height, width]). */

@@ -20,8 +20,10 @@ import {
   Input,
   MaxPool2D,
   model,
+  RandomFlip,
   ReLU,
   Rescaling,
+  rescalesItsInput,
   resetNames,
   Sequential,
 } from './index.js';
@@ -153,5 +155,24 @@ describe('the layout of every layer output (layerOutputs, inputDataFormat)', () 
     expected.set('block/inner_conv', expected.get('block')!);
     for (const o of outputs.filter((o) => o.dataFormat)) expectClose(nhwc(o.output), expected.get(o.path)!, 1e-5, o.path);
     expectClose(outputs.at(-1)!.output, expected.get('dense')!, 1e-5, 'dense');
+  });
+});
+
+describe('rescalesItsInput: whether a model takes pixels as decoded (0..255)', () => {
+  const conv = () => new Conv2D({ filters: 2, kernelSize: 3 });
+  it('its first layer that changes an image is a Rescaling, past augmentation and into nested models', () => {
+    const shape = { inputShape: [8, 8, 3] };
+    expect(rescalesItsInput(new Sequential([new Rescaling({ scale: 1 / 255, ...shape }), conv()]))).toBe(true);
+    expect(rescalesItsInput(new Sequential([new RandomFlip(shape), new Rescaling({ scale: 1 / 255 }), conv()]))).toBe(true);
+    const augmentation = new Sequential([new RandomFlip(shape)]);
+    expect(rescalesItsInput(new Sequential([augmentation, new Rescaling({ scale: 1 / 255 }), conv()]))).toBe(true);
+    expect(rescalesItsInput(new Sequential([new Sequential([new Rescaling({ scale: 1 / 255, ...shape })]), conv()]))).toBe(true);
+  });
+
+  it('not when another layer comes first, or there is none', () => {
+    expect(
+      rescalesItsInput(new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [8, 8, 3] }), new Rescaling({ scale: 2 })])),
+    ).toBe(false);
+    expect(rescalesItsInput(new Sequential([new RandomFlip({ inputShape: [8, 8, 3] })]))).toBe(false);
   });
 });

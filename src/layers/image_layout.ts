@@ -3,6 +3,7 @@ import { Flatten } from './flatten.js';
 import { ImageLayer } from './image_layer.js';
 import type { Layer } from './layer.js';
 import { ModelLayer } from './model_layer.js';
+import { RandomImageLayer } from './random_image_layer.js';
 import { SpatialDropout2D } from './spatial_dropout.js';
 
 // The layout of a model's images and feature maps, read from its graph: a layer with a dataFormat
@@ -39,4 +40,27 @@ export function inputLayout(layers: readonly Layer[]): ImageDataFormat {
 export function outputLayout(layer: Layer, input: ImageDataFormat): ImageDataFormat {
   if (layer instanceof ModelLayer) return layer.outputLayout(input);
   return ownDataFormat(layer) ?? input;
+}
+
+/**
+ * The first layer that changes an image at inference, looking inside nested models (Keras'
+ * `Sequential([data_augmentation, Rescaling(1 / 255), ...])`): augmentation layers pass images
+ * through then, so a Rescaling after them still scales the decoded pixels.
+ */
+function firstActiveLayer(layers: readonly Layer[]): Layer | undefined {
+  for (const layer of layers) {
+    if (layer instanceof RandomImageLayer) continue;
+    if (!(layer instanceof ModelLayer)) return layer;
+    const inner = firstActiveLayer(layer.layers);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a model scales its own pixels, as Keras' models often do: its first layer that changes
+ * an image is a Rescaling, so it takes them as decoded (0..255) rather than in 0..1.
+ */
+export function rescalesItsInput(model: { readonly layers: readonly Layer[] }): boolean {
+  return firstActiveLayer(model.layers)?.className === 'Rescaling';
 }

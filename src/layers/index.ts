@@ -41,6 +41,7 @@ export {
   GlobalMaxPooling2D as GlobalMaxPool2D,
   type GlobalPool2DLayerArgs,
 } from './global_pooling.js';
+export { rescalesItsInput } from './image_layout.js';
 export { type InputGradient, type InputGradientOptions, inputGradient } from './input_gradient.js';
 export { kerasArtifacts, kerasWeightsArtifacts } from './keras_file.js';
 export { LambdaCallback, type LambdaCallbackArgs, lambdaCallback } from './lambda_callback.js';

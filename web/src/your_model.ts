@@ -96,8 +96,8 @@ function readModel(bytes: Uint8Array, name: string): Model {
 
 /**
  * The page's gray image (`[1, H, W, 1]`, 0..1) as the model takes one: resized to its input size
- * (bilinear), in all of its channels for an RGB model, and in 0..255 when its first layer is a
- * Rescaling (which scales the pixels itself, as Keras' models do).
+ * (bilinear), in all of its channels for an RGB model, and in 0..255 when it scales its pixels
+ * itself (its first layer that changes an image a Rescaling, as in Keras' models), as the command feeds it.
  */
 function modelInput(model: Model, gray: Tensor<'float32'>): Tensor<'float32'> {
   const shape = model.inputShape;
@@ -107,7 +107,7 @@ function modelInput(model: Model, gray: Tensor<'float32'>): Tensor<'float32'> {
   const [height, width, channels] = shape;
   if (channels !== 1 && channels !== 3) throw new ConvlensError(`it takes images of ${channels} channels, not gray or RGB ones`);
   const sized = height !== null && width !== null ? (image.resize(gray, [height, width]) as Tensor<'float32'>) : gray;
-  const scale = model.layers[0]?.className === 'Rescaling' ? 255 : 1;
+  const scale = layers.rescalesItsInput(model) ? 255 : 1;
   const pixels = sized.data as Float32Array;
   const data = new Float32Array(pixels.length * channels);
   for (let i = 0; i < data.length; i++) data[i] = pixels[Math.floor(i / channels)] * scale;
