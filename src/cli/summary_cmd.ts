@@ -33,7 +33,7 @@ export async function runSummary(modelPath: string, options: SummaryOptions): Pr
 }
 
 /** A row of --json's layers; a functional model's rows have the table's "Connected to" too (Sequential's table has none). */
-interface LayerRow {
+export interface LayerRow {
   name: string;
   className: string;
   outputShape: (number | null)[] | null;

@@ -2,20 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LayerRow as Row } from '../../src/cli/summary_cmd.js';
 import { Add, Concatenate, Conv2D, Dense, GlobalAveragePooling2D, Input, model, Sequential } from '../../src/layers/index.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { convlens, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
-
-interface Row {
-  name: string;
-  className: string;
-  outputShape: (number | null)[] | null;
-  params: number;
-  trainable: boolean;
-  connectedTo?: string[];
-}
 
 /**
  * A table's last column by the name each row starts with (` name (Type)`), its continuation lines
