@@ -1,3 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dataExtent, finiteExtent } from './extent.js';
@@ -24,5 +30,28 @@ describe('dataExtent and finiteExtent', () => {
   it('finiteExtent leaves out ±Infinity too', () => {
     fc.assert(fc.property(values, (data) => same(finiteExtent(Float32Array.from(data)), reference(data, Number.isFinite))));
     expect(finiteExtent([Number.NaN, Number.POSITIVE_INFINITY])).toEqual([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  });
+
+  it('stays compiled from call to call (V8 deoptimised it at the end of every call when it built its result after the loop)', () => {
+    // this module bundled on its own, then 50 calls on a feature-map-sized array in a Node that
+    // reports each deoptimisation; one is V8 learning a type, one per call was the bug
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-extent-'));
+    try {
+      const script = join(dir, 'extent.mjs');
+      const bundled = buildSync({
+        entryPoints: [fileURLToPath(new URL('./extent.ts', import.meta.url))],
+        bundle: true,
+        format: 'esm',
+        write: false,
+      });
+      const calls = `const data = new Float32Array(100000).map((_, i) => Math.sin(i) * 3.5);
+for (let i = 0; i < 50; i++) dataExtent(data);`;
+      writeFileSync(script, `${bundled.outputFiles[0].text}\n${calls}\n`);
+      const trace = execFileSync(process.execPath, ['--trace-deopt', script], { encoding: 'utf8' });
+      const deopts = trace.split('\n').filter((line) => /deoptimizing .*(dataExtent|scanExtent)/.test(line));
+      expect(deopts.length).toBeLessThanOrEqual(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
