@@ -75,12 +75,13 @@ if (shown.length > 0) {
   const captions = shown.map(({ i, guess, score }) => `${test.y.data[i]}\ntaken for ${guess} (${Math.round(100 * score)}%)`);
   writeFileSync('out/keras_cnn_mistakes.png', await viz.showImages(images, { captions, title: 'Most confident mistakes' }).png());
 }
-// what the second convolution's filters look for (inputs in the model's 0..255), and where the
-// model saw the class it answered in its most confident mistake (Grad-CAM)
+// what the second convolution's filters look for, and where the model saw the class it answered
+// in its most confident mistake (Grad-CAM); the model scales its own pixels (its Rescaling), so
+// both take them as decoded: the patterns in 0..255, the digit as uint8
 const conv = model.layers[4].name;
-writeFileSync('out/keras_cnn_patterns.png', await viz.showFilterPatterns(model, conv, { range: [0, 255] }).png());
+writeFileSync('out/keras_cnn_patterns.png', await viz.showFilterPatterns(model, conv).png());
 const worst = shown[0]?.i ?? 0;
-const digit = tensor(test.x.data.slice(worst * 784, (worst + 1) * 784), [28, 28, 1]);
+const digit = tensor(Uint8Array.from(test.x.data.subarray(worst * 784, (worst + 1) * 784)), [28, 28, 1], 'uint8');
 const seen = viz.saliency(model, digit);
 writeFileSync('out/keras_cnn_saliency.png', await viz.showSaliency(model, digit).png());
 console.log(

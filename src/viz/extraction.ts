@@ -44,11 +44,16 @@ export interface Extraction {
 }
 
 /**
- * An image as float32 `[1, H, W, C]` in 0..1: uint8 is divided by 255 (tf.image.convert_image_dtype);
- * `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted. For a channels-first model (`dataFormat`),
- * `[1, C, H, W]` from `[H, W]`, `[C, H, W]` or `[1, C, H, W]`.
+ * An image as float32 `[1, H, W, C]`: uint8 in 0..1, divided by 255 (tf.image.convert_image_dtype),
+ * unless `uint8Scale` says otherwise; `[H, W]`, `[H, W, C]` and `[1, H, W, C]` are accepted. For a
+ * channels-first model (`dataFormat`), `[1, C, H, W]` from `[H, W]`, `[C, H, W]` or `[1, C, H, W]`.
  */
-export function imageBatch(op: string, input: Tensor | TensorInput, dataFormat: ImageDataFormat = 'channels_last'): Tensor<'float32'> {
+export function imageBatch(
+  op: string,
+  input: Tensor | TensorInput,
+  dataFormat: ImageDataFormat = 'channels_last',
+  uint8Scale = 1 / 255,
+): Tensor<'float32'> {
   // nested arrays (the lesson's 6×6 matrix) read like tf.constant
   const image =
     input instanceof Tensor ? input : Array.isArray(input) ? fromValues(op, input, undefined, undefined, true, "'image'") : undefined;
@@ -64,7 +69,7 @@ export function imageBatch(op: string, input: Tensor | TensorInput, dataFormat: 
   }
   if (image.dtype === 'float32') return new Tensor(image.data as Float32Array, shape, 'float32');
   const out = new Float32Array(image.size);
-  const scale = image.dtype === 'uint8' ? 1 / 255 : 1;
+  const scale = image.dtype === 'uint8' ? uint8Scale : 1;
   for (let i = 0; i < out.length; i++) out[i] = image.data[i] * scale;
   return new Tensor(out, shape, 'float32');
 }

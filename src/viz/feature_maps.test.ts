@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { expectConvlensError } from '../../test/helpers/errors.js';
 import { f32, randomizeWeights } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
-import { BatchNormalization, Conv2D, Flatten, MaxPool2D, ReLU, Sequential } from '../layers/index.js';
+import { BatchNormalization, Conv2D, Flatten, MaxPool2D, ReLU, Rescaling, Sequential } from '../layers/index.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { transpose } from '../ops/transpose.js';
+import { Tensor } from '../tensor/tensor.js';
 import { showFeatureMaps } from './feature_maps.js';
 
 const CF = { dataFormat: 'channels_first' } as const;
@@ -76,5 +77,25 @@ describe('showFeatureMaps of a channels-first model', () => {
       () => showFeatureMaps(first, hwc, 'conv'),
       'showFeatureMaps: the model takes channels-first images [3, H, W], got an image of shape [10, 12, 3] (channels last, as decodeImage gives it): transpose(image, [2, 0, 1]) puts its channels first',
     );
+  });
+});
+
+describe('showFeatureMaps of a model that scales its own pixels', () => {
+  it('takes a uint8 image as Keras feeds it (as float32, not divided by 255): the Rescaling scales it', () => {
+    const model = new Sequential([
+      new Rescaling({ scale: 1 / 255, inputShape: [8, 8, 1] }),
+      new Conv2D({ filters: 2, kernelSize: 3, name: 'conv' }),
+    ]);
+    randomizeWeights(model, caseRng('feature maps rescaling', 0));
+    const pixels = caseRng('feature maps rescaling', 1).ints(64, 0, 255);
+    const decoded = new Tensor(Uint8Array.from(pixels), [8, 8], 'uint8');
+    const cast = new Tensor(Float32Array.from(pixels), [8, 8], 'float32');
+    expect(showFeatureMaps(model, decoded, 'conv').svg).toBe(showFeatureMaps(model, cast, 'conv').svg);
+    const scaled = new Tensor(
+      Float32Array.from(pixels, (v) => v / 255),
+      [8, 8],
+      'float32',
+    );
+    expect(showFeatureMaps(model, decoded, 'conv').svg).not.toBe(showFeatureMaps(model, scaled, 'conv').svg);
   });
 });

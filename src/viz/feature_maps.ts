@@ -1,11 +1,13 @@
 import { ConvlensError, checkBoolean, checkNumber, checkOptions, describeValue } from '../errors.js';
 import type { ImageDataFormat } from '../layers/args.js';
+import type { Layer } from '../layers/layer.js';
 import { outputLabel, outputNamed } from '../layers/layer_paths.js';
 import type { TensorInput } from '../ops/convert.js';
 import { nn } from '../ops/nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { imageBatch, kernelFilters } from './extraction.js';
 import { Figure } from './figure.js';
+import { modelImageBatch } from './input_images.js';
 import { kernel2d } from './kernel.js';
 import { channelsLastMaps, mapImage, plane } from './maps.js';
 import { fmt, imageElement, textElement, textWidth } from './svg.js';
@@ -21,6 +23,8 @@ export interface FeatureModel {
   ): { layer: { name: string; className?: string }; path?: string; call?: number; output: Tensor; dataFormat?: ImageDataFormat }[];
   getLayer(nameOrIndex: string | number): { name: string };
   readonly inputDataFormat?: ImageDataFormat;
+  /** Read to see whether the model scales its own pixels (a Rescaling first), which then takes uint8 images as they are. */
+  readonly layers?: readonly Layer[];
   /** One example's shape (null: a free size); read to name a channels-last image given to a channels-first model. */
   readonly inputShape?: readonly (number | null)[];
 }
@@ -62,7 +66,7 @@ function featureMaps(
   image: Tensor,
   layerName: string | number | undefined,
 ): { maps: Tensor; what: string } {
-  const x = imageBatch('showFeatureMaps', image, Array.isArray(model) ? undefined : model?.inputDataFormat);
+  const x = Array.isArray(model) ? imageBatch('showFeatureMaps', image) : modelImageBatch('showFeatureMaps', image, model ?? {});
   if (Array.isArray(model)) {
     if (model.length === 0) throw new ConvlensError('showFeatureMaps: the list of kernels is empty');
     if (layerName !== undefined) {

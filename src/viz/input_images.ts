@@ -1,7 +1,12 @@
 import { ConvlensError } from '../errors.js';
+import type { ImageDataFormat } from '../layers/args.js';
+import { rescalesItsInput } from '../layers/image_layout.js';
+import type { Layer } from '../layers/layer.js';
+import type { TensorInput } from '../ops/convert.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dataExtent } from './extent.js';
+import { imageBatch } from './extraction.js';
 
 // A model's inputs (in any range, channels-first or last, any number of channels) as pictures.
 
@@ -15,6 +20,19 @@ export function checkImageValues(op: string, what: string, image: Tensor): void 
     const value = image.data[i];
     if (!Number.isFinite(value)) throw new ConvlensError(`${op}: ${what} has ${value} at index ${i}; its values must be finite numbers`);
   }
+}
+
+/**
+ * An image as a batch of one, as `model` takes it: its layout, and uint8 pixels as Keras feeds them,
+ * divided by 255 unless the model scales them itself (a Rescaling first), which takes them as they are.
+ */
+export function modelImageBatch(
+  op: string,
+  image: Tensor | TensorInput,
+  model: { readonly inputDataFormat?: ImageDataFormat; readonly layers?: readonly Layer[] },
+): Tensor<'float32'> {
+  const asDecoded = model.layers !== undefined && rescalesItsInput({ layers: model.layers });
+  return imageBatch(op, image, model.inputDataFormat, asDecoded ? 1 : 1 / 255);
 }
 
 /** Each image of a batch as a picture `[H, W, 1 or 3]` in 0..1 (see `displayImage`). */

@@ -11,6 +11,7 @@ import { Flatten } from '../layers/flatten.js';
 import { Functional } from '../layers/functional.js';
 import { Add } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
+import { Rescaling } from '../layers/rescaling.js';
 import { Sequential } from '../layers/sequential.js';
 import { transpose } from '../ops/transpose.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -91,6 +92,19 @@ describe('filterPatterns: gradient ascent on the input, against the same ascent 
     expect(responses.some(({ start, end }) => end > 2 * start && start > 0)).toBe(true);
     expect(Array.from(filterPatterns(model, layer, { seed: 3, range: [-1, 1] }).patterns.data)).toEqual(Array.from(patterns.data));
     expect(Array.from(filterPatterns(model, layer, { seed: 4, range: [-1, 1] }).patterns.data)).not.toEqual(Array.from(patterns.data));
+  });
+
+  it('a model that scales its own pixels (a Rescaling first) starts and stays within 0..255 by default, the range it takes', () => {
+    const model = new Sequential([new Rescaling({ scale: 1 / 255, inputShape: [10, 10, 2] }), ...convnet(5).layers]);
+    randomizeWeights(model, caseRng('filterPatterns rescaling', 5));
+    const layer = model.layers[1].name;
+    // one step from gray (127.5) with ±5% noise, of 2% of 255: far outside 0..1
+    const { patterns } = filterPatterns(model, layer, { seed: 1, steps: 1 });
+    for (const v of patterns.data) expect(v > 100 && v < 155).toBe(true);
+    const explicit = filterPatterns(model, layer, { seed: 1, steps: 1, range: [0, 255] }).patterns;
+    expect(Array.from(patterns.data)).toEqual(Array.from(explicit.data));
+    // after 30 steps, within it
+    for (const v of filterPatterns(model, layer, { seed: 1 }).patterns.data) expect(v >= 0 && v <= 255).toBe(true);
   });
 
   it("a Dense layer's units (the class a classifier's input would be taken for)", () => {

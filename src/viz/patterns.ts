@@ -1,7 +1,7 @@
 import { ConvlensError, checkArray, checkNumber, checkOptions, checkString, describeValue } from '../errors.js';
 import type { ImageDataFormat } from '../layers/args.js';
 import { Functional } from '../layers/functional.js';
-import { outputLayout } from '../layers/image_layout.js';
+import { outputLayout, rescalesItsInput } from '../layers/image_layout.js';
 import { chainGradient, layersUpTo } from '../layers/input_gradient.js';
 import type { Layer } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
@@ -19,7 +19,10 @@ export interface FilterPatternOptions {
   steps?: number;
   /** How far each step moves the image: the root mean square of the change per value, in input units (default 2% of `range`). */
   stepSize?: number;
-  /** The values the model's inputs take, which the image is kept within (default [0, 1], as `convertImageDtype` gives). */
+  /**
+   * The values the model's inputs take, which the image is kept within: default [0, 1], as
+   * `convertImageDtype` gives, or [0, 255] for a model that scales its own pixels (a Rescaling first).
+   */
   range?: readonly [number, number];
   /** Height and width of the image, for a model that takes any size (default 64×64); a model of fixed size takes its own. */
   size?: readonly [number, number];
@@ -61,7 +64,7 @@ export function filterPatterns(model: Sequential | Functional, layerName: string
     throw new ConvlensError(`${OP}: model must be a Sequential or functional model, got ${describeValue(model)}`);
   }
   checkString(OP, 'layerName', layerName);
-  const settings = checkedSettings(options);
+  const settings = checkedSettings(options, model);
   const x = startImages(model, settings, options);
   const chain = layersUpTo(model, layerName, OP);
   checkOutputSizes(chain, x.shape.slice(1), options.filters?.length ?? 16);
@@ -126,8 +129,8 @@ interface Settings {
   range: readonly [number, number];
 }
 
-function checkedSettings(options: FilterPatternOptions): Settings {
-  const range = options.range ?? [0, 1];
+function checkedSettings(options: FilterPatternOptions, model: Sequential | Functional): Settings {
+  const range = options.range ?? (rescalesItsInput(model) ? [0, 255] : [0, 1]);
   checkArray(OP, 'range', range, 'two numbers [low, high]');
   if (range.length !== 2 || !range.every((v) => Number.isFinite(v)) || !(range[0] < range[1])) {
     throw new ConvlensError(`${OP}: range must be two finite numbers [low, high] with low < high, got ${describeValue(range)}`);
@@ -182,7 +185,7 @@ function checkOutputSizes(chain: readonly Layer[], exampleShape: readonly number
  */
 export function ascentValues(model: Sequential | Functional, layerName: string, options: FilterPatternOptions = {}): number {
   const chain = layersUpTo(model, layerName, OP);
-  const example = startImages(model, checkedSettings(options), options).shape.slice(1);
+  const example = startImages(model, checkedSettings(options, model), options).shape.slice(1);
   const shapes = outputShapes(chain, example);
   const last = shapes[shapes.length - 1];
   const count = options.filters?.length ?? Math.min(16, last[channelAxisOf(chain, model.inputDataFormat, last.length + 1) - 1]);

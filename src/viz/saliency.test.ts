@@ -14,6 +14,7 @@ import { Functional, type FunctionalArgs } from '../layers/functional.js';
 import { GlobalAveragePooling2D } from '../layers/global_pooling.js';
 import { Add, Concatenate } from '../layers/merge.js';
 import { MaxPool2D } from '../layers/pooling.js';
+import { Rescaling } from '../layers/rescaling.js';
 import { Sequential } from '../layers/sequential.js';
 import { expandDims } from '../ops/expand_dims.js';
 import { transpose } from '../ops/transpose.js';
@@ -135,6 +136,21 @@ describe('saliency against tfjs-layers', () => {
     for (const method of ['gradcam', 'gradient'] as const) {
       expectClose(saliency(first, chw, { method }).map, saliency(last, image, { method }).map, 1e-5, method);
     }
+  });
+
+  it('a model that scales its own pixels (a Rescaling first) takes a uint8 image as Keras feeds it: as it is, not divided by 255', async () => {
+    const model = new Sequential([new Rescaling({ scale: 1 / 255, inputShape: [12, 12, 2] }), ...classifier(9).layers]);
+    randomizeWeights(model, caseRng('saliency rescaling weights', 9));
+    const scores = await inTfjs(model);
+    const random = caseRng('saliency rescaling image', 9);
+    const image = new Tensor(Uint8Array.from(random.ints(12 * 12 * 2, 0, 255)), [12, 12, 2], 'uint8');
+    // Keras casts the pixels to float32 and the model's Rescaling scales them
+    const x = tf.expandDims(tf.tensor(Array.from(image.data), image.shape, 'float32'), 0);
+    const result = saliency(model, image, { method: 'gradient', classIndex: 2 });
+    const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(scores.apply(input) as tf.Tensor, scoreGradient(5, 2, true))))(x);
+    expectClose(result.map, unit(tf.max(tf.abs(g), 3)).dataSync(), 1e-4, 'map');
+    const softmax = tf.softmax(scores.predict(x) as tf.Tensor).dataSync();
+    expectClose(result.score, softmax[2], 1e-5, 'score');
   });
 
   it("a functional classifier: the input's gradient, as tfjs computes it", async () => {

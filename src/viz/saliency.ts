@@ -10,10 +10,9 @@ import type { Shape } from '../layers/shapes.js';
 import type { TensorInput } from '../ops/convert.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorize } from './colormap.js';
-import { imageBatch } from './extraction.js';
 import type { Figure } from './figure.js';
 import { showImages } from './images.js';
-import { checkImageValues, displayImages } from './input_images.js';
+import { checkImageValues, displayImages, modelImageBatch } from './input_images.js';
 
 export type SaliencyMethod = 'gradcam' | 'gradient';
 
@@ -57,8 +56,8 @@ const OP = 'saliency';
  * mean of the logits, since only their differences count (without it, the part of the gradient
  * that raises every class alike left half of the Grad-CAM maps of an MNIST convnet empty).
  * `image` is one image `[H, W, C]` (or a batch of one) as the model takes it: float32 in the
- * model's range, or uint8 (divided by 255). For a classifier (one score per class), Sequential or
- * functional (of one input and one output). The method is Grad-CAM by default, or the gradient for
+ * model's range, or uint8 (divided by 255, or as it is when the model scales its own pixels). For
+ * a classifier (one score per class), Sequential or functional (of one input and one output). The method is Grad-CAM by default, or the gradient for
  * a model with no layer of feature maps before its output (an MLP), which Grad-CAM cannot take:
  * the result's `method` says which.
  */
@@ -75,7 +74,7 @@ export function saliency(model: Sequential | Functional, image: Tensor | TensorI
   const defaultLayer = lastWithMaps(layers);
   // layerName asks for Grad-CAM; without it, Grad-CAM where the model has maps for it
   const method = options.method ?? (options.layerName !== undefined || defaultLayer >= 0 ? 'gradcam' : 'gradient');
-  const x = imageBatch(OP, image, model.inputDataFormat);
+  const x = modelImageBatch(OP, image, model);
   checkImageValues(OP, 'image', x);
   const units = model.outputShape![0]!;
   // one unit is Keras' binary classifier: class 1 its logit, class 0 minus it
@@ -153,7 +152,7 @@ export function showSaliency(model: Sequential | Functional, image: Tensor | Ten
   }
   const name = classNames?.[result.classIndex] ?? `class ${result.classIndex}`;
   if (title !== undefined) checkString('showSaliency', 'title', title);
-  const [picture] = displayImages(imageBatch('showSaliency', image, model.inputDataFormat), model.inputDataFormat === 'channels_first');
+  const [picture] = displayImages(modelImageBatch('showSaliency', image, model), model.inputDataFormat === 'channels_first');
   const heat = colorize(result.map, { cmap, vmin: 0, vmax: 1 });
   const overlay = blend(picture, heat, alpha);
   const how = result.method === 'gradcam' ? `Grad-CAM of ${result.layerName}` : 'input gradient';
