@@ -50,6 +50,22 @@ export function tfjsConvnet(): tfl.LayersModel {
   return model;
 }
 
+/** channels_first.keras' network in tfjs-layers: channels-first images [1, 12, 12]. */
+export function tfjsChannelsFirst(): tfl.LayersModel {
+  const dataFormat = 'channelsFirst';
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', dataFormat, inputShape: [1, 12, 12] }),
+      tfl.layers.maxPooling2d({ poolSize: 2, dataFormat }),
+      tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', dataFormat }),
+      tfl.layers.flatten({ dataFormat }),
+      tfl.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  setInFileOrder(model);
+  return model;
+}
+
 /** residual.keras' network in tfjs-layers: its layers' names are not their classes'. */
 export function tfjsResidual(): tfl.LayersModel {
   const image = tfl.input({ shape: [8, 8, 2], name: 'image' });

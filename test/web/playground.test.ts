@@ -26,7 +26,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../../web/chromium.mjs';
 import { expectClose } from '../helpers/close.js';
 import { scoreGradient, sequentialGradCam, tfjsScores } from '../helpers/gradcam.js';
 import { bmpOfRgb, gif } from '../helpers/image_files.js';
-import { CONVNET_LAYERS, kerasFixture, tfjsConvnet } from '../helpers/keras_fixtures.js';
+import { CONVNET_LAYERS, kerasFixture, tfjsChannelsFirst, tfjsConvnet } from '../helpers/keras_fixtures.js';
 import { tfjsLoad } from '../helpers/layers.js';
 import { tf } from '../helpers/tf.js';
 
@@ -920,6 +920,27 @@ describe.skipIf(!hasChromium)('playground in Chromium', () => {
         "“convnet.weights.h5” could not be opened: convnet.weights.h5 is an HDF5 file, which holds a Keras model's weights without the model",
       );
     await page.getByRole('combobox', { name: 'Image', exact: true }).selectOption('camera.png');
+  });
+
+  it('opens a channels-first Keras model too: fed [1, C, H, W], its maps drawn as C maps of H×W', async () => {
+    const section = page.locator('#your-model');
+    const before = await page.evaluate(() => window.__convlensModelRuns?.length ?? 0);
+    await page.locator('#model-file').setInputFiles(kerasFixture('channels_first.keras'));
+    await expect.poll(() => page.evaluate(() => window.__convlensModelRuns?.length ?? 0)).toBe(before + 1);
+    const run = (await page.evaluate(() => window.__convlensModelRuns?.at(-1)))!;
+    expect(run.model).toBe('channels_first');
+    expect(run.inputShape).toEqual([1, 1, 12, 12]);
+    const tfjs = tfjsChannelsFirst();
+    const x = tf.tensor(run.input, run.inputShape);
+    run.outputs.forEach(({ layer, shape, data }, i) => {
+      const upTo = tfl.model({ inputs: tfjs.inputs, outputs: tfjs.layers[i].output as tfl.SymbolicTensor });
+      const expected = upTo.predict(x) as tf.Tensor;
+      expect(shape, layer).toEqual(expected.shape);
+      expectClose(data, expected.dataSync(), 1e-4, layer);
+    });
+    // conv2d_1's [1, 6, 5, 5] output: six maps of 5×5
+    await expect.poll(() => section.getByRole('img', { name: 'Feature maps of conv2d_1', exact: true }).isVisible()).toBe(true);
+    expect(await section.locator('figcaption').filter({ hasText: 'conv2d_1' }).textContent()).toContain('6 maps of 5×5');
   });
 
   it('has made no request beyond loopback and logged no errors', () => {

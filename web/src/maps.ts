@@ -1,6 +1,6 @@
 import { el } from './dom.js';
 import { drawRgb } from './draw.js';
-import { type layers, type Tensor, tensor, viz } from './lib.js';
+import { type layers, type Tensor, tensor, transpose, viz } from './lib.js';
 
 type LayerOutput = ReturnType<layers.Sequential['layerOutputs']>[number];
 
@@ -30,8 +30,10 @@ function describeLayer(layer: LayerOutput['layer']): string {
 
 /** A figure per layer whose output is feature maps (`[1, H, W, C]`): its maps in a grid, captioned with the layer. */
 export function layerMapFigures(outputs: readonly LayerOutput[]): HTMLElement[] {
-  return outputs.flatMap(({ layer, output }) => {
-    if (output.rank !== 4) return [];
+  return outputs.flatMap(({ layer, output: maps, dataFormat }) => {
+    if (maps.rank !== 4) return [];
+    // a channels-first layer's [1, C, H, W] drawn as C maps of H×W, as showFeatureMaps draws them
+    const output = dataFormat === 'channels_first' ? transpose(maps, [0, 2, 3, 1]) : maps;
     const [, h, w, c] = output.shape;
     const scale = Math.max(1, Math.round(56 / h));
     const canvas = el('canvas', { role: 'img', 'aria-label': `Feature maps of ${layer.name}` });

@@ -70,7 +70,8 @@ export class ModelSection {
     }
     const outputs = model.layerOutputs(x);
     this.maps.replaceChildren(...layerMapFigures(outputs));
-    const [, h, w, c] = x.shape;
+    const [h, w] = model.inputDataFormat === 'channels_first' ? x.shape.slice(2) : x.shape.slice(1, 3);
+    const c = model.inputDataFormat === 'channels_first' ? x.shape[1] : x.shape[3];
     this.status.textContent = `${model.name} on ${loaded.name}, resized to ${h}×${w}${c === 3 ? ' (gray in all three channels)' : ''}: each layer's feature maps.`;
     this.runs.push({
       model: model.name,
@@ -97,21 +98,23 @@ function readModel(bytes: Uint8Array, name: string): Model {
 /**
  * The page's gray image (`[1, H, W, 1]`, 0..1) as the model takes one: resized to its input size
  * (bilinear), in all of its channels for an RGB model, and in 0..255 when it scales its pixels
- * itself (its first layer that changes an image a Rescaling, as in Keras' models), as the command feeds it.
+ * itself (its first layer that changes an image a Rescaling, as in Keras' models), as the command
+ * feeds it; `[1, C, H, W]` for a channels-first model.
  */
 function modelInput(model: Model, gray: Tensor<'float32'>): Tensor<'float32'> {
   const shape = model.inputShape;
-  if (model.inputDataFormat === 'channels_first')
-    throw new ConvlensError('it is channels-first, which the convlens command reads (show-maps)');
   if (shape?.length !== 3) throw new ConvlensError(`it takes inputs of shape [${shape?.join(', ')}], not images`);
-  const [height, width, channels] = shape;
+  const channelsFirst = model.inputDataFormat === 'channels_first';
+  const [height, width, channels] = channelsFirst ? [shape[1], shape[2], shape[0]] : shape;
   if (channels !== 1 && channels !== 3) throw new ConvlensError(`it takes images of ${channels} channels, not gray or RGB ones`);
   const sized = height !== null && width !== null ? (image.resize(gray, [height, width]) as Tensor<'float32'>) : gray;
   const scale = layers.rescalesItsInput(model) ? 255 : 1;
   const pixels = sized.data as Float32Array;
+  const [h, w] = sized.shape.slice(1, 3);
+  // the same gray plane in every channel: channels-first repeats the plane, channels-last each pixel
   const data = new Float32Array(pixels.length * channels);
-  for (let i = 0; i < data.length; i++) data[i] = pixels[Math.floor(i / channels)] * scale;
-  return tensor(data, [1, sized.shape[1], sized.shape[2], channels], 'float32');
+  for (let i = 0; i < data.length; i++) data[i] = pixels[channelsFirst ? i % pixels.length : Math.floor(i / channels)] * scale;
+  return tensor(data, channelsFirst ? [1, channels, h, w] : [1, h, w, channels], 'float32');
 }
 
 /** The library's message without the op it names ("kerasArtifacts: ..."): the person needs the reason. */
