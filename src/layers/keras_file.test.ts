@@ -5,7 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/close.js';
-import { CONVNET_LAYERS, kerasFixture, tfjsConvnet, tfjsResidual } from '../../test/helpers/keras_fixtures.js';
+import { CONVNET_LAYERS, kerasFixture, tfjsChannelsFirst, tfjsConvnet, tfjsResidual } from '../../test/helpers/keras_fixtures.js';
 import { f32, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
@@ -76,6 +76,12 @@ describe('Keras 3 files, against the same networks in tfjs-layers', () => {
     expect(model.layers.map((l) => l.name)).toEqual(['stem', 'skip', 'widen', 'pool', 'classes']);
     predicts(model, tfjsResidual(), [2, 8, 8, 2], 3);
     await expect(loadModel(fixture('residual.keras'))).rejects.toThrow(BranchingModelError);
+  });
+
+  it('loadModel reads a channels-first model (its kernels [kh, kw, in, out] as any Keras kernel)', async () => {
+    const model = await loadModel(fixture('channels_first.keras'));
+    expect(model.inputDataFormat).toBe('channels_first');
+    predicts(model, tfjsChannelsFirst(), [2, 1, 12, 12], 13);
   });
 
   it('kerasArtifacts reads the bytes (in browsers too) for fromArtifacts and functionalFromArtifacts', () => {
