@@ -232,7 +232,12 @@ function attributeMessage(name: string, attribute: Hdf5Attribute, texts: TextPla
     space = dataspace(attribute.scalar ? [] : [encoded.length]);
     for (const bytes of encoded) data.raw(bytes).zeros(size - bytes.length);
   }
-  const message = new Fields().u8(1).u8(0).u16(nameBytes.length + 1).u16(type.length).u16(space.length);
+  const message = new Fields()
+    .u8(1)
+    .u8(0)
+    .u16(nameBytes.length + 1)
+    .u16(type.length)
+    .u16(space.length);
   message.raw(nameBytes).u8(0).padTo(8).raw(type.bytes).padTo(8).raw(space.bytes).padTo(8).raw(data.bytes).padTo(8);
   if (message.length > HDF5_MESSAGE_LIMIT) {
     throw new ConvlensError(
@@ -279,45 +284,72 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+/** A local heap of the names: the empty name at 0, each name NUL-terminated in steps of 8 bytes, then one free block (as libhdf5 leaves). */
+function writeLocalHeap(file: FileBytes, names: Uint8Array[]): { heap: number; nameOffsets: number[] } {
+  const data = new Fields().zeros(8);
+  const nameOffsets = names.map((name) => {
+    const offset = data.length;
+    data.raw(name).u8(0).padTo(8);
+    return offset;
+  });
+  const freeBlock = data.length;
+  data.u64(FREE_LIST_END).u64(16);
+  const heap = pad8(file.length);
+  const header = new Fields()
+    .raw(utf8.encode('HEAP'))
+    .u8(0)
+    .zeros(3)
+    .u64(data.length)
+    .u64(freeBlock)
+    .u64(heap + 32);
+  file.append([...header.bytes, ...data.bytes]);
+  return { heap, nameOffsets };
+}
+
+/**
+ * The members' symbol table nodes (8 entries each, in name order) and the one B-tree leaf that
+ * points to them: key 0 is the empty name, key i + 1 the last name of node i.
+ */
+function writeTree(file: FileBytes, entries: { nameOffset: number; written: Written }[]): number {
+  const nodes: { address: number; lastName: number }[] = [];
+  for (let start = 0; start < entries.length; start += 2 * LEAF_K) {
+    const inNode = entries.slice(start, start + 2 * LEAF_K);
+    const node = new Fields().raw(utf8.encode('SNOD')).u8(1).u8(0).u16(inNode.length);
+    for (const { nameOffset, written } of inNode) symbolTableEntry(node, nameOffset, written);
+    node.zeros(SNOD_SIZE - node.length);
+    nodes.push({ address: file.append(node.bytes), lastName: inNode[inNode.length - 1].nameOffset });
+  }
+  const tree = new Fields().raw(utf8.encode('TREE')).u8(0).u8(0).u16(nodes.length).undefinedAddress().undefinedAddress().u64(0);
+  for (const { address, lastName } of nodes) tree.u64(address).u64(lastName);
+  tree.zeros(TREE_SIZE - tree.length);
+  return file.append(tree.bytes);
+}
+
 /** Writes the members, then the group's local heap, symbol table nodes, B-tree and object header. */
 function writeGroup(file: FileBytes, group: Hdf5Group, texts: TextPlace | undefined, where: string): Written {
   if (group.members.size > GROUP_LIMIT) {
-    throw new ConvlensError(`hdf5: group '${where || '/'}' has ${group.members.size} members; this writer puts at most ${GROUP_LIMIT} in a group`);
+    throw new ConvlensError(
+      `hdf5: group '${where || '/'}' has ${group.members.size} members; this writer puts at most ${GROUP_LIMIT} in a group`,
+    );
   }
   const members = [...group.members]
     .map(([name, member]) => ({ name: utf8.encode(name), member }))
     .sort((a, b) => compareBytes(a.name, b.name))
     .map(({ name, member }) => ({
       name,
-      written: member instanceof Hdf5Group ? writeGroup(file, member, texts, `${where}/${new TextDecoder().decode(name)}`) : writeDataset(file, member),
+      written:
+        member instanceof Hdf5Group
+          ? writeGroup(file, member, texts, `${where}/${new TextDecoder().decode(name)}`)
+          : writeDataset(file, member),
     }));
-  // the heap's data: the empty name at 0, each name NUL-terminated in 8 bytes' steps, then one free block
-  const names = new Fields().zeros(8);
-  const nameOffsets = members.map(({ name }) => {
-    const offset = names.length;
-    names.raw(name).u8(0).padTo(8);
-    return offset;
-  });
-  const freeBlock = names.length;
-  names.u64(FREE_LIST_END).u64(16);
-  const heapHeader = new Fields().raw(utf8.encode('HEAP')).u8(0).zeros(3).u64(names.length).u64(freeBlock);
-  const heap = pad8(file.length);
-  heapHeader.u64(heap + 32);
-  file.append([...heapHeader.bytes, ...names.bytes]);
-  const nodes: { address: number; lastName: number }[] = [];
-  for (let start = 0; start < members.length; start += 2 * LEAF_K) {
-    const node = new Fields().raw(utf8.encode('SNOD')).u8(1).u8(0);
-    const entries = members.slice(start, start + 2 * LEAF_K);
-    node.u16(entries.length);
-    entries.forEach(({ written }, i) => symbolTableEntry(node, nameOffsets[start + i], written));
-    node.zeros(SNOD_SIZE - node.length);
-    nodes.push({ address: file.append(node.bytes), lastName: nameOffsets[start + entries.length - 1] });
-  }
-  // one leaf of the B-tree: key 0 is the empty name, key i + 1 the last name of node i
-  const tree = new Fields().raw(utf8.encode('TREE')).u8(0).u8(0).u16(nodes.length).undefinedAddress().undefinedAddress().u64(0);
-  for (const { address, lastName } of nodes) tree.u64(address).u64(lastName);
-  tree.zeros(TREE_SIZE - tree.length);
-  const treeAddress = file.append(tree.bytes);
+  const { heap, nameOffsets } = writeLocalHeap(
+    file,
+    members.map((m) => m.name),
+  );
+  const treeAddress = writeTree(
+    file,
+    members.map((m, i) => ({ nameOffset: nameOffsets[i], written: m.written })),
+  );
   const symbolTable = new Fields().u64(treeAddress).u64(heap);
   const header = objectHeader([{ type: SYMBOL_TABLE, data: symbolTable }, ...attributeMessages(group, texts)]);
   return { header: file.append(header.bytes), tree: treeAddress, heap };
@@ -347,11 +379,21 @@ function writeTexts(file: FileBytes, root: Hdf5Group): TextPlace | undefined {
   texts.forEach((text, i) => {
     const bytes = utf8.encode(text);
     index.set(text, i + 1);
-    objects.u16(i + 1).u16(0).u32(0).u64(bytes.length).raw(bytes).padTo(8);
+    objects
+      .u16(i + 1)
+      .u16(0)
+      .u32(0)
+      .u64(bytes.length)
+      .raw(bytes)
+      .padTo(8);
   });
   const size = Math.max(GLOBAL_HEAP_MIN, 16 + objects.length + 16);
   // the free space object's size counts its own 16-byte header
-  objects.u16(0).u16(0).u32(0).u64(size - 16 - objects.length);
+  objects
+    .u16(0)
+    .u16(0)
+    .u32(0)
+    .u64(size - 16 - objects.length);
   const collection = new Fields().raw(utf8.encode('GCOL')).u8(1).zeros(3).u64(size).raw(objects.bytes);
   collection.zeros(size - collection.length);
   return { collection: file.append(collection.bytes), index };
