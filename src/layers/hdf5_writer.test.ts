@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dataset, Group, File as Hdf5File } from 'jsfive';
+import { type Dataset, type Group, File as Hdf5File } from 'jsfive';
 import { afterAll, describe, expect, it } from 'vitest';
 import { H5PY_DUMP, h5pyJson, h5pyTitle, skipH5py } from '../../test/helpers/h5py.js';
 import { HDF5_MESSAGE_LIMIT, Hdf5Group, hdf5Bytes } from './hdf5_writer.js';

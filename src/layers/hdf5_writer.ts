@@ -16,9 +16,11 @@ import { ConvlensError } from '../errors.js';
 /**
  * An attribute's value: `text`, a variable-length UTF-8 string (h5py writes a Python str so; any
  * length); or `bytes`, fixed-length strings padded with NULs (numpy's `S` dtype, h5py's bytes), a
- * 1-D array of them or, with `scalar`, one.
+ * 1-D array of them or, with `scalar`, one; each `width` bytes (default: the longest's).
  */
-export type Hdf5Attribute = { kind: 'text'; text: string } | { kind: 'bytes'; strings: readonly string[]; scalar?: boolean };
+export type Hdf5Attribute =
+  | { kind: 'text'; text: string }
+  | { kind: 'bytes'; strings: readonly string[]; scalar?: boolean; width?: number };
 
 /** A float32 dataset: `values` in row-major order. */
 export interface Hdf5Dataset {
@@ -226,7 +228,7 @@ function attributeMessage(name: string, attribute: Hdf5Attribute, texts: TextPla
     data.u32(bytes.length).u64(texts!.collection).u32(texts!.index.get(attribute.text)!);
   } else {
     const encoded = attribute.strings.map((s) => utf8.encode(s));
-    const size = Math.max(1, ...encoded.map((b) => b.length));
+    const size = Math.max(1, attribute.width ?? 0, ...encoded.map((b) => b.length));
     if (attribute.scalar && encoded.length !== 1) throw new ConvlensError(`hdf5: scalar attribute '${name}' needs one string`);
     type = fixedStringType(size);
     space = dataspace(attribute.scalar ? [] : [encoded.length]);

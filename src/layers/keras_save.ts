@@ -45,7 +45,7 @@ function setNameList(group: Hdf5Group, name: string, names: readonly string[]): 
   let parts = 1;
   while (Math.ceil(names.length / parts) * width > ATTRIBUTE_LIMIT) parts++;
   if (parts === 1) {
-    group.attributes.set(name, { kind: 'bytes', strings: names });
+    group.attributes.set(name, { kind: 'bytes', strings: names, width });
     return;
   }
   const size = Math.floor(names.length / parts);
@@ -53,7 +53,8 @@ function setNameList(group: Hdf5Group, name: string, names: readonly string[]): 
   let start = 0;
   for (let i = 0; i < parts; i++) {
     const end = start + size + (i < longer ? 1 : 0);
-    group.attributes.set(`${name}${i}`, { kind: 'bytes', strings: names.slice(start, end) });
+    // every part as wide as the longest name, as numpy's array_split keeps the array's dtype
+    group.attributes.set(`${name}${i}`, { kind: 'bytes', strings: names.slice(start, end), width });
     start = end;
   }
 }
@@ -217,8 +218,9 @@ export async function writeFileAtomically(op: string, what: string, file: string
     await fs.writeFile(temporary, data);
     await fs.rename(temporary, target);
   } catch (error) {
-    await fs.rm(temporary, { force: true });
-    if (createdParent) await fs.rm(createdParent, { recursive: true, force: true });
+    // cleaning up is best effort: the write's error is the one to report
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
+    if (createdParent) await fs.rm(createdParent, { recursive: true, force: true }).catch(() => undefined);
     throw fail(error);
   }
 }
