@@ -5,9 +5,11 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { H5PY_DUMP, h5pyJson, h5pyTitle, skipH5py } from '../../test/helpers/h5py.js';
 import { f32 } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
+import type { Tensor } from '../tensor/tensor.js';
 import {
   Add,
   BatchNormalization,
+  type CompileArgs,
   Conv2D,
   Dense,
   Dropout,
@@ -71,12 +73,12 @@ function residual(seed = 2): Functional {
   return net;
 }
 
-const COMPILE = { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] } as const;
+const COMPILE: CompileArgs = { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] };
 
 /** The predictions of both models on the same images, to compare bit for bit. */
 function bothPredict(a: Sequential | Functional, b: Sequential | Functional, shape: number[]): [number[], number[]] {
   const x = f32(caseRng('keras save predict', shape.length), shape, 0, 1);
-  return [Array.from(a.predict(x).data), Array.from(b.predict(x).data)];
+  return [Array.from((a.predict(x) as Tensor).data), Array.from((b.predict(x) as Tensor).data)];
 }
 
 describe('save(.h5) and saveWeights(.weights.h5), read back by convlens', () => {
@@ -112,7 +114,7 @@ describe('save(.h5) and saveWeights(.weights.h5), read back by convlens', () => 
     for (const [saved, fresh, shape] of [
       [convnet(1), convnet(5), [2, 10, 10, 2]],
       [residual(2), residual(6), [2, 6, 6, 2]],
-    ] as const) {
+    ] as [Sequential | Functional, Sequential | Functional, number[]][]) {
       const file = join(scratch, 'nested/dir/ckpt.weights.h5');
       await saved.saveWeights(file);
       const before = bothPredict(saved, fresh, shape);
