@@ -6,6 +6,10 @@ import { H5PY_DUMP, h5pyJson, h5pyTitle, skipH5py } from '../../test/helpers/h5p
 import { f32 } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Adadelta } from '../train/adadelta.js';
+import { Adagrad } from '../train/adagrad.js';
+import { Adamax } from '../train/adamax.js';
+import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 import {
   Add,
   BatchNormalization,
@@ -109,6 +113,58 @@ describe('save(.h5) and saveWeights(.weights.h5), read back by convlens', () => 
       expect(loaded.trainingConfig() === undefined).toBe(!compiled);
     });
   }
+
+  it("compile's settings in Keras' form, read back as compiled (Adam, AdamW, SGD with Nesterov momentum, RMSprop, Adagrad, Adamax, clipping)", async () => {
+    const optimizers: Optimizer[] = [
+      new Adam({ learningRate: 0.01, beta1: 0.8 }),
+      new AdamW({ weightDecay: 0.01 }),
+      new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }),
+      new SGD({ learningRate: 0.2 }),
+      new RMSprop({ rho: 0.8, momentum: 0.1 }),
+      new Adagrad({ initialAccumulatorValue: 0.2 }),
+      new Adamax({ beta2: 0.99 }),
+      new Adadelta({ rho: 0.9 }),
+      new Adam({ clipnorm: 1, amsgrad: true }),
+    ];
+    for (const optimizer of optimizers) {
+      const net = convnet();
+      net.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const file = join(scratch, 'compiled.h5');
+      await net.save(file);
+      expect((await loadModel(file)).trainingConfig()).toEqual(net.trainingConfig());
+    }
+    // Keras' class names and settings (its optimizers' constructor arguments)
+    const kerasOptimizer = (optimizer: Optimizer) => {
+      const net = convnet();
+      net.compile({ optimizer, loss: 'mse' });
+      return kerasArtifacts(kerasH5Bytes(net)).modelJson.trainingConfig?.optimizer_config;
+    };
+    expect(kerasOptimizer(new SGD({ learningRate: 0.5, momentum: 0.9, nesterov: true }))).toEqual({
+      class_name: 'SGD',
+      config: { learning_rate: 0.5, momentum: 0.9, nesterov: true },
+    });
+    expect(kerasOptimizer(new RMSprop({ learningRate: 0.5, rho: 0.8 }))).toEqual({
+      class_name: 'RMSprop',
+      config: { learning_rate: 0.5, rho: 0.8, momentum: 0, epsilon: 1e-7, centered: false },
+    });
+    expect(kerasOptimizer(new Adagrad({ learningRate: 0.5, initialAccumulatorValue: 0.2 }))).toEqual({
+      class_name: 'Adagrad',
+      config: { learning_rate: 0.5, initial_accumulator_value: 0.2 },
+    });
+  });
+
+  it("refuses an optimizer Keras would train by another rule (tfjs' Adadelta, a learning-rate decay)", async () => {
+    for (const [optimizer, what] of [
+      [new Adadelta({ tfjsUpdate: true }), "TensorFlow.js' Adadelta update"],
+      [new Adamax({ decay: 0.01 }), "Adamax's learning-rate decay 0.01"],
+    ] as [Optimizer, string][]) {
+      const net = convnet();
+      net.compile({ optimizer, loss: 'mse' });
+      await expect(net.save(join(scratch, 'refused.h5'))).rejects.toThrow(
+        `save: the model is compiled with ${what}, which Keras has no equal of (it would train the loaded model by another rule): compile it with another optimizer, or save it as a folder`,
+      );
+    }
+  });
 
   it('saveWeights writes .weights.h5, which loadWeights reads into a model built alike (Sequential and functional)', async () => {
     for (const [saved, fresh, shape] of [

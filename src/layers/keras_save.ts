@@ -6,6 +6,7 @@ import { kerasLayerPaths } from './keras_paths.js';
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
+import type { TrainingConfig } from './training_config.js';
 import { type WeightsModel, weightsArtifacts, writeWeightsDir } from './weights_file.js';
 
 // Writing Keras' own files (docs/model-format.md, "Keras files"), the layouts keras_file.ts reads:
@@ -98,6 +99,47 @@ function refuseHardSigmoid(config: unknown): void {
   }
 }
 
+/** tfjs' names of optimizer settings and Keras' (tfjs' RMSProp `decay`, Keras' `rho`, is renamed with its class). */
+const KERAS_SETTING_NAMES: Record<string, string> = {
+  learningRate: 'learning_rate',
+  beta1: 'beta_1',
+  beta2: 'beta_2',
+  initialAccumulatorValue: 'initial_accumulator_value',
+  useNesterov: 'nesterov',
+};
+
+/** Refuses an optimizer Keras has no equal of: Keras would train the loaded model by another rule. */
+function noKerasEqual(what: string): never {
+  throw new ConvlensError(
+    `hdf5: the model is compiled with ${what}, which Keras has no equal of (it would train the loaded model by another rule): compile it with another optimizer, or save it as a folder`,
+  );
+}
+
+/**
+ * The optimizer as Keras' deserialize takes it: tfjs' classes and camelCase settings (how convlens
+ * saves an optimizer tfjs reads) in Keras' names; Keras-only settings are in Keras' names already.
+ */
+function kerasOptimizerConfig({ class_name, config }: TrainingConfig['optimizer_config']): TrainingConfig['optimizer_config'] {
+  const { decay, ...settings } = Object.fromEntries(Object.entries(config).map(([key, value]) => [KERAS_SETTING_NAMES[key] ?? key, value]));
+  if (class_name === 'Adadelta' && 'learningRate' in config) noKerasEqual("TensorFlow.js' Adadelta update");
+  if (class_name === 'RMSProp') return { class_name: 'RMSprop', config: { ...settings, rho: decay } };
+  if (class_name === 'Momentum') return { class_name: 'SGD', config: settings };
+  // Keras 3 ignores an optimizer's `decay` (a learning-rate decay, Adamax's in tfjs)
+  if (decay) noKerasEqual(`${class_name}'s learning-rate decay ${decay}`);
+  return { class_name, config: settings };
+}
+
+/** compile's settings as Keras' compile_args_from_training_config reads them: its optimizer's, and every key it indexes. */
+function kerasTrainingConfig(training: TrainingConfig): TrainingConfig {
+  return {
+    ...training,
+    metrics: training.metrics ?? [],
+    weighted_metrics: training.weighted_metrics ?? null,
+    loss_weights: training.loss_weights ?? null,
+    optimizer_config: kerasOptimizerConfig(training.optimizer_config),
+  };
+}
+
 /**
  * A model as Keras 2's HDF5 model file (`model.save('….h5')`; Keras 3's `keras.models.load_model`
  * reads it too): its config in attribute `model_config`, compile's settings in `training_config`
@@ -118,7 +160,7 @@ function modelFile(model: KerasSavableModel): Uint8Array {
   const modelConfig = { class_name: class_name === 'Model' ? 'Functional' : class_name, config };
   root.attributes.set('model_config', text(JSON.stringify(modelConfig)));
   const training = modelJson.trainingConfig ?? training_config;
-  if (training) root.attributes.set('training_config', text(JSON.stringify(training)));
+  if (training) root.attributes.set('training_config', text(JSON.stringify(kerasTrainingConfig(training))));
   root.attributes.set('keras_version', text(KERAS_VERSION));
   root.attributes.set('backend', text(BACKEND));
   writeLegacyWeights(root.group('model_weights'), model.layers);
