@@ -181,6 +181,42 @@ describe('save(.h5) and saveWeights(.weights.h5), read back by convlens', () => 
     }
   });
 
+  it('a Sequential nested in a Sequential: its weights in its group, the trainable ones first, as Keras 2 saves a nested model', async () => {
+    const nested = (seed: number) => {
+      const block = new Sequential(
+        [
+          new Conv2D({ filters: 3, kernelSize: 3, name: 'block_conv', inputShape: [6, 6, 2] }),
+          new BatchNormalization({ name: 'block_bn' }),
+        ],
+        { name: 'block' },
+      );
+      const net = new Sequential([block, new Flatten(), new Dense({ units: 2 })]);
+      randomize(
+        net.layers.flatMap((l) => (l instanceof Sequential ? l.layers : [l])),
+        seed,
+      );
+      return net;
+    };
+    const net = nested(1);
+    const file = join(scratch, 'nested.h5');
+    await net.save(file);
+    const [theirs, ours] = bothPredict(net, await loadModel(file), [2, 6, 6, 2]);
+    expect(theirs).toEqual(ours);
+    const { File } = await import('jsfive');
+    const block = new File(readFileSync(file).buffer.slice(0)).get('model_weights/block') as unknown as { attrs: Record<string, string[]> };
+    expect(block.attrs.weight_names.map((n) => n.replace(/\0+$/, ''))).toEqual(
+      ['block_conv/kernel', 'block_conv/bias', 'block_bn/gamma', 'block_bn/beta', 'block_bn/moving_mean', 'block_bn/moving_variance'].map(
+        (n) => `${n}:0`,
+      ),
+    );
+    const weightsFile = join(scratch, 'nested.weights.h5');
+    await net.saveWeights(weightsFile);
+    const fresh = nested(2);
+    await fresh.loadWeights(weightsFile);
+    const [before, after] = bothPredict(net, fresh, [2, 6, 6, 2]);
+    expect(before).toEqual(after);
+  });
+
   it('kerasH5Bytes and kerasWeightsBytes give the files in memory (browsers), which kerasArtifacts and kerasWeightsArtifacts read', async () => {
     const net = convnet();
     const [theirs, ours] = bothPredict(net, fromArtifacts(kerasArtifacts(kerasH5Bytes(net))), [1, 10, 10, 2]);
