@@ -21,6 +21,8 @@ const required = process.env.CONVLENS_REQUIRE_H5PY === '1';
 
 /** Whether to skip the h5py tests: h5py is missing and not required. */
 export const skipH5py = missing !== undefined && !required;
+// said in the run's output too, where a skipped test's title is not shown
+if (skipH5py) console.warn(`convlens: the h5py tests are skipped: ${missing} (CONVLENS_REQUIRE_H5PY=1 makes them fail instead)`);
 
 /** The describe title of h5py tests: the skip's reason in it, so that the test report shows it. */
 export const h5pyTitle = (title: string) => (skipH5py ? `${title} (skipped: ${missing})` : title);
