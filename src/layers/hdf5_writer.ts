@@ -335,14 +335,11 @@ function writeGroup(file: FileBytes, group: Hdf5Group, texts: TextPlace | undefi
     );
   }
   const members = [...group.members]
-    .map(([name, member]) => ({ name: utf8.encode(name), member }))
+    .map(([key, member]) => ({ key, name: utf8.encode(key), member }))
     .sort((a, b) => compareBytes(a.name, b.name))
-    .map(({ name, member }) => ({
+    .map(({ key, name, member }) => ({
       name,
-      written:
-        member instanceof Hdf5Group
-          ? writeGroup(file, member, texts, `${where}/${new TextDecoder().decode(name)}`)
-          : writeDataset(file, member),
+      written: member instanceof Hdf5Group ? writeGroup(file, member, texts, `${where}/${key}`) : writeDataset(file, member),
     }));
   const { heap, nameOffsets } = writeLocalHeap(
     file,
