@@ -84,6 +84,9 @@ describe('hdf5Bytes', () => {
     for (let i = 0; i < 257; i++) crowded.group(`g${i}`);
     expect(() => hdf5Bytes(crowded)).toThrow("hdf5: group '/' has 257 members; this writer puts at most 256 in a group");
     expect(() => new Hdf5Group().dataset('d', [2, 3], ramp(5))).toThrow("hdf5: dataset 'd' has shape [2, 3] but 5 values");
+    expect(() => new Hdf5Group().dataset('d', [2], Float64Array.of(1, 2) as never)).toThrow(
+      "hdf5: dataset 'd' holds a Float64Array of 2 elements; only float32 values (a Float32Array) are written",
+    );
     const twice = new Hdf5Group();
     twice.dataset('a/d', [1], ramp(1));
     expect(() => twice.dataset('a/d', [1], ramp(1))).toThrow("hdf5: 'a/d' is given twice");

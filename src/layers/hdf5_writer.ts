@@ -1,4 +1,4 @@
-import { ConvlensError } from '../errors.js';
+import { ConvlensError, describeValue } from '../errors.js';
 
 // A minimal HDF5 writer (HDF5 File Format Specification, version 0 superblock): just what Keras'
 // files need, laid out as libhdf5 lays out a file h5py makes with its default settings, which every
@@ -67,6 +67,10 @@ export class Hdf5Group {
     const name = names.pop()!;
     const parent = this.group(names.join('/'));
     if (parent.members.has(name)) throw new ConvlensError(`hdf5: '${path}' is given twice`);
+    // Keras' weights are float32, the one type this writer stores
+    if (!(values instanceof Float32Array)) {
+      throw new ConvlensError(`hdf5: dataset '${path}' holds ${describeValue(values)}; only float32 values (a Float32Array) are written`);
+    }
     const size = shape.reduce((n, d) => n * d, 1);
     if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== values.length) {
       throw new ConvlensError(`hdf5: dataset '${path}' has shape [${shape.join(', ')}] but ${values.length} values`);
