@@ -43,6 +43,10 @@ export interface TrainingModel {
   toArtifacts?(): ModelArtifacts;
   /** The weights as `saveWeights` writes them (modelCheckpoint's with saveWeightsOnly); fit's models have it. */
   toWeightsArtifacts?(): WeightsArtifacts;
+  /** Writes the model to a folder or a Keras .h5 file (modelCheckpoint's to a Keras file); fit's models have it. */
+  save?(path: string): Promise<void>;
+  /** Writes the weights to a folder or a Keras .weights.h5 file (modelCheckpoint's to a Keras file); fit's models have it. */
+  saveWeights?(path: string): Promise<void>;
 }
 
 /** fit's hooks, as tfjs and Keras call them; `setModel` gives a callback the model, before `onTrainBegin`. */

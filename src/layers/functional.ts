@@ -4,13 +4,14 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
-import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource, writeModelDir } from './artifacts.js';
+import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource } from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { tensorKey } from './functional_graph.js';
 import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
+import { saveModel, saveModelWeights } from './keras_save.js';
 import { batchShapeText, Layer, uniqueName, weightGradientsWanted } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import { MergeLayer } from './merge.js';
@@ -40,14 +41,7 @@ import {
   MultiOutputTraining,
   type MultiSampleWeight,
 } from './training_multi.js';
-import {
-  type LoadWeightsOptions,
-  loadWeightsInto,
-  type WeightsArtifacts,
-  type WeightsSource,
-  weightsArtifacts,
-  writeWeightsDir,
-} from './weights_file.js';
+import { type LoadWeightsOptions, loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts } from './weights_file.js';
 
 /**
  * One application of a layer in a functional model (Keras' node), and the outputs it takes, in
@@ -762,9 +756,13 @@ export class Functional extends ModelLayer {
     return { name, inputNames, inputShapes, layers, outputs: sourcesOf(this.outputNames) };
   }
 
-  /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(dir)` and tfjs' `loadLayersModel` read them back. */
-  async save(dir: string): Promise<void> {
-    await writeModelDir(dir, this.toArtifacts());
+  /**
+   * Writes `path/model.json` and `path/weights.bin` (Node.js), all or nothing; `layers.loadFunctional(path)` reads them back.
+   * A path ending in .h5 or .hdf5 gets Keras 2's HDF5 model file instead (`layers.kerasH5Bytes`), which Keras'
+   * `load_model` and `layers.loadFunctional(path)` read; .keras is refused (convlens does not write Keras 3's zip).
+   */
+  async save(path: string): Promise<void> {
+    await saveModel(this, path);
   }
 
   /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */
@@ -772,9 +770,12 @@ export class Functional extends ModelLayer {
     return weightsArtifacts(this);
   }
 
-  /** Keras' `save_weights`: writes `dir/weights.json` and `dir/weights.bin` (Node.js), all or nothing; `loadWeights(dir)` reads them back. */
-  async saveWeights(dir: string): Promise<void> {
-    await writeWeightsDir(dir, this.toWeightsArtifacts());
+  /**
+   * Keras' `save_weights`: writes `path/weights.json` and `path/weights.bin` (Node.js), all or nothing; `loadWeights(path)`
+   * reads them back. A path ending in .weights.h5 gets Keras 3's weights file instead (`layers.kerasWeightsBytes`).
+   */
+  async saveWeights(path: string): Promise<void> {
+    await saveModelWeights(this, path);
   }
 
   /**

@@ -44,6 +44,7 @@ export {
 export { rescalesItsInput } from './image_layout.js';
 export { type InputGradient, type InputGradientOptions, inputGradient } from './input_gradient.js';
 export { kerasArtifacts, kerasWeightsArtifacts } from './keras_file.js';
+export { type KerasSavableModel, kerasH5Bytes, kerasWeightsBytes } from './keras_save.js';
 export { LambdaCallback, type LambdaCallbackArgs, lambdaCallback } from './lambda_callback.js';
 export { Layer, type LayerArgs, resetNames, Weight, type WeightSettings } from './layer.js';
 export { LayerNormalization, type LayerNormalizationLayerArgs } from './layer_normalization.js';

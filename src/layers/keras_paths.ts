@@ -17,21 +17,29 @@ function snakeCase(className: string): string {
 }
 
 /**
- * Each weight of `layers` with the path Keras 3's saving_lib gives it: a layer by its class and
- * its rank among the layers of that class (never its name, which differs between two models
- * built alike), a nested model's layers below it, a layer's weights by their index:
- * 'layers/conv2d_1/vars/0', 'layers/sequential/layers/dense/vars/1'.
+ * Each layer of `layers` with the group Keras 3's saving_lib saves it in: a layer by its class and
+ * its rank among the layers of that class (never its name, which differs between two models built
+ * alike), a nested model's layers below it ('layers/conv2d_1', 'layers/sequential/layers/dense').
  */
-export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): PathedWeight[] {
+export function kerasLayerPaths(layers: readonly Layer[], prefix = 'layers'): { layer: Layer; path: string }[] {
   const seen = new Map<string, number>();
   return layers.flatMap((layer) => {
     const base = snakeCase(layer.className);
     const rank = seen.get(base) ?? 0;
     seen.set(base, rank + 1);
-    const at = `${prefix}/${rank === 0 ? base : `${base}_${rank}`}`;
-    if (layer instanceof ModelLayer) return kerasPaths(layer.layers, `${at}/layers`);
-    return layer.weights.map((weight, i) => ({ weight, path: `${at}/vars/${i}` }));
+    const path = `${prefix}/${rank === 0 ? base : `${base}_${rank}`}`;
+    return layer instanceof ModelLayer ? [{ layer, path }, ...kerasLayerPaths(layer.layers, `${path}/layers`)] : [{ layer, path }];
   });
+}
+
+/**
+ * Each weight of `layers` with the path Keras 3's saving_lib gives it: its layer's group
+ * (kerasLayerPaths), then its index: 'layers/conv2d_1/vars/0', 'layers/sequential/layers/dense/vars/1'.
+ */
+export function kerasPaths(layers: readonly Layer[], prefix = 'layers'): PathedWeight[] {
+  return kerasLayerPaths(layers, prefix).flatMap(({ layer, path }) =>
+    layer instanceof ModelLayer ? [] : layer.weights.map((weight, i) => ({ weight, path: `${path}/vars/${i}` })),
+  );
 }
 
 /** Whether saved weights carry the paths Keras 3 gave them (a weights file's, a .keras file's), by which they are matched. */

@@ -48,6 +48,20 @@ const savedWeights = async (dir: string) => values((await loadModel(dir)).getWei
 const modelJson = (dir: string) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 
 describe('ModelCheckpoint', () => {
+  it('saves Keras files: a .h5 model and, with saveWeightsOnly, a .weights.h5, as the epoch left the model', async () => {
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    const recorder = new WeightsRecorder(model);
+    const whole = modelCheckpoint({ filepath: join(dir, 'e{epoch}.h5') });
+    const weights = modelCheckpoint({ filepath: join(dir, 'e{epoch}.weights.h5'), saveWeightsOnly: true });
+    await model.fit(x, y, { epochs: 2, batchSize: 5, callbacks: [whole, weights, recorder] });
+    expect(readdirSync(dir).sort()).toEqual(['e1.h5', 'e1.weights.h5', 'e2.h5', 'e2.weights.h5']);
+    expect(await savedWeights(join(dir, 'e1.h5'))).toEqual(recorder.atEpoch[0]);
+    expect((await loadModel(join(dir, 'e2.h5'))).trainingConfig()?.loss).toBe('mean_squared_error');
+    await model.loadWeights(join(dir, 'e1.weights.h5'));
+    expect(values(model.getWeights())).toEqual(recorder.atEpoch[0]);
+  });
+
   it("saves the model at each epoch's end, in the folder its filepath names (Keras' fields, the epoch from 1), as it was then", async () => {
     const { model, x, y } = problem();
     const dir = tempDir();
@@ -147,11 +161,15 @@ describe('ModelCheckpoint', () => {
   it('names what is wrong: settings, a filepath for a file, a field fit does not log, a folder it cannot write', async () => {
     expectConvlensError(
       () => new ModelCheckpoint({ filepath: 'ckpt/best.keras' }),
-      "modelCheckpoint: filepath 'ckpt/best.keras' ends in .keras, a file, but convlens saves a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a folder path such as 'ckpt/best'",
+      "modelCheckpoint: filepath 'ckpt/best.keras' ends in .keras, but convlens saves a model in a .h5 file (a Keras HDF5 model) or a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does: give a path such as 'ckpt/best.h5' or 'ckpt/best'",
     );
     expectConvlensError(
-      () => new ModelCheckpoint({ filepath: 'ckpt.weights.h5', saveWeightsOnly: true }),
-      /ends in \.h5, a file.*such as 'ckpt'$/,
+      () => new ModelCheckpoint({ filepath: 'ckpt.h5', saveWeightsOnly: true }),
+      /ends in \.h5, but convlens saves weights in a \.weights\.h5 file .* such as 'ckpt\.weights\.h5' or 'ckpt'$/,
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint({ filepath: 'ckpt.weights.h5' }),
+      /ends in \.weights\.h5, but convlens saves a model in a \.h5 file/,
     );
     expectConvlensError(
       () => new ModelCheckpoint({ filepath: '' }),

@@ -8,7 +8,8 @@ import { writeWeightsDir } from './weights_file.js';
 export interface ModelCheckpointArgs {
   /**
    * The folder to save the model in, as `model.save` writes it (model.json and weights.bin; with
-   * saveWeightsOnly as `model.saveWeights` does, weights.json and weights.bin),
+   * saveWeightsOnly as `model.saveWeights` does, weights.json and weights.bin), or a Keras file:
+   * `.h5` (Keras 2's HDF5 model), with saveWeightsOnly `.weights.h5` (Keras 3's weights file),
    * with Keras' fields filled in: `'ckpt/epoch-{epoch:02d}-{val_loss:.2f}'` (the epoch from 1, as
    * Keras names it; `{batch}` from 1 too, when saving every saveFreq batches; any log by name).
    */
@@ -36,9 +37,10 @@ const WHERE = 'modelCheckpoint';
  * Keras 3's `ModelCheckpoint`: saves the model during `fit`, at each epoch's end or every
  * `saveFreq` batches, to a folder named by `filepath`'s fields, optionally only when the monitored
  * log improves. Each save is all or nothing, as `model.save`'s: a folder holds a whole model or
- * none. Where Keras writes one `.keras` or `.weights.h5` file, convlens writes the TensorFlow.js
- * Layers folder that `model.save` writes and `layers.loadModel` reads, so `filepath` must not end
- * in a file's extension (.keras, .h5, .json). With `saveWeightsOnly` the folder holds what
+ * none. convlens writes what `model.save` writes to `filepath`: the TensorFlow.js Layers folder
+ * that `layers.loadModel` reads, or for a name ending in `.h5` Keras 2's HDF5 model file (not
+ * `.keras`, which convlens does not write; with saveWeightsOnly, `.weights.h5`, Keras 3's weights
+ * file, as Keras requires). With `saveWeightsOnly` the folder holds what
  * `model.saveWeights` writes (weights.json and weights.bin, no topology nor compile's settings),
  * which `model.loadWeights(folder)` reads into a model built the same way, as Keras' `load_weights`.
  */
@@ -65,12 +67,7 @@ export class ModelCheckpoint implements Callbacks {
         `${WHERE}: filepath must be a folder path such as 'checkpoints/epoch-{epoch:02d}', got ${describeValue(filepath)}`,
       );
     }
-    const extension = /\.(keras|h5|hdf5|json)$/i.exec(filepath);
-    if (extension) {
-      throw new ConvlensError(
-        `${WHERE}: filepath '${filepath}' ends in .${extension[1]}, a file, but convlens saves ${args.saveWeightsOnly === true ? 'weights as a folder (weights.json and weights.bin), as model.saveWeights does' : 'a model as a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does'}: give a folder path such as '${filepath.slice(0, -extension[0].length).replace(/\.weights$/, '')}'`,
-      );
-    }
+    checkFileName(filepath, args.saveWeightsOnly === true);
     if (typeof monitor !== 'string' || monitor === '') {
       throw new ConvlensError(`${WHERE}: monitor must be a log's name such as 'val_loss', got ${describeValue(monitor)}`);
     }
@@ -123,7 +120,11 @@ export class ModelCheckpoint implements Callbacks {
     const path = formatPython(this.filepath, { ints, floats: logs }, `${WHERE}: filepath`);
     if (!this.shouldSave(epoch, logs, path)) return;
     const model = this.savableModel();
-    const written = this.saveWeightsOnly ? writeWeightsDir(path, model.toWeightsArtifacts()) : writeModelDir(path, model.toArtifacts());
+    const written = isKerasFileName(path)
+      ? this.saveKerasFile(path)
+      : this.saveWeightsOnly
+        ? writeWeightsDir(path, model.toWeightsArtifacts())
+        : writeModelDir(path, model.toArtifacts());
     await written.catch((error: unknown) => {
       if (!(error instanceof ConvlensError)) throw error;
       throw new ConvlensError(`${WHERE}: ${error.message.replace(/^(save|saveWeights): /, '')}`, { cause: error });
@@ -157,6 +158,14 @@ export class ModelCheckpoint implements Callbacks {
     return false;
   }
 
+  /** A Keras file (.h5, .weights.h5), as the model's own save and saveWeights write it. */
+  private async saveKerasFile(path: string): Promise<void> {
+    const model = this.model;
+    const save = this.saveWeightsOnly ? model?.saveWeights : model?.save;
+    if (!save) throw new ConvlensError(`${WHERE}: the model cannot save a Keras file (it has no save or saveWeights): give a folder path`);
+    await save.call(model, path);
+  }
+
   /** The model fit gave it, with what its save and saveWeights write. */
   private savableModel(): Required<Pick<TrainingModel, 'toArtifacts' | 'toWeightsArtifacts'>> {
     const model = this.model;
@@ -164,6 +173,27 @@ export class ModelCheckpoint implements Callbacks {
       throw new ConvlensError(`${WHERE}: give it to fit in callbacks (it has no model to save)`);
     return model as Required<Pick<TrainingModel, 'toArtifacts' | 'toWeightsArtifacts'>>;
   }
+}
+
+const isKerasFileName = (path: string) => /\.(h5|hdf5)$/i.test(path);
+
+/**
+ * Refuses a file name convlens does not save to: .keras and .json; with saveWeightsOnly, a Keras
+ * name other than .weights.h5 (as Keras 3 requires); without it, .weights.h5 (a weights file's name).
+ */
+function checkFileName(filepath: string, weightsOnly: boolean): void {
+  const extension = /\.(keras|h5|hdf5|json)$/i.exec(filepath);
+  const weightsFile = /\.weights\.h5$/i.test(filepath);
+  if (!extension) return;
+  const kind = extension[1].toLowerCase();
+  if (weightsOnly ? weightsFile : (kind === 'h5' || kind === 'hdf5') && !weightsFile) return;
+  const folder = filepath.slice(0, -extension[0].length).replace(/\.weights$/, '');
+  const saved = weightsOnly
+    ? "weights in a .weights.h5 file (Keras 3's weights file) or a folder (weights.json and weights.bin), as model.saveWeights does"
+    : 'a model in a .h5 file (a Keras HDF5 model) or a folder in the TensorFlow.js Layers format (model.json and weights.bin), as model.save does';
+  throw new ConvlensError(
+    `${WHERE}: filepath '${filepath}' ends in .${weightsFile ? 'weights.h5' : extension[1]}, but convlens saves ${saved}: give a path such as '${folder}${weightsOnly ? '.weights.h5' : '.h5'}' or '${folder}'`,
+  );
 }
 
 /** `new ModelCheckpoint(args)`, in tfjs' style of factory. */

@@ -2,12 +2,13 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
-import { type ModelArtifacts, modelArtifacts, sequentialConfig, writeModelDir } from './artifacts.js';
+import { type ModelArtifacts, modelArtifacts, sequentialConfig } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
 import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
+import { saveModel, saveModelWeights } from './keras_save.js';
 import { batchShapeText, Layer } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import {
@@ -28,14 +29,7 @@ import type { Shape } from './shapes.js';
 import { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
-import {
-  type LoadWeightsOptions,
-  loadWeightsInto,
-  type WeightsArtifacts,
-  type WeightsSource,
-  weightsArtifacts,
-  writeWeightsDir,
-} from './weights_file.js';
+import { type LoadWeightsOptions, loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts } from './weights_file.js';
 
 export type { CompileArgs, EvaluateResult, FitArgs };
 
@@ -333,9 +327,13 @@ export class Sequential extends ModelLayer {
     return modelArtifacts({ name: this.name, layers: this.layers, training: this.training.trainingConfig() });
   }
 
-  /** Writes `dir/model.json` and `dir/weights.bin` (Node.js), all or nothing; `layers.loadModel(dir)` reads them back. */
-  async save(dir: string): Promise<void> {
-    await writeModelDir(dir, this.toArtifacts());
+  /**
+   * Writes `path/model.json` and `path/weights.bin` (Node.js), all or nothing; `layers.loadModel(path)` reads them back.
+   * A path ending in .h5 or .hdf5 gets Keras 2's HDF5 model file instead (`layers.kerasH5Bytes`), which Keras'
+   * `load_model` and `layers.loadModel(path)` read; .keras is refused (convlens does not write Keras 3's zip).
+   */
+  async save(path: string): Promise<void> {
+    await saveModel(this, path);
   }
 
   /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */
@@ -343,9 +341,12 @@ export class Sequential extends ModelLayer {
     return weightsArtifacts(this);
   }
 
-  /** Keras' `save_weights`: writes `dir/weights.json` and `dir/weights.bin` (Node.js), all or nothing; `loadWeights(dir)` reads them back. */
-  async saveWeights(dir: string): Promise<void> {
-    await writeWeightsDir(dir, this.toWeightsArtifacts());
+  /**
+   * Keras' `save_weights`: writes `path/weights.json` and `path/weights.bin` (Node.js), all or nothing; `loadWeights(path)`
+   * reads them back. A path ending in .weights.h5 gets Keras 3's weights file instead (`layers.kerasWeightsBytes`).
+   */
+  async saveWeights(path: string): Promise<void> {
+    await saveModelWeights(this, path);
   }
 
   /**

@@ -842,13 +842,15 @@ describe('load errors', () => {
     await expect(smallConvnet().save(42 as never)).rejects.toThrow(/^save: expected a folder path, got 42$/);
   });
 
-  it('a Keras file name (model.keras, .h5) is refused before anything is written, naming the folder to give instead', async () => {
+  it('model.keras and a .json name are refused before anything is written, naming what to give instead (.h5 writes a Keras file)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'convlens-keras-name-'));
     try {
       await expect(smallConvnet().save(join(dir, 'model.keras'))).rejects.toThrow(
-        `save: ${join(dir, 'model.keras')} names a .keras file, but a model is saved as a folder in the TensorFlow.js Layers format (model.json and weights.bin): give a folder path, such as '${join(dir, 'model')}'`,
+        `save: convlens does not write .keras files (${join(dir, 'model.keras')}): give a path ending in .h5 for a Keras HDF5 model file, which Keras' load_model reads, or a folder for the TensorFlow.js Layers format`,
       );
-      await expect(smallConvnet().save(join(dir, 'm.h5'))).rejects.toThrow(/names a \.h5 file/);
+      await expect(smallConvnet().save(join(dir, 'model.json'))).rejects.toThrow(
+        `save: ${join(dir, 'model.json')} names a .json file, but a model is saved as a folder in the TensorFlow.js Layers format (model.json and weights.bin): give a folder path, such as '${join(dir, 'model')}'`,
+      );
       expect(await readdir(dir)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

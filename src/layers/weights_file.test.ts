@@ -213,8 +213,8 @@ describe('saveWeights / loadWeights', () => {
     );
     expect(() => unbuilt.toWeightsArtifacts()).toThrow(/^saveWeights: model 'sequential' \(Sequential\) is not built/);
     await expectConvlensRejection(
-      convnet().saveWeights(join(dir, 'ckpt.weights.h5')),
-      `saveWeights: ${join(dir, 'ckpt.weights.h5')} names a .h5 file, but the weights are saved as a folder in the TensorFlow.js Layers format (weights.json and weights.bin): give a folder path, such as '${join(dir, 'ckpt')}'`,
+      convnet().saveWeights(join(dir, 'ckpt.h5')),
+      `saveWeights: ${join(dir, 'ckpt.h5')} is not a weights file name: give a path ending in .weights.h5 for Keras 3's weights file (as Keras 3's save_weights requires), or a folder; save('….h5') writes a whole model`,
     );
     await expectConvlensRejection(
       convnet().loadWeights(dir),
