@@ -241,7 +241,7 @@ export async function saveModelWeights(model: WeightsModel, path: string): Promi
  * Writes the bytes `make` gives to `file`: made first (an error there touches no file), written
  * under a temporary name beside it and renamed into place, so the file is whole or as it was.
  */
-export async function writeFileAtomically(op: string, what: string, file: string, make: () => Uint8Array): Promise<void> {
+async function writeFileAtomically(op: string, what: string, file: string, make: () => Uint8Array): Promise<void> {
   if (typeof file !== 'string' || file === '') throw new ConvlensError(`${op}: expected a file path, got ${describeValue(file)}`);
   const data = make();
   const { fs, path } = await nodeModules(op);
