@@ -28,7 +28,7 @@ function describeLayer(layer: LayerOutput['layer']): string {
   return layer.className === 'MaxPool2D' || layer.className === 'MaxPooling2D' ? 'max pooling' : layer.className;
 }
 
-/** A figure per layer whose output is feature maps (`[1, H, W, C]`): its maps in a grid, captioned with the layer. */
+/** A figure per layer whose output is feature maps (`[1, H, W, C]`, or `[1, C, H, W]` channels-first): its maps in a grid, captioned with the layer. */
 export function layerMapFigures(outputs: readonly LayerOutput[]): HTMLElement[] {
   return outputs.flatMap(({ layer, output: maps, dataFormat }) => {
     if (maps.rank !== 4) return [];
