@@ -63,6 +63,8 @@ export async function trainMnist(
   await writeTrainingFigures(out, model, run, heldOut, digit);
   await writeFileAtomic(join(out, 'digit.png'), encodePng(convertImageDtype(new Tensor(digit.data, [28, 28, 1], 'float32'), 'uint8')));
   await model.save(join(out, 'model'));
+  // the same model as a Keras HDF5 file, which Keras' load_model opens
+  await model.save(join(out, 'model.h5'));
   const { accuracy } = model.evaluate(test.x, test.y);
   const digits = Array.from({ length: 10 }, (_, k) => String(k));
   const scores = model.predict(test.x);
@@ -80,7 +82,7 @@ export async function trainMnist(
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json + weights.bin), the learned kernels, one digit's feature maps, what the filters look for, where the model sees the digit, the curves, the confusion matrix, the most confident mistakes and the history to ${out}`,
+    `Wrote the model (model/model.json + weights.bin, and model.h5 for Keras), the learned kernels, one digit's feature maps, what the filters look for, where the model sees the digit, the curves, the confusion matrix, the most confident mistakes and the history to ${out}`,
   );
   return { testAccuracy: accuracy, secondsPerEpoch: run.secondsPerEpoch, stoppedBy: run.finish() };
 }

@@ -271,6 +271,12 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     const [cw, ch] = pngSize(join(dir, 'm', 'confusion.png'));
     expect(cw).toBeGreaterThan(10 * 48);
     expect(ch).toBeGreaterThan(10 * 48);
+    // the model as a Keras HDF5 file too: it classifies the digit as the TensorFlow.js folder does
+    const predict = (model: string) => convlens(['predict', model, 'digit.png', '--json'], { cwd: join(dir, 'm') });
+    const [fromFolder, fromKeras] = [predict('model'), predict('model.h5')];
+    expect(fromKeras.code, fromKeras.stderr).toBe(0);
+    const answer = (stdout: string) => JSON.parse(stdout.trim().split('\n')[0]).predictions;
+    expect(answer(fromKeras.stdout)).toEqual(answer(fromFolder.stdout));
   });
 
   it('refuses, before training, a model folder holding files a save would not replace (exit 2, nothing written)', () => {
