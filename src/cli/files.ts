@@ -59,6 +59,15 @@ export async function checkModelFolder(dir: string, keep: readonly string[] = []
   }
 }
 
+/** Fails before training (a usage error, exit 2) if `path`, a model file the run will write, is a folder. */
+export async function checkModelFile(path: string): Promise<void> {
+  const isFolder = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false, // absent (or unreadable: the write says why)
+  );
+  if (isFolder) throw new UsageError(`cannot write the model to ${path}: it is a folder`);
+}
+
 /** The outermost folder that writing into `dir` would make (`dir` itself, or a missing folder above it), or undefined when `dir` exists. */
 export async function firstMissingFolder(dir: string): Promise<string | undefined> {
   let missing: string | undefined;

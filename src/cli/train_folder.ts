@@ -23,7 +23,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { grid } from '../viz/grid.js';
 import { confusionSummary, decodedMistakes, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
-import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
+import { checkModelFile, checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
 import { byteText, memoryBytes } from './memory.js';
 import { CLASSES_FILE } from './model_input.js';
@@ -80,7 +80,7 @@ export function folderNetwork(inputShape: number[], classes: number, augment: bo
 /**
  * `convlens train FOLDER`: the images of FOLDER's subfolders (one per class) read as Keras'
  * image_dataset_from_directory reads them, a held-out share for validation, the network above
- * trained on the rest with a progress bar, then the model (with classes.json), its curves,
+ * trained on the rest with a progress bar, then the model (with classes.json, and as model.h5 for Keras), its curves,
  * history and first-layer pictures written to --out.
  */
 export async function trainFolder(
@@ -94,6 +94,7 @@ export async function trainFolder(
   // before decoding every image and minutes of training, not after
   await checkWritable(options.out);
   await checkModelFolder(join(options.out, 'model'), [CLASSES_FILE]);
+  await checkModelFile(join(options.out, 'model.h5'));
   setSeed(options.seed);
   const datasetOptions = {
     imageSize: options.imageSize,
@@ -148,6 +149,9 @@ export async function trainFolder(
   const sample = await firstImage(validation);
   await writeTrainingFigures(out, model, run, { name: 'validation', size: `${validation.exampleCount} images` }, sample, classes);
   await saveClassifier(model, classes, join(out, 'model'));
+  // the same model as a Keras HDF5 file, which Keras' load_model opens; its classes are the
+  // subfolders in sorted order, as Keras' image_dataset_from_directory numbers them
+  await model.save(join(out, 'model.h5'));
   if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
   // one pass over the validation set, in its files' order, for its confusion matrix: the overall and each class's accuracy
   const scores = await model.predictDataset(validation.epoch(0));
@@ -164,7 +168,7 @@ export async function trainFolder(
   );
   for (const line of lines) log(line);
   log(
-    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''}, the first layer's pictures, what the filters look for and where the model sees one image's class to ${out}`,
+    `Wrote the model (model/model.json, weights.bin and ${CLASSES_FILE}, and model.h5 for Keras, its classes in the order above), the curves, the history, the confusion matrix, the most confident mistakes${options.augment ? ', augmented copies of one image' : ''}, the first layer's pictures, what the filters look for and where the model sees one image's class to ${out}`,
   );
   return { validationAccuracy: accuracy, stoppedBy: run.finish() };
 }

@@ -7,7 +7,7 @@ import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
 import { confusionSummary, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
-import { checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
+import { checkModelFile, checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist_data.js';
 import { epochsDone, fitWithProgress, median, writeTrainingFigures } from './training_run.js';
 
@@ -41,6 +41,7 @@ export async function trainMnist(
   const { train, test } = await loadMnist(options.perDigit); // a bad --per-digit is found here, before --out is made
   await checkWritable(options.out); // before minutes of training, not after
   await checkModelFolder(join(options.out, 'model'));
+  await checkModelFile(join(options.out, 'model.h5'));
   log(
     `MNIST digits from the 'mnist' package: ${train.x.shape[0]} for training (the first ${options.perDigit} of each digit), ${test.x.shape[0]} for testing`,
   );

@@ -290,6 +290,14 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     );
     expect(run.stdout).toBe('');
     expect(readdirSync(join(dir, 'm'))).toEqual(['model']);
+    // a folder where the Keras file goes, likewise
+    mkdirSync(join(dir, 'k', 'model.h5'), { recursive: true });
+    const keras = convlens(['train-mnist', '--epochs', '1', '--per-digit', '20', '--out', 'k'], { cwd: dir });
+    expect([keras.code, keras.stderr, keras.stdout]).toEqual([
+      2,
+      `convlens: cannot write the model to ${join('k', 'model.h5')}: it is a folder\n`,
+      '',
+    ]);
   });
 
   it('takes seed 0, as TensorFlow and Keras do', () => {

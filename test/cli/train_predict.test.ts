@@ -91,6 +91,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(existsSync(join(dir, 'run', 'mistakes.png'))).toBe(right < 24);
     const run = join(dir, 'run');
     expect(JSON.parse(readFileSync(join(run, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
+    expect(trained.stdout).toContain('and model.h5 for Keras, its classes in the order above)');
+    expect(existsSync(join(run, 'model.h5'))).toBe(true); // evaluate MODEL FOLDER reads it
     const history = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
     expect(history.epoch).toEqual([0, 1, 2]);
     expect(history.history.val_accuracy).toHaveLength(3);
@@ -135,8 +137,13 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     const again = convlens(args);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'model', 'classes.json'), 'utf8'))).toEqual(['one', 'seven', 'zero']);
-    // the new model was written beside the old one and swapped in: nothing else is left
-    expect(readdirSync(out).filter((f) => f.startsWith('model'))).toEqual(['model']);
+    // the new model was written beside the old one and swapped in, model.h5 under a temporary name
+    // and renamed: nothing else is left
+    expect(
+      readdirSync(out)
+        .filter((f) => f.startsWith('model'))
+        .sort(),
+    ).toEqual(['model', 'model.h5']);
     expect(readdirSync(join(out, 'model')).sort()).toEqual(['classes.json', 'model.json', 'weights.bin']);
     writeFileSync(join(out, 'model', 'notes.txt'), 'mine');
     const refused = convlens(args);
@@ -181,6 +188,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     mkdirSync(join(few, 'b'), { recursive: true });
     writeFileSync(join(few, 'a', '0.png'), readFileSync(join(folder, 'one', '0.png')));
     writeFileSync(join(few, 'b', 'broken.png'), 'not a PNG');
+    const blocked = join(dir, 'blocked');
+    mkdirSync(join(blocked, 'model.h5'), { recursive: true });
     // a folder that is not what training needs is an input that failed (1); settings that cannot work, a usage error (2)
     const cases: [string[], string, number][] = [
       [['train', one, '--out', join(dir, 'x')], `${one} has one class (only): a classifier needs two subfolders of images at least`, 1],
@@ -199,6 +208,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
       [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`, 1],
       // --out is checked before the images are read
       [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: ', 2],
+      // and so is the Keras file it will write, before minutes of training
+      [['train', folder, '--out', blocked], `cannot write the model to ${join(blocked, 'model.h5')}: it is a folder`, 2],
     ];
     for (const [args, message, code] of cases) {
       const run = convlens(args);
@@ -471,6 +482,11 @@ describe('convlens evaluate MODEL FOLDER', { timeout: 180_000 }, () => {
     const text = convlens(['evaluate', join(dir, 'run', 'model'), folder]);
     expect(text.stdout.split('\n')[0]).toBe(`Accuracy ${((100 * right) / 120).toFixed(2)}% (${right} of 120 images in ${folder})`);
     expect(text.stdout).toContain(`  one    ${((100 * expected[0][0]) / 40).toFixed(1).padStart(5)}% (${expected[0][0]} of 40)`);
+    // the Keras file train wrote beside the model folder: no classes.json names its classes, so the
+    // subfolders are its classes in sorted order, as training numbered them; tfjs' count again
+    const keras = convlens(['evaluate', join(dir, 'run', 'model.h5'), folder, '--json']);
+    expect(keras.code, keras.stderr).toBe(0);
+    expect(JSON.parse(keras.stdout).confusion).toEqual(expected);
   });
 
   it('reports an image it cannot read and counts the others (exit 1); matches folders by name, refusing one the model does not know', () => {
