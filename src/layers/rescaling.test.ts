@@ -65,6 +65,11 @@ describe('Rescaling', () => {
     ]);
     expectConvlensError(() => new Rescaling({ scale: Number.NaN }), /^Rescaling 'rescaling_\d+': scale must be a finite number, got NaN$/);
     expectConvlensError(() => new Rescaling({ scale: 1, offset: '1' as never }), /offset must be a finite number, got "1"/);
+    // a null after the options object was a TypeError (Object.keys(null))
+    expectConvlensError(
+      () => new Rescaling({ scale: 2 }, null as never),
+      'Rescaling: give the options in one object, or the scale first (new Rescaling(1 / 255, { inputShape })), got null after an object',
+    );
     // Keras' scale per channel is not read
     const { modelJson, weightData } = new Sequential([new Rescaling({ scale: 2, inputShape: [3] })]).toArtifacts();
     const json = JSON.parse(JSON.stringify(modelJson));

@@ -21,7 +21,7 @@ export class Rescaling extends Layer {
    * `new Rescaling(1 / 255, { inputShape })`, or one options object.
    */
   constructor(args: number | RescalingLayerArgs, more: number | Omit<RescalingLayerArgs, 'scale'> = {}) {
-    if (typeof args !== 'number' && more !== undefined && !(typeof more === 'object' && Object.keys(more).length === 0)) {
+    if (typeof args !== 'number' && more !== undefined && !(typeof more === 'object' && more !== null && Object.keys(more).length === 0)) {
       throw new ConvlensError(
         `Rescaling: give the options in one object, or the scale first (new Rescaling(1 / 255, { inputShape })), got ${describeValue(more)} after an object`,
       );

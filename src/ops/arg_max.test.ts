@@ -45,6 +45,11 @@ describe(`argMax: ${CASES} random shapes and axes against tfjs (ties and NaN inc
     ).toEqual([1, 0]);
   });
 
+  it("null axis is axis 0, as tf.argmax's axis=None (it was refused as out of range)", () => {
+    const x = tensor(new Float32Array([1, 5, 3, 2, 0, 7]), [3, 2]);
+    expectMatchesTf(argMax(x, null), tf.argMax(toTf(x), 0), 0);
+  });
+
   it('names what is wrong', () => {
     expectConvlensError(() => argMax(tensor(3)), 'argMax: x must have at least one axis, got a scalar');
     expectConvlensError(

@@ -5,13 +5,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
 /**
- * The index of the largest value along `axis` (default 0, as `tf.argmax`), as int32; the first
+ * The index of the largest value along `axis` (default 0, as `tf.argmax`; null too, as its `axis=None`), as int32; the first
  * one on ties. A NaN is never larger than a number (as in tfjs), so it wins only where it comes first.
  */
-export function argMax(x: TensorInput, axis = 0): Tensor<'int32'> {
+export function argMax(x: TensorInput, axis: number | null = 0): Tensor<'int32'> {
   const t = asTensor('argMax', 'x', x);
   if (t.rank === 0) throw new ConvlensError('argMax: x must have at least one axis, got a scalar');
-  const a = normalizeAxis('argMax', axis, t.rank);
+  const a = normalizeAxis('argMax', axis ?? 0, t.rank);
   const n = t.shape[a];
   if (n === 0) throw new ConvlensError(`argMax: axis ${a} of shape ${formatShape(t.shape)} is empty: there is no largest value`);
   const inner = t.shape.slice(a + 1).reduce((p, d) => p * d, 1);

@@ -37,7 +37,7 @@ export interface AxisGeometry {
 }
 
 export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
-  if (dataFormat === undefined) return 'NHWC';
+  if (dataFormat === undefined || dataFormat === null) return 'NHWC'; // null: TensorFlow's data_format=None, as strides and dilations take null
   if (dataFormat === 'NHWC' || dataFormat === 'NCHW') return dataFormat;
   throw new ConvlensError(`${op}: unknown dataFormat ${describeValue(dataFormat)} (expected 'NHWC' or 'NCHW')`);
 }

@@ -123,6 +123,16 @@ forEachBackend(() => {
     });
   });
 
+  it("null axis reduces every axis and null keepDims keeps none, as TensorFlow's None and tfjs' null (they were refused)", () => {
+    const x = tensor(new Float32Array([3, -1, 4, 1, -5, 9]), [2, 1, 3]);
+    for (const name of Object.keys(OPS) as OpName[]) {
+      const [ours, theirs] = OPS[name];
+      expectMatchesTf(ours(x, null), theirs(toTf(x), null as never), 1e-6, `${name}(x, null)`);
+      expectMatchesTf(ours(x, 2, null), theirs(toTf(x), 2, null as never), 1e-6, `${name}(x, 2, null)`);
+      expectMatchesTf(ours(x, null, true), theirs(toTf(x), null as never, true), 1e-6, `${name}(x, null, true)`);
+    }
+  });
+
   describe('errors', () => {
     const x = tensor(new Float32Array(6), [2, 3]);
     it('axis out of range', () =>

@@ -22,10 +22,16 @@ interface Reduction {
   shape: number[];
 }
 
-function prepare(op: string, t: Tensor, axis: number | number[] | undefined, keepDims: boolean): Reduction {
-  if (typeof keepDims !== 'boolean') throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
+/** An axis argument: null, as TensorFlow's `axis=None` and tfjs' null, means every axis, as leaving it out does. */
+type Axis = number | number[] | null | undefined;
+
+function prepare(op: string, t: Tensor, axis: Axis, keepDims: boolean | null): Reduction {
+  // null is TensorFlow's keepdims=None, which it reads as False
+  if (keepDims !== null && typeof keepDims !== 'boolean') {
+    throw new ConvlensError(`${op}: keepDims must be true or false, got ${describeValue(keepDims)}`);
+  }
   const axes =
-    axis === undefined
+    axis === undefined || axis === null
       ? t.shape.map((_, i) => i)
       : (Array.isArray(axis) ? Array.from(axis) : [axis]).map((a) => normalizeAxis(op, a, t.rank)); // a hole is read as undefined
   if (new Set(axes).size !== axes.length) throw new ConvlensError(`${op}: axis ${describeValue(axis)} repeats an axis`);
@@ -39,14 +45,7 @@ function prepare(op: string, t: Tensor, axis: number | number[] | undefined, kee
   };
 }
 
-function reduceOp(
-  op: string,
-  kind: ReduceOp,
-  x: TensorInput,
-  axis: number | number[] | undefined,
-  keepDims: boolean,
-  dtype: (d: DType) => DType,
-): Tensor {
+function reduceOp(op: string, kind: ReduceOp, x: TensorInput, axis: Axis, keepDims: boolean | null, dtype: (d: DType) => DType): Tensor {
   const input = asTensor(op, 'x', x);
   const outDType = dtype(input.dtype);
   const { moved, reduceSize, outSize, shape } = prepare(op, cast(input, outDType), axis, keepDims);
@@ -62,7 +61,7 @@ function reduceOp(
  * dtype, the exact sum divided by the count and truncated toward zero (its docs: the mean of
  * [1, 0, 1, 0] is 0).
  */
-function integerMean(t: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
+function integerMean(t: Tensor, axis: Axis, keepDims: boolean | null): Tensor {
   const { moved, reduceSize, outSize, shape } = prepare('mean', t, axis, keepDims);
   const out = allocate(t.dtype, outSize);
   for (let o = 0; o < outSize; o++) {
@@ -80,7 +79,7 @@ const sumType = (d: DType): DType => (d === 'bool' ? 'int32' : d);
 const sameType = (d: DType): DType => d;
 
 /** Sum over `axis` (all axes by default), in the input's dtype (uint8 wraps, as in TensorFlow); bool counts as int32. */
-export function sum(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+export function sum(x: TensorInput, axis?: number | number[] | null, keepDims: boolean | null = false): Tensor {
   return reduceOp('sum', 'sum', x, axis, keepDims, sumType);
 }
 
@@ -88,7 +87,7 @@ export function sum(x: TensorInput, axis?: number | number[], keepDims = false):
  * Mean over `axis`. float32 and bool give float32 (bool: the fraction true); int32 and uint8 keep
  * their dtype, truncated, as in TensorFlow (TensorFlow.js gives float32 there; TensorFlow wins).
  */
-export function mean(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+export function mean(x: TensorInput, axis?: number | number[] | null, keepDims: boolean | null = false): Tensor {
   const t = asTensor('mean', 'x', x);
   if (t.dtype === 'int32' || t.dtype === 'uint8') return integerMean(t, axis, keepDims);
   const total = reduceOp('mean', 'sum', t, axis, keepDims, () => 'float32');
@@ -98,10 +97,10 @@ export function mean(x: TensorInput, axis?: number | number[], keepDims = false)
   return total;
 }
 
-export function max(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+export function max(x: TensorInput, axis?: number | number[] | null, keepDims: boolean | null = false): Tensor {
   return reduceOp('max', 'max', x, axis, keepDims, sameType);
 }
 
-export function min(x: TensorInput, axis?: number | number[], keepDims = false): Tensor {
+export function min(x: TensorInput, axis?: number | number[] | null, keepDims: boolean | null = false): Tensor {
   return reduceOp('min', 'min', x, axis, keepDims, sameType);
 }

@@ -28,6 +28,11 @@ forEachBackend(() => {
     expect(squeeze(tensor(new Float32Array(25), [1, 5, 5, 1])).shape).toEqual([5, 5]);
   });
 
+  it("null squeezes every length-1 axis, as TensorFlow's axis=None and tfjs' null do (it was refused as out of range)", () => {
+    const x = tensor(new Float32Array([1, 2, 3]), [1, 3, 1, 1]);
+    expectMatchesTf(squeeze(x, null), tf.squeeze(toTf(x), null as never), 0);
+  });
+
   it('rejects an axis whose size is not 1, or out of range', () => {
     const x = tensor(new Float32Array(3), [1, 3]);
     expectConvlensError(() => squeeze(x, 1), /^squeeze: axis 1 of shape \[1, 3\] has size 3, expected 1/);

@@ -6,13 +6,14 @@ import { asTensor, type TensorInput } from './convert.js';
 
 /**
  * Removes length-1 axes: all of them, or only those in `axis` (which must have length 1).
- * An empty `axis` list means all, as TensorFlow's default `axis=[]` does.
+ * An empty `axis` list means all, as TensorFlow's default `axis=[]` does, and so does null, as
+ * TensorFlow's `axis=None` and tfjs' null do.
  */
-export function squeeze<D extends DType>(x: Tensor<D>, axis?: number | number[]): Tensor<D>;
-export function squeeze(x: TensorInput, axis?: number | number[]): Tensor;
-export function squeeze(x: TensorInput, axis?: number | number[]): Tensor {
+export function squeeze<D extends DType>(x: Tensor<D>, axis?: number | number[] | null): Tensor<D>;
+export function squeeze(x: TensorInput, axis?: number | number[] | null): Tensor;
+export function squeeze(x: TensorInput, axis?: number | number[] | null): Tensor {
   const t = asTensor('squeeze', 'x', x);
-  const given = axis === undefined ? [] : Array.isArray(axis) ? Array.from(axis) : [axis]; // Array.from: a hole is read as undefined, not skipped
+  const given = axis === undefined || axis === null ? [] : Array.isArray(axis) ? Array.from(axis) : [axis]; // Array.from: a hole is read as undefined, not skipped
   if (given.length === 0)
     return new Tensor(
       t.data,

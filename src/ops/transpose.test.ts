@@ -9,6 +9,11 @@ import { transpose } from './transpose.js';
 const CASES = 60;
 
 forEachBackend(() => {
+  it("null perm reverses the axes, as TensorFlow's perm=None and tfjs' null do (it was refused)", () => {
+    const x = tensor(new Int32Array([1, 2, 3, 4, 5, 6]), [1, 2, 3], 'int32');
+    expectMatchesTf(transpose(x, null), tf.transpose(toTf(x), null as never), 0);
+  });
+
   describe(`transpose: ${CASES} random shapes and permutations against tfjs`, () => {
     for (let i = 0; i < CASES; i++) {
       const rng = caseRng('transpose', i);

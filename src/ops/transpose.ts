@@ -5,12 +5,12 @@ import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, type TensorInput } from './convert.js';
 
-/** Permutes the axes of `x`: output axis i is input axis perm[i] (default: reversed). */
-export function transpose<D extends DType>(x: Tensor<D>, perm?: number[]): Tensor<D>;
-export function transpose(x: TensorInput, perm?: number[]): Tensor;
-export function transpose(x: TensorInput, perm?: number[]): Tensor {
+/** Permutes the axes of `x`: output axis i is input axis perm[i] (default, or null as TensorFlow's `perm=None`: reversed). */
+export function transpose<D extends DType>(x: Tensor<D>, perm?: number[] | null): Tensor<D>;
+export function transpose(x: TensorInput, perm?: number[] | null): Tensor;
+export function transpose(x: TensorInput, perm?: number[] | null): Tensor {
   const t = asTensor('transpose', 'x', x);
-  if (perm !== undefined) checkArray('transpose', 'perm', perm, 'axes');
+  if (perm !== undefined && perm !== null) checkArray('transpose', 'perm', perm, 'axes');
   const order = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
   const sorted = [...order].sort((a, b) => a - b);
   if (order.length !== t.rank || !sorted.every((v, i) => v === i)) {

@@ -111,6 +111,21 @@ describe('tensor and constant: shapes', () => {
     expect(() => tf.tensor([7], [2, 2])).toThrow();
   });
 
+  it("a null shape or dtype is inferred, as tfjs' tf.tensor(values, null, 'int32') and tf.constant's None (both were refused)", () => {
+    const cases: [Tensor, tf.Tensor][] = [
+      [tensor([1.7, -2.2], null, 'int32'), tf.tensor([1.7, -2.2], null as never, 'int32')],
+      [tensor([1, 2], [2, 1], null), tf.tensor([1, 2], [2, 1], null as never)],
+      [tensor([true, false], null, null), tf.tensor([true, false], null as never, null as never)],
+    ];
+    for (const [ours, theirs] of cases) {
+      expect([ours.dtype, ours.shape, Array.from(ours.data)]).toEqual([theirs.dtype, theirs.shape, Array.from(theirs.dataSync())]);
+    }
+    const c = constant([[1, 2]], null, null); // tf.constant([[1, 2]], dtype=None, shape=None): int32 [1, 2]
+    expect([c.dtype, c.shape]).toEqual(['int32', [1, 2]]);
+    expect(fill([2], 3, null).dtype).toBe('float32');
+    expect(zeros([1], null).dtype).toBe('float32');
+  });
+
   it('zeros, ones and fill', () => {
     expect(zeros([2, 2]).array()).toEqual([
       [0, 0],

@@ -199,23 +199,26 @@ function checkWhole(op: string, flat: ArrayLike<number | boolean>, dtype: 'int32
   }
 }
 
-/** A tensor from values; numbers give float32 (as in TensorFlow.js), booleans bool, typed arrays their own type. */
-export function tensor<D extends DType>(values: TensorLike, shape: number[] | undefined, dtype: D): Tensor<D>;
-export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor;
-export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
-  return fromValues('tensor', values, shape, dtype, false);
+/**
+ * A tensor from values; numbers give float32 (as in TensorFlow.js), booleans bool, typed arrays their own type.
+ * A null shape or dtype is inferred, as an omitted one is (tfjs' `tf.tensor(values, null, 'int32')`).
+ */
+export function tensor<D extends DType>(values: TensorLike, shape: number[] | null | undefined, dtype: D): Tensor<D>;
+export function tensor(values: TensorLike, shape?: number[] | null, dtype?: DType | null): Tensor;
+export function tensor(values: TensorLike, shape?: number[] | null, dtype?: DType | null): Tensor {
+  return fromValues('tensor', values, shape ?? undefined, dtype ?? undefined, false);
 }
 
-/** Like `tf.constant`: integers give int32, other numbers float32. */
-export function constant<D extends DType>(values: TensorLike, shape: number[] | undefined, dtype: D): Tensor<D>;
-export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor;
-export function constant(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
-  return fromValues('constant', values, shape, dtype, true);
+/** Like `tf.constant`: integers give int32, other numbers float32; a null shape or dtype is inferred, as tf.constant's None. */
+export function constant<D extends DType>(values: TensorLike, shape: number[] | null | undefined, dtype: D): Tensor<D>;
+export function constant(values: TensorLike, shape?: number[] | null, dtype?: DType | null): Tensor;
+export function constant(values: TensorLike, shape?: number[] | null, dtype?: DType | null): Tensor {
+  return fromValues('constant', values, shape ?? undefined, dtype ?? undefined, true);
 }
 
-export function fill<D extends DType = 'float32'>(shape: number[], value: number, dtype?: D): Tensor<D>;
-export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
-  return filled('fill', shape, value, dtype);
+export function fill<D extends DType = 'float32'>(shape: number[], value: number, dtype?: D | null): Tensor<D>;
+export function fill(shape: number[], value: number, dtype?: DType | null): Tensor {
+  return filled('fill', shape, value, dtype ?? 'float32');
 }
 
 /** `fill`, with errors naming the op the user called. */
@@ -229,11 +232,11 @@ function filled(op: string, shape: number[], value: number, dtype: DType): Tenso
   return new Tensor(data, shape, dtype);
 }
 
-export function zeros<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
+export function zeros<D extends DType = 'float32'>(shape: number[], dtype?: D | null): Tensor<D> {
   return filled('zeros', shape, 0, dtype ?? 'float32') as Tensor<D>;
 }
 
-export function ones<D extends DType = 'float32'>(shape: number[], dtype?: D): Tensor<D> {
+export function ones<D extends DType = 'float32'>(shape: number[], dtype?: D | null): Tensor<D> {
   return filled('ones', shape, 1, dtype ?? 'float32') as Tensor<D>;
 }
 

@@ -335,6 +335,15 @@ forEachBackend(() => {
       expectMatchesTf(conv2d({ input: x, filters: k, dilations: [2], padding: 'VALID' }), tf.conv2d(xt, kt, 1, 'valid', 'NHWC', 2));
     });
 
+    it("null strides, dilations and dataFormat are the defaults, as TensorFlow's None (dataFormat null was refused)", () => {
+      const rng = caseRng('conv2d null options', 0);
+      const x = tensor(rng.floats(1 * 5 * 4 * 2), [1, 5, 4, 2]);
+      const k = tensor(rng.floats(2 * 2 * 2 * 3), [2, 2, 2, 3]);
+      const expected = tf.conv2d(tf.tensor4d(x.data, [1, 5, 4, 2]), tf.tensor4d(k.data, [2, 2, 2, 3]), 1, 'same');
+      const nulls = { strides: null, dilations: null, dataFormat: null } as never;
+      expectMatchesTf(conv2d({ input: x, filters: k, padding: 'SAME', ...(nulls as object) }), expected);
+    });
+
     it('SAME puts the odd padding row and column at the bottom and right', () => {
       // 4×4 ramp, 2×2 ones kernel, stride 1: total padding 1 on each axis, all of it after.
       const x = tensor(

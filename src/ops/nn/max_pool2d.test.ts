@@ -173,6 +173,43 @@ forEachBackend(() => {
       }
     });
 
+    it('pools uint8 as TensorFlow does (tf.nn.max_pool2d of a decoded image stays uint8), equal to tfjs', () => {
+      // TensorFlow's MaxPool takes uint8 (it was refused here); tfjs has no uint8, so its int32 pool of the same values is the reference
+      for (let i = 0; i < 30; i++) {
+        const rng = caseRng('maxPool2d uint8', i);
+        const shape = [rng.int(1, 2), rng.int(1, 8), rng.int(1, 8), rng.int(1, 3)];
+        const [k, s] = [rng.int(1, 3), rng.int(1, 3)];
+        const padding = rng.pick(['SAME', 'VALID'] as const);
+        if (padding === 'VALID' && (k > shape[1] || k > shape[2])) continue;
+        const values = Uint8Array.from(
+          rng.ints(
+            shape.reduce((a, b) => a * b, 1),
+            0,
+            255,
+          ),
+        );
+        const out = maxPool2d({ input: new Tensor(values, shape, 'uint8'), ksize: k, strides: s, padding });
+        const expected = tf.maxPool(
+          tf.tensor4d(Array.from(values), shape as [number, number, number, number], 'int32'),
+          k,
+          s,
+          padding === 'SAME' ? 'same' : 'valid',
+        );
+        expect(out.dtype).toBe('uint8');
+        expect(out.shape).toEqual(expected.shape);
+        expect(Array.from(out.data)).toEqual(Array.from(expected.dataSync()));
+      }
+      const nchw = maxPool2d({
+        input: tensor(Uint8Array.from([7, 255, 0, 9]), [1, 1, 2, 2]),
+        ksize: 2,
+        padding: 'VALID',
+        dataFormat: 'NCHW',
+      });
+      expect([nchw.dtype, nchw.shape, Array.from(nchw.data)]).toEqual(['uint8', [1, 1, 1, 1], [255]]);
+      const rank3 = maxPool2d({ input: tensor(Uint8Array.from([3, 200]), [1, 2, 1]), ksize: [1, 2], padding: 'SAME' });
+      expect([rank3.dtype, rank3.shape, Array.from(rank3.data)]).toEqual(['uint8', [1, 1, 1], [200]]);
+    });
+
     it('keeps int32 through rank 3 and NCHW', () => {
       const x = constant([
         [
@@ -245,9 +282,9 @@ forEachBackend(() => {
         /^maxPool2d: 'input' must be rank 3 or 4, got rank 2/,
       ],
       [
-        'uint8 input',
-        () => maxPool2d({ input: tensor(new Uint8Array(4), [1, 2, 2, 1]), ksize: 1, padding: 'SAME' }),
-        /^maxPool2d: 'input' must be float32 or int32, got uint8 \(an image: convert it with image\.convertImageDtype\(x, 'float32'\)/,
+        'bool input',
+        () => maxPool2d({ input: tensor([true, false, true, true], [1, 2, 2, 1]), ksize: 1, padding: 'SAME' }),
+        /^maxPool2d: 'input' must be float32, int32 or uint8, got bool \(convert it with cast\(x, 'float32'\)\)$/,
       ],
       ['zero ksize', () => maxPool2d({ input: x, ksize: 0, padding: 'SAME' }), /^maxPool2d: ksize must be positive integers, got 0/],
       ['negative ksize', () => maxPool2d({ input: x, ksize: [2, -1], padding: 'SAME' }), /^maxPool2d: ksize must be positive integers/],

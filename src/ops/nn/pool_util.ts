@@ -60,10 +60,10 @@ export function pool2dInfo(op: string, args: Omit<Pool2DArgs, 'input'>, inShape:
 }
 
 /**
- * Max pooling of int32 values, exact at any magnitude (the kernels compute in float32, which holds
- * integers only up to 2^24). Windows always hold a cell: padding is smaller than the window.
+ * Max pooling of int32 or uint8 values, exact at any magnitude (the kernels compute in float32,
+ * which holds integers only up to 2^24). Windows always hold a cell: padding is smaller than the window.
  */
-function maxPoolInt32(x: Int32Array, info: Pool2DInfo, out: Int32Array): void {
+function maxPoolIntegers<A extends Int32Array | Uint8Array>(x: A, info: Pool2DInfo, out: A): void {
   const { batch, inHeight, inWidth, channels, outHeight, outWidth } = info;
   let o = 0;
   for (let n = 0; n < batch; n++) {
@@ -85,30 +85,35 @@ function maxPoolInt32(x: Int32Array, info: Pool2DInfo, out: Int32Array): void {
   }
 }
 
+/** The dtypes max pooling keeps: TensorFlow's MaxPool takes these (and more that convlens lacks), not bool. */
+export type MaxPoolDType = 'float32' | 'int32' | 'uint8';
+
 /**
  * Validates pooling arguments, handles rank 3 and NCHW, and runs the chosen kernel. Max pooling
- * also takes int32 input, as TensorFlow's does; average pooling is float32 only, as there.
+ * also takes int32 and uint8 input, as TensorFlow's does (a decoded image pools as it is, to
+ * uint8); average pooling is float32 only, as there.
  */
-export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs): Tensor<'float32' | 'int32'> {
+export function pool2d(op: string, kind: 'maxPool' | 'avgPool', args: Pool2DArgs): Tensor<MaxPoolDType> {
   checkOptions(op, args, ['input', 'ksize', 'strides', 'padding', 'dataFormat']);
   const dataFormat = checkDataFormat(op, args.dataFormat);
   let input = asTensor(op, 'input', args.input, 'float32');
   checkRank(op, 'input', input, [3, 4]);
-  if (kind === 'maxPool' && input.dtype !== 'int32' && input.dtype !== 'float32') {
-    throw new ConvlensError(`${op}: 'input' must be float32 or int32, got ${input.dtype} (${toFloatHint(input.dtype)})`);
+  if (kind === 'maxPool' && input.dtype === 'bool') {
+    throw new ConvlensError(`${op}: 'input' must be float32, int32 or uint8, got bool (${toFloatHint(input.dtype)})`);
   }
   if (kind === 'avgPool') checkFloat(op, 'input', input);
-  const dtype = input.dtype as 'float32' | 'int32';
+  const dtype = input.dtype as MaxPoolDType;
   if (args.ksize === undefined) throw new ConvlensError(`${op}: ksize is required (a number, [h, w] or [1, h, w, 1])`);
   if (args.padding === undefined) throw new ConvlensError(`${op}: padding is required ('SAME', 'VALID' or explicit pairs)`);
   const unbatched = input.rank === 3;
-  if (unbatched) input = new Tensor(input.data as Float32Array | Int32Array, [1, ...input.shape], dtype);
+  if (unbatched) input = new Tensor(input.data as Float32Array | Int32Array | Uint8Array, [1, ...input.shape], dtype);
   if (dataFormat === 'NCHW') input = transpose(input, [0, 2, 3, 1]);
   const info = pool2dInfo(op, args, input.shape, dataFormat);
   const out = allocateOutput(dtype, info.batch * info.outHeight * info.outWidth * info.channels, op);
-  if (out.length > 0 && dtype === 'int32') maxPoolInt32(input.data as Int32Array, info, out as Int32Array);
+  if (out.length > 0 && dtype === 'int32') maxPoolIntegers(input.data as Int32Array, info, out as Int32Array);
+  else if (out.length > 0 && dtype === 'uint8') maxPoolIntegers(input.data as Uint8Array, info, out as Uint8Array);
   else if (out.length > 0) backend()[kind](input.data as Float32Array, info, out as Float32Array);
-  let result: Tensor<'float32' | 'int32'> = new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], dtype);
-  if (dataFormat === 'NCHW') result = transpose(result, [0, 3, 1, 2]) as Tensor<'float32' | 'int32'>;
+  let result: Tensor<MaxPoolDType> = new Tensor(out, [info.batch, info.outHeight, info.outWidth, info.channels], dtype);
+  if (dataFormat === 'NCHW') result = transpose(result, [0, 3, 1, 2]) as Tensor<MaxPoolDType>;
   return unbatched ? new Tensor(result.data, result.shape.slice(1), dtype) : result;
 }

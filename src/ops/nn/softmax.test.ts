@@ -35,6 +35,11 @@ forEachBackend(() => {
     }
   });
 
+  it("null axis is the last axis, as tf.nn.softmax's axis=None (it was refused as out of range)", () => {
+    const x = tensor(new Float32Array([1, 2, 3, -1, 0, 4]), [2, 3]);
+    expectMatchesTf(softmax(x, null), tf.softmax(tf.tensor2d([1, 2, 3, -1, 0, 4], [2, 3]), -1), 1e-6);
+  });
+
   it('rows sum to 1 and large logits do not overflow', () => {
     const out = softmax(
       tensor([

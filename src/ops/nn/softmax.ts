@@ -5,13 +5,13 @@ import { Tensor } from '../../tensor/tensor.js';
 import { asTensor, checkFloat, type TensorInput } from '../convert.js';
 import { transpose } from '../transpose.js';
 
-/** exp(x) / sum(exp(x)) along `axis` (default the last), computed stably. */
-export function softmax(logits: TensorInput, axis = -1): Tensor<'float32'> {
+/** exp(x) / sum(exp(x)) along `axis` (default the last; null too, as TensorFlow's `axis=None`), computed stably. */
+export function softmax(logits: TensorInput, axis: number | null = -1): Tensor<'float32'> {
   const t = asTensor('softmax', 'logits', logits, 'float32');
   checkFloat('softmax', 'logits', t);
   // TensorFlow refuses a scalar: there is no axis to normalise over.
   if (t.rank === 0) throw new ConvlensError("softmax: 'logits' must have rank 1 or more, got a scalar");
-  const a = normalizeAxis('softmax', axis, t.rank);
+  const a = normalizeAxis('softmax', axis ?? -1, t.rank);
   // Move the axis last so each softmax row is contiguous, then move it back.
   const perm = t.shape
     .map((_, i) => i)
