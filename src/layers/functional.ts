@@ -486,7 +486,8 @@ export class Functional extends ModelLayer {
     const where = op ? `${op}: ${this.name}` : this.name;
     const input = this.inputs[index];
     const which = this.inputs.length > 1 ? ` '${this.inputNames[index]}'` : '';
-    if (x.dtype !== 'float32') throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    if (x.dtype !== 'float32')
+      throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     if (!fitsShape(input, x.shape.slice(1))) {
       throw new ConvlensError(`${where}: expected input${which} of shape ${batchShapeText(input)}, got ${formatShape(x.shape)}`);
     }

@@ -552,7 +552,7 @@ export abstract class Layer {
 
   private applyBatch(x: Tensor, training: boolean): Tensor<'float32'> {
     if (x.dtype !== 'float32') {
-      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     }
     // a batch one axis short, before the layer knows its input: one image, or gray images without their channel axis
     if (x.rank === this.exampleRank && !this.inputShape) {

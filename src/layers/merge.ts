@@ -79,7 +79,7 @@ export abstract class MergeLayer extends Layer {
   applyMany(xs: Tensor[]): Tensor<'float32'> {
     xs.forEach((x, i) => {
       if (x.dtype !== 'float32') {
-        throw new ConvlensError(`${this.where}: input ${i} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+        throw new ConvlensError(`${this.where}: input ${i} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
       }
     });
     if (!this.built) this.buildMany(xs.map((x) => x.shape.slice(1)));

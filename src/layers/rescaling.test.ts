@@ -5,9 +5,10 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { expectSameSgdFit, tfjsLoad, tfOf } from '../../test/helpers/layers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import type { tf } from '../../test/helpers/tf.js';
+import { cast } from '../ops/cast.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Conv2D, Dense, Flatten, fromArtifacts, Rescaling, resetNames, Sequential } from './index.js';
+import { Conv2D, Dense, Flatten, fromArtifacts, model as functionalModel, Input, Rescaling, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -75,5 +76,34 @@ describe('Rescaling', () => {
     const json = JSON.parse(JSON.stringify(modelJson));
     json.modelTopology.config.layers[0].config.scale = [1, 2, 3];
     expectConvlensError(() => fromArtifacts(json, weightData), /scale \[1, 2, 3\] is not supported \(only one number\)/);
+  });
+});
+
+describe('uint8 pixels given to a model that scales them itself', () => {
+  it("advise cast(x, 'float32') beside the lesson's convertImageDtype: dividing by 255 would scale them twice", async () => {
+    const model = new Sequential([new Rescaling(1 / 255, { inputShape: [2, 2, 1] }), new Flatten(), new Dense({ units: 2 })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const pixels = new Tensor(Uint8Array.of(0, 64, 128, 255), [1, 2, 2, 1], 'uint8');
+    const labels = new Tensor(Int32Array.of(1), [1], 'int32');
+    const advice = "or cast(x, 'float32') for a model that scales 0..255 itself (a Rescaling layer first)";
+    expectConvlensError(() => model.predict(pixels), /^rescaling: input must be float32, got uint8 \(/);
+    expect(() => model.predict(pixels)).toThrow(advice);
+    expect(() => model.evaluate(pixels, labels)).toThrow(
+      `evaluate: x must be float32, got uint8 (an image: convert it with image.convertImageDtype(x, 'float32'), to 0..1 as the lesson does, ${advice})`,
+    );
+    await expect(model.fit(pixels, labels)).rejects.toThrow(advice);
+    const input = Input({ shape: [2, 2, 1] });
+    const functional = functionalModel({
+      inputs: input,
+      outputs: new Dense({ units: 2 }).apply(new Flatten().apply(new Rescaling(1 / 255).apply(input))),
+    });
+    expect(() => functional.predict(pixels)).toThrow(advice);
+    // the advice followed: tfjs-layers' Rescaling casts integer pixels to float32 itself
+    const theirs = tfl.sequential({
+      layers: [tfl.layers.rescaling({ scale: 1 / 255, inputShape: [2, 2, 1] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
+    });
+    theirs.setWeights(model.getWeights().map(tfOf));
+    const ints = tfOf(new Tensor(Int32Array.of(0, 64, 128, 255), [1, 2, 2, 1], 'int32'));
+    expectClose(model.predict(cast(pixels, 'float32')), (theirs.predict(ints) as tf.Tensor).dataSync(), 1e-6, 'cast pixels');
   });
 });

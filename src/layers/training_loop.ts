@@ -716,7 +716,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
         `${op}: ${keys.x} has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but ${keys.y} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
       );
     }
-    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype)})`);
+    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
     for (const [arg, t] of [
       [keys.x, x],

@@ -31,9 +31,13 @@ export function checkFloat(op: string, arg: string, t: Tensor): asserts t is Ten
   if (t.dtype !== 'float32') throw new ConvlensError(`${op}: '${arg}' must be float32, got ${t.dtype} (${toFloatHint(t.dtype)})`);
 }
 
-/** How to make float32 from `dtype`: an image's uint8 the lesson's way (0..1), other types by cast. */
-export function toFloatHint(dtype: DType): string {
-  return dtype === 'uint8'
-    ? "an image: convert it with image.convertImageDtype(x, 'float32'), to 0..1 as the lesson does"
-    : "convert it with cast(x, 'float32')";
+/**
+ * How to make float32 from `dtype`: an image's uint8 the lesson's way (0..1), other types by cast.
+ * A layer's or model's input (`forModel`) may be a model that scales 0..255 itself (a Rescaling
+ * layer first, as Keras' tutorials build them), which takes the pixels cast, not divided.
+ */
+export function toFloatHint(dtype: DType, forModel = false): string {
+  if (dtype !== 'uint8') return "convert it with cast(x, 'float32')";
+  const lesson = "an image: convert it with image.convertImageDtype(x, 'float32'), to 0..1 as the lesson does";
+  return forModel ? `${lesson}, or cast(x, 'float32') for a model that scales 0..255 itself (a Rescaling layer first)` : lesson;
 }
