@@ -137,7 +137,8 @@ export async function trainFolder(
       ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
       : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
-  model.summary(log);
+  // the table is several lines: log takes one at a time (it writes a newline in a line as \n)
+  for (const line of model.summary(null).split('\n')) log(line);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),
     loss: 'sparseCategoricalCrossentropy',

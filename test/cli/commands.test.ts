@@ -247,6 +247,11 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     const run = convlens(['train-mnist', '--epochs', '2', '--per-digit', '30', '--out', 'm'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Test accuracy [\d.]+% after 2 epochs/);
+    // Keras' summary table, a row per line (it was one line, its newlines written as \n):
+    // 3·3·16·32 + 32 = 4,640 weights in conv2d_1; 160 + 4,640 + (7·7·32·10 + 10) = 20,490 in all
+    expect(run.stdout).toMatch(/^ conv2d_1 \(Conv2D\) +\(None, 14, 14, 32\) +4,640$/m);
+    expect(run.stdout).toMatch(/^Total params: 20,490$/m);
+    expect(run.stdout).not.toContain('\\n');
     const [kw, kh] = pngSize(join(dir, 'm', 'kernels.png'));
     expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
     expect(pngSize(join(dir, 'm', 'digit.png'))).toEqual([28, 28]);

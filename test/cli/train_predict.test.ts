@@ -79,6 +79,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
       "the most confident mistakes, the first layer's pictures, what the filters look for and where the model sees one image's class to ",
     );
     expect(trained.stdout).toContain('rescaling (Rescaling)');
+    // Keras' summary table, a row per line (it was one line, its newlines written as \n)
+    expect(trained.stdout).toMatch(/^ rescaling \(Rescaling\) +\(None, 28, 28, 1\) +0$/m);
+    expect(trained.stdout).not.toContain('\\n');
     expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
     // each class's share of its validation images, the counts adding up to the 24
     const perClass = [...trained.stdout.matchAll(/^ {2}(one|seven|zero) +[\d.]+% \((\d+) of (\d+)\)$/gm)];
