@@ -439,6 +439,7 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
   const dir = tempDir();
   writeFileSync(join(dir, 'afile'), 'not an image');
   writeFileSync(join(dir, 'bad.json'), '[[1, -1], [1]]');
+  writeFileSync(join(dir, 'typo.json'), '[[1, -1], [1, -1]'); // a bracket short
   mkdirSync(join(dir, 'folder.json'));
   const camera = join(IMAGES, 'camera.png');
   const cases: [string, string[], string][] = [
@@ -475,6 +476,12 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
       ['show-kernel', 'bad.json'],
       'kernel file bad.json is not a kernel: expected a non-empty 2-D array',
     ],
+    ['show-kernel: a kernel file that is not JSON', ['show-kernel', 'typo.json'], 'kernel file typo.json is not valid JSON ('],
+    [
+      'extract: a --kernel file that is not JSON',
+      ['extract', camera, '--kernel', 'typo.json', '--out', 'e'],
+      '--kernel file typo.json is not valid JSON (',
+    ],
     [
       'extract: a missing --kernel file',
       ['extract', camera, '--kernel', 'missing.json', '--out', 'e'],
@@ -499,7 +506,7 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
     expect([run.code, run.stdout]).toEqual([1, '']);
     expect(run.stderr.startsWith(`convlens: ${message}`), run.stderr).toBe(true);
     expect(run.stderr.split('\n')).toHaveLength(2); // one line
-    expect(readdirSync(dir).sort()).toEqual(['afile', 'bad.json', 'folder.json']);
+    expect(readdirSync(dir).sort()).toEqual(['afile', 'bad.json', 'folder.json', 'typo.json']);
   });
 
   it('an inline kernel that is not one stays a usage error (exit 2): it is the command line that is wrong', () => {
