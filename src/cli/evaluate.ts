@@ -152,7 +152,7 @@ function classMapping(folder: string, subfolders: string[], named: string[], cou
   }
   if (subfolders.length !== count) {
     throw new ConvlensError(
-      `evaluate: ${printable(folder)} has ${subfolders.length} class folders (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
+      `evaluate: ${printable(folder)} has ${subfolders.length} class ${subfolders.length === 1 ? 'folder' : 'folders'} (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
     );
   }
   // folders 0 to 11 sort as 0, 1, 10, 11, 2, ...: as Keras' training numbers them, but not as a

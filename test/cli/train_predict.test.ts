@@ -553,6 +553,17 @@ describe('convlens evaluate: a model without classes.json', { timeout: 60_000 },
     const quiet = convlens(['evaluate', join(dir, 'ten'), twelve]);
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);
   });
+
+  it('refuses a folder whose class folders are not as many as the model scores, counting them in words that agree', () => {
+    const single = join(dir, 'single-class');
+    mkdirSync(join(single, 'only'), { recursive: true });
+    writeFileSync(join(single, 'only', 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    const run = convlens(['evaluate', join(dir, 'ten'), single]);
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr).toBe(
+      `convlens: evaluate: ${single} has 1 class folder (only) but the model scores 10 classes; without a classes.json beside model.json, the folders are its classes in sorted order\n`,
+    );
+  });
 });
 
 describe('convlens evaluate: a broken model, an --out inside the folder', { timeout: 60_000 }, () => {
