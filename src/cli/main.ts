@@ -235,8 +235,8 @@ const program = new Command()
 Exit codes: 0 ok; 1 some inputs failed (an image, folder, kernel file or model that is missing,
 unreadable or not what it should be) or the work failed; 2 usage error (an unknown option, a
 malformed value, an --out that cannot be written); 130 after Ctrl-C, 143 after SIGTERM (serve,
-which runs until it is stopped, then exits 0), 141 when the reader of extract's or predict's
-stdout quits.
+which runs until it is stopped, then exits 0), 141 when the reader of the stdout of extract,
+predict, evaluate or summary quits (the others still finish, --out and all, and exit 0).
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );

@@ -39,6 +39,16 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
     expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[\s\S]*\(default: 64x64\)/);
   });
 
+  it("names in the top help every command that exits 141 when its stdout's reader quits", async () => {
+    const help = convlens(['--help']).stdout.replace(/\s+/g, ' ');
+    const sentence = /141 when the reader of the stdout of ([^.]*) quits/.exec(help);
+    expect(sentence, help).not.toBeNull();
+    for (const command of ['extract', 'predict', 'evaluate', 'summary']) expect(sentence?.[1]).toContain(command);
+    // summary is one of them (the help named extract and predict alone)
+    const summary = await convlensStdoutClosed(['summary', join(ROOT, 'web', 'public', 'model')]);
+    expect(summary.code).toBe(141);
+  });
+
   it.runIf(existsSync('/dev/full'))(
     '--help and --version to a full disk (> /dev/full) say so in one line, exit 1, as other commands',
     () => {
