@@ -14,6 +14,7 @@ import {
   decodedMistakes,
   type Mistake,
   Mistakes,
+  mostConfidentMistakes,
   writeConfusion,
   writeMistakes,
 } from './classifier.js';
@@ -121,7 +122,7 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
       print(`Accuracy ${(100 * accuracy).toFixed(2)}% (${right} of ${labels.length} images in ${printable(folder)})\n`);
       for (const line of lines) print(`${printable(line)}\n`);
       if (picture) print(`Wrote the confusion matrix to ${printable(picture)}\n`);
-      if (gallery) print(`Wrote the ${mistakes.list.length} most confident mistakes to ${printable(gallery)}\n`);
+      if (gallery) print(`Wrote ${mostConfidentMistakes(mistakes.list.length).replace(/^The/, 'the')} to ${printable(gallery)}\n`);
     }
     return failed > 0 ? 1 : 0;
   });
