@@ -702,6 +702,23 @@ program
 
 registerServe(program);
 
+// an option given no value takes the next word, even another option: `--out --json` wrote a folder
+// named --json, and `--kernel --out x` said --out was missing. A value that is one of the
+// command's own options is taken for that mistake (a file or folder so named: ./--json)
+program.hook('preAction', (_program, command) => {
+  const flags = new Set(['-h', '--help', ...command.options.flatMap((o) => [o.short, o.long]).filter((f) => f !== undefined)]);
+  for (const option of command.options) {
+    const value = command.getOptionValue(option.attributeName());
+    if (option.required && command.getOptionValueSource(option.attributeName()) === 'cli' && flags.has(value)) {
+      fail(
+        new UsageError(
+          `option '${option.flags}' argument missing: it is followed by ${value}, an option of convlens ${command.name()} (a file or folder of that name: ./${value}) (add --help for usage and examples)`,
+        ),
+      );
+    }
+  }
+});
+
 // commander's own help command prints the main help for a command it does not know; name the mistake instead
 program.helpCommand(false);
 program

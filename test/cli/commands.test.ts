@@ -394,6 +394,21 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
     ],
+    [
+      'extract: --out followed by another option (it wrote a folder named --json)',
+      ['extract', 'afile', '--kernel', 'edge', '--out', '--json'],
+      /^convlens: option '-o, --out <dir>' argument missing: it is followed by --json, an option of convlens extract/,
+    ],
+    [
+      'extract: --kernel followed by another option (it said --out was missing)',
+      ['extract', 'afile', '--kernel', '--out', 'e'],
+      /^convlens: option '-k, --kernel <kernel>' argument missing: it is followed by --out/,
+    ],
+    [
+      'show-kernel: --out followed by -h',
+      ['show-kernel', 'edge', '--out', '-h'],
+      /^convlens: option '-o, --out <file>' argument missing: it is followed by -h/,
+    ],
     ['kernels: an --out that is a folder', ['kernels', '--out', 'folder.png'], /--out folder\.png is a folder \(name the figure's file/],
     ['show-kernel: an --out that is a folder', ['show-kernel', 'edge', '--out', 'folder.png'], /--out folder\.png is a folder/],
     [
