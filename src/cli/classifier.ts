@@ -182,13 +182,18 @@ export class Mistakes<M extends Mistake> {
   }
 }
 
+/** 'The 18 most confident mistakes', or for one, 'The most confident mistake' (not 'The 1 ... mistakes'). */
+export function mostConfidentMistakes(count: number): string {
+  return count === 1 ? 'The most confident mistake' : `The ${count} most confident mistakes`;
+}
+
 /** The mistakes' images in a grid (`showImages`), each captioned with its class and the one the model took it for. */
 export async function writeMistakes(path: string, shown: ShownMistake[], classes: string[]): Promise<void> {
   if (shown.length === 0) return;
   const captions = shown.map((m) => `${classes[m.label]}\ntaken for ${classes[m.picked]} (${(100 * m.score).toFixed(0)}%)`);
   const figure = showImages(
     shown.map((m) => m.image),
-    { captions, title: `The ${shown.length} most confident mistakes`, tileSize: 96 },
+    { captions, title: mostConfidentMistakes(shown.length), tileSize: 96 },
   );
   await writeFileAtomic(path, await figure.png());
 }

@@ -14,6 +14,7 @@ import {
   decodedMistakes,
   type Mistake,
   Mistakes,
+  mostConfidentMistakes,
   writeConfusion,
   writeMistakes,
 } from './classifier.js';
@@ -121,7 +122,7 @@ export async function runEvaluate(modelPath: string, folder: string, options: Ev
       print(`Accuracy ${(100 * accuracy).toFixed(2)}% (${right} of ${labels.length} images in ${printable(folder)})\n`);
       for (const line of lines) print(`${printable(line)}\n`);
       if (picture) print(`Wrote the confusion matrix to ${printable(picture)}\n`);
-      if (gallery) print(`Wrote the ${mistakes.list.length} most confident mistakes to ${printable(gallery)}\n`);
+      if (gallery) print(`Wrote ${mostConfidentMistakes(mistakes.list.length).replace(/^The/, 'the')} to ${printable(gallery)}\n`);
     }
     return failed > 0 ? 1 : 0;
   });
@@ -152,7 +153,7 @@ function classMapping(folder: string, subfolders: string[], named: string[], cou
   }
   if (subfolders.length !== count) {
     throw new ConvlensError(
-      `evaluate: ${printable(folder)} has ${subfolders.length} class folders (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
+      `evaluate: ${printable(folder)} has ${subfolders.length} class ${subfolders.length === 1 ? 'folder' : 'folders'} (${subfolders.map(printable).join(', ')}) but the model scores ${count} classes; without a classes.json beside model.json, the folders are its classes in sorted order`,
     );
   }
   // folders 0 to 11 sort as 0, 1, 10, 11, 2, ...: as Keras' training numbers them, but not as a

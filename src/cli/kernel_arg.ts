@@ -64,7 +64,9 @@ function readKernelFile(path: string, label: string): number[][] {
     // without the byte-order mark Windows' Notepad starts a UTF-8 file with, which JSON.parse refuses
     parsed = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
-    const reason = error instanceof SyntaxError || error instanceof ConvlensError ? error.message : fsReason(error);
+    // a typo in the file says so, as an inline kernel's does, rather than JSON.parse's words alone
+    if (error instanceof SyntaxError) throw new KernelFileError(`${source} is not valid JSON (${error.message})`);
+    const reason = error instanceof ConvlensError ? error.message : fsReason(error);
     throw new KernelFileError(`${source}: ${reason}`);
   }
   try {

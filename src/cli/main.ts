@@ -235,8 +235,8 @@ const program = new Command()
 Exit codes: 0 ok; 1 some inputs failed (an image, folder, kernel file or model that is missing,
 unreadable or not what it should be) or the work failed; 2 usage error (an unknown option, a
 malformed value, an --out that cannot be written); 130 after Ctrl-C, 143 after SIGTERM (serve,
-which runs until it is stopped, then exits 0), 141 when the reader of extract's or predict's
-stdout quits.
+which runs until it is stopped, then exits 0), 141 when the reader of the stdout of extract,
+predict, evaluate or summary quits (the others still finish, --out and all, and exit 0).
 Results go to stdout, messages to stderr. NO_COLOR=1 turns colour off.
 `,
   );
@@ -701,6 +701,23 @@ program
   });
 
 registerServe(program);
+
+// an option given no value takes the next word, even another option: `--out --json` wrote a folder
+// named --json, and `--kernel --out x` said --out was missing. A value that is one of the
+// command's own options is taken for that mistake (a file or folder so named: ./--json)
+program.hook('preAction', (_program, command) => {
+  const flags = new Set(['-h', '--help', ...command.options.flatMap((o) => [o.short, o.long]).filter((f) => f !== undefined)]);
+  for (const option of command.options) {
+    const value = command.getOptionValue(option.attributeName());
+    if (option.required && command.getOptionValueSource(option.attributeName()) === 'cli' && flags.has(value)) {
+      fail(
+        new UsageError(
+          `option '${option.flags}' argument missing: it is followed by ${value}, an option of convlens ${command.name()} (a file or folder of that name: ./${value}) (add --help for usage and examples)`,
+        ),
+      );
+    }
+  }
+});
 
 // commander's own help command prints the main help for a command it does not know; name the mistake instead
 program.helpCommand(false);

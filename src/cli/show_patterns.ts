@@ -8,7 +8,7 @@ import { checkFigureSettings, writeFigure } from './kernels_cmd.js';
 import { byteText, memoryBytes } from './memory.js';
 import { type ImageModel, modelInput, openModel, PIXEL_RANGES, type PixelRange, resolvedPixels } from './model_input.js';
 import { withStdout } from './stdout.js';
-import { printable, progressEnabled } from './term.js';
+import { errorLine, printable, progressEnabled } from './term.js';
 import { UsageError } from './usage.js';
 
 export interface ShowPatternsOptions {
@@ -61,6 +61,11 @@ async function showPatterns(modelPath: string, options: ShowPatternsOptions, pri
     });
   });
   const size = model.inputDataFormat === 'channels_first' ? patterns.shape.slice(2) : patterns.shape.slice(1, 3);
+  if (options.size && (options.size[0] !== size[0] || options.size[1] !== size[1])) {
+    // --size sets only what the model leaves free, and nothing with --start: said rather than dropped silently
+    const why = options.start !== undefined ? 'the --start image sets the size' : `model '${model.name}' takes ${size.join('×')} images`;
+    process.stderr.write(errorLine(`show-patterns: --size ${options.size.join('x')} is not used: ${why}`));
+  }
   if (options.json) {
     const report = {
       model: model.name,

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import '../backend/index.js';
 import { ConvlensError } from '../errors.js';
 import { imageDatasetFromDirectory, indexDirectory } from '../image/dataset_from_directory.js';
-import { encodePng } from '../image/encode_png.js';
 import type { ImageBatch, ImageBatchDataset } from '../image/image_batch_dataset.js';
 import {
   Conv2D,
@@ -21,7 +20,8 @@ import { RandomImageLayer } from '../layers/random_image_layer.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optimizers.js';
-import { grid } from '../viz/grid.js';
+import type { Figure } from '../viz/figure.js';
+import { showImages } from '../viz/images.js';
 import { confusionSummary, decodedMistakes, scoredResults, writeConfusion, writeMistakes } from './classifier.js';
 import { checkModelFile, checkModelFolder, checkWritable, writeFileAtomic } from './files.js';
 import { fsReason } from './inputs.js';
@@ -138,7 +138,8 @@ export async function trainFolder(
       ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
       : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
-  model.summary(log);
+  // the table is several lines: log takes one at a time (it writes a newline in a line as \n)
+  for (const line of model.summary(null).split('\n')) log(line);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),
     loss: 'sparseCategoricalCrossentropy',
@@ -152,7 +153,7 @@ export async function trainFolder(
   // the same model as a Keras HDF5 file, which Keras' load_model opens; its classes are the
   // subfolders in sorted order, as Keras' image_dataset_from_directory numbers them
   await model.save(join(out, 'model.h5'));
-  if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), augmentationPreview(model, sample));
+  if (options.augment) await writeFileAtomic(join(out, 'augmentation.png'), await augmentationFigure(model, sample).png());
   // one pass over the validation set, in its files' order, for its confusion matrix: the overall and each class's accuracy
   const scores = await model.predictDataset(validation.epoch(0));
   const labelOf = new Map(filePaths.map((file, n) => [file, labels[n]]));
@@ -213,9 +214,10 @@ async function firstImage(dataset: ImageBatchDataset): Promise<Tensor<'float32'>
 
 /**
  * The validation image `sample` and seven augmented copies, as the model's augmentation layers
- * make them while training (the Kaggle course shows its augmentation so), as a PNG grid.
+ * make them while training (the Kaggle course shows its augmentation so): a titled grid, the
+ * original and the copies captioned (an untitled grid left the original unnamed).
  */
-function augmentationPreview(model: Sequential, sample: Tensor<'float32'>): Uint8Array {
+export function augmentationFigure(model: Sequential, sample: Tensor<'float32'>): Figure {
   const augmentation = model.layers.filter((l) => l instanceof RandomImageLayer);
   const [, height, width, channels] = sample.shape;
   const asImage = (t: Tensor<'float32'>) =>
@@ -227,8 +229,14 @@ function augmentationPreview(model: Sequential, sample: Tensor<'float32'>): Uint
       'uint8',
     );
   const copies = Array.from({ length: 7 }, () => augmentation.reduce((t, layer) => layer.apply(t, true), sample));
-  const scale = Math.max(1, Math.floor(128 / Math.max(height, width)));
-  return encodePng(grid([sample, ...copies].map(asImage), { cols: 4, gap: 4, scale }));
+  const side = Math.max(height, width);
+  const tileSize = Math.min(2048, Math.max(8, side * Math.max(1, Math.floor(128 / side))));
+  return showImages([sample, ...copies].map(asImage), {
+    captions: ['original', ...copies.map((_, k) => `augmented ${k + 1}`)],
+    cols: 4,
+    tileSize,
+    title: 'One image and 7 augmented copies',
+  });
 }
 
 /**

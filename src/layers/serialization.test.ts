@@ -978,6 +978,20 @@ describe('load errors', () => {
         'fromArtifacts: model class "Graph" is not supported (Sequential, or a functional model whose layers form one chain)',
       ],
       [
+        'a misspelt model class',
+        (j) => {
+          (j.modelTopology as { class_name: string }).class_name = 'Sequentail';
+        },
+        `fromArtifacts: model class "Sequentail" is not supported (did you mean 'Sequential'? Sequential, or a functional model whose layers form one chain)`,
+      ],
+      [
+        'no model class (it said "model class undefined")',
+        (j) => {
+          delete (j.modelTopology as { class_name?: string }).class_name;
+        },
+        "fromArtifacts: the modelTopology names no model class (its class_name: 'Sequential', 'Functional' or 'Model')",
+      ],
+      [
         'graph model',
         (j) => {
           (j as { format: string }).format = 'graph-model';

@@ -1,4 +1,4 @@
-import { ConvlensError, describeValue, renamed } from '../errors.js';
+import { ConvlensError, closestName, describeValue, renamed } from '../errors.js';
 import { Activation } from './activation.js';
 import type { DataFormat } from './args.js';
 import type { LayerJson, ModelArtifacts, ModelJson, WeightsGroup } from './artifacts.js';
@@ -486,8 +486,15 @@ function sequentialLayers(modelJson: unknown): SequentialParts & { kerasVersion?
   const { className, config, kerasVersion } = topologyOf(modelJson);
   if (isFunctionalClass(className)) return { ...chainOfLayers(className, config), kerasVersion };
   if (className !== 'Sequential') {
+    // a topology without class_name said "model class undefined"; a misspelt one gets a suggestion
+    if (className === undefined) {
+      throw new ConvlensError(
+        "fromArtifacts: the modelTopology names no model class (its class_name: 'Sequential', 'Functional' or 'Model')",
+      );
+    }
+    const guess = typeof className === 'string' ? closestName(className, ['Sequential', 'Functional', 'Model']) : undefined;
     throw new ConvlensError(
-      `fromArtifacts: model class ${describeValue(className)} is not supported (Sequential, or a functional model whose layers form one chain)`,
+      `fromArtifacts: model class ${describeValue(className)} is not supported (${guess ? `did you mean '${guess}'? ` : ''}Sequential, or a functional model whose layers form one chain)`,
     );
   }
   return { ...sequentialParts(config), kerasVersion };

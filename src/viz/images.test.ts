@@ -39,6 +39,18 @@ describe('showImages', () => {
     expect(figure.width).toBeGreaterThan(2 * 24 + 2 * 12 + 8 + 2 * 60);
   });
 
+  it('widens the figure for a title wider than its grid, the grid centred under it', () => {
+    const img = tensor(new Uint8Array(8 * 8), [8, 8, 1], 'uint8');
+    const title = 'The 1 most confident mistakes of a model trained on two classes';
+    const figure = showImages([img], { captions: ['cat'], tileSize: 24, title });
+    // 62 characters of 16-pixel bold text: over 6 pixels each, where the grid alone is 24 + 2 × 12 wide
+    expect(figure.width).toBeGreaterThan(62 * 6);
+    const [titleX] = [...figure.svg.matchAll(/<text x="([\d.]+)"[^>]*>The 1 most/g)].map((m) => Number(m[1]));
+    const [imageX, imageWidth] = (/<image x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(figure.svg) ?? []).slice(1).map(Number);
+    expect(titleX).toBeCloseTo(figure.width / 2, 5);
+    expect(imageX + imageWidth / 2).toBeCloseTo(figure.width / 2, 5);
+  });
+
   it('names bad input', () => {
     const img = tensor(new Uint8Array(4), [2, 2, 1], 'uint8');
     expectConvlensError(() => showImages([]), 'showImages: no images to show');

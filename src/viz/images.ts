@@ -57,14 +57,17 @@ export function showImages(images: readonly Tensor[], options: ShowImagesOptions
   const pad = 12;
   const gap = 8;
   const titleHeight = title ? 28 : 0;
-  const width = 2 * pad + cols * cell + (cols - 1) * gap;
+  const gridWidth = 2 * pad + cols * cell + (cols - 1) * gap;
+  // a title wider than the grid widens the figure, the grid centred under it (it was cut at both ends)
+  const width = Math.max(gridWidth, title ? Math.ceil(textWidth(title, 16, true)) + 2 * pad : 0);
+  const left = pad + (width - gridWidth) / 2;
   const height = 2 * pad + titleHeight + rows * (tile + captionHeight) + (rows - 1) * gap;
   const body: string[] = [];
   if (title) body.push(textElement(title, width / 2, pad + 16, { size: 16, anchor: 'middle', weight: 'bold' }));
   images.forEach((image, i) => {
     const [h, w] = image.shape;
     const scale = tile / Math.max(h, w);
-    const x = pad + (i % cols) * (cell + gap);
+    const x = left + (i % cols) * (cell + gap);
     const y = pad + titleHeight + Math.floor(i / cols) * (tile + captionHeight + gap);
     body.push(imageElement(inputImage(image, tile), x + (cell - w * scale) / 2, y + (tile - h * scale) / 2, w * scale, h * scale));
     (lines[i] ?? []).forEach((line, k) => {

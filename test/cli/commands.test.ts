@@ -39,6 +39,16 @@ describe('convlens --help and --version', { timeout: 180_000 }, () => {
     expect(convlens(['train', '--help']).stdout).toMatch(/--image-size <HxW>[\s\S]*\(default: 64x64\)/);
   });
 
+  it("names in the top help every command that exits 141 when its stdout's reader quits", async () => {
+    const help = convlens(['--help']).stdout.replace(/\s+/g, ' ');
+    const sentence = /141 when the reader of the stdout of ([^.]*) quits/.exec(help);
+    expect(sentence, help).not.toBeNull();
+    for (const command of ['extract', 'predict', 'evaluate', 'summary']) expect(sentence?.[1]).toContain(command);
+    // summary is one of them (the help named extract and predict alone)
+    const summary = await convlensStdoutClosed(['summary', join(ROOT, 'web', 'public', 'model')]);
+    expect(summary.code).toBe(141);
+  });
+
   it.runIf(existsSync('/dev/full'))(
     '--help and --version to a full disk (> /dev/full) say so in one line, exit 1, as other commands',
     () => {
@@ -247,6 +257,11 @@ describe('convlens train-mnist', { timeout: 180_000 }, () => {
     const run = convlens(['train-mnist', '--epochs', '2', '--per-digit', '30', '--out', 'm'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Test accuracy [\d.]+% after 2 epochs/);
+    // Keras' summary table, a row per line (it was one line, its newlines written as \n):
+    // 3·3·16·32 + 32 = 4,640 weights in conv2d_1; 160 + 4,640 + (7·7·32·10 + 10) = 20,490 in all
+    expect(run.stdout).toMatch(/^ conv2d_1 \(Conv2D\) +\(None, 14, 14, 32\) +4,640$/m);
+    expect(run.stdout).toMatch(/^Total params: 20,490$/m);
+    expect(run.stdout).not.toContain('\\n');
     const [kw, kh] = pngSize(join(dir, 'm', 'kernels.png'));
     expect(kw).toBeGreaterThan(8 * kh); // 16 kernels in a row
     expect(pngSize(join(dir, 'm', 'digit.png'))).toEqual([28, 28]);
@@ -387,6 +402,21 @@ describe('settings that cannot work are usage errors (exit 2), found before any 
       ['extract', 'afile', '--kernel', '[[1e39]]', '--out', 'e'],
       /1e\+39 is beyond float32's range/,
     ],
+    [
+      'extract: --out followed by another option (it wrote a folder named --json)',
+      ['extract', 'afile', '--kernel', 'edge', '--out', '--json'],
+      /^convlens: option '-o, --out <dir>' argument missing: it is followed by --json, an option of convlens extract/,
+    ],
+    [
+      'extract: --kernel followed by another option (it said --out was missing)',
+      ['extract', 'afile', '--kernel', '--out', 'e'],
+      /^convlens: option '-k, --kernel <kernel>' argument missing: it is followed by --out/,
+    ],
+    [
+      'show-kernel: --out followed by -h',
+      ['show-kernel', 'edge', '--out', '-h'],
+      /^convlens: option '-o, --out <file>' argument missing: it is followed by -h/,
+    ],
     ['kernels: an --out that is a folder', ['kernels', '--out', 'folder.png'], /--out folder\.png is a folder \(name the figure's file/],
     ['show-kernel: an --out that is a folder', ['show-kernel', 'edge', '--out', 'folder.png'], /--out folder\.png is a folder/],
     [
@@ -442,6 +472,7 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
   const dir = tempDir();
   writeFileSync(join(dir, 'afile'), 'not an image');
   writeFileSync(join(dir, 'bad.json'), '[[1, -1], [1]]');
+  writeFileSync(join(dir, 'typo.json'), '[[1, -1], [1, -1]'); // a bracket short
   mkdirSync(join(dir, 'folder.json'));
   const camera = join(IMAGES, 'camera.png');
   const cases: [string, string[], string][] = [
@@ -478,6 +509,12 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
       ['show-kernel', 'bad.json'],
       'kernel file bad.json is not a kernel: expected a non-empty 2-D array',
     ],
+    ['show-kernel: a kernel file that is not JSON', ['show-kernel', 'typo.json'], 'kernel file typo.json is not valid JSON ('],
+    [
+      'extract: a --kernel file that is not JSON',
+      ['extract', camera, '--kernel', 'typo.json', '--out', 'e'],
+      '--kernel file typo.json is not valid JSON (',
+    ],
     [
       'extract: a missing --kernel file',
       ['extract', camera, '--kernel', 'missing.json', '--out', 'e'],
@@ -502,7 +539,7 @@ describe('a file or folder the command reads that is missing, of the wrong kind 
     expect([run.code, run.stdout]).toEqual([1, '']);
     expect(run.stderr.startsWith(`convlens: ${message}`), run.stderr).toBe(true);
     expect(run.stderr.split('\n')).toHaveLength(2); // one line
-    expect(readdirSync(dir).sort()).toEqual(['afile', 'bad.json', 'folder.json']);
+    expect(readdirSync(dir).sort()).toEqual(['afile', 'bad.json', 'folder.json', 'typo.json']);
   });
 
   it('an inline kernel that is not one stays a usage error (exit 2): it is the command line that is wrong', () => {

@@ -127,6 +127,15 @@ describe('convlens show-patterns', () => {
     expect(height).toBeGreaterThan(2 * 2 * 96);
   });
 
+  it('says that --size is not used when the model takes images of one size (it was dropped silently)', () => {
+    const run = convlens(['show-patterns', join(dir, 'tiny'), '--layer', 'edges', '--steps', '1', '--size', '5x7', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).size).toEqual([20, 20]);
+    expect(run.stderr).toBe("convlens: show-patterns: --size 5x7 is not used: model 'tiny' takes 20×20 images\n");
+    const fits = convlens(['show-patterns', join(dir, 'tiny'), '--layer', 'edges', '--steps', '1', '--size', '20x20', '--json']);
+    expect([fits.code, fits.stderr]).toEqual([0, '']);
+  });
+
   it.each([
     [
       'an unknown layer',

@@ -79,6 +79,9 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
       "the most confident mistakes, the first layer's pictures, what the filters look for and where the model sees one image's class to ",
     );
     expect(trained.stdout).toContain('rescaling (Rescaling)');
+    // Keras' summary table, a row per line (it was one line, its newlines written as \n)
+    expect(trained.stdout).toMatch(/^ rescaling \(Rescaling\) +\(None, 28, 28, 1\) +0$/m);
+    expect(trained.stdout).not.toContain('\\n');
     expect(trained.stdout).toMatch(/Validation accuracy [\d.]+% after 3 epochs/);
     // each class's share of its validation images, the counts adding up to the 24
     const perClass = [...trained.stdout.matchAll(/^ {2}(one|seven|zero) +[\d.]+% \((\d+) of (\d+)\)$/gm)];
@@ -115,8 +118,13 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
     expect(run.stdout).toContain(
       "the most confident mistakes, augmented copies of one image, the first layer's pictures, what the filters",
     );
-    // the first validation image and seven augmented copies, each 28×28 drawn 4 times as large, 4 to a row
-    expect(pngSize(join(out, 'augmentation.png'))).toEqual([4 * 112 + 5 * 4, 2 * 112 + 3 * 4]);
+    // the first validation image and seven augmented copies, each 28×28 drawn 4 times as large, 4 to a row,
+    // with a title and captions around them (src/cli/augmentation_figure.test.ts)
+    const [aw, ah] = pngSize(join(out, 'augmentation.png'));
+    expect(aw).toBeGreaterThan(4 * 112);
+    expect(aw).toBeLessThan(5 * 112);
+    expect(ah).toBeGreaterThan(2 * 112 + 28); // two rows of pictures and the title
+    expect(ah).toBeLessThan(3 * 112);
     const maps = convlens(['show-maps', join(out, 'model'), join(folder, 'one', '0.png'), '--json']);
     expect(JSON.parse(maps.stdout).input).toBe("28×28×1, pixels 0..255 (the model's Rescaling layer scales them)");
   });
@@ -565,6 +573,45 @@ describe('convlens evaluate: a model without classes.json', { timeout: 60_000 },
     await ten.save(join(dir, 'ten'));
     const quiet = convlens(['evaluate', join(dir, 'ten'), twelve]);
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+  });
+
+  it('says "the most confident mistake" when there is one, not "the 1 most confident mistakes"', async () => {
+    // a model that always picks class 1: each image in folder 0 is a mistake
+    const always1 = new Sequential([new Flatten({ inputShape: [28, 28, 1] }), new Dense({ units: 2, activation: 'softmax' })]);
+    always1.layers[1].setWeights([
+      new Tensor(new Float32Array(784 * 2), [784, 2], 'float32'),
+      new Tensor(Float32Array.from([0, 5]), [2], 'float32'),
+    ]);
+    const saved = join(dir, 'always1');
+    await always1.save(saved);
+    const image = readFileSync(join(folder, 'one', '0.png'));
+    const evaluate = (name: string, zeros: number, ones: number) => {
+      const two = join(dir, name);
+      for (const [k, count] of [zeros, ones].entries()) {
+        mkdirSync(join(two, String(k)), { recursive: true });
+        for (let i = 0; i < count; i++) writeFileSync(join(two, String(k), `${i}.png`), image);
+      }
+      const run = convlens(['evaluate', saved, two, '--out', join(dir, `${name}-out`)]);
+      expect(run.code, run.stderr).toBe(0);
+      return { stdout: run.stdout, gallery: join(dir, `${name}-out`, 'mistakes.png') };
+    };
+    const one = evaluate('one-mistake', 1, 2);
+    expect(one.stdout).toContain('Accuracy 66.67% (2 of 3 images');
+    expect(one.stdout).toContain(`Wrote the most confident mistake to ${one.gallery}\n`);
+    const two = evaluate('two-mistakes', 2, 1);
+    expect(two.stdout).toContain('Accuracy 33.33% (1 of 3 images');
+    expect(two.stdout).toContain(`Wrote the 2 most confident mistakes to ${two.gallery}\n`);
+  });
+
+  it('refuses a folder whose class folders are not as many as the model scores, counting them in words that agree', () => {
+    const single = join(dir, 'single-class');
+    mkdirSync(join(single, 'only'), { recursive: true });
+    writeFileSync(join(single, 'only', 'a.png'), readFileSync(join(folder, 'one', '0.png')));
+    const run = convlens(['evaluate', join(dir, 'ten'), single]);
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr).toBe(
+      `convlens: evaluate: ${single} has 1 class folder (only) but the model scores 10 classes; without a classes.json beside model.json, the folders are its classes in sorted order\n`,
+    );
   });
 });
 
