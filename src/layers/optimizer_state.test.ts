@@ -129,6 +129,30 @@ describe('convlens: fit, save with includeOptimizer, load, fit on = fit straight
     });
   }
 
+  it('a functional model of two outputs, with RMSprop: fit 2, save, load, fit 2 = fit 4', async () => {
+    const twoHeads = () => {
+      const input = Input({ shape: [4] });
+      const hidden = new Dense({ units: 5, activation: 'tanh' }).apply(input);
+      const cls = new Dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(hidden);
+      return model({ inputs: input, outputs: [cls, new Dense({ units: 2, name: 'reg' }).apply(hidden)] });
+    };
+    const start = twoHeads().toArtifacts();
+    const { x, y } = data('two outputs');
+    const ys = [y, f32(caseRng('two outputs', 2), [9, 2])];
+    const compile = (m: Functional) =>
+      m.compile({ optimizer: new RMSprop({ learningRate: 0.02, momentum: 0.5 }), loss: [LOSS, 'meanSquaredError'] });
+    const straight = functionalFromArtifacts(copy(start));
+    compile(straight);
+    await straight.fit(x, ys, { ...FIT, epochs: 4 });
+    const first = functionalFromArtifacts(copy(start));
+    compile(first);
+    await first.fit(x, ys, { ...FIT, epochs: 2 });
+    const resumed = functionalFromArtifacts(copy(first.toArtifacts({ includeOptimizer: true })));
+    await resumed.fit(x, ys, { ...FIT, epochs: 2 });
+    const expected = straight.getWeights();
+    for (const [i, w] of resumed.getWeights().entries()) expectClose(w, expected[i], 1e-5, `weight ${i}`);
+  });
+
   it('through files: save(path, { includeOptimizer: true }), then loadModel and loadFunctional', async () => {
     for (const functionalModel of [false, true]) {
       const start = (functionalModel ? functional() : sequential()).toArtifacts();
