@@ -14,6 +14,7 @@ import { Adagrad } from '../train/adagrad.js';
 import { Adamax } from '../train/adamax.js';
 import type { Optimizer } from '../train/optimizer.js';
 import { Adam, AdamW, RMSprop, SGD } from '../train/optimizers.js';
+import { ExponentialDecay } from '../train/schedules.js';
 import type { ModelArtifacts, ModelJson, WeightSpec } from './artifacts.js';
 import {
   Dense,
@@ -90,6 +91,11 @@ const OPTIMIZERS: [string, () => Optimizer][] = [
   ['SGD', () => new SGD({ learningRate: 0.3 })],
   ['SGD momentum', () => new SGD({ learningRate: 0.2, momentum: 0.9 })],
   ['SGD nesterov', () => new SGD({ learningRate: 0.2, momentum: 0.8, nesterov: true })],
+  // the velocity is saved as tfjs' accumulator at the learning rate of the next step, and read back at the same
+  [
+    'SGD momentum schedule',
+    () => new SGD({ learningRate: new ExponentialDecay({ initialLearningRate: 0.3, decaySteps: 2, decayRate: 0.7 }), momentum: 0.9 }),
+  ],
   ['RMSprop', () => new RMSprop({ learningRate: 0.02 })],
   ['RMSprop momentum centered', () => new RMSprop({ learningRate: 0.01, momentum: 0.7, centered: true })],
   ['Adagrad', () => new Adagrad({ learningRate: 0.2, initialAccumulatorValue: 0.3 })],
