@@ -1,5 +1,6 @@
-import { ConvlensError, describeValue } from '../errors.js';
+import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
+import { checkFlag, type Optimizer, type OptimizerWeight } from '../train/optimizer.js';
 import type { Layer, Weight } from './layer.js';
 import { ModelLayer, nodeIndex } from './model_layer.js';
 import { localPath, nodeModules } from './node_files.js';
@@ -73,6 +74,46 @@ export interface SavableModel {
   readonly name: string;
   readonly layers: readonly Layer[];
   readonly training?: SavedTrainingConfig;
+  /** The optimizer's state, saved after the weights as group 'optimizer' (includeOptimizer). */
+  readonly optimizerWeights?: readonly OptimizerWeight[];
+}
+
+/** model.save's and toArtifacts' options, as tfjs-layers' `model.save(handler, config)`. */
+export interface SaveOptions {
+  /**
+   * Save the optimizer's state (its step count and slots: Adam's moments, SGD's momentum...) after
+   * the weights, as tfjs-layers does, so that a loaded model trains on as the saved one would
+   * (default false, as in tfjs). An uncompiled model saves none, as in tfjs.
+   */
+  includeOptimizer?: boolean;
+}
+
+/**
+ * The optimizer's state to save (tfjs' `optimizer.getWeights()`) when `options` asks for it, for
+ * the model's trainable weights (those fit updates, in order); none for an uncompiled model, as tfjs.
+ */
+export function optimizerWeightsToSave(
+  op: string,
+  model: { readonly optimizer?: Optimizer; readonly trainableWeights: readonly Weight[] },
+  options: SaveOptions | undefined,
+): OptimizerWeight[] | undefined {
+  if (options === undefined) return undefined;
+  checkOptions(op, options, ['includeOptimizer']);
+  const { includeOptimizer = false } = options;
+  checkFlag(op, includeOptimizer, 'includeOptimizer');
+  const { optimizer } = model;
+  if (!includeOptimizer || !optimizer) return undefined;
+  if (typeof optimizer.getWeights !== 'function') {
+    throw new ConvlensError(
+      `${op}: includeOptimizer: the optimizer ${describeValue(optimizer.name)} has no getWeights method, so its state cannot be saved`,
+    );
+  }
+  try {
+    return optimizer.getWeights(model.trainableWeights);
+  } catch (error) {
+    if (error instanceof ConvlensError) throw new ConvlensError(`${op}: includeOptimizer: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The class name tfjs-layers writes for a layer: a functional model is a 'Model' there (Keras says 'Functional'). */
@@ -101,7 +142,7 @@ export function sequentialConfig(model: Omit<SavableModel, 'training'>): { name:
 /** A model's topology and weights in the TensorFlow.js Layers format, without touching any file. */
 export function modelArtifacts(model: SavableModel): ModelArtifacts {
   const topology = { class_name: 'Sequential' as const, config: sequentialConfig(model) };
-  const artifacts = packArtifacts(topology, model.layers);
+  const artifacts = packArtifacts(topology, model.layers, model.optimizerWeights);
   placeTrainingConfig(artifacts.modelJson, model.training);
   return artifacts;
 }
@@ -133,6 +174,8 @@ export interface SavableGraph {
   readonly outputs: readonly TensorSource[];
   /** compile's settings, when the model is compiled. */
   readonly training?: SavedTrainingConfig;
+  /** The optimizer's state, saved after the weights as group 'optimizer' (includeOptimizer). */
+  readonly optimizerWeights?: readonly OptimizerWeight[];
 }
 
 type GraphConfig = ModelJson['modelTopology']['config'] & { layers: GraphLayerJson[] };
@@ -178,14 +221,42 @@ export function graphArtifacts(model: SavableGraph): ModelArtifacts {
   const artifacts = packArtifacts(
     topology,
     model.layers.map((l) => l.layer),
+    model.optimizerWeights,
   );
   placeTrainingConfig(artifacts.modelJson, model.training);
   return artifacts;
 }
 
-/** model.json around `topology`, and the layers' weights as little-endian float32 in manifest order. */
-function packArtifacts(topology: Pick<ModelJson['modelTopology'], 'class_name' | 'config'>, layers: readonly Layer[]): ModelArtifacts {
-  const { weightsManifest, weightData } = packWeights(layers.flatMap((l) => [...l.weights]).map((weight) => ({ weight })));
+/**
+ * model.json around `topology`, and the layers' weights as little-endian float32 in manifest order,
+ * followed by the optimizer's state when given, as tfjs-layers writes it: entries of group
+ * 'optimizer', `iter` an int32 scalar.
+ */
+function packArtifacts(
+  topology: Pick<ModelJson['modelTopology'], 'class_name' | 'config'>,
+  layers: readonly Layer[],
+  optimizerWeights: readonly OptimizerWeight[] = [],
+): ModelArtifacts {
+  const packed = packWeights(layers.flatMap((l) => [...l.weights]).map((weight) => ({ weight })));
+  const { weightsManifest } = packed;
+  let { weightData } = packed;
+  if (optimizerWeights.length > 0) {
+    const modelBytes = weightData.byteLength;
+    const total = optimizerWeights.reduce((n, w) => n + w.values.length, 0);
+    weightData = new ArrayBuffer(modelBytes + total * 4);
+    new Uint8Array(weightData).set(new Uint8Array(packed.weightData));
+    const view = new DataView(weightData);
+    let offset = modelBytes;
+    for (const { dtype, values } of optimizerWeights) {
+      for (let i = 0; i < values.length; i++, offset += 4) {
+        if (dtype === 'int32') view.setInt32(offset, values[i], true);
+        else view.setFloat32(offset, values[i], true);
+      }
+    }
+    weightsManifest[0].weights.push(
+      ...optimizerWeights.map(({ name, shape, dtype }) => ({ name, shape: [...shape], dtype, group: 'optimizer' })),
+    );
+  }
   return {
     modelJson: {
       format: 'layers-model',

@@ -4,7 +4,15 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
-import { graphArtifacts, graphConfig, type ModelArtifacts, type SavableGraph, type TensorSource } from './artifacts.js';
+import {
+  graphArtifacts,
+  graphConfig,
+  type ModelArtifacts,
+  optimizerWeightsToSave,
+  type SavableGraph,
+  type SaveOptions,
+  type TensorSource,
+} from './artifacts.js';
 import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
@@ -742,9 +750,10 @@ export class Functional extends ModelLayer {
   }
 
   /** The model in the TensorFlow.js Layers format, as tfjs-layers saves a `tf.model` (no file access; works in browsers). */
-  toArtifacts(): ModelArtifacts {
+  toArtifacts(options?: SaveOptions): ModelArtifacts {
+    const optimizerWeights = optimizerWeightsToSave('toArtifacts', this, options);
     const training = this.multiIO ? this.multiTraining.trainingConfig() : this.training.trainingConfig();
-    return graphArtifacts({ ...this.savable(), training });
+    return graphArtifacts({ ...this.savable(), training, optimizerWeights });
   }
 
   private savable(): SavableGraph {
@@ -762,8 +771,8 @@ export class Functional extends ModelLayer {
    * A path ending in .h5 or .hdf5 gets Keras 2's HDF5 model file instead (`layers.kerasH5Bytes`), which Keras'
    * `load_model` and `layers.loadFunctional(path)` read; .keras is refused (convlens does not write Keras 3's zip).
    */
-  async save(path: string): Promise<void> {
-    await saveModel(this, path);
+  async save(path: string, options?: SaveOptions): Promise<void> {
+    await saveModel(this, path, options);
   }
 
   /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */

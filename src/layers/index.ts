@@ -1,7 +1,7 @@
 export { Activation, type ActivationLayerArgs } from './activation.js';
 export type { ActivationIdentifier } from './activations.js';
 export type { DataFormat, ImageDataFormat } from './args.js';
-export type { LayerJson, ModelArtifacts, ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
+export type { LayerJson, ModelArtifacts, ModelJson, SaveOptions, WeightSpec, WeightsGroup } from './artifacts.js';
 export { BatchNormalization, type BatchNormalizationLayerArgs } from './batch_normalization.js';
 export type { BorderPairs, Borders2D } from './borders.js';
 export {

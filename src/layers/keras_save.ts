@@ -1,6 +1,6 @@
 import { ConvlensError, describeValue, renamed } from '../errors.js';
 import { makeDirectories } from '../make_directories.js';
-import { type ModelArtifacts, writeModelDir } from './artifacts.js';
+import { type ModelArtifacts, optimizerWeightsToSave, type SaveOptions, writeModelDir } from './artifacts.js';
 import { type Hdf5Attribute, Hdf5Group, hdf5Bytes } from './hdf5_writer.js';
 import { kerasLayerPaths } from './keras_paths.js';
 import type { Layer, Weight } from './layer.js';
@@ -17,7 +17,7 @@ import { type WeightsModel, weightsArtifacts, writeWeightsDir } from './weights_
 
 /** What a Keras model file is made of: a built model's layers, and its config as the TensorFlow.js Layers format writes it. */
 export interface KerasSavableModel extends WeightsModel {
-  toArtifacts(): ModelArtifacts;
+  toArtifacts(options?: SaveOptions): ModelArtifacts;
 }
 
 /**
@@ -207,17 +207,29 @@ const isKerasWeightsPath = (path: string) => /\.weights\.h5$/i.test(path);
  * model.save: a path ending in .h5 or .hdf5 gets Keras 2's HDF5 model file (kerasH5Bytes), any
  * other a folder in the TensorFlow.js Layers format; .keras (Keras 3's zip) is refused with what to use instead.
  */
-export async function saveModel(model: KerasSavableModel, path: string): Promise<void> {
+export async function saveModel(model: KerasSavableModel, path: string, options?: SaveOptions): Promise<void> {
   if (typeof path === 'string' && /\.keras$/i.test(path)) {
     throw new ConvlensError(
       `save: convlens does not write .keras files (${path}): give a path ending in .h5 for a Keras HDF5 model file, which Keras' load_model reads, or a folder for the TensorFlow.js Layers format`,
     );
   }
   if (typeof path === 'string' && isKerasModelPath(path)) {
+    optimizerWeightsToSave('save', { trainableWeights: [] }, options); // checks the options only
+    if (options?.includeOptimizer === true) {
+      throw new ConvlensError(
+        `save: includeOptimizer: convlens' .h5 files hold no optimizer state (${path}): save to a folder, in the TensorFlow.js Layers format, to include it`,
+      );
+    }
     await writeFileAtomically('save', 'the model', path, () => namingErrors('save', () => modelFile(model)));
     return;
   }
-  await writeModelDir(path, model.toArtifacts());
+  let artifacts: ModelArtifacts;
+  try {
+    artifacts = model.toArtifacts(options);
+  } catch (error) {
+    throw renamed(error, 'toArtifacts:', 'save:');
+  }
+  await writeModelDir(path, artifacts);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
+import type { OptimizerWeight } from '../train/optimizer.js';
 import type { ModelJson, WeightSpec, WeightsGroup } from './artifacts.js';
 import { kerasArtifacts, kerasWeightsArtifacts } from './keras_file.js';
 import type { Weight } from './layer.js';
@@ -96,6 +97,11 @@ export interface SavedWeight {
 
 /** The manifest's weights with their bytes, in manifest order, checked; optimizer state saved alongside is skipped. */
 export function savedWeights(manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): SavedWeight[] {
+  return allSavedWeights(manifest, weightData, fileNames).filter((e) => e.spec.group !== 'optimizer');
+}
+
+/** The manifest's weights with their bytes, in manifest order, checked: the model's and the optimizer state's (group 'optimizer'). */
+export function allSavedWeights(manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): SavedWeight[] {
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
     throw new ConvlensError('fromArtifacts: weightsManifest must be a list of { paths, weights } groups');
   }
@@ -108,8 +114,28 @@ export function savedWeights(manifest: WeightsGroup[], weightData: WeightData | 
       const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
       offset += length;
       return { spec, view };
-    })
-    .filter((e) => e.spec.group !== 'optimizer');
+    });
+}
+
+/**
+ * The optimizer state among saved weights (group 'optimizer', in manifest order) as an optimizer's
+ * setWeights takes it: float32 slots, and the step count `iter`, int32 (or float32) as tfjs writes it.
+ */
+export function optimizerWeightsOf(saved: readonly SavedWeight[], op: string): OptimizerWeight[] {
+  return saved
+    .filter((e) => e.spec.group === 'optimizer')
+    .map(({ spec, view }) => {
+      const dtype = spec.dtype ?? 'float32';
+      if (dtype !== 'float32' && dtype !== 'int32') {
+        throw new ConvlensError(
+          `${op}: optimizer weight ${spec.name} has dtype ${dtype}, expected float32 (or int32 for the step count iter)`,
+        );
+      }
+      const count = view.byteLength / 4;
+      const values = dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
+      for (let i = 0; i < count; i++) values[i] = dtype === 'int32' ? view.getInt32(i * 4, true) : view.getFloat32(i * 4, true);
+      return { name: spec.name, shape: [...spec.shape], dtype, values };
+    });
 }
 
 /** Whether the saved weight is the model weight by name (namesWeight's rule). */

@@ -2,7 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
-import { type ModelArtifacts, modelArtifacts, sequentialConfig } from './artifacts.js';
+import { type ModelArtifacts, modelArtifacts, optimizerWeightsToSave, type SaveOptions, sequentialConfig } from './artifacts.js';
 import type { History } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
@@ -323,8 +323,9 @@ export class Sequential extends ModelLayer {
   }
 
   /** The model in the TensorFlow.js Layers format (model.json object + weight bytes); no file access, works in browsers. */
-  toArtifacts(): ModelArtifacts {
-    return modelArtifacts({ name: this.name, layers: this.layers, training: this.training.trainingConfig() });
+  toArtifacts(options?: SaveOptions): ModelArtifacts {
+    const optimizerWeights = optimizerWeightsToSave('toArtifacts', this, options);
+    return modelArtifacts({ name: this.name, layers: this.layers, training: this.training.trainingConfig(), optimizerWeights });
   }
 
   /**
@@ -332,8 +333,8 @@ export class Sequential extends ModelLayer {
    * A path ending in .h5 or .hdf5 gets Keras 2's HDF5 model file instead (`layers.kerasH5Bytes`), which Keras'
    * `load_model` and `layers.loadModel(path)` read; .keras is refused (convlens does not write Keras 3's zip).
    */
-  async save(path: string): Promise<void> {
-    await saveModel(this, path);
+  async save(path: string, options?: SaveOptions): Promise<void> {
+    await saveModel(this, path, options);
   }
 
   /** The weights alone, as `saveWeights` writes them (weights.json object + weight bytes); no file access, works in browsers. */

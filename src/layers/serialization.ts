@@ -31,7 +31,16 @@ import { RandomRotation, RandomTranslation, RandomZoom } from './random_geometri
 import { ReLU } from './relu.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
-import { matchByNameOrOrder, namesWeight, readModelFiles, savedWeights, setSavedWeights, type WeightData } from './saved_weights.js';
+import {
+  allSavedWeights,
+  matchByNameOrOrder,
+  namesWeight,
+  optimizerWeightsOf,
+  readModelFiles,
+  type SavedWeight,
+  setSavedWeights,
+  type WeightData,
+} from './saved_weights.js';
 import { SeparableConv2D } from './separable_conv2d.js';
 import { Sequential } from './sequential.js';
 import { isDeclarableShape, type Shape } from './shapes.js';
@@ -628,8 +637,9 @@ export function fromArtifacts(modelJson: unknown, weightData?: WeightData, fileN
   const { name, layers: layersJson, buildInputShape, kerasVersion } = sequentialLayers(modelJson);
   const manifest = manifestOf(modelJson);
   const model = new Sequential(buildLayers(layersJson, buildInputShape, kerasVersion, savedShapes(manifest)), name ? { name } : {});
-  loadWeights(model.layers, manifest, weightData, fileNames);
+  const optimizerState = loadWeights(model.layers, manifest, weightData, fileNames);
   restoreCompile(model, modelJson);
+  restoreOptimizer(model, optimizerState);
   return model;
 }
 
@@ -638,9 +648,16 @@ const manifestOf = (modelJson: unknown) => ((modelJson as Partial<ModelJson>).we
 /**
  * Sets the layers' weights from the manifest's: by the paths Keras 3 gives them when the manifest
  * has them (a .keras file's), else by name, or by manifest order when the names do not all match but their counts do.
+ * Returns the optimizer state saved with them (group 'optimizer'), if any.
  */
-function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightData: WeightData | undefined, fileNames?: string[][]): void {
-  const entries = savedWeights(manifest, weightData, fileNames);
+function loadWeights(
+  layers: readonly Layer[],
+  manifest: WeightsGroup[],
+  weightData: WeightData | undefined,
+  fileNames?: string[][],
+): SavedWeight[] {
+  const all = allSavedWeights(manifest, weightData, fileNames);
+  const entries = all.filter((e) => e.spec.group !== 'optimizer');
   if (entries.length > 0 && !layers.every((l) => l.built)) {
     throw new ConvlensError(
       'fromArtifacts: the model has no input shape (expected batch_input_shape on its first layer, or an InputLayer)',
@@ -652,6 +669,24 @@ function loadWeights(layers: readonly Layer[], manifest: WeightsGroup[], weightD
   const matched = byPath ? matchByKerasPath(paths, entries) : matchByNameOrOrder(weights, entries);
   if (typeof matched === 'string') throw new ConvlensError(`fromArtifacts: the weights do not fit the model: ${matched}`);
   setSavedWeights(weights, matched, 'fromArtifacts: weight');
+  return all.filter((e) => e.spec.group === 'optimizer');
+}
+
+/**
+ * Restores the optimizer state saved with the model (tfjs-layers' includeOptimizer) into the
+ * optimizer the model was compiled with from its saved settings, as tfjs' loadLayersModel does; an
+ * uncompiled model ignores it, as in tfjs. The state must fit the model's trainable weights.
+ */
+function restoreOptimizer(model: Sequential | Functional, saved: readonly SavedWeight[]): void {
+  const { optimizer } = model;
+  if (saved.length === 0 || !optimizer?.setWeights) return;
+  const weights = optimizerWeightsOf(saved, 'fromArtifacts');
+  try {
+    optimizer.setWeights(model.trainableWeights, weights);
+  } catch (error) {
+    if (!(error instanceof ConvlensError)) throw error;
+    throw new ConvlensError(`fromArtifacts: the optimizer weights do not fit the model: ${error.message}`);
+  }
 }
 
 /**
@@ -685,8 +720,9 @@ function readFunctional(
   }
   const manifest = manifestOf(modelJson);
   const model = functionalFromConfig(className, config, kerasVersion, savedShapes(manifest));
-  loadWeights(model.layers, manifest, weightData, fileNames);
+  const optimizerState = loadWeights(model.layers, manifest, weightData, fileNames);
   restoreCompile(model, modelJson);
+  restoreOptimizer(model, optimizerState);
   return model;
 }
 

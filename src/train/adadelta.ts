@@ -5,6 +5,7 @@ import {
   checkRate,
   type OptimizerOptions,
   type OptimizerSettings,
+  slot,
   type Variable,
   withDefault,
 } from './optimizer.js';
@@ -60,6 +61,12 @@ export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; 
         w[i] -= lr * delta;
       }
     }
+  }
+
+  /** tfjs' Adadelta: the mean squared gradients (accum_grad), then the mean squared updates (accum_var). */
+  protected tfjsSlots() {
+    type State = { meanSquareGrad: Float32Array; meanSquareUpdate: Float32Array };
+    return [slot('accum_grad', (s: State) => s.meanSquareGrad), slot('accum_var', (s: State) => s.meanSquareUpdate)];
   }
 
   getConfig(): OptimizerSettings {

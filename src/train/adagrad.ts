@@ -1,5 +1,5 @@
 import { ConvlensError } from '../errors.js';
-import { ClippingOptimizer, checkRate, type OptimizerOptions, type OptimizerSettings, type Variable } from './optimizer.js';
+import { ClippingOptimizer, checkRate, type OptimizerOptions, type OptimizerSettings, slot, type Variable } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** The accumulators' starting value (Keras' `initial_accumulator_value`, tfjs' `initialAccumulatorValue`). */
@@ -40,6 +40,11 @@ export class Adagrad extends ClippingOptimizer<Float32Array> {
         w[i] -= (lr * g[i]) / Math.sqrt(a[i] + epsilon);
       }
     }
+  }
+
+  /** tfjs' Adagrad: the sums of squared gradients (accumulator), from initialAccumulatorValue as ours. */
+  protected tfjsSlots() {
+    return [slot('accumulator', (s: Float32Array) => s)];
   }
 
   getConfig(): OptimizerSettings {

@@ -64,6 +64,11 @@ export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array
     const config = { learning_rate: this.learningRateConfig(), beta_1: beta1, beta_2: beta2, epsilon, ...this.sharedConfig() };
     return decay === 0 ? config : { ...config, decay };
   }
+
+  /** tfjs-layers saves no Adamax state (its getWeights throws 'not implemented'). */
+  protected tfjsSlots(): string {
+    return 'its moments (tfjs-layers saves no Adamax state: its getWeights is not implemented)';
+  }
 }
 
 /** tfjs-style factory, as `tf.train.adamax(learningRate, beta1, beta2, epsilon, decay)`: its learning rate defaults to tfjs' 0.002 (Keras' Adamax to 0.001). */

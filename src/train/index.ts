@@ -19,6 +19,7 @@ export {
   type Optimizer,
   type OptimizerOptions,
   type OptimizerSettings,
+  type OptimizerWeight,
   RMSprop,
   type RmspropOptions,
   rmsprop,

@@ -1,4 +1,5 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { formatShape } from '../tensor/shape.js';
 import { LearningRateSchedule, type SerializedSchedule, serializeSchedule } from './schedules.js';
 
 /** A trainable variable: its values and the gradient the last backward pass left in it. */
@@ -21,6 +22,17 @@ export type LearningRate = number | LearningRateSchedule | LearningRateFunction;
 /** An optimizer's settings in Keras' config keys; a learning-rate schedule as Keras serializes it. */
 export type OptimizerSettings = Record<string, number | boolean | SerializedSchedule>;
 
+/**
+ * One tensor of an optimizer's state as tfjs' `optimizer.getWeights()` lists it: `iter` (the step
+ * count, an int32 scalar) first, then each slot of each variable, named `<variable>/<slot>`.
+ */
+export interface OptimizerWeight {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+  readonly values: Float32Array | Int32Array;
+}
+
 /** Updates variables in place from their gradients. */
 export interface Optimizer {
   readonly name: string;
@@ -28,6 +40,27 @@ export interface Optimizer {
   getConfig(): OptimizerSettings;
   /** Called by fit after its last epoch (Keras' `finalize_variable_values`): the last change to the variables, if any. */
   finalizeVariableValues?(variables: readonly Variable[]): void;
+  /** The state for `variables` (those step updates, in order) as tfjs' `getWeights` gives it, which a model saves with includeOptimizer. */
+  getWeights?(variables: readonly Variable[]): OptimizerWeight[];
+  /** Restores what getWeights gave, or tfjs' optimizer saved, for `variables` (tfjs' `setWeights`); checked before anything is set. */
+  setWeights?(variables: readonly Variable[], weights: readonly OptimizerWeight[]): void;
+}
+
+/**
+ * A slot of an optimizer's state (a value per weight of each variable) as tfjs holds it: its name
+ * in tfjs (`m` in `dense/kernel/m`), and how to read and set it in a variable's state.
+ */
+export interface TfjsSlot<State> {
+  readonly name: string;
+  /** The slot's values as tfjs holds them (a new array). */
+  get(state: State): Float32Array;
+  /** Sets the slot from values as tfjs holds them. */
+  set(state: State, values: Float32Array): void;
+}
+
+/** A slot that is one of the state's arrays, held as tfjs holds it. */
+export function slot<State>(name: string, array: (state: State) => Float32Array): TfjsSlot<State> {
+  return { name, get: (state) => array(state).slice(), set: (state, values) => array(state).set(values) };
 }
 
 /** Keras' gradient clipping, which every convlens optimizer takes; at most one of them, as in Keras 3. */
@@ -325,6 +358,92 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
     }
     if (gradientAccumulationSteps !== undefined) config.gradient_accumulation_steps = gradientAccumulationSteps;
     return config;
+  }
+
+  /**
+   * tfjs' slots of this optimizer's state, in the order its getWeights lists them (every
+   * variable's first slot, then every variable's second...); or why tfjs' format cannot hold the
+   * state (tfjs saves no Adamax state, has no AMSGrad...).
+   */
+  protected abstract tfjsSlots(): readonly TfjsSlot<State>[] | string;
+
+  /** The slots, or an error saying why the state cannot be saved or restored in tfjs' format. */
+  private savableSlots(op: string): readonly TfjsSlot<State>[] {
+    const slots = this.tfjsSlots();
+    let reason = typeof slots === 'string' ? slots : undefined;
+    if (this.useEma) reason = 'useEma (the moving averages of the variables)';
+    else if (this.gradientAccumulationSteps !== undefined) reason = 'gradientAccumulationSteps (the summed gradients)';
+    if (reason !== undefined || typeof slots === 'string') {
+      throw new ConvlensError(`${op}: the TensorFlow.js format has no place for the state of ${this.name} with ${reason}`);
+    }
+    return slots;
+  }
+
+  /**
+   * tfjs' `getWeights`: `iter` (the steps taken) as an int32 scalar, then, once a step made them,
+   * each slot of each of `variables` (all of one slot, then the next), named `<variable>/<slot>`.
+   */
+  getWeights(variables: readonly Variable[]): OptimizerWeight[] {
+    const slots = this.savableSlots(`${this.name}.getWeights`);
+    const iter: OptimizerWeight = { name: 'iter', shape: [], dtype: 'int32', values: Int32Array.of(this.steps) };
+    if (!variables.some((v) => this.states.has(v))) return [iter];
+    return [
+      iter,
+      ...slots.flatMap((slot) =>
+        variables.map((v) => ({
+          name: `${v.name}/${slot.name}`,
+          shape: [...v.shape],
+          dtype: 'float32' as const,
+          values: slot.get(this.stateOf(v)),
+        })),
+      ),
+    ];
+  }
+
+  /**
+   * tfjs' `setWeights`: the step count from `iter`, the first, then each slot of each of
+   * `variables` in getWeights' order, or none (the slots start again from their initial values,
+   * as in tfjs). The count and every shape are checked before anything is set.
+   */
+  setWeights(variables: readonly Variable[], weights: readonly OptimizerWeight[]): void {
+    const op = `${this.name}.setWeights`;
+    const slots = this.savableSlots(op);
+    const given: unknown = weights;
+    if (!Array.isArray(given) || given.length === 0) {
+      throw new ConvlensError(`${op}: expected a list of weights starting with the step count 'iter', got ${describeValue(given)}`);
+    }
+    const [iter, ...rest] = weights;
+    const steps = iter.values?.[0];
+    if (iter.shape?.length !== 0 || !(Number.isInteger(steps) && steps >= 0)) {
+      throw new ConvlensError(
+        `${op}: the first weight must be the step count 'iter', a scalar integer ≥ 0, got ${describeValue(iter.name)} of shape ${formatShape(iter.shape ?? [])} holding ${describeValue(steps)}`,
+      );
+    }
+    const expected = slots.length * variables.length;
+    if (rest.length !== 0 && rest.length !== expected) {
+      const each =
+        slots.length > 0
+          ? `${slots.map((s) => s.name).join(', ')} for each of the ${variables.length} trainable weights`
+          : 'it has no slots';
+      throw new ConvlensError(`${op}: got ${rest.length} weights after 'iter', expected ${expected} (${each}) or none`);
+    }
+    rest.forEach((weight, i) => {
+      const variable = variables[i % variables.length];
+      const same = weight.shape.length === variable.shape.length && weight.shape.every((d, j) => d === variable.shape[j]);
+      if (!same || weight.dtype !== 'float32' || weight.values?.length !== variable.value.length) {
+        throw new ConvlensError(
+          `${op}: weight ${i + 1} ${describeValue(weight.name)} (${slots[Math.floor(i / variables.length)].name} of ${variable.name}) has shape ${formatShape(weight.shape)}, dtype ${weight.dtype} and ${weight.values?.length} values, expected ${formatShape(variable.shape)}, float32 and ${variable.value.length}`,
+        );
+      }
+    });
+    this.steps = steps;
+    this.states.clear();
+    // after the step count: a slot's conversion may use the learning rate at this step (SGD's)
+    slots.forEach((slot, k) => {
+      variables.forEach((variable, j) => {
+        if (rest.length > 0) slot.set(this.stateOf(variable), rest[k * variables.length + j].values as Float32Array);
+      });
+    });
   }
 
   /** Keras' `_clip_gradients`: g·c/max(‖g‖, c) per variable, g·c·min(1/‖G‖, 1/c) over all, or clip(g, −c, c). */

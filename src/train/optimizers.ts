@@ -10,6 +10,8 @@ import {
   type Optimizer,
   type OptimizerOptions,
   type OptimizerSettings,
+  slot,
+  type TfjsSlot,
   type Variable,
   withDefault,
 } from './optimizer.js';
@@ -21,6 +23,7 @@ export type {
   Optimizer,
   OptimizerOptions,
   OptimizerSettings,
+  OptimizerWeight,
   Variable,
 } from './optimizer.js';
 
@@ -66,6 +69,28 @@ export class SGD extends ClippingOptimizer<Float32Array> {
 
   getConfig(): OptimizerSettings {
     return { learning_rate: this.learningRateConfig(), momentum: this.momentum, nesterov: this.nesterov, ...this.sharedConfig() };
+  }
+
+  /**
+   * tfjs' SGD has no slots; its Momentum (momentum or nesterov) an accumulator a ← μa + g with
+   * w ← w − η·a, which is our velocity v = −η·a at the current learning rate η.
+   */
+  protected tfjsSlots(): readonly TfjsSlot<Float32Array>[] {
+    if (this.momentum === 0 && !this.nesterov) return [];
+    return [
+      {
+        name: 'momentum',
+        get: (v) => {
+          const lr = this.currentLearningRate;
+          // with no learning rate, no step has moved the velocity from 0
+          return v.map((x) => (lr === 0 ? 0 : -x / lr));
+        },
+        set: (v, a) => {
+          const lr = this.currentLearningRate;
+          for (let i = 0; i < v.length; i++) v[i] = -lr * a[i];
+        },
+      },
+    ];
   }
 }
 
@@ -133,6 +158,12 @@ export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; 
   getConfig(): OptimizerSettings {
     const { beta1, beta2, epsilon, amsgrad } = this;
     return { learning_rate: this.learningRateConfig(), beta_1: beta1, beta_2: beta2, epsilon, amsgrad, ...this.sharedConfig() };
+  }
+
+  /** tfjs' Adam: the first moments m, then the second moments v, as ours (uncorrected). */
+  protected tfjsSlots(): readonly TfjsSlot<{ m: Float32Array; v: Float32Array }>[] | string {
+    if (this.amsgrad) return 'amsgrad (the largest second moments; tfjs has no AMSGrad)';
+    return [slot('m', (s) => s.m), slot('v', (s) => s.v)];
   }
 }
 
@@ -217,6 +248,24 @@ export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanG
   getConfig(): OptimizerSettings {
     const { rho, momentum, epsilon, centered } = this;
     return { learning_rate: this.learningRateConfig(), rho, momentum, epsilon, centered, ...this.sharedConfig() };
+  }
+
+  /**
+   * tfjs' RMSProp: the mean squares (rms), the momentum accumulators (which tfjs keeps without
+   * momentum too, unused then: zeros here) and, centered, the mean gradients (mg).
+   */
+  protected tfjsSlots() {
+    type State = { meanSquare: Float32Array; meanGrad?: Float32Array; velocity?: Float32Array };
+    const slots: TfjsSlot<State>[] = [
+      slot('rms', (s: State) => s.meanSquare),
+      {
+        name: 'momentum',
+        get: (s) => (s.velocity ? s.velocity.slice() : new Float32Array(s.meanSquare.length)),
+        set: (s, values) => s.velocity?.set(values),
+      },
+    ];
+    if (this.centered) slots.push(slot('mg', (s: State) => s.meanGrad!));
+    return slots;
   }
 }
 
