@@ -2,7 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { metricImproves } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizer.js';
-import type { ModelArtifacts } from './artifacts.js';
+import type { ModelArtifacts, SaveOptions } from './artifacts.js';
 import type { WeightsArtifacts } from './weights_file.js';
 
 /** What `fit` reports to callbacks and records per epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`. */
@@ -40,7 +40,7 @@ export interface TrainingModel {
   getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
   /** The model as `save` writes it (modelCheckpoint's); fit's models have it. */
-  toArtifacts?(): ModelArtifacts;
+  toArtifacts?(options?: SaveOptions): ModelArtifacts;
   /** The weights as `saveWeights` writes them (modelCheckpoint's with saveWeightsOnly); fit's models have it. */
   toWeightsArtifacts?(): WeightsArtifacts;
   /** Writes the model to a folder or a Keras .h5 file (modelCheckpoint's to a Keras file); fit's models have it. */

@@ -22,6 +22,12 @@ export interface ModelCheckpointArgs {
   saveBestOnly?: boolean;
   /** Save the weights alone, as `model.saveWeights` writes them (default false); see ModelCheckpoint. */
   saveWeightsOnly?: boolean;
+  /**
+   * Save the optimizer's state with the model, as `model.save(folder, { includeOptimizer: true })`
+   * does (default false), so that training resumed from a checkpoint goes on as if never stopped,
+   * as from a Keras checkpoint. A folder's only: convlens' .h5 files hold no optimizer state.
+   */
+  includeOptimizer?: boolean;
   /** `'min'`, `'max'`, or `'auto'` (default): down for losses and errors, up for accuracies. */
   mode?: 'auto' | 'min' | 'max';
   /** `'epoch'` (default): save at the end of each epoch; a number n: after every n batches, counted across epochs. */
@@ -30,7 +36,17 @@ export interface ModelCheckpointArgs {
   initialValueThreshold?: number | null;
 }
 
-const KEYS = ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold'];
+const KEYS = [
+  'filepath',
+  'monitor',
+  'verbose',
+  'saveBestOnly',
+  'saveWeightsOnly',
+  'includeOptimizer',
+  'mode',
+  'saveFreq',
+  'initialValueThreshold',
+];
 const WHERE = 'modelCheckpoint';
 
 /**
@@ -50,6 +66,7 @@ export class ModelCheckpoint implements Callbacks {
   readonly verbose: number;
   readonly saveBestOnly: boolean;
   readonly saveWeightsOnly: boolean;
+  readonly includeOptimizer: boolean;
   readonly saveFreq: 'epoch' | number;
   /** The best monitored value saved so far; kept from one fit to the next, as Keras keeps it. */
   best: number | undefined;
@@ -84,6 +101,11 @@ export class ModelCheckpoint implements Callbacks {
     checkFilepath(filepath, saveFreq);
     this.saveBestOnly = booleanArg(WHERE, 'saveBestOnly', args.saveBestOnly, false);
     this.saveWeightsOnly = booleanArg(WHERE, 'saveWeightsOnly', args.saveWeightsOnly, false);
+    this.includeOptimizer = booleanArg(WHERE, 'includeOptimizer', args.includeOptimizer, false);
+    if (this.includeOptimizer && (this.saveWeightsOnly || isKerasFileName(filepath))) {
+      const instead = this.saveWeightsOnly ? 'saveWeightsOnly saves the weights alone' : "convlens' .h5 files hold no optimizer state";
+      throw new ConvlensError(`${WHERE}: includeOptimizer saves to a folder in the TensorFlow.js Layers format, but ${instead}`);
+    }
     // the direction matters only to saveBestOnly: any monitor will do without it
     this.up = this.saveBestOnly ? direction(monitor, mode, WHERE) : checkMode(mode);
     this.filepath = filepath;
@@ -124,7 +146,7 @@ export class ModelCheckpoint implements Callbacks {
       ? this.saveKerasFile(path)
       : this.saveWeightsOnly
         ? writeWeightsDir(path, model.toWeightsArtifacts())
-        : writeModelDir(path, model.toArtifacts());
+        : writeModelDir(path, model.toArtifacts(this.includeOptimizer ? { includeOptimizer: true } : undefined));
     await written.catch((error: unknown) => {
       if (!(error instanceof ConvlensError)) throw error;
       throw new ConvlensError(`${WHERE}: ${error.message.replace(/^(save|saveWeights): /, '')}`, { cause: error });
