@@ -179,7 +179,7 @@ describe('ModelCheckpoint', () => {
     };
     const expected = straight.model.getWeights().flatMap((w) => Array.from(w.data));
     const withState = await resumed(true);
-    withState.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    expect(Math.max(...withState.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-6);
     // Adam started afresh takes other steps: the check above can fail
     const afresh = await resumed(false);
     expect(Math.max(...afresh.map((v, i) => Math.abs(v - expected[i])))).toBeGreaterThan(1e-4);
