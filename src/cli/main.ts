@@ -145,7 +145,8 @@ function indexList(name: string) {
 function fractionOption(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number between 0 and 1, got ${JSON.stringify(value)}`);
+    if (!(n > 0 && n < 1))
+      throw new InvalidArgumentError(`${name} must be a number between 0 and 1 (exclusive), got ${JSON.stringify(value)}`);
     return n;
   };
 }

@@ -212,7 +212,8 @@ describe('convlens train FOLDER', { timeout: 180_000 }, () => {
         2,
       ],
       [['train', few, '--out', join(dir, 'x')], '--validation-split 0.2 of 2 images leaves none for validation', 2],
-      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1, got "1.5"', 2],
+      [['train', folder, '--validation-split', '1.5'], '--validation-split must be a number between 0 and 1 (exclusive), got "1.5"', 2],
+      [['train', folder, '--validation-split', '0'], '--validation-split must be a number between 0 and 1 (exclusive), got "0"', 2],
       [['train', join(dir, 'nowhere')], `cannot read ${join(dir, 'nowhere')}: no such folder`, 1],
       // --out is checked before the images are read
       [['train', join(dir, 'nowhere'), '--out', '/proc/x'], 'cannot write to --out /proc/x: ', 2],
