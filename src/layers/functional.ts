@@ -157,6 +157,7 @@ export class Functional extends ModelLayer {
     outputName: () => this.outputNames[0],
     ensureBuilt: () => {}, // built by the constructor, on the input's shape
     checkInputData: (x, op) => this.checkInputData(x, op),
+    takesIntegerInput: () => this.takesIntegerInput,
     oneArrays: (op, x, y, keys) => [this.inputArrays(op, x, keys.x)[0], this.oneLabel(op, y, keys.y)],
     forward: (x, training) => this.runOne(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
@@ -494,7 +495,7 @@ export class Functional extends ModelLayer {
     const where = op ? `${op}: ${this.name}` : this.name;
     const input = this.inputs[index];
     const which = this.inputs.length > 1 ? ` '${this.inputNames[index]}'` : '';
-    if (x.dtype !== 'float32')
+    if (x.dtype !== 'float32' && !this.takesIntegersAt(index))
       throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     if (!fitsShape(input, x.shape.slice(1))) {
       throw new ConvlensError(`${where}: expected input${which} of shape ${batchShapeText(input)}, got ${formatShape(x.shape)}`);
@@ -729,6 +730,18 @@ export class Functional extends ModelLayer {
    * height, width]) when its first layer with a dataFormat of its own (inside a nested model too)
    * is channels-first; 'channels_last' otherwise, Keras' default.
    */
+  /** Whether its one input goes only into layers that cast integers (Rescaling): then it takes uint8 pixels as decoded, as in Keras. */
+  override get takesIntegerInput(): boolean {
+    return this.inputs.length === 1 && this.takesIntegersAt(0);
+  }
+
+  /** Whether input `index` goes only into layers that cast integers. */
+  private takesIntegersAt(index: number): boolean {
+    const name = this.inputNames[index];
+    const readers = this.nodes.filter((node) => node.inputs.includes(name));
+    return readers.length > 0 && readers.every((node) => node.layer.takesIntegerInput);
+  }
+
   get inputDataFormat(): ImageDataFormat {
     return inputLayout(this.layerList);
   }

@@ -1,5 +1,6 @@
 import { backend } from '../backend/registry.js';
 import { ConvlensError, describeValue } from '../errors.js';
+import { cast } from '../ops/cast.js';
 import { toFloatHint } from '../ops/convert.js';
 import { withoutDrawing } from '../tensor/random.js';
 import { formatShape, shapesEqual, sizeFromShape } from '../tensor/shape.js';
@@ -286,6 +287,15 @@ export abstract class Layer {
     return this.outputShape !== undefined;
   }
 
+  /**
+   * Whether the layer takes integer (or bool) input, cast to float32 first. Keras' Rescaling does
+   * ("inputs can be of integer or floating point dtype"), and so a model whose input goes first
+   * into one takes uint8 pixels as decoded; every other layer takes float32 alone.
+   */
+  get takesIntegerInput(): boolean {
+    return false;
+  }
+
   /** The layers that compute this one's output: itself, or a model's layers at every depth. */
   flatLayers(): Layer[] {
     return [this];
@@ -550,10 +560,11 @@ export abstract class Layer {
     return this.applyBatch(xs[0], training);
   }
 
-  private applyBatch(x: Tensor, training: boolean): Tensor<'float32'> {
-    if (x.dtype !== 'float32') {
-      throw new ConvlensError(`${this.name}: input must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
+  private applyBatch(given: Tensor, training: boolean): Tensor<'float32'> {
+    if (given.dtype !== 'float32' && !this.takesIntegerInput) {
+      throw new ConvlensError(`${this.name}: input must be float32, got ${given.dtype} (${toFloatHint(given.dtype, true)})`);
     }
+    const x = given.dtype === 'float32' ? given : cast(given, 'float32');
     // a batch one axis short, before the layer knows its input: one image, or gray images without their channel axis
     if (x.rank === this.exampleRank && !this.inputShape) {
       throw new ConvlensError(

@@ -8,7 +8,7 @@ import type { tf } from '../../test/helpers/tf.js';
 import { cast } from '../ops/cast.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Conv2D, Dense, Flatten, fromArtifacts, model as functionalModel, Input, Rescaling, resetNames, Sequential } from './index.js';
+import { Add, Conv2D, Dense, Flatten, fromArtifacts, model as functionalModel, Input, Rescaling, resetNames, Sequential } from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -80,30 +80,64 @@ describe('Rescaling', () => {
 });
 
 describe('uint8 pixels given to a model that scales them itself', () => {
-  it("advise cast(x, 'float32') beside the lesson's convertImageDtype: dividing by 255 would scale them twice", async () => {
-    const model = new Sequential([new Rescaling(1 / 255, { inputShape: [2, 2, 1] }), new Flatten(), new Dense({ units: 2 })]);
+  it("go in as decoded, cast to float32 as Keras' and tfjs' Rescaling casts them: predict, evaluate, fit, functional too", async () => {
+    const build = () => {
+      setSeed(61);
+      resetNames();
+      const net = new Sequential([
+        new Rescaling(1 / 255, { inputShape: [2, 2, 1] }),
+        new Flatten(),
+        new Dense({ units: 2, activation: 'softmax' }),
+      ]);
+      net.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return net;
+    };
+    const model = build();
+    const pixels = new Tensor(Uint8Array.of(0, 64, 128, 255, 9, 200, 30, 7), [2, 2, 2, 1], 'uint8');
+    const floats = cast(pixels, 'float32');
+    const labels = new Tensor(Int32Array.of(1, 0), [2], 'int32');
+    // tfjs-layers' Rescaling on the same integer pixels (tfjs has no uint8 tensors: int32)
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.rescaling({ scale: 1 / 255, inputShape: [2, 2, 1] }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    theirs.setWeights(model.getWeights().map(tfOf));
+    const ints = tfOf(cast(pixels, 'int32'));
+    expectClose(model.predict(pixels), (theirs.predict(ints) as tf.Tensor).dataSync(), 1e-6, 'predict');
+    expect(model.evaluate(pixels, labels)).toEqual(model.evaluate(floats, labels));
+    const input = Input({ shape: [2, 2, 1] });
+    const functional = functionalModel({
+      inputs: input,
+      outputs: model.getLayer(2).apply(model.getLayer(1).apply(model.getLayer(0).apply(input))),
+    });
+    expectClose(functional.predict(pixels) as Tensor, (theirs.predict(ints) as tf.Tensor).dataSync(), 1e-6, 'functional predict');
+    // fit on the pixels trains as on their float32 cast
+    const [a, b] = [build(), build()];
+    await a.fit(pixels, labels, { epochs: 2, batchSize: 1, shuffle: false });
+    await b.fit(floats, labels, { epochs: 2, batchSize: 1, shuffle: false });
+    expect(a.getWeights().map((w) => Array.from(w.data))).toEqual(b.getWeights().map((w) => Array.from(w.data)));
+  });
+
+  it("a model that does not scale them refuses them, advising the lesson's convertImageDtype, or a cast for a model with Rescaling first", async () => {
+    const model = new Sequential([new Flatten({ inputShape: [2, 2, 1] }), new Dense({ units: 2 })]);
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     const pixels = new Tensor(Uint8Array.of(0, 64, 128, 255), [1, 2, 2, 1], 'uint8');
     const labels = new Tensor(Int32Array.of(1), [1], 'int32');
     const advice = "or cast(x, 'float32') for a model that scales 0..255 itself (a Rescaling layer first)";
-    expectConvlensError(() => model.predict(pixels), /^rescaling: input must be float32, got uint8 \(/);
+    expectConvlensError(() => model.predict(pixels), /^flatten(_\d+)?: input must be float32, got uint8 \(/);
     expect(() => model.predict(pixels)).toThrow(advice);
     expect(() => model.evaluate(pixels, labels)).toThrow(
       `evaluate: x must be float32, got uint8 (an image: convert it with image.convertImageDtype(x, 'float32'), to 0..1 as the lesson does, ${advice})`,
     );
     await expect(model.fit(pixels, labels)).rejects.toThrow(advice);
+    // a functional model whose input also goes straight into another layer takes float32 only
     const input = Input({ shape: [2, 2, 1] });
-    const functional = functionalModel({
-      inputs: input,
-      outputs: new Dense({ units: 2 }).apply(new Flatten().apply(new Rescaling(1 / 255).apply(input))),
-    });
+    const skip = new Flatten().apply(input);
+    const scaled = new Flatten().apply(new Rescaling(1 / 255).apply(input));
+    const functional = functionalModel({ inputs: input, outputs: new Dense({ units: 2 }).apply(new Add().apply([skip, scaled])) });
     expect(() => functional.predict(pixels)).toThrow(advice);
-    // the advice followed: tfjs-layers' Rescaling casts integer pixels to float32 itself
-    const theirs = tfl.sequential({
-      layers: [tfl.layers.rescaling({ scale: 1 / 255, inputShape: [2, 2, 1] }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
-    });
-    theirs.setWeights(model.getWeights().map(tfOf));
-    const ints = tfOf(new Tensor(Int32Array.of(0, 64, 128, 255), [1, 2, 2, 1], 'int32'));
-    expectClose(model.predict(cast(pixels, 'float32')), (theirs.predict(ints) as tf.Tensor).dataSync(), 1e-6, 'cast pixels');
   });
 });

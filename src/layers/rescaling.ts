@@ -45,6 +45,11 @@ export class Rescaling extends Layer {
     this.offset = offset;
   }
 
+  /** Keras' and tfjs-layers' Rescaling cast integer input to float32: uint8 pixels go in as decoded. */
+  override get takesIntegerInput(): boolean {
+    return true;
+  }
+
   computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
   }

@@ -59,6 +59,7 @@ export class Sequential extends ModelLayer {
     outputLayer: () => this.layerList[this.layerList.length - 1]?.finalLayer(),
     ensureBuilt: (op, batchShape) => this.ensureBuilt(op, batchShape),
     checkInputData: (x, op) => this.checkInputData(x, op),
+    takesIntegerInput: () => this.takesIntegerInput,
     forward: (x, training) => this.run(x, training),
     backward: (dy, preActivation) => this.backward(dy, false, preActivation),
   });
@@ -293,6 +294,11 @@ export class Sequential extends ModelLayer {
    * its first layer with a dataFormat of its own (inside a nested model too) is channels-first;
    * 'channels_last' otherwise, Keras' default.
    */
+  /** Whether its input goes first into a layer that casts integers (a Rescaling): then it takes uint8 pixels as decoded, as in Keras. */
+  override get takesIntegerInput(): boolean {
+    return this.layerList[0]?.takesIntegerInput ?? false;
+  }
+
   get inputDataFormat(): ImageDataFormat {
     return inputLayout(this.layerList);
   }

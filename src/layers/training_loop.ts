@@ -1,4 +1,5 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { cast } from '../ops/cast.js';
 import { toFloatHint } from '../ops/convert.js';
 import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
@@ -514,6 +515,8 @@ export interface ModelPasses {
   ensureBuilt(op: string, batchShape: readonly number[]): void;
   /** Checks all of `x` against the model's input; `op` prefixes the message when given. */
   checkInputData(x: Tensor, op?: string): void;
+  /** Whether the model's input goes first into a layer that casts integers (Keras' Rescaling): it then takes uint8 pixels. */
+  takesIntegerInput?(): boolean;
   /**
    * A dataset batch's inputs and labels (given under `keys`) as the one input's and output's
    * arrays; a Functional model takes them in a list of one or keyed by name too. Without it, they
@@ -708,15 +711,20 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
   }
 
   /** Checks `x` and `y` (named by `keys` in messages) as arrays of the same examples, of finite numbers. */
-  private checkData(op: string, x: unknown, y: unknown, keys = ARRAY_KEYS): { x: Tensor; y: Tensor } {
-    checkTensorArg(op, keys.x, x);
+  private checkData(op: string, givenX: unknown, y: unknown, keys = ARRAY_KEYS): { x: Tensor; y: Tensor } {
+    checkTensorArg(op, keys.x, givenX);
+    let x: Tensor = givenX;
     checkTensorArg(op, keys.y, y);
     if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
       throw new ConvlensError(
         `${op}: ${keys.x} has ${x.shape[0] ?? 0} examples (shape ${formatShape(x.shape)}) but ${keys.y} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`,
       );
     }
-    if (x.dtype !== 'float32') throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
+    if (x.dtype !== 'float32' && !this.passes.takesIntegerInput?.()) {
+      throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
+    }
+    // integer pixels for a model that rescales them: cast once here, as Keras' Rescaling casts each batch
+    if (x.dtype !== 'float32') x = cast(x, 'float32');
     // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
     for (const [arg, t] of [
       [keys.x, x],
@@ -748,9 +756,9 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     }
   }
 
-  private async train(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+  private async train(givenX: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     const { loss } = this.requireCompiled('fit');
-    this.checkData('fit', x, y);
+    const { x } = this.checkData('fit', givenX, y);
     const settings = fitSettings(args);
     // built first: per-row sample weights are checked against the output's shape
     this.passes.ensureBuilt('fit', x.shape);
@@ -926,9 +934,9 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
    * Mean loss and accuracy (by the rule Keras picks for the loss) over `x`, `batchSize` examples
    * at a time, and compile's other metrics by their keys.
    */
-  evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): EvaluateResult {
+  evaluate(givenX: Tensor, y: Tensor, options: EvaluateOptions = {}): EvaluateResult {
     const { loss } = this.requireCompiled('evaluate');
-    this.checkData('evaluate', x, y);
+    const { x } = this.checkData('evaluate', givenX, y);
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
     const verbose = verboseArg('evaluate', options.verbose);
