@@ -1,9 +1,10 @@
 /**
  * The package as another project uses it: `import ... from 'convlens'` resolved through
  * package.json (a temporary project whose node_modules/convlens links to this repository, built).
- * The README's tour type-checks as TypeScript; the declarations need no Node types, so a browser
- * project type-checks them; a browser bundle (esbuild, platform browser) has no Node module in it
- * and computes in Chromium what Node computes; and require() says the package is an ES module.
+ * The README's tour and the examples of docs/layers.md type-check as TypeScript (the dataset ones
+ * run); the declarations need no Node types, so a browser project type-checks them; a browser
+ * bundle (esbuild, platform browser) has no Node module in it and computes in Chromium what Node
+ * computes; and require() says the package is an ES module.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -59,37 +60,37 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     expect(typeCheck({ 'tour.mts': tour! }, nodeProject)).toBe('');
   });
 
-  it("the README's functional API example type-checks as written", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /Keras' functional API:[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's functional API example type-checks as written", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /Keras' functional API:[\s\S]*?```ts\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('layers.model(');
     expect(typeCheck({ 'functional.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
-  it("the README's example of several inputs and outputs type-checks as written", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /Several inputs and outputs, as in Keras[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's example of several inputs and outputs type-checks as written", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /Several inputs and outputs, as in Keras[\s\S]*?```ts\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('outputs: [label, score]');
     expect(typeCheck({ 'multi_io.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
-  it("the README's nested models example type-checks as written", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /A model is a layer too[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's nested models example type-checks as written", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /A model is a layer too[\s\S]*?```ts\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('augmentation.apply(inputs)');
     expect(typeCheck({ 'nested.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
-  it("the README's weight penalties and constraints example type-checks as written", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /\*\*Weight penalties and constraints\*\*[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's weight penalties and constraints example type-checks as written", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /\*\*Weight penalties and constraints\*\*[\s\S]*?```ts\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('regularizers.l2(');
     expect(typeCheck({ 'penalties.mts': example!.replace(/^ {2}/gm, '') }, nodeProject)).toBe('');
   });
 
-  it("the README's dataset example of several inputs and outputs runs as written", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /Any async iterable of batches is a dataset[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's dataset example of several inputs and outputs runs as written", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /Any async iterable of batches is a dataset[\s\S]*?```js\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('await net.fit(dataset,');
     const report =
       'console.log(JSON.stringify([Object.keys(history.history), typeof loss, typeof label_accuracy, probabilities.shape, scores.shape]));';
@@ -104,9 +105,9 @@ describe('the package in another project', { timeout: 120_000 }, () => {
     ]);
   });
 
-  it("the README's tf.data example runs as written (tfjs-data, as a project that has it installs it)", () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const example = /A TensorFlow\.js `tf\.data` dataset is one too[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  it("docs/layers.md's tf.data example runs as written (tfjs-data, as a project that has it installs it)", () => {
+    const reference = readFileSync(join(repo, 'docs', 'layers.md'), 'utf8');
+    const example = /A TensorFlow\.js `tf\.data` dataset is one too[\s\S]*?```js\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(example).toContain('batchesPerEpoch: 10');
     const tensorflow = join(project, 'node_modules', '@tensorflow');
     if (!existsSync(tensorflow)) symlinkSync(join(repo, 'node_modules', '@tensorflow'), tensorflow, 'dir');

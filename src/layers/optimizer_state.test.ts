@@ -181,7 +181,7 @@ describe('convlens: fit, save with includeOptimizer, load, fit on = fit straight
 
 /**
  * tfjs' optimizers that can save their state, and ours that train alike: Adam with a tiny ε, which
- * tfjs adds to √v̂ and we, as Keras, to √v (the README's drift); but tfjs' centered
+ * tfjs adds to √v̂ and we, as Keras, to √v (the drift docs/layers.md tells of); but tfjs' centered
  * RMSProp, which subtracts ε under its square root (√(s − ḡ² − ε), ours and Keras' √(s − ḡ² + ε)):
  * its state is compared, not its training.
  */

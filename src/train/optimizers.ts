@@ -286,7 +286,7 @@ export function adamw(options?: AdamOptions): AdamW {
   return new AdamW(options);
 }
 
-/** The optimizers by the names compile takes, with Keras' defaults (tfjs-layers' names differ for some, see the README). */
+/** The optimizers by the names compile takes, with Keras' defaults (tfjs-layers' names differ for some, see docs/layers.md). */
 const BY_NAME = new Map<string, () => Optimizer>([
   ['adam', () => new Adam()],
   ['adamw', () => new AdamW()],
