@@ -91,17 +91,23 @@ describe('trainFolder (convlens train) memory', { timeout: 120_000 }, () => {
       gc();
       const before = used();
       let peak = 0;
-      // timers run between batches (fit yields to them); collected first, so the peak is what is held
-      const sampler = setInterval(() => {
+      // collected first, so the peak is what is held
+      const sample = () => {
         gc();
         peak = Math.max(peak, used() - before);
-      }, 100);
+      };
+      // timers run between batches (fit yields to them); a run over before the first tick is
+      // sampled at its log lines (each epoch's, the figures', the end's), as every run is
+      const sampler = setInterval(sample, 100);
       try {
         await trainFolder(folder, {
           ...SMALL_RUN,
           imageSize,
           out: join(dir, `${name}-out`),
-          log: (line) => lines.push(line),
+          log: (line) => {
+            lines.push(line);
+            sample();
+          },
           cacheBytes: 0, // none kept: every epoch decodes its batches anew
         });
       } finally {
