@@ -37,6 +37,14 @@ export abstract class RandomImageLayer extends ImageLayer {
     this.generator = seed === undefined ? undefined : new Random(seed);
   }
 
+  /**
+   * Keras' image augmentation layers take pixels "of integer or floating point dtype" and output
+   * floats: uint8 images go in as decoded, cast to float32 (so does a model that begins with them).
+   */
+  override get takesIntegerInput(): boolean {
+    return true;
+  }
+
   /** How messages start: the class and the layer's name. */
   protected get where(): string {
     return `${this.className} '${this.name}'`;

@@ -8,7 +8,20 @@ import type { tf } from '../../test/helpers/tf.js';
 import { cast } from '../ops/cast.js';
 import { setSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Add, Conv2D, Dense, Flatten, fromArtifacts, model as functionalModel, Input, Rescaling, resetNames, Sequential } from './index.js';
+import {
+  Add,
+  Conv2D,
+  Dense,
+  Flatten,
+  fromArtifacts,
+  model as functionalModel,
+  Input,
+  RandomContrast,
+  RandomFlip,
+  Rescaling,
+  resetNames,
+  Sequential,
+} from './index.js';
 
 beforeEach(() => resetNames());
 
@@ -118,6 +131,36 @@ describe('uint8 pixels given to a model that scales them itself', () => {
     const [a, b] = [build(), build()];
     await a.fit(pixels, labels, { epochs: 2, batchSize: 1, shuffle: false });
     await b.fit(floats, labels, { epochs: 2, batchSize: 1, shuffle: false });
+    expect(a.getWeights().map((w) => Array.from(w.data))).toEqual(b.getWeights().map((w) => Array.from(w.data)));
+  });
+
+  it("augmentation layers first take them too (Keras': 'of integer or floating point dtype'): predict and fit as on their cast", async () => {
+    const build = () => {
+      setSeed(62);
+      resetNames();
+      const net = new Sequential([
+        new RandomFlip({ mode: 'horizontal', inputShape: [4, 4, 1] }),
+        new RandomContrast(0.1),
+        new Rescaling(1 / 255),
+        new Flatten(),
+        new Dense({ units: 2, activation: 'softmax' }),
+      ]);
+      net.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      return net;
+    };
+    const pixels = new Tensor(
+      Uint8Array.from({ length: 32 }, (_, i) => (i * 37) % 256),
+      [2, 4, 4, 1],
+      'uint8',
+    );
+    const labels = new Tensor(Int32Array.of(0, 1), [2], 'int32');
+    const [a, b] = [build(), build()];
+    expect(Array.from(a.predict(pixels).data)).toEqual(Array.from(b.predict(cast(pixels, 'float32')).data));
+    // training draws each flip and contrast: the same draws for the same seed, on pixels as on their cast
+    setSeed(63);
+    await a.fit(pixels, labels, { epochs: 2, batchSize: 1, shuffle: false });
+    setSeed(63);
+    await b.fit(cast(pixels, 'float32'), labels, { epochs: 2, batchSize: 1, shuffle: false });
     expect(a.getWeights().map((w) => Array.from(w.data))).toEqual(b.getWeights().map((w) => Array.from(w.data)));
   });
 
