@@ -725,12 +725,7 @@ export class Functional extends ModelLayer {
     return { output, layers: this.inLayerOrder(trace) };
   }
 
-  /**
-   * The layout of the images the model takes (every input's): 'channels_first' ([channels,
-   * height, width]) when its first layer with a dataFormat of its own (inside a nested model too)
-   * is channels-first; 'channels_last' otherwise, Keras' default.
-   */
-  /** Whether its one input goes only into layers that cast integers (Rescaling): then it takes uint8 pixels as decoded, as in Keras. */
+  /** Whether its one input goes only into layers that cast integers (Rescaling, augmentation layers): then it takes uint8 pixels as decoded, as in Keras. */
   override get takesIntegerInput(): boolean {
     return this.inputs.length === 1 && this.takesIntegersAt(0);
   }
@@ -742,6 +737,11 @@ export class Functional extends ModelLayer {
     return readers.length > 0 && readers.every((node) => node.layer.takesIntegerInput);
   }
 
+  /**
+   * The layout of the images the model takes (every input's): 'channels_first' ([channels,
+   * height, width]) when its first layer with a dataFormat of its own (inside a nested model too)
+   * is channels-first; 'channels_last' otherwise, Keras' default.
+   */
   get inputDataFormat(): ImageDataFormat {
     return inputLayout(this.layerList);
   }

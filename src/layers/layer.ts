@@ -288,9 +288,9 @@ export abstract class Layer {
   }
 
   /**
-   * Whether the layer takes integer (or bool) input, cast to float32 first. Keras' Rescaling does
-   * ("inputs can be of integer or floating point dtype"), and so a model whose input goes first
-   * into one takes uint8 pixels as decoded; every other layer takes float32 alone.
+   * Whether the layer takes integer (or bool) input, cast to float32 first. Keras' Rescaling and
+   * image augmentation layers do ("of integer or floating point dtype"), and so a model whose input
+   * goes first into one takes uint8 pixels as decoded; every other layer takes float32 alone.
    */
   get takesIntegerInput(): boolean {
     return false;

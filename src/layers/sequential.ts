@@ -289,16 +289,16 @@ export class Sequential extends ModelLayer {
     return { output: this.run(x, false, trace), layers: trace.outputs };
   }
 
+  /** Whether its input goes first into a layer that casts integers (Rescaling, an augmentation layer): then it takes uint8 pixels as decoded, as in Keras. */
+  override get takesIntegerInput(): boolean {
+    return this.layerList[0]?.takesIntegerInput ?? false;
+  }
+
   /**
    * The layout of the images the model takes: 'channels_first' ([channels, height, width]) when
    * its first layer with a dataFormat of its own (inside a nested model too) is channels-first;
    * 'channels_last' otherwise, Keras' default.
    */
-  /** Whether its input goes first into a layer that casts integers (a Rescaling): then it takes uint8 pixels as decoded, as in Keras. */
-  override get takesIntegerInput(): boolean {
-    return this.layerList[0]?.takesIntegerInput ?? false;
-  }
-
   get inputDataFormat(): ImageDataFormat {
     return inputLayout(this.layerList);
   }

@@ -515,7 +515,7 @@ export interface ModelPasses {
   ensureBuilt(op: string, batchShape: readonly number[]): void;
   /** Checks all of `x` against the model's input; `op` prefixes the message when given. */
   checkInputData(x: Tensor, op?: string): void;
-  /** Whether the model's input goes first into a layer that casts integers (Keras' Rescaling): it then takes uint8 pixels. */
+  /** Whether the model's input goes first into a layer that casts integers (Keras' Rescaling and augmentation layers): it then takes uint8 pixels. */
   takesIntegerInput?(): boolean;
   /**
    * A dataset batch's inputs and labels (given under `keys`) as the one input's and output's
@@ -723,7 +723,7 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     if (x.dtype !== 'float32' && !this.passes.takesIntegerInput?.()) {
       throw new ConvlensError(`${op}: ${keys.x} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     }
-    // integer pixels for a model that rescales them: cast once here, as Keras' Rescaling casts each batch
+    // integer pixels for a model that casts them: cast once here, as its first layer would each batch
     if (x.dtype !== 'float32') x = cast(x, 'float32');
     // a NaN or infinity in the data would only show as a NaN loss, batches later, without saying where
     for (const [arg, t] of [
