@@ -177,8 +177,12 @@ async function training(run: (log: (line: string) => void) => Promise<{ stoppedB
   try {
     const { signalExitCode } = await import('./signals.js');
     process.exitCode = await withStdout(async (print) => {
-      // a class folder's name is in the lines: its control characters must not drive the terminal
-      const { stoppedBy } = await run((line) => print(`${printable(line)}\n`));
+      // a class folder's name is in the lines: its control characters must not drive the terminal;
+      // a text of several lines (Keras' summary table) is printed a line at a time, so its own
+      // newlines are not escaped
+      const { stoppedBy } = await run((text) => {
+        for (const line of text.split('\n')) print(`${printable(line)}\n`);
+      });
       return stoppedBy ? signalExitCode(stoppedBy) : 0;
     });
   } catch (error) {

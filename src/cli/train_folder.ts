@@ -138,8 +138,7 @@ export async function trainFolder(
       ? `The decoded images (${byteText(decodedBytes)}) are kept in memory after the first epoch`
       : `The decoded images would take ${byteText(decodedBytes)}, more than the ${byteText(cacheBytes)} kept in memory: they are decoded a batch at a time, at every epoch`,
   );
-  // the table is several lines: log takes one at a time (it writes a newline in a line as \n)
-  for (const line of model.summary(null).split('\n')) log(line);
+  model.summary(log);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),
     loss: 'sparseCategoricalCrossentropy',

@@ -46,8 +46,7 @@ export async function trainMnist(
     `MNIST digits from the 'mnist' package: ${train.x.shape[0]} for training (the first ${options.perDigit} of each digit), ${test.x.shape[0]} for testing`,
   );
   const model = referenceNetwork();
-  // the table is several lines: log takes one at a time (it writes a newline in a line as \n)
-  for (const line of model.summary(null).split('\n')) log(line);
+  model.summary(log);
   model.compile({
     optimizer: new Adam({ learningRate: options.learningRate }),
     loss: 'sparseCategoricalCrossentropy',
