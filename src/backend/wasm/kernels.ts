@@ -574,6 +574,9 @@ export function makeKernels(rt: Runtime) {
     const biasFloats = ((outChannels + 15) >> 4) << 4;
     const biasPartials = db ? rt.alloc(biasFloats * 4 * groups) : 0;
     const taps = dw ? rt.alloc(layout.count * 4) : 0;
+    // each thread's list of the x address of every pixel of its chunk
+    const pixelBytes = (rowsPer * outWidth * 4 + 63) & ~63;
+    const pixelLists = dw ? rt.alloc(pixelBytes * rt.threads()) : 0;
     return {
       run(dyAt) {
         input?.fill();
@@ -600,11 +603,12 @@ export function makeKernels(rt: Runtime) {
           biasPartials,
           biasFloats * 4,
           groups,
+          pixelLists,
+          pixelBytes,
         ]);
         rt.run('conv2d_backprop_filter', parallel);
-        const f32 = rt.f32;
-        if (dw) sumPartials(f32, partials >> 2, partialFloats, groups, dw, size);
-        if (db) sumPartials(f32, biasPartials >> 2, biasFloats, groups, db, outChannels);
+        if (dw) sumPartials(rt, partials, partialFloats, groups, dw, size);
+        if (db) sumPartials(rt, biasPartials, biasFloats, groups, db, outChannels);
       },
     };
   }
@@ -938,13 +942,14 @@ export function makeKernels(rt: Runtime) {
   };
 }
 
-/** out[0..n) = the sum, in order, of `count` partial arrays of `stride` floats starting at float index `base`. */
-function sumPartials(f32: Float32Array, base: number, stride: number, count: number, out: Float32Array, n: number): void {
-  out.set(f32.subarray(base, base + n));
-  for (let t = 1; t < count; t++) {
-    const o = base + t * stride;
-    for (let i = 0; i < n; i++) out[i] += f32[o + i];
-  }
+/**
+ * out[0..n) = the sum, in order, of `count` partial arrays of `stride` floats (a multiple of 4)
+ * from byte address `first`, added up in wasm into the first.
+ */
+function sumPartials(rt: Runtime, first: number, stride: number, count: number, out: Float32Array, n: number): void {
+  params(rt, [first, stride * 4, count, stride]);
+  rt.run('sum_partials', false);
+  out.set(rt.f32.subarray(first >> 2, (first >> 2) + n));
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -23,6 +23,7 @@ export const KERNELS = [
   'batch_norm',
   'batch_norm_sums',
   'batch_norm_input_grad',
+  'sum_partials',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 type KernelFn = (params: number, tid: number, nth: number) => void;

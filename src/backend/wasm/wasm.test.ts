@@ -68,6 +68,7 @@ const convCases: [string, Conv2DInfo][] = [
   ['explicit padding, large', convInfo([1, 4, 4, 3], [2, 2, 5], [1, 1], [1, 1], [3, 1, 2, 4])],
   ['dilated 2x2 in 3 -> 9', convInfo([2, 12, 12, 3], [3, 3, 9], [1, 1], [2, 2])],
   ['many pixels (threads)', convInfo([2, 40, 40, 8], [3, 3, 16])],
+  ['rows wider than a filter-gradient chunk (one row of 150 pixels each), stride [1, 2]', convInfo([2, 5, 300, 3], [3, 3, 10], [1, 2])],
   ['first layer, 23.4 chunks of rows (copied out while computing; a tail chunk)', convInfo([1, 50, 45, 3], [3, 3, 20])],
 ];
 

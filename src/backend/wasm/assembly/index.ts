@@ -1,6 +1,6 @@
 // Entry of the convlens Wasm module: every export is a kernel (params: usize, tid: i32, nth: i32).
 // Memory is imported (shared between threads in the threaded build) and managed from JS.
-export { conv2d_backprop_filter } from './backprop';
+export { conv2d_backprop_filter, sum_partials } from './backprop';
 export { batch_norm, batch_norm_input_grad, batch_norm_sums, channel_sums } from './batch_norm';
 export { pad_nhwc } from './pad';
 export { conv2d_cin1, conv2d_direct1 } from './direct';
