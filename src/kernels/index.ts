@@ -19,16 +19,30 @@ export const presets: Readonly<Record<string, { kernel: Tensor; title: string }>
 /** The preset names `get` accepts. */
 export const names: readonly string[] = Object.keys(presets);
 
-/** A preset's own name (`bottomSobel`) for any spelling `get` accepts, or undefined if there is none. */
+/** A name with case, spaces, hyphens and underscores left out: how presetName compares them. */
+const folded = (name: string) => name.replace(/[\s_-]/g, '').toLowerCase();
+
+/** Each preset by its folded name and its folded title ('bottomsobel', 'edgedetect'). */
+const byFoldedName = new Map(
+  Object.entries(presets).flatMap(([key, { title }]) => [
+    [folded(key), key],
+    [folded(title), key],
+  ]),
+);
+
+/**
+ * A preset's own name (`bottomSobel`) for any spelling `get` accepts, or undefined if there is
+ * none: its name or title in any case, with or without spaces, hyphens or underscores
+ * (`bottom_sobel`, `Bottom-Sobel`, `"Bottom Sobel"`, `EDGE`, `"Edge Detect"`).
+ */
 export function presetName(name: string): string | undefined {
-  const key = String(name).replace(/[-_](\w)/g, (_, c: string) => c.toUpperCase());
-  return Object.hasOwn(presets, key) ? key : undefined;
+  return byFoldedName.get(folded(String(name)));
 }
 
 /** 'did you mean …?' for a misspelt preset name, else the list of presets. */
 export function suggestion(name: unknown): string {
-  const guess = typeof name === 'string' ? closestName(name.replace(/[-_]/g, ''), names) : undefined;
-  return guess ? `did you mean '${guess}'?` : `expected one of ${names.join(', ')}`;
+  const guess = typeof name === 'string' ? closestName(folded(name), [...byFoldedName.keys()]) : undefined;
+  return guess ? `did you mean '${byFoldedName.get(guess)}'?` : `expected one of ${names.join(', ')}`;
 }
 
 /** The presets' values as loaded: `get` copies these, so writing into `kernels.edge.data` cannot change them. */
@@ -39,7 +53,7 @@ const originals = new Map(
 /**
  * A preset by name, as a fresh tensor with the lesson's values: changing its values, or those of
  * the exported `kernels.edge` and the rest, cannot change what later lookups give. Also accepts
- * snake_case and kebab-case (`bottom_sobel`, `bottom-sobel`).
+ * other spellings of a name or title (`bottom_sobel`, `Bottom Sobel`: see presetName).
  */
 export function get(name: string): Tensor {
   const key = presetName(name);

@@ -34,6 +34,22 @@ describe('preset kernels', () => {
     expect(blur.dtype).toBe('float32');
   });
 
+  it('are found by name or title in any case, with or without spaces, hyphens or underscores', () => {
+    const spellings = ['bottomSobel', 'bottom_sobel', 'Bottom-Sobel', 'Bottom Sobel', 'BOTTOMSOBEL', ' bottom sobel '];
+    expect(spellings.map(presetName)).toEqual(spellings.map(() => 'bottomSobel'));
+    expect(['EDGE', 'Edge Detect', 'edge-detect', 'Gaussian 5×5', 'Sharpen'].map(presetName)).toEqual([
+      'edge',
+      'edge',
+      'edge',
+      'gaussian',
+      'sharpen',
+    ]);
+    expect(get('Bottom Sobel').array()).toEqual(bottomSobel.array());
+    // a misspelling in another case is suggested the preset's own name
+    expect(() => get('Bottom Sobl')).toThrow('kernels.get: unknown kernel "Bottom Sobl" (did you mean \'bottomSobel\'?)');
+    expect(() => get('EDGES')).toThrow("(did you mean 'edge'?)");
+  });
+
   it('are found by name in camelCase, snake_case and kebab-case', () => {
     expect(get('bottom_sobel').array()).toEqual(bottomSobel.array());
     expect(get('bottom-sobel').array()).toEqual(bottomSobel.array());

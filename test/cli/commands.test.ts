@@ -169,6 +169,8 @@ describe('convlens show-kernel', { timeout: 180_000 }, () => {
   it('--json, --digits, and errors', () => {
     const run = convlens(['show-kernel', 'gaussian', '--json']);
     expect(JSON.parse(run.stdout)).toMatchObject({ name: 'gaussian', shape: [5, 5] });
+    // a preset by its title, as the figures and `convlens kernels` show it
+    expect(JSON.parse(convlens(['show-kernel', 'Bottom Sobel', '--json']).stdout)).toMatchObject({ name: 'bottomSobel', shape: [3, 3] });
     expect(convlens(['show-kernel', 'blur', '--digits', '2']).stdout).toContain('0.06');
     const bad = convlens(['show-kernel', 'nope']);
     expect(bad.code).toBe(2);
