@@ -381,10 +381,12 @@ async function extract(options: ExtractOptions): Promise<number> {
   const where = written + skipped > 0 || summary.report ? ` → ${out}` : '';
   if (found === 0)
     process.stderr.write(`extract: no inputs${options.shard ? ` in shard ${options.shard.index}/${options.shard.count}` : ''}\n`);
-  else
-    process.stderr.write(
-      `extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'})${where}\n`,
-    );
+  else {
+    // a run that opened no image (all up to date) has no pace to tell
+    const pace =
+      written + failed > 0 ? ` in ${seconds.toFixed(1)} s (${summary.imagesPerSecond} images/s, ${jobs} job${jobs === 1 ? '' : 's'})` : '';
+    process.stderr.write(`extract: ${found} input${found === 1 ? '' : 's'}: ${parts.join(', ')}${pace}${where}\n`);
+  }
   return failed > 0 ? 1 : 0;
 }
 

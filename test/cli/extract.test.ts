@@ -241,6 +241,11 @@ describe('convlens extract', { timeout: 180_000 }, () => {
     const again = jsonLines(convlens([...args, '--resume'], { cwd: dir }).stdout);
     expect(again.filter((l) => l.status === 'skipped')).toHaveLength(3);
     expect(again.filter((l) => l.status === 'written')).toHaveLength(0);
+    // a run with nothing to do says so, without a pace or a number of jobs
+    const quiet = convlens(['extract', 'images/camera.png', 'images/chelsea.png', '--kernel', 'edge', '--out', 'out', '--resume'], {
+      cwd: dir,
+    });
+    expect(quiet.stderr).toBe(`extract: 2 inputs: 0 written, 2 skipped (up to date) → ${join(dir, 'out')}\n`);
     // an input changed after its output was written is done again
     const future = new Date(Date.now() + 60_000);
     utimesSync(join(dir, 'images', 'camera.png'), future, future);
