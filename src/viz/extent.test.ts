@@ -27,6 +27,29 @@ describe('dataExtent and finiteExtent', () => {
     );
   });
 
+  it('dataExtent gives what one scan in order gives, to the sign of a zero end (the first zero met), at any length', () => {
+    // the definition: a running min and max over the values in order, NaN never taken
+    const inOrder = (data: ArrayLike<number>): [number, number] => {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] < lo) lo = data[i];
+        if (data[i] > hi) hi = data[i];
+      }
+      return [lo, hi];
+    };
+    const zerosAndOthers = fc.array(fc.oneof(fc.constantFrom(0, -0, Number.NaN), fc.float({ min: -2, max: 2 })), { maxLength: 40 });
+    fc.assert(
+      fc.property(zerosAndOthers, (data) => {
+        const array = Float32Array.from(data);
+        const [lo, hi] = dataExtent(array);
+        const [expectedLo, expectedHi] = inOrder(array);
+        return Object.is(lo, expectedLo) && Object.is(hi, expectedHi);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('finiteExtent leaves out ±Infinity too', () => {
     fc.assert(fc.property(values, (data) => same(finiteExtent(Float32Array.from(data)), reference(data, Number.isFinite))));
     expect(finiteExtent([Number.NaN, Number.POSITIVE_INFINITY])).toEqual([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
