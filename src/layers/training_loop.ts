@@ -18,6 +18,7 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, HistoryParams, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { type KerasScores, withKerasScores } from './evaluate_result.js';
 import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import {
@@ -66,7 +67,7 @@ export interface EvaluateOptions {
 }
 
 /** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics (and weighted metrics) by their keys. */
-export type EvaluateResult = { loss: number; accuracy: number } & Logs;
+export type EvaluateResult = { loss: number; accuracy: number } & Logs & KerasScores;
 
 /** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
 const ACCURACY: Metric = { key: 'accuracy', kind: 'accuracy' };
@@ -959,7 +960,12 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
    */
   private evaluateResult(sums: PassSums): EvaluateResult {
     const logs = this.sumsLogs(sums);
-    return { ...logs, loss: logs.loss, accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples };
+    const result: { loss: number; accuracy: number } & Logs = {
+      ...logs,
+      loss: logs.loss,
+      accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples,
+    };
+    return withKerasScores(result, Object.keys(logs));
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch), its loss weighted by `sampleWeight` if given. */

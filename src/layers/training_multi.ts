@@ -7,6 +7,7 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { type KerasScores, withKerasScores } from './evaluate_result.js';
 import { progressLine } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import {
@@ -119,7 +120,7 @@ type CompiledOutput = OutputSettings & { weightedKeys: string[] };
  */
 type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTables: (Float64Array | undefined)[] };
 
-export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
+export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs & KerasScores> {
   private compiled?: { optimizer: Optimizer; outputs: CompiledOutput[] };
   private fitting = false;
   /** The buffers every batch of fit and evaluate (on arrays or a dataset) computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
@@ -409,7 +410,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return this.logs(sums, n);
   }
 
-  evaluation(op: string): Evaluation<Data, { loss: number } & Logs> {
+  evaluation(op: string): Evaluation<Data, { loss: number } & Logs & KerasScores> {
     const mode = this.mode(op);
     const sums = this.sums();
     let examples = 0;
@@ -421,7 +422,10 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         examples += count;
       },
       logs,
-      result: logs,
+      result: () => {
+        const result = logs();
+        return withKerasScores(result, Object.keys(result));
+      },
     };
   }
 
@@ -436,7 +440,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     x: unknown,
     y: unknown,
     options: { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: MultiSampleWeight } = {},
-  ): { loss: number } & Logs {
+  ): { loss: number } & Logs & KerasScores {
     this.requireCompiled('evaluate');
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
@@ -447,7 +451,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     if (n === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(data.xs[0].shape)})`);
     const logs = this.evaluateChecked(data, batchSize, this.mode('evaluate'));
     if (verbose) console.log(progressLine(Math.ceil(n / batchSize), performance.now() - started, logs));
-    return logs as { loss: number } & Logs;
+    return withKerasScores(logs as { loss: number } & Logs, Object.keys(logs));
   }
 
   fit(x: unknown, y: unknown, args: MultiFitArgs = {}): Promise<History> {
