@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cast, div, expandDims, layers, losses, max, oneHot, Tensor, tensor, train } from '../src/index.js';
+import { cast, div, expandDims, layers, losses, max, metrics, oneHot, Tensor, tensor, train } from '../src/index.js';
 import type { SymbolicTensor } from '../src/layers/index.js';
 import { removeTempDirs, tempDir } from './cli/helpers.js';
 import { caseRng, type Rng } from './helpers/random.js';
@@ -280,7 +280,7 @@ describe("Keras' Image classification from scratch (keras.io/examples/vision/ima
     model.compile({
       optimizer: new train.Adam(3e-4),
       loss: new losses.BinaryCrossentropy({ fromLogits: true }),
-      metrics: ['acc'], // binary accuracy, logged as 'acc'
+      metrics: [new metrics.BinaryAccuracy({ name: 'acc' })],
     });
     // model.fit(train_ds, epochs=epochs, callbacks=callbacks, validation_data=val_ds)
     const history = await model.fit(images, labels, { epochs: 3, batchSize: 8, callbacks, validationData: [valImages, valLabels] });

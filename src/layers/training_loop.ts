@@ -5,12 +5,14 @@ import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, type LossSettings, type LossSpec, lossSettings } from '../train/losses.js';
+import type { KerasMetric } from '../train/metric_specs.js';
 import {
   checkMetricLabels,
   type Metric,
   metricSum,
   metricsArg,
   rowWeightSum,
+  savedMetricName,
   tfjsMetricName,
   weightedMetricNames,
 } from '../train/metrics.js';
@@ -48,13 +50,13 @@ export interface CompileArgs {
    */
   loss: string | LossSpec;
   /** `['accuracy']`, or the one name alone (as tfjs accepts). */
-  metrics?: string | string[];
+  metrics?: string | (string | KerasMetric)[];
   /**
    * Keras' weighted_metrics: metrics weighted by fit's sampleWeight or classWeight (and evaluate's
    * and the validation data's sampleWeight), Σ w·metric / Σ w; logged by their names, or as
    * `weighted_<name>` where `metrics` has the name too.
    */
-  weightedMetrics?: string | string[];
+  weightedMetrics?: string | (string | KerasMetric)[];
 }
 
 /** evaluate's options for arrays. */
@@ -579,8 +581,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     // a metric tfjs lacks would make the model fail to load there: then all are saved as compile
     // named them, where tfjs does not read them
     const tfjsLacks = tfjsNames.includes(undefined);
-    const names = tfjsLacks ? metrics.map((metric) => metric.key) : (tfjsNames as string[]);
-    const weighted = weightedMetrics.map((metric) => metric.key);
+    const names = tfjsLacks ? metrics.map(savedMetricName) : (tfjsNames as string[]);
+    const weighted = weightedMetrics.map(savedMetricName);
     const saved = trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names, weightedMetrics: weighted });
     return saved && tfjsLacks ? { ...saved, tfjsReads: false } : saved;
   }

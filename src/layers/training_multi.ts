@@ -2,6 +2,7 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES } from '../train/losses.js';
+import type { KerasMetric } from '../train/metric_specs.js';
 import { checkMetricLabels, metricSum, metricsArg, rowWeightSum, weightedMetricNames } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
@@ -47,18 +48,21 @@ import { addPenaltyGradients, weightPenalty } from './weight_settings.js';
 type OneLoss = CompileArgs['loss'];
 
 /** compile's arguments for a model of several outputs: the loss, metrics and weights for all, as a list (one per output) or by output name. */
+/** Metric names or Keras' metric classes (`new metrics.BinaryAccuracy({ name: 'acc' })`), for one output. */
+type MetricList = (string | KerasMetric)[];
+
 export interface MultiCompileArgs {
   optimizer?: string | Optimizer;
   /** One loss for every output, a list of one per output, or an object keyed by output layer name. */
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
   /** Names for every output, a list of lists (one per output, as Keras takes) or an object keyed by output layer name. */
-  metrics?: string | string[] | string[][] | Record<string, string | string[]>;
+  metrics?: string | MetricList | MetricList[] | Record<string, string | MetricList>;
   /**
    * Keras' weighted_metrics, in the forms of `metrics`: weighted by fit's and evaluate's
    * sampleWeight (each output's own, if given per output); logged as `<output>_<name>`, or
    * `<output>_weighted_<name>` where that output's `metrics` have the name too.
    */
-  weightedMetrics?: string | string[] | string[][] | Record<string, string | string[]>;
+  weightedMetrics?: string | MetricList | MetricList[] | Record<string, string | MetricList>;
   /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
   lossWeights?: number[] | Record<string, number>;
 }
