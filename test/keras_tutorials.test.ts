@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { cast, div, expandDims, layers, losses, max, metrics, oneHot, Tensor, tensor, train } from '../src/index.js';
+import { cast, div, expandDims, layers, losses, max, metrics, nn, Tensor, tensor, toCategorical, train } from '../src/index.js';
 import type { SymbolicTensor } from '../src/layers/index.js';
 import { removeTempDirs, tempDir } from './cli/helpers.js';
 import { caseRng, type Rng } from './helpers/random.js';
@@ -67,8 +67,8 @@ describe("Keras' Simple MNIST convnet (keras.io/examples/vision/mnist_convnet)",
     expect(xTrain.shape).toEqual([400, 28, 28, 1]);
     expect(max(xTrain).data[0]).toBe(1); // x_train.max()
     // y_train = keras.utils.to_categorical(y_train, num_classes)
-    yTrain = oneHot(yTrain, numClasses);
-    yTest = oneHot(yTest, numClasses);
+    yTrain = toCategorical(yTrain, numClasses);
+    yTest = toCategorical(yTest, numClasses);
     expect(yTrain.shape).toEqual([400, 10]);
 
     // model = keras.Sequential([keras.Input(shape=input_shape), layers.Conv2D(32, kernel_size=(3, 3), activation="relu"), ...])
@@ -293,7 +293,7 @@ describe("Keras' Image classification from scratch (keras.io/examples/vision/ima
     // predictions = model.predict(img_array); score = float(keras.ops.sigmoid(predictions[0][0]))
     const predictions = model.predict(expandDims(tensor(valImages.data.slice(0, 3072), [32, 32, 3]), 0)) as Tensor;
     expect(predictions.shape).toEqual([1, 1]);
-    const score = 1 / (1 + Math.exp(-predictions.data[0]));
+    const score = nn.sigmoid(predictions).data[0];
     expect(score).toBeGreaterThan(0);
     expect(score).toBeLessThan(1);
   });
