@@ -16,5 +16,6 @@ export { Random, randomNormal, randomUniform, setSeed } from './tensor/random.js
 export * as constraints from './train/constraints.js';
 export * as train from './train/index.js';
 export * as losses from './train/loss_specs.js';
+export * as metrics from './train/metric_specs.js';
 export * as regularizers from './train/regularizers.js';
 export * as viz from './viz/index.js';

@@ -16,8 +16,8 @@ export interface ActivationLayerArgs extends LayerArgs {
  * in training for the backward pass.
  */
 export abstract class ActivationOnlyLayer extends Layer {
-  private output: Tensor<'float32'> | undefined;
-  private input: Tensor<'float32'> | undefined;
+  private keptOutput: Tensor<'float32'> | undefined;
+  private keptInput: Tensor<'float32'> | undefined;
 
   computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
@@ -25,16 +25,16 @@ export abstract class ActivationOnlyLayer extends Layer {
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const { y, preActivation } = this.activate(x);
-    this.output = training ? y : undefined;
-    this.input = training ? preActivation : undefined;
+    this.keptOutput = training ? y : undefined;
+    this.keptInput = training ? preActivation : undefined;
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean, preActivation = false): Tensor<'float32'> | undefined {
     if (!needInputGrad) return undefined;
     if (preActivation) return dy;
-    if (!this.output) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
-    return this.activationGradient(dy, this.output, this.input, false);
+    if (!this.keptOutput) throw new ConvlensError(`${this.name} (${this.className}): backward needs a forward pass in training mode first`);
+    return this.activationGradient(dy, this.keptOutput, this.keptInput, false);
   }
 }
 

@@ -16,6 +16,7 @@ import {
 import type { History, Logs } from './callbacks.js';
 import { type DatasetEvaluateOptions, type DatasetFitArgs, evaluateOnDataset, fitOnDataset } from './dataset_training.js';
 import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js';
+import type { KerasScores } from './evaluate_result.js';
 import { tensorKey } from './functional_graph.js';
 import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
@@ -40,6 +41,7 @@ import { layersWithin, ModelLayer, nodeIndex } from './model_layer.js';
 import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import { fitsShape, isDeclarableShape, type Shape } from './shapes.js';
+import type { SymbolicTensor } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import {
@@ -122,7 +124,7 @@ export class Functional extends ModelLayer {
   /** The names of the layers whose outputs are the model's, in order (frozen). */
   readonly outputNames: readonly string[];
   /** Not readonly, as `runners`: a replica (another application of a shared model) may take inputs of other shapes. */
-  private inputs: Shape[];
+  private inputExampleShapes: Shape[];
   private readonly nodes: GraphNode[];
   /** What computes each node: its layer, or a replica of it for another of its applications (see Layer.replica). */
   private runners = new Map<GraphNode, Layer>();
@@ -164,6 +166,8 @@ export class Functional extends ModelLayer {
   });
   /** predict's buffers, shared by the layers as their outputs come and go (fit's keep every activation). */
   private readonly inference = new InferenceWorkspace();
+  /** The symbolic tensors `layers.model` made it from (Keras' `model.inputs` and `model.outputs`). */
+  private symbolic: { inputs: readonly SymbolicTensor[]; outputs: readonly SymbolicTensor[] } | undefined;
 
   constructor(args: FunctionalArgs) {
     checkOptions('Functional', args, ['name', 'input', 'layers', 'output']);
@@ -179,7 +183,7 @@ export class Functional extends ModelLayer {
         );
       }
     }
-    this.inputs = inputs.map((input) => [...input.shape]);
+    this.inputExampleShapes = inputs.map((input) => [...input.shape]);
     this.inputNames = Object.freeze(inputs.map((input) => input.name ?? uniqueName('input_layer')));
     if (!Array.isArray(layers) || layers.length === 0) {
       throw new ConvlensError(
@@ -301,7 +305,7 @@ export class Functional extends ModelLayer {
    * computes each other one, built for its inputs' shapes where the layer's weights fit them.
    */
   private buildLayers(): void {
-    const shapes = new Map<string, Shape>(this.inputNames.map((name, i) => [name, this.inputs[i]]));
+    const shapes = new Map<string, Shape>(this.inputNames.map((name, i) => [name, this.inputExampleShapes[i]]));
     const running = new Set<Layer>();
     for (const node of this.order) {
       const { layer } = node;
@@ -341,7 +345,9 @@ export class Functional extends ModelLayer {
         `model '${this.name}': layer '${name}' takes the output of '${skipped.output}', an application of a shared layer whose earlier applications it does not need; this model cannot be cut there`,
       );
     }
-    const inputs = this.inputNames.flatMap((inputName, i) => (needed.has(inputName) ? [{ name: inputName, shape: this.inputs[i] }] : []));
+    const inputs = this.inputNames.flatMap((inputName, i) =>
+      needed.has(inputName) ? [{ name: inputName, shape: this.inputExampleShapes[i] }] : [],
+    );
     return new Functional({
       name: `${this.name}_to_${node.layer.name}${node.call ? `_${node.call}` : ''}`,
       input: inputs,
@@ -387,7 +393,7 @@ export class Functional extends ModelLayer {
 
   /** The shape of one example of the one input (a model of several has `inputShapes`). */
   override get inputShape(): Shape {
-    return [...this.inputs[this.one('input')]];
+    return [...this.inputExampleShapes[this.one('input')]];
   }
 
   /** The shape of one example of the one output (a model of several has `outputShapes`). */
@@ -403,9 +409,39 @@ export class Functional extends ModelLayer {
     this.refuseShapeSet('outputShape');
   }
 
+  /** Keras' `model.inputs`: the symbolic inputs `layers.model` was given, in order. */
+  get inputs(): SymbolicTensor[] {
+    return [...this.symbolicGraph('inputs').inputs];
+  }
+
+  /** Keras' `model.outputs`: the symbolic outputs `layers.model` was given, in order. */
+  get outputs(): SymbolicTensor[] {
+    return [...this.symbolicGraph('outputs').outputs];
+  }
+
+  /** Keras' `model.output`: the symbolic output of a model of one output. */
+  override get output(): SymbolicTensor {
+    const { outputs } = this.symbolicGraph('output');
+    if (outputs.length > 1)
+      throw new ConvlensError(`Functional '${this.name}': output is for a model of one output, and it has ${outputs.length}: read outputs`);
+    return outputs[0];
+  }
+
+  /** Records the symbolic tensors `layers.model` made the model from. */
+  keepSymbolic(inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): void {
+    this.symbolic = { inputs, outputs };
+  }
+
+  private symbolicGraph(what: string): { inputs: readonly SymbolicTensor[]; outputs: readonly SymbolicTensor[] } {
+    if (this.symbolic) return this.symbolic;
+    throw new ConvlensError(
+      `Functional '${this.name}': ${what} needs the symbolic tensors of a model made with layers.model({ inputs, outputs }), and this one was loaded or made from a list of layers (layerOutputs(x) gives every layer's output)`,
+    );
+  }
+
   /** Each input's example shape, in order (tfjs' `model.inputs.map(i => i.shape)`, without the batch axis). */
   get inputShapes(): Shape[] {
-    return this.inputs.map((shape) => [...shape]);
+    return this.inputExampleShapes.map((shape) => [...shape]);
   }
 
   /** Each output's example shape, in order. */
@@ -415,7 +451,7 @@ export class Functional extends ModelLayer {
 
   /** Whether the model has several inputs or outputs (then it is no layer of another model). */
   get multiIO(): boolean {
-    return this.inputs.length > 1 || this.outputNames.length > 1;
+    return this.inputExampleShapes.length > 1 || this.outputNames.length > 1;
   }
 
   /** Built by the constructor, on its inputs' shapes. */
@@ -425,7 +461,7 @@ export class Functional extends ModelLayer {
 
   /** Index 0, after checking that the model has one input (or output): what a single-shape accessor or use as a layer needs. */
   private one(what: 'input' | 'output'): 0 {
-    const count = what === 'input' ? this.inputs.length : this.outputNames.length;
+    const count = what === 'input' ? this.inputExampleShapes.length : this.outputNames.length;
     if (count !== 1) {
       const names = (what === 'input' ? this.inputNames : this.outputNames).map((n) => `'${n}'`).join(', ');
       const list = what === 'input' ? 'inputShapes, inputNames' : 'outputShapes, outputNames';
@@ -468,7 +504,7 @@ export class Functional extends ModelLayer {
   /** A copy running a replica of every node's layer, in run order, each built for the shapes its inputs have from `input`. */
   protected replicaFor(input: { name: string; shape: Shape }): Functional {
     const copy = this.stateCopy();
-    copy.inputs = [[...input.shape]];
+    copy.inputExampleShapes = [[...input.shape]];
     copy.runners = new Map();
     const shapes = new Map([[this.inputName, input.shape]]);
     for (const node of this.order) {
@@ -493,8 +529,8 @@ export class Functional extends ModelLayer {
 
   private checkInputTensor(x: Tensor, index: number, op?: string): void {
     const where = op ? `${op}: ${this.name}` : this.name;
-    const input = this.inputs[index];
-    const which = this.inputs.length > 1 ? ` '${this.inputNames[index]}'` : '';
+    const input = this.inputExampleShapes[index];
+    const which = this.inputExampleShapes.length > 1 ? ` '${this.inputNames[index]}'` : '';
     if (x.dtype !== 'float32' && !this.takesIntegersAt(index))
       throw new ConvlensError(`${where}: input${which} must be float32, got ${x.dtype} (${toFloatHint(x.dtype, true)})`);
     if (!fitsShape(input, x.shape.slice(1))) {
@@ -508,9 +544,9 @@ export class Functional extends ModelLayer {
    * shape, and the same number of examples in all. `arg` names them in messages (a dataset batch's `xs`).
    */
   inputArrays(op: string, x: unknown, arg = 'x'): Tensor[] {
-    const xs = arraysInOrder(op, arg, x, 'input', this.name, this.inputNames, this.inputs);
+    const xs = arraysInOrder(op, arg, x, 'input', this.name, this.inputNames, this.inputExampleShapes);
     xs.forEach((t, i) => {
-      checkTensorArg(op, this.inputs.length > 1 ? `${arg}[${i}] (input '${this.inputNames[i]}')` : arg, t);
+      checkTensorArg(op, this.inputExampleShapes.length > 1 ? `${arg}[${i}] (input '${this.inputNames[i]}')` : arg, t);
       if (t.rank === 0) throw new ConvlensError(`${op}: ${arg} must have a batch axis, got a scalar`);
       this.checkInputTensor(t, i, op);
     });
@@ -727,7 +763,7 @@ export class Functional extends ModelLayer {
 
   /** Whether its one input goes only into layers that cast integers (Rescaling, augmentation layers): then it takes uint8 pixels as decoded, as in Keras. */
   override get takesIntegerInput(): boolean {
-    return this.inputs.length === 1 && this.takesIntegersAt(0);
+    return this.inputExampleShapes.length === 1 && this.takesIntegersAt(0);
   }
 
   /** Whether input `index` goes only into layers that cast integers. */
@@ -770,7 +806,7 @@ export class Functional extends ModelLayer {
   }
 
   private savable(): SavableGraph {
-    const { name, inputNames, inputs: inputShapes } = this;
+    const { name, inputNames, inputExampleShapes: inputShapes } = this;
     const sourcesOf = (keys: readonly string[]) => keys.map((key) => this.sources.get(key)!);
     const layers = this.layerList.map((layer) => ({
       layer,
@@ -887,20 +923,23 @@ export class Functional extends ModelLayer {
   }
 
   /** Mean loss, accuracy and compile's metrics over `x`, as Sequential's evaluate; for several outputs, fit's keys. */
-  evaluate(x: MultiInputs, y: MultiLabels, options?: FunctionalEvaluateOptions): EvaluateResult | ({ loss: number } & Logs);
-  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)>;
+  evaluate(x: MultiInputs, y: MultiLabels, options?: FunctionalEvaluateOptions): EvaluateResult | ({ loss: number } & Logs & KerasScores);
+  evaluate(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs & KerasScores)>;
   evaluate(
     x: MultiInputs | BatchDataset,
     y?: MultiLabels | DatasetEvaluateOptions,
     options?: FunctionalEvaluateOptions,
-  ): EvaluateResult | ({ loss: number } & Logs) | Promise<EvaluateResult | ({ loss: number } & Logs)> {
+  ): EvaluateResult | ({ loss: number } & Logs & KerasScores) | Promise<EvaluateResult | ({ loss: number } & Logs & KerasScores)> {
     if (isDataset(x)) return this.evaluateDataset(x, datasetCallOptions('evaluate', y, options));
     if (this.multiIO) return this.multiTraining.evaluate(x, y, options);
     return this.training.evaluate(this.oneInput('evaluate', x), this.oneLabel('evaluate', y), options as EvaluateOptions);
   }
 
   /** tfjs' evaluateDataset: evaluate over one iteration of a dataset (or its first `batches`), its batches as fitDataset takes them. */
-  async evaluateDataset(dataset: BatchDataset, options?: DatasetEvaluateOptions): Promise<EvaluateResult | ({ loss: number } & Logs)> {
+  async evaluateDataset(
+    dataset: BatchDataset,
+    options?: DatasetEvaluateOptions,
+  ): Promise<EvaluateResult | ({ loss: number } & Logs & KerasScores)> {
     return this.multiIO ? evaluateOnDataset(this.multiTraining, dataset, options) : evaluateOnDataset(this.training, dataset, options);
   }
 
@@ -957,7 +996,7 @@ export class Functional extends ModelLayer {
       lastWidth: 32,
       minRuleWidth: 98,
       rows: [
-        ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputs[i]), '0', '-']),
+        ...this.inputNames.map((name, i) => [`${name} (InputLayer)`, batchShapeText(this.inputExampleShapes[i]), '0', '-']),
         ...this.layerList.map((layer) => {
           const calls = this.nodes.filter((n) => n.layer === layer);
           const shapes = new Set(calls.map((n) => batchShapeText(this.runners.get(n)!.outputShape!)));

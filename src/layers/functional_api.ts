@@ -56,12 +56,14 @@ export function model(args: ModelArgs): Functional {
     }
   }
   const { layers, keys } = layersBetween(where, inputs, outputs);
-  return new Functional({
+  const made = new Functional({
     name: args.name,
     input: inputs.map((input) => ({ shape: input.exampleShape, name: input.name })),
     layers,
     output: outputs.map((output) => keys.get(output)!),
   });
+  made.keepSymbolic(inputs, outputs);
+  return made;
 }
 
 /** The symbolic tensors of `inputs` or `outputs`: one, or a non-empty list of distinct ones. */

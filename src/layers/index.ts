@@ -23,6 +23,7 @@ export type { BatchArray, BatchArrays, BatchDataset, DataBatch, TfjsDataset, Tfj
 export { Dense, type DenseLayerArgs } from './dense.js';
 export { DepthwiseConv2D, type DepthwiseConv2DLayerArgs } from './depthwise_conv2d.js';
 export { Dropout, type DropoutArgs, type DropoutLayerArgs } from './dropout.js';
+export type { KerasScores } from './evaluate_result.js';
 export { Flatten, type FlattenLayerArgs } from './flatten.js';
 export {
   Functional,
@@ -63,6 +64,7 @@ export {
   Multiply,
   Subtract,
 } from './merge.js';
+export { add, average, concatenate, maximum, minimum, multiply, subtract } from './merge_functions.js';
 export { ModelCheckpoint, type ModelCheckpointArgs, modelCheckpoint } from './model_checkpoint.js';
 export type { TrainOnBatchOptions } from './on_batch.js';
 export { AvgPool2D, AvgPool2D as AveragePooling2D, MaxPool2D, MaxPool2D as MaxPooling2D, type Pool2DLayerArgs } from './pooling.js';

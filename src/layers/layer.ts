@@ -13,7 +13,7 @@ import { applyActivation, gradientNeedsInput, keepsLogits } from './activations.
 import { immutable } from './args.js';
 import type { InferenceWorkspace } from './inference_workspace.js';
 import { fitsShape, isDeclarableShape, type Shape } from './shapes.js';
-import { nextCall, SymbolicTensor } from './symbolic.js';
+import { makeGraphOf, nextCall, SymbolicTensor } from './symbolic.js';
 
 /**
  * Set while gradients are taken through a model as predict computes it (saliency maps, filter
@@ -221,6 +221,8 @@ export abstract class Layer {
   protected readonly exampleRank: number | undefined = undefined;
   /** For a replica (see `replica`), the layer it runs for: its trainable flag and workspace are that layer's. */
   private original: Layer | undefined;
+  /** What each of its applications to symbolic tensors gave, in order (see `output`). */
+  private readonly symbolicOutputs: SymbolicTensor[] = [];
   /** The penalty on the layer's output (Keras' `activity_regularizer`), set by the layers that take one. */
   protected activityRegularizerValue: Regularizer | undefined;
 
@@ -505,6 +507,28 @@ export abstract class Layer {
   }
 
   /**
+   * Keras' `layer.output`: the symbolic tensor its application gave, in a model made with the
+   * functional API, or in the graph of the Sequential that holds it (made on first use, as Keras
+   * builds a Sequential's), so that Keras' feature-extraction model reads the same:
+   * `layers.model({ inputs: net.inputs, outputs: net.layers.map((layer) => layer.output) })`.
+   */
+  get output(): SymbolicTensor {
+    if (this.symbolicOutputs.length === 0) makeGraphOf(this);
+    const [output, ...more] = this.symbolicOutputs;
+    if (!output) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): output is the symbolic tensor of its application in a model, and the layer is in none: apply it to a layers.Input, or put it in a Sequential with a known input shape`,
+      );
+    }
+    if (more.length > 0) {
+      throw new ConvlensError(
+        `${this.name} (${this.className}): output is ambiguous, the layer was applied ${more.length + 1} times (as in Keras, a layer of several applications has no one output): use what each apply returned`,
+      );
+    }
+    return output;
+  }
+
+  /**
    * On a batch: builds on first use, checks the input shape, then runs `forward` in inference
    * mode. On a symbolic tensor (from `Input` or another layer's `apply`), Keras' functional API:
    * builds the layer for it and returns its output, symbolic, for `layers.model` (no `training`
@@ -531,7 +555,9 @@ export abstract class Layer {
       // applied again on other shapes (a shared layer): a replica checks that its weights fit them and gives the output's shape
       const runner = this.built && !this.builtFor(inputs.map((i) => i.shape)) ? this.replica(inputs) : this;
       if (runner === this) this.connect(inputs);
-      return new SymbolicTensor(this.name, runner.outputShape!, { layer: this, inputs: xs, call: nextCall(this) });
+      const output = new SymbolicTensor(this.name, runner.outputShape!, { layer: this, inputs: xs, call: nextCall(this) });
+      this.symbolicOutputs.push(output);
+      return output;
     }
     if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) {
       throw new ConvlensError(

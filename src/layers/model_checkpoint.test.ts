@@ -266,3 +266,25 @@ describe('ModelCheckpoint', () => {
     await expect(new ModelCheckpoint({ filepath: 'c' }).onEpochEnd(0, { loss: 1 })).rejects.toThrow(/give it to fit in callbacks/);
   });
 });
+
+describe("ModelCheckpoint(filepath, options), as Keras' callbacks.ModelCheckpoint('save_at_{epoch}.h5')", () => {
+  it('saves what the options form saves, and refuses the path given twice', async () => {
+    const { model, x, y } = problem();
+    const dir = tempDir();
+    const recorder = new WeightsRecorder(model);
+    const positional = new ModelCheckpoint(join(dir, 'save_at_{epoch}.h5'));
+    const best = modelCheckpoint(join(dir, 'best'), { monitor: 'loss', saveBestOnly: true });
+    await model.fit(x, y, { epochs: 2, batchSize: 5, callbacks: [positional, best, recorder] });
+    expect(readdirSync(dir).sort()).toEqual(['best', 'save_at_1.h5', 'save_at_2.h5']);
+    expect(await savedWeights(join(dir, 'save_at_2.h5'))).toEqual(recorder.atEpoch[1]);
+    expect(best.monitor).toBe('loss');
+    expectConvlensError(
+      () => new ModelCheckpoint('a', { filepath: 'b' } as never),
+      'modelCheckpoint: the filepath is given twice, \'a\' first and "b" among the options',
+    );
+    expectConvlensError(
+      () => new ModelCheckpoint('a', { save_best_only: true } as never),
+      "modelCheckpoint: unknown option 'save_best_only' (did you mean 'saveBestOnly'?)",
+    );
+  });
+});

@@ -76,8 +76,23 @@ export class ModelCheckpoint implements Callbacks {
   private batchesSinceSave = 0;
   private warned = false;
 
-  constructor(args: ModelCheckpointArgs) {
-    checkOptions(WHERE, args, KEYS);
+  /** Keras' `ModelCheckpoint(filepath, monitor=..., ...)`: the path alone, or first with the other options after it. */
+  constructor(filepath: string, more?: Omit<ModelCheckpointArgs, 'filepath'>);
+  constructor(args: ModelCheckpointArgs);
+  constructor(pathOrArgs: string | ModelCheckpointArgs, more: Omit<ModelCheckpointArgs, 'filepath'> = {}) {
+    if (typeof pathOrArgs === 'string' && typeof more === 'object' && more !== null && 'filepath' in more) {
+      throw new ConvlensError(
+        `${WHERE}: the filepath is given twice, '${pathOrArgs}' first and ${describeValue(more.filepath)} among the options`,
+      );
+    }
+    if (typeof pathOrArgs === 'string')
+      checkOptions(
+        WHERE,
+        more,
+        KEYS.filter((key) => key !== 'filepath'),
+      );
+    const args = typeof pathOrArgs === 'string' ? { ...more, filepath: pathOrArgs } : pathOrArgs;
+    checkOptions(WHERE, args, KEYS, { shorthand: 'a file path' });
     const { filepath, monitor = 'val_loss', verbose = 0, mode = 'auto', saveFreq = 'epoch' } = args;
     if (typeof filepath !== 'string' || filepath === '') {
       throw new ConvlensError(
@@ -219,8 +234,10 @@ function checkFileName(filepath: string, weightsOnly: boolean): void {
 }
 
 /** `new ModelCheckpoint(args)`, in tfjs' style of factory. */
-export function modelCheckpoint(args: ModelCheckpointArgs): ModelCheckpoint {
-  return new ModelCheckpoint(args);
+export function modelCheckpoint(filepath: string, more?: Omit<ModelCheckpointArgs, 'filepath'>): ModelCheckpoint;
+export function modelCheckpoint(args: ModelCheckpointArgs): ModelCheckpoint;
+export function modelCheckpoint(pathOrArgs: string | ModelCheckpointArgs, more?: Omit<ModelCheckpointArgs, 'filepath'>): ModelCheckpoint {
+  return typeof pathOrArgs === 'string' ? new ModelCheckpoint(pathOrArgs, more) : new ModelCheckpoint(pathOrArgs);
 }
 
 /**

@@ -564,11 +564,16 @@ describe('nesting refused, naming the models', () => {
     );
   });
 
-  it("Keras 3's Sequential([Input(shape), ...]): the symbolic tensor is refused, pointing to inputShape", () => {
+  it("Keras 3's Sequential([Input(shape), ...]) takes the Input first only (src/layers/sequential_input.test.ts has the rest)", () => {
+    const digits = () => Input({ shape: [28, 28, 1], name: 'digits' });
     expectConvlensError(
-      // JavaScript lets it through (TypeScript refuses it)
-      () => new Sequential([Input({ shape: [28, 28, 1], name: 'digits' }) as unknown as Layer, new Rescaling(1 / 255)], { name: 'net' }),
-      "Sequential 'net': add expects a layer, got the symbolic tensor 'digits' (Keras' Input); give the first layer inputShape: [28, 28, 1] instead",
+      () => new Sequential([new Rescaling(1 / 255, { name: 'scale' }), digits()], { name: 'net' }),
+      "Sequential 'net': an Input ('digits') may only come first, as in Keras, and layer 'scale' is already there",
+    );
+    const output = new Rescaling(1 / 255, { name: 'scaled' }).apply(digits());
+    expectConvlensError(
+      () => new Sequential([output], { name: 'net' }),
+      "Sequential 'net': add expects a layer or an Input, got the symbolic tensor 'scaled', the output of a layer (apply layers to it and make a model with layers.model({ inputs, outputs }))",
     );
   });
 

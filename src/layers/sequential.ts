@@ -1,4 +1,5 @@
 import { ConvlensError, checkOptions, describeValue } from '../errors.js';
+import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { ImageDataFormat } from './args.js';
@@ -9,7 +10,7 @@ import { type BatchDataset, datasetCallOptions, isDataset } from './datasets.js'
 import { inputLayout, outputLayout } from './image_layout.js';
 import { InferenceWorkspace } from './inference_workspace.js';
 import { saveModel, saveModelWeights } from './keras_save.js';
-import { batchShapeText, Layer } from './layer.js';
+import { batchShapeText, Layer, uniqueName } from './layer.js';
 import { expandNestedOption, type LayerOutput, type LayerOutputsOptions, tracedOutputs } from './layer_paths.js';
 import {
   buildAfter,
@@ -26,7 +27,7 @@ import { exampleCount, type TrainOnBatchOptions, trainOnBatch } from './on_batch
 import { MaxPool2D } from './pooling.js';
 import { type DatasetPredictOptions, predictOnDataset } from './predict_dataset.js';
 import type { Shape } from './shapes.js';
-import { SymbolicTensor } from './symbolic.js';
+import { SymbolicTensor, setGraphMaker } from './symbolic.js';
 import type { TrainingConfig } from './training_config.js';
 import { type CompileArgs, type EvaluateOptions, type EvaluateResult, type FitArgs, ModelTraining } from './training_loop.js';
 import { type LoadWeightsOptions, loadWeightsInto, type WeightsArtifacts, type WeightsSource, weightsArtifacts } from './weights_file.js';
@@ -48,6 +49,10 @@ function sequentialArgs(first: unknown, more: { name?: string }): { layers: unkn
 export class Sequential extends ModelLayer {
   /** Not readonly: a replica (another application of a shared model) holds replicas of the layers. */
   private layerList: Layer[] = [];
+  /** Keras 3's `Input` added before any layer: the first layer takes its shape. */
+  private declaredInput: SymbolicTensor | undefined;
+  /** Keras' symbolic graph of the model, made on first use (`inputs`, a layer's `output`): its input and each layer's output. */
+  private graph: { input: SymbolicTensor; outputs: SymbolicTensor[] } | undefined;
   /**
    * Keras' `stop_training`: set it (in a callback, or on Ctrl-C) and `fit` ends after the current
    * batch; that epoch is finished with the batches done (its logs, validation and onEpochEnd).
@@ -66,10 +71,14 @@ export class Sequential extends ModelLayer {
   /** predict's buffers, shared by the layers as their outputs come and go (fit's, in `training`, keep every activation). */
   private readonly inference = new InferenceWorkspace();
 
-  constructor(layers?: Layer[], options?: { name?: string });
+  /** The layers in order; Keras 3's `Input(shape)` may come first, giving the first layer its input shape. */
+  constructor(layers?: (Layer | SymbolicTensor)[], options?: { name?: string });
   /** tfjs' form, as `tf.sequential({ layers, name })` takes it. */
-  constructor(args: { layers?: Layer[]; name?: string });
-  constructor(layersOrArgs: Layer[] | { layers?: Layer[]; name?: string } = [], more: { name?: string } = {}) {
+  constructor(args: { layers?: (Layer | SymbolicTensor)[]; name?: string });
+  constructor(
+    layersOrArgs: (Layer | SymbolicTensor)[] | { layers?: (Layer | SymbolicTensor)[]; name?: string } = [],
+    more: { name?: string } = {},
+  ) {
     const { layers, options } = sequentialArgs(layersOrArgs, more);
     checkOptions('Sequential', options, ['name']);
     super('Sequential', 'sequential', options.name);
@@ -77,15 +86,16 @@ export class Sequential extends ModelLayer {
     for (const layer of layers) this.add(layer);
   }
 
-  /** Appends a layer (or a model, as one layer), building it at once when the shape of its input is known. */
-  add(layer: Layer): void {
+  /**
+   * Appends a layer (or a model, as one layer), building it at once when the shape of its input is
+   * known. Keras 3's `model.add(Input(shape))` before the first layer gives that layer its input
+   * shape, as its `inputShape` would (and is saved as such: tfjs' format has no input entry).
+   */
+  add(layer: Layer | SymbolicTensor): void {
     this.training.checkNotFitting('add');
     if (layer instanceof SymbolicTensor) {
-      // Keras 3 writes Sequential([keras.Input(shape), ...]); tfjs, whose format convlens saves, has no such entry
-      const shape = `[${layer.exampleShape.join(', ')}]`;
-      throw new ConvlensError(
-        `Sequential '${this.name}': add expects a layer, got the symbolic tensor '${layer.name}' (Keras' Input); give the first layer inputShape: ${shape} instead`,
-      );
+      this.addInput(layer);
+      return;
     }
     if (!(layer instanceof Layer)) throw new ConvlensError(`Sequential '${this.name}': add expects a layer, got ${describeValue(layer)}`);
     this.checkJoins(layer);
@@ -94,17 +104,83 @@ export class Sequential extends ModelLayer {
     }
     const previous = this.layerList[this.layerList.length - 1];
     if (!previous) {
-      if (layer.inputShape && !layer.built) layer.build(layer.inputShape);
+      const shape = this.firstInputShape(layer);
+      if (shape && !layer.built) layer.build(shape);
     } else if (previous.outputShape) {
       buildAfter(previous, layer);
     }
     this.layerList.push(layer);
+    setGraphMaker(layer, () => this.symbolicGraph());
+    if (this.graph) this.graph.outputs.push(layer.apply(this.graph.outputs.at(-1) ?? this.graph.input));
+  }
+
+  /** Keras' `model.inputs`: the model's input, symbolic, a list of one (the Input it began with, if any). */
+  get inputs(): SymbolicTensor[] {
+    return [this.symbolicGraph().input];
+  }
+
+  /** Keras' `model.outputs`: the last layer's output in the model's graph, a list of one. */
+  get outputs(): SymbolicTensor[] {
+    return [this.output];
+  }
+
+  /** Keras' `model.output`: the last layer's output in the model's graph. */
+  override get output(): SymbolicTensor {
+    const last = this.symbolicGraph().outputs.at(-1);
+    if (!last) throw new ConvlensError(`Sequential '${this.name}': output needs a layer, and the model has none`);
+    return last;
+  }
+
+  /**
+   * The model's graph, as Keras builds a Sequential's: its input (the Input it began with, or a new
+   * one of its input shape) and each layer applied to the one before, made once and kept.
+   */
+  private symbolicGraph(): { input: SymbolicTensor; outputs: SymbolicTensor[] } {
+    if (this.graph) return this.graph;
+    const shape = this.inputShape ?? this.declaredInput?.exampleShape;
+    if (!shape) {
+      throw new ConvlensError(
+        `Sequential '${this.name}': its symbolic inputs and outputs need its input shape: give the first layer inputShape (or begin with layers.Input({ shape })), or call predict first`,
+      );
+    }
+    const input = this.declaredInput ?? new SymbolicTensor(uniqueName('input_layer'), shape, { input: true });
+    const outputs: SymbolicTensor[] = [];
+    for (const layer of this.layerList) outputs.push(layer.apply(outputs.at(-1) ?? input));
+    this.graph = { input, outputs };
+    return this.graph;
+  }
+
+  /** Keras 3's `Input` as a Sequential's first entry: only an input, only once, before the layers. */
+  private addInput(input: SymbolicTensor): void {
+    const where = `Sequential '${this.name}'`;
+    if (!('input' in input.source)) {
+      throw new ConvlensError(
+        `${where}: add expects a layer or an Input, got the symbolic tensor '${input.name}', the output of a layer (apply layers to it and make a model with layers.model({ inputs, outputs }))`,
+      );
+    }
+    if (this.layerList.length > 0 || this.declaredInput) {
+      const what = this.declaredInput ? `the Input '${this.declaredInput.name}'` : `layer '${this.layerList[0].name}'`;
+      throw new ConvlensError(`${where}: an Input ('${input.name}') may only come first, as in Keras, and ${what} is already there`);
+    }
+    this.declaredInput = input;
+  }
+
+  /** The input shape of the model's first layer: its own inputShape, or that of an Input added before it (which must agree). */
+  private firstInputShape(layer: Layer): Shape | undefined {
+    const input = this.declaredInput?.exampleShape;
+    if (input && layer.inputShape && !shapesEqual(input, layer.inputShape)) {
+      throw new ConvlensError(
+        `Sequential '${this.name}': the Input '${this.declaredInput!.name}' gives inputs ${batchShapeText(input)}, but its first layer '${layer.name}' takes ${batchShapeText(layer.inputShape)}`,
+      );
+    }
+    return layer.inputShape ?? input;
   }
 
   /** Removes the last layer and returns it (Keras' and tfjs' `pop`): the one before it gives the model's output. */
   pop(): Layer {
     this.training.checkNotFitting('pop');
     const last = this.layerList.pop();
+    this.graph?.outputs.splice(this.layerList.length);
     if (!last) throw new ConvlensError(`Sequential '${this.name}': pop needs a layer to remove, and the model has none`);
     return last;
   }

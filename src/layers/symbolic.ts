@@ -18,6 +18,18 @@ export function nextCall(layer: Layer): number {
   return call;
 }
 
+const graphMakers = new WeakMap<Layer, () => void>();
+
+/** Registers how the graph a layer belongs to is made (a Sequential makes its own on first use, see `Layer.output`). */
+export function setGraphMaker(layer: Layer, make: () => void): void {
+  graphMakers.set(layer, make);
+}
+
+/** Makes the graph `layer` belongs to, if one is registered and not yet made. */
+export function makeGraphOf(layer: Layer): void {
+  graphMakers.get(layer)?.();
+}
+
 /**
  * A placeholder for the batches a layer will see, as Keras' `KerasTensor` and tfjs'
  * `SymbolicTensor`: `Input` makes one, a layer's `apply` on one returns another, and

@@ -3,7 +3,7 @@ import { Adadelta } from '../train/adadelta.js';
 import { Adagrad } from '../train/adagrad.js';
 import { Adamax } from '../train/adamax.js';
 import type { LossName } from '../train/losses.js';
-import { isMetricName, type Metric, tfjsMetricName } from '../train/metrics.js';
+import { isMetricName, type Metric, savedMetricName, tfjsMetricName } from '../train/metrics.js';
 import { type ClipOptions, ClippingOptimizer, type OptimizerOptions } from '../train/optimizer.js';
 import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '../train/optimizers.js';
 import { isKerasSchedule, LearningRateSchedule, scheduleFromConfig, serializeSchedule } from '../train/schedules.js';
@@ -114,13 +114,13 @@ export function outputsTrainingConfigOf(
   let tfjsReads = saved.tfjsReads;
   const losses: SavedLoss[] = [];
   const metrics: string[][] = [];
-  const weighted = outputs.map((out) => out.weightedMetrics.map((metric) => metric.key));
+  const weighted = outputs.map((out) => out.weightedMetrics.map(savedMetricName));
   for (const out of outputs) {
     const plain = !out.fromLogits && !out.labelSmoothing;
     losses.push(savedLossOf(out.loss, out.fromLogits, out.labelSmoothing));
     const tfjsNames = out.metrics.map((metric) => tfjsMetricName(metric, out.loss));
     if (!plain || tfjsNames.includes(undefined)) tfjsReads = false;
-    metrics.push(tfjsNames.map((name, k) => name ?? out.metrics[k].key));
+    metrics.push(tfjsNames.map((name, k) => name ?? savedMetricName(out.metrics[k])));
   }
   const weights = outputs.map((out) => out.weight);
   const config: TrainingConfig = { loss: losses, metrics, optimizer_config: saved.config };

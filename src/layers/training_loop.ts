@@ -5,12 +5,14 @@ import { globalRandom } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES, type LossName, type LossSettings, type LossSpec, lossSettings } from '../train/losses.js';
+import type { KerasMetric } from '../train/metric_specs.js';
 import {
   checkMetricLabels,
   type Metric,
   metricSum,
   metricsArg,
   rowWeightSum,
+  savedMetricName,
   tfjsMetricName,
   weightedMetricNames,
 } from '../train/metrics.js';
@@ -18,6 +20,7 @@ import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { Callbacks, History, HistoryParams, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { type KerasScores, withKerasScores } from './evaluate_result.js';
 import { epochLogger, progressLine, type StepCount } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import {
@@ -47,13 +50,13 @@ export interface CompileArgs {
    */
   loss: string | LossSpec;
   /** `['accuracy']`, or the one name alone (as tfjs accepts). */
-  metrics?: string | string[];
+  metrics?: string | (string | KerasMetric)[];
   /**
    * Keras' weighted_metrics: metrics weighted by fit's sampleWeight or classWeight (and evaluate's
    * and the validation data's sampleWeight), Σ w·metric / Σ w; logged by their names, or as
    * `weighted_<name>` where `metrics` has the name too.
    */
-  weightedMetrics?: string | string[];
+  weightedMetrics?: string | (string | KerasMetric)[];
 }
 
 /** evaluate's options for arrays. */
@@ -66,7 +69,7 @@ export interface EvaluateOptions {
 }
 
 /** evaluate's result: the loss, the accuracy (by the rule Keras picks for the loss), and compile's metrics (and weighted metrics) by their keys. */
-export type EvaluateResult = { loss: number; accuracy: number } & Logs;
+export type EvaluateResult = { loss: number; accuracy: number } & Logs & KerasScores;
 
 /** evaluate's accuracy, whatever compile's metrics: Keras' plain 'accuracy'. */
 const ACCURACY: Metric = { key: 'accuracy', kind: 'accuracy' };
@@ -578,8 +581,8 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
     // a metric tfjs lacks would make the model fail to load there: then all are saved as compile
     // named them, where tfjs does not read them
     const tfjsLacks = tfjsNames.includes(undefined);
-    const names = tfjsLacks ? metrics.map((metric) => metric.key) : (tfjsNames as string[]);
-    const weighted = weightedMetrics.map((metric) => metric.key);
+    const names = tfjsLacks ? metrics.map(savedMetricName) : (tfjsNames as string[]);
+    const weighted = weightedMetrics.map(savedMetricName);
     const saved = trainingConfigOf({ optimizer, loss, fromLogits, labelSmoothing, metrics: names, weightedMetrics: weighted });
     return saved && tfjsLacks ? { ...saved, tfjsReads: false } : saved;
   }
@@ -959,7 +962,12 @@ export class ModelTraining implements DatasetTrainer<OneBatch, EvaluateResult> {
    */
   private evaluateResult(sums: PassSums): EvaluateResult {
     const logs = this.sumsLogs(sums);
-    return { ...logs, loss: logs.loss, accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples };
+    const result: { loss: number; accuracy: number } & Logs = {
+      ...logs,
+      loss: logs.loss,
+      accuracy: logs.accuracy ?? sums.metrics[0] / sums.examples,
+    };
+    return withKerasScores(result, Object.keys(logs));
   }
 
   /** evaluate's loop, on data already checked (fit's validation data, once per epoch), its loss weighted by `sampleWeight` if given. */

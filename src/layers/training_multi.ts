@@ -2,11 +2,13 @@ import { ConvlensError, checkOptions, describeValue } from '../errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkLabels, LOSSES } from '../train/losses.js';
+import type { KerasMetric } from '../train/metric_specs.js';
 import { checkMetricLabels, metricSum, metricsArg, rowWeightSum, weightedMetricNames } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
 import type { History, Logs, TrainingModel } from './callbacks.js';
 import type { DatasetEpochSteps, DatasetTrainer, Evaluation } from './dataset_training.js';
 import { ARRAY_KEYS, type BatchKeys, checkBatchExamples } from './datasets.js';
+import { type KerasScores, withKerasScores } from './evaluate_result.js';
 import { progressLine } from './fit_progress.js';
 import { type Layer, type Weight, Workspace } from './layer.js';
 import {
@@ -46,18 +48,21 @@ import { addPenaltyGradients, weightPenalty } from './weight_settings.js';
 type OneLoss = CompileArgs['loss'];
 
 /** compile's arguments for a model of several outputs: the loss, metrics and weights for all, as a list (one per output) or by output name. */
+/** Metric names or Keras' metric classes (`new metrics.BinaryAccuracy({ name: 'acc' })`), for one output. */
+type MetricList = (string | KerasMetric)[];
+
 export interface MultiCompileArgs {
   optimizer?: string | Optimizer;
   /** One loss for every output, a list of one per output, or an object keyed by output layer name. */
   loss: OneLoss | OneLoss[] | Record<string, OneLoss>;
   /** Names for every output, a list of lists (one per output, as Keras takes) or an object keyed by output layer name. */
-  metrics?: string | string[] | string[][] | Record<string, string | string[]>;
+  metrics?: string | MetricList | MetricList[] | Record<string, string | MetricList>;
   /**
    * Keras' weighted_metrics, in the forms of `metrics`: weighted by fit's and evaluate's
    * sampleWeight (each output's own, if given per output); logged as `<output>_<name>`, or
    * `<output>_weighted_<name>` where that output's `metrics` have the name too.
    */
-  weightedMetrics?: string | string[] | string[][] | Record<string, string | string[]>;
+  weightedMetrics?: string | MetricList | MetricList[] | Record<string, string | MetricList>;
   /** Each output's loss's weight in the total (1 by default): a list, or an object keyed by output layer name. */
   lossWeights?: number[] | Record<string, number>;
 }
@@ -119,7 +124,7 @@ type CompiledOutput = OutputSettings & { weightedKeys: string[] };
  */
 type Mode = { outputs: { fused: boolean; fromLogits: boolean }[]; penalized: readonly Weight[]; classTables: (Float64Array | undefined)[] };
 
-export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs> {
+export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number } & Logs & KerasScores> {
   private compiled?: { optimizer: Optimizer; outputs: CompiledOutput[] };
   private fitting = false;
   /** The buffers every batch of fit and evaluate (on arrays or a dataset) computes in, reused from batch to batch (predict has its own, an InferenceWorkspace). */
@@ -409,7 +414,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     return this.logs(sums, n);
   }
 
-  evaluation(op: string): Evaluation<Data, { loss: number } & Logs> {
+  evaluation(op: string): Evaluation<Data, { loss: number } & Logs & KerasScores> {
     const mode = this.mode(op);
     const sums = this.sums();
     let examples = 0;
@@ -421,7 +426,10 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
         examples += count;
       },
       logs,
-      result: logs,
+      result: () => {
+        const result = logs();
+        return withKerasScores(result, Object.keys(result));
+      },
     };
   }
 
@@ -436,7 +444,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     x: unknown,
     y: unknown,
     options: { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: MultiSampleWeight } = {},
-  ): { loss: number } & Logs {
+  ): { loss: number } & Logs & KerasScores {
     this.requireCompiled('evaluate');
     checkOptions('evaluate', options, ['batchSize', 'verbose', 'sampleWeight']);
     const batchSize = batchSizeArg('evaluate', options.batchSize);
@@ -447,7 +455,7 @@ export class MultiOutputTraining implements DatasetTrainer<Data, { loss: number 
     if (n === 0) throw new ConvlensError(`evaluate: no examples (x has shape ${formatShape(data.xs[0].shape)})`);
     const logs = this.evaluateChecked(data, batchSize, this.mode('evaluate'));
     if (verbose) console.log(progressLine(Math.ceil(n / batchSize), performance.now() - started, logs));
-    return logs as { loss: number } & Logs;
+    return withKerasScores(logs as { loss: number } & Logs, Object.keys(logs));
   }
 
   fit(x: unknown, y: unknown, args: MultiFitArgs = {}): Promise<History> {

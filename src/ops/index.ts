@@ -6,7 +6,7 @@ export type { DataFormat, ExplicitPadding, Padding, PaddingWord, Window2D } from
 export type { TensorInput } from './convert.js';
 export { expandDims } from './expand_dims.js';
 export { type Conv2DArgs, type DepthwiseConv2DArgs, nn, type Pool2DArgs, type SeparableConv2DArgs } from './nn/index.js';
-export { oneHot } from './one_hot.js';
+export { oneHot, toCategorical } from './one_hot.js';
 export { max, mean, min, sum } from './reduce.js';
 export { reshape } from './reshape.js';
 export { squeeze } from './squeeze.js';

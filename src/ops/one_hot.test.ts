@@ -3,7 +3,7 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { expectMatchesTf, tf, toTf } from '../../test/helpers/tf.js';
 import { tensor } from '../tensor/create.js';
-import { oneHot } from './one_hot.js';
+import { oneHot, toCategorical } from './one_hot.js';
 
 const CASES = 40;
 
@@ -46,5 +46,41 @@ describe(`oneHot: ${CASES} random index tensors against tfjs (out-of-range indic
     );
     expectConvlensError(() => oneHot([1], -1), 'oneHot: depth must be a whole number >= 0, got -1');
     expectConvlensError(() => oneHot([1], 2, Number.NaN), /^oneHot: onValue must be a number/);
+  });
+});
+
+// Keras' documented to_categorical: `to_categorical([0, 1, 2, 3], num_classes=4)` is the 4×4
+// identity; labels of shape (N, 1) give (N, num_classes); num_classes defaults to max(y) + 1.
+describe("toCategorical: Keras' keras.utils.to_categorical", () => {
+  it("gives Keras' documented one-hot rows, float32", () => {
+    const rows = toCategorical([0, 1, 2, 3], 4);
+    expect(rows.dtype).toBe('float32');
+    expect(rows.array()).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
+  });
+
+  it("drops a trailing axis of 1 (CIFAR's [N, 1] labels) and counts the classes when not told", () => {
+    const labels = tensor(Uint8Array.of(3, 0, 1), [3, 1], 'uint8');
+    expect(toCategorical(labels).array()).toEqual([
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    expect(toCategorical(labels, 10).shape).toEqual([3, 10]);
+    expect(toCategorical(tensor(Int32Array.of(0, 1, 1, 0), [2, 2], 'int32'), 2).shape).toEqual([2, 2, 2]);
+  });
+
+  it('names what is wrong', () => {
+    expectConvlensError(() => toCategorical([1, 4], 3), 'toCategorical: class 4 (at flat index 1) is outside [0, 3) of numClasses 3');
+    expectConvlensError(() => toCategorical([-1], 2), 'toCategorical: class -1 (at flat index 0) is outside [0, 2) of numClasses 2');
+    expectConvlensError(
+      () => toCategorical([0.5]),
+      "toCategorical: y must be int32 or uint8 class indices, got float32 (cast(y, 'int32') truncates them)",
+    );
+    expectConvlensError(() => toCategorical([0], 0), 'toCategorical: numClasses must be a whole number >= 1, got 0');
   });
 });

@@ -4,10 +4,11 @@ import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TensorInput } from './convert.js';
 import { asTensor } from './convert.js';
+import { reshape } from './reshape.js';
 
 /**
  * `tf.one_hot`: class indices of any shape to float32 rows of length `depth` on a new last axis,
- * `onValue` at each index and `offValue` elsewhere (Keras' `to_categorical` is `oneHot(y, classes)`).
+ * `onValue` at each index and `offValue` elsewhere (Keras' `to_categorical` is `toCategorical` below).
  * An index outside [0, depth) gives a row of `offValue`, as in TensorFlow.
  */
 export function oneHot(indices: TensorInput, depth: number, onValue = 1, offValue = 0): Tensor<'float32'> {
@@ -29,4 +30,32 @@ export function oneHot(indices: TensorInput, depth: number, onValue = 1, offValu
     if (index >= 0 && index < depth) out[i * depth + index] = onValue;
   }
   return new Tensor(out, [...t.shape, depth], 'float32');
+}
+
+/**
+ * Keras' `keras.utils.to_categorical(y, num_classes)`: class indices to one-hot float32 rows, a
+ * trailing axis of 1 dropped first (CIFAR's labels `[N, 1]` give `[N, classes]`, where `oneHot`
+ * gives `[N, 1, classes]`), `numClasses` by default the largest index + 1. An index outside
+ * [0, numClasses) is an error, as in Keras.
+ */
+export function toCategorical(y: TensorInput, numClasses?: number): Tensor<'float32'> {
+  const t = Array.isArray(y) ? fromValues('toCategorical', y, undefined, undefined, true, "'y'") : asTensor('toCategorical', 'y', y);
+  if (t.dtype !== 'int32' && t.dtype !== 'uint8') {
+    throw new ConvlensError(`toCategorical: y must be int32 or uint8 class indices, got ${t.dtype} (cast(y, 'int32') truncates them)`);
+  }
+  const indices = t.data as Int32Array | Uint8Array;
+  let largest = -1;
+  for (const index of indices) largest = Math.max(largest, index);
+  const classes = numClasses ?? largest + 1;
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new ConvlensError(`toCategorical: numClasses must be a whole number >= 1, got ${describeValue(numClasses)}`);
+  }
+  const bad = indices.findIndex((index) => index < 0 || index >= classes);
+  if (bad >= 0) {
+    throw new ConvlensError(
+      `toCategorical: class ${indices[bad]} (at flat index ${bad}) is outside [0, ${classes}) of numClasses ${classes}`,
+    );
+  }
+  const shape = t.rank > 1 && t.shape[t.rank - 1] === 1 ? t.shape.slice(0, -1) : t.shape;
+  return oneHot(reshape(t, shape), classes);
 }

@@ -70,6 +70,6 @@ describe('Adadelta', () => {
       'adadelta: epsilon must be a finite number ≥ 0, got Infinity',
     );
     expectConvlensError(() => new Adadelta({ tfjsUpdate: 1 as never }), 'adadelta: tfjsUpdate must be true or false, got 1');
-    expectConvlensError(() => adadelta([] as never), /^adadelta: expected an options object/);
+    expectConvlensError(() => adadelta([] as never), /^adadelta: expected a learning rate or an options object/);
   });
 });

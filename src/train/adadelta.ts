@@ -3,8 +3,10 @@ import {
   checkFlag,
   checkFraction,
   checkRate,
+  type LearningRate,
   type OptimizerOptions,
   type OptimizerSettings,
+  optionsOf,
   slot,
   type Variable,
   withDefault,
@@ -33,7 +35,8 @@ export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; 
   readonly epsilon: number;
   readonly tfjsUpdate: boolean;
 
-  constructor(options: AdadeltaOptions = {}) {
+  constructor(given: AdadeltaOptions | LearningRate = {}) {
+    const options = optionsOf(given);
     super('adadelta', options, ['rho', 'epsilon', 'tfjsUpdate'], 0.001);
     const { rho = 0.95, epsilon = 1e-7, tfjsUpdate = false } = options;
     checkFraction('adadelta', rho, 'rho');
@@ -76,6 +79,6 @@ export class Adadelta extends ClippingOptimizer<{ meanSquareGrad: Float32Array; 
 }
 
 /** tfjs-style factory, as `tf.train.adadelta(learningRate, rho, epsilon)`: its defaults (Keras' too) and its update (see `tfjsUpdate`). */
-export function adadelta(options?: AdadeltaOptions): Adadelta {
-  return new Adadelta(withDefault(options, 'tfjsUpdate', true));
+export function adadelta(options?: AdadeltaOptions | LearningRate): Adadelta {
+  return new Adadelta(withDefault(options === undefined ? options : optionsOf(options), 'tfjsUpdate', true));
 }

@@ -47,7 +47,7 @@ describe('Adagrad', () => {
     const required = "adagrad: learningRate is required, as in tf.train.adagrad (new Adagrad() defaults to Keras' 0.001)";
     expectConvlensError(() => adagrad(undefined as never), required);
     expectConvlensError(() => adagrad({} as never), required);
-    expectConvlensError(() => adagrad(null as never), /^adagrad: expected an options object/);
+    expectConvlensError(() => adagrad(null as never), /^adagrad: expected a learning rate or an options object/);
   });
 
   it('refuses bad settings, naming the option', () => {

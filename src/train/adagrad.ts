@@ -1,5 +1,14 @@
 import { ConvlensError } from '../errors.js';
-import { ClippingOptimizer, checkRate, type OptimizerOptions, type OptimizerSettings, slot, type Variable } from './optimizer.js';
+import {
+  ClippingOptimizer,
+  checkRate,
+  type LearningRate,
+  type OptimizerOptions,
+  type OptimizerSettings,
+  optionsOf,
+  slot,
+  type Variable,
+} from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** The accumulators' starting value (Keras' `initial_accumulator_value`, tfjs' `initialAccumulatorValue`). */
@@ -17,7 +26,8 @@ export class Adagrad extends ClippingOptimizer<Float32Array> {
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
 
-  constructor(options: AdagradOptions = {}) {
+  constructor(given: AdagradOptions | LearningRate = {}) {
+    const options = optionsOf(given);
     super('adagrad', options, ['initialAccumulatorValue', 'epsilon'], 0.001);
     const { initialAccumulatorValue = 0.1, epsilon = 1e-7 } = options;
     checkRate('adagrad', initialAccumulatorValue, 'initialAccumulatorValue');
@@ -62,7 +72,8 @@ export class Adagrad extends ClippingOptimizer<Float32Array> {
  * tfjs-style factory, as `tf.train.adagrad(learningRate, initialAccumulatorValue)`: the learning
  * rate is required, as there (`new Adagrad()` takes Keras' 0.001; tfjs-layers' name 'adagrad' 0.01).
  */
-export function adagrad(options: AdagradOptions & { learningRate: number }): Adagrad {
+export function adagrad(learningRateOrOptions: (AdagradOptions & { learningRate: number }) | number): Adagrad {
+  const options = optionsOf(learningRateOrOptions);
   const given = typeof options === 'object' && options !== null ? options.learningRate !== undefined : options !== undefined;
   if (!given) throw new ConvlensError("adagrad: learningRate is required, as in tf.train.adagrad (new Adagrad() defaults to Keras' 0.001)");
   return new Adagrad(options);

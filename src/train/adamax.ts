@@ -2,8 +2,10 @@ import {
   ClippingOptimizer,
   checkFraction,
   checkRate,
+  type LearningRate,
   type OptimizerOptions,
   type OptimizerSettings,
+  optionsOf,
   type Variable,
   withDefault,
 } from './optimizer.js';
@@ -27,7 +29,8 @@ export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array
   readonly epsilon: number;
   readonly decay: number;
 
-  constructor(options: AdamaxOptions = {}) {
+  constructor(given: AdamaxOptions | LearningRate = {}) {
+    const options = optionsOf(given);
     super('adamax', options, ['beta1', 'beta2', 'epsilon', 'decay'], 0.001);
     const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, decay = 0 } = options;
     checkFraction('adamax', beta1, 'beta1');
@@ -72,6 +75,6 @@ export class Adamax extends ClippingOptimizer<{ m: Float32Array; u: Float32Array
 }
 
 /** tfjs-style factory, as `tf.train.adamax(learningRate, beta1, beta2, epsilon, decay)`: its learning rate defaults to tfjs' 0.002 (Keras' Adamax to 0.001). */
-export function adamax(options?: AdamaxOptions): Adamax {
-  return new Adamax(withDefault(options, 'learningRate', 0.002));
+export function adamax(options?: AdamaxOptions | LearningRate): Adamax {
+  return new Adamax(withDefault(options === undefined ? options : optionsOf(options), 'learningRate', 0.002));
 }

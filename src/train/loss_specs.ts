@@ -40,3 +40,41 @@ export function sparseCategoricalCrossentropy(options: { fromLogits?: boolean } 
 export function meanSquaredError(): LossSpec {
   return { name: 'meanSquaredError' };
 }
+
+// Keras' loss classes, as its tutorials write them (`keras.losses.SparseCategoricalCrossentropy(
+// from_logits=True)` is `new losses.SparseCategoricalCrossentropy({ fromLogits: true })`): each
+// instance is the spec the factory above gives, checked alike.
+
+/** Keras' `keras.losses.CategoricalCrossentropy` class. */
+export class CategoricalCrossentropy implements LossSpec {
+  declare readonly name: string;
+  declare readonly fromLogits?: boolean;
+  declare readonly labelSmoothing?: number;
+  constructor(options: CrossentropyOptions = {}) {
+    Object.assign(this, spec('losses.CategoricalCrossentropy', 'categoricalCrossentropy', options));
+  }
+}
+
+/** Keras' `keras.losses.BinaryCrossentropy` class. */
+export class BinaryCrossentropy implements LossSpec {
+  declare readonly name: string;
+  declare readonly fromLogits?: boolean;
+  declare readonly labelSmoothing?: number;
+  constructor(options: CrossentropyOptions = {}) {
+    Object.assign(this, spec('losses.BinaryCrossentropy', 'binaryCrossentropy', options));
+  }
+}
+
+/** Keras' `keras.losses.SparseCategoricalCrossentropy` class. */
+export class SparseCategoricalCrossentropy implements LossSpec {
+  declare readonly name: string;
+  declare readonly fromLogits?: boolean;
+  constructor(options: { fromLogits?: boolean } = {}) {
+    Object.assign(this, spec('losses.SparseCategoricalCrossentropy', 'sparseCategoricalCrossentropy', options, ['fromLogits']));
+  }
+}
+
+/** Keras' `keras.losses.MeanSquaredError` class. */
+export class MeanSquaredError implements LossSpec {
+  readonly name = 'meanSquaredError';
+}

@@ -110,8 +110,10 @@ const SMOOTHED: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossen
  * A loss given by name or as a LossSpec, checked; `op` begins the messages and `arg` names the
  * spec's settings in them (compile's `loss.`).
  */
-export function lossSettings(op: string, spec: string | LossSpec, arg = ''): LossSettings {
-  if (typeof spec !== 'object' || spec === null) return { loss: lossName(spec), fromLogits: false, labelSmoothing: 0 };
+export function lossSettings(op: string, given: string | LossSpec, arg = ''): LossSettings {
+  if (typeof given !== 'object' || given === null) return { loss: lossName(given), fromLogits: false, labelSmoothing: 0 };
+  // an instance of a loss class (`new losses.BinaryCrossentropy({ fromLogits: true })`) holds the spec's keys as its own
+  const spec = Array.isArray(given) ? given : { ...given };
   checkOptions(arg ? `${op} (${arg.replace(/\.$/, '')})` : op, spec, ['name', 'fromLogits', 'labelSmoothing']);
   if (spec.name === undefined) {
     throw new ConvlensError(`${op}: ${arg}name is required (e.g. { name: 'sparseCategoricalCrossentropy', fromLogits: true })`);

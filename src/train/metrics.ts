@@ -2,6 +2,7 @@ import { ConvlensError, describeValue } from '../errors.js';
 import { formatShape, sizeFromShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { LossName } from './losses.js';
+import { KerasMetric } from './metric_specs.js';
 
 /**
  * What a metric computes. `accuracy` is Keras' plain `'accuracy'`: binary, categorical or sparse
@@ -104,8 +105,9 @@ export function metricsArg(metrics: unknown, arg = 'metrics'): Metric[] {
     throw new ConvlensError(`compile: ${arg} must be a list of metric names (e.g. ['accuracy']), got ${describeValue(metrics)}`);
   }
   const byKey = new Map<string, Metric>();
-  for (const name of list) {
-    const kind = metricKind(name);
+  for (const given of list) {
+    const name = given instanceof KerasMetric ? given.name : given;
+    const kind = given instanceof KerasMetric ? given.kind : metricKind(given);
     if (!kind) {
       // only a different case or spelling of a known name is suggested: 'auc' is not a misspelt 'acc'
       const normal = (n: string) => n.toLowerCase().replace(/_/g, '');
@@ -117,6 +119,35 @@ export function metricsArg(metrics: unknown, arg = 'metrics'): Metric[] {
     byKey.set(name, { key: name, kind });
   }
   return [...byKey.values()];
+}
+
+/** Keras' name of each kind of metric, which a saved config reads back as that kind. */
+const KERAS_NAMES: Record<MetricKind, string> = {
+  accuracy: 'accuracy',
+  crossentropy: 'crossentropy',
+  binaryAccuracy: 'binary_accuracy',
+  categoricalAccuracy: 'categorical_accuracy',
+  sparseCategoricalAccuracy: 'sparse_categorical_accuracy',
+  meanSquaredError: 'mean_squared_error',
+  meanAbsoluteError: 'mean_absolute_error',
+  meanAbsolutePercentageError: 'mean_absolute_percentage_error',
+  categoricalCrossentropy: 'categorical_crossentropy',
+  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+  binaryCrossentropy: 'binary_crossentropy',
+  precision: 'precision',
+  recall: 'recall',
+  cosineProximity: 'cosine_proximity',
+  cosineSimilarity: 'cosine_similarity',
+  r2Score: 'r2_score',
+};
+
+/**
+ * The name a metric is saved by: its key, where that names its kind, else its kind's Keras name
+ * (a metric class named otherwise, `new metrics.BinaryAccuracy({ name: 'acc' })`, is saved as
+ * 'binary_accuracy': the saved config holds names, not Keras' metric objects).
+ */
+export function savedMetricName(metric: Metric): string {
+  return metricKind(metric.key) === metric.kind ? metric.key : KERAS_NAMES[metric.kind];
 }
 
 /**

@@ -184,7 +184,7 @@ export abstract class ClippingOptimizer<State> implements Optimizer {
 
   /** Checks `options` (an object of `keys` and the base optimizer's options) and takes the base's; `defaultRate` is the learning rate's default. */
   protected constructor(op: string, options: OptimizerOptions, keys: readonly string[], defaultRate: number) {
-    checkOptions(op, options, ['learningRate', ...keys, ...BASE_KEYS, ...CLIP_KEYS]);
+    checkOptions(op, options, ['learningRate', ...keys, ...BASE_KEYS, ...CLIP_KEYS], { shorthand: 'a learning rate' });
     const given = CLIP_KEYS.filter((key) => options[key] !== undefined);
     for (const key of given) {
       const value = options[key];
@@ -554,6 +554,15 @@ function scale(values: Float32Array, factor: number): void {
  * `options` with `key` set to `value` where it is not given: a tfjs-style factory's default where
  * it differs from Keras' class. Anything but an object is passed on for the constructor to refuse.
  */
+/**
+ * An optimizer's options, or its learning rate alone, as Keras' `Adam(3e-4)` and tfjs'
+ * `tf.train.adam(3e-4)` give it (a number, a schedule or a function), as `{ learningRate }`.
+ */
+export function optionsOf<T extends OptimizerOptions>(given: T | LearningRate): T {
+  const isRate = typeof given === 'number' || typeof given === 'function' || given instanceof LearningRateSchedule;
+  return isRate ? ({ learningRate: given } as T) : given;
+}
+
 export function withDefault<T extends object, K extends keyof T>(options: T | undefined, key: K, value: T[K]): T | undefined {
   if (options === undefined) return { [key]: value } as T;
   const plain = typeof options === 'object' && options !== null && !Array.isArray(options);

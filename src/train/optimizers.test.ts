@@ -4,10 +4,11 @@ import { expectConvlensError } from '../../test/helpers/errors.js';
 import { compareWithTf, variable } from '../../test/helpers/optimizers.js';
 import { caseRng } from '../../test/helpers/random.js';
 import { tf } from '../../test/helpers/tf.js';
-import type { Adadelta } from './adadelta.js';
-import { Adagrad } from './adagrad.js';
-import { Adamax } from './adamax.js';
-import { Adam, getOptimizer, RMSprop, SGD } from './optimizers.js';
+import { Adadelta, adadelta } from './adadelta.js';
+import { Adagrad, adagrad } from './adagrad.js';
+import { Adamax, adamax } from './adamax.js';
+import { Adam, AdamW, adam, getOptimizer, type Optimizer, RMSprop, SGD, sgd } from './optimizers.js';
+import { ExponentialDecay } from './schedules.js';
 
 describe('SGD', () => {
   it('plain steps match tf.train.sgd', () => {
@@ -209,11 +210,11 @@ describe('optimizer options', () => {
     );
     expectConvlensError(
       () => new SGD(null as never),
-      'sgd: expected an options object ({ learningRate, momentum, nesterov, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
+      'sgd: expected a learning rate or an options object ({ learningRate, momentum, nesterov, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(
       () => new Adam(null as never),
-      'adam: expected an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
+      'adam: expected a learning rate or an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got null',
     );
     expectConvlensError(() => new SGD({ nesterov: 'yes' as never }), 'sgd: nesterov must be true or false, got "yes"');
     expectConvlensError(
@@ -237,5 +238,43 @@ describe('optimizer options', () => {
       momentum: 0.9,
       nesterov: true,
     });
+  });
+});
+
+describe("the learning rate alone, as Keras' Adam(3e-4) and tfjs' tf.train.adam(3e-4) give it", () => {
+  it('steps as tfjs does with that rate, for the classes and the factories', () => {
+    compareWithTf(new SGD(0.1), tf.train.sgd(0.1), 3, 'sgd alone');
+    compareWithTf(sgd(0.1), tf.train.sgd(0.1), 3, 'sgd factory alone');
+    compareWithTf(new Adam(0.01), tf.train.adam(0.01, 0.9, 0.999, 1e-7), 3, 'adam alone', { rtol: 1e-5 });
+    compareWithTf(adam(0.01), tf.train.adam(0.01, 0.9, 0.999, 1e-7), 3, 'adam factory alone', { rtol: 1e-5 });
+    compareWithTf(new RMSprop(0.01), tf.train.rmsprop(0.01, 0.9, 0, 1e-7), 3, 'rmsprop alone', { rtol: 1e-5 });
+    compareWithTf(adagrad(0.1), tf.train.adagrad(0.1, 0.1), 3, 'adagrad factory alone', { rtol: 1e-5 });
+  });
+
+  it('is the learningRate option: the other settings keep their defaults (the factories their tfjs ones)', () => {
+    const ways: [Optimizer, Optimizer][] = [
+      [new Adam(3e-4), new Adam({ learningRate: 3e-4 })],
+      [new AdamW(0.002), new AdamW({ learningRate: 0.002 })],
+      [new Adamax(0.01), new Adamax({ learningRate: 0.01 })],
+      [adamax(0.01), adamax({ learningRate: 0.01 })],
+      [new Adagrad(0.05), new Adagrad({ learningRate: 0.05 })],
+      [adadelta(0.5), adadelta({ learningRate: 0.5 })],
+      [new Adadelta(0.5), new Adadelta({ learningRate: 0.5 })],
+    ];
+    for (const [alone, given] of ways) expect(alone.getConfig()).toEqual(given.getConfig());
+    expect(new Adam(3e-4).getConfig().learning_rate).toBe(3e-4);
+    const schedule = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
+    expect(new SGD(schedule).learningRate).toBe(schedule);
+  });
+
+  it('anything else is refused naming both forms', () => {
+    expectConvlensError(
+      () => new Adam('3e-4' as never),
+      'adam: expected a learning rate or an options object ({ learningRate, beta1, beta2, epsilon, amsgrad, weightDecay, useEma, emaMomentum, emaOverwriteFrequency, gradientAccumulationSteps, clipnorm, clipvalue, globalClipnorm }), got "3e-4"',
+    );
+    expectConvlensError(
+      () => new SGD(-1),
+      'sgd: learningRate must be a finite number ≥ 0, a LearningRateSchedule or a function () => number, got -1',
+    );
   });
 });

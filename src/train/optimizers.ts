@@ -7,9 +7,11 @@ import {
   checkFlag,
   checkFraction,
   checkRate,
+  type LearningRate,
   type Optimizer,
   type OptimizerOptions,
   type OptimizerSettings,
+  optionsOf,
   slot,
   type TfjsSlot,
   type Variable,
@@ -38,7 +40,8 @@ export class SGD extends ClippingOptimizer<Float32Array> {
   readonly momentum: number;
   readonly nesterov: boolean;
 
-  constructor(options: SgdOptions = {}) {
+  constructor(given: SgdOptions | LearningRate = {}) {
+    const options = optionsOf(given);
     super('sgd', options, ['momentum', 'nesterov'], 0.01);
     const { momentum = 0, nesterov = false } = options;
     checkFraction('sgd', momentum, 'momentum', true);
@@ -113,8 +116,9 @@ export class Adam extends ClippingOptimizer<{ m: Float32Array; v: Float32Array; 
   readonly epsilon: number;
   readonly amsgrad: boolean;
 
-  constructor(options: AdamOptions = {}) {
+  constructor(given: AdamOptions | LearningRate = {}) {
     const op = new.target.opName;
+    const options = optionsOf(given);
     super(op, options, ['beta1', 'beta2', 'epsilon', 'amsgrad'], 0.001);
     const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, amsgrad = false } = options;
     checkFraction(op, beta1, 'beta1');
@@ -172,7 +176,8 @@ export class AdamW extends Adam {
   override readonly name: string = 'adamw';
   protected static override readonly opName: string = 'adamw';
 
-  constructor(options: AdamOptions = {}) {
+  constructor(learningRateOrOptions: AdamOptions | LearningRate = {}) {
+    const options = optionsOf(learningRateOrOptions);
     const given = typeof options === 'object' && options !== null ? options.weightDecay : undefined;
     if (given === null)
       throw new ConvlensError('adamw: weightDecay must be a finite number ≥ 0 (AdamW requires one, as in Keras), got null');
@@ -201,7 +206,8 @@ export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanG
   readonly epsilon: number;
   readonly centered: boolean;
 
-  constructor(options: RmspropOptions = {}) {
+  constructor(given: RmspropOptions | LearningRate = {}) {
+    const options = optionsOf(given);
     super('rmsprop', options, ['rho', 'momentum', 'epsilon', 'centered'], 0.001);
     const { rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = options;
     checkFraction('rmsprop', rho, 'rho');
@@ -270,19 +276,19 @@ export class RMSprop extends ClippingOptimizer<{ meanSquare: Float32Array; meanG
 }
 
 /** Keras-style factories: `train.sgd({ learningRate, momentum })`, `train.adam({ learningRate })`. */
-export function sgd(options?: SgdOptions): SGD {
+export function sgd(options?: SgdOptions | LearningRate): SGD {
   return new SGD(options);
 }
 
-export function adam(options?: AdamOptions): Adam {
+export function adam(options?: AdamOptions | LearningRate): Adam {
   return new Adam(options);
 }
 
-export function rmsprop(options?: RmspropOptions): RMSprop {
+export function rmsprop(options?: RmspropOptions | LearningRate): RMSprop {
   return new RMSprop(options);
 }
 
-export function adamw(options?: AdamOptions): AdamW {
+export function adamw(options?: AdamOptions | LearningRate): AdamW {
   return new AdamW(options);
 }
 
