@@ -551,10 +551,6 @@ function scale(values: Float32Array, factor: number): void {
 }
 
 /**
- * `options` with `key` set to `value` where it is not given: a tfjs-style factory's default where
- * it differs from Keras' class. Anything but an object is passed on for the constructor to refuse.
- */
-/**
  * An optimizer's options, or its learning rate alone, as Keras' `Adam(3e-4)` and tfjs'
  * `tf.train.adam(3e-4)` give it (a number, a schedule or a function), as `{ learningRate }`.
  */
@@ -563,6 +559,10 @@ export function optionsOf<T extends OptimizerOptions>(given: T | LearningRate): 
   return isRate ? ({ learningRate: given } as T) : given;
 }
 
+/**
+ * `options` with `key` set to `value` where it is not given: a tfjs-style factory's default where
+ * it differs from Keras' class. Anything but an object is passed on for the constructor to refuse.
+ */
 export function withDefault<T extends object, K extends keyof T>(options: T | undefined, key: K, value: T[K]): T | undefined {
   if (options === undefined) return { [key]: value } as T;
   const plain = typeof options === 'object' && options !== null && !Array.isArray(options);
