@@ -74,12 +74,25 @@ describe("toCategorical: Keras' keras.utils.to_categorical", () => {
     expect(toCategorical(tensor(Int32Array.of(0, 1, 1, 0), [2, 2], 'int32'), 2).shape).toEqual([2, 2, 2]);
   });
 
+  it('takes float labels that are whole numbers, as Keras casts them (np.array(y, dtype="int64"))', () => {
+    const floats = tensor(Float32Array.of(2, 0, 1), [3, 1], 'float32');
+    expect(toCategorical(floats).array()).toEqual(toCategorical(tensor(Int32Array.of(2, 0, 1), [3, 1], 'int32')).array());
+    expect(toCategorical(tensor(Float32Array.of(1, 0), [2], 'float32'), 3).array()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    expectConvlensError(
+      () => toCategorical(tensor(Float32Array.of(1, Number.NaN), [2], 'float32')),
+      'toCategorical: y holds NaN at flat index 1, which is not a class index (class indices are whole numbers)',
+    );
+  });
+
   it('names what is wrong', () => {
     expectConvlensError(() => toCategorical([1, 4], 3), 'toCategorical: class 4 (at flat index 1) is outside [0, 3) of numClasses 3');
     expectConvlensError(() => toCategorical([-1], 2), 'toCategorical: class -1 (at flat index 0) is outside [0, 2) of numClasses 2');
     expectConvlensError(
       () => toCategorical([0.5]),
-      "toCategorical: y must be int32 or uint8 class indices, got float32 (cast(y, 'int32') truncates them)",
+      'toCategorical: y holds 0.5 at flat index 0, which is not a class index (class indices are whole numbers)',
     );
     expectConvlensError(() => toCategorical([0], 0), 'toCategorical: numClasses must be a whole number >= 1, got 0');
   });

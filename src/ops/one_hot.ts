@@ -39,9 +39,10 @@ export function oneHot(indices: TensorInput, depth: number, onValue = 1, offValu
  * [0, numClasses) is an error, as in Keras.
  */
 export function toCategorical(y: TensorInput, numClasses?: number): Tensor<'float32'> {
-  const t = Array.isArray(y) ? fromValues('toCategorical', y, undefined, undefined, true, "'y'") : asTensor('toCategorical', 'y', y);
+  let t = Array.isArray(y) ? fromValues('toCategorical', y, undefined, undefined, true, "'y'") : asTensor('toCategorical', 'y', y);
+  if (t.dtype === 'float32') t = wholeNumbers(t);
   if (t.dtype !== 'int32' && t.dtype !== 'uint8') {
-    throw new ConvlensError(`toCategorical: y must be int32 or uint8 class indices, got ${t.dtype} (cast(y, 'int32') truncates them)`);
+    throw new ConvlensError(`toCategorical: y must be class indices (int32, uint8, or whole numbers in float32), got ${t.dtype}`);
   }
   const indices = t.data as Int32Array | Uint8Array;
   let largest = -1;
@@ -58,4 +59,15 @@ export function toCategorical(y: TensorInput, numClasses?: number): Tensor<'floa
   }
   const shape = t.rank > 1 && t.shape[t.rank - 1] === 1 ? t.shape.slice(0, -1) : t.shape;
   return oneHot(reshape(t, shape), classes);
+}
+
+/** Float labels that are whole numbers (Keras' to_categorical casts them: `[0., 1., 2.]` are classes), as int32; a fraction is an error. */
+function wholeNumbers(t: Tensor): Tensor {
+  const bad = (t.data as Float32Array).findIndex((v) => !Number.isInteger(v));
+  if (bad >= 0) {
+    throw new ConvlensError(
+      `toCategorical: y holds ${t.data[bad]} at flat index ${bad}, which is not a class index (class indices are whole numbers)`,
+    );
+  }
+  return new Tensor(Int32Array.from(t.data as Float32Array), t.shape, 'int32');
 }
