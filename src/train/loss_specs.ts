@@ -45,32 +45,34 @@ export function meanSquaredError(): LossSpec {
 // from_logits=True)` is `new losses.SparseCategoricalCrossentropy({ fromLogits: true })`): each
 // instance is the spec the factory above gives, checked alike.
 
-/** Keras' `keras.losses.CategoricalCrossentropy` class. */
-export class CategoricalCrossentropy implements LossSpec {
+/** A Keras loss class's instance: the checked spec its factory gives, as fields. */
+abstract class LossClass implements LossSpec {
   declare readonly name: string;
   declare readonly fromLogits?: boolean;
   declare readonly labelSmoothing?: number;
+  protected constructor(made: LossSpec) {
+    Object.assign(this, made);
+  }
+}
+
+/** Keras' `keras.losses.CategoricalCrossentropy` class. */
+export class CategoricalCrossentropy extends LossClass {
   constructor(options: CrossentropyOptions = {}) {
-    Object.assign(this, spec('losses.CategoricalCrossentropy', 'categoricalCrossentropy', options));
+    super(spec('losses.CategoricalCrossentropy', 'categoricalCrossentropy', options));
   }
 }
 
 /** Keras' `keras.losses.BinaryCrossentropy` class. */
-export class BinaryCrossentropy implements LossSpec {
-  declare readonly name: string;
-  declare readonly fromLogits?: boolean;
-  declare readonly labelSmoothing?: number;
+export class BinaryCrossentropy extends LossClass {
   constructor(options: CrossentropyOptions = {}) {
-    Object.assign(this, spec('losses.BinaryCrossentropy', 'binaryCrossentropy', options));
+    super(spec('losses.BinaryCrossentropy', 'binaryCrossentropy', options));
   }
 }
 
-/** Keras' `keras.losses.SparseCategoricalCrossentropy` class. */
-export class SparseCategoricalCrossentropy implements LossSpec {
-  declare readonly name: string;
-  declare readonly fromLogits?: boolean;
+/** Keras' `keras.losses.SparseCategoricalCrossentropy` class (no label smoothing, as in Keras). */
+export class SparseCategoricalCrossentropy extends LossClass {
   constructor(options: { fromLogits?: boolean } = {}) {
-    Object.assign(this, spec('losses.SparseCategoricalCrossentropy', 'sparseCategoricalCrossentropy', options, ['fromLogits']));
+    super(spec('losses.SparseCategoricalCrossentropy', 'sparseCategoricalCrossentropy', options, ['fromLogits']));
   }
 }
 
